@@ -1,0 +1,105 @@
+# onewindow - build, run and test. `make run` and `make test` are the two commands a
+# newcomer needs (README.md). Every library comes through pkg-config.
+
+CC       ?= cc
+PKGS     := libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib
+BUILD    ?= build
+PORT     ?= 8080
+DATA     ?= var
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2
+HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc -I$(BUILD)/gen \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS_H := -pie -Wl,-z,relro,-z,now
+LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+ifeq ($(SAN),1)
+  # The sanitizer build: ASan + UBSan, no fortify (it conflicts with ASan's interceptors).
+  HARDEN := -fPIE
+  ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -O1
+  LDFLAGS_H += -fsanitize=address,undefined
+endif
+ALL_CFLAGS += $(HARDEN)
+
+SRCS       := $(shell find src -name '*.c' | sort)
+LIB_SRCS   := $(filter-out src/app/main.c,$(SRCS))
+OBJS       := $(SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed.o
+EMBED_IN   := $(shell find web src/store/migrations data -type f | LC_ALL=C sort)
+UNIT_SRCS  := $(wildcard tests/unit/*_test.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS  := $(wildcard fuzz/*_fuzz.c)
+
+.PHONY: all run deps test unit unit-asan api api-sqlite api-pg browser fuzz fuzz-replay \
+        bench clean format lint
+
+all: $(BUILD)/onewindow
+
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/gen/embed.c: $(BUILD)/tools/embed $(EMBED_IN)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ $(EMBED_IN)
+
+$(BUILD)/obj/gen/embed.o: $(BUILD)/gen/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libonewindow.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/onewindow: $(BUILD)/obj/src/app/main.o $(BUILD)/libonewindow.a
+	$(CC) $(LDFLAGS_H) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonewindow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS_H) -o $@ $< \
+	    $(BUILD)/libonewindow.a $(LIBS) $(shell pkg-config --libs cmocka)
+
+-include $(OBJS:.o=.d)
+
+deps:
+	@scripts/install-deps.sh
+
+# First start: create the database, load reference and demo data; then serve.
+run: deps all
+	@mkdir -p $(DATA)
+	@if [ ! -f $(DATA)/onewindow.db ]; then \
+	    $(BUILD)/onewindow init --data $(DATA) && $(BUILD)/onewindow demo --data $(DATA); \
+	fi
+	$(BUILD)/onewindow serve --data $(DATA) --listen 127.0.0.1:$(PORT)
+
+# Every suite; tests/run.sh starts and stops its own servers (a throwaway PostgreSQL too).
+test: deps
+	@tests/run.sh all
+
+unit: $(UNIT_BINS)
+	@tests/run-unit.sh $(BUILD)/tests
+
+unit-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit
+
+fuzz:
+	@scripts/build-fuzz.sh
+
+bench: deps all
+	@bench/run.sh
+
+format:
+	clang-format -i $(SRCS) $(wildcard src/*/*.h) $(UNIT_SRCS) $(FUZZ_SRCS) tools/embed.c
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --inline-suppr \
+	    --suppress=missingIncludeSystem -Isrc $(SRCS)
+
+clean:
+	rm -rf build build-asan build-fuzz

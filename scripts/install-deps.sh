@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install every Debian package and npm test tool onewindow needs, and nothing twice.
+# Idempotent: packages already present are skipped, so a second run is quick and offline.
+# Works as root or through sudo. Usage: scripts/install-deps.sh [--no-npm]
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# Build and runtime libraries (pkg-config names them in the Makefile), the test tools
+# (cmocka, PostgreSQL server, wrk, chromium and the fonts its screenshots need), and clang
+# for the sanitizer and fuzzer builds.
+PKGS=(
+  build-essential pkg-config clang libclang-rt-14-dev
+  libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
+  libcmocka-dev
+  postgresql postgresql-contrib
+  wrk curl procps
+  nodejs npm
+  chromium fonts-wqy-microhei fonts-tibetan-machine fonts-noto-core
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    # A command already on PATH (e.g. node from another source) counts as present.
+    case "$p" in
+      nodejs) command -v node >/dev/null 2>&1 && continue ;;
+      npm) command -v npm >/dev/null 2>&1 && continue ;;
+    esac
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    SUDO="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# npm test tools, pinned by the committed package-lock.json.
+if [ "${1:-}" != "--no-npm" ] && [ -f package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "install-deps: npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+fi

@@ -1,0 +1,49 @@
+/*
+ * config.h - the options of every onewindow command, from (lowest to highest
+ * precedence) built-in defaults, an INI file (libinih), ONEWINDOW_* environment
+ * variables and command-line flags. One table in config.c describes each option once
+ * for all three sources, with its type and limits, so they cannot drift apart.
+ *
+ * A wrong value is refused with one sentence naming the source, the option, the value
+ * and what is expected; config_load never exits the process itself.
+ */
+#ifndef ONEWINDOW_APP_CONFIG_H
+#define ONEWINDOW_APP_CONFIG_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+
+#define CONFIG_STR 1024
+
+struct config {
+    char listen[CONFIG_STR]; /* host:port */
+    char host[CONFIG_STR];   /* derived from listen */
+    int port;
+    char data[CONFIG_STR];   /* data directory */
+    char db[CONFIG_STR];     /* database URL; empty = sqlite:<data>/onewindow.db */
+    char config_file[CONFIG_STR];
+    int demo;                /* serve: load demo data on first start */
+    int threads;
+    long max_header_bytes;
+    long max_body_bytes;
+    long max_upload_bytes;
+    int idle_timeout_s;
+    int max_connections;
+    int per_ip_connections;
+    int drain_timeout_s;
+    int log_requests;
+    char log_level[16];
+    int node_id;
+    char sync[16];           /* "full" or "normal" */
+};
+
+/* Fill `cfg` from defaults, the config file (--config / ONEWINDOW_CONFIG), the
+ * environment and argv (the flags after the command name). `rest` receives the index of
+ * the first non-option argument (argc if none). -1 with err on a bad option or value. */
+int config_load(struct config *cfg, int argc, char **argv, int *rest, struct err *err);
+
+/* Print the option table (flags, variables, INI keys, defaults) for `help`. */
+void config_print_help(void);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * main.c - the onewindow command: parses the command and its options, opens the store,
+ * and runs serve, init, migrate, demo, version or help. Wiring of the domain modules
+ * (their routes and demo data) is in wiring.c.
+ *
+ * Exit status: 0 success, 1 a runtime failure (database unreachable, port in use...),
+ * 2 a usage error (unknown command or option, bad value). Every failure prints one
+ * sentence on stderr that names the problem.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+#include <libpq-fe.h>
+
+#include "app/app.h"
+#include "app/config.h"
+#include "base/id.h"
+#include "base/log.h"
+#include "store/store.h"
+#include "web/i18n.h"
+#include "web/web.h"
+
+#ifndef ONEWINDOW_VERSION
+#define ONEWINDOW_VERSION "0.1.0"
+#endif
+#ifndef ONEWINDOW_COMMIT
+#define ONEWINDOW_COMMIT "unknown"
+#endif
+
+static int fail(const struct err *err)
+{
+    fprintf(stderr, "onewindow: %s\n", err->msg);
+    return err->status == 2 ? 2 : 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "onewindow - integrated online government service platform (一网通办)\n\n"
+            "Usage: onewindow COMMAND [OPTIONS]\n\n"
+            "Commands:\n"
+            "  serve     serve HTTP (pages, API, health) until SIGTERM or SIGINT\n"
+            "  init      create or migrate the database and load reference data\n"
+            "  migrate   apply pending database migrations only\n"
+            "  demo      load the demo region's data (after init)\n"
+            "  version   print the version and the libraries in use\n"
+            "  help      print this text\n\n");
+}
+
+/* Create the data directory (one level, mode 0700: it will hold keys). */
+static int ensure_data_dir(const struct config *cfg, struct err *err)
+{
+    if (mkdir(cfg->data, 0700) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(cfg->data, &st) == 0 && S_ISDIR(st.st_mode))
+            return 0;
+        return err_set(err, 1, "config.bad_data_dir", "the data path %s is not a directory",
+                       cfg->data);
+    }
+    return err_set(err, 1, "config.bad_data_dir", "cannot create the data directory %s: %s",
+                   cfg->data, strerror(errno));
+}
+
+static int open_store(const struct config *cfg, struct store **out, struct err *err)
+{
+    if (strncmp(cfg->db, "sqlite:", 7) == 0 && ensure_data_dir(cfg, err) < 0)
+        return -1;
+    struct store_options opt = {
+        .busy_timeout_ms = 5000, .sync_normal = strcmp(cfg->sync, "normal") == 0, .data_dir = NULL};
+    return store_open(cfg->db, &opt, out, err);
+}
+
+static int cmd_init(struct store *s, struct err *err)
+{
+    int applied = 0, inserted = 0;
+    if (store_migrate(s, &applied, err) < 0 || app_load_reference(s, &inserted, err) < 0)
+        return -1;
+    printf("database %s: %d migration(s) applied, schema version %lld; "
+           "reference data: %d new division(s)\n",
+           store_url_redacted(s), applied, (long long)store_latest_migration(), inserted);
+    return 0;
+}
+
+static int check_schema(struct store *s, struct err *err)
+{
+    struct store_conn *c = store_conn(s, err);
+    int64_t v = 0;
+    if (c == NULL)
+        return -1;
+    if (store_schema_version(c, &v, err) < 0) {
+        return err_set(err, 1, "store.not_initialised",
+                       "the database %s is not initialised: run `onewindow init` first",
+                       store_url_redacted(s));
+    }
+    if (v != store_latest_migration())
+        return err_set(err, 1, "store.schema_mismatch",
+                       "the database schema is at version %lld but this binary needs %lld: run "
+                       "`onewindow migrate`",
+                       (long long)v, (long long)store_latest_migration());
+    return 0;
+}
+
+static int cmd_serve(const struct config *cfg, struct store *s, struct err *err)
+{
+    if (cfg->demo) {
+        if (cmd_init(s, err) < 0 || app_load_demo(s, err) < 0)
+            return -1;
+    }
+    if (check_schema(s, err) < 0 || i18n_init(err) < 0)
+        return -1;
+    struct web_config wc = {
+        .host = cfg->host,
+        .port = cfg->port,
+        .threads = cfg->threads,
+        .max_header_bytes = (size_t)cfg->max_header_bytes,
+        .max_body_bytes = (size_t)cfg->max_body_bytes,
+        .max_upload_bytes = (size_t)cfg->max_upload_bytes,
+        .idle_timeout_s = cfg->idle_timeout_s,
+        .max_connections = cfg->max_connections,
+        .per_ip_connections = cfg->per_ip_connections,
+        .log_requests = cfg->log_requests,
+        .drain_timeout_s = cfg->drain_timeout_s,
+    };
+    /* Block the shutdown signals before any thread starts, so every thread inherits the
+     * mask and only sigwait below receives them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct web_server *srv = web_server_new(&wc, s, err);
+    if (srv == NULL || app_register_routes(srv, s, err) < 0 || web_server_start(srv, err) < 0) {
+        web_server_free(srv);
+        i18n_free();
+        return -1;
+    }
+    char port[16];
+    snprintf(port, sizeof(port), "%d", web_server_port(srv));
+    log_kv(LOG_INFO, "listening", "host", cfg->host, "port", port, "database",
+           store_url_redacted(s), "version", ONEWINDOW_VERSION, NULL);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_kv(LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "TERM" : "INT", NULL);
+    web_server_free(srv);
+    i18n_free();
+    log_kv(LOG_INFO, "stopped", NULL);
+    return 0;
+}
+
+static void cmd_version(void)
+{
+    printf("onewindow %s (commit %s)\n", ONEWINDOW_VERSION, ONEWINDOW_COMMIT);
+    printf("libmicrohttpd %s, jansson %s, SQLite %s, libpq %d, %s\n", MHD_get_version(),
+           JANSSON_VERSION, sqlite3_libversion(), PQlibVersion(),
+           OpenSSL_version(OPENSSL_VERSION));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        fprintf(stderr, "onewindow: no command given: try `onewindow help`\n");
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        config_print_help();
+        return 0;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        cmd_version();
+        return 0;
+    }
+    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
+        strcmp(cmd, "demo") != 0) {
+        fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
+        return 2;
+    }
+
+    struct config cfg;
+    struct err err;
+    err_clear(&err);
+    int rest = 0;
+    if (config_load(&cfg, argc - 2, argv + 2, &rest, &err) < 0)
+        return fail(&err);
+    if (rest != argc - 2) {
+        fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2 + rest], cmd);
+        return 2;
+    }
+    log_set_level((enum log_level)log_level_parse(cfg.log_level));
+    id_init((unsigned)cfg.node_id);
+
+    struct store *s = NULL;
+    if (open_store(&cfg, &s, &err) < 0)
+        return fail(&err);
+    int rc;
+    if (strcmp(cmd, "serve") == 0) {
+        rc = cmd_serve(&cfg, s, &err);
+    } else if (strcmp(cmd, "init") == 0) {
+        rc = cmd_init(s, &err);
+    } else if (strcmp(cmd, "migrate") == 0) {
+        int applied = 0;
+        rc = store_migrate(s, &applied, &err);
+        if (rc == 0)
+            printf("%d migration(s) applied; schema version %lld\n", applied,
+                   (long long)store_latest_migration());
+    } else {
+        rc = check_schema(s, &err);
+        if (rc == 0)
+            rc = app_load_demo(s, &err);
+    }
+    store_close(s);
+    return rc < 0 ? fail(&err) : 0;
+}

@@ -1,0 +1,185 @@
+/*
+ * divisions.c - rules about division codes and the loading of the reference data.
+ * The pages live in divisions_http.c, the SQL in divisions_store.c.
+ */
+#include "divisions/divisions_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/csv.h"
+#include "base/embed.h"
+#include "store/store.h"
+
+int divisions_parse_code(const char *s, int64_t *code, struct err *err)
+{
+    size_t n = s ? strlen(s) : 0;
+    int64_t v = 0;
+    for (size_t i = 0; i < n && i < 12; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            n = 0;
+            break;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    if (n == 6)
+        v *= 1000000; /* GB/T 2260 six-digit form */
+    else if (n != 12)
+        return err_set(err, 400, "divisions.bad_code",
+                       "a division code has 12 digits (or the 6-digit GB/T 2260 form)");
+    if (v < 110000000000LL) /* province codes start at 11 (Beijing) */
+        return err_set(err, 400, "divisions.bad_code",
+                       "a division code has 12 digits (or the 6-digit GB/T 2260 form)");
+    *code = v;
+    return 0;
+}
+
+const char *divisions_name(const struct division *d, const char *lang)
+{
+    if (strcmp(lang, "bo") == 0 && d->name_bo != NULL)
+        return d->name_bo;
+    if (strcmp(lang, "en") == 0 && d->name_en != NULL)
+        return d->name_en;
+    return d->name_zh;
+}
+
+static const char *const level_keys[] = {NULL,       "region",   "prefecture",
+                                         "county",   "township", "village"};
+
+const char *divisions_level_key(int level)
+{
+    return level >= 1 && level <= 5 ? level_keys[level] : NULL;
+}
+
+static int level_parse(const char *s)
+{
+    for (int i = 1; i <= 5; i++)
+        if (strcmp(s, level_keys[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* How many leading digits of a code are significant: 2 for a province-level region,
+ * 4 prefecture, 6 county, 9 township, 12 village. */
+static int significant_digits(int64_t code)
+{
+    if (code % 10000000000LL == 0)
+        return 2;
+    if (code % 100000000LL == 0)
+        return 4;
+    if (code % 1000000LL == 0)
+        return 6;
+    if (code % 1000LL == 0)
+        return 9;
+    return 12;
+}
+
+int divisions_contains(int64_t outer, int64_t inner)
+{
+    int64_t scale = 1;
+    for (int i = significant_digits(outer); i < 12; i++)
+        scale *= 10;
+    return outer / scale == inner / scale;
+}
+
+int divisions_get(struct store_conn *c, struct arena *a, int64_t code, struct division *out,
+                  struct err *err)
+{
+    int found = 0;
+    if (divisions_store_get(c, a, code, out, &found, err) < 0)
+        return -1;
+    if (!found)
+        return err_set(err, 404, "divisions.not_found", "no division has the code %012lld",
+                       (long long)code);
+    return 0;
+}
+
+int divisions_children(struct store_conn *c, struct arena *a, int64_t code,
+                       struct division **out, size_t *n, struct err *err)
+{
+    return divisions_store_children(c, a, code, out, n, err);
+}
+
+int divisions_count_by_level(struct store_conn *c, int64_t counts[6], struct err *err)
+{
+    return divisions_store_count_by_level(c, counts, err);
+}
+
+/* ---- reference data ------------------------------------------------------------------ */
+
+/* Check that a CSV header is exactly the columns we read, so a changed file fails loudly
+ * instead of loading names into the wrong columns. */
+static int expect_header(struct csv *csv, const char *path, const char *const *cols, int n,
+                         struct err *err)
+{
+    const char *f[CSV_MAX_FIELDS];
+    int got = csv_next(csv, f);
+    if (got != n)
+        return err_set(err, 500, "divisions.bad_data", "%s: the header should have %d columns",
+                       path, n);
+    for (int i = 0; i < n; i++)
+        if (strcmp(f[i], cols[i]) != 0)
+            return err_set(err, 500, "divisions.bad_data", "%s: column %d should be %s, not %s",
+                           path, i + 1, cols[i], f[i]);
+    return 0;
+}
+
+static int load_file(struct store_conn *c, const char *path, int villages, int *inserted,
+                     struct err *err)
+{
+    static const char *const div_cols[] = {"code",  "name_zh", "name_bo",
+                                           "name_en", "level", "parent_code"};
+    static const char *const vil_cols[] = {"code", "name_zh", "parent_code"};
+    const struct embed_file *file = embed_find(path);
+    if (file == NULL)
+        return err_set(err, 500, "divisions.bad_data", "%s is not in the binary", path);
+    struct csv *csv = malloc(sizeof(*csv));
+    if (csv == NULL)
+        return err_set(err, 500, "divisions.oom", "out of memory");
+    csv_init(csv, (const char *)file->data, file->len);
+    int rc = villages ? expect_header(csv, path, vil_cols, 3, err)
+                      : expect_header(csv, path, div_cols, 6, err);
+    const char *f[CSV_MAX_FIELDS];
+    int n;
+    while (rc == 0 && (n = csv_next(csv, f)) != 0) {
+        struct division d = {0};
+        struct err e2;
+        if (n != (villages ? 3 : 6)) {
+            rc = err_set(err, 500, "divisions.bad_data", "%s line %zu: malformed record", path,
+                         csv->line);
+            break;
+        }
+        const char *parent = villages ? f[2] : f[5];
+        d.level = villages ? DIVISION_VILLAGE : level_parse(f[4]);
+        d.name_zh = f[1];
+        d.name_bo = villages || !*f[2] ? NULL : f[2];
+        d.name_en = villages || !*f[3] ? NULL : f[3];
+        if (divisions_parse_code(f[0], &d.code, &e2) < 0 || d.level < 0 || !*d.name_zh ||
+            (*parent && divisions_parse_code(parent, &d.parent_code, &e2) < 0)) {
+            rc = err_set(err, 500, "divisions.bad_data",
+                         "%s line %zu: bad code, level or name", path, csv->line);
+            break;
+        }
+        rc = divisions_store_insert(c, &d, inserted, err);
+    }
+    free(csv);
+    return rc;
+}
+
+int divisions_load_reference(struct store *s, int *inserted, struct err *err)
+{
+    struct store_conn *c = store_conn(s, err);
+    if (c == NULL)
+        return -1;
+    *inserted = 0;
+    if (store_begin(c, err) < 0)
+        return -1;
+    /* Parents before children: the divisions file lists levels top-down, and villages
+     * only refer to townships. */
+    if (load_file(c, "data/xizang-divisions.csv", 0, inserted, err) < 0 ||
+        load_file(c, "data/xizang-villages.csv", 1, inserted, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return store_commit(c, err);
+}

@@ -1,0 +1,18 @@
+/* divisions_internal.h - shared by divisions.c, divisions_store.c, divisions_http.c. */
+#ifndef ONEWINDOW_DIVISIONS_INTERNAL_H
+#define ONEWINDOW_DIVISIONS_INTERNAL_H
+
+#include <string.h>
+
+#include "divisions/divisions.h"
+
+int divisions_store_get(struct store_conn *c, struct arena *a, int64_t code,
+                        struct division *out, int *found, struct err *err);
+int divisions_store_children(struct store_conn *c, struct arena *a, int64_t code,
+                             struct division **out, size_t *n, struct err *err);
+/* Insert unless present; adds 1 to *inserted when a row was added. */
+int divisions_store_insert(struct store_conn *c, const struct division *d, int *inserted,
+                           struct err *err);
+int divisions_store_count_by_level(struct store_conn *c, int64_t counts[6], struct err *err);
+
+#endif

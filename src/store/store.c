@@ -1,0 +1,522 @@
+/*
+ * store.c - the backend-independent half of the database interface (store.h): URL
+ * parsing, the per-thread connection registry, the prepared-statement cache,
+ * transactions and embedded migrations. The backends (store_sqlite.c, store_pg.c) only
+ * translate these calls to their client library.
+ *
+ * Invariants: every connection in `open` belongs to exactly one thread (the one whose
+ * thread-specific `key` points at it); a statement in a connection's cache is reset and
+ * unbound whenever store_prepare hands it out.
+ */
+#include "store/store_internal.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/embed.h"
+#include "base/id.h"
+#include "base/log.h"
+
+int store_fail(struct err *err, const char *code, const char *fmt, ...)
+{
+    int status = 500;
+    if (strcmp(code, "store.conflict") == 0)
+        status = 409;
+    else if (strcmp(code, "store.full") == 0)
+        status = 507;
+    else if (strcmp(code, "store.busy") == 0 || strcmp(code, "store.unavailable") == 0)
+        status = 503;
+    else if (strcmp(code, "store.bad_url") == 0)
+        status = 400;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return err_set(err, status, code, "%s", msg);
+}
+
+/* Mask the values of password= query parameters (postgresql:///db?password=secret).
+ * Takes `url` (malloc'd) and returns it or its replacement; NULL when out of memory. */
+static char *redact_query(char *url)
+{
+    const char *q = strchr(url, '?');
+    char *r, *o;
+    if (q == NULL || strstr(q, "password=") == NULL)
+        return url;
+    /* Each masked value may grow to "***": at most one per parameter. */
+    size_t params = 1;
+    for (const char *p = q; *p != '\0'; p++)
+        params += *p == '&';
+    if ((r = malloc(strlen(url) + 3 * params + 1)) == NULL)
+        goto out;
+    o = r;
+    memcpy(o, url, (size_t)(q - url));
+    o += q - url;
+    for (const char *p = q; *p != '\0';) {
+        size_t n = 1 + strcspn(p + 1, "&"); /* the separator and one key=value */
+        if (strncmp(p + 1, "password=", 9) == 0) {
+            memcpy(o, p, 10);
+            memcpy(o + 10, "***", 3);
+            o += 13;
+        } else {
+            memcpy(o, p, n);
+            o += n;
+        }
+        p += n;
+    }
+    *o = '\0';
+out:
+    free(url);
+    return r;
+}
+
+/* Mask the password of a libpq URL (postgresql://user:secret@host/db, or in the query)
+ * for logs. */
+static char *redact_url(const char *url)
+{
+    const char *scheme = strstr(url, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = NULL;
+    if (at != NULL)
+        for (const char *p = scheme + 3; p < at; p++)
+            if (*p == ':')
+                colon = p;
+    if (colon == NULL) {
+        char *copy = strdup(url);
+        return copy != NULL ? redact_query(copy) : NULL;
+    }
+    size_t head = (size_t)(colon + 1 - url);
+    char *r = malloc(head + 3 + strlen(at) + 1);
+    if (r == NULL)
+        return NULL;
+    memcpy(r, url, head);
+    strcpy(r + head, "***");
+    strcpy(r + head + 3, at);
+    return redact_query(r);
+}
+
+static void conn_destroy(struct store_conn *c)
+{
+    for (int i = 0; i < STORE_STMT_CACHE; i++) {
+        struct store_stmt *st = c->cache[i];
+        while (st != NULL) {
+            struct store_stmt *next = st->next_cached;
+            c->store->be->finalize(st);
+            st = next;
+        }
+        c->cache[i] = NULL;
+    }
+    c->store->be->disconnect(c);
+}
+
+/* Thread exit: take the thread's connection off the registry and close it. */
+static void conn_thread_exit(void *p)
+{
+    struct store_conn *c = p;
+    struct store *s = c->store;
+    pthread_mutex_lock(&s->lock);
+    for (struct store_conn **pp = &s->open; *pp != NULL; pp = &(*pp)->next_open) {
+        if (*pp == c) {
+            *pp = c->next_open;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    conn_destroy(c);
+}
+
+int store_open(const char *url, const struct store_options *opt, struct store **out,
+               struct err *err)
+{
+    struct store *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return store_fail(err, "store.error", "out of memory");
+    s->opt.busy_timeout_ms = 5000;
+    if (opt != NULL) {
+        if (opt->busy_timeout_ms > 0)
+            s->opt.busy_timeout_ms = opt->busy_timeout_ms;
+        s->opt.sync_normal = opt->sync_normal;
+        s->opt.data_dir = NULL;
+    }
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        const char *path = url + 7;
+        if (*path == '\0') {
+            free(s);
+            return store_fail(err, "store.bad_url",
+                              "the database URL \"sqlite:\" names no file: write sqlite:PATH");
+        }
+        s->be = &store_sqlite_backend;
+        s->kind = STORE_SQLITE;
+        if (path[0] != '/' && opt != NULL && opt->data_dir != NULL &&
+            strncmp(path, "file:", 5) != 0) {
+            size_t n = strlen(opt->data_dir) + 1 + strlen(path) + 1;
+            s->sqlite_path = malloc(n);
+            if (s->sqlite_path != NULL)
+                snprintf(s->sqlite_path, n, "%s/%s", opt->data_dir, path);
+        } else {
+            s->sqlite_path = strdup(path);
+        }
+    } else if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
+        s->be = &store_pg_backend;
+        s->kind = STORE_POSTGRES;
+    } else {
+        free(s);
+        return store_fail(err, "store.bad_url",
+                          "the database URL must start with sqlite: or postgresql://");
+    }
+    s->url = strdup(url);
+    s->url_redacted = redact_url(url);
+    if (s->url == NULL || s->url_redacted == NULL ||
+        (s->kind == STORE_SQLITE && s->sqlite_path == NULL)) {
+        /* Not store_close: the key and the lock do not exist yet. */
+        free(s->url);
+        free(s->url_redacted);
+        free(s->sqlite_path);
+        free(s);
+        return store_fail(err, "store.error", "out of memory");
+    }
+    if (pthread_key_create(&s->key, conn_thread_exit) != 0) {
+        free(s->url);
+        free(s->url_redacted);
+        free(s->sqlite_path);
+        free(s);
+        return store_fail(err, "store.error", "no thread-specific key available");
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    /* Prove the database is reachable now rather than on the first request. */
+    if (store_conn(s, err) == NULL) {
+        store_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    if (s == NULL)
+        return;
+    if (s->be != NULL && s->url != NULL) {
+        pthread_mutex_lock(&s->lock);
+        struct store_conn *c = s->open;
+        s->open = NULL;
+        pthread_mutex_unlock(&s->lock);
+        while (c != NULL) {
+            struct store_conn *next = c->next_open;
+            conn_destroy(c);
+            c = next;
+        }
+        pthread_key_delete(s->key);
+        pthread_mutex_destroy(&s->lock);
+    }
+    free(s->url);
+    free(s->url_redacted);
+    free(s->sqlite_path);
+    free(s);
+}
+
+enum store_kind store_kind(const struct store *s)
+{
+    return s->kind;
+}
+
+const char *store_kind_name(const struct store *s)
+{
+    return s->be->name;
+}
+
+const char *store_url_redacted(const struct store *s)
+{
+    return s->url_redacted;
+}
+
+struct store_conn *store_conn(struct store *s, struct err *err)
+{
+    struct store_conn *c = pthread_getspecific(s->key);
+    if (c != NULL)
+        return c;
+    if (s->be->connect(s, &c, err) < 0)
+        return NULL;
+    c->store = s;
+    memset(c->cache, 0, sizeof(c->cache));
+    pthread_mutex_lock(&s->lock);
+    c->next_open = s->open;
+    s->open = c;
+    pthread_mutex_unlock(&s->lock);
+    pthread_setspecific(s->key, c);
+    return c;
+}
+
+struct store *store_conn_store(struct store_conn *c)
+{
+    return c->store;
+}
+
+int store_exec(struct store_conn *c, const char *sql, struct err *err)
+{
+    return c->store->be->exec(c, sql, err);
+}
+
+int store_begin(struct store_conn *c, struct err *err)
+{
+    return c->store->be->exec(c, c->store->be->begin_sql, err);
+}
+
+int store_commit(struct store_conn *c, struct err *err)
+{
+    if (c->store->be->exec(c, "COMMIT", err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return 0;
+}
+
+void store_rollback(struct store_conn *c)
+{
+    struct err ignored;
+    c->store->be->exec(c, "ROLLBACK", &ignored);
+}
+
+static size_t cache_slot(const char *sql)
+{
+    uintptr_t p = (uintptr_t)sql;
+    return (size_t)((p >> 4) ^ (p >> 12)) % STORE_STMT_CACHE;
+}
+
+struct store_stmt *store_prepare(struct store_conn *c, const char *sql, struct err *err)
+{
+    size_t slot = cache_slot(sql);
+    for (struct store_stmt *st = c->cache[slot]; st != NULL; st = st->next_cached) {
+        if (st->sql == sql) {
+            c->store->be->reset(st);
+            return st;
+        }
+    }
+    struct store_stmt *st;
+    if (c->store->be->prepare(c, sql, &st, err) < 0)
+        return NULL;
+    st->conn = c;
+    st->sql = sql;
+    st->next_cached = c->cache[slot];
+    c->cache[slot] = st;
+    return st;
+}
+
+int store_bind_int64(struct store_stmt *st, int idx, int64_t v)
+{
+    return st->conn->store->be->bind_int64(st, idx, v);
+}
+
+int store_bind_text(struct store_stmt *st, int idx, const char *s, int len)
+{
+    if (s == NULL)
+        return store_bind_null(st, idx);
+    return st->conn->store->be->bind_text(st, idx, s, len < 0 ? strlen(s) : (size_t)len);
+}
+
+int store_bind_blob(struct store_stmt *st, int idx, const void *p, size_t n)
+{
+    return st->conn->store->be->bind_blob(st, idx, p, n);
+}
+
+int store_bind_null(struct store_stmt *st, int idx)
+{
+    return st->conn->store->be->bind_null(st, idx);
+}
+
+int store_step(struct store_stmt *st, struct err *err)
+{
+    struct store *s = st->conn->store;
+    int64_t t0 = time_mono_us();
+    int rc = s->be->step(st, err);
+    __atomic_add_fetch(&s->stat_steps, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->stat_us, (uint64_t)(time_mono_us() - t0), __ATOMIC_RELAXED);
+    return rc;
+}
+
+void store_stats(const struct store *s, uint64_t *steps, uint64_t *micros)
+{
+    *steps = __atomic_load_n(&s->stat_steps, __ATOMIC_RELAXED);
+    *micros = __atomic_load_n(&s->stat_us, __ATOMIC_RELAXED);
+}
+
+int store_col_count(struct store_stmt *st)
+{
+    return st->conn->store->be->col_count(st);
+}
+
+int store_col_is_null(struct store_stmt *st, int col)
+{
+    return st->conn->store->be->col_is_null(st, col);
+}
+
+int64_t store_col_int64(struct store_stmt *st, int col)
+{
+    return st->conn->store->be->col_int64(st, col);
+}
+
+const char *store_col_text(struct store_stmt *st, int col)
+{
+    return st->conn->store->be->col_text(st, col);
+}
+
+const void *store_col_blob(struct store_stmt *st, int col, size_t *n)
+{
+    return st->conn->store->be->col_blob(st, col, n);
+}
+
+int64_t store_changes(struct store_stmt *st)
+{
+    return st->conn->store->be->changes(st);
+}
+
+void store_reset(struct store_stmt *st)
+{
+    st->conn->store->be->reset(st);
+}
+
+/* ---- migrations -------------------------------------------------------------------- */
+
+#define MIGRATIONS_PREFIX "src/store/migrations/"
+
+/* The version number of an embedded migration file ("0001_foundation.sql" -> 1), or -1
+ * for anything that is not NNNN_name.sql. */
+static int64_t migration_version(const char *path)
+{
+    const char *name = path + strlen(MIGRATIONS_PREFIX);
+    int64_t v = 0;
+    int digits = 0;
+    while (isdigit((unsigned char)name[digits])) {
+        v = v * 10 + (name[digits] - '0');
+        digits++;
+    }
+    size_t n = strlen(name);
+    if (digits != 4 || name[4] != '_' || n < 9 || strcmp(name + n - 4, ".sql") != 0)
+        return -1;
+    return v;
+}
+
+int64_t store_latest_migration(void)
+{
+    int64_t latest = 0;
+    for (size_t i = embed_first(MIGRATIONS_PREFIX);
+         i < embed_count && strncmp(embed_files[i].path, MIGRATIONS_PREFIX,
+                                    strlen(MIGRATIONS_PREFIX)) == 0;
+         i++) {
+        int64_t v = migration_version(embed_files[i].path);
+        if (v > latest)
+            latest = v;
+    }
+    return latest;
+}
+
+static const char SQL_CREATE_MIGRATIONS[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+static const char SQL_MAX_VERSION[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+static const char SQL_HAS_VERSION[] = "SELECT 1 FROM schema_migrations WHERE version = ?";
+static const char SQL_RECORD_VERSION[] =
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)";
+
+int store_schema_version(struct store_conn *c, int64_t *version, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_MAX_VERSION, err);
+    if (st == NULL)
+        return -1;
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW)
+        *version = store_col_int64(st, 0);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Apply one migration in its own transaction, unless another process applied it
+ * meanwhile (checked under the migration lock). */
+static int apply_one(struct store_conn *c, const struct embed_file *f, int64_t v, int *applied,
+                     struct err *err)
+{
+    struct store_stmt *st;
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (c->store->be->migrate_lock_sql != NULL &&
+        store_exec(c, c->store->be->migrate_lock_sql, err) < 0)
+        goto fail;
+    if ((st = store_prepare(c, SQL_HAS_VERSION, err)) == NULL)
+        goto fail;
+    store_bind_int64(st, 1, v);
+    int rc = store_step(st, err);
+    store_reset(st);
+    if (rc < 0)
+        goto fail;
+    if (rc == STORE_ROW) {
+        store_rollback(c);
+        return 0;
+    }
+    if (store_exec(c, (const char *)f->data, err) < 0) {
+        /* Copies: err_set must not read from the buffers it writes. */
+        char msg[sizeof(err->msg)], code[sizeof(err->code)];
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        snprintf(code, sizeof(code), "%s", err->code);
+        err_set(err, err->status, code, "migration %s failed: %s",
+                f->path + strlen(MIGRATIONS_PREFIX), msg);
+        goto fail;
+    }
+    if ((st = store_prepare(c, SQL_RECORD_VERSION, err)) == NULL)
+        goto fail;
+    store_bind_int64(st, 1, v);
+    store_bind_text(st, 2, f->path + strlen(MIGRATIONS_PREFIX), -1);
+    store_bind_int64(st, 3, time_now_ms());
+    rc = store_step(st, err);
+    store_reset(st);
+    if (rc < 0)
+        goto fail;
+    if (store_commit(c, err) < 0)
+        return -1;
+    (*applied)++;
+    log_kv(LOG_INFO, "migration applied", "name", f->path + strlen(MIGRATIONS_PREFIX), NULL);
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
+
+int store_migrate(struct store *s, int *applied, struct err *err)
+{
+    int count = 0;
+    struct store_conn *c = store_conn(s, err);
+    if (c == NULL)
+        return -1;
+    /* Create the version table under the migration lock too: two nodes starting on an
+     * empty PostgreSQL database at once would otherwise race in the catalog. */
+    if (store_begin(c, err) < 0)
+        return -1;
+    if ((c->store->be->migrate_lock_sql != NULL &&
+         store_exec(c, c->store->be->migrate_lock_sql, err) < 0) ||
+        store_exec(c, SQL_CREATE_MIGRATIONS, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    if (store_commit(c, err) < 0)
+        return -1;
+    int64_t current = 0;
+    if (store_schema_version(c, &current, err) < 0)
+        return -1;
+    /* Files come sorted by path, and zero-padded numbers sort like integers. */
+    for (size_t i = embed_first(MIGRATIONS_PREFIX);
+         i < embed_count && strncmp(embed_files[i].path, MIGRATIONS_PREFIX,
+                                    strlen(MIGRATIONS_PREFIX)) == 0;
+         i++) {
+        int64_t v = migration_version(embed_files[i].path);
+        if (v < 0 || v <= current)
+            continue;
+        if (apply_one(c, &embed_files[i], v, &count, err) < 0)
+            return -1;
+    }
+    if (applied != NULL)
+        *applied = count;
+    return 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * store_internal.h - what store.c shares with its backends (store_sqlite.c,
+ * store_pg.c). Nothing outside src/store/ includes this.
+ *
+ * A backend allocates its own connection and statement structs with `struct
+ * store_conn` / `struct store_stmt` as their FIRST member, so store.c can hold them
+ * through the common type and the backend can cast back.
+ */
+#ifndef ONEWINDOW_STORE_INTERNAL_H
+#define ONEWINDOW_STORE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "store/store.h"
+
+struct store_backend {
+    const char *name;
+    /* Open a new connection for s->url (already validated). */
+    int (*connect)(struct store *s, struct store_conn **out, struct err *err);
+    void (*disconnect)(struct store_conn *c);
+    int (*exec)(struct store_conn *c, const char *sql, struct err *err);
+    int (*prepare)(struct store_conn *c, const char *sql, struct store_stmt **out,
+                   struct err *err);
+    void (*finalize)(struct store_stmt *st);
+    int (*bind_int64)(struct store_stmt *st, int idx, int64_t v);
+    int (*bind_text)(struct store_stmt *st, int idx, const char *s, size_t len);
+    int (*bind_blob)(struct store_stmt *st, int idx, const void *p, size_t n);
+    int (*bind_null)(struct store_stmt *st, int idx);
+    int (*step)(struct store_stmt *st, struct err *err);
+    int (*col_count)(struct store_stmt *st);
+    int (*col_is_null)(struct store_stmt *st, int col);
+    int64_t (*col_int64)(struct store_stmt *st, int col);
+    const char *(*col_text)(struct store_stmt *st, int col);
+    const void *(*col_blob)(struct store_stmt *st, int col, size_t *n);
+    int64_t (*changes)(struct store_stmt *st);
+    void (*reset)(struct store_stmt *st);
+    /* SQL that begins a write transaction ("BEGIN IMMEDIATE" / "BEGIN"). */
+    const char *begin_sql;
+    /* Optional: serialise concurrent migrators inside the migration transaction
+     * (PostgreSQL: an advisory lock). NULL when the begin statement already does. */
+    const char *migrate_lock_sql;
+};
+
+extern const struct store_backend store_sqlite_backend;
+extern const struct store_backend store_pg_backend;
+
+#define STORE_STMT_CACHE 64 /* slots per connection's statement cache (open hashing) */
+
+struct store_stmt {
+    struct store_conn *conn;
+    const char *sql; /* the cache key: the caller's static SQL text */
+    struct store_stmt *next_cached; /* chain within a cache slot */
+};
+
+struct store_conn {
+    struct store *store;
+    struct store_conn *next_open; /* registry of the store's open connections */
+    struct store_stmt *cache[STORE_STMT_CACHE];
+};
+
+struct store {
+    const struct store_backend *be;
+    enum store_kind kind;
+    char *url;          /* as given */
+    char *url_redacted; /* password masked */
+    char *sqlite_path;  /* SQLite: the file path */
+    struct store_options opt;
+    pthread_key_t key;  /* this thread's connection */
+    pthread_mutex_t lock; /* guards `open` */
+    struct store_conn *open;
+    uint64_t stat_steps; /* updated atomically */
+    uint64_t stat_us;
+};
+
+/* Map a backend error to one of the stable codes in store.h. */
+int store_fail(struct err *err, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * store_sqlite.c - the SQLite backend of store.h.
+ *
+ * Each connection opens the database file with WAL journaling, synchronous=FULL (an
+ * acknowledged commit survives power loss: WAL is fsynced at every commit), a busy timeout,
+ * foreign keys on and secure_delete (freed pages that held personal data are zeroed).
+ * SQLite itself is built thread-safe; we still use one connection per thread
+ * (SQLITE_OPEN_NOMUTEX), as store.h requires.
+ */
+#include "store/store_internal.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sqlite_conn {
+    struct store_conn base;
+    sqlite3 *db;
+};
+
+struct sqlite_stmt {
+    struct store_stmt base;
+    sqlite3_stmt *st;
+    int64_t changes;
+};
+
+static int sqlite_fail(sqlite3 *db, int rc, struct err *err, const char *what)
+{
+    int ext = db ? sqlite3_extended_errcode(db) : rc;
+    const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+        if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return store_fail(err, "store.conflict", "%s: %s", what, msg);
+        return store_fail(err, "store.error", "%s: %s", what, msg);
+    case SQLITE_FULL:
+        return store_fail(err, "store.full", "%s: the disk is full (%s)", what, msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return store_fail(err, "store.busy", "%s: the database is busy (%s)", what, msg);
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOTADB:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+        return store_fail(err, "store.unavailable", "%s: %s", what, msg);
+    default:
+        return store_fail(err, "store.error", "%s: %s", what, msg);
+    }
+}
+
+static int sq_connect(struct store *s, struct store_conn **out, struct err *err)
+{
+    struct sqlite_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return store_fail(err, "store.error", "out of memory");
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                SQLITE_OPEN_URI;
+    int rc = sqlite3_open_v2(s->sqlite_path, &c->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        char what[600];
+        snprintf(what, sizeof(what), "cannot open the SQLite database %s", s->sqlite_path);
+        sqlite_fail(c->db, rc, err, what);
+        sqlite3_close(c->db);
+        free(c);
+        return -1;
+    }
+    sqlite3_busy_timeout(c->db, s->opt.busy_timeout_ms);
+    sqlite3_extended_result_codes(c->db, 1);
+    const char *pragmas = !s->opt.sync_normal
+                              ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
+                              : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;";
+    char *msg = NULL;
+    rc = sqlite3_exec(c->db, pragmas, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        char what[600];
+        snprintf(what, sizeof(what), "cannot set up the SQLite database %s", s->sqlite_path);
+        sqlite_fail(c->db, rc, err, what);
+        sqlite3_free(msg);
+        sqlite3_close(c->db);
+        free(c);
+        return -1;
+    }
+    *out = &c->base;
+    return 0;
+}
+
+static void sq_disconnect(struct store_conn *base)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+static int sq_exec(struct store_conn *base, const char *sql, struct err *err)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+    sqlite3_free(msg);
+    if (rc != SQLITE_OK)
+        return sqlite_fail(c->db, rc, err, "SQL failed");
+    return 0;
+}
+
+static int sq_prepare(struct store_conn *base, const char *sql, struct store_stmt **out,
+                      struct err *err)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_stmt *st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return store_fail(err, "store.error", "out of memory");
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite_fail(c->db, rc, err, "cannot prepare SQL");
+        free(st);
+        return -1;
+    }
+    *out = &st->base;
+    return 0;
+}
+
+static void sq_finalize(struct store_stmt *base)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)base;
+    sqlite3_finalize(st->st);
+    free(st);
+}
+
+static int sq_rc(int rc)
+{
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int sq_bind_int64(struct store_stmt *b, int idx, int64_t v)
+{
+    return sq_rc(sqlite3_bind_int64(((struct sqlite_stmt *)b)->st, idx, v));
+}
+
+static int sq_bind_text(struct store_stmt *b, int idx, const char *s, size_t len)
+{
+    return sq_rc(sqlite3_bind_text64(((struct sqlite_stmt *)b)->st, idx, s, len,
+                                     SQLITE_TRANSIENT, SQLITE_UTF8));
+}
+
+static int sq_bind_blob(struct store_stmt *b, int idx, const void *p, size_t n)
+{
+    return sq_rc(sqlite3_bind_blob64(((struct sqlite_stmt *)b)->st, idx, n ? p : "", n,
+                                     SQLITE_TRANSIENT));
+}
+
+static int sq_bind_null(struct store_stmt *b, int idx)
+{
+    return sq_rc(sqlite3_bind_null(((struct sqlite_stmt *)b)->st, idx));
+}
+
+static int sq_step(struct store_stmt *b, struct err *err)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)b;
+    int rc = sqlite3_step(st->st);
+    if (rc == SQLITE_ROW)
+        return STORE_ROW;
+    sqlite3 *db = sqlite3_db_handle(st->st);
+    if (rc == SQLITE_DONE) {
+        st->changes = sqlite3_changes64(db);
+        return STORE_DONE;
+    }
+    return sqlite_fail(db, rc, err, "SQL failed");
+}
+
+static int sq_col_count(struct store_stmt *b)
+{
+    return sqlite3_column_count(((struct sqlite_stmt *)b)->st);
+}
+
+static int sq_col_is_null(struct store_stmt *b, int col)
+{
+    return sqlite3_column_type(((struct sqlite_stmt *)b)->st, col) == SQLITE_NULL;
+}
+
+static int64_t sq_col_int64(struct store_stmt *b, int col)
+{
+    return sqlite3_column_int64(((struct sqlite_stmt *)b)->st, col);
+}
+
+static const char *sq_col_text(struct store_stmt *b, int col)
+{
+    return (const char *)sqlite3_column_text(((struct sqlite_stmt *)b)->st, col);
+}
+
+static const void *sq_col_blob(struct store_stmt *b, int col, size_t *n)
+{
+    sqlite3_stmt *st = ((struct sqlite_stmt *)b)->st;
+    const void *p = sqlite3_column_blob(st, col);
+    if (n != NULL)
+        *n = (size_t)sqlite3_column_bytes(st, col);
+    return p;
+}
+
+static int64_t sq_changes(struct store_stmt *b)
+{
+    return ((struct sqlite_stmt *)b)->changes;
+}
+
+static void sq_reset(struct store_stmt *b)
+{
+    struct sqlite_stmt *st = (struct sqlite_stmt *)b;
+    sqlite3_reset(st->st);
+    sqlite3_clear_bindings(st->st);
+}
+
+const struct store_backend store_sqlite_backend = {
+    .name = "sqlite",
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .finalize = sq_finalize,
+    .bind_int64 = sq_bind_int64,
+    .bind_text = sq_bind_text,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .col_count = sq_col_count,
+    .col_is_null = sq_col_is_null,
+    .col_int64 = sq_col_int64,
+    .col_text = sq_col_text,
+    .col_blob = sq_col_blob,
+    .changes = sq_changes,
+    .reset = sq_reset,
+    .begin_sql = "BEGIN IMMEDIATE",
+    .migrate_lock_sql = NULL,
+};

@@ -1,0 +1,298 @@
+/*
+ * respond.c - turns a handler's view model into the bytes on the wire: HTML through the
+ * template and the shared layout, or JSON; errors as localised pages or RFC 9457 problem
+ * documents; gzip for large bodies; security and caching headers on every response.
+ */
+#include "web/web_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "base/arena.h"
+#include "base/log.h"
+#include "web/i18n.h"
+#include "web/tmpl.h"
+
+#define HTML_MAX (4u << 20)  /* a rendered page larger than this is a bug: 500 */
+#define GZIP_MIN 1024        /* smaller bodies gain less than the header costs */
+
+const int64_t web_lat_bounds_us[WEB_LAT_BUCKETS] = {
+    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 500000, 2000000,
+};
+const int web_status_codes[WEB_NSTATUS] = {
+    200, 201, 204, 301, 302, 303, 304, 400, 401, 403, 404,
+    405, 409, 413, 414, 415, 422, 429, 431, 500, 503, 507,
+};
+
+int web_metric_status_index(int status)
+{
+    for (int i = 0; i < WEB_NSTATUS; i++)
+        if (web_status_codes[i] == status)
+            return i;
+    return WEB_NSTATUS;
+}
+
+/* Language names are shown in their own language in every switcher. */
+static const char *lang_native_name(const char *lang)
+{
+    if (strcmp(lang, "bo") == 0)
+        return "བོད་ཡིག";
+    if (strcmp(lang, "en") == 0)
+        return "English";
+    return "中文";
+}
+
+static const char *html_lang(const char *lang)
+{
+    return strcmp(lang, "zh") == 0 ? "zh-CN" : lang;
+}
+
+/* The link that shows the current page in `lang`, keeping the other query parameters. */
+static char *switch_url(struct request *r, const char *lang)
+{
+    struct buf b;
+    buf_init(&b, 8192);
+    buf_puts(&b, r->req.path);
+    buf_puts(&b, "?lang=");
+    buf_puts(&b, lang);
+    for (size_t i = 0; i < r->req.nquery; i++) {
+        if (strcmp(r->req.query[i].name, "lang") == 0)
+            continue;
+        buf_putc(&b, '&');
+        web_url_encode(&b, r->req.query[i].name);
+        buf_putc(&b, '=');
+        web_url_encode(&b, r->req.query[i].value);
+    }
+    char *s = b.data ? arena_strdup(r->req.arena, b.data) : NULL;
+    buf_free(&b);
+    return s;
+}
+
+/* What every page's layout may use besides the model: the catalog as "t", the language
+ * switcher, the stylesheet address. */
+static json_t *page_globals(struct request *r)
+{
+    struct web_server *s = r->req.server;
+    json_t *langs = json_array();
+    for (int i = 0; i < I18N_NLANGS; i++) {
+        const char *code = i18n_langs[i];
+        const char *url = r->req.path ? switch_url(r, code) : "/";
+        json_array_append_new(langs, json_pack("{s:s, s:s, s:s, s:s, s:b}", "code", code,
+                                               "html_lang", html_lang(code), "name",
+                                               lang_native_name(code), "url", url ? url : "/",
+                                               "current", strcmp(code, r->req.lang) == 0));
+    }
+    return json_pack("{s:O, s:s, s:s, s:o, s:s, s:s}", "t", i18n_catalog(r->req.lang), "lang",
+                     r->req.lang, "html_lang", html_lang(r->req.lang), "langs", langs, "css",
+                     s->css_url ? s->css_url : "/static/site.css", "request_id", r->req.id);
+}
+
+/* gzip `in` into a malloc'd buffer if the client accepts it and it pays; else NULL. */
+static char *maybe_gzip(struct request *r, const char *in, size_t len, size_t *out_len)
+{
+    if (len < GZIP_MIN)
+        return NULL;
+    const char *ae = web_header(&r->req, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (ae == NULL || strstr(ae, "gzip") == NULL)
+        return NULL;
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, 5, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&z, len);
+    char *out = malloc(cap);
+    if (out == NULL) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END || *out_len >= len) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+                          "script-src 'self'; font-src 'self'; connect-src 'self'; "
+                          "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+static void add_common_headers(struct request *r, struct MHD_Response *resp, int html)
+{
+    MHD_add_response_header(resp, "X-Request-Id", r->req.id);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    if (html) {
+        MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+        MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+        MHD_add_response_header(resp, "Permissions-Policy",
+                                "camera=(), microphone=(), geolocation=()");
+    }
+}
+
+/* Queue `body` (malloc'd, ownership taken) with status and type. */
+static enum MHD_Result send_body(struct request *r, int status, const char *type, char *body,
+                                 size_t len, int html)
+{
+    size_t zlen = 0;
+    char *z = maybe_gzip(r, body, len, &zlen);
+    if (z != NULL) {
+        free(body);
+        body = z;
+        len = zlen;
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (z != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+                            "Accept, Accept-Encoding, Accept-Language, Cookie");
+    add_common_headers(r, resp, html);
+    if (r->resp.max_age > 0 && status == 200) {
+        char cc[64];
+        snprintf(cc, sizeof(cc), "public, max-age=%d", r->resp.max_age);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc);
+    } else {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    }
+    if (r->set_lang_cookie) {
+        char cookie[80];
+        snprintf(cookie, sizeof(cookie), "lang=%s; Path=/; Max-Age=31536000; SameSite=Lax",
+                 r->req.lang);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+    }
+    for (int i = 0; i < r->resp.nheaders; i++)
+        MHD_add_response_header(resp, r->resp.headers[i].name, r->resp.headers[i].value);
+    r->status = status;
+    r->bytes_out = len;
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static char *render_html(struct request *r, const char *view, json_t *model, size_t *len,
+                         struct err *err)
+{
+    char *html = NULL;
+    json_t *globals = page_globals(r);
+    json_t *content = NULL;
+    struct buf page, body;
+    buf_init(&page, HTML_MAX);
+    buf_init(&body, HTML_MAX);
+    if (globals == NULL) {
+        err_set(err, 500, "http.internal", "out of memory");
+        goto out;
+    }
+    json_t *stack[3] = {globals, model ? model : globals, NULL};
+    if (tmpl_render(r->req.server->tmpl, view, stack, 2, &body, err) < 0)
+        goto out;
+    content = json_pack("{s:s%}", "content", body.data ? body.data : "", body.len);
+    if (content == NULL) {
+        err_set(err, 500, "http.internal", "out of memory");
+        goto out;
+    }
+    stack[2] = content;
+    if (tmpl_render(r->req.server->tmpl, "layout", stack, 3, &page, err) < 0)
+        goto out;
+    html = buf_take(&page, len);
+out:
+    json_decref(globals);
+    json_decref(content);
+    buf_free(&page);
+    buf_free(&body);
+    return html;
+}
+
+enum MHD_Result web_respond(struct request *r)
+{
+    struct web_resp *resp = &r->resp;
+    if (resp->body != NULL) {
+        /* A raw body (metrics, plain text): copied, since MHD frees what it sends. */
+        char *copy = malloc(resp->body_len ? resp->body_len : 1);
+        if (copy == NULL)
+            return MHD_NO;
+        memcpy(copy, resp->body, resp->body_len);
+        return send_body(r, resp->status, resp->content_type, copy, resp->body_len, 0);
+    }
+    if (r->req.want_json || resp->view == NULL) {
+        char *json = json_dumps(resp->model ? resp->model : json_object(), JSON_COMPACT);
+        if (json == NULL)
+            return web_respond_error(r, 500, "http.internal", "cannot encode the response");
+        return send_body(r, resp->status, "application/json", json, strlen(json), 0);
+    }
+    struct err err;
+    err_clear(&err);
+    size_t len;
+    char *html = render_html(r, resp->view, resp->model, &len, &err);
+    if (html == NULL) {
+        log_kv(LOG_ERROR, "render failed", "id", r->req.id, "view", resp->view, "detail",
+               err.msg, NULL);
+        return web_respond_error(r, 500, "http.internal", "the page could not be rendered");
+    }
+    return send_body(r, resp->status, "text/html; charset=utf-8", html, len, 1);
+}
+
+/* The fixed last resort when even the error page cannot be built. */
+static enum MHD_Result send_plain(struct request *r, int status, const char *text)
+{
+    char *body = strdup(text);
+    if (body == NULL)
+        return MHD_NO;
+    return send_body(r, status, "text/plain; charset=utf-8", body, strlen(body), 0);
+}
+
+enum MHD_Result web_respond_error(struct request *r, int status, const char *code,
+                                  const char *detail)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "errors.%s", code);
+    const char *message = i18n_get(r->req.lang, key);
+    if (message == NULL)
+        message = detail;
+    const char *reason = MHD_get_reason_phrase_for((unsigned)status);
+    int api = r->req.path ? r->req.want_json
+                          : (r->raw_uri != NULL && strncmp(r->raw_uri, "/api/", 5) == 0);
+    /* A failed handler may have left a model: errors render their own. */
+    json_decref(r->resp.model);
+    r->resp.model = NULL;
+    r->resp.nheaders = 0;
+    r->resp.max_age = 0;
+    if (api) {
+        json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", "about:blank", "title",
+                              reason, "status", status, "detail", message, "code", code,
+                              "request_id", r->req.id);
+        if (p != NULL && r->req.path != NULL)
+            json_object_set_new(p, "instance", json_string(r->req.path));
+        char *json = p ? json_dumps(p, JSON_COMPACT) : NULL;
+        json_decref(p);
+        if (json == NULL)
+            return send_plain(r, status, reason);
+        return send_body(r, status, "application/problem+json", json, strlen(json), 0);
+    }
+    char skey[64];
+    snprintf(skey, sizeof(skey), "errors.status.%d", status);
+    const char *title = i18n_get(r->req.lang, skey);
+    json_t *model = json_pack("{s:s, s:i, s:s, s:s}", "title", title ? title : reason, "status",
+                              status, "message", message, "code", code);
+    struct err err;
+    size_t len;
+    char *html = model ? render_html(r, "error", model, &len, &err) : NULL;
+    json_decref(model);
+    if (html == NULL)
+        return send_plain(r, status, reason);
+    return send_body(r, status, "text/html; charset=utf-8", html, len, 1);
+}

@@ -1,0 +1,115 @@
+/*
+ * web.h - the HTTP layer every domain module uses: route registration, the request a
+ * handler reads and the response (a view model) it fills in.
+ *
+ * A handler never writes HTML or JSON itself. It returns a view model (a jansson object)
+ * and a view name; the responder renders the model as HTML through the template
+ * web/templates/<view>.html inside the shared layout, or as JSON for /api/v1/... and
+ * `Accept: application/json` (docs/ARCHITECTURE.md, "A request"). Errors go through
+ * web_fail() and come out as a localised page or an RFC 9457 problem document.
+ *
+ * Lifetimes: everything a handler allocates for a request comes from req->arena and is
+ * freed when the response has been sent. The model's reference passes to the response.
+ */
+#ifndef ONEWINDOW_WEB_WEB_H
+#define ONEWINDOW_WEB_WEB_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "web/form.h"
+#include "web/router.h"
+
+struct arena;
+struct store;
+struct web_server;
+
+struct web_config {
+    const char *host;           /* listen address, e.g. "127.0.0.1" */
+    int port;                   /* 1..65535; 0 = any free port (tests) */
+    int threads;                /* pool threads; 0 = one per core */
+    size_t max_header_bytes;    /* request line + headers; more gives 431 */
+    size_t max_body_bytes;      /* non-upload request bodies; more gives 413 */
+    size_t max_upload_bytes;    /* multipart uploads; more gives 413 */
+    int idle_timeout_s;         /* close connections idle this long */
+    int max_connections;        /* in total */
+    int per_ip_connections;     /* from one address (slow-client defence) */
+    int log_requests;           /* one log line per request */
+    int drain_timeout_s;        /* on shutdown, wait this long for in-flight requests */
+};
+
+struct web_req {
+    struct arena *arena;
+    struct web_server *server;
+    const char *method;
+    const char *path;           /* percent-decoded, valid UTF-8 */
+    const struct web_kv *query; /* decoded query parameters */
+    size_t nquery;
+    const char *lang;           /* "zh", "bo" or "en" */
+    int want_json;              /* render the model as JSON */
+    const char *body;           /* request body (NUL-terminated), or NULL */
+    size_t body_len;
+    const char *id;             /* request id (16 hex digits) */
+    void *ctx;                  /* the pointer given to web_route */
+    struct router_match match;  /* path parameters */
+};
+
+#define WEB_MAX_EXTRA_HEADERS 8
+
+struct web_resp {
+    int status;                 /* default 200 */
+    const char *view;           /* template name, e.g. "divisions/show" */
+    json_t *model;              /* owned: released after rendering */
+    /* A raw body instead of a model (static files, metrics); not freed. */
+    const char *content_type;
+    const char *body;
+    size_t body_len;
+    const char *etag;           /* quoted strong ETag of a raw body, or NULL */
+    int max_age;                /* Cache-Control max-age for public caching; 0 = no-store */
+    int immutable;
+    struct {
+        const char *name, *value;
+    } headers[WEB_MAX_EXTRA_HEADERS];
+    int nheaders;
+    struct err err;             /* set by web_fail */
+};
+
+typedef int (*web_handler)(struct web_req *req, struct web_resp *resp);
+
+/* Create a server (not listening yet) that answers /healthz, /readyz, /metrics and
+ * /static/...; `store` is borrowed for readiness checks. NULL with err on failure. */
+struct web_server *web_server_new(const struct web_config *cfg, struct store *store,
+                                  struct err *err);
+/* Register a handler; ctx is passed to it in req->ctx. Must be called before start.
+ * Returns 0, or -1 for a malformed or duplicate route (a programming error). */
+int web_route(struct web_server *s, const char *method, const char *pattern, web_handler h,
+              void *ctx);
+/* Compile the templates and start listening. */
+int web_server_start(struct web_server *s, struct err *err);
+/* The port actually bound (useful with port 0). */
+int web_server_port(const struct web_server *s);
+/* Stop accepting, let in-flight requests finish (up to drain_timeout_s), stop. */
+void web_server_stop(struct web_server *s);
+void web_server_free(struct web_server *s);
+
+/* Request helpers. Results live in req->arena or are borrowed from the request. */
+const char *web_param(const struct web_req *req, const char *name);
+int64_t web_param_int(const struct web_req *req, const char *name);
+const char *web_query(const struct web_req *req, const char *name);
+const char *web_header(const struct web_req *req, const char *name);
+const char *web_cookie(const struct web_req *req, const char *name);
+/* The localised message for an i18n key in the request's language (the key if none). */
+const char *web_t(const struct web_req *req, const char *key);
+
+/* Fill resp->err for an error response and return -1: `return web_fail(resp, 404,
+ * "divisions.not_found", "no division has the code %s", code);`. The message shown to
+ * people is the catalog's errors.<code> in their language; `fmt` is the detail for logs
+ * and for clients when no translation exists. */
+int web_fail(struct web_resp *resp, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Add a response header (name and value must live until the response is sent). */
+int web_resp_header(struct web_resp *resp, const char *name, const char *value);
+
+#endif

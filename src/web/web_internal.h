@@ -1,0 +1,91 @@
+/*
+ * web_internal.h - what the files of src/web/ share (server.c: libmicrohttpd glue and
+ * dispatch; respond.c: rendering models as HTML/JSON/problems; builtin.c: health,
+ * metrics and static assets). Nothing outside src/web/ includes it.
+ */
+#ifndef ONEWINDOW_WEB_INTERNAL_H
+#define ONEWINDOW_WEB_INTERNAL_H
+
+#include <microhttpd.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "web/web.h"
+
+struct tmpl_set;
+
+/* Latency histogram bucket bounds in microseconds (Prometheus `le`), then +Inf. */
+#define WEB_LAT_BUCKETS 12
+extern const int64_t web_lat_bounds_us[WEB_LAT_BUCKETS];
+/* Status codes counted separately per route; anything else counts as "other". */
+#define WEB_NSTATUS 22
+extern const int web_status_codes[WEB_NSTATUS];
+
+struct route_metrics {
+    uint64_t by_status[WEB_NSTATUS + 1];
+    uint64_t lat[WEB_LAT_BUCKETS + 1];
+    uint64_t lat_sum_us;
+};
+
+struct route_entry {
+    web_handler handler;
+    void *ctx;
+};
+
+struct static_asset;
+
+struct web_server {
+    struct web_config cfg;
+    struct store *store;
+    struct router *router;
+    struct route_entry **entries; /* owned, one per registered route */
+    size_t nentries;
+    struct tmpl_set *tmpl;
+    struct MHD_Daemon *mhd;
+    int port;
+    int started;
+    /* metrics: one slot per route plus one for unmatched requests */
+    struct route_metrics *metrics;
+    size_t nmetrics;
+    uint64_t in_flight;
+    int64_t started_ms;
+    /* static assets, prebuilt responses */
+    struct static_asset *assets;
+    size_t nassets;
+    struct MHD_Response *not_modified;
+    const char *css_url; /* "/static/site.css?v=<etag>" */
+};
+
+/* One request's private state; web_req is its first member so handlers' pointers can
+ * be converted back. Lives in the request's arena. */
+struct request {
+    struct web_req req;
+    struct web_resp resp;
+    struct MHD_Connection *conn;
+    const char *raw_uri;
+    char *body;
+    size_t body_len;
+    size_t body_cap;
+    int body_too_large;
+    int64_t start_us;
+    int metric_index;
+    int status;
+    uint64_t bytes_out;
+    char idbuf[17];
+    int set_lang_cookie;
+};
+
+/* respond.c */
+enum MHD_Result web_respond(struct request *r);
+enum MHD_Result web_respond_error(struct request *r, int status, const char *code,
+                                  const char *detail);
+int web_metric_status_index(int status);
+
+/* builtin.c */
+int web_builtin_register(struct web_server *s, struct err *err);
+int web_static_prepare(struct web_server *s, struct err *err);
+void web_static_free(struct web_server *s);
+/* Serve /static/<path> from the prebuilt responses; r's status is set. */
+enum MHD_Result web_static_serve(struct request *r, const char *path);
+
+#endif

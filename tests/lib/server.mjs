@@ -1,0 +1,73 @@
+// tests/lib/server.mjs - start a real onewindow server for black-box tests.
+//
+// Each call gets its own data directory and a free port (the server binds port 0 and
+// logs the one it got). The database is SQLite in that directory, or, when
+// ONEWINDOW_TEST_PG_URL is set (tests/run.sh does this for the PostgreSQL pass), the
+// throwaway PostgreSQL that tests/run.sh started. stop() sends SIGTERM and waits: the
+// server must drain and exit 0.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = process.env.ONEWINDOW_BIN || join(ROOT, 'build', 'onewindow');
+
+export function backend() {
+  return process.env.ONEWINDOW_TEST_PG_URL ? 'postgresql' : 'sqlite';
+}
+
+// Run a onewindow command to completion; returns {status, stdout, stderr}.
+export function run(args, { env = {} } = {}) {
+  const r = spawnSync(BIN, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export async function startServer({ args = [], env = {}, sqlite = false, init = true } = {}) {
+  const data = mkdtempSync(join(tmpdir(), 'ow-test-'));
+  const db = !sqlite && process.env.ONEWINDOW_TEST_PG_URL
+    ? process.env.ONEWINDOW_TEST_PG_URL : `sqlite:${data}/onewindow.db`;
+  const common = ['--data', data, '--db', db];
+  if (init) {
+    const r = run(['init', ...common], { env });
+    if (r.status !== 0) throw new Error(`onewindow init failed: ${r.stderr}`);
+  }
+  const proc = spawn(BIN, ['serve', ...common, '--listen', '127.0.0.1:0', ...args], {
+    env: { ...process.env, ONEWINDOW_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 15000);
+    proc.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = /msg=listening .*port=(\d+)/.exec(log);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${log}`)); });
+  });
+  proc.stderr.removeAllListeners('data');
+  proc.stderr.on('data', (chunk) => { log += chunk; });
+  proc.removeAllListeners('exit');
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    data,
+    db,
+    proc,
+    log: () => log,
+    // SIGTERM, wait for a clean exit; returns {code, signal}.
+    async stop({ keepData = false } = {}) {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const r = await exited;
+      if (!keepData) rmSync(data, { recursive: true, force: true });
+      return r;
+    },
+    async kill() {
+      proc.kill('SIGKILL');
+      return exited;
+    },
+  };
+}
