@@ -78,7 +78,7 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
     switch (o->type) {
     case OPT_STR:
         if (strlen(value) >= CONFIG_STR)
-            return err_set(err, 2, "config.bad_value", "%s: the value of %s is too long", where,
+            return err_set(err, 2, "config.bad_value", "%s: the value of --%s is too long", where,
                            o->flag);
         if (o->choices != NULL) {
             int ok = 0;
@@ -89,7 +89,7 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
                          c == o->choices ? "" : ", ", *c);
             }
             if (!ok)
-                return err_set(err, 2, "config.bad_value", "%s: %s must be one of %s, not \"%s\"",
+                return err_set(err, 2, "config.bad_value", "%s: --%s must be one of %s, not \"%s\"",
                                where, o->flag, list, value);
         }
         strcpy(field, value);
@@ -105,7 +105,7 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
             v = 0;
         else
             return err_set(err, 2, "config.bad_value",
-                           "%s: %s must be true or false (1/0, yes/no), not \"%s\"", where,
+                           "%s: --%s must be true or false (1/0, yes/no), not \"%s\"", where,
                            o->flag, value);
         *(int *)field = v;
         return 0;
@@ -127,7 +127,7 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
         if (errno != 0 || end == value || *end != '\0' || v > LONG_MAX / mult ||
             v * mult < o->min || v * mult > o->max)
             return err_set(err, 2, "config.bad_value",
-                           "%s: %s must be a whole number%s between %ld and %ld, not \"%s\"",
+                           "%s: --%s must be a whole number%s between %ld and %ld, not \"%s\"",
                            where, o->flag, o->type == OPT_SIZE ? " of bytes (K, M, G allowed)" : "",
                            o->min, o->max, value);
         if (o->type == OPT_SIZE)

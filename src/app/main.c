@@ -75,7 +75,12 @@ static int open_store(const struct config *cfg, struct store **out, struct err *
         return -1;
     struct store_options opt = {
         .busy_timeout_ms = 5000, .sync_normal = strcmp(cfg->sync, "normal") == 0, .data_dir = NULL};
-    return store_open(cfg->db, &opt, out, err);
+    if (store_open(cfg->db, &opt, out, err) < 0) {
+        if (strcmp(err->code, "store.bad_url") == 0)
+            err->status = 2; /* a usage error, like any other bad option value */
+        return -1;
+    }
+    return 0;
 }
 
 static int cmd_init(struct store *s, struct err *err)

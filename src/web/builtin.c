@@ -172,7 +172,6 @@ struct static_asset {
     char etag[20];    /* the quoted ETag */
     /* [gzip][fingerprinted] */
     struct MHD_Response *resp[2][2];
-    struct MHD_Response *not_modified;
     unsigned char *gz;
 };
 
@@ -259,10 +258,9 @@ int web_static_prepare(struct web_server *s, struct err *err)
             if (a->resp[0][fp] == NULL || (a->gz && a->resp[1][fp] == NULL))
                 return err_set(err, 500, "http.internal", "out of memory");
         }
-        a->not_modified = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-        if (a->not_modified == NULL)
-            return err_set(err, 500, "http.internal", "out of memory");
-        MHD_add_response_header(a->not_modified, MHD_HTTP_HEADER_ETAG, a->etag);
+        /* A 304 carries the headers the 200 would have (RFC 9110 §15.4.5) and no body;
+         * libmicrohttpd sends no body for a 304, and the Content-Length it then reports
+         * is the 200's, as the RFC allows. So the 304 reuses the revalidating 200. */
         if (strcmp(a->name, "site.css") == 0) {
             static char css_url[64];
             snprintf(css_url, sizeof(css_url), "/static/site.css?v=%s", a->file->etag);
@@ -280,8 +278,6 @@ void web_static_free(struct web_server *s)
             for (int fp = 0; fp < 2; fp++)
                 if (a->resp[g][fp] != NULL)
                     MHD_destroy_response(a->resp[g][fp]);
-        if (a->not_modified != NULL)
-            MHD_destroy_response(a->not_modified);
         free(a->gz);
     }
     free(s->assets);
@@ -309,16 +305,14 @@ enum MHD_Result web_static_serve(struct request *r, const char *path)
     if (a == NULL)
         return web_respond_error(r, 404, "http.not_found", "no page has this address");
     const char *inm = web_header(&r->req, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    struct MHD_Response *resp;
+    const char *v = web_query(&r->req, "v");
+    int fp = v != NULL && strcmp(v, a->file->etag) == 0;
+    const char *ae = web_header(&r->req, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    int gz = a->gz != NULL && ae != NULL && strstr(ae, "gzip") != NULL;
+    struct MHD_Response *resp = a->resp[gz][fp];
     if (inm != NULL && strstr(inm, a->etag) != NULL) {
         r->status = 304;
-        resp = a->not_modified;
     } else {
-        const char *v = web_query(&r->req, "v");
-        int fp = v != NULL && strcmp(v, a->file->etag) == 0;
-        const char *ae = web_header(&r->req, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-        int gz = a->gz != NULL && ae != NULL && strstr(ae, "gzip") != NULL;
-        resp = a->resp[gz][fp];
         r->status = 200;
         r->bytes_out = gz ? 0 : a->file->len;
     }

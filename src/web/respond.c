@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <zlib.h>
 
 #include "base/arena.h"
@@ -163,8 +164,13 @@ static enum MHD_Result send_body(struct request *r, int status, const char *type
                             "Accept, Accept-Encoding, Accept-Language, Cookie");
     add_common_headers(r, resp, html);
     if (r->resp.max_age > 0 && status == 200) {
+        /* A response that sets a cookie is this visitor's own: never shared caches. */
+        int personal = r->set_lang_cookie;
+        for (int i = 0; i < r->resp.nheaders; i++)
+            personal |= strcasecmp(r->resp.headers[i].name, MHD_HTTP_HEADER_SET_COOKIE) == 0;
         char cc[64];
-        snprintf(cc, sizeof(cc), "public, max-age=%d", r->resp.max_age);
+        snprintf(cc, sizeof(cc), "%s, max-age=%d", personal ? "private" : "public",
+                 r->resp.max_age);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc);
     } else {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -266,10 +272,10 @@ enum MHD_Result web_respond_error(struct request *r, int status, const char *cod
     const char *reason = MHD_get_reason_phrase_for((unsigned)status);
     int api = r->req.path ? r->req.want_json
                           : (r->raw_uri != NULL && strncmp(r->raw_uri, "/api/", 5) == 0);
-    /* A failed handler may have left a model: errors render their own. */
+    /* A failed handler may have left a model: errors render their own. Extra headers
+     * stay (Allow on a 405); dispatch drops those of a failed handler. */
     json_decref(r->resp.model);
     r->resp.model = NULL;
-    r->resp.nheaders = 0;
     r->resp.max_age = 0;
     if (api) {
         json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", "about:blank", "title",

@@ -9,6 +9,7 @@
  */
 #include "web/router.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,8 +221,18 @@ static int match_node(const struct router *r, const struct node *n, const char *
                 return 0;
             }
         }
-        if (n->nends > 0)
+        if (n->nends > 0 && !m->method_mismatch) {
             m->method_mismatch = 1;
+            size_t o = 0;
+            for (size_t i = 0; i < n->nends; i++) {
+                const char *meth = r->routes[n->ends[i]].method;
+                int w = snprintf(m->allow + o, sizeof(m->allow) - o, "%s%s%s", o ? ", " : "",
+                                 meth, strcmp(meth, "GET") == 0 ? ", HEAD" : "");
+                if (w < 0 || (size_t)w >= sizeof(m->allow) - o)
+                    break;
+                o += (size_t)w;
+            }
+        }
         return -1;
     }
     const struct seg *sg = &segs[depth];

@@ -35,6 +35,7 @@ struct router_match {
     size_t nparams;
     struct router_param params[ROUTER_MAX_PARAMS];
     int method_mismatch; /* no match for this method, but the path matches others: 405 */
+    char allow[64];      /* then: the methods that would match, for the Allow header */
 };
 
 struct router *router_new(void);

@@ -71,6 +71,31 @@ const char *web_query(const struct web_req *req, const char *name)
     return web_kv_get(req->query, req->nquery, name);
 }
 
+const char *web_form_value(const struct web_req *req, const char *name)
+{
+    return web_kv_get(req->form, req->nform, name);
+}
+
+int web_redirect(struct web_req *req, struct web_resp *resp, const char *location)
+{
+    resp->status = 303;
+    resp->view = NULL;
+    json_decref(resp->model);
+    resp->model = json_pack("{s:s}", "location", location);
+    return web_resp_header(resp, MHD_HTTP_HEADER_LOCATION, arena_strdup(req->arena, location));
+}
+
+int web_set_cookie(struct web_req *req, struct web_resp *resp, const char *name,
+                   const char *value, int max_age, int script_visible)
+{
+    char *c = arena_printf(req->arena, "%s=%s; Path=/; Max-Age=%d; SameSite=Lax%s", name,
+                           max_age < 0 ? "" : value, max_age < 0 ? 0 : max_age,
+                           script_visible ? "" : "; HttpOnly");
+    if (c == NULL)
+        return -1;
+    return web_resp_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c);
+}
+
 const char *web_t(const struct web_req *req, const char *key)
 {
     const char *s = i18n_get(req->lang, key);
@@ -219,6 +244,17 @@ static enum MHD_Result dispatch(struct web_server *s, struct request *r)
         return web_respond_error(r, 400, "http.bad_uri",
                                  "the URL is malformed (bad percent-encoding or not UTF-8)");
     r->req.want_json = wants_json(r);
+    const char *ctype = web_header(&r->req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (r->body != NULL && ctype != NULL &&
+        strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0) {
+        struct web_kv *kv;
+        if (web_form_parse(r->req.arena, r->body, r->body_len, WEB_FORM_MAX_FIELDS, &kv,
+                           &r->req.nform) < 0)
+            return web_respond_error(r, 400, "http.bad_form",
+                                     "the submitted form is malformed (bad encoding or too "
+                                     "many fields)");
+        r->req.form = kv;
+    }
     const char *choice = web_query(&r->req, "lang");
     r->req.lang = i18n_negotiate(choice, web_cookie(&r->req, "lang"),
                                  web_header(&r->req, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
@@ -228,9 +264,13 @@ static enum MHD_Result dispatch(struct web_server *s, struct request *r)
     if (path == NULL)
         return web_respond_error(r, 500, "http.internal", "out of memory");
     if (router_match(s->router, r->req.method, path, &r->req.match) < 0) {
-        if (r->req.match.method_mismatch)
+        if (r->req.match.method_mismatch) {
+            char *allow = arena_strdup(r->req.arena, r->req.match.allow);
+            if (allow != NULL)
+                web_resp_header(&r->resp, MHD_HTTP_HEADER_ALLOW, allow);
             return web_respond_error(r, 405, "http.method_not_allowed",
                                      "this method is not allowed here");
+        }
         return web_respond_error(r, 404, "http.not_found", "no page has this address");
     }
     r->metric_index = r->req.match.route_index;
@@ -240,6 +280,7 @@ static enum MHD_Result dispatch(struct web_server *s, struct request *r)
     r->req.ctx = e->ctx;
     if (e->handler(&r->req, &r->resp) < 0) {
         struct err *er = &r->resp.err;
+        r->resp.nheaders = 0; /* what a failed handler meant to send no longer applies */
         if (er->status >= 500)
             log_kv(LOG_ERROR, "handler failed", "id", r->req.id, "code", er->code, "detail",
                    er->msg, NULL);
@@ -261,9 +302,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->req.method = method;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg.max_body_bytes)
-            return web_respond_error(r, 413, "http.body_too_large",
-                                     "the request body is too large");
+        if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg.max_body_bytes) {
+            /* A client that did not ask with Expect: 100-continue is still sending: if
+             * the body is not absurdly large, read and discard it, so the client can read
+             * the 413 instead of a reset. Beyond that, answer now and close. */
+            if (strtoull(cl, NULL, 10) / 8 > s->cfg.max_body_bytes ||
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT))
+                return web_respond_error(r, 413, "http.body_too_large",
+                                         "the request body is too large");
+            r->body_too_large = 1;
+        }
         return MHD_YES;
     }
     if (*upload_size != 0) {
@@ -397,14 +445,14 @@ int web_server_start(struct web_server *s, struct err *err)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     s->mhd = MHD_start_daemon(
-        flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
+        flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_logger, s, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_URI_LOG_CALLBACK, uri_logger,
         s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         s->cfg.max_header_bytes, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->cfg.per_ip_connections,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
-        MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (s->mhd == NULL)
         return err_set(err, 500, "http.listen_failed",
                        "cannot listen on %s:%d (is the port in use, or not allowed?)",

@@ -560,20 +560,22 @@ struct render {
     size_t steps; /* work done so far, against TMPL_MAX_STEPS */
 };
 
-/* Resolve a name: the first segment walks the stack from the top, the others descend from
- * what it found without falling back (Mustache: "a.b" never finds another context's "b"). */
-static json_t *lookup(const struct render *r, const struct frame *top, const char *path,
-                      size_t nsegs)
+/* Resolve the name of `op`: the first segment walks the stack from the top, the others
+ * descend from what it found without falling back (Mustache: "a.b" never finds another
+ * context's "b"). No segments means "{{.}}", the top of the stack. */
+static json_t *lookup(const struct render *r, const struct frame *top, const struct tmpl *t,
+                      const struct op *op)
 {
     json_t *v = NULL;
 
-    if (nsegs == 0)
+    if (op->len == 0) /* the pool may be empty (NULL) then: do not touch it */
         return top != NULL ? top->value : r->nctxs > 0 ? r->ctxs[r->nctxs - 1] : NULL;
+    const char *path = t->pool + op->name;
     for (const struct frame *f = top; f != NULL && v == NULL; f = f->below)
         v = json_object_get(f->value, path); /* NULL for anything but an object */
     for (size_t i = r->nctxs; v == NULL && i-- > 0;)
         v = json_object_get(r->ctxs[i], path);
-    for (size_t s = 1; s < nsegs && v != NULL; s++) {
+    for (size_t s = 1; s < op->len && v != NULL; s++) {
         path += strlen(path) + 1;
         v = json_object_get(v, path);
     }
@@ -684,7 +686,7 @@ static int render_section(struct render *r, const struct tmpl *t, size_t i, cons
                           unsigned depth)
 {
     const struct op *op = &t->ops[i];
-    json_t *v = lookup(r, top, t->pool + op->name, op->len);
+    json_t *v = lookup(r, top, t, op);
     bool truthy = is_truthy(v);
 
     if (op->kind == OP_INVERTED)
@@ -721,8 +723,7 @@ static int render_ops(struct render *r, const struct tmpl *t, size_t from, size_
                 break;
             case OP_ESCAPED:
             case OP_RAW:
-                rc = emit_value(r, lookup(r, top, t->pool + op->name, op->len),
-                                op->kind == OP_ESCAPED);
+                rc = emit_value(r, lookup(r, top, t, op), op->kind == OP_ESCAPED);
                 break;
             case OP_SECTION:
             case OP_INVERTED:

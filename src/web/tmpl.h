@@ -68,8 +68,8 @@ void tmpl_set_freeze(struct tmpl_set *set);
  *
  * 0, or -1 with `err`: "tmpl.not_found", "tmpl.too_large" (out's max reached, or more
  * than TMPL_MAX_STEPS of work), "tmpl.depth" (nesting past TMPL_MAX_DEPTH), "tmpl.oom",
- * or a compile error when the set is not frozen yet. On failure `out` is left as it was
- * before the call.
+ * or a compile error when the set is not frozen yet. On failure `out` is truncated back
+ * to its length before the call (its capacity may have grown).
  */
 int tmpl_render(struct tmpl_set *set, const char *name, json_t *const *ctxs, size_t n,
                 struct buf *out, struct err *err);

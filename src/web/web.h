@@ -49,6 +49,8 @@ struct web_req {
     size_t nquery;
     const char *lang;           /* "zh", "bo" or "en" */
     int want_json;              /* render the model as JSON */
+    const struct web_kv *form;  /* fields of a urlencoded body (POST forms) */
+    size_t nform;
     const char *body;           /* request body (NUL-terminated), or NULL */
     size_t body_len;
     const char *id;             /* request id (16 hex digits) */
@@ -102,6 +104,16 @@ const char *web_header(const struct web_req *req, const char *name);
 const char *web_cookie(const struct web_req *req, const char *name);
 /* The localised message for an i18n key in the request's language (the key if none). */
 const char *web_t(const struct web_req *req, const char *key);
+
+/* A field of the submitted form (application/x-www-form-urlencoded), or NULL. */
+const char *web_form_value(const struct web_req *req, const char *name);
+
+/* Answer 303 See Other to `location` (a path on this site). Returns 0. */
+int web_redirect(struct web_req *req, struct web_resp *resp, const char *location);
+/* Add a Set-Cookie header: Path=/, SameSite=Lax, HttpOnly unless `script_visible`;
+ * max_age < 0 deletes the cookie. The value must be cookie-safe (base64url, digits). */
+int web_set_cookie(struct web_req *req, struct web_resp *resp, const char *name,
+                   const char *value, int max_age, int script_visible);
 
 /* Fill resp->err for an error response and return -1: `return web_fail(resp, 404,
  * "divisions.not_found", "no division has the code %s", code);`. The message shown to

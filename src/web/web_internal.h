@@ -52,7 +52,6 @@ struct web_server {
     /* static assets, prebuilt responses */
     struct static_asset *assets;
     size_t nassets;
-    struct MHD_Response *not_modified;
     const char *css_url; /* "/static/site.css?v=<etag>" */
 };
 

@@ -18,16 +18,24 @@ export function backend() {
   return process.env.ONEWINDOW_TEST_PG_URL ? 'postgresql' : 'sqlite';
 }
 
-// Run a onewindow command to completion; returns {status, stdout, stderr}.
-export function run(args, { env = {} } = {}) {
-  const r = spawnSync(BIN, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+// Run a onewindow command to completion; returns {status, signal, stdout, stderr}.
+// `timeout` (ms, optional) kills a command that does not finish (then signal is SIGKILL),
+// so that a command that wrongly starts serving cannot hang a test.
+export function run(args, { env = {}, timeout } = {}) {
+  const r = spawnSync(BIN, args, {
+    env: { ...process.env, ...env }, encoding: 'utf8', timeout, killSignal: 'SIGKILL',
+  });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-export async function startServer({ args = [], env = {}, sqlite = false, init = true } = {}) {
-  const data = mkdtempSync(join(tmpdir(), 'ow-test-'));
-  const db = !sqlite && process.env.ONEWINDOW_TEST_PG_URL
-    ? process.env.ONEWINDOW_TEST_PG_URL : `sqlite:${data}/onewindow.db`;
+// Options: args (extra serve flags), env, sqlite (force SQLite even in the PostgreSQL
+// pass), init (run `init` first), and data/db to serve an existing data directory and
+// database instead of fresh ones (a directory passed in is the caller's: stop() leaves it).
+export async function startServer({ args = [], env = {}, sqlite = false, init = true, data: dataDir, db: dbUrl } = {}) {
+  const ownData = dataDir === undefined;
+  const data = ownData ? mkdtempSync(join(tmpdir(), 'ow-test-')) : dataDir;
+  const db = dbUrl ?? (!sqlite && process.env.ONEWINDOW_TEST_PG_URL
+    ? process.env.ONEWINDOW_TEST_PG_URL : `sqlite:${data}/onewindow.db`);
   const common = ['--data', data, '--db', db];
   if (init) {
     const r = run(['init', ...common], { env });
@@ -62,7 +70,7 @@ export async function startServer({ args = [], env = {}, sqlite = false, init = 
     async stop({ keepData = false } = {}) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const r = await exited;
-      if (!keepData) rmSync(data, { recursive: true, force: true });
+      if (!keepData && ownData) rmSync(data, { recursive: true, force: true });
       return r;
     },
     async kill() {

@@ -214,6 +214,15 @@ static void test_stack_lookup(void **state)
     json_decref(ctxs[0]);
 }
 
+/* Found by fuzzing: a template whose only names are "{{.}}" has no name pool, and
+ * rendering did pointer arithmetic on its NULL (undefined behaviour, UBSan). */
+static void test_only_current_item(void **state)
+{
+    (void)state;
+    assert_renders("{{.}}", "{\"a\": 1}", "");
+    assert_renders("{{#.}}x{{/.}}{{^.}}y{{/.}}", "{\"a\": 1}", "x");
+}
+
 static void test_comments(void **state)
 {
     (void)state;
@@ -598,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_sections),
         cmocka_unit_test(test_falsy_and_inverted),
         cmocka_unit_test(test_stack_lookup),
+        cmocka_unit_test(test_only_current_item),
         cmocka_unit_test(test_comments),
         cmocka_unit_test(test_partials),
         cmocka_unit_test(test_missing_templates),
