@@ -32,7 +32,7 @@ UNIT_SRCS  := $(wildcard tests/unit/*_test.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS  := $(wildcard fuzz/*_fuzz.c)
 
-.PHONY: all run deps test unit unit-asan api api-sqlite api-pg browser fuzz fuzz-replay \
+.PHONY: FORCE all run deps test unit unit-asan api api-sqlite api-pg browser fuzz fuzz-replay \
         bench clean format lint
 
 all: $(BUILD)/onewindow
@@ -41,9 +41,17 @@ $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(BUILD)/gen/embed.c: $(BUILD)/tools/embed $(EMBED_IN)
+# The list of embedded files is a dependency too: a file added, removed or renamed
+# (which keeps its old mtime) must regenerate the table.
+$(BUILD)/gen/embed.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(EMBED_IN)" | cmp -s - $@ || echo "$(EMBED_IN)" > $@
+
+$(BUILD)/gen/embed.c: $(BUILD)/tools/embed $(EMBED_IN) $(BUILD)/gen/embed.list
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/embed $@ $(EMBED_IN)
+
+FORCE:
 
 $(BUILD)/obj/gen/embed.o: $(BUILD)/gen/embed.c
 	@mkdir -p $(dir $@)

@@ -11,24 +11,48 @@
 const char *const i18n_langs[I18N_NLANGS] = {"zh", "bo", "en"};
 static json_t *catalogs[I18N_NLANGS];
 
+static int merge(json_t *base, json_t *over);
+
+/* A language's catalog: every web/i18n/LANG/NAME.json merged (one file per module, so
+ * modules add their messages without touching each other's files). */
 static json_t *load(const char *lang, struct err *err)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "web/i18n/%s.json", lang);
-    const struct embed_file *f = embed_find(path);
-    if (f == NULL) {
-        err_set(err, 500, "i18n.missing", "the message catalog %s is not in the binary", path);
-        return NULL;
-    }
-    json_error_t je;
-    json_t *j = json_loadb((const char *)f->data, f->len, 0, &je);
-    if (j == NULL || !json_is_object(j)) {
-        err_set(err, 500, "i18n.invalid", "the message catalog %s is not a JSON object (line %d: %s)",
-                path, je.line, je.text);
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "web/i18n/%s/", lang);
+    json_t *all = json_object();
+    size_t files = 0;
+    for (size_t i = embed_first(prefix);
+         all != NULL && i < embed_count && strncmp(embed_files[i].path, prefix, strlen(prefix)) == 0;
+         i++) {
+        const struct embed_file *f = &embed_files[i];
+        json_error_t je;
+        json_t *j = json_loadb((const char *)f->data, f->len, 0, &je);
+        if (j == NULL || !json_is_object(j)) {
+            err_set(err, 500, "i18n.invalid",
+                    "the message catalog %s is not a JSON object (line %d: %s)", f->path,
+                    je.line, je.text);
+            json_decref(j);
+            json_decref(all);
+            return NULL;
+        }
+        int rc = merge(all, j);
         json_decref(j);
+        if (rc < 0) {
+            json_decref(all);
+            all = NULL;
+        }
+        files++;
+    }
+    if (all == NULL) {
+        err_set(err, 500, "i18n.invalid", "out of memory loading the catalogs");
         return NULL;
     }
-    return j;
+    if (files == 0) {
+        json_decref(all);
+        err_set(err, 500, "i18n.missing", "no message catalog for %s is in the binary", lang);
+        return NULL;
+    }
+    return all;
 }
 
 /* Lay `over` onto `base` recursively (objects merge, other values replace). */

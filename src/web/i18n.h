@@ -1,5 +1,5 @@
 /*
- * i18n.h - the message catalogs (web/i18n/zh.json, bo.json, en.json, compiled into the
+ * i18n.h - the message catalogs (web/i18n/LANG/NAME.json, one file per module, compiled into the
  * binary) and the choice of a request's language.
  *
  * zh is the default and the reference catalog: bo and en are laid over a copy of zh, so a

@@ -1,11 +1,11 @@
 // tests/api/divisions.test.mjs - the divisions pages and their JSON twins, checked
 // against the reference CSV files the binary embeds (data/*.csv) and the message
-// catalogs (web/i18n/*.json): expected values are computed from those files, never typed in.
+// catalogs (web/i18n/<lang>/*.json): expected values are computed from those files, never typed in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, ROOT } from '../lib/server.mjs';
+import { startServer, ROOT, catalog } from '../lib/server.mjs';
 
 // ---- reference data ---------------------------------------------------------------------
 
@@ -42,7 +42,6 @@ const BY_CODE = new Map(ALL.map((d) => [d.code, d]));
 const childrenOf = (code) => ALL.filter((d) => d.parent_code === code)
   .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 const countLevel = (level) => ALL.filter((d) => d.level === level).length;
-const catalog = (lang) => JSON.parse(readFileSync(join(ROOT, 'web', 'i18n', `${lang}.json`), 'utf8'));
 const T = { zh: catalog('zh'), bo: catalog('bo'), en: catalog('en') };
 const LEVELS = ['region', 'prefecture', 'county', 'township', 'village'];
 

@@ -8,10 +8,9 @@ import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, backend, ROOT } from '../lib/server.mjs';
+import { startServer, backend, ROOT, catalog } from '../lib/server.mjs';
 
-const T = Object.fromEntries(['zh', 'bo', 'en'].map((l) =>
-  [l, JSON.parse(readFileSync(join(ROOT, 'web', 'i18n', `${l}.json`), 'utf8'))]));
+const T = Object.fromEntries(['zh', 'bo', 'en'].map((l) => [l, catalog(l)]));
 
 let srv;
 before(async () => { srv = await startServer(); });

@@ -79,3 +79,23 @@ export async function startServer({ args = [], env = {}, sqlite = false, init = 
     },
   };
 }
+
+// A language's message catalog as the server sees it: every web/i18n/<lang>/*.json merged,
+// laid over Chinese (the server shows zh where a translation is missing).
+import { readdirSync, readFileSync } from 'node:fs';
+function mergeDeep(base, over) {
+  for (const [k, v] of Object.entries(over)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && base[k] && typeof base[k] === 'object') mergeDeep(base[k], v);
+    else base[k] = v;
+  }
+  return base;
+}
+function rawCatalog(lang) {
+  const dir = join(ROOT, 'web', 'i18n', lang);
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+    .reduce((acc, f) => mergeDeep(acc, JSON.parse(readFileSync(join(dir, f), 'utf8'))), {});
+}
+export function catalog(lang) {
+  const zh = rawCatalog('zh');
+  return lang === 'zh' ? zh : mergeDeep(zh, rawCatalog(lang));
+}
