@@ -36,6 +36,10 @@ struct config {
     char log_level[16];
     int node_id;
     char sync[16];           /* "full" or "normal" */
+    int session_idle_s;
+    int session_absolute_s;
+    int secure_cookies;
+    int password_profile_test; /* cheap password hashing, for tests only */
 };
 
 /* Fill `cfg` from defaults, the config file (--config / ONEWINDOW_CONFIG), the

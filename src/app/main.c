@@ -133,6 +133,9 @@ static int cmd_serve(const struct config *cfg, struct store *s, struct err *err)
         .per_ip_connections = cfg->per_ip_connections,
         .log_requests = cfg->log_requests,
         .drain_timeout_s = cfg->drain_timeout_s,
+        .session_idle_s = cfg->session_idle_s,
+        .session_absolute_s = cfg->session_absolute_s,
+        .secure_cookies = cfg->secure_cookies,
     };
     /* Block the shutdown signals before any thread starts, so every thread inherits the
      * mask and only sigwait below receives them. */

@@ -9,6 +9,7 @@
 
 #include "base/csv.h"
 #include "base/embed.h"
+#include "base/id.h"
 #include "store/store.h"
 
 int divisions_parse_code(const char *s, int64_t *code, struct err *err)
@@ -105,6 +106,24 @@ int divisions_count_by_level(struct store_conn *c, int64_t counts[6], struct err
     return divisions_store_count_by_level(c, counts, err);
 }
 
+/* The version and when it was read, shared by all threads (updated atomically). */
+static int64_t version_cached = -1;
+static int64_t version_read_at_ms;
+
+int64_t divisions_version(struct store_conn *c)
+{
+    int64_t now = time_now_ms();
+    int64_t v = __atomic_load_n(&version_cached, __ATOMIC_ACQUIRE);
+    if (v >= 0 && now - __atomic_load_n(&version_read_at_ms, __ATOMIC_RELAXED) < 1000)
+        return v;
+    struct err err;
+    if (divisions_store_version(c, &v, &err) < 0)
+        return -1; /* unknown: callers treat it as "do not cache" */
+    __atomic_store_n(&version_read_at_ms, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&version_cached, v, __ATOMIC_RELEASE);
+    return v;
+}
+
 /* ---- reference data ------------------------------------------------------------------ */
 
 /* Check that a CSV header is exactly the columns we read, so a changed file fails loudly
@@ -177,7 +196,8 @@ int divisions_load_reference(struct store *s, int *inserted, struct err *err)
     /* Parents before children: the divisions file lists levels top-down, and villages
      * only refer to townships. */
     if (load_file(c, "data/xizang-divisions.csv", 0, inserted, err) < 0 ||
-        load_file(c, "data/xizang-villages.csv", 1, inserted, err) < 0) {
+        load_file(c, "data/xizang-villages.csv", 1, inserted, err) < 0 ||
+        (*inserted > 0 && divisions_store_bump_version(c, time_now_ms(), err) < 0)) {
         store_rollback(c);
         return -1;
     }

@@ -65,6 +65,11 @@ int divisions_children(struct store_conn *c, struct arena *a, int64_t code,
 /* Number of divisions at each level (index 1..5), for status pages. */
 int divisions_count_by_level(struct store_conn *c, int64_t counts[6], struct err *err);
 
+/* A number that changes whenever the divisions table changes (kept in platform_meta
+ * "divisions_version"); read from the database at most once a second per process, for
+ * the response cache of the divisions pages. */
+int64_t divisions_version(struct store_conn *c);
+
 /* Register the pages and API: /divisions, /divisions/{code}, /api/v1/divisions[/{code}]. */
 int divisions_http_register(struct web_server *srv, struct store *s);
 

@@ -111,8 +111,24 @@ static int division_model(struct web_req *req, struct web_resp *resp, int64_t co
     return 0;
 }
 
+/* Divisions are reference data: pages are served from the response cache until the
+ * divisions version changes. */
+static int cached(struct web_req *req, struct web_resp *resp, int64_t code, int index)
+{
+    struct err err;
+    struct store_conn *c = store_conn(req->ctx, &err);
+    int64_t version = c ? divisions_version(c) : -1;
+    if (version < 0)
+        return 0;
+    char key[48];
+    snprintf(key, sizeof(key), "divisions:%lld:%d", (long long)code, index);
+    return web_cache_hit(req, resp, key, version);
+}
+
 static int h_index(struct web_req *req, struct web_resp *resp)
 {
+    if (cached(req, resp, DIVISIONS_ROOT, 1))
+        return 0;
     return division_model(req, resp, DIVISIONS_ROOT, 1);
 }
 
@@ -122,6 +138,8 @@ static int h_show(struct web_req *req, struct web_resp *resp)
     struct err err;
     if (divisions_parse_code(web_param(req, "code"), &code, &err) < 0)
         return web_fail(resp, err.status, err.code, "%s", err.msg);
+    if (cached(req, resp, code, 0))
+        return 0;
     return division_model(req, resp, code, 0);
 }
 

@@ -15,4 +15,7 @@ int divisions_store_insert(struct store_conn *c, const struct division *d, int *
                            struct err *err);
 int divisions_store_count_by_level(struct store_conn *c, int64_t counts[6], struct err *err);
 
+int divisions_store_version(struct store_conn *c, int64_t *version, struct err *err);
+int divisions_store_bump_version(struct store_conn *c, int64_t version, struct err *err);
+
 #endif

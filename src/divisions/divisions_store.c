@@ -1,6 +1,9 @@
 /* divisions_store.c - every SQL statement of the divisions module. */
 #include "divisions/divisions_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "base/arena.h"
 #include "store/store.h"
 
@@ -14,6 +17,37 @@ static const char SQL_INSERT[] =
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING";
 static const char SQL_COUNT_BY_LEVEL[] =
     "SELECT level, COUNT(*) FROM divisions GROUP BY level";
+
+static const char SQL_VERSION_GET[] =
+    "SELECT value FROM platform_meta WHERE key = 'divisions_version'";
+static const char SQL_VERSION_SET[] =
+    "INSERT INTO platform_meta (key, value, updated_at) VALUES ('divisions_version', ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+
+int divisions_store_version(struct store_conn *c, int64_t *version, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_VERSION_GET, err);
+    if (st == NULL)
+        return -1;
+    int rc = store_step(st, err);
+    *version = rc == STORE_ROW ? strtoll(store_col_text(st, 0), NULL, 10) : 0;
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int divisions_store_bump_version(struct store_conn *c, int64_t version, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_VERSION_SET, err);
+    if (st == NULL)
+        return -1;
+    char v[32];
+    snprintf(v, sizeof(v), "%lld", (long long)version);
+    store_bind_text(st, 1, v, -1);
+    store_bind_int64(st, 2, version);
+    int rc = store_step(st, err);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
 
 static const char *col_str(struct store_stmt *st, int col, struct arena *a)
 {

@@ -90,13 +90,10 @@ static json_t *page_globals(struct request *r)
                      s->css_url ? s->css_url : "/static/site.css", "request_id", r->req.id);
 }
 
-/* gzip `in` into a malloc'd buffer if the client accepts it and it pays; else NULL. */
-static char *maybe_gzip(struct request *r, const char *in, size_t len, size_t *out_len)
+/* gzip `in` into a malloc'd buffer if it pays (and the body is large enough); else NULL. */
+static char *gzip_body(const char *in, size_t len, size_t *out_len)
 {
     if (len < GZIP_MIN)
-        return NULL;
-    const char *ae = web_header(&r->req, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-    if (ae == NULL || strstr(ae, "gzip") == NULL)
         return NULL;
     z_stream z;
     memset(&z, 0, sizeof(z));
@@ -140,30 +137,19 @@ static void add_common_headers(struct request *r, struct MHD_Response *resp, int
     }
 }
 
-/* Queue `body` (malloc'd, ownership taken) with status and type. */
-static enum MHD_Result send_body(struct request *r, int status, const char *type, char *body,
-                                 size_t len, int html)
+/* Headers every response of a handler carries: type, encoding, caching, cookies. */
+static void add_headers(struct request *r, struct MHD_Response *resp, int status, const char *type,
+                        int gz, int html, const char *etag)
 {
-    size_t zlen = 0;
-    char *z = maybe_gzip(r, body, len, &zlen);
-    if (z != NULL) {
-        free(body);
-        body = z;
-        len = zlen;
-    }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(body);
-        return MHD_NO;
-    }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    if (z != NULL)
+    if (gz)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
                             "Accept, Accept-Encoding, Accept-Language, Cookie");
     add_common_headers(r, resp, html);
-    if (r->resp.max_age > 0 && status == 200) {
+    if (etag != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    if (r->resp.max_age > 0 && (status == 200 || status == 304)) {
         /* A response that sets a cookie is this visitor's own: never shared caches. */
         int personal = r->set_lang_cookie;
         for (int i = 0; i < r->resp.nheaders; i++)
@@ -183,11 +169,84 @@ static enum MHD_Result send_body(struct request *r, int status, const char *type
     }
     for (int i = 0; i < r->resp.nheaders; i++)
         MHD_add_response_header(resp, r->resp.headers[i].name, r->resp.headers[i].value);
+}
+
+static int accepts_gzip(struct request *r)
+{
+    const char *ae = web_header(&r->req, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    return ae != NULL && strstr(ae, "gzip") != NULL;
+}
+
+static enum MHD_Result queue(struct request *r, int status, struct MHD_Response *resp)
+{
     r->status = status;
-    r->bytes_out = len;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+/* Send a cached entry (the reference passes to the response), or a 304 when the client
+ * has these bytes already. */
+static enum MHD_Result send_cached(struct request *r, struct web_cache_entry *e, int html)
+{
+    const char *body, *type;
+    size_t len;
+    int max_age;
+    int gz = web_cache_parts(e, accepts_gzip(r), &body, &len, &type, &max_age);
+    const char *etag = web_cache_etag(e);
+    const char *inm = web_header(&r->req, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    int not_modified = inm != NULL && strstr(inm, etag) != NULL;
+    r->resp.max_age = max_age;
+    r->resp.cached = NULL;
+    /* libmicrohttpd sends no body for a 304 and reports the 200's length, as RFC 9110
+     * allows, so both use the same response object. */
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        len, (void *)body, (MHD_ContentReaderFreeCallback)web_cache_release, e);
+    if (resp == NULL) {
+        web_cache_release(e);
+        return MHD_NO;
+    }
+    add_headers(r, resp, not_modified ? 304 : 200, type, gz, html, etag);
+    r->bytes_out = not_modified ? 0 : len;
+    return queue(r, not_modified ? 304 : 200, resp);
+}
+
+/* Queue `body` (malloc'd, ownership taken) with status and type; store it in the cache
+ * first when the handler asked for that. */
+static enum MHD_Result send_body(struct request *r, int status, const char *type, char *body,
+                                 size_t len, int html)
+{
+    size_t zlen = 0;
+    int cacheable = r->resp.cache_key != NULL && status == 200;
+    char *z = cacheable || accepts_gzip(r) ? gzip_body(body, len, &zlen) : NULL;
+    if (cacheable) {
+        web_cache_store(r, status, type, body, len, z, zlen);
+        struct web_cache_entry *e = NULL;
+        /* Serve what was stored, so the first response has the ETag too. */
+        if (web_cache_hit(&r->req, &r->resp, r->resp.cache_key, r->resp.cache_version) &&
+            (e = r->resp.cached) != NULL) {
+            free(body);
+            free(z);
+            return send_cached(r, e, html);
+        }
+    }
+    if (z != NULL && accepts_gzip(r)) {
+        free(body);
+        body = z;
+        len = zlen;
+    } else {
+        free(z);
+        z = NULL;
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(body);
+        return MHD_NO;
+    }
+    add_headers(r, resp, status, type, z != NULL, html, NULL);
+    r->bytes_out = len;
+    return queue(r, status, resp);
 }
 
 static char *render_html(struct request *r, const char *view, json_t *model, size_t *len,
@@ -226,6 +285,8 @@ out:
 enum MHD_Result web_respond(struct request *r)
 {
     struct web_resp *resp = &r->resp;
+    if (resp->cached != NULL)
+        return send_cached(r, resp->cached, !r->req.want_json);
     if (resp->body != NULL) {
         /* A raw body (metrics, plain text): copied, since MHD frees what it sends. */
         char *copy = malloc(resp->body_len ? resp->body_len : 1);

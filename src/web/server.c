@@ -17,6 +17,7 @@
 #include "web/web_internal.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,6 +70,23 @@ int64_t web_param_int(const struct web_req *req, const char *name)
 const char *web_query(const struct web_req *req, const char *name)
 {
     return web_kv_get(req->query, req->nquery, name);
+}
+
+const char *web_client_ip(const struct web_req *req)
+{
+    struct request *r = request_of(req);
+    if (r->ip[0] != '\0')
+        return r->ip;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa != NULL && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->ip, sizeof(r->ip));
+    else if (sa != NULL && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->ip, sizeof(r->ip));
+    if (r->ip[0] == '\0')
+        strcpy(r->ip, "-");
+    return r->ip;
 }
 
 const char *web_form_value(const struct web_req *req, const char *name)
@@ -124,10 +142,45 @@ int web_resp_header(struct web_resp *resp, const char *name, const char *value)
 
 /* ---- lifecycle of one request ------------------------------------------------------ */
 
+/* Each pool thread keeps one spare arena between requests, so a request costs no
+ * malloc of a fresh first block (and glibc no consolidation after the frees). */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_free(void *p)
+{
+    arena_free(p);
+}
+
+static void spare_init(void)
+{
+    pthread_key_create(&spare_key, spare_free);
+}
+
+static struct arena *arena_take(void)
+{
+    pthread_once(&spare_once, spare_init);
+    struct arena *a = pthread_getspecific(spare_key);
+    if (a != NULL) {
+        pthread_setspecific(spare_key, NULL);
+        return a;
+    }
+    return arena_new(REQUEST_ARENA_LIMIT);
+}
+
+static void arena_give_back(struct arena *a)
+{
+    arena_reset(a);
+    if (pthread_getspecific(spare_key) == NULL)
+        pthread_setspecific(spare_key, a);
+    else
+        arena_free(a);
+}
+
 static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct web_server *s = cls;
-    struct arena *a = arena_new(REQUEST_ARENA_LIMIT);
+    struct arena *a = arena_take();
     if (a == NULL)
         return NULL;
     struct request *r = arena_zalloc(a, sizeof(*r));
@@ -196,9 +249,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     log_request(s, r, dur);
     if (r->resp.model != NULL)
         json_decref(r->resp.model);
+    if (r->resp.cached != NULL)
+        web_cache_release(r->resp.cached);
     free(r->body);
     __atomic_sub_fetch(&s->in_flight, 1, __ATOMIC_RELAXED);
-    arena_free(r->req.arena);
+    arena_give_back(r->req.arena);
     *con_cls = NULL;
 }
 
@@ -278,9 +333,20 @@ static enum MHD_Result dispatch(struct web_server *s, struct request *r)
     if (e->handler == NULL) /* the static-asset route */
         return web_static_serve(r, web_param(&r->req, "path"));
     r->req.ctx = e->ctx;
+    int unsafe = strcmp(r->req.method, "GET") != 0 && strcmp(r->req.method, "HEAD") != 0 &&
+                 strcmp(r->req.method, "OPTIONS") != 0;
+    if (unsafe && !(e->flags & WEB_ROUTE_NO_CSRF) && web_csrf_check(r) < 0)
+        return web_respond_error(r, 403, "http.csrf",
+                                 "the form has expired or did not come from this site: "
+                                 "reload the page and try again");
     if (e->handler(&r->req, &r->resp) < 0) {
         struct err *er = &r->resp.err;
         r->resp.nheaders = 0; /* what a failed handler meant to send no longer applies */
+        r->resp.cache_key = NULL;
+        if (r->resp.cached != NULL) {
+            web_cache_release(r->resp.cached);
+            r->resp.cached = NULL;
+        }
         if (er->status >= 500)
             log_kv(LOG_ERROR, "handler failed", "id", r->req.id, "code", er->code, "detail",
                    er->msg, NULL);
@@ -381,6 +447,12 @@ struct web_server *web_server_new(const struct web_config *cfg, struct store *st
 int web_route(struct web_server *s, const char *method, const char *pattern, web_handler h,
               void *ctx)
 {
+    return web_route_ex(s, method, pattern, h, ctx, 0);
+}
+
+int web_route_ex(struct web_server *s, const char *method, const char *pattern, web_handler h,
+                 void *ctx, unsigned flags)
+{
     if (s->started)
         return -1;
     /* Entries are allocated one by one so their addresses stay stable for the router;
@@ -394,6 +466,7 @@ int web_route(struct web_server *s, const char *method, const char *pattern, web
         return -1;
     e->handler = h;
     e->ctx = ctx;
+    e->flags = flags;
     if (router_add(s->router, method, pattern, e) < 0) {
         log_kv(LOG_ERROR, "bad or duplicate route", "method", method, "pattern", pattern, NULL);
         free(e);
@@ -483,6 +556,7 @@ void web_server_stop(struct web_server *s)
     }
     MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
+    web_cache_clear();
 }
 
 void web_server_free(struct web_server *s)

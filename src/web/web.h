@@ -24,7 +24,9 @@
 
 struct arena;
 struct store;
+struct store_conn;
 struct web_server;
+struct web_cache_entry;
 
 struct web_config {
     const char *host;           /* listen address, e.g. "127.0.0.1" */
@@ -38,6 +40,9 @@ struct web_config {
     int per_ip_connections;     /* from one address (slow-client defence) */
     int log_requests;           /* one log line per request */
     int drain_timeout_s;        /* on shutdown, wait this long for in-flight requests */
+    int session_idle_s;         /* a session unused this long ends */
+    int session_absolute_s;     /* a session ends this long after login, used or not */
+    int secure_cookies;         /* add Secure to cookies (behind TLS) */
 };
 
 struct web_req {
@@ -76,9 +81,21 @@ struct web_resp {
     } headers[WEB_MAX_EXTRA_HEADERS];
     int nheaders;
     struct err err;             /* set by web_fail */
+    /* Set by web_cache_hit or by a handler that wants its response cached. */
+    const char *cache_key;
+    int64_t cache_version;
+    struct web_cache_entry *cached;
 };
 
 typedef int (*web_handler)(struct web_req *req, struct web_resp *resp);
+
+/* Route flags for web_route_ex. */
+enum {
+    /* Unsafe methods here are not checked for a CSRF token: endpoints called by other
+     * systems that authenticate themselves (OAuth token endpoint, API keys), never by a
+     * browser's cookie. */
+    WEB_ROUTE_NO_CSRF = 1,
+};
 
 /* Create a server (not listening yet) that answers /healthz, /readyz, /metrics and
  * /static/...; `store` is borrowed for readiness checks. NULL with err on failure. */
@@ -88,6 +105,8 @@ struct web_server *web_server_new(const struct web_config *cfg, struct store *st
  * Returns 0, or -1 for a malformed or duplicate route (a programming error). */
 int web_route(struct web_server *s, const char *method, const char *pattern, web_handler h,
               void *ctx);
+int web_route_ex(struct web_server *s, const char *method, const char *pattern, web_handler h,
+                 void *ctx, unsigned flags);
 /* Compile the templates and start listening. */
 int web_server_start(struct web_server *s, struct err *err);
 /* The port actually bound (useful with port 0). */
@@ -104,6 +123,50 @@ const char *web_header(const struct web_req *req, const char *name);
 const char *web_cookie(const struct web_req *req, const char *name);
 /* The localised message for an i18n key in the request's language (the key if none). */
 const char *web_t(const struct web_req *req, const char *key);
+
+/* The address the request came from (text), or "-". */
+const char *web_client_ip(const struct web_req *req);
+
+/* ---- sessions (src/web/session.c) ----------------------------------------------------
+ * A session is a random 256-bit token in the HttpOnly, SameSite=Lax cookie "ow_session";
+ * the database keeps only its SM3 hash (table web_sessions), with the account, the
+ * authentication level, a CSRF token, and idle and absolute expiry. Sessions live in the
+ * database, so any node can serve any request. */
+struct web_session {
+    int64_t account_id;
+    int aal;              /* 0: second factor pending; 1: password; 2: two factors */
+    int64_t created_at;   /* ms; the login time */
+    int64_t last_seen_at;
+    int64_t expires_at;
+    char csrf[48];        /* the token forms of this session must carry */
+    char token_hash[72];  /* hex SM3 of the cookie's token: the row's key */
+};
+
+/* This request's session, loaded once from the cookie, or NULL (anonymous, unknown,
+ * expired). Expired rows are deleted when met. */
+const struct web_session *web_session(struct web_req *req);
+/* Start a session for `account_id` (after a successful login): a new token and CSRF
+ * token; the request's old session, if any, is ended first (rotation, so a session
+ * fixed by an attacker before login is worthless after). Sets the cookie. */
+int web_session_start(struct web_req *req, struct web_resp *resp, int64_t account_id, int aal,
+                      struct err *err);
+/* End the request's session (logout): deletes the row and clears the cookie. */
+int web_session_end(struct web_req *req, struct web_resp *resp, struct err *err);
+/* End every session of an account ("log out everywhere", password change, lock-out). */
+int web_sessions_end_all(struct store_conn *c, int64_t account_id, struct err *err);
+/* The CSRF token forms on this page must carry as the field "_csrf" (or the header
+ * X-CSRF-Token): the session's, or for anonymous visitors a random token kept in the
+ * "ow_csrf" cookie (set on this response when new). Lives in req->arena. */
+const char *web_csrf_token(struct web_req *req, struct web_resp *resp);
+
+/* ---- response cache (src/web/cache.c) ------------------------------------------------
+ * For pages whose bytes depend only on a key, the language, the format (HTML or JSON)
+ * and a version number the module controls (reference data, published catalogs): the
+ * rendered body and its gzip form are kept in a bounded in-memory cache and served with
+ * a strong ETag (304 on If-None-Match) without running the handler again. A handler
+ * calls web_cache_hit first; on a miss it builds the model as usual, and the response is
+ * stored under the key it passed. A change of version makes older entries misses. */
+int web_cache_hit(struct web_req *req, struct web_resp *resp, const char *key, int64_t version);
 
 /* A field of the submitted form (application/x-www-form-urlencoded), or NULL. */
 const char *web_form_value(const struct web_req *req, const char *name);

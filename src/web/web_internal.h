@@ -30,6 +30,7 @@ struct route_metrics {
 struct route_entry {
     web_handler handler;
     void *ctx;
+    unsigned flags; /* WEB_ROUTE_* */
 };
 
 struct static_asset;
@@ -72,7 +73,26 @@ struct request {
     uint64_t bytes_out;
     char idbuf[17];
     int set_lang_cookie;
+    int session_loaded;
+    struct web_session session; /* valid when has_session */
+    int has_session;
+    const char *csrf;           /* the anonymous CSRF token, once chosen */
+    char ip[64];
 };
+
+/* session.c: the CSRF check of unsafe requests (0 ok, -1 refuse). */
+int web_csrf_check(struct request *r);
+
+/* cache.c */
+void web_cache_store(struct request *r, int status, const char *content_type, const char *body,
+                     size_t len, const char *gz, size_t gzlen);
+void web_cache_release(struct web_cache_entry *e);
+const char *web_cache_etag(const struct web_cache_entry *e);
+/* The bytes to send (the gzip form when wanted and present: returns 1 then). */
+int web_cache_parts(const struct web_cache_entry *e, int want_gz, const char **body, size_t *len,
+                    const char **content_type, int *max_age);
+/* Drop every entry (at shutdown, and in tests). */
+void web_cache_clear(void);
 
 /* respond.c */
 enum MHD_Result web_respond(struct request *r);

@@ -397,3 +397,36 @@ test('the HTML 404 for an unknown division is a localised page', async () => {
     assert.ok(r.body.includes('<nav class="langs"'), 'error pages have the switcher too');
   }
 });
+
+// Divisions are reference data served from the response cache: the second request must be
+// byte-identical to the first, revalidate with its ETag, and never mix up URLs or languages.
+test('division pages carry a strong ETag, revalidate with 304, and repeat byte for byte', async () => {
+  for (const path of ['/divisions/540100000000', '/api/v1/divisions/540100000000', '/divisions']) {
+    const a = await fetch(`${srv.url}${path}`);
+    const bodyA = await a.text();
+    const etag = a.headers.get('etag');
+    assert.match(etag ?? '', /^"[0-9a-f]{16}"$/, path);
+    const b = await fetch(`${srv.url}${path}`);
+    assert.equal(await b.text(), bodyA, path);
+    assert.equal(b.headers.get('etag'), etag);
+    assert.notEqual(b.headers.get('x-request-id'), a.headers.get('x-request-id'));
+    const nm = await fetch(`${srv.url}${path}`, { headers: { 'if-none-match': etag } });
+    assert.equal(nm.status, 304, path);
+    assert.equal(await nm.text(), '');
+    const stale = await fetch(`${srv.url}${path}`, { headers: { 'if-none-match': '"0000000000000000"' } });
+    assert.equal(stale.status, 200);
+  }
+});
+
+test('cached pages keep each URL and language apart (switcher links, names)', async () => {
+  const plain = await (await fetch(`${srv.url}/divisions/540100000000?lang=en`)).text();
+  const extra = await (await fetch(`${srv.url}/divisions/540100000000?lang=en&x=%3Cb%3E`)).text();
+  assert.ok(!plain.includes('x=%3Cb%3E'), 'a query seen on another URL never leaks into this one');
+  assert.ok(extra.includes('?lang=zh&amp;x=%3Cb%3E'), 'the switcher keeps this URL\'s own query');
+  const again = await (await fetch(`${srv.url}/divisions/540100000000?lang=en`)).text();
+  assert.equal(again, plain);
+  const bo = await (await fetch(`${srv.url}/divisions/540100000000`, { headers: { cookie: 'lang=bo' } })).text();
+  const zh = await (await fetch(`${srv.url}/divisions/540100000000`)).text();
+  assert.match(bo, /<html lang="bo">/);
+  assert.match(zh, /<html lang="zh-CN">/);
+});

@@ -45,7 +45,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.port, 8080);
     assert_string_equal(cfg.data, "var");
     assert_string_equal(cfg.db, "sqlite:var/onewindow.db");
-    assert_int_equal(cfg.max_header_bytes, 32 * 1024);
+    assert_int_equal(cfg.max_header_bytes, 16 * 1024);
     assert_int_equal(cfg.max_body_bytes, 1024 * 1024);
     assert_int_equal(cfg.log_requests, 1);
     assert_string_equal(cfg.sync, "full");

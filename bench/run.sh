@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# bench/run.sh - load benchmark of a freshly initialised onewindow server on loopback.
+#
+# Run by `make bench` after the build; it builds nothing itself. It starts its own server
+# (temp data dir, free port, --log-requests 0), drives it with wrk, prints a table of
+# requests/s and latency percentiles beside a baseline measured in the same run (the
+# embedded static asset), the peak RSS under many connections, a keep-alive check and a
+# key=value summary (also written to bench/results/latest.txt).
+#
+# Benchmarks report; they never fail the build: exit status is 0 unless the server cannot
+# be started (or a required tool is missing). See bench/README.md.
+#
+# Knobs (environment):
+#   BENCH_SECONDS      seconds per measured wrk run            (default 10)
+#   BENCH_CONNECTIONS  connections for the peak-RSS run        (default 256)
+#   BENCH_WARMUP       seconds of warm-up per target           (default 2)
+#   BENCH_THREADS      wrk threads                             (default 2)
+#   BENCH_SERVER_THREADS  server --threads                     (default 0: one per core)
+#   ONEWINDOW_BIN      server binary                           (default build/onewindow)
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+
+SECONDS_PER_RUN=${BENCH_SECONDS:-10}
+RSS_CONNS=${BENCH_CONNECTIONS:-256}
+WARMUP=${BENCH_WARMUP:-2}
+WRK_THREADS=${BENCH_THREADS:-2}
+WRK_CONNS=64
+SERVER_THREADS=${BENCH_SERVER_THREADS:-0}
+BIN=${ONEWINDOW_BIN:-$ROOT/build/onewindow}
+HOST=127.0.0.1
+
+# Informational targets (never enforced).
+TARGET_STATIC_RPS=150000
+TARGET_HTML_RATIO=0.40
+TARGET_RSS_MB=64
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+# progress TEXT: a transient status line on a terminal; nothing when stderr is not a tty.
+progress() { [[ -t 2 ]] && printf '\r%-60s\r%s' '' "$*" >&2; return 0; }
+
+for n in "$SECONDS_PER_RUN" "$RSS_CONNS" "$WARMUP" "$WRK_THREADS" "$SERVER_THREADS"; do
+    [[ $n =~ ^[0-9]+$ ]] || die "knob value '$n' is not a non-negative integer"
+done
+((SECONDS_PER_RUN >= 1)) || die "BENCH_SECONDS must be >= 1"
+((RSS_CONNS >= 1)) || die "BENCH_CONNECTIONS must be >= 1"
+((WRK_THREADS >= 1)) || die "BENCH_THREADS must be >= 1"
+# wrk needs at least one connection per thread.
+((RSS_CONNS >= WRK_THREADS)) || RSS_CONNS=$WRK_THREADS
+[[ -x $BIN ]] || die "$BIN not found or not executable (run 'make build/onewindow' or 'make bench')"
+command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
+command -v curl >/dev/null || die "curl not found"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/onewindow-bench.XXXXXX") || die "mktemp failed"
+SERVER_PID=
+
+stop_server() {
+    local pid=$SERVER_PID
+    SERVER_PID=
+    [[ -n $pid ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    # The server drains for up to --drain-timeout (default 10 s); wait a little longer.
+    local i
+    for ((i = 0; i < 150; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        note "server $pid did not stop on SIGTERM; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null
+    fi
+    wait "$pid" 2>/dev/null
+    return 0
+}
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+    if [[ -n ${WRK_PID:-} ]]; then
+        kill -TERM "$WRK_PID" 2>/dev/null
+        wait "$WRK_PID" 2>/dev/null
+    fi
+    stop_server
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# listen_port PID: the TCP port PID listens on, from /proc (socket inodes of its fds matched
+# against the LISTEN entries of /proc/PID/net/tcp); empty when there is none yet.
+listen_port() {
+    local pid=$1 fd link inodes=" "
+    for fd in /proc/"$pid"/fd/*; do
+        link=$(readlink "$fd" 2>/dev/null) || continue
+        [[ $link == socket:\[*\] ]] || continue
+        link=${link#socket:[}
+        inodes+="${link%]} "
+    done
+    [[ $inodes != " " ]] || return 0
+    local hex
+    hex=$(awk -v inodes="$inodes" '$4 == "0A" && index(inodes, " " $10 " ") {
+        split($2, a, ":"); print a[2]; exit }' "/proc/$pid/net/tcp" 2>/dev/null)
+    [[ $hex =~ ^[0-9A-Fa-f]+$ ]] && echo $((16#$hex))
+    return 0
+}
+
+# start_server LOG_REQUESTS STDERR_FILE: starts the server on a free port (--listen HOST:0),
+# sets SERVER_PID and PORT. The port comes from the "msg=listening ... port=N" line when
+# stderr goes to a file, else (stderr to /dev/null) from /proc.
+start_server() {
+    local logreq=$1 errf=$2 i
+    [[ $errf == /dev/null ]] || : >"$errf"
+    "$BIN" serve --data "$WORK/data" --listen "$HOST:0" --log-requests "$logreq" \
+        --threads "$SERVER_THREADS" </dev/null >/dev/null 2>"$errf" &
+    SERVER_PID=$!
+    PORT=
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        if [[ $errf == /dev/null ]]; then
+            PORT=$(listen_port "$SERVER_PID")
+        else
+            PORT=$(sed -n 's/.*msg=listening.* port=\([0-9][0-9]*\).*/\1/p' "$errf" | head -n1)
+        fi
+        [[ -n $PORT ]] && break
+        sleep 0.1
+    done
+    if [[ -z $PORT ]]; then
+        [[ $errf == /dev/null ]] || cat "$errf" >&2
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            die "server did not start listening within 10 s"
+        fi
+        wait "$SERVER_PID"
+        local rc=$?
+        SERVER_PID=
+        die "server exited with status $rc before listening"
+    fi
+    # Ready for requests?
+    for ((i = 0; i < 50; i++)); do
+        curl -sf -o /dev/null "http://$HOST:$PORT/healthz" && return 0
+        sleep 0.1
+    done
+    die "server on port $PORT does not answer /healthz"
+}
+
+# cpu_ticks PID: user+system CPU time of PID (all threads) in clock ticks.
+cpu_ticks() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+    stat=${stat##*) } # after "(comm) "; fields from 3 (state) on
+    awk '{ print $12 + $13 }' <<<"$stat"
+}
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# run_wrk NAME PATH CONNS SECONDS: runs wrk, leaves its output in $WORK/wrk.NAME and the
+# server's CPU ticks spent during the run in $WORK/cpu.NAME.
+run_wrk() {
+    local name=$1 path=$2 conns=$3 secs=$4 t0 t1
+    t0=$(cpu_ticks "$SERVER_PID")
+    wrk_bg -t"$WRK_THREADS" -c"$conns" -d"${secs}s" --latency "http://$HOST:$PORT$path" \
+        >"$WORK/wrk.$name"
+    t1=$(cpu_ticks "$SERVER_PID")
+    echo $((t1 - t0)) >"$WORK/cpu.$name"
+    server_alive
+}
+
+# wrk_bg ARGS...: runs wrk in the background and waits for it, so that an interrupt reaches
+# the script's trap at once (wrk catches SIGINT itself, and bash would then carry on).
+WRK_PID=
+wrk_bg() {
+    wrk "$@" 2>&1 &
+    WRK_PID=$!
+    wait "$WRK_PID"
+    WRK_PID=
+    return 0
+}
+
+# A server that dies under load is a failure, not a slow figure.
+server_alive() {
+    kill -0 "$SERVER_PID" 2>/dev/null && return 0
+    SERVER_PID=
+    die "the server exited during the benchmark (see its log above, if any)"
+}
+
+warm() { # warm PATH CONNS
+    ((WARMUP > 0)) || return 0
+    wrk_bg -t"$WRK_THREADS" -c"$2" -d"${WARMUP}s" "http://$HOST:$PORT$1" >/dev/null
+    server_alive
+}
+
+# Converts a wrk duration (e.g. 812.00us, 1.46ms, 2.01s, 1.00m) to milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v == "") { print "NA"; exit }
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") n /= 1000; else if (u == "s") n *= 1000;
+        else if (u == "m") n *= 60000; else if (u == "h") n *= 3600000;
+        printf "%.3f", n }'
+}
+
+# parse NAME: sets RPS, P50, P99 (ms), ERRS (non-2xx/3xx + socket errors) from wrk output
+# and CPU_US (server CPU microseconds per request, user+system, all threads).
+parse() {
+    local f=$WORK/wrk.$1 reqs ticks
+    RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$f")
+    P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$f")")
+    P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$f")")
+    ERRS=$(awk '/Non-2xx or 3xx responses:/ { n += $NF }
+        /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
+        END { print n + 0 }' "$f")
+    [[ -n $RPS ]] || { RPS=0; note "could not parse wrk output for $1:"; sed 's/^/    /' "$f" >&2; }
+    reqs=$(awk '/ requests in / { print $1 }' "$f")
+    ticks=$(cat "$WORK/cpu.$1" 2>/dev/null)
+    CPU_US=$(awk -v r="${reqs:-0}" -v t="${ticks:-0}" -v hz="$CLK_TCK" \
+        'BEGIN { if (r > 0 && t > 0) printf "%.1f", t * 1e6 / hz / r; else print "NA" }')
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "NA" }'; }
+pct() { awk -v r="$1" 'BEGIN { if (r == "NA") print "NA"; else printf "%.1f%%", r * 100 }'; }
+meets() { # meets VALUE OP LIMIT -> yes/no
+    awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN {
+        if (a == "NA" || a == "") { print "n/a"; exit }
+        ok = (op == ">=") ? (a >= b) : (a < b); print ok ? "yes" : "NO" }'
+}
+
+# ---------------------------------------------------------------------------------------
+START_TS=$(date +%s)
+# Run a private copy: a rebuild of build/onewindow during the run must not change (or
+# break) the server between passes.
+cp "$BIN" "$WORK/onewindow" || die "cannot copy $BIN"
+BIN=$WORK/onewindow
+mkdir -p "$WORK/data"
+"$BIN" init --data "$WORK/data" >"$WORK/init.log" 2>&1 || {
+    cat "$WORK/init.log" >&2
+    die "'onewindow init' failed"
+}
+
+start_server 0 "$WORK/server.err"
+VERSION=$("$BIN" version 2>/dev/null | head -n1)
+echo "onewindow bench: $VERSION"
+echo "server: pid $SERVER_PID, http://$HOST:$PORT, --log-requests 0, --threads $SERVER_THREADS" \
+    "(0 = one per core); $(nproc) cores shared with wrk"
+echo "wrk: -t$WRK_THREADS -c$WRK_CONNS -d${SECONDS_PER_RUN}s --latency, ${WARMUP}s warm-up per target"
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+echo "load average before the run: $LOAD (other load on the machine lowers every figure)"
+echo
+
+# name|path|label
+TARGETS=(
+    "static|/static/site.css|static asset /static/site.css"
+    "html_divisions|/divisions|HTML /divisions"
+    "html_division|/divisions/540100000000|HTML /divisions/540100000000"
+    "json_divisions|/api/v1/divisions|JSON /api/v1/divisions"
+    "healthz|/healthz|/healthz"
+)
+
+# Check every target answers 200 before loading it.
+for t in "${TARGETS[@]}"; do
+    IFS='|' read -r name path label <<<"$t"
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST:$PORT$path")
+    [[ $code == 200 ]] || note "warning: $path answered HTTP $code (figures for it measure that)"
+done
+
+declare -A R_RPS R_P50 R_P99 R_ERR R_CPU
+for t in "${TARGETS[@]}"; do
+    IFS='|' read -r name path label <<<"$t"
+    progress "running $label ..."
+    warm "$path" "$WRK_CONNS"
+    run_wrk "$name" "$path" "$WRK_CONNS" "$SECONDS_PER_RUN"
+    parse "$name"
+    R_RPS[$name]=$RPS R_P50[$name]=$P50 R_P99[$name]=$P99 R_ERR[$name]=$ERRS R_CPU[$name]=$CPU_US
+done
+progress ""
+BASE=${R_RPS[static]}
+
+# Peak RSS under many connections (HTML page).
+progress "running peak RSS, $RSS_CONNS connections ..."
+run_wrk rss /divisions "$RSS_CONNS" "$SECONDS_PER_RUN"
+parse rss
+RSS_RPS=$RPS RSS_P50=$P50 RSS_P99=$P99 RSS_ERR=$ERRS RSS_CPU=$CPU_US
+RSS_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null)
+RSS_NOW_KB=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null)
+RSS_MB=$(awk -v k="${RSS_KB:-}" 'BEGIN { if (k == "") print "NA"; else printf "%.1f", k / 1024 }')
+RSS_NOW_MB=$(awk -v k="${RSS_NOW_KB:-}" 'BEGIN { if (k == "") print "NA"; else printf "%.1f", k / 1024 }')
+progress ""
+
+# Keep-alive: two requests on one curl invocation must reuse the connection.
+curl -sv -o /dev/null -o /dev/null "http://$HOST:$PORT/healthz" "http://$HOST:$PORT/healthz" \
+    >"$WORK/keepalive.log" 2>&1
+if grep -q 'Re-using existing connection' "$WORK/keepalive.log"; then
+    KEEPALIVE=yes
+else
+    KEEPALIVE=no
+fi
+KA_CLOSE=$(grep -ci '^< Connection: close' "$WORK/keepalive.log")
+
+stop_server
+
+# One extra pass of the HTML page with request logging on (stderr to /dev/null).
+progress "running HTML /divisions with request logging ..."
+start_server 1 /dev/null
+warm /divisions "$WRK_CONNS"
+run_wrk logged /divisions "$WRK_CONNS" "$SECONDS_PER_RUN"
+parse logged
+LOG_RPS=$RPS LOG_P50=$P50 LOG_P99=$P99 LOG_ERR=$ERRS LOG_CPU=$CPU_US
+progress ""
+stop_server
+
+# ---------------------------------------------------------------------------------------
+row() { # label rps p50 p99 ratio cpu errs
+    printf '%-34s %9s %9s %9s %9s %9s %6s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"
+}
+
+echo "Results: req/s; latency p50/p99 in ms; vs_static = req/s / static asset req/s (same run);"
+echo "cpu_us = server CPU (user+sys, all threads) per request, less sensitive to other load."
+row target req/s p50_ms p99_ms vs_static cpu_us errors
+row "$(printf '%.34s' ----------------------------------)" --------- --------- --------- --------- --------- ------
+for t in "${TARGETS[@]}"; do
+    IFS='|' read -r name path label <<<"$t"
+    row "$label" "${R_RPS[$name]}" "${R_P50[$name]}" "${R_P99[$name]}" \
+        "$(pct "$(ratio "${R_RPS[$name]}" "$BASE")")" "${R_CPU[$name]}" "${R_ERR[$name]}"
+done
+LOG_RATIO=$(ratio "$LOG_RPS" "$BASE")
+RSS_RATIO=$(ratio "$RSS_RPS" "$BASE")
+row "HTML /divisions, request logging" "$LOG_RPS" "$LOG_P50" "$LOG_P99" "$(pct "$LOG_RATIO")" \
+    "$LOG_CPU" "$LOG_ERR"
+row "HTML /divisions, -c$RSS_CONNS" "$RSS_RPS" "$RSS_P50" "$RSS_P99" "$(pct "$RSS_RATIO")" \
+    "$RSS_CPU" "$RSS_ERR"
+echo "(errors = non-2xx/3xx responses + socket errors reported by wrk)"
+echo
+
+HTML_RATIO=$(ratio "${R_RPS[html_divisions]}" "$BASE")
+LOG_COST=$(awk -v a="${R_RPS[html_divisions]}" -v b="$LOG_RPS" \
+    'BEGIN { if (a > 0) printf "%.1f", (a - b) * 100 / a; else print "NA" }')
+LOG_CPU_COST=$(awk -v a="${R_CPU[html_divisions]}" -v b="$LOG_CPU" \
+    'BEGIN { if (a == "NA" || b == "NA" || a <= 0) print "NA"; else printf "%.1f", (b - a) * 100 / a }')
+echo "request logging on HTML /divisions (log to /dev/null): req/s ${R_RPS[html_divisions]} -> $LOG_RPS" \
+    "(cost ${LOG_COST}%), CPU/request ${R_CPU[html_divisions]} -> $LOG_CPU us (cost ${LOG_CPU_COST}%)"
+echo "  (a negative cost means the logged pass was faster: the difference is noise; trust cpu_us more)"
+echo "peak RSS (VmHWM) after $RSS_CONNS connections on /divisions: ${RSS_MB} MB (VmRSS then ${RSS_NOW_MB} MB)"
+echo "keep-alive (curl -sv, two requests in one invocation): connection reused=$KEEPALIVE" \
+    "('Connection: close' headers seen: $KA_CLOSE)"
+echo
+echo "Targets (informational, never enforced):"
+printf '  %-44s %-14s %s\n' "static asset >= $TARGET_STATIC_RPS req/s" "$BASE" \
+    "$(meets "$BASE" '>=' "$TARGET_STATIC_RPS")"
+printf '  %-44s %-14s %s\n' "HTML /divisions >= 40% of static" "$(pct "$HTML_RATIO")" \
+    "$(meets "$HTML_RATIO" '>=' "$TARGET_HTML_RATIO")"
+printf '  %-44s %-14s %s\n' "peak RSS < $TARGET_RSS_MB MB at $RSS_CONNS connections" "$RSS_MB MB" \
+    "$(meets "$RSS_MB" '<' "$TARGET_RSS_MB")"
+printf '  %-44s %-14s %s\n' "keep-alive effective" "$KEEPALIVE" \
+    "$([[ $KEEPALIVE == yes ]] && echo yes || echo NO)"
+echo
+
+# Machine-readable summary.
+SUMMARY=$WORK/summary.txt
+{
+    echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "version=$VERSION"
+    echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "cores=$(nproc)"
+    echo "loadavg_before=${LOAD// /,}"
+    echo "bench_seconds=$SECONDS_PER_RUN"
+    echo "wrk_threads=$WRK_THREADS"
+    echo "wrk_connections=$WRK_CONNS"
+    echo "server_threads=$SERVER_THREADS"
+    for t in "${TARGETS[@]}"; do
+        IFS='|' read -r name path label <<<"$t"
+        echo "${name}_rps=${R_RPS[$name]}"
+        echo "${name}_p50_ms=${R_P50[$name]}"
+        echo "${name}_p99_ms=${R_P99[$name]}"
+        echo "${name}_ratio=$(ratio "${R_RPS[$name]}" "$BASE")"
+        echo "${name}_cpu_us_per_req=${R_CPU[$name]}"
+        echo "${name}_errors=${R_ERR[$name]}"
+    done
+    echo "html_divisions_logged_rps=$LOG_RPS"
+    echo "html_divisions_logged_p50_ms=$LOG_P50"
+    echo "html_divisions_logged_p99_ms=$LOG_P99"
+    echo "html_divisions_logged_ratio=$LOG_RATIO"
+    echo "html_divisions_logged_cpu_us_per_req=$LOG_CPU"
+    echo "html_divisions_logged_errors=$LOG_ERR"
+    echo "request_logging_cost_pct=$LOG_COST"
+    echo "request_logging_cpu_cost_pct=$LOG_CPU_COST"
+    echo "rss_connections=$RSS_CONNS"
+    echo "rss_run_rps=$RSS_RPS"
+    echo "rss_run_p50_ms=$RSS_P50"
+    echo "rss_run_p99_ms=$RSS_P99"
+    echo "rss_run_ratio=$RSS_RATIO"
+    echo "rss_run_cpu_us_per_req=$RSS_CPU"
+    echo "rss_run_errors=$RSS_ERR"
+    echo "peak_rss_mb=$RSS_MB"
+    echo "rss_after_mb=$RSS_NOW_MB"
+    echo "keepalive_reused=$KEEPALIVE"
+    echo "target_static_rps_met=$(meets "$BASE" '>=' "$TARGET_STATIC_RPS")"
+    echo "target_html_ratio_met=$(meets "$HTML_RATIO" '>=' "$TARGET_HTML_RATIO")"
+    echo "target_peak_rss_met=$(meets "$RSS_MB" '<' "$TARGET_RSS_MB")"
+    echo "duration_s=$(($(date +%s) - START_TS))"
+} >"$SUMMARY"
+
+echo "Summary (also in bench/results/latest.txt):"
+cat "$SUMMARY"
+if mkdir -p "$ROOT/bench/results" 2>/dev/null && cp "$SUMMARY" "$ROOT/bench/results/latest.txt.tmp" 2>/dev/null \
+    && mv "$ROOT/bench/results/latest.txt.tmp" "$ROOT/bench/results/latest.txt"; then
+    :
+else
+    note "could not write bench/results/latest.txt"
+fi
+exit 0
