@@ -1,20 +1,36 @@
 /*
- * app.h - wiring of the domain modules into the binary (wiring.c): which routes the
- * server answers, what reference and demo data `init` and `demo` load. Adding a module
- * means adding it here and nowhere else in src/app/.
+ * app.h - wiring of the domain modules into the binary: the handles every command
+ * opens (store, keyring, identity), the routes the server answers, what `init`, `demo`
+ * and `user` do. Adding a module means adding it here and nowhere else in src/app/.
  */
 #ifndef ONEWINDOW_APP_APP_H
 #define ONEWINDOW_APP_APP_H
 
 #include "base/err.h"
 
+struct config;
 struct store;
+struct crypto_keyring;
+struct identity;
 struct web_server;
 
-int app_register_routes(struct web_server *srv, struct store *s, struct err *err);
-/* Reference data every installation needs (divisions...). */
-int app_load_reference(struct store *s, int *inserted, struct err *err);
-/* The demo region: prints what it loaded. */
-int app_load_demo(struct store *s, struct err *err);
+struct app {
+    const struct config *cfg;
+    struct store *store;
+    struct crypto_keyring *kr;
+    struct identity *id;
+};
+
+/* Open the store, the data directory's keyring and the modules. */
+int app_open(const struct config *cfg, struct app *app, struct err *err);
+void app_close(struct app *app);
+
+int app_register_routes(struct web_server *srv, struct app *app, struct err *err);
+/* Migrations, reference data, the first administrator (password printed once). */
+int app_init(struct app *app, struct err *err);
+/* The demo region (wiring in demo.c): prints what it loaded. */
+int app_load_demo(struct app *app, struct err *err);
+/* `onewindow user ...`; argv are the words after "user". Returns the exit status. */
+int app_user_command(struct app *app, int argc, char **argv, struct err *err);
 
 #endif

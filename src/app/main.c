@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -51,47 +50,9 @@ static void usage(FILE *out)
             "  init      create or migrate the database and load reference data\n"
             "  migrate   apply pending database migrations only\n"
             "  demo      load the demo region's data (after init)\n"
+            "  user      manage departments, staff and roles (onewindow user help)\n"
             "  version   print the version and the libraries in use\n"
             "  help      print this text\n\n");
-}
-
-/* Create the data directory (one level, mode 0700: it will hold keys). */
-static int ensure_data_dir(const struct config *cfg, struct err *err)
-{
-    if (mkdir(cfg->data, 0700) == 0 || errno == EEXIST) {
-        struct stat st;
-        if (stat(cfg->data, &st) == 0 && S_ISDIR(st.st_mode))
-            return 0;
-        return err_set(err, 1, "config.bad_data_dir", "the data path %s is not a directory",
-                       cfg->data);
-    }
-    return err_set(err, 1, "config.bad_data_dir", "cannot create the data directory %s: %s",
-                   cfg->data, strerror(errno));
-}
-
-static int open_store(const struct config *cfg, struct store **out, struct err *err)
-{
-    if (strncmp(cfg->db, "sqlite:", 7) == 0 && ensure_data_dir(cfg, err) < 0)
-        return -1;
-    struct store_options opt = {
-        .busy_timeout_ms = 5000, .sync_normal = strcmp(cfg->sync, "normal") == 0, .data_dir = NULL};
-    if (store_open(cfg->db, &opt, out, err) < 0) {
-        if (strcmp(err->code, "store.bad_url") == 0)
-            err->status = 2; /* a usage error, like any other bad option value */
-        return -1;
-    }
-    return 0;
-}
-
-static int cmd_init(struct store *s, struct err *err)
-{
-    int applied = 0, inserted = 0;
-    if (store_migrate(s, &applied, err) < 0 || app_load_reference(s, &inserted, err) < 0)
-        return -1;
-    printf("database %s: %d migration(s) applied, schema version %lld; "
-           "reference data: %d new division(s)\n",
-           store_url_redacted(s), applied, (long long)store_latest_migration(), inserted);
-    return 0;
 }
 
 static int check_schema(struct store *s, struct err *err)
@@ -113,10 +74,11 @@ static int check_schema(struct store *s, struct err *err)
     return 0;
 }
 
-static int cmd_serve(const struct config *cfg, struct store *s, struct err *err)
+static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
 {
+    struct store *s = app->store;
     if (cfg->demo) {
-        if (cmd_init(s, err) < 0 || app_load_demo(s, err) < 0)
+        if (app_init(app, err) < 0 || app_load_demo(app, err) < 0)
             return -1;
     }
     if (check_schema(s, err) < 0 || i18n_init(err) < 0)
@@ -147,7 +109,7 @@ static int cmd_serve(const struct config *cfg, struct store *s, struct err *err)
     signal(SIGPIPE, SIG_IGN);
 
     struct web_server *srv = web_server_new(&wc, s, err);
-    if (srv == NULL || app_register_routes(srv, s, err) < 0 || web_server_start(srv, err) < 0) {
+    if (srv == NULL || app_register_routes(srv, app, err) < 0 || web_server_start(srv, err) < 0) {
         web_server_free(srv);
         i18n_free();
         return -1;
@@ -191,43 +153,61 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
-        strcmp(cmd, "demo") != 0) {
+        strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
 
+    /* Words after the command up to the first option are its arguments (`user grant
+     * alice platform admin --data var`); only `user` takes any. */
+    int nwords = 0;
+    while (2 + nwords < argc && strncmp(argv[2 + nwords], "--", 2) != 0)
+        nwords++;
+    if (nwords > 0 && strcmp(cmd, "user") != 0) {
+        fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
+        return 2;
+    }
     struct config cfg;
     struct err err;
     err_clear(&err);
     int rest = 0;
-    if (config_load(&cfg, argc - 2, argv + 2, &rest, &err) < 0)
+    int nopts = argc - 2 - nwords;
+    if (config_load(&cfg, nopts, argv + 2 + nwords, &rest, &err) < 0)
         return fail(&err);
-    if (rest != argc - 2) {
-        fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2 + rest], cmd);
+    if (rest != nopts) {
+        fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n",
+                argv[2 + nwords + rest], cmd);
         return 2;
     }
     log_set_level((enum log_level)log_level_parse(cfg.log_level));
     id_init((unsigned)cfg.node_id);
 
-    struct store *s = NULL;
-    if (open_store(&cfg, &s, &err) < 0)
+    struct app app;
+    if (app_open(&cfg, &app, &err) < 0)
         return fail(&err);
     int rc;
     if (strcmp(cmd, "serve") == 0) {
-        rc = cmd_serve(&cfg, s, &err);
+        rc = cmd_serve(&cfg, &app, &err);
     } else if (strcmp(cmd, "init") == 0) {
-        rc = cmd_init(s, &err);
+        rc = app_init(&app, &err);
     } else if (strcmp(cmd, "migrate") == 0) {
         int applied = 0;
-        rc = store_migrate(s, &applied, &err);
+        rc = store_migrate(app.store, &applied, &err);
         if (rc == 0)
             printf("%d migration(s) applied; schema version %lld\n", applied,
                    (long long)store_latest_migration());
+    } else if (strcmp(cmd, "user") == 0) {
+        rc = check_schema(app.store, &err);
+        if (rc == 0) {
+            int status = app_user_command(&app, nwords, argv + 2, &err);
+            app_close(&app);
+            return status == 0 ? 0 : (status == 2 ? 2 : fail(&err));
+        }
     } else {
-        rc = check_schema(s, &err);
+        rc = check_schema(app.store, &err);
         if (rc == 0)
-            rc = app_load_demo(s, &err);
+            rc = app_load_demo(&app, &err);
     }
-    store_close(s);
+    app_close(&app);
     return rc < 0 ? fail(&err) : 0;
 }

@@ -1,37 +1,148 @@
 /*
- * wiring.c - registers every domain module with the server and the data commands.
- * The order of route registration does not matter (the router picks the most specific
- * pattern), but keep modules in the order of docs/ARCHITECTURE.md for readers.
+ * wiring.c - opens the modules every command needs and registers them with the server
+ * and the data commands. The order of route registration does not matter (the router
+ * picks the most specific pattern).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "app/app.h"
+#include "app/config.h"
+#include "base/arena.h"
+#include "crypto/crypto.h"
 #include "divisions/divisions.h"
+#include "identity/identity.h"
 #include "portal/portal.h"
 #include "store/store.h"
 #include "web/web.h"
 
-int app_register_routes(struct web_server *srv, struct store *s, struct err *err)
+/* Create the data directory (one level, mode 0700: it holds the key file). */
+static int ensure_data_dir(const char *dir, struct err *err)
 {
-    if (portal_http_register(srv, s) < 0 || divisions_http_register(srv, s) < 0)
+    if (mkdir(dir, 0700) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+            return 0;
+        return err_set(err, 1, "config.bad_data_dir", "the data path %s is not a directory",
+                       dir);
+    }
+    return err_set(err, 1, "config.bad_data_dir", "cannot create the data directory %s: %s",
+                   dir, strerror(errno));
+}
+
+int app_open(const struct config *cfg, struct app *app, struct err *err)
+{
+    memset(app, 0, sizeof(*app));
+    app->cfg = cfg;
+    if (ensure_data_dir(cfg->data, err) < 0)
+        return -1;
+    struct store_options opt = {
+        .busy_timeout_ms = 5000, .sync_normal = strcmp(cfg->sync, "normal") == 0};
+    if (store_open(cfg->db, &opt, &app->store, err) < 0) {
+        if (strcmp(err->code, "store.bad_url") == 0)
+            err->status = 2; /* a usage error, like any other bad option value */
+        return -1;
+    }
+    if (crypto_keyring_open(cfg->data, &app->kr, err) < 0)
+        goto fail;
+    struct identity_options io = {.fast_passwords = cfg->password_profile_test};
+    if (identity_open(app->store, app->kr, &io, &app->id, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    err->status = 1;
+    app_close(app);
+    return -1;
+}
+
+void app_close(struct app *app)
+{
+    identity_close(app->id);
+    crypto_keyring_close(app->kr);
+    store_close(app->store);
+    memset(app, 0, sizeof(*app));
+}
+
+int app_register_routes(struct web_server *srv, struct app *app, struct err *err)
+{
+    if (portal_http_register(srv, app->store) < 0 ||
+        divisions_http_register(srv, app->store) < 0 ||
+        identity_http_register(srv, app->id) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     return 0;
 }
 
-int app_load_reference(struct store *s, int *inserted, struct err *err)
+/* A random password of 19 characters (about 110 bits) that meets the staff policy:
+ * an upper-case letter, a lower-case letter and a digit first, then base64url. */
+static int random_password(char out[20])
 {
-    return divisions_load_reference(s, inserted, err);
+    unsigned char raw[15];
+    int rc = crypto_random(raw, sizeof(raw)) < 0 ||
+             crypto_b64url_encode(raw + 3, 12, out + 3, 17) < 0;
+    out[0] = (char)('A' + raw[0] % 26);
+    out[1] = (char)('a' + raw[1] % 26);
+    out[2] = (char)('2' + raw[2] % 8);
+    crypto_wipe(raw, sizeof(raw));
+    return rc ? -1 : 0;
 }
 
-int app_load_demo(struct store *s, struct err *err)
+/* The platform's own department at the region and its first administrator, created
+ * once; the administrator must set up TOTP at first login (staff must). */
+static int first_admin(struct app *app, struct err *err)
 {
-    /* The demo region is the reference deployment's real divisions; the modules that
-     * bring demo departments, staff, services and citizens add their loaders here. */
-    int inserted = 0;
-    if (app_load_reference(s, &inserted, err) < 0 || portal_mark_demo(s, err) < 0)
+    int64_t admin_id, dept_id = 0;
+    struct err e;
+    err_clear(&e);
+    if (identity_account_find_username(app->id, "admin", &admin_id, &e) == 0)
+        return 0;
+    if (strcmp(e.code, "identity.not_found") != 0) {
+        *err = e;
         return -1;
-    printf("demo: the Xizang reference divisions are loaded (%d added now); "
-           "no other module has demo data yet\n",
+    }
+    struct arena *a = arena_new(0);
+    struct identity_department d;
+    char pw[20];
+    int rc = -1;
+    if (a == NULL) {
+        err_set(err, 1, "app.oom", "out of memory");
+        goto out;
+    }
+    if (identity_department_find(app->id, a, "platform", &d, &e) == 0) {
+        dept_id = d.id;
+    } else if (identity_department_create(app->id, 0, "platform", "一体化在线政务服务平台管理",
+                                          "དྲ་ཐོག་གཞུང་དོན་ཞབས་ཞུའི་སྟེགས་བུའི་དོ་དམ།",
+                                          "Platform administration", DIVISIONS_ROOT, &dept_id,
+                                          err) < 0) {
+        goto out;
+    }
+    if (random_password(pw) < 0) {
+        err_set(err, 1, "app.random", "no randomness available");
+        goto out;
+    }
+    if (identity_staff_create(app->id, 0, "admin", "平台管理员", pw, &admin_id, err) < 0 ||
+        identity_grant(app->id, 0, admin_id, dept_id, ROLE_ADMIN, err) < 0)
+        goto out;
+    printf("first administrator: username admin, one-time password %s "
+           "(set up an authenticator app at first login)\n",
+           pw);
+    rc = 0;
+out:
+    crypto_wipe(pw, sizeof(pw));
+    arena_free(a);
+    return rc;
+}
+
+int app_init(struct app *app, struct err *err)
+{
+    int applied = 0, inserted = 0;
+    if (store_migrate(app->store, &applied, err) < 0 ||
+        divisions_load_reference(app->store, &inserted, err) < 0 || first_admin(app, err) < 0)
+        return -1;
+    printf("database %s: %d migration(s) applied, schema version %lld; "
+           "reference data: %d new division(s)\n",
+           store_url_redacted(app->store), applied, (long long)store_latest_migration(),
            inserted);
     return 0;
 }

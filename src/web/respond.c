@@ -85,9 +85,16 @@ static json_t *page_globals(struct request *r)
                                                lang_native_name(code), "url", url ? url : "/",
                                                "current", strcmp(code, r->req.lang) == 0));
     }
-    return json_pack("{s:O, s:s, s:s, s:o, s:s, s:s}", "t", i18n_catalog(r->req.lang), "lang",
-                     r->req.lang, "html_lang", html_lang(r->req.lang), "langs", langs, "css",
-                     s->css_url ? s->css_url : "/static/site.css", "request_id", r->req.id);
+    json_t *g = json_pack("{s:O, s:s, s:s, s:o, s:s, s:s}", "t", i18n_catalog(r->req.lang),
+                          "lang", r->req.lang, "html_lang", html_lang(r->req.lang), "langs",
+                          langs, "css", s->css_url ? s->css_url : "/static/site.css",
+                          "request_id", r->req.id);
+    const struct web_session *ss = g ? web_session(&r->req) : NULL;
+    if (ss != NULL)
+        json_object_set_new(g, "csrf", json_string(ss->csrf));
+    if (g != NULL && s->page_hook != NULL)
+        s->page_hook(&r->req, g, s->page_hook_ctx);
+    return g;
 }
 
 /* gzip `in` into a malloc'd buffer if it pays (and the body is large enough); else NULL. */

@@ -478,6 +478,12 @@ int web_route_ex(struct web_server *s, const char *method, const char *pattern, 
 
 static const char *tmpl_loader_embedded(void *ctx, const char *name, size_t *len);
 
+void web_set_page_hook(struct web_server *s, web_page_hook hook, void *ctx)
+{
+    s->page_hook = hook;
+    s->page_hook_ctx = ctx;
+}
+
 int web_server_start(struct web_server *s, struct err *err)
 {
     s->nmetrics = router_count(s->router) + 1;

@@ -107,6 +107,10 @@ int web_route(struct web_server *s, const char *method, const char *pattern, web
               void *ctx);
 int web_route_ex(struct web_server *s, const char *method, const char *pattern, web_handler h,
                  void *ctx, unsigned flags);
+/* A function that adds to every HTML page's globals (e.g. the signed-in person's name for
+ * the layout). Called once per rendered page; must not fail the page. */
+typedef void (*web_page_hook)(struct web_req *req, json_t *globals, void *ctx);
+void web_set_page_hook(struct web_server *s, web_page_hook hook, void *ctx);
 /* Compile the templates and start listening. */
 int web_server_start(struct web_server *s, struct err *err);
 /* The port actually bound (useful with port 0). */

@@ -54,6 +54,8 @@ struct web_server {
     struct static_asset *assets;
     size_t nassets;
     const char *css_url; /* "/static/site.css?v=<etag>" */
+    web_page_hook page_hook;
+    void *page_hook_ctx;
 };
 
 /* One request's private state; web_req is its first member so handlers' pointers can

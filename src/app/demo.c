@@ -1,0 +1,120 @@
+/*
+ * demo.c - `onewindow demo`: the demo region, so that a newcomer can walk every journey
+ * with the accounts README.md lists. Real divisions of Xizang; departments at region,
+ * prefecture, county and township level; staff with a documented password and TOTP
+ * secret (demo only: anyone who reads the README can log in as them); a citizen.
+ * Loading twice changes nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "base/arena.h"
+#include "divisions/divisions.h"
+#include "identity/identity.h"
+#include "portal/portal.h"
+#include "store/store.h"
+
+/* Documented in README.md, "Demo data". */
+#define DEMO_PASSWORD "Demo-2026-xz"
+#define DEMO_TOTP_SECRET "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+static const struct {
+    const char *code, *zh, *bo, *en;
+    long long division;
+} departments[] = {
+    {"xz-ga", "西藏自治区公安厅", "བོད་རང་སྐྱོང་ལྗོངས་སྤྱི་བདེ་ཐིང་།", "Public Security Department of Xizang",
+     540000000000LL},
+    {"xz-mz", "西藏自治区民政厅", "བོད་རང་སྐྱོང་ལྗོངས་དམངས་སྲིད་ཐིང་།", "Civil Affairs Department of Xizang",
+     540000000000LL},
+    {"xz-rs", "西藏自治区人力资源和社会保障厅", NULL,
+     "Human Resources and Social Security Department of Xizang", 540000000000LL},
+    {"xz-sj", "西藏自治区市场监督管理局", NULL, "Market Regulation Administration of Xizang",
+     540000000000LL},
+    {"xz-wj", "西藏自治区卫生健康委员会", NULL, "Health Commission of Xizang", 540000000000LL},
+    {"xz-zr", "西藏自治区自然资源厅", NULL, "Natural Resources Department of Xizang",
+     540000000000LL},
+    {"xz-12345", "西藏自治区12345政务服务便民热线中心", NULL, "Xizang 12345 Hotline Centre",
+     540000000000LL},
+    {"ls-ga", "拉萨市公安局", "ལྷ་ས་གྲོང་ཁྱེར་སྤྱི་བདེ་ཅུས།", "Lhasa Public Security Bureau", 540100000000LL},
+    {"ls-mz", "拉萨市民政局", "ལྷ་ས་གྲོང་ཁྱེར་དམངས་སྲིད་ཅུས།", "Lhasa Civil Affairs Bureau", 540100000000LL},
+    {"cg-mz", "拉萨市城关区民政局", NULL, "Chengguan District Civil Affairs Bureau",
+     540102000000LL},
+    {"cg-ga", "拉萨市公安局城关分局", NULL, "Chengguan Public Security Sub-bureau",
+     540102000000LL},
+    {"bk-bsc", "城关区八廓街道便民服务中心", NULL, "Barkhor Sub-district Service Centre",
+     540102002000LL},
+};
+
+static const struct {
+    const char *username, *name, *dept;
+    int role;
+} staff[] = {
+    {"clerk.bakuo", "次仁卓玛", "bk-bsc", ROLE_CLERK},
+    {"clerk.chengguan", "格桑", "cg-mz", ROLE_CLERK},
+    {"reviewer.chengguan", "扎西", "cg-mz", ROLE_REVIEWER},
+    {"head.chengguan", "尼玛", "cg-mz", ROLE_HEAD},
+    {"clerk.lhasa", "王芳", "ls-mz", ROLE_CLERK},
+    {"reviewer.lhasa", "李强", "ls-mz", ROLE_REVIEWER},
+    {"reviewer.xz", "张伟", "xz-mz", ROLE_REVIEWER},
+    {"hotline.xz", "德吉", "xz-12345", ROLE_HOTLINE_AGENT},
+    {"auditor.xz", "央金", "platform", ROLE_AUDITOR},
+};
+
+int app_load_demo(struct app *app, struct err *err)
+{
+    int inserted = 0, depts = 0, people = 0, rc = -1;
+    struct arena *a = arena_new(0);
+    if (a == NULL)
+        return err_set(err, 1, "app.oom", "out of memory");
+    if (divisions_load_reference(app->store, &inserted, err) < 0)
+        goto out;
+    for (size_t i = 0; i < sizeof(departments) / sizeof(departments[0]); i++) {
+        struct identity_department d;
+        struct err e;
+        if (identity_department_find(app->id, a, departments[i].code, &d, &e) == 0)
+            continue;
+        if (identity_department_create(app->id, 0, departments[i].code, departments[i].zh,
+                                       departments[i].bo, departments[i].en,
+                                       departments[i].division, NULL, err) < 0)
+            goto out;
+        depts++;
+    }
+    for (size_t i = 0; i < sizeof(staff) / sizeof(staff[0]); i++) {
+        int64_t account_id;
+        struct err e;
+        struct identity_department d;
+        if (identity_account_find_username(app->id, staff[i].username, &account_id, &e) == 0)
+            continue;
+        if (identity_department_find(app->id, a, staff[i].dept, &d, err) < 0 ||
+            identity_staff_create(app->id, 0, staff[i].username, staff[i].name, DEMO_PASSWORD,
+                                  &account_id, err) < 0 ||
+            identity_totp_install(app->id, 0, account_id, DEMO_TOTP_SECRET, err) < 0 ||
+            identity_grant(app->id, 0, account_id, d.id, staff[i].role, err) < 0)
+            goto out;
+        people++;
+    }
+    /* A citizen of Lhasa: log in with the ID number or the phone. */
+    struct identity_registration citizen = {"扎西多吉", "540102199001011233", "13800000001",
+                                            DEMO_PASSWORD, DEMO_PASSWORD, "zh"};
+    struct identity_field_errors fe;
+    int64_t citizen_id;
+    int r = identity_register_citizen(app->id, &citizen, "demo", &citizen_id, &fe, err);
+    if (r < 0)
+        goto out;
+    if (r == 0)
+        people++;
+    else if (fe.n != 1 || strcmp(fe.e[0].code, "identity.id_taken") != 0) {
+        err_set(err, 1, "app.demo", "the demo citizen is invalid: %s", fe.e[0].msg);
+        goto out;
+    }
+    if (portal_mark_demo(app->store, err) < 0)
+        goto out;
+    printf("demo: %d division(s), %d department(s) and %d account(s) added "
+           "(accounts and passwords: README.md, \"Demo data\")\n",
+           inserted, depts, people);
+    rc = 0;
+out:
+    arena_free(a);
+    return rc;
+}

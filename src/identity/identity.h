@@ -1,0 +1,219 @@
+/*
+ * identity.h - unified identity (统一身份认证): accounts of citizens, enterprise agents
+ * and staff; login with argon2id passwords and a TOTP second factor (required for staff);
+ * departments and role grants; and the one authorization function every module calls.
+ *
+ * Personal data: ID numbers and phone numbers are stored only encrypted (SM4-CTR +
+ * HMAC-SM3 under the keyring's PII key, with the account id bound as associated data)
+ * beside a keyed HMAC-SM3 for look-ups; views get them masked (5401**********123X).
+ *
+ * Every call that changes something writes its audit record in the same transaction.
+ * Functions take plain C values and the module handle; none knows HTTP. Strings returned
+ * in structs live in the caller's arena.
+ */
+#ifndef ONEWINDOW_IDENTITY_IDENTITY_H
+#define ONEWINDOW_IDENTITY_IDENTITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "identity/idcodes.h"
+
+struct arena;
+struct store;
+struct store_conn;
+struct crypto_keyring;
+struct web_server;
+
+struct identity;
+
+struct identity_options {
+    int fast_passwords;        /* tests only: cheap argon2id parameters */
+    int max_failures;          /* failed logins before a pause (default 5) */
+    int pause_s;               /* first pause (default 60 s), doubling, capped at 15 min */
+    int ip_max_failures;       /* failures from one address per window (default 50) */
+    const char *totp_issuer;   /* shown in authenticator apps (default "onewindow") */
+};
+
+/* Open the module: a password-hashing gate sized to the cores, the keyring borrowed. */
+int identity_open(struct store *s, struct crypto_keyring *kr, const struct identity_options *o,
+                  struct identity **out, struct err *err);
+void identity_close(struct identity *id);
+struct store *identity_store(struct identity *id);
+
+enum identity_kind { IDENTITY_CITIZEN = 1, IDENTITY_STAFF = 2 };
+
+struct identity_account {
+    int64_t id;
+    int kind;                      /* enum identity_kind */
+    const char *username;          /* staff login name; NULL for citizens */
+    const char *name;
+    const char *id_number_masked;  /* NULL if none */
+    const char *phone_masked;      /* NULL if none */
+    int totp_enabled;
+    const char *lang;
+    const char *status;            /* "active", "disabled" */
+    int64_t created_at;
+};
+
+/* The account, or -1 with err (404 "identity.not_found"). */
+int identity_account_get(struct identity *id, struct arena *a, int64_t account_id,
+                         struct identity_account *out, struct err *err);
+/* Decrypted personal data for a purpose the caller has authorised (OIDC userinfo with
+ * the matching scope; the account's own profile page). NULL when absent. */
+int identity_account_private(struct identity *id, struct arena *a, int64_t account_id,
+                             const char **id_number, const char **phone, struct err *err);
+
+/* Field errors of a form, all at once (一次性告知). `field` is the form field's name,
+ * `code` a stable i18n key (identity.id_check ...), `msg` the English sentence. */
+#define IDENTITY_MAX_FIELD_ERRORS 16
+struct identity_field_errors {
+    size_t n;
+    struct {
+        const char *field;
+        char code[64];
+        char msg[256];
+    } e[IDENTITY_MAX_FIELD_ERRORS];
+};
+
+struct identity_registration {
+    const char *name;
+    const char *id_number;
+    const char *phone;
+    const char *password;
+    const char *password_again;
+    const char *lang;
+};
+
+/* Register a citizen. Returns 0 and the new id; 1 with every field error in `fe` (nothing
+ * stored); -1 with err on a system failure. An ID number already registered is a field
+ * error (identity.id_taken). */
+int identity_register_citizen(struct identity *id, const struct identity_registration *in,
+                              const char *ip, int64_t *account_id,
+                              struct identity_field_errors *fe, struct err *err);
+
+enum identity_login_result {
+    IDENTITY_LOGIN_OK = 0,        /* password right, no second factor needed */
+    IDENTITY_LOGIN_NEED_TOTP = 1, /* password right; a TOTP code (or recovery code) next */
+    IDENTITY_LOGIN_ENROL_TOTP = 2,/* staff without TOTP: must set it up before going on */
+    IDENTITY_LOGIN_BAD = 3,       /* wrong login or password (never says which) */
+    IDENTITY_LOGIN_PAUSED = 4,    /* too many failures: retry after *retry_after_s */
+};
+
+/* Check a login name (ID number, phone or staff username) and password. Failures count
+ * per account and per address; an account pauses for a growing time after max_failures
+ * (a pause, never a permanent lock an attacker could impose on a citizen). Audited. */
+int identity_login(struct identity *id, const char *login, const char *password, const char *ip,
+                   int64_t *account_id, int *result, int *retry_after_s, struct err *err);
+/* Check a second factor: a 6-digit TOTP code (a code's time step is accepted once) or an
+ * unused recovery code (then spent). *ok is 1 or 0. Throttled and audited like login. */
+int identity_login_second_factor(struct identity *id, int64_t account_id, const char *code,
+                                 const char *ip, int *ok, int *retry_after_s, struct err *err);
+
+/* TOTP enrolment: a new secret (base32) and its otpauth:// URI, not yet saved. */
+int identity_totp_new(struct identity *id, struct arena *a, int64_t account_id,
+                      const char **secret_b32, const char **uri, struct err *err);
+/* Save the secret once the person proved their app shows the right code; returns the
+ * recovery codes (shown once, stored hashed) in an arena array of `*ncodes`. Returns 1
+ * if the code is wrong (nothing saved). */
+int identity_totp_enable(struct identity *id, struct arena *a, int64_t account_id,
+                         const char *secret_b32, const char *code, const char *ip,
+                         const char ***codes, size_t *ncodes, struct err *err);
+/* Install a known TOTP secret (base32) without a code: for the demo region's documented
+ * staff accounts and for importing existing tokens by an administrator. Audited. */
+int identity_totp_install(struct identity *id, int64_t actor, int64_t account_id,
+                          const char *secret_b32, struct err *err);
+/* Remove TOTP (citizens only: staff must keep it); requires a current code. 1 if wrong. */
+int identity_totp_disable(struct identity *id, int64_t account_id, const char *code,
+                          const char *ip, struct err *err);
+
+/* Change the password (the old one is checked); ends every other session is the
+ * caller's job (web_sessions_end_all). 1 with field errors. */
+int identity_password_change(struct identity *id, int64_t account_id, const char *old_pw,
+                             const char *new_pw, const char *new_again, const char *ip,
+                             struct identity_field_errors *fe, struct err *err);
+
+/* ---- departments, staff, roles --------------------------------------------------------- */
+
+enum identity_role {
+    ROLE_CLERK = 0,      /* 窗口受理 */
+    ROLE_REVIEWER,       /* 审核 */
+    ROLE_HEAD,           /* 部门负责人 */
+    ROLE_HOTLINE_AGENT,  /* 12345 话务员 */
+    ROLE_AUDITOR,        /* 审计管理员 */
+    ROLE_ADMIN,          /* 系统管理员 */
+    ROLE_COUNT
+};
+/* "clerk", "reviewer", "head", "hotline_agent", "auditor", "admin" */
+const char *identity_role_name(int role);
+int identity_role_parse(const char *s);
+
+struct identity_department {
+    int64_t id;
+    const char *code;
+    const char *name_zh, *name_bo, *name_en;
+    int64_t division_code;
+};
+
+int identity_department_create(struct identity *id, int64_t actor, const char *code,
+                               const char *name_zh, const char *name_bo, const char *name_en,
+                               int64_t division_code, int64_t *dept_id, struct err *err);
+int identity_department_list(struct identity *id, struct arena *a,
+                             struct identity_department **out, size_t *n, struct err *err);
+int identity_department_find(struct identity *id, struct arena *a, const char *code,
+                             struct identity_department *out, struct err *err);
+
+/* Create a staff account with a first password (the person must set up TOTP at first
+ * login). */
+int identity_staff_create(struct identity *id, int64_t actor, const char *username,
+                          const char *name, const char *password, int64_t *account_id,
+                          struct err *err);
+int identity_account_find_username(struct identity *id, const char *username,
+                                   int64_t *account_id, struct err *err);
+
+int identity_grant(struct identity *id, int64_t actor, int64_t account_id, int64_t dept_id,
+                   int role, struct err *err);
+int identity_revoke(struct identity *id, int64_t actor, int64_t account_id, int64_t dept_id,
+                    int role, struct err *err);
+
+/* ---- authorization -------------------------------------------------------------------- */
+
+#define AUTHZ_MAX_GRANTS 32
+
+/* Who is asking: loaded once per request with identity_subject_load. */
+struct authz_subject {
+    int64_t account_id; /* 0: anonymous */
+    int kind;           /* enum identity_kind, 0 when anonymous */
+    int aal;            /* authentication level of the session */
+    size_t ngrants;
+    struct {
+        int role;
+        int64_t department_id;
+        int64_t division_code; /* the department's division: the grant's scope */
+    } grants[AUTHZ_MAX_GRANTS];
+};
+
+/* What it is about: any field may be 0 when it does not apply. */
+struct authz_object {
+    int64_t owner_id;      /* the account whose data it is */
+    int64_t department_id; /* the competent department */
+    int64_t division_code; /* where it is handled */
+};
+
+int identity_subject_load(struct identity *id, int64_t account_id, int aal,
+                          struct authz_subject *out, struct err *err);
+
+/* The one authorization function (ARCHITECTURE §5): may `subj` do `action` on `obj`?
+ * Actions are stable strings; the table of who may do what is in authz.c. Staff actions
+ * need a second factor (aal 2). Returns 1 (allowed) or 0 (denied). */
+int authz_allowed(const struct authz_subject *subj, const char *action,
+                  const struct authz_object *obj);
+
+/* ---- wiring ---------------------------------------------------------------------------- */
+
+/* Pages: /login, /login/second-factor, /logout, /register, /account, /account/security,
+ * /admin/... and their /api/v1 twins. */
+int identity_http_register(struct web_server *srv, struct identity *id);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * identity_internal.h - shared by the files of src/identity/: the module state and the
+ * SQL layer (identity_store.c) used by the logic (identity.c, authz.c) and the pages
+ * (identity_http.c).
+ */
+#ifndef ONEWINDOW_IDENTITY_INTERNAL_H
+#define ONEWINDOW_IDENTITY_INTERNAL_H
+
+#include "crypto/crypto.h"
+#include "identity/identity.h"
+
+struct identity {
+    struct store *store;
+    struct crypto_keyring *kr;
+    struct crypto_pwhash *ph;
+    struct identity_options opt;
+    /* A real hash of a random password: verified against when the login name is
+     * unknown, so that the answer takes as long as for a known one. */
+    char dummy_hash[CRYPTO_PASSWORD_HASH_SIZE];
+};
+
+/* An accounts row as stored (encrypted columns still sealed). */
+struct account_row {
+    int64_t id;
+    int kind;
+    const char *username;
+    const char *name;
+    const unsigned char *id_enc;
+    size_t id_enc_len;
+    const unsigned char *phone_enc;
+    size_t phone_enc_len;
+    const char *password_hash;
+    const unsigned char *totp_enc;
+    size_t totp_enc_len;
+    int64_t totp_last_step;
+    const char *lang;
+    const char *status;
+    int64_t created_at;
+};
+
+struct throttle_row {
+    int failures;
+    int64_t window_start;
+    int64_t blocked_until;
+};
+
+/* identity_store.c: every SQL statement of the module. Strings and blobs are copied
+ * into `a`. "found" results: 1 found, 0 not. */
+int ids_account_insert(struct store_conn *c, const struct account_row *r,
+                       const char *id_hash, const char *phone_hash, struct err *err);
+int ids_account_get(struct store_conn *c, struct arena *a, int64_t id, struct account_row *out,
+                    int *found, struct err *err);
+int ids_account_by_id_hash(struct store_conn *c, const char *hash, int64_t *id, int *found,
+                           struct err *err);
+int ids_account_by_phone_hash(struct store_conn *c, const char *hash, int64_t *id, int *found,
+                              struct err *err);
+int ids_account_by_username(struct store_conn *c, const char *username, int64_t *id,
+                            int *found, struct err *err);
+int ids_account_set_password(struct store_conn *c, int64_t id, const char *hash,
+                             struct err *err);
+int ids_account_set_totp(struct store_conn *c, int64_t id, const unsigned char *enc, size_t n,
+                         int64_t last_step, struct err *err);
+/* Move totp_last_step forward to `step` only if it is larger: *accepted says whether it
+ * was (so the same code can never be used twice, even by two concurrent requests). */
+int ids_account_advance_totp_step(struct store_conn *c, int64_t id, int64_t step,
+                                  int *accepted, struct err *err);
+int ids_recovery_replace(struct store_conn *c, int64_t account_id, const char (*hashes)[65],
+                         size_t n, struct err *err);
+int ids_recovery_use(struct store_conn *c, int64_t account_id, const char *hash, int *used,
+                     struct err *err);
+int ids_throttle_get(struct store_conn *c, const char *key, struct throttle_row *out,
+                     int *found, struct err *err);
+int ids_throttle_put(struct store_conn *c, const char *key, const struct throttle_row *r,
+                     struct err *err);
+int ids_throttle_clear(struct store_conn *c, const char *key, struct err *err);
+int ids_department_insert(struct store_conn *c, const struct identity_department *d,
+                          struct err *err);
+int ids_department_list(struct store_conn *c, struct arena *a,
+                        struct identity_department **out, size_t *n, struct err *err);
+int ids_department_by_code(struct store_conn *c, struct arena *a, const char *code,
+                           struct identity_department *out, int *found, struct err *err);
+int ids_grant_insert(struct store_conn *c, int64_t grant_id, int64_t account_id,
+                     int64_t dept_id, const char *role, int64_t actor, struct err *err);
+int ids_grant_revoke(struct store_conn *c, int64_t account_id, int64_t dept_id,
+                     const char *role, int64_t *changed, struct err *err);
+int ids_grant_exists(struct store_conn *c, int64_t account_id, int64_t dept_id, const char *role,
+                     int *found, struct err *err);
+/* The live grants of an account with each department's division. */
+int ids_grants_of(struct store_conn *c, int64_t account_id, struct authz_subject *subj,
+                  struct err *err);
+
+#endif
