@@ -21,8 +21,10 @@ struct app {
     struct identity *id;
 };
 
-/* Open the store, the data directory's keyring and the modules. */
-int app_open(const struct config *cfg, struct app *app, struct err *err);
+/* Open the store, the data directory's keyring and the modules. Only `init` may create
+ * the key file (may_create_keys): any other command on a data directory without one
+ * stops, since a new key could not open what the old one encrypted. */
+int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err);
 void app_close(struct app *app);
 
 int app_register_routes(struct web_server *srv, struct app *app, struct err *err);

@@ -183,7 +183,8 @@ int main(int argc, char **argv)
     id_init((unsigned)cfg.node_id);
 
     struct app app;
-    if (app_open(&cfg, &app, &err) < 0)
+    if (app_open(&cfg, &app, strcmp(cmd, "init") == 0 || (strcmp(cmd, "serve") == 0 && cfg.demo),
+                 &err) < 0)
         return fail(&err);
     int rc;
     if (strcmp(cmd, "serve") == 0) {

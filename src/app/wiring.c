@@ -25,25 +25,34 @@ static int ensure_data_dir(const char *dir, struct err *err)
         struct stat st;
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
             return 0;
-        return err_set(err, 1, "config.bad_data_dir", "the data path %s is not a directory",
-                       dir);
+        return err_set(err, 1, "config.bad_data_dir", "the data path %s is not a directory", dir);
     }
-    return err_set(err, 1, "config.bad_data_dir", "cannot create the data directory %s: %s",
-                   dir, strerror(errno));
+    return err_set(err, 1, "config.bad_data_dir", "cannot create the data directory %s: %s", dir,
+                   strerror(errno));
 }
 
-int app_open(const struct config *cfg, struct app *app, struct err *err)
+int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
 {
     memset(app, 0, sizeof(*app));
     app->cfg = cfg;
     if (ensure_data_dir(cfg->data, err) < 0)
         return -1;
-    struct store_options opt = {
-        .busy_timeout_ms = 5000, .sync_normal = strcmp(cfg->sync, "normal") == 0};
+    struct store_options opt = {.busy_timeout_ms = 5000,
+                                .sync_normal = strcmp(cfg->sync, "normal") == 0};
     if (store_open(cfg->db, &opt, &app->store, err) < 0) {
         if (strcmp(err->code, "store.bad_url") == 0)
             err->status = 2; /* a usage error, like any other bad option value */
         return -1;
+    }
+    char keyfile[CONFIG_STR + 32];
+    struct stat st;
+    snprintf(keyfile, sizeof(keyfile), "%s/keys/master.key", cfg->data);
+    if (!may_create_keys && stat(keyfile, &st) != 0) {
+        err_set(err, 1, "app.not_initialised",
+                "the data directory %s is not initialised (it has no keys/master.key): "
+                "run `onewindow init` first, or restore the key file from its backup",
+                cfg->data);
+        goto fail;
     }
     if (crypto_keyring_open(cfg->data, &app->kr, err) < 0)
         goto fail;
@@ -67,8 +76,7 @@ void app_close(struct app *app)
 
 int app_register_routes(struct web_server *srv, struct app *app, struct err *err)
 {
-    if (portal_http_register(srv, app->store) < 0 ||
-        divisions_http_register(srv, app->store) < 0 ||
+    if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         identity_http_register(srv, app->id) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     return 0;
@@ -79,8 +87,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
 static int random_password(char out[20])
 {
     unsigned char raw[15];
-    int rc = crypto_random(raw, sizeof(raw)) < 0 ||
-             crypto_b64url_encode(raw + 3, 12, out + 3, 17) < 0;
+    int rc =
+        crypto_random(raw, sizeof(raw)) < 0 || crypto_b64url_encode(raw + 3, 12, out + 3, 17) < 0;
     out[0] = (char)('A' + raw[0] % 26);
     out[1] = (char)('a' + raw[1] % 26);
     out[2] = (char)('2' + raw[2] % 8);
@@ -142,7 +150,6 @@ int app_init(struct app *app, struct err *err)
         return -1;
     printf("database %s: %d migration(s) applied, schema version %lld; "
            "reference data: %d new division(s)\n",
-           store_url_redacted(app->store), applied, (long long)store_latest_migration(),
-           inserted);
+           store_url_redacted(app->store), applied, (long long)store_latest_migration(), inserted);
     return 0;
 }
