@@ -273,8 +273,38 @@ done
 progress ""
 BASE=${R_RPS[static]}
 
+# The ceiling: a bare libmicrohttpd server (bench/bare_mhd.c) with the same thread model,
+# 2 KiB from memory, measured now on the same machine under the same load.
+BARE_RPS=NA BARE_P50=NA BARE_P99=NA
+if cc -O2 -o "$WORK/bare_mhd" "$ROOT/bench/bare_mhd.c" $(pkg-config --cflags --libs libmicrohttpd) \
+    2>"$WORK/bare_cc.log"; then
+    BARE_PORT=$(( (RANDOM % 20000) + 30000 ))
+    THREADS_FOR_BARE=$SERVER_THREADS
+    ((THREADS_FOR_BARE > 0)) || THREADS_FOR_BARE=$(nproc)
+    "$WORK/bare_mhd" "$BARE_PORT" "$THREADS_FOR_BARE" &
+    BARE_PID=$!
+    sleep 0.3
+    if kill -0 "$BARE_PID" 2>/dev/null; then
+        progress "running bare libmicrohttpd baseline ..."
+        ((WARMUP > 0)) && wrk_bg -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WARMUP}s" "http://$HOST:$BARE_PORT/" >/dev/null
+        wrk_bg -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${SECONDS_PER_RUN}s" --latency \
+            "http://$HOST:$BARE_PORT/" >"$WORK/wrk.bare"
+        echo 0 >"$WORK/cpu.bare"
+        parse bare
+        BARE_RPS=$RPS BARE_P50=$P50 BARE_P99=$P99
+        progress ""
+    fi
+    kill "$BARE_PID" 2>/dev/null
+    wait "$BARE_PID" 2>/dev/null
+else
+    note "could not build bench/bare_mhd.c (see $WORK/bare_cc.log); no ceiling measured"
+fi
+
 # Peak RSS under many connections (HTML page).
 progress "running peak RSS, $RSS_CONNS connections ..."
+# Reset the high-water mark first (Linux clear_refs 5): start-up work such as the password
+# hasher's first argon2id hash (64 MiB) is not what this figure is about.
+echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || note "cannot reset VmHWM: peak includes start-up"
 run_wrk rss /divisions "$RSS_CONNS" "$SECONDS_PER_RUN"
 parse rss
 RSS_RPS=$RPS RSS_P50=$P50 RSS_P99=$P99 RSS_ERR=$ERRS RSS_CPU=$CPU_US
@@ -326,6 +356,10 @@ row "HTML /divisions, request logging" "$LOG_RPS" "$LOG_P50" "$LOG_P99" "$(pct "
     "$LOG_CPU" "$LOG_ERR"
 row "HTML /divisions, -c$RSS_CONNS" "$RSS_RPS" "$RSS_P50" "$RSS_P99" "$(pct "$RSS_RATIO")" \
     "$RSS_CPU" "$RSS_ERR"
+row "bare libmicrohttpd, 2 KiB (ceiling)" "$BARE_RPS" "$BARE_P50" "$BARE_P99" \
+    "$(pct "$(ratio "$BARE_RPS" "$BASE")")" "-" "-"
+STATIC_OF_BARE=$(ratio "$BASE" "$BARE_RPS")
+echo "static asset = $(pct "$STATIC_OF_BARE") of the bare libmicrohttpd ceiling measured in this run"
 echo "(errors = non-2xx/3xx responses + socket errors reported by wrk)"
 echo
 
@@ -358,6 +392,8 @@ SUMMARY=$WORK/summary.txt
     echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "version=$VERSION"
     echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "bare_mhd_rps=$BARE_RPS"
+    echo "static_of_bare_ratio=$STATIC_OF_BARE"
     echo "cores=$(nproc)"
     echo "loadavg_before=${LOAD// /,}"
     echo "bench_seconds=$SECONDS_PER_RUN"
