@@ -21,8 +21,8 @@ struct opt {
     const char *key;     /* INI key */
     enum opt_type type;
     size_t offset;
-    long min, max;       /* for numbers */
-    const char *def;     /* default as text */
+    long min, max;   /* for numbers */
+    const char *def; /* default as text */
     const char *help;
     const char *const *choices; /* allowed strings, NULL-terminated, or NULL */
 };
@@ -32,8 +32,8 @@ static const char *const sync_modes[] = {"full", "normal", NULL};
 
 #define OFF(f) offsetof(struct config, f)
 static const struct opt opts[] = {
-    {"listen", "ONEWINDOW_LISTEN", "server", "listen", OPT_STR, OFF(listen), 0, 0,
-     "127.0.0.1:8080", "address and port to serve on (IPv4)", NULL},
+    {"listen", "ONEWINDOW_LISTEN", "server", "listen", OPT_STR, OFF(listen), 0, 0, "127.0.0.1:8080",
+     "address and port to serve on (IPv4)", NULL},
     {"data", "ONEWINDOW_DATA", "storage", "data", OPT_STR, OFF(data), 0, 0, "var",
      "data directory (database file, keys)", NULL},
     {"db", "ONEWINDOW_DB", "storage", "db", OPT_STR, OFF(db), 0, 0, "",
@@ -50,26 +50,24 @@ static const struct opt opts[] = {
      OFF(idle_timeout_s), 1, 3600, "30", "seconds before an idle connection is closed", NULL},
     {"max-connections", "ONEWINDOW_MAX_CONNECTIONS", "server", "max_connections", OPT_INT,
      OFF(max_connections), 1, 1000000, "4096", "connections in total", NULL},
-    {"per-ip-connections", "ONEWINDOW_PER_IP_CONNECTIONS", "server", "per_ip_connections",
-     OPT_INT, OFF(per_ip_connections), 1, 1000000, "512", "connections from one address",
-     NULL},
+    {"per-ip-connections", "ONEWINDOW_PER_IP_CONNECTIONS", "server", "per_ip_connections", OPT_INT,
+     OFF(per_ip_connections), 1, 1000000, "512", "connections from one address", NULL},
     {"drain-timeout", "ONEWINDOW_DRAIN_TIMEOUT", "server", "drain_timeout", OPT_INT,
      OFF(drain_timeout_s), 0, 600, "10", "seconds to finish requests on shutdown", NULL},
-    {"max-header", "ONEWINDOW_MAX_HEADER", "limits", "max_header", OPT_SIZE,
-     OFF(max_header_bytes), 4096, 1L << 20, "16K", "request line and headers (bytes)", NULL},
+    {"max-header", "ONEWINDOW_MAX_HEADER", "limits", "max_header", OPT_SIZE, OFF(max_header_bytes),
+     4096, 1L << 20, "16K", "request line and headers (bytes)", NULL},
     {"max-body", "ONEWINDOW_MAX_BODY", "limits", "max_body", OPT_SIZE, OFF(max_body_bytes), 1024,
      1L << 30, "1M", "request body without uploads (bytes)", NULL},
-    {"max-upload", "ONEWINDOW_MAX_UPLOAD", "limits", "max_upload", OPT_SIZE,
-     OFF(max_upload_bytes), 1024, 1L << 30, "20M", "one uploaded file (bytes)", NULL},
+    {"max-upload", "ONEWINDOW_MAX_UPLOAD", "limits", "max_upload", OPT_SIZE, OFF(max_upload_bytes),
+     1024, 1L << 30, "20M", "one uploaded file (bytes)", NULL},
     {"log-level", "ONEWINDOW_LOG_LEVEL", "log", "level", OPT_STR, OFF(log_level), 0, 0, "info",
      "debug, info, warn, error or off", log_levels},
-    {"log-requests", "ONEWINDOW_LOG_REQUESTS", "log", "requests", OPT_BOOL, OFF(log_requests), 0,
-     1, "1", "one log line per request (1/0)", NULL},
+    {"log-requests", "ONEWINDOW_LOG_REQUESTS", "log", "requests", OPT_BOOL, OFF(log_requests), 0, 1,
+     "1", "one log line per request (1/0)", NULL},
     {"session-idle", "ONEWINDOW_SESSION_IDLE", "security", "session_idle", OPT_INT,
      OFF(session_idle_s), 60, 86400, "1800", "seconds of inactivity that end a session", NULL},
     {"session-absolute", "ONEWINDOW_SESSION_ABSOLUTE", "security", "session_absolute", OPT_INT,
-     OFF(session_absolute_s), 300, 604800, "43200", "seconds after login that end a session",
-     NULL},
+     OFF(session_absolute_s), 300, 604800, "43200", "seconds after login that end a session", NULL},
     {"secure-cookies", "ONEWINDOW_SECURE_COOKIES", "security", "secure_cookies", OPT_BOOL,
      OFF(secure_cookies), 0, 1, "0", "mark cookies Secure (set when served behind TLS)", NULL},
     {"insecure-fast-passwords", "ONEWINDOW_INSECURE_FAST_PASSWORDS", "security",
@@ -233,11 +231,11 @@ int config_load(struct config *cfg, int argc, char **argv, int *rest, struct err
             return err_set(err, 2, code, "config file %s line %d: %s", file, rc, msg);
         }
         if (rc == -1)
-            return err_set(err, 2, "config.unreadable", "cannot read the config file %s: %s",
-                           file, strerror(errno));
+            return err_set(err, 2, "config.unreadable", "cannot read the config file %s: %s", file,
+                           strerror(errno));
         if (rc != 0)
-            return err_set(err, 2, "config.syntax", "config file %s line %d is not valid INI",
-                           file, rc);
+            return err_set(err, 2, "config.syntax", "config file %s line %d is not valid INI", file,
+                           rc);
     }
 
     for (size_t i = 0; i < NOPTS; i++) {
@@ -274,8 +272,7 @@ int config_load(struct config *cfg, int argc, char **argv, int *rest, struct err
         else if (i + 1 < argc)
             value = argv[++i];
         else
-            return err_set(err, 2, "config.missing_value", "option --%s needs a value",
-                           o->flag);
+            return err_set(err, 2, "config.missing_value", "option --%s needs a value", o->flag);
         if (set_opt(cfg, o, value, "command line", err) < 0)
             return -1;
     }

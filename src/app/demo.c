@@ -37,11 +37,11 @@ static const struct {
     {"xz-12345", "西藏自治区12345政务服务便民热线中心", NULL, "Xizang 12345 Hotline Centre",
      540000000000LL},
     {"ls-ga", "拉萨市公安局", "ལྷ་ས་གྲོང་ཁྱེར་སྤྱི་བདེ་ཅུས།", "Lhasa Public Security Bureau", 540100000000LL},
-    {"ls-mz", "拉萨市民政局", "ལྷ་ས་གྲོང་ཁྱེར་དམངས་སྲིད་ཅུས།", "Lhasa Civil Affairs Bureau", 540100000000LL},
+    {"ls-mz", "拉萨市民政局", "ལྷ་ས་གྲོང་ཁྱེར་དམངས་སྲིད་ཅུས།", "Lhasa Civil Affairs Bureau",
+     540100000000LL},
     {"cg-mz", "拉萨市城关区民政局", NULL, "Chengguan District Civil Affairs Bureau",
      540102000000LL},
-    {"cg-ga", "拉萨市公安局城关分局", NULL, "Chengguan Public Security Sub-bureau",
-     540102000000LL},
+    {"cg-ga", "拉萨市公安局城关分局", NULL, "Chengguan Public Security Sub-bureau", 540102000000LL},
     {"bk-bsc", "城关区八廓街道便民服务中心", NULL, "Barkhor Sub-district Service Centre",
      540102002000LL},
 };
@@ -74,7 +74,7 @@ int app_load_demo(struct app *app, struct err *err)
         struct err e;
         if (identity_department_find(app->id, a, departments[i].code, &d, &e) == 0)
             continue;
-        if (identity_department_create(app->id, 0, departments[i].code, departments[i].zh,
+        if (identity_department_create(app->id, 0, NULL, departments[i].code, departments[i].zh,
                                        departments[i].bo, departments[i].en,
                                        departments[i].division, NULL, err) < 0)
             goto out;
@@ -87,16 +87,16 @@ int app_load_demo(struct app *app, struct err *err)
         if (identity_account_find_username(app->id, staff[i].username, &account_id, &e) == 0)
             continue;
         if (identity_department_find(app->id, a, staff[i].dept, &d, err) < 0 ||
-            identity_staff_create(app->id, 0, staff[i].username, staff[i].name, DEMO_PASSWORD,
+            identity_staff_create(app->id, 0, NULL, staff[i].username, staff[i].name, DEMO_PASSWORD,
                                   &account_id, err) < 0 ||
             identity_totp_install(app->id, 0, account_id, DEMO_TOTP_SECRET, err) < 0 ||
-            identity_grant(app->id, 0, account_id, d.id, staff[i].role, err) < 0)
+            identity_grant(app->id, 0, NULL, account_id, d.id, staff[i].role, err) < 0)
             goto out;
         people++;
     }
     /* A citizen of Lhasa: log in with the ID number or the phone. */
-    struct identity_registration citizen = {"扎西多吉", "540102199001011233", "13800000001",
-                                            DEMO_PASSWORD, DEMO_PASSWORD, "zh"};
+    struct identity_registration citizen = {"扎西多吉",    "540102199001011233", "13800000001",
+                                            DEMO_PASSWORD, DEMO_PASSWORD,        "zh"};
     struct identity_field_errors fe;
     int64_t citizen_id;
     int r = identity_register_citizen(app->id, &citizen, "demo", &citizen_id, &fe, err);

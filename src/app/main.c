@@ -42,17 +42,16 @@ static int fail(const struct err *err)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "onewindow - integrated online government service platform (一网通办)\n\n"
-            "Usage: onewindow COMMAND [OPTIONS]\n\n"
-            "Commands:\n"
-            "  serve     serve HTTP (pages, API, health) until SIGTERM or SIGINT\n"
-            "  init      create or migrate the database and load reference data\n"
-            "  migrate   apply pending database migrations only\n"
-            "  demo      load the demo region's data (after init)\n"
-            "  user      manage departments, staff and roles (onewindow user help)\n"
-            "  version   print the version and the libraries in use\n"
-            "  help      print this text\n\n");
+    fprintf(out, "onewindow - integrated online government service platform (一网通办)\n\n"
+                 "Usage: onewindow COMMAND [OPTIONS]\n\n"
+                 "Commands:\n"
+                 "  serve     serve HTTP (pages, API, health) until SIGTERM or SIGINT\n"
+                 "  init      create or migrate the database and load reference data\n"
+                 "  migrate   apply pending database migrations only\n"
+                 "  demo      load the demo region's data (after init)\n"
+                 "  user      manage departments, staff and roles (onewindow user help)\n"
+                 "  version   print the version and the libraries in use\n"
+                 "  help      print this text\n\n");
 }
 
 static int check_schema(struct store *s, struct err *err)
@@ -131,8 +130,7 @@ static void cmd_version(void)
 {
     printf("onewindow %s (commit %s)\n", ONEWINDOW_VERSION, ONEWINDOW_COMMIT);
     printf("libmicrohttpd %s, jansson %s, SQLite %s, libpq %d, %s\n", MHD_get_version(),
-           JANSSON_VERSION, sqlite3_libversion(), PQlibVersion(),
-           OpenSSL_version(OPENSSL_VERSION));
+           JANSSON_VERSION, sqlite3_libversion(), PQlibVersion(), OpenSSL_version(OPENSSL_VERSION));
 }
 
 int main(int argc, char **argv)
@@ -175,8 +173,8 @@ int main(int argc, char **argv)
     if (config_load(&cfg, nopts, argv + 2 + nwords, &rest, &err) < 0)
         return fail(&err);
     if (rest != nopts) {
-        fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n",
-                argv[2 + nwords + rest], cmd);
+        fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2 + nwords + rest],
+                cmd);
         return 2;
     }
     log_set_level((enum log_level)log_level_parse(cfg.log_level));

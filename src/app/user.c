@@ -15,15 +15,14 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: onewindow user COMMAND [ARGS] [OPTIONS]\n\n"
-            "  department add CODE DIVISION NAME_ZH [NAME_BO [NAME_EN]]\n"
-            "  department list\n"
-            "  staff add USERNAME NAME        (password from ONEWINDOW_NEW_PASSWORD, or\n"
-            "                                  a random one printed once)\n"
-            "  grant USERNAME DEPARTMENT ROLE\n"
-            "  revoke USERNAME DEPARTMENT ROLE\n\n"
-            "Roles: clerk, reviewer, head, hotline_agent, auditor, admin\n");
+    fprintf(out, "Usage: onewindow user COMMAND [ARGS] [OPTIONS]\n\n"
+                 "  department add CODE DIVISION NAME_ZH [NAME_BO [NAME_EN]]\n"
+                 "  department list\n"
+                 "  staff add USERNAME NAME        (password from ONEWINDOW_NEW_PASSWORD, or\n"
+                 "                                  a random one printed once)\n"
+                 "  grant USERNAME DEPARTMENT ROLE\n"
+                 "  revoke USERNAME DEPARTMENT ROLE\n\n"
+                 "Roles: clerk, reviewer, head, hotline_agent, auditor, admin\n");
 }
 
 static int find_grant_args(struct app *app, struct arena *a, char **argv, int64_t *account,
@@ -56,10 +55,9 @@ int app_user_command(struct app *app, int argc, char **argv, struct err *err)
     if (strcmp(cmd, "department") == 0 && strcmp(sub, "add") == 0 && argc >= 5 && argc <= 7) {
         int64_t division;
         rc = divisions_parse_code(argv[3], &division, err) < 0 ||
-                     identity_department_create(app->id, 0, argv[2], argv[4],
+                     identity_department_create(app->id, 0, NULL, argv[2], argv[4],
                                                 argc > 5 ? argv[5] : NULL,
-                                                argc > 6 ? argv[6] : NULL, division, NULL,
-                                                err) < 0
+                                                argc > 6 ? argv[6] : NULL, division, NULL, err) < 0
                  ? 1
                  : 0;
         if (rc == 0)
@@ -88,7 +86,7 @@ int app_user_command(struct app *app, int argc, char **argv, struct err *err)
             pw[2] = (char)('2' + raw[2] % 8);
         }
         int64_t id;
-        rc = identity_staff_create(app->id, 0, argv[2], argv[3], pw, &id, err) < 0 ? 1 : 0;
+        rc = identity_staff_create(app->id, 0, NULL, argv[2], argv[3], pw, &id, err) < 0 ? 1 : 0;
         if (rc == 0)
             printf("staff %s created%s%s (TOTP is set up at first login)\n", argv[2],
                    given ? "" : "; one-time password ", given ? "" : pw);
@@ -102,12 +100,13 @@ int app_user_command(struct app *app, int argc, char **argv, struct err *err)
             rc = err->status == 2 ? 2 : 1;
             goto out;
         }
-        int r = strcmp(cmd, "grant") == 0 ? identity_grant(app->id, 0, account, d.id, role, err)
-                                          : identity_revoke(app->id, 0, account, d.id, role, err);
+        int r = strcmp(cmd, "grant") == 0
+                    ? identity_grant(app->id, 0, NULL, account, d.id, role, err)
+                    : identity_revoke(app->id, 0, NULL, account, d.id, role, err);
         rc = r < 0 ? 1 : 0;
         if (rc == 0)
-            printf("%s %s: %s on %s\n", strcmp(cmd, "grant") == 0 ? "granted" : "revoked",
-                   argv[1], argv[3], argv[2]);
+            printf("%s %s: %s on %s\n", strcmp(cmd, "grant") == 0 ? "granted" : "revoked", argv[1],
+                   argv[3], argv[2]);
     } else if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         rc = 0;

@@ -119,18 +119,18 @@ static int first_admin(struct app *app, struct err *err)
     }
     if (identity_department_find(app->id, a, "platform", &d, &e) == 0) {
         dept_id = d.id;
-    } else if (identity_department_create(app->id, 0, "platform", "一体化在线政务服务平台管理",
-                                          "དྲ་ཐོག་གཞུང་དོན་ཞབས་ཞུའི་སྟེགས་བུའི་དོ་དམ།",
-                                          "Platform administration", DIVISIONS_ROOT, &dept_id,
-                                          err) < 0) {
+    } else if (identity_department_create(
+                   app->id, 0, NULL, "platform", "一体化在线政务服务平台管理",
+                   "དྲ་ཐོག་གཞུང་དོན་ཞབས་ཞུའི་སྟེགས་བུའི་དོ་དམ།", "Platform administration", DIVISIONS_ROOT,
+                   &dept_id, err) < 0) {
         goto out;
     }
     if (random_password(pw) < 0) {
         err_set(err, 1, "app.random", "no randomness available");
         goto out;
     }
-    if (identity_staff_create(app->id, 0, "admin", "平台管理员", pw, &admin_id, err) < 0 ||
-        identity_grant(app->id, 0, admin_id, dept_id, ROLE_ADMIN, err) < 0)
+    if (identity_staff_create(app->id, 0, NULL, "admin", "平台管理员", pw, &admin_id, err) < 0 ||
+        identity_grant(app->id, 0, NULL, admin_id, dept_id, ROLE_ADMIN, err) < 0)
         goto out;
     printf("first administrator: username admin, one-time password %s "
            "(set up an authenticator app at first login)\n",

@@ -56,15 +56,77 @@ int log_append_kv(struct buf *b, const char *key, const char *value)
     return buf_putc(b, '"');
 }
 
+void log_timestamp(char out[25])
+{
+    static __thread time_t cached_sec = -1;
+    static __thread char cached[32];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ts.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        snprintf(cached, sizeof(cached), "%04u-%02u-%02uT%02u:%02u:%02u",
+                 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+                 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+                 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+        cached_sec = ts.tv_sec;
+    }
+    int ms = (int)(ts.tv_nsec / 1000000);
+    memcpy(out, cached, 19);
+    out[19] = '.';
+    out[20] = (char)('0' + ms / 100);
+    out[21] = (char)('0' + ms / 10 % 10);
+    out[22] = (char)('0' + ms % 10);
+    out[23] = 'Z';
+    out[24] = '\0';
+}
+
+size_t log_format_value(char *dst, size_t cap, const char *value)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (cap < 3) {
+        if (cap > 0)
+            dst[0] = '\0';
+        return 0;
+    }
+    if (value == NULL)
+        value = "";
+    int quote = value[0] == '\0';
+    for (const unsigned char *p = (const unsigned char *)value; *p && !quote; p++)
+        quote = *p <= ' ' || *p == '"' || *p == '=' || *p == '\\' || *p == 0x7f;
+    size_t o = 0, end = cap - 1 - (size_t)quote; /* room for the closing quote and NUL */
+    if (quote)
+        dst[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (quote && (*p == '"' || *p == '\\')) {
+            if (o + 2 > end)
+                break;
+            dst[o++] = '\\';
+            dst[o++] = (char)*p;
+        } else if (quote && (*p < ' ' || *p == 0x7f)) {
+            if (o + 4 > end)
+                break;
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[*p >> 4];
+            dst[o++] = hex[*p & 15];
+        } else {
+            if (o + 1 > end)
+                break;
+            dst[o++] = (char)*p;
+        }
+    }
+    if (quote)
+        dst[o++] = '"';
+    dst[o] = '\0';
+    return o;
+}
+
 int log_begin(struct buf *b, enum log_level level)
 {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    return buf_printf(b, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                      ts.tv_nsec / 1000000, level_names[level]);
+    char ts[25];
+    log_timestamp(ts);
+    return buf_printf(b, "ts=%s level=%s", ts, level_names[level]);
 }
 
 void log_write(struct buf *b)

@@ -29,6 +29,14 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 /* Append ` key=value` with the value quoted when needed and escaped (for callers that
  * build their own lines, such as the request log). */
 int log_append_kv(struct buf *b, const char *key, const char *value);
+/* Write `value` as a logfmt value (quoted and escaped when needed) into dst, at most cap
+ * bytes, NUL-terminated; returns the length written. A value that does not fit is cut
+ * (and still closed with its quote). For hot paths that format into a stack buffer. */
+size_t log_format_value(char *dst, size_t cap, const char *value);
+/* "2026-11-26T12:00:00.123Z" into out[25], cheap: the date part is formatted once per
+ * second per thread. */
+void log_timestamp(char out[25]);
+
 /* Start a line with ts= and level=; log_write sends it (adds the newline). */
 int log_begin(struct buf *b, enum log_level level);
 void log_write(struct buf *b);

@@ -143,7 +143,7 @@ static int audited_tx(struct store_conn *c, struct audit_event *ev, struct err *
     return store_commit(c, err);
 }
 
-int identity_department_create(struct identity *id, int64_t actor, const char *code,
+int identity_department_create(struct identity *id, int64_t actor, const char *ip, const char *code,
                                const char *name_zh, const char *name_bo, const char *name_en,
                                int64_t division_code, int64_t *dept_id, struct err *err)
 {
@@ -156,7 +156,7 @@ int identity_department_create(struct identity *id, int64_t actor, const char *c
     struct identity_department d = {id_next(), code, name_zh, name_bo, name_en, division_code};
     char object[64];
     snprintf(object, sizeof(object), "department:%s", code);
-    struct audit_event ev = {actor, "identity.department_create", object, "ok", NULL, NULL};
+    struct audit_event ev = {actor, "identity.department_create", object, "ok", ip, NULL};
     if (store_begin(c, err) < 0)
         return -1;
     if (ids_department_insert(c, &d, err) < 0) {
@@ -176,8 +176,8 @@ int identity_department_create(struct identity *id, int64_t actor, const char *c
     return 0;
 }
 
-int identity_department_list(struct identity *id, struct arena *a,
-                             struct identity_department **out, size_t *n, struct err *err)
+int identity_department_list(struct identity *id, struct arena *a, struct identity_department **out,
+                             size_t *n, struct err *err)
 {
     struct store_conn *c = store_conn(id->store, err);
     return c == NULL ? -1 : ids_department_list(c, a, out, n, err);
@@ -191,26 +191,25 @@ int identity_department_find(struct identity *id, struct arena *a, const char *c
     if (c == NULL || ids_department_by_code(c, a, code, out, &found, err) < 0)
         return -1;
     if (!found)
-        return err_set(err, 404, "identity.department_not_found",
-                       "no department has the code %s", code);
+        return err_set(err, 404, "identity.department_not_found", "no department has the code %s",
+                       code);
     return 0;
 }
 
-int identity_account_find_username(struct identity *id, const char *username,
-                                   int64_t *account_id, struct err *err)
+int identity_account_find_username(struct identity *id, const char *username, int64_t *account_id,
+                                   struct err *err)
 {
     struct store_conn *c = store_conn(id->store, err);
     int found = 0;
     if (c == NULL || ids_account_by_username(c, username, account_id, &found, err) < 0)
         return -1;
     if (!found)
-        return err_set(err, 404, "identity.not_found", "no account has the username %s",
-                       username);
+        return err_set(err, 404, "identity.not_found", "no account has the username %s", username);
     return 0;
 }
 
-int identity_grant(struct identity *id, int64_t actor, int64_t account_id, int64_t dept_id,
-                   int role, struct err *err)
+int identity_grant(struct identity *id, int64_t actor, const char *ip, int64_t account_id,
+                   int64_t dept_id, int role, struct err *err)
 {
     const char *name = identity_role_name(role);
     if (name == NULL)
@@ -222,7 +221,7 @@ int identity_grant(struct identity *id, int64_t actor, int64_t account_id, int64
     snprintf(object, sizeof(object), "account:%lld", (long long)account_id);
     char detail[96];
     snprintf(detail, sizeof(detail), "role=%s department=%lld", name, (long long)dept_id);
-    struct audit_event ev = {actor, "identity.role_grant", object, "ok", NULL, detail};
+    struct audit_event ev = {actor, "identity.role_grant", object, "ok", ip, detail};
     int found = 0;
     if (store_begin(c, err) < 0)
         return -1;
@@ -238,8 +237,8 @@ int identity_grant(struct identity *id, int64_t actor, int64_t account_id, int64
     return audited_tx(c, &ev, err);
 }
 
-int identity_revoke(struct identity *id, int64_t actor, int64_t account_id, int64_t dept_id,
-                    int role, struct err *err)
+int identity_revoke(struct identity *id, int64_t actor, const char *ip, int64_t account_id,
+                    int64_t dept_id, int role, struct err *err)
 {
     const char *name = identity_role_name(role);
     if (name == NULL)
@@ -250,7 +249,7 @@ int identity_revoke(struct identity *id, int64_t actor, int64_t account_id, int6
     char object[96], detail[96];
     snprintf(object, sizeof(object), "account:%lld", (long long)account_id);
     snprintf(detail, sizeof(detail), "role=%s department=%lld", name, (long long)dept_id);
-    struct audit_event ev = {actor, "identity.role_revoke", object, "ok", NULL, detail};
+    struct audit_event ev = {actor, "identity.role_revoke", object, "ok", ip, detail};
     int64_t changed = 0;
     if (store_begin(c, err) < 0)
         return -1;

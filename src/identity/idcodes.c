@@ -74,7 +74,8 @@ int idcode_citizen_normalize(const char *in, char out[IDCODE_LEN + 1], int today
 
 /* GB 32100 §4: a charset of 31 (no I, O, S, V, Z), value = index. */
 static const char uscc_chars[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-static const int uscc_weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+static const int uscc_weights[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                                     29, 25, 13, 8,  24, 10, 30, 28};
 
 static int uscc_value(char c)
 {

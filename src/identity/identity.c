@@ -123,8 +123,8 @@ static unsigned char *seal(struct identity *id, struct arena *a, int use, const 
     pii_ad(ad, sizeof(ad), column, account_id);
     size_t n = strlen(value), cap = n + CRYPTO_AEAD_OVERHEAD;
     unsigned char *out = arena_alloc(a, cap);
-    if (out == NULL || crypto_aead_seal(crypto_keyring_aead(id->kr, use), ad, strlen(ad), value,
-                                        n, out, cap, len) < 0)
+    if (out == NULL || crypto_aead_seal(crypto_keyring_aead(id->kr, use), ad, strlen(ad), value, n,
+                                        out, cap, len) < 0)
         return NULL;
     return out;
 }
@@ -139,8 +139,7 @@ static char *open_sealed(struct identity *id, struct arena *a, int use, const ch
     char *out = arena_alloc(a, n - CRYPTO_AEAD_OVERHEAD + 1);
     size_t len = 0;
     if (out == NULL || crypto_aead_open(crypto_keyring_aead(id->kr, use), ad, strlen(ad), in, n,
-                                        (unsigned char *)out, n - CRYPTO_AEAD_OVERHEAD,
-                                        &len) < 0) {
+                                        (unsigned char *)out, n - CRYPTO_AEAD_OVERHEAD, &len) < 0) {
         log_kv(LOG_ERROR, "a sealed column does not open", "column", column, NULL);
         return NULL;
     }
@@ -150,8 +149,8 @@ static char *open_sealed(struct identity *id, struct arena *a, int use, const ch
 
 static int lookup_hash(struct identity *id, const char *value, char out[65])
 {
-    return crypto_lookup_hash_hex(crypto_keyring_subkey(id->kr, CRYPTO_SUBKEY_PII_LOOKUP),
-                                  value, strlen(value), out);
+    return crypto_lookup_hash_hex(crypto_keyring_subkey(id->kr, CRYPTO_SUBKEY_PII_LOOKUP), value,
+                                  strlen(value), out);
 }
 
 /* Mainland mobile numbers: 11 digits starting 13-19; "+86", spaces and hyphens allowed
@@ -200,10 +199,10 @@ int identity_account_get(struct identity *id, struct arena *a, int64_t account_i
     out->lang = r.lang;
     out->status = r.status;
     out->created_at = r.created_at;
-    const char *idn = open_sealed(id, a, CRYPTO_AEAD_PII, "id_number", r.id, r.id_enc,
-                                  r.id_enc_len);
-    const char *phone = open_sealed(id, a, CRYPTO_AEAD_PII, "phone", r.id, r.phone_enc,
-                                    r.phone_enc_len);
+    const char *idn =
+        open_sealed(id, a, CRYPTO_AEAD_PII, "id_number", r.id, r.id_enc, r.id_enc_len);
+    const char *phone =
+        open_sealed(id, a, CRYPTO_AEAD_PII, "phone", r.id, r.phone_enc, r.phone_enc_len);
     if (idn != NULL) {
         char *m = arena_alloc(a, strlen(idn) + 1);
         if (m != NULL)
@@ -232,11 +231,9 @@ int identity_account_private(struct identity *id, struct arena *a, int64_t accou
     if (!found)
         return err_set(err, 404, "identity.not_found", "no account has this id");
     if (id_number != NULL)
-        *id_number = open_sealed(id, a, CRYPTO_AEAD_PII, "id_number", r.id, r.id_enc,
-                                 r.id_enc_len);
+        *id_number = open_sealed(id, a, CRYPTO_AEAD_PII, "id_number", r.id, r.id_enc, r.id_enc_len);
     if (phone != NULL)
-        *phone = open_sealed(id, a, CRYPTO_AEAD_PII, "phone", r.id, r.phone_enc,
-                             r.phone_enc_len);
+        *phone = open_sealed(id, a, CRYPTO_AEAD_PII, "phone", r.id, r.phone_enc, r.phone_enc_len);
     return 0;
 }
 
@@ -278,13 +275,12 @@ static void check_password(const char *pw, const char *again, int staff,
                         "case, digits, symbols)");
     }
     if (again != NULL && pw != NULL && strcmp(pw, again) != 0)
-        field_error(fe, "password_again", "identity.password_mismatch",
-                    "the two passwords differ");
+        field_error(fe, "password_again", "identity.password_mismatch", "the two passwords differ");
 }
 
 int identity_register_citizen(struct identity *id, const struct identity_registration *in,
-                              const char *ip, int64_t *account_id,
-                              struct identity_field_errors *fe, struct err *err)
+                              const char *ip, int64_t *account_id, struct identity_field_errors *fe,
+                              struct err *err)
 {
     fe->n = 0;
     char idnum[IDCODE_LEN + 1] = "", phone[12] = "", id_hash[65], phone_hash[65];
@@ -297,8 +293,8 @@ int identity_register_citizen(struct identity *id, const struct identity_registr
     else if (nchars > NAME_MAX_CHARS)
         field_error(fe, "name", "identity.name_long", "the name is too long");
     struct err e;
-    if (idcode_citizen_normalize(in->id_number ? in->id_number : "", idnum, today_yyyymmdd(),
-                                 &e) < 0) {
+    if (idcode_citizen_normalize(in->id_number ? in->id_number : "", idnum, today_yyyymmdd(), &e) <
+        0) {
         field_error(fe, "id_number", e.code, e.msg);
         idnum[0] = '\0';
     }
@@ -340,8 +336,8 @@ int identity_register_citizen(struct identity *id, const struct identity_registr
     r.lang = in->lang;
     r.created_at = time_now_ms();
     char pwhash[CRYPTO_PASSWORD_HASH_SIZE];
-    if (crypto_password_hash(id->ph, in->password, strlen(in->password), pwhash,
-                             sizeof(pwhash)) < 0) {
+    if (crypto_password_hash(id->ph, in->password, strlen(in->password), pwhash, sizeof(pwhash)) <
+        0) {
         err_set(err, 500, "identity.crypto", "cannot hash the password");
         goto out;
     }
@@ -432,9 +428,9 @@ static int resolve_login(struct identity *id, struct store_conn *c, const char *
     struct err e;
     *found = 0;
     if (idcode_citizen_normalize(login, norm, 0, &e) == 0) {
-        int rc = lookup_hash(id, norm, hash) < 0 ? -1
-                                                 : ids_account_by_id_hash(c, hash, account_id,
-                                                                          found, err);
+        int rc = lookup_hash(id, norm, hash) < 0
+                     ? -1
+                     : ids_account_by_id_hash(c, hash, account_id, found, err);
         crypto_wipe(norm, sizeof(norm));
         return rc;
     }
@@ -524,8 +520,8 @@ int identity_login(struct identity *id, const char *login, const char *password,
         *result = IDENTITY_LOGIN_ENROL_TOTP;
     else
         *result = IDENTITY_LOGIN_OK;
-    audit(c, aid, "identity.login", object,
-          *result == IDENTITY_LOGIN_OK ? "ok" : "password_ok", ip, NULL);
+    audit(c, aid, "identity.login", object, *result == IDENTITY_LOGIN_OK ? "ok" : "password_ok", ip,
+          NULL);
 out:
     arena_free(a);
     return rc;
@@ -540,8 +536,7 @@ static int totp_secret(struct identity *id, const struct account_row *r,
     size_t len = 0;
     if (r->totp_enc == NULL ||
         crypto_aead_open(crypto_keyring_aead(id->kr, CRYPTO_AEAD_SECRETS), ad, strlen(ad),
-                         r->totp_enc, r->totp_enc_len, secret, CRYPTO_TOTP_SECRET_LEN,
-                         &len) < 0 ||
+                         r->totp_enc, r->totp_enc_len, secret, CRYPTO_TOTP_SECRET_LEN, &len) < 0 ||
         len != CRYPTO_TOTP_SECRET_LEN)
         return -1;
     return 0;
@@ -575,7 +570,8 @@ int identity_login_second_factor(struct identity *id, int64_t account_id, const 
     if (ids_account_get(c, a, account_id, &r, &found, err) < 0)
         goto out;
     const char *how = "totp";
-    if (found && code != NULL && strlen(code) == CRYPTO_TOTP_DIGITS && totp_secret(id, &r, secret) == 0) {
+    if (found && code != NULL && strlen(code) == CRYPTO_TOTP_DIGITS &&
+        totp_secret(id, &r, secret) == 0) {
         int64_t step;
         if (crypto_totp_verify(secret, sizeof(secret), CRYPTO_TOTP_DIGITS, code, now / 1000, 1,
                                &step) == 0 &&
@@ -594,8 +590,8 @@ int identity_login_second_factor(struct identity *id, int64_t account_id, const 
     }
     if (*ok) {
         ids_throttle_clear(c, pairkey, err);
-    } else if (throttle_fail(c, pairkey, id->opt.max_failures, (int64_t)id->opt.pause_s * 1000,
-                             now, err) < 0) {
+    } else if (throttle_fail(c, pairkey, id->opt.max_failures, (int64_t)id->opt.pause_s * 1000, now,
+                             err) < 0) {
         goto out;
     }
     audit(c, account_id, "identity.second_factor", object, *ok ? "ok" : "failed", ip, how);
@@ -639,7 +635,9 @@ int identity_totp_new(struct identity *id, struct arena *a, int64_t account_id,
         return -1;
     unsigned char secret[CRYPTO_TOTP_SECRET_LEN];
     char *b32 = arena_alloc(a, 64), *u = arena_alloc(a, 512);
-    const char *label = acc.username ? acc.username : acc.phone_masked ? acc.phone_masked : acc.name;
+    const char *label = acc.username       ? acc.username
+                        : acc.phone_masked ? acc.phone_masked
+                                           : acc.name;
     int rc = 0;
     if (b32 == NULL || u == NULL || crypto_totp_secret_new(secret) < 0 ||
         crypto_totp_secret_base32(secret, sizeof(secret), b32, 64) < 0 ||
@@ -753,8 +751,8 @@ out:
     return rc;
 }
 
-int identity_totp_disable(struct identity *id, int64_t account_id, const char *code,
-                          const char *ip, struct err *err)
+int identity_totp_disable(struct identity *id, int64_t account_id, const char *code, const char *ip,
+                          struct err *err)
 {
     struct identity_account acc;
     struct arena *a = arena_new(0);
@@ -849,13 +847,13 @@ static int username_valid(const char *u)
     if (n < 3 || n > 32)
         return 0;
     for (const char *p = u; *p; p++)
-        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '.' ||
-              *p == '_' || *p == '-'))
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '.' || *p == '_' ||
+              *p == '-'))
             return 0;
     return islower((unsigned char)u[0]);
 }
 
-int identity_staff_create(struct identity *id, int64_t actor, const char *username,
+int identity_staff_create(struct identity *id, int64_t actor, const char *ip, const char *username,
                           const char *name, const char *password, int64_t *account_id,
                           struct err *err)
 {
@@ -886,7 +884,7 @@ int identity_staff_create(struct identity *id, int64_t actor, const char *userna
     r.created_at = time_now_ms();
     char object[48];
     snprintf(object, sizeof(object), "account:%lld", (long long)r.id);
-    struct audit_event ev = {actor, "identity.staff_create", object, "ok", NULL, username};
+    struct audit_event ev = {actor, "identity.staff_create", object, "ok", ip, username};
     int rc = -1;
     if (store_begin(c, err) < 0)
         goto out;

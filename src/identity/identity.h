@@ -156,9 +156,12 @@ struct identity_department {
     int64_t division_code;
 };
 
-int identity_department_create(struct identity *id, int64_t actor, const char *code,
-                               const char *name_zh, const char *name_bo, const char *name_en,
-                               int64_t division_code, int64_t *dept_id, struct err *err);
+/* Administration calls take the actor (0: the system, e.g. the CLI) and the source
+ * address for the audit record (NULL when there is none). */
+int identity_department_create(struct identity *id, int64_t actor, const char *ip,
+                               const char *code, const char *name_zh, const char *name_bo,
+                               const char *name_en, int64_t division_code, int64_t *dept_id,
+                               struct err *err);
 int identity_department_list(struct identity *id, struct arena *a,
                              struct identity_department **out, size_t *n, struct err *err);
 int identity_department_find(struct identity *id, struct arena *a, const char *code,
@@ -166,16 +169,16 @@ int identity_department_find(struct identity *id, struct arena *a, const char *c
 
 /* Create a staff account with a first password (the person must set up TOTP at first
  * login). */
-int identity_staff_create(struct identity *id, int64_t actor, const char *username,
-                          const char *name, const char *password, int64_t *account_id,
-                          struct err *err);
+int identity_staff_create(struct identity *id, int64_t actor, const char *ip,
+                          const char *username, const char *name, const char *password,
+                          int64_t *account_id, struct err *err);
 int identity_account_find_username(struct identity *id, const char *username,
                                    int64_t *account_id, struct err *err);
 
-int identity_grant(struct identity *id, int64_t actor, int64_t account_id, int64_t dept_id,
-                   int role, struct err *err);
-int identity_revoke(struct identity *id, int64_t actor, int64_t account_id, int64_t dept_id,
-                    int role, struct err *err);
+int identity_grant(struct identity *id, int64_t actor, const char *ip, int64_t account_id,
+                   int64_t dept_id, int role, struct err *err);
+int identity_revoke(struct identity *id, int64_t actor, const char *ip, int64_t account_id,
+                    int64_t dept_id, int role, struct err *err);
 
 /* ---- authorization -------------------------------------------------------------------- */
 

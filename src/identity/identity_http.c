@@ -36,8 +36,8 @@ static json_t *field_errors_json(struct web_req *req, const struct identity_fiel
         char key[96];
         snprintf(key, sizeof(key), "errors.%s", fe->e[i].code);
         const char *msg = web_t(req, key);
-        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", fe->e[i].field,
-                                                "code", fe->e[i].code, "message",
+        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", fe->e[i].field, "code",
+                                                fe->e[i].code, "message",
                                                 strcmp(msg, key) == 0 ? fe->e[i].msg : msg));
     }
     return errors;
@@ -134,10 +134,10 @@ static int h_register(struct web_req *req, struct web_resp *resp)
         json_object_set_new(m, "field_errors", errors_by_field(errors));
         json_object_set_new(m, "errors", errors);
         json_object_set_new(m, "has_errors", json_true());
-        json_object_set_new(m, "values", json_pack("{s:s, s:s, s:s}", "name",
-                                                   in.name ? in.name : "", "id_number",
-                                                   in.id_number ? in.id_number : "", "phone",
-                                                   in.phone ? in.phone : ""));
+        json_object_set_new(m, "values",
+                            json_pack("{s:s, s:s, s:s}", "name", in.name ? in.name : "",
+                                      "id_number", in.id_number ? in.id_number : "", "phone",
+                                      in.phone ? in.phone : ""));
         return page(resp, m, "identity/register", 422);
     }
     if (web_session_start(req, resp, account_id, 1, &err) < 0)
@@ -158,8 +158,8 @@ static int login_failed(struct web_req *req, struct web_resp *resp, const char *
     json_t *m = form_model(req, resp, "identity.login.title");
     char key[96];
     snprintf(key, sizeof(key), "errors.%s", code);
-    json_object_set_new(m, "error", json_pack("{s:s, s:s}", "code", code, "message",
-                                              web_t(req, key)));
+    json_object_set_new(m, "error",
+                        json_pack("{s:s, s:s}", "code", code, "message", web_t(req, key)));
     const char *login = web_form_value(req, "login");
     json_object_set_new(m, "values", json_pack("{s:s}", "login", login ? login : ""));
     if (retry_after > 0) {
@@ -191,11 +191,11 @@ static int h_login(struct web_req *req, struct web_resp *resp)
         /* A half-open session (aal 0) that only the second-factor pages accept. */
         if (web_session_start(req, resp, account_id, 0, &err) < 0)
             return web_fail(resp, err.status, err.code, "%s", err.msg);
-        return web_redirect(req, resp,
-                            login_url(req,
-                                      result == IDENTITY_LOGIN_NEED_TOTP ? "/login/second-factor"
-                                                                         : "/account/totp",
-                                      next));
+        return web_redirect(
+            req, resp,
+            login_url(req,
+                      result == IDENTITY_LOGIN_NEED_TOTP ? "/login/second-factor" : "/account/totp",
+                      next));
     case IDENTITY_LOGIN_PAUSED:
         return login_failed(req, resp, "identity.login_paused", 429, retry);
     default:
@@ -230,8 +230,8 @@ static int h_second_factor(struct web_req *req, struct web_resp *resp)
         const char *code = retry > 0 ? "identity.login_paused" : "identity.code_wrong";
         char key[96];
         snprintf(key, sizeof(key), "errors.%s", code);
-        json_object_set_new(m, "error", json_pack("{s:s, s:s}", "code", code, "message",
-                                                  web_t(req, key)));
+        json_object_set_new(m, "error",
+                            json_pack("{s:s, s:s}", "code", code, "message", web_t(req, key)));
         return page(resp, m, "identity/second_factor", retry > 0 ? 429 : 401);
     }
     /* Both factors: a new session (rotation), at level 2. */
@@ -314,10 +314,9 @@ static int h_password(struct web_req *req, struct web_resp *resp)
     struct identity_field_errors fe;
     struct err err;
     err_clear(&err);
-    rc = identity_password_change(id, account_id, web_form_value(req, "old_password"),
-                                  web_form_value(req, "password"),
-                                  web_form_value(req, "password_again"), web_client_ip(req), &fe,
-                                  &err);
+    rc = identity_password_change(
+        id, account_id, web_form_value(req, "old_password"), web_form_value(req, "password"),
+        web_form_value(req, "password_again"), web_client_ip(req), &fe, &err);
     if (rc < 0)
         return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
     if (rc == 1)
@@ -348,13 +347,28 @@ static int h_logout_all(struct web_req *req, struct web_resp *resp)
     return web_redirect(req, resp, "/login");
 }
 
-/* TOTP set-up: reachable fully logged in, or half logged in by staff who must enrol. */
+/* TOTP set-up: reachable fully logged in, or half logged in (password only, aal 0) by
+ * someone who has no second factor yet: staff who must enrol. A half session of an
+ * account that has TOTP must pass it first, or enrolling a new secret would skip it. */
 static int totp_subject(struct web_req *req, struct web_resp *resp, int64_t *account_id)
 {
+    struct identity *id = req->ctx;
     const struct web_session *ss = web_session(req);
     if (ss == NULL) {
         web_redirect(req, resp, login_url(req, "/login", req->path));
         return 1;
+    }
+    if (ss->aal < 2) {
+        struct identity_account acc;
+        struct err err;
+        if (identity_account_get(id, req->arena, ss->account_id, &acc, &err) < 0)
+            return web_fail(resp, err.status, err.code, "%s", err.msg);
+        if (acc.totp_enabled) {
+            web_redirect(req, resp,
+                         ss->aal == 0 ? login_url(req, "/login/second-factor", "/account/totp")
+                                      : login_url(req, "/login", req->path));
+            return 1;
+        }
     }
     *account_id = ss->account_id;
     return 0;
@@ -384,8 +398,8 @@ static int totp_form(struct web_req *req, struct web_resp *resp, int64_t account
     if (error_code != NULL) {
         char key[96];
         snprintf(key, sizeof(key), "errors.%s", error_code);
-        json_object_set_new(m, "error", json_pack("{s:s, s:s}", "code", error_code, "message",
-                                                  web_t(req, key)));
+        json_object_set_new(
+            m, "error", json_pack("{s:s, s:s}", "code", error_code, "message", web_t(req, key)));
     }
     resp->max_age = 0;
     return page(resp, m, "identity/totp", status);
@@ -395,15 +409,16 @@ static int h_totp_form(struct web_req *req, struct web_resp *resp)
 {
     int64_t account_id;
     int rc = totp_subject(req, resp, &account_id);
-    return rc != 0 ? 0 : totp_form(req, resp, account_id, NULL, 200);
+    return rc != 0 ? (rc < 0 ? -1 : 0) : totp_form(req, resp, account_id, NULL, 200);
 }
 
 static int h_totp_enable(struct web_req *req, struct web_resp *resp)
 {
     struct identity *id = req->ctx;
     int64_t account_id;
-    if (totp_subject(req, resp, &account_id) != 0)
-        return 0;
+    int rc0 = totp_subject(req, resp, &account_id);
+    if (rc0 != 0)
+        return rc0 < 0 ? -1 : 0;
     const struct web_session *ss = web_session(req);
     int was_pending = ss->aal == 0;
     const char **codes = NULL;
@@ -411,8 +426,8 @@ static int h_totp_enable(struct web_req *req, struct web_resp *resp)
     struct err err;
     err_clear(&err);
     int rc = identity_totp_enable(id, req->arena, account_id, web_form_value(req, "secret"),
-                                  web_form_value(req, "code"), web_client_ip(req), &codes,
-                                  &ncodes, &err);
+                                  web_form_value(req, "code"), web_client_ip(req), &codes, &ncodes,
+                                  &err);
     if (rc < 0)
         return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
     if (rc == 1)
@@ -423,9 +438,9 @@ static int h_totp_enable(struct web_req *req, struct web_resp *resp)
     json_t *list = json_array();
     for (size_t i = 0; i < ncodes; i++)
         json_array_append_new(list, json_string(codes[i]));
-    json_t *m = json_pack("{s:s, s:o, s:s}", "title", web_t(req, "identity.recovery.title"),
-                          "codes", list, "next",
-                          was_pending ? next_or(req, "/account") : "/account");
+    json_t *m =
+        json_pack("{s:s, s:o, s:s}", "title", web_t(req, "identity.recovery.title"), "codes", list,
+                  "next", was_pending ? next_or(req, "/account") : "/account");
     return page(resp, m, "identity/recovery", 200);
 }
 
@@ -444,9 +459,8 @@ static int h_totp_disable(struct web_req *req, struct web_resp *resp)
         return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
     if (rc == 1)
         return account_page(req, resp, account_id,
-                            json_pack("{s:{s:s, s:s}}", "totp_error", "code",
-                                      "identity.code_wrong", "message",
-                                      web_t(req, "errors.identity.code_wrong")),
+                            json_pack("{s:{s:s, s:s}}", "totp_error", "code", "identity.code_wrong",
+                                      "message", web_t(req, "errors.identity.code_wrong")),
                             422);
     return web_redirect(req, resp, "/account?done=totp_off");
 }
@@ -483,16 +497,14 @@ static json_t *departments_json(struct web_req *req, struct identity *id)
     if (identity_department_list(id, req->arena, &list, &n, &err) < 0)
         return arr;
     for (size_t i = 0; i < n; i++) {
-        const char *name = strcmp(req->lang, "bo") == 0 && list[i].name_bo ? list[i].name_bo
+        const char *name = strcmp(req->lang, "bo") == 0 && list[i].name_bo   ? list[i].name_bo
                            : strcmp(req->lang, "en") == 0 && list[i].name_en ? list[i].name_en
-                                                                               : list[i].name_zh;
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "id",
-                                             arena_printf(req->arena, "%lld",
-                                                          (long long)list[i].id),
-                                             "code", list[i].code,
-                                             "name", name, "division_code",
-                                             arena_printf(req->arena, "%012lld",
-                                                          (long long)list[i].division_code)));
+                                                                             : list[i].name_zh;
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:s}", "id",
+                           arena_printf(req->arena, "%lld", (long long)list[i].id), "code",
+                           list[i].code, "name", name, "division_code",
+                           arena_printf(req->arena, "%012lld", (long long)list[i].division_code)));
     }
     return arr;
 }
@@ -506,8 +518,8 @@ static int admin_page(struct web_req *req, struct web_resp *resp, json_t *extra,
     for (int r = 0; r < ROLE_COUNT; r++) {
         char key[64];
         snprintf(key, sizeof(key), "identity.roles.%s", identity_role_name(r));
-        json_array_append_new(roles, json_pack("{s:s, s:s}", "code", identity_role_name(r),
-                                               "name", web_t(req, key)));
+        json_array_append_new(
+            roles, json_pack("{s:s, s:s}", "code", identity_role_name(r), "name", web_t(req, key)));
     }
     json_object_set_new(m, "roles", roles);
     if (extra != NULL)
@@ -551,9 +563,10 @@ static int h_admin_department(struct web_req *req, struct web_resp *resp)
     int64_t division = 0;
     if (divisions_parse_code(web_form_value(req, "division_code"), &division, &err) == 0) {
         const char *bo = web_form_value(req, "name_bo"), *en = web_form_value(req, "name_en");
-        identity_department_create(id, subj.account_id, web_form_value(req, "code"),
-                                   web_form_value(req, "name_zh"), bo && *bo ? bo : NULL,
-                                   en && *en ? en : NULL, division, NULL, &err);
+        identity_department_create(id, subj.account_id, web_client_ip(req),
+                                   web_form_value(req, "code"), web_form_value(req, "name_zh"),
+                                   bo && *bo ? bo : NULL, en && *en ? en : NULL, division, NULL,
+                                   &err);
     }
     return admin_result(req, resp, &err, "department");
 }
@@ -574,10 +587,10 @@ static int h_admin_staff(struct web_req *req, struct web_resp *resp)
     if (role < 0)
         err_set(&err, 400, "identity.role_unknown", "choose a role");
     else if (identity_department_find(id, req->arena, dept ? dept : "", &d, &err) == 0 &&
-             identity_staff_create(id, subj.account_id, web_form_value(req, "username"),
-                                   web_form_value(req, "name"), web_form_value(req, "password"),
-                                   &account_id, &err) == 0)
-        identity_grant(id, subj.account_id, account_id, d.id, role, &err);
+             identity_staff_create(id, subj.account_id, web_client_ip(req),
+                                   web_form_value(req, "username"), web_form_value(req, "name"),
+                                   web_form_value(req, "password"), &account_id, &err) == 0)
+        identity_grant(id, subj.account_id, web_client_ip(req), account_id, d.id, role, &err);
     return admin_result(req, resp, &err, "staff");
 }
 
@@ -592,8 +605,9 @@ static void page_hook(struct web_req *req, json_t *globals, void *ctx)
     struct err err;
     if (identity_account_get(id, req->arena, ss->account_id, &acc, &err) < 0)
         return;
-    json_object_set_new(globals, "me", json_pack("{s:s, s:b}", "name", acc.name, "staff",
-                                                 acc.kind == IDENTITY_STAFF));
+    json_object_set_new(
+        globals, "me",
+        json_pack("{s:s, s:b}", "name", acc.name, "staff", acc.kind == IDENTITY_STAFF));
 }
 
 int identity_http_register(struct web_server *srv, struct identity *id)

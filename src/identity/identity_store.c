@@ -144,8 +144,8 @@ int ids_account_get(struct store_conn *c, struct arena *a, int64_t id, struct ac
     return rc < 0 ? -1 : 0;
 }
 
-static int find_id(struct store_conn *c, const char *sql, const char *key, int64_t *id,
-                   int *found, struct err *err)
+static int find_id(struct store_conn *c, const char *sql, const char *key, int64_t *id, int *found,
+                   struct err *err)
 {
     struct store_stmt *st = store_prepare(c, sql, err);
     if (st == NULL)
@@ -171,14 +171,13 @@ int ids_account_by_phone_hash(struct store_conn *c, const char *hash, int64_t *i
     return find_id(c, SQL_ACCOUNT_BY_PHONE_HASH, hash, id, found, err);
 }
 
-int ids_account_by_username(struct store_conn *c, const char *username, int64_t *id,
-                            int *found, struct err *err)
+int ids_account_by_username(struct store_conn *c, const char *username, int64_t *id, int *found,
+                            struct err *err)
 {
     return find_id(c, SQL_ACCOUNT_BY_USERNAME, username, id, found, err);
 }
 
-int ids_account_set_password(struct store_conn *c, int64_t id, const char *hash,
-                             struct err *err)
+int ids_account_set_password(struct store_conn *c, int64_t id, const char *hash, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ACCOUNT_SET_PASSWORD, err);
     if (st == NULL)
@@ -205,8 +204,8 @@ int ids_account_set_totp(struct store_conn *c, int64_t id, const unsigned char *
     return run(st, err);
 }
 
-int ids_account_advance_totp_step(struct store_conn *c, int64_t id, int64_t step,
-                                  int *accepted, struct err *err)
+int ids_account_advance_totp_step(struct store_conn *c, int64_t id, int64_t step, int *accepted,
+                                  struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ACCOUNT_ADVANCE_STEP, err);
     if (st == NULL)
@@ -255,8 +254,8 @@ int ids_recovery_use(struct store_conn *c, int64_t account_id, const char *hash,
     return rc < 0 ? -1 : 0;
 }
 
-int ids_throttle_get(struct store_conn *c, const char *key, struct throttle_row *out,
-                     int *found, struct err *err)
+int ids_throttle_get(struct store_conn *c, const char *key, struct throttle_row *out, int *found,
+                     struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_THROTTLE_GET, err);
     if (st == NULL)
@@ -321,8 +320,8 @@ static void read_dept(struct store_stmt *st, struct arena *a, struct identity_de
     d->division_code = store_col_int64(st, 5);
 }
 
-int ids_department_list(struct store_conn *c, struct arena *a,
-                        struct identity_department **out, size_t *n, struct err *err)
+int ids_department_list(struct store_conn *c, struct arena *a, struct identity_department **out,
+                        size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DEPT_LIST, err);
     if (st == NULL)
@@ -367,8 +366,8 @@ int ids_department_by_code(struct store_conn *c, struct arena *a, const char *co
     return rc < 0 ? -1 : 0;
 }
 
-int ids_grant_insert(struct store_conn *c, int64_t grant_id, int64_t account_id,
-                     int64_t dept_id, const char *role, int64_t actor, struct err *err)
+int ids_grant_insert(struct store_conn *c, int64_t grant_id, int64_t account_id, int64_t dept_id,
+                     const char *role, int64_t actor, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GRANT_INSERT, err);
     if (st == NULL)
@@ -383,8 +382,8 @@ int ids_grant_insert(struct store_conn *c, int64_t grant_id, int64_t account_id,
     return run(st, err);
 }
 
-int ids_grant_revoke(struct store_conn *c, int64_t account_id, int64_t dept_id,
-                     const char *role, int64_t *changed, struct err *err)
+int ids_grant_revoke(struct store_conn *c, int64_t account_id, int64_t dept_id, const char *role,
+                     int64_t *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GRANT_REVOKE, err);
     if (st == NULL)

@@ -103,8 +103,8 @@ int web_redirect(struct web_req *req, struct web_resp *resp, const char *locatio
     return web_resp_header(resp, MHD_HTTP_HEADER_LOCATION, arena_strdup(req->arena, location));
 }
 
-int web_set_cookie(struct web_req *req, struct web_resp *resp, const char *name,
-                   const char *value, int max_age, int script_visible)
+int web_set_cookie(struct web_req *req, struct web_resp *resp, const char *name, const char *value,
+                   int max_age, int script_visible)
 {
     char *c = arena_printf(req->arena, "%s=%s; Path=/; Max-Age=%d; SameSite=Lax%s", name,
                            max_age < 0 ? "" : value, max_age < 0 ? 0 : max_age,
@@ -202,31 +202,36 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
     return r;
 }
 
+/* One logfmt line per request, formatted into a stack buffer and written with one
+ * write(2): this runs for every request, so no allocation and no stdio. */
 static void log_request(struct web_server *s, struct request *r, int64_t dur_us)
 {
     if (!s->cfg.log_requests || log_get_level() > LOG_INFO)
         return;
-    struct buf b;
-    buf_init(&b, 8192);
-    log_begin(&b, LOG_INFO);
-    log_append_kv(&b, "msg", "request");
-    log_append_kv(&b, "id", r->req.id);
-    log_append_kv(&b, "method", r->req.method ? r->req.method : "-");
+    char line[1400], ts[25], path[1024];
     /* The raw URI without the query: query strings may carry personal data. */
     const char *uri = r->raw_uri ? r->raw_uri : "-";
     const char *q = strchr(uri, '?');
-    char *path = strndup(uri, q ? (size_t)(q - uri) : strlen(uri));
-    log_append_kv(&b, "path", path ? path : "-");
-    free(path);
-    char num[32];
-    snprintf(num, sizeof(num), "%d", r->status);
-    log_append_kv(&b, "status", num);
-    snprintf(num, sizeof(num), "%llu", (unsigned long long)r->bytes_out);
-    log_append_kv(&b, "bytes", num);
-    snprintf(num, sizeof(num), "%lld", (long long)dur_us);
-    log_append_kv(&b, "us", num);
-    log_write(&b);
-    buf_free(&b);
+    size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+    char raw[1024];
+    if (plen >= sizeof(raw))
+        plen = sizeof(raw) - 1;
+    memcpy(raw, uri, plen);
+    raw[plen] = '\0';
+    log_format_value(path, sizeof(path), raw);
+    log_timestamp(ts);
+    int n = snprintf(line, sizeof(line),
+                     "ts=%s level=info msg=request id=%s method=%s path=%s status=%d bytes=%llu "
+                     "us=%lld\n",
+                     ts, r->req.id, r->req.method ? r->req.method : "-", path, r->status,
+                     (unsigned long long)r->bytes_out, (long long)dur_us);
+    if (n > 0) {
+        size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+        if (len == sizeof(line) - 1)
+            line[len - 1] = '\n';
+        ssize_t w = write(STDERR_FILENO, line, len);
+        (void)w;
+    }
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -357,8 +362,8 @@ static enum MHD_Result dispatch(struct web_server *s, struct request *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     struct web_server *s = cls;
     struct request *r = *con_cls;
@@ -366,8 +371,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO;
     if (r->req.method == NULL) {
         r->req.method = method;
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg.max_body_bytes) {
             /* A client that did not ask with Expect: 100-continue is still sending: if
              * the body is not absurdly large, read and discard it, so the client can read
@@ -525,17 +530,16 @@ int web_server_start(struct web_server *s, struct err *err)
                      MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     s->mhd = MHD_start_daemon(
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, s, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_URI_LOG_CALLBACK, uri_logger,
-        s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        s->cfg.max_header_bytes, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.idle_timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->cfg.per_ip_connections,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        mhd_logger, s, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.max_header_bytes, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)s->cfg.idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)s->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)s->cfg.per_ip_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (s->mhd == NULL)
         return err_set(err, 500, "http.listen_failed",
-                       "cannot listen on %s:%d (is the port in use, or not allowed?)",
-                       s->cfg.host, s->cfg.port);
+                       "cannot listen on %s:%d (is the port in use, or not allowed?)", s->cfg.host,
+                       s->cfg.port);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : s->cfg.port;
     s->started = 1;
