@@ -59,6 +59,10 @@ int crypto_b64url_encode(const void *in, size_t n, char *out, size_t out_size);
  * bytes (3 * len / 4 suffice) and sets *out_len. -1 on any deviation or lack of room. */
 int crypto_b64url_decode(const char *in, size_t len, void *out, size_t out_size, size_t *out_len);
 
+/* Standard base64 with padding (RFC 4648 §4), as data: URIs and MIME use it. out_size
+ * >= 4 * ceil(n / 3) + 1. Returns the length written or -1. */
+int crypto_base64_encode(const void *in, size_t n, char *out, size_t out_size);
+
 /* Lower-case hex. Encode needs out_size >= 2n + 1; returns the length (2n) or -1. */
 int crypto_hex_encode(const void *in, size_t n, char *out, size_t out_size);
 /* Decode `len` hex characters (either case; even length, nothing else) into at most

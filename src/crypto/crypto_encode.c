@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 int crypto_random(void *buf, size_t n)
@@ -164,4 +165,12 @@ int crypto_hex_decode(const char *in, size_t len, void *out, size_t out_size, si
     }
     *out_len = len / 2;
     return 0;
+}
+
+int crypto_base64_encode(const void *in, size_t n, char *out, size_t out_size)
+{
+    size_t need = 4 * ((n + 2) / 3) + 1;
+    if (out_size < need || n > INT_MAX / 2)
+        return -1;
+    return EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 }

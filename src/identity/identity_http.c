@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "divisions/divisions.h"
 #include "store/store.h"
+#include "web/qr.h"
 #include "web/web.h"
 
 /* A local path to go to after logging in: only "/..." and never "//host" or "/\\host",
@@ -394,6 +395,9 @@ static int totp_form(struct web_req *req, struct web_resp *resp, int64_t account
     json_object_set_new(m, "secret", json_string(secret));
     json_object_set_new(m, "secret_grouped", json_string(b.data ? b.data : secret));
     json_object_set_new(m, "uri", json_string(uri));
+    const char *qr = web_qr_data_uri(req->arena, uri);
+    if (qr != NULL)
+        json_object_set_new(m, "qr", json_string(qr));
     buf_free(&b);
     if (error_code != NULL) {
         char key[96];
