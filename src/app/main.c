@@ -200,7 +200,10 @@ int main(int argc, char **argv)
         if (rc == 0) {
             int status = app_user_command(&app, nwords, argv + 2, &err);
             app_close(&app);
-            return status == 0 ? 0 : (status == 2 ? 2 : fail(&err));
+            if (status == 0)
+                return 0;
+            fprintf(stderr, "onewindow: %s\n", err.msg);
+            return status == 2 ? 2 : 1;
         }
     } else {
         rc = check_schema(app.store, &err);

@@ -71,9 +71,14 @@ int app_user_command(struct app *app, int argc, char **argv, struct err *err)
                    list[i].name_zh);
     } else if (strcmp(cmd, "staff") == 0 && strcmp(sub, "add") == 0 && argc == 4) {
         const char *given = getenv("ONEWINDOW_NEW_PASSWORD");
-        char pw[32];
+        char pw[CRYPTO_PASSWORD_MAX + 1];
         unsigned char raw[15];
-        if (given != NULL && strlen(given) < sizeof(pw)) {
+        if (given != NULL && strlen(given) > CRYPTO_PASSWORD_MAX) {
+            err_set(err, 2, "identity.password_long",
+                    "ONEWINDOW_NEW_PASSWORD is longer than %d bytes", CRYPTO_PASSWORD_MAX);
+            rc = 2;
+            goto out;
+        } else if (given != NULL) {
             snprintf(pw, sizeof(pw), "%s", given);
         } else if (crypto_random(raw, sizeof(raw)) < 0 ||
                    crypto_b64url_encode(raw + 3, 12, pw + 3, sizeof(pw) - 3) < 0) {
@@ -113,7 +118,6 @@ int app_user_command(struct app *app, int argc, char **argv, struct err *err)
     } else {
         usage(stderr);
         err_set(err, 2, "app.usage", "unknown or incomplete user command");
-        fprintf(stderr, "onewindow: unknown or incomplete user command\n");
         rc = 2;
     }
 out:

@@ -257,5 +257,10 @@ int identity_revoke(struct identity *id, int64_t actor, const char *ip, int64_t 
         store_rollback(c);
         return -1;
     }
+    if (changed == 0) {
+        store_rollback(c);
+        return err_set(err, 404, "identity.grant_not_found",
+                       "this person does not hold the role %s in this department", name);
+    }
     return audited_tx(c, &ev, err);
 }

@@ -377,46 +377,64 @@ out:
 
 /* ---- throttling ------------------------------------------------------------------------ */
 
-/* Is `key` paused now? Sets *retry_s when it is. */
-static int throttle_paused(struct store_conn *c, const char *key, int64_t now, int *retry_s,
-                           struct err *err)
+/* One throttle counter: a key ("ip:ADDR", "a:ID:ADDR", "a:ID", "t:ID:ADDR"), how many
+ * failures in the window it tolerates and the first pause. */
+struct gate {
+    const char *key;
+    int limit;
+    int64_t base_ms;
+    int count;      /* attempts in the window, this one included */
+    int entered;    /* counted (to undo on success) */
+};
+
+static int64_t pause_for(const struct gate *g)
 {
-    struct throttle_row t;
-    int found = 0;
-    if (ids_throttle_get(c, key, &t, &found, err) < 0)
-        return -1;
-    if (found && t.blocked_until > now) {
-        int s = (int)((t.blocked_until - now + 999) / 1000);
-        if (s > *retry_s)
-            *retry_s = s;
-        return 1;
-    }
-    return 0;
+    int64_t pause = g->base_ms;
+    for (int over = g->count - g->limit; over > 0 && pause < PAUSE_CAP_MS; over--)
+        pause *= 2;
+    return pause < PAUSE_CAP_MS ? pause : PAUSE_CAP_MS;
 }
 
-/* Count one failure under `key`; past `limit` failures in the window, pause it for
- * base_ms doubled per further failure (capped). */
-static int throttle_fail(struct store_conn *c, const char *key, int limit, int64_t base_ms,
-                         int64_t now, struct err *err)
+/* Count this attempt before it is tried, so parallel attempts cannot slip past the limit:
+ * returns 1 (refuse, *retry_s set) when the key is paused or this attempt is over the
+ * limit, 0 to go on, -1 on error. */
+static int gate_enter(struct store_conn *c, struct gate *g, int64_t now, int *retry_s,
+                      struct err *err)
 {
-    struct throttle_row t;
-    int found = 0;
-    if (ids_throttle_get(c, key, &t, &found, err) < 0)
+    int64_t blocked_until = 0;
+    if (ids_throttle_hit(c, g->key, now, WINDOW_MS, &g->count, &blocked_until, err) < 0)
         return -1;
-    if (!found || now - t.window_start > WINDOW_MS) {
-        t.failures = 0;
-        t.window_start = now;
-        t.blocked_until = 0;
+    g->entered = 1;
+    if (blocked_until <= now && g->count <= g->limit)
+        return 0;
+    if (blocked_until <= now) { /* over the limit, and the pause not yet recorded */
+        blocked_until = now + pause_for(g);
+        if (ids_throttle_block(c, g->key, blocked_until, err) < 0)
+            return -1;
+    } else if (ids_throttle_undo(c, g->key, err) < 0) {
+        return -1; /* attempts during a pause are not tried: they do not lengthen it */
     }
-    t.failures++;
-    if (t.failures >= limit) {
-        int over = t.failures - limit;
-        int64_t pause = base_ms;
-        while (over-- > 0 && pause < PAUSE_CAP_MS)
-            pause *= 2;
-        t.blocked_until = now + (pause < PAUSE_CAP_MS ? pause : PAUSE_CAP_MS);
-    }
-    return ids_throttle_put(c, key, &t, err);
+    g->entered = 0;
+    int s = (int)((blocked_until - now + 999) / 1000);
+    if (s > *retry_s)
+        *retry_s = s;
+    return 1;
+}
+
+/* After a failed attempt: pause the key once it has reached its limit. */
+static int gate_failed(struct store_conn *c, const struct gate *g, int64_t now, struct err *err)
+{
+    if (!g->entered || g->count < g->limit)
+        return 0;
+    return ids_throttle_block(c, g->key, now + pause_for(g), err);
+}
+
+/* After a success: the attempt does not count against shared keys; a pair starts over. */
+static int gate_passed(struct store_conn *c, const struct gate *g, int reset, struct err *err)
+{
+    if (!g->entered)
+        return 0;
+    return reset ? ids_throttle_clear(c, g->key, err) : ids_throttle_undo(c, g->key, err);
 }
 
 /* Which account a login name means: an ID number, a mobile number or a staff username.
@@ -456,25 +474,31 @@ int identity_login(struct identity *id, const char *login, const char *password,
         return -1;
     int64_t now = time_now_ms();
     char ipkey[96], pairkey[160], acckey[64], object[48];
-    snprintf(ipkey, sizeof(ipkey), "ip:%s", ip ? ip : "-");
-    int paused = throttle_paused(c, ipkey, now, retry_after_s, err);
-    if (paused < 0)
-        return -1;
     int64_t aid = 0;
     int found = 0;
     if (resolve_login(id, c, login, &aid, &found, err) < 0)
         return -1;
+    snprintf(ipkey, sizeof(ipkey), "ip:%s", ip ? ip : "-");
     snprintf(object, sizeof(object), "account:%lld", (long long)aid);
     snprintf(pairkey, sizeof(pairkey), "a:%lld:%s", (long long)aid, ip ? ip : "-");
     snprintf(acckey, sizeof(acckey), "a:%lld", (long long)aid);
-    if (found && !paused) {
-        int p1 = throttle_paused(c, pairkey, now, retry_after_s, err);
-        int p2 = p1 < 0 ? -1 : throttle_paused(c, acckey, now, retry_after_s, err);
-        if (p1 < 0 || p2 < 0)
+    int64_t pause_ms = (int64_t)id->opt.pause_s * 1000;
+    struct gate gates[3] = {
+        {ipkey, id->opt.ip_max_failures, WINDOW_MS, 0, 0},
+        {pairkey, id->opt.max_failures, pause_ms, 0, 0},
+        {acckey, ACCOUNT_GLOBAL_FAILURES, pause_ms, 0, 0},
+    };
+    size_t ngates = found ? 3 : 1;
+    int refused = 0;
+    for (size_t i = 0; i < ngates && !refused; i++) {
+        int g = gate_enter(c, &gates[i], now, retry_after_s, err);
+        if (g < 0)
             return -1;
-        paused = p1 || p2;
+        refused = g;
     }
-    if (paused) {
+    if (refused) {
+        for (size_t i = 0; i < ngates; i++)
+            gate_passed(c, &gates[i], 0, err); /* not tried: not counted */
         *result = IDENTITY_LOGIN_PAUSED;
         audit(c, found ? aid : 0, "identity.login", found ? object : NULL, "paused", ip, NULL);
         return 0;
@@ -496,17 +520,16 @@ int identity_login(struct identity *id, const char *login, const char *password,
     ok = ok && have && strcmp(r.status, "active") == 0;
     int rc = 0;
     if (!ok) {
-        if (throttle_fail(c, ipkey, id->opt.ip_max_failures, WINDOW_MS, now, err) < 0 ||
-            (have && throttle_fail(c, pairkey, id->opt.max_failures,
-                                   (int64_t)id->opt.pause_s * 1000, now, err) < 0) ||
-            (have && throttle_fail(c, acckey, ACCOUNT_GLOBAL_FAILURES,
-                                   (int64_t)id->opt.pause_s * 1000, now, err) < 0))
-            rc = -1;
+        for (size_t i = 0; i < ngates; i++)
+            if (gate_failed(c, &gates[i], now, err) < 0)
+                rc = -1;
         audit(c, have ? aid : 0, "identity.login", have ? object : NULL, "failed", ip,
               have ? "wrong password" : "unknown login");
         goto out;
     }
-    ids_throttle_clear(c, pairkey, err);
+    gate_passed(c, &gates[0], 0, err);
+    gate_passed(c, &gates[1], 1, err);
+    gate_passed(c, &gates[2], 0, err);
     if (crypto_password_needs_rehash(id->ph, r.password_hash)) {
         char fresh[CRYPTO_PASSWORD_HASH_SIZE];
         if (crypto_password_hash(id->ph, password, strlen(password), fresh, sizeof(fresh)) == 0)
@@ -520,8 +543,8 @@ int identity_login(struct identity *id, const char *login, const char *password,
         *result = IDENTITY_LOGIN_ENROL_TOTP;
     else
         *result = IDENTITY_LOGIN_OK;
-    audit(c, aid, "identity.login", object, *result == IDENTITY_LOGIN_OK ? "ok" : "password_ok", ip,
-          NULL);
+    audit(c, aid, "identity.login", object,
+          *result == IDENTITY_LOGIN_OK ? "ok" : "password_ok", ip, NULL);
 out:
     arena_free(a);
     return rc;
@@ -554,10 +577,23 @@ int identity_login_second_factor(struct identity *id, int64_t account_id, const 
     char pairkey[160], object[48];
     snprintf(pairkey, sizeof(pairkey), "t:%lld:%s", (long long)account_id, ip ? ip : "-");
     snprintf(object, sizeof(object), "account:%lld", (long long)account_id);
-    int paused = throttle_paused(c, pairkey, now, retry_after_s, err);
-    if (paused < 0)
-        return -1;
-    if (paused) {
+    /* Per (account, address) and per account from everywhere, like passwords. */
+    char acckey[64];
+    snprintf(acckey, sizeof(acckey), "t:%lld", (long long)account_id);
+    struct gate gates[2] = {
+        {pairkey, id->opt.max_failures, (int64_t)id->opt.pause_s * 1000, 0, 0},
+        {acckey, ACCOUNT_GLOBAL_FAILURES, (int64_t)id->opt.pause_s * 1000, 0, 0},
+    };
+    int refused = 0;
+    for (size_t i = 0; i < 2 && !refused; i++) {
+        int g = gate_enter(c, &gates[i], now, retry_after_s, err);
+        if (g < 0)
+            return -1;
+        refused = g;
+    }
+    if (refused) {
+        for (size_t i = 0; i < 2; i++)
+            gate_passed(c, &gates[i], 0, err);
         audit(c, account_id, "identity.second_factor", object, "paused", ip, NULL);
         return 0;
     }
@@ -589,9 +625,9 @@ int identity_login_second_factor(struct identity *id, int64_t account_id, const 
             goto out;
     }
     if (*ok) {
-        ids_throttle_clear(c, pairkey, err);
-    } else if (throttle_fail(c, pairkey, id->opt.max_failures, (int64_t)id->opt.pause_s * 1000, now,
-                             err) < 0) {
+        gate_passed(c, &gates[0], 1, err);
+        gate_passed(c, &gates[1], 0, err);
+    } else if (gate_failed(c, &gates[0], now, err) < 0 || gate_failed(c, &gates[1], now, err) < 0) {
         goto out;
     }
     audit(c, account_id, "identity.second_factor", object, *ok ? "ok" : "failed", ip, how);

@@ -233,6 +233,10 @@ static int h_second_factor(struct web_req *req, struct web_resp *resp)
         snprintf(key, sizeof(key), "errors.%s", code);
         json_object_set_new(m, "error",
                             json_pack("{s:s, s:s}", "code", code, "message", web_t(req, key)));
+        if (retry > 0) {
+            json_object_set_new(m, "retry_after", json_integer(retry));
+            web_resp_header(resp, "Retry-After", arena_printf(req->arena, "%d", retry));
+        }
         return page(resp, m, "identity/second_factor", retry > 0 ? 429 : 401);
     }
     /* Both factors: a new session (rotation), at level 2. */

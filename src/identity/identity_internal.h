@@ -68,11 +68,15 @@ int ids_recovery_replace(struct store_conn *c, int64_t account_id, const char (*
                          size_t n, struct err *err);
 int ids_recovery_use(struct store_conn *c, int64_t account_id, const char *hash, int *used,
                      struct err *err);
-int ids_throttle_get(struct store_conn *c, const char *key, struct throttle_row *out,
-                     int *found, struct err *err);
-int ids_throttle_put(struct store_conn *c, const char *key, const struct throttle_row *r,
-                     struct err *err);
 int ids_throttle_clear(struct store_conn *c, const char *key, struct err *err);
+/* Count one attempt atomically: *count is the attempts in the window including this one;
+ * *blocked_until the current pause. */
+int ids_throttle_hit(struct store_conn *c, const char *key, int64_t now, int64_t window_ms,
+                     int *count, int64_t *blocked_until, struct err *err);
+/* Take back one counted attempt (it succeeded, or was refused without being tried). */
+int ids_throttle_undo(struct store_conn *c, const char *key, struct err *err);
+/* Pause the key until `until` (never shortens a longer pause). */
+int ids_throttle_block(struct store_conn *c, const char *key, int64_t until, struct err *err);
 int ids_department_insert(struct store_conn *c, const struct identity_department *d,
                           struct err *err);
 int ids_department_list(struct store_conn *c, struct arena *a,

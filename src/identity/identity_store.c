@@ -16,8 +16,10 @@ static const char SQL_ACCOUNT_GET[] =
     "SELECT id, kind, username, name, id_number_enc, phone_enc, password_hash, totp_secret_enc, "
     "totp_last_step, lang, status, created_at FROM accounts WHERE id = ?";
 static const char SQL_ACCOUNT_BY_ID_HASH[] = "SELECT id FROM accounts WHERE id_number_hash = ?";
+/* Two rows at most: a phone shared by several accounts (a family's) logs none of them in
+ * (they use their ID numbers), rather than the oldest by surprise. */
 static const char SQL_ACCOUNT_BY_PHONE_HASH[] =
-    "SELECT id FROM accounts WHERE phone_hash = ? ORDER BY id LIMIT 1";
+    "SELECT id FROM accounts WHERE phone_hash = ? ORDER BY id LIMIT 2";
 static const char SQL_ACCOUNT_BY_USERNAME[] = "SELECT id FROM accounts WHERE username = ?";
 static const char SQL_ACCOUNT_SET_PASSWORD[] =
     "UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?";
@@ -31,13 +33,22 @@ static const char SQL_RECOVERY_INSERT[] =
 static const char SQL_RECOVERY_USE[] =
     "UPDATE recovery_codes SET used_at = ? WHERE account_id = ? AND code_hash = ? "
     "AND used_at IS NULL";
-static const char SQL_THROTTLE_GET[] =
-    "SELECT failures, window_start, blocked_until FROM login_throttle WHERE key = ?";
-static const char SQL_THROTTLE_PUT[] =
-    "INSERT INTO login_throttle (key, failures, window_start, blocked_until) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, "
-    "window_start = excluded.window_start, blocked_until = excluded.blocked_until";
 static const char SQL_THROTTLE_CLEAR[] = "DELETE FROM login_throttle WHERE key = ?";
+/* One atomic statement per attempt, so concurrent attempts are all counted (a read and a
+ * write would let parallel guesses through uncounted). A window older than `since`
+ * starts again at 1. */
+static const char SQL_THROTTLE_HIT[] =
+    "INSERT INTO login_throttle (key, failures, window_start, blocked_until) VALUES (?, 1, ?, 0) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "failures = CASE WHEN login_throttle.window_start < ? THEN 1 "
+    "ELSE login_throttle.failures + 1 END, "
+    "window_start = CASE WHEN login_throttle.window_start < ? THEN excluded.window_start "
+    "ELSE login_throttle.window_start END "
+    "RETURNING failures, blocked_until";
+static const char SQL_THROTTLE_UNDO[] =
+    "UPDATE login_throttle SET failures = failures - 1 WHERE key = ? AND failures > 0";
+static const char SQL_THROTTLE_BLOCK[] =
+    "UPDATE login_throttle SET blocked_until = ? WHERE key = ? AND blocked_until < ?";
 static const char SQL_DEPT_INSERT[] =
     "INSERT INTO departments (id, code, name_zh, name_bo, name_en, division_code, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -168,7 +179,17 @@ int ids_account_by_id_hash(struct store_conn *c, const char *hash, int64_t *id, 
 int ids_account_by_phone_hash(struct store_conn *c, const char *hash, int64_t *id, int *found,
                               struct err *err)
 {
-    return find_id(c, SQL_ACCOUNT_BY_PHONE_HASH, hash, id, found, err);
+    struct store_stmt *st = store_prepare(c, SQL_ACCOUNT_BY_PHONE_HASH, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, hash, -1);
+    int rows = 0, rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        if (rows++ == 0)
+            *id = store_col_int64(st, 0);
+    store_reset(st);
+    *found = rows == 1;
+    return rc < 0 ? -1 : 0;
 }
 
 int ids_account_by_username(struct store_conn *c, const char *username, int64_t *id, int *found,
@@ -254,43 +275,51 @@ int ids_recovery_use(struct store_conn *c, int64_t account_id, const char *hash,
     return rc < 0 ? -1 : 0;
 }
 
-int ids_throttle_get(struct store_conn *c, const char *key, struct throttle_row *out, int *found,
-                     struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_THROTTLE_GET, err);
-    if (st == NULL)
-        return -1;
-    store_bind_text(st, 1, key, -1);
-    int rc = store_step(st, err);
-    *found = rc == STORE_ROW;
-    if (rc == STORE_ROW) {
-        out->failures = (int)store_col_int64(st, 0);
-        out->window_start = store_col_int64(st, 1);
-        out->blocked_until = store_col_int64(st, 2);
-    }
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
-int ids_throttle_put(struct store_conn *c, const char *key, const struct throttle_row *r,
-                     struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_THROTTLE_PUT, err);
-    if (st == NULL)
-        return -1;
-    store_bind_text(st, 1, key, -1);
-    store_bind_int64(st, 2, r->failures);
-    store_bind_int64(st, 3, r->window_start);
-    store_bind_int64(st, 4, r->blocked_until);
-    return run(st, err);
-}
-
 int ids_throttle_clear(struct store_conn *c, const char *key, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_THROTTLE_CLEAR, err);
     if (st == NULL)
         return -1;
     store_bind_text(st, 1, key, -1);
+    return run(st, err);
+}
+
+int ids_throttle_hit(struct store_conn *c, const char *key, int64_t now, int64_t window_ms,
+                     int *count, int64_t *blocked_until, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_THROTTLE_HIT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, key, -1);
+    store_bind_int64(st, 2, now);
+    store_bind_int64(st, 3, now - window_ms);
+    store_bind_int64(st, 4, now - window_ms);
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW) {
+        *count = (int)store_col_int64(st, 0);
+        *blocked_until = store_col_int64(st, 1);
+    }
+    store_reset(st);
+    return rc == STORE_ROW ? 0 : (rc < 0 ? -1 : err_set(err, 500, "identity.store", "no row"));
+}
+
+int ids_throttle_undo(struct store_conn *c, const char *key, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_THROTTLE_UNDO, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, key, -1);
+    return run(st, err);
+}
+
+int ids_throttle_block(struct store_conn *c, const char *key, int64_t until, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_THROTTLE_BLOCK, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, until);
+    store_bind_text(st, 2, key, -1);
+    store_bind_int64(st, 3, until);
     return run(st, err);
 }
 

@@ -1,0 +1,252 @@
+// tests/browser/login.test.mjs - the identity pages in a real browser (Debian's Chromium
+// driven by playwright-core): a citizen registers through the Tibetan form, first sending
+// it with mistakes and getting every error at once (一次性告知), then lands on the account
+// page with the masked ID number and logs out from the header; a clerk logs in with a
+// TOTP code; axe finds no violations on the register, login and account pages in zh and
+// bo; Tibetan is drawn with a Tibetan font. Screenshots go to tests/browser/screenshots/.
+//
+// The server runs on its own SQLite database with the demo data (init and demo run here,
+// all with --insecure-fast-passwords 1).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { startServer, run, ROOT, catalog } from '../lib/server.mjs';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
+const FAST = ['--insecure-fast-passwords', '1'];
+const T = { zh: catalog('zh'), bo: catalog('bo') };
+const DEMO_PASSWORD = 'Demo-2026-xz';
+const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const TIBETAN_FONT = /Tibetan|Jomolhari|Himalaya|Qomolangma|Monlam|DDC Uchen/i;
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const checkChar = (s) => '10X98765432'[[...s].reduce((n, c, i) => n + Number(c) * WEIGHTS[i], 0) % 11];
+const first17 = `540102199203${String(10 + (process.pid % 18)).padStart(2, '0')}${String(process.pid % 1000).padStart(3, '0')}`;
+const ID = first17 + checkChar(first17);
+const PHONE = `1370000${String(process.pid % 10000).padStart(4, '0')}`;
+const MASKED_ID = `${ID.slice(0, 4)}**********${ID.slice(14)}`;
+
+function totpNow(secret) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, acc = 0;
+  const key = [];
+  for (const ch of secret) {
+    acc = (acc << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) { key.push((acc >>> (bits - 8)) & 0xff); bits -= 8; }
+  }
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+  const h = createHmac('sha1', Buffer.from(key)).update(msg).digest();
+  const o = h[h.length - 1] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+let srv, browser, tmp;
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  tmp = mkdtempSync(join(tmpdir(), 'ow-login-'));
+  const db = `sqlite:${tmp}/onewindow.db`;
+  for (const cmd of ['init', 'demo']) {
+    const r = run([cmd, '--data', tmp, '--db', db, ...FAST], { timeout: 60000 });
+    assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+  }
+  srv = await startServer({ init: false, data: tmp, db, args: FAST });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  const r = await srv?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+  assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv?.log()}`);
+});
+
+const htmlLang = (page) => page.locator('html').getAttribute('lang');
+
+async function renderedFonts(page, selector) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('DOM.enable');
+    await cdp.send('CSS.enable');
+    const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+    assert.ok(nodeId, `no element ${selector}`);
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    return fonts;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+async function assertNoAxeViolations(page, label) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const summary = results.violations.map((v) =>
+    `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary}`).join('\n')}`);
+  assert.deepEqual(summary, [], `axe violations on the ${label} page:\n${summary.join('\n')}`);
+  assert.ok(results.passes.length > 0, 'axe ran');
+}
+
+async function newPage(opts = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts });
+  return { context, page: await context.newPage() };
+}
+
+test('bo: register with mistakes → every error at once → fixed → account with the masked ID → log out', async () => {
+  const { context, page } = await newPage();
+  const bo = T.bo;
+  try {
+    const res = await page.goto(`${srv.url}/register?lang=bo`);
+    assert.equal(res.status(), 200);
+    assert.equal(await htmlLang(page), 'bo');
+    assert.equal(await page.locator('main h1').innerText(), bo.identity.register.title);
+    const fonts = await renderedFonts(page, 'main h1');
+    assert.ok(fonts.length > 0);
+    for (const f of fonts) assert.match(f.familyName, TIBETAN_FONT, `the heading is drawn with ${JSON.stringify(fonts)}`);
+
+    // Labels are tied to their inputs: fill by accessible name.
+    const field = (key) => page.getByLabel(bo.identity.fields[key], { exact: true });
+    await field('name').fill('བསོད་ནམས་རྡོ་རྗེ།');
+    await field('id_number').fill(ID.slice(0, 17) + (ID[17] === '1' ? '2' : '1'));
+    await field('phone').fill('12345');
+    await field('password').fill('short');
+    await field('password_again').fill('shorter');
+    await page.getByRole('button', { name: bo.identity.register.submit }).click();
+    await page.waitForLoadState('load');
+
+    // One notice with every mistake, in Tibetan, each linking to its field.
+    const summary = page.locator('.error-summary[role="alert"]');
+    await summary.waitFor();
+    assert.equal(await summary.locator('h2').innerText(), bo.identity.errors_title);
+    const items = await summary.locator('li a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.textContent]));
+    assert.deepEqual(items, [
+      ['#id_number', bo.errors.identity.id_check],
+      ['#phone', bo.errors.identity.phone_invalid],
+      ['#password', bo.errors.identity.password_short],
+      ['#password_again', bo.errors.identity.password_mismatch],
+    ]);
+    assert.equal(await page.locator('.field.has-error').count(), 4);
+    // What was typed is kept, except the passwords.
+    assert.equal(await field('name').inputValue(), 'བསོད་ནམས་རྡོ་རྗེ།');
+    assert.equal(await field('phone').inputValue(), '12345');
+    assert.equal(await field('password').inputValue(), '');
+    assert.equal(await field('password_again').inputValue(), '');
+    // The summary's links move to the field.
+    await summary.locator('a[href="#phone"]').click();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'phone');
+    await page.screenshot({ path: join(SHOTS, 'register-bo-errors.png'), fullPage: true });
+    await assertNoAxeViolations(page, 'bo register with errors');
+
+    await field('id_number').fill(ID);
+    await field('phone').fill(PHONE);
+    await field('password').fill('a good long password');
+    await field('password_again').fill('a good long password');
+    await page.getByRole('button', { name: bo.identity.register.submit }).click();
+    await page.waitForURL(`${srv.url}/account`);
+    assert.equal(await htmlLang(page), 'bo');
+    assert.equal(await page.locator('main h1').innerText(), bo.identity.account.title);
+    const facts = await page.locator('dl.facts').innerText();
+    assert.ok(facts.includes(MASKED_ID), facts);
+    assert.ok(facts.includes(`${PHONE.slice(0, 3)}****${PHONE.slice(7)}`), facts);
+    const html = await page.content();
+    assert.ok(!html.includes(ID) && !html.includes(PHONE), 'never the full ID number or phone');
+    assert.equal(await page.locator('header .me-name').innerText(), 'བསོད་ནམས་རྡོ་རྗེ།');
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'ow_session');
+    assert.ok(session && session.httpOnly && session.sameSite === 'Lax', JSON.stringify(session));
+    await page.screenshot({ path: join(SHOTS, 'registered-bo.png'), fullPage: true });
+
+    await page.locator('header').getByRole('button', { name: bo.nav.logout, exact: true }).click();
+    await page.waitForURL(`${srv.url}/`);
+    assert.equal(await page.locator('header .me-name').count(), 0);
+    assert.ok(await page.getByRole('link', { name: bo.nav.login, exact: true }).isVisible());
+    assert.equal((await context.cookies()).find((c) => c.name === 'ow_session'), undefined);
+    const back = await page.goto(`${srv.url}/account`);
+    assert.equal(new URL(back.url()).pathname, '/login', 'logged out: the account page sends to the login');
+  } finally {
+    await context.close();
+  }
+});
+
+test('zh: a clerk logs in with password and TOTP', async () => {
+  const { context, page } = await newPage({ locale: 'zh-CN' });
+  const zh = T.zh;
+  try {
+    await page.goto(`${srv.url}/login`);
+    assert.equal(await htmlLang(page), 'zh-CN');
+    await page.getByLabel(zh.identity.fields.login, { exact: true }).fill('clerk.lhasa');
+    await page.getByLabel(zh.identity.fields.password, { exact: true }).fill(DEMO_PASSWORD);
+    await page.locator('main').getByRole('button', { name: zh.identity.login.submit }).click();
+    await page.waitForURL(`${srv.url}/login/second-factor?next=%2Faccount`);
+    assert.equal(await page.locator('main h1').innerText(), zh.identity.second_factor.title);
+    // Not logged in yet: the header still offers the login.
+    assert.equal(await page.locator('header .me-name').count(), 0);
+    await assertNoAxeViolations(page, 'zh second factor');
+
+    await page.getByLabel(zh.identity.fields.code, { exact: true }).fill('000000' === totpNow(DEMO_TOTP) ? '111111' : '000000');
+    await page.getByRole('button', { name: zh.identity.second_factor.submit }).click();
+    await page.locator('.error-summary').waitFor();
+    assert.equal(await page.locator('.error-summary').innerText(), zh.errors.identity.code_wrong);
+
+    await page.getByLabel(zh.identity.fields.code, { exact: true }).fill(totpNow(DEMO_TOTP));
+    await page.getByRole('button', { name: zh.identity.second_factor.submit }).click();
+    await page.waitForURL(`${srv.url}/account`);
+    assert.equal(await page.locator('header .me-name').innerText(), '王芳');
+    assert.ok((await page.locator('dl.facts').innerText()).includes('clerk.lhasa'));
+    assert.ok(await page.locator('header').getByRole('link', { name: zh.nav.admin }).isVisible(), 'staff see the administration link');
+    await page.screenshot({ path: join(SHOTS, 'account-staff-zh.png'), fullPage: true });
+  } finally {
+    await context.close();
+  }
+});
+
+test('axe: register, login and account pages have no violations in zh and bo', async () => {
+  for (const lang of ['zh', 'bo']) {
+    const { context, page } = await newPage();
+    try {
+      for (const path of ['/register', '/login']) {
+        await page.goto(`${srv.url}${path}?lang=${lang}`);
+        assert.equal(await htmlLang(page), lang === 'zh' ? 'zh-CN' : 'bo');
+        await assertNoAxeViolations(page, `${lang} ${path}`);
+        await page.screenshot({ path: join(SHOTS, `${path.slice(1)}-${lang}.png`), fullPage: true });
+      }
+      // A failed login: the error is announced and the page still passes.
+      await page.getByLabel(T[lang].identity.fields.login, { exact: true }).fill('540102199001011233');
+      await page.getByLabel(T[lang].identity.fields.password, { exact: true }).fill('wrong password');
+      await page.locator('main').getByRole('button', { name: T[lang].identity.login.submit }).click();
+      await page.locator('.error-summary[role="alert"]').waitFor();
+      assert.equal(await page.locator('.error-summary').innerText(), T[lang].errors.identity.login_failed);
+      await assertNoAxeViolations(page, `${lang} login failed`);
+
+      await page.getByLabel(T[lang].identity.fields.login, { exact: true }).fill('540102199001011233');
+      await page.getByLabel(T[lang].identity.fields.password, { exact: true }).fill(DEMO_PASSWORD);
+      await page.locator('main').getByRole('button', { name: T[lang].identity.login.submit }).click();
+      await page.waitForURL(`${srv.url}/account`);
+      assert.equal(await page.locator('main h1').innerText(), T[lang].identity.account.title);
+      assert.ok((await page.locator('dl.facts').innerText()).includes('5401**********1233'));
+      await assertNoAxeViolations(page, `${lang} account`);
+      await page.screenshot({ path: join(SHOTS, `account-${lang}.png`), fullPage: true });
+      if (lang === 'bo') {
+        const fonts = await renderedFonts(page, 'dl.facts dt');
+        for (const f of fonts) assert.match(f.familyName, TIBETAN_FONT, JSON.stringify(fonts));
+      }
+      // The authenticator set-up page reached from the account page.
+      await page.getByRole('link', { name: T[lang].identity.account.totp_set_up }).click();
+      await page.waitForURL(`${srv.url}/account/totp`);
+      assert.equal(await page.locator('main h1').innerText(), T[lang].identity.totp.title);
+      await assertNoAxeViolations(page, `${lang} TOTP set-up`);
+      await page.screenshot({ path: join(SHOTS, `totp-${lang}.png`), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  }
+});
