@@ -31,6 +31,17 @@
 #define NAME_MAX_CHARS 64
 #define PASSWORD_MIN 8
 #define RECOVERY_CODES 10
+#define TAKEN_ANSWERS_PER_WINDOW 10
+
+/* One throttle counter: a key ("ip:ADDR", "a:ID:ADDR", "a:ID", "t:ID:ADDR"), how many
+ * failures in the window it tolerates and the first pause. */
+struct gate {
+    const char *key;
+    int limit;
+    int64_t base_ms;
+    int count;      /* attempts in the window, this one included */
+    int entered;    /* counted (to undo on success) */
+};
 
 int identity_open(struct store *s, struct crypto_keyring *kr, const struct identity_options *o,
                   struct identity **out, struct err *err)
@@ -239,6 +250,10 @@ int identity_account_private(struct identity *id, struct arena *a, int64_t accou
 
 /* ---- registration ---------------------------------------------------------------------- */
 
+static int gate_enter(struct store_conn *c, struct gate *g, int64_t now, int *retry_s,
+                      struct err *err);
+
+
 static size_t utf8_chars(const char *s)
 {
     size_t n = 0;
@@ -317,9 +332,24 @@ int identity_register_citizen(struct identity *id, const struct identity_registr
         if (lookup_hash(id, idnum, id_hash) < 0 ||
             ids_account_by_id_hash(c, id_hash, &other, &found, err) < 0)
             return -1;
-        if (found)
-            field_error(fe, "id_number", "identity.id_taken",
-                        "an account with this ID number exists: log in, or recover it");
+        if (found) {
+            /* The answer tells whether an ID number is registered: from one address only
+             * TAKEN_ANSWERS_PER_WINDOW times per window, so the form is no enumeration
+             * oracle. */
+            char rkey[96];
+            int retry = 0;
+            snprintf(rkey, sizeof(rkey), "r:%s", ip ? ip : "-");
+            struct gate g = {rkey, TAKEN_ANSWERS_PER_WINDOW, WINDOW_MS, 0, 0};
+            int refused = gate_enter(c, &g, time_now_ms(), &retry, err);
+            if (refused < 0)
+                return -1;
+            if (refused)
+                field_error(fe, "id_number", "identity.register_paused",
+                            "too many registrations from this address: try again later");
+            else
+                field_error(fe, "id_number", "identity.id_taken",
+                            "an account with this ID number exists: log in, or recover it");
+        }
     }
     if (fe->n > 0)
         return 1;
@@ -376,16 +406,6 @@ out:
 }
 
 /* ---- throttling ------------------------------------------------------------------------ */
-
-/* One throttle counter: a key ("ip:ADDR", "a:ID:ADDR", "a:ID", "t:ID:ADDR"), how many
- * failures in the window it tolerates and the first pause. */
-struct gate {
-    const char *key;
-    int limit;
-    int64_t base_ms;
-    int count;      /* attempts in the window, this one included */
-    int entered;    /* counted (to undo on success) */
-};
 
 static int64_t pause_for(const struct gate *g)
 {
