@@ -99,7 +99,11 @@ unit-asan:
 fuzz:
 	@scripts/build-fuzz.sh
 
-bench: deps all
+$(BUILD)/bench/commit_rate: bench/commit_rate.c $(BUILD)/libonewindow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
+
+bench: deps all $(BUILD)/bench/commit_rate
 	@bench/run.sh
 
 format:

@@ -416,8 +416,11 @@ static int64_t pause_for(const struct gate *g)
 }
 
 /* Count this attempt before it is tried, so parallel attempts cannot slip past the limit:
- * returns 1 (refuse, *retry_s set) when the key is paused or this attempt is over the
- * limit, 0 to go on, -1 on error. */
+ * returns 1 (refuse, *retry_s set) when the key is paused, or when this attempt is over
+ * the limit before any pause was recorded (parallel guesses racing the first pause);
+ * 0 to go on; -1 on error. A refused attempt is not counted: the counter holds the
+ * attempts that were tried. Once a pause has ended, the next attempt is tried; if it
+ * fails, gate_failed pauses again for twice as long. */
 static int gate_enter(struct store_conn *c, struct gate *g, int64_t now, int *retry_s,
                       struct err *err)
 {
@@ -425,15 +428,15 @@ static int gate_enter(struct store_conn *c, struct gate *g, int64_t now, int *re
     if (ids_throttle_hit(c, g->key, now, WINDOW_MS, &g->count, &blocked_until, err) < 0)
         return -1;
     g->entered = 1;
-    if (blocked_until <= now && g->count <= g->limit)
+    if (blocked_until <= now && (g->count <= g->limit || blocked_until != 0))
         return 0;
-    if (blocked_until <= now) { /* over the limit, and the pause not yet recorded */
-        blocked_until = now + pause_for(g);
+    if (blocked_until <= now) {
+        blocked_until = now + g->base_ms;
         if (ids_throttle_block(c, g->key, blocked_until, err) < 0)
             return -1;
-    } else if (ids_throttle_undo(c, g->key, err) < 0) {
-        return -1; /* attempts during a pause are not tried: they do not lengthen it */
     }
+    if (ids_throttle_undo(c, g->key, err) < 0)
+        return -1;
     g->entered = 0;
     int s = (int)((blocked_until - now + 999) / 1000);
     if (s > *retry_s)
