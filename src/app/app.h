@@ -12,6 +12,7 @@ struct config;
 struct store;
 struct crypto_keyring;
 struct identity;
+struct oidc;
 struct web_server;
 
 struct app {
@@ -19,6 +20,7 @@ struct app {
     struct store *store;
     struct crypto_keyring *kr;
     struct identity *id;
+    struct oidc *oidc; /* serve only: opened after the schema check */
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create
@@ -34,5 +36,8 @@ int app_init(struct app *app, struct err *err);
 int app_load_demo(struct app *app, struct err *err);
 /* `onewindow user ...`; argv are the words after "user". Returns the exit status. */
 int app_user_command(struct app *app, int argc, char **argv, struct err *err);
+/* `onewindow client ...` and `onewindow oidc ...` (client.c). */
+int app_client_command(struct app *app, int argc, char **argv, struct err *err);
+int app_oidc_command(struct app *app, int argc, char **argv, struct err *err);
 
 #endif

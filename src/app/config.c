@@ -34,6 +34,8 @@ static const char *const sync_modes[] = {"full", "normal", NULL};
 static const struct opt opts[] = {
     {"listen", "ONEWINDOW_LISTEN", "server", "listen", OPT_STR, OFF(listen), 0, 0, "127.0.0.1:8080",
      "address and port to serve on (IPv4)", NULL},
+    {"public-url", "ONEWINDOW_PUBLIC_URL", "server", "public_url", OPT_STR, OFF(public_url), 0, 0,
+     "", "the address people and systems use (https://...): the OpenID Connect issuer", NULL},
     {"data", "ONEWINDOW_DATA", "storage", "data", OPT_STR, OFF(data), 0, 0, "var",
      "data directory (database file, keys)", NULL},
     {"db", "ONEWINDOW_DB", "storage", "db", OPT_STR, OFF(db), 0, 0, "",

@@ -18,6 +18,7 @@
 
 struct config {
     char listen[CONFIG_STR]; /* host:port */
+    char public_url[CONFIG_STR]; /* how people and systems reach us (OIDC issuer); "" = listen */
     char host[CONFIG_STR];   /* derived from listen */
     int port;
     char data[CONFIG_STR];   /* data directory */

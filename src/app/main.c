@@ -26,6 +26,7 @@
 #include "store/store.h"
 #include "web/i18n.h"
 #include "web/web.h"
+#include "oidc/oidc.h"
 
 #ifndef ONEWINDOW_VERSION
 #define ONEWINDOW_VERSION "0.1.0"
@@ -50,6 +51,9 @@ static void usage(FILE *out)
                  "  migrate   apply pending database migrations only\n"
                  "  demo      load the demo region's data (after init)\n"
                  "  user      manage departments, staff and roles (onewindow user help)\n"
+            "  client    register systems that log people in through the platform (OpenID\n"
+            "            Connect): onewindow client help\n"
+            "  oidc      rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -107,6 +111,9 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (oidc_open(s, app->kr, cfg->public_url[0] ? cfg->public_url : NULL, NULL, &app->oidc,
+                  err) < 0)
+        return -1;
     struct web_server *srv = web_server_new(&wc, s, err);
     if (srv == NULL || app_register_routes(srv, app, err) < 0 || web_server_start(srv, err) < 0) {
         web_server_free(srv);
@@ -115,6 +122,16 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     }
     char port[16];
     snprintf(port, sizeof(port), "%d", web_server_port(srv));
+    if (cfg->public_url[0] == '\0') {
+        /* No public address configured: the issuer is the address we listen on. */
+        char issuer[CONFIG_STR + 32];
+        snprintf(issuer, sizeof(issuer), "http://%s:%d", cfg->host, web_server_port(srv));
+        if (oidc_set_issuer(app->oidc, issuer, err) < 0) {
+            web_server_free(srv);
+            i18n_free();
+            return -1;
+        }
+    }
     log_kv(LOG_INFO, "listening", "host", cfg->host, "port", port, "database",
            store_url_redacted(s), "version", ONEWINDOW_VERSION, NULL);
     int sig = 0;
@@ -151,7 +168,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
-        strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0) {
+        strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
+        strcmp(cmd, "oidc") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -161,7 +179,9 @@ int main(int argc, char **argv)
     int nwords = 0;
     while (2 + nwords < argc && strncmp(argv[2 + nwords], "--", 2) != 0)
         nwords++;
-    if (nwords > 0 && strcmp(cmd, "user") != 0) {
+    int takes_words =
+        strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 || strcmp(cmd, "oidc") == 0;
+    if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
     }
@@ -195,10 +215,13 @@ int main(int argc, char **argv)
         if (rc == 0)
             printf("%d migration(s) applied; schema version %lld\n", applied,
                    (long long)store_latest_migration());
-    } else if (strcmp(cmd, "user") == 0) {
+    } else if (takes_words) {
         rc = check_schema(app.store, &err);
         if (rc == 0) {
-            int status = app_user_command(&app, nwords, argv + 2, &err);
+            int status = strcmp(cmd, "user") == 0 ? app_user_command(&app, nwords, argv + 2, &err)
+                         : strcmp(cmd, "client") == 0
+                             ? app_client_command(&app, nwords, argv + 2, &err)
+                             : app_oidc_command(&app, nwords, argv + 2, &err);
             app_close(&app);
             if (status == 0)
                 return 0;

@@ -14,6 +14,7 @@
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
 #include "identity/identity.h"
+#include "oidc/oidc.h"
 #include "portal/portal.h"
 #include "store/store.h"
 #include "web/web.h"
@@ -68,6 +69,7 @@ fail:
 
 void app_close(struct app *app)
 {
+    oidc_close(app->oidc);
     identity_close(app->id);
     crypto_keyring_close(app->kr);
     store_close(app->store);
@@ -77,7 +79,8 @@ void app_close(struct app *app)
 int app_register_routes(struct web_server *srv, struct app *app, struct err *err)
 {
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
-        identity_http_register(srv, app->id) < 0)
+        identity_http_register(srv, app->id) < 0 ||
+        (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0))
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     return 0;
 }
@@ -148,6 +151,11 @@ int app_init(struct app *app, struct err *err)
     if (store_migrate(app->store, &applied, err) < 0 ||
         divisions_load_reference(app->store, &inserted, err) < 0 || first_admin(app, err) < 0)
         return -1;
+    int created = oidc_keys_ensure(app->store, app->kr, err);
+    if (created < 0)
+        return -1;
+    if (created)
+        printf("OpenID Connect: a signing key was created\n");
     printf("database %s: %d migration(s) applied, schema version %lld; "
            "reference data: %d new division(s)\n",
            store_url_redacted(app->store), applied, (long long)store_latest_migration(), inserted);
