@@ -29,6 +29,7 @@ WRK_THREADS=${BENCH_THREADS:-2}
 WRK_CONNS=64
 SERVER_THREADS=${BENCH_SERVER_THREADS:-0}
 BIN=${ONEWINDOW_BIN:-$ROOT/build/onewindow}
+BUILD_DIR=${BUILD:-build}
 HOST=127.0.0.1
 
 # Informational targets (never enforced).
@@ -324,7 +325,74 @@ else
 fi
 KA_CLOSE=$(grep -ci '^< Connection: close' "$WORK/keepalive.log")
 
+# ---- OpenID Connect (issue 3 targets) ---------------------------------------------------
+# Discovery and JWKS against the static rate; userinfo with a JWT access token; the token
+# endpoint (code exchange, durable) against the database's raw durable commit rate measured
+# right here (bench/commit_rate.c, 8 writers, same file system); and the same discovery and
+# JWKS endpoints of the Node.js reference provider (npm oidc-provider), as a multiple.
+OIDC_CODES=${BENCH_OIDC_CODES:-3000}
+progress "OpenID Connect: client, citizen, codes ..."
+CLIENT_OUT=$("$BIN" client add bench redirect=http://127.0.0.1:9/cb --data "$WORK/data" 2>&1) ||
+    note "client add failed: $CLIENT_OUT"
+CLIENT_ID=$(sed -n 's/^client_id=//p' <<<"$CLIENT_OUT")
+CLIENT_SECRET=$(sed -n 's/^client_secret=//p' <<<"$CLIENT_OUT")
+node "$ROOT/bench/oidc_flow.mjs" "http://$HOST:$PORT" "$CLIENT_ID" "$CLIENT_SECRET" \
+    "$OIDC_CODES" 8 >"$WORK/oidc_flow.txt" 2>"$WORK/oidc_flow.err" ||
+    note "the OIDC flow failed: $(head -c 300 "$WORK/oidc_flow.err")"
+AUTHZ_RPS=$(sed -n 's/^authorize_per_s=//p' "$WORK/oidc_flow.txt")
+TOKEN_RPS=$(sed -n 's/^token_per_s=//p' "$WORK/oidc_flow.txt")
+ACCESS_TOKEN=$(sed -n 's/^access_token=//p' "$WORK/oidc_flow.txt")
+declare -A O_RPS O_P99
+for t in "discovery|/.well-known/openid-configuration" "jwks|/oauth2/jwks"; do
+    IFS='|' read -r name path <<<"$t"
+    warm "$path" "$WRK_CONNS"
+    run_wrk "$name" "$path" "$WRK_CONNS" "$SECONDS_PER_RUN"
+    parse "$name"
+    O_RPS[$name]=$RPS O_P99[$name]=$P99
+done
+if [[ -n $ACCESS_TOKEN ]]; then
+    wrk_bg -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${SECONDS_PER_RUN}s" --latency \
+        -H "Authorization: Bearer $ACCESS_TOKEN" "http://$HOST:$PORT/oauth2/userinfo" >"$WORK/wrk.userinfo"
+    echo 0 >"$WORK/cpu.userinfo"
+    parse userinfo
+    O_RPS[userinfo]=$RPS O_P99[userinfo]=$P99
+fi
+progress ""
 stop_server
+
+# The raw durable commit rate of the same kind of database, measured now.
+COMMIT_RPS=NA
+if [[ -x $ROOT/$BUILD_DIR/bench/commit_rate ]]; then
+    COMMIT_RPS=$("$ROOT/$BUILD_DIR/bench/commit_rate" "sqlite:$WORK/commit.db" 8 "$SECONDS_PER_RUN" |
+        sed -n 's/^commits_per_s=//p')
+fi
+
+# The Node.js reference provider on the same machine, same endpoints.
+REF_DISC=NA REF_JWKS=NA
+REF_PORT=$(( (RANDOM % 20000) + 30000 ))
+if [[ -d $ROOT/node_modules/oidc-provider ]]; then
+    node "$ROOT/bench/oidc_ref.mjs" "$REF_PORT" >"$WORK/ref.log" 2>&1 &
+    REF_PID=$!
+    for ((i = 0; i < 50; i++)); do
+        curl -sf -o /dev/null "http://$HOST:$REF_PORT/.well-known/openid-configuration" && break
+        sleep 0.1
+    done
+    progress "reference provider (oidc-provider) ..."
+    for t in "ref_discovery|/.well-known/openid-configuration" "ref_jwks|/jwks"; do
+        IFS='|' read -r name path <<<"$t"
+        ((WARMUP > 0)) && wrk_bg -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WARMUP}s" "http://$HOST:$REF_PORT$path" >/dev/null
+        wrk_bg -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${SECONDS_PER_RUN}s" --latency \
+            "http://$HOST:$REF_PORT$path" >"$WORK/wrk.$name"
+        echo 0 >"$WORK/cpu.$name"
+        parse "$name"
+        [[ $name == ref_discovery ]] && REF_DISC=$RPS || REF_JWKS=$RPS
+    done
+    kill "$REF_PID" 2>/dev/null
+    wait "$REF_PID" 2>/dev/null
+    progress ""
+else
+    note "npm oidc-provider is not installed (npm ci): no reference provider figures"
+fi
 
 # One extra pass of the HTML page with request logging on (stderr to /dev/null).
 progress "running HTML /divisions with request logging ..."
@@ -362,6 +430,20 @@ STATIC_OF_BARE=$(ratio "$BASE" "$BARE_RPS")
 echo "static asset = $(pct "$STATIC_OF_BARE") of the bare libmicrohttpd ceiling measured in this run"
 echo "(errors = non-2xx/3xx responses + socket errors reported by wrk)"
 echo
+echo "OpenID Connect:"
+printf '  %-44s %9s req/s  %s of static; %sx the reference provider (%s req/s)\n' "discovery" \
+    "${O_RPS[discovery]:-NA}" "$(pct "$(ratio "${O_RPS[discovery]:-0}" "$BASE")")" \
+    "$(ratio "${O_RPS[discovery]:-0}" "$REF_DISC")" "$REF_DISC"
+printf '  %-44s %9s req/s  %s of static; %sx the reference provider (%s req/s)\n' "JWKS" \
+    "${O_RPS[jwks]:-NA}" "$(pct "$(ratio "${O_RPS[jwks]:-0}" "$BASE")")" \
+    "$(ratio "${O_RPS[jwks]:-0}" "$REF_JWKS")" "$REF_JWKS"
+printf '  %-44s %9s req/s  (p99 %s ms)\n' "userinfo, JWT access token" "${O_RPS[userinfo]:-NA}" \
+    "${O_P99[userinfo]:-NA}"
+printf '  %-44s %9s /s\n' "authorize (code issued, durable), 8 at once" "${AUTHZ_RPS:-NA}"
+printf '  %-44s %9s /s  %s of the raw durable commit rate (%s/s, 8 writers)\n' \
+    "token: code exchange (durable), 8 at once" "${TOKEN_RPS:-NA}" \
+    "$(pct "$(ratio "${TOKEN_RPS:-0}" "$COMMIT_RPS")")" "$COMMIT_RPS"
+echo
 
 HTML_RATIO=$(ratio "${R_RPS[html_divisions]}" "$BASE")
 LOG_COST=$(awk -v a="${R_RPS[html_divisions]}" -v b="$LOG_RPS" \
@@ -393,6 +475,14 @@ SUMMARY=$WORK/summary.txt
     echo "version=$VERSION"
     echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "bare_mhd_rps=$BARE_RPS"
+    echo "oidc_discovery_rps=${O_RPS[discovery]:-NA}"
+    echo "oidc_jwks_rps=${O_RPS[jwks]:-NA}"
+    echo "oidc_userinfo_rps=${O_RPS[userinfo]:-NA}"
+    echo "oidc_authorize_per_s=${AUTHZ_RPS:-NA}"
+    echo "oidc_token_per_s=${TOKEN_RPS:-NA}"
+    echo "raw_commit_per_s=$COMMIT_RPS"
+    echo "ref_provider_discovery_rps=$REF_DISC"
+    echo "ref_provider_jwks_rps=$REF_JWKS"
     echo "static_of_bare_ratio=$STATIC_OF_BARE"
     echo "cores=$(nproc)"
     echo "loadavg_before=${LOAD// /,}"

@@ -191,8 +191,23 @@ static int today_yyyymmdd(void)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+static int account_read(struct identity *id, struct arena *a, int64_t account_id,
+                        struct identity_account *out, int with_pii, struct err *err);
+
 int identity_account_get(struct identity *id, struct arena *a, int64_t account_id,
                          struct identity_account *out, struct err *err)
+{
+    return account_read(id, a, account_id, out, 1, err);
+}
+
+int identity_account_summary(struct identity *id, struct arena *a, int64_t account_id,
+                             struct identity_account *out, struct err *err)
+{
+    return account_read(id, a, account_id, out, 0, err);
+}
+
+static int account_read(struct identity *id, struct arena *a, int64_t account_id,
+                        struct identity_account *out, int with_pii, struct err *err)
 {
     struct store_conn *c = store_conn(id->store, err);
     struct account_row r;
@@ -210,6 +225,8 @@ int identity_account_get(struct identity *id, struct arena *a, int64_t account_i
     out->lang = r.lang;
     out->status = r.status;
     out->created_at = r.created_at;
+    if (!with_pii)
+        return 0;
     const char *idn =
         open_sealed(id, a, CRYPTO_AEAD_PII, "id_number", r.id, r.id_enc, r.id_enc_len);
     const char *phone =

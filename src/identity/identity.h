@@ -60,6 +60,10 @@ struct identity_account {
 /* The account, or -1 with err (404 "identity.not_found"). */
 int identity_account_get(struct identity *id, struct arena *a, int64_t account_id,
                          struct identity_account *out, struct err *err);
+/* The same without the masked ID number and phone (left NULL): no decryption, for hot
+ * paths that need only the name, language, kind and status (layout, OIDC userinfo). */
+int identity_account_summary(struct identity *id, struct arena *a, int64_t account_id,
+                             struct identity_account *out, struct err *err);
 /* Decrypted personal data for a purpose the caller has authorised (OIDC userinfo with
  * the matching scope; the account's own profile page). NULL when absent. */
 int identity_account_private(struct identity *id, struct arena *a, int64_t account_id,

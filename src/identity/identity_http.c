@@ -611,7 +611,7 @@ static void page_hook(struct web_req *req, json_t *globals, void *ctx)
         return;
     struct identity_account acc;
     struct err err;
-    if (identity_account_get(id, req->arena, ss->account_id, &acc, &err) < 0)
+    if (identity_account_summary(id, req->arena, ss->account_id, &acc, &err) < 0)
         return;
     json_object_set_new(
         globals, "me",

@@ -572,7 +572,7 @@ static int h_userinfo(struct web_req *req, struct web_resp *resp)
     if (!oidc_word_in(acc.scope, "openid"))
         return bearer_error(req, resp, 403, "insufficient_scope", "the openid scope is required");
     struct identity_account acct;
-    if (identity_account_get(o->identity, req->arena, acc.account_id, &acct, &err) < 0 ||
+    if (identity_account_summary(o->identity, req->arena, acc.account_id, &acct, &err) < 0 ||
         acct.status == NULL || strcmp(acct.status, "active") != 0) {
         if (err.status >= 500)
             return web_fail(resp, err.status, err.code, "%s", err.msg);
