@@ -4,10 +4,18 @@
 //   - token: authorization codes exchanged per second (durable: the code is spent and a
 //     grant and refresh token written before the answer), CONC requests at once;
 // and prints an access token for the userinfo load test. Output: key=value lines.
-//   node bench/oidc_flow.mjs BASE_URL CLIENT_ID CLIENT_SECRET CODES CONC
+// With SERVER_PID, also the server's CPU time per request of each phase.
+//   node bench/oidc_flow.mjs BASE_URL CLIENT_ID CLIENT_SECRET CODES CONC [SERVER_PID]
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
-const [base, clientId, secret, nArg, concArg] = process.argv.slice(2);
+const [base, clientId, secret, nArg, concArg, pidArg] = process.argv.slice(2);
+const TICK_US = 1e6 / 100; // USER_HZ
+function cpuTicks() {
+  if (!pidArg) return 0;
+  const f = readFileSync(`/proc/${pidArg}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
 const N = Number(nArg || 2000), CONC = Number(concArg || 8);
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const cookies = new Map();
@@ -101,8 +109,15 @@ async function pool(n, conc, task) {
 
 await register();
 await getCode(); // consent once
+const c0 = cpuTicks();
 const [codes, tAuth] = await pool(N, CONC, () => getCode());
+const c1 = cpuTicks();
 const [tokens, tTok] = await pool(N, CONC, (i) => exchange(codes[i]));
+const c2 = cpuTicks();
 console.log(`authorize_per_s=${Math.round(N / tAuth)}`);
 console.log(`token_per_s=${Math.round(N / tTok)}`);
+if (pidArg) {
+  console.log(`authorize_cpu_us=${Math.round((c1 - c0) * TICK_US / N)}`);
+  console.log(`token_cpu_us=${Math.round((c2 - c1) * TICK_US / N)}`);
+}
 console.log(`access_token=${tokens[0].access_token}`);

@@ -187,6 +187,7 @@ int store_open(const char *url, const struct store_options *opt, struct store **
         return store_fail(err, "store.error", "no thread-specific key available");
     }
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->write_lock, NULL);
     /* Prove the database is reachable now rather than on the first request. */
     if (store_conn(s, err) == NULL) {
         store_close(s);
@@ -212,6 +213,7 @@ void store_close(struct store *s)
         }
         pthread_key_delete(s->key);
         pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->write_lock);
     }
     free(s->url);
     free(s->url_redacted);
@@ -261,9 +263,26 @@ int store_exec(struct store_conn *c, const char *sql, struct err *err)
     return c->store->be->exec(c, sql, err);
 }
 
+static void write_unlock(struct store_conn *c)
+{
+    if (c->holds_write_lock) {
+        c->holds_write_lock = 0;
+        pthread_mutex_unlock(&c->store->write_lock);
+    }
+}
+
 int store_begin(struct store_conn *c, struct err *err)
 {
-    return c->store->be->exec(c, c->store->be->begin_sql, err);
+    struct store *s = c->store;
+    if (s->kind == STORE_SQLITE && !c->holds_write_lock) {
+        pthread_mutex_lock(&s->write_lock);
+        c->holds_write_lock = 1;
+    }
+    if (s->be->exec(c, s->be->begin_sql, err) < 0) {
+        write_unlock(c);
+        return -1;
+    }
+    return 0;
 }
 
 int store_commit(struct store_conn *c, struct err *err)
@@ -272,6 +291,7 @@ int store_commit(struct store_conn *c, struct err *err)
         store_rollback(c);
         return -1;
     }
+    write_unlock(c);
     return 0;
 }
 
@@ -279,6 +299,7 @@ void store_rollback(struct store_conn *c)
 {
     struct err ignored;
     c->store->be->exec(c, "ROLLBACK", &ignored);
+    write_unlock(c);
 }
 
 static size_t cache_slot(const char *sql)

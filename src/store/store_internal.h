@@ -56,6 +56,7 @@ struct store_conn {
     struct store *store;
     struct store_conn *next_open; /* registry of the store's open connections */
     struct store_stmt *cache[STORE_STMT_CACHE];
+    int holds_write_lock; /* this connection owns store->write_lock (SQLite) */
 };
 
 struct store {
@@ -68,6 +69,11 @@ struct store {
     pthread_key_t key;  /* this thread's connection */
     pthread_mutex_t lock; /* guards `open` */
     struct store_conn *open;
+    /* SQLite has one writer at a time. Threads of this process queue for it on a mutex
+     * (woken the moment the writer commits) instead of SQLite's busy handler, which
+     * sleeps 1, 2, 5... ms between retries and so caps commits far below the fsync rate.
+     * Other processes still meet the busy timeout. */
+    pthread_mutex_t write_lock;
     uint64_t stat_steps; /* updated atomically */
     uint64_t stat_us;
 };
