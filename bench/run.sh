@@ -337,11 +337,13 @@ CLIENT_OUT=$("$BIN" client add bench redirect=http://127.0.0.1:9/cb --data "$WOR
 CLIENT_ID=$(sed -n 's/^client_id=//p' <<<"$CLIENT_OUT")
 CLIENT_SECRET=$(sed -n 's/^client_secret=//p' <<<"$CLIENT_OUT")
 node "$ROOT/bench/oidc_flow.mjs" "http://$HOST:$PORT" "$CLIENT_ID" "$CLIENT_SECRET" \
-    "$OIDC_CODES" 8 >"$WORK/oidc_flow.txt" 2>"$WORK/oidc_flow.err" ||
+    "$OIDC_CODES" 8 "$SERVER_PID" >"$WORK/oidc_flow.txt" 2>"$WORK/oidc_flow.err" ||
     note "the OIDC flow failed: $(head -c 300 "$WORK/oidc_flow.err")"
 AUTHZ_RPS=$(sed -n 's/^authorize_per_s=//p' "$WORK/oidc_flow.txt")
 TOKEN_RPS=$(sed -n 's/^token_per_s=//p' "$WORK/oidc_flow.txt")
 ACCESS_TOKEN=$(sed -n 's/^access_token=//p' "$WORK/oidc_flow.txt")
+AUTHZ_CPU=$(sed -n 's/^authorize_cpu_us=//p' "$WORK/oidc_flow.txt")
+TOKEN_CPU=$(sed -n 's/^token_cpu_us=//p' "$WORK/oidc_flow.txt")
 declare -A O_RPS O_P99
 for t in "discovery|/.well-known/openid-configuration" "jwks|/oauth2/jwks"; do
     IFS='|' read -r name path <<<"$t"
@@ -439,10 +441,11 @@ printf '  %-44s %9s req/s  %s of static; %sx the reference provider (%s req/s)\n
     "$(ratio "${O_RPS[jwks]:-0}" "$REF_JWKS")" "$REF_JWKS"
 printf '  %-44s %9s req/s  (p99 %s ms)\n' "userinfo, JWT access token" "${O_RPS[userinfo]:-NA}" \
     "${O_P99[userinfo]:-NA}"
-printf '  %-44s %9s /s\n' "authorize (code issued, durable), 8 at once" "${AUTHZ_RPS:-NA}"
-printf '  %-44s %9s /s  %s of the raw durable commit rate (%s/s, 8 writers)\n' \
+printf '  %-44s %9s /s  (server CPU %s us each)\n' "authorize (code issued, durable), 8 at once" \
+    "${AUTHZ_RPS:-NA}" "${AUTHZ_CPU:-NA}"
+printf '  %-44s %9s /s  %s of the raw durable commit rate (%s/s, 8 writers); server CPU %s us each\n' \
     "token: code exchange (durable), 8 at once" "${TOKEN_RPS:-NA}" \
-    "$(pct "$(ratio "${TOKEN_RPS:-0}" "$COMMIT_RPS")")" "$COMMIT_RPS"
+    "$(pct "$(ratio "${TOKEN_RPS:-0}" "$COMMIT_RPS")")" "$COMMIT_RPS" "${TOKEN_CPU:-NA}"
 echo
 
 HTML_RATIO=$(ratio "${R_RPS[html_divisions]}" "$BASE")
