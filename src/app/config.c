@@ -28,7 +28,7 @@ struct opt {
 };
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error", "off", NULL};
-static const char *const sync_modes[] = {"full", "normal", NULL};
+static const char *const sync_modes[] = {"group", "full", "normal", NULL};
 
 #define OFF(f) offsetof(struct config, f)
 static const struct opt opts[] = {
@@ -40,8 +40,10 @@ static const struct opt opts[] = {
      "data directory (database file, keys)", NULL},
     {"db", "ONEWINDOW_DB", "storage", "db", OPT_STR, OFF(db), 0, 0, "",
      "database URL: sqlite:PATH or postgresql://... (default sqlite:DATA/onewindow.db)", NULL},
-    {"sync", "ONEWINDOW_SYNC", "storage", "sync", OPT_STR, OFF(sync), 0, 0, "full",
-     "SQLite durability: full (survives power loss) or normal", sync_modes},
+    {"sync", "ONEWINDOW_SYNC", "storage", "sync", OPT_STR, OFF(sync), 0, 0, "group",
+     "SQLite durability: group (group commit: one fsync for concurrent commits) or full (an "
+     "fsync per commit), both survive power loss; normal does not",
+     sync_modes},
     {"config", "ONEWINDOW_CONFIG", NULL, NULL, OPT_STR, OFF(config_file), 0, 0, "",
      "INI configuration file", NULL},
     {"demo", "ONEWINDOW_DEMO", "server", "demo", OPT_FLAG, OFF(demo), 0, 1, "0",

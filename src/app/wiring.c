@@ -39,7 +39,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     if (ensure_data_dir(cfg->data, err) < 0)
         return -1;
     struct store_options opt = {.busy_timeout_ms = 5000,
-                                .sync_normal = strcmp(cfg->sync, "normal") == 0};
+                                .sync_normal = strcmp(cfg->sync, "normal") == 0,
+        .group_commit = strcmp(cfg->sync, "group") == 0};
     if (store_open(cfg->db, &opt, &app->store, err) < 0) {
         if (strcmp(err->code, "store.bad_url") == 0)
             err->status = 2; /* a usage error, like any other bad option value */

@@ -223,7 +223,7 @@ static int64_t logged_in(struct web_req *req, struct identity *id,
     struct err err;
     *session = ss;
     if (ss == NULL || ss->aal < 1 ||
-        identity_account_get(id, req->arena, ss->account_id, acct, &err) < 0)
+        identity_account_summary(id, req->arena, ss->account_id, acct, &err) < 0)
         return 0;
     if (acct->status == NULL || strcmp(acct->status, "active") != 0)
         return 0;
@@ -719,7 +719,7 @@ static int account_check(void *ctx, int64_t account_id, struct err *err)
         return err_set(err, 500, "oidc.oom", "out of memory");
     struct err e;
     err_clear(&e);
-    int rc = identity_account_get(id, a, account_id, &acct, &e);
+    int rc = identity_account_summary(id, a, account_id, &acct, &e);
     int ok = rc == 0 && acct.status != NULL && strcmp(acct.status, "active") == 0;
     arena_free(a);
     if (rc < 0 && e.status >= 500) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/embed.h"
 #include "base/id.h"
@@ -140,6 +141,7 @@ int store_open(const char *url, const struct store_options *opt, struct store **
         if (opt->busy_timeout_ms > 0)
             s->opt.busy_timeout_ms = opt->busy_timeout_ms;
         s->opt.sync_normal = opt->sync_normal;
+        s->opt.group_commit = opt->group_commit && !opt->sync_normal;
         s->opt.data_dir = NULL;
     }
     if (strncmp(url, "sqlite:", 7) == 0) {
@@ -188,6 +190,9 @@ int store_open(const char *url, const struct store_options *opt, struct store **
     }
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->sync_lock, NULL);
+    pthread_cond_init(&s->sync_cond, NULL);
+    s->wal_fd = -1;
     /* Prove the database is reachable now rather than on the first request. */
     if (store_conn(s, err) == NULL) {
         store_close(s);
@@ -214,6 +219,10 @@ void store_close(struct store *s)
         pthread_key_delete(s->key);
         pthread_mutex_destroy(&s->lock);
         pthread_mutex_destroy(&s->write_lock);
+        pthread_mutex_destroy(&s->sync_lock);
+        pthread_cond_destroy(&s->sync_cond);
+        if (s->wal_fd >= 0)
+            close(s->wal_fd);
     }
     free(s->url);
     free(s->url_redacted);
@@ -292,6 +301,9 @@ int store_commit(struct store_conn *c, struct err *err)
         return -1;
     }
     write_unlock(c);
+    /* Durable before we return: the caller acknowledges right after. */
+    if (c->store->be->durable != NULL && c->store->opt.group_commit)
+        return c->store->be->durable(c, err);
     return 0;
 }
 

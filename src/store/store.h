@@ -42,6 +42,11 @@ struct store_options {
     int busy_timeout_ms; /* SQLite: wait this long for a lock (default 5000) */
     int sync_normal;     /* SQLite: synchronous=NORMAL instead of FULL (0, default):
                           * faster, but the last commits may be lost on power loss */
+    int group_commit;    /* SQLite: group commit. Transactions commit without their own
+                          * fsync (synchronous=NORMAL); store_commit then returns only
+                          * after an fdatasync of the WAL that began after the commit,
+                          * shared by every thread that committed meanwhile. As durable as
+                          * FULL, with one fsync for many commits. */
     const char *data_dir; /* where relative sqlite: paths are resolved; NULL = cwd */
 };
 

@@ -36,6 +36,9 @@ struct store_backend {
     void (*reset)(struct store_stmt *st);
     /* SQL that begins a write transaction ("BEGIN IMMEDIATE" / "BEGIN"). */
     const char *begin_sql;
+    /* Optional: make a committed transaction durable before store_commit returns
+     * (SQLite group commit). NULL when COMMIT already is. */
+    int (*durable)(struct store_conn *c, struct err *err);
     /* Optional: serialise concurrent migrators inside the migration transaction
      * (PostgreSQL: an advisory lock). NULL when the begin statement already does. */
     const char *migrate_lock_sql;
@@ -74,6 +77,15 @@ struct store {
      * sleeps 1, 2, 5... ms between retries and so caps commits far below the fsync rate.
      * Other processes still meet the busy timeout. */
     pthread_mutex_t write_lock;
+    /* Group commit (SQLite, opt.group_commit): commits are numbered as they complete;
+     * one thread at a time fdatasyncs the WAL and marks every commit numbered before it
+     * started as durable; the others wait on sync_cond. Guarded by sync_lock. */
+    pthread_mutex_t sync_lock;
+    pthread_cond_t sync_cond;
+    uint64_t sync_committed; /* commits completed (in the page cache) */
+    uint64_t sync_durable;   /* commits known to be on disk */
+    int sync_running;        /* a thread is in fdatasync */
+    int wal_fd;              /* our own descriptor of the -wal file, -1 until needed */
     uint64_t stat_steps; /* updated atomically */
     uint64_t stat_us;
 };

@@ -48,7 +48,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.max_header_bytes, 16 * 1024);
     assert_int_equal(cfg.max_body_bytes, 1024 * 1024);
     assert_int_equal(cfg.log_requests, 1);
-    assert_string_equal(cfg.sync, "full");
+    assert_string_equal(cfg.sync, "group");
 }
 
 static void test_precedence(void **state)
