@@ -133,13 +133,13 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
         }
     }
     log_kv(LOG_INFO, "listening", "host", cfg->host, "port", port, "database",
-           store_url_redacted(s), "version", ONEWINDOW_VERSION, NULL);
+           store_url_redacted(s), "version", ONEWINDOW_VERSION, LOG_END);
     int sig = 0;
     sigwait(&set, &sig);
-    log_kv(LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "TERM" : "INT", NULL);
+    log_kv(LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "TERM" : "INT", LOG_END);
     web_server_free(srv);
     i18n_free();
-    log_kv(LOG_INFO, "stopped", NULL);
+    log_kv(LOG_INFO, "stopped", LOG_END);
     return 0;
 }
 

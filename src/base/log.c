@@ -171,5 +171,5 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    log_kv(level, msg, NULL);
+    log_kv(level, msg, LOG_END);
 }

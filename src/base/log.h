@@ -19,8 +19,12 @@ enum log_level log_get_level(void);
 /* Parse "debug", "info", "warn", "error", "off". -1 if unknown. */
 int log_level_parse(const char *s);
 
-/* A line: msg plus key/value pairs given as a NULL-terminated list of const char*
- * (key1, value1, key2, value2, ..., NULL). */
+/* The end of a log_kv list: a typed null pointer (a bare NULL may be an int in a
+ * variadic call). */
+#define LOG_END ((const char *)NULL)
+
+/* A line: msg plus key/value pairs given as a list of const char* ended by LOG_END
+ * (key1, value1, key2, value2, ..., LOG_END). */
 void log_kv(enum log_level level, const char *msg, ...) __attribute__((sentinel));
 
 /* printf-style message without extra keys. */

@@ -238,7 +238,7 @@ static int create_key(int dfd, const char *path, struct err *err)
     }
     if (published)
         log_kv(LOG_WARN, "created a new master key: back it up, it cannot be recreated", "path",
-               path, (char *)NULL);
+               path, (char *)LOG_END);
     rc = 0;
 out:
     if (fd >= 0)

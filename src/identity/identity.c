@@ -104,7 +104,7 @@ static void audit(struct store_conn *c, int64_t actor, const char *action, const
     struct audit_event ev = {actor, action, object, outcome, ip, detail};
     struct err err;
     if (audit_record(c, &ev, &err) < 0)
-        log_kv(LOG_ERROR, "audit record failed", "action", action, "detail", err.msg, NULL);
+        log_kv(LOG_ERROR, "audit record failed", "action", action, "detail", err.msg, LOG_END);
 }
 
 static void field_error(struct identity_field_errors *fe, const char *field, const char *code,
@@ -151,7 +151,7 @@ static char *open_sealed(struct identity *id, struct arena *a, int use, const ch
     size_t len = 0;
     if (out == NULL || crypto_aead_open(crypto_keyring_aead(id->kr, use), ad, strlen(ad), in, n,
                                         (unsigned char *)out, n - CRYPTO_AEAD_OVERHEAD, &len) < 0) {
-        log_kv(LOG_ERROR, "a sealed column does not open", "column", column, NULL);
+        log_kv(LOG_ERROR, "a sealed column does not open", "column", column, LOG_END);
         return NULL;
     }
     out[len] = '\0';

@@ -143,7 +143,7 @@ void oidc_reload_maybe(struct oidc *o)
         struct err err;
         err_clear(&err);
         if (oidc_keys_reload(o, &err) < 0)
-            log_kv(LOG_WARN, "oidc key reload failed", "detail", err.msg, (const char *)NULL);
+            log_kv(LOG_WARN, "oidc key reload failed", "detail", err.msg, (const char *)LOG_END);
     }
 }
 
@@ -244,7 +244,7 @@ static void warn_foreign_keys(struct oidc *o)
     log_kv(LOG_WARN,
            "the database holds OIDC signing keys sealed under another master key; they are "
            "ignored (do all nodes share keys/master.key?)",
-           "keys", num, (const char *)NULL);
+           "keys", num, (const char *)LOG_END);
 }
 
 int oidc_open(struct store *s, struct crypto_keyring *kr, const char *issuer,
@@ -324,7 +324,7 @@ void oidc_audit(struct oidc *o, int64_t actor, const char *action, const char *o
     }
     return;
 fail:
-    log_kv(LOG_ERROR, "audit record lost", "action", action, "detail", err.msg, (const char *)NULL);
+    log_kv(LOG_ERROR, "audit record lost", "action", action, "detail", err.msg, (const char *)LOG_END);
 }
 
 int oidc_purge_expired(struct oidc *o, int64_t *removed, struct err *err)
@@ -351,5 +351,5 @@ void oidc_purge_maybe(struct oidc *o)
     struct err err;
     err_clear(&err);
     if (oidc_purge_expired(o, NULL, &err) < 0)
-        log_kv(LOG_WARN, "oidc purge failed", "detail", err.msg, (const char *)NULL);
+        log_kv(LOG_WARN, "oidc purge failed", "detail", err.msg, (const char *)LOG_END);
 }

@@ -510,7 +510,7 @@ static int apply_one(struct store_conn *c, const struct embed_file *f, int64_t v
     if (store_commit(c, err) < 0)
         return -1;
     (*applied)++;
-    log_kv(LOG_INFO, "migration applied", "name", f->path + strlen(MIGRATIONS_PREFIX), NULL);
+    log_kv(LOG_INFO, "migration applied", "name", f->path + strlen(MIGRATIONS_PREFIX), LOG_END);
     return 0;
 fail:
     store_rollback(c);

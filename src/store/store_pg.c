@@ -163,7 +163,7 @@ static void notice_to_log(void *arg, const char *message)
     char line[PG_LINE_MAX];
     (void)arg;
     first_line(message, line, sizeof(line));
-    log_kv(LOG_DEBUG, "postgresql notice", "notice", line, (const char *)NULL);
+    log_kv(LOG_DEBUG, "postgresql notice", "notice", line, (const char *)LOG_END);
 }
 
 /* Session settings, after every (re)connect: our strings are UTF-8 whatever the database's
@@ -195,7 +195,7 @@ static int conn_ready(struct pg_conn *c, struct err *err)
         if (session_setup(c, err) < 0)
             return -1;
         log_kv(LOG_WARN, "reconnected to PostgreSQL", "url", store_url_redacted(c->base.store),
-               (const char *)NULL);
+               (const char *)LOG_END);
     }
     if (c->lost_tx)
         return store_fail(err, "store.unavailable",

@@ -354,7 +354,7 @@ static enum MHD_Result dispatch(struct web_server *s, struct request *r)
         }
         if (er->status >= 500)
             log_kv(LOG_ERROR, "handler failed", "id", r->req.id, "code", er->code, "detail",
-                   er->msg, NULL);
+                   er->msg, LOG_END);
         return web_respond_error(r, er->status ? er->status : 500,
                                  er->code[0] ? er->code : "http.internal", er->msg);
     }
@@ -426,7 +426,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    log_kv(LOG_WARN, "http server", "detail", msg, NULL);
+    log_kv(LOG_WARN, "http server", "detail", msg, LOG_END);
 }
 
 /* ---- the server ------------------------------------------------------------------ */
@@ -473,7 +473,7 @@ int web_route_ex(struct web_server *s, const char *method, const char *pattern, 
     e->ctx = ctx;
     e->flags = flags;
     if (router_add(s->router, method, pattern, e) < 0) {
-        log_kv(LOG_ERROR, "bad or duplicate route", "method", method, "pattern", pattern, NULL);
+        log_kv(LOG_ERROR, "bad or duplicate route", "method", method, "pattern", pattern, LOG_END);
         free(e);
         return -1;
     }

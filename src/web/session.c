@@ -128,7 +128,7 @@ const struct web_session *web_session(struct web_req *req)
             store_bind_text(st, 1, ss->token_hash, -1);
         }
         if (store_step(st, &err) < 0)
-            log_kv(LOG_WARN, "session update failed", "detail", err.msg, NULL);
+            log_kv(LOG_WARN, "session update failed", "detail", err.msg, LOG_END);
         store_reset(st);
     }
     if (sql == SQL_DELETE)
