@@ -38,6 +38,7 @@ static const struct {
     const char *key; /* i18n: portal.areas.<key>.title / .text */
     const char *url;
 } areas[] = {
+    {"account", "/register"},
     {"divisions", "/divisions"},
 };
 
