@@ -108,6 +108,22 @@ int app_load_demo(struct app *app, struct err *err)
         err_set(err, 1, "app.demo", "the demo citizen is invalid: %s", fe.e[0].msg);
         goto out;
     }
+    /* His shop, an individual business (GB 32100: department 9, category 2, Chengguan
+     * 540102); the check character is computed, as a real code's is. */
+    if (identity_account_find_id_number(app->id, citizen.id_number, &citizen_id, err) < 0)
+        goto out;
+    char uscc[IDCODE_LEN + 1] = "92540102MA6T0XY2K";
+    uscc[17] = idcode_uscc_check(uscc);
+    struct identity_enterprise_registration shop = {uscc, "拉萨市城关区雪域电器经营部", "扎西多吉",
+                                                    "legal_rep"};
+    int64_t shop_id;
+    r = identity_enterprise_register(app->id, citizen_id, &shop, "demo", &shop_id, &fe, err);
+    if (r < 0)
+        goto out;
+    if (r == 1 && (fe.n != 1 || strcmp(fe.e[0].code, "identity.uscc_taken") != 0)) {
+        err_set(err, 1, "app.demo", "the demo enterprise is invalid: %s", fe.e[0].msg);
+        goto out;
+    }
     if (portal_mark_demo(app->store, err) < 0)
         goto out;
     printf("demo: %d division(s), %d department(s) and %d account(s) added "

@@ -223,4 +223,82 @@ int authz_allowed(const struct authz_subject *subj, const char *action,
  * /admin/... and their /api/v1 twins. */
 int identity_http_register(struct web_server *srv, struct identity *id);
 
+/* ---- enterprises ----------------------------------------------------------------------
+ * An enterprise (法人) is known by its unified social credit code (GB 32100); citizens
+ * act for it as its legal representative (法定代表人) or as agents (经办人). Who may see
+ * or change an enterprise is decided here by membership, not by authz_allowed: only a
+ * member sees it (others get 404, so ids cannot be probed) and only its legal
+ * representative adds or removes agents (403). The legal representative always stays. */
+
+enum identity_enterprise_role { ENTERPRISE_LEGAL_REP = 1, ENTERPRISE_AGENT = 2 };
+/* "legal_rep", "agent"; parse gives 0 for anything else. */
+const char *identity_enterprise_role_name(int role);
+int identity_enterprise_role_parse(const char *s);
+
+/* The account with this citizen ID number, found by its keyed hash as login finds it;
+ * 400 with an identity.id_* code for a malformed number, 404 identity.not_found if none. */
+int identity_account_find_id_number(struct identity *id, const char *id_number, int64_t *account_id,
+                                    struct err *err);
+
+struct identity_enterprise {
+    int64_t id;
+    const char *uscc; /* canonical, upper case */
+    const char *name;
+    const char *legal_rep; /* the legal representative's name as registered */
+    int role;              /* the asking account's role (enum identity_enterprise_role) */
+    int64_t created_at;
+};
+
+struct identity_enterprise_member {
+    int64_t account_id;
+    const char *name;
+    const char *id_number_masked; /* NULL if none */
+    int role;
+    int64_t granted_at;
+};
+
+struct identity_enterprise_registration {
+    const char *uscc;
+    const char *name;
+    const char *legal_rep;
+    const char *role; /* the registering citizen's: "legal_rep" or "agent" */
+};
+
+/* Register an enterprise for the citizen `account_id`, who becomes its member with the
+ * role given. 0 and the new id; 1 with every field error (identity.uscc_*,
+ * identity.uscc_taken, identity.enterprise_name_*, identity.legal_rep_*,
+ * identity.enterprise_role_invalid); -1 with err. Audited (identity.enterprise_register). */
+int identity_enterprise_register(struct identity *id, int64_t account_id,
+                                 const struct identity_enterprise_registration *in, const char *ip,
+                                 int64_t *enterprise_id, struct identity_field_errors *fe,
+                                 struct err *err);
+/* The enterprises `account_id` acts for, oldest membership first, in an arena array. */
+int identity_enterprises_of(struct identity *id, struct arena *a, int64_t account_id,
+                            struct identity_enterprise **out, size_t *n, struct err *err);
+/* One enterprise as seen by `account_id`; 404 identity.enterprise_not_found when it does
+ * not exist or the account is not a member. */
+int identity_enterprise_get(struct identity *id, struct arena *a, int64_t account_id,
+                            int64_t enterprise_id, struct identity_enterprise *out,
+                            struct err *err);
+/* Its members (legal representative first), for a member `account_id` (else 404). */
+int identity_enterprise_members(struct identity *id, struct arena *a, int64_t account_id,
+                                int64_t enterprise_id, struct identity_enterprise_member **out,
+                                size_t *n, struct err *err);
+/* The legal representative `actor` adds the citizen with this ID number as an agent. 0;
+ * 1 with a field error on "id_number" (identity.id_*, identity.agent_unknown,
+ * identity.agent_already); -1 with err: 404 for a non-member, 403 identity.forbidden
+ * for an agent. Audited (identity.agent_add). */
+int identity_enterprise_agent_add(struct identity *id, int64_t actor, int64_t enterprise_id,
+                                  const char *id_number, const char *ip,
+                                  struct identity_field_errors *fe, struct err *err);
+/* The legal representative removes an agent: 404 for a non-member or an account that is
+ * no member, 403 for an agent, 409 identity.legal_rep_stays for the legal representative.
+ * Audited (identity.agent_remove). */
+int identity_enterprise_agent_remove(struct identity *id, int64_t actor, int64_t enterprise_id,
+                                     int64_t agent_account_id, const char *ip, struct err *err);
+
+/* Pages: /account/enterprises/new, /account/enterprises/{id} and their agents' forms, with
+ * /api/v1 twins (enterprise_http.c); called by identity_http_register. */
+int identity_enterprise_http_register(struct web_server *srv, struct identity *id);
+
 #endif

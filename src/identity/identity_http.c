@@ -7,6 +7,7 @@
  * errors at once. Each page is also JSON (Accept: application/json), so the API tests
  * and department systems drive the same handlers.
  */
+#include "identity/identity_http_internal.h"
 #include "identity/identity_internal.h"
 
 #include <stdio.h>
@@ -30,7 +31,7 @@ static const char *safe_next(const char *next)
     return next;
 }
 
-static json_t *field_errors_json(struct web_req *req, const struct identity_field_errors *fe)
+json_t *idh_field_errors_json(struct web_req *req, const struct identity_field_errors *fe)
 {
     json_t *errors = json_array();
     for (size_t i = 0; i < fe->n; i++) {
@@ -45,7 +46,7 @@ static json_t *field_errors_json(struct web_req *req, const struct identity_fiel
 }
 
 /* {"field": "message"} for the form to show each error beside its field. */
-static json_t *errors_by_field(json_t *errors)
+json_t *idh_errors_by_field(json_t *errors)
 {
     json_t *map = json_object();
     size_t i;
@@ -59,8 +60,16 @@ static json_t *errors_by_field(json_t *errors)
     return map;
 }
 
+void idh_add_errors(struct web_req *req, json_t *m, const struct identity_field_errors *fe)
+{
+    json_t *errors = idh_field_errors_json(req, fe);
+    json_object_set_new(m, "field_errors", idh_errors_by_field(errors));
+    json_object_set_new(m, "errors", errors);
+    json_object_set_new(m, "has_errors", json_true());
+}
+
 /* A form page's model: title, CSRF token, next, the values typed (never passwords). */
-static json_t *form_model(struct web_req *req, struct web_resp *resp, const char *title_key)
+json_t *idh_form_model(struct web_req *req, struct web_resp *resp, const char *title_key)
 {
     json_t *m = json_object();
     json_object_set_new(m, "title", json_string(web_t(req, title_key)));
@@ -73,7 +82,7 @@ static json_t *form_model(struct web_req *req, struct web_resp *resp, const char
     return m;
 }
 
-static int page(struct web_resp *resp, json_t *model, const char *view, int status)
+int idh_page(struct web_resp *resp, json_t *model, const char *view, int status)
 {
     resp->model = model;
     resp->view = view;
@@ -90,7 +99,7 @@ static const char *next_or(struct web_req *req, const char *fallback)
 }
 
 /* The login page's URL that comes back to `next` afterwards. */
-static const char *login_url(struct web_req *req, const char *path, const char *next)
+const char *idh_login_url(struct web_req *req, const char *path, const char *next)
 {
     struct buf b;
     buf_init(&b, 4096);
@@ -108,7 +117,8 @@ static const char *login_url(struct web_req *req, const char *path, const char *
 
 static int h_register_form(struct web_req *req, struct web_resp *resp)
 {
-    return page(resp, form_model(req, resp, "identity.register.title"), "identity/register", 200);
+    return idh_page(resp, idh_form_model(req, resp, "identity.register.title"), "identity/register",
+                    200);
 }
 
 static int h_register(struct web_req *req, struct web_resp *resp)
@@ -130,16 +140,13 @@ static int h_register(struct web_req *req, struct web_resp *resp)
     if (rc < 0)
         return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
     if (rc == 1) {
-        json_t *m = form_model(req, resp, "identity.register.title");
-        json_t *errors = field_errors_json(req, &fe);
-        json_object_set_new(m, "field_errors", errors_by_field(errors));
-        json_object_set_new(m, "errors", errors);
-        json_object_set_new(m, "has_errors", json_true());
+        json_t *m = idh_form_model(req, resp, "identity.register.title");
+        idh_add_errors(req, m, &fe);
         json_object_set_new(m, "values",
                             json_pack("{s:s, s:s, s:s}", "name", in.name ? in.name : "",
                                       "id_number", in.id_number ? in.id_number : "", "phone",
                                       in.phone ? in.phone : ""));
-        return page(resp, m, "identity/register", 422);
+        return idh_page(resp, m, "identity/register", 422);
     }
     if (web_session_start(req, resp, account_id, 1, &err) < 0)
         return web_fail(resp, err.status, err.code, "%s", err.msg);
@@ -150,13 +157,13 @@ static int h_register(struct web_req *req, struct web_resp *resp)
 
 static int h_login_form(struct web_req *req, struct web_resp *resp)
 {
-    return page(resp, form_model(req, resp, "identity.login.title"), "identity/login", 200);
+    return idh_page(resp, idh_form_model(req, resp, "identity.login.title"), "identity/login", 200);
 }
 
 static int login_failed(struct web_req *req, struct web_resp *resp, const char *code, int status,
                         int retry_after)
 {
-    json_t *m = form_model(req, resp, "identity.login.title");
+    json_t *m = idh_form_model(req, resp, "identity.login.title");
     char key[96];
     snprintf(key, sizeof(key), "errors.%s", code);
     json_object_set_new(m, "error",
@@ -168,7 +175,7 @@ static int login_failed(struct web_req *req, struct web_resp *resp, const char *
         char *v = arena_printf(req->arena, "%d", retry_after);
         web_resp_header(resp, "Retry-After", v);
     }
-    return page(resp, m, "identity/login", status);
+    return idh_page(resp, m, "identity/login", status);
 }
 
 static int h_login(struct web_req *req, struct web_resp *resp)
@@ -194,9 +201,9 @@ static int h_login(struct web_req *req, struct web_resp *resp)
             return web_fail(resp, err.status, err.code, "%s", err.msg);
         return web_redirect(
             req, resp,
-            login_url(req,
-                      result == IDENTITY_LOGIN_NEED_TOTP ? "/login/second-factor" : "/account/totp",
-                      next));
+            idh_login_url(
+                req, result == IDENTITY_LOGIN_NEED_TOTP ? "/login/second-factor" : "/account/totp",
+                next));
     case IDENTITY_LOGIN_PAUSED:
         return login_failed(req, resp, "identity.login_paused", 429, retry);
     default:
@@ -209,8 +216,8 @@ static int h_second_factor_form(struct web_req *req, struct web_resp *resp)
     const struct web_session *ss = web_session(req);
     if (ss == NULL || ss->aal != 0)
         return web_redirect(req, resp, "/login");
-    return page(resp, form_model(req, resp, "identity.second_factor.title"),
-                "identity/second_factor", 200);
+    return idh_page(resp, idh_form_model(req, resp, "identity.second_factor.title"),
+                    "identity/second_factor", 200);
 }
 
 static int h_second_factor(struct web_req *req, struct web_resp *resp)
@@ -227,7 +234,7 @@ static int h_second_factor(struct web_req *req, struct web_resp *resp)
                                      web_client_ip(req), &ok, &retry, &err) < 0)
         return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
     if (!ok) {
-        json_t *m = form_model(req, resp, "identity.second_factor.title");
+        json_t *m = idh_form_model(req, resp, "identity.second_factor.title");
         const char *code = retry > 0 ? "identity.login_paused" : "identity.code_wrong";
         char key[96];
         snprintf(key, sizeof(key), "errors.%s", code);
@@ -237,7 +244,7 @@ static int h_second_factor(struct web_req *req, struct web_resp *resp)
             json_object_set_new(m, "retry_after", json_integer(retry));
             web_resp_header(resp, "Retry-After", arena_printf(req->arena, "%d", retry));
         }
-        return page(resp, m, "identity/second_factor", retry > 0 ? 429 : 401);
+        return idh_page(resp, m, "identity/second_factor", retry > 0 ? 429 : 401);
     }
     /* Both factors: a new session (rotation), at level 2. */
     if (web_session_start(req, resp, account_id, 2, &err) < 0)
@@ -256,13 +263,13 @@ static int h_logout(struct web_req *req, struct web_resp *resp)
 /* ---- the account ----------------------------------------------------------------------- */
 
 /* The session's account, fully logged in; else a redirect to the login page. */
-static int require_login(struct web_req *req, struct web_resp *resp, int64_t *account_id)
+int idh_require_login(struct web_req *req, struct web_resp *resp, int64_t *account_id)
 {
     const struct web_session *ss = web_session(req);
     if (ss == NULL || ss->aal < 1) {
         if (req->want_json)
             return web_fail(resp, 401, "identity.login_required", "log in first");
-        web_redirect(req, resp, login_url(req, "/login", req->path));
+        web_redirect(req, resp, idh_login_url(req, "/login", req->path));
         return 1;
     }
     *account_id = ss->account_id;
@@ -293,19 +300,20 @@ static int account_page(struct web_req *req, struct web_resp *resp, int64_t acco
     struct err err;
     if (identity_account_get(id, req->arena, account_id, &acc, &err) < 0)
         return web_fail(resp, err.status, err.code, "%s", err.msg);
-    json_t *m = form_model(req, resp, "identity.account.title");
+    json_t *m = idh_form_model(req, resp, "identity.account.title");
     json_object_set_new(m, "account", account_json(req, &acc));
     json_object_set_new(m, "is_staff", json_boolean(acc.kind == IDENTITY_STAFF));
+    identity_enterprise_account_model(req, id, account_id, m);
     if (extra != NULL)
         json_object_update(m, extra);
     json_decref(extra);
-    return page(resp, m, "identity/account", status);
+    return idh_page(resp, m, "identity/account", status);
 }
 
 static int h_account(struct web_req *req, struct web_resp *resp)
 {
     int64_t account_id;
-    int rc = require_login(req, resp, &account_id);
+    int rc = idh_require_login(req, resp, &account_id);
     return rc != 0 ? (rc < 0 ? -1 : 0) : account_page(req, resp, account_id, NULL, 200);
 }
 
@@ -313,7 +321,7 @@ static int h_password(struct web_req *req, struct web_resp *resp)
 {
     struct identity *id = req->ctx;
     int64_t account_id;
-    int rc = require_login(req, resp, &account_id);
+    int rc = idh_require_login(req, resp, &account_id);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     struct identity_field_errors fe;
@@ -326,7 +334,7 @@ static int h_password(struct web_req *req, struct web_resp *resp)
         return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
     if (rc == 1)
         return account_page(req, resp, account_id,
-                            json_pack("{s:o}", "password_errors", field_errors_json(req, &fe)),
+                            json_pack("{s:o}", "password_errors", idh_field_errors_json(req, &fe)),
                             422);
     /* A new password ends every other session: log out everywhere, then in again here. */
     struct store_conn *c = store_conn(identity_store(id), &err);
@@ -341,7 +349,7 @@ static int h_logout_all(struct web_req *req, struct web_resp *resp)
 {
     struct identity *id = req->ctx;
     int64_t account_id;
-    int rc = require_login(req, resp, &account_id);
+    int rc = idh_require_login(req, resp, &account_id);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     struct err err;
@@ -360,7 +368,7 @@ static int totp_subject(struct web_req *req, struct web_resp *resp, int64_t *acc
     struct identity *id = req->ctx;
     const struct web_session *ss = web_session(req);
     if (ss == NULL) {
-        web_redirect(req, resp, login_url(req, "/login", req->path));
+        web_redirect(req, resp, idh_login_url(req, "/login", req->path));
         return 1;
     }
     if (ss->aal < 2) {
@@ -370,8 +378,8 @@ static int totp_subject(struct web_req *req, struct web_resp *resp, int64_t *acc
             return web_fail(resp, err.status, err.code, "%s", err.msg);
         if (acc.totp_enabled) {
             web_redirect(req, resp,
-                         ss->aal == 0 ? login_url(req, "/login/second-factor", "/account/totp")
-                                      : login_url(req, "/login", req->path));
+                         ss->aal == 0 ? idh_login_url(req, "/login/second-factor", "/account/totp")
+                                      : idh_login_url(req, "/login", req->path));
             return 1;
         }
     }
@@ -387,7 +395,7 @@ static int totp_form(struct web_req *req, struct web_resp *resp, int64_t account
     struct err err;
     if (identity_totp_new(id, req->arena, account_id, &secret, &uri, &err) < 0)
         return web_fail(resp, err.status, err.code, "%s", err.msg);
-    json_t *m = form_model(req, resp, "identity.totp.title");
+    json_t *m = idh_form_model(req, resp, "identity.totp.title");
     /* Grouped in fours so it can be typed into an app by hand. */
     struct buf b;
     buf_init(&b, 128);
@@ -410,7 +418,7 @@ static int totp_form(struct web_req *req, struct web_resp *resp, int64_t account
             m, "error", json_pack("{s:s, s:s}", "code", error_code, "message", web_t(req, key)));
     }
     resp->max_age = 0;
-    return page(resp, m, "identity/totp", status);
+    return idh_page(resp, m, "identity/totp", status);
 }
 
 static int h_totp_form(struct web_req *req, struct web_resp *resp)
@@ -449,14 +457,14 @@ static int h_totp_enable(struct web_req *req, struct web_resp *resp)
     json_t *m =
         json_pack("{s:s, s:o, s:s}", "title", web_t(req, "identity.recovery.title"), "codes", list,
                   "next", was_pending ? next_or(req, "/account") : "/account");
-    return page(resp, m, "identity/recovery", 200);
+    return idh_page(resp, m, "identity/recovery", 200);
 }
 
 static int h_totp_disable(struct web_req *req, struct web_resp *resp)
 {
     struct identity *id = req->ctx;
     int64_t account_id;
-    int rc = require_login(req, resp, &account_id);
+    int rc = idh_require_login(req, resp, &account_id);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     struct err err;
@@ -484,7 +492,7 @@ static int require_staff(struct web_req *req, struct web_resp *resp, const char 
     if (ss == NULL || ss->aal < 1) {
         if (req->want_json)
             return web_fail(resp, 401, "identity.login_required", "log in first");
-        web_redirect(req, resp, login_url(req, "/login", req->path));
+        web_redirect(req, resp, idh_login_url(req, "/login", req->path));
         return 1;
     }
     struct err err;
@@ -520,7 +528,7 @@ static json_t *departments_json(struct web_req *req, struct identity *id)
 static int admin_page(struct web_req *req, struct web_resp *resp, json_t *extra, int status)
 {
     struct identity *id = req->ctx;
-    json_t *m = form_model(req, resp, "identity.admin.title");
+    json_t *m = idh_form_model(req, resp, "identity.admin.title");
     json_object_set_new(m, "departments", departments_json(req, id));
     json_t *roles = json_array();
     for (int r = 0; r < ROLE_COUNT; r++) {
@@ -533,7 +541,7 @@ static int admin_page(struct web_req *req, struct web_resp *resp, json_t *extra,
     if (extra != NULL)
         json_object_update(m, extra);
     json_decref(extra);
-    return page(resp, m, "identity/admin", status);
+    return idh_page(resp, m, "identity/admin", status);
 }
 
 static int h_admin(struct web_req *req, struct web_resp *resp)
@@ -639,5 +647,5 @@ int identity_http_register(struct web_server *srv, struct identity *id)
         web_route(srv, "POST", "/admin/departments", h_admin_department, id) < 0 ||
         web_route(srv, "POST", "/admin/staff", h_admin_staff, id) < 0)
         return -1;
-    return 0;
+    return identity_enterprise_http_register(srv, id);
 }

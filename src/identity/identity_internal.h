@@ -93,4 +93,38 @@ int ids_grant_exists(struct store_conn *c, int64_t account_id, int64_t dept_id, 
 int ids_grants_of(struct store_conn *c, int64_t account_id, struct authz_subject *subj,
                   struct err *err);
 
+/* enterprise_store.c: the SQL of enterprises and their members (enterprise.c). */
+struct enterprise_member_row {
+    int64_t account_id;
+    int role;
+    int64_t granted_at;
+};
+/* Insert; division_code is stored only if the divisions table knows it (else NULL). A
+ * credit code already present fails with store.conflict. */
+int ids_enterprise_insert(struct store_conn *c, const struct identity_enterprise *e,
+                          int64_t division_code, struct err *err);
+int ids_enterprise_by_uscc(struct store_conn *c, const char *uscc, int64_t *id, int *found,
+                           struct err *err);
+/* The enterprise with the role of `account_id` in it (0 if no member). */
+int ids_enterprise_get(struct store_conn *c, struct arena *a, int64_t enterprise_id,
+                       int64_t account_id, struct identity_enterprise *out, int *found,
+                       struct err *err);
+int ids_enterprises_of(struct store_conn *c, struct arena *a, int64_t account_id,
+                       struct identity_enterprise **out, size_t *n, struct err *err);
+int ids_enterprise_member_insert(struct store_conn *c, int64_t enterprise_id, int64_t account_id,
+                                 int role, struct err *err);
+/* Delete a member with the role `role` only; *changed 1 if a row went. */
+int ids_enterprise_member_delete(struct store_conn *c, int64_t enterprise_id, int64_t account_id,
+                                 int role, int *changed, struct err *err);
+/* The members, legal representative first, at most `max`. */
+int ids_enterprise_members(struct store_conn *c, struct arena *a, int64_t enterprise_id, size_t max,
+                           struct enterprise_member_row **out, size_t *n, struct err *err);
+
+/* enterprise_http.c: the account page's list of enterprises, added to its model `m`
+ * (identity_http.c's account_page). */
+struct web_req;
+struct json_t;
+void identity_enterprise_account_model(struct web_req *req, struct identity *id, int64_t account_id,
+                                       struct json_t *m);
+
 #endif
