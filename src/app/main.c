@@ -27,6 +27,7 @@
 #include "web/i18n.h"
 #include "web/web.h"
 #include "oidc/oidc.h"
+#include "calendar/calendar.h"
 
 #ifndef ONEWINDOW_VERSION
 #define ONEWINDOW_VERSION "0.1.0"
@@ -54,6 +55,8 @@ static void usage(FILE *out)
             "  client    register systems that log people in through the platform (OpenID\n"
             "            Connect): onewindow client help\n"
             "  oidc      rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key\n"
+            "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
+            "            list YEAR | deadline DATE N: the working-day calendar\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -169,7 +172,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
-        strcmp(cmd, "oidc") != 0) {
+        strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -180,7 +183,8 @@ int main(int argc, char **argv)
     while (2 + nwords < argc && strncmp(argv[2 + nwords], "--", 2) != 0)
         nwords++;
     int takes_words =
-        strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 || strcmp(cmd, "oidc") == 0;
+        strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 || strcmp(cmd, "oidc") == 0 ||
+        strcmp(cmd, "calendar") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -221,6 +225,8 @@ int main(int argc, char **argv)
             int status = strcmp(cmd, "user") == 0 ? app_user_command(&app, nwords, argv + 2, &err)
                          : strcmp(cmd, "client") == 0
                              ? app_client_command(&app, nwords, argv + 2, &err)
+                         : strcmp(cmd, "calendar") == 0
+                             ? calendar_cli(app.store, nwords, argv + 2, &err)
                              : app_oidc_command(&app, nwords, argv + 2, &err);
             app_close(&app);
             if (status == 0)

@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "calendar/calendar.h"
 #include "base/arena.h"
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
@@ -80,7 +81,7 @@ void app_close(struct app *app)
 int app_register_routes(struct web_server *srv, struct app *app, struct err *err)
 {
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
-        identity_http_register(srv, app->id) < 0 ||
+        calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0))
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     return 0;
@@ -148,9 +149,10 @@ out:
 
 int app_init(struct app *app, struct err *err)
 {
-    int applied = 0, inserted = 0;
+    int applied = 0, inserted = 0, calendar_days = 0;
     if (store_migrate(app->store, &applied, err) < 0 ||
-        divisions_load_reference(app->store, &inserted, err) < 0 || first_admin(app, err) < 0)
+        divisions_load_reference(app->store, &inserted, err) < 0 ||
+        calendar_load_reference(app->store, &calendar_days, err) < 0 || first_admin(app, err) < 0)
         return -1;
     int created = oidc_keys_ensure(app->store, app->kr, err);
     if (created < 0)
@@ -158,7 +160,8 @@ int app_init(struct app *app, struct err *err)
     if (created)
         printf("OpenID Connect: a signing key was created\n");
     printf("database %s: %d migration(s) applied, schema version %lld; "
-           "reference data: %d new division(s)\n",
-           store_url_redacted(app->store), applied, (long long)store_latest_migration(), inserted);
+           "reference data: %d new division(s), %d new calendar day(s)\n",
+           store_url_redacted(app->store), applied, (long long)store_latest_migration(), inserted,
+           calendar_days);
     return 0;
 }

@@ -206,7 +206,7 @@ test('a data path that is a file exits 1', () => {
 const LAST_MIGRATION = readdirSync(join(ROOT, 'src', 'store', 'migrations')).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort().at(-1);
 
 const initLine = (applied, inserted) => new RegExp(
-  `^database \\S+: ${applied} migration\\(s\\) applied, schema version \\d+; reference data: ${inserted} new division\\(s\\)$`, 'm');
+  `^database \\S+: ${applied} migration\\(s\\) applied, schema version \\d+; reference data: ${inserted} new division\\(s\\), \\d+ new calendar day\\(s\\)$`, 'm');
 
 for (const kind of KINDS) {
   test(`[${kind}] init twice: the second run applies 0 migrations and adds 0 divisions`, { skip: skipPg(kind) }, () => {
