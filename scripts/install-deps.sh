@@ -14,7 +14,7 @@ PKGS=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
   libargon2-dev liboath-dev libqrencode-dev libcmocka-dev
   postgresql postgresql-contrib
-  wrk curl procps strace
+  wrk curl procps strace sqlite3
   nodejs npm
   chromium fonts-wqy-microhei fonts-tibetan-machine fonts-noto-core
 )

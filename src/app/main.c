@@ -28,6 +28,9 @@
 #include "web/web.h"
 #include "oidc/oidc.h"
 #include "calendar/calendar.h"
+#include "audit/audit.h"
+#include <pthread.h>
+#include <time.h>
 
 #ifndef ONEWINDOW_VERSION
 #define ONEWINDOW_VERSION "0.1.0"
@@ -55,6 +58,7 @@ static void usage(FILE *out)
             "  client    register systems that log people in through the platform (OpenID\n"
             "            Connect): onewindow client help\n"
             "  oidc      rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key\n"
+            "  audit     verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log\n"
             "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
             "            list YEAR | deadline DATE N: the working-day calendar\n"
                  "  version   print the version and the libraries in use\n"
@@ -80,6 +84,36 @@ static int check_schema(struct store *s, struct err *err)
     return 0;
 }
 
+/* The audit log's periodic checkpoint (signed head of the hash chain): every hour while
+ * serving, and once more at shutdown. Several nodes may each sign: checkpoints are
+ * idempotent per head. */
+struct checkpointer {
+    struct app *app;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stop;
+};
+
+static void *checkpoint_loop(void *p)
+{
+    struct checkpointer *cp = p;
+    pthread_mutex_lock(&cp->lock);
+    while (!cp->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 3600;
+        pthread_cond_timedwait(&cp->wake, &cp->lock, &until);
+        pthread_mutex_unlock(&cp->lock);
+        struct err err;
+        err_clear(&err);
+        if (audit_checkpoint(cp->app->store, cp->app->kr, NULL, &err) < 0)
+            log_kv(LOG_ERROR, "audit checkpoint failed", "detail", err.msg, LOG_END);
+        pthread_mutex_lock(&cp->lock);
+    }
+    pthread_mutex_unlock(&cp->lock);
+    return NULL;
+}
+
 static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
 {
     struct store *s = app->store;
@@ -87,7 +121,7 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
         if (app_init(app, err) < 0 || app_load_demo(app, err) < 0)
             return -1;
     }
-    if (check_schema(s, err) < 0 || i18n_init(err) < 0)
+    if (check_schema(s, err) < 0 || audit_chain_backfill(s, NULL, err) < 0 || i18n_init(err) < 0)
         return -1;
     struct web_config wc = {
         .host = cfg->host,
@@ -137,10 +171,23 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     }
     log_kv(LOG_INFO, "listening", "host", cfg->host, "port", port, "database",
            store_url_redacted(s), "version", ONEWINDOW_VERSION, LOG_END);
+    struct checkpointer cp = {app, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    pthread_t cp_thread;
+    int cp_started = pthread_create(&cp_thread, NULL, checkpoint_loop, &cp) == 0;
     int sig = 0;
     sigwait(&set, &sig);
     log_kv(LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "TERM" : "INT", LOG_END);
     web_server_free(srv);
+    if (cp_started) {
+        pthread_mutex_lock(&cp.lock);
+        cp.stop = 1;
+        pthread_cond_signal(&cp.wake);
+        pthread_mutex_unlock(&cp.lock);
+        pthread_join(cp_thread, NULL);
+        struct err cerr;
+        if (audit_checkpoint(app->store, app->kr, NULL, &cerr) < 0)
+            log_kv(LOG_ERROR, "audit checkpoint failed", "detail", cerr.msg, LOG_END);
+    }
     i18n_free();
     log_kv(LOG_INFO, "stopped", LOG_END);
     return 0;
@@ -172,7 +219,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
-        strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0) {
+        strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -184,7 +231,7 @@ int main(int argc, char **argv)
         nwords++;
     int takes_words =
         strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 || strcmp(cmd, "oidc") == 0 ||
-        strcmp(cmd, "calendar") == 0;
+        strcmp(cmd, "calendar") == 0 || strcmp(cmd, "audit") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -217,6 +264,8 @@ int main(int argc, char **argv)
         int applied = 0;
         rc = store_migrate(app.store, &applied, &err);
         if (rc == 0)
+            rc = audit_chain_backfill(app.store, NULL, &err);
+        if (rc == 0)
             printf("%d migration(s) applied; schema version %lld\n", applied,
                    (long long)store_latest_migration());
     } else if (takes_words) {
@@ -227,11 +276,15 @@ int main(int argc, char **argv)
                              ? app_client_command(&app, nwords, argv + 2, &err)
                          : strcmp(cmd, "calendar") == 0
                              ? calendar_cli(app.store, nwords, argv + 2, &err)
+                         : strcmp(cmd, "audit") == 0
+                             ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
                              : app_oidc_command(&app, nwords, argv + 2, &err);
             app_close(&app);
             if (status == 0)
                 return 0;
-            fprintf(stderr, "onewindow: %s\n", err.msg);
+            /* audit verify prints its own finding and returns 1 for a broken chain. */
+            if (!(strcmp(cmd, "audit") == 0 && status == 1))
+                fprintf(stderr, "onewindow: %s\n", err.msg);
             return status == 2 ? 2 : 1;
         }
     } else {

@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "audit/audit.h"
 #include "calendar/calendar.h"
 #include "base/arena.h"
 #include "crypto/crypto.h"
@@ -151,6 +152,7 @@ int app_init(struct app *app, struct err *err)
 {
     int applied = 0, inserted = 0, calendar_days = 0;
     if (store_migrate(app->store, &applied, err) < 0 ||
+        audit_chain_backfill(app->store, NULL, err) < 0 ||
         divisions_load_reference(app->store, &inserted, err) < 0 ||
         calendar_load_reference(app->store, &calendar_days, err) < 0 || first_admin(app, err) < 0)
         return -1;

@@ -4,8 +4,10 @@
  * outcome). Records are written in the same transaction as the change they describe;
  * security events that change nothing (a failed login) are written on their own.
  *
- * Today the records live in the audit_events table; the hash-chained, signed log of the
- * e-certificates issue will adopt them without changing this interface.
+ * The records form a tamper-evident chain (issue 5 part 7): each row carries a gap-free
+ * sequence number and SM3(previous hash || the row), signed checkpoints vouch for the head,
+ * and audit_verify reports the first altered, missing or re-linked entry. Format,
+ * concurrency and limits: docs/internals/audit.md.
  */
 #ifndef ONEWINDOW_AUDIT_AUDIT_H
 #define ONEWINDOW_AUDIT_AUDIT_H
@@ -15,8 +17,10 @@
 
 #include "base/err.h"
 
+struct store;
 struct store_conn;
 struct arena;
+struct crypto_keyring;
 
 struct audit_event {
     int64_t actor_id;      /* account, 0 for anonymous or the system */
@@ -27,7 +31,11 @@ struct audit_event {
     const char *detail;    /* free text without secrets or personal data; may be NULL */
 };
 
-/* Append one record. Never contains secrets: callers pass codes, not values. */
+/* Append one record to the chain. Never contains secrets: callers pass codes, not values.
+ * Inside the caller's transaction if there is one (then, on PostgreSQL, it holds the
+ * chain lock until commit: audited transactions are serialised). In autocommit mode the
+ * record gets a transaction of its own (PostgreSQL) or retries a lost race for the next
+ * sequence number (SQLite). Never fails a caller's transaction with a conflict. */
 int audit_record(struct store_conn *c, const struct audit_event *ev, struct err *err);
 
 struct audit_row {
@@ -39,5 +47,65 @@ struct audit_row {
  * (NULL: all), at most `limit`; strings live in `a`. */
 int audit_list(struct store_conn *c, struct arena *a, int64_t actor_id, const char *action_prefix,
                size_t limit, struct audit_row **out, size_t *n, struct err *err);
+
+/* ---- The chain: backfill, checkpoints, verification, retention -------------------- */
+
+/* Retention: entries younger than this are never purged (等保 2.0: at least 185 days). */
+#define AUDIT_RETENTION_MIN_MS (185LL * 24 * 60 * 60 * 1000)
+
+enum audit_problem {
+    AUDIT_OK = 0,
+    AUDIT_ALTERED,    /* an entry's content no longer matches its hash */
+    AUDIT_MISSING,    /* a sequence number is absent (deleted entry, truncated tail) */
+    AUDIT_RELINKED,   /* an entry's prev_hash is not the previous entry's hash */
+    AUDIT_CHECKPOINT, /* a checkpoint's signature is bad or its hash is not the chain's */
+    AUDIT_UNCHAINED   /* a row without a sequence number (written around audit_record) */
+};
+
+struct audit_report {
+    int64_t entries;         /* chained entries checked */
+    int64_t checkpoints;     /* checkpoints checked */
+    int64_t problems;        /* problems found (only the first is described) */
+    int64_t first_seq;       /* first entry expected (1, or the purge anchor's seq + 1) */
+    int64_t head_seq;        /* last entry checked */
+    enum audit_problem kind; /* AUDIT_OK, or the first problem in sequence order */
+    int64_t seq;             /* the entry (or checkpoint) it concerns */
+    char message[256];       /* one sentence on it */
+};
+
+/* "ok", "altered", "missing", "relinked", "checkpoint", "unchained". */
+const char *audit_problem_name(enum audit_problem kind);
+
+/* Chain rows written before the chain existed (seq NULL), in id order, after the current
+ * head. Runs once per installation (marked by platform_meta "audit.chain_backfilled");
+ * later calls do nothing. Call at start-up after store_migrate. *chained (may be NULL):
+ * rows chained by this call. */
+int audit_chain_backfill(struct store *s, int64_t *chained, struct err *err);
+
+/* Sign the current head (seq, hash) with the platform's SM2 audit key, creating that key
+ * on first use (stored sealed in audit_keys). Its own transaction. *seq (may be NULL):
+ * the entry signed, 0 for an empty chain (nothing is written). Signing the head again is
+ * a no-op. */
+int audit_checkpoint(struct store *s, struct crypto_keyring *kr, int64_t *seq, struct err *err);
+
+/* Walk the chain in sequence order recomputing every hash and link, check every
+ * checkpoint's signature (with keys that must open under `kr`) and that its hash is the
+ * chain's. Returns 0 when the check ran (intact or not: see r->kind), -1 with err when it
+ * could not (database error). */
+int audit_verify(struct store *s, struct crypto_keyring *kr, struct audit_report *r,
+                 struct err *err);
+
+/* Delete entries older than `retention_ms` (0: AUDIT_RETENTION_MIN_MS; less than that is
+ * refused, "audit.retention_too_short"), but only below the newest checkpoint, after
+ * writing a signed anchor checkpoint for the last deleted entry so verification starts
+ * from it. *purged (may be NULL): entries deleted. */
+int audit_purge(struct store *s, struct crypto_keyring *kr, int64_t retention_ms, int64_t *purged,
+                struct err *err);
+
+/* `onewindow audit verify|checkpoint|purge [DAYS]`: argv[0] is the subcommand. verify
+ * first runs audit_chain_backfill; purge first verifies and refuses a broken chain. Prints
+ * the outcome on stdout; returns 0 (done, chain intact), 1 (chain broken: printed), 2
+ * (usage, err set) or -1 (error in err). */
+int audit_cli(struct store *s, struct crypto_keyring *kr, int argc, char **argv, struct err *err);
 
 #endif
