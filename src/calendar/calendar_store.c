@@ -17,12 +17,6 @@ static const char SQL_UPSERT[] =
     "name_zh = excluded.name_zh, source = excluded.source, created_at = excluded.created_at";
 static const char SQL_DELETE[] = "DELETE FROM calendar_days WHERE day = ? AND scope = ?";
 
-static const char SQL_VERSION_GET[] =
-    "SELECT value FROM platform_meta WHERE key = 'calendar_version'";
-static const char SQL_VERSION_SET[] =
-    "INSERT INTO platform_meta (key, value, updated_at) VALUES ('calendar_version', ?, ?) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
-
 int calendar_store_each(struct store_conn *c, calendar_row_fn fn, void *ctx, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EACH, err);
@@ -94,25 +88,11 @@ int calendar_store_delete(struct store_conn *c, const char *day, const char *sco
 
 int calendar_store_version(struct store_conn *c, int64_t *version, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_VERSION_GET, err);
-    if (st == NULL)
-        return -1;
-    int rc = store_step(st, err);
-    *version = rc == STORE_ROW ? strtoll(store_col_text(st, 0), NULL, 10) : 0;
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
+    int found;
+    return store_meta_get_int64(c, "calendar_version", version, &found, err);
 }
 
 int calendar_store_bump_version(struct store_conn *c, int64_t version, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_VERSION_SET, err);
-    if (st == NULL)
-        return -1;
-    char v[32];
-    snprintf(v, sizeof(v), "%lld", (long long)version);
-    store_bind_text(st, 1, v, -1);
-    store_bind_int64(st, 2, version);
-    int rc = store_step(st, err);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
+    return store_meta_set_int64(c, "calendar_version", version, err);
 }

@@ -15,38 +15,17 @@ static const char SQL_CHILDREN[] =
 static const char SQL_INSERT[] =
     "INSERT INTO divisions (code, parent_code, level, name_zh, name_bo, name_en) "
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING";
-static const char SQL_COUNT_BY_LEVEL[] =
-    "SELECT level, COUNT(*) FROM divisions GROUP BY level";
-
-static const char SQL_VERSION_GET[] =
-    "SELECT value FROM platform_meta WHERE key = 'divisions_version'";
-static const char SQL_VERSION_SET[] =
-    "INSERT INTO platform_meta (key, value, updated_at) VALUES ('divisions_version', ?, ?) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+static const char SQL_COUNT_BY_LEVEL[] = "SELECT level, COUNT(*) FROM divisions GROUP BY level";
 
 int divisions_store_version(struct store_conn *c, int64_t *version, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_VERSION_GET, err);
-    if (st == NULL)
-        return -1;
-    int rc = store_step(st, err);
-    *version = rc == STORE_ROW ? strtoll(store_col_text(st, 0), NULL, 10) : 0;
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
+    int found;
+    return store_meta_get_int64(c, "divisions_version", version, &found, err);
 }
 
 int divisions_store_bump_version(struct store_conn *c, int64_t version, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_VERSION_SET, err);
-    if (st == NULL)
-        return -1;
-    char v[32];
-    snprintf(v, sizeof(v), "%lld", (long long)version);
-    store_bind_text(st, 1, v, -1);
-    store_bind_int64(st, 2, version);
-    int rc = store_step(st, err);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
+    return store_meta_set_int64(c, "divisions_version", version, err);
 }
 
 static const char *col_str(struct store_stmt *st, int col, struct arena *a)
@@ -66,8 +45,8 @@ static int read_row(struct store_stmt *st, struct arena *a, struct division *d)
     return d->name_zh ? 0 : -1;
 }
 
-int divisions_store_get(struct store_conn *c, struct arena *a, int64_t code,
-                        struct division *out, int *found, struct err *err)
+int divisions_store_get(struct store_conn *c, struct arena *a, int64_t code, struct division *out,
+                        int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GET, err);
     if (st == NULL)

@@ -412,6 +412,47 @@ void store_reset(struct store_stmt *st)
     st->conn->store->be->reset(st);
 }
 
+/* ---- platform_meta ------------------------------------------------------------------ */
+
+static const char SQL_META_GET[] = "SELECT value FROM platform_meta WHERE key = ?";
+static const char SQL_META_SET[] =
+    "INSERT INTO platform_meta (key, value, updated_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+
+int store_meta_get_int64(struct store_conn *c, const char *key, int64_t *value, int *found,
+                         struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_META_GET, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, key, -1);
+    int rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    *value = rc == STORE_ROW ? strtoll(store_col_text(st, 0), NULL, 10) : 0;
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int store_meta_set(struct store_conn *c, const char *key, const char *value, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_META_SET, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, key, -1);
+    store_bind_text(st, 2, value, -1);
+    store_bind_int64(st, 3, time_now_ms());
+    int rc = store_step(st, err);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int store_meta_set_int64(struct store_conn *c, const char *key, int64_t value, struct err *err)
+{
+    char v[32];
+    snprintf(v, sizeof(v), "%lld", (long long)value);
+    return store_meta_set(c, key, v, err);
+}
+
 /* ---- migrations -------------------------------------------------------------------- */
 
 #define MIGRATIONS_PREFIX "src/store/migrations/"
@@ -437,8 +478,8 @@ int64_t store_latest_migration(void)
 {
     int64_t latest = 0;
     for (size_t i = embed_first(MIGRATIONS_PREFIX);
-         i < embed_count && strncmp(embed_files[i].path, MIGRATIONS_PREFIX,
-                                    strlen(MIGRATIONS_PREFIX)) == 0;
+         i < embed_count &&
+         strncmp(embed_files[i].path, MIGRATIONS_PREFIX, strlen(MIGRATIONS_PREFIX)) == 0;
          i++) {
         int64_t v = migration_version(embed_files[i].path);
         if (v > latest)
@@ -540,8 +581,8 @@ int store_migrate(struct store *s, int *applied, struct err *err)
         return -1;
     /* Files come sorted by path, and zero-padded numbers sort like integers. */
     for (size_t i = embed_first(MIGRATIONS_PREFIX);
-         i < embed_count && strncmp(embed_files[i].path, MIGRATIONS_PREFIX,
-                                    strlen(MIGRATIONS_PREFIX)) == 0;
+         i < embed_count &&
+         strncmp(embed_files[i].path, MIGRATIONS_PREFIX, strlen(MIGRATIONS_PREFIX)) == 0;
          i++) {
         int64_t v = migration_version(embed_files[i].path);
         if (v < 0 || v <= current)

@@ -97,6 +97,14 @@ int64_t store_changes(struct store_stmt *st);
 /* Clear the result and the bindings; the statement stays cached. */
 void store_reset(struct store_stmt *st);
 
+/* platform_meta (migration 0001): small facts about this installation by key, such as
+ * the version numbers of reference data that caches compare. Both work inside or
+ * outside a transaction. A missing key reads as found = 0 (and value 0). */
+int store_meta_get_int64(struct store_conn *c, const char *key, int64_t *value, int *found,
+                         struct err *err);
+int store_meta_set(struct store_conn *c, const char *key, const char *value, struct err *err);
+int store_meta_set_int64(struct store_conn *c, const char *key, int64_t value, struct err *err);
+
 /* Counters for /metrics: statements stepped and the time spent in them (all threads). */
 void store_stats(const struct store *s, uint64_t *steps, uint64_t *micros);
 

@@ -6,27 +6,19 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
+import { launch, renderedFonts, TIBETAN_FONT } from '../lib/browser.mjs';
 import { startServer, ROOT } from '../lib/server.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
 const REGION_BO = 'བོད་རང་སྐྱོང་ལྗོངས།';
 const LHASA_BO = 'ལྷ་ས་གྲོང་ཁྱེར།';
-// Fonts that can shape Tibetan (site.css lists them in --tibetan; Debian's
-// fonts-tibetan-machine gives "Tibetan Machine Uni").
-const TIBETAN_FONT = /Tibetan|Jomolhari|Himalaya|Qomolangma|Monlam|DDC Uchen/i;
 
 let srv, browser;
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   srv = await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launch();
 });
 after(async () => {
   await browser?.close();
@@ -37,21 +29,6 @@ after(async () => {
 const crumbs = (page) => page.locator('nav.crumbs li').allInnerTexts();
 const htmlLang = (page) => page.locator('html').getAttribute('lang');
 
-// Which platform fonts Chromium used for the text of the first element matching `selector`.
-async function renderedFonts(page, selector) {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    await cdp.send('DOM.enable');
-    await cdp.send('CSS.enable');
-    const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
-    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
-    assert.ok(nodeId, `no element ${selector}`);
-    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
-    return fonts;
-  } finally {
-    await cdp.detach();
-  }
-}
 
 // Rendered widths of `text` and of as many U+FFFD and U+25A1 (what a missing glyph looks
 // like) in the style of the element `selector`.

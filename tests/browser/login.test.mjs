@@ -13,17 +13,15 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
+import { launch, renderedFonts, TIBETAN_FONT } from '../lib/browser.mjs';
 import { startServer, run, ROOT, catalog } from '../lib/server.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
 const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh'), bo: catalog('bo') };
 const DEMO_PASSWORD = 'Demo-2026-xz';
 const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-const TIBETAN_FONT = /Tibetan|Jomolhari|Himalaya|Qomolangma|Monlam|DDC Uchen/i;
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const checkChar = (s) => '10X98765432'[[...s].reduce((n, c, i) => n + Number(c) * WEIGHTS[i], 0) % 11];
@@ -58,11 +56,7 @@ before(async () => {
     assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
   }
   srv = await startServer({ init: false, data: tmp, db, args: FAST });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launch();
 });
 after(async () => {
   await browser?.close();
@@ -73,20 +67,6 @@ after(async () => {
 
 const htmlLang = (page) => page.locator('html').getAttribute('lang');
 
-async function renderedFonts(page, selector) {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    await cdp.send('DOM.enable');
-    await cdp.send('CSS.enable');
-    const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
-    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
-    assert.ok(nodeId, `no element ${selector}`);
-    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
-    return fonts;
-  } finally {
-    await cdp.detach();
-  }
-}
 
 async function assertNoAxeViolations(page, label) {
   const results = await new AxeBuilder({ page }).analyze();

@@ -1,0 +1,34 @@
+// tests/lib/browser.mjs - what the browser tests share: Debian's chromium through
+// playwright-core with the flags this machine needs (FACTS.md), the check of which
+// platform fonts drew a piece of text, and the fonts that can shape Tibetan.
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// Fonts that can shape Tibetan (site.css lists them in --tibetan; Debian's
+// fonts-tibetan-machine gives "Tibetan Machine Uni").
+export const TIBETAN_FONT = /Tibetan|Jomolhari|Himalaya|Qomolangma|Monlam|DDC Uchen/i;
+
+export function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+// Which platform fonts Chromium used for the text of the first element matching `selector`.
+export async function renderedFonts(page, selector) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('DOM.enable');
+    await cdp.send('CSS.enable');
+    const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+    assert.ok(nodeId, `no element ${selector}`);
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    return fonts;
+  } finally {
+    await cdp.detach();
+  }
+}
