@@ -27,6 +27,7 @@
 #include "web/i18n.h"
 #include "web/web.h"
 #include "oidc/oidc.h"
+#include "identity/identity.h"
 #include "calendar/calendar.h"
 #include "audit/audit.h"
 #include <pthread.h>
@@ -55,12 +56,12 @@ static void usage(FILE *out)
                  "  migrate   apply pending database migrations only\n"
                  "  demo      load the demo region's data (after init)\n"
                  "  user      manage departments, staff and roles (onewindow user help)\n"
-            "  client    register systems that log people in through the platform (OpenID\n"
-            "            Connect): onewindow client help\n"
-            "  oidc      rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key\n"
-            "  audit     verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log\n"
-            "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
-            "            list YEAR | deadline DATE N: the working-day calendar\n"
+                 "  client    register systems that log people in through the platform (OpenID\n"
+                 "            Connect): onewindow client help\n"
+                 "  oidc      rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key\n"
+                 "  audit     verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log\n"
+                 "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
+                 "            list YEAR | deadline DATE N: the working-day calendar\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -114,6 +115,15 @@ static void *checkpoint_loop(void *p)
     return NULL;
 }
 
+/* Ending every session of a person also ends what department systems hold for them. */
+static void revoke_oidc_grants(void *ctx, int64_t account_id, const char *reason, const char *ip)
+{
+    struct app *app = ctx;
+    struct err err;
+    if (oidc_revoke_account(app->store, account_id, reason, ip, &err) < 0)
+        log_kv(LOG_ERROR, "revoking OIDC grants failed", "detail", err.msg, LOG_END);
+}
+
 static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
 {
     struct store *s = app->store;
@@ -148,9 +158,10 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (oidc_open(s, app->kr, cfg->public_url[0] ? cfg->public_url : NULL, NULL, &app->oidc,
-                  err) < 0)
+    if (oidc_open(s, app->kr, cfg->public_url[0] ? cfg->public_url : NULL, NULL, &app->oidc, err) <
+        0)
         return -1;
+    identity_on_sessions_ended(app->id, revoke_oidc_grants, app);
     struct web_server *srv = web_server_new(&wc, s, err);
     if (srv == NULL || app_register_routes(srv, app, err) < 0 || web_server_start(srv, err) < 0) {
         web_server_free(srv);
@@ -229,9 +240,9 @@ int main(int argc, char **argv)
     int nwords = 0;
     while (2 + nwords < argc && strncmp(argv[2 + nwords], "--", 2) != 0)
         nwords++;
-    int takes_words =
-        strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 || strcmp(cmd, "oidc") == 0 ||
-        strcmp(cmd, "calendar") == 0 || strcmp(cmd, "audit") == 0;
+    int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
+                      strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
+                      strcmp(cmd, "audit") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -271,14 +282,12 @@ int main(int argc, char **argv)
     } else if (takes_words) {
         rc = check_schema(app.store, &err);
         if (rc == 0) {
-            int status = strcmp(cmd, "user") == 0 ? app_user_command(&app, nwords, argv + 2, &err)
-                         : strcmp(cmd, "client") == 0
-                             ? app_client_command(&app, nwords, argv + 2, &err)
-                         : strcmp(cmd, "calendar") == 0
-                             ? calendar_cli(app.store, nwords, argv + 2, &err)
-                         : strcmp(cmd, "audit") == 0
-                             ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
-                             : app_oidc_command(&app, nwords, argv + 2, &err);
+            int status =
+                strcmp(cmd, "user") == 0       ? app_user_command(&app, nwords, argv + 2, &err)
+                : strcmp(cmd, "client") == 0   ? app_client_command(&app, nwords, argv + 2, &err)
+                : strcmp(cmd, "calendar") == 0 ? calendar_cli(app.store, nwords, argv + 2, &err)
+                : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
+                                            : app_oidc_command(&app, nwords, argv + 2, &err);
             app_close(&app);
             if (status == 0)
                 return 0;

@@ -39,8 +39,8 @@ struct gate {
     const char *key;
     int limit;
     int64_t base_ms;
-    int count;      /* attempts in the window, this one included */
-    int entered;    /* counted (to undo on success) */
+    int count;   /* attempts in the window, this one included */
+    int entered; /* counted (to undo on success) */
 };
 
 int identity_open(struct store *s, struct crypto_keyring *kr, const struct identity_options *o,
@@ -96,6 +96,19 @@ void identity_close(struct identity *id)
 struct store *identity_store(struct identity *id)
 {
     return id->store;
+}
+
+void identity_on_sessions_ended(struct identity *id, identity_sessions_ended_fn fn, void *ctx)
+{
+    id->on_ended = fn;
+    id->on_ended_ctx = ctx;
+}
+
+void identity_sessions_ended(struct identity *id, int64_t account_id, const char *reason,
+                             const char *ip)
+{
+    if (id->on_ended != NULL)
+        id->on_ended(id->on_ended_ctx, account_id, reason, ip);
 }
 
 static void audit(struct store_conn *c, int64_t actor, const char *action, const char *object,
@@ -269,7 +282,6 @@ int identity_account_private(struct identity *id, struct arena *a, int64_t accou
 
 static int gate_enter(struct store_conn *c, struct gate *g, int64_t now, int *retry_s,
                       struct err *err);
-
 
 static size_t utf8_chars(const char *s)
 {
@@ -583,8 +595,8 @@ int identity_login(struct identity *id, const char *login, const char *password,
         *result = IDENTITY_LOGIN_ENROL_TOTP;
     else
         *result = IDENTITY_LOGIN_OK;
-    audit(c, aid, "identity.login", object,
-          *result == IDENTITY_LOGIN_OK ? "ok" : "password_ok", ip, NULL);
+    audit(c, aid, "identity.login", object, *result == IDENTITY_LOGIN_OK ? "ok" : "password_ok", ip,
+          NULL);
 out:
     arena_free(a);
     return rc;

@@ -138,6 +138,15 @@ int identity_password_change(struct identity *id, int64_t account_id, const char
                              const char *new_pw, const char *new_again, const char *ip,
                              struct identity_field_errors *fe, struct err *err);
 
+/* Called after every session of an account was ended on purpose ("log out everywhere",
+ * a password change), so that other modules end what they hold for it too (the OIDC
+ * provider revokes the account's grants). Set once at start-up. */
+typedef void (*identity_sessions_ended_fn)(void *ctx, int64_t account_id, const char *reason,
+                                           const char *ip);
+void identity_on_sessions_ended(struct identity *id, identity_sessions_ended_fn fn, void *ctx);
+void identity_sessions_ended(struct identity *id, int64_t account_id, const char *reason,
+                             const char *ip);
+
 /* ---- departments, staff, roles --------------------------------------------------------- */
 
 enum identity_role {

@@ -342,6 +342,7 @@ static int h_password(struct web_req *req, struct web_resp *resp)
     if (c == NULL || web_sessions_end_all(c, account_id, &err) < 0 ||
         web_session_start(req, resp, account_id, aal, &err) < 0)
         return web_fail(resp, err.status, err.code, "%s", err.msg);
+    identity_sessions_ended(id, account_id, "password_change", web_client_ip(req));
     return web_redirect(req, resp, "/account?done=password");
 }
 
@@ -356,6 +357,7 @@ static int h_logout_all(struct web_req *req, struct web_resp *resp)
     struct store_conn *c = store_conn(identity_store(id), &err);
     if (c == NULL || web_sessions_end_all(c, account_id, &err) < 0)
         return web_fail(resp, err.status, err.code, "%s", err.msg);
+    identity_sessions_ended(id, account_id, "logout_all", web_client_ip(req));
     web_session_end(req, resp, &err);
     return web_redirect(req, resp, "/login");
 }

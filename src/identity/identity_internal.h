@@ -17,6 +17,8 @@ struct identity {
     /* A real hash of a random password: verified against when the login name is
      * unknown, so that the answer takes as long as for a known one. */
     char dummy_hash[CRYPTO_PASSWORD_HASH_SIZE];
+    identity_sessions_ended_fn on_ended; /* set once at start-up, then read-only */
+    void *on_ended_ctx;
 };
 
 /* An accounts row as stored (encrypted columns still sealed). */

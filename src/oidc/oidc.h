@@ -151,6 +151,12 @@ int oidc_purge_expired(struct oidc *o, int64_t *removed, struct err *err);
 
 /* ---- wiring ---------------------------------------------------------------------------- */
 
+/* Revoke every grant of an account (its refresh tokens stop working, its access tokens
+ * fail at userinfo): when the person logs out everywhere or changes the password.
+ * `reason` is recorded ("logout_all", "password_change"). Audited. */
+int oidc_revoke_account(struct store *s, int64_t account_id, const char *reason,
+                        const char *ip, struct err *err);
+
 /*
  * Routes: /.well-known/openid-configuration, /oauth2/jwks, /oauth2/authorize (GET, POST),
  * /oauth2/consent (POST), /oauth2/token, /oauth2/userinfo (GET, POST), /oauth2/revoke,

@@ -425,6 +425,27 @@ fail:
     return -1;
 }
 
+int oidc_revoke_account(struct store *s, int64_t account_id, const char *reason, const char *ip,
+                        struct err *err)
+{
+    char object[48], detail[64];
+    int64_t revoked = 0;
+    struct store_conn *c = store_conn(s, err);
+    if (c == NULL || store_begin(c, err) < 0)
+        return -1;
+    if (oidc_store_grants_revoke_account(c, account_id, time_now_ms(), reason, &revoked, err) < 0)
+        goto fail;
+    snprintf(object, sizeof(object), "account:%lld", (long long)account_id);
+    snprintf(detail, sizeof(detail), "%s: %lld grant(s) revoked", reason, (long long)revoked);
+    struct audit_event ev = {account_id, "oidc.grants_revoke", object, "ok", ip, detail};
+    if (audit_record(c, &ev, err) < 0 || store_commit(c, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
+
 /* ---- client authentication --------------------------------------------------------------- */
 
 static int invalid_client(struct err *err, const char *why)

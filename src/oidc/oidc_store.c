@@ -67,6 +67,9 @@ static const char SQL_GRANT_INSERT[] =
     "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_GRANT_REVOKE[] =
     "UPDATE oidc_grants SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL";
+static const char SQL_GRANTS_REVOKE_ACCOUNT[] =
+    "UPDATE oidc_grants SET revoked_at = ?, revoke_reason = ? "
+    "WHERE account_id = ? AND revoked_at IS NULL";
 static const char SQL_GRANTS_REVOKE_CLIENT[] =
     "UPDATE oidc_grants SET revoked_at = ?, revoke_reason = 'client_removed' "
     "WHERE client_id = ? AND revoked_at IS NULL";
@@ -456,6 +459,21 @@ int oidc_store_grant_revoke(struct store_conn *c, int64_t grant_id, int64_t now_
     if (changed != NULL)
         *changed = n > 0;
     return rc;
+}
+
+int oidc_store_grants_revoke_account(struct store_conn *c, int64_t account_id, int64_t now_ms,
+                                     const char *reason, int64_t *revoked, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_GRANTS_REVOKE_ACCOUNT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, now_ms);
+    store_bind_text(st, 2, reason, -1);
+    store_bind_int64(st, 3, account_id);
+    int rc = store_step(st, err);
+    *revoked = rc == STORE_DONE ? store_changes(st) : 0;
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
 }
 
 int oidc_store_grants_revoke_client(struct store_conn *c, const char *client_id, int64_t now_ms,

@@ -602,3 +602,30 @@ test('staff log in with two factors (acr aal2) and administrators manage systems
   const gone = await b.req(`/oauth2/authorize?client_id=${created.client_id}&redirect_uri=${encodeURIComponent('https://gjj.example.cn/cb')}`);
   assert.equal(gone.status, 400);
 });
+
+test('logging out everywhere also revokes what department systems hold (refresh and access tokens)', { skip }, async () => {
+  const b = new Browser();
+  const req = await authRequest(s.configA, CB_A, 'openid profile');
+  const first = await b.req(req.url);
+  const next = new URL(first.headers.get('location'), srv.url).searchParams.get('next');
+  await register(b, next);
+  const page = await b.walk(next);
+  assert.equal(page.res.status, 200, 'the consent page');
+  const back = await consent(b, page.res);
+  const tokens = await client.authorizationCodeGrant(s.configA, back, {
+    pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce,
+  });
+  const sub = tokens.claims().sub;
+  assert.equal((await client.fetchUserInfo(s.configA, tokens.access_token, sub)).sub, sub);
+
+  // The person logs out on every device from their account page.
+  const account = await b.req('/account');
+  const out = await b.req('/account/logout-all', { method: 'POST', form: { _csrf: csrfOf(await account.text()) } });
+  assert.equal(out.status, 303);
+
+  await assert.rejects(client.refreshTokenGrant(s.configA, tokens.refresh_token),
+    (e) => e.error === 'invalid_grant', 'the refresh token is revoked');
+  const info = await userinfoStatus(tokens.access_token);
+  assert.equal(info.status, 401, 'the access token no longer opens userinfo');
+  assert.match(info.challenge ?? '', /invalid_token/);
+});
