@@ -71,14 +71,6 @@ static const char SQL_GRANTS_OF[] =
     "JOIN departments d ON d.id = g.department_id "
     "WHERE g.account_id = ? AND g.revoked_at IS NULL ORDER BY g.id";
 
-/* Run a statement that returns no rows; reset it. */
-static int run(struct store_stmt *st, struct err *err)
-{
-    int rc = store_step(st, err);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
 static const char *dup_text(struct store_stmt *st, int col, struct arena *a)
 {
     const char *s = store_col_text(st, col);
@@ -121,7 +113,7 @@ int ids_account_insert(struct store_conn *c, const struct account_row *r, const 
     store_bind_text(st, 10, r->lang ? r->lang : "zh", -1);
     store_bind_int64(st, 11, r->created_at);
     store_bind_int64(st, 12, r->created_at);
-    return run(st, err);
+    return store_run(st, NULL, err);
 }
 
 int ids_account_get(struct store_conn *c, struct arena *a, int64_t id, struct account_row *out,
@@ -206,7 +198,7 @@ int ids_account_set_password(struct store_conn *c, int64_t id, const char *hash,
     store_bind_text(st, 1, hash, -1);
     store_bind_int64(st, 2, time_now_ms());
     store_bind_int64(st, 3, id);
-    return run(st, err);
+    return store_run(st, NULL, err);
 }
 
 int ids_account_set_totp(struct store_conn *c, int64_t id, const unsigned char *enc, size_t n,
@@ -222,7 +214,7 @@ int ids_account_set_totp(struct store_conn *c, int64_t id, const unsigned char *
     store_bind_int64(st, 2, last_step);
     store_bind_int64(st, 3, time_now_ms());
     store_bind_int64(st, 4, id);
-    return run(st, err);
+    return store_run(st, NULL, err);
 }
 
 int ids_account_advance_totp_step(struct store_conn *c, int64_t id, int64_t step, int *accepted,
@@ -247,14 +239,14 @@ int ids_recovery_replace(struct store_conn *c, int64_t account_id, const char (*
     if (st == NULL)
         return -1;
     store_bind_int64(st, 1, account_id);
-    if (run(st, err) < 0)
+    if (store_run(st, NULL, err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         if ((st = store_prepare(c, SQL_RECOVERY_INSERT, err)) == NULL)
             return -1;
         store_bind_int64(st, 1, account_id);
         store_bind_text(st, 2, hashes[i], -1);
-        if (run(st, err) < 0)
+        if (store_run(st, NULL, err) < 0)
             return -1;
     }
     return 0;
@@ -281,7 +273,7 @@ int ids_throttle_clear(struct store_conn *c, const char *key, struct err *err)
     if (st == NULL)
         return -1;
     store_bind_text(st, 1, key, -1);
-    return run(st, err);
+    return store_run(st, NULL, err);
 }
 
 int ids_throttle_hit(struct store_conn *c, const char *key, int64_t now, int64_t window_ms,
@@ -309,7 +301,7 @@ int ids_throttle_undo(struct store_conn *c, const char *key, struct err *err)
     if (st == NULL)
         return -1;
     store_bind_text(st, 1, key, -1);
-    return run(st, err);
+    return store_run(st, NULL, err);
 }
 
 int ids_throttle_block(struct store_conn *c, const char *key, int64_t until, struct err *err)
@@ -320,7 +312,7 @@ int ids_throttle_block(struct store_conn *c, const char *key, int64_t until, str
     store_bind_int64(st, 1, until);
     store_bind_text(st, 2, key, -1);
     store_bind_int64(st, 3, until);
-    return run(st, err);
+    return store_run(st, NULL, err);
 }
 
 int ids_department_insert(struct store_conn *c, const struct identity_department *d,
@@ -336,7 +328,7 @@ int ids_department_insert(struct store_conn *c, const struct identity_department
     store_bind_text(st, 5, d->name_en, -1);
     store_bind_int64(st, 6, d->division_code);
     store_bind_int64(st, 7, time_now_ms());
-    return run(st, err);
+    return store_run(st, NULL, err);
 }
 
 static void read_dept(struct store_stmt *st, struct arena *a, struct identity_department *d)
@@ -408,7 +400,7 @@ int ids_grant_insert(struct store_conn *c, int64_t grant_id, int64_t account_id,
     if (actor != 0)
         store_bind_int64(st, 5, actor);
     store_bind_int64(st, 6, time_now_ms());
-    return run(st, err);
+    return store_run(st, NULL, err);
 }
 
 int ids_grant_revoke(struct store_conn *c, int64_t account_id, int64_t dept_id, const char *role,

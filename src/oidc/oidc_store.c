@@ -119,16 +119,6 @@ static const char *dup_text(struct store_stmt *st, int col, struct arena *a, int
     return d;
 }
 
-/* Run a statement that returns no rows; *changes (may be NULL) gets the rows changed. */
-static int run(struct store_stmt *st, int64_t *changes, struct err *err)
-{
-    int rc = store_step(st, err);
-    if (rc >= 0 && changes != NULL)
-        *changes = store_changes(st);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
 static int oom(struct store_stmt *st, struct err *err)
 {
     store_reset(st);
@@ -177,7 +167,7 @@ int oidc_store_key_insert(struct store_conn *c, const char *kid, const char *key
     store_bind_text(st, 4, public_jwk, -1);
     store_bind_int64(st, 5, created_at);
     store_bind_int64(st, 6, active_from);
-    return run(st, NULL, err);
+    return store_run(st, NULL, err);
 }
 
 static int count(struct store_conn *c, const char *sql, const char *keyring, int64_t *n,
@@ -214,7 +204,7 @@ int oidc_store_keys_retire(struct store_conn *c, const char *keyring, const char
     store_bind_int64(st, 1, retire_at);
     store_bind_text(st, 2, keyring, -1);
     store_bind_text(st, 3, except_kid, -1);
-    return run(st, NULL, err);
+    return store_run(st, NULL, err);
 }
 
 int oidc_store_keys_delete_retired(struct store_conn *c, const char *keyring, int64_t now_ms,
@@ -225,7 +215,7 @@ int oidc_store_keys_delete_retired(struct store_conn *c, const char *keyring, in
         return -1;
     store_bind_text(st, 1, keyring, -1);
     store_bind_int64(st, 2, now_ms);
-    return run(st, NULL, err);
+    return store_run(st, NULL, err);
 }
 
 /* ---- clients ------------------------------------------------------------------------- */
@@ -249,7 +239,7 @@ int oidc_store_client_insert(struct store_conn *c, const struct oidc_client_row 
     if (r->created_by != 0)
         store_bind_int64(st, 10, r->created_by);
     store_bind_int64(st, 11, r->created_at);
-    return run(st, NULL, err);
+    return store_run(st, NULL, err);
 }
 
 static int client_row(struct store_stmt *st, struct arena *a, struct oidc_client_row *r)
@@ -324,7 +314,7 @@ int oidc_store_client_remove(struct store_conn *c, const char *client_id, int64_
     store_bind_int64(st, 1, now_ms);
     store_bind_text(st, 2, client_id, -1);
     int64_t n = 0;
-    int rc = run(st, &n, err);
+    int rc = store_run(st, &n, err);
     *changed = n > 0;
     return rc;
 }
@@ -357,7 +347,7 @@ int oidc_store_consent_put(struct store_conn *c, int64_t account_id, const char 
     store_bind_text(st, 2, client_id, -1);
     store_bind_text(st, 3, scopes, -1);
     store_bind_int64(st, 4, now_ms);
-    return run(st, NULL, err);
+    return store_run(st, NULL, err);
 }
 
 /* ---- codes --------------------------------------------------------------------------- */
@@ -380,7 +370,7 @@ int oidc_store_code_insert(struct store_conn *c, const char *hash, const struct 
     store_bind_int64(st, 9, r->aal);
     store_bind_int64(st, 10, r->created_at);
     store_bind_int64(st, 11, r->expires_at);
-    return run(st, NULL, err);
+    return store_run(st, NULL, err);
 }
 
 int oidc_store_code_get(struct store_conn *c, struct arena *a, const char *hash,
@@ -422,7 +412,7 @@ int oidc_store_code_claim(struct store_conn *c, const char *hash, int64_t now_ms
     store_bind_int64(st, 2, grant_id);
     store_bind_text(st, 3, hash, -1);
     int64_t n = 0;
-    int rc = run(st, &n, err);
+    int rc = store_run(st, &n, err);
     *claimed = n == 1;
     return rc;
 }
@@ -442,7 +432,7 @@ int oidc_store_grant_insert(struct store_conn *c, const struct oidc_grant_row *g
     store_bind_int64(st, 6, g->aal);
     store_bind_int64(st, 7, g->created_at);
     store_bind_int64(st, 8, g->expires_at);
-    return run(st, NULL, err);
+    return store_run(st, NULL, err);
 }
 
 int oidc_store_grant_revoke(struct store_conn *c, int64_t grant_id, int64_t now_ms,
@@ -455,7 +445,7 @@ int oidc_store_grant_revoke(struct store_conn *c, int64_t grant_id, int64_t now_
     store_bind_text(st, 2, reason, -1);
     store_bind_int64(st, 3, grant_id);
     int64_t n = 0;
-    int rc = run(st, &n, err);
+    int rc = store_run(st, &n, err);
     if (changed != NULL)
         *changed = n > 0;
     return rc;
@@ -484,7 +474,7 @@ int oidc_store_grants_revoke_client(struct store_conn *c, const char *client_id,
         return -1;
     store_bind_int64(st, 1, now_ms);
     store_bind_text(st, 2, client_id, -1);
-    return run(st, NULL, err);
+    return store_run(st, NULL, err);
 }
 
 int oidc_store_grant_status(struct store_conn *c, int64_t grant_id, int64_t now_ms,
@@ -518,7 +508,7 @@ int oidc_store_refresh_insert(struct store_conn *c, int64_t grant_id, const char
     store_bind_text(st, 2, hash, -1);
     store_bind_int64(st, 3, now_ms);
     store_bind_int64(st, 4, expires_at);
-    return run(st, NULL, err);
+    return store_run(st, NULL, err);
 }
 
 int oidc_store_refresh_get(struct store_conn *c, struct arena *a, int64_t grant_id,
@@ -561,7 +551,7 @@ int oidc_store_refresh_claim(struct store_conn *c, int64_t grant_id, const char 
     store_bind_int64(st, 2, grant_id);
     store_bind_text(st, 3, hash, -1);
     int64_t n = 0;
-    int rc = run(st, &n, err);
+    int rc = store_run(st, &n, err);
     *claimed = n == 1;
     return rc;
 }
@@ -578,7 +568,7 @@ int oidc_store_jti_insert(struct store_conn *c, const char *client_id, const cha
     store_bind_text(st, 2, jti, -1);
     store_bind_int64(st, 3, expires_at);
     int64_t n = 0;
-    int rc = run(st, &n, err);
+    int rc = store_run(st, &n, err);
     *fresh = n == 1;
     return rc;
 }
@@ -599,13 +589,13 @@ int oidc_store_purge(struct store_conn *c, int64_t now_ms, int64_t grant_life_ms
     if ((st = store_prepare(c, SQL_PURGE_CODES, err)) == NULL)
         return -1;
     store_bind_int64(st, 1, now_ms - DAY_MS);
-    if (run(st, &n, err) < 0)
+    if (store_run(st, &n, err) < 0)
         return -1;
     total += n;
     if ((st = store_prepare(c, SQL_PURGE_JTIS, err)) == NULL)
         return -1;
     store_bind_int64(st, 1, now_ms);
-    if (run(st, &n, err) < 0)
+    if (store_run(st, &n, err) < 0)
         return -1;
     total += n;
     /* Grants born before now - life have ended; their refresh tokens have expired. */
@@ -613,7 +603,7 @@ int oidc_store_purge(struct store_conn *c, int64_t now_ms, int64_t grant_life_ms
         return -1;
     store_bind_int64(st, 1, first_id_at(now_ms - grant_life_ms));
     store_bind_int64(st, 2, now_ms);
-    if (run(st, &n, err) < 0)
+    if (store_run(st, &n, err) < 0)
         return -1;
     total += n;
     int64_t ended = now_ms - 30 * DAY_MS;
@@ -622,7 +612,7 @@ int oidc_store_purge(struct store_conn *c, int64_t now_ms, int64_t grant_life_ms
     store_bind_int64(st, 1, first_id_at(ended - grant_life_ms));
     store_bind_int64(st, 2, ended);
     store_bind_int64(st, 3, ended);
-    if (run(st, &n, err) < 0)
+    if (store_run(st, &n, err) < 0)
         return -1;
     total += n;
     if (removed != NULL)

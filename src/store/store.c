@@ -407,6 +407,15 @@ int64_t store_changes(struct store_stmt *st)
     return st->conn->store->be->changes(st);
 }
 
+int store_run(struct store_stmt *st, int64_t *changes, struct err *err)
+{
+    int rc = store_step(st, err);
+    if (rc >= 0 && changes != NULL)
+        *changes = store_changes(st);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
 void store_reset(struct store_stmt *st)
 {
     st->conn->store->be->reset(st);

@@ -94,6 +94,9 @@ const char *store_col_text(struct store_stmt *st, int col);
 const void *store_col_blob(struct store_stmt *st, int col, size_t *n);
 /* Rows changed by the last completed INSERT/UPDATE/DELETE of this statement. */
 int64_t store_changes(struct store_stmt *st);
+/* Run a statement that returns no rows (INSERT, UPDATE, DELETE) to completion and reset
+ * it; *changes (may be NULL) gets the rows it changed. 0, or -1 with err. */
+int store_run(struct store_stmt *st, int64_t *changes, struct err *err);
 /* Clear the result and the bindings; the statement stays cached. */
 void store_reset(struct store_stmt *st);
 
