@@ -28,6 +28,7 @@
 #include "web/web.h"
 #include "oidc/oidc.h"
 #include "identity/identity.h"
+#include "notify/notify.h"
 #include "calendar/calendar.h"
 #include "audit/audit.h"
 #include <pthread.h>
@@ -168,6 +169,12 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
         i18n_free();
         return -1;
     }
+    /* The notification delivery job (one per node; a lease row keeps nodes apart). */
+    if (notify_start(app->notify, 1000, err) < 0) {
+        web_server_free(srv);
+        i18n_free();
+        return -1;
+    }
     char port[16];
     snprintf(port, sizeof(port), "%d", web_server_port(srv));
     if (cfg->public_url[0] == '\0') {
@@ -189,6 +196,7 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     sigwait(&set, &sig);
     log_kv(LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "TERM" : "INT", LOG_END);
     web_server_free(srv);
+    notify_stop(app->notify);
     if (cp_started) {
         pthread_mutex_lock(&cp.lock);
         cp.stop = 1;

@@ -16,6 +16,7 @@
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
 #include "identity/identity.h"
+#include "notify/notify.h"
 #include "oidc/oidc.h"
 #include "portal/portal.h"
 #include "store/store.h"
@@ -61,7 +62,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     if (crypto_keyring_open(cfg->data, &app->kr, err) < 0)
         goto fail;
     struct identity_options io = {.fast_passwords = cfg->password_profile_test};
-    if (identity_open(app->store, app->kr, &io, &app->id, err) < 0)
+    if (identity_open(app->store, app->kr, &io, &app->id, err) < 0 ||
+        notify_open(app->store, app->kr, &app->notify, err) < 0)
         goto fail;
     return 0;
 fail:
@@ -72,6 +74,7 @@ fail:
 
 void app_close(struct app *app)
 {
+    notify_close(app->notify);
     oidc_close(app->oidc);
     identity_close(app->id);
     crypto_keyring_close(app->kr);
@@ -83,7 +86,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
 {
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
-        (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0))
+        (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
+        notify_http_register(srv, app->notify, app->id) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     return 0;
 }

@@ -485,8 +485,10 @@ static const char *tmpl_loader_embedded(void *ctx, const char *name, size_t *len
 
 void web_set_page_hook(struct web_server *s, web_page_hook hook, void *ctx)
 {
-    s->page_hook = hook;
-    s->page_hook_ctx = ctx;
+    if (s->npage_hooks == WEB_MAX_PAGE_HOOKS)
+        return;
+    s->page_hook[s->npage_hooks] = hook;
+    s->page_hook_ctx[s->npage_hooks++] = ctx;
 }
 
 int web_server_start(struct web_server *s, struct err *err)

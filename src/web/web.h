@@ -108,7 +108,9 @@ int web_route(struct web_server *s, const char *method, const char *pattern, web
 int web_route_ex(struct web_server *s, const char *method, const char *pattern, web_handler h,
                  void *ctx, unsigned flags);
 /* A function that adds to every HTML page's globals (e.g. the signed-in person's name for
- * the layout). Called once per rendered page; must not fail the page. */
+ * the layout). Called once per rendered page; must not fail the page. Each call adds a
+ * hook (up to WEB_MAX_PAGE_HOOKS; more are ignored); they run in the order added. */
+#define WEB_MAX_PAGE_HOOKS 8
 typedef void (*web_page_hook)(struct web_req *req, json_t *globals, void *ctx);
 void web_set_page_hook(struct web_server *s, web_page_hook hook, void *ctx);
 /* Compile the templates and start listening. */
