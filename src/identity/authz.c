@@ -68,6 +68,12 @@ static const struct rule rules[] = {
     {"case.review", SCOPE_DEPARTMENT, R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"case.decide", SCOPE_DEPARTMENT, R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"hotline.handle", SCOPE_DEPARTMENT, R(ROLE_HOTLINE_AGENT)},
+    /* apply: the applicant (or the person who filed) on their application; 补正 by the
+     * clerk at acceptance or the reviewer during review; counter staff file for walk-ins. */
+    {"application.view", SCOPE_SELF, 0},
+    {"application.withdraw", SCOPE_SELF, 0},
+    {"case.return", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
+    {"case.file_for", SCOPE_DEPARTMENT, R(ROLE_CLERK)},
 };
 
 int authz_allowed(const struct authz_subject *subj, const char *action,
