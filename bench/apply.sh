@@ -71,8 +71,13 @@ run_backend() { # NAME DB_URL
 run_backend sqlite "sqlite:$WORK/apply.db"
 if [[ -n ${BENCH_PG_URL:-} ]]; then
     pgdb="ow_apply_bench_$$"
-    if psql "$BENCH_PG_URL" -XAtqc "CREATE DATABASE $pgdb" >/dev/null 2>&1; then
-        u=${BENCH_PG_URL%/*}/$pgdb
+    pgconn=${BENCH_PG_URL/#postgresql:/postgres:}
+    if psql "$pgconn" -XAtqc "CREATE DATABASE $pgdb" >/dev/null 2>&1; then
+        # postgresql://host/db?params or postgresql:///db?host=...: swap the database name.
+        base=${BENCH_PG_URL%%\?*}
+        query=
+        [[ $BENCH_PG_URL == *\?* ]] && query="?${BENCH_PG_URL#*\?}"
+        u="${base%/*}/$pgdb$query"
         run_backend postgresql "$u"
         psql "$BENCH_PG_URL" -XAtqc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1
     else
