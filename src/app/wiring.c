@@ -17,6 +17,7 @@
 #include "divisions/divisions.h"
 #include "identity/identity.h"
 #include "notify/notify.h"
+#include "review/review.h"
 #include "oidc/oidc.h"
 #include "portal/portal.h"
 #include "store/store.h"
@@ -63,7 +64,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct identity_options io = {.fast_passwords = cfg->password_profile_test};
     if (identity_open(app->store, app->kr, &io, &app->id, err) < 0 ||
-        notify_open(app->store, app->kr, &app->notify, err) < 0)
+        notify_open(app->store, app->kr, &app->notify, err) < 0 ||
+        review_open(app->store, app->notify, app->id, &app->review, err) < 0)
         goto fail;
     return 0;
 fail:
@@ -74,6 +76,7 @@ fail:
 
 void app_close(struct app *app)
 {
+    review_close(app->review);
     notify_close(app->notify);
     oidc_close(app->oidc);
     identity_close(app->id);
@@ -87,7 +90,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
-        notify_http_register(srv, app->notify, app->id) < 0)
+        notify_http_register(srv, app->notify, app->id) < 0 ||
+        review_http_register(srv, app->review, app->id) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     return 0;
 }
