@@ -56,6 +56,8 @@ struct web_req {
     int want_json;              /* render the model as JSON */
     const struct web_kv *form;  /* fields of a urlencoded body (POST forms) */
     size_t nform;
+    const struct web_file *files; /* files of a multipart/form-data body (upload routes) */
+    size_t nfiles;
     const char *body;           /* request body (NUL-terminated), or NULL */
     size_t body_len;
     const char *id;             /* request id (16 hex digits) */
@@ -95,6 +97,9 @@ enum {
      * systems that authenticate themselves (OAuth token endpoint, API keys), never by a
      * browser's cookie. */
     WEB_ROUTE_NO_CSRF = 1,
+    /* The route takes uploads: a body up to max_upload_bytes (others stop at
+     * max_body_bytes with 413), multipart/form-data parsed into req->files. */
+    WEB_ROUTE_UPLOAD = 2,
 };
 
 /* Create a server (not listening yet) that answers /healthz, /readyz, /metrics and

@@ -70,6 +70,7 @@ struct request {
     size_t body_len;
     size_t body_cap;
     int body_too_large;
+    size_t body_limit;          /* max_body_bytes, or max_upload_bytes for multipart */
     int64_t start_us;
     int metric_index;
     int status;
