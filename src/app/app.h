@@ -14,6 +14,7 @@ struct crypto_keyring;
 struct identity;
 struct oidc;
 struct notify;
+struct review;
 struct apply;
 struct web_server;
 
@@ -24,6 +25,7 @@ struct app {
     struct identity *id;
     struct oidc *oidc; /* serve only: opened after the schema check */
     struct notify *notify;
+    struct review *review;
     struct apply *apply;
 };
 

@@ -64,6 +64,8 @@ static void usage(FILE *out)
                  "  audit     verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log\n"
                  "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
                  "            list YEAR | deadline DATE N: the working-day calendar\n"
+                 "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
+                 "            sandbox [N]: notifications (system notices, SMS delivery)\n"
                  "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
@@ -241,7 +243,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
-        strcmp(cmd, "catalog") != 0) {
+        strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -253,7 +255,8 @@ int main(int argc, char **argv)
         nwords++;
     int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
                       strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
-                      strcmp(cmd, "audit") == 0 || strcmp(cmd, "catalog") == 0;
+                      strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
+                      strcmp(cmd, "catalog") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -299,6 +302,7 @@ int main(int argc, char **argv)
                 : strcmp(cmd, "calendar") == 0 ? calendar_cli(app.store, nwords, argv + 2, &err)
                 : strcmp(cmd, "catalog") == 0  ? catalog_cli(app.store, nwords, argv + 2, &err)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
+                : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
                                             : app_oidc_command(&app, nwords, argv + 2, &err);
             app_close(&app);
             if (status == 0)

@@ -139,6 +139,12 @@ void notify_stop(struct notify *n);
 int notify_outbox_counts(struct notify *n, int64_t *pending, int64_t *sent, int64_t *failed,
                          struct err *err);
 
+/* `onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]]` (a system notice; ACCOUNT 0
+ * with a PHONE for SMS only) | outbox (counts by status) | deliver (one delivery pass as
+ * this process) | sandbox [N] (the sandbox carrier's last N messages, numbers masked).
+ * argv[0] is the subcommand. 0, 1 on failure, 2 for a usage error (err set). */
+int notify_cli(struct notify *n, int argc, char **argv, struct err *err);
+
 /* ---- pages -------------------------------------------------------------------------- */
 
 /* GET /messages (+ /api/v1/messages), POST /messages/{id}/read, POST /messages/read-all,

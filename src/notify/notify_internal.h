@@ -62,4 +62,9 @@ int nts_sandbox_insert(struct store_conn *c, int64_t outbox_id, const char *phon
 int nts_outbox_counts(struct store_conn *c, int64_t *pending, int64_t *sent, int64_t *failed,
                       struct err *err);
 
+typedef void (*nts_sandbox_fn)(void *ctx, int64_t outbox_id, const char *phone_masked,
+                               const char *lang, const char *body, int64_t at);
+int nts_sandbox_list(struct store_conn *c, int limit, nts_sandbox_fn fn, void *ctx,
+                     struct err *err);
+
 #endif

@@ -297,3 +297,22 @@ int nts_outbox_counts(struct store_conn *c, int64_t *pending, int64_t *sent, int
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
+
+static const char SQL_SANDBOX_LIST[] =
+    "SELECT outbox_id, phone_masked, lang, body, delivered_at FROM notify_sandbox_sms "
+    "ORDER BY delivered_at DESC, outbox_id DESC LIMIT ?";
+
+int nts_sandbox_list(struct store_conn *c, int limit, nts_sandbox_fn fn, void *ctx,
+                     struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_SANDBOX_LIST, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, limit);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        fn(ctx, store_col_int64(st, 0), store_col_text(st, 1), store_col_text(st, 2),
+           store_col_text(st, 3), store_col_int64(st, 4));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
