@@ -533,7 +533,7 @@ static int h_admin_save(struct web_req *req, struct web_resp *resp)
         resp->view = "catalog/edit";
         return 0;
     }
-    const char *code = json_string_value(json_object_get(item, "code"));
+    const char *code = arena_strdup(req->arena, json_string_value(json_object_get(item, "code")));
     const char *loc = arena_printf(req->arena, "/admin/catalog/%s", code);
     json_decref(item);
     json_decref(problems);
