@@ -448,3 +448,36 @@ test('counter staff file for a walk-in person (帮办代办), recorded as such',
   const no = await citizen.upload(`/api/v1/services/${ITEM}/apply`, { ...goodFields(), _walkin_id_number: person, _walkin_name: 'x', _action: 'submit' }, goodFiles());
   assert.equal(no.status, 403);
 });
+
+test('a bundle (一件事): one form, one application per item and department, one status', async () => {
+  const form = await citizen.get('/api/v1/services/bundles/BUNDLE-NEWBORN/apply');
+  assert.equal(form.status, 200, form.text);
+  const keys = form.body.fields.map((f) => f.key);
+  assert.equal(new Set(keys).size, keys.length, 'fields de-duplicated by key');
+  for (const k of ['baby_name', 'hospital', 'applicant_id', 'insured_id']) assert.ok(keys.includes(k), k);
+  // Empty: every problem once, though several items share the fields.
+  const empty = await citizen.upload('/api/v1/services/bundles/BUNDLE-NEWBORN/apply', { _division: '540102000000' }, []);
+  assert.equal(empty.status, 422, empty.text);
+  const seen = empty.body.problems.map((p) => `${p.kind}/${p.key}`);
+  assert.equal(new Set(seen).size, seen.length, seen.join(' '));
+  assert.ok(seen.includes('field/baby_name') && seen.includes('material/birth_record'), seen.join(' '));
+  const baby = newIdNumber('20260101');
+  const fields = {
+    _division: '540102000000', f_baby_name: '索朗', f_baby_sex: 'm', f_birth_date: '2026-01-01',
+    f_hospital: '西藏自治区人民医院', f_applicant_name: '扎西多吉', f_applicant_id: DEMO_CITIZEN_ID,
+    f_phone: '13800000001', f_insured_name: '索朗', f_insured_id: baby,
+  };
+  const files = ['mother_id', 'father_id', 'birth_record', 'birth_cert', 'household_register', 'parent_id', 'id_card']
+    .map((k) => ({ name: `m_${k}`, filename: `${k}.pdf`, data: PDF }));
+  const r = await citizen.upload('/api/v1/services/bundles/BUNDLE-NEWBORN/apply', fields, files);
+  assert.equal(r.status, 201, r.text);
+  const status = await citizen.get(`/api/v1/applications/bundles/${r.body.bundle_id}`);
+  assert.equal(status.status, 200, status.text);
+  assert.equal(status.body.total, 3);
+  assert.deepEqual(status.body.applications.map((a) => a.item_code).sort(), ['XZ-GA-003', 'XZ-RS-002', 'XZ-WJ-001']);
+  const depts = sql(`SELECT d.code FROM applications a JOIN departments d ON d.id = a.department_id WHERE a.bundle_id = ${r.body.bundle_id} ORDER BY a.item_code`).map((x) => x[0]);
+  assert.equal(new Set(depts).size, 3, `each item to its own department: ${depts}`);
+  // Each department's clerk sees only its own part; another citizen sees nothing.
+  const { c: other } = await newCitizen('达娃');
+  assert.equal((await other.get(`/api/v1/applications/bundles/${r.body.bundle_id}`)).status, 404);
+});
