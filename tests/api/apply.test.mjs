@@ -481,3 +481,19 @@ test('a bundle (一件事): one form, one application per item and department, o
   const { c: other } = await newCitizen('达娃');
   assert.equal((await other.get(`/api/v1/applications/bundles/${r.body.bundle_id}`)).status, 404);
 });
+
+test('an enterprise agent applies for the enterprise: its name and credit code pre-filled; outsiders refused', async () => {
+  const list = await citizen.get('/api/v1/account/enterprises');
+  assert.equal(list.status, 200, list.text);
+  const shop = list.body.enterprises[0];
+  const form = await citizen.get(`/api/v1/services/XZ-SJ-003/apply?enterprise=${shop.id}`);
+  assert.equal(form.status, 200, form.text);
+  assert.equal(form.body.fields.find((f) => f.key === 'uscc').value, shop.uscc);
+  assert.equal(form.body.fields.find((f) => f.key === 'enterprise_name').value, shop.name);
+  assert.deepEqual(form.body.enterprises.map((e) => [e.id, e.selected]), [[shop.id, true]]);
+  // A citizen who is no member cannot apply in its name.
+  const { c: other } = await newCitizen('旺堆');
+  const r = await other.upload('/api/v1/services/XZ-SJ-003/apply', { _division: '540102000000', _enterprise: shop.id, _action: 'precheck' }, []);
+  assert.equal(r.status, 404, r.text);
+  assert.equal(r.body.code, 'identity.enterprise_not_found');
+});
