@@ -33,19 +33,20 @@ static const char SQL_UPDATE_FORM[] =
 static const char SQL_BY_NUMBER[] = "SELECT " COLS " FROM applications WHERE number = ?";
 static const char SQL_BY_ID[] = "SELECT " COLS " FROM applications WHERE id = ?";
 static const char SQL_BY_IDEM[] =
-    "SELECT number FROM applications WHERE filed_by = ? AND idem_key = ?";
+    "SELECT number FROM applications WHERE filed_by = ? AND idem_key = ? "
+    "AND idem_key IS NOT NULL";
 /* Two index range scans (applicant, filer) merged by the caller's limit. */
 static const char SQL_MINE[] =
     "SELECT " COLS " FROM applications WHERE applicant_account = ? "
     "ORDER BY created_at DESC LIMIT ?";
 static const char SQL_FILED[] =
-    "SELECT " COLS " FROM applications WHERE filed_by = ? AND applicant_account <> ? "
-    "ORDER BY created_at DESC LIMIT ?";
+    "SELECT " COLS " FROM applications WHERE filed_by = ? AND on_behalf = 1 "
+    "AND applicant_account <> ? ORDER BY created_at DESC LIMIT ?";
 static const char SQL_QUEUE[] =
     "SELECT " COLS " FROM applications WHERE department_id = ? AND state = ? "
     "ORDER BY due_at, id LIMIT ?";
 static const char SQL_BUNDLE[] =
-    "SELECT " COLS " FROM applications WHERE bundle_id = ? ORDER BY id";
+    "SELECT " COLS " FROM applications WHERE bundle_id = ? AND bundle_id <> 0 ORDER BY id";
 static const char SQL_FILE_INSERT[] =
     "INSERT INTO application_files (id, application_id, material_key, filename, content_type, "
     "size, sm3, content_enc, cert_identifier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
