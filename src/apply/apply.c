@@ -222,48 +222,60 @@ static int accepts(const json_t *m, const char *ctype)
 static void check_materials(struct apply *ap, const json_t *item, const struct apply_request *rq,
                             const json_t *existing, json_t *problems)
 {
-    for (size_t i = 0; i < rq->nfiles; i++) {
-        const struct apply_upload *u = &rq->files[i];
-        const json_t *m = find_material(item, u->material_key);
-        if (m == NULL) {
-            material_problem(problems, u->material_key ? u->material_key : "", "apply.err.material_unknown", NULL);
-            continue;
-        }
-        json_int_t max = json_integer_value(json_object_get(m, "max_bytes"));
-        if (max <= 0)
-            max = 5 * 1024 * 1024;
-        const char *sniffed = apply_sniff(u->data, u->len);
-        if ((json_int_t)u->len > max)
-            material_problem(problems, u->material_key, "apply.err.too_large",
-                             json_pack("{s:I}", "max", (json_int_t)(max / 1024)));
-        else if (u->len == 0 || sniffed == NULL || !accepts(m, sniffed))
-            material_problem(problems, u->material_key, "apply.err.file_type", NULL);
-    }
-    for (size_t i = 0; i < rq->ncerts; i++) {
-        const json_t *m = find_material(item, rq->certs[i].material_key);
-        if (m == NULL || !json_is_string(json_object_get(m, "cert_type")))
-            material_problem(problems, rq->certs[i].material_key ? rq->certs[i].material_key : "",
-                             "apply.err.material_unknown", NULL);
-        else if (ap->hooks.authorise_use == NULL)
-            material_problem(problems, rq->certs[i].material_key, "apply.err.cert_unavailable",
-                             NULL);
-    }
+    /* In the item's order, so the summary follows the form. */
     size_t i;
     json_t *m;
     json_array_foreach(json_object_get(item, "materials"), i, m)
     {
         const char *key = json_string_value(json_object_get(m, "key"));
-        if (key == NULL || !json_is_true(json_object_get(m, "required")))
+        if (key == NULL)
             continue;
-        int have = json_integer_value(json_object_get(existing, key)) > 0;
-        for (size_t k = 0; k < rq->nfiles && !have; k++)
-            have = rq->files[k].material_key && strcmp(rq->files[k].material_key, key) == 0;
-        for (size_t k = 0; k < rq->ncerts && !have; k++)
-            have = rq->certs[k].material_key && strcmp(rq->certs[k].material_key, key) == 0 &&
-                   rq->certs[k].cert_identifier && *rq->certs[k].cert_identifier;
-        if (!have)
+        int have = json_integer_value(json_object_get(existing, key)) > 0, bad = 0;
+        json_int_t max = json_integer_value(json_object_get(m, "max_bytes"));
+        if (max <= 0)
+            max = 5 * 1024 * 1024;
+        for (size_t k = 0; k < rq->nfiles; k++) {
+            const struct apply_upload *u = &rq->files[k];
+            if (u->material_key == NULL || strcmp(u->material_key, key) != 0)
+                continue;
+            have = 1;
+            const char *sniffed = apply_sniff(u->data, u->len);
+            if ((json_int_t)u->len > max)
+                material_problem(problems, key, "apply.err.too_large",
+                                 json_pack("{s:I}", "max", (json_int_t)(max / 1024)));
+            else if (u->len == 0 || sniffed == NULL || !accepts(m, sniffed))
+                material_problem(problems, key, "apply.err.file_type", NULL);
+            else
+                continue;
+            bad = 1;
+            break; /* one problem per material */
+        }
+        for (size_t k = 0; k < rq->ncerts && !bad; k++) {
+            const struct apply_cert_choice *cc = &rq->certs[k];
+            if (cc->material_key == NULL || strcmp(cc->material_key, key) != 0 ||
+                cc->cert_identifier == NULL || *cc->cert_identifier == '\0')
+                continue;
+            have = 1;
+            if (!json_is_string(json_object_get(m, "cert_type")))
+                material_problem(problems, key, "apply.err.material_unknown", NULL);
+            else if (ap->hooks.authorise_use == NULL)
+                material_problem(problems, key, "apply.err.cert_unavailable", NULL);
+            else
+                continue;
+            bad = 1;
+        }
+        if (!have && json_is_true(json_object_get(m, "required")))
             material_problem(problems, key, "apply.err.material_missing", NULL);
     }
+    /* Files for materials the item does not list. */
+    for (size_t k = 0; k < rq->nfiles; k++)
+        if (find_material(item, rq->files[k].material_key) == NULL)
+            material_problem(problems, rq->files[k].material_key ? rq->files[k].material_key : "",
+                             "apply.err.material_unknown", NULL);
+    for (size_t k = 0; k < rq->ncerts; k++)
+        if (find_material(item, rq->certs[k].material_key) == NULL)
+            material_problem(problems, rq->certs[k].material_key ? rq->certs[k].material_key : "",
+                             "apply.err.material_unknown", NULL);
 }
 
 /* Who applies: a person for themself, an agent for their enterprise, or a clerk for a

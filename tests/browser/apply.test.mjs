@@ -140,7 +140,7 @@ for (const lang of ['zh', 'bo']) {
       await summary.waitFor();
       const listed = await summary.locator('li a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       assert.deepEqual(listed, ['#f_male_name', '#f_male_id', '#f_female_name', '#f_female_id',
-        '#f_appointment_date', '#f_declaration', '#m_photo', '#m_id_card', '#m_household_register']);
+        '#f_appointment_date', '#f_declaration', '#m_id_card', '#m_household_register', '#m_photo']);
       assert.ok((await summary.innerText()).includes(t.errors.apply.err.required));
       assert.equal(await page.locator('#f_male_name').getAttribute('aria-invalid'), 'true');
       await page.screenshot({ path: join(SHOTS, `apply-${lang}-errors.png`), fullPage: true });
