@@ -445,11 +445,14 @@ int apply_precheck(struct apply *ap, const struct apply_request *rq, json_t *pro
 
 /* Store the uploads (encrypted, SM3 of the plaintext) and certificate uses of `app_id`;
  * keys uploaded again replace the earlier files. */
+enum { MATERIALS_UPLOADS = 1, MATERIALS_CERTS = 2 };
+
 static int store_materials(struct apply *ap, struct store_conn *c, struct arena *a,
                            const struct prepared *p, const struct apply_request *rq,
-                           int64_t app_id, const char *number, int64_t now, struct err *err)
+                           int64_t app_id, const char *number, int64_t now, int part,
+                           struct err *err)
 {
-    for (size_t i = 0; i < rq->nfiles; i++) {
+    for (size_t i = 0; (part & MATERIALS_UPLOADS) && i < rq->nfiles; i++) {
         int first = 1;
         for (size_t k = 0; k < i; k++)
             if (strcmp(rq->files[k].material_key, rq->files[i].material_key) == 0)
@@ -457,7 +460,7 @@ static int store_materials(struct apply *ap, struct store_conn *c, struct arena 
         if (first && aps_files_delete_key(c, app_id, rq->files[i].material_key, err) < 0)
             return -1;
     }
-    for (size_t i = 0; i < rq->nfiles; i++) {
+    for (size_t i = 0; (part & MATERIALS_UPLOADS) && i < rq->nfiles; i++) {
         const struct apply_upload *u = &rq->files[i];
         unsigned char h[CRYPTO_SM3_LEN];
         char hex[2 * CRYPTO_SM3_LEN + 1];
@@ -483,7 +486,7 @@ static int store_materials(struct apply *ap, struct store_conn *c, struct arena 
         if (rc < 0)
             return -1;
     }
-    for (size_t i = 0; i < rq->ncerts; i++) {
+    for (size_t i = 0; (part & MATERIALS_CERTS) && i < rq->ncerts; i++) {
         const struct apply_cert_choice *cc = &rq->certs[i];
         const json_t *m = find_material(p->item, cc->material_key);
         const char *type = json_string_value(json_object_get(m, "cert_type"));
@@ -522,9 +525,7 @@ static int insert_submitted(struct apply *ap, struct store_conn *c, struct arena
     struct app_row r;
     memset(&r, 0, sizeof(r));
     r.id = id_next();
-    if (make_number(c, now, rq->division_code, number, err) < 0)
-        return -1;
-    r.number = number;
+    r.number = NULL; /* numbered last: the daily counter row is locked until commit */
     r.item_code = json_string_value(json_object_get(p->item, "code"));
     r.item_version = (int)json_integer_value(json_object_get(p->item, "version"));
     r.item_name = json_text(json_object_get(p->item, "name"), "zh");
@@ -551,14 +552,23 @@ static int insert_submitted(struct apply *ap, struct store_conn *c, struct arena
     int rc = seal_form(ap, a, r.id, doc, &r.form_enc, &r.form_len, err);
     json_decref(doc);
     if (rc < 0 || aps_insert(c, &r, err) < 0 ||
-        store_materials(ap, c, a, p, rq, r.id, number, now, err) < 0 ||
+        store_materials(ap, c, a, p, rq, r.id, NULL, now, MATERIALS_UPLOADS, err) < 0 ||
         aps_event_insert(c, r.id, now, rq->subj->account_id, r.on_behalf ? "filed_for" : "submitted",
-                         "draft", "submitted", NULL, NULL, err) < 0 ||
+                         "draft", "submitted", NULL, NULL, err) < 0)
+        return -1;
+    if (rq->draft_id != 0 && aps_delete_draft(c, rq->draft_id, rq->subj->account_id, err) < 0)
+        return -1;
+    /* The number last, so that concurrent submissions in the same county wait for the
+     * counter row (and, on PostgreSQL, the audit chain) only for the tail of the
+     * transaction. */
+    if (make_number(c, now, rq->division_code, number, err) < 0 ||
+        aps_set_number(c, r.id, number, err) < 0)
+        return -1;
+    r.number = number;
+    if (store_materials(ap, c, a, p, rq, r.id, number, now, MATERIALS_CERTS, err) < 0 ||
         notify_applicant(ap, &r, "submitted", NULL, err) < 0 ||
         audit_app(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit", number,
                   rq->ip, r.item_code, err) < 0)
-        return -1;
-    if (rq->draft_id != 0 && aps_delete_draft(c, rq->draft_id, rq->subj->account_id, err) < 0)
         return -1;
     return 0;
 }
@@ -979,7 +989,8 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
     if (store_begin(c, err) < 0)
         goto out;
     if (aps_update_form(c, r.id, enc, enc_len, now, err) < 0 ||
-        store_materials(ap, c, a, &p, &rq2, r.id, r.number, now, err) < 0 ||
+        store_materials(ap, c, a, &p, &rq2, r.id, r.number, now,
+                        MATERIALS_UPLOADS | MATERIALS_CERTS, err) < 0 ||
         aps_update_state(c, &r, err) < 0 ||
         aps_event_insert(c, r.id, now, rq->subj->account_id, "resubmit", "returned", r.state,
                          NULL, NULL, err) < 0 ||

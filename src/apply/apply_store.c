@@ -19,6 +19,7 @@ static const char SQL_SEQ[] =
 static const char SQL_INSERT[] =
     "INSERT INTO applications (" COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_SET_NUMBER[] = "UPDATE applications SET number = ? WHERE id = ?";
 static const char SQL_DELETE_DRAFT[] =
     "DELETE FROM applications WHERE id = ? AND filed_by = ? AND state = 'draft'";
 static const char SQL_UPDATE_DRAFT[] =
@@ -167,6 +168,16 @@ int aps_insert(struct store_conn *c, const struct app_row *r, struct err *err)
     store_bind_int64(st, 26, r->submitted_at);
     store_bind_int64(st, 27, r->decided_at);
     store_bind_int64(st, 28, r->updated_at);
+    return store_run(st, NULL, err);
+}
+
+int aps_set_number(struct store_conn *c, int64_t id, const char *number, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_SET_NUMBER, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, number, -1);
+    store_bind_int64(st, 2, id);
     return store_run(st, NULL, err);
 }
 
