@@ -249,7 +249,8 @@ int review_rate(struct review *r, const struct authz_subject *subj,
                                                      : "review.notice.thanks",
                                       .params = params,
                                       .link = link};
-    int nrc = notify_send(r->notify, &to_applicant, err);
+    /* A walk-in applicant without a platform account has no inbox to tell. */
+    int nrc = t.applicant != 0 ? notify_send(r->notify, &to_applicant, err) : 0;
     if (nrc == 0 && is_bad) {
         int64_t task = id_next();
         json_object_set_new(params, "deadline",
@@ -330,7 +331,7 @@ int review_respond(struct review *r, const struct authz_subject *subj, int64_t t
                            .kind = "review.notice.responded",
                            .params = params,
                            .link = link};
-    int nrc = failed ? -1 : notify_send(r->notify, &m, err);
+    int nrc = failed ? -1 : task.applicant_account != 0 ? notify_send(r->notify, &m, err) : 0;
     json_decref(params);
     if (nrc < 0 || bump_version(c, err) < 0 || store_commit(c, err) < 0)
         goto fail;

@@ -380,7 +380,9 @@ static int h_stats(struct web_req *req, struct web_resp *resp)
     json_object_set_new(s, "has_items", json_boolean(json_array_size(json_object_get(s, "items")) > 0));
     resp->model = s;
     resp->view = "review/stats";
-    resp->max_age = 60;
+    /* Shared caches may keep the anonymous page a minute; a signed-in visitor's page carries
+     * their name and unread count, and they expect their own rating to show at once. */
+    resp->max_age = web_session(req) == NULL ? 60 : 0;
     return 0;
 }
 
