@@ -271,7 +271,8 @@ int review_rate(struct review *r, const struct authz_subject *subj,
             audit_in(c, subj->account_id, "review.task_open", tobj, in->ip, object, err, &failed);
     }
     json_decref(params);
-    if (nrc < 0 || failed || bump_version(c, err) < 0 || store_commit(c, err) < 0)
+    if (nrc < 0 || failed || rvs_count_add(c, t.department, t.item, in->level, err) < 0 ||
+        bump_version(c, err) < 0 || store_commit(c, err) < 0)
         goto fail;
     if (rating_id != NULL)
         *rating_id = id;
@@ -333,7 +334,8 @@ int review_respond(struct review *r, const struct authz_subject *subj, int64_t t
                            .link = link};
     int nrc = failed ? -1 : task.applicant_account != 0 ? notify_send(r->notify, &m, err) : 0;
     json_decref(params);
-    if (nrc < 0 || bump_version(c, err) < 0 || store_commit(c, err) < 0)
+    if (nrc < 0 || rvs_count_add(c, task.department_id, task.item_code, 0, err) < 0 ||
+        bump_version(c, err) < 0 || store_commit(c, err) < 0)
         goto fail;
     return 0;
 fail:
@@ -433,14 +435,20 @@ struct stats_ctx {
     const char *keyname;
 };
 
-static void on_count(void *ctx, const char *key, int level, int64_t n)
+/* One running total: a rating count of a level (1..5) or, at level 0, bad ratings rectified.
+ * Department rows also add up to the overall total. */
+static void on_count(void *ctx, int by_item, const char *key, int level, int64_t n)
 {
-    struct stats_ctx *s = ctx;
-    if (level < 1 || level > 5)
+    struct stats_ctx *s = (struct stats_ctx *)ctx + (by_item ? 1 : 0);
+    if (level < 0 || level > 5)
         return;
-    char lk[2] = {(char)('0' + level), 0};
     json_t *targets[2] = {row_for(s->index, s->list, s->keyname, key), s->total};
     for (int i = 0; i < (s->total ? 2 : 1); i++) {
+        if (level == 0) {
+            add_int(targets[i], "rectified", n);
+            continue;
+        }
+        char lk[2] = {(char)('0' + level), 0};
         add_int(json_object_get(targets[i], "counts"), lk, n);
         add_int(targets[i], "total", n);
         if (level >= REVIEW_BASIC)
@@ -448,16 +456,6 @@ static void on_count(void *ctx, const char *key, int level, int64_t n)
         else
             add_int(targets[i], "bad", n);
     }
-}
-
-static void on_rect(void *ctx, const char *key, int64_t tasks, int64_t responded)
-{
-    struct stats_ctx *s = ctx;
-    json_t *row = row_for(s->index, s->list, s->keyname, key);
-    add_int(row, "rectified", responded);
-    if (s->total)
-        add_int(s->total, "rectified", responded);
-    (void)tasks;
 }
 
 /* satisfaction rate = (5 + 4 + 3) / all, in percent with one decimal; null without ratings. */
@@ -484,12 +482,8 @@ int review_stats(struct review *r, json_t **out, struct err *err)
     json_t *depts = json_array(), *di = json_object(), *items = json_array(), *ii = json_object();
     row_for(ti, tl, "scope", "all");
     total = json_incref(json_array_get(tl, 0));
-    struct stats_ctx sd = {di, depts, total, "department_id"}, si = {ii, items, NULL, "item_code"};
-    int rc = rvs_counts(c, 0, on_count, &sd, err) < 0 || rvs_rectified(c, 0, on_rect, &sd, err) < 0 ||
-                     rvs_counts(c, 1, on_count, &si, err) < 0 ||
-                     rvs_rectified(c, 1, on_rect, &si, err) < 0
-                 ? -1
-                 : 0;
+    struct stats_ctx sc[2] = {{di, depts, total, "department_id"}, {ii, items, NULL, "item_code"}};
+    int rc = rvs_counts(c, on_count, sc, err);
     rates(depts);
     rates(items);
     rates(tl);
