@@ -105,9 +105,8 @@ static int lookup(struct review *r, int64_t application_id, struct target *t, st
         return err_set(err, 503, "review.no_target", "ratings are not connected to applications");
     struct err e;
     err_clear(&e);
-    if (application_id <= 0 ||
-        r->target.lookup(r->target.ctx, application_id, &t->applicant, &t->department, t->item,
-                         &t->decided, &e) < 0) {
+    if (application_id <= 0 || r->target.lookup(r->target.ctx, application_id, &t->applicant,
+                                                &t->department, t->item, &t->decided, &e) < 0) {
         if (e.status >= 500) {
             *err = e;
             return -1;
@@ -174,8 +173,8 @@ static void audit_in(struct store_conn *c, int64_t actor, const char *action, co
 /* ---- rating ----------------------------------------------------------------------------- */
 
 int review_rate(struct review *r, const struct authz_subject *subj,
-                const struct review_rating_in *in, json_t *problems, int64_t *rating_id,
-                int *round, struct err *err)
+                const struct review_rating_in *in, json_t *problems, int64_t *rating_id, int *round,
+                struct err *err)
 {
     int bad_fields = 0;
     if (in->level < 1 || in->level > 5) {
@@ -204,7 +203,8 @@ int review_rate(struct review *r, const struct authz_subject *subj,
     if (!allowed)
         return err_set(err, 404, "review.not_found", "no application with this id can be rated");
     if (!t.decided)
-        return err_set(err, 409, "review.not_decided", "an application is rated after its decision");
+        return err_set(err, 409, "review.not_decided",
+                       "an application is rated after its decision");
 
     struct store_conn *c = store_conn(r->store, err);
     if (c == NULL || store_begin(c, err) < 0)
@@ -363,14 +363,14 @@ int review_history(struct review *r, const struct authz_subject *subj, int64_t a
         json_decref(ratings);
         return -1;
     }
-    int open_round = !last.found || (last.level <= REVIEW_UNSATISFIED && last.has_task &&
-                                     !last.task_open);
+    int open_round =
+        !last.found || (last.level <= REVIEW_UNSATISFIED && last.has_task && !last.task_open);
     char app[24], dept[24];
     snprintf(app, sizeof(app), "%lld", (long long)application_id);
     snprintf(dept, sizeof(dept), "%lld", (long long)t.department);
-    *out = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:o}", "application_id", app,
-                     "item_code", t.item, "department_id", dept, "decided", t.decided,
-                     "can_rate", applicant && t.decided && open_round, "can_record",
+    *out = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:o}", "application_id", app, "item_code",
+                     t.item, "department_id", dept, "decided", t.decided, "can_rate",
+                     applicant && t.decided && open_round, "can_record",
                      t.decided && open_round &&
                          (authz_allowed(subj, "review.record", &obj) ||
                           authz_allowed(subj, "review.record_hotline", &obj)),
@@ -498,7 +498,7 @@ int review_stats(struct review *r, json_t **out, struct err *err)
         return -1;
     }
     json_decref(tl);
-    *out = json_pack("{s:s, s:o, s:o, s:o}", "formula", "(5+4+3)/(1+2+3+4+5)", "departments",
-                     depts, "items", items, "total", total);
+    *out = json_pack("{s:s, s:o, s:o, s:o}", "formula", "(5+4+3)/(1+2+3+4+5)", "departments", depts,
+                     "items", items, "total", total);
     return 0;
 }

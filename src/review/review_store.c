@@ -40,8 +40,7 @@ static const char SQL_COUNT_ADD[] =
 static const char SQL_COUNTS[] =
     "SELECT scope, key, level, n FROM review_counts ORDER BY scope, key, level";
 
-int rvs_last(struct store_conn *c, int64_t application_id, struct review_last *out,
-             struct err *err)
+int rvs_last(struct store_conn *c, int64_t application_id, struct review_last *out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LAST, err);
     if (st == NULL)
@@ -160,16 +159,16 @@ int rvs_history(struct store_conn *c, int64_t application_id, json_t *arr, struc
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
         int level = (int)store_col_int64(st, 2);
-        json_t *j = json_pack("{s:o, s:i, s:i, s:s, s:s, s:I}", "id", id_json(store_col_int64(st, 0)),
-                              "round", (int)store_col_int64(st, 1), "level", level, "level_name",
-                              review_level_name(level), "channel", store_col_text(st, 3),
-                              "created_at", (json_int_t)store_col_int64(st, 5));
+        json_t *j = json_pack(
+            "{s:o, s:i, s:i, s:s, s:s, s:I}", "id", id_json(store_col_int64(st, 0)), "round",
+            (int)store_col_int64(st, 1), "level", level, "level_name", review_level_name(level),
+            "channel", store_col_text(st, 3), "created_at", (json_int_t)store_col_int64(st, 5));
         if (!store_col_is_null(st, 4))
             json_object_set_new(j, "comment", json_string(store_col_text(st, 4)));
         if (!store_col_is_null(st, 6)) {
-            json_t *t = json_pack("{s:o, s:s, s:I}", "id", id_json(store_col_int64(st, 6)),
-                                  "status", store_col_text(st, 7), "deadline_at",
-                                  (json_int_t)store_col_int64(st, 8));
+            json_t *t =
+                json_pack("{s:o, s:s, s:I}", "id", id_json(store_col_int64(st, 6)), "status",
+                          store_col_text(st, 7), "deadline_at", (json_int_t)store_col_int64(st, 8));
             if (!store_col_is_null(st, 9))
                 json_object_set_new(t, "response", json_string(store_col_text(st, 9)));
             if (!store_col_is_null(st, 10))
