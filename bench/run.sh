@@ -245,6 +245,9 @@ mkdir -p "$WORK/data"
     die "'onewindow init' failed"
 }
 
+# The demo region and its service catalog, for the catalog targets (/services...).
+"$BIN" demo --data "$WORK/data" >>"$WORK/init.log" 2>&1 || note "'onewindow demo' failed: catalog figures measure errors"
+
 start_server 0 "$WORK/server.err"
 VERSION=$("$BIN" version 2>/dev/null | head -n1)
 echo "onewindow bench: $VERSION"
@@ -262,6 +265,9 @@ TARGETS=(
     "html_division|/divisions/540100000000|HTML /divisions/540100000000"
     "json_divisions|/api/v1/divisions|JSON /api/v1/divisions"
     "healthz|/healthz|/healthz"
+    "html_services|/services|HTML /services (catalog)"
+    "html_guide|/services/XZ-MZ-001|HTML /services/XZ-MZ-001 (guide)"
+    "json_guide|/api/v1/services/XZ-MZ-001|JSON /api/v1/services/XZ-MZ-001"
 )
 
 # Check every target answers 200 before loading it.
