@@ -502,3 +502,32 @@ test('an enterprise agent applies for the enterprise: its name and credit code p
   assert.equal(r.status, 404, r.text);
   assert.equal(r.body.code, 'identity.enterprise_not_found');
 });
+
+test('not accepted needs a reason; a decided case is delivered and closed; the queue filters by state', async () => {
+  const a = await citizen.upload(`/api/v1/services/${ITEM}/apply`, { ...goodFields(), _action: 'submit' }, goodFiles());
+  assert.equal(a.status, 201);
+  const noReason = await clerk.submit(`/applications/${a.body.number}/act`, { action: 'reject' }, '/api/v1/workbench');
+  assert.equal(noReason.status, 422);
+  assert.equal(noReason.body.code, 'apply.reason_required');
+  const rej = await clerk.submit(`/applications/${a.body.number}/act`, { action: 'reject', note: '双方须本人到场' }, '/api/v1/workbench');
+  assert.equal(rej.status, 200, rej.text);
+  assert.equal(rej.body.state, 'rejected');
+  const seen = await citizen.get(`/api/v1/applications/${a.body.number}`);
+  assert.equal(seen.body.timeline.at(-1).note, '双方须本人到场');
+  assert.equal(sql(`SELECT count(*) FROM notify_messages WHERE link = '/applications/${a.body.number}' AND kind = 'apply.notice.rejected'`)[0][0], '1');
+  // The approved case of the journey: delivered, then closed, by the clerk only.
+  assert.equal((await reviewer.submit(`/applications/${number}/act`, { action: 'deliver' }, '/api/v1/workbench')).status, 403);
+  const del = await clerk.submit(`/applications/${number}/act`, { action: 'deliver' }, '/api/v1/workbench');
+  assert.equal(del.body.state, 'delivered');
+  const close = await clerk.submit(`/applications/${number}/act`, { action: 'close' }, '/api/v1/workbench');
+  assert.equal(close.body.state, 'closed');
+  assert.equal((await clerk.submit(`/applications/${number}/act`, { action: 'close' }, '/api/v1/workbench')).status, 409);
+  // Filters: only the state asked for; an unknown state is a 400.
+  const q = await clerk.get('/api/v1/workbench?state=rejected');
+  assert.ok(q.body.applications.length >= 1);
+  assert.ok(q.body.applications.every((x) => x.state === 'rejected'));
+  assert.equal((await clerk.get('/api/v1/workbench?state=bogus')).status, 400);
+  // Sorted by due date (nothing due last).
+  const all = (await clerk.get('/api/v1/workbench')).body.applications.map((x) => x.due || '9999');
+  assert.deepEqual(all, [...all].sort());
+});
