@@ -34,9 +34,11 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", 100 * a / b; 
 run_backend() { # NAME DB_URL
     local name=$1 db=$2 data="$WORK/$1" r="$WORK/$1.out"
     mkdir -p "$data"
-    "$BIN" init --data "$data" --db "$db" >/dev/null 2>&1 &&
-        "$BIN" demo --data "$data" --db "$db" >/dev/null 2>&1 ||
-        { echo "bench/apply: init/demo failed on $name" >&2; return; }
+    if ! "$BIN" init --data "$data" --db "$db" >/dev/null 2>&1 ||
+        ! "$BIN" demo --data "$data" --db "$db" >/dev/null 2>&1; then
+        echo "bench/apply: init/demo failed on $name" >&2
+        return
+    fi
     : >"$r"
     echo "bench/apply: $name raw commits" >&2
     "$CR" "$db" 1 "$SECS" | sed "s/^/raw_1_/" >>"$r"
