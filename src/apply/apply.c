@@ -718,9 +718,9 @@ int apply_draft_get(struct apply *ap, const struct authz_subject *subj, int64_t 
     }
     json_t *doc = open_form(ap, &r);
     json_t *values = json_object_get(doc, "values");
-    *draft = json_pack("{s:s, s:s, s:O, s:s, s:s}", "id",
+    *draft = json_pack("{s:s, s:s, s:o, s:s, s:s}", "id",
                        arena_printf(a, "%lld", (long long)r.id), "item_code", r.item_code,
-                       "values", values ? values : json_object(), "division",
+                       "values", values ? json_incref(values) : json_object(), "division",
                        arena_printf(a, "%012lld", (long long)r.division_code), "enterprise_id",
                        arena_printf(a, "%lld", (long long)r.enterprise_id));
     json_decref(doc);
