@@ -180,11 +180,11 @@ int search_store_count(struct store_conn *c, int64_t *n, struct err *err)
  * documents that are not shown are never read. bm25 is lower for better matches. */
 #define SQLITE_PAGE(TABLE, EXTRA)                                                             \
     "SELECT d.kind, d.ref_id, d.lang, d.title, d.body, d.dept_id, d.division_code, d.tag, "    \
-    "d.updated_at, r.score, r.total FROM (SELECT " TABLE ".rowid AS id, bm25(" TABLE         \
-    ", 10.0, 1.0) AS score, d.updated_at AS u, COUNT(*) OVER () AS total FROM " TABLE        \
-    " JOIN search_docs d ON d.docid = " TABLE ".rowid WHERE " TABLE " MATCH ?" EXTRA FILTERS \
-    " ORDER BY score, d.updated_at DESC LIMIT ? OFFSET ?) r JOIN search_docs d ON d.docid = "  \
-    "r.id ORDER BY r.score, r.u DESC"
+    "d.updated_at, r.score, r.total FROM (SELECT id, score, u, COUNT(*) OVER () AS total "    \
+    "FROM (SELECT " TABLE ".rowid AS id, bm25(" TABLE ", 10.0, 1.0) AS score, d.updated_at "  \
+    "AS u FROM " TABLE " JOIN search_docs d ON d.docid = " TABLE ".rowid WHERE " TABLE        \
+    " MATCH ?" EXTRA FILTERS ") ORDER BY score, u DESC LIMIT ? OFFSET ?) r "                   \
+    "JOIN search_docs d ON d.docid = r.id ORDER BY r.score, r.u DESC"
 
 static const char SQL_Q_TRI[] = SQLITE_PAGE("search_fts", "");
 static const char SQL_Q_BI[] = SQLITE_PAGE("search_bi", "");
@@ -197,8 +197,8 @@ static const char SQL_Q_BOTH[] = SQLITE_PAGE(
 #define PG_PAGE(TERMS)                                                                        \
     "SELECT d.kind, d.ref_id, d.lang, d.title, d.body, d.dept_id, d.division_code, d.tag, "    \
     "d.updated_at, r.score, r.total FROM (SELECT d.docid AS id, "                             \
-    "(CASE WHEN d.title ILIKE ? THEN 1.0 ELSE 0.0 END) + word_similarity(?, d.title) "        \
-    "+ 0.3 * word_similarity(?, d.body) AS score, d.updated_at AS u, COUNT(*) OVER () AS "    \
+    "(CASE WHEN d.title ILIKE ? THEN 1.0 ELSE 0.0 END) + public.word_similarity(?, d.title) "        \
+    "+ 0.3 * public.word_similarity(?, d.body) AS score, d.updated_at AS u, COUNT(*) OVER () AS "    \
     "total FROM search_docs d WHERE TRUE" TERMS FILTERS                                       \
     " ORDER BY score DESC, d.updated_at DESC LIMIT ? OFFSET ?) r JOIN search_docs d ON "      \
     "d.docid = r.id ORDER BY r.score DESC, r.u DESC"

@@ -112,6 +112,8 @@ int search_normalize_query(const char *q, char *out, size_t cap)
         n += l;
         chars++;
     }
+    if (chars < SEARCH_MAX_QUERY && n != qlen)
+        return 0; /* ends in the middle of a character: not UTF-8 */
     char *nfc = search_nfc(q, n);
     if (nfc == NULL)
         return 0;

@@ -33,10 +33,14 @@ CREATE TRIGGER search_docs_au AFTER UPDATE ON search_docs BEGIN
     INSERT INTO search_fts (rowid, title, body) VALUES (new.docid, new.title, new.body);
 END;
 -- Character bigrams for queries of one or two characters, which a trigram index cannot
--- answer: each bigram is written by search.c as an ASCII token (b<hex>x<hex>).
-CREATE VIRTUAL TABLE search_bi USING fts5(title, body, tokenize='ascii', detail='column');
+-- answer: each bigram is written by search.c as an ASCII token (b<hex>x<hex>). Contentless
+-- (only the index is kept): search_store.c deletes a row by giving back its tokens.
+CREATE VIRTUAL TABLE search_bi USING fts5(
+    title, body, content='', tokenize='ascii', detail='column');
 -- @backend postgresql
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- In public, whatever the search_path: every schema of the database shares the one
+-- extension (test suites run a schema each).
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
 CREATE TABLE search_docs (
     docid         BIGSERIAL PRIMARY KEY,
     kind          TEXT NOT NULL,
@@ -51,7 +55,7 @@ CREATE TABLE search_docs (
     updated_at    BIGINT NOT NULL,
     UNIQUE (kind, ref_id)
 );
-CREATE INDEX search_docs_title_trgm ON search_docs USING gin (title gin_trgm_ops);
-CREATE INDEX search_docs_text_trgm ON search_docs USING gin ((title || ' ' || body) gin_trgm_ops);
+CREATE INDEX search_docs_title_trgm ON search_docs USING gin (title public.gin_trgm_ops);
+CREATE INDEX search_docs_text_trgm ON search_docs USING gin ((title || ' ' || body) public.gin_trgm_ops);
 -- @backend all
 CREATE INDEX search_docs_kind ON search_docs (kind, updated_at);
