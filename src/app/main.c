@@ -29,6 +29,7 @@
 #include "oidc/oidc.h"
 #include "identity/identity.h"
 #include "calendar/calendar.h"
+#include "search/search.h"
 #include "audit/audit.h"
 #include <pthread.h>
 #include <time.h>
@@ -62,6 +63,8 @@ static void usage(FILE *out)
                  "  audit     verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log\n"
                  "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
                  "            list YEAR | deadline DATE N: the working-day calendar\n"
+                 "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
+                 "            stats | bench FILE [ROUNDS]: the full-text search\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -230,7 +233,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
-        strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0) {
+        strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
+        strcmp(cmd, "search") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -242,6 +246,7 @@ int main(int argc, char **argv)
         nwords++;
     int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
                       strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
+                      strcmp(cmd, "search") == 0 ||
                       strcmp(cmd, "audit") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
@@ -286,6 +291,7 @@ int main(int argc, char **argv)
                 strcmp(cmd, "user") == 0       ? app_user_command(&app, nwords, argv + 2, &err)
                 : strcmp(cmd, "client") == 0   ? app_client_command(&app, nwords, argv + 2, &err)
                 : strcmp(cmd, "calendar") == 0 ? calendar_cli(app.store, nwords, argv + 2, &err)
+                : strcmp(cmd, "search") == 0   ? search_cli(app.search, nwords, argv + 2, &err)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
                                             : app_oidc_command(&app, nwords, argv + 2, &err);
             app_close(&app);

@@ -18,6 +18,7 @@
 #include "identity/identity.h"
 #include "oidc/oidc.h"
 #include "portal/portal.h"
+#include "search/search.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -63,6 +64,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     struct identity_options io = {.fast_passwords = cfg->password_profile_test};
     if (identity_open(app->store, app->kr, &io, &app->id, err) < 0)
         goto fail;
+    if (search_open(app->store, &app->search, err) < 0)
+        goto fail;
     return 0;
 fail:
     err->status = 1;
@@ -73,6 +76,7 @@ fail:
 void app_close(struct app *app)
 {
     oidc_close(app->oidc);
+    search_close(app->search);
     identity_close(app->id);
     crypto_keyring_close(app->kr);
     store_close(app->store);
@@ -83,6 +87,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
 {
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
+        search_http_register(srv, app->search) < 0 ||
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0))
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     return 0;

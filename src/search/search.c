@@ -42,7 +42,7 @@ static int kind_valid(const char *k)
 }
 
 int search_register_kind(struct search *s, const char *kind, const char *label_key,
-                         struct err *err)
+                         const char *url_prefix, struct err *err)
 {
     if (!kind_valid(kind) || label_key == NULL || *label_key == '\0')
         return err_set(err, 400, "search.bad_kind", "a document kind is [a-z0-9_]{1,32}");
@@ -50,10 +50,14 @@ int search_register_kind(struct search *s, const char *kind, const char *label_k
     json_t *v;
     json_array_foreach(s->kinds, i, v)
     {
-        if (strcmp(json_string_value(json_object_get(v, "kind")), kind) == 0)
-            return 0;
+        if (strcmp(json_string_value(json_object_get(v, "kind")), kind) == 0) {
+            json_array_remove(s->kinds, i);
+            break;
+        }
     }
-    json_array_append_new(s->kinds, json_pack("{s:s,s:s}", "kind", kind, "label_key", label_key));
+    json_array_append_new(s->kinds, json_pack("{s:s,s:s,s:s}", "kind", kind, "label_key",
+                                              label_key, "url_prefix",
+                                              url_prefix != NULL ? url_prefix : ""));
     return 0;
 }
 

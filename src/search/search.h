@@ -58,10 +58,12 @@ int search_open(struct store *st, struct search **out, struct err *err);
 void search_close(struct search *s);
 
 /* Declare a document kind with its i18n key (a label in the SENDING module's catalog, e.g.
- * "hotline.kind.kb") so the public search page can list it as a filter. Before serving. */
+ * "hotline.kind.kb") so the public search page can list it as a filter, and the URL prefix
+ * of its documents' pages (the hit links to url_prefix + id, e.g. "/kb/"), or NULL for no
+ * link. Before serving (not thread-safe). Registering a kind again replaces it. */
 int search_register_kind(struct search *s, const char *kind, const char *label_key,
-                         struct err *err);
-/* The registered kinds as a JSON array [{kind, label_key}] (new reference). */
+                         const char *url_prefix, struct err *err);
+/* The registered kinds as a JSON array [{kind, label_key, url_prefix}] (new reference). */
 json_t *search_kinds(const struct search *s);
 
 /* Insert or replace the document (kind, id). Joins the caller's transaction (uses this
