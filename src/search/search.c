@@ -154,7 +154,7 @@ struct run_ctx {
 static int add_hit(const struct search_row *r, void *vctx, struct err *err)
 {
     struct run_ctx *x = vctx;
-    double score = x->sqlite ? -r->score : r->score;
+    double score = r->score;
     json_t *h = json_pack("{s:s,s:I,s:s,s:s,s:o,s:o,s:I,s:I,s:s,s:I,s:f}", "kind", r->kind, "id",
                           (json_int_t)r->ref_id, "lang", r->lang, "title", r->title,
                           "title_segments", search_segments(r->title, x->terms, 0), "snippet",
@@ -212,7 +212,7 @@ int search_run(struct search *s, const struct search_query *q, json_t **result, 
     search_normalize_query(q->q, norm, sizeof(norm));
     search_split_terms(norm, t);
 
-    struct search_match m = {.whole = norm};
+    struct search_match m = {.whole = norm, .terms = t};
     size_t tw = 0, bw = 0;
     tri[0] = bi[0] = '\0';
     for (int k = 0; k < t->n; k++) {
@@ -253,7 +253,8 @@ int search_run(struct search *s, const struct search_query *q, json_t **result, 
     };
     division_range(q->division_prefix, &f.div_lo, &f.div_hi);
 
-    res = json_pack("{s:I,s:s,s:[]}", "total", (json_int_t)0, "query", norm, "hits");
+    res = json_pack("{s:I,s:b,s:s,s:[]}", "total", (json_int_t)0, "more", 0, "query", norm,
+                    "hits");
     if (res == NULL) {
         err_set(err, 500, "search.error", "out of memory");
         goto out;
@@ -268,6 +269,7 @@ int search_run(struct search *s, const struct search_query *q, json_t **result, 
         if (search_store_query(c, &m, &f, &total, add_hit, &x, err) < 0)
             goto out;
         json_object_set_new(res, "total", json_integer(total));
+        json_object_set_new(res, "more", json_boolean(total >= SEARCH_CANDIDATES));
     }
     *result = res;
     res = NULL;

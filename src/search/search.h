@@ -86,16 +86,21 @@ struct search_query {
     int offset;               /* capped at SEARCH_MAX_OFFSET */
 };
 
+/* Matches considered for ranking: the most recently indexed ones (see search_run). */
+#define SEARCH_CANDIDATES 400
+
 /* Results: a new JSON object
- *   {"total": N, "query": "<normalised query>", "hits": [
+ *   {"total": N, "more": bool, "query": "<normalised query>", "hits": [
  *      {"kind", "id", "lang", "title", "title_segments": [...], "snippet": [...],
  *       "dept_id", "division_code", "tag", "updated_at", "score"}]}
  * where snippet / title_segments are arrays of {"text": "...", "hit": true|false}: the
  * text is NOT escaped (templates escape it), the hit segments are the matched parts.
- * "total" is exact up to SEARCH_MAX_TOTAL and then capped.
+ * Terms are ANDed; each matches as a substring (case-folded). Ranking considers the
+ * SEARCH_CANDIDATES most recently indexed matching documents (so a very common term costs
+ * no more than a rare one): "total" counts them, and "more" is true when there were more
+ * matches than that (show "1000+"). Paging goes no further than the candidates.
  * Never fails on user input: empty, huge or FTS-syntax queries give an empty or sensible
  * result; -1 only for store failures. */
-#define SEARCH_MAX_TOTAL 10000
 int search_run(struct search *s, const struct search_query *q, json_t **result,
                struct err *err);
 

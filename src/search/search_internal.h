@@ -47,6 +47,10 @@ void search_split_terms(const char *normalized, struct search_terms *t);
  * of the text when nothing matches), with "…" where text was cut. */
 json_t *search_segments(const char *text, const struct search_terms *t, int snippet);
 
+/* Relevance of a document for the terms (higher is better): a term in the title weighs
+ * ten times one in the body; more occurrences and a title the term fills more score more. */
+double search_score(const char *title, const char *body, const struct search_terms *t);
+
 /* ---- store (search_store.c) --------------------------------------------------------- */
 
 struct search_filter {
@@ -66,6 +70,7 @@ struct search_match {
     int npat;
     const char *pat[SEARCH_PG_TERMS];
     const char *whole;
+    const struct search_terms *terms; /* for ranking */
 };
 
 /* Called per hit in rank order. */

@@ -176,31 +176,40 @@ int search_store_count(struct store_conn *c, int64_t *n, struct err *err)
     " AND (CAST(? AS BIGINT) = 0 OR d.dept_id = ?) AND d.division_code BETWEEN ? AND ?"     \
     " AND d.visibility <= ?"
 
-/* The page of the ranked matches (ids, score, total) first, then their rows: bodies of
- * documents that are not shown are never read. bm25 is lower for better matches. */
-#define SQLITE_PAGE(TABLE, EXTRA)                                                             \
-    "SELECT d.kind, d.ref_id, d.lang, d.title, d.body, d.dept_id, d.division_code, d.tag, "    \
-    "d.updated_at, r.score, r.total FROM (SELECT id, score, u, COUNT(*) OVER () AS total "    \
-    "FROM (SELECT " TABLE ".rowid AS id, bm25(" TABLE ", 10.0, 1.0) AS score, d.updated_at "  \
-    "AS u FROM " TABLE " JOIN search_docs d ON d.docid = " TABLE ".rowid WHERE " TABLE        \
-    " MATCH ?" EXTRA FILTERS ") ORDER BY score, u DESC LIMIT ? OFFSET ?) r "                   \
-    "JOIN search_docs d ON d.docid = r.id ORDER BY r.score, r.u DESC"
+/* SQLite. The candidates: the SEARCH_CANDIDATES most recently indexed matches that pass
+ * the filters (FTS5 walks its doclists by rowid, newest first, and stops there), so a
+ * common term costs about what a rare one does. They are ranked in C (search_score), and
+ * the rows of the page read by docid. bm25() is not used: its IDF needs a pass over every
+ * match of every phrase, which is most of the time of a query on a common term
+ * (docs/internals/search.md has the figures). */
+#define SQLITE_CAND(TABLE, EXTRA)                                                             \
+    "SELECT d.docid, d.title, d.body FROM " TABLE " JOIN search_docs d ON d.docid = " TABLE  \
+    ".rowid WHERE " TABLE " MATCH ?" EXTRA FILTERS " ORDER BY " TABLE ".rowid DESC LIMIT ?"
 
-static const char SQL_Q_TRI[] = SQLITE_PAGE("search_fts", "");
-static const char SQL_Q_BI[] = SQLITE_PAGE("search_bi", "");
-static const char SQL_Q_BOTH[] = SQLITE_PAGE(
-    "search_fts", " AND search_fts.rowid IN (SELECT rowid FROM search_bi WHERE search_bi MATCH ?)");
+static const char SQL_Q_TRI[] = SQLITE_CAND("search_fts", "");
+static const char SQL_Q_BI[] = SQLITE_CAND("search_bi", "");
+/* Long and short terms together: the trigram query drives, the bigram matches are a set
+ * it is checked against (the + keeps SQLite from turning the IN into rowid lookups of
+ * the trigram table, which would run its MATCH once per row: seconds). */
+static const char SQL_Q_BOTH[] = SQLITE_CAND(
+    "search_fts",
+    " AND +search_fts.rowid IN (SELECT rowid FROM search_bi WHERE search_bi MATCH ?)");
+static const char SQL_GET[] =
+    "SELECT kind, ref_id, lang, title, body, dept_id, division_code, tag, updated_at "
+    "FROM search_docs WHERE docid = ?";
 
 /* PostgreSQL: one ILIKE per term over title and body (the trigram GIN index on the
- * concatenation serves it), ranked by a title match and pg_trgm word similarity. */
+ * concatenation serves it), the newest candidates, ranked by a title match and pg_trgm
+ * word similarity. */
 #define PG_TERM " AND (d.title || ' ' || d.body) ILIKE ?"
 #define PG_PAGE(TERMS)                                                                        \
     "SELECT d.kind, d.ref_id, d.lang, d.title, d.body, d.dept_id, d.division_code, d.tag, "    \
-    "d.updated_at, r.score, r.total FROM (SELECT d.docid AS id, "                             \
-    "(CASE WHEN d.title ILIKE ? THEN 1.0 ELSE 0.0 END) + public.word_similarity(?, d.title) "        \
-    "+ 0.3 * public.word_similarity(?, d.body) AS score, d.updated_at AS u, COUNT(*) OVER () AS "    \
-    "total FROM search_docs d WHERE TRUE" TERMS FILTERS                                       \
-    " ORDER BY score DESC, d.updated_at DESC LIMIT ? OFFSET ?) r JOIN search_docs d ON "      \
+    "d.updated_at, r.score, r.total FROM (SELECT c.id, "                                      \
+    "(CASE WHEN d.title ILIKE ? THEN 1.0 ELSE 0.0 END) + public.word_similarity(?, d.title) " \
+    "+ 0.3 * public.word_similarity(?, d.body) AS score, d.updated_at AS u, COUNT(*) OVER () " \
+    "AS total FROM (SELECT d.docid AS id FROM search_docs d WHERE TRUE" TERMS FILTERS         \
+    " ORDER BY d.docid DESC LIMIT ?) c JOIN search_docs d ON d.docid = c.id "                 \
+    "ORDER BY score DESC, u DESC LIMIT ? OFFSET ?) r JOIN search_docs d ON "                  \
     "d.docid = r.id ORDER BY r.score DESC, r.u DESC"
 
 static const char SQL_PG_1[] = PG_PAGE(PG_TERM);
@@ -221,57 +230,119 @@ static int bind_filter(struct store_stmt *st, int i, const struct search_filter 
     store_bind_int64(st, i++, f->div_lo);
     store_bind_int64(st, i++, f->div_hi);
     store_bind_int64(st, i++, f->max_visibility);
-    store_bind_int64(st, i++, f->limit);
-    store_bind_int64(st, i++, f->offset);
+    store_bind_int64(st, i++, SEARCH_CANDIDATES);
     return i;
+}
+
+struct cand {
+    int64_t docid;
+    double score;
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->docid > y->docid ? -1 : x->docid < y->docid;
+}
+
+static int row_out(struct store_stmt *st, int first, double score, search_row_fn fn, void *ctx,
+                   struct err *err)
+{
+    struct search_row r = {
+        .kind = store_col_text(st, first),
+        .ref_id = store_col_int64(st, first + 1),
+        .lang = store_col_text(st, first + 2),
+        .title = store_col_text(st, first + 3),
+        .body = store_col_text(st, first + 4),
+        .dept_id = store_col_int64(st, first + 5),
+        .division_code = store_col_int64(st, first + 6),
+        .tag = store_col_text(st, first + 7),
+        .updated_at = store_col_int64(st, first + 8),
+        .score = score,
+    };
+    return fn(&r, ctx, err);
+}
+
+static int sqlite_query(struct store_conn *c, const struct search_match *m,
+                        const struct search_filter *f, int64_t *total, search_row_fn fn,
+                        void *ctx, struct err *err)
+{
+    int i = 1, rc;
+    if (m->tri == NULL && m->bi == NULL)
+        return 0;
+    const char *sql =
+        m->tri != NULL && m->bi != NULL ? SQL_Q_BOTH : m->tri != NULL ? SQL_Q_TRI : SQL_Q_BI;
+    struct store_stmt *st = store_prepare(c, sql, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, i++, m->tri != NULL ? m->tri : m->bi, -1);
+    if (m->tri != NULL && m->bi != NULL)
+        store_bind_text(st, i++, m->bi, -1);
+    bind_filter(st, i, f);
+    struct cand *cs = malloc(SEARCH_CANDIDATES * sizeof(*cs));
+    size_t n = 0;
+    if (cs == NULL) {
+        store_reset(st);
+        return err_set(err, 500, "search.error", "out of memory");
+    }
+    while ((rc = store_step(st, err)) == STORE_ROW && n < SEARCH_CANDIDATES) {
+        cs[n].docid = store_col_int64(st, 0);
+        cs[n].score = search_score(store_col_text(st, 1), store_col_text(st, 2), m->terms);
+        n++;
+    }
+    store_reset(st);
+    if (rc < 0) {
+        free(cs);
+        return -1;
+    }
+    *total = (int64_t)n;
+    qsort(cs, n, sizeof(*cs), cand_cmp);
+    for (size_t k = (size_t)f->offset; k < n && k < (size_t)f->offset + (size_t)f->limit; k++) {
+        if ((st = store_prepare(c, SQL_GET, err)) == NULL) {
+            rc = -1;
+            break;
+        }
+        store_bind_int64(st, 1, cs[k].docid);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW && row_out(st, 0, cs[k].score, fn, ctx, err) < 0)
+            rc = -1;
+        store_reset(st);
+        if (rc < 0)
+            break;
+    }
+    free(cs);
+    return rc < 0 ? -1 : 0;
 }
 
 int search_store_query(struct store_conn *c, const struct search_match *m,
                        const struct search_filter *f, int64_t *total, search_row_fn fn,
                        void *ctx, struct err *err)
 {
-    const char *sql;
     int i = 1;
     struct store_stmt *st;
     *total = 0;
-    if (store_kind(store_conn_store(c)) == STORE_SQLITE) {
-        if (m->tri == NULL && m->bi == NULL)
-            return 0;
-        sql = m->tri != NULL && m->bi != NULL ? SQL_Q_BOTH : m->tri != NULL ? SQL_Q_TRI : SQL_Q_BI;
-        if ((st = store_prepare(c, sql, err)) == NULL)
-            return -1;
-        store_bind_text(st, i++, m->tri != NULL ? m->tri : m->bi, -1);
-        if (m->tri != NULL && m->bi != NULL)
-            store_bind_text(st, i++, m->bi, -1);
-    } else {
-        static const char *const pg[SEARCH_PG_TERMS] = {SQL_PG_1, SQL_PG_2, SQL_PG_3, SQL_PG_4};
-        if (m->npat <= 0)
-            return 0;
-        if ((st = store_prepare(c, pg[m->npat - 1], err)) == NULL)
-            return -1;
-        store_bind_text(st, i++, m->pat[0], -1);
-        store_bind_text(st, i++, m->whole, -1);
-        store_bind_text(st, i++, m->whole, -1);
-        for (int k = 0; k < m->npat; k++)
-            store_bind_text(st, i++, m->pat[k], -1);
-    }
-    bind_filter(st, i, f);
+    if (store_kind(store_conn_store(c)) == STORE_SQLITE)
+        return sqlite_query(c, m, f, total, fn, ctx, err);
+    static const char *const pg[SEARCH_PG_TERMS] = {SQL_PG_1, SQL_PG_2, SQL_PG_3, SQL_PG_4};
+    if (m->npat <= 0)
+        return 0;
+    if ((st = store_prepare(c, pg[m->npat - 1], err)) == NULL)
+        return -1;
+    store_bind_text(st, i++, m->pat[0], -1);
+    store_bind_text(st, i++, m->whole, -1);
+    store_bind_text(st, i++, m->whole, -1);
+    for (int k = 0; k < m->npat; k++)
+        store_bind_text(st, i++, m->pat[k], -1);
+    i = bind_filter(st, i, f);
+    store_bind_int64(st, i++, f->limit);
+    store_bind_int64(st, i++, f->offset);
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
-        struct search_row r = {
-            .kind = store_col_text(st, 0),
-            .ref_id = store_col_int64(st, 1),
-            .lang = store_col_text(st, 2),
-            .title = store_col_text(st, 3),
-            .body = store_col_text(st, 4),
-            .dept_id = store_col_int64(st, 5),
-            .division_code = store_col_int64(st, 6),
-            .tag = store_col_text(st, 7),
-            .updated_at = store_col_int64(st, 8),
-            .score = strtod(store_col_text(st, 9) ? store_col_text(st, 9) : "0", NULL),
-        };
         *total = store_col_int64(st, 10);
-        if (fn(&r, ctx, err) < 0) {
+        double score = strtod(store_col_text(st, 9) ? store_col_text(st, 9) : "0", NULL);
+        if (row_out(st, 0, score, fn, ctx, err) < 0) {
             rc = -1;
             break;
         }

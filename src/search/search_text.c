@@ -242,6 +242,54 @@ static int decode(const char *s, struct decoded *d)
     return 0;
 }
 
+/* Folded code points of a term into tc (at most SEARCH_MAX_QUERY); returns the count. */
+static size_t term_cps(const char *term, uint32_t *tc)
+{
+    size_t tn = 0;
+    while (*term != '\0' && tn < SEARCH_MAX_QUERY) {
+        uint32_t cp;
+        term += search_utf8_next(term, &cp);
+        tc[tn++] = search_fold(cp);
+    }
+    return tn;
+}
+
+static int count_in(const struct decoded *d, const uint32_t *tc, size_t tn, int cap)
+{
+    int n = 0;
+    if (tn == 0 || tn > d->n)
+        return 0;
+    for (size_t i = 0; i + tn <= d->n && n < cap; i++)
+        if (d->cp[i] == tc[0] && memcmp(d->cp + i, tc, tn * sizeof(uint32_t)) == 0) {
+            n++;
+            i += tn - 1;
+        }
+    return n;
+}
+
+double search_score(const char *title, const char *body, const struct search_terms *t)
+{
+    struct decoded dt = {0}, db = {0};
+    double score = 0;
+    if (decode(title != NULL ? title : "", &dt) < 0 || decode(body != NULL ? body : "", &db) < 0)
+        goto out;
+    for (int k = 0; k < t->n; k++) {
+        uint32_t tc[SEARCH_MAX_QUERY + 1];
+        size_t tn = term_cps(t->term[k], tc);
+        int ct = count_in(&dt, tc, tn, 4), cb = count_in(&db, tc, tn, 8);
+        if (ct > 0)
+            score += 10.0 + (ct - 1) + 3.0 * (double)tn / (double)dt.n;
+        if (cb > 0)
+            score += 1.0 + 0.25 * cb;
+    }
+out:
+    free(dt.cp);
+    free(dt.off);
+    free(db.cp);
+    free(db.off);
+    return score;
+}
+
 static void add_segment(json_t *arr, const char *s, size_t from, size_t to, int hit)
 {
     if (to <= from)
