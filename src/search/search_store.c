@@ -217,7 +217,7 @@ static const char SQL_PG_2[] = PG_PAGE(PG_TERM PG_TERM);
 static const char SQL_PG_3[] = PG_PAGE(PG_TERM PG_TERM PG_TERM);
 static const char SQL_PG_4[] = PG_PAGE(PG_TERM PG_TERM PG_TERM PG_TERM);
 
-static int bind_filter(struct store_stmt *st, int i, const struct search_filter *f)
+static int bind_filter(struct store_stmt *st, int i, const struct search_filter *f, int cap)
 {
     store_bind_text(st, i++, f->kind, -1);
     store_bind_text(st, i++, f->kind, -1);
@@ -230,7 +230,7 @@ static int bind_filter(struct store_stmt *st, int i, const struct search_filter 
     store_bind_int64(st, i++, f->div_lo);
     store_bind_int64(st, i++, f->div_hi);
     store_bind_int64(st, i++, f->max_visibility);
-    store_bind_int64(st, i++, SEARCH_CANDIDATES);
+    store_bind_int64(st, i++, cap);
     return i;
 }
 
@@ -265,40 +265,71 @@ static int row_out(struct store_stmt *st, int first, double score, search_row_fn
     return fn(&r, ctx, err);
 }
 
+/* Run one candidate query; keeps the rows that contain every term (when `check`) up to
+ * SEARCH_CANDIDATES. *rows gets the number of rows the query returned. */
+static int collect(struct store_conn *c, const char *sql, const char *m1, const char *m2,
+                   const struct search_filter *f, int cap, int check,
+                   const struct search_terms *terms, struct cand *cs, size_t *n, size_t *rows,
+                   struct err *err)
+{
+    int i = 1, rc;
+    struct store_stmt *st = store_prepare(c, sql, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, i++, m1, -1);
+    if (m2 != NULL)
+        store_bind_text(st, i++, m2, -1);
+    bind_filter(st, i, f, cap);
+    *n = *rows = 0;
+    while (*n < SEARCH_CANDIDATES && (rc = store_step(st, err)) == STORE_ROW) {
+        int all = 0;
+        double score =
+            search_score(store_col_text(st, 1), store_col_text(st, 2), terms, &all);
+        (*rows)++;
+        if (check && !all)
+            continue;
+        cs[*n].docid = store_col_int64(st, 0);
+        cs[*n].score = score;
+        (*n)++;
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* How many trigram matches a query with short terms too reads before it gives up checking
+ * the short terms in C and asks the bigram index for its (possibly large) set instead. */
+#define BOTH_SCAN (4 * SEARCH_CANDIDATES)
+
 static int sqlite_query(struct store_conn *c, const struct search_match *m,
                         const struct search_filter *f, int64_t *total, search_row_fn fn,
                         void *ctx, struct err *err)
 {
-    int i = 1, rc;
+    int rc = 0;
     if (m->tri == NULL && m->bi == NULL)
         return 0;
-    const char *sql =
-        m->tri != NULL && m->bi != NULL ? SQL_Q_BOTH : m->tri != NULL ? SQL_Q_TRI : SQL_Q_BI;
-    struct store_stmt *st = store_prepare(c, sql, err);
-    if (st == NULL)
-        return -1;
-    store_bind_text(st, i++, m->tri != NULL ? m->tri : m->bi, -1);
-    if (m->tri != NULL && m->bi != NULL)
-        store_bind_text(st, i++, m->bi, -1);
-    bind_filter(st, i, f);
     struct cand *cs = malloc(SEARCH_CANDIDATES * sizeof(*cs));
-    size_t n = 0;
-    if (cs == NULL) {
-        store_reset(st);
+    size_t n = 0, rows = 0;
+    if (cs == NULL)
         return err_set(err, 500, "search.error", "out of memory");
+    if (m->tri != NULL && m->bi != NULL) {
+        /* Most often the newest trigram matches contain the short terms as well: check
+         * them in C. Only when the scan ends without enough and without exhausting the
+         * trigram matches, intersect with the bigram index in SQL (exact, slower). */
+        rc = collect(c, SQL_Q_TRI, m->tri, NULL, f, BOTH_SCAN, 1, m->terms, cs, &n, &rows, err);
+        if (rc == 0 && n < SEARCH_CANDIDATES && rows == BOTH_SCAN)
+            rc = collect(c, SQL_Q_BOTH, m->tri, m->bi, f, SEARCH_CANDIDATES, 0, m->terms, cs,
+                         &n, &rows, err);
+    } else {
+        rc = collect(c, m->tri != NULL ? SQL_Q_TRI : SQL_Q_BI, m->tri != NULL ? m->tri : m->bi,
+                     NULL, f, SEARCH_CANDIDATES, 0, m->terms, cs, &n, &rows, err);
     }
-    while ((rc = store_step(st, err)) == STORE_ROW && n < SEARCH_CANDIDATES) {
-        cs[n].docid = store_col_int64(st, 0);
-        cs[n].score = search_score(store_col_text(st, 1), store_col_text(st, 2), m->terms);
-        n++;
-    }
-    store_reset(st);
     if (rc < 0) {
         free(cs);
         return -1;
     }
     *total = (int64_t)n;
     qsort(cs, n, sizeof(*cs), cand_cmp);
+    struct store_stmt *st;
     for (size_t k = (size_t)f->offset; k < n && k < (size_t)f->offset + (size_t)f->limit; k++) {
         if ((st = store_prepare(c, SQL_GET, err)) == NULL) {
             rc = -1;
@@ -335,7 +366,7 @@ int search_store_query(struct store_conn *c, const struct search_match *m,
     store_bind_text(st, i++, m->whole, -1);
     for (int k = 0; k < m->npat; k++)
         store_bind_text(st, i++, m->pat[k], -1);
-    i = bind_filter(st, i, f);
+    i = bind_filter(st, i, f, SEARCH_CANDIDATES);
     store_bind_int64(st, i++, f->limit);
     store_bind_int64(st, i++, f->offset);
     int rc;

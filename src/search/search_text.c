@@ -267,10 +267,12 @@ static int count_in(const struct decoded *d, const uint32_t *tc, size_t tn, int 
     return n;
 }
 
-double search_score(const char *title, const char *body, const struct search_terms *t)
+double search_score(const char *title, const char *body, const struct search_terms *t,
+                    int *all)
 {
     struct decoded dt = {0}, db = {0};
     double score = 0;
+    *all = 0;
     if (decode(title != NULL ? title : "", &dt) < 0 || decode(body != NULL ? body : "", &db) < 0)
         goto out;
     for (int k = 0; k < t->n; k++) {
@@ -281,7 +283,10 @@ double search_score(const char *title, const char *body, const struct search_ter
             score += 10.0 + (ct - 1) + 3.0 * (double)tn / (double)dt.n;
         if (cb > 0)
             score += 1.0 + 0.25 * cb;
+        if (ct == 0 && cb == 0)
+            goto out;
     }
+    *all = 1;
 out:
     free(dt.cp);
     free(dt.off);
