@@ -72,6 +72,7 @@ struct search_match {
     int npat;
     const char *pat[SEARCH_PG_TERMS];
     const char *whole;
+    const char *tsq; /* the terms' bigram lexemes ANDed, a tsquery (PostgreSQL) */
     const struct search_terms *terms; /* for ranking */
 };
 

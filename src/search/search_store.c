@@ -20,6 +20,14 @@ static const char SQL_UPSERT[] =
     "body = excluded.body, dept_id = excluded.dept_id, division_code = excluded.division_code, "
     "tag = excluded.tag, visibility = excluded.visibility, updated_at = excluded.updated_at "
     "RETURNING docid";
+static const char SQL_UPSERT_PG[] =
+    "INSERT INTO search_docs (kind, ref_id, lang, title, body, dept_id, division_code, tag, "
+    "visibility, updated_at, grams) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "strip(to_tsvector('simple', ?))) "
+    "ON CONFLICT (kind, ref_id) DO UPDATE SET lang = excluded.lang, title = excluded.title, "
+    "body = excluded.body, dept_id = excluded.dept_id, division_code = excluded.division_code, "
+    "tag = excluded.tag, visibility = excluded.visibility, updated_at = excluded.updated_at, "
+    "grams = excluded.grams RETURNING docid";
 static const char SQL_DELETE[] = "DELETE FROM search_docs WHERE docid = ?";
 /* The bigram table is contentless: a row is removed by giving back what was indexed. */
 static const char SQL_BI_DELETE[] =
@@ -85,7 +93,15 @@ int search_store_put(struct store_conn *c, const struct search_doc *d, struct er
         if (olddoc != 0 && bi_delete(c, olddoc, ot, ob, err) < 0)
             goto out;
     }
-    struct store_stmt *st = store_prepare(c, SQL_UPSERT, err);
+    if (!sqlite) {
+        bt = search_bigrams(d->title);
+        bb = search_bigrams(d->body);
+        if (bt == NULL || bb == NULL) {
+            err_set(err, 500, "search.error", "out of memory");
+            goto out;
+        }
+    }
+    struct store_stmt *st = store_prepare(c, sqlite ? SQL_UPSERT : SQL_UPSERT_PG, err);
     if (st == NULL)
         goto out;
     store_bind_text(st, 1, d->kind, -1);
@@ -98,6 +114,20 @@ int search_store_put(struct store_conn *c, const struct search_doc *d, struct er
     store_bind_text(st, 8, d->tag, -1);
     store_bind_int64(st, 9, d->visibility);
     store_bind_int64(st, 10, d->updated_at_ms);
+    if (!sqlite) {
+        size_t lt = strlen(bt), lb = strlen(bb);
+        char *g = malloc(lt + lb + 2);
+        if (g == NULL) {
+            store_reset(st);
+            err_set(err, 500, "search.error", "out of memory");
+            goto out;
+        }
+        memcpy(g, bt, lt);
+        g[lt] = ' ';
+        memcpy(g + lt + 1, bb, lb + 1);
+        store_bind_text(st, 11, g, -1);
+        free(g);
+    }
     int s = store_step(st, err);
     if (s == STORE_ROW)
         docid = store_col_int64(st, 0);
@@ -108,6 +138,8 @@ int search_store_put(struct store_conn *c, const struct search_doc *d, struct er
         goto out;
     }
     if (sqlite) {
+        free(bt);
+        free(bb);
         bt = search_bigrams(d->title);
         bb = search_bigrams(d->body);
         if (bt == NULL || bb == NULL) {
@@ -198,16 +230,17 @@ static const char SQL_GET[] =
     "SELECT kind, ref_id, lang, title, body, dept_id, division_code, tag, updated_at "
     "FROM search_docs WHERE docid = ?";
 
-/* PostgreSQL: one ILIKE per term over title and body (the trigram GIN index on the
- * concatenation serves it), the newest candidates, ranked by a title match and pg_trgm
- * word similarity. */
+/* PostgreSQL: the bigram lexemes of every term (GIN on grams) narrow, one ILIKE per term
+ * over title and body checks exactly; the newest candidates are ranked by a title match
+ * and pg_trgm word similarity. */
 #define PG_TERM " AND (d.title || ' ' || d.body) ILIKE ?"
 #define PG_PAGE(TERMS)                                                                        \
     "SELECT d.kind, d.ref_id, d.lang, d.title, d.body, d.dept_id, d.division_code, d.tag, "    \
     "d.updated_at, r.score, r.total FROM (SELECT c.id, "                                      \
     "(CASE WHEN d.title ILIKE ? THEN 1.0 ELSE 0.0 END) + public.word_similarity(?, d.title) " \
     "+ 0.3 * public.word_similarity(?, d.body) AS score, d.updated_at AS u, COUNT(*) OVER () " \
-    "AS total FROM (SELECT d.docid AS id FROM search_docs d WHERE TRUE" TERMS FILTERS         \
+    "AS total FROM (SELECT d.docid AS id FROM search_docs d WHERE d.grams @@ "              \
+    "to_tsquery('simple', ?)" TERMS FILTERS         \
     " ORDER BY d.docid DESC LIMIT ?) c JOIN search_docs d ON d.docid = c.id "                 \
     "ORDER BY score DESC, u DESC LIMIT ? OFFSET ?) r JOIN search_docs d ON "                  \
     "d.docid = r.id ORDER BY r.score DESC, r.u DESC"
@@ -364,6 +397,7 @@ int search_store_query(struct store_conn *c, const struct search_match *m,
     store_bind_text(st, i++, m->pat[0], -1);
     store_bind_text(st, i++, m->whole, -1);
     store_bind_text(st, i++, m->whole, -1);
+    store_bind_text(st, i++, m->tsq, -1);
     for (int k = 0; k < m->npat; k++)
         store_bind_text(st, i++, m->pat[k], -1);
     i = bind_filter(st, i, f, SEARCH_CANDIDATES);

@@ -53,8 +53,13 @@ CREATE TABLE search_docs (
     tag           TEXT NOT NULL,
     visibility    BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL,
+    -- The character bigrams of title and body as search.c writes them for SQLite's
+    -- search_bi, as lexemes: they find Chinese and Tibetan whatever the database's locale
+    -- (pg_trgm only indexes what LC_CTYPE calls alphanumeric; under C, no Chinese at all).
+    grams         TSVECTOR NOT NULL,
     UNIQUE (kind, ref_id)
 );
+CREATE INDEX search_docs_grams ON search_docs USING gin (grams);
 CREATE INDEX search_docs_title_trgm ON search_docs USING gin (title public.gin_trgm_ops);
 CREATE INDEX search_docs_text_trgm ON search_docs USING gin ((title || ' ' || body) public.gin_trgm_ops);
 -- @backend all
