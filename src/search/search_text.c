@@ -100,11 +100,13 @@ int search_normalize_query(const char *q, char *out, size_t cap)
     if (q == NULL)
         return 0;
     /* Cut first (enormous input costs nothing more), at a character boundary, then
-     * validate: invalid UTF-8 is no query at all. */
+     * validate: invalid UTF-8 is no query. NFC may change the number of characters (U+0F73
+     * becomes two), so cut generously here and exactly after NFC: the result is then a
+     * fixed point of this function. */
     size_t n = 0;
     int chars = 0;
-    size_t qlen = strnlen(q, SEARCH_MAX_QUERY * 4 + 4);
-    while (n < qlen && chars < SEARCH_MAX_QUERY) {
+    size_t qlen = strnlen(q, SEARCH_MAX_QUERY * 8 + 8);
+    while (n < qlen && chars < 2 * SEARCH_MAX_QUERY) {
         unsigned char b = (unsigned char)q[n];
         size_t l = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : 4;
         if (n + l > qlen)
@@ -112,11 +114,17 @@ int search_normalize_query(const char *q, char *out, size_t cap)
         n += l;
         chars++;
     }
-    if (chars < SEARCH_MAX_QUERY && n != qlen)
+    if (chars < 2 * SEARCH_MAX_QUERY && n != qlen)
         return 0; /* ends in the middle of a character: not UTF-8 */
     char *nfc = search_nfc(q, n);
     if (nfc == NULL)
         return 0;
+    size_t cut = 0;
+    for (chars = 0; nfc[cut] != '\0' && chars < SEARCH_MAX_QUERY; chars++) {
+        uint32_t cp;
+        cut += (size_t)search_utf8_next(nfc + cut, &cp);
+    }
+    nfc[cut] = '\0';
     /* Collapse separators to one space, trim each term of leading and trailing non-word
      * characters (punctuation such as the tsheg, quotes, FTS operators' symbols). */
     size_t w = 0;
