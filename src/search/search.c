@@ -239,21 +239,27 @@ int search_run(struct search *s, const struct search_query *q, json_t **result, 
         }
     }
     /* PostgreSQL: every bigram token of every term (as search_bigrams writes them for the
-     * document), the last of each term as a prefix, since the document may go on after
-     * it: "b4e2dx56fd & b56fdx:*" for 中国. Tokens are [a-z0-9]: nothing to escape. */
+     * document): "b4e2dx56fd" for 中国, "b4e2dx:*" for 中. Tokens are [a-z0-9]: nothing
+     * to escape. */
     size_t qw = 0;
     tsq[0] = '\0';
     for (int k = 0; k < t->n; k++) {
         char *g = search_bigrams(t->term[k]);
         if (g == NULL)
             continue;
-        char *save = NULL, *last = NULL;
+        char *save = NULL, *last = NULL, *before = NULL;
         for (char *tok = strtok_r(g, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
             if (last != NULL && qw + strlen(last) + 4 < MCAP)
                 qw += (size_t)snprintf(tsq + qw, MCAP - qw, "%s%s", qw ? " & " : "", last);
+            before = last;
             last = tok;
         }
-        if (last != NULL && qw + strlen(last) + 6 < MCAP)
+        /* The last token is the end of the term's last run ("b<c>x"): the document may go
+         * on after it. When that run has two characters or more, the bigram before already
+         * holds its last character: leave the end out; a one-character run needs it as a
+         * prefix (an expensive query: many lexemes share it). */
+        int single = before == NULL || before[strlen(before) - 1] == 'x';
+        if (last != NULL && single && qw + strlen(last) + 6 < MCAP)
             qw += (size_t)snprintf(tsq + qw, MCAP - qw, "%s%s:*", qw ? " & " : "", last);
         free(g);
     }
