@@ -16,6 +16,7 @@ struct oidc;
 struct notify;
 struct review;
 struct apply;
+struct search;
 struct web_server;
 
 struct app {
@@ -27,6 +28,7 @@ struct app {
     struct notify *notify;
     struct review *review;
     struct apply *apply;
+    struct search *search;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

@@ -31,6 +31,7 @@
 #include "notify/notify.h"
 #include "calendar/calendar.h"
 #include "catalog/catalog.h"
+#include "search/search.h"
 #include "audit/audit.h"
 #include <pthread.h>
 #include <time.h>
@@ -67,6 +68,8 @@ static void usage(FILE *out)
                  "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
                  "            sandbox [N]: notifications (system notices, SMS delivery)\n"
                  "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
+                 "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
+                 "            stats | bench FILE [ROUNDS]: the full-text search\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -243,7 +246,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
-        strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0) {
+        strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 &&
+        strcmp(cmd, "search") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -256,7 +260,7 @@ int main(int argc, char **argv)
     int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
                       strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
                       strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
-                      strcmp(cmd, "catalog") == 0;
+                      strcmp(cmd, "catalog") == 0 || strcmp(cmd, "search") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -301,6 +305,7 @@ int main(int argc, char **argv)
                 : strcmp(cmd, "client") == 0   ? app_client_command(&app, nwords, argv + 2, &err)
                 : strcmp(cmd, "calendar") == 0 ? calendar_cli(app.store, nwords, argv + 2, &err)
                 : strcmp(cmd, "catalog") == 0  ? catalog_cli(app.store, nwords, argv + 2, &err)
+                : strcmp(cmd, "search") == 0   ? search_cli(app.search, nwords, argv + 2, &err)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
                                             : app_oidc_command(&app, nwords, argv + 2, &err);

@@ -22,6 +22,7 @@
 #include "review/review.h"
 #include "oidc/oidc.h"
 #include "portal/portal.h"
+#include "search/search.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -82,6 +83,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct review_target_fn target = {app->apply, rating_target};
     review_set_target(app->review, &target);
+    if (search_open(app->store, &app->search, err) < 0)
+        goto fail;
     return 0;
 fail:
     err->status = 1;
@@ -95,6 +98,7 @@ void app_close(struct app *app)
     apply_close(app->apply);
     notify_close(app->notify);
     oidc_close(app->oidc);
+    search_close(app->search);
     identity_close(app->id);
     crypto_keyring_close(app->kr);
     store_close(app->store);
@@ -109,7 +113,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
         notify_http_register(srv, app->notify, app->id) < 0 ||
         review_http_register(srv, app->review, app->id) < 0 ||
-        apply_http_register(srv, app->apply) < 0)
+        apply_http_register(srv, app->apply) < 0 ||
+        search_http_register(srv, app->search) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     return 0;
 }
