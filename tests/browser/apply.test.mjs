@@ -214,7 +214,10 @@ for (const lang of ['zh', 'bo']) {
     try {
       appId = await c4.page.evaluate(async (n) =>
         (await (await fetch(`/api/v1/applications/${n}`, { headers: { accept: 'application/json' } })).json()).id, number);
-      await c4.page.goto(`${srv.url}/reviews/${appId}`);
+      // The application page links the applicant to the rating once it is decided.
+      await c4.page.goto(`${srv.url}/applications/${number}`);
+      await c4.page.getByRole('link', { name: t.apply.show.rate, exact: true }).click();
+      await c4.page.waitForURL(`${srv.url}/reviews/${appId}`);
       await c4.page.getByLabel(t.review.levels['2'], { exact: true }).check();
       await c4.page.getByLabel(t.review.comment).fill('等候时间太长');
       await c4.page.getByRole('button', { name: t.review.submit, exact: true }).click();
