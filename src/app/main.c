@@ -30,6 +30,8 @@
 #include "identity/identity.h"
 #include "calendar/calendar.h"
 #include "audit/audit.h"
+#include "certs/certs.h"
+#include "seals/seals.h"
 #include <pthread.h>
 #include <time.h>
 
@@ -60,6 +62,9 @@ static void usage(FILE *out)
                  "            Connect): onewindow client help\n"
                  "  oidc      rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key\n"
                  "  audit     verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log\n"
+                 "  seal      make DEPT TYPE NAME [DAYS] | list [DEPT] | suspend|activate|revoke ID |\n"
+                 "            root | trust NAME FILE: electronic seals and the trust list\n"
+                 "  cert      issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates\n"
                  "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
                  "            list YEAR | deadline DATE N: the working-day calendar\n"
                  "  version   print the version and the libraries in use\n"
@@ -230,7 +235,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
-        strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0) {
+        strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
+        strcmp(cmd, "seal") != 0 && strcmp(cmd, "cert") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -242,7 +248,8 @@ int main(int argc, char **argv)
         nwords++;
     int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
                       strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
-                      strcmp(cmd, "audit") == 0;
+                      strcmp(cmd, "audit") == 0 || strcmp(cmd, "seal") == 0 ||
+                      strcmp(cmd, "cert") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -287,6 +294,8 @@ int main(int argc, char **argv)
                 : strcmp(cmd, "client") == 0   ? app_client_command(&app, nwords, argv + 2, &err)
                 : strcmp(cmd, "calendar") == 0 ? calendar_cli(app.store, nwords, argv + 2, &err)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
+                : strcmp(cmd, "seal") == 0  ? seals_cli(app.store, app.kr, nwords, argv + 2, &err)
+                : strcmp(cmd, "cert") == 0  ? certs_cli(app.store, app.kr, nwords, argv + 2, &err)
                                             : app_oidc_command(&app, nwords, argv + 2, &err);
             app_close(&app);
             if (status == 0)

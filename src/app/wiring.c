@@ -18,6 +18,8 @@
 #include "identity/identity.h"
 #include "oidc/oidc.h"
 #include "portal/portal.h"
+#include "seals/seals.h"
+#include "certs/certs.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -83,7 +85,9 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
 {
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
-        (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0))
+        (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
+        seals_http_register(srv, app->store) < 0 ||
+        certs_http_register(srv, app->store, app->kr, app->id) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     return 0;
 }
@@ -159,6 +163,11 @@ int app_init(struct app *app, struct err *err)
     int created = oidc_keys_ensure(app->store, app->kr, err);
     if (created < 0)
         return -1;
+    int root = seals_root_ensure(app->store, app->kr, err);
+    if (root < 0)
+        return -1;
+    if (root)
+        printf("trust root: an SM2 root key and certificate were created (GET /trust/root.pem)\n");
     if (created)
         printf("OpenID Connect: a signing key was created\n");
     printf("database %s: %d migration(s) applied, schema version %lld; "

@@ -68,6 +68,7 @@ static const struct rule rules[] = {
     {"case.review", SCOPE_DEPARTMENT, R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"case.decide", SCOPE_DEPARTMENT, R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"hotline.handle", SCOPE_DEPARTMENT, R(ROLE_HOTLINE_AGENT)},
+    {"certs.view_authorised", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
 };
 
 int authz_allowed(const struct authz_subject *subj, const char *action,
