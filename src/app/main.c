@@ -301,7 +301,7 @@ int main(int argc, char **argv)
             if (status == 0)
                 return 0;
             /* audit verify prints its own finding and returns 1 for a broken chain. */
-            if (!(strcmp(cmd, "audit") == 0 && status == 1))
+            if (!((strcmp(cmd, "audit") == 0 || strcmp(cmd, "cert") == 0) && status == 1))
                 fprintf(stderr, "onewindow: %s\n", err.msg);
             return status == 2 ? 2 : 1;
         }

@@ -651,11 +651,15 @@ int certs_verify(struct store *st, struct crypto_keyring *kr, const char *q, jso
     if (t[0] == '{') {
         /* an exported certificate: {identifier, document, signature (base64url)} */
         json_t *j = json_loads(t, 0, NULL);
-        const char *id = str(j, "identifier"), *doc = str(j, "document"), *sig64 = str(j, "signature");
-        size_t cap = strlen(sig64) + 4, sig_len = 0;
+        const char *id = str(j, "identifier"), *doc64 = str(j, "document"),
+                   *sig64 = str(j, "signature");
+        size_t cap = strlen(sig64) + 4, sig_len = 0, dcap = strlen(doc64) + 4, dlen = 0;
         unsigned char *sig = malloc(cap);
-        if (j == NULL || sig == NULL || !*id ||
-            crypto_b64url_decode(sig64, strlen(sig64), sig, cap, &sig_len) < 0) {
+        char *doc = malloc(dcap);
+        if (j == NULL || sig == NULL || doc == NULL || !*id ||
+            crypto_b64url_decode(sig64, strlen(sig64), sig, cap, &sig_len) < 0 ||
+            crypto_b64url_decode(doc64, strlen(doc64), doc, dcap - 1, &dlen) < 0 ||
+            memchr(doc, 0, dlen) != NULL || (doc[dlen] = '\0', 0)) {
             rc = err_set(err, 400, "certs.bad_export",
                          "an exported certificate is JSON with identifier, document and "
                          "signature (base64url)");
@@ -672,6 +676,7 @@ int certs_verify(struct store *st, struct crypto_keyring *kr, const char *q, jso
             }
         }
         free(sig);
+        free(doc);
         json_decref(j);
     } else if (strncmp(t, CERTS_PREFIX, strlen(CERTS_PREFIX)) == 0) {
         rc = verify_identifier(st, kr, t, result, err);
@@ -803,6 +808,40 @@ int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
     free_text(doc_text);
     rc = *out ? 0 : err_set(err, 500, "certs.oom", "out of memory");
 out:
+    certs_row_free(&row);
+    return rc;
+}
+
+int certs_export(struct store *st, struct crypto_keyring *kr, const char *identifier,
+                 json_t **out, struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    struct certs_row row;
+    int found = 0;
+    if (c == NULL || cst_get(c, identifier ? identifier : "", &row, &found, err) < 0)
+        return -1;
+    if (!found)
+        return err_set(err, 404, "certs.not_found", "no certificate has that identifier");
+    char *doc = open_value(kr, "document", row.id, row.document, row.document_len);
+    int rc = -1;
+    if (doc == NULL) {
+        err_set(err, 500, "certs.damaged", "the stored certificate does not open");
+    } else {
+        size_t dl = strlen(doc);
+        char *d64 = malloc(CRYPTO_B64URL_LEN(dl) + 1);
+        char *s64 = malloc(CRYPTO_B64URL_LEN(row.signature_len) + 1);
+        if (d64 && s64) {
+            crypto_b64url_encode(doc, dl, d64, CRYPTO_B64URL_LEN(dl) + 1);
+            crypto_b64url_encode(row.signature, row.signature_len, s64,
+                                 CRYPTO_B64URL_LEN(row.signature_len) + 1);
+            *out = json_pack("{s:s, s:s, s:s}", "identifier", row.identifier, "document", d64,
+                             "signature", s64);
+            rc = *out ? 0 : err_set(err, 500, "certs.oom", "out of memory");
+        }
+        free(d64);
+        free(s64);
+    }
+    free_text(doc);
     certs_row_free(&row);
     return rc;
 }

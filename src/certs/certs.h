@@ -96,6 +96,12 @@ int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
                const int64_t *department_ids, size_t n, const char *identifier, json_t **out,
                struct err *err);
 
+/* The certificate as a self-contained file (operators; the holder's JSON view has the
+ * same parts): {identifier, document (base64url of the signed JSON), signature
+ * (base64url of the DER SES_Signature)}. It carries personal data. */
+int certs_export(struct store *st, struct crypto_keyring *kr, const char *identifier,
+                 json_t **out, struct err *err);
+
 /* ---- verification by anyone ----------------------------------------------------------- */
 
 /* Verify an identifier or a QR payload (q). Result JSON: {status: valid|expired|revoked|

@@ -7,6 +7,9 @@
  *                                           certificate seal
  *   cert verify FILE                        verify an identifier, a QR payload or an
  *                                           exported certificate (JSON) read from FILE
+ *   cert export IDENTIFIER                  print the certificate as a file anyone can verify
+ *                                           offline: {identifier, document, signature}
+ *                                           (it holds the holder's personal data)
  *   cert revoke IDENTIFIER                  revoke a certificate
  */
 #include "certs/certs_internal.h"
@@ -26,7 +29,7 @@ static int usage(struct err *err)
 {
     err_set(err, 2, "certs.usage",
             "usage: onewindow cert types | issue TYPE HOLDER_ID_NUMBER DEPT DATA_JSON | "
-            "verify FILE | revoke IDENTIFIER");
+            "verify FILE | export IDENTIFIER | revoke IDENTIFIER");
     return 2;
 }
 
@@ -133,6 +136,16 @@ int certs_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
         int valid = strcmp(json_string_value(json_object_get(res, "status")), "valid") == 0;
         json_decref(res);
         return valid ? 0 : 1;
+    }
+    if (strcmp(argv[0], "export") == 0 && argc == 2) {
+        json_t *ex = NULL;
+        if (certs_export(st, kr, argv[1], &ex, err) < 0)
+            return -1;
+        char *out = json_dumps(ex, JSON_COMPACT);
+        printf("%s\n", out ? out : "{}");
+        free(out);
+        json_decref(ex);
+        return 0;
     }
     if (strcmp(argv[0], "revoke") == 0 && argc == 2) {
         if (certs_revoke(st, 0, argv[1], err) < 0)
