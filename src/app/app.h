@@ -13,6 +13,9 @@ struct store;
 struct crypto_keyring;
 struct identity;
 struct oidc;
+struct notify;
+struct review;
+struct apply;
 struct web_server;
 
 struct app {
@@ -21,6 +24,9 @@ struct app {
     struct crypto_keyring *kr;
     struct identity *id;
     struct oidc *oidc; /* serve only: opened after the schema check */
+    struct notify *notify;
+    struct review *review;
+    struct apply *apply;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

@@ -11,6 +11,7 @@
 #include "app/app.h"
 #include "base/arena.h"
 #include "base/id.h"
+#include "catalog/catalog.h"
 #include "divisions/divisions.h"
 #include "identity/identity.h"
 #include "certs/certs.h"
@@ -47,6 +48,16 @@ static const struct {
     {"cg-ga", "拉萨市公安局城关分局", NULL, "Chengguan Public Security Sub-bureau", 540102000000LL},
     {"bk-bsc", "城关区八廓街道便民服务中心", NULL, "Barkhor Sub-district Service Centre",
      540102002000LL},
+    /* Departments the demo catalog's items are handled by (data/catalog/demo.json). */
+    {"ls-sj", "拉萨市市场监督管理局", NULL, "Lhasa Market Regulation Administration",
+     540100000000LL},
+    {"ls-zr", "拉萨市自然资源局", NULL, "Lhasa Natural Resources Bureau", 540100000000LL},
+    {"cg-rs", "拉萨市城关区人力资源和社会保障局", NULL,
+     "Chengguan District Human Resources and Social Security Bureau", 540102000000LL},
+    {"cg-sj", "拉萨市城关区市场监督管理局", NULL, "Chengguan District Market Regulation Bureau",
+     540102000000LL},
+    {"cg-wj", "拉萨市城关区卫生健康委员会", NULL, "Chengguan District Health Commission",
+     540102000000LL},
 };
 
 static const struct {
@@ -62,6 +73,7 @@ static const struct {
     {"reviewer.xz", "张伟", "xz-mz", ROLE_REVIEWER},
     {"hotline.xz", "德吉", "xz-12345", ROLE_HOTLINE_AGENT},
     {"auditor.xz", "央金", "platform", ROLE_AUDITOR},
+    {"catalog.xz", "拉巴", "platform", ROLE_ADMIN},
 };
 
 /* Certificate types, a certificate seal for the departments that issue them, and the demo
@@ -186,11 +198,14 @@ int app_load_demo(struct app *app, struct err *err)
     }
     if (demo_certs(app, citizen_id, &citizen, err) < 0)
         goto out;
+    int items_created = 0, items_updated = 0;
+    if (catalog_load_demo(app->store, &items_created, &items_updated, err) < 0)
+        goto out;
     if (portal_mark_demo(app->store, err) < 0)
         goto out;
-    printf("demo: %d division(s), %d department(s) and %d account(s) added "
-           "(accounts and passwords: README.md, \"Demo data\")\n",
-           inserted, depts, people);
+    printf("demo: %d division(s), %d department(s) and %d account(s) added, %d catalog "
+           "entr(ies) added and %d updated (accounts and passwords: README.md, \"Demo data\")\n",
+           inserted, depts, people, items_created, items_updated);
     rc = 0;
 out:
     arena_free(a);

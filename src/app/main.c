@@ -28,7 +28,9 @@
 #include "web/web.h"
 #include "oidc/oidc.h"
 #include "identity/identity.h"
+#include "notify/notify.h"
 #include "calendar/calendar.h"
+#include "catalog/catalog.h"
 #include "audit/audit.h"
 #include "certs/certs.h"
 #include "seals/seals.h"
@@ -67,6 +69,9 @@ static void usage(FILE *out)
                  "  cert      issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates\n"
                  "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
                  "            list YEAR | deadline DATE N: the working-day calendar\n"
+                 "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
+                 "            sandbox [N]: notifications (system notices, SMS delivery)\n"
+                 "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -173,6 +178,12 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
         i18n_free();
         return -1;
     }
+    /* The notification delivery job (one per node; a lease row keeps nodes apart). */
+    if (notify_start(app->notify, 1000, err) < 0) {
+        web_server_free(srv);
+        i18n_free();
+        return -1;
+    }
     char port[16];
     snprintf(port, sizeof(port), "%d", web_server_port(srv));
     if (cfg->public_url[0] == '\0') {
@@ -194,6 +205,7 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     sigwait(&set, &sig);
     log_kv(LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "TERM" : "INT", LOG_END);
     web_server_free(srv);
+    notify_stop(app->notify);
     if (cp_started) {
         pthread_mutex_lock(&cp.lock);
         cp.stop = 1;
@@ -236,7 +248,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
-        strcmp(cmd, "seal") != 0 && strcmp(cmd, "cert") != 0) {
+        strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 && strcmp(cmd, "seal") != 0 &&
+        strcmp(cmd, "cert") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -248,7 +261,8 @@ int main(int argc, char **argv)
         nwords++;
     int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
                       strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
-                      strcmp(cmd, "audit") == 0 || strcmp(cmd, "seal") == 0 ||
+                      strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
+                      strcmp(cmd, "catalog") == 0 || strcmp(cmd, "seal") == 0 ||
                       strcmp(cmd, "cert") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
@@ -293,7 +307,9 @@ int main(int argc, char **argv)
                 strcmp(cmd, "user") == 0       ? app_user_command(&app, nwords, argv + 2, &err)
                 : strcmp(cmd, "client") == 0   ? app_client_command(&app, nwords, argv + 2, &err)
                 : strcmp(cmd, "calendar") == 0 ? calendar_cli(app.store, nwords, argv + 2, &err)
+                : strcmp(cmd, "catalog") == 0  ? catalog_cli(app.store, nwords, argv + 2, &err)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
+                : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
                 : strcmp(cmd, "seal") == 0  ? seals_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "cert") == 0  ? certs_cli(app.store, app.kr, nwords, argv + 2, &err)
                                             : app_oidc_command(&app, nwords, argv + 2, &err);

@@ -179,7 +179,7 @@ function issue(type, holderId, dept, data) {
   assert.ok(id.startsWith(PREFIX), id);
   return id;
 }
-const MARRIAGE = { name: '扎西多吉', spouse_name: '卓玛', spouse_id_number: '540102199202021238', marriage_date: '2026-11-26' };
+const MARRIAGE = { male_name: '扎西多吉', male_id: '540102199001011233', female_name: '卓玛', female_id: '540102199202021238', appointment_date: '2026-11-26' };
 
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'ow-certs-'));
@@ -268,9 +268,9 @@ test('a certificate issued to the demo citizen is in his wallet, beside the pre-
   assert.equal(v.status, 200, v.text);
   assert.equal(v.body.holder.name, '扎西多吉');
   assert.equal(v.body.holder.id_number, '5401**********1233', 'masked even for the holder');
-  const spouseId = v.body.fields.find((f) => f.key === 'spouse_id_number');
-  assert.equal(spouseId.value, '5401**********1238');
-  assert.equal(v.body.fields.find((f) => f.key === 'spouse_name').value, '卓玛');
+  const wifeId = v.body.fields.find((f) => f.key === 'wife_id_number');
+  assert.equal(wifeId.value, '5401**********1238');
+  assert.equal(v.body.fields.find((f) => f.key === 'wife_name').value, '卓玛');
 
   // Another citizen: not in the wallet, and the certificate answers 404 like an unknown one.
   const other = await newCitizen('次仁');

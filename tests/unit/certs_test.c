@@ -84,8 +84,8 @@ static int teardown(void **state)
 static void issue(struct fixture *fx, char id[CERTS_ID_SIZE])
 {
     struct err err;
-    json_t *data = json_pack("{s:s, s:s, s:s}", "name", "扎西多吉", "spouse_name", "卓玛",
-                             "marriage_date", "2026-11-26");
+    json_t *data = json_pack("{s:s, s:s, s:s}", "male_name", "扎西多吉", "female_name", "卓玛",
+                             "appointment_date", "2026-11-26");
     struct certs_issue_req r = {"MARRIAGE_CERT", 4242, "扎西多吉", "540102199001011233",
                                 fx->dept, data, "20261126540102000001", 0};
     assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), 0);
@@ -304,7 +304,7 @@ static void test_issue_refusals(void **state)
     struct fixture *fx = *state;
     struct err err;
     char id[CERTS_ID_SIZE];
-    json_t *data = json_pack("{s:s}", "name", "扎西多吉"); /* no spouse_name */
+    json_t *data = json_pack("{s:s}", "male_name", "扎西多吉"); /* no female_name */
     struct certs_issue_req r = {"MARRIAGE_CERT", 4242, "扎西多吉", "540102199001011233",
                                 fx->dept, data, "x", 0};
     assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), -1);
@@ -318,7 +318,7 @@ static void test_issue_refusals(void **state)
     assert_string_equal(err.code, "certs.bad_data");
     json_decref(data);
     /* a suspended seal issues nothing */
-    data = json_pack("{s:s, s:s}", "name", "扎西多吉", "spouse_name", "卓玛");
+    data = json_pack("{s:s, s:s}", "male_name", "扎西多吉", "female_name", "卓玛");
     r.data = data;
     r.holder_id_number = "540102199001011233";
     assert_int_equal(seals_set_status(fx->s, 1, fx->seal, "suspended", &err), 0);
