@@ -26,6 +26,10 @@ ROOT=$PWD
 if [[ ${1:-} == apply ]]; then
     exec bench/apply.sh
 fi
+# `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
+if [[ ${1:-} == certs ]]; then
+    exec bench/certs.sh
+fi
 
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 RSS_CONNS=${BENCH_CONNECTIONS:-256}
@@ -534,6 +538,7 @@ SUMMARY=$WORK/summary.txt
 # The applications section (issue 4 targets) runs on its own databases.
 stop_server
 bench/apply.sh || note "the applications section failed"
+bench/certs.sh || note "the e-certificate section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"
