@@ -6,6 +6,7 @@
 #include "certs/certs_internal.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -536,6 +537,73 @@ static json_t *result_new(const char *status, const char *failed, const char *me
                      message, "identifier", identifier ? identifier : "");
 }
 
+/* ---- the verification cache ------------------------------------------------------------
+ * The cryptographic part of a verification (parsing, the maker's and the signer's SM2
+ * signatures, the chain to a trusted root, validity at signing time) depends only on the
+ * signed bytes and the trust list, so its outcome is kept in memory under SM3(data hash ||
+ * signature || trust-list size): any changed byte is a different key and is checked again.
+ * The seal's revocation is looked up on every request. Bounded, direct-mapped. */
+
+#define VCACHE_SLOTS 4096
+
+struct vcache_slot {
+    unsigned char key[32];
+    int used;
+    struct seals_report rep;
+};
+
+static struct vcache_slot *vcache;
+static pthread_mutex_t vcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int verify_cached(struct store *st, const unsigned char hash[32], const unsigned char *sig,
+                         size_t sig_len, struct seals_report *rep, struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    int64_t roots = 0;
+    if (c == NULL || cst_roots_count(c, &roots, err) < 0)
+        return -1;
+    unsigned char key[32];
+    struct crypto_sm3 *h = crypto_sm3_new();
+    if (h == NULL || crypto_sm3_update(h, hash, 32) < 0 || crypto_sm3_update(h, sig, sig_len) < 0 ||
+        crypto_sm3_update(h, &roots, sizeof(roots)) < 0 || crypto_sm3_final(h, key) < 0) {
+        crypto_sm3_free(h);
+        return err_set(err, 500, "certs.crypto", "SM3 failed");
+    }
+    crypto_sm3_free(h);
+    size_t slot = ((size_t)key[0] << 8 | key[1]) % VCACHE_SLOTS;
+    pthread_mutex_lock(&vcache_lock);
+    if (vcache == NULL)
+        vcache = calloc(VCACHE_SLOTS, sizeof(*vcache));
+    int hit = vcache != NULL && vcache[slot].used && memcmp(vcache[slot].key, key, 32) == 0;
+    if (hit)
+        *rep = vcache[slot].rep;
+    pthread_mutex_unlock(&vcache_lock);
+    if (hit) {
+        if (rep->failed == SEALS_OK) {
+            int revoked = seals_is_revoked(st, rep->es_id, err);
+            if (revoked < 0)
+                return -1;
+            if (revoked) {
+                rep->failed = SEALS_STATUS;
+                snprintf(rep->message, sizeof(rep->message), "the seal has been revoked");
+            }
+        }
+        return 0;
+    }
+    if (seals_verify(st, sig, sig_len, hash, rep, err) < 0)
+        return -1;
+    if (rep->failed != SEALS_STATUS) {
+        pthread_mutex_lock(&vcache_lock);
+        if (vcache != NULL) {
+            memcpy(vcache[slot].key, key, 32);
+            vcache[slot].rep = *rep;
+            vcache[slot].used = 1;
+        }
+        pthread_mutex_unlock(&vcache_lock);
+    }
+    return 0;
+}
+
 /* Verify a document and its SES_Signature for `identifier`; `row` (may be NULL) is the
  * local register's entry for status. */
 static int verify_bundle(struct store *st, const char *identifier, const char *doc_text,
@@ -558,7 +626,7 @@ static int verify_bundle(struct store *st, const char *identifier, const char *d
     unsigned char hash[32];
     crypto_sm3(doc_text, strlen(doc_text), hash);
     struct seals_report rep;
-    if (seals_verify(st, sig, sig_len, hash, &rep, err) < 0) {
+    if (verify_cached(st, hash, sig, sig_len, &rep, err) < 0) {
         json_decref(doc);
         return -1;
     }

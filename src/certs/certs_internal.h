@@ -45,5 +45,7 @@ int cst_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts,
 /* A department's names and code by id or by code. */
 int cst_department(struct store_conn *c, int64_t id, const char *code, json_t **dept,
                    struct err *err);
+/* How many roots are on the trust list (the verification cache's generation). */
+int cst_roots_count(struct store_conn *c, int64_t *n, struct err *err);
 
 #endif

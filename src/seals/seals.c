@@ -331,7 +331,7 @@ int seals_make(struct store *st, struct crypto_keyring *kr, int64_t actor,
             goto crypto_fail;
         memcpy(row.picture, r->png, r->png_len);
         row.picture_len = r->png_len;
-    } else if (seals_render_picture(r->rim_text ? r->rim_text : r->name, r->name, 400, &row.picture,
+    } else if (seals_render_picture(r->rim_text ? r->rim_text : r->name, r->name, 300, &row.picture,
                                     &row.picture_len, err) < 0) {
         goto out;
     }
@@ -890,4 +890,16 @@ int seals_info(struct store *st, int64_t seal_id, const char *es_id, json_t **in
                       (json_int_t)row.valid_from, "valid_to", (json_int_t)row.valid_to);
     seals_row_free(&row);
     return *info ? 0 : err_set(err, 500, "seals.oom", "out of memory");
+}
+
+int seals_is_revoked(struct store *st, const char *es_id, struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    struct seals_row row;
+    int found = 0;
+    if (c == NULL || sst_seal_get(c, 0, es_id, &row, &found, err) < 0)
+        return -1;
+    int revoked = found && strcmp(row.status, "revoked") == 0;
+    seals_row_free(&row);
+    return revoked;
 }

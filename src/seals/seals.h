@@ -158,6 +158,9 @@ int seals_signature_parts(const unsigned char *sig, size_t sig_len, unsigned cha
                           size_t *to_sign_len, unsigned char **signature, size_t *signature_len,
                           unsigned char **cert_der, size_t *cert_len, struct err *err);
 
+/* 1 if this register has the seal `es_id` and it is revoked, else 0; -1 on a database error. */
+int seals_is_revoked(struct store *st, const char *es_id, struct err *err);
+
 /* Verify an SM2 signature over `msg` made by the key of an X.509 certificate (DER) that
  * chains to a trusted root; *subject (may be NULL, 200 bytes) gets its subject. 0 ok. */
 int seals_cert_verify_msg(struct store *st, const unsigned char *cert_der, size_t cert_len,
