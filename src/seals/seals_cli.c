@@ -1,7 +1,8 @@
 /*
  * seals_cli.c - `onewindow seal ...`, the administrator's commands:
- *   seal make DEPT TYPE NAME [DAYS]   make a seal for the department (code) valid DAYS days
- *                                     (default 1825), with a generated picture
+ *   seal make DEPT TYPE NAME [DAYS [PNG]]  make a seal for the department (code) valid
+ *                                     DAYS days (default 1825), with a generated picture or
+ *                                     the PNG file given
  *   seal list [DEPT]                  the seals, all or of one department
  *   seal suspend|activate|revoke ID   change a seal's status (revoked is final)
  *   seal cert ID                      print a seal's X.509 certificate (PEM)
@@ -23,7 +24,7 @@
 static int usage(struct err *err)
 {
     return err_set(err, 2, "seals.usage",
-                   "usage: onewindow seal make DEPT TYPE NAME [DAYS] | list [DEPT] | "
+                   "usage: onewindow seal make DEPT TYPE NAME [DAYS [PNG]] | list [DEPT] | "
                    "suspend ID | activate ID | revoke ID | cert ID | root | trust NAME FILE "
                    "(TYPE: official, certificate, contract, finance)") < 0
                ? 2
@@ -53,7 +54,7 @@ int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
     struct store_conn *c = store_conn(st, err);
     if (c == NULL)
         return -1;
-    if (strcmp(cmd, "make") == 0 && (argc == 4 || argc == 5)) {
+    if (strcmp(cmd, "make") == 0 && argc >= 4 && argc <= 6) {
         int64_t dept = 0, id = 0;
         char name[200];
         int found = 0;
@@ -63,13 +64,26 @@ int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
             err_set(err, 2, "seals.no_department", "no department has the code %s", argv[1]);
             return 2;
         }
-        long days = argc == 5 ? strtol(argv[4], NULL, 10) : 1825;
+        long days = argc >= 5 ? strtol(argv[4], NULL, 10) : 1825;
         if (days < 1 || days > 36500 || !seals_type_valid(argv[2]))
             return usage(err);
         int64_t now = time_now_ms();
         struct seals_make_req r = {dept, argv[2], argv[3], name, now - 60000,
                                    now + days * 86400000LL, NULL, 0};
-        if (seals_make(st, kr, 0, &r, &id, err) < 0)
+        unsigned char *png = NULL;
+        if (argc == 6) {
+            FILE *f = fopen(argv[5], "rb");
+            if (f == NULL)
+                return err_set(err, 1, "seals.file", "cannot open %s", argv[5]);
+            png = malloc(512 * 1024 + 1);
+            size_t n = png ? fread(png, 1, 512 * 1024 + 1, f) : 0;
+            fclose(f);
+            r.png = png;
+            r.png_len = n;
+        }
+        int rc = seals_make(st, kr, 0, &r, &id, err);
+        free(png);
+        if (rc < 0)
             return -1;
         printf("seal %lld made for %s (%s)\n", (long long)id, argv[1], argv[2]);
         return 0;

@@ -477,6 +477,20 @@ test('revoking a seal: it issues nothing more, and what it sealed verifies as re
   assert.equal(v.body.failed, 'seal_status');
 });
 
+test('a seal with an uploaded PNG picture; anything else is refused', async () => {
+  const png = join(tmp, 'seal.png');
+  writeFileSync(png, Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(300, 7)]));
+  const ok = cli('seal', 'make', 'xz-sj', 'official', '西藏自治区市场监督管理局公章', '365', png);
+  assert.equal(ok.status, 0, ok.stderr);
+  const gif = join(tmp, 'seal.gif');
+  writeFileSync(gif, 'GIF89a........');
+  const bad = cli('seal', 'make', 'xz-sj', 'official', 'x', '365', gif);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /PNG/);
+  assert.notEqual(cli('seal', 'make', 'no-such-dept', 'official', 'x').status, 0);
+  assert.equal(cli('seal', 'make', 'xz-sj', 'emperor', 'x').status, 2);
+});
+
 // ---- mutual recognition ---------------------------------------------------------------------------
 
 test('trust list: another platform\'s certificate is forged (chain) until its root is trusted', async () => {
