@@ -26,6 +26,10 @@ ROOT=$PWD
 if [[ ${1:-} == apply ]]; then
     exec bench/apply.sh
 fi
+# `bench/run.sh notify`: only the notification delivery section (bench/notify.sh).
+if [[ ${1:-} == notify ]]; then
+    exec bench/notify.sh
+fi
 # `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
@@ -245,6 +249,9 @@ mkdir -p "$WORK/data"
     die "'onewindow init' failed"
 }
 
+# The demo region and its service catalog, for the catalog targets (/services...).
+"$BIN" demo --data "$WORK/data" >>"$WORK/init.log" 2>&1 || note "'onewindow demo' failed: catalog figures measure errors"
+
 start_server 0 "$WORK/server.err"
 VERSION=$("$BIN" version 2>/dev/null | head -n1)
 echo "onewindow bench: $VERSION"
@@ -262,6 +269,9 @@ TARGETS=(
     "html_division|/divisions/540100000000|HTML /divisions/540100000000"
     "json_divisions|/api/v1/divisions|JSON /api/v1/divisions"
     "healthz|/healthz|/healthz"
+    "html_services|/services|HTML /services (catalog)"
+    "html_guide|/services/XZ-MZ-001|HTML /services/XZ-MZ-001 (guide)"
+    "json_guide|/api/v1/services/XZ-MZ-001|JSON /api/v1/services/XZ-MZ-001"
 )
 
 # Check every target answers 200 before loading it.
@@ -538,6 +548,7 @@ SUMMARY=$WORK/summary.txt
 # The applications section (issue 4 targets) runs on its own databases.
 stop_server
 bench/apply.sh || note "the applications section failed"
+bench/notify.sh || note "the notification section failed"
 bench/certs.sh || note "the e-certificate section failed"
 
 echo "Summary (also in bench/results/latest.txt):"

@@ -222,48 +222,60 @@ static int accepts(const json_t *m, const char *ctype)
 static void check_materials(struct apply *ap, const json_t *item, const struct apply_request *rq,
                             const json_t *existing, json_t *problems)
 {
-    for (size_t i = 0; i < rq->nfiles; i++) {
-        const struct apply_upload *u = &rq->files[i];
-        const json_t *m = find_material(item, u->material_key);
-        if (m == NULL) {
-            material_problem(problems, u->material_key ? u->material_key : "", "apply.err.material_unknown", NULL);
-            continue;
-        }
-        json_int_t max = json_integer_value(json_object_get(m, "max_bytes"));
-        if (max <= 0)
-            max = 5 * 1024 * 1024;
-        const char *sniffed = apply_sniff(u->data, u->len);
-        if ((json_int_t)u->len > max)
-            material_problem(problems, u->material_key, "apply.err.too_large",
-                             json_pack("{s:I}", "max", (json_int_t)(max / 1024)));
-        else if (u->len == 0 || sniffed == NULL || !accepts(m, sniffed))
-            material_problem(problems, u->material_key, "apply.err.file_type", NULL);
-    }
-    for (size_t i = 0; i < rq->ncerts; i++) {
-        const json_t *m = find_material(item, rq->certs[i].material_key);
-        if (m == NULL || !json_is_string(json_object_get(m, "cert_type")))
-            material_problem(problems, rq->certs[i].material_key ? rq->certs[i].material_key : "",
-                             "apply.err.material_unknown", NULL);
-        else if (ap->hooks.authorise_use == NULL)
-            material_problem(problems, rq->certs[i].material_key, "apply.err.cert_unavailable",
-                             NULL);
-    }
+    /* In the item's order, so the summary follows the form. */
     size_t i;
     json_t *m;
     json_array_foreach(json_object_get(item, "materials"), i, m)
     {
         const char *key = json_string_value(json_object_get(m, "key"));
-        if (key == NULL || !json_is_true(json_object_get(m, "required")))
+        if (key == NULL)
             continue;
-        int have = json_integer_value(json_object_get(existing, key)) > 0;
-        for (size_t k = 0; k < rq->nfiles && !have; k++)
-            have = rq->files[k].material_key && strcmp(rq->files[k].material_key, key) == 0;
-        for (size_t k = 0; k < rq->ncerts && !have; k++)
-            have = rq->certs[k].material_key && strcmp(rq->certs[k].material_key, key) == 0 &&
-                   rq->certs[k].cert_identifier && *rq->certs[k].cert_identifier;
-        if (!have)
+        int have = json_integer_value(json_object_get(existing, key)) > 0, bad = 0;
+        json_int_t max = json_integer_value(json_object_get(m, "max_bytes"));
+        if (max <= 0)
+            max = 5 * 1024 * 1024;
+        for (size_t k = 0; k < rq->nfiles; k++) {
+            const struct apply_upload *u = &rq->files[k];
+            if (u->material_key == NULL || strcmp(u->material_key, key) != 0)
+                continue;
+            have = 1;
+            const char *sniffed = apply_sniff(u->data, u->len);
+            if ((json_int_t)u->len > max)
+                material_problem(problems, key, "apply.err.too_large",
+                                 json_pack("{s:I}", "max", (json_int_t)(max / 1024)));
+            else if (u->len == 0 || sniffed == NULL || !accepts(m, sniffed))
+                material_problem(problems, key, "apply.err.file_type", NULL);
+            else
+                continue;
+            bad = 1;
+            break; /* one problem per material */
+        }
+        for (size_t k = 0; k < rq->ncerts && !bad; k++) {
+            const struct apply_cert_choice *cc = &rq->certs[k];
+            if (cc->material_key == NULL || strcmp(cc->material_key, key) != 0 ||
+                cc->cert_identifier == NULL || *cc->cert_identifier == '\0')
+                continue;
+            have = 1;
+            if (!json_is_string(json_object_get(m, "cert_type")))
+                material_problem(problems, key, "apply.err.material_unknown", NULL);
+            else if (ap->hooks.authorise_use == NULL)
+                material_problem(problems, key, "apply.err.cert_unavailable", NULL);
+            else
+                continue;
+            bad = 1;
+        }
+        if (!have && json_is_true(json_object_get(m, "required")))
             material_problem(problems, key, "apply.err.material_missing", NULL);
     }
+    /* Files for materials the item does not list. */
+    for (size_t k = 0; k < rq->nfiles; k++)
+        if (find_material(item, rq->files[k].material_key) == NULL)
+            material_problem(problems, rq->files[k].material_key ? rq->files[k].material_key : "",
+                             "apply.err.material_unknown", NULL);
+    for (size_t k = 0; k < rq->ncerts; k++)
+        if (find_material(item, rq->certs[k].material_key) == NULL)
+            material_problem(problems, rq->certs[k].material_key ? rq->certs[k].material_key : "",
+                             "apply.err.material_unknown", NULL);
 }
 
 /* Who applies: a person for themself, an agent for their enterprise, or a clerk for a
@@ -433,11 +445,14 @@ int apply_precheck(struct apply *ap, const struct apply_request *rq, json_t *pro
 
 /* Store the uploads (encrypted, SM3 of the plaintext) and certificate uses of `app_id`;
  * keys uploaded again replace the earlier files. */
+enum { MATERIALS_UPLOADS = 1, MATERIALS_CERTS = 2 };
+
 static int store_materials(struct apply *ap, struct store_conn *c, struct arena *a,
                            const struct prepared *p, const struct apply_request *rq,
-                           int64_t app_id, const char *number, int64_t now, struct err *err)
+                           int64_t app_id, const char *number, int64_t now, int part,
+                           struct err *err)
 {
-    for (size_t i = 0; i < rq->nfiles; i++) {
+    for (size_t i = 0; (part & MATERIALS_UPLOADS) && i < rq->nfiles; i++) {
         int first = 1;
         for (size_t k = 0; k < i; k++)
             if (strcmp(rq->files[k].material_key, rq->files[i].material_key) == 0)
@@ -445,7 +460,7 @@ static int store_materials(struct apply *ap, struct store_conn *c, struct arena 
         if (first && aps_files_delete_key(c, app_id, rq->files[i].material_key, err) < 0)
             return -1;
     }
-    for (size_t i = 0; i < rq->nfiles; i++) {
+    for (size_t i = 0; (part & MATERIALS_UPLOADS) && i < rq->nfiles; i++) {
         const struct apply_upload *u = &rq->files[i];
         unsigned char h[CRYPTO_SM3_LEN];
         char hex[2 * CRYPTO_SM3_LEN + 1];
@@ -471,7 +486,7 @@ static int store_materials(struct apply *ap, struct store_conn *c, struct arena 
         if (rc < 0)
             return -1;
     }
-    for (size_t i = 0; i < rq->ncerts; i++) {
+    for (size_t i = 0; (part & MATERIALS_CERTS) && i < rq->ncerts; i++) {
         const struct apply_cert_choice *cc = &rq->certs[i];
         const json_t *m = find_material(p->item, cc->material_key);
         const char *type = json_string_value(json_object_get(m, "cert_type"));
@@ -510,9 +525,7 @@ static int insert_submitted(struct apply *ap, struct store_conn *c, struct arena
     struct app_row r;
     memset(&r, 0, sizeof(r));
     r.id = id_next();
-    if (make_number(c, now, rq->division_code, number, err) < 0)
-        return -1;
-    r.number = number;
+    r.number = NULL; /* numbered last: the daily counter row is locked until commit */
     r.item_code = json_string_value(json_object_get(p->item, "code"));
     r.item_version = (int)json_integer_value(json_object_get(p->item, "version"));
     r.item_name = json_text(json_object_get(p->item, "name"), "zh");
@@ -539,14 +552,23 @@ static int insert_submitted(struct apply *ap, struct store_conn *c, struct arena
     int rc = seal_form(ap, a, r.id, doc, &r.form_enc, &r.form_len, err);
     json_decref(doc);
     if (rc < 0 || aps_insert(c, &r, err) < 0 ||
-        store_materials(ap, c, a, p, rq, r.id, number, now, err) < 0 ||
+        store_materials(ap, c, a, p, rq, r.id, NULL, now, MATERIALS_UPLOADS, err) < 0 ||
         aps_event_insert(c, r.id, now, rq->subj->account_id, r.on_behalf ? "filed_for" : "submitted",
-                         "draft", "submitted", NULL, NULL, err) < 0 ||
+                         "draft", "submitted", NULL, NULL, err) < 0)
+        return -1;
+    if (rq->draft_id != 0 && aps_delete_draft(c, rq->draft_id, rq->subj->account_id, err) < 0)
+        return -1;
+    /* The number last, so that concurrent submissions in the same county wait for the
+     * counter row (and, on PostgreSQL, the audit chain) only for the tail of the
+     * transaction. */
+    if (make_number(c, now, rq->division_code, number, err) < 0 ||
+        aps_set_number(c, r.id, number, err) < 0)
+        return -1;
+    r.number = number;
+    if (store_materials(ap, c, a, p, rq, r.id, number, now, MATERIALS_CERTS, err) < 0 ||
         notify_applicant(ap, &r, "submitted", NULL, err) < 0 ||
         audit_app(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit", number,
                   rq->ip, r.item_code, err) < 0)
-        return -1;
-    if (rq->draft_id != 0 && aps_delete_draft(c, rq->draft_id, rq->subj->account_id, err) < 0)
         return -1;
     return 0;
 }
@@ -967,7 +989,8 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
     if (store_begin(c, err) < 0)
         goto out;
     if (aps_update_form(c, r.id, enc, enc_len, now, err) < 0 ||
-        store_materials(ap, c, a, &p, &rq2, r.id, r.number, now, err) < 0 ||
+        store_materials(ap, c, a, &p, &rq2, r.id, r.number, now,
+                        MATERIALS_UPLOADS | MATERIALS_CERTS, err) < 0 ||
         aps_update_state(c, &r, err) < 0 ||
         aps_event_insert(c, r.id, now, rq->subj->account_id, "resubmit", "returned", r.state,
                          NULL, NULL, err) < 0 ||

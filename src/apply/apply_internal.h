@@ -63,6 +63,7 @@ struct app_file {
 /* apply_store.c */
 int aps_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err);
 int aps_insert(struct store_conn *c, const struct app_row *r, struct err *err);
+int aps_set_number(struct store_conn *c, int64_t id, const char *number, struct err *err);
 int aps_delete_draft(struct store_conn *c, int64_t id, int64_t filed_by, struct err *err);
 int aps_update_draft(struct store_conn *c, const struct app_row *r, struct err *err);
 int aps_update_state(struct store_conn *c, const struct app_row *r, struct err *err);

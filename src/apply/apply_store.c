@@ -19,6 +19,7 @@ static const char SQL_SEQ[] =
 static const char SQL_INSERT[] =
     "INSERT INTO applications (" COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_SET_NUMBER[] = "UPDATE applications SET number = ? WHERE id = ?";
 static const char SQL_DELETE_DRAFT[] =
     "DELETE FROM applications WHERE id = ? AND filed_by = ? AND state = 'draft'";
 static const char SQL_UPDATE_DRAFT[] =
@@ -33,19 +34,20 @@ static const char SQL_UPDATE_FORM[] =
 static const char SQL_BY_NUMBER[] = "SELECT " COLS " FROM applications WHERE number = ?";
 static const char SQL_BY_ID[] = "SELECT " COLS " FROM applications WHERE id = ?";
 static const char SQL_BY_IDEM[] =
-    "SELECT number FROM applications WHERE filed_by = ? AND idem_key = ?";
+    "SELECT number FROM applications WHERE filed_by = ? AND idem_key = ? "
+    "AND idem_key IS NOT NULL";
 /* Two index range scans (applicant, filer) merged by the caller's limit. */
 static const char SQL_MINE[] =
     "SELECT " COLS " FROM applications WHERE applicant_account = ? "
     "ORDER BY created_at DESC LIMIT ?";
 static const char SQL_FILED[] =
-    "SELECT " COLS " FROM applications WHERE filed_by = ? AND applicant_account <> ? "
-    "ORDER BY created_at DESC LIMIT ?";
+    "SELECT " COLS " FROM applications WHERE filed_by = ? AND on_behalf = 1 "
+    "AND applicant_account <> ? ORDER BY created_at DESC LIMIT ?";
 static const char SQL_QUEUE[] =
     "SELECT " COLS " FROM applications WHERE department_id = ? AND state = ? "
     "ORDER BY due_at, id LIMIT ?";
 static const char SQL_BUNDLE[] =
-    "SELECT " COLS " FROM applications WHERE bundle_id = ? ORDER BY id";
+    "SELECT " COLS " FROM applications WHERE bundle_id = ? AND bundle_id <> 0 ORDER BY id";
 static const char SQL_FILE_INSERT[] =
     "INSERT INTO application_files (id, application_id, material_key, filename, content_type, "
     "size, sm3, content_enc, cert_identifier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -166,6 +168,16 @@ int aps_insert(struct store_conn *c, const struct app_row *r, struct err *err)
     store_bind_int64(st, 26, r->submitted_at);
     store_bind_int64(st, 27, r->decided_at);
     store_bind_int64(st, 28, r->updated_at);
+    return store_run(st, NULL, err);
+}
+
+int aps_set_number(struct store_conn *c, int64_t id, const char *number, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_SET_NUMBER, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, number, -1);
+    store_bind_int64(st, 2, id);
     return store_run(st, NULL, err);
 }
 

@@ -529,7 +529,11 @@ static int h_admin_save(struct web_req *req, struct web_resp *resp)
         json_decref(item);
         resp->model = editor_model(req, resp, text, problems);
         resp->status = 422;
+        /* For JSON clients the model reads as an RFC 9457 problem with the list. */
+        json_object_set_new(resp->model, "type", json_string("about:blank"));
+        json_object_set_new(resp->model, "status", json_integer(422));
         json_object_set_new(resp->model, "code", json_string("catalog.invalid"));
+        json_object_set_new(resp->model, "detail", json_string(web_t(req, "errors.catalog.invalid")));
         resp->view = "catalog/edit";
         return 0;
     }

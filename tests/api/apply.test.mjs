@@ -283,6 +283,11 @@ test('uploads: oversize and wrong type refused with clear messages; non-upload r
     [{ name: 'm_id_card', filename: 'id.pdf', type: 'application/pdf', data: html }, ...goodFiles().slice(1)]);
   assert.equal(r2.status, 422);
   assert.deepEqual(r2.body.problems.map((p) => p.code), ['apply.err.file_type']);
+  // A file for a material the service does not ask for.
+  const r4 = await citizen.upload(`/api/v1/services/${ITEM}/apply`, { ...goodFields(), _action: 'precheck' },
+    [...goodFiles(), { name: 'm_bogus', filename: 'x.pdf', data: PDF }]);
+  assert.equal(r4.status, 422);
+  assert.deepEqual(r4.body.problems.map((p) => [p.key, p.code]), [['bogus', 'apply.err.material_unknown']]);
   // A 2 MiB urlencoded body on an ordinary route: 413.
   const csrf = await citizen.csrf('/api/v1/applications');
   const r3 = await citizen.request('POST', `/applications/x/act`, { form: { _csrf: csrf, note: 'x'.repeat(2 * 1024 * 1024) } });

@@ -267,6 +267,18 @@ test('an administrator edits a draft (every problem at once), publishes it and r
   assert.equal(unescape(/<textarea[^>]*>([^<]*)<\/textarea>/.exec(html)[1]), JSON.stringify(bad));
   res = await admin.req('/admin/catalog/new', { method: 'POST', form: { _csrf: csrf, doc: '{"code": ' } });
   assert.equal(res.status, 422);
+  // JSON clients get a problem document with every problem.
+  res = await admin.req('/admin/catalog/new', {
+    method: 'POST', body: JSON.stringify(bad),
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
+  });
+  assert.equal(res.status, 422);
+  const prob = await res.json();
+  assert.equal(prob.code, 'catalog.invalid');
+  assert.equal(prob.detail, ZH.errors.catalog.invalid);
+  assert.deepEqual(prob.problems.map((p) => p.path).sort(),
+    ['$.fee.fen', `$.handled_by[${bad.handled_by.length - 1}]`, '$.time_limit.promised_days'].sort());
+  assert.ok(prob.problems.every((p) => p.item === 'XZ-GA-002' && p.code.startsWith('catalog.check.') && p.text));
   // Without the CSRF token: refused.
   res = await admin.req('/admin/catalog/new', { method: 'POST', form: { doc: JSON.stringify(item('XZ-GA-002')) } });
   assert.equal(res.status, 403);

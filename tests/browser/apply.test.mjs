@@ -4,7 +4,8 @@
 // once, beside each field and in the summary), then completely with three materials; the
 // clerk of the Chengguan civil affairs bureau (password + TOTP) returns it for completion
 // (补正) choosing the photo; the citizen sees what to complete and uploads a new photo; the
-// clerk accepts; the reviewer starts the review and approves; the citizen sees the result.
+// clerk accepts; the reviewer starts the review and approves; the citizen sees the result,
+// rates it 不满意, the department answers the rectification task, the statistics count it.
 // axe finds nothing on the form and progress pages. Screenshots: tests/browser/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,6 +102,12 @@ async function loginAs(lang, login, staff) {
 async function act(lang, login, number, action, before) {
   const { context, page } = await loginAs(lang, login, true);
   try {
+    if (action === 'accept') {
+      // The queue lists it, with its due date; axe finds nothing on the workbench.
+      await page.goto(`${srv.url}/workbench`);
+      assert.ok((await page.locator('main table').innerText()).includes(number));
+      await noAxe(page, `${lang} workbench`);
+    }
     await page.goto(`${srv.url}/applications/${number}`);
     if (before) await before(page);
     await page.getByRole('button', { name: T[lang].apply.actions[action], exact: true }).click();
@@ -134,7 +141,7 @@ for (const lang of ['zh', 'bo']) {
       await summary.waitFor();
       const listed = await summary.locator('li a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       assert.deepEqual(listed, ['#f_male_name', '#f_male_id', '#f_female_name', '#f_female_id',
-        '#f_appointment_date', '#f_declaration', '#m_photo', '#m_id_card', '#m_household_register']);
+        '#f_appointment_date', '#f_declaration', '#m_id_card', '#m_household_register', '#m_photo']);
       assert.ok((await summary.innerText()).includes(t.errors.apply.err.required));
       assert.equal(await page.locator('#f_male_name').getAttribute('aria-invalid'), 'true');
       await page.screenshot({ path: join(SHOTS, `apply-${lang}-errors.png`), fullPage: true });
@@ -198,6 +205,47 @@ for (const lang of ['zh', 'bo']) {
       assert.ok((await c3.page.locator('main').innerText()).includes(number));
     } finally {
       await c3.context.close();
+    }
+
+    // 好差评 (review): the citizen rates it 不满意; the department answers the rectification
+    // task; the citizen reads the answer; the public statistics count it as rectified.
+    const c4 = await loginAs(lang, CITIZEN, false);
+    let appId;
+    try {
+      appId = await c4.page.evaluate(async (n) =>
+        (await (await fetch(`/api/v1/applications/${n}`, { headers: { accept: 'application/json' } })).json()).id, number);
+      await c4.page.goto(`${srv.url}/reviews/${appId}`);
+      await c4.page.getByLabel(t.review.levels['2'], { exact: true }).check();
+      await c4.page.getByLabel(t.review.comment).fill('等候时间太长');
+      await c4.page.getByRole('button', { name: t.review.submit, exact: true }).click();
+      await c4.page.waitForURL(`${srv.url}/reviews/${appId}?done=1`);
+      await noAxe(c4.page, `${lang} rating`);
+    } finally {
+      await c4.context.close();
+    }
+    const head = await loginAs(lang, 'reviewer.chengguan', true);
+    try {
+      await head.page.goto(`${srv.url}/workbench/rectifications?status=open`);
+      assert.ok((await head.page.locator('main').innerText()).includes('等候时间太长'));
+      await head.page.getByLabel(t.review.response).fill('已增设窗口，缩短等候。');
+      await head.page.getByRole('button', { name: t.review.tasks.respond, exact: true }).click();
+      await head.page.waitForURL(`${srv.url}/workbench/rectifications`);
+    } finally {
+      await head.context.close();
+    }
+    const c5 = await loginAs(lang, CITIZEN, false);
+    try {
+      await c5.page.goto(`${srv.url}/reviews/${appId}`);
+      assert.ok((await c5.page.locator('main').innerText()).includes('已增设窗口，缩短等候。'));
+      const stats = await c5.page.evaluate(async () =>
+        (await (await fetch('/api/v1/ratings', { headers: { accept: 'application/json' } })).json()));
+      const dept = stats.departments.find((d) => d.department_code === 'cg-mz');
+      assert.ok(dept && dept.bad >= 1 && dept.rectified === dept.bad, JSON.stringify(dept));
+      await c5.page.goto(`${srv.url}/ratings`);
+      assert.ok((await c5.page.locator('main').innerText()).includes(t.review.stats.formula));
+      await noAxe(c5.page, `${lang} statistics`);
+    } finally {
+      await c5.context.close();
     }
   });
 }

@@ -218,8 +218,10 @@ static void test_check_rules(void **state)
     json_decref(it);
 
     problems = json_array();
-    assert_int_equal(catalog_item_check(json_string("x"), problems), 1);
+    json_t *str = json_string("x");
+    assert_int_equal(catalog_item_check(str, problems), 1);
     ASSERT_PROBLEM(problems, "$", "catalog.check.type");
+    json_decref(str);
     json_decref(problems);
 
     /* A good item: 0 and nothing appended. */

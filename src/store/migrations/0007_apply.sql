@@ -41,12 +41,14 @@ CREATE TABLE applications (
 );
 -- The staff queue: one department, one state, by due date.
 CREATE INDEX applications_queue ON applications (department_id, state, due_at);
--- A person's list, newest first (also where they are the filer, e.g. enterprise agents).
+-- A person's list, newest first; counter staff's filings for walk-in people. Partial
+-- indexes: a plain submission does not write the entries it would never be looked up by.
 CREATE INDEX applications_mine ON applications (applicant_account, created_at);
-CREATE INDEX applications_filed ON applications (filed_by, created_at);
-CREATE INDEX applications_bundle ON applications (bundle_id);
+CREATE INDEX applications_filed ON applications (filed_by, created_at) WHERE on_behalf = 1;
+CREATE INDEX applications_bundle ON applications (bundle_id) WHERE bundle_id <> 0;
 -- Double submit: one application per filer and idempotency key.
-CREATE UNIQUE INDEX applications_idem ON applications (filed_by, idem_key);
+CREATE UNIQUE INDEX applications_idem ON applications (filed_by, idem_key)
+    WHERE idem_key IS NOT NULL;
 
 -- Numbers: YYYYMMDD + the county-level division (6 digits) + a daily sequence.
 CREATE TABLE application_seq (
