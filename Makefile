@@ -2,7 +2,7 @@
 # newcomer needs (README.md). Every library comes through pkg-config.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode icu-uc
+PKGS     := libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode icu-uc pangocairo
 BUILD    ?= build
 PORT     ?= 8080
 DATA     ?= var
@@ -107,7 +107,11 @@ $(BUILD)/bench/apply_bench: bench/apply_bench.c $(BUILD)/libonewindow.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
 
-bench: deps all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench
+$(BUILD)/bench/certs_bench: bench/certs_bench.c $(BUILD)/libonewindow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
+
+bench: deps all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench $(BUILD)/bench/certs_bench
 	@bench/run.sh
 
 format:

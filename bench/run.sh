@@ -30,6 +30,10 @@ fi
 if [[ ${1:-} == notify ]]; then
     exec bench/notify.sh
 fi
+# `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
+if [[ ${1:-} == certs ]]; then
+    exec bench/certs.sh
+fi
 
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 RSS_CONNS=${BENCH_CONNECTIONS:-256}
@@ -603,6 +607,7 @@ SUMMARY=$WORK/summary.txt
 stop_server
 bench/apply.sh || note "the applications section failed"
 bench/notify.sh || note "the notification section failed"
+bench/certs.sh || note "the e-certificate section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

@@ -10,10 +10,13 @@
 
 #include "app/app.h"
 #include "base/arena.h"
+#include "base/id.h"
 #include "catalog/catalog.h"
 #include "divisions/divisions.h"
 #include "identity/identity.h"
+#include "certs/certs.h"
 #include "portal/portal.h"
+#include "seals/seals.h"
 #include "store/store.h"
 
 /* Documented in README.md, "Demo data". */
@@ -72,6 +75,63 @@ static const struct {
     {"auditor.xz", "央金", "platform", ROLE_AUDITOR},
     {"catalog.xz", "拉巴", "platform", ROLE_ADMIN},
 };
+
+/* Certificate types, a certificate seal for the departments that issue them, and the demo
+ * citizen's resident ID card as an e-certificate (so that 免提交 can be shown). */
+static int demo_certs(struct app *app, int64_t citizen_id, const struct identity_registration *cz,
+                      struct err *err)
+{
+    static const char *const issuers[] = {"xz-mz", "ls-mz", "cg-mz", "xz-ga", "ls-ga", "cg-ga"};
+    int types = 0, seals = 0, issued = 0;
+    if (seals_root_ensure(app->store, app->kr, err) < 0 ||
+        certs_types_load_demo(app->store, &types, err) < 0)
+        return -1;
+    struct arena *a = arena_new(0);
+    if (a == NULL)
+        return err_set(err, 1, "app.oom", "out of memory");
+    int64_t now = time_now_ms(), ga_id = 0;
+    for (size_t i = 0; i < sizeof(issuers) / sizeof(issuers[0]); i++) {
+        struct identity_department d;
+        struct err e;
+        int64_t seal_id;
+        if (identity_department_find(app->id, a, issuers[i], &d, &e) < 0)
+            continue;
+        if (strcmp(issuers[i], "ls-ga") == 0)
+            ga_id = d.id;
+        if (seals_find_active(app->store, d.id, SEALS_TYPE_CERT, now, &seal_id, &e) == 0)
+            continue;
+        struct seals_make_req r = {d.id, SEALS_TYPE_CERT, "证照专用章", d.name_zh, now - 60000,
+                                   now + 5 * 365LL * 86400000, NULL, 0};
+        if (seals_make(app->store, app->kr, 0, &r, &seal_id, err) < 0) {
+            arena_free(a);
+            return -1;
+        }
+        seals++;
+    }
+    arena_free(a);
+    json_t *have = NULL;
+    if (certs_wallet(app->store, citizen_id, "ID_CARD", &have, err) < 0)
+        return -1;
+    if (json_array_size(have) == 0 && ga_id != 0) {
+        json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", cz->name, "sex", "男",
+                                 "ethnicity", "藏族", "birth_date", "1990-01-01", "address",
+                                 "西藏自治区拉萨市城关区");
+        struct certs_issue_req r = {"ID_CARD", citizen_id, cz->name, cz->id_number, ga_id, data,
+                                    "demo", 0};
+        char idf[CERTS_ID_SIZE];
+        int rc = certs_issue(app->store, app->kr, &r, 0, idf, err);
+        json_decref(data);
+        if (rc < 0) {
+            json_decref(have);
+            return -1;
+        }
+        issued++;
+    }
+    json_decref(have);
+    printf("demo: %d certificate type(s), %d seal(s) made, %d certificate(s) issued\n", types, seals,
+           issued);
+    return 0;
+}
 
 int app_load_demo(struct app *app, struct err *err)
 {
@@ -136,6 +196,8 @@ int app_load_demo(struct app *app, struct err *err)
         err_set(err, 1, "app.demo", "the demo enterprise is invalid: %s", fe.e[0].msg);
         goto out;
     }
+    if (demo_certs(app, citizen_id, &citizen, err) < 0)
+        goto out;
     int items_created = 0, items_updated = 0;
     if (catalog_load_demo(app->store, &items_created, &items_updated, err) < 0)
         goto out;

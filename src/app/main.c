@@ -33,6 +33,8 @@
 #include "catalog/catalog.h"
 #include "search/search.h"
 #include "audit/audit.h"
+#include "certs/certs.h"
+#include "seals/seals.h"
 #include <pthread.h>
 #include <time.h>
 
@@ -63,6 +65,9 @@ static void usage(FILE *out)
                  "            Connect): onewindow client help\n"
                  "  oidc      rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key\n"
                  "  audit     verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log\n"
+                 "  seal      make DEPT TYPE NAME [DAYS] | list [DEPT] | suspend|activate|revoke ID |\n"
+                 "            root | trust NAME FILE: electronic seals and the trust list\n"
+                 "  cert      issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates\n"
                  "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
                  "            list YEAR | deadline DATE N: the working-day calendar\n"
                  "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
@@ -246,8 +251,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
-        strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 &&
-        strcmp(cmd, "search") != 0) {
+        strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 && strcmp(cmd, "seal") != 0 &&
+        strcmp(cmd, "cert") != 0 && strcmp(cmd, "search") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -260,7 +265,8 @@ int main(int argc, char **argv)
     int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
                       strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
                       strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
-                      strcmp(cmd, "catalog") == 0 || strcmp(cmd, "search") == 0;
+                      strcmp(cmd, "catalog") == 0 || strcmp(cmd, "seal") == 0 ||
+                      strcmp(cmd, "cert") == 0 || strcmp(cmd, "search") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -308,12 +314,14 @@ int main(int argc, char **argv)
                 : strcmp(cmd, "search") == 0   ? search_cli(app.search, nwords, argv + 2, &err)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
+                : strcmp(cmd, "seal") == 0  ? seals_cli(app.store, app.kr, nwords, argv + 2, &err)
+                : strcmp(cmd, "cert") == 0  ? certs_cli(app.store, app.kr, nwords, argv + 2, &err)
                                             : app_oidc_command(&app, nwords, argv + 2, &err);
             app_close(&app);
             if (status == 0)
                 return 0;
             /* audit verify prints its own finding and returns 1 for a broken chain. */
-            if (!(strcmp(cmd, "audit") == 0 && status == 1))
+            if (!((strcmp(cmd, "audit") == 0 || strcmp(cmd, "cert") == 0) && status == 1))
                 fprintf(stderr, "onewindow: %s\n", err.msg);
             return status == 2 ? 2 : 1;
         }

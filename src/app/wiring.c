@@ -15,6 +15,7 @@
 #include "calendar/calendar.h"
 #include "catalog/catalog.h"
 #include "base/arena.h"
+#include "base/log.h"
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
 #include "identity/identity.h"
@@ -23,6 +24,8 @@
 #include "oidc/oidc.h"
 #include "portal/portal.h"
 #include "search/search.h"
+#include "seals/seals.h"
+#include "certs/certs.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -47,6 +50,84 @@ static int rating_target(void *ctx, int64_t application_id, int64_t *applicant_a
 {
     return apply_rating_target(ctx, application_id, applicant_account, department_id, item_code,
                                decided, err);
+}
+
+/* apply <-> certs (contracts §2 and §5): approval issues the item's certificate type, the
+ * application form offers the holder's certificates, and submitting authorises their use.
+ * Each runs inside apply's transaction (certs joins it: in_tx = 1). */
+static int certs_on_approved(void *ctx, const struct apply_decided *d, char *cert_id_out,
+                             struct err *err)
+{
+    struct app *app = ctx;
+    json_t *item = NULL;
+    if (d->enterprise_id != 0 || d->applicant_id_number == NULL || d->applicant_name == NULL)
+        return 0; /* certificates here are issued to persons */
+    if (catalog_item_version(app->store, d->item_code, d->item_version, &item, err) < 0)
+        return -1;
+    const char *type = json_string_value(json_object_get(item, "issues_cert_type"));
+    json_t *known = NULL;
+    struct err e2;
+    err_clear(&e2);
+    int rc = 0;
+    /* A type this platform does not issue yet, or a department without a certificate seal:
+     * the decision stands without a certificate (logged), rather than blocking the case. */
+    if (type == NULL || certs_type_get(app->store, type, &known, &e2) < 0) {
+        json_decref(item);
+        return 0;
+    }
+    json_decref(known);
+    struct certs_issue_req r = {type,    d->applicant_account, d->applicant_name,
+                                d->applicant_id_number, d->department_id, d->form,
+                                d->number, 0};
+    char id[CERTS_ID_SIZE];
+    rc = certs_issue(app->store, app->kr, &r, 1, id, err);
+    if (rc < 0 && strcmp(err->code, "seals.no_seal") == 0) {
+        log_kv(LOG_WARN, "approved without a certificate: the department has no certificate seal",
+               "number", d->number, "type", type, LOG_END);
+        err_clear(err);
+        rc = 0;
+        id[0] = '\0';
+    }
+    if (rc == 0 && id[0] != '\0' && strlen(id) < APPLY_CERT_ID_SIZE)
+        memcpy(cert_id_out, id, strlen(id) + 1);
+    json_decref(item);
+    return rc;
+}
+
+static int certs_wallet_hook(void *ctx, int64_t holder, const char *type, json_t **list,
+                             struct err *err)
+{
+    struct app *app = ctx;
+    json_t *all = NULL;
+    if (certs_wallet(app->store, holder, type, &all, err) < 0)
+        return -1;
+    json_t *out = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(all, i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "status")), "valid") != 0)
+            continue;
+        json_t *n = json_object_get(json_object_get(c, "name"), "zh");
+        json_array_append_new(
+            out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(c, "id"),
+                           "identifier", json_object_get(c, "identifier"), "name", n,
+                           "issued_at", json_object_get(c, "issued_at"), "valid_until",
+                           json_object_get(c, "valid_until"), "status",
+                           json_object_get(c, "status")));
+    }
+    json_decref(all);
+    *list = out;
+    return 0;
+}
+
+static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifier,
+                                const char *type, const char *application, int64_t department_id,
+                                struct err *err)
+{
+    struct app *app = ctx;
+    return certs_authorise_use(app->store, holder, identifier, type, application, department_id,
+                               1, err);
 }
 
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
@@ -85,6 +166,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0)
         goto fail;
+    struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
+    apply_set_hooks(app->apply, &hooks);
     return 0;
 fail:
     err->status = 1;
@@ -113,7 +196,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
         notify_http_register(srv, app->notify, app->id) < 0 ||
         review_http_register(srv, app->review, app->id) < 0 ||
-        apply_http_register(srv, app->apply) < 0 ||
+        apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
+        certs_http_register(srv, app->store, app->kr, app->id) < 0 ||
         search_http_register(srv, app->search) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     return 0;
@@ -190,6 +274,11 @@ int app_init(struct app *app, struct err *err)
     int created = oidc_keys_ensure(app->store, app->kr, err);
     if (created < 0)
         return -1;
+    int root = seals_root_ensure(app->store, app->kr, err);
+    if (root < 0)
+        return -1;
+    if (root)
+        printf("trust root: an SM2 root key and certificate were created (GET /trust/root.pem)\n");
     if (created)
         printf("OpenID Connect: a signing key was created\n");
     printf("database %s: %d migration(s) applied, schema version %lld; "

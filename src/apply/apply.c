@@ -775,7 +775,7 @@ static int run_decided_hook(struct apply *ap, struct arena *a, struct app_row *r
         r->department_id, r->division_code, json_string_value(json_object_get(who, "name")),
         json_string_value(json_object_get(who, "id_number")), json_object_get(doc, "values"),
         approved, now};
-    char cert[64] = "";
+    char cert[APPLY_CERT_ID_SIZE] = "";
     int rc = ap->hooks.on_approved(ap->hooks.ctx, &d, cert, err);
     if (rc == 0 && cert[0] != '\0')
         r->cert_id = arena_strdup(a, cert);

@@ -49,10 +49,12 @@ struct apply_decided { /* what a decision hands to the hooks and to review */
     int64_t decided_at_ms;
 };
 
+#define APPLY_CERT_ID_SIZE 128 /* a GB/T 36904-style certificate identifier and its NUL */
+
 struct apply_hooks {
     void *ctx;
     /* Called inside the approving transaction; may issue a certificate; writes its
-     * identifier into out (size 64) or leaves it empty. Return -1 with err to abort. */
+     * identifier into out (APPLY_CERT_ID_SIZE bytes) or leaves it empty. Return -1 with err to abort. */
     int (*on_approved)(void *ctx, const struct apply_decided *d, char *cert_id_out,
                        struct err *err);
     /* The holder's certificates of a type usable for a material: JSON array of

@@ -343,6 +343,20 @@ int crypto_sm2_sign(const struct crypto_key *key, const void *msg, size_t n, uns
 int crypto_sm2_verify(const struct crypto_key *key, const void *msg, size_t n,
                       const unsigned char *sig, size_t sig_len);
 
+/* OpenSSL access for X.509 work (src/seals): the key's EVP_PKEY, borrowed (owned by the
+ * key, valid until crypto_key_free; do not modify it). */
+struct evp_pkey_st;
+struct evp_pkey_st *crypto_key_evp(const struct crypto_key *key);
+/* A key of `type` from an EVP_PKEY (e.g. a certificate's public key): takes a new
+ * reference, the caller keeps its own. -1 unless it is a key of that type. */
+int crypto_key_from_evp(enum crypto_key_type type, struct evp_pkey_st *pkey,
+                        struct crypto_key **out);
+/* An EVP_MD_CTX ready for EVP_DigestSign (sign = 1) or EVP_DigestVerify with SM3 and the
+ * default SM2 ID set, for X509_sign_ctx and the like (void * to keep OpenSSL out of this
+ * header). Release both with crypto_sm2_md_ctx_free. NULL on failure. */
+void *crypto_sm2_md_ctx(const struct crypto_key *key, int sign, void **pkey_ctx);
+void crypto_sm2_md_ctx_free(void *md_ctx, void *pkey_ctx);
+
 /* ---- JOSE: JWK and compact JWS with ES256 ---------------------------------------- */
 
 #define CRYPTO_JWS_MAX 16384     /* longest token accepted by the verifiers */

@@ -232,3 +232,38 @@ out:
     EVP_PKEY_CTX_free(pctx);
     return rc;
 }
+
+/* ---- OpenSSL access for X.509 work (src/seals) ------------------------------------- */
+
+struct evp_pkey_st *crypto_key_evp(const struct crypto_key *key)
+{
+    return key == NULL ? NULL : key->pkey;
+}
+
+int crypto_key_from_evp(enum crypto_key_type type, struct evp_pkey_st *pkey,
+                        struct crypto_key **out)
+{
+    if (pkey == NULL || EVP_PKEY_up_ref(pkey) != 1)
+        return -1;
+    struct crypto_key *k = crypto_key_wrap(type, pkey, NULL);
+    if (k == NULL)
+        return -1;
+    *out = k;
+    return 0;
+}
+
+void *crypto_sm2_md_ctx(const struct crypto_key *key, int sign, void **pkey_ctx)
+{
+    if (key == NULL || key->type != CRYPTO_KEY_SM2 || (sign && !key->has_private))
+        return NULL;
+    EVP_PKEY_CTX *pctx = NULL;
+    EVP_MD_CTX *m = sm2_md_ctx(key, sign, &pctx);
+    *pkey_ctx = pctx;
+    return m;
+}
+
+void crypto_sm2_md_ctx_free(void *md_ctx, void *pkey_ctx)
+{
+    EVP_MD_CTX_free(md_ctx);
+    EVP_PKEY_CTX_free(pkey_ctx);
+}

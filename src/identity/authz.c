@@ -82,6 +82,7 @@ static const struct rule rules[] = {
     {"case.return", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"case.file_for", SCOPE_DEPARTMENT, R(ROLE_CLERK)},
     {"catalog.admin", SCOPE_PLATFORM, R(ROLE_ADMIN)},
+    {"certs.view_authorised", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
 };
 
 int authz_allowed(const struct authz_subject *subj, const char *action,

@@ -1,0 +1,915 @@
+/*
+ * certs.c - e-certificates: identifiers (GB/T 36904-style, MOD 37,36), types, issuance
+ * sealed with the issuing department's certificate seal, the wallet, authorised uses,
+ * the holder's and departments' views, and verification by anyone. No HTTP here.
+ */
+#include "certs/certs_internal.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "base/embed.h"
+#include "base/id.h"
+#include "crypto/crypto.h"
+#include "identity/idcodes.h"
+#include "seals/seals.h"
+#include "store/store.h"
+
+#define YEAR_MS (365LL * 24 * 3600 * 1000 + 6 * 3600 * 1000) /* a mean year */
+#define NO_EXPIRY 253402300799000LL                          /* 9999-12-31T23:59:59Z */
+
+/* ---- identifiers ------------------------------------------------------------------------ */
+
+static int c36(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = (char)toupper((unsigned char)ch);
+    if (ch >= 'A' && ch <= 'Z')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* ISO 7064 MOD 37,36 (hybrid system, M = 36): p = M; for each character s = (p + v) mod M
+ * (0 read as M), p = 2s mod (M + 1); the check character c makes (p + c) mod M == 1. */
+char certs_mod37_36(const char *s)
+{
+    if (s == NULL || *s == '\0')
+        return 0;
+    int p = 36;
+    for (; *s; s++) {
+        int v = c36(*s);
+        if (v < 0)
+            return 0;
+        int t = (p + v) % 36;
+        if (t == 0)
+            t = 36;
+        p = (t * 2) % 37;
+    }
+    int c = (37 - p) % 36;
+    return "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[c];
+}
+
+static int alnum_field(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s && *s; s++, n++)
+        if (c36(*s) < 0 || islower((unsigned char)*s))
+            return 0;
+    return n > 0 && n <= max;
+}
+
+int certs_identifier_make(const char *type_code, const char *issuer_code, const char *serial,
+                          const char *version, char out[CERTS_ID_SIZE])
+{
+    if (!alnum_field(type_code, 24) || !alnum_field(issuer_code, 18) || !alnum_field(serial, 24) ||
+        !alnum_field(version, 3))
+        return -1;
+    char body[96];
+    snprintf(body, sizeof(body), "%s%s%s%s", type_code, issuer_code, serial, version);
+    char check = certs_mod37_36(body);
+    if (check == 0)
+        return -1;
+    int n = snprintf(out, CERTS_ID_SIZE, CERTS_PREFIX "%s.%s.%s.%s.%c", type_code, issuer_code,
+                     serial, version, check);
+    return n > 0 && n < CERTS_ID_SIZE ? 0 : -1;
+}
+
+int certs_identifier_valid(const char *id)
+{
+    size_t plen = strlen(CERTS_PREFIX);
+    if (id == NULL || strlen(id) >= CERTS_ID_SIZE || strncmp(id, CERTS_PREFIX, plen) != 0)
+        return 0;
+    char buf[CERTS_ID_SIZE], body[CERTS_ID_SIZE] = "";
+    snprintf(buf, sizeof(buf), "%s", id + plen);
+    char *f[5];
+    int n = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ".", &save); t; t = strtok_r(NULL, ".", &save)) {
+        if (n == 5)
+            return 0;
+        f[n++] = t;
+    }
+    /* no empty fields: strtok_r would skip them */
+    for (const char *p = id + plen; *p; p++)
+        if (*p == '.' && (p[1] == '.' || p[1] == '\0'))
+            return 0;
+    if (n != 5 || strlen(f[4]) != 1 || strlen(f[3]) != 3)
+        return 0;
+    for (int i = 0; i < 4; i++) {
+        if (!alnum_field(f[i], 24))
+            return 0;
+        strncat(body, f[i], sizeof(body) - strlen(body) - 1);
+    }
+    char c = certs_mod37_36(body);
+    return c != 0 && c == f[4][0];
+}
+
+/* The department's credit code: departments have none in the identity module yet, so one
+ * is derived deterministically (GB 32100 shape, organ category 11, the division's six
+ * digits, a code from the department code, the GB 32100 check character). */
+static void dept_credit_code(const json_t *dept, int64_t division, char out[19])
+{
+    const char *code = json_string_value(json_object_get(dept, "code"));
+    unsigned char h[32];
+    crypto_sm3(code, strlen(code), h);
+    char first[18];
+    snprintf(first, sizeof(first), "11%06lldMB", (long long)(division / 1000000) % 1000000);
+    for (int i = 0; i < 7; i++)
+        first[10 + i] = "0123456789"[h[i] % 10];
+    first[17] = '\0';
+    memcpy(out, first, 17);
+    out[17] = idcode_uscc_check(first);
+    out[18] = '\0';
+}
+
+/* ---- types ----------------------------------------------------------------------------- */
+
+static const char *str(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+int certs_type_put(struct store *st, int64_t actor, const json_t *t, struct err *err)
+{
+    const json_t *name = json_object_get(t, "name"), *fields = json_object_get(t, "fields");
+    const char *code = str(t, "code"), *type_code = str(t, "type_code");
+    if (!*code || strlen(code) > 40 || !alnum_field(type_code, 24) || !json_is_object(name) ||
+        !*str(name, "zh") || !json_is_array(fields) || !*str(t, "department") ||
+        json_integer_value(json_object_get(t, "valid_years")) < 0)
+        return err_set(err, 400, "certs.bad_type",
+                       "a certificate type needs code, type_code (A-Z0-9), name.zh, department, "
+                       "fields and valid_years >= 0");
+    size_t i;
+    json_t *f;
+    json_array_foreach(fields, i, f)
+    {
+        if (!*str(f, "key") || !*str(f, "form_key") || !*str(json_object_get(f, "label"), "zh"))
+            return err_set(err, 400, "certs.bad_type", "every field needs key, form_key, label.zh");
+    }
+    char *fj = json_dumps(fields, JSON_COMPACT);
+    struct store_conn *c = store_conn(st, err);
+    int rc = -1;
+    if (fj == NULL || c == NULL)
+        goto out;
+    char obj[64];
+    snprintf(obj, sizeof(obj), "cert_type:%s", code);
+    struct audit_event ev = {actor, "certs.type_put", obj, "ok", NULL, NULL};
+    if (store_begin(c, err) < 0)
+        goto out;
+    if (cst_type_put(c, code, type_code, str(name, "zh"), str(name, "bo"), str(name, "en"),
+                     str(t, "department"), "-", fj,
+                     json_integer_value(json_object_get(t, "valid_years")), time_now_ms(),
+                     err) < 0 ||
+        audit_record(c, &ev, err) < 0) {
+        store_rollback(c);
+        goto out;
+    }
+    rc = store_commit(c, err);
+out:
+    free(fj);
+    return rc;
+}
+
+int certs_types_load_demo(struct store *st, int *count, struct err *err)
+{
+    const struct embed_file *f = embed_find("data/certs/types.json");
+    if (f == NULL)
+        return err_set(err, 500, "certs.no_types", "data/certs/types.json is not embedded");
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)f->data, f->len, 0, &je);
+    json_t *types = json_object_get(doc, "types");
+    size_t i;
+    json_t *t;
+    *count = 0;
+    json_array_foreach(types, i, t)
+    {
+        if (certs_type_put(st, 0, t, err) < 0) {
+            json_decref(doc);
+            return -1;
+        }
+        (*count)++;
+    }
+    json_decref(doc);
+    return 0;
+}
+
+int certs_type_get(struct store *st, const char *code, json_t **type, struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    int found = 0;
+    if (c == NULL || cst_type_get(c, code ? code : "", type, &found, err) < 0)
+        return -1;
+    if (!found)
+        return err_set(err, 404, "certs.no_type", "no certificate type has the code %s",
+                       code ? code : "");
+    return 0;
+}
+
+/* ---- sealed columns -------------------------------------------------------------------- */
+
+static int seal_value(struct crypto_keyring *kr, const char *col, int64_t id, const void *pt,
+                      size_t n, unsigned char **out, size_t *out_len)
+{
+    char ad[80];
+    snprintf(ad, sizeof(ad), "certificates.%s:%lld", col, (long long)id);
+    *out = malloc(n + CRYPTO_AEAD_OVERHEAD);
+    if (*out == NULL)
+        return -1;
+    if (crypto_aead_seal(crypto_keyring_aead(kr, CRYPTO_AEAD_PII), ad, strlen(ad), pt, n, *out,
+                         n + CRYPTO_AEAD_OVERHEAD, out_len) < 0) {
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Open a sealed column into a NUL-terminated string from malloc; NULL if it does not open. */
+static char *open_value(struct crypto_keyring *kr, const char *col, int64_t id,
+                        const unsigned char *in, size_t n)
+{
+    if (n <= CRYPTO_AEAD_OVERHEAD)
+        return NULL;
+    char ad[80];
+    snprintf(ad, sizeof(ad), "certificates.%s:%lld", col, (long long)id);
+    size_t cap = n - CRYPTO_AEAD_OVERHEAD + 1, len = 0;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    if (crypto_aead_open(crypto_keyring_aead(kr, CRYPTO_AEAD_PII), ad, strlen(ad), in, n,
+                         (unsigned char *)out, cap, &len) < 0) {
+        free(out);
+        return NULL;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+static void free_text(char *s)
+{
+    if (s)
+        crypto_free_secret(s, strlen(s) + 1);
+}
+
+static void mask_name(const char *name, char *out, size_t size)
+{
+    /* the first character, then one '*' per further character */
+    size_t i = 0, o = 0;
+    if (name[0]) {
+        do
+            out[o++] = name[i++];
+        while (name[i] && ((unsigned char)name[i] & 0xC0) == 0x80 && o + 1 < size);
+    }
+    for (; name[i] && o + 1 < size; i++)
+        if (((unsigned char)name[i] & 0xC0) != 0x80)
+            out[o++] = '*';
+    out[o] = '\0';
+}
+
+/* ---- the QR payload --------------------------------------------------------------------- */
+
+int certs_qr_make(const char *identifier, const char *es_id, const unsigned char hash[32],
+                  int64_t valid_until, struct store *st, struct crypto_keyring *kr,
+                  int64_t seal_id, char **payload, struct err *err);
+
+/* ---- issuance ---------------------------------------------------------------------------- */
+
+int certs_issue(struct store *st, struct crypto_keyring *kr, const struct certs_issue_req *r,
+                int in_tx, char identifier[CERTS_ID_SIZE], struct err *err)
+{
+    if (r == NULL || r->holder_account <= 0 || r->holder_name == NULL || !*r->holder_name ||
+        strlen(r->holder_name) > 120 || r->holder_id_number == NULL ||
+        r->department_id <= 0 || !json_is_object(r->data))
+        return err_set(err, 400, "certs.bad_data",
+                       "a certificate needs a holder (account, name, ID number), a department "
+                       "and its data");
+    char idn[IDCODE_LEN + 1];
+    struct err e2;
+    if (idcode_citizen_normalize(r->holder_id_number, idn, 0, &e2) < 0)
+        return err_set(err, 400, "certs.bad_data", "the holder's ID number is not valid");
+    struct store_conn *c = store_conn(st, err);
+    if (c == NULL)
+        return -1;
+    json_t *type = NULL, *dept = NULL, *data = NULL, *doc = NULL;
+    char *doc_text = NULL, *qr = NULL;
+    unsigned char *sig = NULL;
+    size_t sig_len = 0;
+    struct certs_row row;
+    memset(&row, 0, sizeof(row));
+    int rc = -1, found = 0;
+    if (cst_type_get(c, r->type_code ? r->type_code : "", &type, &found, err) < 0)
+        return -1;
+    if (!found)
+        return err_set(err, 404, "certs.no_type", "no certificate type has the code %s",
+                       r->type_code ? r->type_code : "");
+    if (cst_department(c, r->department_id, NULL, &dept, err) < 0)
+        goto out;
+    /* the type's fields from the form values */
+    data = json_object();
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(type, "fields"), i, f)
+    {
+        json_t *v = json_object_get(r->data, str(f, "form_key"));
+        if (v == NULL)
+            v = json_object_get(r->data, str(f, "key"));
+        if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 400) {
+            json_object_set(data, str(f, "key"), v);
+        } else if (json_is_integer(v) || json_is_boolean(v)) {
+            json_object_set(data, str(f, "key"), v);
+        } else if (json_is_true(json_object_get(f, "required"))) {
+            err_set(err, 400, "certs.bad_data", "the certificate's field %s (form key %s) is missing",
+                    str(f, "key"), str(f, "form_key"));
+            goto out;
+        }
+    }
+    int64_t seal_id = 0, now = time_now_ms();
+    if (seals_find_active(st, r->department_id, SEALS_TYPE_CERT, now, &seal_id, err) < 0)
+        goto out;
+    int64_t years = json_integer_value(json_object_get(type, "valid_years"));
+    row.id = id_next();
+    row.issued_at = now;
+    row.valid_until = years > 0 ? now + years * YEAR_MS : 0;
+    char issuer[19], serial[24];
+    int64_t division = json_integer_value(json_object_get(dept, "division"));
+    dept_credit_code(dept, division, issuer);
+    snprintf(serial, sizeof(serial), "%lld", (long long)row.id);
+    if (certs_identifier_make(str(type, "type_code"), issuer, serial, "001", row.identifier) < 0) {
+        err_set(err, 500, "certs.identifier", "the identifier could not be made");
+        goto out;
+    }
+    doc = json_pack("{s:i, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:O, s:I, s:I}", "v", 1,
+                    "identifier", row.identifier, "type", str(type, "code"), "type_code",
+                    str(type, "type_code"), "holder", "name", r->holder_name, "id_number", idn,
+                    "issuer", "code", issuer, "department", str(dept, "code"), "name",
+                    str(dept, "zh"), "data", data, "issued_at", (json_int_t)row.issued_at,
+                    "valid_until", (json_int_t)row.valid_until);
+    doc_text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    unsigned char hash[32];
+    if (doc_text == NULL || crypto_sm3(doc_text, strlen(doc_text), hash) < 0) {
+        err_set(err, 500, "certs.oom", "out of memory");
+        goto out;
+    }
+    crypto_hex_encode(hash, 32, row.data_hash, sizeof(row.data_hash));
+    snprintf(row.type_code, sizeof(row.type_code), "%s", str(type, "code"));
+    row.holder_account = r->holder_account;
+    row.department_id = r->department_id;
+    row.seal_id = seal_id;
+    snprintf(row.source, sizeof(row.source), "%s", r->source ? r->source : "");
+    char masked[IDCODE_LEN + 1];
+    idcode_mask(idn, 4, 4, masked);
+    snprintf(row.holder_masked, sizeof(row.holder_masked), "%s", masked);
+    if (seal_value(kr, "holder_name", row.id, r->holder_name, strlen(r->holder_name),
+                   &row.holder_name, &row.holder_name_len) < 0 ||
+        seal_value(kr, "holder_id", row.id, idn, strlen(idn), &row.holder_id,
+                   &row.holder_id_len) < 0 ||
+        seal_value(kr, "document", row.id, doc_text, strlen(doc_text), &row.document,
+                   &row.document_len) < 0) {
+        err_set(err, 500, "certs.crypto", "the certificate could not be encrypted");
+        goto out;
+    }
+    json_t *sinfo = NULL;
+    if (seals_info(st, seal_id, NULL, &sinfo, err) < 0)
+        goto out;
+    int qrc = certs_qr_make(row.identifier, str(sinfo, "es_id"), hash, row.valid_until, st, kr,
+                            seal_id, &qr, err);
+    json_decref(sinfo);
+    if (qrc < 0)
+        goto out;
+    row.qr_payload = qr;
+    char obj[CERTS_ID_SIZE + 16], detail[200];
+    snprintf(obj, sizeof(obj), "certificate:%s", row.identifier);
+    snprintf(detail, sizeof(detail), "type %s, department %lld, source %s", row.type_code,
+             (long long)r->department_id, row.source);
+    struct audit_event ev = {r->actor, "certs.issue", obj, "ok", NULL, detail};
+    if (!in_tx && store_begin(c, err) < 0)
+        goto out;
+    if (seals_sign(st, kr, r->actor, seal_id, hash, row.identifier, 1, &sig, &sig_len, err) < 0)
+        goto fail_tx;
+    row.signature = sig;
+    row.signature_len = sig_len;
+    sig = NULL;
+    if (cst_insert(c, &row, err) < 0 || audit_record(c, &ev, err) < 0)
+        goto fail_tx;
+    if (!in_tx && store_commit(c, err) < 0)
+        goto out;
+    snprintf(identifier, CERTS_ID_SIZE, "%s", row.identifier);
+    rc = 0;
+    goto out;
+fail_tx:
+    if (!in_tx)
+        store_rollback(c);
+out:
+    free(sig);
+    if (doc_text)
+        crypto_free_secret(doc_text, strlen(doc_text));
+    json_decref(doc);
+    json_decref(data);
+    json_decref(dept);
+    json_decref(type);
+    certs_row_free(&row); /* frees qr too */
+    return rc;
+}
+
+int certs_revoke(struct store *st, int64_t actor, const char *identifier, struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    if (c == NULL || store_begin(c, err) < 0)
+        return -1;
+    int64_t changes = 0;
+    char obj[CERTS_ID_SIZE + 16];
+    snprintf(obj, sizeof(obj), "certificate:%s", identifier);
+    struct audit_event ev = {actor, "certs.revoke", obj, "ok", NULL, NULL};
+    if (cst_set_status(c, identifier, "revoked", &changes, err) < 0)
+        goto fail;
+    if (changes == 0) {
+        err_set(err, 404, "certs.not_found", "no certificate has that identifier");
+        goto fail;
+    }
+    if (audit_record(c, &ev, err) < 0)
+        goto fail;
+    return store_commit(c, err);
+fail:
+    store_rollback(c);
+    return -1;
+}
+
+/* ---- the holder ---------------------------------------------------------------------------- */
+
+int certs_wallet(struct store *st, int64_t holder, const char *type, json_t **list,
+                 struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    return c == NULL ? -1 : cst_wallet(c, holder, type, time_now_ms(), list, err);
+}
+
+static const char *effective_status(const struct certs_row *r, int64_t now)
+{
+    if (strcmp(r->status, "revoked") == 0)
+        return "revoked";
+    if (r->valid_until > 0 && r->valid_until < now)
+        return "expired";
+    return "valid";
+}
+
+int certs_authorise_use(struct store *st, int64_t holder, const char *identifier,
+                        const char *type, const char *application, int64_t department_id,
+                        int in_tx, struct err *err)
+{
+    if (identifier == NULL || application == NULL || !*application || strlen(application) > 64 ||
+        department_id <= 0)
+        return err_set(err, 400, "certs.bad_use",
+                       "an authorised use needs a certificate, an application and a department");
+    struct store_conn *c = store_conn(st, err);
+    struct certs_row row;
+    int found = 0, rc = -1;
+    if (c == NULL || cst_get(c, identifier, &row, &found, err) < 0)
+        return -1;
+    if (!found || row.holder_account != holder) {
+        if (found)
+            certs_row_free(&row);
+        return err_set(err, 404, "certs.not_found", "you hold no certificate with that identifier");
+    }
+    const char *status = effective_status(&row, time_now_ms());
+    json_t *dept = NULL;
+    if (strcmp(status, "valid") != 0) {
+        err_set(err, 409, strcmp(status, "revoked") == 0 ? "certs.revoked" : "certs.expired",
+                "the certificate is %s", status);
+        goto out;
+    }
+    if (type != NULL && strcmp(type, row.type_code) != 0) {
+        err_set(err, 409, "certs.wrong_type", "the certificate is a %s, not a %s", row.type_code,
+                type);
+        goto out;
+    }
+    if (cst_department(c, department_id, NULL, &dept, err) < 0)
+        goto out;
+    char obj[CERTS_ID_SIZE + 16], detail[160];
+    snprintf(obj, sizeof(obj), "certificate:%s", identifier);
+    snprintf(detail, sizeof(detail), "application %s, department %lld", application,
+             (long long)department_id);
+    struct audit_event ev = {holder, "certs.use", obj, "ok", NULL, detail};
+    if (!in_tx && store_begin(c, err) < 0)
+        goto out;
+    if (cst_use_insert(c, row.id, holder, application, department_id, "material", time_now_ms(),
+                       err) < 0 ||
+        audit_record(c, &ev, err) < 0) {
+        if (!in_tx)
+            store_rollback(c);
+        goto out;
+    }
+    if (!in_tx && store_commit(c, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    json_decref(dept);
+    certs_row_free(&row);
+    return rc;
+}
+
+/* ---- verification ----------------------------------------------------------------------- */
+
+static const char *check_of(enum seals_check c)
+{
+    switch (c) {
+    case SEALS_OK: return NULL;
+    case SEALS_DATA: return "data";
+    case SEALS_SIGNATURE:
+    case SEALS_MALFORMED: return "signature";
+    case SEALS_SIGNER_CERT:
+    case SEALS_SEAL: return "seal";
+    case SEALS_CHAIN: return "chain";
+    case SEALS_VALIDITY: return "validity";
+    case SEALS_STATUS: return "seal_status";
+    }
+    return "signature";
+}
+
+static json_t *result_new(const char *status, const char *failed, const char *message,
+                          const char *identifier)
+{
+    return json_pack("{s:s, s:s?, s:s, s:s}", "status", status, "failed", failed, "message",
+                     message, "identifier", identifier ? identifier : "");
+}
+
+/* ---- the verification cache ------------------------------------------------------------
+ * The cryptographic part of a verification (parsing, the maker's and the signer's SM2
+ * signatures, the chain to a trusted root, validity at signing time) depends only on the
+ * signed bytes and the trust list, so its outcome is kept in memory under SM3(data hash ||
+ * signature || trust-list size): any changed byte is a different key and is checked again.
+ * The seal's revocation is looked up on every request. Bounded, direct-mapped. */
+
+#define VCACHE_SLOTS 4096
+
+struct vcache_slot {
+    unsigned char key[32];
+    int used;
+    struct seals_report rep;
+};
+
+static struct vcache_slot *vcache;
+static pthread_mutex_t vcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int verify_cached(struct store *st, const unsigned char hash[32], const unsigned char *sig,
+                         size_t sig_len, struct seals_report *rep, struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    int64_t roots = 0;
+    if (c == NULL || cst_roots_count(c, &roots, err) < 0)
+        return -1;
+    unsigned char key[32];
+    struct crypto_sm3 *h = crypto_sm3_new();
+    if (h == NULL || crypto_sm3_update(h, hash, 32) < 0 || crypto_sm3_update(h, sig, sig_len) < 0 ||
+        crypto_sm3_update(h, &roots, sizeof(roots)) < 0 || crypto_sm3_final(h, key) < 0) {
+        crypto_sm3_free(h);
+        return err_set(err, 500, "certs.crypto", "SM3 failed");
+    }
+    crypto_sm3_free(h);
+    size_t slot = ((size_t)key[0] << 8 | key[1]) % VCACHE_SLOTS;
+    pthread_mutex_lock(&vcache_lock);
+    if (vcache == NULL)
+        vcache = calloc(VCACHE_SLOTS, sizeof(*vcache));
+    int hit = vcache != NULL && vcache[slot].used && memcmp(vcache[slot].key, key, 32) == 0;
+    if (hit)
+        *rep = vcache[slot].rep;
+    pthread_mutex_unlock(&vcache_lock);
+    if (hit) {
+        if (rep->failed == SEALS_OK) {
+            int revoked = seals_is_revoked(st, rep->es_id, err);
+            if (revoked < 0)
+                return -1;
+            if (revoked) {
+                rep->failed = SEALS_STATUS;
+                snprintf(rep->message, sizeof(rep->message), "the seal has been revoked");
+            }
+        }
+        return 0;
+    }
+    if (seals_verify(st, sig, sig_len, hash, rep, err) < 0)
+        return -1;
+    if (rep->failed != SEALS_STATUS) {
+        pthread_mutex_lock(&vcache_lock);
+        if (vcache != NULL) {
+            memcpy(vcache[slot].key, key, 32);
+            vcache[slot].rep = *rep;
+            vcache[slot].used = 1;
+        }
+        pthread_mutex_unlock(&vcache_lock);
+    }
+    return 0;
+}
+
+/* Verify a document and its SES_Signature for `identifier`; `row` (may be NULL) is the
+ * local register's entry for status. */
+static int verify_bundle(struct store *st, const char *identifier, const char *doc_text,
+                         const unsigned char *sig, size_t sig_len, const struct certs_row *row,
+                         json_t **out, struct err *err)
+{
+    if (!certs_identifier_valid(identifier)) {
+        *out = result_new("forged", "identifier",
+                          "the identifier's check character is wrong or it is malformed",
+                          identifier);
+        return 0;
+    }
+    json_t *doc = doc_text ? json_loads(doc_text, 0, NULL) : NULL;
+    if (doc == NULL || strcmp(str(doc, "identifier"), identifier) != 0) {
+        json_decref(doc);
+        *out = result_new("forged", "data", "the certificate's data is damaged or not its own",
+                          identifier);
+        return 0;
+    }
+    unsigned char hash[32];
+    crypto_sm3(doc_text, strlen(doc_text), hash);
+    struct seals_report rep;
+    if (verify_cached(st, hash, sig, sig_len, &rep, err) < 0) {
+        json_decref(doc);
+        return -1;
+    }
+    const char *failed = check_of(rep.failed);
+    int64_t until = json_integer_value(json_object_get(doc, "valid_until"));
+    const char *status = "valid";
+    if (failed != NULL)
+        status = strcmp(failed, "seal_status") == 0 ? "revoked" : "forged";
+    else if (row != NULL && strcmp(row->status, "revoked") == 0)
+        status = "revoked";
+    else if (until > 0 && until < time_now_ms())
+        status = "expired";
+    json_t *holder = json_object_get(doc, "holder");
+    char mname[128], mid[IDCODE_LEN + 1] = "";
+    mask_name(str(holder, "name"), mname, sizeof(mname));
+    if (strlen(str(holder, "id_number")) == IDCODE_LEN)
+        idcode_mask(str(holder, "id_number"), 4, 4, mid);
+    json_t *type = NULL;
+    struct err e2;
+    if (certs_type_get(st, str(doc, "type"), &type, &e2) < 0)
+        type = json_pack("{s:s, s:{s:s}}", "code", str(doc, "type"), "name", "zh", str(doc, "type"));
+    *out = json_pack("{s:s, s:s?, s:s, s:s, s:{s:s, s:O}, s:{s:s, s:s, s:s, s:s}, s:I, s:I, "
+                     "s:{s:s, s:s}, s:{s:s, s:s, s:I}}",
+                     "status", status, "failed", failed, "message",
+                     failed ? rep.message : (strcmp(status, "valid") == 0 ? "every check holds" : status),
+                     "identifier", identifier, "type", "code", str(doc, "type"), "name",
+                     json_object_get(type, "name"), "issuer", "code",
+                     str(json_object_get(doc, "issuer"), "code"), "department",
+                     str(json_object_get(doc, "issuer"), "department"), "name",
+                     str(json_object_get(doc, "issuer"), "name"), "root", rep.root_name,
+                     "issued_at", (json_int_t)json_integer_value(json_object_get(doc, "issued_at")),
+                     "valid_until", (json_int_t)until, "holder", "name", mname, "id_number", mid,
+                     "seal", "es_id", rep.es_id, "name", rep.seal_name, "signed_at",
+                     (json_int_t)rep.signed_at_ms);
+    json_decref(type);
+    json_decref(doc);
+    return *out ? 0 : err_set(err, 500, "certs.oom", "out of memory");
+}
+
+static int verify_identifier(struct store *st, struct crypto_keyring *kr, const char *id,
+                             json_t **out, struct err *err)
+{
+    if (!certs_identifier_valid(id)) {
+        *out = result_new("forged", "identifier",
+                          "the identifier's check character is wrong or it is malformed", id);
+        return 0;
+    }
+    struct store_conn *c = store_conn(st, err);
+    struct certs_row row;
+    int found = 0;
+    if (c == NULL || cst_get(c, id, &row, &found, err) < 0)
+        return -1;
+    if (!found) {
+        *out = result_new("not_found", NULL, "no certificate with this identifier was issued here",
+                          id);
+        return 0;
+    }
+    char *doc = open_value(kr, "document", row.id, row.document, row.document_len);
+    int rc;
+    if (doc == NULL) {
+        *out = result_new("forged", "data", "the stored certificate data has been altered", id);
+        rc = 0;
+    } else {
+        rc = verify_bundle(st, id, doc, row.signature, row.signature_len, &row, out, err);
+    }
+    free_text(doc);
+    certs_row_free(&row);
+    return rc;
+}
+
+int certs_qr_verify_online(struct store *st, struct crypto_keyring *kr, const char *payload,
+                           json_t **out, struct err *err);
+
+int certs_verify(struct store *st, struct crypto_keyring *kr, const char *q, json_t **result,
+                 struct err *err)
+{
+    if (q == NULL)
+        q = "";
+    while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t')
+        q++;
+    size_t n = strlen(q);
+    while (n > 0 && (q[n - 1] == ' ' || q[n - 1] == '\n' || q[n - 1] == '\r' || q[n - 1] == '\t'))
+        n--;
+    if (n == 0)
+        return err_set(err, 400, "certs.verify_empty", "give an identifier or a QR payload");
+    char *t = strndup(q, n);
+    if (t == NULL)
+        return err_set(err, 500, "certs.oom", "out of memory");
+    int rc;
+    if (t[0] == '{') {
+        /* an exported certificate: {identifier, document, signature (base64url)} */
+        json_t *j = json_loads(t, 0, NULL);
+        const char *id = str(j, "identifier"), *doc64 = str(j, "document"),
+                   *sig64 = str(j, "signature");
+        size_t cap = strlen(sig64) + 4, sig_len = 0, dcap = strlen(doc64) + 4, dlen = 0;
+        unsigned char *sig = malloc(cap);
+        char *doc = malloc(dcap);
+        if (j == NULL || sig == NULL || doc == NULL || !*id ||
+            crypto_b64url_decode(sig64, strlen(sig64), sig, cap, &sig_len) < 0 ||
+            crypto_b64url_decode(doc64, strlen(doc64), doc, dcap - 1, &dlen) < 0 ||
+            memchr(doc, 0, dlen) != NULL || (doc[dlen] = '\0', 0)) {
+            rc = err_set(err, 400, "certs.bad_export",
+                         "an exported certificate is JSON with identifier, document and "
+                         "signature (base64url)");
+        } else {
+            struct store_conn *c = store_conn(st, err);
+            struct certs_row row;
+            int found = 0;
+            if (c == NULL || cst_get(c, id, &row, &found, err) < 0)
+                rc = -1;
+            else {
+                rc = verify_bundle(st, id, doc, sig, sig_len, found ? &row : NULL, result, err);
+                if (found)
+                    certs_row_free(&row);
+            }
+        }
+        free(sig);
+        free(doc);
+        json_decref(j);
+    } else if (strncmp(t, CERTS_PREFIX, strlen(CERTS_PREFIX)) == 0) {
+        rc = verify_identifier(st, kr, t, result, err);
+    } else {
+        rc = certs_qr_verify_online(st, kr, t, result, err);
+    }
+    free(t);
+    return rc;
+}
+
+/* ---- views ------------------------------------------------------------------------------- */
+
+int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
+               const int64_t *department_ids, size_t n, const char *identifier, json_t **out,
+               struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    struct certs_row row;
+    int found = 0, allowed = 0, rc = -1;
+    if (c == NULL || cst_get(c, identifier ? identifier : "", &row, &found, err) < 0)
+        return -1;
+    if (!found)
+        return err_set(err, 404, "certs.not_found", "no certificate you may see has that identifier");
+    int is_holder = viewer != 0 && row.holder_account == viewer;
+    if (!is_holder && cst_use_allowed(c, row.id, department_ids, n, &allowed, err) < 0)
+        goto out;
+    if (!is_holder && !allowed) {
+        err_set(err, 404, "certs.not_found", "no certificate you may see has that identifier");
+        goto out;
+    }
+    char *doc_text = open_value(kr, "document", row.id, row.document, row.document_len);
+    if (doc_text == NULL) {
+        err_set(err, 500, "certs.damaged", "the stored certificate does not open");
+        goto out;
+    }
+    json_t *doc = json_loads(doc_text, 0, NULL), *type = NULL, *uses = NULL, *fields = json_array();
+    struct err e2;
+    certs_type_get(st, row.type_code, &type, &e2);
+    json_t *data = json_object_get(doc, "data");
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(type, "fields"), i, f)
+    {
+        json_t *v = json_object_get(data, str(f, "key"));
+        if (v == NULL)
+            continue;
+        char buf[64] = "";
+        const char *val = json_is_string(v) ? json_string_value(v) : "";
+        if (json_is_integer(v)) {
+            snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+            val = buf;
+        }
+        char masked[420];
+        if (json_is_true(json_object_get(f, "masked")) && (!is_holder || 1)) {
+            idcode_mask(val, 4, 4, masked);
+            val = masked;
+        }
+        json_array_append_new(fields, json_pack("{s:s, s:O, s:s}", "key", str(f, "key"), "label",
+                                                json_object_get(f, "label"), "value", val));
+    }
+    if (is_holder && cst_uses(c, row.id, &uses, err) < 0) {
+        free_text(doc_text);
+        json_decref(doc);
+        json_decref(type);
+        json_decref(fields);
+        goto out;
+    }
+    json_t *holder = json_object_get(doc, "holder");
+    char mname[128], mid[IDCODE_LEN + 1];
+    mask_name(str(holder, "name"), mname, sizeof(mname));
+    idcode_mask(str(holder, "id_number"), 4, 4, mid);
+    /* the parts an independent checker needs */
+    unsigned char *tbs = NULL, *sig = NULL, *cert = NULL;
+    size_t tbs_len = 0, sig_len = 0, cert_len = 0;
+    char *tbs_hex = NULL, *sig_hex = NULL, *doc64 = NULL, *ses64 = NULL;
+    struct seals_report rep;
+    unsigned char hash[32];
+    crypto_sm3(doc_text, strlen(doc_text), hash);
+    seals_verify(NULL, row.signature, row.signature_len, hash, &rep, &e2);
+    if (seals_signature_parts(row.signature, row.signature_len, &tbs, &tbs_len, &sig, &sig_len,
+                              &cert, &cert_len, &e2) == 0) {
+        tbs_hex = malloc(2 * tbs_len + 1);
+        sig_hex = malloc(2 * sig_len + 1);
+        if (tbs_hex && sig_hex) {
+            crypto_hex_encode(tbs, tbs_len, tbs_hex, 2 * tbs_len + 1);
+            crypto_hex_encode(sig, sig_len, sig_hex, 2 * sig_len + 1);
+        }
+    }
+    size_t dl = strlen(doc_text);
+    doc64 = malloc(CRYPTO_B64URL_LEN(dl) + 1);
+    ses64 = malloc(CRYPTO_B64URL_LEN(row.signature_len) + 1);
+    if (doc64)
+        crypto_b64url_encode(doc_text, dl, doc64, CRYPTO_B64URL_LEN(dl) + 1);
+    if (ses64)
+        crypto_b64url_encode(row.signature, row.signature_len, ses64,
+                             CRYPTO_B64URL_LEN(row.signature_len) + 1);
+    json_t *dept = NULL;
+    cst_department(c, row.department_id, NULL, &dept, &e2);
+    *out = json_pack(
+        "{s:s, s:s, s:O, s:s, s:I, s:I, s:s, s:o, s:{s:s, s:s}, s:O, s:s, s:s, s:s, s:s, s:s, "
+        "s:s, s:s, s:I, s:b}",
+        "identifier", row.identifier, "type", row.type_code, "name",
+        type ? json_object_get(type, "name") : json_null(), "status",
+        effective_status(&row, time_now_ms()), "issued_at", (json_int_t)row.issued_at,
+        "valid_until", (json_int_t)row.valid_until, "source", row.source, "fields", fields,
+        "holder", "name", is_holder ? str(holder, "name") : mname, "id_number",
+        is_holder ? mid : mid, "issuer", dept ? dept : json_null(), "issuer_code",
+        str(json_object_get(doc, "issuer"), "code"), "qr", row.qr_payload, "data_hash",
+        row.data_hash, "document", doc64 ? doc64 : "", "ses_signature", ses64 ? ses64 : "",
+        "to_sign", tbs_hex ? tbs_hex : "", "signature", sig_hex ? sig_hex : "",
+        "seal_id", (json_int_t)row.seal_id, "holder_view", is_holder);
+    if (*out != NULL) {
+        json_object_set_new(*out, "public_key", json_string(rep.public_hex));
+        json_object_set_new(*out, "seal_es_id", json_string(rep.es_id));
+        if (uses)
+            json_object_set(*out, "uses", uses);
+    }
+    free(tbs);
+    free(sig);
+    free(cert);
+    free(tbs_hex);
+    free(sig_hex);
+    free(doc64);
+    free(ses64);
+    json_decref(dept);
+    json_decref(uses);
+    json_decref(type);
+    json_decref(doc);
+    free_text(doc_text);
+    rc = *out ? 0 : err_set(err, 500, "certs.oom", "out of memory");
+out:
+    certs_row_free(&row);
+    return rc;
+}
+
+int certs_export(struct store *st, struct crypto_keyring *kr, const char *identifier,
+                 json_t **out, struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    struct certs_row row;
+    int found = 0;
+    if (c == NULL || cst_get(c, identifier ? identifier : "", &row, &found, err) < 0)
+        return -1;
+    if (!found)
+        return err_set(err, 404, "certs.not_found", "no certificate has that identifier");
+    char *doc = open_value(kr, "document", row.id, row.document, row.document_len);
+    int rc = -1;
+    if (doc == NULL) {
+        err_set(err, 500, "certs.damaged", "the stored certificate does not open");
+    } else {
+        size_t dl = strlen(doc);
+        char *d64 = malloc(CRYPTO_B64URL_LEN(dl) + 1);
+        char *s64 = malloc(CRYPTO_B64URL_LEN(row.signature_len) + 1);
+        if (d64 && s64) {
+            crypto_b64url_encode(doc, dl, d64, CRYPTO_B64URL_LEN(dl) + 1);
+            crypto_b64url_encode(row.signature, row.signature_len, s64,
+                                 CRYPTO_B64URL_LEN(row.signature_len) + 1);
+            *out = json_pack("{s:s, s:s, s:s}", "identifier", row.identifier, "document", d64,
+                             "signature", s64);
+            rc = *out ? 0 : err_set(err, 500, "certs.oom", "out of memory");
+        }
+        free(d64);
+        free(s64);
+    }
+    free_text(doc);
+    certs_row_free(&row);
+    return rc;
+}

@@ -1,0 +1,157 @@
+/*
+ * certs_cli.c - `onewindow cert ...`, for operators and tests:
+ *   cert types                              load the demo certificate types
+ *   cert issue TYPE HOLDER_ID DEPT DATA    issue a certificate to the account registered
+ *                                           with the ID number, from DATA (JSON of values
+ *                                           keyed by form keys), sealed by DEPT's
+ *                                           certificate seal
+ *   cert verify FILE                        verify an identifier, a QR payload or an
+ *                                           exported certificate (JSON) read from FILE
+ *   cert export IDENTIFIER                  print the certificate as a file anyone can verify
+ *                                           offline: {identifier, document, signature}
+ *                                           (it holds the holder's personal data)
+ *   cert revoke IDENTIFIER                  revoke a certificate
+ */
+#include "certs/certs_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "identity/idcodes.h"
+#include "store/store.h"
+
+static const char SQL_ACCOUNT_BY_ID_HASH[] =
+    "SELECT id, name FROM accounts WHERE id_number_hash = ?";
+
+static int usage(struct err *err)
+{
+    err_set(err, 2, "certs.usage",
+            "usage: onewindow cert types | issue TYPE HOLDER_ID_NUMBER DEPT DATA_JSON | "
+            "verify FILE | export IDENTIFIER | revoke IDENTIFIER");
+    return 2;
+}
+
+/* The account registered with an ID number, by its keyed hash. */
+static int holder_account(struct store *st, struct crypto_keyring *kr, const char *idn,
+                          int64_t *id, char name[128], struct err *err)
+{
+    char hex[65];
+    if (crypto_lookup_hash_hex(crypto_keyring_subkey(kr, CRYPTO_SUBKEY_PII_LOOKUP), idn,
+                               strlen(idn), hex) < 0)
+        return err_set(err, 500, "certs.crypto", "lookup hash failed");
+    struct store_conn *c = store_conn(st, err);
+    struct store_stmt *s = c ? store_prepare(c, SQL_ACCOUNT_BY_ID_HASH, err) : NULL;
+    if (s == NULL)
+        return -1;
+    store_bind_text(s, 1, hex, -1);
+    int rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        *id = store_col_int64(s, 0);
+        snprintf(name, 128, "%s", store_col_text(s, 1) ? store_col_text(s, 1) : "");
+    }
+    store_reset(s);
+    if (rc < 0)
+        return -1;
+    if (rc != STORE_ROW)
+        return err_set(err, 2, "certs.no_holder", "no account is registered with that ID number");
+    return 0;
+}
+
+static int read_file(const char *path, char **out, struct err *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL)
+        return err_set(err, 1, "certs.file", "cannot open %s", path);
+    size_t cap = 1 << 20;
+    char *buf = malloc(cap + 1);
+    size_t n = buf ? fread(buf, 1, cap, f) : 0;
+    if (f != stdin)
+        fclose(f);
+    if (buf == NULL)
+        return err_set(err, 1, "certs.oom", "out of memory");
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+}
+
+int certs_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv, struct err *err)
+{
+    if (argc < 1)
+        return usage(err);
+    if (strcmp(argv[0], "types") == 0 && argc == 1) {
+        int n = 0;
+        if (certs_types_load_demo(st, &n, err) < 0)
+            return -1;
+        printf("%d certificate type(s) loaded\n", n);
+        return 0;
+    }
+    if (strcmp(argv[0], "issue") == 0 && argc == 5) {
+        char idn[IDCODE_LEN + 1], name[128];
+        int64_t holder = 0;
+        struct err e2;
+        if (idcode_citizen_normalize(argv[2], idn, 0, &e2) < 0) {
+            err_set(err, 2, "certs.bad_id", "the holder's ID number is not valid");
+            return 2;
+        }
+        if (holder_account(st, kr, idn, &holder, name, err) < 0)
+            return err->status == 2 ? 2 : -1;
+        json_t *dept = NULL;
+        struct store_conn *c = store_conn(st, err);
+        if (c == NULL || cst_department(c, 0, argv[3], &dept, err) < 0)
+            return err->status == 404 ? (err->status = 2, 2) : -1;
+        json_error_t je;
+        json_t *data = json_loads(argv[4], 0, &je);
+        if (!json_is_object(data)) {
+            json_decref(data);
+            json_decref(dept);
+            err_set(err, 2, "certs.bad_data", "DATA_JSON must be a JSON object: %s", je.text);
+            return 2;
+        }
+        const char *dname = json_string_value(json_object_get(data, "holder_name"));
+        struct certs_issue_req r = {argv[1], holder, dname ? dname : name, idn,
+                                    json_integer_value(json_object_get(dept, "id")), data, "cli", 0};
+        char id[CERTS_ID_SIZE];
+        int rc = certs_issue(st, kr, &r, 0, id, err);
+        json_decref(data);
+        json_decref(dept);
+        if (rc < 0)
+            return -1;
+        printf("%s\n", id);
+        return 0;
+    }
+    if (strcmp(argv[0], "verify") == 0 && argc == 2) {
+        char *text = NULL;
+        json_t *res = NULL;
+        if (read_file(argv[1], &text, err) < 0)
+            return -1;
+        int rc = certs_verify(st, kr, text, &res, err);
+        free(text);
+        if (rc < 0)
+            return err->status == 400 ? (err->status = 1, -1) : -1;
+        char *out = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS);
+        printf("%s\n", out ? out : "{}");
+        free(out);
+        int valid = strcmp(json_string_value(json_object_get(res, "status")), "valid") == 0;
+        json_decref(res);
+        return valid ? 0 : 1;
+    }
+    if (strcmp(argv[0], "export") == 0 && argc == 2) {
+        json_t *ex = NULL;
+        if (certs_export(st, kr, argv[1], &ex, err) < 0)
+            return -1;
+        char *out = json_dumps(ex, JSON_COMPACT);
+        printf("%s\n", out ? out : "{}");
+        free(out);
+        json_decref(ex);
+        return 0;
+    }
+    if (strcmp(argv[0], "revoke") == 0 && argc == 2) {
+        if (certs_revoke(st, 0, argv[1], err) < 0)
+            return -1;
+        printf("revoked %s\n", argv[1]);
+        return 0;
+    }
+    return usage(err);
+}

@@ -1,0 +1,51 @@
+/*
+ * certs_internal.h - what the files of src/certs/ share: the row type and the store
+ * functions (certs_store.c). Public interface: certs.h.
+ */
+#ifndef ONEWINDOW_CERTS_INTERNAL_H
+#define ONEWINDOW_CERTS_INTERNAL_H
+
+#include "certs/certs.h"
+
+struct store_conn;
+
+struct certs_row {
+    int64_t id, holder_account, department_id, seal_id, issued_at, valid_until;
+    char identifier[CERTS_ID_SIZE], type_code[48], holder_masked[40], data_hash[65],
+        status[16], source[80];
+    unsigned char *holder_name; size_t holder_name_len;   /* sealed */
+    unsigned char *holder_id; size_t holder_id_len;       /* sealed */
+    unsigned char *document; size_t document_len;         /* sealed */
+    unsigned char *signature; size_t signature_len;       /* DER SES_Signature */
+    char *qr_payload;
+};
+void certs_row_free(struct certs_row *r);
+
+int cst_type_put(struct store_conn *c, const char *code, const char *type_code, const char *zh,
+                 const char *bo, const char *en, const char *dept, const char *issuer,
+                 const char *fields, int64_t valid_years, int64_t now, struct err *err);
+/* The type as JSON {code, type_code, name{zh,bo,en}, department, issuer_code, fields,
+ * valid_years}; found = 0 if none. */
+int cst_type_get(struct store_conn *c, const char *code, json_t **type, int *found,
+                 struct err *err);
+int cst_insert(struct store_conn *c, const struct certs_row *r, struct err *err);
+int cst_get(struct store_conn *c, const char *identifier, struct certs_row *r, int *found,
+            struct err *err);
+int cst_wallet(struct store_conn *c, int64_t holder, const char *type, int64_t now, json_t **list,
+               struct err *err);
+int cst_set_status(struct store_conn *c, const char *identifier, const char *status,
+                   int64_t *changes, struct err *err);
+int cst_use_insert(struct store_conn *c, int64_t cert_id, int64_t holder, const char *application,
+                   int64_t department_id, const char *purpose, int64_t at, struct err *err);
+/* Uses of a certificate: [{application, department, department_name, purpose, at}]. */
+int cst_uses(struct store_conn *c, int64_t cert_id, json_t **list, struct err *err);
+/* 1 if the certificate was authorised to any of the departments. */
+int cst_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts, size_t n,
+                    int *allowed, struct err *err);
+/* A department's names and code by id or by code. */
+int cst_department(struct store_conn *c, int64_t id, const char *code, json_t **dept,
+                   struct err *err);
+/* How many roots are on the trust list (the verification cache's generation). */
+int cst_roots_count(struct store_conn *c, int64_t *n, struct err *err);
+
+#endif
