@@ -221,6 +221,8 @@ test('marriage registration: the ID card e-certificate instead of an upload, and
   assert.equal(marriage.length, 1);
   const v = await citizen.get(`/api/v1/certificates/${marriage[0].identifier}`);
   assert.equal(v.body.source, number, 'issued from this application');
+  const decided = await citizen.get(`/api/v1/applications/${number}`);
+  assert.equal(decided.body.cert_id, marriage[0].identifier, 'the application names the certificate it produced');
   assert.equal(v.body.issuer.code, 'cg-mz');
   assert.equal(v.body.fields.find((f) => f.key === 'wife_name').value, '卓玛');
   const check = await new Client().get(`/api/v1/verify?q=${encodeURIComponent(marriage[0].identifier)}`);
