@@ -9,7 +9,7 @@
 // axe finds nothing on the form and progress pages. Screenshots: tests/browser/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { freshTotp } from '../lib/totp.mjs';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,32 +21,9 @@ const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
 const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh'), bo: catalog('bo') };
 const DEMO_PASSWORD = 'Demo-2026-xz';
-const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const CITIZEN = '540102199001011233';
 const ITEM = 'XZ-MZ-001';
 
-function totp(step) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const key = [];
-  for (const ch of DEMO_TOTP) {
-    acc = (acc << 5) | alphabet.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) { key.push((acc >>> (bits - 8)) & 0xff); bits -= 8; }
-  }
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', Buffer.from(key)).update(msg).digest();
-  const o = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
-// A code's step is accepted once per account: the second login of an account uses the next.
-const usedStep = new Map();
-function freshCode(account) {
-  const step = Math.max(Math.floor(Date.now() / 30000), (usedStep.get(account) ?? -Infinity) + 1);
-  usedStep.set(account, step);
-  return totp(step);
-}
 
 const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const idOf = (f) => f + '10X98765432'[[...f].reduce((n, c, i) => n + Number(c) * W[i], 0) % 11];
@@ -91,7 +68,7 @@ async function loginAs(lang, login, staff) {
   await page.locator('main').getByRole('button', { name: t.identity.login.submit }).click();
   if (staff) {
     await page.waitForURL(/\/login\/second-factor/);
-    await page.getByLabel(t.identity.fields.code, { exact: true }).fill(freshCode(login));
+    await page.getByLabel(t.identity.fields.code, { exact: true }).fill(await freshTotp(login));
     await page.getByRole('button', { name: t.identity.second_factor.submit }).click();
   }
   await page.waitForURL(`${srv.url}/account`);

@@ -9,7 +9,7 @@
 // all with --insecure-fast-passwords 1).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { totpNow } from '../lib/totp.mjs';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,21 +30,6 @@ const ID = first17 + checkChar(first17);
 const PHONE = `1370000${String(process.pid % 10000).padStart(4, '0')}`;
 const MASKED_ID = `${ID.slice(0, 4)}**********${ID.slice(14)}`;
 
-function totpNow(secret) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const key = [];
-  for (const ch of secret) {
-    acc = (acc << 5) | alphabet.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) { key.push((acc >>> (bits - 8)) & 0xff); bits -= 8; }
-  }
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
-  const h = createHmac('sha1', Buffer.from(key)).update(msg).digest();
-  const o = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
 
 let srv, browser, tmp;
 before(async () => {

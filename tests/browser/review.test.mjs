@@ -8,7 +8,7 @@
 // statistics pages; Tibetan is drawn with a Tibetan font. Screenshots in tests/browser/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { freshTotp } from '../lib/totp.mjs';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,30 +21,7 @@ const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh'), bo: catalog('bo') };
 const DEMO_PASSWORD = 'Demo-2026-xz';
 const DEMO_CITIZEN_ID = '540102199001011233';
-const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
-function totp(step) {
-  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const key = [];
-  for (const ch of DEMO_TOTP) {
-    acc = (acc << 5) | A.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) { key.push((acc >>> (bits - 8)) & 0xff); bits -= 8; }
-  }
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', Buffer.from(key)).update(msg).digest();
-  const o = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
-const used = new Map();
-function code(account) {
-  const now = Math.floor(Date.now() / 30000);
-  const step = Math.max(now, (used.get(account) ?? -Infinity) + 1);
-  used.set(account, step);
-  return totp(step);
-}
 
 // ---- set-up over HTTP: a decided application -------------------------------------------------
 class Api {
@@ -74,7 +51,7 @@ class Api {
     assert.equal((await this.post('/login', { login: name, password: DEMO_PASSWORD })).status, 303);
     if (staff) {
       const csrf = (await this.req('GET', '/login/second-factor')).body.csrf;
-      assert.equal((await this.req('POST', '/login/second-factor', { form: { code: code(name) }, csrf })).status, 303);
+      assert.equal((await this.req('POST', '/login/second-factor', { form: { code: await freshTotp(name) }, csrf })).status, 303);
     }
     return this;
   }
@@ -140,7 +117,7 @@ async function loginPage(context, name, staff, lang) {
   await page.locator('main button[type="submit"]').click();
   await page.waitForLoadState('load');
   if (staff) {
-    await page.locator('#code').fill(code(name));
+    await page.locator('#code').fill(await freshTotp(name));
     await page.locator('main button[type="submit"]').click();
     await page.waitForLoadState('load');
   }
