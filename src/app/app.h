@@ -13,6 +13,7 @@ struct store;
 struct crypto_keyring;
 struct identity;
 struct oidc;
+struct hotline;
 struct web_server;
 
 struct app {
@@ -21,6 +22,7 @@ struct app {
     struct crypto_keyring *kr;
     struct identity *id;
     struct oidc *oidc; /* serve only: opened after the schema check */
+    struct hotline *hotline;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

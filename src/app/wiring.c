@@ -15,8 +15,10 @@
 #include "base/arena.h"
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
+#include "hotline/hotline.h"
 #include "identity/identity.h"
 #include "oidc/oidc.h"
+#include "open311/open311.h"
 #include "portal/portal.h"
 #include "store/store.h"
 #include "web/web.h"
@@ -63,6 +65,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     struct identity_options io = {.fast_passwords = cfg->password_profile_test};
     if (identity_open(app->store, app->kr, &io, &app->id, err) < 0)
         goto fail;
+    if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0)
+        goto fail;
     return 0;
 fail:
     err->status = 1;
@@ -72,6 +76,7 @@ fail:
 
 void app_close(struct app *app)
 {
+    hotline_close(app->hotline);
     oidc_close(app->oidc);
     identity_close(app->id);
     crypto_keyring_close(app->kr);
@@ -83,8 +88,13 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
 {
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
-        (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0))
+        (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
+        hotline_http_register(srv, app->hotline) < 0 ||
+        open311_http_register(srv, app->hotline, app->id) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
+    /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
+    if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)
+        return -1;
     return 0;
 }
 
