@@ -102,7 +102,7 @@ static int send_doc(struct web_req *req, struct web_resp *resp, int xml, const c
         xml_value(&b, root, doc);
         buf_puts(&b, "\n");
     } else {
-        char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         if (s != NULL) {
             buf_puts(&b, s);
             free(s);
