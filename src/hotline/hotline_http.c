@@ -106,6 +106,12 @@ static const char *form(struct web_req *req, const char *name)
     return v ? v : "";
 }
 
+/* Ids are 64-bit: JSON carries them as strings (JavaScript numbers hold 53 bits). */
+static const char *id_text(struct web_req *req, int64_t id)
+{
+    return arena_printf(req->arena, "%lld", (long long)id);
+}
+
 static json_t *departments_json(struct web_req *req, int64_t selected)
 {
     struct hotline *h = req->ctx;
@@ -119,7 +125,7 @@ static json_t *departments_json(struct web_req *req, int64_t selected)
         const char *name = strcmp(req->lang, "bo") == 0 && list[i].name_bo   ? list[i].name_bo
                            : strcmp(req->lang, "en") == 0 && list[i].name_en ? list[i].name_en
                                                                              : list[i].name_zh;
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:b}", "id", (json_int_t)list[i].id,
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:b}", "id", id_text(req, list[i].id),
                                              "code", list[i].code, "name", name, "selected",
                                              list[i].id == selected));
     }
@@ -132,7 +138,7 @@ static const char *dept_name(json_t *depts, int64_t id)
     json_t *d;
     json_array_foreach(depts, i, d)
     {
-        if (json_integer_value(json_object_get(d, "id")) == id)
+        if (strtoll(json_string_value(json_object_get(d, "id")), NULL, 10) == id)
             return json_string_value(json_object_get(d, "name"));
     }
     return "";
@@ -186,9 +192,9 @@ static json_t *order_json(struct web_req *req, const struct hotline_order *o, in
     int64_t now = time_now_ms();
     const char *mark = hotline_mark(o, now);
     json_t *j = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, "
-        "s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}",
-        "id", (json_int_t)o->id, "number", o->number, "channel", o->channel, "channel_name",
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+        "s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:b}",
+        "id", id_text(req, o->id), "number", o->number, "channel", o->channel, "channel_name",
         tkey(req, "hotline.channels.", o->channel), "status", o->status, "status_name",
         tkey(req, "hotline.states.", o->status), "urgency", o->urgency, "urgency_name",
         tkey(req, "hotline.urgencies.", o->urgency), "category", o->category ? o->category : "",
@@ -196,7 +202,7 @@ static json_t *order_json(struct web_req *req, const struct hotline_order *o, in
         arena_printf(req->arena, "%012lld", (long long)o->division_code), "division_name",
         division_name(req, o->division_code), "address", o->address, "description",
         o->description, "caller_name", o->caller_name ? o->caller_name : "", "department_id",
-        (json_int_t)o->department_id, "department_name", dept_name(depts, o->department_id),
+        id_text(req, o->department_id), "department_name", dept_name(depts, o->department_id),
         "rating", (json_int_t)o->rating, "reply", o->reply ? o->reply : "", "created",
         fmt_time(req, o->created_at), "deadline", fmt_time(req, o->deadline_at), "mark", mark,
         "mark_name", tkey(req, "hotline.marks.", mark), "red", strcmp(mark, "red") == 0, "yellow",
@@ -380,7 +386,7 @@ static json_t *suggestion_json(struct web_req *req, const struct hotline_order *
                                             (int)(s.cat[i].p * 100 + 0.5)));
     for (int i = 0; i < s.ndept; i++) {
         int64_t d = strtoll(s.dept[i].label, NULL, 10);
-        json_array_append_new(sd, json_pack("{s:I, s:s, s:i}", "id", (json_int_t)d, "name",
+        json_array_append_new(sd, json_pack("{s:s, s:s, s:i}", "id", id_text(req, d), "name",
                                             dept_name(depts, d), "percent",
                                             (int)(s.dept[i].p * 100 + 0.5)));
     }
@@ -395,11 +401,11 @@ static json_t *suggestion_json(struct web_req *req, const struct hotline_order *
     if (*best_cat && hotline_route(h, *best_cat, o->division_code, &routed, &err) == 0 &&
         routed != 0) {
         *best_dept = routed;
-        json_object_set_new(j, "route", json_pack("{s:I, s:s}", "id", (json_int_t)routed, "name",
+        json_object_set_new(j, "route", json_pack("{s:s, s:s}", "id", id_text(req, routed), "name",
                                                   dept_name(depts, routed)));
     }
     if (*best_dept)
-        json_object_set_new(j, "department", json_pack("{s:I, s:s}", "id", (json_int_t)*best_dept,
+        json_object_set_new(j, "department", json_pack("{s:s, s:s}", "id", id_text(req, *best_dept),
                                                        "name", dept_name(depts, *best_dept)));
     return j;
 }
@@ -421,7 +427,8 @@ static json_t *timeline_json(struct web_req *req, int64_t order_id, json_t *dept
             e, "time", json_string(fmt_time(req, json_integer_value(json_object_get(e, "at")))));
         json_object_set_new(
             e, "department_name",
-            json_string(dept_name(depts, json_integer_value(json_object_get(e, "department_id")))));
+            json_string(dept_name(
+                depts, strtoll(json_string_value(json_object_get(e, "department_id")), NULL, 10))));
         if (strcmp(kind, "notice") == 0)
             json_object_set_new(
                 e, "note",

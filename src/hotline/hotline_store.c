@@ -297,10 +297,11 @@ int hs_events(struct store_conn *c, int64_t order_id, json_t *arr, struct err *e
     while ((rc = store_step(st, err)) == STORE_ROW) {
         const char *note = store_col_text(st, 4);
         json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:I, s:I, s:s}", "at", (json_int_t)store_col_int64(st, 0),
+            arr, json_pack("{s:I, s:s, s:s, s:s, s:s}", "at", (json_int_t)store_col_int64(st, 0),
                            "kind", store_col_text(st, 1), "actor_id",
-                           (json_int_t)store_col_int64(st, 2), "department_id",
-                           (json_int_t)store_col_int64(st, 3), "note", note ? note : ""));
+                           store_col_text(st, 2) ? store_col_text(st, 2) : "0", "department_id",
+                           store_col_text(st, 3) ? store_col_text(st, 3) : "0", "note",
+                           note ? note : ""));
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;
