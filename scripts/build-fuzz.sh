@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory build/gen/embed.c >/dev/null
 mkdir -p build-fuzz
-PKGS="libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode"
+PKGS="libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode icu-uc"
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -lm"
 srcs=$(find src -name '*.c' ! -path src/app/main.c | sort)

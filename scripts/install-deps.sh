@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
-  libargon2-dev liboath-dev libqrencode-dev libcmocka-dev
+  libargon2-dev liboath-dev libqrencode-dev libcmocka-dev libicu-dev
   postgresql postgresql-contrib
   wrk curl procps strace sqlite3
   nodejs npm

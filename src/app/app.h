@@ -14,6 +14,7 @@ struct crypto_keyring;
 struct identity;
 struct oidc;
 struct hotline;
+struct search;
 struct web_server;
 
 struct app {
@@ -23,6 +24,7 @@ struct app {
     struct identity *id;
     struct oidc *oidc; /* serve only: opened after the schema check */
     struct hotline *hotline;
+    struct search *search;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

@@ -31,6 +31,7 @@
 #include "calendar/calendar.h"
 #include "hotline/hotline.h"
 #include "open311/open311.h"
+#include "search/search.h"
 #include "audit/audit.h"
 #include <pthread.h>
 #include <time.h>
@@ -66,6 +67,8 @@ static void usage(FILE *out)
                  "            list YEAR | deadline DATE N: the working-day calendar\n"
                  "  hotline   train | evaluate | tick: the 12345 hotline's classifier and deadlines\n"
                  "  open311   key create NAME | key revoke ID | key list: Open311 API keys\n"
+                 "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
+                 "            stats | bench FILE [ROUNDS]: the full-text search\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -235,7 +238,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
-        strcmp(cmd, "hotline") != 0 && strcmp(cmd, "open311") != 0) {
+        strcmp(cmd, "hotline") != 0 && strcmp(cmd, "open311") != 0 &&
+        strcmp(cmd, "search") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -248,7 +252,7 @@ int main(int argc, char **argv)
     int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
                       strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
                       strcmp(cmd, "audit") == 0 || strcmp(cmd, "hotline") == 0 ||
-                      strcmp(cmd, "open311") == 0;
+                      strcmp(cmd, "open311") == 0 || strcmp(cmd, "search") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -292,6 +296,7 @@ int main(int argc, char **argv)
                 strcmp(cmd, "user") == 0       ? app_user_command(&app, nwords, argv + 2, &err)
                 : strcmp(cmd, "client") == 0   ? app_client_command(&app, nwords, argv + 2, &err)
                 : strcmp(cmd, "calendar") == 0 ? calendar_cli(app.store, nwords, argv + 2, &err)
+                : strcmp(cmd, "search") == 0   ? search_cli(app.search, nwords, argv + 2, &err)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "hotline") == 0 ? hotline_cli(app.hotline, nwords, argv + 2, &err)
                 : strcmp(cmd, "open311") == 0 ? open311_cli(app.store, nwords, argv + 2, &err)

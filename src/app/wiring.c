@@ -20,6 +20,7 @@
 #include "oidc/oidc.h"
 #include "open311/open311.h"
 #include "portal/portal.h"
+#include "search/search.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -65,6 +66,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     struct identity_options io = {.fast_passwords = cfg->password_profile_test};
     if (identity_open(app->store, app->kr, &io, &app->id, err) < 0)
         goto fail;
+    if (search_open(app->store, &app->search, err) < 0)
+        goto fail;
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0)
         goto fail;
     return 0;
@@ -78,6 +81,7 @@ void app_close(struct app *app)
 {
     hotline_close(app->hotline);
     oidc_close(app->oidc);
+    search_close(app->search);
     identity_close(app->id);
     crypto_keyring_close(app->kr);
     store_close(app->store);
@@ -88,6 +92,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
 {
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
+        search_http_register(srv, app->search) < 0 ||
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
         hotline_http_register(srv, app->hotline) < 0 ||
         open311_http_register(srv, app->hotline, app->id) < 0)

@@ -497,6 +497,62 @@ int64_t store_latest_migration(void)
     return latest;
 }
 
+#define BACKEND_DIRECTIVE "-- @backend"
+
+int store_migration_filter(const char *sql, enum store_kind kind, char **out,
+                           struct err *err)
+{
+    size_t n = strlen(sql);
+    char *o = malloc(n + 1);
+    if (o == NULL)
+        return err_set(err, 500, "store.error", "out of memory");
+    size_t w = 0;
+    int keep = 1;
+    const char *p = sql;
+    while (*p != '\0') {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol != NULL ? (size_t)(eol - p) : strlen(p);
+        const char *q = p;
+        while (q < p + len && (*q == ' ' || *q == '\t'))
+            q++;
+        size_t dl = strlen(BACKEND_DIRECTIVE);
+        if ((size_t)(p + len - q) >= dl && strncmp(q, BACKEND_DIRECTIVE, dl) == 0 &&
+            (q[dl] == ' ' || q[dl] == '\t')) {
+            const char *name = q + dl;
+            while (name < p + len && (*name == ' ' || *name == '\t'))
+                name++;
+            const char *end = p + len;
+            while (end > name && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+                end--;
+            size_t nl = (size_t)(end - name);
+            if (nl == 3 && strncmp(name, "all", 3) == 0)
+                keep = 1;
+            else if (nl == 6 && strncmp(name, "sqlite", 6) == 0)
+                keep = kind == STORE_SQLITE;
+            else if (nl == 10 && strncmp(name, "postgresql", 10) == 0)
+                keep = kind == STORE_POSTGRES;
+            else {
+                free(o);
+                return err_set(err, 500, "store.bad_migration",
+                               "unknown backend '%.*s' in a '-- @backend' line (sqlite, "
+                               "postgresql or all)",
+                               (int)(nl > 40 ? 40 : nl), name);
+            }
+        }
+        if (keep) {
+            memcpy(o + w, p, len);
+            w += len;
+        }
+        if (eol == NULL)
+            break;
+        o[w++] = '\n';
+        p = eol + 1;
+    }
+    o[w] = '\0';
+    *out = o;
+    return 0;
+}
+
 static const char SQL_CREATE_MIGRATIONS[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
@@ -539,7 +595,12 @@ static int apply_one(struct store_conn *c, const struct embed_file *f, int64_t v
         store_rollback(c);
         return 0;
     }
-    if (store_exec(c, (const char *)f->data, err) < 0) {
+    char *sql = NULL;
+    if (store_migration_filter((const char *)f->data, c->store->kind, &sql, err) < 0)
+        goto fail;
+    rc = store_exec(c, sql, err);
+    free(sql);
+    if (rc < 0) {
         /* Copies: err_set must not read from the buffers it writes. */
         char msg[sizeof(err->msg)], code[sizeof(err->code)];
         snprintf(msg, sizeof(msg), "%s", err->msg);

@@ -112,6 +112,14 @@ int store_meta_set_int64(struct store_conn *c, const char *key, int64_t value, s
 void store_stats(const struct store *s, uint64_t *steps, uint64_t *micros);
 
 /* Migrations embedded in the binary (src/store/migrations/NNNN_name.sql). */
+/* Backend sections of a migration: a line `-- @backend sqlite` or `-- @backend postgresql`
+ * (alone on its line, leading blanks allowed) makes the following lines apply to that
+ * backend only, until `-- @backend all`. Writes into *out (malloc'd, the caller frees it)
+ * the SQL for `kind`: lines of other backends become empty lines, so line numbers stay.
+ * A file without directives comes out unchanged. 0, or -1 with err "store.bad_migration"
+ * for an unknown backend name. */
+int store_migration_filter(const char *sql, enum store_kind kind, char **out,
+                           struct err *err);
 int store_migrate(struct store *s, int *applied, struct err *err);
 /* Highest migration applied in the database (0 if none), and highest embedded. */
 int store_schema_version(struct store_conn *c, int64_t *version, struct err *err);

@@ -320,6 +320,40 @@ static void test_pg_unreachable(void **state)
     }
 }
 
+/* Backend sections of migrations: lines of the other backend become empty lines; files
+ * without directives come out unchanged; an unknown backend name is refused. */
+static void test_migration_filter(void **state)
+{
+    (void)state;
+    struct err err;
+    char *out = NULL;
+    const char *plain = "CREATE TABLE t (a BIGINT);\n-- a comment\nSELECT 1;";
+    assert_int_equal(store_migration_filter(plain, STORE_SQLITE, &out, &err), 0);
+    assert_string_equal(out, plain);
+    free(out);
+    const char *mixed = "A;\n-- @backend sqlite\nS1;\nS2;\n  -- @backend postgresql  \nP1;\n"
+                        "-- @backend all\nB;\n-- @backendx sqlite\nC;";
+    assert_int_equal(store_migration_filter(mixed, STORE_SQLITE, &out, &err), 0);
+    assert_string_equal(out, "A;\n-- @backend sqlite\nS1;\nS2;\n\n\n-- @backend all\nB;\n"
+                             "-- @backendx sqlite\nC;");
+    free(out);
+    assert_int_equal(store_migration_filter(mixed, STORE_POSTGRES, &out, &err), 0);
+    assert_string_equal(out, "A;\n\n\n\n  -- @backend postgresql  \nP1;\n-- @backend all\nB;\n"
+                             "-- @backendx sqlite\nC;");
+    free(out);
+    out = NULL;
+    assert_int_equal(store_migration_filter("-- @backend oracle\nX;", STORE_SQLITE, &out, &err),
+                     -1);
+    assert_string_equal(err.code, "store.bad_migration");
+    assert_null(out);
+    /* A section that is never closed runs to the end of the file. */
+    assert_int_equal(store_migration_filter("-- @backend postgresql\nP;\n", STORE_SQLITE, &out,
+                                            &err),
+                     0);
+    assert_string_equal(out, "\n\n");
+    free(out);
+}
+
 /* ---- tests on each backend --------------------------------------------------------- */
 
 static void test_migrate(void **state)
@@ -816,6 +850,7 @@ int main(void)
     const struct CMUnitTest common[] = {
         cmocka_unit_test(test_bad_url),
         cmocka_unit_test(test_pg_unreachable),
+        cmocka_unit_test(test_migration_filter),
     };
     /* One list for both backends: the group's fixture says which. */
     const struct CMUnitTest backend[] = {

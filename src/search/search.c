@@ -1,0 +1,284 @@
+/* search.c - the search module's logic (search.h): documents validated and normalised on
+ * the way in, queries turned into safe match expressions, hits highlighted. All SQL is in
+ * search_store.c. */
+#include "search/search_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/utf8.h"
+#include "store/store.h"
+
+int search_open(struct store *st, struct search **out, struct err *err)
+{
+    struct search *s = calloc(1, sizeof(*s));
+    if (s == NULL || (s->kinds = json_array()) == NULL) {
+        free(s);
+        return err_set(err, 500, "search.error", "out of memory");
+    }
+    s->st = st;
+    *out = s;
+    return 0;
+}
+
+void search_close(struct search *s)
+{
+    if (s == NULL)
+        return;
+    json_decref(s->kinds);
+    free(s);
+}
+
+static int kind_valid(const char *k)
+{
+    size_t n = k != NULL ? strlen(k) : 0;
+    if (n == 0 || n > SEARCH_MAX_KIND)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+            return 0;
+    return 1;
+}
+
+int search_register_kind(struct search *s, const char *kind, const char *label_key,
+                         const char *url_prefix, struct err *err)
+{
+    if (!kind_valid(kind) || label_key == NULL || *label_key == '\0')
+        return err_set(err, 400, "search.bad_kind", "a document kind is [a-z0-9_]{1,32}");
+    size_t i;
+    json_t *v;
+    json_array_foreach(s->kinds, i, v)
+    {
+        if (strcmp(json_string_value(json_object_get(v, "kind")), kind) == 0) {
+            json_array_remove(s->kinds, i);
+            break;
+        }
+    }
+    json_array_append_new(s->kinds, json_pack("{s:s,s:s,s:s}", "kind", kind, "label_key",
+                                              label_key, "url_prefix",
+                                              url_prefix != NULL ? url_prefix : ""));
+    return 0;
+}
+
+json_t *search_kinds(const struct search *s)
+{
+    return json_deep_copy(s->kinds);
+}
+
+static int lang_valid(const char *l)
+{
+    return strcmp(l, "zh") == 0 || strcmp(l, "bo") == 0 || strcmp(l, "en") == 0;
+}
+
+int search_put(struct search *s, const struct search_doc *d, struct err *err)
+{
+    const char *lang = d->lang != NULL && *d->lang != '\0' ? d->lang : "zh";
+    const char *body = d->body != NULL ? d->body : "";
+    const char *tag = d->tag != NULL ? d->tag : "";
+    if (!kind_valid(d->kind))
+        return err_set(err, 400, "search.bad_doc", "the kind must be [a-z0-9_]{1,32}");
+    if (!lang_valid(lang))
+        return err_set(err, 400, "search.bad_doc", "the language must be zh, bo or en");
+    if (d->title == NULL || *d->title == '\0' || strlen(d->title) > SEARCH_MAX_TITLE)
+        return err_set(err, 400, "search.bad_doc", "the title must have 1 to %d bytes",
+                       SEARCH_MAX_TITLE);
+    if (strlen(body) > SEARCH_MAX_BODY)
+        return err_set(err, 400, "search.bad_doc", "the body must have at most %d bytes",
+                       SEARCH_MAX_BODY);
+    if (strlen(tag) > 64 || !utf8_valid(tag, strlen(tag)))
+        return err_set(err, 400, "search.bad_doc", "the tag must be UTF-8 of at most 64 bytes");
+    if (d->visibility != SEARCH_PUBLIC && d->visibility != SEARCH_STAFF)
+        return err_set(err, 400, "search.bad_doc", "visibility must be 0 (public) or 1 (staff)");
+    if (d->id <= 0 || d->dept_id < 0 || d->division_code < 0 || d->updated_at_ms < 0)
+        return err_set(err, 400, "search.bad_doc", "ids and times must not be negative");
+    char *title = search_nfc(d->title, strlen(d->title));
+    char *nbody = search_nfc(body, strlen(body));
+    int rc = -1;
+    if (title == NULL || nbody == NULL) {
+        err_set(err, 400, "search.bad_doc", "the title and body must be UTF-8 text");
+        goto out;
+    }
+    struct search_doc n = *d;
+    n.lang = lang;
+    n.title = title;
+    n.body = nbody;
+    n.tag = tag;
+    struct store_conn *c = store_conn(s->st, err);
+    if (c == NULL)
+        goto out;
+    rc = search_store_put(c, &n, err);
+out:
+    free(title);
+    free(nbody);
+    return rc;
+}
+
+int search_delete(struct search *s, const char *kind, int64_t id, struct err *err)
+{
+    if (!kind_valid(kind))
+        return err_set(err, 400, "search.bad_doc", "the kind must be [a-z0-9_]{1,32}");
+    struct store_conn *c = store_conn(s->st, err);
+    if (c == NULL)
+        return -1;
+    return search_store_delete(c, kind, id, err);
+}
+
+/* ---- queries -------------------------------------------------------------------------- */
+
+/* The code range of a division and its descendants: 12-digit codes whose significant
+ * digits are 2 (region), 4, 6, 9 or 12 (village). */
+static void division_range(int64_t code, int64_t *lo, int64_t *hi)
+{
+    static const int64_t spans[] = {10000000000LL, 100000000LL, 1000000LL, 1000LL, 1LL};
+    if (code <= 0) {
+        *lo = 0;
+        *hi = INT64_MAX;
+        return;
+    }
+    for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
+        if (code % spans[i] == 0) {
+            *lo = code;
+            *hi = code + spans[i] - 1;
+            return;
+        }
+    }
+}
+
+struct run_ctx {
+    json_t *hits;
+    const struct search_terms *terms;
+    int sqlite;
+};
+
+static int add_hit(const struct search_row *r, void *vctx, struct err *err)
+{
+    struct run_ctx *x = vctx;
+    double score = r->score;
+    json_t *h = json_pack("{s:s,s:I,s:s,s:s,s:o,s:o,s:I,s:I,s:s,s:I,s:f}", "kind", r->kind, "id",
+                          (json_int_t)r->ref_id, "lang", r->lang, "title", r->title,
+                          "title_segments", search_segments(r->title, x->terms, 0), "snippet",
+                          search_segments(r->body, x->terms, 120), "dept_id",
+                          (json_int_t)r->dept_id, "division_code", (json_int_t)r->division_code,
+                          "tag", r->tag, "updated_at", (json_int_t)r->updated_at, "score", score);
+    if (h == NULL)
+        return err_set(err, 500, "search.error", "out of memory");
+    json_array_append_new(x->hits, h);
+    return 0;
+}
+
+/* Append `s` to a match expression with double quotes doubled (an FTS5 string). */
+static void fts_quote(char *out, size_t cap, size_t *w, const char *s)
+{
+    if (*w + 3 >= cap)
+        return;
+    out[(*w)++] = '"';
+    for (; *s != '\0' && *w + 3 < cap; s++) {
+        if (*s == '"')
+            out[(*w)++] = '"';
+        out[(*w)++] = *s;
+    }
+    out[(*w)++] = '"';
+    out[*w] = '\0';
+}
+
+/* A LIKE pattern %term% with %, _ and \ escaped (PostgreSQL's default escape is \). */
+static void like_pattern(char *out, size_t cap, const char *s)
+{
+    size_t w = 0;
+    out[w++] = '%';
+    for (; *s != '\0' && w + 4 < cap; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            out[w++] = '\\';
+        out[w++] = *s;
+    }
+    out[w++] = '%';
+    out[w] = '\0';
+}
+
+int search_run(struct search *s, const struct search_query *q, json_t **result, struct err *err)
+{
+    char norm[SEARCH_MAX_QUERY * 4 + 1];
+    static const size_t MCAP = SEARCH_MAX_QUERY * 8 + 64;
+    struct search_terms *t = calloc(1, sizeof(*t));
+    char *tri = malloc(MCAP), *bi = malloc(MCAP);
+    char (*pat)[SEARCH_MAX_QUERY * 8 + 8] = calloc(SEARCH_PG_TERMS, sizeof(*pat));
+    json_t *res = NULL;
+    int rc = -1;
+    if (t == NULL || tri == NULL || bi == NULL || pat == NULL) {
+        err_set(err, 500, "search.error", "out of memory");
+        goto out;
+    }
+    search_normalize_query(q->q, norm, sizeof(norm));
+    search_split_terms(norm, t);
+
+    struct search_match m = {.whole = norm, .terms = t};
+    size_t tw = 0, bw = 0;
+    tri[0] = bi[0] = '\0';
+    for (int k = 0; k < t->n; k++) {
+        if (t->chars[k] >= 3) {
+            if (tw > 0 && tw + 1 < MCAP)
+                tri[tw++] = ' ';
+            fts_quote(tri, MCAP, &tw, t->term[k]);
+        } else {
+            uint32_t a, b = 0;
+            int l = search_utf8_next(t->term[k], &a);
+            if (t->chars[k] == 2)
+                search_utf8_next(t->term[k] + l, &b);
+            a = search_fold(a);
+            int n = t->chars[k] == 2
+                        ? snprintf(bi + bw, MCAP - bw, "%sb%xx%x", bw ? " " : "", a, search_fold(b))
+                        : snprintf(bi + bw, MCAP - bw, "%sb%xx*", bw ? " " : "", a);
+            if (n > 0 && (size_t)n < MCAP - bw)
+                bw += (size_t)n;
+        }
+        if (m.npat < SEARCH_PG_TERMS) {
+            like_pattern(pat[m.npat], sizeof(pat[0]), t->term[k]);
+            m.pat[m.npat] = pat[m.npat];
+            m.npat++;
+        }
+    }
+    m.tri = tw > 0 ? tri : NULL;
+    m.bi = bw > 0 ? bi : NULL;
+
+    struct search_filter f = {
+        .kind = q->kind != NULL ? q->kind : "",
+        .lang = q->lang != NULL ? q->lang : "",
+        .tag = q->tag != NULL ? q->tag : "",
+        .dept_id = q->dept_id > 0 ? q->dept_id : 0,
+        .max_visibility = q->include_staff ? SEARCH_STAFF : SEARCH_PUBLIC,
+        .limit = q->limit <= 0 ? SEARCH_DEFAULT_LIMIT
+                 : q->limit > SEARCH_MAX_LIMIT ? SEARCH_MAX_LIMIT : q->limit,
+        .offset = q->offset < 0 ? 0 : q->offset > SEARCH_MAX_OFFSET ? SEARCH_MAX_OFFSET : q->offset,
+    };
+    division_range(q->division_prefix, &f.div_lo, &f.div_hi);
+
+    res = json_pack("{s:I,s:b,s:s,s:[]}", "total", (json_int_t)0, "more", 0, "query", norm,
+                    "hits");
+    if (res == NULL) {
+        err_set(err, 500, "search.error", "out of memory");
+        goto out;
+    }
+    if (t->n > 0) {
+        struct store_conn *c = store_conn(s->st, err);
+        if (c == NULL)
+            goto out;
+        struct run_ctx x = {json_object_get(res, "hits"), t,
+                            store_kind(s->st) == STORE_SQLITE};
+        int64_t total = 0;
+        if (search_store_query(c, &m, &f, &total, add_hit, &x, err) < 0)
+            goto out;
+        json_object_set_new(res, "total", json_integer(total));
+        json_object_set_new(res, "more", json_boolean(total >= SEARCH_CANDIDATES));
+    }
+    *result = res;
+    res = NULL;
+    rc = 0;
+out:
+    json_decref(res);
+    free(t);
+    free(tri);
+    free(bi);
+    free(pat);
+    return rc;
+}

@@ -1,0 +1,352 @@
+/* search_store.c - every SQL statement of the search module. SQLite and PostgreSQL use
+ * different index structures (migration 0009), so the query statements differ by backend;
+ * the document table and its upsert are common. */
+#include "search/search_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+/* ---- writing -------------------------------------------------------------------------- */
+
+static const char SQL_OLD[] =
+    "SELECT docid, title, body FROM search_docs WHERE kind = ? AND ref_id = ?";
+static const char SQL_UPSERT[] =
+    "INSERT INTO search_docs (kind, ref_id, lang, title, body, dept_id, division_code, tag, "
+    "visibility, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (kind, ref_id) DO UPDATE SET lang = excluded.lang, title = excluded.title, "
+    "body = excluded.body, dept_id = excluded.dept_id, division_code = excluded.division_code, "
+    "tag = excluded.tag, visibility = excluded.visibility, updated_at = excluded.updated_at "
+    "RETURNING docid";
+static const char SQL_DELETE[] = "DELETE FROM search_docs WHERE docid = ?";
+/* The bigram table is contentless: a row is removed by giving back what was indexed. */
+static const char SQL_BI_DELETE[] =
+    "INSERT INTO search_bi (search_bi, rowid, title, body) VALUES ('delete', ?, ?, ?)";
+static const char SQL_BI_INSERT[] = "INSERT INTO search_bi (rowid, title, body) VALUES (?, ?, ?)";
+static const char SQL_COUNT[] = "SELECT COUNT(*) FROM search_docs";
+
+/* Remove the bigram row of an old version (SQLite). */
+static int bi_delete(struct store_conn *c, int64_t docid, const char *title, const char *body,
+                     struct err *err)
+{
+    char *bt = search_bigrams(title), *bb = search_bigrams(body);
+    int rc = -1;
+    struct store_stmt *st;
+    if (bt == NULL || bb == NULL) {
+        err_set(err, 500, "search.error", "out of memory");
+        goto out;
+    }
+    if ((st = store_prepare(c, SQL_BI_DELETE, err)) == NULL)
+        goto out;
+    store_bind_int64(st, 1, docid);
+    store_bind_text(st, 2, bt, -1);
+    store_bind_text(st, 3, bb, -1);
+    rc = store_run(st, NULL, err);
+out:
+    free(bt);
+    free(bb);
+    return rc;
+}
+
+/* The old version's docid and text, if any (SQLite only needs it). */
+static int load_old(struct store_conn *c, const char *kind, int64_t id, int64_t *docid,
+                    char **title, char **body, struct err *err)
+{
+    *docid = 0;
+    *title = *body = NULL;
+    struct store_stmt *st = store_prepare(c, SQL_OLD, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, kind, -1);
+    store_bind_int64(st, 2, id);
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW) {
+        *docid = store_col_int64(st, 0);
+        *title = strdup(store_col_text(st, 1));
+        *body = strdup(store_col_text(st, 2));
+        if (*title == NULL || *body == NULL)
+            rc = err_set(err, 500, "search.error", "out of memory");
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int search_store_put(struct store_conn *c, const struct search_doc *d, struct err *err)
+{
+    int sqlite = store_kind(store_conn_store(c)) == STORE_SQLITE;
+    int64_t olddoc = 0, docid = 0;
+    char *ot = NULL, *ob = NULL, *bt = NULL, *bb = NULL;
+    int rc = -1;
+    if (sqlite) {
+        if (load_old(c, d->kind, d->id, &olddoc, &ot, &ob, err) < 0)
+            goto out;
+        if (olddoc != 0 && bi_delete(c, olddoc, ot, ob, err) < 0)
+            goto out;
+    }
+    struct store_stmt *st = store_prepare(c, SQL_UPSERT, err);
+    if (st == NULL)
+        goto out;
+    store_bind_text(st, 1, d->kind, -1);
+    store_bind_int64(st, 2, d->id);
+    store_bind_text(st, 3, d->lang, -1);
+    store_bind_text(st, 4, d->title, -1);
+    store_bind_text(st, 5, d->body, -1);
+    store_bind_int64(st, 6, d->dept_id);
+    store_bind_int64(st, 7, d->division_code);
+    store_bind_text(st, 8, d->tag, -1);
+    store_bind_int64(st, 9, d->visibility);
+    store_bind_int64(st, 10, d->updated_at_ms);
+    int s = store_step(st, err);
+    if (s == STORE_ROW)
+        docid = store_col_int64(st, 0);
+    store_reset(st);
+    if (s != STORE_ROW) {
+        if (s >= 0)
+            err_set(err, 500, "search.error", "the upsert returned no row");
+        goto out;
+    }
+    if (sqlite) {
+        bt = search_bigrams(d->title);
+        bb = search_bigrams(d->body);
+        if (bt == NULL || bb == NULL) {
+            err_set(err, 500, "search.error", "out of memory");
+            goto out;
+        }
+        if ((st = store_prepare(c, SQL_BI_INSERT, err)) == NULL)
+            goto out;
+        store_bind_int64(st, 1, docid);
+        store_bind_text(st, 2, bt, -1);
+        store_bind_text(st, 3, bb, -1);
+        if (store_run(st, NULL, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(ot);
+    free(ob);
+    free(bt);
+    free(bb);
+    return rc;
+}
+
+int search_store_delete(struct store_conn *c, const char *kind, int64_t id, struct err *err)
+{
+    int64_t docid;
+    char *ot = NULL, *ob = NULL;
+    int rc = -1;
+    if (load_old(c, kind, id, &docid, &ot, &ob, err) < 0)
+        goto out;
+    if (docid != 0) {
+        if (store_kind(store_conn_store(c)) == STORE_SQLITE &&
+            bi_delete(c, docid, ot, ob, err) < 0)
+            goto out;
+        struct store_stmt *st = store_prepare(c, SQL_DELETE, err);
+        if (st == NULL)
+            goto out;
+        store_bind_int64(st, 1, docid);
+        if (store_run(st, NULL, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(ot);
+    free(ob);
+    return rc;
+}
+
+int search_store_count(struct store_conn *c, int64_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_COUNT, err);
+    if (st == NULL)
+        return -1;
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW)
+        *n = store_col_int64(st, 0);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* ---- querying ------------------------------------------------------------------------- */
+
+/* Filters, in this parameter order (bind_filter). */
+#define FILTERS                                                                               \
+    " AND (? = '' OR d.kind = ?) AND (? = '' OR d.lang = ?) AND (? = '' OR d.tag = ?)"       \
+    " AND (CAST(? AS BIGINT) = 0 OR d.dept_id = ?) AND d.division_code BETWEEN ? AND ?"     \
+    " AND d.visibility <= ?"
+
+/* SQLite. The candidates: the SEARCH_CANDIDATES most recently indexed matches that pass
+ * the filters (FTS5 walks its doclists by rowid, newest first, and stops there), so a
+ * common term costs about what a rare one does. They are ranked in C (search_score), and
+ * the rows of the page read by docid. bm25() is not used: its IDF needs a pass over every
+ * match of every phrase, which is most of the time of a query on a common term
+ * (docs/internals/search.md has the figures). */
+#define SQLITE_CAND(TABLE, EXTRA)                                                             \
+    "SELECT d.docid, d.title, d.body FROM " TABLE " JOIN search_docs d ON d.docid = " TABLE  \
+    ".rowid WHERE " TABLE " MATCH ?" EXTRA FILTERS " ORDER BY " TABLE ".rowid DESC LIMIT ?"
+
+static const char SQL_Q_TRI[] = SQLITE_CAND("search_fts", "");
+static const char SQL_Q_BI[] = SQLITE_CAND("search_bi", "");
+/* Long and short terms together: the trigram query drives, the bigram matches are a set
+ * it is checked against (the + keeps SQLite from turning the IN into rowid lookups of
+ * the trigram table, which would run its MATCH once per row: seconds). */
+static const char SQL_Q_BOTH[] = SQLITE_CAND(
+    "search_fts",
+    " AND +search_fts.rowid IN (SELECT rowid FROM search_bi WHERE search_bi MATCH ?)");
+static const char SQL_GET[] =
+    "SELECT kind, ref_id, lang, title, body, dept_id, division_code, tag, updated_at "
+    "FROM search_docs WHERE docid = ?";
+
+/* PostgreSQL: one ILIKE per term over title and body (the trigram GIN index on the
+ * concatenation serves it), the newest candidates, ranked by a title match and pg_trgm
+ * word similarity. */
+#define PG_TERM " AND (d.title || ' ' || d.body) ILIKE ?"
+#define PG_PAGE(TERMS)                                                                        \
+    "SELECT d.kind, d.ref_id, d.lang, d.title, d.body, d.dept_id, d.division_code, d.tag, "    \
+    "d.updated_at, r.score, r.total FROM (SELECT c.id, "                                      \
+    "(CASE WHEN d.title ILIKE ? THEN 1.0 ELSE 0.0 END) + public.word_similarity(?, d.title) " \
+    "+ 0.3 * public.word_similarity(?, d.body) AS score, d.updated_at AS u, COUNT(*) OVER () " \
+    "AS total FROM (SELECT d.docid AS id FROM search_docs d WHERE TRUE" TERMS FILTERS         \
+    " ORDER BY d.docid DESC LIMIT ?) c JOIN search_docs d ON d.docid = c.id "                 \
+    "ORDER BY score DESC, u DESC LIMIT ? OFFSET ?) r JOIN search_docs d ON "                  \
+    "d.docid = r.id ORDER BY r.score DESC, r.u DESC"
+
+static const char SQL_PG_1[] = PG_PAGE(PG_TERM);
+static const char SQL_PG_2[] = PG_PAGE(PG_TERM PG_TERM);
+static const char SQL_PG_3[] = PG_PAGE(PG_TERM PG_TERM PG_TERM);
+static const char SQL_PG_4[] = PG_PAGE(PG_TERM PG_TERM PG_TERM PG_TERM);
+
+static int bind_filter(struct store_stmt *st, int i, const struct search_filter *f)
+{
+    store_bind_text(st, i++, f->kind, -1);
+    store_bind_text(st, i++, f->kind, -1);
+    store_bind_text(st, i++, f->lang, -1);
+    store_bind_text(st, i++, f->lang, -1);
+    store_bind_text(st, i++, f->tag, -1);
+    store_bind_text(st, i++, f->tag, -1);
+    store_bind_int64(st, i++, f->dept_id);
+    store_bind_int64(st, i++, f->dept_id);
+    store_bind_int64(st, i++, f->div_lo);
+    store_bind_int64(st, i++, f->div_hi);
+    store_bind_int64(st, i++, f->max_visibility);
+    store_bind_int64(st, i++, SEARCH_CANDIDATES);
+    return i;
+}
+
+struct cand {
+    int64_t docid;
+    double score;
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->docid > y->docid ? -1 : x->docid < y->docid;
+}
+
+static int row_out(struct store_stmt *st, int first, double score, search_row_fn fn, void *ctx,
+                   struct err *err)
+{
+    struct search_row r = {
+        .kind = store_col_text(st, first),
+        .ref_id = store_col_int64(st, first + 1),
+        .lang = store_col_text(st, first + 2),
+        .title = store_col_text(st, first + 3),
+        .body = store_col_text(st, first + 4),
+        .dept_id = store_col_int64(st, first + 5),
+        .division_code = store_col_int64(st, first + 6),
+        .tag = store_col_text(st, first + 7),
+        .updated_at = store_col_int64(st, first + 8),
+        .score = score,
+    };
+    return fn(&r, ctx, err);
+}
+
+static int sqlite_query(struct store_conn *c, const struct search_match *m,
+                        const struct search_filter *f, int64_t *total, search_row_fn fn,
+                        void *ctx, struct err *err)
+{
+    int i = 1, rc;
+    if (m->tri == NULL && m->bi == NULL)
+        return 0;
+    const char *sql =
+        m->tri != NULL && m->bi != NULL ? SQL_Q_BOTH : m->tri != NULL ? SQL_Q_TRI : SQL_Q_BI;
+    struct store_stmt *st = store_prepare(c, sql, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, i++, m->tri != NULL ? m->tri : m->bi, -1);
+    if (m->tri != NULL && m->bi != NULL)
+        store_bind_text(st, i++, m->bi, -1);
+    bind_filter(st, i, f);
+    struct cand *cs = malloc(SEARCH_CANDIDATES * sizeof(*cs));
+    size_t n = 0;
+    if (cs == NULL) {
+        store_reset(st);
+        return err_set(err, 500, "search.error", "out of memory");
+    }
+    while ((rc = store_step(st, err)) == STORE_ROW && n < SEARCH_CANDIDATES) {
+        cs[n].docid = store_col_int64(st, 0);
+        cs[n].score = search_score(store_col_text(st, 1), store_col_text(st, 2), m->terms);
+        n++;
+    }
+    store_reset(st);
+    if (rc < 0) {
+        free(cs);
+        return -1;
+    }
+    *total = (int64_t)n;
+    qsort(cs, n, sizeof(*cs), cand_cmp);
+    for (size_t k = (size_t)f->offset; k < n && k < (size_t)f->offset + (size_t)f->limit; k++) {
+        if ((st = store_prepare(c, SQL_GET, err)) == NULL) {
+            rc = -1;
+            break;
+        }
+        store_bind_int64(st, 1, cs[k].docid);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW && row_out(st, 0, cs[k].score, fn, ctx, err) < 0)
+            rc = -1;
+        store_reset(st);
+        if (rc < 0)
+            break;
+    }
+    free(cs);
+    return rc < 0 ? -1 : 0;
+}
+
+int search_store_query(struct store_conn *c, const struct search_match *m,
+                       const struct search_filter *f, int64_t *total, search_row_fn fn,
+                       void *ctx, struct err *err)
+{
+    int i = 1;
+    struct store_stmt *st;
+    *total = 0;
+    if (store_kind(store_conn_store(c)) == STORE_SQLITE)
+        return sqlite_query(c, m, f, total, fn, ctx, err);
+    static const char *const pg[SEARCH_PG_TERMS] = {SQL_PG_1, SQL_PG_2, SQL_PG_3, SQL_PG_4};
+    if (m->npat <= 0)
+        return 0;
+    if ((st = store_prepare(c, pg[m->npat - 1], err)) == NULL)
+        return -1;
+    store_bind_text(st, i++, m->pat[0], -1);
+    store_bind_text(st, i++, m->whole, -1);
+    store_bind_text(st, i++, m->whole, -1);
+    for (int k = 0; k < m->npat; k++)
+        store_bind_text(st, i++, m->pat[k], -1);
+    i = bind_filter(st, i, f);
+    store_bind_int64(st, i++, f->limit);
+    store_bind_int64(st, i++, f->offset);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        *total = store_col_int64(st, 10);
+        double score = strtod(store_col_text(st, 9) ? store_col_text(st, 9) : "0", NULL);
+        if (row_out(st, 0, score, fn, ctx, err) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
