@@ -15,6 +15,9 @@ struct identity;
 struct oidc;
 struct hotline;
 struct search;
+struct notify;
+struct review;
+struct apply;
 struct web_server;
 
 struct app {
@@ -25,6 +28,9 @@ struct app {
     struct oidc *oidc; /* serve only: opened after the schema check */
     struct hotline *hotline;
     struct search *search;
+    struct notify *notify;
+    struct review *review;
+    struct apply *apply;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "base/arena.h"
+#include "catalog/catalog.h"
 #include "divisions/divisions.h"
 #include "hotline/hotline.h"
 #include "identity/identity.h"
@@ -50,7 +51,15 @@ static const struct {
      540100000000LL},
     {"ls-jt", "拉萨市交通运输局", NULL, "Lhasa Transport Bureau", 540100000000LL},
     {"ls-hb", "拉萨市生态环境局", NULL, "Lhasa Ecology and Environment Bureau", 540100000000LL},
-    {"cg-sj", "拉萨市城关区市场监督管理局", NULL, "Chengguan Market Regulation Bureau",
+    /* Departments the demo catalog's items are handled by (data/catalog/demo.json). */
+    {"ls-sj", "拉萨市市场监督管理局", NULL, "Lhasa Market Regulation Administration",
+     540100000000LL},
+    {"ls-zr", "拉萨市自然资源局", NULL, "Lhasa Natural Resources Bureau", 540100000000LL},
+    {"cg-rs", "拉萨市城关区人力资源和社会保障局", NULL,
+     "Chengguan District Human Resources and Social Security Bureau", 540102000000LL},
+    {"cg-sj", "拉萨市城关区市场监督管理局", NULL, "Chengguan District Market Regulation Bureau",
+     540102000000LL},
+    {"cg-wj", "拉萨市城关区卫生健康委员会", NULL, "Chengguan District Health Commission",
      540102000000LL},
 };
 
@@ -69,6 +78,7 @@ static const struct {
     {"auditor.xz", "央金", "platform", ROLE_AUDITOR},
     {"clerk.water", "卓嘎", "ls-zj", ROLE_CLERK},
     {"head.water", "边巴", "ls-zj", ROLE_HEAD},
+    {"catalog.xz", "拉巴", "platform", ROLE_ADMIN},
 };
 
 int app_load_demo(struct app *app, struct err *err)
@@ -134,6 +144,9 @@ int app_load_demo(struct app *app, struct err *err)
         err_set(err, 1, "app.demo", "the demo enterprise is invalid: %s", fe.e[0].msg);
         goto out;
     }
+    int items_created = 0, items_updated = 0;
+    if (catalog_load_demo(app->store, &items_created, &items_updated, err) < 0)
+        goto out;
     /* The hotline: categories, routing rules and closed orders to train the classifier. */
     int hl_categories = 0, hl_orders = 0;
     if (hotline_load_demo(app->hotline, 2400, &hl_categories, &hl_orders, err) < 0)
@@ -143,9 +156,9 @@ int app_load_demo(struct app *app, struct err *err)
                hl_orders);
     if (portal_mark_demo(app->store, err) < 0)
         goto out;
-    printf("demo: %d division(s), %d department(s) and %d account(s) added "
-           "(accounts and passwords: README.md, \"Demo data\")\n",
-           inserted, depts, people);
+    printf("demo: %d division(s), %d department(s) and %d account(s) added, %d catalog "
+           "entr(ies) added and %d updated (accounts and passwords: README.md, \"Demo data\")\n",
+           inserted, depts, people, items_created, items_updated);
     rc = 0;
 out:
     arena_free(a);

@@ -28,10 +28,12 @@
 #include "web/web.h"
 #include "oidc/oidc.h"
 #include "identity/identity.h"
+#include "notify/notify.h"
 #include "calendar/calendar.h"
 #include "hotline/hotline.h"
 #include "open311/open311.h"
 #include "search/search.h"
+#include "catalog/catalog.h"
 #include "audit/audit.h"
 #include <pthread.h>
 #include <time.h>
@@ -69,6 +71,9 @@ static void usage(FILE *out)
                  "  open311   key create NAME | key revoke ID | key list: Open311 API keys\n"
                  "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
                  "            stats | bench FILE [ROUNDS]: the full-text search\n"
+                 "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
+                 "            sandbox [N]: notifications (system notices, SMS delivery)\n"
+                 "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -175,6 +180,12 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
         i18n_free();
         return -1;
     }
+    /* The notification delivery job (one per node; a lease row keeps nodes apart). */
+    if (notify_start(app->notify, 1000, err) < 0) {
+        web_server_free(srv);
+        i18n_free();
+        return -1;
+    }
     char port[16];
     snprintf(port, sizeof(port), "%d", web_server_port(srv));
     if (cfg->public_url[0] == '\0') {
@@ -196,6 +207,7 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     sigwait(&set, &sig);
     log_kv(LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "TERM" : "INT", LOG_END);
     web_server_free(srv);
+    notify_stop(app->notify);
     if (cp_started) {
         pthread_mutex_lock(&cp.lock);
         cp.stop = 1;
@@ -239,7 +251,8 @@ int main(int argc, char **argv)
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
         strcmp(cmd, "hotline") != 0 && strcmp(cmd, "open311") != 0 &&
-        strcmp(cmd, "search") != 0) {
+        strcmp(cmd, "search") != 0 &&
+        strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -252,7 +265,9 @@ int main(int argc, char **argv)
     int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
                       strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
                       strcmp(cmd, "audit") == 0 || strcmp(cmd, "hotline") == 0 ||
-                      strcmp(cmd, "open311") == 0 || strcmp(cmd, "search") == 0;
+                      strcmp(cmd, "open311") == 0 || strcmp(cmd, "search") == 0 ||
+                      strcmp(cmd, "notify") == 0 ||
+                      strcmp(cmd, "catalog") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -300,6 +315,8 @@ int main(int argc, char **argv)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "hotline") == 0 ? hotline_cli(app.hotline, nwords, argv + 2, &err)
                 : strcmp(cmd, "open311") == 0 ? open311_cli(app.store, nwords, argv + 2, &err)
+                : strcmp(cmd, "catalog") == 0  ? catalog_cli(app.store, nwords, argv + 2, &err)
+                : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
                                             : app_oidc_command(&app, nwords, argv + 2, &err);
             app_close(&app);
             if (status == 0)

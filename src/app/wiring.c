@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "apply/apply.h"
 #include "audit/audit.h"
 #include "calendar/calendar.h"
 #include "base/arena.h"
@@ -17,6 +18,8 @@
 #include "divisions/divisions.h"
 #include "hotline/hotline.h"
 #include "identity/identity.h"
+#include "notify/notify.h"
+#include "review/review.h"
 #include "oidc/oidc.h"
 #include "open311/open311.h"
 #include "portal/portal.h"
@@ -35,6 +38,16 @@ static int ensure_data_dir(const char *dir, struct err *err)
     }
     return err_set(err, 1, "config.bad_data_dir", "cannot create the data directory %s: %s", dir,
                    strerror(errno));
+}
+
+/* review learns who applied, who decided and whether it is decided from apply (contracts §4),
+ * so that neither module includes the other's header. */
+static int rating_target(void *ctx, int64_t application_id, int64_t *applicant_account,
+                         int64_t *department_id, char item_code[48], int *decided,
+                         struct err *err)
+{
+    return apply_rating_target(ctx, application_id, applicant_account, department_id, item_code,
+                               decided, err);
 }
 
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
@@ -64,8 +77,13 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     if (crypto_keyring_open(cfg->data, &app->kr, err) < 0)
         goto fail;
     struct identity_options io = {.fast_passwords = cfg->password_profile_test};
-    if (identity_open(app->store, app->kr, &io, &app->id, err) < 0)
+    if (identity_open(app->store, app->kr, &io, &app->id, err) < 0 ||
+        notify_open(app->store, app->kr, &app->notify, err) < 0 ||
+        review_open(app->store, app->notify, app->id, &app->review, err) < 0 ||
+        apply_open(app->store, app->kr, app->id, app->notify, &app->apply, err) < 0)
         goto fail;
+    struct review_target_fn target = {app->apply, rating_target};
+    review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0)
         goto fail;
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0)
@@ -80,6 +98,9 @@ fail:
 void app_close(struct app *app)
 {
     hotline_close(app->hotline);
+    review_close(app->review);
+    apply_close(app->apply);
+    notify_close(app->notify);
     oidc_close(app->oidc);
     search_close(app->search);
     identity_close(app->id);
@@ -95,7 +116,10 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         search_http_register(srv, app->search) < 0 ||
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
         hotline_http_register(srv, app->hotline) < 0 ||
-        open311_http_register(srv, app->hotline, app->id) < 0)
+        open311_http_register(srv, app->hotline, app->id) < 0 ||
+        notify_http_register(srv, app->notify, app->id) < 0 ||
+        review_http_register(srv, app->review, app->id) < 0 ||
+        apply_http_register(srv, app->apply) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
     if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)

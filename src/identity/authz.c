@@ -74,6 +74,20 @@ static const struct rule rules[] = {
     {"hotline.supervise", SCOPE_PLATFORM, R(ROLE_HOTLINE_AGENT)},
     {"hotline.department", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"hotline.admin", SCOPE_PLATFORM, R(ROLE_ADMIN)},
+    /* 好差评 (src/review): the applicant rates; counter staff of the deciding department or
+     * a 12345 agent record a rating for them; the department's head or reviewer answers a
+     * bad rating's rectification task. */
+    {"review.rate", SCOPE_SELF, 0},
+    {"review.record", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_HEAD)},
+    {"review.record_hotline", SCOPE_PLATFORM, R(ROLE_HOTLINE_AGENT)},
+    {"review.respond", SCOPE_DEPARTMENT, R(ROLE_REVIEWER) | R(ROLE_HEAD)},
+    /* apply: the applicant (or the person who filed) on their application; 补正 by the
+     * clerk at acceptance or the reviewer during review; counter staff file for walk-ins. */
+    {"application.view", SCOPE_SELF, 0},
+    {"application.withdraw", SCOPE_SELF, 0},
+    {"case.return", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
+    {"case.file_for", SCOPE_DEPARTMENT, R(ROLE_CLERK)},
+    {"catalog.admin", SCOPE_PLATFORM, R(ROLE_ADMIN)},
 };
 
 int authz_allowed(const struct authz_subject *subj, const char *action,

@@ -92,8 +92,8 @@ static json_t *page_globals(struct request *r)
     const struct web_session *ss = g ? web_session(&r->req) : NULL;
     if (ss != NULL)
         json_object_set_new(g, "csrf", json_string(ss->csrf));
-    if (g != NULL && s->page_hook != NULL)
-        s->page_hook(&r->req, g, s->page_hook_ctx);
+    for (size_t i = 0; g != NULL && i < s->npage_hooks; i++)
+        s->page_hook[i](&r->req, g, s->page_hook_ctx[i]);
     return g;
 }
 

@@ -315,6 +315,19 @@ static enum MHD_Result dispatch(struct web_server *s, struct request *r)
                                      "many fields)");
         r->req.form = kv;
     }
+    const char *boundary = ctype != NULL ? web_multipart_boundary(r->req.arena, ctype) : NULL;
+    if (r->body != NULL && boundary != NULL) {
+        struct web_kv *kv;
+        struct web_file *files;
+        if (web_multipart_parse(r->req.arena, r->body, r->body_len, boundary,
+                                WEB_FORM_MAX_FIELDS, &kv, &r->req.nform, &files,
+                                &r->req.nfiles) < 0)
+            return web_respond_error(r, 400, "http.bad_form",
+                                     "the submitted form is malformed (bad multipart body or "
+                                     "too many fields)");
+        r->req.form = kv;
+        r->req.files = files;
+    }
     const char *choice = web_query(&r->req, "lang");
     r->req.lang = i18n_negotiate(choice, web_cookie(&r->req, "lang"),
                                  web_header(&r->req, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
@@ -338,6 +351,9 @@ static enum MHD_Result dispatch(struct web_server *s, struct request *r)
     if (e->handler == NULL) /* the static-asset route */
         return web_static_serve(r, web_param(&r->req, "path"));
     r->req.ctx = e->ctx;
+    /* Only upload routes take bodies beyond the ordinary limit. */
+    if (r->body_len > s->cfg.max_body_bytes && !(e->flags & WEB_ROUTE_UPLOAD))
+        return web_respond_error(r, 413, "http.body_too_large", "the request body is too large");
     int unsafe = strcmp(r->req.method, "GET") != 0 && strcmp(r->req.method, "HEAD") != 0 &&
                  strcmp(r->req.method, "OPTIONS") != 0;
     if (unsafe && !(e->flags & WEB_ROUTE_NO_CSRF) && web_csrf_check(r) < 0)
@@ -373,11 +389,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->req.method = method;
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg.max_body_bytes) {
+        /* Multipart bodies (uploads) may be larger; dispatch refuses them on routes
+         * that do not take uploads. */
+        const char *ct =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        r->body_limit = ct != NULL && strncasecmp(ct, "multipart/form-data", 19) == 0 &&
+                                s->cfg.max_upload_bytes > s->cfg.max_body_bytes
+                            ? s->cfg.max_upload_bytes
+                            : s->cfg.max_body_bytes;
+        if (cl != NULL && strtoull(cl, NULL, 10) > r->body_limit) {
             /* A client that did not ask with Expect: 100-continue is still sending: if
              * the body is not absurdly large, read and discard it, so the client can read
              * the 413 instead of a reset. Beyond that, answer now and close. */
-            if (strtoull(cl, NULL, 10) / 8 > s->cfg.max_body_bytes ||
+            if (strtoull(cl, NULL, 10) / 8 > r->body_limit ||
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT))
                 return web_respond_error(r, 413, "http.body_too_large",
                                          "the request body is too large");
@@ -390,7 +414,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         if (r->body_too_large)
             return MHD_YES;
-        if (n > s->cfg.max_body_bytes || r->body_len > s->cfg.max_body_bytes - n) {
+        if (n > r->body_limit || r->body_len > r->body_limit - n) {
             r->body_too_large = 1;
             free(r->body);
             r->body = NULL;
@@ -485,8 +509,10 @@ static const char *tmpl_loader_embedded(void *ctx, const char *name, size_t *len
 
 void web_set_page_hook(struct web_server *s, web_page_hook hook, void *ctx)
 {
-    s->page_hook = hook;
-    s->page_hook_ctx = ctx;
+    if (s->npage_hooks == WEB_MAX_PAGE_HOOKS)
+        return;
+    s->page_hook[s->npage_hooks] = hook;
+    s->page_hook_ctx[s->npage_hooks++] = ctx;
 }
 
 int web_server_start(struct web_server *s, struct err *err)

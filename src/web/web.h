@@ -56,6 +56,8 @@ struct web_req {
     int want_json;              /* render the model as JSON */
     const struct web_kv *form;  /* fields of a urlencoded body (POST forms) */
     size_t nform;
+    const struct web_file *files; /* files of a multipart/form-data body (upload routes) */
+    size_t nfiles;
     const char *body;           /* request body (NUL-terminated), or NULL */
     size_t body_len;
     const char *id;             /* request id (16 hex digits) */
@@ -95,6 +97,9 @@ enum {
      * systems that authenticate themselves (OAuth token endpoint, API keys), never by a
      * browser's cookie. */
     WEB_ROUTE_NO_CSRF = 1,
+    /* The route takes uploads: a body up to max_upload_bytes (others stop at
+     * max_body_bytes with 413), multipart/form-data parsed into req->files. */
+    WEB_ROUTE_UPLOAD = 2,
 };
 
 /* Create a server (not listening yet) that answers /healthz, /readyz, /metrics and
@@ -108,7 +113,9 @@ int web_route(struct web_server *s, const char *method, const char *pattern, web
 int web_route_ex(struct web_server *s, const char *method, const char *pattern, web_handler h,
                  void *ctx, unsigned flags);
 /* A function that adds to every HTML page's globals (e.g. the signed-in person's name for
- * the layout). Called once per rendered page; must not fail the page. */
+ * the layout). Called once per rendered page; must not fail the page. Each call adds a
+ * hook (up to WEB_MAX_PAGE_HOOKS; more are ignored); they run in the order added. */
+#define WEB_MAX_PAGE_HOOKS 8
 typedef void (*web_page_hook)(struct web_req *req, json_t *globals, void *ctx);
 void web_set_page_hook(struct web_server *s, web_page_hook hook, void *ctx);
 /* Compile the templates and start listening. */

@@ -54,8 +54,9 @@ struct web_server {
     struct static_asset *assets;
     size_t nassets;
     const char *css_url; /* "/static/site.css?v=<etag>" */
-    web_page_hook page_hook;
-    void *page_hook_ctx;
+    web_page_hook page_hook[WEB_MAX_PAGE_HOOKS]; /* called in the order they were set */
+    void *page_hook_ctx[WEB_MAX_PAGE_HOOKS];
+    size_t npage_hooks;
 };
 
 /* One request's private state; web_req is its first member so handlers' pointers can
@@ -69,6 +70,7 @@ struct request {
     size_t body_len;
     size_t body_cap;
     int body_too_large;
+    size_t body_limit;          /* max_body_bytes, or max_upload_bytes for multipart */
     int64_t start_us;
     int metric_index;
     int status;

@@ -1,0 +1,251 @@
+/*
+ * apply.h - applications (办件): one form generated from a catalog item (一表申请),
+ * pre-filled from the profile (免填), materials uploaded or e-certificates used instead,
+ * a pre-check that lists every problem at once (一次性告知), an application number that
+ * carries the division code, and the workflow of the competent department with a legal
+ * clock in working days that stops while the applicant completes the file (补正).
+ *
+ * Every state change is one transaction: the application row, a timeline row, the
+ * applicant's notification (notify_send) and an audit record. Authorization goes through
+ * authz_allowed: the applicant (or the person who filed) sees their own; staff act with
+ * the action's role in the competent department within their division.
+ * Design notes: docs/internals/apply.md.
+ */
+#ifndef ONEWINDOW_APPLY_APPLY_H
+#define ONEWINDOW_APPLY_APPLY_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct arena;
+struct store;
+struct calendar;
+struct crypto_keyring;
+struct identity;
+struct notify;
+struct authz_subject;
+struct web_server;
+
+struct apply;
+
+/* ---- hooks (contracts.md §2): set by wiring to connect certs and review ----------------- */
+
+struct apply_decided { /* what a decision hands to the hooks and to review */
+    int64_t application_id;
+    const char *number;
+    const char *item_code;
+    int item_version;
+    int64_t applicant_account;
+    int64_t enterprise_id; /* 0 when a person applied */
+    int64_t department_id;
+    int64_t division_code;
+    const char *applicant_name;
+    const char *applicant_id_number; /* plaintext, never log */
+    const json_t *form;              /* the submitted form values */
+    int approved;                    /* 1 approved, 0 denied */
+    int64_t decided_at_ms;
+};
+
+struct apply_hooks {
+    void *ctx;
+    /* Called inside the approving transaction; may issue a certificate; writes its
+     * identifier into out (size 64) or leaves it empty. Return -1 with err to abort. */
+    int (*on_approved)(void *ctx, const struct apply_decided *d, char *cert_id_out,
+                       struct err *err);
+    /* The holder's certificates of a type usable for a material: JSON array of
+     * {id, identifier, name, issued_at, valid_until, status}. */
+    int (*wallet)(void *ctx, int64_t holder_account, const char *cert_type, json_t **list,
+                  struct err *err);
+    /* The holder authorises the use of one certificate for one application (inside the
+     * submitting transaction): 0, or -1 with err (not theirs, revoked, expired, wrong type). */
+    int (*authorise_use)(void *ctx, int64_t holder_account, const char *cert_identifier,
+                         const char *cert_type, const char *application_number,
+                         int64_t department_id, struct err *err);
+};
+
+/* Open the module. `notify` may be NULL (no messages: tools, benches). All borrowed. */
+int apply_open(struct store *st, struct crypto_keyring *kr, struct identity *id,
+               struct notify *notify, struct apply **out, struct err *err);
+void apply_close(struct apply *ap);
+void apply_set_hooks(struct apply *ap, const struct apply_hooks *h);
+/* For review: who applied, which department decided, and whether it is decided. */
+int apply_rating_target(struct apply *ap, int64_t application_id, int64_t *applicant_account,
+                        int64_t *department_id, char item_code[48], int *decided,
+                        struct err *err);
+
+/* ---- states and actions (pure) ------------------------------------------------------------ */
+
+enum apply_state {
+    APPLY_DRAFT = 0,
+    APPLY_SUBMITTED,
+    APPLY_RETURNED,
+    APPLY_REJECTED,
+    APPLY_ACCEPTED,
+    APPLY_UNDER_REVIEW,
+    APPLY_APPROVED,
+    APPLY_DENIED,
+    APPLY_DELIVERED,
+    APPLY_CLOSED,
+    APPLY_WITHDRAWN,
+    APPLY_STATE_COUNT
+};
+const char *apply_state_name(int state);
+int apply_state_parse(const char *s); /* -1 when unknown */
+
+enum apply_action {
+    APPLY_ACT_ACCEPT = 0, /* clerk: submitted -> accepted (the clock starts) */
+    APPLY_ACT_RETURN,     /* clerk or reviewer: -> returned (补正; the clock stops) */
+    APPLY_ACT_REJECT,     /* clerk: submitted -> rejected (不予受理, with a reason) */
+    APPLY_ACT_REVIEW,     /* reviewer: accepted -> under_review */
+    APPLY_ACT_APPROVE,    /* reviewer/head: under_review -> approved */
+    APPLY_ACT_DENY,       /* reviewer/head: under_review -> denied (with a reason) */
+    APPLY_ACT_DELIVER,    /* clerk: approved/denied -> delivered */
+    APPLY_ACT_CLOSE,      /* clerk: delivered -> closed */
+    APPLY_ACT_WITHDRAW,   /* applicant: before a decision -> withdrawn */
+    APPLY_ACT_RESUBMIT,   /* applicant: returned -> submitted, or back to review */
+    APPLY_ACT_COUNT
+};
+const char *apply_action_name(int action);
+int apply_action_parse(const char *s);
+/* The authz action a staff transition needs ("case.accept"...), NULL for the applicant's. */
+const char *apply_action_permission(int action);
+/* The state `action` leads to from `from`, or -1 when it is not allowed there. A
+ * resubmission goes back to `resume` (the state it was returned from: submitted, accepted
+ * or under_review). */
+int apply_next_state(int from, int action, int resume);
+
+/* ---- form validation (pure) -------------------------------------------------------------- */
+
+/* Validate `values` (object key -> string, as submitted) against the item's form.fields:
+ * required, lengths, pattern, number ranges, dates (min/max as dates or "today"), select
+ * options, id_number/uscc check characters, mainland mobile phone, 12-digit division,
+ * email. Normalised values go into `clean` (object; checkbox becomes true/false, numbers
+ * integers, ID numbers canonical); every problem is appended to `problems` as
+ * {kind:"field", key, code} with code an i18n key ("apply.err.required"...) and params.
+ * `today` is the YYYYMMDD date for "today" bounds. Returns the number of problems. */
+int apply_form_validate(const json_t *item, const json_t *values, int today, json_t *clean,
+                        json_t *problems);
+
+/* ---- materials -------------------------------------------------------------------------- */
+
+#define APPLY_MAX_FILES 32
+
+struct apply_upload {
+    const char *material_key; /* the item's materials[].key */
+    const char *filename;
+    const void *data;
+    size_t len;
+};
+
+/* The MIME type the content's magic bytes show (PDF, JPEG, PNG), or NULL. */
+const char *apply_sniff(const void *data, size_t len);
+
+/* ---- the clock (pure) -------------------------------------------------------------------- */
+
+struct apply_clock {
+    int limit_days;         /* working days allowed */
+    int used_days;          /* working days used before the last pause */
+    int64_t started_ms;     /* start of the running period, 0 when stopped */
+    int64_t deadline_ms;    /* the running deadline, 0 when stopped */
+};
+/* Start or restart the clock at now with the remaining days. */
+int apply_clock_run(const struct calendar *cal, struct apply_clock *c, int64_t now_ms,
+                    struct err *err);
+/* Stop it (补正): the working days used so far are added to used_days. */
+void apply_clock_pause(const struct calendar *cal, struct apply_clock *c, int64_t now_ms);
+/* Share of the limit used at now (running or stopped). */
+double apply_clock_fraction(const struct calendar *cal, const struct apply_clock *c,
+                            int64_t now_ms);
+enum { APPLY_MARK_NONE = 0, APPLY_MARK_YELLOW = 1, APPLY_MARK_RED = 2 };
+int apply_clock_mark(const struct calendar *cal, const struct apply_clock *c, int64_t now_ms);
+
+/* ---- applying ---------------------------------------------------------------------------- */
+
+struct apply_cert_choice {
+    const char *material_key;
+    const char *cert_identifier;
+};
+
+struct apply_request {
+    const struct authz_subject *subj; /* who files */
+    const char *item_code;
+    const json_t *values;             /* field key -> submitted string */
+    int64_t division_code;            /* where it is handled (12 digits) */
+    int64_t enterprise_id;            /* for an enterprise the subject acts for, or 0 */
+    const char *walkin_id_number;     /* a clerk filing for a walk-in person (帮办代办) */
+    const char *walkin_name;
+    const char *idem_key;             /* idempotency key (form field / header), may be NULL */
+    const char *lang;                 /* the applicant's language */
+    int64_t draft_id;                 /* a draft being submitted or saved, or 0 */
+    int64_t bundle_id;                /* set by bundle fan-out */
+    const struct apply_upload *files;
+    size_t nfiles;
+    const struct apply_cert_choice *certs;
+    size_t ncerts;
+    const char *ip;
+};
+
+/* Pre-check: every field and material problem at once into `problems` (see
+ * apply_form_validate; materials give {kind:"material", key, code}). Returns the count,
+ * or -1 with err (item unknown, not allowed). */
+int apply_precheck(struct apply *ap, const struct apply_request *rq, json_t *problems,
+                   struct err *err);
+/* Submit: pre-check, then one transaction. 0 with the number in number_out (32 bytes);
+ * 1 with problems (nothing stored); -1 with err. A repeated idempotency key returns the
+ * first application's number (0) without creating another. */
+int apply_submit(struct apply *ap, const struct apply_request *rq, char number_out[32],
+                 json_t *problems, struct err *err);
+/* Save (or update) a draft without validation; its id in *draft_id. */
+int apply_draft_save(struct apply *ap, const struct apply_request *rq, int64_t *draft_id,
+                     struct err *err);
+/* A draft of the subject: {id, item_code, values}; 404 when not theirs. */
+int apply_draft_get(struct apply *ap, const struct authz_subject *subj, int64_t draft_id,
+                    json_t **draft, struct err *err);
+
+/* Complete a returned application (补正): new values and files replace the old ones,
+ * every problem at once as for submit (1), and the case goes back where it was. */
+int apply_resubmit(struct apply *ap, const char *number, const struct apply_request *rq,
+                   json_t *problems, struct err *err);
+
+/* A staff or applicant transition. `problems` (for return: [{kind, key}] chosen from the
+ * item's fields and materials) and `note` (reason; required for return without problems,
+ * reject and deny) may be NULL. 403 apply.forbidden, 404 apply.not_found, 409
+ * apply.bad_state. */
+int apply_act(struct apply *ap, const struct authz_subject *subj, const char *number, int action,
+              const char *note, const json_t *problems, const char *ip, struct err *err);
+
+/* One application as the subject may see it: {number, item, state, form, files, timeline,
+ * clock, allowed actions...}; 404 when not visible (never 403, so numbers cannot be
+ * probed). `lang` for texts. */
+int apply_view(struct apply *ap, const struct authz_subject *subj, const char *number,
+               const char *lang, json_t **out, struct err *err);
+/* A material's content for the applicant or authorised staff (malloc'd, caller frees). */
+int apply_file_get(struct apply *ap, const struct authz_subject *subj, const char *number,
+                   int64_t file_id, char **content_type, char **filename, unsigned char **data,
+                   size_t *len, struct err *err);
+
+/* The subject's applications (as applicant or filer), newest first. */
+int apply_list_mine(struct apply *ap, const struct authz_subject *subj, int limit, json_t **out,
+                    struct err *err);
+/* The staff queue: cases of the subject's departments (grants with case.view), optionally
+ * one state, sorted by due date, with marks. */
+int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *state, int limit,
+                json_t **out, struct err *err);
+
+/* Bundles (一件事): the union form and fan-out. */
+int apply_bundle_form(struct apply *ap, const char *bundle_code, json_t **form, struct err *err);
+int apply_bundle_submit(struct apply *ap, const char *bundle_code, const struct apply_request *rq,
+                        int64_t *bundle_id, json_t *problems, struct err *err);
+int apply_bundle_view(struct apply *ap, const struct authz_subject *subj, int64_t bundle_id,
+                      json_t **out, struct err *err);
+
+/* The calendar the clock runs on (reloaded when calendar_version changes); owned. */
+const struct calendar *apply_calendar(struct apply *ap, struct err *err);
+
+/* Pages: /services/{code}/apply, /applications, /applications/{number}, /workbench... */
+int apply_http_register(struct web_server *srv, struct apply *ap);
+
+#endif

@@ -1,0 +1,516 @@
+/* apply_store.c - every SQL statement of the apply module. */
+#include "apply/apply_internal.h"
+
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/id.h"
+#include "store/store.h"
+
+#define COLS                                                                                     \
+    "id, number, item_code, item_version, item_name, bundle_id, applicant_account, "             \
+    "enterprise_id, filed_by, on_behalf, applicant_name, department_id, division_code, state, "  \
+    "resume_state, lang, form_enc, idem_key, limit_days, used_days, clock_started_at, "          \
+    "deadline_at, due_at, cert_id, created_at, submitted_at, decided_at, updated_at"
+
+static const char SQL_SEQ[] =
+    "INSERT INTO application_seq (day, county, next) VALUES (?, ?, 1) "
+    "ON CONFLICT (day, county) DO UPDATE SET next = application_seq.next + 1 RETURNING next";
+static const char SQL_INSERT[] =
+    "INSERT INTO applications (" COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_DELETE_DRAFT[] =
+    "DELETE FROM applications WHERE id = ? AND filed_by = ? AND state = 'draft'";
+static const char SQL_UPDATE_DRAFT[] =
+    "UPDATE applications SET item_code = ?, item_version = ?, item_name = ?, enterprise_id = ?, "
+    "applicant_name = ?, department_id = ?, division_code = ?, form_enc = ?, updated_at = ? "
+    "WHERE id = ? AND filed_by = ? AND state = 'draft'";
+static const char SQL_UPDATE_STATE[] =
+    "UPDATE applications SET state = ?, resume_state = ?, used_days = ?, clock_started_at = ?, "
+    "deadline_at = ?, due_at = ?, cert_id = ?, decided_at = ?, updated_at = ? WHERE id = ?";
+static const char SQL_UPDATE_FORM[] =
+    "UPDATE applications SET form_enc = ?, updated_at = ? WHERE id = ?";
+static const char SQL_BY_NUMBER[] = "SELECT " COLS " FROM applications WHERE number = ?";
+static const char SQL_BY_ID[] = "SELECT " COLS " FROM applications WHERE id = ?";
+static const char SQL_BY_IDEM[] =
+    "SELECT number FROM applications WHERE filed_by = ? AND idem_key = ?";
+/* Two index range scans (applicant, filer) merged by the caller's limit. */
+static const char SQL_MINE[] =
+    "SELECT " COLS " FROM applications WHERE applicant_account = ? "
+    "ORDER BY created_at DESC LIMIT ?";
+static const char SQL_FILED[] =
+    "SELECT " COLS " FROM applications WHERE filed_by = ? AND applicant_account <> ? "
+    "ORDER BY created_at DESC LIMIT ?";
+static const char SQL_QUEUE[] =
+    "SELECT " COLS " FROM applications WHERE department_id = ? AND state = ? "
+    "ORDER BY due_at, id LIMIT ?";
+static const char SQL_BUNDLE[] =
+    "SELECT " COLS " FROM applications WHERE bundle_id = ? ORDER BY id";
+static const char SQL_FILE_INSERT[] =
+    "INSERT INTO application_files (id, application_id, material_key, filename, content_type, "
+    "size, sm3, content_enc, cert_identifier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_FILES_DELETE_KEY[] =
+    "DELETE FROM application_files WHERE application_id = ? AND material_key = ?";
+static const char SQL_FILES[] =
+    "SELECT id, material_key, filename, content_type, sm3, cert_identifier, size, created_at "
+    "FROM application_files WHERE application_id = ? ORDER BY material_key, id";
+static const char SQL_FILE_CONTENT[] =
+    "SELECT id, material_key, filename, content_type, sm3, cert_identifier, size, created_at, "
+    "content_enc FROM application_files WHERE application_id = ? AND id = ?";
+static const char SQL_EVENT_INSERT[] =
+    "INSERT INTO application_events (id, application_id, at, actor, action, from_state, "
+    "to_state, note, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_EVENTS[] =
+    "SELECT at, actor, action, from_state, to_state, note, problems FROM application_events "
+    "WHERE application_id = ? ORDER BY at, id";
+
+static const char *dup_text(struct arena *a, struct store_stmt *st, int col)
+{
+    const char *s = store_col_text(st, col);
+    return s == NULL ? NULL : arena_strdup(a, s);
+}
+
+static void read_row(struct store_stmt *st, struct arena *a, struct app_row *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->id = store_col_int64(st, 0);
+    r->number = dup_text(a, st, 1);
+    r->item_code = dup_text(a, st, 2);
+    r->item_version = (int)store_col_int64(st, 3);
+    r->item_name = dup_text(a, st, 4);
+    r->bundle_id = store_col_int64(st, 5);
+    r->applicant_account = store_col_int64(st, 6);
+    r->enterprise_id = store_col_int64(st, 7);
+    r->filed_by = store_col_int64(st, 8);
+    r->on_behalf = (int)store_col_int64(st, 9);
+    r->applicant_name = dup_text(a, st, 10);
+    r->department_id = store_col_int64(st, 11);
+    r->division_code = store_col_int64(st, 12);
+    r->state = dup_text(a, st, 13);
+    r->resume_state = dup_text(a, st, 14);
+    r->lang = dup_text(a, st, 15);
+    size_t n = 0;
+    const void *p = store_col_blob(st, 16, &n);
+    unsigned char *copy = arena_alloc(a, n ? n : 1);
+    if (copy != NULL && p != NULL)
+        memcpy(copy, p, n);
+    r->form_enc = copy;
+    r->form_len = copy ? n : 0;
+    r->idem_key = dup_text(a, st, 17);
+    r->limit_days = (int)store_col_int64(st, 18);
+    r->used_days = (int)store_col_int64(st, 19);
+    r->clock_started_at = store_col_int64(st, 20);
+    r->deadline_at = store_col_int64(st, 21);
+    r->due_at = store_col_int64(st, 22);
+    r->cert_id = dup_text(a, st, 23);
+    r->created_at = store_col_int64(st, 24);
+    r->submitted_at = store_col_int64(st, 25);
+    r->decided_at = store_col_int64(st, 26);
+    r->updated_at = store_col_int64(st, 27);
+}
+
+static void bind_text_or_null(struct store_stmt *st, int i, const char *s)
+{
+    if (s == NULL)
+        store_bind_null(st, i);
+    else
+        store_bind_text(st, i, s, -1);
+}
+
+int aps_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_SEQ, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, day);
+    store_bind_int64(st, 2, county);
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW)
+        *seq = (int)store_col_int64(st, 0);
+    store_reset(st);
+    if (rc == STORE_DONE)
+        return err_set(err, 500, "store.error", "the sequence returned no row");
+    return rc < 0 ? -1 : 0;
+}
+
+int aps_insert(struct store_conn *c, const struct app_row *r, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_INSERT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, r->id);
+    bind_text_or_null(st, 2, r->number);
+    store_bind_text(st, 3, r->item_code, -1);
+    store_bind_int64(st, 4, r->item_version);
+    store_bind_text(st, 5, r->item_name, -1);
+    store_bind_int64(st, 6, r->bundle_id);
+    store_bind_int64(st, 7, r->applicant_account);
+    store_bind_int64(st, 8, r->enterprise_id);
+    store_bind_int64(st, 9, r->filed_by);
+    store_bind_int64(st, 10, r->on_behalf);
+    store_bind_text(st, 11, r->applicant_name, -1);
+    store_bind_int64(st, 12, r->department_id);
+    store_bind_int64(st, 13, r->division_code);
+    store_bind_text(st, 14, r->state, -1);
+    bind_text_or_null(st, 15, r->resume_state);
+    store_bind_text(st, 16, r->lang, -1);
+    store_bind_blob(st, 17, r->form_enc, r->form_len);
+    bind_text_or_null(st, 18, r->idem_key);
+    store_bind_int64(st, 19, r->limit_days);
+    store_bind_int64(st, 20, r->used_days);
+    store_bind_int64(st, 21, r->clock_started_at);
+    store_bind_int64(st, 22, r->deadline_at);
+    store_bind_int64(st, 23, r->due_at);
+    bind_text_or_null(st, 24, r->cert_id);
+    store_bind_int64(st, 25, r->created_at);
+    store_bind_int64(st, 26, r->submitted_at);
+    store_bind_int64(st, 27, r->decided_at);
+    store_bind_int64(st, 28, r->updated_at);
+    return store_run(st, NULL, err);
+}
+
+int aps_delete_draft(struct store_conn *c, int64_t id, int64_t filed_by, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_DELETE_DRAFT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    store_bind_int64(st, 2, filed_by);
+    return store_run(st, NULL, err);
+}
+
+int aps_update_draft(struct store_conn *c, const struct app_row *r, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_UPDATE_DRAFT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, r->item_code, -1);
+    store_bind_int64(st, 2, r->item_version);
+    store_bind_text(st, 3, r->item_name, -1);
+    store_bind_int64(st, 4, r->enterprise_id);
+    store_bind_text(st, 5, r->applicant_name, -1);
+    store_bind_int64(st, 6, r->department_id);
+    store_bind_int64(st, 7, r->division_code);
+    store_bind_blob(st, 8, r->form_enc, r->form_len);
+    store_bind_int64(st, 9, r->updated_at);
+    store_bind_int64(st, 10, r->id);
+    store_bind_int64(st, 11, r->filed_by);
+    int64_t changed = 0;
+    if (store_run(st, &changed, err) < 0)
+        return -1;
+    if (changed == 0)
+        return err_set(err, 404, "apply.not_found", "no such draft");
+    return 0;
+}
+
+int aps_update_state(struct store_conn *c, const struct app_row *r, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_UPDATE_STATE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, r->state, -1);
+    bind_text_or_null(st, 2, r->resume_state);
+    store_bind_int64(st, 3, r->used_days);
+    store_bind_int64(st, 4, r->clock_started_at);
+    store_bind_int64(st, 5, r->deadline_at);
+    store_bind_int64(st, 6, r->due_at);
+    bind_text_or_null(st, 7, r->cert_id);
+    store_bind_int64(st, 8, r->decided_at);
+    store_bind_int64(st, 9, r->updated_at);
+    store_bind_int64(st, 10, r->id);
+    return store_run(st, NULL, err);
+}
+
+int aps_update_form(struct store_conn *c, int64_t id, const unsigned char *enc, size_t len,
+                    int64_t now, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_UPDATE_FORM, err);
+    if (st == NULL)
+        return -1;
+    store_bind_blob(st, 1, enc, len);
+    store_bind_int64(st, 2, now);
+    store_bind_int64(st, 3, id);
+    return store_run(st, NULL, err);
+}
+
+static int get_one(struct store_stmt *st, struct arena *a, struct app_row *r, int *found,
+                   struct err *err)
+{
+    int rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    if (rc == STORE_ROW)
+        read_row(st, a, r);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int aps_get_number(struct store_conn *c, struct arena *a, const char *number, struct app_row *r,
+                   int *found, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_BY_NUMBER, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, number, -1);
+    return get_one(st, a, r, found, err);
+}
+
+int aps_get_id(struct store_conn *c, struct arena *a, int64_t id, struct app_row *r, int *found,
+               struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_BY_ID, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    return get_one(st, a, r, found, err);
+}
+
+int aps_by_idem(struct store_conn *c, struct arena *a, int64_t filed_by, const char *key,
+                const char **number, int *found, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_BY_IDEM, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, filed_by);
+    store_bind_text(st, 2, key, -1);
+    int rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    if (rc == STORE_ROW)
+        *number = dup_text(a, st, 0);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Append the rows of a bound statement to a growing arena array. */
+static int collect(struct store_stmt *st, struct arena *a, struct app_row **out, size_t *n,
+                   size_t *cap, struct err *err)
+{
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        if (*n == *cap) {
+            size_t ncap = *cap ? *cap * 2 : 16;
+            struct app_row *p = arena_alloc(a, ncap * sizeof(*p));
+            if (p == NULL) {
+                store_reset(st);
+                return err_set(err, 500, "apply.oom", "out of memory");
+            }
+            if (*n)
+                memcpy(p, *out, *n * sizeof(*p));
+            *out = p;
+            *cap = ncap;
+        }
+        read_row(st, a, &(*out)[(*n)++]);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int aps_list_mine(struct store_conn *c, struct arena *a, int64_t account, int limit,
+                  struct app_row **out, size_t *n, struct err *err)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    struct store_stmt *st = store_prepare(c, SQL_MINE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, account);
+    store_bind_int64(st, 2, limit);
+    if (collect(st, a, out, n, &cap, err) < 0)
+        return -1;
+    if ((st = store_prepare(c, SQL_FILED, err)) == NULL)
+        return -1;
+    store_bind_int64(st, 1, account);
+    store_bind_int64(st, 2, account);
+    store_bind_int64(st, 3, limit);
+    return collect(st, a, out, n, &cap, err);
+}
+
+int aps_queue(struct store_conn *c, struct arena *a, int64_t dept, const char *state, int limit,
+              struct app_row **out, size_t *n, struct err *err)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    struct store_stmt *st = store_prepare(c, SQL_QUEUE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, dept);
+    store_bind_text(st, 2, state, -1);
+    store_bind_int64(st, 3, limit);
+    return collect(st, a, out, n, &cap, err);
+}
+
+int aps_bundle(struct store_conn *c, struct arena *a, int64_t bundle_id, struct app_row **out,
+               size_t *n, struct err *err)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    struct store_stmt *st = store_prepare(c, SQL_BUNDLE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, bundle_id);
+    return collect(st, a, out, n, &cap, err);
+}
+
+int aps_file_insert(struct store_conn *c, int64_t id, int64_t app_id, const char *key,
+                    const char *filename, const char *ctype, int64_t size, const char *sm3,
+                    const unsigned char *enc, size_t enc_len, const char *cert, int64_t now,
+                    struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_FILE_INSERT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    store_bind_int64(st, 2, app_id);
+    store_bind_text(st, 3, key, -1);
+    store_bind_text(st, 4, filename, -1);
+    store_bind_text(st, 5, ctype, -1);
+    store_bind_int64(st, 6, size);
+    store_bind_text(st, 7, sm3, -1);
+    if (enc != NULL)
+        store_bind_blob(st, 8, enc, enc_len);
+    else
+        store_bind_null(st, 8);
+    bind_text_or_null(st, 9, cert);
+    store_bind_int64(st, 10, now);
+    return store_run(st, NULL, err);
+}
+
+int aps_files_delete_key(struct store_conn *c, int64_t app_id, const char *key, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_FILES_DELETE_KEY, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, app_id);
+    store_bind_text(st, 2, key, -1);
+    return store_run(st, NULL, err);
+}
+
+static void read_file(struct store_stmt *st, struct arena *a, struct app_file *f)
+{
+    f->id = store_col_int64(st, 0);
+    f->material_key = dup_text(a, st, 1);
+    f->filename = dup_text(a, st, 2);
+    f->content_type = dup_text(a, st, 3);
+    f->sm3 = dup_text(a, st, 4);
+    f->cert_identifier = dup_text(a, st, 5);
+    f->size = store_col_int64(st, 6);
+    f->created_at = store_col_int64(st, 7);
+}
+
+int aps_files(struct store_conn *c, struct arena *a, int64_t app_id, struct app_file **out,
+              size_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_FILES, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, app_id);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            struct app_file *p = arena_alloc(a, ncap * sizeof(*p));
+            if (p == NULL) {
+                store_reset(st);
+                return err_set(err, 500, "apply.oom", "out of memory");
+            }
+            if (*n)
+                memcpy(p, *out, *n * sizeof(*p));
+            *out = p;
+            cap = ncap;
+        }
+        read_file(st, a, &(*out)[(*n)++]);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int aps_file_content(struct store_conn *c, struct arena *a, int64_t app_id, int64_t file_id,
+                     struct app_file *f, const unsigned char **enc, size_t *len, int *found,
+                     struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_FILE_CONTENT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, app_id);
+    store_bind_int64(st, 2, file_id);
+    int rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    *enc = NULL;
+    *len = 0;
+    if (rc == STORE_ROW) {
+        read_file(st, a, f);
+        size_t n = 0;
+        const void *p = store_col_blob(st, 8, &n);
+        if (p != NULL && n > 0) {
+            unsigned char *copy = arena_alloc(a, n);
+            if (copy != NULL) {
+                memcpy(copy, p, n);
+                *enc = copy;
+                *len = n;
+            }
+        }
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int aps_event_insert(struct store_conn *c, int64_t app_id, int64_t at, int64_t actor,
+                     const char *action, const char *from, const char *to, const char *note,
+                     const char *problems, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_EVENT_INSERT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id_next());
+    store_bind_int64(st, 2, app_id);
+    store_bind_int64(st, 3, at);
+    store_bind_int64(st, 4, actor);
+    store_bind_text(st, 5, action, -1);
+    store_bind_text(st, 6, from, -1);
+    store_bind_text(st, 7, to, -1);
+    bind_text_or_null(st, 8, note);
+    bind_text_or_null(st, 9, problems);
+    return store_run(st, NULL, err);
+}
+
+int aps_events(struct store_conn *c, struct arena *a, int64_t app_id, struct app_event **out,
+               size_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_EVENTS, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, app_id);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            struct app_event *p = arena_alloc(a, ncap * sizeof(*p));
+            if (p == NULL) {
+                store_reset(st);
+                return err_set(err, 500, "apply.oom", "out of memory");
+            }
+            if (*n)
+                memcpy(p, *out, *n * sizeof(*p));
+            *out = p;
+            cap = ncap;
+        }
+        struct app_event *e = &(*out)[(*n)++];
+        e->at = store_col_int64(st, 0);
+        e->actor = store_col_int64(st, 1);
+        e->action = dup_text(a, st, 2);
+        e->from = dup_text(a, st, 3);
+        e->to = dup_text(a, st, 4);
+        e->note = dup_text(a, st, 5);
+        e->problems = dup_text(a, st, 6);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,147 @@
+/*
+ * catalog.h - the service catalog (政务服务事项目录, issue 4 §1-2): every service item a
+ * citizen or an enterprise can apply for, as a versioned JSON document, plus the life-event
+ * bundles (一件事) that group items.
+ *
+ * An item is a JSON document of the shape in docs/internals/catalog.md (and
+ * /work/briefs/contracts.md §1), validated by catalog_item_check on import and on every
+ * edit; unknown keys are refused. The store keeps every version of every item
+ * (draft -> published -> superseded by the next published version, or retired) with a few
+ * indexed columns (code, department, status, version, life events, audience) for browsing.
+ * At most one version of an item is published at a time.
+ *
+ * Functions that write take their own transaction unless they say "joins the caller's
+ * transaction". Every change is audited ("catalog.*") and bumps catalog_version, which
+ * response caches key on.
+ */
+#ifndef ONEWINDOW_CATALOG_CATALOG_H
+#define ONEWINDOW_CATALOG_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/err.h"
+
+struct store;
+struct store_conn;
+struct identity;
+struct web_server;
+
+/* Limits of a document (also enforced by catalog_item_check). */
+#define CATALOG_CODE_MAX 40
+#define CATALOG_MAX_MATERIALS 50
+#define CATALOG_MAX_FIELDS 100
+#define CATALOG_MAX_STEPS 50
+#define CATALOG_MAX_TEXT 4000          /* characters of one localised text */
+#define CATALOG_MAX_BYTES_LIMIT (50LL * 1024 * 1024) /* the largest max_bytes of a material */
+#define CATALOG_MAX_DOC_BYTES (1024 * 1024)          /* one item's serialised JSON */
+
+/* Life events (fixed list): for people and for enterprises. */
+struct catalog_life_event {
+    const char *code;     /* "birth", "start_business" ... */
+    const char *audience; /* "person" or "enterprise" */
+};
+extern const struct catalog_life_event catalog_life_events[];
+extern const size_t catalog_life_event_count;
+/* The life event with this code, or NULL. */
+const struct catalog_life_event *catalog_life_event_find(const char *code);
+
+/* ---- the contract (contracts.md §1) -------------------------------------------------- */
+
+/* The published version of an item as a JSON document (new reference: json_decref it), with
+ * "version" (int) and "status" added. 0; or -1 with err code "catalog.not_found" (404). */
+int catalog_item_published(struct store *st, const char *code, json_t **item, struct err *err);
+/* A given version (for an application that was filed against it), whatever its status
+ * now; "version" and "status" added. 0; or -1 with "catalog.not_found". */
+int catalog_item_version(struct store *st, const char *code, int version, json_t **item,
+                         struct err *err);
+/* Check a document; every problem appended to *problems (array of {path, code, message},
+ * path a JSON path such as "$.materials[2].cert_type", code a stable i18n key such as
+ * "catalog.check.required", message an English sentence). 0 ok, 1 invalid. Pure: needs no
+ * store (department codes are checked by catalog_item_check_refs). */
+int catalog_item_check(const json_t *item, json_t *problems);
+/* Import a whole catalog document {"items": [...], "bundles": [...]} (or one item): each item
+ * becomes a new published version when it differs from the current one (otherwise nothing
+ * changes: re-importing is idempotent). Every problem of every item is found before anything
+ * is written; then -1 with err "catalog.invalid" (400) whose msg names the first, and the
+ * whole list in *problems when problems is not NULL (paths prefixed "$.items[3]...",
+ * each with "item": the item's code when it has one). Counts returned. Own transaction. */
+int catalog_import(struct store *st, int64_t actor, const json_t *doc, int *created, int *updated,
+                   struct err *err);
+int catalog_import_checked(struct store *st, int64_t actor, const char *ip, const json_t *doc,
+                           int *created, int *updated, json_t *problems, struct err *err);
+/* The whole catalog: {"items": [every published item, without version/status],
+ * "bundles": [...]} in code order; importing it into an empty store gives the same catalog. */
+int catalog_export(struct store *st, json_t **doc, struct err *err);
+/* Localised text helper used by everyone: obj[lang] or obj["zh"] or "" (never NULL). */
+const char *catalog_text(const json_t *localised, const char *lang);
+
+/* A bundle {code, name, life_event, items: [codes]} (new reference), or -1 with
+ * "catalog.not_found". */
+int catalog_bundle_get(struct store *st, const char *code, json_t **bundle, struct err *err);
+/* Check a bundle document (shape only; item existence is checked by import). 0 ok, 1 invalid. */
+int catalog_bundle_check(const json_t *bundle, json_t *problems);
+
+/* ---- beyond the contract --------------------------------------------------------------- */
+
+/* Checks that need the store: department and handled_by codes exist. Problems appended
+ * with paths prefixed by `prefix` ("$" for a lone item). 0 ok, 1 problems, -1 err. */
+int catalog_item_check_refs(struct store *st, const json_t *item, const char *prefix,
+                            json_t *problems, struct err *err);
+
+/* A number that changes whenever the catalog changes (platform_meta "catalog_version"). */
+int64_t catalog_version(struct store *st);
+
+/* Summaries of the published items, in code order: array of {code, name, type, audience,
+ * life_events, department, handled_by, levels, online_depth, region_wide, cross_province,
+ * fee_fen, promised_days, version}. Filters may be NULL / 0. `division` keeps items
+ * handled in that division (a handled_by department whose division is an ancestor-or-self
+ * of it, or the lead department's). */
+struct catalog_filter {
+    const char *department;  /* department code (lead or handled_by) */
+    const char *life_event;
+    const char *audience;    /* person | enterprise */
+    int64_t division;        /* 12-digit division code, 0 for any */
+};
+int catalog_list(struct store *st, const struct catalog_filter *f, json_t **items,
+                 struct err *err);
+/* All bundles, in code order (new reference). */
+int catalog_bundles(struct store *st, json_t **bundles, struct err *err);
+
+/* Administration (each audited, own transaction). */
+/* Save `item` as a new draft version. 0 with *version; 1 when invalid (problems filled,
+ * nothing stored); -1 err. */
+int catalog_draft_save(struct store *st, int64_t actor, const char *ip, const json_t *item,
+                       int *version, json_t *problems, struct err *err);
+/* Publish a draft version (the published one, if any, becomes "superseded"). Errors:
+ * 404 catalog.not_found, 409 catalog.not_draft. */
+int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code,
+                    int version, struct err *err);
+/* Retire the item: its published version becomes "retired"; nothing is published. 409
+ * catalog.not_published when nothing is. */
+int catalog_retire(struct store *st, int64_t actor, const char *ip, const char *code,
+                   struct err *err);
+/* Every item with its latest version and status, for administrators: array of
+ * {code, name, department, latest_version, latest_status, published_version, updated_at}. */
+int catalog_admin_list(struct store *st, json_t **items, struct err *err);
+/* Every version of an item, newest first: array of {version, status, created_at,
+ * created_by, published_at, changes: [JSON paths that differ from the previous version]}. */
+int catalog_history(struct store *st, const char *code, json_t **versions, struct err *err);
+/* The latest version (any status) of an item, "version" and "status" added. */
+int catalog_item_latest(struct store *st, const char *code, json_t **item, struct err *err);
+
+/* JSON paths at which a and b differ (appended to out, at most `max`). */
+void catalog_diff(const json_t *a, const json_t *b, const char *path, json_t *out, size_t max);
+
+/* Load the embedded data/catalog/demo.json (onewindow demo). Idempotent. */
+int catalog_load_demo(struct store *st, int *created, int *updated, struct err *err);
+
+/* Routes: /services..., /api/v1/services..., /admin/catalog... */
+int catalog_http_register(struct web_server *srv, struct store *st, struct identity *id);
+/* `onewindow catalog import FILE | export [FILE]`; argv[0] is the sub-command. Returns 0,
+ * 1 on failure, 2 for a usage error, with err set. */
+int catalog_cli(struct store *st, int argc, char **argv, struct err *err);
+
+#endif

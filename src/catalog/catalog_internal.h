@@ -1,0 +1,76 @@
+/* catalog_internal.h - shared between the catalog's logic, store, http and cli files. */
+#ifndef ONEWINDOW_CATALOG_CATALOG_INTERNAL_H
+#define ONEWINDOW_CATALOG_CATALOG_INTERNAL_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/err.h"
+#include "catalog/catalog.h"
+
+struct store_conn;
+
+/* One stored version. Strings are owned by the caller of the store function (freed with
+ * catalog_row_clear). */
+struct catalog_row {
+    char *code;
+    int version;
+    char status[16];
+    char *doc;
+    char digest[72];
+    int64_t created_by, created_at, published_at;
+};
+void catalog_row_clear(struct catalog_row *r);
+
+/* The columns derived from a checked document. */
+struct catalog_cols {
+    const char *code, *department, *name_zh;
+    char audience[64];
+    char life_events[512];
+    char handled_by[2048];
+};
+
+int catalog_store_get(struct store_conn *c, const char *code, int version, const char *status,
+                      struct catalog_row *out, int *found, struct err *err);
+/* The highest version of any status (found 0 when the item is unknown). */
+int catalog_store_latest(struct store_conn *c, const char *code, struct catalog_row *out,
+                         int *found, struct err *err);
+/* The highest published or retired version. */
+int catalog_store_current(struct store_conn *c, const char *code, struct catalog_row *out,
+                          int *found, struct err *err);
+int catalog_store_insert(struct store_conn *c, const struct catalog_cols *cols, int version,
+                         const char *status, const char *digest, const char *doc, int64_t actor,
+                         int64_t now, struct err *err);
+int catalog_store_set_status(struct store_conn *c, const char *code, int version,
+                             const char *status, int64_t published_at, struct err *err);
+/* Every published version changes to `status` (superseded / retired). */
+int catalog_store_unpublish(struct store_conn *c, const char *code, const char *status,
+                            int64_t *changed, struct err *err);
+typedef int (*catalog_row_fn)(const struct catalog_row *r, const char *name_zh,
+                              const char *department, void *ctx);
+/* Published rows in code order (doc filled). */
+int catalog_store_each_published(struct store_conn *c, catalog_row_fn fn, void *ctx,
+                                 struct err *err);
+/* Every version of every item in code, version order (doc NULL). */
+int catalog_store_each_version(struct store_conn *c, catalog_row_fn fn, void *ctx,
+                               struct err *err);
+/* Versions of one item in version order (doc filled). */
+int catalog_store_history(struct store_conn *c, const char *code, catalog_row_fn fn, void *ctx,
+                          struct err *err);
+int catalog_store_department_division(struct store_conn *c, const char *code, int64_t *division,
+                                      int *found, struct err *err);
+int catalog_store_bundle_get(struct store_conn *c, const char *code, char **doc, char *digest,
+                             int *found, struct err *err);
+int catalog_store_bundle_put(struct store_conn *c, const char *code, const char *life_event,
+                             const char *digest, const char *doc, int64_t now, struct err *err);
+int catalog_store_bundles(struct store_conn *c, json_t *out, struct err *err);
+int catalog_store_version(struct store_conn *c, int64_t *v, struct err *err);
+int catalog_store_bump(struct store_conn *c, struct err *err);
+
+/* Hex SM3 of the canonical (sorted, compact) JSON of doc. */
+int catalog_digest(const json_t *doc, char out[72]);
+/* The derived columns of a checked item (pointers into item). */
+void catalog_cols_of(const json_t *item, struct catalog_cols *cols);
+
+#endif

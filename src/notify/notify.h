@@ -1,0 +1,154 @@
+/*
+ * notify.h - notifications: an inbox per account on the platform and an outbox that
+ * channels (SMS here; email later) deliver from (issue 4 §5, contracts §3).
+ *
+ * A message names its recipient (an account, a department's staff, or only a phone
+ * number), the recipient's language, a `kind` that is an i18n key of the SENDING module's
+ * catalog ("apply.notice.accepted": "申请 {{number}} 已受理") and mustache parameters.
+ * Nothing is rendered when sending: the inbox renders in the reader's language when shown,
+ * a channel renders in the message's language when it delivers.
+ *
+ * Delivery: one job per process (notify_start, called by serve) wakes every interval,
+ * takes the lease row 'notify.delivery' in the database (so two nodes never deliver the
+ * same message), and hands each due outbox row to its channel's connector; a failure is
+ * retried with exponential backoff, then given up as "failed". Phone numbers are sealed
+ * at rest (crypto AEAD, bound to the message row) and masked in every view and log.
+ * Design: docs/internals/notify.md.
+ */
+#ifndef ONEWINDOW_NOTIFY_NOTIFY_H
+#define ONEWINDOW_NOTIFY_NOTIFY_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct arena;
+struct store;
+struct store_conn;
+struct crypto_keyring;
+struct identity;
+struct web_server;
+
+struct notify;
+
+struct notify_msg {
+    int64_t account_id;    /* 0: no platform account */
+    const char *phone;     /* optional (plaintext in, encrypted at rest): an sms outbox row */
+    const char *lang;      /* zh|bo|en (NULL: zh) */
+    const char *kind;      /* i18n key of the message text */
+    const json_t *params;  /* mustache params (strings or integers), may be NULL */
+    const char *link;      /* optional relative URL to the object, e.g. /applications/NUMBER */
+    int64_t department_id; /* extension: also (or only) for the staff of this department */
+};
+
+/* Open the module; the store and keyring are borrowed for its life. A sandbox SMS
+ * channel is installed (see notify_channel). */
+int notify_open(struct store *st, struct crypto_keyring *kr, struct notify **out, struct err *err);
+/* Stops the delivery job if it runs, then frees. NULL allowed. */
+void notify_close(struct notify *n);
+
+/* Joins the caller's transaction (or runs in autocommit when there is none): inserts the
+ * inbox row and one outbox row per channel (sms when a phone is given). Errors: 400
+ * notify.bad_message (no kind, no recipient, unknown language, params not an object, a
+ * link that is not a relative path), 400 notify.bad_phone (not a mainland mobile),
+ * store errors. *message_id may be NULL. */
+int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *message_id,
+                   struct err *err);
+int notify_send(struct notify *n, const struct notify_msg *m, struct err *err);
+
+/* Render `kind` in `lang` with `params`: every {{name}} is replaced by the parameter's
+ * text (unknown names by nothing); the result is plain text, escaped by the page that
+ * shows it. A kind missing from the catalogs renders as the kind itself. In arena `a`. */
+const char *notify_render(struct arena *a, const char *lang, const char *kind,
+                          const json_t *params);
+
+/* ---- the inbox ----------------------------------------------------------------------- */
+
+/* The reader: an account and the departments whose staff messages it may read. */
+struct notify_reader {
+    int64_t account_id;
+    size_t ndepts;
+    int64_t depts[32];
+};
+
+struct notify_item {
+    int64_t id;
+    const char *kind;
+    const char *text; /* rendered in the language asked for */
+    const char *link; /* NULL if none */
+    int64_t department_id;
+    int64_t created_at;
+    int64_t read_at;  /* 0: unread */
+};
+
+/* The reader's messages, newest first, those with id < before (0: from the newest), at
+ * most `limit` (1..100). Strings live in `a`. */
+int notify_inbox(struct notify *n, struct arena *a, const struct notify_reader *r,
+                 const char *lang, int64_t before, int limit, struct notify_item **out,
+                 size_t *count, struct err *err);
+/* Unread messages of the reader. */
+int notify_unread(struct notify *n, const struct notify_reader *r, int64_t *count,
+                  struct err *err);
+/* Mark one message read: 404 notify.not_found unless the reader is its recipient. */
+int notify_mark_read(struct notify *n, const struct notify_reader *r, int64_t message_id,
+                     struct err *err);
+/* Mark all the reader's messages read; *changed (may be NULL) gets how many. */
+int notify_mark_all_read(struct notify *n, const struct notify_reader *r, int64_t *changed,
+                         struct err *err);
+
+/* ---- channels and delivery ---------------------------------------------------------- */
+
+/* A connector: what a real carrier (SMS gateway, mail relay) implements. `deliver` gets
+ * the outbox row id (an idempotency key for the carrier), the plaintext address (never
+ * log it), the rendered text and its language, and the connection of the transaction
+ * that will mark the row sent (connectors that record locally write through it). 0 when
+ * the carrier accepted it; -1 with err to retry later. */
+struct notify_channel {
+    const char *name; /* "sms" */
+    void *ctx;
+    int (*deliver)(void *ctx, struct store_conn *c, int64_t outbox_id, const char *address,
+                   const char *lang, const char *text, struct err *err);
+};
+/* Replace the connector of a channel (the name must be "sms"). */
+int notify_set_channel(struct notify *n, const struct notify_channel *ch, struct err *err);
+
+/* Attempts before an outbox row is given up ("failed"), and the backoff after attempt k
+ * (1-based): NOTIFY_BACKOFF_MS << (k - 1), at most NOTIFY_BACKOFF_MAX_MS. */
+#define NOTIFY_MAX_ATTEMPTS 8
+#define NOTIFY_BACKOFF_MS 5000LL
+#define NOTIFY_BACKOFF_MAX_MS (3600LL * 1000)
+#define NOTIFY_LEASE_MS 30000LL
+
+struct notify_pass {
+    int leased;    /* 0: another node holds the lease; nothing was done */
+    int delivered; /* rows marked sent */
+    int retried;   /* rows that failed and will be retried */
+    int failed;    /* rows given up */
+};
+/* One pass of the delivery job as `holder` at time `now_ms`: take or renew the lease,
+ * deliver up to `max` due rows. Each row in its own transaction. */
+int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int max,
+                       struct notify_pass *pass, struct err *err);
+/* Start / stop the background delivery thread (serve). interval_ms >= 10. */
+int notify_start(struct notify *n, int interval_ms, struct err *err);
+void notify_stop(struct notify *n);
+
+/* Counts of outbox rows by status, for /metrics-like views and tests. */
+int notify_outbox_counts(struct notify *n, int64_t *pending, int64_t *sent, int64_t *failed,
+                         struct err *err);
+
+/* `onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]]` (a system notice; ACCOUNT 0
+ * with a PHONE for SMS only) | outbox (counts by status) | deliver (one delivery pass as
+ * this process) | sandbox [N] (the sandbox carrier's last N messages, numbers masked).
+ * argv[0] is the subcommand. 0, 1 on failure, 2 for a usage error (err set). */
+int notify_cli(struct notify *n, int argc, char **argv, struct err *err);
+
+/* ---- pages -------------------------------------------------------------------------- */
+
+/* GET /messages (+ /api/v1/messages), POST /messages/{id}/read, POST /messages/read-all,
+ * and the layout's unread count (a page hook). */
+int notify_http_register(struct web_server *srv, struct notify *n, struct identity *id);
+
+#endif

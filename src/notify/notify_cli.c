@@ -1,0 +1,100 @@
+/* notify_cli.c - `onewindow notify ...`: system notices, the outbox, a delivery pass and the
+ * sandbox carrier's record (for operators, and for tests that watch delivery). */
+#include "notify/notify_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/id.h"
+#include "store/store.h"
+#include "web/i18n.h"
+
+static int usage(struct err *err)
+{
+    return err_set(err, 2, "notify.usage",
+                   "usage: onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | "
+                   "deliver | sandbox [N]");
+}
+
+static void print_sandbox(void *ctx, int64_t outbox_id, const char *phone_masked,
+                          const char *lang, const char *body, int64_t at)
+{
+    (void)ctx;
+    printf("%lld\t%s\t%s\t%s\t%lld\n", (long long)outbox_id, phone_masked, lang, body,
+           (long long)at);
+}
+
+static int cmd_send(struct notify *n, int argc, char **argv, struct err *err)
+{
+    if (argc < 3 || argc > 5)
+        return usage(err);
+    char *end = NULL;
+    long long account = strtoll(argv[1], &end, 10);
+    if (*argv[1] == '\0' || *end != '\0' || account < 0)
+        return err_set(err, 2, "notify.usage", "ACCOUNT is an account id (0: none)");
+    json_t *params = NULL;
+    if (argc >= 4) {
+        params = json_loads(argv[3], 0, NULL);
+        if (!json_is_object(params)) {
+            json_decref(params);
+            return err_set(err, 2, "notify.usage", "PARAMS_JSON must be a JSON object");
+        }
+    }
+    struct notify_msg m = {.account_id = account,
+                           .phone = argc == 5 ? argv[4] : NULL,
+                           .lang = "zh",
+                           .kind = argv[2],
+                           .params = params};
+    int64_t id = 0;
+    struct store_conn *c = store_conn(n->store, err);
+    int rc = -1;
+    if (c != NULL && store_begin(c, err) == 0) {
+        if (notify_send_id(n, &m, &id, err) == 0 && store_commit(c, err) == 0)
+            rc = 0;
+        else
+            store_rollback(c);
+    }
+    json_decref(params);
+    if (rc < 0)
+        return err->status == 400 ? (err->status = 2, -1) : -1;
+    printf("%lld\n", (long long)id);
+    return 0;
+}
+
+int notify_cli(struct notify *n, int argc, char **argv, struct err *err)
+{
+    if (argc < 1)
+        return usage(err), 2;
+    const char *sub = argv[0];
+    int rc;
+    if (strcmp(sub, "send") == 0) {
+        rc = cmd_send(n, argc, argv, err);
+    } else if (strcmp(sub, "outbox") == 0 && argc == 1) {
+        int64_t p, s, f;
+        rc = notify_outbox_counts(n, &p, &s, &f, err);
+        if (rc == 0)
+            printf("pending\t%lld\nsent\t%lld\nfailed\t%lld\n", (long long)p, (long long)s,
+                   (long long)f);
+    } else if (strcmp(sub, "deliver") == 0 && argc == 1) {
+        struct notify_pass pass;
+        rc = i18n_init(err);
+        if (rc == 0)
+            rc = notify_deliver_due(n, n->holder, time_now_ms(), 500, &pass, err);
+        if (rc == 0)
+            printf("leased\t%d\ndelivered\t%d\nretried\t%d\nfailed\t%d\n", pass.leased,
+                   pass.delivered, pass.retried, pass.failed);
+        i18n_free();
+    } else if (strcmp(sub, "sandbox") == 0 && argc <= 2) {
+        int limit = argc == 2 ? atoi(argv[1]) : 20;
+        struct store_conn *c = store_conn(n->store, err);
+        rc = limit < 1 || limit > 1000
+                 ? err_set(err, 2, "notify.usage", "N is a number from 1 to 1000")
+                 : (c == NULL ? -1 : nts_sandbox_list(c, limit, print_sandbox, NULL, err));
+    } else {
+        return usage(err), 2;
+    }
+    if (rc < 0)
+        return err->status == 2 ? 2 : 1;
+    return 0;
+}

@@ -1,0 +1,318 @@
+/* notify_store.c - every SQL statement of the notify module. */
+#include "notify/notify_internal.h"
+
+#include <string.h>
+
+#include "base/arena.h"
+#include "store/store.h"
+
+static const char SQL_MSG_INSERT[] =
+    "INSERT INTO notify_messages (id, account_id, department_id, lang, kind, params, link, "
+    "phone_enc, created_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)";
+static const char SQL_OUTBOX_INSERT[] =
+    "INSERT INTO notify_outbox (id, message_id, channel, status, attempts, next_attempt_at, "
+    "created_at) VALUES (?, ?, ?, 'pending', 0, ?, ?)";
+static const char SQL_INBOX_ACCOUNT[] =
+    "SELECT id, account_id, department_id, lang, kind, params, link, created_at, read_at "
+    "FROM notify_messages WHERE account_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_INBOX_DEPT[] =
+    "SELECT id, account_id, department_id, lang, kind, params, link, created_at, read_at "
+    "FROM notify_messages WHERE department_id = ? AND account_id = 0 AND id < ? "
+    "ORDER BY id DESC LIMIT ?";
+static const char SQL_UNREAD_ACCOUNT[] =
+    "SELECT COUNT(*) FROM notify_messages WHERE account_id = ? AND read_at IS NULL";
+static const char SQL_UNREAD_DEPT[] = "SELECT COUNT(*) FROM notify_messages WHERE "
+                                      "department_id = ? AND account_id = 0 AND read_at IS NULL";
+static const char SQL_OWNER[] =
+    "SELECT account_id, department_id FROM notify_messages WHERE id = ?";
+static const char SQL_MARK_READ[] =
+    "UPDATE notify_messages SET read_at = ? WHERE id = ? AND read_at IS NULL";
+static const char SQL_MARK_ALL_ACCOUNT[] =
+    "UPDATE notify_messages SET read_at = ? WHERE account_id = ? AND read_at IS NULL";
+static const char SQL_MARK_ALL_DEPT[] = "UPDATE notify_messages SET read_at = ? WHERE "
+                                        "department_id = ? AND account_id = 0 AND read_at IS NULL";
+static const char SQL_LEASE[] =
+    "UPDATE notify_leases SET holder = ?, expires_at = ? WHERE name = ? AND "
+    "(holder = ? OR expires_at < ?)";
+static const char SQL_DUE[] =
+    "SELECT o.id, o.message_id, o.channel, o.attempts, m.lang, m.kind, m.params, m.phone_enc "
+    "FROM notify_outbox o JOIN notify_messages m ON m.id = o.message_id "
+    "WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id "
+    "LIMIT ?";
+static const char SQL_SENT[] = "UPDATE notify_outbox SET status = 'sent', sent_at = ?, "
+                               "attempts = attempts + 1 WHERE id = ? AND status = 'pending'";
+static const char SQL_RETRY[] = "UPDATE notify_outbox SET attempts = ?, next_attempt_at = ?, "
+                                "status = ?, last_error = ? WHERE id = ? AND status = 'pending'";
+static const char SQL_SANDBOX[] =
+    "INSERT INTO notify_sandbox_sms (outbox_id, phone_masked, lang, body, delivered_at) "
+    "VALUES (?, ?, ?, ?, ?)";
+static const char SQL_COUNTS[] = "SELECT status, COUNT(*) FROM notify_outbox GROUP BY status";
+
+int nts_message_insert(struct store_conn *c, int64_t id, const struct notify_msg *m,
+                       const char *lang, const char *params, const unsigned char *phone_enc,
+                       size_t phone_len, int64_t now, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_MSG_INSERT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    store_bind_int64(st, 2, m->account_id);
+    store_bind_int64(st, 3, m->department_id);
+    store_bind_text(st, 4, lang, -1);
+    store_bind_text(st, 5, m->kind, -1);
+    store_bind_text(st, 6, params, -1);
+    if (m->link != NULL)
+        store_bind_text(st, 7, m->link, -1);
+    else
+        store_bind_null(st, 7);
+    if (phone_enc != NULL)
+        store_bind_blob(st, 8, phone_enc, phone_len);
+    else
+        store_bind_null(st, 8);
+    store_bind_int64(st, 9, now);
+    return store_run(st, NULL, err);
+}
+
+int nts_outbox_insert(struct store_conn *c, int64_t id, int64_t message_id, const char *channel,
+                      int64_t now, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_OUTBOX_INSERT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    store_bind_int64(st, 2, message_id);
+    store_bind_text(st, 3, channel, -1);
+    store_bind_int64(st, 4, now);
+    store_bind_int64(st, 5, now);
+    return store_run(st, NULL, err);
+}
+
+static const char *dup(struct arena *a, struct store_stmt *st, int col)
+{
+    const char *s = store_col_text(st, col);
+    return s ? arena_strdup(a, s) : NULL;
+}
+
+int nts_inbox(struct store_conn *c, struct arena *a, int64_t account_id, int64_t department_id,
+              int64_t before, int limit, struct notify_row *out, size_t *n, struct err *err)
+{
+    struct store_stmt *st =
+        store_prepare(c, department_id ? SQL_INBOX_DEPT : SQL_INBOX_ACCOUNT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, department_id ? department_id : account_id);
+    store_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+    store_bind_int64(st, 3, limit);
+    int rc;
+    *n = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW && *n < (size_t)limit) {
+        struct notify_row *r = &out[(*n)++];
+        r->id = store_col_int64(st, 0);
+        r->account_id = store_col_int64(st, 1);
+        r->department_id = store_col_int64(st, 2);
+        r->lang = dup(a, st, 3);
+        r->kind = dup(a, st, 4);
+        r->params = dup(a, st, 5);
+        r->link = dup(a, st, 6);
+        r->created_at = store_col_int64(st, 7);
+        r->read_at = store_col_is_null(st, 8) ? 0 : store_col_int64(st, 8);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static int count1(struct store_conn *c, const char *sql, int64_t key, int64_t *count,
+                  struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, sql, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, key);
+    int rc = store_step(st, err);
+    *count = rc == STORE_ROW ? store_col_int64(st, 0) : 0;
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int nts_unread(struct store_conn *c, int64_t account_id, int64_t department_id, int64_t *count,
+               struct err *err)
+{
+    return department_id ? count1(c, SQL_UNREAD_DEPT, department_id, count, err)
+                         : count1(c, SQL_UNREAD_ACCOUNT, account_id, count, err);
+}
+
+int nts_message_owner(struct store_conn *c, int64_t id, int64_t *account_id,
+                      int64_t *department_id, int *found, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_OWNER, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    int rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    if (*found) {
+        *account_id = store_col_int64(st, 0);
+        *department_id = store_col_int64(st, 1);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int nts_mark_read(struct store_conn *c, int64_t id, int64_t now, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_MARK_READ, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, now);
+    store_bind_int64(st, 2, id);
+    return store_run(st, NULL, err);
+}
+
+int nts_mark_all_read(struct store_conn *c, int64_t account_id, int64_t department_id,
+                      int64_t now, int64_t *changed, struct err *err)
+{
+    struct store_stmt *st =
+        store_prepare(c, department_id ? SQL_MARK_ALL_DEPT : SQL_MARK_ALL_ACCOUNT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, now);
+    store_bind_int64(st, 2, department_id ? department_id : account_id);
+    return store_run(st, changed, err);
+}
+
+int nts_lease_take(struct store_conn *c, const char *name, const char *holder, int64_t now,
+                   int64_t until, int *taken, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_LEASE, err);
+    if (st == NULL)
+        return -1;
+    int64_t changes = 0;
+    store_bind_text(st, 1, holder, -1);
+    store_bind_int64(st, 2, until);
+    store_bind_text(st, 3, name, -1);
+    store_bind_text(st, 4, holder, -1);
+    store_bind_int64(st, 5, now);
+    if (store_run(st, &changes, err) < 0)
+        return -1;
+    *taken = changes == 1;
+    return 0;
+}
+
+int nts_due(struct store_conn *c, struct arena *a, int64_t now, int max, struct notify_due *out,
+            size_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_DUE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, now);
+    store_bind_int64(st, 2, max);
+    int rc;
+    *n = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW && *n < (size_t)max) {
+        struct notify_due *d = &out[(*n)++];
+        d->outbox_id = store_col_int64(st, 0);
+        d->message_id = store_col_int64(st, 1);
+        d->channel = dup(a, st, 2);
+        d->attempts = (int)store_col_int64(st, 3);
+        d->lang = dup(a, st, 4);
+        d->kind = dup(a, st, 5);
+        d->params = dup(a, st, 6);
+        size_t len = 0;
+        const void *p = store_col_blob(st, 7, &len);
+        d->phone_enc = NULL;
+        d->phone_enc_len = 0;
+        if (p != NULL && len > 0) {
+            unsigned char *copy = arena_alloc(a, len);
+            if (copy != NULL) {
+                memcpy(copy, p, len);
+                d->phone_enc = copy;
+                d->phone_enc_len = len;
+            }
+        }
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int nts_outbox_sent(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_SENT, err);
+    if (st == NULL)
+        return -1;
+    int64_t ch = 0;
+    store_bind_int64(st, 1, now);
+    store_bind_int64(st, 2, id);
+    if (store_run(st, &ch, err) < 0)
+        return -1;
+    *changed = ch == 1;
+    return 0;
+}
+
+int nts_outbox_retry(struct store_conn *c, int64_t id, int attempts, int64_t next,
+                     const char *status, const char *error, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_RETRY, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, attempts);
+    store_bind_int64(st, 2, next);
+    store_bind_text(st, 3, status, -1);
+    store_bind_text(st, 4, error, -1);
+    store_bind_int64(st, 5, id);
+    return store_run(st, NULL, err);
+}
+
+int nts_sandbox_insert(struct store_conn *c, int64_t outbox_id, const char *phone_masked,
+                       const char *lang, const char *body, int64_t now, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_SANDBOX, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, outbox_id);
+    store_bind_text(st, 2, phone_masked, -1);
+    store_bind_text(st, 3, lang, -1);
+    store_bind_text(st, 4, body, -1);
+    store_bind_int64(st, 5, now);
+    return store_run(st, NULL, err);
+}
+
+int nts_outbox_counts(struct store_conn *c, int64_t *pending, int64_t *sent, int64_t *failed,
+                      struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_COUNTS, err);
+    if (st == NULL)
+        return -1;
+    *pending = *sent = *failed = 0;
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        const char *s = store_col_text(st, 0);
+        int64_t v = store_col_int64(st, 1);
+        if (strcmp(s, "pending") == 0)
+            *pending = v;
+        else if (strcmp(s, "sent") == 0)
+            *sent = v;
+        else if (strcmp(s, "failed") == 0)
+            *failed = v;
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static const char SQL_SANDBOX_LIST[] =
+    "SELECT outbox_id, phone_masked, lang, body, delivered_at FROM notify_sandbox_sms "
+    "ORDER BY delivered_at DESC, outbox_id DESC LIMIT ?";
+
+int nts_sandbox_list(struct store_conn *c, int limit, nts_sandbox_fn fn, void *ctx,
+                     struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_SANDBOX_LIST, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, limit);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        fn(ctx, store_col_int64(st, 0), store_col_text(st, 1), store_col_text(st, 2),
+           store_col_text(st, 3), store_col_int64(st, 4));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,60 @@
+/* review_internal.h - what review.c, review_store.c and review_http.c share. */
+#ifndef ONEWINDOW_REVIEW_INTERNAL_H
+#define ONEWINDOW_REVIEW_INTERNAL_H
+
+#include <pthread.h>
+
+#include "review/review.h"
+
+struct calendar;
+struct store_conn;
+
+struct review {
+    struct store *store;
+    struct notify *notify;
+    struct identity *id;
+    struct review_target_fn target;
+    pthread_mutex_t lock; /* guards cal */
+    struct calendar *cal; /* working days for task deadlines, reloaded on a version change */
+};
+
+struct review_last {
+    int found;
+    int64_t rating_id;
+    int round, level;
+    int has_task;
+    int task_open;
+};
+
+struct review_task_row {
+    int64_t id, department_id, application_id, applicant_account;
+    int open;
+    char item_code[48];
+};
+
+int rvs_last(struct store_conn *c, int64_t application_id, struct review_last *out,
+             struct err *err);
+int rvs_rating_insert(struct store_conn *c, int64_t id, int64_t application_id, int round,
+                      int level, const char *channel, const char *comment, int64_t rater,
+                      int64_t recorded_by, int64_t department_id, const char *item_code,
+                      int64_t now, struct err *err);
+int rvs_task_insert(struct store_conn *c, int64_t id, int64_t rating_id, int64_t application_id,
+                    int64_t department_id, int64_t applicant, const char *item_code,
+                    int64_t deadline, int64_t now, struct err *err);
+int rvs_task_get(struct store_conn *c, int64_t id, struct review_task_row *out, int *found,
+                 struct err *err);
+int rvs_task_respond(struct store_conn *c, int64_t id, const char *response, int64_t by,
+                     int64_t now, int *changed, struct err *err);
+/* Ratings of an application, oldest round first, appended to `arr`. */
+int rvs_history(struct store_conn *c, int64_t application_id, json_t *arr, struct err *err);
+/* Tasks of a department appended to `arr` (status NULL: all). */
+int rvs_tasks(struct store_conn *c, int64_t department_id, const char *status, int64_t now,
+              json_t *arr, struct err *err);
+/* Counts by (key, level) and (key, tasks, responded): by department when by_item is 0. The
+ * callback gets the key as text (department id in decimal, or item code). */
+typedef void (*rvs_count_fn)(void *ctx, const char *key, int level, int64_t n);
+typedef void (*rvs_rect_fn)(void *ctx, const char *key, int64_t tasks, int64_t responded);
+int rvs_counts(struct store_conn *c, int by_item, rvs_count_fn fn, void *ctx, struct err *err);
+int rvs_rectified(struct store_conn *c, int by_item, rvs_rect_fn fn, void *ctx, struct err *err);
+
+#endif
