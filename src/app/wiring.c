@@ -50,6 +50,26 @@ static int rating_target(void *ctx, int64_t application_id, int64_t *applicant_a
                                decided, err);
 }
 
+/* The hotline indexes its orders in search and tells callers through notify (contracts
+ * §6, §3): adapters, so that the hotline module does not depend on their headers. */
+static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err)
+{
+    struct app *app = ctx;
+    struct search_doc sd = {d->kind,  d->id,      d->lang,          d->title,     d->body,
+                            d->dept_id, d->division_code, d->tag, d->updated_at_ms,
+                            d->visibility};
+    return search_put(app->search, &sd, err);
+}
+
+static int hotline_notify(void *ctx, int64_t account_id, const char *phone, const char *lang,
+                          const char *kind, const json_t *params, const char *link,
+                          struct err *err)
+{
+    struct app *app = ctx;
+    struct notify_msg m = {account_id, phone, lang, kind, params, link, 0};
+    return notify_send(app->notify, &m, err);
+}
+
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
 {
     memset(app, 0, sizeof(*app));
@@ -86,8 +106,11 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0)
         goto fail;
-    if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0)
+    if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
+        search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0)
         goto fail;
+    struct hotline_hooks hh = {app, hotline_index, hotline_notify};
+    hotline_set_hooks(app->hotline, &hh);
     return 0;
 fail:
     err->status = 1;

@@ -87,6 +87,12 @@ test('dispatch, department isolation, accept and reply; the caller sees it and r
   assert.equal(o.status, 'dispatched');
   assert.ok(o.deadline_ms > Date.now(), 'a deadline in the future');
   assert.equal(o.mark, 'green');
+  // The caller (no account, a phone) is told through notify: an inbox row and an SMS outbox row.
+  const notes = server.sql(`SELECT m.kind, o.channel FROM notify_messages m JOIN notify_outbox o ON o.message_id = m.id WHERE m.params LIKE '%${number}%' ORDER BY o.channel`);
+  assert.deepEqual(notes.filter((n) => n[0] === 'hotline.notice.dispatched').map((n) => n[1]), ['sms']);
+  // The order is indexed for staff search only.
+  const docs = server.sql(`SELECT kind, visibility FROM search_docs WHERE title LIKE '${number}%'`);
+  assert.deepEqual(docs, [['order', '1']]);
   // Another department: 404 for the order, nothing in its queue, 403 for actions it cannot see.
   assert.equal((await chengguan.get(`/hotline/orders/${number}`)).status, 404);
   const q = await chengguan.get('/hotline/department');
