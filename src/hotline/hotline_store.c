@@ -164,10 +164,11 @@ int hs_order_get(struct store_conn *c, struct arena *a, int by, int64_t id, cons
 
 /* One statement for every filter: a NULL parameter disables its condition. */
 static const char SQL_LIST[] =
-    "SELECT " COLS " FROM hotline_orders WHERE (? IS NULL OR status = ?) "
-    "AND (? IS NULL OR category = ?) AND (? = 0 OR department_id = ?) "
-    "AND (? = 0 OR created_at >= ?) AND (? = 0 OR created_at < ?) "
-    "AND (? IS NULL OR number = ?) "
+    "SELECT " COLS " FROM hotline_orders WHERE (CAST(? AS TEXT) IS NULL OR status = ?) "
+    "AND (CAST(? AS TEXT) IS NULL OR category = ?) "
+    "AND (CAST(? AS BIGINT) = 0 OR department_id = ?) "
+    "AND (CAST(? AS BIGINT) = 0 OR created_at >= ?) AND (CAST(? AS BIGINT) = 0 OR created_at < ?) "
+    "AND (CAST(? AS TEXT) IS NULL OR number = ?) "
     "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?";
 
 int hs_order_list(struct store_conn *c, struct arena *a, const struct hotline_filter *f,
