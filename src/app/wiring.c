@@ -70,6 +70,14 @@ static int hotline_notify(void *ctx, int64_t account_id, const char *phone, cons
     return notify_send(app->notify, &m, err);
 }
 
+static int hotline_search(void *ctx, const char *kind, const char *q, int include_staff,
+                          int limit, json_t **result, struct err *err)
+{
+    struct app *app = ctx;
+    struct search_query sq = {kind, q, NULL, 0, 0, NULL, include_staff, limit, 0};
+    return search_run(app->search, &sq, result, err);
+}
+
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
 {
     memset(app, 0, sizeof(*app));
@@ -107,9 +115,10 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     if (search_open(app->store, &app->search, err) < 0)
         goto fail;
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
-        search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0)
+        search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||
+        search_register_kind(app->search, "kb", "hotline.kind.kb", "/hotline/kb/", err) < 0)
         goto fail;
-    struct hotline_hooks hh = {app, hotline_index, hotline_notify};
+    struct hotline_hooks hh = {app, hotline_index, hotline_notify, hotline_search};
     hotline_set_hooks(app->hotline, &hh);
     return 0;
 fail:

@@ -1159,3 +1159,99 @@ int hotline_stats(struct hotline *h, const char *lang, int64_t from_ms, int64_t 
     json_decref(s.prev);
     return *out ? 0 : err_set(err, 500, "hotline.oom", "out of memory");
 }
+
+/* ---- knowledge base ------------------------------------------------------------------- */
+
+int hotline_kb_put(struct hotline *h, int64_t actor, int64_t id, const char *lang,
+                   const char *title, const char *body, const char *category, int64_t source_order,
+                   int64_t *out_id, struct err *err)
+{
+    if (lang == NULL || (strcmp(lang, "zh") != 0 && strcmp(lang, "bo") != 0 && strcmp(lang, "en") != 0))
+        return err_set(err, 400, "hotline.kb_bad_lang", "the language is zh, bo or en");
+    if (check_text(title, 2, 120, "hotline.kb_bad_title", err) < 0 ||
+        check_text(body, 2, 20000, "hotline.kb_bad_body", err) < 0)
+        return -1;
+    if (category != NULL && *category && check_category(h, category, err) < 0)
+        return -1;
+    struct store_conn *c = store_conn(h->store, err);
+    if (c == NULL)
+        return -1;
+    if (id != 0) {
+        json_t *old = NULL;
+        if (hs_kb_get(c, id, &old, err) < 0)
+            return -1;
+        if (old == NULL)
+            return err_set(err, 404, "hotline.kb_not_found", "no such article");
+        json_decref(old);
+    } else {
+        id = id_next();
+    }
+    int64_t now = time_now_ms();
+    char object[48];
+    snprintf(object, sizeof(object), "hotline_kb:%lld", (long long)id);
+    struct audit_event ev = {actor, "hotline.kb_put", object, "ok", NULL, NULL};
+    struct hotline_doc d = {"kb", id, lang, title, body, category && *category ? category : NULL,
+                            0, 0, now, 0};
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (hs_kb_upsert(c, id, lang, title, body, category && *category ? category : NULL,
+                     source_order, actor, now, err) < 0 ||
+        (h->hooks.index && h->hooks.index(h->hooks.ctx, &d, err) < 0) ||
+        audit_record(c, &ev, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    if (store_commit(c, err) < 0)
+        return -1;
+    if (out_id)
+        *out_id = id;
+    return 0;
+}
+
+int hotline_kb_get(struct hotline *h, int64_t id, json_t **out, struct err *err)
+{
+    struct store_conn *c = store_conn(h->store, err);
+    if (c == NULL || hs_kb_get(c, id, out, err) < 0)
+        return -1;
+    return *out ? 0 : err_set(err, 404, "hotline.kb_not_found", "no such article");
+}
+
+int hotline_kb_list(struct hotline *h, int limit, json_t **out, struct err *err)
+{
+    struct store_conn *c = store_conn(h->store, err);
+    *out = json_array();
+    if (c == NULL || hs_kb_list(c, limit > 0 && limit <= 200 ? limit : 50, *out, err) < 0) {
+        json_decref(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int hotline_kb_from_order(struct hotline *h, int64_t actor, const char *number, int64_t *out_id,
+                          struct err *err)
+{
+    struct arena *a = arena_new(0);
+    struct hotline_order o;
+    if (a == NULL)
+        return err_set(err, 500, "hotline.oom", "out of memory");
+    int rc = hotline_order_get(h, a, number, &o, 0, err);
+    if (rc == 0 && (o.reply == NULL || !one_of(o.status, "answered replied closed"))) {
+        err_set(err, 409, "hotline.kb_no_answer", "only an answered order can become an article");
+        rc = -1;
+    }
+    if (rc == 0) {
+        /* The title: the question's first 60 characters. */
+        size_t n = 0, bytes = 0;
+        for (const unsigned char *p = (const unsigned char *)o.description; *p && n < 60; p++) {
+            bytes++;
+            if ((p[1] & 0xC0) != 0x80)
+                n++;
+        }
+        const char *title = arena_printf(a, "%.*s", (int)bytes, o.description);
+        const char *body = arena_printf(a, "%s\n\n%s", o.description, o.reply);
+        rc = hotline_kb_put(h, actor, 0, o.lang, title, body, o.category, o.id, out_id, err);
+    }
+    arena_free(a);
+    return rc;
+}

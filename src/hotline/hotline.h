@@ -47,6 +47,10 @@ struct hotline_hooks {
      * transaction. account_id 0 with a phone for callers without an account. */
     int (*notify)(void *ctx, int64_t account_id, const char *phone, const char *lang,
                   const char *kind, const json_t *params, const char *link, struct err *err);
+    /* Search documents of `kind` (public ones unless include_staff): the search module's
+     * result object {total, hits: [{id, title, snippet: [{text, hit}]...}]}. */
+    int (*search)(void *ctx, const char *kind, const char *q, int include_staff, int limit,
+                  json_t **result, struct err *err);
 };
 
 int hotline_open(struct store *st, struct crypto_keyring *kr, struct identity *id,
@@ -228,6 +232,22 @@ void hotline_suggest(struct hotline *h, const char *text, struct hotline_suggest
 /* Held-out evaluation: every 5th example (by id) is held out. */
 int hotline_evaluate(struct hotline *h, size_t *ntrain, size_t *ntest, double *top1_cat,
                      double *top3_cat, double *top1_dept, double *top3_dept, struct err *err);
+
+/* ---- knowledge base ------------------------------------------------------------------ */
+/* Create (id 0) or replace an article: lang zh|bo|en, title 2..120 characters, body
+ * 2..20000, category optional (must exist). Indexed as kind "kb" (public). Audited. */
+int hotline_kb_put(struct hotline *h, int64_t actor, int64_t id, const char *lang,
+                   const char *title, const char *body, const char *category, int64_t source_order,
+                   int64_t *out_id, struct err *err);
+/* An article as JSON {id, lang, title, body, category, source_order, updated_at}; 404
+ * hotline.kb_not_found. */
+int hotline_kb_get(struct hotline *h, int64_t id, json_t **out, struct err *err);
+/* The newest articles: [{id, lang, title, category, updated_at}]. */
+int hotline_kb_list(struct hotline *h, int limit, json_t **out, struct err *err);
+/* An answered or replied order becomes an article (its description as the question, the
+ * answer as the body; no personal data is copied). */
+int hotline_kb_from_order(struct hotline *h, int64_t actor, const char *number, int64_t *out_id,
+                          struct err *err);
 
 /* ---- dashboards ----------------------------------------------------------------------- */
 /* Statistics of orders created in [from_ms, to_ms): JSON {by_category, by_division,

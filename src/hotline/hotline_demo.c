@@ -140,6 +140,37 @@ int hotline_load_demo(struct hotline *h, int n, int *ncat, int *norders, struct 
             hotline_route_put(h, 0, routes[i].cat, routes[i].prefix, d.id, err) < 0)
             goto out;
     }
+    /* Knowledge-base articles (once: the demo orders' marker below covers both). */
+    static const struct {
+        const char *lang, *cat, *title, *body;
+    } kb[] = {
+        {"zh", "social_insurance", "城乡居民基本医疗保险参保缴费指南",
+         "参保对象：未参加职工医保的城乡居民。缴费时间：每年9月至12月集中缴费。缴费方式：社区（村）代收、"
+         "银行网点或手机缴费。新生儿出生后90天内参保的，自出生之日起享受待遇。"},
+        {"zh", "hukou", "新生儿户口登记办理流程",
+         "办理地点：父母一方户籍所在地派出所。所需材料：出生医学证明、父母双方户口簿和居民身份证、"
+         "结婚证。办理时限：材料齐全的当场办结。"},
+        {"zh", "water", "停水、水质问题如何反映",
+         "突发停水、水压不足或水质异常，可拨打 12345 或供水企业服务电话报修。计划停水会提前24小时公告。"},
+        {"bo", "hukou", "བྱིས་པ་སྐྱེས་རྗེས་ཐེམ་ཐོ་འགོད་སྟངས།",
+         "ཕ་མ་གང་རུང་གི་ཐེམ་ཐོ་ཡོད་སའི་སྲུང་སྐྱོང་ཁང་དུ་འགྲོ་དགོས། སྐྱེས་ཚེའི་སྨན་བཅོས་ལག་ཁྱེར་དང་ཕ་མའི་ཐེམ་ཐོ་"
+         "ཁྱེར་དགོས།"},
+        {"en", "pension", "Collecting a basic pension after retirement",
+         "Apply at the social insurance agency of the county where you are insured, with your ID card and "
+         "bank card, in the month before you reach retirement age. Payment starts the month after approval."},
+    };
+    for (size_t i = 0; i < sizeof(kb) / sizeof(kb[0]); i++) {
+        struct store_conn *kc = store_conn(h->store, err);
+        int64_t done = 0;
+        int seen = 0;
+        if (kc == NULL || store_meta_get_int64(kc, "hotline_demo_orders", &done, &seen, err) < 0)
+            goto out;
+        if (seen)
+            break;
+        if (hotline_kb_put(h, 0, 0, kb[i].lang, kb[i].title, kb[i].body, kb[i].cat, 0, NULL, err) <
+            0)
+            goto out;
+    }
     struct store_conn *c = store_conn(h->store, err);
     int64_t have = 0;
     int found = 0;

@@ -475,6 +475,10 @@ static int order_page(struct web_req *req, struct web_resp *resp, const struct w
         "callback",
         is_agent && (strcmp(o.status, "replied") == 0 || strcmp(o.status, "answered") == 0));
     json_object_set_new(can, "merge", json_boolean(is_agent && (fresh || open)));
+    json_object_set_new(can, "kb", json_boolean(is_agent && o.reply != NULL &&
+                                                (strcmp(o.status, "answered") == 0 ||
+                                                 strcmp(o.status, "replied") == 0 ||
+                                                 strcmp(o.status, "closed") == 0)));
     json_object_set_new(m, "can", can);
     json_object_set_new(m, "timeline", timeline_json(req, o.id, depts));
     json_object_set_new(m, "levels", json_pack("[{s:i, s:s}, {s:i, s:s}, {s:i, s:s}, {s:i, s:s}, "
@@ -867,6 +871,111 @@ static int h_admin_post(struct web_req *req, struct web_resp *resp)
     return admin_page(req, resp, &err, err.status ? err.status : 400);
 }
 
+/* ---- knowledge base -------------------------------------------------------------------------- */
+
+static int kb_list_page(struct web_req *req, struct web_resp *resp, const struct who *w,
+                        const struct err *problem, int status)
+{
+    struct hotline *h = req->ctx;
+    json_t *m = page_model(req, resp, "hotline.kb.title");
+    const char *q = web_query(req, "q");
+    struct err err;
+    if (q != NULL && *q && h->hooks.search != NULL) {
+        json_t *res = NULL;
+        if (h->hooks.search(h->hooks.ctx, "kb", q, 0, 20, &res, &err) < 0) {
+            json_decref(m);
+            return web_fail(resp, err.status, err.code, "%s", err.msg);
+        }
+        json_object_set_new(m, "q", json_string(q));
+        json_object_set_new(m, "results", res);
+        json_object_set_new(m, "no_results",
+                            json_boolean(json_array_size(json_object_get(res, "hits")) == 0));
+    } else {
+        json_t *list = NULL;
+        if (hotline_kb_list(h, 50, &list, &err) < 0) {
+            json_decref(m);
+            return web_fail(resp, err.status, err.code, "%s", err.msg);
+        }
+        json_object_set_new(m, "articles", list);
+    }
+    json_object_set_new(m, "agent", json_boolean(w->agent));
+    if (w->agent)
+        json_object_set_new(m, "categories", categories_json(req, NULL));
+    if (problem != NULL) {
+        char key[96];
+        snprintf(key, sizeof(key), "errors.%s", problem->code);
+        const char *msg = web_t(req, key);
+        json_object_set_new(m, "error", json_pack("{s:s, s:s}", "code", problem->code, "message",
+                                                  strcmp(msg, key) == 0 ? problem->msg : msg));
+    }
+    return page(resp, m, "hotline/kb", status);
+}
+
+static int h_kb(struct web_req *req, struct web_resp *resp)
+{
+    struct who w;
+    if (load_who(req, resp, &w) < 0)
+        return -1;
+    return kb_list_page(req, resp, &w, NULL, 200);
+}
+
+static int h_kb_article(struct web_req *req, struct web_resp *resp)
+{
+    struct hotline *h = req->ctx;
+    struct who w;
+    if (load_who(req, resp, &w) < 0)
+        return -1;
+    json_t *a = NULL;
+    struct err err;
+    if (hotline_kb_get(h, web_param_int(req, "id"), &a, &err) < 0)
+        return web_fail(resp, err.status, err.code, "%s", err.msg);
+    json_t *m = page_model(req, resp, "hotline.kb.title");
+    json_object_set_new(m, "title", json_string(json_string_value(json_object_get(a, "title"))));
+    json_object_set_new(m, "article", a);
+    json_object_set_new(m, "agent", json_boolean(w.agent));
+    return page(resp, m, "hotline/kb_article", 200);
+}
+
+static int h_kb_post(struct web_req *req, struct web_resp *resp)
+{
+    struct hotline *h = req->ctx;
+    struct who w;
+    if (load_who(req, resp, &w) < 0)
+        return -1;
+    if (!w.agent)
+        return refuse(req, resp, &w);
+    int64_t id = 0, edit = web_param(req, "id") ? web_param_int(req, "id") : 0;
+    struct err err;
+    err_clear(&err);
+    if (hotline_kb_put(h, w.s.account_id, edit, form(req, "lang")[0] ? form(req, "lang") : req->lang,
+                       form(req, "title"), form(req, "body"), form(req, "category"), 0, &id,
+                       &err) < 0) {
+        if (err.status >= 500 || req->want_json)
+            return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return kb_list_page(req, resp, &w, &err, err.status);
+    }
+    return web_redirect(req, resp, arena_printf(req->arena, "/hotline/kb/%lld", (long long)id));
+}
+
+static int h_kb_from_order(struct web_req *req, struct web_resp *resp)
+{
+    struct hotline *h = req->ctx;
+    struct who w;
+    if (load_who(req, resp, &w) < 0)
+        return -1;
+    if (!w.agent)
+        return refuse(req, resp, &w);
+    int64_t id = 0;
+    struct err err;
+    err_clear(&err);
+    if (hotline_kb_from_order(h, w.s.account_id, web_param(req, "number"), &id, &err) < 0) {
+        if (err.status >= 500 || req->want_json)
+            return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return order_page(req, resp, &w, web_param(req, "number"), &err, err.status);
+    }
+    return web_redirect(req, resp, arena_printf(req->arena, "/hotline/kb/%lld", (long long)id));
+}
+
 int hotline_http_register(struct web_server *srv, struct hotline *h)
 {
     if (web_route(srv, "GET", "/hotline", h_desk, h) < 0 ||
@@ -880,7 +989,12 @@ int hotline_http_register(struct web_server *srv, struct hotline *h)
         web_route(srv, "POST", "/hotline/status/rate", h_rate, h) < 0 ||
         web_route(srv, "GET", "/hotline/dashboard", h_dashboard, h) < 0 ||
         web_route(srv, "GET", "/hotline/admin", h_admin, h) < 0 ||
-        web_route(srv, "POST", "/hotline/admin/{what}", h_admin_post, h) < 0)
+        web_route(srv, "POST", "/hotline/admin/{what}", h_admin_post, h) < 0 ||
+        web_route(srv, "GET", "/hotline/kb", h_kb, h) < 0 ||
+        web_route(srv, "POST", "/hotline/kb", h_kb_post, h) < 0 ||
+        web_route(srv, "GET", "/hotline/kb/{id:int}", h_kb_article, h) < 0 ||
+        web_route(srv, "POST", "/hotline/kb/{id:int}", h_kb_post, h) < 0 ||
+        web_route(srv, "POST", "/hotline/kb/from/{number}", h_kb_from_order, h) < 0)
         return -1;
     return 0;
 }

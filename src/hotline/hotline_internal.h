@@ -84,6 +84,13 @@ typedef void (*hs_stat_fn)(void *ctx, int64_t created, const char *cat, int64_t 
 int hs_stats(struct store_conn *c, int64_t from, int64_t to, hs_stat_fn fn, void *ctx,
              struct err *err);
 
+/* Knowledge base. */
+int hs_kb_upsert(struct store_conn *c, int64_t id, const char *lang, const char *title,
+                 const char *body, const char *category, int64_t source_order, int64_t actor,
+                 int64_t now, struct err *err);
+int hs_kb_get(struct store_conn *c, int64_t id, json_t **out, struct err *err);
+int hs_kb_list(struct store_conn *c, int limit, json_t *arr, struct err *err);
+
 /* Demo: write an order's whole handling at once (times given). */
 int hs_demo_finish(struct store_conn *c, const struct hotline_order *o, struct err *err);
 

@@ -608,3 +608,72 @@ int hs_demo_finish(struct store_conn *c, const struct hotline_order *o, struct e
     store_bind_int64(st, 13, o->id);
     return store_run(st, NULL, err);
 }
+
+static const char SQL_KB_UPSERT[] =
+    "INSERT INTO hotline_kb (id, lang, title, body, category, source_order, created_by, "
+    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+    "lang = excluded.lang, title = excluded.title, body = excluded.body, category = "
+    "excluded.category, updated_at = excluded.updated_at";
+static const char SQL_KB_GET[] =
+    "SELECT id, lang, title, body, category, source_order, updated_at FROM hotline_kb WHERE id = ?";
+static const char SQL_KB_LIST[] =
+    "SELECT id, lang, title, category, updated_at FROM hotline_kb ORDER BY updated_at DESC, id DESC "
+    "LIMIT ?";
+
+int hs_kb_upsert(struct store_conn *c, int64_t id, const char *lang, const char *title,
+                 const char *body, const char *category, int64_t source_order, int64_t actor,
+                 int64_t now, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_KB_UPSERT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    store_bind_text(st, 2, lang, -1);
+    store_bind_text(st, 3, title, -1);
+    store_bind_text(st, 4, body, -1);
+    bind_opt(st, 5, category);
+    store_bind_int64(st, 6, source_order);
+    store_bind_int64(st, 7, actor);
+    store_bind_int64(st, 8, now);
+    store_bind_int64(st, 9, now);
+    return store_run(st, NULL, err);
+}
+
+int hs_kb_get(struct store_conn *c, int64_t id, json_t **out, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_KB_GET, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    *out = NULL;
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW) {
+        const char *cat = store_col_text(st, 4);
+        *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "id", store_col_text(st, 0),
+                         "lang", store_col_text(st, 1), "title", store_col_text(st, 2), "body",
+                         store_col_text(st, 3), "category", cat ? cat : "", "source_order",
+                         store_col_text(st, 5), "updated_at",
+                         (json_int_t)store_col_int64(st, 6));
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int hs_kb_list(struct store_conn *c, int limit, json_t *arr, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_KB_LIST, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, limit);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        const char *cat = store_col_text(st, 3);
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I}", "id",
+                                             store_col_text(st, 0), "lang", store_col_text(st, 1),
+                                             "title", store_col_text(st, 2), "category",
+                                             cat ? cat : "", "updated_at",
+                                             (json_int_t)store_col_int64(st, 4)));
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}

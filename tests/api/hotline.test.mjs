@@ -253,3 +253,40 @@ test('onewindow hotline evaluate reports top-1 and top-3 accuracy on a held-out 
   assert.equal(server.cli(['hotline', 'train']).status, 0);
   assert.equal(server.cli(['hotline', 'nonsense']).status, 2);
 });
+
+test('knowledge base: demo articles in zh/bo/en, public search, agents write, an answer becomes an article', async () => {
+  const anon = new Client(server.srv);
+  const list = await anon.get('/hotline/kb');
+  assert.equal(list.status, 200);
+  assert.ok(list.body.articles.length >= 5);
+  assert.deepEqual([...new Set(list.body.articles.map((a) => a.lang))].sort(), ['bo', 'en', 'zh']);
+  const found = await anon.get(`/hotline/kb?q=${encodeURIComponent('医疗保险')}`);
+  assert.equal(found.status, 200);
+  assert.ok(found.body.results.hits.some((h) => h.title.includes('医疗保险')), JSON.stringify(found.body.results));
+  const tib = await anon.get(`/hotline/kb?q=${encodeURIComponent('ཐེམ་ཐོ')}`);
+  assert.ok(tib.body.results.hits.length >= 1, 'Tibetan without segmentation');
+  for (const q of ['', 'a', '"(*', 'x'.repeat(5000), 'OR AND NOT NEAR(']) {
+    const r = await anon.get(`/hotline/kb?q=${encodeURIComponent(q)}`);
+    assert.equal(r.status, 200, `q=${q.slice(0, 20)}`);
+  }
+  const art = await anon.get(`/hotline/kb/${list.body.articles[0].id}`);
+  assert.equal(art.status, 200);
+  assert.ok(art.body.article.body.length > 10);
+  assert.equal((await anon.get('/hotline/kb/1')).status, 404);
+  // Citizens and departments do not write; agents do, with validation.
+  assert.equal((await water.submit('/hotline/kb', { title: '标题', body: '正文内容' }, { page: '/hotline/kb' })).status, 403);
+  assert.equal((await agent.submit('/hotline/kb', { title: 'x', body: '' }, { page: '/hotline/kb' })).status, 400);
+  const made = await agent.submit('/hotline/kb', { lang: 'zh', title: '占道经营投诉怎么处理', body: '由属地城管部门依法处理，一般5个工作日内答复。' }, { page: '/hotline/kb' });
+  assert.equal(made.status, 303, made.text);
+  const again = await anon.get(`/hotline/kb?q=${encodeURIComponent('占道经营')}`);
+  assert.ok(again.body.results.hits.some((h) => h.title === '占道经营投诉怎么处理'));
+  // An answered order becomes an article without the caller's personal data.
+  const number = await call({ description: '请问新生儿医保怎么办理？多久内参保？' });
+  assert.equal((await agent.submit(`/hotline/kb/from/${number}`, {}, { page: '/hotline' })).status, 409, 'not answered yet');
+  await agent.submit(`/hotline/orders/${number}/answer`, { category: 'social_insurance', answer: '出生后90天内在社区办理参保，自出生之日起享受待遇。' }, { page: '/hotline' });
+  const kb = await agent.submit(`/hotline/kb/from/${number}`, {}, { page: '/hotline' });
+  assert.equal(kb.status, 303);
+  const article = await anon.get(kb.location);
+  assert.match(article.body.article.body, /90天内/);
+  assert.ok(!JSON.stringify(article.body).includes(PHONE) && !JSON.stringify(article.body).includes('扎西'));
+});

@@ -116,3 +116,18 @@ CREATE TABLE open311_keys (
     created_at BIGINT NOT NULL,
     revoked_at BIGINT NOT NULL DEFAULT 0
 );
+
+-- Knowledge base: articles (policies, FAQ, procedures) in zh/bo/en, public, indexed in the
+-- platform search as kind "kb"; source_order is the answered order it was made from (0 none).
+CREATE TABLE hotline_kb (
+    id           BIGINT PRIMARY KEY,
+    lang         TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    category     TEXT,
+    source_order BIGINT NOT NULL DEFAULT 0,
+    created_by   BIGINT NOT NULL DEFAULT 0,
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);
+CREATE INDEX hotline_kb_updated ON hotline_kb (updated_at);
