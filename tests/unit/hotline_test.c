@@ -2,7 +2,8 @@
  * hotline_test.c - the hotline's logic without HTTP: the naive Bayes classifier on a small
  * Chinese and Tibetan set, routing rules (the most specific division prefix wins), deadlines
  * in hours and in working days over the Xizang calendar, the yellow/red marks, phone masking
- * and the intake's field errors. SQLite in a temporary directory.
+ * the intake's field errors and the deadline job (a reminder at yellow, an escalation at red,
+ * each once). SQLite in a temporary directory.
  */
 #include "test.h"
 
@@ -232,6 +233,68 @@ static void test_intake(void **state)
     arena_free(a);
 }
 
+/* ---- the deadline job ------------------------------------------------------------------------ */
+
+static void test_tick(void **state)
+{
+    struct fixture *fx = *state;
+    struct err err;
+    struct arena *a = arena_new(0);
+    struct hotline_field_errors fe;
+    int64_t id, dept, head;
+    const char *number;
+    assert_int_equal(hotline_category_put(fx->h, 0, "water", "供水", NULL, NULL, &err), 0);
+    assert_int_equal(identity_department_create(fx->id, 0, NULL, "w", "水务局", NULL, NULL,
+                                                540100000000LL, &dept, &err), 0);
+    assert_int_equal(identity_staff_create(fx->id, 0, NULL, "head.w", "负责人", "Head-2026-pass",
+                                           &head, &err), 0);
+    assert_int_equal(identity_grant(fx->id, 0, NULL, head, dept, ROLE_HEAD, &err), 0);
+    struct hotline_intake in = {"phone", NULL, "540102002000", "八廓街", NULL, NULL,
+                                "水管爆裂，马路上全是水", NULL, NULL, "urgent", "zh", 0, 0, 0};
+    assert_int_equal(hotline_order_create(fx->h, a, &in, NULL, &id, &number, &fe, &err), 0);
+    assert_int_equal(hotline_dispatch(fx->h, 0, NULL, number, "water", dept, &err), 0);
+    struct hotline_order o;
+    assert_int_equal(hotline_order_get(fx->h, a, number, &o, 0, &err), 0);
+    assert_int_equal(o.deadline_at - o.dispatched_at, 24 * 3600 * 1000LL);
+    int reminded, escalated;
+    /* Before 80%: nothing. */
+    assert_int_equal(hotline_tick(fx->h, o.dispatched_at + 3600 * 1000LL, &reminded, &escalated, &err), 0);
+    assert_int_equal(reminded + escalated, 0);
+    /* At 90%: one reminder, once. */
+    int64_t t = o.dispatched_at + 22 * 3600 * 1000LL;
+    assert_int_equal(hotline_tick(fx->h, t, &reminded, &escalated, &err), 0);
+    assert_int_equal(reminded, 1);
+    assert_int_equal(escalated, 0);
+    assert_int_equal(hotline_tick(fx->h, t, &reminded, &escalated, &err), 0);
+    assert_int_equal(reminded, 0);
+    /* Overdue: escalated to the head, once. */
+    t = o.deadline_at + 1;
+    assert_int_equal(hotline_tick(fx->h, t, &reminded, &escalated, &err), 0);
+    assert_int_equal(escalated, 1);
+    assert_int_equal(hotline_tick(fx->h, t + 1000, &reminded, &escalated, &err), 0);
+    assert_int_equal(escalated, 0);
+    assert_string_equal(hotline_mark(&o, t), "red");
+    json_t *ev = NULL;
+    assert_int_equal(hotline_timeline(fx->h, id, &ev, &err), 0);
+    int seen_r = 0, seen_e = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(ev, i, e)
+    {
+        const char *k = json_string_value(json_object_get(e, "kind"));
+        seen_r += strcmp(k, "reminded") == 0;
+        seen_e += strcmp(k, "escalated") == 0;
+    }
+    json_decref(ev);
+    assert_int_equal(seen_r, 1);
+    assert_int_equal(seen_e, 1);
+    /* A replied order is left alone. */
+    assert_int_equal(hotline_reply(fx->h, 0, NULL, number, "已修复", &err), 0);
+    assert_int_equal(hotline_tick(fx->h, t + 999999, &reminded, &escalated, &err), 0);
+    assert_int_equal(reminded + escalated, 0);
+    arena_free(a);
+}
+
 int main(void)
 {
     id_init(1);
@@ -240,6 +303,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadlines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intake, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tick, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
