@@ -79,8 +79,8 @@ static void *job_loop(void *p)
             if (hotline_train(h, &n, &err) < 0)
                 log_kv(LOG_ERROR, "hotline: training failed", "detail", err.msg, LOG_END);
             else
-                log_kv(LOG_INFO, "hotline: classifier trained", "examples",
-                       arena_printf_static(n), LOG_END);
+                log_kv(LOG_INFO, "hotline: classifier trained", "examples", arena_printf_static(n),
+                       LOG_END);
             next_train = now + (int64_t)h->retrain_s * 1000;
         }
         int reminded = 0, escalated = 0;
@@ -338,7 +338,8 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
     o.id = id_next();
     unsigned char rnd[12];
     char tok[25];
-    if (crypto_random(rnd, sizeof(rnd)) < 0 || crypto_hex_encode(rnd, sizeof(rnd), tok, sizeof(tok)) < 0)
+    if (crypto_random(rnd, sizeof(rnd)) < 0 ||
+        crypto_hex_encode(rnd, sizeof(rnd), tok, sizeof(tok)) < 0)
         return err_set(err, 500, "hotline.random", "no randomness available");
     o.token = arena_strdup(a, tok);
     o.channel = in->channel;
@@ -352,7 +353,8 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
     o.description = in->description;
     o.caller_name = in->caller_name && *in->caller_name ? in->caller_name : NULL;
     o.caller_account = in->caller_account;
-    o.lang = in->lang && (strcmp(in->lang, "bo") == 0 || strcmp(in->lang, "en") == 0) ? in->lang : "zh";
+    o.lang =
+        in->lang && (strcmp(in->lang, "bo") == 0 || strcmp(in->lang, "en") == 0) ? in->lang : "zh";
     o.agent_id = in->agent_id;
     o.created_at = o.updated_at = now;
     struct hotline_suggestion s;
@@ -388,9 +390,14 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
     o.number = arena_printf(a, "H%s%06lld", key, (long long)seq);
     char object[64];
     snprintf(object, sizeof(object), "hotline_order:%s", o.number);
-    struct audit_event ev = {in->agent_id ? in->agent_id : in->caller_account, "hotline.create",
-                             object, "ok", ip, o.channel};
-    if (hs_order_insert(c, &o, sealed, sealed_len, hash[0] ? hash : NULL, in->api_key_id, err) < 0 ||
+    struct audit_event ev = {in->agent_id ? in->agent_id : in->caller_account,
+                             "hotline.create",
+                             object,
+                             "ok",
+                             ip,
+                             o.channel};
+    if (hs_order_insert(c, &o, sealed, sealed_len, hash[0] ? hash : NULL, in->api_key_id, err) <
+            0 ||
         hs_event_insert(c, o.id, ev.actor_id, "created", 0, o.channel, err) < 0 ||
         audit_record(c, &ev, err) < 0)
         goto fail;
@@ -452,8 +459,8 @@ int hotline_order_by_token(struct hotline *h, struct arena *a, const char *token
     return finish_get(h, a, &r, found, out, 0, err);
 }
 
-int hotline_order_lookup(struct hotline *h, struct arena *a, const char *number,
-                         const char *phone, struct hotline_order *out, struct err *err)
+int hotline_order_lookup(struct hotline *h, struct arena *a, const char *number, const char *phone,
+                         struct hotline_order *out, struct err *err)
 {
     char norm[16], hash[65];
     if (number == NULL || phone == NULL || phone_normalize(phone, norm) < 0 ||
@@ -716,8 +723,8 @@ int hotline_send_back(struct hotline *h, int64_t actor, const char *ip, const ch
                       reason, do_send_back, NULL, err);
 }
 
-static int do_reply(struct hotline *h, struct store_conn *c, struct arena *a,
-                    struct hotline_row *r, void *arg, struct err *err)
+static int do_reply(struct hotline *h, struct store_conn *c, struct arena *a, struct hotline_row *r,
+                    void *arg, struct err *err)
 {
     r->o.status = HOTLINE_REPLIED;
     r->o.reply = arg;
@@ -730,16 +737,16 @@ int hotline_reply(struct hotline *h, int64_t actor, const char *ip, const char *
 {
     if (check_text(reply, 2, 4000, "hotline.reply_required", err) < 0)
         return -1;
-    return transition(h, actor, ip, number, "dispatched accepted", "hotline.reply", "replied",
-                      NULL, do_reply, (void *)reply, err);
+    return transition(h, actor, ip, number, "dispatched accepted", "hotline.reply", "replied", NULL,
+                      do_reply, (void *)reply, err);
 }
 
 struct rate_arg {
     int rating, reopen;
 };
 
-static int do_rate(struct hotline *h, struct store_conn *c, struct arena *a,
-                   struct hotline_row *r, void *arg, struct err *err)
+static int do_rate(struct hotline *h, struct store_conn *c, struct arena *a, struct hotline_row *r,
+                   void *arg, struct err *err)
 {
     (void)c, (void)a;
     struct rate_arg *x = arg;
@@ -789,8 +796,8 @@ int hotline_supervise(struct hotline *h, int64_t actor, const char *ip, const ch
                       "hotline.supervise", "supervised", note, do_nothing, NULL, err);
 }
 
-int hotline_extension_request(struct hotline *h, int64_t actor, const char *ip,
-                              const char *number, int hours, const char *reason, struct err *err)
+int hotline_extension_request(struct hotline *h, int64_t actor, const char *ip, const char *number,
+                              int hours, const char *reason, struct err *err)
 {
     if (hours < 1 || hours > 24 * 60)
         return err_set(err, 400, "hotline.bad_hours", "1 to 1440 hours");
@@ -815,15 +822,15 @@ static int do_extend(struct hotline *h, struct store_conn *c, struct arena *a,
     return 0;
 }
 
-int hotline_extension_approve(struct hotline *h, int64_t actor, const char *ip,
-                              const char *number, struct err *err)
+int hotline_extension_approve(struct hotline *h, int64_t actor, const char *ip, const char *number,
+                              struct err *err)
 {
     return transition(h, actor, ip, number, "dispatched accepted", "hotline.extension_approve",
                       "extension_approved", NULL, do_extend, NULL, err);
 }
 
-static int do_merge(struct hotline *h, struct store_conn *c, struct arena *a,
-                    struct hotline_row *r, void *arg, struct err *err)
+static int do_merge(struct hotline *h, struct store_conn *c, struct arena *a, struct hotline_row *r,
+                    void *arg, struct err *err)
 {
     const struct hotline_row *into = arg;
     r->o.status = HOTLINE_MERGED;
@@ -874,8 +881,7 @@ const char *hotline_mark(const struct hotline_order *o, int64_t now_ms)
     return "green";
 }
 
-int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalated,
-                 struct err *err)
+int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalated, struct err *err)
 {
     *reminded = *escalated = 0;
     struct store_conn *c = store_conn(h->store, err);
@@ -899,8 +905,8 @@ int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalate
             if (store_begin(c, err) < 0)
                 goto out;
             if (hs_order_marks(c, o->id, esc ? now_ms : now_ms, esc ? now_ms : 0, err) < 0 ||
-                hs_event_insert(c, o->id, 0, esc ? "escalated" : "reminded", o->department_id,
-                                NULL, err) < 0 ||
+                hs_event_insert(c, o->id, 0, esc ? "escalated" : "reminded", o->department_id, NULL,
+                                err) < 0 ||
                 hs_department_role(c, o->department_id, esc ? "head" : "clerk", heads, 16, &nh,
                                    err) < 0) {
                 store_rollback(c);
@@ -908,9 +914,10 @@ int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalate
             }
             for (size_t k = 0; k < nh && h->hooks.notify; k++) {
                 json_t *p = json_pack("{s:s}", "number", o->number);
-                int r = h->hooks.notify(h->hooks.ctx, heads[k], NULL, "zh",
-                                        esc ? "hotline.notice.escalated" : "hotline.notice.reminder",
-                                        p, arena_printf(a, "/hotline/orders/%s", o->number), err);
+                int r =
+                    h->hooks.notify(h->hooks.ctx, heads[k], NULL, "zh",
+                                    esc ? "hotline.notice.escalated" : "hotline.notice.reminder", p,
+                                    arena_printf(a, "/hotline/orders/%s", o->number), err);
                 json_decref(p);
                 if (r < 0) {
                     store_rollback(c);
@@ -919,8 +926,8 @@ int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalate
             }
             char object[64];
             snprintf(object, sizeof(object), "hotline_order:%s", o->number);
-            struct audit_event ev = {0, esc ? "hotline.escalate" : "hotline.remind", object, "ok",
-                                     NULL, NULL};
+            struct audit_event ev = {
+                0, esc ? "hotline.escalate" : "hotline.remind", object, "ok", NULL, NULL};
             if (audit_record(c, &ev, err) < 0) {
                 store_rollback(c);
                 goto out;
@@ -1090,14 +1097,14 @@ static json_t *sorted_pairs(json_t *obj, const char *kname)
     json_t *v;
     json_object_foreach(obj, k, v)
     {
-        json_array_append_new(arr, json_pack("{s:s, s:I}", kname, k, "count",
-                                             (json_int_t)json_integer_value(v)));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:I}", kname, k, "count", (json_int_t)json_integer_value(v)));
     }
     return arr;
 }
 
-int hotline_stats(struct hotline *h, const char *lang, int64_t from_ms, int64_t to_ms,
-                  json_t **out, struct err *err)
+int hotline_stats(struct hotline *h, const char *lang, int64_t from_ms, int64_t to_ms, json_t **out,
+                  struct err *err)
 {
     (void)lang;
     struct store_conn *c = store_conn(h->store, err);
@@ -1140,16 +1147,15 @@ int hotline_stats(struct hotline *h, const char *lang, int64_t from_ms, int64_t 
     }
     json_t *levels = json_array();
     for (int r = 5; r >= 1; r--)
-        json_array_append_new(levels, json_pack("{s:i, s:I}", "level", r, "count",
-                                                (json_int_t)s.ratings[r]));
+        json_array_append_new(
+            levels, json_pack("{s:i, s:I}", "level", r, "count", (json_int_t)s.ratings[r]));
     *out = json_pack(
         "{s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:I, s:f, s:o, s:f, s:I, s:I}", "total",
         (json_int_t)s.total, "by_category", sorted_pairs(s.by_cat, "category"), "by_division",
-        sorted_pairs(s.by_div, "division"), "by_week", sorted_pairs(s.by_week, "week"),
-        "hot_spots", hot, "response_hours", s.dispatched ? s.response_h / s.dispatched : 0.0,
-        "resolution_hours", s.replied ? s.resolution_h / s.replied : 0.0, "rated",
-        (json_int_t)s.rated, "satisfaction", s.rated ? (double)s.satisfied / s.rated : 0.0,
-        "ratings", levels, "overdue_rate",
+        sorted_pairs(s.by_div, "division"), "by_week", sorted_pairs(s.by_week, "week"), "hot_spots",
+        hot, "response_hours", s.dispatched ? s.response_h / s.dispatched : 0.0, "resolution_hours",
+        s.replied ? s.resolution_h / s.replied : 0.0, "rated", (json_int_t)s.rated, "satisfaction",
+        s.rated ? (double)s.satisfied / s.rated : 0.0, "ratings", levels, "overdue_rate",
         s.with_deadline ? (double)s.overdue / s.with_deadline : 0.0, "overdue",
         (json_int_t)s.overdue, "with_deadline", (json_int_t)s.with_deadline);
     json_decref(s.by_cat);
@@ -1166,7 +1172,8 @@ int hotline_kb_put(struct hotline *h, int64_t actor, int64_t id, const char *lan
                    const char *title, const char *body, const char *category, int64_t source_order,
                    int64_t *out_id, struct err *err)
 {
-    if (lang == NULL || (strcmp(lang, "zh") != 0 && strcmp(lang, "bo") != 0 && strcmp(lang, "en") != 0))
+    if (lang == NULL ||
+        (strcmp(lang, "zh") != 0 && strcmp(lang, "bo") != 0 && strcmp(lang, "en") != 0))
         return err_set(err, 400, "hotline.kb_bad_lang", "the language is zh, bo or en");
     if (check_text(title, 2, 120, "hotline.kb_bad_title", err) < 0 ||
         check_text(body, 2, 20000, "hotline.kb_bad_body", err) < 0)
@@ -1191,7 +1198,7 @@ int hotline_kb_put(struct hotline *h, int64_t actor, int64_t id, const char *lan
     snprintf(object, sizeof(object), "hotline_kb:%lld", (long long)id);
     struct audit_event ev = {actor, "hotline.kb_put", object, "ok", NULL, NULL};
     struct hotline_doc d = {"kb", id, lang, title, body, category && *category ? category : NULL,
-                            0, 0, now, 0};
+                            0,    0,  now,  0};
     if (store_begin(c, err) < 0)
         return -1;
     if (hs_kb_upsert(c, id, lang, title, body, category && *category ? category : NULL,

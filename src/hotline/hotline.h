@@ -115,8 +115,7 @@ struct hotline_order {
     const char *reply;
     int rating;
     int64_t merged_into;
-    int64_t created_at, dispatched_at, accepted_at, replied_at, closed_at, deadline_at,
-        updated_at;
+    int64_t created_at, dispatched_at, accepted_at, replied_at, closed_at, deadline_at, updated_at;
 };
 
 /* Validate and register an order. 0 with its number (arena); 1 with field errors (nothing
@@ -132,19 +131,19 @@ int hotline_order_by_id(struct hotline *h, struct arena *a, int64_t id, struct h
 int hotline_order_by_token(struct hotline *h, struct arena *a, const char *token,
                            struct hotline_order *out, struct err *err);
 /* Public status lookup: number + phone must match (404 otherwise, never saying which). */
-int hotline_order_lookup(struct hotline *h, struct arena *a, const char *number,
-                         const char *phone, struct hotline_order *out, struct err *err);
+int hotline_order_lookup(struct hotline *h, struct arena *a, const char *number, const char *phone,
+                         struct hotline_order *out, struct err *err);
 
 /* A list filter (every field optional). */
 struct hotline_filter {
-    const char *status;       /* one state, or NULL */
-    const char *statuses;     /* space-separated states, or NULL */
+    const char *status;   /* one state, or NULL */
+    const char *statuses; /* space-separated states, or NULL */
     const char *category;
-    int64_t department_id;    /* 0: any */
+    int64_t department_id;      /* 0: any */
     const int64_t *departments; /* or one of these (department queue) */
     size_t ndepartments;
-    int64_t from_ms, to_ms;   /* created_at range, 0 = open */
-    const char *number;       /* exact */
+    int64_t from_ms, to_ms; /* created_at range, 0 = open */
+    const char *number;     /* exact */
     int limit, offset;
 };
 int hotline_order_list(struct hotline *h, struct arena *a, const struct hotline_filter *f,
@@ -175,10 +174,10 @@ int hotline_rate(struct hotline *h, int64_t actor, const char *ip, const char *n
 int hotline_supervise(struct hotline *h, int64_t actor, const char *ip, const char *number,
                       const char *note, struct err *err);
 /* The department asks for more time; the centre approves (the deadline moves by hours). */
-int hotline_extension_request(struct hotline *h, int64_t actor, const char *ip,
-                              const char *number, int hours, const char *reason, struct err *err);
-int hotline_extension_approve(struct hotline *h, int64_t actor, const char *ip,
-                              const char *number, struct err *err);
+int hotline_extension_request(struct hotline *h, int64_t actor, const char *ip, const char *number,
+                              int hours, const char *reason, struct err *err);
+int hotline_extension_approve(struct hotline *h, int64_t actor, const char *ip, const char *number,
+                              struct err *err);
 /* Merge `number` into `into` (same problem): the first is closed as merged, every caller is
  * notified. */
 int hotline_merge(struct hotline *h, int64_t actor, const char *ip, const char *number,
@@ -192,8 +191,7 @@ int hotline_deadline(struct hotline *h, const char *urgency, int64_t start_ms, i
                      struct err *err);
 /* The periodic job: reminders before the deadline (yellow) and escalation to the
  * department head when overdue; each once per order. Counts returned. */
-int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalated,
-                 struct err *err);
+int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalated, struct err *err);
 
 /* ---- categories, routing ------------------------------------------------------------- */
 int hotline_category_put(struct hotline *h, int64_t actor, const char *code, const char *zh,
@@ -252,8 +250,8 @@ int hotline_kb_from_order(struct hotline *h, int64_t actor, const char *number, 
 /* ---- dashboards ----------------------------------------------------------------------- */
 /* Statistics of orders created in [from_ms, to_ms): JSON {by_category, by_division,
  * by_week, hot_spots, response_hours, resolution_hours, satisfaction, overdue_rate, total}. */
-int hotline_stats(struct hotline *h, const char *lang, int64_t from_ms, int64_t to_ms,
-                  json_t **out, struct err *err);
+int hotline_stats(struct hotline *h, const char *lang, int64_t from_ms, int64_t to_ms, json_t **out,
+                  struct err *err);
 
 /* ---- demo ----------------------------------------------------------------------------- */
 /* Categories, routing rules and `n` closed demo orders (zh, some bo) for training. */

@@ -222,7 +222,7 @@ struct hotline_model *hotline_model_train(const char *const *texts, const char *
                                           const int64_t *depts, size_t n)
 {
     struct hotline_model *m = calloc(1, sizeof(*m));
-    char (*dl)[24] = malloc(sizeof(*dl) * (n ? n : 1));
+    char(*dl)[24] = malloc(sizeof(*dl) * (n ? n : 1));
     const char **dlabels = malloc(sizeof(char *) * (n ? n : 1));
     if (m == NULL || dl == NULL || dlabels == NULL)
         goto fail;

@@ -155,10 +155,10 @@ static json_t *categories_json(struct web_req *req, const char *selected)
     json_t *c;
     json_array_foreach(arr, i, c)
     {
-        json_object_set_new(c, "selected",
-                            json_boolean(selected && strcmp(json_string_value(json_object_get(
-                                                                c, "code")),
-                                                            selected) == 0));
+        json_object_set_new(
+            c, "selected",
+            json_boolean(selected &&
+                         strcmp(json_string_value(json_object_get(c, "code")), selected) == 0));
     }
     return arr;
 }
@@ -200,8 +200,8 @@ static json_t *order_json(struct web_req *req, const struct hotline_order *o, in
         tkey(req, "hotline.urgencies.", o->urgency), "category", o->category ? o->category : "",
         "category_name", cat_name(cats, o->category), "division_code",
         arena_printf(req->arena, "%012lld", (long long)o->division_code), "division_name",
-        division_name(req, o->division_code), "address", o->address, "description",
-        o->description, "caller_name", o->caller_name ? o->caller_name : "", "department_id",
+        division_name(req, o->division_code), "address", o->address, "description", o->description,
+        "caller_name", o->caller_name ? o->caller_name : "", "department_id",
         id_text(req, o->department_id), "department_name", dept_name(depts, o->department_id),
         "rating", (json_int_t)o->rating, "reply", o->reply ? o->reply : "", "created",
         fmt_time(req, o->created_at), "deadline", fmt_time(req, o->deadline_at), "mark", mark,
@@ -267,8 +267,9 @@ static void add_field_errors(struct web_req *req, json_t *m, const struct hotlin
 
 static json_t *intake_values(struct web_req *req)
 {
-    static const char *const names[] = {"division", "address", "lat", "lon", "description",
-                                        "caller_name", "phone", "urgency", "category"};
+    static const char *const names[] = {"division", "address",     "lat",
+                                        "lon",      "description", "caller_name",
+                                        "phone",    "urgency",     "category"};
     json_t *v = json_object();
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         json_object_set_new(v, names[i], json_string(form(req, names[i])));
@@ -390,10 +391,12 @@ static json_t *suggestion_json(struct web_req *req, const struct hotline_order *
                                             dept_name(depts, d), "percent",
                                             (int)(s.dept[i].p * 100 + 0.5)));
     }
-    *best_cat = o->category ? o->category : s.ncat ? arena_strdup(req->arena, s.cat[0].label) : NULL;
+    *best_cat = o->category ? o->category
+                : s.ncat    ? arena_strdup(req->arena, s.cat[0].label)
+                            : NULL;
     *best_dept = s.ndept ? strtoll(s.dept[0].label, NULL, 10) : 0;
-    json_t *j = json_pack("{s:o, s:o, s:b}", "categories", sc, "departments", sd, "trained",
-                          s.ncat > 0);
+    json_t *j =
+        json_pack("{s:o, s:o, s:b}", "categories", sc, "departments", sd, "trained", s.ncat > 0);
     /* The routing rules for the best category in the order's division win over the
      * classifier's department. */
     int64_t routed = 0;
@@ -401,12 +404,14 @@ static json_t *suggestion_json(struct web_req *req, const struct hotline_order *
     if (*best_cat && hotline_route(h, *best_cat, o->division_code, &routed, &err) == 0 &&
         routed != 0) {
         *best_dept = routed;
-        json_object_set_new(j, "route", json_pack("{s:s, s:s}", "id", id_text(req, routed), "name",
-                                                  dept_name(depts, routed)));
+        json_object_set_new(
+            j, "route",
+            json_pack("{s:s, s:s}", "id", id_text(req, routed), "name", dept_name(depts, routed)));
     }
     if (*best_dept)
-        json_object_set_new(j, "department", json_pack("{s:s, s:s}", "id", id_text(req, *best_dept),
-                                                       "name", dept_name(depts, *best_dept)));
+        json_object_set_new(j, "department",
+                            json_pack("{s:s, s:s}", "id", id_text(req, *best_dept), "name",
+                                      dept_name(depts, *best_dept)));
     return j;
 }
 
@@ -475,19 +480,21 @@ static int order_page(struct web_req *req, struct web_resp *resp, const struct w
         "callback",
         is_agent && (strcmp(o.status, "replied") == 0 || strcmp(o.status, "answered") == 0));
     json_object_set_new(can, "merge", json_boolean(is_agent && (fresh || open)));
-    json_object_set_new(can, "kb", json_boolean(is_agent && o.reply != NULL &&
-                                                (strcmp(o.status, "answered") == 0 ||
-                                                 strcmp(o.status, "replied") == 0 ||
-                                                 strcmp(o.status, "closed") == 0)));
+    json_object_set_new(
+        can, "kb",
+        json_boolean(is_agent && o.reply != NULL &&
+                     (strcmp(o.status, "answered") == 0 || strcmp(o.status, "replied") == 0 ||
+                      strcmp(o.status, "closed") == 0)));
     json_object_set_new(m, "can", can);
     json_object_set_new(m, "timeline", timeline_json(req, o.id, depts));
-    json_object_set_new(m, "levels", json_pack("[{s:i, s:s}, {s:i, s:s}, {s:i, s:s}, {s:i, s:s}, "
-                                               "{s:i, s:s}]",
-                                               "v", 5, "name", web_t(req, "hotline.levels.5"), "v",
-                                               4, "name", web_t(req, "hotline.levels.4"), "v", 3,
-                                               "name", web_t(req, "hotline.levels.3"), "v", 2,
-                                               "name", web_t(req, "hotline.levels.2"), "v", 1,
-                                               "name", web_t(req, "hotline.levels.1")));
+    json_object_set_new(m, "levels",
+                        json_pack("[{s:i, s:s}, {s:i, s:s}, {s:i, s:s}, {s:i, s:s}, "
+                                  "{s:i, s:s}]",
+                                  "v", 5, "name", web_t(req, "hotline.levels.5"), "v", 4, "name",
+                                  web_t(req, "hotline.levels.4"), "v", 3, "name",
+                                  web_t(req, "hotline.levels.3"), "v", 2, "name",
+                                  web_t(req, "hotline.levels.2"), "v", 1, "name",
+                                  web_t(req, "hotline.levels.1")));
     if (problem != NULL) {
         char key[96];
         snprintf(key, sizeof(key), "errors.%s", problem->code);
@@ -650,8 +657,9 @@ static int status_page(struct web_req *req, struct web_resp *resp, const char *n
 {
     struct hotline *h = req->ctx;
     json_t *m = page_model(req, resp, "hotline.status.title");
-    json_object_set_new(m, "values", json_pack("{s:s, s:s}", "number", number ? number : "",
-                                               "phone", phone ? phone : ""));
+    json_object_set_new(
+        m, "values",
+        json_pack("{s:s, s:s}", "number", number ? number : "", "phone", phone ? phone : ""));
     if (number && *number && phone && *phone) {
         struct hotline_order o;
         struct err err;
@@ -668,9 +676,9 @@ static int status_page(struct web_req *req, struct web_resp *resp, const char *n
             json_decref(cats);
             json_decref(depts);
             json_object_set_new(m, "order", oj);
-            json_object_set_new(
-                m, "can_rate",
-                json_boolean(strcmp(o.status, "replied") == 0 || strcmp(o.status, "answered") == 0));
+            json_object_set_new(m, "can_rate",
+                                json_boolean(strcmp(o.status, "replied") == 0 ||
+                                             strcmp(o.status, "answered") == 0));
             json_object_set_new(
                 m, "levels",
                 json_pack("[{s:i, s:s}, {s:i, s:s}, {s:i, s:s}, {s:i, s:s}, {s:i, s:s}]", "v", 5,
@@ -740,18 +748,22 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
     json_array_foreach(json_object_get(st, "by_category"), i, e)
     {
         json_object_set_new(
-            e, "name", json_string(cat_name(cats, json_string_value(json_object_get(e, "category")))));
+            e, "name",
+            json_string(cat_name(cats, json_string_value(json_object_get(e, "category")))));
     }
     json_array_foreach(json_object_get(st, "hot_spots"), i, e)
     {
         json_object_set_new(
-            e, "name", json_string(cat_name(cats, json_string_value(json_object_get(e, "category")))));
-        int64_t code = strtoll(json_string_value(json_object_get(e, "division")), NULL, 10) * 1000000;
+            e, "name",
+            json_string(cat_name(cats, json_string_value(json_object_get(e, "category")))));
+        int64_t code =
+            strtoll(json_string_value(json_object_get(e, "division")), NULL, 10) * 1000000;
         json_object_set_new(e, "division_name", json_string(division_name(req, code)));
     }
     json_array_foreach(json_object_get(st, "by_division"), i, e)
     {
-        int64_t code = strtoll(json_string_value(json_object_get(e, "division")), NULL, 10) * 1000000;
+        int64_t code =
+            strtoll(json_string_value(json_object_get(e, "division")), NULL, 10) * 1000000;
         json_object_set_new(e, "name", json_string(division_name(req, code)));
     }
     json_decref(cats);
@@ -774,9 +786,10 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
                            json_string_value(json_object_get(e, secs[s][1])), q,
                            (long long)json_integer_value(json_object_get(e, "count")));
             }
-        buf_printf(&b, "summary,total,,%lld\r\nsummary,satisfaction_pct,,%.1f\r\n"
-                       "summary,overdue_pct,,%.1f\r\nsummary,response_hours,,%.1f\r\n"
-                       "summary,resolution_hours,,%.1f\r\n",
+        buf_printf(&b,
+                   "summary,total,,%lld\r\nsummary,satisfaction_pct,,%.1f\r\n"
+                   "summary,overdue_pct,,%.1f\r\nsummary,response_hours,,%.1f\r\n"
+                   "summary,resolution_hours,,%.1f\r\n",
                    (long long)json_integer_value(json_object_get(st, "total")),
                    100 * json_real_value(json_object_get(st, "satisfaction")),
                    100 * json_real_value(json_object_get(st, "overdue_rate")),
@@ -795,16 +808,25 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
     }
     json_t *m = page_model(req, resp, "hotline.dashboard.title");
     json_object_set_new(m, "weeks", json_integer(weeks));
-    json_object_set_new(m, "csv_url", json_string(arena_printf(
-                                          req->arena, "/hotline/dashboard?weeks=%d&format=csv", weeks)));
-    json_object_set_new(m, "satisfaction_pct",
-                        json_string(arena_printf(req->arena, "%.1f", 100 * json_real_value(json_object_get(st, "satisfaction")))));
-    json_object_set_new(m, "overdue_pct",
-                        json_string(arena_printf(req->arena, "%.1f", 100 * json_real_value(json_object_get(st, "overdue_rate")))));
-    json_object_set_new(m, "response_h",
-                        json_string(arena_printf(req->arena, "%.1f", json_real_value(json_object_get(st, "response_hours")))));
-    json_object_set_new(m, "resolution_h",
-                        json_string(arena_printf(req->arena, "%.1f", json_real_value(json_object_get(st, "resolution_hours")))));
+    json_object_set_new(
+        m, "csv_url",
+        json_string(arena_printf(req->arena, "/hotline/dashboard?weeks=%d&format=csv", weeks)));
+    json_object_set_new(
+        m, "satisfaction_pct",
+        json_string(arena_printf(req->arena, "%.1f",
+                                 100 * json_real_value(json_object_get(st, "satisfaction")))));
+    json_object_set_new(
+        m, "overdue_pct",
+        json_string(arena_printf(req->arena, "%.1f",
+                                 100 * json_real_value(json_object_get(st, "overdue_rate")))));
+    json_object_set_new(
+        m, "response_h",
+        json_string(arena_printf(req->arena, "%.1f",
+                                 json_real_value(json_object_get(st, "response_hours")))));
+    json_object_set_new(
+        m, "resolution_h",
+        json_string(arena_printf(req->arena, "%.1f",
+                                 json_real_value(json_object_get(st, "resolution_hours")))));
     json_object_set_new(m, "stats", st);
     return page(resp, m, "hotline/dashboard", 200);
 }
@@ -905,8 +927,9 @@ static int kb_list_page(struct web_req *req, struct web_resp *resp, const struct
         char key[96];
         snprintf(key, sizeof(key), "errors.%s", problem->code);
         const char *msg = web_t(req, key);
-        json_object_set_new(m, "error", json_pack("{s:s, s:s}", "code", problem->code, "message",
-                                                  strcmp(msg, key) == 0 ? problem->msg : msg));
+        json_object_set_new(m, "error",
+                            json_pack("{s:s, s:s}", "code", problem->code, "message",
+                                      strcmp(msg, key) == 0 ? problem->msg : msg));
     }
     return page(resp, m, "hotline/kb", status);
 }
@@ -947,9 +970,9 @@ static int h_kb_post(struct web_req *req, struct web_resp *resp)
     int64_t id = 0, edit = web_param(req, "id") ? web_param_int(req, "id") : 0;
     struct err err;
     err_clear(&err);
-    if (hotline_kb_put(h, w.s.account_id, edit, form(req, "lang")[0] ? form(req, "lang") : req->lang,
-                       form(req, "title"), form(req, "body"), form(req, "category"), 0, &id,
-                       &err) < 0) {
+    if (hotline_kb_put(h, w.s.account_id, edit,
+                       form(req, "lang")[0] ? form(req, "lang") : req->lang, form(req, "title"),
+                       form(req, "body"), form(req, "category"), 0, &id, &err) < 0) {
         if (err.status >= 500 || req->want_json)
             return web_fail(resp, err.status, err.code, "%s", err.msg);
         return kb_list_page(req, resp, &w, &err, err.status);

@@ -40,8 +40,8 @@ int hs_order_get(struct store_conn *c, struct arena *a, int by, int64_t id, cons
 int hs_order_list(struct store_conn *c, struct arena *a, const struct hotline_filter *f,
                   struct hotline_row **out, size_t *n, struct err *err);
 /* Orders with this phone hash (status lookup). */
-int hs_order_by_phone(struct store_conn *c, const char *number, const char *phone_hash,
-                      int64_t *id, int *found, struct err *err);
+int hs_order_by_phone(struct store_conn *c, const char *number, const char *phone_hash, int64_t *id,
+                      int *found, struct err *err);
 /* Write the workflow columns of an order (status, category, department, reply, rating,
  * merged_into, the times, extension) guarded by the expected old status. *changed 0/1. */
 int hs_order_update(struct store_conn *c, const struct hotline_order *o, const char *old_status,
@@ -79,8 +79,8 @@ int hs_due(struct store_conn *c, struct arena *a, int64_t now, int escalation,
 /* Dashboard rows of orders created in a range: created_at, category, division, status,
  * dispatched_at, replied_at, closed_at, deadline_at, rating, department. */
 typedef void (*hs_stat_fn)(void *ctx, int64_t created, const char *cat, int64_t division,
-                           const char *status, int64_t dispatched, int64_t replied,
-                           int64_t closed, int64_t deadline, int rating);
+                           const char *status, int64_t dispatched, int64_t replied, int64_t closed,
+                           int64_t deadline, int rating);
 int hs_stats(struct store_conn *c, int64_t from, int64_t to, hs_stat_fn fn, void *ctx,
              struct err *err);
 
@@ -93,7 +93,5 @@ int hs_kb_list(struct store_conn *c, int limit, json_t *arr, struct err *err);
 
 /* Demo: write an order's whole handling at once (times given). */
 int hs_demo_finish(struct store_conn *c, const struct hotline_order *o, struct err *err);
-
-
 
 #endif

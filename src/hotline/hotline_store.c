@@ -30,9 +30,9 @@ static void bind_dept(struct store_stmt *st, int i, int64_t d)
         store_bind_int64(st, i, d);
 }
 
-static const char SQL_SEQ[] =
-    "INSERT INTO hotline_seq (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = hotline_seq.n + 1 "
-    "RETURNING n";
+static const char SQL_SEQ[] = "INSERT INTO hotline_seq (k, n) VALUES (?, 1) ON CONFLICT (k) DO "
+                              "UPDATE SET n = hotline_seq.n + 1 "
+                              "RETURNING n";
 
 int hs_seq_next(struct store_conn *c, const char *key, int64_t *n, struct err *err)
 {
@@ -51,7 +51,8 @@ static const char SQL_INSERT[] =
     "INSERT INTO hotline_orders (id, number, token, channel, status, urgency, category, "
     "division_code, address, lat, lon, description, caller_name, caller_account, phone_enc, "
     "phone_hash, lang, agent_id, suggested_category, suggested_department, api_key_id, "
-    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, "
     "?, ?)";
 
 int hs_order_insert(struct store_conn *c, const struct hotline_order *o,
@@ -91,9 +92,9 @@ int hs_order_insert(struct store_conn *c, const struct hotline_order *o,
 }
 
 #define COLS                                                                                       \
-    "id, number, token, channel, status, urgency, category, division_code, address, lat, lon, "   \
-    "description, caller_name, caller_account, phone_enc, lang, agent_id, department_id, "        \
-    "suggested_category, suggested_department, reply, rating, merged_into, created_at, "          \
+    "id, number, token, channel, status, urgency, category, division_code, address, lat, lon, "    \
+    "description, caller_name, caller_account, phone_enc, lang, agent_id, department_id, "         \
+    "suggested_category, suggested_department, reply, rating, merged_into, created_at, "           \
     "dispatched_at, accepted_at, replied_at, closed_at, deadline_at, updated_at"
 
 static void read_row(struct store_stmt *st, struct arena *a, struct hotline_row *r)
@@ -146,8 +147,11 @@ static const char SQL_BY_TOKEN[] = "SELECT " COLS " FROM hotline_orders WHERE to
 int hs_order_get(struct store_conn *c, struct arena *a, int by, int64_t id, const char *key,
                  struct hotline_row *out, int *found, struct err *err)
 {
-    struct store_stmt *st =
-        store_prepare(c, by == 0 ? SQL_BY_ID : by == 1 ? SQL_BY_NUMBER : SQL_BY_TOKEN, err);
+    struct store_stmt *st = store_prepare(c,
+                                          by == 0   ? SQL_BY_ID
+                                          : by == 1 ? SQL_BY_NUMBER
+                                                    : SQL_BY_TOKEN,
+                                          err);
     if (st == NULL)
         return -1;
     if (by == 0)
@@ -204,8 +208,8 @@ int hs_order_list(struct store_conn *c, struct arena *a, const struct hotline_fi
 static const char SQL_BY_PHONE[] =
     "SELECT id FROM hotline_orders WHERE number = ? AND phone_hash = ?";
 
-int hs_order_by_phone(struct store_conn *c, const char *number, const char *phone_hash,
-                      int64_t *id, int *found, struct err *err)
+int hs_order_by_phone(struct store_conn *c, const char *number, const char *phone_hash, int64_t *id,
+                      int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_BY_PHONE, err);
     if (st == NULL)
@@ -399,7 +403,9 @@ int hs_categories(struct store_conn *c, const char *lang, json_t *arr, struct er
     while ((rc = store_step(st, err)) == STORE_ROW) {
         const char *zh = store_col_text(st, 1), *bo = store_col_text(st, 2),
                    *en = store_col_text(st, 3);
-        const char *name = strcmp(lang, "bo") == 0 && bo ? bo : strcmp(lang, "en") == 0 && en ? en : zh;
+        const char *name = strcmp(lang, "bo") == 0 && bo   ? bo
+                           : strcmp(lang, "en") == 0 && en ? en
+                                                           : zh;
         json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "code",
                                              store_col_text(st, 0), "name", name, "name_zh", zh,
                                              "name_bo", bo, "name_en", en));
@@ -435,8 +441,7 @@ int hs_route_find(struct store_conn *c, const char *cat, int64_t division, int64
 
 static const char SQL_LIMIT[] = "SELECT amount, unit FROM hotline_limits WHERE urgency = ?";
 
-int hs_limit(struct store_conn *c, const char *urgency, int *amount, char unit[16],
-             struct err *err)
+int hs_limit(struct store_conn *c, const char *urgency, int *amount, char unit[16], struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LIMIT, err);
     if (st == NULL)
@@ -467,9 +472,9 @@ int hs_department_exists(struct store_conn *c, int64_t dept, int *found, struct 
     return rc < 0 ? -1 : 0;
 }
 
-static const char SQL_DEPT_ROLE[] =
-    "SELECT account_id FROM role_grants WHERE department_id = ? AND role = ? AND revoked_at IS NULL "
-    "ORDER BY account_id";
+static const char SQL_DEPT_ROLE[] = "SELECT account_id FROM role_grants WHERE department_id = ? "
+                                    "AND role = ? AND revoked_at IS NULL "
+                                    "ORDER BY account_id";
 
 int hs_department_role(struct store_conn *c, int64_t dept, const char *role, int64_t *ids,
                        size_t max, size_t *n, struct err *err)
@@ -616,9 +621,9 @@ static const char SQL_KB_UPSERT[] =
     "excluded.category, updated_at = excluded.updated_at";
 static const char SQL_KB_GET[] =
     "SELECT id, lang, title, body, category, source_order, updated_at FROM hotline_kb WHERE id = ?";
-static const char SQL_KB_LIST[] =
-    "SELECT id, lang, title, category, updated_at FROM hotline_kb ORDER BY updated_at DESC, id DESC "
-    "LIMIT ?";
+static const char SQL_KB_LIST[] = "SELECT id, lang, title, category, updated_at FROM hotline_kb "
+                                  "ORDER BY updated_at DESC, id DESC "
+                                  "LIMIT ?";
 
 int hs_kb_upsert(struct store_conn *c, int64_t id, const char *lang, const char *title,
                  const char *body, const char *category, int64_t source_order, int64_t actor,
@@ -649,11 +654,10 @@ int hs_kb_get(struct store_conn *c, int64_t id, json_t **out, struct err *err)
     int rc = store_step(st, err);
     if (rc == STORE_ROW) {
         const char *cat = store_col_text(st, 4);
-        *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "id", store_col_text(st, 0),
-                         "lang", store_col_text(st, 1), "title", store_col_text(st, 2), "body",
+        *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "id", store_col_text(st, 0), "lang",
+                         store_col_text(st, 1), "title", store_col_text(st, 2), "body",
                          store_col_text(st, 3), "category", cat ? cat : "", "source_order",
-                         store_col_text(st, 5), "updated_at",
-                         (json_int_t)store_col_int64(st, 6));
+                         store_col_text(st, 5), "updated_at", (json_int_t)store_col_int64(st, 6));
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;
@@ -668,11 +672,10 @@ int hs_kb_list(struct store_conn *c, int limit, json_t *arr, struct err *err)
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
         const char *cat = store_col_text(st, 3);
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I}", "id",
-                                             store_col_text(st, 0), "lang", store_col_text(st, 1),
-                                             "title", store_col_text(st, 2), "category",
-                                             cat ? cat : "", "updated_at",
-                                             (json_int_t)store_col_int64(st, 4)));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", store_col_text(st, 0), "lang",
+                           store_col_text(st, 1), "title", store_col_text(st, 2), "category",
+                           cat ? cat : "", "updated_at", (json_int_t)store_col_int64(st, 4)));
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;

@@ -37,11 +37,21 @@ static void xml_text(struct buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '&': buf_puts(b, "&amp;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&apos;"); break;
+        case '<':
+            buf_puts(b, "&lt;");
+            break;
+        case '>':
+            buf_puts(b, "&gt;");
+            break;
+        case '&':
+            buf_puts(b, "&amp;");
+            break;
+        case '"':
+            buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            buf_puts(b, "&apos;");
+            break;
         default:
             /* Control characters other than tab, newline and CR are not allowed in XML 1.0. */
             if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
@@ -318,9 +328,9 @@ static json_t *request_json(struct web_req *req, const struct hotline_order *o, 
     json_t *j = json_object();
     json_object_set_new(j, "service_request_id", json_string(o->number));
     json_object_set_new(j, "status", json_string(open_or_closed(o->status)));
-    json_object_set_new(j, "status_notes",
-                        json_string(web_t(req, arena_printf(req->arena, "hotline.states.%s",
-                                                            o->status))));
+    json_object_set_new(
+        j, "status_notes",
+        json_string(web_t(req, arena_printf(req->arena, "hotline.states.%s", o->status))));
     json_object_set_new(j, "service_name", json_string(name));
     json_object_set_new(j, "service_code", o->category ? json_string(o->category) : json_null());
     json_object_set_new(j, "description", json_string(o->description));
@@ -378,8 +388,8 @@ static int h_requests_get(struct web_req *req, struct web_resp *resp, int xml)
         json_array_append_new(errors, json_pack("{s:i, s:s}", "code", 400, "description",
                                                 "status is open or closed"));
     if (code && *code && !service_exists(req, code))
-        json_array_append_new(errors, json_pack("{s:i, s:s}", "code", 400, "description",
-                                                "service_code is unknown"));
+        json_array_append_new(
+            errors, json_pack("{s:i, s:s}", "code", 400, "description", "service_code is unknown"));
     if (json_array_size(errors) > 0)
         return send_errors(req, resp, xml, 400, errors);
     json_decref(errors);
@@ -470,16 +480,22 @@ static int h_requests_post(struct web_req *req, struct web_resp *resp, int xml)
     struct hotline_field_errors fe;
     int64_t id;
     const char *number;
-    int rc = hotline_order_create(o->h, req->arena, &in, web_client_ip(req), &id, &number, &fe, &err);
+    int rc =
+        hotline_order_create(o->h, req->arena, &in, web_client_ip(req), &id, &number, &fe, &err);
     if (rc < 0)
-        return send_error(req, resp, xml, err.status >= 500 ? 503 : 400, "the request was not stored");
+        return send_error(req, resp, xml, err.status >= 500 ? 503 : 400,
+                          "the request was not stored");
     if (rc == 1) {
         static const struct {
             const char *field, *param;
-        } names[] = {{"division", "attribute[division]"}, {"urgency", "attribute[urgency]"},
-                     {"lat", "lat/long"}, {"address", "address_string"},
-                     {"description", "description"}, {"caller_name", "first_name/last_name"},
-                     {"phone", "phone"}, {"category", "service_code"}};
+        } names[] = {{"division", "attribute[division]"},
+                     {"urgency", "attribute[urgency]"},
+                     {"lat", "lat/long"},
+                     {"address", "address_string"},
+                     {"description", "description"},
+                     {"caller_name", "first_name/last_name"},
+                     {"phone", "phone"},
+                     {"category", "service_code"}};
         for (size_t i = 0; i < fe.n; i++) {
             const char *param = fe.e[i].field;
             for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
@@ -587,8 +603,9 @@ static int keys_page(struct web_req *req, struct web_resp *resp, const char *new
         char k[96];
         snprintf(k, sizeof(k), "errors.%s", problem->code);
         const char *msg = web_t(req, k);
-        json_object_set_new(m, "error", json_pack("{s:s, s:s}", "code", problem->code, "message",
-                                                  strcmp(msg, k) == 0 ? problem->msg : msg));
+        json_object_set_new(m, "error",
+                            json_pack("{s:s, s:s}", "code", problem->code, "message",
+                                      strcmp(msg, k) == 0 ? problem->msg : msg));
     }
     resp->model = m;
     resp->view = "hotline/open311_keys";

@@ -14,8 +14,7 @@
 
 static const char SQL_INSERT[] =
     "INSERT INTO open311_keys (id, name, key_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?)";
-static const char SQL_CHECK[] =
-    "SELECT id FROM open311_keys WHERE key_hash = ? AND revoked_at = 0";
+static const char SQL_CHECK[] = "SELECT id FROM open311_keys WHERE key_hash = ? AND revoked_at = 0";
 static const char SQL_REVOKE[] =
     "UPDATE open311_keys SET revoked_at = ? WHERE id = ? AND revoked_at = 0";
 static const char SQL_LIST[] =
@@ -41,7 +40,8 @@ int open311_key_create(struct store *st, int64_t actor, const char *name, char k
                        int64_t *key_id, struct err *err)
 {
     if (name == NULL || *name == '\0' || chars(name) > 80)
-        return err_set(err, 400, "open311.bad_key_name", "a key needs a name of 1 to 80 characters");
+        return err_set(err, 400, "open311.bad_key_name",
+                       "a key needs a name of 1 to 80 characters");
     unsigned char raw[32];
     char hash[65];
     if (crypto_random(raw, sizeof(raw)) < 0 ||
@@ -133,11 +133,10 @@ int open311_keys_list(struct store *st, json_t *arr, struct err *err)
         return -1;
     int rc;
     while ((rc = store_step(s, err)) == STORE_ROW)
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:I, s:b}", "id",
-                                             (json_int_t)store_col_int64(s, 0), "name",
-                                             store_col_text(s, 1), "created_at",
-                                             (json_int_t)store_col_int64(s, 2), "revoked",
-                                             store_col_int64(s, 3) != 0));
+        json_array_append_new(
+            arr, json_pack("{s:I, s:s, s:I, s:b}", "id", (json_int_t)store_col_int64(s, 0), "name",
+                           store_col_text(s, 1), "created_at", (json_int_t)store_col_int64(s, 2),
+                           "revoked", store_col_int64(s, 3) != 0));
     store_reset(s);
     return rc < 0 ? -1 : 0;
 }
@@ -175,6 +174,7 @@ int open311_cli(struct store *st, int argc, char **argv, struct err *err)
         json_decref(arr);
         return 0;
     }
-    err_set(err, 2, "open311.usage", "usage: onewindow open311 key create NAME | key revoke ID | key list");
+    err_set(err, 2, "open311.usage",
+            "usage: onewindow open311 key create NAME | key revoke ID | key list");
     return 2;
 }

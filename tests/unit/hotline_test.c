@@ -76,13 +76,13 @@ static void test_classifier(void **state)
 {
     (void)state;
     static const char *texts[] = {
-        "小区停水三天了，请恢复供水", "自来水发黄有异味", "水压太低接不到水",
-        "暖气不热室内很冷", "供暖费怎么缴纳", "暖气片漏水",
-        "ང་ཚོའི་ཁྱིམ་དུ་ཆུ་མི་འདུག", "ཁང་པའི་ནང་དྲོད་མི་འདུག",
-        "户口迁移需要什么材料", "身份证丢失补办户口",
+        "小区停水三天了，请恢复供水", "自来水发黄有异味",  "水压太低接不到水",
+        "暖气不热室内很冷",           "供暖费怎么缴纳",    "暖气片漏水",
+        "ང་ཚོའི་ཁྱིམ་དུ་ཆུ་མི་འདུག",          "ཁང་པའི་ནང་དྲོད་མི་འདུག", "户口迁移需要什么材料",
+        "身份证丢失补办户口",
     };
-    static const char *cats[] = {"water", "water", "water", "heating", "heating", "heating",
-                                 "water", "heating", "hukou", "hukou"};
+    static const char *cats[] = {"water",   "water", "water",   "heating", "heating",
+                                 "heating", "water", "heating", "hukou",   "hukou"};
     static const int64_t depts[] = {1, 1, 1, 1, 1, 1, 1, 1, 2, 2};
     struct hotline_model *m = hotline_model_train(texts, cats, depts, 10);
     assert_non_null(m);
@@ -129,11 +129,14 @@ static void test_routing(void **state)
     int64_t region, city, county, got;
     assert_int_equal(hotline_category_put(fx->h, 0, "hukou", "户籍", NULL, "Hukou", &err), 0);
     assert_int_equal(identity_department_create(fx->id, 0, NULL, "r", "区厅", NULL, NULL,
-                                                540000000000LL, &region, &err), 0);
+                                                540000000000LL, &region, &err),
+                     0);
     assert_int_equal(identity_department_create(fx->id, 0, NULL, "c", "市局", NULL, NULL,
-                                                540100000000LL, &city, &err), 0);
+                                                540100000000LL, &city, &err),
+                     0);
     assert_int_equal(identity_department_create(fx->id, 0, NULL, "k", "区分局", NULL, NULL,
-                                                540102000000LL, &county, &err), 0);
+                                                540102000000LL, &county, &err),
+                     0);
     assert_int_equal(hotline_route_put(fx->h, 0, "hukou", 540000000000LL, region, &err), 0);
     assert_int_equal(hotline_route_put(fx->h, 0, "hukou", 540102000000LL, county, &err), 0);
     assert_int_equal(hotline_route_put(fx->h, 0, "hukou", 540100000000LL, city, &err), 0);
@@ -193,7 +196,8 @@ static void test_deadlines(void **state)
     assert_string_equal(hotline_mark(&o, 1000000 + 900000), "green");
 }
 
-/* ---- intake ------------------------------------------------------------------------------------ */
+/* ---- intake ------------------------------------------------------------------------------------
+ */
 
 static void test_intake(void **state)
 {
@@ -203,13 +207,14 @@ static void test_intake(void **state)
     struct hotline_field_errors fe;
     int64_t id;
     const char *number;
-    struct hotline_intake bad = {"fax", "nope", "540102000000", "", "91", NULL, "短",
-                                 NULL,  "12",   "soon",         "zh", 0, 0, 0};
+    struct hotline_intake bad = {"fax", "nope", "540102000000", "",   "91", NULL, "短",
+                                 NULL,  "12",   "soon",         "zh", 0,    0,    0};
     assert_int_equal(hotline_order_create(fx->h, a, &bad, NULL, &id, &number, &fe, &err), 1);
     /* channel, urgency, category, division, address, coordinates, description, phone */
     assert_int_equal(fe.n, 8);
-    struct hotline_intake ok = {"phone", NULL, "540102002000", "八廓街", NULL, NULL,
-                                "小区停水三天了", "扎西", "139-1111-2222", NULL, "bo", 0, 0, 0};
+    struct hotline_intake ok = {
+        "phone",         NULL, "540102002000", "八廓街", NULL, NULL, "小区停水三天了", "扎西",
+        "139-1111-2222", NULL, "bo",           0,        0,    0};
     assert_int_equal(hotline_order_create(fx->h, a, &ok, NULL, &id, &number, &fe, &err), 0);
     assert_int_equal(strlen(number), 21);
     assert_memory_equal(number + 9, "540102", 6);
@@ -245,12 +250,15 @@ static void test_tick(void **state)
     const char *number;
     assert_int_equal(hotline_category_put(fx->h, 0, "water", "供水", NULL, NULL, &err), 0);
     assert_int_equal(identity_department_create(fx->id, 0, NULL, "w", "水务局", NULL, NULL,
-                                                540100000000LL, &dept, &err), 0);
-    assert_int_equal(identity_staff_create(fx->id, 0, NULL, "head.w", "负责人", "Head-2026-pass",
-                                           &head, &err), 0);
+                                                540100000000LL, &dept, &err),
+                     0);
+    assert_int_equal(
+        identity_staff_create(fx->id, 0, NULL, "head.w", "负责人", "Head-2026-pass", &head, &err),
+        0);
     assert_int_equal(identity_grant(fx->id, 0, NULL, head, dept, ROLE_HEAD, &err), 0);
-    struct hotline_intake in = {"phone", NULL, "540102002000", "八廓街", NULL, NULL,
-                                "水管爆裂，马路上全是水", NULL, NULL, "urgent", "zh", 0, 0, 0};
+    struct hotline_intake in = {
+        "phone", NULL, "540102002000", "八廓街", NULL, NULL, "水管爆裂，马路上全是水",
+        NULL,    NULL, "urgent",       "zh",     0,    0,    0};
     assert_int_equal(hotline_order_create(fx->h, a, &in, NULL, &id, &number, &fe, &err), 0);
     assert_int_equal(hotline_dispatch(fx->h, 0, NULL, number, "water", dept, &err), 0);
     struct hotline_order o;
@@ -258,7 +266,8 @@ static void test_tick(void **state)
     assert_int_equal(o.deadline_at - o.dispatched_at, 24 * 3600 * 1000LL);
     int reminded, escalated;
     /* Before 80%: nothing. */
-    assert_int_equal(hotline_tick(fx->h, o.dispatched_at + 3600 * 1000LL, &reminded, &escalated, &err), 0);
+    assert_int_equal(
+        hotline_tick(fx->h, o.dispatched_at + 3600 * 1000LL, &reminded, &escalated, &err), 0);
     assert_int_equal(reminded + escalated, 0);
     /* At 90%: one reminder, once. */
     int64_t t = o.dispatched_at + 22 * 3600 * 1000LL;
