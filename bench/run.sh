@@ -90,6 +90,62 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# ---- search (also alone: bench/run.sh search) ------------------------------------------------
+# BENCH_SEARCH_DOCS (default 100000) documents from bench/search_gen.mjs (zh, bo, en and
+# mixed; division names, service and complaint phrases) indexed with `onewindow search
+# index-file` into a fresh SQLite database (and into BENCH_SEARCH_PG_URL's PostgreSQL database
+# when set), then `onewindow search bench`: wall and CPU time per query class, in-process.
+# Target (issue 6): p99 under 20 ms. Writes key=value lines to $WORK/search.kv.
+SEARCH_DOCS=${BENCH_SEARCH_DOCS:-100000}
+SEARCH_ROUNDS=${BENCH_SEARCH_ROUNDS:-20}
+TARGET_SEARCH_P99_MS=20
+bench_search_on() { # bench_search_on NAME DBURL
+    local name=$1 db=$2 dir=$WORK/search t0 t1
+    "$BIN" init --data "$dir" --db "$db" >/dev/null 2>"$dir/init.$name.err" ||
+        { note "search/$name: init failed: $(head -c 300 "$dir/init.$name.err")"; return 1; }
+    t0=$(date +%s.%N)
+    "$BIN" search index-file "$dir/docs.jsonl" --data "$dir" --db "$db" >/dev/null 2>"$dir/index.$name.err" ||
+        { note "search/$name: indexing failed: $(head -c 300 "$dir/index.$name.err")"; return 1; }
+    t1=$(date +%s.%N)
+    "$BIN" search bench "$dir/queries.tsv" "$SEARCH_ROUNDS" --data "$dir" --db "$db" \
+        >"$dir/bench.$name.txt" 2>"$dir/bench.$name.err" ||
+        { note "search/$name: bench failed: $(head -c 300 "$dir/bench.$name.err")"; return 1; }
+    echo "Search on $name: $SEARCH_DOCS documents indexed in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s; latency per query class (ms):"
+    cat "$dir/bench.$name.txt"
+    {
+        awk -v a="$t0" -v b="$t1" -v n="$SEARCH_DOCS" -v p="$name" \
+            'BEGIN { printf "search_%s_index_docs_per_s=%.0f\n", p, n / (b - a) }'
+        awk -v p="$name" -v t="$TARGET_SEARCH_P99_MS" 'NR > 1 {
+            printf "search_%s_%s_p50_ms=%s\nsearch_%s_%s_p99_ms=%s\nsearch_%s_%s_cpu_p99_ms=%s\n",
+                p, $1, $4, p, $1, $5, p, $1, $8
+            if ($5 + 0 > worst) worst = $5 + 0
+            if ($8 + 0 > worstcpu) worstcpu = $8 + 0
+        } END {
+            printf "search_%s_worst_p99_ms=%s\nsearch_%s_worst_cpu_p99_ms=%s\n", p, worst, p, worstcpu
+            printf "target_search_%s_p99_met=%s\n", p, worst < t ? "yes" : "no"
+        }' "$dir/bench.$name.txt"
+    } >>"$WORK/search.kv"
+}
+bench_search() {
+    command -v node >/dev/null || { note "search: node not found"; return 1; }
+    mkdir -p "$WORK/search" && : >"$WORK/search.kv"
+    echo "search_docs=$SEARCH_DOCS" >>"$WORK/search.kv"
+    node "$ROOT/bench/search_gen.mjs" "$SEARCH_DOCS" "$WORK/search/docs.jsonl" "$WORK/search/queries.tsv" ||
+        { note "search: the document generator failed"; return 1; }
+    bench_search_on sqlite "sqlite:$WORK/search/search.db"
+    [[ -n ${BENCH_SEARCH_PG_URL:-} ]] && bench_search_on postgresql "$BENCH_SEARCH_PG_URL"
+    rm -f "$WORK/search/docs.jsonl" "$WORK/search/search.db"*
+    return 0
+}
+if [[ ${1:-} == search ]]; then
+    bench_search
+    echo "Summary (also in bench/results/search.txt):"
+    cat "$WORK/search.kv"
+    mkdir -p "$ROOT/bench/results" 2>/dev/null && cp "$WORK/search.kv" "$ROOT/bench/results/search.txt" 2>/dev/null ||
+        note "could not write bench/results/search.txt"
+    exit 0
+fi
+
 # listen_port PID: the TCP port PID listens on, from /proc (socket inodes of its fds matched
 # against the LISTEN entries of /proc/PID/net/tcp); empty when there is none yet.
 listen_port() {
@@ -474,6 +530,7 @@ printf '  %-44s %-14s %s\n' "keep-alive effective" "$KEEPALIVE" \
 echo
 
 # Machine-readable summary.
+bench_search
 SUMMARY=$WORK/summary.txt
 {
     echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -525,6 +582,7 @@ SUMMARY=$WORK/summary.txt
     echo "target_static_rps_met=$(meets "$BASE" '>=' "$TARGET_STATIC_RPS")"
     echo "target_html_ratio_met=$(meets "$HTML_RATIO" '>=' "$TARGET_HTML_RATIO")"
     echo "target_peak_rss_met=$(meets "$RSS_MB" '<' "$TARGET_RSS_MB")"
+    cat "$WORK/search.kv" 2>/dev/null
     echo "duration_s=$(($(date +%s) - START_TS))"
 } >"$SUMMARY"
 

@@ -201,11 +201,11 @@ int search_run(struct search *s, const struct search_query *q, json_t **result, 
     char norm[SEARCH_MAX_QUERY * 4 + 1];
     static const size_t MCAP = SEARCH_MAX_QUERY * 8 + 64;
     struct search_terms *t = calloc(1, sizeof(*t));
-    char *tri = malloc(MCAP), *bi = malloc(MCAP);
+    char *tri = malloc(MCAP), *bi = malloc(MCAP), *tsq = malloc(MCAP);
     char (*pat)[SEARCH_MAX_QUERY * 8 + 8] = calloc(SEARCH_PG_TERMS, sizeof(*pat));
     json_t *res = NULL;
     int rc = -1;
-    if (t == NULL || tri == NULL || bi == NULL || pat == NULL) {
+    if (t == NULL || tri == NULL || bi == NULL || tsq == NULL || pat == NULL) {
         err_set(err, 500, "search.error", "out of memory");
         goto out;
     }
@@ -238,6 +238,32 @@ int search_run(struct search *s, const struct search_query *q, json_t **result, 
             m.npat++;
         }
     }
+    /* PostgreSQL: every bigram token of every term (as search_bigrams writes them for the
+     * document): "b4e2dx56fd" for 中国, "b4e2dx:*" for 中. Tokens are [a-z0-9]: nothing
+     * to escape. */
+    size_t qw = 0;
+    tsq[0] = '\0';
+    for (int k = 0; k < t->n; k++) {
+        char *g = search_bigrams(t->term[k]);
+        if (g == NULL)
+            continue;
+        char *save = NULL, *last = NULL, *before = NULL;
+        for (char *tok = strtok_r(g, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
+            if (last != NULL && qw + strlen(last) + 4 < MCAP)
+                qw += (size_t)snprintf(tsq + qw, MCAP - qw, "%s%s", qw ? " & " : "", last);
+            before = last;
+            last = tok;
+        }
+        /* The last token is the end of the term's last run ("b<c>x"): the document may go
+         * on after it. When that run has two characters or more, the bigram before already
+         * holds its last character: leave the end out; a one-character run needs it as a
+         * prefix (an expensive query: many lexemes share it). */
+        int single = before == NULL || before[strlen(before) - 1] == 'x';
+        if (last != NULL && single && qw + strlen(last) + 6 < MCAP)
+            qw += (size_t)snprintf(tsq + qw, MCAP - qw, "%s%s:*", qw ? " & " : "", last);
+        free(g);
+    }
+    m.tsq = tsq;
     m.tri = tw > 0 ? tri : NULL;
     m.bi = bw > 0 ? bi : NULL;
 
@@ -279,6 +305,7 @@ out:
     free(t);
     free(tri);
     free(bi);
+    free(tsq);
     free(pat);
     return rc;
 }

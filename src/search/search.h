@@ -67,8 +67,9 @@ int search_register_kind(struct search *s, const char *kind, const char *label_k
 json_t *search_kinds(const struct search *s);
 
 /* Insert or replace the document (kind, id). Joins the caller's transaction (uses this
- * thread's connection and does not begin or commit); outside a transaction each statement
- * commits by itself. 0, or -1 with err "search.bad_doc" (400) or a store error. */
+ * thread's connection and does not begin or commit): call both inside one, since the index
+ * spans several statements (outside, each would commit by itself). 0, or -1 with err
+ * "search.bad_doc" (400) or a store error (then roll the transaction back). */
 int search_put(struct search *s, const struct search_doc *d, struct err *err);
 /* Remove the document if it is there (not an error when it is not). Joins the caller's tx. */
 int search_delete(struct search *s, const char *kind, int64_t id, struct err *err);

@@ -252,7 +252,14 @@ int search_cli(struct search *s, int argc, char **argv, struct err *err)
         int staff = argc >= 3 && strcmp(argv[argc - 1], "staff") == 0;
         rc = query(s, argv[1], kind, staff, err);
     } else if (strcmp(cmd, "delete") == 0 && argc == 3) {
-        rc = search_delete(s, argv[1], strtoll(argv[2], NULL, 10), err);
+        struct store_conn *c = store_conn(s->st, err);
+        rc = c == NULL || store_begin(c, err) < 0 ? -1 : 0;
+        if (rc == 0 && search_delete(s, argv[1], strtoll(argv[2], NULL, 10), err) < 0) {
+            store_rollback(c);
+            rc = -1;
+        }
+        if (rc == 0)
+            rc = store_commit(c, err);
         if (rc == 0)
             printf("deleted\n");
     } else if (strcmp(cmd, "stats") == 0 && argc == 1) {

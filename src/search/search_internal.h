@@ -48,8 +48,10 @@ void search_split_terms(const char *normalized, struct search_terms *t);
 json_t *search_segments(const char *text, const struct search_terms *t, int snippet);
 
 /* Relevance of a document for the terms (higher is better): a term in the title weighs
- * ten times one in the body; more occurrences and a title the term fills more score more. */
-double search_score(const char *title, const char *body, const struct search_terms *t);
+ * ten times one in the body; more occurrences and a title the term fills more score more.
+ * *all is set to 1 when every term occurs in the title or the body. */
+double search_score(const char *title, const char *body, const struct search_terms *t,
+                    int *all);
 
 /* ---- store (search_store.c) --------------------------------------------------------- */
 
@@ -70,6 +72,7 @@ struct search_match {
     int npat;
     const char *pat[SEARCH_PG_TERMS];
     const char *whole;
+    const char *tsq; /* the terms' bigram lexemes ANDed, a tsquery (PostgreSQL) */
     const struct search_terms *terms; /* for ranking */
 };
 

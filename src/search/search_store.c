@@ -20,6 +20,14 @@ static const char SQL_UPSERT[] =
     "body = excluded.body, dept_id = excluded.dept_id, division_code = excluded.division_code, "
     "tag = excluded.tag, visibility = excluded.visibility, updated_at = excluded.updated_at "
     "RETURNING docid";
+static const char SQL_UPSERT_PG[] =
+    "INSERT INTO search_docs (kind, ref_id, lang, title, body, dept_id, division_code, tag, "
+    "visibility, updated_at, grams) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "strip(to_tsvector('simple', ?))) "
+    "ON CONFLICT (kind, ref_id) DO UPDATE SET lang = excluded.lang, title = excluded.title, "
+    "body = excluded.body, dept_id = excluded.dept_id, division_code = excluded.division_code, "
+    "tag = excluded.tag, visibility = excluded.visibility, updated_at = excluded.updated_at, "
+    "grams = excluded.grams RETURNING docid";
 static const char SQL_DELETE[] = "DELETE FROM search_docs WHERE docid = ?";
 /* The bigram table is contentless: a row is removed by giving back what was indexed. */
 static const char SQL_BI_DELETE[] =
@@ -85,7 +93,15 @@ int search_store_put(struct store_conn *c, const struct search_doc *d, struct er
         if (olddoc != 0 && bi_delete(c, olddoc, ot, ob, err) < 0)
             goto out;
     }
-    struct store_stmt *st = store_prepare(c, SQL_UPSERT, err);
+    if (!sqlite) {
+        bt = search_bigrams(d->title);
+        bb = search_bigrams(d->body);
+        if (bt == NULL || bb == NULL) {
+            err_set(err, 500, "search.error", "out of memory");
+            goto out;
+        }
+    }
+    struct store_stmt *st = store_prepare(c, sqlite ? SQL_UPSERT : SQL_UPSERT_PG, err);
     if (st == NULL)
         goto out;
     store_bind_text(st, 1, d->kind, -1);
@@ -98,6 +114,20 @@ int search_store_put(struct store_conn *c, const struct search_doc *d, struct er
     store_bind_text(st, 8, d->tag, -1);
     store_bind_int64(st, 9, d->visibility);
     store_bind_int64(st, 10, d->updated_at_ms);
+    if (!sqlite) {
+        size_t lt = strlen(bt), lb = strlen(bb);
+        char *g = malloc(lt + lb + 2);
+        if (g == NULL) {
+            store_reset(st);
+            err_set(err, 500, "search.error", "out of memory");
+            goto out;
+        }
+        memcpy(g, bt, lt);
+        g[lt] = ' ';
+        memcpy(g + lt + 1, bb, lb + 1);
+        store_bind_text(st, 11, g, -1);
+        free(g);
+    }
     int s = store_step(st, err);
     if (s == STORE_ROW)
         docid = store_col_int64(st, 0);
@@ -108,6 +138,8 @@ int search_store_put(struct store_conn *c, const struct search_doc *d, struct er
         goto out;
     }
     if (sqlite) {
+        free(bt);
+        free(bb);
         bt = search_bigrams(d->title);
         bb = search_bigrams(d->body);
         if (bt == NULL || bb == NULL) {
@@ -198,16 +230,17 @@ static const char SQL_GET[] =
     "SELECT kind, ref_id, lang, title, body, dept_id, division_code, tag, updated_at "
     "FROM search_docs WHERE docid = ?";
 
-/* PostgreSQL: one ILIKE per term over title and body (the trigram GIN index on the
- * concatenation serves it), the newest candidates, ranked by a title match and pg_trgm
- * word similarity. */
+/* PostgreSQL: the bigram lexemes of every term (GIN on grams) narrow, one ILIKE per term
+ * over title and body checks exactly; the newest candidates are ranked by a title match
+ * and pg_trgm word similarity. */
 #define PG_TERM " AND (d.title || ' ' || d.body) ILIKE ?"
 #define PG_PAGE(TERMS)                                                                        \
     "SELECT d.kind, d.ref_id, d.lang, d.title, d.body, d.dept_id, d.division_code, d.tag, "    \
     "d.updated_at, r.score, r.total FROM (SELECT c.id, "                                      \
     "(CASE WHEN d.title ILIKE ? THEN 1.0 ELSE 0.0 END) + public.word_similarity(?, d.title) " \
     "+ 0.3 * public.word_similarity(?, d.body) AS score, d.updated_at AS u, COUNT(*) OVER () " \
-    "AS total FROM (SELECT d.docid AS id FROM search_docs d WHERE TRUE" TERMS FILTERS         \
+    "AS total FROM (SELECT d.docid AS id FROM search_docs d WHERE d.grams @@ "              \
+    "to_tsquery('simple', ?)" TERMS FILTERS         \
     " ORDER BY d.docid DESC LIMIT ?) c JOIN search_docs d ON d.docid = c.id "                 \
     "ORDER BY score DESC, u DESC LIMIT ? OFFSET ?) r JOIN search_docs d ON "                  \
     "d.docid = r.id ORDER BY r.score DESC, r.u DESC"
@@ -217,7 +250,7 @@ static const char SQL_PG_2[] = PG_PAGE(PG_TERM PG_TERM);
 static const char SQL_PG_3[] = PG_PAGE(PG_TERM PG_TERM PG_TERM);
 static const char SQL_PG_4[] = PG_PAGE(PG_TERM PG_TERM PG_TERM PG_TERM);
 
-static int bind_filter(struct store_stmt *st, int i, const struct search_filter *f)
+static int bind_filter(struct store_stmt *st, int i, const struct search_filter *f, int cap)
 {
     store_bind_text(st, i++, f->kind, -1);
     store_bind_text(st, i++, f->kind, -1);
@@ -230,7 +263,7 @@ static int bind_filter(struct store_stmt *st, int i, const struct search_filter 
     store_bind_int64(st, i++, f->div_lo);
     store_bind_int64(st, i++, f->div_hi);
     store_bind_int64(st, i++, f->max_visibility);
-    store_bind_int64(st, i++, SEARCH_CANDIDATES);
+    store_bind_int64(st, i++, cap);
     return i;
 }
 
@@ -265,40 +298,71 @@ static int row_out(struct store_stmt *st, int first, double score, search_row_fn
     return fn(&r, ctx, err);
 }
 
+/* Run one candidate query; keeps the rows that contain every term (when `check`) up to
+ * SEARCH_CANDIDATES. *rows gets the number of rows the query returned. */
+static int collect(struct store_conn *c, const char *sql, const char *m1, const char *m2,
+                   const struct search_filter *f, int cap, int check,
+                   const struct search_terms *terms, struct cand *cs, size_t *n, size_t *rows,
+                   struct err *err)
+{
+    int i = 1, rc;
+    struct store_stmt *st = store_prepare(c, sql, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, i++, m1, -1);
+    if (m2 != NULL)
+        store_bind_text(st, i++, m2, -1);
+    bind_filter(st, i, f, cap);
+    *n = *rows = 0;
+    while (*n < SEARCH_CANDIDATES && (rc = store_step(st, err)) == STORE_ROW) {
+        int all = 0;
+        double score =
+            search_score(store_col_text(st, 1), store_col_text(st, 2), terms, &all);
+        (*rows)++;
+        if (check && !all)
+            continue;
+        cs[*n].docid = store_col_int64(st, 0);
+        cs[*n].score = score;
+        (*n)++;
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* How many trigram matches a query with short terms too reads before it gives up checking
+ * the short terms in C and asks the bigram index for its (possibly large) set instead. */
+#define BOTH_SCAN (4 * SEARCH_CANDIDATES)
+
 static int sqlite_query(struct store_conn *c, const struct search_match *m,
                         const struct search_filter *f, int64_t *total, search_row_fn fn,
                         void *ctx, struct err *err)
 {
-    int i = 1, rc;
+    int rc = 0;
     if (m->tri == NULL && m->bi == NULL)
         return 0;
-    const char *sql =
-        m->tri != NULL && m->bi != NULL ? SQL_Q_BOTH : m->tri != NULL ? SQL_Q_TRI : SQL_Q_BI;
-    struct store_stmt *st = store_prepare(c, sql, err);
-    if (st == NULL)
-        return -1;
-    store_bind_text(st, i++, m->tri != NULL ? m->tri : m->bi, -1);
-    if (m->tri != NULL && m->bi != NULL)
-        store_bind_text(st, i++, m->bi, -1);
-    bind_filter(st, i, f);
     struct cand *cs = malloc(SEARCH_CANDIDATES * sizeof(*cs));
-    size_t n = 0;
-    if (cs == NULL) {
-        store_reset(st);
+    size_t n = 0, rows = 0;
+    if (cs == NULL)
         return err_set(err, 500, "search.error", "out of memory");
+    if (m->tri != NULL && m->bi != NULL) {
+        /* Most often the newest trigram matches contain the short terms as well: check
+         * them in C. Only when the scan ends without enough and without exhausting the
+         * trigram matches, intersect with the bigram index in SQL (exact, slower). */
+        rc = collect(c, SQL_Q_TRI, m->tri, NULL, f, BOTH_SCAN, 1, m->terms, cs, &n, &rows, err);
+        if (rc == 0 && n < SEARCH_CANDIDATES && rows == BOTH_SCAN)
+            rc = collect(c, SQL_Q_BOTH, m->tri, m->bi, f, SEARCH_CANDIDATES, 0, m->terms, cs,
+                         &n, &rows, err);
+    } else {
+        rc = collect(c, m->tri != NULL ? SQL_Q_TRI : SQL_Q_BI, m->tri != NULL ? m->tri : m->bi,
+                     NULL, f, SEARCH_CANDIDATES, 0, m->terms, cs, &n, &rows, err);
     }
-    while ((rc = store_step(st, err)) == STORE_ROW && n < SEARCH_CANDIDATES) {
-        cs[n].docid = store_col_int64(st, 0);
-        cs[n].score = search_score(store_col_text(st, 1), store_col_text(st, 2), m->terms);
-        n++;
-    }
-    store_reset(st);
     if (rc < 0) {
         free(cs);
         return -1;
     }
     *total = (int64_t)n;
     qsort(cs, n, sizeof(*cs), cand_cmp);
+    struct store_stmt *st;
     for (size_t k = (size_t)f->offset; k < n && k < (size_t)f->offset + (size_t)f->limit; k++) {
         if ((st = store_prepare(c, SQL_GET, err)) == NULL) {
             rc = -1;
@@ -333,9 +397,10 @@ int search_store_query(struct store_conn *c, const struct search_match *m,
     store_bind_text(st, i++, m->pat[0], -1);
     store_bind_text(st, i++, m->whole, -1);
     store_bind_text(st, i++, m->whole, -1);
+    store_bind_text(st, i++, m->tsq, -1);
     for (int k = 0; k < m->npat; k++)
         store_bind_text(st, i++, m->pat[k], -1);
-    i = bind_filter(st, i, f);
+    i = bind_filter(st, i, f, SEARCH_CANDIDATES);
     store_bind_int64(st, i++, f->limit);
     store_bind_int64(st, i++, f->offset);
     int rc;

@@ -100,11 +100,13 @@ int search_normalize_query(const char *q, char *out, size_t cap)
     if (q == NULL)
         return 0;
     /* Cut first (enormous input costs nothing more), at a character boundary, then
-     * validate: invalid UTF-8 is no query at all. */
+     * validate: invalid UTF-8 is no query. NFC may change the number of characters (U+0F73
+     * becomes two), so cut generously here and exactly after NFC: the result is then a
+     * fixed point of this function. */
     size_t n = 0;
     int chars = 0;
-    size_t qlen = strnlen(q, SEARCH_MAX_QUERY * 4 + 4);
-    while (n < qlen && chars < SEARCH_MAX_QUERY) {
+    size_t qlen = strnlen(q, SEARCH_MAX_QUERY * 8 + 8);
+    while (n < qlen && chars < 2 * SEARCH_MAX_QUERY) {
         unsigned char b = (unsigned char)q[n];
         size_t l = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : 4;
         if (n + l > qlen)
@@ -112,11 +114,17 @@ int search_normalize_query(const char *q, char *out, size_t cap)
         n += l;
         chars++;
     }
-    if (chars < SEARCH_MAX_QUERY && n != qlen)
+    if (chars < 2 * SEARCH_MAX_QUERY && n != qlen)
         return 0; /* ends in the middle of a character: not UTF-8 */
     char *nfc = search_nfc(q, n);
     if (nfc == NULL)
         return 0;
+    size_t cut = 0;
+    for (chars = 0; nfc[cut] != '\0' && chars < SEARCH_MAX_QUERY; chars++) {
+        uint32_t cp;
+        cut += (size_t)search_utf8_next(nfc + cut, &cp);
+    }
+    nfc[cut] = '\0';
     /* Collapse separators to one space, trim each term of leading and trailing non-word
      * characters (punctuation such as the tsheg, quotes, FTS operators' symbols). */
     size_t w = 0;
@@ -267,10 +275,12 @@ static int count_in(const struct decoded *d, const uint32_t *tc, size_t tn, int 
     return n;
 }
 
-double search_score(const char *title, const char *body, const struct search_terms *t)
+double search_score(const char *title, const char *body, const struct search_terms *t,
+                    int *all)
 {
     struct decoded dt = {0}, db = {0};
     double score = 0;
+    *all = 0;
     if (decode(title != NULL ? title : "", &dt) < 0 || decode(body != NULL ? body : "", &db) < 0)
         goto out;
     for (int k = 0; k < t->n; k++) {
@@ -281,7 +291,10 @@ double search_score(const char *title, const char *body, const struct search_ter
             score += 10.0 + (ct - 1) + 3.0 * (double)tn / (double)dt.n;
         if (cb > 0)
             score += 1.0 + 0.25 * cb;
+        if (ct == 0 && cb == 0)
+            goto out;
     }
+    *all = 1;
 out:
     free(dt.cp);
     free(dt.off);

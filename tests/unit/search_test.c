@@ -455,6 +455,31 @@ static void test_paging(void **state)
     json_decref(r);
 }
 
+/* Long and short terms together, where the newest long-term matches lack the short term:
+ * the older documents that have both are still found (the exact fallback). */
+static void test_long_and_short(void **state)
+{
+    struct fixture *fx = *state;
+    struct err err;
+    char title[64], buf[64];
+    put(fx, "kb", 1, "zh", "政务服务户口指南", "", 0, 0, "", 0);
+    put(fx, "kb", 2, "zh", "政务服务", "办理户口", 0, 0, "", 0);
+    struct store_conn *c = store_conn(fx->s, &err);
+    assert_int_equal(store_begin(c, &err), 0);
+    for (int i = 0; i < 4 * SEARCH_CANDIDATES + 100; i++) {
+        snprintf(title, sizeof(title), "政务服务指南 %d", i);
+        put(fx, "kb", 100 + i, "zh", title, "网上办理", 0, 0, "", 0);
+    }
+    assert_int_equal(store_commit(c, &err), 0);
+    assert_string_equal(find(fx, "政务服务 户口", buf, sizeof(buf)), "1,2");
+    assert_string_equal(find(fx, "户口 政务服务", buf, sizeof(buf)), "1,2");
+    struct search_query q = {.q = "政务服务 网上"};
+    json_t *r = run(fx, &q);
+    assert_int_equal(json_integer_value(json_object_get(r, "total")), SEARCH_CANDIDATES);
+    assert_true(json_is_true(json_object_get(r, "more")));
+    json_decref(r);
+}
+
 /* Input that would be FTS syntax, SQL, enormous, invalid or empty: never an error. */
 static void test_nasty(void **state)
 {
@@ -508,6 +533,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_update_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nasty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_and_short, setup, teardown),
     };
     int failed = 0;
     failed += cmocka_run_group_tests_name("search", common, NULL, NULL);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/embed.h"
 #include "store/store.h"
 
 struct fixture {
@@ -366,7 +367,14 @@ static void test_migrate(void **state)
     assert_true(store_latest_migration() >= 1);
     if (store_migrate(fx->s, &applied, &err) < 0)
         fail_msg("%s %s", err.code, err.msg);
-    assert_int_equal(applied, store_latest_migration()); /* a fresh database */
+    /* A fresh database applies every embedded migration (numbers may have gaps while
+     * modules are developed on branches). */
+    int files = 0;
+    const char *prefix = "src/store/migrations/";
+    for (size_t i = embed_first(prefix);
+         i < embed_count && strncmp(embed_files[i].path, prefix, strlen(prefix)) == 0; i++)
+        files++;
+    assert_int_equal(applied, files);
     assert_int_equal(store_schema_version(conn_of(fx), &version, &err), 0);
     assert_int_equal(version, store_latest_migration());
     assert_int_equal(store_migrate(fx->s, &applied, &err), 0);
