@@ -103,7 +103,11 @@ $(BUILD)/bench/commit_rate: bench/commit_rate.c $(BUILD)/libonewindow.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
 
-bench: deps all $(BUILD)/bench/commit_rate
+$(BUILD)/bench/apply_bench: bench/apply_bench.c $(BUILD)/libonewindow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
+
+bench: deps all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench
 	@bench/run.sh
 
 format:

@@ -24,6 +24,15 @@ ROOT=$PWD
 # `bench/run.sh hotline`: only the hotline section (bench/hotline.sh).
 [[ ${1:-} == hotline ]] && exec "$ROOT/bench/hotline.sh"
 
+# `bench/run.sh apply`: only the applications section (bench/apply.sh).
+if [[ ${1:-} == apply ]]; then
+    exec bench/apply.sh
+fi
+# `bench/run.sh notify`: only the notification delivery section (bench/notify.sh).
+if [[ ${1:-} == notify ]]; then
+    exec bench/notify.sh
+fi
+
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 RSS_CONNS=${BENCH_CONNECTIONS:-256}
 WARMUP=${BENCH_WARMUP:-2}
@@ -585,6 +594,11 @@ SUMMARY=$WORK/summary.txt
     cat "$WORK/search.kv" 2>/dev/null
     echo "duration_s=$(($(date +%s) - START_TS))"
 } >"$SUMMARY"
+
+# The applications section (issue 4 targets) runs on its own databases.
+stop_server
+bench/apply.sh || note "the applications section failed"
+bench/notify.sh || note "the notification section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

@@ -13,6 +13,7 @@
 #include "apply/apply.h"
 #include "audit/audit.h"
 #include "calendar/calendar.h"
+#include "catalog/catalog.h"
 #include "base/arena.h"
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
@@ -146,6 +147,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
         search_http_register(srv, app->search) < 0 ||
+        catalog_http_register(srv, app->store, app->id) < 0 ||
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
         hotline_http_register(srv, app->hotline) < 0 ||
         open311_http_register(srv, app->hotline, app->id) < 0 ||

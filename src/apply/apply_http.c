@@ -701,8 +701,9 @@ static int h_mine(struct web_req *req, struct web_resp *resp)
     if (apply_list_mine(ap, &s, (int)web_param_int(req, "limit"), &rows, &e) < 0)
         return fail_err(resp, &e);
     label_rows(req, rows);
-    return page(resp, json_pack("{s:s, s:o, s:b}", "title", web_t(req, "apply.mine.title"),
-                                "applications", rows, "empty", json_array_size(rows) == 0),
+    return page(resp, json_pack("{s:s, s:o, s:b, s:s}", "title", web_t(req, "apply.mine.title"),
+                                "applications", rows, "empty", json_array_size(rows) == 0,
+                                "csrf", web_csrf_token(req, resp)),
                 "apply/mine", 200);
 }
 
@@ -726,9 +727,10 @@ static int h_workbench(struct web_req *req, struct web_resp *resp)
                                web_t(req, i == 0 ? "apply.workbench.active"
                                                  : arena_printf(req->arena, "apply.states.%s", states[i])),
                                "selected", (state ? state : "")[0] ? strcmp(state, states[i]) == 0 : i == 0));
-    return page(resp, json_pack("{s:s, s:o, s:o, s:b, s:b}", "title", web_t(req, "apply.workbench.title"),
+    return page(resp, json_pack("{s:s, s:o, s:o, s:b, s:b, s:s}", "title", web_t(req, "apply.workbench.title"),
                                 "applications", rows, "filters", filters, "empty",
-                                json_array_size(rows) == 0, "walkin", has_clerk_grant(&s)),
+                                json_array_size(rows) == 0, "walkin", has_clerk_grant(&s), "csrf",
+                                web_csrf_token(req, resp)),
                 "apply/workbench", 200);
 }
 

@@ -11,6 +11,7 @@
 #include "base/id.h"
 #include "catalog/catalog_internal.h"
 #include "crypto/crypto.h"
+#include "divisions/divisions.h"
 #include "store/store.h"
 
 int catalog_digest(const json_t *doc, char out[72])
@@ -538,19 +539,6 @@ static int has_string(const json_t *a, const char *s)
     return 0;
 }
 
-/* Whether `anc` is an ancestor-or-self of the 12-digit division `d` (region 2 digits,
- * prefecture 4, county 6, township 9, village 12: trailing zero groups mean "whole"). */
-static int division_covers(int64_t anc, int64_t d)
-{
-    static const int64_t units[] = {10000000000LL, 100000000LL, 1000000LL, 1000LL, 1LL};
-    if (anc == d)
-        return 1;
-    for (int i = 0; i < 5; i++)
-        if (anc % units[i] == 0)
-            return d / units[i] == anc / units[i];
-    return 0;
-}
-
 static int list_row(const struct catalog_row *r, const char *name_zh, const char *dept, void *ctx)
 {
     struct list_ctx *l = ctx;
@@ -578,7 +566,7 @@ static int list_row(const struct catalog_row *r, const char *name_zh, const char
                 json_decref(d);
                 return 1;
             }
-            if (found && division_covers(div, f->division))
+            if (found && divisions_contains(div, f->division))
                 keep = 1;
         }
     }

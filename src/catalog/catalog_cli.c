@@ -21,18 +21,26 @@ static int cli_import(struct store *st, const char *path, struct err *err)
 {
     json_error_t je;
     FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return err_set(err, 400, "catalog.no_file", "cannot open %s: %s", path, strerror(errno));
+    if (f == NULL) {
+        err_set(err, 400, "catalog.no_file", "cannot open %s: %s", path, strerror(errno));
+        return 1;
+    }
     json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
     fclose(f);
-    if (doc == NULL)
-        return err_set(err, 400, "catalog.bad_json", "%s:%d:%d: not valid JSON: %s", path, je.line,
-                       je.column, je.text);
+    if (doc == NULL) {
+        err_set(err, 400, "catalog.bad_json", "%s:%d:%d: not valid JSON: %s", path, je.line,
+                je.column, je.text);
+        return 1;
+    }
     json_t *problems = json_array();
     int created = 0, updated = 0;
     int rc = catalog_import_checked(st, 0, NULL, doc, &created, &updated, problems, err);
     json_decref(doc);
     if (rc < 0) {
+        if (json_array_size(problems) == 0) { /* a system failure, not a bad file */
+            json_decref(problems);
+            return 1;
+        }
         size_t i;
         json_t *p;
         json_array_foreach(problems, i, p) {
@@ -65,7 +73,8 @@ static int cli_export(struct store *st, const char *path, struct err *err)
         char tmp[4096];
         if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
             json_decref(doc);
-            return err_set(err, 400, "catalog.bad_path", "the file name is too long") ? 1 : 1;
+            err_set(err, 400, "catalog.bad_path", "the file name is too long");
+            return 1;
         }
         rc = json_dump_file(doc, tmp, JSON_INDENT(1));
         if (rc == 0 && rename(tmp, path) != 0)

@@ -146,7 +146,7 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
         free(params);
         return err_set(err, 400, "notify.bad_message", "params are too large");
     }
-    unsigned char sealed[12 + CRYPTO_AEAD_OVERHEAD];
+    unsigned char sealed[12 + CRYPTO_AEAD_OVERHEAD] = {0};
     size_t sealed_len = 0;
     int rc = -1;
     if (phone[0]) {
@@ -160,8 +160,8 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
     }
     struct store_conn *c = store_conn(n->store, err);
     if (c == NULL ||
-        nts_message_insert(c, id, m, lang, params, phone[0] ? sealed : NULL, sealed_len, now,
-                           err) < 0 ||
+        nts_message_insert(c, id, m, lang, params, phone[0] ? sealed : NULL, sealed_len, now, err) <
+            0 ||
         (phone[0] && nts_outbox_insert(c, id_next(), id, "sms", now, err) < 0))
         goto out;
     if (message_id != NULL)
@@ -180,8 +180,7 @@ int notify_send(struct notify *n, const struct notify_msg *m, struct err *err)
 
 /* ---- rendering -------------------------------------------------------------------------- */
 
-const char *notify_render(struct arena *a, const char *lang, const char *kind,
-                          const json_t *params)
+const char *notify_render(struct arena *a, const char *lang, const char *kind, const json_t *params)
 {
     const char *tpl = i18n_get(lang ? lang : "zh", kind);
     if (tpl == NULL)
@@ -235,9 +234,9 @@ static int by_id_desc(const void *x, const void *y)
     return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
 }
 
-int notify_inbox(struct notify *n, struct arena *a, const struct notify_reader *r,
-                 const char *lang, int64_t before, int limit, struct notify_item **out,
-                 size_t *count, struct err *err)
+int notify_inbox(struct notify *n, struct arena *a, const struct notify_reader *r, const char *lang,
+                 int64_t before, int limit, struct notify_item **out, size_t *count,
+                 struct err *err)
 {
     if (limit < 1 || limit > 100)
         limit = 20;
@@ -256,8 +255,8 @@ int notify_inbox(struct notify *n, struct arena *a, const struct notify_reader *
             continue;
         if (s == 0 && r->account_id <= 0)
             continue;
-        if (nts_inbox(c, a, s == 0 ? r->account_id : 0, s == 0 ? 0 : r->depts[s - 1], before,
-                      limit, rows + total, &got, err) < 0)
+        if (nts_inbox(c, a, s == 0 ? r->account_id : 0, s == 0 ? 0 : r->depts[s - 1], before, limit,
+                      rows + total, &got, err) < 0)
             return -1;
         total += got;
     }
@@ -273,13 +272,10 @@ int notify_inbox(struct notify *n, struct arena *a, const struct notify_reader *
         return err_set(err, 500, "notify.oom", "out of memory");
     for (size_t i = 0; i < total; i++) {
         json_t *params = json_loads(rows[i].params ? rows[i].params : "{}", 0, NULL);
-        items[i] = (struct notify_item){rows[i].id,
-                                        rows[i].kind,
-                                        notify_render(a, lang, rows[i].kind, params),
-                                        rows[i].link,
-                                        rows[i].department_id,
-                                        rows[i].created_at,
-                                        rows[i].read_at};
+        items[i] = (struct notify_item){
+            rows[i].id,     rows[i].kind,          notify_render(a, lang, rows[i].kind, params),
+            rows[i].link,   rows[i].department_id, rows[i].created_at,
+            rows[i].read_at};
         json_decref(params);
     }
     *out = items;
@@ -295,8 +291,7 @@ static int dept_seen(const struct notify_reader *r, size_t i)
     return 0;
 }
 
-int notify_unread(struct notify *n, const struct notify_reader *r, int64_t *count,
-                  struct err *err)
+int notify_unread(struct notify *n, const struct notify_reader *r, int64_t *count, struct err *err)
 {
     struct store_conn *c = store_conn(n->store, err);
     *count = 0;

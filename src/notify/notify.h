@@ -80,17 +80,16 @@ struct notify_item {
     const char *link; /* NULL if none */
     int64_t department_id;
     int64_t created_at;
-    int64_t read_at;  /* 0: unread */
+    int64_t read_at; /* 0: unread */
 };
 
 /* The reader's messages, newest first, those with id < before (0: from the newest), at
  * most `limit` (1..100). Strings live in `a`. */
-int notify_inbox(struct notify *n, struct arena *a, const struct notify_reader *r,
-                 const char *lang, int64_t before, int limit, struct notify_item **out,
-                 size_t *count, struct err *err);
+int notify_inbox(struct notify *n, struct arena *a, const struct notify_reader *r, const char *lang,
+                 int64_t before, int limit, struct notify_item **out, size_t *count,
+                 struct err *err);
 /* Unread messages of the reader. */
-int notify_unread(struct notify *n, const struct notify_reader *r, int64_t *count,
-                  struct err *err);
+int notify_unread(struct notify *n, const struct notify_reader *r, int64_t *count, struct err *err);
 /* Mark one message read: 404 notify.not_found unless the reader is its recipient. */
 int notify_mark_read(struct notify *n, const struct notify_reader *r, int64_t message_id,
                      struct err *err);

@@ -17,8 +17,8 @@ static int usage(struct err *err)
                    "deliver | sandbox [N]");
 }
 
-static void print_sandbox(void *ctx, int64_t outbox_id, const char *phone_masked,
-                          const char *lang, const char *body, int64_t at)
+static void print_sandbox(void *ctx, int64_t outbox_id, const char *phone_masked, const char *lang,
+                          const char *body, int64_t at)
 {
     (void)ctx;
     printf("%lld\t%s\t%s\t%s\t%lld\n", (long long)outbox_id, phone_masked, lang, body,

@@ -88,14 +88,14 @@ static int h_inbox(struct web_req *req, struct web_resp *resp)
         if (items[i].link)
             json_object_set_new(m, "link", json_string(items[i].link));
         if (items[i].department_id)
-            json_object_set_new(m, "department_id",
-                                json_string(arena_printf(req->arena, "%lld",
-                                                         (long long)items[i].department_id)));
+            json_object_set_new(
+                m, "department_id",
+                json_string(arena_printf(req->arena, "%lld", (long long)items[i].department_id)));
         json_array_append_new(list, m);
     }
     json_t *model = json_pack("{s:s, s:o, s:I, s:b, s:s}", "title", web_t(req, "notify.title"),
-                              "messages", list, "unread", (json_int_t)unread, "has_messages",
-                              n > 0, "csrf", web_csrf_token(req, resp));
+                              "messages", list, "unread", (json_int_t)unread, "has_messages", n > 0,
+                              "csrf", web_csrf_token(req, resp));
     if (n == 20)
         json_object_set_new(model, "next_url",
                             json_string(arena_printf(req->arena, "/messages?before=%lld",

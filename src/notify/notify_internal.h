@@ -45,11 +45,11 @@ int nts_inbox(struct store_conn *c, struct arena *a, int64_t account_id, int64_t
               int64_t before, int limit, struct notify_row *out, size_t *n, struct err *err);
 int nts_unread(struct store_conn *c, int64_t account_id, int64_t department_id, int64_t *count,
                struct err *err);
-int nts_message_owner(struct store_conn *c, int64_t id, int64_t *account_id,
-                      int64_t *department_id, int *found, struct err *err);
+int nts_message_owner(struct store_conn *c, int64_t id, int64_t *account_id, int64_t *department_id,
+                      int *found, struct err *err);
 int nts_mark_read(struct store_conn *c, int64_t id, int64_t now, struct err *err);
-int nts_mark_all_read(struct store_conn *c, int64_t account_id, int64_t department_id,
-                      int64_t now, int64_t *changed, struct err *err);
+int nts_mark_all_read(struct store_conn *c, int64_t account_id, int64_t department_id, int64_t now,
+                      int64_t *changed, struct err *err);
 int nts_lease_take(struct store_conn *c, const char *name, const char *holder, int64_t now,
                    int64_t until, int *taken, struct err *err);
 int nts_due(struct store_conn *c, struct arena *a, int64_t now, int max, struct notify_due *out,

@@ -141,8 +141,8 @@ int nts_unread(struct store_conn *c, int64_t account_id, int64_t department_id, 
                          : count1(c, SQL_UNREAD_ACCOUNT, account_id, count, err);
 }
 
-int nts_message_owner(struct store_conn *c, int64_t id, int64_t *account_id,
-                      int64_t *department_id, int *found, struct err *err)
+int nts_message_owner(struct store_conn *c, int64_t id, int64_t *account_id, int64_t *department_id,
+                      int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_OWNER, err);
     if (st == NULL)
@@ -168,8 +168,8 @@ int nts_mark_read(struct store_conn *c, int64_t id, int64_t now, struct err *err
     return store_run(st, NULL, err);
 }
 
-int nts_mark_all_read(struct store_conn *c, int64_t account_id, int64_t department_id,
-                      int64_t now, int64_t *changed, struct err *err)
+int nts_mark_all_read(struct store_conn *c, int64_t account_id, int64_t department_id, int64_t now,
+                      int64_t *changed, struct err *err)
 {
     struct store_stmt *st =
         store_prepare(c, department_id ? SQL_MARK_ALL_DEPT : SQL_MARK_ALL_ACCOUNT, err);
@@ -302,8 +302,7 @@ static const char SQL_SANDBOX_LIST[] =
     "SELECT outbox_id, phone_masked, lang, body, delivered_at FROM notify_sandbox_sms "
     "ORDER BY delivered_at DESC, outbox_id DESC LIMIT ?";
 
-int nts_sandbox_list(struct store_conn *c, int limit, nts_sandbox_fn fn, void *ctx,
-                     struct err *err)
+int nts_sandbox_list(struct store_conn *c, int limit, nts_sandbox_fn fn, void *ctx, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SANDBOX_LIST, err);
     if (st == NULL)

@@ -21,6 +21,7 @@ static const struct {
     const char *key; /* i18n: portal.areas.<key>.title / .text */
     const char *url;
 } areas[] = {
+    {"services", "/services"},
     {"account", "/register"},
     {"divisions", "/divisions"},
 };

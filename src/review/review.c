@@ -105,9 +105,8 @@ static int lookup(struct review *r, int64_t application_id, struct target *t, st
         return err_set(err, 503, "review.no_target", "ratings are not connected to applications");
     struct err e;
     err_clear(&e);
-    if (application_id <= 0 ||
-        r->target.lookup(r->target.ctx, application_id, &t->applicant, &t->department, t->item,
-                         &t->decided, &e) < 0) {
+    if (application_id <= 0 || r->target.lookup(r->target.ctx, application_id, &t->applicant,
+                                                &t->department, t->item, &t->decided, &e) < 0) {
         if (e.status >= 500) {
             *err = e;
             return -1;
@@ -174,8 +173,8 @@ static void audit_in(struct store_conn *c, int64_t actor, const char *action, co
 /* ---- rating ----------------------------------------------------------------------------- */
 
 int review_rate(struct review *r, const struct authz_subject *subj,
-                const struct review_rating_in *in, json_t *problems, int64_t *rating_id,
-                int *round, struct err *err)
+                const struct review_rating_in *in, json_t *problems, int64_t *rating_id, int *round,
+                struct err *err)
 {
     int bad_fields = 0;
     if (in->level < 1 || in->level > 5) {
@@ -204,7 +203,8 @@ int review_rate(struct review *r, const struct authz_subject *subj,
     if (!allowed)
         return err_set(err, 404, "review.not_found", "no application with this id can be rated");
     if (!t.decided)
-        return err_set(err, 409, "review.not_decided", "an application is rated after its decision");
+        return err_set(err, 409, "review.not_decided",
+                       "an application is rated after its decision");
 
     struct store_conn *c = store_conn(r->store, err);
     if (c == NULL || store_begin(c, err) < 0)
@@ -249,7 +249,8 @@ int review_rate(struct review *r, const struct authz_subject *subj,
                                                      : "review.notice.thanks",
                                       .params = params,
                                       .link = link};
-    int nrc = notify_send(r->notify, &to_applicant, err);
+    /* A walk-in applicant without a platform account has no inbox to tell. */
+    int nrc = t.applicant != 0 ? notify_send(r->notify, &to_applicant, err) : 0;
     if (nrc == 0 && is_bad) {
         int64_t task = id_next();
         json_object_set_new(params, "deadline",
@@ -270,7 +271,8 @@ int review_rate(struct review *r, const struct authz_subject *subj,
             audit_in(c, subj->account_id, "review.task_open", tobj, in->ip, object, err, &failed);
     }
     json_decref(params);
-    if (nrc < 0 || failed || bump_version(c, err) < 0 || store_commit(c, err) < 0)
+    if (nrc < 0 || failed || rvs_count_add(c, t.department, t.item, in->level, err) < 0 ||
+        bump_version(c, err) < 0 || store_commit(c, err) < 0)
         goto fail;
     if (rating_id != NULL)
         *rating_id = id;
@@ -330,9 +332,10 @@ int review_respond(struct review *r, const struct authz_subject *subj, int64_t t
                            .kind = "review.notice.responded",
                            .params = params,
                            .link = link};
-    int nrc = failed ? -1 : notify_send(r->notify, &m, err);
+    int nrc = failed ? -1 : task.applicant_account != 0 ? notify_send(r->notify, &m, err) : 0;
     json_decref(params);
-    if (nrc < 0 || bump_version(c, err) < 0 || store_commit(c, err) < 0)
+    if (nrc < 0 || rvs_count_add(c, task.department_id, task.item_code, 0, err) < 0 ||
+        bump_version(c, err) < 0 || store_commit(c, err) < 0)
         goto fail;
     return 0;
 fail:
@@ -360,14 +363,14 @@ int review_history(struct review *r, const struct authz_subject *subj, int64_t a
         json_decref(ratings);
         return -1;
     }
-    int open_round = !last.found || (last.level <= REVIEW_UNSATISFIED && last.has_task &&
-                                     !last.task_open);
+    int open_round =
+        !last.found || (last.level <= REVIEW_UNSATISFIED && last.has_task && !last.task_open);
     char app[24], dept[24];
     snprintf(app, sizeof(app), "%lld", (long long)application_id);
     snprintf(dept, sizeof(dept), "%lld", (long long)t.department);
-    *out = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:o}", "application_id", app,
-                     "item_code", t.item, "department_id", dept, "decided", t.decided,
-                     "can_rate", applicant && t.decided && open_round, "can_record",
+    *out = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:o}", "application_id", app, "item_code",
+                     t.item, "department_id", dept, "decided", t.decided, "can_rate",
+                     applicant && t.decided && open_round, "can_record",
                      t.decided && open_round &&
                          (authz_allowed(subj, "review.record", &obj) ||
                           authz_allowed(subj, "review.record_hotline", &obj)),
@@ -432,14 +435,20 @@ struct stats_ctx {
     const char *keyname;
 };
 
-static void on_count(void *ctx, const char *key, int level, int64_t n)
+/* One running total: a rating count of a level (1..5) or, at level 0, bad ratings rectified.
+ * Department rows also add up to the overall total. */
+static void on_count(void *ctx, int by_item, const char *key, int level, int64_t n)
 {
-    struct stats_ctx *s = ctx;
-    if (level < 1 || level > 5)
+    struct stats_ctx *s = (struct stats_ctx *)ctx + (by_item ? 1 : 0);
+    if (level < 0 || level > 5)
         return;
-    char lk[2] = {(char)('0' + level), 0};
     json_t *targets[2] = {row_for(s->index, s->list, s->keyname, key), s->total};
     for (int i = 0; i < (s->total ? 2 : 1); i++) {
+        if (level == 0) {
+            add_int(targets[i], "rectified", n);
+            continue;
+        }
+        char lk[2] = {(char)('0' + level), 0};
         add_int(json_object_get(targets[i], "counts"), lk, n);
         add_int(targets[i], "total", n);
         if (level >= REVIEW_BASIC)
@@ -447,16 +456,6 @@ static void on_count(void *ctx, const char *key, int level, int64_t n)
         else
             add_int(targets[i], "bad", n);
     }
-}
-
-static void on_rect(void *ctx, const char *key, int64_t tasks, int64_t responded)
-{
-    struct stats_ctx *s = ctx;
-    json_t *row = row_for(s->index, s->list, s->keyname, key);
-    add_int(row, "rectified", responded);
-    if (s->total)
-        add_int(s->total, "rectified", responded);
-    (void)tasks;
 }
 
 /* satisfaction rate = (5 + 4 + 3) / all, in percent with one decimal; null without ratings. */
@@ -483,12 +482,8 @@ int review_stats(struct review *r, json_t **out, struct err *err)
     json_t *depts = json_array(), *di = json_object(), *items = json_array(), *ii = json_object();
     row_for(ti, tl, "scope", "all");
     total = json_incref(json_array_get(tl, 0));
-    struct stats_ctx sd = {di, depts, total, "department_id"}, si = {ii, items, NULL, "item_code"};
-    int rc = rvs_counts(c, 0, on_count, &sd, err) < 0 || rvs_rectified(c, 0, on_rect, &sd, err) < 0 ||
-                     rvs_counts(c, 1, on_count, &si, err) < 0 ||
-                     rvs_rectified(c, 1, on_rect, &si, err) < 0
-                 ? -1
-                 : 0;
+    struct stats_ctx sc[2] = {{di, depts, total, "department_id"}, {ii, items, NULL, "item_code"}};
+    int rc = rvs_counts(c, on_count, sc, err);
     rates(depts);
     rates(items);
     rates(tl);
@@ -503,7 +498,7 @@ int review_stats(struct review *r, json_t **out, struct err *err)
         return -1;
     }
     json_decref(tl);
-    *out = json_pack("{s:s, s:o, s:o, s:o}", "formula", "(5+4+3)/(1+2+3+4+5)", "departments",
-                     depts, "items", items, "total", total);
+    *out = json_pack("{s:s, s:o, s:o, s:o}", "formula", "(5+4+3)/(1+2+3+4+5)", "departments", depts,
+                     "items", items, "total", total);
     return 0;
 }

@@ -85,8 +85,8 @@ struct review_rating_in {
  * is rated and not bad), 409 review.awaiting_response (a bad rating is not answered yet),
  * 503 review.no_target. Own transaction: rating, task, messages, audit. */
 int review_rate(struct review *r, const struct authz_subject *subj,
-                const struct review_rating_in *in, json_t *problems, int64_t *rating_id,
-                int *round, struct err *err);
+                const struct review_rating_in *in, json_t *problems, int64_t *rating_id, int *round,
+                struct err *err);
 
 /* The department responds to an open task: a head or reviewer of its department. 0; 1 with
  * a field error (response review.response_required / review.response_too_long); -1 with

@@ -102,29 +102,35 @@ static void decorate_history(struct web_req *req, json_t *h)
     json_array_foreach(json_object_get(h, "ratings"), i, rt)
     {
         int level = (int)json_integer_value(json_object_get(rt, "level"));
-        json_object_set_new(rt, "level_label",
-                            json_string(web_t(req, arena_printf(req->arena, "review.levels.%d", level))));
+        json_object_set_new(
+            rt, "level_label",
+            json_string(web_t(req, arena_printf(req->arena, "review.levels.%d", level))));
         json_object_set_new(rt, "bad", json_boolean(level <= REVIEW_UNSATISFIED));
         const char *ch = json_string_value(json_object_get(rt, "channel"));
-        json_object_set_new(rt, "channel_label",
-                            json_string(web_t(req, arena_printf(req->arena, "review.channels.%s", ch))));
-        json_object_set_new(rt, "created",
-                            json_string(date_of(req, json_integer_value(json_object_get(rt, "created_at")))));
+        json_object_set_new(
+            rt, "channel_label",
+            json_string(web_t(req, arena_printf(req->arena, "review.channels.%s", ch))));
+        json_object_set_new(
+            rt, "created",
+            json_string(date_of(req, json_integer_value(json_object_get(rt, "created_at")))));
         json_t *task = json_object_get(rt, "task");
         if (task != NULL) {
             const char *st = json_string_value(json_object_get(task, "status"));
-            json_object_set_new(task, "status_label",
-                                json_string(web_t(req, arena_printf(req->arena, "review.status.%s", st))));
+            json_object_set_new(
+                task, "status_label",
+                json_string(web_t(req, arena_printf(req->arena, "review.status.%s", st))));
             json_object_set_new(task, "deadline",
-                                json_string(date_of(req, json_integer_value(json_object_get(task, "deadline_at")))));
-            json_object_set_new(task, "responded", json_boolean(json_object_get(task, "response") != NULL));
+                                json_string(date_of(req, json_integer_value(json_object_get(
+                                                             task, "deadline_at")))));
+            json_object_set_new(task, "responded",
+                                json_boolean(json_object_get(task, "response") != NULL));
         }
     }
 }
 
 static int history_page(struct web_req *req, struct web_resp *resp,
-                        const struct authz_subject *subj, int64_t app, json_t *problems,
-                        int level, const char *comment, int status)
+                        const struct authz_subject *subj, int64_t app, json_t *problems, int level,
+                        const char *comment, int status)
 {
     struct review *r = req->ctx;
     json_t *h = NULL;
@@ -139,8 +145,10 @@ static int history_page(struct web_req *req, struct web_resp *resp,
     json_object_set_new(h, "csrf", json_string(web_csrf_token(req, resp)));
     json_object_set_new(h, "levels", levels_json(req, level));
     json_object_set_new(h, "typed_comment", json_string(comment ? comment : ""));
-    json_object_set_new(h, "has_ratings", json_boolean(json_array_size(json_object_get(h, "ratings")) > 0));
-    json_object_set_new(h, "action", json_string(arena_printf(req->arena, "/reviews/%lld", (long long)app)));
+    json_object_set_new(h, "has_ratings",
+                        json_boolean(json_array_size(json_object_get(h, "ratings")) > 0));
+    json_object_set_new(h, "action",
+                        json_string(arena_printf(req->arena, "/reviews/%lld", (long long)app)));
     json_object_set_new(h, "max_len", json_integer(REVIEW_TEXT_MAX));
     if (web_query(req, "done") != NULL)
         json_object_set_new(h, "done", json_true());
@@ -178,8 +186,8 @@ static int rate_common(struct web_req *req, struct web_resp *resp, const char *c
     int level = review_level_parse(web_form_value(req, "level"));
     if (channel == NULL)
         channel = web_form_value(req, "channel");
-    struct review_rating_in in = {app, level, channel ? channel : "", comment, req->lang,
-                                  web_client_ip(req)};
+    struct review_rating_in in = {app,     level,     channel ? channel : "",
+                                  comment, req->lang, web_client_ip(req)};
     json_t *problems = json_array();
     int64_t rating_id = 0;
     int round = 0;
@@ -200,7 +208,8 @@ static int rate_common(struct web_req *req, struct web_resp *resp, const char *c
                                 round, "level", level);
         return 0;
     }
-    return web_redirect(req, resp, arena_printf(req->arena, "/reviews/%lld?done=1", (long long)app));
+    return web_redirect(req, resp,
+                        arena_printf(req->arena, "/reviews/%lld?done=1", (long long)app));
 }
 
 static int h_rate(struct web_req *req, struct web_resp *resp)
@@ -235,24 +244,28 @@ static int tasks_page(struct web_req *req, struct web_resp *resp, const struct a
     json_array_foreach(tasks, i, t)
     {
         int level = (int)json_integer_value(json_object_get(t, "level"));
-        json_object_set_new(t, "level_label",
-                            json_string(web_t(req, arena_printf(req->arena, "review.levels.%d", level))));
-        json_object_set_new(t, "status_label",
-                            json_string(web_t(req, arena_printf(req->arena, "review.status.%s",
-                                                                json_string_value(json_object_get(t, "status"))))));
-        json_object_set_new(t, "deadline",
-                            json_string(date_of(req, json_integer_value(json_object_get(t, "deadline_at")))));
-        json_object_set_new(t, "application_url",
-                            json_string(arena_printf(req->arena, "/reviews/%s",
-                                                     json_string_value(json_object_get(t, "application_id")))));
+        json_object_set_new(
+            t, "level_label",
+            json_string(web_t(req, arena_printf(req->arena, "review.levels.%d", level))));
+        json_object_set_new(
+            t, "status_label",
+            json_string(web_t(req, arena_printf(req->arena, "review.status.%s",
+                                                json_string_value(json_object_get(t, "status"))))));
+        json_object_set_new(
+            t, "deadline",
+            json_string(date_of(req, json_integer_value(json_object_get(t, "deadline_at")))));
+        json_object_set_new(
+            t, "application_url",
+            json_string(arena_printf(req->arena, "/reviews/%s",
+                                     json_string_value(json_object_get(t, "application_id")))));
         if (field_errors != NULL &&
             strtoll(json_string_value(json_object_get(t, "id")), NULL, 10) == task_with_error)
             json_object_set(t, "field_errors", field_errors);
     }
     json_decref(field_errors);
-    json_t *m = json_pack("{s:s, s:o, s:b, s:s}", "title", web_t(req, "review.tasks.title"), "tasks",
-                          tasks, "has_tasks", json_array_size(tasks) > 0, "csrf",
-                          web_csrf_token(req, resp));
+    json_t *m =
+        json_pack("{s:s, s:o, s:b, s:s}", "title", web_t(req, "review.tasks.title"), "tasks", tasks,
+                  "has_tasks", json_array_size(tasks) > 0, "csrf", web_csrf_token(req, resp));
     if (problems != NULL) {
         json_object_set_new(m, "errors", problems);
         json_object_set_new(m, "has_errors", json_true());
@@ -368,19 +381,26 @@ static int h_stats(struct web_req *req, struct web_resp *resp)
         json_object_set_new(row, "name", json_string(name ? name : "?"));
         stat_labels(row);
     }
-    json_array_foreach(json_object_get(s, "items"), i, row) stat_labels(row);
+    json_array_foreach(json_object_get(s, "items"), i, row)
+    {
+        stat_labels(row);
+    }
     stat_labels(json_object_get(s, "total"));
     json_t *levels = json_array();
     for (int l = 5; l >= 1; l--)
-        json_array_append_new(levels, json_string(web_t(req, arena_printf(req->arena, "review.levels.%d", l))));
+        json_array_append_new(
+            levels, json_string(web_t(req, arena_printf(req->arena, "review.levels.%d", l))));
     json_object_set_new(s, "level_labels", levels);
     json_object_set_new(s, "title", json_string(web_t(req, "review.stats.title")));
     json_object_set_new(s, "has_departments",
                         json_boolean(json_array_size(json_object_get(s, "departments")) > 0));
-    json_object_set_new(s, "has_items", json_boolean(json_array_size(json_object_get(s, "items")) > 0));
+    json_object_set_new(s, "has_items",
+                        json_boolean(json_array_size(json_object_get(s, "items")) > 0));
     resp->model = s;
     resp->view = "review/stats";
-    resp->max_age = 60;
+    /* Shared caches may keep the anonymous page a minute; a signed-in visitor's page carries
+     * their name and unread count, and they expect their own rating to show at once. */
+    resp->max_age = web_session(req) == NULL ? 60 : 0;
     return 0;
 }
 
@@ -396,7 +416,8 @@ int review_http_register(struct web_server *srv, struct review *r, struct identi
         web_route(srv, "GET", "/workbench/rectifications", h_tasks, r) < 0 ||
         web_route(srv, "GET", "/api/v1/workbench/rectifications", h_tasks, r) < 0 ||
         web_route(srv, "POST", "/workbench/rectifications/{id:int}/respond", h_respond, r) < 0 ||
-        web_route(srv, "POST", "/api/v1/workbench/rectifications/{id:int}/respond", h_respond, r) < 0 ||
+        web_route(srv, "POST", "/api/v1/workbench/rectifications/{id:int}/respond", h_respond, r) <
+            0 ||
         web_route(srv, "GET", "/ratings", h_stats, r) < 0 ||
         web_route(srv, "GET", "/api/v1/ratings", h_stats, r) < 0)
         return -1;

@@ -50,11 +50,12 @@ int rvs_history(struct store_conn *c, int64_t application_id, json_t *arr, struc
 /* Tasks of a department appended to `arr` (status NULL: all). */
 int rvs_tasks(struct store_conn *c, int64_t department_id, const char *status, int64_t now,
               json_t *arr, struct err *err);
-/* Counts by (key, level) and (key, tasks, responded): by department when by_item is 0. The
- * callback gets the key as text (department id in decimal, or item code). */
-typedef void (*rvs_count_fn)(void *ctx, const char *key, int level, int64_t n);
-typedef void (*rvs_rect_fn)(void *ctx, const char *key, int64_t tasks, int64_t responded);
-int rvs_counts(struct store_conn *c, int by_item, rvs_count_fn fn, void *ctx, struct err *err);
-int rvs_rectified(struct store_conn *c, int by_item, rvs_rect_fn fn, void *ctx, struct err *err);
+/* The statistics' running totals: one more rating of `level` (1..5) for the department and
+ * the item, or (level 0) one more bad rating rectified. Joins the caller's transaction. */
+int rvs_count_add(struct store_conn *c, int64_t department_id, const char *item_code, int level,
+                  struct err *err);
+/* Every total: by_item 0 for a department (key: its id in decimal), 1 for an item. */
+typedef void (*rvs_count_fn)(void *ctx, int by_item, const char *key, int level, int64_t n);
+int rvs_counts(struct store_conn *c, rvs_count_fn fn, void *ctx, struct err *err);
 
 #endif

@@ -34,19 +34,13 @@ static const char SQL_TASKS[] =
     "t.deadline_at, t.response, t.responded_at, t.created_at FROM review_rectifications t "
     "JOIN review_ratings r ON r.id = t.rating_id WHERE t.department_id = ? "
     "ORDER BY CASE WHEN t.status = 'open' THEN 0 ELSE 1 END, t.deadline_at, t.id LIMIT 500";
-static const char SQL_COUNT_DEPT[] =
-    "SELECT department_id, level, COUNT(*) FROM review_ratings GROUP BY department_id, level";
-static const char SQL_COUNT_ITEM[] =
-    "SELECT item_code, level, COUNT(*) FROM review_ratings GROUP BY item_code, level";
-static const char SQL_RECT_DEPT[] =
-    "SELECT department_id, COUNT(*), SUM(CASE WHEN status = 'responded' THEN 1 ELSE 0 END) "
-    "FROM review_rectifications GROUP BY department_id";
-static const char SQL_RECT_ITEM[] =
-    "SELECT item_code, COUNT(*), SUM(CASE WHEN status = 'responded' THEN 1 ELSE 0 END) "
-    "FROM review_rectifications GROUP BY item_code";
+static const char SQL_COUNT_ADD[] =
+    "INSERT INTO review_counts (scope, key, level, n) VALUES (?, ?, ?, 1) "
+    "ON CONFLICT (scope, key, level) DO UPDATE SET n = review_counts.n + 1";
+static const char SQL_COUNTS[] =
+    "SELECT scope, key, level, n FROM review_counts ORDER BY scope, key, level";
 
-int rvs_last(struct store_conn *c, int64_t application_id, struct review_last *out,
-             struct err *err)
+int rvs_last(struct store_conn *c, int64_t application_id, struct review_last *out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LAST, err);
     if (st == NULL)
@@ -165,16 +159,16 @@ int rvs_history(struct store_conn *c, int64_t application_id, json_t *arr, struc
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
         int level = (int)store_col_int64(st, 2);
-        json_t *j = json_pack("{s:o, s:i, s:i, s:s, s:s, s:I}", "id", id_json(store_col_int64(st, 0)),
-                              "round", (int)store_col_int64(st, 1), "level", level, "level_name",
-                              review_level_name(level), "channel", store_col_text(st, 3),
-                              "created_at", (json_int_t)store_col_int64(st, 5));
+        json_t *j = json_pack(
+            "{s:o, s:i, s:i, s:s, s:s, s:I}", "id", id_json(store_col_int64(st, 0)), "round",
+            (int)store_col_int64(st, 1), "level", level, "level_name", review_level_name(level),
+            "channel", store_col_text(st, 3), "created_at", (json_int_t)store_col_int64(st, 5));
         if (!store_col_is_null(st, 4))
             json_object_set_new(j, "comment", json_string(store_col_text(st, 4)));
         if (!store_col_is_null(st, 6)) {
-            json_t *t = json_pack("{s:o, s:s, s:I}", "id", id_json(store_col_int64(st, 6)),
-                                  "status", store_col_text(st, 7), "deadline_at",
-                                  (json_int_t)store_col_int64(st, 8));
+            json_t *t =
+                json_pack("{s:o, s:s, s:I}", "id", id_json(store_col_int64(st, 6)), "status",
+                          store_col_text(st, 7), "deadline_at", (json_int_t)store_col_int64(st, 8));
             if (!store_col_is_null(st, 9))
                 json_object_set_new(t, "response", json_string(store_col_text(st, 9)));
             if (!store_col_is_null(st, 10))
@@ -221,40 +215,34 @@ int rvs_tasks(struct store_conn *c, int64_t department_id, const char *status, i
     return rc < 0 ? -1 : 0;
 }
 
-static void key_text(struct store_stmt *st, int by_item, char *out, size_t n)
+int rvs_count_add(struct store_conn *c, int64_t department_id, const char *item_code, int level,
+                  struct err *err)
 {
-    if (by_item)
-        snprintf(out, n, "%s", store_col_text(st, 0));
-    else
-        snprintf(out, n, "%lld", (long long)store_col_int64(st, 0));
+    char dept[24];
+    snprintf(dept, sizeof(dept), "%lld", (long long)department_id);
+    const char *scopes[2] = {"department", "item"}, *keys[2] = {dept, item_code};
+    for (int i = 0; i < 2; i++) {
+        struct store_stmt *st = store_prepare(c, SQL_COUNT_ADD, err);
+        if (st == NULL)
+            return -1;
+        store_bind_text(st, 1, scopes[i], -1);
+        store_bind_text(st, 2, keys[i], -1);
+        store_bind_int64(st, 3, level);
+        if (store_run(st, NULL, err) < 0)
+            return -1;
+    }
+    return 0;
 }
 
-int rvs_counts(struct store_conn *c, int by_item, rvs_count_fn fn, void *ctx, struct err *err)
+int rvs_counts(struct store_conn *c, rvs_count_fn fn, void *ctx, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, by_item ? SQL_COUNT_ITEM : SQL_COUNT_DEPT, err);
+    struct store_stmt *st = store_prepare(c, SQL_COUNTS, err);
     if (st == NULL)
         return -1;
     int rc;
-    char key[64];
-    while ((rc = store_step(st, err)) == STORE_ROW) {
-        key_text(st, by_item, key, sizeof(key));
-        fn(ctx, key, (int)store_col_int64(st, 1), store_col_int64(st, 2));
-    }
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
-int rvs_rectified(struct store_conn *c, int by_item, rvs_rect_fn fn, void *ctx, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, by_item ? SQL_RECT_ITEM : SQL_RECT_DEPT, err);
-    if (st == NULL)
-        return -1;
-    int rc;
-    char key[64];
-    while ((rc = store_step(st, err)) == STORE_ROW) {
-        key_text(st, by_item, key, sizeof(key));
-        fn(ctx, key, store_col_int64(st, 1), store_col_int64(st, 2));
-    }
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        fn(ctx, strcmp(store_col_text(st, 0), "item") == 0, store_col_text(st, 1),
+           (int)store_col_int64(st, 2), store_col_int64(st, 3));
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }

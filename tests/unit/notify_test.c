@@ -120,8 +120,11 @@ static void test_inbox(void **state)
     err_clear(&err);
     int64_t id1, id2, id3, id4;
     json_t *p = json_pack("{s:s, s:i}", "name", "Tashi", "number", 42);
-    struct notify_msg m = {.account_id = 1001, .lang = "en", .kind = "notify.test.hello",
-                           .params = p, .link = "/applications/42"};
+    struct notify_msg m = {.account_id = 1001,
+                           .lang = "en",
+                           .kind = "notify.test.hello",
+                           .params = p,
+                           .link = "/applications/42"};
     assert_int_equal(send_tx(f, &m, &id1, &err), 0);
     assert_int_equal(send_tx(f, &m, &id2, &err), 0);
     struct notify_msg other = {.account_id = 1002, .kind = "notify.test.hello", .params = p};
@@ -196,8 +199,11 @@ static void test_sms_delivery_and_lease(void **state)
     err_clear(&err);
     int64_t id;
     json_t *p = json_pack("{s:s, s:s}", "name", "Dolma", "number", "N-1");
-    struct notify_msg m = {.account_id = 0, .phone = "+86 139-1234-5678", .lang = "en",
-                           .kind = "notify.test.hello", .params = p};
+    struct notify_msg m = {.account_id = 0,
+                           .phone = "+86 139-1234-5678",
+                           .lang = "en",
+                           .kind = "notify.test.hello",
+                           .params = p};
     assert_int_equal(send_tx(f, &m, &id, &err), 0);
     json_decref(p);
 
@@ -221,7 +227,8 @@ static void test_sms_delivery_and_lease(void **state)
     assert_int_equal(notify_deliver_due(f->n, "node-b", now + 1000, 10, &pb, &err), 0);
     assert_int_equal(pb.leased, 0);
     /* after the lease expires, B takes over */
-    assert_int_equal(notify_deliver_due(f->n, "node-b", now + NOTIFY_LEASE_MS + 1, 10, &pb, &err), 0);
+    assert_int_equal(notify_deliver_due(f->n, "node-b", now + NOTIFY_LEASE_MS + 1, 10, &pb, &err),
+                     0);
     assert_int_equal(pb.leased, 1);
     assert_int_equal(pb.delivered, 0); /* nothing is delivered twice */
 
@@ -266,7 +273,8 @@ static void test_retry_backoff_give_up(void **state)
     for (int attempt = 1; attempt <= NOTIFY_MAX_ATTEMPTS; attempt++) {
         /* not due yet: nothing happens */
         if (attempt > 1) {
-            assert_int_equal(notify_deliver_due(f->n, "node-a", expect_next - 1, 10, &pass, &err), 0);
+            assert_int_equal(notify_deliver_due(f->n, "node-a", expect_next - 1, 10, &pass, &err),
+                             0);
             assert_int_equal(pass.retried + pass.failed + pass.delivered, 0);
         }
         assert_int_equal(notify_deliver_due(f->n, "node-a", expect_next, 10, &pass, &err), 0);

@@ -38,6 +38,7 @@ static const struct app {
     {2, CITIZEN, DEPT_A, "XZ-MZ-001", 0},
     {3, OTHER_CITIZEN, DEPT_A, "XZ-GA-003", 1},
     {4, CITIZEN, DEPT_B, "XZ-RS-002", 1},
+    {5, 0, DEPT_A, "XZ-MZ-001", 1}, /* a walk-in applicant without a platform account */
 };
 
 static int target(void *ctx, int64_t application_id, int64_t *applicant, int64_t *dept,
@@ -64,10 +65,11 @@ struct fixture {
     int lookups;
 };
 
-static const char SQL_DIV[] =
-    "INSERT INTO divisions (code, parent_code, level, name_zh) VALUES (540000000000, NULL, 1, '西藏自治区')";
-static const char SQL_DEPT[] = "INSERT INTO departments (id, code, name_zh, division_code, created_at) "
-                               "VALUES (?, ?, ?, 540000000000, 0)";
+static const char SQL_DIV[] = "INSERT INTO divisions (code, parent_code, level, name_zh) VALUES "
+                              "(540000000000, NULL, 1, '西藏自治区')";
+static const char SQL_DEPT[] =
+    "INSERT INTO departments (id, code, name_zh, division_code, created_at) "
+    "VALUES (?, ?, ?, 540000000000, 0)";
 
 static int setup(void **state)
 {
@@ -324,9 +326,8 @@ static void test_flow(void **state)
     assert_true(json_is_true(json_object_get(h, "can_rate")));
     assert_int_equal(json_integer_value(json_object_get(h, "next_round")), 2);
     json_t *r1 = json_array_get(json_object_get(h, "ratings"), 0);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(r1, "task"), "response")),
-        "已增派窗口人员，缩短等候时间。");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r1, "task"), "response")),
+                        "已增派窗口人员，缩短等候时间。");
     json_decref(h);
     assert_int_equal(review_history(f->r, &reviewer_a, 1, &h, &err), 0);
     assert_false(json_is_true(json_object_get(h, "can_rate")));
@@ -419,6 +420,29 @@ static void test_stats(void **state)
     json_decref(s);
 }
 
+static void test_walkin_without_account(void **state)
+{
+    struct fixture *f = *state;
+    struct err err;
+    int round;
+    struct authz_subject clerk_a = staff(7003, ROLE_CLERK, DEPT_A, DIV_ROOT);
+    struct authz_subject head_a = staff(7006, ROLE_HEAD, DEPT_A, DIV_ROOT);
+    int before = count_msgs(f, 0, DEPT_A, "review.notice.bad_rating");
+    /* recorded at the counter; nobody's inbox to tell but the department's */
+    assert_int_equal(rate(f, &clerk_a, 5, 1, "counter", "no account", &round, &err), 0);
+    assert_int_equal(count_msgs(f, 0, DEPT_A, "review.notice.bad_rating"), before + 1);
+    json_t *tasks;
+    assert_int_equal(review_tasks(f->r, &head_a, "open", time_now_ms(), &tasks, &err), 0);
+    assert_int_equal(json_array_size(tasks), 1);
+    int64_t task =
+        strtoll(json_string_value(json_object_get(json_array_get(tasks, 0), "id")), NULL, 10);
+    json_decref(tasks);
+    assert_int_equal(review_respond(f->r, &head_a, task, "已电话回访。", NULL, NULL, &err), 0);
+    /* the next round is open for the counter again */
+    assert_int_equal(rate(f, &clerk_a, 5, 4, "counter", NULL, &round, &err), 0);
+    assert_int_equal(round, 2);
+}
+
 static void test_no_target(void **state)
 {
     struct fixture *f = *state;
@@ -440,11 +464,9 @@ int main(void)
     if (i18n_init(&err) < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_levels),
-        cmocka_unit_test(test_validation_all_at_once),
-        cmocka_unit_test(test_flow),
-        cmocka_unit_test(test_counter_and_hotline),
-        cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_levels),    cmocka_unit_test(test_validation_all_at_once),
+        cmocka_unit_test(test_flow),      cmocka_unit_test(test_counter_and_hotline),
+        cmocka_unit_test(test_stats),     cmocka_unit_test(test_walkin_without_account),
         cmocka_unit_test(test_no_target),
     };
     int rc = cmocka_run_group_tests_name("review", tests, setup, teardown);

@@ -92,3 +92,15 @@ CREATE TABLE review_rectifications (
 );
 CREATE INDEX review_rectifications_department ON review_rectifications (department_id, status);
 CREATE INDEX review_rectifications_application ON review_rectifications (application_id);
+
+-- Running totals for the public statistics, kept in the rating's and the response's
+-- transaction so the page never scans the ratings: scope 'department' (key: the department
+-- id in decimal) or 'item' (key: the item code); level 1..5 counts ratings of that level,
+-- level 0 counts bad ratings rectified (tasks answered).
+CREATE TABLE review_counts (
+    scope TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    n     BIGINT NOT NULL,
+    PRIMARY KEY (scope, key, level)
+);

@@ -1,0 +1,372 @@
+// tests/api/catalog.test.mjs - the service catalog over HTTP and at the console: browsing by
+// life event, department, division and audience; the guide page and its JSON twin; bundles;
+// caching by catalog version; the administration pages (draft with every problem at once,
+// publish, history with changes, retire) and who is refused; `onewindow catalog
+// import|export` with good and bad files. Expected values come from data/catalog/demo.json
+// and the message catalogs, never typed in twice.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createHmac } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startServer, run, ROOT, catalog, backend } from '../lib/server.mjs';
+
+const DEMO = JSON.parse(readFileSync(join(ROOT, 'data', 'catalog', 'demo.json'), 'utf8'));
+const ZH = catalog('zh'), EN = catalog('en'), BO = catalog('bo');
+const FAST = ['--insecure-fast-passwords', '1'];
+const DEMO_PASSWORD = 'Demo-2026-xz';
+const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const PG_URL = process.env.ONEWINDOW_TEST_PG_URL;
+const psql = (url, sql) => spawnSync('psql', [url, '-XAtq', '-c', sql], { encoding: 'utf8' });
+let srv, tmp, dbUrl, pgName, common;
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'ow-catalog-'));
+  if (PG_URL) {
+    pgName = `ow_catalog_${process.pid}`;
+    const r = psql(PG_URL, `CREATE DATABASE ${pgName}`);
+    assert.equal(r.status, 0, `cannot create a PostgreSQL database: ${r.stderr}`);
+    const u = new URL(PG_URL);
+    u.pathname = `/${pgName}`;
+    dbUrl = u.toString();
+  } else {
+    dbUrl = `sqlite:${tmp}/onewindow.db`;
+  }
+  common = ['--data', tmp, '--db', dbUrl, ...FAST];
+  let r = run(['init', ...common]);
+  assert.equal(r.status, 0, r.stderr);
+  r = run(['demo', ...common]);
+  assert.equal(r.status, 0, r.stderr);
+  srv = await startServer({ init: false, data: tmp, db: dbUrl, args: FAST });
+});
+
+after(async () => {
+  if (srv) {
+    const r = await srv.stop();
+    assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
+  }
+  if (pgName) psql(PG_URL, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const item = (code) => DEMO.items.find((i) => i.code === code);
+const json = async (path, init = {}) => {
+  const res = await fetch(`${srv.url}${path}`, { ...init, headers: { accept: 'application/json', ...(init.headers ?? {}) } });
+  return { status: res.status, body: await res.json(), res };
+};
+const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+test('browse by life event, department, division and audience (JSON)', async () => {
+  const all = await json('/api/v1/services');
+  assert.equal(all.status, 200);
+  assert.equal(all.body.count, DEMO.items.length);
+  const codes = (b) => b.items.map((i) => i.code).sort();
+  const expect = (pred) => DEMO.items.filter(pred).map((i) => i.code).sort();
+
+  const birth = await json('/api/v1/services?event=birth');
+  assert.deepEqual(codes(birth.body), expect((i) => i.life_events.includes('birth')));
+  assert.deepEqual(codes(birth.body), ['XZ-GA-003', 'XZ-RS-002', 'XZ-WJ-001']);
+
+  const cgmz = await json('/api/v1/services?dept=cg-mz');
+  assert.deepEqual(codes(cgmz.body), expect((i) => i.department === 'cg-mz' || i.handled_by.includes('cg-mz')));
+
+  const ent = await json('/api/v1/services?audience=enterprise');
+  assert.deepEqual(codes(ent.body), expect((i) => i.audience.includes('enterprise')));
+
+  // Shigatse (5402): none of the Lhasa or Chengguan departments serves it.
+  const regionDepts = ['xz-ga', 'xz-mz', 'xz-rs', 'xz-sj', 'xz-wj', 'xz-zr'];
+  const sg = await json('/api/v1/services?division=540200000000');
+  assert.deepEqual(codes(sg.body), expect((i) => i.handled_by.some((d) => regionDepts.includes(d))));
+  // Barkhor, Chengguan: everything handled in Chengguan, Lhasa or the region.
+  const bk = await json('/api/v1/services?division=540102002000');
+  assert.equal(bk.body.count, DEMO.items.length);
+
+  // Combined filters narrow.
+  const both = await json('/api/v1/services?event=birth&dept=cg-ga');
+  assert.deepEqual(codes(both.body), ['XZ-GA-003']);
+
+  // Bad filters are refused with a stable code, not ignored.
+  for (const q of ['event=nonsense', 'audience=alien', 'division=12ab', 'dept=%3Cscript%3E']) {
+    const r = await json(`/api/v1/services?${q}`);
+    assert.equal(r.status, 400, q);
+    assert.match(r.body.code, /^(catalog\.bad_filter|divisions\.bad_code)$/, q);
+  }
+});
+
+test('the guide page: everything a citizen needs, in zh, bo and en, under 50 KB', async () => {
+  const m = item('XZ-MZ-001');
+  const res = await fetch(`${srv.url}/services/XZ-MZ-001`);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.ok(Buffer.byteLength(html) < 50 * 1024, `guide is ${Buffer.byteLength(html)} bytes`);
+  assert.ok(html.includes(escapeHtml(m.name.zh)));
+  assert.ok(html.includes(escapeHtml(m.conditions.zh)));
+  assert.ok(html.includes(escapeHtml(m.legal_basis.zh)));
+  for (const mat of m.materials) assert.ok(html.includes(escapeHtml(mat.name.zh)), mat.key);
+  for (const s of m.steps) assert.ok(html.includes(escapeHtml(s.zh)));
+  assert.ok(html.includes(m.contact.phone));
+  assert.ok(html.includes(escapeHtml(m.windows[0].hours.zh)));
+  assert.ok(html.includes(ZH.catalog.fee_free));
+  assert.ok(html.includes(ZH.catalog.cert_types.ID_CARD), 'the e-certificate alternative is named');
+  assert.ok(html.includes(ZH.catalog.depth.one_trip));
+  assert.ok(html.includes('href="/services/XZ-MZ-001/apply"'));
+  assert.ok(html.includes('拉萨市城关区民政局'), 'handled_by departments by name');
+
+  // The passport's fee in yuan from fen.
+  const passport = await (await fetch(`${srv.url}/services/XZ-GA-001?lang=en`)).text();
+  assert.ok(passport.includes(`120.00 ${EN.catalog.yuan}`));
+  assert.ok(passport.includes(escapeHtml(item('XZ-GA-001').fee.basis.en)));
+
+  // Tibetan: the page in bo, Tibetan item name where there is one, Chinese marked lang="zh".
+  const bo = await (await fetch(`${srv.url}/services/XZ-MZ-001?lang=bo`)).text();
+  assert.match(bo, /<html[^>]+lang="bo"/);
+  assert.ok(bo.includes(`<span lang="bo">${m.name.bo}</span>`));
+  assert.ok(bo.includes(BO.catalog.materials));
+  assert.ok(bo.includes(`lang="zh">${escapeHtml(m.conditions.zh)}`), 'untranslated text marked as Chinese');
+
+  const unknown = await fetch(`${srv.url}/services/XZ-NOPE-404`);
+  assert.equal(unknown.status, 404);
+  const weird = await fetch(`${srv.url}/services/%3Cb%3E`);
+  assert.equal(weird.status, 404);
+});
+
+test('the JSON twin carries the whole published item, with version and status', async () => {
+  const r = await json('/api/v1/services/XZ-MZ-001');
+  assert.equal(r.status, 200);
+  const { version, status, ...doc } = r.body.item;
+  assert.equal(status, 'published');
+  assert.equal(version, 1);
+  assert.deepEqual(doc, item('XZ-MZ-001'));
+  const missing = await json('/api/v1/services/XZ-NOPE-404');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body.code, 'catalog.not_found');
+});
+
+test('bundles: the newborn bundle lists its three items by department', async () => {
+  const r = await json('/api/v1/services/bundles/BUNDLE-NEWBORN');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.items.map((i) => i.code), DEMO.bundles[0].items);
+  assert.deepEqual(r.body.items.map((i) => i.department.code), ['xz-wj', 'xz-ga', 'xz-rs']);
+  const html = await (await fetch(`${srv.url}/services/bundles/BUNDLE-NEWBORN`)).text();
+  assert.ok(html.includes(escapeHtml(DEMO.bundles[0].name.zh)));
+  assert.equal((await fetch(`${srv.url}/services/bundles/BUNDLE-NONE`)).status, 404);
+  const index = await (await fetch(`${srv.url}/services`)).text();
+  assert.ok(index.includes('href="/services/bundles/BUNDLE-NEWBORN"'));
+});
+
+test('the home page and the navigation link to the services', async () => {
+  const home = await (await fetch(`${srv.url}/`)).text();
+  assert.ok(home.includes('href="/services"'));
+  assert.ok(home.includes(ZH.portal.areas.services.title));
+  assert.ok(home.includes(ZH.nav.services));
+});
+
+// ---- administration ------------------------------------------------------------------------
+
+function totp(secretB32, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secretB32) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
+}
+
+const unescape = (s) => s.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (m, e) =>
+  ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[e]);
+const csrfOf = (html) => unescape(/name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '');
+
+class Browser {
+  constructor() { this.cookies = new Map(); }
+  async req(url, { method = 'GET', form, headers: extra = {}, body: raw } = {}) {
+    const headers = { ...extra };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    let body = raw;
+    if (form) {
+      body = new URLSearchParams(form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    const res = await fetch(new URL(url, srv.url), { method, headers, body, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = c.split(';');
+      const i = pair.indexOf('=');
+      const name = pair.slice(0, i).trim(), value = pair.slice(i + 1).trim();
+      if (value === '' || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+}
+
+// Log a demo staff member in with both factors; a TOTP step is accepted once per account.
+async function staffLogin(username) {
+  const b = new Browser();
+  const form = await (await b.req('/login')).text();
+  let res = await b.req('/login', { method: 'POST', form: { _csrf: csrfOf(form), login: username, password: DEMO_PASSWORD } });
+  assert.equal(res.status, 303, `login of ${username}`);
+  const page = await (await b.req('/login/second-factor')).text();
+  res = await b.req('/login/second-factor', { method: 'POST', form: { _csrf: csrfOf(page), code: totp(DEMO_TOTP) } });
+  assert.equal(res.status, 303, `second factor of ${username}: ${res.status}`);
+  return b;
+}
+
+let admin;
+test('administration is refused to anonymous visitors, citizens and other staff', async () => {
+  const anon = await new Browser().req('/admin/catalog');
+  assert.equal(anon.status, 303);
+  assert.match(anon.headers.get('location'), /^\/login/);
+  const anonJson = await json('/admin/catalog');
+  assert.equal(anonJson.status, 401);
+
+  const citizen = new Browser();
+  const form = await (await citizen.req('/login')).text();
+  const res = await citizen.req('/login', { method: 'POST', form: { _csrf: csrfOf(form), login: '13800000001', password: DEMO_PASSWORD } });
+  assert.equal(res.status, 303);
+  assert.equal((await citizen.req('/admin/catalog')).status, 403);
+
+  const clerk = await staffLogin('clerk.chengguan');
+  const denied = await clerk.req('/admin/catalog', { headers: { accept: 'application/json' } });
+  assert.equal(denied.status, 403);
+  assert.equal((await denied.json()).code, 'catalog.forbidden');
+  const page = await (await clerk.req('/services')).text();
+  const post = await clerk.req('/admin/catalog/XZ-MZ-001/retire', { method: 'POST', form: { _csrf: csrfOf(page) } });
+  assert.equal(post.status, 403);
+  // Still published.
+  assert.equal((await fetch(`${srv.url}/services/XZ-MZ-001`)).status, 200);
+});
+
+test('an administrator edits a draft (every problem at once), publishes it and retires an item', async () => {
+  admin = await staffLogin('catalog.xz');
+  const list = await admin.req('/admin/catalog');
+  assert.equal(list.status, 200);
+  const listHtml = await list.text();
+  for (const i of DEMO.items) assert.ok(listHtml.includes(`/admin/catalog/${i.code}`));
+
+  const editor = await (await admin.req('/admin/catalog/new?from=XZ-GA-002')).text();
+  const csrf = csrfOf(editor);
+  const textarea = unescape(/<textarea[^>]*>([^<]*)<\/textarea>/.exec(editor)[1]);
+  assert.deepEqual(JSON.parse(textarea), item('XZ-GA-002'));
+
+  // Bad: three problems, all listed, nothing stored.
+  const bad = structuredClone(item('XZ-GA-002'));
+  bad.fee.fen = -5;
+  bad.time_limit.promised_days = 999;
+  bad.handled_by.push('no-such-dept');
+  let res = await admin.req('/admin/catalog/new', { method: 'POST', form: { _csrf: csrf, doc: JSON.stringify(bad) } });
+  assert.equal(res.status, 422);
+  let html = await res.text();
+  for (const p of ['$.fee.fen', '$.time_limit.promised_days', `$.handled_by[${bad.handled_by.length - 1}]`]) assert.ok(html.includes(p), p);
+  assert.ok(html.includes(ZH.catalog.check.promised_over_legal));
+  assert.ok(html.includes(ZH.catalog.check.unknown_department));
+  // The text comes back as typed.
+  assert.equal(unescape(/<textarea[^>]*>([^<]*)<\/textarea>/.exec(html)[1]), JSON.stringify(bad));
+  res = await admin.req('/admin/catalog/new', { method: 'POST', form: { _csrf: csrf, doc: '{"code": ' } });
+  assert.equal(res.status, 422);
+  // Without the CSRF token: refused.
+  res = await admin.req('/admin/catalog/new', { method: 'POST', form: { doc: JSON.stringify(item('XZ-GA-002')) } });
+  assert.equal(res.status, 403);
+
+  // Good (JSON body, JSON answer): draft version 2, not public yet.
+  const good = structuredClone(item('XZ-GA-002'));
+  good.time_limit.promised_days = 10;
+  res = await admin.req('/admin/catalog/new', {
+    method: 'POST', body: JSON.stringify(good),
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
+  });
+  assert.equal(res.status, 201);
+  assert.deepEqual(await res.json(), { code: 'XZ-GA-002', version: 2, status: 'draft', url: '/admin/catalog/XZ-GA-002' });
+  let pub = await json('/api/v1/services/XZ-GA-002');
+  assert.equal(pub.body.item.version, 1);
+
+  // History shows what changed; publish from the page.
+  const show = await (await admin.req('/admin/catalog/XZ-GA-002')).text();
+  assert.ok(show.includes('$.time_limit.promised_days'));
+  res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: '2' } });
+  assert.equal(res.status, 303);
+  pub = await json('/api/v1/services/XZ-GA-002');
+  assert.equal(pub.body.item.version, 2);
+  assert.equal(pub.body.promised_days, 10, 'the cached guide was replaced when the catalog changed');
+  res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: '2' }, headers: { accept: 'application/json' } });
+  assert.equal(res.status, 409);
+  assert.equal((await res.json()).code, 'catalog.not_draft');
+  res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: 'x' }, headers: { accept: 'application/json' } });
+  assert.equal(res.status, 400);
+
+  const hist = await (await admin.req('/admin/catalog/XZ-GA-002', { headers: { accept: 'application/json' } })).json();
+  assert.deepEqual(hist.versions.map((v) => [v.version, v.status]), [[2, 'published'], [1, 'superseded']]);
+  assert.deepEqual(hist.versions[0].changes, ['$.time_limit.promised_days']);
+
+  // Retire: gone from the public catalog, version kept.
+  res = await admin.req('/admin/catalog/XZ-ZR-003/retire', { method: 'POST', form: { _csrf: csrf } });
+  assert.equal(res.status, 303);
+  assert.equal((await fetch(`${srv.url}/services/XZ-ZR-003`)).status, 404);
+  const after = await json('/api/v1/services');
+  assert.ok(!after.body.items.some((i) => i.code === 'XZ-ZR-003'));
+  res = await admin.req('/admin/catalog/XZ-ZR-003/retire', { method: 'POST', form: { _csrf: csrf }, headers: { accept: 'application/json' } });
+  assert.equal(res.status, 409);
+});
+
+test('every catalog change is in the audit trail', async () => {
+  const r = run(['audit', 'verify', ...common], { timeout: 30000 });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const q = "SELECT action, object, outcome FROM audit_events WHERE action LIKE 'catalog.%' ORDER BY seq";
+  const out = backend() === 'postgresql'
+    ? psql(dbUrl, q).stdout
+    : spawnSync('sqlite3', ['-batch', '-noheader', '-separator', '|', dbUrl.slice('sqlite:'.length), q], { encoding: 'utf8' }).stdout;
+  assert.match(out, /catalog\.draft\|catalog_item:XZ-GA-002\|ok/);
+  assert.match(out, /catalog\.publish\|catalog_item:XZ-GA-002\|ok/);
+  assert.match(out, /catalog\.retire\|catalog_item:XZ-ZR-003\|ok/);
+  assert.match(out, /catalog\.admin\|\/admin\/catalog\|denied/);
+});
+
+// ---- the console ------------------------------------------------------------------------------
+
+test('catalog export and import at the console: round trip, idempotence, every problem of a bad file', () => {
+  const file = join(tmp, 'catalog.json');
+  let r = run(['catalog', 'export', file, ...common]);
+  assert.equal(r.status, 0, r.stderr);
+  const exported = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(exported.items.length, DEMO.items.length - 1, 'the retired item is not exported');
+  assert.deepEqual(exported.items.find((i) => i.code === 'XZ-GA-002').time_limit.promised_days, 10);
+  r = run(['catalog', 'import', file, ...common]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /0 entr\(ies\) created, 0 updated/);
+  // stdout export is the same document.
+  r = run(['catalog', 'export', ...common]);
+  assert.deepEqual(JSON.parse(r.stdout), exported);
+
+  const bad = structuredClone(exported);
+  bad.items[0].fee.fen = 'free';
+  bad.items[2].form.fields[0].type = 'colour';
+  bad.items[3].surprise = true;
+  bad.bundles[0].items.push('XZ-NONE-1');
+  writeFileSync(join(tmp, 'bad.json'), JSON.stringify(bad));
+  r = run(['catalog', 'import', join(tmp, 'bad.json'), ...common]);
+  assert.equal(r.status, 1);
+  assert.ok(r.stderr.includes(`${bad.items[0].code} $.items[0].fee.fen`), r.stderr);
+  assert.ok(r.stderr.includes(`${bad.items[2].code} $.items[2].form.fields[0].type`), r.stderr);
+  assert.ok(r.stderr.includes(`${bad.items[3].code} $.items[3].surprise`), r.stderr);
+  assert.ok(r.stderr.includes('BUNDLE-NEWBORN $.bundles[0].items[3]'), r.stderr);
+
+  writeFileSync(join(tmp, 'broken.json'), '{"items": [');
+  r = run(['catalog', 'import', join(tmp, 'broken.json'), ...common]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /broken\.json:1:\d+: not valid JSON/);
+  r = run(['catalog', 'import', join(tmp, 'absent.json'), ...common]);
+  assert.equal(r.status, 1);
+  r = run(['catalog', 'frobnicate', ...common]);
+  assert.equal(r.status, 2);
+
+  // One changed item: one new version.
+  const one = structuredClone(exported.items.find((i) => i.code === 'XZ-RS-001'));
+  one.name.en = 'Unemployment benefit';
+  writeFileSync(join(tmp, 'one.json'), JSON.stringify(one));
+  r = run(['catalog', 'import', join(tmp, 'one.json'), ...common]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /0 entr\(ies\) created, 1 updated/);
+});
