@@ -134,7 +134,7 @@ int open311_keys_list(struct store *st, json_t *arr, struct err *err)
     int rc;
     while ((rc = store_step(s, err)) == STORE_ROW)
         json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:I, s:b}", "id", (json_int_t)store_col_int64(s, 0), "name",
+            arr, json_pack("{s:s, s:s, s:I, s:b}", "id", store_col_text(s, 0), "name",
                            store_col_text(s, 1), "created_at", (json_int_t)store_col_int64(s, 2),
                            "revoked", store_col_int64(s, 3) != 0));
     store_reset(s);
@@ -167,7 +167,7 @@ int open311_cli(struct store *st, int argc, char **argv, struct err *err)
         json_t *k;
         json_array_foreach(arr, i, k)
         {
-            printf("%lld\t%s\t%s\n", (long long)json_integer_value(json_object_get(k, "id")),
+            printf("%s\t%s\t%s\n", json_string_value(json_object_get(k, "id")),
                    json_string_value(json_object_get(k, "name")),
                    json_is_true(json_object_get(k, "revoked")) ? "revoked" : "active");
         }

@@ -290,3 +290,41 @@ test('knowledge base: demo articles in zh/bo/en, public search, agents write, an
   assert.match(article.body.article.body, /90天内/);
   assert.ok(!JSON.stringify(article.body).includes(PHONE) && !JSON.stringify(article.body).includes('扎西'));
 });
+
+test('administration: categories, routing rules and Open311 keys (hotline.admin only)', async () => {
+  const admin = await staff(server.srv, 'catalog.xz');
+  const page = await admin.get('/hotline/admin');
+  assert.equal(page.status, 200, page.text);
+  assert.ok(page.body.categories.some((c) => c.code === 'water'));
+  const bad = await admin.submit('/hotline/admin/categories', { code: 'Bad Code', name_zh: '' }, { page: '/hotline/admin' });
+  assert.equal(bad.status, 400);
+  const ok = await admin.submit('/hotline/admin/categories', { code: 'stray_dogs', name_zh: '流浪犬', name_bo: 'ཁྱི་འཁྱམས།', name_en: 'Stray dogs' }, { page: '/hotline/admin' });
+  assert.equal(ok.status, 303, ok.text);
+  const route = await admin.submit('/hotline/admin/routes', { category: 'stray_dogs', division_prefix: '540102', department: deptId('cg-mz') }, { page: '/hotline/admin' });
+  assert.equal(route.status, 303, route.text);
+  const number = await call({ description: '小区里流浪狗很多，晚上咬人，请处理。', category: 'stray_dogs' });
+  const o = await agent.get(`/hotline/orders/${number}`);
+  assert.equal(String(o.body.suggestion.route.id), deptId('cg-mz'), 'the new rule routes the new category');
+  const services = await agent.get('/open311/v2/services.json', { json: false });
+  assert.ok(services.body.some((s) => s.service_code === 'stray_dogs'), 'and Open311 offers it');
+  // Keys: created once on the page, shown once, usable, then revoked.
+  const keys = await admin.get('/open311/admin');
+  assert.equal(keys.status, 200);
+  const made = await admin.submit('/open311/admin/keys', { name: '市长信箱系统' }, { page: '/open311/admin' });
+  assert.equal(made.status, 201);
+  assert.match(made.body.new_key, /^[A-Za-z0-9_-]{43}$/);
+  const anon = new Client(server.srv);
+  const post = await anon.request('POST', '/open311/v2/requests.json', { json: false, form: {
+    api_key: made.body.new_key, service_code: 'stray_dogs', address_string: '娘热路', 'attribute[division]': '540102012000', description: '流浪狗聚集，孩子上学不安全。' } });
+  assert.equal(post.status, 201, post.text);
+  const id = made.body.keys.find((k) => k.name === '市长信箱系统').id;
+  assert.equal((await admin.submit(`/open311/admin/keys/${id}/revoke`, {}, { page: '/open311/admin' })).status, 303);
+  const refused = await anon.request('POST', '/open311/v2/requests.json', { json: false, form: { api_key: made.body.new_key, service_code: 'water' } });
+  assert.equal(refused.status, 403);
+  // Only administrators.
+  for (const who of [agent, water]) {
+    assert.equal((await who.get('/hotline/admin')).status, 403);
+    assert.equal((await who.get('/open311/admin')).status, 403);
+  }
+  assert.equal(server.sql("SELECT COUNT(*) FROM open311_keys WHERE key_hash LIKE '%" + made.body.new_key.slice(0, 10) + "%'")[0][0], '0', 'only the hash is stored');
+});
