@@ -21,6 +21,8 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
+# `bench/run.sh hotline`: only the hotline section (bench/hotline.sh).
+[[ ${1:-} == hotline ]] && exec "$ROOT/bench/hotline.sh"
 
 # `bench/run.sh apply`: only the applications section (bench/apply.sh).
 if [[ ${1:-} == apply ]]; then

@@ -13,10 +13,11 @@ struct store;
 struct crypto_keyring;
 struct identity;
 struct oidc;
+struct hotline;
+struct search;
 struct notify;
 struct review;
 struct apply;
-struct search;
 struct web_server;
 
 struct app {
@@ -25,10 +26,11 @@ struct app {
     struct crypto_keyring *kr;
     struct identity *id;
     struct oidc *oidc; /* serve only: opened after the schema check */
+    struct hotline *hotline;
+    struct search *search;
     struct notify *notify;
     struct review *review;
     struct apply *apply;
-    struct search *search;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

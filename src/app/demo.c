@@ -13,6 +13,7 @@
 #include "base/id.h"
 #include "catalog/catalog.h"
 #include "divisions/divisions.h"
+#include "hotline/hotline.h"
 #include "identity/identity.h"
 #include "certs/certs.h"
 #include "portal/portal.h"
@@ -48,6 +49,11 @@ static const struct {
     {"cg-ga", "拉萨市公安局城关分局", NULL, "Chengguan Public Security Sub-bureau", 540102000000LL},
     {"bk-bsc", "城关区八廓街道便民服务中心", NULL, "Barkhor Sub-district Service Centre",
      540102002000LL},
+    /* Departments the 12345 hotline dispatches to (routing rules in src/hotline/). */
+    {"ls-zj", "拉萨市住房和城乡建设局", NULL, "Lhasa Housing and Urban-Rural Development Bureau",
+     540100000000LL},
+    {"ls-jt", "拉萨市交通运输局", NULL, "Lhasa Transport Bureau", 540100000000LL},
+    {"ls-hb", "拉萨市生态环境局", NULL, "Lhasa Ecology and Environment Bureau", 540100000000LL},
     /* Departments the demo catalog's items are handled by (data/catalog/demo.json). */
     {"ls-sj", "拉萨市市场监督管理局", NULL, "Lhasa Market Regulation Administration",
      540100000000LL},
@@ -73,6 +79,8 @@ static const struct {
     {"reviewer.xz", "张伟", "xz-mz", ROLE_REVIEWER},
     {"hotline.xz", "德吉", "xz-12345", ROLE_HOTLINE_AGENT},
     {"auditor.xz", "央金", "platform", ROLE_AUDITOR},
+    {"clerk.water", "卓嘎", "ls-zj", ROLE_CLERK},
+    {"head.water", "边巴", "ls-zj", ROLE_HEAD},
     {"catalog.xz", "拉巴", "platform", ROLE_ADMIN},
 };
 
@@ -201,6 +209,13 @@ int app_load_demo(struct app *app, struct err *err)
     int items_created = 0, items_updated = 0;
     if (catalog_load_demo(app->store, &items_created, &items_updated, err) < 0)
         goto out;
+    /* The hotline: categories, routing rules and closed orders to train the classifier. */
+    int hl_categories = 0, hl_orders = 0;
+    if (hotline_load_demo(app->hotline, 2400, &hl_categories, &hl_orders, err) < 0)
+        goto out;
+    if (hl_orders > 0)
+        printf("demo: hotline with %d categories and %d closed orders\n", hl_categories,
+               hl_orders);
     if (portal_mark_demo(app->store, err) < 0)
         goto out;
     printf("demo: %d division(s), %d department(s) and %d account(s) added, %d catalog "

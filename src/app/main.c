@@ -30,6 +30,8 @@
 #include "identity/identity.h"
 #include "notify/notify.h"
 #include "calendar/calendar.h"
+#include "hotline/hotline.h"
+#include "open311/open311.h"
 #include "catalog/catalog.h"
 #include "search/search.h"
 #include "audit/audit.h"
@@ -70,11 +72,13 @@ static void usage(FILE *out)
                  "  cert      issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates\n"
                  "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
                  "            list YEAR | deadline DATE N: the working-day calendar\n"
+                 "  hotline   train | evaluate | tick: the 12345 hotline's classifier and deadlines\n"
+                 "  open311   key create NAME | key revoke ID | key list: Open311 API keys\n"
+                 "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
+                 "            stats | bench FILE [ROUNDS]: the full-text search\n"
                  "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
                  "            sandbox [N]: notifications (system notices, SMS delivery)\n"
                  "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
-                 "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
-                 "            stats | bench FILE [ROUNDS]: the full-text search\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -252,7 +256,8 @@ int main(int argc, char **argv)
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
         strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 && strcmp(cmd, "seal") != 0 &&
-        strcmp(cmd, "cert") != 0 && strcmp(cmd, "search") != 0) {
+        strcmp(cmd, "cert") != 0 && strcmp(cmd, "search") != 0 && strcmp(cmd, "hotline") != 0 &&
+        strcmp(cmd, "open311") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -266,7 +271,8 @@ int main(int argc, char **argv)
                       strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
                       strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
                       strcmp(cmd, "catalog") == 0 || strcmp(cmd, "seal") == 0 ||
-                      strcmp(cmd, "cert") == 0 || strcmp(cmd, "search") == 0;
+                      strcmp(cmd, "cert") == 0 || strcmp(cmd, "search") == 0 ||
+                      strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -313,6 +319,8 @@ int main(int argc, char **argv)
                 : strcmp(cmd, "catalog") == 0  ? catalog_cli(app.store, nwords, argv + 2, &err)
                 : strcmp(cmd, "search") == 0   ? search_cli(app.search, nwords, argv + 2, &err)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
+                : strcmp(cmd, "hotline") == 0 ? hotline_cli(app.hotline, nwords, argv + 2, &err)
+                : strcmp(cmd, "open311") == 0 ? open311_cli(app.store, nwords, argv + 2, &err)
                 : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
                 : strcmp(cmd, "seal") == 0  ? seals_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "cert") == 0  ? certs_cli(app.store, app.kr, nwords, argv + 2, &err)

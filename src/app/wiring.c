@@ -18,10 +18,12 @@
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
+#include "hotline/hotline.h"
 #include "identity/identity.h"
 #include "notify/notify.h"
 #include "review/review.h"
 #include "oidc/oidc.h"
+#include "open311/open311.h"
 #include "portal/portal.h"
 #include "search/search.h"
 #include "seals/seals.h"
@@ -130,6 +132,34 @@ static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifie
                                1, err);
 }
 
+/* The hotline indexes its orders in search and tells callers through notify (contracts
+ * §6, §3): adapters, so that the hotline module does not depend on their headers. */
+static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err)
+{
+    struct app *app = ctx;
+    struct search_doc sd = {d->kind,  d->id,      d->lang,          d->title,     d->body,
+                            d->dept_id, d->division_code, d->tag, d->updated_at_ms,
+                            d->visibility};
+    return search_put(app->search, &sd, err);
+}
+
+static int hotline_notify(void *ctx, int64_t account_id, const char *phone, const char *lang,
+                          const char *kind, const json_t *params, const char *link,
+                          struct err *err)
+{
+    struct app *app = ctx;
+    struct notify_msg m = {account_id, phone, lang, kind, params, link, 0};
+    return notify_send(app->notify, &m, err);
+}
+
+static int hotline_search(void *ctx, const char *kind, const char *q, int include_staff,
+                          int limit, json_t **result, struct err *err)
+{
+    struct app *app = ctx;
+    struct search_query sq = {kind, q, NULL, 0, 0, NULL, include_staff, limit, 0};
+    return search_run(app->search, &sq, result, err);
+}
+
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
 {
     memset(app, 0, sizeof(*app));
@@ -168,6 +198,12 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
     apply_set_hooks(app->apply, &hooks);
+    if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
+        search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||
+        search_register_kind(app->search, "kb", "hotline.kind.kb", "/hotline/kb/", err) < 0)
+        goto fail;
+    struct hotline_hooks hh = {app, hotline_index, hotline_notify, hotline_search};
+    hotline_set_hooks(app->hotline, &hh);
     return 0;
 fail:
     err->status = 1;
@@ -177,6 +213,7 @@ fail:
 
 void app_close(struct app *app)
 {
+    hotline_close(app->hotline);
     review_close(app->review);
     apply_close(app->apply);
     notify_close(app->notify);
@@ -194,12 +231,17 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
         catalog_http_register(srv, app->store, app->id) < 0 ||
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
+        hotline_http_register(srv, app->hotline) < 0 ||
+        open311_http_register(srv, app->hotline, app->id) < 0 ||
         notify_http_register(srv, app->notify, app->id) < 0 ||
         review_http_register(srv, app->review, app->id) < 0 ||
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
         certs_http_register(srv, app->store, app->kr, app->id) < 0 ||
         search_http_register(srv, app->search) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
+    /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
+    if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)
+        return -1;
     return 0;
 }
 

@@ -68,6 +68,12 @@ static const struct rule rules[] = {
     {"case.review", SCOPE_DEPARTMENT, R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"case.decide", SCOPE_DEPARTMENT, R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"hotline.handle", SCOPE_DEPARTMENT, R(ROLE_HOTLINE_AGENT)},
+    /* The 12345 centre (a region-level department): agents take calls and dispatch; agents
+     * and heads supervise; departments handle what was dispatched to them. */
+    {"hotline.desk", SCOPE_PLATFORM, R(ROLE_HOTLINE_AGENT)},
+    {"hotline.supervise", SCOPE_PLATFORM, R(ROLE_HOTLINE_AGENT)},
+    {"hotline.department", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
+    {"hotline.admin", SCOPE_PLATFORM, R(ROLE_ADMIN)},
     /* 好差评 (src/review): the applicant rates; counter staff of the deciding department or
      * a 12345 agent record a rating for them; the department's head or reviewer answers a
      * bad rating's rectification task. */
