@@ -56,7 +56,7 @@ fi
 # Unit tests: the store suite runs on SQLite and, with ONEWINDOW_TEST_PG_URL, PostgreSQL.
 wants unit && suite "unit tests (C, cmocka)" tests/run-unit.sh build/tests
 wants asan && suite "unit tests under ASan+UBSan" \
-  bash -c 'make --no-print-directory -j2 BUILD=build-asan SAN=1 $(ls tests/unit/*_test.c | sed "s|tests/unit/\(.*\)\.c|build-asan/tests/\1|") >/dev/null && ASAN_OPTIONS=detect_leaks=1 tests/run-unit.sh build-asan/tests'
+  bash -c 'make --no-print-directory -j2 BUILD=build-asan SAN=1 $(ls tests/unit/*_test.c | sed "s|tests/unit/\(.*\)\.c|build-asan/tests/\1|") >/dev/null && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp tests/run-unit.sh build-asan/tests'
 wants fuzz && suite "fuzz corpora replay (libFuzzer)" scripts/build-fuzz.sh --replay
 
 if wants api; then
