@@ -9,51 +9,18 @@
 // ONEWINDOW_TEST_PG_URL is set), after `init` and `demo`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { createHmac, randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { run, startServer, backend, catalog } from '../lib/server.mjs';
+import { randomBytes } from 'node:crypto';
+import { catalog } from '../lib/server.mjs';
+import { Client, login as loginAs, DEMO_CITIZEN_ID } from '../lib/client.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { idNumbers, phones } from '../lib/ids.mjs';
 
-const FAST = ['--insecure-fast-passwords', '1'];
 const ZH = catalog('zh');
 const EN = catalog('en');
-const DEMO_PASSWORD = 'Demo-2026-xz';
-const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-const DEMO_CITIZEN_ID = '540102199001011233';
 const ITEM = 'XZ-MZ-001';
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const idCheck = (f) => '10X98765432'[[...f].reduce((s, c, i) => s + Number(c) * ID_WEIGHTS[i], 0) % 11];
-let idSeq = process.pid % 900;
-function newIdNumber(birth = '19950607') {
-  idSeq = (idSeq + 1) % 1000;
-  const f = `540102${birth}${String(idSeq).padStart(3, '0')}`;
-  return f + idCheck(f);
-}
-let phoneSeq = (process.pid * 7919) % 100000000;
-const newPhone = () => `136${String((phoneSeq = (phoneSeq + 1) % 100000000)).padStart(8, '0')}`;
-
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const out = [];
-  for (const ch of s) {
-    acc = (acc << 5) | alphabet.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) { out.push((acc >>> (bits - 8)) & 0xff); bits -= 8; }
-  }
-  return Buffer.from(out);
-}
-function totp(secret, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', base32Decode(secret)).update(msg).digest();
-  const o = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
+const newIdNumber = idNumbers({ birth: '19950607', seed: process.pid % 900 });
+const newPhone = phones('136');
 
 // Files whose first bytes are what they claim (the server sniffs content).
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(200)]);
@@ -61,96 +28,14 @@ const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(2
 const PNG = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), randomBytes(200)]);
 const EXE = Buffer.concat([Buffer.from('MZ'), randomBytes(200)]);
 
-function multipart(fields, files = []) {
-  const boundary = `----ow${randomBytes(8).toString('hex')}`;
-  const parts = [];
-  for (const [k, v] of Object.entries(fields)) {
-    for (const one of Array.isArray(v) ? v : [v]) {
-      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${one}\r\n`));
-    }
-  }
-  for (const f of files) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: ${f.type || 'application/octet-stream'}\r\n\r\n`));
-    parts.push(f.data, Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
-}
-
 let srv;
 
-class Client {
-  constructor() { this.jar = new Map(); }
-  request(method, path, { form, mp, json = true, headers = {} } = {}) {
-    const h = { ...headers };
-    if (json) h.accept = 'application/json';
-    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body;
-    if (form !== undefined) {
-      body = Buffer.from(new URLSearchParams(form).toString());
-      h['content-type'] = 'application/x-www-form-urlencoded';
-    } else if (mp !== undefined) {
-      body = mp.body;
-      h['content-type'] = mp.type;
-    }
-    if (body) h['content-length'] = body.length;
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: srv.port, path, method, headers: h, agent: false }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks);
-          const text = raw.toString('utf8');
-          for (const sc of res.headers['set-cookie'] || []) {
-            const [pair, ...attrs] = sc.split(';').map((s) => s.trim());
-            const eq = pair.indexOf('=');
-            const [k, v] = [pair.slice(0, eq), pair.slice(eq + 1)];
-            if (v === '' || attrs.some((a) => a.toLowerCase() === 'max-age=0')) this.jar.delete(k);
-            else this.jar.set(k, v);
-          }
-          let parsed = null;
-          if (/json/.test(res.headers['content-type'] || '')) {
-            try { parsed = JSON.parse(text); } catch { parsed = null; }
-          }
-          resolve({ status: res.statusCode, headers: res.headers, raw, text, body: parsed, location: res.headers.location });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-  get(path, opts) { return this.request('GET', path, opts); }
-  async csrf(page = '/login') {
-    const r = await this.get(page);
-    assert.equal(r.status, 200, `GET ${page}: ${r.status} ${r.text}`);
-    return r.body.csrf;
-  }
-  async submit(path, fields, page = '/login', opts = {}) {
-    return this.request('POST', path, { form: { ...fields, _csrf: await this.csrf(page) }, ...opts });
-  }
-  async upload(path, fields, files, opts = {}) {
-    const mp = multipart({ ...fields, _csrf: await this.csrf(`/api/v1/services/${ITEM}/apply`) }, files);
-    return this.request('POST', path, { mp, ...opts });
-  }
-}
-
-const usedStep = new Map();
-async function login(who, { staff = false } = {}) {
-  const c = new Client();
-  const r = await c.submit('/login', { login: who, password: DEMO_PASSWORD });
-  assert.equal(r.status, 303, r.text);
-  if (staff) {
-    const step = Math.max(Math.floor(Date.now() / 30000), (usedStep.get(who) ?? -Infinity) + 1);
-    usedStep.set(who, step);
-    const r2 = await c.submit('/login/second-factor', { code: totp(DEMO_TOTP, step) }, '/login/second-factor');
-    assert.equal(r2.status, 303, r2.text);
-  }
-  return c;
-}
+// A client of this file's server; upload() sends the token of the marriage application form.
+const client = () => new Client(srv, { uploadPage: `/api/v1/services/${ITEM}/apply` });
+const login = (who, { staff = false } = {}) => loginAs(srv, who, { staff, client: client() });
 
 async function newCitizen(name) {
-  const c = new Client();
+  const c = client();
   const id = newIdNumber();
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   const r = await c.submit('/register', { name, id_number: id, phone: newPhone(), password, password_again: password }, '/register');
@@ -160,43 +45,19 @@ async function newCitizen(name) {
 
 // ---- the database ------------------------------------------------------------------------
 
-const PG_URL = process.env.ONEWINDOW_TEST_PG_URL;
-const psql = (url, q) => spawnSync('psql', [url, '-XAtq', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' });
-let tmp, dbUrl, pgName;
-function sql(query) {
-  const r = backend() === 'postgresql'
-    ? psql(dbUrl, query)
-    : spawnSync('sqlite3', ['-batch', '-noheader', '-separator', '\t', dbUrl.slice('sqlite:'.length), query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `${query}: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
-}
+let db;
+const sql = (query) => db.sql(query);
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ow-apply-'));
-  if (PG_URL) {
-    pgName = `ow_apply_${process.pid}`;
-    const r = psql(PG_URL, `CREATE DATABASE ${pgName}`);
-    assert.equal(r.status, 0, r.stderr);
-    const u = new URL(PG_URL);
-    u.pathname = `/${pgName}`;
-    dbUrl = u.toString();
-  } else {
-    dbUrl = `sqlite:${tmp}/onewindow.db`;
-  }
-  const common = ['--data', tmp, '--db', dbUrl, ...FAST];
-  assert.equal(run(['init', ...common]).status, 0);
-  const demo = run(['demo', ...common]);
-  assert.equal(demo.status, 0, demo.stderr);
-  srv = await startServer({ init: false, data: tmp, db: dbUrl, args: FAST });
+  db = await demoServer('apply');
+  srv = db.srv;
 });
 
 after(async () => {
   if (srv) {
-    const r = await srv.stop();
+    const r = await db.stop();
     assert.deepEqual(r, { code: 0, signal: null }, srv.log());
   }
-  if (pgName) psql(PG_URL, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 // A complete, valid marriage application (the demo citizen is the man).

@@ -6,49 +6,27 @@
 // and the message catalogs, never typed in twice.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { createHmac } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, run, ROOT, catalog, backend } from '../lib/server.mjs';
+import { run, ROOT, catalog } from '../lib/server.mjs';
+import { FormBrowser, unescapeHtml as unescape, csrfOf, DEMO_PASSWORD } from '../lib/client.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { totpNow } from '../lib/totp.mjs';
 
 const DEMO = JSON.parse(readFileSync(join(ROOT, 'data', 'catalog', 'demo.json'), 'utf8'));
 const ZH = catalog('zh'), EN = catalog('en'), BO = catalog('bo');
-const FAST = ['--insecure-fast-passwords', '1'];
-const DEMO_PASSWORD = 'Demo-2026-xz';
-const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-const PG_URL = process.env.ONEWINDOW_TEST_PG_URL;
-const psql = (url, sql) => spawnSync('psql', [url, '-XAtq', '-c', sql], { encoding: 'utf8' });
-let srv, tmp, dbUrl, pgName, common;
+let srv, tmp, dbUrl, db, common;
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ow-catalog-'));
-  if (PG_URL) {
-    pgName = `ow_catalog_${process.pid}`;
-    const r = psql(PG_URL, `CREATE DATABASE ${pgName}`);
-    assert.equal(r.status, 0, `cannot create a PostgreSQL database: ${r.stderr}`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${pgName}`;
-    dbUrl = u.toString();
-  } else {
-    dbUrl = `sqlite:${tmp}/onewindow.db`;
-  }
-  common = ['--data', tmp, '--db', dbUrl, ...FAST];
-  let r = run(['init', ...common]);
-  assert.equal(r.status, 0, r.stderr);
-  r = run(['demo', ...common]);
-  assert.equal(r.status, 0, r.stderr);
-  srv = await startServer({ init: false, data: tmp, db: dbUrl, args: FAST });
+  db = await demoServer('catalog');
+  ({ srv, data: tmp, db: dbUrl, common } = db);
 });
 
 after(async () => {
   if (srv) {
-    const r = await srv.stop();
+    const r = await db.stop();
     assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
   }
-  if (pgName) psql(PG_URL, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 const item = (code) => DEMO.items.find((i) => i.code === code);
@@ -165,42 +143,8 @@ test('the home page and the navigation link to the services', async () => {
 
 // ---- administration ------------------------------------------------------------------------
 
-function totp(secretB32, at = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of secretB32) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
-  const h = createHmac('sha1', key).update(counter).digest();
-  const o = h[h.length - 1] & 15;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
-
-const unescape = (s) => s.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (m, e) =>
-  ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[e]);
-const csrfOf = (html) => unescape(/name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '');
-
-class Browser {
-  constructor() { this.cookies = new Map(); }
-  async req(url, { method = 'GET', form, headers: extra = {}, body: raw } = {}) {
-    const headers = { ...extra };
-    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body = raw;
-    if (form) {
-      body = new URLSearchParams(form).toString();
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-    }
-    const res = await fetch(new URL(url, srv.url), { method, headers, body, redirect: 'manual' });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = c.split(';');
-      const i = pair.indexOf('=');
-      const name = pair.slice(0, i).trim(), value = pair.slice(i + 1).trim();
-      if (value === '' || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return res;
-  }
+class Browser extends FormBrowser {
+  constructor() { super(srv); }
 }
 
 // Log a demo staff member in with both factors; a TOTP step is accepted once per account.
@@ -210,7 +154,7 @@ async function staffLogin(username) {
   let res = await b.req('/login', { method: 'POST', form: { _csrf: csrfOf(form), login: username, password: DEMO_PASSWORD } });
   assert.equal(res.status, 303, `login of ${username}`);
   const page = await (await b.req('/login/second-factor')).text();
-  res = await b.req('/login/second-factor', { method: 'POST', form: { _csrf: csrfOf(page), code: totp(DEMO_TOTP) } });
+  res = await b.req('/login/second-factor', { method: 'POST', form: { _csrf: csrfOf(page), code: totpNow() } });
   assert.equal(res.status, 303, `second factor of ${username}: ${res.status}`);
   return b;
 }
@@ -327,9 +271,7 @@ test('every catalog change is in the audit trail', async () => {
   const r = run(['audit', 'verify', ...common], { timeout: 30000 });
   assert.equal(r.status, 0, r.stderr + r.stdout);
   const q = "SELECT action, object, outcome FROM audit_events WHERE action LIKE 'catalog.%' ORDER BY seq";
-  const out = backend() === 'postgresql'
-    ? psql(dbUrl, q).stdout
-    : spawnSync('sqlite3', ['-batch', '-noheader', '-separator', '|', dbUrl.slice('sqlite:'.length), q], { encoding: 'utf8' }).stdout;
+  const out = db.sql(q).map((row) => row.join('|')).join('\n');
   assert.match(out, /catalog\.draft\|catalog_item:XZ-GA-002\|ok/);
   assert.match(out, /catalog\.publish\|catalog_item:XZ-GA-002\|ok/);
   assert.match(out, /catalog\.retire\|catalog_item:XZ-ZR-003\|ok/);

@@ -10,54 +10,24 @@
 // in the PostgreSQL pass); `init` and `demo` run first.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import smCrypto from 'sm-crypto';
-import { run, startServer, backend, catalog } from '../lib/server.mjs';
+import { run, backend, catalog } from '../lib/server.mjs';
+import { Client as BaseClient, login, FAST, DEMO_PASSWORD, DEMO_CITIZEN_ID } from '../lib/client.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { idNumbers, phones } from '../lib/ids.mjs';
 
 const { sm2, sm3 } = smCrypto;
-const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh'), bo: catalog('bo') };
-const DEMO_PASSWORD = 'Demo-2026-xz';
-const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-const DEMO_CITIZEN_ID = '540102199001011233';
 const PREFIX = '1.2.156.3005.2.';
 
 // ---- helpers -------------------------------------------------------------------------------
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const idCheck = (first17) => '10X98765432'[[...first17].reduce((s, c, i) => s + Number(c) * ID_WEIGHTS[i], 0) % 11];
-let idSeq = process.pid % 1000;
-function newIdNumber() {
-  idSeq = (idSeq + 1) % 1000;
-  const first17 = `54010219930405${String(idSeq).padStart(3, '0')}`;
-  return first17 + idCheck(first17);
-}
-let phoneSeq = (process.pid * 7919) % 100000000;
-const newPhone = () => `139${String((phoneSeq = (phoneSeq + 1) % 100000000)).padStart(8, '0')}`;
-
-function base32Decode(s) {
-  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const out = [];
-  for (const ch of s) {
-    acc = (acc << 5) | A.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) { out.push((acc >>> (bits - 8)) & 0xff); bits -= 8; }
-  }
-  return Buffer.from(out);
-}
-function totp(secretB32, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', base32Decode(secretB32)).update(msg).digest();
-  const o = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
+const newIdNumber = idNumbers({ birth: '19930405' });
+const newPhone = phones('139');
 
 // ISO 7064 MOD 37,36, written independently of the C code.
 function mod3736(s) {
@@ -87,62 +57,12 @@ const b64u = (s) => Buffer.from(s, 'base64url');
 
 let srv;
 
-class Client {
-  constructor() { this.jar = new Map(); }
-  request(method, path, { form, json = true } = {}) {
-    const h = {};
-    if (json) h.accept = 'application/json';
-    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body;
-    if (form !== undefined) {
-      body = new URLSearchParams(form).toString();
-      h['content-type'] = 'application/x-www-form-urlencoded';
-      h['content-length'] = Buffer.byteLength(body);
-    }
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: srv.port, path, method, headers: h, agent: false }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks);
-          const text = raw.toString('utf8');
-          for (const c of res.headers['set-cookie'] || []) {
-            const [pair, ...attrs] = c.split(';').map((s) => s.trim());
-            const eq = pair.indexOf('=');
-            const [k, v] = [pair.slice(0, eq), pair.slice(eq + 1)];
-            if (v === '' || attrs.some((a) => a.toLowerCase() === 'max-age=0')) this.jar.delete(k);
-            else this.jar.set(k, v);
-          }
-          let parsed = null;
-          if (/json/.test(res.headers['content-type'] || '')) {
-            try { parsed = JSON.parse(text); } catch { parsed = null; }
-          }
-          resolve({ status: res.statusCode, headers: res.headers, raw, text, body: parsed, location: res.headers.location });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-  get(path, opts) { return this.request('GET', path, opts); }
-  post(path, form, opts) { return this.request('POST', path, { ...opts, form }); }
-  async csrf(page = '/login') {
-    const r = await this.get(page);
-    assert.equal(r.status, 200, `GET ${page}: ${r.status} ${r.text}`);
-    return r.body.csrf;
-  }
-  async submit(path, fields, { page = '/login', json = true } = {}) {
-    return this.post(path, { ...fields, _csrf: await this.csrf(page) }, { json });
-  }
+// A client of this file's server.
+class Client extends BaseClient {
+  constructor() { super(srv); }
 }
 
-async function citizenLogin(login, password) {
-  const c = new Client();
-  const r = await c.submit('/login', { login, password });
-  assert.equal(r.status, 303, r.text);
-  return c;
-}
+const citizenLogin = (who, password) => login(srv, who, { password });
 
 async function newCitizen(name) {
   const c = new Client();
@@ -153,23 +73,11 @@ async function newCitizen(name) {
   return { c, id };
 }
 
-const usedStep = new Map();
-async function staffLogin(username) {
-  const c = new Client();
-  const r = await c.submit('/login', { login: username, password: DEMO_PASSWORD });
-  assert.equal(r.status, 303, r.text);
-  const step = Math.max(Math.floor(Date.now() / 30000), (usedStep.get(username) ?? -Infinity) + 1);
-  usedStep.set(username, step);
-  const r2 = await c.submit('/login/second-factor', { code: totp(DEMO_TOTP, step) }, { page: '/login/second-factor' });
-  assert.equal(r2.status, 303, r2.text);
-  return c;
-}
+const staffLogin = (username) => login(srv, username, { staff: true });
 
 // ---- the database ------------------------------------------------------------------------------
 
-const PG_URL = process.env.ONEWINDOW_TEST_PG_URL;
-const psql = (url, q) => spawnSync('psql', [url, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' });
-let tmp, dbUrl, pgName, common;
+let tmp, dbUrl, common, db;
 
 const cli = (...args) => run([...args, ...common]);
 function issue(type, holderId, dept, data) {
@@ -182,34 +90,17 @@ function issue(type, holderId, dept, data) {
 const MARRIAGE = { male_name: '扎西多吉', male_id: '540102199001011233', female_name: '卓玛', female_id: '540102199202021238', appointment_date: '2026-11-26' };
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ow-certs-'));
-  if (PG_URL) {
-    pgName = `ow_certs_${process.pid}`;
-    const r = psql(PG_URL, `CREATE DATABASE ${pgName}`);
-    assert.equal(r.status, 0, `cannot create a PostgreSQL database: ${r.stderr}`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${pgName}`;
-    dbUrl = u.toString();
-  } else {
-    dbUrl = `sqlite:${tmp}/onewindow.db`;
-  }
-  common = ['--data', tmp, '--db', dbUrl, ...FAST];
-  const init = run(['init', ...common]);
-  assert.equal(init.status, 0, init.stderr);
-  assert.match(init.stdout, /trust root: an SM2 root key/);
-  const demo = run(['demo', ...common]);
-  assert.equal(demo.status, 0, demo.stderr);
-  assert.match(demo.stdout, /certificate type/);
-  srv = await startServer({ init: false, data: tmp, db: dbUrl, args: FAST });
+  db = await demoServer('certs');
+  ({ srv, data: tmp, db: dbUrl, common } = db);
+  assert.match(db.init.stdout, /trust root: an SM2 root key/);
+  assert.match(db.demo.stdout, /certificate type/);
 });
 
 after(async () => {
   if (srv) {
-    const r = await srv.stop();
+    const r = await db.stop();
     assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
   }
-  if (pgName) psql(PG_URL, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 // ---- the trust root and seal certificates --------------------------------------------------------

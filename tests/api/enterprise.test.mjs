@@ -10,100 +10,27 @@
 // `demo` run first, everything with --insecure-fast-passwords 1.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { run, startServer, backend, catalog } from '../lib/server.mjs';
+import { run, catalog } from '../lib/server.mjs';
+import { Client as BaseClient, FAST, DEMO_PASSWORD, DEMO_CITIZEN_ID } from '../lib/client.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { idNumbers, phones, maskId, usccs } from '../lib/ids.mjs';
 
-const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh') };
-const DEMO_PASSWORD = 'Demo-2026-xz';
-const DEMO_CITIZEN_ID = '540102199001011233';
 const DEMO_USCC = '92540102MA6T0XY2KQ';
 
 // ---- identifiers ----------------------------------------------------------------------------
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const idCheck = (first17) => '10X98765432'[[...first17].reduce((s, c, i) => s + Number(c) * ID_WEIGHTS[i], 0) % 11];
-let idSeq = process.pid % 1000;
-function newIdNumber() {
-  idSeq = (idSeq + 1) % 1000;
-  const first17 = `54010219920304${String(idSeq).padStart(3, '0')}`;
-  return first17 + idCheck(first17);
-}
-let phoneSeq = (process.pid * 7919) % 100000000;
-const newPhone = () => `137${String((phoneSeq = (phoneSeq + 1) % 100000000)).padStart(8, '0')}`;
-const maskId = (n) => `${n.slice(0, 4)}${'*'.repeat(10)}${n.slice(14)}`;
-
-// GB 32100: 31 characters, weights 3^i mod 31, check = 31 - sum mod 31.
-const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-function usccCheck(first17) {
-  const sum = [...first17].reduce((s, c, i) => s + USCC_CHARS.indexOf(c) * USCC_WEIGHTS[i], 0);
-  const c = 31 - (sum % 31);
-  return USCC_CHARS[c === 31 ? 0 : c];
-}
-let usccSeq = (process.pid * 31) % 100000;
-function newUscc() {
-  usccSeq = (usccSeq + 1) % 100000;
-  const first17 = `91540102MA${String(usccSeq).padStart(5, '0')}X1`;
-  return first17 + usccCheck(first17);
-}
+const newIdNumber = idNumbers({ birth: '19920304' });
+const newPhone = phones('137');
+const newUscc = usccs();
 
 // ---- a client with a cookie jar ----------------------------------------------------------------
 
 let srv;
 
-class Client {
-  constructor() { this.jar = new Map(); }
-
-  request(method, path, { form, json = true } = {}) {
-    const h = {};
-    if (json) h.accept = 'application/json';
-    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body;
-    if (form !== undefined) {
-      body = new URLSearchParams(form).toString();
-      h['content-type'] = 'application/x-www-form-urlencoded';
-      h['content-length'] = Buffer.byteLength(body);
-    }
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: srv.port, path, method, headers: h, agent: false }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          for (const raw of res.headers['set-cookie'] || []) {
-            const [pair, ...attrs] = raw.split(';').map((s) => s.trim());
-            const eq = pair.indexOf('=');
-            const [k, v] = [pair.slice(0, eq), pair.slice(eq + 1)];
-            if (v === '' || attrs.some((a) => a.toLowerCase() === 'max-age=0')) this.jar.delete(k);
-            else this.jar.set(k, v);
-          }
-          let parsed = null;
-          if (/json/.test(res.headers['content-type'] || '')) {
-            try { parsed = JSON.parse(text); } catch { parsed = null; }
-          }
-          resolve({ status: res.statusCode, headers: res.headers, text, body: parsed, location: res.headers.location });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-  get(path, opts) { return this.request('GET', path, opts); }
-  post(path, form, opts) { return this.request('POST', path, { ...opts, form }); }
-  async csrf(page = '/login') {
-    const r = await this.get(page);
-    assert.equal(r.status, 200, `GET ${page}: ${r.status} ${r.text}`);
-    return r.body.csrf;
-  }
-  async submit(path, fields, { page = '/api/v1/account', json = true } = {}) {
-    return this.post(path, { ...fields, _csrf: await this.csrf(page) }, { json });
-  }
+// A client of this file's server; forms carry the session's token (/api/v1/account) by default.
+class Client extends BaseClient {
+  constructor() { super(srv, { page: '/api/v1/account' }); }
   registerEnterprise(fields, opts) {
     return this.submit('/account/enterprises', fields, { page: '/account/enterprises/new', ...opts });
   }
@@ -140,45 +67,19 @@ async function newEnterprise(name = '拉萨测试商贸有限公司') {
 
 // ---- the database ------------------------------------------------------------------------------
 
-const PG_URL = process.env.ONEWINDOW_TEST_PG_URL;
-const psql = (url, q) => spawnSync('psql', [url, '-XAtq', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' });
-let tmp, dbUrl, pgName;
-
-function sql(query) {
-  const r = backend() === 'postgresql'
-    ? psql(dbUrl, query)
-    : spawnSync('sqlite3', ['-batch', '-noheader', '-separator', '\t', dbUrl.slice('sqlite:'.length), query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `${query}: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
-}
+let tmp, dbUrl, db;
+const sql = (query) => db.sql(query);
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ow-enterprise-'));
-  if (PG_URL) {
-    pgName = `ow_enterprise_${process.pid}`;
-    const r = psql(PG_URL, `CREATE DATABASE ${pgName}`);
-    assert.equal(r.status, 0, `cannot create a PostgreSQL database (psql needed): ${r.stderr}`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${pgName}`;
-    dbUrl = u.toString();
-  } else {
-    dbUrl = `sqlite:${tmp}/onewindow.db`;
-  }
-  const common = ['--data', tmp, '--db', dbUrl, ...FAST];
-  const init = run(['init', ...common]);
-  assert.equal(init.status, 0, init.stderr);
-  const demo = run(['demo', ...common]);
-  assert.equal(demo.status, 0, demo.stderr);
-  srv = await startServer({ init: false, data: tmp, db: dbUrl, args: FAST });
+  db = await demoServer('enterprise');
+  ({ srv, data: tmp, db: dbUrl } = db);
 });
 
 after(async () => {
   if (srv) {
-    const r = await srv.stop();
+    const r = await db.stop();
     assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
   }
-  if (pgName) psql(PG_URL, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 // ---- registration ------------------------------------------------------------------------------

@@ -14,58 +14,24 @@
 // --insecure-fast-passwords 1.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { createHash, createHmac } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { run, startServer, backend, catalog } from '../lib/server.mjs';
+import { createHash } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import { backend, catalog } from '../lib/server.mjs';
+import { Client as BaseClient, DEMO_PASSWORD, DEMO_TOTP } from '../lib/client.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { totp } from '../lib/totp.mjs';
+import { idNumbers, phones, maskId, maskPhone, withIdCheck } from '../lib/ids.mjs';
 
-const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh') };
-const DEMO_PASSWORD = 'Demo-2026-xz';
-const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const DEMO_CITIZEN = { id: '540102199001011233', phone: '13800000001', name: '扎西多吉' };
 
 // ---- ID numbers, phones, TOTP -------------------------------------------------------------
 
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const checkChar = (first17) => '10X98765432'[[...first17].reduce((s, c, i) => s + Number(c) * WEIGHTS[i], 0) % 11];
 // A valid, unique ID number: Chengguan district, a birth date and a sequence from a counter
 // seeded by the process id, so that no other file (or run) makes the same.
-let idSeq = process.pid % 9000;
-function newIdNumber(birth = '19850607') {
-  idSeq = (idSeq + 1) % 1000;
-  const first17 = `540102${birth}${String(idSeq).padStart(3, '0')}`;
-  return first17 + checkChar(first17);
-}
-let phoneSeq = (process.pid * 7919) % 100000000;
-const newPhone = () => `139${String((phoneSeq = (phoneSeq + 1) % 100000000)).padStart(8, '0')}`;
-const maskId = (n) => `${n.slice(0, 4)}${'*'.repeat(10)}${n.slice(14)}`;
-const maskPhone = (p) => `${p.slice(0, 3)}****${p.slice(7)}`;
+const newIdNumber = idNumbers({ birth: '19850607', seed: process.pid % 9000 });
+const newPhone = phones('139');
 
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const out = [];
-  for (const ch of s.replace(/[\s=]/g, '').toUpperCase()) {
-    const v = alphabet.indexOf(ch);
-    if (v < 0) throw new Error(`not base32: ${s}`);
-    acc = (acc << 5) | v;
-    bits += 5;
-    if (bits >= 8) { out.push((acc >>> (bits - 8)) & 0xff); bits -= 8; }
-  }
-  return Buffer.from(out);
-}
-// RFC 6238: HMAC-SHA1 over the 8-byte big-endian step, dynamic truncation, 6 digits.
-function totp(secretB32, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', base32Decode(secretB32)).update(msg).digest();
-  const o = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
 const nowStep = () => Math.floor(Date.now() / 30000);
 // A step is accepted once per account, and the server accepts the steps next to its own:
 // use the current step, or the one after the last used. (Each account here needs at most
@@ -75,84 +41,24 @@ function freshCode(account, secret) {
   const step = Math.max(nowStep(), (usedStep.get(account) ?? -Infinity) + 1);
   assert.ok(step <= nowStep() + 1, `test bug: ${account} would need a code two steps ahead`);
   usedStep.set(account, step);
-  return { code: totp(secret, step), step };
+  return { code: totp(step, secret), step };
 }
 
 // ---- a client with a cookie jar and a source address ---------------------------------------
 
 let srv;
 
-// Parse Set-Cookie headers: {name: {value, attrs: Set of lower-cased attributes, raw}}.
-function parseSetCookies(list = []) {
-  const out = {};
-  for (const raw of list) {
-    const [pair, ...attrs] = raw.split(';').map((s) => s.trim());
-    const eq = pair.indexOf('=');
-    out[pair.slice(0, eq)] = { value: pair.slice(eq + 1), attrs: attrs.map((a) => a.toLowerCase()), raw };
-  }
-  return out;
-}
-
-class Client {
+class Client extends BaseClient {
   // localAddress: the source address (any of 127/8 on loopback), for throttling tests.
   constructor({ localAddress = '127.0.0.1', lang } = {}) {
-    this.localAddress = localAddress;
-    this.jar = new Map();
-    if (lang) this.jar.set('lang', lang);
+    super(srv, { localAddress, lang });
   }
-
-  cookie(name) { return this.jar.get(name); }
-  setCookie(name, value) { if (value === undefined) this.jar.delete(name); else this.jar.set(name, value); }
-
-  // One request; resolves {status, headers, text, body (JSON or null), location, cookies}.
-  request(method, path, { form, json = true, headers = {} } = {}) {
-    const h = { ...headers };
-    if (json) h.accept = 'application/json';
-    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body;
-    if (form !== undefined) {
-      body = new URLSearchParams(form).toString();
-      h['content-type'] = 'application/x-www-form-urlencoded';
-      h['content-length'] = Buffer.byteLength(body);
-    }
-    return new Promise((resolve, reject) => {
-      const req = http.request({
-        host: '127.0.0.1', port: srv.port, path, method, headers: h, localAddress: this.localAddress, agent: false,
-      }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const cookies = parseSetCookies(res.headers['set-cookie']);
-          for (const [k, c] of Object.entries(cookies)) {
-            if (c.attrs.includes('max-age=0') || c.value === '') this.jar.delete(k);
-            else this.jar.set(k, c.value);
-          }
-          let parsed = null;
-          if (/json/.test(res.headers['content-type'] || '')) {
-            try { parsed = JSON.parse(text); } catch { parsed = null; }
-          }
-          resolve({ status: res.statusCode, headers: res.headers, text, body: parsed, location: res.headers.location, cookies });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-  get(path, opts) { return this.request('GET', path, opts); }
-  post(path, form, opts) { return this.request('POST', path, { ...opts, form }); }
 
   // The CSRF token forms carry: read from a form page's model (the session's once logged in).
   async csrf(page = '/login') {
-    const r = await this.get(page);
-    assert.equal(r.status, 200, `GET ${page} for a CSRF token: ${r.status} ${r.text}`);
-    assert.match(r.body.csrf, /^[A-Za-z0-9_-]{43}$/);
-    return r.body.csrf;
-  }
-  // POST a form with the CSRF token of `page` (a form page reachable in the current state).
-  async submit(path, fields, { page = '/login', json = true } = {}) {
-    return this.post(path, { ...fields, _csrf: await this.csrf(page) }, { json });
+    const token = await super.csrf(page);
+    assert.match(token, /^[A-Za-z0-9_-]{43}$/);
+    return token;
   }
   async register(fields, opts) {
     return this.submit('/register', fields, { page: '/register', ...opts });
@@ -197,48 +103,23 @@ async function newCitizen(name = '测试公民') {
 
 // ---- the database, for the audit trail and data at rest ---------------------------------------
 
-const PG_URL = process.env.ONEWINDOW_TEST_PG_URL;
-const psql = (url, sql) => spawnSync('psql', [url, '-XAtq', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
-let tmp, dbUrl, pgName, adminPassword, initOut;
+let tmp, dbUrl, db, adminPassword, initOut;
 
 // Rows of a query as arrays of strings (NULL as '').
-function sql(query) {
-  const r = backend() === 'postgresql'
-    ? psql(dbUrl, query)
-    : spawnSync('sqlite3', ['-batch', '-noheader', '-separator', '\t', dbUrl.slice('sqlite:'.length), query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `${query}: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
-}
+const sql = (query) => db.sql(query);
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ow-identity-'));
-  if (PG_URL) {
-    pgName = `ow_identity_${process.pid}`;
-    const r = psql(PG_URL, `CREATE DATABASE ${pgName}`);
-    assert.equal(r.status, 0, `cannot create a PostgreSQL database (psql needed): ${r.stderr}`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${pgName}`;
-    dbUrl = u.toString();
-  } else {
-    dbUrl = `sqlite:${tmp}/onewindow.db`;
-  }
-  const common = ['--data', tmp, '--db', dbUrl, ...FAST];
-  const init = run(['init', ...common]);
-  assert.equal(init.status, 0, init.stderr);
-  initOut = init.stdout;
-  adminPassword = (/^first administrator: username admin, one-time password (\S+) /m.exec(init.stdout) || [])[1];
-  const demo = run(['demo', ...common]);
-  assert.equal(demo.status, 0, demo.stderr);
-  srv = await startServer({ init: false, data: tmp, db: dbUrl, args: FAST });
+  db = await demoServer('identity');
+  ({ srv, data: tmp, db: dbUrl } = db);
+  initOut = db.init.stdout;
+  adminPassword = (/^first administrator: username admin, one-time password (\S+) /m.exec(initOut) || [])[1];
 });
 
 after(async () => {
   if (srv) {
-    const r = await srv.stop();
+    const r = await db.stop();
     assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
   }
-  if (pgName) psql(PG_URL, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 // Everything registered here, to look for at rest and in responses.
@@ -368,7 +249,7 @@ test('register: GB 11643 examples and every kind of ID number error', async () =
     ['11010519491231002Y', 'identity.id_chars'],
     ['110105194913310021', 'identity.id_birth_date'],
     ['110105194902300021', 'identity.id_birth_date'],
-    [(() => { const f = `540102${new Date().getFullYear() + 1}0101001`; return f + checkChar(f); })(), 'identity.id_birth_date'],
+    [(() => { const f = `540102${new Date().getFullYear() + 1}0101001`; return withIdCheck(f); })(), 'identity.id_birth_date'],
   ];
   for (const [id, code] of cases) {
     const r = await new Client().register({ name: '示例', id_number: id, phone: newPhone(), password: 'password-one', password_again: 'password-one' });
@@ -724,13 +605,13 @@ test('TOTP: a wrong code is 401; the code of a step already used is refused; the
   assert.equal((await c.login('clerk.lhasa', DEMO_PASSWORD)).status, 303);
   const used = usedStep.get('clerk.lhasa');
   assert.ok(used !== undefined, 'runs after the staff login test');
-  const wrongCode = String((Number(totp(DEMO_TOTP, used + 1)) + 1) % 1000000).padStart(6, '0');
-  const wrong = await c.secondFactor(wrongCode === totp(DEMO_TOTP, used) ? '000000' : wrongCode);
+  const wrongCode = String((Number(totp(used + 1, DEMO_TOTP)) + 1) % 1000000).padStart(6, '0');
+  const wrong = await c.secondFactor(wrongCode === totp(used, DEMO_TOTP) ? '000000' : wrongCode);
   assert.equal(wrong.status, 401, wrong.text);
   assert.deepEqual(wrong.body.error, { code: 'identity.code_wrong', message: T.zh.errors.identity.code_wrong });
   assert.equal((await c.account()).status, 401);
   // The code of the step used by the previous login: refused though it is still current.
-  const reused = await c.secondFactor(totp(DEMO_TOTP, used));
+  const reused = await c.secondFactor(totp(used, DEMO_TOTP));
   assert.equal(reused.status, 401, 'a TOTP step is accepted once');
   assert.equal((await c.account()).status, 401);
   // The next step's code is accepted.
@@ -773,7 +654,7 @@ test('a citizen turns TOTP on: secret from the page, 10 recovery codes shown onc
   const html = await c.get('/account/totp', { json: false });
   assert.match(html.text, /<input type="hidden" name="secret" value="[A-Z2-7]{32}">/);
 
-  const wrong = await c.submit('/account/totp', { secret, code: '000000' === totp(secret, nowStep()) ? '111111' : '000000' }, { page: '/api/v1/account' });
+  const wrong = await c.submit('/account/totp', { secret, code: '000000' === totp(nowStep(), secret) ? '111111' : '000000' }, { page: '/api/v1/account' });
   assert.equal(wrong.status, 422);
   assert.equal(wrong.body.error.code, 'identity.code_wrong');
   assert.equal((await c.account()).body.account.totp_enabled, false);
@@ -813,10 +694,10 @@ test('recovery codes: one logs in once; the same code again is refused', async (
 test('second factor: 5 wrong codes pause that (account, address); the right code still works from elsewhere', async () => {
   const c = new Client();
   assert.equal((await c.login('hotline.xz', DEMO_PASSWORD)).status, 303);
-  const good = new Set([-1, 0, 1].map((d) => totp(DEMO_TOTP, nowStep() + d)));
+  const good = new Set([-1, 0, 1].map((d) => totp(nowStep() + d, DEMO_TOTP)));
   const wrongCodes = ['000001', '000002', '000003', '000004', '000005', '000006', '000007'].filter((x) => !good.has(x)).slice(0, 5);
   for (const code of wrongCodes) assert.equal((await c.secondFactor(code)).status, 401, code);
-  const paused = await c.secondFactor(totp(DEMO_TOTP, nowStep()));
+  const paused = await c.secondFactor(totp(nowStep(), DEMO_TOTP));
   assert.equal(paused.status, 429, 'paused: even the right code is refused');
   assert.equal(paused.body.error.code, 'identity.login_paused');
   assert.equal((await c.account()).status, 401);
@@ -871,7 +752,7 @@ test('a citizen turns TOTP off with a current code; then the password alone logs
   const c = new Client();
   assert.equal((await c.login(p.phone, p.password)).status, 303);
   assert.equal((await c.secondFactor(p.codes[0])).status, 303);
-  const wrong = await c.submit('/account/totp/disable', { code: '999999' === totp(p.secret, nowStep()) ? '999998' : '999999' }, { page: '/api/v1/account' });
+  const wrong = await c.submit('/account/totp/disable', { code: '999999' === totp(nowStep(), p.secret) ? '999998' : '999999' }, { page: '/api/v1/account' });
   assert.equal(wrong.status, 422);
   assert.equal(wrong.body.totp_error.code, 'identity.code_wrong');
   assert.equal((await c.account()).body.account.totp_enabled, true);
@@ -896,7 +777,7 @@ test('a password-only half session cannot replace the second factor through /acc
   assert.equal(form.location, '/login/second-factor?next=%2Faccount%2Ftotp');
   assert.equal(form.body?.secret, undefined);
   const secret = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const enrol = await c.post('/account/totp', { secret, code: totp(secret, nowStep()), _csrf: await c.csrf('/login/second-factor') });
+  const enrol = await c.post('/account/totp', { secret, code: totp(nowStep(), secret), _csrf: await c.csrf('/login/second-factor') });
   assert.equal(enrol.status, 303);
   assert.equal(enrol.location, '/login/second-factor?next=%2Faccount%2Ftotp');
   assert.equal(enrol.body?.codes, undefined, 'no recovery codes');

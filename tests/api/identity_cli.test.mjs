@@ -10,32 +10,22 @@
 // database made with psql. Every command runs with --insecure-fast-passwords 1.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { createHmac } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, startServer, backend } from '../lib/server.mjs';
+import { run, startServer } from '../lib/server.mjs';
+import { Client } from '../lib/client.mjs';
+import { freshDatabase } from '../lib/db.mjs';
+import { totpNow } from '../lib/totp.mjs';
 
 const FAST = ['--insecure-fast-passwords', '1'];
 const TIMEOUT = 20000;
-const PG_URL = process.env.ONEWINDOW_TEST_PG_URL;
-const psql = (url, q) => spawnSync('psql', [url, '-XAtq', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' });
 const U = `c${process.pid}`; // unique prefix for names made here
-let tmp, dbUrl, pgName;
+let tmp, dbUrl, db;
 
 const user = (args, env = {}) => run(['user', ...args, '--data', tmp, '--db', dbUrl, ...FAST], { env, timeout: TIMEOUT });
 // Without ONEWINDOW_NEW_PASSWORD from the environment the tests run in.
 const staffAdd = (name, full, password) => user(['staff', 'add', name, full], { ONEWINDOW_NEW_PASSWORD: password });
 
-function sql(query) {
-  const r = backend() === 'postgresql'
-    ? psql(dbUrl, query)
-    : spawnSync('sqlite3', ['-batch', '-noheader', '-separator', '\t', dbUrl.slice('sqlite:'.length), query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `${query}: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
-}
+const sql = (query) => db.sql(query);
 
 // The one line a failed command prints.
 function sentence(r) {
@@ -46,17 +36,8 @@ function sentence(r) {
 }
 
 before(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'ow-usercli-'));
-  if (PG_URL) {
-    pgName = `ow_usercli_${process.pid}`;
-    const r = psql(PG_URL, `CREATE DATABASE ${pgName}`);
-    assert.equal(r.status, 0, `cannot create a PostgreSQL database (psql needed): ${r.stderr}`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${pgName}`;
-    dbUrl = u.toString();
-  } else {
-    dbUrl = `sqlite:${tmp}/onewindow.db`;
-  }
+  db = freshDatabase('usercli');
+  ({ data: tmp, db: dbUrl } = db);
   const r = run(['init', '--data', tmp, '--db', dbUrl, ...FAST], { timeout: 60000 });
   assert.equal(r.status, 0, r.stderr);
 });
@@ -67,8 +48,7 @@ after(async () => {
     const r = await srv.stop();
     assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
   }
-  if (pgName) psql(PG_URL, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-  rmSync(tmp, { recursive: true, force: true });
+  db?.drop();
 });
 
 // ---- help and usage ------------------------------------------------------------------------
@@ -275,56 +255,8 @@ test('an unknown role prints one sentence naming it and the roles', () => {
 
 // ---- through a server --------------------------------------------------------------------------
 
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const out = [];
-  for (const ch of s.toUpperCase()) {
-    acc = (acc << 5) | alphabet.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) { out.push((acc >>> (bits - 8)) & 0xff); bits -= 8; }
-  }
-  return Buffer.from(out);
-}
-function totpNow(secret) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
-  const h = createHmac('sha1', base32Decode(secret)).update(msg).digest();
-  const o = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
-
-// A minimal browser: cookies, JSON, forms.
-function client() {
-  const jar = new Map();
-  const req = (method, path, form) => new Promise((resolve, reject) => {
-    const headers = { accept: 'application/json' };
-    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const body = form ? new URLSearchParams(form).toString() : undefined;
-    if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const rq = http.request({ host: '127.0.0.1', port: srv.port, path, method, headers, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        for (const c of res.headers['set-cookie'] || []) {
-          const [pair] = c.split(';');
-          const i = pair.indexOf('=');
-          if (/Max-Age=0/i.test(c)) jar.delete(pair.slice(0, i)); else jar.set(pair.slice(0, i), pair.slice(i + 1));
-        }
-        resolve({ status: res.statusCode, location: res.headers.location, body: text.startsWith('{') ? JSON.parse(text) : null });
-      });
-    });
-    rq.on('error', reject);
-    rq.end(body);
-  });
-  return {
-    get: (path) => req('GET', path),
-    async post(path, form, csrfPage) {
-      const { body } = await req('GET', csrfPage);
-      return req('POST', path, { ...form, _csrf: body.csrf });
-    },
-  };
-}
+// A client of the server started below; submit() posts a form with the token of a form page.
+const client = () => new Client(srv);
 
 test('a staff member made and granted here administers; revoked, no longer (on a running server)', async () => {
   assert.ok(admin2Password, 'runs after the staff add tests');
@@ -332,11 +264,11 @@ test('a staff member made and granted here administers; revoked, no longer (on a
   assert.equal(g.status, 0, g.stderr);
   srv = await startServer({ init: false, data: tmp, db: dbUrl, args: FAST });
   const c = client();
-  const login = await c.post('/login', { login: ADMIN2, password: admin2Password }, '/login');
+  const login = await c.submit('/login', { login: ADMIN2, password: admin2Password }, '/login');
   assert.equal(login.status, 303);
   assert.equal(login.location, '/account/totp?next=%2Faccount', 'the printed password works; TOTP set-up comes first');
   const { body } = await c.get('/account/totp');
-  const enrol = await c.post('/account/totp', { secret: body.secret, code: totpNow(body.secret) }, '/account/totp');
+  const enrol = await c.submit('/account/totp', { secret: body.secret, code: totpNow(body.secret) }, '/account/totp');
   assert.equal(enrol.status, 200);
   assert.equal(enrol.body.codes.length, 10);
   const adminPage = await c.get('/admin');
@@ -353,8 +285,8 @@ test('a staff member made and granted here administers; revoked, no longer (on a
 
   // The staff member with ONEWINDOW_NEW_PASSWORD logs in with exactly that password.
   const s = client();
-  assert.equal((await s.post('/login', { login: STAFF, password: 'Strong-Pass-2026' }, '/login')).status, 303);
-  assert.equal((await client().post('/login', { login: STAFF, password: 'Strong-Pass-202' }, '/login')).status, 401);
+  assert.equal((await s.submit('/login', { login: STAFF, password: 'Strong-Pass-2026' }, '/login')).status, 303);
+  assert.equal((await client().submit('/login', { login: STAFF, password: 'Strong-Pass-202' }, '/login')).status, 401);
 });
 
 test('a long ONEWINDOW_NEW_PASSWORD is used as given, or refused; never silently replaced', async () => {
@@ -366,6 +298,6 @@ test('a long ONEWINDOW_NEW_PASSWORD is used as given, or refused; never silently
     assert.match(sentence(r), /password/);
     return;
   }
-  const login = await client().post('/login', { login: `${U}.long`, password: long }, '/login');
+  const login = await client().submit('/login', { login: `${U}.long`, password: long }, '/login');
   assert.equal(login.status, 303, 'the account was created: its password must be the one given');
 });

@@ -10,79 +10,21 @@
 // send` (system notices) since no module on this branch sends any yet.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { run, startServer, backend, catalog } from '../lib/server.mjs';
+import { run, backend, catalog } from '../lib/server.mjs';
+import { Client as BaseClient, FAST, DEMO_PASSWORD, DEMO_CITIZEN_ID } from '../lib/client.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { idNumbers, phones } from '../lib/ids.mjs';
 
-const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh'), en: catalog('en'), bo: catalog('bo') };
-const DEMO_PASSWORD = 'Demo-2026-xz';
-const DEMO_CITIZEN_ID = '540102199001011233';
 
-let srv, tmp, dbUrl, pgName;
-const PG_URL = process.env.ONEWINDOW_TEST_PG_URL;
-const psql = (url, q) => spawnSync('psql', [url, '-XAtq', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' });
-
-function sql(query) {
-  const r = backend() === 'postgresql'
-    ? psql(dbUrl, query)
-    : spawnSync('sqlite3', ['-batch', '-noheader', '-separator', '\t', dbUrl.slice('sqlite:'.length), query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `${query}: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
-}
+let srv, tmp, dbUrl, db;
+const sql = (query) => db.sql(query);
 
 const cli = (...args) => run(['notify', ...args, '--data', tmp, '--db', dbUrl, ...FAST]);
 
-class Client {
-  constructor() { this.jar = new Map(); }
-  request(method, path, { form, json = true } = {}) {
-    const h = {};
-    if (json) h.accept = 'application/json';
-    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body;
-    if (form !== undefined) {
-      body = new URLSearchParams(form).toString();
-      h['content-type'] = 'application/x-www-form-urlencoded';
-      h['content-length'] = Buffer.byteLength(body);
-    }
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: srv.port, path, method, headers: h, agent: false }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          for (const raw of res.headers['set-cookie'] || []) {
-            const [pair, ...attrs] = raw.split(';').map((s) => s.trim());
-            const eq = pair.indexOf('=');
-            const [k, v] = [pair.slice(0, eq), pair.slice(eq + 1)];
-            if (v === '' || attrs.some((a) => a.toLowerCase() === 'max-age=0')) this.jar.delete(k);
-            else this.jar.set(k, v);
-          }
-          let parsed = null;
-          if (/json/.test(res.headers['content-type'] || '')) {
-            try { parsed = JSON.parse(text); } catch { parsed = null; }
-          }
-          resolve({ status: res.statusCode, headers: res.headers, text, body: parsed, location: res.headers.location });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-  get(path, opts) { return this.request('GET', path, opts); }
-  post(path, form, opts) { return this.request('POST', path, { ...opts, form }); }
-  async csrf(page = '/login') {
-    const r = await this.get(page);
-    assert.equal(r.status, 200, `GET ${page}: ${r.status} ${r.text}`);
-    return r.body.csrf;
-  }
-  async submit(path, fields, { page = '/api/v1/messages', json = true } = {}) {
-    return this.post(path, { ...fields, _csrf: await this.csrf(page) }, { json });
-  }
+// A client of this file's server; forms carry the token of the inbox by default.
+class Client extends BaseClient {
+  constructor() { super(srv, { page: '/api/v1/messages' }); }
 }
 
 async function login(c, loginName, password) {
@@ -93,18 +35,12 @@ async function login(c, loginName, password) {
   return me.body.account.id;
 }
 
-let idSeq = process.pid % 1000;
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-function newIdNumber() {
-  idSeq = (idSeq + 1) % 1000;
-  const first17 = `54010219930405${String(idSeq).padStart(3, '0')}`;
-  return first17 + '10X98765432'[[...first17].reduce((s, c, i) => s + Number(c) * ID_WEIGHTS[i], 0) % 11];
-}
+const newIdNumber = idNumbers({ birth: '19930405' });
+const newPhone = phones('136');
 async function newCitizen(name) {
   const c = new Client();
   const password = `pw-${Math.random().toString(36).slice(2)}`;
-  const phone = `136${String((process.pid * 13 + idSeq) % 100000000).padStart(8, '0')}`;
-  const r = await c.submit('/register', { name, id_number: newIdNumber(), phone, password, password_again: password }, { page: '/register' });
+  const r = await c.submit('/register', { name, id_number: newIdNumber(), phone: newPhone(), password, password_again: password }, { page: '/register' });
   assert.equal(r.status, 303, r.text);
   const me = await c.get('/api/v1/account');
   return { client: c, accountId: me.body.account.id };
@@ -122,32 +58,17 @@ function send(account, kind, params, phone) {
 let citizen, citizenId;
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ow-notify-'));
-  if (PG_URL) {
-    pgName = `ow_notify_${process.pid}`;
-    const r = psql(PG_URL, `CREATE DATABASE ${pgName}`);
-    assert.equal(r.status, 0, `cannot create a PostgreSQL database (psql needed): ${r.stderr}`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${pgName}`;
-    dbUrl = u.toString();
-  } else {
-    dbUrl = `sqlite:${tmp}/onewindow.db`;
-  }
-  const common = ['--data', tmp, '--db', dbUrl, ...FAST];
-  assert.equal(run(['init', ...common]).status, 0);
-  assert.equal(run(['demo', ...common]).status, 0);
-  srv = await startServer({ init: false, data: tmp, db: dbUrl, args: FAST });
+  db = await demoServer('notify');
+  ({ srv, data: tmp, db: dbUrl } = db);
   citizen = new Client();
   citizenId = await login(citizen, DEMO_CITIZEN_ID, DEMO_PASSWORD);
 });
 
 after(async () => {
   if (srv) {
-    const r = await srv.stop();
+    const r = await db.stop();
     assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
   }
-  if (pgName) psql(PG_URL, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 const render = (tpl, params) => tpl.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k) => String(params[k] ?? ''));

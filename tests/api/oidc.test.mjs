@@ -16,11 +16,13 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { startServer, run, catalog } from '../lib/server.mjs';
+import { FormBrowser, unescapeHtml as unescape, csrfOf, hiddenFields } from '../lib/client.mjs';
+import { totpNow } from '../lib/totp.mjs';
+import { withIdCheck } from '../lib/ids.mjs';
 
 const srv = await startServer({ args: ['--insecure-fast-passwords', '1'] });
 after(async () => {
@@ -53,58 +55,17 @@ function addClient(name, words) {
 // A valid GB 11643 ID number with a random birth date and sequence (the PostgreSQL pass
 // shares one database between runs, and ID numbers are unique).
 function idNumber() {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   const birth = new Date(Date.UTC(1950, 0, 1) + Math.floor(Math.random() * 50 * 365.25) * 86400000);
   const ymd = birth.toISOString().slice(0, 10).replaceAll('-', '');
   const seq = String(Math.floor(Math.random() * 1000)).padStart(3, '0');
-  const first = `540102${ymd}${seq}`;
-  const sum = [...first].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return first + '10X98765432'[sum % 11];
+  return withIdCheck(`540102${ymd}${seq}`);
 }
 const phone = () => `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
 
-const unescape = (s) => s.replace(/&(amp|lt|gt|quot|#39|#x27|#96);/g, (m, e) =>
-  ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'", '#96': '`' })[e]);
-const csrfOf = (html) => unescape(/name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '');
-const hiddenFields = (html) => Object.fromEntries(
-  [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], unescape(m[2])]));
-
 // A browser: keeps cookies, follows redirects on the server's own origin and stops at the
 // first one that leaves it (the relying party's callback).
-class Browser {
-  constructor() { this.cookies = new Map(); }
-  async req(url, { method = 'GET', form } = {}) {
-    const headers = {};
-    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body;
-    if (form) {
-      body = new URLSearchParams(form).toString();
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-    }
-    const res = await fetch(new URL(url, srv.url), { method, headers, body, redirect: 'manual' });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = c.split(';');
-      const i = pair.indexOf('=');
-      const name = pair.slice(0, i).trim(), value = pair.slice(i + 1).trim();
-      if (value === '' || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return res;
-  }
-  // GET, then follow 30x within the server. Returns {res, url} of the last page, or
-  // {away: URL} when sent elsewhere.
-  async walk(url, init) {
-    let res = await this.req(url, init);
-    let at = new URL(url, srv.url);
-    for (let hops = 0; [301, 302, 303, 307].includes(res.status); hops++) {
-      assert.ok(hops < 10, 'redirect loop');
-      const next = new URL(res.headers.get('location'), at);
-      if (next.origin !== srv.url) return { away: next, res };
-      at = next;
-      res = await this.req(next);
-    }
-    return { res, url: at };
-  }
+class Browser extends FormBrowser {
+  constructor() { super(srv); }
 }
 
 async function register(browser, next) {
@@ -515,19 +476,6 @@ test('the client administration pages are for administrators only', { skip }, as
   assert.equal(denied.status, 403);
 });
 
-// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an authenticator app.
-function totp(secretB32, at = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of secretB32.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
-  const h = createHmac('sha1', key).update(counter).digest();
-  const o = h[h.length - 1] & 15;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
-
 test('staff log in with two factors (acr aal2) and administrators manage systems', { skip }, async () => {
   const username = `oidc-admin-${process.pid}-${Date.now() % 100000}`;
   const password = 'Staff-Passw0rd-2024';
@@ -553,7 +501,7 @@ test('staff log in with two factors (acr aal2) and administrators manage systems
   const page = await enrol.res.text();
   const secret = unescape(/name="secret" value="([^"]+)"/.exec(page)[1]);
   res = await b.req('/account/totp', {
-    method: 'POST', form: { _csrf: csrfOf(page), secret, code: totp(secret), next: enrol.url.searchParams.get('next') ?? next },
+    method: 'POST', form: { _csrf: csrfOf(page), secret, code: totpNow(secret), next: enrol.url.searchParams.get('next') ?? next },
   });
   assert.ok([200, 303].includes(res.status), `TOTP enrolment: ${res.status}`);
 

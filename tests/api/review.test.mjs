@@ -12,98 +12,25 @@
 // database), `init` and `demo` first. Demo staff log in with the documented TOTP secret.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { run, startServer, backend, catalog } from '../lib/server.mjs';
+import { catalog } from '../lib/server.mjs';
+import { Client as BaseClient, login as loginAs, multipart, DEMO_PASSWORD, DEMO_CITIZEN_ID } from '../lib/client.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { idNumbers, phones } from '../lib/ids.mjs';
 
-const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh'), en: catalog('en') };
-const DEMO_PASSWORD = 'Demo-2026-xz';
-const DEMO_CITIZEN_ID = '540102199001011233';
-const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const CHENGGUAN = '540102000000';
 
-let srv, tmp, dbUrl, pgName;
-const PG_URL = process.env.ONEWINDOW_TEST_PG_URL;
-const psql = (url, q) => spawnSync('psql', [url, '-XAtq', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' });
-function sql(query) {
-  const r = backend() === 'postgresql'
-    ? psql(dbUrl, query)
-    : spawnSync('sqlite3', ['-batch', '-noheader', '-separator', '\t', dbUrl.slice('sqlite:'.length), query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `${query}: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
-}
-
-// ---- TOTP (RFC 6238) for the demo staff ----------------------------------------------------
-function base32Decode(s) {
-  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const out = [];
-  for (const ch of s.replace(/=+$/, '')) {
-    acc = (acc << 5) | A.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) { out.push((acc >>> (bits - 8)) & 0xff); bits -= 8; }
-  }
-  return Buffer.from(out);
-}
-function totp(secret, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', base32Decode(secret)).update(msg).digest();
-  const o = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
-const usedStep = new Map();
-function freshCode(account) {
-  const now = Math.floor(Date.now() / 30000);
-  const step = Math.max(now, (usedStep.get(account) ?? -Infinity) + 1);
-  assert.ok(step <= now + 1, `test bug: ${account} needs a code two steps ahead`);
-  usedStep.set(account, step);
-  return totp(DEMO_TOTP, step);
-}
+let srv, db;
+const sql = (query) => db.sql(query);
 
 // ---- a client with a cookie jar ------------------------------------------------------------
-class Client {
-  constructor() { this.jar = new Map(); }
-  async request(method, path, { form, multipart, json = true, csrf } = {}) {
-    const headers = {};
-    if (json) headers.accept = 'application/json';
-    if (this.jar.size) headers.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    if (csrf) headers['x-csrf-token'] = csrf;
-    let body;
-    if (form !== undefined) {
-      body = new URLSearchParams(form).toString();
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-    } else if (multipart !== undefined) {
-      body = multipart;
-    }
-    const res = await fetch(`${srv.url}${path}`, { method, headers, body, redirect: 'manual' });
-    for (const raw of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = raw.split(';').map((s) => s.trim());
-      const eq = pair.indexOf('=');
-      const [k, v] = [pair.slice(0, eq), pair.slice(eq + 1)];
-      if (v === '' || attrs.some((a) => a.toLowerCase() === 'max-age=0')) this.jar.delete(k);
-      else this.jar.set(k, v);
-    }
-    const text = await res.text();
-    let parsed = null;
-    if (/json/.test(res.headers.get('content-type') || '')) {
-      try { parsed = JSON.parse(text); } catch { parsed = null; }
-    }
-    return { status: res.status, text, body: parsed, location: res.headers.get('location') };
-  }
-  get(path, opts) { return this.request('GET', path, opts); }
-  async token() {
-    const r = await this.get('/api/v1/account');
-    if (r.status === 200 && r.body.csrf) return r.body.csrf;
-    const l = await this.get('/login');
-    return l.body.csrf;
-  }
+// post() sends the CSRF token in the X-CSRF-Token header: the session's (from the inbox) once
+// logged in, else the login page's.
+class Client extends BaseClient {
+  constructor() { super(srv); }
   async post(path, form, opts = {}) {
-    return this.request('POST', path, { ...opts, form, csrf: await this.pageCsrf() });
+    const csrf = await this.pageCsrf();
+    return this.request('POST', path, { ...opts, form, headers: { ...opts.headers, 'x-csrf-token': csrf } });
   }
   async pageCsrf() {
     const r = await this.get('/api/v1/messages');
@@ -112,31 +39,22 @@ class Client {
   }
 }
 
+// Demo staff log in with the documented TOTP secret (tests/lib/totp.mjs).
 async function login(name, password = DEMO_PASSWORD, staff = false) {
-  const c = new Client();
-  let r = await c.post('/login', { login: name, password });
-  assert.equal(r.status, 303, r.text);
-  if (staff) {
-    const csrf = (await c.get('/login/second-factor')).body.csrf;
-    r = await c.request('POST', '/login/second-factor', { form: { code: freshCode(name) }, csrf });
-    assert.equal(r.status, 303, r.text);
-  }
+  const c = await loginAs(srv, name, { password, staff, client: new Client() });
   const me = await c.get('/api/v1/account');
   assert.equal(me.status, 200, me.text);
   c.accountId = me.body.account.id;
   return c;
 }
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const idCheck = (f) => '10X98765432'[[...f].reduce((s, c, i) => s + Number(c) * ID_WEIGHTS[i], 0) % 11];
-let seq = process.pid % 900;
-const idNumber = (birth) => { const f = `540102${birth}${String(++seq % 1000).padStart(3, '0')}`; return f + idCheck(f); };
+const idNumber = idNumbers({ seed: process.pid % 900 });
+const newPhone = phones('135', { seed: (process.pid * 7) % 100000000 });
 
 async function newCitizen() {
   const c = new Client();
   const password = `pw-${Math.random().toString(36).slice(2)}`;
-  const phone = `135${String((process.pid * 7 + ++seq) % 100000000).padStart(8, '0')}`;
-  const r = await c.post('/register', { name: '次仁', id_number: idNumber('19950607'), phone, password, password_again: password });
+  const r = await c.post('/register', { name: '次仁', id_number: idNumber('19950607'), phone: newPhone(), password, password_again: password });
   assert.equal(r.status, 303, r.text);
   c.accountId = (await c.get('/api/v1/account')).body.account.id;
   return c;
@@ -150,15 +68,14 @@ function inDays(n) {
 
 // Apply for marriage registration at Chengguan; returns {number, id}.
 async function applyMarriage(c) {
-  const fd = new FormData();
   const fields = {
     f_male_name: '扎西多吉', f_male_id: DEMO_CITIZEN_ID, f_female_name: '卓玛', f_female_id: idNumber('19920203'),
     f_appointment_date: inDays(10), f_phone: '13800000001', f_declaration: 'on', _division: CHENGGUAN,
   };
-  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+  const files = [];
   for (const key of ['id_card', 'household_register', 'photo'])
-    for (let i = 0; i < 3; i++) fd.append(`m_${key}`, new Blob([PDF], { type: 'application/pdf' }), `${key}-${i}.pdf`);
-  const r = await c.request('POST', '/api/v1/services/XZ-MZ-001/apply', { multipart: fd, csrf: await c.pageCsrf() });
+    for (let i = 0; i < 3; i++) files.push({ name: `m_${key}`, filename: `${key}-${i}.pdf`, type: 'application/pdf', data: PDF });
+  const r = await c.request('POST', '/api/v1/services/XZ-MZ-001/apply', { mp: multipart(fields, files), headers: { 'x-csrf-token': await c.pageCsrf() } });
   assert.equal(r.status, 201, r.text);
   const show = await c.get(`/api/v1/applications/${r.body.number}`);
   assert.equal(show.status, 200, show.text);
@@ -173,22 +90,8 @@ async function act(c, number, action, note = '') {
 let citizen, clerk, reviewer, otherReviewer, otherClerk, app1;
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ow-review-'));
-  if (PG_URL) {
-    pgName = `ow_review_${process.pid}`;
-    const r = psql(PG_URL, `CREATE DATABASE ${pgName}`);
-    assert.equal(r.status, 0, `cannot create a PostgreSQL database (psql needed): ${r.stderr}`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${pgName}`;
-    dbUrl = u.toString();
-  } else {
-    dbUrl = `sqlite:${tmp}/onewindow.db`;
-  }
-  const common = ['--data', tmp, '--db', dbUrl, ...FAST];
-  assert.equal(run(['init', ...common]).status, 0);
-  const demo = run(['demo', ...common]);
-  assert.equal(demo.status, 0, demo.stderr);
-  srv = await startServer({ init: false, data: tmp, db: dbUrl, args: FAST });
+  db = await demoServer('review');
+  srv = db.srv;
   citizen = await login(DEMO_CITIZEN_ID);
   clerk = await login('clerk.chengguan', DEMO_PASSWORD, true);
   reviewer = await login('reviewer.chengguan', DEMO_PASSWORD, true);
@@ -199,11 +102,9 @@ before(async () => {
 
 after(async () => {
   if (srv) {
-    const r = await srv.stop();
+    const r = await db.stop();
     assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
   }
-  if (pgName) psql(PG_URL, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 test('no rating before the decision; pages need a login', async () => {

@@ -8,15 +8,12 @@
 // a fresh database made with psql, since the shared one may hold other files' documents).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, startServer, catalog } from '../lib/server.mjs';
+import { freshDatabase } from '../lib/db.mjs';
 
 const T = { zh: catalog('zh'), bo: catalog('bo'), en: catalog('en') };
-const PG_URL = process.env.ONEWINDOW_TEST_PG_URL;
-const psql = (url, sql) => spawnSync('psql', [url, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
 
 const DOCS = [
   { kind: 'kb', id: 1, lang: 'zh', title: '内地居民婚姻登记', body: '办理结婚登记需要双方的户口簿和居民身份证。', tag: 'marriage', division_code: 540102000000 },
@@ -29,21 +26,11 @@ const DOCS = [
 // Enough documents for three pages of "政务".
 for (let i = 0; i < 25; i++) DOCS.push({ kind: 'faq', id: 100 + i, lang: 'zh', title: `政务服务常见问题 ${i}`, body: '网上办理指南。' });
 
-let tmp, dbUrl, pgName, srv, common;
+let tmp, dbUrl, db, srv, common;
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ow-search-'));
-  if (PG_URL) {
-    pgName = `ow_search_${process.pid}`;
-    const r = psql(PG_URL, `CREATE DATABASE ${pgName}`);
-    assert.equal(r.status, 0, `cannot create a PostgreSQL database (psql needed): ${r.stderr}`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${pgName}`;
-    dbUrl = u.toString();
-  } else {
-    dbUrl = `sqlite:${tmp}/onewindow.db`;
-  }
-  common = ['--data', tmp, '--db', dbUrl];
+  db = freshDatabase('search');
+  ({ data: tmp, db: dbUrl, common } = db);
   const init = run(['init', ...common]);
   assert.equal(init.status, 0, init.stderr);
   const file = join(tmp, 'docs.jsonl');
@@ -59,8 +46,7 @@ after(async () => {
     const r = await srv.stop();
     assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
   }
-  if (pgName) psql(PG_URL, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-  rmSync(tmp, { recursive: true, force: true });
+  db?.drop();
 });
 
 async function api(params, headers = {}) {

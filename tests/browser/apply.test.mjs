@@ -10,53 +10,36 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshTotp } from '../lib/totp.mjs';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { launch, renderedFonts, TIBETAN_FONT } from '../lib/browser.mjs';
-import { startServer, run, ROOT, catalog } from '../lib/server.mjs';
+import { launch, renderedFonts, TIBETAN_FONT, assertNoAxeViolations } from '../lib/browser.mjs';
+import { ROOT, catalog } from '../lib/server.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { withIdCheck } from '../lib/ids.mjs';
 
 const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
-const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh'), bo: catalog('bo') };
 const DEMO_PASSWORD = 'Demo-2026-xz';
 const CITIZEN = '540102199001011233';
 const ITEM = 'XZ-MZ-001';
 
-
-const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const idOf = (f) => f + '10X98765432'[[...f].reduce((n, c, i) => n + Number(c) * W[i], 0) % 11];
 const PDF = { name: 'id.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% test\n') };
 const JPEG = { name: 'hukou.jpg', mimeType: 'image/jpeg', buffer: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]) };
 const PNG = { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\nxx', 'latin1') };
 const TXT = { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('not an image') };
 
-let srv, browser, tmp;
+let server, srv, browser;
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  tmp = mkdtempSync(join(tmpdir(), 'ow-apply-browser-'));
-  const db = `sqlite:${tmp}/onewindow.db`;
-  for (const cmd of ['init', 'demo']) {
-    const r = run([cmd, '--data', tmp, '--db', db, ...FAST], { timeout: 60000 });
-    assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
-  }
-  srv = await startServer({ init: false, data: tmp, db, args: FAST });
+  server = await demoServer('apply-browser', { sqlite: true, timeout: 60000 });
+  srv = server.srv;
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
-  const r = await srv?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  const r = await server?.stop();
   assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv?.log()}`);
 });
-
-async function noAxe(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary}`).join('\n')}`);
-  assert.deepEqual(summary, [], `axe violations on the ${label} page:\n${summary.join('\n')}`);
-}
 
 async function loginAs(lang, login, staff) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -83,7 +66,7 @@ async function act(lang, login, number, action, before) {
       // The queue lists it, with its due date; axe finds nothing on the workbench.
       await page.goto(`${srv.url}/workbench`);
       assert.ok((await page.locator('main table').innerText()).includes(number));
-      await noAxe(page, `${lang} workbench`);
+      await assertNoAxeViolations(page, `${lang} workbench`);
     }
     await page.goto(`${srv.url}/applications/${number}`);
     if (before) await before(page);
@@ -109,9 +92,9 @@ for (const lang of ['zh', 'bo']) {
         for (const f of fonts) assert.match(f.familyName, TIBETAN_FONT, JSON.stringify(fonts));
       }
       assert.equal(await page.locator('#f_phone').inputValue(), '13800000001', '免填: the profile phone');
-      await noAxe(page, `${lang} form`);
+      await assertNoAxeViolations(page, `${lang} form`);
       // Mistakes: an empty name, a wrong ID check digit, a text file as the photo.
-      await page.locator('#f_female_id').fill(idOf('54010219960405123').slice(0, 17) + 'Y');
+      await page.locator('#f_female_id').fill(withIdCheck('54010219960405123').slice(0, 17) + 'Y');
       await page.locator('#m_photo').setInputFiles(TXT);
       await page.getByRole('button', { name: t.apply.form.submit, exact: true }).click();
       const summary = page.locator('.error-summary[role="alert"]');
@@ -122,12 +105,12 @@ for (const lang of ['zh', 'bo']) {
       assert.ok((await summary.innerText()).includes(t.errors.apply.err.required));
       assert.equal(await page.locator('#f_male_name').getAttribute('aria-invalid'), 'true');
       await page.screenshot({ path: join(SHOTS, `apply-${lang}-errors.png`), fullPage: true });
-      await noAxe(page, `${lang} form with errors`);
+      await assertNoAxeViolations(page, `${lang} form with errors`);
       // Now completely.
       await page.locator('#f_male_name').fill('扎西多吉');
       await page.locator('#f_male_id').fill(CITIZEN);
       await page.locator('#f_female_name').fill('卓玛');
-      await page.locator('#f_female_id').fill(idOf('54010219960405123'));
+      await page.locator('#f_female_id').fill(withIdCheck('54010219960405123'));
       await page.locator('#f_appointment_date').fill(new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10));
       await page.locator('#f_declaration').check();
       await page.locator('#m_id_card').setInputFiles(PDF);
@@ -156,7 +139,7 @@ for (const lang of ['zh', 'bo']) {
       const notice = await c2.page.locator('.error-summary').first().innerText();
       assert.ok(notice.includes(t.apply.show.return_title));
       assert.ok(notice.includes('照片须为红底合影'));
-      await noAxe(c2.page, `${lang} progress (returned)`);
+      await assertNoAxeViolations(c2.page, `${lang} progress (returned)`);
       await c2.page.locator('#m_photo').setInputFiles(PNG);
       await c2.page.getByRole('button', { name: t.apply.show.complete_submit, exact: true }).click();
       await c2.page.waitForURL(new RegExp(`/applications/${number}\\?done=resubmit`));
@@ -177,7 +160,7 @@ for (const lang of ['zh', 'bo']) {
       assert.equal(await c3.page.locator('ol.timeline li').count(), 6);
       assert.equal(await c3.page.getByRole('button', { name: t.apply.actions.withdraw }).count(), 0);
       await c3.page.screenshot({ path: join(SHOTS, `apply-${lang}-approved.png`), fullPage: true });
-      await noAxe(c3.page, `${lang} progress (approved)`);
+      await assertNoAxeViolations(c3.page, `${lang} progress (approved)`);
       await c3.page.goto(`${srv.url}/applications`);
       assert.ok((await c3.page.locator('main').innerText()).includes(number));
     } finally {
@@ -199,7 +182,7 @@ for (const lang of ['zh', 'bo']) {
       await c4.page.getByLabel(t.review.comment).fill('等候时间太长');
       await c4.page.getByRole('button', { name: t.review.submit, exact: true }).click();
       await c4.page.waitForURL(`${srv.url}/reviews/${appId}?done=1`);
-      await noAxe(c4.page, `${lang} rating`);
+      await assertNoAxeViolations(c4.page, `${lang} rating`);
     } finally {
       await c4.context.close();
     }
@@ -223,7 +206,7 @@ for (const lang of ['zh', 'bo']) {
       assert.ok(dept && dept.bad >= 1 && dept.rectified === dept.bad, JSON.stringify(dept));
       await c5.page.goto(`${srv.url}/ratings`);
       assert.ok((await c5.page.locator('main').innerText()).includes(t.review.stats.formula));
-      await noAxe(c5.page, `${lang} statistics`);
+      await assertNoAxeViolations(c5.page, `${lang} statistics`);
     } finally {
       await c5.context.close();
     }

@@ -6,44 +6,29 @@
 // Screenshots: tests/browser/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { launch, renderedFonts, TIBETAN_FONT } from '../lib/browser.mjs';
-import { startServer, run, ROOT, catalog } from '../lib/server.mjs';
+import { launch, renderedFonts, TIBETAN_FONT, assertNoAxeViolations } from '../lib/browser.mjs';
+import { ROOT, catalog } from '../lib/server.mjs';
+import { demoServer } from '../lib/db.mjs';
 
 const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
-const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh'), bo: catalog('bo') };
 const DEMO_PASSWORD = 'Demo-2026-xz';
 const CITIZEN = '540102199001011233';
 
-let srv, browser, tmp;
+let server, srv, browser;
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  tmp = mkdtempSync(join(tmpdir(), 'ow-certs-browser-'));
-  const db = `sqlite:${tmp}/onewindow.db`;
-  for (const cmd of ['init', 'demo']) {
-    const r = run([cmd, '--data', tmp, '--db', db, ...FAST], { timeout: 60000 });
-    assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
-  }
-  srv = await startServer({ init: false, data: tmp, db, args: FAST });
+  server = await demoServer('certs-browser', { sqlite: true, timeout: 60000 });
+  srv = server.srv;
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
-  const r = await srv?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  const r = await server?.stop();
   assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv?.log()}`);
 });
-
-async function noAxe(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary}`).join('\n')}`);
-  assert.deepEqual(summary, [], `axe violations on the ${label} page:\n${summary.join('\n')}`);
-}
 
 for (const lang of ['zh', 'bo']) {
   test(`${lang}: wallet, certificate page and public verification`, async () => {
@@ -65,7 +50,7 @@ for (const lang of ['zh', 'bo']) {
         const fonts = await renderedFonts(page, 'main h1');
         for (const f of fonts) assert.match(f.familyName, TIBETAN_FONT, JSON.stringify(fonts));
       }
-      await noAxe(page, `${lang} wallet`);
+      await assertNoAxeViolations(page, `${lang} wallet`);
       const idName = lang === 'zh' ? '居民身份证' : 'མི་སེར་ཐོབ་ཐང་ལག་ཁྱེར།';
       await page.getByRole('link', { name: idName }).click();
       await page.waitForURL(/\/certificates\/1\.2\.156\.3005\.2\./);
@@ -73,7 +58,7 @@ for (const lang of ['zh', 'bo']) {
       assert.match(await page.locator('main').innerText(), /5401\*{10}1233/);
       assert.equal(await page.locator('figure.qr img').getAttribute('alt'), t.certs.show.qr_alt);
       await page.screenshot({ path: join(SHOTS, `certs-${lang}-certificate.png`), fullPage: true });
-      await noAxe(page, `${lang} certificate`);
+      await assertNoAxeViolations(page, `${lang} certificate`);
       const pdf = await page.request.get(`${srv.url}/certificates/${identifier}/pdf`);
       assert.equal(pdf.status(), 200);
       assert.equal(pdf.headers()['content-type'], 'application/pdf');
@@ -82,20 +67,20 @@ for (const lang of ['zh', 'bo']) {
       const anon = await browser.newContext();
       const p2 = await anon.newPage();
       await p2.goto(`${srv.url}/verify?lang=${lang}`);
-      await noAxe(p2, `${lang} verify form`);
+      await assertNoAxeViolations(p2, `${lang} verify form`);
       await p2.getByLabel(t.certs.verify.label).fill(identifier);
       await p2.getByRole('button', { name: t.certs.verify.submit }).click();
       await p2.waitForURL(/\/verify\?q=/);
       assert.match(await p2.locator('#result-h').innerText(), new RegExp(t.certs.status.valid));
       await p2.screenshot({ path: join(SHOTS, `certs-${lang}-verify.png`), fullPage: true });
-      await noAxe(p2, `${lang} verify result`);
+      await assertNoAxeViolations(p2, `${lang} verify result`);
       const forged = identifier.slice(0, -1) + (identifier.endsWith('A') ? 'B' : 'A');
       await p2.getByLabel(t.certs.verify.label).fill(forged);
       await p2.getByRole('button', { name: t.certs.verify.submit }).click();
       await p2.waitForURL(/\/verify\?q=/);
       assert.match(await p2.locator('#result-h').innerText(), new RegExp(t.certs.status.forged));
       assert.match(await p2.locator('main').innerText(), new RegExp(t.certs.checks.identifier));
-      await noAxe(p2, `${lang} forged result`);
+      await assertNoAxeViolations(p2, `${lang} forged result`);
       await anon.close();
     } finally {
       await context.close();

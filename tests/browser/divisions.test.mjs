@@ -6,8 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { launch, renderedFonts, TIBETAN_FONT } from '../lib/browser.mjs';
+import { launch, renderedFonts, TIBETAN_FONT, assertNoAxeViolations as axeCheck } from '../lib/browser.mjs';
 import { startServer, ROOT } from '../lib/server.mjs';
 
 const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
@@ -49,13 +48,7 @@ function widths(page, selector, text) {
   }, [selector, text]);
 }
 
-async function assertNoAxeViolations(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary}`).join('\n')}`);
-  assert.deepEqual(summary, [], `axe violations on the ${label} page:\n${summary.join('\n')}`);
-  assert.ok(results.passes.length > 0, 'axe ran');
-}
+const assertNoAxeViolations = (page, label) => axeCheck(page, label, { ran: true });
 
 test('zh: index → prefecture → county by links, breadcrumbs, then bo and back via the switcher', async () => {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });

@@ -8,10 +8,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { launch, renderedFonts, TIBETAN_FONT } from '../lib/browser.mjs';
+import { launch, renderedFonts, TIBETAN_FONT, assertNoAxeViolations } from '../lib/browser.mjs';
 import { ROOT, catalog } from '../lib/server.mjs';
-import { demoServer, apiKey, totp, DEMO_PASSWORD, DEMO_TOTP } from '../lib/hotline.mjs';
+import { demoServer, apiKey, DEMO_PASSWORD } from '../lib/hotline.mjs';
+import { freshTotp } from '../lib/totp.mjs';
 
 const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
 const zh = catalog('zh'), bo = catalog('bo');
@@ -28,12 +28,6 @@ after(async () => {
   if (server) await server.stop();
 });
 
-async function noAxeViolations(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}`).join('\n')}`);
-  assert.deepEqual(summary, [], `axe violations on ${label}:\n${summary.join('\n')}`);
-}
-
 async function staffPage(username) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
   const page = await context.newPage();
@@ -43,7 +37,7 @@ async function staffPage(username) {
   await page.getByLabel(zh.identity.fields.password, { exact: true }).fill(DEMO_PASSWORD);
   await page.locator('main').getByRole('button', { name: zh.identity.login.submit }).click();
   await page.waitForURL(/\/login\/second-factor/);
-  await page.getByLabel(zh.identity.fields.code, { exact: true }).fill(totp(DEMO_TOTP, Math.floor(Date.now() / 30000)));
+  await page.getByLabel(zh.identity.fields.code, { exact: true }).fill(await freshTotp(username));
   await page.getByRole('button', { name: zh.identity.second_factor.submit }).click();
   await page.waitForURL(`${url}/account`);
   return page;
@@ -75,7 +69,7 @@ test('Open311 complaint → suggested department → dispatch → reply before t
   await agent.waitForURL(`${url}/hotline/orders/${number}`);
   assert.equal(await agent.locator('.suggested-department').innerText(), '拉萨市住房和城乡建设局');
   assert.equal(await agent.locator('#d-dept option:checked').innerText(), '拉萨市住房和城乡建设局');
-  await noAxeViolations(agent, 'the order page (agent)');
+  await assertNoAxeViolations(agent, 'the order page (agent)');
   await agent.screenshot({ path: join(SHOTS, 'hotline-order-agent.png'), fullPage: true });
   await agent.getByRole('button', { name: zh.hotline.order.dispatch }).click();
   await agent.waitForURL(`${url}/hotline/orders/${number}`);
@@ -84,7 +78,7 @@ test('Open311 complaint → suggested department → dispatch → reply before t
   // 3. The department finds it in its queue, accepts it and replies before the deadline.
   const clerk = await staffPage('clerk.water');
   await clerk.goto(`${url}/hotline/department`);
-  await noAxeViolations(clerk, 'the department queue');
+  await assertNoAxeViolations(clerk, 'the department queue');
   await clerk.getByRole('link', { name: number }).click();
   assert.ok((await clerk.locator('dd.phone').innerText()).includes('****'), 'the phone is masked for the department');
   assert.match(await clerk.locator('.mark').innerText(), new RegExp(zh.hotline.marks.green));
@@ -105,7 +99,7 @@ test('Open311 complaint → suggested department → dispatch → reply before t
   await caller.getByRole('button', { name: zh.hotline.status.look_up }).click();
   await caller.locator('dd.reply').waitFor();
   assert.equal(await caller.locator('dd.reply').innerText(), '供水管道已于今天上午抢修完毕，小区已恢复供水。');
-  await noAxeViolations(caller, 'the status page');
+  await assertNoAxeViolations(caller, 'the status page');
   await caller.getByLabel(zh.hotline.levels['5'], { exact: true }).check();
   await caller.getByRole('button', { name: zh.hotline.status.rate }).click();
   await caller.locator('dd.status').waitFor();
@@ -115,7 +109,7 @@ test('Open311 complaint → suggested department → dispatch → reply before t
   // 5. The dashboard counts it.
   await agent.goto(`${url}/hotline/dashboard`);
   assert.equal(Number(await agent.locator('dd.total').innerText()), totalBefore + 1);
-  await noAxeViolations(agent, 'the dashboard');
+  await assertNoAxeViolations(agent, 'the dashboard');
   const row = server.sql(`SELECT status, rating FROM hotline_orders WHERE number = '${number}'`)[0];
   assert.deepEqual(row, ['closed', '5']);
   const api = await agent.evaluate(async () => (await fetch('/hotline/dashboard', { headers: { accept: 'application/json' } })).json());
@@ -127,11 +121,11 @@ test('the public form in Tibetan: every error at once, a Tibetan font, no axe vi
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${server.srv.url}/hotline/submit?lang=bo`);
   assert.equal(await page.locator('main h1').innerText(), bo.hotline.submit.title);
-  await noAxeViolations(page, 'the Tibetan submit form');
+  await assertNoAxeViolations(page, 'the Tibetan submit form');
   const fonts = await renderedFonts(page, 'main h1');
   assert.ok(fonts.some((f) => TIBETAN_FONT.test(f.familyName)), `a Tibetan font draws the title: ${JSON.stringify(fonts)}`);
   await page.getByRole('button', { name: bo.hotline.submit.send }).click();
   await page.locator('.error-summary').waitFor();
   assert.ok(await page.locator('.error-summary li').count() >= 3);
-  await noAxeViolations(page, 'the Tibetan submit form with errors');
+  await assertNoAxeViolations(page, 'the Tibetan submit form with errors');
 });

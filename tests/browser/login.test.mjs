@@ -10,56 +10,41 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { totpNow } from '../lib/totp.mjs';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { launch, renderedFonts, TIBETAN_FONT } from '../lib/browser.mjs';
-import { startServer, run, ROOT, catalog } from '../lib/server.mjs';
+import { launch, renderedFonts, TIBETAN_FONT, assertNoAxeViolations as axeCheck } from '../lib/browser.mjs';
+import { ROOT, catalog } from '../lib/server.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { withIdCheck, maskId } from '../lib/ids.mjs';
 
 const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
-const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh'), bo: catalog('bo') };
 const DEMO_PASSWORD = 'Demo-2026-xz';
 const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const checkChar = (s) => '10X98765432'[[...s].reduce((n, c, i) => n + Number(c) * WEIGHTS[i], 0) % 11];
 const first17 = `540102199203${String(10 + (process.pid % 18)).padStart(2, '0')}${String(process.pid % 1000).padStart(3, '0')}`;
-const ID = first17 + checkChar(first17);
+const ID = withIdCheck(first17);
 const PHONE = `1370000${String(process.pid % 10000).padStart(4, '0')}`;
-const MASKED_ID = `${ID.slice(0, 4)}**********${ID.slice(14)}`;
+const MASKED_ID = maskId(ID);
 
 
-let srv, browser, tmp;
+let server, srv, browser;
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  tmp = mkdtempSync(join(tmpdir(), 'ow-login-'));
-  const db = `sqlite:${tmp}/onewindow.db`;
-  for (const cmd of ['init', 'demo']) {
-    const r = run([cmd, '--data', tmp, '--db', db, ...FAST], { timeout: 60000 });
-    assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
-  }
-  srv = await startServer({ init: false, data: tmp, db, args: FAST });
+  server = await demoServer('login', { sqlite: true, timeout: 60000 });
+  srv = server.srv;
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
-  const r = await srv?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  const r = await server?.stop();
   assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv?.log()}`);
 });
 
 const htmlLang = (page) => page.locator('html').getAttribute('lang');
 
 
-async function assertNoAxeViolations(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary}`).join('\n')}`);
-  assert.deepEqual(summary, [], `axe violations on the ${label} page:\n${summary.join('\n')}`);
-  assert.ok(results.passes.length > 0, 'axe ran');
-}
+const assertNoAxeViolations = (page, label) => axeCheck(page, label, { ran: true });
 
 async function newPage(opts = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts });

@@ -9,105 +9,57 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshTotp } from '../lib/totp.mjs';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { launch, renderedFonts, TIBETAN_FONT } from '../lib/browser.mjs';
-import { startServer, run, ROOT, catalog } from '../lib/server.mjs';
+import { launch, renderedFonts, TIBETAN_FONT, assertNoAxeViolations } from '../lib/browser.mjs';
+import { ROOT, catalog } from '../lib/server.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { login } from '../lib/client.mjs';
+import { withIdCheck } from '../lib/ids.mjs';
 
 const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
-const FAST = ['--insecure-fast-passwords', '1'];
 const T = { zh: catalog('zh'), bo: catalog('bo') };
 const DEMO_PASSWORD = 'Demo-2026-xz';
 const DEMO_CITIZEN_ID = '540102199001011233';
 
-
 // ---- set-up over HTTP: a decided application -------------------------------------------------
-class Api {
-  constructor() { this.jar = new Map(); }
-  async req(method, path, { form, multipart, csrf } = {}) {
-    const headers = { accept: 'application/json' };
-    if (this.jar.size) headers.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    if (csrf) headers['x-csrf-token'] = csrf;
-    let body = multipart;
-    if (form) { body = new URLSearchParams(form).toString(); headers['content-type'] = 'application/x-www-form-urlencoded'; }
-    const res = await fetch(`${srv.url}${path}`, { method, headers, body, redirect: 'manual' });
-    for (const raw of res.headers.getSetCookie()) {
-      const [pair] = raw.split(';');
-      const eq = pair.indexOf('=');
-      const v = pair.slice(eq + 1);
-      if (v === '') this.jar.delete(pair.slice(0, eq)); else this.jar.set(pair.slice(0, eq), v);
-    }
-    const text = await res.text();
-    return { status: res.status, text, body: /json/.test(res.headers.get('content-type') || '') ? JSON.parse(text) : null };
-  }
-  async csrf() {
-    const r = await this.req('GET', '/api/v1/messages');
-    return r.status === 200 ? r.body.csrf : (await this.req('GET', '/login')).body.csrf;
-  }
-  async post(path, form) { return this.req('POST', path, { form, csrf: await this.csrf() }); }
-  async login(name, staff) {
-    assert.equal((await this.post('/login', { login: name, password: DEMO_PASSWORD })).status, 303);
-    if (staff) {
-      const csrf = (await this.req('GET', '/login/second-factor')).body.csrf;
-      assert.equal((await this.req('POST', '/login/second-factor', { form: { code: await freshTotp(name) }, csrf })).status, 303);
-    }
-    return this;
-  }
-}
-
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const idNumber = () => { const f = `54010219920203${String(process.pid % 1000).padStart(3, '0')}`; return f + '10X98765432'[[...f].reduce((s, c, i) => s + Number(c) * WEIGHTS[i], 0) % 11]; };
+const idNumber = () => withIdCheck(`54010219920203${String(process.pid % 1000).padStart(3, '0')}`);
 
 async function decidedApplication() {
-  const citizen = await new Api().login(DEMO_CITIZEN_ID, false);
-  const fd = new FormData();
+  const citizen = await login(srv, DEMO_CITIZEN_ID);
   const day = new Date(Date.now() + 8 * 3600e3 + 10 * 86400e3).toISOString().slice(0, 10);
   const fields = { f_male_name: '扎西多吉', f_male_id: DEMO_CITIZEN_ID, f_female_name: '卓玛', f_female_id: idNumber(),
     f_appointment_date: day, f_phone: '13800000001', f_declaration: 'on', _division: '540102000000' };
-  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
   const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
+  const files = [];
   for (const key of ['id_card', 'household_register', 'photo'])
-    for (let i = 0; i < 3; i++) fd.append(`m_${key}`, new Blob([pdf], { type: 'application/pdf' }), `${key}${i}.pdf`);
-  const r = await citizen.req('POST', '/api/v1/services/XZ-MZ-001/apply', { multipart: fd, csrf: await citizen.csrf() });
+    for (let i = 0; i < 3; i++) files.push({ name: `m_${key}`, filename: `${key}${i}.pdf`, type: 'application/pdf', data: pdf });
+  const r = await citizen.upload('/api/v1/services/XZ-MZ-001/apply', fields, files, { page: '/api/v1/messages' });
   assert.equal(r.status, 201, r.text);
   const number = r.body.number;
-  const id = (await citizen.req('GET', `/api/v1/applications/${number}`)).body.id;
-  const clerk = await new Api().login('clerk.chengguan', true);
-  const reviewer = await new Api().login('reviewer.chengguan', true);
+  const id = (await citizen.get(`/api/v1/applications/${number}`)).body.id;
+  const clerk = await login(srv, 'clerk.chengguan', { staff: true });
+  const reviewer = await login(srv, 'reviewer.chengguan', { staff: true });
   for (const [who, action] of [[clerk, 'accept'], [reviewer, 'review'], [reviewer, 'approve']]) {
-    const a = await who.post(`/api/v1/applications/${number}/act`, { action, note: '' });
+    const a = await who.submit(`/api/v1/applications/${number}/act`, { action, note: '' }, { page: '/api/v1/messages' });
     assert.ok(a.status === 200 || a.status === 303, a.text);
   }
   return { number, id };
 }
 
-let srv, browser, tmp, app;
+let server, srv, browser, app;
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  tmp = mkdtempSync(join(tmpdir(), 'ow-review-browser-'));
-  const db = `sqlite:${tmp}/onewindow.db`;
-  for (const cmd of ['init', 'demo']) {
-    const r = run([cmd, '--data', tmp, '--db', db, ...FAST], { timeout: 60000 });
-    assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
-  }
-  srv = await startServer({ init: false, data: tmp, db, args: FAST });
+  server = await demoServer('review-browser', { sqlite: true, timeout: 60000 });
+  srv = server.srv;
   browser = await launch();
   app = await decidedApplication();
 });
 after(async () => {
   await browser?.close();
-  const r = await srv?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  const r = await server?.stop();
   assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv?.log()}`);
 });
-
-async function noAxe(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary}`).join('\n')}`);
-  assert.deepEqual(summary, [], `axe violations on the ${label} page:\n${summary.join('\n')}`);
-}
 
 async function loginPage(context, name, staff, lang) {
   const page = await context.newPage();
@@ -133,7 +85,7 @@ test('zh and bo: rate 不满意 → the department answers → rate again → st
     // the rating page, reached as apply links to it
     await page.goto(`${srv.url}/reviews/${app.id}`);
     assert.equal(await page.locator('main h1').innerText(), zh.review.title);
-    await noAxe(page, 'zh rating');
+    await assertNoAxeViolations(page, 'zh rating');
     // without a level: the error, the comment kept
     await page.getByLabel(zh.review.comment).fill('窗口排队太久');
     await page.getByRole('button', { name: zh.review.submit }).click();
@@ -142,7 +94,7 @@ test('zh and bo: rate 不满意 → the department answers → rate again → st
     await summary.waitFor();
     assert.equal(await summary.locator('li').innerText(), zh.errors.review.bad_level);
     assert.equal(await page.getByLabel(zh.review.comment).inputValue(), '窗口排队太久');
-    await noAxe(page, 'zh rating with an error');
+    await assertNoAxeViolations(page, 'zh rating with an error');
     await page.getByLabel(zh.review.levels['2'], { exact: true }).check();
     await page.getByRole('button', { name: zh.review.submit }).click();
     await page.waitForURL(`${srv.url}/reviews/${app.id}?done=1`);
@@ -153,11 +105,11 @@ test('zh and bo: rate 不满意 → the department answers → rate again → st
     const staff = await loginPage(staffCtx, 'reviewer.chengguan', true, 'zh');
     await staff.goto(`${srv.url}/messages`);
     assert.ok((await staff.locator('main').innerText()).includes('XZ-MZ-001'));
-    await noAxe(staff, 'zh staff inbox');
+    await assertNoAxeViolations(staff, 'zh staff inbox');
     await staff.goto(`${srv.url}/workbench/rectifications`);
     assert.equal(await staff.locator('main h1').innerText(), zh.review.tasks.title);
     assert.ok((await staff.locator('main').innerText()).includes('窗口排队太久'));
-    await noAxe(staff, 'zh workbench');
+    await assertNoAxeViolations(staff, 'zh workbench');
     await staff.getByLabel(zh.review.response).fill('已增设窗口并开通网上预约。');
     await staff.getByRole('button', { name: zh.review.tasks.respond }).click();
     await staff.waitForURL(`${srv.url}/workbench/rectifications`);
@@ -167,13 +119,13 @@ test('zh and bo: rate 不满意 → the department answers → rate again → st
     // the citizen, now in Tibetan, follows the message and rates again
     await page.goto(`${srv.url}/messages?lang=bo`);
     assert.equal(await page.locator('main h1').innerText(), bo.notify.title);
-    await noAxe(page, 'bo inbox');
+    await assertNoAxeViolations(page, 'bo inbox');
     await page.locator('main a[href="/reviews/' + app.id + '"]').first().click();
     await page.waitForURL(`${srv.url}/reviews/${app.id}`);
     assert.ok((await page.locator('main').innerText()).includes('已增设窗口并开通网上预约。'));
     const fonts = await renderedFonts(page, 'main h1');
     for (const f of fonts) assert.match(f.familyName, TIBETAN_FONT, JSON.stringify(fonts));
-    await noAxe(page, 'bo rating, second round');
+    await assertNoAxeViolations(page, 'bo rating, second round');
     await page.getByLabel(bo.review.levels['4'], { exact: true }).check();
     await page.getByRole('button', { name: bo.review.submit }).click();
     await page.waitForURL(`${srv.url}/reviews/${app.id}?done=1`);
@@ -186,9 +138,9 @@ test('zh and bo: rate 不满意 → the department answers → rate again → st
     assert.ok(text.includes(zh.review.stats.formula));
     assert.ok(text.includes('50.0%'), text);
     assert.ok(text.includes('1 / 1'), text);
-    await noAxe(page, 'zh statistics');
+    await assertNoAxeViolations(page, 'zh statistics');
     await page.goto(`${srv.url}/ratings?lang=bo`);
-    await noAxe(page, 'bo statistics');
+    await assertNoAxeViolations(page, 'bo statistics');
     await page.screenshot({ path: join(SHOTS, 'ratings-bo.png'), fullPage: true });
   } finally {
     await citizenCtx.close();

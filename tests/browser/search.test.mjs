@@ -8,8 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { launch, renderedFonts, TIBETAN_FONT } from '../lib/browser.mjs';
+import { launch, renderedFonts, TIBETAN_FONT, assertNoAxeViolations } from '../lib/browser.mjs';
 import { startServer, run, ROOT } from '../lib/server.mjs';
 
 const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
@@ -34,13 +33,6 @@ after(async () => {
   const r = await srv.stop();
   assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
 });
-
-async function assertNoAxeViolations(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const summary = results.violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary}`).join('\n')}`);
-  assert.deepEqual(summary, [], `axe violations on the ${label} page:\n${summary.join('\n')}`);
-}
 
 for (const js of [true, false]) {
   test(`search from the nav, a 2-character word, a Tibetan syllable, paging (JavaScript ${js ? 'on' : 'off'})`, async () => {

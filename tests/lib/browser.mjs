@@ -1,8 +1,9 @@
 // tests/lib/browser.mjs - what the browser tests share: Debian's chromium through
 // playwright-core with the flags this machine needs (FACTS.md), the check of which
-// platform fonts drew a piece of text, and the fonts that can shape Tibetan.
+// platform fonts drew a piece of text, the fonts that can shape Tibetan, and axe.
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // Fonts that can shape Tibetan (site.css lists them in --tibetan; Debian's
@@ -31,4 +32,14 @@ export async function renderedFonts(page, selector) {
   } finally {
     await cdp.detach();
   }
+}
+
+// axe (@axe-core/playwright) finds no violation on the page; each one is listed with the
+// elements and why. With ran, also that axe passed some rules (it did run).
+export async function assertNoAxeViolations(page, label, { ran = false } = {}) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const summary = results.violations.map((v) =>
+    `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary}`).join('\n')}`);
+  assert.deepEqual(summary, [], `axe violations on the ${label} page:\n${summary.join('\n')}`);
+  if (ran) assert.ok(results.passes.length > 0, 'axe ran');
 }
