@@ -112,7 +112,7 @@ static int seal_form(struct apply *ap, struct arena *a, int64_t app_id, const js
     return 0;
 }
 
-static json_t *open_form(struct apply *ap, const struct app_row *r)
+json_t *apply_open_form(struct apply *ap, const struct app_row *r)
 {
     if (r->form_len < CRYPTO_AEAD_OVERHEAD)
         return NULL;
@@ -716,7 +716,7 @@ int apply_draft_get(struct apply *ap, const struct authz_subject *subj, int64_t 
         err_set(err, 404, "apply.not_found", "no such draft");
         goto out;
     }
-    json_t *doc = open_form(ap, &r);
+    json_t *doc = apply_open_form(ap, &r);
     json_t *values = json_object_get(doc, "values");
     *draft = json_pack("{s:s, s:s, s:o, s:s, s:s}", "id",
                        arena_printf(a, "%lld", (long long)r.id), "item_code", r.item_code,
@@ -768,7 +768,7 @@ static int run_decided_hook(struct apply *ap, struct arena *a, struct app_row *r
 {
     if (!approved || ap->hooks.on_approved == NULL)
         return 0;
-    json_t *doc = open_form(ap, r);
+    json_t *doc = apply_open_form(ap, r);
     json_t *who = json_object_get(doc, "applicant");
     struct apply_decided d = {
         r->id, r->number, r->item_code, r->item_version, r->applicant_account, r->enterprise_id,
@@ -958,7 +958,7 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
         rc = 1;
         goto out;
     }
-    json_t *old = open_form(ap, &r);
+    json_t *old = apply_open_form(ap, &r);
     json_t *doc = json_object();
     json_object_set(doc, "values", p.clean);
     json_object_set(doc, "applicant", json_object_get(old, "applicant"));

@@ -60,6 +60,11 @@ struct app_file {
     int64_t size, created_at;
 };
 
+/* apply.c: the application's sealed form document (new reference), or NULL when it cannot
+ * be opened. */
+struct apply;
+json_t *apply_open_form(struct apply *ap, const struct app_row *r);
+
 /* apply_store.c */
 int aps_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err);
 int aps_insert(struct store_conn *c, const struct app_row *r, struct err *err);

@@ -92,25 +92,6 @@ static const char *dept_name(struct apply *ap, struct arena *a, int64_t id, cons
     return "";
 }
 
-static json_t *open_doc(struct apply *ap, const struct app_row *r)
-{
-    if (r->form_len < CRYPTO_AEAD_OVERHEAD)
-        return NULL;
-    size_t n = r->form_len - CRYPTO_AEAD_OVERHEAD, got = 0;
-    char *buf = malloc(n + 1);
-    char ad[64];
-    snprintf(ad, sizeof(ad), "applications.form_enc:%lld", (long long)r->id);
-    json_t *doc = NULL;
-    if (buf != NULL &&
-        crypto_aead_open(crypto_keyring_aead(ap->kr, CRYPTO_AEAD_PII), ad, strlen(ad),
-                         r->form_enc, r->form_len, (unsigned char *)buf, n, &got) == 0) {
-        doc = json_loadb(buf, got, 0, NULL);
-        crypto_wipe(buf, got);
-    }
-    free(buf);
-    return doc;
-}
-
 static const char *label_of(const json_t *item, const char *kind, const char *key,
                             const char *lang)
 {
@@ -223,7 +204,7 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
                             json_string(arena_printf(a, "%lld", (long long)r.enterprise_id)));
     json_object_set_new(m, "is_applicant", json_boolean(as_applicant));
     /* The form, in the item's field order. */
-    doc = open_doc(ap, &r);
+    doc = apply_open_form(ap, &r);
     json_t *values = json_object_get(doc, "values");
     json_t *fields = json_array();
     size_t i;

@@ -238,6 +238,19 @@ static json_t *page_model(struct web_req *req, struct web_resp *resp, const char
     return m;
 }
 
+/* A problem shown on a page: its message in the reader's language (errors.CODE), or the
+ * module's own sentence when the catalogs have none. */
+static void set_problem(struct web_req *req, json_t *m, const struct err *problem)
+{
+    if (problem == NULL)
+        return;
+    char key[96];
+    snprintf(key, sizeof(key), "errors.%s", problem->code);
+    const char *msg = web_t(req, key);
+    json_object_set_new(m, "error", json_pack("{s:s, s:s}", "code", problem->code, "message",
+                                              strcmp(msg, key) == 0 ? problem->msg : msg));
+}
+
 static int page(struct web_resp *resp, json_t *m, const char *view, int status)
 {
     resp->model = m;
@@ -495,14 +508,7 @@ static int order_page(struct web_req *req, struct web_resp *resp, const struct w
                                   web_t(req, "hotline.levels.3"), "v", 2, "name",
                                   web_t(req, "hotline.levels.2"), "v", 1, "name",
                                   web_t(req, "hotline.levels.1")));
-    if (problem != NULL) {
-        char key[96];
-        snprintf(key, sizeof(key), "errors.%s", problem->code);
-        const char *msg = web_t(req, key);
-        json_object_set_new(m, "error",
-                            json_pack("{s:s, s:s}", "code", problem->code, "message",
-                                      strcmp(msg, key) == 0 ? problem->msg : msg));
-    }
+    set_problem(req, m, problem);
     json_decref(cats);
     json_decref(depts);
     return page(resp, m, "hotline/order", status);
@@ -689,14 +695,7 @@ static int status_page(struct web_req *req, struct web_resp *resp, const char *n
                           web_t(req, "hotline.levels.1")));
         }
     }
-    if (problem != NULL) {
-        char key[96];
-        snprintf(key, sizeof(key), "errors.%s", problem->code);
-        const char *msg = web_t(req, key);
-        json_object_set_new(m, "error",
-                            json_pack("{s:s, s:s}", "code", problem->code, "message",
-                                      strcmp(msg, key) == 0 ? problem->msg : msg));
-    }
+    set_problem(req, m, problem);
     return page(resp, m, "hotline/status", status);
 }
 
@@ -839,14 +838,7 @@ static int admin_page(struct web_req *req, struct web_resp *resp, const struct e
     json_t *m = page_model(req, resp, "hotline.admin.title");
     json_object_set_new(m, "categories", categories_json(req, NULL));
     json_object_set_new(m, "departments", departments_json(req, 0));
-    if (problem != NULL) {
-        char key[96];
-        snprintf(key, sizeof(key), "errors.%s", problem->code);
-        const char *msg = web_t(req, key);
-        json_object_set_new(m, "error",
-                            json_pack("{s:s, s:s}", "code", problem->code, "message",
-                                      strcmp(msg, key) == 0 ? problem->msg : msg));
-    }
+    set_problem(req, m, problem);
     const char *done = web_query(req, "done");
     if (done != NULL)
         json_object_set_new(m, "done", json_true());
@@ -923,14 +915,7 @@ static int kb_list_page(struct web_req *req, struct web_resp *resp, const struct
     json_object_set_new(m, "agent", json_boolean(w->agent));
     if (w->agent)
         json_object_set_new(m, "categories", categories_json(req, NULL));
-    if (problem != NULL) {
-        char key[96];
-        snprintf(key, sizeof(key), "errors.%s", problem->code);
-        const char *msg = web_t(req, key);
-        json_object_set_new(m, "error",
-                            json_pack("{s:s, s:s}", "code", problem->code, "message",
-                                      strcmp(msg, key) == 0 ? problem->msg : msg));
-    }
+    set_problem(req, m, problem);
     return page(resp, m, "hotline/kb", status);
 }
 
