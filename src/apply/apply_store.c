@@ -423,18 +423,12 @@ int aps_files(struct store_conn *c, struct arena *a, int64_t app_id, struct app_
     *n = 0;
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct app_file *p = arena_alloc(a, ncap * sizeof(*p));
-            if (p == NULL) {
-                store_reset(st);
-                return err_set(err, 500, "apply.oom", "out of memory");
-            }
-            if (*n)
-                memcpy(p, *out, *n * sizeof(*p));
-            *out = p;
-            cap = ncap;
+        struct app_file *p = arena_grow(a, *out, *n, &cap, sizeof(*p));
+        if (p == NULL) {
+            store_reset(st);
+            return err_set(err, 500, "apply.oom", "out of memory");
         }
+        *out = p;
         read_file(st, a, &(*out)[(*n)++]);
     }
     store_reset(st);
@@ -502,18 +496,12 @@ int aps_events(struct store_conn *c, struct arena *a, int64_t app_id, struct app
     *n = 0;
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct app_event *p = arena_alloc(a, ncap * sizeof(*p));
-            if (p == NULL) {
-                store_reset(st);
-                return err_set(err, 500, "apply.oom", "out of memory");
-            }
-            if (*n)
-                memcpy(p, *out, *n * sizeof(*p));
-            *out = p;
-            cap = ncap;
+        struct app_event *p = arena_grow(a, *out, *n, &cap, sizeof(*p));
+        if (p == NULL) {
+            store_reset(st);
+            return err_set(err, 500, "apply.oom", "out of memory");
         }
+        *out = p;
         struct app_event *e = &(*out)[(*n)++];
         e->at = store_col_int64(st, 0);
         e->actor = store_col_int64(st, 1);

@@ -127,6 +127,22 @@ void *arena_zalloc(struct arena *a, size_t n)
     return p;
 }
 
+void *arena_grow(struct arena *a, void *array, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap)
+        return array;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    if (elem == 0 || ncap < *cap || ncap > SIZE_MAX / elem)
+        return NULL;
+    void *p = arena_alloc(a, ncap * elem);
+    if (p == NULL)
+        return NULL;
+    if (n > 0)
+        memcpy(p, array, n * elem);
+    *cap = ncap;
+    return p;
+}
+
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
     char *p = arena_alloc(a, n + 1);

@@ -33,6 +33,11 @@ void arena_reset(struct arena *a);
  * memory or past the limit. arena_zalloc zeroes them. */
 void *arena_alloc(struct arena *a, size_t n);
 void *arena_zalloc(struct arena *a, size_t n);
+/* Room for one more element in a growing array of `elem`-byte elements holding `n` now:
+ * returns `array` while n < *cap, else a copy with twice the capacity (8 at first) and
+ * updates *cap. The old copy stays in the arena until it is reset. NULL when out of memory
+ * or on overflow. */
+void *arena_grow(struct arena *a, void *array, size_t n, size_t *cap, size_t elem);
 
 /* Copies of a string (NUL-terminated), of its first `n` bytes, or a formatted string,
  * living in the arena. NULL on failure. */

@@ -119,16 +119,10 @@ int ids_enterprises_of(struct store_conn *c, struct arena *a, int64_t account_id
     size_t cap = 0, count = 0;
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW && count < ENTERPRISES_OF_MAX) {
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct identity_enterprise *grown = arena_alloc(a, ncap * sizeof(*grown));
-            if (grown == NULL)
-                goto oom;
-            if (count)
-                memcpy(grown, list, count * sizeof(*list));
-            list = grown;
-            cap = ncap;
-        }
+        struct identity_enterprise *grown = arena_grow(a, list, count, &cap, sizeof(*grown));
+        if (grown == NULL)
+            goto oom;
+        list = grown;
         if (read_enterprise(st, a, &list[count]) < 0)
             goto oom;
         count++;

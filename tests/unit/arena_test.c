@@ -71,6 +71,32 @@ static void test_reset_reuses(void **state)
     arena_free(NULL);
 }
 
+static void test_grow(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new(0);
+    assert_non_null(a);
+    int *v = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < 100; i++) {
+        int *g = arena_grow(a, v, n, &cap, sizeof(*v));
+        assert_non_null(g);
+        if (n < 8)
+            assert_int_equal(cap, 8);
+        v = g;
+        v[n++] = i * 3;
+    }
+    assert_int_equal(cap, 128);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(v[i], i * 3);
+    /* Room left: the same array comes back. */
+    assert_ptr_equal(arena_grow(a, v, n, &cap, sizeof(*v)), v);
+    /* Overflowing sizes are refused, not wrapped. */
+    size_t huge = SIZE_MAX / 2;
+    assert_null(arena_grow(a, v, huge, &huge, 16));
+    arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -78,6 +104,7 @@ int main(void)
         cmocka_unit_test(test_many_blocks_and_big_allocations),
         cmocka_unit_test(test_limit),
         cmocka_unit_test(test_reset_reuses),
+        cmocka_unit_test(test_grow),
     };
     return cmocka_run_group_tests_name("arena", tests, NULL, NULL);
 }
