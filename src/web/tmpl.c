@@ -560,9 +560,29 @@ struct render {
     size_t steps; /* work done so far, against TMPL_MAX_STEPS */
 };
 
+/* One step down a path: a member of an object, or, when `seg` is a decimal index
+ * ("items.0", as mustache.js and the Mustache spec's dotted names allow), an element of
+ * an array. Anything else is NULL. Indexes are plain digits without a sign or leading
+ * zero, so "01" and "-1" find nothing rather than something surprising. */
+static json_t *child(json_t *v, const char *seg)
+{
+    if (json_is_object(v))
+        return json_object_get(v, seg);
+    if (!json_is_array(v) || seg[0] < '0' || seg[0] > '9' || (seg[0] == '0' && seg[1] != '\0'))
+        return NULL;
+    size_t k = 0;
+    for (const char *c = seg; *c != '\0'; c++) {
+        if (*c < '0' || *c > '9' || k > (SIZE_MAX - 9) / 10)
+            return NULL;
+        k = k * 10 + (size_t)(*c - '0');
+    }
+    return json_array_get(v, k); /* NULL past the end */
+}
+
 /* Resolve the name of `op`: the first segment walks the stack from the top, the others
  * descend from what it found without falling back (Mustache: "a.b" never finds another
- * context's "b"). No segments means "{{.}}", the top of the stack. */
+ * context's "b"); a later segment may index an array ("certs.0"). No segments means
+ * "{{.}}", the top of the stack. */
 static json_t *lookup(const struct render *r, const struct frame *top, const struct tmpl *t,
                       const struct op *op)
 {
@@ -577,7 +597,7 @@ static json_t *lookup(const struct render *r, const struct frame *top, const str
         v = json_object_get(r->ctxs[i], path);
     for (size_t s = 1; s < op->len && v != NULL; s++) {
         path += strlen(path) + 1;
-        v = json_object_get(v, path);
+        v = child(v, path);
     }
     return v;
 }

@@ -140,6 +140,30 @@ static void test_dotted_names(void **state)
     assert_renders("{{#a}}{{b.c}}{{/a}}", model, "deep");
 }
 
+/* A numeric segment indexes an array: the templates test "is the list non-empty" with
+ * {{#list.0}} and {{^list.0}} (the e-certificate choice, the 补正 items, the enterprise
+ * picker). The engine once resolved these to nothing, and those parts of pages vanished. */
+static void test_array_index(void **state)
+{
+    (void)state;
+    const char *model = "{\"certs\": [{\"name\": \"ID\"}, {\"name\": \"HK\"}],"
+                        " \"none\": [], \"o\": {\"0\": \"zero-key\"}, \"n\": [[\"a\", \"b\"]]}";
+    assert_renders("{{certs.0.name}}|{{certs.1.name}}|{{certs.2.name}}", model, "ID|HK|");
+    assert_renders("{{#certs.0}}has{{/certs.0}}|{{^certs.0}}empty{{/certs.0}}", model, "has|");
+    assert_renders("{{#none.0}}has{{/none.0}}|{{^none.0}}empty{{/none.0}}", model, "|empty");
+    assert_renders("{{#missing.0}}has{{/missing.0}}{{^missing.0}}empty{{/missing.0}}", model,
+                   "empty");
+    /* The section over the first element pushes it: its fields are in scope. */
+    assert_renders("{{#certs.0}}{{name}}{{/certs.0}}", model, "ID");
+    /* Arrays of arrays, and "0" as an object key still works. */
+    assert_renders("{{n.0.1}}|{{o.0}}", model, "b|zero-key");
+    /* Not an index: a sign, a leading zero, junk, an index past SIZE_MAX. */
+    assert_renders("[{{certs.01.name}}{{certs.-1.name}}{{certs.1x.name}}]", model, "[]");
+    assert_renders("[{{certs.99999999999999999999999.name}}]", model, "[]");
+    /* A name without dots is never an index into the context. */
+    assert_renders("[{{#certs}}{{0}}{{/certs}}]", model, "[]");
+}
+
 static void test_unicode_passes_through(void **state)
 {
     (void)state;
@@ -601,6 +625,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_array_index),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_dotted_names),
         cmocka_unit_test(test_unicode_passes_through),
