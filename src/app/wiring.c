@@ -239,6 +239,27 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         certs_http_register(srv, app->store, app->kr, app->id) < 0 ||
         search_http_register(srv, app->search) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
+    /* The account menu in every page's header, in this order; each staff entry shows to
+     * those who may do its action somewhere (identity_menu_add). */
+    static const struct {
+        const char *href, *label, *action;
+    } menu[] = {
+        {"/applications", "menu.applications", NULL},
+        {"/certificates", "menu.certificates", NULL},
+        {"/workbench", "menu.workbench", "case.view"},
+        {"/workbench/rectifications", "menu.rectifications", "review.respond"},
+        {"/hotline", "menu.hotline_desk", "hotline.desk"},
+        {"/hotline/department", "menu.hotline_department", "hotline.department"},
+        {"/hotline/dashboard", "menu.hotline_dashboard", "hotline.supervise"},
+        {"/admin", "menu.admin", "identity.department_admin"},
+        {"/admin/catalog", "menu.catalog_admin", "catalog.admin"},
+        {"/admin/clients", "menu.clients", "oidc.client_admin"},
+        {"/hotline/admin", "menu.hotline_admin", "hotline.admin"},
+        {"/open311/admin", "menu.open311", "hotline.admin"},
+    };
+    for (size_t i = 0; i < sizeof(menu) / sizeof(menu[0]); i++)
+        if (identity_menu_add(app->id, menu[i].href, menu[i].label, menu[i].action) < 0)
+            return err_set(err, 1, "app.routes", "the account menu is full");
     /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
     if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)
         return -1;

@@ -51,18 +51,8 @@ static int need_subject(struct web_req *req, struct web_resp *resp, struct authz
 {
     struct apply *ap = req->ctx;
     const struct web_session *ss = web_session(req);
-    if (ss == NULL || ss->aal == 0) {
-        if (req->want_json)
-            return web_fail(resp, 401, "identity.login_required", "log in first");
-        struct buf b;
-        buf_init(&b, 0);
-        buf_puts(&b, "/login?next=");
-        web_url_encode(&b, req->path);
-        const char *loc = arena_strdup(req->arena, b.data ? b.data : "/login");
-        buf_free(&b);
-        web_redirect(req, resp, loc);
-        return 1;
-    }
+    if (ss == NULL || ss->aal == 0) /* to the login page and back (web_need_session) */
+        return web_fail(resp, 401, "identity.login_required", "log in first");
     struct err e;
     if (identity_subject_load(ap->id, ss->account_id, ss->aal, s, &e) < 0)
         return fail_err(resp, &e);

@@ -398,11 +398,8 @@ static int require_admin(struct web_req *req, struct web_resp *resp, int64_t *ac
     struct authz_object obj = {0, 0, 0};
     struct err err;
     err_clear(&err);
-    if (ss == NULL || ss->aal < 1) {
-        if (req->want_json)
-            *rc = web_fail(resp, 401, "catalog.login_required", "log in first");
-        else
-            *rc = web_redirect(req, resp, "/login?next=%2Fadmin%2Fcatalog");
+    if (ss == NULL || ss->aal < 1) { /* to the login page and back (web_need_session) */
+        *rc = web_fail(resp, 401, "identity.login_required", "log in first");
         return 1;
     }
     if (identity_subject_load(web_ctx.id, ss->account_id, ss->aal, &subj, &err) < 0) {

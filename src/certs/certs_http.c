@@ -56,16 +56,14 @@ static int fail_err(struct web_resp *resp, const struct err *e)
     return web_fail(resp, e->status >= 400 ? e->status : 500, e->code, "%s", e->msg);
 }
 
-/* The fully logged-in account: 0; else answered (401 JSON, or a redirect to login: 1). */
+/* The logged-in account: 0; else -1 with 401 (a page goes to the login and back). */
 static int require_login(struct web_req *req, struct web_resp *resp, int64_t *account, int *aal)
 {
     const struct web_session *ss = web_session(req);
-    if (ss == NULL || ss->aal < 1) {
-        if (req->want_json)
-            return web_fail(resp, 401, "identity.login_required", "log in first");
-        web_redirect(req, resp, arena_printf(req->arena, "/login?next=%s", req->path));
-        return 1;
-    }
+    *account = 0;
+    *aal = 0;
+    if (ss == NULL || ss->aal < 1) /* to the login page and back (web_need_session) */
+        return web_fail(resp, 401, "identity.login_required", "log in first");
     *account = ss->account_id;
     *aal = ss->aal;
     return 0;

@@ -60,17 +60,8 @@ static int load_who(struct web_req *req, struct web_resp *resp, struct who *w)
 /* Not logged in: to the login page (HTML) or 401; logged in without the right: 403. */
 static int refuse(struct web_req *req, struct web_resp *resp, const struct who *w)
 {
-    if (!w->logged_in) {
-        if (req->want_json)
-            return web_fail(resp, 401, "identity.login_required", "log in first");
-        struct buf b;
-        buf_init(&b, 4096);
-        buf_puts(&b, "/login?next=");
-        web_url_encode(&b, req->path);
-        const char *loc = arena_strdup(req->arena, b.data ? b.data : "/login");
-        buf_free(&b);
-        return web_redirect(req, resp, loc);
-    }
+    if (!w->logged_in) /* to the login page and back (web_need_session) */
+        return web_fail(resp, 401, "identity.login_required", "log in first");
     return web_fail(resp, 403, "hotline.forbidden", "you may not do this");
 }
 

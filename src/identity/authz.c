@@ -126,6 +126,27 @@ int authz_allowed(const struct authz_subject *subj, const char *action,
     return 0;
 }
 
+int authz_allowed_somewhere(const struct authz_subject *subj, const char *action)
+{
+    if (subj == NULL || subj->account_id == 0 || action == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        const struct rule *r = &rules[i];
+        if (strcmp(r->action, action) != 0)
+            continue;
+        if (r->scope == SCOPE_SELF)
+            return 1;
+        if (subj->kind != IDENTITY_STAFF || subj->aal < 2)
+            return 0;
+        for (size_t g = 0; g < subj->ngrants; g++)
+            if ((r->roles & R(subj->grants[g].role)) &&
+                (r->scope == SCOPE_DEPARTMENT || subj->grants[g].division_code == DIVISIONS_ROOT))
+                return 1;
+        return 0;
+    }
+    return 0;
+}
+
 int identity_subject_load(struct identity *id, int64_t account_id, int aal,
                           struct authz_subject *out, struct err *err)
 {

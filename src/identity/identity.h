@@ -226,6 +226,36 @@ int identity_subject_load(struct identity *id, int64_t account_id, int aal,
 int authz_allowed(const struct authz_subject *subj, const char *action,
                   const struct authz_object *obj);
 
+/* ---- the subject of a request (for every module's handlers) ---------------------------- */
+
+struct web_req;
+struct web_resp;
+/* The logged-in subject of this request, with its grants. 0; or -1 with the response
+ * failed: 401 when nobody (or only a half-finished login) is there, which sends a page to
+ * the login and back (web_need_session), 500 when the account cannot be read. Staff get
+ * their grants only after the second factor (aal 2), as authz_allowed requires. */
+int identity_web_subject(struct identity *id, struct web_req *req, struct web_resp *resp,
+                         struct authz_subject *out);
+/* The same for pages anybody may see: 0 with out->account_id 0 for an anonymous visitor;
+ * -1 only when a logged-in account cannot be read. */
+int identity_web_subject_opt(struct identity *id, struct web_req *req, struct web_resp *resp,
+                             struct authz_subject *out);
+
+/* May `subj` do `action` on some object (any department of its grants, for actions
+ * scoped to a department)? For menus and links: the object itself is still checked with
+ * authz_allowed when it is touched. */
+int authz_allowed_somewhere(const struct authz_subject *subj, const char *action);
+
+/* ---- the account menu ------------------------------------------------------------------
+ * Every page's header lists what the logged-in person can do, as the model's
+ * me.menu [{href, label}]. Modules add their entries at start-up (wiring), in order:
+ * `action` NULL shows the entry to citizens (not staff); otherwise to staff who may do
+ * `action` somewhere (authz_allowed_somewhere). Strings are static. -1 past
+ * IDENTITY_MENU_MAX entries. */
+#define IDENTITY_MENU_MAX 24
+int identity_menu_add(struct identity *id, const char *href, const char *label_key,
+                      const char *action);
+
 /* ---- wiring ---------------------------------------------------------------------------- */
 
 /* Pages: /login, /login/second-factor, /logout, /register, /account, /account/security,

@@ -21,14 +21,30 @@
 #include "web/qr.h"
 #include "web/web.h"
 
-/* A local path to go to after logging in: only "/..." and never "//host" or "/\\host",
- * so the parameter cannot send anyone to another site (open redirect). */
-static const char *safe_next(const char *next)
+/* A local path to go to after logging in (never another site: open redirect). */
+#define safe_next web_local_path
+
+int identity_web_subject_opt(struct identity *id, struct web_req *req, struct web_resp *resp,
+                             struct authz_subject *out)
 {
-    if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-        strpbrk(next, "\r\n") != NULL || strlen(next) > 2000)
-        return NULL;
-    return next;
+    memset(out, 0, sizeof(*out));
+    const struct web_session *ss = web_session(req);
+    if (ss == NULL || ss->aal < 1)
+        return 0;
+    struct err e;
+    if (identity_subject_load(id, ss->account_id, ss->aal, out, &e) < 0)
+        return web_fail_err(resp, &e);
+    return 0;
+}
+
+int identity_web_subject(struct identity *id, struct web_req *req, struct web_resp *resp,
+                         struct authz_subject *out)
+{
+    if (identity_web_subject_opt(id, req, resp, out) < 0)
+        return -1;
+    if (out->account_id == 0)
+        return web_fail(resp, 401, "identity.login_required", "log in first");
+    return 0;
 }
 
 json_t *idh_field_errors_json(struct web_req *req, const struct identity_field_errors *fe)
@@ -613,6 +629,19 @@ static int h_admin_staff(struct web_req *req, struct web_resp *resp)
 }
 
 /* The layout's "signed in as" line. */
+int identity_menu_add(struct identity *id, const char *href, const char *label_key,
+                      const char *action)
+{
+    if (id->nmenu >= IDENTITY_MENU_MAX)
+        return -1;
+    id->menu[id->nmenu].href = href;
+    id->menu[id->nmenu].label_key = label_key;
+    id->menu[id->nmenu].action = action;
+    id->nmenu++;
+    return 0;
+}
+
+/* The header's "me": name, staff or not, and the menu of what this person can do. */
 static void page_hook(struct web_req *req, json_t *globals, void *ctx)
 {
     struct identity *id = ctx;
@@ -620,12 +649,24 @@ static void page_hook(struct web_req *req, json_t *globals, void *ctx)
     if (ss == NULL || ss->aal < 1)
         return;
     struct identity_account acc;
+    struct authz_subject subj;
     struct err err;
-    if (identity_account_summary(id, req->arena, ss->account_id, &acc, &err) < 0)
+    if (identity_account_summary(id, req->arena, ss->account_id, &acc, &err) < 0 ||
+        identity_subject_load(id, ss->account_id, ss->aal, &subj, &err) < 0)
         return;
-    json_object_set_new(
-        globals, "me",
-        json_pack("{s:s, s:b}", "name", acc.name, "staff", acc.kind == IDENTITY_STAFF));
+    int staff = acc.kind == IDENTITY_STAFF;
+    json_t *menu = json_array();
+    for (size_t i = 0; i < id->nmenu; i++) {
+        int show = id->menu[i].action == NULL ? !staff
+                                              : staff && authz_allowed_somewhere(
+                                                             &subj, id->menu[i].action);
+        if (show)
+            json_array_append_new(menu, json_pack("{s:s, s:s}", "href", id->menu[i].href,
+                                                  "label", web_t(req, id->menu[i].label_key)));
+    }
+    json_object_set_new(globals, "me",
+                        json_pack("{s:s, s:b, s:o}", "name", acc.name, "staff", staff, "menu",
+                                  menu));
 }
 
 int identity_http_register(struct web_server *srv, struct identity *id)

@@ -19,6 +19,11 @@ struct identity {
     char dummy_hash[CRYPTO_PASSWORD_HASH_SIZE];
     identity_sessions_ended_fn on_ended; /* set once at start-up, then read-only */
     void *on_ended_ctx;
+    /* The account menu (identity_menu_add), filled at start-up, then read-only. */
+    struct {
+        const char *href, *label_key, *action;
+    } menu[IDENTITY_MENU_MAX];
+    size_t nmenu;
 };
 
 /* An accounts row as stored (encrypted columns still sealed). */

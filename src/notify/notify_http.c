@@ -28,20 +28,8 @@ static int reader_of(struct web_req *req, struct web_resp *resp, struct notify_r
     struct notify_web *w = req->ctx;
     const struct web_session *ss = web_session(req);
     memset(r, 0, sizeof(*r));
-    if (ss == NULL || ss->aal < 1) {
-        if (req->want_json)
-            return web_fail(resp, 401, "identity.login_required", "log in first");
-        struct buf b;
-        buf_init(&b, 4096);
-        buf_puts(&b, "/login?next=");
-        web_url_encode(&b, req->path);
-        size_t len;
-        char *loc = buf_take(&b, &len);
-        const char *l = arena_strdup(req->arena, loc ? loc : "/login");
-        free(loc);
-        web_redirect(req, resp, l);
-        return 1;
-    }
+    if (ss == NULL || ss->aal < 1) /* to the login page and back (web_need_session) */
+        return web_fail(resp, 401, "identity.login_required", "log in first");
     r->account_id = ss->account_id;
     struct authz_subject subj;
     struct err err;

@@ -31,14 +31,8 @@ static int require_admin(struct web_req *req, struct web_resp *resp, struct oidc
     struct authz_object obj = {0, 0, 0};
     struct err err;
     err_clear(&err);
-    if (ss == NULL || ss->aal < 1) {
-        if (req->want_json) {
-            *rc = web_fail(resp, 401, "oidc.login_required", "log in first");
-        } else {
-            char *loc = arena_printf(req->arena, "/login?next=%s", "/admin/clients");
-            *rc = loc ? web_redirect(req, resp, loc)
-                      : web_fail(resp, 500, "http.internal", "out of memory");
-        }
+    if (ss == NULL || ss->aal < 1) { /* to the login page and back (web_need_session) */
+        *rc = web_fail(resp, 401, "identity.login_required", "log in first");
         return 1;
     }
     if (identity_subject_load(o->identity, ss->account_id, ss->aal, &subj, &err) < 0) {

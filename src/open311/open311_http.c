@@ -569,12 +569,8 @@ static int require_admin(struct web_req *req, struct web_resp *resp, struct auth
 {
     struct o311 *o = req->ctx;
     const struct web_session *ss = web_session(req);
-    if (ss == NULL || ss->aal < 1) {
-        if (req->want_json)
-            return web_fail(resp, 401, "identity.login_required", "log in first");
-        web_redirect(req, resp, "/login?next=%2Fopen311%2Fadmin");
-        return 1;
-    }
+    if (ss == NULL || ss->aal < 1) /* to the login page and back (web_need_session) */
+        return web_fail(resp, 401, "identity.login_required", "log in first");
     struct err err;
     if (identity_subject_load(o->id, ss->account_id, ss->aal, s, &err) < 0)
         return web_fail(resp, err.status, err.code, "%s", err.msg);

@@ -28,20 +28,8 @@ static int subject(struct web_req *req, struct web_resp *resp, struct authz_subj
     struct review *r = req->ctx;
     const struct web_session *ss = web_session(req);
     memset(subj, 0, sizeof(*subj));
-    if (ss == NULL || ss->aal < 1) {
-        if (req->want_json)
-            return web_fail(resp, 401, "identity.login_required", "log in first");
-        struct buf b;
-        buf_init(&b, 4096);
-        buf_puts(&b, "/login?next=");
-        web_url_encode(&b, req->path);
-        size_t len;
-        char *loc = buf_take(&b, &len);
-        const char *l = arena_strdup(req->arena, loc ? loc : "/login");
-        free(loc);
-        web_redirect(req, resp, l);
-        return 1;
-    }
+    if (ss == NULL || ss->aal < 1) /* to the login page and back (web_need_session) */
+        return web_fail(resp, 401, "identity.login_required", "log in first");
     struct err err;
     err_clear(&err);
     if (identity_subject_load(r->id, ss->account_id, ss->aal, subj, &err) < 0)

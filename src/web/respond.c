@@ -59,7 +59,8 @@ static char *switch_url(struct request *r, const char *lang)
     buf_puts(&b, "?lang=");
     buf_puts(&b, lang);
     for (size_t i = 0; i < r->req.nquery; i++) {
-        if (strcmp(r->req.query[i].name, "lang") == 0)
+        /* The confirmation of an action (done) is shown once, not again in each language. */
+        if (strcmp(r->req.query[i].name, "lang") == 0 || strcmp(r->req.query[i].name, "done") == 0)
             continue;
         buf_putc(&b, '&');
         web_url_encode(&b, r->req.query[i].name);
@@ -92,6 +93,20 @@ static json_t *page_globals(struct request *r)
     const struct web_session *ss = g ? web_session(&r->req) : NULL;
     if (ss != NULL)
         json_object_set_new(g, "csrf", json_string(ss->csrf));
+    else if (g != NULL && r->req.path != NULL) /* the header's login link comes back here */
+        json_object_set_new(g, "login_url", json_string(web_login_url(&r->req)));
+    /* "?done=accept" after a redirect: the confirmation of what just happened, from the
+     * catalog's done.* messages only (an unknown value shows nothing, so the address
+     * cannot put text on the page). */
+    const char *done = g ? web_query(&r->req, "done") : NULL;
+    if (done != NULL && strlen(done) <= 40 && strspn(done, "abcdefghijklmnopqrstuvwxyz_") ==
+                                                   strlen(done) && done[0] != '\0') {
+        char key[64];
+        snprintf(key, sizeof(key), "done.%s", done);
+        const char *msg = i18n_get(r->req.lang, key);
+        if (msg != NULL)
+            json_object_set_new(g, "flash", json_string(msg));
+    }
     for (size_t i = 0; g != NULL && i < s->npage_hooks; i++)
         s->page_hook[i](&r->req, g, s->page_hook_ctx[i]);
     return g;
@@ -335,6 +350,20 @@ enum MHD_Result web_respond_error(struct request *r, int status, const char *cod
     char key[128];
     snprintf(key, sizeof(key), "errors.%s", code);
     const char *message = i18n_get(r->req.lang, key);
+    /* A code without a sentence in the catalog: people get the status's plain sentence
+     * in their language, never the English detail or the code (the log and the problem
+     * document keep both). */
+    if (message == NULL && !(r->req.path ? r->req.want_json
+                                          : (r->raw_uri != NULL &&
+                                             strncmp(r->raw_uri, "/api/", 5) == 0))) {
+        char dkey[64];
+        snprintf(dkey, sizeof(dkey), "errors.detail.%d", status);
+        message = i18n_get(r->req.lang, dkey);
+        if (message == NULL)
+            message = i18n_get(r->req.lang, status >= 500 ? "errors.detail.500"
+                                                          : "errors.detail.400");
+        log_kv(LOG_WARN, "no translation for error", "id", r->req.id, "code", code, LOG_END);
+    }
     if (message == NULL)
         message = detail;
     const char *reason = MHD_get_reason_phrase_for((unsigned)status);

@@ -371,6 +371,12 @@ static enum MHD_Result dispatch(struct web_server *s, struct request *r)
         if (er->status >= 500)
             log_kv(LOG_ERROR, "handler failed", "id", r->req.id, "code", er->code, "detail",
                    er->msg, LOG_END);
+        /* A page that needs a login sends people to log in and brings them back
+         * (web_need_session); the API answers the 401 problem. */
+        if (er->status == 401 && !r->req.want_json) {
+            web_redirect(&r->req, &r->resp, web_login_url(&r->req));
+            return web_respond(r);
+        }
         return web_respond_error(r, er->status ? er->status : 500,
                                  er->code[0] ? er->code : "http.internal", er->msg);
     }

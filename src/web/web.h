@@ -198,4 +198,31 @@ int web_fail(struct web_resp *resp, int status, const char *code, const char *fm
 /* Add a response header (name and value must live until the response is sent). */
 int web_resp_header(struct web_resp *resp, const char *name, const char *value);
 
+/* ---- the handler kit (src/web/kit.c) --------------------------------------------------
+ * One way for every module to do what every handler does. Strings live in req->arena. */
+
+/* `s` if it is a path on this site ("/..."; not "//host", "/\\host", control bytes or
+ * longer than 2000 bytes), else NULL: what a `next` parameter may send people to. */
+const char *web_local_path(const char *s);
+/* "/login?next=<this request's address, URL-encoded>": the path and query of a GET, the
+ * path alone after a POST. Plain "/login" when the address is not a safe local path. */
+const char *web_login_url(struct web_req *req);
+/* The session of someone logged in with at least `min_aal` (1: password; 2: two
+ * factors), or NULL after web_fail(401 identity.login_required): the handler returns -1,
+ * and dispatch answers a page with a 303 to web_login_url (JSON gets the 401 problem). */
+const struct web_session *web_need_session(struct web_req *req, struct web_resp *resp,
+                                           int min_aal);
+/* web_fail with a module's error: its status (500 unless 4xx/5xx), code and message. */
+int web_fail_err(struct web_resp *resp, const struct err *e);
+/* Hand over a page: the model (owned from here; NULL fails with 500), view and status.
+ * Returns 0, or -1 when the model is NULL. */
+int web_page(struct web_resp *resp, json_t *model, const char *view, int status);
+/* The integer form (or query) field `name`: missing or empty gives `dflt`; a value that
+ * is not a whole decimal number within [min, max] fails with 400 http.bad_number (never
+ * a silent 0, as atoi gave). Returns 0, or -1 with the response failed. */
+int web_form_int(struct web_req *req, struct web_resp *resp, const char *name, int64_t min,
+                 int64_t max, int64_t dflt, int64_t *out);
+int web_query_int(struct web_req *req, struct web_resp *resp, const char *name, int64_t min,
+                  int64_t max, int64_t dflt, int64_t *out);
+
 #endif

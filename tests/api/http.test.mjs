@@ -164,7 +164,10 @@ test('bad percent-encoding and invalid UTF-8 in the URL are 400 http.bad_uri', a
     const r = await request(path);
     assert.equal(r.status, 400, path);
     assert.equal(r.headers['content-type'], 'text/html; charset=utf-8', path);
-    assert.ok(r.body.toString().includes('<code>http.bad_uri</code>'), path);
+    // The page says what is wrong in the reader's language; the internal code stays in
+    // the problem document and the log, never on a page (issue 10).
+    assert.ok(r.body.toString().includes('网址格式有误'), path);
+    assert.ok(!r.body.toString().includes('http.bad_uri'), path);
   }
   const api = await request('/api/v1/divisions/%E0%A4');
   assert.equal(api.status, 400);
