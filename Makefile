@@ -15,6 +15,16 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc -I$(BUILD)/gen \
 LDFLAGS_H := -pie -Wl,-z,relro,-z,now
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
+# Quiet by default: one line per file (`make V=1` shows the commands).
+V ?= 0
+ifeq ($(V),0)
+  Q  := @
+  say = @printf '  %-5s %s\n' '$(1)' '$(2)'
+else
+  Q  :=
+  say =
+endif
+
 ifeq ($(SAN),1)
   # The sanitizer build: ASan + UBSan, no fortify (it conflicts with ASan's interceptors).
   HARDEN := -fPIE
@@ -39,7 +49,8 @@ all: $(BUILD)/onewindow
 
 $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 # The list of embedded files is a dependency too: a file added, removed or renamed
 # (which keeps its old mtime) must regenerate the table.
@@ -49,28 +60,34 @@ $(BUILD)/gen/embed.list: FORCE
 
 $(BUILD)/gen/embed.c: $(BUILD)/tools/embed $(EMBED_IN) $(BUILD)/gen/embed.list
 	@mkdir -p $(dir $@)
-	$(BUILD)/tools/embed $@ $(EMBED_IN)
+	$(call say,EMBED,$(words $(EMBED_IN)) files)
+	$(Q)$(BUILD)/tools/embed $@ $(EMBED_IN)
 
 FORCE:
 
 $(BUILD)/obj/gen/embed.o: $(BUILD)/gen/embed.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libonewindow.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/onewindow: $(BUILD)/obj/src/app/main.o $(BUILD)/libonewindow.a
-	$(CC) $(LDFLAGS_H) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_H) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonewindow.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS_H) -o $@ $< \
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS_H) -o $@ $< \
 	    $(BUILD)/libonewindow.a $(LIBS) $(shell pkg-config --libs cmocka)
 
 -include $(OBJS:.o=.d)
@@ -78,13 +95,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonewindow.a
 deps:
 	@scripts/install-deps.sh
 
-# First start: create the database, load reference and demo data; then serve.
-run: deps all
+# First start: create the database, load reference and demo data; then serve. The build
+# runs in a second make, after deps: the pkg-config flags above are read when a make
+# starts, and on a fresh machine the libraries arrive only with deps.
+run: deps
+	@$(MAKE) --no-print-directory all
 	@mkdir -p $(DATA)
 	@if [ ! -f $(DATA)/onewindow.db ]; then \
-	    $(BUILD)/onewindow init --data $(DATA) && $(BUILD)/onewindow demo --data $(DATA); \
+	    $(BUILD)/onewindow init --data $(DATA) --log-level warn && \
+	        $(BUILD)/onewindow demo --data $(DATA) --log-level warn || exit 1; \
 	fi
-	$(BUILD)/onewindow serve --data $(DATA) --listen 127.0.0.1:$(PORT)
+	@scripts/welcome.sh $(BUILD)/onewindow $(PORT)
+	@$(BUILD)/onewindow serve --data $(DATA) --listen 127.0.0.1:$(PORT)
 
 # Every suite; tests/run.sh starts and stops its own servers (a throwaway PostgreSQL too).
 test: deps
@@ -111,7 +133,8 @@ $(BUILD)/bench/certs_bench: bench/certs_bench.c $(BUILD)/libonewindow.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
 
-bench: deps all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench $(BUILD)/bench/certs_bench
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench $(BUILD)/bench/certs_bench
 	@bench/run.sh
 
 format:

@@ -39,8 +39,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     SUDO="sudo"
   fi
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # apt's progress goes to a log, so that `make run` ends with what matters (the URL and
+  # the logins); the log's tail is shown when apt fails.
+  log=$(mktemp /tmp/onewindow-apt-XXXXXX.log)
+  if ! { $SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "install-deps: apt-get failed (full log: $log)" >&2
+    exit 1
+  fi
+  echo "install-deps: done (log: $log)"
 fi
 
 # npm test tools, pinned by the committed package-lock.json.

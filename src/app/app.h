@@ -6,6 +6,8 @@
 #ifndef ONEWINDOW_APP_APP_H
 #define ONEWINDOW_APP_APP_H
 
+#include <stdio.h>
+
 #include "base/err.h"
 
 struct config;
@@ -43,6 +45,9 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
 /* Migrations, reference data, the first administrator (password printed once). */
 int app_init(struct app *app, struct err *err);
 /* The demo region (wiring in demo.c): prints what it loaded. */
+/* Print the demo staff's current TOTP code (their shared secret is in README.md) and
+ * how long it stays valid, for a newcomer without an authenticator app. */
+int app_demo_totp(FILE *out);
 int app_load_demo(struct app *app, struct err *err);
 /* `onewindow user ...`; argv are the words after "user". Returns the exit status. */
 int app_user_command(struct app *app, int argc, char **argv, struct err *err);

@@ -16,6 +16,7 @@
 #include "hotline/hotline.h"
 #include "identity/identity.h"
 #include "certs/certs.h"
+#include "crypto/crypto.h"
 #include "portal/portal.h"
 #include "seals/seals.h"
 #include "store/store.h"
@@ -139,6 +140,26 @@ static int demo_certs(struct app *app, int64_t citizen_id, const struct identity
     printf("demo: %d certificate type(s), %d seal(s) made, %d certificate(s) issued\n", types, seals,
            issued);
     return 0;
+}
+
+int app_demo_totp(FILE *out)
+{
+    unsigned char secret[CRYPTO_TOTP_SECRET_LEN];
+    size_t n = 0;
+    char code[CRYPTO_TOTP_DIGITS + 1];
+    int64_t now = time_now_ms() / 1000;
+    int rc = -1;
+    if (crypto_totp_secret_decode(DEMO_TOTP_SECRET, secret, sizeof(secret), &n) < 0 ||
+        crypto_totp_code(secret, n, now, CRYPTO_TOTP_DIGITS, code) < 0) {
+        fprintf(stderr, "onewindow: cannot compute the demo TOTP code\n");
+        goto out;
+    }
+    fprintf(out, "%s  (the demo staff's second-factor code; valid for %lld more seconds)\n", code,
+            (long long)(CRYPTO_TOTP_PERIOD - now % CRYPTO_TOTP_PERIOD));
+    rc = 0;
+out:
+    crypto_wipe(secret, sizeof(secret));
+    return rc;
 }
 
 int app_load_demo(struct app *app, struct err *err)

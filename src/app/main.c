@@ -61,7 +61,8 @@ static void usage(FILE *out)
                  "  serve     serve HTTP (pages, API, health) until SIGTERM or SIGINT\n"
                  "  init      create or migrate the database and load reference data\n"
                  "  migrate   apply pending database migrations only\n"
-                 "  demo      load the demo region's data (after init)\n"
+                 "  demo      load the demo region's data (after init); demo totp: the demo\n"
+                 "            staff's current second-factor code (no authenticator app needed)\n"
                  "  user      manage departments, staff and roles (onewindow user help)\n"
                  "  client    register systems that log people in through the platform (OpenID\n"
                  "            Connect): onewindow client help\n"
@@ -252,6 +253,9 @@ int main(int argc, char **argv)
         cmd_version();
         return 0;
     }
+    /* The demo staff's second-factor code: needs no database, only the clock. */
+    if (strcmp(cmd, "demo") == 0 && argc == 3 && strcmp(argv[2], "totp") == 0)
+        return app_demo_totp(stdout) < 0 ? 1 : 0;
     if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
         strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&

@@ -257,6 +257,10 @@ int crypto_totp_secret_new(unsigned char secret[CRYPTO_TOTP_SECRET_LEN]);
 /* The secret in base32 (RFC 4648, upper case, no padding) as authenticator apps take it.
  * Returns the length written (32 for 20 bytes) or -1. The caller wipes `out`. */
 int crypto_totp_secret_base32(const unsigned char *secret, size_t n, char *out, size_t out_size);
+/* The secret from its base32 form (as authenticator apps show it; case and spaces do not
+ * matter): its length in *n. -1 for anything that is not base32 or longer than `max`. The
+ * caller wipes `out`. */
+int crypto_totp_secret_decode(const char *b32, unsigned char *out, size_t max, size_t *n);
 /* The code for time `now` (Unix seconds, >= 0): HMAC-SHA-1, 30-second steps from 0,
  * `digits` in 6..8. `out` needs digits + 1 bytes. */
 int crypto_totp_code(const unsigned char *secret, size_t n, int64_t now, unsigned digits,

@@ -65,6 +65,32 @@ out:
     return rc;
 }
 
+int crypto_totp_secret_decode(const char *b32, unsigned char *out, size_t max, size_t *n)
+{
+    char *bin = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    if (b32 == NULL || strlen(b32) > 4 * MAX_SECRET || !oath_ok())
+        return -1;
+    /* liboath wants upper case; it ignores spaces and adds missing padding itself. */
+    char up[4 * MAX_SECRET + 1];
+    size_t i;
+    for (i = 0; b32[i] != '\0'; i++)
+        up[i] = (char)(b32[i] >= 'a' && b32[i] <= 'z' ? b32[i] - 32 : b32[i]);
+    up[i] = '\0';
+    if (oath_base32_decode(up, i, &bin, &len) != OATH_OK || len == 0 || len > max)
+        goto out;
+    memcpy(out, bin, len);
+    *n = len;
+    rc = 0;
+out:
+    if (bin != NULL)
+        crypto_free_secret(bin, len);
+    crypto_wipe(up, sizeof(up));
+    return rc;
+}
+
 int crypto_totp_code(const unsigned char *secret, size_t n, int64_t now, unsigned digits, char *out)
 {
     if (n == 0 || n > MAX_SECRET || now < 0 || digits < 6 || digits > 8 || !oath_ok())

@@ -692,29 +692,6 @@ out:
 
 /* ---- TOTP enrolment -------------------------------------------------------------------- */
 
-static int b32_decode(const char *in, unsigned char *out, size_t max, size_t *n)
-{
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (const char *p = in; *p; p++) {
-        const char *q = strchr(alphabet, toupper((unsigned char)*p));
-        if (q == NULL || *p == '\0')
-            return -1;
-        acc = (acc << 5) | (uint32_t)(q - alphabet);
-        bits += 5;
-        if (bits >= 8) {
-            if (o == max)
-                return -1;
-            out[o++] = (unsigned char)(acc >> (bits - 8));
-            bits -= 8;
-        }
-    }
-    *n = o;
-    return 0;
-}
-
 int identity_totp_new(struct identity *id, struct arena *a, int64_t account_id,
                       const char **secret_b32, const char **uri, struct err *err)
 {
@@ -751,7 +728,8 @@ int identity_totp_enable(struct identity *id, struct arena *a, int64_t account_i
     if (c == NULL)
         return -1;
     if (secret_b32 == NULL || code == NULL ||
-        b32_decode(secret_b32, secret, sizeof(secret), &n) < 0 || n != sizeof(secret) ||
+        crypto_totp_secret_decode(secret_b32, secret, sizeof(secret), &n) < 0 ||
+        n != sizeof(secret) ||
         crypto_totp_verify(secret, n, CRYPTO_TOTP_DIGITS, code, time_now_ms() / 1000, 1, &step) <
             0) {
         rc = 1;
@@ -813,7 +791,8 @@ int identity_totp_install(struct identity *id, int64_t actor, int64_t account_id
     if (c == NULL)
         return -1;
     pii_ad(ad, sizeof(ad), "totp", account_id);
-    if (b32_decode(secret_b32, secret, sizeof(secret), &n) < 0 || n != sizeof(secret)) {
+    if (crypto_totp_secret_decode(secret_b32, secret, sizeof(secret), &n) < 0 ||
+        n != sizeof(secret)) {
         err_set(err, 400, "identity.totp_secret_invalid",
                 "a TOTP secret is 32 base32 characters (160 bits)");
         goto out;

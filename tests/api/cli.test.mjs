@@ -304,3 +304,15 @@ for (const kind of KINDS) {
     }
   });
 }
+
+test('demo totp prints the demo staff\'s current code, as an authenticator app would', async () => {
+  const { totp } = await import('../lib/totp.mjs');
+  const before = Math.floor(Date.now() / 30000);
+  const r = run(['demo', 'totp']);
+  const after = Math.floor(Date.now() / 30000);
+  assert.equal(r.status, 0, r.stderr);
+  const m = /^(\d{6})  \(.*valid for (\d+) more seconds\)\n$/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.ok([totp(before), totp(after)].includes(m[1]), `${m[1]} is not the code of step ${before}`);
+  assert.ok(Number(m[2]) >= 1 && Number(m[2]) <= 30);
+});
