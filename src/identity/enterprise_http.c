@@ -77,7 +77,7 @@ static int h_new_form(struct web_req *req, struct web_resp *resp)
     json_t *m = new_model(req, resp);
     json_object_set_new(m, "values", json_pack("{s:s}", "role", "legal_rep"));
     json_object_set_new(m, "role_legal_rep", json_true());
-    return idh_page(resp, m, "identity/enterprise_new", 200);
+    return web_page(resp, m, "identity/enterprise_new", 200);
 }
 
 static int h_register(struct web_req *req, struct web_resp *resp)
@@ -100,7 +100,7 @@ static int h_register(struct web_req *req, struct web_resp *resp)
     rc = identity_enterprise_register(id, account_id, &in, web_client_ip(req), &enterprise_id, &fe,
                                       &err);
     if (rc < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (rc == 1) {
         json_t *m = new_model(req, resp);
         idh_add_errors(req, m, &fe);
@@ -112,7 +112,7 @@ static int h_register(struct web_req *req, struct web_resp *resp)
         int r = identity_enterprise_role_parse(in.role);
         json_object_set_new(m, "role_legal_rep", json_boolean(r == ENTERPRISE_LEGAL_REP));
         json_object_set_new(m, "role_agent", json_boolean(r == ENTERPRISE_AGENT));
-        return idh_page(resp, m, "identity/enterprise_new", 422);
+        return web_page(resp, m, "identity/enterprise_new", 422);
     }
     return web_redirect(
         req, resp, arena_printf(req->arena, "/account/enterprises/%lld", (long long)enterprise_id));
@@ -131,7 +131,7 @@ static int h_list(struct web_req *req, struct web_resp *resp)
     json_t *m = json_pack("{s:s}", "title", web_t(req, "enterprise.list.title"));
     if (m != NULL)
         json_object_set_new(m, "enterprises", enterprises_json(req, id, account_id));
-    return idh_page(resp, m, "identity/account", 200);
+    return web_page(resp, m, "identity/account", 200);
 }
 
 /* ---- one enterprise -------------------------------------------------------------------- */
@@ -149,7 +149,7 @@ static int enterprise_page(struct web_req *req, struct web_resp *resp, int64_t a
     if (identity_enterprise_get(id, req->arena, account_id, enterprise_id, &e, &err) < 0 ||
         identity_enterprise_members(id, req->arena, account_id, enterprise_id, &members, &n, &err) <
             0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     int manager = e.role == ENTERPRISE_LEGAL_REP;
     json_t *m =
         json_pack("{s:s, s:s, s:o, s:b}", "title", e.name, "csrf", web_csrf_token(req, resp),
@@ -175,7 +175,7 @@ static int enterprise_page(struct web_req *req, struct web_resp *resp, int64_t a
     json_object_set_new(m, "members", list);
     if (fe != NULL && fe->n > 0)
         idh_add_errors(req, m, fe);
-    return idh_page(resp, m, "identity/enterprise", status);
+    return web_page(resp, m, "identity/enterprise", status);
 }
 
 static int h_show(struct web_req *req, struct web_resp *resp)
@@ -201,7 +201,7 @@ static int h_agent_add(struct web_req *req, struct web_resp *resp)
                                        web_form_value(req, "id_number"), web_client_ip(req), &fe,
                                        &err);
     if (rc < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (rc == 1)
         return enterprise_page(req, resp, account_id, enterprise_id, &fe, 422);
     return web_redirect(req, resp,
@@ -221,7 +221,7 @@ static int h_agent_remove(struct web_req *req, struct web_resp *resp)
     if (identity_enterprise_agent_remove(id, account_id, enterprise_id,
                                          web_param_int(req, "account"), web_client_ip(req),
                                          &err) < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     return web_redirect(req, resp,
                         arena_printf(req->arena, "/account/enterprises/%lld?done=agent_remove",
                                      (long long)enterprise_id));

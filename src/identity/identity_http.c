@@ -98,14 +98,6 @@ json_t *idh_form_model(struct web_req *req, struct web_resp *resp, const char *t
     return m;
 }
 
-int idh_page(struct web_resp *resp, json_t *model, const char *view, int status)
-{
-    resp->model = model;
-    resp->view = view;
-    resp->status = status;
-    return model ? 0 : web_fail(resp, 500, "http.internal", "out of memory");
-}
-
 static const char *next_or(struct web_req *req, const char *fallback)
 {
     const char *n = safe_next(web_form_value(req, "next"));
@@ -133,7 +125,7 @@ const char *idh_login_url(struct web_req *req, const char *path, const char *nex
 
 static int h_register_form(struct web_req *req, struct web_resp *resp)
 {
-    return idh_page(resp, idh_form_model(req, resp, "identity.register.title"), "identity/register",
+    return web_page(resp, idh_form_model(req, resp, "identity.register.title"), "identity/register",
                     200);
 }
 
@@ -154,7 +146,7 @@ static int h_register(struct web_req *req, struct web_resp *resp)
     int64_t account_id = 0;
     int rc = identity_register_citizen(id, &in, web_client_ip(req), &account_id, &fe, &err);
     if (rc < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (rc == 1) {
         json_t *m = idh_form_model(req, resp, "identity.register.title");
         idh_add_errors(req, m, &fe);
@@ -162,10 +154,10 @@ static int h_register(struct web_req *req, struct web_resp *resp)
                             json_pack("{s:s, s:s, s:s}", "name", in.name ? in.name : "",
                                       "id_number", in.id_number ? in.id_number : "", "phone",
                                       in.phone ? in.phone : ""));
-        return idh_page(resp, m, "identity/register", 422);
+        return web_page(resp, m, "identity/register", 422);
     }
     if (web_session_start(req, resp, account_id, 1, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     return web_redirect(req, resp, next_or(req, "/account"));
 }
 
@@ -173,7 +165,7 @@ static int h_register(struct web_req *req, struct web_resp *resp)
 
 static int h_login_form(struct web_req *req, struct web_resp *resp)
 {
-    return idh_page(resp, idh_form_model(req, resp, "identity.login.title"), "identity/login", 200);
+    return web_page(resp, idh_form_model(req, resp, "identity.login.title"), "identity/login", 200);
 }
 
 static int login_failed(struct web_req *req, struct web_resp *resp, const char *code, int status,
@@ -191,7 +183,7 @@ static int login_failed(struct web_req *req, struct web_resp *resp, const char *
         char *v = arena_printf(req->arena, "%d", retry_after);
         web_resp_header(resp, "Retry-After", v);
     }
-    return idh_page(resp, m, "identity/login", status);
+    return web_page(resp, m, "identity/login", status);
 }
 
 static int h_login(struct web_req *req, struct web_resp *resp)
@@ -203,18 +195,18 @@ static int h_login(struct web_req *req, struct web_resp *resp)
     int result, retry = 0;
     if (identity_login(id, web_form_value(req, "login"), web_form_value(req, "password"),
                        web_client_ip(req), &account_id, &result, &retry, &err) < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     const char *next = next_or(req, "/account");
     switch (result) {
     case IDENTITY_LOGIN_OK:
         if (web_session_start(req, resp, account_id, 1, &err) < 0)
-            return web_fail(resp, err.status, err.code, "%s", err.msg);
+            return web_fail_err(resp, &err);
         return web_redirect(req, resp, next);
     case IDENTITY_LOGIN_NEED_TOTP:
     case IDENTITY_LOGIN_ENROL_TOTP:
         /* A half-open session (aal 0) that only the second-factor pages accept. */
         if (web_session_start(req, resp, account_id, 0, &err) < 0)
-            return web_fail(resp, err.status, err.code, "%s", err.msg);
+            return web_fail_err(resp, &err);
         return web_redirect(
             req, resp,
             idh_login_url(
@@ -232,7 +224,7 @@ static int h_second_factor_form(struct web_req *req, struct web_resp *resp)
     const struct web_session *ss = web_session(req);
     if (ss == NULL || ss->aal != 0)
         return web_redirect(req, resp, "/login");
-    return idh_page(resp, idh_form_model(req, resp, "identity.second_factor.title"),
+    return web_page(resp, idh_form_model(req, resp, "identity.second_factor.title"),
                     "identity/second_factor", 200);
 }
 
@@ -248,7 +240,7 @@ static int h_second_factor(struct web_req *req, struct web_resp *resp)
     int ok = 0, retry = 0;
     if (identity_login_second_factor(id, account_id, web_form_value(req, "code"),
                                      web_client_ip(req), &ok, &retry, &err) < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (!ok) {
         json_t *m = idh_form_model(req, resp, "identity.second_factor.title");
         const char *code = retry > 0 ? "identity.login_paused" : "identity.code_wrong";
@@ -260,11 +252,11 @@ static int h_second_factor(struct web_req *req, struct web_resp *resp)
             json_object_set_new(m, "retry_after", json_integer(retry));
             web_resp_header(resp, "Retry-After", arena_printf(req->arena, "%d", retry));
         }
-        return idh_page(resp, m, "identity/second_factor", retry > 0 ? 429 : 401);
+        return web_page(resp, m, "identity/second_factor", retry > 0 ? 429 : 401);
     }
     /* Both factors: a new session (rotation), at level 2. */
     if (web_session_start(req, resp, account_id, 2, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     return web_redirect(req, resp, next_or(req, "/account"));
 }
 
@@ -272,24 +264,18 @@ static int h_logout(struct web_req *req, struct web_resp *resp)
 {
     struct err err;
     if (web_session_end(req, resp, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     return web_redirect(req, resp, "/");
 }
 
 /* ---- the account ----------------------------------------------------------------------- */
 
-/* The session's account, fully logged in; else a redirect to the login page. */
+/* The session's account, fully logged in; else -1 with 401 (the login and back). */
 int idh_require_login(struct web_req *req, struct web_resp *resp, int64_t *account_id)
 {
-    const struct web_session *ss = web_session(req);
-    if (ss == NULL || ss->aal < 1) {
-        if (req->want_json)
-            return web_fail(resp, 401, "identity.login_required", "log in first");
-        web_redirect(req, resp, idh_login_url(req, "/login", req->path));
-        return 1;
-    }
-    *account_id = ss->account_id;
-    return 0;
+    const struct web_session *ss = web_need_session(req, resp, 1);
+    *account_id = ss != NULL ? ss->account_id : 0;
+    return ss != NULL ? 0 : -1;
 }
 
 static json_t *account_json(struct web_req *req, const struct identity_account *a)
@@ -315,7 +301,7 @@ static int account_page(struct web_req *req, struct web_resp *resp, int64_t acco
     struct identity_account acc;
     struct err err;
     if (identity_account_get(id, req->arena, account_id, &acc, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     json_t *m = idh_form_model(req, resp, "identity.account.title");
     json_object_set_new(m, "account", account_json(req, &acc));
     json_object_set_new(m, "is_staff", json_boolean(acc.kind == IDENTITY_STAFF));
@@ -323,7 +309,7 @@ static int account_page(struct web_req *req, struct web_resp *resp, int64_t acco
     if (extra != NULL)
         json_object_update(m, extra);
     json_decref(extra);
-    return idh_page(resp, m, "identity/account", status);
+    return web_page(resp, m, "identity/account", status);
 }
 
 static int h_account(struct web_req *req, struct web_resp *resp)
@@ -347,7 +333,7 @@ static int h_password(struct web_req *req, struct web_resp *resp)
         id, account_id, web_form_value(req, "old_password"), web_form_value(req, "password"),
         web_form_value(req, "password_again"), web_client_ip(req), &fe, &err);
     if (rc < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (rc == 1)
         return account_page(req, resp, account_id,
                             json_pack("{s:o}", "password_errors", idh_field_errors_json(req, &fe)),
@@ -357,7 +343,7 @@ static int h_password(struct web_req *req, struct web_resp *resp)
     int aal = web_session(req)->aal;
     if (c == NULL || web_sessions_end_all(c, account_id, &err) < 0 ||
         web_session_start(req, resp, account_id, aal, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     identity_sessions_ended(id, account_id, "password_change", web_client_ip(req));
     return web_redirect(req, resp, "/account?done=password");
 }
@@ -372,7 +358,7 @@ static int h_logout_all(struct web_req *req, struct web_resp *resp)
     struct err err;
     struct store_conn *c = store_conn(identity_store(id), &err);
     if (c == NULL || web_sessions_end_all(c, account_id, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     identity_sessions_ended(id, account_id, "logout_all", web_client_ip(req));
     web_session_end(req, resp, &err);
     return web_redirect(req, resp, "/login");
@@ -385,15 +371,13 @@ static int totp_subject(struct web_req *req, struct web_resp *resp, int64_t *acc
 {
     struct identity *id = req->ctx;
     const struct web_session *ss = web_session(req);
-    if (ss == NULL) {
-        web_redirect(req, resp, idh_login_url(req, "/login", req->path));
-        return 1;
-    }
+    if (ss == NULL) /* the login and back (web_need_session) */
+        return web_fail(resp, 401, "identity.login_required", "log in first");
     if (ss->aal < 2) {
         struct identity_account acc;
         struct err err;
         if (identity_account_get(id, req->arena, ss->account_id, &acc, &err) < 0)
-            return web_fail(resp, err.status, err.code, "%s", err.msg);
+            return web_fail_err(resp, &err);
         if (acc.totp_enabled) {
             web_redirect(req, resp,
                          ss->aal == 0 ? idh_login_url(req, "/login/second-factor", "/account/totp")
@@ -412,7 +396,7 @@ static int totp_form(struct web_req *req, struct web_resp *resp, int64_t account
     const char *secret, *uri;
     struct err err;
     if (identity_totp_new(id, req->arena, account_id, &secret, &uri, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     json_t *m = idh_form_model(req, resp, "identity.totp.title");
     /* Grouped in fours so it can be typed into an app by hand. */
     struct buf b;
@@ -436,7 +420,7 @@ static int totp_form(struct web_req *req, struct web_resp *resp, int64_t account
             m, "error", json_pack("{s:s, s:s}", "code", error_code, "message", web_t(req, key)));
     }
     resp->max_age = 0;
-    return idh_page(resp, m, "identity/totp", status);
+    return web_page(resp, m, "identity/totp", status);
 }
 
 static int h_totp_form(struct web_req *req, struct web_resp *resp)
@@ -463,19 +447,19 @@ static int h_totp_enable(struct web_req *req, struct web_resp *resp)
                                   web_form_value(req, "code"), web_client_ip(req), &codes, &ncodes,
                                   &err);
     if (rc < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (rc == 1)
         return totp_form(req, resp, account_id, "identity.code_wrong", 422);
     /* The code just proved the second factor: the session is now at level 2. */
     if (web_session_start(req, resp, account_id, 2, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     json_t *list = json_array();
     for (size_t i = 0; i < ncodes; i++)
         json_array_append_new(list, json_string(codes[i]));
     json_t *m =
         json_pack("{s:s, s:o, s:s}", "title", web_t(req, "identity.recovery.title"), "codes", list,
                   "next", was_pending ? next_or(req, "/account") : "/account");
-    return idh_page(resp, m, "identity/recovery", 200);
+    return web_page(resp, m, "identity/recovery", 200);
 }
 
 static int h_totp_disable(struct web_req *req, struct web_resp *resp)
@@ -490,7 +474,7 @@ static int h_totp_disable(struct web_req *req, struct web_resp *resp)
     rc = identity_totp_disable(id, account_id, web_form_value(req, "code"), web_client_ip(req),
                                &err);
     if (rc < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (rc == 1)
         return account_page(req, resp, account_id,
                             json_pack("{s:{s:s, s:s}}", "totp_error", "code", "identity.code_wrong",
@@ -505,17 +489,8 @@ static int h_totp_disable(struct web_req *req, struct web_resp *resp)
 static int require_staff(struct web_req *req, struct web_resp *resp, const char *action,
                          struct authz_subject *subj)
 {
-    struct identity *id = req->ctx;
-    const struct web_session *ss = web_session(req);
-    if (ss == NULL || ss->aal < 1) {
-        if (req->want_json)
-            return web_fail(resp, 401, "identity.login_required", "log in first");
-        web_redirect(req, resp, idh_login_url(req, "/login", req->path));
-        return 1;
-    }
-    struct err err;
-    if (identity_subject_load(id, ss->account_id, ss->aal, subj, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+    if (identity_web_subject(req->ctx, req, resp, subj) < 0)
+        return -1;
     struct authz_object any = {0, 0, 0};
     if (!authz_allowed(subj, action, &any))
         return web_fail(resp, 403, "identity.forbidden", "you may not do this");
@@ -559,7 +534,7 @@ static int admin_page(struct web_req *req, struct web_resp *resp, json_t *extra,
     if (extra != NULL)
         json_object_update(m, extra);
     json_decref(extra);
-    return idh_page(resp, m, "identity/admin", status);
+    return web_page(resp, m, "identity/admin", status);
 }
 
 static int h_admin(struct web_req *req, struct web_resp *resp)
@@ -657,16 +632,16 @@ static void page_hook(struct web_req *req, json_t *globals, void *ctx)
     int staff = acc.kind == IDENTITY_STAFF;
     json_t *menu = json_array();
     for (size_t i = 0; i < id->nmenu; i++) {
-        int show = id->menu[i].action == NULL ? !staff
-                                              : staff && authz_allowed_somewhere(
-                                                             &subj, id->menu[i].action);
+        int show = id->menu[i].action == NULL
+                       ? !staff
+                       : staff && authz_allowed_somewhere(&subj, id->menu[i].action);
         if (show)
-            json_array_append_new(menu, json_pack("{s:s, s:s}", "href", id->menu[i].href,
-                                                  "label", web_t(req, id->menu[i].label_key)));
+            json_array_append_new(menu, json_pack("{s:s, s:s}", "href", id->menu[i].href, "label",
+                                                  web_t(req, id->menu[i].label_key)));
     }
-    json_object_set_new(globals, "me",
-                        json_pack("{s:s, s:b, s:o}", "name", acc.name, "staff", staff, "menu",
-                                  menu));
+    json_object_set_new(
+        globals, "me",
+        json_pack("{s:s, s:b, s:o}", "name", acc.name, "staff", staff, "menu", menu));
 }
 
 int identity_http_register(struct web_server *srv, struct identity *id)

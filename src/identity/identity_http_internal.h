@@ -18,8 +18,6 @@ json_t *idh_errors_by_field(json_t *errors);
 void idh_add_errors(struct web_req *req, json_t *m, const struct identity_field_errors *fe);
 /* A form page's model: title (an i18n key), the CSRF token, a safe `next`. */
 json_t *idh_form_model(struct web_req *req, struct web_resp *resp, const char *title_key);
-/* Set the response to `view` with `model` (owned) and `status`; 0, or -1 if model is NULL. */
-int idh_page(struct web_resp *resp, json_t *model, const char *view, int status);
 /* "/login?next=<encoded next>" (or `path` alone when next is NULL), in req->arena. */
 const char *idh_login_url(struct web_req *req, const char *path, const char *next);
 /* The session's account, fully logged in: 0; else answered with 401 (JSON, -1) or a

@@ -9,6 +9,7 @@
 #include "notify/notify_internal.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,8 +57,9 @@ static int h_inbox(struct web_req *req, struct web_resp *resp)
     int rc = reader_of(req, resp, &r);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
-    const char *b = web_query(req, "before");
-    int64_t before = b ? strtoll(b, NULL, 10) : 0;
+    int64_t before;
+    if (web_query_int(req, resp, "before", 0, INT64_MAX, 0, &before) < 0)
+        return -1;
     struct notify_item *items;
     size_t n = 0;
     int64_t unread = 0;
@@ -65,7 +67,7 @@ static int h_inbox(struct web_req *req, struct web_resp *resp)
     err_clear(&err);
     if (notify_inbox(w, req->arena, &r, req->lang, before, 20, &items, &n, &err) < 0 ||
         notify_unread(w, &r, &unread, &err) < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *m = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}", "id",
@@ -103,7 +105,7 @@ static int h_read(struct web_req *req, struct web_resp *resp)
     struct err err;
     err_clear(&err);
     if (notify_mark_read(w, &r, web_param_int(req, "id"), &err) < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (req->want_json) {
         resp->model = json_pack("{s:b}", "read", 1);
         return 0;
@@ -122,7 +124,7 @@ static int h_read_all(struct web_req *req, struct web_resp *resp)
     int64_t changed = 0;
     err_clear(&err);
     if (notify_mark_all_read(w, &r, &changed, &err) < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (req->want_json) {
         resp->model = json_pack("{s:I}", "marked", (json_int_t)changed);
         return 0;
