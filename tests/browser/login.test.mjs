@@ -22,10 +22,11 @@ const T = { zh: catalog('zh'), bo: catalog('bo') };
 const DEMO_PASSWORD = 'Demo-2026-xz';
 const DEMO_TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
-const first17 = `540102199203${String(10 + (process.pid % 18)).padStart(2, '0')}${String(process.pid % 1000).padStart(3, '0')}`;
-const ID = withIdCheck(first17);
-const PHONE = `1370000${String(process.pid % 10000).padStart(4, '0')}`;
-const MASKED_ID = maskId(ID);
+// Two new citizens (one per journey), unique per run.
+const person = (n) => {
+  const first17 = `54010219920${n}${String(10 + (process.pid % 18)).padStart(2, '0')}${String(process.pid % 1000).padStart(3, '0')}`;
+  return { id: withIdCheck(first17), phone: `137${n}000${String(process.pid % 10000).padStart(4, '0')}` };
+};
 
 
 let server, srv, browser;
@@ -51,21 +52,39 @@ async function newPage(opts = {}) {
   return { context, page: await context.newPage() };
 }
 
-test('bo: register with mistakes → every error at once → fixed → account with the masked ID → log out', async () => {
-  const { context, page } = await newPage();
-  const bo = T.bo;
+// Registration as a newcomer does it, by clicks from the home page: in Tibetan on a
+// 390 px phone and in Chinese on a desktop.
+const JOURNEYS = [
+  { lang: 'bo', viewport: { width: 390, height: 844 }, name: 'བསོད་ནམས་རྡོ་རྗེ།', who: person(3) },
+  { lang: 'zh', viewport: { width: 1280, height: 900 }, name: '次仁卓玛', who: person(4) },
+];
+for (const { lang, viewport, name: NAME, who } of JOURNEYS) {
+test(`${lang} at ${viewport.width} px: register with mistakes → every error at once → fixed → account with the masked ID → menu → log out`, async () => {
+  const { context, page } = await newPage({ viewport });
+  const bo = T[lang];
+  const ID = who.id, PHONE = who.phone, MASKED_ID = maskId(ID);
+  const noSideways = async (what) => {
+    const { sw, iw } = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, iw: window.innerWidth }));
+    assert.ok(sw <= iw, `${what} scrolls sideways: ${sw} > ${iw}`);
+  };
   try {
-    const res = await page.goto(`${srv.url}/register?lang=bo`);
-    assert.equal(res.status(), 200);
-    assert.equal(await htmlLang(page), 'bo');
+    await page.goto(`${srv.url}/`);
+    // The browser asks for English (playwright's default locale): the person picks theirs.
+    await page.locator('nav.langs').getByRole('link', { name: lang === 'zh' ? '中文' : 'བོད་ཡིག' }).click();
+    await page.locator('header').getByRole('link', { name: bo.nav.register, exact: true }).click();
+    await page.waitForURL(/\/register/);
+    assert.equal(await htmlLang(page), lang === 'zh' ? 'zh-CN' : 'bo');
     assert.equal(await page.locator('main h1').innerText(), bo.identity.register.title);
-    const fonts = await renderedFonts(page, 'main h1');
-    assert.ok(fonts.length > 0);
-    for (const f of fonts) assert.match(f.familyName, TIBETAN_FONT, `the heading is drawn with ${JSON.stringify(fonts)}`);
+    await noSideways('the register page');
+    if (lang === 'bo') {
+      const fonts = await renderedFonts(page, 'main h1');
+      assert.ok(fonts.length > 0);
+      for (const f of fonts) assert.match(f.familyName, TIBETAN_FONT, `the heading is drawn with ${JSON.stringify(fonts)}`);
+    }
 
     // Labels are tied to their inputs: fill by accessible name.
     const field = (key) => page.getByLabel(bo.identity.fields[key], { exact: true });
-    await field('name').fill('བསོད་ནམས་རྡོ་རྗེ།');
+    await field('name').fill(NAME);
     await field('id_number').fill(ID.slice(0, 17) + (ID[17] === '1' ? '2' : '1'));
     await field('phone').fill('12345');
     await field('password').fill('short');
@@ -86,15 +105,16 @@ test('bo: register with mistakes → every error at once → fixed → account w
     ]);
     assert.equal(await page.locator('.field.has-error').count(), 4);
     // What was typed is kept, except the passwords.
-    assert.equal(await field('name').inputValue(), 'བསོད་ནམས་རྡོ་རྗེ།');
+    assert.equal(await field('name').inputValue(), NAME);
     assert.equal(await field('phone').inputValue(), '12345');
     assert.equal(await field('password').inputValue(), '');
     assert.equal(await field('password_again').inputValue(), '');
     // The summary's links move to the field.
     await summary.locator('a[href="#phone"]').click();
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'phone');
-    await page.screenshot({ path: join(SHOTS, 'register-bo-errors.png'), fullPage: true });
-    await assertNoAxeViolations(page, 'bo register with errors');
+    await page.screenshot({ path: join(SHOTS, `register-${lang}-errors.png`), fullPage: true });
+    await assertNoAxeViolations(page, `${lang} register with errors`);
+    await noSideways('the register page with errors');
 
     await field('id_number').fill(ID);
     await field('phone').fill(PHONE);
@@ -102,18 +122,37 @@ test('bo: register with mistakes → every error at once → fixed → account w
     await field('password_again').fill('a good long password');
     await page.getByRole('button', { name: bo.identity.register.submit }).click();
     await page.waitForURL(`${srv.url}/account`);
-    assert.equal(await htmlLang(page), 'bo');
+    assert.equal(await htmlLang(page), lang === 'zh' ? 'zh-CN' : 'bo');
     assert.equal(await page.locator('main h1').innerText(), bo.identity.account.title);
     const facts = await page.locator('dl.facts').innerText();
     assert.ok(facts.includes(MASKED_ID), facts);
     assert.ok(facts.includes(`${PHONE.slice(0, 3)}****${PHONE.slice(7)}`), facts);
     const html = await page.content();
     assert.ok(!html.includes(ID) && !html.includes(PHONE), 'never the full ID number or phone');
-    assert.equal(await page.locator('header .me-name').innerText(), 'བསོད་ནམས་རྡོ་རྗེ།');
+    assert.equal(await page.locator('header .me-name').innerText(), NAME);
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === 'ow_session');
     assert.ok(session && session.httpOnly && session.sameSite === 'Lax', JSON.stringify(session));
-    await page.screenshot({ path: join(SHOTS, 'registered-bo.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `registered-${lang}.png`), fullPage: true });
+    await assertNoAxeViolations(page, `${lang} account`);
+    await noSideways('the account page');
+
+    // The account menu is there and usable (it once sat white on white below the nav):
+    // each of its links is visible, and My applications opens.
+    const menu = page.locator('header nav.me');
+    for (const label of [bo.menu.applications, bo.menu.certificates, bo.nav.messages, bo.nav.account]) {
+      const link = menu.getByRole('link', { name: label, exact: true });
+      assert.ok(await link.isVisible(), `menu link ${label}`);
+      const colors = await link.evaluate((a) => {
+        const cs = getComputedStyle(a);
+        let el = a, bg = 'rgba(0, 0, 0, 0)';
+        while (el && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) { bg = getComputedStyle(el).backgroundColor; el = el.parentElement; }
+        return { fg: cs.color, bg };
+      });
+      assert.notEqual(colors.fg, colors.bg, `menu link ${label} is drawn in its background's colour`);
+    }
+    await menu.getByRole('link', { name: bo.menu.applications, exact: true }).click();
+    await page.waitForURL(`${srv.url}/applications`);
 
     await page.locator('header').getByRole('button', { name: bo.nav.logout, exact: true }).click();
     await page.waitForURL(`${srv.url}/`);
@@ -126,6 +165,7 @@ test('bo: register with mistakes → every error at once → fixed → account w
     await context.close();
   }
 });
+}
 
 test('zh: a clerk logs in with password and TOTP', async () => {
   const { context, page } = await newPage({ locale: 'zh-CN' });
