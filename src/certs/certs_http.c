@@ -261,7 +261,9 @@ static int h_use(struct web_req *req, struct web_resp *resp)
     struct err err;
     err_clear(&err);
     if (dcode == NULL || identity_department_find(h->id, req->arena, dcode, &d, &err) < 0)
-        return web_fail(resp, 400, "certs.bad_use", "name the department by its code");
+        return err.status >= 500
+                   ? web_fail_err(resp, &err)
+                   : web_fail(resp, 400, "certs.bad_use", "name the department by its code");
     if (certs_authorise_use(h->st, ss->account_id, identifier, NULL, app, d.id, 0, &err) < 0)
         return web_fail_err(resp, &err);
     if (req->want_json)
