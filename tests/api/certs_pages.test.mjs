@@ -112,9 +112,10 @@ test('the holder\'s PDF shows both ID numbers in full; the public page and JSON 
   const html = await holder.get(`/certificates/${id}?lang=bo`, { json: false });
   assert.doesNotMatch(html.text, new RegExp(WIFE_ID));
   assert.match(html.text, /ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་དམངས་སྲིད་ཅུས།/, 'the issuer in Tibetan on a Tibetan page');
-  // Nobody else gets the PDF.
-  const other = await new Client().get(`/certificates/${id}/pdf`, { json: false });
+  // Nobody else gets the PDF: a visitor goes to the login and comes back (next encoded).
+  const other = await new Client().get(`/certificates/${id}/pdf?x=1&y=2`, { json: false });
   assert.equal(other.status, 303);
+  assert.equal(other.location ?? other.headers.location, `/login?next=${encodeURIComponent(`/certificates/${id}/pdf?x=1&y=2`)}`);
 });
 
 test('the seal covers no text but the issuer\'s names', () => {
