@@ -45,9 +45,11 @@ static const struct {
     {"ls-ga", "拉萨市公安局", "ལྷ་ས་གྲོང་ཁྱེར་སྤྱི་བདེ་ཅུས།", "Lhasa Public Security Bureau", 540100000000LL},
     {"ls-mz", "拉萨市民政局", "ལྷ་ས་གྲོང་ཁྱེར་དམངས་སྲིད་ཅུས།", "Lhasa Civil Affairs Bureau",
      540100000000LL},
-    {"cg-mz", "拉萨市城关区民政局", NULL, "Chengguan District Civil Affairs Bureau",
+    {"cg-mz", "拉萨市城关区民政局", "ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་དམངས་སྲིད་ཅུས།",
+     "Chengguan District Civil Affairs Bureau",
      540102000000LL},
-    {"cg-ga", "拉萨市公安局城关分局", NULL, "Chengguan Public Security Sub-bureau", 540102000000LL},
+    {"cg-ga", "拉萨市公安局城关分局", "ལྷ་ས་གྲོང་ཁྱེར་སྤྱི་བདེ་ཅུས་ཁྲིན་ཀོན་ཡན་ལག་ཅུས།",
+     "Chengguan Public Security Sub-bureau", 540102000000LL},
     {"bk-bsc", "城关区八廓街道便民服务中心", NULL, "Barkhor Sub-district Service Centre",
      540102002000LL},
     /* Departments the 12345 hotline dispatches to (routing rules in src/hotline/). */

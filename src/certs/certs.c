@@ -1,12 +1,11 @@
 /*
  * certs.c - e-certificates: identifiers (GB/T 36904-style, MOD 37,36), types, issuance
  * sealed with the issuing department's certificate seal, the wallet, authorised uses,
- * the holder's and departments' views, and verification by anyone. No HTTP here.
+ * the holder's and departments' views. Verification is in certs_verify.c. No HTTP here.
  */
 #include "certs/certs_internal.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,8 +229,8 @@ static int seal_value(struct crypto_keyring *kr, const char *col, int64_t id, co
 }
 
 /* Open a sealed column into a NUL-terminated string from malloc; NULL if it does not open. */
-static char *open_value(struct crypto_keyring *kr, const char *col, int64_t id,
-                        const unsigned char *in, size_t n)
+char *certs_open_value(struct crypto_keyring *kr, const char *col, int64_t id,
+                       const unsigned char *in, size_t n)
 {
     if (n <= CRYPTO_AEAD_OVERHEAD)
         return NULL;
@@ -250,13 +249,13 @@ static char *open_value(struct crypto_keyring *kr, const char *col, int64_t id,
     return out;
 }
 
-static void free_text(char *s)
+void certs_free_text(char *s)
 {
     if (s)
         crypto_free_secret(s, strlen(s) + 1);
 }
 
-static void mask_name(const char *name, char *out, size_t size)
+void certs_mask_name(const char *name, char *out, size_t size)
 {
     /* the first character, then one '*' per further character */
     size_t i = 0, o = 0;
@@ -274,8 +273,8 @@ static void mask_name(const char *name, char *out, size_t size)
 /* ---- the QR payload --------------------------------------------------------------------- */
 
 int certs_qr_make(const char *identifier, const char *es_id, const unsigned char hash[32],
-                  int64_t valid_until, struct store *st, struct crypto_keyring *kr,
-                  int64_t seal_id, char **payload, struct err *err);
+                  int64_t valid_until, struct store *st, struct crypto_keyring *kr, int64_t seal_id,
+                  char **payload, struct err *err);
 
 /* ---- issuance ---------------------------------------------------------------------------- */
 
@@ -283,8 +282,8 @@ int certs_issue(struct store *st, struct crypto_keyring *kr, const struct certs_
                 int in_tx, char identifier[CERTS_ID_SIZE], struct err *err)
 {
     if (r == NULL || r->holder_account <= 0 || r->holder_name == NULL || !*r->holder_name ||
-        strlen(r->holder_name) > 120 || r->holder_id_number == NULL ||
-        r->department_id <= 0 || !json_is_object(r->data))
+        strlen(r->holder_name) > 120 || r->holder_id_number == NULL || r->department_id <= 0 ||
+        !json_is_object(r->data))
         return err_set(err, 400, "certs.bad_data",
                        "a certificate needs a holder (account, name, ID number), a department "
                        "and its data");
@@ -323,8 +322,9 @@ int certs_issue(struct store *st, struct crypto_keyring *kr, const struct certs_
         } else if (json_is_integer(v) || json_is_boolean(v)) {
             json_object_set(data, str(f, "key"), v);
         } else if (json_is_true(json_object_get(f, "required"))) {
-            err_set(err, 400, "certs.bad_data", "the certificate's field %s (form key %s) is missing",
-                    str(f, "key"), str(f, "form_key"));
+            err_set(err, 400, "certs.bad_data",
+                    "the certificate's field %s (form key %s) is missing", str(f, "key"),
+                    str(f, "form_key"));
             goto out;
         }
     }
@@ -366,8 +366,8 @@ int certs_issue(struct store *st, struct crypto_keyring *kr, const struct certs_
     snprintf(row.holder_masked, sizeof(row.holder_masked), "%s", masked);
     if (seal_value(kr, "holder_name", row.id, r->holder_name, strlen(r->holder_name),
                    &row.holder_name, &row.holder_name_len) < 0 ||
-        seal_value(kr, "holder_id", row.id, idn, strlen(idn), &row.holder_id,
-                   &row.holder_id_len) < 0 ||
+        seal_value(kr, "holder_id", row.id, idn, strlen(idn), &row.holder_id, &row.holder_id_len) <
+            0 ||
         seal_value(kr, "document", row.id, doc_text, strlen(doc_text), &row.document,
                    &row.document_len) < 0) {
         err_set(err, 500, "certs.crypto", "the certificate could not be encrypted");
@@ -441,14 +441,13 @@ fail:
 
 /* ---- the holder ---------------------------------------------------------------------------- */
 
-int certs_wallet(struct store *st, int64_t holder, const char *type, json_t **list,
-                 struct err *err)
+int certs_wallet(struct store *st, int64_t holder, const char *type, json_t **list, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
     return c == NULL ? -1 : cst_wallet(c, holder, type, time_now_ms(), list, err);
 }
 
-static const char *effective_status(const struct certs_row *r, int64_t now)
+const char *certs_effective_status(const struct certs_row *r, int64_t now)
 {
     if (strcmp(r->status, "revoked") == 0)
         return "revoked";
@@ -457,9 +456,8 @@ static const char *effective_status(const struct certs_row *r, int64_t now)
     return "valid";
 }
 
-int certs_authorise_use(struct store *st, int64_t holder, const char *identifier,
-                        const char *type, const char *application, int64_t department_id,
-                        int in_tx, struct err *err)
+int certs_authorise_use(struct store *st, int64_t holder, const char *identifier, const char *type,
+                        const char *application, int64_t department_id, int in_tx, struct err *err)
 {
     if (identifier == NULL || application == NULL || !*application || strlen(application) > 64 ||
         department_id <= 0)
@@ -475,7 +473,7 @@ int certs_authorise_use(struct store *st, int64_t holder, const char *identifier
             certs_row_free(&row);
         return err_set(err, 404, "certs.not_found", "you hold no certificate with that identifier");
     }
-    const char *status = effective_status(&row, time_now_ms());
+    const char *status = certs_effective_status(&row, time_now_ms());
     json_t *dept = NULL;
     if (strcmp(status, "valid") != 0) {
         err_set(err, 409, strcmp(status, "revoked") == 0 ? "certs.revoked" : "certs.expired",
@@ -512,254 +510,21 @@ out:
     return rc;
 }
 
-/* ---- verification ----------------------------------------------------------------------- */
-
-static const char *check_of(enum seals_check c)
-{
-    switch (c) {
-    case SEALS_OK: return NULL;
-    case SEALS_DATA: return "data";
-    case SEALS_SIGNATURE:
-    case SEALS_MALFORMED: return "signature";
-    case SEALS_SIGNER_CERT:
-    case SEALS_SEAL: return "seal";
-    case SEALS_CHAIN: return "chain";
-    case SEALS_VALIDITY: return "validity";
-    case SEALS_STATUS: return "seal_status";
-    }
-    return "signature";
-}
-
-static json_t *result_new(const char *status, const char *failed, const char *message,
-                          const char *identifier)
-{
-    return json_pack("{s:s, s:s?, s:s, s:s}", "status", status, "failed", failed, "message",
-                     message, "identifier", identifier ? identifier : "");
-}
-
-/* ---- the verification cache ------------------------------------------------------------
- * The cryptographic part of a verification (parsing, the maker's and the signer's SM2
- * signatures, the chain to a trusted root, validity at signing time) depends only on the
- * signed bytes and the trust list, so its outcome is kept in memory under SM3(data hash ||
- * signature || trust-list size): any changed byte is a different key and is checked again.
- * The seal's revocation is looked up on every request. Bounded, direct-mapped. */
-
-#define VCACHE_SLOTS 4096
-
-struct vcache_slot {
-    unsigned char key[32];
-    int used;
-    struct seals_report rep;
-};
-
-static struct vcache_slot *vcache;
-static pthread_mutex_t vcache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int verify_cached(struct store *st, const unsigned char hash[32], const unsigned char *sig,
-                         size_t sig_len, struct seals_report *rep, struct err *err)
-{
-    struct store_conn *c = store_conn(st, err);
-    int64_t roots = 0;
-    if (c == NULL || cst_roots_count(c, &roots, err) < 0)
-        return -1;
-    unsigned char key[32];
-    struct crypto_sm3 *h = crypto_sm3_new();
-    if (h == NULL || crypto_sm3_update(h, hash, 32) < 0 || crypto_sm3_update(h, sig, sig_len) < 0 ||
-        crypto_sm3_update(h, &roots, sizeof(roots)) < 0 || crypto_sm3_final(h, key) < 0) {
-        crypto_sm3_free(h);
-        return err_set(err, 500, "certs.crypto", "SM3 failed");
-    }
-    crypto_sm3_free(h);
-    size_t slot = ((size_t)key[0] << 8 | key[1]) % VCACHE_SLOTS;
-    pthread_mutex_lock(&vcache_lock);
-    if (vcache == NULL)
-        vcache = calloc(VCACHE_SLOTS, sizeof(*vcache));
-    int hit = vcache != NULL && vcache[slot].used && memcmp(vcache[slot].key, key, 32) == 0;
-    if (hit)
-        *rep = vcache[slot].rep;
-    pthread_mutex_unlock(&vcache_lock);
-    if (hit) {
-        if (rep->failed == SEALS_OK) {
-            int revoked = seals_is_revoked(st, rep->es_id, err);
-            if (revoked < 0)
-                return -1;
-            if (revoked) {
-                rep->failed = SEALS_STATUS;
-                snprintf(rep->message, sizeof(rep->message), "the seal has been revoked");
-            }
-        }
-        return 0;
-    }
-    if (seals_verify(st, sig, sig_len, hash, rep, err) < 0)
-        return -1;
-    if (rep->failed != SEALS_STATUS) {
-        pthread_mutex_lock(&vcache_lock);
-        if (vcache != NULL) {
-            memcpy(vcache[slot].key, key, 32);
-            vcache[slot].rep = *rep;
-            vcache[slot].used = 1;
-        }
-        pthread_mutex_unlock(&vcache_lock);
-    }
-    return 0;
-}
-
-/* Verify a document and its SES_Signature for `identifier`; `row` (may be NULL) is the
- * local register's entry for status. */
-static int verify_bundle(struct store *st, const char *identifier, const char *doc_text,
-                         const unsigned char *sig, size_t sig_len, const struct certs_row *row,
-                         json_t **out, struct err *err)
-{
-    if (!certs_identifier_valid(identifier)) {
-        *out = result_new("forged", "identifier",
-                          "the identifier's check character is wrong or it is malformed",
-                          identifier);
-        return 0;
-    }
-    json_t *doc = doc_text ? json_loads(doc_text, 0, NULL) : NULL;
-    if (doc == NULL || strcmp(str(doc, "identifier"), identifier) != 0) {
-        json_decref(doc);
-        *out = result_new("forged", "data", "the certificate's data is damaged or not its own",
-                          identifier);
-        return 0;
-    }
-    unsigned char hash[32];
-    crypto_sm3(doc_text, strlen(doc_text), hash);
-    struct seals_report rep;
-    if (verify_cached(st, hash, sig, sig_len, &rep, err) < 0) {
-        json_decref(doc);
-        return -1;
-    }
-    const char *failed = check_of(rep.failed);
-    int64_t until = json_integer_value(json_object_get(doc, "valid_until"));
-    const char *status = "valid";
-    if (failed != NULL)
-        status = strcmp(failed, "seal_status") == 0 ? "revoked" : "forged";
-    else if (row != NULL && strcmp(row->status, "revoked") == 0)
-        status = "revoked";
-    else if (until > 0 && until < time_now_ms())
-        status = "expired";
-    json_t *holder = json_object_get(doc, "holder");
-    char mname[128], mid[IDCODE_LEN + 1] = "";
-    mask_name(str(holder, "name"), mname, sizeof(mname));
-    if (strlen(str(holder, "id_number")) == IDCODE_LEN)
-        idcode_mask(str(holder, "id_number"), 4, 4, mid);
-    json_t *type = NULL;
-    struct err e2;
-    if (certs_type_get(st, str(doc, "type"), &type, &e2) < 0)
-        type = json_pack("{s:s, s:{s:s}}", "code", str(doc, "type"), "name", "zh", str(doc, "type"));
-    *out = json_pack("{s:s, s:s?, s:s, s:s, s:{s:s, s:O}, s:{s:s, s:s, s:s, s:s}, s:I, s:I, "
-                     "s:{s:s, s:s}, s:{s:s, s:s, s:I}}",
-                     "status", status, "failed", failed, "message",
-                     failed ? rep.message : (strcmp(status, "valid") == 0 ? "every check holds" : status),
-                     "identifier", identifier, "type", "code", str(doc, "type"), "name",
-                     json_object_get(type, "name"), "issuer", "code",
-                     str(json_object_get(doc, "issuer"), "code"), "department",
-                     str(json_object_get(doc, "issuer"), "department"), "name",
-                     str(json_object_get(doc, "issuer"), "name"), "root", rep.root_name,
-                     "issued_at", (json_int_t)json_integer_value(json_object_get(doc, "issued_at")),
-                     "valid_until", (json_int_t)until, "holder", "name", mname, "id_number", mid,
-                     "seal", "es_id", rep.es_id, "name", rep.seal_name, "signed_at",
-                     (json_int_t)rep.signed_at_ms);
-    json_decref(type);
-    json_decref(doc);
-    return *out ? 0 : err_set(err, 500, "certs.oom", "out of memory");
-}
-
-static int verify_identifier(struct store *st, struct crypto_keyring *kr, const char *id,
-                             json_t **out, struct err *err)
-{
-    if (!certs_identifier_valid(id)) {
-        *out = result_new("forged", "identifier",
-                          "the identifier's check character is wrong or it is malformed", id);
-        return 0;
-    }
-    struct store_conn *c = store_conn(st, err);
-    struct certs_row row;
-    int found = 0;
-    if (c == NULL || cst_get(c, id, &row, &found, err) < 0)
-        return -1;
-    if (!found) {
-        *out = result_new("not_found", NULL, "no certificate with this identifier was issued here",
-                          id);
-        return 0;
-    }
-    char *doc = open_value(kr, "document", row.id, row.document, row.document_len);
-    int rc;
-    if (doc == NULL) {
-        *out = result_new("forged", "data", "the stored certificate data has been altered", id);
-        rc = 0;
-    } else {
-        rc = verify_bundle(st, id, doc, row.signature, row.signature_len, &row, out, err);
-    }
-    free_text(doc);
-    certs_row_free(&row);
-    return rc;
-}
-
-int certs_qr_verify_online(struct store *st, struct crypto_keyring *kr, const char *payload,
-                           json_t **out, struct err *err);
-
-int certs_verify(struct store *st, struct crypto_keyring *kr, const char *q, json_t **result,
-                 struct err *err)
-{
-    if (q == NULL)
-        q = "";
-    while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t')
-        q++;
-    size_t n = strlen(q);
-    while (n > 0 && (q[n - 1] == ' ' || q[n - 1] == '\n' || q[n - 1] == '\r' || q[n - 1] == '\t'))
-        n--;
-    if (n == 0)
-        return err_set(err, 400, "certs.verify_empty", "give an identifier or a QR payload");
-    char *t = strndup(q, n);
-    if (t == NULL)
-        return err_set(err, 500, "certs.oom", "out of memory");
-    int rc;
-    if (t[0] == '{') {
-        /* an exported certificate: {identifier, document, signature (base64url)} */
-        json_t *j = json_loads(t, 0, NULL);
-        const char *id = str(j, "identifier"), *doc64 = str(j, "document"),
-                   *sig64 = str(j, "signature");
-        size_t cap = strlen(sig64) + 4, sig_len = 0, dcap = strlen(doc64) + 4, dlen = 0;
-        unsigned char *sig = malloc(cap);
-        char *doc = malloc(dcap);
-        if (j == NULL || sig == NULL || doc == NULL || !*id ||
-            crypto_b64url_decode(sig64, strlen(sig64), sig, cap, &sig_len) < 0 ||
-            crypto_b64url_decode(doc64, strlen(doc64), doc, dcap - 1, &dlen) < 0 ||
-            memchr(doc, 0, dlen) != NULL || (doc[dlen] = '\0', 0)) {
-            rc = err_set(err, 400, "certs.bad_export",
-                         "an exported certificate is JSON with identifier, document and "
-                         "signature (base64url)");
-        } else {
-            struct store_conn *c = store_conn(st, err);
-            struct certs_row row;
-            int found = 0;
-            if (c == NULL || cst_get(c, id, &row, &found, err) < 0)
-                rc = -1;
-            else {
-                rc = verify_bundle(st, id, doc, sig, sig_len, found ? &row : NULL, result, err);
-                if (found)
-                    certs_row_free(&row);
-            }
-        }
-        free(sig);
-        free(doc);
-        json_decref(j);
-    } else if (strncmp(t, CERTS_PREFIX, strlen(CERTS_PREFIX)) == 0) {
-        rc = verify_identifier(st, kr, t, result, err);
-    } else {
-        rc = certs_qr_verify_online(st, kr, t, result, err);
-    }
-    free(t);
-    return rc;
-}
-
 /* ---- views ------------------------------------------------------------------------------- */
 
 int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
                const int64_t *department_ids, size_t n, const char *identifier, json_t **out,
                struct err *err)
+{
+    return certs_view_ex(st, kr, viewer, department_ids, n, identifier, 0, out, err);
+}
+
+/* Personal data in a view: masked (the page, the JSON twin, a department under an
+ * authorised use), or in full when `reveal` and the viewer is the holder: the holder's
+ * own document (the PDF), where a marriage certificate must show both ID numbers. */
+int certs_view_ex(struct store *st, struct crypto_keyring *kr, int64_t viewer,
+                  const int64_t *department_ids, size_t n, const char *identifier, int reveal,
+                  json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
     struct certs_row row;
@@ -767,15 +532,17 @@ int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
     if (c == NULL || cst_get(c, identifier ? identifier : "", &row, &found, err) < 0)
         return -1;
     if (!found)
-        return err_set(err, 404, "certs.not_found", "no certificate you may see has that identifier");
+        return err_set(err, 404, "certs.not_found",
+                       "no certificate you may see has that identifier");
     int is_holder = viewer != 0 && row.holder_account == viewer;
+    int full = reveal && is_holder;
     if (!is_holder && cst_use_allowed(c, row.id, department_ids, n, &allowed, err) < 0)
         goto out;
     if (!is_holder && !allowed) {
         err_set(err, 404, "certs.not_found", "no certificate you may see has that identifier");
         goto out;
     }
-    char *doc_text = open_value(kr, "document", row.id, row.document, row.document_len);
+    char *doc_text = certs_open_value(kr, "document", row.id, row.document, row.document_len);
     if (doc_text == NULL) {
         err_set(err, 500, "certs.damaged", "the stored certificate does not open");
         goto out;
@@ -798,7 +565,7 @@ int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
             val = buf;
         }
         char masked[420];
-        if (json_is_true(json_object_get(f, "masked")) && (!is_holder || 1)) {
+        if (json_is_true(json_object_get(f, "masked")) && !full) {
             idcode_mask(val, 4, 4, masked);
             val = masked;
         }
@@ -806,7 +573,7 @@ int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
                                                 json_object_get(f, "label"), "value", val));
     }
     if (is_holder && cst_uses(c, row.id, &uses, err) < 0) {
-        free_text(doc_text);
+        certs_free_text(doc_text);
         json_decref(doc);
         json_decref(type);
         json_decref(fields);
@@ -814,7 +581,7 @@ int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
     }
     json_t *holder = json_object_get(doc, "holder");
     char mname[128], mid[IDCODE_LEN + 1];
-    mask_name(str(holder, "name"), mname, sizeof(mname));
+    certs_mask_name(str(holder, "name"), mname, sizeof(mname));
     idcode_mask(str(holder, "id_number"), 4, 4, mid);
     /* the parts an independent checker needs */
     unsigned char *tbs = NULL, *sig = NULL, *cert = NULL;
@@ -841,21 +608,23 @@ int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
     if (ses64)
         crypto_b64url_encode(row.signature, row.signature_len, ses64,
                              CRYPTO_B64URL_LEN(row.signature_len) + 1);
-    json_t *dept = NULL;
-    cst_department(c, row.department_id, NULL, &dept, &e2);
+    /* The issuer as the signed document names it: the department's code and its Chinese
+     * name at issuance. Pages add its names in every language from identity
+     * (certs_http.c); certs keeps out of identity's tables. */
+    const json_t *issuer = json_object_get(doc, "issuer");
     *out = json_pack(
-        "{s:s, s:s, s:O, s:s, s:I, s:I, s:s, s:o, s:{s:s, s:s}, s:O, s:s, s:s, s:s, s:s, s:s, "
-        "s:s, s:s, s:I, s:b}",
+        "{s:s, s:s, s:O, s:s, s:I, s:I, s:s, s:o, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:s, "
+        "s:s, s:s, s:s, s:s, s:I, s:b}",
         "identifier", row.identifier, "type", row.type_code, "name",
         type ? json_object_get(type, "name") : json_null(), "status",
-        effective_status(&row, time_now_ms()), "issued_at", (json_int_t)row.issued_at,
+        certs_effective_status(&row, time_now_ms()), "issued_at", (json_int_t)row.issued_at,
         "valid_until", (json_int_t)row.valid_until, "source", row.source, "fields", fields,
         "holder", "name", is_holder ? str(holder, "name") : mname, "id_number",
-        is_holder ? mid : mid, "issuer", dept ? dept : json_null(), "issuer_code",
-        str(json_object_get(doc, "issuer"), "code"), "qr", row.qr_payload, "data_hash",
+        full ? str(holder, "id_number") : mid, "issuer", "code", str(issuer, "department"), "zh",
+        str(issuer, "name"), "issuer_code", str(issuer, "code"), "qr", row.qr_payload, "data_hash",
         row.data_hash, "document", doc64 ? doc64 : "", "ses_signature", ses64 ? ses64 : "",
-        "to_sign", tbs_hex ? tbs_hex : "", "signature", sig_hex ? sig_hex : "",
-        "seal_id", (json_int_t)row.seal_id, "holder_view", is_holder);
+        "to_sign", tbs_hex ? tbs_hex : "", "signature", sig_hex ? sig_hex : "", "seal_id",
+        (json_int_t)row.seal_id, "holder_view", is_holder);
     if (*out != NULL) {
         json_object_set_new(*out, "public_key", json_string(rep.public_hex));
         json_object_set_new(*out, "seal_es_id", json_string(rep.es_id));
@@ -869,19 +638,18 @@ int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
     free(sig_hex);
     free(doc64);
     free(ses64);
-    json_decref(dept);
     json_decref(uses);
     json_decref(type);
     json_decref(doc);
-    free_text(doc_text);
+    certs_free_text(doc_text);
     rc = *out ? 0 : err_set(err, 500, "certs.oom", "out of memory");
 out:
     certs_row_free(&row);
     return rc;
 }
 
-int certs_export(struct store *st, struct crypto_keyring *kr, const char *identifier,
-                 json_t **out, struct err *err)
+int certs_export(struct store *st, struct crypto_keyring *kr, const char *identifier, json_t **out,
+                 struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
     struct certs_row row;
@@ -890,7 +658,7 @@ int certs_export(struct store *st, struct crypto_keyring *kr, const char *identi
         return -1;
     if (!found)
         return err_set(err, 404, "certs.not_found", "no certificate has that identifier");
-    char *doc = open_value(kr, "document", row.id, row.document, row.document_len);
+    char *doc = certs_open_value(kr, "document", row.id, row.document, row.document_len);
     int rc = -1;
     if (doc == NULL) {
         err_set(err, 500, "certs.damaged", "the stored certificate does not open");
@@ -909,7 +677,7 @@ int certs_export(struct store *st, struct crypto_keyring *kr, const char *identi
         free(d64);
         free(s64);
     }
-    free_text(doc);
+    certs_free_text(doc);
     certs_row_free(&row);
     return rc;
 }

@@ -26,8 +26,8 @@ struct crypto_keyring;
 struct identity;
 struct web_server;
 
-#define CERTS_ID_SIZE 128        /* an identifier and its NUL */
-#define CERTS_QR_MAX 1024        /* longest QR payload accepted, in characters */
+#define CERTS_ID_SIZE 128 /* an identifier and its NUL */
+#define CERTS_QR_MAX 1024 /* longest QR payload accepted, in characters */
 #define CERTS_PREFIX "1.2.156.3005.2."
 
 /* ---- identifiers --------------------------------------------------------------------- */
@@ -83,9 +83,8 @@ int certs_wallet(struct store *st, int64_t holder, const char *type, json_t **li
  * Refused (-1 with err): "certs.not_found" (404: not the holder's, or unknown),
  * "certs.revoked", "certs.expired" (409), "certs.wrong_type" (409). Joins the caller's
  * transaction when in_tx = 1 (apply's submitting transaction). Audited ("certs.use"). */
-int certs_authorise_use(struct store *st, int64_t holder, const char *identifier,
-                        const char *type, const char *application, int64_t department_id,
-                        int in_tx, struct err *err);
+int certs_authorise_use(struct store *st, int64_t holder, const char *identifier, const char *type,
+                        const char *application, int64_t department_id, int in_tx, struct err *err);
 
 /* A certificate in full for its holder, or for staff of a department it was authorised
  * to (department_ids: the departments the viewer holds grants on; n 0 for a citizen):
@@ -99,8 +98,8 @@ int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
 /* The certificate as a self-contained file (operators; the holder's JSON view has the
  * same parts): {identifier, document (base64url of the signed JSON), signature
  * (base64url of the DER SES_Signature)}. It carries personal data. */
-int certs_export(struct store *st, struct crypto_keyring *kr, const char *identifier,
-                 json_t **out, struct err *err);
+int certs_export(struct store *st, struct crypto_keyring *kr, const char *identifier, json_t **out,
+                 struct err *err);
 
 /* ---- verification by anyone ----------------------------------------------------------- */
 
@@ -119,7 +118,7 @@ struct certs_qr {
     char es_id[40];
     unsigned char data_hash[32];
     int64_t valid_until_ms;
-    unsigned char *tbs;   /* DER of tbs (malloc) */
+    unsigned char *tbs; /* DER of tbs (malloc) */
     size_t tbs_len;
     unsigned char sig[80];
     size_t sig_len;
@@ -131,18 +130,22 @@ void certs_qr_free(struct certs_qr *q);
 int certs_qr_verify_offline(const struct certs_qr *q, const unsigned char *cert_der,
                             size_t cert_len);
 
-/* The PDF of a certificate for its holder (bilingual zh + bo, seal picture, QR). */
+/* The PDF of a certificate for its holder: the holder's own document, so personal data
+ * is in full (a marriage certificate shows both ID numbers); bilingual zh + bo, seal
+ * picture, QR. `names` (may be NULL) brings what certs does not own: {issuer: {zh, bo,
+ * en} (the issuing department's names, from identity), labels: {holder, id_number,
+ * issued, until, no_expiry, identifier: {zh, bo}} (the i18n catalogs)}. Borrowed. */
 int certs_pdf(struct store *st, struct crypto_keyring *kr, int64_t holder, const char *identifier,
-              unsigned char **pdf, size_t *len, struct err *err);
-/* Render a PDF from a view (certs_view's JSON) and the seal picture; for the bench. */
+              const json_t *names, unsigned char **pdf, size_t *len, struct err *err);
+/* Render a PDF from a view (certs_view's JSON, with issuer {zh, bo} and labels as above)
+ * and the seal picture; for the bench. */
 int certs_pdf_render(const json_t *view, const unsigned char *png, size_t png_len,
                      unsigned char **pdf, size_t *len, struct err *err);
 
 /* `onewindow cert issue TYPE HOLDER_ID_NUMBER DEPT DATA_JSON | verify FILE | types |
  * revoke IDENTIFIER`. FILE holds an identifier or a QR payload. 0, 1 (verify: not
  * valid), 2 (usage), -1. */
-int certs_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv,
-              struct err *err);
+int certs_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv, struct err *err);
 
 /* Pages and API: /certificates, /certificates/{identifier}[/pdf], /verify,
  * /api/v1/verify, /api/v1/certificates/{identifier}[/uses]. */

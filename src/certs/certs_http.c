@@ -4,13 +4,20 @@
  *   GET  /certificates/{identifier}         one certificate: holder, or staff of a department
  *                                           it was authorised to (JSON also at
  *                                           /api/v1/certificates/{identifier})
- *   GET  /certificates/{identifier}/pdf     the PDF, holder only
+ *   GET  /certificates/{identifier}/pdf     the PDF, holder only: the holder's own document,
+ *                                           with personal data in full
  *   POST /certificates/{identifier}/uses    the holder authorises a department to see it for
  *                                           an application (fields application, department)
  *   GET  /verify?q=...                      public verification page
  *   GET  /api/v1/verify?q=..., POST /api/v1/verify (field q): the same as JSON
  * Refusals say 404 for a certificate the viewer may not see, never 403, so identifiers
- * cannot be probed.
+ * cannot be probed. Pages and public JSON mask personal data; only the PDF shows it whole.
+ *
+ * Every word on the pages comes from the catalogs in the page's language: statuses, the
+ * failed check and what it means, the seal's type, the trust root (the platform's own by
+ * a catalog name; another issuer's by the name an administrator gave it). Departments'
+ * names in every language come from identity (identity_department_find), never from its
+ * tables.
  */
 #include "certs/certs_internal.h"
 
@@ -33,12 +40,37 @@ struct certs_http {
 
 static struct certs_http ctx_static;
 
+static const char *jstr(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+/* A {zh, bo, en} name in the page's language, Chinese when that one is missing. */
 static const char *loc(struct web_req *req, const json_t *names)
 {
     const char *s = json_string_value(json_object_get(names, req->lang));
     if (s == NULL || *s == '\0')
         s = json_string_value(json_object_get(names, "zh"));
     return s ? s : "";
+}
+
+/* A catalog string in a language other than the page's (the PDF is bilingual). */
+static const char *t_in(const struct web_req *req, const char *lang, const char *key)
+{
+    struct web_req r = *req;
+    r.lang = lang;
+    return web_t(&r, key);
+}
+
+/* The catalog string `prefix` + `part` (a status, a check: data), or `fallback` when the
+ * catalog has none, so that no raw key reaches a page. */
+static const char *t_or(struct web_req *req, const char *fallback, const char *prefix,
+                        const char *part)
+{
+    const char *key = arena_printf(req->arena, "%s%s", prefix, part ? part : "");
+    const char *s = key ? web_t(req, key) : NULL;
+    return s == NULL || s == key || strcmp(s, key) == 0 ? fallback : s;
 }
 
 static const char *date_text(struct web_req *req, int64_t ms)
@@ -51,145 +83,164 @@ static const char *date_text(struct web_req *req, int64_t ms)
     return arena_printf(req->arena, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-static int fail_err(struct web_resp *resp, const struct err *e)
+/* A department's names {code, zh, bo, en} from identity; `signed_zh` (the name the
+ * signed document carries) when identity does not know the code any more. New reference. */
+static json_t *dept_names(struct certs_http *h, struct web_req *req, const char *code,
+                          const char *signed_zh)
 {
-    return web_fail(resp, e->status >= 400 ? e->status : 500, e->code, "%s", e->msg);
-}
-
-/* The logged-in account: 0; else -1 with 401 (a page goes to the login and back). */
-static int require_login(struct web_req *req, struct web_resp *resp, int64_t *account, int *aal)
-{
-    const struct web_session *ss = web_session(req);
-    *account = 0;
-    *aal = 0;
-    if (ss == NULL || ss->aal < 1) /* to the login page and back (web_need_session) */
-        return web_fail(resp, 401, "identity.login_required", "log in first");
-    *account = ss->account_id;
-    *aal = ss->aal;
-    return 0;
-}
-
-static int page(struct web_resp *resp, json_t *model, const char *view)
-{
-    if (model == NULL)
-        return web_fail(resp, 500, "certs.oom", "out of memory");
-    resp->view = view;
-    resp->model = model;
-    return 0;
+    struct identity_department d;
+    struct err err;
+    if (code != NULL && *code && identity_department_find(h->id, req->arena, code, &d, &err) == 0)
+        return json_pack("{s:s, s:s, s:s, s:s}", "code", code, "zh",
+                         d.name_zh ? d.name_zh : (signed_zh ? signed_zh : ""), "bo",
+                         d.name_bo ? d.name_bo : "", "en", d.name_en ? d.name_en : "");
+    return json_pack("{s:s, s:s}", "code", code ? code : "", "zh", signed_zh ? signed_zh : "");
 }
 
 static int h_wallet(struct web_req *req, struct web_resp *resp)
 {
     struct certs_http *h = req->ctx;
-    int64_t account;
-    int aal;
-    int r = require_login(req, resp, &account, &aal);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
+    const struct web_session *ss = web_need_session(req, resp, 1);
+    if (ss == NULL)
+        return -1;
     json_t *list = NULL;
     struct err err;
     err_clear(&err);
-    if (certs_wallet(h->st, account, NULL, &list, &err) < 0)
-        return fail_err(resp, &err);
+    if (certs_wallet(h->st, ss->account_id, NULL, &list, &err) < 0)
+        return web_fail_err(resp, &err);
     size_t i;
     json_t *c;
     json_array_foreach(list, i, c)
     {
-        const char *status = json_string_value(json_object_get(c, "status"));
         json_object_set_new(c, "title", json_string(loc(req, json_object_get(c, "name"))));
-        json_object_set_new(c, "status_label",
-                            json_string(web_t(req, arena_printf(req->arena, "certs.status.%s", status))));
-        json_object_set_new(c, "issued", json_string(date_text(req, json_integer_value(json_object_get(c, "issued_at")))));
-        json_object_set_new(c, "until", json_string(date_text(req, json_integer_value(json_object_get(c, "valid_until")))));
-        json_object_set_new(c, "url", json_string(arena_printf(req->arena, "/certificates/%s",
-                                                               json_string_value(json_object_get(c, "identifier")))));
-        json_object_set_new(c, "id", json_string(arena_printf(req->arena, "%lld",
-                                                              (long long)json_integer_value(json_object_get(c, "id")))));
+        json_object_set_new(
+            c, "status_label",
+            json_string(t_or(req, jstr(c, "status"), "certs.status.", jstr(c, "status"))));
+        json_object_set_new(
+            c, "issued",
+            json_string(date_text(req, json_integer_value(json_object_get(c, "issued_at")))));
+        json_object_set_new(
+            c, "until",
+            json_string(date_text(req, json_integer_value(json_object_get(c, "valid_until")))));
+        json_object_set_new(
+            c, "url",
+            json_string(arena_printf(req->arena, "/certificates/%s", jstr(c, "identifier"))));
+        json_object_set_new(
+            c, "id",
+            json_string(arena_printf(req->arena, "%lld",
+                                     (long long)json_integer_value(json_object_get(c, "id")))));
     }
-    json_t *m = json_pack("{s:s, s:o, s:b}", "title", web_t(req, "certs.wallet.title"),
-                          "certificates", list, "empty", json_array_size(list) == 0);
-    return page(resp, m, "certs/wallet");
-}
-
-/* The departments whose staff may see certificates authorised to them. */
-static size_t viewer_departments(struct certs_http *h, int64_t account, int aal, int64_t *out,
-                                 size_t max)
-{
-    struct authz_subject subj;
-    struct err err;
-    size_t n = 0;
-    if (identity_subject_load(h->id, account, aal, &subj, &err) < 0)
-        return 0;
-    for (size_t g = 0; g < subj.ngrants && n < max; g++) {
-        struct authz_object obj = {0, subj.grants[g].department_id, 0};
-        if (authz_allowed(&subj, "certs.view_authorised", &obj))
-            out[n++] = subj.grants[g].department_id;
-    }
-    return n;
+    return web_page(resp,
+                    json_pack("{s:s, s:o, s:b}", "title", web_t(req, "certs.wallet.title"),
+                              "certificates", list, "empty", json_array_size(list) == 0),
+                    "certs/wallet", 200);
 }
 
 static int h_show(struct web_req *req, struct web_resp *resp)
 {
     struct certs_http *h = req->ctx;
-    int64_t account;
-    int aal;
-    int r = require_login(req, resp, &account, &aal);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
+    struct authz_subject subj;
+    if (identity_web_subject(h->id, req, resp, &subj) < 0)
+        return -1;
+    /* the departments whose staff may see certificates authorised to them */
     int64_t depts[AUTHZ_MAX_GRANTS];
-    size_t nd = viewer_departments(h, account, aal, depts, AUTHZ_MAX_GRANTS);
+    size_t nd = 0;
+    for (size_t g = 0; g < subj.ngrants && nd < AUTHZ_MAX_GRANTS; g++) {
+        struct authz_object obj = {0, subj.grants[g].department_id, 0};
+        if (authz_allowed(&subj, "certs.view_authorised", &obj))
+            depts[nd++] = subj.grants[g].department_id;
+    }
+    const char *identifier = web_param(req, "identifier");
     json_t *v = NULL;
     struct err err;
     err_clear(&err);
-    if (certs_view(h->st, h->kr, account, depts, nd, web_param(req, "identifier"), &v, &err) < 0)
-        return fail_err(resp, &err);
-    if (req->want_json)
-        return page(resp, v, NULL);
-    json_object_set_new(v, "title", json_string(loc(req, json_object_get(v, "name"))));
-    json_object_set_new(v, "issued", json_string(date_text(req, json_integer_value(json_object_get(v, "issued_at")))));
-    json_object_set_new(v, "until", json_string(date_text(req, json_integer_value(json_object_get(v, "valid_until")))));
-    json_object_set_new(v, "status_label", json_string(web_t(req, arena_printf(req->arena, "certs.status.%s", json_string_value(json_object_get(v, "status"))))));
-    json_object_set_new(v, "issuer_name", json_string(loc(req, json_object_get(v, "issuer"))));
+    if (certs_view(h->st, h->kr, subj.account_id, depts, nd, identifier, &v, &err) < 0)
+        return web_fail_err(resp, &err);
+    const json_t *signed_issuer = json_object_get(v, "issuer");
+    json_object_set_new(v, "issuer",
+                        dept_names(h, req, jstr(signed_issuer, "code"), jstr(signed_issuer, "zh")));
     size_t i;
+    json_t *u;
+    json_array_foreach(json_object_get(v, "uses"), i, u)
+    {
+        json_t *names = dept_names(h, req, jstr(u, "department"), jstr(u, "department_name"));
+        json_object_set_new(u, "department_name", json_string(loc(req, names)));
+        json_decref(names);
+    }
+    if (req->want_json)
+        return web_page(resp, v, NULL, 200);
+    json_object_set_new(v, "title", json_string(loc(req, json_object_get(v, "name"))));
+    json_object_set_new(
+        v, "issued",
+        json_string(date_text(req, json_integer_value(json_object_get(v, "issued_at")))));
+    json_object_set_new(
+        v, "until",
+        json_string(date_text(req, json_integer_value(json_object_get(v, "valid_until")))));
+    json_object_set_new(
+        v, "status_label",
+        json_string(t_or(req, jstr(v, "status"), "certs.status.", jstr(v, "status"))));
+    json_object_set_new(v, "issuer_name", json_string(loc(req, json_object_get(v, "issuer"))));
     json_t *f;
     json_array_foreach(json_object_get(v, "fields"), i, f)
         json_object_set_new(f, "label_text", json_string(loc(req, json_object_get(f, "label"))));
-    json_t *u;
-    json_array_foreach(json_object_get(v, "uses"), i, u)
-        json_object_set_new(u, "when", json_string(date_text(req, json_integer_value(json_object_get(u, "at")))));
-    const char *qr = json_string_value(json_object_get(v, "qr"));
-    json_object_set_new(v, "qr_img", json_string(web_qr_data_uri(req->arena, qr ? qr : "")));
-    json_object_set_new(v, "pdf_url", json_string(arena_printf(req->arena, "/certificates/%s/pdf", web_param(req, "identifier"))));
-    json_object_set_new(v, "verify_url", json_string(arena_printf(req->arena, "/verify?q=%s", qr ? qr : "")));
-    json_object_set_new(v, "has_uses", json_boolean(json_array_size(json_object_get(v, "uses")) > 0));
+    json_array_foreach(json_object_get(v, "uses"), i, u) json_object_set_new(
+        u, "when", json_string(date_text(req, json_integer_value(json_object_get(u, "at")))));
+    const char *qr = jstr(v, "qr");
+    json_object_set_new(v, "qr_img", json_string(web_qr_data_uri(req->arena, qr)));
+    json_object_set_new(v, "pdf_url",
+                        json_string(arena_printf(req->arena, "/certificates/%s/pdf", identifier)));
+    /* base64url: nothing in a QR payload needs escaping in a query */
+    json_object_set_new(v, "verify_url", json_string(arena_printf(req->arena, "/verify?q=%s", qr)));
+    json_object_set_new(v, "has_uses",
+                        json_boolean(json_array_size(json_object_get(v, "uses")) > 0));
     /* the signing parts are for the JSON twin only */
     json_object_del(v, "document");
     json_object_del(v, "ses_signature");
     json_object_del(v, "to_sign");
-    return page(resp, v, "certs/show");
+    return web_page(resp, v, "certs/show", 200);
+}
+
+/* {zh, bo} of a catalog key, for the bilingual PDF. */
+static json_t *both(struct web_req *req, const char *key)
+{
+    return json_pack("{s:s, s:s}", "zh", t_in(req, "zh", key), "bo", t_in(req, "bo", key));
 }
 
 static int h_pdf(struct web_req *req, struct web_resp *resp)
 {
     struct certs_http *h = req->ctx;
-    int64_t account;
-    int aal;
-    int r = require_login(req, resp, &account, &aal);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    unsigned char *pdf = NULL;
-    size_t len = 0;
+    const struct web_session *ss = web_need_session(req, resp, 1);
+    if (ss == NULL)
+        return -1;
+    const char *identifier = web_param(req, "identifier");
     struct err err;
     err_clear(&err);
-    if (certs_pdf(h->st, h->kr, account, web_param(req, "identifier"), &pdf, &len, &err) < 0)
-        return fail_err(resp, &err);
+    /* The issuing department's names: the signed document names its code. */
+    json_t *v = NULL;
+    if (certs_view(h->st, h->kr, ss->account_id, NULL, 0, identifier, &v, &err) < 0)
+        return web_fail_err(resp, &err);
+    const json_t *si = json_object_get(v, "issuer");
+    json_t *names = json_pack(
+        "{s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o}}", "issuer",
+        dept_names(h, req, jstr(si, "code"), jstr(si, "zh")), "labels", "holder",
+        both(req, "certs.pdf.holder"), "id_number", both(req, "certs.pdf.id_number"), "issued",
+        both(req, "certs.pdf.issued"), "until", both(req, "certs.pdf.until"), "no_expiry",
+        both(req, "certs.pdf.no_expiry"), "identifier", both(req, "certs.pdf.identifier"));
+    json_decref(v);
+    unsigned char *pdf = NULL;
+    size_t len = 0;
+    int rc = names == NULL
+                 ? err_set(&err, 500, "http.internal", "out of memory")
+                 : certs_pdf(h->st, h->kr, ss->account_id, identifier, names, &pdf, &len, &err);
+    json_decref(names);
+    if (rc < 0)
+        return web_fail_err(resp, &err);
     unsigned char *copy = arena_alloc(req->arena, len);
-    if (copy == NULL) {
-        free(pdf);
-        return web_fail(resp, 500, "certs.oom", "out of memory");
-    }
-    memcpy(copy, pdf, len);
+    if (copy != NULL)
+        memcpy(copy, pdf, len);
     free(pdf);
+    if (copy == NULL)
+        return web_fail(resp, 500, "http.internal", "out of memory");
     resp->content_type = "application/pdf";
     resp->body = (const char *)copy;
     resp->body_len = len;
@@ -200,75 +251,105 @@ static int h_pdf(struct web_req *req, struct web_resp *resp)
 static int h_use(struct web_req *req, struct web_resp *resp)
 {
     struct certs_http *h = req->ctx;
-    int64_t account;
-    int aal;
-    int r = require_login(req, resp, &account, &aal);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    const char *app = web_form_value(req, "application"), *dcode = web_form_value(req, "department");
+    const struct web_session *ss = web_need_session(req, resp, 1);
+    if (ss == NULL)
+        return -1;
+    const char *identifier = web_param(req, "identifier");
+    const char *app = web_form_value(req, "application"),
+               *dcode = web_form_value(req, "department");
+    struct identity_department d;
     struct err err;
     err_clear(&err);
-    json_t *dept = NULL;
-    struct store_conn *c = store_conn(h->st, &err);
-    if (c == NULL)
-        return fail_err(resp, &err);
-    if (dcode == NULL || cst_department(c, 0, dcode, &dept, &err) < 0)
-        return web_fail(resp, 400, "certs.bad_use", "name the department by its code");
-    int64_t dept_id = json_integer_value(json_object_get(dept, "id"));
-    json_decref(dept);
-    if (certs_authorise_use(h->st, account, web_param(req, "identifier"), NULL, app, dept_id, 0,
-                            &err) < 0)
-        return fail_err(resp, &err);
-    if (req->want_json) {
-        resp->status = 201;
-        return page(resp, json_pack("{s:s, s:s, s:s}", "identifier", web_param(req, "identifier"),
-                                    "application", app, "department", dcode),
-                    NULL);
-    }
-    return web_redirect(req, resp,
-                        arena_printf(req->arena, "/certificates/%s", web_param(req, "identifier")));
+    if (dcode == NULL || identity_department_find(h->id, req->arena, dcode, &d, &err) < 0)
+        return err.status >= 500
+                   ? web_fail_err(resp, &err)
+                   : web_fail(resp, 400, "certs.bad_use", "name the department by its code");
+    if (certs_authorise_use(h->st, ss->account_id, identifier, NULL, app, d.id, 0, &err) < 0)
+        return web_fail_err(resp, &err);
+    if (req->want_json)
+        return web_page(resp,
+                        json_pack("{s:s, s:s, s:s}", "identifier", identifier, "application", app,
+                                  "department", dcode),
+                        NULL, 201);
+    return web_redirect(req, resp, arena_printf(req->arena, "/certificates/%s", identifier));
 }
 
-static const char *q_param(struct web_req *req)
+/* ---- verification --------------------------------------------------------------------- */
+
+/* The page's words for a verification result: status, what it means, the failed check,
+ * the issuer, seal and root in the page's language. The result keeps its data (and the
+ * English `message` for machines, which the page does not show). */
+static void verify_words(struct certs_http *h, struct web_req *req, json_t *res)
 {
-    const char *q = web_query(req, "q");
-    if (q == NULL)
-        q = web_form_value(req, "q");
-    return q;
+    const char *st = jstr(res, "status"),
+               *failed = json_string_value(json_object_get(res, "failed"));
+    json_object_set_new(res, "status_label", json_string(t_or(req, st, "certs.status.", st)));
+    json_object_set_new(res, "is_valid", json_boolean(strcmp(st, "valid") == 0));
+    if (failed != NULL) {
+        json_object_set_new(res, "failed_label",
+                            json_string(t_or(req, failed, "certs.checks.", failed)));
+        json_object_set_new(res, "explain",
+                            json_string(t_or(req, web_t(req, "certs.explain.forged"),
+                                             "certs.explain_check.", failed)));
+    } else {
+        json_object_set_new(res, "explain", json_string(t_or(req, "", "certs.explain.", st)));
+    }
+    json_t *type = json_object_get(res, "type");
+    json_object_set_new(res, "type_name", json_string(loc(req, json_object_get(type, "name"))));
+    json_object_set_new(
+        res, "issued",
+        json_string(date_text(req, json_integer_value(json_object_get(res, "issued_at")))));
+    json_object_set_new(
+        res, "until",
+        json_string(date_text(req, json_integer_value(json_object_get(res, "valid_until")))));
+    json_t *issuer = json_object_get(res, "issuer");
+    if (issuer != NULL) {
+        json_t *names = dept_names(h, req, jstr(issuer, "department"), jstr(issuer, "name"));
+        json_object_set_new(res, "issuer_name", json_string(loc(req, names)));
+        json_decref(names);
+        const char *root = jstr(issuer, "root");
+        if (*root)
+            json_object_set_new(res, "root_label",
+                                json_string(json_is_true(json_object_get(issuer, "root_platform"))
+                                                ? web_t(req, "certs.verify.root_platform")
+                                                : root));
+    }
+    json_t *seal = json_object_get(res, "seal");
+    if (seal != NULL && *jstr(seal, "es_id"))
+        json_object_set_new(res, "seal_label",
+                            json_string(t_or(req, web_t(req, "certs.verify.seal"),
+                                             "certs.seal_types.", jstr(seal, "type"))));
 }
 
 static int verify_common(struct web_req *req, struct web_resp *resp, int api)
 {
     struct certs_http *h = req->ctx;
-    const char *q = q_param(req);
+    const char *q = web_query(req, "q");
+    if (q == NULL)
+        q = web_form_value(req, "q");
     json_t *res = NULL;
     struct err err;
     err_clear(&err);
     if (api) {
         if (certs_verify(h->st, h->kr, q, &res, &err) < 0)
-            return fail_err(resp, &err);
-        return page(resp, res, NULL);
+            return web_fail_err(resp, &err);
+        return web_page(resp, res, NULL, 200);
     }
     json_t *m = json_pack("{s:s, s:s}", "title", web_t(req, "certs.verify.title"), "q", q ? q : "");
-    if (q != NULL && *q) {
-        if (certs_verify(h->st, h->kr, q, &res, &err) < 0) {
-            json_object_set_new(m, "error", json_string(web_t(req, arena_printf(req->arena, "errors.%s", err.code))));
-        } else {
-            const char *st = json_string_value(json_object_get(res, "status"));
-            const char *failed = json_string_value(json_object_get(res, "failed"));
-            json_object_set_new(res, "status_label", json_string(web_t(req, arena_printf(req->arena, "certs.status.%s", st))));
-            if (failed)
-                json_object_set_new(res, "failed_label", json_string(web_t(req, arena_printf(req->arena, "certs.checks.%s", failed))));
-            json_object_set_new(res, "is_valid", json_boolean(strcmp(st, "valid") == 0));
-            json_object_set_new(res, "type_name", json_string(loc(req, json_object_get(json_object_get(res, "type"), "name"))));
-            json_object_set_new(res, "issued", json_string(date_text(req, json_integer_value(json_object_get(res, "issued_at")))));
-            json_object_set_new(res, "until", json_string(date_text(req, json_integer_value(json_object_get(res, "valid_until")))));
-            json_object_set_new(m, "result", res);
-        }
+    if (m == NULL || q == NULL || *q == '\0')
+        return web_page(resp, m, "certs/verify", 200);
+    if (certs_verify(h->st, h->kr, q, &res, &err) < 0) {
+        /* a payload that is not one (4xx) is said on the page, beside the form */
+        json_decref(m);
+        if (req->want_json || err.status >= 500)
+            return web_fail_err(resp, &err);
+        m = json_pack("{s:s, s:s, s:s}", "title", web_t(req, "certs.verify.title"), "q", q, "error",
+                      t_or(req, web_t(req, "certs.verify.bad_input"), "errors.", err.code));
+        return web_page(resp, m, "certs/verify", 400);
     }
-    if (req->want_json && q != NULL && *q && json_object_get(m, "error"))
-        return fail_err(resp, &err);
-    return page(resp, m, "certs/verify");
+    verify_words(h, req, res);
+    json_object_set_new(m, "result", res);
+    return web_page(resp, m, "certs/verify", 200);
 }
 
 static int h_verify_page(struct web_req *req, struct web_resp *resp)

@@ -11,15 +11,56 @@ struct store_conn;
 
 struct certs_row {
     int64_t id, holder_account, department_id, seal_id, issued_at, valid_until;
-    char identifier[CERTS_ID_SIZE], type_code[48], holder_masked[40], data_hash[65],
-        status[16], source[80];
-    unsigned char *holder_name; size_t holder_name_len;   /* sealed */
-    unsigned char *holder_id; size_t holder_id_len;       /* sealed */
-    unsigned char *document; size_t document_len;         /* sealed */
-    unsigned char *signature; size_t signature_len;       /* DER SES_Signature */
+    char identifier[CERTS_ID_SIZE], type_code[48], holder_masked[40], data_hash[65], status[16],
+        source[80];
+    unsigned char *holder_name;
+    size_t holder_name_len; /* sealed */
+    unsigned char *holder_id;
+    size_t holder_id_len; /* sealed */
+    unsigned char *document;
+    size_t document_len; /* sealed */
+    unsigned char *signature;
+    size_t signature_len; /* DER SES_Signature */
     char *qr_payload;
 };
 void certs_row_free(struct certs_row *r);
+
+/* Shared by certs.c and certs_verify.c: a sealed column opened into a NUL-terminated
+ * string from malloc (NULL if it does not open), wiped and freed by certs_free_text; a
+ * name masked to its first character; the status a row has now (valid, expired,
+ * revoked). */
+char *certs_open_value(struct crypto_keyring *kr, const char *col, int64_t id,
+                       const unsigned char *in, size_t n);
+void certs_free_text(char *s);
+void certs_mask_name(const char *name, char *out, size_t size);
+const char *certs_effective_status(const struct certs_row *r, int64_t now);
+
+/* certs_view, with `reveal` 1 for the holder's own document: personal data in full
+ * (for anyone but the holder it is masked all the same). */
+int certs_view_ex(struct store *st, struct crypto_keyring *kr, int64_t viewer,
+                  const int64_t *department_ids, size_t n, const char *identifier, int reveal,
+                  json_t **out, struct err *err);
+
+/* ---- the PDF's layout (certs_pdf.c) ---------------------------------------------------
+ * Where certs_pdf_draw put things, in points from the page's top left corner: ink boxes
+ * of text, the QR code's and the seal picture's squares; per row of the field table, the
+ * font size and the lowest ink of the label's Chinese and Tibetan runs (0 if none). */
+#define CERTS_PDF_ROWS 16
+struct certs_pdf_box {
+    double x, y, w, h;
+};
+struct certs_pdf_layout {
+    double width, height;
+    struct certs_pdf_box title, qr, fields, dates, identifier, issuer, seal;
+    size_t nrows;
+    struct {
+        double size, han_bottom, bo_bottom;
+    } rows[CERTS_PDF_ROWS];
+};
+/* certs_pdf_render that also reports the layout (layout may be NULL). */
+int certs_pdf_draw(const json_t *view, const unsigned char *png, size_t png_len,
+                   unsigned char **pdf, size_t *len, struct certs_pdf_layout *layout,
+                   struct err *err);
 
 int cst_type_put(struct store_conn *c, const char *code, const char *type_code, const char *zh,
                  const char *bo, const char *en, const char *dept, const char *issuer,

@@ -5,7 +5,10 @@
  *   GET  /admin/clients               the registered systems
  *   GET  /admin/clients/new           the registration form
  *   POST /admin/clients/new           register; the secret is shown on this page, once
- *   POST /admin/clients/{id}/remove   remove a system and revoke its grants
+ *   GET  /admin/clients/{id}/remove   asks first: what removing does, and a red button
+ *   POST /admin/clients/{id}/remove   with confirm=1: remove the system and revoke its
+ *                                     grants, then back to the list with ?done=; without
+ *                                     it, the question again (no JavaScript needed)
  *
  * Every page asks authz_allowed(subject, "oidc.client_admin") (platform administrators,
  * with two factors); JSON twins come from `Accept: application/json`.
@@ -18,35 +21,26 @@
 
 #include "base/arena.h"
 #include "identity/identity.h"
+#include "store/store.h"
 #include "web/web.h"
 
 #define ADMIN_ACTION "oidc.client_admin"
 
-/* 0: the session may administer clients (*actor set); 1: the response says why not. */
-static int require_admin(struct web_req *req, struct web_resp *resp, struct oidc *o, int64_t *actor,
-                         int *rc)
+/* The administrator asking: 0 with *actor set; -1 with the response failed (401 to the
+ * login and back, 403 audited for anyone else). */
+static int require_admin(struct web_req *req, struct web_resp *resp, struct oidc *o, int64_t *actor)
 {
-    const struct web_session *ss = web_session(req);
     struct authz_subject subj;
     struct authz_object obj = {0, 0, 0};
-    struct err err;
-    err_clear(&err);
-    if (ss == NULL || ss->aal < 1) { /* to the login page and back (web_need_session) */
-        *rc = web_fail(resp, 401, "identity.login_required", "log in first");
-        return 1;
-    }
-    if (identity_subject_load(o->identity, ss->account_id, ss->aal, &subj, &err) < 0) {
-        *rc = web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
-        return 1;
-    }
+    if (identity_web_subject(o->identity, req, resp, &subj) < 0)
+        return -1;
     if (!authz_allowed(&subj, ADMIN_ACTION, &obj)) {
-        oidc_audit(o, ss->account_id, "oidc.client_admin", req->path, "denied", web_client_ip(req),
+        oidc_audit(o, subj.account_id, "oidc.client_admin", req->path, "denied", web_client_ip(req),
                    NULL);
-        *rc = web_fail(resp, 403, "oidc.forbidden",
-                       "only platform administrators (with two factors) manage systems");
-        return 1;
+        return web_fail(resp, 403, "oidc.forbidden",
+                        "only platform administrators (with two factors) manage systems");
     }
-    *actor = ss->account_id;
+    *actor = subj.account_id;
     return 0;
 }
 
@@ -73,15 +67,14 @@ static int h_list(struct web_req *req, struct web_resp *resp)
 {
     struct oidc *o = req->ctx;
     int64_t actor;
-    int rc = 0;
-    if (require_admin(req, resp, o, &actor, &rc))
-        return rc;
+    if (require_admin(req, resp, o, &actor) < 0)
+        return -1;
     struct oidc_client_info *list = NULL;
     size_t n = 0;
     struct err err;
     err_clear(&err);
     if (oidc_client_list(o->store, req->arena, &list, &n, &err) < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     json_t *clients = json_array();
     for (size_t i = 0; clients != NULL && i < n; i++) {
         const struct oidc_client_info *c = &list[i];
@@ -95,13 +88,10 @@ static int h_list(struct web_req *req, struct web_resp *resp)
                       "remove_url",
                       arena_printf(req->arena, "/admin/clients/%s/remove", c->client_id)));
     }
-    resp->model =
-        json_pack("{s:s, s:o, s:b, s:s}", "title", web_t(req, "oidc.admin.title"), "clients",
-                  clients, "has_clients", n > 0, "csrf", web_csrf_token(req, resp));
-    if (resp->model == NULL)
-        return web_fail(resp, 500, "http.internal", "out of memory");
-    resp->view = "oidc/clients";
-    return 0;
+    return web_page(resp,
+                    json_pack("{s:s, s:o, s:b}", "title", web_t(req, "oidc.admin.title"), "clients",
+                              clients, "has_clients", n > 0),
+                    "oidc/clients", 200);
 }
 
 /* ---- the registration form ----------------------------------------------------------------- */
@@ -168,13 +158,9 @@ static int h_new_form(struct web_req *req, struct web_resp *resp)
 {
     struct oidc *o = req->ctx;
     int64_t actor;
-    int rc = 0;
-    if (require_admin(req, resp, o, &actor, &rc))
-        return rc;
-    if ((resp->model = form_model(req, resp, 0)) == NULL)
-        return web_fail(resp, 500, "http.internal", "out of memory");
-    resp->view = "oidc/client_new";
-    return 0;
+    if (require_admin(req, resp, o, &actor) < 0)
+        return -1;
+    return web_page(resp, form_model(req, resp, 0), "oidc/client_new", 200);
 }
 
 /* Split a textarea into its non-empty lines (URIs, one per line): at most `max`. */
@@ -212,9 +198,8 @@ static int h_new(struct web_req *req, struct web_resp *resp)
 {
     struct oidc *o = req->ctx;
     int64_t actor;
-    int rc = 0;
-    if (require_admin(req, resp, o, &actor, &rc))
-        return rc;
+    if (require_admin(req, resp, o, &actor) < 0)
+        return -1;
     const char *redirects[OIDC_MAX_URIS + 1] = {0}, *logouts[OIDC_MAX_URIS + 1] = {0};
     size_t nr =
         lines(req->arena, web_form_value(req, "redirect_uris"), redirects, OIDC_MAX_URIS + 1);
@@ -237,10 +222,10 @@ static int h_new(struct web_req *req, struct web_resp *resp)
     struct oidc_field_errors fe;
     struct err err;
     err_clear(&err);
-    rc = oidc_client_add(o->store, o->kr, actor, web_client_ip(req), &spec, client_id, secret, &fe,
-                         &err);
+    int rc = oidc_client_add(o->store, o->kr, actor, web_client_ip(req), &spec, client_id, secret,
+                             &fe, &err);
     if (rc < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (rc == 1) {
         json_t *m = form_model(req, resp, 1);
         json_t *errors = json_array(), *by_field = json_object();
@@ -258,36 +243,47 @@ static int h_new(struct web_req *req, struct web_resp *resp)
         json_object_set_new(m, "errors", errors);
         json_object_set_new(m, "field_errors", by_field);
         json_object_set_new(m, "has_errors", json_true());
-        resp->model = m;
-        resp->view = "oidc/client_new";
-        resp->status = 422;
-        return 0;
+        return web_page(resp, m, "oidc/client_new", 422);
     }
-    resp->model = json_pack("{s:s, s:s, s:s, s:s}", "title", web_t(req, "oidc.admin.created_title"),
-                            "client_id", client_id, "name", spec.name, "auth_method",
-                            spec.auth_method ? spec.auth_method : "client_secret_basic");
-    if (resp->model != NULL && secret[0] != '\0')
-        json_object_set_new(resp->model, "client_secret", json_string(secret));
+    json_t *m = json_pack("{s:s, s:s, s:s, s:s}", "title", web_t(req, "oidc.admin.created_title"),
+                          "client_id", client_id, "name", spec.name, "auth_method",
+                          spec.auth_method ? spec.auth_method : "client_secret_basic");
+    if (m != NULL && secret[0] != '\0')
+        json_object_set_new(m, "client_secret", json_string(secret));
     crypto_wipe(secret, sizeof(secret));
-    if (resp->model == NULL)
-        return web_fail(resp, 500, "http.internal", "out of memory");
-    resp->view = "oidc/client_created";
-    resp->status = 201;
-    return 0;
+    return web_page(resp, m, "oidc/client_created", 201);
 }
 
+/* Removing a system is destructive (its logins stop, its grants are revoked): the
+ * question first, answered by a form that says confirm=1. */
 static int h_remove(struct web_req *req, struct web_resp *resp)
 {
     struct oidc *o = req->ctx;
     int64_t actor;
-    int rc = 0;
-    if (require_admin(req, resp, o, &actor, &rc))
-        return rc;
+    if (require_admin(req, resp, o, &actor) < 0)
+        return -1;
+    const char *id = web_param(req, "id");
+    const char *confirm = strcmp(req->method, "POST") == 0 ? web_form_value(req, "confirm") : NULL;
     struct err err;
     err_clear(&err);
-    if (oidc_client_remove(o->store, actor, web_client_ip(req), web_param(req, "id"), &err) < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
-    return web_redirect(req, resp, "/admin/clients");
+    if (confirm == NULL || strcmp(confirm, "1") != 0) {
+        struct oidc_client cl;
+        int found = 0;
+        struct store_conn *c = store_conn(o->store, &err);
+        if (c == NULL || oidc_client_load(c, req->arena, id, &cl, &found, &err) < 0)
+            return web_fail_err(resp, &err);
+        if (!found)
+            return web_fail(resp, 404, "oidc.client_not_found", "no system has that client_id");
+        return web_page(resp,
+                        json_pack("{s:s, s:s, s:s, s:s}", "title",
+                                  web_t(req, "oidc.admin.remove_title"), "client_id",
+                                  cl.info.client_id, "name", cl.info.name, "remove_url",
+                                  arena_printf(req->arena, "/admin/clients/%s/remove", id)),
+                        "oidc/client_remove", 200);
+    }
+    if (oidc_client_remove(o->store, actor, web_client_ip(req), id, &err) < 0)
+        return web_fail_err(resp, &err);
+    return web_redirect(req, resp, "/admin/clients?done=oidc_client_removed");
 }
 
 int oidc_admin_register(struct web_server *srv, struct oidc *o)
@@ -295,6 +291,7 @@ int oidc_admin_register(struct web_server *srv, struct oidc *o)
     if (web_route(srv, "GET", "/admin/clients", h_list, o) < 0 ||
         web_route(srv, "GET", "/admin/clients/new", h_new_form, o) < 0 ||
         web_route(srv, "POST", "/admin/clients/new", h_new, o) < 0 ||
+        web_route(srv, "GET", "/admin/clients/{id}/remove", h_remove, o) < 0 ||
         web_route(srv, "POST", "/admin/clients/{id}/remove", h_remove, o) < 0)
         return -1;
     return 0;

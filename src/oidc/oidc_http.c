@@ -201,6 +201,9 @@ static const char *authorize_url(struct web_req *req, struct oidc *o, const stru
     return s;
 }
 
+/* To the login and back to `next`: the authorization request rebuilt with the mark of
+ * the login it asks for (ow_login, for prompt=login and max_age), which this request's
+ * own address (the kit's web_login_url) does not carry. */
 static int login_redirect(struct web_req *req, struct web_resp *resp, const char *next)
 {
     struct buf b;
@@ -271,12 +274,8 @@ static int consent_page(struct web_req *req, struct web_resp *resp, const struct
         "{s:s, s:s, s:s, s:o, s:o, s:s}", "title", web_t(req, "oidc.consent.title"), "client_name",
         az->client.info.name, "account_name", acct->name ? acct->name : "", "items",
         scope_items(req, az->scope), "hidden", hidden, "csrf", web_csrf_token(req, resp));
-    if (m == NULL)
-        return web_fail(resp, 500, "http.internal", "out of memory");
     /* Never framed (the layout's CSP says so too): a consent page must not be clickjacked. */
-    resp->model = m;
-    resp->view = "oidc/consent";
-    return 0;
+    return web_page(resp, m, "oidc/consent", 200);
 }
 
 static int issue_and_redirect(struct web_req *req, struct web_resp *resp, struct oidc *o,
@@ -317,7 +316,7 @@ static int authz_request(struct web_req *req, struct web_resp *resp, struct oidc
     oidc_audit(o, ss ? ss->account_id : 0, "oidc.authorize", object, "denied", web_client_ip(req),
                err.msg);
     if (err.status >= 500 || !redirectable)
-        *rc = web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        *rc = web_fail_err(resp, &err);
     else
         *rc = redirect_error(req, resp, o, az->redirect_uri, &err, az->state);
     return 1;
@@ -473,8 +472,7 @@ static int h_token(struct web_req *req, struct web_resp *resp)
     in.ip = web_client_ip(req);
     if (oidc_token(o, req->arena, &in, &out, &err) < 0)
         return auth_failed(resp, &err, basic);
-    resp->model = out;
-    return 0;
+    return web_page(resp, out, NULL, 200);
 }
 
 static int h_revoke(struct web_req *req, struct web_resp *resp)
@@ -493,8 +491,7 @@ static int h_revoke(struct web_req *req, struct web_resp *resp)
     if (oidc_revoke(o, req->arena, &auth, web_form_value(req, "token"), web_client_ip(req), &err) <
         0)
         return auth_failed(resp, &err, basic);
-    resp->model = json_object();
-    return 0;
+    return web_page(resp, json_object(), NULL, 200);
 }
 
 /* ---- userinfo ------------------------------------------------------------------------------ */
@@ -560,7 +557,7 @@ static int h_userinfo(struct web_req *req, struct web_resp *resp)
     err_clear(&err);
     if (oidc_access_verify(o, req->arena, token, 1, &acc, &err) < 0) {
         if (err.status >= 500)
-            return web_fail(resp, err.status, err.code, "%s", err.msg);
+            return web_fail_err(resp, &err);
         /* A refused token is written down (forged or replayed tokens are attacks);
          * accepted ones are not, so userinfo stays free of writes. */
         oidc_audit(o, 0, "oidc.userinfo", "token:-", "denied", web_client_ip(req), err.msg);
@@ -575,7 +572,7 @@ static int h_userinfo(struct web_req *req, struct web_resp *resp)
     if (identity_account_summary(o->identity, req->arena, acc.account_id, &acct, &err) < 0 ||
         acct.status == NULL || strcmp(acct.status, "active") != 0) {
         if (err.status >= 500)
-            return web_fail(resp, err.status, err.code, "%s", err.msg);
+            return web_fail_err(resp, &err);
         return bearer_error(req, resp, 401, "invalid_token", "the account no longer exists");
     }
     json_t *m = json_pack("{s:s}", "sub", acc.sub);
@@ -591,7 +588,7 @@ static int h_userinfo(struct web_req *req, struct web_resp *resp)
         if (identity_account_private(o->identity, req->arena, acc.account_id, &id_number, &tel,
                                      &err) < 0) {
             json_decref(m);
-            return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+            return web_fail_err(resp, &err);
         }
         /* Only the scopes granted: the ID number never leaves without its own scope. */
         if (phone && tel != NULL)
@@ -599,8 +596,7 @@ static int h_userinfo(struct web_req *req, struct web_resp *resp)
         if (idn && id_number != NULL)
             json_object_set_new(m, "id_number", json_string(id_number));
     }
-    resp->model = m;
-    return 0;
+    return web_page(resp, m, NULL, 200);
 }
 
 /* ---- logout -------------------------------------------------------------------------------- */
@@ -609,10 +605,9 @@ static int logout_page(struct web_req *req, struct web_resp *resp, const char *v
                        const char *client_name, const char *client_id, const char *uri,
                        const char *state)
 {
+    /* jansson ignores additions to a NULL object; web_page answers 500 for it */
     json_t *m = json_pack("{s:s, s:s}", "title", web_t(req, "oidc.logout.title"), "csrf",
                           web_csrf_token(req, resp));
-    if (m == NULL)
-        return web_fail(resp, 500, "http.internal", "out of memory");
     if (client_name != NULL)
         json_object_set_new(m, "client_name", json_string(client_name));
     if (client_id != NULL)
@@ -621,9 +616,7 @@ static int logout_page(struct web_req *req, struct web_resp *resp, const char *v
         json_object_set_new(m, "post_logout_redirect_uri", json_string(uri));
     if (state != NULL)
         json_object_set_new(m, "state", json_string(state));
-    resp->model = m;
-    resp->view = view;
-    return 0;
+    return web_page(resp, m, view, 200);
 }
 
 static int logout(struct web_req *req, struct web_resp *resp, int from_form)
@@ -654,7 +647,7 @@ static int logout(struct web_req *req, struct web_resp *resp, int from_form)
     if (client_id != NULL) {
         struct store_conn *c = store_conn(o->store, &err);
         if (c == NULL || oidc_client_load(c, req->arena, client_id, &cl, &found, &err) < 0)
-            return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+            return web_fail_err(resp, &err);
     }
     if (uri != NULL) {
         /* Only a URI registered for this very client, compared exactly. */
@@ -685,7 +678,7 @@ static int logout(struct web_req *req, struct web_resp *resp, int from_form)
     if (ss != NULL) {
         int64_t account = ss->account_id;
         if (web_session_end(req, resp, &err) < 0)
-            return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+            return web_fail_err(resp, &err);
         char object[OIDC_CLIENT_ID_SIZE + 40];
         snprintf(object, sizeof(object), "client:%.60s", found ? cl.info.client_id : "-");
         oidc_audit(o, account, "oidc.logout", object, "ok", web_client_ip(req), NULL);

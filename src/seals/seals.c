@@ -23,8 +23,8 @@
 #define ROOT_YEARS 20
 #define YEAR_MS (365LL * 24 * 3600 * 1000)
 
-static const char *const type_names[] = {SEALS_TYPE_OFFICIAL, SEALS_TYPE_CERT,
-                                         SEALS_TYPE_CONTRACT, SEALS_TYPE_FINANCE};
+static const char *const type_names[] = {SEALS_TYPE_OFFICIAL, SEALS_TYPE_CERT, SEALS_TYPE_CONTRACT,
+                                         SEALS_TYPE_FINANCE};
 
 int seals_type_valid(const char *t)
 {
@@ -45,15 +45,24 @@ static int type_number(const char *t)
 const char *seals_check_name(enum seals_check c)
 {
     switch (c) {
-    case SEALS_OK: return "ok";
-    case SEALS_MALFORMED: return "malformed";
-    case SEALS_DATA: return "data";
-    case SEALS_SIGNATURE: return "signature";
-    case SEALS_SIGNER_CERT: return "signer_cert";
-    case SEALS_SEAL: return "seal";
-    case SEALS_CHAIN: return "chain";
-    case SEALS_VALIDITY: return "validity";
-    case SEALS_STATUS: return "status";
+    case SEALS_OK:
+        return "ok";
+    case SEALS_MALFORMED:
+        return "malformed";
+    case SEALS_DATA:
+        return "data";
+    case SEALS_SIGNATURE:
+        return "signature";
+    case SEALS_SIGNER_CERT:
+        return "signer_cert";
+    case SEALS_SEAL:
+        return "seal";
+    case SEALS_CHAIN:
+        return "chain";
+    case SEALS_VALIDITY:
+        return "validity";
+    case SEALS_STATUS:
+        return "status";
     }
     return "unknown";
 }
@@ -143,8 +152,8 @@ int seals_root_ensure(struct store *st, struct crypto_keyring *kr, struct err *e
     char ad[64], fp[65];
     snprintf(ad, sizeof(ad), "trust_roots.private_sealed:%lld", (long long)id);
     if (crypto_key_generate(CRYPTO_KEY_SM2, &k) < 0 ||
-        seals_x509_make(k, k, NULL, ROOT_NAME, ROOT_ORG, now - 60000, now + ROOT_YEARS * YEAR_MS,
-                        1, &der, &der_len) < 0 ||
+        seals_x509_make(k, k, NULL, ROOT_NAME, ROOT_ORG, now - 60000, now + ROOT_YEARS * YEAR_MS, 1,
+                        &der, &der_len) < 0 ||
         seal_private(kr, k, ad, &sealed, &sealed_len) < 0 ||
         seals_fingerprint(der, der_len, fp) < 0) {
         err_set(err, 500, "seals.crypto", "the trust root could not be made");
@@ -339,8 +348,8 @@ int seals_make(struct store *st, struct crypto_keyring *kr, int64_t actor,
     char cn[200];
     snprintf(cn, sizeof(cn), "%s", r->name);
     if (rootx == NULL || crypto_key_generate(CRYPTO_KEY_SM2, &k) < 0 ||
-        seals_x509_make(k, rootk, rootx, cn, r->rim_text ? r->rim_text : ROOT_ORG,
-                        r->valid_from_ms, r->valid_to_ms, 0, &cert_der, &cert_len) < 0)
+        seals_x509_make(k, rootk, rootx, cn, r->rim_text ? r->rim_text : ROOT_ORG, r->valid_from_ms,
+                        r->valid_to_ms, 0, &cert_der, &cert_len) < 0)
         goto crypto_fail;
     char ad[64];
     snprintf(ad, sizeof(ad), "seals.private_sealed:%lld", (long long)row.id);
@@ -429,7 +438,8 @@ int seals_set_status(struct store *st, int64_t actor, int64_t seal_id, const cha
 {
     if (status == NULL || (strcmp(status, "active") != 0 && strcmp(status, "suspended") != 0 &&
                            strcmp(status, "revoked") != 0))
-        return err_set(err, 400, "seals.bad_status", "a seal's status is active, suspended or revoked");
+        return err_set(err, 400, "seals.bad_status",
+                       "a seal's status is active, suspended or revoked");
     struct store_conn *c = store_conn(st, err);
     if (c == NULL)
         return -1;
@@ -475,13 +485,13 @@ int seals_find_active(struct store *st, int64_t department_id, const char *type,
     if (c == NULL || sst_seal_find_active(c, department_id, type, now_ms, seal_id, &found, err) < 0)
         return -1;
     if (!found)
-        return err_set(err, 409, "seals.no_seal",
-                       "the department has no active %s seal valid now", type);
+        return err_set(err, 409, "seals.no_seal", "the department has no active %s seal valid now",
+                       type);
     return 0;
 }
 
-static int seal_blob(struct store *st, int64_t seal_id, int which, unsigned char **out,
-                     size_t *len, struct err *err)
+static int seal_blob(struct store *st, int64_t seal_id, int which, unsigned char **out, size_t *len,
+                     struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
     struct seals_row row;
@@ -632,8 +642,8 @@ static int fail_check(struct seals_report *r, enum seals_check c, const char *ms
 }
 
 /* Verify an SM2 signature (DER in a BIT STRING) by the key of `x` over `msg`. */
-static int verify_by_cert(X509 *x, const unsigned char *msg, size_t n,
-                          const unsigned char *sig, size_t sig_len)
+static int verify_by_cert(X509 *x, const unsigned char *msg, size_t n, const unsigned char *sig,
+                          size_t sig_len)
 {
     struct crypto_key *k = NULL;
     EVP_PKEY *pk = X509_get0_pubkey(x);
@@ -646,7 +656,9 @@ static int verify_by_cert(X509 *x, const unsigned char *msg, size_t n,
 
 /* Find the trusted root that issued `x` (or is `x`), checking the signature; its name in
  * `name`. 0 when found. */
-static int chain_to_root(struct store *st, X509 *x, char *name, size_t name_size,
+/* Find the root on the trust list that signed `x`: its name, and whether it is the
+ * platform's own (*platform 1) or another issuer's that an administrator trusts. */
+static int chain_to_root(struct store *st, X509 *x, char *name, size_t name_size, int *platform,
                          struct err *err, int *internal)
 {
     *internal = 0;
@@ -662,6 +674,8 @@ static int chain_to_root(struct store *st, X509 *x, char *name, size_t name_size
         X509 *root = seals_x509_parse(rows[i].cert_der, rows[i].cert_len);
         if (root != NULL && seals_x509_signed_by(x, root) == 0) {
             snprintf(name, name_size, "%s", rows[i].name);
+            if (platform != NULL)
+                *platform = strcmp(rows[i].kind, "platform") == 0;
             rc = 0;
         }
         X509_free(root);
@@ -711,8 +725,7 @@ int seals_signature_parts(const unsigned char *sig, size_t sig_len, unsigned cha
 }
 
 int seals_verify(struct store *st, const unsigned char *sig, size_t sig_len,
-                 const unsigned char hash[SEALS_HASH_LEN], struct seals_report *r,
-                 struct err *err)
+                 const unsigned char hash[SEALS_HASH_LEN], struct seals_report *r, struct err *err)
 {
     memset(r, 0, sizeof(*r));
     if (sig == NULL || sig_len == 0 || sig_len > SEALS_MAX_DER)
@@ -732,17 +745,22 @@ int seals_verify(struct store *st, const unsigned char *sig, size_t sig_len,
              (const char *)seal->info->es_id->data);
     snprintf(r->seal_name, sizeof(r->seal_name), "%.*s", prop->name->length,
              (const char *)prop->name->data);
+    long tn = ASN1_INTEGER_get(prop->type);
+    if (tn >= 1 && (size_t)tn <= sizeof(type_names) / sizeof(type_names[0]))
+        snprintf(r->seal_type, sizeof(r->seal_type), "%s", type_names[tn - 1]);
     snprintf(r->property, sizeof(r->property), "%.*s", s->to_sign->property_info->length,
              (const char *)s->to_sign->property_info->data);
     r->signed_at_ms = seals_time_ms(s->to_sign->time_info);
     long version = ASN1_INTEGER_get(s->to_sign->version);
     ASN1_OBJECT *want = OBJ_txt2obj(SEALS_OID_SM2_SM3, 1);
-    int alg_ok = want != NULL && OBJ_cmp(want, s->sig_alg) == 0 && OBJ_cmp(want, seal->sign_alg) == 0;
+    int alg_ok =
+        want != NULL && OBJ_cmp(want, s->sig_alg) == 0 && OBJ_cmp(want, seal->sign_alg) == 0;
     ASN1_OBJECT_free(want);
     if (version != 4 || !alg_ok || r->signed_at_ms < 0 ||
         s->to_sign->data_hash->length != SEALS_HASH_LEN) {
-        fail_check(r, SEALS_MALFORMED, "the signature's version, algorithm, time or hash is not "
-                                       "what GB/T 38540 v4 with SM2 and SM3 uses");
+        fail_check(r, SEALS_MALFORMED,
+                   "the signature's version, algorithm, time or hash is not "
+                   "what GB/T 38540 v4 with SM2 and SM3 uses");
         goto out;
     }
     /* 1. the data */
@@ -787,8 +805,10 @@ int seals_verify(struct store *st, const unsigned char *sig, size_t sig_len,
     /* 5. both certificates chain to a trusted root */
     if (st != NULL) {
         if (maker == NULL ||
-            chain_to_root(st, maker, r->root_name, sizeof(r->root_name), err, &internal) < 0 ||
-            chain_to_root(st, signer, r->root_name, sizeof(r->root_name), err, &internal) < 0) {
+            chain_to_root(st, maker, r->root_name, sizeof(r->root_name), &r->root_platform, err,
+                          &internal) < 0 ||
+            chain_to_root(st, signer, r->root_name, sizeof(r->root_name), &r->root_platform, err,
+                          &internal) < 0) {
             if (internal) {
                 rc = -1;
                 goto out;
@@ -837,15 +857,14 @@ int seals_cert_verify_msg(struct store *st, const unsigned char *cert_der, size_
     int internal = 0;
     if (verify_by_cert(x, msg, n, sig, sig_len) < 0)
         *failed = SEALS_SIGNATURE;
-    else if (st != NULL && chain_to_root(st, x, name, sizeof(name), err, &internal) < 0)
+    else if (st != NULL && chain_to_root(st, x, name, sizeof(name), NULL, err, &internal) < 0)
         *failed = SEALS_CHAIN;
     X509_free(x);
     return internal ? -1 : 0;
 }
 
 int seals_sign_raw(struct store *st, struct crypto_keyring *kr, int64_t seal_id, const void *msg,
-                   size_t n, unsigned char *sig, size_t sig_size, size_t *sig_len,
-                   struct err *err)
+                   size_t n, unsigned char *sig, size_t sig_size, size_t *sig_len, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
     struct seals_row row;
@@ -874,8 +893,7 @@ int seals_sign_raw(struct store *st, struct crypto_keyring *kr, int64_t seal_id,
     return rc;
 }
 
-int seals_info(struct store *st, int64_t seal_id, const char *es_id, json_t **info,
-               struct err *err)
+int seals_info(struct store *st, int64_t seal_id, const char *es_id, json_t **info, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
     struct seals_row row;
@@ -884,9 +902,9 @@ int seals_info(struct store *st, int64_t seal_id, const char *es_id, json_t **in
         return -1;
     if (!found)
         return err_set(err, 404, "seals.not_found", "no such seal");
-    *info = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:I, s:I}", "id", (json_int_t)row.id,
-                      "es_id", row.es_id, "department_id", (json_int_t)row.department_id, "type",
-                      row.type, "name", row.name, "status", row.status, "valid_from",
+    *info = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:I, s:I}", "id", (json_int_t)row.id, "es_id",
+                      row.es_id, "department_id", (json_int_t)row.department_id, "type", row.type,
+                      "name", row.name, "status", row.status, "valid_from",
                       (json_int_t)row.valid_from, "valid_to", (json_int_t)row.valid_to);
     seals_row_free(&row);
     return *info ? 0 : err_set(err, 500, "seals.oom", "out of memory");

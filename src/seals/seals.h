@@ -27,10 +27,10 @@ struct crypto_key;
 #define SEALS_ESID_SIZE 40
 
 /* Seal types (GB/T 38540 leaves the list to the operator; these are the usual ones). */
-#define SEALS_TYPE_OFFICIAL "official"     /* 公章 */
-#define SEALS_TYPE_CERT "certificate"      /* 证照专用章 */
-#define SEALS_TYPE_CONTRACT "contract"     /* 合同专用章 */
-#define SEALS_TYPE_FINANCE "finance"       /* 财务专用章 */
+#define SEALS_TYPE_OFFICIAL "official" /* 公章 */
+#define SEALS_TYPE_CERT "certificate"  /* 证照专用章 */
+#define SEALS_TYPE_CONTRACT "contract" /* 合同专用章 */
+#define SEALS_TYPE_FINANCE "finance"   /* 财务专用章 */
 /* 1 if `t` is one of the types above. */
 int seals_type_valid(const char *t);
 
@@ -46,8 +46,8 @@ int seals_root_der(struct store *st, unsigned char **der, size_t *len, struct er
 /* Mutual recognition: trust another issuer's root certificate (PEM). It must be a
  * self-signed SM2 certificate that verifies with the default ID. Own transaction,
  * audited. *id (may be NULL) gets the row id. */
-int seals_trust_add(struct store *st, int64_t actor, const char *name, const char *pem,
-                    int64_t *id, struct err *err);
+int seals_trust_add(struct store *st, int64_t actor, const char *name, const char *pem, int64_t *id,
+                    struct err *err);
 /* The trust list: [{id, kind, name, fingerprint, created_at}]. */
 int seals_trust_list(struct store *st, json_t **list, struct err *err);
 
@@ -55,11 +55,11 @@ int seals_trust_list(struct store *st, json_t **list, struct err *err);
 
 struct seals_make_req {
     int64_t department_id;
-    const char *type;          /* SEALS_TYPE_* */
-    const char *name;          /* the seal's name, 1..64 characters */
-    const char *rim_text;      /* text around the rim of the generated picture (dept name) */
+    const char *type;     /* SEALS_TYPE_* */
+    const char *name;     /* the seal's name, 1..64 characters */
+    const char *rim_text; /* text around the rim of the generated picture (dept name) */
     int64_t valid_from_ms, valid_to_ms;
-    const unsigned char *png;  /* uploaded picture, or NULL to generate one */
+    const unsigned char *png; /* uploaded picture, or NULL to generate one */
     size_t png_len;
 };
 
@@ -110,8 +110,7 @@ int seals_sign(struct store *st, struct crypto_keyring *kr, int64_t actor, int64
  * such as a certificate's QR payload, made in the same transaction as an audited
  * seals_sign). Same refusals as seals_sign. */
 int seals_sign_raw(struct store *st, struct crypto_keyring *kr, int64_t seal_id, const void *msg,
-                   size_t n, unsigned char *sig, size_t sig_size, size_t *sig_len,
-                   struct err *err);
+                   size_t n, unsigned char *sig, size_t sig_size, size_t *sig_len, struct err *err);
 /* A seal's public facts: {id, es_id, department_id, type, name, status, valid_from,
  * valid_to}; by id, or by es_id when es_id is not NULL. "seals.not_found" (404). */
 int seals_info(struct store *st, int64_t seal_id, const char *es_id, json_t **info,
@@ -121,14 +120,14 @@ int seals_info(struct store *st, int64_t seal_id, const char *es_id, json_t **in
 
 enum seals_check {
     SEALS_OK = 0,
-    SEALS_MALFORMED,      /* not a DER SES_Signature */
-    SEALS_DATA,           /* dataHash is not the hash of the data */
-    SEALS_SIGNATURE,      /* the signer's signature over toSign fails */
-    SEALS_SIGNER_CERT,    /* the signer's certificate is not in the seal's certList */
-    SEALS_SEAL,           /* the maker's signature over the seal fails */
-    SEALS_CHAIN,          /* a certificate does not chain to a trusted root */
-    SEALS_VALIDITY,       /* signed outside the seal's or certificate's validity */
-    SEALS_STATUS          /* the seal is revoked (or was suspended when used) */
+    SEALS_MALFORMED,   /* not a DER SES_Signature */
+    SEALS_DATA,        /* dataHash is not the hash of the data */
+    SEALS_SIGNATURE,   /* the signer's signature over toSign fails */
+    SEALS_SIGNER_CERT, /* the signer's certificate is not in the seal's certList */
+    SEALS_SEAL,        /* the maker's signature over the seal fails */
+    SEALS_CHAIN,       /* a certificate does not chain to a trusted root */
+    SEALS_VALIDITY,    /* signed outside the seal's or certificate's validity */
+    SEALS_STATUS       /* the seal is revoked (or was suspended when used) */
 };
 const char *seals_check_name(enum seals_check c);
 
@@ -137,11 +136,13 @@ struct seals_report {
     char message[200];           /* one sentence on the failure (English) */
     char es_id[SEALS_ESID_SIZE]; /* the seal's id, when readable */
     char seal_name[128];
-    char signer_subject[200];    /* the signer certificate's subject */
-    char root_name[128];         /* the trusted root it chains to */
+    char seal_type[24];       /* SEALS_TYPE_* of the seal's property, "" if unknown */
+    char signer_subject[200]; /* the signer certificate's subject */
+    char root_name[128];      /* the trusted root it chains to */
+    int root_platform;        /* 1: that root is this platform's own (not a trusted one) */
     int64_t signed_at_ms;
     char property[201];
-    char public_hex[131];        /* the signer's public key (04||x||y), for offline checks */
+    char public_hex[131]; /* the signer's public key (04||x||y), for offline checks */
     unsigned char to_sign_hash[SEALS_HASH_LEN]; /* unused by callers; kept for tests */
 };
 
@@ -150,8 +151,7 @@ struct seals_report {
  * also the seal's status in this platform's register (a revoked seal: SEALS_STATUS).
  * Returns 0 when verification ran (see r->failed), -1 with err on an internal error. */
 int seals_verify(struct store *st, const unsigned char *sig, size_t sig_len,
-                 const unsigned char hash[SEALS_HASH_LEN], struct seals_report *r,
-                 struct err *err);
+                 const unsigned char hash[SEALS_HASH_LEN], struct seals_report *r, struct err *err);
 /* Parse only: the DER of toSign and the signature (for independent checkers) and the
  * es_id; pointers into freshly allocated buffers the caller frees. */
 int seals_signature_parts(const unsigned char *sig, size_t sig_len, unsigned char **to_sign,
@@ -169,8 +169,7 @@ int seals_cert_verify_msg(struct store *st, const unsigned char *cert_der, size_
 
 /* `onewindow seal make DEPT TYPE NAME [DAYS] | list [DEPT] | suspend ID | activate ID |
  * revoke ID | root`. Returns 0, 2 (usage, err set) or -1. */
-int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv,
-              struct err *err);
+int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv, struct err *err);
 
 struct web_server;
 struct identity;

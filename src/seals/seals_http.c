@@ -11,31 +11,34 @@
 #include "base/arena.h"
 #include "web/web.h"
 
+/* The root in either encoding, copied into the request's arena (the store's copy is
+ * malloc'd and freed here). */
 static int root_get(struct web_req *req, struct web_resp *resp, int pem)
 {
     struct err err;
     err_clear(&err);
+    unsigned char *d = NULL;
+    size_t n = 0;
     if (pem) {
         char *p = NULL;
         if (seals_root_pem(req->ctx, &p, &err) < 0)
-            return web_fail(resp, err.status, err.code, "%s", err.msg);
-        char *copy = arena_strdup(req->arena, p);
-        free(p);
-        resp->body = copy;
-        resp->body_len = strlen(copy);
-        resp->content_type = "application/x-pem-file";
-    } else {
-        unsigned char *d = NULL;
-        size_t n = 0;
-        if (seals_root_der(req->ctx, &d, &n, &err) < 0)
-            return web_fail(resp, err.status, err.code, "%s", err.msg);
-        unsigned char *copy = arena_alloc(req->arena, n);
-        memcpy(copy, d, n);
-        free(d);
-        resp->body = (const char *)copy;
-        resp->body_len = n;
-        resp->content_type = "application/pkix-cert";
+            return web_fail_err(resp, &err);
+        d = (unsigned char *)p;
+        n = strlen(p);
+    } else if (seals_root_der(req->ctx, &d, &n, &err) < 0) {
+        return web_fail_err(resp, &err);
     }
+    char *copy = arena_alloc(req->arena, n + 1);
+    if (copy != NULL) {
+        memcpy(copy, d, n);
+        copy[n] = '\0';
+    }
+    free(d);
+    if (copy == NULL)
+        return web_fail(resp, 500, "http.internal", "out of memory");
+    resp->body = copy;
+    resp->body_len = n;
+    resp->content_type = pem ? "application/x-pem-file" : "application/pkix-cert";
     resp->max_age = 300;
     return 0;
 }

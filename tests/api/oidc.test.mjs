@@ -545,8 +545,26 @@ test('staff log in with two factors (acr aal2) and administrators manage systems
   assert.deepEqual(row.redirect_uris, ['https://gjj.example.cn/cb', 'https://gjj.example.cn/cb2']);
   assert.equal(row.scopes, 'openid profile');
   assert.equal(JSON.stringify(listed).includes(created.client_secret), false, 'the secret is never shown again');
-  const removed = await b.req(row.remove_url, { method: 'POST', form: { _csrf: csrf } });
+  // Removing asks first (issue 10 item 8): the list links to a question with a red button;
+  // a POST without confirm=1 removes nothing and asks again.
+  const listHtml = await (await b.req('/admin/clients')).text();
+  assert.match(listHtml, new RegExp(`<a class="button danger" href="${row.remove_url}"`));
+  const question = await b.req(row.remove_url);
+  assert.equal(question.status, 200);
+  const qHtml = await question.text();
+  assert.match(qHtml, /class="confirm"/);
+  assert.match(qHtml, /公积金系统/);
+  assert.match(qHtml, /<button type="submit" class="danger">确认移除<\/button>/);
+  assert.match(qHtml, /name="confirm" value="1"/);
+  const unconfirmed = await b.req(row.remove_url, { method: 'POST', form: { _csrf: csrf } });
+  assert.equal(unconfirmed.status, 200, 'no confirm: the question again');
+  assert.match(await (await b.req('/admin/clients')).text(), /公积金系统/, 'still there');
+  const removed = await b.req(row.remove_url, { method: 'POST', form: { _csrf: csrf, confirm: '1' } });
   assert.equal(removed.status, 303);
+  assert.equal(removed.headers.get('location'), '/admin/clients?done=oidc_client_removed');
+  const after = await (await b.req('/admin/clients?done=oidc_client_removed')).text();
+  assert.match(after, /已移除该对接系统/);
+  assert.doesNotMatch(after, /公积金系统/);
   const gone = await b.req(`/oauth2/authorize?client_id=${created.client_id}&redirect_uri=${encodeURIComponent('https://gjj.example.cn/cb')}`);
   assert.equal(gone.status, 400);
 });

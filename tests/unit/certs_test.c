@@ -4,7 +4,9 @@
  * fresh SQLite database, one-byte tampering of the stored data, signature and seal and of
  * the identifier each reported as forged with the check named, the QR payload (round trip,
  * offline verification, truncated / oversized / non-base64), authorised uses refused for
- * a stranger, a wrong type and a revoked certificate, and the PDF.
+ * a stranger, a wrong type and a revoked certificate, and the PDF: the holder's copy shows
+ * the ID numbers the page masks, and its layout keeps the seal off the identifier, the
+ * dates and the fields while Tibetan labels stand on the Chinese labels' baseline.
  */
 #include "test.h"
 
@@ -14,7 +16,7 @@
 #include <unistd.h>
 
 #include "base/id.h"
-#include "certs/certs.h"
+#include "certs/certs_internal.h"
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
 #include "seals/seals.h"
@@ -60,8 +62,8 @@ static int setup(void **state)
     if (store_run(st, NULL, &err) < 0)
         return -1;
     int64_t now = time_now_ms();
-    struct seals_make_req r = {fx->dept, SEALS_TYPE_CERT, "证照专用章", "拉萨市城关区民政局",
-                               now - 60000, now + 86400000LL, NULL, 0};
+    struct seals_make_req r = {fx->dept,    SEALS_TYPE_CERT,  "证照专用章", "拉萨市城关区民政局",
+                               now - 60000, now + 86400000LL, NULL,         0};
     if (seals_make(fx->s, fx->kr, 0, &r, &fx->seal, &err) < 0)
         return -1;
     *state = fx;
@@ -86,8 +88,9 @@ static void issue(struct fixture *fx, char id[CERTS_ID_SIZE])
     struct err err;
     json_t *data = json_pack("{s:s, s:s, s:s}", "male_name", "扎西多吉", "female_name", "卓玛",
                              "appointment_date", "2026-11-26");
-    struct certs_issue_req r = {"MARRIAGE_CERT", 4242, "扎西多吉", "540102199001011233",
-                                fx->dept, data, "20261126540102000001", 0};
+    struct certs_issue_req r = {"MARRIAGE_CERT",        4242,     "扎西多吉",
+                                "540102199001011233",   fx->dept, data,
+                                "20261126540102000001", 0};
     assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), 0);
     json_decref(data);
 }
@@ -139,9 +142,8 @@ static void test_identifier(void **state)
 {
     (void)state;
     char id[CERTS_ID_SIZE];
-    assert_int_equal(certs_identifier_make("11540000MB0P033005001", "11540102MB8544032Q", "1234",
-                                           "001", id),
-                     0);
+    assert_int_equal(
+        certs_identifier_make("11540000MB0P033005001", "11540102MB8544032Q", "1234", "001", id), 0);
     assert_true(certs_identifier_valid(id));
     assert_int_equal(strncmp(id, CERTS_PREFIX, strlen(CERTS_PREFIX)), 0);
     char bad[CERTS_ID_SIZE];
@@ -278,11 +280,13 @@ static void test_uses(void **state)
     assert_string_equal(err.code, "certs.not_found");
     assert_int_equal(certs_authorise_use(fx->s, 4242, id, "ID_CARD", "A1", fx->dept, 0, &err), -1);
     assert_string_equal(err.code, "certs.wrong_type");
-    assert_int_equal(certs_authorise_use(fx->s, 4242, id, "MARRIAGE_CERT", "A1", fx->dept, 0, &err), 0);
+    assert_int_equal(certs_authorise_use(fx->s, 4242, id, "MARRIAGE_CERT", "A1", fx->dept, 0, &err),
+                     0);
     /* the department now sees it, masked; a stranger does not */
     json_t *v = NULL;
     assert_int_equal(certs_view(fx->s, fx->kr, 5, &fx->dept, 1, id, &v, &err), 0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "holder"), "name")), "扎***");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "holder"), "name")),
+                        "扎***");
     json_decref(v);
     int64_t other = fx->dept + 1;
     assert_int_equal(certs_view(fx->s, fx->kr, 5, &other, 1, id, &v, &err), -1);
@@ -306,7 +310,7 @@ static void test_issue_refusals(void **state)
     char id[CERTS_ID_SIZE];
     json_t *data = json_pack("{s:s}", "male_name", "扎西多吉"); /* no female_name */
     struct certs_issue_req r = {"MARRIAGE_CERT", 4242, "扎西多吉", "540102199001011233",
-                                fx->dept, data, "x", 0};
+                                fx->dept,        data, "x",        0};
     assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), -1);
     assert_string_equal(err.code, "certs.bad_data");
     r.type_code = "NO_SUCH";
@@ -327,20 +331,152 @@ static void test_issue_refusals(void **state)
     json_decref(data);
 }
 
+static void issue_full(struct fixture *fx, char id[CERTS_ID_SIZE])
+{
+    struct err err;
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "male_name", "扎西多吉", "male_id",
+                             "540102199001011233", "female_name", "卓玛", "female_id",
+                             "540102199202021238", "appointment_date", "2026-11-26");
+    struct certs_issue_req r = {"MARRIAGE_CERT",        4242,     "扎西多吉",
+                                "540102199001011233",   fx->dept, data,
+                                "20261126540102000001", 0};
+    assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), 0);
+    json_decref(data);
+}
+
+static const char *field_value(const json_t *v, const char *key)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(v, "fields"), i, f)
+    {
+        if (strcmp(json_string_value(json_object_get(f, "key")), key) == 0)
+            return json_string_value(json_object_get(f, "value"));
+    }
+    return NULL;
+}
+
+/* The page and a department see masked ID numbers; the holder's own document shows them
+ * in full, as a marriage certificate must. */
+static void test_reveal(void **state)
+{
+    struct fixture *fx = *state;
+    char id[CERTS_ID_SIZE];
+    issue_full(fx, id);
+    struct err err;
+    json_t *v = NULL;
+    assert_int_equal(certs_view(fx->s, fx->kr, 4242, NULL, 0, id, &v, &err), 0);
+    assert_string_equal(field_value(v, "wife_id_number"), "5401**********1238");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(v, "holder"), "id_number")),
+        "5401**********1233");
+    json_decref(v);
+    assert_int_equal(certs_view_ex(fx->s, fx->kr, 4242, NULL, 0, id, 1, &v, &err), 0);
+    assert_string_equal(field_value(v, "wife_id_number"), "540102199202021238");
+    assert_string_equal(field_value(v, "husband_id_number"), "540102199001011233");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(v, "holder"), "id_number")),
+        "540102199001011233");
+    json_decref(v);
+    /* reveal is for the holder only */
+    assert_int_equal(certs_authorise_use(fx->s, 4242, id, NULL, "A1", fx->dept, 0, &err), 0);
+    assert_int_equal(certs_view_ex(fx->s, fx->kr, 5, &fx->dept, 1, id, 1, &v, &err), 0);
+    assert_string_equal(field_value(v, "wife_id_number"), "5401**********1238");
+    json_decref(v);
+}
+
+static int overlap(struct certs_pdf_box a, struct certs_pdf_box b)
+{
+    return a.w > 0 && b.w > 0 && a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h &&
+           b.y < a.y + a.h;
+}
+
+static void inside(const struct certs_pdf_layout *L, struct certs_pdf_box b, const char *what)
+{
+    if (b.x < 24 || b.y < 24 || b.x + b.w > L->width - 24 || b.y + b.h > L->height - 24)
+        fail_msg("%s (%.0f,%.0f %.0fx%.0f) leaves the page's frame", what, b.x, b.y, b.w, b.h);
+}
+
+static json_t *names(const char *issuer_zh, const char *issuer_bo)
+{
+    return json_pack("{s:{s:s, s:s}, s:{s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, "
+                     "s:{s:s, s:s}, s:{s:s, s:s}}}",
+                     "issuer", "zh", issuer_zh, "bo", issuer_bo, "labels", "holder", "zh", "持证人",
+                     "bo", "ལག་ཁྱེར་འཛིན་མཁན།", "id_number", "zh", "公民身份号码", "bo",
+                     "ཐོབ་ཐང་ལག་ཁྱེར་ཨང་།", "issued", "zh", "发证日期", "bo", "བཀྲམ་ཚེས།", "until", "zh",
+                     "有效期至", "bo", "ནུས་ཚད་མཇུག", "no_expiry", "zh", "长期", "bo", "ཡུན་རིང་།",
+                     "identifier", "zh", "证照标识", "bo", "ལག་ཁྱེར་མཚོན་རྟགས།");
+}
+
+/* Lay the holder's document out with the given issuer names and check where things went. */
+static void check_layout(struct fixture *fx, const char *id, const char *izh, const char *ibo)
+{
+    struct err err;
+    json_t *v = NULL, *n = names(izh, ibo);
+    assert_int_equal(certs_view_ex(fx->s, fx->kr, 4242, NULL, 0, id, 1, &v, &err), 0);
+    json_object_set(v, "issuer", json_object_get(n, "issuer"));
+    json_object_set(v, "labels", json_object_get(n, "labels"));
+    unsigned char *png = NULL, *pdf = NULL;
+    size_t png_len = 0, len = 0;
+    assert_int_equal(seals_picture(fx->s, fx->seal, &png, &png_len, &err), 0);
+    struct certs_pdf_layout L;
+    assert_int_equal(certs_pdf_draw(v, png, png_len, &pdf, &len, &L, &err), 0);
+    assert_memory_equal(pdf, "%PDF-", 5);
+    /* the seal lies over the issuer's names and over nothing else that must be read */
+    assert_true(L.seal.w > 100);
+    assert_true(overlap(L.seal, L.issuer));
+    assert_false(overlap(L.seal, L.identifier));
+    assert_false(overlap(L.seal, L.dates));
+    assert_false(overlap(L.seal, L.fields));
+    assert_false(overlap(L.seal, L.qr));
+    assert_false(overlap(L.identifier, L.issuer));
+    assert_false(overlap(L.dates, L.issuer));
+    assert_false(overlap(L.fields, L.qr));
+    assert_false(overlap(L.fields, L.dates));
+    assert_false(overlap(L.title, L.fields));
+    /* the identifier is printed large enough to read */
+    assert_true(L.identifier.h >= 5);
+    inside(&L, L.title, "the title");
+    inside(&L, L.fields, "the fields");
+    inside(&L, L.identifier, "the identifier");
+    inside(&L, L.issuer, "the issuer");
+    inside(&L, L.seal, "the seal");
+    /* every label's Tibetan stands on the line its Chinese stands on (a fifth of the size:
+     * lifted to the hanging baseline it was more than half) */
+    assert_int_equal(L.nrows, 7);
+    for (size_t i = 0; i < L.nrows; i++) {
+        assert_true(L.rows[i].han_bottom > 0 && L.rows[i].bo_bottom > 0);
+        double d = L.rows[i].bo_bottom - L.rows[i].han_bottom;
+        if (d < -0.2 * L.rows[i].size || d > 0.2 * L.rows[i].size)
+            fail_msg("row %zu: Tibetan ink ends %.1f pt from the Chinese (size %.1f)", i, d,
+                     L.rows[i].size);
+    }
+    free(pdf);
+    free(png);
+    json_decref(v);
+    json_decref(n);
+}
+
 static void test_pdf(void **state)
 {
     struct fixture *fx = *state;
     char id[CERTS_ID_SIZE];
-    issue(fx, id);
+    issue_full(fx, id);
     unsigned char *pdf = NULL;
     size_t n = 0;
     struct err err;
-    assert_int_equal(certs_pdf(fx->s, fx->kr, 4242, id, &pdf, &n, &err), 0);
+    assert_int_equal(certs_pdf(fx->s, fx->kr, 4242, id, NULL, &pdf, &n, &err), 0);
     assert_true(n > 5000);
     assert_memory_equal(pdf, "%PDF-", 5);
     free(pdf);
-    assert_int_equal(certs_pdf(fx->s, fx->kr, 777, id, &pdf, &n, &err), -1);
+    assert_int_equal(certs_pdf(fx->s, fx->kr, 777, id, NULL, &pdf, &n, &err), -1);
     assert_string_equal(err.code, "certs.not_found");
+    check_layout(fx, id, "拉萨市城关区民政局", "ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་དམངས་སྲིད་ཅུས།");
+    /* long names push the identifier smaller, never under the seal */
+    check_layout(fx, id, "西藏自治区拉萨市城关区人力资源和社会保障局劳动保障监察大队",
+                 "བོད་རང་སྐྱོང་ལྗོངས་ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་མི་ཤུགས་ཐོན་ཁུངས་དང་སྤྱི་ཚོགས་འགན་"
+                 "སྲུང་ཅུས།");
+    check_layout(fx, id, "民政局", "");
 }
 
 int main(void)
@@ -353,6 +489,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_qr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reveal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pdf, setup, teardown),
     };
     return cmocka_run_group_tests_name("certs", tests, NULL, NULL);
