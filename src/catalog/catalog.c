@@ -254,6 +254,8 @@ static int publish_doc(struct store_conn *c, int64_t actor, const char *ip, cons
     free(doc);
     if (rc == 0)
         rc = audit(c, actor, ip, "catalog.import", cols.code, version, err);
+    if (rc == 0)
+        rc = catalog_index_item(item, err);
     if (rc < 0)
         return -1;
     *what = has_latest ? 2 : 1;
@@ -417,7 +419,7 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
         char object[96];
         snprintf(object, sizeof object, "catalog_bundle:%s", code);
         struct audit_event ev = {actor, "catalog.bundle_import", object, "ok", ip, NULL};
-        if (r < 0 || audit_record(c, &ev, err) < 0)
+        if (r < 0 || audit_record(c, &ev, err) < 0 || catalog_index_bundle(c, x, err) < 0)
             goto rollback;
         changed = 1;
         if (found)
@@ -588,6 +590,8 @@ static int list_row(const struct catalog_row *r, const char *name_zh, const char
                       "promised_days",
                       (json_int_t)json_integer_value(json_object_get(tl, "promised_days")),
                       "version", r->version));
+        json_object_set_new(json_array_get(l->out, json_array_size(l->out) - 1), "featured",
+                            json_integer(json_integer_value(json_object_get(d, "featured"))));
     }
     json_decref(d);
     return 0;
@@ -668,6 +672,7 @@ int catalog_publish(struct store *st, int64_t actor, const char *ip, const char 
     if (store_begin(c, err) < 0)
         return -1;
     struct catalog_row r;
+    json_t *doc = NULL;
     int found;
     if (catalog_store_get(c, code, version, NULL, &r, &found, err) < 0)
         goto rollback;
@@ -676,19 +681,27 @@ int catalog_publish(struct store *st, int64_t actor, const char *ip, const char 
         goto rollback;
     }
     int is_draft = strcmp(r.status, "draft") == 0;
+    doc = is_draft ? json_loads(r.doc, 0, NULL) : NULL;
     catalog_row_clear(&r);
     if (!is_draft) {
         err_set(err, 409, "catalog.not_draft", "only a draft can be published");
+        goto rollback;
+    }
+    if (doc == NULL) {
+        err_set(err, 500, "catalog.bad_data", "the stored draft is not JSON");
         goto rollback;
     }
     int64_t now = time_now_ms();
     if (catalog_store_unpublish(c, code, "superseded", NULL, err) < 0 ||
         catalog_store_set_status(c, code, version, "published", now, err) < 0 ||
         audit(c, actor, ip, "catalog.publish", code, version, err) < 0 ||
-        catalog_store_bump(c, err) < 0 || store_commit(c, err) < 0)
+        catalog_index_item(doc, err) < 0 || catalog_store_bump(c, err) < 0 ||
+        store_commit(c, err) < 0)
         goto rollback;
+    json_decref(doc);
     return 0;
 rollback:
+    json_decref(doc);
     store_rollback(c);
     return -1;
 }
@@ -713,6 +726,7 @@ int catalog_retire(struct store *st, int64_t actor, const char *ip, const char *
     catalog_row_clear(&r);
     if (catalog_store_unpublish(c, code, "retired", NULL, err) < 0 ||
         audit(c, actor, ip, "catalog.retire", code, version, err) < 0 ||
+        catalog_unindex_item(code, err) < 0 ||
         catalog_store_bump(c, err) < 0 || store_commit(c, err) < 0)
         goto rollback;
     return 0;

@@ -180,6 +180,32 @@ static void localised(struct chk *k, const json_t *parent, const char *key, cons
     }
 }
 
+/* Each element of an array is a localised text, reported at path[i]. */
+static void localised_list(struct chk *k, const json_t *list, const char *path)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach((json_t *)list, i, s) {
+        json_t *wrap = json_pack("{s:O}", "s", s);
+        char q[64];
+        snprintf(q, sizeof q, "%s[%zu]", path, i);
+        /* localised() reads wrap.s; report at path[i] */
+        struct chk inner = {json_array(), 0};
+        localised(&inner, wrap, "s", "$", 1);
+        size_t j;
+        json_t *pr;
+        json_array_foreach(inner.problems, j, pr) {
+            const char *p = json_string_value(json_object_get(pr, "path"));
+            char full[512];
+            snprintf(full, sizeof full, "%s%s", q, p + 3); /* "$.s" -> "path[i]" */
+            problem(k, full, json_string_value(json_object_get(pr, "code")), "%s",
+                    json_string_value(json_object_get(pr, "message")));
+        }
+        json_decref(inner.problems);
+        json_decref(wrap);
+    }
+}
+
 static const json_t *need(struct chk *k, const json_t *parent, const char *key, const char *path,
                           json_type type, const char *type_name)
 {
@@ -286,7 +312,8 @@ static int64_t int_in(struct chk *k, const json_t *parent, const char *key, cons
 static const char *const ITEM_KEYS[] = {
     "code", "name", "type", "audience", "life_events", "department", "handled_by", "levels",
     "legal_basis", "conditions", "materials", "fee", "time_limit", "steps", "online_depth",
-    "region_wide", "cross_province", "contact", "windows", "issues_cert_type", "form", NULL};
+    "region_wide", "cross_province", "contact", "windows", "issues_cert_type", "form",
+    "aliases", "featured", NULL};
 static const char *const TYPES[] = {"licence", "confirmation", "payment", "reward", "ruling",
                                     "inspection", "collection", "public_service", "other", NULL};
 static const char *const AUDIENCES[] = {"person", "enterprise", NULL};
@@ -588,28 +615,21 @@ int catalog_item_check(const json_t *item, json_t *problems)
             problem(&k, "$.steps", "catalog.check.empty", "at least 1 step required");
         if (json_array_size(steps) > CATALOG_MAX_STEPS)
             problem(&k, "$.steps", "catalog.check.too_many", "at most %d steps", CATALOG_MAX_STEPS);
-        size_t i;
-        json_t *s;
-        json_array_foreach((json_t *)steps, i, s) {
-            json_t *wrap = json_pack("{s:O}", "s", s);
-            char q[64];
-            snprintf(q, sizeof q, "$.steps[%zu]", i);
-            /* localised() reads wrap.s; report at $.steps[i] */
-            struct chk inner = {json_array(), 0};
-            localised(&inner, wrap, "s", "$", 1);
-            size_t j;
-            json_t *pr;
-            json_array_foreach(inner.problems, j, pr) {
-                const char *path = json_string_value(json_object_get(pr, "path"));
-                char full[512];
-                snprintf(full, sizeof full, "%s%s", q, path + 3); /* "$.s" -> "$.steps[i]" */
-                problem(&k, full, json_string_value(json_object_get(pr, "code")), "%s",
-                        json_string_value(json_object_get(pr, "message")));
-            }
-            json_decref(inner.problems);
-            json_decref(wrap);
-        }
+        localised_list(&k, steps, "$.steps");
     }
+    /* Other names people search by (结婚 for 婚姻登记): optional, a list of texts. */
+    const json_t *aliases = json_object_get(item, "aliases");
+    if (aliases != NULL && !json_is_array(aliases)) {
+        problem(&k, "$.aliases", "catalog.check.type", "must be an array of {zh, bo, en} texts");
+    } else if (aliases != NULL) {
+        if (json_array_size(aliases) > CATALOG_MAX_ALIASES)
+            problem(&k, "$.aliases", "catalog.check.too_many", "at most %d aliases",
+                    CATALOG_MAX_ALIASES);
+        localised_list(&k, aliases, "$.aliases");
+    }
+    /* The place in the curated list of popular services (the home page's fallback). */
+    int featured_present;
+    int_in(&k, item, "featured", "$", 1, 999, 0, &featured_present);
     enum_value(&k, item, "online_depth", "$", DEPTHS);
     need(&k, item, "region_wide", "$", JSON_TRUE, "true or false");
     need(&k, item, "cross_province", "$", JSON_TRUE, "true or false");

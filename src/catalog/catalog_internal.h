@@ -68,6 +68,12 @@ int catalog_store_bundles(struct store_conn *c, json_t *out, struct err *err);
 int catalog_store_version(struct store_conn *c, int64_t *v, struct err *err);
 int catalog_store_bump(struct store_conn *c, struct err *err);
 
+/* Search (catalog_index.c), each joining the caller's transaction; no-ops without an
+ * indexer. */
+int catalog_index_item(const json_t *item, struct err *err);
+int catalog_unindex_item(const char *code, struct err *err);
+int catalog_index_bundle(struct store_conn *c, const json_t *bundle, struct err *err);
+
 /* Hex SM3 of the canonical (sorted, compact) JSON of doc. */
 int catalog_digest(const json_t *doc, char out[72]);
 /* The derived columns of a checked item (pointers into item). */

@@ -79,13 +79,19 @@ struct search_match {
 /* Called per hit in rank order. */
 struct search_row {
     const char *kind, *lang, *title, *body, *tag;
+    const char *ref, *titles; /* "" when the document has none */
     int64_t ref_id, dept_id, division_code, updated_at;
     double score;
 };
 typedef int (*search_row_fn)(const struct search_row *r, void *ctx, struct err *err);
 
-int search_store_put(struct store_conn *c, const struct search_doc *d, struct err *err);
+/* Insert or replace; `titles` is the JSON text of d->titles ("" or NULL for none). */
+int search_store_put(struct store_conn *c, const struct search_doc *d, const char *titles,
+                     struct err *err);
 int search_store_delete(struct store_conn *c, const char *kind, int64_t id, struct err *err);
+/* The ref_ids of every document of a kind (malloc'd array of *n, caller frees). */
+int search_store_kind_ids(struct store_conn *c, const char *kind, int64_t **ids, size_t *n,
+                          struct err *err);
 int search_store_query(struct store_conn *c, const struct search_match *m,
                        const struct search_filter *f, int64_t *total, search_row_fn fn,
                        void *ctx, struct err *err);
