@@ -202,6 +202,51 @@ static int catalog_index_find(void *ctx, const char *kind, const char *q, int li
     return 0;
 }
 
+/* The home page shows a logged-in person's latest applications and messages (issue 10
+ * item 11) through these adapters, so that the portal includes neither module's header. */
+static int portal_applications(void *ctx, int64_t account_id, int aal, int limit, json_t **out,
+                               struct err *err)
+{
+    struct app *app = ctx;
+    struct authz_subject subj;
+    if (identity_subject_load(app->id, account_id, aal, &subj, err) < 0)
+        return -1;
+    return apply_list_mine(app->apply, &subj, limit, out, err);
+}
+
+static int portal_messages(void *ctx, int64_t account_id, int aal, const char *lang, int limit,
+                           json_t **out, int64_t *unread, struct err *err)
+{
+    struct app *app = ctx;
+    struct notify_reader r = {.account_id = account_id};
+    struct authz_subject subj;
+    /* The same reader as /messages: staff with two factors also read their departments'. */
+    if (identity_subject_load(app->id, account_id, aal, &subj, err) < 0)
+        return -1;
+    if (subj.kind == IDENTITY_STAFF && subj.aal >= 2)
+        for (size_t i = 0; i < subj.ngrants && r.ndepts < 32; i++)
+            r.depts[r.ndepts++] = subj.grants[i].department_id;
+    struct arena *a = arena_new(0);
+    struct notify_item *items = NULL;
+    size_t n = 0;
+    int rc = -1;
+    if (a == NULL)
+        return err_set(err, 500, "app.oom", "out of memory");
+    if (notify_inbox(app->notify, a, &r, lang, 0, limit, &items, &n, err) < 0 ||
+        notify_unread(app->notify, &r, unread, err) < 0)
+        goto out;
+    *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(*out, json_pack("{s:s, s:s?, s:I, s:b}", "text", items[i].text,
+                                              "link", items[i].link, "created_at",
+                                              (json_int_t)items[i].created_at, "unread",
+                                              items[i].read_at == 0));
+    rc = 0;
+out:
+    arena_free(a);
+    return rc;
+}
+
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
 {
     memset(app, 0, sizeof(*app));
@@ -278,6 +323,8 @@ void app_close(struct app *app)
 
 int app_register_routes(struct web_server *srv, struct app *app, struct err *err)
 {
+    struct portal_hooks ph = {app, NULL, portal_applications, portal_messages};
+    portal_set_hooks(&ph);
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
         catalog_http_register(srv, app->store, app->id) < 0 ||
