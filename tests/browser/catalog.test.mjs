@@ -35,7 +35,7 @@ test('zh: home → services → marriage → the guide; the guide and the list p
   const page = await ctx.newPage();
   try {
     await page.goto(`${srv.url}/`);
-    await page.locator('main').getByRole('link', { name: ZH.portal.areas.services.title }).click();
+    await page.locator('main').getByRole('link', { name: ZH.portal.all_services }).click();
     await page.waitForURL(`${srv.url}/services`);
     assert.equal(await page.locator('main h1').innerText(), ZH.catalog.title);
     await assertNoAxeViolations(page, 'zh services');
