@@ -35,7 +35,7 @@ struct web_server;
 #define CATALOG_MAX_FIELDS 100
 #define CATALOG_MAX_STEPS 50
 #define CATALOG_MAX_ALIASES 20
-#define CATALOG_MAX_TEXT 4000          /* characters of one localised text */
+#define CATALOG_MAX_TEXT 4000                        /* characters of one localised text */
 #define CATALOG_MAX_BYTES_LIMIT (50LL * 1024 * 1024) /* the largest max_bytes of a material */
 #define CATALOG_MAX_DOC_BYTES (1024 * 1024)          /* one item's serialised JSON */
 
@@ -97,17 +97,16 @@ int64_t catalog_version(struct store *st);
 
 /* Summaries of the published items, in code order: array of {code, name, type, audience,
  * life_events, department, handled_by, levels, online_depth, region_wide, cross_province,
- * fee_fen, promised_days, featured (0 when not featured), version}. Filters may be NULL / 0. `division` keeps items
- * handled in that division (a handled_by department whose division is an ancestor-or-self
- * of it, or the lead department's). */
+ * fee_fen, promised_days, featured (0 when not featured), version}. Filters may be NULL / 0.
+ * `division` keeps items handled in that division (a handled_by department whose division is an
+ * ancestor-or-self of it, or the lead department's). */
 struct catalog_filter {
-    const char *department;  /* department code (lead or handled_by) */
+    const char *department; /* department code (lead or handled_by) */
     const char *life_event;
-    const char *audience;    /* person | enterprise */
-    int64_t division;        /* 12-digit division code, 0 for any */
+    const char *audience; /* person | enterprise */
+    int64_t division;     /* 12-digit division code, 0 for any */
 };
-int catalog_list(struct store *st, const struct catalog_filter *f, json_t **items,
-                 struct err *err);
+int catalog_list(struct store *st, const struct catalog_filter *f, json_t **items, struct err *err);
 /* All bundles, in code order (new reference). */
 int catalog_bundles(struct store *st, json_t **bundles, struct err *err);
 
@@ -118,8 +117,8 @@ int catalog_draft_save(struct store *st, int64_t actor, const char *ip, const js
                        int *version, json_t *problems, struct err *err);
 /* Publish a draft version (the published one, if any, becomes "superseded"). Errors:
  * 404 catalog.not_found, 409 catalog.not_draft. */
-int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code,
-                    int version, struct err *err);
+int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code, int version,
+                    struct err *err);
 /* Retire the item: its published version becomes "retired"; nothing is published. 409
  * catalog.not_published when nothing is. */
 int catalog_retire(struct store *st, int64_t actor, const char *ip, const char *code,
@@ -143,13 +142,13 @@ void catalog_diff(const json_t *a, const json_t *b, const char *path, json_t *ou
 #define CATALOG_KIND_ITEM "service"
 #define CATALOG_KIND_BUNDLE "service_bundle"
 struct catalog_doc {
-    const char *kind;      /* CATALOG_KIND_ITEM or CATALOG_KIND_BUNDLE */
-    const char *code;      /* the item's or bundle's code: its page is /services/CODE or
-                            * /services/bundles/CODE */
-    const char *title;     /* the Chinese name */
-    const json_t *titles;  /* the name in each language it has, {zh, bo, en} */
-    const char *text;      /* names, aliases, conditions, material names (every language),
-                            * the code */
+    const char *kind;     /* CATALOG_KIND_ITEM or CATALOG_KIND_BUNDLE */
+    const char *code;     /* the item's or bundle's code: its page is /services/CODE or
+                           * /services/bundles/CODE */
+    const char *title;    /* the Chinese name */
+    const json_t *titles; /* the name in each language it has, {zh, bo, en} */
+    const char *text;     /* names, aliases, conditions, material names (every language),
+                           * the code */
     int64_t updated_at_ms;
 };
 struct catalog_indexer {

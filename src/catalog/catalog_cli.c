@@ -15,7 +15,8 @@
 
 static int usage(struct err *err)
 {
-    return err_set(err, 400, "catalog.usage", "usage: catalog import FILE | export [FILE] | reindex");
+    return err_set(err, 400, "catalog.usage",
+                   "usage: catalog import FILE | export [FILE] | reindex");
 }
 
 static int cli_import(struct store *st, const char *path, struct err *err)
@@ -44,7 +45,8 @@ static int cli_import(struct store *st, const char *path, struct err *err)
         }
         size_t i;
         json_t *p;
-        json_array_foreach(problems, i, p) {
+        json_array_foreach(problems, i, p)
+        {
             const char *item = json_string_value(json_object_get(p, "item"));
             fprintf(stderr, "%s: %s%s%s: %s (%s)\n", path, item ? item : "", item ? " " : "",
                     json_string_value(json_object_get(p, "path")),

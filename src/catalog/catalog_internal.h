@@ -53,8 +53,7 @@ typedef int (*catalog_row_fn)(const struct catalog_row *r, const char *name_zh,
 int catalog_store_each_published(struct store_conn *c, catalog_row_fn fn, void *ctx,
                                  struct err *err);
 /* Every version of every item in code, version order (doc NULL). */
-int catalog_store_each_version(struct store_conn *c, catalog_row_fn fn, void *ctx,
-                               struct err *err);
+int catalog_store_each_version(struct store_conn *c, catalog_row_fn fn, void *ctx, struct err *err);
 /* Versions of one item in version order (doc filled). */
 int catalog_store_history(struct store_conn *c, const char *code, catalog_row_fn fn, void *ctx,
                           struct err *err);

@@ -50,7 +50,7 @@ struct search_doc {
     int64_t division_code; /* 12-digit division code, 0 = none */
     const char *tag;       /* category or similar, may be NULL */
     int64_t updated_at_ms;
-    int visibility;        /* 0 public, 1 staff */
+    int visibility; /* 0 public, 1 staff */
     /* Objects keyed by a code rather than a number (catalog items: "XZ-MZ-001"): ref is
      * that key, [A-Za-z0-9._-]{1,100}, and the hit links to url_prefix + ref. With a ref,
      * id may be 0: search derives a stable id from (ref) itself. NULL/"" = no ref. */
@@ -121,8 +121,7 @@ struct search_query {
  * matches than that (show "1000+"). Paging goes no further than the candidates.
  * Never fails on user input: empty, huge or FTS-syntax queries give an empty or sensible
  * result; -1 only for store failures. */
-int search_run(struct search *s, const struct search_query *q, json_t **result,
-               struct err *err);
+int search_run(struct search *s, const struct search_query *q, json_t **result, struct err *err);
 
 /* The query as search will use it: NFC, control characters and FTS syntax neutralised,
  * whitespace collapsed, cut at SEARCH_MAX_QUERY characters. Writes at most cap bytes
