@@ -221,6 +221,8 @@ static void mine(struct web_req *req, const struct web_session *ss, const json_t
     int64_t unread = 0;
     if (hooks.applications != NULL &&
         hooks.applications(hooks.ctx, ss->account_id, ss->aal, MINE_MAX, &apps, &err) == 0) {
+        /* Only what the page shows (the rows carry more, such as the applicant's name). */
+        json_t *list = json_array();
         size_t i;
         json_t *a;
         json_array_foreach(apps, i, a)
@@ -228,22 +230,23 @@ static void mine(struct web_req *req, const struct web_session *ss, const json_t
             const char *num = json_string_value(json_object_get(a, "number"));
             const char *code = json_string_value(json_object_get(a, "item_code"));
             const char *state = json_string_value(json_object_get(a, "state"));
+            const char *name = json_string_value(json_object_get(a, "item_name"));
             const json_t *it = find_item(items, code);
-            json_object_set_new(a, "name",
-                                it != NULL
-                                    ? loc_name(req, json_object_get(it, "name"))
-                                    : json_pack("{s:O, s:s}", "text",
-                                                json_object_get(a, "item_name"), "lang", "zh"));
-            json_object_set_new(
-                a, "state_label",
-                json_string(web_t(req, arena_printf(req->arena, "apply.states.%s", state))));
-            json_object_set_new(
-                a, "url",
-                json_string(num != NULL && *num != '\0'
-                                ? arena_printf(req->arena, "/applications/%s", num)
-                                : arena_printf(req->arena, "/services/%s/apply?draft=%s", code,
-                                               json_string_value(json_object_get(a, "draft_id")))));
+            json_t *row = json_pack(
+                "{s:s?, s:s?, s:o, s:s, s:s}", "number", num, "item_code", code, "name",
+                it != NULL ? loc_name(req, json_object_get(it, "name"))
+                           : json_pack("{s:s, s:s}", "text", name ? name : "", "lang", "zh"),
+                "state_label",
+                web_t(req, arena_printf(req->arena, "apply.states.%s", state ? state : "")), "url",
+                num != NULL && *num != '\0'
+                    ? arena_printf(req->arena, "/applications/%s", num)
+                    : arena_printf(req->arena, "/services/%s/apply?draft=%s", code ? code : "",
+                                   json_string_value(json_object_get(a, "draft_id"))));
+            if (row != NULL)
+                json_array_append_new(list, row);
         }
+        json_decref(apps);
+        apps = list;
         json_object_set_new(m, "applications", apps);
         json_object_set_new(m, "has_applications", json_boolean(json_array_size(apps) > 0));
         json_object_set_new(m, "shows_applications", json_true());
