@@ -139,7 +139,7 @@ static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err
     struct app *app = ctx;
     struct search_doc sd = {d->kind,  d->id,      d->lang,          d->title,     d->body,
                             d->dept_id, d->division_code, d->tag, d->updated_at_ms,
-                            d->visibility};
+                            d->visibility, NULL, NULL};
     return search_put(app->search, &sd, err);
 }
 
@@ -156,8 +156,95 @@ static int hotline_search(void *ctx, const char *kind, const char *q, int includ
                           int limit, json_t **result, struct err *err)
 {
     struct app *app = ctx;
-    struct search_query sq = {kind, q, NULL, 0, 0, NULL, include_staff, limit, 0};
+    struct search_query sq = {kind, q, NULL, 0, 0, NULL, include_staff, limit, 0, NULL};
     return search_run(app->search, &sq, result, err);
+}
+
+/* The catalog's items and bundles in search (issue 10 item 5): adapters, so that neither
+ * module includes the other's header. Documents are public, linked by their code. */
+static int catalog_index_put(void *ctx, const struct catalog_doc *d, struct err *err)
+{
+    struct app *app = ctx;
+    struct search_doc sd = {.kind = d->kind, .lang = "zh", .title = d->title, .body = d->text,
+                            .updated_at_ms = d->updated_at_ms, .visibility = SEARCH_PUBLIC,
+                            .ref = d->code, .titles = d->titles};
+    return search_put(app->search, &sd, err);
+}
+
+static int catalog_index_remove(void *ctx, const char *kind, const char *code, struct err *err)
+{
+    return search_delete_ref(((struct app *)ctx)->search, kind, code, err);
+}
+
+static int catalog_index_clear(void *ctx, const char *kind, struct err *err)
+{
+    return search_delete_kind(((struct app *)ctx)->search, kind, NULL, err);
+}
+
+static int catalog_index_find(void *ctx, const char *kind, const char *q, int limit,
+                              json_t **codes, struct err *err)
+{
+    struct search_query sq = {.kind = kind, .q = q, .limit = limit};
+    json_t *r = NULL;
+    if (search_run(((struct app *)ctx)->search, &sq, &r, err) < 0)
+        return -1;
+    json_t *out = json_array();
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(r, "hits"), i, h)
+    {
+        json_t *ref = json_object_get(h, "ref");
+        if (json_is_string(ref))
+            json_array_append(out, ref);
+    }
+    json_decref(r);
+    *codes = out;
+    return 0;
+}
+
+/* The home page shows a logged-in person's latest applications and messages (issue 10
+ * item 11) through these adapters, so that the portal includes neither module's header. */
+static int portal_applications(void *ctx, int64_t account_id, int aal, int limit, json_t **out,
+                               struct err *err)
+{
+    struct app *app = ctx;
+    struct authz_subject subj;
+    if (identity_subject_load(app->id, account_id, aal, &subj, err) < 0)
+        return -1;
+    return apply_list_mine(app->apply, &subj, limit, out, err);
+}
+
+static int portal_messages(void *ctx, int64_t account_id, int aal, const char *lang, int limit,
+                           json_t **out, int64_t *unread, struct err *err)
+{
+    struct app *app = ctx;
+    struct notify_reader r = {.account_id = account_id};
+    struct authz_subject subj;
+    /* The same reader as /messages: staff with two factors also read their departments'. */
+    if (identity_subject_load(app->id, account_id, aal, &subj, err) < 0)
+        return -1;
+    if (subj.kind == IDENTITY_STAFF && subj.aal >= 2)
+        for (size_t i = 0; i < subj.ngrants && r.ndepts < 32; i++)
+            r.depts[r.ndepts++] = subj.grants[i].department_id;
+    struct arena *a = arena_new(0);
+    struct notify_item *items = NULL;
+    size_t n = 0;
+    int rc = -1;
+    if (a == NULL)
+        return err_set(err, 500, "app.oom", "out of memory");
+    if (notify_inbox(app->notify, a, &r, lang, 0, limit, &items, &n, err) < 0 ||
+        notify_unread(app->notify, &r, unread, err) < 0)
+        goto out;
+    *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(*out, json_pack("{s:s, s:s?, s:I, s:b}", "text", items[i].text,
+                                              "link", items[i].link, "created_at",
+                                              (json_int_t)items[i].created_at, "unread",
+                                              items[i].read_at == 0));
+    rc = 0;
+out:
+    arena_free(a);
+    return rc;
 }
 
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
@@ -204,6 +291,14 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct hotline_hooks hh = {app, hotline_index, hotline_notify, hotline_search};
     hotline_set_hooks(app->hotline, &hh);
+    struct catalog_indexer ix = {app, catalog_index_put, catalog_index_remove,
+                                 catalog_index_clear, catalog_index_find};
+    if (search_register_kind(app->search, CATALOG_KIND_ITEM, "catalog.kind.item", "/services/",
+                             err) < 0 ||
+        search_register_kind(app->search, CATALOG_KIND_BUNDLE, "catalog.kind.bundle",
+                             "/services/bundles/", err) < 0)
+        goto fail;
+    catalog_set_indexer(&ix);
     return 0;
 fail:
     err->status = 1;
@@ -213,6 +308,7 @@ fail:
 
 void app_close(struct app *app)
 {
+    catalog_set_indexer(NULL);
     hotline_close(app->hotline);
     review_close(app->review);
     apply_close(app->apply);
@@ -227,6 +323,8 @@ void app_close(struct app *app)
 
 int app_register_routes(struct web_server *srv, struct app *app, struct err *err)
 {
+    struct portal_hooks ph = {app, NULL, portal_applications, portal_messages};
+    portal_set_hooks(&ph);
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
         catalog_http_register(srv, app->store, app->id) < 0 ||
@@ -260,6 +358,19 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     for (size_t i = 0; i < sizeof(menu) / sizeof(menu[0]); i++)
         if (identity_menu_add(app->id, menu[i].href, menu[i].label, menu[i].action) < 0)
             return err_set(err, 1, "app.routes", "the account menu is full");
+    /* A catalog published before it was searchable (or under an older document format)
+     * is indexed once; a failure only leaves search without it, so the server still starts. */
+    int rebuilt = 0;
+    struct err ie;
+    err_clear(&ie);
+    if (catalog_index_ensure(app->store, &rebuilt, &ie) < 0)
+        log_kv(LOG_WARN, "the catalog could not be indexed for search", "code", ie.code,
+               "detail", ie.msg, LOG_END);
+    else if (rebuilt > 0) {
+        char n[16];
+        snprintf(n, sizeof(n), "%d", rebuilt);
+        log_kv(LOG_INFO, "the catalog was indexed for search", "documents", n, LOG_END);
+    }
     /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
     if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)
         return -1;

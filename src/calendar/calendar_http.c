@@ -1,5 +1,6 @@
 /*
  * calendar_http.c - the working-day calendar pages and their JSON twins:
+ *   GET /calendar                        303 to this year's page (the year in Asia/Shanghai)
  *   GET /calendar/{year}                 the year month by month, holidays and make-up
  *                                        working days marked, and the list of special days
  *   GET /api/v1/calendar/{year}          the same view model as JSON
@@ -7,9 +8,10 @@
  *                                        the day N working days after `from`
  * The public calendar is the reference deployment's: national days overridden by Xizang's
  * (CALENDAR_SCOPES_XIZANG). Years without data are computed from weekends alone and the
- * page says so. The calendar is reference data: year pages come from the response cache
- * until calendar_version() changes; the deadline answer uses a shared in-memory calendar
- * replaced on the same signal.
+ * page says so. Holiday names are stored in Chinese; pages show the catalog's translation
+ * (calendar.holiday_names.<Chinese name>) where it has one. The calendar is reference data: year
+ * pages come from the response cache until calendar_version() changes; the deadline answer uses a
+ * shared in-memory calendar replaced on the same signal.
  */
 #include "calendar/calendar_internal.h"
 
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/id.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -106,6 +109,20 @@ static const char *tk(struct web_req *req, const char *prefix, int n, const char
     return web_t(req, arena_printf(req->arena, "%s%d%s", prefix, n, suffix));
 }
 
+/* A holiday's name in the reader's language (the catalog's calendar.holiday_names) and that
+ * language; the stored Chinese name, marked zh, when the catalogs have none. */
+static const char *holiday_name(struct web_req *req, const char *name_zh, const char **lang)
+{
+    const char *key = arena_printf(req->arena, "calendar.holiday_names.%s", name_zh);
+    const char *s = web_t(req, key);
+    *lang = req->lang;
+    if (s == NULL || strcmp(s, key) == 0) {
+        *lang = "zh";
+        return name_zh;
+    }
+    return s;
+}
+
 static json_t *day_cell(struct web_req *req, const struct calendar *cal, int32_t day, int mday)
 {
     char date[11];
@@ -120,8 +137,9 @@ static json_t *day_cell(struct web_req *req, const struct calendar *cal, int32_t
         const char *kind_name = web_t(req, arena_printf(req->arena, "calendar.kinds.%s", kind));
         json_object_set_new(
             j, "mark", json_string(web_t(req, arena_printf(req->arena, "calendar.mark.%s", kind))));
-        json_object_set_new(
-            j, "label", json_string(arena_printf(req->arena, "%s · %s", sp->name_zh, kind_name)));
+        const char *lang, *name = holiday_name(req, sp->name_zh, &lang);
+        json_object_set_new(j, "label",
+                            json_string(arena_printf(req->arena, "%s · %s", name, kind_name)));
         json_object_set_new(j, "name_zh", json_string(sp->name_zh));
     }
     return j;
@@ -171,12 +189,14 @@ static int year_model(struct web_req *req, struct web_resp *resp, int year,
             continue;
         char date[11];
         const char *kind = calendar_kind_name(sp->kind);
+        const char *lang, *name = holiday_name(req, sp->name_zh, &lang);
         json_array_append_new(
             specials,
-            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "date", calendar_format_date(d, date),
-                      "kind", kind, "kind_name",
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "date",
+                      calendar_format_date(d, date), "kind", kind, "kind_name",
                       web_t(req, arena_printf(req->arena, "calendar.kinds.%s", kind)), "name_zh",
-                      sp->name_zh, "scope", sp->scope, "scope_name",
+                      sp->name_zh, "name", name, "name_lang", lang, "scope", sp->scope,
+                      "scope_name",
                       web_t(req, arena_printf(req->arena, "calendar.scopes.%s", sp->scope)),
                       "source", sp->source));
     }
@@ -200,10 +220,8 @@ static int year_model(struct web_req *req, struct web_resp *resp, int year,
                             json_string(arena_printf(req->arena, "/calendar/%d", year + 1)));
     json_object_set_new(model, "api_url",
                         json_string(arena_printf(req->arena, "/api/v1/calendar/%d", year)));
-    resp->model = model;
-    resp->view = "calendar/year";
     resp->max_age = 60;
-    return 0;
+    return web_page(resp, model, "calendar/year", 200);
 }
 
 static int h_year(struct web_req *req, struct web_resp *resp)
@@ -217,7 +235,7 @@ static int h_year(struct web_req *req, struct web_resp *resp)
         return web_fail(resp, 404, "calendar.no_year", "the calendar covers the years %d to %d",
                         PAGE_MIN_YEAR, PAGE_MAX_YEAR);
     if (acquire_current(req, &h, &version, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     char key[32];
     snprintf(key, sizeof(key), "calendar:%d", (int)year);
     int rc = web_cache_hit(req, resp, key, version) ? 0 : year_model(req, resp, (int)year, h.cal);
@@ -227,41 +245,50 @@ static int h_year(struct web_req *req, struct web_resp *resp)
 
 /* ---- the deadline ----------------------------------------------------------------------- */
 
+/* GET /calendar: this year's page, the year of today in Asia/Shanghai (a page a person can
+ * bookmark; the README's link). */
+static int h_current(struct web_req *req, struct web_resp *resp)
+{
+    int y, m, d;
+    calendar_day_to_ymd(calendar_day_of_ms(time_now_ms()), &y, &m, &d);
+    return web_redirect(req, resp, arena_printf(req->arena, "/calendar/%d", y));
+}
+
 static int h_deadline(struct web_req *req, struct web_resp *resp)
 {
     struct err err;
     struct held h = {NULL, NULL};
-    int64_t version;
+    int64_t version, n;
     int32_t from, end;
-    const char *from_s = web_query(req, "from"), *days_s = web_query(req, "days");
-    char *stop = NULL;
-    long n = days_s ? strtol(days_s, &stop, 10) : -1;
     err_clear(&err);
-    if (calendar_parse_date(from_s, &from, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
-    if (days_s == NULL || *days_s == '\0' || *stop != '\0' || n < 0 || n > CALENDAR_MAX_DAYS)
+    if (calendar_parse_date(web_query(req, "from"), &from, &err) < 0)
+        return web_fail_err(resp, &err);
+    /* The kit parses (junk is never 0); the calendar's own code names the problem. */
+    if (web_query_int(req, resp, "days", 0, CALENDAR_MAX_DAYS, -1, &n) < 0 || n < 0)
         return web_fail(resp, 400, "calendar.bad_days", "days is a whole number from 0 to %d",
                         CALENDAR_MAX_DAYS);
     if (acquire_current(req, &h, &version, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     int rc = calendar_add_working_days(h.cal, from, (int)n, &end, &err);
+    json_t *model = NULL;
     if (rc == 0) {
         char a[11], b[11];
         int64_t deadline_ms = calendar_day_start_ms(end + 1) - 1;
-        resp->model = json_pack(
-            "{s:s, s:i, s:s, s:I, s:s, s:b}", "from", calendar_format_date(from, a), "days", (int)n,
-            "end", calendar_format_date(end, b), "deadline_ms", (json_int_t)deadline_ms, "scopes",
-            CALENDAR_SCOPES_XIZANG, "from_is_working", calendar_is_working(h.cal, from));
+        model = json_pack("{s:s, s:i, s:s, s:I, s:s, s:b}", "from", calendar_format_date(from, a),
+                          "days", (int)n, "end", calendar_format_date(end, b), "deadline_ms",
+                          (json_int_t)deadline_ms, "scopes", CALENDAR_SCOPES_XIZANG,
+                          "from_is_working", calendar_is_working(h.cal, from));
     }
     release(&h);
     if (rc < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
-    return 0;
+        return web_fail_err(resp, &err);
+    return web_page(resp, model, NULL, 200);
 }
 
 int calendar_http_register(struct web_server *srv, struct store *s)
 {
-    if (web_route(srv, "GET", "/calendar/{year:int}", h_year, s) < 0 ||
+    if (web_route(srv, "GET", "/calendar", h_current, s) < 0 ||
+        web_route(srv, "GET", "/calendar/{year:int}", h_year, s) < 0 ||
         web_route(srv, "GET", "/api/v1/calendar/deadline", h_deadline, s) < 0 ||
         web_route(srv, "GET", "/api/v1/calendar/{year:int}", h_year, s) < 0)
         return -1;

@@ -11,7 +11,6 @@
 #include "base/id.h"
 #include "catalog/catalog_internal.h"
 #include "crypto/crypto.h"
-#include "divisions/divisions.h"
 #include "store/store.h"
 
 int catalog_digest(const json_t *doc, char out[72])
@@ -37,7 +36,8 @@ static void join_codes(const json_t *a, char *out, size_t n)
     const json_t *v;
     out[0] = '\0';
     used = (size_t)snprintf(out, n, ",");
-    json_array_foreach((json_t *)a, i, v) {
+    json_array_foreach((json_t *)a, i, v)
+    {
         const char *s = json_string_value(v);
         if (s == NULL || used + strlen(s) + 2 >= n)
             continue;
@@ -77,9 +77,9 @@ static int get_row(struct store *st, const char *code, int version, const char *
         return -1;
     struct catalog_row r;
     int found;
-    int rc = version < 0 ? catalog_store_latest(c, code != NULL ? code : "", &r, &found, err)
-                         : catalog_store_get(c, code != NULL ? code : "", version, status, &r,
-                                             &found, err);
+    int rc = version < 0
+                 ? catalog_store_latest(c, code != NULL ? code : "", &r, &found, err)
+                 : catalog_store_get(c, code != NULL ? code : "", version, status, &r, &found, err);
     if (rc < 0)
         return -1;
     if (!found)
@@ -124,8 +124,8 @@ static void ref_problem(json_t *problems, const char *prefix, const char *rest, 
 {
     char path[512];
     snprintf(path, sizeof path, "%s%s", prefix, rest);
-    json_array_append_new(problems, json_pack("{s:s, s:s, s:s}", "path", path, "code", code,
-                                              "message", msg));
+    json_array_append_new(problems,
+                          json_pack("{s:s, s:s, s:s}", "path", path, "code", code, "message", msg));
 }
 
 int catalog_item_check_refs(struct store *st, const json_t *item, const char *prefix,
@@ -148,7 +148,8 @@ int catalog_item_check_refs(struct store *st, const json_t *item, const char *pr
     }
     size_t i;
     const json_t *v;
-    json_array_foreach(json_object_get(item, "handled_by"), i, v) {
+    json_array_foreach(json_object_get(item, "handled_by"), i, v)
+    {
         if (!json_is_string(v))
             continue;
         if (catalog_store_department_division(c, json_string_value(v), &div, &found, err) < 0)
@@ -182,7 +183,8 @@ static int check_full(struct store *st, const json_t *item, const char *prefix, 
     const char *code = json_string_value(json_object_get(item, "code"));
     size_t i;
     json_t *p;
-    json_array_foreach(mine, i, p) {
+    json_array_foreach(mine, i, p)
+    {
         const char *path = json_string_value(json_object_get(p, "path"));
         char full[600];
         snprintf(full, sizeof full, "%s%s", prefix, path + 1);
@@ -254,6 +256,8 @@ static int publish_doc(struct store_conn *c, int64_t actor, const char *ip, cons
     free(doc);
     if (rc == 0)
         rc = audit(c, actor, ip, "catalog.import", cols.code, version, err);
+    if (rc == 0)
+        rc = catalog_index_item(item, err);
     if (rc < 0)
         return -1;
     *what = has_latest ? 2 : 1;
@@ -276,11 +280,11 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
         static const char *const top[] = {"items", "bundles"};
         const char *key;
         json_t *v;
-        json_object_foreach((json_t *)doc, key, v)
-            if (strcmp(key, top[0]) != 0 && strcmp(key, top[1]) != 0)
-                json_array_append_new(all, json_pack("{s:s, s:s, s:s}", "path", "$", "code",
-                                                     "catalog.check.unknown_key", "message",
-                                                     "a catalog has only the keys items and bundles"));
+        json_object_foreach((json_t *)doc, key,
+                            v) if (strcmp(key, top[0]) != 0 && strcmp(key, top[1]) != 0)
+            json_array_append_new(all, json_pack("{s:s, s:s, s:s}", "path", "$", "code",
+                                                 "catalog.check.unknown_key", "message",
+                                                 "a catalog has only the keys items and bundles"));
         json_t *in = json_object_get(doc, "items");
         json_t *bin = json_object_get(doc, "bundles");
         if (!json_is_array(in))
@@ -295,19 +299,19 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
         bundles = json_array();
         size_t i;
         json_t *x;
-        json_array_foreach(in, i, x)
-            json_array_append_new(items, bare_copy(x));
+        json_array_foreach(in, i, x) json_array_append_new(items, bare_copy(x));
         if (json_is_array(bin))
             json_array_extend(bundles, bin);
     } else {
-        json_array_append_new(all, json_pack("{s:s, s:s, s:s}", "path", "$", "code",
-                                             "catalog.check.type", "message",
-                                             "a catalog is an object {items, bundles} or one item"));
+        json_array_append_new(
+            all, json_pack("{s:s, s:s, s:s}", "path", "$", "code", "catalog.check.type", "message",
+                           "a catalog is an object {items, bundles} or one item"));
     }
     int single = items != NULL && json_object_get(doc, "items") == NULL;
     size_t i;
     json_t *x;
-    json_array_foreach(items, i, x) {
+    json_array_foreach(items, i, x)
+    {
         char prefix[48];
         if (single)
             snprintf(prefix, sizeof prefix, "$");
@@ -316,34 +320,38 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
         if (check_full(st, x, prefix, all, err) < 0)
             goto out;
         for (size_t j = 0; j < i; j++)
-            if (json_equal(json_object_get(x, "code"), json_object_get(json_array_get(items, j), "code")) &&
+            if (json_equal(json_object_get(x, "code"),
+                           json_object_get(json_array_get(items, j), "code")) &&
                 json_is_string(json_object_get(x, "code"))) {
                 char path[64];
                 snprintf(path, sizeof path, "%s.code", prefix);
-                json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s}", "path", path, "code",
-                                                     "catalog.check.duplicate", "message",
-                                                     "this code appears twice in the file", "item",
-                                                     json_string_value(json_object_get(x, "code"))));
+                json_array_append_new(all,
+                                      json_pack("{s:s, s:s, s:s, s:s}", "path", path, "code",
+                                                "catalog.check.duplicate", "message",
+                                                "this code appears twice in the file", "item",
+                                                json_string_value(json_object_get(x, "code"))));
             }
     }
     struct store_conn *c = store_conn(st, err);
     if (c == NULL)
         goto out;
-    json_array_foreach(bundles, i, x) {
+    json_array_foreach(bundles, i, x)
+    {
         char prefix[48];
         snprintf(prefix, sizeof prefix, "$.bundles[%zu]", i);
         json_t *mine = json_array();
         catalog_bundle_check(x, mine);
         size_t j;
         json_t *v;
-        json_array_foreach(json_object_get(x, "items"), j, v) {
+        json_array_foreach(json_object_get(x, "items"), j, v)
+        {
             const char *code = json_string_value(v);
             int known = 0;
             size_t m;
             json_t *it;
-            json_array_foreach(items, m, it)
-                if (code != NULL && json_equal(v, json_object_get(it, "code")))
-                    known = 1;
+            json_array_foreach(items, m,
+                               it) if (code != NULL && json_equal(v, json_object_get(it, "code")))
+                known = 1;
             if (!known && code != NULL) {
                 struct catalog_row r;
                 int found;
@@ -364,7 +372,8 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
             }
         }
         const char *bcode = json_string_value(json_object_get(x, "code"));
-        json_array_foreach(mine, j, v) {
+        json_array_foreach(mine, j, v)
+        {
             char full[600];
             snprintf(full, sizeof full, "%s%s", prefix,
                      json_string_value(json_object_get(v, "path")) + 1);
@@ -389,7 +398,8 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
     if (store_begin(c, err) < 0)
         goto out;
     int changed = 0;
-    json_array_foreach(items, i, x) {
+    json_array_foreach(items, i, x)
+    {
         int what;
         if (publish_doc(c, actor, ip, x, &what, err) < 0)
             goto rollback;
@@ -397,7 +407,8 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
         *updated += what == 2;
         changed |= what != 0;
     }
-    json_array_foreach(bundles, i, x) {
+    json_array_foreach(bundles, i, x)
+    {
         char digest[72], old_digest[72] = "";
         char *old = NULL;
         int found;
@@ -409,15 +420,16 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
         if (found && strcmp(old_digest, digest) == 0)
             continue;
         char *text = json_dumps(x, JSON_COMPACT | JSON_SORT_KEYS);
-        int r = text == NULL ? -1
-                             : catalog_store_bundle_put(c, code,
-                                                        json_string_value(json_object_get(x, "life_event")),
-                                                        digest, text, time_now_ms(), err);
+        int r = text == NULL
+                    ? -1
+                    : catalog_store_bundle_put(c, code,
+                                               json_string_value(json_object_get(x, "life_event")),
+                                               digest, text, time_now_ms(), err);
         free(text);
         char object[96];
         snprintf(object, sizeof object, "catalog_bundle:%s", code);
         struct audit_event ev = {actor, "catalog.bundle_import", object, "ok", ip, NULL};
-        if (r < 0 || audit_record(c, &ev, err) < 0)
+        if (r < 0 || audit_record(c, &ev, err) < 0 || catalog_index_bundle(c, x, err) < 0)
             goto rollback;
         changed = 1;
         if (found)
@@ -519,97 +531,6 @@ int catalog_bundles(struct store *st, json_t **bundles, struct err *err)
     return 0;
 }
 
-/* ---- browsing ----------------------------------------------------------------------------- */
-
-struct list_ctx {
-    struct store_conn *c;
-    const struct catalog_filter *f;
-    json_t *out;
-    struct err *err;
-    int failed;
-};
-
-static int has_string(const json_t *a, const char *s)
-{
-    size_t i;
-    const json_t *v;
-    json_array_foreach((json_t *)a, i, v)
-        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-            return 1;
-    return 0;
-}
-
-static int list_row(const struct catalog_row *r, const char *name_zh, const char *dept, void *ctx)
-{
-    struct list_ctx *l = ctx;
-    json_t *d = json_loads(r->doc, 0, NULL);
-    if (d == NULL)
-        return 1;
-    const struct catalog_filter *f = l->f;
-    int keep = 1;
-    if (f != NULL && f->department != NULL && f->department[0] != '\0')
-        keep = strcmp(dept, f->department) == 0 ||
-               has_string(json_object_get(d, "handled_by"), f->department);
-    if (keep && f != NULL && f->life_event != NULL && f->life_event[0] != '\0')
-        keep = has_string(json_object_get(d, "life_events"), f->life_event);
-    if (keep && f != NULL && f->audience != NULL && f->audience[0] != '\0')
-        keep = has_string(json_object_get(d, "audience"), f->audience);
-    if (keep && f != NULL && f->division > 0) {
-        keep = 0;
-        size_t i;
-        json_t *v;
-        json_array_foreach(json_object_get(d, "handled_by"), i, v) {
-            int64_t div;
-            int found;
-            if (catalog_store_department_division(l->c, json_string_value(v), &div, &found, l->err) < 0) {
-                l->failed = 1;
-                json_decref(d);
-                return 1;
-            }
-            if (found && divisions_contains(div, f->division))
-                keep = 1;
-        }
-    }
-    if (keep) {
-        json_t *fee = json_object_get(d, "fee"), *tl = json_object_get(d, "time_limit");
-        json_array_append_new(
-            l->out,
-            json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:I, s:I, s:I, s:i}",
-                      "code", r->code, "name", json_object_get(d, "name"), "type",
-                      json_object_get(d, "type"), "audience", json_object_get(d, "audience"),
-                      "life_events", json_object_get(d, "life_events"), "department",
-                      json_object_get(d, "department"), "handled_by", json_object_get(d, "handled_by"),
-                      "levels", json_object_get(d, "levels"), "online_depth",
-                      json_object_get(d, "online_depth"), "region_wide",
-                      json_object_get(d, "region_wide"), "cross_province",
-                      json_object_get(d, "cross_province"), "fee_fen",
-                      (json_int_t)json_integer_value(json_object_get(fee, "fen")), "legal_days",
-                      (json_int_t)json_integer_value(json_object_get(tl, "legal_days")),
-                      "promised_days",
-                      (json_int_t)json_integer_value(json_object_get(tl, "promised_days")),
-                      "version", r->version));
-    }
-    json_decref(d);
-    return 0;
-}
-
-int catalog_list(struct store *st, const struct catalog_filter *f, json_t **items, struct err *err)
-{
-    struct store_conn *c = store_conn(st, err);
-    if (c == NULL)
-        return -1;
-    struct list_ctx l = {c, f, json_array(), err, 0};
-    /* The published rows are read first: the division filter queries departments and one
-     * connection cannot step two statements of the same SQL at once (it can step two
-     * different ones). */
-    if (catalog_store_each_published(c, list_row, &l, err) < 0) {
-        json_decref(l.out);
-        return -1;
-    }
-    *items = l.out;
-    return 0;
-}
-
 /* ---- administration ------------------------------------------------------------------------ */
 
 int catalog_draft_save(struct store *st, int64_t actor, const char *ip, const json_t *item,
@@ -645,7 +566,8 @@ int catalog_draft_save(struct store *st, int64_t actor, const char *ip, const js
     *version = found ? latest.version + 1 : 1;
     if (found)
         catalog_row_clear(&latest);
-    if (catalog_store_insert(c, &cols, *version, "draft", digest, doc, actor, time_now_ms(), err) < 0 ||
+    if (catalog_store_insert(c, &cols, *version, "draft", digest, doc, actor, time_now_ms(), err) <
+            0 ||
         audit(c, actor, ip, "catalog.draft", cols.code, *version, err) < 0 ||
         store_commit(c, err) < 0)
         goto rollback;
@@ -659,8 +581,8 @@ out:
     return rc;
 }
 
-int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code,
-                    int version, struct err *err)
+int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code, int version,
+                    struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
     if (c == NULL)
@@ -668,6 +590,7 @@ int catalog_publish(struct store *st, int64_t actor, const char *ip, const char 
     if (store_begin(c, err) < 0)
         return -1;
     struct catalog_row r;
+    json_t *doc = NULL;
     int found;
     if (catalog_store_get(c, code, version, NULL, &r, &found, err) < 0)
         goto rollback;
@@ -676,19 +599,27 @@ int catalog_publish(struct store *st, int64_t actor, const char *ip, const char 
         goto rollback;
     }
     int is_draft = strcmp(r.status, "draft") == 0;
+    doc = is_draft ? json_loads(r.doc, 0, NULL) : NULL;
     catalog_row_clear(&r);
     if (!is_draft) {
         err_set(err, 409, "catalog.not_draft", "only a draft can be published");
+        goto rollback;
+    }
+    if (doc == NULL) {
+        err_set(err, 500, "catalog.bad_data", "the stored draft is not JSON");
         goto rollback;
     }
     int64_t now = time_now_ms();
     if (catalog_store_unpublish(c, code, "superseded", NULL, err) < 0 ||
         catalog_store_set_status(c, code, version, "published", now, err) < 0 ||
         audit(c, actor, ip, "catalog.publish", code, version, err) < 0 ||
-        catalog_store_bump(c, err) < 0 || store_commit(c, err) < 0)
+        catalog_index_item(doc, err) < 0 || catalog_store_bump(c, err) < 0 ||
+        store_commit(c, err) < 0)
         goto rollback;
+    json_decref(doc);
     return 0;
 rollback:
+    json_decref(doc);
     store_rollback(c);
     return -1;
 }
@@ -713,7 +644,8 @@ int catalog_retire(struct store *st, int64_t actor, const char *ip, const char *
     catalog_row_clear(&r);
     if (catalog_store_unpublish(c, code, "retired", NULL, err) < 0 ||
         audit(c, actor, ip, "catalog.retire", code, version, err) < 0 ||
-        catalog_store_bump(c, err) < 0 || store_commit(c, err) < 0)
+        catalog_unindex_item(code, err) < 0 || catalog_store_bump(c, err) < 0 ||
+        store_commit(c, err) < 0)
         goto rollback;
     return 0;
 rollback:

@@ -34,7 +34,8 @@ struct web_server;
 #define CATALOG_MAX_MATERIALS 50
 #define CATALOG_MAX_FIELDS 100
 #define CATALOG_MAX_STEPS 50
-#define CATALOG_MAX_TEXT 4000          /* characters of one localised text */
+#define CATALOG_MAX_ALIASES 20
+#define CATALOG_MAX_TEXT 4000                        /* characters of one localised text */
 #define CATALOG_MAX_BYTES_LIMIT (50LL * 1024 * 1024) /* the largest max_bytes of a material */
 #define CATALOG_MAX_DOC_BYTES (1024 * 1024)          /* one item's serialised JSON */
 
@@ -96,17 +97,16 @@ int64_t catalog_version(struct store *st);
 
 /* Summaries of the published items, in code order: array of {code, name, type, audience,
  * life_events, department, handled_by, levels, online_depth, region_wide, cross_province,
- * fee_fen, promised_days, version}. Filters may be NULL / 0. `division` keeps items
- * handled in that division (a handled_by department whose division is an ancestor-or-self
- * of it, or the lead department's). */
+ * fee_fen, promised_days, featured (0 when not featured), version}. Filters may be NULL / 0.
+ * `division` keeps items handled in that division (a handled_by department whose division is an
+ * ancestor-or-self of it, or the lead department's). */
 struct catalog_filter {
-    const char *department;  /* department code (lead or handled_by) */
+    const char *department; /* department code (lead or handled_by) */
     const char *life_event;
-    const char *audience;    /* person | enterprise */
-    int64_t division;        /* 12-digit division code, 0 for any */
+    const char *audience; /* person | enterprise */
+    int64_t division;     /* 12-digit division code, 0 for any */
 };
-int catalog_list(struct store *st, const struct catalog_filter *f, json_t **items,
-                 struct err *err);
+int catalog_list(struct store *st, const struct catalog_filter *f, json_t **items, struct err *err);
 /* All bundles, in code order (new reference). */
 int catalog_bundles(struct store *st, json_t **bundles, struct err *err);
 
@@ -117,8 +117,8 @@ int catalog_draft_save(struct store *st, int64_t actor, const char *ip, const js
                        int *version, json_t *problems, struct err *err);
 /* Publish a draft version (the published one, if any, becomes "superseded"). Errors:
  * 404 catalog.not_found, 409 catalog.not_draft. */
-int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code,
-                    int version, struct err *err);
+int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code, int version,
+                    struct err *err);
 /* Retire the item: its published version becomes "retired"; nothing is published. 409
  * catalog.not_published when nothing is. */
 int catalog_retire(struct store *st, int64_t actor, const char *ip, const char *code,
@@ -135,12 +135,53 @@ int catalog_item_latest(struct store *st, const char *code, json_t **item, struc
 /* JSON paths at which a and b differ (appended to out, at most `max`). */
 void catalog_diff(const json_t *a, const json_t *b, const char *path, json_t *out, size_t max);
 
+/* ---- search (catalog_index.c) ----------------------------------------------------------
+ * Published items and bundles are documents of the platform's search. The catalog does not
+ * depend on the search module: wiring connects them with an indexer, set once at start-up
+ * (before any catalog change; one per process). Without one, nothing is indexed. */
+#define CATALOG_KIND_ITEM "service"
+#define CATALOG_KIND_BUNDLE "service_bundle"
+struct catalog_doc {
+    const char *kind;     /* CATALOG_KIND_ITEM or CATALOG_KIND_BUNDLE */
+    const char *code;     /* the item's or bundle's code: its page is /services/CODE or
+                           * /services/bundles/CODE */
+    const char *title;    /* the Chinese name */
+    const json_t *titles; /* the name in each language it has, {zh, bo, en} */
+    const char *text;     /* names, aliases, conditions, material names (every language),
+                           * the code */
+    int64_t updated_at_ms;
+};
+struct catalog_indexer {
+    void *ctx;
+    /* Index one document (insert or replace); joins the catalog's transaction. */
+    int (*put)(void *ctx, const struct catalog_doc *d, struct err *err);
+    /* Remove one (not an error when absent); joins the catalog's transaction. */
+    int (*remove)(void *ctx, const char *kind, const char *code, struct err *err);
+    /* Remove every document of a kind (a rebuild); joins the caller's transaction. */
+    int (*clear)(void *ctx, const char *kind, struct err *err);
+    /* The codes of the documents of `kind` that match the text `q`, best first, at most
+     * `limit` (a new array of strings). */
+    int (*find)(void *ctx, const char *kind, const char *q, int limit, json_t **codes,
+                struct err *err);
+};
+void catalog_set_indexer(const struct catalog_indexer *ix);
+/* Rebuild the catalog's part of the index from the published items and the bundles, in one
+ * transaction (`onewindow catalog reindex`). Counts returned. */
+int catalog_reindex(struct store *st, int *items, int *bundles, struct err *err);
+/* Rebuild once when the index was never built for this database (a catalog published
+ * before the catalog was searchable) or with an older document format; else nothing.
+ * *rebuilt gets the number of documents written (0: it was current). At start-up. */
+int catalog_index_ensure(struct store *st, int *rebuilt, struct err *err);
+/* The codes of items (CATALOG_KIND_ITEM) or bundles matching q, best first (new array). An
+ * empty array when no indexer is set. */
+int catalog_find(const char *kind, const char *q, int limit, json_t **codes, struct err *err);
+
 /* Load the embedded data/catalog/demo.json (onewindow demo). Idempotent. */
 int catalog_load_demo(struct store *st, int *created, int *updated, struct err *err);
 
 /* Routes: /services..., /api/v1/services..., /admin/catalog... */
 int catalog_http_register(struct web_server *srv, struct store *st, struct identity *id);
-/* `onewindow catalog import FILE | export [FILE]`; argv[0] is the sub-command. Returns 0,
+/* `onewindow catalog import FILE | export [FILE] | reindex`; argv[0] is the sub-command. Returns 0,
  * 1 on failure, 2 for a usage error, with err set. */
 int catalog_cli(struct store *st, int argc, char **argv, struct err *err);
 

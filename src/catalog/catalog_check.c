@@ -13,14 +13,25 @@
 #include "catalog/catalog_internal.h"
 
 const struct catalog_life_event catalog_life_events[] = {
-    {"birth", "person"},          {"school", "person"},     {"work", "person"},
-    {"marriage", "person"},       {"housing", "person"},    {"travel", "person"},
-    {"retirement", "person"},     {"health", "person"},     {"social_aid", "person"},
-    {"disability", "person"},     {"military", "person"},   {"death", "person"},
-    {"start_business", "enterprise"}, {"operate", "enterprise"},
-    {"construction", "enterprise"},   {"close_business", "enterprise"},
+    {"birth", "person"},
+    {"school", "person"},
+    {"work", "person"},
+    {"marriage", "person"},
+    {"housing", "person"},
+    {"travel", "person"},
+    {"retirement", "person"},
+    {"health", "person"},
+    {"social_aid", "person"},
+    {"disability", "person"},
+    {"military", "person"},
+    {"death", "person"},
+    {"start_business", "enterprise"},
+    {"operate", "enterprise"},
+    {"construction", "enterprise"},
+    {"close_business", "enterprise"},
 };
-const size_t catalog_life_event_count = sizeof(catalog_life_events) / sizeof(catalog_life_events[0]);
+const size_t catalog_life_event_count =
+    sizeof(catalog_life_events) / sizeof(catalog_life_events[0]);
 
 const struct catalog_life_event *catalog_life_event_find(const char *code)
 {
@@ -62,8 +73,8 @@ static void problem(struct chk *k, const char *path, const char *code, const cha
     va_end(ap);
     k->n++;
     if (k->problems != NULL && json_array_size(k->problems) < 500)
-        json_array_append_new(k->problems,
-                              json_pack("{s:s, s:s, s:s}", "path", path, "code", code, "message", msg));
+        json_array_append_new(
+            k->problems, json_pack("{s:s, s:s, s:s}", "path", path, "code", code, "message", msg));
 }
 
 /* path + "." + key (or "[i]"), truncated to fit. */
@@ -132,7 +143,8 @@ static void unknown_keys(struct chk *k, const json_t *obj, const char *path,
     const char *key;
     const json_t *v;
     char p[512];
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         if (!in_list(key, allowed))
             problem(k, sub(p, sizeof p, path, key), "catalog.check.unknown_key",
                     "unknown key \"%s\"", key);
@@ -180,6 +192,34 @@ static void localised(struct chk *k, const json_t *parent, const char *key, cons
     }
 }
 
+/* Each element of an array is a localised text, reported at path[i]. */
+static void localised_list(struct chk *k, const json_t *list, const char *path)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach((json_t *)list, i, s)
+    {
+        json_t *wrap = json_pack("{s:O}", "s", s);
+        char q[64];
+        snprintf(q, sizeof q, "%s[%zu]", path, i);
+        /* localised() reads wrap.s; report at path[i] */
+        struct chk inner = {json_array(), 0};
+        localised(&inner, wrap, "s", "$", 1);
+        size_t j;
+        json_t *pr;
+        json_array_foreach(inner.problems, j, pr)
+        {
+            const char *p = json_string_value(json_object_get(pr, "path"));
+            char full[512];
+            snprintf(full, sizeof full, "%s%s", q, p + 3); /* "$.s" -> "path[i]" */
+            problem(k, full, json_string_value(json_object_get(pr, "code")), "%s",
+                    json_string_value(json_object_get(pr, "message")));
+        }
+        json_decref(inner.problems);
+        json_decref(wrap);
+    }
+}
+
 static const json_t *need(struct chk *k, const json_t *parent, const char *key, const char *path,
                           json_type type, const char *type_name)
 {
@@ -203,8 +243,8 @@ static void enum_value(struct chk *k, const json_t *parent, const char *key, con
     char p[512];
     const json_t *v = need(k, parent, key, path, JSON_STRING, "a string");
     if (v != NULL && !in_list(json_string_value(v), values))
-        problem(k, sub(p, sizeof p, path, key), "catalog.check.enum", "\"%s\" is not one of the allowed values",
-                json_string_value(v));
+        problem(k, sub(p, sizeof p, path, key), "catalog.check.enum",
+                "\"%s\" is not one of the allowed values", json_string_value(v));
 }
 
 /* An array of distinct strings from `values` (or satisfying `valid`); min elements. */
@@ -221,7 +261,8 @@ static const json_t *string_set(struct chk *k, const json_t *parent, const char 
         problem(k, p, "catalog.check.empty", "at least %zu value(s) required", min);
     size_t i;
     const json_t *v;
-    json_array_foreach((json_t *)a, i, v) {
+    json_array_foreach((json_t *)a, i, v)
+    {
         const char *s = json_string_value(v);
         idx(q, sizeof q, p, i);
         if (s == NULL) {
@@ -241,9 +282,18 @@ static const json_t *string_set(struct chk *k, const json_t *parent, const char 
     return a;
 }
 
-static int valid_dept(const char *s) { return matches(s, DEPT_CODE, 1, 64); }
-static int valid_life_event(const char *s) { return catalog_life_event_find(s) != NULL; }
-static int valid_type_code(const char *s) { return matches(s, TYPE_CODE, 2, 40); }
+static int valid_dept(const char *s)
+{
+    return matches(s, DEPT_CODE, 1, 64);
+}
+static int valid_life_event(const char *s)
+{
+    return catalog_life_event_find(s) != NULL;
+}
+static int valid_type_code(const char *s)
+{
+    return matches(s, TYPE_CODE, 2, 40);
+}
 
 static void cert_type(struct chk *k, const json_t *parent, const char *key, const char *path)
 {
@@ -264,7 +314,8 @@ static int64_t int_in(struct chk *k, const json_t *parent, const char *key, cons
     *present = 0;
     if (v == NULL || json_is_null(v)) {
         if (required)
-            problem(k, sub(p, sizeof p, path, key), "catalog.check.required", "%s is required", key);
+            problem(k, sub(p, sizeof p, path, key), "catalog.check.required", "%s is required",
+                    key);
         return 0;
     }
     if (!json_is_integer(v)) {
@@ -284,27 +335,31 @@ static int64_t int_in(struct chk *k, const json_t *parent, const char *key, cons
 /* ---- the item ---------------------------------------------------------------------------- */
 
 static const char *const ITEM_KEYS[] = {
-    "code", "name", "type", "audience", "life_events", "department", "handled_by", "levels",
-    "legal_basis", "conditions", "materials", "fee", "time_limit", "steps", "online_depth",
-    "region_wide", "cross_province", "contact", "windows", "issues_cert_type", "form", NULL};
-static const char *const TYPES[] = {"licence", "confirmation", "payment", "reward", "ruling",
-                                    "inspection", "collection", "public_service", "other", NULL};
+    "code",           "name",       "type",         "audience",
+    "life_events",    "department", "handled_by",   "levels",
+    "legal_basis",    "conditions", "materials",    "fee",
+    "time_limit",     "steps",      "online_depth", "region_wide",
+    "cross_province", "contact",    "windows",      "issues_cert_type",
+    "form",           "aliases",    "featured",     NULL};
+static const char *const TYPES[] = {
+    "licence",    "confirmation", "payment",        "reward", "ruling",
+    "inspection", "collection",   "public_service", "other",  NULL};
 static const char *const AUDIENCES[] = {"person", "enterprise", NULL};
 static const char *const LEVELS[] = {"region", "prefecture", "county", "township", "village", NULL};
 static const char *const DEPTHS[] = {"full_online", "one_trip", "on_site", NULL};
 static const char *const FORMS[] = {"original", "copy", "electronic", NULL};
-static const char *const MIMES[] = {"application/pdf", "image/jpeg", "image/png", "image/webp",
-                                    "application/ofd", NULL};
-static const char *const MATERIAL_KEYS[] = {"key", "name", "required", "form", "count",
+static const char *const MIMES[] = {"application/pdf", "image/jpeg",      "image/png",
+                                    "image/webp",      "application/ofd", NULL};
+static const char *const MATERIAL_KEYS[] = {"key",       "name",   "required",  "form", "count",
                                             "cert_type", "accept", "max_bytes", "note", NULL};
-static const char *const FIELD_TYPES[] = {"text", "textarea", "number", "date", "select",
-                                          "checkbox", "id_number", "phone", "uscc", "division",
-                                          "email", NULL};
-static const char *const FIELD_KEYS[] = {"key", "type", "label", "help", "required", "min_len",
-                                         "max_len", "pattern", "options", "prefill", "min", "max",
-                                         NULL};
-static const char *const PREFILLS[] = {"profile.name", "profile.id_number", "profile.phone",
-                                       "enterprise.name", "enterprise.uscc", NULL};
+static const char *const FIELD_TYPES[] = {"text",   "textarea", "number",    "date",
+                                          "select", "checkbox", "id_number", "phone",
+                                          "uscc",   "division", "email",     NULL};
+static const char *const FIELD_KEYS[] = {"key",     "type",    "label",   "help",    "required",
+                                         "min_len", "max_len", "pattern", "options", "prefill",
+                                         "min",     "max",     NULL};
+static const char *const PREFILLS[] = {"profile.name",    "profile.id_number", "profile.phone",
+                                       "enterprise.name", "enterprise.uscc",   NULL};
 
 static void check_materials(struct chk *k, const json_t *item)
 {
@@ -317,7 +372,8 @@ static void check_materials(struct chk *k, const json_t *item)
                 CATALOG_MAX_MATERIALS);
     size_t i;
     const json_t *m;
-    json_array_foreach((json_t *)a, i, m) {
+    json_array_foreach((json_t *)a, i, m)
+    {
         idx(p, sizeof p, "$.materials", i);
         if (!json_is_object(m)) {
             problem(k, p, "catalog.check.type", "must be an object");
@@ -380,8 +436,9 @@ static void check_field(struct chk *k, const json_t *fields, size_t i, const jso
     if (key != NULL) {
         const char *s = json_string_value(key);
         if (!matches(s, KEY_CODE, 1, 40) || !(s[0] >= 'a' && s[0] <= 'z'))
-            problem(k, sub(q, sizeof q, p, "key"), "catalog.check.key",
-                    "must start with a lowercase letter; lowercase letters, digits or _ (at most 40)");
+            problem(
+                k, sub(q, sizeof q, p, "key"), "catalog.check.key",
+                "must start with a lowercase letter; lowercase letters, digits or _ (at most 40)");
         for (size_t j = 0; j < i; j++)
             if (json_equal(key, json_object_get(json_array_get(fields, j), "key")))
                 problem(k, sub(q, sizeof q, p, "key"), "catalog.check.duplicate",
@@ -444,7 +501,8 @@ static void check_field(struct chk *k, const json_t *fields, size_t i, const jso
         const json_t *o;
         char r[512];
         static const char *const OPTION_KEYS[] = {"value", "label", NULL};
-        json_array_foreach((json_t *)opts, j, o) {
+        json_array_foreach((json_t *)opts, j, o)
+        {
             idx(r, sizeof r, q, j);
             if (!json_is_object(o)) {
                 problem(k, r, "catalog.check.type", "must be an object {value, label}");
@@ -488,14 +546,16 @@ static void check_field(struct chk *k, const json_t *fields, size_t i, const jso
             if (!is_date_bound(json_string_value(v)))
                 problem(k, q, "catalog.check.date", "must be a date YYYY-MM-DD or \"today\"");
         } else if (type != NULL) {
-            problem(k, q, "catalog.check.not_for_type", "min and max apply to number and date fields only");
+            problem(k, q, "catalog.check.not_for_type",
+                    "min and max apply to number and date fields only");
         }
     }
     if (is_number && json_is_integer(mn) && json_is_integer(mx) &&
         json_integer_value(mn) > json_integer_value(mx))
         problem(k, sub(q, sizeof q, p, "min"), "catalog.check.min_max", "min is greater than max");
     if (is_date && is_date_bound(json_string_value(mn)) && is_date_bound(json_string_value(mx)) &&
-        strcmp(json_string_value(mn), "today") != 0 && strcmp(json_string_value(mx), "today") != 0 &&
+        strcmp(json_string_value(mn), "today") != 0 &&
+        strcmp(json_string_value(mx), "today") != 0 &&
         strcmp(json_string_value(mn), json_string_value(mx)) > 0)
         problem(k, sub(q, sizeof q, p, "min"), "catalog.check.min_max", "min is after max");
 }
@@ -511,11 +571,11 @@ static void check_form(struct chk *k, const json_t *item)
     if (fields == NULL)
         return;
     if (json_array_size(fields) > CATALOG_MAX_FIELDS)
-        problem(k, "$.form.fields", "catalog.check.too_many", "at most %d fields", CATALOG_MAX_FIELDS);
+        problem(k, "$.form.fields", "catalog.check.too_many", "at most %d fields",
+                CATALOG_MAX_FIELDS);
     size_t i;
     const json_t *f;
-    json_array_foreach((json_t *)fields, i, f)
-        check_field(k, fields, i, f);
+    json_array_foreach((json_t *)fields, i, f) check_field(k, fields, i, f);
 }
 
 int catalog_item_check(const json_t *item, json_t *problems)
@@ -538,17 +598,20 @@ int catalog_item_check(const json_t *item, json_t *problems)
     if (aud != NULL && le != NULL) {
         size_t i;
         const json_t *v;
-        json_array_foreach((json_t *)le, i, v) {
+        json_array_foreach((json_t *)le, i, v)
+        {
             const struct catalog_life_event *e = catalog_life_event_find(json_string_value(v));
             int ok = 0;
             size_t j;
             const json_t *a;
-            json_array_foreach((json_t *)aud, j, a)
-                if (e != NULL && json_is_string(a) && strcmp(json_string_value(a), e->audience) == 0)
-                    ok = 1;
+            json_array_foreach((json_t *)aud, j,
+                               a) if (e != NULL && json_is_string(a) &&
+                                      strcmp(json_string_value(a), e->audience) == 0) ok = 1;
             if (e != NULL && !ok)
-                problem(&k, idx(p, sizeof p, "$.life_events", i), "catalog.check.life_event_audience",
-                        "the life event \"%s\" is for the audience \"%s\", which the item does not list",
+                problem(&k, idx(p, sizeof p, "$.life_events", i),
+                        "catalog.check.life_event_audience",
+                        "the life event \"%s\" is for the audience \"%s\", which the item does not "
+                        "list",
                         e->code, e->audience);
         }
     }
@@ -570,8 +633,8 @@ int catalog_item_check(const json_t *item, json_t *problems)
         localised(&k, fee, "basis", "$.fee", present && fen > 0);
     }
     static const char *const TL_KEYS[] = {"legal_days", "promised_days", NULL};
-    const json_t *tl = need(&k, item, "time_limit", "$", JSON_OBJECT,
-                            "an object {legal_days, promised_days}");
+    const json_t *tl =
+        need(&k, item, "time_limit", "$", JSON_OBJECT, "an object {legal_days, promised_days}");
     if (tl != NULL) {
         unknown_keys(&k, tl, "$.time_limit", TL_KEYS);
         int hl, hp;
@@ -588,33 +651,27 @@ int catalog_item_check(const json_t *item, json_t *problems)
             problem(&k, "$.steps", "catalog.check.empty", "at least 1 step required");
         if (json_array_size(steps) > CATALOG_MAX_STEPS)
             problem(&k, "$.steps", "catalog.check.too_many", "at most %d steps", CATALOG_MAX_STEPS);
-        size_t i;
-        json_t *s;
-        json_array_foreach((json_t *)steps, i, s) {
-            json_t *wrap = json_pack("{s:O}", "s", s);
-            char q[64];
-            snprintf(q, sizeof q, "$.steps[%zu]", i);
-            /* localised() reads wrap.s; report at $.steps[i] */
-            struct chk inner = {json_array(), 0};
-            localised(&inner, wrap, "s", "$", 1);
-            size_t j;
-            json_t *pr;
-            json_array_foreach(inner.problems, j, pr) {
-                const char *path = json_string_value(json_object_get(pr, "path"));
-                char full[512];
-                snprintf(full, sizeof full, "%s%s", q, path + 3); /* "$.s" -> "$.steps[i]" */
-                problem(&k, full, json_string_value(json_object_get(pr, "code")), "%s",
-                        json_string_value(json_object_get(pr, "message")));
-            }
-            json_decref(inner.problems);
-            json_decref(wrap);
-        }
+        localised_list(&k, steps, "$.steps");
     }
+    /* Other names people search by (结婚 for 婚姻登记): optional, a list of texts. */
+    const json_t *aliases = json_object_get(item, "aliases");
+    if (aliases != NULL && !json_is_array(aliases)) {
+        problem(&k, "$.aliases", "catalog.check.type", "must be an array of {zh, bo, en} texts");
+    } else if (aliases != NULL) {
+        if (json_array_size(aliases) > CATALOG_MAX_ALIASES)
+            problem(&k, "$.aliases", "catalog.check.too_many", "at most %d aliases",
+                    CATALOG_MAX_ALIASES);
+        localised_list(&k, aliases, "$.aliases");
+    }
+    /* The place in the curated list of popular services (the home page's fallback). */
+    int featured_present;
+    int_in(&k, item, "featured", "$", 1, 999, 0, &featured_present);
     enum_value(&k, item, "online_depth", "$", DEPTHS);
     need(&k, item, "region_wide", "$", JSON_TRUE, "true or false");
     need(&k, item, "cross_province", "$", JSON_TRUE, "true or false");
     static const char *const CONTACT_KEYS[] = {"phone", "address", NULL};
-    const json_t *contact = need(&k, item, "contact", "$", JSON_OBJECT, "an object {phone, address}");
+    const json_t *contact =
+        need(&k, item, "contact", "$", JSON_OBJECT, "an object {phone, address}");
     if (contact != NULL) {
         unknown_keys(&k, contact, "$.contact", CONTACT_KEYS);
         const json_t *ph = need(&k, contact, "phone", "$.contact", JSON_STRING, "a string");
@@ -627,7 +684,8 @@ int catalog_item_check(const json_t *item, json_t *problems)
     if (wins != NULL) {
         size_t i;
         const json_t *w;
-        json_array_foreach((json_t *)wins, i, w) {
+        json_array_foreach((json_t *)wins, i, w)
+        {
             idx(p, sizeof p, "$.windows", i);
             if (!json_is_object(w)) {
                 problem(&k, p, "catalog.check.type", "must be an object {name, address, hours}");
@@ -666,7 +724,8 @@ int catalog_bundle_check(const json_t *b, json_t *problems)
     unknown_keys(&k, b, "$", BUNDLE_KEYS);
     const json_t *code = need(&k, b, "code", "$", JSON_STRING, "a string");
     if (code != NULL && !matches(json_string_value(code), UPPER_CODE, 3, CATALOG_CODE_MAX))
-        problem(&k, "$.code", "catalog.check.code", "must be 3 to 40 capital letters, digits or hyphens");
+        problem(&k, "$.code", "catalog.check.code",
+                "must be 3 to 40 capital letters, digits or hyphens");
     localised(&k, b, "name", "$", 1);
     const json_t *le = need(&k, b, "life_event", "$", JSON_STRING, "a string");
     if (le != NULL && catalog_life_event_find(json_string_value(le)) == NULL)
@@ -677,9 +736,10 @@ int catalog_bundle_check(const json_t *b, json_t *problems)
         size_t i;
         const json_t *v;
         char p[64];
-        json_array_foreach((json_t *)items, i, v)
-            if (json_is_string(v) && !matches(json_string_value(v), UPPER_CODE, 3, CATALOG_CODE_MAX))
-                problem(&k, idx(p, sizeof p, "$.items", i), "catalog.check.code", "not an item code");
+        json_array_foreach((json_t *)items, i,
+                           v) if (json_is_string(v) &&
+                                  !matches(json_string_value(v), UPPER_CODE, 3, CATALOG_CODE_MAX))
+            problem(&k, idx(p, sizeof p, "$.items", i), "catalog.check.code", "not an item code");
     }
     return k.n > 0 ? 1 : 0;
 }
@@ -694,9 +754,9 @@ void catalog_diff(const json_t *a, const json_t *b, const char *path, json_t *ou
         const json_t *v;
         json_object_foreach((json_t *)a, key, v)
             catalog_diff(v, json_object_get(b, key), sub(p, sizeof p, path, key), out, max);
-        json_object_foreach((json_t *)b, key, v)
-            if (json_object_get(a, key) == NULL && json_array_size(out) < max)
-                json_array_append_new(out, json_string(sub(p, sizeof p, path, key)));
+        json_object_foreach((json_t *)b, key,
+                            v) if (json_object_get(a, key) == NULL && json_array_size(out) < max)
+            json_array_append_new(out, json_string(sub(p, sizeof p, path, key)));
         return;
     }
     if (json_is_array(a) && json_is_array(b) && json_array_size(a) == json_array_size(b)) {

@@ -3,6 +3,7 @@
  *   catalog import FILE     read a catalog document (or one item) and publish what changed;
  *                           every problem of every item is printed, nothing written if any
  *   catalog export [FILE]   the whole published catalog as JSON (stdout without FILE)
+ *   catalog reindex         rebuild the catalog's documents in the platform search
  * Imports are audited with actor 0 (the console).
  */
 #include <errno.h>
@@ -14,7 +15,8 @@
 
 static int usage(struct err *err)
 {
-    return err_set(err, 400, "catalog.usage", "usage: catalog import FILE | export [FILE]");
+    return err_set(err, 400, "catalog.usage",
+                   "usage: catalog import FILE | export [FILE] | reindex");
 }
 
 static int cli_import(struct store *st, const char *path, struct err *err)
@@ -43,7 +45,8 @@ static int cli_import(struct store *st, const char *path, struct err *err)
         }
         size_t i;
         json_t *p;
-        json_array_foreach(problems, i, p) {
+        json_array_foreach(problems, i, p)
+        {
             const char *item = json_string_value(json_object_get(p, "item"));
             fprintf(stderr, "%s: %s%s%s: %s (%s)\n", path, item ? item : "", item ? " " : "",
                     json_string_value(json_object_get(p, "path")),
@@ -100,6 +103,13 @@ int catalog_cli(struct store *st, int argc, char **argv, struct err *err)
         return cli_import(st, argv[1], err);
     if (strcmp(cmd, "export") == 0 && (argc == 1 || argc == 2))
         return cli_export(st, argc == 2 ? argv[1] : NULL, err);
+    if (strcmp(cmd, "reindex") == 0 && argc == 1) {
+        int items, bundles;
+        if (catalog_reindex(st, &items, &bundles, err) < 0)
+            return 1;
+        printf("catalog: %d item(s) and %d bundle(s) indexed for search\n", items, bundles);
+        return 0;
+    }
     usage(err);
     return 2;
 }

@@ -1,7 +1,8 @@
 /*
  * catalog_http.c - the service catalog on the web:
- *   GET  /services                        browse: ?dept=CODE &division=CODE &event=CODE
- *                                         &audience=person|enterprise (any combination)
+ *   GET  /services                        browse: ?q=TEXT &dept=CODE &division=CODE
+ *                                         &event=CODE &audience=person|enterprise (any
+ *                                         combination; q through the platform search)
  *   GET  /services/{code}                 the guide of one item (办事指南)
  *   GET  /services/bundles/{code}         a life-event bundle (一件事)
  *   GET  /api/v1/services[/...]           the same models as JSON
@@ -70,15 +71,10 @@ static const char *when(struct arena *a, int64_t ms)
     time_t t = (time_t)(ms / 1000) + 8 * 3600;
     struct tm tm;
     char buf[32];
-    if (ms <= 0 || gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm) == 0)
+    if (ms <= 0 || gmtime_r(&t, &tm) == NULL ||
+        strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm) == 0)
         return "";
     return arena_strdup(a, buf);
-}
-
-static int fail_err(struct web_resp *resp, const struct err *err)
-{
-    return web_fail(resp, err->status ? err->status : 500, err->code[0] ? err->code : "http.internal",
-                    "%s", err->msg);
 }
 
 /* A department's name in the request's language (the code when unknown). */
@@ -95,7 +91,8 @@ static json_t *dept_json(struct web_req *req, const char *code)
             name = d.name_en, lang = "en";
     }
     return json_pack("{s:s, s:s, s:s, s:s}", "code", code ? code : "", "name", name ? name : "",
-                     "lang", lang, "url", arena_printf(req->arena, "/services?dept=%s", code ? code : ""));
+                     "lang", lang, "url",
+                     arena_printf(req->arena, "/services?dept=%s", code ? code : ""));
 }
 
 /* ---- browsing ------------------------------------------------------------------------------ */
@@ -105,22 +102,35 @@ static int valid_chars(const char *s, const char *allowed, size_t max)
     return s != NULL && *s != '\0' && strlen(s) <= max && strspn(s, allowed) == strlen(s);
 }
 
+static int has_string(const json_t *a, const char *s)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach((json_t *)a, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static json_t *summary_json(struct web_req *req, const json_t *it)
 {
     const char *code = json_string_value(json_object_get(it, "code"));
     int64_t fen = json_integer_value(json_object_get(it, "fee_fen"));
     const char *depth = json_string_value(json_object_get(it, "online_depth"));
-    json_t *j = json_pack("{s:s, s:o, s:s, s:s, s:o, s:s, s:I, s:b, s:b}", "code", code, "name",
-                          loc_json(req, json_object_get(it, "name")), "url",
-                          arena_printf(req->arena, "/services/%s", code), "depth_label",
-                          T(req, "catalog.depth", depth), "department",
-                          dept_json(req, json_string_value(json_object_get(it, "department"))),
-                          "fee", fen == 0 ? web_t(req, "catalog.fee_free")
-                                          : arena_printf(req->arena, "%s %s", yuan(req->arena, fen),
-                                                         web_t(req, "catalog.yuan")),
-                          "promised_days", (json_int_t)json_integer_value(json_object_get(it, "promised_days")),
-                          "region_wide", json_is_true(json_object_get(it, "region_wide")),
-                          "cross_province", json_is_true(json_object_get(it, "cross_province")));
+    json_t *j = json_pack(
+        "{s:s, s:o, s:s, s:s, s:o, s:s, s:I, s:b, s:b}", "code", code, "name",
+        loc_json(req, json_object_get(it, "name")), "url",
+        arena_printf(req->arena, "/services/%s", code), "depth_label",
+        T(req, "catalog.depth", depth), "department",
+        dept_json(req, json_string_value(json_object_get(it, "department"))), "fee",
+        fen == 0
+            ? web_t(req, "catalog.fee_free")
+            : arena_printf(req->arena, "%s %s", yuan(req->arena, fen), web_t(req, "catalog.yuan")),
+        "promised_days", (json_int_t)json_integer_value(json_object_get(it, "promised_days")),
+        "region_wide", json_is_true(json_object_get(it, "region_wide")), "cross_province",
+        json_is_true(json_object_get(it, "cross_province")));
     json_object_set(j, "summary", (json_t *)it);
     return j;
 }
@@ -128,11 +138,18 @@ static json_t *summary_json(struct web_req *req, const json_t *it)
 static int h_index(struct web_req *req, struct web_resp *resp)
 {
     const char *dept = web_query(req, "dept"), *event = web_query(req, "event"),
-               *audience = web_query(req, "audience"), *division = web_query(req, "division");
-    if (dept != NULL && *dept == '\0') dept = NULL;
-    if (event != NULL && *event == '\0') event = NULL;
-    if (audience != NULL && *audience == '\0') audience = NULL;
-    if (division != NULL && *division == '\0') division = NULL;
+               *audience = web_query(req, "audience"), *division = web_query(req, "division"),
+               *q = web_query(req, "q");
+    if (q != NULL && *q == '\0')
+        q = NULL;
+    if (dept != NULL && *dept == '\0')
+        dept = NULL;
+    if (event != NULL && *event == '\0')
+        event = NULL;
+    if (audience != NULL && *audience == '\0')
+        audience = NULL;
+    if (division != NULL && *division == '\0')
+        division = NULL;
     if (dept != NULL && !valid_chars(dept, "abcdefghijklmnopqrstuvwxyz0123456789-_.", 64))
         return web_fail(resp, 400, "catalog.bad_filter", "not a department code");
     if (event != NULL && catalog_life_event_find(event) == NULL)
@@ -143,23 +160,44 @@ static int h_index(struct web_req *req, struct web_resp *resp)
     struct err err;
     err_clear(&err);
     if (division != NULL && divisions_parse_code(division, &div, &err) < 0)
-        return fail_err(resp, &err);
+        return web_fail_err(resp, &err);
     int64_t version = catalog_version(web_ctx.st);
     const char *key = arena_printf(req->arena, "catalog:index:%s:%lld:%s:%s", dept ? dept : "",
                                    (long long)div, event ? event : "", audience ? audience : "");
-    if (version >= 0 && web_cache_hit(req, resp, key, version))
+    /* A text query is not cached: its answers are as many as the texts people type. */
+    if (q == NULL && version >= 0 && web_cache_hit(req, resp, key, version))
         return 0;
 
     struct catalog_filter f = {dept, event, audience, div};
-    json_t *items;
+    json_t *items, *found = NULL, *found_bundles = NULL;
     if (catalog_list(web_ctx.st, &f, &items, &err) < 0)
-        return fail_err(resp, &err);
+        return web_fail_err(resp, &err);
+    if (q != NULL && (catalog_find(CATALOG_KIND_ITEM, q, 100, &found, &err) < 0 ||
+                      catalog_find(CATALOG_KIND_BUNDLE, q, 100, &found_bundles, &err) < 0)) {
+        json_decref(items);
+        json_decref(found);
+        return web_fail_err(resp, &err);
+    }
     json_t *list = json_array();
     size_t i;
     json_t *it;
-    json_array_foreach(items, i, it)
-        json_array_append_new(list, summary_json(req, it));
+    if (found != NULL) {
+        /* In the search's order (best first), those the other filters keep. */
+        size_t k;
+        json_t *code;
+        json_array_foreach(found, k, code)
+        {
+            json_array_foreach(items, i, it)
+            {
+                if (json_equal(code, json_object_get(it, "code")))
+                    json_array_append_new(list, summary_json(req, it));
+            }
+        }
+    } else {
+        json_array_foreach(items, i, it) json_array_append_new(list, summary_json(req, it));
+    }
     json_decref(items);
+    json_decref(found);
 
     /* The ways in: life events for people and for enterprises, departments, divisions. */
     json_t *ev_person = json_array(), *ev_ent = json_array();
@@ -181,11 +219,12 @@ static int h_index(struct web_req *req, struct web_resp *resp)
         json_decref(ev_ent);
         json_decref(dlist);
         json_decref(divs);
-        return fail_err(resp, &err);
+        return web_fail_err(resp, &err);
     }
     for (size_t k = 0; k < ndepts; k++) {
         json_t *dj = dept_json(req, depts[k].code);
-        json_object_set_new(dj, "selected", json_boolean(dept != NULL && strcmp(dept, depts[k].code) == 0));
+        json_object_set_new(dj, "selected",
+                            json_boolean(dept != NULL && strcmp(dept, depts[k].code) == 0));
         json_array_append_new(dlist, dj);
         int seen = 0;
         for (size_t m = 0; m < k; m++)
@@ -194,37 +233,42 @@ static int h_index(struct web_req *req, struct web_resp *resp)
         struct division d;
         struct err e2;
         if (!seen && divisions_get(c, req->arena, depts[k].division_code, &d, &e2) == 0)
-            json_array_append_new(divs, json_pack("{s:s, s:s, s:b}", "code",
-                                                  arena_printf(req->arena, "%012lld", (long long)d.code),
-                                                  "name", divisions_name(&d, req->lang), "selected",
-                                                  d.code == div));
+            json_array_append_new(
+                divs, json_pack("{s:s, s:s, s:b}", "code",
+                                arena_printf(req->arena, "%012lld", (long long)d.code), "name",
+                                divisions_name(&d, req->lang), "selected", d.code == div));
     }
     json_t *bundles;
     if (catalog_bundles(web_ctx.st, &bundles, &err) < 0)
         bundles = json_array();
     json_t *blist = json_array();
-    json_array_foreach(bundles, i, it) {
+    json_array_foreach(bundles, i, it)
+    {
         const char *bcode = json_string_value(json_object_get(it, "code"));
-        json_array_append_new(blist, json_pack("{s:s, s:o, s:s}", "code", bcode, "name",
-                                               loc_json(req, json_object_get(it, "name")), "url",
-                                               arena_printf(req->arena, "/services/bundles/%s", bcode)));
+        if (found_bundles != NULL && !has_string(found_bundles, bcode))
+            continue;
+        json_array_append_new(blist,
+                              json_pack("{s:s, s:o, s:s}", "code", bcode, "name",
+                                        loc_json(req, json_object_get(it, "name")), "url",
+                                        arena_printf(req->arena, "/services/bundles/%s", bcode)));
     }
     json_decref(bundles);
+    json_decref(found_bundles);
     size_t n = json_array_size(list);
     json_t *m = json_pack("{s:s, s:o, s:I, s:b, s:o, s:o, s:o, s:o, s:o}", "title",
                           web_t(req, "catalog.title"), "items", list, "count", (json_int_t)n,
                           "has_items", n > 0, "events_person", ev_person, "events_enterprise",
                           ev_ent, "departments", dlist, "divisions", divs, "bundles", blist);
-    json_object_set_new(m, "filters", json_pack("{s:s?, s:s?, s:s?, s:s?}", "dept", dept, "event",
-                                                event, "audience", audience, "division", division));
+    json_object_set_new(m, "filters",
+                        json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "dept", dept, "event", event,
+                                  "audience", audience, "division", division, "q", q));
     json_object_set_new(m, "has_bundles", json_boolean(json_array_size(blist) > 0));
-    json_object_set_new(m, "audience_person", json_boolean(audience && strcmp(audience, "person") == 0));
+    json_object_set_new(m, "audience_person",
+                        json_boolean(audience && strcmp(audience, "person") == 0));
     json_object_set_new(m, "audience_enterprise",
                         json_boolean(audience && strcmp(audience, "enterprise") == 0));
-    resp->model = m;
-    resp->view = "catalog/index";
-    resp->max_age = 60;
-    return 0;
+    resp->max_age = q == NULL ? 60 : 0;
+    return web_page(resp, m, "catalog/index", 200);
 }
 
 /* ---- the guide ------------------------------------------------------------------------------ */
@@ -234,8 +278,7 @@ static json_t *loc_list(struct web_req *req, const json_t *a)
     json_t *out = json_array();
     size_t i;
     const json_t *v;
-    json_array_foreach((json_t *)a, i, v)
-        json_array_append_new(out, loc_json(req, v));
+    json_array_foreach((json_t *)a, i, v) json_array_append_new(out, loc_json(req, v));
     return out;
 }
 
@@ -244,12 +287,15 @@ static json_t *guide_model(struct web_req *req, json_t *item)
     struct arena *a = req->arena;
     const char *code = json_string_value(json_object_get(item, "code"));
     json_t *m = json_object();
-    json_object_set_new(m, "title", json_string(catalog_text(json_object_get(item, "name"), req->lang)));
+    json_object_set_new(m, "title",
+                        json_string(catalog_text(json_object_get(item, "name"), req->lang)));
     json_object_set_new(m, "code", json_string(code));
     json_object_set_new(m, "name", loc_json(req, json_object_get(item, "name")));
-    json_object_set_new(m, "type_label", json_string(T(req, "catalog.types",
-                                                       json_string_value(json_object_get(item, "type")))));
-    json_object_set_new(m, "department", dept_json(req, json_string_value(json_object_get(item, "department"))));
+    json_object_set_new(
+        m, "type_label",
+        json_string(T(req, "catalog.types", json_string_value(json_object_get(item, "type")))));
+    json_object_set_new(m, "department",
+                        dept_json(req, json_string_value(json_object_get(item, "department"))));
     json_t *hb = json_array();
     size_t i;
     json_t *v;
@@ -261,26 +307,29 @@ static json_t *guide_model(struct web_req *req, json_t *item)
         json_array_append_new(aud, json_string(T(req, "catalog.audience", json_string_value(v))));
     json_array_foreach(json_object_get(item, "levels"), i, v)
         json_array_append_new(levels, json_string(T(req, "catalog.levels", json_string_value(v))));
-    json_array_foreach(json_object_get(item, "life_events"), i, v)
-        json_array_append_new(events, json_pack("{s:s, s:s}", "label",
-                                                T(req, "catalog.events", json_string_value(v)), "url",
-                                                arena_printf(a, "/services?event=%s", json_string_value(v))));
+    json_array_foreach(json_object_get(item, "life_events"), i, v) json_array_append_new(
+        events, json_pack("{s:s, s:s}", "label", T(req, "catalog.events", json_string_value(v)),
+                          "url", arena_printf(a, "/services?event=%s", json_string_value(v))));
     json_object_set_new(m, "audience", aud);
     json_object_set_new(m, "levels", levels);
     json_object_set_new(m, "life_events", events);
     json_object_set_new(m, "legal_basis", loc_json(req, json_object_get(item, "legal_basis")));
     json_object_set_new(m, "conditions", loc_json(req, json_object_get(item, "conditions")));
     json_t *mats = json_array();
-    json_array_foreach(json_object_get(item, "materials"), i, v) {
+    json_array_foreach(json_object_get(item, "materials"), i, v)
+    {
         const char *ct = json_string_value(json_object_get(v, "cert_type"));
-        json_t *mj = json_pack("{s:i, s:o, s:s, s:s, s:I}", "n", (int)i + 1, "name",
-                               loc_json(req, json_object_get(v, "name")), "required",
-                               web_t(req, json_is_true(json_object_get(v, "required"))
-                                              ? "catalog.required" : "catalog.optional"),
-                               "form", T(req, "catalog.forms", json_string_value(json_object_get(v, "form"))),
-                               "count", (json_int_t)json_integer_value(json_object_get(v, "count")));
+        json_t *mj = json_pack(
+            "{s:i, s:o, s:s, s:s, s:I}", "n", (int)i + 1, "name",
+            loc_json(req, json_object_get(v, "name")), "required",
+            web_t(req, json_is_true(json_object_get(v, "required")) ? "catalog.required"
+                                                                    : "catalog.optional"),
+            "form", T(req, "catalog.forms", json_string_value(json_object_get(v, "form"))), "count",
+            (json_int_t)json_integer_value(json_object_get(v, "count")));
         if (ct != NULL)
-            json_object_set_new(mj, "cert", json_string(T_or(req, arena_printf(a, "catalog.cert_types.%s", ct), ct)));
+            json_object_set_new(
+                mj, "cert",
+                json_string(T_or(req, arena_printf(a, "catalog.cert_types.%s", ct), ct)));
         if (json_object_get(v, "note") != NULL)
             json_object_set_new(mj, "note", loc_json(req, json_object_get(v, "note")));
         json_array_append_new(mats, mj);
@@ -288,35 +337,54 @@ static json_t *guide_model(struct web_req *req, json_t *item)
     json_object_set_new(m, "materials", mats);
     json_t *fee = json_object_get(item, "fee");
     int64_t fen = json_integer_value(json_object_get(fee, "fen"));
-    json_object_set_new(m, "fee", json_string(fen == 0 ? web_t(req, "catalog.fee_free")
-                                                       : arena_printf(a, "%s %s", yuan(a, fen), web_t(req, "catalog.yuan"))));
+    json_object_set_new(
+        m, "fee",
+        json_string(fen == 0 ? web_t(req, "catalog.fee_free")
+                             : arena_printf(a, "%s %s", yuan(a, fen), web_t(req, "catalog.yuan"))));
     if (json_object_get(fee, "basis") != NULL)
         json_object_set_new(m, "fee_basis", loc_json(req, json_object_get(fee, "basis")));
     json_t *tl = json_object_get(item, "time_limit");
-    json_object_set_new(m, "legal_days", json_integer(json_integer_value(json_object_get(tl, "legal_days"))));
-    json_object_set_new(m, "promised_days", json_integer(json_integer_value(json_object_get(tl, "promised_days"))));
-    json_object_set_new(m, "on_the_spot", json_boolean(json_integer_value(json_object_get(tl, "promised_days")) == 0));
+    json_object_set_new(m, "legal_days",
+                        json_integer(json_integer_value(json_object_get(tl, "legal_days"))));
+    json_object_set_new(m, "promised_days",
+                        json_integer(json_integer_value(json_object_get(tl, "promised_days"))));
+    json_object_set_new(
+        m, "on_the_spot",
+        json_boolean(json_integer_value(json_object_get(tl, "promised_days")) == 0));
     json_object_set_new(m, "steps", loc_list(req, json_object_get(item, "steps")));
-    json_object_set_new(m, "depth_label", json_string(T(req, "catalog.depth",
-                                                        json_string_value(json_object_get(item, "online_depth")))));
-    json_object_set_new(m, "region_wide", json_string(web_t(req, json_is_true(json_object_get(item, "region_wide")) ? "catalog.yes" : "catalog.no")));
-    json_object_set_new(m, "cross_province", json_string(web_t(req, json_is_true(json_object_get(item, "cross_province")) ? "catalog.yes" : "catalog.no")));
+    json_object_set_new(m, "depth_label",
+                        json_string(T(req, "catalog.depth",
+                                      json_string_value(json_object_get(item, "online_depth")))));
+    json_object_set_new(
+        m, "region_wide",
+        json_string(web_t(req, json_is_true(json_object_get(item, "region_wide")) ? "catalog.yes"
+                                                                                  : "catalog.no")));
+    json_object_set_new(m, "cross_province",
+                        json_string(web_t(req, json_is_true(json_object_get(item, "cross_province"))
+                                                   ? "catalog.yes"
+                                                   : "catalog.no")));
     json_t *contact = json_object_get(item, "contact");
-    json_object_set_new(m, "phone", json_string(json_string_value(json_object_get(contact, "phone"))));
+    json_object_set_new(m, "phone",
+                        json_string(json_string_value(json_object_get(contact, "phone"))));
     json_object_set_new(m, "contact_address", loc_json(req, json_object_get(contact, "address")));
     json_t *wins = json_array();
-    json_array_foreach(json_object_get(item, "windows"), i, v)
-        json_array_append_new(wins, json_pack("{s:o, s:o, s:o}", "name", loc_json(req, json_object_get(v, "name")),
-                                              "address", loc_json(req, json_object_get(v, "address")),
-                                              "hours", loc_json(req, json_object_get(v, "hours"))));
+    json_array_foreach(json_object_get(item, "windows"), i, v) json_array_append_new(
+        wins, json_pack("{s:o, s:o, s:o}", "name", loc_json(req, json_object_get(v, "name")),
+                        "address", loc_json(req, json_object_get(v, "address")), "hours",
+                        loc_json(req, json_object_get(v, "hours"))));
     json_object_set_new(m, "windows", wins);
     const char *issues = json_string_value(json_object_get(item, "issues_cert_type"));
     if (issues != NULL)
-        json_object_set_new(m, "issues", json_string(T_or(req, arena_printf(a, "catalog.cert_types.%s", issues), issues)));
-    json_object_set_new(m, "field_count", json_integer((json_int_t)json_array_size(json_object_get(json_object_get(item, "form"), "fields"))));
+        json_object_set_new(
+            m, "issues",
+            json_string(T_or(req, arena_printf(a, "catalog.cert_types.%s", issues), issues)));
+    json_object_set_new(m, "field_count",
+                        json_integer((json_int_t)json_array_size(
+                            json_object_get(json_object_get(item, "form"), "fields"))));
     json_object_set_new(m, "apply_url", json_string(arena_printf(a, "/services/%s/apply", code)));
     json_object_set_new(m, "api_url", json_string(arena_printf(a, "/api/v1/services/%s", code)));
-    json_object_set_new(m, "version", json_integer(json_integer_value(json_object_get(item, "version"))));
+    json_object_set_new(m, "version",
+                        json_integer(json_integer_value(json_object_get(item, "version"))));
     json_object_set(m, "item", item);
     return m;
 }
@@ -334,12 +402,11 @@ static int h_guide(struct web_req *req, struct web_resp *resp)
     struct err err;
     err_clear(&err);
     if (catalog_item_published(web_ctx.st, code, &item, &err) < 0)
-        return fail_err(resp, &err);
-    resp->model = guide_model(req, item);
+        return web_fail_err(resp, &err);
+    json_t *m = guide_model(req, item);
     json_decref(item);
-    resp->view = "catalog/guide";
     resp->max_age = 60;
-    return 0;
+    return web_page(resp, m, "catalog/guide", 200);
 }
 
 static int h_bundle(struct web_req *req, struct web_resp *resp)
@@ -355,104 +422,108 @@ static int h_bundle(struct web_req *req, struct web_resp *resp)
     struct err err;
     err_clear(&err);
     if (catalog_bundle_get(web_ctx.st, code, &b, &err) < 0)
-        return fail_err(resp, &err);
+        return web_fail_err(resp, &err);
     json_t *items = json_array();
     size_t i;
     json_t *v;
     int64_t total_promised = 0;
-    json_array_foreach(json_object_get(b, "items"), i, v) {
+    json_array_foreach(json_object_get(b, "items"), i, v)
+    {
         json_t *it;
         struct err e2;
         if (catalog_item_published(web_ctx.st, json_string_value(v), &it, &e2) < 0)
             continue; /* retired since: the bundle shows what can be applied for */
-        int64_t p = json_integer_value(json_object_get(json_object_get(it, "time_limit"), "promised_days"));
+        int64_t p =
+            json_integer_value(json_object_get(json_object_get(it, "time_limit"), "promised_days"));
         if (p > total_promised)
             total_promised = p;
-        json_array_append_new(items, json_pack("{s:s, s:o, s:s, s:o, s:I}", "code", json_string_value(v),
-                                               "name", loc_json(req, json_object_get(it, "name")), "url",
-                                               arena_printf(req->arena, "/services/%s", json_string_value(v)),
-                                               "department", dept_json(req, json_string_value(json_object_get(it, "department"))),
-                                               "promised_days", (json_int_t)p));
+        json_array_append_new(
+            items,
+            json_pack("{s:s, s:o, s:s, s:o, s:I}", "code", json_string_value(v), "name",
+                      loc_json(req, json_object_get(it, "name")), "url",
+                      arena_printf(req->arena, "/services/%s", json_string_value(v)), "department",
+                      dept_json(req, json_string_value(json_object_get(it, "department"))),
+                      "promised_days", (json_int_t)p));
         json_decref(it);
     }
     const char *event = json_string_value(json_object_get(b, "life_event"));
-    resp->model = json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:I, s:s, s:O}", "title",
-                            catalog_text(json_object_get(b, "name"), req->lang), "code", code,
-                            "name", loc_json(req, json_object_get(b, "name")), "event_label",
-                            T(req, "catalog.events", event), "event_url",
-                            arena_printf(req->arena, "/services?event=%s", event), "items", items,
-                            "promised_days", (json_int_t)total_promised, "apply_url",
-                            arena_printf(req->arena, "/services/bundles/%s/apply", code), "bundle", b);
+    json_t *m = json_pack(
+        "{s:s, s:s, s:o, s:s, s:s, s:o, s:I, s:s, s:O}", "title",
+        catalog_text(json_object_get(b, "name"), req->lang), "code", code, "name",
+        loc_json(req, json_object_get(b, "name")), "event_label", T(req, "catalog.events", event),
+        "event_url", arena_printf(req->arena, "/services?event=%s", event), "items", items,
+        "promised_days", (json_int_t)total_promised, "apply_url",
+        arena_printf(req->arena, "/services/bundles/%s/apply", code), "bundle", b);
     json_decref(b);
-    resp->view = "catalog/bundle";
     resp->max_age = 60;
-    return 0;
+    return web_page(resp, m, "catalog/bundle", 200);
 }
 
 /* ---- administration ------------------------------------------------------------------------- */
 
-static int require_admin(struct web_req *req, struct web_resp *resp, int64_t *actor, int *rc)
+/* The administrator behind the request: 0 with *actor, or -1 with the response failed (401
+ * to the login and back, 403 audited as a refusal). */
+static int require_admin(struct web_req *req, struct web_resp *resp, int64_t *actor)
 {
-    const struct web_session *ss = web_session(req);
     struct authz_subject subj;
     struct authz_object obj = {0, 0, 0};
     struct err err;
     err_clear(&err);
-    if (ss == NULL || ss->aal < 1) { /* to the login page and back (web_need_session) */
-        *rc = web_fail(resp, 401, "identity.login_required", "log in first");
-        return 1;
-    }
-    if (identity_subject_load(web_ctx.id, ss->account_id, ss->aal, &subj, &err) < 0) {
-        *rc = fail_err(resp, &err);
-        return 1;
-    }
+    if (identity_web_subject(web_ctx.id, req, resp, &subj) < 0)
+        return -1;
     if (!authz_allowed(&subj, "catalog.admin", &obj)) {
         struct store_conn *c = store_conn(web_ctx.st, &err);
-        struct audit_event ev = {ss->account_id, "catalog.admin", req->path, "denied",
-                                 web_client_ip(req), NULL};
+        struct audit_event ev = {subj.account_id, "catalog.admin",    req->path,
+                                 "denied",        web_client_ip(req), NULL};
         if (c != NULL)
             audit_record(c, &ev, &err);
-        *rc = web_fail(resp, 403, "catalog.forbidden",
-                       "only platform administrators (with two factors) edit the catalog");
-        return 1;
+        return web_fail(resp, 403, "catalog.forbidden",
+                        "only platform administrators (with two factors) edit the catalog");
     }
-    *actor = ss->account_id;
+    *actor = subj.account_id;
     return 0;
 }
 
 static int h_admin_list(struct web_req *req, struct web_resp *resp)
 {
     int64_t actor;
-    int rc = 0;
-    if (require_admin(req, resp, &actor, &rc))
-        return rc;
+    if (require_admin(req, resp, &actor) < 0)
+        return -1;
     json_t *items;
     struct err err;
     err_clear(&err);
     if (catalog_admin_list(web_ctx.st, &items, &err) < 0)
-        return fail_err(resp, &err);
+        return web_fail_err(resp, &err);
     size_t i;
     json_t *v;
-    json_array_foreach(items, i, v) {
+    json_array_foreach(items, i, v)
+    {
         const char *code = json_string_value(json_object_get(v, "code"));
-        json_object_set_new(v, "url", json_string(arena_printf(req->arena, "/admin/catalog/%s", code)));
-        json_object_set_new(v, "status_label", json_string(T(req, "catalog.status",
-                                                             json_string_value(json_object_get(v, "latest_status")))));
-        json_object_set_new(v, "updated", json_string(when(req->arena, json_integer_value(json_object_get(v, "updated_at")))));
+        json_object_set_new(v, "url",
+                            json_string(arena_printf(req->arena, "/admin/catalog/%s", code)));
+        json_object_set_new(v, "status_label",
+                            json_string(T(req, "catalog.status",
+                                          json_string_value(json_object_get(v, "latest_status")))));
+        json_object_set_new(
+            v, "updated",
+            json_string(when(req->arena, json_integer_value(json_object_get(v, "updated_at")))));
     }
-    resp->model = json_pack("{s:s, s:o, s:s}", "title", web_t(req, "catalog.admin.title"), "items",
-                            items, "csrf", web_csrf_token(req, resp));
-    resp->view = "catalog/admin";
-    return 0;
+    return web_page(resp,
+                    json_pack("{s:s, s:o, s:s}", "title", web_t(req, "catalog.admin.title"),
+                              "items", items, "csrf", web_csrf_token(req, resp)),
+                    "catalog/admin", 200);
 }
 
 static json_t *localise_problems(struct web_req *req, json_t *problems)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(problems, i, p) {
+    json_array_foreach(problems, i, p)
+    {
         const char *code = json_string_value(json_object_get(p, "code"));
-        json_object_set_new(p, "text", json_string(T_or(req, code, json_string_value(json_object_get(p, "message")))));
+        json_object_set_new(
+            p, "text",
+            json_string(T_or(req, code, json_string_value(json_object_get(p, "message")))));
     }
     return problems;
 }
@@ -460,19 +531,19 @@ static json_t *localise_problems(struct web_req *req, json_t *problems)
 static json_t *editor_model(struct web_req *req, struct web_resp *resp, const char *text,
                             json_t *problems)
 {
-    json_t *m = json_pack("{s:s, s:s, s:s, s:o, s:b}", "title", web_t(req, "catalog.admin.new_title"),
-                          "doc", text, "csrf", web_csrf_token(req, resp), "problems",
-                          problems ? localise_problems(req, problems) : json_array(), "has_problems",
-                          problems != NULL && json_array_size(problems) > 0);
+    json_t *m =
+        json_pack("{s:s, s:s, s:s, s:o, s:b}", "title", web_t(req, "catalog.admin.new_title"),
+                  "doc", text, "csrf", web_csrf_token(req, resp), "problems",
+                  problems ? localise_problems(req, problems) : json_array(), "has_problems",
+                  problems != NULL && json_array_size(problems) > 0);
     return m;
 }
 
 static int h_admin_new(struct web_req *req, struct web_resp *resp)
 {
     int64_t actor;
-    int rc = 0;
-    if (require_admin(req, resp, &actor, &rc))
-        return rc;
+    if (require_admin(req, resp, &actor) < 0)
+        return -1;
     const char *from = web_query(req, "from");
     char *text = NULL;
     if (from != NULL && *from != '\0') {
@@ -480,24 +551,22 @@ static int h_admin_new(struct web_req *req, struct web_resp *resp)
         struct err err;
         err_clear(&err);
         if (catalog_item_latest(web_ctx.st, from, &item, &err) < 0)
-            return fail_err(resp, &err);
+            return web_fail_err(resp, &err);
         json_object_del(item, "version");
         json_object_del(item, "status");
         text = json_dumps(item, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(item);
     }
-    resp->model = editor_model(req, resp, text ? text : "{\n  \"code\": \"\"\n}", NULL);
+    json_t *m = editor_model(req, resp, text ? text : "{\n  \"code\": \"\"\n}", NULL);
     free(text);
-    resp->view = "catalog/edit";
-    return 0;
+    return web_page(resp, m, "catalog/edit", 200);
 }
 
 static int h_admin_save(struct web_req *req, struct web_resp *resp)
 {
     int64_t actor;
-    int rc = 0;
-    if (require_admin(req, resp, &actor, &rc))
-        return rc;
+    if (require_admin(req, resp, &actor) < 0)
+        return -1;
     const char *text = web_form_value(req, "doc");
     const char *ctype = web_header(req, "Content-Type");
     if (text == NULL && ctype != NULL && strncmp(ctype, "application/json", 16) == 0)
@@ -511,38 +580,38 @@ static int h_admin_save(struct web_req *req, struct web_resp *resp)
     struct err err;
     err_clear(&err);
     if (item == NULL) {
-        json_array_append_new(problems, json_pack("{s:s, s:s, s:s}", "path",
-                                                  arena_printf(req->arena, "line %d, column %d", je.line, je.column),
-                                                  "code", "catalog.check.json", "message", je.text));
+        json_array_append_new(
+            problems, json_pack("{s:s, s:s, s:s}", "path",
+                                arena_printf(req->arena, "line %d, column %d", je.line, je.column),
+                                "code", "catalog.check.json", "message", je.text));
     } else {
-        int r = catalog_draft_save(web_ctx.st, actor, web_client_ip(req), item, &version, problems, &err);
+        int r = catalog_draft_save(web_ctx.st, actor, web_client_ip(req), item, &version, problems,
+                                   &err);
         if (r < 0) {
             json_decref(item);
             json_decref(problems);
-            return fail_err(resp, &err);
+            return web_fail_err(resp, &err);
         }
     }
     if (json_array_size(problems) > 0) {
         json_decref(item);
-        resp->model = editor_model(req, resp, text, problems);
-        resp->status = 422;
+        json_t *m = editor_model(req, resp, text, problems);
         /* For JSON clients the model reads as an RFC 9457 problem with the list. */
-        json_object_set_new(resp->model, "type", json_string("about:blank"));
-        json_object_set_new(resp->model, "status", json_integer(422));
-        json_object_set_new(resp->model, "code", json_string("catalog.invalid"));
-        json_object_set_new(resp->model, "detail", json_string(web_t(req, "errors.catalog.invalid")));
-        resp->view = "catalog/edit";
-        return 0;
+        json_object_set_new(m, "type", json_string("about:blank"));
+        json_object_set_new(m, "status", json_integer(422));
+        json_object_set_new(m, "code", json_string("catalog.invalid"));
+        json_object_set_new(m, "detail", json_string(web_t(req, "errors.catalog.invalid")));
+        return web_page(resp, m, "catalog/edit", 422);
     }
     const char *code = arena_strdup(req->arena, json_string_value(json_object_get(item, "code")));
     const char *loc = arena_printf(req->arena, "/admin/catalog/%s", code);
     json_decref(item);
     json_decref(problems);
     if (req->want_json) {
-        resp->status = 201;
-        resp->model = json_pack("{s:s, s:i, s:s, s:s}", "code", code ? code : "", "version", version,
-                                "status", "draft", "url", loc);
-        return 0;
+        return web_page(resp,
+                        json_pack("{s:s, s:i, s:s, s:s}", "code", code ? code : "", "version",
+                                  version, "status", "draft", "url", loc),
+                        NULL, 201);
     }
     return web_redirect(req, resp, loc);
 }
@@ -550,85 +619,91 @@ static int h_admin_save(struct web_req *req, struct web_resp *resp)
 static int h_admin_show(struct web_req *req, struct web_resp *resp)
 {
     int64_t actor;
-    int rc = 0;
-    if (require_admin(req, resp, &actor, &rc))
-        return rc;
+    if (require_admin(req, resp, &actor) < 0)
+        return -1;
     const char *code = web_param(req, "code");
     json_t *versions, *latest;
     struct err err;
     err_clear(&err);
     if (catalog_history(web_ctx.st, code, &versions, &err) < 0)
-        return fail_err(resp, &err);
+        return web_fail_err(resp, &err);
     if (catalog_item_latest(web_ctx.st, code, &latest, &err) < 0) {
         json_decref(versions);
-        return fail_err(resp, &err);
+        return web_fail_err(resp, &err);
     }
     int published = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(versions, i, v) {
+    json_array_foreach(versions, i, v)
+    {
         const char *status = json_string_value(json_object_get(v, "status"));
         json_object_set_new(v, "status_label", json_string(T(req, "catalog.status", status)));
         json_object_set_new(v, "is_draft", json_boolean(strcmp(status, "draft") == 0));
-        json_object_set_new(v, "created", json_string(when(req->arena, json_integer_value(json_object_get(v, "created_at")))));
-        json_object_set_new(v, "published", json_string(when(req->arena, json_integer_value(json_object_get(v, "published_at")))));
-        json_object_set_new(v, "has_changes", json_boolean(json_array_size(json_object_get(v, "changes")) > 0));
+        json_object_set_new(
+            v, "created",
+            json_string(when(req->arena, json_integer_value(json_object_get(v, "created_at")))));
+        json_object_set_new(
+            v, "published",
+            json_string(when(req->arena, json_integer_value(json_object_get(v, "published_at")))));
+        json_object_set_new(v, "has_changes",
+                            json_boolean(json_array_size(json_object_get(v, "changes")) > 0));
         if (strcmp(status, "published") == 0)
             published = 1;
     }
-    resp->model = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:b, s:s}", "title",
-                            arena_printf(req->arena, "%s · %s", code, web_t(req, "catalog.admin.title")),
-                            "code", code, "versions", versions, "name",
-                            catalog_text(json_object_get(latest, "name"), req->lang), "publish_url",
-                            arena_printf(req->arena, "/admin/catalog/%s/publish", code), "retire_url",
-                            arena_printf(req->arena, "/admin/catalog/%s/retire", code), "edit_url",
-                            arena_printf(req->arena, "/admin/catalog/new?from=%s", code), "published",
-                            published, "csrf", web_csrf_token(req, resp));
-    json_object_set_new(resp->model, "public_url", json_string(arena_printf(req->arena, "/services/%s", code)));
+    json_t *m = json_pack(
+        "{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:b, s:s}", "title",
+        arena_printf(req->arena, "%s · %s", code, web_t(req, "catalog.admin.title")), "code", code,
+        "versions", versions, "name", catalog_text(json_object_get(latest, "name"), req->lang),
+        "publish_url", arena_printf(req->arena, "/admin/catalog/%s/publish", code), "retire_url",
+        arena_printf(req->arena, "/admin/catalog/%s/retire", code), "edit_url",
+        arena_printf(req->arena, "/admin/catalog/new?from=%s", code), "published", published,
+        "csrf", web_csrf_token(req, resp));
     json_decref(latest);
-    resp->view = "catalog/item_admin";
-    return 0;
+    if (m != NULL)
+        json_object_set_new(m, "public_url",
+                            json_string(arena_printf(req->arena, "/services/%s", code)));
+    return web_page(resp, m, "catalog/item_admin", 200);
 }
 
 static int h_admin_publish(struct web_req *req, struct web_resp *resp)
 {
     int64_t actor;
-    int rc = 0;
-    if (require_admin(req, resp, &actor, &rc))
-        return rc;
+    if (require_admin(req, resp, &actor) < 0)
+        return -1;
     const char *code = web_param(req, "code");
-    const char *vs = web_form_value(req, "version");
-    char *end = NULL;
-    long version = vs != NULL ? strtol(vs, &end, 10) : 0;
-    if (vs == NULL || *vs == '\0' || *end != '\0' || version < 1 || version > 1000000)
+    int64_t version;
+    if (web_form_int(req, resp, "version", 1, 1000000, 0, &version) < 0)
+        return -1;
+    if (version == 0)
         return web_fail(resp, 400, "catalog.bad_version", "the version is a positive whole number");
     struct err err;
     err_clear(&err);
     if (catalog_publish(web_ctx.st, actor, web_client_ip(req), code, (int)version, &err) < 0)
-        return fail_err(resp, &err);
-    if (req->want_json) {
-        resp->model = json_pack("{s:s, s:i, s:s}", "code", code, "version", (int)version, "status", "published");
-        return 0;
-    }
-    return web_redirect(req, resp, arena_printf(req->arena, "/admin/catalog/%s", code));
+        return web_fail_err(resp, &err);
+    if (req->want_json)
+        return web_page(resp,
+                        json_pack("{s:s, s:i, s:s}", "code", code, "version", (int)version,
+                                  "status", "published"),
+                        NULL, 200);
+    return web_redirect(req, resp,
+                        arena_printf(req->arena, "/admin/catalog/%s?done=catalog_published", code));
 }
 
 static int h_admin_retire(struct web_req *req, struct web_resp *resp)
 {
     int64_t actor;
-    int rc = 0;
-    if (require_admin(req, resp, &actor, &rc))
-        return rc;
+    if (require_admin(req, resp, &actor) < 0)
+        return -1;
     const char *code = web_param(req, "code");
     struct err err;
     err_clear(&err);
     if (catalog_retire(web_ctx.st, actor, web_client_ip(req), code, &err) < 0)
-        return fail_err(resp, &err);
-    if (req->want_json) {
-        resp->model = json_pack("{s:s, s:s}", "code", code, "status", "retired");
-        return 0;
-    }
-    return web_redirect(req, resp, arena_printf(req->arena, "/admin/catalog/%s", code));
+        return web_fail_err(resp, &err);
+    if (req->want_json)
+        return web_page(resp, json_pack("{s:s, s:s}", "code", code, "status", "retired"), NULL,
+                        200);
+    return web_redirect(req, resp,
+                        arena_printf(req->arena, "/admin/catalog/%s?done=catalog_retired", code));
 }
 
 int catalog_http_register(struct web_server *srv, struct store *st, struct identity *id)

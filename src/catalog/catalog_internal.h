@@ -53,8 +53,7 @@ typedef int (*catalog_row_fn)(const struct catalog_row *r, const char *name_zh,
 int catalog_store_each_published(struct store_conn *c, catalog_row_fn fn, void *ctx,
                                  struct err *err);
 /* Every version of every item in code, version order (doc NULL). */
-int catalog_store_each_version(struct store_conn *c, catalog_row_fn fn, void *ctx,
-                               struct err *err);
+int catalog_store_each_version(struct store_conn *c, catalog_row_fn fn, void *ctx, struct err *err);
 /* Versions of one item in version order (doc filled). */
 int catalog_store_history(struct store_conn *c, const char *code, catalog_row_fn fn, void *ctx,
                           struct err *err);
@@ -67,6 +66,12 @@ int catalog_store_bundle_put(struct store_conn *c, const char *code, const char 
 int catalog_store_bundles(struct store_conn *c, json_t *out, struct err *err);
 int catalog_store_version(struct store_conn *c, int64_t *v, struct err *err);
 int catalog_store_bump(struct store_conn *c, struct err *err);
+
+/* Search (catalog_index.c), each joining the caller's transaction; no-ops without an
+ * indexer. */
+int catalog_index_item(const json_t *item, struct err *err);
+int catalog_unindex_item(const char *code, struct err *err);
+int catalog_index_bundle(struct store_conn *c, const json_t *bundle, struct err *err);
 
 /* Hex SM3 of the canonical (sorted, compact) JSON of doc. */
 int catalog_digest(const json_t *doc, char out[72]);

@@ -1,16 +1,40 @@
 /*
- * portal.h - the public portal's front pages: the home page that leads a citizen to
- * everything the platform offers. Later modules (catalog, guides, progress lookup) add
- * their entries to it.
+ * portal.h - the home page (issue 10 item 11): a search box, popular services, life events,
+ * the 12345 hotline, certificate verification, notices, and for a logged-in person their
+ * latest applications and messages. It reads the catalog and the calendar through their
+ * public headers; what belongs to other modules (applications, messages, popularity) comes
+ * through hooks that wiring sets, so that the portal includes none of their headers.
  */
 #ifndef ONEWINDOW_PORTAL_PORTAL_H
 #define ONEWINDOW_PORTAL_PORTAL_H
+
+#include <jansson.h>
+#include <stdint.h>
 
 #include "base/err.h"
 
 struct store;
 struct web_server;
 
+/* Each hook may be NULL (the section is then left out, or popular services fall back to the
+ * catalog's curated list). Strings in the returned JSON are plain text; the page escapes. */
+struct portal_hooks {
+    void *ctx;
+    /* The item codes applied for most since `since_ms`, most first, at most `limit`: a new
+     * array of {code, count}. */
+    int (*popular)(void *ctx, int64_t since_ms, int limit, json_t **out, struct err *err);
+    /* The account's latest applications, newest first, at most `limit`: a new array of
+     * {number (absent for a draft), draft_id, item_code, item_name, state, submitted_at}. */
+    int (*applications)(void *ctx, int64_t account_id, int aal, int limit, json_t **out,
+                        struct err *err);
+    /* The account's latest messages rendered in `lang`, newest first, at most `limit`: a
+     * new array of {text, link, created_at (ms), unread (bool)}, and the unread count. */
+    int (*messages)(void *ctx, int64_t account_id, int aal, const char *lang, int limit,
+                    json_t **out, int64_t *unread, struct err *err);
+};
+
+/* Set once at start-up, before serving (one per process). */
+void portal_set_hooks(const struct portal_hooks *h);
 /* GET / and GET /api/v1 (the home page's model). */
 int portal_http_register(struct web_server *srv, struct store *s);
 /* Remember that demo data was loaded (platform_meta "demo_loaded_at"). */

@@ -55,9 +55,8 @@ int search_register_kind(struct search *s, const char *kind, const char *label_k
             break;
         }
     }
-    json_array_append_new(s->kinds, json_pack("{s:s,s:s,s:s}", "kind", kind, "label_key",
-                                              label_key, "url_prefix",
-                                              url_prefix != NULL ? url_prefix : ""));
+    json_array_append_new(s->kinds, json_pack("{s:s,s:s,s:s}", "kind", kind, "label_key", label_key,
+                                              "url_prefix", url_prefix != NULL ? url_prefix : ""));
     return 0;
 }
 
@@ -69,6 +68,85 @@ json_t *search_kinds(const struct search *s)
 static int lang_valid(const char *l)
 {
     return strcmp(l, "zh") == 0 || strcmp(l, "bo") == 0 || strcmp(l, "en") == 0;
+}
+
+/* A ref links into a URL path: [A-Za-z0-9._-]{1,100}. */
+static int ref_valid(const char *r)
+{
+    size_t n = strlen(r);
+    if (n == 0 || n > 100)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= 'A' && r[i] <= 'Z') ||
+              (r[i] >= '0' && r[i] <= '9') || r[i] == '.' || r[i] == '_' || r[i] == '-'))
+            return 0;
+    return 1;
+}
+
+/* The id of a document known by its ref: FNV-1a (64 bits) of the ref, kept positive. Stable
+ * across versions and nodes; a collision is refused by search_store_put. */
+static int64_t ref_id(const char *ref)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)ref; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    int64_t id = (int64_t)(h & (uint64_t)INT64_MAX);
+    return id != 0 ? id : 1;
+}
+
+/* The NFC titles as JSON text (malloc'd) and the stored title: `title`, then each other
+ * distinct title after " · " as long as SEARCH_MAX_TITLE bytes allow (malloc'd). */
+static int titles_prepare(const json_t *titles, const char *title, char **text, char **all,
+                          struct err *err)
+{
+    json_t *norm = json_object();
+    size_t cap = SEARCH_MAX_TITLE + 1, used = strlen(title);
+    char *out = malloc(cap);
+    *text = *all = NULL;
+    if (norm == NULL || out == NULL)
+        goto oom;
+    memcpy(out, title, used + 1);
+    const char *lang;
+    json_t *v;
+    json_object_foreach((json_t *)titles, lang, v)
+    {
+        const char *t = json_string_value(v);
+        if (!lang_valid(lang) || t == NULL || strlen(t) > SEARCH_MAX_TITLE) {
+            json_decref(norm);
+            free(out);
+            return err_set(err, 400, "search.bad_doc",
+                           "titles are {zh, bo, en} strings of at most %d bytes", SEARCH_MAX_TITLE);
+        }
+        if (*t == '\0')
+            continue;
+        char *n = search_nfc(t, strlen(t));
+        if (n == NULL) {
+            json_decref(norm);
+            free(out);
+            return err_set(err, 400, "search.bad_doc", "titles must be UTF-8 text");
+        }
+        size_t len = strlen(n);
+        if (strstr(out, n) == NULL && used + 4 + len <= SEARCH_MAX_TITLE) {
+            memcpy(out + used, " · ", 4);
+            memcpy(out + used + 4, n, len + 1);
+            used += 4 + len;
+        }
+        json_object_set_new(norm, lang, json_string(n));
+        free(n);
+    }
+    *text = json_dumps(norm, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(norm);
+    if (*text == NULL)
+        goto oom_out;
+    *all = out;
+    return 0;
+oom:
+    json_decref(norm);
+oom_out:
+    free(out);
+    return err_set(err, 500, "search.error", "out of memory");
 }
 
 int search_put(struct search *s, const struct search_doc *d, struct err *err)
@@ -90,27 +168,40 @@ int search_put(struct search *s, const struct search_doc *d, struct err *err)
         return err_set(err, 400, "search.bad_doc", "the tag must be UTF-8 of at most 64 bytes");
     if (d->visibility != SEARCH_PUBLIC && d->visibility != SEARCH_STAFF)
         return err_set(err, 400, "search.bad_doc", "visibility must be 0 (public) or 1 (staff)");
-    if (d->id <= 0 || d->dept_id < 0 || d->division_code < 0 || d->updated_at_ms < 0)
+    const char *ref = d->ref != NULL ? d->ref : "";
+    if (*ref != '\0' && !ref_valid(ref))
+        return err_set(err, 400, "search.bad_doc", "a ref is [A-Za-z0-9._-]{1,100}");
+    int64_t id = d->id == 0 && *ref != '\0' ? ref_id(ref) : d->id;
+    if (id <= 0 || d->dept_id < 0 || d->division_code < 0 || d->updated_at_ms < 0)
         return err_set(err, 400, "search.bad_doc", "ids and times must not be negative");
+    if (d->titles != NULL && !json_is_object(d->titles))
+        return err_set(err, 400, "search.bad_doc", "titles are an object {zh, bo, en}");
     char *title = search_nfc(d->title, strlen(d->title));
     char *nbody = search_nfc(body, strlen(body));
+    char *titles = NULL, *all = NULL;
     int rc = -1;
     if (title == NULL || nbody == NULL) {
         err_set(err, 400, "search.bad_doc", "the title and body must be UTF-8 text");
         goto out;
     }
+    if (d->titles != NULL && titles_prepare(d->titles, title, &titles, &all, err) < 0)
+        goto out;
     struct search_doc n = *d;
+    n.id = id;
     n.lang = lang;
-    n.title = title;
+    n.title = all != NULL ? all : title;
     n.body = nbody;
     n.tag = tag;
+    n.ref = ref;
     struct store_conn *c = store_conn(s->st, err);
     if (c == NULL)
         goto out;
-    rc = search_store_put(c, &n, err);
+    rc = search_store_put(c, &n, titles, err);
 out:
     free(title);
     free(nbody);
+    free(titles);
+    free(all);
     return rc;
 }
 
@@ -122,6 +213,35 @@ int search_delete(struct search *s, const char *kind, int64_t id, struct err *er
     if (c == NULL)
         return -1;
     return search_store_delete(c, kind, id, err);
+}
+
+int search_delete_ref(struct search *s, const char *kind, const char *ref, struct err *err)
+{
+    if (ref == NULL || !ref_valid(ref))
+        return err_set(err, 400, "search.bad_doc", "a ref is [A-Za-z0-9._-]{1,100}");
+    return search_delete(s, kind, ref_id(ref), err);
+}
+
+int search_delete_kind(struct search *s, const char *kind, int64_t *deleted, struct err *err)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    if (deleted != NULL)
+        *deleted = 0;
+    if (!kind_valid(kind))
+        return err_set(err, 400, "search.bad_doc", "the kind must be [a-z0-9_]{1,32}");
+    struct store_conn *c = store_conn(s->st, err);
+    if (c == NULL || search_store_kind_ids(c, kind, &ids, &n, err) < 0)
+        return -1;
+    /* One by one: SQLite's bigram index is contentless, so each row is removed by giving
+     * its tokens back (search_store_delete). */
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = search_store_delete(c, kind, ids[i], err);
+    free(ids);
+    if (rc == 0 && deleted != NULL)
+        *deleted = (int64_t)n;
+    return rc;
 }
 
 /* ---- queries -------------------------------------------------------------------------- */
@@ -149,18 +269,42 @@ struct run_ctx {
     json_t *hits;
     const struct search_terms *terms;
     int sqlite;
+    const char *display_lang; /* NULL: the document's own */
 };
 
 static int add_hit(const struct search_row *r, void *vctx, struct err *err)
 {
     struct run_ctx *x = vctx;
     double score = r->score;
-    json_t *h = json_pack("{s:s,s:I,s:s,s:s,s:o,s:o,s:I,s:I,s:s,s:I,s:f}", "kind", r->kind, "id",
-                          (json_int_t)r->ref_id, "lang", r->lang, "title", r->title,
-                          "title_segments", search_segments(r->title, x->terms, 0), "snippet",
-                          search_segments(r->body, x->terms, 120), "dept_id",
-                          (json_int_t)r->dept_id, "division_code", (json_int_t)r->division_code,
-                          "tag", r->tag, "updated_at", (json_int_t)r->updated_at, "score", score);
+    /* A document with titles shows the reader's, else its own language's, else the first
+     * title it was put with (the stored title holds them all, for matching). */
+    json_t *titles =
+        r->titles != NULL && *r->titles != '\0' ? json_loads(r->titles, 0, NULL) : NULL;
+    const char *title = r->title, *title_lang = r->lang;
+    if (json_is_object(titles)) {
+        const char *want[] = {x->display_lang, r->lang, "zh"};
+        title = NULL;
+        for (size_t i = 0; i < 3 && title == NULL; i++) {
+            const char *t =
+                want[i] != NULL ? json_string_value(json_object_get(titles, want[i])) : NULL;
+            if (t != NULL && *t != '\0')
+                title = t, title_lang = want[i];
+        }
+        if (title == NULL)
+            title = r->title, title_lang = r->lang;
+    }
+    json_t *h =
+        json_pack("{s:s,s:I,s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:s,s:I,s:f}", "kind", r->kind, "id",
+                  (json_int_t)r->ref_id, "lang", r->lang, "title", title, "title_lang", title_lang,
+                  "title_segments", search_segments(title, x->terms, 0), "snippet",
+                  search_segments(r->body, x->terms, 120), "dept_id", (json_int_t)r->dept_id,
+                  "division_code", (json_int_t)r->division_code, "tag", r->tag, "updated_at",
+                  (json_int_t)r->updated_at, "score", score);
+    if (h != NULL && r->ref != NULL && *r->ref != '\0')
+        json_object_set_new(h, "ref", json_string(r->ref));
+    if (h != NULL && json_is_object(titles))
+        json_object_set(h, "titles", titles);
+    json_decref(titles);
     if (h == NULL)
         return err_set(err, 500, "search.error", "out of memory");
     json_array_append_new(x->hits, h);
@@ -202,7 +346,7 @@ int search_run(struct search *s, const struct search_query *q, json_t **result, 
     static const size_t MCAP = SEARCH_MAX_QUERY * 8 + 64;
     struct search_terms *t = calloc(1, sizeof(*t));
     char *tri = malloc(MCAP), *bi = malloc(MCAP), *tsq = malloc(MCAP);
-    char (*pat)[SEARCH_MAX_QUERY * 8 + 8] = calloc(SEARCH_PG_TERMS, sizeof(*pat));
+    char(*pat)[SEARCH_MAX_QUERY * 8 + 8] = calloc(SEARCH_PG_TERMS, sizeof(*pat));
     json_t *res = NULL;
     int rc = -1;
     if (t == NULL || tri == NULL || bi == NULL || tsq == NULL || pat == NULL) {
@@ -273,14 +417,16 @@ int search_run(struct search *s, const struct search_query *q, json_t **result, 
         .tag = q->tag != NULL ? q->tag : "",
         .dept_id = q->dept_id > 0 ? q->dept_id : 0,
         .max_visibility = q->include_staff ? SEARCH_STAFF : SEARCH_PUBLIC,
-        .limit = q->limit <= 0 ? SEARCH_DEFAULT_LIMIT
-                 : q->limit > SEARCH_MAX_LIMIT ? SEARCH_MAX_LIMIT : q->limit,
-        .offset = q->offset < 0 ? 0 : q->offset > SEARCH_MAX_OFFSET ? SEARCH_MAX_OFFSET : q->offset,
+        .limit = q->limit <= 0                 ? SEARCH_DEFAULT_LIMIT
+                 : q->limit > SEARCH_MAX_LIMIT ? SEARCH_MAX_LIMIT
+                                               : q->limit,
+        .offset = q->offset < 0                   ? 0
+                  : q->offset > SEARCH_MAX_OFFSET ? SEARCH_MAX_OFFSET
+                                                  : q->offset,
     };
     division_range(q->division_prefix, &f.div_lo, &f.div_hi);
 
-    res = json_pack("{s:I,s:b,s:s,s:[]}", "total", (json_int_t)0, "more", 0, "query", norm,
-                    "hits");
+    res = json_pack("{s:I,s:b,s:s,s:[]}", "total", (json_int_t)0, "more", 0, "query", norm, "hits");
     if (res == NULL) {
         err_set(err, 500, "search.error", "out of memory");
         goto out;
@@ -289,8 +435,8 @@ int search_run(struct search *s, const struct search_query *q, json_t **result, 
         struct store_conn *c = store_conn(s->st, err);
         if (c == NULL)
             goto out;
-        struct run_ctx x = {json_object_get(res, "hits"), t,
-                            store_kind(s->st) == STORE_SQLITE};
+        struct run_ctx x = {json_object_get(res, "hits"), t, store_kind(s->st) == STORE_SQLITE,
+                            q->display_lang};
         int64_t total = 0;
         if (search_store_query(c, &m, &f, &total, add_hit, &x, err) < 0)
             goto out;

@@ -50,7 +50,16 @@ struct search_doc {
     int64_t division_code; /* 12-digit division code, 0 = none */
     const char *tag;       /* category or similar, may be NULL */
     int64_t updated_at_ms;
-    int visibility;        /* 0 public, 1 staff */
+    int visibility; /* 0 public, 1 staff */
+    /* Objects keyed by a code rather than a number (catalog items: "XZ-MZ-001"): ref is
+     * that key, [A-Za-z0-9._-]{1,100}, and the hit links to url_prefix + ref. With a ref,
+     * id may be 0: search derives a stable id from (ref) itself. NULL/"" = no ref. */
+    const char *ref;
+    /* The title in several languages, {"zh": ..., "bo": ..., "en": ...} (borrowed), or
+     * NULL. Every one is matched as the title (they are stored after `title`, as far as
+     * SEARCH_MAX_TITLE allows); a hit shows the one of the reader's language
+     * (search_query.display_lang), else the document language's, else `title`. */
+    const json_t *titles;
 };
 
 /* Open on a store whose schema is migrated. *out is owned by the caller (search_close). */
@@ -73,6 +82,11 @@ json_t *search_kinds(const struct search *s);
 int search_put(struct search *s, const struct search_doc *d, struct err *err);
 /* Remove the document if it is there (not an error when it is not). Joins the caller's tx. */
 int search_delete(struct search *s, const char *kind, int64_t id, struct err *err);
+/* The same for a document put with a ref. */
+int search_delete_ref(struct search *s, const char *kind, const char *ref, struct err *err);
+/* Remove every document of a kind (a module rebuilding its part of the index); *deleted
+ * (may be NULL) gets how many. Joins the caller's transaction. */
+int search_delete_kind(struct search *s, const char *kind, int64_t *deleted, struct err *err);
 
 struct search_query {
     const char *kind;         /* NULL/"" = all kinds */
@@ -85,6 +99,8 @@ struct search_query {
     int include_staff;        /* 0: public documents only */
     int limit;                /* 0 = SEARCH_DEFAULT_LIMIT, capped at SEARCH_MAX_LIMIT */
     int offset;               /* capped at SEARCH_MAX_OFFSET */
+    const char *display_lang; /* the reader's language, for documents with titles; NULL =
+                               * each document's own */
 };
 
 /* Matches considered for ranking: the most recently indexed ones (see search_run). */
@@ -92,9 +108,12 @@ struct search_query {
 
 /* Results: a new JSON object
  *   {"total": N, "more": bool, "query": "<normalised query>", "hits": [
- *      {"kind", "id", "lang", "title", "title_segments": [...], "snippet": [...],
- *       "dept_id", "division_code", "tag", "updated_at", "score"}]}
- * where snippet / title_segments are arrays of {"text": "...", "hit": true|false}: the
+ *      {"kind", "id", "lang", "title", "title_lang", "title_segments": [...],
+ *       "snippet": [...], "dept_id", "division_code", "tag", "updated_at", "score",
+ *       and for documents put with them "ref" and "titles"}]}
+ * where title is the one to show (display_lang's when the document has titles) and
+ * title_lang its language;
+ * snippet / title_segments are arrays of {"text": "...", "hit": true|false}: the
  * text is NOT escaped (templates escape it), the hit segments are the matched parts.
  * Terms are ANDed; each matches as a substring (case-folded). Ranking considers the
  * SEARCH_CANDIDATES most recently indexed matching documents (so a very common term costs
@@ -102,8 +121,7 @@ struct search_query {
  * matches than that (show "1000+"). Paging goes no further than the candidates.
  * Never fails on user input: empty, huge or FTS-syntax queries give an empty or sensible
  * result; -1 only for store failures. */
-int search_run(struct search *s, const struct search_query *q, json_t **result,
-               struct err *err);
+int search_run(struct search *s, const struct search_query *q, json_t **result, struct err *err);
 
 /* The query as search will use it: NFC, control characters and FTS syntax neutralised,
  * whitespace collapsed, cut at SEARCH_MAX_QUERY characters. Writes at most cap bytes

@@ -2,7 +2,8 @@
  * search_cli.c - `onewindow search ...` at the console:
  *   search index-file FILE.jsonl        index documents, one JSON object a line:
  *                                       {kind, id, lang, title, body, dept_id,
- *                                        division_code, tag, visibility, updated_at}
+ *                                        division_code, tag, visibility, updated_at,
+ *                                        ref, titles}
  *                                       (1000 a transaction); bad lines are reported
  *                                       with their number and skipped
  *   search query TEXT [KIND] [staff]    the hits as JSON (public documents unless staff)
@@ -69,7 +70,8 @@ static int index_file(struct search *s, const char *path, struct err *err)
                                     jstr(o, "lang"),          jstr(o, "title"),
                                     jstr(o, "body"),          jint(o, "dept_id"),
                                     jint(o, "division_code"), jstr(o, "tag"),
-                                    jint(o, "updated_at"),    (int)jint(o, "visibility")};
+                                    jint(o, "updated_at"),    (int)jint(o, "visibility"),
+                                    jstr(o, "ref"),           json_object_get(o, "titles")};
         }
         if (!in_tx) {
             if (store_begin(c, err) < 0) {
@@ -116,7 +118,9 @@ static int index_file(struct search *s, const char *path, struct err *err)
     printf("%ld document(s) indexed, %ld line(s) refused\n", done, bad);
     if (bad > 0)
         return err_set(err, 400, "search.bad_lines", "%ld line(s) of %s refused (above)", bad,
-                       path) < 0 ? 1 : 1;
+                       path) < 0
+                   ? 1
+                   : 1;
     return 0;
 }
 

@@ -2,9 +2,11 @@
  * search_http.c - the public search page and its JSON twin:
  *   GET /search?q=TEXT&kind=KIND&page=N        results page (public documents only)
  *   GET /api/v1/search?q=TEXT&kind=KIND&page=N the same view model as JSON
- * Any input is accepted: the query is normalised (and cut) by search_run, an unknown kind
- * simply finds nothing, a bad page number is page 1. Highlighting comes as segments
- * [{text, hit}] that the template escapes and wraps in <mark>.
+ * Any query is accepted: it is normalised (and cut) by search_run, an unknown kind simply
+ * finds nothing; a page that is not a whole number from 1 to MAX_PAGE is a 400 (the handler
+ * kit's web_query_int). Highlighting comes as segments [{text, hit}] that the template
+ * escapes and wraps in <mark>. Documents with titles in several languages (catalog items)
+ * show the reader's; documents with a ref link to url_prefix + ref.
  */
 #include "search/search_internal.h"
 
@@ -64,17 +66,24 @@ static const char *kind_label(struct web_req *req, const struct search *s, const
     return kind;
 }
 
-static const char *kind_url(const struct search *s, struct arena *a, const char *kind,
-                            int64_t id)
+/* The page of a hit: its kind's URL prefix followed by its ref (documents keyed by a code)
+ * or its id. NULL when the kind has no pages. */
+static const char *hit_url(const struct search *s, struct arena *a, const json_t *hit)
 {
+    const char *kind = json_string_value(json_object_get(hit, "kind"));
+    const char *ref = json_string_value(json_object_get(hit, "ref"));
     size_t i;
     json_t *v;
     json_array_foreach(s->kinds, i, v)
     {
         const char *prefix = json_string_value(json_object_get(v, "url_prefix"));
-        if (strcmp(json_string_value(json_object_get(v, "kind")), kind) == 0 && prefix != NULL &&
-            *prefix != '\0')
-            return arena_printf(a, "%s%lld", prefix, (long long)id);
+        if (strcmp(json_string_value(json_object_get(v, "kind")), kind) != 0 || prefix == NULL ||
+            *prefix == '\0')
+            continue;
+        if (ref != NULL)
+            return arena_printf(a, "%s%s", prefix, ref);
+        return arena_printf(a, "%s%lld", prefix,
+                            (long long)json_integer_value(json_object_get(hit, "id")));
     }
     return NULL;
 }
@@ -86,20 +95,22 @@ static int h_search(struct web_req *req, struct web_resp *resp)
     err_clear(&err);
     const char *q = web_query(req, "q");
     const char *kind = web_query(req, "kind");
-    const char *page_s = web_query(req, "page");
+    int64_t page;
     if (q == NULL)
         q = "";
     if (kind == NULL || strlen(kind) > SEARCH_MAX_KIND)
         kind = "";
-    long page = page_s != NULL ? strtol(page_s, NULL, 10) : 1;
-    if (page < 1 || page > MAX_PAGE)
-        page = 1;
+    if (web_query_int(req, resp, "page", 1, MAX_PAGE, 1, &page) < 0)
+        return -1;
 
-    struct search_query sq = {.q = q, .kind = kind, .limit = PAGE_SIZE,
-                              .offset = (int)(page - 1) * PAGE_SIZE};
+    struct search_query sq = {.q = q,
+                              .kind = kind,
+                              .limit = PAGE_SIZE,
+                              .offset = (int)(page - 1) * PAGE_SIZE,
+                              .display_lang = req->lang};
     json_t *r = NULL;
     if (search_run(s, &sq, &r, &err) < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
 
     json_t *kinds = json_array();
     size_t i;
@@ -107,30 +118,32 @@ static int h_search(struct web_req *req, struct web_resp *resp)
     json_array_foreach(s->kinds, i, v)
     {
         const char *k = json_string_value(json_object_get(v, "kind"));
-        json_array_append_new(kinds, json_pack("{s:s,s:s,s:b}", "kind", k, "label",
-                                               kind_label(req, s, k), "selected",
-                                               strcmp(k, kind) == 0));
+        json_array_append_new(kinds,
+                              json_pack("{s:s,s:s,s:b}", "kind", k, "label", kind_label(req, s, k),
+                                        "selected", strcmp(k, kind) == 0));
     }
     json_t *hits = json_object_get(r, "hits");
     json_array_foreach(hits, i, v)
     {
         const char *k = json_string_value(json_object_get(v, "kind"));
         json_object_set_new(v, "kind_label", json_string(kind_label(req, s, k)));
-        const char *url =
-            kind_url(s, req->arena, k, (int64_t)json_integer_value(json_object_get(v, "id")));
+        const char *url = hit_url(s, req->arena, v);
         if (url != NULL)
             json_object_set_new(v, "url", json_string(url));
+        /* A document in one language marks its snippet so; one with titles in several
+         * (a catalog item) has text in all of them, and the snippet may be in any. */
+        if (json_object_get(v, "titles") == NULL)
+            json_object_set(v, "snippet_lang", json_object_get(v, "lang"));
     }
     json_int_t total = json_integer_value(json_object_get(r, "total"));
     const char *norm = json_string_value(json_object_get(r, "query"));
     json_t *model = json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:O,s:i,s:b}", "title",
                               web_t(req, "search.title"), "q", q, "query", norm, "kind", kind,
-                              "kinds", kinds, "searched", norm[0] != '\0', "total", total,
-                              "hits", hits, "page", (int)page, "has_hits",
-                              json_array_size(hits) > 0);
+                              "kinds", kinds, "searched", norm[0] != '\0', "total", total, "hits",
+                              hits, "page", (int)page, "has_hits", json_array_size(hits) > 0);
     json_decref(r);
     if (model == NULL)
-        return web_fail(resp, 500, "search.error", "out of memory");
+        return web_page(resp, NULL, NULL, 500);
     if (page > 1)
         json_object_set_new(model, "prev_url", page_url(q, kind, (int)page - 1));
     if ((json_int_t)page * PAGE_SIZE < total && page < MAX_PAGE)
@@ -140,11 +153,9 @@ static int h_search(struct web_req *req, struct web_resp *resp)
                                      json_object_get(model, "next_url") != NULL));
     json_object_set_new(model, "has_kinds", json_boolean(json_array_size(kinds) > 0));
     json_object_set_new(model, "summary",
-                        json_string(arena_printf(req->arena, "%s: %lld",
-                                                 web_t(req, "search.total"), (long long)total)));
-    resp->model = model;
-    resp->view = "search/results";
-    return 0;
+                        json_string(arena_printf(req->arena, "%s: %lld", web_t(req, "search.total"),
+                                                 (long long)total)));
+    return web_page(resp, model, "search/results", 200);
 }
 
 int search_http_register(struct web_server *srv, struct search *s)

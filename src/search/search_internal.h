@@ -50,8 +50,7 @@ json_t *search_segments(const char *text, const struct search_terms *t, int snip
 /* Relevance of a document for the terms (higher is better): a term in the title weighs
  * ten times one in the body; more occurrences and a title the term fills more score more.
  * *all is set to 1 when every term occurs in the title or the body. */
-double search_score(const char *title, const char *body, const struct search_terms *t,
-                    int *all);
+double search_score(const char *title, const char *body, const struct search_terms *t, int *all);
 
 /* ---- store (search_store.c) --------------------------------------------------------- */
 
@@ -72,23 +71,29 @@ struct search_match {
     int npat;
     const char *pat[SEARCH_PG_TERMS];
     const char *whole;
-    const char *tsq; /* the terms' bigram lexemes ANDed, a tsquery (PostgreSQL) */
+    const char *tsq;                  /* the terms' bigram lexemes ANDed, a tsquery (PostgreSQL) */
     const struct search_terms *terms; /* for ranking */
 };
 
 /* Called per hit in rank order. */
 struct search_row {
     const char *kind, *lang, *title, *body, *tag;
+    const char *ref, *titles; /* "" when the document has none */
     int64_t ref_id, dept_id, division_code, updated_at;
     double score;
 };
 typedef int (*search_row_fn)(const struct search_row *r, void *ctx, struct err *err);
 
-int search_store_put(struct store_conn *c, const struct search_doc *d, struct err *err);
+/* Insert or replace; `titles` is the JSON text of d->titles ("" or NULL for none). */
+int search_store_put(struct store_conn *c, const struct search_doc *d, const char *titles,
+                     struct err *err);
 int search_store_delete(struct store_conn *c, const char *kind, int64_t id, struct err *err);
+/* The ref_ids of every document of a kind (malloc'd array of *n, caller frees). */
+int search_store_kind_ids(struct store_conn *c, const char *kind, int64_t **ids, size_t *n,
+                          struct err *err);
 int search_store_query(struct store_conn *c, const struct search_match *m,
-                       const struct search_filter *f, int64_t *total, search_row_fn fn,
-                       void *ctx, struct err *err);
+                       const struct search_filter *f, int64_t *total, search_row_fn fn, void *ctx,
+                       struct err *err);
 int search_store_count(struct store_conn *c, int64_t *n, struct err *err);
 
 #endif

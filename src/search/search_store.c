@@ -12,22 +12,23 @@
 /* ---- writing -------------------------------------------------------------------------- */
 
 static const char SQL_OLD[] =
-    "SELECT docid, title, body FROM search_docs WHERE kind = ? AND ref_id = ?";
+    "SELECT docid, title, body, ref FROM search_docs WHERE kind = ? AND ref_id = ?";
+static const char SQL_KIND_IDS[] = "SELECT ref_id FROM search_docs WHERE kind = ?";
 static const char SQL_UPSERT[] =
     "INSERT INTO search_docs (kind, ref_id, lang, title, body, dept_id, division_code, tag, "
-    "visibility, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "visibility, updated_at, ref, titles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (kind, ref_id) DO UPDATE SET lang = excluded.lang, title = excluded.title, "
     "body = excluded.body, dept_id = excluded.dept_id, division_code = excluded.division_code, "
-    "tag = excluded.tag, visibility = excluded.visibility, updated_at = excluded.updated_at "
-    "RETURNING docid";
+    "tag = excluded.tag, visibility = excluded.visibility, updated_at = excluded.updated_at, "
+    "ref = excluded.ref, titles = excluded.titles RETURNING docid";
 static const char SQL_UPSERT_PG[] =
     "INSERT INTO search_docs (kind, ref_id, lang, title, body, dept_id, division_code, tag, "
-    "visibility, updated_at, grams) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "visibility, updated_at, ref, titles, grams) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "strip(to_tsvector('simple', ?))) "
     "ON CONFLICT (kind, ref_id) DO UPDATE SET lang = excluded.lang, title = excluded.title, "
     "body = excluded.body, dept_id = excluded.dept_id, division_code = excluded.division_code, "
     "tag = excluded.tag, visibility = excluded.visibility, updated_at = excluded.updated_at, "
-    "grams = excluded.grams RETURNING docid";
+    "ref = excluded.ref, titles = excluded.titles, grams = excluded.grams RETURNING docid";
 static const char SQL_DELETE[] = "DELETE FROM search_docs WHERE docid = ?";
 /* The bigram table is contentless: a row is removed by giving back what was indexed. */
 static const char SQL_BI_DELETE[] =
@@ -58,12 +59,14 @@ out:
     return rc;
 }
 
-/* The old version's docid and text, if any (SQLite only needs it). */
-static int load_old(struct store_conn *c, const char *kind, int64_t id, int64_t *docid,
-                    char **title, char **body, struct err *err)
+/* The old version's docid and text, if any (SQLite needs it to update the bigram index),
+ * and whether it was put under another ref (*other_ref: a collision of derived ids). */
+static int load_old(struct store_conn *c, const char *kind, int64_t id, const char *ref,
+                    int64_t *docid, char **title, char **body, int *other_ref, struct err *err)
 {
     *docid = 0;
     *title = *body = NULL;
+    *other_ref = 0;
     struct store_stmt *st = store_prepare(c, SQL_OLD, err);
     if (st == NULL)
         return -1;
@@ -74,6 +77,7 @@ static int load_old(struct store_conn *c, const char *kind, int64_t id, int64_t 
         *docid = store_col_int64(st, 0);
         *title = strdup(store_col_text(st, 1));
         *body = strdup(store_col_text(st, 2));
+        *other_ref = ref != NULL && strcmp(ref, store_col_text(st, 3)) != 0;
         if (*title == NULL || *body == NULL)
             rc = err_set(err, 500, "search.error", "out of memory");
     }
@@ -81,16 +85,25 @@ static int load_old(struct store_conn *c, const char *kind, int64_t id, int64_t 
     return rc < 0 ? -1 : 0;
 }
 
-int search_store_put(struct store_conn *c, const struct search_doc *d, struct err *err)
+int search_store_put(struct store_conn *c, const struct search_doc *d, const char *titles,
+                     struct err *err)
 {
     int sqlite = store_kind(store_conn_store(c)) == STORE_SQLITE;
     int64_t olddoc = 0, docid = 0;
     char *ot = NULL, *ob = NULL, *bt = NULL, *bb = NULL;
-    int rc = -1;
-    if (sqlite) {
-        if (load_old(c, d->kind, d->id, &olddoc, &ot, &ob, err) < 0)
+    int rc = -1, other_ref = 0;
+    const char *ref = d->ref != NULL ? d->ref : "";
+    if (sqlite || *ref != '\0') {
+        if (load_old(c, d->kind, d->id, ref, &olddoc, &ot, &ob, &other_ref, err) < 0)
             goto out;
-        if (olddoc != 0 && bi_delete(c, olddoc, ot, ob, err) < 0)
+        /* Two codes whose derived ids collide (about one in 2^62 per pair): refuse rather
+         * than let one object's document replace the other's. */
+        if (other_ref) {
+            err_set(err, 409, "search.ref_collision", "another document of kind %s has this id",
+                    d->kind);
+            goto out;
+        }
+        if (sqlite && olddoc != 0 && bi_delete(c, olddoc, ot, ob, err) < 0)
             goto out;
     }
     if (!sqlite) {
@@ -114,6 +127,8 @@ int search_store_put(struct store_conn *c, const struct search_doc *d, struct er
     store_bind_text(st, 8, d->tag, -1);
     store_bind_int64(st, 9, d->visibility);
     store_bind_int64(st, 10, d->updated_at_ms);
+    store_bind_text(st, 11, ref, -1);
+    store_bind_text(st, 12, titles != NULL ? titles : "", -1);
     if (!sqlite) {
         size_t lt = strlen(bt), lb = strlen(bb);
         char *g = malloc(lt + lb + 2);
@@ -125,7 +140,7 @@ int search_store_put(struct store_conn *c, const struct search_doc *d, struct er
         memcpy(g, bt, lt);
         g[lt] = ' ';
         memcpy(g + lt + 1, bb, lb + 1);
-        store_bind_text(st, 11, g, -1);
+        store_bind_text(st, 13, g, -1);
         free(g);
     }
     int s = store_step(st, err);
@@ -167,12 +182,11 @@ int search_store_delete(struct store_conn *c, const char *kind, int64_t id, stru
 {
     int64_t docid;
     char *ot = NULL, *ob = NULL;
-    int rc = -1;
-    if (load_old(c, kind, id, &docid, &ot, &ob, err) < 0)
+    int rc = -1, other_ref;
+    if (load_old(c, kind, id, NULL, &docid, &ot, &ob, &other_ref, err) < 0)
         goto out;
     if (docid != 0) {
-        if (store_kind(store_conn_store(c)) == STORE_SQLITE &&
-            bi_delete(c, docid, ot, ob, err) < 0)
+        if (store_kind(store_conn_store(c)) == STORE_SQLITE && bi_delete(c, docid, ot, ob, err) < 0)
             goto out;
         struct store_stmt *st = store_prepare(c, SQL_DELETE, err);
         if (st == NULL)
@@ -186,6 +200,40 @@ out:
     free(ot);
     free(ob);
     return rc;
+}
+
+int search_store_kind_ids(struct store_conn *c, const char *kind, int64_t **ids, size_t *n,
+                          struct err *err)
+{
+    size_t cap = 0;
+    int rc;
+    *ids = NULL;
+    *n = 0;
+    struct store_stmt *st = store_prepare(c, SQL_KIND_IDS, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, kind, -1);
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? 2 * cap : 64;
+            int64_t *g = realloc(*ids, ncap * sizeof(**ids));
+            if (g == NULL) {
+                rc = err_set(err, 500, "search.error", "out of memory");
+                break;
+            }
+            *ids = g;
+            cap = ncap;
+        }
+        (*ids)[(*n)++] = store_col_int64(st, 0);
+    }
+    store_reset(st);
+    if (rc < 0) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
 }
 
 int search_store_count(struct store_conn *c, int64_t *n, struct err *err)
@@ -203,9 +251,9 @@ int search_store_count(struct store_conn *c, int64_t *n, struct err *err)
 /* ---- querying ------------------------------------------------------------------------- */
 
 /* Filters, in this parameter order (bind_filter). */
-#define FILTERS                                                                               \
-    " AND (? = '' OR d.kind = ?) AND (? = '' OR d.lang = ?) AND (? = '' OR d.tag = ?)"       \
-    " AND (CAST(? AS BIGINT) = 0 OR d.dept_id = ?) AND d.division_code BETWEEN ? AND ?"     \
+#define FILTERS                                                                                    \
+    " AND (? = '' OR d.kind = ?) AND (? = '' OR d.lang = ?) AND (? = '' OR d.tag = ?)"             \
+    " AND (CAST(? AS BIGINT) = 0 OR d.dept_id = ?) AND d.division_code BETWEEN ? AND ?"            \
     " AND d.visibility <= ?"
 
 /* SQLite. The candidates: the SEARCH_CANDIDATES most recently indexed matches that pass
@@ -214,8 +262,8 @@ int search_store_count(struct store_conn *c, int64_t *n, struct err *err)
  * the rows of the page read by docid. bm25() is not used: its IDF needs a pass over every
  * match of every phrase, which is most of the time of a query on a common term
  * (docs/internals/search.md has the figures). */
-#define SQLITE_CAND(TABLE, EXTRA)                                                             \
-    "SELECT d.docid, d.title, d.body FROM " TABLE " JOIN search_docs d ON d.docid = " TABLE  \
+#define SQLITE_CAND(TABLE, EXTRA)                                                                  \
+    "SELECT d.docid, d.title, d.body FROM " TABLE " JOIN search_docs d ON d.docid = " TABLE        \
     ".rowid WHERE " TABLE " MATCH ?" EXTRA FILTERS " ORDER BY " TABLE ".rowid DESC LIMIT ?"
 
 static const char SQL_Q_TRI[] = SQLITE_CAND("search_fts", "");
@@ -223,26 +271,26 @@ static const char SQL_Q_BI[] = SQLITE_CAND("search_bi", "");
 /* Long and short terms together: the trigram query drives, the bigram matches are a set
  * it is checked against (the + keeps SQLite from turning the IN into rowid lookups of
  * the trigram table, which would run its MATCH once per row: seconds). */
-static const char SQL_Q_BOTH[] = SQLITE_CAND(
-    "search_fts",
-    " AND +search_fts.rowid IN (SELECT rowid FROM search_bi WHERE search_bi MATCH ?)");
+static const char SQL_Q_BOTH[] =
+    SQLITE_CAND("search_fts",
+                " AND +search_fts.rowid IN (SELECT rowid FROM search_bi WHERE search_bi MATCH ?)");
 static const char SQL_GET[] =
-    "SELECT kind, ref_id, lang, title, body, dept_id, division_code, tag, updated_at "
-    "FROM search_docs WHERE docid = ?";
+    "SELECT kind, ref_id, lang, title, body, dept_id, division_code, tag, updated_at, ref, "
+    "titles FROM search_docs WHERE docid = ?";
 
 /* PostgreSQL: the bigram lexemes of every term (GIN on grams) narrow, one ILIKE per term
  * over title and body checks exactly; the newest candidates are ranked by a title match
  * and pg_trgm word similarity. */
 #define PG_TERM " AND (d.title || ' ' || d.body) ILIKE ?"
-#define PG_PAGE(TERMS)                                                                        \
-    "SELECT d.kind, d.ref_id, d.lang, d.title, d.body, d.dept_id, d.division_code, d.tag, "    \
-    "d.updated_at, r.score, r.total FROM (SELECT c.id, "                                      \
-    "(CASE WHEN d.title ILIKE ? THEN 1.0 ELSE 0.0 END) + public.word_similarity(?, d.title) " \
-    "+ 0.3 * public.word_similarity(?, d.body) AS score, d.updated_at AS u, COUNT(*) OVER () " \
-    "AS total FROM (SELECT d.docid AS id FROM search_docs d WHERE d.grams @@ "              \
-    "to_tsquery('simple', ?)" TERMS FILTERS         \
-    " ORDER BY d.docid DESC LIMIT ?) c JOIN search_docs d ON d.docid = c.id "                 \
-    "ORDER BY score DESC, u DESC LIMIT ? OFFSET ?) r JOIN search_docs d ON "                  \
+#define PG_PAGE(TERMS)                                                                             \
+    "SELECT d.kind, d.ref_id, d.lang, d.title, d.body, d.dept_id, d.division_code, d.tag, "        \
+    "d.updated_at, r.score, r.total, d.ref, d.titles FROM (SELECT c.id, "                          \
+    "(CASE WHEN d.title ILIKE ? THEN 1.0 ELSE 0.0 END) + public.word_similarity(?, d.title) "      \
+    "+ 0.3 * public.word_similarity(?, d.body) AS score, d.updated_at AS u, COUNT(*) OVER () "     \
+    "AS total FROM (SELECT d.docid AS id FROM search_docs d WHERE d.grams @@ "                     \
+    "to_tsquery('simple', ?)" TERMS FILTERS                                                        \
+    " ORDER BY d.docid DESC LIMIT ?) c JOIN search_docs d ON d.docid = c.id "                      \
+    "ORDER BY score DESC, u DESC LIMIT ? OFFSET ?) r JOIN search_docs d ON "                       \
     "d.docid = r.id ORDER BY r.score DESC, r.u DESC"
 
 static const char SQL_PG_1[] = PG_PAGE(PG_TERM);
@@ -280,8 +328,10 @@ static int cand_cmp(const void *a, const void *b)
     return x->docid > y->docid ? -1 : x->docid < y->docid;
 }
 
-static int row_out(struct store_stmt *st, int first, double score, search_row_fn fn, void *ctx,
-                   struct err *err)
+/* A row of SQL_GET or PG_PAGE: the document's columns from `first`, its ref and titles
+ * at `extra`. */
+static int row_out(struct store_stmt *st, int first, int extra, double score, search_row_fn fn,
+                   void *ctx, struct err *err)
 {
     struct search_row r = {
         .kind = store_col_text(st, first),
@@ -293,6 +343,8 @@ static int row_out(struct store_stmt *st, int first, double score, search_row_fn
         .division_code = store_col_int64(st, first + 6),
         .tag = store_col_text(st, first + 7),
         .updated_at = store_col_int64(st, first + 8),
+        .ref = store_col_text(st, extra),
+        .titles = store_col_text(st, extra + 1),
         .score = score,
     };
     return fn(&r, ctx, err);
@@ -316,8 +368,7 @@ static int collect(struct store_conn *c, const char *sql, const char *m1, const 
     *n = *rows = 0;
     while (*n < SEARCH_CANDIDATES && (rc = store_step(st, err)) == STORE_ROW) {
         int all = 0;
-        double score =
-            search_score(store_col_text(st, 1), store_col_text(st, 2), terms, &all);
+        double score = search_score(store_col_text(st, 1), store_col_text(st, 2), terms, &all);
         (*rows)++;
         if (check && !all)
             continue;
@@ -334,8 +385,8 @@ static int collect(struct store_conn *c, const char *sql, const char *m1, const 
 #define BOTH_SCAN (4 * SEARCH_CANDIDATES)
 
 static int sqlite_query(struct store_conn *c, const struct search_match *m,
-                        const struct search_filter *f, int64_t *total, search_row_fn fn,
-                        void *ctx, struct err *err)
+                        const struct search_filter *f, int64_t *total, search_row_fn fn, void *ctx,
+                        struct err *err)
 {
     int rc = 0;
     if (m->tri == NULL && m->bi == NULL)
@@ -350,8 +401,8 @@ static int sqlite_query(struct store_conn *c, const struct search_match *m,
          * trigram matches, intersect with the bigram index in SQL (exact, slower). */
         rc = collect(c, SQL_Q_TRI, m->tri, NULL, f, BOTH_SCAN, 1, m->terms, cs, &n, &rows, err);
         if (rc == 0 && n < SEARCH_CANDIDATES && rows == BOTH_SCAN)
-            rc = collect(c, SQL_Q_BOTH, m->tri, m->bi, f, SEARCH_CANDIDATES, 0, m->terms, cs,
-                         &n, &rows, err);
+            rc = collect(c, SQL_Q_BOTH, m->tri, m->bi, f, SEARCH_CANDIDATES, 0, m->terms, cs, &n,
+                         &rows, err);
     } else {
         rc = collect(c, m->tri != NULL ? SQL_Q_TRI : SQL_Q_BI, m->tri != NULL ? m->tri : m->bi,
                      NULL, f, SEARCH_CANDIDATES, 0, m->terms, cs, &n, &rows, err);
@@ -370,7 +421,7 @@ static int sqlite_query(struct store_conn *c, const struct search_match *m,
         }
         store_bind_int64(st, 1, cs[k].docid);
         rc = store_step(st, err);
-        if (rc == STORE_ROW && row_out(st, 0, cs[k].score, fn, ctx, err) < 0)
+        if (rc == STORE_ROW && row_out(st, 0, 9, cs[k].score, fn, ctx, err) < 0)
             rc = -1;
         store_reset(st);
         if (rc < 0)
@@ -381,8 +432,8 @@ static int sqlite_query(struct store_conn *c, const struct search_match *m,
 }
 
 int search_store_query(struct store_conn *c, const struct search_match *m,
-                       const struct search_filter *f, int64_t *total, search_row_fn fn,
-                       void *ctx, struct err *err)
+                       const struct search_filter *f, int64_t *total, search_row_fn fn, void *ctx,
+                       struct err *err)
 {
     int i = 1;
     struct store_stmt *st;
@@ -407,7 +458,7 @@ int search_store_query(struct store_conn *c, const struct search_match *m,
     while ((rc = store_step(st, err)) == STORE_ROW) {
         *total = store_col_int64(st, 10);
         double score = strtod(store_col_text(st, 9) ? store_col_text(st, 9) : "0", NULL);
-        if (row_out(st, 0, score, fn, ctx, err) < 0) {
+        if (row_out(st, 0, 11, score, fn, ctx, err) < 0) {
             rc = -1;
             break;
         }

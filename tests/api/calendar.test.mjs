@@ -109,8 +109,8 @@ for (const lang of ['zh', 'bo']) {
     assert.equal((html.match(/<table class="calendar-month">/g) || []).length, 12);
     for (let m = 1; m <= 12; m++) assert.ok(html.includes(`<caption>${t.months[m]} 2026</caption>`));
     assert.ok(html.includes(`<th scope="col" abbr="${t.weekdays[1].long}">${t.weekdays[1].short}</th>`));
-    assert.ok(html.includes(`<abbr title="藏历新年(与春节连休) · ${t.kinds.holiday}">${t.mark.holiday}</abbr>`));
-    assert.ok(html.includes(`<abbr title="春节调休上班 · ${t.kinds.workday}">${t.mark.workday}</abbr>`));
+    assert.ok(html.includes(`<abbr title="${t.holiday_names['藏历新年(与春节连休)']} · ${t.kinds.holiday}">${t.mark.holiday}</abbr>`));
+    assert.ok(html.includes(`<abbr title="${t.holiday_names["春节调休上班"]} · ${t.kinds.workday}">${t.mark.workday}</abbr>`));
     assert.ok(!html.includes(t.no_data));
   });
 }
@@ -167,4 +167,31 @@ test('onewindow calendar deadline / list / set / remove', async (t) => {
   r = run(['calendar', 'frobnicate', ...common]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /usage: calendar/);
+});
+
+test('/calendar answers 303 to the page of the current year in Asia/Shanghai', async () => {
+  const res = await fetch(`${srv.url}/calendar`, { redirect: 'manual' });
+  assert.equal(res.status, 303);
+  // The year of "now" at UTC+8 (Asia/Shanghai has no daylight saving).
+  const year = new Date(Date.now() + 8 * 3600 * 1000).getUTCFullYear();
+  assert.equal(res.headers.get('location'), `/calendar/${year}`);
+  const page = await fetch(srv.url + res.headers.get('location'));
+  assert.equal(page.status, 200);
+});
+
+test('holiday names are shown in Tibetan and English where the catalogs have them', async () => {
+  const names = [...new Set(ROWS.map((r) => r.name_zh))];
+  for (const n of names) {
+    assert.ok(T.bo.calendar.holiday_names[n], `a Tibetan name for ${n}`);
+    assert.match(T.bo.calendar.holiday_names[n], /[\u0f00-\u0fff]/, `${n} in Tibetan script`);
+    assert.ok(T.en.calendar.holiday_names[n], `an English name for ${n}`);
+  }
+  const bo = await get('/calendar/2026?lang=bo');
+  assert.equal(bo.status, 200);
+  assert.ok(bo.body.includes(`<td lang="bo">${T.bo.calendar.holiday_names['藏历新年(与春节连休)']}</td>`));
+  for (const n of names) assert.ok(!bo.body.includes(`>${n}</td>`), `${n} is not shown in Chinese`);
+  const json = await (await fetch(`${srv.url}/api/v1/calendar/2026?lang=en`)).json();
+  const oct = json.specials.find((s) => s.date === '2026-10-01');
+  assert.equal(oct.name, T.en.calendar.holiday_names[oct.name_zh]);
+  assert.equal(oct.name_lang, 'en');
 });

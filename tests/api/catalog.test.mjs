@@ -137,7 +137,7 @@ test('bundles: the newborn bundle lists its three items by department', async ()
 test('the home page and the navigation link to the services', async () => {
   const home = await (await fetch(`${srv.url}/`)).text();
   assert.ok(home.includes('href="/services"'));
-  assert.ok(home.includes(ZH.portal.areas.services.title));
+  assert.ok(home.includes(ZH.portal.all_services));
   assert.ok(home.includes(ZH.nav.services));
 });
 
@@ -230,6 +230,7 @@ test('an administrator edits a draft (every problem at once), publishes it and r
   // Good (JSON body, JSON answer): draft version 2, not public yet.
   const good = structuredClone(item('XZ-GA-002'));
   good.time_limit.promised_days = 10;
+  good.aliases = [{ zh: '换领身份证', en: 'new identity card' }];
   res = await admin.req('/admin/catalog/new', {
     method: 'POST', body: JSON.stringify(good),
     headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
@@ -238,12 +239,16 @@ test('an administrator edits a draft (every problem at once), publishes it and r
   assert.deepEqual(await res.json(), { code: 'XZ-GA-002', version: 2, status: 'draft', url: '/admin/catalog/XZ-GA-002' });
   let pub = await json('/api/v1/services/XZ-GA-002');
   assert.equal(pub.body.item.version, 1);
+  const refsOf = async (q) => (await json(`/api/v1/search?q=${encodeURIComponent(q)}`)).body.hits.map((h) => h.ref);
+  assert.ok(!(await refsOf('换领身份证')).includes('XZ-GA-002'), 'a draft is not searchable');
 
   // History shows what changed; publish from the page.
   const show = await (await admin.req('/admin/catalog/XZ-GA-002')).text();
   assert.ok(show.includes('$.time_limit.promised_days'));
   res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: '2' } });
   assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/admin/catalog/XZ-GA-002?done=catalog_published');
+  assert.ok((await refsOf('换领身份证')).includes('XZ-GA-002'), 'publishing indexes the new version');
   pub = await json('/api/v1/services/XZ-GA-002');
   assert.equal(pub.body.item.version, 2);
   assert.equal(pub.body.promised_days, 10, 'the cached guide was replaced when the catalog changed');
@@ -255,11 +260,14 @@ test('an administrator edits a draft (every problem at once), publishes it and r
 
   const hist = await (await admin.req('/admin/catalog/XZ-GA-002', { headers: { accept: 'application/json' } })).json();
   assert.deepEqual(hist.versions.map((v) => [v.version, v.status]), [[2, 'published'], [1, 'superseded']]);
-  assert.deepEqual(hist.versions[0].changes, ['$.time_limit.promised_days']);
+  assert.deepEqual(hist.versions[0].changes, ['$.time_limit.promised_days', '$.aliases']);
 
-  // Retire: gone from the public catalog, version kept.
+  // Retire: gone from the public catalog and from search, version kept.
+  assert.ok((await refsOf(item('XZ-ZR-003').name.zh)).includes('XZ-ZR-003'));
   res = await admin.req('/admin/catalog/XZ-ZR-003/retire', { method: 'POST', form: { _csrf: csrf } });
   assert.equal(res.status, 303);
+  assert.equal(res.headers.get('location'), '/admin/catalog/XZ-ZR-003?done=catalog_retired');
+  assert.ok(!(await refsOf(item('XZ-ZR-003').name.zh)).includes('XZ-ZR-003'), 'a retired item is not found');
   assert.equal((await fetch(`${srv.url}/services/XZ-ZR-003`)).status, 404);
   const after = await json('/api/v1/services');
   assert.ok(!after.body.items.some((i) => i.code === 'XZ-ZR-003'));

@@ -91,7 +91,13 @@ test('the kind filter and paging', async () => {
   assert.ok(p3.prev_url && !p3.next_url);
   const all = new Set([...p1.hits, ...(await api({ q: '政务', page: '2' })).hits, ...p3.hits].map((h) => h.id));
   assert.equal(all.size, 25, 'pages do not overlap');
-  assert.equal((await api({ q: '政务', page: 'abc' })).page, 1);
+  // A page that is not a whole number in range is a 400 (the handler kit), never page 1
+  // by accident.
+  for (const page of ['abc', '0', '-1', '1.5', '102']) {
+    const res = await fetch(`${srv.url}/api/v1/search?${new URLSearchParams({ q: '政务', page })}`);
+    assert.equal(res.status, 400, page);
+    assert.equal((await res.json()).code, 'http.bad_number');
+  }
 });
 
 test('highlighting: segments in JSON, <mark> around escaped text in HTML', async () => {

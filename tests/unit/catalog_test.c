@@ -80,9 +80,9 @@ static json_t *demo_item(struct fixture *f, const char *code)
 {
     size_t i;
     json_t *it;
-    json_array_foreach(json_object_get(f->demo, "items"), i, it)
-        if (strcmp(json_string_value(json_object_get(it, "code")), code) == 0)
-            return json_deep_copy(it);
+    json_array_foreach(json_object_get(f->demo, "items"), i,
+                       it) if (strcmp(json_string_value(json_object_get(it, "code")), code) ==
+                               0) return json_deep_copy(it);
     fail_msg("no demo item %s", code);
     return NULL;
 }
@@ -92,10 +92,10 @@ static int has_problem(const json_t *problems, const char *path, const char *cod
 {
     size_t i;
     json_t *p;
-    json_array_foreach((json_t *)problems, i, p)
-        if (strcmp(json_string_value(json_object_get(p, "path")), path) == 0 &&
-            strcmp(json_string_value(json_object_get(p, "code")), code) == 0)
-            return 1;
+    json_array_foreach((json_t *)problems, i,
+                       p) if (strcmp(json_string_value(json_object_get(p, "path")), path) == 0 &&
+                              strcmp(json_string_value(json_object_get(p, "code")), code) ==
+                                  0) return 1;
     return 0;
 }
 
@@ -116,7 +116,8 @@ static void test_demo_catalog(void **state)
     json_t *it;
     char depts[16][16];
     int ndepts = 0;
-    json_array_foreach(items, i, it) {
+    json_array_foreach(items, i, it)
+    {
         json_t *problems = json_array();
         if (catalog_item_check(it, problems) != 0) {
             char *d = json_dumps(problems, 0);
@@ -173,12 +174,12 @@ static void test_check_rules(void **state)
     json_object_set_new(json_array_get(fields, 1), "prefill", json_string("profile.salary"));
     json_array_append_new(fields, json_pack("{s:s, s:s, s:{s:s}}", "key", "kind", "type", "select",
                                             "label", "zh", "类别"));
-    json_array_append_new(fields, json_pack("{s:s, s:s, s:{s:s}, s:s}", "key", "nick", "type", "text",
-                                            "label", "zh", "别名", "pattern", "(["));
+    json_array_append_new(fields, json_pack("{s:s, s:s, s:{s:s}, s:s}", "key", "nick", "type",
+                                            "text", "label", "zh", "别名", "pattern", "(["));
     json_array_append_new(fields, json_pack("{s:s, s:s, s:{s:s}, s:i, s:i}", "key", "age", "type",
                                             "number", "label", "zh", "年龄", "min", 10, "max", 5));
-    json_array_append_new(fields, json_pack("{s:s, s:s, s:{s:s}, s:s}", "key", "day", "type", "date",
-                                            "label", "zh", "日期", "max", "2025-02-29"));
+    json_array_append_new(fields, json_pack("{s:s, s:s, s:{s:s}, s:s}", "key", "day", "type",
+                                            "date", "label", "zh", "日期", "max", "2025-02-29"));
     json_array_append_new(fields, json_pack("{s:s, s:s, s:{s:s}, s:[{s:s, s:{s:s}}]}", "key",
                                             "male_name", "type", "text", "label", "zh", "重复",
                                             "options", "value", "a", "label", "zh", "甲"));
@@ -298,8 +299,9 @@ static void test_import_export(void **state)
     json_t *v1doc;
     assert_int_equal(catalog_item_version(f->s, "XZ-GA-001", 1, &v1doc, &err), 0);
     assert_string_equal(json_string_value(json_object_get(v1doc, "status")), "superseded");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(v1doc, "time_limit"),
-                                                        "promised_days")), 7);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(v1doc, "time_limit"), "promised_days")),
+        7);
     json_decref(v1doc);
     json_decref(it);
     json_decref(out);
@@ -333,7 +335,8 @@ static void test_import_errors(void **state)
                             bad2, "bundles", "code", "BUNDLE-X", "name", "zh", "测试", "life_event",
                             "birth", "items", "XZ-WJ-001", "XZ-NONE-9");
     json_t *problems = json_array();
-    assert_int_equal(catalog_import_checked(f->s, 0, NULL, doc, &created, &updated, problems, &err), -1);
+    assert_int_equal(catalog_import_checked(f->s, 0, NULL, doc, &created, &updated, problems, &err),
+                     -1);
     assert_string_equal(err.code, "catalog.invalid");
     assert_int_equal(err.status, 400);
     ASSERT_PROBLEM(problems, "$.items[1].department", "catalog.check.unknown_department");
@@ -353,13 +356,16 @@ static void test_import_errors(void **state)
     /* Not a catalog at all; a repeated code. */
     problems = json_array();
     json_t *arr = json_array();
-    assert_int_equal(catalog_import_checked(f->s, 0, NULL, arr, &created, &updated, problems, &err), -1);
+    assert_int_equal(catalog_import_checked(f->s, 0, NULL, arr, &created, &updated, problems, &err),
+                     -1);
     ASSERT_PROBLEM(problems, "$", "catalog.check.type");
     json_decref(arr);
     json_decref(problems);
     problems = json_array();
-    json_t *twice = json_pack("{s:[o, o]}", "items", demo_item(f, "XZ-GA-002"), demo_item(f, "XZ-GA-002"));
-    assert_int_equal(catalog_import_checked(f->s, 0, NULL, twice, &created, &updated, problems, &err), -1);
+    json_t *twice =
+        json_pack("{s:[o, o]}", "items", demo_item(f, "XZ-GA-002"), demo_item(f, "XZ-GA-002"));
+    assert_int_equal(
+        catalog_import_checked(f->s, 0, NULL, twice, &created, &updated, problems, &err), -1);
     ASSERT_PROBLEM(problems, "$.items[1].code", "catalog.check.duplicate");
     json_decref(twice);
     json_decref(problems);
@@ -429,12 +435,14 @@ static void test_versions(void **state)
     int saw_depth = 0, saw_days = 0;
     size_t i;
     json_t *c;
-    json_array_foreach(changes, i, c) {
+    json_array_foreach(changes, i, c)
+    {
         saw_depth |= strcmp(json_string_value(c), "$.online_depth") == 0;
         saw_days |= strcmp(json_string_value(c), "$.time_limit.promised_days") == 0;
     }
     assert_true(saw_depth && saw_days);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(hist, 1), "status")), "superseded");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(hist, 1), "status")),
+                        "superseded");
     json_decref(hist);
 
     assert_int_equal(catalog_retire(f->s, 5, NULL, "XZ-WJ-003", &err), 0);
@@ -456,12 +464,13 @@ static void test_versions(void **state)
 
     json_t *admin;
     assert_int_equal(catalog_admin_list(f->s, &admin, &err), 0);
-    json_array_foreach(admin, i, c)
-        if (strcmp(json_string_value(json_object_get(c, "code")), "XZ-WJ-003") == 0) {
-            assert_int_equal(json_integer_value(json_object_get(c, "latest_version")), 2);
-            assert_string_equal(json_string_value(json_object_get(c, "latest_status")), "retired");
-            assert_int_equal(json_integer_value(json_object_get(c, "published_version")), 0);
-        }
+    json_array_foreach(
+        admin, i, c) if (strcmp(json_string_value(json_object_get(c, "code")), "XZ-WJ-003") == 0)
+    {
+        assert_int_equal(json_integer_value(json_object_get(c, "latest_version")), 2);
+        assert_string_equal(json_string_value(json_object_get(c, "latest_status")), "retired");
+        assert_int_equal(json_integer_value(json_object_get(c, "published_version")), 0);
+    }
     json_decref(admin);
     json_decref(it);
 }
@@ -470,10 +479,139 @@ static int list_has(const json_t *list, const char *code)
 {
     size_t i;
     json_t *v;
-    json_array_foreach((json_t *)list, i, v)
-        if (strcmp(json_string_value(json_object_get(v, "code")), code) == 0)
-            return 1;
+    json_array_foreach((json_t *)list, i,
+                       v) if (strcmp(json_string_value(json_object_get(v, "code")), code) ==
+                              0) return 1;
     return 0;
+}
+
+/* ---- the indexer (catalog_index.c) --------------------------------------------------------- */
+
+struct fake_index {
+    json_t *docs; /* code -> {kind, title, titles, text} */
+    int puts, removes, clears;
+    int fail_on_put; /* make put fail (the catalog's change must roll back) */
+};
+
+static int fake_put(void *ctx, const struct catalog_doc *d, struct err *err)
+{
+    struct fake_index *x = ctx;
+    if (x->fail_on_put)
+        return err_set(err, 500, "search.error", "the index is broken");
+    x->puts++;
+    json_object_set_new(x->docs, d->code,
+                        json_pack("{s:s, s:s, s:O, s:s}", "kind", d->kind, "title", d->title,
+                                  "titles", d->titles, "text", d->text));
+    return 0;
+}
+
+static int fake_remove(void *ctx, const char *kind, const char *code, struct err *err)
+{
+    struct fake_index *x = ctx;
+    x->removes++;
+    json_object_del(x->docs, code);
+    return 0;
+}
+
+static int fake_clear(void *ctx, const char *kind, struct err *err)
+{
+    struct fake_index *x = ctx;
+    x->clears++;
+    const char *k;
+    json_t *v, *tmp;
+    json_object_foreach_safe(
+        x->docs, tmp, k, v) if (strcmp(json_string_value(json_object_get(v, "kind")), kind) == 0)
+        json_object_del(x->docs, k);
+    return 0;
+}
+
+static void test_indexer(void **state)
+{
+    struct fixture *f = *state;
+    struct err err;
+    struct store *st; /* a store of its own: the group's is changed by the other tests */
+    assert_int_equal(open_store(f->dir, "index.db", &st), 0);
+    struct fake_index x = {json_object(), 0, 0, 0, 0};
+    struct catalog_indexer ix = {&x, fake_put, fake_remove, fake_clear, NULL};
+    catalog_set_indexer(&ix);
+    int created, updated, version, rebuilt;
+    assert_int_equal(catalog_load_demo(st, &created, &updated, &err), 0);
+    size_t nitems = json_array_size(json_object_get(f->demo, "items"));
+    size_t nbundles = json_array_size(json_object_get(f->demo, "bundles"));
+    assert_int_equal(x.puts, (int)(nitems + nbundles));
+    /* An item: every language's name is a title; names, conditions, materials are text. */
+    json_t *mz = json_object_get(x.docs, "XZ-MZ-001");
+    assert_string_equal(json_string_value(json_object_get(mz, "kind")), CATALOG_KIND_ITEM);
+    json_t *it = demo_item(f, "XZ-MZ-001");
+    const char *langs[] = {"zh", "bo", "en"};
+    const char *text = json_string_value(json_object_get(mz, "text"));
+    for (int l = 0; l < 3; l++) {
+        const char *name =
+            json_string_value(json_object_get(json_object_get(it, "name"), langs[l]));
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(mz, "titles"), langs[l])), name);
+        assert_non_null(strstr(text, name));
+    }
+    assert_non_null(
+        strstr(text, json_string_value(json_object_get(json_object_get(it, "conditions"), "zh"))));
+    assert_non_null(strstr(text, "户口簿"));
+    assert_non_null(strstr(text, "XZ-MZ-001"));
+    /* A bundle: its name, and its items' names. */
+    json_t *nb = json_object_get(x.docs, "BUNDLE-NEWBORN");
+    assert_string_equal(json_string_value(json_object_get(nb, "kind")), CATALOG_KIND_BUNDLE);
+    assert_non_null(strstr(json_string_value(json_object_get(nb, "text")), "出生登记"));
+    /* Re-importing the same catalog indexes nothing again. */
+    int puts = x.puts;
+    assert_int_equal(catalog_load_demo(st, &created, &updated, &err), 0);
+    assert_int_equal(x.puts, puts);
+    /* A draft is not indexed; publishing it is; aliases are text. */
+    json_object_set_new(it, "aliases",
+                        json_pack("[{s:s, s:s}]", "zh", "领结婚证", "en", "wedding"));
+    json_t *problems = json_array();
+    assert_int_equal(catalog_draft_save(st, 5, NULL, it, &version, problems, &err), 0);
+    assert_int_equal(x.puts, puts);
+    assert_int_equal(catalog_publish(st, 5, NULL, "XZ-MZ-001", version, &err), 0);
+    assert_int_equal(x.puts, puts + 1);
+    text = json_string_value(json_object_get(json_object_get(x.docs, "XZ-MZ-001"), "text"));
+    assert_non_null(strstr(text, "领结婚证"));
+    assert_non_null(strstr(text, "wedding"));
+    /* Retiring removes it. */
+    assert_int_equal(catalog_retire(st, 5, NULL, "XZ-MZ-001", &err), 0);
+    assert_int_equal(x.removes, 1);
+    assert_null(json_object_get(x.docs, "XZ-MZ-001"));
+    /* The index failing fails the change: nothing is published. */
+    json_t *ga = demo_item(f, "XZ-GA-001");
+    json_object_set_new(ga, "name", json_pack("{s:s}", "zh", "护照签发（新）"));
+    x.fail_on_put = 1;
+    assert_int_equal(catalog_import(st, 0, ga, &created, &updated, &err), -1);
+    json_t *pub;
+    assert_int_equal(catalog_item_published(st, "XZ-GA-001", &pub, &err), 0);
+    assert_string_equal(catalog_text(json_object_get(pub, "name"), "zh"), "普通护照签发");
+    json_decref(pub);
+    x.fail_on_put = 0;
+    /* A rebuild: every published item (not the retired one) and every bundle, once. */
+    assert_int_equal(catalog_index_ensure(st, &rebuilt, &err), 0);
+    assert_int_equal(rebuilt, (int)(nitems - 1 + nbundles));
+    assert_int_equal(x.clears, 2);
+    assert_int_equal(json_object_size(x.docs), nitems - 1 + nbundles);
+    assert_int_equal(catalog_index_ensure(st, &rebuilt, &err), 0);
+    assert_int_equal(rebuilt, 0); /* current: nothing to do */
+    int items, bundles;
+    assert_int_equal(catalog_reindex(st, &items, &bundles, &err), 0);
+    assert_int_equal(items, (int)nitems - 1);
+    assert_int_equal(bundles, (int)nbundles);
+    /* Aliases and featured are checked. */
+    json_object_set_new(ga, "aliases", json_pack("[{s:s}]", "bo", "x"));
+    json_object_set_new(ga, "featured", json_integer(0));
+    assert_int_equal(catalog_item_check(ga, problems), 1);
+    ASSERT_PROBLEM(problems, "$.aliases[0].zh", "catalog.check.required");
+    ASSERT_PROBLEM(problems, "$.featured", "catalog.check.range");
+    json_decref(problems);
+    json_decref(ga);
+    json_decref(it);
+    catalog_set_indexer(NULL);
+    json_decref(x.docs);
+    store_close(st);
 }
 
 static void test_filters(void **state)
@@ -537,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_text),          cmocka_unit_test(test_import_export),
         cmocka_unit_test(test_import_errors), cmocka_unit_test(test_versions),
         cmocka_unit_test(test_filters),       cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_indexer),
     };
     return cmocka_run_group_tests_name("catalog", tests, setup, teardown);
 }

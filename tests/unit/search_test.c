@@ -50,8 +50,7 @@ static int setup(void **state)
         return -1;
     if (use_pg) {
         const char *base = getenv("ONEWINDOW_TEST_PG_URL");
-        snprintf(fx->schema, sizeof(fx->schema), "t_search_%ld_%d", (long)getpid(),
-                 ++test_counter);
+        snprintf(fx->schema, sizeof(fx->schema), "t_search_%ld_%d", (long)getpid(), ++test_counter);
         snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", fx->schema);
         if (run_once(base, sql) < 0)
             goto fail;
@@ -103,7 +102,7 @@ static void put(struct fixture *fx, const char *kind, int64_t id, const char *la
                 int vis)
 {
     struct err err;
-    struct search_doc d = {kind, id, lang, title, body, dept, div, tag, 1000 + id, vis};
+    struct search_doc d = {kind, id, lang, title, body, dept, div, tag, 1000 + id, vis, NULL, NULL};
     if (search_put(fx->se, &d, &err) < 0)
         fail_msg("search_put: %s %s", err.code, err.msg);
 }
@@ -162,18 +161,18 @@ static const char *find(struct fixture *fx, const char *q, char *out, size_t cap
 
 static void load_corpus(struct fixture *fx)
 {
-    put(fx, "kb", 1, "zh", "内地居民婚姻登记", "办理结婚登记需要双方当事人的户口簿和居民身份证。", 10,
-        540102000000, "marriage", 0);
-    put(fx, "kb", 2, "zh", "户口登记与迁移", "新生儿出生后一个月内办理户口登记，需要出生医学证明。", 11,
-        540100000000, "household", 0);
+    put(fx, "kb", 1, "zh", "内地居民婚姻登记", "办理结婚登记需要双方当事人的户口簿和居民身份证。",
+        10, 540102000000, "marriage", 0);
+    put(fx, "kb", 2, "zh", "户口登记与迁移", "新生儿出生后一个月内办理户口登记，需要出生医学证明。",
+        11, 540100000000, "household", 0);
     put(fx, "order", 3, "zh", "噪音投诉", "小区附近工地夜间施工噪音扰民，要求相关部门处理。", 12,
         542300000000, "complaint", 1);
-    put(fx, "kb", 4, "bo", "བོད་ལྗོངས་ཀྱི་གཞུང་ཞབས་ཞུ།",
-        "ཁྱིམ་ཚང་ཐོ་འགོད་བྱེད་དགོས་ན་ལག་ཁྱེར་ཁྱེར་ནས་ཡོང་དགོས།", 10, 540102000000, "household", 0);
-    put(fx, "kb", 5, "en", "Marriage registration", "Bring your Resident ID card and the household register.",
-        10, 540102000000, "marriage", 0);
-    put(fx, "kb", 6, "zh", "医保参保登记", "城乡居民医保参保登记，婚姻状况变更无需办理。", 13, 540100000000,
-        "insurance", 0);
+    put(fx, "kb", 4, "bo", "བོད་ལྗོངས་ཀྱི་གཞུང་ཞབས་ཞུ།", "ཁྱིམ་ཚང་ཐོ་འགོད་བྱེད་དགོས་ན་ལག་ཁྱེར་ཁྱེར་ནས་ཡོང་དགོས།", 10,
+        540102000000, "household", 0);
+    put(fx, "kb", 5, "en", "Marriage registration",
+        "Bring your Resident ID card and the household register.", 10, 540102000000, "marriage", 0);
+    put(fx, "kb", 6, "zh", "医保参保登记", "城乡居民医保参保登记，婚姻状况变更无需办理。", 13,
+        540100000000, "insurance", 0);
 }
 
 /* ---- tests ----------------------------------------------------------------------------- */
@@ -224,9 +223,10 @@ static void test_segments(void **state)
     search_split_terms("户口 ID", &t);
     json_t *s = search_segments("带<b>户口</b>和id卡", &t, 0);
     char *dump = json_dumps(s, JSON_COMPACT);
-    assert_string_equal(dump, "[{\"text\":\"带<b>\",\"hit\":false},{\"text\":\"户口\",\"hit\":true},"
-                              "{\"text\":\"</b>和\",\"hit\":false},{\"text\":\"id\",\"hit\":true},"
-                              "{\"text\":\"卡\",\"hit\":false}]");
+    assert_string_equal(dump,
+                        "[{\"text\":\"带<b>\",\"hit\":false},{\"text\":\"户口\",\"hit\":true},"
+                        "{\"text\":\"</b>和\",\"hit\":false},{\"text\":\"id\",\"hit\":true},"
+                        "{\"text\":\"卡\",\"hit\":false}]");
     free(dump);
     json_decref(s);
     /* a snippet is a window around the first hit */
@@ -257,16 +257,16 @@ static void test_chinese(void **state)
     struct fixture *fx = *state;
     char buf[256];
     load_corpus(fx);
-    assert_string_equal(find(fx, "户口", buf, sizeof(buf)), "1,2");       /* 2 chars */
-    assert_string_equal(find(fx, "户口登记", buf, sizeof(buf)), "2");     /* 4 chars */
+    assert_string_equal(find(fx, "户口", buf, sizeof(buf)), "1,2");   /* 2 chars */
+    assert_string_equal(find(fx, "户口登记", buf, sizeof(buf)), "2"); /* 4 chars */
     assert_string_equal(find(fx, "结婚登记", buf, sizeof(buf)), "1");
     assert_string_equal(find(fx, "登记", buf, sizeof(buf)), "1,2,6");
-    assert_string_equal(find(fx, "口登", buf, sizeof(buf)), "2");         /* mid-word */
-    assert_string_equal(find(fx, "婚", buf, sizeof(buf)), "1,6");         /* 1 char */
-    assert_string_equal(find(fx, "婚姻 户口", buf, sizeof(buf)), "1");    /* AND */
+    assert_string_equal(find(fx, "口登", buf, sizeof(buf)), "2");          /* mid-word */
+    assert_string_equal(find(fx, "婚", buf, sizeof(buf)), "1,6");          /* 1 char */
+    assert_string_equal(find(fx, "婚姻 户口", buf, sizeof(buf)), "1");     /* AND */
     assert_string_equal(find(fx, "噪音投诉 施工", buf, sizeof(buf)), "3"); /* 3+ and 2 */
-    assert_string_equal(find(fx, "火车票", buf, sizeof(buf)), "");        /* no hit */
-    assert_string_equal(find(fx, "记，", buf, sizeof(buf)), "1,2,6");    /* punctuation trimmed */
+    assert_string_equal(find(fx, "火车票", buf, sizeof(buf)), "");         /* no hit */
+    assert_string_equal(find(fx, "记，", buf, sizeof(buf)), "1,2,6");      /* punctuation trimmed */
 }
 
 static void test_tibetan(void **state)
@@ -274,12 +274,12 @@ static void test_tibetan(void **state)
     struct fixture *fx = *state;
     char buf[256];
     load_corpus(fx);
-    assert_string_equal(find(fx, "བོད", buf, sizeof(buf)), "4");            /* a syllable */
-    assert_string_equal(find(fx, "བོད་", buf, sizeof(buf)), "4");           /* with its tsheg */
+    assert_string_equal(find(fx, "བོད", buf, sizeof(buf)), "4");  /* a syllable */
+    assert_string_equal(find(fx, "བོད་", buf, sizeof(buf)), "4"); /* with its tsheg */
     assert_string_equal(find(fx, "ལྗོངས", buf, sizeof(buf)), "4");
-    assert_string_equal(find(fx, "བོད་ལྗོངས", buf, sizeof(buf)), "4");     /* two syllables */
-    assert_string_equal(find(fx, "ཐོ་འགོད", buf, sizeof(buf)), "4");       /* in the body */
-    assert_string_equal(find(fx, "ཞུ", buf, sizeof(buf)), "4");             /* 2 code points */
+    assert_string_equal(find(fx, "བོད་ལྗོངས", buf, sizeof(buf)), "4"); /* two syllables */
+    assert_string_equal(find(fx, "ཐོ་འགོད", buf, sizeof(buf)), "4");  /* in the body */
+    assert_string_equal(find(fx, "ཞུ", buf, sizeof(buf)), "4");      /* 2 code points */
     assert_string_equal(find(fx, "རྒྱ་གར", buf, sizeof(buf)), "");
     /* a document written with U+0F73 is found by the NFC and the precomposed forms */
     put(fx, "kb", 7, "bo", "\xe0\xbd\x80\xe0\xbd\xb3 test", "", 0, 0, "", 0);
@@ -380,9 +380,9 @@ static void test_ranking(void **state)
     json_t *r = run(fx, &q);
     assert_string_equal(ids(r, buf, sizeof(buf)), "2,1");
     json_t *top = json_array_get(json_object_get(r, "hits"), 0);
-    assert_true(json_real_value(json_object_get(top, "score")) >=
-                json_real_value(json_object_get(json_array_get(json_object_get(r, "hits"), 1),
-                                                "score")));
+    assert_true(
+        json_real_value(json_object_get(top, "score")) >=
+        json_real_value(json_object_get(json_array_get(json_object_get(r, "hits"), 1), "score")));
     /* the title segments mark the hit */
     json_t *seg = json_object_get(top, "title_segments");
     assert_int_equal(json_array_size(seg), 1);
@@ -417,17 +417,87 @@ static void test_update_delete(void **state)
     store_rollback(c);
     assert_string_equal(find(fx, "回滚", buf, sizeof(buf)), "");
     /* bad documents are refused */
-    struct search_doc bad = {"Bad Kind!", 1, "zh", "t", "", 0, 0, "", 0, 0};
+    struct search_doc bad = {"Bad Kind!", 1, "zh", "t", "", 0, 0, "", 0, 0, NULL, NULL};
     assert_int_equal(search_put(fx->se, &bad, &err), -1);
     assert_string_equal(err.code, "search.bad_doc");
-    struct search_doc bad2 = {"kb", 1, "zh", "", "", 0, 0, "", 0, 0};
+    struct search_doc bad2 = {"kb", 1, "zh", "", "", 0, 0, "", 0, 0, NULL, NULL};
     assert_int_equal(search_put(fx->se, &bad2, &err), -1);
-    struct search_doc bad3 = {"kb", 1, "fr", "t", "", 0, 0, "", 0, 0};
+    struct search_doc bad3 = {"kb", 1, "fr", "t", "", 0, 0, "", 0, 0, NULL, NULL};
     assert_int_equal(search_put(fx->se, &bad3, &err), -1);
-    struct search_doc bad4 = {"kb", 1, "zh", "t\xff", "", 0, 0, "", 0, 0};
+    struct search_doc bad4 = {"kb", 1, "zh", "t\xff", "", 0, 0, "", 0, 0, NULL, NULL};
     assert_int_equal(search_put(fx->se, &bad4, &err), -1);
-    struct search_doc bad5 = {"kb", 1, "zh", "t", "", 0, 0, "", 0, 7};
+    struct search_doc bad5 = {"kb", 1, "zh", "t", "", 0, 0, "", 0, 7, NULL, NULL};
     assert_int_equal(search_put(fx->se, &bad5, &err), -1);
+}
+
+/* Documents keyed by a code, titled in several languages (catalog items): every title
+ * matches as a title, the reader's is shown, and they are removed by ref or by kind. */
+static void test_ref_titles(void **state)
+{
+    struct fixture *fx = *state;
+    struct err err;
+    json_t *titles = json_pack("{s:s, s:s, s:s}", "zh", "内地居民婚姻登记", "bo", "གཉེན་སྒྲིག་ཐོ་འགོད།",
+                               "en", "Marriage registration");
+    struct search_doc d = {.kind = "service",
+                           .lang = "zh",
+                           .title = "内地居民婚姻登记",
+                           .body = "户口簿 居民身份证",
+                           .updated_at_ms = 1,
+                           .ref = "XZ-MZ-001",
+                           .titles = titles};
+    assert_int_equal(search_put(fx->se, &d, &err), 0);
+    put(fx, "kb", 7, "zh", "婚姻登记须知", "需要户口簿。", 0, 0, "", 0);
+    const char *queries[] = {"婚姻", "གཉེན་སྒྲིག", "marriage"};
+    for (size_t i = 0; i < 3; i++) {
+        struct search_query q = {.q = queries[i], .display_lang = "bo"};
+        json_t *r = run(fx, &q);
+        json_t *h = NULL, *x;
+        size_t k;
+        json_array_foreach(json_object_get(r, "hits"), k, x) if (json_object_get(x, "ref")) h = x;
+        assert_non_null(h);
+        assert_string_equal(json_string_value(json_object_get(h, "ref")), "XZ-MZ-001");
+        assert_string_equal(json_string_value(json_object_get(h, "title")), "གཉེན་སྒྲིག་ཐོ་འགོད།");
+        assert_string_equal(json_string_value(json_object_get(h, "title_lang")), "bo");
+        json_decref(r);
+    }
+    /* A language the document has no title in: the document's own. */
+    struct search_query q = {.q = "marriage", .display_lang = "fr"};
+    json_t *r = run(fx, &q);
+    json_t *h = json_array_get(json_object_get(r, "hits"), 0);
+    assert_string_equal(json_string_value(json_object_get(h, "title")), "内地居民婚姻登记");
+    assert_string_equal(json_string_value(json_object_get(h, "title_lang")), "zh");
+    json_decref(r);
+    /* Replacing by ref keeps one document; bad refs are refused. */
+    assert_int_equal(search_put(fx->se, &d, &err), 0);
+    struct search_query again = {.q = "户口簿"};
+    r = run(fx, &again);
+    assert_int_equal(json_array_size(json_object_get(r, "hits")), 2);
+    json_decref(r);
+    struct search_doc bad = d;
+    bad.ref = "a/b";
+    assert_int_equal(search_put(fx->se, &bad, &err), -1);
+    assert_string_equal(err.code, "search.bad_doc");
+    bad.ref = "XZ-MZ-002";
+    bad.titles = json_pack("{s:s}", "fr", "x");
+    assert_int_equal(search_put(fx->se, &bad, &err), -1);
+    json_decref((json_t *)bad.titles);
+    /* by ref, then by kind */
+    assert_int_equal(search_delete_ref(fx->se, "service", "XZ-MZ-001", &err), 0);
+    struct search_query q2 = {.q = "marriage"};
+    r = run(fx, &q2);
+    assert_int_equal(json_array_size(json_object_get(r, "hits")), 0);
+    json_decref(r);
+    assert_int_equal(search_put(fx->se, &d, &err), 0);
+    d.ref = "XZ-MZ-002";
+    assert_int_equal(search_put(fx->se, &d, &err), 0);
+    int64_t deleted = 0;
+    assert_int_equal(search_delete_kind(fx->se, "service", &deleted, &err), 0);
+    assert_int_equal(deleted, 2);
+    struct search_query q3 = {.q = "婚姻"};
+    r = run(fx, &q3);
+    assert_int_equal(json_array_size(json_object_get(r, "hits")), 1); /* the kb article */
+    json_decref(r);
+    json_decref(titles);
 }
 
 static void test_paging(void **state)
@@ -486,12 +556,59 @@ static void test_nasty(void **state)
     struct fixture *fx = *state;
     load_corpus(fx);
     static const char *const nasty[] = {
-        "", " ", "\"", "\"\"", "'", "''", "*", "**", "^", ":", "(", ")", "()", "(((", "NEAR",
-        "NEAR(户口 登记, 2)", "户口 AND", "OR 户口", "NOT", "户口 NOT 登记", "AND OR NOT",
-        "title:户口", "-户口", "+户口", "户口*", "\"户口", "户口\"", "{title body}: x",
-        "a\"b\"c", "%", "%%", "_", "\\", "户%口", "' OR 1=1 --", "'); DROP TABLE search_docs; --",
-        "\x01\x02", "\xff", "\xc0\x80", "\xe4\xb8", "\xed\xa0\x80", "་", "།", "་་་", "。，、",
-        "\xe2\x80\x8b", "\xef\xbb\xbf", "a", "中", "\xe0\xbd\xb1", "NEAR/3", "^户口", "户口^",
+        "",
+        " ",
+        "\"",
+        "\"\"",
+        "'",
+        "''",
+        "*",
+        "**",
+        "^",
+        ":",
+        "(",
+        ")",
+        "()",
+        "(((",
+        "NEAR",
+        "NEAR(户口 登记, 2)",
+        "户口 AND",
+        "OR 户口",
+        "NOT",
+        "户口 NOT 登记",
+        "AND OR NOT",
+        "title:户口",
+        "-户口",
+        "+户口",
+        "户口*",
+        "\"户口",
+        "户口\"",
+        "{title body}: x",
+        "a\"b\"c",
+        "%",
+        "%%",
+        "_",
+        "\\",
+        "户%口",
+        "' OR 1=1 --",
+        "'); DROP TABLE search_docs; --",
+        "\x01\x02",
+        "\xff",
+        "\xc0\x80",
+        "\xe4\xb8",
+        "\xed\xa0\x80",
+        "་",
+        "།",
+        "་་་",
+        "。，、",
+        "\xe2\x80\x8b",
+        "\xef\xbb\xbf",
+        "a",
+        "中",
+        "\xe0\xbd\xb1",
+        "NEAR/3",
+        "^户口",
+        "户口^",
     };
     for (size_t i = 0; i < sizeof(nasty) / sizeof(nasty[0]); i++) {
         struct search_query q = {.q = nasty[i], .include_staff = 1};
@@ -532,6 +649,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ranking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ref_titles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nasty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_and_short, setup, teardown),
     };
