@@ -59,7 +59,7 @@ struct apply_hooks {
     int (*on_approved)(void *ctx, const struct apply_decided *d, char *cert_id_out,
                        struct err *err);
     /* The holder's certificates of a type usable for a material: JSON array of
-     * {id, identifier, name, issued_at, valid_until, status}. */
+     * {id, identifier, name ({zh, bo, en} or a string), issued_at, valid_until, status}. */
     int (*wallet)(void *ctx, int64_t holder_account, const char *cert_type, json_t **list,
                   struct err *err);
     /* The holder authorises the use of one certificate for one application (inside the

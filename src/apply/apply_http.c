@@ -194,6 +194,10 @@ static json_t *materials_model(struct web_req *req, struct apply *ap, const json
                 json_array_foreach(list, k, c)
                 {
                     const char *ident = json_string_value(json_object_get(c, "identifier"));
+                    /* The certificate's name in the reader's language. */
+                    json_object_set_new(
+                        c, "name",
+                        json_string(catalog_text(json_object_get(c, "name"), req->lang)));
                     json_object_set_new(c, "selected",
                                         json_boolean(chosen != NULL && ident != NULL &&
                                                      strcmp(chosen, ident) == 0));
@@ -740,10 +744,11 @@ void apply_http_completion(struct web_req *req, const struct authz_subject *s, j
         json_t *list = json_object_get(on_record, key);
         if (list == NULL)
             json_object_set_new(on_record, key, list = json_array());
-        json_array_append_new(list, json_pack("{s:O, s:O, s:O}", "filename",
+        json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:b}", "filename",
                                               json_object_get(f, "filename"), "size_text",
                                               json_object_get(f, "size_text"), "at",
-                                              json_object_get(f, "at")));
+                                              json_object_get(f, "at"), "by_cert",
+                                              json_object_get(f, "cert_identifier") != NULL));
     }
     json_object_set_new(m, "form_fields", fields_model(req, item, values, by_key));
     json_object_set_new(m, "form_materials",
