@@ -126,7 +126,7 @@ test('the full ID number, on purpose: audited, shown in that response only, refu
   const html = await clerk.get(`/applications/${n}`, { json: false });
   assert.ok(html.text.includes(masked));
   assert.ok(!html.text.includes(DEMO_CITIZEN_ID) && !html.text.includes(wife), 'masked everywhere');
-  assert.match(html.text, /<form method="post" action="\/applications\/\d+\/reveal" class="form reveal">/);
+  assert.match(html.text, /<details class="reveal"><summary>[^<]+<\/summary>\n<form method="post" action="\/applications\/\d+\/reveal" class="form">/);
   const clerkId = await accountOf(clerk);
   const audits = () => sql(`SELECT actor_id, detail FROM audit_events WHERE action = 'apply.reveal_id' AND object = 'application:${n}' ORDER BY at`);
   // No purpose: refused, nothing recorded.
