@@ -43,12 +43,39 @@ static const char *done_of(int action)
 
 /* ---- lists -------------------------------------------------------------------------------- */
 
+/* The services' names in the reader's language ({code: name}, new reference), or NULL in
+ * Chinese: rows carry the Chinese name they were filed under. */
+static json_t *item_names(struct web_req *req, struct apply *ap)
+{
+    json_t *items = NULL, *names = NULL;
+    struct err e;
+    if (strcmp(req->lang, "zh") == 0 || catalog_list(ap->store, NULL, &items, &e) < 0)
+        return NULL;
+    names = json_object();
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        const char *code = json_string_value(json_object_get(it, "code"));
+        if (code != NULL)
+            json_object_set_new(names, code,
+                                json_string(catalog_text(json_object_get(it, "name"), req->lang)));
+    }
+    json_decref(items);
+    return names;
+}
+
 static void label_rows(struct web_req *req, json_t *rows)
 {
+    json_t *names = item_names(req, req->ctx);
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
     {
+        const char *name = json_string_value(
+            json_object_get(names, json_string_value(json_object_get(r, "item_code"))));
+        if (name != NULL && *name != '\0')
+            json_object_set_new(r, "item_name", json_string(name));
         const char *st = json_string_value(json_object_get(r, "state"));
         json_object_set_new(
             r, "state_label",
@@ -69,6 +96,7 @@ static void label_rows(struct web_req *req, json_t *rows)
                                          json_string_value(json_object_get(r, "item_code")),
                                          json_string_value(json_object_get(r, "draft_id")))));
     }
+    json_decref(names);
 }
 
 int apply_http_mine(struct web_req *req, struct web_resp *resp)
