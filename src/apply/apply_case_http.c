@@ -134,6 +134,7 @@ int apply_http_workbench(struct web_req *req, struct web_resp *resp)
         return web_fail_err(resp, &e);
     label_rows(req, rows);
     json_t *filters = json_array();
+    const char *chosen = state != NULL ? state : "";
     const char *states[] = {"",         "submitted", "accepted", "under_review",
                             "returned", "approved",  "denied",   "delivered",
                             "rejected", "closed",    "withdrawn"};
@@ -143,8 +144,7 @@ int apply_http_workbench(struct web_req *req, struct web_resp *resp)
             json_pack("{s:s, s:s, s:b}", "value", states[i], "label",
                       web_t(req, i == 0 ? "apply.workbench.active"
                                         : arena_printf(req->arena, "apply.states.%s", states[i])),
-                      "selected",
-                      (state ? state : "")[0] ? strcmp(state, states[i]) == 0 : i == 0));
+                      "selected", chosen[0] ? strcmp(chosen, states[i]) == 0 : i == 0));
     return web_page(resp,
                     json_pack("{s:s, s:o, s:o, s:b, s:b, s:s}", "title",
                               web_t(req, "apply.workbench.title"), "applications", rows, "filters",
@@ -205,27 +205,37 @@ static int show_page(struct web_req *req, struct web_resp *resp, const char *vie
             json_string(web_t(req, arena_printf(req->arena, "apply.events.%s", act))));
     }
     json_t *f;
-    json_array_foreach(json_object_get(m, "files"), i, f) json_object_set_new(
-        f, "size_text",
-        json_string(apply_http_size(req, json_integer_value(json_object_get(f, "size")))));
+    json_array_foreach(json_object_get(m, "files"), i, f)
+    {
+        json_object_set_new(
+            f, "size_text",
+            json_string(apply_http_size(req, json_integer_value(json_object_get(f, "size")))));
+    }
     /* Actions as flags for the template, and the return form's choices. */
     json_t *acts = json_object();
     json_t *a;
     json_array_foreach(json_object_get(m, "actions"), i, a)
+    {
         json_object_set_new(acts, json_string_value(a), json_true());
+    }
     json_object_set_new(m, "can", acts);
     json_object_set_new(m, "staff_actions",
                         json_boolean(json_object_size(acts) > 0 && s.kind == IDENTITY_STAFF));
     json_t *choices = json_array();
     json_array_foreach(json_object_get(json_object_get(item, "form"), "fields"), i, f)
+    {
         json_array_append_new(choices,
                               json_pack("{s:s, s:s, s:s}", "kind", "field", "key",
                                         json_string_value(json_object_get(f, "key")), "label",
                                         catalog_text(json_object_get(f, "label"), req->lang)));
-    json_array_foreach(json_object_get(item, "materials"), i, f) json_array_append_new(
-        choices, json_pack("{s:s, s:s, s:s}", "kind", "material", "key",
-                           json_string_value(json_object_get(f, "key")), "label",
-                           catalog_text(json_object_get(f, "name"), req->lang)));
+    }
+    json_array_foreach(json_object_get(item, "materials"), i, f)
+    {
+        json_array_append_new(choices,
+                              json_pack("{s:s, s:s, s:s}", "kind", "material", "key",
+                                        json_string_value(json_object_get(f, "key")), "label",
+                                        catalog_text(json_object_get(f, "name"), req->lang)));
+    }
     json_object_set_new(m, "return_choices", choices);
     if (json_object_get(acts, "resubmit") != NULL)
         apply_http_completion(req, &s, m, item, x ? x->problems : NULL, x ? x->held : NULL);

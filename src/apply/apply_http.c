@@ -379,9 +379,12 @@ static int form_page(struct web_req *req, struct web_resp *resp, const struct au
         json_t *names = json_array();
         size_t i;
         json_t *it;
-        json_array_foreach(json_object_get(item, "items"), i, it) json_array_append_new(
-            names,
-            json_pack("{s:s}", "name", catalog_text(json_object_get(it, "name"), req->lang)));
+        json_array_foreach(json_object_get(item, "items"), i, it)
+        {
+            json_array_append_new(
+                names,
+                json_pack("{s:s}", "name", catalog_text(json_object_get(it, "name"), req->lang)));
+        }
         json_object_set_new(m, "bundle_items", names);
         /* The places of the first item: the bundle is filed where the person lives. */
         json_object_set_new(
