@@ -110,7 +110,7 @@ static int certs_wallet_hook(void *ctx, int64_t holder, const char *type, json_t
     {
         if (strcmp(json_string_value(json_object_get(c, "status")), "valid") != 0)
             continue;
-        json_t *n = json_object_get(json_object_get(c, "name"), "zh");
+        json_t *n = json_object_get(c, "name"); /* {zh, bo, en}: the form picks the reader's */
         json_array_append_new(
             out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(c, "id"),
                            "identifier", json_object_get(c, "identifier"), "name", n,

@@ -102,8 +102,8 @@ static int seal_form(struct apply *ap, struct arena *a, int64_t app_id, const js
     char ad[64];
     snprintf(ad, sizeof(ad), "applications.form_enc:%lld", (long long)app_id);
     int rc = buf == NULL ||
-             crypto_aead_seal(crypto_keyring_aead(ap->kr, CRYPTO_AEAD_PII), ad, strlen(ad), text,
-                              n, buf, n + CRYPTO_AEAD_OVERHEAD, len) < 0;
+             crypto_aead_seal(crypto_keyring_aead(ap->kr, CRYPTO_AEAD_PII), ad, strlen(ad), text, n,
+                              buf, n + CRYPTO_AEAD_OVERHEAD, len) < 0;
     crypto_wipe(text, n);
     free(text);
     if (rc)
@@ -122,8 +122,8 @@ json_t *apply_open_form(struct apply *ap, const struct app_row *r)
     snprintf(ad, sizeof(ad), "applications.form_enc:%lld", (long long)r->id);
     json_t *doc = NULL;
     if (buf != NULL &&
-        crypto_aead_open(crypto_keyring_aead(ap->kr, CRYPTO_AEAD_PII), ad, strlen(ad),
-                         r->form_enc, r->form_len, (unsigned char *)buf, n, &got) == 0) {
+        crypto_aead_open(crypto_keyring_aead(ap->kr, CRYPTO_AEAD_PII), ad, strlen(ad), r->form_enc,
+                         r->form_len, (unsigned char *)buf, n, &got) == 0) {
         doc = json_loadb(buf, got, 0, NULL);
         crypto_wipe(buf, got);
     }
@@ -134,8 +134,7 @@ json_t *apply_open_form(struct apply *ap, const struct app_row *r)
 /* The competent department of an item in a division: among handled_by (or the lead
  * department), the one whose division is the deepest ancestor-or-self of `division`. */
 static int competent_department(struct apply *ap, struct arena *a, const json_t *item,
-                                int64_t division, struct identity_department *out,
-                                struct err *err)
+                                int64_t division, struct identity_department *out, struct err *err)
 {
     const json_t *list = json_object_get(item, "handled_by");
     int found = 0;
@@ -166,12 +165,11 @@ static int competent_department(struct apply *ap, struct arena *a, const json_t 
     }
     if (!found)
         return err_set(err, 422, "apply.no_department",
-                       "this service is not handled for the division %012lld",
-                       (long long)division);
+                       "this service is not handled for the division %012lld", (long long)division);
     return 0;
 }
 
-static const json_t *find_material(const json_t *item, const char *key)
+const json_t *apply_find_material(const json_t *item, const char *key)
 {
     size_t i;
     json_t *m;
@@ -184,7 +182,7 @@ static const json_t *find_material(const json_t *item, const char *key)
     return NULL;
 }
 
-static const json_t *find_field(const json_t *item, const char *key)
+const json_t *apply_find_field(const json_t *item, const char *key)
 {
     size_t i;
     json_t *f;
@@ -197,97 +195,9 @@ static const json_t *find_field(const json_t *item, const char *key)
     return NULL;
 }
 
-static void material_problem(json_t *problems, const char *key, const char *code, json_t *params)
-{
-    json_t *p = json_pack("{s:s, s:s, s:s}", "kind", "material", "key", key, "code", code);
-    if (params != NULL)
-        json_object_set_new(p, "params", params);
-    json_array_append_new(problems, p);
-}
-
-static int accepts(const json_t *m, const char *ctype)
-{
-    const json_t *acc = json_object_get(m, "accept");
-    if (!json_is_array(acc) || json_array_size(acc) == 0)
-        return 1;
-    size_t i;
-    json_t *v;
-    json_array_foreach(acc, i, v) if (json_is_string(v) && strcmp(json_string_value(v), ctype) == 0)
-        return 1;
-    return 0;
-}
-
-/* Every material problem: unknown keys, oversize, wrong type, required ones missing
- * (counting `existing`, an object key -> files already on a returned application). */
-static void check_materials(struct apply *ap, const json_t *item, const struct apply_request *rq,
-                            const json_t *existing, json_t *problems)
-{
-    /* In the item's order, so the summary follows the form. */
-    size_t i;
-    json_t *m;
-    json_array_foreach(json_object_get(item, "materials"), i, m)
-    {
-        const char *key = json_string_value(json_object_get(m, "key"));
-        if (key == NULL)
-            continue;
-        int have = json_integer_value(json_object_get(existing, key)) > 0, bad = 0;
-        json_int_t max = json_integer_value(json_object_get(m, "max_bytes"));
-        if (max <= 0)
-            max = 5 * 1024 * 1024;
-        for (size_t k = 0; k < rq->nfiles; k++) {
-            const struct apply_upload *u = &rq->files[k];
-            if (u->material_key == NULL || strcmp(u->material_key, key) != 0)
-                continue;
-            have = 1;
-            const char *sniffed = apply_sniff(u->data, u->len);
-            if ((json_int_t)u->len > max)
-                material_problem(problems, key, "apply.err.too_large",
-                                 json_pack("{s:I}", "max", (json_int_t)(max / 1024)));
-            else if (u->len == 0 || sniffed == NULL || !accepts(m, sniffed))
-                material_problem(problems, key, "apply.err.file_type", NULL);
-            else
-                continue;
-            bad = 1;
-            break; /* one problem per material */
-        }
-        for (size_t k = 0; k < rq->ncerts && !bad; k++) {
-            const struct apply_cert_choice *cc = &rq->certs[k];
-            if (cc->material_key == NULL || strcmp(cc->material_key, key) != 0 ||
-                cc->cert_identifier == NULL || *cc->cert_identifier == '\0')
-                continue;
-            have = 1;
-            if (!json_is_string(json_object_get(m, "cert_type")))
-                material_problem(problems, key, "apply.err.material_unknown", NULL);
-            else if (ap->hooks.authorise_use == NULL)
-                material_problem(problems, key, "apply.err.cert_unavailable", NULL);
-            else
-                continue;
-            bad = 1;
-        }
-        if (!have && json_is_true(json_object_get(m, "required")))
-            material_problem(problems, key, "apply.err.material_missing", NULL);
-    }
-    /* Files for materials the item does not list. */
-    for (size_t k = 0; k < rq->nfiles; k++)
-        if (find_material(item, rq->files[k].material_key) == NULL)
-            material_problem(problems, rq->files[k].material_key ? rq->files[k].material_key : "",
-                             "apply.err.material_unknown", NULL);
-    for (size_t k = 0; k < rq->ncerts; k++)
-        if (find_material(item, rq->certs[k].material_key) == NULL)
-            material_problem(problems, rq->certs[k].material_key ? rq->certs[k].material_key : "",
-                             "apply.err.material_unknown", NULL);
-}
-
 /* Who applies: a person for themself, an agent for their enterprise, or a clerk for a
- * walk-in person. Fills the applicant's account, name and ID number. */
-struct applicant {
-    int64_t account;
-    int64_t enterprise_id;
-    int on_behalf;
-    const char *name;
-    const char *id_number; /* plaintext or NULL */
-};
-
+ * walk-in person (with their mobile and language). Problems with the walk-in person's
+ * details go into `problems`. */
 static int resolve_applicant(struct apply *ap, struct arena *a, const struct apply_request *rq,
                              const struct identity_department *dept, struct applicant *out,
                              json_t *problems, struct err *err)
@@ -320,11 +230,26 @@ static int resolve_applicant(struct apply *ap, struct arena *a, const struct app
                 out->account = 0; /* no platform account: the clerk follows it up */
         }
         if (rq->walkin_name == NULL || *rq->walkin_name == '\0' || strlen(rq->walkin_name) > 150)
-            json_array_append_new(problems, json_pack("{s:s, s:s, s:s}", "kind", "field", "key",
-                                                      "_walkin_name", "code",
-                                                      "apply.err.required"));
+            json_array_append_new(problems,
+                                  json_pack("{s:s, s:s, s:s}", "kind", "field", "key",
+                                            "_walkin_name", "code", "apply.err.required"));
         out->name = rq->walkin_name ? rq->walkin_name : "";
         out->on_behalf = 1;
+        /* Their mobile, to send them the receipt and every change (they may have none). */
+        if (rq->walkin_phone != NULL && *rq->walkin_phone != '\0') {
+            if (apply_phone_ok(rq->walkin_phone))
+                out->phone = arena_strdup(a, rq->walkin_phone);
+            else
+                json_array_append_new(problems,
+                                      json_pack("{s:s, s:s, s:s}", "kind", "field", "key",
+                                                "_walkin_phone", "code", "identity.phone_invalid"));
+        }
+        const char *lang = rq->walkin_lang && *rq->walkin_lang ? rq->walkin_lang : rq->lang;
+        if (lang == NULL || (strcmp(lang, "zh") && strcmp(lang, "bo") && strcmp(lang, "en")))
+            json_array_append_new(problems, json_pack("{s:s, s:s, s:s}", "kind", "field", "key",
+                                                      "_walkin_lang", "code", "apply.err.option"));
+        else
+            out->lang = lang;
         return 0;
     }
     if (s->kind != IDENTITY_CITIZEN)
@@ -353,28 +278,58 @@ static const char *json_text(const json_t *localised, const char *lang)
     return catalog_text(localised, lang ? lang : "zh");
 }
 
-static int notify_applicant(struct apply *ap, const struct app_row *r, const char *state,
-                            const char *note, struct err *err)
+/* The walk-in applicant's mobile, from the sealed form (NULL for anyone else or none). */
+static const char *walkin_phone(struct apply *ap, struct arena *a, const struct app_row *r)
 {
-    if (ap->notify == NULL || r->applicant_account == 0)
+    if (!r->on_behalf)
+        return NULL;
+    json_t *doc = apply_open_form(ap, r);
+    const char *phone =
+        json_string_value(json_object_get(json_object_get(doc, "applicant"), "phone"));
+    const char *copy = phone != NULL ? arena_strdup(a, phone) : NULL;
+    json_decref(doc);
+    return copy;
+}
+
+int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_row *r,
+                           const char *state, const char *note, struct err *err)
+{
+    if (ap->notify == NULL)
+        return 0;
+    /* A walk-in person filed for at the counter hears by SMS (and in their inbox when they
+     * have an account); everyone else in their inbox. */
+    const char *phone = walkin_phone(ap, a, r);
+    if (r->applicant_account == 0 && phone == NULL)
         return 0;
     char kind[64];
     snprintf(kind, sizeof(kind), "apply.notice.%s", state);
+    /* The service's name in the applicant's language (an SMS is read as sent). */
+    const char *item = r->item_name;
+    json_t *it = NULL;
+    struct err e;
+    if (r->lang != NULL && strcmp(r->lang, "zh") != 0 &&
+        catalog_item_version(ap->store, r->item_code, r->item_version, &it, &e) == 0)
+        item = arena_strdup(a, json_text(json_object_get(it, "name"), r->lang));
+    json_decref(it);
     json_t *params = json_pack("{s:s, s:s}", "number", r->number ? r->number : "", "item",
-                               r->item_name);
+                               item ? item : r->item_name);
     if (note != NULL && params != NULL)
         json_object_set_new(params, "note", json_string(note));
     char link[64];
     snprintf(link, sizeof(link), "/applications/%s", r->number ? r->number : "");
-    struct notify_msg m = {.account_id = r->applicant_account, .lang = r->lang, .kind = kind,
-                          .params = params, .link = link};
+    struct notify_msg m = {.account_id = r->applicant_account,
+                           .phone = phone,
+                           .lang = r->lang,
+                           .kind = kind,
+                           .params = params,
+                           .link = link};
     int rc = notify_send(ap->notify, &m, err);
     json_decref(params);
     return rc;
 }
 
-static int audit_app(struct store_conn *c, int64_t actor, const char *action, const char *number,
-                     const char *ip, const char *detail, struct err *err)
+int apply_audit(struct store_conn *c, int64_t actor, const char *action, const char *number,
+                const char *ip, const char *detail, struct err *err)
 {
     char object[64];
     snprintf(object, sizeof(object), "application:%s", number ? number : "-");
@@ -394,27 +349,30 @@ static int make_number(struct store_conn *c, int64_t now, int64_t division, char
     return 0;
 }
 
-struct prepared {
-    json_t *item;
-    struct identity_department dept;
-    struct applicant who;
-    json_t *clean;
-};
-
-static void prepared_free(struct prepared *p)
+void apply_prepared_free(struct prepared *p)
 {
     json_decref(p->item);
     json_decref(p->clean);
 }
 
-/* Load the item, find the department, the applicant; validate everything. Returns the
- * problem count or -1. */
-static int prepare(struct apply *ap, struct arena *a, const struct apply_request *rq,
-                   const json_t *existing, int64_t now, struct prepared *p, json_t *problems,
-                   struct err *err)
+/* {material key: 1} for the held uploads, merged into `existing` (new reference). */
+static json_t *with_held(const json_t *existing, const struct app_held *held, size_t nheld)
+{
+    json_t *have = existing != NULL ? json_deep_copy(existing) : json_object();
+    for (size_t i = 0; have != NULL && i < nheld; i++)
+        json_object_set_new(have, held[i].material_key, json_integer(1));
+    return have;
+}
+
+int apply_prepare(struct apply *ap, struct arena *a, const struct apply_request *rq,
+                  const struct app_held *held, size_t nheld, int64_t now, struct prepared *p,
+                  json_t *problems, struct err *err)
 {
     memset(p, 0, sizeof(*p));
-    if (rq->item_code == NULL || catalog_item_published(ap->store, rq->item_code, &p->item, err) < 0)
+    p->held = held;
+    p->nheld = nheld;
+    if (rq->item_code == NULL ||
+        catalog_item_published(ap->store, rq->item_code, &p->item, err) < 0)
         return rq->item_code == NULL ? err_set(err, 404, "catalog.not_found", "no item") : -1;
     int64_t division = rq->division_code;
     if (!divisions_contains(DIVISIONS_ROOT, division))
@@ -426,81 +384,31 @@ static int prepare(struct apply *ap, struct arena *a, const struct apply_request
         return -1;
     p->clean = json_object();
     apply_form_validate(p->item, rq->values, today_ymd(now), p->clean, problems);
-    check_materials(ap, p->item, rq, existing, problems);
+    json_t *have = with_held(NULL, held, nheld);
+    apply_check_materials(ap, p->item, rq, have, problems);
+    json_decref(have);
     return (int)(json_array_size(problems) - before);
 }
 
 int apply_precheck(struct apply *ap, const struct apply_request *rq, json_t *problems,
                    struct err *err)
 {
+    struct store_conn *c = store_conn(ap->store, err);
+    if (c == NULL)
+        return -1;
     struct arena *a = arena_new(0);
     struct prepared p;
     memset(&p, 0, sizeof(p));
+    struct app_held *held = NULL;
+    size_t nheld = 0;
+    int64_t now = time_now_ms();
     int rc = a == NULL ? err_set(err, 500, "apply.oom", "out of memory")
-                       : prepare(ap, a, rq, NULL, time_now_ms(), &p, problems, err);
-    prepared_free(&p);
+                       : apply_held_resolve(ap, c, a, rq, now, &held, &nheld, err);
+    if (rc == 0)
+        rc = apply_prepare(ap, a, rq, held, nheld, now, &p, problems, err);
+    apply_prepared_free(&p);
     arena_free(a);
     return rc;
-}
-
-/* Store the uploads (encrypted, SM3 of the plaintext) and certificate uses of `app_id`;
- * keys uploaded again replace the earlier files. */
-enum { MATERIALS_UPLOADS = 1, MATERIALS_CERTS = 2 };
-
-static int store_materials(struct apply *ap, struct store_conn *c, struct arena *a,
-                           const struct prepared *p, const struct apply_request *rq,
-                           int64_t app_id, const char *number, int64_t now, int part,
-                           struct err *err)
-{
-    for (size_t i = 0; (part & MATERIALS_UPLOADS) && i < rq->nfiles; i++) {
-        int first = 1;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(rq->files[k].material_key, rq->files[i].material_key) == 0)
-                first = 0;
-        if (first && aps_files_delete_key(c, app_id, rq->files[i].material_key, err) < 0)
-            return -1;
-    }
-    for (size_t i = 0; (part & MATERIALS_UPLOADS) && i < rq->nfiles; i++) {
-        const struct apply_upload *u = &rq->files[i];
-        unsigned char h[CRYPTO_SM3_LEN];
-        char hex[2 * CRYPTO_SM3_LEN + 1];
-        crypto_sm3(u->data, u->len, h);
-        for (int k = 0; k < CRYPTO_SM3_LEN; k++)
-            snprintf(hex + 2 * k, 3, "%02x", h[k]);
-        int64_t fid = id_next();
-        char ad[64];
-        snprintf(ad, sizeof(ad), "application_files.content_enc:%lld", (long long)fid);
-        size_t n = u->len + CRYPTO_AEAD_OVERHEAD, got = 0;
-        unsigned char *enc = malloc(n);
-        if (enc == NULL)
-            return err_set(err, 500, "apply.oom", "out of memory");
-        if (crypto_aead_seal(crypto_keyring_aead(ap->kr, CRYPTO_AEAD_PII), ad, strlen(ad), u->data,
-                             u->len, enc, n, &got) < 0) {
-            free(enc);
-            return err_set(err, 500, "apply.crypto", "a file could not be sealed");
-        }
-        const char *fname = u->filename && *u->filename ? u->filename : "file";
-        int rc = aps_file_insert(c, fid, app_id, u->material_key, fname, apply_sniff(u->data, u->len),
-                                 (int64_t)u->len, hex, enc, got, NULL, now, err);
-        free(enc);
-        if (rc < 0)
-            return -1;
-    }
-    for (size_t i = 0; (part & MATERIALS_CERTS) && i < rq->ncerts; i++) {
-        const struct apply_cert_choice *cc = &rq->certs[i];
-        const json_t *m = find_material(p->item, cc->material_key);
-        const char *type = json_string_value(json_object_get(m, "cert_type"));
-        if (ap->hooks.authorise_use(ap->hooks.ctx, p->who.account, cc->cert_identifier, type,
-                                    number, p->dept.id, err) < 0)
-            return -1;
-        if (aps_files_delete_key(c, app_id, cc->material_key, err) < 0 ||
-            aps_file_insert(c, id_next(), app_id, cc->material_key, cc->cert_identifier,
-                            "application/x-e-certificate", 0, "", NULL, 0, cc->cert_identifier,
-                            now, err) < 0)
-            return -1;
-    }
-    (void)a;
-    return 0;
 }
 
 static json_t *form_doc(const struct prepared *p, const json_t *values_for_draft)
@@ -510,14 +418,15 @@ static json_t *form_doc(const struct prepared *p, const json_t *values_for_draft
     json_t *who = json_pack("{s:s}", "name", p->who.name ? p->who.name : "");
     if (p->who.id_number != NULL)
         json_object_set_new(who, "id_number", json_string(p->who.id_number));
+    if (p->who.phone != NULL)
+        json_object_set_new(who, "phone", json_string(p->who.phone));
     json_object_set_new(doc, "applicant", who);
     return doc;
 }
 
-/* Inside the caller's transaction: insert one submitted application. */
-static int insert_submitted(struct apply *ap, struct store_conn *c, struct arena *a,
-                            const struct prepared *p, const struct apply_request *rq,
-                            int64_t now, const char *idem, char number[32], struct err *err)
+int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena *a,
+                           const struct prepared *p, const struct apply_request *rq, int64_t now,
+                           const char *idem, char number[32], struct err *err)
 {
     const struct calendar *cal = apply_calendar(ap, err);
     if (cal == NULL)
@@ -538,7 +447,7 @@ static int insert_submitted(struct apply *ap, struct store_conn *c, struct arena
     r.department_id = p->dept.id;
     r.division_code = rq->division_code;
     r.state = "submitted";
-    r.lang = rq->lang ? rq->lang : "zh";
+    r.lang = p->who.lang ? p->who.lang : rq->lang ? rq->lang : "zh";
     r.idem_key = idem;
     r.limit_days = (int)json_integer_value(
         json_object_get(json_object_get(p->item, "time_limit"), "promised_days"));
@@ -552,9 +461,10 @@ static int insert_submitted(struct apply *ap, struct store_conn *c, struct arena
     int rc = seal_form(ap, a, r.id, doc, &r.form_enc, &r.form_len, err);
     json_decref(doc);
     if (rc < 0 || aps_insert(c, &r, err) < 0 ||
-        store_materials(ap, c, a, p, rq, r.id, NULL, now, MATERIALS_UPLOADS, err) < 0 ||
-        aps_event_insert(c, r.id, now, rq->subj->account_id, r.on_behalf ? "filed_for" : "submitted",
-                         "draft", "submitted", NULL, NULL, err) < 0)
+        apply_store_materials(ap, c, a, p, rq, r.id, NULL, now, MATERIALS_UPLOADS, err) < 0 ||
+        aps_event_insert(c, r.id, now, rq->subj->account_id,
+                         r.on_behalf ? "filed_for" : "submitted", "draft", "submitted", NULL, NULL,
+                         err) < 0)
         return -1;
     if (rq->draft_id != 0 && aps_delete_draft(c, rq->draft_id, rq->subj->account_id, err) < 0)
         return -1;
@@ -565,10 +475,10 @@ static int insert_submitted(struct apply *ap, struct store_conn *c, struct arena
         aps_set_number(c, r.id, number, err) < 0)
         return -1;
     r.number = number;
-    if (store_materials(ap, c, a, p, rq, r.id, number, now, MATERIALS_CERTS, err) < 0 ||
-        notify_applicant(ap, &r, "submitted", NULL, err) < 0 ||
-        audit_app(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit", number,
-                  rq->ip, r.item_code, err) < 0)
+    if (apply_store_materials(ap, c, a, p, rq, r.id, number, now, MATERIALS_CERTS, err) < 0 ||
+        apply_notify_applicant(ap, a, &r, "submitted", NULL, err) < 0 ||
+        apply_audit(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit",
+                    number, rq->ip, r.item_code, err) < 0)
         return -1;
     return 0;
 }
@@ -603,14 +513,19 @@ int apply_submit(struct apply *ap, const struct apply_request *rq, char number_o
         }
     }
     int64_t now = time_now_ms();
-    int np = prepare(ap, a, rq, NULL, now, &p, problems, err);
+    struct app_held *held = NULL;
+    size_t nheld = 0;
+    if (apply_held_resolve(ap, c, a, rq, now, &held, &nheld, err) < 0)
+        goto out;
+    int np = apply_prepare(ap, a, rq, held, nheld, now, &p, problems, err);
     if (np != 0) {
         rc = np > 0 ? 1 : -1;
         goto out;
     }
     if (store_begin(c, err) < 0)
         goto out;
-    if (insert_submitted(ap, c, a, &p, rq, now, idem, number_out, err) < 0) {
+    if (apply_insert_submitted(ap, c, a, &p, rq, now, idem, number_out, err) < 0 ||
+        apply_held_consume(c, rq, held, nheld, rq->draft_id, err) < 0) {
         store_rollback(c);
         if (idem != NULL && strcmp(err->code, "store.conflict") == 0) {
             /* The same key committed meanwhile by a concurrent request. */
@@ -629,7 +544,7 @@ int apply_submit(struct apply *ap, const struct apply_request *rq, char number_o
         goto out;
     rc = 0;
 out:
-    prepared_free(&p);
+    apply_prepared_free(&p);
     arena_free(a);
     return rc;
 }
@@ -686,7 +601,8 @@ int apply_draft_save(struct apply *ap, const struct apply_request *rq, int64_t *
     if (store_begin(c, err) < 0)
         goto out;
     if ((rq->draft_id ? aps_update_draft(c, &r, err) : aps_insert(c, &r, err)) < 0 ||
-        audit_app(c, rq->subj->account_id, "apply.draft_save", NULL, rq->ip, rq->item_code, err) < 0) {
+        apply_audit(c, rq->subj->account_id, "apply.draft_save", NULL, rq->ip, rq->item_code, err) <
+            0) {
         store_rollback(c);
         goto out;
     }
@@ -696,7 +612,7 @@ int apply_draft_save(struct apply *ap, const struct apply_request *rq, int64_t *
     rc = 0;
 out:
     json_decref(scratch);
-    prepared_free(&p);
+    apply_prepared_free(&p);
     arena_free(a);
     return rc;
 }
@@ -718,190 +634,14 @@ int apply_draft_get(struct apply *ap, const struct authz_subject *subj, int64_t 
     }
     json_t *doc = apply_open_form(ap, &r);
     json_t *values = json_object_get(doc, "values");
-    *draft = json_pack("{s:s, s:s, s:o, s:s, s:s}", "id",
-                       arena_printf(a, "%lld", (long long)r.id), "item_code", r.item_code,
-                       "values", values ? json_incref(values) : json_object(), "division",
-                       arena_printf(a, "%012lld", (long long)r.division_code), "enterprise_id",
-                       arena_printf(a, "%lld", (long long)r.enterprise_id));
+    *draft =
+        json_pack("{s:s, s:s, s:o, s:s, s:s}", "id", arena_printf(a, "%lld", (long long)r.id),
+                  "item_code", r.item_code, "values", values ? json_incref(values) : json_object(),
+                  "division", arena_printf(a, "%012lld", (long long)r.division_code),
+                  "enterprise_id", arena_printf(a, "%lld", (long long)r.enterprise_id));
     json_decref(doc);
     rc = 0;
 out:
-    arena_free(a);
-    return rc;
-}
-
-/* ---- transitions ------------------------------------------------------------------------- */
-
-/* May the subject see this application? The applicant and the filer; staff with
- * case.view in its department. */
-static int can_view(const struct authz_subject *s, const struct app_row *r)
-{
-    if (s == NULL || s->account_id == 0)
-        return 0;
-    struct authz_object own = {r->applicant_account, 0, 0};
-    struct authz_object filer = {r->filed_by, 0, 0};
-    struct authz_object dept = {0, r->department_id, r->division_code};
-    return authz_allowed(s, "application.view", &own) ||
-           authz_allowed(s, "application.view", &filer) || authz_allowed(s, "case.view", &dept);
-}
-
-static int validate_return_problems(const json_t *item, const json_t *problems)
-{
-    size_t i;
-    json_t *p;
-    json_array_foreach(problems, i, p)
-    {
-        const char *kind = json_string_value(json_object_get(p, "kind"));
-        const char *key = json_string_value(json_object_get(p, "key"));
-        if (kind == NULL || key == NULL)
-            return -1;
-        if (strcmp(kind, "field") == 0 ? find_field(item, key) == NULL
-                                       : strcmp(kind, "material") != 0 ||
-                                             find_material(item, key) == NULL)
-            return -1;
-    }
-    return 0;
-}
-
-static int run_decided_hook(struct apply *ap, struct arena *a, struct app_row *r, int approved,
-                            int64_t now, struct err *err)
-{
-    if (!approved || ap->hooks.on_approved == NULL)
-        return 0;
-    json_t *doc = apply_open_form(ap, r);
-    json_t *who = json_object_get(doc, "applicant");
-    struct apply_decided d = {
-        r->id, r->number, r->item_code, r->item_version, r->applicant_account, r->enterprise_id,
-        r->department_id, r->division_code, json_string_value(json_object_get(who, "name")),
-        json_string_value(json_object_get(who, "id_number")), json_object_get(doc, "values"),
-        approved, now};
-    char cert[APPLY_CERT_ID_SIZE] = "";
-    int rc = ap->hooks.on_approved(ap->hooks.ctx, &d, cert, err);
-    if (rc == 0 && cert[0] != '\0')
-        r->cert_id = arena_strdup(a, cert);
-    json_decref(doc);
-    return rc;
-}
-
-int apply_act(struct apply *ap, const struct authz_subject *subj, const char *number, int action,
-              const char *note, const json_t *problems, const char *ip, struct err *err)
-{
-    struct store_conn *c = store_conn(ap->store, err);
-    if (c == NULL)
-        return -1;
-    if (action < 0 || action >= APPLY_ACT_COUNT || action == APPLY_ACT_RESUBMIT)
-        return err_set(err, 400, "apply.bad_action", "unknown action");
-    const struct calendar *cal = apply_calendar(ap, err);
-    if (cal == NULL)
-        return -1;
-    struct arena *a = arena_new(0);
-    if (a == NULL)
-        return err_set(err, 500, "apply.oom", "out of memory");
-    json_t *item = NULL;
-    int rc = -1, found = 0;
-    struct app_row r;
-    if (note != NULL && *note == '\0')
-        note = NULL;
-    if (note != NULL && strlen(note) > 2000) {
-        err_set(err, 400, "apply.note_long", "the note is too long");
-        goto out;
-    }
-    if (store_begin(c, err) < 0)
-        goto out;
-    if (aps_get_number(c, a, number, &r, &found, err) < 0)
-        goto rollback;
-    if (!found || r.number == NULL || !can_view(subj, &r)) {
-        err_set(err, 404, "apply.not_found", "no application has this number");
-        goto rollback;
-    }
-    const char *perm = apply_action_permission(action);
-    struct authz_object obj = {0, r.department_id, r.division_code};
-    struct authz_object own = {r.applicant_account, 0, 0}, filer = {r.filed_by, 0, 0};
-    int allowed = perm != NULL ? authz_allowed(subj, perm, &obj)
-                               : authz_allowed(subj, "application.withdraw", &own) ||
-                                     authz_allowed(subj, "application.withdraw", &filer);
-    if (!allowed) {
-        err_set(err, 403, "apply.forbidden", "you may not %s this application",
-                apply_action_name(action));
-        goto rollback;
-    }
-    int from = apply_state_parse(r.state);
-    int to = apply_next_state(from, action, apply_state_parse(r.resume_state));
-    if (to < 0) {
-        err_set(err, 409, "apply.bad_state", "an application that is %s cannot be given %s",
-                r.state, apply_action_name(action));
-        goto rollback;
-    }
-    if ((action == APPLY_ACT_REJECT || action == APPLY_ACT_DENY) && note == NULL) {
-        err_set(err, 422, "apply.reason_required", "give the reason");
-        goto rollback;
-    }
-    char *problems_text = NULL;
-    if (action == APPLY_ACT_RETURN) {
-        if (catalog_item_version(ap->store, r.item_code, r.item_version, &item, err) < 0)
-            goto rollback;
-        if ((problems == NULL || json_array_size(problems) == 0) && note == NULL) {
-            err_set(err, 422, "apply.return_empty",
-                    "a return for completion lists what is missing or wrong");
-            goto rollback;
-        }
-        if (problems != NULL && validate_return_problems(item, problems) < 0) {
-            err_set(err, 422, "apply.return_bad", "a listed problem names no field or material");
-            goto rollback;
-        }
-        if (problems != NULL && json_array_size(problems) > 0) {
-            char *t = json_dumps(problems, JSON_COMPACT);
-            problems_text = t ? arena_strdup(a, t) : NULL;
-            free(t);
-        }
-    }
-    int64_t now = time_now_ms();
-    struct apply_clock clk = {r.limit_days, r.used_days, r.clock_started_at, r.deadline_at};
-    switch (action) {
-    case APPLY_ACT_ACCEPT:
-        clk.used_days = 0;
-        if (apply_clock_run(cal, &clk, now, err) < 0)
-            goto rollback;
-        break;
-    case APPLY_ACT_RETURN:
-        apply_clock_pause(cal, &clk, now);
-        r.resume_state = apply_state_name(from);
-        break;
-    case APPLY_ACT_APPROVE:
-    case APPLY_ACT_DENY:
-    case APPLY_ACT_REJECT:
-    case APPLY_ACT_WITHDRAW:
-        apply_clock_pause(cal, &clk, now);
-        break;
-    default:
-        break;
-    }
-    r.state = apply_state_name(to);
-    r.used_days = clk.used_days;
-    r.clock_started_at = clk.started_ms;
-    r.deadline_at = clk.deadline_ms;
-    r.due_at = clk.deadline_ms;
-    r.updated_at = now;
-    if (action == APPLY_ACT_APPROVE || action == APPLY_ACT_DENY || action == APPLY_ACT_REJECT)
-        r.decided_at = now;
-    if (run_decided_hook(ap, a, &r, action == APPLY_ACT_APPROVE, now, err) < 0)
-        goto rollback;
-    char audit_action[48];
-    snprintf(audit_action, sizeof(audit_action), "apply.%s", apply_action_name(action));
-    if (aps_update_state(c, &r, err) < 0 ||
-        aps_event_insert(c, r.id, now, subj->account_id, apply_action_name(action),
-                         apply_state_name(from), r.state, note, problems_text, err) < 0 ||
-        notify_applicant(ap, &r, r.state, note, err) < 0 ||
-        audit_app(c, subj->account_id, audit_action, r.number, ip, r.state, err) < 0)
-        goto rollback;
-    if (store_commit(c, err) < 0)
-        goto out;
-    rc = 0;
-    goto out;
-rollback:
-    store_rollback(c);
-out:
-    json_decref(item);
     arena_free(a);
     return rc;
 }
@@ -948,12 +688,20 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
     rq2.division_code = r.division_code;
     rq2.enterprise_id = r.enterprise_id;
     rq2.walkin_id_number = NULL;
+    rq2.draft_id = 0;
     int64_t now = time_now_ms();
-    if (catalog_item_version(ap->store, r.item_code, r.item_version, &p.item, err) < 0)
+    struct app_held *held = NULL;
+    size_t nheld = 0;
+    if (apply_held_resolve(ap, c, a, &rq2, now, &held, &nheld, err) < 0 ||
+        catalog_item_version(ap->store, r.item_code, r.item_version, &p.item, err) < 0)
         goto out;
+    p.held = held;
+    p.nheld = nheld;
     p.clean = json_object();
     apply_form_validate(p.item, rq->values, today_ymd(now), p.clean, problems);
-    check_materials(ap, p.item, &rq2, existing, problems);
+    json_t *have = with_held(existing, held, nheld);
+    apply_check_materials(ap, p.item, &rq2, have, problems);
+    json_decref(have);
     if (json_array_size(problems) > 0) {
         rc = 1;
         goto out;
@@ -971,7 +719,8 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
     json_decref(doc);
     if (sr < 0)
         goto out;
-    int to = apply_next_state(APPLY_RETURNED, APPLY_ACT_RESUBMIT, apply_state_parse(r.resume_state));
+    int to =
+        apply_next_state(APPLY_RETURNED, APPLY_ACT_RESUBMIT, apply_state_parse(r.resume_state));
     struct apply_clock clk = {r.limit_days, r.used_days, 0, 0};
     if (to == APPLY_ACCEPTED || to == APPLY_UNDER_REVIEW) {
         /* The clock restarts with the time that was left (补正 does not count). */
@@ -989,13 +738,15 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
     if (store_begin(c, err) < 0)
         goto out;
     if (aps_update_form(c, r.id, enc, enc_len, now, err) < 0 ||
-        store_materials(ap, c, a, &p, &rq2, r.id, r.number, now,
-                        MATERIALS_UPLOADS | MATERIALS_CERTS, err) < 0 ||
+        apply_store_materials(ap, c, a, &p, &rq2, r.id, r.number, now,
+                              MATERIALS_UPLOADS | MATERIALS_CERTS, err) < 0 ||
         aps_update_state(c, &r, err) < 0 ||
-        aps_event_insert(c, r.id, now, rq->subj->account_id, "resubmit", "returned", r.state,
-                         NULL, NULL, err) < 0 ||
-        notify_applicant(ap, &r, "resubmitted", NULL, err) < 0 ||
-        audit_app(c, rq->subj->account_id, "apply.resubmit", r.number, rq->ip, r.state, err) < 0) {
+        aps_event_insert(c, r.id, now, rq->subj->account_id, "resubmit", "returned", r.state, NULL,
+                         NULL, err) < 0 ||
+        apply_held_consume(c, rq, held, nheld, 0, err) < 0 ||
+        apply_notify_applicant(ap, a, &r, "resubmitted", NULL, err) < 0 ||
+        apply_audit(c, rq->subj->account_id, "apply.resubmit", r.number, rq->ip, r.state, err) <
+            0) {
         store_rollback(c);
         goto out;
     }
@@ -1004,160 +755,7 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
     rc = 0;
 out:
     json_decref(existing);
-    prepared_free(&p);
-    arena_free(a);
-    return rc;
-}
-
-int apply_rating_target(struct apply *ap, int64_t application_id, int64_t *applicant_account,
-                        int64_t *department_id, char item_code[48], int *decided, struct err *err)
-{
-    struct store_conn *c = store_conn(ap->store, err);
-    if (c == NULL)
-        return -1;
-    struct arena *a = arena_new(0);
-    struct app_row r;
-    int found = 0, rc = -1;
-    if (a == NULL || aps_get_id(c, a, application_id, &r, &found, err) < 0)
-        goto out;
-    if (!found || r.number == NULL) {
-        err_set(err, 404, "apply.not_found", "no such application");
-        goto out;
-    }
-    *applicant_account = r.applicant_account;
-    *department_id = r.department_id;
-    snprintf(item_code, 48, "%s", r.item_code);
-    *decided = r.decided_at != 0 && strcmp(r.state, "withdrawn") != 0;
-    rc = 0;
-out:
-    arena_free(a);
-    return rc;
-}
-
-/* ---- bundles (一件事): one form, one application per item, one transaction ------------- */
-
-static int has_key(const json_t *list, const char *key)
-{
-    size_t i;
-    json_t *x;
-    json_array_foreach(list, i, x)
-    {
-        const char *k = json_string_value(json_object_get(x, "key"));
-        if (k != NULL && key != NULL && strcmp(k, key) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-int apply_bundle_submit(struct apply *ap, const char *bundle_code, const struct apply_request *rq,
-                        int64_t *bundle_id, json_t *problems, struct err *err)
-{
-    struct store_conn *c = store_conn(ap->store, err);
-    if (c == NULL)
-        return -1;
-    json_t *bundle = NULL;
-    if (catalog_bundle_get(ap->store, bundle_code, &bundle, err) < 0)
-        return -1;
-    const json_t *codes = json_object_get(bundle, "items");
-    size_t nitems = json_array_size(codes);
-    struct arena *a = arena_new(0);
-    struct prepared *ps = calloc(nitems ? nitems : 1, sizeof(*ps));
-    struct apply_request *rqs = calloc(nitems ? nitems : 1, sizeof(*rqs));
-    json_t *seen = json_object();
-    int rc = -1;
-    if (a == NULL || ps == NULL || rqs == NULL) {
-        err_set(err, 500, "apply.oom", "out of memory");
-        goto out;
-    }
-    const char *idem = rq->idem_key && *rq->idem_key ? rq->idem_key : NULL;
-    if (idem != NULL && nitems > 0) {
-        const char *num = NULL;
-        int found = 0;
-        const char *k0 = arena_printf(a, "%s:%s", idem, json_string_value(json_array_get(codes, 0)));
-        if (aps_by_idem(c, a, rq->subj->account_id, k0, &num, &found, err) < 0)
-            goto out;
-        if (found) {
-            struct app_row r;
-            if (aps_get_number(c, a, num, &r, &found, err) < 0)
-                goto out;
-            *bundle_id = r.bundle_id;
-            rc = 0;
-            goto out;
-        }
-    }
-    int64_t now = time_now_ms();
-    int64_t bid = id_next();
-    int nproblems = 0;
-    for (size_t i = 0; i < nitems; i++) {
-        rqs[i] = *rq;
-        rqs[i].item_code = json_string_value(json_array_get(codes, i));
-        rqs[i].bundle_id = bid;
-        rqs[i].draft_id = 0;
-        rqs[i].idem_key = idem ? arena_printf(a, "%s:%s", idem, rqs[i].item_code) : NULL;
-        /* Each item gets the materials it lists. */
-        json_t *item = NULL;
-        if (catalog_item_published(ap->store, rqs[i].item_code, &item, err) < 0)
-            goto out;
-        const json_t *mats = json_object_get(item, "materials");
-        struct apply_upload *up = arena_alloc(a, (rq->nfiles + 1) * sizeof(*up));
-        struct apply_cert_choice *cc = arena_alloc(a, (rq->ncerts + 1) * sizeof(*cc));
-        size_t nu = 0, ncc = 0;
-        for (size_t k = 0; k < rq->nfiles; k++)
-            if (has_key(mats, rq->files[k].material_key))
-                up[nu++] = rq->files[k];
-        for (size_t k = 0; k < rq->ncerts; k++)
-            if (has_key(mats, rq->certs[k].material_key))
-                cc[ncc++] = rq->certs[k];
-        json_decref(item);
-        rqs[i].files = up;
-        rqs[i].nfiles = nu;
-        rqs[i].certs = cc;
-        rqs[i].ncerts = ncc;
-        json_t *mine = json_array();
-        int np = prepare(ap, a, &rqs[i], NULL, now, &ps[i], mine, err);
-        if (np < 0) {
-            json_decref(mine);
-            goto out;
-        }
-        /* The same field in several items is one problem on the one form. */
-        size_t pi;
-        json_t *p;
-        json_array_foreach(mine, pi, p)
-        {
-            const char *key = arena_printf(a, "%s/%s", json_string_value(json_object_get(p, "kind")),
-                                           json_string_value(json_object_get(p, "key")));
-            if (json_object_get(seen, key) != NULL)
-                continue;
-            json_object_set_new(seen, key, json_true());
-            json_array_append(problems, p);
-            nproblems++;
-        }
-        json_decref(mine);
-    }
-    if (nproblems > 0) {
-        rc = 1;
-        goto out;
-    }
-    if (store_begin(c, err) < 0)
-        goto out;
-    for (size_t i = 0; i < nitems; i++) {
-        char number[32];
-        if (insert_submitted(ap, c, a, &ps[i], &rqs[i], now, rqs[i].idem_key, number, err) < 0) {
-            store_rollback(c);
-            goto out;
-        }
-    }
-    if (store_commit(c, err) < 0)
-        goto out;
-    *bundle_id = bid;
-    rc = 0;
-out:
-    for (size_t i = 0; ps != NULL && i < nitems; i++)
-        prepared_free(&ps[i]);
-    free(ps);
-    free(rqs);
-    json_decref(seen);
-    json_decref(bundle);
+    apply_prepared_free(&p);
     arena_free(a);
     return rc;
 }

@@ -54,11 +54,12 @@ struct apply_decided { /* what a decision hands to the hooks and to review */
 struct apply_hooks {
     void *ctx;
     /* Called inside the approving transaction; may issue a certificate; writes its
-     * identifier into out (APPLY_CERT_ID_SIZE bytes) or leaves it empty. Return -1 with err to abort. */
+     * identifier into out (APPLY_CERT_ID_SIZE bytes) or leaves it empty. Return -1 with err to
+     * abort. */
     int (*on_approved)(void *ctx, const struct apply_decided *d, char *cert_id_out,
                        struct err *err);
     /* The holder's certificates of a type usable for a material: JSON array of
-     * {id, identifier, name, issued_at, valid_until, status}. */
+     * {id, identifier, name ({zh, bo, en} or a string), issued_at, valid_until, status}. */
     int (*wallet)(void *ctx, int64_t holder_account, const char *cert_type, json_t **list,
                   struct err *err);
     /* The holder authorises the use of one certificate for one application (inside the
@@ -75,8 +76,7 @@ void apply_close(struct apply *ap);
 void apply_set_hooks(struct apply *ap, const struct apply_hooks *h);
 /* For review: who applied, which department decided, and whether it is decided. */
 int apply_rating_target(struct apply *ap, int64_t application_id, int64_t *applicant_account,
-                        int64_t *department_id, char item_code[48], int *decided,
-                        struct err *err);
+                        int64_t *department_id, char item_code[48], int *decided, struct err *err);
 
 /* ---- states and actions (pure) ------------------------------------------------------------ */
 
@@ -114,6 +114,8 @@ const char *apply_action_name(int action);
 int apply_action_parse(const char *s);
 /* The authz action a staff transition needs ("case.accept"...), NULL for the applicant's. */
 const char *apply_action_permission(int action);
+/* Reject (不予受理), deny (不予许可) and withdraw: a person confirms them first. */
+int apply_action_destructive(int action);
 /* The state `action` leads to from `from`, or -1 when it is not allowed there. A
  * resubmission goes back to `resume` (the state it was returned from: submitted, accepted
  * or under_review). */
@@ -148,10 +150,10 @@ const char *apply_sniff(const void *data, size_t len);
 /* ---- the clock (pure) -------------------------------------------------------------------- */
 
 struct apply_clock {
-    int limit_days;         /* working days allowed */
-    int used_days;          /* working days used before the last pause */
-    int64_t started_ms;     /* start of the running period, 0 when stopped */
-    int64_t deadline_ms;    /* the running deadline, 0 when stopped */
+    int limit_days;      /* working days allowed */
+    int used_days;       /* working days used before the last pause */
+    int64_t started_ms;  /* start of the running period, 0 when stopped */
+    int64_t deadline_ms; /* the running deadline, 0 when stopped */
 };
 /* Start or restart the clock at now with the remaining days. */
 int apply_clock_run(const struct calendar *cal, struct apply_clock *c, int64_t now_ms,
@@ -174,21 +176,60 @@ struct apply_cert_choice {
 struct apply_request {
     const struct authz_subject *subj; /* who files */
     const char *item_code;
-    const json_t *values;             /* field key -> submitted string */
-    int64_t division_code;            /* where it is handled (12 digits) */
-    int64_t enterprise_id;            /* for an enterprise the subject acts for, or 0 */
-    const char *walkin_id_number;     /* a clerk filing for a walk-in person (帮办代办) */
+    const json_t *values;         /* field key -> submitted string */
+    int64_t division_code;        /* where it is handled (12 digits) */
+    int64_t enterprise_id;        /* for an enterprise the subject acts for, or 0 */
+    const char *walkin_id_number; /* a clerk filing for a walk-in person (帮办代办) */
     const char *walkin_name;
-    const char *idem_key;             /* idempotency key (form field / header), may be NULL */
-    const char *lang;                 /* the applicant's language */
-    int64_t draft_id;                 /* a draft being submitted or saved, or 0 */
-    int64_t bundle_id;                /* set by bundle fan-out */
+    const char *walkin_phone; /* their mobile (optional): receipt and changes by SMS */
+    const char *walkin_lang;  /* their language, zh|bo|en (NULL: `lang`) */
+    const char *idem_key;     /* idempotency key (form field / header), may be NULL */
+    const char *lang;         /* the applicant's language */
+    int64_t draft_id;         /* a draft being submitted or saved, or 0 */
+    int64_t bundle_id;        /* set by bundle fan-out */
     const struct apply_upload *files;
     size_t nfiles;
     const struct apply_cert_choice *certs;
     size_t ncerts;
+    /* Held uploads (below): the form they are bound to, this session, the held files the
+     * form carries back and those to let go of. */
+    const char *form_key;    /* "item:CODE", "bundle:CODE" or "complete:NUMBER" */
+    const char *session_key; /* the session's token hash */
+    const int64_t *held;
+    size_t nheld;
+    const int64_t *unhold;
+    size_t nunhold;
     const char *ip;
 };
+
+/* ---- held uploads ------------------------------------------------------------------------
+ * A file uploaded with a form that is not (yet) submitted - a pre-check, a submission with
+ * problems, a saved draft, a completion with problems - is held server-side, so nobody
+ * uploads it twice: sealed like materials, with its SM3, bound to the account, the form
+ * (rq->form_key) and the session (rq->session_key) or, once saved with it, the draft. The
+ * page lists each held file (name, size, time) with its id in a hidden "held" field; a form
+ * sends those ids back (rq->held) and they count as that material's file; a new upload for
+ * the material replaces them; rq->unhold lets go of some; a session keeps one set per form
+ * (what a page did not carry back goes). Submitting uses them up. */
+#define APPLY_HELD_MS (24LL * 3600 * 1000)            /* a session's: one day */
+#define APPLY_DRAFT_HELD_MS (30LL * 24 * 3600 * 1000) /* kept with a draft: thirty days */
+#define APPLY_HELD_MAX 64                             /* files held per account */
+#define APPLY_HELD_MAX_BYTES (100LL * 1024 * 1024)    /* bytes held per account */
+
+/* Hold the request's valid uploads (materials of `item`, which may be a bundle's union
+ * form) for rq->form_key, drop the held files they replace and rq->unhold, purge expired
+ * holds, and with `draft_id` (the subject's draft) keep them all with that draft. *held
+ * gets what is held for the form now: [{id, material_key, filename, content_type, size,
+ * at, created_at}] (new reference). Invalid uploads are not held (pre-check and submit
+ * report them); one past the bounds gets {kind: material, key, code: apply.err.held_full}
+ * in `problems` (may be NULL). Own transaction. */
+int apply_hold(struct apply *ap, const struct apply_request *rq, const json_t *item,
+               int64_t draft_id, json_t *problems, json_t **held, struct err *err);
+/* What is kept with the subject's draft (its form page), in the same shape. */
+int apply_held_of_draft(struct apply *ap, const struct authz_subject *subj, int64_t draft_id,
+                        json_t **held, struct err *err);
+/* Delete every hold that expired by now_ms; *purged (may be NULL) gets how many. */
+int apply_held_purge(struct apply *ap, int64_t now_ms, int64_t *purged, struct err *err);
 
 /* Pre-check: every field and material problem at once into `problems` (see
  * apply_form_validate; materials give {kind:"material", key, code}). Returns the count,
@@ -219,6 +260,21 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
 int apply_act(struct apply *ap, const struct authz_subject *subj, const char *number, int action,
               const char *note, const json_t *problems, const char *ip, struct err *err);
 
+/* Would apply_act succeed? The same checks (visibility, role, state, reason, 补正 items)
+ * and nothing changed: the first step of a destructive action's confirmation. 0 or -1. */
+int apply_act_check(struct apply *ap, const struct authz_subject *subj, const char *number,
+                    int action, const char *note, const json_t *problems, struct err *err);
+
+/* Staff who may see a case ask for its full ID numbers on purpose ("verify_identity",
+ * "check_materials", "issue_document"): the applicant's ({key: "_applicant", id_number})
+ * and every id_number field's ({key, label, id_number}), as a new reference in *out, after
+ * an audit record (actor, application, purpose) is committed. 404 apply.not_found for
+ * anyone else (other departments, applicants), 422 apply.purpose_required. */
+int apply_reveal_ids(struct apply *ap, const struct authz_subject *subj, const char *number,
+                     const char *purpose, const char *lang, const char *ip, json_t **out,
+                     struct err *err);
+int apply_reveal_purpose_ok(const char *purpose);
+
 /* One application as the subject may see it: {number, item, state, form, files, timeline,
  * clock, allowed actions...}; 404 when not visible (never 403, so numbers cannot be
  * probed). `lang` for texts. */
@@ -241,6 +297,10 @@ int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *
 int apply_bundle_form(struct apply *ap, const char *bundle_code, json_t **form, struct err *err);
 int apply_bundle_submit(struct apply *ap, const char *bundle_code, const struct apply_request *rq,
                         int64_t *bundle_id, json_t *problems, struct err *err);
+/* A bundle's pre-check: every item's problems (de-duplicated) and nothing stored; the
+ * count, or -1. */
+int apply_bundle_precheck(struct apply *ap, const char *bundle_code, const struct apply_request *rq,
+                          json_t *problems, struct err *err);
 int apply_bundle_view(struct apply *ap, const struct authz_subject *subj, int64_t bundle_id,
                       json_t **out, struct err *err);
 

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "apply/apply.h"
+#include "identity/identity.h"
 
 struct store_conn;
 
@@ -20,7 +21,7 @@ struct apply {
     struct notify *notify;
     struct apply_hooks hooks;
     pthread_mutex_t lock;
-    struct calendar *cal;   /* the newest calendar */
+    struct calendar *cal;                        /* the newest calendar */
     struct calendar *retired[APPLY_MAX_RETIRED]; /* older ones, freed at close */
     int nretired;
 };
@@ -60,10 +61,96 @@ struct app_file {
     int64_t size, created_at;
 };
 
-/* apply.c: the application's sealed form document (new reference), or NULL when it cannot
- * be opened. */
-struct apply;
+/* A held upload (apply_held.c; table application_held_files). */
+struct app_held {
+    int64_t id;
+    const char *material_key, *filename, *content_type, *sm3;
+    int64_t size, created_at, expires_at, draft_id;
+};
+
+/* apply.c: the application's sealed form document {values, applicant: {name, id_number,
+ * phone?}} (new reference), or NULL when it cannot be opened. */
 json_t *apply_open_form(struct apply *ap, const struct app_row *r);
+const json_t *apply_find_material(const json_t *item, const char *key);
+const json_t *apply_find_field(const json_t *item, const char *key);
+/* Tell the applicant (inbox, and SMS for a walk-in person with a mobile) that the
+ * application is now `state`; inside the caller's transaction. */
+int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_row *r,
+                           const char *state, const char *note, struct err *err);
+/* The audit record of an action on application `number`, in the caller's transaction. */
+int apply_audit(struct store_conn *c, int64_t actor, const char *action, const char *number,
+                const char *ip, const char *detail, struct err *err);
+
+/* Who applies: a person for themself, an agent for their enterprise, or a clerk for a
+ * walk-in person (with their mobile and language). */
+struct applicant {
+    int64_t account;
+    int64_t enterprise_id;
+    int on_behalf;
+    const char *name;
+    const char *id_number; /* plaintext or NULL */
+    const char *phone;     /* a walk-in person's mobile, plaintext, or NULL */
+    const char *lang;      /* a walk-in person's language, or NULL */
+};
+
+/* apply_materials.c: every material problem of the request against the item's materials
+ * (`existing`: material key -> count of files already there, held or on record). */
+void apply_check_materials(struct apply *ap, const json_t *item, const struct apply_request *rq,
+                           const json_t *existing, json_t *problems);
+/* Inside the caller's transaction: store the uploads (sealed, SM3 of the plaintext), the
+ * held files of materials not uploaded again and (part MATERIALS_CERTS) the e-certificate
+ * uses of application `app_id`; a material given again replaces its earlier files. */
+enum { MATERIALS_UPLOADS = 1, MATERIALS_CERTS = 2 };
+struct prepared;
+int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *a,
+                          const struct prepared *p, const struct apply_request *rq, int64_t app_id,
+                          const char *number, int64_t now, int part, struct err *err);
+
+/* An application ready to be inserted: its item, department, applicant, clean values and
+ * the held uploads it uses. */
+struct prepared {
+    json_t *item;
+    struct identity_department dept;
+    struct applicant who;
+    json_t *clean;
+    const struct app_held *held;
+    size_t nheld;
+};
+void apply_prepared_free(struct prepared *p);
+/* Load the item, find the department and the applicant, validate every field and material
+ * (held uploads count as their materials' files). The problem count, or -1. */
+int apply_prepare(struct apply *ap, struct arena *a, const struct apply_request *rq,
+                  const struct app_held *held, size_t nheld, int64_t now, struct prepared *p,
+                  json_t *problems, struct err *err);
+/* Inside the caller's transaction: one submitted application, its number in `number`. */
+int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena *a,
+                           const struct prepared *p, const struct apply_request *rq, int64_t now,
+                           const char *idem, char number[32], struct err *err);
+
+/* apply_view.c: "YYYY-MM-DD HH:MM" in Asia/Shanghai ("" for 0), in `a`. */
+const char *apply_fmt_ms(struct arena *a, int64_t ms);
+
+/* apply_rules.c: a mainland mobile number (11 digits, 1[3-9]...). */
+int apply_phone_ok(const char *s);
+
+/* apply_held.c */
+/* Seal `len` bytes under the PII key bound to `ad` into a malloc'd buffer (caller frees). */
+int apply_seal(struct apply *ap, const char *ad, const void *data, size_t len, unsigned char **out,
+               size_t *out_len, struct err *err);
+/* The held uploads of rq->held (less rq->unhold) the request may use: the filer's, for
+ * rq->form_key, alive, of rq->session_key or rq->draft_id. Unknown ids are left out (a
+ * file that expired is simply no longer attached). Rows in `a`. */
+int apply_held_resolve(struct apply *ap, struct store_conn *c, struct arena *a,
+                       const struct apply_request *rq, int64_t now, struct app_held **out,
+                       size_t *n, struct err *err);
+/* The plaintext of a held file (malloc'd; the caller wipes and frees it). */
+int apply_held_open(struct apply *ap, struct store_conn *c, struct arena *a, int64_t account,
+                    int64_t id, unsigned char **data, size_t *len, struct err *err);
+/* Inside the caller's transaction: the held rows are used up (submitted), and with them
+ * those the request let go of (rq->unhold), whatever this session held for the form and
+ * whatever was kept with the draft `draft_id` (0: none). */
+int apply_held_consume(struct store_conn *c, const struct apply_request *rq,
+                       const struct app_held *held, size_t n, int64_t draft_id, struct err *err);
 
 /* apply_store.c */
 int aps_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err);
@@ -99,6 +186,28 @@ int aps_file_content(struct store_conn *c, struct arena *a, int64_t app_id, int6
 int aps_event_insert(struct store_conn *c, int64_t app_id, int64_t at, int64_t actor,
                      const char *action, const char *from, const char *to, const char *note,
                      const char *problems, struct err *err);
+int aps_held_insert(struct store_conn *c, const struct app_held *h, int64_t account,
+                    const char *session_hash, const char *form_key, const unsigned char *enc,
+                    size_t enc_len, struct err *err);
+int aps_held_get(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
+                 const char *form_key, const char *session_hash, int64_t draft_id, int64_t now,
+                 struct app_held *h, int *found, struct err *err);
+int aps_held_of_draft(struct store_conn *c, struct arena *a, int64_t draft_id, int64_t account,
+                      int64_t now, struct app_held **out, size_t *n, struct err *err);
+int aps_held_usage(struct store_conn *c, int64_t account, int64_t now, int64_t *count,
+                   int64_t *bytes, struct err *err);
+int aps_held_delete(struct store_conn *c, int64_t id, int64_t account, struct err *err);
+int aps_held_delete_draft(struct store_conn *c, int64_t draft_id, int64_t account, struct err *err);
+int aps_held_bind_draft(struct store_conn *c, int64_t id, int64_t account, int64_t draft_id,
+                        int64_t expires_at, struct err *err);
+int aps_held_content(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
+                     const unsigned char **enc, size_t *len, struct err *err);
+int aps_held_purge(struct store_conn *c, int64_t now, int64_t *purged, struct err *err);
+int aps_held_of_session(struct store_conn *c, struct arena *a, int64_t account,
+                        const char *form_key, const char *session_hash, int64_t **ids, size_t *n,
+                        struct err *err);
+int aps_held_delete_session(struct store_conn *c, int64_t account, const char *form_key,
+                            const char *session_hash, struct err *err);
 struct app_event {
     int64_t at, actor;
     const char *action, *from, *to, *note, *problems;

@@ -3,7 +3,7 @@
  * of every field type of the catalog contract, content sniffing of materials and the
  * working-day clock with its 补正 pause. No store, no HTTP.
  */
-#include "apply/apply.h"
+#include "apply/apply_internal.h"
 
 #include <ctype.h>
 #include <regex.h>
@@ -18,8 +18,8 @@
 /* ---- states and actions ------------------------------------------------------------------ */
 
 static const char *const state_names[APPLY_STATE_COUNT] = {
-    "draft",    "submitted", "returned", "rejected", "accepted", "under_review",
-    "approved", "denied",    "delivered", "closed",  "withdrawn",
+    "draft",    "submitted", "returned",  "rejected", "accepted",  "under_review",
+    "approved", "denied",    "delivered", "closed",   "withdrawn",
 };
 
 const char *apply_state_name(int s)
@@ -36,8 +36,8 @@ int apply_state_parse(const char *s)
 }
 
 static const char *const action_names[APPLY_ACT_COUNT] = {
-    "accept", "return", "reject", "review", "approve", "deny", "deliver", "close", "withdraw",
-    "resubmit",
+    "accept", "return",  "reject", "review",   "approve",
+    "deny",   "deliver", "close",  "withdraw", "resubmit",
 };
 
 const char *apply_action_name(int a)
@@ -73,6 +73,11 @@ const char *apply_action_permission(int a)
     }
 }
 
+int apply_action_destructive(int a)
+{
+    return a == APPLY_ACT_REJECT || a == APPLY_ACT_DENY || a == APPLY_ACT_WITHDRAW;
+}
+
 int apply_next_state(int from, int action, int resume)
 {
     switch (action) {
@@ -102,8 +107,7 @@ int apply_next_state(int from, int action, int resume)
     case APPLY_ACT_RESUBMIT:
         if (from != APPLY_RETURNED)
             return -1;
-        return resume == APPLY_ACCEPTED || resume == APPLY_UNDER_REVIEW ? resume
-                                                                        : APPLY_SUBMITTED;
+        return resume == APPLY_ACCEPTED || resume == APPLY_UNDER_REVIEW ? resume : APPLY_SUBMITTED;
     default:
         return -1;
     }
@@ -157,7 +161,7 @@ static int32_t date_bound(const json_t *v, int today)
     return calendar_parse_date(s, &d, &e) < 0 ? -1 : d;
 }
 
-static int phone_ok(const char *s)
+int apply_phone_ok(const char *s)
 {
     if (strlen(s) != 11 || s[0] != '1' || s[1] < '3' || s[1] > '9')
         return 0;
@@ -263,10 +267,11 @@ static void validate_field(const json_t *f, const char *key, const char *raw, in
     if (strcmp(type, "text") == 0 || strcmp(type, "textarea") == 0) {
         size_t chars = utf8_chars(v);
         json_t *mn = json_object_get(f, "min_len"), *mx = json_object_get(f, "max_len");
-        long long max = json_is_integer(mx) ? json_integer_value(mx)
-                                            : (strcmp(type, "text") == 0 ? 200 : 4000);
+        long long max =
+            json_is_integer(mx) ? json_integer_value(mx) : (strcmp(type, "text") == 0 ? 200 : 4000);
         if (json_is_integer(mn) && (long long)chars < json_integer_value(mn))
-            problem(problems, key, "apply.err.too_short", json_pack("{s:I}", "min", json_integer_value(mn)));
+            problem(problems, key, "apply.err.too_short",
+                    json_pack("{s:I}", "min", json_integer_value(mn)));
         else if ((long long)chars > max)
             problem(problems, key, "apply.err.too_long", json_pack("{s:I}", "max", max));
         else if (json_is_string(json_object_get(f, "pattern")) &&
@@ -280,9 +285,11 @@ static void validate_field(const json_t *f, const char *key, const char *raw, in
         if (parse_int(v, &x) < 0)
             problem(problems, key, "apply.err.number", NULL);
         else if (json_is_integer(mn) && x < json_integer_value(mn))
-            problem(problems, key, "apply.err.number_min", json_pack("{s:I}", "min", json_integer_value(mn)));
+            problem(problems, key, "apply.err.number_min",
+                    json_pack("{s:I}", "min", json_integer_value(mn)));
         else if (json_is_integer(mx) && x > json_integer_value(mx))
-            problem(problems, key, "apply.err.number_max", json_pack("{s:I}", "max", json_integer_value(mx)));
+            problem(problems, key, "apply.err.number_max",
+                    json_pack("{s:I}", "max", json_integer_value(mx)));
         else
             json_object_set_new(clean, key, json_integer(x));
     } else if (strcmp(type, "date") == 0) {
@@ -321,7 +328,7 @@ static void validate_field(const json_t *f, const char *key, const char *raw, in
         else
             json_object_set_new(clean, key, json_string(out));
     } else if (strcmp(type, "phone") == 0) {
-        if (!phone_ok(v))
+        if (!apply_phone_ok(v))
             problem(problems, key, "identity.phone_invalid", NULL);
         else
             json_object_set_new(clean, key, json_string(v));
@@ -402,8 +409,7 @@ void apply_clock_pause(const struct calendar *cal, struct apply_clock *c, int64_
     c->deadline_ms = 0;
 }
 
-double apply_clock_fraction(const struct calendar *cal, const struct apply_clock *c,
-                            int64_t now_ms)
+double apply_clock_fraction(const struct calendar *cal, const struct apply_clock *c, int64_t now_ms)
 {
     if (c->limit_days <= 0)
         return c->started_ms != 0 && now_ms > c->deadline_ms ? 1.5 : 0;

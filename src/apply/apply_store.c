@@ -7,10 +7,10 @@
 #include "base/id.h"
 #include "store/store.h"
 
-#define COLS                                                                                     \
-    "id, number, item_code, item_version, item_name, bundle_id, applicant_account, "             \
-    "enterprise_id, filed_by, on_behalf, applicant_name, department_id, division_code, state, "  \
-    "resume_state, lang, form_enc, idem_key, limit_days, used_days, clock_started_at, "          \
+#define COLS                                                                                       \
+    "id, number, item_code, item_version, item_name, bundle_id, applicant_account, "               \
+    "enterprise_id, filed_by, on_behalf, applicant_name, department_id, division_code, state, "    \
+    "resume_state, lang, form_enc, idem_key, limit_days, used_days, clock_started_at, "            \
     "deadline_at, due_at, cert_id, created_at, submitted_at, decided_at, updated_at"
 
 static const char SQL_SEQ[] =
@@ -37,9 +37,8 @@ static const char SQL_BY_IDEM[] =
     "SELECT number FROM applications WHERE filed_by = ? AND idem_key = ? "
     "AND idem_key IS NOT NULL";
 /* Two index range scans (applicant, filer) merged by the caller's limit. */
-static const char SQL_MINE[] =
-    "SELECT " COLS " FROM applications WHERE applicant_account = ? "
-    "ORDER BY created_at DESC LIMIT ?";
+static const char SQL_MINE[] = "SELECT " COLS " FROM applications WHERE applicant_account = ? "
+                               "ORDER BY created_at DESC LIMIT ?";
 static const char SQL_FILED[] =
     "SELECT " COLS " FROM applications WHERE filed_by = ? AND on_behalf = 1 "
     "AND applicant_account <> ? ORDER BY created_at DESC LIMIT ?";
@@ -513,4 +512,256 @@ int aps_events(struct store_conn *c, struct arena *a, int64_t app_id, struct app
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;
+}
+
+/* ---- held uploads (0012_apply_held.sql) ------------------------------------------------ */
+
+#define HELD_COLS                                                                                  \
+    "id, material_key, filename, content_type, sm3, size, created_at, expires_at, draft_id"
+
+static const char SQL_HELD_INSERT[] =
+    "INSERT INTO application_held_files (id, account_id, session_hash, form_key, draft_id, "
+    "material_key, filename, content_type, size, sm3, content_enc, created_at, expires_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/* A held file the request may use: the account's, for this form, alive, and uploaded in
+ * this session or saved with the draft being worked on. */
+static const char SQL_HELD_GET[] =
+    "SELECT " HELD_COLS " FROM application_held_files WHERE id = ? AND account_id = ? "
+    "AND form_key = ? AND expires_at > ? AND (session_hash = ? OR (draft_id <> 0 AND "
+    "draft_id = ?))";
+static const char SQL_HELD_OF_DRAFT[] =
+    "SELECT " HELD_COLS " FROM application_held_files WHERE draft_id = ? AND account_id = ? "
+    "AND expires_at > ? ORDER BY material_key, id";
+static const char SQL_HELD_USAGE[] =
+    "SELECT count(*), COALESCE(sum(size), 0) FROM application_held_files "
+    "WHERE account_id = ? AND expires_at > ?";
+static const char SQL_HELD_DELETE[] =
+    "DELETE FROM application_held_files WHERE id = ? AND account_id = ?";
+static const char SQL_HELD_DELETE_DRAFT[] =
+    "DELETE FROM application_held_files WHERE draft_id = ? AND account_id = ? AND draft_id <> 0";
+static const char SQL_HELD_BIND_DRAFT[] =
+    "UPDATE application_held_files SET draft_id = ?, session_hash = '', expires_at = ? "
+    "WHERE id = ? AND account_id = ?";
+static const char SQL_HELD_CONTENT[] =
+    "SELECT content_enc FROM application_held_files WHERE id = ? AND account_id = ?";
+static const char SQL_HELD_PURGE[] = "DELETE FROM application_held_files WHERE expires_at <= ?";
+static const char SQL_HELD_OF_SESSION[] =
+    "SELECT id FROM application_held_files WHERE account_id = ? AND form_key = ? "
+    "AND session_hash = ? AND session_hash <> ''";
+static const char SQL_HELD_DELETE_SESSION[] =
+    "DELETE FROM application_held_files WHERE account_id = ? AND form_key = ? "
+    "AND session_hash = ? AND session_hash <> ''";
+
+int aps_held_insert(struct store_conn *c, const struct app_held *h, int64_t account,
+                    const char *session_hash, const char *form_key, const unsigned char *enc,
+                    size_t enc_len, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_HELD_INSERT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, h->id);
+    store_bind_int64(st, 2, account);
+    store_bind_text(st, 3, session_hash, -1);
+    store_bind_text(st, 4, form_key, -1);
+    store_bind_int64(st, 5, h->draft_id);
+    store_bind_text(st, 6, h->material_key, -1);
+    store_bind_text(st, 7, h->filename, -1);
+    store_bind_text(st, 8, h->content_type, -1);
+    store_bind_int64(st, 9, h->size);
+    store_bind_text(st, 10, h->sm3, -1);
+    store_bind_blob(st, 11, enc, enc_len);
+    store_bind_int64(st, 12, h->created_at);
+    store_bind_int64(st, 13, h->expires_at);
+    return store_run(st, NULL, err);
+}
+
+static void read_held(struct store_stmt *st, struct arena *a, struct app_held *h)
+{
+    h->id = store_col_int64(st, 0);
+    h->material_key = dup_text(a, st, 1);
+    h->filename = dup_text(a, st, 2);
+    h->content_type = dup_text(a, st, 3);
+    h->sm3 = dup_text(a, st, 4);
+    h->size = store_col_int64(st, 5);
+    h->created_at = store_col_int64(st, 6);
+    h->expires_at = store_col_int64(st, 7);
+    h->draft_id = store_col_int64(st, 8);
+}
+
+int aps_held_get(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
+                 const char *form_key, const char *session_hash, int64_t draft_id, int64_t now,
+                 struct app_held *h, int *found, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_HELD_GET, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    store_bind_int64(st, 2, account);
+    store_bind_text(st, 3, form_key, -1);
+    store_bind_int64(st, 4, now);
+    store_bind_text(st, 5, session_hash, -1);
+    store_bind_int64(st, 6, draft_id);
+    int rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    if (rc == STORE_ROW)
+        read_held(st, a, h);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int aps_held_of_draft(struct store_conn *c, struct arena *a, int64_t draft_id, int64_t account,
+                      int64_t now, struct app_held **out, size_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_HELD_OF_DRAFT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, draft_id);
+    store_bind_int64(st, 2, account);
+    store_bind_int64(st, 3, now);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct app_held *p = arena_grow(a, *out, *n, &cap, sizeof(*p));
+        if (p == NULL) {
+            store_reset(st);
+            return err_set(err, 500, "apply.oom", "out of memory");
+        }
+        *out = p;
+        read_held(st, a, &(*out)[(*n)++]);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int aps_held_usage(struct store_conn *c, int64_t account, int64_t now, int64_t *count,
+                   int64_t *bytes, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_HELD_USAGE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, account);
+    store_bind_int64(st, 2, now);
+    int rc = store_step(st, err);
+    *count = *bytes = 0;
+    if (rc == STORE_ROW) {
+        *count = store_col_int64(st, 0);
+        *bytes = store_col_int64(st, 1);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static int run_id_account(struct store_conn *c, const char *sql, int64_t id, int64_t account,
+                          struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, sql, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    store_bind_int64(st, 2, account);
+    return store_run(st, NULL, err);
+}
+
+int aps_held_delete(struct store_conn *c, int64_t id, int64_t account, struct err *err)
+{
+    return run_id_account(c, SQL_HELD_DELETE, id, account, err);
+}
+
+int aps_held_delete_draft(struct store_conn *c, int64_t draft_id, int64_t account, struct err *err)
+{
+    return run_id_account(c, SQL_HELD_DELETE_DRAFT, draft_id, account, err);
+}
+
+int aps_held_bind_draft(struct store_conn *c, int64_t id, int64_t account, int64_t draft_id,
+                        int64_t expires_at, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_HELD_BIND_DRAFT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, draft_id);
+    store_bind_int64(st, 2, expires_at);
+    store_bind_int64(st, 3, id);
+    store_bind_int64(st, 4, account);
+    return store_run(st, NULL, err);
+}
+
+int aps_held_content(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
+                     const unsigned char **enc, size_t *len, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_HELD_CONTENT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    store_bind_int64(st, 2, account);
+    int rc = store_step(st, err);
+    *enc = NULL;
+    *len = 0;
+    if (rc == STORE_ROW) {
+        size_t n = 0;
+        const void *p = store_col_blob(st, 0, &n);
+        unsigned char *copy = p != NULL && n > 0 ? arena_alloc(a, n) : NULL;
+        if (copy != NULL) {
+            memcpy(copy, p, n);
+            *enc = copy;
+            *len = n;
+        }
+    }
+    store_reset(st);
+    if (rc == STORE_DONE || (rc == STORE_ROW && *enc == NULL))
+        return err_set(err, 409, "apply.held_gone", "a held file is no longer there");
+    return rc < 0 ? -1 : 0;
+}
+
+int aps_held_purge(struct store_conn *c, int64_t now, int64_t *purged, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_HELD_PURGE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, now);
+    int64_t n = 0;
+    int rc = store_run(st, &n, err);
+    if (purged != NULL)
+        *purged = n;
+    return rc;
+}
+
+int aps_held_of_session(struct store_conn *c, struct arena *a, int64_t account,
+                        const char *form_key, const char *session_hash, int64_t **ids, size_t *n,
+                        struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_HELD_OF_SESSION, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, account);
+    store_bind_text(st, 2, form_key, -1);
+    store_bind_text(st, 3, session_hash, -1);
+    size_t cap = 0;
+    *ids = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        int64_t *p = arena_grow(a, *ids, *n, &cap, sizeof(*p));
+        if (p == NULL) {
+            store_reset(st);
+            return err_set(err, 500, "apply.oom", "out of memory");
+        }
+        *ids = p;
+        p[(*n)++] = store_col_int64(st, 0);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int aps_held_delete_session(struct store_conn *c, int64_t account, const char *form_key,
+                            const char *session_hash, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_HELD_DELETE_SESSION, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, account);
+    store_bind_text(st, 2, form_key, -1);
+    store_bind_text(st, 3, session_hash, -1);
+    return store_run(st, NULL, err);
 }

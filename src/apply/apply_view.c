@@ -16,10 +16,11 @@
 #include "calendar/calendar.h"
 #include "catalog/catalog.h"
 #include "crypto/crypto.h"
+#include "identity/idcodes.h"
 #include "identity/identity.h"
 #include "store/store.h"
 
-static const char *fmt_ms(struct arena *a, int64_t ms)
+const char *apply_fmt_ms(struct arena *a, int64_t ms)
 {
     if (ms <= 0)
         return "";
@@ -43,8 +44,8 @@ static int visible(const struct authz_subject *s, const struct app_row *r, int *
 {
     struct authz_object own = {r->applicant_account, 0, 0}, filer = {r->filed_by, 0, 0};
     struct authz_object dept = {0, r->department_id, r->division_code};
-    *as_applicant = authz_allowed(s, "application.view", &own) ||
-                    authz_allowed(s, "application.view", &filer);
+    *as_applicant =
+        authz_allowed(s, "application.view", &own) || authz_allowed(s, "application.view", &filer);
     return *as_applicant || authz_allowed(s, "case.view", &dept);
 }
 
@@ -59,15 +60,14 @@ static json_t *row_json(struct arena *a, const struct calendar *cal, const struc
 {
     struct apply_clock clk = {r->limit_days, r->used_days, r->clock_started_at, r->deadline_at};
     int mark = cal ? apply_clock_mark(cal, &clk, now) : 0;
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "number",
-                          r->number ? r->number : "", "item_code", r->item_code, "item_name",
-                          r->item_name, "state", r->state, "applicant_name", r->applicant_name,
-                          "submitted_at", fmt_ms(a, r->submitted_at), "deadline",
-                          fmt_day(a, r->deadline_at), "due", fmt_day(a, r->due_at), "mark",
-                          mark_name(mark), "on_behalf", r->on_behalf);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "number",
+                  r->number ? r->number : "", "item_code", r->item_code, "item_name", r->item_name,
+                  "state", r->state, "applicant_name", r->applicant_name, "submitted_at",
+                  apply_fmt_ms(a, r->submitted_at), "deadline", fmt_day(a, r->deadline_at), "due",
+                  fmt_day(a, r->due_at), "mark", mark_name(mark), "on_behalf", r->on_behalf);
     if (r->number == NULL)
-        json_object_set_new(j, "draft_id",
-                            json_string(arena_printf(a, "%lld", (long long)r->id)));
+        json_object_set_new(j, "draft_id", json_string(arena_printf(a, "%lld", (long long)r->id)));
     return j;
 }
 
@@ -92,8 +92,7 @@ static const char *dept_name(struct apply *ap, struct arena *a, int64_t id, cons
     return "";
 }
 
-static const char *label_of(const json_t *item, const char *kind, const char *key,
-                            const char *lang)
+static const char *label_of(const json_t *item, const char *kind, const char *key, const char *lang)
 {
     const json_t *list = strcmp(kind, "field") == 0
                              ? json_object_get(json_object_get(item, "form"), "fields")
@@ -151,8 +150,9 @@ static json_t *allowed_actions(const struct authz_subject *s, const struct app_r
         if (apply_next_state(from, act, apply_state_parse(r->resume_state)) < 0)
             continue;
         const char *perm = apply_action_permission(act);
-        int ok = perm != NULL ? authz_allowed(s, perm, &obj)
-                              : as_applicant && (act == APPLY_ACT_WITHDRAW || act == APPLY_ACT_RESUBMIT);
+        int ok = perm != NULL
+                     ? authz_allowed(s, perm, &obj)
+                     : as_applicant && (act == APPLY_ACT_WITHDRAW || act == APPLY_ACT_RESUBMIT);
         if (ok)
             json_array_append_new(list, json_string(apply_action_name(act)));
     }
@@ -186,16 +186,19 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
     json_t *m = row_json(a, cal, &r, now);
     struct apply_clock clk = {r.limit_days, r.used_days, r.clock_started_at, r.deadline_at};
     const char *dcode;
-    json_object_set_new(m, "item_name", json_string(catalog_text(json_object_get(item, "name"), lang)));
-    json_object_set_new(m, "department", json_string(dept_name(ap, a, r.department_id, lang, &dcode)));
+    json_object_set_new(m, "item_name",
+                        json_string(catalog_text(json_object_get(item, "name"), lang)));
+    json_object_set_new(m, "department",
+                        json_string(dept_name(ap, a, r.department_id, lang, &dcode)));
     json_object_set_new(m, "department_code", json_string(dcode));
-    json_object_set_new(m, "division", json_string(arena_printf(a, "%012lld", (long long)r.division_code)));
+    json_object_set_new(m, "division",
+                        json_string(arena_printf(a, "%012lld", (long long)r.division_code)));
     json_object_set_new(m, "limit_days", json_integer(r.limit_days));
     json_object_set_new(m, "used_days", json_integer(r.used_days));
     json_object_set_new(m, "clock_running", json_boolean(r.clock_started_at != 0));
     json_object_set_new(m, "percent_used",
                         json_integer((json_int_t)(apply_clock_fraction(cal, &clk, now) * 100)));
-    json_object_set_new(m, "decided_at", json_string(fmt_ms(a, r.decided_at)));
+    json_object_set_new(m, "decided_at", json_string(apply_fmt_ms(a, r.decided_at)));
     json_object_set_new(m, "id", json_string(arena_printf(a, "%lld", (long long)r.id)));
     if (r.cert_id != NULL)
         json_object_set_new(m, "cert_id", json_string(r.cert_id));
@@ -215,15 +218,39 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
         if (key == NULL)
             continue;
         json_t *raw = json_object_get(values, key);
-        json_array_append_new(
-            fields, json_pack("{s:s, s:s, s:o}", "key", key, "label",
-                              catalog_text(json_object_get(f, "label"), lang), "value",
-                              display_value(a, f, raw, lang)));
+        json_array_append_new(fields, json_pack("{s:s, s:s, s:o}", "key", key, "label",
+                                                catalog_text(json_object_get(f, "label"), lang),
+                                                "value", display_value(a, f, raw, lang)));
     }
     json_object_set_new(m, "fields", fields);
     /* The raw values only to the applicant (for the completion form). */
     if (as_applicant && values != NULL)
         json_object_set(m, "values", values);
+    /* Who applied, masked: the ID number (staff may see it in full on purpose, through
+     * apply_reveal_ids), and for a walk-in person the mobile and language we tell them in. */
+    json_t *who = json_object_get(doc, "applicant");
+    const char *idn = json_string_value(json_object_get(who, "id_number"));
+    const char *phone = json_string_value(json_object_get(who, "phone"));
+    if (idn != NULL) {
+        char *masked = arena_alloc(a, strlen(idn) + 1);
+        if (masked != NULL) {
+            idcode_mask(idn, 4, 4, masked);
+            json_object_set_new(m, "applicant_id", json_string(masked));
+        }
+    }
+    if (r.on_behalf && phone != NULL) {
+        char *masked = arena_alloc(a, strlen(phone) + 1);
+        if (masked != NULL) {
+            idcode_mask(phone, 3, 4, masked);
+            json_object_set_new(m, "applicant_phone", json_string(masked));
+        }
+    }
+    if (r.on_behalf)
+        json_object_set_new(m, "applicant_lang", json_string(r.lang));
+    struct authz_object dept = {0, r.department_id, r.division_code};
+    json_object_set_new(
+        m, "can_reveal",
+        json_boolean(subj->kind == IDENTITY_STAFF && authz_allowed(subj, "case.view", &dept)));
     /* Materials. */
     struct app_file *files = NULL;
     size_t nf = 0;
@@ -236,8 +263,11 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
             arena_printf(a, "%lld", (long long)files[k].id), "material_key", files[k].material_key,
             "material", label_of(item, "material", files[k].material_key, lang), "filename",
             files[k].filename, "content_type", files[k].content_type, "size",
-            (json_int_t)files[k].size, "sm3", files[k].sm3, "url",
+            (json_int_t)files[k].size, "at", apply_fmt_ms(a, files[k].created_at), "url",
             arena_printf(a, "/applications/%s/files/%lld", r.number, (long long)files[k].id));
+        /* The SM3 is for staff checking integrity; people see name, size and time. */
+        if (!as_applicant && files[k].sm3 != NULL && *files[k].sm3 != '\0')
+            json_object_set_new(fj, "sm3", json_string(files[k].sm3));
         if (files[k].cert_identifier != NULL)
             json_object_set_new(fj, "cert_identifier", json_string(files[k].cert_identifier));
         json_array_append_new(fl, fj);
@@ -251,9 +281,10 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
     json_t *tl = json_array(), *last_problems = NULL;
     const char *last_note = NULL;
     for (size_t k = 0; k < ne; k++) {
-        json_t *ej = json_pack("{s:s, s:s, s:s, s:s, s:b}", "at", fmt_ms(a, ev[k].at), "action",
-                               ev[k].action, "from", ev[k].from, "to", ev[k].to, "by_applicant",
-                               ev[k].actor == r.applicant_account || ev[k].actor == r.filed_by);
+        json_t *ej =
+            json_pack("{s:s, s:s, s:s, s:s, s:b}", "at", apply_fmt_ms(a, ev[k].at), "action",
+                      ev[k].action, "from", ev[k].from, "to", ev[k].to, "by_applicant",
+                      ev[k].actor == r.applicant_account || ev[k].actor == r.filed_by);
         if (ev[k].note != NULL)
             json_object_set_new(ej, "note", json_string(ev[k].note));
         json_t *plist = json_array();
@@ -266,9 +297,9 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
                 const char *kind = json_string_value(json_object_get(p, "kind"));
                 const char *key = json_string_value(json_object_get(p, "key"));
                 if (kind && key)
-                    json_array_append_new(plist, json_pack("{s:s, s:s, s:s}", "kind", kind, "key",
-                                                           key, "label",
-                                                           label_of(item, kind, key, lang)));
+                    json_array_append_new(plist,
+                                          json_pack("{s:s, s:s, s:s}", "kind", kind, "key", key,
+                                                    "label", label_of(item, kind, key, lang)));
             }
             json_decref(ps);
         }
@@ -401,8 +432,8 @@ out:
     return rc;
 }
 
-static const char *const queue_states[] = {"submitted", "accepted", "under_review", "approved",
-                                           "denied", "delivered", "rejected"};
+static const char *const queue_states[] = {"submitted", "accepted",  "under_review", "approved",
+                                           "denied",    "delivered", "rejected"};
 
 int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *state, int limit,
                 json_t **out, struct err *err)
@@ -474,7 +505,8 @@ int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *
             if (used[i])
                 continue;
             uint64_t di = (uint64_t)(all[i].due_at ? all[i].due_at : INT64_MAX);
-            uint64_t db = best < 0 ? 0 : (uint64_t)(all[best].due_at ? all[best].due_at : INT64_MAX);
+            uint64_t db =
+                best < 0 ? 0 : (uint64_t)(all[best].due_at ? all[best].due_at : INT64_MAX);
             if (best < 0 || di < db || (di == db && all[i].id < all[best].id))
                 best = (ssize_t)i;
         }

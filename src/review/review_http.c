@@ -9,6 +9,8 @@
  *   GET  /ratings                               public statistics (cached until a rating or
  *                                               response changes review_version)
  * Another citizen's application, another department's task: 404 (ids cannot be probed).
+ * Services are named in the reader's language (from the catalog), never by their code. A
+ * rating or an answer comes back to its page with ?done=rating_saved / rectification_answered.
  */
 #include "review/review_internal.h"
 
@@ -19,29 +21,37 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "catalog/catalog.h"
 #include "identity/identity.h"
 #include "web/web.h"
 
-/* The session's subject; 0, 1 when redirected to the login page, -1 when failed. */
-static int subject(struct web_req *req, struct web_resp *resp, struct authz_subject *subj)
+/* The published services' names in `lang`: {code: name} (new reference; empty when the
+ * catalog cannot be read, and a page then shows the code). */
+static json_t *item_names(struct review *r, const char *lang)
 {
-    struct review *r = req->ctx;
-    const struct web_session *ss = web_session(req);
-    memset(subj, 0, sizeof(*subj));
-    if (ss == NULL || ss->aal < 1) /* to the login page and back (web_need_session) */
-        return web_fail(resp, 401, "identity.login_required", "log in first");
+    json_t *items = NULL, *names = json_object();
     struct err err;
-    err_clear(&err);
-    if (identity_subject_load(r->id, ss->account_id, ss->aal, subj, &err) < 0)
-        return web_fail(resp, err.status ? err.status : 500, err.code, "%s", err.msg);
-    if (subj->account_id == 0)
-        return web_fail(resp, 401, "identity.login_required", "log in first");
-    return 0;
+    if (catalog_list(r->store, NULL, &items, &err) == 0) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(items, i, it)
+        {
+            const char *code = json_string_value(json_object_get(it, "code"));
+            if (code != NULL)
+                json_object_set_new(names, code,
+                                    json_string(catalog_text(json_object_get(it, "name"), lang)));
+        }
+    }
+    json_decref(items);
+    return names;
 }
 
-static int fail(struct web_resp *resp, const struct err *err)
+/* Give a row with item_code its item_name (the code when the catalog has no such item). */
+static void name_item(json_t *row, const json_t *names)
 {
-    return web_fail(resp, err->status ? err->status : 500, err->code, "%s", err->msg);
+    const char *code = json_string_value(json_object_get(row, "item_code"));
+    const char *name = json_string_value(json_object_get(names, code ? code : ""));
+    json_object_set_new(row, "item_name", json_string(name && *name ? name : code ? code : ""));
 }
 
 static const char *date_of(struct web_req *req, int64_t ms)
@@ -126,9 +136,17 @@ static int history_page(struct web_req *req, struct web_resp *resp,
     err_clear(&err);
     if (review_history(r, subj, app, &h, &err) < 0) {
         json_decref(problems);
-        return fail(resp, &err);
+        return web_fail_err(resp, &err);
     }
     decorate_history(req, h);
+    /* The service's name in the reader's language, as the version filed shows it. */
+    json_t *item = NULL;
+    const char *code = json_string_value(json_object_get(h, "item_code"));
+    const char *name = code;
+    if (code != NULL && catalog_item_published(r->store, code, &item, &err) == 0)
+        name = arena_strdup(req->arena, catalog_text(json_object_get(item, "name"), req->lang));
+    json_decref(item);
+    json_object_set_new(h, "item_name", json_string(name ? name : ""));
     json_object_set_new(h, "title", json_string(web_t(req, "review.title")));
     json_object_set_new(h, "csrf", json_string(web_csrf_token(req, resp)));
     json_object_set_new(h, "levels", levels_json(req, level));
@@ -138,8 +156,6 @@ static int history_page(struct web_req *req, struct web_resp *resp,
     json_object_set_new(h, "action",
                         json_string(arena_printf(req->arena, "/reviews/%lld", (long long)app)));
     json_object_set_new(h, "max_len", json_integer(REVIEW_TEXT_MAX));
-    if (web_query(req, "done") != NULL)
-        json_object_set_new(h, "done", json_true());
     if (problems != NULL && json_array_size(problems) > 0) {
         json_object_set_new(h, "field_errors", localise(req, problems));
         json_object_set_new(h, "errors", problems);
@@ -147,18 +163,15 @@ static int history_page(struct web_req *req, struct web_resp *resp,
     } else {
         json_decref(problems);
     }
-    resp->model = h;
-    resp->view = "review/application";
-    resp->status = status;
-    return 0;
+    return web_page(resp, h, "review/application", status);
 }
 
 static int h_history(struct web_req *req, struct web_resp *resp)
 {
+    struct review *r = req->ctx;
     struct authz_subject subj;
-    int rc = subject(req, resp, &subj);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
+    if (identity_web_subject(r->id, req, resp, &subj) < 0)
+        return -1;
     return history_page(req, resp, &subj, web_param_int(req, "id"), NULL, 0, NULL, 200);
 }
 
@@ -166,9 +179,8 @@ static int rate_common(struct web_req *req, struct web_resp *resp, const char *c
 {
     struct review *r = req->ctx;
     struct authz_subject subj;
-    int rc = subject(req, resp, &subj);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
+    if (identity_web_subject(r->id, req, resp, &subj) < 0)
+        return -1;
     int64_t app = web_param_int(req, "id");
     const char *comment = web_form_value(req, "comment");
     int level = review_level_parse(web_form_value(req, "level"));
@@ -181,23 +193,22 @@ static int rate_common(struct web_req *req, struct web_resp *resp, const char *c
     int round = 0;
     struct err err;
     err_clear(&err);
-    rc = review_rate(r, &subj, &in, problems, &rating_id, &round, &err);
+    int rc = review_rate(r, &subj, &in, problems, &rating_id, &round, &err);
     if (rc < 0) {
         json_decref(problems);
-        return fail(resp, &err);
+        return web_fail_err(resp, &err);
     }
     if (rc == 1)
         return history_page(req, resp, &subj, app, problems, level, comment, 422);
     json_decref(problems);
-    if (req->want_json) {
-        resp->status = 201;
-        resp->model = json_pack("{s:s, s:i, s:i}", "rating_id",
-                                arena_printf(req->arena, "%lld", (long long)rating_id), "round",
-                                round, "level", level);
-        return 0;
-    }
-    return web_redirect(req, resp,
-                        arena_printf(req->arena, "/reviews/%lld?done=1", (long long)app));
+    if (req->want_json)
+        return web_page(resp,
+                        json_pack("{s:s, s:i, s:i}", "rating_id",
+                                  arena_printf(req->arena, "%lld", (long long)rating_id), "round",
+                                  round, "level", level),
+                        "review/application", 201);
+    return web_redirect(
+        req, resp, arena_printf(req->arena, "/reviews/%lld?done=rating_saved", (long long)app));
 }
 
 static int h_rate(struct web_req *req, struct web_resp *resp)
@@ -224,13 +235,15 @@ static int tasks_page(struct web_req *req, struct web_resp *resp, const struct a
     err_clear(&err);
     if (review_tasks(r, subj, st, time(NULL) * 1000LL, &tasks, &err) < 0) {
         json_decref(problems);
-        return fail(resp, &err);
+        return web_fail_err(resp, &err);
     }
     size_t i;
     json_t *t;
     json_t *field_errors = problems ? localise(req, problems) : NULL;
+    json_t *names = item_names(r, req->lang);
     json_array_foreach(tasks, i, t)
     {
+        name_item(t, names);
         int level = (int)json_integer_value(json_object_get(t, "level"));
         json_object_set_new(
             t, "level_label",
@@ -247,9 +260,11 @@ static int tasks_page(struct web_req *req, struct web_resp *resp, const struct a
             json_string(arena_printf(req->arena, "/reviews/%s",
                                      json_string_value(json_object_get(t, "application_id")))));
         if (field_errors != NULL &&
-            strtoll(json_string_value(json_object_get(t, "id")), NULL, 10) == task_with_error)
+            strcmp(json_string_value(json_object_get(t, "id")),
+                   arena_printf(req->arena, "%lld", (long long)task_with_error)) == 0)
             json_object_set(t, "field_errors", field_errors);
     }
+    json_decref(names);
     json_decref(field_errors);
     json_t *m =
         json_pack("{s:s, s:o, s:b, s:s}", "title", web_t(req, "review.tasks.title"), "tasks", tasks,
@@ -258,10 +273,7 @@ static int tasks_page(struct web_req *req, struct web_resp *resp, const struct a
         json_object_set_new(m, "errors", problems);
         json_object_set_new(m, "has_errors", json_true());
     }
-    resp->model = m;
-    resp->view = "review/tasks";
-    resp->status = status;
-    return 0;
+    return web_page(resp, m, "review/tasks", status);
 }
 
 static int is_staff(struct web_resp *resp, const struct authz_subject *subj)
@@ -273,10 +285,10 @@ static int is_staff(struct web_resp *resp, const struct authz_subject *subj)
 
 static int h_tasks(struct web_req *req, struct web_resp *resp)
 {
+    struct review *r = req->ctx;
     struct authz_subject subj;
-    int rc = subject(req, resp, &subj);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
+    if (identity_web_subject(r->id, req, resp, &subj) < 0)
+        return -1;
     if (is_staff(resp, &subj) < 0)
         return -1;
     return tasks_page(req, resp, &subj, NULL, 0, 200);
@@ -286,29 +298,26 @@ static int h_respond(struct web_req *req, struct web_resp *resp)
 {
     struct review *r = req->ctx;
     struct authz_subject subj;
-    int rc = subject(req, resp, &subj);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
+    if (identity_web_subject(r->id, req, resp, &subj) < 0)
+        return -1;
     if (is_staff(resp, &subj) < 0)
         return -1;
     int64_t task = web_param_int(req, "id");
     json_t *problems = json_array();
     struct err err;
     err_clear(&err);
-    rc = review_respond(r, &subj, task, web_form_value(req, "response"), web_client_ip(req),
-                        problems, &err);
+    int rc = review_respond(r, &subj, task, web_form_value(req, "response"), web_client_ip(req),
+                            problems, &err);
     if (rc < 0) {
         json_decref(problems);
-        return fail(resp, &err);
+        return web_fail_err(resp, &err);
     }
     if (rc == 1)
         return tasks_page(req, resp, &subj, problems, task, 422);
     json_decref(problems);
-    if (req->want_json) {
-        resp->model = json_pack("{s:b}", "responded", 1);
-        return 0;
-    }
-    return web_redirect(req, resp, "/workbench/rectifications");
+    if (req->want_json)
+        return web_page(resp, json_pack("{s:b}", "responded", 1), "review/tasks", 200);
+    return web_redirect(req, resp, "/workbench/rectifications?done=rectification_answered");
 }
 
 /* ---- public statistics --------------------------------------------------------------------- */
@@ -344,13 +353,16 @@ static int h_stats(struct web_req *req, struct web_resp *resp)
     int64_t version = review_version(r);
     if (version < 0)
         return web_fail(resp, 503, "store.unavailable", "the statistics cannot be read");
-    if (web_cache_hit(req, resp, "review:ratings", version))
+    /* Service names come from the catalog: a new catalog version is a new page too. */
+    const char *key =
+        arena_printf(req->arena, "review:ratings:%lld", (long long)catalog_version(r->store));
+    if (web_cache_hit(req, resp, key, version))
         return 0;
     json_t *s = NULL;
     struct err err;
     err_clear(&err);
     if (review_stats(r, &s, &err) < 0)
-        return fail(resp, &err);
+        return web_fail_err(resp, &err);
     struct identity_department *depts = NULL;
     size_t nd = 0;
     if (r->id != NULL)
@@ -359,20 +371,23 @@ static int h_stats(struct web_req *req, struct web_resp *resp)
     json_t *row;
     json_array_foreach(json_object_get(s, "departments"), i, row)
     {
-        int64_t id = strtoll(json_string_value(json_object_get(row, "department_id")), NULL, 10);
+        const char *id = json_string_value(json_object_get(row, "department_id"));
         const char *name = NULL;
-        for (size_t k = 0; k < nd; k++)
-            if (depts[k].id == id) {
+        for (size_t k = 0; k < nd && id != NULL; k++)
+            if (strcmp(arena_printf(req->arena, "%lld", (long long)depts[k].id), id) == 0) {
                 name = dept_name(&depts[k], req->lang);
                 json_object_set_new(row, "department_code", json_string(depts[k].code));
             }
         json_object_set_new(row, "name", json_string(name ? name : "?"));
         stat_labels(row);
     }
+    json_t *names = item_names(r, req->lang);
     json_array_foreach(json_object_get(s, "items"), i, row)
     {
+        name_item(row, names);
         stat_labels(row);
     }
+    json_decref(names);
     stat_labels(json_object_get(s, "total"));
     json_t *levels = json_array();
     for (int l = 5; l >= 1; l--)
@@ -384,8 +399,7 @@ static int h_stats(struct web_req *req, struct web_resp *resp)
                         json_boolean(json_array_size(json_object_get(s, "departments")) > 0));
     json_object_set_new(s, "has_items",
                         json_boolean(json_array_size(json_object_get(s, "items")) > 0));
-    resp->model = s;
-    resp->view = "review/stats";
+    web_page(resp, s, "review/stats", 200);
     /* Shared caches may keep the anonymous page a minute; a signed-in visitor's page carries
      * their name and unread count, and they expect their own rating to show at once. */
     resp->max_age = web_session(req) == NULL ? 60 : 0;

@@ -90,6 +90,8 @@ test('the form: every field type of the item, pre-filled from the profile (免�
   ]);
   assert.equal(r.body.fields.find((f) => f.key === 'phone').value, '13800000001', 'profile.phone pre-filled');
   assert.deepEqual(r.body.materials.map((m) => m.key), ['id_card', 'household_register', 'photo']);
+  // The file chooser offers what the item accepts (it was always empty: a buffer of size 0).
+  assert.deepEqual(r.body.materials.map((m) => m.accept), Array(3).fill('application/pdf,image/jpeg,image/png'));
   assert.deepEqual(r.body.places.map((p) => [p.value, p.selected]), [['540102000000', true], ['540100000000', false]]);
   assert.match(r.body.idem_key, /^[0-9a-f]{32}$/);
   // HTML: labels, required marks, file inputs, multipart.
@@ -186,7 +188,14 @@ test('submit: one number carrying the division; a double submit creates one appl
   assert.equal(view.body.department_code, 'cg-mz');
   assert.match(view.body.fields.find((f) => f.key === 'male_id').value, /^5401\*{10}1233$/);
   assert.equal(view.body.files.length, 3);
-  assert.match(view.body.files[0].sm3, /^[0-9a-f]{64}$/);
+  // People see their files' name, size and time; the SM3 is for staff (checked below).
+  for (const f of view.body.files) {
+    assert.equal(f.sm3, undefined, 'no SM3 for the citizen');
+    assert.ok(f.size > 0 && /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(f.at), JSON.stringify(f));
+  }
+  const page = await citizen.get(`/applications/${number}`, { json: false });
+  assert.doesNotMatch(page.text, /SM3/);
+  assert.match(page.text, /photo\.png<\/a> <span class="file-meta">\d+ B · \d{4}-/);
   assert.deepEqual(view.body.timeline.map((e) => e.action), ['submitted']);
   const file = await citizen.get(view.body.files.find((f) => f.material_key === 'id_card').url, { json: false });
   assert.equal(file.status, 200);
@@ -212,6 +221,9 @@ test('refusals: another citizen, the wrong department, the wrong division, the w
   reviewer = await login('reviewer.chengguan', { staff: true });
   clerkLhasa = await login('clerk.lhasa', { staff: true });
   reviewerLhasa = await login('reviewer.lhasa', { staff: true });
+  const staffView = await clerk.get(`/api/v1/applications/${number}`);
+  assert.match(staffView.body.files[0].sm3, /^[0-9a-f]{64}$/, 'staff see the SM3');
+  assert.match((await clerk.get(`/applications/${number}`, { json: false })).text, /SM3 <code>[0-9a-f]{64}<\/code>/);
   const q = await clerk.get('/api/v1/workbench');
   assert.equal(q.status, 200, q.text);
   assert.ok(q.body.applications.some((a) => a.number === number));
@@ -285,7 +297,15 @@ test('the journey: returned (补正) → completed → accepted → reviewed →
 test('withdrawal before a decision; drafts are kept and resumed', async () => {
   const r = await citizen.upload(`/api/v1/services/${ITEM}/apply`, { ...goodFields(), _action: 'submit' }, goodFiles());
   assert.equal(r.status, 201);
-  const w = await citizen.submit(`/applications/${r.body.number}/act`, { action: 'withdraw' }, '/api/v1/applications');
+  // Withdrawing is confirmed first: nothing happens until then (JSON says so, a page asks).
+  const unconfirmed = await citizen.submit(`/applications/${r.body.number}/act`, { action: 'withdraw' }, '/api/v1/applications');
+  assert.equal(unconfirmed.status, 422, unconfirmed.text);
+  assert.equal(unconfirmed.body.code, 'apply.confirm_required');
+  const asked = await citizen.submit(`/applications/${r.body.number}/act`, { action: 'withdraw' }, '/api/v1/applications', { json: false });
+  assert.equal(asked.status, 200, asked.text);
+  assert.match(asked.text, /<section class="confirm"[^]*name="confirm" value="1"[^]*<button type="submit" class="danger">撤回申请<\/button>/);
+  assert.equal((await citizen.get(`/api/v1/applications/${r.body.number}`)).body.state, 'submitted', 'not withdrawn yet');
+  const w = await citizen.submit(`/applications/${r.body.number}/act`, { action: 'withdraw', confirm: '1' }, '/api/v1/applications');
   assert.equal(w.status, 200, w.text);
   assert.equal(w.body.state, 'withdrawn');
   const d = await citizen.upload(`/api/v1/services/${ITEM}/apply`, { _division: '540102000000', f_female_name: '央金', _action: 'draft' }, []);
@@ -370,7 +390,14 @@ test('not accepted needs a reason; a decided case is delivered and closed; the q
   const noReason = await clerk.submit(`/applications/${a.body.number}/act`, { action: 'reject' }, '/api/v1/workbench');
   assert.equal(noReason.status, 422);
   assert.equal(noReason.body.code, 'apply.reason_required');
-  const rej = await clerk.submit(`/applications/${a.body.number}/act`, { action: 'reject', note: '双方须本人到场' }, '/api/v1/workbench');
+  // 不予受理 asks first, without JavaScript: the first press only shows the question.
+  const ask = await clerk.submit(`/applications/${a.body.number}/act`, { action: 'reject', note: '双方须本人到场' }, '/api/v1/workbench', { json: false });
+  assert.equal(ask.status, 200, ask.text);
+  assert.match(ask.text, /确定不予受理这个申请吗？/);
+  assert.match(ask.text, /<input type="hidden" name="note" value="双方须本人到场"><input type="hidden" name="confirm" value="1">/);
+  assert.equal((await clerk.get(`/api/v1/applications/${a.body.number}`)).body.state, 'submitted', 'nothing happened yet');
+  assert.equal(sql(`SELECT count(*) FROM notify_messages WHERE link = '/applications/${a.body.number}' AND kind = 'apply.notice.rejected'`)[0][0], '0');
+  const rej = await clerk.submit(`/applications/${a.body.number}/act`, { action: 'reject', note: '双方须本人到场', confirm: '1' }, '/api/v1/workbench');
   assert.equal(rej.status, 200, rej.text);
   assert.equal(rej.body.state, 'rejected');
   const seen = await citizen.get(`/api/v1/applications/${a.body.number}`);

@@ -83,7 +83,7 @@ async function applyMarriage(c) {
 }
 
 async function act(c, number, action, note = '') {
-  const r = await c.post(`/api/v1/applications/${number}/act`, { action, note });
+  const r = await c.post(`/api/v1/applications/${number}/act`, { action, note, confirm: '1' });
   assert.ok(r.status === 200 || r.status === 303, `${action}: ${r.status} ${r.text}`);
 }
 
@@ -243,4 +243,43 @@ test('counter staff record a walk-in applicant\'s rating; another department can
   assert.equal(mine.body.ratings[0].channel, 'counter');
   assert.equal(mine.body.can_rate, false);
   assert.equal(sql(`SELECT recorded_by FROM review_ratings WHERE application_id = ${app2.id}`)[0][0], clerk.accountId);
+});
+
+test('the rating page, the tasks and the statistics name the service in the reader\'s language; actions confirm with done', async () => {
+  const zhName = '内地居民婚姻登记（结婚登记）';
+  const boName = 'ནང་ས་མི་སེར་གྱི་གཉེན་སྒྲིག་ཐོ་འགོད།';
+  const app3 = await applyMarriage(citizen);
+  await act(clerk, app3.number, 'accept');
+  await act(reviewer, app3.number, 'review');
+  await act(reviewer, app3.number, 'approve');
+  const j = await citizen.get(`/api/v1/reviews/${app3.id}`);
+  assert.equal(j.body.item_name, zhName);
+  const zh = await citizen.get(`/reviews/${app3.id}`, { json: false });
+  assert.match(zh.text, new RegExp(`${T.zh.review.item}: <strong>${zhName.replace(/[（）]/g, '.')}</strong>`));
+  assert.doesNotMatch(zh.text, /XZ-MZ-001/);
+  const bo = await citizen.get(`/reviews/${app3.id}?lang=bo`, { json: false });
+  assert.ok(bo.text.includes(`<strong>${boName}</strong>`), 'the Tibetan name');
+  await citizen.get(`/reviews/${app3.id}?lang=zh`, { json: false }); /* back to Chinese */
+  // A rating from the page comes back with its confirmation (the layout's done.*).
+  const csrf = await citizen.pageCsrf();
+  const rated = await citizen.request('POST', `/reviews/${app3.id}`, { json: false, form: { level: '1', comment: '太慢', _csrf: csrf } });
+  assert.equal(rated.status, 303, rated.text);
+  assert.equal(rated.location, `/reviews/${app3.id}?done=rating_saved`);
+  const after = await citizen.get(rated.location, { json: false });
+  assert.match(after.text, new RegExp(`<p class="flash" role="status">${T.zh.done.rating_saved}</p>`));
+  // The department's task list names the service too, and answering says so.
+  const tasks = await reviewer.get('/workbench/rectifications?status=open', { json: false });
+  assert.ok(tasks.text.includes(`<strong>${zhName}</strong>`), 'the task names the service');
+  const task = (await reviewer.get('/api/v1/workbench/rectifications?status=open')).body.tasks.find((t) => t.application_id === app3.id);
+  const answered = await reviewer.request('POST', `/workbench/rectifications/${task.id}/respond`, { json: false, form: { response: '已整改', _csrf: await reviewer.pageCsrf() } });
+  assert.equal(answered.status, 303);
+  assert.equal(answered.location, '/workbench/rectifications?done=rectification_answered');
+  // The statistics: a row per service by name, in zh and bo.
+  const pub = await new Client().get('/ratings', { json: false });
+  assert.ok(pub.text.includes(`<th scope="row">${zhName}</th>`), 'the statistics name the service');
+  assert.doesNotMatch(pub.text, /<th scope="row">XZ-/);
+  const pubBo = await new Client().get('/ratings?lang=bo', { json: false });
+  assert.ok(pubBo.text.includes(`<th scope="row">${boName}</th>`));
+  const api = await new Client().get('/api/v1/ratings');
+  assert.equal(api.body.items.find((i) => i.item_code === 'XZ-MZ-001').item_name, zhName);
 });

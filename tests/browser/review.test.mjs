@@ -5,19 +5,21 @@
 // department logs in with TOTP, finds the task on the rectification workbench and answers it;
 // the citizen reads the answer and rates again in Tibetan; the public statistics show both
 // rounds and state the formula. axe finds nothing on the rating, workbench, inbox and
-// statistics pages; Tibetan is drawn with a Tibetan font. Screenshots in tests/browser/screenshots/.
+// statistics pages; Tibetan is drawn with a Tibetan font. Screenshots in $OW_SHOTS or the
+// system's temporary directory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshTotp } from '../lib/totp.mjs';
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, renderedFonts, TIBETAN_FONT, assertNoAxeViolations } from '../lib/browser.mjs';
-import { ROOT, catalog } from '../lib/server.mjs';
+import { catalog } from '../lib/server.mjs';
 import { demoServer } from '../lib/db.mjs';
 import { login } from '../lib/client.mjs';
 import { withIdCheck } from '../lib/ids.mjs';
 
-const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
+const SHOTS = process.env.OW_SHOTS || join(tmpdir(), 'ow-shots');
 const T = { zh: catalog('zh'), bo: catalog('bo') };
 const DEMO_PASSWORD = 'Demo-2026-xz';
 const DEMO_CITIZEN_ID = '540102199001011233';
@@ -97,8 +99,9 @@ test('zh and bo: rate 不满意 → the department answers → rate again → st
     await assertNoAxeViolations(page, 'zh rating with an error');
     await page.getByLabel(zh.review.levels['2'], { exact: true }).check();
     await page.getByRole('button', { name: zh.review.submit }).click();
-    await page.waitForURL(`${srv.url}/reviews/${app.id}?done=1`);
-    assert.ok((await page.locator('main').innerText()).includes(zh.review.done));
+    await page.waitForURL(`${srv.url}/reviews/${app.id}?done=rating_saved`);
+    assert.equal(await page.locator('.flash').innerText(), zh.done.rating_saved);
+    assert.ok((await page.locator('main').innerText()).includes('内地居民婚姻登记（结婚登记）'), 'the service by name');
     await page.screenshot({ path: join(SHOTS, 'review-zh-rated.png'), fullPage: true });
 
     // the reviewer answers on the workbench
@@ -112,7 +115,7 @@ test('zh and bo: rate 不满意 → the department answers → rate again → st
     await assertNoAxeViolations(staff, 'zh workbench');
     await staff.getByLabel(zh.review.response).fill('已增设窗口并开通网上预约。');
     await staff.getByRole('button', { name: zh.review.tasks.respond }).click();
-    await staff.waitForURL(`${srv.url}/workbench/rectifications`);
+    await staff.waitForURL(`${srv.url}/workbench/rectifications?done=rectification_answered`);
     assert.ok((await staff.locator('main').innerText()).includes(zh.review.status.responded));
     await staff.screenshot({ path: join(SHOTS, 'review-zh-workbench.png'), fullPage: true });
 
@@ -128,7 +131,7 @@ test('zh and bo: rate 不满意 → the department answers → rate again → st
     await assertNoAxeViolations(page, 'bo rating, second round');
     await page.getByLabel(bo.review.levels['4'], { exact: true }).check();
     await page.getByRole('button', { name: bo.review.submit }).click();
-    await page.waitForURL(`${srv.url}/reviews/${app.id}?done=1`);
+    await page.waitForURL(`${srv.url}/reviews/${app.id}?done=rating_saved`);
     assert.equal(await page.getByRole('button', { name: bo.review.submit }).count(), 0, 'rated: no more form');
     await page.screenshot({ path: join(SHOTS, 'review-bo-second-round.png'), fullPage: true });
 
