@@ -25,6 +25,7 @@
 #include "base/id.h"
 #include "calendar/calendar.h"
 #include "catalog/catalog.h"
+#include "divisions/divisions.h"
 #include "identity/identity.h"
 #include "web/web.h"
 
@@ -163,6 +164,28 @@ static json_t *value_string(const json_t *values, const char *key)
     return json_string("");
 }
 
+/* A field of type "division" as the shared division picker (divisions.h): township or
+ * finer. When the picker cannot be built the field stays a plain input. */
+static void division_picker(struct web_req *req, json_t *fj)
+{
+    struct apply *ap = req->ctx;
+    struct divisions_picker_field pf = {
+        json_string_value(json_object_get(fj, "id")),
+        json_string_value(json_object_get(fj, "value")),
+        json_string_value(json_object_get(fj, "label")),
+        json_string_value(json_object_get(fj, "help")),
+        json_string_value(json_object_get(fj, "error")),
+        json_is_true(json_object_get(fj, "required")),
+        DIVISION_TOWNSHIP};
+    json_t *picker = NULL;
+    struct err e;
+    if (divisions_picker(req, ap->store, &pf, &picker, &e) < 0)
+        return;
+    json_object_del(fj, "is_input");
+    json_object_set_new(fj, "is_division", json_true());
+    json_object_set_new(fj, "picker", picker);
+}
+
 /* The fields of an item (or a bundle's union) as the template renders them. */
 static json_t *fields_model(struct web_req *req, const json_t *item, const json_t *values,
                             const json_t *errors)
@@ -226,6 +249,8 @@ static json_t *fields_model(struct web_req *req, const json_t *item, const json_
         const char *err = json_string_value(json_object_get(errors, key));
         if (err != NULL)
             json_object_set_new(fj, "error", json_string(err));
+        if (strcmp(type, "division") == 0)
+            division_picker(req, fj);
         json_array_append_new(out, fj);
     }
     return out;
@@ -320,7 +345,12 @@ static json_t *values_from_request(struct web_req *req, const json_t *item)
         const char *key = json_string_value(json_object_get(f, "key"));
         if (key == NULL)
             continue;
-        const char *s = web_form_value(req, arena_printf(req->arena, "f_%s", key));
+        const char *type = json_string_value(json_object_get(f, "type"));
+        const char *name = arena_printf(req->arena, "f_%s", key);
+        /* A division comes from its picker's selects (or the code itself, from API clients). */
+        const char *s = type != NULL && strcmp(type, "division") == 0
+                            ? divisions_pick_value(req, name)
+                            : web_form_value(req, name);
         if (s != NULL)
             json_object_set_new(v, key, json_string(s));
     }
@@ -550,6 +580,13 @@ static int h_post(struct web_req *req, struct web_resp *resp)
     const char *ent_s = web_form_value(req, "_enterprise");
     const char *draft = web_form_value(req, "_draft");
     int64_t ent = ent_s && *ent_s ? strtoll(ent_s, NULL, 10) : 0;
+    if (divisions_pick_requested(req)) { /* a division picker's next level: nothing checked */
+        int rc = form_page(req, resp, &s, item, 0, values, division, ent,
+                           draft && *draft ? draft : NULL, NULL, 200, NULL);
+        json_decref(values);
+        json_decref(item);
+        return rc;
+    }
     struct apply_request rq = {
         .subj = &s, .item_code = code, .values = values, .division_code = parse_division(division),
         .enterprise_id = ent, .idem_key = idem_of(req), .lang = req->lang,
@@ -631,6 +668,12 @@ static int h_bundle_post(struct web_req *req, struct web_resp *resp)
         return fail_err(resp, &e);
     json_t *values = values_from_request(req, form);
     const char *division = web_form_value(req, "_division");
+    if (divisions_pick_requested(req)) { /* a division picker's next level: nothing checked */
+        int rc = form_page(req, resp, &s, form, 1, values, division, 0, NULL, NULL, 200, NULL);
+        json_decref(values);
+        json_decref(form);
+        return rc;
+    }
     struct apply_request rq = {.subj = &s, .values = values, .division_code = parse_division(division),
                                .idem_key = idem_of(req), .lang = req->lang, .ip = web_client_ip(req)};
     const char *wid = web_form_value(req, "_walkin_id_number");
