@@ -52,13 +52,17 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
             json_string(hh_cat_name(cats, json_string_value(json_object_get(e, "category")))));
         int64_t code =
             strtoll(json_string_value(json_object_get(e, "division")), NULL, 10) * 1000000;
-        json_object_set_new(e, "division_name", json_string(hh_division_name(req, code)));
+        const char *lang = NULL, *name = hh_division_name(req, code, &lang);
+        json_object_set_new(e, "division_name", json_string(name));
+        json_object_set_new(e, "division_lang", json_string(lang));
     }
     json_array_foreach(json_object_get(st, "by_division"), i, e)
     {
         int64_t code =
             strtoll(json_string_value(json_object_get(e, "division")), NULL, 10) * 1000000;
-        json_object_set_new(e, "name", json_string(hh_division_name(req, code)));
+        const char *lang = NULL, *name = hh_division_name(req, code, &lang);
+        json_object_set_new(e, "name", json_string(name));
+        json_object_set_new(e, "name_lang", json_string(lang));
     }
     json_array_foreach(json_object_get(st, "ratings"), i, e)
     {

@@ -105,14 +105,17 @@ json_t *hh_departments(struct web_req *req, int64_t selected)
         const char *name = strcmp(req->lang, "bo") == 0 && list[i].name_bo   ? list[i].name_bo
                            : strcmp(req->lang, "en") == 0 && list[i].name_en ? list[i].name_en
                                                                              : list[i].name_zh;
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:b}", "id", hh_id(req, list[i].id),
-                                             "code", list[i].code, "name", name, "selected",
-                                             list[i].id == selected));
+        /* A name shown in Chinese on a Tibetan or English page says so (fonts, readers). */
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", hh_id(req, list[i].id),
+                                        "code", list[i].code, "name", name, "name_lang",
+                                        name == list[i].name_zh ? "zh" : req->lang, "selected",
+                                        list[i].id == selected));
     }
     return arr;
 }
 
-const char *hh_dept_name(json_t *depts, int64_t id)
+static const char *dept_field(json_t *depts, int64_t id, const char *field)
 {
     size_t i;
     json_t *d;
@@ -121,9 +124,14 @@ const char *hh_dept_name(json_t *depts, int64_t id)
     json_array_foreach(depts, i, d)
     {
         if (strcmp(json_string_value(json_object_get(d, "id")), want) == 0)
-            return json_string_value(json_object_get(d, "name"));
+            return json_string_value(json_object_get(d, field));
     }
     return "";
+}
+
+const char *hh_dept_name(json_t *depts, int64_t id)
+{
+    return dept_field(depts, id, "name");
 }
 
 json_t *hh_categories(struct web_req *req, const char *selected)
@@ -157,15 +165,20 @@ const char *hh_cat_name(json_t *cats, const char *code)
     return "";
 }
 
-const char *hh_division_name(struct web_req *req, int64_t code)
+const char *hh_division_name(struct web_req *req, int64_t code, const char **lang)
 {
     struct hotline *h = req->ctx;
     struct err err;
     struct store_conn *c = store_conn(h->store, &err);
     struct division d;
+    if (lang != NULL)
+        *lang = req->lang;
     if (c == NULL || divisions_get(c, req->arena, code, &d, &err) < 0)
         return "";
-    return divisions_name(&d, req->lang);
+    const char *name = divisions_name(&d, req->lang);
+    if (lang != NULL && name == d.name_zh)
+        *lang = "zh";
+    return name;
 }
 
 json_t *hh_order_json(struct web_req *req, const struct hotline_order *o, int show_phone,
@@ -173,7 +186,8 @@ json_t *hh_order_json(struct web_req *req, const struct hotline_order *o, int sh
 {
     int64_t now = time_now_ms();
     const char *mark = hotline_mark(o, now);
-    const char *other = web_t(req, "hotline.other");
+    const char *other = web_t(req, "hotline.other"), *division_lang = NULL;
+    const char *division = hh_division_name(req, o->division_code, &division_lang);
     json_t *j = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
         "s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:b}",
@@ -183,18 +197,20 @@ json_t *hh_order_json(struct web_req *req, const struct hotline_order *o, int sh
         hh_t(req, "hotline.urgencies.", o->urgency, other), "category",
         o->category ? o->category : "", "category_name", hh_cat_name(cats, o->category),
         "division_code", arena_printf(req->arena, "%012lld", (long long)o->division_code),
-        "division_name", hh_division_name(req, o->division_code), "address", o->address,
-        "description", o->description, "caller_name", o->caller_name ? o->caller_name : "",
-        "department_id", hh_id(req, o->department_id), "department_name",
-        hh_dept_name(depts, o->department_id), "rating", (json_int_t)o->rating, "reply",
-        o->reply ? o->reply : "", "created", hh_time(req, o->created_at), "deadline",
-        hh_time(req, o->deadline_at), "mark", mark, "mark_name",
-        hh_t(req, "hotline.marks.", mark, other), "red", strcmp(mark, "red") == 0, "yellow",
-        strcmp(mark, "yellow") == 0);
+        "division_name", division, "address", o->address, "description", o->description,
+        "caller_name", o->caller_name ? o->caller_name : "", "department_id",
+        hh_id(req, o->department_id), "department_name", hh_dept_name(depts, o->department_id),
+        "rating", (json_int_t)o->rating, "reply", o->reply ? o->reply : "", "created",
+        hh_time(req, o->created_at), "deadline", hh_time(req, o->deadline_at), "mark", mark,
+        "mark_name", hh_t(req, "hotline.marks.", mark, other), "red", strcmp(mark, "red") == 0,
+        "yellow", strcmp(mark, "yellow") == 0);
     if (o->rating >= 1 && o->rating <= 5)
         json_object_set_new(j, "rating_name",
                             json_string(hh_t(req, "hotline.levels.",
                                              arena_printf(req->arena, "%d", o->rating), other)));
+    json_object_set_new(j, "division_lang", json_string(division_lang));
+    const char *dept_lang = dept_field(depts, o->department_id, "name_lang");
+    json_object_set_new(j, "department_lang", json_string(*dept_lang ? dept_lang : req->lang));
     const char *phone = show_phone && o->phone ? o->phone : o->phone_masked;
     if (phone != NULL)
         json_object_set_new(j, "phone", json_string(phone));

@@ -29,13 +29,15 @@ const char *hh_t(struct web_req *req, const char *prefix, const char *key, const
 const char *hh_form(struct web_req *req, const char *name);
 const char *hh_id(struct web_req *req, int64_t id);
 
-/* [{id, code, name, selected}] of every department; the name of one (or ""). */
+/* [{id, code, name, name_lang, selected}] of every department; the name of one (or ""). */
 json_t *hh_departments(struct web_req *req, int64_t selected);
 const char *hh_dept_name(json_t *depts, int64_t id);
 /* [{code, name, name_zh, name_bo, name_en, selected}]; the name of one (or ""). */
 json_t *hh_categories(struct web_req *req, const char *selected);
 const char *hh_cat_name(json_t *cats, const char *code);
-const char *hh_division_name(struct web_req *req, int64_t code);
+/* A division's name in the reader's language ("" when unknown); *lang (may be NULL) "zh"
+ * when it falls back to Chinese. */
+const char *hh_division_name(struct web_req *req, int64_t code, const char **lang);
 
 /* An order as its pages show it: every code beside its localised name. */
 json_t *hh_order_json(struct web_req *req, const struct hotline_order *o, int show_phone,
