@@ -297,6 +297,38 @@ static void test_picker_model(void **state)
     close_reference(s, dir);
 }
 
+/* Every division's level is the one its code's shape gives, and it lies inside its parent:
+ * the picker reads levels from codes alone (divisions_pick_resolve). */
+static void walk_shapes(struct store_conn *c, struct arena *a, int64_t code, int level, int *seen)
+{
+    struct division *kids;
+    size_t n;
+    struct err err;
+    assert_int_equal(divisions_children(c, a, code, &kids, &n, &err), 0);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(kids[i].level, level + 1);
+        assert_int_equal(divisions_level_of(kids[i].code), level + 1);
+        assert_true(divisions_contains(code, kids[i].code));
+        (*seen)++;
+        if (level + 1 < DIVISION_VILLAGE)
+            walk_shapes(c, a, kids[i].code, level + 1, seen);
+    }
+}
+
+static void test_reference_shapes(void **state)
+{
+    char dir[] = "/tmp/ow-shape-XXXXXX";
+    struct store *s = open_reference(dir);
+    struct err err;
+    struct store_conn *c = store_conn(s, &err);
+    struct arena *a = arena_new(0);
+    int seen = 0;
+    walk_shapes(c, a, DIVISIONS_ROOT, DIVISION_REGION, &seen);
+    assert_int_equal(seen, 790 + 5580);
+    arena_free(a);
+    close_reference(s, dir);
+}
+
 static void test_search(void **state)
 {
     char dir[] = "/tmp/ow-find-XXXXXX";
@@ -344,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_levels_and_choice),
         cmocka_unit_test(test_pick_resolve),
         cmocka_unit_test(test_picker_model),
+        cmocka_unit_test(test_reference_shapes),
         cmocka_unit_test(test_search),
     };
     return cmocka_run_group_tests_name("divisions", tests, NULL, NULL);
