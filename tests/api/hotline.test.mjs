@@ -93,8 +93,8 @@ test('dispatch, department isolation, accept and reply; the caller sees it and r
   const notes = server.sql(`SELECT m.kind, o.channel FROM notify_messages m JOIN notify_outbox o ON o.message_id = m.id WHERE m.params LIKE '%${number}%' ORDER BY o.channel`);
   assert.deepEqual(notes.filter((n) => n[0] === 'hotline.notice.dispatched').map((n) => n[1]), ['sms']);
   // The order is indexed for staff search only.
-  const docs = server.sql(`SELECT kind, visibility FROM search_docs WHERE title LIKE '${number}%'`);
-  assert.deepEqual(docs, [['order', '1']]);
+  const docs = server.sql(`SELECT kind, visibility, title FROM search_docs WHERE title LIKE '${number}%'`);
+  assert.deepEqual(docs, [['order', '1', `${number} 供水`]], 'titled by the category\'s name, not its code');
   // Another department: 404 for the order, nothing in its queue, 403 for actions it cannot see.
   assert.equal((await chengguan.get(`/hotline/orders/${number}`)).status, 404);
   const q = await chengguan.get('/hotline/department');
