@@ -78,7 +78,7 @@ int divisions_picker_model(struct store_conn *c, struct arena *a, const char *la
 {
     /* The chosen division and its ancestors, by level; an unknown code falls back to its
      * deepest known ancestor (the form's validation says what was wrong with it). */
-    struct division chain[DIVISION_VILLAGE + 1];
+    struct division chain[DIVISION_VILLAGE + 1] = {{0}};
     int have[DIVISION_VILLAGE + 1] = {0}, deepest = DIVISION_REGION;
     int64_t code = chosen != 0 && divisions_contains(DIVISIONS_ROOT, chosen) ? chosen : 0;
     while (code != 0 && code != DIVISIONS_ROOT) {
