@@ -20,6 +20,7 @@
 #include "base/id.h"
 #include "calendar/calendar.h"
 #include "catalog/catalog.h"
+#include "divisions/divisions.h"
 #include "identity/identity.h"
 #include "web/web.h"
 
@@ -48,6 +49,27 @@ static json_t *value_string(const json_t *values, const char *key)
     if (json_is_true(v))
         return json_string("on");
     return json_string("");
+}
+
+/* A field of type "division" as the shared division picker (divisions.h): township or
+ * finer. When the picker cannot be built the field stays a plain input. */
+static void division_picker(struct web_req *req, json_t *fj)
+{
+    struct apply *ap = req->ctx;
+    struct divisions_picker_field pf = {json_string_value(json_object_get(fj, "id")),
+                                        json_string_value(json_object_get(fj, "value")),
+                                        json_string_value(json_object_get(fj, "label")),
+                                        json_string_value(json_object_get(fj, "help")),
+                                        json_string_value(json_object_get(fj, "error")),
+                                        json_is_true(json_object_get(fj, "required")),
+                                        DIVISION_TOWNSHIP};
+    json_t *picker = NULL;
+    struct err e;
+    if (divisions_picker(req, ap->store, &pf, &picker, &e) < 0)
+        return;
+    json_object_del(fj, "is_input");
+    json_object_set_new(fj, "is_division", json_true());
+    json_object_set_new(fj, "picker", picker);
 }
 
 /* The fields of an item (or a bundle's union) as the template renders them. */
@@ -115,6 +137,8 @@ static json_t *fields_model(struct web_req *req, const json_t *item, const json_
         const char *err = json_string_value(json_object_get(errors, key));
         if (err != NULL)
             json_object_set_new(fj, "error", json_string(err));
+        if (strcmp(type, "division") == 0)
+            division_picker(req, fj);
         json_array_append_new(out, fj);
     }
     return out;
@@ -250,7 +274,12 @@ static json_t *values_from_request(struct web_req *req, const json_t *item)
         const char *key = json_string_value(json_object_get(f, "key"));
         if (key == NULL)
             continue;
-        const char *s = web_form_value(req, arena_printf(req->arena, "f_%s", key));
+        const char *type = json_string_value(json_object_get(f, "type"));
+        const char *name = arena_printf(req->arena, "f_%s", key);
+        /* A division comes from its picker's selects (or the code itself, from API clients). */
+        const char *s = type != NULL && strcmp(type, "division") == 0
+                            ? divisions_pick_value(req, name)
+                            : web_form_value(req, name);
         if (s != NULL)
             json_object_set_new(v, key, json_string(s));
     }
@@ -559,7 +588,17 @@ static int h_post(struct web_req *req, struct web_resp *resp)
         goto out;
     problems = json_array();
     struct form_state st = {values, division, ent, draft, problems, NULL, NULL, 422};
-    if (what != NULL && strcmp(what, "draft") == 0) {
+    if (divisions_pick_requested(req)) {
+        /* The division picker's next level (no JavaScript): nothing is checked, and the
+         * files chosen so far are held, as for a pre-check, so the round trip keeps them. */
+        if (apply_hold(ap, &rq, item, 0, problems, &held, &e) < 0) {
+            rc = web_fail_err(resp, &e);
+            goto out;
+        }
+        st.held = held;
+        st.status = json_array_size(problems) > 0 ? 422 : 200;
+        rc = form_page(req, resp, &s, item, 0, &st);
+    } else if (what != NULL && strcmp(what, "draft") == 0) {
         int64_t id = 0;
         if (apply_draft_save(ap, &rq, &id, &e) < 0 ||
             apply_hold(ap, &rq, item, id, problems, &held, &e) < 0) {
@@ -670,6 +709,16 @@ static int h_bundle_post(struct web_req *req, struct web_resp *resp)
     int64_t bid = 0;
     if (apply_http_collect(req, resp, &rq) < 0)
         goto out;
+    if (divisions_pick_requested(req)) { /* the picker's next level: hold files, check nothing */
+        if (apply_hold(ap, &rq, form, 0, problems, &held, &e) < 0) {
+            rc = web_fail_err(resp, &e);
+            goto out;
+        }
+        st.held = held;
+        st.status = json_array_size(problems) > 0 ? 422 : 200;
+        rc = form_page(req, resp, &s, form, 1, &st);
+        goto out;
+    }
     if (what != NULL && strcmp(what, "precheck") == 0) {
         /* A bundle's pre-check is its submission's checks, nothing stored: hold the files,
          * then see what the submission would say. */

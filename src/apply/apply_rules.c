@@ -13,6 +13,7 @@
 
 #include "base/utf8.h"
 #include "calendar/calendar.h"
+#include "divisions/divisions.h"
 #include "identity/idcodes.h"
 
 /* ---- states and actions ------------------------------------------------------------------ */
@@ -185,16 +186,6 @@ static int email_ok(const char *s)
     return 1;
 }
 
-static int division_ok(const char *s)
-{
-    if (strlen(s) != 12)
-        return 0;
-    for (int i = 0; i < 12; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return 0;
-    return s[0] != '0';
-}
-
 static int option_ok(const json_t *options, const char *v)
 {
     size_t i;
@@ -333,8 +324,14 @@ static void validate_field(const json_t *f, const char *key, const char *raw, in
         else
             json_object_set_new(clean, key, json_string(v));
     } else if (strcmp(type, "division") == 0) {
-        if (!division_ok(v))
+        /* A place in the region, down to the township at least (the division picker's
+         * half-picked choice is "divisions.incomplete"). */
+        int64_t code;
+        const char *why = divisions_check_choice(v, DIVISION_TOWNSHIP, &code);
+        if (why != NULL && strcmp(why, "divisions.bad_code") == 0)
             problem(problems, key, "apply.err.division", NULL);
+        else if (why != NULL)
+            problem(problems, key, why, NULL);
         else
             json_object_set_new(clean, key, json_string(v));
     } else if (strcmp(type, "email") == 0) {

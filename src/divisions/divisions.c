@@ -44,8 +44,8 @@ const char *divisions_name(const struct division *d, const char *lang)
     return d->name_zh;
 }
 
-static const char *const level_keys[] = {NULL,       "region",   "prefecture",
-                                         "county",   "township", "village"};
+static const char *const level_keys[] = {NULL,     "region",   "prefecture",
+                                         "county", "township", "village"};
 
 const char *divisions_level_key(int level)
 {
@@ -83,6 +83,48 @@ int divisions_contains(int64_t outer, int64_t inner)
     return outer / scale == inner / scale;
 }
 
+int divisions_level_of(int64_t code)
+{
+    switch (significant_digits(code)) {
+    case 2:
+        return DIVISION_REGION;
+    case 4:
+        return DIVISION_PREFECTURE;
+    case 6:
+        return DIVISION_COUNTY;
+    case 9:
+        return DIVISION_TOWNSHIP;
+    default:
+        return DIVISION_VILLAGE;
+    }
+}
+
+const char *divisions_check_choice(const char *s, int min_level, int64_t *code)
+{
+    struct err err;
+    int64_t v;
+    if (s == NULL || strlen(s) != 12 || divisions_parse_code(s, &v, &err) < 0)
+        return "divisions.bad_code";
+    if (!divisions_contains(DIVISIONS_ROOT, v))
+        return "divisions.outside";
+    if (divisions_level_of(v) < min_level)
+        return "divisions.incomplete";
+    *code = v;
+    return NULL;
+}
+
+int divisions_search(struct store_conn *c, struct arena *a, const char *q, int limit,
+                     struct division **out, size_t *n, struct err *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (q == NULL || *q == '\0')
+        return 0;
+    if (limit < 1 || limit > 50)
+        limit = 10;
+    return divisions_store_search(c, a, q, limit, out, n, err);
+}
+
 int divisions_get(struct store_conn *c, struct arena *a, int64_t code, struct division *out,
                   struct err *err)
 {
@@ -95,8 +137,8 @@ int divisions_get(struct store_conn *c, struct arena *a, int64_t code, struct di
     return 0;
 }
 
-int divisions_children(struct store_conn *c, struct arena *a, int64_t code,
-                       struct division **out, size_t *n, struct err *err)
+int divisions_children(struct store_conn *c, struct arena *a, int64_t code, struct division **out,
+                       size_t *n, struct err *err)
 {
     return divisions_store_children(c, a, code, out, n, err);
 }
@@ -146,8 +188,8 @@ static int expect_header(struct csv *csv, const char *path, const char *const *c
 static int load_file(struct store_conn *c, const char *path, int villages, int *inserted,
                      struct err *err)
 {
-    static const char *const div_cols[] = {"code",  "name_zh", "name_bo",
-                                           "name_en", "level", "parent_code"};
+    static const char *const div_cols[] = {"code",    "name_zh", "name_bo",
+                                           "name_en", "level",   "parent_code"};
     static const char *const vil_cols[] = {"code", "name_zh", "parent_code"};
     const struct embed_file *file = embed_find(path);
     if (file == NULL)
@@ -175,8 +217,8 @@ static int load_file(struct store_conn *c, const char *path, int villages, int *
         d.name_en = villages || !*f[3] ? NULL : f[3];
         if (divisions_parse_code(f[0], &d.code, &e2) < 0 || d.level < 0 || !*d.name_zh ||
             (*parent && divisions_parse_code(parent, &d.parent_code, &e2) < 0)) {
-            rc = err_set(err, 500, "divisions.bad_data",
-                         "%s line %zu: bad code, level or name", path, csv->line);
+            rc = err_set(err, 500, "divisions.bad_data", "%s line %zu: bad code, level or name",
+                         path, csv->line);
             break;
         }
         rc = divisions_store_insert(c, &d, inserted, err);

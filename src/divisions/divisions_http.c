@@ -3,6 +3,9 @@
  *   GET /divisions                  the region, its prefectures and counts per level
  *   GET /divisions/{code}           one division, the way up to the region, its children
  *   GET /api/v1/divisions[/{code}]  the same view models as JSON
+ *   GET /api/v1/divisions/search?q=  the picker's type-ahead: names in zh, bo, en, or a code
+ *   GET /api/v1/divisions/{code}/picker  the picker's model with `code` chosen (the script
+ *                                    refills the selects from it; divisions_picker.c)
  * Names are shown in the request's language where a translation exists, else in Chinese,
  * marked with lang="zh" so browsers and screen readers treat them right.
  */
@@ -31,7 +34,8 @@ static json_t *division_json(struct web_req *req, const struct division *d)
         return NULL;
     json_object_set_new(j, "name_bo", d->name_bo ? json_string(d->name_bo) : json_null());
     json_object_set_new(j, "name_en", d->name_en ? json_string(d->name_en) : json_null());
-    json_object_set_new(j, "api_url", json_string(arena_printf(req->arena, "/api/v1/divisions/%s", code)));
+    json_object_set_new(j, "api_url",
+                        json_string(arena_printf(req->arena, "/api/v1/divisions/%s", code)));
     if (d->parent_code != 0) {
         snprintf(code, sizeof(code), "%012lld", (long long)d->parent_code);
         json_object_set_new(j, "parent_code", json_string(code));
@@ -50,7 +54,7 @@ static int division_model(struct web_req *req, struct web_resp *resp, int64_t co
     size_t nkids = 0;
     if (c == NULL || divisions_get(c, req->arena, code, &d, &err) < 0 ||
         divisions_children(c, req->arena, code, &kids, &nkids, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
 
     /* The way up to the root, for breadcrumbs: at most MAX_DEPTH levels. */
     struct division chain[MAX_DEPTH];
@@ -83,32 +87,28 @@ static int division_model(struct web_req *req, struct web_resp *resp, int64_t co
         json_object_set_new(model, "children_level_name", json_string(web_t(req, key)));
     }
     const char *name = divisions_name(&d, req->lang);
-    json_object_set_new(
-        model, "title",
-        json_string(index ? web_t(req, "divisions.title")
-                          : arena_printf(req->arena, "%s · %s", name,
-                                         web_t(req, "divisions.title"))));
+    json_object_set_new(model, "title",
+                        json_string(index ? web_t(req, "divisions.title")
+                                          : arena_printf(req->arena, "%s · %s", name,
+                                                         web_t(req, "divisions.title"))));
     if (index) {
         int64_t counts[6];
         if (divisions_count_by_level(c, counts, &err) < 0) {
             json_decref(model);
-            return web_fail(resp, err.status, err.code, "%s", err.msg);
+            return web_fail_err(resp, &err);
         }
         json_t *stats = json_array();
         for (int level = DIVISION_PREFECTURE; level <= DIVISION_VILLAGE; level++) {
             char key[64];
             snprintf(key, sizeof(key), "divisions.levels.%s", divisions_level_key(level));
-            json_array_append_new(stats, json_pack("{s:s, s:s, s:I}", "level",
-                                                   divisions_level_key(level), "name",
-                                                   web_t(req, key), "count",
-                                                   (json_int_t)counts[level]));
+            json_array_append_new(
+                stats, json_pack("{s:s, s:s, s:I}", "level", divisions_level_key(level), "name",
+                                 web_t(req, key), "count", (json_int_t)counts[level]));
         }
         json_object_set_new(model, "counts", json_pack("{s:o}", "items", stats));
     }
-    resp->model = model;
-    resp->view = "divisions/show";
     resp->max_age = 60;
-    return 0;
+    return web_page(resp, model, "divisions/show", 200);
 }
 
 /* Divisions are reference data: pages are served from the response cache until the
@@ -137,10 +137,81 @@ static int h_show(struct web_req *req, struct web_resp *resp)
     int64_t code;
     struct err err;
     if (divisions_parse_code(web_param(req, "code"), &code, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     if (cached(req, resp, code, 0))
         return 0;
     return division_model(req, resp, code, 0);
+}
+
+/* The longest type-ahead text looked for: longer names do not exist. */
+#define SEARCH_MAX_BYTES 120
+
+/* "Township · Chengguan · Lhasa": what a hit is and where, so that two villages of the same
+ * name can be told apart. */
+static const char *hit_context(struct web_req *req, struct store_conn *c, const struct division *d)
+{
+    const char *out =
+        web_t(req, arena_printf(req->arena, "divisions.levels.%s", divisions_level_key(d->level)));
+    int64_t up = d->parent_code;
+    for (int depth = 0; up != 0 && up != DIVISIONS_ROOT && depth < MAX_DEPTH; depth++) {
+        struct division p;
+        struct err err;
+        if (divisions_get(c, req->arena, up, &p, &err) < 0)
+            break;
+        out = arena_printf(req->arena, "%s · %s", out, divisions_name(&p, req->lang));
+        up = p.parent_code;
+    }
+    return out;
+}
+
+static int h_search(struct web_req *req, struct web_resp *resp)
+{
+    const char *q = web_query(req, "q");
+    int64_t limit;
+    if (web_query_int(req, resp, "limit", 1, 50, 10, &limit) < 0)
+        return -1;
+    if (q == NULL)
+        q = "";
+    if (strlen(q) > SEARCH_MAX_BYTES)
+        return web_fail(resp, 400, "divisions.query_too_long", "at most %d bytes",
+                        SEARCH_MAX_BYTES);
+    struct err err;
+    struct store_conn *c = store_conn(req->ctx, &err);
+    struct division *hits = NULL;
+    size_t n = 0;
+    if (c == NULL || divisions_search(c, req->arena, q, (int)limit, &hits, &n, &err) < 0)
+        return web_fail_err(resp, &err);
+    json_t *results = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = division_json(req, &hits[i]);
+        json_object_set_new(j, "context", json_string(hit_context(req, c, &hits[i])));
+        json_array_append_new(results, j);
+    }
+    return web_page(resp, json_pack("{s:s, s:o}", "q", q, "results", results), "divisions/show",
+                    200);
+}
+
+static int h_picker(struct web_req *req, struct web_resp *resp)
+{
+    int64_t code;
+    struct err err;
+    struct division d;
+    if (divisions_parse_code(web_param(req, "code"), &code, &err) < 0)
+        return web_fail_err(resp, &err);
+    char key[48];
+    snprintf(key, sizeof(key), "divisions:picker:%lld", (long long)code);
+    struct store_conn *c = store_conn(req->ctx, &err);
+    if (c == NULL)
+        return web_fail_err(resp, &err);
+    int64_t version = divisions_version(c);
+    if (version >= 0 && web_cache_hit(req, resp, key, version))
+        return 0;
+    json_t *m = NULL;
+    if (divisions_get(c, req->arena, code, &d, &err) < 0 ||
+        divisions_picker_model(c, req->arena, req->lang, code, DIVISION_TOWNSHIP, &m, &err) < 0)
+        return web_fail_err(resp, &err);
+    resp->max_age = 60;
+    return web_page(resp, m, "divisions/show", 200);
 }
 
 int divisions_http_register(struct web_server *srv, struct store *s)
@@ -148,7 +219,9 @@ int divisions_http_register(struct web_server *srv, struct store *s)
     if (web_route(srv, "GET", "/divisions", h_index, s) < 0 ||
         web_route(srv, "GET", "/divisions/{code}", h_show, s) < 0 ||
         web_route(srv, "GET", "/api/v1/divisions", h_index, s) < 0 ||
-        web_route(srv, "GET", "/api/v1/divisions/{code}", h_show, s) < 0)
+        web_route(srv, "GET", "/api/v1/divisions/{code}", h_show, s) < 0 ||
+        web_route(srv, "GET", "/api/v1/divisions/search", h_search, s) < 0 ||
+        web_route(srv, "GET", "/api/v1/divisions/{code}/picker", h_picker, s) < 0)
         return -1;
     return 0;
 }

@@ -6,10 +6,14 @@
 
 #include "divisions/divisions.h"
 
-int divisions_store_get(struct store_conn *c, struct arena *a, int64_t code,
-                        struct division *out, int *found, struct err *err);
+int divisions_store_get(struct store_conn *c, struct arena *a, int64_t code, struct division *out,
+                        int *found, struct err *err);
 int divisions_store_children(struct store_conn *c, struct arena *a, int64_t code,
                              struct division **out, size_t *n, struct err *err);
+/* Up to `limit` divisions below the region whose name (any language) contains `q`, or
+ * whose code starts with it when `q` is digits; best matches first. */
+int divisions_store_search(struct store_conn *c, struct arena *a, const char *q, int limit,
+                           struct division **out, size_t *n, struct err *err);
 /* Insert unless present; adds 1 to *inserted when a row was added. */
 int divisions_store_insert(struct store_conn *c, const struct division *d, int *inserted,
                            struct err *err);

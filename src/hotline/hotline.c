@@ -252,20 +252,42 @@ int hotline_deadline(struct hotline *h, const char *urgency, int64_t start_ms, i
     return rc;
 }
 
+/* A category's name in `lang` (Chinese when untranslated), "" for none: search shows titles
+ * to people, so never the code. */
+static const char *category_name(struct hotline *h, struct arena *a, const char *code,
+                                 const char *lang)
+{
+    struct err err;
+    struct store_conn *c = code ? store_conn(h->store, &err) : NULL;
+    json_t *cats = json_array();
+    const char *name = "";
+    size_t i;
+    json_t *x;
+    if (c != NULL && hs_categories(c, lang, cats, &err) == 0)
+        json_array_foreach(cats, i, x)
+        {
+            if (strcmp(json_string_value(json_object_get(x, "code")), code) == 0)
+                name = arena_strdup(a, json_string_value(json_object_get(x, "name")));
+        }
+    json_decref(cats);
+    return name ? name : "";
+}
+
 static void index_order(struct hotline *h, struct arena *a, const struct hotline_order *o)
 {
     if (h->hooks.index == NULL)
         return;
-    struct hotline_doc d = {"order",
-                            o->id,
-                            o->lang,
-                            arena_printf(a, "%s %s", o->number, o->category ? o->category : ""),
-                            arena_printf(a, "%s\n%s", o->description, o->reply ? o->reply : ""),
-                            o->category,
-                            o->department_id,
-                            o->division_code,
-                            o->updated_at,
-                            1};
+    struct hotline_doc d = {
+        "order",
+        o->id,
+        o->lang,
+        arena_printf(a, "%s %s", o->number, category_name(h, a, o->category, o->lang)),
+        arena_printf(a, "%s\n%s", o->description, o->reply ? o->reply : ""),
+        o->category,
+        o->department_id,
+        o->division_code,
+        o->updated_at,
+        1};
     struct err e;
     if (h->hooks.index(h->hooks.ctx, &d, &e) < 0)
         log_kv(LOG_WARN, "hotline: an order could not be indexed", "detail", e.msg, LOG_END);

@@ -565,15 +565,13 @@ static int h_token(struct web_req *req, struct web_resp *resp)
 
 /* ---- key administration ------------------------------------------------------------------ */
 
+/* The subject of a key administration page: 401 (to the login and back) when nobody is
+ * logged in, 403 without hotline.admin. 0, or -1 with the response failed. */
 static int require_admin(struct web_req *req, struct web_resp *resp, struct authz_subject *s)
 {
     struct o311 *o = req->ctx;
-    const struct web_session *ss = web_session(req);
-    if (ss == NULL || ss->aal < 1) /* to the login page and back (web_need_session) */
-        return web_fail(resp, 401, "identity.login_required", "log in first");
-    struct err err;
-    if (identity_subject_load(o->id, ss->account_id, ss->aal, s, &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+    if (identity_web_subject(o->id, req, resp, s) < 0)
+        return -1;
     if (!authz_allowed(s, "hotline.admin", NULL))
         return web_fail(resp, 403, "hotline.forbidden", "you may not do this");
     return 0;
@@ -588,7 +586,7 @@ static int keys_page(struct web_req *req, struct web_resp *resp, const char *new
     if (open311_keys_list(hotline_store(o->h), keys, &err) < 0) {
         json_decref(m);
         json_decref(keys);
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
+        return web_fail_err(resp, &err);
     }
     json_object_set_new(m, "title", json_string(web_t(req, "open311.admin.title")));
     json_object_set_new(m, "csrf", json_string(web_csrf_token(req, resp)));
@@ -596,40 +594,37 @@ static int keys_page(struct web_req *req, struct web_resp *resp, const char *new
     if (new_key != NULL)
         json_object_set_new(m, "new_key", json_string(new_key));
     if (problem != NULL) {
-        char k[96];
-        snprintf(k, sizeof(k), "errors.%s", problem->code);
+        /* The reader's language, or a generic sentence: never the module's English. */
+        const char *k = arena_printf(req->arena, "errors.%s", problem->code);
         const char *msg = web_t(req, k);
         json_object_set_new(m, "error",
                             json_pack("{s:s, s:s}", "code", problem->code, "message",
-                                      strcmp(msg, k) == 0 ? problem->msg : msg));
+                                      strcmp(msg, k) == 0 ? web_t(req, "hotline.problem") : msg));
     }
-    resp->model = m;
-    resp->view = "hotline/open311_keys";
-    resp->status = status;
-    return 0;
+    return web_page(resp, m, "hotline/open311_keys", status);
 }
 
 static int h_keys(struct web_req *req, struct web_resp *resp)
 {
     struct authz_subject s;
-    int rc = require_admin(req, resp, &s);
-    return rc != 0 ? (rc < 0 ? -1 : 0) : keys_page(req, resp, NULL, NULL, 200);
+    if (require_admin(req, resp, &s) < 0)
+        return -1;
+    return keys_page(req, resp, NULL, NULL, 200);
 }
 
 static int h_key_create(struct web_req *req, struct web_resp *resp)
 {
     struct o311 *o = req->ctx;
     struct authz_subject s;
-    int rc = require_admin(req, resp, &s);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
+    if (require_admin(req, resp, &s) < 0)
+        return -1;
     char key[64];
     struct err err;
     err_clear(&err);
     if (open311_key_create(hotline_store(o->h), s.account_id, web_form_value(req, "name"), key,
                            NULL, &err) < 0) {
         if (err.status >= 500)
-            return web_fail(resp, err.status, err.code, "%s", err.msg);
+            return web_fail_err(resp, &err);
         return keys_page(req, resp, NULL, &err, err.status);
     }
     return keys_page(req, resp, arena_strdup(req->arena, key), NULL, 201);
@@ -639,14 +634,13 @@ static int h_key_revoke(struct web_req *req, struct web_resp *resp)
 {
     struct o311 *o = req->ctx;
     struct authz_subject s;
-    int rc = require_admin(req, resp, &s);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
+    if (require_admin(req, resp, &s) < 0)
+        return -1;
     struct err err;
     err_clear(&err);
     if (open311_key_revoke(hotline_store(o->h), s.account_id, web_param_int(req, "id"), &err) < 0)
-        return web_fail(resp, err.status, err.code, "%s", err.msg);
-    return web_redirect(req, resp, "/open311/admin");
+        return web_fail_err(resp, &err);
+    return web_redirect(req, resp, "/open311/admin?done=hotline_api_key_revoked");
 }
 
 int open311_http_register(struct web_server *srv, struct hotline *h, struct identity *id)

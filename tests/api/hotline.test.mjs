@@ -9,7 +9,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoServer, Client, staff } from '../lib/hotline.mjs';
+import { catalog } from '../lib/server.mjs';
 
+const ZH = catalog('zh'), BO = catalog('bo');
 let server, agent, water, chengguan;
 const PHONE = '13911112222';
 
@@ -91,8 +93,8 @@ test('dispatch, department isolation, accept and reply; the caller sees it and r
   const notes = server.sql(`SELECT m.kind, o.channel FROM notify_messages m JOIN notify_outbox o ON o.message_id = m.id WHERE m.params LIKE '%${number}%' ORDER BY o.channel`);
   assert.deepEqual(notes.filter((n) => n[0] === 'hotline.notice.dispatched').map((n) => n[1]), ['sms']);
   // The order is indexed for staff search only.
-  const docs = server.sql(`SELECT kind, visibility FROM search_docs WHERE title LIKE '${number}%'`);
-  assert.deepEqual(docs, [['order', '1']]);
+  const docs = server.sql(`SELECT kind, visibility, title FROM search_docs WHERE title LIKE '${number}%'`);
+  assert.deepEqual(docs, [['order', '1', `${number} 供水`]], 'titled by the category\'s name, not its code');
   // Another department: 404 for the order, nothing in its queue, 403 for actions it cannot see.
   assert.equal((await chengguan.get(`/hotline/orders/${number}`)).status, 404);
   const q = await chengguan.get('/hotline/department');
@@ -114,10 +116,10 @@ test('dispatch, department isolation, accept and reply; the caller sees it and r
   assert.equal((await water.submit(`/hotline/orders/${number}/accept`, {}, { page: '/hotline/department' })).status, 303);
   const rep = await water.submit(`/hotline/orders/${number}/reply`, { reply: '管道已抢修完毕，已恢复供水。' }, { page: '/hotline/department' });
   assert.equal(rep.status, 303, rep.text);
-  // Public lookup: the number and the right phone, nothing with a wrong one.
+  // Public lookup (POST): the number and the right phone, nothing with a wrong one.
   const anon = new Client(server.srv);
-  assert.equal((await anon.get(`/hotline/status?number=${number}&phone=13900000000`)).status, 404);
-  const st = await anon.get(`/hotline/status?number=${number}&phone=${PHONE}`);
+  assert.equal((await anon.submit('/hotline/status', { number, phone: '13900000000' }, { page: '/hotline/status' })).status, 404);
+  const st = await anon.submit('/hotline/status', { number, phone: PHONE }, { page: '/hotline/status' });
   assert.equal(st.status, 200);
   assert.equal(st.body.order.status, 'replied');
   assert.equal(st.body.order.reply, '管道已抢修完毕，已恢复供水。');
@@ -302,6 +304,7 @@ test('administration: categories, routing rules and Open311 keys (hotline.admin 
   assert.equal(ok.status, 303, ok.text);
   const route = await admin.submit('/hotline/admin/routes', { category: 'stray_dogs', division_prefix: '540102', department: deptId('cg-mz') }, { page: '/hotline/admin' });
   assert.equal(route.status, 303, route.text);
+  assert.ok((await admin.get(route.location, { json: false })).text.includes(ZH.done.hotline_settings_saved));
   const number = await call({ description: '小区里流浪狗很多，晚上咬人，请处理。', category: 'stray_dogs' });
   const o = await agent.get(`/hotline/orders/${number}`);
   assert.equal(String(o.body.suggestion.route.id), deptId('cg-mz'), 'the new rule routes the new category');
@@ -318,7 +321,13 @@ test('administration: categories, routing rules and Open311 keys (hotline.admin 
     api_key: made.body.new_key, service_code: 'stray_dogs', address_string: '娘热路', 'attribute[division]': '540102012000', description: '流浪狗聚集，孩子上学不安全。' } });
   assert.equal(post.status, 201, post.text);
   const id = made.body.keys.find((k) => k.name === '市长信箱系统').id;
-  assert.equal((await admin.submit(`/open311/admin/keys/${id}/revoke`, {}, { page: '/open311/admin' })).status, 303);
+  const revoked = await admin.submit(`/open311/admin/keys/${id}/revoke`, {}, { page: '/open311/admin' });
+  assert.equal(revoked.status, 303);
+  const confirmed = await admin.get(revoked.location, { json: false });
+  assert.ok(confirmed.text.includes(ZH.done.hotline_api_key_revoked), 'the revocation is confirmed');
+  const anonKeys = await new Client(server.srv).get('/open311/admin', { json: false });
+  assert.equal(anonKeys.status, 303, 'logged out: to the login and back');
+  assert.match(anonKeys.location, /^\/login\?next=%2Fopen311%2Fadmin/);
   const refused = await anon.request('POST', '/open311/v2/requests.json', { json: false, form: { api_key: made.body.new_key, service_code: 'water' } });
   assert.equal(refused.status, 403);
   // Only administrators.
@@ -327,4 +336,120 @@ test('administration: categories, routing rules and Open311 keys (hotline.admin 
     assert.equal((await who.get('/open311/admin')).status, 403);
   }
   assert.equal(server.sql("SELECT COUNT(*) FROM open311_keys WHERE key_hash LIKE '%" + made.body.new_key.slice(0, 10) + "%'")[0][0], '0', 'only the hash is stored');
+});
+
+test('the status lookup is a POST: the phone is never in an address, what was typed stays, rating works from there', async () => {
+  const number = await call({ description: '单元楼道的灯坏了很久，晚上看不见路。' });
+  await agent.submit(`/hotline/orders/${number}/dispatch`, { category: 'water', department: deptId('ls-zj') }, { page: '/hotline' });
+  await water.submit(`/hotline/orders/${number}/reply`, { reply: '已更换楼道灯。' }, { page: '/hotline/department' });
+  const anon = new Client(server.srv);
+  // An address with the phone in it looks nothing up (old links, or a person typing it).
+  const old = await anon.get(`/hotline/status?number=${number}&phone=${PHONE}`);
+  assert.equal(old.status, 200);
+  assert.equal(old.body.order, undefined, 'no lookup from an address');
+  assert.equal(old.body.values.number, number, 'a notification\'s link fills the number in');
+  assert.equal(old.body.values.phone, '', 'never the phone from an address');
+  // The form posts, and the page says so.
+  const page = await anon.get('/hotline/status', { json: false });
+  assert.match(page.text, /<form method="post" action="\/hotline\/status"/);
+  // Empty fields: field errors, localised; a wrong phone: 404 with the typed values kept.
+  const empty = await anon.submit('/hotline/status', { number: '', phone: '' }, { page: '/hotline/status' });
+  assert.equal(empty.status, 422);
+  assert.deepEqual(empty.body.errors.map((e) => e.field), ['number', 'phone']);
+  assert.equal(empty.body.field_errors.phone, ZH.errors.hotline.phone_required);
+  const wrong = await anon.request('POST', '/hotline/status', { json: false, form: { number, phone: '13900000001', _csrf: await anon.csrf('/hotline/status') } });
+  assert.equal(wrong.status, 404);
+  assert.ok(wrong.text.includes(`value="${number}"`) && wrong.text.includes('value="13900000001"'), 'the form keeps what was typed');
+  assert.ok(wrong.text.includes(ZH.hotline.status.not_found));
+  // Found: the order, its history (no internal notes), and the rating form carries on.
+  const found = await anon.submit('/hotline/status', { number, phone: PHONE }, { page: '/hotline/status' });
+  assert.equal(found.status, 200);
+  assert.equal(found.body.order.status, 'replied');
+  assert.ok(found.body.history.some((e) => e.kind === 'replied'));
+  assert.ok(!found.body.history.some((e) => e.kind === 'supervised'));
+  // A rating without a level: the page again, with the error and the comment kept.
+  const noLevel = await anon.request('POST', '/hotline/status/rate', { json: false, form: { number, phone: PHONE, comment: '换得很快', _csrf: await anon.csrf('/hotline/status') } });
+  assert.equal(noLevel.status, 400);
+  assert.ok(noLevel.text.includes(ZH.errors.hotline.bad_rating));
+  assert.ok(noLevel.text.includes('value="换得很快"'));
+  const rated = await anon.submit('/hotline/status/rate', { number, phone: PHONE, rating: '4', comment: '换得很快' }, { page: '/hotline/status' });
+  assert.equal(rated.status, 200, rated.text);
+  assert.equal(rated.body.order.status, 'closed');
+  assert.equal(rated.body.order.rating_name, ZH.hotline.levels['4']);
+  assert.equal(rated.body.rated, true);
+  // Nothing of the phone reached the server's log.
+  assert.ok(!server.srv.log().includes(PHONE), 'the phone is in no log line');
+});
+
+test('the timeline and every list show names, never a template tag or a code', async () => {
+  const anon = new Client(server.srv);
+  const sub = await anon.submit('/hotline/submit', {
+    description: '小区门口的下水道堵塞，污水漫到路上。', division: '540102002000', address: '八廓街 7 号', phone: PHONE,
+  }, { page: '/hotline/submit' });
+  assert.equal(sub.status, 201, sub.text);
+  const number = sub.body.number;
+  await agent.submit(`/hotline/orders/${number}/dispatch`, { category: 'water', department: deptId('ls-zj') }, { page: '/hotline' });
+  await water.submit(`/hotline/orders/${number}/accept`, {}, { page: '/hotline/department' });
+  await water.submit(`/hotline/orders/${number}/extend`, { hours: '24', reason: '需要协调物业' }, { page: '/hotline/department' });
+  await water.submit(`/hotline/orders/${number}/reply`, { reply: '已疏通下水道。' }, { page: '/hotline/department' });
+  await anon.submit('/hotline/status/rate', { number, phone: PHONE, rating: '5', comment: '满意' }, { page: '/hotline/status' });
+  const codes = /\{\{|\}\}|hotline\.(notice|events|channels|states|levels|urgencies|marks)\.|>\s*(web|phone|mobile|open311|new|dispatched|accepted|replied|closed)\s*</;
+  for (const [who, path] of [[agent, `/hotline/orders/${number}`], [water, `/hotline/orders/${number}`], [agent, '/hotline'], [water, '/hotline/department'], [agent, '/hotline/dashboard']]) {
+    for (const lang of ['zh', 'bo', 'en']) {
+      const r = await who.get(`${path}${path.includes('?') ? '&' : '?'}lang=${lang}`, { json: false });
+      assert.equal(r.status, 200, `${path} ${lang}`);
+      const main = r.text.slice(r.text.indexOf('<main'), r.text.indexOf('</main>'));
+      assert.doesNotMatch(main, codes, `${path} in ${lang}`);
+    }
+  }
+  const tl = (await agent.get(`/hotline/orders/${number}?lang=zh`)).body.timeline;
+  const note = (kind) => tl.find((e) => e.kind === kind).note;
+  assert.equal(note('created'), ZH.hotline.channels.web, 'the channel by its name');
+  assert.equal(note('notice'), ZH.hotline.notice.dispatched.replace('{{number}}', number), 'the message as the caller read it');
+  assert.match(note('extension_requested'), new RegExp(`^24 ${ZH.hotline.hours} · 需要协调物业$`));
+  assert.equal(note('rated'), `${ZH.hotline.levels['5']} · 满意`);
+  const bo = (await agent.get(`/hotline/orders/${number}?lang=bo`)).body.timeline;
+  assert.equal(bo.find((e) => e.kind === 'created').note, BO.hotline.channels.web);
+  assert.ok(bo.every((e) => !/\{\{/.test(e.note)));
+  // The caller's history: the messages and the rating's level, without the comment.
+  const found = await anon.submit('/hotline/status', { number, phone: PHONE }, { page: '/hotline/status' });
+  assert.ok(found.body.history.some((e) => e.note === ZH.hotline.notice.replied.replace('{{number}}', number)));
+  assert.ok(!found.body.history.some((e) => e.kind === 'extension_requested'), 'internal steps stay internal');
+  assert.equal(found.body.history.find((e) => e.kind === 'rated').note, ZH.hotline.levels['5']);
+  // ?lang= is remembered in a cookie: back to Chinese for the tests after this one.
+  await agent.get('/hotline?lang=zh');
+  await water.get('/hotline/department?lang=zh');
+});
+
+test('junk in a number field is a 400 with a localised message, never a silent number', async () => {
+  const number = await call({ description: '夜里工地施工，噪音扰民严重。' });
+  const anon = new Client(server.srv);
+  // atoi turned "5x" into 5 and "48h" into 48: now each is refused.
+  for (const [who, path, form] of [
+    [agent, `/hotline/orders/${number}/dispatch`, { category: 'noise', department: `${deptId('ls-zj')}x` }],
+    [agent, `/hotline/orders/${number}/rate`, { rating: '5x' }],
+    [anon, '/hotline/status/rate', { number, phone: PHONE, rating: '5x' }],
+    [anon, '/hotline/status/rate', { number, phone: PHONE, rating: '9' }],
+  ]) {
+    const r = await who.submit(path, form, { page: who === anon ? '/hotline/status' : '/hotline' });
+    assert.equal(r.status, 400, `${path} ${JSON.stringify(form)}: ${r.text}`);
+    assert.equal(r.body.code, 'http.bad_number');
+    assert.equal(r.body.detail, ZH.errors.http.bad_number);
+  }
+  await agent.submit(`/hotline/orders/${number}/dispatch`, { category: 'noise', department: deptId('ls-zj') }, { page: '/hotline' });
+  const ext = await water.submit(`/hotline/orders/${number}/extend`, { hours: '48h', reason: '需要协调' }, { page: '/hotline/department' });
+  assert.equal(ext.status, 400);
+  assert.equal(ext.body.code, 'http.bad_number');
+  const page = await water.request('POST', `/hotline/orders/${number}/extend`, { json: false, form: { hours: 'abc', reason: '需要协调', _csrf: await water.csrf('/hotline/department') } });
+  assert.equal(page.status, 400);
+  assert.ok(page.text.includes(ZH.errors.http.bad_number), 'a localised page');
+  // In range for the form, out of range for the hotline: its own localised refusal.
+  const big = await water.submit(`/hotline/orders/${number}/extend`, { hours: '5000', reason: '需要协调' }, { page: '/hotline/department' });
+  assert.equal(big.status, 400);
+  assert.equal(big.body.code, 'hotline.bad_hours');
+  for (const w of ['8x', 'abc', '0', '105']) assert.equal((await agent.get(`/hotline/dashboard?weeks=${w}`)).status, 400, `weeks=${w}`);
+  const admin = await staff(server.srv, 'catalog.xz');
+  const route = await admin.submit('/hotline/admin/routes', { category: 'noise', division_prefix: '540102', department: 'x1' }, { page: '/hotline/admin' });
+  assert.equal(route.status, 400);
+  assert.equal(route.body.code, 'http.bad_number');
 });

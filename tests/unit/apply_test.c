@@ -126,8 +126,12 @@ static void test_identifiers(void **state)
     BAD(ph, "12800000001", "identity.phone_invalid");
     BAD(ph, "1380000000", "identity.phone_invalid");
     const char *dv = "{\"key\":\"k\",\"type\":\"division\"}";
-    OK(dv, "540102000000");
+    OK(dv, "540102002000");
+    OK(dv, "540102002001");
     BAD(dv, "5401020000", "apply.err.division");
+    /* The division picker's half-picked choice, and a place outside the region. */
+    BAD(dv, "540102000000", "divisions.incomplete");
+    BAD(dv, "110101001000", "divisions.outside");
     const char *em = "{\"key\":\"k\",\"type\":\"email\"}";
     OK(em, "zhaxi@example.cn");
     BAD(em, "zhaxi@", "apply.err.email");
