@@ -1,7 +1,8 @@
 /*
- * apply_http_internal.h - what the two page files of src/apply/ share: apply_http.c (the
- * forms, the route table) and apply_case_http.c (filed applications: lists, progress,
- * transitions, 补正, files, the workbench). Strings live in req->arena.
+ * apply_http_internal.h - what the page files of src/apply/ share: apply_http.c (the
+ * forms, the route table), apply_form_model.c (the forms' model) and apply_case_http.c
+ * (filed applications: lists, progress, transitions, 补正, files, the workbench). Strings
+ * live in req->arena.
  */
 #ifndef ONEWINDOW_APPLY_HTTP_INTERNAL_H
 #define ONEWINDOW_APPLY_HTTP_INTERNAL_H
@@ -27,6 +28,25 @@ void apply_http_use_held(struct web_req *req, struct apply_request *rq, const js
  * (with the files on record and `held`), and the problems when there are. */
 void apply_http_completion(struct web_req *req, const struct authz_subject *s, json_t *m,
                            const json_t *item, json_t *problems, const json_t *held);
+
+/* apply_form_model.c: what a form page shows besides the item. */
+struct apply_form_state {
+    const json_t *values;
+    const char *division;
+    int64_t enterprise_id;
+    int64_t draft_id;
+    json_t *problems;   /* may be NULL */
+    const json_t *held; /* files already held for this form, may be NULL */
+    const char *notice; /* an i18n key, may be NULL */
+    int status;
+};
+/* Render the form page of an item or (is_bundle) a bundle: the model and the view. */
+int apply_http_form_page(struct web_req *req, struct web_resp *resp, const struct authz_subject *s,
+                         const json_t *item, int is_bundle, const struct apply_form_state *st);
+/* Fill `values` with what the profile and (enterprise_id) the enterprise already know
+ * (免填), for the fields the item marks with a prefill source. */
+void apply_http_prefill(struct web_req *req, struct apply *ap, const struct authz_subject *s,
+                        const json_t *item, int64_t enterprise_id, json_t *values);
 
 /* apply_case_http.c */
 int apply_http_mine(struct web_req *req, struct web_resp *resp);
