@@ -278,7 +278,7 @@ static int h_use(struct web_req *req, struct web_resp *resp)
 
 /* The page's words for a verification result: status, what it means, the failed check,
  * the issuer, seal and root in the page's language. The result keeps its data (and the
- * English `message` for machines, which the page does not show). */
+ * English `diagnostic` for machines, which the page does not show). */
 static void verify_words(struct certs_http *h, struct web_req *req, json_t *res)
 {
     const char *st = jstr(res, "status"),

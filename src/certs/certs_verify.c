@@ -50,7 +50,7 @@ static const char *check_of(enum seals_check c)
 static json_t *result_new(const char *status, const char *failed, const char *message,
                           const char *identifier)
 {
-    return json_pack("{s:s, s:s?, s:s, s:s}", "status", status, "failed", failed, "message",
+    return json_pack("{s:s, s:s?, s:s, s:s}", "status", status, "failed", failed, "diagnostic",
                      message, "identifier", identifier ? identifier : "");
 }
 
@@ -169,7 +169,7 @@ static int verify_bundle(struct store *st, const char *identifier, const char *d
     *out = json_pack(
         "{s:s, s:s?, s:s, s:s, s:{s:s, s:O}, s:{s:s, s:s, s:s, s:s, s:b}, s:I, "
         "s:I, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:I}}",
-        "status", status, "failed", failed, "message",
+        "status", status, "failed", failed, "diagnostic",
         failed ? rep.message : (strcmp(status, "valid") == 0 ? "every check holds" : status),
         "identifier", identifier, "type", "code", str(doc, "type"), "name",
         json_object_get(type, "name"), "issuer", "code",

@@ -577,7 +577,8 @@ static int order_page(struct web_req *req, struct web_resp *resp, const struct h
         json_boolean(is_agent && o.reply != NULL && (answered || strcmp(o.status, "closed") == 0)));
     json_object_set_new(m, "can", can);
     json_object_set_new(m, "timeline", hh_timeline(req, &o, depts, 0));
-    json_object_set_new(m, "levels", hh_levels(req));
+    if (is_agent && answered) /* the callback form's choices, only when it is shown */
+        json_object_set_new(m, "levels", hh_levels(req));
     hh_set_problem(req, m, problem);
     json_decref(cats);
     json_decref(depts);

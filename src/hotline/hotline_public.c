@@ -93,7 +93,6 @@ static int status_page(struct web_req *req, struct web_resp *resp, const char *n
                         json_pack("{s:s, s:s, s:s, s:b}", "number", number, "phone", phone,
                                   "comment", hh_form(req, "comment"), "reopen",
                                   strcmp(hh_form(req, "reopen"), "1") == 0));
-    json_object_set_new(m, "levels", hh_levels(req));
     if (step != STATUS_FORM && (*number == '\0' || *phone == '\0')) {
         json_t *by = json_object(), *errors = json_array();
         if (*number == '\0') {
@@ -129,9 +128,11 @@ static int status_page(struct web_req *req, struct web_resp *resp, const char *n
         json_object_set_new(m, "history", hh_timeline(req, &o, depts, 1));
         json_decref(cats);
         json_decref(depts);
-        json_object_set_new(
-            m, "can_rate",
-            json_boolean(strcmp(o.status, "replied") == 0 || strcmp(o.status, "answered") == 0));
+        int can_rate = strcmp(o.status, "replied") == 0 || strcmp(o.status, "answered") == 0;
+        json_object_set_new(m, "can_rate", json_boolean(can_rate));
+        /* The rating's levels are the form's choices: in the model when the form is shown. */
+        if (can_rate)
+            json_object_set_new(m, "levels", hh_levels(req));
         json_object_set_new(m, "rated", json_boolean(step == STATUS_RATED));
     }
     hh_set_problem(req, m, problem);

@@ -135,7 +135,9 @@ function facingValues(model, out = [], depth = 0) {
   if (depth > 6 || model === null || typeof model !== 'object') return out;
   for (const [k, v] of Object.entries(model)) {
     if (k === 't' || k === 'langs' || k === 'me') continue;
-    if (typeof v === 'string' && FACING.has(k) && v.trim().length >= 2 && !/^(\/|https?:)/.test(v)) out.push(v.trim());
+    // Not user-facing though the key is: addresses, and form control names ("f_division.l2").
+    if (typeof v === 'string' && FACING.has(k) && v.trim().length >= 2 && !/^(\/|https?:)/.test(v) &&
+        !/^[a-z_][a-z0-9_.]*$/.test(v)) out.push(v.trim());
     else if (v && typeof v === 'object') facingValues(v, out, depth + 1);
   }
   return out;
