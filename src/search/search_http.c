@@ -152,7 +152,9 @@ static int h_search(struct web_req *req, struct web_resp *resp)
                         json_boolean(json_object_get(model, "prev_url") != NULL ||
                                      json_object_get(model, "next_url") != NULL));
     json_object_set_new(model, "has_kinds", json_boolean(json_array_size(kinds) > 0));
-    if (norm[0] != '\0') /* the count of a search, only when there was one (as the page) */
+    /* The count of a search, only when there was one (as the page). `norm` lived in `r`,
+     * released above: ask the model. */
+    if (json_is_true(json_object_get(model, "searched")))
         json_object_set_new(model, "summary",
                             json_string(arena_printf(req->arena, "%s: %lld",
                                                      web_t(req, "search.total"), (long long)total)));
