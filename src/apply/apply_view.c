@@ -492,7 +492,8 @@ int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *
                 all = p;
                 cap = ncap;
             }
-            memcpy(all + nall, rows, n * sizeof(*rows));
+            if (n > 0) /* rows may be NULL when a queue is empty */
+                memcpy(all + nall, rows, n * sizeof(*rows));
             nall += n;
         }
     /* Merge by due date (nothing due sorts last), then number. */

@@ -318,7 +318,8 @@ enum MHD_Result web_respond(struct request *r)
         return send_body(r, resp->status, resp->content_type, copy, resp->body_len, 0);
     }
     if (r->req.want_json || resp->view == NULL) {
-        char *json = json_dumps(resp->model ? resp->model : json_object(), JSON_COMPACT);
+        /* No model is an empty object (a temporary json_object() here once leaked). */
+        char *json = resp->model ? json_dumps(resp->model, JSON_COMPACT) : strdup("{}");
         if (json == NULL)
             return web_respond_error(r, 500, "http.internal", "cannot encode the response");
         return send_body(r, resp->status, "application/json", json, strlen(json), 0);
