@@ -50,8 +50,21 @@ static int rating_target(void *ctx, int64_t application_id, int64_t *applicant_a
                          int64_t *department_id, char item_code[48], int *decided,
                          struct err *err)
 {
-    return apply_rating_target(ctx, application_id, applicant_account, department_id, item_code,
-                               decided, err);
+    struct app *app = ctx;
+    return apply_rating_target(app->apply, application_id, applicant_account, department_id,
+                               item_code, decided, err);
+}
+
+/* A published service's names in every language, for review's messages. */
+static json_t *rating_item_names(void *ctx, const char *item_code)
+{
+    struct app *app = ctx;
+    json_t *item = NULL, *names = NULL;
+    struct err e;
+    if (catalog_item_published(app->store, item_code, &item, &e) == 0)
+        names = json_incref(json_object_get(item, "name"));
+    json_decref(item);
+    return json_is_object(names) ? names : (json_decref(names), NULL);
 }
 
 /* apply <-> certs (contracts §2 and §5): approval issues the item's certificate type, the
@@ -279,7 +292,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         review_open(app->store, app->notify, app->id, &app->review, err) < 0 ||
         apply_open(app->store, app->kr, app->id, app->notify, &app->apply, err) < 0)
         goto fail;
-    struct review_target_fn target = {app->apply, rating_target};
+    struct review_target_fn target = {app, rating_target, rating_item_names};
     review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0)
         goto fail;

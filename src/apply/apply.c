@@ -303,16 +303,16 @@ int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_r
         return 0;
     char kind[64];
     snprintf(kind, sizeof(kind), "apply.notice.%s", state);
-    /* The service's name in the applicant's language (an SMS is read as sent). */
-    const char *item = r->item_name;
-    json_t *it = NULL;
+    /* The service's names in every language the catalog has: the inbox shows the reader's,
+     * an SMS the language it is sent in (notify_render picks). */
+    json_t *it = NULL, *item = NULL;
     struct err e;
-    if (r->lang != NULL && strcmp(r->lang, "zh") != 0 &&
-        catalog_item_version(ap->store, r->item_code, r->item_version, &it, &e) == 0)
-        item = arena_strdup(a, json_text(json_object_get(it, "name"), r->lang));
+    if (catalog_item_version(ap->store, r->item_code, r->item_version, &it, &e) == 0 &&
+        json_is_object(json_object_get(it, "name")))
+        item = json_deep_copy(json_object_get(it, "name"));
     json_decref(it);
-    json_t *params = json_pack("{s:s, s:s}", "number", r->number ? r->number : "", "item",
-                               item ? item : r->item_name);
+    json_t *params = json_pack("{s:s, s:o}", "number", r->number ? r->number : "", "item",
+                               item ? item : json_string(r->item_name));
     if (note != NULL && params != NULL)
         json_object_set_new(params, "note", json_string(note));
     char link[64];

@@ -210,6 +210,12 @@ const char *notify_render(struct arena *a, const char *lang, const char *kind, c
             memcpy(name, s, len);
             name[len] = '\0';
             const json_t *v = params ? json_object_get(params, name) : NULL;
+            /* A name in several languages (a service's, a place's): the reader's, or zh. */
+            if (json_is_object(v)) {
+                const json_t *in = json_object_get(v, lang ? lang : "zh");
+                v = json_is_string(in) && json_string_length(in) > 0 ? in
+                                                                      : json_object_get(v, "zh");
+            }
             if (json_is_string(v))
                 buf_puts(&b, json_string_value(v));
             else if (json_is_integer(v))

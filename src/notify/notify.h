@@ -38,7 +38,9 @@ struct notify_msg {
     const char *phone;     /* optional (plaintext in, encrypted at rest): an sms outbox row */
     const char *lang;      /* zh|bo|en (NULL: zh) */
     const char *kind;      /* i18n key of the message text */
-    const json_t *params;  /* mustache params (strings or integers), may be NULL */
+    const json_t *params;  /* mustache params (strings, integers, or a name in several
+                            * languages {"zh": .., "bo": .., "en": ..}: rendered in the
+                            * reader's, zh when it lacks one), may be NULL */
     const char *link;      /* optional relative URL to the object, e.g. /applications/NUMBER */
     int64_t department_id; /* extension: also (or only) for the staff of this department */
 };
@@ -59,7 +61,7 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
 int notify_send(struct notify *n, const struct notify_msg *m, struct err *err);
 
 /* Render `kind` in `lang` with `params`: every {{name}} is replaced by the parameter's
- * text (unknown names by nothing); the result is plain text, escaped by the page that
+ * text (unknown names by nothing; a language map gives its `lang` entry, else zh); the result is plain text, escaped by the page that
  * shows it. A kind missing from the catalogs renders as the kind itself. In arena `a`. */
 const char *notify_render(struct arena *a, const char *lang, const char *kind,
                           const json_t *params);

@@ -98,6 +98,13 @@ struct target {
     int decided;
 };
 
+/* A message's "item": the service's names (notify renders the reader's), or the code. */
+static json_t *item_param(struct review *r, const char *code)
+{
+    json_t *names = r->target.item_names != NULL ? r->target.item_names(r->target.ctx, code) : NULL;
+    return names != NULL ? names : json_string(code);
+}
+
 static int lookup(struct review *r, int64_t application_id, struct target *t, struct err *err)
 {
     memset(t, 0, sizeof(*t));
@@ -242,7 +249,8 @@ int review_rate(struct review *r, const struct authz_subject *subj,
     audit_in(c, subj->account_id, "review.rate", object, in->ip, detail, err, &failed);
     if (failed)
         goto fail;
-    json_t *params = json_pack("{s:s, s:i, s:i}", "item", t.item, "level", in->level, "round", rnd);
+    json_t *params = json_pack("{s:o, s:i, s:i}", "item", item_param(r, t.item), "level", in->level,
+                               "round", rnd);
     struct notify_msg to_applicant = {.account_id = t.applicant,
                                       .lang = in->lang,
                                       .kind = is_bad ? "review.notice.task_opened"
@@ -327,7 +335,7 @@ int review_respond(struct review *r, const struct authz_subject *subj, int64_t t
         goto fail;
     }
     audit_in(c, subj->account_id, "review.respond", object, ip, NULL, err, &failed);
-    json_t *params = json_pack("{s:s}", "item", task.item_code);
+    json_t *params = json_pack("{s:o}", "item", item_param(r, task.item_code));
     struct notify_msg m = {.account_id = task.applicant_account,
                            .kind = "review.notice.responded",
                            .params = params,

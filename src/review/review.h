@@ -54,10 +54,13 @@ int review_channel_valid(const char *s);
 /* Longest comment and response, in characters. */
 #define REVIEW_TEXT_MAX 500
 
-struct review_target_fn { /* set by wiring from apply_rating_target */
+struct review_target_fn { /* set by wiring from apply_rating_target and the catalog */
     void *ctx;
     int (*lookup)(void *ctx, int64_t application_id, int64_t *applicant_account,
                   int64_t *department_id, char item_code[48], int *decided, struct err *err);
+    /* The service's name in every language the catalog has ({"zh": .., "bo": .., "en": ..},
+     * a new reference), for messages read in any language; may be NULL (the code is shown). */
+    json_t *(*item_names)(void *ctx, const char *item_code);
 };
 
 /* Open the module; store, notify and identity (department names for statistics) are

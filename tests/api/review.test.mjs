@@ -19,6 +19,7 @@ import { idNumbers, phones } from '../lib/ids.mjs';
 
 const T = { zh: catalog('zh'), en: catalog('en') };
 const CHENGGUAN = '540102000000';
+const ITEM = 'XZ-MZ-001';
 
 let srv, db;
 const sql = (query) => db.sql(query);
@@ -191,6 +192,17 @@ test('the journey: 不满意 → rectification task → response → rated again
   assert.equal(seen.body.next_round, 2);
   const cmsg = await citizen.get('/api/v1/messages');
   assert.ok(cmsg.body.messages.some((m) => m.kind === 'review.notice.responded' && m.link === `/reviews/${app1.id}`));
+  // The messages name the service, in the reader's language (they once showed its code).
+  const names = (await citizen.get(`/api/v1/services/${ITEM}`)).body.item.name;
+  for (const lang of ['bo', 'en', 'zh']) { /* zh last: ?lang= is remembered in a cookie */
+    const inbox = await citizen.get(`/api/v1/messages?lang=${lang}`);
+    const texts = inbox.body.messages.filter((m) => m.kind.startsWith('review.notice.') || m.kind.startsWith('apply.notice.')).map((m) => m.text);
+    assert.ok(texts.length >= 3, lang);
+    for (const t of texts) {
+      assert.ok(t.includes(names[lang]), `${lang}: "${t}" names ${names[lang]}`);
+      assert.ok(!t.includes(ITEM), `${lang}: "${t}" shows the code`);
+    }
+  }
   const seenHtml = await citizen.get(`/reviews/${app1.id}`, { json: false });
   assert.ok(seenHtml.text.includes(answer));
   const r2 = await citizen.post(`/api/v1/reviews/${app1.id}`, { level: '4' });

@@ -84,6 +84,13 @@ static void test_render(void **state)
                         "Hello : there is news about your case .");
     assert_string_equal(notify_render(a, "zh", "nobody.knows", p), "nobody.knows");
     json_decref(p);
+    /* A name in several languages renders in the reader's; zh when it has none. */
+    p = json_pack("{s:{s:s, s:s}, s:s}", "name", "zh", "卓玛", "bo", "སྒྲོལ་མ།", "number", "7");
+    assert_string_equal(notify_render(a, "bo", "notify.test.hello", p),
+                        "སྒྲོལ་མ། ལགས། ཁྱེད་ཀྱི་ལས་དོན་ 7 ལ་གསར་འགྱུར་ཡོད།");
+    assert_string_equal(notify_render(a, "en", "notify.test.hello", p),
+                        "Hello 卓玛: there is news about your case 7.");
+    json_decref(p);
     arena_free(a);
 }
 
