@@ -481,20 +481,41 @@ int hotline_order_by_token(struct hotline *h, struct arena *a, const char *token
     return finish_get(h, a, &r, found, out, 0, err);
 }
 
+/* The public look-up by number and phone is a secret check: failures are counted per
+ * number and per address in a window, and past a bound every look-up of that number (or
+ * from that address) is refused until the window ends, right or wrong, so that guessing
+ * costs days instead of seconds. A right answer does not reset the count. */
+#define LOOKUP_WINDOW_MS (15 * 60 * 1000LL)
+#define LOOKUP_MAX_PER_NUMBER 5
+#define LOOKUP_MAX_PER_IP 30
+
 int hotline_order_lookup(struct hotline *h, struct arena *a, const char *number, const char *phone,
-                         struct hotline_order *out, struct err *err)
+                         const char *ip, struct hotline_order *out, struct err *err)
 {
-    char norm[16], hash[65];
-    if (number == NULL || phone == NULL || phone_normalize(phone, norm) < 0 ||
-        lookup_hash(h, norm, hash) < 0)
-        return err_set(err, 404, "hotline.not_found", "no order has this number and phone");
-    struct store_conn *c = store_conn(h->store, err);
-    int64_t id = 0;
+    char norm[16], hash[65], knum[48], kip[80];
+    int64_t now = time_now_ms(), since = now - LOOKUP_WINDOW_MS, fn = 0, fi = 0, id = 0;
     int found = 0;
-    if (c == NULL || hs_order_by_phone(c, number, hash, &id, &found, err) < 0)
+    struct store_conn *c = store_conn(h->store, err);
+    if (c == NULL)
         return -1;
-    if (!found)
+    snprintf(knum, sizeof(knum), "n:%.40s", number ? number : "");
+    snprintf(kip, sizeof(kip), "ip:%.70s", ip ? ip : "-");
+    if (hs_lookup_failures(c, knum, since, &fn, err) < 0 ||
+        hs_lookup_failures(c, kip, since, &fi, err) < 0)
+        return -1;
+    if (fn >= LOOKUP_MAX_PER_NUMBER || fi >= LOOKUP_MAX_PER_IP)
+        return err_set(err, 429, "hotline.lookup_paused",
+                       "too many failed look-ups: try again in %d minutes",
+                       (int)(LOOKUP_WINDOW_MS / 60000));
+    if (number != NULL && phone != NULL && phone_normalize(phone, norm) == 0 &&
+        lookup_hash(h, norm, hash) == 0 && hs_order_by_phone(c, number, hash, &id, &found, err) < 0)
+        return -1;
+    if (!found) {
+        if (hs_lookup_failure_add(c, knum, now, since, err) < 0 ||
+            hs_lookup_failure_add(c, kip, now, since, err) < 0)
+            return -1;
         return err_set(err, 404, "hotline.not_found", "no order has this number and phone");
+    }
     return hotline_order_by_id(h, a, id, out, 0, err);
 }
 

@@ -130,9 +130,12 @@ int hotline_order_by_id(struct hotline *h, struct arena *a, int64_t id, struct h
                         int with_phone, struct err *err);
 int hotline_order_by_token(struct hotline *h, struct arena *a, const char *token,
                            struct hotline_order *out, struct err *err);
-/* Public status lookup: number + phone must match (404 otherwise, never saying which). */
+/* Public status lookup: number + phone must match (404 otherwise, never saying which).
+ * Failures are counted per number and per address `ip`: past 5 for a number or 30 for an
+ * address within 15 minutes, every look-up of them is 429 hotline.lookup_paused until the
+ * window ends. */
 int hotline_order_lookup(struct hotline *h, struct arena *a, const char *number, const char *phone,
-                         struct hotline_order *out, struct err *err);
+                         const char *ip, struct hotline_order *out, struct err *err);
 
 /* A list filter (every field optional). */
 struct hotline_filter {

@@ -40,6 +40,13 @@ int hs_order_get(struct store_conn *c, struct arena *a, int by, int64_t id, cons
 int hs_order_list(struct store_conn *c, struct arena *a, const struct hotline_filter *f,
                   struct hotline_row **out, size_t *n, struct err *err);
 /* Orders with this phone hash (status lookup). */
+/* Failed look-ups by number and phone (hotline_order_lookup's throttle): the failures of
+ * `key` in the window that started after `since` (0 if none), and recording one more (a
+ * window older than `since` starts again at 1; older rows of any key are purged). */
+int hs_lookup_failures(struct store_conn *c, const char *key, int64_t since, int64_t *failures,
+                       struct err *err);
+int hs_lookup_failure_add(struct store_conn *c, const char *key, int64_t now, int64_t since,
+                          struct err *err);
 int hs_order_by_phone(struct store_conn *c, const char *number, const char *phone_hash, int64_t *id,
                       int *found, struct err *err);
 /* Write the workflow columns of an order (status, category, department, reply, rating,

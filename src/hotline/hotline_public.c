@@ -115,10 +115,15 @@ static int status_page(struct web_req *req, struct web_resp *resp, const char *n
     if (step != STATUS_FORM) {
         struct hotline_order o;
         struct err err;
-        if (hotline_order_lookup(h, req->arena, number, phone, &o, &err) < 0) {
+        if (hotline_order_lookup(h, req->arena, number, phone, web_client_ip(req), &o, &err) < 0) {
             if (err.status >= 500) {
                 json_decref(m);
                 return web_fail_err(resp, &err);
+            }
+            if (err.status == 429) { /* too many wrong guesses: say so, keep the form */
+                web_resp_header(resp, "Retry-After", "900");
+                json_object_set_new(m, "paused", json_true());
+                return web_page(resp, m, "hotline/status", 429);
             }
             json_object_set_new(m, "not_found", json_true());
             return web_page(resp, m, "hotline/status", 404);
@@ -159,7 +164,7 @@ static int h_rate(struct web_req *req, struct web_resp *resp)
     struct hotline_order o;
     struct err err;
     err_clear(&err);
-    if (hotline_order_lookup(h, req->arena, number, phone, &o, &err) < 0) {
+    if (hotline_order_lookup(h, req->arena, number, phone, web_client_ip(req), &o, &err) < 0) {
         if (err.status >= 500 || req->want_json)
             return web_fail_err(resp, &err);
         return status_page(req, resp, number, phone, STATUS_LOOKUP, NULL, 200);

@@ -208,6 +208,54 @@ int hs_order_list(struct store_conn *c, struct arena *a, const struct hotline_fi
 static const char SQL_BY_PHONE[] =
     "SELECT id FROM hotline_orders WHERE number = ? AND phone_hash = ?";
 
+static const char SQL_LOOKUP_FAILURES[] =
+    "SELECT failures FROM hotline_lookup_failures WHERE key = ? AND window_start >= ?";
+
+int hs_lookup_failures(struct store_conn *c, const char *key, int64_t since, int64_t *failures,
+                       struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_LOOKUP_FAILURES, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, key, -1);
+    store_bind_int64(st, 2, since);
+    int rc = store_step(st, err);
+    *failures = rc == STORE_ROW ? store_col_int64(st, 0) : 0;
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static const char SQL_LOOKUP_FAILURE_ADD[] =
+    "INSERT INTO hotline_lookup_failures (key, failures, window_start) VALUES (?, 1, ?) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "failures = CASE WHEN hotline_lookup_failures.window_start < ? THEN 1 "
+    "ELSE hotline_lookup_failures.failures + 1 END, "
+    "window_start = CASE WHEN hotline_lookup_failures.window_start < ? THEN ? "
+    "ELSE hotline_lookup_failures.window_start END";
+static const char SQL_LOOKUP_FAILURE_PURGE[] =
+    "DELETE FROM hotline_lookup_failures WHERE window_start < ?";
+
+int hs_lookup_failure_add(struct store_conn *c, const char *key, int64_t now, int64_t since,
+                          struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_LOOKUP_FAILURE_ADD, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, key, -1);
+    store_bind_int64(st, 2, now);
+    store_bind_int64(st, 3, since);
+    store_bind_int64(st, 4, since);
+    store_bind_int64(st, 5, now);
+    int rc = store_step(st, err);
+    store_reset(st);
+    if (rc < 0 || (st = store_prepare(c, SQL_LOOKUP_FAILURE_PURGE, err)) == NULL)
+        return -1;
+    store_bind_int64(st, 1, since);
+    rc = store_step(st, err);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
 int hs_order_by_phone(struct store_conn *c, const char *number, const char *phone_hash, int64_t *id,
                       int *found, struct err *err)
 {

@@ -453,3 +453,34 @@ test('junk in a number field is a 400 with a localised message, never a silent n
   assert.equal(route.status, 400);
   assert.equal(route.body.code, 'http.bad_number');
 });
+
+test('guessing a caller\'s phone is slowed: 5 wrong look-ups of a number pause it, 30 from an address pause the address', async () => {
+  const anon = new Client(server.srv, { localAddress: '127.0.0.7' });
+  const made = await anon.submit('/hotline/submit', {
+    description: '路灯不亮，晚上出行不安全。', division: '540102005000', address: '扎细街道', phone: '13922225555', channel: 'mobile',
+  }, { page: '/hotline/submit' });
+  assert.equal(made.status, 201, made.text);
+  const number = made.body.number;
+  for (let i = 0; i < 5; i++) {
+    const r = await anon.submit('/hotline/status', { number, phone: `1390000000${i}` }, { page: '/hotline/status' });
+    assert.equal(r.status, 404, `guess ${i}`);
+  }
+  // Now even the right phone waits, with a sentence and Retry-After; the form keeps what was typed.
+  const paused = await anon.submit('/hotline/status', { number, phone: '13922225555' }, { page: '/hotline/status', json: false });
+  assert.equal(paused.status, 429);
+  assert.equal(paused.headers['retry-after'], '900');
+  assert.ok(paused.text.includes(ZH.errors.hotline.lookup_paused));
+  assert.match(paused.text, new RegExp(`value="${number}"`));
+  const other = new Client(server.srv, { localAddress: '127.0.0.8' });
+  assert.equal((await other.submit('/hotline/status', { number, phone: '13922225555' }, { page: '/hotline/status' })).status, 429,
+    'the number is paused from any address');
+  // An address that walks through numbers is paused too.
+  const walker = new Client(server.srv, { localAddress: '127.0.0.9' });
+  for (let i = 0; i < 30; i++) {
+    const r = await walker.submit('/hotline/status', { number: `H2026${String(i).padStart(8, '0')}`, phone: '13922225555' }, { page: '/hotline/status' });
+    assert.equal(r.status, 404, `walk ${i}`);
+  }
+  const stopped = await walker.submit('/hotline/status', { number: `H2026${'9'.repeat(8)}`, phone: '13922225555' }, { page: '/hotline/status' });
+  assert.equal(stopped.status, 429);
+  assert.equal(Number(server.sql("SELECT count(*) FROM hotline_lookup_failures WHERE key = 'ip:127.0.0.9'")[0][0]), 1);
+});
