@@ -149,6 +149,52 @@ int divisions_children(struct store_conn *c, struct arena *a, int64_t code, stru
     return divisions_store_children(c, a, code, out, n, err);
 }
 
+const char *divisions_place_name(struct store_conn *c, struct arena *a, int64_t code,
+                                 const char *lang, const char **name_lang)
+{
+    struct division d;
+    struct err err;
+    if (divisions_get(c, a, code, &d, &err) < 0)
+        return NULL;
+    const char *name = divisions_name(&d, lang);
+    if (name_lang != NULL)
+        *name_lang = name == d.name_zh ? "zh" : lang;
+    return name;
+}
+
+json_t *divisions_path_json(struct store_conn *c, struct arena *a, int64_t code, const char *lang,
+                            const char **text)
+{
+    /* Up from `code` to (not including) the region: at most four levels. */
+    struct division chain[DIVISION_VILLAGE];
+    int depth = 0;
+    for (int64_t up = code; up != 0 && up != DIVISIONS_ROOT && depth < DIVISION_VILLAGE;) {
+        struct err err;
+        if (divisions_get(c, a, up, &chain[depth], &err) < 0)
+            return NULL;
+        up = chain[depth++].parent_code;
+    }
+    json_t *parts = json_array();
+    const char *joined = "";
+    for (int i = depth - 1; parts != NULL && i >= 0; i--) {
+        const char *name = divisions_name(&chain[i], lang);
+        const char *sep = i == depth - 1 ? "" : " › ";
+        json_array_append_new(parts, json_pack("{s:s, s:s, s:s}", "name", name, "lang",
+                                               name == chain[i].name_zh ? "zh" : lang, "sep", sep));
+        joined = arena_printf(a, "%s%s%s", joined, sep, name);
+        if (joined == NULL) {
+            json_decref(parts);
+            return NULL;
+        }
+    }
+    if (parts != NULL && depth == 0) {
+        json_decref(parts);
+        return NULL;
+    }
+    *text = joined;
+    return parts;
+}
+
 int divisions_count_by_level(struct store_conn *c, int64_t counts[6], struct err *err)
 {
     return divisions_store_count_by_level(c, counts, err);

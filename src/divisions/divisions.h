@@ -90,6 +90,17 @@ int divisions_get(struct store_conn *c, struct arena *a, int64_t code, struct di
 /* The direct children of `code`, ordered by code, in an arena array. */
 int divisions_children(struct store_conn *c, struct arena *a, int64_t code, struct division **out,
                        size_t *n, struct err *err);
+/* The name of division `code` in `lang` (divisions_name), in `a`, for pages and messages
+ * that name a place; *name_lang (may be NULL) gets the language the name is in ("zh" when
+ * it fell back). NULL when there is no such division or the store failed. */
+const char *divisions_place_name(struct store_conn *c, struct arena *a, int64_t code,
+                                 const char *lang, const char **name_lang);
+/* Where division `code` is, from its prefecture down, in `lang`: a new JSON array of
+ * {name, lang, sep} (sep "" for the first part, else " › "), and *text (in `a`) the same
+ * parts joined, for places shown as a value (an application's field of type "division").
+ * NULL when the code is unknown or the store failed. */
+json_t *divisions_path_json(struct store_conn *c, struct arena *a, int64_t code, const char *lang,
+                            const char **text);
 /* Number of divisions at each level (index 1..5), for status pages. */
 int divisions_count_by_level(struct store_conn *c, int64_t counts[6], struct err *err);
 
