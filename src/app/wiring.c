@@ -452,10 +452,11 @@ out:
 
 int app_init(struct app *app, struct err *err)
 {
-    int applied = 0, inserted = 0, calendar_days = 0;
+    int applied = 0, calendar_days = 0;
+    struct divisions_load_counts div;
     if (store_migrate(app->store, &applied, err) < 0 ||
         audit_chain_backfill(app->store, NULL, err) < 0 ||
-        divisions_load_reference(app->store, &inserted, err) < 0 ||
+        divisions_reference_load(app->store, &div, err) < 0 ||
         calendar_load_reference(app->store, &calendar_days, err) < 0 || first_admin(app, err) < 0)
         return -1;
     int created = oidc_keys_ensure(app->store, app->kr, err);
@@ -469,8 +470,9 @@ int app_init(struct app *app, struct err *err)
     if (created)
         printf("OpenID Connect: a signing key was created\n");
     printf("database %s: %d migration(s) applied, schema version %lld; "
-           "reference data: %d new division(s), %d new calendar day(s)\n",
-           store_url_redacted(app->store), applied, (long long)store_latest_migration(), inserted,
-           calendar_days);
+           "reference data: %d new division(s), %d Tibetan division name(s) filled or "
+           "corrected, %d new calendar day(s)\n",
+           store_url_redacted(app->store), applied, (long long)store_latest_migration(),
+           div.inserted, div.names, calendar_days);
     return 0;
 }

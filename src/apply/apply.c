@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "base/arena.h"
 #include "base/id.h"
+#include "base/utf8.h"
 #include "calendar/calendar.h"
 #include "catalog/catalog.h"
 #include "crypto/crypto.h"
@@ -233,7 +234,9 @@ static int resolve_applicant(struct apply *ap, struct arena *a, const struct app
             json_array_append_new(problems,
                                   json_pack("{s:s, s:s, s:s}", "kind", "field", "key",
                                             "_walkin_name", "code", "apply.err.required"));
-        out->name = rq->walkin_name ? rq->walkin_name : "";
+        out->name = rq->walkin_name ? utf8_nfc_in(a, rq->walkin_name) : "";
+        if (out->name == NULL)
+            return err_set(err, 500, "apply.oom", "out of memory");
         out->on_behalf = 1;
         /* Their mobile, to send them the receipt and every change (they may have none). */
         if (rq->walkin_phone != NULL && *rq->walkin_phone != '\0') {
@@ -311,8 +314,18 @@ int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_r
         json_is_object(json_object_get(it, "name")))
         item = json_deep_copy(json_object_get(it, "name"));
     json_decref(it);
-    json_t *params = json_pack("{s:s, s:o}", "number", r->number ? r->number : "", "item",
-                               item ? item : json_string(r->item_name));
+    /* Where it is handled (the place its number carries), named in every language too. */
+    struct store_conn *c = store_conn(ap->store, &e);
+    json_t *place = json_object();
+    static const char *const langs[] = {"zh", "bo", "en"};
+    for (size_t i = 0; c != NULL && place != NULL && i < sizeof(langs) / sizeof(langs[0]); i++) {
+        const char *name = divisions_place_name(c, a, r->division_code, langs[i], NULL);
+        if (name != NULL)
+            json_object_set_new(place, langs[i], json_string(name));
+    }
+    json_t *params = json_pack("{s:s, s:o, s:o}", "number", r->number ? r->number : "", "item",
+                               item ? item : json_string(r->item_name), "place",
+                               place ? place : json_string(""));
     if (note != NULL && params != NULL)
         json_object_set_new(params, "note", json_string(note));
     char link[64];

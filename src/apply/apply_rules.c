@@ -268,8 +268,12 @@ static void validate_field(const json_t *f, const char *key, const char *raw, in
         else if (json_is_string(json_object_get(f, "pattern")) &&
                  !pattern_ok(json_string_value(json_object_get(f, "pattern")), v))
             problem(problems, key, "apply.err.pattern", NULL);
-        else
-            json_object_set_new(clean, key, json_string(v));
+        else {
+            /* Kept in NFC, as every name and text people type (base/utf8.h). */
+            char *nfc = utf8_nfc(v, strlen(v));
+            json_object_set_new(clean, key, json_string(nfc ? nfc : v));
+            free(nfc);
+        }
     } else if (strcmp(type, "number") == 0) {
         long long x;
         json_t *mn = json_object_get(f, "min"), *mx = json_object_get(f, "max");

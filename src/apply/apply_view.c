@@ -16,6 +16,7 @@
 #include "calendar/calendar.h"
 #include "catalog/catalog.h"
 #include "crypto/crypto.h"
+#include "divisions/divisions.h"
 #include "identity/idcodes.h"
 #include "identity/identity.h"
 #include "store/store.h"
@@ -218,9 +219,22 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
         if (key == NULL)
             continue;
         json_t *raw = json_object_get(values, key);
-        json_array_append_new(fields, json_pack("{s:s, s:s, s:o}", "key", key, "label",
-                                                catalog_text(json_object_get(f, "label"), lang),
-                                                "value", display_value(a, f, raw, lang)));
+        json_t *fj = json_pack("{s:s, s:s, s:o}", "key", key, "label",
+                               catalog_text(json_object_get(f, "label"), lang), "value",
+                               display_value(a, f, raw, lang));
+        /* A place is shown by its names in the reader's language (each part marked with
+         * the language it is in: townships and villages are often only Chinese). */
+        const char *type = json_string_value(json_object_get(f, "type")), *where = NULL;
+        int64_t code;
+        struct err e;
+        json_t *parts = NULL;
+        if (fj != NULL && type != NULL && strcmp(type, "division") == 0 && json_is_string(raw) &&
+            divisions_parse_code(json_string_value(raw), &code, &e) == 0 &&
+            (parts = divisions_path_json(c, a, code, lang, &where)) != NULL) {
+            json_object_set_new(fj, "value", json_string(where));
+            json_object_set_new(fj, "value_parts", parts);
+        }
+        json_array_append_new(fields, fj);
     }
     json_object_set_new(m, "fields", fields);
     /* The raw values only to the applicant (for the completion form). */

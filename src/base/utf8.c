@@ -1,5 +1,14 @@
-/* utf8.c - strict UTF-8 validation (RFC 3629 table 3-7 ranges); see utf8.h. */
+/* utf8.c - strict UTF-8 validation (RFC 3629 table 3-7 ranges) and NFC normalisation with
+ * ICU; see utf8.h. */
 #include "utf8.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+
+#include "base/arena.h"
 
 int utf8_valid(const char *str, size_t n)
 {
@@ -42,4 +51,60 @@ int utf8_valid(const char *str, size_t n)
         i += len;
     }
     return 1;
+}
+
+char *utf8_nfc(const char *s, size_t n)
+{
+    if (!utf8_valid(s, n))
+        return NULL;
+    UErrorCode ec = U_ZERO_ERROR;
+    const UNormalizer2 *nfc = unorm2_getNFCInstance(&ec);
+    if (U_FAILURE(ec) || n > (size_t)INT32_MAX / 4)
+        return NULL;
+    int32_t len16 = 0;
+    UChar *src = malloc((n + 1) * sizeof(UChar));
+    UChar *dst = NULL;
+    char *out = NULL;
+    if (src == NULL)
+        return NULL;
+    u_strFromUTF8(src, (int32_t)n + 1, &len16, s, (int32_t)n, &ec);
+    if (U_FAILURE(ec))
+        goto done;
+    /* NFC never grows a string by more than a factor of 3 (UAX #15). */
+    int32_t cap = len16 * 3 + 1;
+    dst = malloc((size_t)cap * sizeof(UChar));
+    if (dst == NULL)
+        goto done;
+    int32_t dlen = unorm2_normalize(nfc, src, len16, dst, cap, &ec);
+    if (U_FAILURE(ec))
+        goto done;
+    int32_t blen = 0;
+    out = malloc((size_t)dlen * 3 + 1);
+    if (out == NULL)
+        goto done;
+    u_strToUTF8(out, dlen * 3 + 1, &blen, dst, dlen, &ec);
+    if (U_FAILURE(ec)) {
+        free(out);
+        out = NULL;
+    }
+done:
+    free(src);
+    free(dst);
+    return out;
+}
+
+const char *utf8_nfc_in(struct arena *a, const char *s)
+{
+    size_t n = strlen(s);
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p != 0 && *p < 0x80)
+        p++;
+    if (*p == 0)
+        return s; /* ASCII is always in NFC */
+    char *nfc = utf8_nfc(s, n);
+    if (nfc == NULL)
+        return NULL;
+    const char *out = strcmp(nfc, s) == 0 ? s : arena_strdup(a, nfc);
+    free(nfc);
+    return out;
 }

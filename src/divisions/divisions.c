@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/arena.h"
 #include "base/csv.h"
 #include "base/embed.h"
 #include "base/id.h"
+#include "base/utf8.h"
 #include "store/store.h"
 
 int divisions_parse_code(const char *s, int64_t *code, struct err *err)
@@ -122,6 +124,10 @@ int divisions_search(struct store_conn *c, struct arena *a, const char *q, int l
         return 0;
     if (limit < 1 || limit > 50)
         limit = 10;
+    /* Names are stored in NFC (the loader normalises them): so is what people type, or a
+     * Tibetan vowel typed precomposed would not find its decomposed twin. */
+    if ((q = utf8_nfc_in(a, q)) == NULL)
+        return 0; /* not UTF-8: no name matches */
     return divisions_store_search(c, a, q, limit, out, n, err);
 }
 
@@ -141,6 +147,52 @@ int divisions_children(struct store_conn *c, struct arena *a, int64_t code, stru
                        size_t *n, struct err *err)
 {
     return divisions_store_children(c, a, code, out, n, err);
+}
+
+const char *divisions_place_name(struct store_conn *c, struct arena *a, int64_t code,
+                                 const char *lang, const char **name_lang)
+{
+    struct division d;
+    struct err err;
+    if (divisions_get(c, a, code, &d, &err) < 0)
+        return NULL;
+    const char *name = divisions_name(&d, lang);
+    if (name_lang != NULL)
+        *name_lang = name == d.name_zh ? "zh" : lang;
+    return name;
+}
+
+json_t *divisions_path_json(struct store_conn *c, struct arena *a, int64_t code, const char *lang,
+                            const char **text)
+{
+    /* Up from `code` to (not including) the region: at most four levels. */
+    struct division chain[DIVISION_VILLAGE];
+    int depth = 0;
+    for (int64_t up = code; up != 0 && up != DIVISIONS_ROOT && depth < DIVISION_VILLAGE;) {
+        struct err err;
+        if (divisions_get(c, a, up, &chain[depth], &err) < 0)
+            return NULL;
+        up = chain[depth++].parent_code;
+    }
+    json_t *parts = json_array();
+    const char *joined = "";
+    for (int i = depth - 1; parts != NULL && i >= 0; i--) {
+        const char *name = divisions_name(&chain[i], lang);
+        const char *sep = i == depth - 1 ? "" : " › ";
+        json_array_append_new(parts, json_pack("{s:s, s:s, s:s}", "name", name, "lang",
+                                               name == chain[i].name_zh ? "zh" : lang, "sep", sep));
+        joined = arena_printf(a, "%s%s%s", joined, sep, name);
+        if (joined == NULL) {
+            json_decref(parts);
+            return NULL;
+        }
+    }
+    if (parts != NULL && depth == 0) {
+        json_decref(parts);
+        return NULL;
+    }
+    *text = joined;
+    return parts;
 }
 
 int divisions_count_by_level(struct store_conn *c, int64_t counts[6], struct err *err)
@@ -185,12 +237,42 @@ static int expect_header(struct csv *csv, const char *path, const char *const *c
     return 0;
 }
 
-static int load_file(struct store_conn *c, const char *path, int villages, int *inserted,
-                     struct err *err)
+/* Whether `s` has a letter of the Tibetan script (U+0F40..U+0F6C, or a subjoined letter
+ * U+0F90..U+0FBC): a name_bo without one is a misplaced Chinese or English name. */
+static int has_tibetan_letter(const char *s)
 {
-    static const char *const div_cols[] = {"code",    "name_zh", "name_bo",
-                                           "name_en", "level",   "parent_code"};
-    static const char *const vil_cols[] = {"code", "name_zh", "parent_code"};
+    for (const unsigned char *p = (const unsigned char *)s; p[0] != 0; p++)
+        if (p[0] == 0xe0 && (p[1] == 0xbd || p[1] == 0xbe) && p[2] != 0) {
+            unsigned cp = 0x0f00u | ((unsigned)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+            if ((cp >= 0x0f40 && cp <= 0x0f6c) || (cp >= 0x0f90 && cp <= 0x0fbc))
+                return 1;
+        }
+    return 0;
+}
+
+/* The record's Tibetan name, NFC, and its source; both NULL when it has none. -1 when the
+ * record is bad: a name without a source (or a source without a name), or no Tibetan
+ * letter. */
+static int reference_bo(struct arena *a, const char *name, const char *source, struct division *d)
+{
+    d->name_bo = d->name_bo_source = NULL;
+    if (*name == '\0' && *source == '\0')
+        return 0;
+    if (*name == '\0' || *source == '\0' || !has_tibetan_letter(name))
+        return -1;
+    d->name_bo = utf8_nfc_in(a, name);
+    d->name_bo_source = source;
+    return d->name_bo != NULL ? 0 : -1;
+}
+
+static int load_file(struct store_conn *c, struct arena *a, const char *path, int villages,
+                     struct divisions_load_counts *counts, struct err *err)
+{
+    static const char *const div_cols[] = {"code",  "name_zh",     "name_bo",       "name_en",
+                                           "level", "parent_code", "name_bo_source"};
+    static const char *const vil_cols[] = {"code", "name_zh", "parent_code", "name_bo",
+                                           "name_bo_source"};
+    const int ncols = villages ? 5 : 7;
     const struct embed_file *file = embed_find(path);
     if (file == NULL)
         return err_set(err, 500, "divisions.bad_data", "%s is not in the binary", path);
@@ -198,14 +280,13 @@ static int load_file(struct store_conn *c, const char *path, int villages, int *
     if (csv == NULL)
         return err_set(err, 500, "divisions.oom", "out of memory");
     csv_init(csv, (const char *)file->data, file->len);
-    int rc = villages ? expect_header(csv, path, vil_cols, 3, err)
-                      : expect_header(csv, path, div_cols, 6, err);
+    int rc = expect_header(csv, path, villages ? vil_cols : div_cols, ncols, err);
     const char *f[CSV_MAX_FIELDS];
     int n;
     while (rc == 0 && (n = csv_next(csv, f)) != 0) {
         struct division d = {0};
         struct err e2;
-        if (n != (villages ? 3 : 6)) {
+        if (n != ncols) {
             rc = err_set(err, 500, "divisions.bad_data", "%s line %zu: malformed record", path,
                          csv->line);
             break;
@@ -213,7 +294,6 @@ static int load_file(struct store_conn *c, const char *path, int villages, int *
         const char *parent = villages ? f[2] : f[5];
         d.level = villages ? DIVISION_VILLAGE : level_parse(f[4]);
         d.name_zh = f[1];
-        d.name_bo = villages || !*f[2] ? NULL : f[2];
         d.name_en = villages || !*f[3] ? NULL : f[3];
         if (divisions_parse_code(f[0], &d.code, &e2) < 0 || d.level < 0 || !*d.name_zh ||
             (*parent && divisions_parse_code(parent, &d.parent_code, &e2) < 0)) {
@@ -221,27 +301,51 @@ static int load_file(struct store_conn *c, const char *path, int villages, int *
                          path, csv->line);
             break;
         }
-        rc = divisions_store_insert(c, &d, inserted, err);
+        if (reference_bo(a, villages ? f[3] : f[2], villages ? f[4] : f[6], &d) < 0) {
+            rc = err_set(err, 500, "divisions.bad_data",
+                         "%s line %zu: a Tibetan name needs Tibetan letters and its source", path,
+                         csv->line);
+            break;
+        }
+        rc = divisions_store_insert(c, &d, &counts->inserted, err);
+        if (rc == 0)
+            rc = divisions_store_sync_bo(c, &d, &counts->names, err);
+        arena_reset(a);
     }
     free(csv);
     return rc;
 }
 
-int divisions_load_reference(struct store *s, int *inserted, struct err *err)
+int divisions_reference_load(struct store *s, struct divisions_load_counts *n, struct err *err)
 {
+    n->inserted = n->names = 0;
     struct store_conn *c = store_conn(s, err);
     if (c == NULL)
         return -1;
-    *inserted = 0;
-    if (store_begin(c, err) < 0)
-        return -1;
-    /* Parents before children: the divisions file lists levels top-down, and villages
-     * only refer to townships. */
-    if (load_file(c, "data/xizang-divisions.csv", 0, inserted, err) < 0 ||
-        load_file(c, "data/xizang-villages.csv", 1, inserted, err) < 0 ||
-        (*inserted > 0 && divisions_store_bump_version(c, time_now_ms(), err) < 0)) {
-        store_rollback(c);
+    struct arena *a = arena_new(0);
+    if (a == NULL)
+        return err_set(err, 500, "divisions.oom", "out of memory");
+    if (store_begin(c, err) < 0) {
+        arena_free(a);
         return -1;
     }
-    return store_commit(c, err);
+    /* Parents before children: the divisions file lists levels top-down, and villages
+     * only refer to townships. */
+    int rc = -1;
+    if (load_file(c, a, "data/xizang-divisions.csv", 0, n, err) < 0 ||
+        load_file(c, a, "data/xizang-villages.csv", 1, n, err) < 0 ||
+        (n->inserted + n->names > 0 && divisions_store_bump_version(c, time_now_ms(), err) < 0))
+        store_rollback(c);
+    else
+        rc = store_commit(c, err);
+    arena_free(a);
+    return rc;
+}
+
+int divisions_load_reference(struct store *s, int *inserted, struct err *err)
+{
+    struct divisions_load_counts n;
+    int rc = divisions_reference_load(s, &n, err);
+    *inserted = rc == 0 ? n.inserted : 0;
+    return rc;
 }

@@ -41,6 +41,9 @@ struct division {
     const char *name_zh; /* always present */
     const char *name_bo; /* NULL until translated */
     const char *name_en; /* NULL until translated */
+    /* Where name_bo comes from (a page address, from the reference data), or NULL when
+     * there is no Tibetan name or an administrator has changed it since it was loaded. */
+    const char *name_bo_source;
 };
 
 /* Parse a division code given by a person or a URL: 12 digits, or the 6-digit GB/T 2260
@@ -63,9 +66,22 @@ int divisions_level_of(int64_t code);
  * picker). Whether the code exists is the store's question (divisions_get). */
 const char *divisions_check_choice(const char *s, int min_level, int64_t *code);
 
-/* Load the embedded reference data (data/xizang-divisions.csv and -villages.csv): rows
- * that are missing are inserted, rows present are left alone (an administrator's edits
- * survive a second `init`). One transaction. *inserted counts the new rows. */
+/* What loading the reference data changed. */
+struct divisions_load_counts {
+    int inserted; /* new divisions */
+    int names;    /* Tibetan names filled in, corrected or withdrawn from the reference data */
+};
+
+/* Load the embedded reference data (data/xizang-divisions.csv and -villages.csv) in one
+ * transaction. Missing rows are inserted; rows present keep their codes, levels and
+ * Chinese and English names (an administrator's edits survive a second `init`). Tibetan
+ * names follow the reference data (with their source) as long as nobody changed them
+ * since they were loaded: an empty name is filled, a name still equal to what the
+ * reference data last gave is corrected (or withdrawn), and a name an administrator set
+ * is left alone (docs/internals/divisions.md, "Tibetan names"). A name_bo without its
+ * name_bo_source, or without a Tibetan letter, is bad data. */
+int divisions_reference_load(struct store *s, struct divisions_load_counts *n, struct err *err);
+/* The same; *inserted counts the new rows. */
 int divisions_load_reference(struct store *s, int *inserted, struct err *err);
 
 /* One division; strings live in `a`. -1 with err (404 "divisions.not_found"). */
@@ -74,6 +90,17 @@ int divisions_get(struct store_conn *c, struct arena *a, int64_t code, struct di
 /* The direct children of `code`, ordered by code, in an arena array. */
 int divisions_children(struct store_conn *c, struct arena *a, int64_t code, struct division **out,
                        size_t *n, struct err *err);
+/* The name of division `code` in `lang` (divisions_name), in `a`, for pages and messages
+ * that name a place; *name_lang (may be NULL) gets the language the name is in ("zh" when
+ * it fell back). NULL when there is no such division or the store failed. */
+const char *divisions_place_name(struct store_conn *c, struct arena *a, int64_t code,
+                                 const char *lang, const char **name_lang);
+/* Where division `code` is, from its prefecture down, in `lang`: a new JSON array of
+ * {name, lang, sep} (sep "" for the first part, else " › "), and *text (in `a`) the same
+ * parts joined, for places shown as a value (an application's field of type "division").
+ * NULL when the code is unknown or the store failed. */
+json_t *divisions_path_json(struct store_conn *c, struct arena *a, int64_t code, const char *lang,
+                            const char **text);
 /* Number of divisions at each level (index 1..5), for status pages. */
 int divisions_count_by_level(struct store_conn *c, int64_t counts[6], struct err *err);
 

@@ -34,6 +34,13 @@ static json_t *division_json(struct web_req *req, const struct division *d)
         return NULL;
     json_object_set_new(j, "name_bo", d->name_bo ? json_string(d->name_bo) : json_null());
     json_object_set_new(j, "name_en", d->name_en ? json_string(d->name_en) : json_null());
+    /* Where the Tibetan name comes from: the reference data's source, a page address
+     * perhaps followed by a note; the page shows the address as a link. */
+    const char *src = d->name_bo_source;
+    json_object_set_new(j, "name_bo_source", src ? json_string(src) : json_null());
+    if (src != NULL && (strncmp(src, "https://", 8) == 0 || strncmp(src, "http://", 7) == 0))
+        json_object_set_new(j, "name_bo_source_url",
+                            json_string(arena_strndup(req->arena, src, strcspn(src, " "))));
     json_object_set_new(j, "api_url",
                         json_string(arena_printf(req->arena, "/api/v1/divisions/%s", code)));
     if (d->parent_code != 0) {

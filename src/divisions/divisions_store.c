@@ -7,21 +7,38 @@
 #include "base/arena.h"
 #include "store/store.h"
 
-static const char SQL_GET[] =
-    "SELECT code, parent_code, level, name_zh, name_bo, name_en FROM divisions WHERE code = ?";
+/* The columns read_row reads. A Tibetan name's source is shown only while the name is the
+ * one the reference data gave (an administrator's name has no page behind it). */
+#define COLS                                                                                       \
+    "code, parent_code, level, name_zh, name_bo, name_en, "                                        \
+    "CASE WHEN name_bo = name_bo_ref THEN name_bo_source END"
+static const char SQL_GET[] = "SELECT " COLS " FROM divisions WHERE code = ?";
 static const char SQL_CHILDREN[] =
-    "SELECT code, parent_code, level, name_zh, name_bo, name_en FROM divisions "
-    "WHERE parent_code = ? ORDER BY code";
+    "SELECT " COLS " FROM divisions WHERE parent_code = ? ORDER BY code";
 static const char SQL_INSERT[] =
-    "INSERT INTO divisions (code, parent_code, level, name_zh, name_bo, name_en) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING";
+    "INSERT INTO divisions (code, parent_code, level, name_zh, name_bo, name_en, name_bo_ref, "
+    "name_bo_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING";
+/* Set the reference data's Tibetan name (parameters 1, 2, 5-7) and its source (3, 8) on
+ * division 4, unless someone changed the name since it was loaded: only an empty name, the
+ * name the reference data last gave (name_bo_ref) or the same name are replaced. The last
+ * condition skips rows already in step, so that the rows changed say what was done. */
+static const char SQL_SYNC_BO[] =
+    "UPDATE divisions SET name_bo = ?, name_bo_ref = ?, name_bo_source = ? WHERE code = ? "
+    "AND (name_bo IS NULL OR name_bo = '' OR name_bo = name_bo_ref OR name_bo = ?) "
+    "AND (name_bo IS NULL OR name_bo <> ? OR name_bo_ref IS NULL OR name_bo_ref <> ? "
+    "OR name_bo_source IS NULL OR name_bo_source <> ?)";
+/* The reference data has no Tibetan name (any more) for division 1: withdraw the one it
+ * gave, if nobody changed it. */
+static const char SQL_WITHDRAW_BO[] =
+    "UPDATE divisions SET name_bo = NULL, name_bo_ref = NULL, name_bo_source = NULL "
+    "WHERE code = ? AND name_bo_ref IS NOT NULL AND name_bo = name_bo_ref";
 static const char SQL_COUNT_BY_LEVEL[] = "SELECT level, COUNT(*) FROM divisions GROUP BY level";
 /* The picker's type-ahead: a substring of a name in any language (parameters 1-3, the
  * same pattern; English without case), or a prefix of the code (4). Exact names first,
  * then names that start with the text (5-10), then the higher levels, then by code. A full
  * scan of ~6,400 rows, well under a millisecond: no index helps a substring anyway. */
 static const char SQL_SEARCH[] =
-    "SELECT code, parent_code, level, name_zh, name_bo, name_en FROM divisions "
+    "SELECT " COLS " FROM divisions "
     "WHERE level >= 2 AND (name_zh LIKE ? ESCAPE '!' OR name_bo LIKE ? ESCAPE '!' "
     "OR LOWER(name_en) LIKE ? ESCAPE '!' OR CAST(code AS TEXT) LIKE ? ESCAPE '!') "
     "ORDER BY CASE WHEN name_zh = ? OR name_bo = ? OR LOWER(name_en) = ? THEN 0 "
@@ -53,6 +70,7 @@ static int read_row(struct store_stmt *st, struct arena *a, struct division *d)
     d->name_zh = col_str(st, 3, a);
     d->name_bo = col_str(st, 4, a);
     d->name_en = col_str(st, 5, a);
+    d->name_bo_source = col_str(st, 6, a);
     return d->name_zh ? 0 : -1;
 }
 
@@ -183,9 +201,36 @@ int divisions_store_insert(struct store_conn *c, const struct division *d, int *
     store_bind_text(st, 4, d->name_zh, -1);
     store_bind_text(st, 5, d->name_bo, -1);
     store_bind_text(st, 6, d->name_en, -1);
+    store_bind_text(st, 7, d->name_bo, -1);
+    store_bind_text(st, 8, d->name_bo_source, -1);
     int rc = store_step(st, err);
     if (rc == STORE_DONE)
         *inserted += (int)store_changes(st);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int divisions_store_sync_bo(struct store_conn *c, const struct division *d, int *changed,
+                            struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, d->name_bo ? SQL_SYNC_BO : SQL_WITHDRAW_BO, err);
+    if (st == NULL)
+        return -1;
+    if (d->name_bo != NULL) {
+        store_bind_text(st, 1, d->name_bo, -1);
+        store_bind_text(st, 2, d->name_bo, -1);
+        store_bind_text(st, 3, d->name_bo_source, -1);
+        store_bind_int64(st, 4, d->code);
+        store_bind_text(st, 5, d->name_bo, -1);
+        store_bind_text(st, 6, d->name_bo, -1);
+        store_bind_text(st, 7, d->name_bo, -1);
+        store_bind_text(st, 8, d->name_bo_source, -1);
+    } else {
+        store_bind_int64(st, 1, d->code);
+    }
+    int rc = store_step(st, err);
+    if (rc == STORE_DONE)
+        *changed += (int)store_changes(st);
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }

@@ -369,18 +369,23 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
     o.urgency = urgency;
     o.category = in->category && *in->category ? in->category : NULL;
     o.division_code = division;
-    o.address = in->address;
+    /* What the caller typed is stored in NFC (a Tibetan vowel typed precomposed or not is
+     * the same text, for the classifier and for search). */
+    o.address = utf8_nfc_in(a, in->address);
     o.lat = has_lat ? in->lat : NULL;
     o.lon = has_lon ? in->lon : NULL;
-    o.description = in->description;
-    o.caller_name = in->caller_name && *in->caller_name ? in->caller_name : NULL;
+    o.description = utf8_nfc_in(a, in->description);
+    o.caller_name = in->caller_name && *in->caller_name ? utf8_nfc_in(a, in->caller_name) : NULL;
+    if (o.address == NULL || o.description == NULL ||
+        (in->caller_name && *in->caller_name && o.caller_name == NULL))
+        return err_set(err, 500, "hotline.oom", "out of memory");
     o.caller_account = in->caller_account;
     o.lang =
         in->lang && (strcmp(in->lang, "bo") == 0 || strcmp(in->lang, "en") == 0) ? in->lang : "zh";
     o.agent_id = in->agent_id;
     o.created_at = o.updated_at = now;
     struct hotline_suggestion s;
-    hotline_suggest(h, in->description, &s);
+    hotline_suggest(h, o.description, &s);
     if (s.ncat > 0)
         o.suggested_category = s.cat[0].label;
     if (s.ndept > 0)

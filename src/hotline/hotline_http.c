@@ -548,7 +548,17 @@ static int order_page(struct web_req *req, struct web_resp *resp, const struct h
     json_t *cats = hh_categories(req, NULL), *depts = hh_departments(req, 0);
     /* The phone in clear only for the agent who took the call. */
     int show_phone = w->agent && o.agent_id == w->s.account_id;
-    json_object_set_new(m, "order", hh_order_json(req, &o, show_phone, cats, depts));
+    json_t *oj = hh_order_json(req, &o, show_phone, cats, depts);
+    /* Where, from the prefecture down, each name in the reader's language where it has
+     * one (divisions.h, divisions_path_json). */
+    struct store_conn *c = store_conn(h->store, &err);
+    const char *where = NULL;
+    json_t *parts = c != NULL && oj != NULL
+                        ? divisions_path_json(c, req->arena, o.division_code, req->lang, &where)
+                        : NULL;
+    if (parts != NULL)
+        json_object_set_new(oj, "division_parts", parts);
+    json_object_set_new(m, "order", oj);
     int is_agent = w->agent;
     struct authz_object obj = {0, o.department_id, o.division_code};
     int is_dept = o.department_id != 0 && authz_allowed(&w->s, "hotline.department", &obj);

@@ -19,6 +19,7 @@
 #include "base/arena.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "store/store.h"
 
 #define ENTERPRISE_NAME_MAX_CHARS 100 /* names registered by SAMR reach about 60 */
@@ -60,8 +61,9 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-/* A copy of `s` without leading and trailing blanks, in `a` ("" for NULL). */
-static char *trimmed(struct arena *a, const char *s)
+/* A copy of `s` without leading and trailing blanks, in NFC (as every name is stored), in
+ * `a` ("" for NULL). NULL when memory ran out. */
+static const char *trimmed(struct arena *a, const char *s)
 {
     if (s == NULL)
         s = "";
@@ -73,7 +75,7 @@ static char *trimmed(struct arena *a, const char *s)
     size_t n = strlen(t);
     while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
         t[--n] = '\0';
-    return t;
+    return utf8_nfc_in(a, t);
 }
 
 /* The county-level division a credit code names (GB 32100: characters 3-8), as a 12-digit
@@ -175,7 +177,7 @@ int identity_enterprise_register(struct identity *id, int64_t account_id,
         field_error(fe, "uscc", e.code, e.msg);
         uscc[0] = '\0';
     }
-    char *name = trimmed(a, in->name), *rep = trimmed(a, in->legal_rep);
+    const char *name = trimmed(a, in->name), *rep = trimmed(a, in->legal_rep);
     if (name == NULL || rep == NULL) {
         err_set(err, 500, "identity.oom", "out of memory");
         goto out;

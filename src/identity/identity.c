@@ -391,7 +391,11 @@ int identity_register_citizen(struct identity *id, const struct identity_registr
     memset(&r, 0, sizeof(r));
     r.id = id_next();
     r.kind = IDENTITY_CITIZEN;
-    r.name = name;
+    /* Stored in NFC: the same name typed on another keyboard is the same string. */
+    if ((r.name = utf8_nfc_in(a, name)) == NULL) {
+        err_set(err, 500, "identity.oom", "out of memory");
+        goto out;
+    }
     r.lang = in->lang;
     r.created_at = time_now_ms();
     char pwhash[CRYPTO_PASSWORD_HASH_SIZE];
@@ -945,7 +949,12 @@ int identity_staff_create(struct identity *id, int64_t actor, const char *ip, co
     r.id = id_next();
     r.kind = IDENTITY_STAFF;
     r.username = username;
-    r.name = name;
+    char *nfc_name = utf8_nfc(name, strlen(name));
+    if (nfc_name == NULL) {
+        crypto_wipe(pwhash, sizeof(pwhash));
+        return err_set(err, 500, "identity.oom", "out of memory");
+    }
+    r.name = nfc_name;
     r.password_hash = pwhash;
     r.lang = "zh";
     r.created_at = time_now_ms();
@@ -966,6 +975,7 @@ int identity_staff_create(struct identity *id, int64_t actor, const char *ip, co
     *account_id = r.id;
     rc = 0;
 out:
+    free(nfc_name);
     crypto_wipe(pwhash, sizeof(pwhash));
     return rc;
 }

@@ -6,51 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
-#include <unicode/unorm2.h>
-#include <unicode/ustring.h>
 
 #include "base/buf.h"
 #include "base/utf8.h"
 
+/* One normaliser for the platform: search compares what people typed with what modules
+ * stored, and both went through utf8_nfc. */
 char *search_nfc(const char *s, size_t n)
 {
-    if (!utf8_valid(s, n))
-        return NULL;
-    UErrorCode ec = U_ZERO_ERROR;
-    const UNormalizer2 *nfc = unorm2_getNFCInstance(&ec);
-    if (U_FAILURE(ec) || n > (size_t)INT32_MAX / 4)
-        return NULL;
-    int32_t len16 = 0;
-    UChar *src = malloc((n + 1) * sizeof(UChar));
-    if (src == NULL)
-        return NULL;
-    u_strFromUTF8(src, (int32_t)n + 1, &len16, s, (int32_t)n, &ec);
-    if (U_FAILURE(ec)) {
-        free(src);
-        return NULL;
-    }
-    /* NFC never grows a string by more than a factor of 3 (UAX #15). */
-    int32_t cap = len16 * 3 + 1;
-    UChar *dst = malloc((size_t)cap * sizeof(UChar));
-    char *out = NULL;
-    if (dst == NULL)
-        goto done;
-    int32_t dlen = unorm2_normalize(nfc, src, len16, dst, cap, &ec);
-    if (U_FAILURE(ec))
-        goto done;
-    int32_t blen = 0;
-    out = malloc((size_t)dlen * 3 + 1);
-    if (out == NULL)
-        goto done;
-    u_strToUTF8(out, dlen * 3 + 1, &blen, dst, dlen, &ec);
-    if (U_FAILURE(ec)) {
-        free(out);
-        out = NULL;
-    }
-done:
-    free(src);
-    free(dst);
-    return out;
+    return utf8_nfc(s, n);
 }
 
 int search_utf8_next(const char *s, uint32_t *cp)
@@ -87,8 +51,8 @@ int search_is_word(uint32_t cp)
 /* Whitespace, controls, format characters and the like separate terms. */
 static int is_space(uint32_t cp)
 {
-    return (U_GET_GC_MASK((UChar32)cp) & (U_GC_Z_MASK | U_GC_CC_MASK | U_GC_CF_MASK |
-                                          U_GC_CS_MASK | U_GC_CN_MASK)) != 0 ||
+    return (U_GET_GC_MASK((UChar32)cp) &
+            (U_GC_Z_MASK | U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CS_MASK | U_GC_CN_MASK)) != 0 ||
            cp == '\t' || cp == '\n' || cp == '\r';
 }
 
@@ -225,8 +189,8 @@ char *search_bigrams(const char *text)
 /* ---- highlighting ------------------------------------------------------------------- */
 
 struct decoded {
-    uint32_t *cp;   /* folded code points */
-    size_t *off;    /* byte offset of each, plus one past the end */
+    uint32_t *cp; /* folded code points */
+    size_t *off;  /* byte offset of each, plus one past the end */
     size_t n;
 };
 
@@ -275,8 +239,7 @@ static int count_in(const struct decoded *d, const uint32_t *tc, size_t tn, int 
     return n;
 }
 
-double search_score(const char *title, const char *body, const struct search_terms *t,
-                    int *all)
+double search_score(const char *title, const char *body, const struct search_terms *t, int *all)
 {
     struct decoded dt = {0}, db = {0};
     double score = 0;

@@ -36,7 +36,7 @@ function readCsv(path) {
 
 const divisionRows = readCsv(join(ROOT, 'data', 'xizang-divisions.csv'));
 const villageRows = readCsv(join(ROOT, 'data', 'xizang-villages.csv'))
-  .map((v) => ({ ...v, name_bo: '', name_en: '', level: 'village' }));
+  .map((v) => ({ ...v, name_en: '', level: 'village' }));
 const ALL = [...divisionRows, ...villageRows];
 const BY_CODE = new Map(ALL.map((d) => [d.code, d]));
 const childrenOf = (code) => ALL.filter((d) => d.parent_code === code)
@@ -61,8 +61,10 @@ function expectedDivision(code, lang = 'zh') {
     url: `/divisions/${d.code}`,
     name_bo: d.name_bo || null,
     name_en: d.name_en || null,
+    name_bo_source: d.name_bo_source || null,
     api_url: `/api/v1/divisions/${d.code}`,
   };
+  if (/^https?:\/\//.test(d.name_bo_source ?? '')) e.name_bo_source_url = d.name_bo_source.split(' ')[0];
   if (d.parent_code) e.parent_code = d.parent_code;
   return e;
 }
@@ -248,17 +250,19 @@ test('the 6-digit GB/T 2260 form is the same division as the 12-digit code', asy
 
 test('names in bo and en where translated; zh fallback marked name_lang "zh"', async () => {
   for (const lang of ['bo', 'en']) {
-    // Lhasa is translated; its counties and below are not.
+    // Lhasa is translated; its counties have Tibetan names (the zones do not), no English.
     const lhasa = await checkShow('540100000000', lang);
     assert.equal(lhasa.division.name, BY_CODE.get('540100000000')[`name_${lang}`]);
     assert.equal(lhasa.division.name_lang, lang);
     assert.equal(lhasa.breadcrumbs[0].name_lang, lang);
     for (const c of lhasa.children) {
-      assert.equal(c.name, c.name_zh);
-      assert.equal(c.name_lang, 'zh');
-      assert.equal(c.name_bo, null);
       assert.equal(c.name_en, null);
+      const bo = lang === 'bo' && c.name_bo;
+      assert.equal(c.name, bo ? c.name_bo : c.name_zh);
+      assert.equal(c.name_lang, bo ? 'bo' : 'zh');
     }
+    assert.equal(lhasa.children.find((c) => c.code === '540121000000').name_bo, 'ལྷུན་གྲུབ་རྫོང་།');
+    assert.equal(lhasa.children.find((c) => c.code === '540171000000').name_bo, null);
     const village = await checkShow('540102002001', lang);
     assert.equal(village.division.name, '绕赛社区居委会');
     assert.equal(village.division.name_lang, 'zh');
@@ -283,6 +287,42 @@ test('Accept: application/json on /divisions/540100000000 gives the /api/v1 mode
   const html = await getText('/divisions/540100000000',
     { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' });
   assert.equal(html.type, 'text/html; charset=utf-8');
+});
+
+// ---- Tibetan names -------------------------------------------------------------------------
+
+test('the region, the 7 prefectures and the counties with a Tibetan name carry its source', () => {
+  const named = divisionRows.filter((d) => d.name_bo);
+  for (const d of ALL) {
+    assert.equal(Boolean(d.name_bo), Boolean(d.name_bo_source), `${d.code}: a name and its source go together`);
+    if (d.name_bo) assert.match(d.name_bo, /^[\u0F00-\u0FFF]+།$/u, `${d.code}: Tibetan script, ending with a shad`);
+    if (d.name_bo) assert.equal(d.name_bo, d.name_bo.normalize('NFC'), `${d.code} is NFC`);
+  }
+  assert.equal(named.filter((d) => d.level === 'region' || d.level === 'prefecture').length, 8);
+  assert.ok(named.filter((d) => d.level === 'county').length >= 70);
+  assert.equal(ALL.filter((d) => d.name_bo && (d.level === 'township' || d.level === 'village')).length, 0);
+});
+
+test('a county page in bo is in Tibetan: its name, the crumbs above, the source of the name', async () => {
+  const r = await getText('/divisions/540121000000?lang=bo');
+  assert.equal(r.status, 200);
+  const h = r.body;
+  const d = BY_CODE.get('540121000000');
+  assert.ok(h.includes(`<title>${d.name_bo} · ${T.bo.divisions.title} · `), 'the title');
+  assert.ok(h.includes(`<h1><span lang="bo">${d.name_bo}</span> <small class="level">${T.bo.divisions.levels.county}</small></h1>`));
+  assert.ok(h.includes(`<a href="/divisions/540100000000" lang="bo">${BY_CODE.get('540100000000').name_bo}</a>`));
+  assert.ok(h.includes(`<span aria-current="page" lang="bo">${d.name_bo}</span>`));
+  assert.ok(h.includes(`<a href="${d.name_bo_source.split(' ')[0]}" rel="nofollow noopener noreferrer">${T.bo.divisions.name_bo_source}</a>`),
+    'the source of the Tibetan name is linked');
+  // Its townships have no Tibetan name yet: Chinese, marked as such.
+  for (const k of childrenOf('540121000000'))
+    assert.ok(h.includes(`<a href="/divisions/${k.code}"><span lang="zh">${k.name_zh}</span>`), k.code);
+  // Every county page names the county in Tibetan where the data has a name.
+  for (const c of divisionRows.filter((x) => x.level === 'county')) {
+    const j = await getJson(`/api/v1/divisions/${c.code}?lang=bo`);
+    assert.equal(j.body.division.name, c.name_bo || c.name_zh, c.code);
+    assert.equal(j.body.division.name_lang, c.name_bo ? 'bo' : 'zh', c.code);
+  }
 });
 
 // ---- HTML ----------------------------------------------------------------------------------

@@ -161,6 +161,39 @@ test('an application\'s division field is the same picker: next level, half-pick
   assert.ok(!(ok.body.problems || []).some((x) => x.key === 'division'), JSON.stringify(ok.body.problems));
 });
 
+test('the type-ahead finds counties by their Tibetan names; the picker offers them in Tibetan', async () => {
+  const anon = new Client(server.srv);
+  const LHUNZHUB = '540121000000', LHUNZHUB_BO = 'ལྷུན་གྲུབ་རྫོང་།';
+  // By its first syllables, with or without the tsheg, and the whole name.
+  for (const q of ['ལྷུན་གྲུབ', 'ལྷུན་གྲུབ་', LHUNZHUB_BO]) {
+    const r = await anon.get(`/api/v1/divisions/search?lang=bo&q=${encodeURIComponent(q)}`);
+    assert.equal(r.status, 200, q);
+    assert.equal(r.body.results[0].code, LHUNZHUB, q);
+    assert.equal(r.body.results[0].name, LHUNZHUB_BO);
+    assert.equal(r.body.results[0].name_lang, 'bo');
+    assert.equal(r.body.results[0].context, `${BO.divisions.levels.county} · ལྷ་ས་གྲོང་ཁྱེར།`);
+  }
+  // A township in it: the county in the context is Tibetan, the township's own name Chinese.
+  const town = await anon.get(`/api/v1/divisions/search?lang=bo&q=${encodeURIComponent('甘丹曲果镇')}`);
+  assert.equal(town.status, 200);
+  assert.equal(town.body.results[0].name_lang, 'zh');
+  assert.equal(town.body.results[0].context, `${BO.divisions.levels.township} · ${LHUNZHUB_BO} · ལྷ་ས་གྲོང་ཁྱེར།`);
+  // A Tibetan query on a Chinese page finds it too, named in Chinese there.
+  const zh = await anon.get(`/api/v1/divisions/search?lang=zh&q=${encodeURIComponent('ལྷུན་གྲུབ')}`);
+  assert.equal(zh.body.results[0].code, LHUNZHUB);
+  assert.equal(zh.body.results[0].name, '林周县');
+  // The selects offer Lhasa's counties by their Tibetan names, in the JSON model and the form.
+  const model = await anon.get(`/api/v1/divisions/${LHUNZHUB}/picker?lang=bo`);
+  const county = levels(model.body).county;
+  assert.equal(county.options.find((o) => o.code === LHUNZHUB).name, LHUNZHUB_BO);
+  assert.equal(county.options.find((o) => o.code === LHUNZHUB).name_lang, 'bo');
+  assert.deepEqual(model.body.path.map((p) => p.name), ['ལྷ་ས་གྲོང་ཁྱེར།', LHUNZHUB_BO]);
+  const form = await anon.submit('/hotline/submit?lang=bo', { ...COMPLAINT, 'division.l2': LHASA, 'division.l3': LHUNZHUB, _pick: 'division' },
+    { page: '/hotline/submit?lang=bo', json: false });
+  assert.equal(form.status, 200, form.text.slice(0, 300));
+  assert.ok(form.text.includes(`<option value="${LHUNZHUB}" lang="bo" selected>${LHUNZHUB_BO}</option>`), 'the county option, selected, in Tibetan');
+});
+
 test('the type-ahead finds places by Chinese, Tibetan and English names and by code; junk is a 400', async () => {
   const anon = new Client(server.srv);
   const zh = await anon.get(`/api/v1/divisions/search?q=${encodeURIComponent('八廓')}`);

@@ -80,9 +80,11 @@ test('zh: index → prefecture → county by links, breadcrumbs, then bo and bac
     await page.waitForURL(`${srv.url}/divisions/540102000000?lang=bo`);
     assert.equal(await htmlLang(page), 'bo');
     assert.equal(await page.locator('nav.langs a[aria-current="true"]').innerText(), 'བོད་ཡིག');
-    // Translated names in Tibetan; the county has none, so it stays Chinese, marked zh.
-    assert.deepEqual(await crumbs(page), [REGION_BO, LHASA_BO, '城关区']);
-    assert.equal(await page.locator('nav.crumbs [aria-current="page"]').getAttribute('lang'), 'zh');
+    // Names in Tibetan, the county's too; its townships have none, so they stay Chinese,
+    // marked zh.
+    assert.deepEqual(await crumbs(page), [REGION_BO, LHASA_BO, 'ཁྲིན་ཀོན་ཆུས།']);
+    assert.equal(await page.locator('nav.crumbs [aria-current="page"]').getAttribute('lang'), 'bo');
+    assert.equal(await page.locator('ul.divisions a', { hasText: '八廓街道' }).locator('span').getAttribute('lang'), 'zh');
     const cookies = await context.cookies();
     assert.equal(cookies.find((c) => c.name === 'lang')?.value, 'bo');
 

@@ -74,6 +74,28 @@ static void test_text(void **state)
     OK("{\"key\":\"k\",\"type\":\"textarea\"}", "a\nb");
 }
 
+/* Tibetan in text fields (issue 11, item 7): letters, tsheg and shad pass as typed, and the
+ * value is kept in NFC: U+0F73 (ཱི precomposed, which NFC decomposes) becomes U+0F71
+ * U+0F72, a decomposed é is composed. */
+static void test_tibetan_text(void **state)
+{
+    (void)state;
+    const char *f = "{\"key\":\"k\",\"type\":\"text\",\"required\":true,\"max_len\":40}";
+    json_t *v;
+    assert_null(check(f, "བཀྲ་ཤིས་རྡོ་རྗེ།", &v));
+    assert_string_equal(json_string_value(v), "བཀྲ་ཤིས་རྡོ་རྗེ།");
+    json_decref(v);
+    assert_null(check(f, "\xe0\xbd\xa4\xe0\xbe\xb2\xe0\xbd\xb3\xe0\xbc\x8b", &v));
+    assert_string_equal(json_string_value(v),
+                        "\xe0\xbd\xa4\xe0\xbe\xb2\xe0\xbd\xb1\xe0\xbd\xb2\xe0\xbc\x8b");
+    json_decref(v);
+    assert_null(check(f, "Rene\xcc\x81", &v));
+    assert_string_equal(json_string_value(v), "Ren\xc3\xa9");
+    json_decref(v);
+    assert_null(
+        check("{\"key\":\"k\",\"type\":\"textarea\"}", "ལྷ་ས་གྲོང་ཁྱེར། ཁྲིན་ཀོན་ཆུས།\nབར་སྐོར།", NULL));
+}
+
 static void test_number_date_select_checkbox(void **state)
 {
     (void)state;
@@ -320,6 +342,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_tibetan_text),
         cmocka_unit_test(test_number_date_select_checkbox),
         cmocka_unit_test(test_identifiers),
         cmocka_unit_test(test_every_problem_at_once),

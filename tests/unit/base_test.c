@@ -1,4 +1,4 @@
-/* base_test.c - ids, CSV reader, logfmt escaping. */
+/* base_test.c - ids, CSV reader, logfmt escaping, NFC normalisation. */
 #include "test.h"
 
 #include <pthread.h>
@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/arena.h"
 #include "base/csv.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/utf8.h"
 
 #define IDS_PER_THREAD 20000
 
@@ -94,11 +96,33 @@ static void test_logfmt_escaping(void **state)
     assert_int_equal(log_level_parse("loud"), -1);
 }
 
+/* One normaliser for the platform (base/utf8.h): NFC composes a decomposed Latin letter,
+ * decomposes the Tibetan vowel signs that UAX #15 excludes from composition (U+0F73 → U+0F71
+ * U+0F72), keeps tsheg and shad, and refuses invalid UTF-8. */
+static void test_nfc(void **state)
+{
+    char *s = utf8_nfc("Rene\xcc\x81", 6);
+    assert_string_equal(s, "Ren\xc3\xa9");
+    free(s);
+    s = utf8_nfc("\xe0\xbd\xa8\xe0\xbd\xb3", 6);
+    assert_string_equal(s, "\xe0\xbd\xa8\xe0\xbd\xb1\xe0\xbd\xb2");
+    free(s);
+    assert_null(utf8_nfc("a\xff", 2));
+    struct arena *a = arena_new(0);
+    const char *bo = "བཀྲ་ཤིས་བདེ་ལེགས།";
+    assert_ptr_equal(utf8_nfc_in(a, bo), bo); /* already NFC: no copy */
+    assert_ptr_equal(utf8_nfc_in(a, "ascii"), "ascii");
+    assert_string_equal(utf8_nfc_in(a, "Rene\xcc\x81"), "Ren\xc3\xa9");
+    assert_null(utf8_nfc_in(a, "\xc0\x80"));
+    arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids_unique_ordered),
         cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_nfc),
         cmocka_unit_test(test_logfmt_escaping),
     };
     return cmocka_run_group_tests_name("base", tests, NULL, NULL);

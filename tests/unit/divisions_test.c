@@ -52,7 +52,7 @@ static void test_contains(void **state)
 
 static void test_names(void **state)
 {
-    struct division d = {540100000000LL, 540000000000LL, 2, "拉萨市", "ལྷ་ས་གྲོང་ཁྱེར།", "Lhasa"};
+    struct division d = {540100000000LL, 540000000000LL, 2, "拉萨市", "ལྷ་ས་གྲོང་ཁྱེར།", "Lhasa", NULL};
     assert_string_equal(divisions_name(&d, "bo"), "ལྷ་ས་གྲོང་ཁྱེར།");
     assert_string_equal(divisions_name(&d, "en"), "Lhasa");
     assert_string_equal(divisions_name(&d, "zh"), "拉萨市");
@@ -362,6 +362,155 @@ static void test_search(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(divisions_search(c, a, "", 10, &hits, &n, &err), 0);
     assert_int_equal(n, 0);
+    /* Counties by their Tibetan names, by syllables and with the final tsheg or not. */
+    assert_int_equal(divisions_search(c, a, "ལྷུན་གྲུབ", 10, &hits, &n, &err), 0);
+    assert_true(n >= 1);
+    assert_int_equal(hits[0].code, 540121000000LL);
+    assert_string_equal(hits[0].name_bo, "ལྷུན་གྲུབ་རྫོང་།");
+    assert_int_equal(divisions_search(c, a, "ཁྲིན་ཀོན་", 10, &hits, &n, &err), 0);
+    assert_true(n >= 1);
+    assert_int_equal(hits[0].code, 540102000000LL);
+    assert_int_equal(divisions_search(c, a, "སྤུ་ཧྲེང་རྫོང་།", 10, &hits, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].code, 542521000000LL);
+    /* The query is NFC-normalised like the names: U+0F73 (precomposed ཱི, which NFC
+     * decomposes) finds a name stored as U+0F71 U+0F72. */
+    assert_int_equal(store_exec(c,
+                                "UPDATE divisions SET name_bo = '\xe0\xbd\xa4\xe0\xbe\xb2"
+                                "\xe0\xbd\xb1\xe0\xbd\xb2\xe0\xbc\x8b\xe0\xbd\x90"
+                                "\xe0\xbd\x84\xe0\xbc\x8d' WHERE code = 540102002000",
+                                &err),
+                     0);
+    assert_int_equal(
+        divisions_search(c, a, "\xe0\xbd\xa4\xe0\xbe\xb2\xe0\xbd\xb3", 10, &hits, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].code, 540102002000LL);
+    arena_free(a);
+    close_reference(s, dir);
+}
+
+/* The Tibetan names of the reference data: the region, the 7 prefectures and the counties
+ * that have a sourced name carry it with its source; townships and villages have none. */
+static void test_tibetan_reference(void **state)
+{
+    char dir[] = "/tmp/ow-bo-XXXXXX";
+    struct store *s = open_reference(dir);
+    struct err err;
+    struct store_conn *c = store_conn(s, &err);
+    struct arena *a = arena_new(0);
+    struct division d, *kids;
+    size_t n, named = 0;
+    assert_int_equal(divisions_get(c, a, DIVISIONS_ROOT, &d, &err), 0);
+    assert_string_equal(d.name_bo, "བོད་རང་སྐྱོང་ལྗོངས།");
+    assert_non_null(d.name_bo_source);
+    assert_int_equal(divisions_children(c, a, DIVISIONS_ROOT, &kids, &n, &err), 0);
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(kids[i].name_bo);
+        assert_non_null(kids[i].name_bo_source);
+        struct division *counties;
+        size_t m;
+        assert_int_equal(divisions_children(c, a, kids[i].code, &counties, &m, &err), 0);
+        for (size_t k = 0; k < m; k++) {
+            assert_true((counties[k].name_bo == NULL) == (counties[k].name_bo_source == NULL));
+            named += counties[k].name_bo != NULL;
+        }
+    }
+    assert_int_equal(named, 70);
+    assert_int_equal(divisions_get(c, a, 540121000000LL, &d, &err), 0);
+    assert_string_equal(d.name_bo, "ལྷུན་གྲུབ་རྫོང་།");
+    assert_string_equal(divisions_name(&d, "bo"), "ལྷུན་གྲུབ་རྫོང་།");
+    assert_int_equal(strncmp(d.name_bo_source, "https://", 8), 0);
+    assert_int_equal(divisions_get(c, a, 540102002000LL, &d, &err), 0);
+    assert_null(d.name_bo);
+    assert_null(d.name_bo_source);
+    assert_string_equal(divisions_name(&d, "bo"), "八廓街道");
+    arena_free(a);
+    close_reference(s, dir);
+}
+
+static struct division get_division(struct store_conn *c, struct arena *a, int64_t code)
+{
+    struct division d;
+    struct err err;
+    assert_int_equal(divisions_get(c, a, code, &d, &err), 0);
+    return d;
+}
+
+/* Loading the reference data into an existing database fills the Tibetan names it lacks,
+ * corrects the ones it gave, and leaves an administrator's own name alone. */
+static void test_tibetan_names_sync(void **state)
+{
+    char dir[] = "/tmp/ow-sync-XXXXXX";
+    struct store *s = open_reference(dir);
+    struct err err;
+    struct store_conn *c = store_conn(s, &err);
+    struct arena *a = arena_new(0);
+    struct divisions_load_counts n;
+    /* A database loaded before the counties had Tibetan names: the region and prefectures
+     * had theirs, without a source. */
+    assert_int_equal(store_exec(c,
+                                "UPDATE divisions SET name_bo = NULL, name_bo_ref = NULL, "
+                                "name_bo_source = NULL WHERE level >= 3",
+                                &err),
+                     0);
+    assert_int_equal(store_exec(c,
+                                "UPDATE divisions SET name_bo_ref = NULL, name_bo_source = NULL "
+                                "WHERE level <= 2",
+                                &err),
+                     0);
+    assert_null(get_division(c, a, 540121000000LL).name_bo);
+    assert_null(get_division(c, a, 540100000000LL).name_bo_source);
+    int64_t v0 = -1, v1 = -1;
+    int found;
+    assert_int_equal(store_meta_get_int64(c, "divisions_version", &v0, &found, &err), 0);
+    usleep(2000);
+    assert_int_equal(divisions_reference_load(s, &n, &err), 0);
+    assert_int_equal(n.inserted, 0);
+    assert_int_equal(n.names, 70 + 8); /* filled, and the 8 kept names adopted with sources */
+    assert_string_equal(get_division(c, a, 540121000000LL).name_bo, "ལྷུན་གྲུབ་རྫོང་།");
+    assert_non_null(get_division(c, a, 540121000000LL).name_bo_source);
+    assert_string_equal(get_division(c, a, 540100000000LL).name_bo, "ལྷ་ས་གྲོང་ཁྱེར།");
+    assert_non_null(get_division(c, a, 540100000000LL).name_bo_source);
+    /* The pages' cache sees the change. */
+    assert_int_equal(store_meta_get_int64(c, "divisions_version", &v1, &found, &err), 0);
+    assert_true(v1 > v0);
+
+    /* Idempotent. */
+    assert_int_equal(divisions_reference_load(s, &n, &err), 0);
+    assert_int_equal(n.inserted + n.names, 0);
+
+    /* An administrator's own name survives; its source is no longer shown. */
+    assert_int_equal(store_exec(c,
+                                "UPDATE divisions SET name_bo = 'ལྷུན་གྲུབ།' "
+                                "WHERE code = 540121000000",
+                                &err),
+                     0);
+    /* A name an earlier release gave (still unchanged) is corrected. */
+    assert_int_equal(store_exec(c,
+                                "UPDATE divisions SET name_bo = 'འདམ།', name_bo_ref = 'འདམ།' "
+                                "WHERE code = 540122000000",
+                                &err),
+                     0);
+    /* A township name an earlier release gave, which this one does not: withdrawn. */
+    assert_int_equal(store_exec(c,
+                                "UPDATE divisions SET name_bo = 'བར་སྐོར།', name_bo_ref = "
+                                "'བར་སྐོར།', name_bo_source = 'x' WHERE code = 540102002000",
+                                &err),
+                     0);
+    /* An administrator's name where the reference data has none: kept. */
+    assert_int_equal(
+        store_exec(c, "UPDATE divisions SET name_bo = 'ཤང་།' WHERE code = 540102003000", &err), 0);
+    assert_int_equal(divisions_reference_load(s, &n, &err), 0);
+    assert_int_equal(n.names, 2);
+    struct division d = get_division(c, a, 540121000000LL);
+    assert_string_equal(d.name_bo, "ལྷུན་གྲུབ།");
+    assert_null(d.name_bo_source);
+    assert_string_equal(get_division(c, a, 540122000000LL).name_bo, "འདམ་གཞུང་རྫོང་།");
+    assert_null(get_division(c, a, 540102002000LL).name_bo);
+    assert_string_equal(get_division(c, a, 540102003000LL).name_bo, "ཤང་།");
+    /* Still idempotent with the administrator's names in place. */
+    assert_int_equal(divisions_reference_load(s, &n, &err), 0);
+    assert_int_equal(n.inserted + n.names, 0);
     arena_free(a);
     close_reference(s, dir);
 }
@@ -378,6 +527,8 @@ int main(void)
         cmocka_unit_test(test_picker_model),
         cmocka_unit_test(test_reference_shapes),
         cmocka_unit_test(test_search),
+        cmocka_unit_test(test_tibetan_reference),
+        cmocka_unit_test(test_tibetan_names_sync),
     };
     return cmocka_run_group_tests_name("divisions", tests, NULL, NULL);
 }

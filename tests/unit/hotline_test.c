@@ -232,6 +232,29 @@ static void test_intake(void **state)
     const char *second;
     assert_int_equal(hotline_order_create(fx->h, a, &ok, NULL, &id, &second, &fe, &err), 0);
     assert_int_equal(atoi(second + 15), atoi(number + 15) + 1);
+    /* A caller who writes in Tibetan: name, address and description pass as typed and
+     * are stored in NFC (U+0F73, which NFC decomposes, becomes U+0F71 U+0F72). */
+    struct hotline_intake bo = {"web",
+                                NULL,
+                                "540102002000",
+                                "བར་སྐོར་ལམ། ཨང་ ༣",
+                                NULL,
+                                NULL,
+                                "ཆུ་ཉིན་གསུམ་ལ་ཆད་འདུག ཞིབ་བཤེར་གནང་རོགས།",
+                                "\xe0\xbd\xa4\xe0\xbe\xb2\xe0\xbd\xb3"
+                                "་སྒྲོལ་མ།",
+                                NULL,
+                                NULL,
+                                "bo",
+                                0,
+                                0,
+                                0};
+    assert_int_equal(hotline_order_create(fx->h, a, &bo, NULL, &id, &second, &fe, &err), 0);
+    assert_int_equal(hotline_order_get(fx->h, a, second, &o, 1, &err), 0);
+    assert_string_equal(o.address, "བར་སྐོར་ལམ། ཨང་ ༣");
+    assert_string_equal(o.description, "ཆུ་ཉིན་གསུམ་ལ་ཆད་འདུག ཞིབ་བཤེར་གནང་རོགས།");
+    assert_non_null(strstr(o.caller_name, "\xe0\xbd\xa4\xe0\xbe\xb2\xe0\xbd\xb1\xe0\xbd\xb2"));
+    assert_null(strstr(o.caller_name, "\xe0\xbd\xb3"));
     /* Masks. */
     assert_string_equal(hotline_mask_phone(a, "08916331234"), "089****1234");
     assert_string_equal(hotline_mask_phone(a, "123"), "***");
