@@ -676,6 +676,8 @@ static json_t *item_admin_model(struct web_req *req, struct web_resp *resp, cons
     }
     json_object_set_new(m, "public_url",
                         json_string(arena_printf(req->arena, "/services/%s", code)));
+    /* The page names the item by item_code: a refusal's problem document takes "code". */
+    json_object_set_new(m, "item_code", json_string(code));
     json_object_set_new(m, "has_refused", json_boolean(json_array_size(refused) > 0));
     json_object_set_new(m, "refused",
                         refused != NULL ? localise_problems(req, refused) : json_array());

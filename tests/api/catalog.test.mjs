@@ -283,6 +283,7 @@ test('an administrator edits a draft (every problem at once), publishes it and r
   assert.equal(res.status, 422);
   html = await res.text();
   assert.ok(html.includes(ZH.catalog.admin.refused));
+  assert.match(html, /<h1><code>XZ-GA-002<\/code>/, 'the page still names the item');
   for (const p of lacking) assert.ok(html.includes(`<code>${p}</code>`), p);
   res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: '2' }, headers: { accept: 'application/json' } });
   assert.equal(res.status, 422);
