@@ -373,6 +373,7 @@ test('catalog export and import at the console: round trip, idempotence, every p
   bad.items[2].form.fields[0].type = 'colour';
   bad.items[3].surprise = true;
   bad.bundles[0].items.push('XZ-NONE-1');
+  bad.bundles[1].name = { zh: bad.bundles[1].name.zh, en: bad.bundles[1].name.en };
   writeFileSync(join(tmp, 'bad.json'), JSON.stringify(bad));
   r = run(['catalog', 'import', join(tmp, 'bad.json'), ...common]);
   assert.equal(r.status, 1);
@@ -380,6 +381,7 @@ test('catalog export and import at the console: round trip, idempotence, every p
   assert.ok(r.stderr.includes(`${bad.items[2].code} $.items[2].form.fields[0].type`), r.stderr);
   assert.ok(r.stderr.includes(`${bad.items[3].code} $.items[3].surprise`), r.stderr);
   assert.ok(r.stderr.includes('BUNDLE-NEWBORN $.bundles[0].items[3]'), r.stderr);
+  assert.ok(r.stderr.includes(`${bad.bundles[1].code} $.bundles[1].name.bo: the Tibetan text is missing`), r.stderr);
 
   writeFileSync(join(tmp, 'broken.json'), '{"items": [');
   r = run(['catalog', 'import', join(tmp, 'broken.json'), ...common]);
