@@ -165,13 +165,13 @@ int catalog_item_check_refs(struct store *st, const json_t *item, const char *pr
     return bad;
 }
 
-/* Check an item fully (shape and references), prefixing paths and tagging problems with
- * the item's code. 0 ok, 1 problems, -1 err. */
-static int check_full(struct store *st, const json_t *item, const char *prefix, json_t *problems,
-                      struct err *err)
+/* Check an item fully (shape and references, and for publication its Tibetan), prefixing
+ * paths and tagging problems with the item's code. 0 ok, 1 problems, -1 err. */
+static int check_full(struct store *st, const json_t *item, int publish, const char *prefix,
+                      json_t *problems, struct err *err)
 {
     json_t *mine = json_array();
-    int bad = catalog_item_check(item, mine);
+    int bad = publish ? catalog_item_check(item, mine) : catalog_item_check_draft(item, mine);
     if (json_is_object(item)) {
         int r = catalog_item_check_refs(st, item, "$", mine, err);
         if (r < 0) {
@@ -317,7 +317,7 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
             snprintf(prefix, sizeof prefix, "$");
         else
             snprintf(prefix, sizeof prefix, "$.items[%zu]", i);
-        if (check_full(st, x, prefix, all, err) < 0)
+        if (check_full(st, x, 1, prefix, all, err) < 0)
             goto out;
         for (size_t j = 0; j < i; j++)
             if (json_equal(json_object_get(x, "code"),
@@ -537,7 +537,7 @@ int catalog_draft_save(struct store *st, int64_t actor, const char *ip, const js
                        int *version, json_t *problems, struct err *err)
 {
     json_t *d = bare_copy(item);
-    int rc = check_full(st, d, "$", problems, err);
+    int rc = check_full(st, d, 0, "$", problems, err);
     if (rc != 0) {
         json_decref(d);
         return rc;
@@ -582,7 +582,7 @@ out:
 }
 
 int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code, int version,
-                    struct err *err)
+                    json_t *problems, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
     if (c == NULL)
@@ -609,6 +609,21 @@ int catalog_publish(struct store *st, int64_t actor, const char *ip, const char 
         err_set(err, 500, "catalog.bad_data", "the stored draft is not JSON");
         goto rollback;
     }
+    /* A draft may lack what publication needs (its Tibetan texts, issue 11 item 2), and a
+     * department may have gone since it was saved: the whole check again, every problem. */
+    json_t *mine = json_array();
+    int bad = check_full(st, doc, 1, "$", mine, err);
+    if (bad > 0) {
+        err_set(err, 422, "catalog.not_publishable", "%zu problem(s); first: %s: %s",
+                json_array_size(mine),
+                json_string_value(json_object_get(json_array_get(mine, 0), "path")),
+                json_string_value(json_object_get(json_array_get(mine, 0), "message")));
+        if (problems != NULL)
+            json_array_extend(problems, mine);
+    }
+    json_decref(mine);
+    if (bad != 0)
+        goto rollback;
     int64_t now = time_now_ms();
     if (catalog_store_unpublish(c, code, "superseded", NULL, err) < 0 ||
         catalog_store_set_status(c, code, version, "published", now, err) < 0 ||
@@ -671,13 +686,36 @@ static int admin_row(const struct catalog_row *r, const char *name_zh, const cha
     return 0;
 }
 
+/* The name {zh, bo, en} of the latest version, so the list shows the reader's language. */
+static int admin_name(const struct catalog_row *r, const char *name_zh, const char *dept, void *ctx)
+{
+    json_t *out = ctx;
+    size_t i;
+    json_t *v;
+    json_array_foreach(out, i, v)
+    {
+        if (strcmp(json_string_value(json_object_get(v, "code")), r->code) != 0)
+            continue;
+        json_t *d = json_loads(r->doc, 0, NULL);
+        json_t *name = json_object_get(d, "name");
+        json_object_set_new(v, "name",
+                            json_is_object(name)
+                                ? json_deep_copy(name)
+                                : json_pack("{s:s}", "zh", name_zh ? name_zh : ""));
+        json_decref(d);
+        break;
+    }
+    return 0;
+}
+
 int catalog_admin_list(struct store *st, json_t **items, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
     if (c == NULL)
         return -1;
     json_t *out = json_array();
-    if (catalog_store_each_version(c, admin_row, out, err) < 0) {
+    if (catalog_store_each_version(c, admin_row, out, err) < 0 ||
+        catalog_store_each_latest(c, admin_name, out, err) < 0) {
         json_decref(out);
         return -1;
     }
@@ -704,6 +742,12 @@ static int hist_row(const struct catalog_row *r, const char *name_zh, const char
                           (json_int_t)r->created_by, "changes", changes);
     if (r->published_at > 0)
         json_object_set_new(v, "published_at", json_integer(r->published_at));
+    /* What a draft still lacks in Tibetan before it can be published. */
+    if (strcmp(r->status, "draft") == 0) {
+        json_t *missing = json_array();
+        catalog_item_check_bo(d, missing);
+        json_object_set_new(v, "publish_problems", missing);
+    }
     json_array_insert_new(h->out, 0, v);
     json_decref(h->prev);
     h->prev = d;

@@ -58,11 +58,16 @@ int catalog_item_published(struct store *st, const char *code, json_t **item, st
  * now; "version" and "status" added. 0; or -1 with "catalog.not_found". */
 int catalog_item_version(struct store *st, const char *code, int version, json_t **item,
                          struct err *err);
-/* Check a document; every problem appended to *problems (array of {path, code, message},
- * path a JSON path such as "$.materials[2].cert_type", code a stable i18n key such as
- * "catalog.check.required", message an English sentence). 0 ok, 1 invalid. Pure: needs no
- * store (department codes are checked by catalog_item_check_refs). */
+/* Check a document for publication; every problem appended to *problems (array of {path,
+ * code, message}, path a JSON path such as "$.materials[2].cert_type", code a stable i18n key
+ * such as "catalog.check.required", message an English sentence). 0 ok, 1 invalid. Pure:
+ * needs no store (department codes are checked by catalog_item_check_refs). A published item
+ * carries Tibetan for every person-facing text (catalog_lang.c): each one lacking, copied
+ * from zh/en or without a Tibetan letter is a problem at its ".bo" path
+ * (catalog.check.bo_missing, bo_copy, bo_not_tibetan). Import and publication use this. */
 int catalog_item_check(const json_t *item, json_t *problems);
+/* The same without the Tibetan rule: what a draft must satisfy. */
+int catalog_item_check_draft(const json_t *item, json_t *problems);
 /* Import a whole catalog document {"items": [...], "bundles": [...]} (or one item): each item
  * becomes a new published version when it differs from the current one (otherwise nothing
  * changes: re-importing is idempotent). Every problem of every item is found before anything
@@ -76,13 +81,18 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
 /* The whole catalog: {"items": [every published item, without version/status],
  * "bundles": [...]} in code order; importing it into an empty store gives the same catalog. */
 int catalog_export(struct store *st, json_t **doc, struct err *err);
-/* Localised text helper used by everyone: obj[lang] or obj["zh"] or "" (never NULL). */
+/* Localised text helper used by everyone: obj[lang] or obj["zh"] or "" (never NULL). A bo
+ * text that is a copy of the zh or en text, or has no Tibetan letter, counts as missing. */
 const char *catalog_text(const json_t *localised, const char *lang);
+/* The language of the text catalog_text(localised, lang) returns ("zh" when it fell back),
+ * for marking it: <span lang="zh"> on a Tibetan page. */
+const char *catalog_text_lang(const json_t *localised, const char *lang);
 
 /* A bundle {code, name, life_event, items: [codes]} (new reference), or -1 with
  * "catalog.not_found". */
 int catalog_bundle_get(struct store *st, const char *code, json_t **bundle, struct err *err);
-/* Check a bundle document (shape only; item existence is checked by import). 0 ok, 1 invalid. */
+/* Check a bundle document (shape and a Tibetan name; item existence is checked by import).
+ * 0 ok, 1 invalid. */
 int catalog_bundle_check(const json_t *bundle, json_t *problems);
 
 /* ---- beyond the contract --------------------------------------------------------------- */
@@ -115,19 +125,23 @@ int catalog_bundles(struct store *st, json_t **bundles, struct err *err);
  * nothing stored); -1 err. */
 int catalog_draft_save(struct store *st, int64_t actor, const char *ip, const json_t *item,
                        int *version, json_t *problems, struct err *err);
-/* Publish a draft version (the published one, if any, becomes "superseded"). Errors:
- * 404 catalog.not_found, 409 catalog.not_draft. */
+/* Publish a draft version (the published one, if any, becomes "superseded"). The draft is
+ * checked as an import is (catalog_item_check, its Tibetan included): when it falls short,
+ * 422 catalog.not_publishable with every problem appended to *problems (may be NULL). Other
+ * errors: 404 catalog.not_found, 409 catalog.not_draft. */
 int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code, int version,
-                    struct err *err);
+                    json_t *problems, struct err *err);
 /* Retire the item: its published version becomes "retired"; nothing is published. 409
  * catalog.not_published when nothing is. */
 int catalog_retire(struct store *st, int64_t actor, const char *ip, const char *code,
                    struct err *err);
 /* Every item with its latest version and status, for administrators: array of
- * {code, name, department, latest_version, latest_status, published_version, updated_at}. */
+ * {code, name_zh, name: the latest version's {zh, bo, en}, department, latest_version,
+ * latest_status, published_version, updated_at}. */
 int catalog_admin_list(struct store *st, json_t **items, struct err *err);
 /* Every version of an item, newest first: array of {version, status, created_at,
- * created_by, published_at, changes: [JSON paths that differ from the previous version]}. */
+ * created_by, published_at, changes: [JSON paths that differ from the previous version]},
+ * drafts with publish_problems: [{path, code, message}] for each Tibetan text they lack. */
 int catalog_history(struct store *st, const char *code, json_t **versions, struct err *err);
 /* The latest version (any status) of an item, "version" and "status" added. */
 int catalog_item_latest(struct store *st, const char *code, json_t **item, struct err *err);

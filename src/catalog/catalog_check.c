@@ -1,7 +1,8 @@
 /*
  * catalog_check.c - validation of an item document and of a bundle (contracts.md §1): every
  * problem is collected, with its JSON path, a stable code and an English sentence, so an
- * administrator or an import sees all of them at once.
+ * administrator or an import sees all of them at once. catalog_item_check_draft is the shape;
+ * catalog_item_check adds what publication needs in Tibetan (catalog_lang.c).
  */
 #include <regex.h>
 #include <stdarg.h>
@@ -41,17 +42,24 @@ const struct catalog_life_event *catalog_life_event_find(const char *code)
     return NULL;
 }
 
+const char *catalog_text_lang(const json_t *localised, const char *lang)
+{
+    if (!json_is_object(localised) || lang == NULL || strcmp(lang, "zh") == 0)
+        return "zh";
+    /* A Tibetan text that is a copy of another language's, or not Tibetan, is missing. */
+    if (strcmp(lang, "bo") == 0)
+        return catalog_bo_usable(localised) ? "bo" : "zh";
+    const char *s = json_string_value(json_object_get(localised, lang));
+    return s != NULL && *s != '\0' ? lang : "zh";
+}
+
 const char *catalog_text(const json_t *localised, const char *lang)
 {
     const char *s = NULL;
-    if (json_is_object(localised)) {
-        if (lang != NULL)
-            s = json_string_value(json_object_get(localised, lang));
-        if (s == NULL || *s == '\0')
-            s = json_string_value(json_object_get(localised, "zh"));
-    } else if (json_is_string(localised)) {
+    if (json_is_object(localised))
+        s = json_string_value(json_object_get(localised, catalog_text_lang(localised, lang)));
+    else if (json_is_string(localised))
         s = json_string_value(localised);
-    }
     return s != NULL ? s : "";
 }
 
@@ -578,7 +586,7 @@ static void check_form(struct chk *k, const json_t *item)
     json_array_foreach((json_t *)fields, i, f) check_field(k, fields, i, f);
 }
 
-int catalog_item_check(const json_t *item, json_t *problems)
+int catalog_item_check_draft(const json_t *item, json_t *problems)
 {
     struct chk k = {problems, 0};
     char p[512];
@@ -713,6 +721,12 @@ int catalog_item_check(const json_t *item, json_t *problems)
     return k.n > 0 ? 1 : 0;
 }
 
+int catalog_item_check(const json_t *item, json_t *problems)
+{
+    int bad = catalog_item_check_draft(item, problems);
+    return catalog_item_check_bo(item, problems) > 0 ? 1 : bad;
+}
+
 int catalog_bundle_check(const json_t *b, json_t *problems)
 {
     static const char *const BUNDLE_KEYS[] = {"code", "name", "life_event", "items", NULL};
@@ -741,6 +755,7 @@ int catalog_bundle_check(const json_t *b, json_t *problems)
                                   !matches(json_string_value(v), UPPER_CODE, 3, CATALOG_CODE_MAX))
             problem(&k, idx(p, sizeof p, "$.items", i), "catalog.check.code", "not an item code");
     }
+    k.n += catalog_bundle_check_bo(b, problems);
     return k.n > 0 ? 1 : 0;
 }
 

@@ -48,17 +48,12 @@ static const char *T_or(struct web_req *req, const char *key, const char *fallba
     return s == NULL || strcmp(s, key) == 0 ? fallback : s;
 }
 
-/* The language a localised text is shown in: req->lang when it has it, else zh. */
-static const char *text_lang(const json_t *loc, const char *lang)
-{
-    const char *s = json_string_value(json_object_get(loc, lang));
-    return s != NULL && *s != '\0' ? lang : "zh";
-}
-
+/* A localised text in the reader's language, with the language it is in: zh (marked so on
+ * the page) when the reader's is missing, or for bo a copy of another language's. */
 static json_t *loc_json(struct web_req *req, const json_t *loc)
 {
     return json_pack("{s:s, s:s}", "text", catalog_text(loc, req->lang), "lang",
-                     text_lang(loc, req->lang));
+                     catalog_text_lang(loc, req->lang));
 }
 
 static const char *yuan(struct arena *a, int64_t fen)
@@ -501,6 +496,7 @@ static int h_admin_list(struct web_req *req, struct web_resp *resp)
         const char *code = json_string_value(json_object_get(v, "code"));
         json_object_set_new(v, "url",
                             json_string(arena_printf(req->arena, "/admin/catalog/%s", code)));
+        json_object_set_new(v, "name_shown", loc_json(req, json_object_get(v, "name")));
         json_object_set_new(v, "status_label",
                             json_string(T(req, "catalog.status",
                                           json_string_value(json_object_get(v, "latest_status")))));
@@ -528,14 +524,20 @@ static json_t *localise_problems(struct web_req *req, json_t *problems)
     return problems;
 }
 
+/* The editor. `item` (may be NULL) is the document as parsed: the Tibetan texts it still
+ * lacks for publication are listed under the problems (a draft may be saved without them). */
 static json_t *editor_model(struct web_req *req, struct web_resp *resp, const char *text,
-                            json_t *problems)
+                            json_t *problems, const json_t *item)
 {
-    json_t *m =
-        json_pack("{s:s, s:s, s:s, s:o, s:b}", "title", web_t(req, "catalog.admin.new_title"),
-                  "doc", text, "csrf", web_csrf_token(req, resp), "problems",
-                  problems ? localise_problems(req, problems) : json_array(), "has_problems",
-                  problems != NULL && json_array_size(problems) > 0);
+    json_t *missing = json_array();
+    if (item != NULL)
+        catalog_item_check_bo(item, missing);
+    json_t *m = json_pack(
+        "{s:s, s:s, s:s, s:o, s:b, s:o, s:b}", "title", web_t(req, "catalog.admin.new_title"),
+        "doc", text, "csrf", web_csrf_token(req, resp), "problems",
+        problems ? localise_problems(req, problems) : json_array(), "has_problems",
+        problems != NULL && json_array_size(problems) > 0, "publish_problems",
+        localise_problems(req, missing), "has_publish_problems", json_array_size(missing) > 0);
     return m;
 }
 
@@ -546,8 +548,8 @@ static int h_admin_new(struct web_req *req, struct web_resp *resp)
         return -1;
     const char *from = web_query(req, "from");
     char *text = NULL;
+    json_t *item = NULL;
     if (from != NULL && *from != '\0') {
-        json_t *item;
         struct err err;
         err_clear(&err);
         if (catalog_item_latest(web_ctx.st, from, &item, &err) < 0)
@@ -555,9 +557,9 @@ static int h_admin_new(struct web_req *req, struct web_resp *resp)
         json_object_del(item, "version");
         json_object_del(item, "status");
         text = json_dumps(item, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        json_decref(item);
     }
-    json_t *m = editor_model(req, resp, text ? text : "{\n  \"code\": \"\"\n}", NULL);
+    json_t *m = editor_model(req, resp, text ? text : "{\n  \"code\": \"\"\n}", NULL, item);
+    json_decref(item);
     free(text);
     return web_page(resp, m, "catalog/edit", 200);
 }
@@ -594,8 +596,8 @@ static int h_admin_save(struct web_req *req, struct web_resp *resp)
         }
     }
     if (json_array_size(problems) > 0) {
+        json_t *m = editor_model(req, resp, text, problems, item);
         json_decref(item);
-        json_t *m = editor_model(req, resp, text, problems);
         /* For JSON clients the model reads as an RFC 9457 problem with the list. */
         json_object_set_new(m, "type", json_string("about:blank"));
         json_object_set_new(m, "status", json_integer(422));
@@ -616,20 +618,25 @@ static int h_admin_save(struct web_req *req, struct web_resp *resp)
     return web_redirect(req, resp, loc);
 }
 
-static int h_admin_show(struct web_req *req, struct web_resp *resp)
+/* The page of one item: its versions with what changed, and for each draft the Tibetan
+ * texts it lacks; `refused` (may be NULL; owned from here) lists why a publication was just
+ * refused. NULL with resp failed. */
+static json_t *item_admin_model(struct web_req *req, struct web_resp *resp, const char *code,
+                                json_t *refused)
 {
-    int64_t actor;
-    if (require_admin(req, resp, &actor) < 0)
-        return -1;
-    const char *code = web_param(req, "code");
     json_t *versions, *latest;
     struct err err;
     err_clear(&err);
-    if (catalog_history(web_ctx.st, code, &versions, &err) < 0)
-        return web_fail_err(resp, &err);
+    if (catalog_history(web_ctx.st, code, &versions, &err) < 0) {
+        json_decref(refused);
+        web_fail_err(resp, &err);
+        return NULL;
+    }
     if (catalog_item_latest(web_ctx.st, code, &latest, &err) < 0) {
         json_decref(versions);
-        return web_fail_err(resp, &err);
+        json_decref(refused);
+        web_fail_err(resp, &err);
+        return NULL;
     }
     int published = 0;
     size_t i;
@@ -637,6 +644,7 @@ static int h_admin_show(struct web_req *req, struct web_resp *resp)
     json_array_foreach(versions, i, v)
     {
         const char *status = json_string_value(json_object_get(v, "status"));
+        json_t *missing = json_object_get(v, "publish_problems");
         json_object_set_new(v, "status_label", json_string(T(req, "catalog.status", status)));
         json_object_set_new(v, "is_draft", json_boolean(strcmp(status, "draft") == 0));
         json_object_set_new(
@@ -647,22 +655,42 @@ static int h_admin_show(struct web_req *req, struct web_resp *resp)
             json_string(when(req->arena, json_integer_value(json_object_get(v, "published_at")))));
         json_object_set_new(v, "has_changes",
                             json_boolean(json_array_size(json_object_get(v, "changes")) > 0));
+        localise_problems(req, missing);
+        json_object_set_new(v, "has_publish_problems", json_boolean(json_array_size(missing) > 0));
         if (strcmp(status, "published") == 0)
             published = 1;
     }
     json_t *m = json_pack(
-        "{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:b, s:s}", "title",
+        "{s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:b, s:s}", "title",
         arena_printf(req->arena, "%s · %s", code, web_t(req, "catalog.admin.title")), "code", code,
-        "versions", versions, "name", catalog_text(json_object_get(latest, "name"), req->lang),
-        "publish_url", arena_printf(req->arena, "/admin/catalog/%s/publish", code), "retire_url",
+        "versions", versions, "name", loc_json(req, json_object_get(latest, "name")), "publish_url",
+        arena_printf(req->arena, "/admin/catalog/%s/publish", code), "retire_url",
         arena_printf(req->arena, "/admin/catalog/%s/retire", code), "edit_url",
         arena_printf(req->arena, "/admin/catalog/new?from=%s", code), "published", published,
         "csrf", web_csrf_token(req, resp));
     json_decref(latest);
-    if (m != NULL)
-        json_object_set_new(m, "public_url",
-                            json_string(arena_printf(req->arena, "/services/%s", code)));
-    return web_page(resp, m, "catalog/item_admin", 200);
+    if (m == NULL) {
+        json_decref(refused);
+        web_fail(resp, 500, "catalog.oom", "out of memory");
+        return NULL;
+    }
+    json_object_set_new(m, "public_url",
+                        json_string(arena_printf(req->arena, "/services/%s", code)));
+    /* The page names the item by item_code: a refusal's problem document takes "code". */
+    json_object_set_new(m, "item_code", json_string(code));
+    json_object_set_new(m, "has_refused", json_boolean(json_array_size(refused) > 0));
+    json_object_set_new(m, "refused",
+                        refused != NULL ? localise_problems(req, refused) : json_array());
+    return m;
+}
+
+static int h_admin_show(struct web_req *req, struct web_resp *resp)
+{
+    int64_t actor;
+    if (require_admin(req, resp, &actor) < 0)
+        return -1;
+    json_t *m = item_admin_model(req, resp, web_param(req, "code"), NULL);
+    return m == NULL ? -1 : web_page(resp, m, "catalog/item_admin", 200);
 }
 
 static int h_admin_publish(struct web_req *req, struct web_resp *resp)
@@ -678,8 +706,26 @@ static int h_admin_publish(struct web_req *req, struct web_resp *resp)
         return web_fail(resp, 400, "catalog.bad_version", "the version is a positive whole number");
     struct err err;
     err_clear(&err);
-    if (catalog_publish(web_ctx.st, actor, web_client_ip(req), code, (int)version, &err) < 0)
-        return web_fail_err(resp, &err);
+    json_t *problems = json_array();
+    if (catalog_publish(web_ctx.st, actor, web_client_ip(req), code, (int)version, problems, &err) <
+        0) {
+        if (strcmp(err.code, "catalog.not_publishable") != 0) {
+            json_decref(problems);
+            return web_fail_err(resp, &err);
+        }
+        /* The item's page again with every reason; for JSON clients an RFC 9457 problem
+         * with the list. */
+        json_t *m = item_admin_model(req, resp, code, problems);
+        if (m == NULL)
+            return -1;
+        json_object_set_new(m, "type", json_string("about:blank"));
+        json_object_set_new(m, "status", json_integer(422));
+        json_object_set_new(m, "code", json_string("catalog.not_publishable"));
+        json_object_set_new(m, "detail", json_string(web_t(req, "errors.catalog.not_publishable")));
+        json_object_set(m, "problems", json_object_get(m, "refused"));
+        return web_page(resp, m, "catalog/item_admin", 422);
+    }
+    json_decref(problems);
     if (req->want_json)
         return web_page(resp,
                         json_pack("{s:s, s:i, s:s}", "code", code, "version", (int)version,

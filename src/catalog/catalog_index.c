@@ -21,8 +21,9 @@
 #include "catalog/catalog_internal.h"
 #include "store/store.h"
 
-/* Bump when what a document holds changes: the next start rebuilds the index. */
-#define CATALOG_INDEX_FORMAT 1
+/* Bump when what a document holds changes: the next start rebuilds the index. 2: a bo name
+ * that is a copy of the zh or en one, or not Tibetan, is no title (catalog_lang.c). */
+#define CATALOG_INDEX_FORMAT 2
 /* platform_meta key: the format the index was last rebuilt with. */
 #define INDEX_META "catalog_search_format"
 /* A title and a text are cut to these (the search module's limits are 1,000 and 256 KiB). */
@@ -51,7 +52,8 @@ static size_t utf8_cut(const char *s, size_t max)
     return max;
 }
 
-/* The names {zh, bo, en} cut to TITLE_MAX_BYTES each (new reference). */
+/* The names {zh, bo, en} cut to TITLE_MAX_BYTES each (new reference); a bo name that does
+ * not count is left out, so a Tibetan reader sees the zh one marked as such. */
 static json_t *titles_of(const json_t *name)
 {
     json_t *t = json_object();
@@ -60,6 +62,8 @@ static json_t *titles_of(const json_t *name)
     json_object_foreach((json_t *)name, lang, v)
     {
         const char *s = json_string_value(v);
+        if (strcmp(lang, "bo") == 0 && !catalog_bo_usable(name))
+            continue;
         if (s != NULL && *s != '\0')
             json_object_set_new(t, lang, json_stringn(s, utf8_cut(s, TITLE_MAX_BYTES)));
     }

@@ -54,6 +54,8 @@ int catalog_store_each_published(struct store_conn *c, catalog_row_fn fn, void *
                                  struct err *err);
 /* Every version of every item in code, version order (doc NULL). */
 int catalog_store_each_version(struct store_conn *c, catalog_row_fn fn, void *ctx, struct err *err);
+/* The latest version of every item, in code order (doc filled). */
+int catalog_store_each_latest(struct store_conn *c, catalog_row_fn fn, void *ctx, struct err *err);
 /* Versions of one item in version order (doc filled). */
 int catalog_store_history(struct store_conn *c, const char *code, catalog_row_fn fn, void *ctx,
                           struct err *err);
@@ -72,6 +74,14 @@ int catalog_store_bump(struct store_conn *c, struct err *err);
 int catalog_index_item(const json_t *item, struct err *err);
 int catalog_unindex_item(const char *code, struct err *err);
 int catalog_index_bundle(struct store_conn *c, const json_t *bundle, struct err *err);
+
+/* Tibetan (catalog_lang.c). Whether a localised text's bo counts (present, Tibetan, not a
+ * copy of zh or en). */
+int catalog_bo_usable(const json_t *localised);
+/* Append a problem for each person-facing text of the item (or the bundle's name) whose bo
+ * does not count, at "<path>.bo"; the number appended. */
+int catalog_item_check_bo(const json_t *item, json_t *problems);
+int catalog_bundle_check_bo(const json_t *bundle, json_t *problems);
 
 /* Hex SM3 of the canonical (sorted, compact) JSON of doc. */
 int catalog_digest(const json_t *doc, char out[72]);

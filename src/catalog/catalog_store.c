@@ -6,9 +6,12 @@
 #include "catalog/catalog_internal.h"
 #include "store/store.h"
 
-#define COLS "code, version, status, doc, digest, created_by, created_at, published_at, name_zh, department"
+#define COLS                                                                                       \
+    "code, version, status, doc, digest, created_by, created_at, published_at, name_zh, "          \
+    "department"
 
-static const char SQL_GET[] = "SELECT " COLS " FROM catalog_versions WHERE code = ? AND version = ?";
+static const char SQL_GET[] =
+    "SELECT " COLS " FROM catalog_versions WHERE code = ? AND version = ?";
 static const char SQL_GET_STATUS[] =
     "SELECT " COLS " FROM catalog_versions WHERE code = ? AND status = ? ORDER BY version DESC";
 static const char SQL_LATEST[] =
@@ -29,12 +32,17 @@ static const char SQL_EACH_PUBLISHED[] =
 static const char SQL_EACH_VERSION[] =
     "SELECT code, version, status, NULL, digest, created_by, created_at, published_at, name_zh, "
     "department FROM catalog_versions ORDER BY code, version";
+/* The latest version of each item (any status), for the administrators' list. */
+static const char SQL_EACH_LATEST[] =
+    "SELECT " COLS " FROM catalog_versions v WHERE version = "
+    "(SELECT MAX(version) FROM catalog_versions w WHERE w.code = v.code) ORDER BY code";
 static const char SQL_HISTORY[] =
     "SELECT " COLS " FROM catalog_versions WHERE code = ? ORDER BY version";
 static const char SQL_DEPT[] = "SELECT division_code FROM departments WHERE code = ?";
 static const char SQL_BUNDLE_GET[] = "SELECT doc, digest FROM catalog_bundles WHERE code = ?";
 static const char SQL_BUNDLE_PUT[] =
-    "INSERT INTO catalog_bundles (code, life_event, digest, doc, updated_at) VALUES (?, ?, ?, ?, ?) "
+    "INSERT INTO catalog_bundles (code, life_event, digest, doc, updated_at) VALUES (?, ?, ?, ?, "
+    "?) "
     "ON CONFLICT (code) DO UPDATE SET life_event = excluded.life_event, digest = excluded.digest, "
     "doc = excluded.doc, updated_at = excluded.updated_at";
 static const char SQL_BUNDLES[] = "SELECT doc FROM catalog_bundles ORDER BY code";
@@ -46,7 +54,10 @@ void catalog_row_clear(struct catalog_row *r)
     memset(r, 0, sizeof *r);
 }
 
-static char *dup_or_null(const char *s) { return s != NULL ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
 
 static void read_row(struct store_stmt *st, struct catalog_row *r)
 {
@@ -188,10 +199,15 @@ int catalog_store_each_published(struct store_conn *c, catalog_row_fn fn, void *
     return st == NULL ? -1 : each(st, fn, ctx, err);
 }
 
-int catalog_store_each_version(struct store_conn *c, catalog_row_fn fn, void *ctx,
-                               struct err *err)
+int catalog_store_each_version(struct store_conn *c, catalog_row_fn fn, void *ctx, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EACH_VERSION, err);
+    return st == NULL ? -1 : each(st, fn, ctx, err);
+}
+
+int catalog_store_each_latest(struct store_conn *c, catalog_row_fn fn, void *ctx, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_EACH_LATEST, err);
     return st == NULL ? -1 : each(st, fn, ctx, err);
 }
 

@@ -10,14 +10,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { catalog } from '../lib/server.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { catalog, ROOT } from '../lib/server.mjs';
 import { Client, login as loginAs, DEMO_CITIZEN_ID } from '../lib/client.mjs';
 import { demoServer } from '../lib/db.mjs';
 import { idNumbers, phones, maskPhone } from '../lib/ids.mjs';
 
 const ITEM = 'XZ-MZ-001';
 const ZH = catalog('zh');
-const BO_NAME = 'ནང་ས་མི་སེར་གྱི་གཉེན་སྒྲིག་ཐོ་འགོད།';
+const BO_NAME = JSON.parse(readFileSync(join(ROOT, 'data', 'catalog', 'demo.json'), 'utf8')).items.find((i) => i.code === 'XZ-MZ-001').name.bo; // from the demo catalog
 const newIdNumber = idNumbers({ birth: '19930303', seed: (process.pid + 600) % 900 });
 const newPhone = phones('139', { seed: (process.pid * 13) % 100000000 });
 const PDF = () => Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(100)]);

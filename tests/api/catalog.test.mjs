@@ -97,12 +97,19 @@ test('the guide page: everything a citizen needs, in zh, bo and en, under 50 KB'
   assert.ok(passport.includes(`120.00 ${EN.catalog.yuan}`));
   assert.ok(passport.includes(escapeHtml(item('XZ-GA-001').fee.basis.en)));
 
-  // Tibetan: the page in bo, Tibetan item name where there is one, Chinese marked lang="zh".
+  // Tibetan (issue 11 item 2): every text of the item in bo, marked so, and nothing in
+  // Chinese on the page's main part.
   const bo = await (await fetch(`${srv.url}/services/XZ-MZ-001?lang=bo`)).text();
   assert.match(bo, /<html[^>]+lang="bo"/);
   assert.ok(bo.includes(`<span lang="bo">${m.name.bo}</span>`));
   assert.ok(bo.includes(BO.catalog.materials));
-  assert.ok(bo.includes(`lang="zh">${escapeHtml(m.conditions.zh)}`), 'untranslated text marked as Chinese');
+  const texts = [m.conditions, m.legal_basis, m.contact.address, ...m.steps,
+    ...m.materials.flatMap((x) => [x.name, x.note ?? []].flat()),
+    ...m.windows.flatMap((w) => [w.name, w.address, w.hours])];
+  for (const t of texts) assert.ok(bo.includes(`lang="bo">${escapeHtml(t.bo)}<`), `${t.zh} in Tibetan`);
+  const main = bo.slice(bo.indexOf('<main'), bo.indexOf('</main>'));
+  assert.ok(!main.includes('lang="zh"'), 'no Chinese on the Tibetan guide');
+  assert.ok(!/[\u4e00-\u9fff]/.test(main.replace(/<code>[^<]*<\/code>/g, '')), 'no Han character on the Tibetan guide');
 
   const unknown = await fetch(`${srv.url}/services/XZ-NOPE-404`);
   assert.equal(unknown.status, 404);
@@ -132,6 +139,21 @@ test('bundles: the newborn bundle lists its three items by department', async ()
   assert.equal((await fetch(`${srv.url}/services/bundles/BUNDLE-NONE`)).status, 404);
   const index = await (await fetch(`${srv.url}/services`)).text();
   assert.ok(index.includes('href="/services/bundles/BUNDLE-NEWBORN"'));
+});
+
+test('bo readers see every item and bundle name in Tibetan: listing, bundles', async () => {
+  const list = await (await fetch(`${srv.url}/services?lang=bo`)).text();
+  for (const i of DEMO.items) assert.ok(list.includes(`<span lang="bo">${escapeHtml(i.name.bo)}</span>`), i.code);
+  for (const b of DEMO.bundles) assert.ok(list.includes(`<span lang="bo">${escapeHtml(b.name.bo)}</span>`), b.code);
+  const listJson = await json('/api/v1/services?lang=bo');
+  assert.ok(listJson.body.items.every((i) => i.name.lang === 'bo'));
+  for (const b of DEMO.bundles) {
+    const page = await (await fetch(`${srv.url}/services/bundles/${b.code}?lang=bo`)).text();
+    assert.ok(page.includes(`<span lang="bo">${escapeHtml(b.name.bo)}</span>`), b.code);
+    for (const code of b.items) assert.ok(page.includes(`<span lang="bo">${escapeHtml(item(code).name.bo)}</span>`), code);
+    // (Departments without a Tibetan name still show in Chinese, marked so: identity's data.)
+    for (const code of b.items) assert.ok(!page.includes(`lang="zh">${escapeHtml(item(code).name.zh)}<`), code);
+  }
 });
 
 test('the home page and the navigation link to the services', async () => {
@@ -227,10 +249,11 @@ test('an administrator edits a draft (every problem at once), publishes it and r
   res = await admin.req('/admin/catalog/new', { method: 'POST', form: { doc: JSON.stringify(item('XZ-GA-002')) } });
   assert.equal(res.status, 403);
 
-  // Good (JSON body, JSON answer): draft version 2, not public yet.
+  // A draft may lack Tibetan (JSON body, JSON answer): draft version 2, not public yet.
   const good = structuredClone(item('XZ-GA-002'));
   good.time_limit.promised_days = 10;
   good.aliases = [{ zh: '换领身份证', en: 'new identity card' }];
+  good.steps[1] = { ...good.steps[1], bo: good.steps[1].zh };
   res = await admin.req('/admin/catalog/new', {
     method: 'POST', body: JSON.stringify(good),
     headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
@@ -242,25 +265,68 @@ test('an administrator edits a draft (every problem at once), publishes it and r
   const refsOf = async (q) => (await json(`/api/v1/search?q=${encodeURIComponent(q)}`)).body.hits.map((h) => h.ref);
   assert.ok(!(await refsOf('换领身份证')).includes('XZ-GA-002'), 'a draft is not searchable');
 
-  // History shows what changed; publish from the page.
+  // The editor and the item's page list what the draft lacks in Tibetan, before publishing.
+  const lacking = ['$.aliases[0].bo', '$.steps[1].bo'];
+  const editing = await (await admin.req('/admin/catalog/new?from=XZ-GA-002')).text();
+  for (const p of lacking) assert.ok(editing.includes(`<code>${p}</code>`), `the editor lists ${p}`);
+  assert.ok(editing.includes(ZH.catalog.admin.bo_missing));
+  assert.ok(editing.includes(ZH.catalog.check.bo_missing) && editing.includes(ZH.catalog.check.bo_copy));
   const show = await (await admin.req('/admin/catalog/XZ-GA-002')).text();
   assert.ok(show.includes('$.time_limit.promised_days'));
+  for (const p of lacking) assert.ok(show.includes(`<code>${p}</code>`), `the item's page lists ${p}`);
+  const shown = await (await admin.req('/admin/catalog/XZ-GA-002', { headers: { accept: 'application/json' } })).json();
+  assert.deepEqual(shown.versions[0].publish_problems.map((p) => [p.path, p.code]),
+    [['$.aliases[0].bo', 'catalog.check.bo_missing'], ['$.steps[1].bo', 'catalog.check.bo_copy']]);
+
+  // Publishing it is refused with the same list (a page for people, a problem for programs).
   res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: '2' } });
+  assert.equal(res.status, 422);
+  html = await res.text();
+  assert.ok(html.includes(ZH.catalog.admin.refused));
+  assert.match(html, /<h1><code>XZ-GA-002<\/code>/, 'the page still names the item');
+  for (const p of lacking) assert.ok(html.includes(`<code>${p}</code>`), p);
+  res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: '2' }, headers: { accept: 'application/json' } });
+  assert.equal(res.status, 422);
+  const refused = await res.json();
+  assert.equal(refused.code, 'catalog.not_publishable');
+  assert.equal(refused.detail, ZH.errors.catalog.not_publishable);
+  assert.deepEqual(refused.problems.map((p) => p.path), lacking);
+  assert.equal((await json('/api/v1/services/XZ-GA-002')).body.item.version, 1, 'nothing published');
+
+  // Completed: draft 3 publishes.
+  good.aliases[0].bo = 'ཐོབ་ཐང་ལག་ཁྱེར་བརྗེ་བ།';
+  good.steps[1] = item('XZ-GA-002').steps[1];
+  res = await admin.req('/admin/catalog/new', {
+    method: 'POST', body: JSON.stringify(good),
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
+  });
+  assert.equal(res.status, 201);
+  assert.equal((await res.json()).version, 3);
+  const ready = await (await admin.req('/admin/catalog/new?from=XZ-GA-002')).text();
+  assert.ok(!ready.includes(ZH.catalog.admin.bo_missing), 'nothing left to list');
+  res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: '3' } });
   assert.equal(res.status, 303);
   assert.equal(res.headers.get('location'), '/admin/catalog/XZ-GA-002?done=catalog_published');
   assert.ok((await refsOf('换领身份证')).includes('XZ-GA-002'), 'publishing indexes the new version');
   pub = await json('/api/v1/services/XZ-GA-002');
-  assert.equal(pub.body.item.version, 2);
+  assert.equal(pub.body.item.version, 3);
   assert.equal(pub.body.promised_days, 10, 'the cached guide was replaced when the catalog changed');
-  res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: '2' }, headers: { accept: 'application/json' } });
+  res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: '3' }, headers: { accept: 'application/json' } });
   assert.equal(res.status, 409);
   assert.equal((await res.json()).code, 'catalog.not_draft');
   res = await admin.req('/admin/catalog/XZ-GA-002/publish', { method: 'POST', form: { _csrf: csrf, version: 'x' }, headers: { accept: 'application/json' } });
   assert.equal(res.status, 400);
 
   const hist = await (await admin.req('/admin/catalog/XZ-GA-002', { headers: { accept: 'application/json' } })).json();
-  assert.deepEqual(hist.versions.map((v) => [v.version, v.status]), [[2, 'published'], [1, 'superseded']]);
-  assert.deepEqual(hist.versions[0].changes, ['$.time_limit.promised_days', '$.aliases']);
+  assert.deepEqual(hist.versions.map((v) => [v.version, v.status]), [[3, 'published'], [2, 'draft'], [1, 'superseded']]);
+  assert.deepEqual(hist.versions[0].changes, ['$.aliases[0].bo', '$.steps[1].bo']);
+  assert.deepEqual(hist.versions[1].changes, ['$.steps[1].bo', '$.time_limit.promised_days', '$.aliases']);
+
+  // The administrators' list reads in the reader's language.
+  const boList = await (await admin.req('/admin/catalog?lang=bo')).text();
+  for (const i of DEMO.items.filter((x) => x.code !== 'XZ-GA-002')) assert.ok(boList.includes(`<span lang="bo">${escapeHtml(i.name.bo)}</span>`), i.code);
+  const boShow = await (await admin.req('/admin/catalog/XZ-MZ-001?lang=bo')).text();
+  assert.ok(boShow.includes(`<span lang="bo">${escapeHtml(item('XZ-MZ-001').name.bo)}</span>`));
 
   // Retire: gone from the public catalog and from search, version kept.
   assert.ok((await refsOf(item('XZ-ZR-003').name.zh)).includes('XZ-ZR-003'));
@@ -307,6 +373,7 @@ test('catalog export and import at the console: round trip, idempotence, every p
   bad.items[2].form.fields[0].type = 'colour';
   bad.items[3].surprise = true;
   bad.bundles[0].items.push('XZ-NONE-1');
+  bad.bundles[1].name = { zh: bad.bundles[1].name.zh, en: bad.bundles[1].name.en };
   writeFileSync(join(tmp, 'bad.json'), JSON.stringify(bad));
   r = run(['catalog', 'import', join(tmp, 'bad.json'), ...common]);
   assert.equal(r.status, 1);
@@ -314,6 +381,7 @@ test('catalog export and import at the console: round trip, idempotence, every p
   assert.ok(r.stderr.includes(`${bad.items[2].code} $.items[2].form.fields[0].type`), r.stderr);
   assert.ok(r.stderr.includes(`${bad.items[3].code} $.items[3].surprise`), r.stderr);
   assert.ok(r.stderr.includes('BUNDLE-NEWBORN $.bundles[0].items[3]'), r.stderr);
+  assert.ok(r.stderr.includes(`${bad.bundles[1].code} $.bundles[1].name.bo: the Tibetan text is missing`), r.stderr);
 
   writeFileSync(join(tmp, 'broken.json'), '{"items": [');
   r = run(['catalog', 'import', join(tmp, 'broken.json'), ...common]);
@@ -324,11 +392,56 @@ test('catalog export and import at the console: round trip, idempotence, every p
   r = run(['catalog', 'frobnicate', ...common]);
   assert.equal(r.status, 2);
 
-  // One changed item: one new version.
+  // Importing publishes: an item lacking Tibetan is refused with every path, nothing written.
   const one = structuredClone(exported.items.find((i) => i.code === 'XZ-RS-001'));
   one.name.en = 'Unemployment benefit';
+  writeFileSync(join(tmp, 'one.json'), JSON.stringify({ ...one, name: { zh: one.name.zh, en: one.name.en }, legal_basis: { ...one.legal_basis, bo: one.legal_basis.en } }));
+  r = run(['catalog', 'import', join(tmp, 'one.json'), ...common]);
+  assert.equal(r.status, 1);
+  assert.ok(r.stderr.includes('XZ-RS-001 $.name.bo: the Tibetan text is missing (catalog.check.bo_missing)'), r.stderr);
+  assert.ok(r.stderr.includes('XZ-RS-001 $.legal_basis.bo:'), r.stderr);
+  assert.match(r.stderr, /catalog\.check\.bo_copy/);
+
+  // One changed item: one new version.
   writeFileSync(join(tmp, 'one.json'), JSON.stringify(one));
   r = run(['catalog', 'import', join(tmp, 'one.json'), ...common]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /0 entr\(ies\) created, 1 updated/);
+});
+
+// ---- run time: an old published version without Tibetan (issue 11 item 3) -------------------
+
+test('an old published version lacking Tibetan shows its Chinese, marked lang="zh", everywhere', async () => {
+  // As a version published before the rule: no bo name, bo conditions copied from zh, a
+  // material's bo copied from en. Written in the store as it would have been, then the
+  // catalog version moved so no cached page is served.
+  const old = structuredClone(item('XZ-WJ-001'));
+  delete old.name.bo;
+  old.conditions.bo = old.conditions.zh;
+  old.materials[0].name.bo = old.materials[0].name.en;
+  const quoted = JSON.stringify(old).replace(/'/g, "''");
+  db.sql(`UPDATE catalog_versions SET doc = '${quoted}' WHERE code = 'XZ-WJ-001' AND status = 'published'`);
+  db.sql("UPDATE platform_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'catalog_version'");
+
+  const marked = (t) => `lang="zh">${escapeHtml(t.zh)}<`;
+  const guide = await (await fetch(`${srv.url}/services/XZ-WJ-001?lang=bo`)).text();
+  assert.ok(guide.includes(`<span ${marked(old.name)}/span>`), 'the name');
+  assert.ok(guide.includes(marked(old.conditions)), 'the conditions (a copy is no translation)');
+  assert.ok(guide.includes(marked(old.materials[0].name)), 'a material (an English copy is no translation)');
+  assert.ok(guide.includes(`lang="bo">${escapeHtml(old.materials[1].name.bo)}<`), 'the rest stays Tibetan');
+  assert.ok(guide.includes(`lang="bo">${escapeHtml(old.legal_basis.bo)}<`));
+  const api = await json('/api/v1/services/XZ-WJ-001?lang=bo');
+  assert.deepEqual(api.body.name, { text: old.name.zh, lang: 'zh' });
+
+  const list = await (await fetch(`${srv.url}/services?lang=bo`)).text();
+  assert.ok(list.includes(`<span ${marked(old.name)}/span>`), 'the listing');
+  const bundle = await (await fetch(`${srv.url}/services/bundles/BUNDLE-NEWBORN?lang=bo`)).text();
+  assert.ok(bundle.includes(`<span ${marked(old.name)}/span>`), 'the bundle');
+  const adminList = await (await admin.req('/admin/catalog?lang=bo')).text();
+  assert.ok(adminList.includes(`<span ${marked(old.name)}/span>`), "the administrators' list");
+  const adminShow = await (await admin.req('/admin/catalog/XZ-WJ-001?lang=bo')).text();
+  assert.ok(adminShow.includes(`<span ${marked(old.name)}/span>`), "the item's page");
+  // In English the English text, unmarked Chinese nowhere.
+  const en = await (await fetch(`${srv.url}/services/XZ-WJ-001?lang=en`)).text();
+  assert.ok(en.includes(`lang="en">${escapeHtml(old.name.en)}<`));
 });

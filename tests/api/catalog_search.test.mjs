@@ -77,10 +77,10 @@ test('hits link to the guide or the bundle and show the reader\'s name', async (
   assert.equal(mz1.title_lang, 'bo');
   assert.equal(mz1.kind_label, T.bo.catalog.kind.item);
   assert.equal(mz1.url, '/services/XZ-MZ-001');
-  // XZ-MZ-002 has no Tibetan name: Chinese, marked so.
+  // Every demo item has its Tibetan name (issue 11): XZ-MZ-002's too.
   const mz2 = r.hits.find((h) => h.ref === 'XZ-MZ-002');
-  assert.equal(mz2.title, item('XZ-MZ-002').name.zh);
-  assert.equal(mz2.title_lang, 'zh');
+  assert.equal(mz2.title, item('XZ-MZ-002').name.bo);
+  assert.equal(mz2.title_lang, 'bo');
   const en = (await search('marriage', { lang: 'en' })).hits.find((h) => h.ref === 'XZ-MZ-001');
   assert.equal(en.title, item('XZ-MZ-001').name.en);
   const b = (await search('新生儿')).hits.find((h) => h.ref === 'BUNDLE-NEWBORN');
@@ -97,6 +97,43 @@ test('hits link to the guide or the bundle and show the reader\'s name', async (
     const page = await (await fetch(`${srv.url}/search?q=${encodeURIComponent(f)}`)).text();
     assert.match(page, /href="\/services\/XZ-[A-Z]{2}-\d{3}"/, f);
   }
+});
+
+// Issue 11 item 2: Tibetan queries for other services than marriage registration find them
+// through their Tibetan names and texts, with or without the final tsheg, and the hits read
+// in Tibetan on a Tibetan page.
+test('Tibetan queries find the passport, birth registration, the individual business and more', async () => {
+  const cases = [
+    ['ཕྱི་ཐོན་ལག་ཁྱེར', 'service:XZ-GA-001', 'name'], // passport
+    ['ཕྱི་ཐོན་ལག་ཁྱེར་', 'service:XZ-GA-001', 'name'], // with the tsheg
+    ['སྐྱེས་ཐོ', 'service:XZ-GA-003', 'name'], // birth registration
+    ['སྐྱེས་ཐོ', 'service_bundle:BUNDLE-NEWBORN', null], // through its items' names
+    ['ཐོབ་ཐང་ལག་ཁྱེར་བརྗེ་ལེན', 'service:XZ-GA-002', 'name'], // ID card renewal
+    ['ཁ་ལོ་བའི་ལག་ཁྱེར', 'service:XZ-GA-004', 'name'], // driving licence
+    ['སྒེར་གཉེར་ཚོང་ལས', 'service:XZ-SJ-001', 'name'], // individual business
+    ['སྒེར་གཉེར་ཚོང་ལས', 'service_bundle:BUNDLE-START-BUSINESS', null],
+    ['སེམས་ཞི་དུས་ཡུན', 'service:XZ-MZ-002', 'conditions'], // divorce: the cooling-off period
+    ['ཐེམ་ཐོ་དེབ', 'service:XZ-GA-002', 'material'], // a material's name
+  ];
+  for (const [q, want, where] of cases) {
+    const code = want.split(':')[1];
+    if (where === 'name') assert.ok(item(code).name.bo.includes(q.replace(/་$/, '')), `${q} is in ${code}'s name`);
+    if (where === 'conditions') assert.ok(item(code).conditions.bo.includes(q), `${q} is in ${code}'s conditions`);
+    if (where === 'material') assert.ok(item(code).materials.some((m) => m.name.bo.includes(q)), `${q} names a material of ${code}`);
+    assert.ok(refs(await search(q, { lang: 'bo' })).includes(want), `${q} finds ${want}`);
+  }
+  // The item named so comes first, shown in Tibetan.
+  const r = await search('ཕྱི་ཐོན་ལག་ཁྱེར', { lang: 'bo' });
+  assert.equal(refs(r)[0], 'service:XZ-GA-001');
+  assert.equal(r.hits[0].title, item('XZ-GA-001').name.bo);
+  assert.equal(r.hits[0].title_lang, 'bo');
+  const birth = (await search('སྐྱེས་ཐོ', { lang: 'bo' })).hits.find((h) => h.ref === 'BUNDLE-NEWBORN');
+  assert.equal(birth.title, bundle('BUNDLE-NEWBORN').name.bo);
+  // /services?q= in Tibetan, too.
+  const res = await fetch(`${srv.url}/api/v1/services?q=${encodeURIComponent('ཕྱི་ཐོན་ལག་ཁྱེར')}&lang=bo`);
+  const list = await res.json();
+  assert.deepEqual(list.items.map((i) => i.code), ['XZ-GA-001']);
+  assert.deepEqual(list.items[0].name, { text: item('XZ-GA-001').name.bo, lang: 'bo' });
 });
 
 test('/services?q= filters the listing (with the other filters), best first', async () => {
@@ -127,7 +164,7 @@ test('an import re-indexes: a new name and aliases are found, the old name is no
   const doc = structuredClone(item('XZ-RS-001'));
   delete doc.featured;
   doc.name = { zh: '失业金领取', bo: 'ལས་མེད་འཚོ་སྐྱོང་མ་དངུལ་ལེན་པ།', en: 'Unemployment benefit claim' };
-  doc.aliases = [{ zh: '失业补助', en: 'jobless pay' }];
+  doc.aliases = [{ zh: '失业补助', bo: 'ལས་ཤོར་རོགས་དངུལ།', en: 'jobless pay' }];
   const file = join(db.data, 'rs001.json');
   writeFileSync(file, JSON.stringify(doc));
   const r = db.cli(['catalog', 'import', file]);
@@ -136,6 +173,7 @@ test('an import re-indexes: a new name and aliases are found, the old name is no
   assert.ok(refs(await search('失业补助')).includes('service:XZ-RS-001'));
   assert.ok(refs(await search('jobless')).includes('service:XZ-RS-001'));
   assert.ok(refs(await search('ལས་མེད')).includes('service:XZ-RS-001'));
+  assert.ok(refs(await search('ལས་ཤོར་རོགས་དངུལ')).includes('service:XZ-RS-001'));
   assert.ok(!refs(await search('失业保险金申领')).includes('service:XZ-RS-001'), 'the old name is gone');
   // Aliases are checked like any text.
   writeFileSync(file, JSON.stringify({ ...doc, aliases: [{ bo: 'x' }], featured: 0 }));

@@ -12,7 +12,9 @@
 // database), `init` and `demo` first. Demo staff log in with the documented TOTP secret.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalog } from '../lib/server.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { catalog, ROOT } from '../lib/server.mjs';
 import { Client as BaseClient, login as loginAs, multipart, DEMO_PASSWORD, DEMO_CITIZEN_ID } from '../lib/client.mjs';
 import { demoServer } from '../lib/db.mjs';
 import { idNumbers, phones } from '../lib/ids.mjs';
@@ -258,8 +260,7 @@ test('counter staff record a walk-in applicant\'s rating; another department can
 });
 
 test('the rating page, the tasks and the statistics name the service in the reader\'s language; actions confirm with done', async () => {
-  const zhName = '内地居民婚姻登记（结婚登记）';
-  const boName = 'ནང་ས་མི་སེར་གྱི་གཉེན་སྒྲིག་ཐོ་འགོད།';
+  const { zh: zhName, bo: boName } = JSON.parse(readFileSync(join(ROOT, 'data', 'catalog', 'demo.json'), 'utf8')).items.find((i) => i.code === 'XZ-MZ-001').name; // from the demo catalog
   const app3 = await applyMarriage(citizen);
   await act(clerk, app3.number, 'accept');
   await act(reviewer, app3.number, 'review');

@@ -19,12 +19,12 @@
 // role. Screenshots go to $OW_SHOTS or the system's temporary directory, never the repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshTotp } from '../lib/totp.mjs';
 import { launch, renderedFonts, TIBETAN_FONT, assertNoAxeViolations } from '../lib/browser.mjs';
-import { catalog } from '../lib/server.mjs';
+import { catalog, ROOT } from '../lib/server.mjs';
 import { demoServer } from '../lib/db.mjs';
 import { idNumbers, phones, maskPhone } from '../lib/ids.mjs';
 
@@ -36,7 +36,7 @@ const CITIZEN = '540102199001011233';
 const ENTERPRISE = '拉萨市城关区雪域电器经营部';
 const ENTERPRISE_USCC = '92540102MA6T0XY2KQ';
 const ID_CARD = { zh: '居民身份证', bo: 'མི་སེར་ཐོབ་ཐང་ལག་ཁྱེར།' };
-const NAMES = { zh: '内地居民婚姻登记（结婚登记）', bo: 'ནང་ས་མི་སེར་གྱི་གཉེན་སྒྲིག་ཐོ་འགོད།' };
+const NAMES = JSON.parse(readFileSync(join(ROOT, 'data', 'catalog', 'demo.json'), 'utf8')).items.find((i) => i.code === 'XZ-MZ-001').name; // the service's name, from the demo catalog
 
 const newId = idNumbers({ birth: '19960405', seed: (process.pid + 100) % 900 });
 const newPhone = phones('137', { seed: (process.pid * 11) % 100000000 });

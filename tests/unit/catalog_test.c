@@ -412,15 +412,15 @@ static void test_versions(void **state)
     ASSERT_PROBLEM(problems, "$.type", "catalog.check.enum");
     json_decref(problems);
 
-    assert_int_equal(catalog_publish(f->s, 5, NULL, "XZ-WJ-003", 2, &err), 0);
+    assert_int_equal(catalog_publish(f->s, 5, NULL, "XZ-WJ-003", 2, NULL, &err), 0);
     assert_true(catalog_version(f->s) > v0);
     assert_int_equal(catalog_item_published(f->s, "XZ-WJ-003", &pub, &err), 0);
     assert_int_equal(json_integer_value(json_object_get(pub, "version")), 2);
     assert_string_equal(json_string_value(json_object_get(pub, "online_depth")), "full_online");
     json_decref(pub);
-    assert_int_equal(catalog_publish(f->s, 5, NULL, "XZ-WJ-003", 2, &err), -1);
+    assert_int_equal(catalog_publish(f->s, 5, NULL, "XZ-WJ-003", 2, NULL, &err), -1);
     assert_string_equal(err.code, "catalog.not_draft");
-    assert_int_equal(catalog_publish(f->s, 5, NULL, "XZ-WJ-003", 9, &err), -1);
+    assert_int_equal(catalog_publish(f->s, 5, NULL, "XZ-WJ-003", 9, NULL, &err), -1);
     assert_string_equal(err.code, "catalog.not_found");
 
     json_t *hist;
@@ -566,11 +566,12 @@ static void test_indexer(void **state)
     assert_int_equal(x.puts, puts);
     /* A draft is not indexed; publishing it is; aliases are text. */
     json_object_set_new(it, "aliases",
-                        json_pack("[{s:s, s:s}]", "zh", "领结婚证", "en", "wedding"));
+                        json_pack("[{s:s, s:s, s:s}]", "zh", "领结婚证", "bo", "གཉེན་སྒྲིག་ལག་ཁྱེར་ལེན་པ།",
+                                  "en", "wedding"));
     json_t *problems = json_array();
     assert_int_equal(catalog_draft_save(st, 5, NULL, it, &version, problems, &err), 0);
     assert_int_equal(x.puts, puts);
-    assert_int_equal(catalog_publish(st, 5, NULL, "XZ-MZ-001", version, &err), 0);
+    assert_int_equal(catalog_publish(st, 5, NULL, "XZ-MZ-001", version, NULL, &err), 0);
     assert_int_equal(x.puts, puts + 1);
     text = json_string_value(json_object_get(json_object_get(x.docs, "XZ-MZ-001"), "text"));
     assert_non_null(strstr(text, "领结婚证"));
@@ -581,7 +582,8 @@ static void test_indexer(void **state)
     assert_null(json_object_get(x.docs, "XZ-MZ-001"));
     /* The index failing fails the change: nothing is published. */
     json_t *ga = demo_item(f, "XZ-GA-001");
-    json_object_set_new(ga, "name", json_pack("{s:s}", "zh", "护照签发（新）"));
+    json_object_set_new(ga, "name",
+                        json_pack("{s:s, s:s}", "zh", "护照签发（新）", "bo", "ཕྱི་ཐོན་ལག་ཁྱེར་གསར་པ།"));
     x.fail_on_put = 1;
     assert_int_equal(catalog_import(st, 0, ga, &created, &updated, &err), -1);
     json_t *pub;
