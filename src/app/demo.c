@@ -33,40 +33,45 @@ static const struct {
      540000000000LL},
     {"xz-mz", "西藏自治区民政厅", "བོད་རང་སྐྱོང་ལྗོངས་དམངས་སྲིད་ཐིང་།", "Civil Affairs Department of Xizang",
      540000000000LL},
-    {"xz-rs", "西藏自治区人力资源和社会保障厅", NULL,
+    {"xz-rs", "西藏自治区人力资源和社会保障厅", "བོད་རང་སྐྱོང་ལྗོངས་མི་ཤུགས་ཐོན་ཁུངས་དང་སྤྱི་ཚོགས་འགན་སྲུང་ཐིང་།",
      "Human Resources and Social Security Department of Xizang", 540000000000LL},
-    {"xz-sj", "西藏自治区市场监督管理局", NULL, "Market Regulation Administration of Xizang",
-     540000000000LL},
-    {"xz-wj", "西藏自治区卫生健康委员会", NULL, "Health Commission of Xizang", 540000000000LL},
-    {"xz-zr", "西藏自治区自然资源厅", NULL, "Natural Resources Department of Xizang",
-     540000000000LL},
-    {"xz-12345", "西藏自治区12345政务服务便民热线中心", NULL, "Xizang 12345 Hotline Centre",
+    {"xz-sj", "西藏自治区市场监督管理局", "བོད་རང་སྐྱོང་ལྗོངས་ཚོང་ར་ལྟ་སྐུལ་དོ་དམ་ཅུས།",
+     "Market Regulation Administration of Xizang", 540000000000LL},
+    {"xz-wj", "西藏自治区卫生健康委员会", "བོད་རང་སྐྱོང་ལྗོངས་འཕྲོད་བསྟེན་བདེ་ཐང་ཨུ་ཡོན་ལྷན་ཁང་།",
+     "Health Commission of Xizang", 540000000000LL},
+    {"xz-zr", "西藏自治区自然资源厅", "བོད་རང་སྐྱོང་ལྗོངས་རང་བྱུང་ཐོན་ཁུངས་ཐིང་།",
+     "Natural Resources Department of Xizang", 540000000000LL},
+    {"xz-12345", "西藏自治区12345政务服务便民热线中心",
+     "བོད་རང་སྐྱོང་ལྗོངས་ 12345 གཞུང་དོན་ཞབས་ཞུ་མང་ཚོགས་ཁ་པར་ལྟེ་གནས།", "Xizang 12345 Hotline Centre",
      540000000000LL},
     {"ls-ga", "拉萨市公安局", "ལྷ་ས་གྲོང་ཁྱེར་སྤྱི་བདེ་ཅུས།", "Lhasa Public Security Bureau", 540100000000LL},
     {"ls-mz", "拉萨市民政局", "ལྷ་ས་གྲོང་ཁྱེར་དམངས་སྲིད་ཅུས།", "Lhasa Civil Affairs Bureau",
      540100000000LL},
     {"cg-mz", "拉萨市城关区民政局", "ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་དམངས་སྲིད་ཅུས།",
-     "Chengguan District Civil Affairs Bureau",
-     540102000000LL},
+     "Chengguan District Civil Affairs Bureau", 540102000000LL},
     {"cg-ga", "拉萨市公安局城关分局", "ལྷ་ས་གྲོང་ཁྱེར་སྤྱི་བདེ་ཅུས་ཁྲིན་ཀོན་ཡན་ལག་ཅུས།",
      "Chengguan Public Security Sub-bureau", 540102000000LL},
-    {"bk-bsc", "城关区八廓街道便民服务中心", NULL, "Barkhor Sub-district Service Centre",
-     540102002000LL},
+    {"bk-bsc", "城关区八廓街道便民服务中心", "ཁྲིན་ཀོན་ཆུས་བར་སྐོར་ཁྲོམ་ལམ་མང་ཚོགས་ཞབས་ཞུ་ལྟེ་གནས།",
+     "Barkhor Sub-district Service Centre", 540102002000LL},
     /* Departments the 12345 hotline dispatches to (routing rules in src/hotline/). */
-    {"ls-zj", "拉萨市住房和城乡建设局", NULL, "Lhasa Housing and Urban-Rural Development Bureau",
+    {"ls-zj", "拉萨市住房和城乡建设局", "ལྷ་ས་གྲོང་ཁྱེར་སྡོད་ཁང་དང་གྲོང་ཁྱེར་གྲོང་གསེབ་འཛུགས་སྐྲུན་ཅུས།",
+     "Lhasa Housing and Urban-Rural Development Bureau", 540100000000LL},
+    {"ls-jt", "拉萨市交通运输局", "ལྷ་ས་གྲོང་ཁྱེར་འགྲིམ་འགྲུལ་སྐྱེལ་འདྲེན་ཅུས།", "Lhasa Transport Bureau",
      540100000000LL},
-    {"ls-jt", "拉萨市交通运输局", NULL, "Lhasa Transport Bureau", 540100000000LL},
-    {"ls-hb", "拉萨市生态环境局", NULL, "Lhasa Ecology and Environment Bureau", 540100000000LL},
+    {"ls-hb", "拉萨市生态环境局", "ལྷ་ས་གྲོང་ཁྱེར་སྐྱེ་ཁམས་ཁོར་ཡུག་ཅུས།",
+     "Lhasa Ecology and Environment Bureau", 540100000000LL},
     /* Departments the demo catalog's items are handled by (data/catalog/demo.json). */
-    {"ls-sj", "拉萨市市场监督管理局", NULL, "Lhasa Market Regulation Administration",
+    {"ls-sj", "拉萨市市场监督管理局", "ལྷ་ས་གྲོང་ཁྱེར་ཚོང་ར་ལྟ་སྐུལ་དོ་དམ་ཅུས།",
+     "Lhasa Market Regulation Administration", 540100000000LL},
+    {"ls-zr", "拉萨市自然资源局", "ལྷ་ས་གྲོང་ཁྱེར་རང་བྱུང་ཐོན་ཁུངས་ཅུས།", "Lhasa Natural Resources Bureau",
      540100000000LL},
-    {"ls-zr", "拉萨市自然资源局", NULL, "Lhasa Natural Resources Bureau", 540100000000LL},
-    {"cg-rs", "拉萨市城关区人力资源和社会保障局", NULL,
+    {"cg-rs", "拉萨市城关区人力资源和社会保障局",
+     "ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་མི་ཤུགས་ཐོན་ཁུངས་དང་སྤྱི་ཚོགས་འགན་སྲུང་ཅུས།",
      "Chengguan District Human Resources and Social Security Bureau", 540102000000LL},
-    {"cg-sj", "拉萨市城关区市场监督管理局", NULL, "Chengguan District Market Regulation Bureau",
-     540102000000LL},
-    {"cg-wj", "拉萨市城关区卫生健康委员会", NULL, "Chengguan District Health Commission",
-     540102000000LL},
+    {"cg-sj", "拉萨市城关区市场监督管理局", "ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་ཚོང་ར་ལྟ་སྐུལ་དོ་དམ་ཅུས།",
+     "Chengguan District Market Regulation Bureau", 540102000000LL},
+    {"cg-wj", "拉萨市城关区卫生健康委员会", "ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་འཕྲོད་བསྟེན་བདེ་ཐང་ཨུ་ཡོན་ལྷན་ཁང་།",
+     "Chengguan District Health Commission", 540102000000LL},
 };
 
 static const struct {
@@ -111,8 +116,10 @@ static int demo_certs(struct app *app, int64_t citizen_id, const struct identity
             ga_id = d.id;
         if (seals_find_active(app->store, d.id, SEALS_TYPE_CERT, now, &seal_id, &e) == 0)
             continue;
-        struct seals_make_req r = {d.id, SEALS_TYPE_CERT, "证照专用章", d.name_zh, now - 60000,
-                                   now + 5 * 365LL * 86400000, NULL, 0};
+        struct seals_make_req r = {d.id,         SEALS_TYPE_CERT,
+                                   "证照专用章", d.name_zh,
+                                   now - 60000,  now + 5 * 365LL * 86400000,
+                                   NULL,         0};
         if (seals_make(app->store, app->kr, 0, &r, &seal_id, err) < 0) {
             arena_free(a);
             return -1;
@@ -124,11 +131,11 @@ static int demo_certs(struct app *app, int64_t citizen_id, const struct identity
     if (certs_wallet(app->store, citizen_id, "ID_CARD", &have, err) < 0)
         return -1;
     if (json_array_size(have) == 0 && ga_id != 0) {
-        json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", cz->name, "sex", "男",
-                                 "ethnicity", "藏族", "birth_date", "1990-01-01", "address",
-                                 "西藏自治区拉萨市城关区");
-        struct certs_issue_req r = {"ID_CARD", citizen_id, cz->name, cz->id_number, ga_id, data,
-                                    "demo", 0};
+        json_t *data =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", cz->name, "sex", "男", "ethnicity",
+                      "藏族", "birth_date", "1990-01-01", "address", "西藏自治区拉萨市城关区");
+        struct certs_issue_req r = {"ID_CARD", citizen_id, cz->name, cz->id_number,
+                                    ga_id,     data,       "demo",   0};
         char idf[CERTS_ID_SIZE];
         int rc = certs_issue(app->store, app->kr, &r, 0, idf, err);
         json_decref(data);
@@ -139,8 +146,8 @@ static int demo_certs(struct app *app, int64_t citizen_id, const struct identity
         issued++;
     }
     json_decref(have);
-    printf("demo: %d certificate type(s), %d seal(s) made, %d certificate(s) issued\n", types, seals,
-           issued);
+    printf("demo: %d certificate type(s), %d seal(s) made, %d certificate(s) issued\n", types,
+           seals, issued);
     return 0;
 }
 
@@ -237,8 +244,7 @@ int app_load_demo(struct app *app, struct err *err)
     if (hotline_load_demo(app->hotline, 2400, &hl_categories, &hl_orders, err) < 0)
         goto out;
     if (hl_orders > 0)
-        printf("demo: hotline with %d categories and %d closed orders\n", hl_categories,
-               hl_orders);
+        printf("demo: hotline with %d categories and %d closed orders\n", hl_categories, hl_orders);
     if (portal_mark_demo(app->store, err) < 0)
         goto out;
     printf("demo: %d division(s), %d department(s) and %d account(s) added, %d catalog "
