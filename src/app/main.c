@@ -149,7 +149,8 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
         if (app_init(app, err) < 0 || app_load_demo(app, err) < 0)
             return -1;
     }
-    if (check_schema(s, err) < 0 || audit_chain_backfill(s, NULL, err) < 0 || i18n_init(err) < 0)
+    if (check_schema(s, err) < 0 || audit_chain_backfill(s, NULL, err) < 0 ||
+        (cfg->i18n_dir[0] ? i18n_init_dir(cfg->i18n_dir, err) : i18n_init(err)) < 0)
         return -1;
     struct web_config wc = {
         .host = cfg->host,

@@ -19,6 +19,7 @@
 #include "web/tmpl.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define TMPL_BUCKETS 256 /* the application has tens of templates; chains stay short */
 
@@ -46,6 +48,7 @@ struct op {
     size_t name;                /* offset of the name in the pool */
     size_t end;                 /* SECTION, INVERTED: index of the first op after the body */
     const struct tmpl *partial; /* PARTIAL: target, NULL (no set) renders nothing */
+    bool in_text;               /* ESCAPED: stands in element content, where markup may go */
 };
 
 struct tmpl {
@@ -235,12 +238,78 @@ struct open_section {
     size_t len;
 };
 
+/* Where the template's text has got to in HTML, as far as marking a value needs (tmpl_mark_fn):
+ * inside a tag (its attributes), or inside an element whose content is text only, where a
+ * <span> would show as text or be dropped. A scan of the literal text in order: sections
+ * are assumed to leave the state as they found it, and a partial starts in element
+ * content. A '>' inside a quoted attribute value is skipped; comments count as tags. */
+struct html_scan {
+    bool in_tag;
+    char quote;    /* the quote of the attribute value being read, or 0 */
+    int opening;   /* the tag being read opens a text-only element: its number, else 0 */
+    int text_only; /* inside a text-only element: its number, else 0 */
+};
+
+/* Elements whose content is text only (1..5), and those that also end an <option> (6, 7). */
+static const char *const html_elements[] = {"title", "textarea", "option",  "script",
+                                            "style", "select",   "optgroup"};
+#define HTML_TEXT_ONLY 5
+#define HTML_OPTION 3
+
+/* The element whose name starts at p (1-based in html_elements), or 0. */
+static int html_element_at(const char *p, const char *end)
+{
+    for (int i = 0; i < (int)(sizeof(html_elements) / sizeof(html_elements[0])); i++) {
+        size_t n = strlen(html_elements[i]);
+        if ((size_t)(end - p) >= n && strncasecmp(p, html_elements[i], n) == 0 &&
+            ((size_t)(end - p) == n || !isalnum((unsigned char)p[n])))
+            return i + 1;
+    }
+    return 0;
+}
+
+static void html_scan(struct html_scan *s, const char *p, const char *end)
+{
+    for (; p < end; p++) {
+        char c = *p;
+        if (s->in_tag) {
+            if (s->quote != 0) {
+                if (c == s->quote)
+                    s->quote = 0;
+            } else if (c == '"' || c == '\'') {
+                s->quote = c;
+            } else if (c == '>') {
+                s->in_tag = false;
+                s->text_only = s->opening ? s->opening : s->text_only;
+                s->opening = 0;
+            }
+            continue;
+        }
+        if (c != '<' || end - p < 2)
+            continue;
+        if (s->text_only != 0) {
+            /* Only its end tag ends it (an option also ends with its select or group). */
+            int e = p[1] == '/' ? html_element_at(p + 2, end) : 0;
+            if (e != 0 &&
+                (e == s->text_only || (s->text_only == HTML_OPTION && e > HTML_TEXT_ONLY))) {
+                s->text_only = 0;
+                s->in_tag = true;
+            }
+        } else if (isalpha((unsigned char)p[1]) || p[1] == '/' || p[1] == '!') {
+            int e = isalpha((unsigned char)p[1]) ? html_element_at(p + 1, end) : 0;
+            s->in_tag = true;
+            s->opening = e <= HTML_TEXT_ONLY ? e : 0;
+        }
+    }
+}
+
 static int parse(struct tmpl_set *set, struct tmpl *t, size_t len, struct err *err)
 {
     struct open_section open[TMPL_MAX_NESTING];
     size_t nopen = 0;
     const char *p = t->src, *end = t->src + len;
     struct op *op;
+    struct html_scan hs = {false, 0, 0, 0};
 
     while (p < end) {
         const char *tag = find_pair(p, end, '{');
@@ -250,6 +319,7 @@ static int parse(struct tmpl_set *set, struct tmpl *t, size_t len, struct err *e
                 return -1;
             op->text = p;
             op->len = (size_t)(text_end - p);
+            html_scan(&hs, p, text_end);
         }
         if (tag == NULL)
             break;
@@ -292,6 +362,7 @@ static int parse(struct tmpl_set *set, struct tmpl *t, size_t len, struct err *e
             if ((op = add_op(set, t, sigil ? OP_RAW : OP_ESCAPED, err)) == NULL ||
                 add_name(set, t, op, q, nlen, true, err) < 0)
                 return -1;
+            op->in_text = !hs.in_tag && hs.text_only == 0;
             break;
         case '>':
             if ((op = add_op(set, t, OP_PARTIAL, err)) == NULL ||
@@ -558,6 +629,8 @@ struct render {
     struct buf *out;
     struct err *err;
     size_t steps; /* work done so far, against TMPL_MAX_STEPS */
+    tmpl_mark_fn mark;
+    void *mark_ctx;
 };
 
 /* One step down a path: a member of an object, or, when `seg` is a decimal index
@@ -667,7 +740,22 @@ static int emit(struct render *r, const char *s, size_t n, bool escape)
     return err_set(r->err, 500, "tmpl.oom", "out of memory rendering a template");
 }
 
-static int emit_value(struct render *r, const json_t *v, bool escape)
+/* A string an escaped tag prints: asked about (r->mark), and wrapped in <span lang> when it
+ * is in another language and stands in element content. */
+static int emit_string(struct render *r, const json_t *v, bool escape, bool in_text)
+{
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    const char *lang = escape && n > 0 && r->mark != NULL ? r->mark(r->mark_ctx, v) : NULL;
+    if (lang == NULL || !in_text)
+        return emit(r, s, n, escape);
+    if (emit(r, "<span lang=\"", 12, false) < 0 || emit(r, lang, strlen(lang), true) < 0 ||
+        emit(r, "\">", 2, false) < 0 || emit(r, s, n, true) < 0)
+        return -1;
+    return emit(r, "</span>", 7, false);
+}
+
+static int emit_value(struct render *r, const json_t *v, bool escape, bool in_text)
 {
     char num[40];
     int n;
@@ -676,7 +764,7 @@ static int emit_value(struct render *r, const json_t *v, bool escape)
         return 0;
     switch (json_typeof(v)) {
     case JSON_STRING:
-        return emit(r, json_string_value(v), json_string_length(v), escape);
+        return emit_string(r, v, escape, in_text);
     case JSON_INTEGER:
         n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return emit(r, num, (size_t)n, false);
@@ -743,7 +831,7 @@ static int render_ops(struct render *r, const struct tmpl *t, size_t from, size_
                 break;
             case OP_ESCAPED:
             case OP_RAW:
-                rc = emit_value(r, lookup(r, top, t, op), op->kind == OP_ESCAPED);
+                rc = emit_value(r, lookup(r, top, t, op), op->kind == OP_ESCAPED, op->in_text);
                 break;
             case OP_SECTION:
             case OP_INVERTED:
@@ -763,10 +851,10 @@ static int render_ops(struct render *r, const struct tmpl *t, size_t from, size_
 }
 
 /* Render all of `t`; on failure put `out` back as it was. */
-static int render(const struct tmpl *t, json_t *const *ctxs, size_t n, struct buf *out,
-                  struct err *err)
+static int render(const struct tmpl *t, json_t *const *ctxs, size_t n, tmpl_mark_fn mark,
+                  void *mark_ctx, struct buf *out, struct err *err)
 {
-    struct render r = {ctxs, n, out, err, 0};
+    struct render r = {ctxs, n, out, err, 0, mark, mark_ctx};
     size_t before = out->len;
 
     if (render_ops(&r, t, 0, t->nops, NULL, 0) < 0) {
@@ -780,6 +868,12 @@ static int render(const struct tmpl *t, json_t *const *ctxs, size_t n, struct bu
 
 int tmpl_render(struct tmpl_set *set, const char *name, json_t *const *ctxs, size_t n,
                 struct buf *out, struct err *err)
+{
+    return tmpl_render_marked(set, name, ctxs, n, NULL, NULL, out, err);
+}
+
+int tmpl_render_marked(struct tmpl_set *set, const char *name, json_t *const *ctxs, size_t n,
+                       tmpl_mark_fn mark, void *mark_ctx, struct buf *out, struct err *err)
 {
     assert(set != NULL && name != NULL && out != NULL && (ctxs != NULL || n == 0));
     const struct tmpl *t;
@@ -796,7 +890,7 @@ int tmpl_render(struct tmpl_set *set, const char *name, json_t *const *ctxs, siz
         if (t == NULL)
             return -1;
     }
-    return render(t, ctxs, n, out, err);
+    return render(t, ctxs, n, mark, mark_ctx, out, err);
 }
 
 int tmpl_render_string(struct tmpl_set *set, const char *src, size_t len, json_t *const *ctxs,
@@ -824,7 +918,7 @@ int tmpl_render_string(struct tmpl_set *set, const char *src, size_t len, json_t
         if (rc < 0)
             goto out;
     }
-    rc = render(t, ctxs, n, out, err);
+    rc = render(t, ctxs, n, NULL, NULL, out, err);
 out:
     tmpl_free(t);
     return rc;
