@@ -283,7 +283,6 @@ int l10n_json_set(const char *text, size_t len, const char *key, const char *val
 /* ---- the import ------------------------------------------------------------------------- */
 
 struct import {
-    struct l10n_set *s;
     struct l10n_lang *l;
     const struct l10n_po *po;
     const char *po_name;
@@ -296,9 +295,9 @@ static void refuse(struct import *im, int line, const char *key, const char *fmt
 
 static void refuse(struct import *im, int line, const char *key, const char *fmt, ...)
 {
+    fprintf(im->problems, "%s:%d: %s: ", im->po_name, line, key ? key : "(no msgctxt)");
     va_list ap;
     va_start(ap, fmt);
-    fprintf(im->problems, "%s:%d: %s: ", im->po_name, line, key ? key : "(no msgctxt)");
     vfprintf(im->problems, fmt, ap);
     fputc('\n', im->problems);
     va_end(ap);
@@ -521,7 +520,7 @@ int l10n_import(struct l10n_set *s, const struct l10n_po *po, const char *po_nam
         return err_set(err, 1, "l10n.no_dir", "an import writes the catalog files of a checkout");
     struct arena *a = arena_new(0);
     struct l10n_entries es;
-    struct import im = {s, l10n_set_lang(s, lang), po, po_name, problems, 0};
+    struct import im = {l10n_set_lang(s, lang), po, po_name, problems, 0};
     int rc = -1;
     if (a == NULL || l10n_entries_of(s, lang, a, &es, err) < 0)
         goto out;

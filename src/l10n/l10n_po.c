@@ -12,6 +12,7 @@
  */
 #include "l10n/l10n_internal.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -282,7 +283,11 @@ static int keep(struct parser *p, struct buf *b, const char **out)
     const char *s = b->data ? b->data : "";
     if (!utf8_valid(s, b->len))
         return perr(p, "a string is not UTF-8 (or holds a NUL)");
-    return (*out = arena_strndup(p->a, s, b->len)) ? 0 : perr(p, "out of memory");
+    if ((*out = arena_strndup(p->a, s, b->len)) == NULL) {
+        perr(p, "out of memory");
+        return -1;
+    }
+    return 0;
 }
 
 /* A header line "Name: value" of the header entry's text, or NULL. */
@@ -316,6 +321,7 @@ static int finish(struct parser *p)
         if ((p->has_ctxt && keep(p, &p->ctxt, &e.ctxt) < 0) || keep(p, &p->id, &e.id) < 0 ||
             keep(p, &p->str, &e.str) < 0)
             return -1;
+        assert(e.id != NULL && e.str != NULL); /* keep() set them */
         if (e.ctxt == NULL && e.id[0] == '\0') {
             p->po->language = header_field(p, e.str, "Language");
             p->po->translator = header_field(p, e.str, "Last-Translator");
@@ -348,8 +354,9 @@ static int keyword(struct parser *p, const char *s, const char *end)
         return perr(p, "a line that is no keyword, string or comment");
     s += n;
     int index = 0;
-    if (k == 3) { /* msgstr[N]: only msgstr[0] is kept */
-        index = atoi(s);
+    if (k == 3) { /* msgstr[N]: only msgstr[0] is kept (the line is no C string: no atoi) */
+        for (; s < end && *s >= '0' && *s <= '9'; s++)
+            index = index < 1000 ? index * 10 + (*s - '0') : index;
         while (s < end && *s != ']')
             s++;
         if (s == end)

@@ -9,6 +9,7 @@
  */
 #include "l10n/l10n_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,7 @@ static int walk_zh(struct walk *w, json_t *o, const char *module, char *path, si
             json_t *at = json_object_get(w->index, path);
             struct l10n_entry *e;
             if (at != NULL) {
+                assert(w->e != NULL); /* the index names entries of the array */
                 e = &w->e[json_integer_value(at)];
             } else {
                 if ((w->e = arena_grow(w->a, w->e, w->n, &w->cap, sizeof(*w->e))) == NULL)
@@ -291,41 +293,42 @@ int l10n_entries_of(struct l10n_set *s, const char *lang, struct arena *a, struc
     return 0;
 }
 
+/* Count `e` in row `c`. */
+static void count(struct l10n_count *c, const struct l10n_entry *e)
+{
+    c->total++;
+    c->translated += e->state == L10N_TRANSLATED;
+    c->missing += e->state == L10N_MISSING;
+    c->copied += e->state == L10N_COPIED;
+    c->unreviewed += e->state == L10N_TRANSLATED && !e->reviewed;
+}
+
 int l10n_coverage(const struct l10n_entries *es, struct arena *a, struct l10n_count **rows,
                   size_t *n)
 {
-    struct l10n_count *r = NULL;
+    struct l10n_count *r = NULL, all = {NULL, 0, 0, 0, 0, 0};
     size_t nr = 0, cap = 0;
-    for (size_t i = 0; i <= es->n; i++) {
-        /* Rows in the order of the module names (the files' order); the total last. */
-        const char *module = i < es->n ? es->e[i].module : NULL;
-        size_t k = module == NULL ? nr : 0;
-        while (k < nr && strcmp(r[k].module, module) < 0)
+    for (size_t i = 0; i < es->n; i++) {
+        /* Rows in the order of the module names (the files' order). */
+        const struct l10n_entry *e = &es->e[i];
+        size_t k = 0;
+        while (k < nr && strcmp(r[k].module, e->module) < 0)
             k++;
-        if (k == nr || strcmp(r[k].module, module) != 0) {
+        if (k == nr || strcmp(r[k].module, e->module) != 0) {
             if ((r = arena_grow(a, r, nr, &cap, sizeof(*r))) == NULL)
                 return -1;
             memmove(&r[k + 1], &r[k], (nr - k) * sizeof(*r));
             memset(&r[k], 0, sizeof(*r));
-            r[k].module = module;
+            r[k].module = e->module;
             nr++;
         }
+        count(&r[k], e);
+        count(&all, e);
     }
-    /* The total is the last row; every entry counts in its module's row and in it. */
-    for (size_t i = 0; i < es->n; i++) {
-        const struct l10n_entry *e = &es->e[i];
-        struct l10n_count *m = r, *all = &r[nr - 1];
-        while (strcmp(m->module, e->module) != 0)
-            m++;
-        struct l10n_count *both[2] = {m, all};
-        for (int b = 0; b < 2; b++) {
-            both[b]->total++;
-            both[b]->translated += e->state == L10N_TRANSLATED;
-            both[b]->missing += e->state == L10N_MISSING;
-            both[b]->copied += e->state == L10N_COPIED;
-            both[b]->unreviewed += e->state == L10N_TRANSLATED && !e->reviewed;
-        }
-    }
+    /* The total is the last row. */
+    if ((r = arena_grow(a, r, nr, &cap, sizeof(*r))) == NULL)
+        return -1;
+    r[nr++] = all;
     *rows = r;
     *n = nr;
     return 0;

@@ -17,9 +17,9 @@
  *   by TMPL_MAX_DEPTH.
  */
 #include "web/tmpl.h"
+#include "web/tmpl_html.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define TMPL_BUCKETS 256 /* the application has tens of templates; chains stay short */
 
@@ -238,71 +237,6 @@ struct open_section {
     size_t len;
 };
 
-/* Where the template's text has got to in HTML, as far as marking a value needs (tmpl_mark_fn):
- * inside a tag (its attributes), or inside an element whose content is text only, where a
- * <span> would show as text or be dropped. A scan of the literal text in order: sections
- * are assumed to leave the state as they found it, and a partial starts in element
- * content. A '>' inside a quoted attribute value is skipped; comments count as tags. */
-struct html_scan {
-    bool in_tag;
-    char quote;    /* the quote of the attribute value being read, or 0 */
-    int opening;   /* the tag being read opens a text-only element: its number, else 0 */
-    int text_only; /* inside a text-only element: its number, else 0 */
-};
-
-/* Elements whose content is text only (1..5), and those that also end an <option> (6, 7). */
-static const char *const html_elements[] = {"title", "textarea", "option",  "script",
-                                            "style", "select",   "optgroup"};
-#define HTML_TEXT_ONLY 5
-#define HTML_OPTION 3
-
-/* The element whose name starts at p (1-based in html_elements), or 0. */
-static int html_element_at(const char *p, const char *end)
-{
-    for (int i = 0; i < (int)(sizeof(html_elements) / sizeof(html_elements[0])); i++) {
-        size_t n = strlen(html_elements[i]);
-        if ((size_t)(end - p) >= n && strncasecmp(p, html_elements[i], n) == 0 &&
-            ((size_t)(end - p) == n || !isalnum((unsigned char)p[n])))
-            return i + 1;
-    }
-    return 0;
-}
-
-static void html_scan(struct html_scan *s, const char *p, const char *end)
-{
-    for (; p < end; p++) {
-        char c = *p;
-        if (s->in_tag) {
-            if (s->quote != 0) {
-                if (c == s->quote)
-                    s->quote = 0;
-            } else if (c == '"' || c == '\'') {
-                s->quote = c;
-            } else if (c == '>') {
-                s->in_tag = false;
-                s->text_only = s->opening ? s->opening : s->text_only;
-                s->opening = 0;
-            }
-            continue;
-        }
-        if (c != '<' || end - p < 2)
-            continue;
-        if (s->text_only != 0) {
-            /* Only its end tag ends it (an option also ends with its select or group). */
-            int e = p[1] == '/' ? html_element_at(p + 2, end) : 0;
-            if (e != 0 &&
-                (e == s->text_only || (s->text_only == HTML_OPTION && e > HTML_TEXT_ONLY))) {
-                s->text_only = 0;
-                s->in_tag = true;
-            }
-        } else if (isalpha((unsigned char)p[1]) || p[1] == '/' || p[1] == '!') {
-            int e = isalpha((unsigned char)p[1]) ? html_element_at(p + 1, end) : 0;
-            s->in_tag = true;
-            s->opening = e <= HTML_TEXT_ONLY ? e : 0;
-        }
-    }
-}
-
 static int parse(struct tmpl_set *set, struct tmpl *t, size_t len, struct err *err)
 {
     struct open_section open[TMPL_MAX_NESTING];
@@ -319,7 +253,7 @@ static int parse(struct tmpl_set *set, struct tmpl *t, size_t len, struct err *e
                 return -1;
             op->text = p;
             op->len = (size_t)(text_end - p);
-            html_scan(&hs, p, text_end);
+            tmpl_html_scan(&hs, p, text_end);
         }
         if (tag == NULL)
             break;
@@ -362,7 +296,7 @@ static int parse(struct tmpl_set *set, struct tmpl *t, size_t len, struct err *e
             if ((op = add_op(set, t, sigil ? OP_RAW : OP_ESCAPED, err)) == NULL ||
                 add_name(set, t, op, q, nlen, true, err) < 0)
                 return -1;
-            op->in_text = !hs.in_tag && hs.text_only == 0;
+            op->in_text = tmpl_html_in_text(&hs);
             break;
         case '>':
             if ((op = add_op(set, t, OP_PARTIAL, err)) == NULL ||
