@@ -179,6 +179,25 @@ test('export: a PO file msgfmt --check accepts, every key once, unreviewed entri
   assert.equal(run(['i18n', 'export', 'zh', join(work, 'zh.po')]).status, 2);
 });
 
+test("Weblate's PO reader (translate-toolkit) opens the export: language, plural forms, every entry", () => {
+  const file = join(work, 'weblate.po');
+  assert.equal(run(['i18n', 'export', 'bo', file]).status, 0);
+  const script = `
+import json, sys
+from translate.storage import po
+f = po.pofile.parsefile(sys.argv[1])
+units = [u for u in f.units if not u.isheader()]
+print(json.dumps({"language": f.gettargetlanguage(), "plural": f.parseheader().get("Plural-Forms"),
+  "units": [[u.getcontext(), u.source, u.target, u.isfuzzy()] for u in units]}))`;
+  const r = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `translate-toolkit (scripts/install-deps.sh installs it): ${r.stderr}`);
+  const got = JSON.parse(r.stdout);
+  assert.equal(got.language, 'bo');
+  assert.equal(got.plural, 'nplurals=1; plural=0;');
+  assert.deepEqual(got.units.map(([ctxt, source, target, fuzzy]) => ({ ctxt, id: source, str: target, fuzzy })),
+    poEntries(readFileSync(file, 'utf8')));
+});
+
 test('round trip: export, msgfmt --check, edit one entry, import: the JSON changed exactly there', () => {
   const dir = copyCatalogs();
   const file = join(work, 'rt.po');
