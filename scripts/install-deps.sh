@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 # Build and runtime libraries (pkg-config names them in the Makefile), the test tools
 # (cmocka, PostgreSQL server, wrk, chromium and the fonts its screenshots need, poppler to
-# read certificates back from their PDF), and clang for the sanitizer and fuzzer builds.
+# read certificates back from their PDF, gettext and translate-toolkit (the PO reader Weblate
+# uses) to check the translators' PO files), and clang for the sanitizer and fuzzer builds.
 PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
@@ -17,7 +18,7 @@ PKGS=(
   wrk curl procps strace sqlite3
   nodejs npm
   chromium fonts-wqy-microhei fonts-tibetan-machine fonts-noto-core
-  poppler-utils
+  poppler-utils gettext translate-toolkit
 )
 
 missing=()

@@ -77,6 +77,10 @@ static const struct opt opts[] = {
     {"insecure-fast-passwords", "ONEWINDOW_INSECURE_FAST_PASSWORDS", "security",
      "insecure_fast_passwords", OPT_BOOL, OFF(password_profile_test), 0, 1, "0",
      "cheap password hashing: for automated tests only, never in production", NULL},
+    {"i18n-dir", "ONEWINDOW_I18N_DIR", "server", "i18n_dir", OPT_STR, OFF(i18n_dir), 0, 0, "",
+     "serve the interface strings from DIR/{zh,bo,en}/NAME.json instead of the built-in ones (to "
+     "see what `onewindow i18n import` wrote without a rebuild: --i18n-dir web/i18n)",
+     NULL},
     {"node-id", "ONEWINDOW_NODE_ID", "server", "node_id", OPT_INT, OFF(node_id), 0, 1023, "0",
      "this node's number in a cluster (0..1023): keeps generated ids unique", NULL},
 };

@@ -24,6 +24,7 @@ struct config {
     char data[CONFIG_STR];   /* data directory */
     char db[CONFIG_STR];     /* database URL; empty = sqlite:<data>/onewindow.db */
     char config_file[CONFIG_STR];
+    char i18n_dir[CONFIG_STR]; /* interface strings from DIR/LANG/NAME.json; "" = built in */
     int demo;                /* serve: load demo data on first start */
     int threads;
     long max_header_bytes;

@@ -37,6 +37,7 @@
 #include "audit/audit.h"
 #include "certs/certs.h"
 #include "seals/seals.h"
+#include "l10n/l10n.h"
 #include <pthread.h>
 #include <time.h>
 
@@ -80,6 +81,9 @@ static void usage(FILE *out)
                  "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
                  "            sandbox [N]: notifications (system notices, SMS delivery)\n"
                  "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
+                 "  i18n      export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"
+                 "            the interface strings as gettext PO files, and how complete\n"
+                 "            each language is (no database needed)\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -149,7 +153,8 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
         if (app_init(app, err) < 0 || app_load_demo(app, err) < 0)
             return -1;
     }
-    if (check_schema(s, err) < 0 || audit_chain_backfill(s, NULL, err) < 0 || i18n_init(err) < 0)
+    if (check_schema(s, err) < 0 || audit_chain_backfill(s, NULL, err) < 0 ||
+        (cfg->i18n_dir[0] ? i18n_init_dir(cfg->i18n_dir, err) : i18n_init(err)) < 0)
         return -1;
     struct web_config wc = {
         .host = cfg->host,
@@ -252,6 +257,15 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         cmd_version();
         return 0;
+    }
+    /* The translator's commands read and write catalog files, never the database. */
+    if (strcmp(cmd, "i18n") == 0) {
+        struct err err;
+        err_clear(&err);
+        int status = l10n_cli(argc - 2, argv + 2, stdout, &err);
+        if (status != 0)
+            fprintf(stderr, "onewindow: %s\n", err.msg);
+        return status;
     }
     /* The demo staff's second-factor code: needs no database, only the clock. */
     if (strcmp(cmd, "demo") == 0 && argc == 3 && strcmp(argv[2], "totp") == 0)

@@ -28,6 +28,7 @@
 #include "search/search.h"
 #include "seals/seals.h"
 #include "certs/certs.h"
+#include "l10n/l10n.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -348,7 +349,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         review_http_register(srv, app->review, app->id) < 0 ||
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
         certs_http_register(srv, app->store, app->kr, app->id) < 0 ||
-        search_http_register(srv, app->search) < 0)
+        search_http_register(srv, app->search) < 0 ||
+        l10n_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
      * those who may do its action somewhere (identity_menu_add). */
@@ -364,6 +366,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/hotline/dashboard", "menu.hotline_dashboard", "hotline.supervise"},
         {"/admin", "menu.admin", "identity.department_admin"},
         {"/admin/catalog", "menu.catalog_admin", "catalog.admin"},
+        {"/admin/i18n", "menu.i18n", "i18n.coverage"},
         {"/admin/clients", "menu.clients", "oidc.client_admin"},
         {"/hotline/admin", "menu.hotline_admin", "hotline.admin"},
         {"/open311/admin", "menu.open311", "hotline.admin"},

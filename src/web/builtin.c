@@ -4,7 +4,7 @@
  *   GET /readyz    the database answers and its schema is the one this binary expects
  *   GET /metrics   Prometheus text format: requests by route and status, latency
  *                  histograms, database statement count and time, in-flight requests,
- *                  resident memory
+ *                  resident memory, messages shown in zh for want of a translation
  *   GET /static/…  embedded assets (web/static/) with strong ETags; prebuilt responses,
  *                  gzip variants, and year-long immutable caching when the URL carries
  *                  the asset's fingerprint (?v=<etag>), as the layout's links do
@@ -22,6 +22,7 @@
 #include "base/embed.h"
 #include "base/id.h"
 #include "store/store.h"
+#include "web/i18n.h"
 
 /* ---- health ------------------------------------------------------------------------ */
 
@@ -149,6 +150,13 @@ static int h_metrics(struct web_req *req, struct web_resp *resp)
                store_kind_name(s->store), (unsigned long long)steps, store_kind_name(s->store),
                us / 1e6, (unsigned long long)__atomic_load_n(&s->in_flight, __ATOMIC_RELAXED),
                resident_bytes(), (time_now_ms() - s->started_ms) / 1e3);
+    /* Zero for zh, which is the fallback itself: only the other languages are listed. */
+    buf_puts(&b, "# HELP onewindow_i18n_fallback_total Messages shown in Chinese because the "
+                 "page's language has none (marked lang=\"zh\").\n"
+                 "# TYPE onewindow_i18n_fallback_total counter\n");
+    for (int i = 1; i < I18N_NLANGS; i++)
+        buf_printf(&b, "onewindow_i18n_fallback_total{lang=\"%s\"} %llu\n", i18n_langs[i],
+                   (unsigned long long)i18n_fallback_total(i18n_langs[i]));
     if (b.data == NULL) {
         buf_free(&b);
         return web_fail(resp, 500, "http.internal", "out of memory");

@@ -114,9 +114,25 @@ int web_set_cookie(struct web_req *req, struct web_resp *resp, const char *name,
     return web_resp_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c);
 }
 
+const char *web_t_or_null(const struct web_req *req, const char *key)
+{
+    int fell_back = 0;
+    const char *s = i18n_lookup(req->lang, key, &fell_back);
+    if (s != NULL && fell_back) {
+        i18n_count_fallback(req->lang);
+        struct web_fallbacks *f = req->fallbacks;
+        size_t i = 0;
+        while (f != NULL && i < f->n && f->text[i] != s)
+            i++;
+        if (f != NULL && i == f->n && f->n < WEB_MAX_FALLBACKS)
+            f->text[f->n++] = s;
+    }
+    return s;
+}
+
 const char *web_t(const struct web_req *req, const char *key)
 {
-    const char *s = i18n_get(req->lang, key);
+    const char *s = web_t_or_null(req, key);
     return s ? s : key;
 }
 
@@ -197,6 +213,7 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
     snprintf(r->idbuf, sizeof(r->idbuf), "%016llx", (unsigned long long)id_next());
     r->req.id = r->idbuf;
     r->req.lang = "zh";
+    r->req.fallbacks = &r->fallbacks;
     r->resp.status = 200;
     __atomic_add_fetch(&s->in_flight, 1, __ATOMIC_RELAXED);
     return r;

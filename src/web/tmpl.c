@@ -17,6 +17,7 @@
  *   by TMPL_MAX_DEPTH.
  */
 #include "web/tmpl.h"
+#include "web/tmpl_html.h"
 
 #include <assert.h>
 #include <pthread.h>
@@ -46,6 +47,7 @@ struct op {
     size_t name;                /* offset of the name in the pool */
     size_t end;                 /* SECTION, INVERTED: index of the first op after the body */
     const struct tmpl *partial; /* PARTIAL: target, NULL (no set) renders nothing */
+    bool in_text;               /* ESCAPED: stands in element content, where markup may go */
 };
 
 struct tmpl {
@@ -241,6 +243,7 @@ static int parse(struct tmpl_set *set, struct tmpl *t, size_t len, struct err *e
     size_t nopen = 0;
     const char *p = t->src, *end = t->src + len;
     struct op *op;
+    struct html_scan hs = {false, 0, 0, 0};
 
     while (p < end) {
         const char *tag = find_pair(p, end, '{');
@@ -250,6 +253,7 @@ static int parse(struct tmpl_set *set, struct tmpl *t, size_t len, struct err *e
                 return -1;
             op->text = p;
             op->len = (size_t)(text_end - p);
+            tmpl_html_scan(&hs, p, text_end);
         }
         if (tag == NULL)
             break;
@@ -292,6 +296,7 @@ static int parse(struct tmpl_set *set, struct tmpl *t, size_t len, struct err *e
             if ((op = add_op(set, t, sigil ? OP_RAW : OP_ESCAPED, err)) == NULL ||
                 add_name(set, t, op, q, nlen, true, err) < 0)
                 return -1;
+            op->in_text = tmpl_html_in_text(&hs);
             break;
         case '>':
             if ((op = add_op(set, t, OP_PARTIAL, err)) == NULL ||
@@ -558,6 +563,8 @@ struct render {
     struct buf *out;
     struct err *err;
     size_t steps; /* work done so far, against TMPL_MAX_STEPS */
+    tmpl_mark_fn mark;
+    void *mark_ctx;
 };
 
 /* One step down a path: a member of an object, or, when `seg` is a decimal index
@@ -667,7 +674,22 @@ static int emit(struct render *r, const char *s, size_t n, bool escape)
     return err_set(r->err, 500, "tmpl.oom", "out of memory rendering a template");
 }
 
-static int emit_value(struct render *r, const json_t *v, bool escape)
+/* A string an escaped tag prints: asked about (r->mark), and wrapped in <span lang> when it
+ * is in another language and stands in element content. */
+static int emit_string(struct render *r, const json_t *v, bool escape, bool in_text)
+{
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    const char *lang = escape && n > 0 && r->mark != NULL ? r->mark(r->mark_ctx, v) : NULL;
+    if (lang == NULL || !in_text)
+        return emit(r, s, n, escape);
+    if (emit(r, "<span lang=\"", 12, false) < 0 || emit(r, lang, strlen(lang), true) < 0 ||
+        emit(r, "\">", 2, false) < 0 || emit(r, s, n, true) < 0)
+        return -1;
+    return emit(r, "</span>", 7, false);
+}
+
+static int emit_value(struct render *r, const json_t *v, bool escape, bool in_text)
 {
     char num[40];
     int n;
@@ -676,7 +698,7 @@ static int emit_value(struct render *r, const json_t *v, bool escape)
         return 0;
     switch (json_typeof(v)) {
     case JSON_STRING:
-        return emit(r, json_string_value(v), json_string_length(v), escape);
+        return emit_string(r, v, escape, in_text);
     case JSON_INTEGER:
         n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return emit(r, num, (size_t)n, false);
@@ -743,7 +765,7 @@ static int render_ops(struct render *r, const struct tmpl *t, size_t from, size_
                 break;
             case OP_ESCAPED:
             case OP_RAW:
-                rc = emit_value(r, lookup(r, top, t, op), op->kind == OP_ESCAPED);
+                rc = emit_value(r, lookup(r, top, t, op), op->kind == OP_ESCAPED, op->in_text);
                 break;
             case OP_SECTION:
             case OP_INVERTED:
@@ -763,10 +785,10 @@ static int render_ops(struct render *r, const struct tmpl *t, size_t from, size_
 }
 
 /* Render all of `t`; on failure put `out` back as it was. */
-static int render(const struct tmpl *t, json_t *const *ctxs, size_t n, struct buf *out,
-                  struct err *err)
+static int render(const struct tmpl *t, json_t *const *ctxs, size_t n, tmpl_mark_fn mark,
+                  void *mark_ctx, struct buf *out, struct err *err)
 {
-    struct render r = {ctxs, n, out, err, 0};
+    struct render r = {ctxs, n, out, err, 0, mark, mark_ctx};
     size_t before = out->len;
 
     if (render_ops(&r, t, 0, t->nops, NULL, 0) < 0) {
@@ -780,6 +802,12 @@ static int render(const struct tmpl *t, json_t *const *ctxs, size_t n, struct bu
 
 int tmpl_render(struct tmpl_set *set, const char *name, json_t *const *ctxs, size_t n,
                 struct buf *out, struct err *err)
+{
+    return tmpl_render_marked(set, name, ctxs, n, NULL, NULL, out, err);
+}
+
+int tmpl_render_marked(struct tmpl_set *set, const char *name, json_t *const *ctxs, size_t n,
+                       tmpl_mark_fn mark, void *mark_ctx, struct buf *out, struct err *err)
 {
     assert(set != NULL && name != NULL && out != NULL && (ctxs != NULL || n == 0));
     const struct tmpl *t;
@@ -796,7 +824,7 @@ int tmpl_render(struct tmpl_set *set, const char *name, json_t *const *ctxs, siz
         if (t == NULL)
             return -1;
     }
-    return render(t, ctxs, n, out, err);
+    return render(t, ctxs, n, mark, mark_ctx, out, err);
 }
 
 int tmpl_render_string(struct tmpl_set *set, const char *src, size_t len, json_t *const *ctxs,
@@ -824,7 +852,7 @@ int tmpl_render_string(struct tmpl_set *set, const char *src, size_t len, json_t
         if (rc < 0)
             goto out;
     }
-    rc = render(t, ctxs, n, out, err);
+    rc = render(t, ctxs, n, NULL, NULL, out, err);
 out:
     tmpl_free(t);
     return rc;

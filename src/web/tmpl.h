@@ -74,6 +74,21 @@ void tmpl_set_freeze(struct tmpl_set *set);
 int tmpl_render(struct tmpl_set *set, const char *name, json_t *const *ctxs, size_t n,
                 struct buf *out, struct err *err);
 
+/*
+ * Text in another language than the page's. `mark` is asked about every non-empty string an
+ * escaped tag ({{name}}) prints and returns a language code ("zh"; static, or living as long
+ * as the render) for text that is not in the page's language, else NULL. Where the tag stands
+ * in element content the text is wrapped in <span lang="CODE">...</span>; inside a tag (an
+ * attribute) or in an element whose content is text only (title, textarea, option, script,
+ * style) it is printed as is, since markup cannot go there; `mark` is called all the same
+ * (it may count). Where a tag stands is decided when the template compiles, by scanning its
+ * literal text (docs/internals/tmpl.md, "Marking"). Otherwise as tmpl_render(), which is this
+ * with no `mark`.
+ */
+typedef const char *(*tmpl_mark_fn)(void *ctx, const json_t *v);
+int tmpl_render_marked(struct tmpl_set *set, const char *name, json_t *const *ctxs, size_t n,
+                       tmpl_mark_fn mark, void *mark_ctx, struct buf *out, struct err *err);
+
 /* Compile the source `src` (`len` bytes) and render it as tmpl_render() does. Its partials
  * come from `set` (compiled on the way unless the set is frozen); with a NULL set they
  * render as nothing. `src` need only live for the call; nothing of it is kept. */

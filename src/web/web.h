@@ -27,6 +27,7 @@ struct store;
 struct store_conn;
 struct web_server;
 struct web_cache_entry;
+struct web_fallbacks;
 
 struct web_config {
     const char *host;           /* listen address, e.g. "127.0.0.1" */
@@ -63,6 +64,9 @@ struct web_req {
     const char *id;             /* request id (16 hex digits) */
     void *ctx;                  /* the pointer given to web_route */
     struct router_match match;  /* path parameters */
+    /* The zh texts web_t gave for messages missing in `lang`, so that the page marks them
+     * lang="zh" (server-owned; a copy of the request shares it). */
+    struct web_fallbacks *fallbacks;
 };
 
 #define WEB_MAX_EXTRA_HEADERS 8
@@ -132,7 +136,9 @@ int64_t web_param_int(const struct web_req *req, const char *name);
 const char *web_query(const struct web_req *req, const char *name);
 const char *web_header(const struct web_req *req, const char *name);
 const char *web_cookie(const struct web_req *req, const char *name);
-/* The localised message for an i18n key in the request's language (the key if none). */
+/* The localised message for an i18n key in the request's language (the key if none). A
+ * message missing in bo or en is zh's text, counted, and marked lang="zh" where a page
+ * prints it on its own as element content (docs/internals/i18n.md). */
 const char *web_t(const struct web_req *req, const char *key);
 
 /* The address the request came from (text), or "-". */

@@ -59,6 +59,14 @@ struct web_server {
     size_t npage_hooks;
 };
 
+/* The zh texts web_t returned for a request (WEB_MAX_FALLBACKS distinct ones are marked on the
+ * page; more are still counted). */
+#define WEB_MAX_FALLBACKS 32
+struct web_fallbacks {
+    const char *text[WEB_MAX_FALLBACKS]; /* zh catalog strings: live until i18n_free */
+    size_t n;
+};
+
 /* One request's private state; web_req is its first member so handlers' pointers can
  * be converted back. Lives in the request's arena. */
 struct request {
@@ -82,7 +90,11 @@ struct request {
     int has_session;
     const char *csrf;           /* the anonymous CSRF token, once chosen */
     char ip[64];
+    struct web_fallbacks fallbacks;
 };
+
+/* server.c: web_t, but NULL for a key the catalogs do not have. */
+const char *web_t_or_null(const struct web_req *req, const char *key);
 
 /* session.c: the CSRF check of unsafe requests (0 ok, -1 refuse). */
 int web_csrf_check(struct request *r);
