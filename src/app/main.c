@@ -37,7 +37,7 @@
 #include "audit/audit.h"
 #include "certs/certs.h"
 #include "seals/seals.h"
-#include "l10n/l10n.h"
+#include "translate/translate.h"
 #include <pthread.h>
 #include <time.h>
 
@@ -262,7 +262,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "i18n") == 0) {
         struct err err;
         err_clear(&err);
-        int status = l10n_cli(argc - 2, argv + 2, stdout, &err);
+        int status = translate_cli(argc - 2, argv + 2, stdout, &err);
         if (status != 0)
             fprintf(stderr, "onewindow: %s\n", err.msg);
         return status;

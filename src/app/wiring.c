@@ -28,7 +28,7 @@
 #include "search/search.h"
 #include "seals/seals.h"
 #include "certs/certs.h"
-#include "l10n/l10n.h"
+#include "translate/translate.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -350,7 +350,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
         certs_http_register(srv, app->store, app->kr, app->id) < 0 ||
         search_http_register(srv, app->search) < 0 ||
-        l10n_http_register(srv, app->id, app->store, err) < 0)
+        translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
      * those who may do its action somewhere (identity_menu_add). */

@@ -88,7 +88,7 @@ static const struct rule rules[] = {
     {"case.return", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"case.file_for", SCOPE_DEPARTMENT, R(ROLE_CLERK)},
     {"catalog.admin", SCOPE_PLATFORM, R(ROLE_ADMIN)},
-    /* src/l10n: how complete each language's catalogs are (/admin/i18n). */
+    /* src/translate: how complete each language's catalogs are (/admin/i18n). */
     {"i18n.coverage", SCOPE_PLATFORM, R(ROLE_ADMIN)},
     {"certs.view_authorised", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
 };

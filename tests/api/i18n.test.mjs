@@ -420,7 +420,7 @@ test('/admin/i18n: coverage and the strings to do, for platform administrators o
   for (const lang of ['zh', 'bo', 'en']) {
     const page = await admin.get(`/admin/i18n?lang=${lang}`, { json: false });
     assert.equal(page.status, 200);
-    const no = merged(SRC, lang).get('l10n.no_review');
+    const no = merged(SRC, lang).get('translate.no_review');
     assert.ok(page.text.includes(no), `${lang}: ${no}`);
   }
   // The account menu leads there.

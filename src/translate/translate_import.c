@@ -1,5 +1,5 @@
 /*
- * l10n_import.c - a PO file read back into the catalogs of a checkout.
+ * translate_import.c - a PO file read back into the catalogs of a checkout.
  *
  * The target is the source tree (web/i18n/LANG/NAME.json and web/i18n/status/LANG.json),
  * not the database: the catalogs are compiled into the binary and reviewed in git like
@@ -14,7 +14,7 @@
  * exactly what the translator did. A key the language's files lack is added to the file of
  * its module, which is then rewritten in the catalogs' layout (2-space JSON).
  */
-#include "l10n/l10n_internal.h"
+#include "translate/translate_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -267,7 +267,7 @@ static int put_json_string(struct buf *b, const char *s)
     return rc | buf_putc(b, '"');
 }
 
-int l10n_json_set(const char *text, size_t len, const char *key, const char *value, struct buf *out)
+int translate_json_set(const char *text, size_t len, const char *key, const char *value, struct buf *out)
 {
     struct jscan s = {text, text + len, 0};
     const char *from = NULL, *to = NULL;
@@ -283,8 +283,8 @@ int l10n_json_set(const char *text, size_t len, const char *key, const char *val
 /* ---- the import ------------------------------------------------------------------------- */
 
 struct import {
-    struct l10n_lang *l;
-    const struct l10n_po *po;
+    struct translate_lang *l;
+    const struct translate_po *po;
     const char *po_name;
     FILE *problems;
     int refused;
@@ -305,10 +305,10 @@ static void refuse(struct import *im, int line, const char *key, const char *fmt
 }
 
 /* Why the translation `str` of entry `e` cannot go into the catalogs, or NULL. */
-static const char *check_text(const char *lang, const struct l10n_entry *e, const char *str,
+static const char *check_text(const char *lang, const struct translate_entry *e, const char *str,
                               char *why, size_t why_len)
 {
-    if (!l10n_placeholders_match(e->source, str, why, why_len))
+    if (!translate_placeholders_match(e->source, str, why, why_len))
         return why;
     if (e->same_reason != NULL)
         return NULL;
@@ -316,21 +316,21 @@ static const char *check_text(const char *lang, const struct l10n_entry *e, cons
         return "a copy of the Chinese text, not a translation";
     if (strcmp(lang, "bo") == 0 && e->en != NULL && strcmp(str, e->en) == 0)
         return "a copy of the English text, not a translation";
-    if (strcmp(lang, "bo") == 0 && !l10n_has_tibetan(str))
+    if (strcmp(lang, "bo") == 0 && !translate_has_tibetan(str))
         return "no Tibetan letter";
     return NULL;
 }
 
 /* The po entry for each catalog entry (NULL where the file has none); refusals noted. */
-static void match_entries(struct import *im, const struct l10n_entries *es,
-                          const struct l10n_po_entry **by_entry)
+static void match_entries(struct import *im, const struct translate_entries *es,
+                          const struct translate_po_entry **by_entry)
 {
     json_t *index = json_object(), *seen = json_object();
     char why[512];
     for (size_t i = 0; i < es->n; i++)
         json_object_set_new(index, es->e[i].key, json_integer((json_int_t)i));
     for (size_t k = 0; k < im->po->n; k++) {
-        const struct l10n_po_entry *pe = &im->po->e[k];
+        const struct translate_po_entry *pe = &im->po->e[k];
         json_t *at = pe->ctxt ? json_object_get(index, pe->ctxt) : NULL;
         if (pe->ctxt == NULL) {
             refuse(im, pe->line, NULL, "an entry without msgctxt is not one of this export's");
@@ -345,7 +345,7 @@ static void match_entries(struct import *im, const struct l10n_entries *es,
             continue;
         }
         json_object_set_new(seen, pe->ctxt, json_true());
-        const struct l10n_entry *e = &es->e[json_integer_value(at)];
+        const struct translate_entry *e = &es->e[json_integer_value(at)];
         const char *bad;
         if (pe->plural)
             refuse(im, pe->line, pe->ctxt, "plural forms are not used by these catalogs");
@@ -375,7 +375,7 @@ static int write_file(const char *path, const char *data, size_t len, struct err
         ok = 0;
     if (!ok || rename(tmp, path) != 0) {
         remove(tmp);
-        return err_set(err, 1, "l10n.write", "cannot write %s: %s", path, strerror(errno));
+        return err_set(err, 1, "translate.write", "cannot write %s: %s", path, strerror(errno));
     }
     return 0;
 }
@@ -390,7 +390,7 @@ static int dump_canonical(json_t *doc, size_t flags, struct buf *b)
 }
 
 /* Replace a file's text with the buffer's (taken). */
-static void take_text(struct l10n_file *f, struct buf *b)
+static void take_text(struct translate_file *f, struct buf *b)
 {
     free(f->text);
     f->text = buf_take(b, &f->len);
@@ -399,19 +399,19 @@ static void take_text(struct l10n_file *f, struct buf *b)
 
 /* Set `key` to `text` in every file of the language that has it, or add it to the file of
  * its module (created if the language has none). */
-static int set_string(struct l10n_lang *l, const struct l10n_entry *e, const char *text,
+static int set_string(struct translate_lang *l, const struct translate_entry *e, const char *text,
                       struct err *err)
 {
     int done = 0;
     for (size_t i = 0; i < l->nfiles; i++) {
-        struct l10n_file *f = &l->files[i];
-        if (l10n_string_at(f->json, e->key) == NULL)
+        struct translate_file *f = &l->files[i];
+        if (translate_string_at(f->json, e->key) == NULL)
             continue;
         struct buf b;
         buf_init(&b, FILE_OUT_MAX);
-        if (l10n_json_set(f->text ? f->text : "", f->len, e->key, text, &b) != 0) {
+        if (translate_json_set(f->text ? f->text : "", f->len, e->key, text, &b) != 0) {
             buf_free(&b);
-            return err_set(err, 1, "l10n.edit", "%s/%s.json: cannot set %s", l->code, f->name,
+            return err_set(err, 1, "translate.edit", "%s/%s.json: cannot set %s", l->code, f->name,
                            e->key);
         }
         take_text(f, &b);
@@ -419,19 +419,19 @@ static int set_string(struct l10n_lang *l, const struct l10n_entry *e, const cha
     }
     if (done)
         return 0;
-    struct l10n_file *f = NULL;
+    struct translate_file *f = NULL;
     for (size_t i = 0; i < l->nfiles && f == NULL; i++)
         if (strcmp(l->files[i].name, e->module) == 0)
             f = &l->files[i];
     if (f == NULL) {
-        struct l10n_file *nf = realloc(l->files, (l->nfiles + 1) * sizeof(*nf));
+        struct translate_file *nf = realloc(l->files, (l->nfiles + 1) * sizeof(*nf));
         if (nf == NULL)
-            return err_set(err, 1, "l10n.oom", "out of memory");
+            return err_set(err, 1, "translate.oom", "out of memory");
         l->files = nf;
         f = &l->files[l->nfiles++];
         memset(f, 0, sizeof(*f));
         if ((f->name = strdup(e->module)) == NULL || (f->json = json_object()) == NULL)
-            return err_set(err, 1, "l10n.oom", "out of memory");
+            return err_set(err, 1, "translate.oom", "out of memory");
     }
     /* Down the dotted path, creating the objects on the way. */
     json_t *o = f->json;
@@ -443,7 +443,7 @@ static int set_string(struct l10n_lang *l, const struct l10n_entry *e, const cha
         if (!json_is_object(child)) {
             child = json_object();
             if (child == NULL || json_object_set_new(o, part, child) < 0)
-                return err_set(err, 1, "l10n.oom", "out of memory");
+                return err_set(err, 1, "translate.oom", "out of memory");
         }
         o = child;
     }
@@ -451,7 +451,7 @@ static int set_string(struct l10n_lang *l, const struct l10n_entry *e, const cha
     buf_init(&b, FILE_OUT_MAX);
     if (json_object_set_new(o, p, json_string(text)) < 0 || dump_canonical(f->json, 0, &b) < 0) {
         buf_free(&b);
-        return err_set(err, 1, "l10n.oom", "out of memory");
+        return err_set(err, 1, "translate.oom", "out of memory");
     }
     take_text(f, &b);
     return 0;
@@ -471,13 +471,13 @@ static const char *po_lang(const char *language)
     return i18n_lang(code);
 }
 
-static int write_all(struct l10n_set *s, struct l10n_lang *l, int review_changed, FILE *out,
+static int write_all(struct translate_set *s, struct translate_lang *l, int review_changed, FILE *out,
                      struct err *err)
 {
     char path[4096];
     int files = 0;
     for (size_t i = 0; i < l->nfiles; i++) {
-        struct l10n_file *f = &l->files[i];
+        struct translate_file *f = &l->files[i];
         if (!f->dirty)
             continue;
         snprintf(path, sizeof(path), "%s/%s/%s.json", s->dir, l->code, f->name);
@@ -491,10 +491,10 @@ static int write_all(struct l10n_set *s, struct l10n_lang *l, int review_changed
         buf_init(&b, FILE_OUT_MAX);
         snprintf(path, sizeof(path), "%s/status", s->dir);
         if (mkdir(path, 0777) < 0 && errno != EEXIST)
-            return err_set(err, 1, "l10n.write", "cannot create %s: %s", path, strerror(errno));
+            return err_set(err, 1, "translate.write", "cannot create %s: %s", path, strerror(errno));
         snprintf(path, sizeof(path), "%s/status/%s.json", s->dir, l->code);
         int rc = dump_canonical(l->status, JSON_SORT_KEYS, &b) < 0
-                     ? err_set(err, 1, "l10n.oom", "out of memory")
+                     ? err_set(err, 1, "translate.oom", "out of memory")
                      : write_file(path, b.data, b.len, err);
         buf_free(&b);
         if (rc < 0)
@@ -504,41 +504,41 @@ static int write_all(struct l10n_set *s, struct l10n_lang *l, int review_changed
     return files;
 }
 
-int l10n_import(struct l10n_set *s, const struct l10n_po *po, const char *po_name, FILE *out,
+int translate_import(struct translate_set *s, const struct translate_po *po, const char *po_name, FILE *out,
                 FILE *problems, struct err *err)
 {
     const char *lang = po_lang(po->language);
     if (lang == NULL || strcmp(lang, "zh") == 0)
-        return err_set(err, 1, "l10n.bad_lang",
+        return err_set(err, 1, "translate.bad_lang",
                        "%s: the header's Language is \"%s\": it must be bo or en (zh is the "
                        "source)",
                        po_name, po->language ? po->language : "");
     if (po->content_type != NULL && strcasestr(po->content_type, "charset=utf-8") == NULL)
-        return err_set(err, 1, "l10n.charset", "%s: the file must be UTF-8 (Content-Type: %s)",
+        return err_set(err, 1, "translate.charset", "%s: the file must be UTF-8 (Content-Type: %s)",
                        po_name, po->content_type);
     if (s->dir == NULL)
-        return err_set(err, 1, "l10n.no_dir", "an import writes the catalog files of a checkout");
+        return err_set(err, 1, "translate.no_dir", "an import writes the catalog files of a checkout");
     struct arena *a = arena_new(0);
-    struct l10n_entries es;
-    struct import im = {l10n_set_lang(s, lang), po, po_name, problems, 0};
+    struct translate_entries es;
+    struct import im = {translate_set_lang(s, lang), po, po_name, problems, 0};
     int rc = -1;
-    if (a == NULL || l10n_entries_of(s, lang, a, &es, err) < 0)
+    if (a == NULL || translate_entries_of(s, lang, a, &es, err) < 0)
         goto out;
-    const struct l10n_po_entry **by_entry = arena_zalloc(a, (es.n + 1) * sizeof(*by_entry));
+    const struct translate_po_entry **by_entry = arena_zalloc(a, (es.n + 1) * sizeof(*by_entry));
     if (by_entry == NULL) {
-        err_set(err, 1, "l10n.oom", "out of memory");
+        err_set(err, 1, "translate.oom", "out of memory");
         goto out;
     }
     match_entries(&im, &es, by_entry);
     if (im.refused > 0) {
-        err_set(err, 1, "l10n.refused", "%s: %d entr%s refused: nothing was written", po_name,
+        err_set(err, 1, "translate.refused", "%s: %d entr%s refused: nothing was written", po_name,
                 im.refused, im.refused == 1 ? "y" : "ies");
         goto out;
     }
     int changed = 0, reviewed = 0, withdrawn = 0, empty = 0;
     for (size_t i = 0; i < es.n; i++) {
-        const struct l10n_entry *e = &es.e[i];
-        const struct l10n_po_entry *pe = by_entry[i];
+        const struct translate_entry *e = &es.e[i];
+        const struct translate_po_entry *pe = by_entry[i];
         if (pe == NULL)
             continue;
         if (pe->str[0] == '\0') {
@@ -556,7 +556,7 @@ int l10n_import(struct l10n_set *s, const struct l10n_po *po, const char *po_nam
                           po->translator ? po->translator : "", "date",
                           po->revision_date ? po->revision_date : "");
             if (r == NULL || json_object_set_new(im.l->reviewed, e->key, r) < 0) {
-                err_set(err, 1, "l10n.oom", "out of memory");
+                err_set(err, 1, "translate.oom", "out of memory");
                 goto out;
             }
             reviewed++;

@@ -1,5 +1,5 @@
 /*
- * l10n_set.c - the catalogs as files, and the state of every string in a language.
+ * translate_set.c - the catalogs as files, and the state of every string in a language.
  *
  * A string's state follows issue 11: a copy of the zh or en text is a missing translation,
  * never a translation. The status file of each language (web/i18n/status/LANG.json) lists
@@ -7,7 +7,7 @@
  * reviewed, with the source and text reviewed: a review lapses by itself when either
  * changes. The same list is what tests/unit/i18n_test.c allows.
  */
-#include "l10n/l10n_internal.h"
+#include "translate/translate_internal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -23,28 +23,28 @@
 /* ---- loading ----------------------------------------------------------------------------- */
 
 struct add_ctx {
-    struct l10n_lang *l;
+    struct translate_lang *l;
     struct err *err;
 };
 
 static int add_file(const char *name, const char *data, size_t len, void *p)
 {
     struct add_ctx *ac = p;
-    struct l10n_lang *l = ac->l;
+    struct translate_lang *l = ac->l;
     json_error_t je;
     json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL || !json_is_object(j)) {
         json_decref(j);
-        return err_set(ac->err, 1, "l10n.invalid", "%s/%s.json: not a JSON object (line %d: %s)",
+        return err_set(ac->err, 1, "translate.invalid", "%s/%s.json: not a JSON object (line %d: %s)",
                        l->code, name, je.line, je.text);
     }
-    struct l10n_file *nf = realloc(l->files, (l->nfiles + 1) * sizeof(*nf));
+    struct translate_file *nf = realloc(l->files, (l->nfiles + 1) * sizeof(*nf));
     if (nf == NULL) {
         json_decref(j);
-        return err_set(ac->err, 1, "l10n.oom", "out of memory");
+        return err_set(ac->err, 1, "translate.oom", "out of memory");
     }
     l->files = nf;
-    struct l10n_file *f = &l->files[l->nfiles];
+    struct translate_file *f = &l->files[l->nfiles];
     memset(f, 0, sizeof(*f));
     f->name = strdup(name);
     f->text = malloc(len + 1);
@@ -52,14 +52,14 @@ static int add_file(const char *name, const char *data, size_t len, void *p)
     f->len = len;
     l->nfiles++;
     if (f->name == NULL || f->text == NULL)
-        return err_set(ac->err, 1, "l10n.oom", "out of memory");
+        return err_set(ac->err, 1, "translate.oom", "out of memory");
     memcpy(f->text, data, len);
     f->text[len] = '\0';
     /* A copy: the merge shares the objects it adds, and later files would merge into them. */
     json_t *copy = json_deep_copy(j);
     int rc = copy == NULL ? -1 : json_object_update_recursive(l->merged, copy);
     json_decref(copy);
-    return rc < 0 ? err_set(ac->err, 1, "l10n.oom", "out of memory") : 0;
+    return rc < 0 ? err_set(ac->err, 1, "translate.oom", "out of memory") : 0;
 }
 
 /* The status file of `lang`, or an empty one when there is none. */
@@ -83,7 +83,7 @@ static json_t *load_status(const char *dir, const char *lang, struct err *err)
     }
     if (j == NULL || !json_is_object(j)) {
         json_decref(j);
-        err_set(err, 1, "l10n.invalid", "%s: not a JSON object (line %d: %s)", path, je.line,
+        err_set(err, 1, "translate.invalid", "%s: not a JSON object (line %d: %s)", path, je.line,
                 je.text);
         return NULL;
     }
@@ -102,20 +102,20 @@ static json_t *member_object(json_t *o, const char *name)
     return v;
 }
 
-int l10n_set_load(struct l10n_set *s, const char *dir, struct err *err)
+int translate_set_load(struct translate_set *s, const char *dir, struct err *err)
 {
     memset(s, 0, sizeof(*s));
     if (dir != NULL && (s->dir = strdup(dir)) == NULL)
-        return err_set(err, 1, "l10n.oom", "out of memory");
+        return err_set(err, 1, "translate.oom", "out of memory");
     for (int i = 0; i < I18N_NLANGS; i++) {
-        struct l10n_lang *l = &s->lang[i];
+        struct translate_lang *l = &s->lang[i];
         struct add_ctx ac = {l, err};
         l->code = i18n_langs[i];
         if ((l->merged = json_object()) == NULL ||
             i18n_each_file(dir, l->code, add_file, &ac, err) != 0)
             goto fail;
         if (l->nfiles == 0) {
-            err_set(err, 1, "l10n.missing", "no catalog files for %s in %s", l->code,
+            err_set(err, 1, "translate.missing", "no catalog files for %s in %s", l->code,
                     dir ? dir : "the binary");
             goto fail;
         }
@@ -123,20 +123,20 @@ int l10n_set_load(struct l10n_set *s, const char *dir, struct err *err)
             goto fail;
         if ((l->same = member_object(l->status, "same")) == NULL ||
             (l->reviewed = member_object(l->status, "reviewed")) == NULL) {
-            err_set(err, 1, "l10n.oom", "out of memory");
+            err_set(err, 1, "translate.oom", "out of memory");
             goto fail;
         }
     }
     return 0;
 fail:
-    l10n_set_free(s);
+    translate_set_free(s);
     return -1;
 }
 
-void l10n_set_free(struct l10n_set *s)
+void translate_set_free(struct translate_set *s)
 {
     for (int i = 0; i < I18N_NLANGS; i++) {
-        struct l10n_lang *l = &s->lang[i];
+        struct translate_lang *l = &s->lang[i];
         for (size_t k = 0; k < l->nfiles; k++) {
             free(l->files[k].name);
             free(l->files[k].text);
@@ -150,7 +150,7 @@ void l10n_set_free(struct l10n_set *s)
     memset(s, 0, sizeof(*s));
 }
 
-struct l10n_lang *l10n_set_lang(struct l10n_set *s, const char *code)
+struct translate_lang *translate_set_lang(struct translate_set *s, const char *code)
 {
     for (int i = 0; code != NULL && i < I18N_NLANGS; i++)
         if (strcmp(s->lang[i].code, code) == 0)
@@ -160,7 +160,7 @@ struct l10n_lang *l10n_set_lang(struct l10n_set *s, const char *code)
 
 /* ---- strings and their state ------------------------------------------------------------- */
 
-int l10n_has_tibetan(const char *s)
+int translate_has_tibetan(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; p[0] != '\0'; p++)
         if (p[0] == 0xE0 && p[1] >= 0xBC && p[1] <= 0xBF)
@@ -168,12 +168,12 @@ int l10n_has_tibetan(const char *s)
     return 0;
 }
 
-const char *l10n_state_name(enum l10n_state st)
+const char *translate_state_name(enum translate_state st)
 {
-    return st == L10N_TRANSLATED ? "translated" : st == L10N_MISSING ? "missing" : "copied";
+    return st == TRANSLATE_TRANSLATED ? "translated" : st == TRANSLATE_MISSING ? "missing" : "copied";
 }
 
-const char *l10n_string_at(json_t *o, const char *key)
+const char *translate_string_at(json_t *o, const char *key)
 {
     char part[KEY_MAX];
     const char *p = key;
@@ -193,7 +193,7 @@ const char *l10n_string_at(json_t *o, const char *key)
 struct walk {
     struct arena *a;
     json_t *index; /* key -> position in the array, as an integer */
-    struct l10n_entry *e;
+    struct translate_entry *e;
     size_t n, cap;
 };
 
@@ -218,7 +218,7 @@ static int walk_zh(struct walk *w, json_t *o, const char *module, char *path, si
                 return -1;
         } else if (json_is_string(v)) {
             json_t *at = json_object_get(w->index, path);
-            struct l10n_entry *e;
+            struct translate_entry *e;
             if (at != NULL) {
                 assert(w->e != NULL); /* the index names entries of the array */
                 e = &w->e[json_integer_value(at)];
@@ -240,35 +240,35 @@ static int walk_zh(struct walk *w, json_t *o, const char *module, char *path, si
     return 0;
 }
 
-static void classify(struct l10n_entry *e, const char *lang, json_t *reviewed)
+static void classify(struct translate_entry *e, const char *lang, json_t *reviewed)
 {
     int bo = strcmp(lang, "bo") == 0;
     if (e->text == NULL)
-        e->state = L10N_MISSING;
+        e->state = TRANSLATE_MISSING;
     else if (e->same_reason != NULL)
-        e->state = L10N_TRANSLATED;
+        e->state = TRANSLATE_TRANSLATED;
     else if (e->text[0] == '\0' && e->source[0] != '\0')
-        e->state = L10N_MISSING;
+        e->state = TRANSLATE_MISSING;
     else if (strcmp(e->text, e->source) == 0 || (bo && e->en && strcmp(e->text, e->en) == 0) ||
-             (bo && !l10n_has_tibetan(e->text)))
-        e->state = L10N_COPIED;
+             (bo && !translate_has_tibetan(e->text)))
+        e->state = TRANSLATE_COPIED;
     else
-        e->state = L10N_TRANSLATED;
+        e->state = TRANSLATE_TRANSLATED;
     json_t *r = json_object_get(reviewed, e->key);
     const char *rs = json_string_value(json_object_get(r, "source"));
     const char *rt = json_string_value(json_object_get(r, "text"));
-    e->reviewed = e->state == L10N_TRANSLATED && rs && rt && strcmp(rs, e->source) == 0 &&
+    e->reviewed = e->state == TRANSLATE_TRANSLATED && rs && rt && strcmp(rs, e->source) == 0 &&
                   strcmp(rt, e->text) == 0;
 }
 
-int l10n_entries_of(struct l10n_set *s, const char *lang, struct arena *a, struct l10n_entries *out,
+int translate_entries_of(struct translate_set *s, const char *lang, struct arena *a, struct translate_entries *out,
                     struct err *err)
 {
-    struct l10n_lang *zh = l10n_set_lang(s, "zh"), *l = l10n_set_lang(s, lang),
-                     *en = l10n_set_lang(s, "en");
+    struct translate_lang *zh = translate_set_lang(s, "zh"), *l = translate_set_lang(s, lang),
+                     *en = translate_set_lang(s, "en");
     memset(out, 0, sizeof(*out));
     if (l == NULL || l == zh)
-        return err_set(err, 2, "l10n.bad_lang",
+        return err_set(err, 2, "translate.bad_lang",
                        "the language is bo or en (zh is the source the others translate)");
     struct walk w = {a, json_object(), NULL, 0, 0};
     char path[KEY_MAX];
@@ -279,11 +279,11 @@ int l10n_entries_of(struct l10n_set *s, const char *lang, struct arena *a, struc
     }
     json_decref(w.index);
     if (rc < 0)
-        return err_set(err, 1, "l10n.oom", "out of memory");
+        return err_set(err, 1, "translate.oom", "out of memory");
     for (size_t i = 0; i < w.n; i++) {
-        struct l10n_entry *e = &w.e[i];
-        e->text = l10n_string_at(l->merged, e->key);
-        e->en = l == en ? NULL : l10n_string_at(en->merged, e->key);
+        struct translate_entry *e = &w.e[i];
+        e->text = translate_string_at(l->merged, e->key);
+        e->en = l == en ? NULL : translate_string_at(en->merged, e->key);
         e->same_reason = json_string_value(json_object_get(l->same, e->key));
         classify(e, l->code, l->reviewed);
     }
@@ -294,23 +294,23 @@ int l10n_entries_of(struct l10n_set *s, const char *lang, struct arena *a, struc
 }
 
 /* Count `e` in row `c`. */
-static void count(struct l10n_count *c, const struct l10n_entry *e)
+static void count(struct translate_count *c, const struct translate_entry *e)
 {
     c->total++;
-    c->translated += e->state == L10N_TRANSLATED;
-    c->missing += e->state == L10N_MISSING;
-    c->copied += e->state == L10N_COPIED;
-    c->unreviewed += e->state == L10N_TRANSLATED && !e->reviewed;
+    c->translated += e->state == TRANSLATE_TRANSLATED;
+    c->missing += e->state == TRANSLATE_MISSING;
+    c->copied += e->state == TRANSLATE_COPIED;
+    c->unreviewed += e->state == TRANSLATE_TRANSLATED && !e->reviewed;
 }
 
-int l10n_coverage(const struct l10n_entries *es, struct arena *a, struct l10n_count **rows,
+int translate_coverage(const struct translate_entries *es, struct arena *a, struct translate_count **rows,
                   size_t *n)
 {
-    struct l10n_count *r = NULL, all = {NULL, 0, 0, 0, 0, 0};
+    struct translate_count *r = NULL, all = {NULL, 0, 0, 0, 0, 0};
     size_t nr = 0, cap = 0;
     for (size_t i = 0; i < es->n; i++) {
         /* Rows in the order of the module names (the files' order). */
-        const struct l10n_entry *e = &es->e[i];
+        const struct translate_entry *e = &es->e[i];
         size_t k = 0;
         while (k < nr && strcmp(r[k].module, e->module) < 0)
             k++;
@@ -375,7 +375,7 @@ static size_t placeholders(const char *s, char names[PH_MAX][64])
     return n;
 }
 
-int l10n_placeholders_match(const char *source, const char *text, char *why, size_t why_len)
+int translate_placeholders_match(const char *source, const char *text, char *why, size_t why_len)
 {
     char a[PH_MAX][64], b[PH_MAX][64];
     size_t na = placeholders(source, a), nb = placeholders(text, b);

@@ -1,5 +1,5 @@
 /*
- * l10n_po.c - gettext PO files, written and read (GNU gettext manual, "The Format of PO
+ * translate_po.c - gettext PO files, written and read (GNU gettext manual, "The Format of PO
  * Files"). One entry per catalog string: msgctxt is the key, so that two keys with the same
  * Chinese text stay two entries; msgid the zh source; msgstr the current text, empty when
  * there is none of the language's own (missing, or a copy of zh or en); the flag fuzzy
@@ -10,7 +10,7 @@
  * entries ("#~", skipped), multi-line strings, C escapes, CRLF lines. Limits: a file of
  * PO_MAX bytes, strings of STRING_MAX.
  */
-#include "l10n/l10n_internal.h"
+#include "translate/translate_internal.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -97,14 +97,14 @@ static const char *plural_forms(const char *lang)
     return strcmp(lang, "en") == 0 ? "nplurals=2; plural=(n != 1);" : "nplurals=1; plural=0;";
 }
 
-static void put_header(FILE *f, const struct l10n_entries *es, const char *version)
+static void put_header(FILE *f, const struct translate_entries *es, const char *version)
 {
     int translated = 0, reviewed = 0, missing = 0, copied = 0;
     for (size_t i = 0; i < es->n; i++) {
-        translated += es->e[i].state == L10N_TRANSLATED;
+        translated += es->e[i].state == TRANSLATE_TRANSLATED;
         reviewed += es->e[i].reviewed;
-        missing += es->e[i].state == L10N_MISSING;
-        copied += es->e[i].state == L10N_COPIED;
+        missing += es->e[i].state == TRANSLATE_MISSING;
+        copied += es->e[i].state == TRANSLATE_COPIED;
     }
     const char *lang = es->lang, *name = language_name(lang);
     fprintf(f,
@@ -152,11 +152,11 @@ static void put_header(FILE *f, const struct l10n_entries *es, const char *versi
             version, now, now, name, lang, plural_forms(lang));
 }
 
-int l10n_po_write(FILE *f, const struct l10n_entries *es, const char *version, struct err *err)
+int translate_po_write(FILE *f, const struct translate_entries *es, const char *version, struct err *err)
 {
     put_header(f, es, version);
     for (size_t i = 0; i < es->n; i++) {
-        const struct l10n_entry *e = &es->e[i];
+        const struct translate_entry *e = &es->e[i];
         /* msgid "" is the header's: a string whose source is empty has nothing to translate. */
         if (e->source[0] == '\0')
             continue;
@@ -164,7 +164,7 @@ int l10n_po_write(FILE *f, const struct l10n_entries *es, const char *version, s
             put_comment(f, "#.", "en: ", e->en);
         if (e->same_reason != NULL)
             put_comment(f, "#.", "the same as the source on purpose: ", e->same_reason);
-        else if (e->state == L10N_COPIED)
+        else if (e->state == TRANSLATE_COPIED)
             put_comment(f, "#.", "",
                         "the current text is a copy (of the Chinese or English "
                         "text), not a translation");
@@ -172,15 +172,15 @@ int l10n_po_write(FILE *f, const struct l10n_entries *es, const char *version, s
         snprintf(ref, sizeof(ref), "web/i18n/zh/%s.json", e->module);
         put_comment(f, "#:", "", ref);
         /* gettext's fuzzy marks a translation to check: an empty one has none. */
-        if (e->state == L10N_TRANSLATED && !e->reviewed && e->text[0] != '\0')
+        if (e->state == TRANSLATE_TRANSLATED && !e->reviewed && e->text[0] != '\0')
             fputs("#, fuzzy\n", f);
         put_string(f, "msgctxt", e->key);
         put_string(f, "msgid", e->source);
-        put_string(f, "msgstr", e->state == L10N_TRANSLATED ? e->text : "");
+        put_string(f, "msgstr", e->state == TRANSLATE_TRANSLATED ? e->text : "");
         fputc('\n', f);
     }
     if (fflush(f) != 0 || ferror(f))
-        return err_set(err, 1, "l10n.write", "cannot write the PO file");
+        return err_set(err, 1, "translate.write", "cannot write the PO file");
     return 0;
 }
 
@@ -195,14 +195,14 @@ struct parser {
     struct buf ctxt, id, str;
     struct buf *cur; /* where a continuation line goes, or NULL */
     int has_ctxt, has_id, has_str, fuzzy, plural, obsolete, id_line;
-    struct l10n_po *po;
+    struct translate_po *po;
     size_t cap;
     int header_seen;
 };
 
 static int perr(struct parser *p, const char *what)
 {
-    return err_set(p->err, 1, "l10n.po_syntax", "%s:%d: %s", p->name, p->line, what);
+    return err_set(p->err, 1, "translate.po_syntax", "%s:%d: %s", p->name, p->line, what);
 }
 
 /* Unescape the quoted string at s (just after the opening quote) onto b; the rest of the
@@ -317,7 +317,7 @@ static int finish(struct parser *p)
     else if (!p->has_id && (p->has_ctxt || p->has_str))
         rc = perr(p, "an entry has no msgid");
     else if (p->has_id && !p->obsolete) {
-        struct l10n_po_entry e = {NULL, NULL, NULL, p->fuzzy, p->plural, p->id_line};
+        struct translate_po_entry e = {NULL, NULL, NULL, p->fuzzy, p->plural, p->id_line};
         if ((p->has_ctxt && keep(p, &p->ctxt, &e.ctxt) < 0) || keep(p, &p->id, &e.id) < 0 ||
             keep(p, &p->str, &e.str) < 0)
             return -1;
@@ -442,12 +442,12 @@ static int parse_line(struct parser *p, const char *s, const char *end)
     return keyword(p, s, end);
 }
 
-int l10n_po_parse(const char *text, size_t len, const char *name, struct arena *a,
-                  struct l10n_po *po, struct err *err)
+int translate_po_parse(const char *text, size_t len, const char *name, struct arena *a,
+                  struct translate_po *po, struct err *err)
 {
     memset(po, 0, sizeof(*po));
     if (len > PO_MAX)
-        return err_set(err, 1, "l10n.po_too_large", "%s: larger than %u bytes", name, PO_MAX);
+        return err_set(err, 1, "translate.po_too_large", "%s: larger than %u bytes", name, PO_MAX);
     struct parser p = {.name = name, .a = a, .err = err, .po = po};
     buf_init(&p.ctxt, STRING_MAX);
     buf_init(&p.id, STRING_MAX);
@@ -468,7 +468,7 @@ int l10n_po_parse(const char *text, size_t len, const char *name, struct arena *
     if (rc == 0)
         rc = finish(&p);
     if (rc == 0 && !p.header_seen)
-        rc = err_set(err, 1, "l10n.po_header", "%s: no PO header (msgid \"\")", name);
+        rc = err_set(err, 1, "translate.po_header", "%s: no PO header (msgid \"\")", name);
     buf_free(&p.ctxt);
     buf_free(&p.id);
     buf_free(&p.str);

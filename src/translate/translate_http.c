@@ -1,5 +1,5 @@
 /*
- * l10n_http.c - the administrators' view of the translations:
+ * translate_http.c - the administrators' view of the translations:
  *   GET /admin/i18n          coverage per module and language (strings total, translated,
  *                            missing, copied, unreviewed), and the strings still to do, paged:
  *                            ?language=bo|en &module=NAME &state=todo|missing|copied|unreviewed
@@ -10,7 +10,7 @@
  * The counts are those of the catalogs the server loaded (built in, or --i18n-dir), worked
  * out once at start: catalogs do not change while a server runs.
  */
-#include "l10n/l10n_internal.h"
+#include "translate/translate_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,33 +28,33 @@
 static struct {
     struct identity *id;
     struct store *st;
-    struct l10n_set set;
+    struct translate_set set;
     struct arena *a;
-    struct l10n_entries es[I18N_NLANGS - 1]; /* bo, en */
-    struct l10n_count *rows[I18N_NLANGS - 1];
+    struct translate_entries es[I18N_NLANGS - 1]; /* bo, en */
+    struct translate_count *rows[I18N_NLANGS - 1];
     size_t nrows[I18N_NLANGS - 1];
     int loaded;
 } ctx;
 
 static const char *const states[] = {"todo", "missing", "copied", "unreviewed"};
 
-static int wanted(const struct l10n_entry *e, const char *module, int state)
+static int wanted(const struct translate_entry *e, const char *module, int state)
 {
     if (module != NULL && strcmp(e->module, module) != 0)
         return 0;
     switch (state) {
     case 0:
-        return e->state != L10N_TRANSLATED || !e->reviewed;
+        return e->state != TRANSLATE_TRANSLATED || !e->reviewed;
     case 1:
-        return e->state == L10N_MISSING;
+        return e->state == TRANSLATE_MISSING;
     case 2:
-        return e->state == L10N_COPIED;
+        return e->state == TRANSLATE_COPIED;
     default:
-        return e->state == L10N_TRANSLATED && !e->reviewed;
+        return e->state == TRANSLATE_TRANSLATED && !e->reviewed;
     }
 }
 
-static json_t *count_json(const struct l10n_count *r)
+static json_t *count_json(const struct translate_count *r)
 {
     return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "module", r->module ? r->module : "",
                      "total", r->total, "translated", r->translated, "missing", r->missing,
@@ -94,7 +94,7 @@ static int require_admin(struct web_req *req, struct web_resp *resp)
                              "denied",        web_client_ip(req), NULL};
     if (c != NULL)
         audit_record(c, &ev, &err);
-    return web_fail(resp, 403, "l10n.forbidden",
+    return web_fail(resp, 403, "translate.forbidden",
                     "only platform administrators (with two factors) see the translations");
 }
 
@@ -106,7 +106,7 @@ static json_t *options(struct web_req *req)
     for (int i = 1; i < I18N_NLANGS; i++)
         json_array_append_new(
             langs, json_pack("{s:s, s:s, s:b}", "code", i18n_langs[i], "label",
-                             web_t(req, arena_printf(req->arena, "l10n.langs.%s", i18n_langs[i])),
+                             web_t(req, arena_printf(req->arena, "translate.langs.%s", i18n_langs[i])),
                              "selected", language ? strcmp(language, i18n_langs[i]) == 0 : i == 1));
     for (size_t i = 0; i + 1 < ctx.nrows[0]; i++)
         json_array_append_new(
@@ -115,7 +115,7 @@ static json_t *options(struct web_req *req)
     for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
         json_array_append_new(
             st, json_pack("{s:s, s:s, s:b}", "code", states[i], "label",
-                          web_t(req, arena_printf(req->arena, "l10n.states.%s", states[i])),
+                          web_t(req, arena_printf(req->arena, "translate.states.%s", states[i])),
                           "selected", state ? strcmp(state, states[i]) == 0 : i == 0));
     return json_pack("{s:o, s:o, s:o}", "languages", langs, "modules", modules, "states", st);
 }
@@ -125,7 +125,7 @@ static int h_coverage(struct web_req *req, struct web_resp *resp)
     if (require_admin(req, resp) < 0)
         return -1;
     if (!ctx.loaded)
-        return web_fail(resp, 503, "l10n.unavailable", "the catalogs could not be read at start");
+        return web_fail(resp, 503, "translate.unavailable", "the catalogs could not be read at start");
     const char *language = web_query(req, "language"), *module = web_query(req, "module"),
                *state_s = web_query(req, "state");
     int li = language == NULL || strcmp(language, "bo") == 0 ? 0
@@ -141,10 +141,10 @@ static int h_coverage(struct web_req *req, struct web_resp *resp)
     for (size_t i = 0; !known && i + 1 < ctx.nrows[0]; i++)
         known = strcmp(module, ctx.rows[0][i].module) == 0;
     if (li < 0 || state < 0 || !known)
-        return web_fail(resp, 400, "l10n.bad_filter",
+        return web_fail(resp, 400, "translate.bad_filter",
                         "language is bo or en, state todo, missing, copied or unreviewed, "
                         "module one of the catalogs' files");
-    const struct l10n_entries *es = &ctx.es[li];
+    const struct translate_entries *es = &ctx.es[li];
     size_t count = 0;
     for (size_t i = 0; i < es->n; i++)
         count += wanted(&es->e[i], module, state);
@@ -161,32 +161,32 @@ static int h_coverage(struct web_req *req, struct web_resp *resp)
         json_t *rows = json_array();
         for (size_t i = 0; i + 1 < ctx.nrows[l]; i++)
             json_array_append_new(rows, count_json(&ctx.rows[l][i]));
-        const struct l10n_count *all = &ctx.rows[l][ctx.nrows[l] - 1];
+        const struct translate_count *all = &ctx.rows[l][ctx.nrows[l] - 1];
         reviewed += all->translated - all->unreviewed;
         const char *code = i18n_langs[l + 1];
         json_array_append_new(tables,
                               json_pack("{s:s, s:s, s:o, s:o}", "language", code, "language_name",
-                                        web_t(req, arena_printf(req->arena, "l10n.langs.%s", code)),
+                                        web_t(req, arena_printf(req->arena, "translate.langs.%s", code)),
                                         "rows", rows, "all", count_json(all)));
     }
     size_t skip = (size_t)(page - 1) * PAGE_SIZE, shown = 0;
     for (size_t i = 0; i < es->n && shown < PAGE_SIZE; i++) {
-        const struct l10n_entry *e = &es->e[i];
+        const struct translate_entry *e = &es->e[i];
         if (!wanted(e, module, state))
             continue;
         if (skip > 0) {
             skip--;
             continue;
         }
-        const char *st = e->state == L10N_TRANSLATED ? "unreviewed" : l10n_state_name(e->state);
+        const char *st = e->state == TRANSLATE_TRANSLATED ? "unreviewed" : translate_state_name(e->state);
         json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*, s:s*}", "key", e->key, "module",
                               e->module, "state", st, "state_label",
-                              web_t(req, arena_printf(req->arena, "l10n.states.%s", st)), "source",
+                              web_t(req, arena_printf(req->arena, "translate.states.%s", st)), "source",
                               e->source, "text", e->text && *e->text ? e->text : NULL, "en", e->en);
         json_array_append_new(strings, s);
         shown++;
     }
-    json_object_set_new(m, "title", json_string(web_t(req, "l10n.title")));
+    json_object_set_new(m, "title", json_string(web_t(req, "translate.title")));
     json_object_set_new(m, "reviewed", json_integer(reviewed));
     json_object_set_new(m, "no_review", json_boolean(reviewed == 0));
     json_object_set_new(m, "tables", tables);
@@ -205,27 +205,27 @@ static int h_coverage(struct web_req *req, struct web_resp *resp)
     if (page < pages)
         json_object_set_new(
             m, "next_url", json_string(page_url(req, i18n_langs[li + 1], module, state, page + 1)));
-    return web_page(resp, m, "l10n/coverage", 200);
+    return web_page(resp, m, "translate/coverage", 200);
 }
 
-int l10n_http_register(struct web_server *srv, struct identity *id, struct store *st,
+int translate_http_register(struct web_server *srv, struct identity *id, struct store *st,
                        struct err *err)
 {
-    l10n_set_free(&ctx.set); /* a server registered again (tests) */
+    translate_set_free(&ctx.set); /* a server registered again (tests) */
     arena_free(ctx.a);
     memset(&ctx, 0, sizeof(ctx));
     ctx.id = id;
     ctx.st = st;
     /* A server whose catalogs cannot be read as files still serves: the page says so. */
-    if ((ctx.a = arena_new(0)) != NULL && l10n_set_load(&ctx.set, i18n_dir(), err) == 0) {
+    if ((ctx.a = arena_new(0)) != NULL && translate_set_load(&ctx.set, i18n_dir(), err) == 0) {
         ctx.loaded = 1;
         for (int l = 0; ctx.loaded && l < I18N_NLANGS - 1; l++)
             ctx.loaded =
-                l10n_entries_of(&ctx.set, i18n_langs[l + 1], ctx.a, &ctx.es[l], err) == 0 &&
-                l10n_coverage(&ctx.es[l], ctx.a, &ctx.rows[l], &ctx.nrows[l]) == 0;
+                translate_entries_of(&ctx.set, i18n_langs[l + 1], ctx.a, &ctx.es[l], err) == 0 &&
+                translate_coverage(&ctx.es[l], ctx.a, &ctx.rows[l], &ctx.nrows[l]) == 0;
     }
     if (web_route(srv, "GET", "/admin/i18n", h_coverage, NULL) < 0 ||
         web_route(srv, "GET", "/api/v1/admin/i18n", h_coverage, NULL) < 0)
-        return err_set(err, 1, "l10n.routes", "cannot register the i18n routes");
+        return err_set(err, 1, "translate.routes", "cannot register the i18n routes");
     return 0;
 }

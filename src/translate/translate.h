@@ -1,5 +1,5 @@
 /*
- * l10n.h - the translators' tools (issue 11, item 5): how complete each language's catalogs
+ * translate.h - the translators' tools (issue 11, item 5): how complete each language's catalogs
  * are, per module (`onewindow i18n coverage`, the administrators' page /admin/i18n and its
  * JSON twin), and the round trip through standard gettext tools: `onewindow i18n export
  * LANG [FILE]` writes a PO file (key as msgctxt, the zh source as msgid, the current text as
@@ -9,10 +9,10 @@
  *
  * The runtime side (loading the catalogs, negotiation, the zh fallback) is src/web/i18n.c;
  * this module reads the same files, from the binary or from a directory, and only an import
- * writes (docs/internals/l10n.md).
+ * writes (docs/internals/translate.md).
  */
-#ifndef ONEWINDOW_L10N_L10N_H
-#define ONEWINDOW_L10N_L10N_H
+#ifndef ONEWINDOW_TRANSLATE_TRANSLATE_H
+#define ONEWINDOW_TRANSLATE_TRANSLATE_H
 
 #include <stdio.h>
 
@@ -25,13 +25,13 @@ struct store;
 /* `onewindow i18n ...`; argv are the words after "i18n" (options included). Writes its
  * results to `out`; returns the exit status (0, 1 a failure or a refused import, 2 a usage
  * error) with err's message to print. Needs no database. */
-int l10n_cli(int argc, char **argv, FILE *out, struct err *err);
+int translate_cli(int argc, char **argv, FILE *out, struct err *err);
 
 /* GET /admin/i18n (and /api/v1/admin/i18n): coverage and the strings still to do, for
  * platform administrators (authz action "i18n.coverage"). Reads the catalogs the server
  * loaded (i18n_dir) once, at registration: call after i18n_init. `id` and `st` are
  * borrowed for the server's life. */
-int l10n_http_register(struct web_server *srv, struct identity *id, struct store *st,
+int translate_http_register(struct web_server *srv, struct identity *id, struct store *st,
                        struct err *err);
 
 #endif

@@ -1,13 +1,13 @@
 /*
- * l10n_po_fuzz.c - libFuzzer target for what an import reads from a translator's file
- * (src/l10n/): the PO reader, and the in-place JSON edit on the same bytes.
+ * translate_po_fuzz.c - libFuzzer target for what an import reads from a translator's file
+ * (src/translate/): the PO reader, and the in-place JSON edit on the same bytes.
  *
  * The PO reader must never crash, leak or read out of bounds, whatever the file; what it
  * returns must be UTF-8 without NUL (it promises that to the catalogs). The JSON edit, given
  * any text, either refuses it or produces the text with exactly the value's bytes replaced:
  * setting a string it found to the value it read back leaves the text unchanged.
  *
- *   make fuzz; build-fuzz/l10n_po_fuzz -max_total_time=300 /tmp/corpus fuzz/corpus/l10n_po
+ *   make fuzz; build-fuzz/translate_po_fuzz -max_total_time=300 /tmp/corpus fuzz/corpus/translate_po
  */
 #include <jansson.h>
 #include <stddef.h>
@@ -17,7 +17,7 @@
 
 #include "base/arena.h"
 #include "base/utf8.h"
-#include "l10n/l10n_internal.h"
+#include "translate/translate_internal.h"
 
 static volatile size_t sink;
 
@@ -34,9 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 65536)
         return 0;
     struct arena *a = arena_new(0);
-    struct l10n_po po;
+    struct translate_po po;
     struct err err;
-    if (l10n_po_parse((const char *)data, size, "fuzz.po", a, &po, &err) == 0) {
+    if (translate_po_parse((const char *)data, size, "fuzz.po", a, &po, &err) == 0) {
         check(po.language);
         check(po.translator);
         for (size_t i = 0; i < po.n; i++) {
@@ -48,10 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arena_free(a);
     /* The same bytes as JSON: set "a.b" when jansson finds a string there. */
     json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
-    const char *v = json_is_object(j) ? l10n_string_at(j, "a.b") : NULL;
+    const char *v = json_is_object(j) ? translate_string_at(j, "a.b") : NULL;
     struct buf b;
     buf_init(&b, 1 << 20);
-    int rc = l10n_json_set((const char *)data, size, "a.b", v ? v : "x", &b);
+    int rc = translate_json_set((const char *)data, size, "a.b", v ? v : "x", &b);
     if (v != NULL &&
         strlen(v) == json_string_length(json_object_get(json_object_get(j, "a"), "b")) &&
         json_object_size(j) == 1 && json_object_size(json_object_get(j, "a")) == 1 &&

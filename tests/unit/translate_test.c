@@ -1,5 +1,5 @@
 /*
- * l10n_test.c - the translators' tools (src/l10n/): placeholder checks, the PO reader on what
+ * translate_test.c - the translators' tools (src/translate/): placeholder checks, the PO reader on what
  * gettext and editors write (continuations, escapes, flags, obsolete entries, CRLF, a byte
  * order mark) and its errors with line numbers, the in-place JSON edit (every string of every
  * catalog file set to itself gives the same bytes back; a change touches only its value),
@@ -15,24 +15,24 @@
 
 #include "base/arena.h"
 #include "base/embed.h"
-#include "l10n/l10n_internal.h"
+#include "translate/translate_internal.h"
 
 static void test_placeholders(void **state)
 {
     char why[256];
-    assert_true(l10n_placeholders_match("您的申请 {{number}}（{{item}}）", "{{item}} {{number}}",
+    assert_true(translate_placeholders_match("您的申请 {{number}}（{{item}}）", "{{item}} {{number}}",
                                         why, sizeof(why)));
-    assert_true(l10n_placeholders_match("无", "མེད།", why, sizeof(why)));
-    assert_true(l10n_placeholders_match("{{ number }}", "{{number}}", why, sizeof(why)));
-    assert_false(l10n_placeholders_match("{{number}} {{item}}", "{{item}}", why, sizeof(why)));
+    assert_true(translate_placeholders_match("无", "མེད།", why, sizeof(why)));
+    assert_true(translate_placeholders_match("{{ number }}", "{{number}}", why, sizeof(why)));
+    assert_false(translate_placeholders_match("{{number}} {{item}}", "{{item}}", why, sizeof(why)));
     assert_string_equal(why, "drops {{number}}");
-    assert_false(l10n_placeholders_match("{{number}}", "{{number}} {{name}}", why, sizeof(why)));
+    assert_false(translate_placeholders_match("{{number}}", "{{number}} {{name}}", why, sizeof(why)));
     assert_string_equal(why, "invents {{name}}");
-    assert_false(l10n_placeholders_match("{{number}}", "{{numbr}}", why, sizeof(why)));
+    assert_false(translate_placeholders_match("{{number}}", "{{numbr}}", why, sizeof(why)));
     assert_string_equal(why, "drops {{number}}, invents {{numbr}}");
     /* As often as the source: a placeholder twice where the source has it once is invented. */
-    assert_false(l10n_placeholders_match("{{n}}", "{{n}} {{n}}", why, sizeof(why)));
-    assert_false(l10n_placeholders_match("{{n}}", "{{n", why, sizeof(why)));
+    assert_false(translate_placeholders_match("{{n}}", "{{n}} {{n}}", why, sizeof(why)));
+    assert_false(translate_placeholders_match("{{n}}", "{{n", why, sizeof(why)));
     assert_string_equal(why, "drops {{n}}, invents an unclosed {{");
 }
 
@@ -69,9 +69,9 @@ static const char PO[] = "\xEF\xBB\xBF# a translator's comment\r\n"
 static void test_po_parse(void **state)
 {
     struct arena *a = arena_new(0);
-    struct l10n_po po;
+    struct translate_po po;
     struct err err;
-    assert_int_equal(l10n_po_parse(PO, strlen(PO), "t.po", a, &po, &err), 0);
+    assert_int_equal(translate_po_parse(PO, strlen(PO), "t.po", a, &po, &err), 0);
     assert_string_equal(po.language, "bo");
     assert_string_equal(po.translator, "Tenzin <t@example.org>");
     assert_string_equal(po.content_type, "text/plain; charset=UTF-8");
@@ -92,10 +92,10 @@ static void test_po_parse(void **state)
 static void po_error(const char *text, const char *msg)
 {
     struct arena *a = arena_new(0);
-    struct l10n_po po;
+    struct translate_po po;
     struct err err;
     err_clear(&err);
-    assert_int_equal(l10n_po_parse(text, strlen(text), "e.po", a, &po, &err), -1);
+    assert_int_equal(translate_po_parse(text, strlen(text), "e.po", a, &po, &err), -1);
     if (strcmp(err.msg, msg) != 0)
         fail_msg("\"%s\": got \"%s\", want \"%s\"", text, err.msg, msg);
     arena_free(a);
@@ -123,7 +123,7 @@ static void json_set_gives(const char *text, const char *key, const char *value,
 {
     struct buf b;
     buf_init(&b, 1 << 20);
-    assert_int_equal(l10n_json_set(text, strlen(text), key, value, &b), 0);
+    assert_int_equal(translate_json_set(text, strlen(text), key, value, &b), 0);
     assert_string_equal(b.data, want);
     buf_free(&b);
 }
@@ -141,11 +141,11 @@ static void test_json_set(void **state)
     struct buf b;
     buf_init(&b, 1 << 20);
     const char *t = "{\"a\": {\"b\": {\"c\": \"x\"}}, \"n\": 1}";
-    assert_int_equal(l10n_json_set(t, strlen(t), "a.x", "v", &b), 1); /* no such key */
-    assert_int_equal(l10n_json_set(t, strlen(t), "a.b", "v", &b), 1); /* an object */
-    assert_int_equal(l10n_json_set(t, strlen(t), "n", "v", &b), 1);   /* not a string */
-    assert_int_equal(l10n_json_set("{\"a\": ", 6, "a", "v", &b), -1); /* not JSON */
-    assert_int_equal(l10n_json_set("[1]", 3, "a", "v", &b), -1);
+    assert_int_equal(translate_json_set(t, strlen(t), "a.x", "v", &b), 1); /* no such key */
+    assert_int_equal(translate_json_set(t, strlen(t), "a.b", "v", &b), 1); /* an object */
+    assert_int_equal(translate_json_set(t, strlen(t), "n", "v", &b), 1);   /* not a string */
+    assert_int_equal(translate_json_set("{\"a\": ", 6, "a", "v", &b), -1); /* not JSON */
+    assert_int_equal(translate_json_set("[1]", 3, "a", "v", &b), -1);
     buf_free(&b);
 }
 
@@ -169,7 +169,7 @@ static int strings_of(json_t *o, char *path, size_t len, const struct embed_file
         } else if (json_is_string(v) && strchr(k, '.') == NULL) {
             struct buf b;
             buf_init(&b, 1 << 22);
-            int rc = l10n_json_set((const char *)f->data, f->len, path, json_string_value(v), &b);
+            int rc = translate_json_set((const char *)f->data, f->len, path, json_string_value(v), &b);
             if (rc != 0 || b.len != f->len || memcmp(b.data, f->data, f->len) != 0)
                 fail_msg("%s: %s set to itself changes the file (rc %d)", f->path, path, rc);
             buf_free(&b);
@@ -211,7 +211,7 @@ static void put(const char *sub, const char *text)
 
 static void test_states(void **state)
 {
-    snprintf(dir, sizeof(dir), "/tmp/l10n-test-XXXXXX");
+    snprintf(dir, sizeof(dir), "/tmp/translate-test-XXXXXX");
     assert_non_null(mkdtemp(dir));
     for (const char *const *l = (const char *const[]){"zh", "bo", "en", "status", NULL}; *l; l++) {
         char sub[128];
@@ -235,36 +235,36 @@ static void test_states(void **state)
     put("status/bo.json", "{\"same\": {\"x.code\": \"the hotline's number\"}, \"reviewed\": {"
                           "\"x.rev\": {\"source\": \"审\", \"text\": \"ཞིབ།\"}, "
                           "\"x.old\": {\"source\": \"旧\", \"text\": \"a text since changed\"}}}");
-    struct l10n_set s;
+    struct translate_set s;
     struct err err;
     struct arena *a = arena_new(0);
-    struct l10n_entries es;
-    assert_int_equal(l10n_set_load(&s, dir, &err), 0);
-    assert_int_equal(l10n_entries_of(&s, "bo", a, &es, &err), 0);
+    struct translate_entries es;
+    assert_int_equal(translate_set_load(&s, dir, &err), 0);
+    assert_int_equal(translate_entries_of(&s, "bo", a, &es, &err), 0);
     static const struct {
         const char *key, *module;
-        enum l10n_state state;
+        enum translate_state state;
         int reviewed;
     } want[] = {
-        {"x.ok", "a", L10N_TRANSLATED, 0},  {"x.rev", "a", L10N_TRANSLATED, 1},
-        {"x.old", "a", L10N_TRANSLATED, 0}, {"x.dup", "b", L10N_TRANSLATED, 0},
-        {"x.copy", "b", L10N_COPIED, 0},    {"x.en", "b", L10N_COPIED, 0},
-        {"x.latin", "b", L10N_COPIED, 0},   {"x.gone", "b", L10N_MISSING, 0},
-        {"x.empty", "b", L10N_MISSING, 0},  {"x.code", "b", L10N_TRANSLATED, 0},
+        {"x.ok", "a", TRANSLATE_TRANSLATED, 0},  {"x.rev", "a", TRANSLATE_TRANSLATED, 1},
+        {"x.old", "a", TRANSLATE_TRANSLATED, 0}, {"x.dup", "b", TRANSLATE_TRANSLATED, 0},
+        {"x.copy", "b", TRANSLATE_COPIED, 0},    {"x.en", "b", TRANSLATE_COPIED, 0},
+        {"x.latin", "b", TRANSLATE_COPIED, 0},   {"x.gone", "b", TRANSLATE_MISSING, 0},
+        {"x.empty", "b", TRANSLATE_MISSING, 0},  {"x.code", "b", TRANSLATE_TRANSLATED, 0},
     };
     assert_int_equal(es.n, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < es.n; i++) {
         assert_string_equal(es.e[i].key, want[i].key);
         assert_string_equal(es.e[i].module, want[i].module);
         if (es.e[i].state != want[i].state || es.e[i].reviewed != want[i].reviewed)
-            fail_msg("%s: state %s reviewed %d", es.e[i].key, l10n_state_name(es.e[i].state),
+            fail_msg("%s: state %s reviewed %d", es.e[i].key, translate_state_name(es.e[i].state),
                      es.e[i].reviewed);
     }
     assert_string_equal(es.e[3].source, "二");
     assert_string_equal(es.e[9].same_reason, "the hotline's number");
-    struct l10n_count *rows;
+    struct translate_count *rows;
     size_t n;
-    assert_int_equal(l10n_coverage(&es, a, &rows, &n), 0);
+    assert_int_equal(translate_coverage(&es, a, &rows, &n), 0);
     assert_int_equal(n, 3);
     assert_string_equal(rows[0].module, "a");
     assert_int_equal(rows[0].total, 3);
@@ -279,10 +279,10 @@ static void test_states(void **state)
     assert_int_equal(rows[2].translated, 5);
     assert_int_equal(rows[2].unreviewed, 4);
     /* en: a copy of zh counts, but not "no Tibetan letter". */
-    assert_int_equal(l10n_entries_of(&s, "en", a, &es, &err), 0);
-    assert_int_equal(es.e[9].state, L10N_COPIED); /* 12345 = 12345, not on en's list */
-    assert_int_equal(l10n_entries_of(&s, "zh", a, &es, &err), -1);
-    l10n_set_free(&s);
+    assert_int_equal(translate_entries_of(&s, "en", a, &es, &err), 0);
+    assert_int_equal(es.e[9].state, TRANSLATE_COPIED); /* 12345 = 12345, not on en's list */
+    assert_int_equal(translate_entries_of(&s, "zh", a, &es, &err), -1);
+    translate_set_free(&s);
     arena_free(a);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -296,5 +296,5 @@ int main(void)
         cmocka_unit_test(test_po_errors),         cmocka_unit_test(test_json_set),
         cmocka_unit_test(test_json_set_identity), cmocka_unit_test(test_states),
     };
-    return cmocka_run_group_tests_name("l10n", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("translate", tests, NULL, NULL);
 }

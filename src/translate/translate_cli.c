@@ -1,5 +1,5 @@
 /*
- * l10n_cli.c - `onewindow i18n ...`, the translator's commands (no database needed):
+ * translate_cli.c - `onewindow i18n ...`, the translator's commands (no database needed):
  *   i18n export LANG [FILE] [--i18n-dir DIR]   the language as a gettext PO file (stdout
  *                                              without FILE); the binary's catalogs, or
  *                                              those of DIR (a checkout's web/i18n)
@@ -8,7 +8,7 @@
  *   i18n coverage [LANG] [--i18n-dir DIR]      strings total, translated, missing, copied
  *                                              and unreviewed per module and language
  */
-#include "l10n/l10n_internal.h"
+#include "translate/translate_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@
 
 static int usage(struct err *err)
 {
-    err_set(err, 2, "l10n.usage",
+    err_set(err, 2, "translate.usage",
             "usage: i18n export LANG [FILE] | import FILE | coverage [LANG], each with an "
             "optional --i18n-dir DIR");
     return 2;
@@ -34,33 +34,33 @@ static int usage(struct err *err)
 static int cmd_export(const char *lang, const char *path, const char *dir, FILE *out,
                       struct err *err)
 {
-    struct l10n_set s;
+    struct translate_set s;
     struct arena *a = arena_new(0);
-    struct l10n_entries es;
+    struct translate_entries es;
     FILE *f = NULL;
     char tmp[4200];
     int status = 1;
-    if (a == NULL || l10n_set_load(&s, dir, err) < 0) {
+    if (a == NULL || translate_set_load(&s, dir, err) < 0) {
         arena_free(a);
         return 1;
     }
-    if (l10n_entries_of(&s, lang, a, &es, err) < 0) {
+    if (translate_entries_of(&s, lang, a, &es, err) < 0) {
         status = err->status == 2 ? 2 : 1;
         goto out;
     }
     if (path != NULL) {
         snprintf(tmp, sizeof(tmp), "%s.tmp", path);
         if ((f = fopen(tmp, "w")) == NULL) {
-            err_set(err, 1, "l10n.write", "cannot write %s: %s", tmp, strerror(errno));
+            err_set(err, 1, "translate.write", "cannot write %s: %s", tmp, strerror(errno));
             goto out;
         }
     }
-    int rc = l10n_po_write(f ? f : out, &es, ONEWINDOW_VERSION, err);
+    int rc = translate_po_write(f ? f : out, &es, ONEWINDOW_VERSION, err);
     if (f != NULL) {
         if (fclose(f) != 0 && rc == 0)
-            rc = err_set(err, 1, "l10n.write", "cannot write %s", tmp);
+            rc = err_set(err, 1, "translate.write", "cannot write %s", tmp);
         if (rc == 0 && rename(tmp, path) != 0)
-            rc = err_set(err, 1, "l10n.write", "cannot write %s: %s", path, strerror(errno));
+            rc = err_set(err, 1, "translate.write", "cannot write %s: %s", path, strerror(errno));
         if (rc < 0)
             remove(tmp);
     }
@@ -69,8 +69,8 @@ static int cmd_export(const char *lang, const char *path, const char *dir, FILE 
     if (path != NULL) {
         int translated = 0, fuzzy = 0;
         for (size_t i = 0; i < es.n; i++) {
-            translated += es.e[i].state == L10N_TRANSLATED;
-            fuzzy += es.e[i].state == L10N_TRANSLATED && !es.e[i].reviewed;
+            translated += es.e[i].state == TRANSLATE_TRANSLATED;
+            fuzzy += es.e[i].state == TRANSLATE_TRANSLATED && !es.e[i].reviewed;
         }
         fprintf(out,
                 "i18n export: %s: %zu strings in %s: %d translated (%d fuzzy: no native "
@@ -79,7 +79,7 @@ static int cmd_export(const char *lang, const char *path, const char *dir, FILE 
     }
     status = 0;
 out:
-    l10n_set_free(&s);
+    translate_set_free(&s);
     arena_free(a);
     return status;
 }
@@ -90,7 +90,7 @@ static int cmd_import(const char *path, const char *dir, FILE *out, struct err *
     char zh[4096];
     snprintf(zh, sizeof(zh), "%s/zh", dir);
     if (stat(zh, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        err_set(err, 1, "l10n.no_checkout",
+        err_set(err, 1, "translate.no_checkout",
                 "%s is not a catalog directory (no zh/ in it): run the import in a checkout, or "
                 "give --i18n-dir DIR",
                 dir);
@@ -100,7 +100,7 @@ static int cmd_import(const char *path, const char *dir, FILE *out, struct err *
     char *text = NULL;
     size_t len = 0;
     if (f == NULL) {
-        err_set(err, 1, "l10n.no_file", "cannot open %s: %s", path, strerror(errno));
+        err_set(err, 1, "translate.no_file", "cannot open %s: %s", path, strerror(errno));
         return 1;
     }
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= PO_FILE_MAX &&
@@ -109,28 +109,28 @@ static int cmd_import(const char *path, const char *dir, FILE *out, struct err *
     fclose(f);
     if (text == NULL || len != (size_t)st.st_size) {
         free(text);
-        err_set(err, 1, "l10n.no_file", "cannot read %s (a file of at most %u bytes)", path,
+        err_set(err, 1, "translate.no_file", "cannot read %s (a file of at most %u bytes)", path,
                 PO_FILE_MAX);
         return 1;
     }
     struct arena *a = arena_new(0);
-    struct l10n_po po;
-    struct l10n_set s;
+    struct translate_po po;
+    struct translate_set s;
     int status = 1;
-    if (a != NULL && l10n_po_parse(text, len, path, a, &po, err) == 0 &&
-        l10n_set_load(&s, dir, err) == 0) {
-        status = l10n_import(&s, &po, path, out, stderr, err) < 0 ? 1 : 0;
-        l10n_set_free(&s);
+    if (a != NULL && translate_po_parse(text, len, path, a, &po, err) == 0 &&
+        translate_set_load(&s, dir, err) == 0) {
+        status = translate_import(&s, &po, path, out, stderr, err) < 0 ? 1 : 0;
+        translate_set_free(&s);
     }
     free(text);
     arena_free(a);
     return status;
 }
 
-static void print_table(FILE *out, const char *lang, const struct l10n_count *rows, size_t n)
+static void print_table(FILE *out, const char *lang, const struct translate_count *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        const struct l10n_count *r = &rows[i];
+        const struct translate_count *r = &rows[i];
         fprintf(out, "%-4s %-12s %6d %10d %8d %7d %11d\n", lang, r->module ? r->module : "(all)",
                 r->total, r->translated, r->missing, r->copied, r->unreviewed);
     }
@@ -138,10 +138,10 @@ static void print_table(FILE *out, const char *lang, const struct l10n_count *ro
 
 static int cmd_coverage(const char *only, const char *dir, FILE *out, struct err *err)
 {
-    struct l10n_set s;
+    struct translate_set s;
     struct arena *a = arena_new(0);
     int status = 1, reviewed = 0, any = 0;
-    if (a == NULL || l10n_set_load(&s, dir, err) < 0) {
+    if (a == NULL || translate_set_load(&s, dir, err) < 0) {
         arena_free(a);
         return 1;
     }
@@ -149,19 +149,19 @@ static int cmd_coverage(const char *only, const char *dir, FILE *out, struct err
             "missing", "copied", "unreviewed");
     for (int i = 1; i < I18N_NLANGS; i++) {
         const char *lang = i18n_langs[i];
-        struct l10n_entries es;
-        struct l10n_count *rows;
+        struct translate_entries es;
+        struct translate_count *rows;
         size_t n;
         if (only != NULL && strcmp(only, lang) != 0)
             continue;
         any = 1;
-        if (l10n_entries_of(&s, lang, a, &es, err) < 0 || l10n_coverage(&es, a, &rows, &n) < 0)
+        if (translate_entries_of(&s, lang, a, &es, err) < 0 || translate_coverage(&es, a, &rows, &n) < 0)
             goto out;
         print_table(out, lang, rows, n);
         reviewed += rows[n - 1].translated - rows[n - 1].unreviewed;
     }
     if (!any) {
-        err_set(err, 2, "l10n.bad_lang", "the language is bo or en (zh is the source)");
+        err_set(err, 2, "translate.bad_lang", "the language is bo or en (zh is the source)");
         status = 2;
         goto out;
     }
@@ -172,12 +172,12 @@ static int cmd_coverage(const char *only, const char *dir, FILE *out, struct err
         fprintf(out, "%d string(s) have had a native speaker's review.\n", reviewed);
     status = 0;
 out:
-    l10n_set_free(&s);
+    translate_set_free(&s);
     arena_free(a);
     return status;
 }
 
-int l10n_cli(int argc, char **argv, FILE *out, struct err *err)
+int translate_cli(int argc, char **argv, FILE *out, struct err *err)
 {
     const char *words[3] = {NULL, NULL, NULL}, *dir = NULL;
     int nwords = 0;
