@@ -201,6 +201,23 @@ static int by_name(const void *pa, const void *pb, void *ctx)
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* The string at `path` ("name", or "name.text" for a member of a member) of `v`, or NULL. */
+static const char *string_at(const json_t *v, const char *path)
+{
+    char part[64];
+    const char *dot;
+    while (v != NULL && (dot = strchr(path, '.')) != NULL) {
+        size_t n = (size_t)(dot - path);
+        if (n >= sizeof(part))
+            return NULL;
+        memcpy(part, path, n);
+        part[n] = '\0';
+        v = json_object_get(v, part);
+        path = dot + 1;
+    }
+    return json_string_value(json_object_get(v, path));
+}
+
 int l10n_sort(const char *lang, json_t *array, const char *key)
 {
     size_t n = json_array_size(array);
@@ -213,7 +230,7 @@ int l10n_sort(const char *lang, json_t *array, const char *key)
         return -1;
     for (size_t i = 0; i < n; i++) {
         items[i].value = json_incref(json_array_get(array, i));
-        items[i].name = json_string_value(json_object_get(items[i].value, key));
+        items[i].name = string_at(items[i].value, key);
         items[i].index = i;
     }
     if (coll != NULL) { /* without a collator (no ICU data) the list keeps its order */

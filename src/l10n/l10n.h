@@ -38,10 +38,11 @@ const char *l10n_day(struct arena *a, const char *lang, int32_t day);
 /* A count for people, with the language's grouping: "1,234,567". Lives in `a`; never NULL. */
 const char *l10n_number(struct arena *a, const char *lang, int64_t n);
 
-/* Sorts `array` (of objects) in place by the string member `key`, in the order a reader of
- * `lang` expects: pinyin for zh, the Tibetan dictionary order (by root letter) for bo,
- * alphabetical for en (CLDR's collations). Elements without the member go last; equal
- * names keep their order. 0, or -1 when out of memory (the array is then unchanged). */
+/* Sorts `array` (of objects) in place by the string at `key` ("name", or "name.text" for a
+ * member of a member), in the order a reader of `lang` expects (CLDR's collations): pinyin
+ * for zh; for bo, syllables filed under their root letter (བཀྲ་ཤིས with ཀ, before ཁ);
+ * alphabetical for en. Elements without the string go last; equal names keep their order.
+ * 0, or -1 when out of memory (the array is then unchanged). */
 int l10n_sort(const char *lang, json_t *array, const char *key);
 
 #endif

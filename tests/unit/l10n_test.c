@@ -126,6 +126,18 @@ static void test_sort(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_array_get(arr, 3), "i")), 2);
     json_decref(arr);
 
+    /* A member of a member: {"name": {"text": ...}}, as pages carry names with their language. */
+    arr = json_pack("[{s:{s:s}}, {s:{s:s}}, {s:{s:s}}]", "name", "text", "民政局", "name", "text",
+                    "阿里地区", "name", "text", "公安局");
+    assert_int_equal(l10n_sort("zh", arr, "name.text"), 0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(arr, 0), "name"), "text")),
+        "阿里地区");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(arr, 2), "name"), "text")),
+        "民政局");
+    json_decref(arr);
+
     /* Nothing to sort. */
     arr = json_array();
     assert_int_equal(l10n_sort("zh", arr, "name"), 0);
