@@ -26,13 +26,14 @@ fi
 
 # The Tibetan block (letters, subjoined letters, vowel signs, tsheg, shad, digits, marks),
 # the dotted circle the shaper draws under a mark without a base, and the zero-width
-# characters that Tibetan text uses between syllables. pyftsubset keeps every glyph the
-# font's stacking rules (GSUB/GPOS) reach from these, so consonant stacks stay intact. The
-# space comes along for the font's metrics; the @font-face below does not claim it, so Latin,
-# digits and spaces stay in the sans that zh and en pages use. Name records 13 and 14 carry
-# the OFL notice that must accompany the font.
+# and space characters that Tibetan text uses between syllables and phrases. pyftsubset keeps
+# every glyph the font's stacking rules (GSUB/GPOS) reach from these, so consonant stacks stay
+# intact. The @font-face claims the same characters and nothing else, so Latin letters and
+# digits on bo pages stay in the sans that zh and en pages use; the spaces are claimed so that
+# a line of Tibetan is drawn in one font. Name records 13 and 14 carry the OFL notice that
+# must accompany the font.
 chars='U+0020,U+00A0,U+0F00-0FFF,U+200B-200D,U+25CC'
-range='U+0F00-0FFF, U+200B-200D, U+25CC'
+range='U+0020, U+00A0, U+0F00-0FFF, U+200B-200D, U+25CC'
 
 mkdir -p "$(dirname "$woff2")" "$(dirname "$css")"
 pyftsubset "$src" --unicodes="$chars" --flavor=woff2 --layout-features='*' \

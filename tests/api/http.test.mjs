@@ -387,7 +387,7 @@ test('Tibetan pages load the Tibetan web font, fingerprinted and cached for a ye
   const rule = face.body.toString();
   assert.match(rule, /font-family: "OW Tibetan";/);
   assert.match(rule, /font-display: swap;/);
-  assert.match(rule, /unicode-range: U\+0F00-0FFF, U\+200B-200D, U\+25CC;/);
+  assert.match(rule, /unicode-range: U\+0020, U\+00A0, U\+0F00-0FFF, U\+200B-200D, U\+25CC;/);
   assert.ok(rule.includes(`src: url("${preload[1]}") format("woff2");`), rule);
   assert.match(readFileSync(join(ROOT, 'web', 'static', 'site.css'), 'utf8'), /html:lang\(bo\)[^{]*\{\s*font-family: "OW Tibetan", system-ui/);
 
