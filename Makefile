@@ -2,7 +2,7 @@
 # newcomer needs (README.md). Every library comes through pkg-config.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode icu-uc pangocairo
+PKGS     := libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode icu-uc icu-i18n pangocairo
 BUILD    ?= build
 PORT     ?= 8080
 DATA     ?= var
@@ -38,6 +38,12 @@ LIB_SRCS   := $(filter-out src/app/main.c,$(SRCS))
 OBJS       := $(SRCS:%.c=$(BUILD)/obj/%.o)
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed.o
 EMBED_IN   := $(shell find web src/store/migrations data -type f | LC_ALL=C sort)
+# Generated at build time and embedded under web/static/ (tools/embed.c's NAME=FILE): the
+# Tibetan web font cut from the Debian-packaged Noto Serif Tibetan, and its @font-face.
+TIBETAN_TTF ?= /usr/share/fonts/truetype/noto/NotoSerifTibetan-Regular.ttf
+FONT_OUT   := $(BUILD)/gen/static/fonts
+EMBED_GEN  := web/static/fonts/tibetan.css=$(FONT_OUT)/tibetan.css \
+              web/static/fonts/tibetan.woff2=$(FONT_OUT)/tibetan.woff2
 UNIT_SRCS  := $(wildcard tests/unit/*_test.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS  := $(wildcard fuzz/*_fuzz.c)
@@ -56,12 +62,19 @@ $(BUILD)/tools/embed: tools/embed.c
 # (which keeps its old mtime) must regenerate the table.
 $(BUILD)/gen/embed.list: FORCE
 	@mkdir -p $(dir $@)
-	@echo "$(EMBED_IN)" | cmp -s - $@ || echo "$(EMBED_IN)" > $@
+	@echo "$(EMBED_IN) $(EMBED_GEN)" | cmp -s - $@ || echo "$(EMBED_IN) $(EMBED_GEN)" > $@
 
-$(BUILD)/gen/embed.c: $(BUILD)/tools/embed $(EMBED_IN) $(BUILD)/gen/embed.list
+# The CSS names the font by its ETag, so both come from one rule (grouped target).
+$(FONT_OUT)/tibetan.woff2 $(FONT_OUT)/tibetan.css &: $(wildcard $(TIBETAN_TTF)) tools/tibetan-font.sh $(BUILD)/tools/embed
+	$(call say,FONT,$(FONT_OUT)/tibetan.woff2)
+	$(Q)tools/tibetan-font.sh $(TIBETAN_TTF) $(FONT_OUT)/tibetan.woff2 $(FONT_OUT)/tibetan.css \
+	    $(BUILD)/tools/embed
+
+$(BUILD)/gen/embed.c: $(BUILD)/tools/embed $(EMBED_IN) $(FONT_OUT)/tibetan.woff2 \
+                      $(FONT_OUT)/tibetan.css $(BUILD)/gen/embed.list
 	@mkdir -p $(dir $@)
-	$(call say,EMBED,$(words $(EMBED_IN)) files)
-	$(Q)$(BUILD)/tools/embed $@ $(EMBED_IN)
+	$(call say,EMBED,$(words $(EMBED_IN) $(EMBED_GEN)) files)
+	$(Q)$(BUILD)/tools/embed $@ $(EMBED_IN) $(EMBED_GEN)
 
 FORCE:
 

@@ -175,13 +175,13 @@ static int query(int runs, struct identity *id, struct err *err)
     for (int i = 0; i < runs; i++) {
         json_t *out = NULL;
         int64_t t0 = time_mono_us();
-        if (apply_queue(ap, &clerk, NULL, 50, &out, err) < 0)
+        if (apply_queue(ap, &clerk, "zh", NULL, 50, &out, err) < 0)
             return -1;
         q[i] = time_mono_us() - t0;
         qrows = json_array_size(out);
         json_decref(out);
         t0 = time_mono_us();
-        if (apply_list_mine(ap, &person, 50, &out, err) < 0)
+        if (apply_list_mine(ap, &person, "zh", 50, &out, err) < 0)
             return -1;
         m[i] = time_mono_us() - t0;
         mrows = json_array_size(out);

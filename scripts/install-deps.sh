@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 # (cmocka, PostgreSQL server, wrk, chromium and the fonts its screenshots need, poppler to
 # read certificates back from their PDF, gettext and translate-toolkit (the PO reader Weblate
 # uses) to check the translators' PO files), and clang for the sanitizer and fuzzer builds.
+# The build cuts the Tibetan web font out of fonts-noto-core with fontTools (fonttools;
+# python3-brotli for WOFF2): tools/tibetan-font.sh.
 PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
@@ -17,7 +19,8 @@ PKGS=(
   postgresql postgresql-contrib
   wrk curl procps strace sqlite3
   nodejs npm
-  chromium fonts-wqy-microhei fonts-tibetan-machine fonts-noto-core
+  fonts-noto-core fonttools python3-brotli
+  chromium fonts-wqy-microhei fonts-tibetan-machine
   poppler-utils gettext translate-toolkit
 )
 

@@ -218,14 +218,14 @@ static int catalog_index_find(void *ctx, const char *kind, const char *q, int li
 
 /* The home page shows a logged-in person's latest applications and messages (issue 10
  * item 11) through these adapters, so that the portal includes neither module's header. */
-static int portal_applications(void *ctx, int64_t account_id, int aal, int limit, json_t **out,
-                               struct err *err)
+static int portal_applications(void *ctx, int64_t account_id, int aal, const char *lang, int limit,
+                               json_t **out, struct err *err)
 {
     struct app *app = ctx;
     struct authz_subject subj;
     if (identity_subject_load(app->id, account_id, aal, &subj, err) < 0)
         return -1;
-    return apply_list_mine(app->apply, &subj, limit, out, err);
+    return apply_list_mine(app->apply, &subj, lang, limit, out, err);
 }
 
 static int portal_messages(void *ctx, int64_t account_id, int aal, const char *lang, int limit,

@@ -227,7 +227,7 @@ int apply_hold(struct apply *ap, const struct apply_request *rq, const json_t *i
                int64_t draft_id, json_t *problems, json_t **held, struct err *err);
 /* What is kept with the subject's draft (its form page), in the same shape. */
 int apply_held_of_draft(struct apply *ap, const struct authz_subject *subj, int64_t draft_id,
-                        json_t **held, struct err *err);
+                        const char *lang, json_t **held, struct err *err);
 /* Delete every hold that expired by now_ms; *purged (may be NULL) gets how many. */
 int apply_held_purge(struct apply *ap, int64_t now_ms, int64_t *purged, struct err *err);
 
@@ -286,12 +286,12 @@ int apply_file_get(struct apply *ap, const struct authz_subject *subj, const cha
                    size_t *len, struct err *err);
 
 /* The subject's applications (as applicant or filer), newest first. */
-int apply_list_mine(struct apply *ap, const struct authz_subject *subj, int limit, json_t **out,
-                    struct err *err);
+int apply_list_mine(struct apply *ap, const struct authz_subject *subj, const char *lang, int limit,
+                    json_t **out, struct err *err);
 /* The staff queue: cases of the subject's departments (grants with case.view), optionally
  * one state, sorted by due date, with marks. */
-int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *state, int limit,
-                json_t **out, struct err *err);
+int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *lang,
+                const char *state, int limit, json_t **out, struct err *err);
 
 /* Bundles (一件事): the union form and fan-out. */
 int apply_bundle_form(struct apply *ap, const char *bundle_code, json_t **form, struct err *err);
@@ -302,7 +302,7 @@ int apply_bundle_submit(struct apply *ap, const char *bundle_code, const struct 
 int apply_bundle_precheck(struct apply *ap, const char *bundle_code, const struct apply_request *rq,
                           json_t *problems, struct err *err);
 int apply_bundle_view(struct apply *ap, const struct authz_subject *subj, int64_t bundle_id,
-                      json_t **out, struct err *err);
+                      const char *lang, json_t **out, struct err *err);
 
 /* The calendar the clock runs on (reloaded when calendar_version changes); owned. */
 const struct calendar *apply_calendar(struct apply *ap, struct err *err);

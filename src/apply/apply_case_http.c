@@ -109,7 +109,7 @@ int apply_http_mine(struct web_req *req, struct web_resp *resp)
         return -1;
     json_t *rows = NULL;
     struct err e;
-    if (apply_list_mine(ap, &s, (int)limit, &rows, &e) < 0)
+    if (apply_list_mine(ap, &s, req->lang, (int)limit, &rows, &e) < 0)
         return web_fail_err(resp, &e);
     label_rows(req, rows);
     return web_page(resp,
@@ -130,7 +130,7 @@ int apply_http_workbench(struct web_req *req, struct web_resp *resp)
     const char *state = web_query(req, "state");
     json_t *rows = NULL;
     struct err e;
-    if (apply_queue(ap, &s, state, (int)limit, &rows, &e) < 0)
+    if (apply_queue(ap, &s, req->lang, state, (int)limit, &rows, &e) < 0)
         return web_fail_err(resp, &e);
     label_rows(req, rows);
     json_t *filters = json_array();
@@ -433,7 +433,7 @@ int apply_http_bundle_show(struct web_req *req, struct web_resp *resp)
         return -1;
     json_t *m = NULL;
     struct err e;
-    if (apply_bundle_view(ap, &s, web_param_int(req, "id"), &m, &e) < 0)
+    if (apply_bundle_view(ap, &s, web_param_int(req, "id"), req->lang, &m, &e) < 0)
         return web_fail_err(resp, &e);
     label_rows(req, json_object_get(m, "applications"));
     json_object_set_new(m, "title", json_string(web_t(req, "apply.bundle.title")));

@@ -23,6 +23,7 @@
 #include "catalog/catalog.h"
 #include "crypto/crypto.h"
 #include "identity/identity.h"
+#include "l10n/l10n.h"
 #include "store/store.h"
 
 #define HELD_AD "application_held_files.content_enc:%lld"
@@ -123,7 +124,7 @@ int apply_held_consume(struct store_conn *c, const struct apply_request *rq,
     return draft_id != 0 ? aps_held_delete_draft(c, draft_id, account, err) : 0;
 }
 
-static json_t *held_json(struct arena *a, const struct app_held *h, size_t n)
+static json_t *held_json(struct arena *a, const char *lang, const struct app_held *h, size_t n)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
@@ -132,7 +133,7 @@ static json_t *held_json(struct arena *a, const struct app_held *h, size_t n)
                                               "material_key", h[i].material_key, "filename",
                                               h[i].filename, "content_type", h[i].content_type,
                                               "size", (json_int_t)h[i].size, "at",
-                                              apply_fmt_ms(a, h[i].created_at), "created_at",
+                                              l10n_datetime(a, lang, h[i].created_at), "created_at",
                                               (json_int_t)h[i].created_at));
     return list;
 }
@@ -302,7 +303,7 @@ int apply_hold(struct apply *ap, const struct apply_request *rq, const json_t *i
     }
     if (store_commit(c, err) < 0)
         goto out;
-    *held = held_json(a, cur, n);
+    *held = held_json(a, rq->lang, cur, n);
     rc = 0;
     goto out;
 rollback:
@@ -313,7 +314,7 @@ out:
 }
 
 int apply_held_of_draft(struct apply *ap, const struct authz_subject *subj, int64_t draft_id,
-                        json_t **held, struct err *err)
+                        const char *lang, json_t **held, struct err *err)
 {
     *held = NULL;
     if (subj == NULL || subj->account_id == 0)
@@ -328,7 +329,7 @@ int apply_held_of_draft(struct apply *ap, const struct authz_subject *subj, int6
     size_t n = 0;
     int rc = aps_held_of_draft(c, a, draft_id, subj->account_id, time_now_ms(), &rows, &n, err);
     if (rc == 0)
-        *held = held_json(a, rows, n);
+        *held = held_json(a, lang, rows, n);
     arena_free(a);
     return rc;
 }

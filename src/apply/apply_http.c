@@ -71,7 +71,7 @@ static int h_form(struct web_req *req, struct web_resp *resp)
     if (draft != 0) {
         json_t *d = NULL;
         if (apply_draft_get(ap, &s, draft, &d, &e) < 0 ||
-            apply_held_of_draft(ap, &s, draft, &held, &e) < 0) {
+            apply_held_of_draft(ap, &s, draft, req->lang, &held, &e) < 0) {
             json_decref(d);
             rc = web_fail_err(resp, &e);
             goto out;

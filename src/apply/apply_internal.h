@@ -127,9 +127,6 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
                            const struct prepared *p, const struct apply_request *rq, int64_t now,
                            const char *idem, char number[32], struct err *err);
 
-/* apply_view.c: "YYYY-MM-DD HH:MM" in Asia/Shanghai ("" for 0), in `a`. */
-const char *apply_fmt_ms(struct arena *a, int64_t ms);
-
 /* apply_rules.c: a mainland mobile number (11 digits, 1[3-9]...). */
 int apply_phone_ok(const char *s);
 

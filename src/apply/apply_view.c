@@ -19,27 +19,8 @@
 #include "divisions/divisions.h"
 #include "identity/idcodes.h"
 #include "identity/identity.h"
+#include "l10n/l10n.h"
 #include "store/store.h"
-
-const char *apply_fmt_ms(struct arena *a, int64_t ms)
-{
-    if (ms <= 0)
-        return "";
-    int64_t local = ms + CALENDAR_TZ_OFFSET_MS;
-    int32_t day = (int32_t)(local / CALENDAR_DAY_MS);
-    int64_t rest = local % CALENDAR_DAY_MS;
-    char d[11];
-    calendar_format_date(day, d);
-    return arena_printf(a, "%s %02d:%02d", d, (int)(rest / 3600000), (int)(rest / 60000 % 60));
-}
-
-static const char *fmt_day(struct arena *a, int64_t ms)
-{
-    if (ms <= 0)
-        return "";
-    char d[11];
-    return arena_strdup(a, calendar_format_date(calendar_day_of_ms(ms), d));
-}
 
 static int visible(const struct authz_subject *s, const struct app_row *r, int *as_applicant)
 {
@@ -56,17 +37,17 @@ static const char *mark_name(int mark)
 }
 
 /* The short form of a row for lists and queues. */
-static json_t *row_json(struct arena *a, const struct calendar *cal, const struct app_row *r,
-                        int64_t now)
+static json_t *row_json(struct arena *a, const char *lang, const struct calendar *cal,
+                        const struct app_row *r, int64_t now)
 {
     struct apply_clock clk = {r->limit_days, r->used_days, r->clock_started_at, r->deadline_at};
     int mark = cal ? apply_clock_mark(cal, &clk, now) : 0;
-    json_t *j =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "number",
-                  r->number ? r->number : "", "item_code", r->item_code, "item_name", r->item_name,
-                  "state", r->state, "applicant_name", r->applicant_name, "submitted_at",
-                  apply_fmt_ms(a, r->submitted_at), "deadline", fmt_day(a, r->deadline_at), "due",
-                  fmt_day(a, r->due_at), "mark", mark_name(mark), "on_behalf", r->on_behalf);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "number",
+                          r->number ? r->number : "", "item_code", r->item_code, "item_name",
+                          r->item_name, "state", r->state, "applicant_name", r->applicant_name,
+                          "submitted_at", l10n_datetime(a, lang, r->submitted_at), "deadline",
+                          l10n_date(a, lang, r->deadline_at), "due", l10n_date(a, lang, r->due_at),
+                          "mark", mark_name(mark), "on_behalf", r->on_behalf);
     if (r->number == NULL)
         json_object_set_new(j, "draft_id", json_string(arena_printf(a, "%lld", (long long)r->id)));
     return j;
@@ -184,7 +165,7 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
     if (catalog_item_version(ap->store, r.item_code, r.item_version, &item, err) < 0)
         goto out;
     int64_t now = time_now_ms();
-    json_t *m = row_json(a, cal, &r, now);
+    json_t *m = row_json(a, lang, cal, &r, now);
     struct apply_clock clk = {r.limit_days, r.used_days, r.clock_started_at, r.deadline_at};
     const char *dcode;
     json_object_set_new(m, "item_name",
@@ -199,7 +180,7 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
     json_object_set_new(m, "clock_running", json_boolean(r.clock_started_at != 0));
     json_object_set_new(m, "percent_used",
                         json_integer((json_int_t)(apply_clock_fraction(cal, &clk, now) * 100)));
-    json_object_set_new(m, "decided_at", json_string(apply_fmt_ms(a, r.decided_at)));
+    json_object_set_new(m, "decided_at", json_string(l10n_datetime(a, lang, r.decided_at)));
     json_object_set_new(m, "id", json_string(arena_printf(a, "%lld", (long long)r.id)));
     if (r.cert_id != NULL)
         json_object_set_new(m, "cert_id", json_string(r.cert_id));
@@ -277,7 +258,7 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
             arena_printf(a, "%lld", (long long)files[k].id), "material_key", files[k].material_key,
             "material", label_of(item, "material", files[k].material_key, lang), "filename",
             files[k].filename, "content_type", files[k].content_type, "size",
-            (json_int_t)files[k].size, "at", apply_fmt_ms(a, files[k].created_at), "url",
+            (json_int_t)files[k].size, "at", l10n_datetime(a, lang, files[k].created_at), "url",
             arena_printf(a, "/applications/%s/files/%lld", r.number, (long long)files[k].id));
         /* The SM3 is for staff checking integrity; people see name, size and time. */
         if (!as_applicant && files[k].sm3 != NULL && *files[k].sm3 != '\0')
@@ -296,7 +277,7 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
     const char *last_note = NULL;
     for (size_t k = 0; k < ne; k++) {
         json_t *ej =
-            json_pack("{s:s, s:s, s:s, s:s, s:b}", "at", apply_fmt_ms(a, ev[k].at), "action",
+            json_pack("{s:s, s:s, s:s, s:s, s:b}", "at", l10n_datetime(a, lang, ev[k].at), "action",
                       ev[k].action, "from", ev[k].from, "to", ev[k].to, "by_applicant",
                       ev[k].actor == r.applicant_account || ev[k].actor == r.filed_by);
         if (ev[k].note != NULL)
@@ -403,8 +384,8 @@ out:
     return rc;
 }
 
-int apply_list_mine(struct apply *ap, const struct authz_subject *subj, int limit, json_t **out,
-                    struct err *err)
+int apply_list_mine(struct apply *ap, const struct authz_subject *subj, const char *lang, int limit,
+                    json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(ap->store, err);
     if (c == NULL)
@@ -435,7 +416,7 @@ int apply_list_mine(struct apply *ap, const struct authz_subject *subj, int limi
         if (best < 0)
             break;
         used[best] = 1;
-        json_array_append_new(list, row_json(a, cal, &rows[best], now));
+        json_array_append_new(list, row_json(a, lang, cal, &rows[best], now));
         shown++;
     }
     free(used);
@@ -449,8 +430,8 @@ out:
 static const char *const queue_states[] = {"submitted", "accepted",  "under_review", "approved",
                                            "denied",    "delivered", "rejected"};
 
-int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *state, int limit,
-                json_t **out, struct err *err)
+int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *lang,
+                const char *state, int limit, json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(ap->store, err);
     if (c == NULL)
@@ -528,7 +509,7 @@ int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *
         if (best < 0)
             break;
         used[best] = 1;
-        json_array_append_new(list, row_json(a, cal, &all[best], now));
+        json_array_append_new(list, row_json(a, lang, cal, &all[best], now));
     }
     free(used);
     *out = list;
@@ -596,7 +577,7 @@ int apply_bundle_form(struct apply *ap, const char *bundle_code, json_t **form, 
 }
 
 int apply_bundle_view(struct apply *ap, const struct authz_subject *subj, int64_t bundle_id,
-                      json_t **out, struct err *err)
+                      const char *lang, json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(ap->store, err);
     if (c == NULL)
@@ -617,7 +598,7 @@ int apply_bundle_view(struct apply *ap, const struct authz_subject *subj, int64_
             continue;
         int s = apply_state_parse(rows[i].state);
         done += s == APPLY_APPROVED || s == APPLY_DELIVERED || s == APPLY_CLOSED;
-        json_array_append_new(list, row_json(a, cal, &rows[i], now));
+        json_array_append_new(list, row_json(a, lang, cal, &rows[i], now));
     }
     if (json_array_size(list) == 0) {
         json_decref(list);

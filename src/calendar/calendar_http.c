@@ -22,6 +22,7 @@
 
 #include "base/arena.h"
 #include "base/id.h"
+#include "l10n/l10n.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -192,8 +193,9 @@ static int year_model(struct web_req *req, struct web_resp *resp, int year,
         const char *lang, *name = holiday_name(req, sp->name_zh, &lang);
         json_array_append_new(
             specials,
-            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "date",
-                      calendar_format_date(d, date), "kind", kind, "kind_name",
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "date",
+                      calendar_format_date(d, date), "date_text",
+                      l10n_day(req->arena, req->lang, d), "kind", kind, "kind_name",
                       web_t(req, arena_printf(req->arena, "calendar.kinds.%s", kind)), "name_zh",
                       sp->name_zh, "name", name, "name_lang", lang, "scope", sp->scope,
                       "scope_name",

@@ -25,6 +25,7 @@
 #include "catalog/catalog_internal.h"
 #include "divisions/divisions.h"
 #include "identity/identity.h"
+#include "l10n/l10n.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -59,17 +60,6 @@ static json_t *loc_json(struct web_req *req, const json_t *loc)
 static const char *yuan(struct arena *a, int64_t fen)
 {
     return arena_printf(a, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
-}
-
-static const char *when(struct arena *a, int64_t ms)
-{
-    time_t t = (time_t)(ms / 1000) + 8 * 3600;
-    struct tm tm;
-    char buf[32];
-    if (ms <= 0 || gmtime_r(&t, &tm) == NULL ||
-        strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm) == 0)
-        return "";
-    return arena_strdup(a, buf);
 }
 
 /* A department's name in the request's language (the code when unknown). */
@@ -190,6 +180,7 @@ static int h_index(struct web_req *req, struct web_resp *resp)
         }
     } else {
         json_array_foreach(items, i, it) json_array_append_new(list, summary_json(req, it));
+        l10n_sort(req->lang, list, "name.text"); /* by name, as the reader's language sorts */
     }
     json_decref(items);
     json_decref(found);
@@ -233,6 +224,7 @@ static int h_index(struct web_req *req, struct web_resp *resp)
                                 arena_printf(req->arena, "%012lld", (long long)d.code), "name",
                                 divisions_name(&d, req->lang), "selected", d.code == div));
     }
+    l10n_sort(req->lang, dlist, "name");
     json_t *bundles;
     if (catalog_bundles(web_ctx.st, &bundles, &err) < 0)
         bundles = json_array();
@@ -502,7 +494,8 @@ static int h_admin_list(struct web_req *req, struct web_resp *resp)
                                           json_string_value(json_object_get(v, "latest_status")))));
         json_object_set_new(
             v, "updated",
-            json_string(when(req->arena, json_integer_value(json_object_get(v, "updated_at")))));
+            json_string(l10n_datetime(req->arena, req->lang,
+                                      json_integer_value(json_object_get(v, "updated_at")))));
     }
     return web_page(resp,
                     json_pack("{s:s, s:o, s:s}", "title", web_t(req, "catalog.admin.title"),
@@ -649,10 +642,12 @@ static json_t *item_admin_model(struct web_req *req, struct web_resp *resp, cons
         json_object_set_new(v, "is_draft", json_boolean(strcmp(status, "draft") == 0));
         json_object_set_new(
             v, "created",
-            json_string(when(req->arena, json_integer_value(json_object_get(v, "created_at")))));
+            json_string(l10n_datetime(req->arena, req->lang,
+                                      json_integer_value(json_object_get(v, "created_at")))));
         json_object_set_new(
             v, "published",
-            json_string(when(req->arena, json_integer_value(json_object_get(v, "published_at")))));
+            json_string(l10n_datetime(req->arena, req->lang,
+                                      json_integer_value(json_object_get(v, "published_at")))));
         json_object_set_new(v, "has_changes",
                             json_boolean(json_array_size(json_object_get(v, "changes")) > 0));
         localise_problems(req, missing);

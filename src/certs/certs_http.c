@@ -28,6 +28,7 @@
 #include "base/arena.h"
 #include "base/log.h"
 #include "identity/identity.h"
+#include "l10n/l10n.h"
 #include "store/store.h"
 #include "web/qr.h"
 #include "web/web.h"
@@ -75,12 +76,7 @@ static const char *t_or(struct web_req *req, const char *fallback, const char *p
 
 static const char *date_text(struct web_req *req, int64_t ms)
 {
-    if (ms <= 0)
-        return web_t(req, "certs.no_expiry");
-    time_t t = (time_t)(ms / 1000) + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    return arena_printf(req->arena, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return ms > 0 ? l10n_date(req->arena, req->lang, ms) : web_t(req, "certs.no_expiry");
 }
 
 /* A department's names {code, zh, bo, en} from identity; `signed_zh` (the name the

@@ -21,6 +21,7 @@
 #include "base/arena.h"
 #include "base/id.h"
 #include "divisions/divisions.h"
+#include "l10n/l10n.h"
 #include "store/store.h"
 
 /* ---- who is asking ------------------------------------------------------------------------ */
@@ -62,17 +63,6 @@ static int may_see(const struct hh_who *w, const struct hotline_order *o)
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-const char *hh_time(struct web_req *req, int64_t ms)
-{
-    if (ms <= 0)
-        return "";
-    time_t t = (time_t)((ms + 8LL * 3600 * 1000) / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    return arena_printf(req->arena, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                        tm.tm_mday, tm.tm_hour, tm.tm_min);
-}
-
 const char *hh_t(struct web_req *req, const char *prefix, const char *key, const char *fallback)
 {
     const char *k = arena_printf(req->arena, "%s%s", prefix, key ? key : "");
@@ -112,6 +102,7 @@ json_t *hh_departments(struct web_req *req, int64_t selected)
                                         name == list[i].name_zh ? "zh" : req->lang, "selected",
                                         list[i].id == selected));
     }
+    l10n_sort(req->lang, arr, "name");
     return arr;
 }
 
@@ -201,9 +192,10 @@ json_t *hh_order_json(struct web_req *req, const struct hotline_order *o, int sh
         "caller_name", o->caller_name ? o->caller_name : "", "department_id",
         hh_id(req, o->department_id), "department_name", hh_dept_name(depts, o->department_id),
         "rating", (json_int_t)o->rating, "reply", o->reply ? o->reply : "", "created",
-        hh_time(req, o->created_at), "deadline", hh_time(req, o->deadline_at), "mark", mark,
-        "mark_name", hh_t(req, "hotline.marks.", mark, other), "red", strcmp(mark, "red") == 0,
-        "yellow", strcmp(mark, "yellow") == 0);
+        l10n_datetime(req->arena, req->lang, o->created_at), "deadline",
+        l10n_datetime(req->arena, req->lang, o->deadline_at), "mark", mark, "mark_name",
+        hh_t(req, "hotline.marks.", mark, other), "red", strcmp(mark, "red") == 0, "yellow",
+        strcmp(mark, "yellow") == 0);
     if (o->rating >= 1 && o->rating <= 5)
         json_object_set_new(j, "rating_name",
                             json_string(hh_t(req, "hotline.levels.",
@@ -315,11 +307,11 @@ json_t *hh_timeline(struct web_req *req, const struct hotline_order *o, json_t *
         if (public_view && !public_event(kind))
             continue;
         int64_t dept = strtoll(json_string_value(json_object_get(e, "department_id")), NULL, 10);
-        json_t *x =
-            json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "kind_name",
-                      hh_t(req, "hotline.events.", kind, web_t(req, "hotline.events.other")),
-                      "time", hh_time(req, json_integer_value(json_object_get(e, "at"))), "note",
-                      event_note(req, o, kind, note ? note : "", public_view));
+        json_t *x = json_pack(
+            "{s:s, s:s, s:s, s:s}", "kind", kind, "kind_name",
+            hh_t(req, "hotline.events.", kind, web_t(req, "hotline.events.other")), "time",
+            l10n_datetime(req->arena, req->lang, json_integer_value(json_object_get(e, "at"))),
+            "note", event_note(req, o, kind, note ? note : "", public_view));
         if (!public_view)
             json_object_set_new(x, "department_name", json_string(hh_dept_name(depts, dept)));
         json_array_append_new(out, x);

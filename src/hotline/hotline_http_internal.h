@@ -20,8 +20,6 @@ int hh_who(struct web_req *req, struct web_resp *resp, struct hh_who *w);
 /* Not logged in: 401 (a page goes to the login and back); logged in without the right: 403. */
 int hh_refuse(struct web_resp *resp, const struct hh_who *w);
 
-/* "2026-11-26 09:30" in Asia/Shanghai, "" for 0. */
-const char *hh_time(struct web_req *req, int64_t ms);
 /* The catalog string prefix+key ("hotline.states." + "new"); `fallback` when the catalogs
  * have none (so a code never reaches a page as text). */
 const char *hh_t(struct web_req *req, const char *prefix, const char *key, const char *fallback);

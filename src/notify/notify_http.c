@@ -17,6 +17,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "identity/identity.h"
+#include "l10n/l10n.h"
 #include "web/web.h"
 
 /* req->ctx is the module; its identity handle is set by notify_http_register. */
@@ -39,15 +40,6 @@ static int reader_of(struct web_req *req, struct web_resp *resp, struct notify_r
         for (size_t i = 0; i < subj.ngrants && r->ndepts < 32; i++)
             r->depts[r->ndepts++] = subj.grants[i].department_id;
     return 0;
-}
-
-static const char *when(struct web_req *req, int64_t ms)
-{
-    time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai */
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    return arena_printf(req->arena, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                        tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
 static int h_inbox(struct web_req *req, struct web_resp *resp)
@@ -74,7 +66,8 @@ static int h_inbox(struct web_req *req, struct web_resp *resp)
                               arena_printf(req->arena, "%lld", (long long)items[i].id), "kind",
                               items[i].kind, "text", items[i].text, "created_at",
                               (json_int_t)items[i].created_at, "created",
-                              when(req, items[i].created_at), "unread", items[i].read_at == 0);
+                              l10n_datetime(req->arena, req->lang, items[i].created_at), "unread",
+                              items[i].read_at == 0);
         if (items[i].link)
             json_object_set_new(m, "link", json_string(items[i].link));
         if (items[i].department_id)

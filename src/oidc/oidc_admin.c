@@ -21,6 +21,7 @@
 
 #include "base/arena.h"
 #include "identity/identity.h"
+#include "l10n/l10n.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -42,17 +43,6 @@ static int require_admin(struct web_req *req, struct web_resp *resp, struct oidc
     }
     *actor = subj.account_id;
     return 0;
-}
-
-/* Milliseconds since the epoch as local time in Asia/Shanghai (UTC+8, no DST). */
-static const char *when(struct arena *a, int64_t ms)
-{
-    time_t t = (time_t)(ms / 1000) + 8 * 3600;
-    struct tm tm;
-    char buf[32];
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm) == 0)
-        return "";
-    return arena_strdup(a, buf);
 }
 
 static json_t *strings(const char *const *list, size_t n)
@@ -84,8 +74,8 @@ static int h_list(struct web_req *req, struct web_resp *resp)
                       "name", c->name, "auth_method", c->auth_method, "redirect_uris",
                       strings(c->redirect_uris, c->nredirect_uris), "post_logout_uris",
                       strings(c->post_logout_uris, c->npost_logout_uris), "scopes", c->scopes,
-                      "grant_types", c->grant_types, "created", when(req->arena, c->created_at),
-                      "remove_url",
+                      "grant_types", c->grant_types, "created",
+                      l10n_datetime(req->arena, req->lang, c->created_at), "remove_url",
                       arena_printf(req->arena, "/admin/clients/%s/remove", c->client_id)));
     }
     return web_page(resp,

@@ -26,6 +26,7 @@
 #include "base/id.h"
 #include "calendar/calendar.h"
 #include "catalog/catalog.h"
+#include "l10n/l10n.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -202,16 +203,6 @@ static json_t *notices(struct web_req *req, const struct calendar *cal)
 
 /* ---- the logged-in person ------------------------------------------------------------------ */
 
-static const char *when(struct web_req *req, int64_t ms)
-{
-    time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai */
-    struct tm tm;
-    if (ms <= 0 || gmtime_r(&t, &tm) == NULL)
-        return "";
-    return arena_printf(req->arena, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                        tm.tm_mday, tm.tm_hour, tm.tm_min);
-}
-
 /* My applications and messages, when wiring connected them (errors leave a section out: the
  * home page must show whatever else it can). */
 static void mine(struct web_req *req, const struct web_session *ss, const json_t *items, json_t *m)
@@ -219,8 +210,8 @@ static void mine(struct web_req *req, const struct web_session *ss, const json_t
     struct err err;
     json_t *apps = NULL, *msgs = NULL;
     int64_t unread = 0;
-    if (hooks.applications != NULL &&
-        hooks.applications(hooks.ctx, ss->account_id, ss->aal, MINE_MAX, &apps, &err) == 0) {
+    if (hooks.applications != NULL && hooks.applications(hooks.ctx, ss->account_id, ss->aal,
+                                                         req->lang, MINE_MAX, &apps, &err) == 0) {
         /* Only what the page shows (the rows carry more, such as the applicant's name). */
         json_t *list = json_array();
         size_t i;
@@ -259,7 +250,8 @@ static void mine(struct web_req *req, const struct web_session *ss, const json_t
         {
             json_object_set_new(
                 v, "when",
-                json_string(when(req, json_integer_value(json_object_get(v, "created_at")))));
+                json_string(l10n_datetime(req->arena, req->lang,
+                                          json_integer_value(json_object_get(v, "created_at")))));
         }
         json_object_set_new(m, "messages", msgs);
         json_object_set_new(m, "has_messages", json_boolean(json_array_size(msgs) > 0));

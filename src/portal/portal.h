@@ -24,9 +24,10 @@ struct portal_hooks {
      * array of {code, count}. */
     int (*popular)(void *ctx, int64_t since_ms, int limit, json_t **out, struct err *err);
     /* The account's latest applications, newest first, at most `limit`: a new array of
-     * {number (absent for a draft), draft_id, item_code, item_name, state, submitted_at}. */
-    int (*applications)(void *ctx, int64_t account_id, int aal, int limit, json_t **out,
-                        struct err *err);
+     * {number (absent for a draft), draft_id, item_code, item_name, state, submitted_at (in
+     * `lang`)}. */
+    int (*applications)(void *ctx, int64_t account_id, int aal, const char *lang, int limit,
+                        json_t **out, struct err *err);
     /* The account's latest messages rendered in `lang`, newest first, at most `limit`: a
      * new array of {text, link, created_at (ms), unread (bool)}, and the unread count. */
     int (*messages)(void *ctx, int64_t account_id, int aal, const char *lang, int limit,

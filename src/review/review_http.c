@@ -23,6 +23,7 @@
 #include "base/buf.h"
 #include "catalog/catalog.h"
 #include "identity/identity.h"
+#include "l10n/l10n.h"
 #include "web/web.h"
 
 /* The published services' names in `lang`: {code: name} (new reference; empty when the
@@ -52,15 +53,6 @@ static void name_item(json_t *row, const json_t *names)
     const char *code = json_string_value(json_object_get(row, "item_code"));
     const char *name = json_string_value(json_object_get(names, code ? code : ""));
     json_object_set_new(row, "item_name", json_string(name && *name ? name : code ? code : ""));
-}
-
-static const char *date_of(struct web_req *req, int64_t ms)
-{
-    time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai */
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    return arena_printf(req->arena, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                        tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
 /* Localise [{field, code}] in place (message) and return {field: message}. */
@@ -110,7 +102,8 @@ static void decorate_history(struct web_req *req, json_t *h)
             json_string(web_t(req, arena_printf(req->arena, "review.channels.%s", ch))));
         json_object_set_new(
             rt, "created",
-            json_string(date_of(req, json_integer_value(json_object_get(rt, "created_at")))));
+            json_string(l10n_datetime(req->arena, req->lang,
+                                      json_integer_value(json_object_get(rt, "created_at")))));
         json_t *task = json_object_get(rt, "task");
         if (task != NULL) {
             const char *st = json_string_value(json_object_get(task, "status"));
@@ -118,8 +111,9 @@ static void decorate_history(struct web_req *req, json_t *h)
                 task, "status_label",
                 json_string(web_t(req, arena_printf(req->arena, "review.status.%s", st))));
             json_object_set_new(task, "deadline",
-                                json_string(date_of(req, json_integer_value(json_object_get(
-                                                             task, "deadline_at")))));
+                                json_string(l10n_datetime(
+                                    req->arena, req->lang,
+                                    json_integer_value(json_object_get(task, "deadline_at")))));
             json_object_set_new(task, "responded",
                                 json_boolean(json_object_get(task, "response") != NULL));
         }
@@ -254,7 +248,8 @@ static int tasks_page(struct web_req *req, struct web_resp *resp, const struct a
                                                 json_string_value(json_object_get(t, "status"))))));
         json_object_set_new(
             t, "deadline",
-            json_string(date_of(req, json_integer_value(json_object_get(t, "deadline_at")))));
+            json_string(l10n_datetime(req->arena, req->lang,
+                                      json_integer_value(json_object_get(t, "deadline_at")))));
         json_object_set_new(
             t, "application_url",
             json_string(arena_printf(req->arena, "/reviews/%s",

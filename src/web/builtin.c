@@ -269,11 +269,20 @@ int web_static_prepare(struct web_server *s, struct err *err)
         /* A 304 carries the headers the 200 would have (RFC 9110 §15.4.5) and no body;
          * libmicrohttpd sends no body for a 304, and the Content-Length it then reports
          * is the 200's, as the RFC allows. So the 304 reuses the revalidating 200. */
-        if (strcmp(a->name, "site.css") == 0) {
-            static char css_url[64];
-            snprintf(css_url, sizeof(css_url), "/static/site.css?v=%s", a->file->etag);
+        /* The assets the layout links, by their fingerprinted (immutable) address. */
+        static char css_url[64], tibetan_css_url[64], tibetan_font_url[64];
+        char *url = strcmp(a->name, "site.css") == 0              ? css_url
+                    : strcmp(a->name, "fonts/tibetan.css") == 0   ? tibetan_css_url
+                    : strcmp(a->name, "fonts/tibetan.woff2") == 0 ? tibetan_font_url
+                                                                  : NULL;
+        if (url != NULL)
+            snprintf(url, 64, "/static/%s?v=%s", a->name, a->file->etag);
+        if (url == css_url)
             s->css_url = css_url;
-        }
+        else if (url == tibetan_css_url)
+            s->tibetan_css_url = tibetan_css_url;
+        else if (url == tibetan_font_url)
+            s->tibetan_font_url = tibetan_font_url;
     }
     return 0;
 }

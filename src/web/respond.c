@@ -90,6 +90,13 @@ static json_t *page_globals(struct request *r)
                           "lang", r->req.lang, "html_lang", html_lang(r->req.lang), "langs",
                           langs, "css", s->css_url ? s->css_url : "/static/site.css",
                           "request_id", r->req.id);
+    /* Tibetan pages load the Tibetan web font; zh and en pages never download it (their
+     * language switcher's one Tibetan word is drawn by whatever font the device has). */
+    if (g != NULL && strcmp(r->req.lang, "bo") == 0 && s->tibetan_css_url != NULL &&
+        s->tibetan_font_url != NULL)
+        json_object_set_new(
+            g, "tibetan_font",
+            json_pack("{s:s, s:s}", "css", s->tibetan_css_url, "woff2", s->tibetan_font_url));
     const struct web_session *ss = g ? web_session(&r->req) : NULL;
     if (ss != NULL)
         json_object_set_new(g, "csrf", json_string(ss->csrf));

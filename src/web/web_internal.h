@@ -54,6 +54,9 @@ struct web_server {
     struct static_asset *assets;
     size_t nassets;
     const char *css_url; /* "/static/site.css?v=<etag>" */
+    /* bo pages only: the @font-face of the Tibetan web font and the font itself, both
+     * fingerprinted (generated at build time: tools/tibetan-font.sh); NULL when absent */
+    const char *tibetan_css_url, *tibetan_font_url;
     web_page_hook page_hook[WEB_MAX_PAGE_HOOKS]; /* called in the order they were set */
     void *page_hook_ctx[WEB_MAX_PAGE_HOOKS];
     size_t npage_hooks;

@@ -191,11 +191,11 @@ test('submit: one number carrying the division; a double submit creates one appl
   // People see their files' name, size and time; the SM3 is for staff (checked below).
   for (const f of view.body.files) {
     assert.equal(f.sm3, undefined, 'no SM3 for the citizen');
-    assert.ok(f.size > 0 && /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(f.at), JSON.stringify(f));
+    assert.ok(f.size > 0 && /^\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$/.test(f.at), JSON.stringify(f)); // l10n, zh
   }
   const page = await citizen.get(`/applications/${number}`, { json: false });
   assert.doesNotMatch(page.text, /SM3/);
-  assert.match(page.text, /photo\.png<\/a> <span class="file-meta">\d+ B · \d{4}-/);
+  assert.match(page.text, /photo\.png<\/a> <span class="file-meta">\d+ B · \d{4}年/);
   assert.deepEqual(view.body.timeline.map((e) => e.action), ['submitted']);
   const file = await citizen.get(view.body.files.find((f) => f.material_key === 'id_card').url, { json: false });
   assert.equal(file.status, 200);
@@ -273,7 +273,7 @@ test('the journey: returned (补正) → completed → accepted → reviewed →
   const acc = await clerk.submit(`/applications/${number}/act`, { action: 'accept' }, '/api/v1/workbench');
   assert.equal(acc.status, 200, acc.text);
   assert.equal(acc.body.state, 'accepted');
-  assert.match(acc.body.deadline, /^\d{4}-\d{2}-\d{2}$/, 'the clock runs from acceptance');
+  assert.match(acc.body.deadline, /^\d{4}年\d{1,2}月\d{1,2}日$/, 'the clock runs from acceptance');
   assert.equal((await clerk.submit(`/applications/${number}/act`, { action: 'review' }, '/api/v1/workbench')).status, 403);
   const rev = await reviewer.submit(`/applications/${number}/act`, { action: 'review' }, '/api/v1/workbench');
   assert.equal(rev.body.state, 'under_review');

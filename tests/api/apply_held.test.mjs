@@ -71,12 +71,12 @@ test('pre-check keeps the files; submit with what the page carries back (nothing
   assert.deepEqual(pre.body.held.map((h) => [h.material_key, h.filename, h.size]).sort(),
     [['household_register', 'hukou.pdf', f.household_register.data.length], ['id_card', '身份证.pdf', f.id_card.data.length],
       ['photo', 'photo.png', f.photo.data.length]]);
-  assert.ok(pre.body.held.every((h) => /^\d+$/.test(h.id) && /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(h.at)));
+  assert.ok(pre.body.held.every((h) => /^\d+$/.test(h.id) && /^\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$/.test(h.at)));
   // Each material says what is attached; the page carries the ids back in hidden fields.
   const photo = pre.body.materials.find((m) => m.key === 'photo');
   assert.deepEqual(photo.attached.map((a) => a.filename), ['photo.png']);
   const html = await c.upload(`/services/${ITEM}/apply`, { ...fields(), _action: 'precheck', held: heldIds(pre.body) }, [], { json: false });
-  assert.match(html.text, /<input type="hidden" name="held" value="\d+"><span class="filename">photo\.png<\/span> <span class="file-meta">\d+ B · \d{4}-/);
+  assert.match(html.text, /<input type="hidden" name="held" value="\d+"><span class="filename">photo\.png<\/span> <span class="file-meta">\d+ B · \d{4}年/);
   assert.match(html.text, /<input type="checkbox" name="unhold" value="\d+"> 移除/);
   // Sealed at rest: the bytes are not in the table.
   assert.ok(!blobHas('application_held_files', 'content_enc', `account_id = ${me}`, f.photo.data.subarray(20, 60)));

@@ -367,6 +367,44 @@ test('the stylesheet: ETag, 304 on If-None-Match, immutable when fingerprinted, 
   assert.equal((await request('/static/nothing.css')).status, 404);
 });
 
+test('Tibetan pages load the Tibetan web font, fingerprinted and cached for a year; zh and en pages never do', async () => {
+  const html = (await request('/divisions?lang=bo')).body.toString();
+  const css = /<link rel="stylesheet" href="(\/static\/fonts\/tibetan\.css\?v=([0-9a-f]{16}))">/.exec(html);
+  const preload = /<link rel="preload" href="(\/static\/fonts\/tibetan\.woff2\?v=([0-9a-f]{16}))" as="font" type="font\/woff2" crossorigin>/.exec(html);
+  assert.ok(css, 'the bo page links the @font-face');
+  assert.ok(preload, 'the bo page preloads the font');
+  for (const lang of ['zh', 'en']) {
+    const other = (await request(`/divisions?lang=${lang}`)).body.toString();
+    assert.doesNotMatch(other, /fonts\/tibetan/, `the ${lang} page does not link the Tibetan font`);
+  }
+
+  // The @font-face: the family site.css uses for :lang(bo), swap, the Tibetan block only (Latin
+  // and digits stay in the sans), and the font by the same fingerprinted address.
+  const face = await request(css[1]);
+  assert.equal(face.status, 200);
+  assert.equal(face.headers['content-type'], 'text/css; charset=utf-8');
+  assert.match(face.headers['cache-control'], /max-age=31536000, immutable/);
+  const rule = face.body.toString();
+  assert.match(rule, /font-family: "OW Tibetan";/);
+  assert.match(rule, /font-display: swap;/);
+  assert.match(rule, /unicode-range: U\+0020, U\+00A0, U\+0F00-0FFF, U\+200B-200D, U\+25CC;/);
+  assert.ok(rule.includes(`src: url("${preload[1]}") format("woff2");`), rule);
+  assert.match(readFileSync(join(ROOT, 'web', 'static', 'site.css'), 'utf8'), /html:lang\(bo\)[^{]*\{\s*font-family: "OW Tibetan", system-ui/);
+
+  // The font: WOFF2, its ETag the fingerprint, a year of immutable caching; a subset (the
+  // whole Noto Serif Tibetan is 595 KB as TrueType), never gzipped again (WOFF2 is compressed).
+  const font = await request(preload[1], { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(font.status, 200);
+  assert.equal(font.headers['content-type'], 'font/woff2');
+  assert.equal(font.headers.etag, `"${preload[2]}"`);
+  assert.match(font.headers['cache-control'], /^public, max-age=31536000, immutable$/);
+  assert.equal(font.headers['content-encoding'], undefined);
+  assert.equal(font.body.subarray(0, 4).toString('latin1'), 'wOF2');
+  assert.ok(font.body.length > 50_000 && font.body.length < 250_000, `${font.body.length} bytes`);
+  // Generated at build time from the Debian package, never committed.
+  assert.throws(() => readFileSync(join(ROOT, 'web', 'static', 'fonts', 'tibetan.woff2')));
+});
+
 test('a 304 repeats the caching headers of the 200 and has no Content-Length of 0 (RFC 9110 §15.4.5, §8.6)', async () => {
   const ok = await request('/static/site.css');
   const nm = await request('/static/site.css', { headers: { 'if-none-match': ok.headers.etag } });

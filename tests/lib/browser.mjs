@@ -10,9 +10,11 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // fonts-tibetan-machine gives "Tibetan Machine Uni").
 export const TIBETAN_FONT = /Tibetan|Jomolhari|Himalaya|Qomolangma|Monlam|DDC Uchen/i;
 
-export function launch() {
+// env: more environment for the browser (FONTCONFIG_FILE, to hide the system's fonts).
+export function launch({ env } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
