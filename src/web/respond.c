@@ -282,6 +282,20 @@ static enum MHD_Result send_body(struct request *r, int status, const char *type
  * by the template engine where it stands in element content, and counted. The catalog's
  * own nodes (templates' {{t.x}}) are known by identity, each print counted; texts from
  * web_t (a handler's model) by their bytes, already counted by web_t. */
+/* Chinese only: a Han ideograph (U+3400..U+9FFF, UTF-8 E3 90 80 .. E9 BF BF) and no Tibetan
+ * letter (U+0F00..U+0FFF: E0 BC .. E0 BF). */
+static int chinese_only(const char *s)
+{
+    int han = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (p[0] == 0xE0 && p[1] >= 0xBC && p[1] <= 0xBF)
+            return 0;
+        if ((p[0] == 0xE3 && p[1] >= 0x90) || (p[0] >= 0xE4 && p[0] <= 0xE9))
+            han = 1;
+    }
+    return han;
+}
+
 static const char *mark_fallback(void *ctx, const json_t *v)
 {
     struct request *r = ctx;
@@ -292,6 +306,11 @@ static const char *mark_fallback(void *ctx, const json_t *v)
     for (size_t i = 0; i < r->fallbacks.n; i++)
         if (strcmp(json_string_value(v), r->fallbacks.text[i]) == 0)
             return "zh";
+    /* Data in Chinese on a Tibetan or English page (a person's or a department's name, a
+     * place without a Tibetan name, text a person typed): marked as Chinese, so that it is
+     * read and drawn as such, and a page can be checked for Chinese nobody marked. */
+    if (strcmp(r->req.lang, "zh") != 0 && chinese_only(json_string_value(v)))
+        return "zh";
     return NULL;
 }
 

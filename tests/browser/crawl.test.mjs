@@ -95,6 +95,23 @@ function visibleText(html) {
     .replace(/\s+/g, ' ');
 }
 
+// Chinese on a Tibetan page that no element marks lang="zh" (a reader's screen reader and
+// font choice go wrong there). Options and the title cannot carry markup and are left out;
+// so are form values (attributes).
+function unmarkedChinese(html) {
+  let body = html.replace(/^[\s\S]*?<body[^>]*>/i, '')
+    .replace(/<script[\s\S]*?<\/script>/gi, ' ').replace(/<option[\s\S]*?<\/option>/gi, ' ')
+    .replace(/<textarea[\s\S]*?<\/textarea>/gi, ' ');
+  // Drop every element marked zh (innermost first, so nesting unwinds).
+  for (let i = 0; i < 8; i++) {
+    const next = body.replace(/<(\w+)\b[^>]*\blang="zh(?:-CN)?"[^>]*>(?:(?!<\1\b)[\s\S])*?<\/\1>/g, ' ');
+    if (next === body) break;
+    body = next;
+  }
+  const text = unescapeHtml(body.replace(/<[^>]+>/g, ' '));
+  return [...text.matchAll(/[\u3400-\u9fff][\u3400-\u9fff\u3000-\u303f\uff00-\uffef\w ·]*/g)].map((m) => m[0].trim());
+}
+
 function rawKeys(text) {
   const found = [];
   for (const m of text.matchAll(/(?<![\w./@-])([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)(?![\w/@-])/g)) {
@@ -187,6 +204,10 @@ async function checkLanguages(role, c, seen) {
       if (/\{\{|\}\}/.test(text) || /\{\{/.test(r.text.replace(/<script[\s\S]*?<\/script>/gi, ''))) problems.push(`${lang} ${href}: a raw template tag`);
       const keys = rawKeys(text);
       if (keys.length) problems.push(`${lang} ${href}: untranslated key(s) ${[...new Set(keys)].join(', ')}`);
+      if (lang === 'bo') {
+        const han = unmarkedChinese(r.text);
+        if (han.length) problems.push(`bo ${href}: Chinese nobody marked: ${han.slice(0, 4).map((h) => JSON.stringify(h)).join(', ')}`);
+      }
     }
     // Parity with the JSON twin, in zh (the model is the same in every language).
     const j = await c.get(`${href}${href.includes('?') ? '&' : '?'}lang=zh`, { json: true });

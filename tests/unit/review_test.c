@@ -105,7 +105,7 @@ static int setup(void **state)
             return -1;
         }
     }
-    struct review_target_fn t = {&f->lookups, target};
+    struct review_target_fn t = {&f->lookups, target, NULL};
     review_set_target(f->r, &t);
     *state = f;
     return 0;
