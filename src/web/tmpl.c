@@ -676,12 +676,37 @@ static int emit(struct render *r, const char *s, size_t n, bool escape)
 
 /* A string an escaped tag prints: asked about (r->mark), and wrapped in <span lang> when it
  * is in another language and stands in element content. */
+/* Does the output end with the opening tag of an element already marked `lang` (as in
+ * `<span lang="zh">{{name}}`, or `<td lang="{{name_lang}}">` rendered to zh)? Then the
+ * value needs no span of its own. */
+/* Does the output end with the opening tag of an element already marked `lang` (as in
+ * `<span lang="zh">{{name}}`, `<td lang="{{name_lang}}">` rendered to zh, or the layout's
+ * `<a ... lang="zh-CN" ...>`)? Then the value needs no span of its own. Only the last tag
+ * is looked at, and only when the value is its first content. */
+static bool marked_already(const struct buf *out, const char *lang)
+{
+    if (out->len == 0 || out->data[out->len - 1] != '>')
+        return false;
+    size_t from = out->len > 1024 ? out->len - 1024 : 0, lt = out->len;
+    while (lt > from && out->data[lt - 1] != '<')
+        lt--;
+    if (lt == from || out->data[lt] == '/')
+        return false;
+    char want[32], region[32];
+    snprintf(want, sizeof(want), " lang=\"%s\"", lang);
+    snprintf(region, sizeof(region), " lang=\"%s-CN\"", lang);
+    const char *tag = out->data + lt;
+    size_t n = out->len - lt;
+    return memmem(tag, n, want, strlen(want)) != NULL ||
+           (strcmp(lang, "zh") == 0 && memmem(tag, n, region, strlen(region)) != NULL);
+}
+
 static int emit_string(struct render *r, const json_t *v, bool escape, bool in_text)
 {
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     const char *lang = escape && n > 0 && r->mark != NULL ? r->mark(r->mark_ctx, v) : NULL;
-    if (lang == NULL || !in_text)
+    if (lang == NULL || !in_text || marked_already(r->out, lang))
         return emit(r, s, n, escape);
     if (emit(r, "<span lang=\"", 12, false) < 0 || emit(r, lang, strlen(lang), true) < 0 ||
         emit(r, "\">", 2, false) < 0 || emit(r, s, n, true) < 0)

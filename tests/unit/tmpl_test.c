@@ -164,6 +164,44 @@ static void test_array_index(void **state)
     assert_renders("[{{#certs}}{{0}}{{/certs}}]", model, "[]");
 }
 
+static const char *one_source(void *ctx, const char *name, size_t *len)
+{
+    (void)name;
+    *len = strlen(ctx);
+    return ctx;
+}
+
+static const char *mark_all_zh(void *ctx, const json_t *v)
+{
+    (void)ctx;
+    (void)v;
+    return "zh";
+}
+
+/* A value marked as another language gets a <span lang> in element content, unless the
+ * element it opens already says that language (no double marking). */
+static void test_marked_once(void **state)
+{
+    (void)state;
+    const char *src =
+        "<p lang=\"zh\">{{a}}</p><p>{{a}}</p><td lang=\"zh-CN\" class=\"x\">{{a}}</td>"
+        "<p lang=\"zh\"><b>{{a}}</b></p><a hreflang=\"zh\">{{a}}</a>";
+    struct tmpl_set *set = tmpl_set_new(one_source, (void *)src);
+    json_t *m = json_pack("{s:s}", "a", "城关区");
+    struct buf out;
+    struct err err;
+    buf_init(&out, 1 << 16);
+    assert_int_equal(tmpl_render_marked(set, "t", &m, 1, mark_all_zh, NULL, &out, &err), 0);
+    char *html = buf_take(&out, NULL);
+    assert_string_equal(html, "<p lang=\"zh\">城关区</p><p><span lang=\"zh\">城关区</span></p>"
+                              "<td lang=\"zh-CN\" class=\"x\">城关区</td>"
+                              "<p lang=\"zh\"><b><span lang=\"zh\">城关区</span></b></p>"
+                              "<a hreflang=\"zh\"><span lang=\"zh\">城关区</span></a>");
+    free(html);
+    json_decref(m);
+    tmpl_set_free(set);
+}
+
 static void test_unicode_passes_through(void **state)
 {
     (void)state;
@@ -626,6 +664,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_array_index),
+        cmocka_unit_test(test_marked_once),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_dotted_names),
         cmocka_unit_test(test_unicode_passes_through),
