@@ -54,39 +54,29 @@ static int fail(const struct err *err)
     return err->status == 2 ? 2 : 1;
 }
 
-static void usage(FILE *out)
-{
-    fprintf(out, "onewindow - integrated online government service platform (一网通办)\n\n"
-                 "Usage: onewindow COMMAND [OPTIONS]\n\n"
-                 "Commands:\n"
-                 "  serve     serve HTTP (pages, API, health) until SIGTERM or SIGINT\n"
-                 "  init      create or migrate the database and load reference data\n"
-                 "  migrate   apply pending database migrations only\n"
-                 "  demo      load the demo region's data (after init); demo totp: the demo\n"
-                 "            staff's current second-factor code (no authenticator app needed)\n"
-                 "  user      manage departments, staff and roles (onewindow user help)\n"
-                 "  client    register systems that log people in through the platform (OpenID\n"
-                 "            Connect): onewindow client help\n"
-                 "  oidc      rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key\n"
-                 "  audit     verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log\n"
-                 "  seal      make DEPT TYPE NAME [DAYS] | list [DEPT] | suspend|activate|revoke ID |\n"
-                 "            root | trust NAME FILE: electronic seals and the trust list\n"
-                 "  cert      issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates\n"
-                 "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
-                 "            list YEAR | deadline DATE N: the working-day calendar\n"
-                 "  hotline   train | evaluate | tick: the 12345 hotline's classifier and deadlines\n"
-                 "  open311   key create NAME | key revoke ID | key list: Open311 API keys\n"
-                 "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
-                 "            stats | bench FILE [ROUNDS]: the full-text search\n"
-                 "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
-                 "            sandbox [N]: notifications (system notices, SMS delivery)\n"
-                 "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
-                 "  i18n      export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"
-                 "            the interface strings as gettext PO files, and how complete\n"
-                 "            each language is (no database needed)\n"
-                 "  version   print the version and the libraries in use\n"
-                 "  help      print this text\n\n");
-}
+/* ---- the command table ----------------------------------------------------------------
+ * Every command is one row: its name, its help text, what it needs (nothing, the database,
+ * or the database and argument words) and the function that runs it. main() reads only
+ * this table: adding a command is adding a row. */
+
+enum cmd_kind {
+    CMD_STANDALONE, /* needs no database: runs with argc/argv after the command */
+    CMD_DATABASE,   /* opens the store; takes options only */
+    CMD_WORDS,      /* opens the store; takes argument words, then options */
+};
+
+struct command {
+    const char *name;
+    const char *help; /* lines after the first are indented under it */
+    enum cmd_kind kind;
+    int (*standalone)(int argc, char **argv);
+    int (*run)(struct app *app, const struct config *cfg, int nwords, char **words,
+               struct err *err);
+    int reports_own_finding; /* status 1 means a finding it printed (audit verify, cert verify) */
+};
+
+static const struct command *command_find(const char *name);
+static void usage(FILE *out);
 
 static int check_schema(struct store *s, struct err *err)
 {
@@ -234,11 +224,171 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     return 0;
 }
 
-static void cmd_version(void)
+/* ---- the commands ---------------------------------------------------------------------- */
+
+static int cmd_help(int argc, char **argv)
 {
+    (void)argc;
+    (void)argv;
+    usage(stdout);
+    config_print_help();
+    return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
     printf("onewindow %s (commit %s)\n", ONEWINDOW_VERSION, ONEWINDOW_COMMIT);
     printf("libmicrohttpd %s, jansson %s, SQLite %s, libpq %d, %s\n", MHD_get_version(),
            JANSSON_VERSION, sqlite3_libversion(), PQlibVersion(), OpenSSL_version(OPENSSL_VERSION));
+    return 0;
+}
+
+/* The translator's commands read and write catalog files, never the database. */
+static int cmd_i18n(int argc, char **argv)
+{
+    struct err err;
+    err_clear(&err);
+    int status = translate_cli(argc, argv, stdout, &err);
+    if (status != 0)
+        fprintf(stderr, "onewindow: %s\n", err.msg);
+    return status;
+}
+
+static int cmd_init(struct app *app, const struct config *cfg, int n, char **w, struct err *err)
+{
+    (void)cfg, (void)n, (void)w;
+    return app_init(app, err) < 0 ? -1 : 0;
+}
+
+static int cmd_migrate(struct app *app, const struct config *cfg, int n, char **w, struct err *err)
+{
+    (void)cfg, (void)n, (void)w;
+    int applied = 0;
+    if (store_migrate(app->store, &applied, err) < 0 ||
+        audit_chain_backfill(app->store, NULL, err) < 0)
+        return -1;
+    printf("%d migration(s) applied; schema version %lld\n", applied,
+           (long long)store_latest_migration());
+    return 0;
+}
+
+static int cmd_demo(struct app *app, const struct config *cfg, int n, char **w, struct err *err)
+{
+    (void)cfg, (void)n, (void)w;
+    return check_schema(app->store, err) < 0 || app_load_demo(app, err) < 0 ? -1 : 0;
+}
+
+static int cmd_serve_db(struct app *app, const struct config *cfg, int n, char **w, struct err *err)
+{
+    (void)n, (void)w;
+    return cmd_serve(cfg, app, err);
+}
+
+/* The module commands: each hands its words to the module's own CLI with what it needs. */
+#define MODULE_CLI(fn, expr)                                                                       \
+    static int fn(struct app *app, const struct config *cfg, int n, char **w, struct err *err)     \
+    {                                                                                              \
+        (void)cfg;                                                                                 \
+        return expr;                                                                               \
+    }
+MODULE_CLI(cli_user, app_user_command(app, n, w, err))
+MODULE_CLI(cli_client, app_client_command(app, n, w, err))
+MODULE_CLI(cli_oidc, app_oidc_command(app, n, w, err))
+MODULE_CLI(cli_calendar, calendar_cli(app->store, n, w, err))
+MODULE_CLI(cli_catalog, catalog_cli(app->store, n, w, err))
+MODULE_CLI(cli_search, search_cli(app->search, n, w, err))
+MODULE_CLI(cli_audit, audit_cli(app->store, app->kr, n, w, err))
+MODULE_CLI(cli_hotline, hotline_cli(app->hotline, n, w, err))
+MODULE_CLI(cli_open311, open311_cli(app->store, n, w, err))
+MODULE_CLI(cli_notify, notify_cli(app->notify, n, w, err))
+MODULE_CLI(cli_seal, seals_cli(app->store, app->kr, n, w, err))
+MODULE_CLI(cli_cert, certs_cli(app->store, app->kr, n, w, err))
+
+static const struct command commands[] = {
+    {"serve", "serve HTTP (pages, API, health) until SIGTERM or SIGINT", CMD_DATABASE, NULL,
+     cmd_serve_db, 0},
+    {"init", "create or migrate the database and load reference data", CMD_DATABASE, NULL, cmd_init,
+     0},
+    {"migrate", "apply pending database migrations only", CMD_DATABASE, NULL, cmd_migrate, 0},
+    {"demo",
+     "load the demo region's data (after init); demo totp: the demo\n"
+     "staff's current second-factor code (no authenticator app needed)",
+     CMD_DATABASE, NULL, cmd_demo, 0},
+    {"user", "manage departments, staff and roles (onewindow user help)", CMD_WORDS, NULL, cli_user,
+     0},
+    {"client",
+     "register systems that log people in through the platform (OpenID\n"
+     "Connect): onewindow client help",
+     CMD_WORDS, NULL, cli_client, 0},
+    {"oidc", "rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key", CMD_WORDS, NULL, cli_oidc,
+     0},
+    {"audit", "verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log", CMD_WORDS,
+     NULL, cli_audit, 1},
+    {"seal",
+     "make DEPT TYPE NAME [DAYS] | list [DEPT] | suspend|activate|revoke ID |\n"
+     "root | trust NAME FILE: electronic seals and the trust list",
+     CMD_WORDS, NULL, cli_seal, 0},
+    {"cert", "issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates", CMD_WORDS,
+     NULL, cli_cert, 1},
+    {"calendar",
+     "set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
+     "list YEAR | deadline DATE N: the working-day calendar",
+     CMD_WORDS, NULL, cli_calendar, 0},
+    {"hotline", "train | evaluate | tick: the 12345 hotline's classifier and deadlines", CMD_WORDS,
+     NULL, cli_hotline, 0},
+    {"open311", "key create NAME | key revoke ID | key list: Open311 API keys", CMD_WORDS, NULL,
+     cli_open311, 0},
+    {"search",
+     "index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
+     "stats | bench FILE [ROUNDS]: the full-text search",
+     CMD_WORDS, NULL, cli_search, 0},
+    {"notify",
+     "send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
+     "sandbox [N]: notifications (system notices, SMS delivery)",
+     CMD_WORDS, NULL, cli_notify, 0},
+    {"catalog", "import FILE | export [FILE]: the service catalog as JSON", CMD_WORDS, NULL,
+     cli_catalog, 0},
+    {"i18n",
+     "export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"
+     "the interface strings as gettext PO files, and how complete\n"
+     "each language is (no database needed)",
+     CMD_STANDALONE, cmd_i18n, NULL, 0},
+    {"version", "print the version and the libraries in use", CMD_STANDALONE, cmd_version, NULL, 0},
+    {"help", "print this text", CMD_STANDALONE, cmd_help, NULL, 0},
+};
+
+static const struct command *command_find(const char *name)
+{
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+        name = "help";
+    else if (strcmp(name, "--version") == 0)
+        name = "version";
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "onewindow - integrated online government service platform (一网通办)\n\n"
+                 "Usage: onewindow COMMAND [OPTIONS]\n\nCommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        const char *h = commands[i].help;
+        fprintf(out, "  %-9s ", commands[i].name);
+        for (;;) {
+            const char *nl = strchr(h, '\n');
+            int len = nl ? (int)(nl - h) : (int)strlen(h);
+            fprintf(out, "%.*s\n", len, h);
+            if (nl == NULL)
+                break;
+            h = nl + 1;
+            fprintf(out, "            ");
+        }
+    }
+    fputc('\n', out);
 }
 
 int main(int argc, char **argv)
@@ -248,51 +398,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "onewindow: no command given: try `onewindow help`\n");
         return 2;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
-        config_print_help();
-        return 0;
-    }
-    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        cmd_version();
-        return 0;
-    }
-    /* The translator's commands read and write catalog files, never the database. */
-    if (strcmp(cmd, "i18n") == 0) {
-        struct err err;
-        err_clear(&err);
-        int status = translate_cli(argc - 2, argv + 2, stdout, &err);
-        if (status != 0)
-            fprintf(stderr, "onewindow: %s\n", err.msg);
-        return status;
-    }
+    const char *name = argv[1];
     /* The demo staff's second-factor code: needs no database, only the clock. */
-    if (strcmp(cmd, "demo") == 0 && argc == 3 && strcmp(argv[2], "totp") == 0)
+    if (strcmp(name, "demo") == 0 && argc == 3 && strcmp(argv[2], "totp") == 0)
         return app_demo_totp(stdout) < 0 ? 1 : 0;
-    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 &&
-        strcmp(cmd, "demo") != 0 && strcmp(cmd, "user") != 0 && strcmp(cmd, "client") != 0 &&
-        strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
-        strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 && strcmp(cmd, "seal") != 0 &&
-        strcmp(cmd, "cert") != 0 && strcmp(cmd, "search") != 0 && strcmp(cmd, "hotline") != 0 &&
-        strcmp(cmd, "open311") != 0) {
-        fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
+    const struct command *cmd = command_find(name);
+    if (cmd == NULL) {
+        fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", name);
         return 2;
     }
+    if (cmd->kind == CMD_STANDALONE)
+        return cmd->standalone(argc - 2, argv + 2);
 
     /* Words after the command up to the first option are its arguments (`user grant
-     * alice platform admin --data var`); only `user` takes any. */
+     * alice platform admin --data var`); only CMD_WORDS commands take any. */
     int nwords = 0;
     while (2 + nwords < argc && strncmp(argv[2 + nwords], "--", 2) != 0)
         nwords++;
-    int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
-                      strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
-                      strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
-                      strcmp(cmd, "catalog") == 0 || strcmp(cmd, "seal") == 0 ||
-                      strcmp(cmd, "cert") == 0 || strcmp(cmd, "search") == 0 ||
-                      strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0;
-    if (nwords > 0 && !takes_words) {
-        fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
+    if (nwords > 0 && cmd->kind != CMD_WORDS) {
+        fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], name);
         return 2;
     }
     struct config cfg;
@@ -304,58 +428,30 @@ int main(int argc, char **argv)
         return fail(&err);
     if (rest != nopts) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2 + nwords + rest],
-                cmd);
+                name);
         return 2;
     }
     log_set_level((enum log_level)log_level_parse(cfg.log_level));
     id_init((unsigned)cfg.node_id);
 
     struct app app;
-    if (app_open(&cfg, &app, strcmp(cmd, "init") == 0 || (strcmp(cmd, "serve") == 0 && cfg.demo),
-                 &err) < 0)
+    int may_create_keys = cmd->run == cmd_init || (cmd->run == cmd_serve_db && cfg.demo);
+    if (app_open(&cfg, &app, may_create_keys, &err) < 0)
         return fail(&err);
-    int rc;
-    if (strcmp(cmd, "serve") == 0) {
-        rc = cmd_serve(&cfg, &app, &err);
-    } else if (strcmp(cmd, "init") == 0) {
-        rc = app_init(&app, &err);
-    } else if (strcmp(cmd, "migrate") == 0) {
-        int applied = 0;
-        rc = store_migrate(app.store, &applied, &err);
-        if (rc == 0)
-            rc = audit_chain_backfill(app.store, NULL, &err);
-        if (rc == 0)
-            printf("%d migration(s) applied; schema version %lld\n", applied,
-                   (long long)store_latest_migration());
-    } else if (takes_words) {
-        rc = check_schema(app.store, &err);
-        if (rc == 0) {
-            int status =
-                strcmp(cmd, "user") == 0       ? app_user_command(&app, nwords, argv + 2, &err)
-                : strcmp(cmd, "client") == 0   ? app_client_command(&app, nwords, argv + 2, &err)
-                : strcmp(cmd, "calendar") == 0 ? calendar_cli(app.store, nwords, argv + 2, &err)
-                : strcmp(cmd, "catalog") == 0  ? catalog_cli(app.store, nwords, argv + 2, &err)
-                : strcmp(cmd, "search") == 0   ? search_cli(app.search, nwords, argv + 2, &err)
-                : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
-                : strcmp(cmd, "hotline") == 0 ? hotline_cli(app.hotline, nwords, argv + 2, &err)
-                : strcmp(cmd, "open311") == 0 ? open311_cli(app.store, nwords, argv + 2, &err)
-                : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
-                : strcmp(cmd, "seal") == 0  ? seals_cli(app.store, app.kr, nwords, argv + 2, &err)
-                : strcmp(cmd, "cert") == 0  ? certs_cli(app.store, app.kr, nwords, argv + 2, &err)
-                                            : app_oidc_command(&app, nwords, argv + 2, &err);
-            app_close(&app);
-            if (status == 0)
-                return 0;
-            /* audit verify prints its own finding and returns 1 for a broken chain. */
-            if (!((strcmp(cmd, "audit") == 0 || strcmp(cmd, "cert") == 0) && status == 1))
-                fprintf(stderr, "onewindow: %s\n", err.msg);
-            return status == 2 ? 2 : 1;
-        }
-    } else {
-        rc = check_schema(app.store, &err);
-        if (rc == 0)
-            rc = app_load_demo(&app, &err);
+    if (cmd->kind == CMD_DATABASE) {
+        int rc = cmd->run(&app, &cfg, 0, NULL, &err);
+        app_close(&app);
+        return rc < 0 ? fail(&err) : 0;
     }
+    if (check_schema(app.store, &err) < 0) {
+        app_close(&app);
+        return fail(&err);
+    }
+    int status = cmd->run(&app, &cfg, nwords, argv + 2, &err);
     app_close(&app);
-    return rc < 0 ? fail(&err) : 0;
+    if (status == 0)
+        return 0;
+    if (!(cmd->reports_own_finding && status == 1))
+        fprintf(stderr, "onewindow: %s\n", err.msg);
+    return status == 2 ? 2 : 1;
 }
