@@ -48,8 +48,7 @@ static int ensure_data_dir(const char *dir, struct err *err)
 /* review learns who applied, who decided and whether it is decided from apply (contracts §4),
  * so that neither module includes the other's header. */
 static int rating_target(void *ctx, int64_t application_id, int64_t *applicant_account,
-                         int64_t *department_id, char item_code[48], int *decided,
-                         struct err *err)
+                         int64_t *department_id, char item_code[48], int *decided, struct err *err)
 {
     struct app *app = ctx;
     return apply_rating_target(app->apply, application_id, applicant_account, department_id,
@@ -76,34 +75,18 @@ static int certs_on_approved(void *ctx, const struct apply_decided *d, char *cer
 {
     struct app *app = ctx;
     json_t *item = NULL;
-    if (d->enterprise_id != 0 || d->applicant_id_number == NULL || d->applicant_name == NULL)
-        return 0; /* certificates here are issued to persons */
     if (catalog_item_version(app->store, d->item_code, d->item_version, &item, err) < 0)
         return -1;
-    const char *type = json_string_value(json_object_get(item, "issues_cert_type"));
-    json_t *known = NULL;
-    struct err e2;
-    err_clear(&e2);
-    int rc = 0;
-    /* A type this platform does not issue yet, or a department without a certificate seal:
-     * the decision stands without a certificate (logged), rather than blocking the case. */
-    if (type == NULL || certs_type_get(app->store, type, &known, &e2) < 0) {
-        json_decref(item);
-        return 0;
-    }
-    json_decref(known);
-    struct certs_issue_req r = {type,    d->applicant_account, d->applicant_name,
-                                d->applicant_id_number, d->department_id, d->form,
-                                d->number, 0};
+    struct certs_issue_req r = {json_string_value(json_object_get(item, "issues_cert_type")),
+                                d->applicant_account,
+                                d->applicant_name,
+                                d->applicant_id_number,
+                                d->department_id,
+                                d->form,
+                                d->number,
+                                0};
     char id[CERTS_ID_SIZE];
-    rc = certs_issue(app->store, app->kr, &r, 1, id, err);
-    if (rc < 0 && strcmp(err->code, "seals.no_seal") == 0) {
-        log_kv(LOG_WARN, "approved without a certificate: the department has no certificate seal",
-               "number", d->number, "type", type, LOG_END);
-        err_clear(err);
-        rc = 0;
-        id[0] = '\0';
-    }
+    int rc = certs_issue_on_approval(app->store, app->kr, &r, d->enterprise_id != 0, id, err);
     if (rc == 0 && id[0] != '\0' && strlen(id) < APPLY_CERT_ID_SIZE)
         memcpy(cert_id_out, id, strlen(id) + 1);
     json_decref(item);
@@ -113,37 +96,15 @@ static int certs_on_approved(void *ctx, const struct apply_decided *d, char *cer
 static int certs_wallet_hook(void *ctx, int64_t holder, const char *type, json_t **list,
                              struct err *err)
 {
-    struct app *app = ctx;
-    json_t *all = NULL;
-    if (certs_wallet(app->store, holder, type, &all, err) < 0)
-        return -1;
-    json_t *out = json_array();
-    size_t i;
-    json_t *c;
-    json_array_foreach(all, i, c)
-    {
-        if (strcmp(json_string_value(json_object_get(c, "status")), "valid") != 0)
-            continue;
-        json_t *n = json_object_get(c, "name"); /* {zh, bo, en}: the form picks the reader's */
-        json_array_append_new(
-            out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(c, "id"),
-                           "identifier", json_object_get(c, "identifier"), "name", n,
-                           "issued_at", json_object_get(c, "issued_at"), "valid_until",
-                           json_object_get(c, "valid_until"), "status",
-                           json_object_get(c, "status")));
-    }
-    json_decref(all);
-    *list = out;
-    return 0;
+    return certs_wallet_usable(((struct app *)ctx)->store, holder, type, list, err);
 }
 
-static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifier,
-                                const char *type, const char *application, int64_t department_id,
-                                struct err *err)
+static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifier, const char *type,
+                                const char *application, int64_t department_id, struct err *err)
 {
     struct app *app = ctx;
-    return certs_authorise_use(app->store, holder, identifier, type, application, department_id,
-                               1, err);
+    return certs_authorise_use(app->store, holder, identifier, type, application, department_id, 1,
+                               err);
 }
 
 /* The hotline indexes its orders in search and tells callers through notify (contracts
@@ -151,23 +112,22 @@ static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifie
 static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err)
 {
     struct app *app = ctx;
-    struct search_doc sd = {d->kind,  d->id,      d->lang,          d->title,     d->body,
-                            d->dept_id, d->division_code, d->tag, d->updated_at_ms,
-                            d->visibility, NULL, NULL};
+    struct search_doc sd = {
+        d->kind,          d->id,  d->lang,          d->title,      d->body, d->dept_id,
+        d->division_code, d->tag, d->updated_at_ms, d->visibility, NULL,    NULL};
     return search_put(app->search, &sd, err);
 }
 
 static int hotline_notify(void *ctx, int64_t account_id, const char *phone, const char *lang,
-                          const char *kind, const json_t *params, const char *link,
-                          struct err *err)
+                          const char *kind, const json_t *params, const char *link, struct err *err)
 {
     struct app *app = ctx;
     struct notify_msg m = {account_id, phone, lang, kind, params, link, 0};
     return notify_send(app->notify, &m, err);
 }
 
-static int hotline_search(void *ctx, const char *kind, const char *q, int include_staff,
-                          int limit, json_t **result, struct err *err)
+static int hotline_search(void *ctx, const char *kind, const char *q, int include_staff, int limit,
+                          json_t **result, struct err *err)
 {
     struct app *app = ctx;
     struct search_query sq = {kind, q, NULL, 0, 0, NULL, include_staff, limit, 0, NULL};
@@ -179,9 +139,14 @@ static int hotline_search(void *ctx, const char *kind, const char *q, int includ
 static int catalog_index_put(void *ctx, const struct catalog_doc *d, struct err *err)
 {
     struct app *app = ctx;
-    struct search_doc sd = {.kind = d->kind, .lang = "zh", .title = d->title, .body = d->text,
-                            .updated_at_ms = d->updated_at_ms, .visibility = SEARCH_PUBLIC,
-                            .ref = d->code, .titles = d->titles};
+    struct search_doc sd = {.kind = d->kind,
+                            .lang = "zh",
+                            .title = d->title,
+                            .body = d->text,
+                            .updated_at_ms = d->updated_at_ms,
+                            .visibility = SEARCH_PUBLIC,
+                            .ref = d->code,
+                            .titles = d->titles};
     return search_put(app->search, &sd, err);
 }
 
@@ -195,8 +160,8 @@ static int catalog_index_clear(void *ctx, const char *kind, struct err *err)
     return search_delete_kind(((struct app *)ctx)->search, kind, NULL, err);
 }
 
-static int catalog_index_find(void *ctx, const char *kind, const char *q, int limit,
-                              json_t **codes, struct err *err)
+static int catalog_index_find(void *ctx, const char *kind, const char *q, int limit, json_t **codes,
+                              struct err *err)
 {
     struct search_query sq = {.kind = kind, .q = q, .limit = limit};
     json_t *r = NULL;
@@ -269,7 +234,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         return -1;
     struct store_options opt = {.busy_timeout_ms = 5000,
                                 .sync_normal = strcmp(cfg->sync, "normal") == 0,
-        .group_commit = strcmp(cfg->sync, "group") == 0};
+                                .group_commit = strcmp(cfg->sync, "group") == 0};
     if (store_open(cfg->db, &opt, &app->store, err) < 0) {
         if (strcmp(err->code, "store.bad_url") == 0)
             err->status = 2; /* a usage error, like any other bad option value */
@@ -305,8 +270,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct hotline_hooks hh = {app, hotline_index, hotline_notify, hotline_search};
     hotline_set_hooks(app->hotline, &hh);
-    struct catalog_indexer ix = {app, catalog_index_put, catalog_index_remove,
-                                 catalog_index_clear, catalog_index_find};
+    struct catalog_indexer ix = {app, catalog_index_put, catalog_index_remove, catalog_index_clear,
+                                 catalog_index_find};
     if (search_register_kind(app->search, CATALOG_KIND_ITEM, "catalog.kind.item", "/services/",
                              err) < 0 ||
         search_register_kind(app->search, CATALOG_KIND_BUNDLE, "catalog.kind.bundle",
@@ -380,8 +345,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     struct err ie;
     err_clear(&ie);
     if (catalog_index_ensure(app->store, &rebuilt, &ie) < 0)
-        log_kv(LOG_WARN, "the catalog could not be indexed for search", "code", ie.code,
-               "detail", ie.msg, LOG_END);
+        log_kv(LOG_WARN, "the catalog could not be indexed for search", "code", ie.code, "detail",
+               ie.msg, LOG_END);
     else if (rebuilt > 0) {
         char n[16];
         snprintf(n, sizeof(n), "%d", rebuilt);
@@ -393,64 +358,17 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     return 0;
 }
 
-/* A random password of 19 characters (about 110 bits) that meets the staff policy:
- * an upper-case letter, a lower-case letter and a digit first, then base64url. */
-static int random_password(char out[20])
-{
-    unsigned char raw[15];
-    int rc =
-        crypto_random(raw, sizeof(raw)) < 0 || crypto_b64url_encode(raw + 3, 12, out + 3, 17) < 0;
-    out[0] = (char)('A' + raw[0] % 26);
-    out[1] = (char)('a' + raw[1] % 26);
-    out[2] = (char)('2' + raw[2] % 8);
-    crypto_wipe(raw, sizeof(raw));
-    return rc ? -1 : 0;
-}
-
-/* The platform's own department at the region and its first administrator, created
- * once; the administrator must set up TOTP at first login (staff must). */
+/* The first administrator (identity_bootstrap_admin): its one-time password is shown once. */
 static int first_admin(struct app *app, struct err *err)
 {
-    int64_t admin_id, dept_id = 0;
-    struct err e;
-    err_clear(&e);
-    if (identity_account_find_username(app->id, "admin", &admin_id, &e) == 0)
-        return 0;
-    if (strcmp(e.code, "identity.not_found") != 0) {
-        *err = e;
-        return -1;
-    }
-    struct arena *a = arena_new(0);
-    struct identity_department d;
-    char pw[20];
-    int rc = -1;
-    if (a == NULL) {
-        err_set(err, 1, "app.oom", "out of memory");
-        goto out;
-    }
-    if (identity_department_find(app->id, a, "platform", &d, &e) == 0) {
-        dept_id = d.id;
-    } else if (identity_department_create(
-                   app->id, 0, NULL, "platform", "一体化在线政务服务平台管理",
-                   "དྲ་ཐོག་གཞུང་དོན་ཞབས་ཞུའི་སྟེགས་བུའི་དོ་དམ།", "Platform administration", DIVISIONS_ROOT,
-                   &dept_id, err) < 0) {
-        goto out;
-    }
-    if (random_password(pw) < 0) {
-        err_set(err, 1, "app.random", "no randomness available");
-        goto out;
-    }
-    if (identity_staff_create(app->id, 0, NULL, "admin", "平台管理员", pw, &admin_id, err) < 0 ||
-        identity_grant(app->id, 0, NULL, admin_id, dept_id, ROLE_ADMIN, err) < 0)
-        goto out;
-    printf("first administrator: username admin, one-time password %s "
-           "(set up an authenticator app at first login)\n",
-           pw);
-    rc = 0;
-out:
+    char pw[IDENTITY_BOOTSTRAP_PW_SIZE];
+    int created = identity_bootstrap_admin(app->id, pw, err);
+    if (created == 1)
+        printf("first administrator: username admin, one-time password %s "
+               "(set up an authenticator app at first login)\n",
+               pw);
     crypto_wipe(pw, sizeof(pw));
-    arena_free(a);
-    return rc;
+    return created < 0 ? -1 : 0;
 }
 
 int app_init(struct app *app, struct err *err)

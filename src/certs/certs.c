@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "base/embed.h"
 #include "base/id.h"
+#include "base/log.h"
 #include "crypto/crypto.h"
 #include "identity/idcodes.h"
 #include "seals/seals.h"
@@ -680,4 +681,55 @@ int certs_export(struct store *st, struct crypto_keyring *kr, const char *identi
     certs_free_text(doc);
     certs_row_free(&row);
     return rc;
+}
+
+int certs_issue_on_approval(struct store *st, struct crypto_keyring *kr,
+                            const struct certs_issue_req *r, int enterprise_applicant,
+                            char identifier[CERTS_ID_SIZE], struct err *err)
+{
+    identifier[0] = '\0';
+    if (enterprise_applicant || r->holder_id_number == NULL || r->holder_name == NULL ||
+        r->type_code == NULL)
+        return 0;
+    json_t *known = NULL;
+    struct err e2;
+    err_clear(&e2);
+    if (certs_type_get(st, r->type_code, &known, &e2) < 0)
+        return 0; /* a type this platform does not issue yet */
+    json_decref(known);
+    if (certs_issue(st, kr, r, 1, identifier, err) == 0)
+        return 0;
+    identifier[0] = '\0';
+    if (strcmp(err->code, "seals.no_seal") != 0)
+        return -1;
+    log_kv(LOG_WARN, "approved without a certificate: the department has no certificate seal",
+           "number", r->source, "type", r->type_code, LOG_END);
+    err_clear(err);
+    return 0;
+}
+
+int certs_wallet_usable(struct store *st, int64_t holder, const char *type, json_t **list,
+                        struct err *err)
+{
+    json_t *all = NULL;
+    if (certs_wallet(st, holder, type, &all, err) < 0)
+        return -1;
+    json_t *out = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(all, i, c)
+    {
+        const char *status = json_string_value(json_object_get(c, "status"));
+        if (status == NULL || strcmp(status, "valid") != 0)
+            continue;
+        json_array_append_new(
+            out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(c, "id"),
+                           "identifier", json_object_get(c, "identifier"), "name",
+                           json_object_get(c, "name"), "issued_at", json_object_get(c, "issued_at"),
+                           "valid_until", json_object_get(c, "valid_until"), "status",
+                           json_object_get(c, "status")));
+    }
+    json_decref(all);
+    *list = out;
+    return 0;
 }

@@ -69,6 +69,15 @@ struct certs_issue_req {
  * type needs is missing), "seals.no_seal" (409: the department has no certificate seal). */
 int certs_issue(struct store *st, struct crypto_keyring *kr, const struct certs_issue_req *r,
                 int in_tx, char identifier[CERTS_ID_SIZE], struct err *err);
+/* The certificate an approved application earns, inside the approval's transaction. The
+ * policy: certificates are issued to persons (an enterprise applicant, or one without name
+ * and ID number, gets none); a type this platform does not issue (r->type_code NULL or
+ * unknown) gets none; when the department has no certificate seal the decision stands
+ * without a certificate (logged as a warning) rather than blocking the case. identifier
+ * is "" when none was issued. Other errors as certs_issue. */
+int certs_issue_on_approval(struct store *st, struct crypto_keyring *kr,
+                            const struct certs_issue_req *r, int enterprise_applicant,
+                            char identifier[CERTS_ID_SIZE], struct err *err);
 /* Revoke a certificate (own transaction, audited). */
 int certs_revoke(struct store *st, int64_t actor, const char *identifier, struct err *err);
 
@@ -79,6 +88,11 @@ int certs_revoke(struct store *st, int64_t actor, const char *identifier, struct
  * revoked). Reads only. */
 int certs_wallet(struct store *st, int64_t holder, const char *type, json_t **list,
                  struct err *err);
+/* The certificates a holder can offer on an application form: the valid ones (all types
+ * when type is NULL), as a new array of {id, identifier, name, issued_at, valid_until,
+ * status}; name is {zh, bo, en}. */
+int certs_wallet_usable(struct store *st, int64_t holder, const char *type, json_t **list,
+                        struct err *err);
 /* The holder authorises one department to see one certificate for one application.
  * Refused (-1 with err): "certs.not_found" (404: not the holder's, or unknown),
  * "certs.revoked", "certs.expired" (409), "certs.wrong_type" (409). Joins the caller's

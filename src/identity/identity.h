@@ -193,6 +193,13 @@ int identity_grant(struct identity *id, int64_t actor, const char *ip, int64_t a
 int identity_revoke(struct identity *id, int64_t actor, const char *ip, int64_t account_id,
                     int64_t dept_id, int role, struct err *err);
 
+/* The platform's own department at the region and its first administrator ("admin"),
+ * created once. Returns 1 when it created them (password gets the one-time password,
+ * which the caller shows once and wipes), 0 when "admin" already exists. */
+#define IDENTITY_BOOTSTRAP_PW_SIZE 20
+int identity_bootstrap_admin(struct identity *id, char password[IDENTITY_BOOTSTRAP_PW_SIZE],
+                             struct err *err);
+
 /* ---- authorization -------------------------------------------------------------------- */
 
 #define AUTHZ_MAX_GRANTS 32
