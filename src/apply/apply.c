@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "base/phone.h"
 #include "base/arena.h"
 #include "base/id.h"
 #include "base/utf8.h"
@@ -240,7 +241,7 @@ static int resolve_applicant(struct apply *ap, struct arena *a, const struct app
         out->on_behalf = 1;
         /* Their mobile, to send them the receipt and every change (they may have none). */
         if (rq->walkin_phone != NULL && *rq->walkin_phone != '\0') {
-            if (apply_phone_ok(rq->walkin_phone))
+            if (phone_is_mobile(rq->walkin_phone))
                 out->phone = arena_strdup(a, rq->walkin_phone);
             else
                 json_array_append_new(problems,

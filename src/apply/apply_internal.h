@@ -127,9 +127,6 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
                            const struct prepared *p, const struct apply_request *rq, int64_t now,
                            const char *idem, char number[32], struct err *err);
 
-/* apply_rules.c: a mainland mobile number (11 digits, 1[3-9]...). */
-int apply_phone_ok(const char *s);
-
 /* apply_held.c */
 /* Seal `len` bytes under the PII key bound to `ad` into a malloc'd buffer (caller frees). */
 int apply_seal(struct apply *ap, const char *ad, const void *data, size_t len, unsigned char **out,

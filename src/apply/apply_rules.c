@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/phone.h"
 #include "base/utf8.h"
 #include "calendar/calendar.h"
 #include "divisions/divisions.h"
@@ -160,16 +161,6 @@ static int32_t date_bound(const json_t *v, int today)
     struct err e;
     int32_t d;
     return calendar_parse_date(s, &d, &e) < 0 ? -1 : d;
-}
-
-int apply_phone_ok(const char *s)
-{
-    if (strlen(s) != 11 || s[0] != '1' || s[1] < '3' || s[1] > '9')
-        return 0;
-    for (int i = 0; i < 11; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return 0;
-    return 1;
 }
 
 static int email_ok(const char *s)
@@ -323,7 +314,7 @@ static void validate_field(const json_t *f, const char *key, const char *raw, in
         else
             json_object_set_new(clean, key, json_string(out));
     } else if (strcmp(type, "phone") == 0) {
-        if (!apply_phone_ok(v))
+        if (!phone_is_mobile(v))
             problem(problems, key, "identity.phone_invalid", NULL);
         else
             json_object_set_new(clean, key, json_string(v));

@@ -15,6 +15,7 @@
 #include "base/arena.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/phone.h"
 #include "base/utf8.h"
 #include "calendar/calendar.h"
 #include "crypto/crypto.h"
@@ -138,29 +139,6 @@ const char *hotline_mask_phone(struct arena *a, const char *phone)
         for (size_t i = 0; i < n; i++)
             m[i] = '*';
     return m;
-}
-
-/* Mainland mobile (11 digits, 13-19) or a landline with area code (0 + 9..11 digits);
- * "+86", spaces and hyphens allowed. Writes the digits. */
-static int phone_normalize(const char *in, char out[16])
-{
-    size_t o = 0;
-    const char *p = in;
-    if (strncmp(p, "+86", 3) == 0)
-        p += 3;
-    for (; *p; p++) {
-        if (*p == ' ' || *p == '-')
-            continue;
-        if (!isdigit((unsigned char)*p) || o == 12)
-            return -1;
-        out[o++] = *p;
-    }
-    out[o] = '\0';
-    if (o == 11 && out[0] == '1' && out[1] >= '3')
-        return 0;
-    if (o >= 10 && o <= 12 && out[0] == '0')
-        return 0;
-    return -1;
 }
 
 static void phone_ad(char *ad, size_t n, int64_t id)
@@ -301,7 +279,7 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
     struct store_conn *c = store_conn(h->store, err);
     if (c == NULL)
         return -1;
-    char phone[16] = "";
+    char phone[PHONE_MAX] = "";
     int64_t division = 0;
     const char *urgency = in->urgency && *in->urgency ? in->urgency : "normal";
     if (!one_of(in->channel, HOTLINE_CHANNELS))
@@ -349,7 +327,8 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
         fe_add(fe, "description", "hotline.description_long", "at most 4000 characters");
     if (in->caller_name && chars(in->caller_name) > 50)
         fe_add(fe, "caller_name", "hotline.name_too_long", "at most 50 characters");
-    if (in->phone != NULL && *in->phone && phone_normalize(in->phone, phone) < 0)
+    if (in->phone != NULL && *in->phone &&
+        phone_normalize(in->phone, PHONE_MOBILE | PHONE_LANDLINE, phone) < 0)
         fe_add(fe, "phone", "hotline.bad_phone", "a mobile number of 11 digits or a landline");
     if (fe->n > 0)
         return 1;
@@ -497,7 +476,7 @@ int hotline_order_by_token(struct hotline *h, struct arena *a, const char *token
 int hotline_order_lookup(struct hotline *h, struct arena *a, const char *number, const char *phone,
                          const char *ip, struct hotline_order *out, struct err *err)
 {
-    char norm[16], hash[65], knum[48], kip[80];
+    char norm[PHONE_MAX], hash[65], knum[48], kip[80];
     int64_t now = time_now_ms(), since = now - LOOKUP_WINDOW_MS, fn = 0, fi = 0, id = 0;
     int found = 0;
     struct store_conn *c = store_conn(h->store, err);
@@ -512,7 +491,8 @@ int hotline_order_lookup(struct hotline *h, struct arena *a, const char *number,
         return err_set(err, 429, "hotline.lookup_paused",
                        "too many failed look-ups: try again in %d minutes",
                        (int)(LOOKUP_WINDOW_MS / 60000));
-    if (number != NULL && phone != NULL && phone_normalize(phone, norm) == 0 &&
+    if (number != NULL && phone != NULL &&
+        phone_normalize(phone, PHONE_MOBILE | PHONE_LANDLINE, norm) > 0 &&
         lookup_hash(h, norm, hash) == 0 && hs_order_by_phone(c, number, hash, &id, &found, err) < 0)
         return -1;
     if (!found) {

@@ -22,6 +22,7 @@
 #include "base/arena.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/phone.h"
 #include "base/utf8.h"
 #include "store/store.h"
 
@@ -177,25 +178,6 @@ static int lookup_hash(struct identity *id, const char *value, char out[65])
                                   strlen(value), out);
 }
 
-/* Mainland mobile numbers: 11 digits starting 13-19; "+86", spaces and hyphens allowed
- * on input. Writes the 11 digits. */
-static int phone_normalize(const char *in, char out[12])
-{
-    size_t o = 0;
-    const char *p = in;
-    if (strncmp(p, "+86", 3) == 0)
-        p += 3;
-    for (; *p; p++) {
-        if (*p == ' ' || *p == '-')
-            continue;
-        if (!isdigit((unsigned char)*p) || o == 11)
-            return -1;
-        out[o++] = *p;
-    }
-    out[o] = '\0';
-    return o == 11 && out[0] == '1' && out[1] >= '3' ? 0 : -1;
-}
-
 static int today_yyyymmdd(void)
 {
     time_t t = time(NULL) + 8 * 3600; /* Asia/Shanghai */
@@ -327,7 +309,7 @@ int identity_register_citizen(struct identity *id, const struct identity_registr
                               struct err *err)
 {
     fe->n = 0;
-    char idnum[IDCODE_LEN + 1] = "", phone[12] = "", id_hash[65], phone_hash[65];
+    char idnum[IDCODE_LEN + 1] = "", phone[PHONE_MAX] = "", id_hash[65], phone_hash[65];
     const char *name = in->name ? in->name : "";
     while (*name == ' ')
         name++;
@@ -342,7 +324,7 @@ int identity_register_citizen(struct identity *id, const struct identity_registr
         field_error(fe, "id_number", e.code, e.msg);
         idnum[0] = '\0';
     }
-    if (in->phone == NULL || phone_normalize(in->phone, phone) < 0) {
+    if (in->phone == NULL || phone_normalize(in->phone, PHONE_MOBILE, phone) < 0) {
         field_error(fe, "phone", "identity.phone_invalid",
                     "a mobile number has 11 digits and starts with 13-19");
         phone[0] = '\0';
@@ -508,8 +490,8 @@ static int resolve_login(struct identity *id, struct store_conn *c, const char *
         crypto_wipe(norm, sizeof(norm));
         return rc;
     }
-    char phone[12];
-    if (phone_normalize(login, phone) == 0) {
+    char phone[PHONE_MAX];
+    if (phone_normalize(login, PHONE_MOBILE, phone) > 0) {
         if (lookup_hash(id, phone, hash) < 0)
             return err_set(err, 500, "identity.crypto", "cannot hash");
         return ids_account_by_phone_hash(c, hash, account_id, found, err);

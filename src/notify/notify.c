@@ -16,6 +16,7 @@
 #include "base/buf.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/phone.h"
 #include "crypto/crypto.h"
 #include "identity/idcodes.h"
 #include "store/store.h"
@@ -84,24 +85,6 @@ int notify_set_channel(struct notify *n, const struct notify_channel *ch, struct
 
 /* ---- sending ---------------------------------------------------------------------------- */
 
-/* Mainland mobile numbers: 11 digits starting 13-19; "+86", spaces and hyphens allowed. */
-static int phone_normalize(const char *in, char out[12])
-{
-    size_t o = 0;
-    const char *p = in;
-    if (strncmp(p, "+86", 3) == 0)
-        p += 3;
-    for (; *p; p++) {
-        if (*p == ' ' || *p == '-')
-            continue;
-        if (!isdigit((unsigned char)*p) || o == 11)
-            return -1;
-        out[o++] = *p;
-    }
-    out[o] = '\0';
-    return o == 11 && out[0] == '1' && out[1] >= '3' ? 0 : -1;
-}
-
 static void phone_ad(char *ad, size_t n, int64_t message_id)
 {
     snprintf(ad, n, "notify_messages.phone:%lld", (long long)message_id);
@@ -134,8 +117,8 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
     if (m->link != NULL && (m->link[0] != '/' || m->link[1] == '/' || strlen(m->link) > MAX_LINK ||
                             strpbrk(m->link, "\r\n\\") != NULL))
         return err_set(err, 400, "notify.bad_message", "a link is a relative path on this site");
-    char phone[12] = "";
-    if (m->phone != NULL && *m->phone && phone_normalize(m->phone, phone) < 0)
+    char phone[PHONE_MAX] = "";
+    if (m->phone != NULL && *m->phone && phone_normalize(m->phone, PHONE_MOBILE, phone) < 0)
         return err_set(err, 400, "notify.bad_phone", "the phone is not a mainland mobile number");
 
     int64_t id = id_next(), now = time_now_ms();
