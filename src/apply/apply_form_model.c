@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/lang.h"
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/id.h"
@@ -248,9 +249,7 @@ static json_t *places_model(struct web_req *req, struct apply *ap, const json_t 
         if (!json_is_string(code) ||
             identity_department_find(ap->id, req->arena, json_string_value(code), &d, &e) < 0)
             continue;
-        const char *name = strcmp(req->lang, "bo") == 0 && d.name_bo   ? d.name_bo
-                           : strcmp(req->lang, "en") == 0 && d.name_en ? d.name_en
-                                                                       : d.name_zh;
+        const char *name = lang_pick(req->lang, d.name_zh, d.name_bo, d.name_en, NULL);
         const char *val = arena_printf(req->arena, "%012lld", (long long)d.division_code);
         json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "value", val, "label", name,
                                              "selected", chosen && strcmp(chosen, val) == 0));

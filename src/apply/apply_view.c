@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "base/lang.h"
 #include "base/arena.h"
 #include "base/id.h"
 #include "calendar/calendar.h"
@@ -65,11 +66,7 @@ static const char *dept_name(struct apply *ap, struct arena *a, int64_t id, cons
     for (size_t i = 0; i < n; i++)
         if (list[i].id == id) {
             *code = list[i].code;
-            if (strcmp(lang, "bo") == 0 && list[i].name_bo)
-                return list[i].name_bo;
-            if (strcmp(lang, "en") == 0 && list[i].name_en)
-                return list[i].name_en;
-            return list[i].name_zh;
+            return lang_pick(lang, list[i].name_zh, list[i].name_bo, list[i].name_en, NULL);
         }
     return "";
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "base/lang.h"
 #include "base/arena.h"
 #include "catalog/catalog_internal.h"
 #include "divisions/divisions.h"
@@ -69,11 +70,7 @@ static json_t *dept_json(struct web_req *req, const char *code)
     struct err err;
     const char *name = code, *lang = "zh";
     if (code != NULL && identity_department_find(web_ctx.id, req->arena, code, &d, &err) == 0) {
-        name = d.name_zh;
-        if (strcmp(req->lang, "bo") == 0 && d.name_bo != NULL)
-            name = d.name_bo, lang = "bo";
-        else if (strcmp(req->lang, "en") == 0 && d.name_en != NULL)
-            name = d.name_en, lang = "en";
+        name = lang_pick(req->lang, d.name_zh, d.name_bo, d.name_en, &lang);
     }
     return json_pack("{s:s, s:s, s:s, s:s}", "code", code ? code : "", "name", name ? name : "",
                      "lang", lang, "url",

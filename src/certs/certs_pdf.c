@@ -27,6 +27,7 @@
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 
+#include "base/buf.h"
 #include "base/id.h"
 #include "seals/seals.h"
 #include "store/store.h"
@@ -49,27 +50,10 @@ struct pdf {
     PangoLayout *lay;
 };
 
-struct membuf {
-    unsigned char *p;
-    size_t n, cap;
-};
-
+/* cairo writes the PDF into a growing buffer (base/buf; at most 32 MiB). */
 static cairo_status_t mem_write(void *closure, const unsigned char *data, unsigned int len)
 {
-    struct membuf *b = closure;
-    if (b->n + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->n + len)
-            cap *= 2;
-        unsigned char *np = realloc(b->p, cap);
-        if (np == NULL)
-            return CAIRO_STATUS_NO_MEMORY;
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, data, len);
-    b->n += len;
-    return CAIRO_STATUS_SUCCESS;
+    return buf_append(closure, data, len) == 0 ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_NO_MEMORY;
 }
 
 struct membuf_read {
@@ -374,7 +358,8 @@ static void draw_page(struct pdf *p, const json_t *v, cairo_surface_t *seal_img,
 int certs_pdf_draw(const json_t *v, const unsigned char *png, size_t png_len, unsigned char **pdf,
                    size_t *len, struct certs_pdf_layout *layout, struct err *err)
 {
-    struct membuf b = {0};
+    struct buf b;
+    buf_init(&b, 32u << 20);
     struct certs_pdf_layout scratch;
     cairo_surface_t *s = cairo_pdf_surface_create_for_stream(mem_write, &b, PAGE_W, PAGE_H);
     cairo_surface_t *img = NULL;
@@ -401,11 +386,10 @@ int certs_pdf_draw(const json_t *v, const unsigned char *png, size_t png_len, un
     cairo_status_t st = cairo_surface_status(s);
     cairo_surface_destroy(s);
     if (st != CAIRO_STATUS_SUCCESS) {
-        free(b.p);
+        buf_free(&b);
         return err_set(err, 500, "certs.pdf", "the PDF could not be rendered");
     }
-    *pdf = b.p;
-    *len = b.n;
+    *pdf = (unsigned char *)buf_take(&b, len);
     return 0;
 }
 

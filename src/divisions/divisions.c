@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/lang.h"
 #include "base/arena.h"
 #include "base/csv.h"
 #include "base/embed.h"
@@ -39,11 +40,7 @@ int divisions_parse_code(const char *s, int64_t *code, struct err *err)
 
 const char *divisions_name(const struct division *d, const char *lang)
 {
-    if (strcmp(lang, "bo") == 0 && d->name_bo != NULL)
-        return d->name_bo;
-    if (strcmp(lang, "en") == 0 && d->name_en != NULL)
-        return d->name_en;
-    return d->name_zh;
+    return lang_pick(lang, d->name_zh, d->name_bo, d->name_en, NULL);
 }
 
 static const char *const level_keys[] = {NULL,     "region",   "prefecture",

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/lang.h"
 #include "base/arena.h"
 #include "base/id.h"
 #include "divisions/divisions.h"
@@ -92,15 +93,14 @@ json_t *hh_departments(struct web_req *req, int64_t selected)
     if (identity_department_list(h->id, req->arena, &list, &n, &err) < 0)
         return arr;
     for (size_t i = 0; i < n; i++) {
-        const char *name = strcmp(req->lang, "bo") == 0 && list[i].name_bo   ? list[i].name_bo
-                           : strcmp(req->lang, "en") == 0 && list[i].name_en ? list[i].name_en
-                                                                             : list[i].name_zh;
+        const char *name_lang;
+        const char *name =
+            lang_pick(req->lang, list[i].name_zh, list[i].name_bo, list[i].name_en, &name_lang);
         /* A name shown in Chinese on a Tibetan or English page says so (fonts, readers). */
         json_array_append_new(arr,
                               json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", hh_id(req, list[i].id),
-                                        "code", list[i].code, "name", name, "name_lang",
-                                        name == list[i].name_zh ? "zh" : req->lang, "selected",
-                                        list[i].id == selected));
+                                        "code", list[i].code, "name", name, "name_lang", name_lang,
+                                        "selected", list[i].id == selected));
     }
     l10n_sort(req->lang, arr, "name");
     return arr;

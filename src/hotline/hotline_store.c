@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/lang.h"
 #include "base/arena.h"
 #include "base/id.h"
 #include "store/store.h"
@@ -451,9 +452,7 @@ int hs_categories(struct store_conn *c, const char *lang, json_t *arr, struct er
     while ((rc = store_step(st, err)) == STORE_ROW) {
         const char *zh = store_col_text(st, 1), *bo = store_col_text(st, 2),
                    *en = store_col_text(st, 3);
-        const char *name = strcmp(lang, "bo") == 0 && bo   ? bo
-                           : strcmp(lang, "en") == 0 && en ? en
-                                                           : zh;
+        const char *name = lang_pick(lang, zh, bo, en, NULL);
         json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "code",
                                              store_col_text(st, 0), "name", name, "name_zh", zh,
                                              "name_bo", bo, "name_en", en));

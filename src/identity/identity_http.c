@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/lang.h"
 #include "base/arena.h"
 #include "base/buf.h"
 #include "divisions/divisions.h"
@@ -506,9 +507,8 @@ static json_t *departments_json(struct web_req *req, struct identity *id)
     if (identity_department_list(id, req->arena, &list, &n, &err) < 0)
         return arr;
     for (size_t i = 0; i < n; i++) {
-        const char *name = strcmp(req->lang, "bo") == 0 && list[i].name_bo   ? list[i].name_bo
-                           : strcmp(req->lang, "en") == 0 && list[i].name_en ? list[i].name_en
-                                                                             : list[i].name_zh;
+        const char *name =
+            lang_pick(req->lang, list[i].name_zh, list[i].name_bo, list[i].name_en, NULL);
         json_array_append_new(
             arr, json_pack("{s:s, s:s, s:s, s:s}", "id",
                            arena_printf(req->arena, "%lld", (long long)list[i].id), "code",

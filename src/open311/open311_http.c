@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/lang.h"
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/id.h"
@@ -360,9 +361,8 @@ static json_t *departments(struct web_req *req)
     if (identity_department_list(o->id, req->arena, &list, &n, &err) < 0)
         return arr;
     for (size_t i = 0; i < n; i++) {
-        const char *name = strcmp(req->lang, "bo") == 0 && list[i].name_bo   ? list[i].name_bo
-                           : strcmp(req->lang, "en") == 0 && list[i].name_en ? list[i].name_en
-                                                                             : list[i].name_zh;
+        const char *name =
+            lang_pick(req->lang, list[i].name_zh, list[i].name_bo, list[i].name_en, NULL);
         json_array_append_new(arr,
                               json_pack("{s:I, s:s}", "id", (json_int_t)list[i].id, "name", name));
     }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/lang.h"
 #include "base/arena.h"
 #include "base/buf.h"
 #include "catalog/catalog.h"
@@ -319,11 +320,7 @@ static int h_respond(struct web_req *req, struct web_resp *resp)
 
 static const char *dept_name(const struct identity_department *d, const char *lang)
 {
-    if (strcmp(lang, "bo") == 0 && d->name_bo && *d->name_bo)
-        return d->name_bo;
-    if (strcmp(lang, "en") == 0 && d->name_en && *d->name_en)
-        return d->name_en;
-    return d->name_zh;
+    return lang_pick(lang, d->name_zh, d->name_bo, d->name_en, NULL);
 }
 
 static void stat_labels(json_t *row)

@@ -13,29 +13,14 @@
 #include <cairo.h>
 #include <pango/pangocairo.h>
 
+#include "base/buf.h"
+
 #define SEAL_RED 0.85, 0.1, 0.1
 
-struct png_buf {
-    unsigned char *p;
-    size_t n, cap;
-};
-
+/* cairo writes the PNG into a growing buffer (base/buf; at most 8 MiB). */
 static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int len)
 {
-    struct png_buf *b = closure;
-    if (b->n + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + len)
-            cap *= 2;
-        unsigned char *np = realloc(b->p, cap);
-        if (np == NULL)
-            return CAIRO_STATUS_NO_MEMORY;
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, data, len);
-    b->n += len;
-    return CAIRO_STATUS_SUCCESS;
+    return buf_append(closure, data, len) == 0 ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_NO_MEMORY;
 }
 
 /* The UTF-8 characters of s (at most max), as offsets. */
@@ -125,14 +110,14 @@ int seals_render_picture(const char *rim, const char *label, int size_px, unsign
     cairo_t *cr = cairo_create(s);
     seals_draw(cr, rim, label, size_px / 2.0, size_px / 2.0, size_px / 2.0);
     cairo_destroy(cr);
-    struct png_buf b = {0};
+    struct buf b;
+    buf_init(&b, 8u << 20);
     cairo_status_t st = cairo_surface_write_to_png_stream(s, png_write, &b);
     cairo_surface_destroy(s);
     if (st != CAIRO_STATUS_SUCCESS) {
-        free(b.p);
+        buf_free(&b);
         return err_set(err, 500, "seals.picture", "the seal picture could not be drawn");
     }
-    *png = b.p;
-    *len = b.n;
+    *png = (unsigned char *)buf_take(&b, len);
     return 0;
 }

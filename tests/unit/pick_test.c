@@ -1,10 +1,12 @@
 /*
- * phone_test.c - the one telephone normaliser (base/phone.h).
+ * pick_test.c - the one telephone normaliser (base/phone.h) and the one language picker
+ * (base/lang.h).
  */
 #include "test.h"
 
 #include <string.h>
 
+#include "base/lang.h"
 #include "base/phone.h"
 
 static void test_mobile(void **state)
@@ -47,12 +49,29 @@ static void test_is_mobile(void **state)
     assert_true(!phone_is_mobile("10800138000"));
 }
 
+static void test_lang_pick(void **state)
+{
+    (void)state;
+    const char *picked = NULL;
+    assert_string_equal(lang_pick("bo", "拉萨", "ལྷ་ས།", "Lhasa", &picked), "ལྷ་ས།");
+    assert_string_equal(picked, "bo");
+    assert_string_equal(lang_pick("en", "拉萨", "ལྷ་ས།", "Lhasa", &picked), "Lhasa");
+    assert_string_equal(picked, "en");
+    assert_string_equal(lang_pick("bo", "拉萨", NULL, "Lhasa", &picked), "拉萨");
+    assert_string_equal(picked, "zh"); /* a fallback says so */
+    assert_string_equal(lang_pick("bo", "拉萨", "", "Lhasa", &picked), "拉萨");
+    assert_string_equal(picked, "zh"); /* empty is absent */
+    assert_string_equal(lang_pick("fr", "拉萨", "ལྷ་ས།", "Lhasa", NULL), "拉萨");
+    assert_string_equal(lang_pick(NULL, "拉萨", "ལྷ་ས།", "Lhasa", NULL), "拉萨");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mobile),
         cmocka_unit_test(test_landline),
         cmocka_unit_test(test_is_mobile),
+        cmocka_unit_test(test_lang_pick),
     };
-    return cmocka_run_group_tests_name("phone", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("pick", tests, NULL, NULL);
 }
