@@ -45,7 +45,7 @@ static int ensure_data_dir(const char *dir, struct err *err)
                    strerror(errno));
 }
 
-/* review learns who applied, who decided and whether it is decided from apply (contracts §4),
+/* review learns who applied, who decided and whether it is decided from apply (module contract §4, docs/ARCHITECTURE.md),
  * so that neither module includes the other's header. */
 static int rating_target(void *ctx, int64_t application_id, int64_t *applicant_account,
                          int64_t *department_id, char item_code[48], int *decided, struct err *err)
@@ -67,7 +67,7 @@ static json_t *rating_item_names(void *ctx, const char *item_code)
     return json_is_object(names) ? names : (json_decref(names), NULL);
 }
 
-/* apply <-> certs (contracts §2 and §5): approval issues the item's certificate type, the
+/* apply <-> certs (contracts §2 and §5 in docs/ARCHITECTURE.md): approval issues the item's certificate type, the
  * application form offers the holder's certificates, and submitting authorises their use.
  * Each runs inside apply's transaction (certs joins it: in_tx = 1). */
 static int certs_on_approved(void *ctx, const struct apply_decided *d, char *cert_id_out,
@@ -108,7 +108,7 @@ static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifie
 }
 
 /* The hotline indexes its orders in search and tells callers through notify (contracts
- * §6, §3): adapters, so that the hotline module does not depend on their headers. */
+ * §6, §3 in docs/ARCHITECTURE.md): adapters, so that the hotline module does not depend on their headers. */
 static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err)
 {
     struct app *app = ctx;
@@ -134,7 +134,7 @@ static int hotline_search(void *ctx, const char *kind, const char *q, int includ
     return search_run(app->search, &sq, result, err);
 }
 
-/* The catalog's items and bundles in search (issue 10 item 5): adapters, so that neither
+/* The catalog's items and bundles in search (contract §6): adapters, so that neither
  * module includes the other's header. Documents are public, linked by their code. */
 static int catalog_index_put(void *ctx, const struct catalog_doc *d, struct err *err)
 {
@@ -181,8 +181,8 @@ static int catalog_index_find(void *ctx, const char *kind, const char *q, int li
     return 0;
 }
 
-/* The home page shows a logged-in person's latest applications and messages (issue 10
- * item 11) through these adapters, so that the portal includes neither module's header. */
+/* The home page shows a logged-in person's latest applications and messages (contract
+ * §7) through these adapters, so that the portal includes neither module's header. */
 static int portal_applications(void *ctx, int64_t account_id, int aal, const char *lang, int limit,
                                json_t **out, struct err *err)
 {

@@ -31,7 +31,7 @@ struct web_server;
 
 struct apply;
 
-/* ---- hooks (contracts.md §2): set by wiring to connect certs and review ----------------- */
+/* ---- hooks (contract §2, docs/ARCHITECTURE.md): set by wiring to connect certs and review ----------------- */
 
 struct apply_decided { /* what a decision hands to the hooks and to review */
     int64_t application_id;

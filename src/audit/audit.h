@@ -4,7 +4,7 @@
  * outcome). Records are written in the same transaction as the change they describe;
  * security events that change nothing (a failed login) are written on their own.
  *
- * The records form a tamper-evident chain (issue 5 part 7): each row carries a gap-free
+ * The records form a tamper-evident chain: each row carries a gap-free
  * sequence number and SM3(previous hash || the row), signed checkpoints vouch for the head,
  * and audit_verify reports the first altered, missing or re-linked entry. Format,
  * concurrency and limits: docs/internals/audit.md.

@@ -1,5 +1,5 @@
 /*
- * calendar.h - the working-day calendar that legal time limits run on (issue 4 §4):
+ * calendar.h - the working-day calendar that legal time limits run on:
  * weekends, public holidays and make-up working days (调休上班), national and regional
  * (the Tibetan New Year is a holiday in Xizang only), maintained by administrators.
  *

@@ -609,7 +609,7 @@ int catalog_publish(struct store *st, int64_t actor, const char *ip, const char 
         err_set(err, 500, "catalog.bad_data", "the stored draft is not JSON");
         goto rollback;
     }
-    /* A draft may lack what publication needs (its Tibetan texts, issue 11 item 2), and a
+    /* A draft may lack what publication needs (its Tibetan texts: catalog_lang.c), and a
      * department may have gone since it was saved: the whole check again, every problem. */
     json_t *mine = json_array();
     int bad = check_full(st, doc, 1, "$", mine, err);

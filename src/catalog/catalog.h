@@ -1,10 +1,10 @@
 /*
- * catalog.h - the service catalog (政务服务事项目录, issue 4 §1-2): every service item a
+ * catalog.h - the service catalog (政务服务事项目录): every service item a
  * citizen or an enterprise can apply for, as a versioned JSON document, plus the life-event
  * bundles (一件事) that group items.
  *
- * An item is a JSON document of the shape in docs/internals/catalog.md (and
- * /work/briefs/contracts.md §1), validated by catalog_item_check on import and on every
+ * An item is a JSON document of the shape in docs/internals/catalog.md (module
+ * contract §1 in docs/ARCHITECTURE.md), validated by catalog_item_check on import and on every
  * edit; unknown keys are refused. The store keeps every version of every item
  * (draft -> published -> superseded by the next published version, or retired) with a few
  * indexed columns (code, department, status, version, life events, audience) for browsing.
@@ -49,7 +49,7 @@ extern const size_t catalog_life_event_count;
 /* The life event with this code, or NULL. */
 const struct catalog_life_event *catalog_life_event_find(const char *code);
 
-/* ---- the contract (contracts.md §1) -------------------------------------------------- */
+/* ---- the contract (ARCHITECTURE.md §1) ------------------------------------------------- */
 
 /* The published version of an item as a JSON document (new reference: json_decref it), with
  * "version" (int) and "status" added. 0; or -1 with err code "catalog.not_found" (404). */

@@ -1,5 +1,5 @@
 /*
- * catalog_index.c - the catalog in the platform's search (issue 10 item 5): every published
+ * catalog_index.c - the catalog in the platform's search: every published
  * item and every bundle is a search document, so that 护照, 婚姻, "marriage" or གཉེན་སྒྲིག
  * find the service. The catalog does not include the search module's header: wiring gives
  * it a `struct catalog_indexer` (catalog_set_indexer), as the hotline's hooks do.

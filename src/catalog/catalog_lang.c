@@ -1,5 +1,5 @@
 /*
- * catalog_lang.c - Tibetan as a peer language in the catalog (issue 11 item 2): what a
+ * catalog_lang.c - Tibetan as a peer language in the catalog: what a
  * published item must carry in bo, and which bo text counts.
  *
  * A bo text counts when it is not empty, holds at least one character of the Tibetan block

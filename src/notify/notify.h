@@ -1,6 +1,6 @@
 /*
  * notify.h - notifications: an inbox per account on the platform and an outbox that
- * channels (SMS here; email later) deliver from (issue 4 §5, contracts §3).
+ * channels (SMS here; email later) deliver from (module contract §3, docs/ARCHITECTURE.md).
  *
  * A message names its recipient (an account, a department's staff, or only a phone
  * number), the recipient's language, a `kind` that is an i18n key of the SENDING module's

@@ -1,5 +1,5 @@
 /*
- * portal.h - the home page (issue 10 item 11): a search box, popular services, life events,
+ * portal.h - the home page: a search box, popular services, life events,
  * the 12345 hotline, certificate verification, notices, and for a logged-in person their
  * latest applications and messages. It reads the catalog and the calendar through their
  * public headers; what belongs to other modules (applications, messages, popularity) comes

@@ -1,6 +1,6 @@
 /*
- * review.h - 好差评, the good/bad evaluation of government services (issue 4 §6,
- * contracts §4).
+ * review.h - 好差评, the good/bad evaluation of government services (module
+ * contract §4 in docs/ARCHITECTURE.md).
  *
  * After a decision on an application, its applicant rates the service on the national five
  * levels with an optional comment (channel online); counter staff record a walk-in

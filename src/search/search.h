@@ -1,5 +1,5 @@
 /*
- * search.h - one full-text search for the platform (issue 6 §6): documents of any kind
+ * search.h - one full-text search for the platform: documents of any kind
  * (knowledge-base articles, work orders, catalog items, policies...) in Chinese, Tibetan
  * and English, without word segmentation.
  *

@@ -1,5 +1,5 @@
 /*
- * translate.h - the translators' tools (issue 11, item 5): how complete each language's catalogs
+ * translate.h - the translators' tools: how complete each language's catalogs
  * are, per module (`onewindow i18n coverage`, the administrators' page /admin/i18n and its
  * JSON twin), and the round trip through standard gettext tools: `onewindow i18n export
  * LANG [FILE]` writes a PO file (key as msgctxt, the zh source as msgid, the current text as

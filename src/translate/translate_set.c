@@ -1,7 +1,7 @@
 /*
  * translate_set.c - the catalogs as files, and the state of every string in a language.
  *
- * A string's state follows issue 11: a copy of the zh or en text is a missing translation,
+ * A string's state (docs/internals/translate.md): a copy of the zh or en text is a missing translation,
  * never a translation. The status file of each language (web/i18n/status/LANG.json) lists
  * the strings that are rightly the same (with the reason) and the strings a native speaker
  * reviewed, with the source and text reviewed: a review lapses by itself when either
