@@ -1,4 +1,4 @@
--- The tamper-evident audit log (issue 5 part 7; docs/internals/audit.md): every audit_events
+-- The tamper-evident audit log (docs/internals/audit.md): every audit_events
 -- row gets a gap-free sequence number and the SM3 hash of the row before it, so a changed,
 -- removed or re-linked row shows; signed checkpoints vouch for the chain head.
 -- Rows written before this migration have seq NULL until audit_chain_backfill chains them

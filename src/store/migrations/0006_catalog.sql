@@ -1,4 +1,4 @@
--- 0006_catalog.sql: the service catalog (issue 4 §1; docs/internals/catalog.md).
+-- 0006_catalog.sql: the service catalog (docs/internals/catalog.md).
 -- Every version of every item is kept; doc is the item's JSON document. status is one of
 -- draft, published, superseded (an earlier published version), retired. The list columns
 -- hold codes between commas (",person,enterprise,") so a LIKE '%,x,%' finds one.
