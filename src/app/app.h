@@ -33,6 +33,7 @@ struct app {
     struct notify *notify;
     struct review *review;
     struct apply *apply;
+    struct catalog *catalog;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

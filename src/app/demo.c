@@ -237,7 +237,7 @@ int app_load_demo(struct app *app, struct err *err)
     if (demo_certs(app, citizen_id, &citizen, err) < 0)
         goto out;
     int items_created = 0, items_updated = 0;
-    if (catalog_load_demo(app->store, &items_created, &items_updated, err) < 0)
+    if (catalog_load_demo(app->catalog, &items_created, &items_updated, err) < 0)
         goto out;
     /* The hotline: categories, routing rules and closed orders to train the classifier. */
     int hl_categories = 0, hl_orders = 0;

@@ -260,7 +260,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct review_target_fn target = {app, rating_target, rating_item_names};
     review_set_target(app->review, &target);
-    if (search_open(app->store, &app->search, err) < 0)
+    if (search_open(app->store, &app->search, err) < 0 ||
+        catalog_open(app->store, app->id, &app->catalog, err) < 0)
         goto fail;
     struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
     apply_set_hooks(app->apply, &hooks);
@@ -277,7 +278,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         search_register_kind(app->search, CATALOG_KIND_BUNDLE, "catalog.kind.bundle",
                              "/services/bundles/", err) < 0)
         goto fail;
-    catalog_set_indexer(&ix);
+    catalog_set_indexer(app->catalog, &ix);
     return 0;
 fail:
     err->status = 1;
@@ -287,7 +288,7 @@ fail:
 
 void app_close(struct app *app)
 {
-    catalog_set_indexer(NULL);
+    catalog_close(app->catalog);
     hotline_close(app->hotline);
     review_close(app->review);
     apply_close(app->apply);
@@ -306,7 +307,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     portal_set_hooks(&ph);
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
-        catalog_http_register(srv, app->store, app->id) < 0 ||
+        catalog_http_register(srv, app->catalog) < 0 ||
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
         hotline_http_register(srv, app->hotline) < 0 ||
         open311_http_register(srv, app->hotline, app->id) < 0 ||
@@ -344,7 +345,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     int rebuilt = 0;
     struct err ie;
     err_clear(&ie);
-    if (catalog_index_ensure(app->store, &rebuilt, &ie) < 0)
+    if (catalog_index_ensure(app->catalog, &rebuilt, &ie) < 0)
         log_kv(LOG_WARN, "the catalog could not be indexed for search", "code", ie.code, "detail",
                ie.msg, LOG_END);
     else if (rebuilt > 0) {

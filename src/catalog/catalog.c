@@ -223,8 +223,8 @@ static int audit(struct store_conn *c, int64_t actor, const char *ip, const char
 
 /* Publish `item` (checked) as a new version unless it equals the current one. Joins the
  * caller's transaction. *what: 0 unchanged, 1 created, 2 updated. */
-static int publish_doc(struct store_conn *c, int64_t actor, const char *ip, const json_t *item,
-                       int *what, struct err *err)
+static int publish_doc(struct catalog *cat, struct store_conn *c, int64_t actor, const char *ip,
+                       const json_t *item, int *what, struct err *err)
 {
     struct catalog_cols cols;
     char digest[72];
@@ -257,16 +257,17 @@ static int publish_doc(struct store_conn *c, int64_t actor, const char *ip, cons
     if (rc == 0)
         rc = audit(c, actor, ip, "catalog.import", cols.code, version, err);
     if (rc == 0)
-        rc = catalog_index_item(item, err);
+        rc = catalog_index_item(cat, item, err);
     if (rc < 0)
         return -1;
     *what = has_latest ? 2 : 1;
     return 0;
 }
 
-int catalog_import_checked(struct store *st, int64_t actor, const char *ip, const json_t *doc,
+int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, const json_t *doc,
                            int *created, int *updated, json_t *problems, struct err *err)
 {
+    struct store *st = cat->st;
     *created = *updated = 0;
     json_t *all = json_array();
     json_t *items = NULL, *bundles = NULL;
@@ -401,7 +402,7 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
     json_array_foreach(items, i, x)
     {
         int what;
-        if (publish_doc(c, actor, ip, x, &what, err) < 0)
+        if (publish_doc(cat, c, actor, ip, x, &what, err) < 0)
             goto rollback;
         *created += what == 1;
         *updated += what == 2;
@@ -429,7 +430,7 @@ int catalog_import_checked(struct store *st, int64_t actor, const char *ip, cons
         char object[96];
         snprintf(object, sizeof object, "catalog_bundle:%s", code);
         struct audit_event ev = {actor, "catalog.bundle_import", object, "ok", ip, NULL};
-        if (r < 0 || audit_record(c, &ev, err) < 0 || catalog_index_bundle(c, x, err) < 0)
+        if (r < 0 || audit_record(c, &ev, err) < 0 || catalog_index_bundle(cat, c, x, err) < 0)
             goto rollback;
         changed = 1;
         if (found)
@@ -451,10 +452,10 @@ out:
     return rc;
 }
 
-int catalog_import(struct store *st, int64_t actor, const json_t *doc, int *created, int *updated,
-                   struct err *err)
+int catalog_import(struct catalog *cat, int64_t actor, const json_t *doc, int *created,
+                   int *updated, struct err *err)
 {
-    return catalog_import_checked(st, actor, NULL, doc, created, updated, NULL, err);
+    return catalog_import_checked(cat, actor, NULL, doc, created, updated, NULL, err);
 }
 
 static int export_row(const struct catalog_row *r, const char *name_zh, const char *dept, void *ctx)
@@ -482,7 +483,7 @@ int catalog_export(struct store *st, json_t **doc, struct err *err)
     return 0;
 }
 
-int catalog_load_demo(struct store *st, int *created, int *updated, struct err *err)
+int catalog_load_demo(struct catalog *cat, int *created, int *updated, struct err *err)
 {
     const struct embed_file *f = embed_find("data/catalog/demo.json");
     if (f == NULL)
@@ -492,7 +493,7 @@ int catalog_load_demo(struct store *st, int *created, int *updated, struct err *
     if (doc == NULL)
         return err_set(err, 500, "catalog.bad_json", "data/catalog/demo.json line %d: %s", je.line,
                        je.text);
-    int rc = catalog_import(st, 0, doc, created, updated, err);
+    int rc = catalog_import(cat, 0, doc, created, updated, err);
     json_decref(doc);
     return rc;
 }
@@ -533,9 +534,10 @@ int catalog_bundles(struct store *st, json_t **bundles, struct err *err)
 
 /* ---- administration ------------------------------------------------------------------------ */
 
-int catalog_draft_save(struct store *st, int64_t actor, const char *ip, const json_t *item,
+int catalog_draft_save(struct catalog *cat, int64_t actor, const char *ip, const json_t *item,
                        int *version, json_t *problems, struct err *err)
 {
+    struct store *st = cat->st;
     json_t *d = bare_copy(item);
     int rc = check_full(st, d, 0, "$", problems, err);
     if (rc != 0) {
@@ -581,9 +583,10 @@ out:
     return rc;
 }
 
-int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code, int version,
-                    json_t *problems, struct err *err)
+int catalog_publish(struct catalog *cat, int64_t actor, const char *ip, const char *code,
+                    int version, json_t *problems, struct err *err)
 {
+    struct store *st = cat->st;
     struct store_conn *c = store_conn(st, err);
     if (c == NULL)
         return -1;
@@ -628,7 +631,7 @@ int catalog_publish(struct store *st, int64_t actor, const char *ip, const char 
     if (catalog_store_unpublish(c, code, "superseded", NULL, err) < 0 ||
         catalog_store_set_status(c, code, version, "published", now, err) < 0 ||
         audit(c, actor, ip, "catalog.publish", code, version, err) < 0 ||
-        catalog_index_item(doc, err) < 0 || catalog_store_bump(c, err) < 0 ||
+        catalog_index_item(cat, doc, err) < 0 || catalog_store_bump(c, err) < 0 ||
         store_commit(c, err) < 0)
         goto rollback;
     json_decref(doc);
@@ -639,9 +642,10 @@ rollback:
     return -1;
 }
 
-int catalog_retire(struct store *st, int64_t actor, const char *ip, const char *code,
+int catalog_retire(struct catalog *cat, int64_t actor, const char *ip, const char *code,
                    struct err *err)
 {
+    struct store *st = cat->st;
     struct store_conn *c = store_conn(st, err);
     if (c == NULL)
         return -1;
@@ -659,7 +663,7 @@ int catalog_retire(struct store *st, int64_t actor, const char *ip, const char *
     catalog_row_clear(&r);
     if (catalog_store_unpublish(c, code, "retired", NULL, err) < 0 ||
         audit(c, actor, ip, "catalog.retire", code, version, err) < 0 ||
-        catalog_unindex_item(code, err) < 0 || catalog_store_bump(c, err) < 0 ||
+        catalog_unindex_item(cat, code, err) < 0 || catalog_store_bump(c, err) < 0 ||
         store_commit(c, err) < 0)
         goto rollback;
     return 0;
@@ -768,4 +772,20 @@ int catalog_history(struct store *st, const char *code, json_t **versions, struc
     }
     *versions = h.out;
     return 0;
+}
+
+int catalog_open(struct store *st, struct identity *id, struct catalog **out, struct err *err)
+{
+    struct catalog *cat = calloc(1, sizeof(*cat));
+    if (cat == NULL)
+        return err_set(err, 500, "catalog.oom", "out of memory");
+    cat->st = st;
+    cat->id = id;
+    *out = cat;
+    return 0;
+}
+
+void catalog_close(struct catalog *cat)
+{
+    free(cat);
 }

@@ -29,6 +29,13 @@ struct store_conn;
 struct identity;
 struct web_server;
 
+/* The module's handle (made in wiring): the store, identity (departments' names on pages) and
+ * the search indexer. Functions that change the catalog or serve it take the handle; those
+ * that only read the published catalog take the store (they hold no state). */
+struct catalog;
+int catalog_open(struct store *st, struct identity *id, struct catalog **out, struct err *err);
+void catalog_close(struct catalog *cat);
+
 /* Limits of a document (also enforced by catalog_item_check). */
 #define CATALOG_CODE_MAX 40
 #define CATALOG_MAX_MATERIALS 50
@@ -74,9 +81,9 @@ int catalog_item_check_draft(const json_t *item, json_t *problems);
  * is written; then -1 with err "catalog.invalid" (400) whose msg names the first, and the
  * whole list in *problems when problems is not NULL (paths prefixed "$.items[3]...",
  * each with "item": the item's code when it has one). Counts returned. Own transaction. */
-int catalog_import(struct store *st, int64_t actor, const json_t *doc, int *created, int *updated,
-                   struct err *err);
-int catalog_import_checked(struct store *st, int64_t actor, const char *ip, const json_t *doc,
+int catalog_import(struct catalog *cat, int64_t actor, const json_t *doc, int *created,
+                   int *updated, struct err *err);
+int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, const json_t *doc,
                            int *created, int *updated, json_t *problems, struct err *err);
 /* The whole catalog: {"items": [every published item, without version/status],
  * "bundles": [...]} in code order; importing it into an empty store gives the same catalog. */
@@ -123,17 +130,17 @@ int catalog_bundles(struct store *st, json_t **bundles, struct err *err);
 /* Administration (each audited, own transaction). */
 /* Save `item` as a new draft version. 0 with *version; 1 when invalid (problems filled,
  * nothing stored); -1 err. */
-int catalog_draft_save(struct store *st, int64_t actor, const char *ip, const json_t *item,
+int catalog_draft_save(struct catalog *cat, int64_t actor, const char *ip, const json_t *item,
                        int *version, json_t *problems, struct err *err);
 /* Publish a draft version (the published one, if any, becomes "superseded"). The draft is
  * checked as an import is (catalog_item_check, its Tibetan included): when it falls short,
  * 422 catalog.not_publishable with every problem appended to *problems (may be NULL). Other
  * errors: 404 catalog.not_found, 409 catalog.not_draft. */
-int catalog_publish(struct store *st, int64_t actor, const char *ip, const char *code, int version,
-                    json_t *problems, struct err *err);
+int catalog_publish(struct catalog *cat, int64_t actor, const char *ip, const char *code,
+                    int version, json_t *problems, struct err *err);
 /* Retire the item: its published version becomes "retired"; nothing is published. 409
  * catalog.not_published when nothing is. */
-int catalog_retire(struct store *st, int64_t actor, const char *ip, const char *code,
+int catalog_retire(struct catalog *cat, int64_t actor, const char *ip, const char *code,
                    struct err *err);
 /* Every item with its latest version and status, for administrators: array of
  * {code, name_zh, name: the latest version's {zh, bo, en}, department, latest_version,
@@ -151,8 +158,8 @@ void catalog_diff(const json_t *a, const json_t *b, const char *path, json_t *ou
 
 /* ---- search (catalog_index.c) ----------------------------------------------------------
  * Published items and bundles are documents of the platform's search. The catalog does not
- * depend on the search module: wiring connects them with an indexer, set once at start-up
- * (before any catalog change; one per process). Without one, nothing is indexed. */
+ * depend on the search module: wiring connects them with an indexer on the handle, set once
+ * at start-up (before any catalog change). Without one, nothing is indexed. */
 #define CATALOG_KIND_ITEM "service"
 #define CATALOG_KIND_BUNDLE "service_bundle"
 struct catalog_doc {
@@ -178,25 +185,26 @@ struct catalog_indexer {
     int (*find)(void *ctx, const char *kind, const char *q, int limit, json_t **codes,
                 struct err *err);
 };
-void catalog_set_indexer(const struct catalog_indexer *ix);
+void catalog_set_indexer(struct catalog *cat, const struct catalog_indexer *ix);
 /* Rebuild the catalog's part of the index from the published items and the bundles, in one
  * transaction (`onewindow catalog reindex`). Counts returned. */
-int catalog_reindex(struct store *st, int *items, int *bundles, struct err *err);
+int catalog_reindex(struct catalog *cat, int *items, int *bundles, struct err *err);
 /* Rebuild once when the index was never built for this database (a catalog published
  * before the catalog was searchable) or with an older document format; else nothing.
  * *rebuilt gets the number of documents written (0: it was current). At start-up. */
-int catalog_index_ensure(struct store *st, int *rebuilt, struct err *err);
+int catalog_index_ensure(struct catalog *cat, int *rebuilt, struct err *err);
 /* The codes of items (CATALOG_KIND_ITEM) or bundles matching q, best first (new array). An
  * empty array when no indexer is set. */
-int catalog_find(const char *kind, const char *q, int limit, json_t **codes, struct err *err);
+int catalog_find(struct catalog *cat, const char *kind, const char *q, int limit, json_t **codes,
+                 struct err *err);
 
 /* Load the embedded data/catalog/demo.json (onewindow demo). Idempotent. */
-int catalog_load_demo(struct store *st, int *created, int *updated, struct err *err);
+int catalog_load_demo(struct catalog *cat, int *created, int *updated, struct err *err);
 
 /* Routes: /services..., /api/v1/services..., /admin/catalog... */
-int catalog_http_register(struct web_server *srv, struct store *st, struct identity *id);
+int catalog_http_register(struct web_server *srv, struct catalog *cat);
 /* `onewindow catalog import FILE | export [FILE] | reindex`; argv[0] is the sub-command. Returns 0,
  * 1 on failure, 2 for a usage error, with err set. */
-int catalog_cli(struct store *st, int argc, char **argv, struct err *err);
+int catalog_cli(struct catalog *cat, int argc, char **argv, struct err *err);
 
 #endif

@@ -19,7 +19,7 @@ static int usage(struct err *err)
                    "usage: catalog import FILE | export [FILE] | reindex");
 }
 
-static int cli_import(struct store *st, const char *path, struct err *err)
+static int cli_import(struct catalog *cat, const char *path, struct err *err)
 {
     json_error_t je;
     FILE *f = fopen(path, "rb");
@@ -36,7 +36,7 @@ static int cli_import(struct store *st, const char *path, struct err *err)
     }
     json_t *problems = json_array();
     int created = 0, updated = 0;
-    int rc = catalog_import_checked(st, 0, NULL, doc, &created, &updated, problems, err);
+    int rc = catalog_import_checked(cat, 0, NULL, doc, &created, &updated, problems, err);
     json_decref(doc);
     if (rc < 0) {
         if (json_array_size(problems) == 0) { /* a system failure, not a bad file */
@@ -96,16 +96,17 @@ static int cli_export(struct store *st, const char *path, struct err *err)
     return 0;
 }
 
-int catalog_cli(struct store *st, int argc, char **argv, struct err *err)
+int catalog_cli(struct catalog *cat, int argc, char **argv, struct err *err)
 {
+    struct store *st = cat->st;
     const char *cmd = argc > 0 ? argv[0] : "";
     if (strcmp(cmd, "import") == 0 && argc == 2)
-        return cli_import(st, argv[1], err);
+        return cli_import(cat, argv[1], err);
     if (strcmp(cmd, "export") == 0 && (argc == 1 || argc == 2))
         return cli_export(st, argc == 2 ? argv[1] : NULL, err);
     if (strcmp(cmd, "reindex") == 0 && argc == 1) {
         int items, bundles;
-        if (catalog_reindex(st, &items, &bundles, err) < 0)
+        if (catalog_reindex(cat, &items, &bundles, err) < 0)
             return 1;
         printf("catalog: %d item(s) and %d bundle(s) indexed for search\n", items, bundles);
         return 0;

@@ -30,12 +30,11 @@
 #include "store/store.h"
 #include "web/web.h"
 
-struct catalog_web {
-    struct store *st;
-    struct identity *id;
-};
-
-static struct catalog_web web_ctx; /* one server per process */
+/* The handle every route was registered with. */
+static struct catalog *cat_of(const struct web_req *req)
+{
+    return req->ctx;
+}
 
 /* The label of `prefix` + "." + `code` (catalog.events.birth ...). */
 static const char *T(struct web_req *req, const char *prefix, const char *code)
@@ -69,7 +68,8 @@ static json_t *dept_json(struct web_req *req, const char *code)
     struct identity_department d;
     struct err err;
     const char *name = code, *lang = "zh";
-    if (code != NULL && identity_department_find(web_ctx.id, req->arena, code, &d, &err) == 0) {
+    if (code != NULL &&
+        identity_department_find(cat_of(req)->id, req->arena, code, &d, &err) == 0) {
         name = lang_pick(req->lang, d.name_zh, d.name_bo, d.name_en, &lang);
     }
     return json_pack("{s:s, s:s, s:s, s:s}", "code", code ? code : "", "name", name ? name : "",
@@ -143,7 +143,7 @@ static int h_index(struct web_req *req, struct web_resp *resp)
     err_clear(&err);
     if (division != NULL && divisions_parse_code(division, &div, &err) < 0)
         return web_fail_err(resp, &err);
-    int64_t version = catalog_version(web_ctx.st);
+    int64_t version = catalog_version(cat_of(req)->st);
     const char *key = arena_printf(req->arena, "catalog:index:%s:%lld:%s:%s", dept ? dept : "",
                                    (long long)div, event ? event : "", audience ? audience : "");
     /* A text query is not cached: its answers are as many as the texts people type. */
@@ -152,10 +152,11 @@ static int h_index(struct web_req *req, struct web_resp *resp)
 
     struct catalog_filter f = {dept, event, audience, div};
     json_t *items, *found = NULL, *found_bundles = NULL;
-    if (catalog_list(web_ctx.st, &f, &items, &err) < 0)
+    if (catalog_list(cat_of(req)->st, &f, &items, &err) < 0)
         return web_fail_err(resp, &err);
-    if (q != NULL && (catalog_find(CATALOG_KIND_ITEM, q, 100, &found, &err) < 0 ||
-                      catalog_find(CATALOG_KIND_BUNDLE, q, 100, &found_bundles, &err) < 0)) {
+    if (q != NULL &&
+        (catalog_find(cat_of(req), CATALOG_KIND_ITEM, q, 100, &found, &err) < 0 ||
+         catalog_find(cat_of(req), CATALOG_KIND_BUNDLE, q, 100, &found_bundles, &err) < 0)) {
         json_decref(items);
         json_decref(found);
         return web_fail_err(resp, &err);
@@ -195,8 +196,9 @@ static int h_index(struct web_req *req, struct web_resp *resp)
     struct identity_department *depts = NULL;
     size_t ndepts = 0;
     json_t *dlist = json_array(), *divs = json_array();
-    struct store_conn *c = store_conn(web_ctx.st, &err);
-    if (c == NULL || identity_department_list(web_ctx.id, req->arena, &depts, &ndepts, &err) < 0) {
+    struct store_conn *c = store_conn(cat_of(req)->st, &err);
+    if (c == NULL ||
+        identity_department_list(cat_of(req)->id, req->arena, &depts, &ndepts, &err) < 0) {
         json_decref(list);
         json_decref(ev_person);
         json_decref(ev_ent);
@@ -223,7 +225,7 @@ static int h_index(struct web_req *req, struct web_resp *resp)
     }
     l10n_sort(req->lang, dlist, "name");
     json_t *bundles;
-    if (catalog_bundles(web_ctx.st, &bundles, &err) < 0)
+    if (catalog_bundles(cat_of(req)->st, &bundles, &err) < 0)
         bundles = json_array();
     json_t *blist = json_array();
     json_array_foreach(bundles, i, it)
@@ -378,14 +380,14 @@ static int h_guide(struct web_req *req, struct web_resp *resp)
     const char *code = web_param(req, "code");
     if (!valid_chars(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", CATALOG_CODE_MAX))
         return web_fail(resp, 404, "catalog.not_found", "no such service item");
-    int64_t version = catalog_version(web_ctx.st);
+    int64_t version = catalog_version(cat_of(req)->st);
     const char *key = arena_printf(req->arena, "catalog:item:%s", code);
     if (version >= 0 && web_cache_hit(req, resp, key, version))
         return 0;
     json_t *item;
     struct err err;
     err_clear(&err);
-    if (catalog_item_published(web_ctx.st, code, &item, &err) < 0)
+    if (catalog_item_published(cat_of(req)->st, code, &item, &err) < 0)
         return web_fail_err(resp, &err);
     json_t *m = guide_model(req, item);
     json_decref(item);
@@ -398,14 +400,14 @@ static int h_bundle(struct web_req *req, struct web_resp *resp)
     const char *code = web_param(req, "code");
     if (!valid_chars(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", CATALOG_CODE_MAX))
         return web_fail(resp, 404, "catalog.not_found", "no such bundle");
-    int64_t version = catalog_version(web_ctx.st);
+    int64_t version = catalog_version(cat_of(req)->st);
     const char *key = arena_printf(req->arena, "catalog:bundle:%s", code);
     if (version >= 0 && web_cache_hit(req, resp, key, version))
         return 0;
     json_t *b;
     struct err err;
     err_clear(&err);
-    if (catalog_bundle_get(web_ctx.st, code, &b, &err) < 0)
+    if (catalog_bundle_get(cat_of(req)->st, code, &b, &err) < 0)
         return web_fail_err(resp, &err);
     json_t *items = json_array();
     size_t i;
@@ -415,7 +417,7 @@ static int h_bundle(struct web_req *req, struct web_resp *resp)
     {
         json_t *it;
         struct err e2;
-        if (catalog_item_published(web_ctx.st, json_string_value(v), &it, &e2) < 0)
+        if (catalog_item_published(cat_of(req)->st, json_string_value(v), &it, &e2) < 0)
             continue; /* retired since: the bundle shows what can be applied for */
         int64_t p =
             json_integer_value(json_object_get(json_object_get(it, "time_limit"), "promised_days"));
@@ -453,10 +455,10 @@ static int require_admin(struct web_req *req, struct web_resp *resp, int64_t *ac
     struct authz_object obj = {0, 0, 0};
     struct err err;
     err_clear(&err);
-    if (identity_web_subject(web_ctx.id, req, resp, &subj) < 0)
+    if (identity_web_subject(cat_of(req)->id, req, resp, &subj) < 0)
         return -1;
     if (!authz_allowed(&subj, "catalog.admin", &obj)) {
-        struct store_conn *c = store_conn(web_ctx.st, &err);
+        struct store_conn *c = store_conn(cat_of(req)->st, &err);
         struct audit_event ev = {subj.account_id, "catalog.admin",    req->path,
                                  "denied",        web_client_ip(req), NULL};
         if (c != NULL)
@@ -476,7 +478,7 @@ static int h_admin_list(struct web_req *req, struct web_resp *resp)
     json_t *items;
     struct err err;
     err_clear(&err);
-    if (catalog_admin_list(web_ctx.st, &items, &err) < 0)
+    if (catalog_admin_list(cat_of(req)->st, &items, &err) < 0)
         return web_fail_err(resp, &err);
     size_t i;
     json_t *v;
@@ -542,7 +544,7 @@ static int h_admin_new(struct web_req *req, struct web_resp *resp)
     if (from != NULL && *from != '\0') {
         struct err err;
         err_clear(&err);
-        if (catalog_item_latest(web_ctx.st, from, &item, &err) < 0)
+        if (catalog_item_latest(cat_of(req)->st, from, &item, &err) < 0)
             return web_fail_err(resp, &err);
         json_object_del(item, "version");
         json_object_del(item, "status");
@@ -577,7 +579,7 @@ static int h_admin_save(struct web_req *req, struct web_resp *resp)
                                 arena_printf(req->arena, "line %d, column %d", je.line, je.column),
                                 "code", "catalog.check.json", "message", je.text));
     } else {
-        int r = catalog_draft_save(web_ctx.st, actor, web_client_ip(req), item, &version, problems,
+        int r = catalog_draft_save(cat_of(req), actor, web_client_ip(req), item, &version, problems,
                                    &err);
         if (r < 0) {
             json_decref(item);
@@ -617,12 +619,12 @@ static json_t *item_admin_model(struct web_req *req, struct web_resp *resp, cons
     json_t *versions, *latest;
     struct err err;
     err_clear(&err);
-    if (catalog_history(web_ctx.st, code, &versions, &err) < 0) {
+    if (catalog_history(cat_of(req)->st, code, &versions, &err) < 0) {
         json_decref(refused);
         web_fail_err(resp, &err);
         return NULL;
     }
-    if (catalog_item_latest(web_ctx.st, code, &latest, &err) < 0) {
+    if (catalog_item_latest(cat_of(req)->st, code, &latest, &err) < 0) {
         json_decref(versions);
         json_decref(refused);
         web_fail_err(resp, &err);
@@ -699,8 +701,8 @@ static int h_admin_publish(struct web_req *req, struct web_resp *resp)
     struct err err;
     err_clear(&err);
     json_t *problems = json_array();
-    if (catalog_publish(web_ctx.st, actor, web_client_ip(req), code, (int)version, problems, &err) <
-        0) {
+    if (catalog_publish(cat_of(req), actor, web_client_ip(req), code, (int)version, problems,
+                        &err) < 0) {
         if (strcmp(err.code, "catalog.not_publishable") != 0) {
             json_decref(problems);
             return web_fail_err(resp, &err);
@@ -735,7 +737,7 @@ static int h_admin_retire(struct web_req *req, struct web_resp *resp)
     const char *code = web_param(req, "code");
     struct err err;
     err_clear(&err);
-    if (catalog_retire(web_ctx.st, actor, web_client_ip(req), code, &err) < 0)
+    if (catalog_retire(cat_of(req), actor, web_client_ip(req), code, &err) < 0)
         return web_fail_err(resp, &err);
     if (req->want_json)
         return web_page(resp, json_pack("{s:s, s:s}", "code", code, "status", "retired"), NULL,
@@ -744,22 +746,20 @@ static int h_admin_retire(struct web_req *req, struct web_resp *resp)
                         arena_printf(req->arena, "/admin/catalog/%s?done=catalog_retired", code));
 }
 
-int catalog_http_register(struct web_server *srv, struct store *st, struct identity *id)
+int catalog_http_register(struct web_server *srv, struct catalog *cat)
 {
-    web_ctx.st = st;
-    web_ctx.id = id;
-    if (web_route(srv, "GET", "/services", h_index, NULL) < 0 ||
-        web_route(srv, "GET", "/services/bundles/{code}", h_bundle, NULL) < 0 ||
-        web_route(srv, "GET", "/services/{code}", h_guide, NULL) < 0 ||
-        web_route(srv, "GET", "/api/v1/services", h_index, NULL) < 0 ||
-        web_route(srv, "GET", "/api/v1/services/bundles/{code}", h_bundle, NULL) < 0 ||
-        web_route(srv, "GET", "/api/v1/services/{code}", h_guide, NULL) < 0 ||
-        web_route(srv, "GET", "/admin/catalog", h_admin_list, NULL) < 0 ||
-        web_route(srv, "GET", "/admin/catalog/new", h_admin_new, NULL) < 0 ||
-        web_route(srv, "POST", "/admin/catalog/new", h_admin_save, NULL) < 0 ||
-        web_route(srv, "GET", "/admin/catalog/{code}", h_admin_show, NULL) < 0 ||
-        web_route(srv, "POST", "/admin/catalog/{code}/publish", h_admin_publish, NULL) < 0 ||
-        web_route(srv, "POST", "/admin/catalog/{code}/retire", h_admin_retire, NULL) < 0)
+    if (web_route(srv, "GET", "/services", h_index, cat) < 0 ||
+        web_route(srv, "GET", "/services/bundles/{code}", h_bundle, cat) < 0 ||
+        web_route(srv, "GET", "/services/{code}", h_guide, cat) < 0 ||
+        web_route(srv, "GET", "/api/v1/services", h_index, cat) < 0 ||
+        web_route(srv, "GET", "/api/v1/services/bundles/{code}", h_bundle, cat) < 0 ||
+        web_route(srv, "GET", "/api/v1/services/{code}", h_guide, cat) < 0 ||
+        web_route(srv, "GET", "/admin/catalog", h_admin_list, cat) < 0 ||
+        web_route(srv, "GET", "/admin/catalog/new", h_admin_new, cat) < 0 ||
+        web_route(srv, "POST", "/admin/catalog/new", h_admin_save, cat) < 0 ||
+        web_route(srv, "GET", "/admin/catalog/{code}", h_admin_show, cat) < 0 ||
+        web_route(srv, "POST", "/admin/catalog/{code}/publish", h_admin_publish, cat) < 0 ||
+        web_route(srv, "POST", "/admin/catalog/{code}/retire", h_admin_retire, cat) < 0)
         return -1;
     return 0;
 }

@@ -2,7 +2,7 @@
  * catalog_index.c - the catalog in the platform's search: every published
  * item and every bundle is a search document, so that 护照, 婚姻, "marriage" or གཉེན་སྒྲིག
  * find the service. The catalog does not include the search module's header: wiring gives
- * it a `struct catalog_indexer` (catalog_set_indexer), as the hotline's hooks do.
+ * its handle a `struct catalog_indexer` (catalog_set_indexer), as the hotline's hooks do.
  *
  * A document holds the names as titles (every language is matched as the title, the
  * reader's is shown) and, as its text, per language: the name, the aliases, the conditions
@@ -30,15 +30,13 @@
 #define TITLE_MAX_BYTES 900
 #define TEXT_MAX_BYTES (200 * 1024)
 
-/* One indexer per process, set once at start-up before any catalog change (wiring). */
-static struct catalog_indexer indexer;
-
-void catalog_set_indexer(const struct catalog_indexer *ix)
+/* The indexer is set once at start-up before any catalog change (wiring). */
+void catalog_set_indexer(struct catalog *cat, const struct catalog_indexer *ix)
 {
     if (ix != NULL)
-        indexer = *ix;
+        cat->ix = *ix;
     else
-        memset(&indexer, 0, sizeof(indexer));
+        memset(&cat->ix, 0, sizeof(cat->ix));
 }
 
 /* The longest prefix of s of at most max bytes that ends at a character boundary. */
@@ -101,7 +99,8 @@ static void item_text(struct buf *b, const json_t *item)
     buf_puts(b, json_string_value(json_object_get(item, "code")));
 }
 
-static int put_doc(const char *kind, const json_t *doc, struct buf *text, struct err *err)
+static int put_doc(struct catalog *cat, const char *kind, const json_t *doc, struct buf *text,
+                   struct err *err)
 {
     const char *code = json_string_value(json_object_get(doc, "code"));
     json_t *titles = titles_of(json_object_get(doc, "name"));
@@ -112,31 +111,32 @@ static int put_doc(const char *kind, const json_t *doc, struct buf *text, struct
     }
     text->data[utf8_cut(text->data, TEXT_MAX_BYTES)] = '\0';
     struct catalog_doc d = {kind, code, zh, titles, text->data, time_now_ms()};
-    int rc = indexer.put(indexer.ctx, &d, err);
+    int rc = cat->ix.put(cat->ix.ctx, &d, err);
     json_decref(titles);
     return rc;
 }
 
-int catalog_index_item(const json_t *item, struct err *err)
+int catalog_index_item(struct catalog *cat, const json_t *item, struct err *err)
 {
-    if (indexer.put == NULL)
+    if (cat->ix.put == NULL)
         return 0;
     struct buf b;
     buf_init(&b, 2 * TEXT_MAX_BYTES);
     item_text(&b, item);
-    int rc = put_doc(CATALOG_KIND_ITEM, item, &b, err);
+    int rc = put_doc(cat, CATALOG_KIND_ITEM, item, &b, err);
     buf_free(&b);
     return rc;
 }
 
-int catalog_unindex_item(const char *code, struct err *err)
+int catalog_unindex_item(struct catalog *cat, const char *code, struct err *err)
 {
-    return indexer.remove == NULL ? 0 : indexer.remove(indexer.ctx, CATALOG_KIND_ITEM, code, err);
+    return cat->ix.remove == NULL ? 0 : cat->ix.remove(cat->ix.ctx, CATALOG_KIND_ITEM, code, err);
 }
 
-int catalog_index_bundle(struct store_conn *c, const json_t *bundle, struct err *err)
+int catalog_index_bundle(struct catalog *cat, struct store_conn *c, const json_t *bundle,
+                         struct err *err)
 {
-    if (indexer.put == NULL)
+    if (cat->ix.put == NULL)
         return 0;
     /* A bundle is found by its own name and by the names of its items. */
     struct buf b;
@@ -166,7 +166,7 @@ int catalog_index_bundle(struct store_conn *c, const json_t *bundle, struct err 
     if (b.len > 0)
         buf_puts(&b, " · ");
     buf_puts(&b, json_string_value(json_object_get(bundle, "code")));
-    rc = put_doc(CATALOG_KIND_BUNDLE, bundle, &b, err);
+    rc = put_doc(cat, CATALOG_KIND_BUNDLE, bundle, &b, err);
 out:
     json_decref(names);
     buf_free(&b);
@@ -176,6 +176,7 @@ out:
 /* ---- rebuilding ------------------------------------------------------------------------- */
 
 struct reindex_ctx {
+    struct catalog *cat;
     int items;
     struct err *err;
     int failed;
@@ -190,7 +191,7 @@ static int reindex_row(const struct catalog_row *r, const char *name_zh, const c
                                    "the stored item %s is not "
                                    "JSON",
                                    r->code)
-                         : catalog_index_item(doc, x->err);
+                         : catalog_index_item(x->cat, doc, x->err);
     json_decref(doc);
     if (rc < 0) {
         x->failed = 1;
@@ -201,14 +202,15 @@ static int reindex_row(const struct catalog_row *r, const char *name_zh, const c
 }
 
 /* Rebuild inside the caller's transaction. */
-static int reindex_in_tx(struct store_conn *c, int *items, int *bundles, struct err *err)
+static int reindex_in_tx(struct catalog *cat, struct store_conn *c, int *items, int *bundles,
+                         struct err *err)
 {
-    struct reindex_ctx x = {0, err, 0};
+    struct reindex_ctx x = {cat, 0, err, 0};
     json_t *all = json_array();
     int rc = -1;
     *items = *bundles = 0;
-    if (indexer.clear(indexer.ctx, CATALOG_KIND_ITEM, err) < 0 ||
-        indexer.clear(indexer.ctx, CATALOG_KIND_BUNDLE, err) < 0)
+    if (cat->ix.clear(cat->ix.ctx, CATALOG_KIND_ITEM, err) < 0 ||
+        cat->ix.clear(cat->ix.ctx, CATALOG_KIND_BUNDLE, err) < 0)
         goto out;
     if (catalog_store_each_published(c, reindex_row, &x, err) < 0 || x.failed)
         goto out;
@@ -218,7 +220,7 @@ static int reindex_in_tx(struct store_conn *c, int *items, int *bundles, struct 
     json_t *b;
     json_array_foreach(all, i, b)
     {
-        if (catalog_index_bundle(c, b, err) < 0)
+        if (catalog_index_bundle(cat, c, b, err) < 0)
             goto out;
         (*bundles)++;
     }
@@ -229,15 +231,16 @@ out:
     return rc;
 }
 
-int catalog_reindex(struct store *st, int *items, int *bundles, struct err *err)
+int catalog_reindex(struct catalog *cat, int *items, int *bundles, struct err *err)
 {
+    struct store *st = cat->st;
     *items = *bundles = 0;
-    if (indexer.put == NULL || indexer.clear == NULL)
+    if (cat->ix.put == NULL || cat->ix.clear == NULL)
         return err_set(err, 500, "catalog.no_index", "the catalog is not connected to search");
     struct store_conn *c = store_conn(st, err);
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
-    if (reindex_in_tx(c, items, bundles, err) < 0 || store_commit(c, err) < 0) {
+    if (reindex_in_tx(cat, c, items, bundles, err) < 0 || store_commit(c, err) < 0) {
         store_rollback(c);
         *items = *bundles = 0;
         return -1;
@@ -245,8 +248,9 @@ int catalog_reindex(struct store *st, int *items, int *bundles, struct err *err)
     return 0;
 }
 
-int catalog_index_ensure(struct store *st, int *rebuilt, struct err *err)
+int catalog_index_ensure(struct catalog *cat, int *rebuilt, struct err *err)
 {
+    struct store *st = cat->st;
     *rebuilt = 0;
     struct store_conn *c = store_conn(st, err);
     int64_t format = 0;
@@ -255,17 +259,18 @@ int catalog_index_ensure(struct store *st, int *rebuilt, struct err *err)
         return -1;
     if (found && format == CATALOG_INDEX_FORMAT)
         return 0;
-    if (catalog_reindex(st, &items, &bundles, err) < 0)
+    if (catalog_reindex(cat, &items, &bundles, err) < 0)
         return -1;
     *rebuilt = items + bundles;
     return 0;
 }
 
-int catalog_find(const char *kind, const char *q, int limit, json_t **codes, struct err *err)
+int catalog_find(struct catalog *cat, const char *kind, const char *q, int limit, json_t **codes,
+                 struct err *err)
 {
-    if (indexer.find == NULL) {
+    if (cat->ix.find == NULL) {
         *codes = json_array();
         return 0;
     }
-    return indexer.find(indexer.ctx, kind, q, limit, codes, err);
+    return cat->ix.find(cat->ix.ctx, kind, q, limit, codes, err);
 }

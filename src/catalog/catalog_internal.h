@@ -11,6 +11,12 @@
 
 struct store_conn;
 
+struct catalog {
+    struct store *st;
+    struct identity *id;
+    struct catalog_indexer ix; /* all NULL: nothing is indexed */
+};
+
 /* One stored version. Strings are owned by the caller of the store function (freed with
  * catalog_row_clear). */
 struct catalog_row {
@@ -71,9 +77,10 @@ int catalog_store_bump(struct store_conn *c, struct err *err);
 
 /* Search (catalog_index.c), each joining the caller's transaction; no-ops without an
  * indexer. */
-int catalog_index_item(const json_t *item, struct err *err);
-int catalog_unindex_item(const char *code, struct err *err);
-int catalog_index_bundle(struct store_conn *c, const json_t *bundle, struct err *err);
+int catalog_index_item(struct catalog *cat, const json_t *item, struct err *err);
+int catalog_unindex_item(struct catalog *cat, const char *code, struct err *err);
+int catalog_index_bundle(struct catalog *cat, struct store_conn *c, const json_t *bundle,
+                         struct err *err);
 
 /* Tibetan (catalog_lang.c). Whether a localised text's bo counts (present, Tibetan, not a
  * copy of zh or en). */

@@ -19,6 +19,7 @@
 struct fixture {
     char dir[32];
     struct store *s;
+    struct catalog *cat;
     json_t *demo;
 };
 
@@ -33,7 +34,7 @@ static const char SQL_DEPTS[] =
     "(13, 'cg-rs', 'a', 540102000000, 0), (14, 'cg-sj', 'a', 540102000000, 0), "
     "(15, 'cg-wj', 'a', 540102000000, 0)";
 
-static int open_store(const char *dir, const char *name, struct store **s)
+static int open_store(const char *dir, const char *name, struct store **s, struct catalog **cat)
 {
     char url[96];
     struct err err;
@@ -43,7 +44,7 @@ static int open_store(const char *dir, const char *name, struct store **s)
     struct store_conn *c;
     if (store_open(url, NULL, s, &err) < 0 || store_migrate(*s, NULL, &err) < 0 ||
         divisions_load_reference(*s, &inserted, &err) < 0 || (c = store_conn(*s, &err)) == NULL ||
-        store_exec(c, SQL_DEPTS, &err) < 0) {
+        store_exec(c, SQL_DEPTS, &err) < 0 || catalog_open(*s, NULL, cat, &err) < 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -54,7 +55,7 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     snprintf(f->dir, sizeof(f->dir), "/tmp/ow-cat-XXXXXX");
-    if (mkdtemp(f->dir) == NULL || open_store(f->dir, "t.db", &f->s) < 0)
+    if (mkdtemp(f->dir) == NULL || open_store(f->dir, "t.db", &f->s, &f->cat) < 0)
         return -1;
     const struct embed_file *e = embed_find("data/catalog/demo.json");
     if (e == NULL)
@@ -68,6 +69,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     char cmd[64];
+    catalog_close(f->cat);
     store_close(f->s);
     json_decref(f->demo);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
@@ -262,14 +264,14 @@ static void test_import_export(void **state)
     int created, updated;
     err_clear(&err);
     int64_t v0 = catalog_version(f->s);
-    assert_int_equal(catalog_import(f->s, 0, f->demo, &created, &updated, &err), 0);
+    assert_int_equal(catalog_import(f->cat, 0, f->demo, &created, &updated, &err), 0);
     assert_int_equal(created, (int)(json_array_size(json_object_get(f->demo, "items")) +
                                     json_array_size(json_object_get(f->demo, "bundles"))));
     assert_int_equal(updated, 0);
     int64_t v1 = catalog_version(f->s);
     assert_true(v1 > v0);
     /* Idempotent: nothing changes, not even the version caches key on. */
-    assert_int_equal(catalog_import(f->s, 0, f->demo, &created, &updated, &err), 0);
+    assert_int_equal(catalog_import(f->cat, 0, f->demo, &created, &updated, &err), 0);
     assert_int_equal(created + updated, 0);
     assert_int_equal(catalog_version(f->s), v1);
 
@@ -278,17 +280,19 @@ static void test_import_export(void **state)
     assert_int_equal(json_array_size(json_object_get(out, "items")),
                      json_array_size(json_object_get(f->demo, "items")));
     struct store *s2;
-    assert_int_equal(open_store(f->dir, "t2.db", &s2), 0);
-    assert_int_equal(catalog_import(s2, 0, out, &created, &updated, &err), 0);
+    struct catalog *cat2;
+    assert_int_equal(open_store(f->dir, "t2.db", &s2, &cat2), 0);
+    assert_int_equal(catalog_import(cat2, 0, out, &created, &updated, &err), 0);
     json_t *out2 = export_of(s2);
     assert_true(json_equal(out, out2));
     json_decref(out2);
+    catalog_close(cat2);
     store_close(s2);
 
     /* One item changed: one new published version, the rest unchanged. */
     json_t *it = demo_item(f, "XZ-GA-001");
     json_object_set_new(json_object_get(it, "time_limit"), "promised_days", json_integer(5));
-    assert_int_equal(catalog_import(f->s, 7, it, &created, &updated, &err), 0);
+    assert_int_equal(catalog_import(f->cat, 7, it, &created, &updated, &err), 0);
     assert_int_equal(created, 0);
     assert_int_equal(updated, 1);
     json_t *pub;
@@ -335,8 +339,8 @@ static void test_import_errors(void **state)
                             bad2, "bundles", "code", "BUNDLE-X", "name", "zh", "测试", "life_event",
                             "birth", "items", "XZ-WJ-001", "XZ-NONE-9");
     json_t *problems = json_array();
-    assert_int_equal(catalog_import_checked(f->s, 0, NULL, doc, &created, &updated, problems, &err),
-                     -1);
+    assert_int_equal(
+        catalog_import_checked(f->cat, 0, NULL, doc, &created, &updated, problems, &err), -1);
     assert_string_equal(err.code, "catalog.invalid");
     assert_int_equal(err.status, 400);
     ASSERT_PROBLEM(problems, "$.items[1].department", "catalog.check.unknown_department");
@@ -356,8 +360,8 @@ static void test_import_errors(void **state)
     /* Not a catalog at all; a repeated code. */
     problems = json_array();
     json_t *arr = json_array();
-    assert_int_equal(catalog_import_checked(f->s, 0, NULL, arr, &created, &updated, problems, &err),
-                     -1);
+    assert_int_equal(
+        catalog_import_checked(f->cat, 0, NULL, arr, &created, &updated, problems, &err), -1);
     ASSERT_PROBLEM(problems, "$", "catalog.check.type");
     json_decref(arr);
     json_decref(problems);
@@ -365,7 +369,7 @@ static void test_import_errors(void **state)
     json_t *twice =
         json_pack("{s:[o, o]}", "items", demo_item(f, "XZ-GA-002"), demo_item(f, "XZ-GA-002"));
     assert_int_equal(
-        catalog_import_checked(f->s, 0, NULL, twice, &created, &updated, problems, &err), -1);
+        catalog_import_checked(f->cat, 0, NULL, twice, &created, &updated, problems, &err), -1);
     ASSERT_PROBLEM(problems, "$.items[1].code", "catalog.check.duplicate");
     json_decref(twice);
     json_decref(problems);
@@ -398,7 +402,7 @@ static void test_versions(void **state)
     int audits = audit_count(f->s, "catalog.");
     int64_t v0 = catalog_version(f->s);
     json_t *problems = json_array();
-    assert_int_equal(catalog_draft_save(f->s, 5, "127.0.0.1", it, &version, problems, &err), 0);
+    assert_int_equal(catalog_draft_save(f->cat, 5, "127.0.0.1", it, &version, problems, &err), 0);
     assert_int_equal(version, 2);
     /* A draft changes nothing public. */
     assert_int_equal(catalog_version(f->s), v0);
@@ -408,19 +412,19 @@ static void test_versions(void **state)
     json_decref(pub);
     /* An invalid draft: 1, problems, nothing stored. */
     json_object_set_new(it, "type", json_string("nonsense"));
-    assert_int_equal(catalog_draft_save(f->s, 5, NULL, it, &version, problems, &err), 1);
+    assert_int_equal(catalog_draft_save(f->cat, 5, NULL, it, &version, problems, &err), 1);
     ASSERT_PROBLEM(problems, "$.type", "catalog.check.enum");
     json_decref(problems);
 
-    assert_int_equal(catalog_publish(f->s, 5, NULL, "XZ-WJ-003", 2, NULL, &err), 0);
+    assert_int_equal(catalog_publish(f->cat, 5, NULL, "XZ-WJ-003", 2, NULL, &err), 0);
     assert_true(catalog_version(f->s) > v0);
     assert_int_equal(catalog_item_published(f->s, "XZ-WJ-003", &pub, &err), 0);
     assert_int_equal(json_integer_value(json_object_get(pub, "version")), 2);
     assert_string_equal(json_string_value(json_object_get(pub, "online_depth")), "full_online");
     json_decref(pub);
-    assert_int_equal(catalog_publish(f->s, 5, NULL, "XZ-WJ-003", 2, NULL, &err), -1);
+    assert_int_equal(catalog_publish(f->cat, 5, NULL, "XZ-WJ-003", 2, NULL, &err), -1);
     assert_string_equal(err.code, "catalog.not_draft");
-    assert_int_equal(catalog_publish(f->s, 5, NULL, "XZ-WJ-003", 9, NULL, &err), -1);
+    assert_int_equal(catalog_publish(f->cat, 5, NULL, "XZ-WJ-003", 9, NULL, &err), -1);
     assert_string_equal(err.code, "catalog.not_found");
 
     json_t *hist;
@@ -445,19 +449,19 @@ static void test_versions(void **state)
                         "superseded");
     json_decref(hist);
 
-    assert_int_equal(catalog_retire(f->s, 5, NULL, "XZ-WJ-003", &err), 0);
+    assert_int_equal(catalog_retire(f->cat, 5, NULL, "XZ-WJ-003", &err), 0);
     assert_int_equal(catalog_item_published(f->s, "XZ-WJ-003", &pub, &err), -1);
     assert_string_equal(err.code, "catalog.not_found");
     /* An application filed against version 2 still finds it. */
     assert_int_equal(catalog_item_version(f->s, "XZ-WJ-003", 2, &pub, &err), 0);
     assert_string_equal(json_string_value(json_object_get(pub, "status")), "retired");
     json_decref(pub);
-    assert_int_equal(catalog_retire(f->s, 5, NULL, "XZ-WJ-003", &err), -1);
+    assert_int_equal(catalog_retire(f->cat, 5, NULL, "XZ-WJ-003", &err), -1);
     assert_string_equal(err.code, "catalog.not_published");
     /* Re-importing the retired content does not bring it back. */
     int created, updated;
     json_object_set_new(it, "type", json_string("licence"));
-    assert_int_equal(catalog_import(f->s, 0, it, &created, &updated, &err), 0);
+    assert_int_equal(catalog_import(f->cat, 0, it, &created, &updated, &err), 0);
     assert_int_equal(created + updated, 0);
     /* draft, publish, retire: three audit records. */
     assert_int_equal(audit_count(f->s, "catalog.") - audits, 3);
@@ -530,12 +534,13 @@ static void test_indexer(void **state)
     struct fixture *f = *state;
     struct err err;
     struct store *st; /* a store of its own: the group's is changed by the other tests */
-    assert_int_equal(open_store(f->dir, "index.db", &st), 0);
+    struct catalog *cat;
+    assert_int_equal(open_store(f->dir, "index.db", &st, &cat), 0);
     struct fake_index x = {json_object(), 0, 0, 0, 0};
     struct catalog_indexer ix = {&x, fake_put, fake_remove, fake_clear, NULL};
-    catalog_set_indexer(&ix);
+    catalog_set_indexer(cat, &ix);
     int created, updated, version, rebuilt;
-    assert_int_equal(catalog_load_demo(st, &created, &updated, &err), 0);
+    assert_int_equal(catalog_load_demo(cat, &created, &updated, &err), 0);
     size_t nitems = json_array_size(json_object_get(f->demo, "items"));
     size_t nbundles = json_array_size(json_object_get(f->demo, "bundles"));
     assert_int_equal(x.puts, (int)(nitems + nbundles));
@@ -562,22 +567,22 @@ static void test_indexer(void **state)
     assert_non_null(strstr(json_string_value(json_object_get(nb, "text")), "出生登记"));
     /* Re-importing the same catalog indexes nothing again. */
     int puts = x.puts;
-    assert_int_equal(catalog_load_demo(st, &created, &updated, &err), 0);
+    assert_int_equal(catalog_load_demo(cat, &created, &updated, &err), 0);
     assert_int_equal(x.puts, puts);
     /* A draft is not indexed; publishing it is; aliases are text. */
     json_object_set_new(it, "aliases",
                         json_pack("[{s:s, s:s, s:s}]", "zh", "领结婚证", "bo", "གཉེན་སྒྲིག་ལག་ཁྱེར་ལེན་པ།",
                                   "en", "wedding"));
     json_t *problems = json_array();
-    assert_int_equal(catalog_draft_save(st, 5, NULL, it, &version, problems, &err), 0);
+    assert_int_equal(catalog_draft_save(cat, 5, NULL, it, &version, problems, &err), 0);
     assert_int_equal(x.puts, puts);
-    assert_int_equal(catalog_publish(st, 5, NULL, "XZ-MZ-001", version, NULL, &err), 0);
+    assert_int_equal(catalog_publish(cat, 5, NULL, "XZ-MZ-001", version, NULL, &err), 0);
     assert_int_equal(x.puts, puts + 1);
     text = json_string_value(json_object_get(json_object_get(x.docs, "XZ-MZ-001"), "text"));
     assert_non_null(strstr(text, "领结婚证"));
     assert_non_null(strstr(text, "wedding"));
     /* Retiring removes it. */
-    assert_int_equal(catalog_retire(st, 5, NULL, "XZ-MZ-001", &err), 0);
+    assert_int_equal(catalog_retire(cat, 5, NULL, "XZ-MZ-001", &err), 0);
     assert_int_equal(x.removes, 1);
     assert_null(json_object_get(x.docs, "XZ-MZ-001"));
     /* The index failing fails the change: nothing is published. */
@@ -585,21 +590,21 @@ static void test_indexer(void **state)
     json_object_set_new(ga, "name",
                         json_pack("{s:s, s:s}", "zh", "护照签发（新）", "bo", "ཕྱི་ཐོན་ལག་ཁྱེར་གསར་པ།"));
     x.fail_on_put = 1;
-    assert_int_equal(catalog_import(st, 0, ga, &created, &updated, &err), -1);
+    assert_int_equal(catalog_import(cat, 0, ga, &created, &updated, &err), -1);
     json_t *pub;
     assert_int_equal(catalog_item_published(st, "XZ-GA-001", &pub, &err), 0);
     assert_string_equal(catalog_text(json_object_get(pub, "name"), "zh"), "普通护照签发");
     json_decref(pub);
     x.fail_on_put = 0;
     /* A rebuild: every published item (not the retired one) and every bundle, once. */
-    assert_int_equal(catalog_index_ensure(st, &rebuilt, &err), 0);
+    assert_int_equal(catalog_index_ensure(cat, &rebuilt, &err), 0);
     assert_int_equal(rebuilt, (int)(nitems - 1 + nbundles));
     assert_int_equal(x.clears, 2);
     assert_int_equal(json_object_size(x.docs), nitems - 1 + nbundles);
-    assert_int_equal(catalog_index_ensure(st, &rebuilt, &err), 0);
+    assert_int_equal(catalog_index_ensure(cat, &rebuilt, &err), 0);
     assert_int_equal(rebuilt, 0); /* current: nothing to do */
     int items, bundles;
-    assert_int_equal(catalog_reindex(st, &items, &bundles, &err), 0);
+    assert_int_equal(catalog_reindex(cat, &items, &bundles, &err), 0);
     assert_int_equal(items, (int)nitems - 1);
     assert_int_equal(bundles, (int)nbundles);
     /* Aliases and featured are checked. */
@@ -611,7 +616,7 @@ static void test_indexer(void **state)
     json_decref(problems);
     json_decref(ga);
     json_decref(it);
-    catalog_set_indexer(NULL);
+    catalog_close(cat);
     json_decref(x.docs);
     store_close(st);
 }
@@ -659,15 +664,15 @@ static void test_cli(void **state)
     snprintf(path, sizeof path, "%s/out.json", f->dir);
     argv[0] = "export";
     argv[1] = path;
-    assert_int_equal(catalog_cli(f->s, 2, argv, &err), 0);
+    assert_int_equal(catalog_cli(f->cat, 2, argv, &err), 0);
     argv[0] = "import";
-    assert_int_equal(catalog_cli(f->s, 2, argv, &err), 0);
+    assert_int_equal(catalog_cli(f->cat, 2, argv, &err), 0);
     snprintf(path, sizeof path, "%s/missing.json", f->dir);
     argv[1] = path;
-    assert_int_equal(catalog_cli(f->s, 2, argv, &err), 1);
+    assert_int_equal(catalog_cli(f->cat, 2, argv, &err), 1);
     assert_string_equal(err.code, "catalog.no_file");
     argv[0] = "frobnicate";
-    assert_int_equal(catalog_cli(f->s, 1, argv, &err), 2);
+    assert_int_equal(catalog_cli(f->cat, 1, argv, &err), 2);
 }
 
 int main(void)
