@@ -34,6 +34,7 @@ struct app {
     struct review *review;
     struct apply *apply;
     struct catalog *catalog;
+    struct certs *certs;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

@@ -304,7 +304,7 @@ MODULE_CLI(cli_hotline, hotline_cli(app->hotline, n, w, err))
 MODULE_CLI(cli_open311, open311_cli(app->store, n, w, err))
 MODULE_CLI(cli_notify, notify_cli(app->notify, n, w, err))
 MODULE_CLI(cli_seal, seals_cli(app->store, app->kr, n, w, err))
-MODULE_CLI(cli_cert, certs_cli(app->store, app->kr, n, w, err))
+MODULE_CLI(cli_cert, certs_cli(app->certs, n, w, err))
 
 static const struct command commands[] = {
     {"serve", "serve HTTP (pages, API, health) until SIGTERM or SIGINT", CMD_DATABASE, NULL,

@@ -261,7 +261,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     struct review_target_fn target = {app, rating_target, rating_item_names};
     review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0 ||
-        catalog_open(app->store, app->id, &app->catalog, err) < 0)
+        catalog_open(app->store, app->id, &app->catalog, err) < 0 ||
+        certs_open(app->store, app->kr, app->id, &app->certs, err) < 0)
         goto fail;
     struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
     apply_set_hooks(app->apply, &hooks);
@@ -288,6 +289,7 @@ fail:
 
 void app_close(struct app *app)
 {
+    certs_close(app->certs);
     catalog_close(app->catalog);
     hotline_close(app->hotline);
     review_close(app->review);
@@ -314,8 +316,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         notify_http_register(srv, app->notify, app->id) < 0 ||
         review_http_register(srv, app->review, app->id) < 0 ||
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
-        certs_http_register(srv, app->store, app->kr, app->id) < 0 ||
-        search_http_register(srv, app->search) < 0 ||
+        certs_http_register(srv, app->certs) < 0 || search_http_register(srv, app->search) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to

@@ -733,3 +733,26 @@ int certs_wallet_usable(struct store *st, int64_t holder, const char *type, json
     *list = out;
     return 0;
 }
+
+int certs_open(struct store *st, struct crypto_keyring *kr, struct identity *id, struct certs **out,
+               struct err *err)
+{
+    struct certs *cs = calloc(1, sizeof(*cs));
+    if (cs == NULL)
+        return err_set(err, 500, "certs.oom", "out of memory");
+    cs->st = st;
+    cs->kr = kr;
+    cs->id = id;
+    pthread_mutex_init(&cs->vcache_lock, NULL);
+    *out = cs;
+    return 0;
+}
+
+void certs_close(struct certs *cs)
+{
+    if (cs == NULL)
+        return;
+    pthread_mutex_destroy(&cs->vcache_lock);
+    free(cs->vcache);
+    free(cs);
+}

@@ -26,6 +26,14 @@ struct crypto_keyring;
 struct identity;
 struct web_server;
 
+/* The module's handle (made in wiring): the store, the keyring, identity (holders' accounts,
+ * departments' names) and the verification cache. Functions that need one of these beyond
+ * the store and keyring take the handle; the others take the store and keyring. */
+struct certs;
+int certs_open(struct store *st, struct crypto_keyring *kr, struct identity *id, struct certs **out,
+               struct err *err);
+void certs_close(struct certs *cs);
+
 #define CERTS_ID_SIZE 128 /* an identifier and its NUL */
 #define CERTS_QR_MAX 1024 /* longest QR payload accepted, in characters */
 #define CERTS_PREFIX "1.2.156.3005.2."
@@ -122,8 +130,7 @@ int certs_export(struct store *st, struct crypto_keyring *kr, const char *identi
  * seal, chain, validity, status, payload), message, identifier, type{code,name},
  * issuer{name, code}, issued_at, valid_until, holder (masked)}. A malformed QR payload
  * is -1 with "certs.qr_truncated", "certs.qr_oversized" or "certs.qr_not_base64" (400). */
-int certs_verify(struct store *st, struct crypto_keyring *kr, const char *q, json_t **result,
-                 struct err *err);
+int certs_verify(struct certs *cs, const char *q, json_t **result, struct err *err);
 
 /* The QR payload: base64url(DER QR{tbs{version 1, identifier, esID, dataHash, validUntil},
  * signature}) signed by the issuing seal's key. Parsed fields: */
@@ -159,11 +166,10 @@ int certs_pdf_render(const json_t *view, const unsigned char *png, size_t png_le
 /* `onewindow cert issue TYPE HOLDER_ID_NUMBER DEPT DATA_JSON | verify FILE | types |
  * revoke IDENTIFIER`. FILE holds an identifier or a QR payload. 0, 1 (verify: not
  * valid), 2 (usage), -1. */
-int certs_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv, struct err *err);
+int certs_cli(struct certs *cs, int argc, char **argv, struct err *err);
 
 /* Pages and API: /certificates, /certificates/{identifier}[/pdf], /verify,
  * /api/v1/verify, /api/v1/certificates/{identifier}[/uses]. */
-int certs_http_register(struct web_server *srv, struct store *st, struct crypto_keyring *kr,
-                        struct identity *id);
+int certs_http_register(struct web_server *srv, struct certs *cs);
 
 #endif

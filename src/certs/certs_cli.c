@@ -19,11 +19,10 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "base/arena.h"
 #include "identity/idcodes.h"
+#include "identity/identity.h"
 #include "store/store.h"
-
-static const char SQL_ACCOUNT_BY_ID_HASH[] =
-    "SELECT id, name FROM accounts WHERE id_number_hash = ?";
 
 static int usage(struct err *err)
 {
@@ -33,30 +32,21 @@ static int usage(struct err *err)
     return 2;
 }
 
-/* The account registered with an ID number, by its keyed hash. */
-static int holder_account(struct store *st, struct crypto_keyring *kr, const char *idn,
-                          int64_t *id, char name[128], struct err *err)
+/* The account registered with an ID number (identity finds it by its keyed hash). */
+static int holder_account(struct certs *cs, const char *idn, int64_t *id, char name[128],
+                          struct err *err)
 {
-    char hex[65];
-    if (crypto_lookup_hash_hex(crypto_keyring_subkey(kr, CRYPTO_SUBKEY_PII_LOOKUP), idn,
-                               strlen(idn), hex) < 0)
-        return err_set(err, 500, "certs.crypto", "lookup hash failed");
-    struct store_conn *c = store_conn(st, err);
-    struct store_stmt *s = c ? store_prepare(c, SQL_ACCOUNT_BY_ID_HASH, err) : NULL;
-    if (s == NULL)
-        return -1;
-    store_bind_text(s, 1, hex, -1);
-    int rc = store_step(s, err);
-    if (rc == STORE_ROW) {
-        *id = store_col_int64(s, 0);
-        snprintf(name, 128, "%s", store_col_text(s, 1) ? store_col_text(s, 1) : "");
-    }
-    store_reset(s);
-    if (rc < 0)
-        return -1;
-    if (rc != STORE_ROW)
-        return err_set(err, 2, "certs.no_holder", "no account is registered with that ID number");
-    return 0;
+    struct identity_account acc;
+    struct arena *a = arena_new(0);
+    if (a == NULL)
+        return err_set(err, 500, "certs.oom", "out of memory");
+    int rc = identity_account_find_id_number(cs->id, idn, id, err);
+    if (rc < 0 && strcmp(err->code, "identity.not_found") == 0)
+        rc = err_set(err, 2, "certs.no_holder", "no account is registered with that ID number");
+    else if (rc == 0 && (rc = identity_account_summary(cs->id, a, *id, &acc, err)) == 0)
+        snprintf(name, 128, "%s", acc.name ? acc.name : "");
+    arena_free(a);
+    return rc;
 }
 
 static int read_file(const char *path, char **out, struct err *err)
@@ -76,8 +66,10 @@ static int read_file(const char *path, char **out, struct err *err)
     return 0;
 }
 
-int certs_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv, struct err *err)
+int certs_cli(struct certs *cs, int argc, char **argv, struct err *err)
 {
+    struct store *st = cs->st;
+    struct crypto_keyring *kr = cs->kr;
     if (argc < 1)
         return usage(err);
     if (strcmp(argv[0], "types") == 0 && argc == 1) {
@@ -95,7 +87,7 @@ int certs_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
             err_set(err, 2, "certs.bad_id", "the holder's ID number is not valid");
             return 2;
         }
-        if (holder_account(st, kr, idn, &holder, name, err) < 0)
+        if (holder_account(cs, idn, &holder, name, err) < 0)
             return err->status == 2 ? 2 : -1;
         json_t *dept = NULL;
         struct store_conn *c = store_conn(st, err);
@@ -126,7 +118,7 @@ int certs_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
         json_t *res = NULL;
         if (read_file(argv[1], &text, err) < 0)
             return -1;
-        int rc = certs_verify(st, kr, text, &res, err);
+        int rc = certs_verify(cs, text, &res, err);
         free(text);
         if (rc < 0)
             return err->status == 400 ? (err->status = 1, -1) : -1;

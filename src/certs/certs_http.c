@@ -33,14 +33,6 @@
 #include "web/qr.h"
 #include "web/web.h"
 
-struct certs_http {
-    struct store *st;
-    struct crypto_keyring *kr;
-    struct identity *id;
-};
-
-static struct certs_http ctx_static;
-
 static const char *jstr(const json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
@@ -81,7 +73,7 @@ static const char *date_text(struct web_req *req, int64_t ms)
 
 /* A department's names {code, zh, bo, en} from identity; `signed_zh` (the name the
  * signed document carries) when identity does not know the code any more. New reference. */
-static json_t *dept_names(struct certs_http *h, struct web_req *req, const char *code,
+static json_t *dept_names(struct certs *h, struct web_req *req, const char *code,
                           const char *signed_zh)
 {
     struct identity_department d;
@@ -95,7 +87,7 @@ static json_t *dept_names(struct certs_http *h, struct web_req *req, const char 
 
 static int h_wallet(struct web_req *req, struct web_resp *resp)
 {
-    struct certs_http *h = req->ctx;
+    struct certs *h = req->ctx;
     const struct web_session *ss = web_need_session(req, resp, 1);
     if (ss == NULL)
         return -1;
@@ -134,7 +126,7 @@ static int h_wallet(struct web_req *req, struct web_resp *resp)
 
 static int h_show(struct web_req *req, struct web_resp *resp)
 {
-    struct certs_http *h = req->ctx;
+    struct certs *h = req->ctx;
     struct authz_subject subj;
     if (identity_web_subject(h->id, req, resp, &subj) < 0)
         return -1;
@@ -204,7 +196,7 @@ static json_t *both(struct web_req *req, const char *key)
 
 static int h_pdf(struct web_req *req, struct web_resp *resp)
 {
-    struct certs_http *h = req->ctx;
+    struct certs *h = req->ctx;
     const struct web_session *ss = web_need_session(req, resp, 1);
     if (ss == NULL)
         return -1;
@@ -246,7 +238,7 @@ static int h_pdf(struct web_req *req, struct web_resp *resp)
 
 static int h_use(struct web_req *req, struct web_resp *resp)
 {
-    struct certs_http *h = req->ctx;
+    struct certs *h = req->ctx;
     const struct web_session *ss = web_need_session(req, resp, 1);
     if (ss == NULL)
         return -1;
@@ -275,7 +267,7 @@ static int h_use(struct web_req *req, struct web_resp *resp)
 /* The page's words for a verification result: status, what it means, the failed check,
  * the issuer, seal and root in the page's language. The result keeps its data (and the
  * English `diagnostic` for machines, which the page does not show). */
-static void verify_words(struct certs_http *h, struct web_req *req, json_t *res)
+static void verify_words(struct certs *h, struct web_req *req, json_t *res)
 {
     const char *st = jstr(res, "status"),
                *failed = json_string_value(json_object_get(res, "failed"));
@@ -319,7 +311,7 @@ static void verify_words(struct certs_http *h, struct web_req *req, json_t *res)
 
 static int verify_common(struct web_req *req, struct web_resp *resp, int api)
 {
-    struct certs_http *h = req->ctx;
+    struct certs *h = req->ctx;
     const char *q = web_query(req, "q");
     if (q == NULL)
         q = web_form_value(req, "q");
@@ -327,14 +319,14 @@ static int verify_common(struct web_req *req, struct web_resp *resp, int api)
     struct err err;
     err_clear(&err);
     if (api) {
-        if (certs_verify(h->st, h->kr, q, &res, &err) < 0)
+        if (certs_verify(h, q, &res, &err) < 0)
             return web_fail_err(resp, &err);
         return web_page(resp, res, NULL, 200);
     }
     json_t *m = json_pack("{s:s, s:s}", "title", web_t(req, "certs.verify.title"), "q", q ? q : "");
     if (m == NULL || q == NULL || *q == '\0')
         return web_page(resp, m, "certs/verify", 200);
-    if (certs_verify(h->st, h->kr, q, &res, &err) < 0) {
+    if (certs_verify(h, q, &res, &err) < 0) {
         /* a payload that is not one (4xx) is said on the page, beside the form */
         json_decref(m);
         if (req->want_json || err.status >= 500)
@@ -358,11 +350,8 @@ static int h_verify_api(struct web_req *req, struct web_resp *resp)
     return verify_common(req, resp, 1);
 }
 
-int certs_http_register(struct web_server *srv, struct store *st, struct crypto_keyring *kr,
-                        struct identity *id)
+int certs_http_register(struct web_server *srv, struct certs *h)
 {
-    ctx_static = (struct certs_http){st, kr, id};
-    struct certs_http *h = &ctx_static;
     if (web_route(srv, "GET", "/certificates", h_wallet, h) < 0 ||
         web_route(srv, "GET", "/certificates/{identifier}", h_show, h) < 0 ||
         web_route(srv, "GET", "/api/v1/certificates/{identifier}", h_show, h) < 0 ||

@@ -5,9 +5,25 @@
 #ifndef ONEWINDOW_CERTS_INTERNAL_H
 #define ONEWINDOW_CERTS_INTERNAL_H
 
+#include <pthread.h>
+
 #include "certs/certs.h"
 
 struct store_conn;
+struct seals_report;
+
+/* The verification cache (certs_verify.c): bounded, direct-mapped, one per handle. */
+struct certs_vcache_slot;
+
+struct certs {
+    struct store *st;
+    struct crypto_keyring *kr;
+    struct identity *id; /* NULL in unit tests that need no accounts or names */
+    pthread_mutex_t vcache_lock;
+    struct certs_vcache_slot *vcache; /* allocated on first use */
+};
+
+int certs_qr_verify_online(struct certs *cs, const char *payload, json_t **out, struct err *err);
 
 struct certs_row {
     int64_t id, holder_account, department_id, seal_id, issued_at, valid_until;

@@ -188,12 +188,9 @@ int certs_qr_verify_offline(const struct certs_qr *q, const unsigned char *cert_
     return failed == SEALS_OK ? 0 : -1;
 }
 
-int certs_qr_verify_online(struct store *st, struct crypto_keyring *kr, const char *payload,
-                           json_t **out, struct err *err);
-
-int certs_qr_verify_online(struct store *st, struct crypto_keyring *kr, const char *payload,
-                           json_t **out, struct err *err)
+int certs_qr_verify_online(struct certs *cs, const char *payload, json_t **out, struct err *err)
 {
+    struct store *st = cs->st;
     struct certs_qr q;
     if (certs_qr_parse(payload, strlen(payload), &q, err) < 0)
         return -1;
@@ -231,7 +228,7 @@ int certs_qr_verify_online(struct store *st, struct crypto_keyring *kr, const ch
         goto out;
     }
     /* The payload is authentic: now the register's word on the certificate. */
-    rc = certs_verify(st, kr, q.identifier, out, err);
+    rc = certs_verify(cs, q.identifier, out, err);
     if (rc == 0) {
         struct store_conn *c = store_conn(st, err);
         struct certs_row row;

@@ -63,18 +63,16 @@ static json_t *result_new(const char *status, const char *failed, const char *me
 
 #define VCACHE_SLOTS 4096
 
-struct vcache_slot {
+struct certs_vcache_slot {
     unsigned char key[32];
     int used;
     struct seals_report rep;
 };
 
-static struct vcache_slot *vcache;
-static pthread_mutex_t vcache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int verify_cached(struct store *st, const unsigned char hash[32], const unsigned char *sig,
+static int verify_cached(struct certs *cs, const unsigned char hash[32], const unsigned char *sig,
                          size_t sig_len, struct seals_report *rep, struct err *err)
 {
+    struct store *st = cs->st;
     struct store_conn *c = store_conn(st, err);
     int64_t roots = 0;
     if (c == NULL || cst_roots_count(c, &roots, err) < 0)
@@ -88,13 +86,14 @@ static int verify_cached(struct store *st, const unsigned char hash[32], const u
     }
     crypto_sm3_free(h);
     size_t slot = ((size_t)key[0] << 8 | key[1]) % VCACHE_SLOTS;
-    pthread_mutex_lock(&vcache_lock);
-    if (vcache == NULL)
-        vcache = calloc(VCACHE_SLOTS, sizeof(*vcache));
-    int hit = vcache != NULL && vcache[slot].used && memcmp(vcache[slot].key, key, 32) == 0;
+    pthread_mutex_lock(&cs->vcache_lock);
+    if (cs->vcache == NULL)
+        cs->vcache = calloc(VCACHE_SLOTS, sizeof(*cs->vcache));
+    int hit =
+        cs->vcache != NULL && cs->vcache[slot].used && memcmp(cs->vcache[slot].key, key, 32) == 0;
     if (hit)
-        *rep = vcache[slot].rep;
-    pthread_mutex_unlock(&vcache_lock);
+        *rep = cs->vcache[slot].rep;
+    pthread_mutex_unlock(&cs->vcache_lock);
     if (hit) {
         if (rep->failed == SEALS_OK) {
             int revoked = seals_is_revoked(st, rep->es_id, err);
@@ -110,20 +109,20 @@ static int verify_cached(struct store *st, const unsigned char hash[32], const u
     if (seals_verify(st, sig, sig_len, hash, rep, err) < 0)
         return -1;
     if (rep->failed != SEALS_STATUS) {
-        pthread_mutex_lock(&vcache_lock);
-        if (vcache != NULL) {
-            memcpy(vcache[slot].key, key, 32);
-            vcache[slot].rep = *rep;
-            vcache[slot].used = 1;
+        pthread_mutex_lock(&cs->vcache_lock);
+        if (cs->vcache != NULL) {
+            memcpy(cs->vcache[slot].key, key, 32);
+            cs->vcache[slot].rep = *rep;
+            cs->vcache[slot].used = 1;
         }
-        pthread_mutex_unlock(&vcache_lock);
+        pthread_mutex_unlock(&cs->vcache_lock);
     }
     return 0;
 }
 
 /* Verify a document and its SES_Signature for `identifier`; `row` (may be NULL) is the
  * local register's entry for status. */
-static int verify_bundle(struct store *st, const char *identifier, const char *doc_text,
+static int verify_bundle(struct certs *cs, const char *identifier, const char *doc_text,
                          const unsigned char *sig, size_t sig_len, const struct certs_row *row,
                          json_t **out, struct err *err)
 {
@@ -143,7 +142,7 @@ static int verify_bundle(struct store *st, const char *identifier, const char *d
     unsigned char hash[32];
     crypto_sm3(doc_text, strlen(doc_text), hash);
     struct seals_report rep;
-    if (verify_cached(st, hash, sig, sig_len, &rep, err) < 0) {
+    if (verify_cached(cs, hash, sig, sig_len, &rep, err) < 0) {
         json_decref(doc);
         return -1;
     }
@@ -163,7 +162,7 @@ static int verify_bundle(struct store *st, const char *identifier, const char *d
         idcode_mask(str(holder, "id_number"), 4, 4, mid);
     json_t *type = NULL;
     struct err e2;
-    if (certs_type_get(st, str(doc, "type"), &type, &e2) < 0)
+    if (certs_type_get(cs->st, str(doc, "type"), &type, &e2) < 0)
         type =
             json_pack("{s:s, s:{s:s}}", "code", str(doc, "type"), "name", "zh", str(doc, "type"));
     *out = json_pack(
@@ -185,9 +184,10 @@ static int verify_bundle(struct store *st, const char *identifier, const char *d
     return *out ? 0 : err_set(err, 500, "certs.oom", "out of memory");
 }
 
-static int verify_identifier(struct store *st, struct crypto_keyring *kr, const char *id,
-                             json_t **out, struct err *err)
+static int verify_identifier(struct certs *cs, const char *id, json_t **out, struct err *err)
 {
+    struct store *st = cs->st;
+    struct crypto_keyring *kr = cs->kr;
     if (!certs_identifier_valid(id)) {
         *out = result_new("forged", "identifier",
                           "the identifier's check character is wrong or it is malformed", id);
@@ -209,19 +209,16 @@ static int verify_identifier(struct store *st, struct crypto_keyring *kr, const 
         *out = result_new("forged", "data", "the stored certificate data has been altered", id);
         rc = 0;
     } else {
-        rc = verify_bundle(st, id, doc, row.signature, row.signature_len, &row, out, err);
+        rc = verify_bundle(cs, id, doc, row.signature, row.signature_len, &row, out, err);
     }
     certs_free_text(doc);
     certs_row_free(&row);
     return rc;
 }
 
-int certs_qr_verify_online(struct store *st, struct crypto_keyring *kr, const char *payload,
-                           json_t **out, struct err *err);
-
-int certs_verify(struct store *st, struct crypto_keyring *kr, const char *q, json_t **result,
-                 struct err *err)
+int certs_verify(struct certs *cs, const char *q, json_t **result, struct err *err)
 {
+    struct store *st = cs->st;
     if (q == NULL)
         q = "";
     while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t')
@@ -257,7 +254,7 @@ int certs_verify(struct store *st, struct crypto_keyring *kr, const char *q, jso
             if (c == NULL || cst_get(c, id, &row, &found, err) < 0)
                 rc = -1;
             else {
-                rc = verify_bundle(st, id, doc, sig, sig_len, found ? &row : NULL, result, err);
+                rc = verify_bundle(cs, id, doc, sig, sig_len, found ? &row : NULL, result, err);
                 if (found)
                     certs_row_free(&row);
             }
@@ -266,9 +263,9 @@ int certs_verify(struct store *st, struct crypto_keyring *kr, const char *q, jso
         free(doc);
         json_decref(j);
     } else if (strncmp(t, CERTS_PREFIX, strlen(CERTS_PREFIX)) == 0) {
-        rc = verify_identifier(st, kr, t, result, err);
+        rc = verify_identifier(cs, t, result, err);
     } else {
-        rc = certs_qr_verify_online(st, kr, t, result, err);
+        rc = certs_qr_verify_online(cs, t, result, err);
     }
     free(t);
     return rc;

@@ -27,6 +27,7 @@ static const unsigned char MASTER[CRYPTO_KEY_LEN] = {3, 1, 4, 1, 5, 9, 2, 6};
 struct fixture {
     struct store *s;
     struct crypto_keyring *kr;
+    struct certs *cs;
     char dir[64];
     int64_t dept, seal;
 };
@@ -52,7 +53,8 @@ static int setup(void **state)
     if (store_open(url, NULL, &fx->s, &err) < 0 || store_migrate(fx->s, NULL, &err) < 0 ||
         divisions_load_reference(fx->s, &n, &err) < 0 ||
         crypto_keyring_from_master(MASTER, &fx->kr) < 0 ||
-        seals_root_ensure(fx->s, fx->kr, &err) < 0 || certs_types_load_demo(fx->s, &n, &err) < 0) {
+        seals_root_ensure(fx->s, fx->kr, &err) < 0 || certs_types_load_demo(fx->s, &n, &err) < 0 ||
+        certs_open(fx->s, fx->kr, NULL, &fx->cs, &err) < 0) {
         fprintf(stderr, "certs_test: %s\n", err.msg);
         return -1;
     }
@@ -75,6 +77,7 @@ static int teardown(void **state)
     struct fixture *fx = *state;
     char cmd[128];
     store_close(fx->s);
+    certs_close(fx->cs);
     crypto_keyring_close(fx->kr);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
     if (system(cmd) != 0)
@@ -99,7 +102,7 @@ static json_t *verify(struct fixture *fx, const char *q)
 {
     json_t *res = NULL;
     struct err err;
-    assert_int_equal(certs_verify(fx->s, fx->kr, q, &res, &err), 0);
+    assert_int_equal(certs_verify(fx->cs, q, &res, &err), 0);
     return res;
 }
 
