@@ -35,6 +35,7 @@ struct app {
     struct apply *apply;
     struct catalog *catalog;
     struct certs *certs;
+    struct calendar_cache *calendar;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

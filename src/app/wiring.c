@@ -262,7 +262,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0 ||
         catalog_open(app->store, app->id, &app->catalog, err) < 0 ||
-        certs_open(app->store, app->kr, app->id, &app->certs, err) < 0)
+        certs_open(app->store, app->kr, app->id, &app->certs, err) < 0 ||
+        calendar_cache_open(app->store, &app->calendar, err) < 0)
         goto fail;
     struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
     apply_set_hooks(app->apply, &hooks);
@@ -289,6 +290,7 @@ fail:
 
 void app_close(struct app *app)
 {
+    calendar_cache_close(app->calendar);
     certs_close(app->certs);
     catalog_close(app->catalog);
     hotline_close(app->hotline);
@@ -308,8 +310,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     struct portal_hooks ph = {app, NULL, portal_applications, portal_messages};
     portal_set_hooks(&ph);
     if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
-        calendar_http_register(srv, app->store) < 0 || identity_http_register(srv, app->id) < 0 ||
-        catalog_http_register(srv, app->catalog) < 0 ||
+        calendar_http_register(srv, app->calendar) < 0 ||
+        identity_http_register(srv, app->id) < 0 || catalog_http_register(srv, app->catalog) < 0 ||
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
         hotline_http_register(srv, app->hotline) < 0 ||
         open311_http_register(srv, app->hotline, app->id) < 0 ||

@@ -135,9 +135,26 @@ int calendar_remove_day(struct store *s, int64_t actor_id, const char *ip, const
 const char *calendar_kind_name(int kind);
 int calendar_kind_parse(const char *s);
 
+/* ---- the shared calendar (calendar_cache.c) ----------------------------------------------
+ * The module's handle (made in wiring): one loaded calendar for all server threads, replaced
+ * when the database's calendar_version() moves, with a reference count so that a thread can
+ * keep using the old one while another replaces it. */
+struct calendar_cache;
+struct calendar_held {
+    struct calendar *cal;
+    int *refs;
+};
+int calendar_cache_open(struct store *s, struct calendar_cache **out, struct err *err);
+void calendar_cache_close(struct calendar_cache *cc);
+/* A reference to a calendar as new as the database's (*version gets that version); give it
+ * back with calendar_cache_put. 503 store.unavailable when the version cannot be read. */
+int calendar_cache_get(struct calendar_cache *cc, struct calendar_held *h, int64_t *version,
+                       struct err *err);
+void calendar_cache_put(struct calendar_cache *cc, struct calendar_held *h);
+
 /* Register GET /calendar/{year}, /api/v1/calendar/{year} and /api/v1/calendar/deadline
- * (?from=YYYY-MM-DD&days=N). `s` is borrowed for the server's life. */
-int calendar_http_register(struct web_server *srv, struct store *s);
+ * (?from=YYYY-MM-DD&days=N). `cc` is borrowed for the server's life. */
+int calendar_http_register(struct web_server *srv, struct calendar_cache *cc);
 
 /* `onewindow calendar set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |
  * list YEAR | deadline DATE N`, argv[0] being "set", "remove"... Returns 0, 1 on failure

@@ -10,12 +10,11 @@
  * (CALENDAR_SCOPES_XIZANG). Years without data are computed from weekends alone and the
  * page says so. Holiday names are stored in Chinese; pages show the catalog's translation
  * (calendar.holiday_names.<Chinese name>) where it has one. The calendar is reference data: year
- * pages come from the response cache until calendar_version() changes; the deadline answer uses a
- * shared in-memory calendar replaced on the same signal.
+ * pages come from the response cache until calendar_version() changes; the deadline answer uses the
+ * shared in-memory calendar of the module's handle (calendar_cache.c), replaced on the same signal.
  */
 #include "calendar/calendar_internal.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,76 +29,11 @@
 #define PAGE_MIN_YEAR CALENDAR_MIN_YEAR
 #define PAGE_MAX_YEAR (CALENDAR_MAX_YEAR - 1)
 
-/* ---- the shared calendar ------------------------------------------------------------------
- * One calendar for all server threads, with a reference count so that a thread can keep
- * using the old one while another replaces it. */
-
-struct shared {
-    pthread_mutex_t lock;
-    struct calendar *cal; /* the newest, or NULL */
-    int *refs;            /* references to `cal`, counting the holder's own */
-};
-
-static struct shared shared = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL};
-
-struct held {
-    struct calendar *cal;
-    int *refs;
-};
-
-static void release(struct held *h)
+/* The shared calendar (calendar_cache.c) as new as the database's, and its version. */
+static int acquire_current(struct web_req *req, struct calendar_held *h, int64_t *version,
+                           struct err *err)
 {
-    if (h->cal == NULL)
-        return;
-    pthread_mutex_lock(&shared.lock);
-    int last = --*h->refs == 0;
-    pthread_mutex_unlock(&shared.lock);
-    if (last) {
-        calendar_free(h->cal);
-        free(h->refs);
-    }
-    h->cal = NULL;
-}
-
-/* Take a reference to a calendar at least as new as `version`, loading one if needed. */
-static int acquire(struct store *s, int64_t version, struct held *out, struct err *err)
-{
-    pthread_mutex_lock(&shared.lock);
-    if (shared.cal != NULL && calendar_loaded_version(shared.cal) >= version) {
-        ++*shared.refs;
-        *out = (struct held){shared.cal, shared.refs};
-        pthread_mutex_unlock(&shared.lock);
-        return 0;
-    }
-    pthread_mutex_unlock(&shared.lock);
-
-    struct calendar *cal = NULL;
-    int *refs = malloc(sizeof(*refs));
-    if (refs == NULL)
-        return err_set(err, 500, "calendar.oom", "out of memory");
-    if (calendar_load(s, CALENDAR_SCOPES_XIZANG, &cal, err) < 0) {
-        free(refs);
-        return -1;
-    }
-    *refs = 2; /* the shared slot and the caller */
-    pthread_mutex_lock(&shared.lock);
-    struct held old = {shared.cal, shared.refs};
-    shared.cal = cal;
-    shared.refs = refs;
-    pthread_mutex_unlock(&shared.lock);
-    release(&old);
-    *out = (struct held){cal, refs};
-    return 0;
-}
-
-static int acquire_current(struct web_req *req, struct held *h, int64_t *version, struct err *err)
-{
-    struct store_conn *c = store_conn(req->ctx, err);
-    if (c == NULL)
-        return -1;
-    if ((*version = calendar_version(c)) < 0)
-        return err_set(err, 503, "store.unavailable", "the calendar version cannot be read");
-    return acquire(req->ctx, *version, h, err);
+    return calendar_cache_get(req->ctx, h, version, err);
 }
 
 /* ---- the year page ---------------------------------------------------------------------- */
@@ -229,7 +163,7 @@ static int year_model(struct web_req *req, struct web_resp *resp, int year,
 static int h_year(struct web_req *req, struct web_resp *resp)
 {
     struct err err;
-    struct held h = {NULL, NULL};
+    struct calendar_held h = {NULL, NULL};
     int64_t version;
     int64_t year = web_param_int(req, "year");
     err_clear(&err);
@@ -241,7 +175,7 @@ static int h_year(struct web_req *req, struct web_resp *resp)
     char key[32];
     snprintf(key, sizeof(key), "calendar:%d", (int)year);
     int rc = web_cache_hit(req, resp, key, version) ? 0 : year_model(req, resp, (int)year, h.cal);
-    release(&h);
+    calendar_cache_put(req->ctx, &h);
     return rc;
 }
 
@@ -259,7 +193,7 @@ static int h_current(struct web_req *req, struct web_resp *resp)
 static int h_deadline(struct web_req *req, struct web_resp *resp)
 {
     struct err err;
-    struct held h = {NULL, NULL};
+    struct calendar_held h = {NULL, NULL};
     int64_t version, n;
     int32_t from, end;
     err_clear(&err);
@@ -281,13 +215,13 @@ static int h_deadline(struct web_req *req, struct web_resp *resp)
                           (json_int_t)deadline_ms, "scopes", CALENDAR_SCOPES_XIZANG,
                           "from_is_working", calendar_is_working(h.cal, from));
     }
-    release(&h);
+    calendar_cache_put(req->ctx, &h);
     if (rc < 0)
         return web_fail_err(resp, &err);
     return web_page(resp, model, NULL, 200);
 }
 
-int calendar_http_register(struct web_server *srv, struct store *s)
+int calendar_http_register(struct web_server *srv, struct calendar_cache *s)
 {
     if (web_route(srv, "GET", "/calendar", h_current, s) < 0 ||
         web_route(srv, "GET", "/calendar/{year:int}", h_year, s) < 0 ||
