@@ -36,6 +36,8 @@ struct app {
     struct catalog *catalog;
     struct certs *certs;
     struct calendar_cache *calendar;
+    struct open311 *open311;
+    struct portal *portal;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

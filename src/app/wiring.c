@@ -263,7 +263,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     if (search_open(app->store, &app->search, err) < 0 ||
         catalog_open(app->store, app->id, &app->catalog, err) < 0 ||
         certs_open(app->store, app->kr, app->id, &app->certs, err) < 0 ||
-        calendar_cache_open(app->store, &app->calendar, err) < 0)
+        calendar_cache_open(app->store, &app->calendar, err) < 0 ||
+        portal_open(app->store, &app->portal, err) < 0)
         goto fail;
     struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
     apply_set_hooks(app->apply, &hooks);
@@ -273,6 +274,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct hotline_hooks hh = {app, hotline_index, hotline_notify, hotline_search};
     hotline_set_hooks(app->hotline, &hh);
+    if (open311_open(app->hotline, app->id, &app->open311, err) < 0)
+        goto fail;
     struct catalog_indexer ix = {app, catalog_index_put, catalog_index_remove, catalog_index_clear,
                                  catalog_index_find};
     if (search_register_kind(app->search, CATALOG_KIND_ITEM, "catalog.kind.item", "/services/",
@@ -290,6 +293,8 @@ fail:
 
 void app_close(struct app *app)
 {
+    portal_close(app->portal);
+    open311_close(app->open311);
     calendar_cache_close(app->calendar);
     certs_close(app->certs);
     catalog_close(app->catalog);
@@ -308,13 +313,14 @@ void app_close(struct app *app)
 int app_register_routes(struct web_server *srv, struct app *app, struct err *err)
 {
     struct portal_hooks ph = {app, NULL, portal_applications, portal_messages};
-    portal_set_hooks(&ph);
-    if (portal_http_register(srv, app->store) < 0 || divisions_http_register(srv, app->store) < 0 ||
+    portal_set_hooks(app->portal, &ph);
+    if (portal_http_register(srv, app->portal) < 0 ||
+        divisions_http_register(srv, app->store) < 0 ||
         calendar_http_register(srv, app->calendar) < 0 ||
         identity_http_register(srv, app->id) < 0 || catalog_http_register(srv, app->catalog) < 0 ||
         (app->oidc != NULL && oidc_http_register(srv, app->oidc, app->id) < 0) ||
         hotline_http_register(srv, app->hotline) < 0 ||
-        open311_http_register(srv, app->hotline, app->id) < 0 ||
+        open311_http_register(srv, app->open311) < 0 ||
         notify_http_register(srv, app->notify, app->id) < 0 ||
         review_http_register(srv, app->review, app->id) < 0 ||
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||

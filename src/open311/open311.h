@@ -16,6 +16,11 @@ struct hotline;
 struct identity;
 struct web_server;
 
+/* The module's handle (made in wiring): the hotline it serves and identity (staff pages). */
+struct open311;
+int open311_open(struct hotline *h, struct identity *id, struct open311 **out, struct err *err);
+void open311_close(struct open311 *o);
+
 /* Issue a key for `name` (1..80 characters): the key (43 base64url characters) is written
  * to key_out once and never stored. Audited (open311.key_create). */
 int open311_key_create(struct store *st, int64_t actor, const char *name, char key_out[64],
@@ -27,7 +32,7 @@ int open311_key_check(struct store *st, const char *key, int64_t *key_id, struct
 
 /* Routes under /open311/v2/ (no CSRF: API keys) and the key administration page
  * /open311/admin (hotline.admin). */
-int open311_http_register(struct web_server *srv, struct hotline *h, struct identity *id);
+int open311_http_register(struct web_server *srv, struct open311 *o);
 /* `onewindow open311 key create NAME | key revoke ID | key list`. */
 int open311_cli(struct store *st, int argc, char **argv, struct err *err);
 

@@ -27,10 +27,26 @@
 #include "store/store.h"
 #include "web/web.h"
 
-struct o311 {
+struct open311 {
     struct hotline *h;
     struct identity *id;
 };
+
+int open311_open(struct hotline *h, struct identity *id, struct open311 **out, struct err *err)
+{
+    struct open311 *o = calloc(1, sizeof(*o));
+    if (o == NULL)
+        return err_set(err, 500, "open311.oom", "out of memory");
+    o->h = h;
+    o->id = id;
+    *out = o;
+    return 0;
+}
+
+void open311_close(struct open311 *o)
+{
+    free(o);
+}
 
 /* ---- output --------------------------------------------------------------------------- */
 
@@ -230,7 +246,7 @@ static int h_requests_get(struct web_req *req, struct web_resp *resp, int xml);
 
 static json_t *services(struct web_req *req)
 {
-    struct o311 *o = req->ctx;
+    struct open311 *o = req->ctx;
     json_t *cats = NULL;
     struct err err;
     if (hotline_categories(o->h, req->lang, &cats, &err) < 0)
@@ -353,7 +369,7 @@ static json_t *request_json(struct web_req *req, const struct hotline_order *o, 
 
 static json_t *departments(struct web_req *req)
 {
-    struct o311 *o = req->ctx;
+    struct open311 *o = req->ctx;
     struct identity_department *list = NULL;
     size_t n = 0;
     struct err err;
@@ -371,7 +387,7 @@ static json_t *departments(struct web_req *req)
 
 static int h_requests_get(struct web_req *req, struct web_resp *resp, int xml)
 {
-    struct o311 *o = req->ctx;
+    struct open311 *o = req->ctx;
     json_t *errors = json_array();
     struct hotline_filter f = {0};
     f.limit = 1000;
@@ -433,7 +449,7 @@ static void add_error(json_t *errors, const char *description)
 
 static int h_requests_post(struct web_req *req, struct web_resp *resp, int xml)
 {
-    struct o311 *o = req->ctx;
+    struct open311 *o = req->ctx;
     struct err err;
     int64_t key_id = 0;
     err_clear(&err);
@@ -529,7 +545,7 @@ static int h_requests(struct web_req *req, struct web_resp *resp)
 
 static int h_request(struct web_req *req, struct web_resp *resp)
 {
-    struct o311 *o = req->ctx;
+    struct open311 *o = req->ctx;
     const char *number;
     int xml = split_format(req, web_param(req, "id"), &number);
     if (xml < 0)
@@ -548,7 +564,7 @@ static int h_request(struct web_req *req, struct web_resp *resp)
 
 static int h_token(struct web_req *req, struct web_resp *resp)
 {
-    struct o311 *o = req->ctx;
+    struct open311 *o = req->ctx;
     const char *token;
     int xml = split_format(req, web_param(req, "token"), &token);
     if (xml < 0)
@@ -569,7 +585,7 @@ static int h_token(struct web_req *req, struct web_resp *resp)
  * logged in, 403 without hotline.admin. 0, or -1 with the response failed. */
 static int require_admin(struct web_req *req, struct web_resp *resp, struct authz_subject *s)
 {
-    struct o311 *o = req->ctx;
+    struct open311 *o = req->ctx;
     if (identity_web_subject(o->id, req, resp, s) < 0)
         return -1;
     if (!authz_allowed(s, "hotline.admin", NULL))
@@ -580,7 +596,7 @@ static int require_admin(struct web_req *req, struct web_resp *resp, struct auth
 static int keys_page(struct web_req *req, struct web_resp *resp, const char *new_key,
                      const struct err *problem, int status)
 {
-    struct o311 *o = req->ctx;
+    struct open311 *o = req->ctx;
     json_t *m = json_object(), *keys = json_array();
     struct err err;
     if (open311_keys_list(hotline_store(o->h), keys, &err) < 0) {
@@ -614,7 +630,7 @@ static int h_keys(struct web_req *req, struct web_resp *resp)
 
 static int h_key_create(struct web_req *req, struct web_resp *resp)
 {
-    struct o311 *o = req->ctx;
+    struct open311 *o = req->ctx;
     struct authz_subject s;
     if (require_admin(req, resp, &s) < 0)
         return -1;
@@ -632,7 +648,7 @@ static int h_key_create(struct web_req *req, struct web_resp *resp)
 
 static int h_key_revoke(struct web_req *req, struct web_resp *resp)
 {
-    struct o311 *o = req->ctx;
+    struct open311 *o = req->ctx;
     struct authz_subject s;
     if (require_admin(req, resp, &s) < 0)
         return -1;
@@ -643,19 +659,16 @@ static int h_key_revoke(struct web_req *req, struct web_resp *resp)
     return web_redirect(req, resp, "/open311/admin?done=hotline_api_key_revoked");
 }
 
-int open311_http_register(struct web_server *srv, struct hotline *h, struct identity *id)
+int open311_http_register(struct web_server *srv, struct open311 *o)
 {
-    static struct o311 ctx; /* one server per process */
-    ctx.h = h;
-    ctx.id = id;
-    if (web_route(srv, "GET", "/open311/v2/{file}", h_services, &ctx) < 0 ||
-        web_route(srv, "GET", "/open311/v2/services/{code}", h_service, &ctx) < 0 ||
-        web_route_ex(srv, "POST", "/open311/v2/{file}", h_requests, &ctx, WEB_ROUTE_NO_CSRF) < 0 ||
-        web_route(srv, "GET", "/open311/v2/requests/{id}", h_request, &ctx) < 0 ||
-        web_route(srv, "GET", "/open311/v2/tokens/{token}", h_token, &ctx) < 0 ||
-        web_route(srv, "GET", "/open311/admin", h_keys, &ctx) < 0 ||
-        web_route(srv, "POST", "/open311/admin/keys", h_key_create, &ctx) < 0 ||
-        web_route(srv, "POST", "/open311/admin/keys/{id:int}/revoke", h_key_revoke, &ctx) < 0)
+    if (web_route(srv, "GET", "/open311/v2/{file}", h_services, o) < 0 ||
+        web_route(srv, "GET", "/open311/v2/services/{code}", h_service, o) < 0 ||
+        web_route_ex(srv, "POST", "/open311/v2/{file}", h_requests, o, WEB_ROUTE_NO_CSRF) < 0 ||
+        web_route(srv, "GET", "/open311/v2/requests/{id}", h_request, o) < 0 ||
+        web_route(srv, "GET", "/open311/v2/tokens/{token}", h_token, o) < 0 ||
+        web_route(srv, "GET", "/open311/admin", h_keys, o) < 0 ||
+        web_route(srv, "POST", "/open311/admin/keys", h_key_create, o) < 0 ||
+        web_route(srv, "POST", "/open311/admin/keys/{id:int}/revoke", h_key_revoke, o) < 0)
         return -1;
     return 0;
 }

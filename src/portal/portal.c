@@ -37,14 +37,38 @@
 #define NOTICE_DAYS 60
 #define NOTICE_MAX 4
 
-static struct portal_hooks hooks; /* set once before serving */
+struct portal {
+    struct store *st;
+    struct portal_hooks hooks; /* set once before serving */
+};
 
-void portal_set_hooks(const struct portal_hooks *h)
+int portal_open(struct store *s, struct portal **out, struct err *err)
+{
+    struct portal *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return err_set(err, 500, "portal.oom", "out of memory");
+    p->st = s;
+    *out = p;
+    return 0;
+}
+
+void portal_close(struct portal *p)
+{
+    free(p);
+}
+
+void portal_set_hooks(struct portal *p, const struct portal_hooks *h)
 {
     if (h != NULL)
-        hooks = *h;
+        p->hooks = *h;
     else
-        memset(&hooks, 0, sizeof(hooks));
+        memset(&p->hooks, 0, sizeof(p->hooks));
+}
+
+/* The handle every route was registered with. */
+static const struct portal_hooks *hooks_of(const struct web_req *req)
+{
+    return &((const struct portal *)req->ctx)->hooks;
 }
 
 int portal_mark_demo(struct store *s, struct err *err)
@@ -99,8 +123,9 @@ static json_t *popular(struct web_req *req, const json_t *items, int *from_use)
     json_t *out = json_array(), *counts = NULL;
     struct err err;
     *from_use = 0;
-    if (hooks.popular != NULL && hooks.popular(hooks.ctx, time_now_ms() - POPULAR_DAYS * 86400000LL,
-                                               POPULAR_MAX * 2, &counts, &err) == 0) {
+    const struct portal_hooks *hk = hooks_of(req);
+    if (hk->popular != NULL && hk->popular(hk->ctx, time_now_ms() - POPULAR_DAYS * 86400000LL,
+                                           POPULAR_MAX * 2, &counts, &err) == 0) {
         size_t i;
         json_t *c;
         json_array_foreach(counts, i, c)
@@ -152,7 +177,7 @@ static json_t *bundles(struct web_req *req)
 {
     json_t *all = NULL, *out = json_array();
     struct err err;
-    if (catalog_bundles(req->ctx, &all, &err) < 0)
+    if (catalog_bundles(((struct portal *)req->ctx)->st, &all, &err) < 0)
         return out;
     size_t i;
     json_t *b;
@@ -210,8 +235,9 @@ static void mine(struct web_req *req, const struct web_session *ss, const json_t
     struct err err;
     json_t *apps = NULL, *msgs = NULL;
     int64_t unread = 0;
-    if (hooks.applications != NULL && hooks.applications(hooks.ctx, ss->account_id, ss->aal,
-                                                         req->lang, MINE_MAX, &apps, &err) == 0) {
+    const struct portal_hooks *hk = hooks_of(req);
+    if (hk->applications != NULL &&
+        hk->applications(hk->ctx, ss->account_id, ss->aal, req->lang, MINE_MAX, &apps, &err) == 0) {
         /* Only what the page shows (the rows carry more, such as the applicant's name). */
         json_t *list = json_array();
         size_t i;
@@ -242,8 +268,8 @@ static void mine(struct web_req *req, const struct web_session *ss, const json_t
         json_object_set_new(m, "has_applications", json_boolean(json_array_size(apps) > 0));
         json_object_set_new(m, "shows_applications", json_true());
     }
-    if (hooks.messages != NULL && hooks.messages(hooks.ctx, ss->account_id, ss->aal, req->lang,
-                                                 MINE_MAX, &msgs, &unread, &err) == 0) {
+    if (hk->messages != NULL && hk->messages(hk->ctx, ss->account_id, ss->aal, req->lang, MINE_MAX,
+                                             &msgs, &unread, &err) == 0) {
         size_t i;
         json_t *v;
         json_array_foreach(msgs, i, v)
@@ -264,7 +290,7 @@ static void mine(struct web_req *req, const struct web_session *ss, const json_t
 
 static int h_home(struct web_req *req, struct web_resp *resp)
 {
-    struct store *st = req->ctx;
+    struct store *st = ((struct portal *)req->ctx)->st;
     struct err err;
     err_clear(&err);
     const struct web_session *ss = web_session(req);
@@ -313,10 +339,10 @@ static int h_home(struct web_req *req, struct web_resp *resp)
     return web_page(resp, m, "portal/home", 200);
 }
 
-int portal_http_register(struct web_server *srv, struct store *s)
+int portal_http_register(struct web_server *srv, struct portal *p)
 {
-    if (web_route(srv, "GET", "/", h_home, s) < 0 ||
-        web_route(srv, "GET", "/api/v1", h_home, s) < 0)
+    if (web_route(srv, "GET", "/", h_home, p) < 0 ||
+        web_route(srv, "GET", "/api/v1", h_home, p) < 0)
         return -1;
     return 0;
 }

@@ -34,10 +34,14 @@ struct portal_hooks {
                     json_t **out, int64_t *unread, struct err *err);
 };
 
-/* Set once at start-up, before serving (one per process). */
-void portal_set_hooks(const struct portal_hooks *h);
+/* The module's handle (made in wiring): the store and the hooks. */
+struct portal;
+int portal_open(struct store *s, struct portal **out, struct err *err);
+void portal_close(struct portal *p);
+/* Set once at start-up, before serving. */
+void portal_set_hooks(struct portal *p, const struct portal_hooks *h);
 /* GET / and GET /api/v1 (the home page's model). */
-int portal_http_register(struct web_server *srv, struct store *s);
+int portal_http_register(struct web_server *srv, struct portal *p);
 /* Remember that demo data was loaded (platform_meta "demo_loaded_at"). */
 int portal_mark_demo(struct store *s, struct err *err);
 
