@@ -137,7 +137,7 @@ static int demo_certs(struct app *app, int64_t citizen_id, const struct identity
         struct certs_issue_req r = {"ID_CARD", citizen_id, cz->name, cz->id_number,
                                     ga_id,     data,       "demo",   0};
         char idf[CERTS_ID_SIZE];
-        int rc = certs_issue(app->store, app->kr, &r, 0, idf, err);
+        int rc = certs_issue(app->certs, &r, 0, idf, err);
         json_decref(data);
         if (rc < 0) {
             json_decref(have);

@@ -86,7 +86,7 @@ static int certs_on_approved(void *ctx, const struct apply_decided *d, char *cer
                                 d->number,
                                 0};
     char id[CERTS_ID_SIZE];
-    int rc = certs_issue_on_approval(app->store, app->kr, &r, d->enterprise_id != 0, id, err);
+    int rc = certs_issue_on_approval(app->certs, &r, d->enterprise_id != 0, id, err);
     if (rc == 0 && id[0] != '\0' && strlen(id) < APPLY_CERT_ID_SIZE)
         memcpy(cert_id_out, id, strlen(id) + 1);
     json_decref(item);
@@ -103,7 +103,7 @@ static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifie
                                 const char *application, int64_t department_id, struct err *err)
 {
     struct app *app = ctx;
-    return certs_authorise_use(app->store, holder, identifier, type, application, department_id, 1,
+    return certs_authorise_use(app->certs, holder, identifier, type, application, department_id, 1,
                                err);
 }
 

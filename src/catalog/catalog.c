@@ -7,10 +7,13 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "base/arena.h"
 #include "base/embed.h"
 #include "base/id.h"
 #include "catalog/catalog_internal.h"
 #include "crypto/crypto.h"
+#include "divisions/divisions.h"
+#include "identity/identity.h"
 #include "store/store.h"
 
 int catalog_digest(const json_t *doc, char out[72])
@@ -128,17 +131,49 @@ static void ref_problem(json_t *problems, const char *prefix, const char *rest, 
                           json_pack("{s:s, s:s, s:s}", "path", path, "code", code, "message", msg));
 }
 
-int catalog_item_check_refs(struct store *st, const json_t *item, const char *prefix,
+/* Whether a department code exists (identity owns departments). */
+static int dept_exists(struct catalog *cat, const char *code, int *found, struct err *err)
+{
+    struct identity_department d;
+    struct arena *a = arena_new(0);
+    if (a == NULL)
+        return err_set(err, 500, "catalog.oom", "out of memory");
+    int rc = identity_department_find(cat->id, a, code, &d, err);
+    arena_free(a);
+    *found = rc == 0;
+    if (rc < 0 && err->status == 404) {
+        err_clear(err);
+        return 0;
+    }
+    return rc;
+}
+
+int catalog_departments_in(struct catalog *cat, int64_t division, json_t **codes,
+                           struct err *err)
+{
+    struct identity_department *depts = NULL;
+    size_t n = 0;
+    struct arena *a = arena_new(0);
+    if (a == NULL)
+        return err_set(err, 500, "catalog.oom", "out of memory");
+    int rc = identity_department_list(cat->id, a, &depts, &n, err);
+    if (rc == 0) {
+        *codes = json_array();
+        for (size_t i = 0; i < n; i++)
+            if (divisions_contains(depts[i].division_code, division))
+                json_array_append_new(*codes, json_string(depts[i].code));
+    }
+    arena_free(a);
+    return rc;
+}
+
+int catalog_item_check_refs(struct catalog *cat, const json_t *item, const char *prefix,
                             json_t *problems, struct err *err)
 {
-    struct store_conn *c = store_conn(st, err);
-    if (c == NULL)
-        return -1;
     int bad = 0, found;
-    int64_t div;
     const char *dept = json_string_value(json_object_get(item, "department"));
     if (dept != NULL) {
-        if (catalog_store_department_division(c, dept, &div, &found, err) < 0)
+        if (dept_exists(cat, dept, &found, err) < 0)
             return -1;
         if (!found) {
             ref_problem(problems, prefix, ".department", "catalog.check.unknown_department",
@@ -152,7 +187,7 @@ int catalog_item_check_refs(struct store *st, const json_t *item, const char *pr
     {
         if (!json_is_string(v))
             continue;
-        if (catalog_store_department_division(c, json_string_value(v), &div, &found, err) < 0)
+        if (dept_exists(cat, json_string_value(v), &found, err) < 0)
             return -1;
         if (!found) {
             char rest[64];
@@ -167,13 +202,13 @@ int catalog_item_check_refs(struct store *st, const json_t *item, const char *pr
 
 /* Check an item fully (shape and references, and for publication its Tibetan), prefixing
  * paths and tagging problems with the item's code. 0 ok, 1 problems, -1 err. */
-static int check_full(struct store *st, const json_t *item, int publish, const char *prefix,
+static int check_full(struct catalog *cat, const json_t *item, int publish, const char *prefix,
                       json_t *problems, struct err *err)
 {
     json_t *mine = json_array();
     int bad = publish ? catalog_item_check(item, mine) : catalog_item_check_draft(item, mine);
     if (json_is_object(item)) {
-        int r = catalog_item_check_refs(st, item, "$", mine, err);
+        int r = catalog_item_check_refs(cat, item, "$", mine, err);
         if (r < 0) {
             json_decref(mine);
             return -1;
@@ -318,7 +353,7 @@ int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, c
             snprintf(prefix, sizeof prefix, "$");
         else
             snprintf(prefix, sizeof prefix, "$.items[%zu]", i);
-        if (check_full(st, x, 1, prefix, all, err) < 0)
+        if (check_full(cat, x, 1, prefix, all, err) < 0)
             goto out;
         for (size_t j = 0; j < i; j++)
             if (json_equal(json_object_get(x, "code"),
@@ -539,7 +574,7 @@ int catalog_draft_save(struct catalog *cat, int64_t actor, const char *ip, const
 {
     struct store *st = cat->st;
     json_t *d = bare_copy(item);
-    int rc = check_full(st, d, 0, "$", problems, err);
+    int rc = check_full(cat, d, 0, "$", problems, err);
     if (rc != 0) {
         json_decref(d);
         return rc;
@@ -615,7 +650,7 @@ int catalog_publish(struct catalog *cat, int64_t actor, const char *ip, const ch
     /* A draft may lack what publication needs (its Tibetan texts: catalog_lang.c), and a
      * department may have gone since it was saved: the whole check again, every problem. */
     json_t *mine = json_array();
-    int bad = check_full(st, doc, 1, "$", mine, err);
+    int bad = check_full(cat, doc, 1, "$", mine, err);
     if (bad > 0) {
         err_set(err, 422, "catalog.not_publishable", "%zu problem(s); first: %s: %s",
                 json_array_size(mine),

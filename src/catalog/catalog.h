@@ -106,7 +106,7 @@ int catalog_bundle_check(const json_t *bundle, json_t *problems);
 
 /* Checks that need the store: department and handled_by codes exist. Problems appended
  * with paths prefixed by `prefix` ("$" for a lone item). 0 ok, 1 problems, -1 err. */
-int catalog_item_check_refs(struct store *st, const json_t *item, const char *prefix,
+int catalog_item_check_refs(struct catalog *cat, const json_t *item, const char *prefix,
                             json_t *problems, struct err *err);
 
 /* A number that changes whenever the catalog changes (platform_meta "catalog_version"). */
@@ -115,15 +115,22 @@ int64_t catalog_version(struct store *st);
 /* Summaries of the published items, in code order: array of {code, name, type, audience,
  * life_events, department, handled_by, levels, online_depth, region_wide, cross_province,
  * fee_fen, promised_days, featured (0 when not featured), version}. Filters may be NULL / 0.
- * `division` keeps items handled in that division (a handled_by department whose division is an
- * ancestor-or-self of it, or the lead department's). */
+ * `handled_in` keeps items handled in a division (see the filter). */
 struct catalog_filter {
     const char *department; /* department code (lead or handled_by) */
     const char *life_event;
     const char *audience; /* person | enterprise */
-    int64_t division;     /* 12-digit division code, 0 for any */
+    /* The division filter, resolved by the caller through identity (departments are
+     * identity's): the codes of the departments in the chosen division (an array of
+     * strings), or NULL for any division. An item is kept when a handled_by department is
+     * among them. */
+    const json_t *handled_in;
 };
 int catalog_list(struct store *st, const struct catalog_filter *f, json_t **items, struct err *err);
+/* The codes of the departments that serve `division` (12 digits): those whose own division is
+ * it or one of its ancestors, as identity has them (a new array) - the filter's handled_in. */
+int catalog_departments_in(struct catalog *cat, int64_t division, json_t **codes,
+                           struct err *err);
 /* All bundles, in code order (new reference). */
 int catalog_bundles(struct store *st, json_t **bundles, struct err *err);
 

@@ -150,9 +150,14 @@ static int h_index(struct web_req *req, struct web_resp *resp)
     if (q == NULL && version >= 0 && web_cache_hit(req, resp, key, version))
         return 0;
 
-    struct catalog_filter f = {dept, event, audience, div};
+    json_t *handled_in = NULL;
+    if (div != 0 && catalog_departments_in(cat_of(req), div, &handled_in, &err) < 0)
+        return web_fail_err(resp, &err);
+    struct catalog_filter f = {dept, event, audience, handled_in};
     json_t *items, *found = NULL, *found_bundles = NULL;
-    if (catalog_list(cat_of(req)->st, &f, &items, &err) < 0)
+    int listed = catalog_list(cat_of(req)->st, &f, &items, &err);
+    json_decref(handled_in);
+    if (listed < 0)
         return web_fail_err(resp, &err);
     if (q != NULL &&
         (catalog_find(cat_of(req), CATALOG_KIND_ITEM, q, 100, &found, &err) < 0 ||

@@ -65,8 +65,6 @@ int catalog_store_each_latest(struct store_conn *c, catalog_row_fn fn, void *ctx
 /* Versions of one item in version order (doc filled). */
 int catalog_store_history(struct store_conn *c, const char *code, catalog_row_fn fn, void *ctx,
                           struct err *err);
-int catalog_store_department_division(struct store_conn *c, const char *code, int64_t *division,
-                                      int *found, struct err *err);
 int catalog_store_bundle_get(struct store_conn *c, const char *code, char **doc, char *digest,
                              int *found, struct err *err);
 int catalog_store_bundle_put(struct store_conn *c, const char *code, const char *life_event,

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "catalog/catalog_internal.h"
-#include "divisions/divisions.h"
 #include "store/store.h"
 
 /* ---- browsing ----------------------------------------------------------------------------- */
@@ -43,21 +42,13 @@ static int list_row(const struct catalog_row *r, const char *name_zh, const char
         keep = has_string(json_object_get(d, "life_events"), f->life_event);
     if (keep && f != NULL && f->audience != NULL && f->audience[0] != '\0')
         keep = has_string(json_object_get(d, "audience"), f->audience);
-    if (keep && f != NULL && f->division > 0) {
+    if (keep && f != NULL && f->handled_in != NULL) {
         keep = 0;
         size_t i;
         json_t *v;
         json_array_foreach(json_object_get(d, "handled_by"), i, v)
         {
-            int64_t div;
-            int found;
-            if (catalog_store_department_division(l->c, json_string_value(v), &div, &found,
-                                                  l->err) < 0) {
-                l->failed = 1;
-                json_decref(d);
-                return 1;
-            }
-            if (found && divisions_contains(div, f->division))
+            if (json_is_string(v) && has_string(f->handled_in, json_string_value(v)))
                 keep = 1;
         }
     }
@@ -92,9 +83,6 @@ int catalog_list(struct store *st, const struct catalog_filter *f, json_t **item
     if (c == NULL)
         return -1;
     struct list_ctx l = {c, f, json_array(), err, 0};
-    /* The published rows are read first: the division filter queries departments and one
-     * connection cannot step two statements of the same SQL at once (it can step two
-     * different ones). */
     if (catalog_store_each_published(c, list_row, &l, err) < 0) {
         json_decref(l.out);
         return -1;

@@ -38,7 +38,6 @@ static const char SQL_EACH_LATEST[] =
     "(SELECT MAX(version) FROM catalog_versions w WHERE w.code = v.code) ORDER BY code";
 static const char SQL_HISTORY[] =
     "SELECT " COLS " FROM catalog_versions WHERE code = ? ORDER BY version";
-static const char SQL_DEPT[] = "SELECT division_code FROM departments WHERE code = ?";
 static const char SQL_BUNDLE_GET[] = "SELECT doc, digest FROM catalog_bundles WHERE code = ?";
 static const char SQL_BUNDLE_PUT[] =
     "INSERT INTO catalog_bundles (code, life_event, digest, doc, updated_at) VALUES (?, ?, ?, ?, "
@@ -219,20 +218,6 @@ int catalog_store_history(struct store_conn *c, const char *code, catalog_row_fn
         return -1;
     store_bind_text(st, 1, code, -1);
     return each(st, fn, ctx, err);
-}
-
-int catalog_store_department_division(struct store_conn *c, const char *code, int64_t *division,
-                                      int *found, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_DEPT, err);
-    if (st == NULL)
-        return -1;
-    store_bind_text(st, 1, code, -1);
-    int rc = store_step(st, err);
-    *found = rc == STORE_ROW;
-    *division = rc == STORE_ROW ? store_col_int64(st, 0) : 0;
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
 }
 
 int catalog_store_bundle_get(struct store_conn *c, const char *code, char **doc, char *digest,

@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "base/arena.h"
 #include "base/embed.h"
 #include "base/id.h"
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "identity/idcodes.h"
+#include "identity/identity.h"
 #include "seals/seals.h"
 #include "store/store.h"
 
@@ -279,9 +281,59 @@ int certs_qr_make(const char *identifier, const char *es_id, const unsigned char
 
 /* ---- issuance ---------------------------------------------------------------------------- */
 
-int certs_issue(struct store *st, struct crypto_keyring *kr, const struct certs_issue_req *r,
-                int in_tx, char identifier[CERTS_ID_SIZE], struct err *err)
+int certs_department(struct certs *cs, int64_t id, const char *code, json_t **dept,
+                     struct err *err)
 {
+    struct identity_department d;
+    struct arena *a = arena_new(0);
+    *dept = NULL;
+    if (a == NULL)
+        return err_set(err, 500, "certs.oom", "out of memory");
+    int rc = code != NULL ? identity_department_find(cs->id, a, code, &d, err)
+                          : identity_department_get(cs->id, a, id, &d, err);
+    if (rc == 0) {
+        *dept = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)d.id, "code",
+                          d.code ? d.code : "", "zh", d.name_zh ? d.name_zh : "", "bo",
+                          d.name_bo ? d.name_bo : "", "en", d.name_en ? d.name_en : "",
+                          "division", (json_int_t)d.division_code);
+        if (*dept == NULL)
+            rc = err_set(err, 500, "certs.oom", "out of memory");
+    } else if (err->status == 404) {
+        err_set(err, 404, "certs.no_department", "no such department");
+    }
+    arena_free(a);
+    return rc;
+}
+
+/* The certificate's uses for its holder, each department named through identity. */
+static int certs_uses(struct certs *cs, struct store_conn *c, int64_t cert_id, json_t **list,
+                      struct err *err)
+{
+    if (cst_uses(c, cert_id, list, err) < 0)
+        return -1;
+    size_t i;
+    json_t *u;
+    json_array_foreach(*list, i, u)
+    {
+        json_t *dept = NULL;
+        struct err e2;
+        err_clear(&e2);
+        json_int_t did = json_integer_value(json_object_get(u, "department_id"));
+        if (certs_department(cs, did, NULL, &dept, &e2) == 0) {
+            json_object_set(u, "department", json_object_get(dept, "code"));
+            json_object_set(u, "department_name", json_object_get(dept, "zh"));
+        }
+        json_object_del(u, "department_id");
+        json_decref(dept);
+    }
+    return 0;
+}
+
+int certs_issue(struct certs *cs, const struct certs_issue_req *r, int in_tx,
+                char identifier[CERTS_ID_SIZE], struct err *err)
+{
+    struct store *st = cs->st;
+    struct crypto_keyring *kr = cs->kr;
     if (r == NULL || r->holder_account <= 0 || r->holder_name == NULL || !*r->holder_name ||
         strlen(r->holder_name) > 120 || r->holder_id_number == NULL || r->department_id <= 0 ||
         !json_is_object(r->data))
@@ -307,7 +359,7 @@ int certs_issue(struct store *st, struct crypto_keyring *kr, const struct certs_
     if (!found)
         return err_set(err, 404, "certs.no_type", "no certificate type has the code %s",
                        r->type_code ? r->type_code : "");
-    if (cst_department(c, r->department_id, NULL, &dept, err) < 0)
+    if (certs_department(cs, r->department_id, NULL, &dept, err) < 0)
         goto out;
     /* the type's fields from the form values */
     data = json_object();
@@ -457,9 +509,10 @@ const char *certs_effective_status(const struct certs_row *r, int64_t now)
     return "valid";
 }
 
-int certs_authorise_use(struct store *st, int64_t holder, const char *identifier, const char *type,
+int certs_authorise_use(struct certs *cs, int64_t holder, const char *identifier, const char *type,
                         const char *application, int64_t department_id, int in_tx, struct err *err)
 {
+    struct store *st = cs->st;
     if (identifier == NULL || application == NULL || !*application || strlen(application) > 64 ||
         department_id <= 0)
         return err_set(err, 400, "certs.bad_use",
@@ -486,7 +539,7 @@ int certs_authorise_use(struct store *st, int64_t holder, const char *identifier
                 type);
         goto out;
     }
-    if (cst_department(c, department_id, NULL, &dept, err) < 0)
+    if (certs_department(cs, department_id, NULL, &dept, err) < 0)
         goto out;
     char obj[CERTS_ID_SIZE + 16], detail[160];
     snprintf(obj, sizeof(obj), "certificate:%s", identifier);
@@ -513,20 +566,22 @@ out:
 
 /* ---- views ------------------------------------------------------------------------------- */
 
-int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
+int certs_view(struct certs *cs, int64_t viewer,
                const int64_t *department_ids, size_t n, const char *identifier, json_t **out,
                struct err *err)
 {
-    return certs_view_ex(st, kr, viewer, department_ids, n, identifier, 0, out, err);
+    return certs_view_ex(cs, viewer, department_ids, n, identifier, 0, out, err);
 }
 
 /* Personal data in a view: masked (the page, the JSON twin, a department under an
  * authorised use), or in full when `reveal` and the viewer is the holder: the holder's
  * own document (the PDF), where a marriage certificate must show both ID numbers. */
-int certs_view_ex(struct store *st, struct crypto_keyring *kr, int64_t viewer,
+int certs_view_ex(struct certs *cs, int64_t viewer,
                   const int64_t *department_ids, size_t n, const char *identifier, int reveal,
                   json_t **out, struct err *err)
 {
+    struct store *st = cs->st;
+    struct crypto_keyring *kr = cs->kr;
     struct store_conn *c = store_conn(st, err);
     struct certs_row row;
     int found = 0, allowed = 0, rc = -1;
@@ -573,7 +628,7 @@ int certs_view_ex(struct store *st, struct crypto_keyring *kr, int64_t viewer,
         json_array_append_new(fields, json_pack("{s:s, s:O, s:s}", "key", str(f, "key"), "label",
                                                 json_object_get(f, "label"), "value", val));
     }
-    if (is_holder && cst_uses(c, row.id, &uses, err) < 0) {
+    if (is_holder && certs_uses(cs, c, row.id, &uses, err) < 0) {
         certs_free_text(doc_text);
         json_decref(doc);
         json_decref(type);
@@ -683,9 +738,9 @@ int certs_export(struct store *st, struct crypto_keyring *kr, const char *identi
     return rc;
 }
 
-int certs_issue_on_approval(struct store *st, struct crypto_keyring *kr,
-                            const struct certs_issue_req *r, int enterprise_applicant,
-                            char identifier[CERTS_ID_SIZE], struct err *err)
+int certs_issue_on_approval(struct certs *cs, const struct certs_issue_req *r,
+                            int enterprise_applicant, char identifier[CERTS_ID_SIZE],
+                            struct err *err)
 {
     identifier[0] = '\0';
     if (enterprise_applicant || r->holder_id_number == NULL || r->holder_name == NULL ||
@@ -694,10 +749,10 @@ int certs_issue_on_approval(struct store *st, struct crypto_keyring *kr,
     json_t *known = NULL;
     struct err e2;
     err_clear(&e2);
-    if (certs_type_get(st, r->type_code, &known, &e2) < 0)
+    if (certs_type_get(cs->st, r->type_code, &known, &e2) < 0)
         return 0; /* a type this platform does not issue yet */
     json_decref(known);
-    if (certs_issue(st, kr, r, 1, identifier, err) == 0)
+    if (certs_issue(cs, r, 1, identifier, err) == 0)
         return 0;
     identifier[0] = '\0';
     if (strcmp(err->code, "seals.no_seal") != 0)

@@ -75,17 +75,17 @@ struct certs_issue_req {
  * approval of an application), else its own. Audited ("certs.issue"). identifier gets
  * the new identifier. Errors: "certs.no_type" (404), "certs.bad_data" (400: a field the
  * type needs is missing), "seals.no_seal" (409: the department has no certificate seal). */
-int certs_issue(struct store *st, struct crypto_keyring *kr, const struct certs_issue_req *r,
-                int in_tx, char identifier[CERTS_ID_SIZE], struct err *err);
+int certs_issue(struct certs *cs, const struct certs_issue_req *r, int in_tx,
+                char identifier[CERTS_ID_SIZE], struct err *err);
 /* The certificate an approved application earns, inside the approval's transaction. The
  * policy: certificates are issued to persons (an enterprise applicant, or one without name
  * and ID number, gets none); a type this platform does not issue (r->type_code NULL or
  * unknown) gets none; when the department has no certificate seal the decision stands
  * without a certificate (logged as a warning) rather than blocking the case. identifier
  * is "" when none was issued. Other errors as certs_issue. */
-int certs_issue_on_approval(struct store *st, struct crypto_keyring *kr,
-                            const struct certs_issue_req *r, int enterprise_applicant,
-                            char identifier[CERTS_ID_SIZE], struct err *err);
+int certs_issue_on_approval(struct certs *cs, const struct certs_issue_req *r,
+                            int enterprise_applicant, char identifier[CERTS_ID_SIZE],
+                            struct err *err);
 /* Revoke a certificate (own transaction, audited). */
 int certs_revoke(struct store *st, int64_t actor, const char *identifier, struct err *err);
 
@@ -105,7 +105,7 @@ int certs_wallet_usable(struct store *st, int64_t holder, const char *type, json
  * Refused (-1 with err): "certs.not_found" (404: not the holder's, or unknown),
  * "certs.revoked", "certs.expired" (409), "certs.wrong_type" (409). Joins the caller's
  * transaction when in_tx = 1 (apply's submitting transaction). Audited ("certs.use"). */
-int certs_authorise_use(struct store *st, int64_t holder, const char *identifier, const char *type,
+int certs_authorise_use(struct certs *cs, int64_t holder, const char *identifier, const char *type,
                         const char *application, int64_t department_id, int in_tx, struct err *err);
 
 /* A certificate in full for its holder, or for staff of a department it was authorised
@@ -113,7 +113,7 @@ int certs_authorise_use(struct store *st, int64_t holder, const char *identifier
  * JSON with data, holder (full for the holder, masked for a department), uses (holder
  * only), qr, and the parts an independent checker needs (document base64, data_hash,
  * to_sign hex, signature hex, public_key hex). "certs.not_found" (404) otherwise. */
-int certs_view(struct store *st, struct crypto_keyring *kr, int64_t viewer,
+int certs_view(struct certs *cs, int64_t viewer,
                const int64_t *department_ids, size_t n, const char *identifier, json_t **out,
                struct err *err);
 
@@ -156,7 +156,7 @@ int certs_qr_verify_offline(const struct certs_qr *q, const unsigned char *cert_
  * picture, QR. `names` (may be NULL) brings what certs does not own: {issuer: {zh, bo,
  * en} (the issuing department's names, from identity), labels: {holder, id_number,
  * issued, until, no_expiry, identifier: {zh, bo}} (the i18n catalogs)}. Borrowed. */
-int certs_pdf(struct store *st, struct crypto_keyring *kr, int64_t holder, const char *identifier,
+int certs_pdf(struct certs *cs, int64_t holder, const char *identifier,
               const json_t *names, unsigned char **pdf, size_t *len, struct err *err);
 /* Render a PDF from a view (certs_view's JSON, with issuer {zh, bo} and labels as above)
  * and the seal picture; for the bench. */

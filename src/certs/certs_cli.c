@@ -91,7 +91,7 @@ int certs_cli(struct certs *cs, int argc, char **argv, struct err *err)
             return err->status == 2 ? 2 : -1;
         json_t *dept = NULL;
         struct store_conn *c = store_conn(st, err);
-        if (c == NULL || cst_department(c, 0, argv[3], &dept, err) < 0)
+        if (c == NULL || certs_department(cs, 0, argv[3], &dept, err) < 0)
             return err->status == 404 ? (err->status = 2, 2) : -1;
         json_error_t je;
         json_t *data = json_loads(argv[4], 0, &je);
@@ -105,7 +105,7 @@ int certs_cli(struct certs *cs, int argc, char **argv, struct err *err)
         struct certs_issue_req r = {argv[1], holder, dname ? dname : name, idn,
                                     json_integer_value(json_object_get(dept, "id")), data, "cli", 0};
         char id[CERTS_ID_SIZE];
-        int rc = certs_issue(st, kr, &r, 0, id, err);
+        int rc = certs_issue(cs, &r, 0, id, err);
         json_decref(data);
         json_decref(dept);
         if (rc < 0)

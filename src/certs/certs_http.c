@@ -142,7 +142,7 @@ static int h_show(struct web_req *req, struct web_resp *resp)
     json_t *v = NULL;
     struct err err;
     err_clear(&err);
-    if (certs_view(h->st, h->kr, subj.account_id, depts, nd, identifier, &v, &err) < 0)
+    if (certs_view(h, subj.account_id, depts, nd, identifier, &v, &err) < 0)
         return web_fail_err(resp, &err);
     const json_t *signed_issuer = json_object_get(v, "issuer");
     json_object_set_new(v, "issuer",
@@ -205,7 +205,7 @@ static int h_pdf(struct web_req *req, struct web_resp *resp)
     err_clear(&err);
     /* The issuing department's names: the signed document names its code. */
     json_t *v = NULL;
-    if (certs_view(h->st, h->kr, ss->account_id, NULL, 0, identifier, &v, &err) < 0)
+    if (certs_view(h, ss->account_id, NULL, 0, identifier, &v, &err) < 0)
         return web_fail_err(resp, &err);
     const json_t *si = json_object_get(v, "issuer");
     json_t *names = json_pack(
@@ -219,7 +219,7 @@ static int h_pdf(struct web_req *req, struct web_resp *resp)
     size_t len = 0;
     int rc = names == NULL
                  ? err_set(&err, 500, "http.internal", "out of memory")
-                 : certs_pdf(h->st, h->kr, ss->account_id, identifier, names, &pdf, &len, &err);
+                 : certs_pdf(h, ss->account_id, identifier, names, &pdf, &len, &err);
     json_decref(names);
     if (rc < 0)
         return web_fail_err(resp, &err);
@@ -252,7 +252,7 @@ static int h_use(struct web_req *req, struct web_resp *resp)
         return err.status >= 500
                    ? web_fail_err(resp, &err)
                    : web_fail(resp, 400, "certs.bad_use", "name the department by its code");
-    if (certs_authorise_use(h->st, ss->account_id, identifier, NULL, app, d.id, 0, &err) < 0)
+    if (certs_authorise_use(h, ss->account_id, identifier, NULL, app, d.id, 0, &err) < 0)
         return web_fail_err(resp, &err);
     if (req->want_json)
         return web_page(resp,

@@ -23,6 +23,10 @@ struct certs {
     struct certs_vcache_slot *vcache; /* allocated on first use */
 };
 
+/* A department as JSON {id, code, zh, bo, en, division} through identity (404
+ * certs.no_department), by id or, when code is not NULL, by code. */
+int certs_department(struct certs *cs, int64_t id, const char *code, json_t **dept,
+                     struct err *err);
 int certs_qr_verify_online(struct certs *cs, const char *payload, json_t **out, struct err *err);
 
 struct certs_row {
@@ -53,7 +57,7 @@ const char *certs_effective_status(const struct certs_row *r, int64_t now);
 
 /* certs_view, with `reveal` 1 for the holder's own document: personal data in full
  * (for anyone but the holder it is masked all the same). */
-int certs_view_ex(struct store *st, struct crypto_keyring *kr, int64_t viewer,
+int certs_view_ex(struct certs *cs, int64_t viewer,
                   const int64_t *department_ids, size_t n, const char *identifier, int reveal,
                   json_t **out, struct err *err);
 
@@ -100,9 +104,6 @@ int cst_uses(struct store_conn *c, int64_t cert_id, json_t **list, struct err *e
 int cst_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts, size_t n,
                     int *allowed, struct err *err);
 /* A department's names and code by id or by code. */
-int cst_department(struct store_conn *c, int64_t id, const char *code, json_t **dept,
-                   struct err *err);
 /* How many roots are on the trust list (the verification cache's generation). */
-int cst_roots_count(struct store_conn *c, int64_t *n, struct err *err);
 
 #endif

@@ -399,11 +399,11 @@ int certs_pdf_render(const json_t *v, const unsigned char *png, size_t png_len, 
     return certs_pdf_draw(v, png, png_len, pdf, len, NULL, err);
 }
 
-int certs_pdf(struct store *st, struct crypto_keyring *kr, int64_t holder, const char *identifier,
+int certs_pdf(struct certs *cs, int64_t holder, const char *identifier,
               const json_t *names, unsigned char **pdf, size_t *len, struct err *err)
 {
     json_t *v = NULL;
-    if (certs_view_ex(st, kr, holder, NULL, 0, identifier, 1, &v, err) < 0)
+    if (certs_view_ex(cs, holder, NULL, 0, identifier, 1, &v, err) < 0)
         return -1;
     if (!json_is_true(json_object_get(v, "holder_view"))) {
         json_decref(v);
@@ -419,7 +419,7 @@ int certs_pdf(struct store *st, struct crypto_keyring *kr, int64_t holder, const
     unsigned char *png = NULL;
     size_t png_len = 0;
     struct err e2;
-    seals_picture(st, json_integer_value(json_object_get(v, "seal_id")), &png, &png_len, &e2);
+    seals_picture(cs->st, json_integer_value(json_object_get(v, "seal_id")), &png, &png_len, &e2);
     int rc = certs_pdf_render(v, png, png_len, pdf, len, err);
     free(png);
     json_decref(v);

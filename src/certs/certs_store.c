@@ -40,15 +40,10 @@ static const char SQL_USE_INSERT[] =
     "INSERT INTO cert_uses (id, cert_id, holder_account, application, department_id, purpose, "
     "at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_USES[] =
-    "SELECT u.application, d.code, d.name_zh, u.purpose, u.at FROM cert_uses u "
-    "JOIN departments d ON d.id = u.department_id WHERE u.cert_id = ? ORDER BY u.at DESC, u.id DESC";
+    "SELECT application, department_id, purpose, at FROM cert_uses "
+    "WHERE cert_id = ? ORDER BY at DESC, id DESC";
 static const char SQL_USE_DEPT[] =
     "SELECT 1 FROM cert_uses WHERE cert_id = ? AND department_id = ?";
-static const char SQL_DEPT_ID[] =
-    "SELECT id, code, name_zh, name_bo, name_en, division_code FROM departments WHERE id = ?";
-static const char SQL_DEPT_CODE[] =
-    "SELECT id, code, name_zh, name_bo, name_en, division_code FROM departments WHERE code = ?";
-
 static const char *nz(const char *s)
 {
     return s ? s : "";
@@ -256,10 +251,11 @@ int cst_uses(struct store_conn *c, int64_t cert_id, json_t **list, struct err *e
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW)
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:s, s:I}", "application", nz(store_col_text(st, 0)),
-                         "department", nz(store_col_text(st, 1)), "department_name",
-                         nz(store_col_text(st, 2)), "purpose", nz(store_col_text(st, 3)), "at",
-                         (json_int_t)store_col_int64(st, 4)));
+            a, json_pack("{s:s, s:I, s:s, s:s, s:s, s:I}", "application",
+                         nz(store_col_text(st, 0)), "department_id",
+                         (json_int_t)store_col_int64(st, 1), "department", "", "department_name",
+                         "", "purpose", nz(store_col_text(st, 2)), "at",
+                         (json_int_t)store_col_int64(st, 3)));
     store_reset(st);
     if (rc < 0) {
         json_decref(a);
@@ -288,41 +284,3 @@ int cst_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts,
     return 0;
 }
 
-int cst_department(struct store_conn *c, int64_t id, const char *code, json_t **dept,
-                   struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, code ? SQL_DEPT_CODE : SQL_DEPT_ID, err);
-    if (st == NULL)
-        return -1;
-    if (code)
-        store_bind_text(st, 1, code, -1);
-    else
-        store_bind_int64(st, 1, id);
-    *dept = NULL;
-    int rc = store_step(st, err);
-    if (rc == STORE_ROW)
-        *dept = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "id",
-                          (json_int_t)store_col_int64(st, 0), "code", nz(store_col_text(st, 1)),
-                          "zh", nz(store_col_text(st, 2)), "bo", nz(store_col_text(st, 3)), "en",
-                          nz(store_col_text(st, 4)), "division",
-                          (json_int_t)store_col_int64(st, 5));
-    store_reset(st);
-    if (rc < 0)
-        return -1;
-    if (*dept == NULL)
-        return err_set(err, 404, "certs.no_department", "no such department");
-    return 0;
-}
-
-static const char SQL_ROOTS_COUNT[] = "SELECT COUNT(*) FROM trust_roots";
-
-int cst_roots_count(struct store_conn *c, int64_t *n, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_ROOTS_COUNT, err);
-    if (st == NULL)
-        return -1;
-    int rc = store_step(st, err);
-    *n = rc == STORE_ROW ? store_col_int64(st, 0) : 0;
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}

@@ -73,9 +73,8 @@ static int verify_cached(struct certs *cs, const unsigned char hash[32], const u
                          size_t sig_len, struct seals_report *rep, struct err *err)
 {
     struct store *st = cs->st;
-    struct store_conn *c = store_conn(st, err);
     int64_t roots = 0;
-    if (c == NULL || cst_roots_count(c, &roots, err) < 0)
+    if (seals_trust_count(st, &roots, err) < 0)
         return -1;
     unsigned char key[32];
     struct crypto_sm3 *h = crypto_sm3_new();

@@ -708,7 +708,7 @@ int hotline_dispatch(struct hotline *h, int64_t actor, const char *ip, const cha
     int found = 0;
     if (c == NULL || check_category(h, category, err) < 0)
         return -1;
-    if (department_id > 0 && hs_department_exists(c, department_id, &found, err) < 0)
+    if (department_id > 0 && identity_department_exists(h->id, department_id, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 400, "hotline.bad_department", "choose a department");
@@ -935,8 +935,8 @@ int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalate
             if (hs_order_marks(c, o->id, esc ? now_ms : now_ms, esc ? now_ms : 0, err) < 0 ||
                 hs_event_insert(c, o->id, 0, esc ? "escalated" : "reminded", o->department_id, NULL,
                                 err) < 0 ||
-                hs_department_role(c, o->department_id, esc ? "head" : "clerk", heads, 16, &nh,
-                                   err) < 0) {
+                identity_department_holders(h->id, o->department_id, esc ? ROLE_HEAD : ROLE_CLERK,
+                                            heads, 16, &nh, err) < 0) {
                 store_rollback(c);
                 goto out;
             }
@@ -1032,7 +1032,7 @@ int hotline_route_put(struct hotline *h, int64_t actor, const char *category,
         return -1;
     if (!found)
         return err_set(err, 400, "hotline.bad_category", "no such category");
-    if (hs_department_exists(c, department_id, &found, err) < 0)
+    if (identity_department_exists(h->id, department_id, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 400, "hotline.bad_department", "no such department");

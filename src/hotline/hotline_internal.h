@@ -71,10 +71,7 @@ int hs_route_find(struct store_conn *c, const char *cat, int64_t division, int64
                   struct err *err);
 int hs_limit(struct store_conn *c, const char *urgency, int *amount, char unit[16],
              struct err *err);
-int hs_department_exists(struct store_conn *c, int64_t dept, int *found, struct err *err);
 /* The accounts holding `role` ("head") in a department. */
-int hs_department_role(struct store_conn *c, int64_t dept, const char *role, int64_t *ids,
-                       size_t max, size_t *n, struct err *err);
 /* Training examples: text, category, department. Called per row. */
 typedef int (*hs_example_fn)(void *ctx, int64_t id, const char *text, const char *cat,
                              int64_t dept);

@@ -505,41 +505,6 @@ int hs_limit(struct store_conn *c, const char *urgency, int *amount, char unit[1
     return rc < 0 ? -1 : 0;
 }
 
-static const char SQL_DEPT_EXISTS[] = "SELECT 1 FROM departments WHERE id = ?";
-
-int hs_department_exists(struct store_conn *c, int64_t dept, int *found, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_DEPT_EXISTS, err);
-    if (st == NULL)
-        return -1;
-    store_bind_int64(st, 1, dept);
-    int rc = store_step(st, err);
-    *found = rc == STORE_ROW;
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
-static const char SQL_DEPT_ROLE[] = "SELECT account_id FROM role_grants WHERE department_id = ? "
-                                    "AND role = ? AND revoked_at IS NULL "
-                                    "ORDER BY account_id";
-
-int hs_department_role(struct store_conn *c, int64_t dept, const char *role, int64_t *ids,
-                       size_t max, size_t *n, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_DEPT_ROLE, err);
-    if (st == NULL)
-        return -1;
-    store_bind_int64(st, 1, dept);
-    store_bind_text(st, 2, role, -1);
-    *n = 0;
-    int rc;
-    while ((rc = store_step(st, err)) == STORE_ROW)
-        if (*n < max)
-            ids[(*n)++] = store_col_int64(st, 0);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
 static const char SQL_EXAMPLES[] =
     "SELECT id, description, category, department_id FROM hotline_orders WHERE category IS NOT "
     "NULL AND department_id IS NOT NULL AND status IN ('replied', 'closed') ORDER BY id";

@@ -240,6 +240,19 @@ int identity_department_find(struct identity *id, struct arena *a, const char *c
     return 0;
 }
 
+int identity_department_get(struct identity *id, struct arena *a, int64_t dept_id,
+                            struct identity_department *out, struct err *err)
+{
+    struct store_conn *c = store_conn(id->store, err);
+    int found = 0;
+    if (c == NULL || ids_department_by_id(c, a, dept_id, out, &found, err) < 0)
+        return -1;
+    if (!found)
+        return err_set(err, 404, "identity.department_not_found", "no department %lld",
+                       (long long)dept_id);
+    return 0;
+}
+
 int identity_account_find_username(struct identity *id, const char *username, int64_t *account_id,
                                    struct err *err)
 {
@@ -307,4 +320,21 @@ int identity_revoke(struct identity *id, int64_t actor, const char *ip, int64_t 
                        "this person does not hold the role %s in this department", name);
     }
     return audited_tx(c, &ev, err);
+}
+
+int identity_department_exists(struct identity *id, int64_t dept_id, int *found, struct err *err)
+{
+    struct store_conn *c = store_conn(id->store, err);
+    return c == NULL ? -1 : ids_department_exists(c, dept_id, found, err);
+}
+
+int identity_department_holders(struct identity *id, int64_t dept_id, int role, int64_t *ids,
+                                size_t max, size_t *n, struct err *err)
+{
+    const char *name = identity_role_name(role);
+    *n = 0;
+    if (name == NULL)
+        return err_set(err, 400, "identity.role_unknown", "unknown role");
+    struct store_conn *c = store_conn(id->store, err);
+    return c == NULL ? -1 : ids_department_holders(c, dept_id, name, ids, max, n, err);
 }

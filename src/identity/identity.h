@@ -179,6 +179,9 @@ int identity_department_list(struct identity *id, struct arena *a,
                              struct identity_department **out, size_t *n, struct err *err);
 int identity_department_find(struct identity *id, struct arena *a, const char *code,
                              struct identity_department *out, struct err *err);
+/* The same by id (404 identity.not_found). */
+int identity_department_get(struct identity *id, struct arena *a, int64_t dept_id,
+                            struct identity_department *out, struct err *err);
 
 /* Create a staff account with a first password (the person must set up TOTP at first
  * login). */
@@ -192,6 +195,13 @@ int identity_grant(struct identity *id, int64_t actor, const char *ip, int64_t a
                    int64_t dept_id, int role, struct err *err);
 int identity_revoke(struct identity *id, int64_t actor, const char *ip, int64_t account_id,
                     int64_t dept_id, int role, struct err *err);
+/* Whether a department exists (*found 1 or 0). Reads on the calling thread's connection, so
+ * it sees the caller's open transaction. */
+int identity_department_exists(struct identity *id, int64_t dept_id, int *found, struct err *err);
+/* The accounts holding `role` (ROLE_*) in a department now, in account order: at most `max`
+ * ids written, *n their number. Same connection rule. */
+int identity_department_holders(struct identity *id, int64_t dept_id, int role, int64_t *ids,
+                                size_t max, size_t *n, struct err *err);
 
 /* The platform's own department at the region and its first administrator ("admin"),
  * created once. Returns 1 when it created them (password gets the one-time password,

@@ -88,12 +88,17 @@ int ids_department_insert(struct store_conn *c, const struct identity_department
                           struct err *err);
 int ids_department_list(struct store_conn *c, struct arena *a,
                         struct identity_department **out, size_t *n, struct err *err);
+int ids_department_by_id(struct store_conn *c, struct arena *a, int64_t dept_id,
+                        struct identity_department *out, int *found, struct err *err);
 int ids_department_by_code(struct store_conn *c, struct arena *a, const char *code,
                            struct identity_department *out, int *found, struct err *err);
 int ids_grant_insert(struct store_conn *c, int64_t grant_id, int64_t account_id,
                      int64_t dept_id, const char *role, int64_t actor, struct err *err);
 int ids_grant_revoke(struct store_conn *c, int64_t account_id, int64_t dept_id,
                      const char *role, int64_t *changed, struct err *err);
+int ids_department_exists(struct store_conn *c, int64_t dept_id, int *found, struct err *err);
+int ids_department_holders(struct store_conn *c, int64_t dept_id, const char *role, int64_t *ids,
+                           size_t max, size_t *n, struct err *err);
 int ids_grant_exists(struct store_conn *c, int64_t account_id, int64_t dept_id, const char *role,
                      int *found, struct err *err);
 /* The live grants of an account with each department's division. */

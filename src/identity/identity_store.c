@@ -55,6 +55,8 @@ static const char SQL_DEPT_INSERT[] =
 static const char SQL_DEPT_LIST[] =
     "SELECT id, code, name_zh, name_bo, name_en, division_code FROM departments "
     "ORDER BY division_code, code";
+static const char SQL_DEPT_BY_ID[] =
+    "SELECT id, code, name_zh, name_bo, name_en, division_code FROM departments WHERE id = ?";
 static const char SQL_DEPT_BY_CODE[] =
     "SELECT id, code, name_zh, name_bo, name_en, division_code FROM departments WHERE code = ?";
 static const char SQL_GRANT_INSERT[] =
@@ -452,6 +454,55 @@ int ids_grants_of(struct store_conn *c, int64_t account_id, struct authz_subject
         subj->grants[subj->ngrants].division_code = store_col_int64(st, 2);
         subj->ngrants++;
     }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static const char SQL_DEPT_EXISTS[] = "SELECT 1 FROM departments WHERE id = ?";
+
+int ids_department_exists(struct store_conn *c, int64_t dept_id, int *found, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_DEPT_EXISTS, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, dept_id);
+    int rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static const char SQL_DEPT_HOLDERS[] = "SELECT account_id FROM role_grants WHERE department_id = ? "
+                                       "AND role = ? AND revoked_at IS NULL ORDER BY account_id";
+
+int ids_department_holders(struct store_conn *c, int64_t dept_id, const char *role, int64_t *ids,
+                           size_t max, size_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_DEPT_HOLDERS, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, dept_id);
+    store_bind_text(st, 2, role, -1);
+    *n = 0;
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        if (*n < max)
+            ids[(*n)++] = store_col_int64(st, 0);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ids_department_by_id(struct store_conn *c, struct arena *a, int64_t dept_id,
+                         struct identity_department *out, int *found, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_DEPT_BY_ID, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, dept_id);
+    int rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    if (rc == STORE_ROW)
+        read_dept(st, a, out);
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }

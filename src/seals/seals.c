@@ -277,6 +277,12 @@ int seals_trust_list(struct store *st, json_t **list, struct err *err)
     return c == NULL ? -1 : sst_roots_json(c, list, err);
 }
 
+int seals_trust_count(struct store *st, int64_t *n, struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    return c == NULL ? -1 : sst_roots_count(c, n, err);
+}
+
 /* ---- making a seal --------------------------------------------------------------------- */
 
 static ASN1_GENERALIZEDTIME *gtime(int64_t ms)

@@ -50,6 +50,8 @@ int seals_trust_add(struct store *st, int64_t actor, const char *name, const cha
                     struct err *err);
 /* The trust list: [{id, kind, name, fingerprint, created_at}]. */
 int seals_trust_list(struct store *st, json_t **list, struct err *err);
+/* How many roots the trust list holds (a verification result depends on it). */
+int seals_trust_count(struct store *st, int64_t *n, struct err *err);
 
 /* ---- seals (制章) --------------------------------------------------------------------- */
 

@@ -130,6 +130,7 @@ int sst_root_insert(struct store_conn *c, int64_t id, const char *kind, const ch
                     const unsigned char *der, size_t der_len, const char *fp,
                     const unsigned char *priv, size_t priv_len, int64_t actor, struct err *err);
 int sst_roots_json(struct store_conn *c, json_t **list, struct err *err);
+int sst_roots_count(struct store_conn *c, int64_t *n, struct err *err);
 
 struct seals_row {
     int64_t id, department_id, valid_from, valid_to;

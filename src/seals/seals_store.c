@@ -345,3 +345,16 @@ int sst_department(struct store_conn *c, const char *code, int64_t *id, char nam
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
+
+static const char SQL_ROOTS_COUNT[] = "SELECT COUNT(*) FROM trust_roots";
+
+int sst_roots_count(struct store_conn *c, int64_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_ROOTS_COUNT, err);
+    if (st == NULL)
+        return -1;
+    int rc = store_step(st, err);
+    *n = rc == STORE_ROW ? store_col_int64(st, 0) : 0;
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}

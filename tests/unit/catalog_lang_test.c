@@ -13,13 +13,17 @@
 
 #include "base/embed.h"
 #include "catalog/catalog.h"
+#include "crypto/crypto.h"
 #include "catalog/catalog_internal.h"
 #include "divisions/divisions.h"
+#include "identity/identity.h"
 #include "store/store.h"
 
 struct fixture {
     char dir[32];
     struct store *s;
+    struct crypto_keyring *kr;
+    struct identity *id;
     struct catalog *cat;
     json_t *demo;
 };
@@ -34,6 +38,8 @@ static const char SQL_DEPTS[] =
     "(11, 'cg-mz', 'a', 540102000000, 0), (12, 'cg-ga', 'a', 540102000000, 0), "
     "(13, 'cg-rs', 'a', 540102000000, 0), (14, 'cg-sj', 'a', 540102000000, 0), "
     "(15, 'cg-wj', 'a', 540102000000, 0)";
+
+static const unsigned char MASTER[CRYPTO_KEY_LEN] = {1, 6, 1, 8, 0, 3};
 
 static int setup(void **state)
 {
@@ -50,7 +56,10 @@ static int setup(void **state)
     if (store_open(url, NULL, &f->s, &err) < 0 || store_migrate(f->s, NULL, &err) < 0 ||
         divisions_load_reference(f->s, &inserted, &err) < 0 ||
         (c = store_conn(f->s, &err)) == NULL || store_exec(c, SQL_DEPTS, &err) < 0 ||
-        catalog_open(f->s, NULL, &f->cat, &err) < 0) {
+        crypto_keyring_from_master(MASTER, &f->kr) < 0 ||
+        identity_open(f->s, f->kr, &(struct identity_options){.fast_passwords = 1}, &f->id, &err) <
+            0 ||
+        catalog_open(f->s, f->id, &f->cat, &err) < 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -67,6 +76,8 @@ static int teardown(void **state)
     struct fixture *f = *state;
     char cmd[64];
     catalog_close(f->cat);
+    identity_close(f->id);
+    crypto_keyring_close(f->kr);
     store_close(f->s);
     json_decref(f->demo);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);

@@ -13,15 +13,10 @@
 #include "base/arena.h"
 #include "base/embed.h"
 #include "catalog/catalog.h"
+#include "crypto/crypto.h"
 #include "divisions/divisions.h"
+#include "identity/identity.h"
 #include "store/store.h"
-
-struct fixture {
-    char dir[32];
-    struct store *s;
-    struct catalog *cat;
-    json_t *demo;
-};
 
 static const char SQL_DEPTS[] =
     "INSERT INTO departments (id, code, name_zh, division_code, created_at) VALUES "
@@ -34,7 +29,34 @@ static const char SQL_DEPTS[] =
     "(13, 'cg-rs', 'a', 540102000000, 0), (14, 'cg-sj', 'a', 540102000000, 0), "
     "(15, 'cg-wj', 'a', 540102000000, 0)";
 
-static int open_store(const char *dir, const char *name, struct store **s, struct catalog **cat)
+static const unsigned char MASTER[CRYPTO_KEY_LEN] = {2, 7, 1, 8, 2, 8};
+
+/* A store with the demo departments, identity on it (departments are identity's) and the
+ * catalog's handle. */
+struct opened {
+    struct store *s;
+    struct crypto_keyring *kr;
+    struct identity *id;
+    struct catalog *cat;
+};
+
+static void close_store(struct opened *o)
+{
+    catalog_close(o->cat);
+    identity_close(o->id);
+    crypto_keyring_close(o->kr);
+    store_close(o->s);
+}
+
+struct fixture {
+    char dir[32];
+    struct opened o;
+    struct store *s;     /* o.s */
+    struct catalog *cat; /* o.cat */
+    json_t *demo;
+};
+
+static int open_store(const char *dir, const char *name, struct opened *o)
 {
     char url[96];
     struct err err;
@@ -42,9 +64,16 @@ static int open_store(const char *dir, const char *name, struct store **s, struc
     err_clear(&err);
     snprintf(url, sizeof url, "sqlite:%s/%s", dir, name);
     struct store_conn *c;
-    if (store_open(url, NULL, s, &err) < 0 || store_migrate(*s, NULL, &err) < 0 ||
-        divisions_load_reference(*s, &inserted, &err) < 0 || (c = store_conn(*s, &err)) == NULL ||
-        store_exec(c, SQL_DEPTS, &err) < 0 || catalog_open(*s, NULL, cat, &err) < 0) {
+    if (store_open(url, NULL, &o->s, &err) < 0 || store_migrate(o->s, NULL, &err) < 0 ||
+        divisions_load_reference(o->s, &inserted, &err) < 0 ||
+        (c = store_conn(o->s, &err)) == NULL || store_exec(c, SQL_DEPTS, &err) < 0) {
+        fprintf(stderr, "setup: %s\n", err.msg);
+        return -1;
+    }
+    if (crypto_keyring_from_master(MASTER, &o->kr) < 0 ||
+        identity_open(o->s, o->kr, &(struct identity_options){.fast_passwords = 1}, &o->id, &err) <
+            0 ||
+        catalog_open(o->s, o->id, &o->cat, &err) < 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -55,8 +84,10 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     snprintf(f->dir, sizeof(f->dir), "/tmp/ow-cat-XXXXXX");
-    if (mkdtemp(f->dir) == NULL || open_store(f->dir, "t.db", &f->s, &f->cat) < 0)
+    if (mkdtemp(f->dir) == NULL || open_store(f->dir, "t.db", &f->o) < 0)
         return -1;
+    f->s = f->o.s;
+    f->cat = f->o.cat;
     const struct embed_file *e = embed_find("data/catalog/demo.json");
     if (e == NULL)
         return -1;
@@ -69,8 +100,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     char cmd[64];
-    catalog_close(f->cat);
-    store_close(f->s);
+    close_store(&f->o);
     json_decref(f->demo);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
     int rc = system(cmd);
@@ -279,15 +309,15 @@ static void test_import_export(void **state)
     json_t *out = export_of(f->s);
     assert_int_equal(json_array_size(json_object_get(out, "items")),
                      json_array_size(json_object_get(f->demo, "items")));
-    struct store *s2;
-    struct catalog *cat2;
-    assert_int_equal(open_store(f->dir, "t2.db", &s2, &cat2), 0);
+    struct opened o2;
+    assert_int_equal(open_store(f->dir, "t2.db", &o2), 0);
+    struct store *s2 = o2.s;
+    struct catalog *cat2 = o2.cat;
     assert_int_equal(catalog_import(cat2, 0, out, &created, &updated, &err), 0);
     json_t *out2 = export_of(s2);
     assert_true(json_equal(out, out2));
     json_decref(out2);
-    catalog_close(cat2);
-    store_close(s2);
+    close_store(&o2);
 
     /* One item changed: one new published version, the rest unchanged. */
     json_t *it = demo_item(f, "XZ-GA-001");
@@ -533,9 +563,10 @@ static void test_indexer(void **state)
 {
     struct fixture *f = *state;
     struct err err;
-    struct store *st; /* a store of its own: the group's is changed by the other tests */
-    struct catalog *cat;
-    assert_int_equal(open_store(f->dir, "index.db", &st, &cat), 0);
+    struct opened o; /* a store of its own: the group's is changed by the other tests */
+    assert_int_equal(open_store(f->dir, "index.db", &o), 0);
+    struct store *st = o.s;
+    struct catalog *cat = o.cat;
     struct fake_index x = {json_object(), 0, 0, 0, 0};
     struct catalog_indexer ix = {&x, fake_put, fake_remove, fake_clear, NULL};
     catalog_set_indexer(cat, &ix);
@@ -616,9 +647,8 @@ static void test_indexer(void **state)
     json_decref(problems);
     json_decref(ga);
     json_decref(it);
-    catalog_close(cat);
     json_decref(x.docs);
-    store_close(st);
+    close_store(&o);
 }
 
 static void test_filters(void **state)
@@ -626,27 +656,32 @@ static void test_filters(void **state)
     struct fixture *f = *state;
     struct err err;
     json_t *l;
-    struct catalog_filter birth = {NULL, "birth", NULL, 0};
+    struct catalog_filter birth = {NULL, "birth", NULL, NULL};
     assert_int_equal(catalog_list(f->s, &birth, &l, &err), 0);
     assert_int_equal(json_array_size(l), 3);
     assert_true(list_has(l, "XZ-WJ-001") && list_has(l, "XZ-GA-003") && list_has(l, "XZ-RS-002"));
     json_decref(l);
-    struct catalog_filter mz = {"cg-mz", NULL, NULL, 0};
+    struct catalog_filter mz = {"cg-mz", NULL, NULL, NULL};
     assert_int_equal(catalog_list(f->s, &mz, &l, &err), 0);
     assert_true(list_has(l, "XZ-MZ-001") && !list_has(l, "XZ-GA-001"));
     json_decref(l);
-    struct catalog_filter ent = {NULL, NULL, "enterprise", 0};
+    struct catalog_filter ent = {NULL, NULL, "enterprise", NULL};
     assert_int_equal(catalog_list(f->s, &ent, &l, &err), 0);
     assert_true(list_has(l, "XZ-SJ-002") && !list_has(l, "XZ-MZ-001"));
     json_decref(l);
     /* Barkhor (a sub-district of Chengguan): Chengguan, Lhasa and region departments. */
-    struct catalog_filter bk = {NULL, NULL, NULL, 540102002000LL};
+    json_t *in = NULL;
+    assert_int_equal(catalog_departments_in(f->cat, 540102002000LL, &in, &err), 0);
+    struct catalog_filter bk = {NULL, NULL, NULL, in};
     assert_int_equal(catalog_list(f->s, &bk, &l, &err), 0);
+    json_decref(in);
     assert_true(list_has(l, "XZ-MZ-001") && list_has(l, "XZ-GA-001") && list_has(l, "XZ-RS-004"));
     json_decref(l);
     /* Shigatse: no Lhasa department serves it; only items handled at region level. */
-    struct catalog_filter sg = {NULL, NULL, NULL, 540200000000LL};
+    assert_int_equal(catalog_departments_in(f->cat, 540200000000LL, &in, &err), 0);
+    struct catalog_filter sg = {NULL, NULL, NULL, in};
     assert_int_equal(catalog_list(f->s, &sg, &l, &err), 0);
+    json_decref(in);
     assert_true(list_has(l, "XZ-RS-004") && list_has(l, "XZ-WJ-002"));
     assert_false(list_has(l, "XZ-MZ-001"));
     json_decref(l);

@@ -19,6 +19,7 @@
 #include "certs/certs_internal.h"
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
+#include "identity/identity.h"
 #include "seals/seals.h"
 #include "store/store.h"
 
@@ -27,6 +28,7 @@ static const unsigned char MASTER[CRYPTO_KEY_LEN] = {3, 1, 4, 1, 5, 9, 2, 6};
 struct fixture {
     struct store *s;
     struct crypto_keyring *kr;
+    struct identity *id;
     struct certs *cs;
     char dir[64];
     int64_t dept, seal;
@@ -54,7 +56,9 @@ static int setup(void **state)
         divisions_load_reference(fx->s, &n, &err) < 0 ||
         crypto_keyring_from_master(MASTER, &fx->kr) < 0 ||
         seals_root_ensure(fx->s, fx->kr, &err) < 0 || certs_types_load_demo(fx->s, &n, &err) < 0 ||
-        certs_open(fx->s, fx->kr, NULL, &fx->cs, &err) < 0) {
+        identity_open(fx->s, fx->kr, &(struct identity_options){.fast_passwords = 1}, &fx->id,
+                      &err) < 0 ||
+        certs_open(fx->s, fx->kr, fx->id, &fx->cs, &err) < 0) {
         fprintf(stderr, "certs_test: %s\n", err.msg);
         return -1;
     }
@@ -78,6 +82,7 @@ static int teardown(void **state)
     char cmd[128];
     store_close(fx->s);
     certs_close(fx->cs);
+    identity_close(fx->id);
     crypto_keyring_close(fx->kr);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
     if (system(cmd) != 0)
@@ -94,7 +99,7 @@ static void issue(struct fixture *fx, char id[CERTS_ID_SIZE])
     struct certs_issue_req r = {"MARRIAGE_CERT",        4242,     "扎西多吉",
                                 "540102199001011233",   fx->dept, data,
                                 "20261126540102000001", 0};
-    assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), 0);
+    assert_int_equal(certs_issue(fx->cs, &r, 0, id, &err), 0);
     json_decref(data);
 }
 
@@ -240,7 +245,7 @@ static void test_qr(void **state)
     issue(fx, id);
     json_t *v = NULL;
     struct err err;
-    assert_int_equal(certs_view(fx->s, fx->kr, 4242, NULL, 0, id, &v, &err), 0);
+    assert_int_equal(certs_view(fx->cs, 4242, NULL, 0, id, &v, &err), 0);
     const char *qr = json_string_value(json_object_get(v, "qr"));
     struct certs_qr q;
     assert_int_equal(certs_qr_parse(qr, strlen(qr), &q, &err), 0);
@@ -279,20 +284,20 @@ static void test_uses(void **state)
     char id[CERTS_ID_SIZE];
     issue(fx, id);
     struct err err;
-    assert_int_equal(certs_authorise_use(fx->s, 9999, id, NULL, "A1", fx->dept, 0, &err), -1);
+    assert_int_equal(certs_authorise_use(fx->cs, 9999, id, NULL, "A1", fx->dept, 0, &err), -1);
     assert_string_equal(err.code, "certs.not_found");
-    assert_int_equal(certs_authorise_use(fx->s, 4242, id, "ID_CARD", "A1", fx->dept, 0, &err), -1);
+    assert_int_equal(certs_authorise_use(fx->cs, 4242, id, "ID_CARD", "A1", fx->dept, 0, &err), -1);
     assert_string_equal(err.code, "certs.wrong_type");
-    assert_int_equal(certs_authorise_use(fx->s, 4242, id, "MARRIAGE_CERT", "A1", fx->dept, 0, &err),
-                     0);
+    assert_int_equal(
+        certs_authorise_use(fx->cs, 4242, id, "MARRIAGE_CERT", "A1", fx->dept, 0, &err), 0);
     /* the department now sees it, masked; a stranger does not */
     json_t *v = NULL;
-    assert_int_equal(certs_view(fx->s, fx->kr, 5, &fx->dept, 1, id, &v, &err), 0);
+    assert_int_equal(certs_view(fx->cs, 5, &fx->dept, 1, id, &v, &err), 0);
     assert_string_equal(json_string_value(json_object_get(json_object_get(v, "holder"), "name")),
                         "扎***");
     json_decref(v);
     int64_t other = fx->dept + 1;
-    assert_int_equal(certs_view(fx->s, fx->kr, 5, &other, 1, id, &v, &err), -1);
+    assert_int_equal(certs_view(fx->cs, 5, &other, 1, id, &v, &err), -1);
     assert_string_equal(err.code, "certs.not_found");
     json_t *w = NULL;
     assert_int_equal(certs_wallet(fx->s, 4242, "MARRIAGE_CERT", &w, &err), 0);
@@ -302,7 +307,7 @@ static void test_uses(void **state)
     assert_int_equal(json_array_size(w), 0);
     json_decref(w);
     assert_int_equal(certs_revoke(fx->s, 1, id, &err), 0);
-    assert_int_equal(certs_authorise_use(fx->s, 4242, id, NULL, "A2", fx->dept, 0, &err), -1);
+    assert_int_equal(certs_authorise_use(fx->cs, 4242, id, NULL, "A2", fx->dept, 0, &err), -1);
     assert_string_equal(err.code, "certs.revoked");
 }
 
@@ -314,14 +319,14 @@ static void test_issue_refusals(void **state)
     json_t *data = json_pack("{s:s}", "male_name", "扎西多吉"); /* no female_name */
     struct certs_issue_req r = {"MARRIAGE_CERT", 4242, "扎西多吉", "540102199001011233",
                                 fx->dept,        data, "x",        0};
-    assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), -1);
+    assert_int_equal(certs_issue(fx->cs, &r, 0, id, &err), -1);
     assert_string_equal(err.code, "certs.bad_data");
     r.type_code = "NO_SUCH";
-    assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), -1);
+    assert_int_equal(certs_issue(fx->cs, &r, 0, id, &err), -1);
     assert_string_equal(err.code, "certs.no_type");
     r.type_code = "MARRIAGE_CERT";
     r.holder_id_number = "110105194912310021"; /* bad check digit */
-    assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), -1);
+    assert_int_equal(certs_issue(fx->cs, &r, 0, id, &err), -1);
     assert_string_equal(err.code, "certs.bad_data");
     json_decref(data);
     /* a suspended seal issues nothing */
@@ -329,7 +334,7 @@ static void test_issue_refusals(void **state)
     r.data = data;
     r.holder_id_number = "540102199001011233";
     assert_int_equal(seals_set_status(fx->s, 1, fx->seal, "suspended", &err), 0);
-    assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), -1);
+    assert_int_equal(certs_issue(fx->cs, &r, 0, id, &err), -1);
     assert_string_equal(err.code, "seals.no_seal");
     json_decref(data);
 }
@@ -343,7 +348,7 @@ static void issue_full(struct fixture *fx, char id[CERTS_ID_SIZE])
     struct certs_issue_req r = {"MARRIAGE_CERT",        4242,     "扎西多吉",
                                 "540102199001011233",   fx->dept, data,
                                 "20261126540102000001", 0};
-    assert_int_equal(certs_issue(fx->s, fx->kr, &r, 0, id, &err), 0);
+    assert_int_equal(certs_issue(fx->cs, &r, 0, id, &err), 0);
     json_decref(data);
 }
 
@@ -368,13 +373,13 @@ static void test_reveal(void **state)
     issue_full(fx, id);
     struct err err;
     json_t *v = NULL;
-    assert_int_equal(certs_view(fx->s, fx->kr, 4242, NULL, 0, id, &v, &err), 0);
+    assert_int_equal(certs_view(fx->cs, 4242, NULL, 0, id, &v, &err), 0);
     assert_string_equal(field_value(v, "wife_id_number"), "5401**********1238");
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(v, "holder"), "id_number")),
         "5401**********1233");
     json_decref(v);
-    assert_int_equal(certs_view_ex(fx->s, fx->kr, 4242, NULL, 0, id, 1, &v, &err), 0);
+    assert_int_equal(certs_view_ex(fx->cs, 4242, NULL, 0, id, 1, &v, &err), 0);
     assert_string_equal(field_value(v, "wife_id_number"), "540102199202021238");
     assert_string_equal(field_value(v, "husband_id_number"), "540102199001011233");
     assert_string_equal(
@@ -382,8 +387,8 @@ static void test_reveal(void **state)
         "540102199001011233");
     json_decref(v);
     /* reveal is for the holder only */
-    assert_int_equal(certs_authorise_use(fx->s, 4242, id, NULL, "A1", fx->dept, 0, &err), 0);
-    assert_int_equal(certs_view_ex(fx->s, fx->kr, 5, &fx->dept, 1, id, 1, &v, &err), 0);
+    assert_int_equal(certs_authorise_use(fx->cs, 4242, id, NULL, "A1", fx->dept, 0, &err), 0);
+    assert_int_equal(certs_view_ex(fx->cs, 5, &fx->dept, 1, id, 1, &v, &err), 0);
     assert_string_equal(field_value(v, "wife_id_number"), "5401**********1238");
     json_decref(v);
 }
@@ -416,7 +421,7 @@ static void check_layout(struct fixture *fx, const char *id, const char *izh, co
 {
     struct err err;
     json_t *v = NULL, *n = names(izh, ibo);
-    assert_int_equal(certs_view_ex(fx->s, fx->kr, 4242, NULL, 0, id, 1, &v, &err), 0);
+    assert_int_equal(certs_view_ex(fx->cs, 4242, NULL, 0, id, 1, &v, &err), 0);
     json_object_set(v, "issuer", json_object_get(n, "issuer"));
     json_object_set(v, "labels", json_object_get(n, "labels"));
     unsigned char *png = NULL, *pdf = NULL;
@@ -468,11 +473,11 @@ static void test_pdf(void **state)
     unsigned char *pdf = NULL;
     size_t n = 0;
     struct err err;
-    assert_int_equal(certs_pdf(fx->s, fx->kr, 4242, id, NULL, &pdf, &n, &err), 0);
+    assert_int_equal(certs_pdf(fx->cs, 4242, id, NULL, &pdf, &n, &err), 0);
     assert_true(n > 5000);
     assert_memory_equal(pdf, "%PDF-", 5);
     free(pdf);
-    assert_int_equal(certs_pdf(fx->s, fx->kr, 777, id, NULL, &pdf, &n, &err), -1);
+    assert_int_equal(certs_pdf(fx->cs, 777, id, NULL, &pdf, &n, &err), -1);
     assert_string_equal(err.code, "certs.not_found");
     check_layout(fx, id, "拉萨市城关区民政局", "ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་དམངས་སྲིད་ཅུས།");
     /* long names push the identifier smaller, never under the seal */
