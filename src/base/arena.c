@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fault.h"
+
 #define ARENA_BLOCK 8192
 #define ARENA_ALIGN 16
 
@@ -32,7 +34,7 @@ struct arena {
 
 static struct block *block_new(size_t size)
 {
-    struct block *b = malloc(sizeof(*b) + size);
+    struct block *b = fault_hit() ? NULL : malloc(sizeof(*b) + size);
     if (b == NULL)
         return NULL;
     b->prev = NULL;
@@ -43,7 +45,7 @@ static struct block *block_new(size_t size)
 
 struct arena *arena_new(size_t limit)
 {
-    struct arena *a = malloc(sizeof(*a));
+    struct arena *a = fault_hit() ? NULL : malloc(sizeof(*a));
     if (a == NULL)
         return NULL;
     a->cur = block_new(ARENA_BLOCK);

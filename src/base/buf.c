@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fault.h"
+
 void buf_init(struct buf *b, size_t max)
 {
     b->data = NULL;
@@ -42,7 +44,7 @@ static int buf_reserve(struct buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap *= 2;
-    char *p = realloc(b->data, cap);
+    char *p = fault_hit() ? NULL : realloc(b->data, cap);
     if (p == NULL)
         return -1;
     b->data = p;
