@@ -280,10 +280,16 @@ int apply_reveal_purpose_ok(const char *purpose);
  * probed). `lang` for texts. */
 int apply_view(struct apply *ap, const struct authz_subject *subj, const char *number,
                const char *lang, json_t **out, struct err *err);
-/* A material's content for the applicant or authorised staff (malloc'd, caller frees). */
-int apply_file_get(struct apply *ap, const struct authz_subject *subj, const char *number,
-                   int64_t file_id, char **content_type, char **filename, unsigned char **data,
-                   size_t *len, struct err *err);
+/* A material's content for the applicant or authorised staff, in the caller's arena `out`
+ * (content type, file name and bytes live as long as it does). */
+struct apply_file {
+    const char *content_type;
+    const char *filename;
+    const unsigned char *data;
+    size_t len;
+};
+int apply_file_get(struct apply *ap, struct arena *out, const struct authz_subject *subj,
+                   const char *number, int64_t file_id, struct apply_file *file, struct err *err);
 
 /* The subject's applications (as applicant or filer), newest first. */
 int apply_list_mine(struct apply *ap, const struct authz_subject *subj, const char *lang, int limit,

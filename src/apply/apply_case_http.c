@@ -394,28 +394,22 @@ int apply_http_file(struct web_req *req, struct web_resp *resp)
     struct authz_subject s;
     if (identity_web_subject(ap->id, req, resp, &s) < 0)
         return -1;
-    char *ctype = NULL, *fname = NULL;
-    unsigned char *data = NULL;
-    size_t len = 0;
+    struct apply_file file;
     struct err e;
-    if (apply_file_get(ap, &s, web_param(req, "number"), web_param_int(req, "id"), &ctype, &fname,
-                       &data, &len, &e) < 0)
+    /* The content goes straight into the request's arena: the response outlives this call. */
+    if (apply_file_get(ap, req->arena, &s, web_param(req, "number"), web_param_int(req, "id"),
+                       &file, &e) < 0)
         return web_fail_err(resp, &e);
-    /* The response outlives this call: copy into the request's arena. */
-    char *body = arena_alloc(req->arena, len ? len : 1);
-    if (body != NULL)
-        memcpy(body, data, len);
-    const char *ct = arena_strdup(req->arena, ctype);
     /* Only the ASCII letters of the name go in the header (RFC 6266 without encoding). */
-    char *safe = arena_strdup(req->arena, fname);
-    for (char *p = safe; p && *p; p++)
+    char *safe = arena_strdup(req->arena, file.filename);
+    if (safe == NULL)
+        return web_fail(resp, 500, "http.internal", "out of memory");
+    for (char *p = safe; *p; p++)
         if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == '"' || *p == '\\')
             *p = '_';
-    free(ctype);
-    free(fname);
-    free(data);
-    if (body == NULL || ct == NULL || safe == NULL)
-        return web_fail(resp, 500, "http.internal", "out of memory");
+    const char *ct = file.content_type;
+    const char *body = (const char *)file.data;
+    size_t len = file.len;
     resp->content_type = ct;
     resp->body = body;
     resp->body_len = len;

@@ -326,9 +326,8 @@ out:
     return rc;
 }
 
-int apply_file_get(struct apply *ap, const struct authz_subject *subj, const char *number,
-                   int64_t file_id, char **content_type, char **filename, unsigned char **data,
-                   size_t *len, struct err *err)
+int apply_file_get(struct apply *ap, struct arena *out, const struct authz_subject *subj,
+                   const char *number, int64_t file_id, struct apply_file *file, struct err *err)
 {
     struct store_conn *c = store_conn(ap->store, err);
     if (c == NULL)
@@ -354,19 +353,21 @@ int apply_file_get(struct apply *ap, const struct authz_subject *subj, const cha
         goto out;
     }
     size_t n = enc_len - CRYPTO_AEAD_OVERHEAD, got = 0;
-    unsigned char *buf = malloc(n ? n : 1);
+    unsigned char *buf = arena_alloc(out, n ? n : 1);
+    const char *ctype = arena_strdup(out, f.content_type ? f.content_type : "");
+    const char *fname = arena_strdup(out, f.filename ? f.filename : "");
+    if (buf == NULL || ctype == NULL || fname == NULL) {
+        err_set(err, 500, "apply.oom", "out of memory");
+        goto out;
+    }
     char ad[64];
     snprintf(ad, sizeof(ad), "application_files.content_enc:%lld", (long long)f.id);
-    if (buf == NULL || crypto_aead_open(crypto_keyring_aead(ap->kr, CRYPTO_AEAD_PII), ad,
-                                        strlen(ad), enc, enc_len, buf, n, &got) < 0) {
-        free(buf);
+    if (crypto_aead_open(crypto_keyring_aead(ap->kr, CRYPTO_AEAD_PII), ad, strlen(ad), enc, enc_len,
+                         buf, n, &got) < 0) {
         err_set(err, 500, "apply.crypto", "the file cannot be opened");
         goto out;
     }
-    *data = buf;
-    *len = got;
-    *content_type = strdup(f.content_type);
-    *filename = strdup(f.filename);
+    *file = (struct apply_file){ctype, fname, buf, got};
     /* Staff reading personal documents leave a trace. */
     if (!as_applicant) {
         char object[64];

@@ -21,6 +21,7 @@
 
 #include "base/err.h"
 
+struct arena;
 struct store;
 struct crypto_keyring;
 struct identity;
@@ -155,9 +156,10 @@ int certs_qr_verify_offline(const struct certs_qr *q, const unsigned char *cert_
  * is in full (a marriage certificate shows both ID numbers); bilingual zh + bo, seal
  * picture, QR. `names` (may be NULL) brings what certs does not own: {issuer: {zh, bo,
  * en} (the issuing department's names, from identity), labels: {holder, id_number,
- * issued, until, no_expiry, identifier: {zh, bo}} (the i18n catalogs)}. Borrowed. */
-int certs_pdf(struct certs *cs, int64_t holder, const char *identifier,
-              const json_t *names, unsigned char **pdf, size_t *len, struct err *err);
+ * issued, until, no_expiry, identifier: {zh, bo}} (the i18n catalogs)}. Borrowed. The
+ * bytes are in the caller's arena `out`. */
+int certs_pdf(struct certs *cs, struct arena *out, int64_t holder, const char *identifier,
+              const json_t *names, const unsigned char **pdf, size_t *len, struct err *err);
 /* Render a PDF from a view (certs_view's JSON, with issuer {zh, bo} and labels as above)
  * and the seal picture; for the bench. */
 int certs_pdf_render(const json_t *view, const unsigned char *png, size_t png_len,

@@ -215,22 +215,16 @@ static int h_pdf(struct web_req *req, struct web_resp *resp)
         both(req, "certs.pdf.issued"), "until", both(req, "certs.pdf.until"), "no_expiry",
         both(req, "certs.pdf.no_expiry"), "identifier", both(req, "certs.pdf.identifier"));
     json_decref(v);
-    unsigned char *pdf = NULL;
+    const unsigned char *pdf = NULL;
     size_t len = 0;
     int rc = names == NULL
                  ? err_set(&err, 500, "http.internal", "out of memory")
-                 : certs_pdf(h, ss->account_id, identifier, names, &pdf, &len, &err);
+                 : certs_pdf(h, req->arena, ss->account_id, identifier, names, &pdf, &len, &err);
     json_decref(names);
     if (rc < 0)
         return web_fail_err(resp, &err);
-    unsigned char *copy = arena_alloc(req->arena, len);
-    if (copy != NULL)
-        memcpy(copy, pdf, len);
-    free(pdf);
-    if (copy == NULL)
-        return web_fail(resp, 500, "http.internal", "out of memory");
     resp->content_type = "application/pdf";
-    resp->body = (const char *)copy;
+    resp->body = (const char *)pdf;
     resp->body_len = len;
     web_resp_header(resp, "Content-Disposition", "attachment; filename=\"certificate.pdf\"");
     return 0;

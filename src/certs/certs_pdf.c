@@ -27,6 +27,7 @@
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 
+#include "base/arena.h"
 #include "base/buf.h"
 #include "base/id.h"
 #include "seals/seals.h"
@@ -399,8 +400,8 @@ int certs_pdf_render(const json_t *v, const unsigned char *png, size_t png_len, 
     return certs_pdf_draw(v, png, png_len, pdf, len, NULL, err);
 }
 
-int certs_pdf(struct certs *cs, int64_t holder, const char *identifier,
-              const json_t *names, unsigned char **pdf, size_t *len, struct err *err)
+int certs_pdf(struct certs *cs, struct arena *out, int64_t holder, const char *identifier,
+              const json_t *names, const unsigned char **pdf, size_t *len, struct err *err)
 {
     json_t *v = NULL;
     if (certs_view_ex(cs, holder, NULL, 0, identifier, 1, &v, err) < 0)
@@ -420,8 +421,18 @@ int certs_pdf(struct certs *cs, int64_t holder, const char *identifier,
     size_t png_len = 0;
     struct err e2;
     seals_picture(cs->st, json_integer_value(json_object_get(v, "seal_id")), &png, &png_len, &e2);
-    int rc = certs_pdf_render(v, png, png_len, pdf, len, err);
+    unsigned char *bytes = NULL;
+    int rc = certs_pdf_render(v, png, png_len, &bytes, len, err);
     free(png);
     json_decref(v);
-    return rc;
+    if (rc < 0)
+        return -1;
+    unsigned char *copy = arena_alloc(out, *len ? *len : 1);
+    if (copy != NULL)
+        memcpy(copy, bytes, *len);
+    free(bytes);
+    if (copy == NULL)
+        return err_set(err, 500, "certs.oom", "out of memory");
+    *pdf = copy;
+    return 0;
 }
