@@ -210,6 +210,8 @@ static int nb_predict(const struct nb *m, const char *text, struct hotline_guess
         for (int k = 0; k < m->nclass; k++)
             if (!used[k] && (arg < 0 || score[k] > score[arg]))
                 arg = k;
+        if (arg < 0)
+            break; /* cannot happen: t < nclass leaves an unused class */
         used[arg] = 1;
         snprintf(out[t].label, sizeof(out[t].label), "%s", m->labels[arg]);
         out[t].p = score[arg] / sum;

@@ -183,9 +183,18 @@ static int bench(struct search *s, const char *path, int rounds, struct err *err
                 continue;
             snprintf(cls[ncls++], sizeof(cls[0]), "%s", line);
         }
-        qs = realloc(qs, (nq + 1) * sizeof(*qs));
-        qc = realloc(qc, (nq + 1) * sizeof(*qc));
-        qs[nq] = strdup(tab + 1);
+        char **qs2 = realloc(qs, (nq + 1) * sizeof(*qs));
+        if (qs2 != NULL)
+            qs = qs2;
+        int *qc2 = qs2 != NULL ? realloc(qc, (nq + 1) * sizeof(*qc)) : NULL;
+        if (qc2 != NULL)
+            qc = qc2;
+        char *text = qc2 != NULL ? strdup(tab + 1) : NULL;
+        if (text == NULL) {
+            rc = err_set(err, 500, "search.oom", "out of memory reading %s", path);
+            break;
+        }
+        qs[nq] = text;
         qc[nq++] = k;
     }
     free(line);
@@ -206,9 +215,17 @@ static int bench(struct search *s, const char *path, int rounds, struct err *err
                 hits[k] += json_integer_value(json_object_get(res, "total")) > 0;
             json_decref(res);
             if (nlat[k] == cap[k]) {
-                cap[k] = cap[k] ? cap[k] * 2 : 256;
-                lat[k] = realloc(lat[k], cap[k] * sizeof(double));
-                cpu[k] = realloc(cpu[k], cap[k] * sizeof(double));
+                size_t ncap = cap[k] ? cap[k] * 2 : 256;
+                double *l2 = realloc(lat[k], ncap * sizeof(double));
+                if (l2 != NULL)
+                    lat[k] = l2;
+                double *c2 = l2 != NULL ? realloc(cpu[k], ncap * sizeof(double)) : NULL;
+                if (c2 == NULL) {
+                    rc = err_set(err, 500, "search.oom", "out of memory");
+                    break;
+                }
+                cpu[k] = c2;
+                cap[k] = ncap;
             }
             cpu[k][nlat[k]] = dc;
             lat[k][nlat[k]++] = dt;
