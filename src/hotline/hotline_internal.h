@@ -98,4 +98,12 @@ int hs_kb_list(struct store_conn *c, int limit, json_t *arr, struct err *err);
 /* Demo: write an order's whole handling at once (times given). */
 int hs_demo_finish(struct store_conn *c, const struct hotline_order *o, struct err *err);
 
+/* Shared by hotline.c, hotline_flow.c and hotline_admin.c. */
+const char *hotline_open_phone(struct hotline *h, struct arena *a, const struct hotline_row *r);
+int hotline_one_of(const char *s, const char *list);
+size_t hotline_chars(const char *s);
+void hotline_index_order(struct hotline *h, struct arena *a, const struct hotline_order *o);
+int hotline_check_text(const char *s, size_t min, size_t max, const char *code, struct err *err);
+int hotline_check_category(struct hotline *h, const char *cat, struct err *err);
+
 #endif
