@@ -148,8 +148,7 @@ static int dept_exists(struct catalog *cat, const char *code, int *found, struct
     return rc;
 }
 
-int catalog_departments_in(struct catalog *cat, int64_t division, json_t **codes,
-                           struct err *err)
+int catalog_departments_in(struct catalog *cat, int64_t division, json_t **codes, struct err *err)
 {
     struct identity_department *depts = NULL;
     size_t n = 0;
@@ -299,14 +298,11 @@ static int publish_doc(struct catalog *cat, struct store_conn *c, int64_t actor,
     return 0;
 }
 
-int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, const json_t *doc,
-                           int *created, int *updated, json_t *problems, struct err *err)
+/* The document's items (bare copies) and bundles, whatever its shape: a catalog {items,
+ * bundles} or one item; shape problems are appended to `all`. */
+static void import_split(const json_t *doc, json_t **items_out, json_t **bundles_out, json_t *all)
 {
-    struct store *st = cat->st;
-    *created = *updated = 0;
-    json_t *all = json_array();
     json_t *items = NULL, *bundles = NULL;
-    int rc = -1;
     if (json_is_object(doc) && json_object_get(doc, "code") != NULL &&
         json_object_get(doc, "items") == NULL) {
         items = json_array();
@@ -343,6 +339,14 @@ int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, c
             all, json_pack("{s:s, s:s, s:s}", "path", "$", "code", "catalog.check.type", "message",
                            "a catalog is an object {items, bundles} or one item"));
     }
+    *items_out = items;
+    *bundles_out = bundles;
+}
+
+/* Every problem of every item (and codes that appear twice), appended to `all`. */
+static int import_check_items(struct catalog *cat, const json_t *doc, json_t *items, json_t *all,
+                              struct err *err)
+{
     int single = items != NULL && json_object_get(doc, "items") == NULL;
     size_t i;
     json_t *x;
@@ -354,7 +358,7 @@ int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, c
         else
             snprintf(prefix, sizeof prefix, "$.items[%zu]", i);
         if (check_full(cat, x, 1, prefix, all, err) < 0)
-            goto out;
+            return -1;
         for (size_t j = 0; j < i; j++)
             if (json_equal(json_object_get(x, "code"),
                            json_object_get(json_array_get(items, j), "code")) &&
@@ -368,9 +372,15 @@ int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, c
                                                 json_string_value(json_object_get(x, "code"))));
             }
     }
-    struct store_conn *c = store_conn(st, err);
-    if (c == NULL)
-        goto out;
+    return 0;
+}
+
+/* Every problem of every bundle (an item neither in the file nor published), appended. */
+static int import_check_bundles(struct store_conn *c, json_t *items, json_t *bundles, json_t *all,
+                                struct err *err)
+{
+    size_t i;
+    json_t *x;
     json_array_foreach(bundles, i, x)
     {
         char prefix[48];
@@ -393,7 +403,7 @@ int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, c
                 int found;
                 if (catalog_store_get(c, code, 0, "published", &r, &found, err) < 0) {
                     json_decref(mine);
-                    goto out;
+                    return -1;
                 }
                 if (found)
                     catalog_row_clear(&r);
@@ -420,6 +430,57 @@ int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, c
         }
         json_decref(mine);
     }
+    return 0;
+}
+
+/* Write one bundle when it changed (audited, indexed); *what: 0 unchanged, 1 created, 2
+ * updated. In the caller's transaction. */
+static int import_bundle(struct catalog *cat, struct store_conn *c, int64_t actor, const char *ip,
+                         const json_t *x, int *what, struct err *err)
+{
+    *what = 0;
+    char digest[72], old_digest[72] = "";
+    char *old = NULL;
+    int found;
+    const char *code = json_string_value(json_object_get(x, "code"));
+    if (catalog_digest(x, digest) < 0)
+        return err_set(err, 500, "catalog.oom", "out of memory");
+    if (catalog_store_bundle_get(c, code, &old, old_digest, &found, err) < 0)
+        return -1;
+    free(old);
+    if (found && strcmp(old_digest, digest) == 0)
+        return 0;
+    char *text = json_dumps(x, JSON_COMPACT | JSON_SORT_KEYS);
+    int r =
+        text == NULL
+            ? err_set(err, 500, "catalog.oom", "out of memory")
+            : catalog_store_bundle_put(c, code, json_string_value(json_object_get(x, "life_event")),
+                                       digest, text, time_now_ms(), err);
+    free(text);
+    char object[96];
+    snprintf(object, sizeof object, "catalog_bundle:%s", code);
+    struct audit_event ev = {actor, "catalog.bundle_import", object, "ok", ip, NULL};
+    if (r < 0 || audit_record(c, &ev, err) < 0 || catalog_index_bundle(cat, c, x, err) < 0)
+        return -1;
+    *what = found ? 2 : 1;
+    return 0;
+}
+
+int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, const json_t *doc,
+                           int *created, int *updated, json_t *problems, struct err *err)
+{
+    *created = *updated = 0;
+    json_t *all = json_array();
+    json_t *items = NULL, *bundles = NULL;
+    int rc = -1;
+    size_t i;
+    json_t *x;
+    import_split(doc, &items, &bundles, all);
+    struct store_conn *c = NULL;
+    if (import_check_items(cat, doc, items, all, err) < 0 ||
+        (c = store_conn(cat->st, err)) == NULL ||
+        import_check_bundles(c, items, bundles, all, err) < 0)
+        goto out;
     if (json_array_size(all) > 0) {
         json_t *p0 = json_array_get(all, 0);
         const char *item = json_string_value(json_object_get(p0, "item"));
@@ -445,33 +506,12 @@ int catalog_import_checked(struct catalog *cat, int64_t actor, const char *ip, c
     }
     json_array_foreach(bundles, i, x)
     {
-        char digest[72], old_digest[72] = "";
-        char *old = NULL;
-        int found;
-        const char *code = json_string_value(json_object_get(x, "code"));
-        if (catalog_digest(x, digest) < 0 ||
-            catalog_store_bundle_get(c, code, &old, old_digest, &found, err) < 0)
+        int what;
+        if (import_bundle(cat, c, actor, ip, x, &what, err) < 0)
             goto rollback;
-        free(old);
-        if (found && strcmp(old_digest, digest) == 0)
-            continue;
-        char *text = json_dumps(x, JSON_COMPACT | JSON_SORT_KEYS);
-        int r = text == NULL
-                    ? -1
-                    : catalog_store_bundle_put(c, code,
-                                               json_string_value(json_object_get(x, "life_event")),
-                                               digest, text, time_now_ms(), err);
-        free(text);
-        char object[96];
-        snprintf(object, sizeof object, "catalog_bundle:%s", code);
-        struct audit_event ev = {actor, "catalog.bundle_import", object, "ok", ip, NULL};
-        if (r < 0 || audit_record(c, &ev, err) < 0 || catalog_index_bundle(cat, c, x, err) < 0)
-            goto rollback;
-        changed = 1;
-        if (found)
-            (*updated)++;
-        else
-            (*created)++;
+        changed |= what != 0;
+        *created += what == 1;
+        *updated += what == 2;
     }
     if ((changed && catalog_store_bump(c, err) < 0) || store_commit(c, err) < 0)
         goto rollback;

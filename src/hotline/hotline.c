@@ -272,16 +272,14 @@ void hotline_index_order(struct hotline *h, struct arena *a, const struct hotlin
         log_kv(LOG_WARN, "hotline: an order could not be indexed", "detail", e.msg, LOG_END);
 }
 
-int hotline_order_create(struct hotline *h, struct arena *a, const struct hotline_intake *in,
-                         const char *ip, int64_t *order_id, const char **number,
-                         struct hotline_field_errors *fe, struct err *err)
+/* Every field error of an intake at once (一次性告知): 0 with the normalised phone and the
+ * division code, fe filled when something is wrong; -1 on a store failure. */
+static int intake_check(struct store_conn *c, struct arena *a, const struct hotline_intake *in,
+                        char phone[PHONE_MAX], int64_t *division_out,
+                        struct hotline_field_errors *fe, struct err *err)
 {
-    memset(fe, 0, sizeof(*fe));
-    struct store_conn *c = store_conn(h->store, err);
-    if (c == NULL)
-        return -1;
-    char phone[PHONE_MAX] = "";
     int64_t division = 0;
+    phone[0] = '\0';
     const char *urgency = in->urgency && *in->urgency ? in->urgency : "normal";
     if (!hotline_one_of(in->channel, HOTLINE_CHANNELS))
         fe_add(fe, "channel", "hotline.bad_channel", "unknown channel");
@@ -331,6 +329,24 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
     if (in->phone != NULL && *in->phone &&
         phone_normalize(in->phone, PHONE_MOBILE | PHONE_LANDLINE, phone) < 0)
         fe_add(fe, "phone", "hotline.bad_phone", "a mobile number of 11 digits or a landline");
+    *division_out = division;
+    return 0;
+}
+
+int hotline_order_create(struct hotline *h, struct arena *a, const struct hotline_intake *in,
+                         const char *ip, int64_t *order_id, const char **number,
+                         struct hotline_field_errors *fe, struct err *err)
+{
+    memset(fe, 0, sizeof(*fe));
+    struct store_conn *c = store_conn(h->store, err);
+    if (c == NULL)
+        return -1;
+    char phone[PHONE_MAX] = "";
+    int64_t division = 0;
+    const char *urgency = in->urgency && *in->urgency ? in->urgency : "normal";
+    int has_lat = in->lat && *in->lat, has_lon = in->lon && *in->lon;
+    if (intake_check(c, a, in, phone, &division, fe, err) < 0)
+        return -1;
     if (fe->n > 0)
         return 1;
 
