@@ -97,11 +97,12 @@ $(BUILD)/onewindow: $(BUILD)/obj/src/app/main.o $(BUILD)/libonewindow.a
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_H) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonewindow.a
+# Each unit test is one file plus the shared fixture (tests/unit/fixture.c).
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/fixture.c tests/unit/fixture.h $(BUILD)/libonewindow.a
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS_H) -o $@ $< \
-	    $(BUILD)/libonewindow.a $(LIBS) $(shell pkg-config --libs cmocka)
+	    tests/unit/fixture.c $(BUILD)/libonewindow.a $(LIBS) $(shell pkg-config --libs cmocka)
 
 -include $(OBJS:.o=.d)
 
@@ -153,7 +154,8 @@ bench: deps
 # The style held by the tools: every C file as .clang-format has it, cppcheck clean with the
 # libraries' macros it needs (tools/cppcheck/onewindow.cfg). `make check` runs both;
 # tests/run.sh runs it as a suite. (No bo string is a copy of zh or en: tests/unit/i18n_test.c.)
-STYLE_FILES = $(SRCS) $(wildcard src/*/*.h) $(UNIT_SRCS) tests/unit/test.h $(FUZZ_SRCS) \
+STYLE_FILES = $(SRCS) $(wildcard src/*/*.h) $(UNIT_SRCS) tests/unit/test.h tests/unit/fixture.[ch] \
+              $(FUZZ_SRCS) \
               $(wildcard bench/*.c) tools/embed.c
 
 format:

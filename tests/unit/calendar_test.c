@@ -3,6 +3,8 @@
  * ms, the share of a limit used, administrators' edits, and bad input. */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,8 @@
 #define REFERENCE_ROWS 81
 
 struct fixture {
-    char dir[32];
-    struct store *s;
+    struct fx_db db;
+    struct store *s; /* db.s */
     struct calendar *cal; /* national + xizang */
 };
 
@@ -45,15 +47,12 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct err err;
-    char url[64];
     int inserted = -1;
     err_clear(&err);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/ow-cal-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (fx_db_open(&f->db, "cal", 0) < 0)
         return -1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
-    if (store_open(url, NULL, &f->s, &err) < 0 || store_migrate(f->s, NULL, &err) < 0 ||
-        calendar_load_reference(f->s, &inserted, &err) < 0 || inserted != REFERENCE_ROWS ||
+    f->s = f->db.s;
+    if (calendar_load_reference(f->s, &inserted, &err) < 0 || inserted != REFERENCE_ROWS ||
         calendar_load(f->s, CALENDAR_SCOPES_XIZANG, &f->cal, &err) < 0) {
         fprintf(stderr, "setup: %s (inserted %d)\n", err.msg, inserted);
         return -1;
@@ -65,13 +64,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[64];
     calendar_free(f->cal);
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_db_close(&f->db);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void test_dates(void **state)

@@ -6,6 +6,8 @@
  * embedded demo catalog, which is complete. */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +22,9 @@
 #include "store/store.h"
 
 struct fixture {
-    char dir[32];
-    struct store *s;
-    struct crypto_keyring *kr;
+    struct fx_db db;
+    struct store *s;           /* db.s */
+    struct crypto_keyring *kr; /* db.kr */
     struct identity *id;
     struct catalog *cat;
     json_t *demo;
@@ -39,24 +41,18 @@ static const char SQL_DEPTS[] =
     "(13, 'cg-rs', 'a', 540102000000, 0), (14, 'cg-sj', 'a', 540102000000, 0), "
     "(15, 'cg-wj', 'a', 540102000000, 0)";
 
-static const unsigned char MASTER[CRYPTO_KEY_LEN] = {1, 6, 1, 8, 0, 3};
 
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    char url[96];
     struct err err;
-    int inserted;
     struct store_conn *c;
     err_clear(&err);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/ow-catbo-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (fx_db_open(&f->db, "catbo", FX_DIVISIONS) < 0)
         return -1;
-    snprintf(url, sizeof url, "sqlite:%s/t.db", f->dir);
-    if (store_open(url, NULL, &f->s, &err) < 0 || store_migrate(f->s, NULL, &err) < 0 ||
-        divisions_load_reference(f->s, &inserted, &err) < 0 ||
-        (c = store_conn(f->s, &err)) == NULL || store_exec(c, SQL_DEPTS, &err) < 0 ||
-        crypto_keyring_from_master(MASTER, &f->kr) < 0 ||
+    f->s = f->db.s;
+    f->kr = f->db.kr;
+    if ((c = store_conn(f->s, &err)) == NULL || store_exec(c, SQL_DEPTS, &err) < 0 ||
         identity_open(f->s, f->kr, &(struct identity_options){.fast_passwords = 1}, &f->id, &err) <
             0 ||
         catalog_open(f->s, f->id, &f->cat, &err) < 0) {
@@ -74,16 +70,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[64];
     catalog_close(f->cat);
     identity_close(f->id);
-    crypto_keyring_close(f->kr);
-    store_close(f->s);
     json_decref(f->demo);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_db_close(&f->db);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static json_t *demo_item(struct fixture *f, const char *code)

@@ -7,6 +7,8 @@
  */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +23,11 @@
 #include "identity/identity.h"
 #include "store/store.h"
 
-static const unsigned char MASTER[CRYPTO_KEY_LEN] = {7, 7, 7};
 
 struct fixture {
-    char dir[64];
-    struct store *s;
-    struct crypto_keyring *kr;
+    struct fx_db db;
+    struct store *s;           /* db.s */
+    struct crypto_keyring *kr; /* db.kr */
     struct identity *id;
     struct hotline *h;
 };
@@ -35,18 +36,12 @@ static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
     struct err err;
-    char url[128];
-    int n = 0;
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/ow-hotline-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL)
+    if (fx_db_open(&fx->db, "hotline", FX_DIVISIONS | FX_CALENDAR) < 0)
         return -1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", fx->dir);
+    fx->s = fx->db.s;
+    fx->kr = fx->db.kr;
     struct identity_options io = {.fast_passwords = 1};
-    if (store_open(url, NULL, &fx->s, &err) < 0 || store_migrate(fx->s, NULL, &err) < 0 ||
-        divisions_load_reference(fx->s, &n, &err) < 0 ||
-        calendar_load_reference(fx->s, &n, &err) < 0 ||
-        crypto_keyring_from_master(MASTER, &fx->kr) < 0 ||
-        identity_open(fx->s, fx->kr, &io, &fx->id, &err) < 0 ||
+    if (identity_open(fx->s, fx->kr, &io, &fx->id, &err) < 0 ||
         hotline_open(fx->s, fx->kr, fx->id, &fx->h, &err) < 0) {
         fprintf(stderr, "hotline_test: %s\n", err.msg);
         return -1;
@@ -58,16 +53,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    char cmd[128];
     hotline_close(fx->h);
     identity_close(fx->id);
-    crypto_keyring_close(fx->kr);
-    store_close(fx->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
-    if (system(cmd) != 0)
-        return -1;
+    int rc = fx_db_close(&fx->db);
     free(fx);
-    return 0;
+    return rc;
 }
 
 /* ---- the classifier ---------------------------------------------------------------------- */

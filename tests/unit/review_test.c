@@ -4,6 +4,8 @@
  * audit records and the public statistics. */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,6 @@
 #include "store/store.h"
 #include "web/i18n.h"
 
-static const unsigned char MASTER[CRYPTO_KEY_LEN] = {9, 8, 7};
 
 #define DEPT_A 101
 #define DEPT_B 102
@@ -57,9 +58,9 @@ static int target(void *ctx, int64_t application_id, int64_t *applicant, int64_t
 }
 
 struct fixture {
-    char dir[32];
-    struct store *s;
-    struct crypto_keyring *kr;
+    struct fx_db db;
+    struct store *s;           /* db.s */
+    struct crypto_keyring *kr; /* db.kr */
     struct notify *n;
     struct review *r;
     int lookups;
@@ -75,17 +76,12 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct err err;
-    char url[64];
-    int inserted;
     err_clear(&err);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/ow-review-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (fx_db_open(&f->db, "review", FX_CALENDAR) < 0)
         return -1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
-    if (store_open(url, NULL, &f->s, &err) < 0 || store_migrate(f->s, NULL, &err) < 0 ||
-        calendar_load_reference(f->s, &inserted, &err) < 0 ||
-        crypto_keyring_from_master(MASTER, &f->kr) < 0 ||
-        notify_open(f->s, f->kr, &f->n, &err) < 0 ||
+    f->s = f->db.s;
+    f->kr = f->db.kr;
+    if (notify_open(f->s, f->kr, &f->n, &err) < 0 ||
         review_open(f->s, f->n, NULL, &f->r, &err) < 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
@@ -114,15 +110,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[64];
     review_close(f->r);
     notify_close(f->n);
-    store_close(f->s);
-    crypto_keyring_close(f->kr);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_db_close(&f->db);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static struct authz_subject citizen(int64_t id)

@@ -6,6 +6,8 @@
  */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +20,11 @@
 #include "seals/seals_internal.h"
 #include "store/store.h"
 
-static const unsigned char MASTER[CRYPTO_KEY_LEN] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
 
 struct fixture {
-    struct store *s;
-    struct crypto_keyring *kr;
-    char dir[64];
+    struct fx_db db;
+    struct store *s;           /* db.s */
+    struct crypto_keyring *kr; /* db.kr */
     int64_t dept;
 };
 
@@ -35,18 +36,10 @@ static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
     struct err err;
-    char url[128];
-    int n = 0;
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/ow-seals-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL)
+    if (fx_db_open(&fx->db, "seals", FX_DIVISIONS) < 0)
         return -1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", fx->dir);
-    if (store_open(url, NULL, &fx->s, &err) < 0 || store_migrate(fx->s, NULL, &err) < 0 ||
-        divisions_load_reference(fx->s, &n, &err) < 0 ||
-        crypto_keyring_from_master(MASTER, &fx->kr) < 0) {
-        fprintf(stderr, "seals_test: %s\n", err.msg);
-        return -1;
-    }
+    fx->s = fx->db.s;
+    fx->kr = fx->db.kr;
     struct store_conn *c = store_conn(fx->s, &err);
     struct store_stmt *st = store_prepare(c, SQL_DEPT, &err);
     fx->dept = id_next();
@@ -60,12 +53,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    char cmd[128];
-    store_close(fx->s);
-    crypto_keyring_close(fx->kr);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "seals_test: cannot remove %s\n", fx->dir);
+    if (fx_db_close(&fx->db) < 0)
+        fprintf(stderr, "seals_test: cannot remove %s\n", fx->db.dir);
     free(fx);
     return 0;
 }
