@@ -23,6 +23,7 @@
 #include "notify/notify.h"
 #include "review/review.h"
 #include "oidc/oidc.h"
+#include "pay/pay.h"
 #include "open311/open311.h"
 #include "portal/portal.h"
 #include "search/search.h"
@@ -144,6 +145,21 @@ static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifie
     struct app *app = ctx;
     return certs_authorise_use(app->store, holder, identifier, type, application, department_id,
                                1, err);
+}
+
+/* Payment (src/pay): the fee order is created in the submitting transaction, and the
+ * application page shows the order. */
+static int pay_submitted_hook(void *ctx, const struct apply_decided *d, struct err *err)
+{
+    struct app *app = ctx;
+    return pay_on_submitted(app->pay, d, err);
+}
+
+static json_t *pay_box_hook(void *ctx, struct web_req *req, struct web_resp *resp,
+                            const struct authz_subject *subj, const char *number)
+{
+    struct app *app = ctx;
+    return pay_application_box(app->pay, req, resp, subj, number);
 }
 
 /* The hotline indexes its orders in search and tells callers through notify (contracts
@@ -291,13 +307,15 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     if (identity_open(app->store, app->kr, &io, &app->id, err) < 0 ||
         notify_open(app->store, app->kr, &app->notify, err) < 0 ||
         review_open(app->store, app->notify, app->id, &app->review, err) < 0 ||
-        apply_open(app->store, app->kr, app->id, app->notify, &app->apply, err) < 0)
+        apply_open(app->store, app->kr, app->id, app->notify, &app->apply, err) < 0 ||
+        pay_open(app->store, app->kr, app->id, app->notify, &app->pay, err) < 0)
         goto fail;
     struct review_target_fn target = {app, rating_target, rating_item_names};
     review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0)
         goto fail;
-    struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
+    struct apply_hooks hooks = {app,          certs_on_approved, certs_wallet_hook,
+                                certs_authorise_hook, pay_submitted_hook, pay_box_hook};
     apply_set_hooks(app->apply, &hooks);
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
         search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||
@@ -325,6 +343,7 @@ void app_close(struct app *app)
     catalog_set_indexer(NULL);
     hotline_close(app->hotline);
     review_close(app->review);
+    pay_close(app->pay);
     apply_close(app->apply);
     notify_close(app->notify);
     oidc_close(app->oidc);
@@ -349,6 +368,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         review_http_register(srv, app->review, app->id) < 0 ||
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
         certs_http_register(srv, app->store, app->kr, app->id) < 0 ||
+        pay_http_register(srv, app->pay) < 0 ||
         search_http_register(srv, app->search) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
@@ -361,6 +381,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/certificates", "menu.certificates", NULL},
         {"/workbench", "menu.workbench", "case.view"},
         {"/workbench/rectifications", "menu.rectifications", "review.respond"},
+        {"/finance/payments", "menu.finance_payments", "pay.finance"},
         {"/hotline", "menu.hotline_desk", "hotline.desk"},
         {"/hotline/department", "menu.hotline_department", "hotline.department"},
         {"/hotline/dashboard", "menu.hotline_dashboard", "hotline.supervise"},
