@@ -33,7 +33,7 @@ int pay_sandbox_sign(struct pay *p, const char *canonical, char *sig_hex, size_t
     size_t len = 0;
     if (crypto_sm2_sign(p->sandbox_key, canonical, strlen(canonical), sig, sizeof(sig), &len) < 0)
         return -1;
-    return crypto_hex_encode(sig, len, sig_hex, n);
+    return crypto_hex_encode(sig, len, sig_hex, n) < 0 ? -1 : 0;
 }
 
 static int sb_verify(struct pay *p, const struct pay_notice *n)
