@@ -314,8 +314,9 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0)
         goto fail;
-    struct apply_hooks hooks = {app,          certs_on_approved, certs_wallet_hook,
-                                certs_authorise_hook, pay_submitted_hook, pay_box_hook};
+    struct apply_hooks hooks = {
+        app,         certs_on_approved, certs_wallet_hook, certs_authorise_hook, pay_submitted_hook,
+        pay_box_hook};
     apply_set_hooks(app->apply, &hooks);
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
         search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||
@@ -368,8 +369,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         review_http_register(srv, app->review, app->id) < 0 ||
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
         certs_http_register(srv, app->store, app->kr, app->id) < 0 ||
-        pay_http_register(srv, app->pay) < 0 ||
-        search_http_register(srv, app->search) < 0 ||
+        pay_http_register(srv, app->pay) < 0 || search_http_register(srv, app->search) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
