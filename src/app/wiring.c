@@ -162,6 +162,12 @@ static json_t *pay_box_hook(void *ctx, struct web_req *req, struct web_resp *res
     return pay_application_box(app->pay, req, resp, subj, number);
 }
 
+static void pay_marks_hook(void *ctx, struct web_req *req, json_t *rows)
+{
+    struct app *app = ctx;
+    pay_workbench_marks(app->pay, req, rows);
+}
+
 /* The hotline indexes its orders in search and tells callers through notify (contracts
  * §6, §3): adapters, so that the hotline module does not depend on their headers. */
 static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err)
@@ -314,9 +320,13 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0)
         goto fail;
-    struct apply_hooks hooks = {
-        app,         certs_on_approved, certs_wallet_hook, certs_authorise_hook, pay_submitted_hook,
-        pay_box_hook};
+    struct apply_hooks hooks = {app,
+                                certs_on_approved,
+                                certs_wallet_hook,
+                                certs_authorise_hook,
+                                pay_submitted_hook,
+                                pay_box_hook,
+                                pay_marks_hook};
     apply_set_hooks(app->apply, &hooks);
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
         search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||

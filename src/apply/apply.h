@@ -76,6 +76,9 @@ struct apply_hooks {
      * there is nothing to show to this reader. */
     json_t *(*payment_box)(void *ctx, struct web_req *req, struct web_resp *resp,
                            const struct authz_subject *subj, const char *number);
+    /* The workbench's rows ({number, ...}): src/pay adds payment_state and payment_label
+     * to those with a fee order. */
+    void (*payment_marks)(void *ctx, struct web_req *req, json_t *rows);
 };
 
 /* Open the module. `notify` may be NULL (no messages: tools, benches). All borrowed. */

@@ -133,6 +133,8 @@ int apply_http_workbench(struct web_req *req, struct web_resp *resp)
     if (apply_queue(ap, &s, req->lang, state, (int)limit, &rows, &e) < 0)
         return web_fail_err(resp, &e);
     label_rows(req, rows);
+    if (ap->hooks.payment_marks != NULL)
+        ap->hooks.payment_marks(ap->hooks.ctx, req, rows);
     json_t *filters = json_array();
     const char *chosen = state != NULL ? state : "";
     const char *states[] = {"",         "submitted", "accepted", "under_review",

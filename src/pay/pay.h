@@ -120,6 +120,10 @@ int pay_work_pass(struct pay *p, int64_t now_ms, int *delivered, struct err *err
 json_t *pay_application_box(struct pay *p, struct web_req *req, struct web_resp *resp,
                             const struct authz_subject *subj, const char *number);
 
+/* For the department's workbench: add payment_state and payment_label (in the reader's
+ * language) to each row {number, ...} whose application has a fee order. */
+void pay_workbench_marks(struct pay *p, struct web_req *req, json_t *rows);
+
 /* `onewindow pay orders [STATE] | refund CODE FEN REASON | reconcile DATE |
  * sandbox statement DATE | sandbox sign PARAMS | sandbox notices | sandbox deliver`. */
 int pay_cli(struct pay *p, int argc, char **argv, struct err *err);

@@ -138,6 +138,27 @@ json_t *pay_application_box(struct pay *p, struct web_req *req, struct web_resp 
     return m;
 }
 
+void pay_workbench_marks(struct pay *p, struct web_req *req, json_t *rows)
+{
+    struct err e;
+    struct store_conn *c = store_conn(p->store, &e);
+    size_t i;
+    json_t *row;
+    if (c == NULL)
+        return;
+    json_array_foreach(rows, i, row)
+    {
+        const char *number = json_string_value(json_object_get(row, "number"));
+        struct pay_order o;
+        int found = 0;
+        if (number == NULL || strlen(number) > 40 ||
+            pys_order_of_application(c, number, &o, &found, &e) < 0 || !found)
+            continue;
+        json_object_set_new(row, "payment_state", json_string(o.state));
+        json_object_set_new(row, "payment_label", json_string(label(req, "pay.states", o.state)));
+    }
+}
+
 static int order_page(struct web_req *req, struct web_resp *resp, const char *code, int returned,
                       int status, const struct err *problem)
 {

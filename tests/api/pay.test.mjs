@@ -269,6 +269,15 @@ test('refunds: only the collecting department, never more than was paid, with a 
   assert.ok(inbox.body.messages.some((m) => m.kind === 'pay.notice.refunded'));
 });
 
+test("the department's workbench shows each application's payment state", async () => {
+  const wb = await clerk.get('/api/v1/workbench');
+  assert.equal(wb.status, 200, wb.text);
+  const row = wb.body.applications.find((a) => a.number === main.number);
+  assert.ok(row, 'the passport application is in the Lhasa police queue');
+  assert.equal(row.payment_state, 'partly_refunded');
+  assert.equal(row.payment_label, '部分退款');
+});
+
 test('counter payment by the clerk: the same order and receipt', async () => {
   const o4 = await applyPassport(citizen);
   assert.equal((await otherClerk.post(`/api/v1/pay/orders/${o4.code}/counter`, { method: 'pos', ref: 'T1' })).status, 404);
