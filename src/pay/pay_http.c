@@ -375,6 +375,17 @@ static int finance_page(struct web_req *req, struct web_resp *resp, json_t *resu
     }
     json_array_foreach(runs, i, o)
     {
+        size_t k;
+        json_t *d;
+        json_array_foreach(json_object_get(o, "differences"), k, d)
+        {
+            const char *kind = json_string_value(json_object_get(d, "kind"));
+            json_object_set_new(
+                d, "kind_label",
+                json_string(
+                    label(req, "pay.finance",
+                          kind && strcmp(kind, "amount_mismatch") == 0 ? "mismatched" : kind)));
+        }
         json_object_set_new(o, "clean",
                             json_boolean(json_integer_value(json_object_get(o, "ours_only")) +
                                              json_integer_value(json_object_get(o, "theirs_only")) +
