@@ -122,11 +122,10 @@ static int demo_certs(struct app *app, int64_t citizen_id, const struct identity
             ga_id = d.id;
         if (seals_find_active(app->store, d.id, SEALS_TYPE_CERT, now, &seal_id, &e) == 0)
             continue;
-        struct seals_make_req r = {d.id, SEALS_TYPE_CERT,
-                                   /* the receipts' seal (财政票据监制章's electronic form) */
-                                   strcmp(issuers[i], "xz-cz") == 0 ? "财政票据专用章"
-                                                                    : "证照专用章",
-                                   d.name_zh, now - 60000, now + 5 * 365LL * 86400000, NULL, 0};
+        struct seals_make_req r = {d.id,         SEALS_TYPE_CERT,
+                                   "证照专用章", d.name_zh,
+                                   now - 60000,  now + 5 * 365LL * 86400000,
+                                   NULL,         0};
         if (seals_make(app->store, app->kr, 0, &r, &seal_id, err) < 0) {
             arena_free(a);
             return -1;

@@ -134,6 +134,10 @@ json_t *pay_application_box(struct pay *p, struct web_req *req, struct web_resp 
         pay_order_view(p, subj, code, req->lang, &m, &e) < 0)
         return NULL;
     decorate(p, req, m);
+    /* The history is on the order's own page; the box shows where things stand. */
+    json_object_del(m, "events");
+    if (!json_is_true(json_object_get(m, "is_payer")))
+        json_object_del(m, "receipt_pdf");
     json_object_set_new(m, "csrf", json_string(web_csrf_token(req, resp)));
     return m;
 }
@@ -171,6 +175,8 @@ static int order_page(struct web_req *req, struct web_resp *resp, const char *co
     if (pay_order_view(p, &s, code, req->lang, &m, &e) < 0)
         return web_fail_err(resp, &e);
     decorate(p, req, m);
+    if (!json_is_true(json_object_get(m, "is_payer")))
+        json_object_del(m, "receipt_pdf"); /* the PDF is the payer's document */
     json_object_set_new(m, "title", json_string(web_t(req, "pay.order.title")));
     json_object_set_new(m, "csrf", json_string(web_csrf_token(req, resp)));
     /* Back from the gateway: the page says what we know; only the gateway's signed
