@@ -447,12 +447,14 @@ static int h_finance_csv(struct web_req *req, struct web_resp *resp)
     size_t i;
     json_t *o;
     json_array_foreach(runs, i, o)
+    {
         buf_printf(&b, "%s,%s,%lld,%lld,%lld,%lld\n", json_string_value(json_object_get(o, "day")),
                    json_string_value(json_object_get(o, "gateway")),
                    (long long)json_integer_value(json_object_get(o, "matched")),
                    (long long)json_integer_value(json_object_get(o, "ours_only")),
                    (long long)json_integer_value(json_object_get(o, "theirs_only")),
                    (long long)json_integer_value(json_object_get(o, "mismatched")));
+    }
     json_decref(runs);
     size_t len = 0;
     char *csv = buf_take(&b, &len);

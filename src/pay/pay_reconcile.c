@@ -97,16 +97,17 @@ static int64_t day_start(const char *day)
     return (int64_t)t * 1000 - 8 * 3600 * 1000LL;
 }
 
-static void diff(json_t *diffs, const char *kind, const struct line *ours,
-                 const struct line *theirs)
+/* A difference for the report: the line it is about and the amounts on each side (NULL:
+ * absent there). */
+static void diff(json_t *diffs, const char *kind, const struct line *l, const int64_t *ours,
+                 const int64_t *theirs)
 {
     if (json_array_size(diffs) >= MAX_DIFFS)
         return;
-    const struct line *l = ours ? ours : theirs;
-    json_array_append_new(
-        diffs, json_pack("{s:s, s:s, s:s, s:o, s:o}", "kind", kind, "txn", l->txn, "order",
-                         l->order, "ours_fen", ours ? json_integer(ours->amount) : json_null(),
-                         "theirs_fen", theirs ? json_integer(theirs->amount) : json_null()));
+    json_array_append_new(diffs, json_pack("{s:s, s:s, s:s, s:o, s:o}", "kind", kind, "txn", l->txn,
+                                           "order", l->order, "ours_fen",
+                                           ours ? json_integer(*ours) : json_null(), "theirs_fen",
+                                           theirs ? json_integer(*theirs) : json_null()));
 }
 
 /* Query the orders left paying: a payment the gateway has is taken now. */
@@ -196,15 +197,17 @@ int pay_reconcile(struct pay *p, const char *gateway, const char *day, json_t **
                 matched++;
             else {
                 mism++;
-                diff(diffs, "amount_mismatch", &ours.v[i], &theirs.v[j]);
+                diff(diffs, "amount_mismatch", &ours.v[i], &ours.v[i].amount, &theirs.v[j].amount);
             }
             i++, j++;
         } else if (cmp < 0) {
             ours_only++;
-            diff(diffs, "ours_only", &ours.v[i++], NULL);
+            diff(diffs, "ours_only", &ours.v[i], &ours.v[i].amount, NULL);
+            i++;
         } else {
             theirs_only++;
-            diff(diffs, "theirs_only", NULL, &theirs.v[j++]);
+            diff(diffs, "theirs_only", &theirs.v[j], NULL, &theirs.v[j].amount);
+            j++;
         }
     }
     char *detail = json_dumps(diffs, JSON_COMPACT);

@@ -41,7 +41,8 @@ int pay_order_view(struct pay *p, const struct authz_subject *subj, const char *
         return -1;
     struct authz_object self = {o.payer, 0, 0}, dept = {o.payer, o.department_id, 0};
     int payer = authz_allowed(subj, "pay.pay", &self);
-    int staff = authz_allowed(subj, "case.view", &dept) || authz_allowed(subj, "pay.finance", NULL);
+    int case_staff = authz_allowed(subj, "case.view", &dept);
+    int staff = case_staff || authz_allowed(subj, "pay.finance", NULL);
     /* 404 for anybody else, so codes cannot be probed. */
     if (!found || (!payer && !staff))
         return err_set(err, 404, "pay.not_found", "no such order");
@@ -71,5 +72,9 @@ int pay_order_view(struct pay *p, const struct authz_subject *subj, const char *
         "can_pay", payer && open && o.expires_at > time_now_ms(), "can_refund",
         refundable_state && authz_allowed(subj, "pay.refund", &dept), "can_counter",
         open && authz_allowed(subj, "pay.counter", &dept), "is_payer", payer);
-    return *out ? 0 : err_set(err, 500, "pay.oom", "out of memory");
+    if (*out == NULL)
+        return err_set(err, 500, "pay.oom", "out of memory");
+    /* Finance sees orders, not the applications behind them. */
+    json_object_set_new(*out, "can_open_application", json_boolean(payer || case_staff));
+    return 0;
 }
