@@ -289,6 +289,13 @@ test('counter payment by the clerk: the same order and receipt', async () => {
   assert.equal(o.channel, 'counter');
   assert.ok(o.receipt);
   assert.equal((await clerk.post(`/api/v1/pay/orders/${o4.code}/counter`, { method: 'cash', ref: 'again' })).status, 409);
+  // The operators' commands: a refund as the system, and the orders by state.
+  assert.equal(db.cli(['pay', 'refund', o4.code, '0', 'x']).status, 1);
+  const cli = db.cli(['pay', 'refund', o4.code, '1000', '窗口多收']);
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.equal((await order(citizen, o4.code)).refunded_fen, 1000);
+  const listed = db.cli(['pay', 'orders', 'partly_refunded']).stdout;
+  assert.match(listed, new RegExp(`^${o4.code} +partly_refunded +120\\.00 ${o4.number}$`, 'm'));
 });
 
 test('reconcile the day: every transaction matched; the finance page and its CSV', async () => {
