@@ -143,12 +143,16 @@ $(BUILD)/bench/apply_bench: bench/apply_bench.c $(BUILD)/libonewindow.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
 
+$(BUILD)/bench/pay_bench: bench/pay_bench.c $(BUILD)/libonewindow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
+
 $(BUILD)/bench/certs_bench: bench/certs_bench.c $(BUILD)/libonewindow.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench $(BUILD)/bench/certs_bench
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench $(BUILD)/bench/certs_bench $(BUILD)/bench/pay_bench
 	@bench/run.sh
 
 # The style held by the tools: every C file as .clang-format has it, cppcheck clean with the

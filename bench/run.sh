@@ -32,6 +32,10 @@ fi
 if [[ ${1:-} == notify ]]; then
     exec bench/notify.sh
 fi
+# `bench/run.sh pay`: only the payment section (bench/pay.sh).
+if [[ ${1:-} == pay ]]; then
+    exec bench/pay.sh
+fi
 # `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
@@ -610,6 +614,7 @@ stop_server
 bench/apply.sh || note "the applications section failed"
 bench/notify.sh || note "the notification section failed"
 bench/certs.sh || note "the e-certificate section failed"
+bench/pay.sh || note "the payment section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

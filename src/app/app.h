@@ -20,6 +20,7 @@ struct search;
 struct notify;
 struct review;
 struct apply;
+struct pay;
 struct web_server;
 
 struct app {
@@ -38,6 +39,7 @@ struct app {
     struct calendar_cache *calendar;
     struct open311 *open311;
     struct portal *portal;
+    struct pay *pay; /* fees, payments and receipts (src/pay) */
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

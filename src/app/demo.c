@@ -70,6 +70,9 @@ static const struct {
      "Chengguan District Human Resources and Social Security Bureau", 540102000000LL},
     {"cg-sj", "拉萨市城关区市场监督管理局", "ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་ཚོང་ར་ལྟ་སྐུལ་དོ་དམ་ཅུས།",
      "Chengguan District Market Regulation Bureau", 540102000000LL},
+    /* The finance department: its seal signs the fiscal receipts of payments (src/pay). */
+    {"xz-cz", "西藏自治区财政厅", "བོད་རང་སྐྱོང་ལྗོངས་དངུལ་རྩིས་ཐིང་།", "Finance Department of Xizang",
+     540000000000LL},
     {"cg-wj", "拉萨市城关区卫生健康委员会", "ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་འཕྲོད་བསྟེན་བདེ་ཐང་ཨུ་ཡོན་ལྷན་ཁང་།",
      "Chengguan District Health Commission", 540102000000LL},
 };
@@ -90,6 +93,8 @@ static const struct {
     {"clerk.water", "卓嘎", "ls-zj", ROLE_CLERK},
     {"head.water", "边巴", "ls-zj", ROLE_HEAD},
     {"catalog.xz", "拉巴", "platform", ROLE_ADMIN},
+    /* Exit-entry window of the Lhasa police: passports, their fees and refunds (src/pay). */
+    {"clerk.ga", "普布", "ls-ga", ROLE_CLERK},
 };
 
 /* Certificate types, a certificate seal for the departments that issue them, and the demo
@@ -97,7 +102,8 @@ static const struct {
 static int demo_certs(struct app *app, int64_t citizen_id, const struct identity_registration *cz,
                       struct err *err)
 {
-    static const char *const issuers[] = {"xz-mz", "ls-mz", "cg-mz", "xz-ga", "ls-ga", "cg-ga"};
+    static const char *const issuers[] = {"xz-mz", "ls-mz", "cg-mz", "xz-ga",
+                                          "ls-ga", "cg-ga", "xz-cz"};
     int types = 0, seals = 0, issued = 0;
     if (seals_root_ensure(app->store, app->kr, err) < 0 ||
         certs_types_load_demo(app->store, &types, err) < 0)

@@ -31,6 +31,7 @@
 #include "notify/notify.h"
 #include "calendar/calendar.h"
 #include "hotline/hotline.h"
+#include "pay/pay.h"
 #include "open311/open311.h"
 #include "catalog/catalog.h"
 #include "search/search.h"
@@ -182,7 +183,8 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
         return -1;
     }
     /* The notification delivery job (one per node; a lease row keeps nodes apart). */
-    if (notify_start(app->notify, 1000, err) < 0) {
+    /* Payment: the sandbox gateway's notifications and closing orders whose time ran out. */
+    if (notify_start(app->notify, 1000, err) < 0 || pay_start(app->pay, 500, err) < 0) {
         web_server_free(srv);
         i18n_free();
         return -1;
@@ -209,6 +211,7 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     log_kv(LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "TERM" : "INT", LOG_END);
     web_server_free(srv);
     notify_stop(app->notify);
+    pay_stop(app->pay);
     if (cp_started) {
         pthread_mutex_lock(&cp.lock);
         cp.stop = 1;
@@ -303,6 +306,7 @@ MODULE_CLI(cli_audit, audit_cli(app->store, app->kr, n, w, err))
 MODULE_CLI(cli_hotline, hotline_cli(app->hotline, n, w, err))
 MODULE_CLI(cli_open311, open311_cli(app->store, n, w, err))
 MODULE_CLI(cli_notify, notify_cli(app->notify, n, w, err))
+MODULE_CLI(cli_pay, pay_cli(app->pay, n, w, err))
 MODULE_CLI(cli_seal, seals_cli(app->store, app->kr, n, w, err))
 MODULE_CLI(cli_cert, certs_cli(app->certs, n, w, err))
 
@@ -348,6 +352,10 @@ static const struct command commands[] = {
      "send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
      "sandbox [N]: notifications (system notices, SMS delivery)",
      CMD_WORDS, NULL, cli_notify, 0},
+    {"pay",
+     "orders [STATE] | refund CODE FEN REASON | reconcile DATE | work |\n"
+     "sandbox statement DATE|sign PARAMS|notices|pay CODE: payments",
+     CMD_WORDS, NULL, cli_pay, 1},
     {"catalog", "import FILE | export [FILE]: the service catalog as JSON", CMD_WORDS, NULL,
      cli_catalog, 0},
     {"i18n",

@@ -23,6 +23,7 @@
 #include "notify/notify.h"
 #include "review/review.h"
 #include "oidc/oidc.h"
+#include "pay/pay.h"
 #include "open311/open311.h"
 #include "portal/portal.h"
 #include "search/search.h"
@@ -105,6 +106,27 @@ static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifie
     struct app *app = ctx;
     return certs_authorise_use(app->certs, holder, identifier, type, application, department_id, 1,
                                err);
+}
+
+/* Payment (src/pay): the fee order is created in the submitting transaction, and the
+ * application page shows the order. */
+static int pay_submitted_hook(void *ctx, const struct apply_decided *d, struct err *err)
+{
+    struct app *app = ctx;
+    return pay_on_submitted(app->pay, d, err);
+}
+
+static json_t *pay_box_hook(void *ctx, struct web_req *req, struct web_resp *resp,
+                            const struct authz_subject *subj, const char *number)
+{
+    struct app *app = ctx;
+    return pay_application_box(app->pay, req, resp, subj, number);
+}
+
+static void pay_marks_hook(void *ctx, struct web_req *req, json_t *rows)
+{
+    struct app *app = ctx;
+    pay_workbench_marks(app->pay, req, rows);
 }
 
 /* The hotline indexes its orders in search and tells callers through notify (contracts
@@ -264,9 +286,16 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         catalog_open(app->store, app->id, &app->catalog, err) < 0 ||
         certs_open(app->store, app->kr, app->id, &app->certs, err) < 0 ||
         calendar_cache_open(app->store, &app->calendar, err) < 0 ||
-        portal_open(app->store, &app->portal, err) < 0)
+        portal_open(app->store, &app->portal, err) < 0 ||
+        pay_open(app->store, app->kr, app->id, app->notify, app->certs, &app->pay, err) < 0)
         goto fail;
-    struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
+    struct apply_hooks hooks = {app,
+                                certs_on_approved,
+                                certs_wallet_hook,
+                                certs_authorise_hook,
+                                pay_submitted_hook,
+                                pay_box_hook,
+                                pay_marks_hook};
     apply_set_hooks(app->apply, &hooks);
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
         search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||
@@ -300,6 +329,7 @@ void app_close(struct app *app)
     catalog_close(app->catalog);
     hotline_close(app->hotline);
     review_close(app->review);
+    pay_close(app->pay);
     apply_close(app->apply);
     notify_close(app->notify);
     oidc_close(app->oidc);
@@ -324,7 +354,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         notify_http_register(srv, app->notify, app->id) < 0 ||
         review_http_register(srv, app->review, app->id) < 0 ||
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
-        certs_http_register(srv, app->certs) < 0 || search_http_register(srv, app->search) < 0 ||
+        certs_http_register(srv, app->certs) < 0 || pay_http_register(srv, app->pay) < 0 ||
+        search_http_register(srv, app->search) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
@@ -336,6 +367,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/certificates", "menu.certificates", NULL},
         {"/workbench", "menu.workbench", "case.view"},
         {"/workbench/rectifications", "menu.rectifications", "review.respond"},
+        {"/finance/payments", "menu.finance_payments", "pay.finance"},
         {"/hotline", "menu.hotline_desk", "hotline.desk"},
         {"/hotline/department", "menu.hotline_department", "hotline.department"},
         {"/hotline/dashboard", "menu.hotline_dashboard", "hotline.supervise"},

@@ -494,6 +494,21 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
         apply_audit(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit",
                     number, rq->ip, r.item_code, err) < 0)
         return -1;
+    /* The fee order (src/pay), in this transaction: no application without its order. */
+    if (ap->hooks.on_submitted != NULL) {
+        struct apply_decided d;
+        memset(&d, 0, sizeof(d));
+        d.application_id = r.id;
+        d.number = number;
+        d.item_code = r.item_code;
+        d.item_version = r.item_version;
+        d.applicant_account = r.applicant_account;
+        d.enterprise_id = r.enterprise_id;
+        d.department_id = r.department_id;
+        d.division_code = r.division_code;
+        if (ap->hooks.on_submitted(ap->hooks.ctx, &d, err) < 0)
+            return -1;
+    }
     return 0;
 }
 

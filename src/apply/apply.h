@@ -28,6 +28,8 @@ struct identity;
 struct notify;
 struct authz_subject;
 struct web_server;
+struct web_req;
+struct web_resp;
 
 struct apply;
 
@@ -67,6 +69,16 @@ struct apply_hooks {
     int (*authorise_use)(void *ctx, int64_t holder_account, const char *cert_identifier,
                          const char *cert_type, const char *application_number,
                          int64_t department_id, struct err *err);
+    /* Inside the submitting transaction, once the application has its number (src/pay
+     * creates the fee order). -1 with err aborts the submission. */
+    int (*on_submitted)(void *ctx, const struct apply_decided *d, struct err *err);
+    /* The application page's payment section (src/pay): a new reference, or NULL when
+     * there is nothing to show to this reader. */
+    json_t *(*payment_box)(void *ctx, struct web_req *req, struct web_resp *resp,
+                           const struct authz_subject *subj, const char *number);
+    /* The workbench's rows ({number, ...}): src/pay adds payment_state and payment_label
+     * to those with a fee order. */
+    void (*payment_marks)(void *ctx, struct web_req *req, json_t *rows);
 };
 
 /* Open the module. `notify` may be NULL (no messages: tools, benches). All borrowed. */

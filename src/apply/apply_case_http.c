@@ -133,6 +133,8 @@ int apply_http_workbench(struct web_req *req, struct web_resp *resp)
     if (apply_queue(ap, &s, req->lang, state, (int)limit, &rows, &e) < 0)
         return web_fail_err(resp, &e);
     label_rows(req, rows);
+    if (ap->hooks.payment_marks != NULL)
+        ap->hooks.payment_marks(ap->hooks.ctx, req, rows);
     json_t *filters = json_array();
     const char *chosen = state != NULL ? state : "";
     const char *states[] = {"",         "submitted", "accepted", "under_review",
@@ -181,6 +183,11 @@ static int show_page(struct web_req *req, struct web_resp *resp, const char *vie
         json_string(arena_printf(req->arena, "%s %s", web_t(req, "apply.show.title"),
                                  web_param(req, "number"))));
     json_object_set_new(m, "csrf", json_string(web_csrf_token(req, resp)));
+    if (ap->hooks.payment_box != NULL) {
+        json_t *pb = ap->hooks.payment_box(ap->hooks.ctx, req, resp, &s, web_param(req, "number"));
+        if (pb != NULL)
+            json_object_set_new(m, "payment", pb);
+    }
     json_object_set_new(
         m, "state_label",
         json_string(web_t(req, arena_printf(req->arena, "apply.states.%s",

@@ -632,13 +632,25 @@ int catalog_item_check_draft(const json_t *item, json_t *problems)
     localised(&k, item, "conditions", "$", 1);
     check_materials(&k, item);
 
-    static const char *const FEE_KEYS[] = {"fen", "basis", NULL};
+    /* The fee (src/pay): integer fen; who pays (the applicant, or the enterprise it
+     * applies for); when it is due (at submission, or after acceptance); whether the
+     * department may waive it. */
+    static const char *const FEE_KEYS[] = {"fen", "basis", "payer", "due", "waivable", NULL};
+    static const char *const FEE_PAYERS[] = {"applicant", "enterprise", NULL};
+    static const char *const FEE_DUE[] = {"submission", "acceptance", NULL};
     const json_t *fee = need(&k, item, "fee", "$", JSON_OBJECT, "an object {fen, basis}");
     if (fee != NULL) {
         unknown_keys(&k, fee, "$.fee", FEE_KEYS);
         int present;
         int64_t fen = int_in(&k, fee, "fen", "$.fee", 0, 100000000, 1, &present);
         localised(&k, fee, "basis", "$.fee", present && fen > 0);
+        if (json_object_get(fee, "payer") != NULL)
+            enum_value(&k, fee, "payer", "$.fee", FEE_PAYERS);
+        if (json_object_get(fee, "due") != NULL)
+            enum_value(&k, fee, "due", "$.fee", FEE_DUE);
+        const json_t *w = json_object_get(fee, "waivable");
+        if (w != NULL && !json_is_boolean(w))
+            problem(&k, "$.fee.waivable", "catalog.check.enum", "waivable must be true or false");
     }
     static const char *const TL_KEYS[] = {"legal_days", "promised_days", NULL};
     const json_t *tl =

@@ -91,6 +91,12 @@ static const struct rule rules[] = {
     /* src/translate: how complete each language's catalogs are (/admin/i18n). */
     {"i18n.coverage", SCOPE_PLATFORM, R(ROLE_ADMIN)},
     {"certs.view_authorised", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
+    /* src/pay: the payer pays their order; the collecting department's clerks take counter
+     * payments, its clerks and heads refund; auditors see reconciliation (finance). */
+    {"pay.pay", SCOPE_SELF, 0},
+    {"pay.counter", SCOPE_DEPARTMENT, R(ROLE_CLERK)},
+    {"pay.refund", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_HEAD)},
+    {"pay.finance", SCOPE_PLATFORM, R(ROLE_AUDITOR)},
 };
 
 int authz_allowed(const struct authz_subject *subj, const char *action,

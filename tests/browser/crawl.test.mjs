@@ -32,6 +32,7 @@ const ROLES = [
   { who: 'head.chengguan', staff: true },
   { who: 'hotline.xz', staff: true },
   { who: 'clerk.water', staff: true },
+  { who: 'clerk.ga', staff: true },
   { who: 'catalog.xz', staff: true },
   { who: 'auditor.xz', staff: true },
 ];
@@ -72,6 +73,20 @@ async function seed() {
     { name: 'm_photo', filename: 'photo.png', type: 'image/png', data: PNG },
   ]);
   assert.ok([200, 201, 303].includes(r.status), `seed application: ${r.status} ${r.text.slice(0, 300)}`);
+  // A passport application: its fee order (src/pay), paid at the counter so that the
+  // order page has a receipt, history and the refund form.
+  const pr = await c.upload('/api/v1/services/XZ-GA-001/apply', {
+    _division: '540100000000', f_applicant_name: '扎西多吉', f_applicant_id: DEMO_CITIZEN_ID,
+    f_phone: '13800000001', f_delivery: 'window', _action: 'submit',
+  }, [
+    { name: 'm_id_card', filename: 'id.pdf', type: 'application/pdf', data: PDF },
+    { name: 'm_photo', filename: 'photo.pdf', type: 'application/pdf', data: PDF },
+  ]);
+  assert.ok([200, 201, 303].includes(pr.status), `seed passport: ${pr.status} ${pr.text.slice(0, 300)}`);
+  const code = (await c.get(`/api/v1/pay/applications/${pr.body.number}`)).body.code;
+  const ga = await login(env.srv, 'clerk.ga', { staff: true });
+  const paid = await ga.submit(`/api/v1/pay/orders/${code}/counter`, { method: 'pos', ref: 'CRAWL-1' }, { page: '/api/v1/messages' });
+  assert.equal(paid.status, 200, paid.text);
   // A hotline order from the public form, dispatched by the agent, so that order pages
   // with a history exist for the agent and the department.
   const anon = new Client(env.srv);
