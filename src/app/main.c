@@ -31,6 +31,7 @@
 #include "notify/notify.h"
 #include "calendar/calendar.h"
 #include "hotline/hotline.h"
+#include "opendata/opendata.h"
 #include "open311/open311.h"
 #include "catalog/catalog.h"
 #include "search/search.h"
@@ -76,6 +77,7 @@ static void usage(FILE *out)
                  "            list YEAR | deadline DATE N: the working-day calendar\n"
                  "  hotline   train | evaluate | tick: the 12345 hotline's classifier and deadlines\n"
                  "  open311   key create NAME | key revoke ID | key list: Open311 API keys\n"
+                 "  opendata  refresh | key NAME QUOTA | bench-fill N: open data (/data, CKAN API)\n"
                  "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
                  "            stats | bench FILE [ROUNDS]: the full-text search\n"
                  "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
@@ -275,7 +277,7 @@ int main(int argc, char **argv)
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
         strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 && strcmp(cmd, "seal") != 0 &&
         strcmp(cmd, "cert") != 0 && strcmp(cmd, "search") != 0 && strcmp(cmd, "hotline") != 0 &&
-        strcmp(cmd, "open311") != 0) {
+        strcmp(cmd, "open311") != 0 && strcmp(cmd, "opendata") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -290,7 +292,8 @@ int main(int argc, char **argv)
                       strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
                       strcmp(cmd, "catalog") == 0 || strcmp(cmd, "seal") == 0 ||
                       strcmp(cmd, "cert") == 0 || strcmp(cmd, "search") == 0 ||
-                      strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0;
+                      strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0 ||
+                      strcmp(cmd, "opendata") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -339,6 +342,8 @@ int main(int argc, char **argv)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "hotline") == 0 ? hotline_cli(app.hotline, nwords, argv + 2, &err)
                 : strcmp(cmd, "open311") == 0 ? open311_cli(app.store, nwords, argv + 2, &err)
+                : strcmp(cmd, "opendata") == 0
+                    ? opendata_cli(app.opendata, nwords, argv + 2, &err)
                 : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
                 : strcmp(cmd, "seal") == 0  ? seals_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "cert") == 0  ? certs_cli(app.store, app.kr, nwords, argv + 2, &err)
