@@ -61,6 +61,35 @@ const struct od_term *od_term_find(const struct od_term *terms, const char *code
     return NULL;
 }
 
+json_t *od_keywords(const char *s)
+{
+    json_t *out = json_array();
+    while (s != NULL && *s) {
+        /* the next separator: ',' or ';' (one byte), '，' or '、' (three bytes of UTF-8) */
+        const char *e = s;
+        size_t sep = 0;
+        for (; *e; e++) {
+            if (*e == ',' || *e == ';') {
+                sep = 1;
+                break;
+            }
+            if (strncmp(e, "，", 3) == 0 || strncmp(e, "、", 3) == 0) {
+                sep = 3;
+                break;
+            }
+        }
+        const char *b = s, *z = e;
+        while (b < z && (*b == ' ' || *b == '\t'))
+            b++;
+        while (z > b && (z[-1] == ' ' || z[-1] == '\t'))
+            z--;
+        if (z > b)
+            json_array_append_new(out, json_stringn(b, (size_t)(z - b)));
+        s = sep ? e + sep : e;
+    }
+    return out;
+}
+
 static const char META_VERSION[] = "opendata_version";
 
 int opendata_open(struct store *st, struct identity *id, struct opendata **out, struct err *err)

@@ -155,26 +155,13 @@ static json_t *package(const char *base, const json_t *d)
     json_t *v;
     json_object_foreach((json_t *)json_object_get(d, "keywords"), k, v)
     {
-        const char *s = json_string_value(v);
-        while (s != NULL && *s) {
-            const char *e = strpbrk(s, ",，、");
-            size_t n = e ? (size_t)(e - s) : strlen(s);
-            while (n > 0 && *s == ' ') {
-                s++;
-                n--;
-            }
-            while (n > 0 && s[n - 1] == ' ')
-                n--;
-            if (n > 0) {
-                json_t *name = json_stringn(s, n);
-                json_array_append_new(tags, json_pack("{s:O, s:o, s:n, s:s}", "name", name,
-                                                      "display_name", name, "vocabulary_id",
-                                                      "state", "active"));
-            }
-            if (e == NULL)
-                break;
-            s = e + (*e == ',' ? 1 : 3);
-        }
+        json_t *list = od_keywords(json_string_value(v));
+        size_t n;
+        json_t *w;
+        json_array_foreach(list, n, w) json_array_append_new(
+            tags, json_pack("{s:O, s:O, s:n, s:s}", "name", w, "display_name", w,
+                            "vocabulary_id", "state", "active"));
+        json_decref(list);
     }
     json_object_set_new(p, "num_tags", json_integer((json_int_t)json_array_size(tags)));
     json_object_set_new(p, "tags", tags);

@@ -89,32 +89,20 @@ static void ttl_texts(struct buf *b, const char *pred, const json_t *texts)
         buf_puts(b, " ;\n");
 }
 
-/* Keywords are comma-separated per language ("婚姻, 登记"): one dcat:keyword each. */
+/* One dcat:keyword per keyword of each language. */
 static void ttl_keywords(struct buf *b, const json_t *kw)
 {
     for (int i = 0; i < 3; i++) {
-        const char *s = json_string_value(json_object_get(kw, LANGS[i]));
-        while (s != NULL && *s) {
-            const char *e = strpbrk(s, ",，、");
-            size_t n = e ? (size_t)(e - s) : strlen(s);
-            while (n > 0 && (s[0] == ' ')) {
-                s++;
-                n--;
-            }
-            while (n > 0 && s[n - 1] == ' ')
-                n--;
-            if (n > 0) {
-                char one[256];
-                snprintf(one, sizeof(one), "%.*s", (int)(n < 255 ? n : 255), s);
-                buf_puts(b, "    dcat:keyword ");
-                ttl_str(b, one);
-                buf_printf(b, "@%s ;\n", LANGS[i]);
-            }
-            if (e == NULL)
-                break;
-            /* skip the separator: ',' is one byte, '，' and '、' three */
-            s = e + (*e == ',' ? 1 : 3);
+        json_t *list = od_keywords(json_string_value(json_object_get(kw, LANGS[i])));
+        size_t k;
+        json_t *w;
+        json_array_foreach(list, k, w)
+        {
+            buf_puts(b, "    dcat:keyword ");
+            ttl_str(b, json_string_value(w));
+            buf_printf(b, "@%s ;\n", LANGS[i]);
         }
+        json_decref(list);
     }
 }
 
@@ -295,25 +283,12 @@ static json_t *ld_keywords(const json_t *kw)
 {
     json_t *a = json_array();
     for (int i = 0; i < 3; i++) {
-        const char *s = json_string_value(json_object_get(kw, LANGS[i]));
-        while (s != NULL && *s) {
-            const char *e = strpbrk(s, ",，、");
-            size_t n = e ? (size_t)(e - s) : strlen(s);
-            while (n > 0 && s[0] == ' ') {
-                s++;
-                n--;
-            }
-            while (n > 0 && s[n - 1] == ' ')
-                n--;
-            if (n > 0) {
-                json_t *v = json_stringn(s, n);
-                json_array_append_new(a, json_pack("{s:o, s:s}", "@value", v, "@language",
-                                                   LANGS[i]));
-            }
-            if (e == NULL)
-                break;
-            s = e + (*e == ',' ? 1 : 3);
-        }
+        json_t *list = od_keywords(json_string_value(json_object_get(kw, LANGS[i])));
+        size_t k;
+        json_t *w;
+        json_array_foreach(list, k, w) json_array_append_new(
+            a, json_pack("{s:O, s:s}", "@value", w, "@language", LANGS[i]));
+        json_decref(list);
     }
     return a;
 }
@@ -395,6 +370,8 @@ static void ld_dataset(json_t *graph, const char *base, const json_t *d)
         json_object_set_new(di, "dct:format", json_pack("{s:s}", "@id", iri));
         if (lic != NULL)
             json_object_set_new(di, "dct:license", json_pack("{s:s}", "@id", lic->uri));
+        json_object_set_new(di, "dct:conformsTo",
+                            json_pack("{s:s}", "@id", "https://www.rfc-editor.org/rfc/rfc4180"));
         json_array_append_new(graph, di);
     }
     json_object_set_new(ds, "dcat:distribution", dists);

@@ -31,6 +31,10 @@ extern const struct od_term od_themes[];
 extern const struct od_term od_frequencies[];
 const struct od_term *od_term_find(const struct od_term *terms, const char *code);
 
+/* The keywords of one language's list ("婚姻, 登记" or "a、b"; separators , ， 、 ;) as a
+ * JSON array of trimmed, non-empty strings (new reference). */
+json_t *od_keywords(const char *s);
+
 /* A dataset row as stored. */
 struct od_row {
     int64_t id, department_id, spatial;
