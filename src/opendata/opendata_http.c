@@ -161,6 +161,13 @@ static void put_text(json_t *o, const char *key, const json_t *texts, const char
 /* Names of a dataset for a page: title, description, publisher, themes, place, licence. */
 static void decorate(struct web_req *req, struct store_conn *c, json_t *d)
 {
+    /* ids in text: they exceed what a JavaScript number holds exactly */
+    static const char *const ids[] = {"id", "department_id"};
+    for (int i = 0; i < 2; i++)
+        json_object_set_new(d, ids[i],
+                            json_string(arena_printf(
+                                req->arena, "%lld",
+                                (long long)json_integer_value(json_object_get(d, ids[i])))));
     put_text(d, "title_text", json_object_get(d, "title"), req->lang);
     put_text(d, "description_text", json_object_get(d, "description"), req->lang);
     put_text(d, "keywords_text", json_object_get(d, "keywords"), req->lang);
@@ -313,8 +320,8 @@ static json_t *preview(struct web_req *req, const char *csv, size_t len, int max
         json_t *cells = json_array();
         for (int i = 0; i < n; i++) {
             json_t *cell = json_pack("{s:s}", "v", f[i]);
-            if (has_han(f[i]))
-                json_object_set_new(cell, "lang", json_string("zh"));
+            json_object_set_new(cell, "han_cell",
+                                json_boolean(strcmp(req->lang, "zh") != 0 && has_han(f[i])));
             json_array_append_new(line == 0 ? cols : cells, cell);
         }
         if (line > 0)
@@ -520,7 +527,8 @@ static json_t *publishable(struct web_req *req, struct od_http *h, const struct 
             continue;
         json_t *names = json_pack("{s:s, s:s?, s:s?}", "zh", depts[k].name_zh, "bo",
                                   depts[k].name_bo, "en", depts[k].name_en);
-        json_t *o = json_pack("{s:I}", "id", (json_int_t)depts[k].id);
+        /* ids in text: they exceed what a JavaScript number holds exactly */
+        json_t *o = json_pack("{s:s}", "id", arena_printf(req->arena, "%lld", (long long)depts[k].id));
         put_text(o, "name", names, req->lang);
         json_decref(names);
         json_array_append_new(out, o);
@@ -535,7 +543,8 @@ static int may_see(const json_t *mine, int all, const json_t *d)
     int64_t dep = json_integer_value(json_object_get(d, "department_id"));
     size_t i;
     json_t *m;
-    json_array_foreach(mine, i, m) if (json_integer_value(json_object_get(m, "id")) == dep) return 1;
+    json_array_foreach(mine, i, m) if (strtoll(json_string_value(json_object_get(m, "id")), NULL,
+                                               10) == dep) return 1;
     return 0;
 }
 
