@@ -38,19 +38,21 @@ const struct od_term od_licences[] = {
 
 /* DCAT-AP's data themes (the EU data-theme authority table). */
 const struct od_term od_themes[] = {
-    {"AGRI", EU_THEME "AGRI"}, {"ECON", EU_THEME "ECON"}, {"EDUC", EU_THEME "EDUC"},
-    {"ENER", EU_THEME "ENER"}, {"ENVI", EU_THEME "ENVI"}, {"GOVE", EU_THEME "GOVE"},
-    {"HEAL", EU_THEME "HEAL"}, {"INTR", EU_THEME "INTR"}, {"JUST", EU_THEME "JUST"},
-    {"REGI", EU_THEME "REGI"}, {"SOCI", EU_THEME "SOCI"}, {"TECH", EU_THEME "TECH"},
+    {"AGRI", EU_THEME "AGRI"}, {"ECON", EU_THEME "ECON"},
+    {"EDUC", EU_THEME "EDUC"}, {"ENER", EU_THEME "ENER"},
+    {"ENVI", EU_THEME "ENVI"}, {"GOVE", EU_THEME "GOVE"},
+    {"HEAL", EU_THEME "HEAL"}, {"INTR", EU_THEME "INTR"},
+    {"JUST", EU_THEME "JUST"}, {"REGI", EU_THEME "REGI"},
+    {"SOCI", EU_THEME "SOCI"}, {"TECH", EU_THEME "TECH"},
     {"TRAN", EU_THEME "TRAN"}, {NULL, NULL},
 };
 
 /* Update frequencies (the EU frequency authority table). */
 const struct od_term od_frequencies[] = {
-    {"DAILY", EU_FREQ "DAILY"},         {"WEEKLY", EU_FREQ "WEEKLY"},
-    {"MONTHLY", EU_FREQ "MONTHLY"},     {"QUARTERLY", EU_FREQ "QUARTERLY"},
-    {"ANNUAL", EU_FREQ "ANNUAL"},       {"IRREG", EU_FREQ "IRREG"},
-    {"NEVER", EU_FREQ "NEVER"},         {NULL, NULL},
+    {"DAILY", EU_FREQ "DAILY"},     {"WEEKLY", EU_FREQ "WEEKLY"},
+    {"MONTHLY", EU_FREQ "MONTHLY"}, {"QUARTERLY", EU_FREQ "QUARTERLY"},
+    {"ANNUAL", EU_FREQ "ANNUAL"},   {"IRREG", EU_FREQ "IRREG"},
+    {"NEVER", EU_FREQ "NEVER"},     {NULL, NULL},
 };
 
 const struct od_term *od_term_find(const struct od_term *terms, const char *code)
@@ -162,15 +164,12 @@ int opendata_csv_check(const char *csv, size_t len, size_t *rows, size_t *cols, 
         if (n < 0) {
             *bad_line = c->line;
             err_set(err, 400, "opendata.csv_malformed",
-                    "line %zu is not valid CSV (unclosed quote, too long or not UTF-8)", c->line);
+                    "line %zu is not valid CSV (unclosed quote, too long, more than %d fields "
+                    "or not UTF-8)",
+                    c->line, OPENDATA_COLS_MAX);
             goto out;
         }
         if (width == 0) {
-            if (n > OPENDATA_COLS_MAX) {
-                *bad_line = c->line;
-                err_set(err, 400, "opendata.csv_too_wide", "line %zu has %d columns", c->line, n);
-                goto out;
-            }
             width = n;
             continue;
         }
@@ -231,10 +230,10 @@ static int refresh_cache(struct opendata *od, struct err *err)
                                     json_pack("{s:s, s:s?, s:s?}", "zh", depts[k].name_zh, "bo",
                                               depts[k].name_bo, "en", depts[k].name_en));
             }
-        json_object_set_new(d, "missing_bo",
-                            json_boolean(lang_text_missing(json_object_get(d, "title"), "bo") ||
-                                         lang_text_missing(json_object_get(d, "description"),
-                                                           "bo")));
+        json_object_set_new(
+            d, "missing_bo",
+            json_boolean(lang_text_missing(json_object_get(d, "title"), "bo") ||
+                         lang_text_missing(json_object_get(d, "description"), "bo")));
     }
     json_decref(od->cache);
     od->cache = arr;
@@ -303,8 +302,7 @@ int opendata_get(struct opendata *od, const char *slug, int all, json_t **out, s
     return 0;
 }
 
-int opendata_csv(struct opendata *od, const char *slug, char **csv, size_t *len,
-                 struct err *err)
+int opendata_csv(struct opendata *od, const char *slug, char **csv, size_t *len, struct err *err)
 {
     json_t *d = NULL;
     int found = 0;
@@ -358,8 +356,8 @@ static void check_texts(const json_t *o, const char *field, json_t *problems)
     json_object_foreach((json_t *)o, k, v)
     {
         const char *s = json_string_value(v);
-        if ((strcmp(k, "zh") != 0 && strcmp(k, "bo") != 0 && strcmp(k, "en") != 0) ||
-            s == NULL || strlen(s) > OPENDATA_TEXT_MAX || !utf8_valid(s, strlen(s))) {
+        if ((strcmp(k, "zh") != 0 && strcmp(k, "bo") != 0 && strcmp(k, "en") != 0) || s == NULL ||
+            strlen(s) > OPENDATA_TEXT_MAX || !utf8_valid(s, strlen(s))) {
             problem(problems, field, "opendata.bad_text");
             return;
         }
@@ -476,8 +474,8 @@ fail:
 }
 
 static int put_checked(struct opendata *od, int64_t department_id, const json_t *meta,
-                       const char *csv, size_t csv_len, int publish, int platform,
-                       json_t *problems, struct err *err)
+                       const char *csv, size_t csv_len, int publish, int platform, json_t *problems,
+                       struct err *err)
 {
     struct od_row row;
     memset(&row, 0, sizeof(row));
@@ -509,8 +507,8 @@ static int put_checked(struct opendata *od, int64_t department_id, const json_t 
 }
 
 int opendata_put(struct opendata *od, const struct authz_subject *subj, int64_t department_id,
-                 const json_t *meta, const char *csv, size_t csv_len, int publish,
-                 json_t *problems, struct err *err)
+                 const json_t *meta, const char *csv, size_t csv_len, int publish, json_t *problems,
+                 struct err *err)
 {
     struct authz_object obj = {0, department_id, 0};
     if (department_id == 0 || !authz_allowed(subj, "opendata.publish", &obj))
@@ -519,8 +517,7 @@ int opendata_put(struct opendata *od, const struct authz_subject *subj, int64_t 
 }
 
 int od_put_department(struct opendata *od, int64_t department_id, const json_t *meta,
-                      const char *csv, size_t len, int publish, json_t *problems,
-                      struct err *err)
+                      const char *csv, size_t len, int publish, json_t *problems, struct err *err)
 {
     return put_checked(od, department_id, meta, csv, len, publish, 0, problems, err);
 }
@@ -538,8 +535,7 @@ int od_put_platform(struct opendata *od, const json_t *meta, const char *csv, si
             od->platform_department = d.id;
         arena_free(a);
         if (rc < 0)
-            return od->id != NULL ? -1
-                                  : err_set(err, 500, "opendata.no_identity", "no identity");
+            return od->id != NULL ? -1 : err_set(err, 500, "opendata.no_identity", "no identity");
     }
     json_t *problems = json_array();
     int rc = put_checked(od, od->platform_department, meta, csv, len, 1, 1, problems, err);

@@ -35,7 +35,7 @@ struct opendata;
 
 /* Limits: an uploaded CSV, its columns, a slug ([a-z0-9-], 3..64). */
 #define OPENDATA_CSV_MAX (4 * 1024 * 1024)
-#define OPENDATA_COLS_MAX 32
+#define OPENDATA_COLS_MAX 32 /* CSV_MAX_FIELDS: the reader refuses a wider record */
 #define OPENDATA_TEXT_MAX 2000
 
 /* Open the module; store and identity (department names and codes) are borrowed. */
@@ -47,9 +47,9 @@ void opendata_set_sources(struct opendata *od, struct review *rv, struct hotline
 
 /* Check a CSV text: UTF-8, RFC 4180, a header line, every record as wide as the header, at
  * most OPENDATA_COLS_MAX columns. 0 with the data rows (header excluded) and columns; -1
- * with *bad_line (1-based) and err 400: opendata.csv_malformed (quoting, UTF-8, length),
- * opendata.csv_width (a record with another number of fields), opendata.csv_empty,
- * opendata.csv_too_wide. */
+ * with *bad_line (1-based) and err 400: opendata.csv_malformed (quoting, UTF-8, length,
+ * more than OPENDATA_COLS_MAX fields), opendata.csv_width (a record with another number of
+ * fields than the header), opendata.csv_empty. */
 int opendata_csv_check(const char *csv, size_t len, size_t *rows, size_t *cols, size_t *bad_line,
                        struct err *err);
 
@@ -61,8 +61,8 @@ int opendata_csv_check(const char *csv, size_t len, size_t *rows, size_t *cols, 
  * the same slug is 409 opendata.slug_taken. 0 with *slug_out (static in meta); 1 with field
  * problems [{field, code, line?}] (all at once); -1 with err (403 authz.denied, 404). */
 int opendata_put(struct opendata *od, const struct authz_subject *subj, int64_t department_id,
-                 const json_t *meta, const char *csv, size_t csv_len, int publish,
-                 json_t *problems, struct err *err);
+                 const json_t *meta, const char *csv, size_t csv_len, int publish, json_t *problems,
+                 struct err *err);
 
 /* Published datasets (all, drafts too, when `all`), newest first, each {id, slug,
  * department_id, department_code, title, description, keywords, themes, licence, spatial,
@@ -73,8 +73,7 @@ int opendata_list(struct opendata *od, int all, json_t **out, struct err *err);
  * `all`. 404 opendata.not_found. */
 int opendata_get(struct opendata *od, const char *slug, int all, json_t **out, struct err *err);
 /* A dataset's CSV (malloc'd, the caller frees it). 404 when none. */
-int opendata_csv(struct opendata *od, const char *slug, char **csv, size_t *len,
-                 struct err *err);
+int opendata_csv(struct opendata *od, const char *slug, char **csv, size_t *len, struct err *err);
 /* Count one download or one API call of a dataset. */
 int opendata_count(struct opendata *od, const char *slug, int download, struct err *err);
 /* Changes whenever a dataset is stored. */

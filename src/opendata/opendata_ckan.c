@@ -32,10 +32,10 @@ static int reply(struct web_req *req, struct web_resp *resp, const char *action,
 {
     struct od_http *h = req->ctx;
     const char *base = odh_base(req, h);
-    json_t *doc = json_pack("{s:s, s:b}", "help",
-                            arena_printf(req->arena, "%s/api/3/action/help_show?name=%s",
-                                         base ? base : "", action),
-                            "success", result != NULL);
+    json_t *doc = json_pack(
+        "{s:s, s:b}", "help",
+        arena_printf(req->arena, "%s/api/3/action/help_show?name=%s", base ? base : "", action),
+        "success", result != NULL);
     if (result != NULL)
         json_object_set_new(doc, "result", result);
     else
@@ -69,7 +69,9 @@ static int fail_err(struct web_req *req, struct web_resp *resp, const char *acti
                                           : "Internal Server Error";
     int status = e->status >= 400 && e->status < 600 ? e->status : 500;
     return reply(req, resp, action, NULL, status, type,
-                 status == 404 ? "Not found" : status >= 500 ? "Internal error" : e->msg);
+                 status == 404   ? "Not found"
+                 : status >= 500 ? "Internal error"
+                                 : e->msg);
 }
 
 /* Spend a call of the request's API key, if it carries one. 1 with a key, 0 without, -1
@@ -111,11 +113,11 @@ static json_t *org_dict(const char *base, const char *code, int64_t id, const js
 {
     char when[40];
     iso_ckan(created, when);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:O, s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "id",
-                          code, "name", code, "title", zh_or(names), "title_translated", names,
-                          "type", "organization", "is_organization", 1, "state", "active",
-                          "approval_status", "approved", "created", when, "image_url", "",
-                          "description", "");
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:O, s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "id", code, "name",
+                  code, "title", zh_or(names), "title_translated", names, "type", "organization",
+                  "is_organization", 1, "state", "active", "approval_status", "approved", "created",
+                  when, "image_url", "", "description", "");
     (void)id;
     json_object_set_new(o, "url", json_string(base));
     return o;
@@ -145,9 +147,9 @@ static json_t *package(const char *base, const json_t *d)
                           "dataset", "owner_org", dep ? dep : "", "url", "");
     json_object_set_new(p, "url", json_string(""));
     json_object_set_new(p, "organization",
-                        dep ? org_dict(base, dep, json_integer_value(json_object_get(
-                                                          d, "department_id")),
-                                       pub, json_integer_value(json_object_get(d, "created_at")))
+                        dep ? org_dict(base, dep,
+                                       json_integer_value(json_object_get(d, "department_id")), pub,
+                                       json_integer_value(json_object_get(d, "created_at")))
                             : json_null());
     /* Tags: the keywords of every language; groups: the themes. */
     json_t *tags = json_array();
@@ -158,9 +160,9 @@ static json_t *package(const char *base, const json_t *d)
         json_t *list = od_keywords(json_string_value(v));
         size_t n;
         json_t *w;
-        json_array_foreach(list, n, w) json_array_append_new(
-            tags, json_pack("{s:O, s:O, s:n, s:s}", "name", w, "display_name", w,
-                            "vocabulary_id", "state", "active"));
+        json_array_foreach(list, n, w)
+            json_array_append_new(tags, json_pack("{s:O, s:O, s:n, s:s}", "name", w, "display_name",
+                                                  w, "vocabulary_id", "state", "active"));
         json_decref(list);
     }
     json_object_set_new(p, "num_tags", json_integer((json_int_t)json_array_size(tags)));
@@ -172,8 +174,8 @@ static json_t *package(const char *base, const json_t *d)
     {
         const struct od_term *th = od_term_find(od_themes, json_string_value(t));
         if (th != NULL)
-            json_array_append_new(groups, json_pack("{s:s, s:s, s:s}", "name", th->code,
-                                                    "title", th->code, "uri", th->uri));
+            json_array_append_new(groups, json_pack("{s:s, s:s, s:s}", "name", th->code, "title",
+                                                    th->code, "uri", th->uri));
     }
     json_object_set_new(p, "groups", groups);
     json_t *extras = json_array();
@@ -201,11 +203,11 @@ static json_t *package(const char *base, const json_t *d)
             snprintf(u, sizeof(u), "%s/data/%s/data.%s", base, slug, rid[r]);
         else
             snprintf(u, sizeof(u), "%s/api/v1/data/%s/rows", base, slug);
-        json_array_append_new(
-            res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s}", "id", rid_text,
-                           "package_id", id, "name", fmt[r], "url", u, "format", fmt[r],
-                           "mimetype", mime[r], "position", r, "created", created,
-                           "last_modified", modified, "state", "active"));
+        json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s}",
+                                             "id", rid_text, "package_id", id, "name", fmt[r],
+                                             "url", u, "format", fmt[r], "mimetype", mime[r],
+                                             "position", r, "created", created, "last_modified",
+                                             modified, "state", "active"));
     }
     json_object_set_new(p, "num_resources", json_integer(3));
     json_object_set_new(p, "resources", res);
@@ -241,8 +243,7 @@ static int h_package_show(struct web_req *req, struct web_resp *resp)
     if (key_check(req, resp, "package_show") < 0)
         return 0;
     if (id == NULL || *id == '\0')
-        return reply(req, resp, "package_show", NULL, 409, "Validation Error",
-                     "id: Missing value");
+        return reply(req, resp, "package_show", NULL, 409, "Validation Error", "id: Missing value");
     json_t *d = NULL;
     if (opendata_get(h->od, id, 0, &d, &err) < 0)
         return fail_err(req, resp, "package_show", &err);
@@ -329,8 +330,7 @@ static int h_package_search(struct web_req *req, struct web_resp *resp)
     }
     json_decref(list);
     json_t *r = json_pack("{s:I, s:s, s:{}, s:o, s:{}}", "count", (json_int_t)count, "sort",
-                          "metadata_modified desc", "facets", "results", results,
-                          "search_facets");
+                          "metadata_modified desc", "facets", "results", results, "search_facets");
     return reply(req, resp, "package_search", r, 200, NULL, NULL);
 }
 
@@ -350,8 +350,8 @@ static json_t *organizations(struct od_http *h, json_t **list, struct err *err)
         json_t *o = json_object_get(orgs, code);
         if (o == NULL) {
             o = json_pack("{s:O, s:O, s:I, s:O}", "names", json_object_get(d, "publisher"),
-                          "created", json_object_get(d, "created_at"), "count", (json_int_t)0,
-                          "id", json_object_get(d, "department_id"));
+                          "created", json_object_get(d, "created_at"), "count", (json_int_t)0, "id",
+                          json_object_get(d, "department_id"));
             json_object_set_new(orgs, code, o);
         }
         json_object_set_new(o, "count",
@@ -362,9 +362,9 @@ static json_t *organizations(struct od_http *h, json_t **list, struct err *err)
 
 static json_t *org_of(const char *base, const char *code, const json_t *o)
 {
-    json_t *d = org_dict(base, code, json_integer_value(json_object_get(o, "id")),
-                         json_object_get(o, "names"),
-                         json_integer_value(json_object_get(o, "created")));
+    json_t *d =
+        org_dict(base, code, json_integer_value(json_object_get(o, "id")),
+                 json_object_get(o, "names"), json_integer_value(json_object_get(o, "created")));
     json_object_set(d, "package_count", json_object_get(o, "count"));
     return d;
 }
@@ -380,14 +380,14 @@ static int h_org_list(struct web_req *req, struct web_resp *resp)
     if (orgs == NULL)
         return fail_err(req, resp, "organization_list", &err);
     const char *af = web_query(req, "all_fields");
-    int all = af != NULL && (strcmp(af, "true") == 0 || strcmp(af, "True") == 0 ||
-                             strcmp(af, "1") == 0);
+    int all =
+        af != NULL && (strcmp(af, "true") == 0 || strcmp(af, "True") == 0 || strcmp(af, "1") == 0);
     const char *base = odh_base(req, h);
     json_t *out = json_array();
     const char *code;
     json_t *o;
-    json_object_foreach(orgs, code, o) json_array_append_new(
-        out, all ? org_of(base ? base : "", code, o) : json_string(code));
+    json_object_foreach(orgs, code, o)
+        json_array_append_new(out, all ? org_of(base ? base : "", code, o) : json_string(code));
     json_decref(orgs);
     json_decref(list);
     return reply(req, resp, "organization_list", out, 200, NULL, NULL);

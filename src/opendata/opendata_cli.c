@@ -27,12 +27,11 @@ static int bench_fill(struct opendata *od, long n, struct err *err)
         snprintf(en, sizeof(en), "Test dataset %ld", i);
         json_t *meta = json_pack("{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s, s:s}, "
                                  "s:s, s:[s], s:s, s:s, s:s}",
-                                 "slug", slug, "title", "zh", zh, "bo", bo, "en", en,
-                                 "description", "zh", "用于性能测试的数据集。", "bo",
-                                 "ལས་ནུས་ཚོད་ལྟའི་ཆེད་དུ།", "en", "A dataset for benchmarks.",
-                                 "keywords", "zh", "测试, 性能", "en", "test, bench", "licence",
-                                 "CC-BY-4.0", "themes", themes[i % 6], "frequency", "ANNUAL",
-                                 "spatial", "540100000000");
+                                 "slug", slug, "title", "zh", zh, "bo", bo, "en", en, "description",
+                                 "zh", "用于性能测试的数据集。", "bo", "ལས་ནུས་ཚོད་ལྟའི་ཆེད་དུ།", "en",
+                                 "A dataset for benchmarks.", "keywords", "zh", "测试, 性能", "en",
+                                 "test, bench", "licence", "CC-BY-4.0", "themes", themes[i % 6],
+                                 "frequency", "ANNUAL", "spatial", "540100000000");
         int rc = meta ? od_put_platform(od, meta, csv, sizeof(csv) - 1, err) : -1;
         json_decref(meta);
         if (rc < 0)
@@ -101,22 +100,22 @@ int opendata_load_demo(struct opendata *od, struct err *err)
     json_t *m1 = json_pack(
         "{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:s, s:[s], s:s, s:s, "
         "s:s, s:s}",
-        "slug", "chengguan-marriage-registrations", "title", "zh", "城关区婚姻登记统计（按月）", "bo",
-        "ཁྲིན་ཀོན་ཆུས་ཀྱི་གཉེན་སྒྲིག་ཐོ་འགོད་བསྡོམས་རྩིས། (ཟླ་རེ།)", "en",
+        "slug", "chengguan-marriage-registrations", "title", "zh", "城关区婚姻登记统计（按月）",
+        "bo", "ཁྲིན་ཀོན་ཆུས་ཀྱི་གཉེན་སྒྲིག་ཐོ་འགོད་བསྡོམས་རྩིས། (ཟླ་རེ།)", "en",
         "Marriage registrations in Chengguan by month", "description", "zh",
         "城关区民政局每月办理的结婚、离婚和复婚登记数量。", "bo",
-        "ཁྲིན་ཀོན་ཆུས་དམངས་སྲིད་ཅུས་ཀྱིས་ཟླ་རེར་སྒྲུབ་པའི་གཉེན་སྒྲིག་དང་གཉེན་བྲལ། ཡང་བསྐྱར་གཉེན་སྒྲིག་གི་ཐོ་འགོད་ཀྱི་གྲངས།",
-        "en", "Marriage, divorce and remarriage registrations handled each month by the Chengguan "
-              "civil affairs bureau.",
+        "ཁྲིན་ཀོན་ཆུས་དམངས་སྲིད་ཅུས་ཀྱིས་ཟླ་རེར་སྒྲུབ་པའི་གཉེན་སྒྲིག་དང་གཉེན་བྲལ། ཡང་བསྐྱར་གཉེན་སྒྲིག་གི་ཐོ་འགོད་ཀྱི་གྲངས།", "en",
+        "Marriage, divorce and remarriage registrations handled each month by the Chengguan "
+        "civil affairs bureau.",
         "keywords", "zh", "婚姻登记, 结婚, 离婚", "bo", "གཉེན་སྒྲིག་ཐོ་འགོད།, གཉེན་བྲལ།", "en",
         "marriage registration, divorce", "licence", "CC-BY-4.0", "themes", "SOCI", "frequency",
         "MONTHLY", "spatial", "540102000000", "temporal_start", "2026-01-01", "temporal_end",
         "2026-11-30");
-    json_t *m2 = json_pack("{s:s, s:{s:s, s:s}, s:{s:s}, s:[s], s:s, s:s}", "slug",
-                           "chengguan-care-homes", "title", "zh", "城关区养老服务机构名录", "en",
-                           "Care homes in Chengguan", "description", "zh",
-                           "城关区养老服务机构的名称、所在街道和床位数。", "themes", "SOCI",
-                           "frequency", "ANNUAL", "spatial", "540102000000");
+    json_t *m2 =
+        json_pack("{s:s, s:{s:s, s:s}, s:{s:s}, s:[s], s:s, s:s}", "slug", "chengguan-care-homes",
+                  "title", "zh", "城关区养老服务机构名录", "en", "Care homes in Chengguan",
+                  "description", "zh", "城关区养老服务机构的名称、所在街道和床位数。", "themes",
+                  "SOCI", "frequency", "ANNUAL", "spatial", "540102000000");
     json_t *problems = json_array();
     if (m1 == NULL || m2 == NULL || problems == NULL) {
         err_set(err, 500, "opendata.oom", "out of memory");

@@ -22,11 +22,11 @@
 static const char *const LANGS[] = {"zh", "bo", "en"};
 
 /* The catalog's own title and description (a fixed text of this platform). */
-static const char *const CAT_TITLE[] = {"西藏自治区公共数据开放目录", "བོད་རང་སྐྱོང་ལྗོངས་ཀྱི་སྤྱི་པའི་གཞི་གྲངས་སྒོ་འབྱེད་དཀར་ཆག",
+static const char *const CAT_TITLE[] = {"西藏自治区公共数据开放目录",
+                                        "བོད་རང་སྐྱོང་ལྗོངས་ཀྱི་སྤྱི་པའི་གཞི་གྲངས་སྒོ་འབྱེད་དཀར་ཆག",
                                         "Xizang Autonomous Region open data catalog"};
 static const char *const CAT_DESC[] = {
-    "一体化在线政务服务平台开放的公共数据集。",
-    "དྲ་ཐོག་གཞུང་དོན་ཞབས་ཞུའི་སྟེགས་བུས་སྒོ་ཕྱེ་བའི་སྤྱི་པའི་གཞི་གྲངས་ཚོགས།",
+    "一体化在线政务服务平台开放的公共数据集。", "དྲ་ཐོག་གཞུང་དོན་ཞབས་ཞུའི་སྟེགས་བུས་སྒོ་ཕྱེ་བའི་སྤྱི་པའི་གཞི་གྲངས་ཚོགས།",
     "Public datasets opened by the integrated online government service platform."};
 /* Distribution titles: CSV, JSON, API. */
 static const char *const DIST_TITLE[3][3] = {
@@ -56,11 +56,21 @@ static void ttl_str(struct buf *b, const char *s)
     buf_putc(b, '"');
     for (; *s; s++) {
         switch (*s) {
-        case '"': buf_puts(b, "\\\""); break;
-        case '\\': buf_puts(b, "\\\\"); break;
-        case '\n': buf_puts(b, "\\n"); break;
-        case '\r': buf_puts(b, "\\r"); break;
-        case '\t': buf_puts(b, "\\t"); break;
+        case '"':
+            buf_puts(b, "\\\"");
+            break;
+        case '\\':
+            buf_puts(b, "\\\\");
+            break;
+        case '\n':
+            buf_puts(b, "\\n");
+            break;
+        case '\r':
+            buf_puts(b, "\\r");
+            break;
+        case '\t':
+            buf_puts(b, "\\t");
+            break;
         default:
             if ((unsigned char)*s < 0x20)
                 buf_printf(b, "\\u%04X", (unsigned)*s);
@@ -196,8 +206,8 @@ int opendata_dcat_turtle(struct opendata *od, const char *base, struct buf *b, s
                 "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
                 "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n");
     buf_printf(b, "<%s/data/catalog> a dcat:Catalog ;\n", base);
-    json_t *t = json_pack("{s:s, s:s, s:s}", "zh", CAT_TITLE[0], "bo", CAT_TITLE[1], "en",
-                          CAT_TITLE[2]);
+    json_t *t =
+        json_pack("{s:s, s:s, s:s}", "zh", CAT_TITLE[0], "bo", CAT_TITLE[1], "en", CAT_TITLE[2]);
     ttl_texts(b, "dct:title", t);
     json_decref(t);
     t = json_pack("{s:s, s:s, s:s}", "zh", CAT_DESC[0], "bo", CAT_DESC[1], "en", CAT_DESC[2]);
@@ -286,8 +296,8 @@ static json_t *ld_keywords(const json_t *kw)
         json_t *list = od_keywords(json_string_value(json_object_get(kw, LANGS[i])));
         size_t k;
         json_t *w;
-        json_array_foreach(list, k, w) json_array_append_new(
-            a, json_pack("{s:O, s:s}", "@value", w, "@language", LANGS[i]));
+        json_array_foreach(list, k, w)
+            json_array_append_new(a, json_pack("{s:O, s:s}", "@value", w, "@language", LANGS[i]));
         json_decref(list);
     }
     return a;
@@ -387,22 +397,23 @@ int opendata_dcat_jsonld(struct opendata *od, const char *base, struct buf *b, s
     json_t *cat = json_object();
     json_object_set_new(cat, "@id", ld_iri(base, "/data/catalog", NULL));
     json_object_set_new(cat, "@type", json_string("dcat:Catalog"));
-    json_t *t = json_pack("{s:s, s:s, s:s}", "zh", CAT_TITLE[0], "bo", CAT_TITLE[1], "en",
-                          CAT_TITLE[2]);
+    json_t *t =
+        json_pack("{s:s, s:s, s:s}", "zh", CAT_TITLE[0], "bo", CAT_TITLE[1], "en", CAT_TITLE[2]);
     json_object_set_new(cat, "dct:title", ld_texts(t));
     json_decref(t);
     t = json_pack("{s:s, s:s, s:s}", "zh", CAT_DESC[0], "bo", CAT_DESC[1], "en", CAT_DESC[2]);
     json_object_set_new(cat, "dct:description", ld_texts(t));
     json_decref(t);
-    json_object_set_new(cat, "dct:publisher",
-                        ld_id(base, "/data?department=", "platform", NULL));
+    json_object_set_new(cat, "dct:publisher", ld_id(base, "/data?department=", "platform", NULL));
     json_object_set_new(cat, "foaf:homepage", ld_id(base, "/data", NULL));
     json_t *sets = json_array();
     size_t i;
     json_t *d;
     json_array_foreach(list, i, d)
     {
-        json_array_append_new(sets, ld_id(base, "/data/", json_string_value(json_object_get(d, "slug")), "#dataset", NULL));
+        json_array_append_new(
+            sets,
+            ld_id(base, "/data/", json_string_value(json_object_get(d, "slug")), "#dataset", NULL));
         ld_dataset(graph, base, d);
     }
     json_object_set_new(cat, "dcat:dataset", sets);
@@ -420,10 +431,10 @@ int opendata_dcat_jsonld(struct opendata *od, const char *base, struct buf *b, s
     }
     json_decref(pubs);
     json_decref(list);
-    json_t *doc = json_pack(
-        "{s:{s:s, s:s, s:s, s:s}, s:o}", "@context", "dcat", "http://www.w3.org/ns/dcat#", "dct",
-        "http://purl.org/dc/terms/", "foaf", "http://xmlns.com/foaf/0.1/", "xsd",
-        "http://www.w3.org/2001/XMLSchema#", "@graph", graph);
+    json_t *doc =
+        json_pack("{s:{s:s, s:s, s:s, s:s}, s:o}", "@context", "dcat", "http://www.w3.org/ns/dcat#",
+                  "dct", "http://purl.org/dc/terms/", "foaf", "http://xmlns.com/foaf/0.1/", "xsd",
+                  "http://www.w3.org/2001/XMLSchema#", "@graph", graph);
     char *s = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (s == NULL)

@@ -164,10 +164,10 @@ static void decorate(struct web_req *req, struct store_conn *c, json_t *d)
     /* ids in text: they exceed what a JavaScript number holds exactly */
     static const char *const ids[] = {"id", "department_id"};
     for (int i = 0; i < 2; i++)
-        json_object_set_new(d, ids[i],
-                            json_string(arena_printf(
-                                req->arena, "%lld",
-                                (long long)json_integer_value(json_object_get(d, ids[i])))));
+        json_object_set_new(
+            d, ids[i],
+            json_string(arena_printf(req->arena, "%lld",
+                                     (long long)json_integer_value(json_object_get(d, ids[i])))));
     put_text(d, "title_text", json_object_get(d, "title"), req->lang);
     put_text(d, "description_text", json_object_get(d, "description"), req->lang);
     put_text(d, "keywords_text", json_object_get(d, "keywords"), req->lang);
@@ -187,9 +187,8 @@ static void decorate(struct web_req *req, struct store_conn *c, json_t *d)
     json_object_set_new(d, "theme_labels", labels);
     int64_t sp = json_integer_value(json_object_get(d, "spatial"));
     const char *in = req->lang;
-    const char *place = sp > 0 && c != NULL
-                            ? divisions_place_name(c, req->arena, sp, req->lang, &in)
-                            : NULL;
+    const char *place =
+        sp > 0 && c != NULL ? divisions_place_name(c, req->arena, sp, req->lang, &in) : NULL;
     json_object_set_new(d, "place_name", json_string(place ? place : ""));
     json_object_set_new(d, "place_name_lang", json_string(in ? in : req->lang));
     const char *fq = json_string_value(json_object_get(d, "frequency"));
@@ -200,9 +199,10 @@ static void decorate(struct web_req *req, struct store_conn *c, json_t *d)
         od_term_find(od_licences, json_string_value(json_object_get(d, "licence")));
     if (lic != NULL)
         json_object_set_new(d, "licence_url", json_string(lic->uri));
-    json_object_set_new(d, "updated",
-                        json_string(l10n_date(req->arena, req->lang,
-                                              json_integer_value(json_object_get(d, "updated_at")))));
+    json_object_set_new(
+        d, "updated",
+        json_string(l10n_date(req->arena, req->lang,
+                              json_integer_value(json_object_get(d, "updated_at")))));
     json_object_set_new(d, "rows_text",
                         json_string(l10n_number(req->arena, req->lang,
                                                 json_integer_value(json_object_get(d, "nrows")))));
@@ -220,8 +220,8 @@ static int h_index(struct web_req *req, struct web_resp *resp)
     struct od_http *h = req->ctx;
     struct err err;
     err_clear(&err);
-    struct od_query q = {web_query(req, "q"), web_query(req, "theme"),
-                         web_query(req, "department"), 0};
+    struct od_query q = {web_query(req, "q"), web_query(req, "theme"), web_query(req, "department"),
+                         0};
     const char *place = web_query(req, "place");
     if (q.q != NULL && strlen(q.q) > 200)
         return web_fail(resp, 400, "opendata.query_too_long", "the search is too long");
@@ -242,9 +242,9 @@ static int h_index(struct web_req *req, struct web_resp *resp)
         {
             const char *code = json_string_value(t);
             if (code != NULL)
-                json_object_set_new(themes, code,
-                                    json_integer(json_integer_value(json_object_get(themes, code)) +
-                                                 1));
+                json_object_set_new(
+                    themes, code,
+                    json_integer(json_integer_value(json_object_get(themes, code)) + 1));
         }
         const char *dc = json_string_value(json_object_get(d, "department_code"));
         if (dc != NULL && json_object_get(pubs, dc) == NULL)
@@ -261,8 +261,8 @@ static int h_index(struct web_req *req, struct web_resp *resp)
     {
         json_array_append_new(
             tl, json_pack("{s:s, s:s, s:I, s:b}", "code", code, "label",
-                          web_t(req, arena_printf(req->arena, "opendata.themes.%s", code)),
-                          "count", (json_int_t)json_integer_value(v), "selected",
+                          web_t(req, arena_printf(req->arena, "opendata.themes.%s", code)), "count",
+                          (json_int_t)json_integer_value(v), "selected",
                           q.theme != NULL && strcmp(q.theme, code) == 0));
     }
     json_t *pl = json_array();
@@ -349,7 +349,8 @@ static int h_show(struct web_req *req, struct web_resp *resp)
         free(csv);
     }
     decorate(req, store_conn(h->od->store, &err), d);
-    json_object_set_new(d, "title", json_string(json_string_value(json_object_get(d, "title_text"))));
+    json_object_set_new(d, "title",
+                        json_string(json_string_value(json_object_get(d, "title_text"))));
     json_object_set_new(d, "texts", json_pack("{s:O}", "title", json_object_get(d, "title")));
     return web_page(resp, d, "opendata/show", 200);
 }
@@ -481,7 +482,8 @@ static int dcat(struct web_req *req, struct web_resp *resp, int turtle)
         return web_fail(resp, 400, "opendata.bad_host", "the Host header is not usable");
     int64_t version = opendata_version(h->od);
     if (version >= 0 &&
-        web_cache_hit(req, resp, arena_printf(req->arena, "opendata:%s:%s", turtle ? "ttl" : "jsonld", base),
+        web_cache_hit(req, resp,
+                      arena_printf(req->arena, "opendata:%s:%s", turtle ? "ttl" : "jsonld", base),
                       version))
         return 0;
     struct buf b;
@@ -528,7 +530,8 @@ static json_t *publishable(struct web_req *req, struct od_http *h, const struct 
         json_t *names = json_pack("{s:s, s:s?, s:s?}", "zh", depts[k].name_zh, "bo",
                                   depts[k].name_bo, "en", depts[k].name_en);
         /* ids in text: they exceed what a JavaScript number holds exactly */
-        json_t *o = json_pack("{s:s}", "id", arena_printf(req->arena, "%lld", (long long)depts[k].id));
+        json_t *o =
+            json_pack("{s:s}", "id", arena_printf(req->arena, "%lld", (long long)depts[k].id));
         put_text(o, "name", names, req->lang);
         json_decref(names);
         json_array_append_new(out, o);
@@ -580,14 +583,14 @@ static json_t *admin_model(struct web_req *req, struct web_resp *resp, struct od
         json_array_append_new(lic, json_pack("{s:s}", "code", od_licences[k].code));
     for (size_t k = 0; od_themes[k].code; k++)
         json_array_append_new(
-            th, json_pack("{s:s, s:s}", "code", od_themes[k].code, "label",
-                          web_t(req, arena_printf(req->arena, "opendata.themes.%s",
-                                                  od_themes[k].code))));
+            th, json_pack(
+                    "{s:s, s:s}", "code", od_themes[k].code, "label",
+                    web_t(req, arena_printf(req->arena, "opendata.themes.%s", od_themes[k].code))));
     for (size_t k = 0; od_frequencies[k].code; k++)
-        json_array_append_new(
-            fq, json_pack("{s:s, s:s}", "code", od_frequencies[k].code, "label",
-                          web_t(req, arena_printf(req->arena, "opendata.frequency.%s",
-                                                  od_frequencies[k].code))));
+        json_array_append_new(fq,
+                              json_pack("{s:s, s:s}", "code", od_frequencies[k].code, "label",
+                                        web_t(req, arena_printf(req->arena, "opendata.frequency.%s",
+                                                                od_frequencies[k].code))));
     json_object_set_new(m, "datasets", rows);
     json_object_set_new(m, "has_datasets", json_boolean(json_array_size(rows) > 0));
     json_object_set_new(m, "missing_bo", json_integer(missing));
@@ -642,8 +645,8 @@ static json_t *form_meta(struct web_req *req)
         }
         json_object_set_new(m, groups[g], o);
     }
-    static const char *const plain[] = {"slug",           "licence",      "frequency",
-                                        "spatial",        "temporal_start", "temporal_end"};
+    static const char *const plain[] = {"slug",    "licence",        "frequency",
+                                        "spatial", "temporal_start", "temporal_end"};
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
         const char *v = web_form_value(req, plain[i]);
         if (v != NULL && *v)
@@ -714,8 +717,7 @@ static int h_upload(struct web_req *req, struct web_resp *resp)
         const char *msg = web_t(req, arena_printf(req->arena, "errors.%s", code));
         json_int_t line = json_integer_value(json_object_get(p, "line"));
         if (line > 0)
-            msg = arena_printf(req->arena, "%s %s", msg,
-                               at_line(req, (long long)line));
+            msg = arena_printf(req->arena, "%s %s", msg, at_line(req, (long long)line));
         json_object_set_new(p, "message", json_string(msg));
         const char *field = json_string_value(json_object_get(p, "field"));
         if (json_object_get(fe, field) == NULL)

@@ -66,10 +66,9 @@ static json_t *meta_json(const struct platform_meta *m, const char *t0, const ch
     json_t *j = json_pack(
         "{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:s, s:[s], s:s, s:s}",
         "slug", m->slug, "title", "zh", m->title[0], "bo", m->title[1], "en", m->title[2],
-        "description", "zh", m->description[0], "bo", m->description[1], "en",
-        m->description[2], "keywords", "zh", m->keywords[0], "bo", m->keywords[1], "en",
-        m->keywords[2], "licence", "CC-BY-4.0", "themes", m->theme, "frequency", m->frequency,
-        "spatial", "540000000000");
+        "description", "zh", m->description[0], "bo", m->description[1], "en", m->description[2],
+        "keywords", "zh", m->keywords[0], "bo", m->keywords[1], "en", m->keywords[2], "licence",
+        "CC-BY-4.0", "themes", m->theme, "frequency", m->frequency, "spatial", "540000000000");
     if (j != NULL && t0 != NULL)
         json_object_set_new(j, "temporal_start", json_string(t0));
     if (j != NULL && t1 != NULL)
@@ -317,8 +316,7 @@ out:
 
 static const struct platform_meta HOTLINE = {
     "hotline-orders-weekly",
-    {"12345热线工单统计（按类别、区县、周）",
-     "༡༢༣༤༥ ཁ་པར་ལས་ཐོའི་བསྡོམས་རྩིས། (རིགས་དང་རྫོང་། གཟའ་འཁོར་ལྟར།)",
+    {"12345热线工单统计（按类别、区县、周）", "༡༢༣༤༥ ཁ་པར་ལས་ཐོའི་བསྡོམས་རྩིས། (རིགས་དང་རྫོང་། གཟའ་འཁོར་ལྟར།)",
      "12345 hotline orders by category, county and week"},
     {"12345 热线每周受理的工单数，按诉求类别和区县统计；不含任何个人信息。",
      "༡༢༣༤༥ ཁ་པར་གྱིས་གཟའ་འཁོར་རེར་ལེན་པའི་ལས་ཐོའི་གྲངས། འབོད་སྐུལ་གྱི་རིགས་དང་རྫོང་ལྟར་བསྡོམས་ཡོད། "
@@ -449,8 +447,7 @@ static void *job_main(void *arg)
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += od->job_interval_s;
-        while (!od->job_stop &&
-               pthread_cond_timedwait(&od->wake, &od->lock, &until) != ETIMEDOUT)
+        while (!od->job_stop && pthread_cond_timedwait(&od->wake, &od->lock, &until) != ETIMEDOUT)
             ;
     }
     pthread_mutex_unlock(&od->lock);

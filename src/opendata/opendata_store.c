@@ -101,8 +101,7 @@ int ods_find(struct store_conn *c, const char *slug, int64_t *id, int64_t *depar
     return rc < 0 ? -1 : 0;
 }
 
-int ods_put(struct store_conn *c, const struct od_row *r, int exists, int64_t now,
-            struct err *err)
+int ods_put(struct store_conn *c, const struct od_row *r, int exists, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, exists ? SQL_UPDATE : SQL_INSERT, err);
     if (st == NULL)
@@ -200,8 +199,7 @@ int ods_key_insert(struct store_conn *c, const char *hash, const char *name, int
     return store_run(st, NULL, err);
 }
 
-int ods_key_use(struct store_conn *c, const char *hash, int64_t day, int *exists,
-                struct err *err)
+int ods_key_use(struct store_conn *c, const char *hash, int64_t day, int *exists, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_KEY_USE, err);
     if (st == NULL)
