@@ -443,7 +443,6 @@ static int store_dataset(struct opendata *od, struct od_row *row, int64_t depart
     struct store_conn *c = store_conn(od->store, err);
     int64_t id = 0, owner = 0, v = 0;
     int found = 0, vf = 0;
-    char *doc = NULL;
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
     if (ods_find(c, row->slug, &id, &owner, &found, err) < 0)
@@ -465,11 +464,9 @@ static int store_dataset(struct opendata *od, struct od_row *row, int64_t depart
         store_meta_get_int64(c, META_VERSION, &v, &vf, err) < 0 ||
         store_meta_set_int64(c, META_VERSION, v + 1, err) < 0 || store_commit(c, err) < 0)
         goto fail;
-    free(doc);
     return 0;
 fail:
     store_rollback(c);
-    free(doc);
     return -1;
 }
 
@@ -525,20 +522,27 @@ int od_put_department(struct opendata *od, int64_t department_id, const json_t *
 int od_put_platform(struct opendata *od, const json_t *meta, const char *csv, size_t len,
                     struct err *err)
 {
-    if (od->platform_department == 0) {
+    /* The platform department's id, looked up once (the job and the CLI both get here). */
+    pthread_mutex_lock(&od->lock);
+    int64_t platform = od->platform_department;
+    pthread_mutex_unlock(&od->lock);
+    if (platform == 0) {
         struct arena *a = arena_new(0);
         struct identity_department d;
         if (a == NULL)
             return err_set(err, 500, "opendata.oom", "out of memory");
-        int rc = od->id != NULL ? identity_department_find(od->id, a, "platform", &d, err) : -1;
-        if (rc == 0)
-            od->platform_department = d.id;
+        int found = od->id != NULL ? identity_department_find(od->id, a, "platform", &d, err) : -1;
+        if (found == 0)
+            platform = d.id;
         arena_free(a);
-        if (rc < 0)
+        if (found < 0)
             return od->id != NULL ? -1 : err_set(err, 500, "opendata.no_identity", "no identity");
+        pthread_mutex_lock(&od->lock);
+        od->platform_department = platform;
+        pthread_mutex_unlock(&od->lock);
     }
     json_t *problems = json_array();
-    int rc = put_checked(od, od->platform_department, meta, csv, len, 1, 1, problems, err);
+    int rc = put_checked(od, platform, meta, csv, len, 1, 1, problems, err);
     if (rc == 1) {
         char *p = json_dumps(problems, JSON_COMPACT);
         err_set(err, 500, "opendata.platform_invalid", "a platform dataset is invalid: %s",

@@ -351,7 +351,6 @@ static int h_show(struct web_req *req, struct web_resp *resp)
     decorate(req, store_conn(h->od->store, &err), d);
     json_object_set_new(d, "title",
                         json_string(json_string_value(json_object_get(d, "title_text"))));
-    json_object_set_new(d, "texts", json_pack("{s:O}", "title", json_object_get(d, "title")));
     return web_page(resp, d, "opendata/show", 200);
 }
 
