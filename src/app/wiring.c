@@ -316,7 +316,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     catalog_set_indexer(&ix);
     if (opendata_open(app->store, app->id, &app->opendata, err) < 0)
         goto fail;
-    opendata_set_sources(app->opendata, app->review, app->hotline);
+    opendata_set_sources(app->opendata, app->review, app->hotline, app->apply);
     return 0;
 fail:
     err->status = 1;

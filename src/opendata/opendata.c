@@ -108,10 +108,12 @@ int opendata_open(struct store *st, struct identity *id, struct opendata **out, 
     return 0;
 }
 
-void opendata_set_sources(struct opendata *od, struct review *rv, struct hotline *h)
+void opendata_set_sources(struct opendata *od, struct review *rv, struct hotline *h,
+                          struct apply *ap)
 {
     od->review = rv;
     od->hotline = h;
+    od->apply = ap;
 }
 
 void opendata_close(struct opendata *od)

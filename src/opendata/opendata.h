@@ -28,6 +28,7 @@ struct store;
 struct identity;
 struct review;
 struct hotline;
+struct apply;
 struct authz_subject;
 struct web_server;
 
@@ -41,9 +42,10 @@ struct opendata;
 /* Open the module; store and identity (department names and codes) are borrowed. */
 int opendata_open(struct store *st, struct identity *id, struct opendata **out, struct err *err);
 void opendata_close(struct opendata *od);
-/* The modules the platform datasets are read from (borrowed; either may be NULL, and its
+/* The modules the platform datasets are read from (borrowed; any may be NULL, and its
  * datasets are then skipped by the refresh). */
-void opendata_set_sources(struct opendata *od, struct review *rv, struct hotline *h);
+void opendata_set_sources(struct opendata *od, struct review *rv, struct hotline *h,
+                          struct apply *ap);
 
 /* Check a CSV text: UTF-8, RFC 4180, a header line, every record as wide as the header, at
  * most OPENDATA_COLS_MAX columns. 0 with the data rows (header excluded) and columns; -1

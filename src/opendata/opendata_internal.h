@@ -13,6 +13,7 @@ struct opendata {
     struct identity *id;
     struct review *review;
     struct hotline *hotline;
+    struct apply *apply;
     int64_t platform_department; /* the "platform" department, publisher of its datasets */
     pthread_mutex_t lock;        /* guards the list cache and the job's state */
     json_t *cache;               /* opendata_list(all = 1) at cache_version, or NULL */

@@ -1,7 +1,8 @@
 /*
  * opendata_platform.c - the datasets the platform publishes itself, rebuilt by a job from
  * other modules' public functions: the service catalog, the divisions, the working-day
- * calendar, 好差评 statistics and 12345 orders by category, county and week.
+ * calendar, 好差评 statistics, 12345 orders by category, county and week, and monthly service
+ * statistics per department and item (from apply_facts).
  *
  * What goes out is reference data and counts. No export reads a person: hotline orders are
  * reduced to (week, category, county, count) before anything is written, so a caller's
@@ -20,6 +21,7 @@
 #include "base/buf.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "apply/apply.h"
 #include "calendar/calendar.h"
 #include "catalog/catalog.h"
 #include "divisions/divisions.h"
@@ -402,7 +404,113 @@ out:
     return rc;
 }
 
+/* ---- monthly service statistics ---------------------------------------------------------- */
+
+static const struct platform_meta SERVICE_STATS = {
+    "service-statistics-monthly",
+    {"政务服务办件统计（按月、部门、事项）",
+     "གཞུང་དོན་ཞབས་ཞུའི་ཡིག་ཆ་སྒྲུབ་པའི་བསྡོམས་རྩིས། (ཟླ་བ་དང་སྡེ་ཚན། རྣམ་གྲངས་ལྟར།)",
+     "Service statistics by month, department and service"},
+    {"每月每个部门、每个事项的收件数、办结数、按时办结数和网上申请占比（％）。",
+     "ཟླ་རེར་སྡེ་ཚན་རེ་དང་རྣམ་གྲངས་རེའི་ཡིག་ཆ་ལེན་གྲངས་དང་སྒྲུབ་ཚར་གྲངས། དུས་ཐོག་ཏུ་སྒྲུབ་ཚར་གྲངས། དྲ་ཐོག་ནས་ཞུ་བའི་བསྡུར་ཚད། "
+     "(％)",
+     "Applications received, completed and completed on time, and the share filed online (%), "
+     "by month, department and service."},
+    {"办件统计, 按时办结, 网上办理", "ཡིག་ཆ་སྒྲུབ་པའི་བསྡོམས་རྩིས།, དུས་ཐོག་ཏུ་སྒྲུབ་པ།, དྲ་ཐོག་ནས་སྒྲུབ་པ།",
+     "service statistics, on time, online"},
+    "GOVE",
+    "MONTHLY",
+};
+
+/* Counts per "YYYY-MM|department|item": [received, completed, on time, online]. */
+static void count_fact(void *ctx, const struct apply_fact *f)
+{
+    json_t *counts = ctx;
+    int y, m, d;
+    char key[160];
+    calendar_day_to_ymd(calendar_day_of_ms(f->submitted_at), &y, &m, &d);
+    snprintf(key, sizeof(key), "%04d-%02d|%lld|%s", y, m, (long long)f->department_id,
+             f->item_code ? f->item_code : "");
+    json_t *row = json_object_get(counts, key);
+    if (row == NULL) {
+        row = json_pack("[i, i, i, i]", 0, 0, 0, 0);
+        json_object_set_new(counts, key, row);
+    }
+    int completed = f->decided_at > 0 && !f->withdrawn;
+    int on_time = completed && (f->deadline_at == 0 || f->decided_at <= f->deadline_at);
+    const int add[4] = {1, completed, on_time, !f->on_behalf};
+    for (size_t i = 0; i < 4; i++)
+        json_array_set_new(row, i,
+                           json_integer(json_integer_value(json_array_get(row, i)) + add[i]));
+}
+
+static int build_service_stats(struct opendata *od, struct buf *b, struct err *err)
+{
+    json_t *counts = json_object();
+    struct arena *a = arena_new(0);
+    struct identity_department *depts = NULL;
+    size_t nd = 0;
+    int rc = -1;
+    int64_t now = time_now_ms();
+    /* The last two years, by the month an application was submitted (UTC+8). */
+    if (a == NULL ||
+        apply_facts(od->apply, now - 731LL * 86400000, now + 86400000, count_fact, counts, err) <
+            0 ||
+        (od->id != NULL && identity_department_list(od->id, a, &depts, &nd, err) < 0))
+        goto out;
+    buf_puts(b, "month,department,item_code,received,completed,on_time,online_share\r\n");
+    size_t nk = json_object_size(counts), k = 0;
+    const char **keys = calloc(nk ? nk : 1, sizeof(*keys));
+    const char *key;
+    json_t *v;
+    if (keys == NULL)
+        goto out;
+    json_object_foreach(counts, key, v) keys[k++] = key;
+    qsort(keys, nk, sizeof(*keys), strcmp_ptr);
+    char first[16] = "", last[16] = "";
+    for (k = 0; k < nk; k++) {
+        char month[16], item[64];
+        long long dep = 0;
+        if (sscanf(keys[k], "%15[^|]|%lld|%63s", month, &dep, item) != 3)
+            continue;
+        const char *code = "";
+        for (size_t i = 0; i < nd; i++)
+            if (depts[i].id == dep)
+                code = depts[i].code;
+        json_t *row = json_object_get(counts, keys[k]);
+        int64_t n[4];
+        for (size_t i = 0; i < 4; i++)
+            n[i] = json_integer_value(json_array_get(row, i));
+        char share[16];
+        snprintf(share, sizeof(share), "%.1f", n[0] ? 100.0 * (double)n[3] / (double)n[0] : 0.0);
+        if (!first[0])
+            memcpy(first, month, sizeof(month));
+        memcpy(last, month, sizeof(month));
+        field(b, month, 0);
+        field(b, code, 0);
+        field(b, item, 0);
+        field_int(b, n[0], 0);
+        field_int(b, n[1], 0);
+        field_int(b, n[2], 0);
+        field(b, share, 1);
+    }
+    free(keys);
+    char t0[24], t1[24] = "";
+    int ly = 0, lm = 0;
+    snprintf(t0, sizeof(t0), "%s-01", first);
+    if (sscanf(last, "%d-%d", &ly, &lm) == 2) /* the last day of the last month */
+        calendar_format_date(calendar_day_from_ymd(ly + lm / 12, lm % 12 + 1, 1) - 1, t1);
+    rc = publish(od, &SERVICE_STATS, first[0] ? t0 : NULL, t1[0] ? t1 : NULL, b, err);
+out:
+    json_decref(counts);
+    arena_free(a);
+    return rc;
+}
+
 /* ---- the refresh ------------------------------------------------------------------------ */
+
+/* platform_meta: when the platform datasets were last rebuilt (ms). */
+static const char META_REFRESHED[] = "opendata_refreshed_at";
 
 typedef int (*builder)(struct opendata *od, struct buf *b, struct err *err);
 
@@ -410,15 +518,16 @@ int opendata_refresh(struct opendata *od, int *n, struct err *err)
 {
     struct {
         builder fn;
-        int needs; /* 1: review, 2: hotline */
+        int needs; /* 1: review, 2: hotline, 3: apply */
     } builders[] = {
         {build_catalog, 0}, {build_divisions, 0}, {build_calendar, 0},
-        {build_ratings, 1}, {build_hotline, 2},
+        {build_ratings, 1}, {build_hotline, 2},   {build_service_stats, 3},
     };
     *n = 0;
     for (size_t i = 0; i < sizeof(builders) / sizeof(builders[0]); i++) {
         if ((builders[i].needs == 1 && od->review == NULL) ||
-            (builders[i].needs == 2 && od->hotline == NULL))
+            (builders[i].needs == 2 && od->hotline == NULL) ||
+            (builders[i].needs == 3 && od->apply == NULL))
             continue;
         struct buf b;
         buf_init(&b, OPENDATA_CSV_MAX);
@@ -428,7 +537,23 @@ int opendata_refresh(struct opendata *od, int *n, struct err *err)
             return -1;
         (*n)++;
     }
-    return 0;
+    struct store_conn *c = store_conn(od->store, err);
+    return c == NULL || store_meta_set_int64(c, META_REFRESHED, time_now_ms(), err) < 0 ? -1 : 0;
+}
+
+/* Seconds until the next refresh is due: 0 when the last one (on any node, or by `onewindow
+ * demo` or `opendata refresh`) is older than the interval, so a restart does not rebuild
+ * what is fresh. */
+static int64_t due_in(struct opendata *od, int interval_s)
+{
+    struct err err;
+    struct store_conn *c = store_conn(od->store, &err);
+    int64_t last = 0;
+    int found = 0;
+    if (c == NULL || store_meta_get_int64(c, META_REFRESHED, &last, &found, &err) < 0 || !found)
+        return 0;
+    int64_t left = (last + (int64_t)interval_s * 1000 - time_now_ms()) / 1000;
+    return left > 0 ? (left < interval_s ? left : interval_s) : 0;
 }
 
 static void *job_main(void *arg)
@@ -436,17 +561,22 @@ static void *job_main(void *arg)
     struct opendata *od = arg;
     pthread_mutex_lock(&od->lock);
     while (!od->job_stop) {
+        int interval = od->job_interval_s;
         pthread_mutex_unlock(&od->lock);
-        int n = 0;
-        struct err err;
-        err_clear(&err);
-        if (opendata_refresh(od, &n, &err) < 0)
-            log_kv(LOG_WARN, "the platform datasets could not be refreshed", "code", err.code,
-                   "detail", err.msg, LOG_END);
+        int64_t wait_s = due_in(od, interval);
+        if (wait_s == 0) {
+            int n = 0;
+            struct err err;
+            err_clear(&err);
+            if (opendata_refresh(od, &n, &err) < 0)
+                log_kv(LOG_WARN, "the platform datasets could not be refreshed", "code", err.code,
+                       "detail", err.msg, LOG_END);
+            wait_s = interval;
+        }
         pthread_mutex_lock(&od->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += od->job_interval_s;
+        until.tv_sec += (time_t)wait_s;
         while (!od->job_stop && pthread_cond_timedwait(&od->wake, &od->lock, &until) != ETIMEDOUT)
             ;
     }

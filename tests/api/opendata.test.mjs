@@ -1,6 +1,6 @@
 // tests/api/opendata.test.mjs - open data over HTTP (issue 14 items 1-4): the CKAN action
 // API in CKAN's envelope, DCAT-AP parsed with a real RDF library (python3-rdflib), no
-// personal data in any export, downloads and API calls counted, API keys with a daily quota,
+// personal data in any export (the monthly service statistics included), downloads and API calls counted, API keys with a daily quota,
 // a department's upload (malformed CSV named by line, licence required to publish, Tibetan
 // missing flagged), and the portal's filters.
 //
@@ -36,7 +36,7 @@ test('CKAN package_list, package_show and errors answer in CKAN\'s envelope', as
   assert.equal(list.body.success, true);
   assert.match(list.body.help, /\/api\/3\/action\/help_show\?name=package_list$/);
   for (const name of ['service-catalog', 'divisions', 'working-day-calendar', 'service-ratings',
-    'hotline-orders-weekly', 'chengguan-marriage-registrations']) {
+    'hotline-orders-weekly', 'service-statistics-monthly', 'chengguan-marriage-registrations']) {
     assert.ok(list.body.result.includes(name), `package_list lacks ${name}`);
   }
   assert.ok(!list.body.result.includes('chengguan-care-homes'), 'a draft is not listed');
@@ -82,8 +82,8 @@ test('CKAN package_list, package_show and errors answer in CKAN\'s envelope', as
 test('CKAN package_search: q, fq, rows and start; more than 100 rows need a key', async () => {
   const all = await ckan('package_search', 'q=*:*&rows=100');
   assert.equal(all.status, 200);
-  assert.equal(all.body.result.count, 6);
-  assert.equal(all.body.result.results.length, 6);
+  assert.equal(all.body.result.count, 7);
+  assert.equal(all.body.result.results.length, 7);
   const q = await ckan('package_search', `q=${encodeURIComponent('婚姻')}`);
   assert.deepEqual(q.body.result.results.map((r) => r.name), ['chengguan-marriage-registrations']);
   const bo = await ckan('package_search', `q=${encodeURIComponent('གཉེན་སྒྲིག')}`);
@@ -91,11 +91,11 @@ test('CKAN package_search: q, fq, rows and start; more than 100 rows need a key'
   const en = await ckan('package_search', 'q=HOTLINE');
   assert.deepEqual(en.body.result.results.map((r) => r.name), ['hotline-orders-weekly']);
   const org = await ckan('package_search', 'fq=organization:platform');
-  assert.equal(org.body.result.count, 5);
+  assert.equal(org.body.result.count, 6);
   const theme = await ckan('package_search', 'fq=groups:SOCI');
   assert.equal(theme.body.result.count, 1);
   const page = await ckan('package_search', 'rows=2&start=1');
-  assert.equal(page.body.result.count, 6);
+  assert.equal(page.body.result.count, 7);
   assert.deepEqual(page.body.result.results.map((r) => r.name), all.body.result.results.slice(1, 3).map((r) => r.name));
   const bad = await ckan('package_search', 'rows=abc');
   assert.equal(bad.status, 409);
@@ -116,8 +116,8 @@ test('CKAN organization_list and organization_show', async () => {
   assert.match(cg.title_translated.bo, /[\u0F00-\u0FFF]/);
   const show = await ckan('organization_show', 'id=platform&include_datasets=true');
   assert.equal(show.status, 200);
-  assert.equal(show.body.result.package_count, 5);
-  assert.equal(show.body.result.packages.length, 5);
+  assert.equal(show.body.result.package_count, 6);
+  assert.equal(show.body.result.packages.length, 6);
   const none = await ckan('organization_show', 'id=nobody');
   assert.equal(none.status, 404);
   assert.equal(none.body.error.__type, 'Not Found Error');
@@ -201,8 +201,8 @@ test('DCAT-AP in Turtle and JSON-LD parses with rdflib; every dataset has zh and
   assert.equal(out.isomorphic, true, 'Turtle and JSON-LD say the same');
   assert.deepEqual(out.untagged, [], 'every literal has a language or a datatype');
   const sets = Object.entries(out.datasets);
-  assert.equal(sets.length, 6);
-  assert.equal(out.catalog_datasets, 6);
+  assert.equal(sets.length, 7);
+  assert.equal(out.catalog_datasets, 7);
   for (const [iri, d] of sets) {
     assert.ok(d.titles.zh && /[\u4e00-\u9fff]/.test(d.titles.zh), `${iri}: no zh title`);
     assert.ok(d.titles.bo && /[\u0F40-\u0FBC]/.test(d.titles.bo), `${iri}: no bo title`);
@@ -214,6 +214,27 @@ test('DCAT-AP in Turtle and JSON-LD parses with rdflib; every dataset has zh and
   // A hostile Host header cannot inject into the IRIs.
   const evil = await anon().get('/data/catalog.ttl', { json: false, headers: { host: 'a> <b' } });
   assert.equal(evil.status, 400);
+});
+
+// ---- monthly service statistics ---------------------------------------------------------
+
+test('the monthly service statistics count a new application by department and item', async () => {
+  const citizen = await login(srv, DEMO_CITIZEN_ID, { page: '/api/v1/messages', uploadPage: '/api/v1/messages' });
+  const day = new Date(Date.now() + 8 * 3600e3 + 10 * 86400e3).toISOString().slice(0, 10);
+  const fields = { f_male_name: '扎西多吉', f_male_id: DEMO_CITIZEN_ID, f_female_name: '卓玛',
+    f_female_id: '54010219920203123' + idCheck('54010219920203123'), f_appointment_date: day,
+    f_phone: '13800000001', f_declaration: 'on', _division: '540102000000' };
+  const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
+  const files = [];
+  for (const key of ['id_card', 'household_register', 'photo'])
+    for (let i = 0; i < 3; i++) files.push({ name: `m_${key}`, filename: `${key}${i}.pdf`, type: 'application/pdf', data: pdf });
+  const a = await citizen.upload('/api/v1/services/XZ-MZ-001/apply', fields, files);
+  assert.equal(a.status, 201, a.text);
+  assert.equal(env.cli(['opendata', 'refresh']).status, 0);
+  const csv = (await anon().get('/data/service-statistics-monthly/data.csv', { json: false })).text.split('\r\n');
+  assert.equal(csv[0], 'month,department,item_code,received,completed,on_time,online_share');
+  const month = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7);
+  assert.ok(csv.includes(`${month},cg-mz,XZ-MZ-001,1,0,0,100.0`), csv.join('\n'));
 });
 
 // ---- no personal data -------------------------------------------------------------------
@@ -332,7 +353,7 @@ test('only a department head or the platform administrator may publish, and only
 test('the portal filters by search words, theme, publisher and place', async () => {
   const c = anon();
   const names = async (q) => (await c.get(`/api/v1/data${q}`)).body.datasets.map((d) => d.slug).sort();
-  assert.equal((await names('')).length >= 6, true);
+  assert.equal((await names('')).length >= 7, true);
   assert.deepEqual(await names(`?q=${encodeURIComponent('婚姻')}`), ['chengguan-marriage-registrations']);
   assert.deepEqual(await names('?theme=REGI'), ['divisions']);
   assert.ok((await names('?department=cg-mz')).every((s) => s.startsWith('chengguan-')));
@@ -352,7 +373,7 @@ test('the portal filters by search words, theme, publisher and place', async () 
 test('onewindow opendata refresh rebuilds the platform datasets', () => {
   const r = env.cli(['opendata', 'refresh']);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /5 platform dataset\(s\) refreshed/);
+  assert.match(r.stdout, /6 platform dataset\(s\) refreshed/);
   const bad = env.cli(['opendata', 'key', 'x', 'many']);
   assert.notEqual(bad.status, 0);
 });
