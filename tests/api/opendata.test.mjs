@@ -25,7 +25,11 @@ before(async () => {
   env = await demoServer('opendata', { timeout: 60000 });
   srv = env.srv;
 });
-after(async () => { if (env) await env.stop(); });
+after(async () => {
+  if (!env) return;
+  const r = await env.stop();
+  assert.deepEqual(r, { code: 0, signal: null }, `the server must drain and exit 0 (leaks fail it under ASan):\n${srv.log()}`);
+});
 
 // ---- CKAN -------------------------------------------------------------------------------
 
