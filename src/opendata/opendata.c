@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/csv.h"
 #include "base/id.h"
 #include "base/utf8.h"
@@ -128,6 +129,8 @@ void opendata_close(struct opendata *od)
     if (running)
         pthread_join(od->job, NULL);
     json_decref(od->cache);
+    free(od->dcat[0]);
+    free(od->dcat[1]);
     pthread_cond_destroy(&od->wake);
     pthread_mutex_destroy(&od->lock);
     free(od);
@@ -203,6 +206,29 @@ static int lang_text_missing(const json_t *obj, const char *lang)
     return s == NULL || *s == '\0';
 }
 
+/* Everything a search looks in, in one string (slug, then every language's title,
+ * description and keywords, a line each): one strcasestr per dataset instead of a dozen
+ * lookups. */
+static json_t *search_text(const json_t *d)
+{
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    buf_puts(&b, json_string_value(json_object_get(d, "slug")));
+    static const char *const groups[] = {"title", "description", "keywords"};
+    for (int g = 0; g < 3; g++) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(d, groups[g]), k, v)
+        {
+            buf_putc(&b, '\n');
+            buf_puts(&b, json_string_value(v) ? json_string_value(v) : "");
+        }
+    }
+    json_t *s = b.data != NULL ? json_stringn(b.data, b.len) : json_string("");
+    buf_free(&b);
+    return s;
+}
+
 /* Rebuild the cache when the stored version moved. Called with the lock held. */
 static int refresh_cache(struct opendata *od, struct err *err)
 {
@@ -232,6 +258,7 @@ static int refresh_cache(struct opendata *od, struct err *err)
                                     json_pack("{s:s, s:s?, s:s?}", "zh", depts[k].name_zh, "bo",
                                               depts[k].name_bo, "en", depts[k].name_en));
             }
+        json_object_set_new(d, OD_SEARCH_TEXT, search_text(d));
         json_object_set_new(
             d, "missing_bo",
             json_boolean(lang_text_missing(json_object_get(d, "title"), "bo") ||
@@ -261,7 +288,7 @@ int opendata_list(struct opendata *od, int all, json_t **out, struct err *err)
         {
             const char *st = json_string_value(json_object_get(d, "status"));
             if (all || (st != NULL && strcmp(st, "published") == 0))
-                json_array_append_new(arr, json_deep_copy(d));
+                json_array_append(arr, d); /* shared: the cache is never changed, only replaced */
         }
     }
     pthread_mutex_unlock(&od->lock);
@@ -284,7 +311,7 @@ int opendata_get(struct opendata *od, const char *slug, int all, json_t **out, s
         snprintf(idtext, sizeof(idtext), "%lld",
                  (long long)json_integer_value(json_object_get(d, "id")));
         if (slug != NULL && (strcmp(s, slug) == 0 || strcmp(idtext, slug) == 0)) {
-            hit = json_incref(d);
+            hit = json_deep_copy(d);
             break;
         }
     }

@@ -69,10 +69,11 @@ int opendata_put(struct opendata *od, const struct authz_subject *subj, int64_t 
 /* Published datasets (all, drafts too, when `all`), newest first, each {id, slug,
  * department_id, department_code, title, description, keywords, themes, licence, spatial,
  * temporal_start, temporal_end, frequency, status, platform, nrows, ncols, created_at,
- * updated_at, missing_bo} (new reference). */
+ * updated_at, missing_bo} (a new array of shared objects: read them, never change them;
+ * json_deep_copy one to change it). */
 int opendata_list(struct opendata *od, int all, json_t **out, struct err *err);
-/* One dataset by slug or id text with its counters {downloads, api_calls}; drafts only when
- * `all`. 404 opendata.not_found. */
+/* One dataset by slug or id text with its counters {downloads, api_calls} (a new object of
+ * the caller's); drafts only when `all`. 404 opendata.not_found. */
 int opendata_get(struct opendata *od, const char *slug, int all, json_t **out, struct err *err);
 /* A dataset's CSV (malloc'd, the caller frees it). 404 when none. */
 int opendata_csv(struct opendata *od, const char *slug, char **csv, size_t *len, struct err *err);

@@ -26,7 +26,7 @@ static int bench_fill(struct opendata *od, long n, struct err *err)
         snprintf(bo, sizeof(bo), "ཚོད་ལྟའི་གཞི་གྲངས་ཚོགས། %ld", i);
         snprintf(en, sizeof(en), "Test dataset %ld", i);
         json_t *meta = json_pack("{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s, s:s}, "
-                                 "s:s, s:[s], s:s, s:s, s:s}",
+                                 "s:s, s:[s], s:s, s:s}",
                                  "slug", slug, "title", "zh", zh, "bo", bo, "en", en, "description",
                                  "zh", "用于性能测试的数据集。", "bo", "ལས་ནུས་ཚོད་ལྟའི་ཆེད་དུ།", "en",
                                  "A dataset for benchmarks.", "keywords", "zh", "测试, 性能", "en",

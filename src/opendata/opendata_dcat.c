@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/arena.h"
 #include "base/buf.h"
 
 static const char *const LANGS[] = {"zh", "bo", "en"};
@@ -442,4 +443,57 @@ int opendata_dcat_jsonld(struct opendata *od, const char *base, struct buf *b, s
     int rc = buf_puts(b, s);
     free(s);
     return rc < 0 ? err_set(err, 500, "opendata.oom", "out of memory") : 0;
+}
+
+/* Copy the cached document `k` into the arena. Called with the lock held. */
+static int dcat_copy(struct opendata *od, int k, struct arena *a, const char **body, size_t *len,
+                     struct err *err)
+{
+    char *p = arena_alloc(a, od->dcat_len[k] + 1);
+    if (p == NULL)
+        return err_set(err, 500, "opendata.oom", "out of memory");
+    memcpy(p, od->dcat[k], od->dcat_len[k]);
+    p[od->dcat_len[k]] = '\0';
+    *body = p;
+    *len = od->dcat_len[k];
+    return 0;
+}
+
+int od_dcat_get(struct opendata *od, const char *base, int turtle, struct arena *a,
+                const char **body, size_t *len, struct err *err)
+{
+    int k = turtle ? 0 : 1, rc;
+    int64_t v = opendata_version(od);
+    if (v < 0)
+        return err_set(err, 503, "store.unavailable", "the datasets cannot be read");
+    if (strlen(base) >= sizeof(od->dcat_base[k]))
+        return err_set(err, 400, "opendata.bad_host", "the site address is too long");
+    pthread_mutex_lock(&od->lock);
+    if (od->dcat[k] != NULL && od->dcat_version[k] == v && strcmp(od->dcat_base[k], base) == 0) {
+        rc = dcat_copy(od, k, a, body, len, err);
+        pthread_mutex_unlock(&od->lock);
+        return rc;
+    }
+    pthread_mutex_unlock(&od->lock);
+    /* Built outside the lock (opendata_list takes it); two requests may both build. */
+    struct buf b;
+    buf_init(&b, 256 * 1024 * 1024);
+    rc = turtle ? opendata_dcat_turtle(od, base, &b, err) : opendata_dcat_jsonld(od, base, &b, err);
+    if (rc < 0) {
+        buf_free(&b);
+        return -1;
+    }
+    size_t n = 0;
+    char *doc = buf_take(&b, &n);
+    if (doc == NULL)
+        return err_set(err, 500, "opendata.oom", "out of memory");
+    pthread_mutex_lock(&od->lock);
+    free(od->dcat[k]);
+    od->dcat[k] = doc;
+    od->dcat_len[k] = n;
+    od->dcat_version[k] = v;
+    snprintf(od->dcat_base[k], sizeof(od->dcat_base[k]), "%s", base);
+    rc = dcat_copy(od, k, a, body, len, err);
+    pthread_mutex_unlock(&od->lock);
+    return rc;
 }

@@ -29,22 +29,11 @@
 
 /* ---- shared helpers ------------------------------------------------------------------- */
 
-/* Case-insensitive (ASCII) substring search; other scripts compare byte for byte. */
+/* Case-insensitive substring search: ASCII letters fold (glibc's strcasestr in the C
+ * locale), Chinese and Tibetan compare byte for byte. */
 static int contains(const char *hay, const char *needle)
 {
-    if (hay == NULL)
-        return 0;
-    size_t n = strlen(needle);
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i] &&
-               ((hay[i] | 0x20) == (needle[i] | 0x20) ||
-                ((unsigned char)hay[i] >= 0x80 && hay[i] == needle[i]) || hay[i] == needle[i]))
-            i++;
-        if (i == n)
-            return 1;
-    }
-    return 0;
+    return hay != NULL && strcasestr(hay, needle) != NULL;
 }
 
 static int texts_contain(const json_t *texts, const char *q)
@@ -77,10 +66,9 @@ int od_match(const json_t *d, const struct od_query *q)
             return 0;
     }
     if (q->q != NULL && *q->q) {
-        if (!contains(json_string_value(json_object_get(d, "slug")), q->q) &&
-            !texts_contain(json_object_get(d, "title"), q->q) &&
-            !texts_contain(json_object_get(d, "description"), q->q) &&
-            !texts_contain(json_object_get(d, "keywords"), q->q))
+        const char *text = json_string_value(json_object_get(d, OD_SEARCH_TEXT));
+        if (text == NULL ? !texts_contain(json_object_get(d, "title"), q->q)
+                         : !contains(text, q->q))
             return 0;
     }
     return 1;
@@ -161,6 +149,7 @@ static void put_text(json_t *o, const char *key, const json_t *texts, const char
 /* Names of a dataset for a page: title, description, publisher, themes, place, licence. */
 static void decorate(struct web_req *req, struct store_conn *c, json_t *d)
 {
+    json_object_del(d, OD_SEARCH_TEXT);
     /* ids in text: they exceed what a JavaScript number holds exactly */
     static const char *const ids[] = {"id", "department_id"};
     for (int i = 0; i < 2; i++)
@@ -250,7 +239,7 @@ static int h_index(struct web_req *req, struct web_resp *resp)
         if (dc != NULL && json_object_get(pubs, dc) == NULL)
             json_object_set(pubs, dc, json_object_get(d, "publisher"));
         if (od_match(d, &q))
-            json_array_append(hits, d);
+            json_array_append_new(hits, json_deep_copy(d)); /* decorated below */
     }
     struct store_conn *sc = store_conn(h->od->store, &err);
     json_array_foreach(hits, i, d) decorate(req, sc, d);
@@ -485,17 +474,17 @@ static int dcat(struct web_req *req, struct web_resp *resp, int turtle)
                       arena_printf(req->arena, "opendata:%s:%s", turtle ? "ttl" : "jsonld", base),
                       version))
         return 0;
-    struct buf b;
-    buf_init(&b, 256 * 1024 * 1024);
-    int rc = turtle ? opendata_dcat_turtle(h->od, base, &b, &err)
-                    : opendata_dcat_jsonld(h->od, base, &b, &err);
-    if (rc < 0) {
-        buf_free(&b);
+    /* A small catalog is kept by the web cache (with its ETag and gzip form); a large one
+     * (past the web cache's limit) by the module. */
+    const char *body = NULL;
+    size_t len = 0;
+    if (od_dcat_get(h->od, base, turtle, req->arena, &body, &len, &err) < 0)
         return web_fail_err(resp, &err);
-    }
-    return odh_raw(req, resp,
-                   turtle ? "text/turtle; charset=utf-8" : "application/ld+json; charset=utf-8",
-                   &b);
+    resp->body = body;
+    resp->body_len = len;
+    resp->content_type =
+        turtle ? "text/turtle; charset=utf-8" : "application/ld+json; charset=utf-8";
+    return 0;
 }
 
 static int h_ttl(struct web_req *req, struct web_resp *resp)
@@ -568,12 +557,13 @@ static json_t *admin_model(struct web_req *req, struct web_resp *resp, struct od
     {
         if (!may_see(mine, all, d))
             continue;
+        d = json_deep_copy(d); /* the list's objects are shared */
         decorate(req, NULL, d);
         json_object_set_new(d, "published",
                             json_boolean(strcmp(json_string_value(json_object_get(d, "status")),
                                                 "published") == 0));
         missing += json_is_true(json_object_get(d, "missing_bo"));
-        json_array_append(rows, d);
+        json_array_append_new(rows, d);
     }
     json_decref(list);
     json_t *m = base_model(req, "opendata.admin.title");

@@ -7,6 +7,7 @@
 #include "opendata/opendata.h"
 
 struct store_conn;
+struct arena;
 
 struct opendata {
     struct store *store;
@@ -18,6 +19,12 @@ struct opendata {
     pthread_mutex_t lock;        /* guards the list cache and the job's state */
     json_t *cache;               /* opendata_list(all = 1) at cache_version, or NULL */
     int64_t cache_version;
+    /* The DCAT documents (0 Turtle, 1 JSON-LD) as last built, for dcat_version and
+     * dcat_base: megabytes for thousands of datasets, past what the web cache keeps. */
+    char *dcat[2];
+    size_t dcat_len[2];
+    int64_t dcat_version[2];
+    char dcat_base[2][256];
     pthread_t job;
     pthread_cond_t wake;
     int job_running, job_stop, job_interval_s;
@@ -82,6 +89,9 @@ struct od_http {
     const char *public_url; /* "" = from the request's Host */
 };
 
+/* The cached list's own field with the text a search looks in (never shown). */
+#define OD_SEARCH_TEXT "_search"
+
 /* What a list is narrowed to; NULL / 0 fields match everything. */
 struct od_query {
     const char *q;          /* words found in a title, description, keyword or slug */
@@ -94,4 +104,8 @@ int od_match(const json_t *d, const struct od_query *q);
 const char *odh_base(struct web_req *req, const struct od_http *h);
 /* Hand `b` over as a raw body of `ctype` (copied into the arena; b is freed). */
 int odh_raw(struct web_req *req, struct web_resp *resp, const char *ctype, struct buf *b);
+/* The DCAT document (Turtle or JSON-LD) for `base`, from the module's cache or built now;
+ * copied into `a`. */
+int od_dcat_get(struct opendata *od, const char *base, int turtle, struct arena *a,
+                const char **body, size_t *len, struct err *err);
 int odh_ckan_register(struct web_server *srv, struct od_http *h);
