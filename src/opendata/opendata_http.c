@@ -568,18 +568,31 @@ static json_t *admin_model(struct web_req *req, struct web_resp *resp, struct od
     json_decref(list);
     json_t *m = base_model(req, "opendata.admin.title");
     json_t *lic = json_array(), *th = json_array(), *fq = json_array();
+    /* The choices, with what the form sent marked (after an error) or the defaults. */
+    const char *licence = web_form_value(req, "licence");
+    const char *freq = web_form_value(req, "frequency");
     for (size_t k = 0; od_licences[k].code; k++)
-        json_array_append_new(lic, json_pack("{s:s}", "code", od_licences[k].code));
-    for (size_t k = 0; od_themes[k].code; k++)
         json_array_append_new(
-            th, json_pack(
-                    "{s:s, s:s}", "code", od_themes[k].code, "label",
-                    web_t(req, arena_printf(req->arena, "opendata.themes.%s", od_themes[k].code))));
+            lic, json_pack("{s:s, s:b}", "code", od_licences[k].code, "selected",
+                           licence != NULL && strcmp(licence, od_licences[k].code) == 0));
+    for (size_t k = 0; od_themes[k].code; k++) {
+        int checked = 0;
+        for (size_t f = 0; f < req->nform; f++)
+            checked |= strcmp(req->form[f].name, "themes") == 0 &&
+                       strcmp(req->form[f].value, od_themes[k].code) == 0;
+        json_array_append_new(
+            th,
+            json_pack("{s:s, s:s, s:b}", "code", od_themes[k].code, "label",
+                      web_t(req, arena_printf(req->arena, "opendata.themes.%s", od_themes[k].code)),
+                      "checked", checked));
+    }
     for (size_t k = 0; od_frequencies[k].code; k++)
-        json_array_append_new(fq,
-                              json_pack("{s:s, s:s}", "code", od_frequencies[k].code, "label",
-                                        web_t(req, arena_printf(req->arena, "opendata.frequency.%s",
-                                                                od_frequencies[k].code))));
+        json_array_append_new(
+            fq, json_pack("{s:s, s:s, s:b}", "code", od_frequencies[k].code, "label",
+                          web_t(req, arena_printf(req->arena, "opendata.frequency.%s",
+                                                  od_frequencies[k].code)),
+                          "selected",
+                          strcmp(freq != NULL ? freq : "IRREG", od_frequencies[k].code) == 0));
     json_object_set_new(m, "datasets", rows);
     json_object_set_new(m, "has_datasets", json_boolean(json_array_size(rows) > 0));
     json_object_set_new(m, "missing_bo", json_integer(missing));

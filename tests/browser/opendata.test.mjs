@@ -104,6 +104,7 @@ test('zh: a department head uploads a malformed CSV and is told the line; the dr
   assert.match(summary, new RegExp(T.zh.errors.opendata.csv_width));
   assert.match(summary, /第 3 行/);
   assert.equal(await page.locator('#od-slug').inputValue(), 'chengguan-browser-upload', 'the form keeps what was typed');
+  assert.equal(await page.locator('#od-licence').inputValue(), 'CC-BY-4.0');
   await page.screenshot({ path: join(SHOTS, 'opendata-admin-zh.png'), fullPage: true });
   await context.close();
 });
