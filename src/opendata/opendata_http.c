@@ -25,6 +25,7 @@
 #include "web/web.h"
 
 #define PREVIEW_ROWS 10
+#define PAGE_SIZE 20 /* datasets on a page of /data */
 #define ROWS_LIMIT_MAX 1000
 
 /* ---- shared helpers ------------------------------------------------------------------- */
@@ -216,12 +217,15 @@ static int h_index(struct web_req *req, struct web_resp *resp)
         return web_fail(resp, 400, "opendata.query_too_long", "the search is too long");
     if (place != NULL && *place && divisions_parse_code(place, &q.place, &err) < 0)
         return web_fail_err(resp, &err);
+    int64_t pageno = 1;
+    if (web_query_int(req, resp, "page", 1, 100000, 1, &pageno) < 0)
+        return -1;
     json_t *all = NULL;
     if (opendata_list(h->od, 0, &all, &err) < 0)
         return web_fail_err(resp, &err);
     json_t *m = base_model(req, "opendata.title");
     json_t *hits = json_array(), *themes = json_object(), *pubs = json_object();
-    size_t i;
+    size_t i, matched = 0, first = (size_t)(pageno - 1) * PAGE_SIZE;
     json_t *d;
     json_array_foreach(all, i, d)
     {
@@ -238,7 +242,7 @@ static int h_index(struct web_req *req, struct web_resp *resp)
         const char *dc = json_string_value(json_object_get(d, "department_code"));
         if (dc != NULL && json_object_get(pubs, dc) == NULL)
             json_object_set(pubs, dc, json_object_get(d, "publisher"));
-        if (od_match(d, &q))
+        if (od_match(d, &q) && matched++ >= first && json_array_size(hits) < PAGE_SIZE)
             json_array_append_new(hits, json_deep_copy(d)); /* decorated below */
     }
     struct store_conn *sc = store_conn(h->od->store, &err);
@@ -277,7 +281,30 @@ static int h_index(struct web_req *req, struct web_resp *resp)
                           has_han(name) ? "zh" : req->lang, "selected", q.place == kids[k].code));
         }
     json_object_set_new(m, "datasets", hits);
-    json_object_set_new(m, "count", json_integer((json_int_t)json_array_size(hits)));
+    json_object_set_new(m, "count", json_integer((json_int_t)matched));
+    /* Pages of PAGE_SIZE: links keep the filters (each value URL-encoded). */
+    struct buf qs;
+    buf_init(&qs, 4096);
+    static const char *const keep[] = {"q", "theme", "department", "place"};
+    for (size_t k = 0; k < 4; k++) {
+        const char *val = web_query(req, keep[k]);
+        if (val != NULL && *val) {
+            buf_printf(&qs, "%s=", keep[k]);
+            web_url_encode(&qs, val);
+            buf_putc(&qs, '&');
+        }
+    }
+    const char *qtext = qs.data ? arena_strndup(req->arena, qs.data, qs.len) : "";
+    buf_free(&qs);
+    if (pageno > 1)
+        json_object_set_new(m, "prev_url",
+                            json_string(arena_printf(req->arena, "/data?%spage=%lld", qtext,
+                                                     (long long)pageno - 1)));
+    if (first + PAGE_SIZE < matched)
+        json_object_set_new(m, "next_url",
+                            json_string(arena_printf(req->arena, "/data?%spage=%lld", qtext,
+                                                     (long long)pageno + 1)));
+    json_object_set_new(m, "has_pages", json_boolean(pageno > 1 || first + PAGE_SIZE < matched));
     json_object_set_new(m, "has_datasets", json_boolean(json_array_size(hits) > 0));
     json_object_set_new(m, "themes", tl);
     json_object_set_new(m, "publishers", pl);

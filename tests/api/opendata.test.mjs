@@ -367,6 +367,17 @@ test('the portal filters by search words, theme, publisher and place', async () 
   const nagqu = await names('?place=540600000000');
   assert.ok(nagqu.includes('divisions') && !nagqu.includes('chengguan-marriage-registrations'));
   assert.equal((await c.get('/api/v1/data?place=abc')).status, 400);
+  assert.equal((await c.get('/api/v1/data?page=0')).status, 400);
+  // pages of 20: the filters stay in the links
+  const r = env.cli(['opendata', 'bench-fill', '25']);
+  assert.equal(r.status, 0, r.stderr);
+  const p1 = (await c.get('/api/v1/data?department=platform')).body;
+  assert.equal(p1.datasets.length, 20);
+  assert.ok(p1.count > 20);
+  assert.equal(p1.next_url, '/data?department=platform&page=2');
+  const p2 = (await c.get(p1.next_url.replace('/data', '/api/v1/data'))).body;
+  assert.equal(p2.datasets.length, p1.count - 20);
+  assert.equal(p2.prev_url, '/data?department=platform&page=1');
   const page = await c.get('/data/chengguan-marriage-registrations', { json: false });
   assert.equal(page.status, 200);
   assert.match(page.text, /<td>2026-01<\/td><td>212<\/td>/);
