@@ -161,8 +161,10 @@ static json_t *package(const char *base, const json_t *d)
         size_t n;
         json_t *w;
         json_array_foreach(list, n, w)
+        {
             json_array_append_new(tags, json_pack("{s:O, s:O, s:n, s:s}", "name", w, "display_name",
                                                   w, "vocabulary_id", "state", "active"));
+        }
         json_decref(list);
     }
     json_object_set_new(p, "num_tags", json_integer((json_int_t)json_array_size(tags)));
@@ -229,7 +231,10 @@ static int h_package_list(struct web_req *req, struct web_resp *resp)
     json_t *names = json_array();
     size_t i;
     json_t *d;
-    json_array_foreach(list, i, d) json_array_append(names, json_object_get(d, "slug"));
+    json_array_foreach(list, i, d)
+    {
+        json_array_append(names, json_object_get(d, "slug"));
+    }
     json_decref(list);
     return reply(req, resp, "package_list", names, 200, NULL, NULL);
 }
@@ -387,7 +392,9 @@ static int h_org_list(struct web_req *req, struct web_resp *resp)
     const char *code;
     json_t *o;
     json_object_foreach(orgs, code, o)
+    {
         json_array_append_new(out, all ? org_of(base ? base : "", code, o) : json_string(code));
+    }
     json_decref(orgs);
     json_decref(list);
     return reply(req, resp, "organization_list", out, 200, NULL, NULL);

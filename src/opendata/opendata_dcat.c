@@ -298,7 +298,9 @@ static json_t *ld_keywords(const json_t *kw)
         size_t k;
         json_t *w;
         json_array_foreach(list, k, w)
+        {
             json_array_append_new(a, json_pack("{s:O, s:s}", "@value", w, "@language", LANGS[i]));
+        }
         json_decref(list);
     }
     return a;
@@ -309,7 +311,7 @@ static void ld_dataset(json_t *graph, const char *base, const json_t *d)
     const char *slug = json_string_value(json_object_get(d, "slug"));
     char when[32];
     json_t *ds = json_object();
-    json_object_set_new(ds, "@id", ld_iri(base, "/data/", slug, "#dataset", NULL));
+    json_object_set_new(ds, "@id", ld_iri(base, "/data/", slug, "#dataset", (const char *)NULL));
     json_object_set_new(ds, "@type", json_string("dcat:Dataset"));
     json_object_set_new(ds, "dct:title", ld_texts(json_object_get(d, "title")));
     json_object_set_new(ds, "dct:description", ld_texts(json_object_get(d, "description")));
@@ -326,12 +328,14 @@ static void ld_dataset(json_t *graph, const char *base, const json_t *d)
     json_object_set_new(ds, "dcat:theme", themes);
     const char *dep = json_string_value(json_object_get(d, "department_code"));
     if (dep != NULL)
-        json_object_set_new(ds, "dct:publisher", ld_id(base, "/data?department=", dep, NULL));
+        json_object_set_new(ds, "dct:publisher",
+                            ld_id(base, "/data?department=", dep, (const char *)NULL));
     int64_t sp = json_integer_value(json_object_get(d, "spatial"));
     if (sp > 0) {
         char code[24];
         snprintf(code, sizeof(code), "%lld", (long long)sp);
-        json_object_set_new(ds, "dct:spatial", ld_id(base, "/divisions/", code, NULL));
+        json_object_set_new(ds, "dct:spatial",
+                            ld_id(base, "/divisions/", code, (const char *)NULL));
     }
     const char *t0 = json_string_value(json_object_get(d, "temporal_start"));
     const char *t1 = json_string_value(json_object_get(d, "temporal_end"));
@@ -351,12 +355,12 @@ static void ld_dataset(json_t *graph, const char *base, const json_t *d)
     json_object_set_new(ds, "dct:issued", ld_typed(when, "xsd:dateTime"));
     iso_time(json_integer_value(json_object_get(d, "updated_at")), when);
     json_object_set_new(ds, "dct:modified", ld_typed(when, "xsd:dateTime"));
-    json_object_set_new(ds, "dcat:landingPage", ld_id(base, "/data/", slug, NULL));
+    json_object_set_new(ds, "dcat:landingPage", ld_id(base, "/data/", slug, (const char *)NULL));
     json_t *dists = json_array();
     const struct od_term *lic =
         od_term_find(od_licences, json_string_value(json_object_get(d, "licence")));
     for (int k = 0; k < 3; k++) {
-        json_t *id = ld_id(base, "/data/", slug, "#", DIST_ID[k], NULL);
+        json_t *id = ld_id(base, "/data/", slug, "#", DIST_ID[k], (const char *)NULL);
         json_array_append(dists, id);
         json_t *di = json_object();
         json_object_set(di, "@id", json_object_get(id, "@id"));
@@ -367,12 +371,14 @@ static void ld_dataset(json_t *graph, const char *base, const json_t *d)
         json_object_set_new(di, "dct:title", ld_texts(tt));
         json_decref(tt);
         if (k < 2) {
-            json_object_set_new(di, "dcat:accessURL", ld_id(base, "/data/", slug, NULL));
-            json_object_set_new(di, "dcat:downloadURL",
-                                ld_id(base, "/data/", slug, "/data.", DIST_ID[k], NULL));
+            json_object_set_new(di, "dcat:accessURL",
+                                ld_id(base, "/data/", slug, (const char *)NULL));
+            json_object_set_new(
+                di, "dcat:downloadURL",
+                ld_id(base, "/data/", slug, "/data.", DIST_ID[k], (const char *)NULL));
         } else {
             json_object_set_new(di, "dcat:accessURL",
-                                ld_id(base, "/api/v1/data/", slug, "/rows", NULL));
+                                ld_id(base, "/api/v1/data/", slug, "/rows", (const char *)NULL));
         }
         char iri[128];
         snprintf(iri, sizeof(iri), IANA "%s", DIST_MEDIA[k]);
@@ -396,7 +402,7 @@ int opendata_dcat_jsonld(struct opendata *od, const char *base, struct buf *b, s
         return -1;
     json_t *graph = json_array();
     json_t *cat = json_object();
-    json_object_set_new(cat, "@id", ld_iri(base, "/data/catalog", NULL));
+    json_object_set_new(cat, "@id", ld_iri(base, "/data/catalog", (const char *)NULL));
     json_object_set_new(cat, "@type", json_string("dcat:Catalog"));
     json_t *t =
         json_pack("{s:s, s:s, s:s}", "zh", CAT_TITLE[0], "bo", CAT_TITLE[1], "en", CAT_TITLE[2]);
@@ -405,16 +411,17 @@ int opendata_dcat_jsonld(struct opendata *od, const char *base, struct buf *b, s
     t = json_pack("{s:s, s:s, s:s}", "zh", CAT_DESC[0], "bo", CAT_DESC[1], "en", CAT_DESC[2]);
     json_object_set_new(cat, "dct:description", ld_texts(t));
     json_decref(t);
-    json_object_set_new(cat, "dct:publisher", ld_id(base, "/data?department=", "platform", NULL));
-    json_object_set_new(cat, "foaf:homepage", ld_id(base, "/data", NULL));
+    json_object_set_new(cat, "dct:publisher",
+                        ld_id(base, "/data?department=", "platform", (const char *)NULL));
+    json_object_set_new(cat, "foaf:homepage", ld_id(base, "/data", (const char *)NULL));
     json_t *sets = json_array();
     size_t i;
     json_t *d;
     json_array_foreach(list, i, d)
     {
-        json_array_append_new(
-            sets,
-            ld_id(base, "/data/", json_string_value(json_object_get(d, "slug")), "#dataset", NULL));
+        json_array_append_new(sets,
+                              ld_id(base, "/data/", json_string_value(json_object_get(d, "slug")),
+                                    "#dataset", (const char *)NULL));
         ld_dataset(graph, base, d);
     }
     json_object_set_new(cat, "dcat:dataset", sets);
@@ -424,7 +431,7 @@ int opendata_dcat_jsonld(struct opendata *od, const char *base, struct buf *b, s
     json_t *names;
     json_object_foreach(pubs, code, names)
     {
-        json_t *ag = ld_id(base, "/data?department=", code, NULL);
+        json_t *ag = ld_id(base, "/data?department=", code, (const char *)NULL);
         json_object_set_new(ag, "@type", json_string("foaf:Agent"));
         json_object_set_new(ag, "foaf:name", ld_texts(names));
         json_object_set_new(ag, "dct:identifier", ld_typed(code, "xsd:string"));

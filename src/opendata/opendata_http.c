@@ -41,7 +41,11 @@ static int texts_contain(const json_t *texts, const char *q)
 {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)texts, k, v) if (contains(json_string_value(v), q)) return 1;
+    json_object_foreach((json_t *)texts, k, v)
+    {
+        if (contains(json_string_value(v), q))
+            return 1;
+    }
     return 0;
 }
 
@@ -51,8 +55,10 @@ int od_match(const json_t *d, const struct od_query *q)
         int hit = 0;
         size_t i;
         json_t *t;
-        json_array_foreach(json_object_get(d, "themes"), i, t) hit |=
-            strcmp(json_string_value(t) ? json_string_value(t) : "", q->theme) == 0;
+        json_array_foreach(json_object_get(d, "themes"), i, t)
+        {
+            hit |= strcmp(json_string_value(t) ? json_string_value(t) : "", q->theme) == 0;
+        }
         if (!hit)
             return 0;
     }
@@ -246,7 +252,10 @@ static int h_index(struct web_req *req, struct web_resp *resp)
             json_array_append_new(hits, json_deep_copy(d)); /* decorated below */
     }
     struct store_conn *sc = store_conn(h->od->store, &err);
-    json_array_foreach(hits, i, d) decorate(req, sc, d);
+    json_array_foreach(hits, i, d)
+    {
+        decorate(req, sc, d);
+    }
     json_t *tl = json_array();
     const char *code;
     json_t *v;
@@ -561,8 +570,11 @@ static int may_see(const json_t *mine, int all, const json_t *d)
     int64_t dep = json_integer_value(json_object_get(d, "department_id"));
     size_t i;
     json_t *m;
-    json_array_foreach(mine, i, m) if (strtoll(json_string_value(json_object_get(m, "id")), NULL,
-                                               10) == dep) return 1;
+    json_array_foreach(mine, i, m)
+    {
+        if (strtoll(json_string_value(json_object_get(m, "id")), NULL, 10) == dep)
+            return 1;
+    }
     return 0;
 }
 

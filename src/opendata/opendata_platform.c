@@ -381,7 +381,10 @@ static int build_hotline(struct opendata *od, struct buf *b, struct err *err)
     json_t *v;
     if (keys == NULL)
         goto out;
-    json_object_foreach(counts, key, v) keys[k++] = key;
+    json_object_foreach(counts, key, v)
+    {
+        keys[k++] = key;
+    }
     qsort(keys, nk, sizeof(*keys), strcmp_ptr);
     char first[16] = "", last[16] = "";
     for (k = 0; k < nk; k++) {
@@ -465,7 +468,10 @@ static int build_service_stats(struct opendata *od, struct buf *b, struct err *e
     json_t *v;
     if (keys == NULL)
         goto out;
-    json_object_foreach(counts, key, v) keys[k++] = key;
+    json_object_foreach(counts, key, v)
+    {
+        keys[k++] = key;
+    }
     qsort(keys, nk, sizeof(*keys), strcmp_ptr);
     char first[16] = "", last[16] = "";
     for (k = 0; k < nk; k++) {
