@@ -397,7 +397,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
     if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)
         return -1;
-    /* The platform's open datasets: rebuilt now and hourly. */
+    /* The platform's open datasets: rebuilt hourly (at start too when the last is older). */
     if (opendata_jobs_start(app->opendata, 3600, err) < 0)
         return -1;
     return 0;
