@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/id.h"
 #include "opendata/opendata_internal.h"
 #include "store/store.h"
@@ -205,6 +206,50 @@ static void test_store(void **state)
     json_decref(p);
 }
 
+/* Text that would end a Turtle string or a JSON string is escaped; languages are tagged. */
+static void test_dcat_escaping(void **state)
+{
+    struct fixture *f = *state;
+    struct err err;
+    json_t *p = json_array();
+    json_t *m = json_pack("{s:s, s:{s:s, s:s}, s:{s:s}, s:s, s:[s]}", "slug", "tricky", "title",
+                          "zh", "引号\"与\\反斜杠", "bo", "ཚོད་ལྟ།", "description", "en",
+                          "line one\nline \"two\"\ttab", "licence", "CC0-1.0", "themes", "ECON");
+    assert_int_equal(put(f, 9, m, "a\n1\n", 1, p, &err), 0);
+    struct buf b;
+    buf_init(&b, 1 << 24);
+    assert_int_equal(opendata_dcat_turtle(f->od, "http://example.org", &b, &err), 0);
+    buf_putc(&b, '\0');
+    assert_non_null(strstr(b.data, "dct:title \"引号\\\"与\\\\反斜杠\"@zh, \"ཚོད་ལྟ།\"@bo ;"));
+    assert_non_null(strstr(b.data, "\"line one\\nline \\\"two\\\"\\ttab\"@en"));
+    assert_non_null(strstr(b.data, "<http://example.org/data/tricky#dataset> a dcat:Dataset"));
+    assert_non_null(
+        strstr(b.data, "dct:license <https://creativecommons.org/publicdomain/zero/1.0/>"));
+    buf_free(&b);
+    buf_init(&b, 1 << 24);
+    assert_int_equal(opendata_dcat_jsonld(f->od, "http://example.org", &b, &err), 0);
+    json_t *doc = json_loadb(b.data, b.len, 0, NULL);
+    assert_non_null(doc);
+    int seen = 0;
+    size_t i;
+    json_t *node;
+    json_array_foreach(json_object_get(doc, "@graph"), i, node)
+    {
+        const char *id = json_string_value(json_object_get(node, "@id"));
+        if (id == NULL || strcmp(id, "http://example.org/data/tricky#dataset") != 0)
+            continue;
+        json_t *d0 = json_array_get(json_object_get(node, "dct:description"), 0);
+        assert_string_equal(json_string_value(json_object_get(d0, "@value")),
+                            "line one\nline \"two\"\ttab");
+        assert_string_equal(json_string_value(json_object_get(d0, "@language")), "en");
+        seen = 1;
+    }
+    assert_true(seen);
+    json_decref(doc);
+    buf_free(&b);
+    json_decref(p);
+}
+
 static void test_keys(void **state)
 {
     struct fixture *f = *state;
@@ -230,9 +275,8 @@ int main(void)
 {
     id_init(3);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_check),
-        cmocka_unit_test(test_keywords),
-        cmocka_unit_test(test_store),
+        cmocka_unit_test(test_csv_check), cmocka_unit_test(test_keywords),
+        cmocka_unit_test(test_store),     cmocka_unit_test(test_dcat_escaping),
         cmocka_unit_test(test_keys),
     };
     return cmocka_run_group_tests_name("opendata", tests, setup, teardown);
