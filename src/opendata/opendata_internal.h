@@ -109,3 +109,12 @@ int odh_raw(struct web_req *req, struct web_resp *resp, const char *ctype, struc
 int od_dcat_get(struct opendata *od, const char *base, int turtle, struct arena *a,
                 const char **body, size_t *len, struct err *err);
 int odh_ckan_register(struct web_server *srv, struct od_http *h);
+int odh_admin_register(struct web_server *srv, struct od_http *h);
+/* A page model {title: the text of `title_key`} (new reference). */
+json_t *odh_model(struct web_req *req, const char *title_key);
+/* Set o[key] to the text of {zh, bo, en} in `lang` (else zh, else en) and o[key_lang] to
+ * the language used, for the lang attribute. */
+void odh_put_text(json_t *o, const char *key, const json_t *texts, const char *lang);
+/* Add to a (copied) dataset what a page shows: texts in the reader's language, theme and
+ * frequency labels, the place's name (`c` may be NULL: none), dates; ids as text. */
+void odh_decorate(struct web_req *req, struct store_conn *c, json_t *d);
