@@ -36,6 +36,8 @@ fi
 if [[ ${1:-} == pay ]]; then
     exec bench/pay.sh
 fi
+# `bench/run.sh opendata`: only the open-data section (bench/opendata.sh).
+[[ ${1:-} == opendata ]] && exec "$ROOT/bench/opendata.sh"
 # `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
@@ -615,6 +617,7 @@ bench/apply.sh || note "the applications section failed"
 bench/notify.sh || note "the notification section failed"
 bench/certs.sh || note "the e-certificate section failed"
 bench/pay.sh || note "the payment section failed"
+bench/opendata.sh || note "the open-data section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

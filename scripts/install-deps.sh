@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # read certificates back from their PDF, gettext and translate-toolkit (the PO reader Weblate
 # uses) to check the translators' PO files), and clang for the sanitizer and fuzzer builds.
 # The build cuts the Tibetan web font out of fonts-noto-core with fontTools (fonttools;
-# python3-brotli for WOFF2): tools/tibetan-font.sh.
+# python3-brotli for WOFF2): tools/tibetan-font.sh. python3-rdflib: tests/api/opendata.test.mjs
+# parses the DCAT-AP catalog (Turtle and JSON-LD) with a real RDF library.
 PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
@@ -22,6 +23,7 @@ PKGS=(
   fonts-noto-core fonttools python3-brotli
   chromium fonts-wqy-microhei fonts-tibetan-machine
   poppler-utils gettext translate-toolkit
+  python3-rdflib
 )
 
 missing=()

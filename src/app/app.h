@@ -21,6 +21,7 @@ struct notify;
 struct review;
 struct apply;
 struct pay;
+struct opendata;
 struct web_server;
 
 struct app {
@@ -40,6 +41,7 @@ struct app {
     struct open311 *open311;
     struct portal *portal;
     struct pay *pay; /* fees, payments and receipts (src/pay) */
+    struct opendata *opendata;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

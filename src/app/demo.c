@@ -17,6 +17,7 @@
 #include "identity/identity.h"
 #include "certs/certs.h"
 #include "crypto/crypto.h"
+#include "opendata/opendata.h"
 #include "portal/portal.h"
 #include "seals/seals.h"
 #include "store/store.h"
@@ -252,6 +253,8 @@ int app_load_demo(struct app *app, struct err *err)
     if (hl_orders > 0)
         printf("demo: hotline with %d categories and %d closed orders\n", hl_categories, hl_orders);
     if (portal_mark_demo(app->store, err) < 0)
+        goto out;
+    if (opendata_load_demo(app->opendata, err) < 0)
         goto out;
     printf("demo: %d division(s), %d department(s) and %d account(s) added, %d catalog "
            "entr(ies) added and %d updated (accounts and passwords: README.md, \"Demo data\")\n",

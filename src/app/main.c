@@ -32,6 +32,7 @@
 #include "calendar/calendar.h"
 #include "hotline/hotline.h"
 #include "pay/pay.h"
+#include "opendata/opendata.h"
 #include "open311/open311.h"
 #include "catalog/catalog.h"
 #include "search/search.h"
@@ -307,6 +308,7 @@ MODULE_CLI(cli_hotline, hotline_cli(app->hotline, n, w, err))
 MODULE_CLI(cli_open311, open311_cli(app->store, n, w, err))
 MODULE_CLI(cli_notify, notify_cli(app->notify, n, w, err))
 MODULE_CLI(cli_pay, pay_cli(app->pay, n, w, err))
+MODULE_CLI(cli_opendata, opendata_cli(app->opendata, n, w, err))
 MODULE_CLI(cli_seal, seals_cli(app->store, app->kr, n, w, err))
 MODULE_CLI(cli_cert, certs_cli(app->certs, n, w, err))
 
@@ -356,6 +358,8 @@ static const struct command commands[] = {
      "orders [STATE] | refund CODE FEN REASON | reconcile DATE | work |\n"
      "sandbox statement DATE|sign PARAMS|notices|pay CODE: payments",
      CMD_WORDS, NULL, cli_pay, 1},
+    {"opendata", "refresh | key NAME QUOTA | bench-fill N: open data (/data, CKAN API)", CMD_WORDS,
+     NULL, cli_opendata, 0},
     {"catalog", "import FILE | export [FILE]: the service catalog as JSON", CMD_WORDS, NULL,
      cli_catalog, 0},
     {"i18n",

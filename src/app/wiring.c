@@ -25,6 +25,7 @@
 #include "oidc/oidc.h"
 #include "pay/pay.h"
 #include "open311/open311.h"
+#include "opendata/opendata.h"
 #include "portal/portal.h"
 #include "search/search.h"
 #include "seals/seals.h"
@@ -313,6 +314,9 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
                              "/services/bundles/", err) < 0)
         goto fail;
     catalog_set_indexer(app->catalog, &ix);
+    if (opendata_open(app->store, app->id, &app->opendata, err) < 0)
+        goto fail;
+    opendata_set_sources(app->opendata, app->review, app->hotline, app->apply);
     return 0;
 fail:
     err->status = 1;
@@ -327,6 +331,7 @@ void app_close(struct app *app)
     calendar_cache_close(app->calendar);
     certs_close(app->certs);
     catalog_close(app->catalog);
+    opendata_close(app->opendata);
     hotline_close(app->hotline);
     review_close(app->review);
     pay_close(app->pay);
@@ -356,6 +361,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
         certs_http_register(srv, app->certs) < 0 || pay_http_register(srv, app->pay) < 0 ||
         search_http_register(srv, app->search) < 0 ||
+        opendata_http_register(srv, app->opendata, app->id, app->cfg->public_url) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
@@ -373,6 +379,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/hotline/dashboard", "menu.hotline_dashboard", "hotline.supervise"},
         {"/admin", "menu.admin", "identity.department_admin"},
         {"/admin/catalog", "menu.catalog_admin", "catalog.admin"},
+        {"/data/admin", "menu.opendata_admin", "opendata.publish"},
         {"/admin/i18n", "menu.i18n", "i18n.coverage"},
         {"/admin/clients", "menu.clients", "oidc.client_admin"},
         {"/hotline/admin", "menu.hotline_admin", "hotline.admin"},
@@ -396,6 +403,9 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     }
     /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
     if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)
+        return -1;
+    /* The platform's open datasets: rebuilt hourly (at start too when the last is older). */
+    if (opendata_jobs_start(app->opendata, 3600, err) < 0)
         return -1;
     return 0;
 }

@@ -86,6 +86,19 @@ int apply_open(struct store *st, struct crypto_keyring *kr, struct identity *id,
                struct notify *notify, struct apply **out, struct err *err);
 void apply_close(struct apply *ap);
 void apply_set_hooks(struct apply *ap, const struct apply_hooks *h);
+/* For statistics (open data's monthly service statistics): the facts of each application
+ * submitted in [from_ms, to_ms), one call of `fn` each, oldest first. No personal data
+ * crosses: department, item, times, and whether staff filed it for a walk-in applicant
+ * (on_behalf; otherwise it came in online). item_code is valid during the call only. */
+struct apply_fact {
+    int64_t department_id;
+    const char *item_code;
+    int64_t submitted_at, decided_at, deadline_at; /* ms; 0 when not decided / no deadline */
+    int on_behalf;
+    int withdrawn;
+};
+int apply_facts(struct apply *ap, int64_t from_ms, int64_t to_ms,
+                void (*fn)(void *ctx, const struct apply_fact *f), void *ctx, struct err *err);
 /* For review: who applied, which department decided, and whether it is decided. */
 int apply_rating_target(struct apply *ap, int64_t application_id, int64_t *applicant_account,
                         int64_t *department_id, char item_code[48], int *decided, struct err *err);

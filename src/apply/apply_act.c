@@ -331,3 +331,10 @@ out:
     arena_free(a);
     return rc;
 }
+
+int apply_facts(struct apply *ap, int64_t from_ms, int64_t to_ms,
+                void (*fn)(void *ctx, const struct apply_fact *f), void *ctx, struct err *err)
+{
+    struct store_conn *c = store_conn(ap->store, err);
+    return c == NULL ? -1 : aps_facts(c, from_ms, to_ms, fn, ctx, err);
+}

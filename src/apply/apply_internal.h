@@ -157,6 +157,9 @@ int aps_update_form(struct store_conn *c, int64_t id, const unsigned char *enc, 
                     int64_t now, struct err *err);
 int aps_get_number(struct store_conn *c, struct arena *a, const char *number, struct app_row *r,
                    int *found, struct err *err);
+/* The statistics facts of submitted applications (apply_facts). */
+int aps_facts(struct store_conn *c, int64_t from_ms, int64_t to_ms,
+              void (*fn)(void *ctx, const struct apply_fact *f), void *ctx, struct err *err);
 int aps_get_id(struct store_conn *c, struct arena *a, int64_t id, struct app_row *r, int *found,
                struct err *err);
 int aps_by_idem(struct store_conn *c, struct arena *a, int64_t filed_by, const char *key,

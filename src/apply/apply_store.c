@@ -765,3 +765,31 @@ int aps_held_delete_session(struct store_conn *c, int64_t account, const char *f
     store_bind_text(st, 3, session_hash, -1);
     return store_run(st, NULL, err);
 }
+
+static const char SQL_FACTS[] =
+    "SELECT department_id, item_code, submitted_at, decided_at, deadline_at, on_behalf, state "
+    "FROM applications WHERE submitted_at >= ? AND submitted_at < ? AND submitted_at > 0 "
+    "ORDER BY submitted_at";
+
+int aps_facts(struct store_conn *c, int64_t from_ms, int64_t to_ms,
+              void (*fn)(void *ctx, const struct apply_fact *f), void *ctx, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_FACTS, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, from_ms);
+    store_bind_int64(st, 2, to_ms);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct apply_fact f = {store_col_int64(st, 0),
+                               store_col_text(st, 1),
+                               store_col_int64(st, 2),
+                               store_col_int64(st, 3),
+                               store_col_int64(st, 4),
+                               (int)store_col_int64(st, 5),
+                               strcmp(store_col_text(st, 6), "withdrawn") == 0};
+        fn(ctx, &f);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}

@@ -90,6 +90,10 @@ static const struct rule rules[] = {
     {"catalog.admin", SCOPE_PLATFORM, R(ROLE_ADMIN)},
     /* src/translate: how complete each language's catalogs are (/admin/i18n). */
     {"i18n.coverage", SCOPE_PLATFORM, R(ROLE_ADMIN)},
+    /* src/opendata: a department's head publishes its datasets; the platform's
+     * administrators see every department's (and which lack Tibetan). */
+    {"opendata.publish", SCOPE_DEPARTMENT, R(ROLE_HEAD) | R(ROLE_ADMIN)},
+    {"opendata.admin", SCOPE_PLATFORM, R(ROLE_ADMIN)},
     {"certs.view_authorised", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     /* src/pay: the payer pays their order; the collecting department's clerks take counter
      * payments, its clerks and heads refund; auditors see reconciliation (finance). */
