@@ -164,6 +164,8 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
         .max_body_bytes = (size_t)cfg->max_body_bytes,
         .max_upload_bytes = (size_t)cfg->max_upload_bytes,
         .idle_timeout_s = cfg->idle_timeout_s,
+        .head_timeout_s = cfg->head_timeout_s,
+        .trusted_proxies = cfg->trusted_proxy,
         .max_connections = cfg->max_connections,
         .per_ip_connections = cfg->per_ip_connections,
         .log_requests = cfg->log_requests,
