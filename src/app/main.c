@@ -20,6 +20,7 @@
 #include <libpq-fe.h>
 
 #include "app/app.h"
+#include "app/backup.h"
 #include "app/config.h"
 #include "base/id.h"
 #include "base/log.h"
@@ -84,6 +85,10 @@ static void usage(FILE *out)
                  "  i18n      export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"
                  "            the interface strings as gettext PO files, and how complete\n"
                  "            each language is (no database needed)\n"
+                 "  backup    DEST: a consistent copy of the database and the key files while\n"
+                 "            serving (SQLite online backup; PostgreSQL pg_dump)\n"
+                 "  restore   SRC: a backup into an empty --data (and empty --db); refuses a\n"
+                 "            live data directory\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -277,7 +282,8 @@ int main(int argc, char **argv)
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
         strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 && strcmp(cmd, "seal") != 0 &&
         strcmp(cmd, "cert") != 0 && strcmp(cmd, "search") != 0 && strcmp(cmd, "hotline") != 0 &&
-        strcmp(cmd, "open311") != 0) {
+        strcmp(cmd, "open311") != 0 && strcmp(cmd, "backup") != 0 &&
+        strcmp(cmd, "restore") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -292,7 +298,8 @@ int main(int argc, char **argv)
                       strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
                       strcmp(cmd, "catalog") == 0 || strcmp(cmd, "seal") == 0 ||
                       strcmp(cmd, "cert") == 0 || strcmp(cmd, "search") == 0 ||
-                      strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0;
+                      strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0 ||
+                      strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -311,6 +318,18 @@ int main(int argc, char **argv)
     }
     log_set_level((enum log_level)log_level_parse(cfg.log_level));
     id_init((unsigned)cfg.node_id);
+    /* backup and restore work on files and the database tools, without opening the app
+     * (restore's target has no key file yet). */
+    if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0) {
+        if (nwords != 1) {
+            fprintf(stderr, "onewindow: usage: onewindow %s %s [--data DIR] [--db URL]\n", cmd,
+                    strcmp(cmd, "backup") == 0 ? "DEST" : "SRC");
+            return 2;
+        }
+        int brc = strcmp(cmd, "backup") == 0 ? app_backup(&cfg, argv[2], stdout, &err)
+                                              : app_restore(&cfg, argv[2], stdout, &err);
+        return brc < 0 ? fail(&err) : 0;
+    }
 
     struct app app;
     if (app_open(&cfg, &app, strcmp(cmd, "init") == 0 || (strcmp(cmd, "serve") == 0 && cfg.demo),

@@ -121,6 +121,9 @@ void store_stats(const struct store *s, uint64_t *steps, uint64_t *micros);
 int store_migration_filter(const char *sql, enum store_kind kind, char **out,
                            struct err *err);
 int store_migrate(struct store *s, int *applied, struct err *err);
+/* A consistent copy of the SQLite database file src_path into the new file dst_path,
+ * while others write to it (the online backup API; store_backup.c). */
+int store_sqlite_copy(const char *src_path, const char *dst_path, struct err *err);
 /* Highest migration applied in the database (0 if none), and highest embedded. */
 int store_schema_version(struct store_conn *c, int64_t *version, struct err *err);
 int64_t store_latest_migration(void);
