@@ -461,6 +461,13 @@ enum MHD_Result web_respond_error(struct request *r, int status, const char *cod
     if (message == NULL)
         message = detail;
     const char *reason = MHD_get_reason_phrase_for((unsigned)status);
+    /* 503 is temporary (the database is unreachable, failing over, or out of space): say
+     * when to try again, so that clients and proxies retry instead of giving up. */
+    int has_retry = 0;
+    for (int i = 0; i < r->resp.nheaders; i++)
+        has_retry |= strcasecmp(r->resp.headers[i].name, "Retry-After") == 0;
+    if (status == 503 && !has_retry)
+        web_resp_header(&r->resp, "Retry-After", "2");
     int api = r->req.path ? r->req.want_json
                           : (r->raw_uri != NULL && strncmp(r->raw_uri, "/api/", 5) == 0);
     /* A failed handler may have left a model: errors render their own. Extra headers
