@@ -187,6 +187,9 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Past the file-size limit a write fails with EFBIG (answered 503, store.full) instead
+     * of the signal ending the process. */
+    signal(SIGXFSZ, SIG_IGN);
 
     if (oidc_open(s, app->kr, cfg->public_url[0] ? cfg->public_url : NULL, NULL, &app->oidc, err) <
         0)
