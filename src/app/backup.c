@@ -192,25 +192,17 @@ static const char *backup_kind(const char *src, struct err *err)
     return kind;
 }
 
-/* Is a PostgreSQL database already migrated (live)? 1 yes, 0 empty, -1 unreachable. */
+/* Has a PostgreSQL database any table (live)? 1 yes, 0 empty, -1 unreachable. */
 static int pg_has_schema(const char *url, struct err *err)
 {
     struct store *s = NULL;
     struct store_options opt = {0};
     if (store_open(url, &opt, &s, err) < 0)
         return -1;
-    struct store_conn *c = store_conn(s, err);
-    int rc = -1;
-    if (c != NULL) {
-        struct store_stmt *st = store_prepare(
-            c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", err);
-        if (st != NULL && store_step(st, err) == STORE_ROW)
-            rc = store_col_int64(st, 0) > 0;
-        if (st != NULL)
-            store_reset(st);
-    }
+    int has = 0;
+    int rc = store_has_tables(s, &has, err);
     store_close(s);
-    return rc;
+    return rc < 0 ? -1 : has;
 }
 
 int app_restore(const struct config *cfg, const char *src, FILE *out, struct err *err)

@@ -21,6 +21,7 @@
 
 #include "app/app.h"
 #include "app/backup.h"
+#include "app/doctor.h"
 #include "app/config.h"
 #include "base/id.h"
 #include "base/log.h"
@@ -89,6 +90,8 @@ static void usage(FILE *out)
                  "            serving (SQLite online backup; PostgreSQL pg_dump)\n"
                  "  restore   SRC: a backup into an empty --data (and empty --db); refuses a\n"
                  "            live data directory\n"
+                 "  doctor    check a deployment (key file, database, disk, clock, public URL)\n"
+                 "            and say what to fix\n"
                  "  version   print the version and the libraries in use\n"
                  "  help      print this text\n\n");
 }
@@ -286,7 +289,7 @@ int main(int argc, char **argv)
         strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 && strcmp(cmd, "seal") != 0 &&
         strcmp(cmd, "cert") != 0 && strcmp(cmd, "search") != 0 && strcmp(cmd, "hotline") != 0 &&
         strcmp(cmd, "open311") != 0 && strcmp(cmd, "backup") != 0 &&
-        strcmp(cmd, "restore") != 0) {
+        strcmp(cmd, "restore") != 0 && strcmp(cmd, "doctor") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -333,6 +336,8 @@ int main(int argc, char **argv)
                                               : app_restore(&cfg, argv[2], stdout, &err);
         return brc < 0 ? fail(&err) : 0;
     }
+    if (strcmp(cmd, "doctor") == 0)
+        return app_doctor(&cfg, stdout);
 
     struct app app;
     if (app_open(&cfg, &app, strcmp(cmd, "init") == 0 || (strcmp(cmd, "serve") == 0 && cfg.demo),

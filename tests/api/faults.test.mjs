@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { statSync, existsSync } from 'node:fs';
+import { statSync, existsSync, chmodSync } from 'node:fs';
 import { startServer, run, catalog } from '../lib/server.mjs';
 import { Client } from '../lib/client.mjs';
 
@@ -69,4 +69,29 @@ test('a database unreachable at start-up: exit 1 with one sentence', () => {
   const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('ts='));
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0], /^onewindow: cannot connect to PostgreSQL at .*127\.0\.0\.1.*refused/);
+});
+
+test('onewindow doctor says what to fix: the key file mode, the public URL, an unreachable database', () => {
+  const common = ['--data', srv.data, '--db', `sqlite:${srv.data}/onewindow.db`];
+  const ok = run(['doctor', ...common, '--public-url', 'https://zwfw.example.gov.cn']);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^ok +key file .*master\.key/m);
+  assert.match(ok.stdout, /^ok +database .* schema version (\d+) of \1$/m);
+  assert.match(ok.stdout, /^ok +clock within \d+ ms/m);
+  assert.match(ok.stdout, /^ok +[\d.]+ GiB free for the data directory$/m);
+  assert.match(ok.stdout, /^nothing to fix$/m);
+  const key = `${srv.data}/keys/master.key`;
+  chmodSync(key, 0o644);
+  try {
+    const bad = run(['doctor', ...common]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stdout, /^FIX +.*master\.key can be read by others: chmod 600 /m);
+    assert.match(bad.stdout, /^FIX +no --public-url/m);
+    assert.match(bad.stdout, /^2 thing\(s\) to fix$/m);
+  } finally {
+    chmodSync(key, 0o600);
+  }
+  const nodb = run(['doctor', '--data', srv.data, '--db', 'postgresql://nobody@127.0.0.1:1/x?connect_timeout=1', '--public-url', 'https://x.example']);
+  assert.equal(nodb.status, 1);
+  assert.match(nodb.stdout, /^FIX +the database does not answer: cannot connect to PostgreSQL/m);
 });

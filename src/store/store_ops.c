@@ -1,11 +1,15 @@
 /*
- * store_backup.c - a consistent copy of a SQLite database while it is being written
+ * store_ops.c - what operations ask of the database (src/app/backup.c, doctor.c):
+ * whether it is empty, the database server's clock, and a consistent copy of a SQLite
+ * database while it is being written
  * (SQLite's online backup API, https://www.sqlite.org/backup.html): pages are copied in
  * steps; a write by another connection between steps restarts the copy from where the
  * database changed, so the result is one committed state. Used by `onewindow backup` and
  * `onewindow restore` (src/app/backup.c).
  */
 #include "store/store.h"
+
+#include <string.h>
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -57,4 +61,41 @@ fail:
     sqlite3_close(dst);
     sqlite3_close(src);
     return rc;
+}
+
+int store_has_tables(struct store *s, int *has, struct err *err)
+{
+    struct store_conn *c = store_conn(s, err);
+    if (c == NULL)
+        return -1;
+    const char *sql = strcmp(store_kind_name(s), "postgresql") == 0
+                          ? "SELECT count(*) FROM information_schema.tables WHERE "
+                            "table_schema = 'public'"
+                          : "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
+    struct store_stmt *st = store_prepare(c, sql, err);
+    if (st == NULL)
+        return -1;
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW)
+        *has = store_col_int64(st, 0) > 0;
+    store_reset(st);
+    return rc == STORE_ROW ? 0 : -1;
+}
+
+int store_clock_ms(struct store *s, int64_t *ms, struct err *err)
+{
+    struct store_conn *c = store_conn(s, err);
+    if (c == NULL)
+        return -1;
+    const char *sql = strcmp(store_kind_name(s), "postgresql") == 0
+                          ? "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)"
+                          : "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+    struct store_stmt *st = store_prepare(c, sql, err);
+    if (st == NULL)
+        return -1;
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW)
+        *ms = store_col_int64(st, 0);
+    store_reset(st);
+    return rc == STORE_ROW ? 0 : -1;
 }
