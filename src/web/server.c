@@ -600,8 +600,9 @@ int web_server_start(struct web_server *s, struct err *err)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.max_header_bytes, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)s->cfg.idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)s->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)s->cfg.per_ip_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_NOTIFY_CONNECTION, web_edge_notify, s->edge, MHD_OPTION_END);
+        (unsigned)s->cfg.per_ip_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_CONNECTION, web_edge_notify, s->edge,
+        MHD_OPTION_END);
     if (s->mhd == NULL)
         return err_set(err, 500, "http.listen_failed",
                        "cannot listen on %s:%d (is the port in use, or not allowed?)", s->cfg.host,
