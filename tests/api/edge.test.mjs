@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer, catalog } from '../lib/server.mjs';
+import { Client } from '../lib/client.mjs';
 
 const zh = catalog('zh');
 
@@ -103,4 +104,30 @@ test('a request head dribbled a byte at a time is cut off at the head deadline',
   const ok = await fetch(`${srv.url}/metrics`);
   assert.equal(ok.status, 200);
   assert.match(await ok.text(), /^onewindow_http_slow_heads_total [1-9]/m);
+});
+
+test('--trusted-proxy: throttling sees the client named by X-Forwarded-For from a listed proxy', async () => {
+  const behind = await startServer({ args: ['--trusted-proxy', '127.0.0.1', '--insecure-fast-passwords', '1'] });
+  try {
+    const c = new Client(behind);
+    const tryLogin = async (client) => c.request('POST', '/login', {
+      form: { login: 'admin', password: 'wrong-password', _csrf: await c.csrf() },
+      headers: { 'x-forwarded-for': `198.51.100.1, ${client}` },
+    });
+    for (let i = 1; i <= 5; i++) assert.equal((await tryLogin('203.0.113.7')).status, 401, `failure ${i}`);
+    const paused = await tryLogin('203.0.113.7');
+    assert.equal(paused.status, 429, 'the client behind the proxy is paused');
+    assert.ok(paused.headers['retry-after']);
+    // Another client behind the same proxy (same socket address) is not.
+    assert.equal((await tryLogin('203.0.113.8')).status, 401);
+    // The leftmost address is the client's own claim: changing it changes nothing.
+    const claim = await c.request('POST', '/login', {
+      form: { login: 'admin', password: 'wrong-password', _csrf: await c.csrf() },
+      headers: { 'x-forwarded-for': '192.0.2.55, 203.0.113.7' },
+    });
+    assert.equal(claim.status, 429);
+  } finally {
+    const r = await behind.stop();
+    assert.deepEqual(r, { code: 0, signal: null });
+  }
 });
