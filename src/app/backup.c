@@ -131,6 +131,7 @@ int app_backup(const struct config *cfg, const char *dest, FILE *out, struct err
 {
     char path[PATH_CAP], keys[PATH_CAP];
     int64_t t0 = time_mono_us();
+    umask(077); /* the dump and the MANIFEST too (pg_dump creates with the umask) */
     if (mkdir(dest, 0700) < 0)
         return err_set(err, 1, "backup.dest",
                        errno == EEXIST ? "%s already exists: give a new directory"
@@ -209,6 +210,7 @@ int app_restore(const struct config *cfg, const char *src, FILE *out, struct err
 {
     char path[PATH_CAP], target[PATH_CAP];
     struct stat st;
+    umask(077);
     const char *kind = backup_kind(src, err);
     if (kind == NULL)
         return -1;

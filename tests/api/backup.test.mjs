@@ -49,6 +49,9 @@ test('backup while serving, restore elsewhere: the copy verifies, serves and hol
   assert.match(b.stdout, /^backup of the (sqlite|postgresql) database and keys in .*: \d+ bytes, [\d.]+ s$/m);
   assert.equal(statSync(dest).mode & 0o777, 0o700);
   assert.equal(statSync(join(dest, 'keys', 'master.key')).mode & 0o777, 0o600);
+  for (const f of ['MANIFEST', backend() === 'sqlite' ? 'onewindow.db' : 'onewindow.pgdump']) {
+    assert.equal(statSync(join(dest, f)).mode & 0o077, 0, `${f} is readable by its owner only`);
+  }
   assert.deepEqual(readFileSync(join(dest, 'keys', 'master.key')), readFileSync(join(env.data, 'keys', 'master.key')));
   assert.match(readFileSync(join(dest, 'MANIFEST'), 'utf8'), new RegExp(`backend=${backend()}`));
   // A second backup into the same place is refused.
