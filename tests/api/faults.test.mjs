@@ -1,13 +1,16 @@
 // tests/api/faults.test.mjs - faults an operator meets (issue 17, item 5):
-//   - the disk fills (here: the server's file-size limit, RLIMIT_FSIZE, lowered under it
-//     with prlimit): writes are answered 503 with Retry-After and a sentence that says so,
-//     reads go on, and once space returns writes succeed again without a restart;
+//   - the disk fills (the server's file-size limit, RLIMIT_FSIZE, lowered under it with
+//     prlimit; and, where a tmpfs can be mounted (root), a small file system filled up):
+//     writes are answered 503 with Retry-After and a sentence that says so, reads go on,
+//     and once space returns writes succeed again without a restart;
 //   - the database unreachable at start-up: exit 1 with one sentence.
 // (Unreachable later, 503 and reconnection: tests/cluster/cluster.test.mjs, failover.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { statSync, existsSync, chmodSync } from 'node:fs';
+import { statSync, existsSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, run, catalog } from '../lib/server.mjs';
 import { Client } from '../lib/client.mjs';
 
@@ -60,6 +63,43 @@ test('a full disk answers 503 with Retry-After and recovers without a restart', 
   }
   assert.equal(again.status, 201, again.text.slice(0, 300));
   assert.equal(srv.proc.exitCode, null);
+});
+
+test('a full file system (a small tmpfs filled up) answers 503 and recovers when space is freed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ow-full-'));
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', dir]).status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    t.skip('cannot mount a tmpfs here (needs root)');
+    return;
+  }
+  let small;
+  try {
+    small = await startServer({ data: dir, sqlite: true });
+    const c = new Client(small, { page: '/hotline/submit' });
+    assert.equal((await order(c, 0)).status, 201);
+    // Fill the file system: a file as large as it lets us write.
+    spawnSync('dd', ['if=/dev/zero', `of=${dir}/filler`, 'bs=64k'], { encoding: 'utf8' });
+    let full = null;
+    for (let i = 1; i < 200 && !full; i++) {
+      const r = await order(c, i);
+      if (r.status !== 201) full = r;
+    }
+    assert.ok(full, 'writes on a full file system must fail');
+    assert.equal(full.status, 503, full.text.slice(0, 300));
+    assert.equal(full.headers['retry-after'], '2');
+    assert.equal(full.body.code, 'store.full');
+    assert.equal(full.body.detail, zh.errors.store.full);
+    rmSync(`${dir}/filler`);
+    const again = await order(c, 1000);
+    assert.equal(again.status, 201, again.text.slice(0, 300));
+  } finally {
+    if (small) {
+      const r = await small.stop({ keepData: true });
+      assert.deepEqual(r, { code: 0, signal: null }, small.log());
+    }
+    spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a database unreachable at start-up: exit 1 with one sentence', () => {
