@@ -42,6 +42,11 @@ fi
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
 fi
+# `bench/run.sh cluster`: only the cluster section (bench/cluster.sh: HAProxy, two nodes, a
+# PostgreSQL primary and replica; backup time and size).
+if [[ ${1:-} == cluster ]]; then
+    exec bench/cluster.sh
+fi
 
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 RSS_CONNS=${BENCH_CONNECTIONS:-256}
@@ -618,6 +623,7 @@ bench/notify.sh || note "the notification section failed"
 bench/certs.sh || note "the e-certificate section failed"
 bench/pay.sh || note "the payment section failed"
 bench/opendata.sh || note "the open-data section failed"
+bench/cluster.sh || note "the cluster section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build and runtime libraries (pkg-config names them in the Makefile), the test tools
-# (cmocka, PostgreSQL server, wrk, chromium and the fonts its screenshots need, poppler to
+# (cmocka, PostgreSQL server, HAProxy for the cluster test, wrk, chromium and the fonts its screenshots need, poppler to
 # read certificates back from their PDF, gettext and translate-toolkit (the PO reader Weblate
 # uses) to check the translators' PO files), and clang for the sanitizer and fuzzer builds.
 # The build cuts the Tibetan web font out of fonts-noto-core with fontTools (fonttools;
@@ -18,7 +18,7 @@ PKGS=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
   libargon2-dev liboath-dev libqrencode-dev libcmocka-dev libicu-dev libcairo2-dev libpango1.0-dev
   postgresql postgresql-contrib
-  wrk curl procps strace sqlite3
+  wrk curl procps strace sqlite3 haproxy
   nodejs npm
   fonts-noto-core fonttools python3-brotli
   chromium fonts-wqy-microhei fonts-tibetan-machine

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test suite of onewindow, in order, with the servers they need started and
 # stopped here (docs/ARCHITECTURE.md, "Tests"). Usage:
-#   tests/run.sh [all|unit|asan|fuzz|api|browser]...    (default: all)
+#   tests/run.sh [all|unit|asan|fuzz|api|cluster|browser]...    (default: all)
 # A throwaway PostgreSQL (scripts/pg-test.sh) is started once for the suites that run
 # on both backends and stopped at the end, whatever happens. The last line is the
 # count of suites that passed and failed.
@@ -73,6 +73,10 @@ if wants api; then
     suite "API tests on PostgreSQL" node --test tests/api/
   fi
 fi
+# The cluster (issue 17): HAProxy, two nodes, a PostgreSQL primary and its streaming replica,
+# all on 127.0.0.1 and started and stopped by the test itself (about a minute).
+wants cluster && suite "cluster test (HAProxy, two nodes, PostgreSQL primary + replica)" \
+  node --test tests/cluster/
 wants browser && suite "browser tests (chromium)" env -u ONEWINDOW_TEST_PG_URL node --test --test-concurrency=1 tests/browser/
 
 echo

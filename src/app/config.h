@@ -31,6 +31,8 @@ struct config {
     long max_body_bytes;
     long max_upload_bytes;
     int idle_timeout_s;
+    int head_timeout_s;
+    char trusted_proxy[CONFIG_STR]; /* addresses whose X-Forwarded-For is believed */
     int max_connections;
     int per_ip_connections;
     int drain_timeout_s;

@@ -20,6 +20,8 @@
 #include <libpq-fe.h>
 
 #include "app/app.h"
+#include "app/backup.h"
+#include "app/doctor.h"
 #include "app/config.h"
 #include "base/id.h"
 #include "base/log.h"
@@ -65,6 +67,7 @@ enum cmd_kind {
     CMD_STANDALONE, /* needs no database: runs with argc/argv after the command */
     CMD_DATABASE,   /* opens the store; takes options only */
     CMD_WORDS,      /* opens the store; takes argument words, then options */
+    CMD_CONFIGURED, /* reads the options (and words) but opens nothing itself */
 };
 
 struct command {
@@ -75,6 +78,8 @@ struct command {
     int (*run)(struct app *app, const struct config *cfg, int nwords, char **words,
                struct err *err);
     int reports_own_finding; /* status 1 means a finding it printed (audit verify, cert verify) */
+    /* CMD_CONFIGURED: returns the exit status (err set when it is not 0) */
+    int (*configured)(const struct config *cfg, int nwords, char **words, struct err *err);
 };
 
 static const struct command *command_find(const char *name);
@@ -156,6 +161,8 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
         .max_body_bytes = (size_t)cfg->max_body_bytes,
         .max_upload_bytes = (size_t)cfg->max_upload_bytes,
         .idle_timeout_s = cfg->idle_timeout_s,
+        .head_timeout_s = cfg->head_timeout_s,
+        .trusted_proxies = cfg->trusted_proxy,
         .max_connections = cfg->max_connections,
         .per_ip_connections = cfg->per_ip_connections,
         .log_requests = cfg->log_requests,
@@ -172,6 +179,9 @@ static int cmd_serve(const struct config *cfg, struct app *app, struct err *err)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Past the file-size limit a write fails with EFBIG (answered 503, store.full) instead
+     * of the signal ending the process. */
+    signal(SIGXFSZ, SIG_IGN);
 
     if (oidc_open(s, app->kr, cfg->public_url[0] ? cfg->public_url : NULL, NULL, &app->oidc, err) <
         0)
@@ -290,6 +300,40 @@ static int cmd_serve_db(struct app *app, const struct config *cfg, int n, char *
     return cmd_serve(cfg, app, err);
 }
 
+/* backup DEST / restore SRC: files and the database tools (src/app/backup.c). */
+static int cfg_backup_restore(const struct config *cfg, int n, char **w, int backup,
+                              struct err *err)
+{
+    if (n != 1) {
+        err_set(err, 2, "app.usage", "usage: onewindow %s %s [--data DIR] [--db URL]",
+                backup ? "backup" : "restore", backup ? "DEST" : "SRC");
+        return 2;
+    }
+    int rc = backup ? app_backup(cfg, w[0], stdout, err) : app_restore(cfg, w[0], stdout, err);
+    return rc < 0 ? (err->status == 2 ? 2 : 1) : 0;
+}
+
+static int cfg_backup(const struct config *cfg, int n, char **w, struct err *err)
+{
+    return cfg_backup_restore(cfg, n, w, 1, err);
+}
+
+static int cfg_restore(const struct config *cfg, int n, char **w, struct err *err)
+{
+    return cfg_backup_restore(cfg, n, w, 0, err);
+}
+
+static int cfg_doctor(const struct config *cfg, int n, char **w, struct err *err)
+{
+    (void)w;
+    if (n != 0) {
+        err_set(err, 2, "app.usage", "usage: onewindow doctor [--data DIR] [--db URL]");
+        return 2;
+    }
+    err->msg[0] = '\0'; /* doctor prints its own findings */
+    return app_doctor(cfg, stdout);
+}
+
 /* The module commands: each hands its words to the module's own CLI with what it needs. */
 #define MODULE_CLI(fn, expr)                                                                       \
     static int fn(struct app *app, const struct config *cfg, int n, char **w, struct err *err)     \
@@ -314,61 +358,74 @@ MODULE_CLI(cli_cert, certs_cli(app->certs, n, w, err))
 
 static const struct command commands[] = {
     {"serve", "serve HTTP (pages, API, health) until SIGTERM or SIGINT", CMD_DATABASE, NULL,
-     cmd_serve_db, 0},
+     cmd_serve_db, 0, NULL},
     {"init", "create or migrate the database and load reference data", CMD_DATABASE, NULL, cmd_init,
-     0},
-    {"migrate", "apply pending database migrations only", CMD_DATABASE, NULL, cmd_migrate, 0},
+     0, NULL},
+    {"migrate", "apply pending database migrations only", CMD_DATABASE, NULL, cmd_migrate, 0, NULL},
     {"demo",
      "load the demo region's data (after init); demo totp: the demo\n"
      "staff's current second-factor code (no authenticator app needed)",
-     CMD_DATABASE, NULL, cmd_demo, 0},
+     CMD_DATABASE, NULL, cmd_demo, 0, NULL},
     {"user", "manage departments, staff and roles (onewindow user help)", CMD_WORDS, NULL, cli_user,
-     0},
+     0, NULL},
     {"client",
      "register systems that log people in through the platform (OpenID\n"
      "Connect): onewindow client help",
-     CMD_WORDS, NULL, cli_client, 0},
-    {"oidc", "rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key", CMD_WORDS, NULL, cli_oidc,
-     0},
+     CMD_WORDS, NULL, cli_client, 0, NULL},
+    {"oidc", "rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key", CMD_WORDS, NULL, cli_oidc, 0,
+     NULL},
     {"audit", "verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log", CMD_WORDS,
-     NULL, cli_audit, 1},
+     NULL, cli_audit, 1, NULL},
     {"seal",
      "make DEPT TYPE NAME [DAYS] | list [DEPT] | suspend|activate|revoke ID |\n"
      "root | trust NAME FILE: electronic seals and the trust list",
-     CMD_WORDS, NULL, cli_seal, 0},
+     CMD_WORDS, NULL, cli_seal, 0, NULL},
     {"cert", "issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates", CMD_WORDS,
-     NULL, cli_cert, 1},
+     NULL, cli_cert, 1, NULL},
     {"calendar",
      "set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
      "list YEAR | deadline DATE N: the working-day calendar",
-     CMD_WORDS, NULL, cli_calendar, 0},
+     CMD_WORDS, NULL, cli_calendar, 0, NULL},
     {"hotline", "train | evaluate | tick: the 12345 hotline's classifier and deadlines", CMD_WORDS,
-     NULL, cli_hotline, 0},
+     NULL, cli_hotline, 0, NULL},
     {"open311", "key create NAME | key revoke ID | key list: Open311 API keys", CMD_WORDS, NULL,
-     cli_open311, 0},
+     cli_open311, 0, NULL},
     {"search",
      "index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
      "stats | bench FILE [ROUNDS]: the full-text search",
-     CMD_WORDS, NULL, cli_search, 0},
+     CMD_WORDS, NULL, cli_search, 0, NULL},
     {"notify",
      "send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
      "sandbox [N]: notifications (system notices, SMS delivery)",
-     CMD_WORDS, NULL, cli_notify, 0},
+     CMD_WORDS, NULL, cli_notify, 0, NULL},
     {"pay",
      "orders [STATE] | refund CODE FEN REASON | reconcile DATE | work |\n"
      "sandbox statement DATE|sign PARAMS|notices|pay CODE: payments",
-     CMD_WORDS, NULL, cli_pay, 1},
+     CMD_WORDS, NULL, cli_pay, 1, NULL},
     {"opendata", "refresh | key NAME QUOTA | bench-fill N: open data (/data, CKAN API)", CMD_WORDS,
-     NULL, cli_opendata, 0},
+     NULL, cli_opendata, 0, NULL},
     {"catalog", "import FILE | export [FILE]: the service catalog as JSON", CMD_WORDS, NULL,
-     cli_catalog, 0},
+     cli_catalog, 0, NULL},
     {"i18n",
      "export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"
      "the interface strings as gettext PO files, and how complete\n"
      "each language is (no database needed)",
-     CMD_STANDALONE, cmd_i18n, NULL, 0},
-    {"version", "print the version and the libraries in use", CMD_STANDALONE, cmd_version, NULL, 0},
-    {"help", "print this text", CMD_STANDALONE, cmd_help, NULL, 0},
+     CMD_STANDALONE, cmd_i18n, NULL, 0, NULL},
+    {"backup",
+     "DEST: a consistent copy of the database and the key files while\n"
+     "serving (SQLite online backup; PostgreSQL pg_dump)",
+     CMD_CONFIGURED, NULL, NULL, 0, cfg_backup},
+    {"restore",
+     "SRC: a backup into an empty --data (and empty --db); refuses a\n"
+     "live data directory",
+     CMD_CONFIGURED, NULL, NULL, 0, cfg_restore},
+    {"doctor",
+     "check a deployment (key file, database, disk, clock, public URL)\n"
+     "and say what to fix",
+     CMD_CONFIGURED, NULL, NULL, 0, cfg_doctor},
+    {"version", "print the version and the libraries in use", CMD_STANDALONE, cmd_version, NULL, 0,
+     NULL},
+    {"help", "print this text", CMD_STANDALONE, cmd_help, NULL, 0, NULL},
 };
 
 static const struct command *command_find(const char *name)
@@ -427,7 +484,7 @@ int main(int argc, char **argv)
     int nwords = 0;
     while (2 + nwords < argc && strncmp(argv[2 + nwords], "--", 2) != 0)
         nwords++;
-    if (nwords > 0 && cmd->kind != CMD_WORDS) {
+    if (nwords > 0 && cmd->kind != CMD_WORDS && cmd->kind != CMD_CONFIGURED) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], name);
         return 2;
     }
@@ -445,6 +502,14 @@ int main(int argc, char **argv)
     }
     log_set_level((enum log_level)log_level_parse(cfg.log_level));
     id_init((unsigned)cfg.node_id);
+    /* backup, restore and doctor work on files, the database tools and the configuration,
+     * without opening the app (restore's target has no key file yet). */
+    if (cmd->kind == CMD_CONFIGURED) {
+        int status = cmd->configured(&cfg, nwords, argv + 2, &err);
+        if (status != 0 && err.msg[0] != '\0')
+            fprintf(stderr, "onewindow: %s\n", err.msg);
+        return status;
+    }
 
     struct app app;
     int may_create_keys = cmd->run == cmd_init || (cmd->run == cmd_serve_db && cfg.demo);

@@ -26,10 +26,9 @@ int store_fail(struct err *err, const char *code, const char *fmt, ...)
     int status = 500;
     if (strcmp(code, "store.conflict") == 0)
         status = 409;
-    else if (strcmp(code, "store.full") == 0)
-        status = 507;
-    else if (strcmp(code, "store.busy") == 0 || strcmp(code, "store.unavailable") == 0)
-        status = 503;
+    else if (strcmp(code, "store.busy") == 0 || strcmp(code, "store.unavailable") == 0 ||
+             strcmp(code, "store.full") == 0)
+        status = 503; /* temporary: the answer carries Retry-After (respond.c) */
     else if (strcmp(code, "store.bad_url") == 0)
         status = 400;
     char msg[512];

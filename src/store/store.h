@@ -121,6 +121,13 @@ void store_stats(const struct store *s, uint64_t *steps, uint64_t *micros);
 int store_migration_filter(const char *sql, enum store_kind kind, char **out,
                            struct err *err);
 int store_migrate(struct store *s, int *applied, struct err *err);
+/* Operations (store_ops.c). A consistent copy of the SQLite database file src_path into
+ * the new file dst_path while others write to it (the online backup API); whether the
+ * database has any table; the database server's clock (ms since the Unix epoch; SQLite:
+ * this machine's). */
+int store_sqlite_copy(const char *src_path, const char *dst_path, struct err *err);
+int store_has_tables(struct store *s, int *has, struct err *err);
+int store_clock_ms(struct store *s, int64_t *ms, struct err *err);
 /* Highest migration applied in the database (0 if none), and highest embedded. */
 int store_schema_version(struct store_conn *c, int64_t *version, struct err *err);
 int64_t store_latest_migration(void);

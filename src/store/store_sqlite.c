@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +31,37 @@ struct sqlite_stmt {
     int64_t changes;
 };
 
+/* Is the database's file system (nearly) full, or its files at the process's file-size
+ * limit (RLIMIT_FSIZE)? */
+static int out_of_space(sqlite3 *db)
+{
+    const char *path = db ? sqlite3_db_filename(db, "main") : NULL;
+    if (path == NULL || *path == '\0')
+        return 0;
+    struct statvfs v;
+    if (statvfs(path, &v) == 0 && (uint64_t)v.f_bavail * v.f_frsize < (16u << 20))
+        return 1;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    char wal[4096];
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    struct stat a, b;
+    off_t biggest = stat(path, &a) == 0 ? a.st_size : 0;
+    if (stat(wal, &b) == 0 && b.st_size > biggest)
+        biggest = b.st_size;
+    return (uint64_t)biggest + (1u << 20) >= (uint64_t)rl.rlim_cur;
+}
+
 static int sqlite_fail(sqlite3 *db, int rc, struct err *err, const char *what)
 {
     int ext = db ? sqlite3_extended_errcode(db) : rc;
     const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    /* SQLite says SQLITE_FULL only for ENOSPC on some writes; a write refused for the
+     * file-size limit (EFBIG), a quota or a nearly full file system is a disk I/O error
+     * to it, and its errno is gone by now: look at the space itself. */
+    if (ext == SQLITE_IOERR_WRITE && out_of_space(db))
+        return store_fail(err, "store.full", "%s: the disk is full (%s)", what, msg);
     switch (rc & 0xff) {
     case SQLITE_CONSTRAINT:
         if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -58,8 +87,7 @@ static int sq_connect(struct store *s, struct store_conn **out, struct err *err)
     struct sqlite_conn *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return store_fail(err, "store.error", "out of memory");
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-                SQLITE_OPEN_URI;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     int rc = sqlite3_open_v2(s->sqlite_path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
         char what[600];
@@ -203,14 +231,14 @@ static int sq_bind_int64(struct store_stmt *b, int idx, int64_t v)
 
 static int sq_bind_text(struct store_stmt *b, int idx, const char *s, size_t len)
 {
-    return sq_rc(sqlite3_bind_text64(((struct sqlite_stmt *)b)->st, idx, s, len,
-                                     SQLITE_TRANSIENT, SQLITE_UTF8));
+    return sq_rc(sqlite3_bind_text64(((struct sqlite_stmt *)b)->st, idx, s, len, SQLITE_TRANSIENT,
+                                     SQLITE_UTF8));
 }
 
 static int sq_bind_blob(struct store_stmt *b, int idx, const void *p, size_t n)
 {
-    return sq_rc(sqlite3_bind_blob64(((struct sqlite_stmt *)b)->st, idx, n ? p : "", n,
-                                     SQLITE_TRANSIENT));
+    return sq_rc(
+        sqlite3_bind_blob64(((struct sqlite_stmt *)b)->st, idx, n ? p : "", n, SQLITE_TRANSIENT));
 }
 
 static int sq_bind_null(struct store_stmt *b, int idx)

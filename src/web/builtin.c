@@ -150,6 +150,12 @@ static int h_metrics(struct web_req *req, struct web_resp *resp)
                store_kind_name(s->store), (unsigned long long)steps, store_kind_name(s->store),
                us / 1e6, (unsigned long long)__atomic_load_n(&s->in_flight, __ATOMIC_RELAXED),
                resident_bytes(), (time_now_ms() - s->started_ms) / 1e3);
+    buf_printf(&b,
+               "# HELP onewindow_http_slow_heads_total Connections closed because their request "
+               "head was not complete within the head timeout.\n"
+               "# TYPE onewindow_http_slow_heads_total counter\n"
+               "onewindow_http_slow_heads_total %llu\n",
+               (unsigned long long)(s->edge ? web_edge_closed_slow(s->edge) : 0));
     /* Zero for zh, which is the fallback itself: only the other languages are listed. */
     buf_puts(&b, "# HELP onewindow_i18n_fallback_total Messages shown in Chinese because the "
                  "page's language has none (marked lang=\"zh\").\n"

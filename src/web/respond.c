@@ -348,6 +348,53 @@ out:
     return html;
 }
 
+/* Is `key` the name of an identifier: "id", "..._id" or (a list) "..._ids"? */
+static int id_key(const char *key, int *list)
+{
+    size_t n = strlen(key);
+    *list = n >= 4 && strcmp(key + n - 4, "_ids") == 0;
+    return strcmp(key, "id") == 0 || (n >= 3 && strcmp(key + n - 3, "_id") == 0) || *list;
+}
+
+static json_t *id_string(const json_t *v)
+{
+    char s[24];
+    snprintf(s, sizeof(s), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    return json_string(s);
+}
+
+/* 64-bit ids are strings in every JSON document (docs/ARCHITECTURE.md, "JSON ids"):
+ * JavaScript numbers lose digits past 2^53. Handlers and stores keep them as integers
+ * (the templates and the C readers use them so); the one place a model becomes JSON
+ * turns every integer under an id key into its decimal string. Codes, counts and
+ * times are not ids and stay numbers; tests/lib/jsonints.mjs, run by the crawl over
+ * every JSON twin, fails on any integer left beyond 2^53. */
+static void ids_as_strings(json_t *v)
+{
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++)
+            ids_as_strings(json_array_get(v, i));
+        return;
+    }
+    if (!json_is_object(v))
+        return;
+    for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it)) {
+        json_t *x = json_object_iter_value(it);
+        int list = 0;
+        if (!id_key(json_object_iter_key(it), &list)) {
+            ids_as_strings(x);
+        } else if (json_is_integer(x)) {
+            json_object_iter_set_new(v, it, id_string(x));
+        } else if (list && json_is_array(x)) {
+            for (size_t i = 0; i < json_array_size(x); i++)
+                if (json_is_integer(json_array_get(x, i)))
+                    json_array_set_new(x, i, id_string(json_array_get(x, i)));
+        } else {
+            ids_as_strings(x);
+        }
+    }
+}
+
 enum MHD_Result web_respond(struct request *r)
 {
     struct web_resp *resp = &r->resp;
@@ -363,6 +410,8 @@ enum MHD_Result web_respond(struct request *r)
     }
     if (r->req.want_json || resp->view == NULL) {
         /* No model is an empty object (a temporary json_object() here once leaked). */
+        if (resp->model != NULL)
+            ids_as_strings(resp->model);
         char *json = resp->model ? json_dumps(resp->model, JSON_COMPACT) : strdup("{}");
         if (json == NULL)
             return web_respond_error(r, 500, "http.internal", "cannot encode the response");
@@ -412,6 +461,13 @@ enum MHD_Result web_respond_error(struct request *r, int status, const char *cod
     if (message == NULL)
         message = detail;
     const char *reason = MHD_get_reason_phrase_for((unsigned)status);
+    /* 503 is temporary (the database is unreachable, failing over, or out of space): say
+     * when to try again, so that clients and proxies retry instead of giving up. */
+    int has_retry = 0;
+    for (int i = 0; i < r->resp.nheaders; i++)
+        has_retry |= strcasecmp(r->resp.headers[i].name, "Retry-After") == 0;
+    if (status == 503 && !has_retry)
+        web_resp_header(&r->resp, "Retry-After", "2");
     int api = r->req.path ? r->req.want_json
                           : (r->raw_uri != NULL && strncmp(r->raw_uri, "/api/", 5) == 0);
     /* A failed handler may have left a model: errors render their own. Extra headers

@@ -86,6 +86,10 @@ const char *web_client_ip(const struct web_req *req)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->ip, sizeof(r->ip));
     if (r->ip[0] == '\0')
         strcpy(r->ip, "-");
+    char fwd[sizeof(r->ip)];
+    if (web_edge_forwarded_ip(r->req.server->cfg.trusted_proxies, r->ip,
+                              web_header(req, "X-Forwarded-For"), fwd, sizeof(fwd)))
+        memcpy(r->ip, fwd, sizeof(fwd));
     return r->ip;
 }
 
@@ -215,6 +219,7 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
     r->req.lang = "zh";
     r->req.fallbacks = &r->fallbacks;
     r->resp.status = 200;
+    web_edge_head_begin(s->edge, conn);
     __atomic_add_fetch(&s->in_flight, 1, __ATOMIC_RELAXED);
     return r;
 }
@@ -410,6 +415,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO;
     if (r->req.method == NULL) {
         r->req.method = method;
+        web_edge_head_done(s->edge, conn);
+        const char *code, *detail;
+        int bad = web_edge_check_head(conn, version, &code, &detail);
+        if (bad != 0) {
+            /* Answered before the body is read: MHD closes the connection after it. */
+            log_kv(LOG_WARN, "request refused", "id", r->req.id, "detail", detail, LOG_END);
+            web_resp_header(&r->resp, MHD_HTTP_HEADER_CONNECTION, "close");
+            return web_respond_error(r, bad, code, detail);
+        }
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         /* Multipart bodies (uploads) may be larger; dispatch refuses them on routes
@@ -462,7 +476,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r->req.body = r->body;
     r->req.body_len = r->body_len;
     (void)url;
-    (void)version;
     return dispatch(s, r);
 }
 
@@ -575,6 +588,9 @@ int web_server_start(struct web_server *s, struct err *err)
     if (inet_pton(AF_INET, s->cfg.host, &addr.sin_addr) != 1)
         return err_set(err, 400, "config.bad_listen",
                        "the listen address %s is not an IPv4 address", s->cfg.host);
+    s->edge = web_edge_new(s->cfg.head_timeout_s);
+    if (s->edge == NULL)
+        return err_set(err, 500, "http.internal", "cannot start the head-deadline thread");
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     s->mhd = MHD_start_daemon(
@@ -584,7 +600,9 @@ int web_server_start(struct web_server *s, struct err *err)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.max_header_bytes, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)s->cfg.idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)s->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)s->cfg.per_ip_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        (unsigned)s->cfg.per_ip_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_CONNECTION, web_edge_notify, s->edge,
+        MHD_OPTION_END);
     if (s->mhd == NULL)
         return err_set(err, 500, "http.listen_failed",
                        "cannot listen on %s:%d (is the port in use, or not allowed?)", s->cfg.host,
@@ -615,6 +633,8 @@ void web_server_stop(struct web_server *s)
     }
     MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
+    web_edge_free(s->edge);
+    s->edge = NULL;
     web_cache_clear();
 }
 
@@ -623,6 +643,7 @@ void web_server_free(struct web_server *s)
     if (s == NULL)
         return;
     web_server_stop(s);
+    web_edge_free(s->edge); /* when the daemon never started */
     for (size_t i = 0; i < s->nentries; i++)
         free(s->entries[i]);
     free(s->entries);

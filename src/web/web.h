@@ -37,6 +37,8 @@ struct web_config {
     size_t max_body_bytes;      /* non-upload request bodies; more gives 413 */
     size_t max_upload_bytes;    /* multipart uploads; more gives 413 */
     int idle_timeout_s;         /* close connections idle this long */
+    int head_timeout_s;         /* a request head must be complete this long after it began */
+    const char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For is believed */
     int max_connections;        /* in total */
     int per_ip_connections;     /* from one address (slow-client defence) */
     int log_requests;           /* one log line per request */

@@ -60,6 +60,7 @@ struct web_server {
     web_page_hook page_hook[WEB_MAX_PAGE_HOOKS]; /* called in the order they were set */
     void *page_hook_ctx[WEB_MAX_PAGE_HOOKS];
     size_t npage_hooks;
+    struct web_edge *edge; /* head deadline (edge.c) */
 };
 
 /* The zh texts web_t returned for a request (WEB_MAX_FALLBACKS distinct ones are marked on the
@@ -95,6 +96,24 @@ struct request {
     char ip[64];
     struct web_fallbacks fallbacks;
 };
+
+/* edge.c: the strict HTTP edge. web_edge_check_head returns 0, or 400/501 with the error
+ * code and an English detail for the log. */
+int web_edge_check_head(struct MHD_Connection *conn, const char *version, const char **code,
+                        const char **detail);
+struct web_edge *web_edge_new(int head_timeout_s);
+void web_edge_free(struct web_edge *e);
+/* Connections cut off at the head deadline so far. */
+uint64_t web_edge_closed_slow(struct web_edge *e);
+void web_edge_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                     enum MHD_ConnectionNotificationCode toe);
+void web_edge_head_begin(struct web_edge *e, struct MHD_Connection *conn);
+void web_edge_head_done(struct web_edge *e, struct MHD_Connection *conn);
+/* The client behind a trusted proxy: 1 and `out` set when `peer` is listed in `trusted`
+ * and X-Forwarded-For names a valid address (the rightmost one that is not a trusted
+ * proxy); 0 otherwise (then the peer address is the client). */
+int web_edge_forwarded_ip(const char *trusted, const char *peer, const char *xff, char *out,
+                          size_t outsz);
 
 /* server.c: web_t, but NULL for a key the catalogs do not have. */
 const char *web_t_or_null(const struct web_req *req, const char *key);

@@ -7,6 +7,7 @@
 //     text a person reads;
 //   - parity with the JSON twin: the names, titles, labels and messages of the page's
 //     model appear in the page's visible text (a section that drops them is caught);
+//   - no integer in a JSON twin beyond 2^53 (64-bit ids are strings, issue 17);
 //   - in Chromium at 360 px, in zh and bo, no page scrolls sideways, and axe (with colour
 //     contrast) finds nothing.
 // The data is seeded first (an application, a hotline order) so that case pages exist.
@@ -20,6 +21,7 @@ import { catalog } from '../lib/server.mjs';
 import { demoServer } from '../lib/db.mjs';
 import { Client, login, DEMO_CITIZEN_ID, unescapeHtml } from '../lib/client.mjs';
 import { idNumbers } from '../lib/ids.mjs';
+import { unsafeIntegers } from '../lib/jsonints.mjs';
 
 const LANGS = ['zh', 'bo', 'en'];
 const ONLY = process.env.CRAWL_ROLE; // run one role by hand: CRAWL_ROLE=citizen
@@ -226,6 +228,10 @@ async function checkLanguages(role, c, seen) {
     }
     // Parity with the JSON twin, in zh (the model is the same in every language).
     const j = await c.get(`${href}${href.includes('?') ? '&' : '?'}lang=zh`, { json: true });
+    // 64-bit ids are strings in JSON: no integer JavaScript would round.
+    if (j.body && typeof j.body === 'object') {
+      for (const u of unsafeIntegers(j.text)) problems.push(`${href}: the JSON twin's ${u.path} is the integer ${u.value} (beyond 2^53: an id must be a string)`);
+    }
     if (j.status === 200 && j.body && typeof j.body === 'object') {
       const text = visibleText(zh.text);
       const missing = [...new Set(facingValues(j.body))].filter((v) => !text.includes(v.replace(/\s+/g, ' ')));
