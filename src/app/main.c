@@ -33,6 +33,7 @@
 #include "hotline/hotline.h"
 #include "open311/open311.h"
 #include "catalog/catalog.h"
+#include "policy/policy.h"
 #include "search/search.h"
 #include "audit/audit.h"
 #include "certs/certs.h"
@@ -76,6 +77,8 @@ static void usage(FILE *out)
                  "            list YEAR | deadline DATE N: the working-day calendar\n"
                  "  hotline   train | evaluate | tick: the 12345 hotline's classifier and deadlines\n"
                  "  open311   key create NAME | key revoke ID | key list: Open311 API keys\n"
+                 "  policy    import FILE | reindex | list: the policy library (政策文件)\n"
+                 "  ask       TEXT [LANG] | evaluate [FILE]: questions answered from policies and guides\n"
                  "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
                  "            stats | bench FILE [ROUNDS]: the full-text search\n"
                  "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
@@ -275,7 +278,7 @@ int main(int argc, char **argv)
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
         strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 && strcmp(cmd, "seal") != 0 &&
         strcmp(cmd, "cert") != 0 && strcmp(cmd, "search") != 0 && strcmp(cmd, "hotline") != 0 &&
-        strcmp(cmd, "open311") != 0) {
+        strcmp(cmd, "open311") != 0 && strcmp(cmd, "policy") != 0 && strcmp(cmd, "ask") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -290,7 +293,8 @@ int main(int argc, char **argv)
                       strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
                       strcmp(cmd, "catalog") == 0 || strcmp(cmd, "seal") == 0 ||
                       strcmp(cmd, "cert") == 0 || strcmp(cmd, "search") == 0 ||
-                      strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0;
+                      strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0 ||
+                      strcmp(cmd, "policy") == 0 || strcmp(cmd, "ask") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -339,6 +343,8 @@ int main(int argc, char **argv)
                 : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "hotline") == 0 ? hotline_cli(app.hotline, nwords, argv + 2, &err)
                 : strcmp(cmd, "open311") == 0 ? open311_cli(app.store, nwords, argv + 2, &err)
+                : (strcmp(cmd, "policy") == 0 || strcmp(cmd, "ask") == 0)
+                    ? policy_cli(app.policy, cmd, nwords, argv + 2, &err)
                 : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
                 : strcmp(cmd, "seal") == 0  ? seals_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "cert") == 0  ? certs_cli(app.store, app.kr, nwords, argv + 2, &err)

@@ -24,6 +24,7 @@
 #include "review/review.h"
 #include "oidc/oidc.h"
 #include "open311/open311.h"
+#include "policy/policy.h"
 #include "portal/portal.h"
 #include "search/search.h"
 #include "seals/seals.h"
@@ -313,6 +314,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
                              "/services/bundles/", err) < 0)
         goto fail;
     catalog_set_indexer(&ix);
+    if (policy_open(app->store, app->search, &app->policy, err) < 0)
+        goto fail;
     return 0;
 fail:
     err->status = 1;
@@ -323,6 +326,7 @@ fail:
 void app_close(struct app *app)
 {
     catalog_set_indexer(NULL);
+    policy_close(app->policy);
     hotline_close(app->hotline);
     review_close(app->review);
     apply_close(app->apply);
@@ -350,6 +354,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
         certs_http_register(srv, app->store, app->kr, app->id) < 0 ||
         search_http_register(srv, app->search) < 0 ||
+        policy_http_register(srv, app->policy, app->id) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
@@ -366,6 +371,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/hotline/dashboard", "menu.hotline_dashboard", "hotline.supervise"},
         {"/admin", "menu.admin", "identity.department_admin"},
         {"/admin/catalog", "menu.catalog_admin", "catalog.admin"},
+        {"/admin/policies", "menu.policy_admin", "catalog.admin"},
         {"/admin/i18n", "menu.i18n", "i18n.coverage"},
         {"/admin/clients", "menu.clients", "oidc.client_admin"},
         {"/hotline/admin", "menu.hotline_admin", "hotline.admin"},
@@ -387,6 +393,12 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         snprintf(n, sizeof(n), "%d", rebuilt);
         log_kv(LOG_INFO, "the catalog was indexed for search", "documents", n, LOG_END);
     }
+    /* The service guides' sections as Q&A passages, from the catalog as published now. */
+    int guides = 0;
+    err_clear(&ie);
+    if (policy_index_guides(app->policy, &guides, &ie) < 0)
+        log_kv(LOG_WARN, "the service guides could not be indexed for Q&A", "code", ie.code,
+               "detail", ie.msg, LOG_END);
     /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
     if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)
         return -1;

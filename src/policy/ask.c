@@ -1,0 +1,506 @@
+/*
+ * ask.c - questions answered from stored passages (issue 14 item 6): policy clauses,
+ * policy summaries, service guide sections and the hotline's knowledge base, all documents
+ * of src/search. Retrieval only: an answer is a passage as stored, with its source.
+ *
+ * A question is not a search query: "结婚需要什么材料" contains no word that a passage
+ * contains as written, and search ANDs its terms. So the question is cut into terms that
+ * passages do contain - Chinese character bigrams (the words people type are mostly two
+ * characters: 结婚, 材料), Tibetan pairs of syllables (གཉེན་སྒྲིག, ཡིག་ཆ), English words
+ * cut to a crude stem (married, marriage -> marri) - with question and function words
+ * dropped (什么, 需要, ག་རེ, དགོས, what, need). Each term is searched alone; a passage scores
+ * the sum of the weights of the terms it contains, a term weighing more the fewer
+ * passages contain it (an IDF from search's candidate count), and a little more when it is
+ * in the passage's title. The best passage must contain terms worth at least half of the
+ * question's weight, or the answer is "nothing answers this well" (and the page offers
+ * 12345). Design and measured quality: docs/internals/policy.md.
+ */
+#include "policy/policy_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "search/search.h"
+#include "store/store.h"
+
+#define MAX_TERMS 8
+#define MAX_TERM_BYTES 64
+#define PER_TERM 50
+#define MAX_HITS 400
+#define ANSWERED_COVERAGE 0.5
+
+/* ---- terms -------------------------------------------------------------------------------- */
+
+/* Decode one UTF-8 character at s (n bytes left): its code point and length, or -1. */
+static int utf8_next(const unsigned char *s, size_t n, unsigned *cp)
+{
+    if (n == 0)
+        return -1;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    int len = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || (size_t)len > n)
+        return -1;
+    unsigned v = s[0] & (0x7F >> len);
+    for (int i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return -1;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
+        v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return -1;
+    *cp = v;
+    return len;
+}
+
+static int is_han(unsigned c)
+{
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF);
+}
+
+static int is_tib_letter(unsigned c)
+{
+    return c >= 0x0F40 && c <= 0x0FBC;
+}
+
+/* Characters that carry no topic in a question (function words, question words). */
+static int han_stop(unsigned c)
+{
+    static const char stop[] = "的了吗呢么是我你他她它们要在和与及啊吧哪什怎请问该去到个些都也"
+                               "还就把被给让对从为需想得多少几呀嘛咋啥谁该";
+    const unsigned char *s = (const unsigned char *)stop;
+    size_t n = sizeof(stop) - 1;
+    while (n > 0) {
+        unsigned cp;
+        int l = utf8_next(s, n, &cp);
+        if (l < 0)
+            break;
+        if (cp == c)
+            return 1;
+        s += l;
+        n -= (size_t)l;
+    }
+    return 0;
+}
+
+/* Two-character question words that the single-character list does not cover. */
+static int han_stop_pair(unsigned a, unsigned b)
+{
+    static const unsigned pairs[][2] = {
+        {0x53EF, 0x4EE5}, /* 可以 */ {0x5982, 0x4F55}, /* 如何 */ {0x662F, 0x5426}, /* 是否 */
+        {0x80FD, 0x5426}, /* 能否 */ {0x5E94, 0x8BE5}, /* 应该 */ {0x65F6, 0x5019}, /* 时候 */
+        {0x54EA, 0x91CC}, /* 哪里 */ {0x4E00, 0x4E0B}, /* 一下 */ {0x600E, 0x6837}, /* 怎样 */
+    };
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+        if (pairs[i][0] == a && pairs[i][1] == b)
+            return 1;
+    return 0;
+}
+
+/* Tibetan syllables that carry no topic: particles, question words, copulas, auxiliaries. */
+static int tib_stop(const char *syl)
+{
+    static const char *const stop[] = {
+        "ག",  "རེ",  "དགོས", "ཡིན", "ཡོད", "རེད", "ལ",  "ནས",  "གི",  "གྱི",  "ཀྱི",  "འི",   "ཡི",  "ཀྱིས",
+        "གྱིས", "གིས", "དང",  "བྱེད", "བྱས", "པ",  "བ",  "པར",  "བར", "པའི", "བའི", "ཅི",   "ཇི",  "ལྟར",
+        "གང", "ངས", "ང",   "ངའི", "ཁྱེད", "རང", "མིན", "དམ",  "ན",  "སུ",  "ཏུ",  "དུ",   "རུ",  "དེ",
+        "འདི", "ཐུབ", "ཆོག",  "ཞུ",  "ཞིག", "ཅིག", "རྒྱུ",  "ལགས", "ཙམ", "ཚོད", "མཁོ", "པས",  "བས", "ཡིས",
+        "སམ", "འམ", "ཀྱང",  "ཡང", "ཤིག", "ནི",  "སྟེ",  "ཏེ",   "ཨེ",  "གས", "ངེས", "ཐབས",
+    };
+    for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+        if (strcmp(stop[i], syl) == 0)
+            return 1;
+    return 0;
+}
+
+static int en_stop(const char *w)
+{
+    static const char *const stop[] = {
+        "what", "which", "who",   "how",  "when",  "where",  "why",   "the",  "and",   "for",
+        "are",  "is",    "do",    "does", "did",   "can",    "could", "need", "needs", "needed",
+        "you",  "your",  "get",   "got",  "have",  "has",    "with",  "from", "about", "into",
+        "that", "this",  "there", "will", "would", "should", "must",  "want", "any",   "all",
+        "much", "many",  "long",  "take", "takes", "i",      "my",    "me",   "to",    "of",
+        "a",    "an",    "in",    "on",   "or",    "be",     "it",    "we",   "our",   "please",
+        "tell", "know",  "some",  "if",   "as",    "at",     "by",    "whom", "am",    "was",
+    };
+    for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+        if (strcmp(stop[i], w) == 0)
+            return 1;
+    return 0;
+}
+
+static void add_term(json_t *terms, const char *s, size_t n)
+{
+    if (n == 0 || n >= MAX_TERM_BYTES || json_array_size(terms) >= MAX_TERMS)
+        return;
+    char t[MAX_TERM_BYTES];
+    memcpy(t, s, n);
+    t[n] = '\0';
+    size_t i;
+    json_t *v;
+    json_array_foreach(terms, i, v)
+    {
+        if (strcmp(json_string_value(v), t) == 0)
+            return;
+    }
+    json_array_append_new(terms, json_string(t));
+}
+
+/* A run of Han characters: its bigrams, the lone characters between stop words alone. */
+static void han_terms(json_t *terms, const unsigned *cp, const size_t *off, size_t n, const char *q)
+{
+    unsigned char keep[256];
+    if (n > sizeof(keep))
+        n = sizeof(keep);
+    for (size_t i = 0; i < n; i++)
+        keep[i] = !han_stop(cp[i]);
+    for (size_t i = 0; i + 1 < n; i++)
+        if (han_stop_pair(cp[i], cp[i + 1]))
+            keep[i] = keep[i + 1] = 0;
+    size_t i = 0;
+    while (i < n) {
+        if (!keep[i]) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && keep[j])
+            j++;
+        if (j - i == 1)
+            add_term(terms, q + off[i], off[i + 1] - off[i]);
+        for (size_t k = i; k + 1 < j; k++)
+            add_term(terms, q + off[k], off[k + 2] - off[k]);
+        i = j;
+    }
+}
+
+/* A run of Tibetan: syllables at the tsheg; pairs of neighbouring content syllables,
+ * joined by a tsheg, and a lone content syllable of two letters or more alone. */
+static void tib_terms(json_t *terms, const char *s, size_t n)
+{
+    char syl[32][MAX_TERM_BYTES];
+    int content[32];
+    size_t ns = 0, i = 0;
+    while (i < n && ns < 32) {
+        size_t j = i;
+        while (j < n && !(j + 2 < n && (unsigned char)s[j] == 0xE0 &&
+                          (unsigned char)s[j + 1] == 0xBC && (unsigned char)s[j + 2] == 0x8B))
+            j++;
+        if (j > i && j - i < MAX_TERM_BYTES) {
+            memcpy(syl[ns], s + i, j - i);
+            syl[ns][j - i] = '\0';
+            content[ns] = !tib_stop(syl[ns]);
+            ns++;
+        }
+        i = j + 3; /* past the tsheg (U+0F0B is 3 bytes) */
+    }
+    for (size_t k = 0; k < ns; k++) {
+        if (!content[k])
+            continue;
+        if (k + 1 < ns && content[k + 1]) {
+            char pair[MAX_TERM_BYTES * 2 + 4];
+            int len = snprintf(pair, sizeof(pair), "%s\xE0\xBC\x8B%s", syl[k], syl[k + 1]);
+            add_term(terms, pair, (size_t)len);
+        } else if ((k == 0 || !content[k - 1]) && strlen(syl[k]) > 3) {
+            add_term(terms, syl[k], strlen(syl[k]));
+        }
+    }
+}
+
+/* An English word, lower-cased: stop words dropped, common endings cut so that a question's
+ * form matches the passage's (married, marriage -> marri; documents -> document). */
+static void en_term(json_t *terms, const char *s, size_t n)
+{
+    char w[MAX_TERM_BYTES];
+    if (n >= sizeof(w))
+        return;
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+    w[n] = '\0';
+    if (n < 2 || en_stop(w))
+        return;
+    static const char *const ends[] = {"iage", "age", "ing", "ied", "ies", "ed", "es", "s", "y"};
+    for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+        size_t e = strlen(ends[i]);
+        if (n >= e + 4 && strcmp(w + n - e, ends[i]) == 0) {
+            n -= e;
+            w[n] = '\0';
+            break;
+        }
+    }
+    if (n >= 3 || (w[0] >= '0' && w[0] <= '9'))
+        add_term(terms, w, n);
+}
+
+json_t *policy_ask_terms(const char *question)
+{
+    json_t *terms = json_array();
+    if (question == NULL)
+        return terms;
+    size_t n = strnlen(question, POLICY_MAX_QUESTION);
+    const unsigned char *q = (const unsigned char *)question;
+    unsigned cps[256];
+    size_t offs[257], ncp = 0, i = 0;
+    enum { NONE, HAN, TIB, LAT } run = NONE;
+    size_t run_start = 0;
+    while (i <= n) {
+        unsigned cp = 0;
+        int l = i < n ? utf8_next(q + i, n - i, &cp) : 0;
+        if (l < 0) /* not UTF-8 (or cut inside a character at the limit): stop here */
+            l = 0, n = i;
+        int kind = i >= n                                                               ? NONE
+                   : is_han(cp)                                                         ? HAN
+                   : (is_tib_letter(cp) || cp == 0x0F0B)                                ? TIB
+                   : ((cp | 32) >= 'a' && (cp | 32) <= 'z') || (cp >= '0' && cp <= '9') ? LAT
+                                                                                        : NONE;
+        if (kind != (int)run || (run == HAN && ncp >= 255)) {
+            if (run == HAN) {
+                offs[ncp] = i;
+                han_terms(terms, cps, offs, ncp, question);
+            } else if (run == TIB) {
+                tib_terms(terms, question + run_start, i - run_start);
+            } else if (run == LAT) {
+                en_term(terms, question + run_start, i - run_start);
+            }
+            run = kind;
+            run_start = i;
+            ncp = 0;
+        }
+        if (kind == HAN) {
+            cps[ncp] = cp;
+            offs[ncp++] = i;
+        }
+        if (i >= n)
+            break;
+        i += (size_t)l;
+    }
+    return terms;
+}
+
+/* ---- retrieval ---------------------------------------------------------------------------- */
+
+/* The kinds Q&A answers from, best first when scores tie. */
+static int kind_rank(const char *kind)
+{
+    static const char *const kinds[] = {POLICY_KIND_GUIDE, POLICY_KIND_CLAUSE, "kb",
+                                        POLICY_KIND_DOC};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(kinds[i], kind) == 0)
+            return i;
+    return -1;
+}
+
+struct cand {
+    json_t *hit; /* borrowed from one term's result, kept alive in `results` */
+    double score, best_w;
+    int rank;
+};
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->rank - y->rank;
+}
+
+static int title_hit(const json_t *hit)
+{
+    size_t i;
+    json_t *seg;
+    json_array_foreach(json_object_get(hit, "title_segments"), i, seg)
+    {
+        if (json_is_true(json_object_get(seg, "hit")))
+            return 1;
+    }
+    return 0;
+}
+
+static const char *hit_key(char *buf, size_t cap, const json_t *hit)
+{
+    const char *ref = json_string_value(json_object_get(hit, "ref"));
+    if (ref != NULL)
+        snprintf(buf, cap, "%s:%s", json_string_value(json_object_get(hit, "kind")), ref);
+    else
+        snprintf(buf, cap, "%s:%lld", json_string_value(json_object_get(hit, "kind")),
+                 (long long)json_integer_value(json_object_get(hit, "id")));
+    return buf;
+}
+
+/* Cite a passage and link it: its source, its page and the services to apply for. */
+static int describe(struct policy *p, struct store_conn *c, const char *lang, json_t *hit,
+                    json_t **out, struct err *err)
+{
+    const char *kind = json_string_value(json_object_get(hit, "kind"));
+    json_t *a =
+        json_pack("{s:s,s:O,s:O,s:O,s:O}", "kind", kind, "title", json_object_get(hit, "title"),
+                  "title_lang", json_object_get(hit, "title_lang"), "snippet",
+                  json_object_get(hit, "snippet"), "lang", json_object_get(hit, "lang"));
+    json_t *apply = json_array(), *cite = json_object();
+    json_object_set_new(a, "apply", apply);
+    json_object_set_new(a, "cite", cite);
+    char url[256];
+    if (strcmp(kind, POLICY_KIND_GUIDE) == 0) {
+        /* ref = CODE.SECTION.LANG */
+        char ref[128];
+        snprintf(ref, sizeof(ref), "%s", json_string_value(json_object_get(hit, "ref")));
+        char *dot2 = strrchr(ref, '.');
+        if (dot2 != NULL)
+            *dot2 = '\0';
+        char *dot1 = strrchr(ref, '.');
+        const char *section = dot1 ? dot1 + 1 : "";
+        if (dot1 != NULL)
+            *dot1 = '\0';
+        json_object_set_new(cite, "code", json_string(ref));
+        json_object_set_new(cite, "section", json_string(section));
+        json_object_set_new(cite, "section_label",
+                            json_string(policy_section_label(section, lang)));
+        json_object_set_new(a, "source", json_sprintf("guide:%s.%s", ref, section));
+        snprintf(url, sizeof(url), "/services/%s#%s", ref, section);
+        json_object_set_new(a, "url", json_string(url));
+        snprintf(url, sizeof(url), "/services/%s/apply", ref);
+        json_array_append_new(apply, json_pack("{s:s,s:s}", "code", ref, "url", url));
+    } else if (strcmp(kind, POLICY_KIND_CLAUSE) == 0) {
+        int64_t cid = json_integer_value(json_object_get(hit, "id")), pid = 0;
+        int number = 0;
+        json_t *doc = NULL, *codes = NULL;
+        if (ps_clause_where(c, cid, &pid, &number, err) < 0 || ps_get(c, pid, &doc, err) < 0 ||
+            ps_clause_codes(c, cid, &codes, err) < 0) {
+            json_decref(doc);
+            json_decref(a);
+            return -1;
+        }
+        const json_t *title = json_object_get(doc, "title");
+        const char *t = json_string_value(json_object_get(title, lang));
+        json_object_set_new(cite, "policy_id", json_sprintf("%lld", (long long)pid));
+        json_object_set_new(
+            cite, "policy_title",
+            json_string(t && *t ? t : json_string_value(json_object_get(title, "zh"))));
+        json_object_set_new(cite, "policy_title_lang", json_string(t && *t ? lang : "zh"));
+        json_object_set(cite, "policy_number", json_object_get(doc, "number"));
+        json_object_set_new(cite, "clause", json_integer(number));
+        json_object_set_new(
+            a, "source",
+            json_sprintf("clause:%s#%d", json_string_value(json_object_get(doc, "key")), number));
+        snprintf(url, sizeof(url), "/policies/%lld#c%d", (long long)pid, number);
+        json_object_set_new(a, "url", json_string(url));
+        size_t i;
+        json_t *code;
+        json_array_foreach(codes, i, code)
+        {
+            snprintf(url, sizeof(url), "/services/%s/apply", json_string_value(code));
+            json_array_append_new(apply, json_pack("{s:O,s:s}", "code", code, "url", url));
+        }
+        json_decref(codes);
+        json_decref(doc);
+    } else if (strcmp(kind, "kb") == 0) {
+        json_int_t id = json_integer_value(json_object_get(hit, "id"));
+        json_object_set_new(cite, "kb", json_sprintf("%lld", (long long)id));
+        json_object_set_new(a, "source", json_sprintf("kb:%lld", (long long)id));
+        snprintf(url, sizeof(url), "/hotline/kb/%lld", (long long)id);
+        json_object_set_new(a, "url", json_string(url));
+    } else {
+        json_int_t id = json_integer_value(json_object_get(hit, "id"));
+        json_object_set_new(cite, "policy_id", json_sprintf("%lld", (long long)id));
+        json_object_set_new(
+            a, "source", json_sprintf("policy:%s", json_string_value(json_object_get(hit, "tag"))));
+        snprintf(url, sizeof(url), "/policies/%lld", (long long)id);
+        json_object_set_new(a, "url", json_string(url));
+    }
+    (void)p;
+    *out = a;
+    return 0;
+}
+
+int policy_ask(struct policy *p, const char *question, const char *lang, int limit, json_t **out,
+               struct err *err)
+{
+    if (limit < 1 || limit > 10)
+        limit = 5;
+    if (lang == NULL)
+        lang = "zh";
+    json_t *terms = policy_ask_terms(question), *results = json_array(), *answers = json_array();
+    json_t *seen = json_object();
+    struct cand *cands = calloc(MAX_HITS, sizeof(*cands));
+    size_t ncand = 0;
+    double total_w = 0;
+    int rc = -1;
+    if (cands == NULL) {
+        err_set(err, 500, "policy.oom", "out of memory");
+        goto out;
+    }
+    size_t i;
+    json_t *t;
+    json_array_foreach(terms, i, t)
+    {
+        struct search_query sq = {
+            .q = json_string_value(t), .limit = PER_TERM, .display_lang = lang};
+        json_t *r = NULL;
+        if (search_run(p->search, &sq, &r, err) < 0)
+            goto out;
+        json_array_append_new(results, r);
+        /* The weight of a term: how rare it is among the indexed passages (search counts at
+         * most SEARCH_CANDIDATES; "more" means it is common). */
+        double df = (double)json_integer_value(json_object_get(r, "total"));
+        if (json_is_true(json_object_get(r, "more")))
+            df = 4.0 * SEARCH_CANDIDATES;
+        double w = log(1.0 + 2000.0 / (1.0 + df));
+        total_w += w;
+        size_t j;
+        json_t *hit;
+        json_array_foreach(json_object_get(r, "hits"), j, hit)
+        {
+            int rank = kind_rank(json_string_value(json_object_get(hit, "kind")));
+            if (rank < 0)
+                continue;
+            char key[160];
+            hit_key(key, sizeof(key), hit);
+            double hw = w * (title_hit(hit) ? 1.5 : 1.0);
+            json_t *slot = json_object_get(seen, key);
+            if (slot != NULL) {
+                struct cand *cd = &cands[json_integer_value(slot)];
+                cd->score += hw;
+                if (w > cd->best_w) { /* show the snippet around the rarest term */
+                    cd->best_w = w;
+                    cd->hit = hit;
+                }
+            } else if (ncand < MAX_HITS) {
+                cands[ncand] = (struct cand){hit, hw, w, rank};
+                json_object_set_new(seen, key, json_integer((json_int_t)ncand));
+                ncand++;
+            }
+        }
+    }
+    qsort(cands, ncand, sizeof(*cands), cmp_cand);
+    struct store_conn *c = ncand > 0 ? store_conn(p->store, err) : NULL;
+    if (ncand > 0 && c == NULL)
+        goto out;
+    for (i = 0; i < ncand && (int)i < limit; i++) {
+        json_t *a = NULL;
+        if (describe(p, c, lang, cands[i].hit, &a, err) < 0)
+            goto out;
+        /* Coverage: the share of the question's weight this passage holds (title hits
+         * count 1.5, so it can exceed 1). */
+        json_object_set_new(a, "score", json_real(total_w > 0 ? cands[i].score / total_w : 0));
+        json_array_append_new(answers, a);
+    }
+    int answered = ncand > 0 && total_w > 0 && cands[0].score / total_w >= ANSWERED_COVERAGE;
+    *out = json_pack("{s:s,s:O,s:b,s:O}", "q", question ? question : "", "terms", terms, "answered",
+                     answered, "answers", answers);
+    if (*out == NULL) /* a question that is not UTF-8 */
+        *out = json_pack("{s:s,s:O,s:b,s:O}", "q", "", "terms", terms, "answered", 0, "answers",
+                         answers);
+    rc = *out ? 0 : err_set(err, 500, "policy.oom", "out of memory");
+out:
+    free(cands);
+    json_decref(seen);
+    json_decref(results);
+    json_decref(terms);
+    json_decref(answers);
+    return rc;
+}
