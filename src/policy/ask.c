@@ -71,7 +71,7 @@ static int is_tib_letter(unsigned c)
 static int han_stop(unsigned c)
 {
     static const char stop[] = "的了吗呢么是我你他她它们要在和与及啊吧哪什怎请问该去到个些都也"
-                               "还就把被给让对从为需想得多少几呀嘛咋啥谁该";
+                               "还就把被给让对从为需想得多少几呀嘛咋啥谁该样";
     const unsigned char *s = (const unsigned char *)stop;
     size_t n = sizeof(stop) - 1;
     while (n > 0) {
@@ -284,6 +284,41 @@ json_t *policy_ask_terms(const char *question)
 
 /* ---- retrieval ---------------------------------------------------------------------------- */
 
+/* What a question asks about a service, from the words it uses: the guide section that
+ * answers it ("多少钱" asks for the fee). A guide passage of that section gets the weight of
+ * one more matched term. Substrings of the question, in zh, bo and en. */
+static const struct {
+    const char *section;
+    const char *words[12];
+} intents[] = {
+    {"materials", {"材料", "证件", "带什么", "带哪些", "提交什么", "ཡིག་ཆ", "document", "papers",
+                   "bring", "material", NULL}},
+    {"fee", {"多少钱", "费用", "收费", "收钱", "花钱", "要钱", "交钱", "འཐུས", "རིན", "fee", "cost",
+             "price"}},
+    {"time_limit", {"多久", "多长时间", "几天", "时限", "多少天", "期限", "དུས་ཚོད", "ཉིན་", "how long",
+                    "days", NULL}},
+    {"conditions", {"条件", "能不能", "可不可以", "是否可以", "资格", "ཆ་རྐྱེན", "condition",
+                    "eligib", "who can", NULL}},
+    {"steps", {"流程", "步骤", "怎么办", "如何办", "程序", "去哪", "བྱ་རིམ", "steps", "procedure",
+               "process", NULL}},
+};
+
+static const char *question_intent(const char *q)
+{
+    if (q == NULL)
+        return NULL;
+    char low[POLICY_MAX_QUESTION + 1];
+    size_t n = strnlen(q, POLICY_MAX_QUESTION);
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)(q[i] >= 'A' && q[i] <= 'Z' ? q[i] + 32 : q[i]);
+    low[n] = '\0';
+    for (size_t i = 0; i < sizeof(intents) / sizeof(intents[0]); i++)
+        for (size_t w = 0; w < 12 && intents[i].words[w] != NULL; w++)
+            if (strstr(low, intents[i].words[w]) != NULL)
+                return intents[i].section;
+    return NULL;
+}
+
 /* The kinds Q&A answers from, best first when scores tie. */
 static int kind_rank(const char *kind)
 {
@@ -450,6 +485,10 @@ int policy_ask(struct policy *p, const char *question, const char *lang, int lim
         if (json_is_true(json_object_get(r, "more")))
             df = 4.0 * SEARCH_CANDIDATES;
         double w = log(1.0 + 2000.0 / (1.0 + df));
+        /* A lone Chinese character says little about the topic. */
+        const char *ts = json_string_value(t);
+        if (strlen(ts) == 3 && (unsigned char)ts[0] >= 0xE3)
+            w *= 0.5;
         total_w += w;
         size_t j;
         json_t *hit;
@@ -475,6 +514,16 @@ int policy_ask(struct policy *p, const char *question, const char *lang, int lim
                 ncand++;
             }
         }
+    }
+    const char *intent = question_intent(question);
+    if (intent != NULL && ncand > 0) {
+        double boost = total_w / (double)(json_array_size(terms) ? json_array_size(terms) : 1);
+        for (i = 0; i < ncand; i++) {
+            const char *tag = json_string_value(json_object_get(cands[i].hit, "tag"));
+            if (cands[i].rank == 0 && tag != NULL && strcmp(tag, intent) == 0)
+                cands[i].score += boost;
+        }
+        total_w += boost;
     }
     qsort(cands, ncand, sizeof(*cands), cmp_cand);
     struct store_conn *c = ncand > 0 ? store_conn(p->store, err) : NULL;
