@@ -396,6 +396,10 @@ static int describe(struct policy *p, struct store_conn *c, const char *lang, js
         json_object_set_new(cite, "section_label",
                             json_string(policy_section_label(section, lang)));
         json_object_set_new(a, "source", json_sprintf("guide:%s.%s", ref, section));
+        /* A guide section is short: the whole of it, in the passage's language. */
+        json_object_set_new(a, "lines",
+                            policy_guide_lines(p, ref, section,
+                                               json_string_value(json_object_get(hit, "lang"))));
         snprintf(url, sizeof(url), "/services/%s#%s", ref, section);
         json_object_set_new(a, "url", json_string(url));
         snprintf(url, sizeof(url), "/services/%s/apply", ref);
@@ -447,7 +451,6 @@ static int describe(struct policy *p, struct store_conn *c, const char *lang, js
         snprintf(url, sizeof(url), "/policies/%lld", (long long)id);
         json_object_set_new(a, "url", json_string(url));
     }
-    (void)p;
     *out = a;
     return 0;
 }

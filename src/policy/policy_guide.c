@@ -105,6 +105,28 @@ static void section_text(struct buf *b, const json_t *item, const char *section,
     }
 }
 
+json_t *policy_guide_lines(struct policy *p, const char *code, const char *section,
+                           const char *lang)
+{
+    json_t *item = NULL, *lines = json_array();
+    struct err err;
+    if (catalog_item_published(p->store, code, &item, &err) < 0)
+        return lines;
+    struct buf b;
+    buf_init(&b, SEARCH_MAX_BODY);
+    section_text(&b, item, section, lang);
+    json_decref(item);
+    for (char *line = b.data, *next; line != NULL && *line != '\0'; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        if (*line != '\0')
+            json_array_append_new(lines, json_pack("{s:s}", "text", line));
+    }
+    buf_free(&b);
+    return lines;
+}
+
 static int index_item(struct policy *p, const json_t *item, int *n, struct err *err)
 {
     static const char *const langs[] = {"zh", "bo", "en"};

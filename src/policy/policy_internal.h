@@ -42,6 +42,11 @@ int ps_clause_where(struct store_conn *c, int64_t clause_id, int64_t *policy_id,
 int ps_clause_codes(struct store_conn *c, int64_t clause_id, json_t **out, struct err *err);
 int ps_for_service(struct store_conn *c, const char *code, json_t **out, struct err *err);
 
+/* policy_guide.c: the text of one guide section as lines [{text}] (new reference; empty
+ * when the item is not published). */
+json_t *policy_guide_lines(struct policy *p, const char *code, const char *section,
+                           const char *lang);
+
 /* ask.c */
 const char *policy_section_label(const char *section, const char *lang);
 
