@@ -291,16 +291,21 @@ static const struct {
     const char *section;
     const char *words[12];
 } intents[] = {
-    {"materials", {"材料", "证件", "带什么", "带哪些", "提交什么", "ཡིག་ཆ", "document", "papers",
-                   "bring", "material", NULL}},
-    {"fee", {"多少钱", "费用", "收费", "收钱", "花钱", "要钱", "交钱", "འཐུས", "རིན", "fee", "cost",
-             "price"}},
-    {"time_limit", {"多久", "多长时间", "几天", "时限", "多少天", "期限", "དུས་ཚོད", "ཉིན་", "how long",
-                    "days", NULL}},
-    {"conditions", {"条件", "能不能", "可不可以", "是否可以", "资格", "ཆ་རྐྱེན", "condition",
-                    "eligib", "who can", NULL}},
-    {"steps", {"流程", "步骤", "怎么办", "如何办", "程序", "去哪", "བྱ་རིམ", "steps", "procedure",
-               "process", NULL}},
+    {"materials",
+     {"材料", "证件", "带什么", "带哪些", "提交什么", "ཡིག་ཆ", "document", "papers", "bring",
+      "material", NULL}},
+    {"fee",
+     {"多少钱", "费用", "收费", "收钱", "花钱", "要钱", "交钱", "འཐུས", "རིན", "fee", "cost",
+      "price"}},
+    {"time_limit",
+     {"多久", "多长时间", "几天", "时限", "多少天", "期限", "དུས་ཚོད", "ཉིན་", "how long", "days",
+      NULL}},
+    {"conditions",
+     {"条件", "能不能", "可不可以", "是否可以", "资格", "ཆ་རྐྱེན", "condition", "eligib", "who can",
+      NULL}},
+    {"steps",
+     {"流程", "步骤", "怎么办", "如何办", "程序", "去哪", "བྱ་རིམ", "steps", "procedure", "process",
+      NULL}},
 };
 
 static const char *question_intent(const char *q)
@@ -397,9 +402,9 @@ static int describe(struct policy *p, struct store_conn *c, const char *lang, js
                             json_string(policy_section_label(section, lang)));
         json_object_set_new(a, "source", json_sprintf("guide:%s.%s", ref, section));
         /* A guide section is short: the whole of it, in the passage's language. */
-        json_object_set_new(a, "lines",
-                            policy_guide_lines(p, ref, section,
-                                               json_string_value(json_object_get(hit, "lang"))));
+        json_object_set_new(
+            a, "lines",
+            policy_guide_lines(p, ref, section, json_string_value(json_object_get(hit, "lang"))));
         snprintf(url, sizeof(url), "/services/%s#%s", ref, section);
         json_object_set_new(a, "url", json_string(url));
         snprintf(url, sizeof(url), "/services/%s/apply", ref);
