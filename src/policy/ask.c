@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "search/search.h"
 #include "store/store.h"
 
@@ -29,6 +30,7 @@
 #define PER_TERM 50
 #define MAX_HITS 400
 #define ANSWERED_COVERAGE 0.5
+#define RECHECK 20
 
 /* ---- terms -------------------------------------------------------------------------------- */
 
@@ -338,15 +340,26 @@ static int kind_rank(const char *kind)
 struct cand {
     json_t *hit; /* borrowed from one term's result, kept alive in `results` */
     double score, best_w;
+    double tie; /* search's own scores summed: repeated hits, share of the title */
     int rank;
+    unsigned mask; /* the terms it holds */
+    double order;  /* the score weighed by length, once rechecked (else the score) */
+    char key[160];
 };
 
+/* Best first: the weights of the terms held; then the kind; then search's scores (a passage
+ * naming the topic twice before one naming it once); then the key, so that both backends
+ * and every run give one order. */
 static int cmp_cand(const void *a, const void *b)
 {
     const struct cand *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
-    return x->rank - y->rank;
+    if (fabs(x->order - y->order) > 1e-9)
+        return x->order > y->order ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank - y->rank;
+    if (fabs(x->tie - y->tie) > 1e-9)
+        return x->tie > y->tie ? -1 : 1;
+    return strcmp(x->key, y->key);
 }
 
 static int title_hit(const json_t *hit)
@@ -460,6 +473,166 @@ static int describe(struct policy *p, struct store_conn *c, const char *lang, js
     return 0;
 }
 
+/* What the terms weigh and whether search gave all their hits. */
+struct term_info {
+    const char *s;
+    double w;
+    int truncated; /* more matches than hits returned: a passage may hold it unseen */
+};
+
+/* Search each term alone and add its hits to the candidates. */
+static int gather(struct policy *p, const json_t *terms, const char *lang, json_t *results,
+                  json_t *seen, struct cand *cands, size_t *ncand, struct term_info *ti,
+                  struct err *err)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(terms, i, t)
+    {
+        struct search_query sq = {
+            .q = json_string_value(t), .limit = PER_TERM, .display_lang = lang};
+        json_t *r = NULL;
+        if (search_run(p->search, &sq, &r, err) < 0)
+            return -1;
+        json_array_append_new(results, r);
+        /* The weight of a term: how rare it is among the indexed passages (search counts at
+         * most SEARCH_CANDIDATES; "more" means it is common). */
+        json_int_t total = json_integer_value(json_object_get(r, "total"));
+        double df = (double)total;
+        if (json_is_true(json_object_get(r, "more")))
+            df = 4.0 * SEARCH_CANDIDATES;
+        double w = log(1.0 + 2000.0 / (1.0 + df));
+        /* A lone Chinese character says little about the topic. */
+        const char *ts = json_string_value(t);
+        if (strlen(ts) == 3 && (unsigned char)ts[0] >= 0xE3)
+            w *= 0.5;
+        json_t *hits = json_object_get(r, "hits");
+        ti[i] = (struct term_info){ts, w,
+                                   json_is_true(json_object_get(r, "more")) ||
+                                       (json_int_t)json_array_size(hits) < total};
+        size_t j;
+        json_t *hit;
+        json_array_foreach(hits, j, hit)
+        {
+            int rank = kind_rank(json_string_value(json_object_get(hit, "kind")));
+            if (rank < 0)
+                continue;
+            char key[160];
+            hit_key(key, sizeof(key), hit);
+            double hw = w * (title_hit(hit) ? 1.5 : 1.0);
+            double hs = json_real_value(json_object_get(hit, "score"));
+            json_t *slot = json_object_get(seen, key);
+            if (slot != NULL) {
+                struct cand *cd = &cands[json_integer_value(slot)];
+                cd->score += hw;
+                cd->tie += hs;
+                cd->mask |= 1u << i;
+                if (w > cd->best_w) { /* show the snippet around the rarest term */
+                    cd->best_w = w;
+                    cd->hit = hit;
+                }
+            } else if (*ncand < MAX_HITS) {
+                struct cand *cd = &cands[*ncand];
+                *cd = (struct cand){hit, hw, w, hs, rank, 1u << i, 0, ""};
+                snprintf(cd->key, sizeof(cd->key), "%s", key);
+                json_object_set_new(seen, key, json_integer((json_int_t)*ncand));
+                (*ncand)++;
+            }
+        }
+    }
+    return 0;
+}
+
+/* A passage's text, ASCII lower-cased (malloc'd; NULL when it cannot be read): the title and,
+ * for guide sections and clauses, the whole body. */
+static char *passage_text(struct policy *p, struct store_conn *c, const json_t *hit)
+{
+    const char *kind = json_string_value(json_object_get(hit, "kind"));
+    struct buf b;
+    buf_init(&b, SEARCH_MAX_BODY + SEARCH_MAX_TITLE);
+    buf_puts(&b, json_string_value(json_object_get(hit, "title")));
+    buf_putc(&b, '\n');
+    if (strcmp(kind, POLICY_KIND_GUIDE) == 0) {
+        char ref[128];
+        snprintf(ref, sizeof(ref), "%s", json_string_value(json_object_get(hit, "ref")));
+        char *lang = strrchr(ref, '.');
+        if (lang != NULL)
+            *lang++ = '\0';
+        char *section = strrchr(ref, '.');
+        if (lang != NULL && section != NULL) {
+            *section++ = '\0';
+            json_t *lines = policy_guide_lines(p, ref, section, lang);
+            size_t i;
+            json_t *l;
+            json_array_foreach(lines, i, l)
+            {
+                buf_puts(&b, json_string_value(json_object_get(l, "text")));
+                buf_putc(&b, '\n');
+            }
+            json_decref(lines);
+        }
+    } else if (strcmp(kind, POLICY_KIND_CLAUSE) == 0) {
+        struct err err;
+        char *body = NULL;
+        if (ps_clause_body(c, json_integer_value(json_object_get(hit, "id")), &body, &err) == 0 &&
+            body != NULL)
+            buf_puts(&b, body);
+        free(body);
+    }
+    char *text = buf_take(&b, NULL);
+    for (char *x = text; x != NULL && *x; x++)
+        if (*x >= 'A' && *x <= 'Z')
+            *x = (char)(*x + 32);
+    return text;
+}
+
+/* How often `term` occurs in `text` (non-overlapping), at most 20. */
+static int occurrences(const char *text, const char *term)
+{
+    int n = 0;
+    size_t len = strlen(term);
+    for (const char *at = text; n < 20 && (at = strstr(at, term)) != NULL; at += len)
+        n++;
+    return n;
+}
+
+/* Search returns the best PER_TERM hits of a common term, not all: the best candidates are
+ * checked for the terms they were not seen with, in their own text, so that the order does
+ * not depend on which hits each backend happened to return. Their order then also weighs
+ * how often each term occurs, field by field as BM25F does: in the title (saturating, k1 =
+ * 1.2, counted twice) and in the body against its length (k1 = 1.2, b = 0.5, an average
+ * body of 600 bytes). Of two passages holding the same terms, the one more about them comes
+ * first: the marriage guide named 结婚 twice before the divorce guide that names it once, a
+ * clause on the 12345 hotline before a long list of projects that mentions it. `score`
+ * stays the share of the question's weight held, for "answered". */
+static void recheck(struct policy *p, struct store_conn *c, struct cand *cands, size_t ncand,
+                    const struct term_info *ti, size_t nterms)
+{
+    for (size_t i = 0; i < ncand && i < RECHECK; i++) {
+        char *text = passage_text(p, c, cands[i].hit);
+        if (text == NULL)
+            continue;
+        char *body = strchr(text, '\n');
+        if (body != NULL)
+            *body++ = '\0';
+        else
+            body = text + strlen(text);
+        double norm = 1.2 * (0.5 + 0.5 * (double)strlen(body) / 600.0), extra = 0;
+        for (size_t k = 0; k < nterms; k++) {
+            double tt = occurrences(text, ti[k].s), tb = occurrences(body, ti[k].s);
+            if (tt + tb == 0)
+                continue;
+            if (ti[k].truncated && !(cands[i].mask & (1u << k))) {
+                cands[i].score += ti[k].w * (tt > 0 ? 1.5 : 1.0);
+                cands[i].mask |= 1u << k;
+            }
+            extra += ti[k].w * (2.0 * tt * 2.2 / (tt + 1.2) + tb * 2.2 / (tb + norm) - 1.0);
+        }
+        cands[i].order = cands[i].score + 0.05 * extra;
+        free(text);
+    }
+}
+
 int policy_ask(struct policy *p, const char *question, const char *lang, int limit, json_t **out,
                struct err *err)
 {
@@ -470,59 +643,21 @@ int policy_ask(struct policy *p, const char *question, const char *lang, int lim
     json_t *terms = policy_ask_terms(question), *results = json_array(), *answers = json_array();
     json_t *seen = json_object();
     struct cand *cands = calloc(MAX_HITS, sizeof(*cands));
-    size_t ncand = 0;
+    struct term_info ti[MAX_TERMS];
+    size_t ncand = 0, i;
     double total_w = 0;
     int rc = -1;
+    struct store_conn *c = NULL;
     if (cands == NULL) {
         err_set(err, 500, "policy.oom", "out of memory");
         goto out;
     }
-    size_t i;
-    json_t *t;
-    json_array_foreach(terms, i, t)
-    {
-        struct search_query sq = {
-            .q = json_string_value(t), .limit = PER_TERM, .display_lang = lang};
-        json_t *r = NULL;
-        if (search_run(p->search, &sq, &r, err) < 0)
-            goto out;
-        json_array_append_new(results, r);
-        /* The weight of a term: how rare it is among the indexed passages (search counts at
-         * most SEARCH_CANDIDATES; "more" means it is common). */
-        double df = (double)json_integer_value(json_object_get(r, "total"));
-        if (json_is_true(json_object_get(r, "more")))
-            df = 4.0 * SEARCH_CANDIDATES;
-        double w = log(1.0 + 2000.0 / (1.0 + df));
-        /* A lone Chinese character says little about the topic. */
-        const char *ts = json_string_value(t);
-        if (strlen(ts) == 3 && (unsigned char)ts[0] >= 0xE3)
-            w *= 0.5;
-        total_w += w;
-        size_t j;
-        json_t *hit;
-        json_array_foreach(json_object_get(r, "hits"), j, hit)
-        {
-            int rank = kind_rank(json_string_value(json_object_get(hit, "kind")));
-            if (rank < 0)
-                continue;
-            char key[160];
-            hit_key(key, sizeof(key), hit);
-            double hw = w * (title_hit(hit) ? 1.5 : 1.0);
-            json_t *slot = json_object_get(seen, key);
-            if (slot != NULL) {
-                struct cand *cd = &cands[json_integer_value(slot)];
-                cd->score += hw;
-                if (w > cd->best_w) { /* show the snippet around the rarest term */
-                    cd->best_w = w;
-                    cd->hit = hit;
-                }
-            } else if (ncand < MAX_HITS) {
-                cands[ncand] = (struct cand){hit, hw, w, rank};
-                json_object_set_new(seen, key, json_integer((json_int_t)ncand));
-                ncand++;
-            }
-        }
-    }
+    if (gather(p, terms, lang, results, seen, cands, &ncand, ti, err) < 0)
+        goto out;
+    for (i = 0; i < json_array_size(terms); i++)
+        total_w += ti[i].w;
+    if (ncand > 0 && (c = store_conn(p->store, err)) == NULL)
+        goto out;
     const char *intent = question_intent(question);
     if (intent != NULL && ncand > 0) {
         double boost = total_w / (double)(json_array_size(terms) ? json_array_size(terms) : 1);
@@ -533,10 +668,11 @@ int policy_ask(struct policy *p, const char *question, const char *lang, int lim
         }
         total_w += boost;
     }
+    for (i = 0; i < ncand; i++)
+        cands[i].order = cands[i].score;
     qsort(cands, ncand, sizeof(*cands), cmp_cand);
-    struct store_conn *c = ncand > 0 ? store_conn(p->store, err) : NULL;
-    if (ncand > 0 && c == NULL)
-        goto out;
+    recheck(p, c, cands, ncand, ti, json_array_size(terms));
+    qsort(cands, ncand < RECHECK ? ncand : RECHECK, sizeof(*cands), cmp_cand);
     for (i = 0; i < ncand && (int)i < limit; i++) {
         json_t *a = NULL;
         if (describe(p, c, lang, cands[i].hit, &a, err) < 0)

@@ -40,6 +40,8 @@ int ps_interpretation_insert(struct store_conn *c, int64_t id, int64_t policy_id
 int ps_clause_where(struct store_conn *c, int64_t clause_id, int64_t *policy_id, int *number,
                     struct err *err);
 int ps_clause_codes(struct store_conn *c, int64_t clause_id, json_t **out, struct err *err);
+/* The clause's text (malloc'd) or NULL when there is none. */
+int ps_clause_body(struct store_conn *c, int64_t clause_id, char **body, struct err *err);
 int ps_for_service(struct store_conn *c, const char *code, json_t **out, struct err *err);
 
 /* policy_guide.c: the text of one guide section as lines [{text}] (new reference; empty

@@ -2,6 +2,7 @@
 #include "policy/policy_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store.h"
@@ -391,4 +392,19 @@ int ps_clause_codes(struct store_conn *c, int64_t clause_id, json_t **out, struc
         return -1;
     }
     return 0;
+}
+
+int ps_clause_body(struct store_conn *c, int64_t clause_id, char **body, struct err *err)
+{
+    static const char sql[] = "SELECT body FROM policy_clauses WHERE id = ?";
+    struct store_stmt *st = store_prepare(c, sql, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, clause_id);
+    *body = NULL;
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW && store_col_text(st, 0) != NULL)
+        *body = strdup(store_col_text(st, 0));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
 }
