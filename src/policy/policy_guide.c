@@ -71,7 +71,8 @@ static void section_text(struct buf *b, const json_t *item, const char *section,
             buf_printf(b, "%zu. %s", i + 1, catalog_text(json_object_get(m, "name"), lang));
             const json_t *note = json_object_get(m, "note");
             if (note != NULL && *catalog_text(note, lang))
-                buf_printf(b, " (%s)", catalog_text(note, lang));
+                buf_printf(b, strcmp(lang, "zh") == 0 ? "（%s）" : " (%s)",
+                           catalog_text(note, lang));
             int count = (int)json_integer_value(json_object_get(m, "count"));
             if (count > 1)
                 buf_printf(b, " ×%d", count);
@@ -120,8 +121,13 @@ json_t *policy_guide_lines(struct policy *p, const char *code, const char *secti
         next = strchr(line, '\n');
         if (next != NULL)
             *next++ = '\0';
-        if (*line != '\0')
-            json_array_append_new(lines, json_pack("{s:s}", "text", line));
+        /* The passage numbers its materials and steps ("1. ..."): a page lists them itself. */
+        char *text = line;
+        while (*text >= '0' && *text <= '9')
+            text++;
+        text = text > line && text[0] == '.' && text[1] == ' ' ? text + 2 : line;
+        if (*text != '\0')
+            json_array_append_new(lines, json_pack("{s:s}", "text", text));
     }
     buf_free(&b);
     return lines;

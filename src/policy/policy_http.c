@@ -206,8 +206,9 @@ static int h_ask(struct web_req *req, struct web_resp *resp)
         json_object_set_new(
             a, "kind_label",
             json_string(web_t(req, arena_printf(req->arena, "policy.kind.%s", kind))));
-        json_object_set_new(a, "has_lines",
-                            json_boolean(json_array_size(json_object_get(a, "lines")) > 0));
+        size_t nlines = json_array_size(json_object_get(a, "lines"));
+        json_object_set_new(a, "has_list", json_boolean(nlines > 1));
+        json_object_set_new(a, "has_line", json_boolean(nlines == 1));
         json_object_set_new(a, "is_clause", json_boolean(strcmp(kind, POLICY_KIND_CLAUSE) == 0));
         json_object_set_new(a, "is_guide", json_boolean(strcmp(kind, POLICY_KIND_GUIDE) == 0));
         json_object_set_new(a, "has_apply",

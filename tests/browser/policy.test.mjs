@@ -46,10 +46,10 @@ for (const j of journeys) {
       assert.equal(await first.getAttribute('data-source'), 'guide:XZ-MZ-001.materials');
       const title = await first.locator('h2').innerText();
       assert.ok(title.endsWith(j.section), title);
-      assert.ok((await first.locator('ul.ask-lines').innerText()).includes(j.material));
+      assert.ok((await first.locator('ol.ask-lines').innerText()).includes(j.material));
       assert.equal(await page.locator('.ask-status').innerText(), T[j.lang].policy.ask.answered);
       if (j.lang === 'bo') {
-        const fonts = await renderedFonts(page, 'ol.ask-answers > li ul.ask-lines li');
+        const fonts = await renderedFonts(page, 'ol.ask-answers > li ol.ask-lines li');
         assert.ok(fonts.some((f) => TIBETAN_FONT.test(f.familyName)), JSON.stringify(fonts));
         // No sideways scrolling on a phone.
         assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1));
