@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "base/buf.h"
 #include "base/embed.h"
 #include "base/id.h"
@@ -205,8 +206,8 @@ static int write_clauses(struct policy *p, struct store_conn *c, int64_t pid, co
 }
 
 /* One policy in its own transaction: the row, its clauses (replaced), their documents. */
-static int import_one(struct policy *p, struct store_conn *c, int64_t actor, const json_t *d,
-                      struct err *err)
+static int import_one(struct policy *p, struct store_conn *c, int64_t actor, const char *ip,
+                      const json_t *d, struct err *err)
 {
     char *title = dump(json_object_get(d, "title")), *issuer = dump(json_object_get(d, "issuer")),
          *summary = dump(json_object_get(d, "summary"));
@@ -248,8 +249,12 @@ static int import_one(struct policy *p, struct store_conn *c, int64_t actor, con
         if (ps_doc_insert(c, pid, &row, actor, now, err) < 0)
             goto rollback;
     }
+    char object[160], detail[64];
+    snprintf(object, sizeof(object), "policy:%s", row.key);
+    snprintf(detail, sizeof(detail), "clauses=%zu", json_array_size(json_object_get(d, "clauses")));
+    struct audit_event ev = {actor, "policy.import", object, "ok", ip, detail};
     if (write_clauses(p, c, pid, d, err) < 0 || index_doc(p, pid, d, err) < 0 ||
-        store_commit(c, err) < 0)
+        audit_record(c, &ev, err) < 0 || store_commit(c, err) < 0)
         goto rollback;
     rc = 0;
     goto out;
@@ -263,7 +268,8 @@ out:
     return rc;
 }
 
-int policy_import(struct policy *p, int64_t actor, const json_t *doc, int *n, struct err *err)
+int policy_import(struct policy *p, int64_t actor, const char *ip, const json_t *doc, int *n,
+                  struct err *err)
 {
     const json_t *list = json_object_get(doc, "policies");
     if (n != NULL)
@@ -282,7 +288,7 @@ int policy_import(struct policy *p, int64_t actor, const json_t *doc, int *n, st
         return -1;
     json_array_foreach(list, i, d)
     {
-        if (import_one(p, c, actor, d, err) < 0)
+        if (import_one(p, c, actor, ip, d, err) < 0)
             return -1;
         if (n != NULL)
             (*n)++;
@@ -300,7 +306,7 @@ int policy_load_demo(struct policy *p, int *n, struct err *err)
     if (doc == NULL)
         return err_set(err, 500, "policy.bad_json", "data/policies/xizang.json line %d: %s",
                        je.line, je.text);
-    int rc = policy_import(p, 0, doc, n, err);
+    int rc = policy_import(p, 0, "demo", doc, n, err);
     json_decref(doc);
     return rc;
 }
@@ -329,8 +335,9 @@ int policy_get(struct policy *p, int64_t id, json_t **out, struct err *err)
     return 0;
 }
 
-int policy_interpret(struct policy *p, int64_t actor, int64_t policy_id, const char *lang,
-                     const char *title, const char *body, int64_t *id_out, struct err *err)
+int policy_interpret(struct policy *p, int64_t actor, const char *ip, int64_t policy_id,
+                     const char *lang, const char *title, const char *body, int64_t *id_out,
+                     struct err *err)
 {
     if (lang == NULL ||
         (strcmp(lang, "zh") != 0 && strcmp(lang, "bo") != 0 && strcmp(lang, "en") != 0) ||

@@ -43,8 +43,10 @@ void policy_close(struct policy *p);
 /* Import policies from a JSON document {"policies": [...]} (data/policies/xizang.json is
  * the format): inserts or replaces each by its key, clauses, service links and search
  * documents, one transaction per policy. Every problem is a 400 naming the policy and the
- * field ("policy.bad_doc"). *n (may be NULL) gets how many were imported. */
-int policy_import(struct policy *p, int64_t actor, const json_t *doc, int *n, struct err *err);
+ * field ("policy.bad_doc"). Each policy is audited (policy.import) in its transaction, with
+ * `ip` (may be NULL). *n (may be NULL) gets how many were imported. */
+int policy_import(struct policy *p, int64_t actor, const char *ip, const json_t *doc, int *n,
+                  struct err *err);
 /* The demo policies (data/policies/xizang.json, embedded). */
 int policy_load_demo(struct policy *p, int *n, struct err *err);
 
@@ -54,9 +56,11 @@ int policy_list(struct policy *p, json_t **out, struct err *err);
 /* One policy with "clauses": [{id, number, label, lang, body, services: [code]}] and
  * "interpretations": [{id, lang, title, body, created_at}]. 404 policy.not_found. */
 int policy_get(struct policy *p, int64_t id, json_t **out, struct err *err);
-/* Add an interpretation. 400 policy.bad_interpretation, 404 policy.not_found. */
-int policy_interpret(struct policy *p, int64_t actor, int64_t policy_id, const char *lang,
-                     const char *title, const char *body, int64_t *id_out, struct err *err);
+/* Add an interpretation (audited in its transaction). 400 policy.bad_interpretation, 404
+ * policy.not_found. */
+int policy_interpret(struct policy *p, int64_t actor, const char *ip, int64_t policy_id,
+                     const char *lang, const char *title, const char *body, int64_t *id_out,
+                     struct err *err);
 /* Where a clause is: its policy id and number. 404 when there is none. */
 int policy_clause_where(struct policy *p, int64_t clause_id, int64_t *policy_id, int *number,
                         struct err *err);

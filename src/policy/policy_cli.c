@@ -131,7 +131,7 @@ int policy_cli(struct policy *p, const char *cmd, int argc, char **argv, struct 
     if (strcmp(cmd, "policy") == 0 && strcmp(sub, "import") == 0 && argc == 2) {
         json_t *doc = load(argv[1], err);
         int n = 0;
-        if (doc == NULL || policy_import(p, 0, doc, &n, err) < 0) {
+        if (doc == NULL || policy_import(p, 0, "cli", doc, &n, err) < 0) {
             json_decref(doc);
             return 1;
         }

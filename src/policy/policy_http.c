@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "base/arena.h"
-#include "base/log.h"
 #include "catalog/catalog.h"
 #include "divisions/divisions.h"
 #include "identity/identity.h"
@@ -316,7 +315,7 @@ static int h_admin_import(struct web_req *req, struct web_resp *resp)
     struct err err;
     err_clear(&err);
     int n = 0;
-    int rc = policy_import(p, actor, doc, &n, &err);
+    int rc = policy_import(p, actor, web_client_ip(req), doc, &n, &err);
     json_decref(doc);
     if (rc < 0 && err.status == 400)
         return admin_page(
@@ -325,8 +324,6 @@ static int h_admin_import(struct web_req *req, struct web_resp *resp)
             400);
     if (rc < 0)
         return web_fail_err(resp, &err);
-    log_kv(LOG_INFO, "policies imported", "by", arena_printf(req->arena, "%lld", (long long)actor),
-           LOG_END);
     return admin_page(req, resp, NULL, NULL, n, 200);
 }
 
@@ -338,8 +335,8 @@ static int h_interpret(struct web_req *req, struct web_resp *resp)
         return -1;
     struct err err;
     err_clear(&err);
-    if (policy_interpret(p, actor, id, web_form_value(req, "lang"), web_form_value(req, "title"),
-                         web_form_value(req, "body"), NULL, &err) < 0)
+    if (policy_interpret(p, actor, web_client_ip(req), id, web_form_value(req, "lang"),
+                         web_form_value(req, "title"), web_form_value(req, "body"), NULL, &err) < 0)
         return web_fail_err(resp, &err);
     return web_redirect(req, resp,
                         arena_printf(req->arena,

@@ -198,6 +198,10 @@ test('administrators add a policy (checked field by field) and an interpretation
     json: false, form: { _csrf: unescapeHtml(csrfOf(page.text)), lang: 'bo', title: 'འགྲེལ་བཤད།', body: 'གཡག་ཉི་ཤུ་ཡན་ཡོད་ན་ཁ་གསབ་ཐོབ།' },
   });
   assert.equal(interp.status, 303);
+  // Both changes are in the audit chain.
+  const audited = demo.sql("SELECT action, object FROM audit_events WHERE action LIKE 'policy.%' ORDER BY id");
+  assert.ok(audited.some(([a, o]) => a === 'policy.import' && o === 'policy:TEST-QA-1'), JSON.stringify(audited));
+  assert.ok(audited.some(([a, o]) => a === 'policy.interpret' && o === `policy:${id}`), JSON.stringify(audited));
   const shown = await anon.get(`/api/v1/policies/${id}`);
   assert.equal(shown.body.policy.interpretations.length, 1);
   assert.equal(shown.body.policy.interpretations[0].lang, 'bo');

@@ -143,9 +143,9 @@ static void test_import(void **state)
     struct err err;
     int n = -1;
     json_t *doc = one_policy("in_force", "2026-01-05");
-    assert_int_equal(policy_import(f->p, 0, doc, &n, &err), 0);
+    assert_int_equal(policy_import(f->p, 0, NULL, doc, &n, &err), 0);
     assert_int_equal(n, 1);
-    assert_int_equal(policy_import(f->p, 0, doc, &n, &err), 0); /* replaced, not doubled */
+    assert_int_equal(policy_import(f->p, 0, NULL, doc, &n, &err), 0); /* replaced, not doubled */
     json_decref(doc);
     json_t *list = NULL;
     assert_int_equal(policy_list(f->p, &list, &err), 0);
@@ -159,7 +159,7 @@ static void test_import(void **state)
     for (size_t i = 0; i < 3; i++) {
         doc = one_policy(bad[i][0], bad[i][1]);
         err_clear(&err);
-        assert_int_equal(policy_import(f->p, 0, doc, &n, &err), -1);
+        assert_int_equal(policy_import(f->p, 0, NULL, doc, &n, &err), -1);
         assert_int_equal(err.status, 400);
         assert_string_equal(err.code, "policy.bad_doc");
         json_decref(doc);
@@ -167,11 +167,11 @@ static void test_import(void **state)
     doc = one_policy("in_force", "2026-01-05");
     json_object_del(json_object_get(json_array_get(json_object_get(doc, "policies"), 0), "title"),
                     "zh");
-    assert_int_equal(policy_import(f->p, 0, doc, &n, &err), -1);
+    assert_int_equal(policy_import(f->p, 0, NULL, doc, &n, &err), -1);
     assert_non_null(strstr(err.msg, "title"));
     json_decref(doc);
     doc = json_pack("{s:s}", "policies", "no");
-    assert_int_equal(policy_import(f->p, 0, doc, &n, &err), -1);
+    assert_int_equal(policy_import(f->p, 0, NULL, doc, &n, &err), -1);
     json_decref(doc);
     /* The clause answers a question about it, citing the policy's number and clause. */
     json_t *r = NULL;
