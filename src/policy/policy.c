@@ -351,9 +351,17 @@ int policy_interpret(struct policy *p, int64_t actor, const char *ip, int64_t po
         return -1;
     json_decref(d);
     int64_t id = id_next();
-    if (ps_interpretation_insert(c, id, policy_id, lang, title, body, actor, time_now_ms(), err) <
-        0)
+    char object[48];
+    snprintf(object, sizeof(object), "policy:%lld", (long long)policy_id);
+    struct audit_event ev = {actor, "policy.interpret", object, "ok", ip, lang};
+    if (store_begin(c, err) < 0)
         return -1;
+    if (ps_interpretation_insert(c, id, policy_id, lang, title, body, actor, time_now_ms(), err) <
+            0 ||
+        audit_record(c, &ev, err) < 0 || store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
     if (id_out != NULL)
         *id_out = id;
     return 0;
