@@ -32,6 +32,8 @@ fi
 if [[ ${1:-} == notify ]]; then
     exec bench/notify.sh
 fi
+# `bench/run.sh ask`: only the Q&A section (bench/ask.sh).
+[[ ${1:-} == ask ]] && exec "$ROOT/bench/ask.sh"
 # `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
@@ -610,6 +612,7 @@ stop_server
 bench/apply.sh || note "the applications section failed"
 bench/notify.sh || note "the notification section failed"
 bench/certs.sh || note "the e-certificate section failed"
+bench/ask.sh || note "the Q&A section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

@@ -385,7 +385,8 @@ static const char *hit_key(char *buf, size_t cap, const json_t *hit)
     return buf;
 }
 
-/* Cite a passage and link it: its source, its page and the services to apply for. */
+/* Cite a passage and link it: its source, its page and the services to apply for. *out is
+ * NULL (and 0 returned) for a clause that is no longer stored. */
 static int describe(struct policy *p, struct store_conn *c, const char *lang, json_t *hit,
                     json_t **out, struct err *err)
 {
@@ -430,6 +431,11 @@ static int describe(struct policy *p, struct store_conn *c, const char *lang, js
             ps_clause_codes(c, cid, &codes, err) < 0) {
             json_decref(doc);
             json_decref(a);
+            /* A document whose clause is gone (an index out of step): not an answer. */
+            if (err->status == 404) {
+                *out = NULL;
+                return 0;
+            }
             return -1;
         }
         const json_t *title = json_object_get(doc, "title");
@@ -673,10 +679,12 @@ int policy_ask(struct policy *p, const char *question, const char *lang, int lim
     qsort(cands, ncand, sizeof(*cands), cmp_cand);
     recheck(p, c, cands, ncand, ti, json_array_size(terms));
     qsort(cands, ncand < RECHECK ? ncand : RECHECK, sizeof(*cands), cmp_cand);
-    for (i = 0; i < ncand && (int)i < limit; i++) {
+    for (i = 0; i < ncand && (int)json_array_size(answers) < limit; i++) {
         json_t *a = NULL;
         if (describe(p, c, lang, cands[i].hit, &a, err) < 0)
             goto out;
+        if (a == NULL)
+            continue;
         /* Coverage: the share of the question's weight this passage holds (title hits
          * count 1.5, so it can exceed 1). */
         json_object_set_new(a, "score", json_real(total_w > 0 ? cands[i].score / total_w : 0));

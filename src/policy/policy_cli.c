@@ -1,6 +1,6 @@
 /*
  * policy_cli.c - `onewindow policy import FILE | reindex | list` and
- * `onewindow ask TEXT | evaluate [FILE]`.
+ * `onewindow ask TEXT | evaluate [FILE] | bench [ROUNDS [FILE]]`.
  *
  * evaluate runs a question set written apart from the indexed text (data/ask/questions.json,
  * embedded, or FILE) and prints top-1 and top-3 accuracy overall and per language, then every
@@ -11,10 +11,12 @@
 #include "policy/policy_internal.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/embed.h"
+#include "search/search.h"
 
 static int expected(const json_t *expect, const json_t *answer)
 {
@@ -86,6 +88,90 @@ int policy_evaluate(struct policy *p, const json_t *set, FILE *out, double *top1
     return 0;
 }
 
+static double clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void print_row(const char *name, double *wall, double *cpu, size_t n)
+{
+    qsort(wall, n, sizeof(double), cmp_double);
+    qsort(cpu, n, sizeof(double), cmp_double);
+    size_t p99 = (n * 99 + 99) / 100 - 1;
+    printf("ask_bench_%s_p50_ms=%.2f\nask_bench_%s_p99_ms=%.2f\nask_bench_%s_cpu_p50_ms=%.2f\n"
+           "ask_bench_%s_cpu_p99_ms=%.2f\n",
+           name, wall[n / 2], name, wall[p99], name, cpu[n / 2], name, cpu[p99]);
+}
+
+/* `ask bench [ROUNDS]`: each question of the evaluation set ROUNDS times through policy_ask,
+ * and, as the baseline measured in the same run, one search of the question's first term
+ * (what a single search costs on this index); wall and thread CPU time, p50 and p99. */
+static int bench(struct policy *p, const json_t *set, int rounds, struct err *err)
+{
+    const json_t *qs = json_object_get(set, "questions");
+    size_t nq = json_array_size(qs), n = 0, cap = nq * (size_t)rounds;
+    double *aw = calloc(cap + 1, sizeof(double)), *ac = calloc(cap + 1, sizeof(double));
+    double *bw = calloc(cap + 1, sizeof(double)), *bc = calloc(cap + 1, sizeof(double));
+    int rc = -1;
+    if (aw == NULL || ac == NULL || bw == NULL || bc == NULL) {
+        err_set(err, 500, "policy.oom", "out of memory");
+        goto out;
+    }
+    for (int r = 0; r < rounds; r++) {
+        for (size_t i = 0; i < nq; i++) {
+            const json_t *q = json_array_get(qs, i);
+            const char *text = json_string_value(json_object_get(q, "q"));
+            const char *lang = json_string_value(json_object_get(q, "lang"));
+            json_t *res = NULL, *terms = policy_ask_terms(text);
+            double t0 = clock_ms(CLOCK_MONOTONIC), c0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
+            if (policy_ask(p, text, lang ? lang : "zh", 5, &res, err) < 0) {
+                json_decref(terms);
+                goto out;
+            }
+            aw[n] = clock_ms(CLOCK_MONOTONIC) - t0;
+            ac[n] = clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
+            json_decref(res);
+            struct search_query sq = {.q = json_string_value(json_array_get(terms, 0)), .limit = 5};
+            t0 = clock_ms(CLOCK_MONOTONIC);
+            c0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
+            if (search_run(p->search, &sq, &res, err) < 0) {
+                json_decref(terms);
+                goto out;
+            }
+            bw[n] = clock_ms(CLOCK_MONOTONIC) - t0;
+            bc[n] = clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
+            json_decref(res);
+            json_decref(terms);
+            n++;
+        }
+    }
+    if (n == 0) {
+        err_set(err, 400, "policy.bad_set", "no questions");
+        goto out;
+    }
+    printf("ask_bench_questions=%zu\nask_bench_rounds=%d\n", nq, rounds);
+    print_row("ask", aw, ac, n);
+    print_row("search_one_term", bw, bc, n);
+    printf("ask_bench_p99_ratio_to_one_search=%.1f\n",
+           aw[(n * 99 + 99) / 100 - 1] /
+               (bw[(n * 99 + 99) / 100 - 1] > 0 ? bw[(n * 99 + 99) / 100 - 1] : 1e-3));
+    rc = 0;
+out:
+    free(aw);
+    free(ac);
+    free(bw);
+    free(bc);
+    return rc;
+}
+
 static json_t *load(const char *path, struct err *err)
 {
     json_error_t je;
@@ -118,6 +204,13 @@ int policy_cli(struct policy *p, const char *cmd, int argc, char **argv, struct 
         }
         json_decref(set);
         return 0;
+    }
+    if (strcmp(cmd, "ask") == 0 && strcmp(sub, "bench") == 0) {
+        json_t *set = load(argc > 2 ? argv[2] : NULL, err);
+        int rounds = argc > 1 ? atoi(argv[1]) : 5;
+        int rc = set != NULL ? bench(p, set, rounds > 0 && rounds <= 1000 ? rounds : 5, err) : -1;
+        json_decref(set);
+        return rc < 0 ? 1 : 0;
     }
     if (strcmp(cmd, "ask") == 0 && argc >= 1) {
         json_t *r = NULL;
@@ -156,6 +249,6 @@ int policy_cli(struct policy *p, const char *cmd, int argc, char **argv, struct 
         return 0;
     }
     fprintf(stderr, "usage: onewindow policy import FILE | reindex | list\n"
-                    "       onewindow ask TEXT [LANG] | evaluate [FILE]\n");
+                    "       onewindow ask TEXT [LANG] | evaluate [FILE] | bench [ROUNDS [FILE]]\n");
     return 2;
 }
