@@ -79,8 +79,9 @@ static int h_list(struct web_req *req, struct web_resp *resp)
                                          (int)json_integer_value(json_object_get(v, "clause")))));
         }
         return web_page(resp,
-                        json_pack("{s:s,s:s,s:o}", "title", web_t(req, "policy.title"), "service",
-                                  service, "governing", list),
+                        json_pack("{s:s,s:s,s:b,s:o}", "title", web_t(req, "policy.title"),
+                                  "service", service, "has_governing", json_array_size(list) > 0,
+                                  "governing", list),
                         "policy/list", 200);
     }
     if (policy_list(p, &list, &err) < 0)

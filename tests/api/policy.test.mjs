@@ -73,6 +73,13 @@ test('the two seed plans are policies with numbered clauses, dates, status and a
   assert.equal(gov.status, 200);
   assert.ok(gov.body.governing.some((g) => g.id === p.id && g.clause === civil.number));
   assert.equal((await anon.get(`/api/v1/policies?service=${'X'.repeat(60)}`)).status, 400);
+  const none = await anon.get('/api/v1/policies?service=XZ-ZR-002');
+  assert.deepEqual(none.body.governing, []);
+  assert.equal(none.body.has_governing, false);
+  // The guide's legal basis links to the policies that govern it.
+  const guide = await anon.get('/services/XZ-MZ-001?lang=zh', { json: false });
+  assert.ok(guide.text.includes('href="/policies?service=XZ-MZ-001"'));
+  assert.ok(guide.text.includes('id="materials"'));
 });
 
 test('结婚需要什么材料 and the same in Tibetan and English: the marriage guide\'s materials, with a link to apply', async () => {
