@@ -486,7 +486,45 @@ struct term_info {
     int truncated; /* more matches than hits returned: a passage may hold it unseen */
 };
 
-/* Search each term alone and add its hits to the candidates. */
+/* Add the hits of one search for term i (weight w) to the candidates. */
+static void add_hits(const json_t *hits, size_t i, double w, json_t *seen, struct cand *cands,
+                     size_t *ncand)
+{
+    size_t j;
+    json_t *hit;
+    json_array_foreach(hits, j, hit)
+    {
+        int rank = kind_rank(json_string_value(json_object_get(hit, "kind")));
+        if (rank < 0)
+            continue;
+        char key[160];
+        hit_key(key, sizeof(key), hit);
+        double hw = w * (title_hit(hit) ? 1.5 : 1.0);
+        double hs = json_real_value(json_object_get(hit, "score"));
+        json_t *slot = json_object_get(seen, key);
+        if (slot != NULL) {
+            struct cand *cd = &cands[json_integer_value(slot)];
+            cd->score += hw;
+            cd->tie += hs;
+            cd->mask |= 1u << i;
+            if (w > cd->best_w) { /* show the snippet around the rarest term */
+                cd->best_w = w;
+                cd->hit = hit;
+            }
+        } else if (*ncand < MAX_HITS) {
+            struct cand *cd = &cands[*ncand];
+            *cd = (struct cand){(json_t *)hit, hw, w, hs, rank, 1u << i, 0, ""};
+            snprintf(cd->key, sizeof(cd->key), "%s", key);
+            json_object_set_new(seen, key, json_integer((json_int_t)*ncand));
+            (*ncand)++;
+        }
+    }
+}
+
+/* Search each term alone and add its hits to the candidates: once among the guide passages
+ * (indexed as staff documents, so that the public search page lists each service once, not
+ * its fifteen sections) and once among the public documents (clauses, policies, the
+ * knowledge base). */
 static int gather(struct policy *p, const json_t *terms, const char *lang, json_t *results,
                   json_t *seen, struct cand *cands, size_t *ncand, struct term_info *ti,
                   struct err *err)
@@ -495,56 +533,36 @@ static int gather(struct policy *p, const json_t *terms, const char *lang, json_
     json_t *t;
     json_array_foreach(terms, i, t)
     {
-        struct search_query sq = {
-            .q = json_string_value(t), .limit = PER_TERM, .display_lang = lang};
-        json_t *r = NULL;
-        if (search_run(p->search, &sq, &r, err) < 0)
-            return -1;
-        json_array_append_new(results, r);
-        /* The weight of a term: how rare it is among the indexed passages (search counts at
-         * most SEARCH_CANDIDATES; "more" means it is common). */
-        json_int_t total = json_integer_value(json_object_get(r, "total"));
-        double df = (double)total;
-        if (json_is_true(json_object_get(r, "more")))
-            df = 4.0 * SEARCH_CANDIDATES;
+        const char *ts = json_string_value(t);
+        struct search_query sq[2] = {
+            {.kind = POLICY_KIND_GUIDE,
+             .q = ts,
+             .include_staff = 1,
+             .limit = PER_TERM,
+             .display_lang = lang},
+            {.q = ts, .limit = PER_TERM, .display_lang = lang},
+        };
+        json_t *r[2] = {NULL, NULL};
+        double df = 0;
+        int truncated = 0;
+        for (int k = 0; k < 2; k++) {
+            if (search_run(p->search, &sq[k], &r[k], err) < 0)
+                return -1;
+            json_array_append_new(results, r[k]);
+            /* The weight of a term: how rare it is among the indexed passages (search counts
+             * at most SEARCH_CANDIDATES; "more" means it is common). */
+            json_int_t total = json_integer_value(json_object_get(r[k], "total"));
+            int more = json_is_true(json_object_get(r[k], "more"));
+            df += more ? 4.0 * SEARCH_CANDIDATES : (double)total;
+            truncated |= more || (json_int_t)json_array_size(json_object_get(r[k], "hits")) < total;
+        }
         double w = log(1.0 + 2000.0 / (1.0 + df));
         /* A lone Chinese character says little about the topic. */
-        const char *ts = json_string_value(t);
         if (strlen(ts) == 3 && (unsigned char)ts[0] >= 0xE3)
             w *= 0.5;
-        json_t *hits = json_object_get(r, "hits");
-        ti[i] = (struct term_info){ts, w,
-                                   json_is_true(json_object_get(r, "more")) ||
-                                       (json_int_t)json_array_size(hits) < total};
-        size_t j;
-        json_t *hit;
-        json_array_foreach(hits, j, hit)
-        {
-            int rank = kind_rank(json_string_value(json_object_get(hit, "kind")));
-            if (rank < 0)
-                continue;
-            char key[160];
-            hit_key(key, sizeof(key), hit);
-            double hw = w * (title_hit(hit) ? 1.5 : 1.0);
-            double hs = json_real_value(json_object_get(hit, "score"));
-            json_t *slot = json_object_get(seen, key);
-            if (slot != NULL) {
-                struct cand *cd = &cands[json_integer_value(slot)];
-                cd->score += hw;
-                cd->tie += hs;
-                cd->mask |= 1u << i;
-                if (w > cd->best_w) { /* show the snippet around the rarest term */
-                    cd->best_w = w;
-                    cd->hit = hit;
-                }
-            } else if (*ncand < MAX_HITS) {
-                struct cand *cd = &cands[*ncand];
-                *cd = (struct cand){hit, hw, w, hs, rank, 1u << i, 0, ""};
-                snprintf(cd->key, sizeof(cd->key), "%s", key);
-                json_object_set_new(seen, key, json_integer((json_int_t)*ncand));
-                (*ncand)++;
-            }
-        }
+        ti[i] = (struct term_info){ts, w, truncated};
+        for (int k = 0; k < 2; k++)
+            add_hits(json_object_get(r[k], "hits"), i, w, seen, cands, ncand);
     }
     return 0;
 }

@@ -154,7 +154,10 @@ static int index_item(struct policy *p, const json_t *item, int *n, struct err *
                                     .body = body.data ? body.data : "",
                                     .tag = sections[s].section,
                                     .ref = ref,
-                                    .updated_at_ms = time_now_ms()};
+                                    .updated_at_ms = time_now_ms(),
+                                    /* Not on the public search page, which lists the
+                                     * service itself once (ask.c searches them). */
+                                    .visibility = SEARCH_STAFF};
             int rc = search_put(p->search, &sd, err);
             buf_free(&body);
             buf_free(&title);

@@ -100,6 +100,12 @@ test('结婚需要什么材料 and the same in Tibetan and English: the marriage
     assert.ok(a.lines.some((l) => l.text.includes(text)), `${q}: ${JSON.stringify(a.lines)}`);
     assert.equal(a.lines.length, 3);
   }
+  // The guide sections are Q&A's passages, not the public search's hits (that lists the
+  // service once); the policies' clauses are found there too.
+  const found = await anon.get(`/api/v1/search?q=${encodeURIComponent('婚姻登记')}`);
+  assert.ok(!found.body.hits.some((h) => h.kind === 'guide'));
+  assert.ok(found.body.hits.some((h) => h.kind === 'service'));
+  assert.ok(found.body.hits.some((h) => h.kind === 'policy_clause'));
   const page = await anon.get(`/ask?lang=zh&q=${encodeURIComponent('结婚需要什么材料')}`, { json: false });
   assert.equal(page.status, 200);
   assert.ok(page.text.includes('data-source="guide:XZ-MZ-001.materials"'));
