@@ -556,7 +556,7 @@ static int gather(struct policy *p, const json_t *terms, const char *lang, json_
             df += more ? 4.0 * SEARCH_CANDIDATES : (double)total;
             truncated |= more || (json_int_t)json_array_size(json_object_get(r[k], "hits")) < total;
         }
-        double w = log(1.0 + 2000.0 / (1.0 + df));
+        double w = log1p(2000.0 / (1.0 + df));
         /* A lone Chinese character says little about the topic. */
         if (strlen(ts) == 3 && (unsigned char)ts[0] >= 0xE3)
             w *= 0.5;
@@ -667,7 +667,7 @@ int policy_ask(struct policy *p, const char *question, const char *lang, int lim
     json_t *terms = policy_ask_terms(question), *results = json_array(), *answers = json_array();
     json_t *seen = json_object();
     struct cand *cands = calloc(MAX_HITS, sizeof(*cands));
-    struct term_info ti[MAX_TERMS];
+    struct term_info ti[MAX_TERMS] = {{0}};
     size_t ncand = 0, i;
     double total_w = 0;
     int rc = -1;

@@ -95,7 +95,9 @@ static void section_text(struct buf *b, const json_t *item, const char *section,
         size_t i;
         json_t *s;
         json_array_foreach(json_object_get(item, "steps"), i, s)
+        {
             buf_printf(b, "%zu. %s\n", i + 1, catalog_text(s, lang));
+        }
     } else {
         const json_t *tl = json_object_get(item, "time_limit");
         buf_printf(b, "%s %lld %s; %s %lld %s", policy_section_label("time_limit", lang),

@@ -88,7 +88,10 @@ static int h_list(struct web_req *req, struct web_resp *resp)
         return web_fail_err(resp, &err);
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v) decorate(req, v);
+    json_array_foreach(list, i, v)
+    {
+        decorate(req, v);
+    }
     return web_page(resp,
                     json_pack("{s:s,s:o,s:b}", "title", web_t(req, "policy.title"), "policies",
                               list, "has_policies", json_array_size(list) > 0),
@@ -278,7 +281,10 @@ static int admin_page(struct web_req *req, struct web_resp *resp, const char *te
         return web_fail_err(resp, &err);
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v) decorate(req, v);
+    json_array_foreach(list, i, v)
+    {
+        decorate(req, v);
+    }
     json_t *m =
         json_pack("{s:s,s:o,s:s,s:s}", "title", web_t(req, "policy.admin.title"), "policies", list,
                   "csrf", web_csrf_token(req, resp), "text", text ? text : "");
@@ -291,7 +297,7 @@ static int admin_page(struct web_req *req, struct web_resp *resp, const char *te
 
 static int h_admin(struct web_req *req, struct web_resp *resp)
 {
-    int64_t actor;
+    int64_t actor = 0;
     if (require_admin(req, resp, req->ctx, &actor) < 0)
         return -1;
     return admin_page(req, resp, NULL, NULL, 0, 200);
@@ -300,7 +306,7 @@ static int h_admin(struct web_req *req, struct web_resp *resp)
 static int h_admin_import(struct web_req *req, struct web_resp *resp)
 {
     struct policy *p = req->ctx;
-    int64_t actor;
+    int64_t actor = 0;
     if (require_admin(req, resp, p, &actor) < 0)
         return -1;
     const char *text = web_form_value(req, "document");
@@ -331,7 +337,7 @@ static int h_admin_import(struct web_req *req, struct web_resp *resp)
 static int h_interpret(struct web_req *req, struct web_resp *resp)
 {
     struct policy *p = req->ctx;
-    int64_t actor, id = web_param_int(req, "id");
+    int64_t actor = 0, id = web_param_int(req, "id");
     if (require_admin(req, resp, p, &actor) < 0)
         return -1;
     struct err err;
