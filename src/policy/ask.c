@@ -164,9 +164,7 @@ static int describe(struct policy *p, struct store_conn *c, const char *lang, js
                             json_string(policy_section_label(section, lang)));
         json_object_set_new(a, "source", json_sprintf("guide:%s.%s", ref, section));
         /* A guide section is short: the whole of it, in the passage's language. */
-        json_object_set_new(
-            a, "lines",
-            policy_guide_lines(p, ref, section, json_string_value(json_object_get(hit, "lang"))));
+        json_object_set_new(a, "lines", json_deep_copy(json_object_get(hit, "lines")));
         snprintf(url, sizeof(url), "/services/%s#%s", ref, section);
         json_object_set_new(a, "url", json_string(url));
         snprintf(url, sizeof(url), "/services/%s/apply", ref);
@@ -269,48 +267,73 @@ static void add_hits(const json_t *hits, size_t i, double w, json_t *seen, struc
     }
 }
 
-/* Search each term alone and add its hits to the candidates: once among the guide passages
- * (indexed as staff documents, so that the public search page lists each service once, not
- * its fifteen sections) and once among the public documents (clauses, policies, the
- * knowledge base). */
-static int gather(struct policy *p, const json_t *terms, const char *lang, json_t *results,
-                  json_t *seen, struct cand *cands, size_t *ncand, struct term_info *ti,
-                  struct err *err)
+/* Add the guide passages holding term i to the candidates; *df gets how many. */
+static void add_guides(const struct guide_set *g, const char *term, size_t i, double w,
+                       json_t *seen, json_t *results, struct cand *cands, size_t *ncand)
+{
+    for (size_t k = 0; k < g->n; k++) {
+        const char *at = strstr(g->v[k].low, term);
+        if (at == NULL)
+            continue;
+        char key[160];
+        const json_t *shared = g->v[k].hit;
+        hit_key(key, sizeof(key), shared);
+        double hw = w * ((size_t)(at - g->v[k].low) < g->v[k].title_len ? 1.5 : 1.0);
+        json_t *slot = json_object_get(seen, key);
+        if (slot != NULL) {
+            struct cand *cd = &cands[json_integer_value(slot)];
+            cd->score += hw;
+            cd->mask |= 1u << i;
+        } else if (*ncand < MAX_HITS) {
+            /* A copy: the set is shared by every thread asking. */
+            json_t *hit = json_deep_copy(shared);
+            json_array_append_new(results, hit);
+            struct cand *cd = &cands[*ncand];
+            *cd = (struct cand){hit, hw, w, 0, kind_rank(POLICY_KIND_GUIDE), 1u << i, 0, ""};
+            snprintf(cd->key, sizeof(cd->key), "%s", key);
+            json_object_set_new(seen, key, json_integer((json_int_t)*ncand));
+            (*ncand)++;
+        }
+    }
+}
+
+static size_t count_guides(const struct guide_set *g, const char *term)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < g->n; k++)
+        n += strstr(g->v[k].low, term) != NULL;
+    return n;
+}
+
+/* Each term: the guide passages holding it (in memory, policy_guide.c) and one search among
+ * the public documents (clauses, policies, the knowledge base). */
+static int gather(struct policy *p, const struct guide_set *g, const json_t *terms,
+                  const char *lang, json_t *results, json_t *seen, struct cand *cands,
+                  size_t *ncand, struct term_info *ti, struct err *err)
 {
     size_t i;
     json_t *t;
     json_array_foreach(terms, i, t)
     {
         const char *ts = json_string_value(t);
-        struct search_query sq[2] = {
-            {.kind = POLICY_KIND_GUIDE,
-             .q = ts,
-             .include_staff = 1,
-             .limit = PER_TERM,
-             .display_lang = lang},
-            {.q = ts, .limit = PER_TERM, .display_lang = lang},
-        };
-        json_t *r[2] = {NULL, NULL};
-        double df = 0;
-        int truncated = 0;
-        for (int k = 0; k < 2; k++) {
-            if (search_run(p->search, &sq[k], &r[k], err) < 0)
-                return -1;
-            json_array_append_new(results, r[k]);
-            /* The weight of a term: how rare it is among the indexed passages (search counts
-             * at most SEARCH_CANDIDATES; "more" means it is common). */
-            json_int_t total = json_integer_value(json_object_get(r[k], "total"));
-            int more = json_is_true(json_object_get(r[k], "more"));
-            df += more ? 4.0 * SEARCH_CANDIDATES : (double)total;
-            truncated |= more || (json_int_t)json_array_size(json_object_get(r[k], "hits")) < total;
-        }
+        struct search_query sq = {.q = ts, .limit = PER_TERM, .display_lang = lang};
+        json_t *r = NULL;
+        if (search_run(p->search, &sq, &r, err) < 0)
+            return -1;
+        json_array_append_new(results, r);
+        /* The weight of a term: how rare it is among the passages (search counts at most
+         * SEARCH_CANDIDATES; "more" means it is common). */
+        json_int_t total = json_integer_value(json_object_get(r, "total"));
+        int more = json_is_true(json_object_get(r, "more"));
+        double df = (more ? 4.0 * SEARCH_CANDIDATES : (double)total) + (double)count_guides(g, ts);
         double w = log1p(2000.0 / (1.0 + df));
         /* A lone Chinese character says little about the topic. */
         if (strlen(ts) == 3 && (unsigned char)ts[0] >= 0xE3)
             w *= 0.5;
-        ti[i] = (struct term_info){ts, w, truncated};
-        for (int k = 0; k < 2; k++)
-            add_hits(json_object_get(r[k], "hits"), i, w, seen, cands, ncand);
+        ti[i] = (struct term_info){
+            ts, w, more || (json_int_t)json_array_size(json_object_get(r, "hits")) < total};
+        add_guides(g, ts, i, w, seen, results, cands, ncand);
+        add_hits(json_object_get(r, "hits"), i, w, seen, cands, ncand);
     }
     return 0;
 }
@@ -325,24 +348,7 @@ static char *passage_text(struct policy *p, struct store_conn *c, const json_t *
     buf_puts(&b, json_string_value(json_object_get(hit, "title")));
     buf_putc(&b, '\n');
     if (strcmp(kind, POLICY_KIND_GUIDE) == 0) {
-        char ref[128];
-        snprintf(ref, sizeof(ref), "%s", json_string_value(json_object_get(hit, "ref")));
-        char *lang = strrchr(ref, '.');
-        if (lang != NULL)
-            *lang++ = '\0';
-        char *section = strrchr(ref, '.');
-        if (lang != NULL && section != NULL) {
-            *section++ = '\0';
-            json_t *lines = policy_guide_lines(p, ref, section, lang);
-            size_t i;
-            json_t *l;
-            json_array_foreach(lines, i, l)
-            {
-                buf_puts(&b, json_string_value(json_object_get(l, "text")));
-                buf_putc(&b, '\n');
-            }
-            json_decref(lines);
-        }
+        buf_puts(&b, json_string_value(json_object_get(hit, "body")));
     } else if (strcmp(kind, POLICY_KIND_CLAUSE) == 0) {
         struct err err;
         char *body = NULL;
@@ -420,11 +426,13 @@ int policy_ask(struct policy *p, const char *question, const char *lang, int lim
     double total_w = 0;
     int rc = -1;
     struct store_conn *c = NULL;
+    struct guide_set *guides = NULL;
     if (cands == NULL) {
         err_set(err, 500, "policy.oom", "out of memory");
         goto out;
     }
-    if (gather(p, terms, lang, results, seen, cands, &ncand, ti, err) < 0)
+    if ((guides = policy_guides(p, err)) == NULL ||
+        gather(p, guides, terms, lang, results, seen, cands, &ncand, ti, err) < 0)
         goto out;
     for (i = 0; i < json_array_size(terms); i++)
         total_w += ti[i].w;
@@ -464,6 +472,7 @@ int policy_ask(struct policy *p, const char *question, const char *lang, int lim
                          answers);
     rc = *out ? 0 : err_set(err, 500, "policy.oom", "out of memory");
 out:
+    guide_set_release(guides);
     free(cands);
     json_decref(seen);
     json_decref(results);

@@ -32,9 +32,9 @@ int policy_open(struct store *st, struct search *s, struct policy **out, struct 
     p->search = s;
     if (search_register_kind(s, POLICY_KIND_CLAUSE, "policy.kind.policy_clause",
                              "/policies/clause/", err) < 0 ||
-        search_register_kind(s, POLICY_KIND_DOC, "policy.kind.policy", "/policies/", err) < 0 ||
-        search_register_kind(s, POLICY_KIND_GUIDE, "policy.kind.guide", "/ask/guide/", err) < 0)
+        search_register_kind(s, POLICY_KIND_DOC, "policy.kind.policy", "/policies/", err) < 0)
         goto fail;
+    pthread_mutex_init(&p->lock, NULL);
     *out = p;
     return 0;
 fail:
@@ -44,6 +44,10 @@ fail:
 
 void policy_close(struct policy *p)
 {
+    if (p == NULL)
+        return;
+    guide_set_release(p->guides);
+    pthread_mutex_destroy(&p->lock);
     free(p);
 }
 

@@ -5,7 +5,6 @@
  *                                                     services they govern, interpretations
  *   GET  /policies/clause/{id}                        a clause's place in its policy (search link)
  *   GET  /ask?q=, /api/v1/ask?q=                      a question answered by passages
- *   GET  /ask/guide/{ref}                             a guide passage's place in the guide
  *   GET  /admin/policies, POST                        add or replace policies (JSON),
  * administrators POST /policies/{id}/interpretations               add an interpretation
  * (政策解读), administrators Any question is a 200: empty, enormous (cut at POLICY_MAX_QUESTION
@@ -157,23 +156,6 @@ static int h_clause(struct web_req *req, struct web_resp *resp)
         return web_fail_err(resp, &err);
     return web_redirect(req, resp,
                         arena_printf(req->arena, "/policies/%lld#c%d", (long long)pid, number));
-}
-
-/* /ask/guide/CODE.SECTION.LANG -> the guide of CODE at that section. */
-static int h_guide(struct web_req *req, struct web_resp *resp)
-{
-    const char *ref = web_param(req, "ref");
-    char code[64];
-    const char *dot = ref ? strchr(ref, '.') : NULL;
-    if (dot == NULL || (size_t)(dot - ref) >= sizeof(code) || dot == ref)
-        return web_fail(resp, 404, "policy.not_found", "no such guide passage");
-    memcpy(code, ref, (size_t)(dot - ref));
-    code[dot - ref] = '\0';
-    for (const char *s = code; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-              *s == '-' || *s == '_'))
-            return web_fail(resp, 404, "policy.not_found", "no such guide passage");
-    return web_redirect(req, resp, arena_printf(req->arena, "/services/%s", code));
 }
 
 /* The longest prefix of s of at most max bytes that is whole UTF-8 characters. */
@@ -361,7 +343,6 @@ int policy_http_register(struct web_server *srv, struct policy *p, struct identi
         web_route(srv, "GET", "/policies/clause/{id:int}", h_clause, p) < 0 ||
         web_route(srv, "GET", "/ask", h_ask, p) < 0 ||
         web_route(srv, "GET", "/api/v1/ask", h_ask, p) < 0 ||
-        web_route(srv, "GET", "/ask/guide/{ref}", h_guide, p) < 0 ||
         web_route(srv, "GET", "/admin/policies", h_admin, p) < 0 ||
         web_route(srv, "POST", "/admin/policies", h_admin_import, p) < 0 ||
         web_route(srv, "POST", "/api/v1/admin/policies", h_admin_import, p) < 0 ||

@@ -2,15 +2,40 @@
 #ifndef ONEWINDOW_POLICY_POLICY_INTERNAL_H
 #define ONEWINDOW_POLICY_POLICY_INTERNAL_H
 
+#include <pthread.h>
+
 #include "policy/policy.h"
 
 struct store_conn;
 
+struct guide_set;
+
 struct policy {
-    struct store *store;   /* borrowed */
-    struct search *search; /* borrowed */
-    struct identity *id;   /* borrowed, set by policy_http_register */
+    struct store *store;      /* borrowed */
+    struct search *search;    /* borrowed */
+    struct identity *id;      /* borrowed, set by policy_http_register */
+    pthread_mutex_t lock;     /* guards `guides` */
+    struct guide_set *guides; /* the cached guide passages (one reference), or NULL */
 };
+
+/* policy_guide.c: the guide passages of the published catalog, in memory. */
+struct guide_passage {
+    json_t *hit;      /* as a search hit: kind, ref, title, title_lang, lang, tag (the
+                       * section), snippet [], score, and body and lines [{text}] */
+    char *low;        /* title, newline, body; ASCII lower-cased, for matching */
+    size_t title_len; /* bytes of the title in `low` */
+};
+struct guide_set {
+    pthread_mutex_t lock; /* guards refs */
+    int refs;
+    int64_t version; /* catalog_version it was built at */
+    size_t n;
+    struct guide_passage *v;
+};
+/* The current set (rebuilt when the catalog changed), with a reference for the caller:
+ * guide_set_release it. NULL with err when the catalog cannot be read. */
+struct guide_set *policy_guides(struct policy *p, struct err *err);
+void guide_set_release(struct guide_set *g);
 
 /* A policy row as written. Localised fields are JSON text {zh, bo, en}. */
 struct ps_doc {
@@ -43,11 +68,6 @@ int ps_clause_codes(struct store_conn *c, int64_t clause_id, json_t **out, struc
 /* The clause's text (malloc'd) or NULL when there is none. */
 int ps_clause_body(struct store_conn *c, int64_t clause_id, char **body, struct err *err);
 int ps_for_service(struct store_conn *c, const char *code, json_t **out, struct err *err);
-
-/* policy_guide.c: the text of one guide section as lines [{text}] (new reference; empty
- * when the item is not published). */
-json_t *policy_guide_lines(struct policy *p, const char *code, const char *section,
-                           const char *lang);
 
 /* ask.c */
 const char *policy_section_label(const char *section, const char *lang);
