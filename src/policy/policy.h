@@ -5,10 +5,10 @@
  * A policy has a document number (文号), an issuer, dates (issued, effective, expires), a
  * status (in force, amended, repealed), its full text split into numbered clauses, the
  * services each clause governs, and interpretations (政策解读). Each clause is a search
- * document (kind "policy_clause"), each policy's summary one too (kind "policy"), and each
- * section of every published service guide (materials, conditions, fees, process, time
- * limit) one per language (kind "guide"), so that a question can be answered by passages
- * from all three and from the hotline's knowledge base (kind "kb").
+ * document (kind "policy_clause"), each policy's summary one too (kind "policy"); each
+ * section of every published service guide (materials, conditions, fee, steps, time limit)
+ * in each language is a passage kept in memory (kind "guide"), so that a question can be
+ * answered from all three and from the hotline's knowledge base (kind "kb").
  *
  * Q&A is retrieval only: it returns stored passages with their source, never generated
  * text. Design: docs/internals/policy.md.
@@ -67,8 +67,9 @@ int policy_clause_where(struct policy *p, int64_t clause_id, int64_t *policy_id,
 /* Policies whose clauses govern a service: [{id, title{}, number, clause, label}]. */
 int policy_for_service(struct policy *p, const char *code, json_t **out, struct err *err);
 
-/* Rebuild the "guide" documents from the published catalog (at start-up, after a catalog
- * import, `onewindow policy reindex`). *n gets how many documents were written. */
+/* Build the guide passages from the published catalog now (they are rebuilt by themselves
+ * when catalog_version changes) and remove guide search documents an earlier version wrote.
+ * *n gets how many passages there are. */
 int policy_index_guides(struct policy *p, int *n, struct err *err);
 
 /* Answer a question: {"q", "terms": [...], "answered": bool, "answers": [{kind, source,
