@@ -241,7 +241,9 @@ static void add_hits(const json_t *hits, size_t i, double w, json_t *seen, struc
     json_array_foreach(hits, j, hit)
     {
         int rank = kind_rank(json_string_value(json_object_get(hit, "kind")));
-        if (rank < 0)
+        /* Guide passages come from memory only: a "guide" search document is one an earlier
+         * version indexed (policy_index_guides removes them). */
+        if (rank < 0 || rank == kind_rank(POLICY_KIND_GUIDE))
             continue;
         char key[160];
         hit_key(key, sizeof(key), hit);
@@ -345,17 +347,19 @@ static char *passage_text(struct policy *p, struct store_conn *c, const json_t *
     const char *kind = json_string_value(json_object_get(hit, "kind"));
     struct buf b;
     buf_init(&b, SEARCH_MAX_BODY + SEARCH_MAX_TITLE);
-    buf_puts(&b, json_string_value(json_object_get(hit, "title")));
+    const char *title = json_string_value(json_object_get(hit, "title"));
+    const char *body = json_string_value(json_object_get(hit, "body"));
+    buf_puts(&b, title ? title : "");
     buf_putc(&b, '\n');
     if (strcmp(kind, POLICY_KIND_GUIDE) == 0) {
-        buf_puts(&b, json_string_value(json_object_get(hit, "body")));
+        buf_puts(&b, body ? body : "");
     } else if (strcmp(kind, POLICY_KIND_CLAUSE) == 0) {
         struct err err;
-        char *body = NULL;
-        if (ps_clause_body(c, json_integer_value(json_object_get(hit, "id")), &body, &err) == 0 &&
-            body != NULL)
-            buf_puts(&b, body);
-        free(body);
+        char *stored = NULL;
+        if (ps_clause_body(c, json_integer_value(json_object_get(hit, "id")), &stored, &err) == 0 &&
+            stored != NULL)
+            buf_puts(&b, stored);
+        free(stored);
     }
     char *text = buf_take(&b, NULL);
     for (char *x = text; x != NULL && *x; x++)

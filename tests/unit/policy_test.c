@@ -215,6 +215,21 @@ static void test_demo_answers(void **state)
         assert_string_equal(json_string_value(json_object_get(a, "lang")), q[i][1]);
         json_decref(r);
     }
+    /* A "guide" search document an earlier version indexed (no body, no lines) is ignored:
+     * guide passages come from memory (this crashed in passage_text before). */
+    struct store_conn *sc = store_conn(f->st, &err);
+    struct search_doc stale = {.kind = POLICY_KIND_GUIDE,
+                               .lang = "zh",
+                               .title = "结婚材料",
+                               .body = "结婚 材料",
+                               .ref = "XZ-MZ-001.materials.zh"};
+    assert_int_equal(store_begin(sc, &err), 0);
+    assert_int_equal(search_put(f->se, &stale, &err), 0);
+    assert_int_equal(store_commit(sc, &err), 0);
+    json_t *st = NULL;
+    assert_int_equal(policy_ask(f->p, "结婚需要什么材料", "zh", 5, &st, &err), 0);
+    assert_non_null(json_object_get(json_array_get(json_object_get(st, "answers"), 0), "lines"));
+    json_decref(st);
     /* Nothing about the weather: not answered. Non-UTF-8 bytes: no terms, no error. */
     json_t *r = NULL;
     assert_int_equal(policy_ask(f->p, "天气怎么样", "zh", 5, &r, &err), 0);
