@@ -222,7 +222,7 @@ static void test_demo_answers(void **state)
                                .lang = "zh",
                                .title = "结婚材料",
                                .body = "结婚 材料",
-                               .ref = "XZ-MZ-001.materials.zh"};
+                               .ref = "XZ-OLD-001.materials.zh"};
     assert_int_equal(store_begin(sc, &err), 0);
     assert_int_equal(search_put(f->se, &stale, &err), 0);
     assert_int_equal(store_commit(sc, &err), 0);
