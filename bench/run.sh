@@ -38,6 +38,8 @@ if [[ ${1:-} == pay ]]; then
 fi
 # `bench/run.sh opendata`: only the open-data section (bench/opendata.sh).
 [[ ${1:-} == opendata ]] && exec "$ROOT/bench/opendata.sh"
+# `bench/run.sh ask`: only the Q&A section (bench/ask.sh).
+[[ ${1:-} == ask ]] && exec "$ROOT/bench/ask.sh"
 # `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
@@ -624,6 +626,7 @@ bench/certs.sh || note "the e-certificate section failed"
 bench/pay.sh || note "the payment section failed"
 bench/opendata.sh || note "the open-data section failed"
 bench/cluster.sh || note "the cluster section failed"
+bench/ask.sh || note "the Q&A section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

@@ -17,6 +17,7 @@ struct identity;
 struct oidc;
 struct hotline;
 struct search;
+struct policy;
 struct notify;
 struct review;
 struct apply;
@@ -32,6 +33,7 @@ struct app {
     struct oidc *oidc; /* serve only: opened after the schema check */
     struct hotline *hotline;
     struct search *search;
+    struct policy *policy;
     struct notify *notify;
     struct review *review;
     struct apply *apply;

@@ -14,6 +14,7 @@
 #include "catalog/catalog.h"
 #include "divisions/divisions.h"
 #include "hotline/hotline.h"
+#include "policy/policy.h"
 #include "identity/identity.h"
 #include "certs/certs.h"
 #include "crypto/crypto.h"
@@ -252,6 +253,12 @@ int app_load_demo(struct app *app, struct err *err)
         goto out;
     if (hl_orders > 0)
         printf("demo: hotline with %d categories and %d closed orders\n", hl_categories, hl_orders);
+    /* The region's policies (data/policies/) and the guides as Q&A passages. */
+    int policies = 0, guides = 0;
+    if (policy_load_demo(app->policy, &policies, err) < 0 ||
+        policy_index_guides(app->policy, &guides, err) < 0)
+        goto out;
+    printf("demo: %d policies, %d guide passages for Q&A\n", policies, guides);
     if (portal_mark_demo(app->store, err) < 0)
         goto out;
     if (opendata_load_demo(app->opendata, err) < 0)

@@ -37,6 +37,7 @@
 #include "opendata/opendata.h"
 #include "open311/open311.h"
 #include "catalog/catalog.h"
+#include "policy/policy.h"
 #include "search/search.h"
 #include "audit/audit.h"
 #include "certs/certs.h"
@@ -84,7 +85,6 @@ struct command {
 
 static const struct command *command_find(const char *name);
 static void usage(FILE *out);
-
 static int check_schema(struct store *s, struct err *err)
 {
     struct store_conn *c = store_conn(s, err);
@@ -353,6 +353,8 @@ MODULE_CLI(cli_open311, open311_cli(app->store, n, w, err))
 MODULE_CLI(cli_notify, notify_cli(app->notify, n, w, err))
 MODULE_CLI(cli_pay, pay_cli(app->pay, n, w, err))
 MODULE_CLI(cli_opendata, opendata_cli(app->opendata, n, w, err))
+MODULE_CLI(cli_policy, policy_cli(app->policy, "policy", n, w, err))
+MODULE_CLI(cli_ask, policy_cli(app->policy, "ask", n, w, err))
 MODULE_CLI(cli_seal, seals_cli(app->store, app->kr, n, w, err))
 MODULE_CLI(cli_cert, certs_cli(app->certs, n, w, err))
 
@@ -404,6 +406,12 @@ static const struct command commands[] = {
      CMD_WORDS, NULL, cli_pay, 1, NULL},
     {"opendata", "refresh | key NAME QUOTA | bench-fill N: open data (/data, CKAN API)", CMD_WORDS,
      NULL, cli_opendata, 0, NULL},
+    {"policy", "import FILE | reindex | list: the policy library (政策文件)", CMD_WORDS, NULL,
+     cli_policy, 0, NULL},
+    {"ask",
+     "TEXT [LANG] | evaluate [FILE] | bench [ROUNDS]: questions answered from policies\n"
+     "and guides",
+     CMD_WORDS, NULL, cli_ask, 0, NULL},
     {"catalog", "import FILE | export [FILE]: the service catalog as JSON", CMD_WORDS, NULL,
      cli_catalog, 0, NULL},
     {"i18n",

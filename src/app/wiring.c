@@ -26,6 +26,7 @@
 #include "pay/pay.h"
 #include "open311/open311.h"
 #include "opendata/opendata.h"
+#include "policy/policy.h"
 #include "portal/portal.h"
 #include "search/search.h"
 #include "seals/seals.h"
@@ -317,6 +318,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     if (opendata_open(app->store, app->id, &app->opendata, err) < 0)
         goto fail;
     opendata_set_sources(app->opendata, app->review, app->hotline, app->apply);
+    if (policy_open(app->store, app->search, &app->policy, err) < 0)
+        goto fail;
     return 0;
 fail:
     err->status = 1;
@@ -332,6 +335,7 @@ void app_close(struct app *app)
     certs_close(app->certs);
     catalog_close(app->catalog);
     opendata_close(app->opendata);
+    policy_close(app->policy);
     hotline_close(app->hotline);
     review_close(app->review);
     pay_close(app->pay);
@@ -362,6 +366,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         certs_http_register(srv, app->certs) < 0 || pay_http_register(srv, app->pay) < 0 ||
         search_http_register(srv, app->search) < 0 ||
         opendata_http_register(srv, app->opendata, app->id, app->cfg->public_url) < 0 ||
+        policy_http_register(srv, app->policy, app->id) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
@@ -380,6 +385,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/admin", "menu.admin", "identity.department_admin"},
         {"/admin/catalog", "menu.catalog_admin", "catalog.admin"},
         {"/data/admin", "menu.opendata_admin", "opendata.publish"},
+        {"/admin/policies", "menu.policy_admin", "catalog.admin"},
         {"/admin/i18n", "menu.i18n", "i18n.coverage"},
         {"/admin/clients", "menu.clients", "oidc.client_admin"},
         {"/hotline/admin", "menu.hotline_admin", "hotline.admin"},
@@ -401,6 +407,12 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         snprintf(n, sizeof(n), "%d", rebuilt);
         log_kv(LOG_INFO, "the catalog was indexed for search", "documents", n, LOG_END);
     }
+    /* The service guides' sections as Q&A passages, from the catalog as published now. */
+    int guides = 0;
+    err_clear(&ie);
+    if (policy_index_guides(app->policy, &guides, &ie) < 0)
+        log_kv(LOG_WARN, "the service guides could not be indexed for Q&A", "code", ie.code,
+               "detail", ie.msg, LOG_END);
     /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
     if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)
         return -1;
