@@ -75,6 +75,11 @@ int oversight_day_of(int64_t ms)
     return civil_of(days);
 }
 
+int64_t oversight_day_start_ms(int day)
+{
+    return days_of_civil(day / 10000, day / 100 % 100, day % 100) * 86400000LL - 8LL * 3600 * 1000;
+}
+
 int oversight_parse_day(const char *s)
 {
     int y, m, d;

@@ -16,6 +16,17 @@ struct oversight {
     void *ratings_ctx;
 };
 
+/* The period [from, to] (YYYYMMDD) from "YYYY-MM-DD" texts (NULL or empty: 1 January of
+ * this year, today); 400 oversight.bad_from / bad_to / bad_period. */
+int oversight_period(const char *from_s, const char *to_s, int64_t now_ms, int *from, int *to,
+                     struct err *err);
+/* A division the figures may be asked for (NULL or empty: the region): the region, a
+ * prefecture or a county; 400 oversight.bad_division. */
+int oversight_division_arg(const char *s, int64_t *division, struct err *err);
+
+/* The first millisecond of day YYYYMMDD in Asia/Shanghai. */
+int64_t oversight_day_start_ms(int day);
+
 /* Sums of oversight_daily over a selection. */
 struct ovs_sums {
     int64_t received, online, accepted, returned, rejected, completed, on_time, days_sum;

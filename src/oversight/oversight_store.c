@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store.h"
@@ -94,17 +95,19 @@ static const char SQL_NOTE_ESCALATE[] =
     "UPDATE oversight_notes SET level = ?, escalated_to = ?, deadline_at = ?, escalated_at = ? "
     "WHERE id = ? AND answer IS NULL";
 static const char SQL_AUDIT_SEARCH[] =
-    "SELECT seq, at, actor_id, action, object, outcome, source_ip, detail, hash "
+    "SELECT seq, at, actor_id, action, object, outcome, source_ip, detail, hash, prev_hash, id "
     "FROM audit_events WHERE seq IS NOT NULL AND COALESCE(actor_id, 0) BETWEEN ? AND ? "
     "AND at BETWEEN ? AND ? AND action LIKE ? ESCAPE '!' AND COALESCE(object, '') LIKE ? "
     "ESCAPE '!' AND outcome LIKE ? ESCAPE '!' ORDER BY seq DESC LIMIT ?";
 static const char SQL_AUDIT_SEARCH_ASC[] =
-    "SELECT seq, at, actor_id, action, object, outcome, source_ip, detail, hash "
+    "SELECT seq, at, actor_id, action, object, outcome, source_ip, detail, hash, prev_hash, id "
     "FROM audit_events WHERE seq IS NOT NULL AND COALESCE(actor_id, 0) BETWEEN ? AND ? "
     "AND at BETWEEN ? AND ? AND action LIKE ? ESCAPE '!' AND COALESCE(object, '') LIKE ? "
     "ESCAPE '!' AND outcome LIKE ? ESCAPE '!' ORDER BY seq LIMIT ?";
 static const char SQL_AUDIT_CHECKPOINT[] =
-    "SELECT seq, hash, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1";
+    "SELECT c.seq, c.hash, c.at, c.anchor, c.signature, c.key_id, k.public_hex "
+    "FROM audit_checkpoints c LEFT JOIN audit_keys k ON k.key_id = c.key_id "
+    "ORDER BY c.seq DESC LIMIT 1";
 
 static int step_done(struct store_stmt *st, struct err *err)
 {
