@@ -392,11 +392,12 @@ int oversight_case(struct oversight *o, const struct authz_subject *subj, const 
         json_decref(notes);
         return -1;
     }
-    *out = json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:s, s:o, s:b}", "number", k.number,
-                     "item_code", k.item_code, "department_id", (json_int_t)k.department_id,
-                     "division_code", (json_int_t)k.division_code, "state", k.state, "due_at",
-                     (json_int_t)k.due_at, "submitted_at", (json_int_t)k.submitted_at, "mark",
-                     mark_of(k.due_at, now_ms), "notes", notes, "can_note", sup);
+    *out = json_pack("{s:s, s:s, s:o, s:I, s:s, s:I, s:I, s:s, s:o, s:b}", "number", k.number,
+                     "item_code", k.item_code, "department_id",
+                     json_sprintf("%lld", (long long)k.department_id), "division_code",
+                     (json_int_t)k.division_code, "state", k.state, "due_at", (json_int_t)k.due_at,
+                     "submitted_at", (json_int_t)k.submitted_at, "mark", mark_of(k.due_at, now_ms),
+                     "notes", notes, "can_note", sup);
     return 0;
 }
 
@@ -543,7 +544,7 @@ int oversight_notes_mine(struct oversight *o, const struct authz_subject *subj, 
     json_t *r;
     json_array_foreach(rows, i, r)
     {
-        int open = json_object_get(r, "answer") == NULL;
+        int open = !json_is_string(json_object_get(r, "answer"));
         json_object_set_new(r, "open", json_boolean(open));
         json_object_set_new(
             r, "overdue",
@@ -579,8 +580,11 @@ int oversight_escalate(struct oversight *o, int64_t now_ms, int *n, struct err *
     for (size_t i = 0; i < nd; i++) {
         int64_t from = due[i].escalated_to ? due[i].escalated_to : due[i].division_code;
         int64_t to = parent_of(from);
+        /* The same time again to answer, at least a day. */
         int64_t length =
             due[i].deadline_at - (due[i].escalated_at ? due[i].escalated_at : due[i].created_at);
+        if (length < 86400000LL)
+            length = 86400000LL;
         char object[64], detail[64];
         snprintf(object, sizeof(object), "application:%s", due[i].number);
         snprintf(detail, sizeof(detail), "level=%d to=%012lld", due[i].level + 1, (long long)to);
@@ -618,7 +622,7 @@ int oversight_digest(struct oversight *o, int64_t now_ms, int *n, struct err *er
     {
         char key[24];
         snprintf(key, sizeof(key), "%lld",
-                 (long long)json_integer_value(json_object_get(r, "department_id")));
+                 (long long)ovs_json_id(json_object_get(r, "department_id")));
         json_t *p = json_object_get(per, key);
         if (p == NULL) {
             p = json_pack("{s:i, s:i}", "overdue", 0, "due_soon", 0);

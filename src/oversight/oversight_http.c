@@ -122,7 +122,7 @@ static json_t *localise(struct web_req *req, json_t *problems)
 
 static void decorate_case(struct web_req *req, struct oversight *o, json_t *r, const json_t *names)
 {
-    int64_t dept = json_integer_value(json_object_get(r, "department_id"));
+    int64_t dept = ovs_json_id(json_object_get(r, "department_id"));
     int64_t div = json_integer_value(json_object_get(r, "division_code"));
     const char *code = json_string_value(json_object_get(r, "item_code"));
     const char *item = json_string_value(json_object_get(names, code ? code : ""));
@@ -167,7 +167,7 @@ static int h_queue(struct web_req *req, struct web_resp *resp)
     json_t *r;
     json_array_foreach(rows, i, r)
     {
-        int64_t dept = json_integer_value(json_object_get(r, "department_id"));
+        int64_t dept = ovs_json_id(json_object_get(r, "department_id"));
         int64_t div = json_integer_value(json_object_get(r, "division_code"));
         open += json_integer_value(json_object_get(r, "open"));
         soon += json_integer_value(json_object_get(r, "due_soon"));
@@ -230,7 +230,7 @@ static void decorate_notes(struct web_req *req, json_t *notes, int64_t now)
     json_t *n;
     json_array_foreach(notes, i, n)
     {
-        int open = json_object_get(n, "answer") == NULL;
+        int open = !json_is_string(json_object_get(n, "answer"));
         json_object_set_new(n, "open", json_boolean(open));
         json_object_set_new(
             n, "overdue",
@@ -317,7 +317,8 @@ static int h_note(struct web_req *req, struct web_resp *resp)
     }
     json_decref(problems);
     if (req->want_json)
-        return web_page(resp, json_pack("{s:I}", "note_id", (json_int_t)id), NULL, 201);
+        return web_page(resp, json_pack("{s:o}", "note_id", json_sprintf("%lld", (long long)id)),
+                        NULL, 201);
     return web_redirect(req, resp,
                         arena_printf(req->arena, "/oversight/cases/%s?done=note_added", number));
 }
@@ -342,10 +343,10 @@ static int notes_page(struct web_req *req, struct web_resp *resp, const struct a
     json_t *n;
     json_array_foreach(notes, i, n)
     {
-        json_object_set_new(n, "department",
-                            json_string(ovh_dept_name(
-                                req, o, json_integer_value(json_object_get(n, "department_id")))));
-        if (fe != NULL && json_integer_value(json_object_get(n, "id")) == with_error)
+        json_object_set_new(
+            n, "department",
+            json_string(ovh_dept_name(req, o, ovs_json_id(json_object_get(n, "department_id")))));
+        if (fe != NULL && ovs_json_id(json_object_get(n, "id")) == with_error)
             json_object_set(n, "field_errors", fe);
     }
     json_decref(fe);

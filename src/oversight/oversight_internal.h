@@ -46,6 +46,9 @@ struct ovs_note {
     char number[32];
 };
 
+/* An id from JSON (a decimal string, or an integer). */
+int64_t ovs_json_id(const json_t *v);
+
 int ovs_open_put(struct store_conn *c, const struct oversight_event *e, struct err *err);
 int ovs_open_delete(struct store_conn *c, int64_t application_id, struct err *err);
 int ovs_daily_add(struct store_conn *c, int day, const struct oversight_event *e,

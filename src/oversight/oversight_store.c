@@ -109,6 +109,32 @@ static const char SQL_AUDIT_CHECKPOINT[] =
     "FROM audit_checkpoints c LEFT JOIN audit_keys k ON k.key_id = c.key_id "
     "ORDER BY c.seq DESC LIMIT 1";
 
+/* Ids (id_next: up to 2^63) travel in JSON as strings: a JavaScript number holds only 53
+ * bits. The row's integer fields named in `keys` become decimal strings. */
+static json_t *ids_as_text(json_t *row, const char *const *keys)
+{
+    for (; row != NULL && *keys != NULL; keys++) {
+        json_t *v = json_object_get(row, *keys);
+        if (json_is_integer(v))
+            json_object_set_new(row, *keys, json_sprintf("%lld", (long long)json_integer_value(v)));
+    }
+    return row;
+}
+
+static const char *const ID_KEYS[] = {"id", "department_id", "author_id", "actor_id", NULL};
+
+int64_t ovs_json_id(const json_t *v)
+{
+    if (json_is_integer(v))
+        return json_integer_value(v);
+    return json_is_string(v) ? strtoll(json_string_value(v), NULL, 10) : 0;
+}
+
+static void add_row(json_t *rows, json_t *row)
+{
+    json_array_append_new(rows, ids_as_text(row, ID_KEYS));
+}
+
 static int step_done(struct store_stmt *st, struct err *err)
 {
     int rc = store_step(st, err);
@@ -226,13 +252,13 @@ int ovs_sums_by(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, 
     while ((rc = store_step(st, err)) == STORE_ROW) {
         struct ovs_sums s;
         read_sums(st, 1, &s);
-        json_array_append_new(
-            rows,
-            json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "key", store_col_text(st, 0),
-                      "received", (json_int_t)s.received, "online", (json_int_t)s.online,
-                      "accepted", (json_int_t)s.accepted, "returned", (json_int_t)s.returned,
-                      "rejected", (json_int_t)s.rejected, "completed", (json_int_t)s.completed,
-                      "on_time", (json_int_t)s.on_time, "days_sum", (json_int_t)s.days_sum));
+        add_row(rows,
+                json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "key",
+                          store_col_text(st, 0), "received", (json_int_t)s.received, "online",
+                          (json_int_t)s.online, "accepted", (json_int_t)s.accepted, "returned",
+                          (json_int_t)s.returned, "rejected", (json_int_t)s.rejected, "completed",
+                          (json_int_t)s.completed, "on_time", (json_int_t)s.on_time, "days_sum",
+                          (json_int_t)s.days_sum));
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;
@@ -284,12 +310,12 @@ int ovs_queue(struct store_conn *c, int64_t lo, int64_t hi, int64_t now, int64_t
     store_bind_int64(st, 5, hi);
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW)
-        json_array_append_new(rows, json_pack("{s:I, s:I, s:I, s:I, s:I}", "department_id",
-                                              (json_int_t)store_col_int64(st, 0), "division_code",
-                                              (json_int_t)store_col_int64(st, 1), "open",
-                                              (json_int_t)store_col_int64(st, 2), "overdue",
-                                              (json_int_t)store_col_int64(st, 3), "due_soon",
-                                              (json_int_t)store_col_int64(st, 4)));
+        add_row(rows, json_pack("{s:I, s:I, s:I, s:I, s:I}", "department_id",
+                                (json_int_t)store_col_int64(st, 0), "division_code",
+                                (json_int_t)store_col_int64(st, 1), "open",
+                                (json_int_t)store_col_int64(st, 2), "overdue",
+                                (json_int_t)store_col_int64(st, 3), "due_soon",
+                                (json_int_t)store_col_int64(st, 4)));
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
@@ -326,12 +352,11 @@ int ovs_cases(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t
     while ((rc = store_step(st, err)) == STORE_ROW) {
         struct ovs_case k;
         read_case(st, &k);
-        json_array_append_new(rows, json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I}", "number",
-                                              k.number, "item_code", k.item_code, "department_id",
-                                              (json_int_t)k.department_id, "division_code",
-                                              (json_int_t)k.division_code, "state", k.state,
-                                              "due_at", (json_int_t)k.due_at, "submitted_at",
-                                              (json_int_t)k.submitted_at));
+        add_row(rows,
+                json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I}", "number", k.number, "item_code",
+                          k.item_code, "department_id", (json_int_t)k.department_id,
+                          "division_code", (json_int_t)k.division_code, "state", k.state, "due_at",
+                          (json_int_t)k.due_at, "submitted_at", (json_int_t)k.submitted_at));
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;
@@ -426,15 +451,14 @@ static int notes_json(struct store_stmt *st, json_t *rows, struct err *err)
     while ((rc = store_step(st, err)) == STORE_ROW) {
         struct ovs_note n;
         read_note(st, &n);
-        json_array_append_new(
-            rows, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s, s:s?}", "id",
-                            (json_int_t)n.id, "number", n.number, "department_id",
-                            (json_int_t)n.department_id, "division_code",
-                            (json_int_t)n.division_code, "author_id", (json_int_t)n.author_id,
-                            "deadline_at", (json_int_t)n.deadline_at, "created_at",
-                            (json_int_t)n.created_at, "answered_at", (json_int_t)n.answered_at,
-                            "escalated_to", (json_int_t)n.escalated_to, "level", n.level, "body",
-                            store_col_text(st, 12), "answer", store_col_text(st, 13)));
+        add_row(rows, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s, s:s?}",
+                                "id", (json_int_t)n.id, "number", n.number, "department_id",
+                                (json_int_t)n.department_id, "division_code",
+                                (json_int_t)n.division_code, "author_id", (json_int_t)n.author_id,
+                                "deadline_at", (json_int_t)n.deadline_at, "created_at",
+                                (json_int_t)n.created_at, "answered_at", (json_int_t)n.answered_at,
+                                "escalated_to", (json_int_t)n.escalated_to, "level", n.level,
+                                "body", store_col_text(st, 12), "answer", store_col_text(st, 13)));
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;
@@ -523,14 +547,14 @@ int ovs_audit_search(struct store_conn *c, const struct ovs_audit_filter *f, jso
     store_bind_int64(st, 8, f->limit);
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW)
-        json_array_append_new(
-            rows,
-            json_pack("{s:I, s:I, s:I, s:s, s:s?, s:s, s:s?, s:s?, s:s?}", "seq",
-                      (json_int_t)store_col_int64(st, 0), "at", (json_int_t)store_col_int64(st, 1),
-                      "actor_id", (json_int_t)store_col_int64(st, 2), "action",
-                      store_col_text(st, 3), "object", store_col_text(st, 4), "outcome",
-                      store_col_text(st, 5), "source_ip", store_col_text(st, 6), "detail",
-                      store_col_text(st, 7), "hash", store_col_text(st, 8)));
+        add_row(rows, json_pack("{s:I, s:I, s:I, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:I}",
+                                "seq", (json_int_t)store_col_int64(st, 0), "at",
+                                (json_int_t)store_col_int64(st, 1), "actor_id",
+                                (json_int_t)store_col_int64(st, 2), "action", store_col_text(st, 3),
+                                "object", store_col_text(st, 4), "outcome", store_col_text(st, 5),
+                                "source_ip", store_col_text(st, 6), "detail", store_col_text(st, 7),
+                                "hash", store_col_text(st, 8), "prev_hash", store_col_text(st, 9),
+                                "id", (json_int_t)store_col_int64(st, 10)));
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
