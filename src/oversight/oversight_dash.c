@@ -285,6 +285,7 @@ static int csv_out(struct web_req *req, struct web_resp *resp, const char *table
         {"days", "days", {"days", "n"}},
         {"map", "map_table", {"code", "prefecture", "county", "value"}},
         {"kpi", "kpis", {"key", "label", "value_text", "formula"}},
+        {"queue", "queue", {"department", "division", "open", "due_soon", "overdue"}},
     };
     for (size_t s = 0; s < sizeof(specs) / sizeof(specs[0]); s++) {
         if (strcmp(specs[s].table, table) != 0)
@@ -444,6 +445,15 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
                                  "&format=csv&table=",
                                  (long long)division, json_string_value(json_object_get(m, "from")),
                                  json_string_value(json_object_get(m, "to")), kpi)));
+    /* The open cases now (not the period): drill down from here to the cases. */
+    json_t *queue = NULL;
+    if (oversight_queue(o, division, time_now_ms(), &queue, &err) < 0) {
+        json_decref(m);
+        return web_fail_err(resp, &err);
+    }
+    ovh_queue_rows(req, o, queue);
+    json_object_set_new(m, "queue", queue);
+    json_object_set_new(m, "has_queue", json_boolean(json_array_size(queue) > 0));
     const char *format = web_query(req, "format");
     if (format != NULL && strcmp(format, "csv") == 0) {
         const char *table = web_query(req, "table");

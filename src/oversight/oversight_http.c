@@ -148,6 +148,27 @@ static void decorate_case(struct web_req *req, struct oversight *o, json_t *r, c
                                                  json_string_value(json_object_get(r, "number")))));
 }
 
+void ovh_queue_rows(struct web_req *req, struct oversight *o, json_t *rows)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        int64_t dept = ovs_json_id(json_object_get(r, "department_id"));
+        int64_t div = json_integer_value(json_object_get(r, "division_code"));
+        json_object_set_new(r, "department", json_string(ovh_dept_name(req, o, dept)));
+        json_object_set_new(r, "division", json_string(ovh_division_name(req, o, div)));
+        const char *base =
+            arena_printf(req->arena, "/oversight/cases?division=%012lld&department=%lld",
+                         (long long)div, (long long)dept);
+        json_object_set_new(r, "url_all", json_string(base));
+        json_object_set_new(r, "url_soon",
+                            json_string(arena_printf(req->arena, "%s&mark=soon", base)));
+        json_object_set_new(r, "url_overdue",
+                            json_string(arena_printf(req->arena, "%s&mark=overdue", base)));
+    }
+}
+
 /* ---- the subtree's queues ---------------------------------------------------------------- */
 
 static int h_queue(struct web_req *req, struct web_resp *resp)
@@ -167,22 +188,11 @@ static int h_queue(struct web_req *req, struct web_resp *resp)
     json_t *r;
     json_array_foreach(rows, i, r)
     {
-        int64_t dept = ovs_json_id(json_object_get(r, "department_id"));
-        int64_t div = json_integer_value(json_object_get(r, "division_code"));
         open += json_integer_value(json_object_get(r, "open"));
         soon += json_integer_value(json_object_get(r, "due_soon"));
         overdue += json_integer_value(json_object_get(r, "overdue"));
-        json_object_set_new(r, "department", json_string(ovh_dept_name(req, o, dept)));
-        json_object_set_new(r, "division", json_string(ovh_division_name(req, o, div)));
-        const char *base =
-            arena_printf(req->arena, "/oversight/cases?division=%012lld&department=%lld",
-                         (long long)div, (long long)dept);
-        json_object_set_new(r, "url_all", json_string(base));
-        json_object_set_new(r, "url_soon",
-                            json_string(arena_printf(req->arena, "%s&mark=soon", base)));
-        json_object_set_new(r, "url_overdue",
-                            json_string(arena_printf(req->arena, "%s&mark=overdue", base)));
     }
+    ovh_queue_rows(req, o, rows);
     json_t *m =
         json_pack("{s:s, s:s, s:s, s:o, s:b, s:I, s:I, s:I, s:s}", "title",
                   web_t(req, "oversight.queue.title"), "division",

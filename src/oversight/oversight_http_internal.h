@@ -19,6 +19,9 @@ const char *ovh_division_name(struct web_req *req, struct oversight *o, int64_t 
 /* {item code: name in `lang`} of the published catalog (new reference). */
 json_t *ovh_item_names(struct oversight *o, const char *lang);
 
+/* Names and drill-down links (url_all, url_soon, url_overdue) of oversight_queue rows. */
+void ovh_queue_rows(struct web_req *req, struct oversight *o, json_t *rows);
+
 int oversight_dash_register(struct web_server *srv, struct oversight *o);
 int oversight_audit_register(struct web_server *srv, struct oversight *o);
 
