@@ -32,6 +32,20 @@ static const char *const kpi_keys[] = {"received",    "completed",        "on_ti
 static const char *const shades[] = {"#e8f1fb", "#b9d3ee", "#7fb0dd", "#3f7fc0", "#1d4f8a"};
 #define NODATA "#eeeeee"
 
+/* The language of a name shown inside SVG <title>, where the page cannot mark it by itself:
+ * "zh" for Chinese-only text (a Han ideograph and no Tibetan letter) on a bo or en page. */
+static const char *text_lang(struct web_req *req, const char *s)
+{
+    int han = 0;
+    for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p; p++) {
+        if (p[0] == 0xE0 && p[1] >= 0xBC && p[1] <= 0xBF)
+            return req->lang;
+        if ((p[0] == 0xE3 && p[1] >= 0x90) || (p[0] >= 0xE4 && p[0] <= 0xE9))
+            han = 1;
+    }
+    return han ? "zh" : req->lang;
+}
+
 static int is_rate(const char *k)
 {
     return strstr(k, "_rate") != NULL;
@@ -73,6 +87,10 @@ static json_t *hbars(struct web_req *req, json_t *rows, const char *key, int *he
                                               json_string_value(json_object_get(r, "name"))
                                                   ? json_string_value(json_object_get(r, "name"))
                                                   : ""));
+        json_t *last = json_array_get(bars, json_array_size(bars) - 1);
+        json_object_set_new(
+            last, "label_lang",
+            json_string(text_lang(req, json_string_value(json_object_get(last, "label")))));
     }
     *height = (int)json_array_size(rows) * (BAR_H + 6) + 8;
     return bars;
@@ -247,8 +265,8 @@ static json_t *tile_map(struct web_req *req, struct oversight *o, int64_t divisi
             const char *val = fmt_value(req, kpi, x);
             json_array_append_new(
                 tiles,
-                json_pack("{s:i, s:i, s:s, s:s, s:s, s:b}", "x", col * 44, "y", y, "fill", fill,
-                          "title", arena_printf(req->arena, "%s: %s", name, val), "code",
+                json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:b}", "x", col * 44, "y", y, "fill",
+                          fill, "title_lang", text_lang(req, name), "title", arena_printf(req->arena, "%s: %s", name, val), "code",
                           arena_printf(req->arena, "%06lld", (long long)cs[i].code / 1000000),
                           "is_label", 0));
             json_array_append_new(

@@ -318,7 +318,7 @@ static int h_note(struct web_req *req, struct web_resp *resp)
     }
     if (rc == 1) {
         if (req->want_json) {
-            localise(req, problems);
+            json_decref(localise(req, problems));
             return web_page(
                 resp, json_pack("{s:s, s:o}", "code", "oversight.invalid", "errors", problems),
                 NULL, 422);
@@ -399,7 +399,7 @@ static int h_answer(struct web_req *req, struct web_resp *resp)
     }
     if (rc == 1) {
         if (req->want_json) {
-            localise(req, problems);
+            json_decref(localise(req, problems));
             return web_page(
                 resp, json_pack("{s:s, s:o}", "code", "oversight.invalid", "errors", problems),
                 NULL, 422);

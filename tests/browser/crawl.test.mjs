@@ -34,6 +34,8 @@ const ROLES = [
   { who: 'clerk.water', staff: true },
   { who: 'catalog.xz', staff: true },
   { who: 'auditor.xz', staff: true },
+  { who: 'supervisor.xz', staff: true },
+  { who: 'supervisor.lhasa', staff: true },
 ];
 const MAX_PAGES = 90;       // per role
 const PER_SHAPE = 2;        // instances of one address shape
