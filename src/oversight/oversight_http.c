@@ -57,21 +57,35 @@ int ovh_supervisor(struct web_req *req, struct web_resp *resp, struct oversight 
     return 0;
 }
 
+/* The departments are read once per request: a page names up to hundreds of them. The
+ * cache lives in the request's arena and is known by the request's id (unique per
+ * process), so a later request never sees it. */
+static __thread char dept_cache_req[24];
+static __thread struct identity_department *dept_cache;
+static __thread size_t dept_cache_n;
+
 const char *ovh_dept_name(struct web_req *req, struct oversight *o, int64_t id)
 {
-    struct identity_department *ds = NULL;
-    size_t n = 0;
     struct err err;
-    if (identity_department_list(o->id, req->arena, &ds, &n, &err) < 0)
-        return "?";
-    for (size_t i = 0; i < n; i++)
-        if (ds[i].id == id) {
-            if (strcmp(req->lang, "bo") == 0 && ds[i].name_bo && *ds[i].name_bo)
-                return ds[i].name_bo;
-            if (strcmp(req->lang, "en") == 0 && ds[i].name_en && *ds[i].name_en)
-                return ds[i].name_en;
-            return ds[i].name_zh;
-        }
+    if (req->id == NULL || strcmp(dept_cache_req, req->id) != 0) {
+        dept_cache = NULL;
+        dept_cache_n = 0;
+        dept_cache_req[0] = '\0';
+        if (identity_department_list(o->id, req->arena, &dept_cache, &dept_cache_n, &err) < 0)
+            return "?";
+        if (req->id != NULL)
+            snprintf(dept_cache_req, sizeof(dept_cache_req), "%s", req->id);
+    }
+    for (size_t i = 0; i < dept_cache_n; i++) {
+        const struct identity_department *d = &dept_cache[i];
+        if (d->id != id)
+            continue;
+        if (strcmp(req->lang, "bo") == 0 && d->name_bo && *d->name_bo)
+            return d->name_bo;
+        if (strcmp(req->lang, "en") == 0 && d->name_en && *d->name_en)
+            return d->name_en;
+        return d->name_zh;
+    }
     return "?";
 }
 
