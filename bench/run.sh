@@ -32,6 +32,8 @@ fi
 if [[ ${1:-} == notify ]]; then
     exec bench/notify.sh
 fi
+# `bench/run.sh oversight`: only the supervision and dashboard section (bench/oversight.sh).
+[[ ${1:-} == oversight ]] && exec "$ROOT/bench/oversight.sh"
 # `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
@@ -610,6 +612,7 @@ stop_server
 bench/apply.sh || note "the applications section failed"
 bench/notify.sh || note "the notification section failed"
 bench/certs.sh || note "the e-certificate section failed"
+bench/oversight.sh || note "the oversight section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

@@ -168,7 +168,7 @@ static int p90_of(const json_t *hist)
     return -1;
 }
 
-static void add_rates(json_t *k)
+void oversight_add_rates(json_t *k)
 {
     int64_t rec = json_integer_value(json_object_get(k, "received"));
     int64_t comp = json_integer_value(json_object_get(k, "completed"));
@@ -246,7 +246,7 @@ int oversight_kpi(struct oversight *o, int64_t division, int64_t dept, int from,
                           (json_int_t)s.accepted, "returned", (json_int_t)s.returned, "rejected",
                           (json_int_t)s.rejected, "completed", (json_int_t)s.completed, "on_time",
                           (json_int_t)s.on_time, "days_sum", (json_int_t)s.days_sum);
-    add_rates(k);
+    oversight_add_rates(k);
     int p90 = p90_of(hist);
     json_object_set_new(k, "p90_days", p90 >= 0 ? json_integer(p90) : json_null());
     json_decref(hist);
@@ -271,7 +271,7 @@ int oversight_kpi_by(struct oversight *o, int64_t division, int from, int to, co
     }
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r) add_rates(r);
+    json_array_foreach(rows, i, r) oversight_add_rates(r);
     *out = rows;
     return 0;
 }

@@ -182,23 +182,6 @@ static json_t *roll_up(json_t *rows, int level)
     return out;
 }
 
-static void add_rates(json_t *k)
-{
-    int64_t rec = json_integer_value(json_object_get(k, "received"));
-    int64_t comp = json_integer_value(json_object_get(k, "completed"));
-    int64_t acc = json_integer_value(json_object_get(k, "accepted"));
-    int64_t on = json_integer_value(json_object_get(k, "on_time"));
-    int64_t onl = json_integer_value(json_object_get(k, "online"));
-    int64_t ret = json_integer_value(json_object_get(k, "returned"));
-    json_object_set_new(k, "on_time_rate",
-                        comp ? json_real((double)(on * 1000 / comp) / 10) : json_null());
-    json_object_set_new(k, "online_rate",
-                        rec ? json_real((double)(onl * 1000 / rec) / 10) : json_null());
-    json_object_set_new(k, "return_rate",
-                        acc + comp ? json_real((double)(ret * 1000 / (acc + comp)) / 10)
-                                   : json_null());
-}
-
 /* The schematic map: one row per prefecture (or the county itself) of tiles per county,
  * coloured by the chosen KPI in five equal classes between its smallest and largest value. */
 static json_t *tile_map(struct web_req *req, struct oversight *o, int64_t division, json_t *by_div,
@@ -213,7 +196,7 @@ static json_t *tile_map(struct web_req *req, struct oversight *o, int64_t divisi
     json_t *counties = roll_up(by_div, 3);
     const char *k;
     json_t *v;
-    json_object_foreach(counties, k, v) add_rates(v);
+    json_object_foreach(counties, k, v) oversight_add_rates(v);
     struct division *prefs = NULL;
     size_t np = 0;
     int level = divisions_level_of(division);
@@ -413,7 +396,7 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
     json_t *v;
     json_object_foreach(rolled, key, v)
     {
-        add_rates(v);
+        oversight_add_rates(v);
         json_array_append(ranked, v);
     }
     json_decref(rolled);

@@ -24,6 +24,10 @@ int oversight_period(const char *from_s, const char *to_s, int64_t now_ms, int *
  * prefecture or a county; 400 oversight.bad_division. */
 int oversight_division_arg(const char *s, int64_t *division, struct err *err);
 
+/* Add on_time_rate, online_rate, return_rate and avg_days to a row of sums (KPI rules in
+ * docs/internals/oversight.md). */
+void oversight_add_rates(json_t *k);
+
 /* The first millisecond of day YYYYMMDD in Asia/Shanghai. */
 int64_t oversight_day_start_ms(int day);
 
