@@ -420,6 +420,9 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
     if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)
         return -1;
+    /* Supervision notes escalate hourly; departments get their digest once a day. */
+    if (oversight_jobs_start(app->oversight, 3600, err) < 0)
+        return -1;
     return 0;
 }
 

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit/audit.h"
 #include "base/arena.h"
 #include "base/id.h"
+#include "base/log.h"
 #include "base/utf8.h"
 #include "divisions/divisions.h"
 #include "identity/identity.h"
@@ -28,13 +30,67 @@ int oversight_open(struct store *s, struct identity *id, struct notify *n,
     o->id = id;
     o->notify = n;
     o->kr = kr;
+    pthread_mutex_init(&o->job_lock, NULL);
+    pthread_cond_init(&o->job_wake, NULL);
     *out = o;
     return 0;
 }
 
 void oversight_close(struct oversight *o)
 {
+    if (o == NULL)
+        return;
+    if (o->job_started) {
+        pthread_mutex_lock(&o->job_lock);
+        o->job_stop = 1;
+        pthread_cond_signal(&o->job_wake);
+        pthread_mutex_unlock(&o->job_lock);
+        pthread_join(o->job, NULL);
+    }
+    pthread_cond_destroy(&o->job_wake);
+    pthread_mutex_destroy(&o->job_lock);
     free(o);
+}
+
+static void *job_loop(void *p)
+{
+    struct oversight *o = p;
+    pthread_mutex_lock(&o->job_lock);
+    while (!o->job_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += o->tick_s;
+        pthread_cond_timedwait(&o->job_wake, &o->job_lock, &until);
+        if (o->job_stop)
+            break;
+        pthread_mutex_unlock(&o->job_lock);
+        struct err err;
+        err_clear(&err);
+        int n = 0;
+        int64_t now = time_now_ms();
+        if (oversight_escalate(o, now, &n, &err) < 0)
+            log_kv(LOG_ERROR, "oversight: escalation failed", "detail", err.msg, LOG_END);
+        int today = oversight_day_of(now);
+        int hour = (int)(((now + 8LL * 3600 * 1000) / 3600000) % 24);
+        if (hour >= 8 && today != o->digest_day) {
+            if (oversight_digest(o, now, &n, &err) < 0)
+                log_kv(LOG_ERROR, "oversight: digest failed", "detail", err.msg, LOG_END);
+            else
+                o->digest_day = today;
+        }
+        pthread_mutex_lock(&o->job_lock);
+    }
+    pthread_mutex_unlock(&o->job_lock);
+    return NULL;
+}
+
+int oversight_jobs_start(struct oversight *o, int tick_s, struct err *err)
+{
+    o->tick_s = tick_s > 0 ? tick_s : 3600;
+    if (pthread_create(&o->job, NULL, job_loop, o) != 0)
+        return err_set(err, 500, "oversight.thread", "the oversight job thread could not start");
+    o->job_started = 1;
+    return 0;
 }
 
 void oversight_set_ratings(struct oversight *o, oversight_ratings_fn fn, void *ctx)

@@ -124,6 +124,11 @@ int oversight_escalate(struct oversight *o, int64_t now_ms, int *n, struct err *
  * (notify, addressed to the department, rendered in each reader's language). *n: sent. */
 int oversight_digest(struct oversight *o, int64_t now_ms, int *n, struct err *err);
 
+/* The server's job: every tick_s seconds (default 3600) escalate overdue notes; once a day,
+ * at the first tick after 08:00 in Lhasa, send the digest (remembered in memory: a restart
+ * the same day sends it again). Stopped by oversight_close. */
+int oversight_jobs_start(struct oversight *o, int tick_s, struct err *err);
+
 /* `onewindow kpi [--division CODE] [--from DATE --to DATE]` and `onewindow oversight
  * escalate|digest`: print JSON / a line; 0, 2 with err for usage, -1 with err. */
 int oversight_cli(struct oversight *o, int argc, char **argv, struct err *err);

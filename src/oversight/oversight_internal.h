@@ -5,6 +5,8 @@
 #ifndef ONEWINDOW_OVERSIGHT_INTERNAL_H
 #define ONEWINDOW_OVERSIGHT_INTERNAL_H
 
+#include <pthread.h>
+
 #include "oversight/oversight.h"
 
 struct oversight {
@@ -14,6 +16,11 @@ struct oversight {
     struct crypto_keyring *kr;
     oversight_ratings_fn ratings;
     void *ratings_ctx;
+    /* The job (oversight_jobs_start): escalation every tick, the digest once a day. */
+    pthread_t job;
+    pthread_mutex_t job_lock;
+    pthread_cond_t job_wake;
+    int job_started, job_stop, tick_s, digest_day;
 };
 
 /* The period [from, to] (YYYYMMDD) from "YYYY-MM-DD" texts (NULL or empty: 1 January of
