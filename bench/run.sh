@@ -40,6 +40,8 @@ fi
 [[ ${1:-} == opendata ]] && exec "$ROOT/bench/opendata.sh"
 # `bench/run.sh ask`: only the Q&A section (bench/ask.sh).
 [[ ${1:-} == ask ]] && exec "$ROOT/bench/ask.sh"
+# `bench/run.sh oversight`: only the supervision and dashboard section (bench/oversight.sh).
+[[ ${1:-} == oversight ]] && exec "$ROOT/bench/oversight.sh"
 # `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
@@ -627,6 +629,7 @@ bench/pay.sh || note "the payment section failed"
 bench/opendata.sh || note "the open-data section failed"
 bench/cluster.sh || note "the cluster section failed"
 bench/ask.sh || note "the Q&A section failed"
+bench/oversight.sh || note "the oversight section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

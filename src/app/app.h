@@ -23,6 +23,7 @@ struct review;
 struct apply;
 struct pay;
 struct opendata;
+struct oversight;
 struct web_server;
 
 struct app {
@@ -44,6 +45,7 @@ struct app {
     struct portal *portal;
     struct pay *pay; /* fees, payments and receipts (src/pay) */
     struct opendata *opendata;
+    struct oversight *oversight;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

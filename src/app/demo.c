@@ -46,6 +46,11 @@ static const struct {
     {"xz-12345", "西藏自治区12345政务服务便民热线中心",
      "བོད་རང་སྐྱོང་ལྗོངས་ 12345 གཞུང་དོན་ཞབས་ཞུ་མང་ཚོགས་ཁ་པར་ལྟེ་གནས།", "Xizang 12345 Hotline Centre",
      540000000000LL},
+    /* 效能督查 (src/oversight): the region's and Lhasa's supervision offices. */
+    {"xz-dc", "西藏自治区人民政府督查室", "བོད་རང་སྐྱོང་ལྗོངས་མི་དམངས་སྲིད་གཞུང་གི་ལྟ་ཞིབ་ཁང་།",
+     "Supervision Office of the Xizang Government", 540000000000LL},
+    {"ls-dc", "拉萨市人民政府督查室", "ལྷ་ས་གྲོང་ཁྱེར་མི་དམངས་སྲིད་གཞུང་གི་ལྟ་ཞིབ་ཁང་།",
+     "Supervision Office of the Lhasa Government", 540100000000LL},
     {"ls-ga", "拉萨市公安局", "ལྷ་ས་གྲོང་ཁྱེར་སྤྱི་བདེ་ཅུས།", "Lhasa Public Security Bureau", 540100000000LL},
     {"ls-mz", "拉萨市民政局", "ལྷ་ས་གྲོང་ཁྱེར་དམངས་སྲིད་ཅུས།", "Lhasa Civil Affairs Bureau",
      540100000000LL},
@@ -97,6 +102,8 @@ static const struct {
     {"catalog.xz", "拉巴", "platform", ROLE_ADMIN},
     /* Exit-entry window of the Lhasa police: passports, their fees and refunds (src/pay). */
     {"clerk.ga", "普布", "ls-ga", ROLE_CLERK},
+    {"supervisor.xz", "次旦", "xz-dc", ROLE_SUPERVISOR},
+    {"supervisor.lhasa", "普布", "ls-dc", ROLE_SUPERVISOR},
 };
 
 /* Certificate types, a certificate seal for the departments that issue them, and the demo

@@ -40,6 +40,7 @@
 #include "policy/policy.h"
 #include "search/search.h"
 #include "audit/audit.h"
+#include "oversight/oversight.h"
 #include "certs/certs.h"
 #include "seals/seals.h"
 #include "translate/translate.h"
@@ -63,7 +64,6 @@ static int fail(const struct err *err)
  * Every command is one row: its name, its help text, what it needs (nothing, the database,
  * or the database and argument words) and the function that runs it. main() reads only
  * this table: adding a command is adding a row. */
-
 enum cmd_kind {
     CMD_STANDALONE, /* needs no database: runs with argc/argv after the command */
     CMD_DATABASE,   /* opens the store; takes options only */
@@ -79,6 +79,9 @@ struct command {
     int (*run)(struct app *app, const struct config *cfg, int nwords, char **words,
                struct err *err);
     int reports_own_finding; /* status 1 means a finding it printed (audit verify, cert verify) */
+    /* Options of the command's own (each with a value) that go to it as words rather than to
+     * the configuration: `kpi --division CODE`. NULL-terminated, or NULL. */
+    const char *const *own_options;
     /* CMD_CONFIGURED: returns the exit status (err set when it is not 0) */
     int (*configured)(const struct config *cfg, int nwords, char **words, struct err *err);
 };
@@ -355,85 +358,153 @@ MODULE_CLI(cli_pay, pay_cli(app->pay, n, w, err))
 MODULE_CLI(cli_opendata, opendata_cli(app->opendata, n, w, err))
 MODULE_CLI(cli_policy, policy_cli(app->policy, "policy", n, w, err))
 MODULE_CLI(cli_ask, policy_cli(app->policy, "ask", n, w, err))
+MODULE_CLI(cli_oversight, oversight_cli(app->oversight, n, w, err))
+
+/* kpi: its own options arrive as words; oversight_cli reads them after the word "kpi". */
+static int cli_kpi(struct app *app, const struct config *cfg, int n, char **w, struct err *err)
+{
+    (void)cfg;
+    char *args[16] = {"kpi"};
+    int k = 1;
+    for (int i = 0; i < n && k < 16; i++)
+        args[k++] = w[i];
+    return oversight_cli(app->oversight, k, args, err);
+}
 MODULE_CLI(cli_seal, seals_cli(app->store, app->kr, n, w, err))
 MODULE_CLI(cli_cert, certs_cli(app->certs, n, w, err))
 
+/* kpi takes options of its own: they and their values become its words. */
+static const char *const kpi_options[] = {"--division", "--from", "--to", NULL};
+
 static const struct command commands[] = {
-    {"serve", "serve HTTP (pages, API, health) until SIGTERM or SIGINT", CMD_DATABASE, NULL,
-     cmd_serve_db, 0, NULL},
-    {"init", "create or migrate the database and load reference data", CMD_DATABASE, NULL, cmd_init,
-     0, NULL},
-    {"migrate", "apply pending database migrations only", CMD_DATABASE, NULL, cmd_migrate, 0, NULL},
-    {"demo",
-     "load the demo region's data (after init); demo totp: the demo\n"
-     "staff's current second-factor code (no authenticator app needed)",
-     CMD_DATABASE, NULL, cmd_demo, 0, NULL},
-    {"user", "manage departments, staff and roles (onewindow user help)", CMD_WORDS, NULL, cli_user,
-     0, NULL},
-    {"client",
-     "register systems that log people in through the platform (OpenID\n"
-     "Connect): onewindow client help",
-     CMD_WORDS, NULL, cli_client, 0, NULL},
-    {"oidc", "rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key", CMD_WORDS, NULL, cli_oidc, 0,
-     NULL},
-    {"audit", "verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log", CMD_WORDS,
-     NULL, cli_audit, 1, NULL},
-    {"seal",
-     "make DEPT TYPE NAME [DAYS] | list [DEPT] | suspend|activate|revoke ID |\n"
-     "root | trust NAME FILE: electronic seals and the trust list",
-     CMD_WORDS, NULL, cli_seal, 0, NULL},
-    {"cert", "issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates", CMD_WORDS,
-     NULL, cli_cert, 1, NULL},
-    {"calendar",
-     "set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
-     "list YEAR | deadline DATE N: the working-day calendar",
-     CMD_WORDS, NULL, cli_calendar, 0, NULL},
-    {"hotline", "train | evaluate | tick: the 12345 hotline's classifier and deadlines", CMD_WORDS,
-     NULL, cli_hotline, 0, NULL},
-    {"open311", "key create NAME | key revoke ID | key list: Open311 API keys", CMD_WORDS, NULL,
-     cli_open311, 0, NULL},
-    {"search",
-     "index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
-     "stats | bench FILE [ROUNDS]: the full-text search",
-     CMD_WORDS, NULL, cli_search, 0, NULL},
-    {"notify",
-     "send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
-     "sandbox [N]: notifications (system notices, SMS delivery)",
-     CMD_WORDS, NULL, cli_notify, 0, NULL},
-    {"pay",
-     "orders [STATE] | refund CODE FEN REASON | reconcile DATE | work |\n"
-     "sandbox statement DATE|sign PARAMS|notices|pay CODE: payments",
-     CMD_WORDS, NULL, cli_pay, 1, NULL},
-    {"opendata", "refresh | key NAME QUOTA | bench-fill N: open data (/data, CKAN API)", CMD_WORDS,
-     NULL, cli_opendata, 0, NULL},
-    {"policy", "import FILE | reindex | list: the policy library (政策文件)", CMD_WORDS, NULL,
-     cli_policy, 0, NULL},
-    {"ask",
-     "TEXT [LANG] | evaluate [FILE] | bench [ROUNDS]: questions answered from policies\n"
-     "and guides",
-     CMD_WORDS, NULL, cli_ask, 0, NULL},
-    {"catalog", "import FILE | export [FILE]: the service catalog as JSON", CMD_WORDS, NULL,
-     cli_catalog, 0, NULL},
-    {"i18n",
-     "export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"
-     "the interface strings as gettext PO files, and how complete\n"
-     "each language is (no database needed)",
-     CMD_STANDALONE, cmd_i18n, NULL, 0, NULL},
-    {"backup",
-     "DEST: a consistent copy of the database and the key files while\n"
-     "serving (SQLite online backup; PostgreSQL pg_dump)",
-     CMD_CONFIGURED, NULL, NULL, 0, cfg_backup},
-    {"restore",
-     "SRC: a backup into an empty --data (and empty --db); refuses a\n"
-     "live data directory",
-     CMD_CONFIGURED, NULL, NULL, 0, cfg_restore},
-    {"doctor",
-     "check a deployment (key file, database, disk, clock, public URL)\n"
-     "and say what to fix",
-     CMD_CONFIGURED, NULL, NULL, 0, cfg_doctor},
-    {"version", "print the version and the libraries in use", CMD_STANDALONE, cmd_version, NULL, 0,
-     NULL},
-    {"help", "print this text", CMD_STANDALONE, cmd_help, NULL, 0, NULL},
+    {.name = "serve",
+     .help = "serve HTTP (pages, API, health) until SIGTERM or SIGINT",
+     .kind = CMD_DATABASE,
+     .run = cmd_serve_db},
+    {.name = "init",
+     .help = "create or migrate the database and load reference data",
+     .kind = CMD_DATABASE,
+     .run = cmd_init},
+    {.name = "migrate",
+     .help = "apply pending database migrations only",
+     .kind = CMD_DATABASE,
+     .run = cmd_migrate},
+    {.name = "demo",
+     .help = "load the demo region's data (after init); demo totp: the demo\n"
+             "staff's current second-factor code (no authenticator app needed)",
+     .kind = CMD_DATABASE,
+     .run = cmd_demo},
+    {.name = "user",
+     .help = "manage departments, staff and roles (onewindow user help)",
+     .kind = CMD_WORDS,
+     .run = cli_user},
+    {.name = "client",
+     .help = "register systems that log people in through the platform (OpenID\n"
+             "Connect): onewindow client help",
+     .kind = CMD_WORDS,
+     .run = cli_client},
+    {.name = "oidc",
+     .help = "rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key",
+     .kind = CMD_WORDS,
+     .run = cli_oidc},
+    {.name = "audit",
+     .help = "verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log",
+     .kind = CMD_WORDS,
+     .run = cli_audit,
+     .reports_own_finding = 1},
+    {.name = "seal",
+     .help = "make DEPT TYPE NAME [DAYS] | list [DEPT] | suspend|activate|revoke ID |\n"
+             "root | trust NAME FILE: electronic seals and the trust list",
+     .kind = CMD_WORDS,
+     .run = cli_seal},
+    {.name = "cert",
+     .help = "issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates",
+     .kind = CMD_WORDS,
+     .run = cli_cert,
+     .reports_own_finding = 1},
+    {.name = "calendar",
+     .help = "set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
+             "list YEAR | deadline DATE N: the working-day calendar",
+     .kind = CMD_WORDS,
+     .run = cli_calendar},
+    {.name = "hotline",
+     .help = "train | evaluate | tick: the 12345 hotline's classifier and deadlines",
+     .kind = CMD_WORDS,
+     .run = cli_hotline},
+    {.name = "open311",
+     .help = "key create NAME | key revoke ID | key list: Open311 API keys",
+     .kind = CMD_WORDS,
+     .run = cli_open311},
+    {.name = "search",
+     .help = "index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
+             "stats | bench FILE [ROUNDS]: the full-text search",
+     .kind = CMD_WORDS,
+     .run = cli_search},
+    {.name = "notify",
+     .help = "send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
+             "sandbox [N]: notifications (system notices, SMS delivery)",
+     .kind = CMD_WORDS,
+     .run = cli_notify},
+    {.name = "pay",
+     .help = "orders [STATE] | refund CODE FEN REASON | reconcile DATE | work |\n"
+             "sandbox statement DATE|sign PARAMS|notices|pay CODE: payments",
+     .kind = CMD_WORDS,
+     .run = cli_pay,
+     .reports_own_finding = 1},
+    {.name = "opendata",
+     .help = "refresh | key NAME QUOTA | bench-fill N: open data (/data, CKAN API)",
+     .kind = CMD_WORDS,
+     .run = cli_opendata},
+    {.name = "policy",
+     .help = "import FILE | reindex | list: the policy library (政策文件)",
+     .kind = CMD_WORDS,
+     .run = cli_policy},
+    {.name = "ask",
+     .help = "TEXT [LANG] | evaluate [FILE] | bench [ROUNDS]: questions answered from policies\n"
+             "and guides",
+     .kind = CMD_WORDS,
+     .run = cli_ask},
+    {.name = "kpi",
+     .help = "[--division CODE] [--from YYYY-MM-DD --to YYYY-MM-DD]: the KPIs of\n"
+             "applications as JSON (default: the region, this year to today)",
+     .kind = CMD_WORDS,
+     .run = cli_kpi,
+     .own_options = kpi_options},
+    {.name = "oversight",
+     .help = "escalate | digest: escalate overdue supervision notes (督办), send\n"
+             "departments the daily digest of overdue and due-soon cases",
+     .kind = CMD_WORDS,
+     .run = cli_oversight},
+    {.name = "catalog",
+     .help = "import FILE | export [FILE]: the service catalog as JSON",
+     .kind = CMD_WORDS,
+     .run = cli_catalog},
+    {.name = "i18n",
+     .help = "export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"
+             "the interface strings as gettext PO files, and how complete\n"
+             "each language is (no database needed)",
+     .kind = CMD_STANDALONE,
+     .standalone = cmd_i18n},
+    {.name = "backup",
+     .help = "DEST: a consistent copy of the database and the key files while\n"
+             "serving (SQLite online backup; PostgreSQL pg_dump)",
+     .kind = CMD_CONFIGURED,
+     .configured = cfg_backup},
+    {.name = "restore",
+     .help = "SRC: a backup into an empty --data (and empty --db); refuses a\n"
+             "live data directory",
+     .kind = CMD_CONFIGURED,
+     .configured = cfg_restore},
+    {.name = "doctor",
+     .help = "check a deployment (key file, database, disk, clock, public URL)\n"
+             "and say what to fix",
+     .kind = CMD_CONFIGURED,
+     .configured = cfg_doctor},
+    {.name = "version",
+     .help = "print the version and the libraries in use",
+     .kind = CMD_STANDALONE,
+     .standalone = cmd_version},
+    {.name = "help", .help = "print this text", .kind = CMD_STANDALONE, .standalone = cmd_help},
 };
 
 static const struct command *command_find(const char *name)
@@ -487,9 +558,32 @@ int main(int argc, char **argv)
     if (cmd->kind == CMD_STANDALONE)
         return cmd->standalone(argc - 2, argv + 2);
 
+    /* A command's own options (`kpi --from DATE`) and their values move in front of the
+     * general options, so that they are read as its words. */
+    int nown = 0;
+    if (cmd->own_options != NULL) {
+        char *own[64], *rest[64];
+        int no = 0, nr = 0;
+        for (int r = 2; r < argc && r < 64; r++) {
+            int mine = 0;
+            for (const char *const *o = cmd->own_options; *o != NULL; o++)
+                mine |= strcmp(argv[r], *o) == 0;
+            if (mine && r + 1 < argc) {
+                own[no++] = argv[r];
+                own[no++] = argv[++r];
+            } else {
+                rest[nr++] = argv[r];
+            }
+        }
+        for (int i = 0; i < no; i++)
+            argv[2 + i] = own[i];
+        for (int i = 0; i < nr; i++)
+            argv[2 + no + i] = rest[i];
+        nown = no;
+    }
     /* Words after the command up to the first option are its arguments (`user grant
      * alice platform admin --data var`); only CMD_WORDS commands take any. */
-    int nwords = 0;
+    int nwords = nown;
     while (2 + nwords < argc && strncmp(argv[2 + nwords], "--", 2) != 0)
         nwords++;
     if (nwords > 0 && cmd->kind != CMD_WORDS && cmd->kind != CMD_CONFIGURED) {

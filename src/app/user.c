@@ -22,7 +22,7 @@ static void usage(FILE *out)
                  "                                  a random one printed once)\n"
                  "  grant USERNAME DEPARTMENT ROLE\n"
                  "  revoke USERNAME DEPARTMENT ROLE\n\n"
-                 "Roles: clerk, reviewer, head, hotline_agent, auditor, admin\n");
+                 "Roles: clerk, reviewer, head, hotline_agent, auditor, admin, supervisor\n");
 }
 
 static int find_grant_args(struct app *app, struct arena *a, char **argv, int64_t *account,

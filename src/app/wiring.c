@@ -27,6 +27,7 @@
 #include "open311/open311.h"
 #include "opendata/opendata.h"
 #include "policy/policy.h"
+#include "oversight/oversight.h"
 #include "portal/portal.h"
 #include "search/search.h"
 #include "seals/seals.h"
@@ -250,6 +251,25 @@ out:
     return rc;
 }
 
+/* apply -> oversight: every transition folds into oversight's aggregates and open-case
+ * index inside the transition's transaction (issue 15; no header of either in the other). */
+static int oversight_event_hook(void *ctx, struct store_conn *c, const struct apply_event *e,
+                                struct err *err)
+{
+    (void)ctx;
+    struct oversight_event oe = {e->application_id, e->number,     e->item_code,  e->department_id,
+                                 e->division_code,  e->action,     e->from_state, e->to_state,
+                                 e->on_behalf,      e->limit_days, e->used_days,  e->due_at,
+                                 e->submitted_at,   e->at};
+    return oversight_record(c, &oe, err);
+}
+
+/* review -> oversight: the satisfaction rate from review's running totals. */
+static int oversight_ratings(void *ctx, json_t **out, struct err *err)
+{
+    return review_stats(((struct app *)ctx)->review, out, err);
+}
+
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
 {
     memset(app, 0, sizeof(*app));
@@ -299,6 +319,10 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
                                 pay_box_hook,
                                 pay_marks_hook};
     apply_set_hooks(app->apply, &hooks);
+    if (oversight_open(app->store, app->id, app->notify, app->kr, &app->oversight, err) < 0)
+        goto fail;
+    apply_on_event(app->apply, oversight_event_hook, app);
+    oversight_set_ratings(app->oversight, oversight_ratings, app);
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
         search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||
         search_register_kind(app->search, "kb", "hotline.kind.kb", "/hotline/kb/", err) < 0)
@@ -337,6 +361,7 @@ void app_close(struct app *app)
     opendata_close(app->opendata);
     policy_close(app->policy);
     hotline_close(app->hotline);
+    oversight_close(app->oversight);
     review_close(app->review);
     pay_close(app->pay);
     apply_close(app->apply);
@@ -367,6 +392,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         search_http_register(srv, app->search) < 0 ||
         opendata_http_register(srv, app->opendata, app->id, app->cfg->public_url) < 0 ||
         policy_http_register(srv, app->policy, app->id) < 0 ||
+        oversight_http_register(srv, app->oversight) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
@@ -379,6 +405,9 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/workbench", "menu.workbench", "case.view"},
         {"/workbench/rectifications", "menu.rectifications", "review.respond"},
         {"/finance/payments", "menu.finance_payments", "pay.finance"},
+        {"/workbench/supervision", "menu.supervision", "oversight.answer"},
+        {"/oversight", "menu.oversight", "oversight.view"},
+        {"/dashboard", "menu.dashboard", "oversight.view"},
         {"/hotline", "menu.hotline_desk", "hotline.desk"},
         {"/hotline/department", "menu.hotline_department", "hotline.department"},
         {"/hotline/dashboard", "menu.hotline_dashboard", "hotline.supervise"},
@@ -386,6 +415,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/admin/catalog", "menu.catalog_admin", "catalog.admin"},
         {"/data/admin", "menu.opendata_admin", "opendata.publish"},
         {"/admin/policies", "menu.policy_admin", "catalog.admin"},
+        {"/admin/audit", "menu.audit", "audit.read"},
         {"/admin/i18n", "menu.i18n", "i18n.coverage"},
         {"/admin/clients", "menu.clients", "oidc.client_admin"},
         {"/hotline/admin", "menu.hotline_admin", "hotline.admin"},
@@ -418,6 +448,9 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         return -1;
     /* The platform's open datasets: rebuilt hourly (at start too when the last is older). */
     if (opendata_jobs_start(app->opendata, 3600, err) < 0)
+        return -1;
+    /* Supervision notes escalate hourly; departments get their digest once a day. */
+    if (oversight_jobs_start(app->oversight, 3600, err) < 0)
         return -1;
     return 0;
 }

@@ -56,6 +56,24 @@ void apply_set_hooks(struct apply *ap, const struct apply_hooks *h)
     ap->hooks = *h;
 }
 
+void apply_on_event(struct apply *ap, apply_event_fn fn, void *ctx)
+{
+    ap->on_event = fn;
+    ap->on_event_ctx = ctx;
+}
+
+int apply_emit(struct apply *ap, struct store_conn *c, const struct app_row *r, const char *action,
+               const char *from_state, int64_t at, struct err *err)
+{
+    if (ap->on_event == NULL)
+        return 0;
+    struct apply_event e = {
+        r->id,           r->number, r->item_code, r->department_id, r->division_code, action,
+        from_state,      r->state,  r->on_behalf, r->limit_days,    r->used_days,     r->due_at,
+        r->submitted_at, at};
+    return ap->on_event(ap->on_event_ctx, c, &e, err);
+}
+
 const struct calendar *apply_calendar(struct apply *ap, struct err *err)
 {
     struct store_conn *c = store_conn(ap->store, err);
@@ -489,7 +507,8 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
         aps_set_number(c, r.id, number, err) < 0)
         return -1;
     r.number = number;
-    if (apply_store_materials(ap, c, a, p, rq, r.id, number, now, MATERIALS_CERTS, err) < 0 ||
+    if (apply_emit(ap, c, &r, r.on_behalf ? "filed_for" : "submitted", "draft", now, err) < 0 ||
+        apply_store_materials(ap, c, a, p, rq, r.id, number, now, MATERIALS_CERTS, err) < 0 ||
         apply_notify_applicant(ap, a, &r, "submitted", NULL, err) < 0 ||
         apply_audit(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit",
                     number, rq->ip, r.item_code, err) < 0)
@@ -772,6 +791,7 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
         aps_update_state(c, &r, err) < 0 ||
         aps_event_insert(c, r.id, now, rq->subj->account_id, "resubmit", "returned", r.state, NULL,
                          NULL, err) < 0 ||
+        apply_emit(ap, c, &r, "resubmit", "returned", now, err) < 0 ||
         apply_held_consume(c, rq, held, nheld, 0, err) < 0 ||
         apply_notify_applicant(ap, a, &r, "resubmitted", NULL, err) < 0 ||
         apply_audit(c, rq->subj->account_id, "apply.resubmit", r.number, rq->ip, r.state, err) <

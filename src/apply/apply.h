@@ -81,6 +81,28 @@ struct apply_hooks {
     void (*payment_marks)(void *ctx, struct web_req *req, json_t *rows);
 };
 
+/* Every transition, inside its transaction, for modules that keep figures from them
+ * (oversight's daily aggregates and open-case index). The hook joins the transaction on
+ * `c`; returning -1 with err rolls the transition back. Strings live until it returns. */
+struct apply_event {
+    int64_t application_id;
+    const char *number;
+    const char *item_code;
+    int64_t department_id;
+    int64_t division_code;
+    const char *action;     /* "submitted", "filed_for", "resubmit", or apply_action_name */
+    const char *from_state; /* apply_state_name values */
+    const char *to_state;
+    int on_behalf;          /* filed at a counter for a walk-in person (not 全程网办) */
+    int limit_days, used_days;
+    int64_t due_at, submitted_at, at;
+};
+struct store_conn;
+typedef int (*apply_event_fn)(void *ctx, struct store_conn *c, const struct apply_event *e,
+                              struct err *err);
+/* Set once at start-up (NULL: none). */
+void apply_on_event(struct apply *ap, apply_event_fn fn, void *ctx);
+
 /* Open the module. `notify` may be NULL (no messages: tools, benches). All borrowed. */
 int apply_open(struct store *st, struct crypto_keyring *kr, struct identity *id,
                struct notify *notify, struct apply **out, struct err *err);

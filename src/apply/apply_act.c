@@ -194,6 +194,7 @@ static int act_run(struct apply *ap, const struct authz_subject *subj, const cha
     if (aps_update_state(c, &r, err) < 0 ||
         aps_event_insert(c, r.id, now, subj->account_id, apply_action_name(action),
                          apply_state_name(from), r.state, note, problems_text, err) < 0 ||
+        apply_emit(ap, c, &r, apply_action_name(action), apply_state_name(from), now, err) < 0 ||
         apply_notify_applicant(ap, a, &r, r.state, note, err) < 0 ||
         apply_audit(c, subj->account_id, audit_action, r.number, ip, r.state, err) < 0)
         goto rollback;

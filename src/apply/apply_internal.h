@@ -20,6 +20,8 @@ struct apply {
     struct identity *id;
     struct notify *notify;
     struct apply_hooks hooks;
+    apply_event_fn on_event; /* apply_on_event */
+    void *on_event_ctx;
     pthread_mutex_t lock;
     struct calendar *cal;                        /* the newest calendar */
     struct calendar *retired[APPLY_MAX_RETIRED]; /* older ones, freed at close */
@@ -77,6 +79,9 @@ const json_t *apply_find_field(const json_t *item, const char *key);
  * application is now `state`; inside the caller's transaction. */
 int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_row *r,
                            const char *state, const char *note, struct err *err);
+/* Hand the transition just recorded to the apply_on_event hook (inside the transaction). */
+int apply_emit(struct apply *ap, struct store_conn *c, const struct app_row *r, const char *action,
+               const char *from_state, int64_t at, struct err *err);
 /* The audit record of an action on application `number`, in the caller's transaction. */
 int apply_audit(struct store_conn *c, int64_t actor, const char *action, const char *number,
                 const char *ip, const char *detail, struct err *err);

@@ -21,7 +21,7 @@
 #include "store/store.h"
 
 static const char *const role_names[ROLE_COUNT] = {
-    "clerk", "reviewer", "head", "hotline_agent", "auditor", "admin",
+    "clerk", "reviewer", "head", "hotline_agent", "auditor", "admin", "supervisor",
 };
 
 const char *identity_role_name(int role)
@@ -43,6 +43,7 @@ enum scope {
     SCOPE_SELF,       /* the subject's own data (owner_id) */
     SCOPE_DEPARTMENT, /* a grant on the object's department, within the grant's division */
     SCOPE_PLATFORM,   /* a grant on a department at the region level (platform-wide) */
+    SCOPE_DIVISION,   /* any department's object within the grant's division subtree */
 };
 
 struct rule {
@@ -94,6 +95,12 @@ static const struct rule rules[] = {
      * administrators see every department's (and which lack Tibetan). */
     {"opendata.publish", SCOPE_DEPARTMENT, R(ROLE_HEAD) | R(ROLE_ADMIN)},
     {"opendata.admin", SCOPE_PLATFORM, R(ROLE_ADMIN)},
+    /* src/oversight (效能督查): a supervisor reads every queue of the grant's division
+     * subtree and adds supervision notes there; the handling department answers them; the
+     * auditor's desk is audit.read. */
+    {"oversight.view", SCOPE_DIVISION, R(ROLE_SUPERVISOR)},
+    {"oversight.note", SCOPE_DIVISION, R(ROLE_SUPERVISOR)},
+    {"oversight.answer", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"certs.view_authorised", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     /* src/pay: the payer pays their order; the collecting department's clerks take counter
      * payments, its clerks and heads refund; auditors see reconciliation (finance). */
@@ -128,6 +135,12 @@ int authz_allowed(const struct authz_subject *subj, const char *action,
                     return 1;
                 continue;
             }
+            if (r->scope == SCOPE_DIVISION) {
+                if (obj->division_code != 0 &&
+                    divisions_contains(subj->grants[g].division_code, obj->division_code))
+                    return 1;
+                continue;
+            }
             if (obj->department_id != 0 && obj->department_id == subj->grants[g].department_id &&
                 (obj->division_code == 0 ||
                  divisions_contains(subj->grants[g].division_code, obj->division_code)))
@@ -152,7 +165,7 @@ int authz_allowed_somewhere(const struct authz_subject *subj, const char *action
             return 0;
         for (size_t g = 0; g < subj->ngrants; g++)
             if ((r->roles & R(subj->grants[g].role)) &&
-                (r->scope == SCOPE_DEPARTMENT || subj->grants[g].division_code == DIVISIONS_ROOT))
+                (r->scope != SCOPE_PLATFORM || subj->grants[g].division_code == DIVISIONS_ROOT))
                 return 1;
         return 0;
     }

@@ -156,9 +156,10 @@ enum identity_role {
     ROLE_HOTLINE_AGENT,  /* 12345 话务员 */
     ROLE_AUDITOR,        /* 审计管理员 */
     ROLE_ADMIN,          /* 系统管理员 */
+    ROLE_SUPERVISOR,     /* 效能督查: read-only over the grant's division subtree */
     ROLE_COUNT
 };
-/* "clerk", "reviewer", "head", "hotline_agent", "auditor", "admin" */
+/* "clerk", "reviewer", "head", "hotline_agent", "auditor", "admin", "supervisor" */
 const char *identity_role_name(int role);
 int identity_role_parse(const char *s);
 

@@ -62,7 +62,7 @@ test('user help lists every command and the roles; onewindow help mentions user'
     for (const line of ['department add CODE DIVISION NAME_ZH [NAME_BO [NAME_EN]]', 'department list',
       'staff add USERNAME NAME', 'grant USERNAME DEPARTMENT ROLE', 'revoke USERNAME DEPARTMENT ROLE'])
       assert.match(r.stdout, new RegExp(`^  ${line.replace(/[[\]]/g, '\\$&')}`, 'm'), line);
-    assert.match(r.stdout, /^Roles: clerk, reviewer, head, hotline_agent, auditor, admin$/m);
+    assert.match(r.stdout, /^Roles: clerk, reviewer, head, hotline_agent, auditor, admin, supervisor$/m);
   }
   const top = run(['help']);
   assert.equal(top.status, 0);

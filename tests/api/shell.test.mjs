@@ -33,17 +33,22 @@ test('each role sees its own menu in the header, on every page', async () => {
   }
   const clerk = await login(env.srv, 'clerk.chengguan', { staff: true });
   assert.deepEqual(menuOf((await clerk.get('/', html)).text),
-    ['/workbench', '/hotline/department', '/messages', '/account']);
+    ['/workbench', '/workbench/supervision', '/hotline/department', '/messages', '/account']);
   const head = await login(env.srv, 'head.chengguan', { staff: true });
   assert.deepEqual(menuOf((await head.get('/', html)).text),
-    ['/workbench', '/workbench/rectifications', '/hotline/department', '/data/admin', '/messages', '/account']);
+    ['/workbench', '/workbench/rectifications', '/workbench/supervision', '/hotline/department', '/data/admin', '/messages', '/account']);
   const agent = await login(env.srv, 'hotline.xz', { staff: true });
   assert.deepEqual(menuOf((await agent.get('/', html)).text),
     ['/hotline', '/hotline/dashboard', '/messages', '/account']);
   const cat = await login(env.srv, 'catalog.xz', { staff: true });
   assert.ok(menuOf((await cat.get('/', html)).text).includes('/admin/catalog'));
+  assert.ok(!menuOf((await cat.get('/', html)).text).includes('/admin/audit'), 'the administrator does not read the audit log');
+  const sup = await login(env.srv, 'supervisor.xz', { staff: true });
+  assert.deepEqual(menuOf((await sup.get('/', html)).text), ['/oversight', '/dashboard', '/messages', '/account']);
+  const aud = await login(env.srv, 'auditor.xz', { staff: true });
+  assert.ok(menuOf((await aud.get('/', html)).text).includes('/admin/audit'));
   // Every menu entry opens for the role that sees it.
-  for (const [c, who] of [[citizen, 'citizen'], [clerk, 'clerk'], [head, 'head'], [agent, 'agent'], [cat, 'catalog']]) {
+  for (const [c, who] of [[citizen, 'citizen'], [clerk, 'clerk'], [head, 'head'], [agent, 'agent'], [cat, 'catalog'], [sup, 'supervisor'], [aud, 'auditor']]) {
     for (const href of menuOf((await c.get('/', html)).text)) {
       const r = await c.get(href, html);
       assert.equal(r.status, 200, `${who} ${href}: ${r.status}`);

@@ -37,6 +37,8 @@ const ROLES = [
   { who: 'clerk.ga', staff: true },
   { who: 'catalog.xz', staff: true },
   { who: 'auditor.xz', staff: true },
+  { who: 'supervisor.xz', staff: true },
+  { who: 'supervisor.lhasa', staff: true },
 ];
 const MAX_PAGES = 90;       // per role
 const PER_SHAPE = 2;        // instances of one address shape

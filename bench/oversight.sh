@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# bench/oversight.sh - the oversight targets (issue 15), run by `bench/run.sh oversight` and at
+# the end of `make bench`: `onewindow kpi` for the whole region and one year, the /dashboard
+# page p99 and the supervisor's subtree queue (/oversight) p99, on SQLite, against baselines
+# measured in the same run (`onewindow kpi` on an empty period: the command's start-up; the
+# static stylesheet over HTTP). The aggregates are generated with SQL at the shape 1,000,000
+# applications a year give (BENCH_OVERSIGHT_APPS): one row per day, department, division and
+# item in oversight_daily and oversight_days, and the open cases in oversight_open (10 %).
+# The generated rows are the aggregates' rows, not cases: this measures the read side the
+# issue's targets are about; the write side is one upsert per transition in apply's own
+# transaction (bench/apply.sh measures those transactions). Reports; never fails the build.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+BIN=${ONEWINDOW_BIN:-$ROOT/build/onewindow}
+APPS=${BENCH_OVERSIGHT_APPS:-1000000}
+N=${BENCH_OVERSIGHT_REQUESTS:-20}
+[[ -x $BIN ]] || { echo "bench: $BIN not found" >&2; exit 1; }
+command -v sqlite3 >/dev/null || { echo "bench: sqlite3 not found" >&2; exit 1; }
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/onewindow-oversight-bench.XXXXXX")
+PID=
+cleanup() { [[ -n $PID ]] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+DB="$WORK/data/onewindow.db"
+common=(--data "$WORK/data" --db "sqlite:$DB" --insecure-fast-passwords 1)
+"$BIN" init "${common[@]}" >/dev/null 2>&1 || { echo "bench: init failed" >&2; exit 1; }
+"$BIN" demo "${common[@]}" >/dev/null 2>&1 || { echo "bench: demo failed" >&2; exit 1; }
+YEAR=$(date -u +%Y)
+# 74 counties x 4 departments x 3 items = 888 combinations, each with a row per day of the
+# year: 324,120 daily rows; received per row chosen so that the year totals APPS.
+PER=$(awk -v a="$APPS" 'BEGIN { printf "%d", a / (888 * 365) + 1 }')
+T0=$(date +%s.%N)
+sqlite3 "$DB" <<SQL
+PRAGMA journal_mode = WAL;
+CREATE TEMP TABLE counties AS SELECT code FROM divisions WHERE level = 3 ORDER BY code;
+CREATE TEMP TABLE combos AS
+  SELECT c.code AS division_code, c.code * 10 + d.n AS department_id, 'BENCH-' || i.n AS item_code
+  FROM counties c, (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) d,
+       (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3) i;
+CREATE TEMP TABLE days AS WITH RECURSIVE d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d WHERE n < 364)
+  SELECT CAST(strftime('%Y%m%d', '$YEAR-01-01', '+' || n || ' days') AS INTEGER) AS day FROM d;
+BEGIN;
+INSERT INTO oversight_daily (day, department_id, division_code, item_code, received, online,
+  accepted, returned, rejected, completed, on_time, days_sum)
+  SELECT day, department_id, division_code, item_code, $PER, $PER * 7 / 10, $PER, $PER / 5, 0,
+         $PER, $PER * 9 / 10, $PER * 6 FROM days, combos;
+INSERT INTO oversight_days (day, department_id, division_code, item_code, days, n)
+  SELECT day, department_id, division_code, item_code, k.days, $PER / 3 + 1 FROM days, combos,
+    (SELECT 3 AS days UNION ALL SELECT 6 UNION ALL SELECT 12) k;
+WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $APPS / 10)
+INSERT INTO oversight_open (application_id, number, item_code, department_id, division_code,
+  state, due_at, limit_days, submitted_at, updated_at)
+  SELECT n, 'B' || n, c.item_code, c.department_id, c.division_code, 'accepted',
+         (strftime('%s', 'now') + (n % 20 - 5) * 86400) * 1000, 10, 0, 0
+  FROM s JOIN combos c ON c.rowid = n % 888 + 1;
+COMMIT;
+ANALYZE;
+SQL
+T1=$(date +%s.%N)
+ROWS=$(sqlite3 "$DB" "SELECT (SELECT COUNT(*) FROM oversight_daily), (SELECT COUNT(*) FROM oversight_days), (SELECT COUNT(*) FROM oversight_open), (SELECT SUM(received) FROM oversight_daily)")
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
+best() { # best of 3 runs of a command, in ms
+    local b=999999 t0 t1 v
+    for _ in 1 2 3; do
+        t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+        v=$(ms "$t0" "$t1"); ((v < b)) && b=$v
+    done
+    echo "$b"
+}
+KPI_MS=$(best "$BIN" kpi --from "$YEAR-01-01" --to "$YEAR-12-31" "${common[@]}")
+BASE_MS=$(best "$BIN" kpi --from 2001-01-01 --to 2001-01-01 "${common[@]}")
+"$BIN" serve "${common[@]}" --listen 127.0.0.1:0 --log-requests 0 </dev/null >/dev/null 2>"$WORK/serve.log" &
+PID=$!
+PORT=
+for ((i = 0; i < 100; i++)); do
+    PORT=$(sed -n 's/.*msg=listening.* port=\([0-9][0-9]*\).*/\1/p' "$WORK/serve.log" | head -n1)
+    [[ -n $PORT ]] && break
+    sleep 0.1
+done
+[[ -n $PORT ]] || { echo "bench: the server did not start" >&2; exit 1; }
+LAT=$(node bench/oversight_bench.mjs "http://127.0.0.1:$PORT" "$N" "$YEAR")
+echo "oversight: generated $(cut -d'|' -f1 <<<"$ROWS") daily rows, $(cut -d'|' -f2 <<<"$ROWS") day-distribution rows, $(cut -d'|' -f3 <<<"$ROWS") open cases ($(cut -d'|' -f4 <<<"$ROWS") applications a year) in $(ms "$T0" "$T1") ms"
+echo "  onewindow kpi, region, one year: ${KPI_MS} ms (start-up baseline, empty period: ${BASE_MS} ms; ratio $(awk -v a="$KPI_MS" -v b="$BASE_MS" 'BEGIN { printf "%.1f", a / (b ? b : 1) }')); target 1000 ms"
+sed 's/^/  /' <<<"$LAT"
+echo "oversight_kpi_year_ms=$KPI_MS"

@@ -1,0 +1,140 @@
+/*
+ * oversight.h - supervision across levels (效能督查), the KPIs behind the leaders'
+ * dashboard (驾驶舱), supervision notes (督办) and the auditor's desk.
+ *
+ * Figures come from apply's transitions, handed over by wiring through
+ * oversight_record() inside each transition's transaction: an index of the cases waiting
+ * for staff (oversight_open) and daily aggregates per department, division and item
+ * (oversight_daily, oversight_days). Queues and dashboards read only those tables, never
+ * the case tables. Authorization: supervisors (ROLE_SUPERVISOR, "oversight.view") read
+ * their grant's division subtree; the handling department answers notes
+ * ("oversight.answer"); the auditor reads the audit chain ("audit.read").
+ * Design notes: docs/internals/oversight.md.
+ */
+#ifndef ONEWINDOW_OVERSIGHT_OVERSIGHT_H
+#define ONEWINDOW_OVERSIGHT_OVERSIGHT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct store;
+struct store_conn;
+struct identity;
+struct notify;
+struct crypto_keyring;
+struct authz_subject;
+struct web_server;
+
+struct oversight;
+
+/* What apply hands over for each transition (a copy of struct apply_event, so that this
+ * module does not include apply.h). Strings are borrowed for the call. */
+struct oversight_event {
+    int64_t application_id;
+    const char *number;
+    const char *item_code;
+    int64_t department_id;
+    int64_t division_code;
+    const char *action;
+    const char *from_state;
+    const char *to_state;
+    int on_behalf;
+    int limit_days, used_days;
+    int64_t due_at, submitted_at, at;
+};
+
+/* Review's figures for the satisfaction rate ({departments: [{department_id, total,
+ * satisfied, bad, rectified}]}, review_stats' shape; new reference). Set by wiring. */
+typedef int (*oversight_ratings_fn)(void *ctx, json_t **out, struct err *err);
+
+/* Open the module; everything is borrowed. `notify` may be NULL (no digests). */
+int oversight_open(struct store *s, struct identity *id, struct notify *n,
+                   struct crypto_keyring *kr, struct oversight **out, struct err *err);
+void oversight_close(struct oversight *o);
+void oversight_set_ratings(struct oversight *o, oversight_ratings_fn fn, void *ctx);
+
+/* Fold one transition into the open-case index and the day's aggregates, on `c` inside
+ * the caller's transaction. */
+int oversight_record(struct store_conn *c, const struct oversight_event *e, struct err *err);
+
+/* The day (YYYYMMDD) of `ms` in Asia/Shanghai (the region's statistics day). */
+int oversight_day_of(int64_t ms);
+/* "YYYY-MM-DD" to YYYYMMDD, checking the calendar; -1 when not a date. */
+int oversight_parse_day(const char *s);
+/* The codes [lo, hi] of a division's subtree (code itself included). */
+void oversight_subtree(int64_t division, int64_t *lo, int64_t *hi);
+
+/* The KPIs of a division subtree (and one department when dept != 0) for the days
+ * [from, to] (YYYYMMDD): {received, online, accepted, returned, rejected, completed,
+ * on_time, on_time_rate, online_rate, return_rate, avg_days, p90_days,
+ * satisfaction_rate, ratings} (rates in percent with one decimal, null without a base). */
+int oversight_kpi(struct oversight *o, int64_t division, int64_t dept, int from, int to,
+                  json_t **out, struct err *err);
+/* The same figures grouped: by "department", "division" (the subtree's child divisions)
+ * or "item": [{key, ...figures}], largest received first. */
+int oversight_kpi_by(struct oversight *o, int64_t division, int from, int to, const char *by,
+                     json_t **out, struct err *err);
+/* Received and completed per ISO-like week (Monday start): [{week (YYYYMMDD of Monday),
+ * received, completed}]; the distribution of working days used: [{days, n}]. */
+int oversight_trend(struct oversight *o, int64_t division, int from, int to, json_t **weeks,
+                    json_t **days, struct err *err);
+
+/* Due soon (yellow): due within this long (and not yet overdue). */
+#define OVERSIGHT_SOON_MS (3LL * 24 * 3600 * 1000)
+
+/* Open cases of the subtree per department and division: [{department_id, division_code,
+ * open, due_soon, overdue}], most overdue first. */
+int oversight_queue(struct oversight *o, int64_t division, int64_t now_ms, json_t **out,
+                    struct err *err);
+/* The open cases behind a count: one department (0: all) of the subtree, mark "overdue",
+ * "soon" or NULL (all): [{number, item_code, department_id, division_code, state, due_at,
+ * mark}], due first, at most 200. */
+int oversight_cases(struct oversight *o, int64_t division, int64_t dept, const char *mark,
+                    int64_t now_ms, json_t **out, struct err *err);
+
+/* One case for a supervisor or its handling department: {number, item_code,
+ * department_id, division_code, state, due_at, mark, open, notes: [...]}; 404
+ * oversight.not_found when it is not visible to `subj` (nobody can probe numbers). */
+int oversight_case(struct oversight *o, const struct authz_subject *subj, const char *number,
+                   int64_t now_ms, json_t **out, struct err *err);
+
+#define OVERSIGHT_NOTE_MAX 500 /* characters of a note or an answer */
+#define OVERSIGHT_NOTE_DAYS 30 /* the latest deadline a note may set, in days */
+
+/* A supervisor's note (督办) on an open case of their subtree, due in `days` (1..30)
+ * calendar days. Field problems at once into `problems` ([{field, code}]) and 1; audited
+ * ("oversight.note"), and the department is told (notify). *note_id may be NULL. */
+int oversight_note_add(struct oversight *o, const struct authz_subject *subj, const char *number,
+                       const char *body, const char *days, const char *ip, json_t *problems,
+                       int64_t *note_id, struct err *err);
+/* The handling department answers (oversight.answer); 409 oversight.answered for a second
+ * answer; 404 for anyone else. Problems as above. Audited ("oversight.answer"). */
+int oversight_note_answer(struct oversight *o, const struct authz_subject *subj, int64_t note_id,
+                          const char *answer, const char *ip, json_t *problems, struct err *err);
+/* Notes addressed to the subject's departments, unanswered first. */
+int oversight_notes_mine(struct oversight *o, const struct authz_subject *subj, int64_t now_ms,
+                         json_t **out, struct err *err);
+/* Escalate every unanswered note past its deadline one division level up (level + 1,
+ * escalated_to the parent, a new deadline of the same length), audited, the department
+ * told again. *n: notes escalated. */
+int oversight_escalate(struct oversight *o, int64_t now_ms, int *n, struct err *err);
+/* The daily digest: each department with overdue or due-soon cases gets one message
+ * (notify, addressed to the department, rendered in each reader's language). *n: sent. */
+int oversight_digest(struct oversight *o, int64_t now_ms, int *n, struct err *err);
+
+/* The server's job: every tick_s seconds (default 3600) escalate overdue notes; once a day,
+ * at the first tick after 08:00 in Lhasa, send the digest (remembered in memory: a restart
+ * the same day sends it again). Stopped by oversight_close. */
+int oversight_jobs_start(struct oversight *o, int tick_s, struct err *err);
+
+/* `onewindow kpi [--division CODE] [--from DATE --to DATE]` and `onewindow oversight
+ * escalate|digest`: print JSON / a line; 0, 2 with err for usage, -1 with err. */
+int oversight_cli(struct oversight *o, int argc, char **argv, struct err *err);
+
+/* Pages: /oversight, /oversight/cases, /oversight/cases/{number}, /workbench/supervision,
+ * /dashboard (+ .csv), /admin/audit (+ export). */
+int oversight_http_register(struct web_server *srv, struct oversight *o);
+
+#endif

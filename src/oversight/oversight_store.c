@@ -1,0 +1,574 @@
+/*
+ * oversight_store.c - every SQL statement of the oversight module: its own tables
+ * (0020_oversight.sql) and, for the auditor's desk, read-only queries of the audit chain
+ * (audit_events, audit_checkpoints), which audit.h offers no search for.
+ */
+#include "oversight/oversight_internal.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+static const char SQL_OPEN_PUT[] =
+    "INSERT INTO oversight_open (application_id, number, item_code, department_id, "
+    "division_code, state, due_at, limit_days, submitted_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (application_id) DO UPDATE SET "
+    "state = excluded.state, due_at = excluded.due_at, updated_at = excluded.updated_at";
+static const char SQL_OPEN_DELETE[] = "DELETE FROM oversight_open WHERE application_id = ?";
+static const char SQL_DAILY_ADD[] =
+    "INSERT INTO oversight_daily (day, department_id, division_code, item_code, received, "
+    "online, accepted, returned, rejected, completed, on_time, days_sum) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (day, department_id, division_code, item_code) DO UPDATE SET "
+    "received = oversight_daily.received + excluded.received, "
+    "online = oversight_daily.online + excluded.online, "
+    "accepted = oversight_daily.accepted + excluded.accepted, "
+    "returned = oversight_daily.returned + excluded.returned, "
+    "rejected = oversight_daily.rejected + excluded.rejected, "
+    "completed = oversight_daily.completed + excluded.completed, "
+    "on_time = oversight_daily.on_time + excluded.on_time, "
+    "days_sum = oversight_daily.days_sum + excluded.days_sum";
+static const char SQL_DAYS_ADD[] =
+    "INSERT INTO oversight_days (day, department_id, division_code, item_code, days, n) "
+    "VALUES (?, ?, ?, ?, ?, 1) "
+    "ON CONFLICT (day, department_id, division_code, item_code, days) DO UPDATE SET "
+    "n = oversight_days.n + 1";
+#define SUMS                                                                                       \
+    "COALESCE(SUM(received), 0), COALESCE(SUM(online), 0), COALESCE(SUM(accepted), 0), "           \
+    "COALESCE(SUM(returned), 0), COALESCE(SUM(rejected), 0), COALESCE(SUM(completed), 0), "        \
+    "COALESCE(SUM(on_time), 0), COALESCE(SUM(days_sum), 0)"
+#define WHERE_SEL                                                                                  \
+    " WHERE division_code BETWEEN ? AND ? AND department_id BETWEEN ? AND ? "                      \
+    "AND day BETWEEN ? AND ?"
+static const char SQL_SUMS[] = "SELECT " SUMS " FROM oversight_daily" WHERE_SEL;
+static const char SQL_SUMS_DEPT[] =
+    "SELECT CAST(department_id AS TEXT), " SUMS " FROM oversight_daily" WHERE_SEL
+    " GROUP BY department_id ORDER BY 2 DESC, 1";
+static const char SQL_SUMS_DIV[] =
+    "SELECT CAST(division_code AS TEXT), " SUMS " FROM oversight_daily" WHERE_SEL
+    " GROUP BY division_code ORDER BY 2 DESC, 1";
+static const char SQL_SUMS_ITEM[] = "SELECT item_code, " SUMS " FROM oversight_daily" WHERE_SEL
+                                    " GROUP BY item_code ORDER BY 2 DESC, 1";
+static const char SQL_DAYS_HIST[] =
+    "SELECT days, SUM(n) FROM oversight_days" WHERE_SEL " GROUP BY days ORDER BY days";
+static const char SQL_PER_DAY[] =
+    "SELECT day, SUM(received), SUM(completed) FROM oversight_daily" WHERE_SEL
+    " GROUP BY day ORDER BY day";
+static const char SQL_QUEUE[] = "SELECT department_id, division_code, COUNT(*), "
+                                "SUM(CASE WHEN due_at > 0 AND due_at < ? THEN 1 ELSE 0 END), "
+                                "SUM(CASE WHEN due_at >= ? AND due_at < ? THEN 1 ELSE 0 END) "
+                                "FROM oversight_open WHERE division_code BETWEEN ? AND ? "
+                                "GROUP BY department_id, division_code ORDER BY 4 DESC, 3 DESC, 1";
+#define CASE_COLS                                                                                  \
+    "application_id, number, item_code, department_id, division_code, state, due_at, "             \
+    "limit_days, submitted_at"
+static const char SQL_CASES[] =
+    "SELECT " CASE_COLS " FROM oversight_open WHERE division_code BETWEEN ? AND ? "
+    "AND department_id BETWEEN ? AND ? AND due_at BETWEEN ? AND ? ORDER BY due_at, number "
+    "LIMIT 200";
+static const char SQL_CASE_GET[] = "SELECT " CASE_COLS " FROM oversight_open WHERE number = ?";
+#define NOTE_COLS                                                                                  \
+    "id, application_id, number, department_id, division_code, author_id, deadline_at, "           \
+    "created_at, answered_at, escalated_to, escalated_at, level"
+static const char SQL_NOTE_INSERT[] =
+    "INSERT INTO oversight_notes (id, application_id, number, department_id, division_code, "
+    "author_id, body, deadline_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_NOTE_GET[] =
+    "SELECT " NOTE_COLS ", answer IS NOT NULL FROM oversight_notes WHERE id = ?";
+static const char SQL_NOTE_ANSWER[] =
+    "UPDATE oversight_notes SET answer = ?, answered_by = ?, answered_at = ? "
+    "WHERE id = ? AND answer IS NULL";
+#define NOTE_JSON_COLS NOTE_COLS ", body, answer"
+static const char SQL_NOTES_APP[] =
+    "SELECT " NOTE_JSON_COLS " FROM oversight_notes WHERE application_id = ? "
+    "ORDER BY created_at, id";
+static const char SQL_NOTES_DEPT[] =
+    "SELECT " NOTE_JSON_COLS " FROM oversight_notes WHERE department_id = ? "
+    "ORDER BY CASE WHEN answer IS NULL THEN 0 ELSE 1 END, deadline_at, id LIMIT 200";
+static const char SQL_NOTES_DUE[] =
+    "SELECT " NOTE_COLS " FROM oversight_notes WHERE answer IS NULL AND deadline_at < ? "
+    "ORDER BY deadline_at LIMIT 500";
+static const char SQL_NOTE_ESCALATE[] =
+    "UPDATE oversight_notes SET level = ?, escalated_to = ?, deadline_at = ?, escalated_at = ? "
+    "WHERE id = ? AND answer IS NULL";
+static const char SQL_AUDIT_SEARCH[] =
+    "SELECT seq, at, actor_id, action, object, outcome, source_ip, detail, hash, prev_hash, id "
+    "FROM audit_events WHERE seq IS NOT NULL AND COALESCE(actor_id, 0) BETWEEN ? AND ? "
+    "AND at BETWEEN ? AND ? AND action LIKE ? ESCAPE '!' AND COALESCE(object, '') LIKE ? "
+    "ESCAPE '!' AND outcome LIKE ? ESCAPE '!' ORDER BY seq DESC LIMIT ?";
+static const char SQL_AUDIT_SEARCH_ASC[] =
+    "SELECT seq, at, actor_id, action, object, outcome, source_ip, detail, hash, prev_hash, id "
+    "FROM audit_events WHERE seq IS NOT NULL AND COALESCE(actor_id, 0) BETWEEN ? AND ? "
+    "AND at BETWEEN ? AND ? AND action LIKE ? ESCAPE '!' AND COALESCE(object, '') LIKE ? "
+    "ESCAPE '!' AND outcome LIKE ? ESCAPE '!' ORDER BY seq LIMIT ?";
+static const char SQL_AUDIT_CHECKPOINT[] =
+    "SELECT c.seq, c.hash, c.at, c.anchor, c.signature, c.key_id, k.public_hex "
+    "FROM audit_checkpoints c LEFT JOIN audit_keys k ON k.key_id = c.key_id "
+    "ORDER BY c.seq DESC LIMIT 1";
+
+/* Ids (id_next: up to 2^63) travel in JSON as strings: a JavaScript number holds only 53
+ * bits. The row's integer fields named in `keys` become decimal strings. */
+static json_t *ids_as_text(json_t *row, const char *const *keys)
+{
+    for (; row != NULL && *keys != NULL; keys++) {
+        json_t *v = json_object_get(row, *keys);
+        if (json_is_integer(v))
+            json_object_set_new(row, *keys, json_sprintf("%lld", (long long)json_integer_value(v)));
+    }
+    return row;
+}
+
+static const char *const ID_KEYS[] = {"id", "department_id", "author_id", "actor_id", NULL};
+
+int64_t ovs_json_id(const json_t *v)
+{
+    if (json_is_integer(v))
+        return json_integer_value(v);
+    return json_is_string(v) ? strtoll(json_string_value(v), NULL, 10) : 0;
+}
+
+static void add_row(json_t *rows, json_t *row)
+{
+    json_array_append_new(rows, ids_as_text(row, ID_KEYS));
+}
+
+static int step_done(struct store_stmt *st, struct err *err)
+{
+    int rc = store_step(st, err);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_open_put(struct store_conn *c, const struct oversight_event *e, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_OPEN_PUT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, e->application_id);
+    store_bind_text(st, 2, e->number ? e->number : "", -1);
+    store_bind_text(st, 3, e->item_code, -1);
+    store_bind_int64(st, 4, e->department_id);
+    store_bind_int64(st, 5, e->division_code);
+    store_bind_text(st, 6, e->to_state, -1);
+    store_bind_int64(st, 7, e->due_at);
+    store_bind_int64(st, 8, e->limit_days);
+    store_bind_int64(st, 9, e->submitted_at);
+    store_bind_int64(st, 10, e->at);
+    return step_done(st, err);
+}
+
+int ovs_open_delete(struct store_conn *c, int64_t application_id, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_OPEN_DELETE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, application_id);
+    return step_done(st, err);
+}
+
+static void bind_key(struct store_stmt *st, int day, const struct oversight_event *e)
+{
+    store_bind_int64(st, 1, day);
+    store_bind_int64(st, 2, e->department_id);
+    store_bind_int64(st, 3, e->division_code);
+    store_bind_text(st, 4, e->item_code, -1);
+}
+
+int ovs_daily_add(struct store_conn *c, int day, const struct oversight_event *e,
+                  const struct ovs_sums *d, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_DAILY_ADD, err);
+    if (st == NULL)
+        return -1;
+    bind_key(st, day, e);
+    const int64_t v[8] = {d->received, d->online,    d->accepted, d->returned,
+                          d->rejected, d->completed, d->on_time,  d->days_sum};
+    for (int i = 0; i < 8; i++)
+        store_bind_int64(st, 5 + i, v[i]);
+    return step_done(st, err);
+}
+
+int ovs_days_add(struct store_conn *c, int day, const struct oversight_event *e, int days,
+                 struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_DAYS_ADD, err);
+    if (st == NULL)
+        return -1;
+    bind_key(st, day, e);
+    store_bind_int64(st, 5, days);
+    return step_done(st, err);
+}
+
+static void bind_sel(struct store_stmt *st, int first, int64_t lo, int64_t hi, int64_t dlo,
+                     int64_t dhi, int from, int to)
+{
+    store_bind_int64(st, first, lo);
+    store_bind_int64(st, first + 1, hi);
+    store_bind_int64(st, first + 2, dlo);
+    store_bind_int64(st, first + 3, dhi);
+    store_bind_int64(st, first + 4, from);
+    store_bind_int64(st, first + 5, to);
+}
+
+static void read_sums(struct store_stmt *st, int col, struct ovs_sums *s)
+{
+    s->received = store_col_int64(st, col);
+    s->online = store_col_int64(st, col + 1);
+    s->accepted = store_col_int64(st, col + 2);
+    s->returned = store_col_int64(st, col + 3);
+    s->rejected = store_col_int64(st, col + 4);
+    s->completed = store_col_int64(st, col + 5);
+    s->on_time = store_col_int64(st, col + 6);
+    s->days_sum = store_col_int64(st, col + 7);
+}
+
+int ovs_sums(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi, int from,
+             int to, struct ovs_sums *out, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_SUMS, err);
+    if (st == NULL)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    bind_sel(st, 1, lo, hi, dlo, dhi, from, to);
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW)
+        read_sums(st, 0, out);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_sums_by(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, int by,
+                json_t *rows, struct err *err)
+{
+    const char *sql = by == 0 ? SQL_SUMS_DEPT : by == 1 ? SQL_SUMS_DIV : SQL_SUMS_ITEM;
+    struct store_stmt *st = store_prepare(c, sql, err);
+    if (st == NULL)
+        return -1;
+    bind_sel(st, 1, lo, hi, 0, INT64_MAX, from, to);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct ovs_sums s;
+        read_sums(st, 1, &s);
+        add_row(rows,
+                json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "key",
+                          store_col_text(st, 0), "received", (json_int_t)s.received, "online",
+                          (json_int_t)s.online, "accepted", (json_int_t)s.accepted, "returned",
+                          (json_int_t)s.returned, "rejected", (json_int_t)s.rejected, "completed",
+                          (json_int_t)s.completed, "on_time", (json_int_t)s.on_time, "days_sum",
+                          (json_int_t)s.days_sum));
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_days_hist(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi, int from,
+                  int to, json_t *rows, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_DAYS_HIST, err);
+    if (st == NULL)
+        return -1;
+    bind_sel(st, 1, lo, hi, dlo, dhi, from, to);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        json_array_append_new(rows,
+                              json_pack("{s:I, s:I}", "days", (json_int_t)store_col_int64(st, 0),
+                                        "n", (json_int_t)store_col_int64(st, 1)));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_per_day(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, json_t *rows,
+                struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_PER_DAY, err);
+    if (st == NULL)
+        return -1;
+    bind_sel(st, 1, lo, hi, 0, INT64_MAX, from, to);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        json_array_append_new(rows, json_pack("{s:I, s:I, s:I}", "day",
+                                              (json_int_t)store_col_int64(st, 0), "received",
+                                              (json_int_t)store_col_int64(st, 1), "completed",
+                                              (json_int_t)store_col_int64(st, 2)));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_queue(struct store_conn *c, int64_t lo, int64_t hi, int64_t now, int64_t soon, json_t *rows,
+              struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_QUEUE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, now);
+    store_bind_int64(st, 2, now);
+    store_bind_int64(st, 3, now + soon);
+    store_bind_int64(st, 4, lo);
+    store_bind_int64(st, 5, hi);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        add_row(rows, json_pack("{s:I, s:I, s:I, s:I, s:I}", "department_id",
+                                (json_int_t)store_col_int64(st, 0), "division_code",
+                                (json_int_t)store_col_int64(st, 1), "open",
+                                (json_int_t)store_col_int64(st, 2), "overdue",
+                                (json_int_t)store_col_int64(st, 3), "due_soon",
+                                (json_int_t)store_col_int64(st, 4)));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static void read_case(struct store_stmt *st, struct ovs_case *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->application_id = store_col_int64(st, 0);
+    snprintf(k->number, sizeof(k->number), "%s", store_col_text(st, 1));
+    snprintf(k->item_code, sizeof(k->item_code), "%s", store_col_text(st, 2));
+    k->department_id = store_col_int64(st, 3);
+    k->division_code = store_col_int64(st, 4);
+    snprintf(k->state, sizeof(k->state), "%s", store_col_text(st, 5));
+    k->due_at = store_col_int64(st, 6);
+    k->limit_days = (int)store_col_int64(st, 7);
+    k->submitted_at = store_col_int64(st, 8);
+}
+
+int ovs_cases(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi, int mark,
+              int64_t now, int64_t soon, json_t *rows, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_CASES, err);
+    if (st == NULL)
+        return -1;
+    int64_t from = mark == 1 ? now : mark == 2 ? 1 : 0;
+    int64_t to = mark == 1 ? now + soon - 1 : mark == 2 ? now - 1 : INT64_MAX;
+    store_bind_int64(st, 1, lo);
+    store_bind_int64(st, 2, hi);
+    store_bind_int64(st, 3, dlo);
+    store_bind_int64(st, 4, dhi);
+    store_bind_int64(st, 5, from);
+    store_bind_int64(st, 6, to);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct ovs_case k;
+        read_case(st, &k);
+        add_row(rows,
+                json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I}", "number", k.number, "item_code",
+                          k.item_code, "department_id", (json_int_t)k.department_id,
+                          "division_code", (json_int_t)k.division_code, "state", k.state, "due_at",
+                          (json_int_t)k.due_at, "submitted_at", (json_int_t)k.submitted_at));
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_case_get(struct store_conn *c, const char *number, struct ovs_case *out, int *found,
+                 struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_CASE_GET, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, number, -1);
+    int rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    if (rc == STORE_ROW)
+        read_case(st, out);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_note_insert(struct store_conn *c, const struct ovs_note *n, const char *body,
+                    struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_NOTE_INSERT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, n->id);
+    store_bind_int64(st, 2, n->application_id);
+    store_bind_text(st, 3, n->number, -1);
+    store_bind_int64(st, 4, n->department_id);
+    store_bind_int64(st, 5, n->division_code);
+    store_bind_int64(st, 6, n->author_id);
+    store_bind_text(st, 7, body, -1);
+    store_bind_int64(st, 8, n->deadline_at);
+    store_bind_int64(st, 9, n->created_at);
+    return step_done(st, err);
+}
+
+static void read_note(struct store_stmt *st, struct ovs_note *n)
+{
+    memset(n, 0, sizeof(*n));
+    n->id = store_col_int64(st, 0);
+    n->application_id = store_col_int64(st, 1);
+    snprintf(n->number, sizeof(n->number), "%s", store_col_text(st, 2));
+    n->department_id = store_col_int64(st, 3);
+    n->division_code = store_col_int64(st, 4);
+    n->author_id = store_col_int64(st, 5);
+    n->deadline_at = store_col_int64(st, 6);
+    n->created_at = store_col_int64(st, 7);
+    n->answered_at = store_col_int64(st, 8);
+    n->escalated_to = store_col_int64(st, 9);
+    n->escalated_at = store_col_int64(st, 10);
+    n->level = (int)store_col_int64(st, 11);
+}
+
+int ovs_note_get(struct store_conn *c, int64_t id, struct ovs_note *out, int *answered, int *found,
+                 struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_NOTE_GET, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    int rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    if (rc == STORE_ROW) {
+        read_note(st, out);
+        *answered = store_col_int64(st, 12) != 0;
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_note_answer(struct store_conn *c, int64_t id, const char *answer, int64_t by, int64_t at,
+                    int *changed, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_NOTE_ANSWER, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, answer, -1);
+    store_bind_int64(st, 2, by);
+    store_bind_int64(st, 3, at);
+    store_bind_int64(st, 4, id);
+    int rc = store_step(st, err);
+    *changed = rc >= 0 && store_changes(st) > 0;
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static int notes_json(struct store_stmt *st, json_t *rows, struct err *err)
+{
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct ovs_note n;
+        read_note(st, &n);
+        add_row(rows, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s, s:s?}",
+                                "id", (json_int_t)n.id, "number", n.number, "department_id",
+                                (json_int_t)n.department_id, "division_code",
+                                (json_int_t)n.division_code, "author_id", (json_int_t)n.author_id,
+                                "deadline_at", (json_int_t)n.deadline_at, "created_at",
+                                (json_int_t)n.created_at, "answered_at", (json_int_t)n.answered_at,
+                                "escalated_to", (json_int_t)n.escalated_to, "level", n.level,
+                                "body", store_col_text(st, 12), "answer", store_col_text(st, 13)));
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_notes_of_app(struct store_conn *c, int64_t application_id, json_t *rows, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_NOTES_APP, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, application_id);
+    return notes_json(st, rows, err);
+}
+
+int ovs_notes_of_dept(struct store_conn *c, int64_t dept, json_t *rows, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_NOTES_DEPT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, dept);
+    return notes_json(st, rows, err);
+}
+
+int ovs_notes_due(struct store_conn *c, int64_t now, struct ovs_note *out, size_t max, size_t *n,
+                  struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_NOTES_DUE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, now);
+    int rc;
+    *n = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW && *n < max)
+        read_note(st, &out[(*n)++]);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_note_escalate(struct store_conn *c, int64_t id, int level, int64_t to, int64_t deadline,
+                      int64_t at, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_NOTE_ESCALATE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, level);
+    store_bind_int64(st, 2, to);
+    store_bind_int64(st, 3, deadline);
+    store_bind_int64(st, 4, at);
+    store_bind_int64(st, 5, id);
+    return step_done(st, err);
+}
+
+/* "%text%" with LIKE's wildcards escaped ('!' is the escape), or "%" for any. */
+static void like_of(const char *s, char *out, size_t size)
+{
+    size_t o = 0;
+    out[o++] = '%';
+    for (; s != NULL && *s && o + 3 < size; s++) {
+        if (*s == '%' || *s == '_' || *s == '!')
+            out[o++] = '!';
+        out[o++] = *s;
+    }
+    if (s != NULL && *s == '\0' && o > 1)
+        out[o++] = '%';
+    out[o] = '\0';
+}
+
+int ovs_audit_search(struct store_conn *c, const struct ovs_audit_filter *f, json_t *rows,
+                     struct err *err)
+{
+    struct store_stmt *st =
+        store_prepare(c, f->ascending ? SQL_AUDIT_SEARCH_ASC : SQL_AUDIT_SEARCH, err);
+    if (st == NULL)
+        return -1;
+    char action[160], object[160], outcome[64];
+    like_of(f->action, action, sizeof(action));
+    like_of(f->object, object, sizeof(object));
+    like_of(f->outcome, outcome, sizeof(outcome));
+    store_bind_int64(st, 1, f->actor_id != 0 ? f->actor_id : INT64_MIN);
+    store_bind_int64(st, 2, f->actor_id != 0 ? f->actor_id : INT64_MAX);
+    store_bind_int64(st, 3, f->from_ms);
+    store_bind_int64(st, 4, f->to_ms > 0 ? f->to_ms : INT64_MAX);
+    store_bind_text(st, 5, action, -1);
+    store_bind_text(st, 6, object, -1);
+    store_bind_text(st, 7, outcome, -1);
+    store_bind_int64(st, 8, f->limit);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        add_row(rows, json_pack("{s:I, s:I, s:I, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:I}",
+                                "seq", (json_int_t)store_col_int64(st, 0), "at",
+                                (json_int_t)store_col_int64(st, 1), "actor_id",
+                                (json_int_t)store_col_int64(st, 2), "action", store_col_text(st, 3),
+                                "object", store_col_text(st, 4), "outcome", store_col_text(st, 5),
+                                "source_ip", store_col_text(st, 6), "detail", store_col_text(st, 7),
+                                "hash", store_col_text(st, 8), "prev_hash", store_col_text(st, 9),
+                                "id", (json_int_t)store_col_int64(st, 10)));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int ovs_audit_checkpoint(struct store_conn *c, json_t **out, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_AUDIT_CHECKPOINT, err);
+    if (st == NULL)
+        return -1;
+    int rc = store_step(st, err);
+    *out = rc == STORE_ROW
+               ? json_pack("{s:I, s:s, s:I}", "seq", (json_int_t)store_col_int64(st, 0), "hash",
+                           store_col_text(st, 1), "at", (json_int_t)store_col_int64(st, 2))
+               : json_null();
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,297 @@
+// tests/api/oversight.test.mjs - supervision across levels (效能督查), KPIs and the auditor's
+// desk over HTTP (issue 15), on apply's real workflow at Chengguan civil affairs: cases are
+// submitted, accepted, returned for completion, approved on time and late; one is made
+// overdue (its due time moved into the past with SQL: nobody waits days in a test). The
+// regional supervisor sees the Chengguan queue with the overdue case, drills down, adds a
+// supervision note; the Chengguan clerk answers it, nobody else can; the KPIs of /dashboard
+// and `onewindow kpi` equal what this test computes from the cases' own rows; a county
+// supervisor sees nothing of another county; dates and divisions are validated; the auditor
+// finds the note in the audit desk, the chain verifies, the export carries its proof; the
+// system administrator cannot read the audit log and the auditor cannot administer.
+//
+// One server on a database of its own (SQLite, or PostgreSQL with ONEWINDOW_TEST_PG_URL).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { catalog } from '../lib/server.mjs';
+import { Client as BaseClient, login as loginAs, multipart, DEMO_PASSWORD, DEMO_CITIZEN_ID } from '../lib/client.mjs';
+import { demoServer } from '../lib/db.mjs';
+import { idNumbers } from '../lib/ids.mjs';
+
+const T = { zh: catalog('zh') };
+const CHENGGUAN = '540102000000';
+let srv, db;
+const sql = (q) => db.sql(q);
+
+class Client extends BaseClient {
+  constructor() { super(srv); }
+  async post(path, form, opts = {}) {
+    const csrf = await this.pageCsrf();
+    return this.request('POST', path, { ...opts, form, headers: { ...opts.headers, 'x-csrf-token': csrf } });
+  }
+  async pageCsrf() {
+    const r = await this.get('/api/v1/messages');
+    if (r.status === 200) return r.body.csrf;
+    return (await this.get('/login')).body.csrf;
+  }
+}
+const login = (name, staff = true) => loginAs(srv, name, { password: DEMO_PASSWORD, staff, client: new Client() });
+
+const idNumber = idNumbers({ seed: (process.pid * 3) % 900 });
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+const inDays = (n) => new Date(Date.now() + 8 * 3600e3 + n * 86400e3).toISOString().slice(0, 10);
+const today = inDays(0);
+
+async function applyMarriage(c) {
+  const fields = {
+    f_male_name: '扎西多吉', f_male_id: DEMO_CITIZEN_ID, f_female_name: '卓玛', f_female_id: idNumber('19920203'),
+    f_appointment_date: inDays(10), f_phone: '13800000001', f_declaration: 'on', _division: CHENGGUAN,
+  };
+  const files = [];
+  for (const key of ['id_card', 'household_register', 'photo'])
+    files.push({ name: `m_${key}`, filename: `${key}.pdf`, type: 'application/pdf', data: PDF });
+  const r = await c.request('POST', '/api/v1/services/XZ-MZ-001/apply', { mp: multipart(fields, files), headers: { 'x-csrf-token': await c.pageCsrf() } });
+  assert.equal(r.status, 201, r.text);
+  return r.body.number;
+}
+
+async function act(c, number, action, extra = {}) {
+  const r = await c.post(`/api/v1/applications/${number}/act`, { action, confirm: '1', ...extra });
+  assert.ok(r.status === 200 || r.status === 303, `${action}: ${r.status} ${r.text}`);
+}
+
+// Move a case's due time into the past (apply's row and oversight's index agree).
+function makeOverdue(number, daysAgo = 2) {
+  const due = Date.now() - daysAgo * 86400e3;
+  sql(`UPDATE applications SET due_at = ${due}, deadline_at = ${due} WHERE number = '${number}'`);
+  sql(`UPDATE oversight_open SET due_at = ${due} WHERE number = '${number}'`);
+}
+
+let citizen, clerk, reviewer, supervisor, lhasaSupervisor, auditor, admin, otherClerk;
+const cases = {};
+
+before(async () => {
+  db = await demoServer('oversight');
+  srv = db.srv;
+  citizen = await login(DEMO_CITIZEN_ID, false);
+  [clerk, reviewer, supervisor, lhasaSupervisor, auditor, admin, otherClerk] = await Promise.all(
+    ['clerk.chengguan', 'reviewer.chengguan', 'supervisor.xz', 'supervisor.lhasa', 'auditor.xz', 'catalog.xz', 'clerk.lhasa'].map((n) => login(n)));
+  // five cases: waiting (made overdue), accepted, returned (补正), approved on time, approved late
+  for (const k of ['overdue', 'accepted', 'returned', 'on_time', 'late']) cases[k] = await applyMarriage(citizen);
+  makeOverdue(cases.overdue);
+  for (const k of ['accepted', 'returned', 'on_time', 'late']) await act(clerk, cases[k], 'accept');
+  await act(clerk, cases.returned, 'return', { note: '照片不清晰，请重新上传。' });
+  for (const k of ['on_time', 'late']) await act(reviewer, cases[k], 'review');
+  // the late one's clock started 40 days ago: approving it now uses more than the promised days
+  sql(`UPDATE applications SET clock_started_at = ${Date.now() - 40 * 86400e3} WHERE number = '${cases.late}'`);
+  for (const k of ['on_time', 'late']) await act(reviewer, cases[k], 'approve');
+});
+
+after(async () => {
+  if (srv) {
+    const r = await db.stop();
+    assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
+  }
+});
+
+test('the regional supervisor sees the Chengguan queue with its overdue case and drills down to it', async () => {
+  const q = await supervisor.get('/api/v1/oversight');
+  assert.equal(q.status, 200, q.text);
+  assert.equal(q.body.division, '540000000000');
+  const row = q.body.rows.find((r) => String(r.division_code) === CHENGGUAN);
+  assert.ok(row, q.text);
+  // open: the overdue one (submitted) and the accepted one; the returned one waits for the applicant
+  assert.equal(row.open, 2);
+  assert.equal(row.overdue, 1);
+  assert.equal(row.department, '拉萨市城关区民政局');
+  const list = await supervisor.get(row.url_overdue.replace('/oversight', '/api/v1/oversight'));
+  assert.equal(list.status, 200, list.text);
+  assert.deepEqual(list.body.cases.map((c) => c.number), [cases.overdue]);
+  assert.equal(list.body.cases[0].mark, 'overdue');
+  const one = await supervisor.get(`/api/v1/oversight/cases/${cases.overdue}`);
+  assert.equal(one.status, 200, one.text);
+  assert.equal(one.body.can_note, true);
+  assert.equal(one.body.state, 'submitted');
+  // read-only: the supervisor cannot act on the case or open its file
+  const acc = await supervisor.post(`/api/v1/applications/${cases.overdue}/act`, { action: 'accept', confirm: '1' });
+  assert.ok(acc.status === 403 || acc.status === 404, acc.text);
+  assert.equal((await supervisor.get(`/api/v1/applications/${cases.overdue}`)).status, 404);
+  // the HTML page marks it overdue
+  const html = await supervisor.get(`/oversight/cases/${cases.overdue}`, { json: false });
+  assert.equal(html.status, 200);
+  assert.ok(html.text.includes(T.zh.oversight.marks.overdue));
+});
+
+test('supervision note: validated, sent to the department, answered once by it only', async () => {
+  const bad = await supervisor.post(`/api/v1/oversight/cases/${cases.overdue}/notes`, { body: '好'.repeat(501), days: '99' });
+  assert.equal(bad.status, 422, bad.text);
+  assert.deepEqual(bad.body.errors.map((e) => [e.field, e.code]), [['body', 'oversight.err.too_long'], ['days', 'oversight.err.days']]);
+  assert.equal(bad.body.errors[1].message, T.zh.errors.oversight.err.days);
+  // only supervisors add notes: the clerk of the department cannot
+  assert.equal((await clerk.post(`/api/v1/oversight/cases/${cases.overdue}/notes`, { body: 'x', days: '3' })).status, 403);
+  const body = '该件已超期，请于三日内办结并说明原因。';
+  const ok = await supervisor.post(`/api/v1/oversight/cases/${cases.overdue}/notes`, { body, days: '3' });
+  assert.equal(ok.status, 201, ok.text);
+  const noteId = ok.body.note_id;
+  // the department sees it (and was told); another department does not
+  const mine = await clerk.get('/api/v1/workbench/supervision');
+  assert.equal(mine.status, 200, mine.text);
+  const note = mine.body.notes.find((n) => n.id === noteId);
+  assert.ok(note, mine.text);
+  assert.equal(note.body, body);
+  assert.equal(note.open, true);
+  const msgs = await clerk.get('/api/v1/messages');
+  assert.ok(msgs.body.messages.some((m) => m.kind === 'oversight.notice.note' && m.link === '/workbench/supervision'), msgs.text);
+  const foreign = await otherClerk.get('/api/v1/workbench/supervision');
+  assert.ok(!foreign.body.notes.some((n) => n.id === noteId));
+  assert.equal((await otherClerk.post(`/api/v1/workbench/supervision/${noteId}/answer`, { answer: 'x' })).status, 404);
+  assert.equal((await citizen.post(`/api/v1/workbench/supervision/${noteId}/answer`, { answer: 'x' })).status, 404);
+  const empty = await clerk.post(`/api/v1/workbench/supervision/${noteId}/answer`, { answer: '' });
+  assert.equal(empty.status, 422);
+  assert.equal(empty.body.errors[0].code, 'oversight.err.required');
+  const answer = '材料已补齐，今日受理，三个工作日内办结。';
+  assert.equal((await clerk.post(`/api/v1/workbench/supervision/${noteId}/answer`, { answer })).status, 200);
+  assert.equal((await clerk.post(`/api/v1/workbench/supervision/${noteId}/answer`, { answer })).status, 409);
+  const seen = await supervisor.get(`/api/v1/oversight/cases/${cases.overdue}`);
+  assert.equal(seen.body.notes[0].answer, answer);
+});
+
+test('an unanswered note past its deadline is escalated one level up', async () => {
+  const ok = await supervisor.post(`/api/v1/oversight/cases/${cases.accepted}/notes`, { body: '请加快审查。', days: '1' });
+  assert.equal(ok.status, 201, ok.text);
+  sql(`UPDATE oversight_notes SET deadline_at = ${Date.now() - 1000} WHERE id = ${ok.body.note_id}`);
+  const r = db.cli(['oversight', 'escalate']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^1 supervision note/);
+  const [[level, to]] = sql(`SELECT level, escalated_to FROM oversight_notes WHERE id = ${ok.body.note_id}`);
+  assert.deepEqual([level, to], ['1', '540100000000']); // Chengguan -> Lhasa
+  assert.match(db.cli(['oversight', 'escalate']).stdout, /^0 supervision note/);
+  const d = db.cli(['oversight', 'digest']);
+  assert.equal(d.status, 0, d.stderr);
+  const [[n]] = sql(`SELECT COUNT(*) FROM notify_messages WHERE kind = 'oversight.notice.digest'`);
+  assert.ok(Number(n) >= 1);
+});
+
+// The figures, computed here from the cases' own rows.
+function expected(lo, hi) {
+  const dayStart = Date.parse(`${today}T00:00:00+08:00`);
+  const one = (q) => Number(sql(q)[0][0]);
+  const sel = `division_code BETWEEN ${lo} AND ${hi} AND number IS NOT NULL AND submitted_at >= ${dayStart}`;
+  const received = one(`SELECT COUNT(*) FROM applications WHERE ${sel}`);
+  const online = one(`SELECT COUNT(*) FROM applications WHERE ${sel} AND on_behalf = 0`);
+  const completed = one(`SELECT COUNT(*) FROM applications WHERE ${sel} AND state IN ('approved', 'denied', 'delivered', 'closed')`);
+  const onTime = one(`SELECT COUNT(*) FROM applications WHERE ${sel} AND state IN ('approved', 'denied', 'delivered', 'closed') AND used_days <= limit_days`);
+  const rate = (a, b) => (b ? Math.round((a * 1000) / b) / 10 : null);
+  return { received, completed, on_time_rate: rate(onTime, completed), online_rate: rate(online, received) };
+}
+
+test('the KPIs on the dashboard and from `onewindow kpi` equal those computed from the cases', async () => {
+  const want = expected(540102000000, 540102999999);
+  assert.equal(want.received, 5);
+  assert.equal(want.completed, 2);
+  assert.equal(want.on_time_rate, 50); // one on time, one late
+  for (const [who, div] of [[supervisor, CHENGGUAN], [lhasaSupervisor, CHENGGUAN]]) {
+    const d = await who.get(`/api/v1/dashboard?division=${div}&from=${today}&to=${today}`);
+    assert.equal(d.status, 200, d.text);
+    const f = d.body.figures;
+    assert.deepEqual({ received: f.received, completed: f.completed, on_time_rate: f.on_time_rate, online_rate: f.online_rate }, want);
+    assert.equal(f.returned, 1);
+    assert.ok(d.body.kpis.every((k) => k.formula && k.formula !== `oversight.formula.${k.key}`));
+  }
+  const region = expected(540000000000, 549999999999);
+  const cli = db.cli(['kpi', '--from', today, '--to', today]);
+  assert.equal(cli.status, 0, cli.stderr);
+  const k = JSON.parse(cli.stdout);
+  for (const key of ['received', 'completed', 'on_time_rate', 'online_rate']) assert.equal(k[key], region[key], key);
+  assert.ok('satisfaction_rate' in k);
+  const cg = JSON.parse(db.cli(['kpi', '--division', '540102', '--from', today, '--to', today]).stdout);
+  assert.equal(cg.received, want.received);
+  // bad input: a clear usage error
+  const bad = db.cli(['kpi', '--from', '2026-02-30']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--from/);
+  assert.equal(db.cli(['kpi', '--division', '110000']).status, 2);
+  // the HTML page: SVG charts with table twins, the schematic map, CSV
+  const html = await supervisor.get(`/dashboard?from=${today}&to=${today}`, { json: false });
+  assert.equal(html.status, 200);
+  assert.ok((html.text.match(/<svg /g) || []).length >= 4, 'charts');
+  assert.ok(html.text.includes(T.zh.oversight.dash.map_note));
+  const csv = await supervisor.get(`/dashboard?division=${CHENGGUAN}&from=${today}&to=${today}&format=csv&table=departments`, { json: false });
+  assert.equal(csv.status, 200);
+  assert.match(csv.headers['content-type'], /text\/csv/);
+  assert.ok(csv.text.includes('"拉萨市城关区民政局","5","2","50.0%"'), csv.text);
+});
+
+test('scopes and bad input: county supervisors, clerks and citizens see nothing beyond their own', async () => {
+  // a county supervisor at Doilungdêqên (540103) sees none of Chengguan
+  const add = db.cli(['user', 'department', 'add', 'dl-dc', '540103000000', '堆龙德庆区督查室']);
+  assert.equal(add.status, 0, add.stderr);
+  assert.equal(db.cli(['user', 'grant', 'clerk.bakuo', 'dl-dc', 'supervisor']).status, 0);
+  const county = await login('clerk.bakuo');
+  const q = await county.get('/api/v1/oversight');
+  assert.equal(q.status, 200, q.text);
+  assert.equal(q.body.division, '540103000000');
+  assert.ok(!q.body.rows.some((r) => String(r.division_code) === CHENGGUAN));
+  assert.equal((await county.get(`/api/v1/oversight/cases/${cases.overdue}`)).status, 404);
+  assert.equal((await county.post(`/api/v1/oversight/cases/${cases.overdue}/notes`, { body: 'x', days: '2' })).status, 404);
+  assert.equal((await county.get(`/api/v1/oversight?division=${CHENGGUAN}`)).status, 403);
+  assert.equal((await county.get(`/api/v1/dashboard?division=${CHENGGUAN}`)).status, 403);
+  // the Lhasa supervisor may not look at the whole region
+  assert.equal((await lhasaSupervisor.get('/api/v1/dashboard?division=540000000000')).status, 403);
+  // a department clerk and a citizen get no dashboard
+  assert.equal((await clerk.get('/api/v1/dashboard')).status, 403);
+  assert.equal((await citizen.get('/api/v1/dashboard')).status, 403);
+  assert.equal((await citizen.get('/api/v1/oversight')).status, 403);
+  assert.equal((await new Client().get('/api/v1/dashboard')).status, 401);
+  // validation: a precise, localised 400
+  for (const [url, code] of [
+    ['/api/v1/dashboard?from=2026-13-01', 'oversight.bad_from'],
+    ['/api/v1/dashboard?to=yesterday', 'oversight.bad_to'],
+    ['/api/v1/dashboard?from=2026-05-02&to=2026-05-01', 'oversight.bad_period'],
+    ['/api/v1/dashboard?division=abc', 'oversight.bad_division'],
+    ['/api/v1/dashboard?division=110000', 'oversight.bad_division'],
+    ['/api/v1/dashboard?kpi=nonsense', 'oversight.bad_kpi'],
+    ['/api/v1/oversight/cases?mark=red', 'oversight.bad_mark'],
+  ]) {
+    const r = await supervisor.get(url);
+    assert.equal(r.status, 400, `${url}: ${r.text}`);
+    assert.equal(r.body.code, code, url);
+  }
+});
+
+test("the auditor's desk: finds the supervisor's note, the chain verifies, export with proof; separation of duties", async () => {
+  const svId = (sql(`SELECT id FROM accounts WHERE username = 'supervisor.xz'`)[0][0]);
+  const r = await auditor.get(`/api/v1/admin/audit?actor=supervisor.xz&action=oversight.note&object=${cases.overdue}`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.entries.length, 1, r.text);
+  assert.equal(r.body.entries[0].actor_id, String(svId));
+  assert.equal(r.body.entries[0].object, `application:${cases.overdue}`);
+  const v = await auditor.get('/api/v1/admin/audit?verify=1');
+  assert.equal(v.body.verification.ok, true, v.text);
+  assert.ok(v.body.verification.entries > 10);
+  const ex = await auditor.get(`/admin/audit/export?from=${today}&to=${today}`);
+  assert.equal(ex.status, 200, ex.text);
+  assert.ok(ex.body.entries.length > 10);
+  for (let i = 1; i < ex.body.entries.length; i++)
+    if (ex.body.entries[i].seq === ex.body.entries[i - 1].seq + 1)
+      assert.equal(ex.body.entries[i].prev_hash, ex.body.entries[i - 1].hash, 'the links hold');
+  assert.equal(ex.body.verification.ok, true);
+  // the export is itself audited; nothing on the desk writes
+  assert.ok(Number(sql(`SELECT COUNT(*) FROM audit_events WHERE action = 'audit.export'`)[0][0]) >= 1);
+  assert.equal((await auditor.post('/api/v1/admin/audit', {})).status, 405);
+  // the system administrator manages accounts but cannot read the audit log
+  for (const url of ['/api/v1/admin/audit', '/admin/audit/export']) {
+    const a = await admin.get(url);
+    assert.equal(a.status, 403, url);
+    assert.equal(a.body.code, 'oversight.auditor_only');
+  }
+  // the auditor reads but administers nothing
+  const adm = await auditor.get('/admin', { json: false });
+  assert.equal(adm.status, 403);
+  const grant = await auditor.post('/admin/staff', { username: 'x.y', name: 'x', password: 'Abcdefgh1234', department: 'cg-mz', role: 'clerk' });
+  assert.equal(grant.status, 403);
+  // supervisors and clerks do not read it either
+  assert.equal((await supervisor.get('/api/v1/admin/audit')).status, 403);
+  assert.equal((await clerk.get('/api/v1/admin/audit')).status, 403);
+  // bad dates are a 400
+  assert.equal((await auditor.get('/api/v1/admin/audit?from=2026-02-30')).status, 400);
+});
