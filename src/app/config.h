@@ -42,6 +42,10 @@ struct config {
     int session_absolute_s;
     int secure_cookies;
     int password_profile_test; /* cheap password hashing, for tests only */
+    char smtp_url[CONFIG_STR];    /* e-mail relay: smtp://[user:pass@]host:port ("" = off) */
+    char mail_from[CONFIG_STR];   /* From: address of e-mail */
+    char sms_url[CONFIG_STR];     /* SMS carrier gateway (HTTP); "" = the sandbox carrier */
+    char receipt_secret[CONFIG_STR]; /* signs carrier and bounce receipts (HMAC-SM3) */
 };
 
 /* Fill `cfg` from defaults, the config file (--config / ONEWINDOW_CONFIG), the

@@ -79,6 +79,7 @@ static void usage(FILE *out)
                  "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
                  "            stats | bench FILE [ROUNDS]: the full-text search\n"
                  "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
+                 "            email ADDRESS KIND [PARAMS_JSON] | channels |\n"
                  "            sandbox [N]: notifications (system notices, SMS delivery)\n"
                  "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
                  "  i18n      export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"

@@ -293,6 +293,13 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         review_open(app->store, app->notify, app->id, &app->review, err) < 0 ||
         apply_open(app->store, app->kr, app->id, app->notify, &app->apply, err) < 0)
         goto fail;
+    struct notify_config nc = {cfg->smtp_url, cfg->mail_from, cfg->sms_url, cfg->receipt_secret};
+    if (notify_configure(app->notify, &nc, err) < 0) {
+        int status = err->status;
+        app_close(app);
+        err->status = status == 2 ? 2 : 1;
+        return -1;
+    }
     struct review_target_fn target = {app, rating_target, rating_item_names};
     review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0)

@@ -47,7 +47,7 @@ int notify_open(struct store *st, struct crypto_keyring *kr, struct notify **out
         return err_set(err, 500, "notify.oom", "out of memory");
     n->store = st;
     n->kr = kr;
-    n->sms = (struct notify_channel){"sms", NULL, sandbox_deliver};
+    n->sms = (struct notify_channel){.name = "sms", .deliver = sandbox_deliver};
     pthread_mutex_init(&n->lock, NULL);
     pthread_cond_init(&n->cond, NULL);
     unsigned char r[6];
@@ -71,21 +71,27 @@ void notify_close(struct notify *n)
     notify_stop(n);
     pthread_mutex_destroy(&n->lock);
     pthread_cond_destroy(&n->cond);
+    free(n->sms_ctx);
+    free(n->email_ctx);
     free(n);
 }
 
 int notify_set_channel(struct notify *n, const struct notify_channel *ch, struct err *err)
 {
-    if (ch == NULL || ch->name == NULL || strcmp(ch->name, "sms") != 0 || ch->deliver == NULL)
-        return err_set(err, 400, "notify.bad_channel", "only the sms channel has a connector");
-    n->sms = *ch;
+    if (ch == NULL || ch->name == NULL || (ch->deliver == NULL && ch->send == NULL) ||
+        (strcmp(ch->name, "sms") != 0 && strcmp(ch->name, "email") != 0))
+        return err_set(err, 400, "notify.bad_channel", "only sms and email have connectors");
+    if (strcmp(ch->name, "sms") == 0)
+        n->sms = *ch;
+    else
+        n->email = *ch;
     return 0;
 }
 
 /* ---- sending ---------------------------------------------------------------------------- */
 
 /* Mainland mobile numbers: 11 digits starting 13-19; "+86", spaces and hyphens allowed. */
-static int phone_normalize(const char *in, char out[12])
+int notify_phone_normalize(const char *in, char out[12])
 {
     size_t o = 0;
     const char *p = in;
@@ -135,7 +141,7 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
                             strpbrk(m->link, "\r\n\\") != NULL))
         return err_set(err, 400, "notify.bad_message", "a link is a relative path on this site");
     char phone[12] = "";
-    if (m->phone != NULL && *m->phone && phone_normalize(m->phone, phone) < 0)
+    if (m->phone != NULL && *m->phone && notify_phone_normalize(m->phone, phone) < 0)
         return err_set(err, 400, "notify.bad_phone", "the phone is not a mainland mobile number");
 
     int64_t id = id_next(), now = time_now_ms();
@@ -159,10 +165,16 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
         }
     }
     struct store_conn *c = store_conn(n->store, err);
-    if (c == NULL ||
-        nts_message_insert(c, id, m, lang, params, phone[0] ? sealed : NULL, sealed_len, now, err) <
+    char chosen[8] = "";
+    if (c == NULL || (m->account_id > 0 && notify_account_lang(c, m->account_id, chosen, err) < 0))
+        goto out;
+    if (chosen[0])
+        lang = chosen; /* the account chose the language of its channels */
+    if (nts_message_insert(c, id, m, lang, params, phone[0] ? sealed : NULL, sealed_len, now, err) <
             0 ||
-        (phone[0] && nts_outbox_insert(c, id_next(), id, "sms", now, err) < 0))
+        (phone[0] && nts_outbox_insert(c, id_next(), id, "sms", now, err) < 0) ||
+        (m->account_id > 0 &&
+         notify_route_account(n, c, id, m->account_id, m->kind, phone[0] != 0, now, err) < 0))
         goto out;
     if (message_id != NULL)
         *message_id = id;
@@ -385,79 +397,148 @@ static int64_t backoff_ms(int attempt)
     return d < NOTIFY_BACKOFF_MAX_MS ? d : NOTIFY_BACKOFF_MAX_MS;
 }
 
-/* Deliver one row in its own transaction: the connector's record and the status change
- * commit together; a failure is recorded with the next attempt's time. */
+/* The address of a due row: the contact's, sealed to the outbox row, or else the message's
+ * own phone. 0, or -1 with derr. */
+static int due_address(struct notify *n, const struct notify_due *d, char *out, size_t size,
+                       struct err *derr)
+{
+    char ad[64];
+    if (d->address_enc != NULL) {
+        snprintf(ad, sizeof(ad), "notify_outbox.address:%lld", (long long)d->outbox_id);
+        return notify_open_sealed(n, ad, d->address_enc, d->address_enc_len, out, size, derr);
+    }
+    if (strcmp(d->channel, "sms") != 0 || d->phone_enc == NULL)
+        return err_set(derr, 500, "notify.bad_phone", "the message has no sealed address");
+    phone_ad(ad, sizeof(ad), d->message_id);
+    return notify_open_sealed(n, ad, d->phone_enc, d->phone_enc_len, out, size, derr);
+}
+
+static const char *mail_subject(struct arena *a, const struct notify_due *d, const json_t *params)
+{
+    char key[160];
+    snprintf(key, sizeof(key), "%s.subject", d->kind);
+    if (i18n_get(d->lang, key) != NULL)
+        return notify_render(a, d->lang, key, params);
+    return notify_render(a, d->lang, "notify.mail.subject", params);
+}
+
+/* Record a failure: retried with backoff, or dead-lettered (last attempt, or refused for
+ * good: a 4xx error). `from` is the status the row must still have. */
+static int record_failure(struct store_conn *c, const struct notify_due *d, const char *from,
+                          const struct err *derr, int64_t now, struct notify_pass *pass,
+                          struct err *err)
+{
+    int attempts = d->attempts + 1;
+    int give_up = attempts >= NOTIFY_MAX_ATTEMPTS || (derr->status >= 400 && derr->status < 500) ||
+                  derr->status == 500;
+    const char *code = derr->code[0] ? derr->code : "notify.error";
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (strcmp(from, "sending") == 0) {
+        int changed = 0;
+        /* back to pending (or failed) from sending */
+        if (nts_outbox_finish(c, d->outbox_id, "sending", "pending", code, now, &changed, err) <
+            0)
+            goto fail;
+    }
+    if (nts_outbox_retry(c, d->outbox_id, attempts, now + backoff_ms(attempts),
+                         give_up ? "failed" : "pending", code, err) < 0 ||
+        store_commit(c, err) < 0)
+        goto fail;
+    log_kv(LOG_WARN, "notification not delivered", "channel", d->channel, "code", code, "outcome",
+           give_up ? "failed" : "retry", LOG_END);
+    if (give_up)
+        pass->failed++;
+    else
+        pass->retried++;
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
+
+/* An external connector: commit the row as `sending`, call it outside any transaction, then
+ * commit the outcome. A crash between the two leaves `sending`: dead-lettered next pass. */
+static int deliver_external(struct store_conn *c, const struct notify_channel *ch,
+                            const struct notify_due *d, const struct notify_envelope *e,
+                            int64_t now, struct notify_pass *pass, struct err *err)
+{
+    int changed = 0;
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (nts_outbox_claim(c, d->outbox_id, now, &changed, err) < 0 || store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    if (!changed)
+        return 0; /* finished elsewhere */
+    struct err derr;
+    err_clear(&derr);
+    if (ch->send(ch->ctx, NULL, e, &derr) < 0)
+        return record_failure(c, d, "sending", &derr, now, pass, err);
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (nts_outbox_finish(c, d->outbox_id, "sending", "sent", NULL, now, &changed, err) < 0 ||
+        store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    pass->delivered += changed;
+    return 0;
+}
+
+/* Deliver one row. A local connector (the sandbox) writes through the transaction that marks
+ * the row sent, so its record and the status change commit together. */
 static int deliver_one(struct notify *n, struct store_conn *c, struct arena *a,
                        const struct notify_due *d, int64_t now, struct notify_pass *pass,
                        struct err *err)
 {
     struct err derr;
     err_clear(&derr);
-    char phone[16] = "";
+    char address[300] = "";
+    const struct notify_channel *ch = strcmp(d->channel, "sms") == 0     ? &n->sms
+                                      : strcmp(d->channel, "email") == 0 ? &n->email
+                                                                         : NULL;
     int ok = -1;
-    if (strcmp(d->channel, "sms") != 0) {
-        err_set(&derr, 500, "notify.bad_channel", "no connector for this channel");
-    } else if (d->phone_enc == NULL || d->phone_enc_len <= CRYPTO_AEAD_OVERHEAD ||
-               d->phone_enc_len - CRYPTO_AEAD_OVERHEAD >= sizeof(phone)) {
-        err_set(&derr, 500, "notify.bad_phone", "the message has no sealed phone number");
-    } else {
-        char ad[64];
-        size_t len = 0;
-        phone_ad(ad, sizeof(ad), d->message_id);
-        if (crypto_aead_open(crypto_keyring_aead(n->kr, CRYPTO_AEAD_PII), ad, strlen(ad),
-                             d->phone_enc, d->phone_enc_len, (unsigned char *)phone,
-                             sizeof(phone) - 1, &len) < 0)
-            err_set(&derr, 500, "notify.crypto", "the sealed phone number does not open");
-        else {
-            phone[len] = '\0';
-            ok = 0;
-        }
-    }
+    if (ch == NULL || (ch->send == NULL && ch->deliver == NULL))
+        err_set(&derr, 500, "notify.no_channel", "no connector for this channel");
+    else if (due_address(n, d, address, sizeof(address), &derr) == 0)
+        ok = 0;
     json_t *params = json_loads(d->params ? d->params : "{}", 0, NULL);
     const char *text = notify_render(a, d->lang, d->kind, params);
+    const char *subject = strcmp(d->channel, "email") == 0 ? mail_subject(a, d, params) : NULL;
     json_decref(params);
+    if (ok != 0)
+        return record_failure(c, d, "pending", &derr, now, pass, err);
+    struct notify_envelope e = {d->outbox_id, address, d->lang, subject, text};
+    if (ch->external && ch->send != NULL) {
+        int rc = deliver_external(c, ch, d, &e, now, pass, err);
+        crypto_wipe(address, sizeof(address));
+        return rc;
+    }
     if (store_begin(c, err) < 0) {
-        crypto_wipe(phone, sizeof(phone));
+        crypto_wipe(address, sizeof(address));
         return -1;
     }
-    if (ok == 0) {
-        int changed = 0;
-        if (n->sms.deliver(n->sms.ctx, c, d->outbox_id, phone, d->lang, text, &derr) == 0 &&
-            nts_outbox_sent(c, d->outbox_id, now, &changed, err) == 0) {
-            crypto_wipe(phone, sizeof(phone));
-            if (!changed) { /* someone else finished it meanwhile: keep theirs */
-                store_rollback(c);
-                return 0;
-            }
-            if (store_commit(c, err) < 0)
-                return -1;
-            pass->delivered++;
+    int changed = 0;
+    int sent = ch->send ? ch->send(ch->ctx, c, &e, &derr)
+                        : ch->deliver(ch->ctx, c, d->outbox_id, address, d->lang, text, &derr);
+    crypto_wipe(address, sizeof(address));
+    if (sent == 0 && nts_outbox_sent(c, d->outbox_id, now, &changed, err) == 0) {
+        if (!changed) { /* someone else finished it meanwhile: keep theirs */
+            store_rollback(c);
             return 0;
         }
-        /* the connector failed (or the update did): undo its partial writes */
-        store_rollback(c);
-        if (store_begin(c, err) < 0) {
-            crypto_wipe(phone, sizeof(phone));
+        if (store_commit(c, err) < 0)
             return -1;
-        }
+        pass->delivered++;
+        return 0;
     }
-    crypto_wipe(phone, sizeof(phone));
-    int attempts = d->attempts + 1;
-    int give_up = attempts >= NOTIFY_MAX_ATTEMPTS || ok != 0;
-    if (nts_outbox_retry(c, d->outbox_id, attempts, now + backoff_ms(attempts),
-                         give_up ? "failed" : "pending", derr.code[0] ? derr.code : "notify.error",
-                         err) < 0 ||
-        store_commit(c, err) < 0) {
-        store_rollback(c);
-        return -1;
-    }
-    log_kv(LOG_WARN, "notification not delivered", "channel", d->channel, "code", derr.code,
-           "outcome", give_up ? "failed" : "retry", LOG_END);
-    if (give_up)
-        pass->failed++;
-    else
-        pass->retried++;
-    return 0;
+    /* the connector failed (or the update did): undo its partial writes */
+    store_rollback(c);
+    if (derr.code[0] == '\0')
+        err_set(&derr, 503, err->code[0] ? err->code : "notify.error", "not delivered");
+    return record_failure(c, d, "pending", &derr, now, pass, err);
 }
 
 int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int max,
@@ -490,6 +571,12 @@ int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int
         err_set(err, 500, "notify.oom", "out of memory");
         goto out;
     }
+    int64_t orphans = 0;
+    if (nts_interrupted(c, now_ms, &orphans, err) < 0)
+        goto out;
+    if (orphans > 0)
+        log_kv(LOG_WARN, "notifications interrupted by a crash dead-lettered", "code",
+               "notify.interrupted", LOG_END);
     if (nts_due(c, a, now_ms, max, due, &count, err) < 0)
         goto out;
     for (size_t i = 0; i < count; i++)

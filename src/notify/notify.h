@@ -105,15 +105,62 @@ int notify_mark_all_read(struct notify *n, const struct notify_reader *r, int64_
  * the outbox row id (an idempotency key for the carrier), the plaintext address (never
  * log it), the rendered text and its language, and the connection of the transaction
  * that will mark the row sent (connectors that record locally write through it). 0 when
- * the carrier accepted it; -1 with err to retry later. */
+ * the carrier accepted it; -1 with err to retry later (err->status 400..499: refused for
+ * good, the row is dead-lettered at once).
+ *
+ * `send` (preferred when set) gets the whole envelope, with the e-mail subject. An
+ * `external` connector (a network call) is called OUTSIDE any transaction: the row is first
+ * committed as `sending`, then marked sent; a crash in between leaves it `sending`, and the
+ * next pass dead-letters it (notify.interrupted) rather than risk sending it twice. */
+struct notify_envelope {
+    int64_t outbox_id;
+    const char *address; /* e-mail address or mainland mobile (11 digits) */
+    const char *lang;
+    const char *subject; /* e-mail only */
+    const char *text;
+};
 struct notify_channel {
-    const char *name; /* "sms" */
+    const char *name; /* "sms" or "email" */
     void *ctx;
     int (*deliver)(void *ctx, struct store_conn *c, int64_t outbox_id, const char *address,
                    const char *lang, const char *text, struct err *err);
+    int (*send)(void *ctx, struct store_conn *c, const struct notify_envelope *e,
+                struct err *err);
+    int external;
 };
-/* Replace the connector of a channel (the name must be "sms"). */
+/* Replace the connector of a channel ("sms" or "email"). */
 int notify_set_channel(struct notify *n, const struct notify_channel *ch, struct err *err);
+
+/* The channels from the configuration (--smtp-url, --mail-from, --sms-url,
+ * --receipt-secret); empty strings leave a channel as it is (e-mail off, the sandbox SMS).
+ * Errors with status 2: a URL of the wrong scheme, a From that is no address, a carrier
+ * without a secret. */
+struct notify_config {
+    const char *smtp_url, *mail_from, *sms_url, *receipt_secret;
+};
+int notify_configure(struct notify *n, const struct notify_config *cfg, struct err *err);
+/* Each channel with its state ("on", "sandbox", "carrier", "smtp", "off") and where it goes
+ * (a URL with its password masked). */
+typedef void (*notify_channel_fn)(void *ctx, const char *name, const char *state,
+                                  const char *detail);
+int notify_channels_list(struct notify *n, notify_channel_fn fn, void *ctx);
+
+/* Send one e-mail now over SMTP (libcurl): a multipart/alternative text + HTML message,
+ * UTF-8 headers (RFC 2047), Message-ID <OUTBOX.notify@DOMAIN-OF-FROM>. Errors 400
+ * notify.smtp_refused / smtp_auth / bad_email (for good), 503 notify.smtp_* (retry). */
+int notify_mail_send(const char *url, const char *from, int64_t outbox_id, const char *address,
+                     const char *lang, const char *subject, const char *text, struct err *err);
+/* Address checks and masks (t***@example.org). */
+int notify_email_valid(const char *s);
+void notify_email_mask(const char *s, char *out, size_t size);
+/* "sm3=" + hex HMAC-SM3(secret, body): the carrier request's and the receipts' signature. */
+int notify_sign(const char *secret, const char *body, size_t len, char out[80]);
+
+/* A signed delivery receipt (carrier SMS or e-mail bounce): body JSON {"id": "OUTBOX",
+ * "status": "delivered"|"failed", "code": "..."} and its signature. 401
+ * notify.bad_signature, 400 notify.bad_receipt, 404 notify.not_found. */
+int notify_receipt(struct notify *n, const char *body, size_t len, const char *signature,
+                   struct err *err);
 
 /* Attempts before an outbox row is given up ("failed"), and the backoff after attempt k
  * (1-based): NOTIFY_BACKOFF_MS << (k - 1), at most NOTIFY_BACKOFF_MAX_MS. */
@@ -140,9 +187,34 @@ void notify_stop(struct notify *n);
 int notify_outbox_counts(struct notify *n, int64_t *pending, int64_t *sent, int64_t *failed,
                          struct err *err);
 
+/* ---- contacts and preferences (notify_contacts.c) --------------------------------------- */
+
+/* Set the account's e-mail address ("email") or phone ("sms"): stored sealed, unverified,
+ * and a six-digit code (valid 15 minutes, 5 tries) is sent to it. 400 notify.bad_email /
+ * notify.bad_phone. */
+int notify_contact_set(struct notify *n, int64_t account_id, const char *channel,
+                       const char *address, const char *lang, struct err *err);
+/* Verify with the code: 400 notify.bad_code (wrong, expired or too many tries). */
+int notify_contact_verify(struct notify *n, int64_t account_id, const char *channel,
+                          const char *code, struct err *err);
+struct notify_contact {
+    char channel[8];
+    char masked[64];
+    int verified;
+};
+int notify_contacts(struct notify *n, int64_t account_id, struct notify_contact out[2],
+                    size_t *count, struct err *err);
+/* The language of the account's channels ("" for the page's), SMS quiet hours. */
+int notify_prefs_set(struct notify *n, int64_t account_id, const char *lang, int quiet_from,
+                     int quiet_to, struct err *err);
+/* Turn a channel on or off for a group of kinds; essential groups: 400 notify.essential. */
+int notify_optout_set(struct notify *n, int64_t account_id, const char *group,
+                      const char *channel, int off, struct err *err);
+
 /* `onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]]` (a system notice; ACCOUNT 0
  * with a PHONE for SMS only) | outbox (counts by status) | deliver (one delivery pass as
- * this process) | sandbox [N] (the sandbox carrier's last N messages, numbers masked).
+ * this process) | sandbox [N] (the sandbox carrier's last N messages, numbers masked) |
+ * email ADDRESS KIND [PARAMS_JSON] (one e-mail now, in zh) | channels.
  * argv[0] is the subcommand. 0, 1 on failure, 2 for a usage error (err set). */
 int notify_cli(struct notify *n, int argc, char **argv, struct err *err);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/arena.h"
 #include "base/id.h"
 #include "store/store.h"
 #include "web/i18n.h"
@@ -14,7 +15,7 @@ static int usage(struct err *err)
 {
     return err_set(err, 2, "notify.usage",
                    "usage: onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | "
-                   "deliver | sandbox [N]");
+                   "deliver | sandbox [N] | email ADDRESS KIND [PARAMS_JSON] | channels");
 }
 
 static void print_sandbox(void *ctx, int64_t outbox_id, const char *phone_masked, const char *lang,
@@ -62,6 +63,42 @@ static int cmd_send(struct notify *n, int argc, char **argv, struct err *err)
     return 0;
 }
 
+static void print_channel(void *ctx, const char *name, const char *state, const char *detail)
+{
+    (void)ctx;
+    printf("%s\t%s\t%s\n", name, state, detail);
+}
+
+/* One e-mail now, through the configured relay, rendered in zh (operators test a setup). */
+static int cmd_email(struct notify *n, int argc, char **argv, struct err *err)
+{
+    if (argc < 3 || argc > 4)
+        return usage(err);
+    if (!notify_email_valid(argv[1]))
+        return err_set(err, 2, "notify.usage", "ADDRESS is not an e-mail address");
+    if (n->email_ctx == NULL)
+        return err_set(err, 1, "notify.smtp_off", "no mail relay is configured (--smtp-url)");
+    json_t *params = argc == 4 ? json_loads(argv[3], 0, NULL) : json_object();
+    if (!json_is_object(params)) {
+        json_decref(params);
+        return err_set(err, 2, "notify.usage", "PARAMS_JSON must be a JSON object");
+    }
+    int rc = i18n_init(err);
+    struct arena *a = arena_new(0);
+    if (rc == 0 && a != NULL) {
+        struct notify_envelope e = {time_now_ms(), argv[1], "zh",
+                                    notify_render(a, "zh", "notify.mail.subject", params),
+                                    notify_render(a, "zh", argv[2], params)};
+        rc = n->email.send(n->email.ctx, NULL, &e, err);
+        if (rc == 0)
+            printf("sent\n");
+    }
+    arena_free(a);
+    i18n_free();
+    json_decref(params);
+    return rc;
+}
+
 int notify_cli(struct notify *n, int argc, char **argv, struct err *err)
 {
     if (argc < 1)
@@ -91,6 +128,10 @@ int notify_cli(struct notify *n, int argc, char **argv, struct err *err)
         rc = limit < 1 || limit > 1000
                  ? err_set(err, 2, "notify.usage", "N is a number from 1 to 1000")
                  : (c == NULL ? -1 : nts_sandbox_list(c, limit, print_sandbox, NULL, err));
+    } else if (strcmp(sub, "email") == 0) {
+        rc = cmd_email(n, argc, argv, err);
+    } else if (strcmp(sub, "channels") == 0 && argc == 1) {
+        rc = notify_channels_list(n, print_channel, NULL);
     } else {
         return usage(err), 2;
     }

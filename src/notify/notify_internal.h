@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include "base/buf.h"
 #include "notify/notify.h"
 
 struct notify {
@@ -11,6 +12,9 @@ struct notify {
     struct crypto_keyring *kr;
     struct identity *id; /* pages only */
     struct notify_channel sms;
+    struct notify_channel email; /* .send NULL: no e-mail channel */
+    void *sms_ctx, *email_ctx;   /* owned: the configured connectors' state */
+    char receipt_secret[256];
     /* the delivery thread */
     pthread_t thread;
     int running;
@@ -33,6 +37,8 @@ struct notify_due {
     const char *lang, *kind, *params;
     const unsigned char *phone_enc;
     size_t phone_enc_len;
+    const unsigned char *address_enc; /* the contact's address, sealed to the outbox row */
+    size_t address_enc_len;
 };
 
 int nts_message_insert(struct store_conn *c, int64_t id, const struct notify_msg *m,
@@ -66,5 +72,35 @@ typedef void (*nts_sandbox_fn)(void *ctx, int64_t outbox_id, const char *phone_m
                                const char *lang, const char *body, int64_t at);
 int nts_sandbox_list(struct store_conn *c, int limit, nts_sandbox_fn fn, void *ctx,
                      struct err *err);
+
+/* ---- issue 16 ---- */
+int notify_mail_header_encode(struct buf *b, const char *text);
+/* The routing of an account's message to its verified contacts (notify_contacts.c): one
+ * outbox row per channel the account has verified and not turned off (sms skipped when the
+ * message already has a phone of its own); SMS in quiet hours wait for their end. */
+int notify_route_account(struct notify *n, struct store_conn *c, int64_t message_id,
+                         int64_t account_id, const char *kind, int has_phone, int64_t now,
+                         struct err *err);
+/* The language the account chose for its channels, "" when none. */
+int notify_account_lang(struct store_conn *c, int64_t account_id, char out[8], struct err *err);
+/* Seal `address` for an outbox row / a contact (AD: the row's identity). */
+int notify_seal(struct notify *n, const char *ad, const char *address, unsigned char *out,
+                size_t size, size_t *len, struct err *err);
+int notify_open_sealed(struct notify *n, const char *ad, const unsigned char *in, size_t len,
+                       char *out, size_t size, struct err *err);
+int notify_phone_normalize(const char *in, char out[12]);
+struct web_server;
+int notify_settings_register(struct web_server *srv, struct notify *n);
+
+int nts_outbox_insert_addr(struct store_conn *c, int64_t id, int64_t message_id,
+                           const char *channel, const unsigned char *addr, size_t addr_len,
+                           int64_t at, int64_t now, struct err *err);
+int nts_outbox_claim(struct store_conn *c, int64_t id, int64_t now, int *changed,
+                     struct err *err);
+int nts_outbox_finish(struct store_conn *c, int64_t id, const char *from, const char *to,
+                      const char *error, int64_t now, int *changed, struct err *err);
+int nts_interrupted(struct store_conn *c, int64_t now, int64_t *changed, struct err *err);
+int nts_outbox_status(struct store_conn *c, int64_t id, char status[16], int *found,
+                      struct err *err);
 
 #endif
