@@ -226,7 +226,7 @@ const char *notify_render(struct arena *a, const char *lang, const char *kind, c
             if (json_is_object(v)) {
                 const json_t *in = json_object_get(v, lang ? lang : "zh");
                 v = json_is_string(in) && json_string_length(in) > 0 ? in
-                                                                      : json_object_get(v, "zh");
+                                                                     : json_object_get(v, "zh");
             }
             if (json_is_string(v))
                 buf_puts(&b, json_string_value(v));
@@ -437,8 +437,7 @@ static int record_failure(struct store_conn *c, const struct notify_due *d, cons
     if (strcmp(from, "sending") == 0) {
         int changed = 0;
         /* back to pending (or failed) from sending */
-        if (nts_outbox_finish(c, d->outbox_id, "sending", "pending", code, now, &changed, err) <
-            0)
+        if (nts_outbox_finish(c, d->outbox_id, "sending", "pending", code, now, &changed, err) < 0)
             goto fail;
     }
     if (nts_outbox_retry(c, d->outbox_id, attempts, now + backoff_ms(attempts),

@@ -61,8 +61,9 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
 int notify_send(struct notify *n, const struct notify_msg *m, struct err *err);
 
 /* Render `kind` in `lang` with `params`: every {{name}} is replaced by the parameter's
- * text (unknown names by nothing; a language map gives its `lang` entry, else zh); the result is plain text, escaped by the page that
- * shows it. A kind missing from the catalogs renders as the kind itself. In arena `a`. */
+ * text (unknown names by nothing; a language map gives its `lang` entry, else zh); the result is
+ * plain text, escaped by the page that shows it. A kind missing from the catalogs renders as the
+ * kind itself. In arena `a`. */
 const char *notify_render(struct arena *a, const char *lang, const char *kind,
                           const json_t *params);
 
@@ -124,8 +125,7 @@ struct notify_channel {
     void *ctx;
     int (*deliver)(void *ctx, struct store_conn *c, int64_t outbox_id, const char *address,
                    const char *lang, const char *text, struct err *err);
-    int (*send)(void *ctx, struct store_conn *c, const struct notify_envelope *e,
-                struct err *err);
+    int (*send)(void *ctx, struct store_conn *c, const struct notify_envelope *e, struct err *err);
     int external;
 };
 /* Replace the connector of a channel ("sms" or "email"). */
@@ -208,8 +208,8 @@ int notify_contacts(struct notify *n, int64_t account_id, struct notify_contact 
 int notify_prefs_set(struct notify *n, int64_t account_id, const char *lang, int quiet_from,
                      int quiet_to, struct err *err);
 /* Turn a channel on or off for a group of kinds; essential groups: 400 notify.essential. */
-int notify_optout_set(struct notify *n, int64_t account_id, const char *group,
-                      const char *channel, int off, struct err *err);
+int notify_optout_set(struct notify *n, int64_t account_id, const char *group, const char *channel,
+                      int off, struct err *err);
 
 /* `onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]]` (a system notice; ACCOUNT 0
  * with a PHONE for SMS only) | outbox (counts by status) | deliver (one delivery pass as

@@ -222,8 +222,8 @@ static int mail_channel_send(void *ctx, struct store_conn *c, const struct notif
 {
     (void)c;
     struct mail_ctx *m = ctx;
-    return notify_mail_send(m->url, m->from, e->outbox_id, e->address, e->lang, e->subject,
-                            e->text, err);
+    return notify_mail_send(m->url, m->from, e->outbox_id, e->address, e->lang, e->subject, e->text,
+                            err);
 }
 
 /* ---- the SMS carrier over HTTP ---------------------------------------------------------- */
@@ -288,8 +288,9 @@ static int carrier_send(void *ctx, struct store_conn *c, const struct notify_env
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     if (cr != CURLE_OK)
-        err_set(err, 503, cr == CURLE_OPERATION_TIMEDOUT ? "notify.carrier_timeout"
-                                                         : "notify.carrier_unavailable",
+        err_set(err, 503,
+                cr == CURLE_OPERATION_TIMEDOUT ? "notify.carrier_timeout"
+                                               : "notify.carrier_unavailable",
                 "the SMS carrier cannot be reached");
     else if (status >= 400 && status < 500 && status != 429)
         err_set(err, 400, "notify.carrier_refused", "the SMS carrier refused the message");
@@ -323,15 +324,16 @@ int notify_configure(struct notify *n, const struct notify_config *cfg, struct e
             return err_set(err, 500, "notify.oom", "out of memory");
         snprintf(m->url, sizeof(m->url), "%s", cfg->smtp_url);
         snprintf(m->from, sizeof(m->from), "%s",
-                 cfg->mail_from && *cfg->mail_from ? cfg->mail_from : "noreply@onewindow.localhost");
+                 cfg->mail_from && *cfg->mail_from ? cfg->mail_from
+                                                   : "noreply@onewindow.localhost");
         if (!notify_email_valid(m->from)) {
             free(m);
             return err_set(err, 2, "notify.bad_mail_from", "--mail-from is not an e-mail address");
         }
         free(n->email_ctx);
         n->email_ctx = m;
-        n->email = (struct notify_channel){.name = "email", .ctx = m, .send = mail_channel_send,
-                                           .external = 1};
+        n->email = (struct notify_channel){
+            .name = "email", .ctx = m, .send = mail_channel_send, .external = 1};
     }
     if (cfg->receipt_secret)
         snprintf(n->receipt_secret, sizeof(n->receipt_secret), "%s", cfg->receipt_secret);
@@ -349,8 +351,8 @@ int notify_configure(struct notify *n, const struct notify_config *cfg, struct e
         snprintf(k->secret, sizeof(k->secret), "%s", n->receipt_secret);
         free(n->sms_ctx);
         n->sms_ctx = k;
-        n->sms = (struct notify_channel){.name = "sms", .ctx = k, .send = carrier_send,
-                                         .external = 1};
+        n->sms =
+            (struct notify_channel){.name = "sms", .ctx = k, .send = carrier_send, .external = 1};
     }
     return 0;
 }

@@ -118,8 +118,8 @@ int notify_contact_set(struct notify *n, int64_t account_id, const char *channel
     char *pj = params ? json_dumps(params, JSON_COMPACT) : NULL;
     json_decref(params);
     /* The code goes to the address only: the message has no inbox recipient. */
-    struct notify_msg m = {.account_id = 0, .lang = lang ? i18n_lang(lang) : "zh",
-                           .kind = "notify.verify.code"};
+    struct notify_msg m = {
+        .account_id = 0, .lang = lang ? i18n_lang(lang) : "zh", .kind = "notify.verify.code"};
     int rc = -1;
     if (pj != NULL && store_begin(c, err) == 0) {
         if (ntc_contact_put(c, account_id, channel, sealed, len, masked, hash, now + CODE_TTL_MS,
@@ -182,8 +182,8 @@ int notify_prefs_set(struct notify *n, int64_t account_id, const char *lang, int
                                      quiet_to, time_now_ms(), err);
 }
 
-int notify_optout_set(struct notify *n, int64_t account_id, const char *group,
-                      const char *channel, int off, struct err *err)
+int notify_optout_set(struct notify *n, int64_t account_id, const char *group, const char *channel,
+                      int off, struct err *err)
 {
     if (!channel_ok(channel))
         return err_set(err, 400, "notify.bad_channel", "the channel is email or sms");
@@ -250,8 +250,8 @@ int notify_route_account(struct notify *n, struct store_conn *c, int64_t message
             continue;
         char ad[96], address[300];
         contact_ad(ad, sizeof(ad), account_id, r[i].channel);
-        if (notify_open_sealed(n, ad, r[i].address_enc, r[i].address_len, address,
-                               sizeof(address), err) < 0)
+        if (notify_open_sealed(n, ad, r[i].address_enc, r[i].address_len, address, sizeof(address),
+                               err) < 0)
             return -1;
         int64_t at = strcmp(r[i].channel, "sms") == 0 && p.found
                          ? after_quiet(now, p.quiet_from, p.quiet_to)
@@ -312,7 +312,8 @@ int notify_receipt(struct notify *n, const char *body, size_t len, const char *s
             goto out;
         }
         if (strcmp(now_status, status) != 0) {
-            err_set(err, 409, "notify.receipt_state", "the message is not in a state to receive it");
+            err_set(err, 409, "notify.receipt_state",
+                    "the message is not in a state to receive it");
             goto out;
         }
     }

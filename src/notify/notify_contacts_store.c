@@ -138,8 +138,7 @@ int ntc_routes(struct store_conn *c, int64_t account_id, struct ntc_route out[2]
     return rc < 0 ? -1 : 0;
 }
 
-int ntc_prefs_get(struct store_conn *c, int64_t account_id, struct ntc_prefs *out,
-                  struct err *err)
+int ntc_prefs_get(struct store_conn *c, int64_t account_id, struct ntc_prefs *out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_PREFS, err);
     if (st == NULL)
@@ -202,8 +201,8 @@ int ntc_optout(struct store_conn *c, int64_t account_id, const char *group, cons
     return st == NULL ? -1 : store_run(st, NULL, err);
 }
 
-int ntc_optout_get(struct store_conn *c, int64_t account_id, const char *group,
-                   const char *channel, int *off, struct err *err)
+int ntc_optout_get(struct store_conn *c, int64_t account_id, const char *group, const char *channel,
+                   int *off, struct err *err)
 {
     struct store_stmt *st = key3(c, SQL_OPT_GET, account_id, group, channel, err);
     if (st == NULL)

@@ -34,13 +34,12 @@ int ntc_contacts(struct store_conn *c, int64_t account_id, struct notify_contact
 /* Verified contacts of the account (at most 2). */
 int ntc_routes(struct store_conn *c, int64_t account_id, struct ntc_route out[2], size_t *count,
                struct err *err);
-int ntc_prefs_get(struct store_conn *c, int64_t account_id, struct ntc_prefs *out,
-                  struct err *err);
+int ntc_prefs_get(struct store_conn *c, int64_t account_id, struct ntc_prefs *out, struct err *err);
 int ntc_prefs_put(struct store_conn *c, int64_t account_id, const char *lang, int quiet_from,
                   int quiet_to, int64_t now, struct err *err);
 int ntc_optout(struct store_conn *c, int64_t account_id, const char *group, const char *channel,
                int off, struct err *err);
-int ntc_optout_get(struct store_conn *c, int64_t account_id, const char *group,
-                   const char *channel, int *off, struct err *err);
+int ntc_optout_get(struct store_conn *c, int64_t account_id, const char *group, const char *channel,
+                   int *off, struct err *err);
 
 #endif

@@ -95,8 +95,7 @@ int notify_settings_register(struct web_server *srv, struct notify *n);
 int nts_outbox_insert_addr(struct store_conn *c, int64_t id, int64_t message_id,
                            const char *channel, const unsigned char *addr, size_t addr_len,
                            int64_t at, int64_t now, struct err *err);
-int nts_outbox_claim(struct store_conn *c, int64_t id, int64_t now, int *changed,
-                     struct err *err);
+int nts_outbox_claim(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err);
 int nts_outbox_finish(struct store_conn *c, int64_t id, const char *from, const char *to,
                       const char *error, int64_t now, int *changed, struct err *err);
 int nts_interrupted(struct store_conn *c, int64_t now, int64_t *changed, struct err *err);

@@ -37,8 +37,7 @@ static int h_settings(struct web_req *req, struct web_resp *resp)
         for (size_t i = 0; i < count; i++)
             if (strcmp(k[i].channel, chans[c]) == 0) {
                 json_object_set_new(row, "masked", json_string(k[i].masked));
-                json_object_set_new(row, k[i].verified ? "verified" : "unverified",
-                                    json_true());
+                json_object_set_new(row, k[i].verified ? "verified" : "unverified", json_true());
             }
         json_array_append_new(list, row);
     }
@@ -97,8 +96,8 @@ static int h_prefs(struct web_req *req, struct web_resp *resp)
         return -1;
     struct err err;
     err_clear(&err);
-    if (notify_prefs_set(n, ss->account_id, web_form_value(req, "lang"), (int)from, (int)to,
-                         &err) < 0)
+    if (notify_prefs_set(n, ss->account_id, web_form_value(req, "lang"), (int)from, (int)to, &err) <
+        0)
         return web_fail_err(resp, &err);
     return done(req, resp, "notify_prefs");
 }
