@@ -98,6 +98,7 @@ int nts_outbox_insert_addr(struct store_conn *c, int64_t id, int64_t message_id,
 int nts_outbox_claim(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err);
 int nts_outbox_finish(struct store_conn *c, int64_t id, const char *from, const char *to,
                       const char *error, int64_t now, int *changed, struct err *err);
+int nts_lease_release(struct store_conn *c, const char *name, const char *holder, struct err *err);
 int nts_interrupted(struct store_conn *c, int64_t now, int64_t *changed, struct err *err);
 int nts_outbox_status(struct store_conn *c, int64_t id, char status[16], int *found,
                       struct err *err);

@@ -413,3 +413,16 @@ int nts_outbox_status(struct store_conn *c, int64_t id, char status[16], int *fo
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
+
+static const char SQL_LEASE_RELEASE[] =
+    "UPDATE notify_leases SET expires_at = 0 WHERE name = ? AND holder = ?";
+
+int nts_lease_release(struct store_conn *c, const char *name, const char *holder, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_LEASE_RELEASE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, name, -1);
+    store_bind_text(st, 2, holder, -1);
+    return store_run(st, NULL, err);
+}

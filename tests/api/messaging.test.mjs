@@ -1,0 +1,268 @@
+// tests/api/messaging.test.mjs - unified messaging over HTTP (issue 16), on SQLite or
+// PostgreSQL, with a real SMTP server (python3-aiosmtpd) and a local HTTP SMS carrier:
+// a citizen verifies an e-mail address and a phone by the codes sent to them, chooses
+// Tibetan, submits an application and gets the receipt by e-mail in Tibetan at the SMTP
+// server and by SMS in the sandbox; addresses are sealed at rest and never logged; signed
+// delivery receipts; `notify channels` and `notify email`; the carrier connector's request
+// format, signature, retries and dead letter.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { spawn } from 'node:child_process';
+import { catalog, run, BIN } from '../lib/server.mjs';
+import { Client, login, DEMO_CITIZEN_ID, FAST } from '../lib/client.mjs';
+import { demoServer, freshDatabase } from '../lib/db.mjs';
+import { startSmtp } from '../lib/smtp.mjs';
+import { idNumbers } from '../lib/ids.mjs';
+
+const BO = catalog('bo');
+const ZH = catalog('zh');
+const SECRET = randomBytes(16).toString('hex');
+const ITEM = 'XZ-MZ-001';
+const EMAIL = `dolma.${process.pid}@example.org`;
+const PHONE = '13912345678';
+
+let smtp, db, srv;
+const sql = (q) => db.sql(q);
+const cli = (...args) => run(['notify', ...args, '--data', db.data, '--db', db.db, ...FAST,
+  '--smtp-url', smtp.url, '--mail-from', 'noreply@gov.example']);
+const sign = (body, secret = SECRET) => `sm3=${createHmac('sm3', secret).update(body).digest('hex')}`;
+const render = (tpl, params) => tpl.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k) => String(params[k] ?? ''));
+const poll = async (fn, ms = 10000) => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+before(async () => {
+  smtp = await startSmtp();
+  db = await demoServer('messaging', {
+    args: [...FAST, '--smtp-url', smtp.url, '--mail-from', 'noreply@gov.example', '--receipt-secret', SECRET],
+  });
+  srv = db.srv;
+});
+
+after(async () => {
+  if (srv) {
+    const r = await db.stop();
+    assert.deepEqual(r, { code: 0, signal: null }, srv.log());
+  }
+  smtp?.stop();
+});
+
+const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(200)]);
+const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(200)]);
+const PNG = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), randomBytes(200)]);
+
+let citizen;
+const codeIn = (text) => /(\d{6})/.exec(text)?.[1];
+
+test('an e-mail address is verified by the code mailed to it; wrong codes and bad addresses are refused in the reader\'s language', async () => {
+  citizen = await login(srv, DEMO_CITIZEN_ID, { lang: 'bo', page: '/api/v1/messages/settings', uploadPage: `/api/v1/services/${ITEM}/apply` });
+  const bad = await citizen.submit('/api/v1/messages/settings/contact', { channel: 'email', address: 'not an address' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.code, 'notify.bad_email');
+  assert.equal(bad.body.message ?? bad.body.detail ?? bad.body.title, BO.errors.notify.bad_email, JSON.stringify(bad.body));
+
+  const r = await citizen.submit('/api/v1/messages/settings/contact', { channel: 'email', address: EMAIL });
+  assert.equal(r.status, 200, r.text);
+  const m = await smtp.waitFor((all) => all.find((x) => x.to.includes(EMAIL)));
+  assert.ok(m, `no code mail arrived: ${smtp.log()}`);
+  assert.equal(m.headers['content-language'], 'bo');
+  assert.equal(m.subject, BO.notify.mail.subject);
+  const code = codeIn(m.text);
+  assert.equal(m.text, render(BO.notify.verify.code, { code }));
+  // The code is not in the inbox (it goes to the address only).
+  const inbox = await citizen.get('/api/v1/messages');
+  assert.ok(!inbox.body.messages.some((x) => x.text.includes(code)));
+
+  const wrong = await citizen.submit('/api/v1/messages/settings/verify', { channel: 'email', code: code === '000000' ? '111111' : '000000' });
+  assert.equal(wrong.status, 400);
+  assert.equal(wrong.body.code, 'notify.bad_code');
+  const ok = await citizen.submit('/api/v1/messages/settings/verify', { channel: 'email', code });
+  assert.equal(ok.status, 200, ok.text);
+  const again = await citizen.submit('/api/v1/messages/settings/verify', { channel: 'email', code });
+  assert.equal(again.status, 400, 'a code works once');
+
+  const page = await citizen.get('/api/v1/messages/settings');
+  const email = page.body.contacts.find((c) => c.channel === 'email');
+  assert.equal(email.masked, `d***@example.org`);
+  assert.equal(email.verified, true);
+  // Sealed at rest: the column never holds the address.
+  const rows = sql(`SELECT hex(address_enc) FROM notify_contacts WHERE channel = 'email'`);
+  assert.equal(rows.length, 1);
+  assert.ok(!rows[0][0].includes(Buffer.from(EMAIL).toString('hex').toUpperCase()));
+});
+
+test('a phone is verified by the code sent by SMS', async () => {
+  const r = await citizen.submit('/api/v1/messages/settings/contact', { channel: 'sms', address: PHONE });
+  assert.equal(r.status, 200, r.text);
+  const line = await poll(() => cli('sandbox', '50').stdout.split('\n').find((l) => l.includes('139****5678') && /\d{6}/.test(l.split('\t')[3] ?? '')));
+  assert.ok(line, 'the code SMS reached the sandbox');
+  const code = codeIn(line.split('\t')[3]);
+  const ok = await citizen.submit('/api/v1/messages/settings/verify', { channel: 'sms', code });
+  assert.equal(ok.status, 200, ok.text);
+});
+
+let number;
+test('done when: the citizen chose Tibetan, submits an application and gets the receipt by e-mail in Tibetan and by SMS', async () => {
+  const p = await citizen.submit('/api/v1/messages/settings/prefs', { lang: 'bo', quiet_from: '0', quiet_to: '0' });
+  assert.equal(p.status, 200, p.text);
+  citizen.setCookie('lang', 'zh'); // the page is Chinese; the channels follow the choice
+  const d = new Date(Date.now() + 10 * 86400000).toISOString().slice(0, 10);
+  const fields = {
+    _division: '540102000000', f_male_name: '扎西多吉', f_male_id: DEMO_CITIZEN_ID, f_female_name: '卓玛',
+    f_female_id: idNumbers({ birth: '19960405', seed: process.pid % 900 })(), f_appointment_date: d, f_phone: '13800000001', f_declaration: 'on',
+    _action: 'submit', _idem: `k-${randomBytes(8).toString('hex')}`,
+  };
+  const files = [
+    { name: 'm_id_card', filename: 'id.pdf', type: 'application/pdf', data: PDF },
+    { name: 'm_household_register', filename: 'hukou.jpg', type: 'image/jpeg', data: JPEG },
+    { name: 'm_photo', filename: 'photo.png', type: 'image/png', data: PNG },
+  ];
+  const r = await citizen.upload(`/api/v1/services/${ITEM}/apply`, fields, files);
+  assert.equal(r.status, 201, r.text);
+  number = r.body.number;
+
+  const mail = await smtp.waitFor((all) => all.find((x) => x.text.includes(number)));
+  assert.ok(mail, 'the receipt e-mail arrived at the SMTP server');
+  assert.equal(mail.headers['content-language'], 'bo');
+  assert.equal(mail.subject, BO.notify.mail.subject);
+  assert.match(mail.headers.from, /noreply@gov\.example/);
+  assert.match(mail.messageId, /^<\d+\.notify@gov\.example>$/);
+  assert.ok(mail.text.startsWith(BO.apply.notice.submitted.split('{{')[0]), mail.text);
+  assert.match(mail.text, /[\u0F00-\u0FFF]/);
+  assert.ok(!/[\u4e00-\u9fff]/.test(mail.text.replace(/（[^）]*）|\([^)]*\)/g, '')), `Tibetan text, not Chinese: ${mail.text}`);
+  assert.match(mail.html, /<html lang="bo">/);
+  assert.ok(mail.html.includes(number));
+
+  const sms = await poll(() => cli('sandbox', '50').stdout.split('\n').find((l) => l.includes(number)));
+  assert.ok(sms, 'the receipt SMS reached the sandbox carrier');
+  const [, masked, lang, body] = sms.split('\t');
+  assert.equal(masked, '139****5678');
+  assert.equal(lang, 'bo');
+  assert.match(body, /[\u0F00-\u0FFF]/);
+  // The inbox shows it in the reader's language.
+  const inbox = await citizen.get('/api/v1/messages');
+  assert.ok(inbox.body.messages.some((x) => x.text.includes(number) && x.text.startsWith(ZH.apply.notice.submitted.split('{{')[0])));
+  // Each channel's row is sent, its address sealed to the row; no address in the log.
+  const rows = sql(`SELECT o.channel, o.status FROM notify_outbox o JOIN notify_messages m ON m.id = o.message_id
+    WHERE m.kind = 'apply.notice.submitted' ORDER BY o.channel`);
+  assert.deepEqual(rows, [['email', 'sent'], ['sms', 'sent']]);
+  assert.ok(!srv.log().includes(EMAIL) && !srv.log().includes(PHONE), 'addresses never logged');
+});
+
+test('signed receipts: a bad signature is refused, a good one marks the e-mail delivered', async () => {
+  const [[id]] = sql(`SELECT o.id FROM notify_outbox o JOIN notify_messages m ON m.id = o.message_id
+    WHERE m.kind = 'apply.notice.submitted' AND o.channel = 'email'`);
+  const body = JSON.stringify({ id, status: 'delivered' });
+  const anon = new Client(srv);
+  const post = (b, sig) => anon.request('POST', '/api/v1/notify/receipts', { body: b, headers: { 'content-type': 'application/json', 'x-onewindow-signature': sig } });
+  const bad = await post(body, sign(body, 'not-the-secret'));
+  assert.equal(bad.status, 401);
+  assert.equal(bad.body.code, 'notify.bad_signature');
+  assert.deepEqual(sql(`SELECT status FROM notify_outbox WHERE id = ${id}`), [['sent']]);
+  const garbled = '{"id":"x"}';
+  assert.equal((await post(garbled, sign(garbled))).status, 400);
+  const ok = await post(body, sign(body));
+  assert.equal(ok.status, 200, ok.text);
+  assert.deepEqual(sql(`SELECT status FROM notify_outbox WHERE id = ${id}`), [['delivered']]);
+});
+
+test('notify channels lists each channel; notify email sends one now, and says so when the relay is down', async () => {
+  const ch = cli('channels');
+  assert.equal(ch.status, 0, ch.stderr);
+  assert.match(ch.stdout, /^inbox\ton/m);
+  assert.match(ch.stdout, /^sms\tsandbox/m);
+  assert.match(ch.stdout, new RegExp(`^email\\tsmtp\\tsmtp://127\\.0\\.0\\.1:${smtp.port} from noreply@gov\\.example`, 'm'));
+  const to = `ops.${process.pid}@example.org`;
+  const r = cli('email', to, 'notify.test.hello', JSON.stringify({ name: 'Tenzin', number: 'T-1' }));
+  assert.equal(r.status, 0, r.stderr);
+  const m = await smtp.waitFor((all) => all.find((x) => x.to.includes(to)));
+  assert.equal(m.text, render(ZH.notify.test.hello, { name: 'Tenzin', number: 'T-1' }));
+  const down = run(['notify', 'email', to, 'notify.test.hello', '--data', db.data, '--db', db.db, '--smtp-url', 'smtp://127.0.0.1:1']);
+  assert.equal(down.status, 1);
+  assert.match(down.stderr, /mail relay cannot be reached/);
+  const bad = run(['notify', 'channels', '--data', db.data, '--db', db.db, '--smtp-url', 'http://x']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /smtp:\/\//);
+});
+
+test('the settings page shows the contacts masked, with forms', async () => {
+  citizen.setCookie('lang', 'bo');
+  const html = await citizen.get('/messages/settings', { json: false });
+  assert.equal(html.status, 200);
+  assert.ok(html.text.includes(BO.notify.settings.title));
+  assert.ok(html.text.includes('d***@example.org'));
+  assert.ok(!html.text.includes(EMAIL));
+  assert.match(html.text, /action="\/messages\/settings\/verify"|action="\/messages\/settings\/contact"/);
+});
+
+// ---- the HTTP carrier ------------------------------------------------------------------------
+
+const runAsync = (args) => new Promise((resolve) => {
+  const p = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  p.stdout.on('data', (c) => { stdout += c; });
+  p.stderr.on('data', (c) => { stderr += c; });
+  p.on('exit', (status) => resolve({ status, stdout, stderr }));
+});
+
+test('the SMS carrier connector: signed JSON request with the outbox id as idempotency key; 5xx retried, 4xx dead-lettered', async () => {
+  const fresh = freshDatabase('messaging-carrier');
+  const got = [];
+  let answer = 200;
+  const carrier = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      got.push({ body, headers: req.headers });
+      res.writeHead(answer, { 'content-type': 'application/json' });
+      res.end(answer === 200 ? '{"ref":"c-1"}' : '{"error":"x"}');
+    });
+  });
+  await new Promise((r) => carrier.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${carrier.address().port}/sms`;
+  try {
+    assert.equal(run(['init', ...fresh.common]).status, 0);
+    const send = () => {
+      const r = run(['notify', 'send', '0', 'notify.test.hello', '{"name":"Pema","number":"P-1"}', PHONE, ...fresh.common]);
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    const deliver = () => runAsync(['notify', 'deliver', ...fresh.common, '--sms-url', url, '--receipt-secret', SECRET]);
+    const noSecret = run(['notify', 'deliver', ...fresh.common, '--sms-url', url]);
+    assert.equal(noSecret.status, 2, 'a carrier needs the secret');
+
+    const m1 = send();
+    let r = await deliver();
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /delivered\t1/);
+    assert.equal(got.length, 1);
+    const req = JSON.parse(got[0].body);
+    const [[o1]] = fresh.sql(`SELECT id FROM notify_outbox WHERE message_id = ${m1}`);
+    assert.deepEqual(req, { id: o1, to: PHONE, lang: 'zh', text: render(ZH.notify.test.hello, { name: 'Pema', number: 'P-1' }) });
+    assert.equal(got[0].headers['x-onewindow-signature'], sign(got[0].body));
+    assert.equal(got[0].headers['idempotency-key'], o1);
+
+    answer = 503;
+    const m2 = send();
+    r = await deliver();
+    assert.match(r.stdout, /retried\t1/);
+    assert.deepEqual(fresh.sql(`SELECT status, attempts, last_error FROM notify_outbox WHERE message_id = ${m2}`),
+      [['pending', '1', 'notify.carrier_error']]);
+    answer = 400;
+    const m3 = send();
+    r = await deliver();
+    assert.match(r.stdout, /failed\t1/);
+    assert.deepEqual(fresh.sql(`SELECT status, last_error FROM notify_outbox WHERE message_id = ${m3}`),
+      [['failed', 'notify.carrier_refused']]);
+  } finally {
+    carrier.close();
+    fresh.drop();
+  }
+});
