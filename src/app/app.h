@@ -11,6 +11,8 @@
 #include "base/err.h"
 
 struct config;
+struct notices;
+struct benefits;
 struct store;
 struct crypto_keyring;
 struct identity;
@@ -31,6 +33,8 @@ struct app {
     struct hotline *hotline;
     struct search *search;
     struct notify *notify;
+    struct notices *notices;
+    struct benefits *benefits;
     struct review *review;
     struct apply *apply;
 };

@@ -91,6 +91,10 @@ static const struct rule rules[] = {
     /* src/translate: how complete each language's catalogs are (/admin/i18n). */
     {"i18n.coverage", SCOPE_PLATFORM, R(ROLE_ADMIN)},
     {"certs.view_authorised", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
+    /* issue 16: a department's head publishes its notices (src/notices); platform
+     * administrators watch the outbox and resend (src/notify). */
+    {"notice.publish", SCOPE_DEPARTMENT, R(ROLE_HEAD)},
+    {"notify.operate", SCOPE_PLATFORM, R(ROLE_ADMIN)},
 };
 
 int authz_allowed(const struct authz_subject *subj, const char *action,

@@ -267,3 +267,98 @@ test('the SMS carrier connector: signed JSON request with the outbox id as idemp
     fresh.drop();
   }
 });
+
+// ---- notices ---------------------------------------------------------------------------------
+
+test('done when: a department publishes a notice; it is on /notices and in /notices.atom, and subscribers hear of it', async () => {
+  citizen.setCookie('lang', 'zh');
+  const sub = await citizen.submit('/api/v1/notices/subscriptions', { topic: 'public', on: '1' }, { page: '/api/v1/notices' });
+  assert.equal(sub.status, 200, sub.text);
+  const badTopic = await citizen.submit('/api/v1/notices/subscriptions', { topic: 'nope' }, { page: '/api/v1/notices' });
+  assert.equal(badTopic.status, 400);
+
+  const head = await login(srv, 'head.chengguan', { staff: true, page: '/notices/new' });
+  const clerk = await login(srv, 'clerk.chengguan', { staff: true, page: '/api/v1/notices' });
+  const title = `城关区老年人优待证办理公告 ${process.pid}`;
+  const titleBo = `ཁྲིན་ཀོན་ཆུས་ཀྱི་རྒན་པོའི་ཆེད་ཐོབ་ལག་ཁྱེར་སྒྲུབ་པའི་གསལ་བསྒྲགས། ${process.pid}`;
+  const fields = { topic: 'public', title_zh: title, body_zh: '自即日起可在城关区政务服务中心办理。', title_bo: titleBo, body_bo: 'དེ་རིང་ནས་བཟུང་ཁྲིན་ཀོན་ཆུས་ཀྱི་གཞུང་ཞབས་ལྟེ་གནས་སུ་སྒྲུབ་ཆོག' };
+  const denied = await clerk.submit('/api/v1/notices', fields);
+  assert.equal(denied.status, 403, 'a clerk may not publish');
+  const bad = await head.submit('/api/v1/notices', { ...fields, title_zh: '' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.code, 'notices.bad_input');
+  const r = await head.submit('/api/v1/notices', fields);
+  assert.equal(r.status, 201, r.text);
+  const id = r.body.id;
+  assert.deepEqual(sql(`SELECT count(*) FROM audit_events WHERE action = 'notice.publish' AND object = 'notice:${id}'`), [['1']]);
+
+  const anon = new Client(srv);
+  const list = await anon.get('/api/v1/notices');
+  assert.equal(list.status, 200);
+  assert.equal(list.body.notices[0].title, title);
+  const atom = await anon.get('/notices.atom', { json: false });
+  assert.equal(atom.status, 200);
+  assert.match(atom.headers['content-type'], /^application\/atom\+xml/);
+  assert.match(atom.text, /^<\?xml version="1.0" encoding="utf-8"\?>\n<feed xmlns="http:\/\/www.w3.org\/2005\/Atom" xml:lang="zh">/);
+  assert.ok(atom.text.includes(`<id>urn:onewindow:notice:${id}</id>`));
+  assert.ok(atom.text.includes(`<title>${title}</title>`));
+  const atomBo = await anon.get('/notices.atom?lang=bo', { json: false });
+  assert.ok(atomBo.text.includes(`<title>${titleBo}</title>`));
+  const page = await anon.get(`/notices/${id}?lang=en`, { json: false });
+  assert.equal(page.status, 200);
+  assert.match(page.text, new RegExp(`<h1 lang="zh">${title}</h1>`), 'no English title: the Chinese one, marked');
+
+  // The subscriber hears of it: inbox, and e-mail in Tibetan (their choice).
+  const inbox = await citizen.get('/api/v1/messages');
+  assert.ok(inbox.body.messages.some((m) => m.kind === 'notices.published' && m.text.includes(title) && m.link === `/notices/${id}`));
+  const mail = await smtp.waitFor((all) => all.find((x) => x.text.includes(titleBo)));
+  assert.ok(mail, 'the notice reached the subscriber by e-mail, in Tibetan');
+  // ... and by SMS to the verified phone.
+  assert.equal(sql(`SELECT count(*) FROM notify_outbox o JOIN notify_messages m ON m.id = o.message_id WHERE m.kind = 'notices.published' AND o.channel = 'sms'`)[0][0], '1');
+});
+
+// ---- 免申即享 ------------------------------------------------------------------------------------
+
+test('done when: the demo benefit reaches an eligible person (80+, Chengguan) who accepts it; each decision has its reason, is audited and can be appealed', async () => {
+  const elder = new Client(srv, { page: '/register', lang: 'bo' });
+  const idn = idNumbers({ birth: '19400315', seed: (process.pid + 7) % 900 })();
+  const password = `pw-${randomBytes(6).toString('hex')}`;
+  const reg = await elder.submit('/register', { name: '次仁', id_number: idn, phone: '13700000077', password, password_again: password });
+  assert.equal(reg.status, 303, reg.text);
+
+  const run1 = db.cli(['benefits', 'run', 'all']);
+  assert.equal(run1.status, 0, run1.stderr);
+  assert.match(run1.stdout, /offered\t1\n/, run1.stdout);
+  const again = db.cli(['benefits', 'run', 'all']);
+  assert.match(again.stdout, /offered\t0\n/, 'a second run offers nothing twice');
+
+  const mine = await elder.get('/api/v1/benefits');
+  assert.equal(mine.status, 200);
+  assert.equal(mine.body.benefits.length, 1);
+  const g = mine.body.benefits[0];
+  assert.equal(g.status, 'offered');
+  assert.equal(g.name, BO.benefits.name.elderly_allowance);
+  const age = new Date().getFullYear() - 1940 - (new Date() < new Date(new Date().getFullYear(), 2, 15) ? 1 : 0);
+  assert.ok(g.reason.includes(`${age}`) && g.reason.includes('540102') && /[\u0F00-\u0FFF]/.test(g.reason), g.reason);
+  // Told in their language (inbox; the e-mail and SMS follow verified contacts).
+  const inbox = await elder.get('/api/v1/messages');
+  assert.ok(inbox.body.messages.some((m) => m.kind === 'benefit.offered' && m.text === render(BO.benefit.offered, { age })));
+  // Nobody else may decide it; the demo citizen (born 1990) got nothing.
+  assert.equal((await citizen.submit(`/api/v1/benefits/${g.id}/decide`, { action: 'accept' }, { page: '/api/v1/benefits' })).status, 404);
+  assert.equal((await citizen.get('/api/v1/benefits')).body.benefits.length, 0);
+
+  const acc = await elder.submit(`/api/v1/benefits/${g.id}/decide`, { action: 'accept' }, { page: '/api/v1/benefits' });
+  assert.equal(acc.status, 200, acc.text);
+  assert.equal((await elder.get('/api/v1/benefits')).body.benefits[0].status, 'granted');
+  const twice = await elder.submit(`/api/v1/benefits/${g.id}/decide`, { action: 'decline' }, { page: '/api/v1/benefits' });
+  assert.equal(twice.status, 409);
+  const noWhy = await elder.submit(`/api/v1/benefits/${g.id}/decide`, { action: 'appeal' }, { page: '/api/v1/benefits' });
+  assert.equal(noWhy.status, 400);
+  const appeal = await elder.submit(`/api/v1/benefits/${g.id}/decide`, { action: 'appeal', note: 'ཟླ་རེའི་གྲངས་འབོར་ནོར་འདུག' }, { page: '/api/v1/benefits' });
+  assert.equal(appeal.status, 200);
+  assert.deepEqual(sql(`SELECT action FROM audit_events WHERE object = 'benefit:${g.id}' ORDER BY seq`).map((r) => r[0]),
+    ['benefit.offer', 'benefit.decide', 'benefit.decide']);
+  const html = await elder.get('/benefits', { json: false });
+  assert.equal(html.status, 200);
+  assert.ok(html.text.includes(BO.benefits.status.appealed));
+});

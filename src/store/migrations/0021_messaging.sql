@@ -68,3 +68,20 @@ CREATE TABLE notice_subscriptions (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (account_id, topic)
 );
+
+-- 免申即享 (src/benefits/): one row per benefit and person the eligibility job found.
+-- status: offered (waiting for one click), granted (accepted, or granted outright where the
+-- rule allows), declined, appealed. reason: JSON of the facts the rule used ("you qualify
+-- because ..."), rendered in the reader's language.
+CREATE TABLE benefit_grants (
+    id          BIGINT PRIMARY KEY,
+    benefit     TEXT NOT NULL,
+    account_id  BIGINT NOT NULL,
+    status      TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    note        TEXT,
+    decided_at  BIGINT,
+    created_at  BIGINT NOT NULL,
+    UNIQUE (benefit, account_id)
+);
+CREATE INDEX benefit_grants_account ON benefit_grants (account_id);
