@@ -382,9 +382,6 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     } menu[] = {
         {"/applications", "menu.applications", NULL},
         {"/certificates", "menu.certificates", NULL},
-        {"/benefits", "menu.benefits", NULL},
-        {"/messages/settings", "menu.notify_settings", NULL},
-        {"/notices/new", "menu.notices_publish", "notice.publish"},
         {"/workbench", "menu.workbench", "case.view"},
         {"/workbench/rectifications", "menu.rectifications", "review.respond"},
         {"/hotline", "menu.hotline_desk", "hotline.desk"},

@@ -5,6 +5,7 @@
 #include "notify/notify_internal.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,7 +501,9 @@ static int deliver_one(struct notify *n, struct store_conn *c, struct arena *a,
                                                                          : NULL;
     int ok = -1;
     if (ch == NULL || (ch->send == NULL && ch->deliver == NULL))
-        err_set(&derr, 500, "notify.no_channel", "no connector for this channel");
+        /* this node has no relay configured: retried (another node, or after a restart
+         * with --smtp-url, takes it), dead-lettered after the last attempt */
+        err_set(&derr, 503, "notify.no_channel", "no connector for this channel");
     else if (due_address(n, d, address, sizeof(address), &derr) == 0)
         ok = 0;
     json_t *params = json_loads(d->params ? d->params : "{}", 0, NULL);
@@ -540,6 +543,38 @@ static int deliver_one(struct notify *n, struct store_conn *c, struct arena *a,
     return record_failure(c, d, "pending", &derr, now, pass, err);
 }
 
+/* The lease's holder is "HOST:PID:RANDOM". A holder on this host whose process is gone (a
+ * crash, kill -9) cannot be delivering: take its lease now instead of waiting for it to
+ * expire. Its rows left `sending` are then dead-lettered by this pass. */
+static int lease_of_dead_process(struct notify *n, struct store_conn *c, const char *me,
+                                 int64_t now_ms, int *taken, struct err *err)
+{
+    char holder[128], host[64];
+    *taken = 0;
+    if (nts_lease_holder(c, LEASE_NAME, holder, sizeof(holder), err) < 0)
+        return -1;
+    const char *colon = strchr(holder, ':');
+    size_t hl = colon ? (size_t)(colon - holder) : 0;
+    if (colon == NULL || gethostname(host, sizeof(host)) != 0 || strlen(host) != hl ||
+        strncmp(holder, host, hl) != 0)
+        return 0;
+    long pid = strtol(colon + 1, NULL, 10);
+    if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        return 0;
+    (void)n;
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (nts_lease_steal(c, LEASE_NAME, holder, me, now_ms + NOTIFY_LEASE_MS, taken, err) < 0 ||
+        store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    if (*taken)
+        log_kv(LOG_WARN, "delivery lease taken from a process that is gone", "job", LEASE_NAME,
+               LOG_END);
+    return 0;
+}
+
 int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int max,
                        struct notify_pass *pass, struct err *err)
 {
@@ -559,6 +594,8 @@ int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int
         store_rollback(c);
         return -1;
     }
+    if (!taken && lease_of_dead_process(n, c, holder, now_ms, &taken, err) < 0)
+        return -1;
     if (!taken)
         return 0;
     pass->leased = 1;

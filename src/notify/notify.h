@@ -187,6 +187,22 @@ void notify_stop(struct notify *n);
 int notify_outbox_counts(struct notify *n, int64_t *pending, int64_t *sent, int64_t *failed,
                          struct err *err);
 
+/* ---- the operator's view (notify.operate) ---------------------------------------------- */
+
+struct notify_op {
+    int64_t id, created_at, sent_at, delivered_at;
+    const char *channel, *status, *last_error, *kind, *lang;
+    int attempts;
+};
+/* Outbox rows newest first (status "" or NULL: all), id < before, at most limit (1..100).
+ * No addresses: the operator sees the state, never the person's data. */
+int notify_ops(struct notify *n, struct arena *a, const char *status, int64_t before, int limit,
+               struct notify_op **out, size_t *count, struct err *err);
+/* Put a dead-lettered (failed) row back in the queue: 409 notify.not_failed otherwise.
+ * Audited as notify.resend by `actor`. */
+int notify_resend(struct notify *n, int64_t actor, const char *ip, int64_t outbox_id,
+                  struct err *err);
+
 /* ---- contacts and preferences (notify_contacts.c) --------------------------------------- */
 
 /* Set the account's e-mail address ("email") or phone ("sms"): stored sealed, unverified,

@@ -15,7 +15,8 @@ static int usage(struct err *err)
 {
     return err_set(err, 2, "notify.usage",
                    "usage: onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | "
-                   "deliver | sandbox [N] | email ADDRESS KIND [PARAMS_JSON] | channels");
+                   "deliver | sandbox [N] | email ADDRESS KIND [PARAMS_JSON] | channels | "
+                   "send-many N ACCOUNT KIND [PARAMS_JSON]");
 }
 
 static void print_sandbox(void *ctx, int64_t outbox_id, const char *phone_masked, const char *lang,
@@ -67,6 +68,42 @@ static void print_channel(void *ctx, const char *name, const char *state, const 
 {
     (void)ctx;
     printf("%s\t%s\t%s\n", name, state, detail);
+}
+
+/* `send-many N ACCOUNT KIND [PARAMS_JSON]`: N copies of a notice to an account, 500 per
+ * transaction (load tests, the crash test and bench/notify.sh fill the queue with it). */
+static int cmd_send_many(struct notify *n, int argc, char **argv, struct err *err)
+{
+    if (argc < 4 || argc > 5)
+        return usage(err);
+    long count = strtol(argv[1], NULL, 10);
+    long long account = strtoll(argv[2], NULL, 10);
+    if (count < 1 || count > 10000000 || account < 1)
+        return err_set(err, 2, "notify.usage", "N is 1..10000000 and ACCOUNT an account id");
+    json_t *params = argc == 5 ? json_loads(argv[4], 0, NULL) : json_object();
+    if (!json_is_object(params)) {
+        json_decref(params);
+        return err_set(err, 2, "notify.usage", "PARAMS_JSON must be a JSON object");
+    }
+    struct notify_msg m = {.account_id = account, .lang = "zh", .kind = argv[3], .params = params};
+    struct store_conn *c = store_conn(n->store, err);
+    int rc = c == NULL ? -1 : 0;
+    for (long done = 0; rc == 0 && done < count;) {
+        if (store_begin(c, err) < 0) {
+            rc = -1;
+            break;
+        }
+        for (long k = 0; k < 500 && done < count && rc == 0; k++, done++)
+            rc = notify_send(n, &m, err);
+        if (rc == 0)
+            rc = store_commit(c, err);
+        else
+            store_rollback(c);
+    }
+    json_decref(params);
+    if (rc == 0)
+        printf("%ld\n", count);
+    return rc;
 }
 
 /* One e-mail now, through the configured relay, rendered in zh (operators test a setup). */
@@ -132,6 +169,8 @@ int notify_cli(struct notify *n, int argc, char **argv, struct err *err)
         rc = limit < 1 || limit > 1000
                  ? err_set(err, 2, "notify.usage", "N is a number from 1 to 1000")
                  : (c == NULL ? -1 : nts_sandbox_list(c, limit, print_sandbox, NULL, err));
+    } else if (strcmp(sub, "send-many") == 0) {
+        rc = cmd_send_many(n, argc, argv, err);
     } else if (strcmp(sub, "email") == 0) {
         rc = cmd_email(n, argc, argv, err);
     } else if (strcmp(sub, "channels") == 0 && argc == 1) {

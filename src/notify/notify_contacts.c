@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
+#include "base/arena.h"
 #include "base/id.h"
 #include "base/log.h"
 #include "crypto/crypto.h"
@@ -239,10 +241,8 @@ int notify_route_account(struct notify *n, struct store_conn *c, int64_t message
         return -1;
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {
-        if (strcmp(r[i].channel, "sms") == 0 && (has_phone || n->sms.name == NULL))
+        if (strcmp(r[i].channel, "sms") == 0 && has_phone)
             continue;
-        if (strcmp(r[i].channel, "email") == 0 && n->email.send == NULL)
-            continue; /* no relay configured: nothing would ever take it */
         int off = 0;
         if (!essential(group) && ntc_optout_get(c, account_id, group, r[i].channel, &off, err) < 0)
             return -1;
@@ -321,4 +321,41 @@ int notify_receipt(struct notify *n, const char *body, size_t len, const char *s
 out:
     json_decref(j);
     return rc;
+}
+
+/* ---- the operator's view ---------------------------------------------------------------- */
+
+int notify_ops(struct notify *n, struct arena *a, const char *status, int64_t before, int limit,
+               struct notify_op **out, size_t *count, struct err *err)
+{
+    if (limit < 1 || limit > 100)
+        limit = 50;
+    struct notify_op *rows = arena_alloc(a, sizeof(*rows) * (size_t)limit);
+    struct store_conn *c = store_conn(n->store, err);
+    if (rows == NULL || c == NULL)
+        return rows == NULL ? err_set(err, 500, "notify.oom", "out of memory") : -1;
+    *out = rows;
+    return nts_ops(c, a, status && *status ? status : NULL, before, limit, rows, count, err);
+}
+
+int notify_resend(struct notify *n, int64_t actor, const char *ip, int64_t outbox_id,
+                  struct err *err)
+{
+    struct store_conn *c = store_conn(n->store, err);
+    int changed = 0;
+    char object[48];
+    snprintf(object, sizeof(object), "notify_outbox:%lld", (long long)outbox_id);
+    struct audit_event ev = {actor, "notify.resend", object, "ok", ip, NULL};
+    if (c == NULL || store_begin(c, err) < 0)
+        return -1;
+    if (nts_resend(c, outbox_id, time_now_ms(), &changed, err) < 0 ||
+        (changed && audit_record(c, &ev, err) < 0)) {
+        store_rollback(c);
+        return -1;
+    }
+    if (!changed) {
+        store_rollback(c);
+        return err_set(err, 409, "notify.not_failed", "only a failed message can be resent");
+    }
+    return store_commit(c, err);
 }

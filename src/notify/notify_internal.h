@@ -99,6 +99,13 @@ int nts_outbox_claim(struct store_conn *c, int64_t id, int64_t now, int *changed
 int nts_outbox_finish(struct store_conn *c, int64_t id, const char *from, const char *to,
                       const char *error, int64_t now, int *changed, struct err *err);
 int nts_lease_release(struct store_conn *c, const char *name, const char *holder, struct err *err);
+int nts_ops(struct store_conn *c, struct arena *a, const char *status, int64_t before, int limit,
+            struct notify_op *out, size_t *n, struct err *err);
+int nts_resend(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err);
+int nts_lease_holder(struct store_conn *c, const char *name, char *out, size_t size,
+                     struct err *err);
+int nts_lease_steal(struct store_conn *c, const char *name, const char *from, const char *holder,
+                    int64_t until, int *taken, struct err *err);
 int nts_interrupted(struct store_conn *c, int64_t now, int64_t *changed, struct err *err);
 int nts_outbox_status(struct store_conn *c, int64_t id, char status[16], int *found,
                       struct err *err);

@@ -12,7 +12,11 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "identity/identity.h"
+#include "l10n/l10n.h"
 #include "web/web.h"
+
+int notify_ops_register(struct web_server *srv, struct notify *n);
 
 static int h_settings(struct web_req *req, struct web_resp *resp)
 {
@@ -132,5 +136,93 @@ int notify_settings_register(struct web_server *srv, struct notify *n)
             web_route(srv, routes[i].method, api, routes[i].h, n) < 0)
             return -1;
     }
+    if (notify_ops_register(srv, n) < 0)
+        return -1;
     return web_route_ex(srv, "POST", "/api/v1/notify/receipts", h_receipt, n, WEB_ROUTE_NO_CSRF);
+}
+
+/* ---- the operator's page: GET /admin/outbox (+ /api/v1), POST /admin/outbox/{id}/resend */
+
+static const char *const STATUSES[] = {"pending", "sending", "sent", "delivered", "failed"};
+
+static int h_outbox(struct web_req *req, struct web_resp *resp)
+{
+    struct notify *n = req->ctx;
+    struct authz_subject subj;
+    if (identity_web_subject(n->id, req, resp, &subj) != 0)
+        return -1;
+    if (!authz_allowed(&subj, "notify.operate", NULL))
+        return web_fail(resp, 403, "notify.forbidden", "operators only");
+    const char *status = web_query(req, "status");
+    int ok = status == NULL || *status == '\0';
+    for (size_t i = 0; !ok && i < sizeof(STATUSES) / sizeof(STATUSES[0]); i++)
+        ok = strcmp(status, STATUSES[i]) == 0;
+    if (!ok)
+        return web_fail(resp, 400, "notify.bad_status", "no such status");
+    int64_t before;
+    if (web_query_int(req, resp, "before", 0, INT64_MAX, 0, &before) < 0)
+        return -1;
+    struct notify_op *rows;
+    size_t count = 0;
+    int64_t p = 0, s = 0, f = 0;
+    struct err err;
+    err_clear(&err);
+    if (notify_ops(n, req->arena, status, before, 50, &rows, &count, &err) < 0 ||
+        notify_outbox_counts(n, &p, &s, &f, &err) < 0)
+        return web_fail_err(resp, &err);
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++) {
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b}", "id",
+                      arena_printf(req->arena, "%lld", (long long)rows[i].id), "channel",
+                      rows[i].channel, "status", rows[i].status, "status_label",
+                      web_t(req, arena_printf(req->arena, "notify.status.%s", rows[i].status)),
+                      "kind", rows[i].kind, "attempts", rows[i].attempts, "lang", rows[i].lang,
+                      "created", l10n_datetime(req->arena, req->lang, rows[i].created_at), "failed",
+                      strcmp(rows[i].status, "failed") == 0);
+        if (rows[i].last_error)
+            json_object_set_new(o, "error", json_string(rows[i].last_error));
+        json_array_append_new(list, o);
+    }
+    json_t *filters = json_array();
+    for (size_t i = 0; i < sizeof(STATUSES) / sizeof(STATUSES[0]); i++)
+        json_array_append_new(
+            filters,
+            json_pack("{s:s, s:s}", "status", STATUSES[i], "label",
+                      web_t(req, arena_printf(req->arena, "notify.status.%s", STATUSES[i]))));
+    resp->model = json_pack(
+        "{s:s, s:o, s:o, s:b, s:s, s:{s:I, s:I, s:I}}", "title", web_t(req, "notify.outbox.title"),
+        "rows", list, "filters", filters, "has_rows", count > 0, "csrf", web_csrf_token(req, resp),
+        "counts", "pending", (json_int_t)p, "sent", (json_int_t)s, "failed", (json_int_t)f);
+    resp->view = "notify/outbox";
+    return 0;
+}
+
+static int h_resend(struct web_req *req, struct web_resp *resp)
+{
+    struct notify *n = req->ctx;
+    struct authz_subject subj;
+    if (identity_web_subject(n->id, req, resp, &subj) != 0)
+        return -1;
+    if (!authz_allowed(&subj, "notify.operate", NULL))
+        return web_fail(resp, 403, "notify.forbidden", "operators only");
+    struct err err;
+    err_clear(&err);
+    if (notify_resend(n, subj.account_id, web_client_ip(req), web_param_int(req, "id"), &err) < 0)
+        return web_fail_err(resp, &err);
+    if (req->want_json) {
+        resp->model = json_pack("{s:s}", "done", "notify_resent");
+        return 0;
+    }
+    return web_redirect(req, resp, "/admin/outbox?done=notify_resent");
+}
+
+int notify_ops_register(struct web_server *srv, struct notify *n)
+{
+    if (web_route(srv, "GET", "/admin/outbox", h_outbox, n) < 0 ||
+        web_route(srv, "GET", "/api/v1/admin/outbox", h_outbox, n) < 0 ||
+        web_route(srv, "POST", "/admin/outbox/{id:int}/resend", h_resend, n) < 0 ||
+        web_route(srv, "POST", "/api/v1/admin/outbox/{id:int}/resend", h_resend, n) < 0)
+        return -1;
+    return 0;
 }

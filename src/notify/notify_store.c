@@ -426,3 +426,93 @@ int nts_lease_release(struct store_conn *c, const char *name, const char *holder
     store_bind_text(st, 2, holder, -1);
     return store_run(st, NULL, err);
 }
+
+/* ---- the operator's view ---------------------------------------------------------------- */
+
+static const char SQL_OPS[] =
+    "SELECT o.id, o.channel, o.status, o.attempts, o.last_error, o.created_at, o.sent_at, "
+    "o.delivered_at, m.kind, m.lang FROM notify_outbox o JOIN notify_messages m ON m.id = "
+    "o.message_id WHERE (CAST(? AS TEXT) = '' OR o.status = ?) AND o.id < ? ORDER BY o.id DESC "
+    "LIMIT ?";
+static const char SQL_RESEND[] =
+    "UPDATE notify_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, "
+    "last_error = 'notify.resent' WHERE id = ? AND status = 'failed'";
+
+int nts_ops(struct store_conn *c, struct arena *a, const char *status, int64_t before, int limit,
+            struct notify_op *out, size_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_OPS, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, status ? status : "", -1);
+    store_bind_text(st, 2, status ? status : "", -1);
+    store_bind_int64(st, 3, before > 0 ? before : INT64_MAX);
+    store_bind_int64(st, 4, limit);
+    int rc;
+    *n = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW && *n < (size_t)limit) {
+        struct notify_op *o = &out[(*n)++];
+        o->id = store_col_int64(st, 0);
+        o->channel = dup(a, st, 1);
+        o->status = dup(a, st, 2);
+        o->attempts = (int)store_col_int64(st, 3);
+        o->last_error = dup(a, st, 4);
+        o->created_at = store_col_int64(st, 5);
+        o->sent_at = store_col_is_null(st, 6) ? 0 : store_col_int64(st, 6);
+        o->delivered_at = store_col_is_null(st, 7) ? 0 : store_col_int64(st, 7);
+        o->kind = dup(a, st, 8);
+        o->lang = dup(a, st, 9);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int nts_resend(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_RESEND, err);
+    if (st == NULL)
+        return -1;
+    int64_t ch = 0;
+    store_bind_int64(st, 1, now);
+    store_bind_int64(st, 2, id);
+    if (store_run(st, &ch, err) < 0)
+        return -1;
+    *changed = ch == 1;
+    return 0;
+}
+
+static const char SQL_LEASE_HOLDER[] = "SELECT holder FROM notify_leases WHERE name = ?";
+static const char SQL_LEASE_STEAL[] =
+    "UPDATE notify_leases SET holder = ?, expires_at = ? WHERE name = ? AND holder = ?";
+
+int nts_lease_holder(struct store_conn *c, const char *name, char *out, size_t size,
+                     struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_LEASE_HOLDER, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, name, -1);
+    int rc = store_step(st, err);
+    out[0] = '\0';
+    if (rc == STORE_ROW && store_col_text(st, 0))
+        snprintf(out, size, "%s", store_col_text(st, 0));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int nts_lease_steal(struct store_conn *c, const char *name, const char *from, const char *holder,
+                    int64_t until, int *taken, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_LEASE_STEAL, err);
+    if (st == NULL)
+        return -1;
+    int64_t ch = 0;
+    store_bind_text(st, 1, holder, -1);
+    store_bind_int64(st, 2, until);
+    store_bind_text(st, 3, name, -1);
+    store_bind_text(st, 4, from, -1);
+    if (store_run(st, &ch, err) < 0)
+        return -1;
+    *taken = ch == 1;
+    return 0;
+}
