@@ -72,8 +72,7 @@ void notify_close(struct notify *n)
     notify_stop(n);
     pthread_mutex_destroy(&n->lock);
     pthread_cond_destroy(&n->cond);
-    free(n->sms_ctx);
-    free(n->email_ctx);
+    notify_channels_free(n);
     free(n);
 }
 
@@ -125,6 +124,19 @@ static int kind_valid(const char *k)
     return 1;
 }
 
+/* __thread: set by notify_send_email around its notify_send_id (the e-mail is the
+ * recipient, added right after). */
+static __thread int address_follows;
+
+int notify_send_id_to_address(struct notify *n, const struct notify_msg *m, int64_t *message_id,
+                              struct err *err)
+{
+    address_follows = 1;
+    int rc = notify_send_id(n, m, message_id, err);
+    address_follows = 0;
+    return rc;
+}
+
 int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *message_id,
                    struct err *err)
 {
@@ -134,7 +146,8 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
     if (lang == NULL)
         return err_set(err, 400, "notify.bad_message", "the language must be zh, bo or en");
     if (m->account_id < 0 || m->department_id < 0 ||
-        (m->account_id == 0 && m->department_id == 0 && (m->phone == NULL || !*m->phone)))
+        (m->account_id == 0 && m->department_id == 0 && (m->phone == NULL || !*m->phone) &&
+         !address_follows))
         return err_set(err, 400, "notify.bad_message", "a message needs a recipient");
     if (m->params != NULL && !json_is_object(m->params))
         return err_set(err, 400, "notify.bad_message", "params must be a JSON object");
@@ -425,26 +438,22 @@ static const char *mail_subject(struct arena *a, const struct notify_due *d, con
 
 /* Record a failure: retried with backoff, or dead-lettered (last attempt, or refused for
  * good: a 4xx error). `from` is the status the row must still have. */
-static int record_failure(struct store_conn *c, const struct notify_due *d, const char *from,
-                          const struct err *derr, int64_t now, struct notify_pass *pass,
-                          struct err *err)
+static int record_failure_in(struct store_conn *c, const struct notify_due *d, const char *from,
+                             const struct err *derr, int64_t now, struct notify_pass *pass,
+                             struct err *err)
 {
     int attempts = d->attempts + 1;
     int give_up = attempts >= NOTIFY_MAX_ATTEMPTS || (derr->status >= 400 && derr->status < 500) ||
                   derr->status == 500;
     const char *code = derr->code[0] ? derr->code : "notify.error";
-    if (store_begin(c, err) < 0)
+    int changed = 0;
+    /* from sending: back to pending first (the claim counted the attempt) */
+    if (strcmp(from, "sending") == 0 &&
+        nts_outbox_finish(c, d->outbox_id, "sending", "pending", code, now, &changed, err) < 0)
         return -1;
-    if (strcmp(from, "sending") == 0) {
-        int changed = 0;
-        /* back to pending (or failed) from sending */
-        if (nts_outbox_finish(c, d->outbox_id, "sending", "pending", code, now, &changed, err) < 0)
-            goto fail;
-    }
     if (nts_outbox_retry(c, d->outbox_id, attempts, now + backoff_ms(attempts),
-                         give_up ? "failed" : "pending", code, err) < 0 ||
-        store_commit(c, err) < 0)
-        goto fail;
+                         give_up ? "failed" : "pending", code, err) < 0)
+        return -1;
     log_kv(LOG_WARN, "notification not delivered", "channel", d->channel, "code", code, "outcome",
            give_up ? "failed" : "retry", LOG_END);
     if (give_up)
@@ -452,9 +461,104 @@ static int record_failure(struct store_conn *c, const struct notify_due *d, cons
     else
         pass->retried++;
     return 0;
-fail:
-    store_rollback(c);
-    return -1;
+}
+
+static int record_failure(struct store_conn *c, const struct notify_due *d, const char *from,
+                          const struct err *derr, int64_t now, struct notify_pass *pass,
+                          struct err *err)
+{
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (record_failure_in(c, d, from, derr, now, pass, err) < 0 || store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return 0;
+}
+
+static const struct notify_channel *channel_of(struct notify *n, const struct notify_due *d)
+{
+    return strcmp(d->channel, "sms") == 0     ? &n->sms
+           : strcmp(d->channel, "email") == 0 ? &n->email
+                                              : NULL;
+}
+
+static int is_external(struct notify *n, const struct notify_due *d)
+{
+    const struct notify_channel *ch = channel_of(n, d);
+    return ch != NULL && ch->external && ch->send != NULL;
+}
+
+/* External rows, NOTIFY_EXTERNAL_BATCH at a time: claimed (`sending`) in one transaction,
+ * handed to their connectors (outside any transaction), their outcomes committed in one
+ * transaction. A crash in between leaves at most one batch `sending`: dead-lettered by the
+ * next pass (notify.interrupted), never sent twice. */
+#define NOTIFY_EXTERNAL_BATCH 50
+static int deliver_external_batch(struct notify *n, struct store_conn *c, struct arena *a,
+                                  const struct notify_due *due, size_t count, int64_t now,
+                                  struct notify_pass *pass, struct err *err)
+{
+    size_t next = 0;
+    while (next < count) {
+        const struct notify_due *b[NOTIFY_EXTERNAL_BATCH];
+        int claimed[NOTIFY_EXTERNAL_BATCH] = {0};
+        struct err out[NOTIFY_EXTERNAL_BATCH];
+        size_t k = 0;
+        for (; next < count && k < NOTIFY_EXTERNAL_BATCH; next++)
+            if (is_external(n, &due[next]))
+                b[k++] = &due[next];
+        if (k == 0)
+            break;
+        if (store_begin(c, err) < 0)
+            return -1;
+        for (size_t i = 0; i < k; i++)
+            if (nts_outbox_claim(c, b[i]->outbox_id, now, &claimed[i], err) < 0) {
+                store_rollback(c);
+                return -1;
+            }
+        if (store_commit(c, err) < 0) {
+            store_rollback(c);
+            return -1;
+        }
+        for (size_t i = 0; i < k; i++) {
+            err_clear(&out[i]);
+            if (!claimed[i])
+                continue;
+            char address[300];
+            if (due_address(n, b[i], address, sizeof(address), &out[i]) < 0)
+                continue;
+            json_t *params = json_loads(b[i]->params ? b[i]->params : "{}", 0, NULL);
+            const char *text = notify_render(a, b[i]->lang, b[i]->kind, params);
+            const char *subject =
+                strcmp(b[i]->channel, "email") == 0 ? mail_subject(a, b[i], params) : NULL;
+            json_decref(params);
+            struct notify_envelope e = {b[i]->outbox_id, address, b[i]->lang, subject, text};
+            const struct notify_channel *ch = channel_of(n, b[i]);
+            ch->send(ch->ctx, NULL, &e, &out[i]);
+            crypto_wipe(address, sizeof(address));
+        }
+        if (store_begin(c, err) < 0)
+            return -1;
+        for (size_t i = 0; i < k; i++) {
+            if (!claimed[i])
+                continue;
+            int changed = 0;
+            int rc = out[i].code[0] == '\0'
+                         ? nts_outbox_finish(c, b[i]->outbox_id, "sending", "sent", NULL, now,
+                                             &changed, err)
+                         : record_failure_in(c, b[i], "sending", &out[i], now, pass, err);
+            if (rc < 0) {
+                store_rollback(c);
+                return -1;
+            }
+            pass->delivered += changed;
+        }
+        if (store_commit(c, err) < 0) {
+            store_rollback(c);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* An external connector: commit the row as `sending`, call it outside any transaction, then
@@ -489,6 +593,62 @@ static int deliver_external(struct store_conn *c, const struct notify_channel *c
 
 /* Deliver one row. A local connector (the sandbox) writes through the transaction that marks
  * the row sent, so its record and the status change commit together. */
+static int is_local(struct notify *n, const struct notify_due *d)
+{
+    const struct notify_channel *ch = strcmp(d->channel, "sms") == 0     ? &n->sms
+                                      : strcmp(d->channel, "email") == 0 ? &n->email
+                                                                         : NULL;
+    return ch != NULL && !ch->external && (ch->send != NULL || ch->deliver != NULL);
+}
+
+/* All due rows of local connectors in one transaction. 1 done (or nothing to do), 0 when a
+ * row failed and everything was undone (the caller goes row by row), -1 on a store error. */
+static int deliver_local_batch(struct notify *n, struct store_conn *c, struct arena *a,
+                               const struct notify_due *due, size_t count, int64_t now,
+                               struct notify_pass *pass, struct err *err)
+{
+    size_t local = 0;
+    for (size_t i = 0; i < count; i++)
+        local += is_local(n, &due[i]);
+    if (local < 2)
+        return local == 0; /* one row: the plain path */
+    if (store_begin(c, err) < 0)
+        return -1;
+    int done = 0;
+    for (size_t i = 0; i < count; i++) {
+        const struct notify_due *d = &due[i];
+        if (!is_local(n, d))
+            continue;
+        const struct notify_channel *ch = strcmp(d->channel, "sms") == 0 ? &n->sms : &n->email;
+        char address[300];
+        struct err derr;
+        err_clear(&derr);
+        if (due_address(n, d, address, sizeof(address), &derr) < 0)
+            goto undo;
+        json_t *params = json_loads(d->params ? d->params : "{}", 0, NULL);
+        const char *text = notify_render(a, d->lang, d->kind, params);
+        const char *subject = strcmp(d->channel, "email") == 0 ? mail_subject(a, d, params) : NULL;
+        json_decref(params);
+        struct notify_envelope e = {d->outbox_id, address, d->lang, subject, text};
+        int changed = 0;
+        int sent = ch->send ? ch->send(ch->ctx, c, &e, &derr)
+                            : ch->deliver(ch->ctx, c, d->outbox_id, address, d->lang, text, &derr);
+        crypto_wipe(address, sizeof(address));
+        if (sent < 0 || nts_outbox_sent(c, d->outbox_id, now, &changed, err) < 0)
+            goto undo;
+        done += changed;
+    }
+    if (store_commit(c, err) < 0) {
+        store_rollback(c);
+        return 0;
+    }
+    pass->delivered += done;
+    return 1;
+undo:
+    store_rollback(c);
+    return 0;
+}
+
 static int deliver_one(struct notify *n, struct store_conn *c, struct arena *a,
                        const struct notify_due *d, int64_t now, struct notify_pass *pass,
                        struct err *err)
@@ -615,8 +775,15 @@ int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int
                "notify.interrupted", LOG_END);
     if (nts_due(c, a, now_ms, max, due, &count, err) < 0)
         goto out;
+    /* Rows for local connectors (the sandbox) go in one transaction: their records and
+     * status changes commit together with one fsync. If any of them fails, that
+     * transaction is undone and they go one by one below. */
+    int batched = deliver_local_batch(n, c, a, due, count, now_ms, pass, err);
+    if (batched < 0 || deliver_external_batch(n, c, a, due, count, now_ms, pass, err) < 0)
+        goto out;
     for (size_t i = 0; i < count; i++)
-        if (deliver_one(n, c, a, &due[i], now_ms, pass, err) < 0)
+        if (!is_external(n, &due[i]) && (!batched || !is_local(n, &due[i])) &&
+            deliver_one(n, c, a, &due[i], now_ms, pass, err) < 0)
             goto out;
     rc = 0;
 out:

@@ -203,6 +203,11 @@ int notify_ops(struct notify *n, struct arena *a, const char *status, int64_t be
 int notify_resend(struct notify *n, int64_t actor, const char *ip, int64_t outbox_id,
                   struct err *err);
 
+/* notify_send_id, and an e-mail to `email` (sealed to its outbox row): for operators'
+ * tools and messages to people without an account. 400 notify.bad_email. */
+int notify_send_email(struct notify *n, const struct notify_msg *m, const char *email,
+                      int64_t *message_id, struct err *err);
+
 /* ---- contacts and preferences (notify_contacts.c) --------------------------------------- */
 
 /* Set the account's e-mail address ("email") or phone ("sms"): stored sealed, unverified,

@@ -81,6 +81,7 @@ int notify_mail_header_encode(struct buf *b, const char *text)
 struct mail_ctx {
     char url[1024];
     char from[256];
+    CURL *curl; /* kept between messages: the relay connection is reused (delivery thread) */
 };
 
 static int mail_error(CURLcode rc, struct err *err)
@@ -126,14 +127,16 @@ static char *mail_html(const char *lang, const char *subject, const char *text)
     return buf_take(&b, NULL);
 }
 
-int notify_mail_send(const char *url, const char *from, int64_t outbox_id, const char *address,
-                     const char *lang, const char *subject, const char *text, struct err *err)
+static int mail_perform(CURL *curl, const char *url, const char *from, int64_t outbox_id,
+                        const char *address, const char *lang, const char *subject,
+                        const char *text, struct err *err)
 {
     if (url == NULL || *url == '\0')
         return err_set(err, 503, "notify.smtp_off", "no mail relay is configured (--smtp-url)");
     if (!notify_email_valid(address))
         return err_set(err, 400, "notify.bad_email", "not an e-mail address");
-    CURL *curl = curl_easy_init();
+    if (curl != NULL)
+        curl_easy_reset(curl); /* options cleared; the open connection is kept */
     curl_mime *mime = NULL, *alt = NULL;
     struct curl_slist *rcpt = NULL, *headers = NULL;
     char *html = mail_html(lang, subject, text);
@@ -212,6 +215,14 @@ out:
     curl_slist_free_all(rcpt);
     curl_slist_free_all(headers);
     free(html);
+    return rc;
+}
+
+int notify_mail_send(const char *url, const char *from, int64_t outbox_id, const char *address,
+                     const char *lang, const char *subject, const char *text, struct err *err)
+{
+    CURL *curl = curl_easy_init();
+    int rc = mail_perform(curl, url, from, outbox_id, address, lang, subject, text, err);
     if (curl)
         curl_easy_cleanup(curl);
     return rc;
@@ -222,8 +233,25 @@ static int mail_channel_send(void *ctx, struct store_conn *c, const struct notif
 {
     (void)c;
     struct mail_ctx *m = ctx;
-    return notify_mail_send(m->url, m->from, e->outbox_id, e->address, e->lang, e->subject, e->text,
-                            err);
+    if (m->curl == NULL)
+        m->curl = curl_easy_init();
+    int rc = mail_perform(m->curl, m->url, m->from, e->outbox_id, e->address, e->lang, e->subject,
+                          e->text, err);
+    if (rc < 0 && err->status >= 500 && m->curl) { /* a broken connection: start afresh */
+        curl_easy_cleanup(m->curl);
+        m->curl = NULL;
+    }
+    return rc;
+}
+
+void notify_channels_free(struct notify *n)
+{
+    struct mail_ctx *m = n->email_ctx;
+    if (m != NULL && m->curl != NULL)
+        curl_easy_cleanup(m->curl);
+    free(n->email_ctx);
+    free(n->sms_ctx);
+    n->email_ctx = n->sms_ctx = NULL;
 }
 
 /* ---- the SMS carrier over HTTP ---------------------------------------------------------- */
@@ -330,6 +358,8 @@ int notify_configure(struct notify *n, const struct notify_config *cfg, struct e
             free(m);
             return err_set(err, 2, "notify.bad_mail_from", "--mail-from is not an e-mail address");
         }
+        if (n->email_ctx != NULL && ((struct mail_ctx *)n->email_ctx)->curl != NULL)
+            curl_easy_cleanup(((struct mail_ctx *)n->email_ctx)->curl);
         free(n->email_ctx);
         n->email_ctx = m;
         n->email = (struct notify_channel){

@@ -16,7 +16,7 @@ static int usage(struct err *err)
     return err_set(err, 2, "notify.usage",
                    "usage: onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | "
                    "deliver | sandbox [N] | email ADDRESS KIND [PARAMS_JSON] | channels | "
-                   "send-many N ACCOUNT KIND [PARAMS_JSON]");
+                   "send-many N ACCOUNT KIND [PARAMS_JSON [ADDRESS]]");
 }
 
 static void print_sandbox(void *ctx, int64_t outbox_id, const char *phone_masked, const char *lang,
@@ -70,22 +70,30 @@ static void print_channel(void *ctx, const char *name, const char *state, const 
     printf("%s\t%s\t%s\n", name, state, detail);
 }
 
-/* `send-many N ACCOUNT KIND [PARAMS_JSON]`: N copies of a notice to an account, 500 per
- * transaction (load tests, the crash test and bench/notify.sh fill the queue with it). */
+/* `send-many N ACCOUNT KIND [PARAMS_JSON [ADDRESS]]`: N copies of a notice to an account
+ * (its channels) and/or to an ADDRESS (a mobile or an e-mail address), 500 per transaction
+ * (load tests, the crash test and bench/messaging.sh fill the queue with it). */
 static int cmd_send_many(struct notify *n, int argc, char **argv, struct err *err)
 {
-    if (argc < 4 || argc > 5)
+    if (argc < 4 || argc > 6)
         return usage(err);
     long count = strtol(argv[1], NULL, 10);
     long long account = strtoll(argv[2], NULL, 10);
-    if (count < 1 || count > 10000000 || account < 1)
-        return err_set(err, 2, "notify.usage", "N is 1..10000000 and ACCOUNT an account id");
-    json_t *params = argc == 5 ? json_loads(argv[4], 0, NULL) : json_object();
+    const char *address = argc == 6 ? argv[5] : NULL;
+    int email = address != NULL && strchr(address, '@') != NULL;
+    if (count < 1 || count > 10000000 || account < 0 || (account == 0 && address == NULL))
+        return err_set(err, 2, "notify.usage",
+                       "N is 1..10000000, ACCOUNT an account id (0: only the ADDRESS)");
+    json_t *params = argc >= 5 ? json_loads(argv[4], 0, NULL) : json_object();
     if (!json_is_object(params)) {
         json_decref(params);
         return err_set(err, 2, "notify.usage", "PARAMS_JSON must be a JSON object");
     }
-    struct notify_msg m = {.account_id = account, .lang = "zh", .kind = argv[3], .params = params};
+    struct notify_msg m = {.account_id = account,
+                           .lang = "zh",
+                           .kind = argv[3],
+                           .params = params,
+                           .phone = address && !email ? address : NULL};
     struct store_conn *c = store_conn(n->store, err);
     int rc = c == NULL ? -1 : 0;
     for (long done = 0; rc == 0 && done < count;) {
@@ -94,7 +102,7 @@ static int cmd_send_many(struct notify *n, int argc, char **argv, struct err *er
             break;
         }
         for (long k = 0; k < 500 && done < count && rc == 0; k++, done++)
-            rc = notify_send(n, &m, err);
+            rc = email ? notify_send_email(n, &m, address, NULL, err) : notify_send(n, &m, err);
         if (rc == 0)
             rc = store_commit(c, err);
         else

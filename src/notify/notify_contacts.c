@@ -359,3 +359,18 @@ int notify_resend(struct notify *n, int64_t actor, const char *ip, int64_t outbo
     }
     return store_commit(c, err);
 }
+
+int notify_send_email(struct notify *n, const struct notify_msg *m, const char *email,
+                      int64_t *message_id, struct err *err)
+{
+    if (!notify_email_valid(email))
+        return err_set(err, 400, "notify.bad_email", "not an e-mail address");
+    int64_t id = 0, now = time_now_ms();
+    struct store_conn *c = store_conn(n->store, err);
+    if (c == NULL || notify_send_id_to_address(n, m, &id, err) < 0 ||
+        outbox_to(n, c, id, "email", email, now, now, err) < 0)
+        return -1;
+    if (message_id)
+        *message_id = id;
+    return 0;
+}

@@ -106,6 +106,9 @@ int nts_lease_holder(struct store_conn *c, const char *name, char *out, size_t s
                      struct err *err);
 int nts_lease_steal(struct store_conn *c, const char *name, const char *from, const char *holder,
                     int64_t until, int *taken, struct err *err);
+void notify_channels_free(struct notify *n);
+int notify_send_id_to_address(struct notify *n, const struct notify_msg *m, int64_t *message_id,
+                              struct err *err);
 int nts_interrupted(struct store_conn *c, int64_t now, int64_t *changed, struct err *err);
 int nts_outbox_status(struct store_conn *c, int64_t id, char status[16], int *found,
                       struct err *err);
