@@ -73,6 +73,7 @@ void notify_close(struct notify *n)
     pthread_mutex_destroy(&n->lock);
     pthread_cond_destroy(&n->cond);
     notify_channels_free(n);
+    notify_templates_free();
     free(n);
 }
 
@@ -208,7 +209,9 @@ int notify_send(struct notify *n, const struct notify_msg *m, struct err *err)
 
 const char *notify_render(struct arena *a, const char *lang, const char *kind, const json_t *params)
 {
-    const char *tpl = i18n_get(lang ? lang : "zh", kind);
+    const char *tpl = kind ? notify_template_override(a, lang ? lang : "zh", kind) : NULL;
+    if (tpl == NULL)
+        tpl = i18n_get(lang ? lang : "zh", kind);
     if (tpl == NULL)
         return arena_strdup(a, kind ? kind : "");
     struct buf b;
@@ -767,6 +770,9 @@ int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int
         err_set(err, 500, "notify.oom", "out of memory");
         goto out;
     }
+    struct err terr;
+    err_clear(&terr);
+    notify_templates_reload(n, 0, &terr); /* an administrator's edit on another node */
     int64_t orphans = 0;
     if (nts_interrupted(c, now_ms, &orphans, err) < 0)
         goto out;

@@ -208,6 +208,25 @@ int notify_resend(struct notify *n, int64_t actor, const char *ip, int64_t outbo
 int notify_send_email(struct notify *n, const struct notify_msg *m, const char *email,
                       int64_t *message_id, struct err *err);
 
+/* ---- templates (notify_templates.c) ----------------------------------------------------- */
+
+/* The kinds administrators may edit (NULL-terminated). */
+extern const char *const notify_template_kinds[];
+int notify_template_kind_ok(const char *kind);
+/* `text` must use exactly the placeholders of `reference` (any order, each at least once):
+ * 400 notify.template_placeholders (one dropped or invented), notify.template_broken
+ * ("{{" without "}}", an empty or odd name), notify.template_empty. */
+int notify_template_check(const char *reference, const char *text, struct err *err);
+/* Save a new version of (kind, lang), checked against the catalog's zh text; audited as
+ * notify.template. 404 notify.template_unknown. *version gets the new number. */
+int notify_template_save(struct notify *n, int64_t actor, const char *ip, const char *kind,
+                         const char *lang, const char *body, int *version, struct err *err);
+/* The newest saved version's number of (kind, lang); 0: the catalog's text is used. */
+int notify_template_version(const char *lang, const char *kind);
+/* Reload the newest versions (when the table changed, or always with force). */
+int notify_templates_reload(struct notify *n, int force, struct err *err);
+void notify_templates_free(void);
+
 /* ---- contacts and preferences (notify_contacts.c) --------------------------------------- */
 
 /* Set the account's e-mail address ("email") or phone ("sms"): stored sealed, unverified,

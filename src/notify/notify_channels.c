@@ -365,6 +365,9 @@ int notify_configure(struct notify *n, const struct notify_config *cfg, struct e
         n->email = (struct notify_channel){
             .name = "email", .ctx = m, .send = mail_channel_send, .external = 1};
     }
+    struct err terr;
+    err_clear(&terr);
+    notify_templates_reload(n, 1, &terr); /* administrators' versions, if any */
     if (cfg->receipt_secret)
         snprintf(n->receipt_secret, sizeof(n->receipt_secret), "%s", cfg->receipt_secret);
     if (cfg->sms_url && *cfg->sms_url) {

@@ -107,6 +107,15 @@ int nts_lease_holder(struct store_conn *c, const char *name, char *out, size_t s
 int nts_lease_steal(struct store_conn *c, const char *name, const char *from, const char *holder,
                     int64_t until, int *taken, struct err *err);
 void notify_channels_free(struct notify *n);
+typedef void (*nts_template_fn)(void *ctx, const char *kind, const char *lang, int version,
+                                const char *body);
+int nts_templates_stamp(struct store_conn *c, int64_t *stamp, struct err *err);
+int nts_templates_newest(struct store_conn *c, nts_template_fn fn, void *ctx, struct err *err);
+int nts_template_max(struct store_conn *c, const char *kind, const char *lang, int *version,
+                     struct err *err);
+int nts_template_insert(struct store_conn *c, const char *kind, const char *lang, int version,
+                        const char *body, int64_t author, int64_t now, struct err *err);
+const char *notify_template_override(struct arena *a, const char *lang, const char *kind);
 int notify_send_id_to_address(struct notify *n, const struct notify_msg *m, int64_t *message_id,
                               struct err *err);
 int nts_interrupted(struct store_conn *c, int64_t now, int64_t *changed, struct err *err);

@@ -17,6 +17,7 @@
 #include "web/web.h"
 
 int notify_ops_register(struct web_server *srv, struct notify *n);
+int notify_templates_register(struct web_server *srv, struct notify *n);
 
 static int h_settings(struct web_req *req, struct web_resp *resp)
 {
@@ -136,7 +137,7 @@ int notify_settings_register(struct web_server *srv, struct notify *n)
             web_route(srv, routes[i].method, api, routes[i].h, n) < 0)
             return -1;
     }
-    if (notify_ops_register(srv, n) < 0)
+    if (notify_ops_register(srv, n) < 0 || notify_templates_register(srv, n) < 0)
         return -1;
     return web_route_ex(srv, "POST", "/api/v1/notify/receipts", h_receipt, n, WEB_ROUTE_NO_CSRF);
 }

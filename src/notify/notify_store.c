@@ -516,3 +516,67 @@ int nts_lease_steal(struct store_conn *c, const char *name, const char *from, co
     *taken = ch == 1;
     return 0;
 }
+
+/* ---- templates -------------------------------------------------------------------------- */
+
+static const char SQL_TPL_STAMP[] =
+    "SELECT COALESCE(MAX(created_at), 0) + COUNT(*) FROM notify_templates";
+static const char SQL_TPL_NEWEST[] =
+    "SELECT kind, lang, version, body FROM notify_templates ORDER BY kind, lang, version DESC";
+static const char SQL_TPL_MAX[] =
+    "SELECT COALESCE(MAX(version), 0) FROM notify_templates WHERE kind = ? AND lang = ?";
+static const char SQL_TPL_INSERT[] = "INSERT INTO notify_templates (kind, lang, version, body, "
+                                     "author, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+
+int nts_templates_stamp(struct store_conn *c, int64_t *stamp, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_TPL_STAMP, err);
+    if (st == NULL)
+        return -1;
+    int rc = store_step(st, err);
+    *stamp = rc == STORE_ROW ? store_col_int64(st, 0) : 0;
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int nts_templates_newest(struct store_conn *c, nts_template_fn fn, void *ctx, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_TPL_NEWEST, err);
+    if (st == NULL)
+        return -1;
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        fn(ctx, store_col_text(st, 0), store_col_text(st, 1), (int)store_col_int64(st, 2),
+           store_col_text(st, 3));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int nts_template_max(struct store_conn *c, const char *kind, const char *lang, int *version,
+                     struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_TPL_MAX, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, kind, -1);
+    store_bind_text(st, 2, lang, -1);
+    int rc = store_step(st, err);
+    *version = rc == STORE_ROW ? (int)store_col_int64(st, 0) : 0;
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int nts_template_insert(struct store_conn *c, const char *kind, const char *lang, int version,
+                        const char *body, int64_t author, int64_t now, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_TPL_INSERT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, kind, -1);
+    store_bind_text(st, 2, lang, -1);
+    store_bind_int64(st, 3, version);
+    store_bind_text(st, 4, body, -1);
+    store_bind_int64(st, 5, author);
+    store_bind_int64(st, 6, now);
+    return store_run(st, NULL, err);
+}

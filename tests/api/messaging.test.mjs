@@ -362,3 +362,34 @@ test('done when: the demo benefit reaches an eligible person (80+, Chengguan) wh
   assert.equal(html.status, 200);
   assert.ok(html.text.includes(BO.benefits.status.appealed));
 });
+
+// ---- templates ----------------------------------------------------------------------------------
+
+test('templates: an administrator saves a new Tibetan version (placeholders checked) and the next message uses it', async () => {
+  const admin = await login(srv, 'catalog.xz', { staff: true, page: '/api/v1/admin/templates' });
+  assert.equal((await citizen.get('/api/v1/admin/templates')).status, 403);
+  const list = await admin.get('/api/v1/admin/templates');
+  assert.equal(list.status, 200);
+  assert.ok(list.body.templates.some((t) => t.kind === 'notify.verify.code' && t.bo === 0));
+  const url = '/api/v1/admin/templates/notify.verify.code';
+  const dropped = await admin.submit(url, { body_bo: 'ཨང་རྟགས་མེད།' });
+  assert.equal(dropped.status, 400);
+  assert.equal(dropped.body.code, 'notify.template_placeholders');
+  const broken = await admin.submit(url, { body_bo: 'ཨང་རྟགས། {{code' });
+  assert.equal(broken.body.code, 'notify.template_broken');
+  const text = 'ཁྱེད་ཀྱི་ཨང་རྟགས་ {{code}} ཡིན། (པར་གཞི་གསར་པ།)';
+  const ok = await admin.submit(url, { body_bo: text });
+  assert.equal(ok.status, 200, ok.text);
+  assert.deepEqual(ok.body.saved, { bo: 1 });
+  const edit = await admin.get(url);
+  assert.equal(edit.body.langs.find((l) => l.lang === 'bo').preview, text.replace('{{code}}', '123456'));
+  assert.equal(edit.body.langs.find((l) => l.lang === 'bo').version, 1);
+  assert.deepEqual(sql(`SELECT count(*) FROM audit_events WHERE action = 'notify.template'`), [['1']]);
+
+  citizen.setCookie('lang', 'bo');
+  const to = `again.${process.pid}@example.org`;
+  const r = await citizen.submit('/api/v1/messages/settings/contact', { channel: 'email', address: to }, { page: '/api/v1/messages/settings' });
+  assert.equal(r.status, 200, r.text);
+  const m = await smtp.waitFor((all) => all.find((x) => x.to.includes(to)));
+  assert.match(m.text, /^ཁྱེད་ཀྱི་ཨང་རྟགས་ \d{6} ཡིན། \(པར་གཞི་གསར་པ།\)$/);
+});

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/arena.h"
 #include "base/buf.h"
 #include "base/id.h"
 #include "crypto/crypto.h"
@@ -364,6 +365,51 @@ static void test_receipts_and_optouts(void **state)
     store_reset(q);
 }
 
+static void test_templates(void **state)
+{
+    struct fixture *f = *state;
+    struct err err;
+    err_clear(&err);
+    const char *ref = "{{name}}，您好：您的事项 {{number}} 有新进展。";
+    assert_int_equal(notify_template_check(ref, "{{number}} / {{ name }} / {{number}}", &err), 0);
+    assert_int_equal(notify_template_check(ref, "{{name}} only", &err), -1);
+    assert_string_equal(err.code, "notify.template_placeholders"); /* dropped */
+    assert_int_equal(notify_template_check(ref, "{{name}} {{number}} {{age}}", &err), -1);
+    assert_string_equal(err.code, "notify.template_placeholders"); /* invented */
+    assert_int_equal(notify_template_check(ref, "{{name}} {{number", &err), -1);
+    assert_string_equal(err.code, "notify.template_broken");
+    assert_int_equal(notify_template_check(ref, "{{}} {{name}} {{number}}", &err), -1);
+    assert_string_equal(err.code, "notify.template_broken");
+    assert_int_equal(notify_template_check(ref, "", &err), -1);
+    assert_string_equal(err.code, "notify.template_empty");
+
+    /* a saved version replaces the catalog's text when rendering; versions count up */
+    assert_int_equal(notify_template_save(f->n, 1, NULL, "notify.verify.code", "bo",
+                                          "ཨང་རྟགས། {{code}}", NULL, &err),
+                     0);
+    int v = 0;
+    assert_int_equal(notify_template_save(f->n, 1, NULL, "notify.verify.code", "bo",
+                                          "ར་སྤྲོད་ཨང་རྟགས། {{code}}", &v, &err),
+                     0);
+    assert_int_equal(v, 2);
+    assert_int_equal(notify_template_version("bo", "notify.verify.code"), 2);
+    assert_int_equal(notify_template_version("zh", "notify.verify.code"), 0);
+    struct arena *a = arena_new(0);
+    json_t *p = json_pack("{s:s}", "code", "424242");
+    assert_string_equal(notify_render(a, "bo", "notify.verify.code", p), "ར་སྤྲོད་ཨང་རྟགས། 424242");
+    assert_string_equal(notify_render(a, "zh", "notify.verify.code", p),
+                        "您的验证码是 424242，15 分钟内有效，请勿告诉他人。");
+    json_decref(p);
+    arena_free(a);
+    assert_int_equal(
+        notify_template_save(f->n, 1, NULL, "notify.verify.code", "bo", "{{nope}}", NULL, &err),
+        -1);
+    assert_int_equal(notify_template_save(f->n, 1, NULL, "no.such.kind", "bo", "x", NULL, &err),
+                     -1);
+    assert_string_equal(err.code, "notify.template_unknown");
+    notify_templates_free();
+}
+
 int main(void)
 {
     struct err err;
@@ -376,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_header_and_addresses),
         cmocka_unit_test_setup_teardown(test_contacts_routing_and_states, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipts_and_optouts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     i18n_free();

@@ -85,3 +85,16 @@ CREATE TABLE benefit_grants (
     UNIQUE (benefit, account_id)
 );
 CREATE INDEX benefit_grants_account ON benefit_grants (account_id);
+
+-- Message templates edited by administrators (/admin/templates): a new version per save and
+-- language; the newest version of (kind, lang) replaces the catalog's text when rendering.
+-- Placeholders are checked on save against the catalog's Chinese text.
+CREATE TABLE notify_templates (
+    kind       TEXT NOT NULL,
+    lang       TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    body       TEXT NOT NULL,
+    author     BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, lang, version)
+);
