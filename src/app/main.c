@@ -29,6 +29,7 @@
 #include "oidc/oidc.h"
 #include "identity/identity.h"
 #include "benefits/benefits.h"
+#include "remind/remind.h"
 #include "notify/notify.h"
 #include "calendar/calendar.h"
 #include "hotline/hotline.h"
@@ -83,6 +84,7 @@ static void usage(FILE *out)
                  "            email ADDRESS KIND [PARAMS_JSON] | channels |\n"
                  "            sandbox [N]: notifications (system notices, SMS and e-mail)\n"
                  "  benefits  run [CODE|all [YYYYMMDD]] | rules: benefits without applying\n"
+                 "  remind    run [YYYY-MM-DD]: reminders (补正, ratings, certificates)\n"
                  "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
                  "  i18n      export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"
                  "            the interface strings as gettext PO files, and how complete\n"
@@ -278,7 +280,8 @@ int main(int argc, char **argv)
         strcmp(cmd, "oidc") != 0 && strcmp(cmd, "calendar") != 0 && strcmp(cmd, "audit") != 0 &&
         strcmp(cmd, "notify") != 0 && strcmp(cmd, "catalog") != 0 && strcmp(cmd, "seal") != 0 &&
         strcmp(cmd, "cert") != 0 && strcmp(cmd, "search") != 0 && strcmp(cmd, "hotline") != 0 &&
-        strcmp(cmd, "open311") != 0 && strcmp(cmd, "benefits") != 0) {
+        strcmp(cmd, "open311") != 0 && strcmp(cmd, "benefits") != 0 &&
+        strcmp(cmd, "remind") != 0) {
         fprintf(stderr, "onewindow: unknown command \"%s\": try `onewindow help`\n", cmd);
         return 2;
     }
@@ -294,7 +297,7 @@ int main(int argc, char **argv)
                       strcmp(cmd, "catalog") == 0 || strcmp(cmd, "seal") == 0 ||
                       strcmp(cmd, "cert") == 0 || strcmp(cmd, "search") == 0 ||
                       strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0 ||
-                      strcmp(cmd, "benefits") == 0;
+                      strcmp(cmd, "benefits") == 0 || strcmp(cmd, "remind") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -345,6 +348,7 @@ int main(int argc, char **argv)
                 : strcmp(cmd, "open311") == 0 ? open311_cli(app.store, nwords, argv + 2, &err)
                 : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
                 : strcmp(cmd, "benefits") == 0 ? benefits_cli(app.benefits, nwords, argv + 2, &err)
+                : strcmp(cmd, "remind") == 0 ? remind_cli(app.store, app.notify, nwords, argv + 2, &err)
                 : strcmp(cmd, "seal") == 0  ? seals_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "cert") == 0  ? certs_cli(app.store, app.kr, nwords, argv + 2, &err)
                                             : app_oidc_command(&app, nwords, argv + 2, &err);

@@ -393,3 +393,37 @@ test('templates: an administrator saves a new Tibetan version (placeholders chec
   const m = await smtp.waitFor((all) => all.find((x) => x.to.includes(to)));
   assert.match(m.text, /^ཁྱེད་ཀྱི་ཨང་རྟགས་ \d{6} ཡིན། \(པར་གཞི་གསར་པ།\)$/);
 });
+
+// ---- reminders -----------------------------------------------------------------------------------
+
+test('reminders on the working-day calendar: a 补正 waiting 3 working days is reminded once, and nothing runs on a weekend', async () => {
+  const clerk = await login(srv, 'clerk.chengguan', { staff: true, page: '/api/v1/workbench' });
+  const r = await clerk.request('POST', `/applications/${number}/act`, {
+    form: new URLSearchParams([['_csrf', await clerk.csrf('/api/v1/workbench')], ['action', 'return'],
+      ['problem', 'material:photo'], ['note', '照片须为红底合影']]),
+  });
+  assert.equal(r.status, 200, r.text);
+  // Dates in China: a Saturday does nothing; the same day is too early; 7 days on, once.
+  const day = (offset) => new Date(Date.now() + 8 * 3600e3 + offset * 86400e3);
+  const ymd = (d) => d.toISOString().slice(0, 10);
+  let sat = 1;
+  while (day(sat).getUTCDay() !== 6) sat++;
+  const weekend = db.cli(['remind', 'run', ymd(day(sat))]);
+  assert.equal(weekend.status, 0, weekend.stderr);
+  assert.match(weekend.stdout, /^working_day\t0\n/);
+  const today = db.cli(['remind', 'run', ymd(day(0))]);
+  if (/^working_day\t1/.test(today.stdout)) assert.match(today.stdout, /supplement\t0\n/, 'not yet three working days');
+  let later = 7;
+  while ([0, 6].includes(day(later).getUTCDay())) later++;
+  const run = db.cli(['remind', 'run', ymd(day(later))]);
+  assert.match(run.stdout, /supplement\t1\n/, run.stdout + run.stderr);
+  assert.match(db.cli(['remind', 'run', ymd(day(later))]).stdout, /supplement\t0\n/, 'once');
+  citizen.setCookie('lang', 'zh');
+  const inbox = await citizen.get('/api/v1/messages');
+  const m = inbox.body.messages.find((x) => x.kind === 'remind.supplement');
+  assert.ok(m && m.text.includes(number) && m.link === `/applications/${number}`, JSON.stringify(m));
+  // By SMS in the language the citizen chose (Tibetan). (Their e-mail address was changed by
+  // the templates test and is not verified again: no e-mail.)
+  const sms = await poll(() => cli('sandbox', '50').stdout.split('\n').find((l) => l.includes(number) && l.includes('ཁ་སྐོང་སྒུག')));
+  assert.ok(sms, 'the reminder reached the verified phone in Tibetan');
+});

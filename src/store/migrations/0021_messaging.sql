@@ -98,3 +98,12 @@ CREATE TABLE notify_templates (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (kind, lang, version)
 );
+
+-- Reminders already sent (src/remind/): one per kind and object, so a daily run never
+-- repeats one.
+CREATE TABLE remind_sent (
+    kind    TEXT NOT NULL,
+    object  TEXT NOT NULL,
+    sent_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, object)
+);
