@@ -247,6 +247,15 @@ int notify_contacts(struct notify *n, int64_t account_id, struct notify_contact 
 /* The language of the account's channels ("" for the page's), SMS quiet hours. */
 int notify_prefs_set(struct notify *n, int64_t account_id, const char *lang, int quiet_from,
                      int quiet_to, struct err *err);
+/* The groups a person may turn off per channel (NULL-terminated): notices, remind, benefit. */
+extern const char *const notify_optional_groups[];
+struct notify_prefs_view {
+    char lang[8]; /* "" : the page's */
+    int quiet_from, quiet_to;
+    int off[3][2]; /* [group of notify_optional_groups][0 email, 1 sms] */
+};
+int notify_prefs_get(struct notify *n, int64_t account_id, struct notify_prefs_view *out,
+                     struct err *err);
 /* Turn a channel on or off for a group of kinds; essential groups: 400 notify.essential. */
 int notify_optout_set(struct notify *n, int64_t account_id, const char *group, const char *channel,
                       int off, struct err *err);

@@ -198,6 +198,30 @@ int notify_optout_set(struct notify *n, int64_t account_id, const char *group, c
     return c == NULL ? -1 : ntc_optout(c, account_id, group, channel, off, err);
 }
 
+const char *const notify_optional_groups[] = {"notices", "remind", "benefit", NULL};
+
+int notify_prefs_get(struct notify *n, int64_t account_id, struct notify_prefs_view *out,
+                     struct err *err)
+{
+    static const char *const chans[2] = {"email", "sms"};
+    struct store_conn *c = store_conn(n->store, err);
+    struct ntc_prefs p;
+    memset(out, 0, sizeof(*out));
+    if (c == NULL || ntc_prefs_get(c, account_id, &p, err) < 0)
+        return -1;
+    if (p.found) {
+        snprintf(out->lang, sizeof(out->lang), "%s", p.lang);
+        out->quiet_from = p.quiet_from;
+        out->quiet_to = p.quiet_to;
+    }
+    for (int g = 0; g < 3; g++)
+        for (int k = 0; k < 2; k++)
+            if (ntc_optout_get(c, account_id, notify_optional_groups[g], chans[k], &out->off[g][k],
+                               err) < 0)
+                return -1;
+    return 0;
+}
+
 int notify_account_lang(struct store_conn *c, int64_t account_id, char out[8], struct err *err)
 {
     struct ntc_prefs p;

@@ -47,6 +47,29 @@ static int h_settings(struct web_req *req, struct web_resp *resp)
         json_array_append_new(list, row);
     }
     json_object_set_new(model, "contacts", list);
+    struct notify_prefs_view pv;
+    if (notify_prefs_get(n, ss->account_id, &pv, &err) < 0) {
+        json_decref(model);
+        return web_fail_err(resp, &err);
+    }
+    static const char *const langs[] = {"zh", "bo", "en"};
+    json_t *lo = json_array();
+    for (int i = 0; i < 3; i++)
+        json_array_append_new(
+            lo, json_pack("{s:s, s:s, s:b}", "value", langs[i], "label",
+                          web_t(req, arena_printf(req->arena, "notify.settings.lang_%s", langs[i])),
+                          "selected", strcmp(pv.lang, langs[i]) == 0));
+    json_t *groups = json_array();
+    for (int g = 0; notify_optional_groups[g]; g++)
+        json_array_append_new(
+            groups, json_pack("{s:s, s:s, s:b, s:b}", "group", notify_optional_groups[g], "label",
+                              web_t(req, arena_printf(req->arena, "notify.settings.group_%s",
+                                                      notify_optional_groups[g])),
+                              "email_on", !pv.off[g][0], "sms_on", !pv.off[g][1]));
+    json_object_set_new(model, "langs", lo);
+    json_object_set_new(model, "groups", groups);
+    json_object_set_new(model, "quiet_from", json_integer(pv.quiet_from));
+    json_object_set_new(model, "quiet_to", json_integer(pv.quiet_to));
     resp->model = model;
     resp->view = "notify/settings";
     return 0;
@@ -107,6 +130,26 @@ static int h_prefs(struct web_req *req, struct web_resp *resp)
     return done(req, resp, "notify_prefs");
 }
 
+/* One group's channels: checkboxes "email" and "sms" (absent: off). */
+static int h_optout(struct web_req *req, struct web_resp *resp)
+{
+    struct notify *n = req->ctx;
+    const struct web_session *ss = web_need_session(req, resp, 1);
+    if (ss == NULL)
+        return -1;
+    const char *group = web_form_value(req, "group");
+    struct err err;
+    err_clear(&err);
+    static const char *const chans[2] = {"email", "sms"};
+    for (int k = 0; k < 2; k++) {
+        const char *v = web_form_value(req, chans[k]);
+        if (notify_optout_set(n, ss->account_id, group, chans[k], v == NULL || *v == '\0', &err) <
+            0)
+            return web_fail_err(resp, &err);
+    }
+    return done(req, resp, "notify_prefs");
+}
+
 static int h_receipt(struct web_req *req, struct web_resp *resp)
 {
     struct notify *n = req->ctx;
@@ -129,6 +172,7 @@ int notify_settings_register(struct web_server *srv, struct notify *n)
         {"POST", "/messages/settings/contact", h_contact},
         {"POST", "/messages/settings/verify", h_verify},
         {"POST", "/messages/settings/prefs", h_prefs},
+        {"POST", "/messages/settings/channels", h_optout},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         char api[128];

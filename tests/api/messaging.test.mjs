@@ -427,3 +427,29 @@ test('reminders on the working-day calendar: a 补正 waiting 3 working days is 
   const sms = await poll(() => cli('sandbox', '50').stdout.split('\n').find((l) => l.includes(number) && l.includes('ཁ་སྐོང་སྒུག')));
   assert.ok(sms, 'the reminder reached the verified phone in Tibetan');
 });
+
+test('preferences: essential kinds stay on, others turn off per channel; an SMS in quiet hours waits for their end', async () => {
+  citizen.setCookie('lang', 'bo');
+  const page = { page: '/api/v1/messages/settings' };
+  const essential = await citizen.submit('/api/v1/messages/settings/channels', { group: 'apply' }, page);
+  assert.equal(essential.status, 400);
+  assert.equal(essential.body.code, 'notify.essential');
+  const off = await citizen.submit('/api/v1/messages/settings/channels', { group: 'benefit', email: '1' }, page);
+  assert.equal(off.status, 200, off.text);
+  const s = await citizen.get('/api/v1/messages/settings');
+  assert.deepEqual(s.body.groups.find((g) => g.group === 'benefit'), { group: 'benefit', label: BO.notify.settings.group_benefit, email_on: true, sms_on: false });
+  assert.equal(s.body.langs.find((l) => l.selected).value, 'bo');
+
+  // Quiet hours around the present hour in China: the SMS row is due at their end.
+  const hour = new Date(Date.now() + 8 * 3600e3).getUTCHours();
+  const q = await citizen.submit('/api/v1/messages/settings/prefs', { lang: 'bo', quiet_from: String(hour), quiet_to: String((hour + 2) % 24) }, page);
+  assert.equal(q.status, 200, q.text);
+  const me = (await citizen.get('/api/v1/account')).body.account.id;
+  const id = cli('send', String(me), 'remind.rating', '{"number":"Q-1","item":"x"}').stdout.trim();
+  const [[due]] = sql(`SELECT next_attempt_at FROM notify_outbox WHERE message_id = ${id} AND channel = 'sms'`);
+  const end = new Date(Date.now() + 8 * 3600e3);
+  end.setUTCHours((hour + 2) % 24, 0, 0, 0);
+  if (end.getTime() <= Date.now() + 8 * 3600e3) end.setUTCDate(end.getUTCDate() + 1);
+  assert.equal(Number(due), end.getTime() - 8 * 3600e3);
+  await citizen.submit('/api/v1/messages/settings/prefs', { lang: 'bo', quiet_from: '0', quiet_to: '0' }, page);
+});
