@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # read certificates back from their PDF, gettext and translate-toolkit (the PO reader Weblate
 # uses) to check the translators' PO files), and clang for the sanitizer and fuzzer builds.
 # The build cuts the Tibetan web font out of fonts-noto-core with fontTools (fonttools;
-# python3-brotli for WOFF2): tools/tibetan-font.sh.
+# python3-brotli for WOFF2): tools/tibetan-font.sh. libcurl sends e-mail over SMTP and SMS
+# through an HTTP carrier (src/notify); python3-aiosmtpd is the SMTP server the tests deliver to.
 PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev

@@ -564,38 +564,6 @@ static int deliver_external_batch(struct notify *n, struct store_conn *c, struct
     return 0;
 }
 
-/* An external connector: commit the row as `sending`, call it outside any transaction, then
- * commit the outcome. A crash between the two leaves `sending`: dead-lettered next pass. */
-static int deliver_external(struct store_conn *c, const struct notify_channel *ch,
-                            const struct notify_due *d, const struct notify_envelope *e,
-                            int64_t now, struct notify_pass *pass, struct err *err)
-{
-    int changed = 0;
-    if (store_begin(c, err) < 0)
-        return -1;
-    if (nts_outbox_claim(c, d->outbox_id, now, &changed, err) < 0 || store_commit(c, err) < 0) {
-        store_rollback(c);
-        return -1;
-    }
-    if (!changed)
-        return 0; /* finished elsewhere */
-    struct err derr;
-    err_clear(&derr);
-    if (ch->send(ch->ctx, NULL, e, &derr) < 0)
-        return record_failure(c, d, "sending", &derr, now, pass, err);
-    if (store_begin(c, err) < 0)
-        return -1;
-    if (nts_outbox_finish(c, d->outbox_id, "sending", "sent", NULL, now, &changed, err) < 0 ||
-        store_commit(c, err) < 0) {
-        store_rollback(c);
-        return -1;
-    }
-    pass->delivered += changed;
-    return 0;
-}
-
-/* Deliver one row. A local connector (the sandbox) writes through the transaction that marks
- * the row sent, so its record and the status change commit together. */
 static int is_local(struct notify *n, const struct notify_due *d)
 {
     const struct notify_channel *ch = strcmp(d->channel, "sms") == 0     ? &n->sms
@@ -652,6 +620,8 @@ undo:
     return 0;
 }
 
+/* Deliver one row. A local connector (the sandbox) writes through the transaction that marks
+ * the row sent, so its record and the status change commit together. */
 static int deliver_one(struct notify *n, struct store_conn *c, struct arena *a,
                        const struct notify_due *d, int64_t now, struct notify_pass *pass,
                        struct err *err)
@@ -676,11 +646,6 @@ static int deliver_one(struct notify *n, struct store_conn *c, struct arena *a,
     if (ok != 0)
         return record_failure(c, d, "pending", &derr, now, pass, err);
     struct notify_envelope e = {d->outbox_id, address, d->lang, subject, text};
-    if (ch->external && ch->send != NULL) {
-        int rc = deliver_external(c, ch, d, &e, now, pass, err);
-        crypto_wipe(address, sizeof(address));
-        return rc;
-    }
     if (store_begin(c, err) < 0) {
         crypto_wipe(address, sizeof(address));
         return -1;
