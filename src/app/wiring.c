@@ -302,7 +302,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         review_open(app->store, app->notify, app->id, &app->review, err) < 0 ||
         apply_open(app->store, app->kr, app->id, app->notify, &app->apply, err) < 0)
         goto fail;
-    struct notify_config nc = {cfg->smtp_url, cfg->mail_from, cfg->sms_url, cfg->receipt_secret};
+    struct notify_config nc = {cfg->smtp_url, cfg->mail_from, cfg->sms_url, cfg->receipt_secret,
+                               cfg->smtp_ca};
     if (notify_configure(app->notify, &nc, err) < 0) {
         int status = err->status;
         app_close(app);

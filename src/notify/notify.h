@@ -137,6 +137,7 @@ int notify_set_channel(struct notify *n, const struct notify_channel *ch, struct
  * without a secret. */
 struct notify_config {
     const char *smtp_url, *mail_from, *sms_url, *receipt_secret;
+    const char *smtp_ca; /* PEM bundle verifying the relay (--smtp-ca); NULL/"": the system's */
 };
 int notify_configure(struct notify *n, const struct notify_config *cfg, struct err *err);
 /* Each channel with its state ("on", "sandbox", "carrier", "smtp", "off") and where it goes
@@ -150,6 +151,10 @@ int notify_channels_list(struct notify *n, notify_channel_fn fn, void *ctx);
  * notify.smtp_refused / smtp_auth / bad_email (for good), 503 notify.smtp_* (retry). */
 int notify_mail_send(const char *url, const char *from, int64_t outbox_id, const char *address,
                      const char *lang, const char *subject, const char *text, struct err *err);
+/* The same through the configured relay (its CA bundle included). */
+int notify_mail_send_configured(struct notify *n, int64_t outbox_id, const char *address,
+                                const char *lang, const char *subject, const char *text,
+                                struct err *err);
 /* Address checks and masks (t***@example.org). */
 int notify_email_valid(const char *s);
 void notify_email_mask(const char *s, char *out, size_t size);

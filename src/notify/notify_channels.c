@@ -81,7 +81,8 @@ int notify_mail_header_encode(struct buf *b, const char *text)
 struct mail_ctx {
     char url[1024];
     char from[256];
-    CURL *curl; /* kept between messages: the relay connection is reused (delivery thread) */
+    char ca[1024]; /* "" : the system's authorities */
+    CURL *curl;    /* kept between messages: the relay connection is reused (delivery thread) */
 };
 
 static int mail_error(CURLcode rc, struct err *err)
@@ -127,9 +128,9 @@ static char *mail_html(const char *lang, const char *subject, const char *text)
     return buf_take(&b, NULL);
 }
 
-static int mail_perform(CURL *curl, const char *url, const char *from, int64_t outbox_id,
-                        const char *address, const char *lang, const char *subject,
-                        const char *text, struct err *err)
+static int mail_perform(CURL *curl, const char *url, const char *ca, const char *from,
+                        int64_t outbox_id, const char *address, const char *lang,
+                        const char *subject, const char *text, struct err *err)
 {
     if (url == NULL || *url == '\0')
         return err_set(err, 503, "notify.smtp_off", "no mail relay is configured (--smtp-url)");
@@ -191,7 +192,15 @@ static int mail_perform(CURL *curl, const char *url, const char *from, int64_t o
     curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
-    curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY); /* STARTTLS when offered */
+    /* STARTTLS when the relay offers it; required when the URL carries a login, so that a
+     * password never crosses in clear */
+    const char *auth = strstr(url, "://");
+    const char *userinfo = auth ? strchr(auth + 3, '@') : NULL;
+    const char *slash = auth ? strchr(auth + 3, '/') : NULL;
+    int login = userinfo != NULL && (slash == NULL || userinfo < slash);
+    curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)(login ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+    if (ca != NULL && *ca)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -222,7 +231,7 @@ int notify_mail_send(const char *url, const char *from, int64_t outbox_id, const
                      const char *lang, const char *subject, const char *text, struct err *err)
 {
     CURL *curl = curl_easy_init();
-    int rc = mail_perform(curl, url, from, outbox_id, address, lang, subject, text, err);
+    int rc = mail_perform(curl, url, NULL, from, outbox_id, address, lang, subject, text, err);
     if (curl)
         curl_easy_cleanup(curl);
     return rc;
@@ -235,12 +244,27 @@ static int mail_channel_send(void *ctx, struct store_conn *c, const struct notif
     struct mail_ctx *m = ctx;
     if (m->curl == NULL)
         m->curl = curl_easy_init();
-    int rc = mail_perform(m->curl, m->url, m->from, e->outbox_id, e->address, e->lang, e->subject,
-                          e->text, err);
+    int rc = mail_perform(m->curl, m->url, m->ca, m->from, e->outbox_id, e->address, e->lang,
+                          e->subject, e->text, err);
     if (rc < 0 && err->status >= 500 && m->curl) { /* a broken connection: start afresh */
         curl_easy_cleanup(m->curl);
         m->curl = NULL;
     }
+    return rc;
+}
+
+int notify_mail_send_configured(struct notify *n, int64_t outbox_id, const char *address,
+                                const char *lang, const char *subject, const char *text,
+                                struct err *err)
+{
+    struct mail_ctx *m = n->email_ctx;
+    if (m == NULL)
+        return err_set(err, 503, "notify.smtp_off", "no mail relay is configured (--smtp-url)");
+    CURL *curl = curl_easy_init();
+    int rc =
+        mail_perform(curl, m->url, m->ca, m->from, outbox_id, address, lang, subject, text, err);
+    if (curl)
+        curl_easy_cleanup(curl);
     return rc;
 }
 
@@ -351,6 +375,7 @@ int notify_configure(struct notify *n, const struct notify_config *cfg, struct e
         if (m == NULL)
             return err_set(err, 500, "notify.oom", "out of memory");
         snprintf(m->url, sizeof(m->url), "%s", cfg->smtp_url);
+        snprintf(m->ca, sizeof(m->ca), "%s", cfg->smtp_ca ? cfg->smtp_ca : "");
         snprintf(m->from, sizeof(m->from), "%s",
                  cfg->mail_from && *cfg->mail_from ? cfg->mail_from
                                                    : "noreply@onewindow.localhost");

@@ -134,7 +134,7 @@ static int cmd_email(struct notify *n, int argc, char **argv, struct err *err)
         struct notify_envelope e = {time_now_ms(), argv[1], "zh",
                                     notify_render(a, "zh", "notify.mail.subject", params),
                                     notify_render(a, "zh", argv[2], params)};
-        rc = n->email.send(n->email.ctx, NULL, &e, err);
+        rc = notify_mail_send_configured(n, e.outbox_id, e.address, e.lang, e.subject, e.text, err);
         if (rc == 0)
             printf("sent\n");
     }

@@ -453,3 +453,44 @@ test('preferences: essential kinds stay on, others turn off per channel; an SMS 
   assert.equal(Number(due), end.getTime() - 8 * 3600e3);
   await citizen.submit('/api/v1/messages/settings/prefs', { lang: 'bo', quiet_from: '0', quiet_to: '0' }, page);
 });
+
+// ---- STARTTLS and authentication -------------------------------------------------------------
+
+test('e-mail over STARTTLS with a login: delivered with the relay\'s CA, refused with a wrong password or an unknown certificate', async () => {
+  const { mkdtempSync, readdirSync, readFileSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync, spawn: spawnProc } = await import('node:child_process');
+  const { freePort, parseMail } = await import('../lib/smtp.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'ow-smtp-tls-'));
+  const cert = join(dir, 'cert.pem'), key = join(dir, 'key.pem');
+  const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, gen.stderr);
+  const port = await freePort();
+  const proc = spawnProc('/usr/bin/python3', [new URL('../lib/smtp_tls.py', import.meta.url).pathname, String(port), cert, key,
+    join(dir, 'mail'), 'relay-user', 'relay-pass'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('smtp_tls did not start')), 10000);
+      proc.stdout.on('data', (c) => { if (String(c).includes('ready')) { clearTimeout(t); resolve(); } });
+    });
+    const send = (url, ...more) => run(['notify', 'email', 'tls@example.org', 'notify.test.hello', '{"name":"Tashi","number":"TLS-1"}',
+      '--data', db.data, '--db', db.db, '--smtp-url', url, '--mail-from', 'noreply@gov.example', ...more]);
+    const ok = send(`smtp://relay-user:relay-pass@127.0.0.1:${port}`, '--smtp-ca', cert);
+    assert.equal(ok.status, 0, ok.stderr);
+    const box = join(dir, 'mail', 'new');
+    const got = existsSync(box) ? readdirSync(box).map((f) => parseMail(readFileSync(join(box, f), 'utf8'))) : [];
+    assert.equal(got.length, 1);
+    assert.equal(got[0].text, render(ZH.notify.test.hello, { name: 'Tashi', number: 'TLS-1' }));
+    const wrong = send(`smtp://relay-user:nope@127.0.0.1:${port}`, '--smtp-ca', cert);
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stderr, /refused the login/);
+    const untrusted = send(`smtp://relay-user:relay-pass@127.0.0.1:${port}`);
+    assert.equal(untrusted.status, 1);
+    assert.match(untrusted.stderr, /TLS with the mail relay failed/);
+    assert.ok(!wrong.stderr.includes('nope') && !ok.stderr.includes('relay-pass'), 'no password in what is printed');
+  } finally {
+    proc.kill('SIGTERM');
+  }
+});
