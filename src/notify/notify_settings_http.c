@@ -66,7 +66,7 @@ static int h_settings(struct web_req *req, struct web_resp *resp)
                               web_t(req, arena_printf(req->arena, "notify.settings.group_%s",
                                                       notify_optional_groups[g])),
                               "email_on", !pv.off[g][0], "sms_on", !pv.off[g][1]));
-    json_object_set_new(model, "langs", lo);
+    json_object_set_new(model, "lang_options", lo);
     json_object_set_new(model, "groups", groups);
     json_object_set_new(model, "quiet_from", json_integer(pv.quiet_from));
     json_object_set_new(model, "quiet_to", json_integer(pv.quiet_to));

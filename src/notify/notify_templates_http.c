@@ -78,7 +78,7 @@ static json_t *edit_model(struct web_req *req, struct web_resp *resp, const char
     json_decref(params);
     return json_pack("{s:s, s:s, s:s, s:o, s:s}", "title", web_t(req, "notify.templates.edit"),
                      "kind", kind, "reference", i18n_get("zh", kind) ? i18n_get("zh", kind) : "",
-                     "langs", langs, "csrf", web_csrf_token(req, resp));
+                     "texts", langs, "csrf", web_csrf_token(req, resp));
 }
 
 static int h_edit(struct web_req *req, struct web_resp *resp)

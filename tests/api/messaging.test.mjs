@@ -382,8 +382,8 @@ test('templates: an administrator saves a new Tibetan version (placeholders chec
   assert.equal(ok.status, 200, ok.text);
   assert.deepEqual(ok.body.saved, { bo: 1 });
   const edit = await admin.get(url);
-  assert.equal(edit.body.langs.find((l) => l.lang === 'bo').preview, text.replace('{{code}}', '123456'));
-  assert.equal(edit.body.langs.find((l) => l.lang === 'bo').version, 1);
+  assert.equal(edit.body.texts.find((l) => l.lang === 'bo').preview, text.replace('{{code}}', '123456'));
+  assert.equal(edit.body.texts.find((l) => l.lang === 'bo').version, 1);
   assert.deepEqual(sql(`SELECT count(*) FROM audit_events WHERE action = 'notify.template'`), [['1']]);
 
   citizen.setCookie('lang', 'bo');
@@ -438,7 +438,7 @@ test('preferences: essential kinds stay on, others turn off per channel; an SMS 
   assert.equal(off.status, 200, off.text);
   const s = await citizen.get('/api/v1/messages/settings');
   assert.deepEqual(s.body.groups.find((g) => g.group === 'benefit'), { group: 'benefit', label: BO.notify.settings.group_benefit, email_on: true, sms_on: false });
-  assert.equal(s.body.langs.find((l) => l.selected).value, 'bo');
+  assert.equal(s.body.lang_options.find((l) => l.selected).value, 'bo');
 
   // Quiet hours around the present hour in China: the SMS row is due at their end.
   const hour = new Date(Date.now() + 8 * 3600e3).getUTCHours();
