@@ -123,8 +123,8 @@ int notices_publish(struct notices *n, const struct authz_subject *subj, const c
     return 0;
 }
 
-int notices_list(struct notices *n, struct arena *a, const char *topic, int64_t before, int limit,
-                 struct notice **out, size_t *count, struct err *err)
+int notices_list(struct notices *n, struct arena *a, const char *topic, int64_t division,
+                 int64_t before, int limit, struct notice **out, size_t *count, struct err *err)
 {
     if (limit < 1 || limit > 100)
         limit = 20;
@@ -133,14 +133,14 @@ int notices_list(struct notices *n, struct arena *a, const char *topic, int64_t 
     if (rows == NULL || c == NULL)
         return rows == NULL ? err_set(err, 500, "notices.oom", "out of memory") : -1;
     *out = rows;
-    return nos_list(c, a, topic, before, limit, 0, rows, count, err);
+    return nos_list(c, a, topic, division, before, limit, 0, rows, count, err);
 }
 
 int notices_get(struct notices *n, struct arena *a, int64_t id, struct notice *out, struct err *err)
 {
     struct store_conn *c = store_conn(n->store, err);
     size_t count = 0;
-    if (c == NULL || nos_list(c, a, NULL, 0, 1, id, out, &count, err) < 0)
+    if (c == NULL || nos_list(c, a, NULL, 0, 0, 1, id, out, &count, err) < 0)
         return -1;
     return count == 1 ? 0 : err_set(err, 404, "notices.not_found", "no such notice");
 }
@@ -163,7 +163,7 @@ char *notices_atom(struct notices *n, struct arena *a, const char *lang, const c
 {
     struct notice *rows;
     size_t count = 0;
-    if (notices_list(n, a, NULL, 0, 50, &rows, &count, err) < 0)
+    if (notices_list(n, a, NULL, 0, 0, 50, &rows, &count, err) < 0)
         return NULL;
     struct buf b;
     buf_init(&b, 16u << 20);

@@ -50,9 +50,10 @@ void notices_close(struct notices *n);
 int notices_publish(struct notices *n, const struct authz_subject *subj, const char *ip,
                     const struct notice_in *in, int64_t *id, struct err *err);
 /* Newest first, id < before (0: from the newest), at most limit (1..100); topic may be
- * NULL. Strings in `a`. */
-int notices_list(struct notices *n, struct arena *a, const char *topic, int64_t before, int limit,
-                 struct notice **out, size_t *count, struct err *err);
+ * NULL, division 0 (all); a division is the 12-digit code the notice was published for.
+ * Strings in `a`. */
+int notices_list(struct notices *n, struct arena *a, const char *topic, int64_t division,
+                 int64_t before, int limit, struct notice **out, size_t *count, struct err *err);
 int notices_get(struct notices *n, struct arena *a, int64_t id, struct notice *out,
                 struct err *err);
 /* The text of a notice field in `lang`, zh when it has none. */

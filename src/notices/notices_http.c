@@ -47,8 +47,9 @@ static json_t *notice_json(struct web_req *req, const struct notice *n, int full
 static int h_list(struct web_req *req, struct web_resp *resp)
 {
     struct notices *n = req->ctx;
-    int64_t before;
-    if (web_query_int(req, resp, "before", 0, INT64_MAX, 0, &before) < 0)
+    int64_t before, division;
+    if (web_query_int(req, resp, "before", 0, INT64_MAX, 0, &before) < 0 ||
+        web_query_int(req, resp, "division", 0, 999999999999LL, 0, &division) < 0)
         return -1;
     const char *topic = web_query(req, "topic");
     if (topic != NULL && *topic == '\0')
@@ -59,7 +60,7 @@ static int h_list(struct web_req *req, struct web_resp *resp)
     size_t count = 0;
     struct err err;
     err_clear(&err);
-    if (notices_list(n, req->arena, topic, before, 20, &rows, &count, &err) < 0)
+    if (notices_list(n, req->arena, topic, division, before, 20, &rows, &count, &err) < 0)
         return web_fail_err(resp, &err);
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++)

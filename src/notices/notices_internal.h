@@ -16,8 +16,9 @@ int nos_insert(struct store_conn *c, int64_t id, int64_t division_code, const st
                int64_t author, int64_t now, struct err *err);
 int nos_dept_division(struct store_conn *c, int64_t department_id, int64_t *division, int *found,
                       struct err *err);
-int nos_list(struct store_conn *c, struct arena *a, const char *topic, int64_t before, int limit,
-             int64_t only_id, struct notice *out, size_t *count, struct err *err);
+int nos_list(struct store_conn *c, struct arena *a, const char *topic, int64_t division,
+             int64_t before, int limit, int64_t only_id, struct notice *out, size_t *count,
+             struct err *err);
 typedef int (*nos_account_fn)(void *ctx, int64_t account_id);
 int nos_subscribers(struct store_conn *c, const char *topic, nos_account_fn fn, void *ctx,
                     struct err *err);

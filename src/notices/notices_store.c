@@ -14,8 +14,8 @@ static const char SQL_LIST[] =
     "SELECT n.id, n.department_id, n.division_code, n.topic, n.title_zh, n.title_bo, n.title_en, "
     "n.body_zh, n.body_bo, n.body_en, n.published_at, d.name_zh, d.name_bo, d.name_en "
     "FROM notices n JOIN departments d ON d.id = n.department_id "
-    "WHERE n.id < ? AND (CAST(? AS TEXT) = '' OR n.topic = ?) AND (CAST(? AS BIGINT) = 0 OR n.id = "
-    "?) "
+    "WHERE n.id < ? AND (CAST(? AS TEXT) = '' OR n.topic = ?) "
+    "AND (CAST(? AS BIGINT) = 0 OR n.id = ?) AND (CAST(? AS BIGINT) = 0 OR n.division_code = ?) "
     "ORDER BY n.id DESC LIMIT ?";
 static const char SQL_SUBSCRIBERS[] =
     "SELECT account_id FROM notice_subscriptions WHERE topic = ? ORDER BY account_id";
@@ -76,8 +76,9 @@ static const char *dup(struct arena *a, struct store_stmt *st, int col)
     return s ? arena_strdup(a, s) : NULL;
 }
 
-int nos_list(struct store_conn *c, struct arena *a, const char *topic, int64_t before, int limit,
-             int64_t only_id, struct notice *out, size_t *count, struct err *err)
+int nos_list(struct store_conn *c, struct arena *a, const char *topic, int64_t division,
+             int64_t before, int limit, int64_t only_id, struct notice *out, size_t *count,
+             struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LIST, err);
     if (st == NULL)
@@ -87,7 +88,9 @@ int nos_list(struct store_conn *c, struct arena *a, const char *topic, int64_t b
     store_bind_text(st, 3, topic ? topic : "", -1);
     store_bind_int64(st, 4, only_id);
     store_bind_int64(st, 5, only_id);
-    store_bind_int64(st, 6, limit);
+    store_bind_int64(st, 6, division);
+    store_bind_int64(st, 7, division);
+    store_bind_int64(st, 8, limit);
     int rc;
     *count = 0;
     while ((rc = store_step(st, err)) == STORE_ROW && *count < (size_t)limit) {

@@ -296,6 +296,11 @@ test('done when: a department publishes a notice; it is on /notices and in /noti
   const list = await anon.get('/api/v1/notices');
   assert.equal(list.status, 200);
   assert.equal(list.body.notices[0].title, title);
+  // By division: Chengguan's (540102000000) has it, Lhasa's city level does not.
+  const byDiv = await anon.get('/api/v1/notices?division=540102000000');
+  assert.equal(byDiv.status, 200, byDiv.text);
+  assert.equal(byDiv.body.notices[0]?.title, title, byDiv.text);
+  assert.equal((await anon.get('/api/v1/notices?division=540100000000')).body.notices.length, 0);
   const atom = await anon.get('/notices.atom', { json: false });
   assert.equal(atom.status, 200);
   assert.match(atom.headers['content-type'], /^application\/atom\+xml/);
