@@ -8,9 +8,11 @@
 #include "notify/notify_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "identity/identity.h"
 #include "web/i18n.h"
 #include "web/web.h"
@@ -30,9 +32,32 @@ static int operator(struct web_req *req, struct web_resp *resp, struct authz_sub
 /* Parameters to preview every template with. */
 static json_t *sample(void)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "number", "20261207540102000001",
-                     "item", "内地居民婚姻登记", "place", "拉萨市城关区", "note", "……", "name",
-                     "扎西", "code", "123456", "title", "……", "age", 85);
+    return json_pack(
+        "{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:i, "
+        "s:i, s:s, s:s}",
+        "number", "20261207540102000001", "item", "zh", "内地居民婚姻登记", "bo",
+        "ནང་ས་མི་དམངས་ཀྱི་གཉེན་སྒྲིག་ཐོ་འགོད།", "en", "Marriage registration", "place", "zh", "拉萨市城关区",
+        "bo", "ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས།", "en", "Chengguan District, Lhasa", "note", "…", "name", "zh",
+        "扎西", "bo", "བཀྲ་ཤིས།", "en", "Tashi", "code", "123456", "title", "…", "age", 85, "days", 3,
+        "type", "ID_CARD", "date", "2027-01-01");
+}
+
+/* Text for a raw ({{{ }}}) slot: HTML-escaped, and the braces of placeholders as character
+ * references, so that the page never carries a literal mustache tag. */
+static const char *braces_escaped(struct arena *a, const char *s)
+{
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    for (const char *p = s ? s : ""; *p; p++) {
+        if (*p == '{' || *p == '}')
+            buf_puts(&b, *p == '{' ? "&#123;" : "&#125;");
+        else
+            buf_append_html(&b, p, 1);
+    }
+    char *out = buf_take(&b, NULL);
+    const char *r = arena_strdup(a, out ? out : "");
+    free(out);
+    return r;
 }
 
 static int h_list(struct web_req *req, struct web_resp *resp)
@@ -67,18 +92,21 @@ static json_t *edit_model(struct web_req *req, struct web_resp *resp, const char
             current = i18n_get(LANGS[l], kind);
         json_array_append_new(
             langs,
-            json_pack("{s:s, s:s, s:s, s:i, s:s}", "lang", LANGS[l], "label",
-                      web_t(req, arena_printf(req->arena, "notices.title_%s", LANGS[l])), "text",
+            json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "lang", LANGS[l], "label",
+                      web_t(req, arena_printf(req->arena, "notify.settings.lang_%s", LANGS[l])),
+                      "text",
                       text      ? text
                       : current ? current
                                 : "",
-                      "version", notify_template_version(LANGS[l], kind), "preview",
+                      "text_html", braces_escaped(req->arena, text ? text : current), "version",
+                      notify_template_version(LANGS[l], kind), "preview",
                       notify_render(req->arena, LANGS[l], kind, params)));
     }
     json_decref(params);
     return json_pack("{s:s, s:s, s:s, s:o, s:s}", "title", web_t(req, "notify.templates.edit"),
-                     "kind", kind, "reference", i18n_get("zh", kind) ? i18n_get("zh", kind) : "",
-                     "texts", langs, "csrf", web_csrf_token(req, resp));
+                     "kind", kind, "reference_html",
+                     braces_escaped(req->arena, i18n_get("zh", kind)), "texts", langs, "csrf",
+                     web_csrf_token(req, resp));
 }
 
 static int h_edit(struct web_req *req, struct web_resp *resp)

@@ -390,6 +390,11 @@ test('templates: an administrator saves a new Tibetan version (placeholders chec
   assert.equal(edit.body.texts.find((l) => l.lang === 'bo').preview, text.replace('{{code}}', '123456'));
   assert.equal(edit.body.texts.find((l) => l.lang === 'bo').version, 1);
   assert.deepEqual(sql(`SELECT count(*) FROM audit_events WHERE action = 'notify.template'`), [['1']]);
+  // The editor page shows the placeholders as character references: no literal tag.
+  const html = await admin.get('/admin/templates/notify.verify.code?lang=bo', { json: false });
+  assert.equal(html.status, 200);
+  assert.ok(!html.text.includes('{{'), 'no literal mustache tag on the page');
+  assert.ok(html.text.includes('&#123;&#123;code&#125;&#125;'));
 
   citizen.setCookie('lang', 'bo');
   const to = `again.${process.pid}@example.org`;
