@@ -268,7 +268,9 @@ int notify_optout_set(struct notify *n, int64_t account_id, const char *group, c
 /* `onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]]` (a system notice; ACCOUNT 0
  * with a PHONE for SMS only) | outbox (counts by status) | deliver (one delivery pass as
  * this process) | sandbox [N] (the sandbox carrier's last N messages, numbers masked) |
- * email ADDRESS KIND [PARAMS_JSON] (one e-mail now, in zh) | channels.
+ * email ADDRESS KIND [PARAMS_JSON] (one e-mail now, in zh, through the configured relay) |
+ * channels (each channel, its state and where it goes) | send-many N ACCOUNT KIND
+ * [PARAMS_JSON [ADDRESS]] (N copies, 500 a transaction: load tests and benches).
  * argv[0] is the subcommand. 0, 1 on failure, 2 for a usage error (err set). */
 int notify_cli(struct notify *n, int argc, char **argv, struct err *err);
 
