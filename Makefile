@@ -2,7 +2,7 @@
 # newcomer needs (README.md). Every library comes through pkg-config.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode icu-uc icu-i18n pangocairo
+PKGS     := libmicrohttpd jansson libcurl sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode icu-uc icu-i18n pangocairo
 BUILD    ?= build
 PORT     ?= 8080
 DATA     ?= var
@@ -151,8 +151,13 @@ $(BUILD)/bench/certs_bench: bench/certs_bench.c $(BUILD)/libonewindow.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
 
+$(BUILD)/bench/benefits_bench: bench/benefits_bench.c $(BUILD)/libonewindow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
+
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench $(BUILD)/bench/certs_bench $(BUILD)/bench/pay_bench
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench $(BUILD)/bench/certs_bench \
+	    $(BUILD)/bench/pay_bench $(BUILD)/bench/benefits_bench
 	@bench/run.sh
 
 # The style held by the tools: every C file as .clang-format has it, cppcheck clean with the

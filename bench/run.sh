@@ -42,6 +42,10 @@ fi
 [[ ${1:-} == ask ]] && exec "$ROOT/bench/ask.sh"
 # `bench/run.sh oversight`: only the supervision and dashboard section (bench/oversight.sh).
 [[ ${1:-} == oversight ]] && exec "$ROOT/bench/oversight.sh"
+# `bench/run.sh messaging`: only issue 16's section (bench/messaging.sh).
+if [[ ${1:-} == messaging ]]; then
+    exec bench/messaging.sh
+fi
 # `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
@@ -630,6 +634,7 @@ bench/opendata.sh || note "the open-data section failed"
 bench/cluster.sh || note "the cluster section failed"
 bench/ask.sh || note "the Q&A section failed"
 bench/oversight.sh || note "the oversight section failed"
+bench/messaging.sh || note "the messaging section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

@@ -13,9 +13,12 @@ cd "$(dirname "$0")/.."
 # The build cuts the Tibetan web font out of fonts-noto-core with fontTools (fonttools;
 # python3-brotli for WOFF2): tools/tibetan-font.sh. python3-rdflib: tests/api/opendata.test.mjs
 # parses the DCAT-AP catalog (Turtle and JSON-LD) with a real RDF library.
+# python3-brotli for WOFF2): tools/tibetan-font.sh. libcurl sends e-mail over SMTP and SMS
+# through an HTTP carrier (src/notify); python3-aiosmtpd is the SMTP server the tests deliver to.
 PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
+  libcurl4-openssl-dev python3-aiosmtpd
   libargon2-dev liboath-dev libqrencode-dev libcmocka-dev libicu-dev libcairo2-dev libpango1.0-dev
   postgresql postgresql-contrib
   wrk curl procps strace sqlite3 haproxy

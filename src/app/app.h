@@ -11,6 +11,8 @@
 #include "base/err.h"
 
 struct config;
+struct notices;
+struct benefits;
 struct store;
 struct crypto_keyring;
 struct identity;
@@ -36,6 +38,8 @@ struct app {
     struct search *search;
     struct policy *policy;
     struct notify *notify;
+    struct notices *notices;
+    struct benefits *benefits;
     struct review *review;
     struct apply *apply;
     struct catalog *catalog;

@@ -90,6 +90,23 @@ static const struct opt opts[] = {
      NULL},
     {"node-id", "ONEWINDOW_NODE_ID", "server", "node_id", OPT_INT, OFF(node_id), 0, 1023, "0",
      "this node's number in a cluster (0..1023): keeps generated ids unique", NULL},
+    {"smtp-url", "ONEWINDOW_SMTP_URL", "mail", "smtp_url", OPT_STR, OFF(smtp_url), 0, 0, "",
+     "e-mail relay: smtp://[USER:PASSWORD@]HOST[:PORT] (STARTTLS when offered; smtps:// for TLS "
+     "from the start); empty: no e-mail channel",
+     NULL},
+    {"mail-from", "ONEWINDOW_MAIL_FROM", "mail", "from", OPT_STR, OFF(mail_from), 0, 0,
+     "noreply@onewindow.localhost", "the From address of e-mail", NULL},
+    {"smtp-ca", "ONEWINDOW_SMTP_CA", "mail", "ca", OPT_STR, OFF(smtp_ca), 0, 0, "",
+     "PEM file of the authorities that may sign the relay's certificate (default: the system's)",
+     NULL},
+    {"sms-url", "ONEWINDOW_SMS_URL", "sms", "url", OPT_STR, OFF(sms_url), 0, 0, "",
+     "SMS carrier gateway (http[s]://..., docs/internals/notify.md); empty: the sandbox carrier",
+     NULL},
+    {"receipt-secret", "ONEWINDOW_RECEIPT_SECRET", "sms", "receipt_secret", OPT_STR,
+     OFF(receipt_secret), 0, 0, "",
+     "shared secret of the carrier: signs requests and delivery receipts (HMAC-SM3); empty: "
+     "receipts are refused",
+     NULL},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 

@@ -44,6 +44,11 @@ struct config {
     int session_absolute_s;
     int secure_cookies;
     int password_profile_test; /* cheap password hashing, for tests only */
+    char smtp_url[CONFIG_STR];    /* e-mail relay: smtp://[user:pass@]host:port ("" = off) */
+    char mail_from[CONFIG_STR];   /* From: address of e-mail */
+    char smtp_ca[CONFIG_STR];     /* CA bundle to verify the relay's certificate ("" = system) */
+    char sms_url[CONFIG_STR];     /* SMS carrier gateway (HTTP); "" = the sandbox carrier */
+    char receipt_secret[CONFIG_STR]; /* signs carrier and bounce receipts (HMAC-SM3) */
 };
 
 /* Fill `cfg` from defaults, the config file (--config / ONEWINDOW_CONFIG), the

@@ -233,6 +233,15 @@ int app_load_demo(struct app *app, struct err *err)
         err_set(err, 1, "app.demo", "the demo citizen is invalid: %s", fe.e[0].msg);
         goto out;
     }
+    /* 免申即享's demo (src/benefits): 次仁, 84, of Chengguan, who reads Tibetan; `onewindow
+     * benefits run` finds the elderly allowance for him. */
+    struct identity_registration elder = {"次仁",          "540102194203152015", "13800000002",
+                                          DEMO_PASSWORD, DEMO_PASSWORD,        "bo"};
+    int64_t elder_id;
+    r = identity_register_citizen(app->id, &elder, "demo", &elder_id, &fe, err);
+    if (r < 0)
+        goto out;
+    people += r == 0;
     /* His shop, an individual business (GB 32100: department 9, category 2, Chengguan
      * 540102); the check character is computed, as a real code's is. */
     if (identity_account_find_id_number(app->id, citizen.id_number, &citizen_id, err) < 0)

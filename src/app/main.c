@@ -30,6 +30,8 @@
 #include "web/web.h"
 #include "oidc/oidc.h"
 #include "identity/identity.h"
+#include "benefits/benefits.h"
+#include "remind/remind.h"
 #include "notify/notify.h"
 #include "calendar/calendar.h"
 #include "hotline/hotline.h"
@@ -70,7 +72,6 @@ enum cmd_kind {
     CMD_WORDS,      /* opens the store; takes argument words, then options */
     CMD_CONFIGURED, /* reads the options (and words) but opens nothing itself */
 };
-
 struct command {
     const char *name;
     const char *help; /* lines after the first are indented under it */
@@ -359,6 +360,8 @@ MODULE_CLI(cli_opendata, opendata_cli(app->opendata, n, w, err))
 MODULE_CLI(cli_policy, policy_cli(app->policy, "policy", n, w, err))
 MODULE_CLI(cli_ask, policy_cli(app->policy, "ask", n, w, err))
 MODULE_CLI(cli_oversight, oversight_cli(app->oversight, n, w, err))
+MODULE_CLI(cli_benefits, benefits_cli(app->benefits, n, w, err))
+MODULE_CLI(cli_remind, remind_cli(app->store, app->notify, n, w, err))
 
 /* kpi: its own options arrive as words; oversight_cli reads them after the word "kpi". */
 static int cli_kpi(struct app *app, const struct config *cfg, int n, char **w, struct err *err)
@@ -442,7 +445,8 @@ static const struct command commands[] = {
      .run = cli_search},
     {.name = "notify",
      .help = "send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
-             "sandbox [N]: notifications (system notices, SMS delivery)",
+             "email ADDRESS KIND [PARAMS_JSON] | channels |\n"
+             "sandbox [N]: notifications (system notices, SMS and e-mail)",
      .kind = CMD_WORDS,
      .run = cli_notify},
     {.name = "pay",
@@ -475,6 +479,14 @@ static const struct command commands[] = {
              "departments the daily digest of overdue and due-soon cases",
      .kind = CMD_WORDS,
      .run = cli_oversight},
+    {.name = "benefits",
+     .help = "run [CODE|all [YYYYMMDD]] | rules: benefits without applying",
+     .kind = CMD_WORDS,
+     .run = cli_benefits},
+    {.name = "remind",
+     .help = "run [YYYY-MM-DD]: reminders (补正, ratings, certificates)",
+     .kind = CMD_WORDS,
+     .run = cli_remind},
     {.name = "catalog",
      .help = "import FILE | export [FILE]: the service catalog as JSON",
      .kind = CMD_WORDS,

@@ -20,6 +20,8 @@
 #include "divisions/divisions.h"
 #include "hotline/hotline.h"
 #include "identity/identity.h"
+#include "benefits/benefits.h"
+#include "notices/notices.h"
 #include "notify/notify.h"
 #include "review/review.h"
 #include "oidc/oidc.h"
@@ -302,6 +304,17 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         review_open(app->store, app->notify, app->id, &app->review, err) < 0 ||
         apply_open(app->store, app->kr, app->id, app->notify, &app->apply, err) < 0)
         goto fail;
+    struct notify_config nc = {cfg->smtp_url, cfg->mail_from, cfg->sms_url, cfg->receipt_secret,
+                               cfg->smtp_ca};
+    if (notify_configure(app->notify, &nc, err) < 0) {
+        int status = err->status;
+        app_close(app);
+        err->status = status == 2 ? 2 : 1;
+        return -1;
+    }
+    if (notices_open(app->store, app->notify, &app->notices, err) < 0 ||
+        benefits_open(app->store, app->notify, app->id, &app->benefits, err) < 0)
+        goto fail;
     struct review_target_fn target = {app, rating_target, rating_item_names};
     review_set_target(app->review, &target);
     if (search_open(app->store, &app->search, err) < 0 ||
@@ -365,6 +378,8 @@ void app_close(struct app *app)
     review_close(app->review);
     pay_close(app->pay);
     apply_close(app->apply);
+    benefits_close(app->benefits);
+    notices_close(app->notices);
     notify_close(app->notify);
     oidc_close(app->oidc);
     search_close(app->search);
@@ -387,6 +402,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         open311_http_register(srv, app->open311) < 0 ||
         notify_http_register(srv, app->notify, app->id) < 0 ||
         review_http_register(srv, app->review, app->id) < 0 ||
+        notices_http_register(srv, app->notices, app->id) < 0 ||
+        benefits_http_register(srv, app->benefits) < 0 ||
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
         certs_http_register(srv, app->certs) < 0 || pay_http_register(srv, app->pay) < 0 ||
         search_http_register(srv, app->search) < 0 ||
@@ -420,6 +437,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/admin/clients", "menu.clients", "oidc.client_admin"},
         {"/hotline/admin", "menu.hotline_admin", "hotline.admin"},
         {"/open311/admin", "menu.open311", "hotline.admin"},
+        {"/admin/outbox", "menu.outbox", "notify.operate"},
     };
     for (size_t i = 0; i < sizeof(menu) / sizeof(menu[0]); i++)
         if (identity_menu_add(app->id, menu[i].href, menu[i].label, menu[i].action) < 0)

@@ -108,6 +108,10 @@ static const struct rule rules[] = {
     {"pay.counter", SCOPE_DEPARTMENT, R(ROLE_CLERK)},
     {"pay.refund", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_HEAD)},
     {"pay.finance", SCOPE_PLATFORM, R(ROLE_AUDITOR)},
+    /* issue 16: a department's head publishes its notices (src/notices); platform
+     * administrators watch the outbox and resend (src/notify). */
+    {"notice.publish", SCOPE_DEPARTMENT, R(ROLE_HEAD)},
+    {"notify.operate", SCOPE_PLATFORM, R(ROLE_ADMIN)},
 };
 
 int authz_allowed(const struct authz_subject *subj, const char *action,

@@ -5,6 +5,7 @@
 #include "notify/notify_internal.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,7 @@ int notify_open(struct store *st, struct crypto_keyring *kr, struct notify **out
         return err_set(err, 500, "notify.oom", "out of memory");
     n->store = st;
     n->kr = kr;
-    n->sms = (struct notify_channel){"sms", NULL, sandbox_deliver};
+    n->sms = (struct notify_channel){.name = "sms", .deliver = sandbox_deliver};
     pthread_mutex_init(&n->lock, NULL);
     pthread_cond_init(&n->cond, NULL);
     unsigned char r[6];
@@ -72,14 +73,20 @@ void notify_close(struct notify *n)
     notify_stop(n);
     pthread_mutex_destroy(&n->lock);
     pthread_cond_destroy(&n->cond);
+    notify_channels_free(n);
+    notify_templates_free();
     free(n);
 }
 
 int notify_set_channel(struct notify *n, const struct notify_channel *ch, struct err *err)
 {
-    if (ch == NULL || ch->name == NULL || strcmp(ch->name, "sms") != 0 || ch->deliver == NULL)
-        return err_set(err, 400, "notify.bad_channel", "only the sms channel has a connector");
-    n->sms = *ch;
+    if (ch == NULL || ch->name == NULL || (ch->deliver == NULL && ch->send == NULL) ||
+        (strcmp(ch->name, "sms") != 0 && strcmp(ch->name, "email") != 0))
+        return err_set(err, 400, "notify.bad_channel", "only sms and email have connectors");
+    if (strcmp(ch->name, "sms") == 0)
+        n->sms = *ch;
+    else
+        n->email = *ch;
     return 0;
 }
 
@@ -101,6 +108,19 @@ static int kind_valid(const char *k)
     return 1;
 }
 
+/* __thread: set by notify_send_email around its notify_send_id (the e-mail is the
+ * recipient, added right after). */
+static __thread int address_follows;
+
+int notify_send_id_to_address(struct notify *n, const struct notify_msg *m, int64_t *message_id,
+                              struct err *err)
+{
+    address_follows = 1;
+    int rc = notify_send_id(n, m, message_id, err);
+    address_follows = 0;
+    return rc;
+}
+
 int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *message_id,
                    struct err *err)
 {
@@ -110,7 +130,8 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
     if (lang == NULL)
         return err_set(err, 400, "notify.bad_message", "the language must be zh, bo or en");
     if (m->account_id < 0 || m->department_id < 0 ||
-        (m->account_id == 0 && m->department_id == 0 && (m->phone == NULL || !*m->phone)))
+        (m->account_id == 0 && m->department_id == 0 && (m->phone == NULL || !*m->phone) &&
+         !address_follows))
         return err_set(err, 400, "notify.bad_message", "a message needs a recipient");
     if (m->params != NULL && !json_is_object(m->params))
         return err_set(err, 400, "notify.bad_message", "params must be a JSON object");
@@ -142,10 +163,16 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
         }
     }
     struct store_conn *c = store_conn(n->store, err);
-    if (c == NULL ||
-        nts_message_insert(c, id, m, lang, params, phone[0] ? sealed : NULL, sealed_len, now, err) <
+    char chosen[8] = "";
+    if (c == NULL || (m->account_id > 0 && notify_account_lang(c, m->account_id, chosen, err) < 0))
+        goto out;
+    if (chosen[0])
+        lang = chosen; /* the account chose the language of its channels */
+    if (nts_message_insert(c, id, m, lang, params, phone[0] ? sealed : NULL, sealed_len, now, err) <
             0 ||
-        (phone[0] && nts_outbox_insert(c, id_next(), id, "sms", now, err) < 0))
+        (phone[0] && nts_outbox_insert(c, id_next(), id, "sms", now, err) < 0) ||
+        (m->account_id > 0 &&
+         notify_route_account(n, c, id, m->account_id, m->kind, phone[0] != 0, now, err) < 0))
         goto out;
     if (message_id != NULL)
         *message_id = id;
@@ -165,7 +192,9 @@ int notify_send(struct notify *n, const struct notify_msg *m, struct err *err)
 
 const char *notify_render(struct arena *a, const char *lang, const char *kind, const json_t *params)
 {
-    const char *tpl = i18n_get(lang ? lang : "zh", kind);
+    const char *tpl = kind ? notify_template_override(a, lang ? lang : "zh", kind) : NULL;
+    if (tpl == NULL)
+        tpl = i18n_get(lang ? lang : "zh", kind);
     if (tpl == NULL)
         return arena_strdup(a, kind ? kind : "");
     struct buf b;
@@ -197,7 +226,7 @@ const char *notify_render(struct arena *a, const char *lang, const char *kind, c
             if (json_is_object(v)) {
                 const json_t *in = json_object_get(v, lang ? lang : "zh");
                 v = json_is_string(in) && json_string_length(in) > 0 ? in
-                                                                      : json_object_get(v, "zh");
+                                                                     : json_object_get(v, "zh");
             }
             if (json_is_string(v))
                 buf_puts(&b, json_string_value(v));
@@ -368,78 +397,292 @@ static int64_t backoff_ms(int attempt)
     return d < NOTIFY_BACKOFF_MAX_MS ? d : NOTIFY_BACKOFF_MAX_MS;
 }
 
-/* Deliver one row in its own transaction: the connector's record and the status change
- * commit together; a failure is recorded with the next attempt's time. */
+/* The address of a due row: the contact's, sealed to the outbox row, or else the message's
+ * own phone. 0, or -1 with derr. */
+static int due_address(struct notify *n, const struct notify_due *d, char *out, size_t size,
+                       struct err *derr)
+{
+    char ad[64];
+    if (d->address_enc != NULL) {
+        snprintf(ad, sizeof(ad), "notify_outbox.address:%lld", (long long)d->outbox_id);
+        return notify_open_sealed(n, ad, d->address_enc, d->address_enc_len, out, size, derr);
+    }
+    if (strcmp(d->channel, "sms") != 0 || d->phone_enc == NULL)
+        return err_set(derr, 500, "notify.bad_phone", "the message has no sealed address");
+    phone_ad(ad, sizeof(ad), d->message_id);
+    return notify_open_sealed(n, ad, d->phone_enc, d->phone_enc_len, out, size, derr);
+}
+
+static const char *mail_subject(struct arena *a, const struct notify_due *d, const json_t *params)
+{
+    char key[160];
+    snprintf(key, sizeof(key), "%s.subject", d->kind);
+    if (i18n_get(d->lang, key) != NULL)
+        return notify_render(a, d->lang, key, params);
+    return notify_render(a, d->lang, "notify.mail.subject", params);
+}
+
+/* Record a failure: retried with backoff, or dead-lettered (last attempt, or refused for
+ * good: a 4xx error). `from` is the status the row must still have. */
+static int record_failure_in(struct store_conn *c, const struct notify_due *d, const char *from,
+                             const struct err *derr, int64_t now, struct notify_pass *pass,
+                             struct err *err)
+{
+    int attempts = d->attempts + 1;
+    int give_up = attempts >= NOTIFY_MAX_ATTEMPTS || (derr->status >= 400 && derr->status < 500) ||
+                  derr->status == 500;
+    const char *code = derr->code[0] ? derr->code : "notify.error";
+    int changed = 0;
+    /* from sending: back to pending first (the claim counted the attempt) */
+    if (strcmp(from, "sending") == 0 &&
+        nts_outbox_finish(c, d->outbox_id, "sending", "pending", code, now, &changed, err) < 0)
+        return -1;
+    if (nts_outbox_retry(c, d->outbox_id, attempts, now + backoff_ms(attempts),
+                         give_up ? "failed" : "pending", code, err) < 0)
+        return -1;
+    log_kv(LOG_WARN, "notification not delivered", "channel", d->channel, "code", code, "outcome",
+           give_up ? "failed" : "retry", LOG_END);
+    if (give_up)
+        pass->failed++;
+    else
+        pass->retried++;
+    return 0;
+}
+
+static int record_failure(struct store_conn *c, const struct notify_due *d, const char *from,
+                          const struct err *derr, int64_t now, struct notify_pass *pass,
+                          struct err *err)
+{
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (record_failure_in(c, d, from, derr, now, pass, err) < 0 || store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return 0;
+}
+
+static const struct notify_channel *channel_of(struct notify *n, const struct notify_due *d)
+{
+    return strcmp(d->channel, "sms") == 0     ? &n->sms
+           : strcmp(d->channel, "email") == 0 ? &n->email
+                                              : NULL;
+}
+
+static int is_external(struct notify *n, const struct notify_due *d)
+{
+    const struct notify_channel *ch = channel_of(n, d);
+    return ch != NULL && ch->external && ch->send != NULL;
+}
+
+/* External rows, NOTIFY_EXTERNAL_BATCH at a time: claimed (`sending`) in one transaction,
+ * handed to their connectors (outside any transaction), their outcomes committed in one
+ * transaction. A crash in between leaves at most one batch `sending`: dead-lettered by the
+ * next pass (notify.interrupted), never sent twice. */
+#define NOTIFY_EXTERNAL_BATCH 50
+static int deliver_external_batch(struct notify *n, struct store_conn *c, struct arena *a,
+                                  const struct notify_due *due, size_t count, int64_t now,
+                                  struct notify_pass *pass, struct err *err)
+{
+    size_t next = 0;
+    while (next < count) {
+        const struct notify_due *b[NOTIFY_EXTERNAL_BATCH];
+        int claimed[NOTIFY_EXTERNAL_BATCH] = {0};
+        struct err out[NOTIFY_EXTERNAL_BATCH];
+        size_t k = 0;
+        for (; next < count && k < NOTIFY_EXTERNAL_BATCH; next++)
+            if (is_external(n, &due[next]))
+                b[k++] = &due[next];
+        if (k == 0)
+            break;
+        if (store_begin(c, err) < 0)
+            return -1;
+        for (size_t i = 0; i < k; i++)
+            if (nts_outbox_claim(c, b[i]->outbox_id, now, &claimed[i], err) < 0) {
+                store_rollback(c);
+                return -1;
+            }
+        if (store_commit(c, err) < 0) {
+            store_rollback(c);
+            return -1;
+        }
+        for (size_t i = 0; i < k; i++) {
+            err_clear(&out[i]);
+            if (!claimed[i])
+                continue;
+            char address[300];
+            if (due_address(n, b[i], address, sizeof(address), &out[i]) < 0)
+                continue;
+            json_t *params = json_loads(b[i]->params ? b[i]->params : "{}", 0, NULL);
+            const char *text = notify_render(a, b[i]->lang, b[i]->kind, params);
+            const char *subject =
+                strcmp(b[i]->channel, "email") == 0 ? mail_subject(a, b[i], params) : NULL;
+            json_decref(params);
+            struct notify_envelope e = {b[i]->outbox_id, address, b[i]->lang, subject, text};
+            const struct notify_channel *ch = channel_of(n, b[i]);
+            ch->send(ch->ctx, NULL, &e, &out[i]);
+            crypto_wipe(address, sizeof(address));
+        }
+        if (store_begin(c, err) < 0)
+            return -1;
+        for (size_t i = 0; i < k; i++) {
+            if (!claimed[i])
+                continue;
+            int changed = 0;
+            int rc = out[i].code[0] == '\0'
+                         ? nts_outbox_finish(c, b[i]->outbox_id, "sending", "sent", NULL, now,
+                                             &changed, err)
+                         : record_failure_in(c, b[i], "sending", &out[i], now, pass, err);
+            if (rc < 0) {
+                store_rollback(c);
+                return -1;
+            }
+            pass->delivered += changed;
+        }
+        if (store_commit(c, err) < 0) {
+            store_rollback(c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int is_local(struct notify *n, const struct notify_due *d)
+{
+    const struct notify_channel *ch = strcmp(d->channel, "sms") == 0     ? &n->sms
+                                      : strcmp(d->channel, "email") == 0 ? &n->email
+                                                                         : NULL;
+    return ch != NULL && !ch->external && (ch->send != NULL || ch->deliver != NULL);
+}
+
+/* All due rows of local connectors in one transaction. 1 done (or nothing to do), 0 when a
+ * row failed and everything was undone (the caller goes row by row), -1 on a store error. */
+static int deliver_local_batch(struct notify *n, struct store_conn *c, struct arena *a,
+                               const struct notify_due *due, size_t count, int64_t now,
+                               struct notify_pass *pass, struct err *err)
+{
+    size_t local = 0;
+    for (size_t i = 0; i < count; i++)
+        local += is_local(n, &due[i]);
+    if (local < 2)
+        return local == 0; /* one row: the plain path */
+    if (store_begin(c, err) < 0)
+        return -1;
+    int done = 0;
+    for (size_t i = 0; i < count; i++) {
+        const struct notify_due *d = &due[i];
+        if (!is_local(n, d))
+            continue;
+        const struct notify_channel *ch = strcmp(d->channel, "sms") == 0 ? &n->sms : &n->email;
+        char address[300];
+        struct err derr;
+        err_clear(&derr);
+        if (due_address(n, d, address, sizeof(address), &derr) < 0)
+            goto undo;
+        json_t *params = json_loads(d->params ? d->params : "{}", 0, NULL);
+        const char *text = notify_render(a, d->lang, d->kind, params);
+        const char *subject = strcmp(d->channel, "email") == 0 ? mail_subject(a, d, params) : NULL;
+        json_decref(params);
+        struct notify_envelope e = {d->outbox_id, address, d->lang, subject, text};
+        int changed = 0;
+        int sent = ch->send ? ch->send(ch->ctx, c, &e, &derr)
+                            : ch->deliver(ch->ctx, c, d->outbox_id, address, d->lang, text, &derr);
+        crypto_wipe(address, sizeof(address));
+        if (sent < 0 || nts_outbox_sent(c, d->outbox_id, now, &changed, err) < 0)
+            goto undo;
+        done += changed;
+    }
+    if (store_commit(c, err) < 0) {
+        store_rollback(c);
+        return 0;
+    }
+    pass->delivered += done;
+    return 1;
+undo:
+    store_rollback(c);
+    return 0;
+}
+
+/* Deliver one row. A local connector (the sandbox) writes through the transaction that marks
+ * the row sent, so its record and the status change commit together. */
 static int deliver_one(struct notify *n, struct store_conn *c, struct arena *a,
                        const struct notify_due *d, int64_t now, struct notify_pass *pass,
                        struct err *err)
 {
     struct err derr;
     err_clear(&derr);
-    char phone[16] = "";
+    char address[300] = "";
+    const struct notify_channel *ch = strcmp(d->channel, "sms") == 0     ? &n->sms
+                                      : strcmp(d->channel, "email") == 0 ? &n->email
+                                                                         : NULL;
     int ok = -1;
-    if (strcmp(d->channel, "sms") != 0) {
-        err_set(&derr, 500, "notify.bad_channel", "no connector for this channel");
-    } else if (d->phone_enc == NULL || d->phone_enc_len <= CRYPTO_AEAD_OVERHEAD ||
-               d->phone_enc_len - CRYPTO_AEAD_OVERHEAD >= sizeof(phone)) {
-        err_set(&derr, 500, "notify.bad_phone", "the message has no sealed phone number");
-    } else {
-        char ad[64];
-        size_t len = 0;
-        phone_ad(ad, sizeof(ad), d->message_id);
-        if (crypto_aead_open(crypto_keyring_aead(n->kr, CRYPTO_AEAD_PII), ad, strlen(ad),
-                             d->phone_enc, d->phone_enc_len, (unsigned char *)phone,
-                             sizeof(phone) - 1, &len) < 0)
-            err_set(&derr, 500, "notify.crypto", "the sealed phone number does not open");
-        else {
-            phone[len] = '\0';
-            ok = 0;
-        }
-    }
+    if (ch == NULL || (ch->send == NULL && ch->deliver == NULL))
+        /* this node has no relay configured: retried (another node, or after a restart
+         * with --smtp-url, takes it), dead-lettered after the last attempt */
+        err_set(&derr, 503, "notify.no_channel", "no connector for this channel");
+    else if (due_address(n, d, address, sizeof(address), &derr) == 0)
+        ok = 0;
     json_t *params = json_loads(d->params ? d->params : "{}", 0, NULL);
     const char *text = notify_render(a, d->lang, d->kind, params);
+    const char *subject = strcmp(d->channel, "email") == 0 ? mail_subject(a, d, params) : NULL;
     json_decref(params);
+    if (ok != 0)
+        return record_failure(c, d, "pending", &derr, now, pass, err);
+    struct notify_envelope e = {d->outbox_id, address, d->lang, subject, text};
     if (store_begin(c, err) < 0) {
-        crypto_wipe(phone, sizeof(phone));
+        crypto_wipe(address, sizeof(address));
         return -1;
     }
-    if (ok == 0) {
-        int changed = 0;
-        if (n->sms.deliver(n->sms.ctx, c, d->outbox_id, phone, d->lang, text, &derr) == 0 &&
-            nts_outbox_sent(c, d->outbox_id, now, &changed, err) == 0) {
-            crypto_wipe(phone, sizeof(phone));
-            if (!changed) { /* someone else finished it meanwhile: keep theirs */
-                store_rollback(c);
-                return 0;
-            }
-            if (store_commit(c, err) < 0)
-                return -1;
-            pass->delivered++;
+    int changed = 0;
+    int sent = ch->send ? ch->send(ch->ctx, c, &e, &derr)
+                        : ch->deliver(ch->ctx, c, d->outbox_id, address, d->lang, text, &derr);
+    crypto_wipe(address, sizeof(address));
+    if (sent == 0 && nts_outbox_sent(c, d->outbox_id, now, &changed, err) == 0) {
+        if (!changed) { /* someone else finished it meanwhile: keep theirs */
+            store_rollback(c);
             return 0;
         }
-        /* the connector failed (or the update did): undo its partial writes */
-        store_rollback(c);
-        if (store_begin(c, err) < 0) {
-            crypto_wipe(phone, sizeof(phone));
+        if (store_commit(c, err) < 0)
             return -1;
-        }
+        pass->delivered++;
+        return 0;
     }
-    crypto_wipe(phone, sizeof(phone));
-    int attempts = d->attempts + 1;
-    int give_up = attempts >= NOTIFY_MAX_ATTEMPTS || ok != 0;
-    if (nts_outbox_retry(c, d->outbox_id, attempts, now + backoff_ms(attempts),
-                         give_up ? "failed" : "pending", derr.code[0] ? derr.code : "notify.error",
-                         err) < 0 ||
+    /* the connector failed (or the update did): undo its partial writes */
+    store_rollback(c);
+    if (derr.code[0] == '\0')
+        err_set(&derr, 503, err->code[0] ? err->code : "notify.error", "not delivered");
+    return record_failure(c, d, "pending", &derr, now, pass, err);
+}
+
+/* The lease's holder is "HOST:PID:RANDOM". A holder on this host whose process is gone (a
+ * crash, kill -9) cannot be delivering: take its lease now instead of waiting for it to
+ * expire. Its rows left `sending` are then dead-lettered by this pass. */
+static int lease_of_dead_process(struct notify *n, struct store_conn *c, const char *me,
+                                 int64_t now_ms, int *taken, struct err *err)
+{
+    char holder[128], host[64];
+    *taken = 0;
+    if (nts_lease_holder(c, LEASE_NAME, holder, sizeof(holder), err) < 0)
+        return -1;
+    const char *colon = strchr(holder, ':');
+    size_t hl = colon ? (size_t)(colon - holder) : 0;
+    if (colon == NULL || gethostname(host, sizeof(host)) != 0 || strlen(host) != hl ||
+        strncmp(holder, host, hl) != 0)
+        return 0;
+    long pid = strtol(colon + 1, NULL, 10);
+    if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        return 0;
+    (void)n;
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (nts_lease_steal(c, LEASE_NAME, holder, me, now_ms + NOTIFY_LEASE_MS, taken, err) < 0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;
     }
-    log_kv(LOG_WARN, "notification not delivered", "channel", d->channel, "code", derr.code,
-           "outcome", give_up ? "failed" : "retry", LOG_END);
-    if (give_up)
-        pass->failed++;
-    else
-        pass->retried++;
+    if (*taken)
+        log_kv(LOG_WARN, "delivery lease taken from a process that is gone", "job", LEASE_NAME,
+               LOG_END);
     return 0;
 }
 
@@ -462,6 +705,8 @@ int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int
         store_rollback(c);
         return -1;
     }
+    if (!taken && lease_of_dead_process(n, c, holder, now_ms, &taken, err) < 0)
+        return -1;
     if (!taken)
         return 0;
     pass->leased = 1;
@@ -473,10 +718,26 @@ int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int
         err_set(err, 500, "notify.oom", "out of memory");
         goto out;
     }
+    struct err terr;
+    err_clear(&terr);
+    notify_templates_reload(n, 0, &terr); /* an administrator's edit on another node */
+    int64_t orphans = 0;
+    if (nts_interrupted(c, now_ms, &orphans, err) < 0)
+        goto out;
+    if (orphans > 0)
+        log_kv(LOG_WARN, "notifications interrupted by a crash dead-lettered", "code",
+               "notify.interrupted", LOG_END);
     if (nts_due(c, a, now_ms, max, due, &count, err) < 0)
         goto out;
+    /* Rows for local connectors (the sandbox) go in one transaction: their records and
+     * status changes commit together with one fsync. If any of them fails, that
+     * transaction is undone and they go one by one below. */
+    int batched = deliver_local_batch(n, c, a, due, count, now_ms, pass, err);
+    if (batched < 0 || deliver_external_batch(n, c, a, due, count, now_ms, pass, err) < 0)
+        goto out;
     for (size_t i = 0; i < count; i++)
-        if (deliver_one(n, c, a, &due[i], now_ms, pass, err) < 0)
+        if (!is_external(n, &due[i]) && (!batched || !is_local(n, &due[i])) &&
+            deliver_one(n, c, a, &due[i], now_ms, pass, err) < 0)
             goto out;
     rc = 0;
 out:

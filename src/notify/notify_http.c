@@ -158,7 +158,8 @@ int notify_http_register(struct web_server *srv, struct notify *n, struct identi
         web_route(srv, "POST", "/messages/read-all", h_read_all, n) < 0 ||
         web_route(srv, "POST", "/api/v1/messages/read-all", h_read_all, n) < 0 ||
         web_route(srv, "POST", "/messages/{id:int}/read", h_read, n) < 0 ||
-        web_route(srv, "POST", "/api/v1/messages/{id:int}/read", h_read, n) < 0)
+        web_route(srv, "POST", "/api/v1/messages/{id:int}/read", h_read, n) < 0 ||
+        notify_settings_register(srv, n) < 0)
         return -1;
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include "base/buf.h"
 #include "notify/notify.h"
 
 struct notify {
@@ -11,6 +12,9 @@ struct notify {
     struct crypto_keyring *kr;
     struct identity *id; /* pages only */
     struct notify_channel sms;
+    struct notify_channel email; /* .send NULL: no e-mail channel */
+    void *sms_ctx, *email_ctx;   /* owned: the configured connectors' state */
+    char receipt_secret[256];
     /* the delivery thread */
     pthread_t thread;
     int running;
@@ -33,6 +37,8 @@ struct notify_due {
     const char *lang, *kind, *params;
     const unsigned char *phone_enc;
     size_t phone_enc_len;
+    const unsigned char *address_enc; /* the contact's address, sealed to the outbox row */
+    size_t address_enc_len;
 };
 
 int nts_message_insert(struct store_conn *c, int64_t id, const struct notify_msg *m,
@@ -66,5 +72,53 @@ typedef void (*nts_sandbox_fn)(void *ctx, int64_t outbox_id, const char *phone_m
                                const char *lang, const char *body, int64_t at);
 int nts_sandbox_list(struct store_conn *c, int limit, nts_sandbox_fn fn, void *ctx,
                      struct err *err);
+
+/* ---- issue 16 ---- */
+int notify_mail_header_encode(struct buf *b, const char *text);
+/* The routing of an account's message to its verified contacts (notify_contacts.c): one
+ * outbox row per channel the account has verified and not turned off (sms skipped when the
+ * message already has a phone of its own); SMS in quiet hours wait for their end. */
+int notify_route_account(struct notify *n, struct store_conn *c, int64_t message_id,
+                         int64_t account_id, const char *kind, int has_phone, int64_t now,
+                         struct err *err);
+/* The language the account chose for its channels, "" when none. */
+int notify_account_lang(struct store_conn *c, int64_t account_id, char out[8], struct err *err);
+/* Seal `address` for an outbox row / a contact (AD: the row's identity). */
+int notify_seal(struct notify *n, const char *ad, const char *address, unsigned char *out,
+                size_t size, size_t *len, struct err *err);
+int notify_open_sealed(struct notify *n, const char *ad, const unsigned char *in, size_t len,
+                       char *out, size_t size, struct err *err);
+struct web_server;
+int notify_settings_register(struct web_server *srv, struct notify *n);
+
+int nts_outbox_insert_addr(struct store_conn *c, int64_t id, int64_t message_id,
+                           const char *channel, const unsigned char *addr, size_t addr_len,
+                           int64_t at, int64_t now, struct err *err);
+int nts_outbox_claim(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err);
+int nts_outbox_finish(struct store_conn *c, int64_t id, const char *from, const char *to,
+                      const char *error, int64_t now, int *changed, struct err *err);
+int nts_lease_release(struct store_conn *c, const char *name, const char *holder, struct err *err);
+int nts_ops(struct store_conn *c, struct arena *a, const char *status, int64_t before, int limit,
+            struct notify_op *out, size_t *n, struct err *err);
+int nts_resend(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err);
+int nts_lease_holder(struct store_conn *c, const char *name, char *out, size_t size,
+                     struct err *err);
+int nts_lease_steal(struct store_conn *c, const char *name, const char *from, const char *holder,
+                    int64_t until, int *taken, struct err *err);
+void notify_channels_free(struct notify *n);
+typedef void (*nts_template_fn)(void *ctx, const char *kind, const char *lang, int version,
+                                const char *body);
+int nts_templates_stamp(struct store_conn *c, int64_t *stamp, struct err *err);
+int nts_templates_newest(struct store_conn *c, nts_template_fn fn, void *ctx, struct err *err);
+int nts_template_max(struct store_conn *c, const char *kind, const char *lang, int *version,
+                     struct err *err);
+int nts_template_insert(struct store_conn *c, const char *kind, const char *lang, int version,
+                        const char *body, int64_t author, int64_t now, struct err *err);
+const char *notify_template_override(struct arena *a, const char *lang, const char *kind);
+int notify_send_id_to_address(struct notify *n, const struct notify_msg *m, int64_t *message_id,
+                              struct err *err);
+int nts_interrupted(struct store_conn *c, int64_t now, int64_t *changed, struct err *err);
+int nts_outbox_status(struct store_conn *c, int64_t id, char status[16], int *found,
+                      struct err *err);
 
 #endif

@@ -266,9 +266,9 @@ static void test_retry_backoff_give_up(void **state)
     struct err err;
     err_clear(&err);
     int calls = 0;
-    struct notify_channel down = {"sms", &calls, carrier_down};
+    struct notify_channel down = {.name = "sms", .ctx = &calls, .deliver = carrier_down};
     assert_int_equal(notify_set_channel(f->n, &down, &err), 0);
-    struct notify_channel wrong = {"fax", &calls, carrier_down};
+    struct notify_channel wrong = {.name = "fax", .ctx = &calls, .deliver = carrier_down};
     assert_int_equal(notify_set_channel(f->n, &wrong, &err), -1);
     int64_t id;
     struct notify_msg m = {.account_id = 9, .phone = "13800000000", .kind = "notify.test.hello"};
