@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "base/err.h"
+#include "remind/remind.h"
 
 struct config;
 struct notices;
@@ -71,5 +72,8 @@ int app_user_command(struct app *app, int argc, char **argv, struct err *err);
 /* `onewindow client ...` and `onewindow oidc ...` (client.c). */
 int app_client_command(struct app *app, int argc, char **argv, struct err *err);
 int app_oidc_command(struct app *app, int argc, char **argv, struct err *err);
+
+/* What the reminders job reads from apply, review and certs (wiring.c). */
+struct remind_sources app_remind_sources(struct app *app);
 
 #endif

@@ -361,7 +361,12 @@ MODULE_CLI(cli_policy, policy_cli(app->policy, "policy", n, w, err))
 MODULE_CLI(cli_ask, policy_cli(app->policy, "ask", n, w, err))
 MODULE_CLI(cli_oversight, oversight_cli(app->oversight, n, w, err))
 MODULE_CLI(cli_benefits, benefits_cli(app->benefits, n, w, err))
-MODULE_CLI(cli_remind, remind_cli(app->store, app->notify, n, w, err))
+static int cli_remind(struct app *app, const struct config *cfg, int n, char **w, struct err *err)
+{
+    (void)cfg;
+    struct remind_sources src = app_remind_sources(app);
+    return remind_cli(app->store, app->notify, &src, n, w, err);
+}
 
 /* kpi: its own options arrive as words; oversight_cli reads them after the word "kpi". */
 static int cli_kpi(struct app *app, const struct config *cfg, int n, char **w, struct err *err)

@@ -23,6 +23,7 @@
 #include "benefits/benefits.h"
 #include "notices/notices.h"
 #include "notify/notify.h"
+#include "remind/remind.h"
 #include "review/review.h"
 #include "oidc/oidc.h"
 #include "pay/pay.h"
@@ -272,6 +273,63 @@ static int oversight_ratings(void *ctx, json_t **out, struct err *err)
     return review_stats(((struct app *)ctx)->review, out, err);
 }
 
+/* remind <- apply, review, certs (module contract §8): the applications and certificates a
+ * reminder is about, so that remind reads none of their tables. */
+struct remind_pass {
+    struct app *app;
+    remind_item_fn fn;
+    void *ctx;
+};
+
+static int remind_of_brief(void *ctx, const struct apply_brief *b)
+{
+    struct remind_pass *p = ctx;
+    struct remind_item it = {b->id, b->account, b->at, b->number, b->item_name, b->lang};
+    return p->fn(p->ctx, &it);
+}
+
+static int remind_of_unrated(void *ctx, const struct apply_brief *b)
+{
+    struct remind_pass *p = ctx;
+    int rated = 0;
+    struct err e;
+    if (review_is_rated(p->app->review, b->id, &rated, &e) < 0)
+        return -1;
+    return rated ? 0 : remind_of_brief(ctx, b);
+}
+
+static int remind_of_cert(void *ctx, const struct certs_brief *b)
+{
+    struct remind_pass *p = ctx;
+    struct remind_item it = {b->id, b->holder, b->valid_until, "", b->type_code, "zh"};
+    return p->fn(p->ctx, &it);
+}
+
+static int remind_returned(void *ctx, remind_item_fn fn, void *fctx, struct err *err)
+{
+    struct remind_pass p = {ctx, fn, fctx};
+    return apply_each_returned(p.app->apply, remind_of_brief, &p, err);
+}
+
+static int remind_unrated(void *ctx, int64_t since, remind_item_fn fn, void *fctx,
+                          struct err *err)
+{
+    struct remind_pass p = {ctx, fn, fctx};
+    return apply_each_decided_since(p.app->apply, since, remind_of_unrated, &p, err);
+}
+
+static int remind_expiring(void *ctx, int64_t now, int64_t until, remind_item_fn fn, void *fctx,
+                           struct err *err)
+{
+    struct remind_pass p = {ctx, fn, fctx};
+    return certs_each_expiring(p.app->store, now, until, remind_of_cert, &p, err);
+}
+
+struct remind_sources app_remind_sources(struct app *app)
+{
+    return (struct remind_sources){app, remind_returned, remind_unrated, remind_expiring};
+}
+
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
 {
     memset(app, 0, sizeof(*app));
@@ -312,7 +370,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         err->status = status == 2 ? 2 : 1;
         return -1;
     }
-    if (notices_open(app->store, app->notify, &app->notices, err) < 0 ||
+    if (notices_open(app->store, app->notify, app->id, &app->notices, err) < 0 ||
         benefits_open(app->store, app->notify, app->id, &app->benefits, err) < 0)
         goto fail;
     struct review_target_fn target = {app, rating_target, rating_item_names};
@@ -402,7 +460,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         open311_http_register(srv, app->open311) < 0 ||
         notify_http_register(srv, app->notify, app->id) < 0 ||
         review_http_register(srv, app->review, app->id) < 0 ||
-        notices_http_register(srv, app->notices, app->id) < 0 ||
+        notices_http_register(srv, app->notices) < 0 ||
         benefits_http_register(srv, app->benefits) < 0 ||
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
         certs_http_register(srv, app->certs) < 0 || pay_http_register(srv, app->pay) < 0 ||

@@ -363,4 +363,23 @@ const struct calendar *apply_calendar(struct apply *ap, struct err *err);
 /* Pages: /services/{code}/apply, /applications, /applications/{number}, /workbench... */
 int apply_http_register(struct web_server *srv, struct apply *ap);
 
+/* ---- for the reminders job -------------------------------------------------------------- */
+
+/* An application in brief: its id, applicant, the time of its last state (returned: when it
+ * was returned; decided: the decision), number, the service's name as filed and the
+ * applicant's language. */
+struct apply_brief {
+    int64_t id, account, at;
+    const char *number, *item_name, *lang;
+};
+typedef int (*apply_brief_fn)(void *ctx, const struct apply_brief *b);
+/* Applications waiting for completion (补正) now, and those decided (approved, denied,
+ * delivered, closed) since `since`, oldest first, a page of APPLY_BRIEF_MAX at a time
+ * collected before fn runs (fn may write through the same connection). A negative fn stops
+ * with -1. */
+#define APPLY_BRIEF_MAX 256
+int apply_each_returned(struct apply *ap, apply_brief_fn fn, void *ctx, struct err *err);
+int apply_each_decided_since(struct apply *ap, int64_t since, apply_brief_fn fn, void *ctx,
+                             struct err *err);
+
 #endif

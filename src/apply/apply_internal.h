@@ -152,6 +152,11 @@ int apply_held_consume(struct store_conn *c, const struct apply_request *rq,
                        const struct app_held *held, size_t n, int64_t draft_id, struct err *err);
 
 /* apply_store.c */
+/* Briefs for the reminders job (apply_each_returned / _decided_since): returned (since 0)
+ * or decided since `since`, with ids above `after` (keyset pages), oldest first, at most
+ * `max`, in arena `a`. */
+int aps_briefs(struct store_conn *c, struct arena *a, int decided, int64_t since, int64_t after,
+               size_t max, struct apply_brief *out, size_t *n, struct err *err);
 int aps_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err);
 int aps_insert(struct store_conn *c, const struct app_row *r, struct err *err);
 int aps_set_number(struct store_conn *c, int64_t id, const char *number, struct err *err);

@@ -793,3 +793,43 @@ int aps_facts(struct store_conn *c, int64_t from_ms, int64_t to_ms,
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
+
+static const char SQL_BRIEF_RETURNED[] =
+    "SELECT id, applicant_account, updated_at, number, item_name, lang FROM applications "
+    "WHERE state = 'returned' AND applicant_account > 0 AND id > ? ORDER BY id LIMIT ?";
+static const char SQL_BRIEF_DECIDED[] =
+    "SELECT id, applicant_account, decided_at, number, item_name, lang FROM applications "
+    "WHERE decided_at > ? AND applicant_account > 0 AND state IN "
+    "('approved', 'denied', 'delivered', 'closed') AND id > ? ORDER BY id LIMIT ?";
+
+int aps_briefs(struct store_conn *c, struct arena *a, int decided, int64_t since, int64_t after,
+               size_t max, struct apply_brief *out, size_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, decided ? SQL_BRIEF_DECIDED : SQL_BRIEF_RETURNED, err);
+    if (st == NULL)
+        return -1;
+    int k = 1;
+    if (decided)
+        store_bind_int64(st, k++, since);
+    store_bind_int64(st, k++, after);
+    store_bind_int64(st, k, (int64_t)max);
+    int rc;
+    *n = 0;
+    while (*n < max && (rc = store_step(st, err)) == STORE_ROW) {
+        struct apply_brief *b = &out[(*n)++];
+        b->id = store_col_int64(st, 0);
+        b->account = store_col_int64(st, 1);
+        b->at = store_col_int64(st, 2);
+        b->number = dup_text(a, st, 3);
+        b->item_name = dup_text(a, st, 4);
+        b->lang = dup_text(a, st, 5);
+        if (b->number == NULL)
+            b->number = "";
+        if (b->item_name == NULL)
+            b->item_name = "";
+        if (b->lang == NULL)
+            b->lang = "zh";
+    }
+    store_reset(st);
+    return *n < max && rc < 0 ? -1 : 0;
+}

@@ -610,3 +610,39 @@ out:
     arena_free(a);
     return rc;
 }
+
+static int each_brief(struct apply *ap, int decided, int64_t since, apply_brief_fn fn, void *ctx,
+                      struct err *err)
+{
+    struct store_conn *c = store_conn(ap->store, err);
+    int64_t after = 0;
+    if (c == NULL)
+        return -1;
+    for (;;) { /* a page at a time, collected before fn writes through the connection */
+        struct arena *a = arena_new(0);
+        struct apply_brief *rows = a ? arena_alloc(a, sizeof(*rows) * APPLY_BRIEF_MAX) : NULL;
+        size_t n = 0;
+        int rc = rows == NULL ? err_set(err, 500, "apply.oom", "out of memory")
+                              : aps_briefs(c, a, decided, since, after, APPLY_BRIEF_MAX, rows, &n,
+                                           err);
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if (fn(ctx, &rows[i]) < 0)
+                rc = -1;
+        if (n > 0)
+            after = rows[n - 1].id;
+        arena_free(a);
+        if (rc < 0 || n < APPLY_BRIEF_MAX)
+            return rc;
+    }
+}
+
+int apply_each_returned(struct apply *ap, apply_brief_fn fn, void *ctx, struct err *err)
+{
+    return each_brief(ap, 0, 0, fn, ctx, err);
+}
+
+int apply_each_decided_since(struct apply *ap, int64_t since, apply_brief_fn fn, void *ctx,
+                             struct err *err)
+{
+    return each_brief(ap, 1, since, fn, ctx, err);
+}

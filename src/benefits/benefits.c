@@ -102,10 +102,9 @@ static int platform_each(void *ctx, benefits_person_fn fn, void *fnctx, struct e
     if (p == NULL)
         return err_set(err, 500, "benefits.oom", "out of memory");
     for (;;) {
-        struct store_conn *c = store_conn(b->store, err);
         size_t got = 0;
         p->n = 0;
-        if (c == NULL || nbs_citizens(c, after, 500, collect, p, &after, &got, err) < 0) {
+        if (identity_citizens_page(b->id, after, 500, collect, p, &after, &got, err) < 0) {
             rc = -1;
             break;
         }

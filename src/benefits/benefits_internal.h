@@ -22,8 +22,5 @@ int nbs_get(struct store_conn *c, int64_t id, int64_t *account_id, char status[1
             struct err *err);
 int nbs_decide(struct store_conn *c, int64_t id, const char *from, const char *to, const char *note,
                int64_t now, int *changed, struct err *err);
-typedef int (*nbs_citizen_fn)(void *ctx, int64_t account_id, const char *lang);
-int nbs_citizens(struct store_conn *c, int64_t after, int limit, nbs_citizen_fn fn, void *ctx,
-                 int64_t *last, size_t *n, struct err *err);
 
 #endif

@@ -19,11 +19,6 @@ static const char SQL_GET[] = "SELECT account_id, status FROM benefit_grants WHE
 static const char SQL_DECIDE[] =
     "UPDATE benefit_grants SET status = ?, note = COALESCE(?, note), decided_at = ? "
     "WHERE id = ? AND status = ?";
-/* Citizens with an ID number, in id order (keyset pages). accounts belongs to identity:
- * read only, for the platform's data source. */
-static const char SQL_CITIZENS[] =
-    "SELECT id, lang FROM accounts WHERE kind = 'citizen' AND id_number_enc IS NOT NULL AND "
-    "status = 'active' AND id > ? ORDER BY id LIMIT ?";
 
 int nbs_insert(struct store_conn *c, int64_t id, const char *benefit, int64_t account_id,
                const char *status, const char *reason, int64_t now, int *inserted, struct err *err)
@@ -126,24 +121,3 @@ int nbs_decide(struct store_conn *c, int64_t id, const char *from, const char *t
     return 0;
 }
 
-int nbs_citizens(struct store_conn *c, int64_t after, int limit, nbs_citizen_fn fn, void *ctx,
-                 int64_t *last, size_t *n, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_CITIZENS, err);
-    if (st == NULL)
-        return -1;
-    store_bind_int64(st, 1, after);
-    store_bind_int64(st, 2, limit);
-    int rc;
-    *n = 0;
-    while ((rc = store_step(st, err)) == STORE_ROW) {
-        *last = store_col_int64(st, 0);
-        (*n)++;
-        if (fn(ctx, *last, store_col_text(st, 1)) < 0) {
-            store_reset(st);
-            return -1;
-        }
-    }
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}

@@ -811,3 +811,24 @@ void certs_close(struct certs *cs)
     free(cs->vcache);
     free(cs);
 }
+
+int certs_each_expiring(struct store *st, int64_t from, int64_t until, certs_brief_fn fn,
+                        void *ctx, struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    struct certs_brief *rows = malloc(sizeof(*rows) * CERTS_BRIEF_MAX);
+    int64_t after = 0;
+    int rc = c == NULL ? -1 : rows == NULL ? err_set(err, 500, "certs.oom", "out of memory") : 0;
+    while (rc == 0) { /* a page at a time, collected before fn writes */
+        size_t n = 0;
+        rc = cst_expiring(c, from, until, after, rows, CERTS_BRIEF_MAX, &n, err);
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if (fn(ctx, &rows[i]) < 0)
+                rc = -1;
+        if (rc < 0 || n < CERTS_BRIEF_MAX)
+            break;
+        after = rows[n - 1].id;
+    }
+    free(rows);
+    return rc;
+}

@@ -174,4 +174,15 @@ int certs_cli(struct certs *cs, int argc, char **argv, struct err *err);
  * /api/v1/verify, /api/v1/certificates/{identifier}[/uses]. */
 int certs_http_register(struct web_server *srv, struct certs *cs);
 
+/* Valid certificates whose validity ends in (from, until], oldest first, a page of
+ * CERTS_BRIEF_MAX at a time collected before fn runs: id, holder, end of validity, type code. */
+struct certs_brief {
+    int64_t id, holder, valid_until;
+    char type_code[48];
+};
+typedef int (*certs_brief_fn)(void *ctx, const struct certs_brief *b);
+#define CERTS_BRIEF_MAX 256
+int certs_each_expiring(struct store *st, int64_t from, int64_t until, certs_brief_fn fn,
+                        void *ctx, struct err *err);
+
 #endif

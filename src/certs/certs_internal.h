@@ -106,4 +106,7 @@ int cst_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts,
 /* A department's names and code by id or by code. */
 /* How many roots are on the trust list (the verification cache's generation). */
 
+int cst_expiring(struct store_conn *c, int64_t from, int64_t until, int64_t after,
+                 struct certs_brief *out, size_t max, size_t *n, struct err *err);
+
 #endif

@@ -284,3 +284,30 @@ int cst_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts,
     return 0;
 }
 
+
+static const char SQL_EXPIRING[] =
+    "SELECT id, holder_account, valid_until, type_code FROM certificates WHERE status = "
+    "'valid' AND valid_until > ? AND valid_until <= ? AND id > ? ORDER BY id LIMIT ?";
+
+int cst_expiring(struct store_conn *c, int64_t from, int64_t until, int64_t after,
+                 struct certs_brief *out, size_t max, size_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_EXPIRING, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, from);
+    store_bind_int64(st, 2, until);
+    store_bind_int64(st, 3, after);
+    store_bind_int64(st, 4, (int64_t)max);
+    int rc;
+    *n = 0;
+    while (*n < max && (rc = store_step(st, err)) == STORE_ROW) {
+        struct certs_brief *b = &out[(*n)++];
+        b->id = store_col_int64(st, 0);
+        b->holder = store_col_int64(st, 1);
+        b->valid_until = store_col_int64(st, 2);
+        snprintf(b->type_code, sizeof(b->type_code), "%s", nz(store_col_text(st, 3)));
+    }
+    store_reset(st);
+    return *n < max && rc < 0 ? -1 : 0;
+}

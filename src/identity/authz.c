@@ -365,3 +365,11 @@ int identity_department_holders(struct identity *id, int64_t dept_id, int role, 
     struct store_conn *c = store_conn(id->store, err);
     return c == NULL ? -1 : ids_department_holders(c, dept_id, name, ids, max, n, err);
 }
+
+int identity_citizens_page(struct identity *id, int64_t after, int limit, identity_citizen_fn fn,
+                           void *ctx, int64_t *last, size_t *n, struct err *err)
+{
+    struct store_conn *c = store_conn(id->store, err);
+    *n = 0;
+    return c == NULL ? -1 : ids_citizens_page(c, after, limit, fn, ctx, last, n, err);
+}

@@ -292,6 +292,13 @@ enum identity_enterprise_role { ENTERPRISE_LEGAL_REP = 1, ENTERPRISE_AGENT = 2 }
 const char *identity_enterprise_role_name(int role);
 int identity_enterprise_role_parse(const char *s);
 
+/* Active citizens with an ID number, in id order, a page at a time (keyset: pass the last id
+ * of the previous page as `after`, 0 for the first): fn gets each account id and language;
+ * *last the last id seen, *n how many. A nonzero return of fn stops with -1. */
+typedef int (*identity_citizen_fn)(void *ctx, int64_t account_id, const char *lang);
+int identity_citizens_page(struct identity *id, int64_t after, int limit, identity_citizen_fn fn,
+                           void *ctx, int64_t *last, size_t *n, struct err *err);
+
 /* The account with this citizen ID number, found by its keyed hash as login finds it;
  * 400 with an identity.id_* code for a malformed number, 404 identity.not_found if none. */
 int identity_account_find_id_number(struct identity *id, const char *id_number, int64_t *account_id,

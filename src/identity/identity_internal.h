@@ -96,6 +96,8 @@ int ids_grant_insert(struct store_conn *c, int64_t grant_id, int64_t account_id,
                      int64_t dept_id, const char *role, int64_t actor, struct err *err);
 int ids_grant_revoke(struct store_conn *c, int64_t account_id, int64_t dept_id,
                      const char *role, int64_t *changed, struct err *err);
+int ids_citizens_page(struct store_conn *c, int64_t after, int limit, identity_citizen_fn fn,
+                      void *ctx, int64_t *last, size_t *n, struct err *err);
 int ids_department_exists(struct store_conn *c, int64_t dept_id, int *found, struct err *err);
 int ids_department_holders(struct store_conn *c, int64_t dept_id, const char *role, int64_t *ids,
                            size_t max, size_t *n, struct err *err);

@@ -506,3 +506,30 @@ int ids_department_by_id(struct store_conn *c, struct arena *a, int64_t dept_id,
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
+
+/* Active citizens with an ID number, in id order (keyset pages). */
+static const char SQL_CITIZENS[] =
+    "SELECT id, lang FROM accounts WHERE kind = 'citizen' AND id_number_enc IS NOT NULL AND "
+    "status = 'active' AND id > ? ORDER BY id LIMIT ?";
+
+int ids_citizens_page(struct store_conn *c, int64_t after, int limit, identity_citizen_fn fn,
+                      void *ctx, int64_t *last, size_t *n, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_CITIZENS, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, after);
+    store_bind_int64(st, 2, limit);
+    int rc;
+    *n = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        *last = store_col_int64(st, 0);
+        (*n)++;
+        if (fn(ctx, *last, store_col_text(st, 1)) < 0) {
+            store_reset(st);
+            return -1;
+        }
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}

@@ -29,12 +29,14 @@ int notices_topic_valid(const char *topic)
     return 0;
 }
 
-int notices_open(struct store *st, struct notify *nf, struct notices **out, struct err *err)
+int notices_open(struct store *st, struct notify *nf, struct identity *id, struct notices **out,
+                 struct err *err)
 {
     struct notices *n = calloc(1, sizeof(*n));
     if (n == NULL)
         return err_set(err, 500, "notices.oom", "out of memory");
     n->store = st;
+    n->id = id;
     n->notify = nf;
     *out = n;
     return 0;
@@ -88,6 +90,24 @@ static int tell_one(void *ctx, int64_t account_id)
     return rc;
 }
 
+/* A department's division, from identity; *found 0 when there is no such department. */
+static int dept_division(struct notices *n, int64_t dept, int64_t *division, int *found,
+                         struct err *err)
+{
+    struct identity_department d;
+    struct arena *a = arena_new(0);
+    if (a == NULL)
+        return err_set(err, 500, "notices.oom", "out of memory");
+    int rc = identity_department_get(n->id, a, dept, &d, err);
+    *found = rc == 0;
+    if (rc == 0)
+        *division = d.division_code;
+    else if (err->status == 404)
+        rc = 0;
+    arena_free(a);
+    return rc;
+}
+
 int notices_publish(struct notices *n, const struct authz_subject *subj, const char *ip,
                     const struct notice_in *in, int64_t *id, struct err *err)
 {
@@ -100,7 +120,7 @@ int notices_publish(struct notices *n, const struct authz_subject *subj, const c
     struct store_conn *c = store_conn(n->store, err);
     int64_t division = 0;
     int found = 0;
-    if (c == NULL || nos_dept_division(c, in->department_id, &division, &found, err) < 0)
+    if (c == NULL || dept_division(n, in->department_id, &division, &found, err) < 0)
         return -1;
     struct authz_object obj = {0, in->department_id, division};
     if (!found || !authz_allowed(subj, "notice.publish", &obj))
@@ -123,6 +143,20 @@ int notices_publish(struct notices *n, const struct authz_subject *subj, const c
     return 0;
 }
 
+/* The publishing departments' names, from identity (departments are identity's). */
+static void dept_names(struct notices *n, struct arena *a, struct notice *rows, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        struct identity_department d;
+        struct err e;
+        if (identity_department_get(n->id, a, rows[i].department_id, &d, &e) < 0)
+            continue;
+        rows[i].dept_name[0] = d.name_zh;
+        rows[i].dept_name[1] = d.name_bo;
+        rows[i].dept_name[2] = d.name_en;
+    }
+}
+
 int notices_list(struct notices *n, struct arena *a, const char *topic, int64_t division,
                  int64_t before, int limit, struct notice **out, size_t *count, struct err *err)
 {
@@ -133,7 +167,10 @@ int notices_list(struct notices *n, struct arena *a, const char *topic, int64_t 
     if (rows == NULL || c == NULL)
         return rows == NULL ? err_set(err, 500, "notices.oom", "out of memory") : -1;
     *out = rows;
-    return nos_list(c, a, topic, division, before, limit, 0, rows, count, err);
+    if (nos_list(c, a, topic, division, before, limit, 0, rows, count, err) < 0)
+        return -1;
+    dept_names(n, a, rows, *count);
+    return 0;
 }
 
 int notices_get(struct notices *n, struct arena *a, int64_t id, struct notice *out, struct err *err)
@@ -142,7 +179,10 @@ int notices_get(struct notices *n, struct arena *a, int64_t id, struct notice *o
     size_t count = 0;
     if (c == NULL || nos_list(c, a, NULL, 0, 0, 1, id, out, &count, err) < 0)
         return -1;
-    return count == 1 ? 0 : err_set(err, 404, "notices.not_found", "no such notice");
+    if (count != 1)
+        return err_set(err, 404, "notices.not_found", "no such notice");
+    dept_names(n, a, out, 1);
+    return 0;
 }
 
 static void rfc3339(int64_t ms, char out[32])

@@ -41,7 +41,8 @@ struct notice {
     const char *dept_name[3];
 };
 
-int notices_open(struct store *st, struct notify *nf, struct notices **out, struct err *err);
+int notices_open(struct store *st, struct notify *nf, struct identity *id, struct notices **out,
+                 struct err *err);
 void notices_close(struct notices *n);
 
 /* Publish as `subj` (needs notice.publish on the department: 403 notices.forbidden): 400
@@ -67,6 +68,6 @@ int notices_subscribe(struct notices *n, int64_t account_id, const char *topic, 
 int notices_subscribed(struct notices *n, int64_t account_id, int out[NOTICES_NTOPICS],
                        struct err *err);
 
-int notices_http_register(struct web_server *srv, struct notices *n, struct identity *id);
+int notices_http_register(struct web_server *srv, struct notices *n);
 
 #endif

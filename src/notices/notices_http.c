@@ -223,9 +223,8 @@ static int h_subscribe(struct web_req *req, struct web_resp *resp)
     return web_redirect(req, resp, "/notices?done=notices_subscribed");
 }
 
-int notices_http_register(struct web_server *srv, struct notices *n, struct identity *id)
+int notices_http_register(struct web_server *srv, struct notices *n)
 {
-    n->id = id;
     if (web_route(srv, "GET", "/notices", h_list, n) < 0 ||
         web_route(srv, "GET", "/api/v1/notices", h_list, n) < 0 ||
         web_route(srv, "GET", "/notices.atom", h_atom, n) < 0 ||

@@ -14,8 +14,6 @@ struct notices {
 
 int nos_insert(struct store_conn *c, int64_t id, int64_t division_code, const struct notice_in *in,
                int64_t author, int64_t now, struct err *err);
-int nos_dept_division(struct store_conn *c, int64_t department_id, int64_t *division, int *found,
-                      struct err *err);
 int nos_list(struct store_conn *c, struct arena *a, const char *topic, int64_t division,
              int64_t before, int limit, int64_t only_id, struct notice *out, size_t *count,
              struct err *err);

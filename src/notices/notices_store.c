@@ -9,11 +9,10 @@
 static const char SQL_INSERT[] =
     "INSERT INTO notices (id, department_id, division_code, topic, title_zh, title_bo, title_en, "
     "body_zh, body_bo, body_en, author, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_DIVISION[] = "SELECT division_code FROM departments WHERE id = ?";
 static const char SQL_LIST[] =
     "SELECT n.id, n.department_id, n.division_code, n.topic, n.title_zh, n.title_bo, n.title_en, "
-    "n.body_zh, n.body_bo, n.body_en, n.published_at, d.name_zh, d.name_bo, d.name_en "
-    "FROM notices n JOIN departments d ON d.id = n.department_id "
+    "n.body_zh, n.body_bo, n.body_en, n.published_at "
+    "FROM notices n "
     "WHERE n.id < ? AND (CAST(? AS TEXT) = '' OR n.topic = ?) "
     "AND (CAST(? AS BIGINT) = 0 OR n.id = ?) AND (CAST(? AS BIGINT) = 0 OR n.division_code = ?) "
     "ORDER BY n.id DESC LIMIT ?";
@@ -55,21 +54,6 @@ int nos_insert(struct store_conn *c, int64_t id, int64_t division_code, const st
     return store_run(st, NULL, err);
 }
 
-int nos_dept_division(struct store_conn *c, int64_t department_id, int64_t *division, int *found,
-                      struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_DIVISION, err);
-    if (st == NULL)
-        return -1;
-    store_bind_int64(st, 1, department_id);
-    int rc = store_step(st, err);
-    *found = rc == STORE_ROW;
-    if (*found)
-        *division = store_col_int64(st, 0);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
 static const char *dup(struct arena *a, struct store_stmt *st, int col)
 {
     const char *s = store_col_text(st, col);
@@ -102,7 +86,7 @@ int nos_list(struct store_conn *c, struct arena *a, const char *topic, int64_t d
         for (int i = 0; i < 3; i++) {
             n->title[i] = dup(a, st, 4 + i);
             n->body[i] = dup(a, st, 7 + i);
-            n->dept_name[i] = dup(a, st, 11 + i);
+            n->dept_name[i] = NULL; /* named through identity by the caller */
         }
         n->published_at = store_col_int64(st, 10);
     }

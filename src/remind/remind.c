@@ -31,7 +31,7 @@ static int working_days_since(const struct calendar *cal, int64_t ms, int32_t to
     return n;
 }
 
-static int send_once(struct job *j, const char *kind, const struct rmd_row *r, json_t *params,
+static int send_once(struct job *j, const char *kind, const struct remind_item *r, json_t *params,
                      const char *link, struct err *err)
 {
     char object[48];
@@ -49,7 +49,7 @@ static int send_once(struct job *j, const char *kind, const struct rmd_row *r, j
     return fresh;
 }
 
-static int on_returned(void *ctx, const struct rmd_row *r)
+static int on_returned(void *ctx, const struct remind_item *r)
 {
     struct job *j = ctx;
     struct err err;
@@ -66,7 +66,7 @@ static int on_returned(void *ctx, const struct rmd_row *r)
     return rc < 0 ? -1 : 0;
 }
 
-static int on_unrated(void *ctx, const struct rmd_row *r)
+static int on_unrated(void *ctx, const struct remind_item *r)
 {
     struct job *j = ctx;
     struct err err;
@@ -82,7 +82,7 @@ static int on_unrated(void *ctx, const struct rmd_row *r)
     return rc < 0 ? -1 : 0;
 }
 
-static int on_expiring(void *ctx, const struct rmd_row *r)
+static int on_expiring(void *ctx, const struct remind_item *r)
 {
     struct job *j = ctx;
     struct err err;
@@ -96,8 +96,8 @@ static int on_expiring(void *ctx, const struct rmd_row *r)
     return rc < 0 ? -1 : 0;
 }
 
-int remind_run(struct store *st, struct notify *nf, int64_t now_ms, struct remind_run *out,
-               struct err *err)
+int remind_run(struct store *st, struct notify *nf, const struct remind_sources *src,
+               int64_t now_ms, struct remind_run *out, struct err *err)
 {
     memset(out, 0, sizeof(*out));
     struct calendar *cal = NULL;
@@ -112,9 +112,10 @@ int remind_run(struct store *st, struct notify *nf, int64_t now_ms, struct remin
         rc = 0;
         goto out;
     }
-    if (rmd_returned(j.c, on_returned, &j, err) < 0 ||
-        rmd_unrated(j.c, now_ms - 30LL * 86400000, on_unrated, &j, err) < 0 ||
-        rmd_expiring(j.c, now_ms, now_ms + REMIND_CERT_DAYS * 86400000LL, on_expiring, &j, err) < 0)
+    if (src->returned(src->ctx, on_returned, &j, err) < 0 ||
+        src->unrated(src->ctx, now_ms - 30LL * 86400000, on_unrated, &j, err) < 0 ||
+        src->expiring(src->ctx, now_ms, now_ms + REMIND_CERT_DAYS * 86400000LL, on_expiring, &j,
+                      err) < 0)
         goto out;
     rc = 0;
 out:
@@ -122,7 +123,8 @@ out:
     return rc;
 }
 
-int remind_cli(struct store *st, struct notify *nf, int argc, char **argv, struct err *err)
+int remind_cli(struct store *st, struct notify *nf, const struct remind_sources *src, int argc,
+               char **argv, struct err *err)
 {
     if (argc < 1 || argc > 2 || strcmp(argv[0], "run") != 0)
         return err_set(err, 2, "remind.usage", "usage: onewindow remind run [YYYY-MM-DD]"), 2;
@@ -134,7 +136,7 @@ int remind_cli(struct store *st, struct notify *nf, int argc, char **argv, struc
         now = calendar_day_start_ms(day) + 12 * 3600000LL;
     }
     struct remind_run r;
-    if (remind_run(st, nf, now, &r, err) < 0)
+    if (remind_run(st, nf, src, now, &r, err) < 0)
         return 1;
     printf("working_day\t%d\nsupplement\t%d\nrating\t%d\ncert_expiry\t%d\n", r.working_day,
            r.supplement, r.rating, r.cert_expiry);

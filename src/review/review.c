@@ -510,3 +510,14 @@ int review_stats(struct review *r, json_t **out, struct err *err)
                      "items", items, "total", total);
     return 0;
 }
+
+int review_is_rated(struct review *r, int64_t application_id, int *rated, struct err *err)
+{
+    struct store_conn *c = store_conn(r->store, err);
+    struct review_last last;
+    *rated = 0;
+    if (c == NULL || rvs_last(c, application_id, &last, err) < 0)
+        return -1;
+    *rated = last.found;
+    return 0;
+}

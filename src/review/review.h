@@ -123,4 +123,7 @@ int64_t review_version(struct review *r);
  * /workbench/rectifications/{id}/respond), /ratings; JSON twins under /api/v1. */
 int review_http_register(struct web_server *srv, struct review *r, struct identity *id);
 
+/* Whether the application has been rated at least once (*rated 1 or 0). */
+int review_is_rated(struct review *r, int64_t application_id, int *rated, struct err *err);
+
 #endif
