@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "base/err.h"
 
 struct store;
@@ -107,5 +109,22 @@ int audit_purge(struct store *s, struct crypto_keyring *kr, int64_t retention_ms
  * the outcome on stdout; returns 0 (done, chain intact), 1 (chain broken: printed), 2
  * (usage, err set) or -1 (error in err). */
 int audit_cli(struct store *s, struct crypto_keyring *kr, int argc, char **argv, struct err *err);
+
+/* ---- reading the log (audit_store.c: the auditor's desk) ---------------------------------- */
+
+/* Records of the chain matching every given field (actor 0, empty texts and 0 times match
+ * anything; texts match as substrings), newest first or, with `ascending`, oldest first, at
+ * most `limit`: appended to `rows` as {seq, at, actor_id, action, object, outcome, source_ip,
+ * detail, hash, prev_hash, id}. */
+struct audit_filter {
+    int64_t actor_id, from_ms, to_ms;
+    const char *action, *object, *outcome;
+    int limit;
+    int ascending;
+};
+int audit_search(struct store_conn *c, const struct audit_filter *f, json_t *rows,
+                 struct err *err);
+/* The newest signed checkpoint {seq, hash, at}, or JSON null when there is none. */
+int audit_checkpoint_latest(struct store_conn *c, json_t **out, struct err *err);
 
 #endif

@@ -57,7 +57,7 @@ static int time_range(struct web_req *req, struct web_resp *resp, int64_t *from_
 }
 
 static int filter_of(struct web_req *req, struct web_resp *resp, struct oversight *o,
-                     struct ovs_audit_filter *f)
+                     struct audit_filter *f)
 {
     memset(f, 0, sizeof(*f));
     const char *actor = web_query(req, "actor");
@@ -98,7 +98,7 @@ static int h_audit(struct web_req *req, struct web_resp *resp)
 {
     struct oversight *o = req->ctx;
     struct authz_subject subj;
-    struct ovs_audit_filter f;
+    struct audit_filter f;
     if (need_auditor(req, resp, o, &subj) < 0 || filter_of(req, resp, o, &f) < 0)
         return -1;
     f.limit = AUDIT_PAGE;
@@ -106,8 +106,8 @@ static int h_audit(struct web_req *req, struct web_resp *resp)
     err_clear(&err);
     struct store_conn *c = store_conn(o->store, &err);
     json_t *rows = json_array(), *cp = NULL;
-    if (c == NULL || (f.actor_id >= 0 && ovs_audit_search(c, &f, rows, &err) < 0) ||
-        ovs_audit_checkpoint(c, &cp, &err) < 0) {
+    if (c == NULL || (f.actor_id >= 0 && audit_search(c, &f, rows, &err) < 0) ||
+        audit_checkpoint_latest(c, &cp, &err) < 0) {
         json_decref(rows);
         return web_fail_err(resp, &err);
     }
@@ -166,7 +166,7 @@ static int h_export(struct web_req *req, struct web_resp *resp)
 {
     struct oversight *o = req->ctx;
     struct authz_subject subj;
-    struct ovs_audit_filter f;
+    struct audit_filter f;
     if (need_auditor(req, resp, o, &subj) < 0 || filter_of(req, resp, o, &f) < 0)
         return -1;
     f.limit = AUDIT_EXPORT_MAX + 1;
@@ -176,8 +176,8 @@ static int h_export(struct web_req *req, struct web_resp *resp)
     struct store_conn *c = store_conn(o->store, &err);
     json_t *rows = json_array(), *cp = NULL;
     struct audit_report rep;
-    if (c == NULL || (f.actor_id >= 0 && ovs_audit_search(c, &f, rows, &err) < 0) ||
-        ovs_audit_checkpoint(c, &cp, &err) < 0 || audit_verify(o->store, o->kr, &rep, &err) < 0) {
+    if (c == NULL || (f.actor_id >= 0 && audit_search(c, &f, rows, &err) < 0) ||
+        audit_checkpoint_latest(c, &cp, &err) < 0 || audit_verify(o->store, o->kr, &rep, &err) < 0) {
         json_decref(rows);
         json_decref(cp);
         return web_fail_err(resp, &err);

@@ -104,17 +104,4 @@ int ovs_notes_due(struct store_conn *c, int64_t now, struct ovs_note *out, size_
 int ovs_note_escalate(struct store_conn *c, int64_t id, int level, int64_t to, int64_t deadline,
                       int64_t at, struct err *err);
 
-/* The auditor's desk: audit_events filtered (NULL / 0: any), newest first, at most
- * `limit`; rows {seq, at, actor_id, action, object, outcome, source_ip, detail, hash}. */
-struct ovs_audit_filter {
-    int64_t actor_id, from_ms, to_ms;
-    const char *action, *object, *outcome;
-    int limit;
-    int ascending;
-};
-int ovs_audit_search(struct store_conn *c, const struct ovs_audit_filter *f, json_t *rows,
-                     struct err *err);
-/* The newest signed checkpoint {seq, hash, at} or JSON null. */
-int ovs_audit_checkpoint(struct store_conn *c, json_t **out, struct err *err);
-
 #endif
