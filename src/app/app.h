@@ -20,6 +20,7 @@ struct search;
 struct notify;
 struct review;
 struct apply;
+struct exchange;
 struct web_server;
 
 struct app {
@@ -33,6 +34,7 @@ struct app {
     struct notify *notify;
     struct review *review;
     struct apply *apply;
+    struct exchange *exchange;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

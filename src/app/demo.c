@@ -13,6 +13,7 @@
 #include "base/id.h"
 #include "catalog/catalog.h"
 #include "divisions/divisions.h"
+#include "exchange/exchange.h"
 #include "hotline/hotline.h"
 #include "identity/identity.h"
 #include "certs/certs.h"
@@ -235,6 +236,10 @@ int app_load_demo(struct app *app, struct err *err)
         goto out;
     }
     if (demo_certs(app, citizen_id, &citizen, err) < 0)
+        goto out;
+    /* The sandbox registers behind the data exchange hold the same people (issue 13). */
+    int records = 0;
+    if (exchange_load_demo(app->exchange, &records, err) < 0)
         goto out;
     int items_created = 0, items_updated = 0;
     if (catalog_load_demo(app->store, &items_created, &items_updated, err) < 0)

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
+#include "exchange/exchange.h"
 #include "hotline/hotline.h"
 #include "identity/identity.h"
 #include "notify/notify.h"
@@ -48,8 +49,7 @@ static int ensure_data_dir(const char *dir, struct err *err)
 /* review learns who applied, who decided and whether it is decided from apply (contracts §4),
  * so that neither module includes the other's header. */
 static int rating_target(void *ctx, int64_t application_id, int64_t *applicant_account,
-                         int64_t *department_id, char item_code[48], int *decided,
-                         struct err *err)
+                         int64_t *department_id, char item_code[48], int *decided, struct err *err)
 {
     struct app *app = ctx;
     return apply_rating_target(app->apply, application_id, applicant_account, department_id,
@@ -92,9 +92,14 @@ static int certs_on_approved(void *ctx, const struct apply_decided *d, char *cer
         return 0;
     }
     json_decref(known);
-    struct certs_issue_req r = {type,    d->applicant_account, d->applicant_name,
-                                d->applicant_id_number, d->department_id, d->form,
-                                d->number, 0};
+    struct certs_issue_req r = {type,
+                                d->applicant_account,
+                                d->applicant_name,
+                                d->applicant_id_number,
+                                d->department_id,
+                                d->form,
+                                d->number,
+                                0};
     char id[CERTS_ID_SIZE];
     rc = certs_issue(app->store, app->kr, &r, 1, id, err);
     if (rc < 0 && strcmp(err->code, "seals.no_seal") == 0) {
@@ -125,25 +130,24 @@ static int certs_wallet_hook(void *ctx, int64_t holder, const char *type, json_t
         if (strcmp(json_string_value(json_object_get(c, "status")), "valid") != 0)
             continue;
         json_t *n = json_object_get(c, "name"); /* {zh, bo, en}: the form picks the reader's */
-        json_array_append_new(
-            out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(c, "id"),
-                           "identifier", json_object_get(c, "identifier"), "name", n,
-                           "issued_at", json_object_get(c, "issued_at"), "valid_until",
-                           json_object_get(c, "valid_until"), "status",
-                           json_object_get(c, "status")));
+        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id",
+                                             json_object_get(c, "id"), "identifier",
+                                             json_object_get(c, "identifier"), "name", n,
+                                             "issued_at", json_object_get(c, "issued_at"),
+                                             "valid_until", json_object_get(c, "valid_until"),
+                                             "status", json_object_get(c, "status")));
     }
     json_decref(all);
     *list = out;
     return 0;
 }
 
-static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifier,
-                                const char *type, const char *application, int64_t department_id,
-                                struct err *err)
+static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifier, const char *type,
+                                const char *application, int64_t department_id, struct err *err)
 {
     struct app *app = ctx;
-    return certs_authorise_use(app->store, holder, identifier, type, application, department_id,
-                               1, err);
+    return certs_authorise_use(app->store, holder, identifier, type, application, department_id, 1,
+                               err);
 }
 
 /* The hotline indexes its orders in search and tells callers through notify (contracts
@@ -151,23 +155,22 @@ static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifie
 static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err)
 {
     struct app *app = ctx;
-    struct search_doc sd = {d->kind,  d->id,      d->lang,          d->title,     d->body,
-                            d->dept_id, d->division_code, d->tag, d->updated_at_ms,
-                            d->visibility, NULL, NULL};
+    struct search_doc sd = {
+        d->kind,          d->id,  d->lang,          d->title,      d->body, d->dept_id,
+        d->division_code, d->tag, d->updated_at_ms, d->visibility, NULL,    NULL};
     return search_put(app->search, &sd, err);
 }
 
 static int hotline_notify(void *ctx, int64_t account_id, const char *phone, const char *lang,
-                          const char *kind, const json_t *params, const char *link,
-                          struct err *err)
+                          const char *kind, const json_t *params, const char *link, struct err *err)
 {
     struct app *app = ctx;
     struct notify_msg m = {account_id, phone, lang, kind, params, link, 0};
     return notify_send(app->notify, &m, err);
 }
 
-static int hotline_search(void *ctx, const char *kind, const char *q, int include_staff,
-                          int limit, json_t **result, struct err *err)
+static int hotline_search(void *ctx, const char *kind, const char *q, int include_staff, int limit,
+                          json_t **result, struct err *err)
 {
     struct app *app = ctx;
     struct search_query sq = {kind, q, NULL, 0, 0, NULL, include_staff, limit, 0, NULL};
@@ -179,9 +182,14 @@ static int hotline_search(void *ctx, const char *kind, const char *q, int includ
 static int catalog_index_put(void *ctx, const struct catalog_doc *d, struct err *err)
 {
     struct app *app = ctx;
-    struct search_doc sd = {.kind = d->kind, .lang = "zh", .title = d->title, .body = d->text,
-                            .updated_at_ms = d->updated_at_ms, .visibility = SEARCH_PUBLIC,
-                            .ref = d->code, .titles = d->titles};
+    struct search_doc sd = {.kind = d->kind,
+                            .lang = "zh",
+                            .title = d->title,
+                            .body = d->text,
+                            .updated_at_ms = d->updated_at_ms,
+                            .visibility = SEARCH_PUBLIC,
+                            .ref = d->code,
+                            .titles = d->titles};
     return search_put(app->search, &sd, err);
 }
 
@@ -195,8 +203,8 @@ static int catalog_index_clear(void *ctx, const char *kind, struct err *err)
     return search_delete_kind(((struct app *)ctx)->search, kind, NULL, err);
 }
 
-static int catalog_index_find(void *ctx, const char *kind, const char *q, int limit,
-                              json_t **codes, struct err *err)
+static int catalog_index_find(void *ctx, const char *kind, const char *q, int limit, json_t **codes,
+                              struct err *err)
 {
     struct search_query sq = {.kind = kind, .q = q, .limit = limit};
     json_t *r = NULL;
@@ -269,7 +277,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         return -1;
     struct store_options opt = {.busy_timeout_ms = 5000,
                                 .sync_normal = strcmp(cfg->sync, "normal") == 0,
-        .group_commit = strcmp(cfg->sync, "group") == 0};
+                                .group_commit = strcmp(cfg->sync, "group") == 0};
     if (store_open(cfg->db, &opt, &app->store, err) < 0) {
         if (strcmp(err->code, "store.bad_url") == 0)
             err->status = 2; /* a usage error, like any other bad option value */
@@ -295,7 +303,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct review_target_fn target = {app, rating_target, rating_item_names};
     review_set_target(app->review, &target);
-    if (search_open(app->store, &app->search, err) < 0)
+    if (search_open(app->store, &app->search, err) < 0 ||
+        exchange_open(app->store, app->kr, &app->exchange, err) < 0)
         goto fail;
     struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
     apply_set_hooks(app->apply, &hooks);
@@ -305,8 +314,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct hotline_hooks hh = {app, hotline_index, hotline_notify, hotline_search};
     hotline_set_hooks(app->hotline, &hh);
-    struct catalog_indexer ix = {app, catalog_index_put, catalog_index_remove,
-                                 catalog_index_clear, catalog_index_find};
+    struct catalog_indexer ix = {app, catalog_index_put, catalog_index_remove, catalog_index_clear,
+                                 catalog_index_find};
     if (search_register_kind(app->search, CATALOG_KIND_ITEM, "catalog.kind.item", "/services/",
                              err) < 0 ||
         search_register_kind(app->search, CATALOG_KIND_BUNDLE, "catalog.kind.bundle",
@@ -324,6 +333,7 @@ void app_close(struct app *app)
 {
     catalog_set_indexer(NULL);
     hotline_close(app->hotline);
+    exchange_close(app->exchange);
     review_close(app->review);
     apply_close(app->apply);
     notify_close(app->notify);
@@ -350,6 +360,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         apply_http_register(srv, app->apply) < 0 || seals_http_register(srv, app->store) < 0 ||
         certs_http_register(srv, app->store, app->kr, app->id) < 0 ||
         search_http_register(srv, app->search) < 0 ||
+        exchange_http_register(srv, app->exchange, app->oidc, app->id) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
@@ -359,6 +370,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     } menu[] = {
         {"/applications", "menu.applications", NULL},
         {"/certificates", "menu.certificates", NULL},
+        {"/account/data-use", "menu.data_use", NULL},
         {"/workbench", "menu.workbench", "case.view"},
         {"/workbench/rectifications", "menu.rectifications", "review.respond"},
         {"/hotline", "menu.hotline_desk", "hotline.desk"},
@@ -380,8 +392,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     struct err ie;
     err_clear(&ie);
     if (catalog_index_ensure(app->store, &rebuilt, &ie) < 0)
-        log_kv(LOG_WARN, "the catalog could not be indexed for search", "code", ie.code,
-               "detail", ie.msg, LOG_END);
+        log_kv(LOG_WARN, "the catalog could not be indexed for search", "code", ie.code, "detail",
+               ie.msg, LOG_END);
     else if (rebuilt > 0) {
         char n[16];
         snprintf(n, sizeof(n), "%d", rebuilt);
@@ -460,7 +472,8 @@ int app_init(struct app *app, struct err *err)
     if (store_migrate(app->store, &applied, err) < 0 ||
         audit_chain_backfill(app->store, NULL, err) < 0 ||
         divisions_reference_load(app->store, &div, err) < 0 ||
-        calendar_load_reference(app->store, &calendar_days, err) < 0 || first_admin(app, err) < 0)
+        calendar_load_reference(app->store, &calendar_days, err) < 0 ||
+        exchange_resources_ensure(app->store, NULL, err) < 0 || first_admin(app, err) < 0)
         return -1;
     int created = oidc_keys_ensure(app->store, app->kr, err);
     if (created < 0)

@@ -1,0 +1,344 @@
+/*
+ * exchange_http.c - the exchange's HTTP surface:
+ *   GET  /exchange/resources              the resource catalog (page; JSON twin under /api/v1)
+ *   GET  /exchange/v1/openapi.json        OpenAPI 3 description of the department API
+ *   GET  /exchange/v1/{resource}          one read: bearer token (scope exchange:read), the
+ *                                         subject's key (?id_number= or ?uscc=), ?purpose=,
+ *                                         ?case=, optional ?fields=a,b
+ *   POST /exchange/v1/requests            a consumer asks for a resource (JSON body)
+ *   GET  /account/data-use                "who used my data": every read of the logged-in
+ *                                         person's data (JSON twin; ?format=csv exports)
+ * The department API always answers JSON (problem+json on errors, RFC 6750 challenges on
+ * token errors). A person sees only reads of their own ID number: the key comes from their
+ * account, never from the request.
+ */
+#include "exchange/exchange_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/embed.h"
+#include "identity/identity.h"
+#include "l10n/l10n.h"
+#include "oidc/oidc.h"
+#include "web/web.h"
+
+static const char *loc(const json_t *obj, const char *lang)
+{
+    const char *s = json_string_value(json_object_get(obj, lang));
+    return s && *s ? s : json_string_value(json_object_get(obj, "zh"));
+}
+
+/* ---- the catalog page ------------------------------------------------------------------ */
+
+static int h_resources(struct web_req *req, struct web_resp *resp)
+{
+    json_t *all = NULL;
+    struct err err;
+    err_clear(&err);
+    if (exchange_resources(((struct exchange *)req->ctx), &all, &err) < 0)
+        return web_fail_err(resp, &err);
+    size_t i, k;
+    json_t *r, *f;
+    json_array_foreach(all, i, r)
+    {
+        const char *sharing = json_string_value(json_object_get(r, "sharing"));
+        json_object_set_new(r, "title", json_string(loc(json_object_get(r, "name"), req->lang)));
+        json_object_set_new(
+            r, "sharing_label",
+            json_string(web_t(req, arena_printf(req->arena, "exchange.sharing.%s", sharing))));
+        json_object_set_new(
+            r, "open_label",
+            json_string(web_t(req, arena_printf(req->arena, "exchange.open.%s",
+                                                json_string_value(json_object_get(r, "open"))))));
+        json_object_set_new(
+            r, "frequency_label",
+            json_string(
+                web_t(req, arena_printf(req->arena, "exchange.frequency.%s",
+                                        json_string_value(json_object_get(r, "frequency"))))));
+        json_object_set_new(r, "basis",
+                            json_string(loc(json_object_get(r, "legal_basis"), req->lang)));
+        json_array_foreach(json_object_get(r, "fields"), k, f)
+        {
+            json_object_set_new(f, "title",
+                                json_string(loc(json_object_get(f, "label"), req->lang)));
+            json_object_set_new(
+                f, "sensitivity_label",
+                json_string(web_t(
+                    req, arena_printf(req->arena, "exchange.sensitivity.%s",
+                                      json_string_value(json_object_get(f, "sensitivity"))))));
+        }
+    }
+    json_t *m =
+        json_pack("{s:s, s:o}", "title", web_t(req, "exchange.resources.title"), "resources", all);
+    return web_page(resp, m, "exchange/resources", 200);
+}
+
+/* ---- the department API ------------------------------------------------------------------ */
+
+/* The bearer token of an Authorization header (RFC 6750 §2.1), or NULL. */
+static const char *bearer(struct web_req *req)
+{
+    const char *h = web_header(req, "Authorization");
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return *h ? h : NULL;
+}
+
+/* A verified consumer, or -1 with the 401/403 answer made (RFC 6750 §3 challenge). */
+static int consumer(struct web_req *req, struct web_resp *resp, struct oidc_bearer *b)
+{
+    const char *token = bearer(req);
+    struct err err;
+    err_clear(&err);
+    req->want_json = 1;
+    if (token == NULL) {
+        web_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"onewindow\"");
+        web_fail(resp, 401, "exchange.no_token", "a bearer token with scope %s is needed",
+                 EXCHANGE_SCOPE);
+        return -1;
+    }
+    if (oidc_bearer_verify(((struct exchange *)req->ctx)->oidc, req->arena, token, EXCHANGE_SCOPE,
+                           b, &err) < 0) {
+        int scope = strcmp(err.code, "oidc.insufficient_scope") == 0;
+        web_resp_header(resp, "WWW-Authenticate",
+                        scope ? "Bearer realm=\"onewindow\", error=\"insufficient_scope\", "
+                                "scope=\"" EXCHANGE_SCOPE "\""
+                              : "Bearer realm=\"onewindow\", error=\"invalid_token\"");
+        web_fail_err(resp, &err);
+        return -1;
+    }
+    if (b->person) {
+        web_fail(resp, 403, "exchange.not_a_system",
+                 "the exchange serves department systems (client credentials), not a "
+                 "person's login");
+        return -1;
+    }
+    return 0;
+}
+
+static int h_read(struct web_req *req, struct web_resp *resp)
+{
+    struct oidc_bearer b;
+    if (consumer(req, resp, &b) < 0)
+        return 0;
+    const char *key = web_query(req, "id_number");
+    if (key == NULL)
+        key = web_query(req, "uscc");
+    struct exchange_call call = {b.client_id,
+                                 b.client_name,
+                                 web_param(req, "resource"),
+                                 key,
+                                 web_query(req, "fields"),
+                                 web_query(req, "purpose"),
+                                 web_query(req, "case"),
+                                 web_client_ip(req)};
+    json_t *out = NULL;
+    struct err err;
+    err_clear(&err);
+    if (exchange_read(((struct exchange *)req->ctx), &call, &out, &err) < 0) {
+        if (err.status == 429)
+            web_resp_header(resp, "Retry-After", "60");
+        return web_fail_err(resp, &err);
+    }
+    resp->model = out;
+    return 0;
+}
+
+static int h_request(struct web_req *req, struct web_resp *resp)
+{
+    struct oidc_bearer b;
+    if (consumer(req, resp, &b) < 0)
+        return 0;
+    json_t *body = req->body ? json_loads(req->body, 0, NULL) : NULL;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return web_fail(resp, 400, "exchange.bad_body",
+                        "the body is a JSON object {resource, fields, purpose, legal_basis}");
+    }
+    struct exchange_request r = {b.client_id,
+                                 b.client_name,
+                                 json_string_value(json_object_get(body, "resource")),
+                                 json_string_value(json_object_get(body, "fields")),
+                                 json_string_value(json_object_get(body, "purpose")),
+                                 json_string_value(json_object_get(body, "legal_basis"))};
+    int64_t id = 0;
+    struct err err;
+    err_clear(&err);
+    int rc = exchange_request(((struct exchange *)req->ctx), &r, &id, &err);
+    json_decref(body);
+    if (rc < 0)
+        return web_fail_err(resp, &err);
+    json_t *grants = NULL;
+    json_t *mine = NULL;
+    if (exchange_grants(((struct exchange *)req->ctx), b.client_id, &grants, &err) == 0) {
+        size_t i;
+        json_t *g;
+        json_array_foreach(grants, i, g)
+        {
+            if (json_integer_value(json_object_get(g, "id")) == id)
+                mine = json_incref(g);
+        }
+    }
+    json_decref(grants);
+    resp->status = 201;
+    resp->model = mine ? mine : json_pack("{s:I}", "id", (json_int_t)id);
+    return 0;
+}
+
+static int h_openapi(struct web_req *req, struct web_resp *resp)
+{
+    const struct embed_file *f = embed_find("data/exchange/openapi.json");
+    (void)req;
+    if (f == NULL)
+        return web_fail(resp, 500, "exchange.no_openapi", "the OpenAPI document is missing");
+    resp->content_type = "application/json";
+    resp->body = (const char *)f->data;
+    resp->body_len = f->len;
+    resp->max_age = 300;
+    return 0;
+}
+
+/* ---- the person's view ---------------------------------------------------------------- */
+
+static void csv_cell(struct buf *b, const char *s, int last)
+{
+    buf_putc(b, '"');
+    for (; s && *s; s++) {
+        if (*s == '"')
+            buf_putc(b, '"');
+        buf_putc(b, *s);
+    }
+    buf_puts(b, last ? "\"\r\n" : "\",");
+}
+
+/* Decorate the rows with what the page shows in the reader's language. */
+static void localise_reads(struct web_req *req, struct exchange *x, json_t *rows)
+{
+    json_t *all = NULL;
+    struct err err;
+    if (exchange_resources(x, &all, &err) < 0)
+        all = json_array();
+    size_t i, k;
+    json_t *row, *r;
+    json_array_foreach(rows, i, row)
+    {
+        const char *code = json_string_value(json_object_get(row, "resource"));
+        const json_t *res = NULL;
+        json_array_foreach(all, k, r)
+        {
+            if (strcmp(json_string_value(json_object_get(r, "code")), code) == 0)
+                res = r;
+        }
+        json_object_set_new(row, "resource_name",
+                            json_string(res ? loc(json_object_get(res, "name"), req->lang) : code));
+        const char *fields = json_string_value(json_object_get(row, "fields"));
+        const char *labels = "";
+        for (const char *p = fields; p && *p;) {
+            size_t n = strcspn(p, " ,");
+            char w[48];
+            snprintf(w, sizeof(w), "%.*s", (int)(n < 47 ? n : 47), p);
+            const json_t *f = res ? exchange_resource_field(res, w) : NULL;
+            if (n > 0)
+                labels = arena_printf(req->arena, "%s%s%s", labels, *labels ? "、" : "",
+                                      f ? loc(json_object_get(f, "label"), req->lang) : w);
+            p += n;
+            p += strspn(p, " ,");
+        }
+        json_object_set_new(row, "field_names", json_string(labels));
+        const char *consumer = json_string_value(json_object_get(row, "consumer"));
+        if (strcmp(consumer, "platform") == 0)
+            json_object_set_new(row, "consumer", json_string(web_t(req, "exchange.platform")));
+        const char *outcome = json_string_value(json_object_get(row, "outcome"));
+        json_object_set_new(
+            row, "outcome_label",
+            json_string(web_t(req, arena_printf(req->arena, "exchange.outcome.%s", outcome))));
+        json_object_set_new(row, "ok", json_boolean(strcmp(outcome, "ok") == 0));
+        json_object_set_new(
+            row, "when",
+            json_string(l10n_datetime(req->arena, req->lang,
+                                      json_integer_value(json_object_get(row, "at")))));
+    }
+    json_decref(all);
+}
+
+static int h_data_use(struct web_req *req, struct web_resp *resp)
+{
+    const struct web_session *s = web_need_session(req, resp, 1);
+    if (s == NULL)
+        return 0;
+    const char *idn = NULL, *phone = NULL;
+    int64_t before = 0;
+    struct err err;
+    err_clear(&err);
+    if (web_query_int(req, resp, "before", 0, INT64_MAX, 0, &before) < 0)
+        return 0;
+    if (identity_account_private(((struct exchange *)req->ctx)->id, req->arena, s->account_id, &idn,
+                                 &phone, &err) < 0)
+        return web_fail_err(resp, &err);
+    json_t *rows = NULL;
+    if (idn == NULL)
+        rows = json_array(); /* an account without an ID number (staff): nobody reads it */
+    else if (exchange_data_use(((struct exchange *)req->ctx), idn, before, 500, &rows, &err) < 0)
+        return web_fail_err(resp, &err);
+    localise_reads(req, (struct exchange *)req->ctx, rows);
+    const char *format = web_query(req, "format");
+    if (format != NULL && strcmp(format, "csv") == 0) {
+        struct buf b;
+        buf_init(&b, 8u << 20);
+        static const char *const cols[] = {"when",        "consumer",     "resource_name",
+                                           "field_names", "purpose",      "case_number",
+                                           "legal_basis", "outcome_label"};
+        for (size_t c = 0; c < 8; c++)
+            csv_cell(&b, web_t(req, arena_printf(req->arena, "exchange.data_use.col.%s", cols[c])),
+                     c == 7);
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row)
+        {
+            for (size_t c = 0; c < 8; c++)
+                csv_cell(&b, json_string_value(json_object_get(row, cols[c])), c == 7);
+        }
+        json_decref(rows);
+        size_t n = 0;
+        char *text = buf_take(&b, &n);
+        char *copy = text ? arena_alloc(req->arena, n + 1) : NULL;
+        if (copy == NULL) {
+            free(text);
+            return web_fail(resp, 500, "exchange.oom", "out of memory");
+        }
+        memcpy(copy, text, n + 1);
+        free(text);
+        resp->content_type = "text/csv; charset=utf-8";
+        resp->body = copy;
+        resp->body_len = n;
+        web_resp_header(resp, "Content-Disposition", "attachment; filename=\"data-use.csv\"");
+        return 0;
+    }
+    json_t *m =
+        json_pack("{s:s, s:o, s:b, s:b}", "title", web_t(req, "exchange.data_use.title"), "reads",
+                  rows, "has_reads", json_array_size(rows) > 0, "has_id", idn != NULL);
+    return web_page(resp, m, "exchange/data_use", 200);
+}
+
+int exchange_http_register(struct web_server *srv, struct exchange *x, struct oidc *o,
+                           struct identity *id)
+{
+    x->oidc = o;
+    x->id = id;
+    if (web_route(srv, "GET", "/exchange/resources", h_resources, x) < 0 ||
+        web_route(srv, "GET", "/api/v1/exchange/resources", h_resources, x) < 0 ||
+        web_route(srv, "GET", "/account/data-use", h_data_use, x) < 0 ||
+        web_route(srv, "GET", "/api/v1/account/data-use", h_data_use, x) < 0 ||
+        web_route(srv, "GET", "/exchange/v1/openapi.json", h_openapi, x) < 0)
+        return -1;
+    if (o != NULL && (web_route(srv, "GET", "/exchange/v1/{resource}", h_read, x) < 0 ||
+                      web_route(srv, "POST", "/exchange/v1/requests", h_request, x) < 0))
+        return -1;
+    return 0;
+}

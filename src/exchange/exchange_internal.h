@@ -1,0 +1,88 @@
+/* exchange_internal.h - what the exchange's files share (exchange.c, exchange_store.c,
+ * exchange_http.c, exchange_cli.c). */
+#ifndef ONEWINDOW_EXCHANGE_INTERNAL_H
+#define ONEWINDOW_EXCHANGE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "exchange/exchange.h"
+
+struct arena;
+struct store_conn;
+
+#define EXCHANGE_MAX_RESOURCES 64
+#define EXCHANGE_RATE_SLOTS 256
+
+/* A fixed one-minute window of calls per grant (this node's count: the limit protects the
+ * provider from one runaway consumer, it is not a quota to be shared exactly). */
+struct exchange_rate_slot {
+    int64_t grant_id;
+    int64_t window; /* minute number */
+    int count;
+};
+
+struct exchange {
+    struct store *store;
+    struct crypto_keyring *kr;
+    struct oidc *oidc;    /* for the routes: verifies bearer tokens (borrowed) */
+    struct identity *id;  /* for the routes: the person's ID number (borrowed) */
+    pthread_mutex_t lock; /* guards connectors and rate */
+    struct {
+        char resource[48];
+        struct exchange_connector c;
+    } connectors[EXCHANGE_MAX_RESOURCES];
+    size_t nconnectors;
+    struct exchange_connector sandbox;
+    struct exchange_rate_slot rate[EXCHANGE_RATE_SLOTS];
+};
+
+struct exchange_grant_row {
+    int64_t id, expires_at, decided_at, created_at;
+    int rate_per_min;
+    const char *client_id, *consumer_name, *resource, *fields, *purpose, *legal_basis, *status;
+};
+
+struct exchange_read_row {
+    int64_t id, at;
+    const char *subject_hash, *client_id, *consumer_name, *resource, *fields, *purpose,
+        *case_number, *legal_basis, *outcome;
+};
+
+/* exchange_store.c: all SQL. Strings of rows read live in `a` or are copied into JSON. */
+int xs_resource_insert_missing(struct store_conn *c, const char *code, const char *doc, int64_t now,
+                               int *added, struct err *err);
+int xs_resource_put(struct store_conn *c, const char *code, const char *doc, int64_t actor,
+                    int64_t now, struct err *err);
+/* The document of `code` (a new reference) or NULL in *doc when there is none. */
+int xs_resource_get(struct store_conn *c, const char *code, json_t **doc, struct err *err);
+int xs_resource_list(struct store_conn *c, json_t *arr, struct err *err);
+int xs_sandbox_get(struct store_conn *c, const char *resource, const char *subject, char **record,
+                   struct err *err); /* *record malloc'd or NULL */
+int xs_sandbox_put(struct store_conn *c, const char *resource, const char *subject,
+                   const char *record, struct err *err);
+int xs_grant_insert(struct store_conn *c, const struct exchange_grant_row *g, struct err *err);
+/* The client's newest grant of `resource` for `purpose` in any status; found 0 if none. */
+int xs_grant_find(struct store_conn *c, struct arena *a, const char *client_id,
+                  const char *resource, const char *purpose, struct exchange_grant_row *out,
+                  int *found, struct err *err);
+int xs_grant_get(struct store_conn *c, struct arena *a, int64_t id, struct exchange_grant_row *out,
+                 int *found, struct err *err);
+int xs_grant_update(struct store_conn *c, int64_t id, const char *from_status, const char *status,
+                    const char *fields, int rate, int64_t expires_at, int64_t by, int64_t now,
+                    int *changed, struct err *err);
+int xs_grant_list(struct store_conn *c, const char *client_id, json_t *arr, struct err *err);
+int xs_read_insert(struct store_conn *c, const struct exchange_read_row *r, struct err *err);
+int xs_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, int limit,
+                json_t *arr, struct err *err);
+
+/* exchange.c */
+/* The connector of `resource` (the sandbox unless another was set). */
+struct exchange_connector exchange_connector_for(struct exchange *x, const char *resource);
+/* The lookup hash (hex) of a subject key, under which its reads are filed. */
+int exchange_subject_hash(struct exchange *x, const char *key, char out[65], struct err *err);
+/* Check a resource document; 0 or -1 with err 400 "exchange.bad_resource". */
+int exchange_resource_check(const json_t *doc, struct err *err);
+/* The resource's field named `name`, or NULL. */
+const json_t *exchange_resource_field(const json_t *res, const char *name);
+
+#endif
