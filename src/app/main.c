@@ -57,40 +57,38 @@ static int fail(const struct err *err)
 
 static void usage(FILE *out)
 {
-    fprintf(
-        out,
-        "onewindow - integrated online government service platform (一网通办)\n\n"
-        "Usage: onewindow COMMAND [OPTIONS]\n\n"
-        "Commands:\n"
-        "  serve     serve HTTP (pages, API, health) until SIGTERM or SIGINT\n"
-        "  init      create or migrate the database and load reference data\n"
-        "  migrate   apply pending database migrations only\n"
-        "  demo      load the demo region's data (after init); demo totp: the demo\n"
-        "            staff's current second-factor code (no authenticator app needed)\n"
-        "  user      manage departments, staff and roles (onewindow user help)\n"
-        "  client    register systems that log people in through the platform (OpenID\n"
-        "            Connect): onewindow client help\n"
-        "  oidc      rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key\n"
-        "  exchange  resources | resource-put FILE | grants [CLIENT] | approve ID [fields=..]\n"
-        "            [days=N] [rate=N] | reject ID | revoke ID: the data exchange\n"
-        "  audit     verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log\n"
-        "  seal      make DEPT TYPE NAME [DAYS] | list [DEPT] | suspend|activate|revoke ID |\n"
-        "            root | trust NAME FILE: electronic seals and the trust list\n"
-        "  cert      issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates\n"
-        "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
-        "            list YEAR | deadline DATE N: the working-day calendar\n"
-        "  hotline   train | evaluate | tick: the 12345 hotline's classifier and deadlines\n"
-        "  open311   key create NAME | key revoke ID | key list: Open311 API keys\n"
-        "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
-        "            stats | bench FILE [ROUNDS]: the full-text search\n"
-        "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
-        "            sandbox [N]: notifications (system notices, SMS delivery)\n"
-        "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
-        "  i18n      export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"
-        "            the interface strings as gettext PO files, and how complete\n"
-        "            each language is (no database needed)\n"
-        "  version   print the version and the libraries in use\n"
-        "  help      print this text\n\n");
+    fprintf(out, "onewindow - integrated online government service platform (一网通办)\n\n"
+                 "Usage: onewindow COMMAND [OPTIONS]\n\n"
+                 "Commands:\n"
+                 "  serve     serve HTTP (pages, API, health) until SIGTERM or SIGINT\n"
+                 "  init      create or migrate the database and load reference data\n"
+                 "  migrate   apply pending database migrations only\n"
+                 "  demo      load the demo region's data (after init); demo totp: the demo\n"
+                 "            staff's current second-factor code (no authenticator app needed)\n"
+                 "  user      manage departments, staff and roles (onewindow user help)\n"
+                 "  client    register systems that log people in through the platform (OpenID\n"
+                 "            Connect): onewindow client help\n"
+                 "  oidc      rotate-keys [PUBLISH_DELAY_SECONDS]: a new signing key\n"
+                 "  exchange  resources | resource-put FILE | grants [CLIENT] | approve ID [fields=..]\n"
+                 "            [days=N] [rate=N] | reject ID | revoke ID: the data exchange\n"
+                 "  audit     verify | checkpoint | purge [DAYS>=185]: the hash-chained audit log\n"
+                 "  seal      make DEPT TYPE NAME [DAYS] | list [DEPT] | suspend|activate|revoke ID |\n"
+                 "            root | trust NAME FILE: electronic seals and the trust list\n"
+                 "  cert      issue TYPE HOLDER_ID DEPT DATA_JSON | verify FILE | types: e-certificates\n"
+                 "  calendar  set DATE holiday|workday NAME [SCOPE] | remove DATE [SCOPE] |\n"
+                 "            list YEAR | deadline DATE N: the working-day calendar\n"
+                 "  hotline   train | evaluate | tick: the 12345 hotline's classifier and deadlines\n"
+                 "  open311   key create NAME | key revoke ID | key list: Open311 API keys\n"
+                 "  search    index-file FILE.jsonl | query TEXT [KIND] [staff] | delete KIND ID |\n"
+                 "            stats | bench FILE [ROUNDS]: the full-text search\n"
+                 "  notify    send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | deliver |\n"
+                 "            sandbox [N]: notifications (system notices, SMS delivery)\n"
+                 "  catalog   import FILE | export [FILE]: the service catalog as JSON\n"
+                 "  i18n      export LANG [FILE] | import FILE | coverage [LANG] [--i18n-dir DIR]:\n"
+                 "            the interface strings as gettext PO files, and how complete\n"
+                 "            each language is (no database needed)\n"
+                 "  version   print the version and the libraries in use\n"
+                 "  help      print this text\n\n");
 }
 
 static int check_schema(struct store *s, struct err *err)
@@ -290,12 +288,13 @@ int main(int argc, char **argv)
     int nwords = 0;
     while (2 + nwords < argc && strncmp(argv[2 + nwords], "--", 2) != 0)
         nwords++;
-    int takes_words =
-        strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 || strcmp(cmd, "oidc") == 0 ||
-        strcmp(cmd, "calendar") == 0 || strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
-        strcmp(cmd, "catalog") == 0 || strcmp(cmd, "seal") == 0 || strcmp(cmd, "cert") == 0 ||
-        strcmp(cmd, "search") == 0 || strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0 ||
-        strcmp(cmd, "exchange") == 0;
+    int takes_words = strcmp(cmd, "user") == 0 || strcmp(cmd, "client") == 0 ||
+                      strcmp(cmd, "oidc") == 0 || strcmp(cmd, "calendar") == 0 ||
+                      strcmp(cmd, "audit") == 0 || strcmp(cmd, "notify") == 0 ||
+                      strcmp(cmd, "catalog") == 0 || strcmp(cmd, "seal") == 0 ||
+                      strcmp(cmd, "cert") == 0 || strcmp(cmd, "search") == 0 ||
+                      strcmp(cmd, "hotline") == 0 || strcmp(cmd, "open311") == 0 ||
+                      strcmp(cmd, "exchange") == 0;
     if (nwords > 0 && !takes_words) {
         fprintf(stderr, "onewindow: unexpected argument \"%s\" for %s\n", argv[2], cmd);
         return 2;
@@ -341,14 +340,14 @@ int main(int argc, char **argv)
                 : strcmp(cmd, "calendar") == 0 ? calendar_cli(app.store, nwords, argv + 2, &err)
                 : strcmp(cmd, "catalog") == 0  ? catalog_cli(app.store, nwords, argv + 2, &err)
                 : strcmp(cmd, "search") == 0   ? search_cli(app.search, nwords, argv + 2, &err)
-                : strcmp(cmd, "audit") == 0   ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
+                : strcmp(cmd, "audit") == 0 ? audit_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "hotline") == 0 ? hotline_cli(app.hotline, nwords, argv + 2, &err)
                 : strcmp(cmd, "open311") == 0 ? open311_cli(app.store, nwords, argv + 2, &err)
-                : strcmp(cmd, "notify") == 0  ? notify_cli(app.notify, nwords, argv + 2, &err)
-                : strcmp(cmd, "seal") == 0    ? seals_cli(app.store, app.kr, nwords, argv + 2, &err)
-                : strcmp(cmd, "cert") == 0    ? certs_cli(app.store, app.kr, nwords, argv + 2, &err)
+                : strcmp(cmd, "notify") == 0 ? notify_cli(app.notify, nwords, argv + 2, &err)
+                : strcmp(cmd, "seal") == 0  ? seals_cli(app.store, app.kr, nwords, argv + 2, &err)
+                : strcmp(cmd, "cert") == 0  ? certs_cli(app.store, app.kr, nwords, argv + 2, &err)
                 : strcmp(cmd, "exchange") == 0 ? exchange_cli(app.exchange, nwords, argv + 2, &err)
-                                               : app_oidc_command(&app, nwords, argv + 2, &err);
+                                            : app_oidc_command(&app, nwords, argv + 2, &err);
             app_close(&app);
             if (status == 0)
                 return 0;

@@ -49,7 +49,8 @@ static int ensure_data_dir(const char *dir, struct err *err)
 /* review learns who applied, who decided and whether it is decided from apply (contracts §4),
  * so that neither module includes the other's header. */
 static int rating_target(void *ctx, int64_t application_id, int64_t *applicant_account,
-                         int64_t *department_id, char item_code[48], int *decided, struct err *err)
+                         int64_t *department_id, char item_code[48], int *decided,
+                         struct err *err)
 {
     struct app *app = ctx;
     return apply_rating_target(app->apply, application_id, applicant_account, department_id,
@@ -92,14 +93,9 @@ static int certs_on_approved(void *ctx, const struct apply_decided *d, char *cer
         return 0;
     }
     json_decref(known);
-    struct certs_issue_req r = {type,
-                                d->applicant_account,
-                                d->applicant_name,
-                                d->applicant_id_number,
-                                d->department_id,
-                                d->form,
-                                d->number,
-                                0};
+    struct certs_issue_req r = {type,    d->applicant_account, d->applicant_name,
+                                d->applicant_id_number, d->department_id, d->form,
+                                d->number, 0};
     char id[CERTS_ID_SIZE];
     rc = certs_issue(app->store, app->kr, &r, 1, id, err);
     if (rc < 0 && strcmp(err->code, "seals.no_seal") == 0) {
@@ -130,24 +126,25 @@ static int certs_wallet_hook(void *ctx, int64_t holder, const char *type, json_t
         if (strcmp(json_string_value(json_object_get(c, "status")), "valid") != 0)
             continue;
         json_t *n = json_object_get(c, "name"); /* {zh, bo, en}: the form picks the reader's */
-        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id",
-                                             json_object_get(c, "id"), "identifier",
-                                             json_object_get(c, "identifier"), "name", n,
-                                             "issued_at", json_object_get(c, "issued_at"),
-                                             "valid_until", json_object_get(c, "valid_until"),
-                                             "status", json_object_get(c, "status")));
+        json_array_append_new(
+            out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(c, "id"),
+                           "identifier", json_object_get(c, "identifier"), "name", n,
+                           "issued_at", json_object_get(c, "issued_at"), "valid_until",
+                           json_object_get(c, "valid_until"), "status",
+                           json_object_get(c, "status")));
     }
     json_decref(all);
     *list = out;
     return 0;
 }
 
-static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifier, const char *type,
-                                const char *application, int64_t department_id, struct err *err)
+static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifier,
+                                const char *type, const char *application, int64_t department_id,
+                                struct err *err)
 {
     struct app *app = ctx;
-    return certs_authorise_use(app->store, holder, identifier, type, application, department_id, 1,
-                               err);
+    return certs_authorise_use(app->store, holder, identifier, type, application, department_id,
+                               1, err);
 }
 
 /* The hotline indexes its orders in search and tells callers through notify (contracts
@@ -155,22 +152,23 @@ static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifie
 static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err)
 {
     struct app *app = ctx;
-    struct search_doc sd = {
-        d->kind,          d->id,  d->lang,          d->title,      d->body, d->dept_id,
-        d->division_code, d->tag, d->updated_at_ms, d->visibility, NULL,    NULL};
+    struct search_doc sd = {d->kind,  d->id,      d->lang,          d->title,     d->body,
+                            d->dept_id, d->division_code, d->tag, d->updated_at_ms,
+                            d->visibility, NULL, NULL};
     return search_put(app->search, &sd, err);
 }
 
 static int hotline_notify(void *ctx, int64_t account_id, const char *phone, const char *lang,
-                          const char *kind, const json_t *params, const char *link, struct err *err)
+                          const char *kind, const json_t *params, const char *link,
+                          struct err *err)
 {
     struct app *app = ctx;
     struct notify_msg m = {account_id, phone, lang, kind, params, link, 0};
     return notify_send(app->notify, &m, err);
 }
 
-static int hotline_search(void *ctx, const char *kind, const char *q, int include_staff, int limit,
-                          json_t **result, struct err *err)
+static int hotline_search(void *ctx, const char *kind, const char *q, int include_staff,
+                          int limit, json_t **result, struct err *err)
 {
     struct app *app = ctx;
     struct search_query sq = {kind, q, NULL, 0, 0, NULL, include_staff, limit, 0, NULL};
@@ -182,14 +180,9 @@ static int hotline_search(void *ctx, const char *kind, const char *q, int includ
 static int catalog_index_put(void *ctx, const struct catalog_doc *d, struct err *err)
 {
     struct app *app = ctx;
-    struct search_doc sd = {.kind = d->kind,
-                            .lang = "zh",
-                            .title = d->title,
-                            .body = d->text,
-                            .updated_at_ms = d->updated_at_ms,
-                            .visibility = SEARCH_PUBLIC,
-                            .ref = d->code,
-                            .titles = d->titles};
+    struct search_doc sd = {.kind = d->kind, .lang = "zh", .title = d->title, .body = d->text,
+                            .updated_at_ms = d->updated_at_ms, .visibility = SEARCH_PUBLIC,
+                            .ref = d->code, .titles = d->titles};
     return search_put(app->search, &sd, err);
 }
 
@@ -203,8 +196,8 @@ static int catalog_index_clear(void *ctx, const char *kind, struct err *err)
     return search_delete_kind(((struct app *)ctx)->search, kind, NULL, err);
 }
 
-static int catalog_index_find(void *ctx, const char *kind, const char *q, int limit, json_t **codes,
-                              struct err *err)
+static int catalog_index_find(void *ctx, const char *kind, const char *q, int limit,
+                              json_t **codes, struct err *err)
 {
     struct search_query sq = {.kind = kind, .q = q, .limit = limit};
     json_t *r = NULL;
@@ -277,7 +270,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         return -1;
     struct store_options opt = {.busy_timeout_ms = 5000,
                                 .sync_normal = strcmp(cfg->sync, "normal") == 0,
-                                .group_commit = strcmp(cfg->sync, "group") == 0};
+        .group_commit = strcmp(cfg->sync, "group") == 0};
     if (store_open(cfg->db, &opt, &app->store, err) < 0) {
         if (strcmp(err->code, "store.bad_url") == 0)
             err->status = 2; /* a usage error, like any other bad option value */
@@ -314,8 +307,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct hotline_hooks hh = {app, hotline_index, hotline_notify, hotline_search};
     hotline_set_hooks(app->hotline, &hh);
-    struct catalog_indexer ix = {app, catalog_index_put, catalog_index_remove, catalog_index_clear,
-                                 catalog_index_find};
+    struct catalog_indexer ix = {app, catalog_index_put, catalog_index_remove,
+                                 catalog_index_clear, catalog_index_find};
     if (search_register_kind(app->search, CATALOG_KIND_ITEM, "catalog.kind.item", "/services/",
                              err) < 0 ||
         search_register_kind(app->search, CATALOG_KIND_BUNDLE, "catalog.kind.bundle",
@@ -392,8 +385,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     struct err ie;
     err_clear(&ie);
     if (catalog_index_ensure(app->store, &rebuilt, &ie) < 0)
-        log_kv(LOG_WARN, "the catalog could not be indexed for search", "code", ie.code, "detail",
-               ie.msg, LOG_END);
+        log_kv(LOG_WARN, "the catalog could not be indexed for search", "code", ie.code,
+               "detail", ie.msg, LOG_END);
     else if (rebuilt > 0) {
         char n[16];
         snprintf(n, sizeof(n), "%d", rebuilt);
