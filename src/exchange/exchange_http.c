@@ -15,6 +15,7 @@
 #include "exchange/exchange_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -90,7 +91,35 @@ static const char *bearer(struct web_req *req)
     return *h ? h : NULL;
 }
 
-/* A verified consumer, or -1 with the 401/403 answer made (RFC 6750 §3 challenge). */
+/* An error as an RFC 9457 problem document that keeps the response's extra headers (a
+ * failed handler's are dropped by dispatch, and RFC 6750 wants its challenge on the 401,
+ * RFC 6585 its Retry-After on the 429). */
+static int problem_with_headers(struct web_req *req, struct web_resp *resp, const struct err *e)
+{
+    const char *detail = web_t(req, arena_printf(req->arena, "errors.%s", e->code));
+    if (detail == NULL || strncmp(detail, "errors.", 7) == 0)
+        detail = e->msg;
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "type", "about:blank", "title",
+                          e->status == 401   ? "Unauthorized"
+                          : e->status == 403 ? "Forbidden"
+                                             : "Too Many Requests",
+                          "status", e->status, "detail", detail, "code", e->code, "request_id",
+                          req->id, "instance", req->path);
+    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    char *copy = text ? arena_strdup(req->arena, text) : NULL;
+    free(text);
+    if (copy == NULL)
+        return web_fail(resp, 500, "exchange.oom", "out of memory");
+    resp->status = e->status;
+    resp->content_type = "application/problem+json";
+    resp->body = copy;
+    resp->body_len = strlen(copy);
+    return 0;
+}
+
+/* A verified consumer (0); otherwise the answer is made: 1 for a 401 with its RFC 6750 §3
+ * challenge (the handler returns 0), -1 for a failure through web_fail. */
 static int consumer(struct web_req *req, struct web_resp *resp, struct oidc_bearer *b)
 {
     const char *token = bearer(req);
@@ -99,9 +128,9 @@ static int consumer(struct web_req *req, struct web_resp *resp, struct oidc_bear
     req->want_json = 1;
     if (token == NULL) {
         web_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"onewindow\"");
-        web_fail(resp, 401, "exchange.no_token", "a bearer token with scope %s is needed",
-                 EXCHANGE_SCOPE);
-        return -1;
+        err_set(&err, 401, "exchange.no_token", "a bearer token with scope %s is needed",
+                EXCHANGE_SCOPE);
+        return problem_with_headers(req, resp, &err) < 0 ? -1 : 1;
     }
     if (oidc_bearer_verify(((struct exchange *)req->ctx)->oidc, req->arena, token, EXCHANGE_SCOPE,
                            b, &err) < 0) {
@@ -110,14 +139,12 @@ static int consumer(struct web_req *req, struct web_resp *resp, struct oidc_bear
                         scope ? "Bearer realm=\"onewindow\", error=\"insufficient_scope\", "
                                 "scope=\"" EXCHANGE_SCOPE "\""
                               : "Bearer realm=\"onewindow\", error=\"invalid_token\"");
-        web_fail_err(resp, &err);
-        return -1;
+        return problem_with_headers(req, resp, &err) < 0 ? -1 : 1;
     }
     if (b->person) {
-        web_fail(resp, 403, "exchange.not_a_system",
-                 "the exchange serves department systems (client credentials), not a "
-                 "person's login");
-        return -1;
+        return web_fail(resp, 403, "exchange.not_a_system",
+                        "the exchange serves department systems (client credentials), not a "
+                        "person's login");
     }
     return 0;
 }
@@ -125,8 +152,9 @@ static int consumer(struct web_req *req, struct web_resp *resp, struct oidc_bear
 static int h_read(struct web_req *req, struct web_resp *resp)
 {
     struct oidc_bearer b;
-    if (consumer(req, resp, &b) < 0)
-        return 0;
+    int who = consumer(req, resp, &b);
+    if (who != 0)
+        return who < 0 ? -1 : 0;
     const char *key = web_query(req, "id_number");
     if (key == NULL)
         key = web_query(req, "uscc");
@@ -142,8 +170,10 @@ static int h_read(struct web_req *req, struct web_resp *resp)
     struct err err;
     err_clear(&err);
     if (exchange_read(((struct exchange *)req->ctx), &call, &out, &err) < 0) {
-        if (err.status == 429)
+        if (err.status == 429) {
             web_resp_header(resp, "Retry-After", "60");
+            return problem_with_headers(req, resp, &err);
+        }
         return web_fail_err(resp, &err);
     }
     resp->model = out;
@@ -153,8 +183,9 @@ static int h_read(struct web_req *req, struct web_resp *resp)
 static int h_request(struct web_req *req, struct web_resp *resp)
 {
     struct oidc_bearer b;
-    if (consumer(req, resp, &b) < 0)
-        return 0;
+    int who = consumer(req, resp, &b);
+    if (who != 0)
+        return who < 0 ? -1 : 0;
     json_t *body = req->body ? json_loads(req->body, 0, NULL) : NULL;
     if (!json_is_object(body)) {
         json_decref(body);
@@ -181,13 +212,13 @@ static int h_request(struct web_req *req, struct web_resp *resp)
         json_t *g;
         json_array_foreach(grants, i, g)
         {
-            if (json_integer_value(json_object_get(g, "id")) == id)
+            if (strtoll(json_string_value(json_object_get(g, "id")), NULL, 10) == id)
                 mine = json_incref(g);
         }
     }
     json_decref(grants);
     resp->status = 201;
-    resp->model = mine ? mine : json_pack("{s:I}", "id", (json_int_t)id);
+    resp->model = mine ? mine : json_pack("{s:o}", "id", json_sprintf("%lld", (long long)id));
     return 0;
 }
 
@@ -271,13 +302,13 @@ static int h_data_use(struct web_req *req, struct web_resp *resp)
 {
     const struct web_session *s = web_need_session(req, resp, 1);
     if (s == NULL)
-        return 0;
+        return -1;
     const char *idn = NULL, *phone = NULL;
     int64_t before = 0;
     struct err err;
     err_clear(&err);
     if (web_query_int(req, resp, "before", 0, INT64_MAX, 0, &before) < 0)
-        return 0;
+        return -1;
     if (identity_account_private(((struct exchange *)req->ctx)->id, req->arena, s->account_id, &idn,
                                  &phone, &err) < 0)
         return web_fail_err(resp, &err);
@@ -337,8 +368,9 @@ int exchange_http_register(struct web_server *srv, struct exchange *x, struct oi
         web_route(srv, "GET", "/api/v1/account/data-use", h_data_use, x) < 0 ||
         web_route(srv, "GET", "/exchange/v1/openapi.json", h_openapi, x) < 0)
         return -1;
-    if (o != NULL && (web_route(srv, "GET", "/exchange/v1/{resource}", h_read, x) < 0 ||
-                      web_route(srv, "POST", "/exchange/v1/requests", h_request, x) < 0))
+    if (o != NULL &&
+        (web_route(srv, "GET", "/exchange/v1/{resource}", h_read, x) < 0 ||
+         web_route_ex(srv, "POST", "/exchange/v1/requests", h_request, x, WEB_ROUTE_NO_CSRF) < 0))
         return -1;
     return 0;
 }

@@ -254,12 +254,12 @@ int exchange_read(struct exchange *x, const struct exchange_call *call, json_t *
         json_decref(kept);
         goto out;
     }
-    *out = json_pack("{s:s, s:o, s:o, s:{s:s, s:s, s:O}, s:s, s:s, s:s, s:I}", "resource",
+    *out = json_pack("{s:s, s:o, s:o, s:{s:s, s:s, s:O}, s:s, s:s, s:s, s:o}", "resource",
                      call->resource, "record", kept, "withheld", withheld, "source", "provider",
                      json_string_value(json_object_get(res, "provider")), "connector", conn.name,
                      "resource_name", json_object_get(res, "name"), "purpose", call->purpose,
                      "case_number", call->case_number, "legal_basis", g.legal_basis, "read_id",
-                     (json_int_t)row.id);
+                     json_sprintf("%lld", (long long)row.id));
     rc = *out ? 0 : err_set(err, 500, "exchange.oom", "out of memory");
     goto out;
 logged:

@@ -257,12 +257,13 @@ int xs_grant_list(struct store_conn *c, const char *client_id, json_t *arr, stru
             return oom(st, err);
         }
         json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I}", "id",
-                           (json_int_t)g.id, "client_id", g.client_id, "consumer", g.consumer_name,
-                           "resource", g.resource, "fields", g.fields, "purpose", g.purpose,
-                           "legal_basis", g.legal_basis, "status", g.status, "rate_per_min",
-                           g.rate_per_min, "expires_at", (json_int_t)g.expires_at, "decided_at",
-                           (json_int_t)g.decided_at, "created_at", (json_int_t)g.created_at));
+            arr,
+            json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I}", "id",
+                      json_sprintf("%lld", (long long)g.id), "client_id", g.client_id, "consumer",
+                      g.consumer_name, "resource", g.resource, "fields", g.fields, "purpose",
+                      g.purpose, "legal_basis", g.legal_basis, "status", g.status, "rate_per_min",
+                      g.rate_per_min, "expires_at", (json_int_t)g.expires_at, "decided_at",
+                      (json_int_t)g.decided_at, "created_at", (json_int_t)g.created_at));
     }
     store_reset(st);
     arena_free(a);
@@ -300,8 +301,8 @@ int xs_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, 
     store_bind_int64(st, 3, limit);
     while ((rc = store_step(st, err)) == STORE_ROW)
         json_array_append_new(
-            arr, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-                           (json_int_t)store_col_int64(st, 0), "at",
+            arr, json_pack("{s:o, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+                           json_sprintf("%lld", (long long)store_col_int64(st, 0)), "at",
                            (json_int_t)store_col_int64(st, 1), "consumer", store_col_text(st, 2),
                            "resource", store_col_text(st, 3), "fields", store_col_text(st, 4),
                            "purpose", store_col_text(st, 5), "case_number", store_col_text(st, 6),

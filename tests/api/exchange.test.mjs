@@ -1,0 +1,249 @@
+// tests/api/exchange.test.mjs - the data exchange (issue 13) over real HTTP, on SQLite and
+// (in the PostgreSQL pass) PostgreSQL. Department systems are OIDC clients registered with
+// the CLI; they get tokens with the certified client library npm openid-client v6
+// (client credentials, ID-token checks enabled as FACTS.md says) and call the exchange
+// with openid-client's fetchProtectedResource. The demo citizen then sees the reads on
+// /account/data-use; another citizen does not. Then the attacks of the issue: no token, a
+// token of another consumer, a request not approved, an expired and a revoked grant, a
+// field outside the grant, a missing purpose or case number, the rate limit, a provider
+// that answers garbage.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
+import { demoServer } from '../lib/db.mjs';
+import { Client, login, DEMO_CITIZEN_ID } from '../lib/client.mjs';
+import { idNumbers, phones, withIdCheck } from '../lib/ids.mjs';
+
+const env = await demoServer('exchange');
+const { srv } = env;
+after(async () => {
+  const r = await env.stop();
+  assert.deepEqual(r, { code: 0, signal: null });
+});
+
+const EXECUTE = [client.allowInsecureRequests, client.enableNonRepudiationChecks];
+const FIANCEE = withIdCheck('54010219920315002');
+
+function cli(args) {
+  const r = env.cli(['exchange', ...args]);
+  assert.equal(r.status, 0, `exchange ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+// A department system: an OIDC client with client credentials and the exchange scope.
+async function system(name) {
+  const r = env.cli(['client', 'add', name, 'redirect=http://127.0.0.1:9/cb',
+    'scopes=openid exchange:read', 'grants=authorization_code client_credentials']);
+  assert.equal(r.status, 0, r.stderr);
+  const id = /^client_id=(\S+)$/m.exec(r.stdout)[1];
+  const secret = /^client_secret=(\S+)$/m.exec(r.stdout)[1];
+  const config = await client.discovery(new URL(srv.url), id, undefined,
+    client.ClientSecretBasic(secret), { execute: EXECUTE });
+  const tokens = await client.clientCredentialsGrant(config, { scope: 'exchange:read' });
+  return { id, config, token: tokens.access_token };
+}
+
+// GET through the certified client (bearer token in the Authorization header).
+async function read(sys, resource, params) {
+  const url = new URL(`${srv.url}/exchange/v1/${resource}`);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  const res = await client.fetchProtectedResource(sys.config, sys.token, url, 'GET');
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+
+async function requestGrant(sys, body) {
+  const res = await client.fetchProtectedResource(sys.config, sys.token,
+    new URL(`${srv.url}/exchange/v1/requests`), 'POST', JSON.stringify(body),
+    new Headers({ 'content-type': 'application/json' }));
+  return { status: res.status, body: await res.json() };
+}
+
+const s = {};
+
+test('the resource catalog: CLI, page and JSON twin', async () => {
+  const out = cli(['resources']);
+  for (const code of ['population', 'legal_person', 'marriage', 'social_insurance'])
+    assert.match(out, new RegExp(`^${code} `, 'm'));
+  const c = new Client(srv);
+  const json = await c.get('/api/v1/exchange/resources');
+  assert.equal(json.status, 200);
+  const pop = json.body.resources.find((r) => r.code === 'population');
+  assert.equal(pop.provider, 'xz-ga');
+  assert.equal(pop.sharing, 'conditional');
+  assert.equal(pop.fields.find((f) => f.name === 'id_number').sensitivity, 'sensitive');
+  assert.ok(pop.legal_basis.bo && pop.name.bo);
+  const html = await c.get('/exchange/resources?lang=bo', { json: false });
+  assert.equal(html.status, 200);
+  assert.ok(html.text.includes(pop.name.bo));
+});
+
+test('the OpenAPI 3 document describes the read and the request', async () => {
+  const r = await fetch(`${srv.url}/exchange/v1/openapi.json`);
+  assert.equal(r.status, 200);
+  const doc = await r.json();
+  assert.match(doc.openapi, /^3\./);
+  const get = doc.paths['/{resource}'].get;
+  for (const p of ['purpose', 'case']) assert.equal(get.parameters.find((x) => x.name === p).required, true);
+  assert.ok(doc.paths['/requests'].post);
+  assert.equal(doc.components.securitySchemes.clientCredentials.flows.clientCredentials.tokenUrl, '/oauth2/token');
+});
+
+test('no token, a garbage token, or a person\'s missing scope: 401 with a Bearer challenge', async () => {
+  const none = await fetch(`${srv.url}/exchange/v1/marriage?id_number=${DEMO_CITIZEN_ID}&purpose=x&case=C1`);
+  assert.equal(none.status, 401);
+  assert.match(none.headers.get('www-authenticate'), /^Bearer realm="onewindow"/);
+  assert.equal((await none.json()).code, 'exchange.no_token');
+  const bad = await fetch(`${srv.url}/exchange/v1/marriage?id_number=${DEMO_CITIZEN_ID}&purpose=x&case=C1`,
+    { headers: { authorization: 'Bearer not.a.token' } });
+  assert.equal(bad.status, 401);
+  assert.match(bad.headers.get('www-authenticate'), /error="invalid_token"/);
+});
+
+test('a department system requests, the provider approves, and it reads for a case', async () => {
+  s.mz = await system('城关区婚姻登记系统');
+  const req = await requestGrant(s.mz, {
+    resource: 'marriage', fields: 'name,status,registered_at', purpose: 'marriage_registration',
+    legal_basis: '《婚姻登记条例》第七条',
+  });
+  assert.equal(req.status, 201, JSON.stringify(req.body));
+  assert.equal(req.body.status, 'requested');
+  s.grant = req.body.id;
+  const params = { id_number: DEMO_CITIZEN_ID, purpose: 'marriage_registration', case: 'CG-2026-000123' };
+  // Not approved yet.
+  const early = await read(s.mz, 'marriage', params);
+  assert.equal(early.status, 403);
+  assert.equal(early.body.code, 'exchange.no_grant');
+  // The provider grants fewer fields than asked.
+  assert.match(cli(['approve', String(s.grant), 'fields=name,status', 'days=30', 'rate=6']), /approved/);
+  const ok = await read(s.mz, 'marriage', params);
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.deepEqual(ok.body.record, { name: '扎西多吉', status: 'unmarried' });
+  assert.deepEqual(ok.body.withheld, ['id_number'], 'a field the register holds but the grant does not is dropped');
+  assert.equal(ok.body.case_number, 'CG-2026-000123');
+  assert.equal(ok.body.source.provider, 'xz-mz');
+  assert.ok(ok.body.read_id);
+  // In the audit chain, without the ID number.
+  const rows = env.sql(`SELECT outcome, detail FROM audit_events WHERE action = 'exchange.read' ORDER BY id`);
+  assert.ok(rows.some(([o, d]) => o === 'ok' && d.includes('case=CG-2026-000123') && d.includes('purpose=marriage_registration')));
+  assert.ok(rows.every(([, d]) => !d.includes(DEMO_CITIZEN_ID)), 'the audit record never holds the ID number');
+});
+
+test('bad calls: missing purpose or case, a field outside the grant, another purpose', async () => {
+  const base = { id_number: DEMO_CITIZEN_ID, purpose: 'marriage_registration', case: 'CG-2026-000124' };
+  const noPurpose = await read(s.mz, 'marriage', { ...base, purpose: '' });
+  assert.equal(noPurpose.status, 400);
+  assert.equal(noPurpose.body.code, 'exchange.bad_purpose');
+  const noCase = await read(s.mz, 'marriage', { id_number: DEMO_CITIZEN_ID, purpose: 'marriage_registration' });
+  assert.equal(noCase.status, 400);
+  assert.equal(noCase.body.code, 'exchange.bad_case');
+  const badKey = await read(s.mz, 'marriage', { ...base, id_number: '540102199001011234' });
+  assert.equal(badKey.status, 400);
+  assert.equal(badKey.body.code, 'exchange.bad_key');
+  const field = await read(s.mz, 'marriage', { ...base, fields: 'name,id_number' });
+  assert.equal(field.status, 403);
+  assert.equal(field.body.code, 'exchange.field_not_granted');
+  assert.ok(!JSON.stringify(field.body).includes('扎西多吉'), 'nothing partial');
+  const other = await read(s.mz, 'marriage', { ...base, purpose: 'curiosity' });
+  assert.equal(other.status, 403);
+  assert.equal(other.body.code, 'exchange.no_grant');
+  const unknown = await read(s.mz, 'no_such_register', base);
+  assert.equal(unknown.status, 404);
+});
+
+test('a token of another consumer cannot use the grant', async () => {
+  s.other = await system('某县住建系统');
+  const r = await read(s.other, 'marriage',
+    { id_number: DEMO_CITIZEN_ID, purpose: 'marriage_registration', case: 'X-1' });
+  assert.equal(r.status, 403);
+  assert.equal(r.body.code, 'exchange.no_grant');
+});
+
+test('the rate limit of a grant: 429 with Retry-After', async () => {
+  // rate=6 a minute; earlier tests used some of this minute's calls, so call until refused.
+  let last;
+  for (let i = 0; i < 8; i++) {
+    last = await read(s.mz, 'marriage', { id_number: FIANCEE, purpose: 'marriage_registration', case: `R-${i}` });
+    if (last.status === 429) break;
+    assert.equal(last.status, 200);
+  }
+  assert.equal(last.status, 429);
+  assert.equal(last.body.code, 'exchange.rate_limited');
+  assert.equal(last.headers.get('retry-after'), '60');
+});
+
+test('an unconditional resource is granted at once; a provider answering garbage is 502, nothing partial', async () => {
+  const sys = await system('市场监管协同系统');
+  const g = await requestGrant(sys, { resource: 'legal_person', purpose: 'enterprise_check', legal_basis: '市场主体登记管理条例' });
+  assert.equal(g.body.status, 'approved');
+  const shop = /92540102MA6T0XY2K./.exec(cli(['grants']) + env.sql("SELECT subject FROM exchange_sandbox_records WHERE resource = 'legal_person'").flat().join(' '))[0];
+  const ok = await read(sys, 'legal_person', { uscc: shop, purpose: 'enterprise_check', case: 'SJ-1' });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body.record.legal_rep_name, '扎西多吉');
+  const si = await requestGrant(sys, { resource: 'social_insurance', purpose: 'enterprise_check', legal_basis: '社会保险法' });
+  cli(['approve', String(si.body.id)]);
+  const id = idNumbers({ seed: 77 })();
+  cli(['sandbox-put', 'social_insurance', id, '{"name": "broken']);
+  const bad = await read(sys, 'social_insurance', { id_number: id, purpose: 'enterprise_check', case: 'SJ-2' });
+  assert.equal(bad.status, 502);
+  assert.equal(bad.body.code, 'exchange.provider_failed');
+  assert.equal(bad.body.record, undefined);
+  const none = await read(sys, 'social_insurance', { id_number: idNumbers({ seed: 78 })(), purpose: 'enterprise_check', case: 'SJ-3' });
+  assert.equal(none.status, 404);
+  assert.equal(none.body.code, 'exchange.no_record');
+});
+
+test('expired and revoked grants are refused', async () => {
+  const params = { id_number: DEMO_CITIZEN_ID, purpose: 'household_check', case: 'E-1' };
+  const sys = await system('户籍核查系统');
+  const g = await requestGrant(sys, { resource: 'population', fields: 'name', purpose: 'household_check', legal_basis: '居民身份证法' });
+  cli(['approve', String(g.body.id), 'days=1']);
+  assert.equal((await read(sys, 'population', params)).status, 200);
+  env.sql(`UPDATE exchange_grants SET expires_at = 1 WHERE id = ${g.body.id}`);
+  const expired = await read(sys, 'population', params);
+  assert.equal(expired.status, 403);
+  assert.equal(expired.body.code, 'exchange.grant_expired');
+  env.sql(`UPDATE exchange_grants SET expires_at = 9000000000000 WHERE id = ${g.body.id}`);
+  cli(['revoke', String(g.body.id)]);
+  const revoked = await read(sys, 'population', params);
+  assert.equal(revoked.status, 403);
+  assert.equal(revoked.body.code, 'exchange.grant_revoked');
+  const again = env.cli(['exchange', 'revoke', String(g.body.id)]);
+  assert.equal(again.status, 1, 'a revoked grant cannot be revoked twice');
+});
+
+test('the citizen sees every read of their data on /account/data-use, and exports it', async () => {
+  const c = await login(srv, DEMO_CITIZEN_ID);
+  const r = await c.get('/api/v1/account/data-use');
+  assert.equal(r.status, 200);
+  const reads = r.body.reads;
+  const mine = reads.find((x) => x.case_number === 'CG-2026-000123');
+  assert.ok(mine, 'the marriage registry\'s read is listed');
+  assert.equal(mine.consumer, '城关区婚姻登记系统');
+  assert.equal(mine.purpose, 'marriage_registration');
+  assert.equal(mine.outcome, 'ok');
+  assert.equal(mine.legal_basis, '《婚姻登记条例》第七条');
+  assert.ok(reads.some((x) => x.outcome === 'denied' && x.case_number === 'CG-2026-000124'), 'refused attempts too');
+  assert.ok(!reads.some((x) => x.case_number?.startsWith('R-')), 'reads of the fiancée are hers, not his');
+  const html = await c.get('/account/data-use?lang=bo', { json: false });
+  assert.equal(html.status, 200);
+  assert.match(html.text, /CG-2026-000123/);
+  const csv = await c.get('/account/data-use?format=csv', { json: false });
+  assert.equal(csv.status, 200);
+  assert.match(csv.headers['content-type'], /^text\/csv/);
+  assert.match(csv.headers['content-disposition'], /attachment/);
+  assert.match(csv.text, /城关区婚姻登记系统.*CG-2026-000123/);
+});
+
+test('another citizen sees none of it; anonymous visitors are sent to log in', async () => {
+  const c = new Client(srv, { page: '/register' });
+  const idn = idNumbers({ seed: 4242 })();
+  const phone = phones('139', { seed: 4242 })();
+  const reg = await c.submit('/register', { name: '次仁', id_number: idn, phone, password: 'zhaxi-delek-2024', password_again: 'zhaxi-delek-2024' });
+  assert.equal(reg.status, 303, reg.text);
+  const r = await c.get('/api/v1/account/data-use');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.reads, []);
+  const anon = await new Client(srv).get('/account/data-use', { json: false });
+  assert.equal(anon.status, 303);
+  assert.match(anon.location, /^\/login\?next=/);
+});
