@@ -262,6 +262,18 @@ out:
     return rc;
 }
 
+/* identity asks the base registers through the exchange (issue 13 item 7). */
+static int registers_person(void *ctx, const char *name, const char *id_number, struct err *err)
+{
+    return exchange_check_person(((struct app *)ctx)->exchange, name, id_number, err);
+}
+
+static int registers_legal_rep(void *ctx, const char *uscc, const char *id_number,
+                               struct err *err)
+{
+    return exchange_check_legal_rep(((struct app *)ctx)->exchange, uscc, id_number, err);
+}
+
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
 {
     memset(app, 0, sizeof(*app));
@@ -299,6 +311,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     if (search_open(app->store, &app->search, err) < 0 ||
         exchange_open(app->store, app->kr, &app->exchange, err) < 0)
         goto fail;
+    struct identity_registers regs = {app, registers_person, registers_legal_rep};
+    identity_set_registers(app->id, &regs);
     struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
     apply_set_hooks(app->apply, &hooks);
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||

@@ -268,7 +268,7 @@ int exchange_open(struct store *s, struct crypto_keyring *kr, struct exchange **
     x->store = s;
     x->kr = kr;
     pthread_mutex_init(&x->lock, NULL);
-    x->sandbox = (struct exchange_connector){"sandbox", x, sandbox_fetch};
+    x->sandbox = (struct exchange_connector){"sandbox", x, sandbox_fetch, 0};
     *out = x;
     return 0;
 }

@@ -55,6 +55,9 @@ struct exchange_connector {
     void *ctx;
     int (*fetch)(void *ctx, const char *resource, const char *key, json_t **record,
                  struct err *err);
+    /* 1: the register holds every subject, so "no record" means the subject does not
+     * exist (a department's real register); 0: it holds some (the sandbox). */
+    int complete;
 };
 
 /* Open the exchange on `s` (borrowed) with the sandbox connector for every resource. `kr`
@@ -134,6 +137,19 @@ int exchange_read(struct exchange *x, const struct exchange_call *c, json_t **ou
 int exchange_record_for(struct exchange *x, int64_t actor, const char *resource, const char *key,
                         const char *purpose, const char *case_number, json_t **record,
                         struct err *err);
+
+/* ---- trusted identity (issue 13 item 7) ------------------------------------------------ */
+
+/* Does the population register give `name` for `id_number`? 0 yes, 1 no (or no such
+ * person in a complete register), 2 cannot say (no record in an incomplete register), -1
+ * with err. A logged platform read (purpose identity_verification), so the person sees
+ * registrations tried with their number. */
+int exchange_check_person(struct exchange *x, const char *name, const char *id_number,
+                          struct err *err);
+/* Does the legal person register name `id_number` as the legal representative of `uscc`?
+ * Answers as exchange_check_person. */
+int exchange_check_legal_rep(struct exchange *x, const char *uscc, const char *id_number,
+                             struct err *err);
 
 /* ---- the person's view --------------------------------------------------------------- */
 

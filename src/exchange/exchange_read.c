@@ -354,3 +354,45 @@ int exchange_data_use(struct exchange *x, const char *key, int64_t before, int l
     *out = arr;
     return 0;
 }
+
+/* A platform read for identity's checks: 0 with *record, 2 when the register cannot say,
+ * 1 when a complete register has no such subject, -1 with err. */
+static int identity_read(struct exchange *x, const char *resource, const char *key, json_t **record,
+                         struct err *err)
+{
+    struct err e;
+    err_clear(&e);
+    if (exchange_record_for(x, 0, resource, key, "identity_verification", "registration", record,
+                            &e) == 0)
+        return 0;
+    if (strcmp(e.code, "exchange.no_record") == 0)
+        return exchange_connector_for(x, resource).complete ? 1 : 2;
+    *err = e;
+    return -1;
+}
+
+int exchange_check_person(struct exchange *x, const char *name, const char *id_number,
+                          struct err *err)
+{
+    json_t *rec = NULL;
+    int rc = identity_read(x, "population", id_number, &rec, err);
+    if (rc == 0) {
+        const char *held = json_string_value(json_object_get(rec, "name"));
+        rc = held != NULL && strcmp(held, name) == 0 ? 0 : 1;
+    }
+    json_decref(rec);
+    return rc;
+}
+
+int exchange_check_legal_rep(struct exchange *x, const char *uscc, const char *id_number,
+                             struct err *err)
+{
+    json_t *rec = NULL;
+    int rc = identity_read(x, "legal_person", uscc, &rec, err);
+    if (rc == 0) {
+        const char *rep = json_string_value(json_object_get(rec, "legal_rep_id_number"));
+        rc = rep != NULL && strcmp(rep, id_number) == 0 ? 0 : 1;
+    }
+    json_decref(rec);
+    return rc;
+}

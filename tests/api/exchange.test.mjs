@@ -242,8 +242,75 @@ test('another citizen sees none of it; anonymous visitors are sent to log in', a
   assert.equal(reg.status, 303, reg.text);
   const r = await c.get('/api/v1/account/data-use');
   assert.equal(r.status, 200);
-  assert.deepEqual(r.body.reads, []);
+  // Only the platform's own check of her registration: no department read her data.
+  assert.deepEqual(r.body.reads.map((x) => [x.purpose, x.consumer]), [['identity_verification', '本平台']]);
   const anon = await new Client(srv).get('/account/data-use', { json: false });
   assert.equal(anon.status, 303);
   assert.match(anon.location, /^\/login\?next=/);
+});
+
+// ---- trusted identity (item 7) ------------------------------------------------------------
+
+const PASSWORD = 'zhaxi-delek-2024';
+const phone = phones('137', { seed: 9100 });
+
+test('registration checks name + ID number against the population register', async () => {
+  const bad = await new Client(srv, { page: '/register' }).submit('/register',
+    { name: '冒名者', id_number: FIANCEE, phone: phone(), password: PASSWORD, password_again: PASSWORD });
+  assert.equal(bad.status, 422, bad.text);
+  assert.deepEqual(bad.body.errors.map((e) => [e.field, e.code]), [['name', 'identity.name_mismatch']]);
+  assert.ok(bad.body.errors[0].message.includes('人口'), 'a clear, localised error');
+  const good = await new Client(srv, { page: '/register' }).submit('/register',
+    { name: '卓玛', id_number: FIANCEE, phone: phone(), password: PASSWORD, password_again: PASSWORD });
+  assert.equal(good.status, 303, good.text);
+  // The person sees that a registration was tried with her number.
+  const c = await login(srv, FIANCEE, { password: PASSWORD });
+  const use = await c.get('/api/v1/account/data-use');
+  assert.ok(use.body.reads.some((r) => r.purpose === 'identity_verification' && r.resource === 'population'));
+});
+
+test('registration mismatches are throttled per address (no enumeration of names)', async () => {
+  const addr = '127.0.0.77';
+  let last;
+  // A person the register knows and nobody has registered yet.
+  const idn = idNumbers({ seed: 500 })();
+  cli(['sandbox-put', 'population', idn, JSON.stringify({ name: '洛桑', id_number: idn })]);
+  const codes = [];
+  for (let i = 0; i < 12; i++) {
+    last = await new Client(srv, { page: '/register', localAddress: addr }).submit('/register',
+      { name: `猜名${i}`, id_number: idn, phone: phone(), password: PASSWORD, password_again: PASSWORD });
+    codes.push(last.body.errors[0].code);
+  }
+  assert.equal(codes[0], 'identity.name_mismatch');
+  assert.equal(codes.at(-1), 'identity.register_paused', codes.join(' '));
+});
+
+test('nobody claims an enterprise the legal person register does not name them for', async () => {
+  const c = new Client(srv, { page: '/register' });
+  const idn = idNumbers({ seed: 600 })();
+  cli(['sandbox-put', 'population', idn, JSON.stringify({ name: '边巴', id_number: idn })]);
+  const reg = await c.submit('/register', { name: '边巴', id_number: idn, phone: phone(), password: PASSWORD, password_again: PASSWORD });
+  assert.equal(reg.status, 303, reg.text);
+  const claim = (uscc) => c.submit('/account/enterprises',
+    { uscc, name: '某公司', legal_rep: '边巴', role: 'legal_rep' }, { page: '/account/enterprises/new' });
+  // The demo enterprise, already claimed by its real representative.
+  const shop = env.sql("SELECT subject FROM exchange_sandbox_records WHERE resource = 'legal_person'")[0][0];
+  const demo = await claim(shop);
+  assert.equal(demo.status, 422);
+  assert.deepEqual(demo.body.errors.map((e) => e.field), ['uscc']);
+  // An unclaimed company whose register entry names the demo citizen: 边巴 cannot take it.
+  const first17 = '91540100MA6T1AB2C';
+  const chars = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  const sum = [...first17].reduce((s, ch, i) => s + chars.indexOf(ch) * w[i], 0);
+  const uscc = first17 + chars[(31 - (sum % 31)) % 31];
+  cli(['sandbox-put', 'legal_person', uscc, JSON.stringify({ uscc, name: '西藏雪域实业有限公司', legal_rep_name: '扎西多吉', legal_rep_id_number: DEMO_CITIZEN_ID, status: 'active' })]);
+  const other = await claim(uscc);
+  assert.equal(other.status, 422, other.text);
+  assert.deepEqual(other.body.errors.map((e) => [e.field, e.code]), [['uscc', 'identity.not_legal_rep']]);
+  // Its real representative can.
+  const rep = await login(srv, DEMO_CITIZEN_ID);
+  const mine = await rep.submit('/account/enterprises', { uscc, name: '西藏雪域实业有限公司', legal_rep: '扎西多吉', role: 'legal_rep' },
+    { page: '/account/enterprises/new' });
+  assert.equal(mine.status, 303, mine.text);
 });
