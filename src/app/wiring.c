@@ -147,6 +147,35 @@ static int certs_authorise_hook(void *ctx, int64_t holder, const char *identifie
                                1, err);
 }
 
+/* apply <-> exchange (issue 13 item 6): a person's record in a base register, for 免填 and
+ * 免提交, read with their ID number (never typed by anyone) and logged for them to see. */
+static int register_record_hook(void *ctx, int64_t holder, const char *resource,
+                                const char *purpose, const char *case_number, int in_tx,
+                                json_t **record, struct err *err)
+{
+    struct app *app = ctx;
+    struct arena *a = arena_new(0);
+    const char *idn = NULL, *phone = NULL;
+    int rc = -1;
+    if (a == NULL)
+        return err_set(err, 500, "app.oom", "out of memory");
+    if (identity_account_private(app->id, a, holder, &idn, &phone, err) < 0)
+        goto out;
+    if (idn == NULL) {
+        rc = 1;
+        goto out;
+    }
+    rc = exchange_record_for(app->exchange, holder, resource, idn, purpose, case_number, in_tx,
+                             record, err);
+    if (rc < 0 && strcmp(err->code, "exchange.no_record") == 0) {
+        err_clear(err);
+        rc = 1;
+    }
+out:
+    arena_free(a);
+    return rc;
+}
+
 /* The hotline indexes its orders in search and tells callers through notify (contracts
  * §6, §3): adapters, so that the hotline module does not depend on their headers. */
 static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err)
@@ -313,7 +342,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct identity_registers regs = {app, registers_person, registers_legal_rep};
     identity_set_registers(app->id, &regs);
-    struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook};
+    struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook,
+                                register_record_hook};
     apply_set_hooks(app->apply, &hooks);
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
         search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||

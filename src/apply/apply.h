@@ -51,6 +51,9 @@ struct apply_decided { /* what a decision hands to the hooks and to review */
 
 #define APPLY_CERT_ID_SIZE 128 /* a GB/T 36904-style certificate identifier and its NUL */
 
+/* The content type of a material fetched from a register (its JSON record), not uploaded. */
+#define APPLY_REGISTER_RECORD_TYPE "application/vnd.onewindow.register+json"
+
 struct apply_hooks {
     void *ctx;
     /* Called inside the approving transaction; may issue a certificate; writes its
@@ -67,6 +70,14 @@ struct apply_hooks {
     int (*authorise_use)(void *ctx, int64_t holder_account, const char *cert_identifier,
                          const char *cert_type, const char *application_number,
                          int64_t department_id, struct err *err);
+    /* 免填 and 免提交 from the base registers (issue 13 item 6; NULL: none): the holder's
+     * record in register `resource` ("population"), read through the data exchange for
+     * `purpose` in case `case_number` and logged for the holder to see. in_tx: inside the
+     * caller's transaction (the read's log joins it). *record is a new JSON object. 0, 1
+     * when the register holds no record of them, -1 with err. */
+    int (*register_record)(void *ctx, int64_t holder_account, const char *resource,
+                           const char *purpose, const char *case_number, int in_tx,
+                           json_t **record, struct err *err);
 };
 
 /* Open the module. `notify` may be NULL (no messages: tools, benches). All borrowed. */

@@ -235,20 +235,62 @@ out:
 
 /* ---- the sandbox connector ----------------------------------------------------------------- */
 
+/* The additional data binding a sealed sandbox record to its place. */
+static const char *sandbox_ad(char *buf, size_t n, const char *resource, const char *hash)
+{
+    snprintf(buf, n, "exchange_sandbox_records:%s:%s", resource, hash);
+    return buf;
+}
+
+int exchange_sandbox_put(struct exchange *x, const char *resource, const char *key,
+                         const char *text, struct err *err)
+{
+    char hash[65], ad[160];
+    size_t len = strlen(text), got = 0;
+    struct store_conn *c = store_conn(x->store, err);
+    if (c == NULL || exchange_subject_hash(x, key, hash, err) < 0)
+        return -1;
+    unsigned char *enc = malloc(len + CRYPTO_AEAD_OVERHEAD);
+    if (enc == NULL)
+        return err_set(err, 500, "exchange.oom", "out of memory");
+    sandbox_ad(ad, sizeof(ad), resource, hash);
+    int rc = crypto_aead_seal(crypto_keyring_aead(x->kr, CRYPTO_AEAD_PII), ad, strlen(ad), text,
+                              len, enc, len + CRYPTO_AEAD_OVERHEAD, &got) < 0
+                 ? err_set(err, 500, "exchange.crypto", "the record could not be sealed")
+                 : xs_sandbox_put(c, resource, hash, enc, got, err);
+    free(enc);
+    return rc;
+}
+
 /* The sandbox registers answer from exchange_sandbox_records: a stored value that is not a
  * JSON object is a provider answering garbage (a test puts one there on purpose). */
 static int sandbox_fetch(void *ctx, const char *resource, const char *key, json_t **record,
                          struct err *err)
 {
     struct exchange *x = ctx;
-    char *text = NULL;
+    unsigned char *enc = NULL;
+    size_t len = 0, n = 0;
+    char hash[65], ad[160];
     struct store_conn *c = store_conn(x->store, err);
     *record = NULL;
-    if (c == NULL || xs_sandbox_get(c, resource, key, &text, err) < 0)
+    if (c == NULL || exchange_subject_hash(x, key, hash, err) < 0 ||
+        xs_sandbox_get(c, resource, hash, &enc, &len, err) < 0)
         return -1;
-    if (text == NULL)
+    if (enc == NULL)
         return 1;
+    char *text = len >= CRYPTO_AEAD_OVERHEAD ? malloc(len - CRYPTO_AEAD_OVERHEAD + 1) : NULL;
+    sandbox_ad(ad, sizeof(ad), resource, hash);
+    int ok = text != NULL &&
+             crypto_aead_open(crypto_keyring_aead(x->kr, CRYPTO_AEAD_PII), ad, strlen(ad), enc, len,
+                              (unsigned char *)text, len - CRYPTO_AEAD_OVERHEAD, &n) == 0;
+    free(enc);
+    if (!ok) {
+        free(text);
+        return err_set(err, 502, "exchange.provider_failed", "the sandbox record cannot be opened");
+    }
+    text[n] = '\0';
     json_t *r = json_loads(text, 0, NULL);
+    crypto_wipe(text, n);
     free(text);
     if (!json_is_object(r)) {
         json_decref(r);

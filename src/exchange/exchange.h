@@ -132,10 +132,11 @@ int exchange_read(struct exchange *x, const struct exchange_call *c, json_t **ou
  * The platform's own read of a register record for a person's case (pre-filling a form,
  * 免申即享 eligibility): no grant (the platform is the controller here) but the same log,
  * so the person sees it. `actor` is the account on whose behalf (0: the system); `purpose`
- * and `case_number` as in a call. *record: every field of the record.
+ * and `case_number` as in a call. in_tx: the log joins the caller's transaction on this
+ * thread's connection. *record: every field of the record.
  */
 int exchange_record_for(struct exchange *x, int64_t actor, const char *resource, const char *key,
-                        const char *purpose, const char *case_number, json_t **record,
+                        const char *purpose, const char *case_number, int in_tx, json_t **record,
                         struct err *err);
 
 /* ---- trusted identity (issue 13 item 7) ------------------------------------------------ */

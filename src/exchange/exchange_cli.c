@@ -131,8 +131,7 @@ int exchange_cli(struct exchange *x, int argc, char **argv, struct err *err)
     if (strcmp(cmd, "approve") == 0 || strcmp(cmd, "reject") == 0 || strcmp(cmd, "revoke") == 0)
         return decide(x, argc, argv, err);
     if (strcmp(cmd, "sandbox-put") == 0 && argc == 4) {
-        struct store_conn *c = store_conn(x->store, err);
-        if (c == NULL || xs_sandbox_put(c, argv[1], argv[2], argv[3], err) < 0)
+        if (exchange_sandbox_put(x, argv[1], argv[2], argv[3], err) < 0)
             return 1;
         printf("sandbox record stored\n");
         return 0;

@@ -14,14 +14,14 @@
 #include "identity/idcodes.h"
 #include "store/store.h"
 
-static int put(struct store_conn *c, const char *resource, const char *subject, json_t *rec, int *n,
+static int put(struct exchange *x, const char *resource, const char *subject, json_t *rec, int *n,
                struct err *err)
 {
     char *text = json_dumps(rec, JSON_COMPACT);
     json_decref(rec);
     if (text == NULL)
         return err_set(err, 500, "exchange.oom", "out of memory");
-    int rc = xs_sandbox_put(c, resource, subject, text, err);
+    int rc = exchange_sandbox_put(x, resource, subject, text, err);
     free(text);
     *n += rc == 0;
     return rc;
@@ -40,30 +40,30 @@ int exchange_load_demo(struct exchange *x, int *records, struct err *err)
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
     const char *addr = "西藏自治区拉萨市城关区八廓街道";
-    if (put(c, "population", zx,
+    if (put(x, "population", zx,
             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", "扎西多吉", "id_number",
                       zx, "sex", "male", "ethnicity", "藏族", "birth_date", "1990-01-01",
                       "household_address", addr, "household_head", "扎西多吉", "marital_status",
                       "unmarried"),
             &n, err) < 0 ||
-        put(c, "population", dm,
+        put(x, "population", dm,
             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", "卓玛", "id_number", dm,
                       "sex", "female", "ethnicity", "藏族", "birth_date", "1992-03-15",
                       "household_address", "西藏自治区拉萨市城关区吉日街道", "household_head",
                       "次旺", "marital_status", "unmarried"),
             &n, err) < 0 ||
-        put(c, "marriage", zx,
+        put(x, "marriage", zx,
             json_pack("{s:s, s:s, s:s}", "name", "扎西多吉", "id_number", zx, "status",
                       "unmarried"),
             &n, err) < 0 ||
-        put(c, "marriage", dm,
+        put(x, "marriage", dm,
             json_pack("{s:s, s:s, s:s}", "name", "卓玛", "id_number", dm, "status", "unmarried"),
             &n, err) < 0 ||
-        put(c, "social_insurance", zx,
+        put(x, "social_insurance", zx,
             json_pack("{s:s, s:s, s:b, s:s, s:i}", "name", "扎西多吉", "id_number", zx, "insured",
                       1, "employer", "拉萨市城关区雪域电器经营部", "months_paid", 96),
             &n, err) < 0 ||
-        put(c, "legal_person", shop,
+        put(x, "legal_person", shop,
             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "uscc", shop, "name",
                       "拉萨市城关区雪域电器经营部", "legal_rep_name", "扎西多吉",
                       "legal_rep_id_number", zx, "status", "active", "registered_at", "2018-06-01"),

@@ -56,10 +56,11 @@ int xs_resource_put(struct store_conn *c, const char *code, const char *doc, int
 /* The document of `code` (a new reference) or NULL in *doc when there is none. */
 int xs_resource_get(struct store_conn *c, const char *code, json_t **doc, struct err *err);
 int xs_resource_list(struct store_conn *c, json_t *arr, struct err *err);
-int xs_sandbox_get(struct store_conn *c, const char *resource, const char *subject, char **record,
-                   struct err *err); /* *record malloc'd or NULL */
-int xs_sandbox_put(struct store_conn *c, const char *resource, const char *subject,
-                   const char *record, struct err *err);
+/* *enc malloc'd (NULL when there is no record). */
+int xs_sandbox_get(struct store_conn *c, const char *resource, const char *subject_hash,
+                   unsigned char **enc, size_t *len, struct err *err);
+int xs_sandbox_put(struct store_conn *c, const char *resource, const char *subject_hash,
+                   const unsigned char *enc, size_t len, struct err *err);
 int xs_grant_insert(struct store_conn *c, const struct exchange_grant_row *g, struct err *err);
 /* The client's newest grant of `resource` for `purpose` in any status; found 0 if none. */
 int xs_grant_find(struct store_conn *c, struct arena *a, const char *client_id,
@@ -80,6 +81,11 @@ int xs_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, 
 struct exchange_connector exchange_connector_for(struct exchange *x, const char *resource);
 /* The lookup hash (hex) of a subject key, under which its reads are filed. */
 int exchange_subject_hash(struct exchange *x, const char *key, char out[65], struct err *err);
+/* Put `text` (stored as given: a test may put garbage there) as the sandbox record of `key`
+ * (canonical) in `resource`, sealed. On this thread's connection, in its transaction if one
+ * is open. */
+int exchange_sandbox_put(struct exchange *x, const char *resource, const char *key,
+                         const char *text, struct err *err);
 /* Check a resource document; 0 or -1 with err 400 "exchange.bad_resource". */
 int exchange_resource_check(const json_t *doc, struct err *err);
 /* The resource's field named `name`, or NULL. */

@@ -75,7 +75,7 @@ static int key_normalize(const json_t *res, const char *in, char out[IDCODE_LEN 
 
 /* Write the read's log row and audit record in one transaction. */
 static int log_read(struct exchange *x, struct arena *a, const struct exchange_read_row *r,
-                    const char *ip, const char *reason, struct err *err)
+                    const char *ip, const char *reason, int in_tx, struct err *err)
 {
     struct store_conn *c = store_conn(x->store, err);
     if (c == NULL)
@@ -89,6 +89,8 @@ static int log_read(struct exchange *x, struct arena *a, const struct exchange_r
     struct audit_event ev = {0, "exchange.read", object, r->outcome, ip, detail};
     if (object == NULL || detail == NULL)
         return err_set(err, 500, "exchange.oom", "out of memory");
+    if (in_tx)
+        return xs_read_insert(c, r, err) < 0 || audit_record(c, &ev, err) < 0 ? -1 : 0;
     if (store_begin(c, err) < 0)
         return -1;
     if (xs_read_insert(c, r, err) < 0 || audit_record(c, &ev, err) < 0 ||
@@ -249,7 +251,7 @@ int exchange_read(struct exchange *x, const struct exchange_call *call, json_t *
     json_t *kept = filtered(res, record, keep, withheld);
     row.outcome = "ok";
     row.fields = keep;
-    if (log_read(x, a, &row, call->ip, NULL, err) < 0) {
+    if (log_read(x, a, &row, call->ip, NULL, 0, err) < 0) {
         json_decref(withheld);
         json_decref(kept);
         goto out;
@@ -265,7 +267,7 @@ int exchange_read(struct exchange *x, const struct exchange_call *call, json_t *
 logged:
     /* The refusal stands whatever the log says; a log failure is the server's problem. */
     e2 = *err;
-    if (log_read(x, a, &row, call->ip, reason, err) == 0)
+    if (log_read(x, a, &row, call->ip, reason, 0, err) == 0)
         *err = e2;
 out:
     json_decref(record);
@@ -275,7 +277,7 @@ out:
 }
 
 int exchange_record_for(struct exchange *x, int64_t actor, const char *resource, const char *key,
-                        const char *purpose, const char *case_number, json_t **record,
+                        const char *purpose, const char *case_number, int in_tx, json_t **record,
                         struct err *err)
 {
     struct arena *a = arena_new(0);
@@ -318,7 +320,7 @@ int exchange_record_for(struct exchange *x, int64_t actor, const char *resource,
         : fr == 1 ? "no_record"
                   : "failed"};
     struct err e2 = *err;
-    if (fields == NULL || client == NULL || log_read(x, a, &row, NULL, NULL, err) < 0)
+    if (fields == NULL || client == NULL || log_read(x, a, &row, NULL, NULL, in_tx, err) < 0)
         goto out;
     if (fr < 0) {
         *err = e2;
@@ -362,7 +364,7 @@ static int identity_read(struct exchange *x, const char *resource, const char *k
 {
     struct err e;
     err_clear(&e);
-    if (exchange_record_for(x, 0, resource, key, "identity_verification", "registration", record,
+    if (exchange_record_for(x, 0, resource, key, "identity_verification", "registration", 0, record,
                             &e) == 0)
         return 0;
     if (strcmp(e.code, "exchange.no_record") == 0)

@@ -16,11 +16,11 @@ static const char SQL_RES_PUT[] =
     "updated_at = excluded.updated_at";
 static const char SQL_RES_GET[] = "SELECT doc FROM exchange_resources WHERE code = ?";
 static const char SQL_RES_LIST[] = "SELECT doc FROM exchange_resources ORDER BY code";
-static const char SQL_SANDBOX_GET[] =
-    "SELECT record FROM exchange_sandbox_records WHERE resource = ? AND subject = ?";
+static const char SQL_SANDBOX_GET[] = "SELECT record_enc FROM exchange_sandbox_records "
+                                      "WHERE resource = ? AND subject_hash = ?";
 static const char SQL_SANDBOX_PUT[] =
-    "INSERT INTO exchange_sandbox_records (resource, subject, record) VALUES (?, ?, ?) "
-    "ON CONFLICT (resource, subject) DO UPDATE SET record = excluded.record";
+    "INSERT INTO exchange_sandbox_records (resource, subject_hash, record_enc) VALUES (?, ?, ?) "
+    "ON CONFLICT (resource, subject_hash) DO UPDATE SET record_enc = excluded.record_enc";
 #define GRANT_COLS                                                                                 \
     "id, client_id, consumer_name, resource, fields, purpose, legal_basis, status, "               \
     "rate_per_min, expires_at, decided_at, created_at"
@@ -114,31 +114,38 @@ int xs_resource_list(struct store_conn *c, json_t *arr, struct err *err)
     return rc < 0 ? -1 : 0;
 }
 
-int xs_sandbox_get(struct store_conn *c, const char *resource, const char *subject, char **record,
-                   struct err *err)
+int xs_sandbox_get(struct store_conn *c, const char *resource, const char *subject_hash,
+                   unsigned char **enc, size_t *len, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SANDBOX_GET, err);
-    *record = NULL;
+    *enc = NULL;
+    *len = 0;
     if (st == NULL)
         return -1;
     store_bind_text(st, 1, resource, -1);
-    store_bind_text(st, 2, subject, -1);
+    store_bind_text(st, 2, subject_hash, -1);
     int rc = store_step(st, err);
-    if (rc == STORE_ROW && (*record = strdup(store_col_text(st, 0))) == NULL)
-        return oom(st, err);
+    if (rc == STORE_ROW) {
+        size_t n = 0;
+        const void *p = store_col_blob(st, 0, &n);
+        if ((*enc = malloc(n ? n : 1)) == NULL)
+            return oom(st, err);
+        memcpy(*enc, p, n);
+        *len = n;
+    }
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
 
-int xs_sandbox_put(struct store_conn *c, const char *resource, const char *subject,
-                   const char *record, struct err *err)
+int xs_sandbox_put(struct store_conn *c, const char *resource, const char *subject_hash,
+                   const unsigned char *enc, size_t len, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SANDBOX_PUT, err);
     if (st == NULL)
         return -1;
     store_bind_text(st, 1, resource, -1);
-    store_bind_text(st, 2, subject, -1);
-    store_bind_text(st, 3, record, -1);
+    store_bind_text(st, 2, subject_hash, -1);
+    store_bind_blob(st, 3, enc, len);
     return store_run(st, NULL, err);
 }
 

@@ -23,6 +23,12 @@ after(async () => {
 
 const EXECUTE = [client.allowInsecureRequests, client.enableNonRepudiationChecks];
 const FIANCEE = withIdCheck('54010219920315002');
+// GB 32100: the check character of a unified social credit code's first 17 characters.
+const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const withUsccCheck = (first17) =>
+  first17 + USCC_CHARS[(31 - ([...first17].reduce((s, ch, i) => s + USCC_CHARS.indexOf(ch) * USCC_W[i], 0) % 31)) % 31];
+const DEMO_SHOP = withUsccCheck('92540102MA6T0XY2K');
 
 function cli(args) {
   const r = env.cli(['exchange', ...args]);
@@ -126,6 +132,10 @@ test('a department system requests, the provider approves, and it reads for a ca
   const rows = env.sql(`SELECT outcome, detail FROM audit_events WHERE action = 'exchange.read' ORDER BY id`);
   assert.ok(rows.some(([o, d]) => o === 'ok' && d.includes('case=CG-2026-000123') && d.includes('purpose=marriage_registration')));
   assert.ok(rows.every(([, d]) => !d.includes(DEMO_CITIZEN_ID)), 'the audit record never holds the ID number');
+  // Nor do the exchange's own tables: subjects by keyed hash, sandbox records sealed.
+  for (const [table, cols] of [['exchange_reads', 'subject_hash || fields || purpose || case_number'],
+    ['exchange_sandbox_records', 'subject_hash']])
+    assert.deepEqual(env.sql(`SELECT count(*) FROM ${table} WHERE ${cols} LIKE '%${DEMO_CITIZEN_ID}%'`), [['0']], table);
 });
 
 test('bad calls: missing purpose or case, a field outside the grant, another purpose', async () => {
@@ -175,8 +185,7 @@ test('an unconditional resource is granted at once; a provider answering garbage
   const sys = await system('市场监管协同系统');
   const g = await requestGrant(sys, { resource: 'legal_person', purpose: 'enterprise_check', legal_basis: '市场主体登记管理条例' });
   assert.equal(g.body.status, 'approved');
-  const shop = /92540102MA6T0XY2K./.exec(cli(['grants']) + env.sql("SELECT subject FROM exchange_sandbox_records WHERE resource = 'legal_person'").flat().join(' '))[0];
-  const ok = await read(sys, 'legal_person', { uscc: shop, purpose: 'enterprise_check', case: 'SJ-1' });
+  const ok = await read(sys, 'legal_person', { uscc: DEMO_SHOP, purpose: 'enterprise_check', case: 'SJ-1' });
   assert.equal(ok.status, 200);
   assert.equal(ok.body.record.legal_rep_name, '扎西多吉');
   const si = await requestGrant(sys, { resource: 'social_insurance', purpose: 'enterprise_check', legal_basis: '社会保险法' });
@@ -294,16 +303,11 @@ test('nobody claims an enterprise the legal person register does not name them f
   const claim = (uscc) => c.submit('/account/enterprises',
     { uscc, name: '某公司', legal_rep: '边巴', role: 'legal_rep' }, { page: '/account/enterprises/new' });
   // The demo enterprise, already claimed by its real representative.
-  const shop = env.sql("SELECT subject FROM exchange_sandbox_records WHERE resource = 'legal_person'")[0][0];
-  const demo = await claim(shop);
+  const demo = await claim(DEMO_SHOP);
   assert.equal(demo.status, 422);
   assert.deepEqual(demo.body.errors.map((e) => e.field), ['uscc']);
   // An unclaimed company whose register entry names the demo citizen: 边巴 cannot take it.
-  const first17 = '91540100MA6T1AB2C';
-  const chars = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-  const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-  const sum = [...first17].reduce((s, ch, i) => s + chars.indexOf(ch) * w[i], 0);
-  const uscc = first17 + chars[(31 - (sum % 31)) % 31];
+  const uscc = withUsccCheck('91540100MA6T1AB2C');
   cli(['sandbox-put', 'legal_person', uscc, JSON.stringify({ uscc, name: '西藏雪域实业有限公司', legal_rep_name: '扎西多吉', legal_rep_id_number: DEMO_CITIZEN_ID, status: 'active' })]);
   const other = await claim(uscc);
   assert.equal(other.status, 422, other.text);
@@ -313,4 +317,48 @@ test('nobody claims an enterprise the legal person register does not name them f
   const mine = await rep.submit('/account/enterprises', { uscc, name: '西藏雪域实业有限公司', legal_rep: '扎西多吉', role: 'legal_rep' },
     { page: '/account/enterprises/new' });
   assert.equal(mine.status, 303, mine.text);
+});
+
+// ---- pre-fill with provenance and no uploads (item 6) ------------------------------------------
+
+test('the marriage application: fields pre-filled from the register with consent, each naming its source, filed without any upload', async () => {
+  const ITEM = 'XZ-MZ-001';
+  const c = await login(srv, DEMO_CITIZEN_ID, { client: new Client(srv, { uploadPage: `/api/v1/services/${ITEM}/apply` }) });
+  const plain = await c.get(`/api/v1/services/${ITEM}/apply`);
+  assert.equal(plain.status, 200, plain.text);
+  assert.equal(plain.body.prefill_href, `/services/${ITEM}/apply?from=registers`, 'the person is asked first');
+  assert.equal(plain.body.fields.find((f) => f.key === 'male_name').value, '', 'nothing is read without consent');
+  const form = await c.get(plain.body.prefill_href.replace('/services', '/api/v1/services'));
+  const field = (k) => form.body.fields.find((f) => f.key === k);
+  assert.equal(field('male_name').value, '扎西多吉');
+  assert.equal(field('male_id').value, DEMO_CITIZEN_ID);
+  assert.match(field('male_name').source, /人口基础信息库/);
+  assert.equal(field('female_name').value, '', 'the other party\'s data is not read for him');
+  assert.equal(field('female_name').source, undefined);
+  const hukou = form.body.materials.find((m) => m.key === 'household_register');
+  assert.match(hukou.register, /人口基础信息库/);
+  const idCard = form.body.materials.find((m) => m.key === 'id_card').certs[0];
+  const d = new Date(Date.now() + 10 * 86400000).toISOString().slice(0, 10);
+  const r = await c.upload(`/api/v1/services/${ITEM}/apply`, {
+    _division: '540102000000', _action: 'submit', _idem: `k-${Date.now()}`,
+    f_male_name: field('male_name').value, f_male_id: field('male_id').value, f_female_name: '卓玛', f_female_id: FIANCEE,
+    f_appointment_date: d, f_phone: '13800000001', f_declaration: 'on', cert_id_card: idCard.identifier,
+  }, []);
+  assert.equal(r.status, 201, r.text);
+  const number = r.body.number;
+  const shown = await c.get(`/api/v1/applications/${number}`);
+  const fetched = shown.body.files.find((f) => f.material_key === 'household_register');
+  assert.equal(fetched.from_register, true, JSON.stringify(shown.body.files));
+  assert.equal(fetched.content_type, 'application/vnd.onewindow.register+json');
+  const content = await c.get(fetched.url, { json: false });
+  assert.equal(content.status, 200);
+  assert.equal(JSON.parse(content.text).household_address, '西藏自治区拉萨市城关区八廓街道');
+  // Both reads are on his data-use page: the pre-fill and the material, for this case.
+  const use = (await c.get('/api/v1/account/data-use')).body.reads;
+  assert.ok(use.some((x) => x.purpose === 'form_prefill' && x.case_number === ITEM && x.consumer === '本平台'));
+  assert.ok(use.some((x) => x.purpose === 'material' && x.case_number === number));
+  // The department sees the fetched record with the application.
+  const clerk = await login(srv, 'clerk.chengguan', { staff: true });
+  const staffView = await clerk.get(`/api/v1/applications/${number}`);
+  assert.ok(staffView.body.files.some((f) => f.material_key === 'household_register' && f.from_register));
 });

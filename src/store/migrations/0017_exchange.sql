@@ -13,14 +13,16 @@ CREATE TABLE exchange_resources (
 );
 
 -- The sandbox registers (人口库, 法人库, 婚姻登记, 社会保险) that stand in for the
--- departments' own systems in the demo and in tests: one record per resource and subject
--- key (an ID number or a credit code), a JSON object of the resource's fields. A real
--- deployment reads the department's REST API instead (the same connector interface).
+-- departments' own systems in the demo and in tests: one record per resource and subject,
+-- found by the keyed lookup hash of its key (an ID number or a credit code), the record (a
+-- JSON object of the resource's fields) sealed like every personal record (SM4 + HMAC-SM3,
+-- bound to resource and hash). A real deployment reads the department's REST API instead
+-- (the same connector interface).
 CREATE TABLE exchange_sandbox_records (
-    resource TEXT NOT NULL,
-    subject  TEXT NOT NULL,
-    record   TEXT NOT NULL,
-    PRIMARY KEY (resource, subject)
+    resource     TEXT NOT NULL,
+    subject_hash TEXT NOT NULL,
+    record_enc   BYTEA NOT NULL,
+    PRIMARY KEY (resource, subject_hash)
 );
 
 -- A consumer's request and the provider's grant: which fields of which resource, for
