@@ -146,8 +146,12 @@ $(BUILD)/bench/certs_bench: bench/certs_bench.c $(BUILD)/libonewindow.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
 
+$(BUILD)/bench/exchange_bench: bench/exchange_bench.c $(BUILD)/libonewindow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
+
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench $(BUILD)/bench/certs_bench
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench $(BUILD)/bench/certs_bench $(BUILD)/bench/exchange_bench
 	@bench/run.sh
 
 format:

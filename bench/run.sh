@@ -32,6 +32,10 @@ fi
 if [[ ${1:-} == notify ]]; then
     exec bench/notify.sh
 fi
+# `bench/run.sh exchange`: only the data exchange section (bench/exchange.sh).
+if [[ ${1:-} == exchange ]]; then
+    exec bench/exchange.sh
+fi
 # `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
@@ -610,6 +614,7 @@ stop_server
 bench/apply.sh || note "the applications section failed"
 bench/notify.sh || note "the notification section failed"
 bench/certs.sh || note "the e-certificate section failed"
+bench/exchange.sh || note "the data exchange section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

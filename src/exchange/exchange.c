@@ -530,8 +530,8 @@ int exchange_grant_decide(struct exchange *x, int64_t actor, int64_t grant_id, i
 {
     if (approve && (days < 1 || days > 1825))
         return err_set(err, 400, "exchange.bad_days", "a grant lasts 1 to 1825 days");
-    if (rate < 0 || rate > 100000)
-        return err_set(err, 400, "exchange.bad_rate", "rate: 0 to 100000 calls a minute");
+    if (rate < 0 || rate > 1000000)
+        return err_set(err, 400, "exchange.bad_rate", "rate: 0 to 1000000 calls a minute");
     return grant_change(x, actor, grant_id, "requested", approve ? "approved" : "rejected",
                         approve ? fields : NULL, days, rate, err);
 }

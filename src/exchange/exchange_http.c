@@ -288,8 +288,8 @@ static void localise_reads(struct web_req *req, struct exchange *x, json_t *rows
         const char *purpose = json_string_value(json_object_get(row, "purpose"));
         const char *pkey = arena_printf(req->arena, "exchange.purposes.%s", purpose);
         const char *plabel = pkey ? web_t(req, pkey) : NULL;
-        json_object_set_new(row, "purpose_label",
-                            json_string(plabel && strcmp(plabel, pkey) != 0 ? plabel : purpose));
+        if (plabel != NULL && strcmp(plabel, pkey) != 0)
+            json_object_set_new(row, "purpose_label", json_string(plabel));
         const char *outcome = json_string_value(json_object_get(row, "outcome"));
         json_object_set_new(
             row, "outcome_label",
