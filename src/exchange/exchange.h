@@ -154,7 +154,11 @@ int exchange_check_legal_rep(struct exchange *x, const char *uscc, const char *i
 
 /* ---- the person's view --------------------------------------------------------------- */
 
-/* Reads of `key`'s data, newest first, at most `limit` (1..500) with id below `before`
+/* A page of "who used my data" shows this many reads; an export at most the maximum. */
+#define EXCHANGE_DATA_USE_PAGE 50
+#define EXCHANGE_DATA_USE_MAX 1000
+/* Reads of `key`'s data, newest first, at most `limit` (1..EXCHANGE_DATA_USE_MAX) with id
+ * below `before`
  * (0: from the newest): [{id, at, consumer, resource, fields, purpose, case_number,
  * legal_basis, outcome}]. */
 int exchange_data_use(struct exchange *x, const char *key, int64_t before, int limit, json_t **out,

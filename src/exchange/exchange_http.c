@@ -303,62 +303,75 @@ static void localise_reads(struct web_req *req, struct exchange *x, json_t *rows
     json_decref(all);
 }
 
+/* The export: every column as the page shows it, the purpose as its code. */
+static int send_csv(struct web_req *req, struct web_resp *resp, json_t *rows)
+{
+    static const char *const cols[] = {"when",    "consumer",    "resource_name", "field_names",
+                                       "purpose", "case_number", "legal_basis",   "outcome_label"};
+    struct buf b;
+    buf_init(&b, 8u << 20);
+    for (size_t c = 0; c < 8; c++)
+        csv_cell(&b, web_t(req, arena_printf(req->arena, "exchange.data_use.col.%s", cols[c])),
+                 c == 7);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        for (size_t c = 0; c < 8; c++)
+            csv_cell(&b, json_string_value(json_object_get(row, cols[c])), c == 7);
+    }
+    size_t n = 0;
+    char *text = buf_take(&b, &n);
+    char *copy = text ? arena_alloc(req->arena, n + 1) : NULL;
+    if (copy == NULL) {
+        free(text);
+        return web_fail(resp, 500, "exchange.oom", "out of memory");
+    }
+    memcpy(copy, text, n + 1);
+    free(text);
+    resp->content_type = "text/csv; charset=utf-8";
+    resp->body = copy;
+    resp->body_len = n;
+    web_resp_header(resp, "Content-Disposition", "attachment; filename=\"data-use.csv\"");
+    return 0;
+}
+
 static int h_data_use(struct web_req *req, struct web_resp *resp)
 {
+    struct exchange *x = req->ctx;
     const struct web_session *s = web_need_session(req, resp, 1);
     if (s == NULL)
         return -1;
-    const char *idn = NULL, *phone = NULL;
+    const char *idn = NULL, *phone = NULL, *format = web_query(req, "format");
+    int csv = format != NULL && strcmp(format, "csv") == 0;
+    int limit = csv ? EXCHANGE_DATA_USE_MAX : EXCHANGE_DATA_USE_PAGE;
     int64_t before = 0;
     struct err err;
     err_clear(&err);
     if (web_query_int(req, resp, "before", 0, INT64_MAX, 0, &before) < 0)
         return -1;
-    if (identity_account_private(((struct exchange *)req->ctx)->id, req->arena, s->account_id, &idn,
-                                 &phone, &err) < 0)
+    if (identity_account_private(x->id, req->arena, s->account_id, &idn, &phone, &err) < 0)
         return web_fail_err(resp, &err);
     json_t *rows = NULL;
     if (idn == NULL)
         rows = json_array(); /* an account without an ID number (staff): nobody reads it */
-    else if (exchange_data_use(((struct exchange *)req->ctx), idn, before, 500, &rows, &err) < 0)
+    else if (exchange_data_use(x, idn, before, limit, &rows, &err) < 0)
         return web_fail_err(resp, &err);
-    localise_reads(req, (struct exchange *)req->ctx, rows);
-    const char *format = web_query(req, "format");
-    if (format != NULL && strcmp(format, "csv") == 0) {
-        struct buf b;
-        buf_init(&b, 8u << 20);
-        static const char *const cols[] = {"when",        "consumer",     "resource_name",
-                                           "field_names", "purpose",      "case_number",
-                                           "legal_basis", "outcome_label"};
-        for (size_t c = 0; c < 8; c++)
-            csv_cell(&b, web_t(req, arena_printf(req->arena, "exchange.data_use.col.%s", cols[c])),
-                     c == 7);
-        size_t i;
-        json_t *row;
-        json_array_foreach(rows, i, row)
-        {
-            for (size_t c = 0; c < 8; c++)
-                csv_cell(&b, json_string_value(json_object_get(row, cols[c])), c == 7);
-        }
+    localise_reads(req, x, rows);
+    if (csv) {
+        int rc = send_csv(req, resp, rows);
         json_decref(rows);
-        size_t n = 0;
-        char *text = buf_take(&b, &n);
-        char *copy = text ? arena_alloc(req->arena, n + 1) : NULL;
-        if (copy == NULL) {
-            free(text);
-            return web_fail(resp, 500, "exchange.oom", "out of memory");
-        }
-        memcpy(copy, text, n + 1);
-        free(text);
-        resp->content_type = "text/csv; charset=utf-8";
-        resp->body = copy;
-        resp->body_len = n;
-        web_resp_header(resp, "Content-Disposition", "attachment; filename=\"data-use.csv\"");
-        return 0;
+        return rc;
     }
-    json_t *m =
-        json_pack("{s:s, s:o, s:b, s:b}", "title", web_t(req, "exchange.data_use.title"), "reads",
-                  rows, "has_reads", json_array_size(rows) > 0, "has_id", idn != NULL);
+    /* Older reads a page at a time: the link carries the last id shown. */
+    const char *older = NULL;
+    if (json_array_size(rows) == (size_t)limit)
+        older = arena_printf(
+            req->arena, "/account/data-use?before=%s",
+            json_string_value(json_object_get(json_array_get(rows, (size_t)limit - 1), "id")));
+    json_t *m = json_pack("{s:s, s:o, s:b, s:b, s:s?}", "title",
+                          web_t(req, "exchange.data_use.title"), "reads", rows, "has_reads",
+                          json_array_size(rows) > 0, "has_id", idn != NULL, "older", older);
     return web_page(resp, m, "exchange/data_use", 200);
 }
 

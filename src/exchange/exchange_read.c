@@ -346,8 +346,8 @@ int exchange_data_use(struct exchange *x, const char *key, int64_t before, int l
     char hash[65];
     struct store_conn *c = store_conn(x->store, err);
     json_t *arr = json_array();
-    if (limit < 1 || limit > 500)
-        limit = 500;
+    if (limit < 1 || limit > EXCHANGE_DATA_USE_MAX)
+        limit = EXCHANGE_DATA_USE_MAX;
     if (c == NULL || exchange_subject_hash(x, key, hash, err) < 0 ||
         xs_reads_of(c, hash, before, limit, arr, err) < 0) {
         json_decref(arr);

@@ -180,6 +180,22 @@ static void test_read_and_refusals(void **state)
                         "denied");
     assert_string_equal(json_string_value(json_object_get(json_array_get(log, 3), "outcome")),
                         "ok");
+    /* A page at a time: the reads older than the last one shown. */
+    json_t *page = NULL, *rest = NULL;
+    assert_int_equal(exchange_data_use(f->x, ZX, 0, 2, &page, &err), 0);
+    assert_int_equal(json_array_size(page), 2);
+    int64_t last =
+        strtoll(json_string_value(json_object_get(json_array_get(page, 1), "id")), NULL, 10);
+    assert_int_equal(exchange_data_use(f->x, ZX, last, 100, &rest, &err), 0);
+    assert_int_equal(json_array_size(rest), 3);
+    assert_true(json_equal(json_array_get(rest, 0), json_array_get(log, 2)));
+    /* Nobody else's reads: another number has none. */
+    json_t *other = NULL;
+    assert_int_equal(exchange_data_use(f->x, "11010519491231002X", 0, 100, &other, &err), 0);
+    assert_int_equal(json_array_size(other), 0);
+    json_decref(other);
+    json_decref(page);
+    json_decref(rest);
     json_decref(log);
 }
 
