@@ -2,7 +2,7 @@
 # newcomer needs (README.md). Every library comes through pkg-config.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode icu-uc icu-i18n pangocairo
+PKGS     := libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode icu-uc icu-i18n pangocairo libcurl
 BUILD    ?= build
 PORT     ?= 8080
 DATA     ?= var

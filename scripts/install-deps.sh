@@ -16,6 +16,7 @@ PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
   libargon2-dev liboath-dev libqrencode-dev libcmocka-dev libicu-dev libcairo2-dev libpango1.0-dev
+  libcurl4-openssl-dev
   postgresql postgresql-contrib
   wrk curl procps strace sqlite3
   nodejs npm

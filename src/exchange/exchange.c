@@ -9,6 +9,7 @@
  */
 #include "exchange/exchange_internal.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,9 @@ int exchange_resource_check(const json_t *doc, struct err *err)
         BAD("%s: frequency is realtime, daily, weekly, monthly or yearly", code);
     if (!has_names(json_object_get(doc, "legal_basis")))
         BAD("%s: legal_basis needs zh, bo and en", code);
+    const json_t *ep = json_object_get(doc, "endpoint");
+    if (ep != NULL && !json_is_null(ep) && exchange_endpoint_check(ep, err) < 0)
+        return -1;
     const json_t *fields = json_object_get(doc, "fields");
     if (!json_is_array(fields) || json_array_size(fields) == 0 ||
         json_array_size(fields) > EXCHANGE_MAX_FIELDS)
@@ -301,6 +305,11 @@ static int sandbox_fetch(void *ctx, const char *resource, const char *key, json_
     return 0;
 }
 
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 int exchange_open(struct store *s, struct crypto_keyring *kr, struct exchange **out,
                   struct err *err)
 {
@@ -311,6 +320,9 @@ int exchange_open(struct store *s, struct crypto_keyring *kr, struct exchange **
     x->kr = kr;
     pthread_mutex_init(&x->lock, NULL);
     x->sandbox = (struct exchange_connector){"sandbox", x, sandbox_fetch, 0};
+    /* Once per process, before any thread uses libcurl (the REST connector). */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, curl_init_once);
     *out = x;
     return 0;
 }
@@ -343,11 +355,16 @@ int exchange_set_connector(struct exchange *x, const char *resource,
     return rc;
 }
 
-struct exchange_connector exchange_connector_for(struct exchange *x, const char *resource)
+struct exchange_connector exchange_connector_for(struct exchange *x, const json_t *res)
 {
+    const char *resource = json_string_value(json_object_get(res, "code"));
+    const json_t *ep = json_object_get(res, "endpoint");
     struct exchange_connector c = x->sandbox;
+    if (json_is_object(ep))
+        c = (struct exchange_connector){"rest", (void *)ep, exchange_rest_fetch,
+                                        json_is_true(json_object_get(ep, "complete"))};
     pthread_mutex_lock(&x->lock);
-    for (size_t i = 0; i < x->nconnectors; i++)
+    for (size_t i = 0; resource != NULL && i < x->nconnectors; i++)
         if (strcmp(x->connectors[i].resource, resource) == 0)
             c = x->connectors[i].c;
     pthread_mutex_unlock(&x->lock);

@@ -76,9 +76,16 @@ int xs_read_insert(struct store_conn *c, const struct exchange_read_row *r, stru
 int xs_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, int limit,
                 json_t *arr, struct err *err);
 
+/* exchange_rest.c: the REST connector of a resource with an "endpoint" (ctx: that JSON
+ * object, borrowed for the call), and the check of an endpoint. */
+int exchange_rest_fetch(void *ctx, const char *resource, const char *key, json_t **record,
+                        struct err *err);
+int exchange_endpoint_check(const json_t *endpoint, struct err *err);
+
 /* exchange.c */
-/* The connector of `resource` (the sandbox unless another was set). */
-struct exchange_connector exchange_connector_for(struct exchange *x, const char *resource);
+/* The connector of resource document `res`: one set with exchange_set_connector, else the
+ * REST connector when it has an endpoint (valid while `res` is), else the sandbox. */
+struct exchange_connector exchange_connector_for(struct exchange *x, const json_t *res);
 /* The lookup hash (hex) of a subject key, under which its reads are filed. */
 int exchange_subject_hash(struct exchange *x, const char *key, char out[65], struct err *err);
 /* Put `text` (stored as given: a test may put garbage there) as the sandbox record of `key`

@@ -235,7 +235,7 @@ int exchange_read(struct exchange *x, const struct exchange_call *call, json_t *
         err_set(err, 429, "exchange.rate_limited", "more than %d calls a minute", g.rate_per_min);
         goto out;
     }
-    struct exchange_connector conn = exchange_connector_for(x, call->resource);
+    struct exchange_connector conn = exchange_connector_for(x, res);
     int fr = conn.fetch(conn.ctx, call->resource, key, &record, err);
     if (fr < 0) {
         row.outcome = "failed";
@@ -294,7 +294,7 @@ int exchange_record_for(struct exchange *x, int64_t actor, const char *resource,
     if (exchange_resource(x, resource, &res, err) < 0 || key_normalize(res, key, canon, err) < 0 ||
         exchange_subject_hash(x, canon, hash, err) < 0)
         goto out;
-    struct exchange_connector conn = exchange_connector_for(x, resource);
+    struct exchange_connector conn = exchange_connector_for(x, res);
     int fr = conn.fetch(conn.ctx, resource, canon, &rec, err);
     const char *fields = "";
     size_t i;
@@ -367,8 +367,14 @@ static int identity_read(struct exchange *x, const char *resource, const char *k
     if (exchange_record_for(x, 0, resource, key, "identity_verification", "registration", 0, record,
                             &e) == 0)
         return 0;
-    if (strcmp(e.code, "exchange.no_record") == 0)
-        return exchange_connector_for(x, resource).complete ? 1 : 2;
+    if (strcmp(e.code, "exchange.no_record") == 0) {
+        json_t *res = NULL;
+        if (exchange_resource(x, resource, &res, err) < 0)
+            return -1;
+        int complete = exchange_connector_for(x, res).complete;
+        json_decref(res);
+        return complete ? 1 : 2;
+    }
     *err = e;
     return -1;
 }

@@ -362,3 +362,61 @@ test('the marriage application: fields pre-filled from the register with consent
   const staffView = await clerk.get(`/api/v1/applications/${number}`);
   assert.ok(staffView.body.files.some((f) => f.material_key === 'household_register' && f.from_register));
 });
+
+// ---- a department's REST API behind the same interface -------------------------------------
+
+test('a REST provider (libcurl): a record, a timeout (504) and garbage (502), nothing partial', async () => {
+  const { createServer } = await import('node:http');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const pending = [];
+  const dept = createServer((req, res) => {
+    const [, mode, key] = req.url.split('/');
+    if (mode === 'ok' && key === DEMO_CITIZEN_ID) {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ name: '扎西多吉', id_number: key, insured: true, employer: '某单位', months_paid: 12 }));
+    } else if (mode === 'ok') {
+      res.statusCode = 404;
+      res.end();
+    } else if (mode === 'slow') {
+      pending.push(res); // answered only after the test
+    } else {
+      res.end('<html>maintenance</html>');
+    }
+  });
+  await new Promise((r) => dept.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${dept.address().port}`;
+  try {
+    const c = new Client(srv);
+    const si = (await c.get('/api/v1/exchange/resources')).body.resources.find((r) => r.code === 'social_insurance');
+    const sys = await system('社保核查系统');
+    for (const mode of ['ok', 'slow', 'garbage']) {
+      const doc = { ...si, code: `si_${mode}`, endpoint: { url: `${base}/${mode}`, timeout_ms: 500, complete: true } };
+      for (const k of ['title', 'sharing_label', 'open_label', 'frequency_label', 'basis']) delete doc[k];
+      doc.fields = doc.fields.map(({ name, type, sensitivity, label }) => ({ name, type, sensitivity, label }));
+      const file = join(env.data, `si_${mode}.json`);
+      writeFileSync(file, JSON.stringify(doc));
+      cli(['resource-put', file]);
+      const g = await requestGrant(sys, { resource: `si_${mode}`, fields: 'name,insured', purpose: 'benefit_check', legal_basis: '社会保险法' });
+      cli(['approve', String(g.body.id)]);
+    }
+    const params = { id_number: DEMO_CITIZEN_ID, purpose: 'benefit_check', case: 'RS-9' };
+    const ok = await read(sys, 'si_ok', params);
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.deepEqual(ok.body.record, { name: '扎西多吉', insured: true });
+    assert.equal(ok.body.source.connector, 'rest');
+    const none = await read(sys, 'si_ok', { ...params, id_number: FIANCEE });
+    assert.equal(none.status, 404);
+    const t0 = Date.now();
+    const slow = await read(sys, 'si_slow', params);
+    assert.equal(slow.status, 504);
+    assert.equal(slow.body.code, 'exchange.provider_timeout');
+    assert.ok(Date.now() - t0 < 5000, 'the timeout holds');
+    const bad = await read(sys, 'si_garbage', params);
+    assert.equal(bad.status, 502);
+    assert.equal(bad.body.record, undefined);
+  } finally {
+    for (const res of pending) res.end('{}');
+    await new Promise((r) => dept.close(r));
+  }
+});
