@@ -319,7 +319,8 @@ static const char *register_value(struct web_req *req, struct apply *ap, int64_t
             rec = json_null();
         json_object_set_new(cache, res, rec);
     }
-    if (sex[0] && !json_equal(json_object_get(rec, "sex"), json_string(sex)))
+    const char *held = json_string_value(json_object_get(rec, "sex"));
+    if (sex[0] && (held == NULL || strcmp(held, sex) != 0))
         return NULL;
     return json_string_value(json_object_get(rec, field));
 }

@@ -18,7 +18,7 @@ const env = await demoServer('exchange');
 const { srv } = env;
 after(async () => {
   const r = await env.stop();
-  assert.deepEqual(r, { code: 0, signal: null });
+  assert.deepEqual(r, { code: 0, signal: null }, `SIGTERM must drain and exit 0:\n${srv.log()}`);
 });
 
 const EXECUTE = [client.allowInsecureRequests, client.enableNonRepudiationChecks];
