@@ -117,6 +117,7 @@ static void test_catalog(void **state)
     json_t *now = NULL;
     assert_int_equal(exchange_resource(f->x, "population", &now, &err), 0);
     assert_string_equal(json_string_value(json_object_get(now, "frequency")), "daily");
+    json_decref(now);
     assert_int_equal(exchange_resource(f->x, "nothing", &now, &err), -1);
     assert_int_equal(err.status, 404);
     json_decref(mine);
