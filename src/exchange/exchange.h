@@ -164,6 +164,11 @@ int exchange_check_legal_rep(struct exchange *x, const char *uscc, const char *i
 int exchange_data_use(struct exchange *x, const char *key, int64_t before, int limit, json_t **out,
                       struct err *err);
 
+/* For auditors: reads of every subject (the subject only as a hash prefix), newest first,
+ * optionally of one case number, at most `limit` (1..EXCHANGE_DATA_USE_MAX) below `before`. */
+int exchange_reads_search(struct exchange *x, const char *case_number, int64_t before, int limit,
+                          json_t **out, struct err *err);
+
 /* ---- demo, command line, routes --------------------------------------------------------- */
 
 /* Sandbox records consistent with the demo accounts (src/app/demo.c). */

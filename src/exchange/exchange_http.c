@@ -375,6 +375,37 @@ static int h_data_use(struct web_req *req, struct web_resp *resp)
     return web_page(resp, m, "exchange/data_use", 200);
 }
 
+/* Auditors (audit.read, platform-wide) search every read; a case number narrows it. */
+static int h_reads(struct web_req *req, struct web_resp *resp)
+{
+    struct exchange *x = req->ctx;
+    struct authz_subject subj;
+    if (identity_web_subject(x->id, req, resp, &subj) < 0)
+        return -1;
+    if (!authz_allowed_somewhere(&subj, "audit.read"))
+        return web_fail(resp, 403, "exchange.auditors_only", "the read log is for auditors");
+    int64_t before = 0;
+    if (web_query_int(req, resp, "before", 0, INT64_MAX, 0, &before) < 0)
+        return -1;
+    const char *cs = web_query(req, "case");
+    json_t *rows = NULL;
+    struct err err;
+    err_clear(&err);
+    if (exchange_reads_search(x, cs, before, EXCHANGE_DATA_USE_PAGE, &rows, &err) < 0)
+        return web_fail_err(resp, &err);
+    localise_reads(req, x, rows);
+    const char *older = NULL;
+    if (json_array_size(rows) == EXCHANGE_DATA_USE_PAGE)
+        older = arena_printf(req->arena, "/exchange/reads?%s%s%sbefore=%s",
+                             cs && *cs ? "case=" : "", cs && *cs ? cs : "", cs && *cs ? "&" : "",
+                             json_string_value(json_object_get(
+                                 json_array_get(rows, EXCHANGE_DATA_USE_PAGE - 1), "id")));
+    json_t *m = json_pack("{s:s, s:o, s:b, s:s, s:s?}", "title", web_t(req, "exchange.reads.title"),
+                          "reads", rows, "has_reads", json_array_size(rows) > 0, "case",
+                          cs ? cs : "", "older", older);
+    return web_page(resp, m, "exchange/reads", 200);
+}
+
 int exchange_http_register(struct web_server *srv, struct exchange *x, struct oidc *o,
                            struct identity *id)
 {
@@ -383,6 +414,8 @@ int exchange_http_register(struct web_server *srv, struct exchange *x, struct oi
     if (web_route(srv, "GET", "/exchange/resources", h_resources, x) < 0 ||
         web_route(srv, "GET", "/api/v1/exchange/resources", h_resources, x) < 0 ||
         web_route(srv, "GET", "/account/data-use", h_data_use, x) < 0 ||
+        web_route(srv, "GET", "/exchange/reads", h_reads, x) < 0 ||
+        web_route(srv, "GET", "/api/v1/exchange/reads", h_reads, x) < 0 ||
         web_route(srv, "GET", "/api/v1/account/data-use", h_data_use, x) < 0 ||
         web_route(srv, "GET", "/exchange/v1/openapi.json", h_openapi, x) < 0)
         return -1;

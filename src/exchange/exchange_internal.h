@@ -73,6 +73,9 @@ int xs_grant_update(struct store_conn *c, int64_t id, const char *from_status, c
                     int *changed, struct err *err);
 int xs_grant_list(struct store_conn *c, const char *client_id, json_t *arr, struct err *err);
 int xs_read_insert(struct store_conn *c, const struct exchange_read_row *r, struct err *err);
+/* Every read, newest first, or those of one case number (case_number "" or NULL: all). */
+int xs_reads_search(struct store_conn *c, const char *case_number, int64_t before, int limit,
+                    json_t *arr, struct err *err);
 int xs_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, int limit,
                 json_t *arr, struct err *err);
 

@@ -404,3 +404,22 @@ int exchange_check_legal_rep(struct exchange *x, const char *uscc, const char *i
     json_decref(rec);
     return rc;
 }
+
+int exchange_reads_search(struct exchange *x, const char *case_number, int64_t before, int limit,
+                          json_t **out, struct err *err)
+{
+    struct store_conn *c = store_conn(x->store, err);
+    json_t *arr = json_array();
+    if (limit < 1 || limit > EXCHANGE_DATA_USE_MAX)
+        limit = EXCHANGE_DATA_USE_MAX;
+    if (case_number != NULL && *case_number && !case_ok(case_number)) {
+        json_decref(arr);
+        return err_set(err, 400, "exchange.bad_case", "case: 1 to 64 of A-Z, a-z, 0-9, -");
+    }
+    if (c == NULL || xs_reads_search(c, case_number, before, limit, arr, err) < 0) {
+        json_decref(arr);
+        return -1;
+    }
+    *out = arr;
+    return 0;
+}

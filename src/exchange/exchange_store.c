@@ -1,6 +1,7 @@
 /* exchange_store.c - every SQL statement of the data exchange (tables in 0017_exchange.sql). */
 #include "exchange/exchange_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,13 @@ static const char SQL_READ_INSERT[] =
 static const char SQL_READS_OF[] =
     "SELECT id, at, consumer_name, resource, fields, purpose, case_number, legal_basis, "
     "outcome FROM exchange_reads WHERE subject_hash = ? AND id < ? ORDER BY id DESC LIMIT ?";
+
+#define READ_COLS                                                                                  \
+    "SELECT id, at, subject_hash, client_id, consumer_name, resource, fields, purpose, "           \
+    "case_number, legal_basis, outcome FROM exchange_reads "
+static const char SQL_READS_ALL[] = READ_COLS "WHERE id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_READS_CASE[] =
+    READ_COLS "WHERE case_number = ? AND id < ? ORDER BY id DESC LIMIT ?";
 
 static int oom(struct store_stmt *st, struct err *err)
 {
@@ -314,6 +322,37 @@ int xs_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, 
                            "resource", store_col_text(st, 3), "fields", store_col_text(st, 4),
                            "purpose", store_col_text(st, 5), "case_number", store_col_text(st, 6),
                            "legal_basis", store_col_text(st, 7), "outcome", store_col_text(st, 8)));
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int xs_reads_search(struct store_conn *c, const char *case_number, int64_t before, int limit,
+                    json_t *arr, struct err *err)
+{
+    int by_case = case_number != NULL && *case_number;
+    struct store_stmt *st = store_prepare(c, by_case ? SQL_READS_CASE : SQL_READS_ALL, err);
+    int rc, i = 1;
+    if (st == NULL)
+        return -1;
+    if (by_case)
+        store_bind_text(st, i++, case_number, -1);
+    store_bind_int64(st, i++, before > 0 ? before : INT64_MAX);
+    store_bind_int64(st, i, limit);
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        /* The subject by a prefix of its keyed hash: enough to group one person's reads,
+         * never the number. */
+        char subject[17];
+        snprintf(subject, sizeof(subject), "%.16s", store_col_text(st, 2));
+        json_array_append_new(
+            arr,
+            json_pack("{s:o, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+                      json_sprintf("%lld", (long long)store_col_int64(st, 0)), "at",
+                      (json_int_t)store_col_int64(st, 1), "subject", subject, "client_id",
+                      store_col_text(st, 3), "consumer", store_col_text(st, 4), "resource",
+                      store_col_text(st, 5), "fields", store_col_text(st, 6), "purpose",
+                      store_col_text(st, 7), "case_number", store_col_text(st, 8), "legal_basis",
+                      store_col_text(st, 9), "outcome", store_col_text(st, 10)));
+    }
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }

@@ -243,6 +243,25 @@ test('the citizen sees every read of their data on /account/data-use, and export
   assert.match(csv.text, /城关区婚姻登记系统.*CG-2026-000123/);
 });
 
+test('auditors search every read by case number; the subject only as a hash prefix; citizens may not', async () => {
+  const auditor = await login(srv, 'auditor.xz', { staff: true });
+  const r = await auditor.get('/api/v1/exchange/reads?case=CG-2026-000123');
+  assert.equal(r.status, 200, r.text);
+  // Newest first: the read, then the attempt before the grant was approved.
+  assert.deepEqual(r.body.reads.map((x) => [x.consumer, x.outcome, x.purpose]),
+    [['城关区婚姻登记系统', 'ok', 'marriage_registration'], ['城关区婚姻登记系统', 'denied', 'marriage_registration']]);
+  assert.match(r.body.reads[0].subject, /^[0-9a-f]{16}$/);
+  assert.ok(!r.text.includes(DEMO_CITIZEN_ID), 'never the ID number');
+  const all = await auditor.get('/api/v1/exchange/reads');
+  assert.ok(all.body.reads.length > 5);
+  const bad = await auditor.get('/api/v1/exchange/reads?case=a%20b');
+  assert.equal(bad.status, 400);
+  const html = await auditor.get('/exchange/reads?case=CG-2026-000123&lang=bo', { json: false });
+  assert.equal(html.status, 200);
+  const citizen = await login(srv, DEMO_CITIZEN_ID);
+  assert.equal((await citizen.get('/api/v1/exchange/reads')).status, 403);
+});
+
 test('another citizen sees none of it; anonymous visitors are sent to log in', async () => {
   const c = new Client(srv, { page: '/register' });
   const idn = idNumbers({ seed: 4242 })();

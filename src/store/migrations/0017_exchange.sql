@@ -62,3 +62,5 @@ CREATE TABLE exchange_reads (
     outcome       TEXT NOT NULL
 );
 CREATE INDEX exchange_reads_subject ON exchange_reads (subject_hash, id);
+-- Auditors look reads up by case number (/exchange/reads?case=...).
+CREATE INDEX exchange_reads_case ON exchange_reads (case_number, id);
