@@ -418,6 +418,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/admin/i18n", "menu.i18n", "i18n.coverage"},
         {"/admin/clients", "menu.clients", "oidc.client_admin"},
         {"/exchange/reads", "menu.exchange_reads", "audit.read"},
+        {"/exchange/grants", "menu.exchange_grants", "exchange.grant"},
         {"/hotline/admin", "menu.hotline_admin", "hotline.admin"},
         {"/open311/admin", "menu.open311", "hotline.admin"},
     };

@@ -375,6 +375,138 @@ static int h_data_use(struct web_req *req, struct web_resp *resp)
     return web_page(resp, m, "exchange/data_use", 200);
 }
 
+/* May `subj` decide on grants of resource document `res` (its provider's reviewers and
+ * heads, exchange.grant)? */
+static int may_grant(struct web_req *req, struct exchange *x, const struct authz_subject *subj,
+                     const json_t *res)
+{
+    struct identity_department d;
+    struct err e;
+    const char *code = json_string_value(json_object_get(res, "provider"));
+    if (code == NULL || identity_department_find(x->id, req->arena, code, &d, &e) < 0)
+        return 0;
+    struct authz_object obj = {0, d.id, d.division_code};
+    return authz_allowed(subj, "exchange.grant", &obj);
+}
+
+static const json_t *resource_of(const json_t *all, const char *code)
+{
+    size_t i;
+    const json_t *r;
+    json_array_foreach(all, i, r)
+    {
+        if (code != NULL && strcmp(json_string_value(json_object_get(r, "code")), code) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+/* The provider's page: requests and grants of the resources its department provides. */
+static int h_grants(struct web_req *req, struct web_resp *resp)
+{
+    struct exchange *x = req->ctx;
+    struct authz_subject subj;
+    json_t *all = NULL, *grants = NULL, *mine = json_array();
+    struct err err;
+    err_clear(&err);
+    if (identity_web_subject(x->id, req, resp, &subj) < 0) {
+        json_decref(mine);
+        return -1;
+    }
+    if (!authz_allowed_somewhere(&subj, "exchange.grant")) {
+        json_decref(mine);
+        return web_fail(resp, 403, "exchange.providers_only",
+                        "requests are decided by the provider department");
+    }
+    if (exchange_resources(x, &all, &err) < 0 || exchange_grants(x, NULL, &grants, &err) < 0) {
+        json_decref(all);
+        json_decref(mine);
+        return web_fail_err(resp, &err);
+    }
+    size_t i;
+    json_t *g;
+    json_array_foreach(grants, i, g)
+    {
+        const json_t *res = resource_of(all, json_string_value(json_object_get(g, "resource")));
+        if (res == NULL || !may_grant(req, x, &subj, res))
+            continue;
+        const char *st = json_string_value(json_object_get(g, "status"));
+        json_object_set_new(g, "resource_name",
+                            json_string(loc(json_object_get(res, "name"), req->lang)));
+        json_object_set_new(
+            g, "status_label",
+            json_string(web_t(req, arena_printf(req->arena, "exchange.grants.status.%s", st))));
+        json_object_set_new(g, "requested", json_boolean(strcmp(st, "requested") == 0));
+        json_object_set_new(g, "approved", json_boolean(strcmp(st, "approved") == 0));
+        json_object_set_new(
+            g, "until",
+            json_string(l10n_datetime(req->arena, req->lang,
+                                      json_integer_value(json_object_get(g, "expires_at")))));
+        json_object_set_new(g, "action",
+                            json_string(arena_printf(req->arena, "/exchange/grants/%s/decide",
+                                                     json_string_value(json_object_get(g, "id")))));
+        json_array_append(mine, g);
+    }
+    json_decref(grants);
+    json_decref(all);
+    json_t *m =
+        json_pack("{s:s, s:o, s:b, s:s}", "title", web_t(req, "exchange.grants.title"), "grants",
+                  mine, "has_grants", json_array_size(mine) > 0, "csrf", web_csrf_token(req, resp));
+    return web_page(resp, m, "exchange/grants", 200);
+}
+
+/* approve (fields, days), reject or revoke one grant of a resource the department provides. */
+static int h_decide(struct web_req *req, struct web_resp *resp)
+{
+    struct exchange *x = req->ctx;
+    struct authz_subject subj;
+    json_t *all = NULL, *grants = NULL;
+    struct err err;
+    err_clear(&err);
+    if (identity_web_subject(x->id, req, resp, &subj) < 0)
+        return -1;
+    int64_t id = strtoll(web_param(req, "id"), NULL, 10), days = 0;
+    const char *action = web_form_value(req, "action");
+    const json_t *g = NULL, *res = NULL;
+    if (exchange_resources(x, &all, &err) < 0 || exchange_grants(x, NULL, &grants, &err) < 0) {
+        json_decref(all);
+        return web_fail_err(resp, &err);
+    }
+    size_t i;
+    const json_t *row;
+    json_array_foreach(grants, i, row)
+    {
+        if (strtoll(json_string_value(json_object_get(row, "id")), NULL, 10) == id)
+            g = row;
+    }
+    if (g != NULL)
+        res = resource_of(all, json_string_value(json_object_get(g, "resource")));
+    int rc;
+    if (g == NULL || res == NULL || !may_grant(req, x, &subj, res))
+        rc = web_fail(resp, 404, "exchange.no_grant", "no such grant of your department");
+    else if (action != NULL && strcmp(action, "revoke") == 0)
+        rc = exchange_grant_revoke(x, subj.account_id, id, &err) < 0 ? web_fail_err(resp, &err) : 0;
+    else if (action != NULL && (strcmp(action, "approve") == 0 || strcmp(action, "reject") == 0) &&
+             web_form_int(req, resp, "days", 1, 1825, 365, &days) == 0)
+        rc = exchange_grant_decide(x, subj.account_id, id, strcmp(action, "approve") == 0,
+                                   web_form_value(req, "fields"), (int)days, 0, &err) < 0
+                 ? web_fail_err(resp, &err)
+                 : 0;
+    else
+        rc = resp->err.code[0] ? -1
+                               : web_fail(resp, 400, "exchange.bad_action",
+                                          "action is approve, reject or revoke");
+    json_decref(grants);
+    json_decref(all);
+    if (rc < 0)
+        return rc;
+    if (req->want_json) {
+        resp->model = json_pack("{s:s}", "done", "grant_decided");
+        return 0;
+    }
+    return web_redirect(req, resp, "/exchange/grants?done=grant_decided");
+}
+
 /* Auditors (audit.read, platform-wide) search every read; a case number narrows it. */
 static int h_reads(struct web_req *req, struct web_resp *resp)
 {
@@ -415,6 +547,10 @@ int exchange_http_register(struct web_server *srv, struct exchange *x, struct oi
         web_route(srv, "GET", "/api/v1/exchange/resources", h_resources, x) < 0 ||
         web_route(srv, "GET", "/account/data-use", h_data_use, x) < 0 ||
         web_route(srv, "GET", "/exchange/reads", h_reads, x) < 0 ||
+        web_route(srv, "GET", "/exchange/grants", h_grants, x) < 0 ||
+        web_route(srv, "GET", "/api/v1/exchange/grants", h_grants, x) < 0 ||
+        web_route(srv, "POST", "/exchange/grants/{id:int}/decide", h_decide, x) < 0 ||
+        web_route(srv, "POST", "/api/v1/exchange/grants/{id:int}/decide", h_decide, x) < 0 ||
         web_route(srv, "GET", "/api/v1/exchange/reads", h_reads, x) < 0 ||
         web_route(srv, "GET", "/api/v1/account/data-use", h_data_use, x) < 0 ||
         web_route(srv, "GET", "/exchange/v1/openapi.json", h_openapi, x) < 0)

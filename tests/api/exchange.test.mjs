@@ -243,6 +243,32 @@ test('the citizen sees every read of their data on /account/data-use, and export
   assert.match(csv.text, /城关区婚姻登记系统.*CG-2026-000123/);
 });
 
+test('the provider department decides on its page; another department cannot', async () => {
+  const sys = await system('城关区民政婚姻系统');
+  const g = await requestGrant(sys, { resource: 'marriage', fields: 'name,status,spouse_name', purpose: 'divorce_check', legal_basis: '婚姻登记条例' });
+  assert.equal(g.body.status, 'requested');
+  const provider = await login(srv, 'reviewer.xz', { staff: true }); // 西藏自治区民政厅, the marriage register's provider
+  const list = await provider.get('/api/v1/exchange/grants');
+  assert.equal(list.status, 200, list.text);
+  assert.ok(list.body.grants.some((x) => x.id === g.body.id && x.requested));
+  assert.ok(list.body.grants.every((x) => x.resource === 'marriage'), 'only its own resources');
+  const other = await login(srv, 'reviewer.chengguan', { staff: true });
+  assert.ok(!(await other.get('/api/v1/exchange/grants')).body.grants.some((x) => x.id === g.body.id));
+  const denied = await other.submit(`/api/v1/exchange/grants/${g.body.id}/decide`, { action: 'approve', days: '30' }, { page: '/api/v1/exchange/grants' });
+  assert.equal(denied.status, 404);
+  const wide = await provider.submit(`/api/v1/exchange/grants/${g.body.id}/decide`, { action: 'approve', days: '30', fields: 'name,id_number' }, { page: '/api/v1/exchange/grants' });
+  assert.equal(wide.status, 400, 'never more than was asked');
+  const ok = await provider.submit(`/api/v1/exchange/grants/${g.body.id}/decide`, { action: 'approve', days: '30', fields: 'name,status' }, { page: '/api/v1/exchange/grants' });
+  assert.equal(ok.status, 200, ok.text);
+  const r = await read(sys, 'marriage', { id_number: DEMO_CITIZEN_ID, purpose: 'divorce_check', case: 'MZ-7' });
+  assert.equal(r.status, 200);
+  assert.deepEqual(Object.keys(r.body.record), ['name', 'status']);
+  const html = await provider.get('/exchange/grants?lang=bo', { json: false });
+  assert.equal(html.status, 200);
+  const citizen = await login(srv, DEMO_CITIZEN_ID);
+  assert.equal((await citizen.get('/api/v1/exchange/grants')).status, 403);
+});
+
 test('auditors search every read by case number; the subject only as a hash prefix; citizens may not', async () => {
   const auditor = await login(srv, 'auditor.xz', { staff: true });
   const r = await auditor.get('/api/v1/exchange/reads?case=CG-2026-000123');
