@@ -36,7 +36,7 @@ test('each role sees its own menu in the header, on every page', async () => {
     ['/workbench', '/hotline/department', '/messages', '/account']);
   const head = await login(env.srv, 'head.chengguan', { staff: true });
   assert.deepEqual(menuOf((await head.get('/', html)).text),
-    ['/workbench', '/workbench/rectifications', '/hotline/department', '/messages', '/account']);
+    ['/workbench', '/workbench/rectifications', '/hotline/department', '/exchange/grants', '/messages', '/account']);
   const agent = await login(env.srv, 'hotline.xz', { staff: true });
   assert.deepEqual(menuOf((await agent.get('/', html)).text),
     ['/hotline', '/hotline/dashboard', '/messages', '/account']);
