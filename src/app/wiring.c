@@ -176,6 +176,28 @@ out:
     return rc;
 }
 
+/* "Who used my data" lists the certificate uses the person authorised (issue 13 item 5). */
+static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows,
+                          struct err *err)
+{
+    json_t *uses = NULL;
+    if (certs_uses_of_holder(((struct app *)ctx)->store, account_id, limit, &uses, err) < 0)
+        return -1;
+    size_t i;
+    json_t *u;
+    json_array_foreach(uses, i, u)
+    {
+        json_array_append_new(
+            rows, json_pack("{s:O, s:O, s:O, s:O, s:O}", "at", json_object_get(u, "at"),
+                            "consumer", json_object_get(u, "department_name"), "what",
+                            json_object_get(u, "identifier"), "case_number",
+                            json_object_get(u, "application"), "purpose",
+                            json_object_get(u, "purpose")));
+    }
+    json_decref(uses);
+    return 0;
+}
+
 /* The hotline indexes its orders in search and tells callers through notify (contracts
  * §6, §3): adapters, so that the hotline module does not depend on their headers. */
 static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err)
@@ -342,6 +364,8 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     struct identity_registers regs = {app, registers_person, registers_legal_rep};
     identity_set_registers(app->id, &regs);
+    struct exchange_other_uses other = {app, data_use_certs};
+    exchange_set_other_uses(app->exchange, &other);
     struct apply_hooks hooks = {app, certs_on_approved, certs_wallet_hook, certs_authorise_hook,
                                 register_record_hook};
     apply_set_hooks(app->apply, &hooks);

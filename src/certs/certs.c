@@ -681,3 +681,12 @@ int certs_export(struct store *st, struct crypto_keyring *kr, const char *identi
     certs_row_free(&row);
     return rc;
 }
+
+int certs_uses_of_holder(struct store *st, int64_t holder, int limit, json_t **list,
+                         struct err *err)
+{
+    struct store_conn *c = store_conn(st, err);
+    if (limit < 1 || limit > 1000)
+        limit = 1000;
+    return c == NULL ? -1 : cst_uses_of_holder(c, holder, limit, list, err);
+}

@@ -569,3 +569,8 @@ int exchange_grants(struct exchange *x, const char *client_id, json_t **out, str
     *out = arr;
     return 0;
 }
+
+void exchange_set_other_uses(struct exchange *x, const struct exchange_other_uses *u)
+{
+    x->other = *u;
+}

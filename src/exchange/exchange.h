@@ -154,6 +154,16 @@ int exchange_check_legal_rep(struct exchange *x, const char *uscc, const char *i
 
 /* ---- the person's view --------------------------------------------------------------- */
 
+/* Other uses of a person's data that "who used my data" lists beside the exchange's reads
+ * (certificate uses, from src/certs through wiring): appends to `rows` at most `limit`
+ * objects {at (ms), consumer, what, case_number, purpose}, newest first. Set once at
+ * start-up. */
+struct exchange_other_uses {
+    void *ctx;
+    int (*list)(void *ctx, int64_t account_id, int limit, json_t *rows, struct err *err);
+};
+void exchange_set_other_uses(struct exchange *x, const struct exchange_other_uses *u);
+
 /* A page of "who used my data" shows this many reads; an export at most the maximum. */
 #define EXCHANGE_DATA_USE_PAGE 50
 #define EXCHANGE_DATA_USE_MAX 1000

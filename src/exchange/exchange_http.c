@@ -372,6 +372,22 @@ static int h_data_use(struct web_req *req, struct web_resp *resp)
     json_t *m = json_pack("{s:s, s:o, s:b, s:b, s:s?}", "title",
                           web_t(req, "exchange.data_use.title"), "reads", rows, "has_reads",
                           json_array_size(rows) > 0, "has_id", idn != NULL, "older", older);
+    /* Certificate uses the person authorised, beside the reads (the newest page only). */
+    json_t *other = json_array();
+    if (before == 0 && x->other.list != NULL &&
+        x->other.list(x->other.ctx, s->account_id, EXCHANGE_DATA_USE_PAGE, other, &err) < 0)
+        json_array_clear(other);
+    size_t i;
+    json_t *o;
+    json_array_foreach(other, i, o)
+    {
+        json_object_set_new(
+            o, "when",
+            json_string(l10n_datetime(req->arena, req->lang,
+                                      json_integer_value(json_object_get(o, "at")))));
+    }
+    json_object_set_new(m, "has_other", json_boolean(json_array_size(other) > 0));
+    json_object_set_new(m, "other", other);
     return web_page(resp, m, "exchange/data_use", 200);
 }
 

@@ -24,9 +24,10 @@ struct exchange_rate_slot {
 struct exchange {
     struct store *store;
     struct crypto_keyring *kr;
-    struct oidc *oidc;    /* for the routes: verifies bearer tokens (borrowed) */
-    struct identity *id;  /* for the routes: the person's ID number (borrowed) */
-    pthread_mutex_t lock; /* guards connectors and rate */
+    struct oidc *oidc;                /* for the routes: verifies bearer tokens (borrowed) */
+    struct identity *id;              /* for the routes: the person's ID number (borrowed) */
+    struct exchange_other_uses other; /* set once at start-up */
+    pthread_mutex_t lock;             /* guards connectors and rate */
     struct {
         char resource[48];
         struct exchange_connector c;

@@ -402,6 +402,10 @@ test('the marriage application: fields pre-filled from the register with consent
   const use = (await c.get('/api/v1/account/data-use')).body.reads;
   assert.ok(use.some((x) => x.purpose === 'form_prefill' && x.case_number === ITEM && x.consumer === '本平台'));
   assert.ok(use.some((x) => x.purpose === 'material' && x.case_number === number));
+  // And the ID card e-certificate he authorised for it.
+  const other = (await c.get('/api/v1/account/data-use')).body.other;
+  assert.ok(other.some((x) => x.what === idCard.identifier && x.case_number === number && x.consumer === '拉萨市城关区民政局'),
+    JSON.stringify(other));
   // The department sees the fetched record with the application.
   const clerk = await login(srv, 'clerk.chengguan', { staff: true });
   const staffView = await clerk.get(`/api/v1/applications/${number}`);
