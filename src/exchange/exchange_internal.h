@@ -63,7 +63,9 @@ int xs_sandbox_get(struct store_conn *c, const char *resource, const char *subje
 int xs_sandbox_put(struct store_conn *c, const char *resource, const char *subject_hash,
                    const unsigned char *enc, size_t len, struct err *err);
 int xs_grant_insert(struct store_conn *c, const struct exchange_grant_row *g, struct err *err);
-/* The client's newest grant of `resource` for `purpose` in any status; found 0 if none. */
+/* The client's newest approved grant of `resource` for `purpose`, else its newest in any
+ * status (a new request waiting for the provider does not suspend the grant in force);
+ * found 0 if none. */
 int xs_grant_find(struct store_conn *c, struct arena *a, const char *client_id,
                   const char *resource, const char *purpose, struct exchange_grant_row *out,
                   int *found, struct err *err);

@@ -29,7 +29,7 @@ static const char SQL_GRANT_INSERT[] =
     "INSERT INTO exchange_grants (" GRANT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_GRANT_FIND[] = "SELECT " GRANT_COLS " FROM exchange_grants "
                                      "WHERE client_id = ? AND resource = ? AND purpose = ? "
-                                     "ORDER BY id DESC LIMIT 1";
+                                     "ORDER BY status = 'approved' DESC, id DESC LIMIT 1";
 static const char SQL_GRANT_GET[] = "SELECT " GRANT_COLS " FROM exchange_grants WHERE id = ?";
 static const char SQL_GRANT_UPDATE[] =
     "UPDATE exchange_grants SET status = ?, fields = ?, rate_per_min = ?, expires_at = ?, "
