@@ -92,6 +92,10 @@ static json_t *fields_model(struct web_req *req, const json_t *item, const json_
         const char *src = json_string_value(json_object_get(json_object_get(values, "_sources"), key));
         if (src != NULL)
             json_object_set_new(fj, "source", json_string(src));
+        const char *dispute =
+            json_string_value(json_object_get(json_object_get(values, "_disputes"), key));
+        if (dispute != NULL)
+            json_object_set_new(fj, "dispute", json_string(dispute));
         const json_t *help = json_object_get(f, "help");
         if (help != NULL && *catalog_text(help, req->lang))
             json_object_set_new(fj, "help", json_string(catalog_text(help, req->lang)));
@@ -344,7 +348,7 @@ void apply_http_prefill(struct web_req *req, struct apply *ap, const struct auth
     json_t *f;
     const char *from = web_query(req, "from");
     int consent = from != NULL && strcmp(from, "registers") == 0;
-    json_t *cache = json_object(), *sources = json_object();
+    json_t *cache = json_object(), *sources = json_object(), *disputes = json_object();
     json_array_foreach(json_object_get(json_object_get(item, "form"), "fields"), i, f)
     {
         const char *key = json_string_value(json_object_get(f, "key"));
@@ -354,6 +358,12 @@ void apply_http_prefill(struct web_req *req, struct apply *ap, const struct auth
         const char *v = NULL;
         if (strncmp(pf, "register.", 9) == 0) {
             if (consent && (v = register_value(req, ap, s->account_id, item, pf, cache)) != NULL)
+                json_object_set_new(
+                    disputes, key,
+                    json_string(arena_printf(
+                        req->arena, "/exchange/corrections/new?resource=%.*s&field=%s",
+                        (int)strcspn(pf + 9, "."), pf + 9, strrchr(pf, '.') + 1)));
+            if (v != NULL)
                 json_object_set_new(
                     sources, key,
                     json_string(web_t(req, arena_printf(req->arena, "exchange.register_names.%.*s",
@@ -372,10 +382,13 @@ void apply_http_prefill(struct web_req *req, struct apply *ap, const struct auth
             json_object_set_new(values, key, json_string(v));
     }
     json_decref(cache);
-    if (json_object_size(sources) > 0)
+    if (json_object_size(sources) > 0) {
         json_object_set_new(values, "_sources", sources);
-    else
+        json_object_set_new(values, "_disputes", disputes);
+    } else {
         json_decref(sources);
+        json_decref(disputes);
+    }
 }
 
 static json_t *enterprises_model(struct web_req *req, struct apply *ap,

@@ -574,3 +574,54 @@ void exchange_set_other_uses(struct exchange *x, const struct exchange_other_use
 {
     x->other = *u;
 }
+
+int exchange_correction_request(struct exchange *x, int64_t account_id, const char *resource,
+                                const char *field, const char *note, struct err *err)
+{
+    json_t *res = NULL;
+    size_t chars = 0;
+    for (const char *p = note; p != NULL && *p; p++)
+        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    if (exchange_resource(x, resource, &res, err) < 0)
+        return -1;
+    int rc = -1;
+    struct store_conn *c = NULL;
+    if (field == NULL || exchange_resource_field(res, field) == NULL) {
+        err_set(err, 400, "exchange.bad_field", "the resource has no such field");
+        goto out;
+    }
+    if (chars == 0 || chars > 500) {
+        err_set(err, 400, "exchange.bad_note", "say what is wrong, in at most 500 characters");
+        goto out;
+    }
+    if ((c = store_conn(x->store, err)) == NULL)
+        goto out;
+    int64_t id = id_next();
+    char object[64], detail[128];
+    snprintf(object, sizeof(object), "correction:%lld", (long long)id);
+    snprintf(detail, sizeof(detail), "resource=%s field=%s", resource, field);
+    if (store_begin(c, err) < 0)
+        goto out;
+    if (xs_correction_insert(c, id, time_now_ms(), account_id, resource, field, note, err) < 0 ||
+        audit(c, account_id, "exchange.correction", object, "ok", NULL, detail, err) < 0 ||
+        store_commit(c, err) < 0) {
+        store_rollback(c);
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(res);
+    return rc;
+}
+
+int exchange_corrections(struct exchange *x, const char *resource, json_t **out, struct err *err)
+{
+    struct store_conn *c = store_conn(x->store, err);
+    json_t *arr = json_array();
+    if (c == NULL || xs_corrections(c, resource, arr, err) < 0) {
+        json_decref(arr);
+        return -1;
+    }
+    *out = arr;
+    return 0;
+}

@@ -179,6 +179,16 @@ int exchange_data_use(struct exchange *x, const char *key, int64_t before, int l
 int exchange_reads_search(struct exchange *x, const char *case_number, int64_t before, int limit,
                           json_t **out, struct err *err);
 
+/* A person disputes a value register `resource` gave for `field` (issue 13 item 6): a
+ * correction request to the provider, with the person's `note` (1..500 characters). 400
+ * exchange.bad_field / exchange.bad_note. Audited ("exchange.correction", without the note). */
+int exchange_correction_request(struct exchange *x, int64_t account_id, const char *resource,
+                                const char *field, const char *note, struct err *err);
+/* Correction requests about `resource`, newest first: [{id, at, account_id, resource, field,
+ * note, status}]. */
+int exchange_corrections(struct exchange *x, const char *resource, json_t **out,
+                         struct err *err);
+
 /* ---- demo, command line, routes --------------------------------------------------------- */
 
 /* Sandbox records consistent with the demo accounts (src/app/demo.c). */

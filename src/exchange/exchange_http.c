@@ -417,6 +417,51 @@ static const json_t *resource_of(const json_t *all, const char *code)
     return NULL;
 }
 
+/* Corrections people asked for, of the resources this department provides, with who asked
+ * (name and masked ID number: the provider holds the record). */
+static json_t *corrections_model(struct web_req *req, struct exchange *x,
+                                 const struct authz_subject *subj, const json_t *all)
+{
+    json_t *fixes = json_array();
+    size_t i;
+    const json_t *r;
+    json_array_foreach(all, i, r)
+    {
+        json_t *list = NULL;
+        struct err e;
+        if (!may_grant(req, x, subj, r) ||
+            exchange_corrections(x, json_string_value(json_object_get(r, "code")), &list, &e) < 0)
+            continue;
+        size_t k;
+        json_t *c;
+        json_array_foreach(list, k, c)
+        {
+            struct identity_account acc;
+            const json_t *f =
+                exchange_resource_field(r, json_string_value(json_object_get(c, "field")));
+            int known = identity_account_get(x->id, req->arena,
+                                             json_integer_value(json_object_get(c, "account_id")),
+                                             &acc, &e) == 0;
+            json_object_set_new(c, "person", json_string(known ? acc.name : "?"));
+            json_object_set_new(
+                c, "id_masked",
+                json_string(known && acc.id_number_masked ? acc.id_number_masked : ""));
+            json_object_set_new(c, "resource_name",
+                                json_string(loc(json_object_get(r, "name"), req->lang)));
+            json_object_set_new(c, "field_name",
+                                json_string(f ? loc(json_object_get(f, "label"), req->lang) : ""));
+            json_object_set_new(
+                c, "when",
+                json_string(l10n_datetime(req->arena, req->lang,
+                                          json_integer_value(json_object_get(c, "at")))));
+            json_object_del(c, "account_id");
+            json_array_append(fixes, c);
+        }
+        json_decref(list);
+    }
+    return fixes;
+}
+
 /* The provider's page: requests and grants of the resources its department provides. */
 static int h_grants(struct web_req *req, struct web_resp *resp)
 {
@@ -464,10 +509,12 @@ static int h_grants(struct web_req *req, struct web_resp *resp)
         json_array_append(mine, g);
     }
     json_decref(grants);
+    json_t *fixes = corrections_model(req, x, &subj, all);
     json_decref(all);
-    json_t *m =
-        json_pack("{s:s, s:o, s:b, s:s}", "title", web_t(req, "exchange.grants.title"), "grants",
-                  mine, "has_grants", json_array_size(mine) > 0, "csrf", web_csrf_token(req, resp));
+    json_t *m = json_pack("{s:s, s:o, s:b, s:s, s:b, s:o}", "title",
+                          web_t(req, "exchange.grants.title"), "grants", mine, "has_grants",
+                          json_array_size(mine) > 0, "csrf", web_csrf_token(req, resp),
+                          "has_corrections", json_array_size(fixes) > 0, "corrections", fixes);
     return web_page(resp, m, "exchange/grants", 200);
 }
 
@@ -523,6 +570,61 @@ static int h_decide(struct web_req *req, struct web_resp *resp)
     return web_redirect(req, resp, "/exchange/grants?done=grant_decided");
 }
 
+/* The correction form: what the register gave for one field is wrong (the person says why). */
+static int correction_page(struct web_req *req, struct web_resp *resp, const char *resource,
+                           const char *field, const char *note, const char *error, int status)
+{
+    struct exchange *x = req->ctx;
+    json_t *res = NULL;
+    struct err err;
+    err_clear(&err);
+    if (exchange_resource(x, resource, &res, &err) < 0)
+        return web_fail_err(resp, &err);
+    const json_t *f = field ? exchange_resource_field(res, field) : NULL;
+    if (f == NULL) {
+        json_decref(res);
+        return web_fail(resp, 400, "exchange.bad_field", "the resource has no such field");
+    }
+    json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "title",
+                          web_t(req, "exchange.correction.title"), "resource", resource, "field",
+                          field, "resource_name", loc(json_object_get(res, "name"), req->lang),
+                          "field_name", loc(json_object_get(f, "label"), req->lang), "note",
+                          note ? note : "", "csrf", web_csrf_token(req, resp), "error", error);
+    json_decref(res);
+    return web_page(resp, m, "exchange/correction", status);
+}
+
+static int h_correction_form(struct web_req *req, struct web_resp *resp)
+{
+    if (web_need_session(req, resp, 1) == NULL)
+        return -1;
+    const char *r = web_query(req, "resource");
+    return correction_page(req, resp, r ? r : "", web_query(req, "field"), NULL, NULL, 200);
+}
+
+static int h_correction(struct web_req *req, struct web_resp *resp)
+{
+    struct exchange *x = req->ctx;
+    const struct web_session *s = web_need_session(req, resp, 1);
+    if (s == NULL)
+        return -1;
+    const char *r = web_form_value(req, "resource"), *f = web_form_value(req, "field");
+    const char *note = web_form_value(req, "note");
+    struct err err;
+    err_clear(&err);
+    if (exchange_correction_request(x, s->account_id, r ? r : "", f, note, &err) < 0) {
+        if (strcmp(err.code, "exchange.bad_note") != 0 || req->want_json)
+            return web_fail_err(resp, &err);
+        return correction_page(req, resp, r, f, note, web_t(req, "errors.exchange.bad_note"), 400);
+    }
+    if (req->want_json) {
+        resp->status = 201;
+        resp->model = json_pack("{s:s}", "done", "correction_sent");
+        return 0;
+    }
+    return web_redirect(req, resp, "/account/data-use?done=correction_sent");
+}
+
 /* Auditors (audit.read, platform-wide) search every read; a case number narrows it. */
 static int h_reads(struct web_req *req, struct web_resp *resp)
 {
@@ -564,6 +666,8 @@ int exchange_http_register(struct web_server *srv, struct exchange *x, struct oi
         web_route(srv, "GET", "/account/data-use", h_data_use, x) < 0 ||
         web_route(srv, "GET", "/exchange/reads", h_reads, x) < 0 ||
         web_route(srv, "GET", "/exchange/grants", h_grants, x) < 0 ||
+        web_route(srv, "GET", "/exchange/corrections/new", h_correction_form, x) < 0 ||
+        web_route(srv, "POST", "/exchange/corrections", h_correction, x) < 0 ||
         web_route(srv, "GET", "/api/v1/exchange/grants", h_grants, x) < 0 ||
         web_route(srv, "POST", "/exchange/grants/{id:int}/decide", h_decide, x) < 0 ||
         web_route(srv, "POST", "/api/v1/exchange/grants/{id:int}/decide", h_decide, x) < 0 ||

@@ -75,6 +75,11 @@ int xs_grant_update(struct store_conn *c, int64_t id, const char *from_status, c
                     const char *fields, int rate, int64_t expires_at, int64_t by, int64_t now,
                     int *changed, struct err *err);
 int xs_grant_list(struct store_conn *c, const char *client_id, json_t *arr, struct err *err);
+int xs_correction_insert(struct store_conn *c, int64_t id, int64_t at, int64_t account_id,
+                         const char *resource, const char *field, const char *note,
+                         struct err *err);
+/* Correction requests about `resource`, newest first (at most 200). */
+int xs_corrections(struct store_conn *c, const char *resource, json_t *arr, struct err *err);
 int xs_read_insert(struct store_conn *c, const struct exchange_read_row *r, struct err *err);
 /* Every read, newest first, or those of one case number (case_number "" or NULL: all). */
 int xs_reads_search(struct store_conn *c, const char *case_number, int64_t before, int limit,

@@ -52,6 +52,13 @@ static const char SQL_READS_ALL[] = READ_COLS "WHERE id < ? ORDER BY id DESC LIM
 static const char SQL_READS_CASE[] =
     READ_COLS "WHERE case_number = ? AND id < ? ORDER BY id DESC LIMIT ?";
 
+static const char SQL_CORRECTION_INSERT[] =
+    "INSERT INTO exchange_corrections (id, at, account_id, resource, field, note, status) "
+    "VALUES (?, ?, ?, ?, ?, ?, 'open')";
+static const char SQL_CORRECTIONS[] =
+    "SELECT id, at, account_id, resource, field, note, status FROM exchange_corrections "
+    "WHERE resource = ? ORDER BY id DESC LIMIT 200";
+
 static int oom(struct store_stmt *st, struct err *err)
 {
     store_reset(st);
@@ -353,6 +360,41 @@ int xs_reads_search(struct store_conn *c, const char *case_number, int64_t befor
                       store_col_text(st, 7), "case_number", store_col_text(st, 8), "legal_basis",
                       store_col_text(st, 9), "outcome", store_col_text(st, 10)));
     }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int xs_correction_insert(struct store_conn *c, int64_t id, int64_t at, int64_t account_id,
+                         const char *resource, const char *field, const char *note,
+                         struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_CORRECTION_INSERT, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    store_bind_int64(st, 2, at);
+    store_bind_int64(st, 3, account_id);
+    store_bind_text(st, 4, resource, -1);
+    store_bind_text(st, 5, field, -1);
+    store_bind_text(st, 6, note, -1);
+    return store_run(st, NULL, err);
+}
+
+int xs_corrections(struct store_conn *c, const char *resource, json_t *arr, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_CORRECTIONS, err);
+    int rc;
+    if (st == NULL)
+        return -1;
+    store_bind_text(st, 1, resource, -1);
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        json_array_append_new(
+            arr, json_pack("{s:o, s:I, s:I, s:s, s:s, s:s, s:s}", "id",
+                           json_sprintf("%lld", (long long)store_col_int64(st, 0)), "at",
+                           (json_int_t)store_col_int64(st, 1), "account_id",
+                           (json_int_t)store_col_int64(st, 2), "resource", store_col_text(st, 3),
+                           "field", store_col_text(st, 4), "note", store_col_text(st, 5),
+                           "status", store_col_text(st, 6)));
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }

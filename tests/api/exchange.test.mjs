@@ -263,6 +263,16 @@ test('the provider department decides on its page; another department cannot', a
   const r = await read(sys, 'marriage', { id_number: DEMO_CITIZEN_ID, purpose: 'divorce_check', case: 'MZ-7' });
   assert.equal(r.status, 200);
   assert.deepEqual(Object.keys(r.body.record), ['name', 'status']);
+  // A correction a person asks for reaches the provider of that register, with who asked
+  // (masked), and no other provider.
+  const person = await login(srv, DEMO_CITIZEN_ID);
+  const page = '/exchange/corrections/new?resource=marriage&field=status';
+  for (const [resource, field] of [['marriage', 'status'], ['population', 'ethnicity']])
+    assert.equal((await person.submit('/exchange/corrections', { resource, field, note: '登记有误' }, { page })).status, 201);
+  const fixes = (await provider.get('/api/v1/exchange/grants')).body.corrections;
+  assert.deepEqual(fixes.map((x) => [x.resource, x.field, x.person, x.note]), [['marriage', 'status', '扎西多吉', '登记有误']]);
+  assert.match(fixes[0].id_masked, /^5401\*+/);
+  assert.equal(fixes[0].account_id, undefined);
   const html = await provider.get('/exchange/grants?lang=bo', { json: false });
   assert.equal(html.status, 200);
   const citizen = await login(srv, DEMO_CITIZEN_ID);
@@ -406,6 +416,19 @@ test('the marriage application: fields pre-filled from the register with consent
   const other = (await c.get('/api/v1/account/data-use')).body.other;
   assert.ok(other.some((x) => x.what === idCard.identifier && x.case_number === number && x.consumer === '拉萨市城关区民政局'),
     JSON.stringify(other));
+  // He disputes a pre-filled value: the link names the register and the field; the provider
+  // department (西藏自治区公安厅 for the population register) gets the request, nobody else.
+  assert.equal(field('male_name').dispute, '/exchange/corrections/new?resource=population&field=name');
+  const formPage = await c.get(field('male_name').dispute, { json: false });
+  assert.equal(formPage.status, 200);
+  const empty = await c.submit('/exchange/corrections', { resource: 'population', field: 'name', note: '' }, { page: field('male_name').dispute });
+  assert.equal(empty.status, 400);
+  const wrongField = await c.submit('/exchange/corrections', { resource: 'population', field: 'shoe_size', note: 'x' }, { page: field('male_name').dispute });
+  assert.equal(wrongField.status, 400);
+  const sent = await c.submit('/exchange/corrections', { resource: 'population', field: 'household_address', note: '已迁至吉日街道' }, { page: field('male_name').dispute });
+  assert.equal(sent.status, 201, sent.text);
+  const audit = env.sql("SELECT detail FROM audit_events WHERE action = 'exchange.correction'");
+  assert.ok(audit.some(([d]) => d === 'resource=population field=household_address'), 'audited without the note');
   // The department sees the fetched record with the application.
   const clerk = await login(srv, 'clerk.chengguan', { staff: true });
   const staffView = await clerk.get(`/api/v1/applications/${number}`);

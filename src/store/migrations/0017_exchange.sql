@@ -64,3 +64,16 @@ CREATE TABLE exchange_reads (
 CREATE INDEX exchange_reads_subject ON exchange_reads (subject_hash, id);
 -- Auditors look reads up by case number (/exchange/reads?case=...).
 CREATE INDEX exchange_reads_case ON exchange_reads (case_number, id);
+
+-- A person disputes a value a register gave (a pre-filled field): a correction request to the
+-- provider department, shown on its page. note: the person's words (at most 500 characters).
+CREATE TABLE exchange_corrections (
+    id         BIGINT PRIMARY KEY,
+    at         BIGINT NOT NULL,
+    account_id BIGINT NOT NULL,
+    resource   TEXT NOT NULL,
+    field      TEXT NOT NULL,
+    note       TEXT NOT NULL,
+    status     TEXT NOT NULL
+);
+CREATE INDEX exchange_corrections_resource ON exchange_corrections (resource, id);
