@@ -177,8 +177,7 @@ out:
 }
 
 /* "Who used my data" lists the certificate uses the person authorised (issue 13 item 5). */
-static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows,
-                          struct err *err)
+static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows, struct err *err)
 {
     json_t *uses = NULL;
     if (certs_uses_of_holder(((struct app *)ctx)->store, account_id, limit, &uses, err) < 0)
@@ -187,12 +186,12 @@ static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows
     json_t *u;
     json_array_foreach(uses, i, u)
     {
-        json_array_append_new(
-            rows, json_pack("{s:O, s:O, s:O, s:O, s:O}", "at", json_object_get(u, "at"),
-                            "consumer", json_object_get(u, "department_name"), "what",
-                            json_object_get(u, "identifier"), "case_number",
-                            json_object_get(u, "application"), "purpose",
-                            json_object_get(u, "purpose")));
+        json_array_append_new(rows,
+                              json_pack("{s:O, s:O, s:O, s:O, s:O}", "at", json_object_get(u, "at"),
+                                        "consumer", json_object_get(u, "department_name"), "what",
+                                        json_object_get(u, "identifier"), "case_number",
+                                        json_object_get(u, "application"), "purpose",
+                                        json_object_get(u, "purpose")));
     }
     json_decref(uses);
     return 0;
@@ -319,8 +318,7 @@ static int registers_person(void *ctx, const char *name, const char *id_number, 
     return exchange_check_person(((struct app *)ctx)->exchange, name, id_number, err);
 }
 
-static int registers_legal_rep(void *ctx, const char *uscc, const char *id_number,
-                               struct err *err)
+static int registers_legal_rep(void *ctx, const char *uscc, const char *id_number, struct err *err)
 {
     return exchange_check_legal_rep(((struct app *)ctx)->exchange, uscc, id_number, err);
 }

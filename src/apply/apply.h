@@ -76,8 +76,8 @@ struct apply_hooks {
      * caller's transaction (the read's log joins it). *record is a new JSON object. 0, 1
      * when the register holds no record of them, -1 with err. */
     int (*register_record)(void *ctx, int64_t holder_account, const char *resource,
-                           const char *purpose, const char *case_number, int in_tx,
-                           json_t **record, struct err *err);
+                           const char *purpose, const char *case_number, int in_tx, json_t **record,
+                           struct err *err);
 };
 
 /* Open the module. `notify` may be NULL (no messages: tools, benches). All borrowed. */

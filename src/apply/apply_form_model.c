@@ -89,7 +89,8 @@ static json_t *fields_model(struct web_req *req, const json_t *item, const json_
                                catalog_text(json_object_get(f, "label"), req->lang), "type", type,
                                "required", json_is_true(json_object_get(f, "required")), "value",
                                val, "input_type", input_type(type));
-        const char *src = json_string_value(json_object_get(json_object_get(values, "_sources"), key));
+        const char *src =
+            json_string_value(json_object_get(json_object_get(values, "_sources"), key));
         if (src != NULL)
             json_object_set_new(fj, "source", json_string(src));
         const char *dispute =
@@ -213,7 +214,8 @@ static json_t *materials_model(struct web_req *req, struct apply *ap, const json
         if (reg != NULL && ap->hooks.register_record != NULL)
             json_object_set_new(
                 mj, "register",
-                json_string(web_t(req, arena_printf(req->arena, "exchange.register_names.%s", reg))));
+                json_string(
+                    web_t(req, arena_printf(req->arena, "exchange.register_names.%s", reg))));
         const char *cert_type = json_string_value(json_object_get(m, "cert_type"));
         if (cert_type != NULL && ap->hooks.wallet != NULL && holder != 0) {
             json_t *list = NULL;
@@ -360,9 +362,9 @@ void apply_http_prefill(struct web_req *req, struct apply *ap, const struct auth
             if (consent && (v = register_value(req, ap, s->account_id, item, pf, cache)) != NULL)
                 json_object_set_new(
                     disputes, key,
-                    json_string(arena_printf(
-                        req->arena, "/exchange/corrections/new?resource=%.*s&field=%s",
-                        (int)strcspn(pf + 9, "."), pf + 9, strrchr(pf, '.') + 1)));
+                    json_string(
+                        arena_printf(req->arena, "/exchange/corrections/new?resource=%.*s&field=%s",
+                                     (int)strcspn(pf + 9, "."), pf + 9, strrchr(pf, '.') + 1)));
             if (v != NULL)
                 json_object_set_new(
                     sources, key,
@@ -466,11 +468,11 @@ int apply_http_form_page(struct web_req *req, struct web_resp *resp, const struc
         registers |= pf != NULL && strncmp(pf, "register.", 9) == 0;
     }
     if (registers && !is_bundle && ap->hooks.register_record != NULL &&
-        s->kind == IDENTITY_CITIZEN &&
-        json_object_get(st->values, "_sources") == NULL)
-        json_object_set_new(m, "prefill_href",
-                            json_string(arena_printf(req->arena, "/services/%s/apply?from=registers",
-                                                     code ? code : "")));
+        s->kind == IDENTITY_CITIZEN && json_object_get(st->values, "_sources") == NULL)
+        json_object_set_new(
+            m, "prefill_href",
+            json_string(
+                arena_printf(req->arena, "/services/%s/apply?from=registers", code ? code : "")));
     json_object_set_new(m, "held", st->held ? json_deep_copy(st->held) : json_array());
     if (is_bundle) {
         json_t *names = json_array();

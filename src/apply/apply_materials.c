@@ -164,8 +164,8 @@ static int store_register_materials(struct apply *ap, struct store_conn *c,
             uploaded(rq, rq->nfiles, key) || chosen_cert(rq, key))
             continue;
         json_t *rec = NULL;
-        int r = ap->hooks.register_record(ap->hooks.ctx, p->who.account, reg, "material", number,
-                                          1, &rec, err);
+        int r = ap->hooks.register_record(ap->hooks.ctx, p->who.account, reg, "material", number, 1,
+                                          &rec, err);
         if (r < 0)
             return -1;
         if (r == 1)

@@ -358,9 +358,9 @@ static const char *const DEPTHS[] = {"full_online", "one_trip", "on_site", NULL}
 static const char *const FORMS[] = {"original", "copy", "electronic", NULL};
 static const char *const MIMES[] = {"application/pdf", "image/jpeg",      "image/png",
                                     "image/webp",      "application/ofd", NULL};
-static const char *const MATERIAL_KEYS[] = {"key",       "name",   "required",  "form",
-                                            "count",     "cert_type", "accept", "max_bytes",
-                                            "note",      "register",  NULL};
+static const char *const MATERIAL_KEYS[] = {"key",   "name",      "required", "form",
+                                            "count", "cert_type", "accept",   "max_bytes",
+                                            "note",  "register",  NULL};
 /* The base registers a material can be fetched from (免提交, src/exchange). */
 static const char *const REGISTERS[] = {"population", "legal_person", "marriage",
                                         "social_insurance", NULL};
@@ -370,24 +370,20 @@ static const char *const FIELD_TYPES[] = {"text",   "textarea", "number",    "da
 static const char *const FIELD_KEYS[] = {"key",     "type",    "label",   "help",    "required",
                                          "min_len", "max_len", "pattern", "options", "prefill",
                                          "min",     "max",     NULL};
-static const char *const PREFILLS[] = {"profile.name",
-                                       "profile.id_number",
-                                       "profile.phone",
-                                       "enterprise.name",
-                                       "enterprise.uscc",
-                                       /* 免填 from the population register (src/exchange);
-                                        * male/female: only when the register gives the
-                                        * person that sex (the marriage form's two sides) */
-                                       "register.population.name",
-                                       "register.population.id_number",
-                                       "register.population.birth_date",
-                                       "register.population.household_address",
-                                       "register.population.marital_status",
-                                       "register.population.male.name",
-                                       "register.population.male.id_number",
-                                       "register.population.female.name",
-                                       "register.population.female.id_number",
-                                       NULL};
+static const char *const PREFILLS[] = {"profile.name",    "profile.id_number", "profile.phone",
+                                       "enterprise.name", "enterprise.uscc",   NULL};
+/* 免填 from the population register (src/exchange); male/female: only when the register
+ * gives the person that sex (the marriage form's two sides). */
+static const char *const REGISTER_PREFILLS[] = {"register.population.name",
+                                                "register.population.id_number",
+                                                "register.population.birth_date",
+                                                "register.population.household_address",
+                                                "register.population.marital_status",
+                                                "register.population.male.name",
+                                                "register.population.male.id_number",
+                                                "register.population.female.name",
+                                                "register.population.female.id_number",
+                                                NULL};
 
 static void check_materials(struct chk *k, const json_t *item)
 {
@@ -556,7 +552,8 @@ static void check_field(struct chk *k, const json_t *fields, size_t i, const jso
 
     const json_t *pre = json_object_get(f, "prefill");
     if (pre != NULL && !json_is_null(pre) &&
-        (!json_is_string(pre) || !in_list(json_string_value(pre), PREFILLS)))
+        (!json_is_string(pre) || (!in_list(json_string_value(pre), PREFILLS) &&
+                                  !in_list(json_string_value(pre), REGISTER_PREFILLS))))
         problem(k, sub(q, sizeof q, p, "prefill"), "catalog.check.prefill",
                 "must be null or one of profile.name, profile.id_number, profile.phone, "
                 "enterprise.name, enterprise.uscc, register.population.FIELD, "

@@ -345,12 +345,12 @@ int cst_uses_of_holder(struct store_conn *c, int64_t holder, int limit, json_t *
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW)
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "identifier",
-                         nz(store_col_text(st, 0)), "type", nz(store_col_text(st, 1)),
-                         "application", nz(store_col_text(st, 2)), "department",
-                         nz(store_col_text(st, 3)), "department_name", nz(store_col_text(st, 4)),
-                         "purpose", nz(store_col_text(st, 5)), "at",
-                         (json_int_t)store_col_int64(st, 6)));
+            a,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "identifier",
+                      nz(store_col_text(st, 0)), "type", nz(store_col_text(st, 1)), "application",
+                      nz(store_col_text(st, 2)), "department", nz(store_col_text(st, 3)),
+                      "department_name", nz(store_col_text(st, 4)), "purpose",
+                      nz(store_col_text(st, 5)), "at", (json_int_t)store_col_int64(st, 6)));
     store_reset(st);
     if (rc < 0) {
         json_decref(a);
