@@ -37,6 +37,13 @@ static int accepts(const json_t *m, const char *ctype)
     return 0;
 }
 
+/* A register speaks for the person who files for themself (or an enterprise they act for),
+ * identified by their account; not for a walk-in person a clerk files for. */
+static int register_applies(const struct apply_request *rq)
+{
+    return rq->walkin_id_number == NULL && rq->subj != NULL && rq->subj->kind == IDENTITY_CITIZEN;
+}
+
 /* Every material problem: unknown keys, oversize, wrong type, required ones missing
  * (counting `existing`, an object key -> files already on a returned application). */
 void apply_check_materials(struct apply *ap, const json_t *item, const struct apply_request *rq,
@@ -85,7 +92,8 @@ void apply_check_materials(struct apply *ap, const json_t *item, const struct ap
             bad = 1;
         }
         /* 免提交: what a register holds is fetched at submission, not uploaded. */
-        if (json_is_string(json_object_get(m, "register")) && ap->hooks.register_record != NULL)
+        if (json_is_string(json_object_get(m, "register")) && ap->hooks.register_record != NULL &&
+            register_applies(rq))
             have = 1;
         if (!have && json_is_true(json_object_get(m, "required")))
             material_problem(problems, key, "apply.err.material_missing", NULL);
@@ -147,8 +155,8 @@ static int chosen_cert(const struct apply_request *rq, const char *key)
 /* 免提交 (issue 13 item 6): the materials a register holds, fetched through the exchange for
  * this application (the read, logged in this transaction, names its number) and kept
  * sealed like an upload, as the JSON record the register gave: staff see exactly what
- * the register said. A material the applicant uploaded or covered by a certificate anyway
- * is not fetched. */
+ * the register said. A material the applicant uploaded (now or held from a pre-check) or
+ * covered by a certificate anyway is not fetched. */
 static int store_register_materials(struct apply *ap, struct store_conn *c,
                                     const struct prepared *p, const struct apply_request *rq,
                                     int64_t app_id, const char *number, int64_t now,
@@ -160,8 +168,12 @@ static int store_register_materials(struct apply *ap, struct store_conn *c,
     {
         const char *key = json_string_value(json_object_get(m, "key"));
         const char *reg = json_string_value(json_object_get(m, "register"));
+        int held = 0;
+        for (size_t k = 0; k < p->nheld; k++)
+            held |= strcmp(p->held[k].material_key, key ? key : "") == 0;
         if (key == NULL || reg == NULL || ap->hooks.register_record == NULL ||
-            uploaded(rq, rq->nfiles, key) || chosen_cert(rq, key))
+            !register_applies(rq) || p->who.account == 0 || uploaded(rq, rq->nfiles, key) ||
+            held || chosen_cert(rq, key))
             continue;
         json_t *rec = NULL;
         int r = ap->hooks.register_record(ap->hooks.ctx, p->who.account, reg, "material", number, 1,
@@ -246,7 +258,8 @@ int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *
                             err) < 0)
             return -1;
     }
-    if ((part & MATERIALS_CERTS) && number != NULL &&
+    /* At the first submission only: a completion (补正) keeps what the case already holds. */
+    if ((part & MATERIALS_REGISTERS) && number != NULL &&
         store_register_materials(ap, c, p, rq, app_id, number, now, err) < 0)
         return -1;
     return 0;
