@@ -155,9 +155,13 @@ $(BUILD)/bench/benefits_bench: bench/benefits_bench.c $(BUILD)/libonewindow.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
 
+$(BUILD)/bench/exchange_bench: bench/exchange_bench.c $(BUILD)/libonewindow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_H) -o $@ $< $(BUILD)/libonewindow.a $(LIBS)
+
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/commit_rate $(BUILD)/bench/apply_bench $(BUILD)/bench/certs_bench \
-	    $(BUILD)/bench/pay_bench $(BUILD)/bench/benefits_bench
+	    $(BUILD)/bench/pay_bench $(BUILD)/bench/benefits_bench $(BUILD)/bench/exchange_bench
 	@bench/run.sh
 
 # The style held by the tools: every C file as .clang-format has it, cppcheck clean with the

@@ -45,6 +45,9 @@ fi
 # `bench/run.sh messaging`: only issue 16's section (bench/messaging.sh).
 if [[ ${1:-} == messaging ]]; then
     exec bench/messaging.sh
+# `bench/run.sh exchange`: only the data exchange section (bench/exchange.sh).
+if [[ ${1:-} == exchange ]]; then
+    exec bench/exchange.sh
 fi
 # `bench/run.sh certs`: only the e-certificate section (bench/certs.sh).
 if [[ ${1:-} == certs ]]; then
@@ -635,6 +638,7 @@ bench/cluster.sh || note "the cluster section failed"
 bench/ask.sh || note "the Q&A section failed"
 bench/oversight.sh || note "the oversight section failed"
 bench/messaging.sh || note "the messaging section failed"
+bench/exchange.sh || note "the data exchange section failed"
 
 echo "Summary (also in bench/results/latest.txt):"
 cat "$SUMMARY"

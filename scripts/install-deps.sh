@@ -20,6 +20,7 @@ PKGS=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
   libcurl4-openssl-dev python3-aiosmtpd
   libargon2-dev liboath-dev libqrencode-dev libcmocka-dev libicu-dev libcairo2-dev libpango1.0-dev
+  libcurl4-openssl-dev
   postgresql postgresql-contrib
   wrk curl procps strace sqlite3 haproxy
   nodejs npm

@@ -27,6 +27,7 @@ struct apply;
 struct pay;
 struct opendata;
 struct oversight;
+struct exchange;
 struct web_server;
 
 struct app {
@@ -51,6 +52,7 @@ struct app {
     struct pay *pay; /* fees, payments and receipts (src/pay) */
     struct opendata *opendata;
     struct oversight *oversight;
+    struct exchange *exchange;
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

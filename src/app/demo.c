@@ -13,6 +13,7 @@
 #include "base/id.h"
 #include "catalog/catalog.h"
 #include "divisions/divisions.h"
+#include "exchange/exchange.h"
 #include "hotline/hotline.h"
 #include "policy/policy.h"
 #include "identity/identity.h"
@@ -219,6 +220,10 @@ int app_load_demo(struct app *app, struct err *err)
             goto out;
         people++;
     }
+    /* The sandbox registers behind the data exchange hold the demo people (issue 13): first,
+     * since registration checks the citizen against the population register. */
+    if (exchange_load_demo(app->exchange, NULL, err) < 0)
+        goto out;
     /* A citizen of Lhasa: log in with the ID number or the phone. */
     struct identity_registration citizen = {"扎西多吉",    "540102199001011233", "13800000001",
                                             DEMO_PASSWORD, DEMO_PASSWORD,        "zh"};

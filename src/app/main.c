@@ -29,6 +29,7 @@
 #include "web/i18n.h"
 #include "web/web.h"
 #include "oidc/oidc.h"
+#include "exchange/exchange.h"
 #include "identity/identity.h"
 #include "benefits/benefits.h"
 #include "remind/remind.h"
@@ -86,7 +87,6 @@ struct command {
     /* CMD_CONFIGURED: returns the exit status (err set when it is not 0) */
     int (*configured)(const struct config *cfg, int nwords, char **words, struct err *err);
 };
-
 static const struct command *command_find(const char *name);
 static void usage(FILE *out);
 static int check_schema(struct store *s, struct err *err)
@@ -360,6 +360,7 @@ MODULE_CLI(cli_opendata, opendata_cli(app->opendata, n, w, err))
 MODULE_CLI(cli_policy, policy_cli(app->policy, "policy", n, w, err))
 MODULE_CLI(cli_ask, policy_cli(app->policy, "ask", n, w, err))
 MODULE_CLI(cli_oversight, oversight_cli(app->oversight, n, w, err))
+MODULE_CLI(cli_exchange, exchange_cli(app->exchange, n, w, err))
 MODULE_CLI(cli_benefits, benefits_cli(app->benefits, n, w, err))
 static int cli_remind(struct app *app, const struct config *cfg, int n, char **w, struct err *err)
 {
@@ -492,6 +493,12 @@ static const struct command commands[] = {
      .help = "run [YYYY-MM-DD]: reminders (补正, ratings, certificates)",
      .kind = CMD_WORDS,
      .run = cli_remind},
+    {.name = "exchange",
+     .help = "resources | resource-put FILE | grants [CLIENT] | approve ID\n"
+             "[fields=a,b] [days=N] [rate=N] | reject ID | revoke ID |\n"
+             "sandbox-put RESOURCE KEY JSON: the data exchange",
+     .kind = CMD_WORDS,
+     .run = cli_exchange},
     {.name = "catalog",
      .help = "import FILE | export [FILE]: the service catalog as JSON",
      .kind = CMD_WORDS,

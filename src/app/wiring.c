@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "divisions/divisions.h"
+#include "exchange/exchange.h"
 #include "hotline/hotline.h"
 #include "identity/identity.h"
 #include "benefits/benefits.h"
@@ -133,6 +134,56 @@ static void pay_marks_hook(void *ctx, struct web_req *req, json_t *rows)
 {
     struct app *app = ctx;
     pay_workbench_marks(app->pay, req, rows);
+}
+
+/* apply <-> exchange (issue 13 item 6): a person's record in a base register, for 免填 and
+ * 免提交, read with their ID number (never typed by anyone) and logged for them to see. */
+static int register_record_hook(void *ctx, int64_t holder, const char *resource,
+                                const char *purpose, const char *case_number, int in_tx,
+                                json_t **record, struct err *err)
+{
+    struct app *app = ctx;
+    struct arena *a = arena_new(0);
+    const char *idn = NULL, *phone = NULL;
+    int rc = -1;
+    if (a == NULL)
+        return err_set(err, 500, "app.oom", "out of memory");
+    if (identity_account_private(app->id, a, holder, &idn, &phone, err) < 0)
+        goto out;
+    if (idn == NULL) {
+        rc = 1;
+        goto out;
+    }
+    rc = exchange_record_for(app->exchange, holder, resource, idn, purpose, case_number, in_tx,
+                             record, err);
+    if (rc < 0 && strcmp(err->code, "exchange.no_record") == 0) {
+        err_clear(err);
+        rc = 1;
+    }
+out:
+    arena_free(a);
+    return rc;
+}
+
+/* "Who used my data" lists the certificate uses the person authorised (issue 13 item 5). */
+static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows, struct err *err)
+{
+    json_t *uses = NULL;
+    if (certs_uses_of_holder(((struct app *)ctx)->certs, account_id, limit, &uses, err) < 0)
+        return -1;
+    size_t i;
+    json_t *u;
+    json_array_foreach(uses, i, u)
+    {
+        json_array_append_new(rows,
+                              json_pack("{s:O, s:O, s:O, s:O, s:O}", "at", json_object_get(u, "at"),
+                                        "consumer", json_object_get(u, "department_name"), "what",
+                                        json_object_get(u, "identifier"), "case_number",
+                                        json_object_get(u, "application"), "purpose",
+                                        json_object_get(u, "purpose")));
+    }
+    json_decref(uses);
+    return 0;
 }
 
 /* The hotline indexes its orders in search and tells callers through notify (contracts
@@ -330,6 +381,17 @@ struct remind_sources app_remind_sources(struct app *app)
     return (struct remind_sources){app, remind_returned, remind_unrated, remind_expiring};
 }
 
+/* identity asks the base registers through the exchange (issue 13 item 7). */
+static int registers_person(void *ctx, const char *name, const char *id_number, struct err *err)
+{
+    return exchange_check_person(((struct app *)ctx)->exchange, name, id_number, err);
+}
+
+static int registers_legal_rep(void *ctx, const char *uscc, const char *id_number, struct err *err)
+{
+    return exchange_check_legal_rep(((struct app *)ctx)->exchange, uscc, id_number, err);
+}
+
 int app_open(const struct config *cfg, struct app *app, int may_create_keys, struct err *err)
 {
     memset(app, 0, sizeof(*app));
@@ -380,15 +442,21 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         certs_open(app->store, app->kr, app->id, &app->certs, err) < 0 ||
         calendar_cache_open(app->store, &app->calendar, err) < 0 ||
         portal_open(app->store, &app->portal, err) < 0 ||
-        pay_open(app->store, app->kr, app->id, app->notify, app->certs, &app->pay, err) < 0)
+        pay_open(app->store, app->kr, app->id, app->notify, app->certs, &app->pay, err) < 0 ||
+        exchange_open(app->store, app->kr, &app->exchange, err) < 0)
         goto fail;
+    struct identity_registers regs = {app, registers_person, registers_legal_rep};
+    identity_set_registers(app->id, &regs);
+    struct exchange_other_uses other = {app, data_use_certs};
+    exchange_set_other_uses(app->exchange, &other);
     struct apply_hooks hooks = {app,
                                 certs_on_approved,
                                 certs_wallet_hook,
                                 certs_authorise_hook,
                                 pay_submitted_hook,
                                 pay_box_hook,
-                                pay_marks_hook};
+                                pay_marks_hook,
+                                register_record_hook};
     apply_set_hooks(app->apply, &hooks);
     if (oversight_open(app->store, app->id, app->notify, app->kr, &app->oversight, err) < 0)
         goto fail;
@@ -433,6 +501,7 @@ void app_close(struct app *app)
     policy_close(app->policy);
     hotline_close(app->hotline);
     oversight_close(app->oversight);
+    exchange_close(app->exchange);
     review_close(app->review);
     pay_close(app->pay);
     apply_close(app->apply);
@@ -468,6 +537,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         opendata_http_register(srv, app->opendata, app->id, app->cfg->public_url) < 0 ||
         policy_http_register(srv, app->policy, app->id) < 0 ||
         oversight_http_register(srv, app->oversight) < 0 ||
+        exchange_http_register(srv, app->exchange, app->oidc, app->id) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
@@ -477,6 +547,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     } menu[] = {
         {"/applications", "menu.applications", NULL},
         {"/certificates", "menu.certificates", NULL},
+        {"/account/data-use", "menu.data_use", NULL},
         {"/workbench", "menu.workbench", "case.view"},
         {"/workbench/rectifications", "menu.rectifications", "review.respond"},
         {"/finance/payments", "menu.finance_payments", "pay.finance"},
@@ -493,6 +564,8 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/admin/audit", "menu.audit", "audit.read"},
         {"/admin/i18n", "menu.i18n", "i18n.coverage"},
         {"/admin/clients", "menu.clients", "oidc.client_admin"},
+        {"/exchange/reads", "menu.exchange_reads", "audit.read"},
+        {"/exchange/grants", "menu.exchange_grants", "exchange.grant"},
         {"/hotline/admin", "menu.hotline_admin", "hotline.admin"},
         {"/open311/admin", "menu.open311", "hotline.admin"},
         {"/admin/outbox", "menu.outbox", "notify.operate"},
@@ -551,7 +624,8 @@ int app_init(struct app *app, struct err *err)
     if (store_migrate(app->store, &applied, err) < 0 ||
         audit_chain_backfill(app->store, NULL, err) < 0 ||
         divisions_reference_load(app->store, &div, err) < 0 ||
-        calendar_load_reference(app->store, &calendar_days, err) < 0 || first_admin(app, err) < 0)
+        calendar_load_reference(app->store, &calendar_days, err) < 0 ||
+        exchange_resources_ensure(app->store, NULL, err) < 0 || first_admin(app, err) < 0)
         return -1;
     int created = oidc_keys_ensure(app->store, app->kr, err);
     if (created < 0)

@@ -508,7 +508,8 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
         return -1;
     r.number = number;
     if (apply_emit(ap, c, &r, r.on_behalf ? "filed_for" : "submitted", "draft", now, err) < 0 ||
-        apply_store_materials(ap, c, a, p, rq, r.id, number, now, MATERIALS_CERTS, err) < 0 ||
+        apply_store_materials(ap, c, a, p, rq, r.id, number, now,
+                              MATERIALS_CERTS | MATERIALS_REGISTERS, err) < 0 ||
         apply_notify_applicant(ap, a, &r, "submitted", NULL, err) < 0 ||
         apply_audit(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit",
                     number, rq->ip, r.item_code, err) < 0)

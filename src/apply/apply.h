@@ -53,6 +53,9 @@ struct apply_decided { /* what a decision hands to the hooks and to review */
 
 #define APPLY_CERT_ID_SIZE 128 /* a GB/T 36904-style certificate identifier and its NUL */
 
+/* The content type of a material fetched from a register (its JSON record), not uploaded. */
+#define APPLY_REGISTER_RECORD_TYPE "application/vnd.onewindow.register+json"
+
 struct apply_hooks {
     void *ctx;
     /* Called inside the approving transaction; may issue a certificate; writes its
@@ -79,6 +82,14 @@ struct apply_hooks {
     /* The workbench's rows ({number, ...}): src/pay adds payment_state and payment_label
      * to those with a fee order. */
     void (*payment_marks)(void *ctx, struct web_req *req, json_t *rows);
+    /* 免填 and 免提交 from the base registers (issue 13 item 6; NULL: none): the holder's
+     * record in register `resource` ("population"), read through the data exchange for
+     * `purpose` in case `case_number` and logged for the holder to see. in_tx: inside the
+     * caller's transaction (the read's log joins it). *record is a new JSON object. 0, 1
+     * when the register holds no record of them, -1 with err. */
+    int (*register_record)(void *ctx, int64_t holder_account, const char *resource,
+                           const char *purpose, const char *case_number, int in_tx, json_t **record,
+                           struct err *err);
 };
 
 /* Every transition, inside its transaction, for modules that keep figures from them

@@ -90,6 +90,14 @@ static json_t *fields_model(struct web_req *req, const json_t *item, const json_
                                catalog_text(json_object_get(f, "label"), req->lang), "type", type,
                                "required", json_is_true(json_object_get(f, "required")), "value",
                                val, "input_type", input_type(type));
+        const char *src =
+            json_string_value(json_object_get(json_object_get(values, "_sources"), key));
+        if (src != NULL)
+            json_object_set_new(fj, "source", json_string(src));
+        const char *dispute =
+            json_string_value(json_object_get(json_object_get(values, "_disputes"), key));
+        if (dispute != NULL)
+            json_object_set_new(fj, "dispute", json_string(dispute));
         const json_t *help = json_object_get(f, "help");
         if (help != NULL && *catalog_text(help, req->lang))
             json_object_set_new(fj, "help", json_string(catalog_text(help, req->lang)));
@@ -203,6 +211,12 @@ static json_t *materials_model(struct web_req *req, struct apply *ap, const json
         if (json_array_size(rec) > 0)
             json_object_set(mj, "on_record", (json_t *)rec);
         json_object_set_new(mj, "attached", attached_of(req, held, key));
+        const char *reg = json_string_value(json_object_get(m, "register"));
+        if (reg != NULL && ap->hooks.register_record != NULL)
+            json_object_set_new(
+                mj, "register",
+                json_string(
+                    web_t(req, arena_printf(req->arena, "exchange.register_names.%s", reg))));
         const char *cert_type = json_string_value(json_object_get(m, "cert_type"));
         if (cert_type != NULL && ap->hooks.wallet != NULL && holder != 0) {
             json_t *list = NULL;
@@ -280,6 +294,42 @@ static json_t *values_from_request(struct web_req *req, const json_t *item)
     return v;
 }
 
+/* The value a "register.RESOURCE.FIELD" or "register.RESOURCE.SEX.FIELD" prefill names (the
+ * second only when the register gives the person that sex: the marriage form's man's and
+ * woman's fields), reading each register once per form and only with the person's consent
+ * (?from=registers, the button on the form). The field's source goes to values._sources. */
+static const char *register_value(struct web_req *req, struct apply *ap, int64_t holder,
+                                  const json_t *item, const char *pf, json_t *cache)
+{
+    char res[48], sex[16] = "", field[48];
+    const char *p = pf + strlen("register.");
+    size_t n = strcspn(p, ".");
+    if (n == 0 || n >= sizeof(res) || ap->hooks.register_record == NULL)
+        return NULL;
+    snprintf(res, sizeof(res), "%.*s", (int)n, p);
+    p += n + (p[n] == '.');
+    n = strcspn(p, ".");
+    if (p[n] == '.') {
+        snprintf(sex, sizeof(sex), "%.*s", (int)(n < 15 ? n : 15), p);
+        p += n + 1;
+    }
+    snprintf(field, sizeof(field), "%s", p);
+    json_t *rec = json_object_get(cache, res);
+    if (rec == NULL) {
+        struct err e;
+        const char *code = json_string_value(json_object_get(item, "code"));
+        rec = NULL;
+        if (ap->hooks.register_record(ap->hooks.ctx, holder, res, "form_prefill",
+                                      code ? code : "form", 0, &rec, &e) != 0)
+            rec = json_null();
+        json_object_set_new(cache, res, rec);
+    }
+    const char *held = json_string_value(json_object_get(rec, "sex"));
+    if (sex[0] && (held == NULL || strcmp(held, sex) != 0))
+        return NULL;
+    return json_string_value(json_object_get(rec, field));
+}
+
 /* 免填: profile and enterprise values for fields that declare a prefill. */
 void apply_http_prefill(struct web_req *req, struct apply *ap, const struct authz_subject *s,
                         const json_t *item, int64_t enterprise_id, json_t *values)
@@ -297,6 +347,9 @@ void apply_http_prefill(struct web_req *req, struct apply *ap, const struct auth
                                                                  enterprise_id, &ent, &e) == 0;
     size_t i;
     json_t *f;
+    const char *from = web_query(req, "from");
+    int consent = from != NULL && strcmp(from, "registers") == 0;
+    json_t *cache = json_object(), *sources = json_object(), *disputes = json_object();
     json_array_foreach(json_object_get(json_object_get(item, "form"), "fields"), i, f)
     {
         const char *key = json_string_value(json_object_get(f, "key"));
@@ -304,7 +357,19 @@ void apply_http_prefill(struct web_req *req, struct apply *ap, const struct auth
         if (key == NULL || pf == NULL || json_object_get(values, key) != NULL)
             continue;
         const char *v = NULL;
-        if (strcmp(pf, "profile.name") == 0 && have_acc)
+        if (strncmp(pf, "register.", 9) == 0) {
+            if (consent && (v = register_value(req, ap, s->account_id, item, pf, cache)) != NULL)
+                json_object_set_new(
+                    disputes, key,
+                    json_string(
+                        arena_printf(req->arena, "/exchange/corrections/new?resource=%.*s&field=%s",
+                                     (int)strcspn(pf + 9, "."), pf + 9, strrchr(pf, '.') + 1)));
+            if (v != NULL)
+                json_object_set_new(
+                    sources, key,
+                    json_string(web_t(req, arena_printf(req->arena, "exchange.register_names.%.*s",
+                                                        (int)strcspn(pf + 9, "."), pf + 9))));
+        } else if (strcmp(pf, "profile.name") == 0 && have_acc)
             v = acc.name;
         else if (strcmp(pf, "profile.id_number") == 0 && have_priv)
             v = idn;
@@ -316,6 +381,14 @@ void apply_http_prefill(struct web_req *req, struct apply *ap, const struct auth
             v = ent.uscc;
         if (v != NULL)
             json_object_set_new(values, key, json_string(v));
+    }
+    json_decref(cache);
+    if (json_object_size(sources) > 0) {
+        json_object_set_new(values, "_sources", sources);
+        json_object_set_new(values, "_disputes", disputes);
+    } else {
+        json_decref(sources);
+        json_decref(disputes);
     }
 }
 
@@ -384,6 +457,21 @@ int apply_http_form_page(struct web_req *req, struct web_resp *resp, const struc
         json_string(arena_printf(
             req->arena, is_bundle ? "/services/bundles/%s/apply" : "/services/%s/apply", code)));
     json_object_set_new(m, "is_bundle", json_boolean(is_bundle));
+    /* 免填 from registers waits for the person's consent: a link that reloads the form. */
+    int registers = 0;
+    size_t fi;
+    json_t *ff;
+    json_array_foreach(json_object_get(json_object_get(item, "form"), "fields"), fi, ff)
+    {
+        const char *pf = json_string_value(json_object_get(ff, "prefill"));
+        registers |= pf != NULL && strncmp(pf, "register.", 9) == 0;
+    }
+    if (registers && !is_bundle && ap->hooks.register_record != NULL &&
+        s->kind == IDENTITY_CITIZEN && json_object_get(st->values, "_sources") == NULL)
+        json_object_set_new(
+            m, "prefill_href",
+            json_string(
+                arena_printf(req->arena, "/services/%s/apply?from=registers", code ? code : "")));
     json_object_set_new(m, "held", st->held ? json_deep_copy(st->held) : json_array());
     if (is_bundle) {
         json_t *names = json_array();

@@ -104,8 +104,10 @@ void apply_check_materials(struct apply *ap, const json_t *item, const struct ap
                            const json_t *existing, json_t *problems);
 /* Inside the caller's transaction: store the uploads (sealed, SM3 of the plaintext), the
  * held files of materials not uploaded again and (part MATERIALS_CERTS) the e-certificate
- * uses of application `app_id`; a material given again replaces its earlier files. */
-enum { MATERIALS_UPLOADS = 1, MATERIALS_CERTS = 2 };
+ * uses of application `app_id`; a material given again replaces its earlier files. Part
+ * MATERIALS_REGISTERS (first submission): the materials a register holds that were neither
+ * uploaded nor covered by a certificate, fetched through the register_record hook. */
+enum { MATERIALS_UPLOADS = 1, MATERIALS_CERTS = 2, MATERIALS_REGISTERS = 4 };
 struct prepared;
 int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *a,
                           const struct prepared *p, const struct apply_request *rq, int64_t app_id,

@@ -37,6 +37,13 @@ static int accepts(const json_t *m, const char *ctype)
     return 0;
 }
 
+/* A register speaks for the person who files for themself (or an enterprise they act for),
+ * identified by their account; not for a walk-in person a clerk files for. */
+static int register_applies(const struct apply_request *rq)
+{
+    return rq->walkin_id_number == NULL && rq->subj != NULL && rq->subj->kind == IDENTITY_CITIZEN;
+}
+
 /* Every material problem: unknown keys, oversize, wrong type, required ones missing
  * (counting `existing`, an object key -> files already on a returned application). */
 void apply_check_materials(struct apply *ap, const json_t *item, const struct apply_request *rq,
@@ -84,6 +91,10 @@ void apply_check_materials(struct apply *ap, const json_t *item, const struct ap
                 continue;
             bad = 1;
         }
+        /* 免提交: what a register holds is fetched at submission, not uploaded. */
+        if (json_is_string(json_object_get(m, "register")) && ap->hooks.register_record != NULL &&
+            register_applies(rq))
+            have = 1;
         if (!have && json_is_true(json_object_get(m, "required")))
             material_problem(problems, key, "apply.err.material_missing", NULL);
     }
@@ -130,6 +141,74 @@ static int insert_file(struct apply *ap, struct store_conn *c, int64_t app_id, c
                              apply_sniff(data, len), (int64_t)len, sm3, enc, got, NULL, now, err);
     free(enc);
     return rc;
+}
+
+static int chosen_cert(const struct apply_request *rq, const char *key)
+{
+    for (size_t k = 0; k < rq->ncerts; k++)
+        if (rq->certs[k].material_key != NULL && strcmp(rq->certs[k].material_key, key) == 0 &&
+            rq->certs[k].cert_identifier != NULL && *rq->certs[k].cert_identifier != '\0')
+            return 1;
+    return 0;
+}
+
+/* 免提交 (issue 13 item 6): the materials a register holds, fetched through the exchange for
+ * this application (the read, logged in this transaction, names its number) and kept
+ * sealed like an upload, as the JSON record the register gave: staff see exactly what
+ * the register said. A material the applicant uploaded (now or held from a pre-check) or
+ * covered by a certificate anyway is not fetched. */
+static int store_register_materials(struct apply *ap, struct store_conn *c,
+                                    const struct prepared *p, const struct apply_request *rq,
+                                    int64_t app_id, const char *number, int64_t now,
+                                    struct err *err)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(p->item, "materials"), i, m)
+    {
+        const char *key = json_string_value(json_object_get(m, "key"));
+        const char *reg = json_string_value(json_object_get(m, "register"));
+        int held = 0;
+        for (size_t k = 0; k < p->nheld; k++)
+            held |= strcmp(p->held[k].material_key, key ? key : "") == 0;
+        if (key == NULL || reg == NULL || ap->hooks.register_record == NULL ||
+            !register_applies(rq) || p->who.account == 0 || uploaded(rq, rq->nfiles, key) ||
+            held || chosen_cert(rq, key))
+            continue;
+        json_t *rec = NULL;
+        int r = ap->hooks.register_record(ap->hooks.ctx, p->who.account, reg, "material", number, 1,
+                                          &rec, err);
+        if (r < 0)
+            return -1;
+        if (r == 1)
+            return err_set(err, 422, "apply.register_no_record",
+                           "the register holds no record of the applicant for %s", key);
+        char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(rec);
+        if (text == NULL)
+            return err_set(err, 500, "apply.oom", "out of memory");
+        int64_t fid = id_next();
+        char ad[64], hex[2 * CRYPTO_SM3_LEN + 1], name[64];
+        unsigned char h[CRYPTO_SM3_LEN], *enc = NULL;
+        size_t len = strlen(text), got = 0;
+        snprintf(ad, sizeof(ad), "application_files.content_enc:%lld", (long long)fid);
+        snprintf(name, sizeof(name), "%s.json", reg);
+        crypto_sm3(text, len, h);
+        for (int k = 0; k < CRYPTO_SM3_LEN; k++)
+            snprintf(hex + 2 * k, 3, "%02x", h[k]);
+        int rc = apply_seal(ap, ad, text, len, &enc, &got, err) < 0 ||
+                         aps_files_delete_key(c, app_id, key, err) < 0 ||
+                         aps_file_insert(c, fid, app_id, key, name, APPLY_REGISTER_RECORD_TYPE,
+                                         (int64_t)len, hex, enc, got, NULL, now, err) < 0
+                     ? -1
+                     : 0;
+        crypto_wipe(text, len);
+        free(text);
+        free(enc);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
 }
 
 int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *a,
@@ -179,5 +258,9 @@ int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *
                             err) < 0)
             return -1;
     }
+    /* At the first submission only: a completion (补正) keeps what the case already holds. */
+    if ((part & MATERIALS_REGISTERS) && number != NULL &&
+        store_register_materials(ap, c, p, rq, app_id, number, now, err) < 0)
+        return -1;
     return 0;
 }

@@ -262,6 +262,8 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
             json_object_set_new(fj, "sm3", json_string(files[k].sm3));
         if (files[k].cert_identifier != NULL)
             json_object_set_new(fj, "cert_identifier", json_string(files[k].cert_identifier));
+        if (strcmp(files[k].content_type, APPLY_REGISTER_RECORD_TYPE) == 0)
+            json_object_set_new(fj, "from_register", json_true());
         json_array_append_new(fl, fj);
     }
     json_object_set_new(m, "files", fl);

@@ -358,8 +358,12 @@ static const char *const DEPTHS[] = {"full_online", "one_trip", "on_site", NULL}
 static const char *const FORMS[] = {"original", "copy", "electronic", NULL};
 static const char *const MIMES[] = {"application/pdf", "image/jpeg",      "image/png",
                                     "image/webp",      "application/ofd", NULL};
-static const char *const MATERIAL_KEYS[] = {"key",       "name",   "required",  "form", "count",
-                                            "cert_type", "accept", "max_bytes", "note", NULL};
+static const char *const MATERIAL_KEYS[] = {"key",   "name",      "required", "form",
+                                            "count", "cert_type", "accept",   "max_bytes",
+                                            "note",  "register",  NULL};
+/* The base registers a material can be fetched from (免提交, src/exchange). */
+static const char *const REGISTERS[] = {"population", "legal_person", "marriage",
+                                        "social_insurance", NULL};
 static const char *const FIELD_TYPES[] = {"text",   "textarea", "number",    "date",
                                           "select", "checkbox", "id_number", "phone",
                                           "uscc",   "division", "email",     NULL};
@@ -368,6 +372,18 @@ static const char *const FIELD_KEYS[] = {"key",     "type",    "label",   "help"
                                          "min",     "max",     NULL};
 static const char *const PREFILLS[] = {"profile.name",    "profile.id_number", "profile.phone",
                                        "enterprise.name", "enterprise.uscc",   NULL};
+/* 免填 from the population register (src/exchange); male/female: only when the register
+ * gives the person that sex (the marriage form's two sides). */
+static const char *const REGISTER_PREFILLS[] = {"register.population.name",
+                                                "register.population.id_number",
+                                                "register.population.birth_date",
+                                                "register.population.household_address",
+                                                "register.population.marital_status",
+                                                "register.population.male.name",
+                                                "register.population.male.id_number",
+                                                "register.population.female.name",
+                                                "register.population.female.id_number",
+                                                NULL};
 
 static void check_materials(struct chk *k, const json_t *item)
 {
@@ -405,6 +421,9 @@ static void check_materials(struct chk *k, const json_t *item)
         int present;
         int_in(k, m, "count", p, 1, 99, 1, &present);
         cert_type(k, m, "cert_type", p);
+        const json_t *reg = json_object_get(m, "register");
+        if (reg != NULL && !json_is_null(reg))
+            enum_value(k, m, "register", p, REGISTERS);
         const json_t *acc = json_object_get(m, "accept");
         if (acc != NULL && !json_is_null(acc))
             string_set(k, m, "accept", p, MIMES, NULL, 1);
@@ -533,10 +552,12 @@ static void check_field(struct chk *k, const json_t *fields, size_t i, const jso
 
     const json_t *pre = json_object_get(f, "prefill");
     if (pre != NULL && !json_is_null(pre) &&
-        (!json_is_string(pre) || !in_list(json_string_value(pre), PREFILLS)))
+        (!json_is_string(pre) || (!in_list(json_string_value(pre), PREFILLS) &&
+                                  !in_list(json_string_value(pre), REGISTER_PREFILLS))))
         problem(k, sub(q, sizeof q, p, "prefill"), "catalog.check.prefill",
                 "must be null or one of profile.name, profile.id_number, profile.phone, "
-                "enterprise.name, enterprise.uscc");
+                "enterprise.name, enterprise.uscc, register.population.FIELD, "
+                "register.population.male.FIELD or register.population.female.FIELD");
 
     const json_t *mn = json_object_get(f, "min"), *mx = json_object_get(f, "max");
     int is_number = IS("number"), is_date = IS("date");

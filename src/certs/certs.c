@@ -305,15 +305,13 @@ int certs_department(struct certs *cs, int64_t id, const char *code, json_t **de
     return rc;
 }
 
-/* The certificate's uses for its holder, each department named through identity. */
-static int certs_uses(struct certs *cs, struct store_conn *c, int64_t cert_id, json_t **list,
-                      struct err *err)
+/* Uses (rows with department_id) get the department's code and Chinese name from identity;
+ * department_id is dropped. */
+static void name_departments(struct certs *cs, json_t *list)
 {
-    if (cst_uses(c, cert_id, list, err) < 0)
-        return -1;
     size_t i;
     json_t *u;
-    json_array_foreach(*list, i, u)
+    json_array_foreach(list, i, u)
     {
         json_t *dept = NULL;
         struct err e2;
@@ -326,6 +324,15 @@ static int certs_uses(struct certs *cs, struct store_conn *c, int64_t cert_id, j
         json_object_del(u, "department_id");
         json_decref(dept);
     }
+}
+
+/* The certificate's uses for its holder, each department named through identity. */
+static int certs_uses(struct certs *cs, struct store_conn *c, int64_t cert_id, json_t **list,
+                      struct err *err)
+{
+    if (cst_uses(c, cert_id, list, err) < 0)
+        return -1;
+    name_departments(cs, *list);
     return 0;
 }
 
@@ -831,4 +838,16 @@ int certs_each_expiring(struct store *st, int64_t from, int64_t until, certs_bri
     }
     free(rows);
     return rc;
+}
+
+int certs_uses_of_holder(struct certs *cs, int64_t holder, int limit, json_t **list,
+                         struct err *err)
+{
+    struct store_conn *c = store_conn(cs->st, err);
+    if (limit < 1 || limit > 1000)
+        limit = 1000;
+    if (c == NULL || cst_uses_of_holder(c, holder, limit, list, err) < 0)
+        return -1;
+    name_departments(cs, *list);
+    return 0;
 }

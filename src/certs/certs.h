@@ -109,6 +109,12 @@ int certs_wallet_usable(struct store *st, int64_t holder, const char *type, json
 int certs_authorise_use(struct certs *cs, int64_t holder, const char *identifier, const char *type,
                         const char *application, int64_t department_id, int in_tx, struct err *err);
 
+/* Every use the holder authorised, newest first, at most `limit` (1..1000): [{identifier,
+ * type, application, department, department_name, purpose, at}] ("who used my data",
+ * src/exchange through wiring). */
+int certs_uses_of_holder(struct certs *cs, int64_t holder, int limit, json_t **list,
+                         struct err *err);
+
 /* A certificate in full for its holder, or for staff of a department it was authorised
  * to (department_ids: the departments the viewer holds grants on; n 0 for a citizen):
  * JSON with data, holder (full for the holder, masked for a department), uses (holder

@@ -100,6 +100,8 @@ int cst_use_insert(struct store_conn *c, int64_t cert_id, int64_t holder, const 
                    int64_t department_id, const char *purpose, int64_t at, struct err *err);
 /* Uses of a certificate: [{application, department, department_name, purpose, at}]. */
 int cst_uses(struct store_conn *c, int64_t cert_id, json_t **list, struct err *err);
+int cst_uses_of_holder(struct store_conn *c, int64_t holder, int limit, json_t **list,
+                       struct err *err);
 /* 1 if the certificate was authorised to any of the departments. */
 int cst_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts, size_t n,
                     int *allowed, struct err *err);

@@ -42,6 +42,11 @@ static const char SQL_USE_INSERT[] =
 static const char SQL_USES[] =
     "SELECT application, department_id, purpose, at FROM cert_uses "
     "WHERE cert_id = ? ORDER BY at DESC, id DESC";
+/* Through the holder's certificates (certificates_holder) and their uses (cert_uses_cert). */
+static const char SQL_USES_HOLDER[] =
+    "SELECT c.identifier, c.type_code, u.application, u.department_id, u.purpose, u.at "
+    "FROM certificates c JOIN cert_uses u ON u.cert_id = c.id WHERE c.holder_account = ? "
+    "ORDER BY u.at DESC, u.id DESC LIMIT ?";
 static const char SQL_USE_DEPT[] =
     "SELECT 1 FROM cert_uses WHERE cert_id = ? AND department_id = ?";
 static const char *nz(const char *s)
@@ -310,4 +315,32 @@ int cst_expiring(struct store_conn *c, int64_t from, int64_t until, int64_t afte
     }
     store_reset(st);
     return *n < max && rc < 0 ? -1 : 0;
+}
+
+int cst_uses_of_holder(struct store_conn *c, int64_t holder, int limit, json_t **list,
+                       struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_USES_HOLDER, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, holder);
+    store_bind_int64(st, 2, limit);
+    json_t *a = json_array();
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        json_array_append_new(
+            a,
+            json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:I}", "identifier",
+                      nz(store_col_text(st, 0)), "type", nz(store_col_text(st, 1)), "application",
+                      nz(store_col_text(st, 2)), "department_id",
+                      (json_int_t)store_col_int64(st, 3), "department", "", "department_name", "",
+                      "purpose", nz(store_col_text(st, 4)), "at",
+                      (json_int_t)store_col_int64(st, 5)));
+    store_reset(st);
+    if (rc < 0) {
+        json_decref(a);
+        return -1;
+    }
+    *list = a;
+    return 0;
 }

@@ -63,6 +63,8 @@ static const struct rule rules[] = {
     {"identity.staff_admin", SCOPE_DEPARTMENT, R(ROLE_ADMIN)},
     {"identity.grant", SCOPE_DEPARTMENT, R(ROLE_ADMIN)},
     {"audit.read", SCOPE_PLATFORM, R(ROLE_AUDITOR)},
+    /* A provider department decides on requests for its data resources (src/exchange). */
+    {"exchange.grant", SCOPE_DEPARTMENT, R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"oidc.client_admin", SCOPE_PLATFORM, R(ROLE_ADMIN)},
     {"case.view", SCOPE_DEPARTMENT, R(ROLE_CLERK) | R(ROLE_REVIEWER) | R(ROLE_HEAD)},
     {"case.accept", SCOPE_DEPARTMENT, R(ROLE_CLERK)},

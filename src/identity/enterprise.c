@@ -207,6 +207,20 @@ int identity_enterprise_register(struct identity *id, int64_t account_id,
                         "an enterprise with this credit code is registered: ask its legal "
                         "representative to add you as an agent");
     }
+    /* Only the legal representative the register names may claim an enterprise (issue 13
+     * item 7): first come no longer means first served. Agents are added by them. */
+    if (fe->n == 0 && id->registers.legal_rep != NULL) {
+        const char *idn = NULL, *phone = NULL;
+        if (identity_account_private(id, a, account_id, &idn, &phone, err) < 0)
+            goto out;
+        int r = id->registers.legal_rep(id->registers.ctx, uscc, idn ? idn : "", err);
+        if (r < 0)
+            goto out;
+        if (r == 1)
+            field_error(fe, "uscc", "identity.not_legal_rep",
+                        "the legal person register names another legal representative for "
+                        "this enterprise: ask them to add you as an agent");
+    }
     if (fe->n > 0) {
         rc = 1;
         goto out;

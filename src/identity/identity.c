@@ -304,6 +304,41 @@ static void check_password(const char *pw, const char *again, int staff,
         field_error(fe, "password_again", "identity.password_mismatch", "the two passwords differ");
 }
 
+void identity_set_registers(struct identity *id, const struct identity_registers *r)
+{
+    id->registers = *r;
+}
+
+/* The population register's word on name + ID number. Its answer tells whether a name goes
+ * with a number, so a contradiction is told to one address only TAKEN_ANSWERS_PER_WINDOW
+ * times per window (the gate of taken numbers), and then the form pauses. */
+static int check_person(struct identity *id, struct store_conn *c, const char *name,
+                        const char *idnum, const char *ip, struct identity_field_errors *fe,
+                        struct err *err)
+{
+    if (id->registers.person == NULL || !idnum[0] || !*name)
+        return 0;
+    int r = id->registers.person(id->registers.ctx, name, idnum, err);
+    if (r < 0)
+        return -1;
+    if (r != 1)
+        return 0;
+    char rkey[96];
+    int retry = 0;
+    snprintf(rkey, sizeof(rkey), "m:%s", ip ? ip : "-");
+    struct gate g = {rkey, TAKEN_ANSWERS_PER_WINDOW, WINDOW_MS, 0, 0};
+    int refused = gate_enter(c, &g, time_now_ms(), &retry, err);
+    if (refused < 0)
+        return -1;
+    if (refused)
+        field_error(fe, "id_number", "identity.register_paused",
+                    "too many registrations from this address: try again later");
+    else
+        field_error(fe, "name", "identity.name_mismatch",
+                    "the name and ID number do not match the population register");
+    return 0;
+}
+
 int identity_register_citizen(struct identity *id, const struct identity_registration *in,
                               const char *ip, int64_t *account_id, struct identity_field_errors *fe,
                               struct err *err)
@@ -362,6 +397,8 @@ int identity_register_citizen(struct identity *id, const struct identity_registr
                             "an account with this ID number exists: log in, or recover it");
         }
     }
+    if (fe->n == 0 && check_person(id, c, name, idnum, ip, fe, err) < 0)
+        return -1;
     if (fe->n > 0)
         return 1;
 

@@ -270,7 +270,7 @@ int authz_allowed_somewhere(const struct authz_subject *subj, const char *action
  * `action` NULL shows the entry to citizens (not staff); otherwise to staff who may do
  * `action` somewhere (authz_allowed_somewhere). Strings are static. -1 past
  * IDENTITY_MENU_MAX entries. */
-#define IDENTITY_MENU_MAX 24
+#define IDENTITY_MENU_MAX 40
 int identity_menu_add(struct identity *id, const char *href, const char *label_key,
                       const char *action);
 
@@ -278,6 +278,21 @@ int identity_menu_add(struct identity *id, const char *href, const char *label_k
 
 /* Pages: /login, /login/second-factor, /logout, /register, /account, /account/security,
  * /admin/... and their /api/v1 twins. */
+/* ---- the base registers (issue 13 item 7) -----------------------------------------------
+ * Registration checks name and ID number against the population register; claiming an
+ * enterprise checks the claimant against the legal person register's legal
+ * representative. Each function returns 0 when the register confirms, 1 when it
+ * contradicts, 2 when it cannot say (no record in a register that is not complete, such
+ * as the demo's sandbox), -1 with err when it cannot be asked (registration then fails
+ * with that error rather than going unchecked). Set once at start-up; without it nothing
+ * is checked. */
+struct identity_registers {
+    void *ctx;
+    int (*person)(void *ctx, const char *name, const char *id_number, struct err *err);
+    int (*legal_rep)(void *ctx, const char *uscc, const char *id_number, struct err *err);
+};
+void identity_set_registers(struct identity *id, const struct identity_registers *r);
+
 int identity_http_register(struct web_server *srv, struct identity *id);
 
 /* ---- enterprises ----------------------------------------------------------------------

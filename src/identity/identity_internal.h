@@ -18,6 +18,7 @@ struct identity {
      * unknown, so that the answer takes as long as for a known one. */
     char dummy_hash[CRYPTO_PASSWORD_HASH_SIZE];
     identity_sessions_ended_fn on_ended; /* set once at start-up, then read-only */
+    struct identity_registers registers; /* set once at start-up, then read-only */
     void *on_ended_ctx;
     /* The account menu (identity_menu_add), filled at start-up, then read-only. */
     struct {

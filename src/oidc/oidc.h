@@ -157,6 +157,21 @@ int oidc_purge_expired(struct oidc *o, int64_t *removed, struct err *err);
 int oidc_revoke_account(struct store *s, int64_t account_id, const char *reason,
                         const char *ip, struct err *err);
 
+/* A bearer access token presented to another module's API (the data exchange): who
+ * presents it and what it may do. Strings live in the arena given. */
+struct oidc_bearer {
+    const char *client_id;   /* the client the token was issued to */
+    const char *client_name; /* its registered name (for logs a person reads) */
+    const char *sub;         /* the person, or the client_id for client credentials */
+    const char *scope;       /* space-separated */
+    int person;              /* 1: issued for a person's login; 0: client credentials */
+};
+/* Verify `token` (signature, expiry, issuer, not revoked, client not removed) and that it
+ * carries `scope` (NULL: any). err: 401 "oidc.invalid_token", 403 "oidc.insufficient_scope"
+ * (the reason in the message, for a WWW-Authenticate error_description). */
+int oidc_bearer_verify(struct oidc *o, struct arena *a, const char *token, const char *scope,
+                       struct oidc_bearer *out, struct err *err);
+
 /*
  * Routes: /.well-known/openid-configuration, /oauth2/jwks, /oauth2/authorize (GET, POST),
  * /oauth2/consent (POST), /oauth2/token, /oauth2/userinfo (GET, POST), /oauth2/revoke,

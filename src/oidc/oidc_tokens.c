@@ -280,3 +280,29 @@ int oidc_access_verify(struct oidc *o, struct arena *a, const char *token, int c
     }
     return 0;
 }
+
+int oidc_bearer_verify(struct oidc *o, struct arena *a, const char *token, const char *scope,
+                       struct oidc_bearer *out, struct err *err)
+{
+    struct oidc_access acc;
+    struct oidc_client_row cl;
+    int found = 0;
+    memset(out, 0, sizeof(*out));
+    if (oidc_access_verify(o, a, token, 1, &acc, err) < 0)
+        return -1;
+    /* A client's tokens die with the client (its client-credentials tokens have no grant
+     * row that removal could revoke). */
+    struct store_conn *c = store_conn(o->store, err);
+    if (c == NULL || oidc_store_client_get(c, a, acc.client_id, &cl, &found, err) < 0)
+        return -1;
+    if (!found)
+        return invalid_token(err, "the client was removed");
+    if (scope != NULL && !oidc_word_in(acc.scope, scope))
+        return err_set(err, 403, "oidc.insufficient_scope", "the token does not carry %s", scope);
+    out->client_id = acc.client_id;
+    out->client_name = cl.name;
+    out->sub = acc.sub;
+    out->scope = acc.scope;
+    out->person = acc.grant_id != 0;
+    return 0;
+}
