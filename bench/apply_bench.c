@@ -43,24 +43,29 @@ static void *submitter(void *arg)
     (void)arg;
     struct err err;
     uint64_t n = 0;
-    json_t *values = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "male_name", "扎西多吉",
-                               "male_id", "540102199001011233", "female_name", "卓玛",
-                               "female_id", "540102199604051234", "appointment_date",
-                               "2030-06-01", "phone", "13800000001", "declaration", "on");
+    json_t *values =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "male_name", "扎西多吉", "male_id",
+                  "540102199001011233", "female_name", "卓玛", "female_id", "540102199604051234",
+                  "appointment_date", "2030-06-01", "phone", "13800000001", "declaration", "on");
     struct apply_upload files[3] = {{"id_card", "id.pdf", pdf, sizeof(pdf)},
                                     {"household_register", "hukou.jpg", jpeg, sizeof(jpeg)},
                                     {"photo", "photo.png", png, sizeof(png)}};
     while (time_mono_us() < deadline_us) {
-        struct apply_request rq = {.subj = &citizen, .item_code = "XZ-MZ-001", .values = values,
-                                   .division_code = 540102000000LL, .lang = "zh", .files = files,
-                                   .nfiles = 3, .ip = "127.0.0.1"};
+        struct apply_request rq = {.subj = &citizen,
+                                   .item_code = "XZ-MZ-001",
+                                   .values = values,
+                                   .division_code = 540102000000LL,
+                                   .lang = "zh",
+                                   .files = files,
+                                   .nfiles = 3,
+                                   .ip = "127.0.0.1"};
         char number[32];
         json_t *problems = json_array();
         int rc = apply_submit(ap, &rq, number, problems, &err);
         if (rc != 0) {
             if (failures++ == 0)
-                fprintf(stderr, "apply_bench: submit failed: %s %s\n", rc < 0 ? err.msg : "problems",
-                        rc > 0 ? json_dumps(problems, 0) : "");
+                fprintf(stderr, "apply_bench: submit failed: %s %s\n",
+                        rc < 0 ? err.msg : "problems", rc > 0 ? json_dumps(problems, 0) : "");
         } else {
             n++;
         }
@@ -104,8 +109,8 @@ static int generate(long n, struct err *err)
     store_reset(s);
     if (nd == 0)
         return err_set(err, 1, "bench", "no departments: run `onewindow demo` first");
-    static const char *const states[] = {"submitted", "accepted", "under_review", "approved",
-                                         "denied",    "delivered", "closed",      "closed",
+    static const char *const states[] = {"submitted", "accepted",  "under_review", "approved",
+                                         "denied",    "delivered", "closed",       "closed",
                                          "closed",    "closed"};
     unsigned char blob[200];
     memset(blob, 0x5a, sizeof(blob));
@@ -120,7 +125,8 @@ static int generate(long n, struct err *err)
             struct app_row r;
             memset(&r, 0, sizeof(r));
             char number[48];
-            snprintf(number, sizeof(number), "2020%04ld%06d%06ld", 101 + done / 1000000, 540102, done % 1000000);
+            snprintf(number, sizeof(number), "2020%04ld%06d%06ld", 101 + done / 1000000, 540102,
+                     done % 1000000);
             r.id = id_next();
             r.number = number;
             r.item_code = "XZ-MZ-001";
@@ -137,9 +143,10 @@ static int generate(long n, struct err *err)
             r.form_len = sizeof(blob);
             r.limit_days = 20;
             r.created_at = r.submitted_at = r.updated_at = now - (int64_t)(seed % 86400000u) * 100;
-            r.due_at = strcmp(r.state, "closed") == 0 ? 0 : now + (int64_t)((seed >> 4) % 2592000000u);
+            r.due_at =
+                strcmp(r.state, "closed") == 0 ? 0 : now + (int64_t)((seed >> 4) % 2592000000u);
             r.deadline_at = r.due_at;
-            if (aps_insert(c, &r, err) < 0) {
+            if (apply_db_insert(c, &r, err) < 0) {
                 store_rollback(c);
                 return -1;
             }
@@ -170,7 +177,8 @@ static int query(int runs, struct identity *id, struct err *err)
     store_reset(s);
     if (person.account_id == 0)
         return err_set(err, 1, "bench", "no generated applications: run generate first");
-    int64_t *q = malloc(sizeof(int64_t) * (size_t)runs), *m = malloc(sizeof(int64_t) * (size_t)runs);
+    int64_t *q = malloc(sizeof(int64_t) * (size_t)runs),
+            *m = malloc(sizeof(int64_t) * (size_t)runs);
     size_t qrows = 0, mrows = 0;
     for (int i = 0; i < runs; i++) {
         json_t *out = NULL;

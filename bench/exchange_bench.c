@@ -77,7 +77,7 @@ static int fill(struct store *s, long rows, const char *idn)
                                           "BENCH-1",
                                           "《中华人民共和国居民身份证法》",
                                           "ok"};
-            if (xs_read_insert(c, &r, &err) < 0) {
+            if (exchange_db_read_insert(c, &r, &err) < 0) {
                 store_rollback(c);
                 fprintf(stderr, "fill: %s\n", err.msg);
                 return 1;

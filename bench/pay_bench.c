@@ -82,7 +82,8 @@ int main(int argc, char **argv)
     struct arena *a = arena_new(0);
     err_clear(&err);
     if (store_open(argv[1], NULL, &st, &err) < 0 || crypto_keyring_open(argv[2], &kr, &err) < 0 ||
-        identity_open(st, kr, &io, &id, &err) < 0 || pay_open(st, kr, id, NULL, NULL, &p, &err) < 0 ||
+        identity_open(st, kr, &io, &id, &err) < 0 ||
+        pay_open(st, kr, id, NULL, NULL, &p, &err) < 0 ||
         identity_account_find_id_number(id, "540102199001011233", &payer, &err) < 0 ||
         identity_department_find(id, a, "ls-ga", &dept, &err) < 0) {
         fprintf(stderr, "pay_bench: %s\n", err.msg);
@@ -99,8 +100,8 @@ int main(int argc, char **argv)
         char canonical[512], sig[200], txn[64];
         order_at(&o, payer, dept.id, now);
         snprintf(txn, sizeof(txn), "SBB%lld", (long long)o.id);
-        if (pys_order_insert(c, &o, &err) < 0 ||
-            pys_sb_txn_insert(c, txn, o.code, o.amount_fen, "CNY", now, &err) < 0)
+        if (pay_db_order_insert(c, &o, &err) < 0 ||
+            pay_db_sb_txn_insert(c, txn, o.code, o.amount_fen, "CNY", now, &err) < 0)
             return 1;
         snprintf(canonical, sizeof(canonical),
                  "amount=12000&currency=CNY&notify_id=NB%d&order=%s&paid_at=%lld&status=paid&"
@@ -132,11 +133,11 @@ int main(int argc, char **argv)
         int changed = 0;
         order_at(&o, payer, dept.id, noon);
         snprintf(txn, sizeof(txn), "SBR%lld", (long long)o.id);
-        if (pys_order_insert(c, &o, &err) < 0 ||
-            pys_order_paid(c, o.id, "online", "sandbox", txn, NULL, 12000, noon, &changed, &err) <
-                0 ||
-            pys_sb_txn_insert(c, txn, o.code, 12000, "CNY", noon, &err) < 0 ||
-            pys_sb_txn_set(c, txn, "pending", "paid", noon, day, &changed, &err) < 0) {
+        if (pay_db_order_insert(c, &o, &err) < 0 ||
+            pay_db_order_paid(c, o.id, "online", "sandbox", txn, NULL, 12000, noon, &changed,
+                              &err) < 0 ||
+            pay_db_sb_txn_insert(c, txn, o.code, 12000, "CNY", noon, &err) < 0 ||
+            pay_db_sb_txn_set(c, txn, "pending", "paid", noon, day, &changed, &err) < 0) {
             store_rollback(c);
             fprintf(stderr, "pay_bench: %s\n", err.msg);
             return 1;

@@ -29,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct web_kv *kv;
     struct web_file *files;
     size_t nkv, nf;
-    if (boundary != NULL &&
-        web_multipart_parse(a, body, n, boundary, WEB_FORM_MAX_FIELDS, &kv, &nkv, &files, &nf) == 0) {
+    if (boundary != NULL && web_multipart_parse(a, body, n, boundary, WEB_FORM_MAX_FIELDS, &kv,
+                                                &nkv, &files, &nf) == 0) {
         for (size_t i = 0; i < nkv; i++) {
             if (!utf8_valid(kv[i].name, strlen(kv[i].name)) ||
                 !utf8_valid(kv[i].value, strlen(kv[i].value)))

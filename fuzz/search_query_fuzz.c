@@ -38,7 +38,8 @@ static void open_index(void)
         {"Marriage \"registration\"", "NEAR(a b) AND OR NOT * ^ : ( ) 100%"},
     };
     for (int i = 0; i < 3; i++) {
-        struct search_doc d = {"kb", i + 1, "zh", texts[i][0], texts[i][1], 0, 0, "", 0, 0, NULL, NULL};
+        struct search_doc d = {"kb", i + 1, "zh", texts[i][0], texts[i][1], 0,
+                               0,    "",    0,    0,           NULL,        NULL};
         if (search_put(se, &d, &err) < 0)
             abort();
     }

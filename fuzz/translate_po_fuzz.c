@@ -7,7 +7,8 @@
  * any text, either refuses it or produces the text with exactly the value's bytes replaced:
  * setting a string it found to the value it read back leaves the text unchanged.
  *
- *   make fuzz; build-fuzz/translate_po_fuzz -max_total_time=300 /tmp/corpus fuzz/corpus/translate_po
+ *   make fuzz; build-fuzz/translate_po_fuzz -max_total_time=300 /tmp/corpus
+ * fuzz/corpus/translate_po
  */
 #include <jansson.h>
 #include <stddef.h>

@@ -9,14 +9,15 @@ cd "$(dirname "$0")/.."
 # Build and runtime libraries (pkg-config names them in the Makefile), the test tools
 # (cmocka, PostgreSQL server, HAProxy for the cluster test, wrk, chromium and the fonts its screenshots need, poppler to
 # read certificates back from their PDF, gettext and translate-toolkit (the PO reader Weblate
-# uses) to check the translators' PO files), and clang for the sanitizer and fuzzer builds.
+# uses) to check the translators' PO files), and clang for the sanitizer and fuzzer builds;
+# clang-format and cppcheck hold the style (make check).
 # The build cuts the Tibetan web font out of fonts-noto-core with fontTools (fonttools;
 # python3-brotli for WOFF2): tools/tibetan-font.sh. python3-rdflib: tests/api/opendata.test.mjs
 # parses the DCAT-AP catalog (Turtle and JSON-LD) with a real RDF library.
 # python3-brotli for WOFF2): tools/tibetan-font.sh. libcurl sends e-mail over SMTP and SMS
 # through an HTTP carrier (src/notify); python3-aiosmtpd is the SMTP server the tests deliver to.
 PKGS=(
-  build-essential pkg-config clang libclang-rt-14-dev
+  build-essential pkg-config clang libclang-rt-14-dev clang-format cppcheck
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libinih-dev libssl-dev zlib1g-dev
   libcurl4-openssl-dev python3-aiosmtpd
   libargon2-dev liboath-dev libqrencode-dev libcmocka-dev libicu-dev libcairo2-dev libpango1.0-dev

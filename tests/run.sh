@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test suite of onewindow, in order, with the servers they need started and
 # stopped here (docs/ARCHITECTURE.md, "Tests"). Usage:
-#   tests/run.sh [all|unit|asan|fuzz|api|cluster|browser]...    (default: all)
+#   tests/run.sh [all|check|unit|asan|fuzz|api|cluster|browser]...    (default: all)
 # A throwaway PostgreSQL (scripts/pg-test.sh) is started once for the suites that run
 # on both backends and stopped at the end, whatever happens. The last line is the
 # count of suites that passed and failed.
@@ -54,6 +54,7 @@ if wants unit || wants asan || wants api; then
 fi
 
 # Unit tests: the store suite runs on SQLite and, with ONEWINDOW_TEST_PG_URL, PostgreSQL.
+wants check && suite "style (clang-format, cppcheck: make check)" make --no-print-directory check
 wants unit && suite "unit tests (C, cmocka)" tests/run-unit.sh build/tests
 wants asan && suite "unit tests under ASan+UBSan" \
   bash -c 'make --no-print-directory -j2 BUILD=build-asan SAN=1 build-asan/onewindow $(ls tests/unit/*_test.c | sed "s|tests/unit/\(.*\)\.c|build-asan/tests/\1|") >/dev/null && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp tests/run-unit.sh build-asan/tests'

@@ -23,15 +23,14 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: onewindow client COMMAND [ARGS] [OPTIONS]\n\n"
-            "  add NAME [redirect=URI]... [post-logout=URI]... [scopes=LIST] [grants=LIST]\n"
-            "      [auth=client_secret_basic|private_key_jwt] [jwks=FILE]\n"
-            "  list\n"
-            "  remove CLIENT_ID\n\n"
-            "Scopes: openid profile phone id_number, and API scopes (exchange:read).\n"
-            "Grants: authorization_code refresh_token client_credentials.\n"
-            "       onewindow oidc rotate-keys [PUBLISH_DELAY_SECONDS]\n");
+    fprintf(out, "Usage: onewindow client COMMAND [ARGS] [OPTIONS]\n\n"
+                 "  add NAME [redirect=URI]... [post-logout=URI]... [scopes=LIST] [grants=LIST]\n"
+                 "      [auth=client_secret_basic|private_key_jwt] [jwks=FILE]\n"
+                 "  list\n"
+                 "  remove CLIENT_ID\n\n"
+                 "Scopes: openid profile phone id_number, and API scopes (exchange:read).\n"
+                 "Grants: authorization_code refresh_token client_credentials.\n"
+                 "       onewindow oidc rotate-keys [PUBLISH_DELAY_SECONDS]\n");
 }
 
 static char *read_file(const char *path, struct err *err)
@@ -57,8 +56,8 @@ static char *read_file(const char *path, struct err *err)
 static int client_add(struct app *app, int argc, char **argv, struct err *err)
 {
     const char *redirects[OIDC_MAX_URIS + 1], *logouts[OIDC_MAX_URIS + 1];
-    struct oidc_client_spec spec = {.name = argv[1], .redirect_uris = redirects,
-                                    .post_logout_uris = logouts};
+    struct oidc_client_spec spec = {
+        .name = argv[1], .redirect_uris = redirects, .post_logout_uris = logouts};
     char *jwks = NULL;
     int rc = 2;
     for (int i = 2; i < argc; i++) {

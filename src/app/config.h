@@ -17,15 +17,15 @@
 #define CONFIG_STR 1024
 
 struct config {
-    char listen[CONFIG_STR]; /* host:port */
+    char listen[CONFIG_STR];     /* host:port */
     char public_url[CONFIG_STR]; /* how people and systems reach us (OIDC issuer); "" = listen */
-    char host[CONFIG_STR];   /* derived from listen */
+    char host[CONFIG_STR];       /* derived from listen */
     int port;
-    char data[CONFIG_STR];   /* data directory */
-    char db[CONFIG_STR];     /* database URL; empty = sqlite:<data>/onewindow.db */
+    char data[CONFIG_STR]; /* data directory */
+    char db[CONFIG_STR];   /* database URL; empty = sqlite:<data>/onewindow.db */
     char config_file[CONFIG_STR];
     char i18n_dir[CONFIG_STR]; /* interface strings from DIR/LANG/NAME.json; "" = built in */
-    int demo;                /* serve: load demo data on first start */
+    int demo;                  /* serve: load demo data on first start */
     int threads;
     long max_header_bytes;
     long max_body_bytes;
@@ -39,15 +39,15 @@ struct config {
     int log_requests;
     char log_level[16];
     int node_id;
-    char sync[16];           /* "full" or "normal" */
+    char sync[16]; /* "full" or "normal" */
     int session_idle_s;
     int session_absolute_s;
     int secure_cookies;
-    int password_profile_test; /* cheap password hashing, for tests only */
-    char smtp_url[CONFIG_STR];    /* e-mail relay: smtp://[user:pass@]host:port ("" = off) */
-    char mail_from[CONFIG_STR];   /* From: address of e-mail */
-    char smtp_ca[CONFIG_STR];     /* CA bundle to verify the relay's certificate ("" = system) */
-    char sms_url[CONFIG_STR];     /* SMS carrier gateway (HTTP); "" = the sandbox carrier */
+    int password_profile_test;       /* cheap password hashing, for tests only */
+    char smtp_url[CONFIG_STR];       /* e-mail relay: smtp://[user:pass@]host:port ("" = off) */
+    char mail_from[CONFIG_STR];      /* From: address of e-mail */
+    char smtp_ca[CONFIG_STR];        /* CA bundle to verify the relay's certificate ("" = system) */
+    char sms_url[CONFIG_STR];        /* SMS carrier gateway (HTTP); "" = the sandbox carrier */
     char receipt_secret[CONFIG_STR]; /* signs carrier and bounce receipts (HMAC-SM3) */
 };
 

@@ -240,7 +240,7 @@ int app_load_demo(struct app *app, struct err *err)
     }
     /* 免申即享's demo (src/benefits): 次仁, 84, of Chengguan, who reads Tibetan; `onewindow
      * benefits run` finds the elderly allowance for him. */
-    struct identity_registration elder = {"次仁",          "540102194203152015", "13800000002",
+    struct identity_registration elder = {"次仁",        "540102194203152015", "13800000002",
                                           DEMO_PASSWORD, DEMO_PASSWORD,        "bo"};
     int64_t elder_id;
     r = identity_register_citizen(app->id, &elder, "demo", &elder_id, &fe, err);

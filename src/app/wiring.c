@@ -53,8 +53,8 @@ static int ensure_data_dir(const char *dir, struct err *err)
                    strerror(errno));
 }
 
-/* review learns who applied, who decided and whether it is decided from apply (module contract §4, docs/ARCHITECTURE.md),
- * so that neither module includes the other's header. */
+/* review learns who applied, who decided and whether it is decided from apply (module contract §4,
+ * docs/ARCHITECTURE.md), so that neither module includes the other's header. */
 static int rating_target(void *ctx, int64_t application_id, int64_t *applicant_account,
                          int64_t *department_id, char item_code[48], int *decided, struct err *err)
 {
@@ -75,9 +75,9 @@ static json_t *rating_item_names(void *ctx, const char *item_code)
     return json_is_object(names) ? names : (json_decref(names), NULL);
 }
 
-/* apply <-> certs (contracts §2 and §5 in docs/ARCHITECTURE.md): approval issues the item's certificate type, the
- * application form offers the holder's certificates, and submitting authorises their use.
- * Each runs inside apply's transaction (certs joins it: in_tx = 1). */
+/* apply <-> certs (contracts §2 and §5 in docs/ARCHITECTURE.md): approval issues the item's
+ * certificate type, the application form offers the holder's certificates, and submitting
+ * authorises their use. Each runs inside apply's transaction (certs joins it: in_tx = 1). */
 static int certs_on_approved(void *ctx, const struct apply_decided *d, char *cert_id_out,
                              struct err *err)
 {
@@ -187,7 +187,8 @@ static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows
 }
 
 /* The hotline indexes its orders in search and tells callers through notify (contracts
- * §6, §3 in docs/ARCHITECTURE.md): adapters, so that the hotline module does not depend on their headers. */
+ * §6, §3 in docs/ARCHITECTURE.md): adapters, so that the hotline module does not depend on their
+ * headers. */
 static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err)
 {
     struct app *app = ctx;
@@ -362,8 +363,7 @@ static int remind_returned(void *ctx, remind_item_fn fn, void *fctx, struct err 
     return apply_each_returned(p.app->apply, remind_of_brief, &p, err);
 }
 
-static int remind_unrated(void *ctx, int64_t since, remind_item_fn fn, void *fctx,
-                          struct err *err)
+static int remind_unrated(void *ctx, int64_t since, remind_item_fn fn, void *fctx, struct err *err)
 {
     struct remind_pass p = {ctx, fn, fctx};
     return apply_each_decided_since(p.app->apply, since, remind_of_unrated, &p, err);

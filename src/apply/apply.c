@@ -375,7 +375,7 @@ static int make_number(struct store_conn *c, int64_t now, int64_t division, char
 {
     int day = today_ymd(now), seq;
     int county = (int)(division / 1000000);
-    if (aps_seq_next(c, day, county, &seq, err) < 0)
+    if (apply_db_seq_next(c, day, county, &seq, err) < 0)
         return -1;
     snprintf(out, 32, "%08d%06d%06d", day, county, seq);
     return 0;
@@ -492,19 +492,19 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
     json_t *doc = form_doc(p, NULL);
     int rc = seal_form(ap, a, r.id, doc, &r.form_enc, &r.form_len, err);
     json_decref(doc);
-    if (rc < 0 || aps_insert(c, &r, err) < 0 ||
+    if (rc < 0 || apply_db_insert(c, &r, err) < 0 ||
         apply_store_materials(ap, c, a, p, rq, r.id, NULL, now, MATERIALS_UPLOADS, err) < 0 ||
-        aps_event_insert(c, r.id, now, rq->subj->account_id,
-                         r.on_behalf ? "filed_for" : "submitted", "draft", "submitted", NULL, NULL,
-                         err) < 0)
+        apply_db_event_insert(c, r.id, now, rq->subj->account_id,
+                              r.on_behalf ? "filed_for" : "submitted", "draft", "submitted", NULL,
+                              NULL, err) < 0)
         return -1;
-    if (rq->draft_id != 0 && aps_delete_draft(c, rq->draft_id, rq->subj->account_id, err) < 0)
+    if (rq->draft_id != 0 && apply_db_delete_draft(c, rq->draft_id, rq->subj->account_id, err) < 0)
         return -1;
     /* The number last, so that concurrent submissions in the same county wait for the
      * counter row (and, on PostgreSQL, the audit chain) only for the tail of the
      * transaction. */
     if (make_number(c, now, rq->division_code, number, err) < 0 ||
-        aps_set_number(c, r.id, number, err) < 0)
+        apply_db_set_number(c, r.id, number, err) < 0)
         return -1;
     r.number = number;
     if (apply_emit(ap, c, &r, r.on_behalf ? "filed_for" : "submitted", "draft", now, err) < 0 ||
@@ -553,7 +553,7 @@ int apply_submit(struct apply *ap, const struct apply_request *rq, char number_o
     if (idem != NULL && rq->subj != NULL) {
         const char *num = NULL;
         int found = 0;
-        if (aps_by_idem(c, a, rq->subj->account_id, idem, &num, &found, err) < 0)
+        if (apply_db_by_idem(c, a, rq->subj->account_id, idem, &num, &found, err) < 0)
             goto out;
         if (found && num != NULL) {
             snprintf(number_out, 32, "%s", num);
@@ -581,8 +581,8 @@ int apply_submit(struct apply *ap, const struct apply_request *rq, char number_o
             const char *num = NULL;
             int found = 0;
             struct err e2;
-            if (aps_by_idem(c, a, rq->subj->account_id, idem, &num, &found, &e2) == 0 && found &&
-                num != NULL) {
+            if (apply_db_by_idem(c, a, rq->subj->account_id, idem, &num, &found, &e2) == 0 &&
+                found && num != NULL) {
                 snprintf(number_out, 32, "%s", num);
                 rc = 0;
             }
@@ -649,7 +649,7 @@ int apply_draft_save(struct apply *ap, const struct apply_request *rq, int64_t *
         goto out;
     if (store_begin(c, err) < 0)
         goto out;
-    if ((rq->draft_id ? aps_update_draft(c, &r, err) : aps_insert(c, &r, err)) < 0 ||
+    if ((rq->draft_id ? apply_db_update_draft(c, &r, err) : apply_db_insert(c, &r, err)) < 0 ||
         apply_audit(c, rq->subj->account_id, "apply.draft_save", NULL, rq->ip, rq->item_code, err) <
             0) {
         store_rollback(c);
@@ -675,7 +675,7 @@ int apply_draft_get(struct apply *ap, const struct authz_subject *subj, int64_t 
     struct arena *a = arena_new(0);
     struct app_row r;
     int found = 0, rc = -1;
-    if (a == NULL || aps_get_id(c, a, draft_id, &r, &found, err) < 0)
+    if (a == NULL || apply_db_get_id(c, a, draft_id, &r, &found, err) < 0)
         goto out;
     if (!found || strcmp(r.state, "draft") != 0 || subj == NULL || r.filed_by != subj->account_id) {
         err_set(err, 404, "apply.not_found", "no such draft");
@@ -712,7 +712,7 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
     json_t *existing = json_object();
     struct app_row r;
     int found = 0, rc = -1;
-    if (aps_get_number(c, a, number, &r, &found, err) < 0)
+    if (apply_db_get_number(c, a, number, &r, &found, err) < 0)
         goto out;
     struct authz_object own = {r.applicant_account, 0, 0}, filer = {r.filed_by, 0, 0};
     if (!found || r.number == NULL ||
@@ -727,7 +727,7 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
     }
     struct app_file *files = NULL;
     size_t nf = 0;
-    if (aps_files(c, a, r.id, &files, &nf, err) < 0)
+    if (apply_db_files(c, a, r.id, &files, &nf, err) < 0)
         goto out;
     for (size_t i = 0; i < nf; i++)
         json_object_set_new(existing, files[i].material_key, json_integer(1));
@@ -786,12 +786,12 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
     r.updated_at = now;
     if (store_begin(c, err) < 0)
         goto out;
-    if (aps_update_form(c, r.id, enc, enc_len, now, err) < 0 ||
+    if (apply_db_update_form(c, r.id, enc, enc_len, now, err) < 0 ||
         apply_store_materials(ap, c, a, &p, &rq2, r.id, r.number, now,
                               MATERIALS_UPLOADS | MATERIALS_CERTS, err) < 0 ||
-        aps_update_state(c, &r, err) < 0 ||
-        aps_event_insert(c, r.id, now, rq->subj->account_id, "resubmit", "returned", r.state, NULL,
-                         NULL, err) < 0 ||
+        apply_db_update_state(c, &r, err) < 0 ||
+        apply_db_event_insert(c, r.id, now, rq->subj->account_id, "resubmit", "returned", r.state,
+                              NULL, NULL, err) < 0 ||
         apply_emit(ap, c, &r, "resubmit", "returned", now, err) < 0 ||
         apply_held_consume(c, rq, held, nheld, 0, err) < 0 ||
         apply_notify_applicant(ap, a, &r, "resubmitted", NULL, err) < 0 ||

@@ -33,7 +33,8 @@ struct web_resp;
 
 struct apply;
 
-/* ---- hooks (contract §2, docs/ARCHITECTURE.md): set by wiring to connect certs and review ----------------- */
+/* ---- hooks (contract §2, docs/ARCHITECTURE.md): set by wiring to connect certs and review
+ * ----------------- */
 
 struct apply_decided { /* what a decision hands to the hooks and to review */
     int64_t application_id;
@@ -104,7 +105,7 @@ struct apply_event {
     const char *action;     /* "submitted", "filed_for", "resubmit", or apply_action_name */
     const char *from_state; /* apply_state_name values */
     const char *to_state;
-    int on_behalf;          /* filed at a counter for a walk-in person (not 全程网办) */
+    int on_behalf; /* filed at a counter for a walk-in person (not 全程网办) */
     int limit_days, used_days;
     int64_t due_at, submitted_at, at;
 };

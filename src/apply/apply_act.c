@@ -107,7 +107,7 @@ static int act_run(struct apply *ap, const struct authz_subject *subj, const cha
     }
     if (store_begin(c, err) < 0)
         goto out;
-    if (aps_get_number(c, a, number, &r, &found, err) < 0)
+    if (apply_db_get_number(c, a, number, &r, &found, err) < 0)
         goto rollback;
     if (!found || r.number == NULL || !can_view(subj, &r)) {
         err_set(err, 404, "apply.not_found", "no application has this number");
@@ -191,9 +191,9 @@ static int act_run(struct apply *ap, const struct authz_subject *subj, const cha
         goto rollback;
     char audit_action[48];
     snprintf(audit_action, sizeof(audit_action), "apply.%s", apply_action_name(action));
-    if (aps_update_state(c, &r, err) < 0 ||
-        aps_event_insert(c, r.id, now, subj->account_id, apply_action_name(action),
-                         apply_state_name(from), r.state, note, problems_text, err) < 0 ||
+    if (apply_db_update_state(c, &r, err) < 0 ||
+        apply_db_event_insert(c, r.id, now, subj->account_id, apply_action_name(action),
+                              apply_state_name(from), r.state, note, problems_text, err) < 0 ||
         apply_emit(ap, c, &r, apply_action_name(action), apply_state_name(from), now, err) < 0 ||
         apply_notify_applicant(ap, a, &r, r.state, note, err) < 0 ||
         apply_audit(c, subj->account_id, audit_action, r.number, ip, r.state, err) < 0)
@@ -250,7 +250,7 @@ int apply_reveal_ids(struct apply *ap, const struct authz_subject *subj, const c
     json_t *item = NULL, *doc = NULL, *list = NULL;
     struct app_row r;
     int found = 0, rc = -1;
-    if (aps_get_number(c, a, number, &r, &found, err) < 0)
+    if (apply_db_get_number(c, a, number, &r, &found, err) < 0)
         goto out;
     /* Staff who may see the case, and nobody else (the applicant sees their own form). */
     struct authz_object dept = {0, r.department_id, r.division_code};
@@ -317,7 +317,7 @@ int apply_rating_target(struct apply *ap, int64_t application_id, int64_t *appli
     struct arena *a = arena_new(0);
     struct app_row r;
     int found = 0, rc = -1;
-    if (a == NULL || aps_get_id(c, a, application_id, &r, &found, err) < 0)
+    if (a == NULL || apply_db_get_id(c, a, application_id, &r, &found, err) < 0)
         goto out;
     if (!found || r.number == NULL) {
         err_set(err, 404, "apply.not_found", "no such application");
@@ -337,5 +337,5 @@ int apply_facts(struct apply *ap, int64_t from_ms, int64_t to_ms,
                 void (*fn)(void *ctx, const struct apply_fact *f), void *ctx, struct err *err)
 {
     struct store_conn *c = store_conn(ap->store, err);
-    return c == NULL ? -1 : aps_facts(c, from_ms, to_ms, fn, ctx, err);
+    return c == NULL ? -1 : apply_db_facts(c, from_ms, to_ms, fn, ctx, err);
 }

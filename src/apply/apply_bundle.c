@@ -55,11 +55,11 @@ static int bundle_run(struct apply *ap, const char *bundle_code, const struct ap
         int found = 0;
         const char *k0 =
             arena_printf(a, "%s:%s", idem, json_string_value(json_array_get(codes, 0)));
-        if (aps_by_idem(c, a, rq->subj->account_id, k0, &num, &found, err) < 0)
+        if (apply_db_by_idem(c, a, rq->subj->account_id, k0, &num, &found, err) < 0)
             goto out;
         if (found) {
             struct app_row r;
-            if (aps_get_number(c, a, num, &r, &found, err) < 0)
+            if (apply_db_get_number(c, a, num, &r, &found, err) < 0)
                 goto out;
             *bundle_id = r.bundle_id;
             rc = 0;

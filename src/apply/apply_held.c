@@ -72,8 +72,8 @@ int apply_held_resolve(struct apply *ap, struct store_conn *c, struct arena *a,
             continue;
         struct app_held h;
         int found = 0;
-        if (aps_held_get(c, a, rq->held[i], rq->subj->account_id, rq->form_key, session_of(rq),
-                         rq->draft_id, now, &h, &found, err) < 0)
+        if (apply_db_held_get(c, a, rq->held[i], rq->subj->account_id, rq->form_key, session_of(rq),
+                              rq->draft_id, now, &h, &found, err) < 0)
             return -1;
         if (!found)
             continue;
@@ -91,7 +91,7 @@ int apply_held_open(struct apply *ap, struct store_conn *c, struct arena *a, int
 {
     const unsigned char *enc = NULL;
     size_t enc_len = 0;
-    if (aps_held_content(c, a, id, account, &enc, &enc_len, err) < 0)
+    if (apply_db_held_content(c, a, id, account, &enc, &enc_len, err) < 0)
         return -1;
     if (enc_len < CRYPTO_AEAD_OVERHEAD)
         return err_set(err, 500, "apply.crypto", "a held file cannot be opened");
@@ -113,15 +113,15 @@ int apply_held_consume(struct store_conn *c, const struct apply_request *rq,
 {
     int64_t account = rq->subj->account_id;
     for (size_t i = 0; i < n; i++)
-        if (aps_held_delete(c, held[i].id, account, err) < 0)
+        if (apply_db_held_delete(c, held[i].id, account, err) < 0)
             return -1;
     for (size_t i = 0; i < rq->nunhold; i++)
-        if (aps_held_delete(c, rq->unhold[i], account, err) < 0)
+        if (apply_db_held_delete(c, rq->unhold[i], account, err) < 0)
             return -1;
     if (rq->form_key != NULL && *session_of(rq) != '\0' &&
-        aps_held_delete_session(c, account, rq->form_key, session_of(rq), err) < 0)
+        apply_db_held_delete_session(c, account, rq->form_key, session_of(rq), err) < 0)
         return -1;
-    return draft_id != 0 ? aps_held_delete_draft(c, draft_id, account, err) : 0;
+    return draft_id != 0 ? apply_db_held_delete_draft(c, draft_id, account, err) : 0;
 }
 
 static json_t *held_json(struct arena *a, const char *lang, const struct app_held *h, size_t n)
@@ -194,8 +194,8 @@ static int hold_one(struct apply *ap, struct store_conn *c, const struct apply_r
     size_t enc_len = 0;
     if (apply_seal(ap, ad, u->data, u->len, &enc, &enc_len, err) < 0)
         return -1;
-    int rc = aps_held_insert(c, h, rq->subj->account_id, session_of(rq), rq->form_key, enc, enc_len,
-                             err);
+    int rc = apply_db_held_insert(c, h, rq->subj->account_id, session_of(rq), rq->form_key, enc,
+                                  enc_len, err);
     free(enc);
     return rc;
 }
@@ -220,7 +220,7 @@ int apply_hold(struct apply *ap, const struct apply_request *rq, const json_t *i
     size_t n = 0, cap = 0;
     if (store_begin(c, err) < 0)
         goto out;
-    if (aps_held_purge(c, now, NULL, err) < 0 ||
+    if (apply_db_held_purge(c, now, NULL, err) < 0 ||
         apply_held_resolve(ap, c, a, rq, now, &cur, &n, err) < 0)
         goto rollback;
     cap = n;
@@ -228,9 +228,9 @@ int apply_hold(struct apply *ap, const struct apply_request *rq, const json_t *i
     for (size_t i = 0; i < rq->nunhold; i++) {
         struct app_held h;
         int found = 0;
-        if (aps_held_get(c, a, rq->unhold[i], account, rq->form_key, session_of(rq), rq->draft_id,
-                         now, &h, &found, err) < 0 ||
-            (found && aps_held_delete(c, h.id, account, err) < 0))
+        if (apply_db_held_get(c, a, rq->unhold[i], account, rq->form_key, session_of(rq),
+                              rq->draft_id, now, &h, &found, err) < 0 ||
+            (found && apply_db_held_delete(c, h.id, account, err) < 0))
             goto rollback;
     }
     /* This session's files for this form that the page did not carry back belong to a
@@ -238,17 +238,18 @@ int apply_hold(struct apply *ap, const struct apply_request *rq, const json_t *i
      * one set per form and nobody's papers linger for the next person. */
     int64_t *mine = NULL;
     size_t nmine = 0;
-    if (aps_held_of_session(c, a, account, rq->form_key, session_of(rq), &mine, &nmine, err) < 0)
+    if (apply_db_held_of_session(c, a, account, rq->form_key, session_of(rq), &mine, &nmine, err) <
+        0)
         goto rollback;
     for (size_t i = 0; i < nmine; i++) {
         int carried = 0;
         for (size_t k = 0; k < n && !carried; k++)
             carried = cur[k].id == mine[i];
-        if (!carried && aps_held_delete(c, mine[i], account, err) < 0)
+        if (!carried && apply_db_held_delete(c, mine[i], account, err) < 0)
             goto rollback;
     }
     int64_t count = 0, bytes = 0;
-    if (aps_held_usage(c, account, now, &count, &bytes, err) < 0)
+    if (apply_db_held_usage(c, account, now, &count, &bytes, err) < 0)
         goto rollback;
     for (size_t i = 0; i < rq->nfiles && i < APPLY_MAX_FILES; i++) {
         const struct apply_upload *u = &rq->files[i];
@@ -268,7 +269,7 @@ int apply_hold(struct apply *ap, const struct apply_request *rq, const json_t *i
                 k++;
                 continue;
             }
-            if (aps_held_delete(c, cur[k].id, account, err) < 0)
+            if (apply_db_held_delete(c, cur[k].id, account, err) < 0)
                 goto rollback;
             count--;
             bytes -= cur[k].size;
@@ -296,8 +297,8 @@ int apply_hold(struct apply *ap, const struct apply_request *rq, const json_t *i
     }
     /* Saved with a draft: kept with it, whichever session opens it next. */
     for (size_t k = 0; draft_id != 0 && k < n; k++) {
-        if (aps_held_bind_draft(c, cur[k].id, account, draft_id, now + APPLY_DRAFT_HELD_MS, err) <
-            0)
+        if (apply_db_held_bind_draft(c, cur[k].id, account, draft_id, now + APPLY_DRAFT_HELD_MS,
+                                     err) < 0)
             goto rollback;
         cur[k].draft_id = draft_id;
     }
@@ -327,7 +328,8 @@ int apply_held_of_draft(struct apply *ap, const struct authz_subject *subj, int6
         return err_set(err, 500, "apply.oom", "out of memory");
     struct app_held *rows = NULL;
     size_t n = 0;
-    int rc = aps_held_of_draft(c, a, draft_id, subj->account_id, time_now_ms(), &rows, &n, err);
+    int rc =
+        apply_db_held_of_draft(c, a, draft_id, subj->account_id, time_now_ms(), &rows, &n, err);
     if (rc == 0)
         *held = held_json(a, lang, rows, n);
     arena_free(a);
@@ -339,5 +341,5 @@ int apply_held_purge(struct apply *ap, int64_t now_ms, int64_t *purged, struct e
     struct store_conn *c = store_conn(ap->store, err);
     if (c == NULL)
         return -1;
-    return aps_held_purge(c, now_ms, purged, err);
+    return apply_db_held_purge(c, now_ms, purged, err);
 }

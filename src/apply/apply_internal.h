@@ -157,71 +157,73 @@ int apply_held_consume(struct store_conn *c, const struct apply_request *rq,
 /* Briefs for the reminders job (apply_each_returned / _decided_since): returned (since 0)
  * or decided since `since`, with ids above `after` (keyset pages), oldest first, at most
  * `max`, in arena `a`. */
-int aps_briefs(struct store_conn *c, struct arena *a, int decided, int64_t since, int64_t after,
-               size_t max, struct apply_brief *out, size_t *n, struct err *err);
-int aps_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err);
-int aps_insert(struct store_conn *c, const struct app_row *r, struct err *err);
-int aps_set_number(struct store_conn *c, int64_t id, const char *number, struct err *err);
-int aps_delete_draft(struct store_conn *c, int64_t id, int64_t filed_by, struct err *err);
-int aps_update_draft(struct store_conn *c, const struct app_row *r, struct err *err);
-int aps_update_state(struct store_conn *c, const struct app_row *r, struct err *err);
-int aps_update_form(struct store_conn *c, int64_t id, const unsigned char *enc, size_t len,
-                    int64_t now, struct err *err);
-int aps_get_number(struct store_conn *c, struct arena *a, const char *number, struct app_row *r,
-                   int *found, struct err *err);
+int apply_db_briefs(struct store_conn *c, struct arena *a, int decided, int64_t since,
+                    int64_t after, size_t max, struct apply_brief *out, size_t *n, struct err *err);
+int apply_db_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err);
+int apply_db_insert(struct store_conn *c, const struct app_row *r, struct err *err);
+int apply_db_set_number(struct store_conn *c, int64_t id, const char *number, struct err *err);
+int apply_db_delete_draft(struct store_conn *c, int64_t id, int64_t filed_by, struct err *err);
+int apply_db_update_draft(struct store_conn *c, const struct app_row *r, struct err *err);
+int apply_db_update_state(struct store_conn *c, const struct app_row *r, struct err *err);
+int apply_db_update_form(struct store_conn *c, int64_t id, const unsigned char *enc, size_t len,
+                         int64_t now, struct err *err);
+int apply_db_get_number(struct store_conn *c, struct arena *a, const char *number,
+                        struct app_row *r, int *found, struct err *err);
 /* The statistics facts of submitted applications (apply_facts). */
-int aps_facts(struct store_conn *c, int64_t from_ms, int64_t to_ms,
-              void (*fn)(void *ctx, const struct apply_fact *f), void *ctx, struct err *err);
-int aps_get_id(struct store_conn *c, struct arena *a, int64_t id, struct app_row *r, int *found,
-               struct err *err);
-int aps_by_idem(struct store_conn *c, struct arena *a, int64_t filed_by, const char *key,
-                const char **number, int *found, struct err *err);
-int aps_list_mine(struct store_conn *c, struct arena *a, int64_t account, int limit,
-                  struct app_row **out, size_t *n, struct err *err);
-int aps_queue(struct store_conn *c, struct arena *a, int64_t dept, const char *state, int limit,
-              struct app_row **out, size_t *n, struct err *err);
-int aps_bundle(struct store_conn *c, struct arena *a, int64_t bundle_id, struct app_row **out,
-               size_t *n, struct err *err);
-int aps_file_insert(struct store_conn *c, int64_t id, int64_t app_id, const char *key,
-                    const char *filename, const char *ctype, int64_t size, const char *sm3,
-                    const unsigned char *enc, size_t enc_len, const char *cert, int64_t now,
-                    struct err *err);
-int aps_files_delete_key(struct store_conn *c, int64_t app_id, const char *key, struct err *err);
-int aps_files(struct store_conn *c, struct arena *a, int64_t app_id, struct app_file **out,
-              size_t *n, struct err *err);
-int aps_file_content(struct store_conn *c, struct arena *a, int64_t app_id, int64_t file_id,
-                     struct app_file *f, const unsigned char **enc, size_t *len, int *found,
-                     struct err *err);
-int aps_event_insert(struct store_conn *c, int64_t app_id, int64_t at, int64_t actor,
-                     const char *action, const char *from, const char *to, const char *note,
-                     const char *problems, struct err *err);
-int aps_held_insert(struct store_conn *c, const struct app_held *h, int64_t account,
-                    const char *session_hash, const char *form_key, const unsigned char *enc,
-                    size_t enc_len, struct err *err);
-int aps_held_get(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
-                 const char *form_key, const char *session_hash, int64_t draft_id, int64_t now,
-                 struct app_held *h, int *found, struct err *err);
-int aps_held_of_draft(struct store_conn *c, struct arena *a, int64_t draft_id, int64_t account,
-                      int64_t now, struct app_held **out, size_t *n, struct err *err);
-int aps_held_usage(struct store_conn *c, int64_t account, int64_t now, int64_t *count,
-                   int64_t *bytes, struct err *err);
-int aps_held_delete(struct store_conn *c, int64_t id, int64_t account, struct err *err);
-int aps_held_delete_draft(struct store_conn *c, int64_t draft_id, int64_t account, struct err *err);
-int aps_held_bind_draft(struct store_conn *c, int64_t id, int64_t account, int64_t draft_id,
-                        int64_t expires_at, struct err *err);
-int aps_held_content(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
-                     const unsigned char **enc, size_t *len, struct err *err);
-int aps_held_purge(struct store_conn *c, int64_t now, int64_t *purged, struct err *err);
-int aps_held_of_session(struct store_conn *c, struct arena *a, int64_t account,
-                        const char *form_key, const char *session_hash, int64_t **ids, size_t *n,
-                        struct err *err);
-int aps_held_delete_session(struct store_conn *c, int64_t account, const char *form_key,
-                            const char *session_hash, struct err *err);
+int apply_db_facts(struct store_conn *c, int64_t from_ms, int64_t to_ms,
+                   void (*fn)(void *ctx, const struct apply_fact *f), void *ctx, struct err *err);
+int apply_db_get_id(struct store_conn *c, struct arena *a, int64_t id, struct app_row *r,
+                    int *found, struct err *err);
+int apply_db_by_idem(struct store_conn *c, struct arena *a, int64_t filed_by, const char *key,
+                     const char **number, int *found, struct err *err);
+int apply_db_list_mine(struct store_conn *c, struct arena *a, int64_t account, int limit,
+                       struct app_row **out, size_t *n, struct err *err);
+int apply_db_queue(struct store_conn *c, struct arena *a, int64_t dept, const char *state,
+                   int limit, struct app_row **out, size_t *n, struct err *err);
+int apply_db_bundle(struct store_conn *c, struct arena *a, int64_t bundle_id, struct app_row **out,
+                    size_t *n, struct err *err);
+int apply_db_file_insert(struct store_conn *c, int64_t id, int64_t app_id, const char *key,
+                         const char *filename, const char *ctype, int64_t size, const char *sm3,
+                         const unsigned char *enc, size_t enc_len, const char *cert, int64_t now,
+                         struct err *err);
+int apply_db_files_delete_key(struct store_conn *c, int64_t app_id, const char *key,
+                              struct err *err);
+int apply_db_files(struct store_conn *c, struct arena *a, int64_t app_id, struct app_file **out,
+                   size_t *n, struct err *err);
+int apply_db_file_content(struct store_conn *c, struct arena *a, int64_t app_id, int64_t file_id,
+                          struct app_file *f, const unsigned char **enc, size_t *len, int *found,
+                          struct err *err);
+int apply_db_event_insert(struct store_conn *c, int64_t app_id, int64_t at, int64_t actor,
+                          const char *action, const char *from, const char *to, const char *note,
+                          const char *problems, struct err *err);
+int apply_db_held_insert(struct store_conn *c, const struct app_held *h, int64_t account,
+                         const char *session_hash, const char *form_key, const unsigned char *enc,
+                         size_t enc_len, struct err *err);
+int apply_db_held_get(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
+                      const char *form_key, const char *session_hash, int64_t draft_id, int64_t now,
+                      struct app_held *h, int *found, struct err *err);
+int apply_db_held_of_draft(struct store_conn *c, struct arena *a, int64_t draft_id, int64_t account,
+                           int64_t now, struct app_held **out, size_t *n, struct err *err);
+int apply_db_held_usage(struct store_conn *c, int64_t account, int64_t now, int64_t *count,
+                        int64_t *bytes, struct err *err);
+int apply_db_held_delete(struct store_conn *c, int64_t id, int64_t account, struct err *err);
+int apply_db_held_delete_draft(struct store_conn *c, int64_t draft_id, int64_t account,
+                               struct err *err);
+int apply_db_held_bind_draft(struct store_conn *c, int64_t id, int64_t account, int64_t draft_id,
+                             int64_t expires_at, struct err *err);
+int apply_db_held_content(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
+                          const unsigned char **enc, size_t *len, struct err *err);
+int apply_db_held_purge(struct store_conn *c, int64_t now, int64_t *purged, struct err *err);
+int apply_db_held_of_session(struct store_conn *c, struct arena *a, int64_t account,
+                             const char *form_key, const char *session_hash, int64_t **ids,
+                             size_t *n, struct err *err);
+int apply_db_held_delete_session(struct store_conn *c, int64_t account, const char *form_key,
+                                 const char *session_hash, struct err *err);
 struct app_event {
     int64_t at, actor;
     const char *action, *from, *to, *note, *problems;
 };
-int aps_events(struct store_conn *c, struct arena *a, int64_t app_id, struct app_event **out,
-               size_t *n, struct err *err);
+int apply_db_events(struct store_conn *c, struct arena *a, int64_t app_id, struct app_event **out,
+                    size_t *n, struct err *err);
 
 #endif

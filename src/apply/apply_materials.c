@@ -137,7 +137,8 @@ static int insert_file(struct apply *ap, struct store_conn *c, int64_t app_id, c
             snprintf(hex + 2 * k, 3, "%02x", h[k]);
         sm3 = hex;
     }
-    int rc = aps_file_insert(c, fid, app_id, key, filename && *filename ? filename : "file",
+    int rc =
+        apply_db_file_insert(c, fid, app_id, key, filename && *filename ? filename : "file",
                              apply_sniff(data, len), (int64_t)len, sm3, enc, got, NULL, now, err);
     free(enc);
     return rc;
@@ -172,8 +173,8 @@ static int store_register_materials(struct apply *ap, struct store_conn *c,
         for (size_t k = 0; k < p->nheld; k++)
             held |= strcmp(p->held[k].material_key, key ? key : "") == 0;
         if (key == NULL || reg == NULL || ap->hooks.register_record == NULL ||
-            !register_applies(rq) || p->who.account == 0 || uploaded(rq, rq->nfiles, key) ||
-            held || chosen_cert(rq, key))
+            !register_applies(rq) || p->who.account == 0 || uploaded(rq, rq->nfiles, key) || held ||
+            chosen_cert(rq, key))
             continue;
         json_t *rec = NULL;
         int r = ap->hooks.register_record(ap->hooks.ctx, p->who.account, reg, "material", number, 1,
@@ -197,9 +198,9 @@ static int store_register_materials(struct apply *ap, struct store_conn *c,
         for (int k = 0; k < CRYPTO_SM3_LEN; k++)
             snprintf(hex + 2 * k, 3, "%02x", h[k]);
         int rc = apply_seal(ap, ad, text, len, &enc, &got, err) < 0 ||
-                         aps_files_delete_key(c, app_id, key, err) < 0 ||
-                         aps_file_insert(c, fid, app_id, key, name, APPLY_REGISTER_RECORD_TYPE,
-                                         (int64_t)len, hex, enc, got, NULL, now, err) < 0
+                         apply_db_files_delete_key(c, app_id, key, err) < 0 ||
+                         apply_db_file_insert(c, fid, app_id, key, name, APPLY_REGISTER_RECORD_TYPE,
+                                              (int64_t)len, hex, enc, got, NULL, now, err) < 0
                      ? -1
                      : 0;
         crypto_wipe(text, len);
@@ -217,7 +218,7 @@ int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *
 {
     for (size_t i = 0; (part & MATERIALS_UPLOADS) && i < rq->nfiles; i++)
         if (!uploaded(rq, i, rq->files[i].material_key) &&
-            aps_files_delete_key(c, app_id, rq->files[i].material_key, err) < 0)
+            apply_db_files_delete_key(c, app_id, rq->files[i].material_key, err) < 0)
             return -1;
     for (size_t i = 0; (part & MATERIALS_UPLOADS) && i < rq->nfiles; i++) {
         const struct apply_upload *u = &rq->files[i];
@@ -235,7 +236,7 @@ int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *
             first &= strcmp(p->held[k].material_key, h->material_key) != 0;
         unsigned char *data = NULL;
         size_t len = 0;
-        if ((first && aps_files_delete_key(c, app_id, h->material_key, err) < 0) ||
+        if ((first && apply_db_files_delete_key(c, app_id, h->material_key, err) < 0) ||
             apply_held_open(ap, c, a, rq->subj->account_id, h->id, &data, &len, err) < 0)
             return -1;
         int rc =
@@ -252,10 +253,10 @@ int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *
         if (ap->hooks.authorise_use(ap->hooks.ctx, p->who.account, cc->cert_identifier, type,
                                     number, p->dept.id, err) < 0)
             return -1;
-        if (aps_files_delete_key(c, app_id, cc->material_key, err) < 0 ||
-            aps_file_insert(c, id_next(), app_id, cc->material_key, cc->cert_identifier,
-                            "application/x-e-certificate", 0, "", NULL, 0, cc->cert_identifier, now,
-                            err) < 0)
+        if (apply_db_files_delete_key(c, app_id, cc->material_key, err) < 0 ||
+            apply_db_file_insert(c, id_next(), app_id, cc->material_key, cc->cert_identifier,
+                                 "application/x-e-certificate", 0, "", NULL, 0, cc->cert_identifier,
+                                 now, err) < 0)
             return -1;
     }
     /* At the first submission only: a completion (补正) keeps what the case already holds. */

@@ -118,7 +118,7 @@ static void bind_text_or_null(struct store_stmt *st, int i, const char *s)
         store_bind_text(st, i, s, -1);
 }
 
-int aps_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err)
+int apply_db_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SEQ, err);
     if (st == NULL)
@@ -134,7 +134,7 @@ int aps_seq_next(struct store_conn *c, int day, int county, int *seq, struct err
     return rc < 0 ? -1 : 0;
 }
 
-int aps_insert(struct store_conn *c, const struct app_row *r, struct err *err)
+int apply_db_insert(struct store_conn *c, const struct app_row *r, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_INSERT, err);
     if (st == NULL)
@@ -170,7 +170,7 @@ int aps_insert(struct store_conn *c, const struct app_row *r, struct err *err)
     return store_run(st, NULL, err);
 }
 
-int aps_set_number(struct store_conn *c, int64_t id, const char *number, struct err *err)
+int apply_db_set_number(struct store_conn *c, int64_t id, const char *number, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SET_NUMBER, err);
     if (st == NULL)
@@ -180,7 +180,7 @@ int aps_set_number(struct store_conn *c, int64_t id, const char *number, struct 
     return store_run(st, NULL, err);
 }
 
-int aps_delete_draft(struct store_conn *c, int64_t id, int64_t filed_by, struct err *err)
+int apply_db_delete_draft(struct store_conn *c, int64_t id, int64_t filed_by, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DELETE_DRAFT, err);
     if (st == NULL)
@@ -190,7 +190,7 @@ int aps_delete_draft(struct store_conn *c, int64_t id, int64_t filed_by, struct 
     return store_run(st, NULL, err);
 }
 
-int aps_update_draft(struct store_conn *c, const struct app_row *r, struct err *err)
+int apply_db_update_draft(struct store_conn *c, const struct app_row *r, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_UPDATE_DRAFT, err);
     if (st == NULL)
@@ -214,7 +214,7 @@ int aps_update_draft(struct store_conn *c, const struct app_row *r, struct err *
     return 0;
 }
 
-int aps_update_state(struct store_conn *c, const struct app_row *r, struct err *err)
+int apply_db_update_state(struct store_conn *c, const struct app_row *r, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_UPDATE_STATE, err);
     if (st == NULL)
@@ -232,8 +232,8 @@ int aps_update_state(struct store_conn *c, const struct app_row *r, struct err *
     return store_run(st, NULL, err);
 }
 
-int aps_update_form(struct store_conn *c, int64_t id, const unsigned char *enc, size_t len,
-                    int64_t now, struct err *err)
+int apply_db_update_form(struct store_conn *c, int64_t id, const unsigned char *enc, size_t len,
+                         int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_UPDATE_FORM, err);
     if (st == NULL)
@@ -255,8 +255,8 @@ static int get_one(struct store_stmt *st, struct arena *a, struct app_row *r, in
     return rc < 0 ? -1 : 0;
 }
 
-int aps_get_number(struct store_conn *c, struct arena *a, const char *number, struct app_row *r,
-                   int *found, struct err *err)
+int apply_db_get_number(struct store_conn *c, struct arena *a, const char *number,
+                        struct app_row *r, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_BY_NUMBER, err);
     if (st == NULL)
@@ -265,8 +265,8 @@ int aps_get_number(struct store_conn *c, struct arena *a, const char *number, st
     return get_one(st, a, r, found, err);
 }
 
-int aps_get_id(struct store_conn *c, struct arena *a, int64_t id, struct app_row *r, int *found,
-               struct err *err)
+int apply_db_get_id(struct store_conn *c, struct arena *a, int64_t id, struct app_row *r,
+                    int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_BY_ID, err);
     if (st == NULL)
@@ -275,8 +275,8 @@ int aps_get_id(struct store_conn *c, struct arena *a, int64_t id, struct app_row
     return get_one(st, a, r, found, err);
 }
 
-int aps_by_idem(struct store_conn *c, struct arena *a, int64_t filed_by, const char *key,
-                const char **number, int *found, struct err *err)
+int apply_db_by_idem(struct store_conn *c, struct arena *a, int64_t filed_by, const char *key,
+                     const char **number, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_BY_IDEM, err);
     if (st == NULL)
@@ -315,8 +315,8 @@ static int collect(struct store_stmt *st, struct arena *a, struct app_row **out,
     return rc < 0 ? -1 : 0;
 }
 
-int aps_list_mine(struct store_conn *c, struct arena *a, int64_t account, int limit,
-                  struct app_row **out, size_t *n, struct err *err)
+int apply_db_list_mine(struct store_conn *c, struct arena *a, int64_t account, int limit,
+                       struct app_row **out, size_t *n, struct err *err)
 {
     size_t cap = 0;
     *out = NULL;
@@ -336,8 +336,8 @@ int aps_list_mine(struct store_conn *c, struct arena *a, int64_t account, int li
     return collect(st, a, out, n, &cap, err);
 }
 
-int aps_queue(struct store_conn *c, struct arena *a, int64_t dept, const char *state, int limit,
-              struct app_row **out, size_t *n, struct err *err)
+int apply_db_queue(struct store_conn *c, struct arena *a, int64_t dept, const char *state,
+                   int limit, struct app_row **out, size_t *n, struct err *err)
 {
     size_t cap = 0;
     *out = NULL;
@@ -351,8 +351,8 @@ int aps_queue(struct store_conn *c, struct arena *a, int64_t dept, const char *s
     return collect(st, a, out, n, &cap, err);
 }
 
-int aps_bundle(struct store_conn *c, struct arena *a, int64_t bundle_id, struct app_row **out,
-               size_t *n, struct err *err)
+int apply_db_bundle(struct store_conn *c, struct arena *a, int64_t bundle_id, struct app_row **out,
+                    size_t *n, struct err *err)
 {
     size_t cap = 0;
     *out = NULL;
@@ -364,10 +364,10 @@ int aps_bundle(struct store_conn *c, struct arena *a, int64_t bundle_id, struct 
     return collect(st, a, out, n, &cap, err);
 }
 
-int aps_file_insert(struct store_conn *c, int64_t id, int64_t app_id, const char *key,
-                    const char *filename, const char *ctype, int64_t size, const char *sm3,
-                    const unsigned char *enc, size_t enc_len, const char *cert, int64_t now,
-                    struct err *err)
+int apply_db_file_insert(struct store_conn *c, int64_t id, int64_t app_id, const char *key,
+                         const char *filename, const char *ctype, int64_t size, const char *sm3,
+                         const unsigned char *enc, size_t enc_len, const char *cert, int64_t now,
+                         struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_FILE_INSERT, err);
     if (st == NULL)
@@ -388,7 +388,8 @@ int aps_file_insert(struct store_conn *c, int64_t id, int64_t app_id, const char
     return store_run(st, NULL, err);
 }
 
-int aps_files_delete_key(struct store_conn *c, int64_t app_id, const char *key, struct err *err)
+int apply_db_files_delete_key(struct store_conn *c, int64_t app_id, const char *key,
+                              struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_FILES_DELETE_KEY, err);
     if (st == NULL)
@@ -410,8 +411,8 @@ static void read_file(struct store_stmt *st, struct arena *a, struct app_file *f
     f->created_at = store_col_int64(st, 7);
 }
 
-int aps_files(struct store_conn *c, struct arena *a, int64_t app_id, struct app_file **out,
-              size_t *n, struct err *err)
+int apply_db_files(struct store_conn *c, struct arena *a, int64_t app_id, struct app_file **out,
+                   size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_FILES, err);
     if (st == NULL)
@@ -434,9 +435,9 @@ int aps_files(struct store_conn *c, struct arena *a, int64_t app_id, struct app_
     return rc < 0 ? -1 : 0;
 }
 
-int aps_file_content(struct store_conn *c, struct arena *a, int64_t app_id, int64_t file_id,
-                     struct app_file *f, const unsigned char **enc, size_t *len, int *found,
-                     struct err *err)
+int apply_db_file_content(struct store_conn *c, struct arena *a, int64_t app_id, int64_t file_id,
+                          struct app_file *f, const unsigned char **enc, size_t *len, int *found,
+                          struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_FILE_CONTENT, err);
     if (st == NULL)
@@ -464,9 +465,9 @@ int aps_file_content(struct store_conn *c, struct arena *a, int64_t app_id, int6
     return rc < 0 ? -1 : 0;
 }
 
-int aps_event_insert(struct store_conn *c, int64_t app_id, int64_t at, int64_t actor,
-                     const char *action, const char *from, const char *to, const char *note,
-                     const char *problems, struct err *err)
+int apply_db_event_insert(struct store_conn *c, int64_t app_id, int64_t at, int64_t actor,
+                          const char *action, const char *from, const char *to, const char *note,
+                          const char *problems, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EVENT_INSERT, err);
     if (st == NULL)
@@ -483,8 +484,8 @@ int aps_event_insert(struct store_conn *c, int64_t app_id, int64_t at, int64_t a
     return store_run(st, NULL, err);
 }
 
-int aps_events(struct store_conn *c, struct arena *a, int64_t app_id, struct app_event **out,
-               size_t *n, struct err *err)
+int apply_db_events(struct store_conn *c, struct arena *a, int64_t app_id, struct app_event **out,
+                    size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EVENTS, err);
     if (st == NULL)
@@ -552,9 +553,9 @@ static const char SQL_HELD_DELETE_SESSION[] =
     "DELETE FROM application_held_files WHERE account_id = ? AND form_key = ? "
     "AND session_hash = ? AND session_hash <> ''";
 
-int aps_held_insert(struct store_conn *c, const struct app_held *h, int64_t account,
-                    const char *session_hash, const char *form_key, const unsigned char *enc,
-                    size_t enc_len, struct err *err)
+int apply_db_held_insert(struct store_conn *c, const struct app_held *h, int64_t account,
+                         const char *session_hash, const char *form_key, const unsigned char *enc,
+                         size_t enc_len, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_HELD_INSERT, err);
     if (st == NULL)
@@ -588,9 +589,9 @@ static void read_held(struct store_stmt *st, struct arena *a, struct app_held *h
     h->draft_id = store_col_int64(st, 8);
 }
 
-int aps_held_get(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
-                 const char *form_key, const char *session_hash, int64_t draft_id, int64_t now,
-                 struct app_held *h, int *found, struct err *err)
+int apply_db_held_get(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
+                      const char *form_key, const char *session_hash, int64_t draft_id, int64_t now,
+                      struct app_held *h, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_HELD_GET, err);
     if (st == NULL)
@@ -609,8 +610,8 @@ int aps_held_get(struct store_conn *c, struct arena *a, int64_t id, int64_t acco
     return rc < 0 ? -1 : 0;
 }
 
-int aps_held_of_draft(struct store_conn *c, struct arena *a, int64_t draft_id, int64_t account,
-                      int64_t now, struct app_held **out, size_t *n, struct err *err)
+int apply_db_held_of_draft(struct store_conn *c, struct arena *a, int64_t draft_id, int64_t account,
+                           int64_t now, struct app_held **out, size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_HELD_OF_DRAFT, err);
     if (st == NULL)
@@ -635,8 +636,8 @@ int aps_held_of_draft(struct store_conn *c, struct arena *a, int64_t draft_id, i
     return rc < 0 ? -1 : 0;
 }
 
-int aps_held_usage(struct store_conn *c, int64_t account, int64_t now, int64_t *count,
-                   int64_t *bytes, struct err *err)
+int apply_db_held_usage(struct store_conn *c, int64_t account, int64_t now, int64_t *count,
+                        int64_t *bytes, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_HELD_USAGE, err);
     if (st == NULL)
@@ -664,18 +665,19 @@ static int run_id_account(struct store_conn *c, const char *sql, int64_t id, int
     return store_run(st, NULL, err);
 }
 
-int aps_held_delete(struct store_conn *c, int64_t id, int64_t account, struct err *err)
+int apply_db_held_delete(struct store_conn *c, int64_t id, int64_t account, struct err *err)
 {
     return run_id_account(c, SQL_HELD_DELETE, id, account, err);
 }
 
-int aps_held_delete_draft(struct store_conn *c, int64_t draft_id, int64_t account, struct err *err)
+int apply_db_held_delete_draft(struct store_conn *c, int64_t draft_id, int64_t account,
+                               struct err *err)
 {
     return run_id_account(c, SQL_HELD_DELETE_DRAFT, draft_id, account, err);
 }
 
-int aps_held_bind_draft(struct store_conn *c, int64_t id, int64_t account, int64_t draft_id,
-                        int64_t expires_at, struct err *err)
+int apply_db_held_bind_draft(struct store_conn *c, int64_t id, int64_t account, int64_t draft_id,
+                             int64_t expires_at, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_HELD_BIND_DRAFT, err);
     if (st == NULL)
@@ -687,8 +689,8 @@ int aps_held_bind_draft(struct store_conn *c, int64_t id, int64_t account, int64
     return store_run(st, NULL, err);
 }
 
-int aps_held_content(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
-                     const unsigned char **enc, size_t *len, struct err *err)
+int apply_db_held_content(struct store_conn *c, struct arena *a, int64_t id, int64_t account,
+                          const unsigned char **enc, size_t *len, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_HELD_CONTENT, err);
     if (st == NULL)
@@ -714,7 +716,7 @@ int aps_held_content(struct store_conn *c, struct arena *a, int64_t id, int64_t 
     return rc < 0 ? -1 : 0;
 }
 
-int aps_held_purge(struct store_conn *c, int64_t now, int64_t *purged, struct err *err)
+int apply_db_held_purge(struct store_conn *c, int64_t now, int64_t *purged, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_HELD_PURGE, err);
     if (st == NULL)
@@ -727,9 +729,9 @@ int aps_held_purge(struct store_conn *c, int64_t now, int64_t *purged, struct er
     return rc;
 }
 
-int aps_held_of_session(struct store_conn *c, struct arena *a, int64_t account,
-                        const char *form_key, const char *session_hash, int64_t **ids, size_t *n,
-                        struct err *err)
+int apply_db_held_of_session(struct store_conn *c, struct arena *a, int64_t account,
+                             const char *form_key, const char *session_hash, int64_t **ids,
+                             size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_HELD_OF_SESSION, err);
     if (st == NULL)
@@ -754,8 +756,8 @@ int aps_held_of_session(struct store_conn *c, struct arena *a, int64_t account,
     return rc < 0 ? -1 : 0;
 }
 
-int aps_held_delete_session(struct store_conn *c, int64_t account, const char *form_key,
-                            const char *session_hash, struct err *err)
+int apply_db_held_delete_session(struct store_conn *c, int64_t account, const char *form_key,
+                                 const char *session_hash, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_HELD_DELETE_SESSION, err);
     if (st == NULL)
@@ -771,8 +773,8 @@ static const char SQL_FACTS[] =
     "FROM applications WHERE submitted_at >= ? AND submitted_at < ? AND submitted_at > 0 "
     "ORDER BY submitted_at";
 
-int aps_facts(struct store_conn *c, int64_t from_ms, int64_t to_ms,
-              void (*fn)(void *ctx, const struct apply_fact *f), void *ctx, struct err *err)
+int apply_db_facts(struct store_conn *c, int64_t from_ms, int64_t to_ms,
+                   void (*fn)(void *ctx, const struct apply_fact *f), void *ctx, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_FACTS, err);
     if (st == NULL)
@@ -802,8 +804,8 @@ static const char SQL_BRIEF_DECIDED[] =
     "WHERE decided_at > ? AND applicant_account > 0 AND state IN "
     "('approved', 'denied', 'delivered', 'closed') AND id > ? ORDER BY id LIMIT ?";
 
-int aps_briefs(struct store_conn *c, struct arena *a, int decided, int64_t since, int64_t after,
-               size_t max, struct apply_brief *out, size_t *n, struct err *err)
+int apply_db_briefs(struct store_conn *c, struct arena *a, int decided, int64_t since,
+                    int64_t after, size_t max, struct apply_brief *out, size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, decided ? SQL_BRIEF_DECIDED : SQL_BRIEF_RETURNED, err);
     if (st == NULL)

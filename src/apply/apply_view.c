@@ -153,7 +153,7 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
     struct app_row r;
     int found = 0, rc = -1, as_applicant = 0;
     json_t *item = NULL, *doc = NULL;
-    if (aps_get_number(c, a, number, &r, &found, err) < 0)
+    if (apply_db_get_number(c, a, number, &r, &found, err) < 0)
         goto out;
     if (!found || r.number == NULL || !visible(subj, &r, &as_applicant)) {
         err_set(err, 404, "apply.not_found", "no application has this number");
@@ -246,7 +246,7 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
     /* Materials. */
     struct app_file *files = NULL;
     size_t nf = 0;
-    if (aps_files(c, a, r.id, &files, &nf, err) < 0)
+    if (apply_db_files(c, a, r.id, &files, &nf, err) < 0)
         goto fail_m;
     json_t *fl = json_array();
     for (size_t k = 0; k < nf; k++) {
@@ -270,7 +270,7 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
     /* The timeline. */
     struct app_event *ev = NULL;
     size_t ne = 0;
-    if (aps_events(c, a, r.id, &ev, &ne, err) < 0)
+    if (apply_db_events(c, a, r.id, &ev, &ne, err) < 0)
         goto fail_m;
     json_t *tl = json_array(), *last_problems = NULL;
     const char *last_note = NULL;
@@ -342,13 +342,13 @@ int apply_file_get(struct apply *ap, struct arena *out, const struct authz_subje
     const unsigned char *enc = NULL;
     size_t enc_len = 0;
     int found = 0, rc = -1, as_applicant = 0;
-    if (aps_get_number(c, a, number, &r, &found, err) < 0)
+    if (apply_db_get_number(c, a, number, &r, &found, err) < 0)
         goto out;
     if (!found || r.number == NULL || !visible(subj, &r, &as_applicant)) {
         err_set(err, 404, "apply.not_found", "no application has this number");
         goto out;
     }
-    if (aps_file_content(c, a, r.id, file_id, &f, &enc, &enc_len, &found, err) < 0)
+    if (apply_db_file_content(c, a, r.id, file_id, &f, &enc, &enc_len, &found, err) < 0)
         goto out;
     if (!found || enc == NULL || enc_len < CRYPTO_AEAD_OVERHEAD) {
         err_set(err, 404, "apply.file_not_found", "no such file");
@@ -401,7 +401,7 @@ int apply_list_mine(struct apply *ap, const struct authz_subject *subj, const ch
     int rc = -1;
     if (limit <= 0 || limit > 200)
         limit = 50;
-    if (aps_list_mine(c, a, subj->account_id, limit, &rows, &n, err) < 0)
+    if (apply_db_list_mine(c, a, subj->account_id, limit, &rows, &n, err) < 0)
         goto out;
     /* Two sorted runs (as applicant, as filer for others): merge by creation time. */
     json_t *list = json_array();
@@ -473,7 +473,7 @@ int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *
             }
             struct app_row *rows = NULL;
             size_t n = 0;
-            if (aps_queue(c, a, depts[d], st, limit, &rows, &n, err) < 0)
+            if (apply_db_queue(c, a, depts[d], st, limit, &rows, &n, err) < 0)
                 goto out;
             if (nall + n > cap) {
                 size_t ncap = (nall + n) * 2;
@@ -589,7 +589,7 @@ int apply_bundle_view(struct apply *ap, const struct authz_subject *subj, int64_
     struct app_row *rows = NULL;
     size_t n = 0;
     int rc = -1, as_applicant = 0, done = 0;
-    if (bundle_id == 0 || aps_bundle(c, a, bundle_id, &rows, &n, err) < 0)
+    if (bundle_id == 0 || apply_db_bundle(c, a, bundle_id, &rows, &n, err) < 0)
         goto out;
     json_t *list = json_array();
     int64_t now = time_now_ms();
@@ -624,9 +624,9 @@ static int each_brief(struct apply *ap, int decided, int64_t since, apply_brief_
         struct arena *a = arena_new(0);
         struct apply_brief *rows = a ? arena_alloc(a, sizeof(*rows) * APPLY_BRIEF_MAX) : NULL;
         size_t n = 0;
-        int rc = rows == NULL ? err_set(err, 500, "apply.oom", "out of memory")
-                              : aps_briefs(c, a, decided, since, after, APPLY_BRIEF_MAX, rows, &n,
-                                           err);
+        int rc = rows == NULL
+                     ? err_set(err, 500, "apply.oom", "out of memory")
+                     : apply_db_briefs(c, a, decided, since, after, APPLY_BRIEF_MAX, rows, &n, err);
         for (size_t i = 0; i < n && rc == 0; i++)
             if (fn(ctx, &rows[i]) < 0)
                 rc = -1;

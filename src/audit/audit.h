@@ -122,8 +122,7 @@ struct audit_filter {
     int limit;
     int ascending;
 };
-int audit_search(struct store_conn *c, const struct audit_filter *f, json_t *rows,
-                 struct err *err);
+int audit_search(struct store_conn *c, const struct audit_filter *f, json_t *rows, struct err *err);
 /* The newest signed checkpoint {seq, hash, at}, or JSON null when there is none. */
 int audit_checkpoint_latest(struct store_conn *c, json_t **out, struct err *err);
 

@@ -3,8 +3,8 @@
  * the design.
  *
  * Invariant: `cur` is the block allocations come from; every block is on the singly
- * linked list that starts at `cur`; `first` (on that list) is the block arena_reset keeps. `used` counts the bytes
- * handed out (with alignment padding), which is what the limit applies to.
+ * linked list that starts at `cur`; `first` (on that list) is the block arena_reset keeps. `used`
+ * counts the bytes handed out (with alignment padding), which is what the limit applies to.
  */
 #include "arena.h"
 

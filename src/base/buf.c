@@ -94,13 +94,26 @@ int buf_append_html(struct buf *b, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *ent;
         switch (s[i]) {
-        case '&': ent = "&amp;"; break;
-        case '<': ent = "&lt;"; break;
-        case '>': ent = "&gt;"; break;
-        case '"': ent = "&quot;"; break;
-        case '\'': ent = "&#39;"; break;
-        case '`': ent = "&#96;"; break;
-        default: continue;
+        case '&':
+            ent = "&amp;";
+            break;
+        case '<':
+            ent = "&lt;";
+            break;
+        case '>':
+            ent = "&gt;";
+            break;
+        case '"':
+            ent = "&quot;";
+            break;
+        case '\'':
+            ent = "&#39;";
+            break;
+        case '`':
+            ent = "&#96;";
+            break;
+        default:
+            continue;
         }
         if (buf_append(b, s + start, i - start) < 0 || buf_puts(b, ent) < 0)
             return -1;

@@ -39,8 +39,8 @@ int64_t id_next(void)
     uint64_t next;
     do {
         next = now > old ? now : old + 1;
-    } while (!__atomic_compare_exchange_n(&id_state, &old, next, 0, __ATOMIC_RELAXED,
-                                          __ATOMIC_RELAXED));
+    } while (
+        !__atomic_compare_exchange_n(&id_state, &old, next, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
     uint64_t ms = next >> 12, seq = next & 0xfff;
     return (int64_t)(((ms & ((1ULL << 41) - 1)) << 22) | ((uint64_t)id_node << 12) | seq);
 }

@@ -155,7 +155,7 @@ static int offer(struct job *j, const struct benefits_person *p, int age, struct
     const char *status = r->grant_outright ? "granted" : "offered";
     if (c == NULL || store_begin(c, err) < 0)
         goto out;
-    if (nbs_insert(c, gid, r->code, p->account_id, status, rs, now, &inserted, err) < 0)
+    if (benefits_db_insert(c, gid, r->code, p->account_id, status, rs, now, &inserted, err) < 0)
         goto fail;
     if (inserted) {
         char object[48], link[48];
@@ -223,7 +223,7 @@ int benefits_of(struct benefits *b, struct arena *a, int64_t account_id,
     if (rows == NULL || c == NULL)
         return rows == NULL ? err_set(err, 500, "benefits.oom", "out of memory") : -1;
     *out = rows;
-    return nbs_of(c, a, account_id, rows, 50, count, err);
+    return benefits_db_of(c, a, account_id, rows, 50, count, err);
 }
 
 int benefits_decide(struct benefits *b, int64_t account_id, int64_t grant_id, const char *action,
@@ -246,7 +246,7 @@ int benefits_decide(struct benefits *b, int64_t account_id, int64_t grant_id, co
     int64_t owner = 0;
     char status[16] = "";
     int found = 0, changed = 0;
-    if (c == NULL || nbs_get(c, grant_id, &owner, status, &found, err) < 0)
+    if (c == NULL || benefits_db_get(c, grant_id, &owner, status, &found, err) < 0)
         return -1;
     if (!found || owner != account_id)
         return err_set(err, 404, "benefits.not_found", "no such benefit");
@@ -261,7 +261,7 @@ int benefits_decide(struct benefits *b, int64_t account_id, int64_t grant_id, co
     struct audit_event ev = {account_id, "benefit.decide", object, "ok", ip, detail};
     if (store_begin(c, err) < 0)
         return -1;
-    if (nbs_decide(c, grant_id, status, to, note, time_now_ms(), &changed, err) < 0 ||
+    if (benefits_db_decide(c, grant_id, status, to, note, time_now_ms(), &changed, err) < 0 ||
         (changed && audit_record(c, &ev, err) < 0) || store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;

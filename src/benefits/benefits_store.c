@@ -20,8 +20,9 @@ static const char SQL_DECIDE[] =
     "UPDATE benefit_grants SET status = ?, note = COALESCE(?, note), decided_at = ? "
     "WHERE id = ? AND status = ?";
 
-int nbs_insert(struct store_conn *c, int64_t id, const char *benefit, int64_t account_id,
-               const char *status, const char *reason, int64_t now, int *inserted, struct err *err)
+int benefits_db_insert(struct store_conn *c, int64_t id, const char *benefit, int64_t account_id,
+                       const char *status, const char *reason, int64_t now, int *inserted,
+                       struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EXISTS, err);
     if (st == NULL)
@@ -59,8 +60,8 @@ static const char *dup(struct arena *a, struct store_stmt *st, int col)
     return s ? arena_strdup(a, s) : NULL;
 }
 
-int nbs_of(struct store_conn *c, struct arena *a, int64_t account_id, struct benefits_grant *out,
-           size_t max, size_t *count, struct err *err)
+int benefits_db_of(struct store_conn *c, struct arena *a, int64_t account_id,
+                   struct benefits_grant *out, size_t max, size_t *count, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_OF, err);
     if (st == NULL)
@@ -83,8 +84,8 @@ int nbs_of(struct store_conn *c, struct arena *a, int64_t account_id, struct ben
     return rc < 0 ? -1 : 0;
 }
 
-int nbs_get(struct store_conn *c, int64_t id, int64_t *account_id, char status[16], int *found,
-            struct err *err)
+int benefits_db_get(struct store_conn *c, int64_t id, int64_t *account_id, char status[16],
+                    int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GET, err);
     if (st == NULL)
@@ -100,8 +101,8 @@ int nbs_get(struct store_conn *c, int64_t id, int64_t *account_id, char status[1
     return rc < 0 ? -1 : 0;
 }
 
-int nbs_decide(struct store_conn *c, int64_t id, const char *from, const char *to, const char *note,
-               int64_t now, int *changed, struct err *err)
+int benefits_db_decide(struct store_conn *c, int64_t id, const char *from, const char *to,
+                       const char *note, int64_t now, int *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DECIDE, err);
     if (st == NULL)
@@ -120,4 +121,3 @@ int nbs_decide(struct store_conn *c, int64_t id, const char *from, const char *t
     *changed = ch == 1;
     return 0;
 }
-

@@ -129,8 +129,7 @@ struct catalog_filter {
 int catalog_list(struct store *st, const struct catalog_filter *f, json_t **items, struct err *err);
 /* The codes of the departments that serve `division` (12 digits): those whose own division is
  * it or one of its ancestors, as identity has them (a new array) - the filter's handled_in. */
-int catalog_departments_in(struct catalog *cat, int64_t division, json_t **codes,
-                           struct err *err);
+int catalog_departments_in(struct catalog *cat, int64_t division, json_t **codes, struct err *err);
 /* All bundles, in code order (new reference). */
 int catalog_bundles(struct store *st, json_t **bundles, struct err *err);
 

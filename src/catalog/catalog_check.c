@@ -1,8 +1,9 @@
 /*
- * catalog_check.c - validation of an item document and of a bundle (module contract §1, docs/ARCHITECTURE.md): every
- * problem is collected, with its JSON path, a stable code and an English sentence, so an
- * administrator or an import sees all of them at once. catalog_item_check_draft is the shape;
- * catalog_item_check adds what publication needs in Tibetan (catalog_lang.c).
+ * catalog_check.c - validation of an item document and of a bundle (module contract §1,
+ * docs/ARCHITECTURE.md): every problem is collected, with its JSON path, a stable code and an
+ * English sentence, so an administrator or an import sees all of them at once.
+ * catalog_item_check_draft is the shape; catalog_item_check adds what publication needs in Tibetan
+ * (catalog_lang.c).
  */
 #include <regex.h>
 #include <stdarg.h>

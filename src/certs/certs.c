@@ -163,10 +163,10 @@ int certs_type_put(struct store *st, int64_t actor, const json_t *t, struct err 
     struct audit_event ev = {actor, "certs.type_put", obj, "ok", NULL, NULL};
     if (store_begin(c, err) < 0)
         goto out;
-    if (cst_type_put(c, code, type_code, str(name, "zh"), str(name, "bo"), str(name, "en"),
-                     str(t, "department"), "-", fj,
-                     json_integer_value(json_object_get(t, "valid_years")), time_now_ms(),
-                     err) < 0 ||
+    if (certs_db_type_put(c, code, type_code, str(name, "zh"), str(name, "bo"), str(name, "en"),
+                          str(t, "department"), "-", fj,
+                          json_integer_value(json_object_get(t, "valid_years")), time_now_ms(),
+                          err) < 0 ||
         audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         goto out;
@@ -204,7 +204,7 @@ int certs_type_get(struct store *st, const char *code, json_t **type, struct err
 {
     struct store_conn *c = store_conn(st, err);
     int found = 0;
-    if (c == NULL || cst_type_get(c, code ? code : "", type, &found, err) < 0)
+    if (c == NULL || certs_db_type_get(c, code ? code : "", type, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "certs.no_type", "no certificate type has the code %s",
@@ -281,8 +281,7 @@ int certs_qr_make(const char *identifier, const char *es_id, const unsigned char
 
 /* ---- issuance ---------------------------------------------------------------------------- */
 
-int certs_department(struct certs *cs, int64_t id, const char *code, json_t **dept,
-                     struct err *err)
+int certs_department(struct certs *cs, int64_t id, const char *code, json_t **dept, struct err *err)
 {
     struct identity_department d;
     struct arena *a = arena_new(0);
@@ -294,8 +293,8 @@ int certs_department(struct certs *cs, int64_t id, const char *code, json_t **de
     if (rc == 0) {
         *dept = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)d.id, "code",
                           d.code ? d.code : "", "zh", d.name_zh ? d.name_zh : "", "bo",
-                          d.name_bo ? d.name_bo : "", "en", d.name_en ? d.name_en : "",
-                          "division", (json_int_t)d.division_code);
+                          d.name_bo ? d.name_bo : "", "en", d.name_en ? d.name_en : "", "division",
+                          (json_int_t)d.division_code);
         if (*dept == NULL)
             rc = err_set(err, 500, "certs.oom", "out of memory");
     } else if (err->status == 404) {
@@ -330,7 +329,7 @@ static void name_departments(struct certs *cs, json_t *list)
 static int certs_uses(struct certs *cs, struct store_conn *c, int64_t cert_id, json_t **list,
                       struct err *err)
 {
-    if (cst_uses(c, cert_id, list, err) < 0)
+    if (certs_db_uses(c, cert_id, list, err) < 0)
         return -1;
     name_departments(cs, *list);
     return 0;
@@ -361,7 +360,7 @@ int certs_issue(struct certs *cs, const struct certs_issue_req *r, int in_tx,
     struct certs_row row;
     memset(&row, 0, sizeof(row));
     int rc = -1, found = 0;
-    if (cst_type_get(c, r->type_code ? r->type_code : "", &type, &found, err) < 0)
+    if (certs_db_type_get(c, r->type_code ? r->type_code : "", &type, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "certs.no_type", "no certificate type has the code %s",
@@ -454,7 +453,7 @@ int certs_issue(struct certs *cs, const struct certs_issue_req *r, int in_tx,
     row.signature = sig;
     row.signature_len = sig_len;
     sig = NULL;
-    if (cst_insert(c, &row, err) < 0 || audit_record(c, &ev, err) < 0)
+    if (certs_db_insert(c, &row, err) < 0 || audit_record(c, &ev, err) < 0)
         goto fail_tx;
     if (!in_tx && store_commit(c, err) < 0)
         goto out;
@@ -485,7 +484,7 @@ int certs_revoke(struct store *st, int64_t actor, const char *identifier, struct
     char obj[CERTS_ID_SIZE + 16];
     snprintf(obj, sizeof(obj), "certificate:%s", identifier);
     struct audit_event ev = {actor, "certs.revoke", obj, "ok", NULL, NULL};
-    if (cst_set_status(c, identifier, "revoked", &changes, err) < 0)
+    if (certs_db_set_status(c, identifier, "revoked", &changes, err) < 0)
         goto fail;
     if (changes == 0) {
         err_set(err, 404, "certs.not_found", "no certificate has that identifier");
@@ -504,7 +503,7 @@ fail:
 int certs_wallet(struct store *st, int64_t holder, const char *type, json_t **list, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
-    return c == NULL ? -1 : cst_wallet(c, holder, type, time_now_ms(), list, err);
+    return c == NULL ? -1 : certs_db_wallet(c, holder, type, time_now_ms(), list, err);
 }
 
 const char *certs_effective_status(const struct certs_row *r, int64_t now)
@@ -527,7 +526,7 @@ int certs_authorise_use(struct certs *cs, int64_t holder, const char *identifier
     struct store_conn *c = store_conn(st, err);
     struct certs_row row;
     int found = 0, rc = -1;
-    if (c == NULL || cst_get(c, identifier, &row, &found, err) < 0)
+    if (c == NULL || certs_db_get(c, identifier, &row, &found, err) < 0)
         return -1;
     if (!found || row.holder_account != holder) {
         if (found)
@@ -555,8 +554,8 @@ int certs_authorise_use(struct certs *cs, int64_t holder, const char *identifier
     struct audit_event ev = {holder, "certs.use", obj, "ok", NULL, detail};
     if (!in_tx && store_begin(c, err) < 0)
         goto out;
-    if (cst_use_insert(c, row.id, holder, application, department_id, "material", time_now_ms(),
-                       err) < 0 ||
+    if (certs_db_use_insert(c, row.id, holder, application, department_id, "material",
+                            time_now_ms(), err) < 0 ||
         audit_record(c, &ev, err) < 0) {
         if (!in_tx)
             store_rollback(c);
@@ -573,9 +572,8 @@ out:
 
 /* ---- views ------------------------------------------------------------------------------- */
 
-int certs_view(struct certs *cs, int64_t viewer,
-               const int64_t *department_ids, size_t n, const char *identifier, json_t **out,
-               struct err *err)
+int certs_view(struct certs *cs, int64_t viewer, const int64_t *department_ids, size_t n,
+               const char *identifier, json_t **out, struct err *err)
 {
     return certs_view_ex(cs, viewer, department_ids, n, identifier, 0, out, err);
 }
@@ -583,23 +581,22 @@ int certs_view(struct certs *cs, int64_t viewer,
 /* Personal data in a view: masked (the page, the JSON twin, a department under an
  * authorised use), or in full when `reveal` and the viewer is the holder: the holder's
  * own document (the PDF), where a marriage certificate must show both ID numbers. */
-int certs_view_ex(struct certs *cs, int64_t viewer,
-                  const int64_t *department_ids, size_t n, const char *identifier, int reveal,
-                  json_t **out, struct err *err)
+int certs_view_ex(struct certs *cs, int64_t viewer, const int64_t *department_ids, size_t n,
+                  const char *identifier, int reveal, json_t **out, struct err *err)
 {
     struct store *st = cs->st;
     struct crypto_keyring *kr = cs->kr;
     struct store_conn *c = store_conn(st, err);
     struct certs_row row;
     int found = 0, allowed = 0, rc = -1;
-    if (c == NULL || cst_get(c, identifier ? identifier : "", &row, &found, err) < 0)
+    if (c == NULL || certs_db_get(c, identifier ? identifier : "", &row, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "certs.not_found",
                        "no certificate you may see has that identifier");
     int is_holder = viewer != 0 && row.holder_account == viewer;
     int full = reveal && is_holder;
-    if (!is_holder && cst_use_allowed(c, row.id, department_ids, n, &allowed, err) < 0)
+    if (!is_holder && certs_db_use_allowed(c, row.id, department_ids, n, &allowed, err) < 0)
         goto out;
     if (!is_holder && !allowed) {
         err_set(err, 404, "certs.not_found", "no certificate you may see has that identifier");
@@ -717,7 +714,7 @@ int certs_export(struct store *st, struct crypto_keyring *kr, const char *identi
     struct store_conn *c = store_conn(st, err);
     struct certs_row row;
     int found = 0;
-    if (c == NULL || cst_get(c, identifier ? identifier : "", &row, &found, err) < 0)
+    if (c == NULL || certs_db_get(c, identifier ? identifier : "", &row, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "certs.not_found", "no certificate has that identifier");
@@ -819,8 +816,8 @@ void certs_close(struct certs *cs)
     free(cs);
 }
 
-int certs_each_expiring(struct store *st, int64_t from, int64_t until, certs_brief_fn fn,
-                        void *ctx, struct err *err)
+int certs_each_expiring(struct store *st, int64_t from, int64_t until, certs_brief_fn fn, void *ctx,
+                        struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
     struct certs_brief *rows = malloc(sizeof(*rows) * CERTS_BRIEF_MAX);
@@ -828,7 +825,7 @@ int certs_each_expiring(struct store *st, int64_t from, int64_t until, certs_bri
     int rc = c == NULL ? -1 : rows == NULL ? err_set(err, 500, "certs.oom", "out of memory") : 0;
     while (rc == 0) { /* a page at a time, collected before fn writes */
         size_t n = 0;
-        rc = cst_expiring(c, from, until, after, rows, CERTS_BRIEF_MAX, &n, err);
+        rc = certs_db_expiring(c, from, until, after, rows, CERTS_BRIEF_MAX, &n, err);
         for (size_t i = 0; i < n && rc == 0; i++)
             if (fn(ctx, &rows[i]) < 0)
                 rc = -1;
@@ -846,7 +843,7 @@ int certs_uses_of_holder(struct certs *cs, int64_t holder, int limit, json_t **l
     struct store_conn *c = store_conn(cs->st, err);
     if (limit < 1 || limit > 1000)
         limit = 1000;
-    if (c == NULL || cst_uses_of_holder(c, holder, limit, list, err) < 0)
+    if (c == NULL || certs_db_uses_of_holder(c, holder, limit, list, err) < 0)
         return -1;
     name_departments(cs, *list);
     return 0;

@@ -120,9 +120,8 @@ int certs_uses_of_holder(struct certs *cs, int64_t holder, int limit, json_t **l
  * JSON with data, holder (full for the holder, masked for a department), uses (holder
  * only), qr, and the parts an independent checker needs (document base64, data_hash,
  * to_sign hex, signature hex, public_key hex). "certs.not_found" (404) otherwise. */
-int certs_view(struct certs *cs, int64_t viewer,
-               const int64_t *department_ids, size_t n, const char *identifier, json_t **out,
-               struct err *err);
+int certs_view(struct certs *cs, int64_t viewer, const int64_t *department_ids, size_t n,
+               const char *identifier, json_t **out, struct err *err);
 
 /* The certificate as a self-contained file (operators; the holder's JSON view has the
  * same parts): {identifier, document (base64url of the signed JSON), signature
@@ -188,7 +187,7 @@ struct certs_brief {
 };
 typedef int (*certs_brief_fn)(void *ctx, const struct certs_brief *b);
 #define CERTS_BRIEF_MAX 256
-int certs_each_expiring(struct store *st, int64_t from, int64_t until, certs_brief_fn fn,
-                        void *ctx, struct err *err);
+int certs_each_expiring(struct store *st, int64_t from, int64_t until, certs_brief_fn fn, void *ctx,
+                        struct err *err);
 
 #endif

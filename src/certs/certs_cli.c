@@ -102,8 +102,14 @@ int certs_cli(struct certs *cs, int argc, char **argv, struct err *err)
             return 2;
         }
         const char *dname = json_string_value(json_object_get(data, "holder_name"));
-        struct certs_issue_req r = {argv[1], holder, dname ? dname : name, idn,
-                                    json_integer_value(json_object_get(dept, "id")), data, "cli", 0};
+        struct certs_issue_req r = {argv[1],
+                                    holder,
+                                    dname ? dname : name,
+                                    idn,
+                                    json_integer_value(json_object_get(dept, "id")),
+                                    data,
+                                    "cli",
+                                    0};
         char id[CERTS_ID_SIZE];
         int rc = certs_issue(cs, &r, 0, id, err);
         json_decref(data);

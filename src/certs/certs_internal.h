@@ -57,9 +57,8 @@ const char *certs_effective_status(const struct certs_row *r, int64_t now);
 
 /* certs_view, with `reveal` 1 for the holder's own document: personal data in full
  * (for anyone but the holder it is masked all the same). */
-int certs_view_ex(struct certs *cs, int64_t viewer,
-                  const int64_t *department_ids, size_t n, const char *identifier, int reveal,
-                  json_t **out, struct err *err);
+int certs_view_ex(struct certs *cs, int64_t viewer, const int64_t *department_ids, size_t n,
+                  const char *identifier, int reveal, json_t **out, struct err *err);
 
 /* ---- the PDF's layout (certs_pdf.c) ---------------------------------------------------
  * Where certs_pdf_draw put things, in points from the page's top left corner: ink boxes
@@ -82,33 +81,34 @@ int certs_pdf_draw(const json_t *view, const unsigned char *png, size_t png_len,
                    unsigned char **pdf, size_t *len, struct certs_pdf_layout *layout,
                    struct err *err);
 
-int cst_type_put(struct store_conn *c, const char *code, const char *type_code, const char *zh,
-                 const char *bo, const char *en, const char *dept, const char *issuer,
-                 const char *fields, int64_t valid_years, int64_t now, struct err *err);
+int certs_db_type_put(struct store_conn *c, const char *code, const char *type_code, const char *zh,
+                      const char *bo, const char *en, const char *dept, const char *issuer,
+                      const char *fields, int64_t valid_years, int64_t now, struct err *err);
 /* The type as JSON {code, type_code, name{zh,bo,en}, department, issuer_code, fields,
  * valid_years}; found = 0 if none. */
-int cst_type_get(struct store_conn *c, const char *code, json_t **type, int *found,
+int certs_db_type_get(struct store_conn *c, const char *code, json_t **type, int *found,
+                      struct err *err);
+int certs_db_insert(struct store_conn *c, const struct certs_row *r, struct err *err);
+int certs_db_get(struct store_conn *c, const char *identifier, struct certs_row *r, int *found,
                  struct err *err);
-int cst_insert(struct store_conn *c, const struct certs_row *r, struct err *err);
-int cst_get(struct store_conn *c, const char *identifier, struct certs_row *r, int *found,
-            struct err *err);
-int cst_wallet(struct store_conn *c, int64_t holder, const char *type, int64_t now, json_t **list,
-               struct err *err);
-int cst_set_status(struct store_conn *c, const char *identifier, const char *status,
-                   int64_t *changes, struct err *err);
-int cst_use_insert(struct store_conn *c, int64_t cert_id, int64_t holder, const char *application,
-                   int64_t department_id, const char *purpose, int64_t at, struct err *err);
+int certs_db_wallet(struct store_conn *c, int64_t holder, const char *type, int64_t now,
+                    json_t **list, struct err *err);
+int certs_db_set_status(struct store_conn *c, const char *identifier, const char *status,
+                        int64_t *changes, struct err *err);
+int certs_db_use_insert(struct store_conn *c, int64_t cert_id, int64_t holder,
+                        const char *application, int64_t department_id, const char *purpose,
+                        int64_t at, struct err *err);
 /* Uses of a certificate: [{application, department, department_name, purpose, at}]. */
-int cst_uses(struct store_conn *c, int64_t cert_id, json_t **list, struct err *err);
-int cst_uses_of_holder(struct store_conn *c, int64_t holder, int limit, json_t **list,
-                       struct err *err);
+int certs_db_uses(struct store_conn *c, int64_t cert_id, json_t **list, struct err *err);
+int certs_db_uses_of_holder(struct store_conn *c, int64_t holder, int limit, json_t **list,
+                            struct err *err);
 /* 1 if the certificate was authorised to any of the departments. */
-int cst_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts, size_t n,
-                    int *allowed, struct err *err);
+int certs_db_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts, size_t n,
+                         int *allowed, struct err *err);
 /* A department's names and code by id or by code. */
 /* How many roots are on the trust list (the verification cache's generation). */
 
-int cst_expiring(struct store_conn *c, int64_t from, int64_t until, int64_t after,
-                 struct certs_brief *out, size_t max, size_t *n, struct err *err);
+int certs_db_expiring(struct store_conn *c, int64_t from, int64_t until, int64_t after,
+                      struct certs_brief *out, size_t max, size_t *n, struct err *err);
 
 #endif

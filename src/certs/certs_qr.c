@@ -36,6 +36,8 @@ typedef struct {
 DECLARE_ASN1_FUNCTIONS(OW_CERT_QR_TBS)
 DECLARE_ASN1_FUNCTIONS(OW_CERT_QR)
 
+/* OpenSSL's ASN.1 template macros, laid out as OpenSSL writes them. */
+// clang-format off
 ASN1_SEQUENCE(OW_CERT_QR_TBS) = {
     ASN1_SIMPLE(OW_CERT_QR_TBS, version, ASN1_INTEGER),
     ASN1_SIMPLE(OW_CERT_QR_TBS, identifier, ASN1_IA5STRING),
@@ -50,16 +52,17 @@ ASN1_SEQUENCE(OW_CERT_QR) = {
     ASN1_SIMPLE(OW_CERT_QR, signature, ASN1_OCTET_STRING),
 } ASN1_SEQUENCE_END(OW_CERT_QR)
 IMPLEMENT_ASN1_FUNCTIONS(OW_CERT_QR)
+// clang-format on
 
 #define NO_EXPIRY_S 253402300799LL
 
 int certs_qr_make(const char *identifier, const char *es_id, const unsigned char hash[32],
-                  int64_t valid_until, struct store *st, struct crypto_keyring *kr,
-                  int64_t seal_id, char **payload, struct err *err);
+                  int64_t valid_until, struct store *st, struct crypto_keyring *kr, int64_t seal_id,
+                  char **payload, struct err *err);
 
 int certs_qr_make(const char *identifier, const char *es_id, const unsigned char hash[32],
-                  int64_t valid_until, struct store *st, struct crypto_keyring *kr,
-                  int64_t seal_id, char **payload, struct err *err)
+                  int64_t valid_until, struct store *st, struct crypto_keyring *kr, int64_t seal_id,
+                  char **payload, struct err *err)
 {
     OW_CERT_QR *q = OW_CERT_QR_new();
     unsigned char *tbs = NULL, *der = NULL;
@@ -201,18 +204,18 @@ int certs_qr_verify_online(struct certs *cs, const char *payload, json_t **out, 
     struct err e2;
     enum seals_check failed = SEALS_OK;
     if (!certs_identifier_valid(q.identifier)) {
-        *out = json_pack("{s:s, s:s, s:s, s:s}", "status", "forged", "failed", "identifier",
-                         "message", "the identifier's check character is wrong", "identifier",
-                         q.identifier);
+        *out =
+            json_pack("{s:s, s:s, s:s, s:s}", "status", "forged", "failed", "identifier", "message",
+                      "the identifier's check character is wrong", "identifier", q.identifier);
         rc = 0;
         goto out;
     }
     if (seals_info(st, 0, q.es_id, &seal, &e2) < 0 ||
-        seals_cert_der(st, json_integer_value(json_object_get(seal, "id")), &cert, &cert_len,
-                       &e2) < 0) {
-        *out = json_pack("{s:s, s:s, s:s, s:s}", "status", "forged", "failed", "seal", "message",
-                         "the seal named in the payload is unknown here", "identifier",
-                         q.identifier);
+        seals_cert_der(st, json_integer_value(json_object_get(seal, "id")), &cert, &cert_len, &e2) <
+            0) {
+        *out =
+            json_pack("{s:s, s:s, s:s, s:s}", "status", "forged", "failed", "seal", "message",
+                      "the seal named in the payload is unknown here", "identifier", q.identifier);
         rc = 0;
         goto out;
     }
@@ -235,12 +238,13 @@ int certs_qr_verify_online(struct certs *cs, const char *payload, json_t **out, 
         int found = 0;
         char hex[65];
         crypto_hex_encode(q.data_hash, 32, hex, sizeof(hex));
-        if (c != NULL && cst_get(c, q.identifier, &row, &found, err) == 0 && found) {
+        if (c != NULL && certs_db_get(c, q.identifier, &row, &found, err) == 0 && found) {
             if (strcmp(row.data_hash, hex) != 0) {
                 json_object_set_new(*out, "status", json_string("forged"));
                 json_object_set_new(*out, "failed", json_string("data"));
-                json_object_set_new(*out, "message",
-                                    json_string("the payload's data hash is not the certificate's"));
+                json_object_set_new(
+                    *out, "message",
+                    json_string("the payload's data hash is not the certificate's"));
             }
             certs_row_free(&row);
         }

@@ -39,9 +39,8 @@ static const char SQL_STATUS[] = "UPDATE certificates SET status = ? WHERE ident
 static const char SQL_USE_INSERT[] =
     "INSERT INTO cert_uses (id, cert_id, holder_account, application, department_id, purpose, "
     "at) VALUES (?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_USES[] =
-    "SELECT application, department_id, purpose, at FROM cert_uses "
-    "WHERE cert_id = ? ORDER BY at DESC, id DESC";
+static const char SQL_USES[] = "SELECT application, department_id, purpose, at FROM cert_uses "
+                               "WHERE cert_id = ? ORDER BY at DESC, id DESC";
 /* Through the holder's certificates (certificates_holder) and their uses (cert_uses_cert). */
 static const char SQL_USES_HOLDER[] =
     "SELECT c.identifier, c.type_code, u.application, u.department_id, u.purpose, u.at "
@@ -79,9 +78,9 @@ void certs_row_free(struct certs_row *r)
     memset(r, 0, sizeof(*r));
 }
 
-int cst_type_put(struct store_conn *c, const char *code, const char *type_code, const char *zh,
-                 const char *bo, const char *en, const char *dept, const char *issuer,
-                 const char *fields, int64_t valid_years, int64_t now, struct err *err)
+int certs_db_type_put(struct store_conn *c, const char *code, const char *type_code, const char *zh,
+                      const char *bo, const char *en, const char *dept, const char *issuer,
+                      const char *fields, int64_t valid_years, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_TYPE_PUT, err);
     if (st == NULL)
@@ -99,8 +98,8 @@ int cst_type_put(struct store_conn *c, const char *code, const char *type_code, 
     return store_run(st, NULL, err);
 }
 
-int cst_type_get(struct store_conn *c, const char *code, json_t **type, int *found,
-                 struct err *err)
+int certs_db_type_get(struct store_conn *c, const char *code, json_t **type, int *found,
+                      struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_TYPE_GET, err);
     if (st == NULL)
@@ -110,20 +109,19 @@ int cst_type_get(struct store_conn *c, const char *code, json_t **type, int *fou
     int rc = store_step(st, err);
     if (rc == STORE_ROW) {
         json_t *fields = json_loads(nz(store_col_text(st, 7)), 0, NULL);
-        *type = json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o, s:I}", "code",
-                          store_col_text(st, 0), "type_code", store_col_text(st, 1), "name", "zh",
-                          store_col_text(st, 2), "bo", nz(store_col_text(st, 3)), "en",
-                          nz(store_col_text(st, 4)), "department", store_col_text(st, 5),
-                          "issuer_code", store_col_text(st, 6), "fields",
-                          fields ? fields : json_array(), "valid_years",
-                          (json_int_t)store_col_int64(st, 8));
+        *type = json_pack(
+            "{s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o, s:I}", "code", store_col_text(st, 0),
+            "type_code", store_col_text(st, 1), "name", "zh", store_col_text(st, 2), "bo",
+            nz(store_col_text(st, 3)), "en", nz(store_col_text(st, 4)), "department",
+            store_col_text(st, 5), "issuer_code", store_col_text(st, 6), "fields",
+            fields ? fields : json_array(), "valid_years", (json_int_t)store_col_int64(st, 8));
         *found = *type != NULL;
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
 
-int cst_insert(struct store_conn *c, const struct certs_row *r, struct err *err)
+int certs_db_insert(struct store_conn *c, const struct certs_row *r, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_INSERT, err);
     if (st == NULL)
@@ -147,8 +145,8 @@ int cst_insert(struct store_conn *c, const struct certs_row *r, struct err *err)
     return store_run(st, NULL, err);
 }
 
-int cst_get(struct store_conn *c, const char *identifier, struct certs_row *r, int *found,
-            struct err *err)
+int certs_db_get(struct store_conn *c, const char *identifier, struct certs_row *r, int *found,
+                 struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GET, err);
     if (st == NULL)
@@ -186,8 +184,8 @@ int cst_get(struct store_conn *c, const char *identifier, struct certs_row *r, i
     return rc < 0 ? -1 : 0;
 }
 
-int cst_wallet(struct store_conn *c, int64_t holder, const char *type, int64_t now, json_t **list,
-               struct err *err)
+int certs_db_wallet(struct store_conn *c, int64_t holder, const char *type, int64_t now,
+                    json_t **list, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, type ? SQL_WALLET_TYPE : SQL_WALLET_ALL, err);
     if (st == NULL)
@@ -219,8 +217,8 @@ int cst_wallet(struct store_conn *c, int64_t holder, const char *type, int64_t n
     return 0;
 }
 
-int cst_set_status(struct store_conn *c, const char *identifier, const char *status,
-                   int64_t *changes, struct err *err)
+int certs_db_set_status(struct store_conn *c, const char *identifier, const char *status,
+                        int64_t *changes, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_STATUS, err);
     if (st == NULL)
@@ -230,8 +228,9 @@ int cst_set_status(struct store_conn *c, const char *identifier, const char *sta
     return store_run(st, changes, err);
 }
 
-int cst_use_insert(struct store_conn *c, int64_t cert_id, int64_t holder, const char *application,
-                   int64_t department_id, const char *purpose, int64_t at, struct err *err)
+int certs_db_use_insert(struct store_conn *c, int64_t cert_id, int64_t holder,
+                        const char *application, int64_t department_id, const char *purpose,
+                        int64_t at, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_USE_INSERT, err);
     if (st == NULL)
@@ -246,7 +245,7 @@ int cst_use_insert(struct store_conn *c, int64_t cert_id, int64_t holder, const 
     return store_run(st, NULL, err);
 }
 
-int cst_uses(struct store_conn *c, int64_t cert_id, json_t **list, struct err *err)
+int certs_db_uses(struct store_conn *c, int64_t cert_id, json_t **list, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_USES, err);
     if (st == NULL)
@@ -256,10 +255,9 @@ int cst_uses(struct store_conn *c, int64_t cert_id, json_t **list, struct err *e
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW)
         json_array_append_new(
-            a, json_pack("{s:s, s:I, s:s, s:s, s:s, s:I}", "application",
-                         nz(store_col_text(st, 0)), "department_id",
-                         (json_int_t)store_col_int64(st, 1), "department", "", "department_name",
-                         "", "purpose", nz(store_col_text(st, 2)), "at",
+            a, json_pack("{s:s, s:I, s:s, s:s, s:s, s:I}", "application", nz(store_col_text(st, 0)),
+                         "department_id", (json_int_t)store_col_int64(st, 1), "department", "",
+                         "department_name", "", "purpose", nz(store_col_text(st, 2)), "at",
                          (json_int_t)store_col_int64(st, 3)));
     store_reset(st);
     if (rc < 0) {
@@ -270,8 +268,8 @@ int cst_uses(struct store_conn *c, int64_t cert_id, json_t **list, struct err *e
     return 0;
 }
 
-int cst_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts, size_t n,
-                    int *allowed, struct err *err)
+int certs_db_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts, size_t n,
+                         int *allowed, struct err *err)
 {
     *allowed = 0;
     for (size_t i = 0; i < n && !*allowed; i++) {
@@ -289,13 +287,12 @@ int cst_use_allowed(struct store_conn *c, int64_t cert_id, const int64_t *depts,
     return 0;
 }
 
-
 static const char SQL_EXPIRING[] =
     "SELECT id, holder_account, valid_until, type_code FROM certificates WHERE status = "
     "'valid' AND valid_until > ? AND valid_until <= ? AND id > ? ORDER BY id LIMIT ?";
 
-int cst_expiring(struct store_conn *c, int64_t from, int64_t until, int64_t after,
-                 struct certs_brief *out, size_t max, size_t *n, struct err *err)
+int certs_db_expiring(struct store_conn *c, int64_t from, int64_t until, int64_t after,
+                      struct certs_brief *out, size_t max, size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EXPIRING, err);
     if (st == NULL)
@@ -317,8 +314,8 @@ int cst_expiring(struct store_conn *c, int64_t from, int64_t until, int64_t afte
     return *n < max && rc < 0 ? -1 : 0;
 }
 
-int cst_uses_of_holder(struct store_conn *c, int64_t holder, int limit, json_t **list,
-                       struct err *err)
+int certs_db_uses_of_holder(struct store_conn *c, int64_t holder, int limit, json_t **list,
+                            struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_USES_HOLDER, err);
     if (st == NULL)
@@ -329,13 +326,12 @@ int cst_uses_of_holder(struct store_conn *c, int64_t holder, int limit, json_t *
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW)
         json_array_append_new(
-            a,
-            json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:I}", "identifier",
-                      nz(store_col_text(st, 0)), "type", nz(store_col_text(st, 1)), "application",
-                      nz(store_col_text(st, 2)), "department_id",
-                      (json_int_t)store_col_int64(st, 3), "department", "", "department_name", "",
-                      "purpose", nz(store_col_text(st, 4)), "at",
-                      (json_int_t)store_col_int64(st, 5)));
+            a, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:I}", "identifier",
+                         nz(store_col_text(st, 0)), "type", nz(store_col_text(st, 1)),
+                         "application", nz(store_col_text(st, 2)), "department_id",
+                         (json_int_t)store_col_int64(st, 3), "department", "", "department_name",
+                         "", "purpose", nz(store_col_text(st, 4)), "at",
+                         (json_int_t)store_col_int64(st, 5)));
     store_reset(st);
     if (rc < 0) {
         json_decref(a);

@@ -195,7 +195,7 @@ static int verify_identifier(struct certs *cs, const char *id, json_t **out, str
     struct store_conn *c = store_conn(st, err);
     struct certs_row row;
     int found = 0;
-    if (c == NULL || cst_get(c, id, &row, &found, err) < 0)
+    if (c == NULL || certs_db_get(c, id, &row, &found, err) < 0)
         return -1;
     if (!found) {
         *out = result_new("not_found", NULL, "no certificate with this identifier was issued here",
@@ -250,7 +250,7 @@ int certs_verify(struct certs *cs, const char *q, json_t **result, struct err *e
             struct store_conn *c = store_conn(st, err);
             struct certs_row row;
             int found = 0;
-            if (c == NULL || cst_get(c, id, &row, &found, err) < 0)
+            if (c == NULL || certs_db_get(c, id, &row, &found, err) < 0)
                 rc = -1;
             else {
                 rc = verify_bundle(cs, id, doc, sig, sig_len, found ? &row : NULL, result, err);

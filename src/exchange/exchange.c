@@ -166,8 +166,8 @@ int exchange_resources_ensure(struct store *s, int *added, struct err *err)
         if (exchange_resource_check(doc, err) < 0 ||
             (text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
             goto out;
-        int r = xs_resource_insert_missing(c, json_string_value(json_object_get(doc, "code")), text,
-                                           time_now_ms(), &n, err);
+        int r = exchange_db_resource_insert_missing(
+            c, json_string_value(json_object_get(doc, "code")), text, time_now_ms(), &n, err);
         free(text);
         if (r < 0)
             goto out;
@@ -184,7 +184,7 @@ int exchange_resources(struct exchange *x, json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(x->store, err);
     json_t *arr = json_array();
-    if (c == NULL || xs_resource_list(c, arr, err) < 0) {
+    if (c == NULL || exchange_db_resource_list(c, arr, err) < 0) {
         json_decref(arr);
         return -1;
     }
@@ -196,7 +196,7 @@ int exchange_resource(struct exchange *x, const char *code, json_t **out, struct
 {
     struct store_conn *c = store_conn(x->store, err);
     *out = NULL;
-    if (c == NULL || xs_resource_get(c, code ? code : "", out, err) < 0)
+    if (c == NULL || exchange_db_resource_get(c, code ? code : "", out, err) < 0)
         return -1;
     if (*out == NULL)
         return err_set(err, 404, "exchange.no_resource", "there is no resource %.60s",
@@ -225,7 +225,7 @@ int exchange_resource_put(struct exchange *x, int64_t actor, const json_t *doc, 
     snprintf(object, sizeof(object), "resource:%s", code);
     if (store_begin(c, err) < 0)
         goto out;
-    if (xs_resource_put(c, code, text, actor, time_now_ms(), err) < 0 ||
+    if (exchange_db_resource_put(c, code, text, actor, time_now_ms(), err) < 0 ||
         audit(c, actor, "exchange.resource_put", object, "ok", NULL, NULL, err) < 0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
@@ -261,7 +261,7 @@ int exchange_sandbox_put(struct exchange *x, const char *resource, const char *k
     int rc = crypto_aead_seal(crypto_keyring_aead(x->kr, CRYPTO_AEAD_PII), ad, strlen(ad), text,
                               len, enc, len + CRYPTO_AEAD_OVERHEAD, &got) < 0
                  ? err_set(err, 500, "exchange.crypto", "the record could not be sealed")
-                 : xs_sandbox_put(c, resource, hash, enc, got, err);
+                 : exchange_db_sandbox_put(c, resource, hash, enc, got, err);
     free(enc);
     return rc;
 }
@@ -278,7 +278,7 @@ static int sandbox_fetch(void *ctx, const char *resource, const char *key, json_
     struct store_conn *c = store_conn(x->store, err);
     *record = NULL;
     if (c == NULL || exchange_subject_hash(x, key, hash, err) < 0 ||
-        xs_sandbox_get(c, resource, hash, &enc, &len, err) < 0)
+        exchange_db_sandbox_get(c, resource, hash, &enc, &len, err) < 0)
         return -1;
     if (enc == NULL)
         return 1;
@@ -464,7 +464,7 @@ int exchange_request(struct exchange *x, const struct exchange_request *r, int64
                                       r->resource, r->purpose, fields);
     if (store_begin(c, err) < 0)
         goto out;
-    if (xs_grant_insert(c, &g, err) < 0 ||
+    if (exchange_db_grant_insert(c, &g, err) < 0 ||
         audit(c, 0, "exchange.request", object, g.status, NULL, detail, err) < 0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
@@ -491,7 +491,7 @@ static int grant_change(struct exchange *x, int64_t actor, int64_t grant_id, con
             err_set(err, 500, "exchange.oom", "out of memory");
         goto out;
     }
-    if (xs_grant_get(c, a, grant_id, &g, &found, err) < 0)
+    if (exchange_db_grant_get(c, a, grant_id, &g, &found, err) < 0)
         goto out;
     if (!found) {
         err_set(err, 404, "exchange.no_grant", "there is no grant %lld", (long long)grant_id);
@@ -521,8 +521,8 @@ static int grant_change(struct exchange *x, int64_t actor, int64_t grant_id, con
         arena_printf(a, "status=%s fields=%s days=%d rate=%d", to, final, days, rate);
     if (store_begin(c, err) < 0)
         goto out;
-    if (xs_grant_update(c, grant_id, from, to, final, rate > 0 ? rate : g.rate_per_min, expires,
-                        actor, now, &changed, err) < 0 ||
+    if (exchange_db_grant_update(c, grant_id, from, to, final, rate > 0 ? rate : g.rate_per_min,
+                                 expires, actor, now, &changed, err) < 0 ||
         (changed &&
          audit(c, actor, strcmp(to, "revoked") == 0 ? "exchange.revoke" : "exchange.decide", object,
                "ok", NULL, detail, err) < 0) ||
@@ -562,7 +562,7 @@ int exchange_grants(struct exchange *x, const char *client_id, json_t **out, str
 {
     struct store_conn *c = store_conn(x->store, err);
     json_t *arr = json_array();
-    if (c == NULL || xs_grant_list(c, client_id, arr, err) < 0) {
+    if (c == NULL || exchange_db_grant_list(c, client_id, arr, err) < 0) {
         json_decref(arr);
         return -1;
     }
@@ -602,7 +602,8 @@ int exchange_correction_request(struct exchange *x, int64_t account_id, const ch
     snprintf(detail, sizeof(detail), "resource=%s field=%s", resource, field);
     if (store_begin(c, err) < 0)
         goto out;
-    if (xs_correction_insert(c, id, time_now_ms(), account_id, resource, field, note, err) < 0 ||
+    if (exchange_db_correction_insert(c, id, time_now_ms(), account_id, resource, field, note,
+                                      err) < 0 ||
         audit(c, account_id, "exchange.correction", object, "ok", NULL, detail, err) < 0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
@@ -618,7 +619,7 @@ int exchange_corrections(struct exchange *x, const char *resource, json_t **out,
 {
     struct store_conn *c = store_conn(x->store, err);
     json_t *arr = json_array();
-    if (c == NULL || xs_corrections(c, resource, arr, err) < 0) {
+    if (c == NULL || exchange_db_corrections(c, resource, arr, err) < 0) {
         json_decref(arr);
         return -1;
     }

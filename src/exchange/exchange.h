@@ -186,8 +186,7 @@ int exchange_correction_request(struct exchange *x, int64_t account_id, const ch
                                 const char *field, const char *note, struct err *err);
 /* Correction requests about `resource`, newest first: [{id, at, account_id, resource, field,
  * note, status}]. */
-int exchange_corrections(struct exchange *x, const char *resource, json_t **out,
-                         struct err *err);
+int exchange_corrections(struct exchange *x, const char *resource, json_t **out, struct err *err);
 
 /* ---- demo, command line, routes --------------------------------------------------------- */
 

@@ -50,42 +50,46 @@ struct exchange_read_row {
 };
 
 /* exchange_store.c: all SQL. Strings of rows read live in `a` or are copied into JSON. */
-int xs_resource_insert_missing(struct store_conn *c, const char *code, const char *doc, int64_t now,
-                               int *added, struct err *err);
-int xs_resource_put(struct store_conn *c, const char *code, const char *doc, int64_t actor,
-                    int64_t now, struct err *err);
+int exchange_db_resource_insert_missing(struct store_conn *c, const char *code, const char *doc,
+                                        int64_t now, int *added, struct err *err);
+int exchange_db_resource_put(struct store_conn *c, const char *code, const char *doc, int64_t actor,
+                             int64_t now, struct err *err);
 /* The document of `code` (a new reference) or NULL in *doc when there is none. */
-int xs_resource_get(struct store_conn *c, const char *code, json_t **doc, struct err *err);
-int xs_resource_list(struct store_conn *c, json_t *arr, struct err *err);
+int exchange_db_resource_get(struct store_conn *c, const char *code, json_t **doc, struct err *err);
+int exchange_db_resource_list(struct store_conn *c, json_t *arr, struct err *err);
 /* *enc malloc'd (NULL when there is no record). */
-int xs_sandbox_get(struct store_conn *c, const char *resource, const char *subject_hash,
-                   unsigned char **enc, size_t *len, struct err *err);
-int xs_sandbox_put(struct store_conn *c, const char *resource, const char *subject_hash,
-                   const unsigned char *enc, size_t len, struct err *err);
-int xs_grant_insert(struct store_conn *c, const struct exchange_grant_row *g, struct err *err);
+int exchange_db_sandbox_get(struct store_conn *c, const char *resource, const char *subject_hash,
+                            unsigned char **enc, size_t *len, struct err *err);
+int exchange_db_sandbox_put(struct store_conn *c, const char *resource, const char *subject_hash,
+                            const unsigned char *enc, size_t len, struct err *err);
+int exchange_db_grant_insert(struct store_conn *c, const struct exchange_grant_row *g,
+                             struct err *err);
 /* The client's newest approved grant of `resource` for `purpose`, else its newest in any
  * status (a new request waiting for the provider does not suspend the grant in force);
  * found 0 if none. */
-int xs_grant_find(struct store_conn *c, struct arena *a, const char *client_id,
-                  const char *resource, const char *purpose, struct exchange_grant_row *out,
-                  int *found, struct err *err);
-int xs_grant_get(struct store_conn *c, struct arena *a, int64_t id, struct exchange_grant_row *out,
-                 int *found, struct err *err);
-int xs_grant_update(struct store_conn *c, int64_t id, const char *from_status, const char *status,
-                    const char *fields, int rate, int64_t expires_at, int64_t by, int64_t now,
-                    int *changed, struct err *err);
-int xs_grant_list(struct store_conn *c, const char *client_id, json_t *arr, struct err *err);
-int xs_correction_insert(struct store_conn *c, int64_t id, int64_t at, int64_t account_id,
-                         const char *resource, const char *field, const char *note,
-                         struct err *err);
+int exchange_db_grant_find(struct store_conn *c, struct arena *a, const char *client_id,
+                           const char *resource, const char *purpose,
+                           struct exchange_grant_row *out, int *found, struct err *err);
+int exchange_db_grant_get(struct store_conn *c, struct arena *a, int64_t id,
+                          struct exchange_grant_row *out, int *found, struct err *err);
+int exchange_db_grant_update(struct store_conn *c, int64_t id, const char *from_status,
+                             const char *status, const char *fields, int rate, int64_t expires_at,
+                             int64_t by, int64_t now, int *changed, struct err *err);
+int exchange_db_grant_list(struct store_conn *c, const char *client_id, json_t *arr,
+                           struct err *err);
+int exchange_db_correction_insert(struct store_conn *c, int64_t id, int64_t at, int64_t account_id,
+                                  const char *resource, const char *field, const char *note,
+                                  struct err *err);
 /* Correction requests about `resource`, newest first (at most 200). */
-int xs_corrections(struct store_conn *c, const char *resource, json_t *arr, struct err *err);
-int xs_read_insert(struct store_conn *c, const struct exchange_read_row *r, struct err *err);
+int exchange_db_corrections(struct store_conn *c, const char *resource, json_t *arr,
+                            struct err *err);
+int exchange_db_read_insert(struct store_conn *c, const struct exchange_read_row *r,
+                            struct err *err);
 /* Every read, newest first, or those of one case number (case_number "" or NULL: all). */
-int xs_reads_search(struct store_conn *c, const char *case_number, int64_t before, int limit,
-                    json_t *arr, struct err *err);
-int xs_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, int limit,
-                json_t *arr, struct err *err);
+int exchange_db_reads_search(struct store_conn *c, const char *case_number, int64_t before,
+                             int limit, json_t *arr, struct err *err);
+int exchange_db_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, int limit,
+                         json_t *arr, struct err *err);
 
 /* exchange_rest.c: the REST connector of a resource with an "endpoint" (ctx: that JSON
  * object, borrowed for the call), and the check of an endpoint. */

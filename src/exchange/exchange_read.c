@@ -90,10 +90,10 @@ static int log_read(struct exchange *x, struct arena *a, const struct exchange_r
     if (object == NULL || detail == NULL)
         return err_set(err, 500, "exchange.oom", "out of memory");
     if (in_tx)
-        return xs_read_insert(c, r, err) < 0 || audit_record(c, &ev, err) < 0 ? -1 : 0;
+        return exchange_db_read_insert(c, r, err) < 0 || audit_record(c, &ev, err) < 0 ? -1 : 0;
     if (store_begin(c, err) < 0)
         return -1;
-    if (xs_read_insert(c, r, err) < 0 || audit_record(c, &ev, err) < 0 ||
+    if (exchange_db_read_insert(c, r, err) < 0 || audit_record(c, &ev, err) < 0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;
@@ -200,7 +200,8 @@ int exchange_read(struct exchange *x, const struct exchange_call *call, json_t *
     struct exchange_grant_row g;
     int64_t now = time_now_ms();
     if (c == NULL || exchange_subject_hash(x, key, hash, err) < 0 ||
-        xs_grant_find(c, a, call->client_id, call->resource, call->purpose, &g, &found, err) < 0)
+        exchange_db_grant_find(c, a, call->client_id, call->resource, call->purpose, &g, &found,
+                               err) < 0)
         goto out;
     struct exchange_read_row row = {id_next(),
                                     now,
@@ -349,7 +350,7 @@ int exchange_data_use(struct exchange *x, const char *key, int64_t before, int l
     if (limit < 1 || limit > EXCHANGE_DATA_USE_MAX)
         limit = EXCHANGE_DATA_USE_MAX;
     if (c == NULL || exchange_subject_hash(x, key, hash, err) < 0 ||
-        xs_reads_of(c, hash, before, limit, arr, err) < 0) {
+        exchange_db_reads_of(c, hash, before, limit, arr, err) < 0) {
         json_decref(arr);
         return -1;
     }
@@ -416,7 +417,7 @@ int exchange_reads_search(struct exchange *x, const char *case_number, int64_t b
         json_decref(arr);
         return err_set(err, 400, "exchange.bad_case", "case: 1 to 64 of A-Z, a-z, 0-9, -");
     }
-    if (c == NULL || xs_reads_search(c, case_number, before, limit, arr, err) < 0) {
+    if (c == NULL || exchange_db_reads_search(c, case_number, before, limit, arr, err) < 0) {
         json_decref(arr);
         return -1;
     }

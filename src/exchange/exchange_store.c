@@ -65,8 +65,8 @@ static int oom(struct store_stmt *st, struct err *err)
     return err_set(err, 500, "exchange.oom", "out of memory");
 }
 
-int xs_resource_insert_missing(struct store_conn *c, const char *code, const char *doc, int64_t now,
-                               int *added, struct err *err)
+int exchange_db_resource_insert_missing(struct store_conn *c, const char *code, const char *doc,
+                                        int64_t now, int *added, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RES_INSERT_MISSING, err);
     int64_t n = 0;
@@ -81,8 +81,8 @@ int xs_resource_insert_missing(struct store_conn *c, const char *code, const cha
     return 0;
 }
 
-int xs_resource_put(struct store_conn *c, const char *code, const char *doc, int64_t actor,
-                    int64_t now, struct err *err)
+int exchange_db_resource_put(struct store_conn *c, const char *code, const char *doc, int64_t actor,
+                             int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RES_PUT, err);
     if (st == NULL)
@@ -99,7 +99,7 @@ static json_t *parse_doc(const char *text)
     return text ? json_loads(text, 0, NULL) : NULL;
 }
 
-int xs_resource_get(struct store_conn *c, const char *code, json_t **doc, struct err *err)
+int exchange_db_resource_get(struct store_conn *c, const char *code, json_t **doc, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RES_GET, err);
     *doc = NULL;
@@ -113,7 +113,7 @@ int xs_resource_get(struct store_conn *c, const char *code, json_t **doc, struct
     return rc < 0 ? -1 : 0;
 }
 
-int xs_resource_list(struct store_conn *c, json_t *arr, struct err *err)
+int exchange_db_resource_list(struct store_conn *c, json_t *arr, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RES_LIST, err);
     int rc;
@@ -129,8 +129,8 @@ int xs_resource_list(struct store_conn *c, json_t *arr, struct err *err)
     return rc < 0 ? -1 : 0;
 }
 
-int xs_sandbox_get(struct store_conn *c, const char *resource, const char *subject_hash,
-                   unsigned char **enc, size_t *len, struct err *err)
+int exchange_db_sandbox_get(struct store_conn *c, const char *resource, const char *subject_hash,
+                            unsigned char **enc, size_t *len, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SANDBOX_GET, err);
     *enc = NULL;
@@ -152,8 +152,8 @@ int xs_sandbox_get(struct store_conn *c, const char *resource, const char *subje
     return rc < 0 ? -1 : 0;
 }
 
-int xs_sandbox_put(struct store_conn *c, const char *resource, const char *subject_hash,
-                   const unsigned char *enc, size_t len, struct err *err)
+int exchange_db_sandbox_put(struct store_conn *c, const char *resource, const char *subject_hash,
+                            const unsigned char *enc, size_t len, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SANDBOX_PUT, err);
     if (st == NULL)
@@ -164,7 +164,8 @@ int xs_sandbox_put(struct store_conn *c, const char *resource, const char *subje
     return store_run(st, NULL, err);
 }
 
-int xs_grant_insert(struct store_conn *c, const struct exchange_grant_row *g, struct err *err)
+int exchange_db_grant_insert(struct store_conn *c, const struct exchange_grant_row *g,
+                             struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GRANT_INSERT, err);
     if (st == NULL)
@@ -215,9 +216,9 @@ static int grant_one(struct store_stmt *st, struct arena *a, struct exchange_gra
     return rc < 0 ? -1 : 0;
 }
 
-int xs_grant_find(struct store_conn *c, struct arena *a, const char *client_id,
-                  const char *resource, const char *purpose, struct exchange_grant_row *out,
-                  int *found, struct err *err)
+int exchange_db_grant_find(struct store_conn *c, struct arena *a, const char *client_id,
+                           const char *resource, const char *purpose,
+                           struct exchange_grant_row *out, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GRANT_FIND, err);
     if (st == NULL)
@@ -228,8 +229,8 @@ int xs_grant_find(struct store_conn *c, struct arena *a, const char *client_id,
     return grant_one(st, a, out, found, err);
 }
 
-int xs_grant_get(struct store_conn *c, struct arena *a, int64_t id, struct exchange_grant_row *out,
-                 int *found, struct err *err)
+int exchange_db_grant_get(struct store_conn *c, struct arena *a, int64_t id,
+                          struct exchange_grant_row *out, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GRANT_GET, err);
     if (st == NULL)
@@ -238,9 +239,9 @@ int xs_grant_get(struct store_conn *c, struct arena *a, int64_t id, struct excha
     return grant_one(st, a, out, found, err);
 }
 
-int xs_grant_update(struct store_conn *c, int64_t id, const char *from_status, const char *status,
-                    const char *fields, int rate, int64_t expires_at, int64_t by, int64_t now,
-                    int *changed, struct err *err)
+int exchange_db_grant_update(struct store_conn *c, int64_t id, const char *from_status,
+                             const char *status, const char *fields, int rate, int64_t expires_at,
+                             int64_t by, int64_t now, int *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GRANT_UPDATE, err);
     int64_t n = 0;
@@ -260,7 +261,8 @@ int xs_grant_update(struct store_conn *c, int64_t id, const char *from_status, c
     return 0;
 }
 
-int xs_grant_list(struct store_conn *c, const char *client_id, json_t *arr, struct err *err)
+int exchange_db_grant_list(struct store_conn *c, const char *client_id, json_t *arr,
+                           struct err *err)
 {
     struct store_stmt *st =
         store_prepare(c, client_id ? SQL_GRANT_LIST_CLIENT : SQL_GRANT_LIST, err);
@@ -292,7 +294,8 @@ int xs_grant_list(struct store_conn *c, const char *client_id, json_t *arr, stru
     return rc < 0 ? -1 : 0;
 }
 
-int xs_read_insert(struct store_conn *c, const struct exchange_read_row *r, struct err *err)
+int exchange_db_read_insert(struct store_conn *c, const struct exchange_read_row *r,
+                            struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_READ_INSERT, err);
     if (st == NULL)
@@ -311,8 +314,8 @@ int xs_read_insert(struct store_conn *c, const struct exchange_read_row *r, stru
     return store_run(st, NULL, err);
 }
 
-int xs_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, int limit,
-                json_t *arr, struct err *err)
+int exchange_db_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, int limit,
+                         json_t *arr, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_READS_OF, err);
     int rc;
@@ -333,8 +336,8 @@ int xs_reads_of(struct store_conn *c, const char *subject_hash, int64_t before, 
     return rc < 0 ? -1 : 0;
 }
 
-int xs_reads_search(struct store_conn *c, const char *case_number, int64_t before, int limit,
-                    json_t *arr, struct err *err)
+int exchange_db_reads_search(struct store_conn *c, const char *case_number, int64_t before,
+                             int limit, json_t *arr, struct err *err)
 {
     int by_case = case_number != NULL && *case_number;
     struct store_stmt *st = store_prepare(c, by_case ? SQL_READS_CASE : SQL_READS_ALL, err);
@@ -364,9 +367,9 @@ int xs_reads_search(struct store_conn *c, const char *case_number, int64_t befor
     return rc < 0 ? -1 : 0;
 }
 
-int xs_correction_insert(struct store_conn *c, int64_t id, int64_t at, int64_t account_id,
-                         const char *resource, const char *field, const char *note,
-                         struct err *err)
+int exchange_db_correction_insert(struct store_conn *c, int64_t id, int64_t at, int64_t account_id,
+                                  const char *resource, const char *field, const char *note,
+                                  struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CORRECTION_INSERT, err);
     if (st == NULL)
@@ -380,7 +383,8 @@ int xs_correction_insert(struct store_conn *c, int64_t id, int64_t at, int64_t a
     return store_run(st, NULL, err);
 }
 
-int xs_corrections(struct store_conn *c, const char *resource, json_t *arr, struct err *err)
+int exchange_db_corrections(struct store_conn *c, const char *resource, json_t *arr,
+                            struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CORRECTIONS, err);
     int rc;
@@ -393,8 +397,8 @@ int xs_corrections(struct store_conn *c, const char *resource, json_t *arr, stru
                            json_sprintf("%lld", (long long)store_col_int64(st, 0)), "at",
                            (json_int_t)store_col_int64(st, 1), "account_id",
                            (json_int_t)store_col_int64(st, 2), "resource", store_col_text(st, 3),
-                           "field", store_col_text(st, 4), "note", store_col_text(st, 5),
-                           "status", store_col_text(st, 6)));
+                           "field", store_col_text(st, 4), "note", store_col_text(st, 5), "status",
+                           store_col_text(st, 6)));
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }

@@ -217,7 +217,7 @@ int hotline_deadline(struct hotline *h, const char *urgency, int64_t start_ms, i
     struct store_conn *c = store_conn(h->store, err);
     int amount = 0;
     char unit[16];
-    if (c == NULL || hs_limit(c, urgency, &amount, unit, err) < 0)
+    if (c == NULL || hotline_db_limit(c, urgency, &amount, unit, err) < 0)
         return -1;
     if (strcmp(unit, "hours") == 0) {
         *deadline = start_ms + (int64_t)amount * 3600 * 1000;
@@ -242,7 +242,7 @@ static const char *category_name(struct hotline *h, struct arena *a, const char 
     const char *name = "";
     size_t i;
     json_t *x;
-    if (c != NULL && hs_categories(c, lang, cats, &err) == 0)
+    if (c != NULL && hotline_db_categories(c, lang, cats, &err) == 0)
         json_array_foreach(cats, i, x)
         {
             if (strcmp(json_string_value(json_object_get(x, "code")), code) == 0)
@@ -287,7 +287,7 @@ static int intake_check(struct store_conn *c, struct arena *a, const struct hotl
         fe_add(fe, "urgency", "hotline.bad_urgency", "urgency is urgent, normal or low");
     if (in->category != NULL && *in->category) {
         int found = 0;
-        if (hs_category_exists(c, in->category, &found, err) < 0)
+        if (hotline_db_category_exists(c, in->category, &found, err) < 0)
             return -1;
         if (!found)
             fe_add(fe, "category", "hotline.bad_category", "no such category");
@@ -408,7 +408,7 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
     int64_t seq = 0;
     if (store_begin(c, err) < 0)
         return -1;
-    if (hs_seq_next(c, key, &seq, err) < 0)
+    if (hotline_db_seq_next(c, key, &seq, err) < 0)
         goto fail;
     o.number = arena_printf(a, "H%s%06lld", key, (long long)seq);
     char object[64];
@@ -419,9 +419,9 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
                              "ok",
                              ip,
                              o.channel};
-    if (hs_order_insert(c, &o, sealed, sealed_len, hash[0] ? hash : NULL, in->api_key_id, err) <
-            0 ||
-        hs_event_insert(c, o.id, ev.actor_id, "created", 0, o.channel, err) < 0 ||
+    if (hotline_db_order_insert(c, &o, sealed, sealed_len, hash[0] ? hash : NULL, in->api_key_id,
+                                err) < 0 ||
+        hotline_db_event_insert(c, o.id, ev.actor_id, "created", 0, o.channel, err) < 0 ||
         audit_record(c, &ev, err) < 0)
         goto fail;
     hotline_index_order(h, a, &o);
@@ -455,7 +455,7 @@ int hotline_order_get(struct hotline *h, struct arena *a, const char *number,
     struct store_conn *c = store_conn(h->store, err);
     struct hotline_row r;
     int found = 0;
-    if (c == NULL || hs_order_get(c, a, 1, 0, number, &r, &found, err) < 0)
+    if (c == NULL || hotline_db_order_get(c, a, 1, 0, number, &r, &found, err) < 0)
         return -1;
     return finish_get(h, a, &r, found, out, with_phone, err);
 }
@@ -466,7 +466,7 @@ int hotline_order_by_id(struct hotline *h, struct arena *a, int64_t id, struct h
     struct store_conn *c = store_conn(h->store, err);
     struct hotline_row r;
     int found = 0;
-    if (c == NULL || hs_order_get(c, a, 0, id, NULL, &r, &found, err) < 0)
+    if (c == NULL || hotline_db_order_get(c, a, 0, id, NULL, &r, &found, err) < 0)
         return -1;
     return finish_get(h, a, &r, found, out, with_phone, err);
 }
@@ -477,7 +477,7 @@ int hotline_order_by_token(struct hotline *h, struct arena *a, const char *token
     struct store_conn *c = store_conn(h->store, err);
     struct hotline_row r;
     int found = 0;
-    if (c == NULL || hs_order_get(c, a, 2, 0, token, &r, &found, err) < 0)
+    if (c == NULL || hotline_db_order_get(c, a, 2, 0, token, &r, &found, err) < 0)
         return -1;
     return finish_get(h, a, &r, found, out, 0, err);
 }
@@ -501,8 +501,8 @@ int hotline_order_lookup(struct hotline *h, struct arena *a, const char *number,
         return -1;
     snprintf(knum, sizeof(knum), "n:%.40s", number ? number : "");
     snprintf(kip, sizeof(kip), "ip:%.70s", ip ? ip : "-");
-    if (hs_lookup_failures(c, knum, since, &fn, err) < 0 ||
-        hs_lookup_failures(c, kip, since, &fi, err) < 0)
+    if (hotline_db_lookup_failures(c, knum, since, &fn, err) < 0 ||
+        hotline_db_lookup_failures(c, kip, since, &fi, err) < 0)
         return -1;
     if (fn >= LOOKUP_MAX_PER_NUMBER || fi >= LOOKUP_MAX_PER_IP)
         return err_set(err, 429, "hotline.lookup_paused",
@@ -510,11 +510,12 @@ int hotline_order_lookup(struct hotline *h, struct arena *a, const char *number,
                        (int)(LOOKUP_WINDOW_MS / 60000));
     if (number != NULL && phone != NULL &&
         phone_normalize(phone, PHONE_MOBILE | PHONE_LANDLINE, norm) > 0 &&
-        lookup_hash(h, norm, hash) == 0 && hs_order_by_phone(c, number, hash, &id, &found, err) < 0)
+        lookup_hash(h, norm, hash) == 0 &&
+        hotline_db_order_by_phone(c, number, hash, &id, &found, err) < 0)
         return -1;
     if (!found) {
-        if (hs_lookup_failure_add(c, knum, now, since, err) < 0 ||
-            hs_lookup_failure_add(c, kip, now, since, err) < 0)
+        if (hotline_db_lookup_failure_add(c, knum, now, since, err) < 0 ||
+            hotline_db_lookup_failure_add(c, kip, now, since, err) < 0)
             return -1;
         return err_set(err, 404, "hotline.not_found", "no order has this number and phone");
     }
@@ -545,7 +546,7 @@ int hotline_order_list(struct hotline *h, struct arena *a, const struct hotline_
             if (f->ndepartments)
                 g.department_id = f->departments[d];
             size_t m = 0;
-            if (hs_order_list(c, a, &g, &rows, &m, err) < 0)
+            if (hotline_db_order_list(c, a, &g, &rows, &m, err) < 0)
                 return -1;
             for (size_t i = 0; i < m && *n < (size_t)limit; i++) {
                 (*out)[*n] = rows[i].o;
@@ -561,7 +562,7 @@ int hotline_timeline(struct hotline *h, int64_t order_id, json_t **events, struc
 {
     struct store_conn *c = store_conn(h->store, err);
     *events = json_array();
-    if (c == NULL || hs_events(c, order_id, *events, err) < 0) {
+    if (c == NULL || hotline_db_events(c, order_id, *events, err) < 0) {
         json_decref(*events);
         *events = NULL;
         return -1;

@@ -50,7 +50,7 @@ int hotline_category_put(struct hotline *h, int64_t actor, const char *code, con
     char object[64];
     snprintf(object, sizeof(object), "hotline_category:%s", code);
     struct audit_event ev = {actor, "hotline.category_put", object, "ok", NULL, NULL};
-    if (hs_category_put(c, code, zh, bo, en, err) < 0 || audit_record(c, &ev, err) < 0) {
+    if (hotline_db_category_put(c, code, zh, bo, en, err) < 0 || audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         return -1;
     }
@@ -61,7 +61,7 @@ int hotline_categories(struct hotline *h, const char *lang, json_t **out, struct
 {
     struct store_conn *c = store_conn(h->store, err);
     *out = json_array();
-    if (c == NULL || hs_categories(c, lang, *out, err) < 0) {
+    if (c == NULL || hotline_db_categories(c, lang, *out, err) < 0) {
         json_decref(*out);
         *out = NULL;
         return -1;
@@ -76,7 +76,7 @@ int hotline_route_put(struct hotline *h, int64_t actor, const char *category,
     int found = 0;
     if (c == NULL)
         return -1;
-    if (hs_category_exists(c, category ? category : "", &found, err) < 0)
+    if (hotline_db_category_exists(c, category ? category : "", &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 400, "hotline.bad_category", "no such category");
@@ -92,7 +92,7 @@ int hotline_route_put(struct hotline *h, int64_t actor, const char *category,
     snprintf(object, sizeof(object), "hotline_route:%s:%012lld", category,
              (long long)division_prefix);
     struct audit_event ev = {actor, "hotline.route_put", object, "ok", NULL, NULL};
-    if (hs_route_put(c, category, division_prefix, department_id, err) < 0 ||
+    if (hotline_db_route_put(c, category, division_prefix, department_id, err) < 0 ||
         audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         return -1;
@@ -107,7 +107,7 @@ int hotline_route(struct hotline *h, const char *category, int64_t division_code
     *department_id = 0;
     if (category == NULL || *category == '\0')
         return 0;
-    return c == NULL ? -1 : hs_route_find(c, category, division_code, department_id, err);
+    return c == NULL ? -1 : hotline_db_route_find(c, category, division_code, department_id, err);
 }
 
 /* ---- statistics ----------------------------------------------------------------------- */
@@ -195,7 +195,7 @@ int hotline_stats(struct hotline *h, const char *lang, int64_t from_ms, int64_t 
     s.prev = json_object();
     s.now = time_now_ms();
     s.week_start = to_ms - 7 * CALENDAR_DAY_MS;
-    if (hs_stats(c, from_ms, to_ms, stat_row, &s, err) < 0) {
+    if (hotline_db_stats(c, from_ms, to_ms, stat_row, &s, err) < 0) {
         json_decref(s.by_cat);
         json_decref(s.by_div);
         json_decref(s.by_week);
@@ -261,7 +261,7 @@ int hotline_kb_put(struct hotline *h, int64_t actor, int64_t id, const char *lan
         return -1;
     if (id != 0) {
         json_t *old = NULL;
-        if (hs_kb_get(c, id, &old, err) < 0)
+        if (hotline_db_kb_get(c, id, &old, err) < 0)
             return -1;
         if (old == NULL)
             return err_set(err, 404, "hotline.kb_not_found", "no such article");
@@ -277,8 +277,8 @@ int hotline_kb_put(struct hotline *h, int64_t actor, int64_t id, const char *lan
                             0,    0,  now,  0};
     if (store_begin(c, err) < 0)
         return -1;
-    if (hs_kb_upsert(c, id, lang, title, body, category && *category ? category : NULL,
-                     source_order, actor, now, err) < 0 ||
+    if (hotline_db_kb_upsert(c, id, lang, title, body, category && *category ? category : NULL,
+                             source_order, actor, now, err) < 0 ||
         (h->hooks.index && h->hooks.index(h->hooks.ctx, &d, err) < 0) ||
         audit_record(c, &ev, err) < 0) {
         store_rollback(c);
@@ -294,7 +294,7 @@ int hotline_kb_put(struct hotline *h, int64_t actor, int64_t id, const char *lan
 int hotline_kb_get(struct hotline *h, int64_t id, json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(h->store, err);
-    if (c == NULL || hs_kb_get(c, id, out, err) < 0)
+    if (c == NULL || hotline_db_kb_get(c, id, out, err) < 0)
         return -1;
     return *out ? 0 : err_set(err, 404, "hotline.kb_not_found", "no such article");
 }
@@ -303,7 +303,7 @@ int hotline_kb_list(struct hotline *h, int limit, json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(h->store, err);
     *out = json_array();
-    if (c == NULL || hs_kb_list(c, limit > 0 && limit <= 200 ? limit : 50, *out, err) < 0) {
+    if (c == NULL || hotline_db_kb_list(c, limit > 0 && limit <= 200 ? limit : 50, *out, err) < 0) {
         json_decref(*out);
         *out = NULL;
         return -1;

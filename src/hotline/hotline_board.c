@@ -44,8 +44,7 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
         /* Orders not yet categorised (fresh from the public form) are a row too. */
         const char *name = hh_cat_name(cats, json_string_value(json_object_get(e, "category")));
         json_object_set_new(
-            e, "name",
-            json_string(*name ? name : web_t(req, "hotline.dashboard.uncategorised")));
+            e, "name", json_string(*name ? name : web_t(req, "hotline.dashboard.uncategorised")));
     }
     json_array_foreach(json_object_get(st, "hot_spots"), i, e)
     {

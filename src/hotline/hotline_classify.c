@@ -318,7 +318,7 @@ static int load_examples(struct hotline *h, struct examples *e, struct err *err)
 {
     memset(e, 0, sizeof(*e));
     struct store_conn *c = store_conn(h->store, err);
-    if (c == NULL || hs_examples(c, add_example, e, err) < 0) {
+    if (c == NULL || hotline_db_examples(c, add_example, e, err) < 0) {
         examples_free(e);
         return -1;
     }

@@ -263,8 +263,8 @@ int hotline_load_demo(struct hotline *h, int n, int *ncat, int *norders, struct 
         o.updated_at = o.closed_at;
         if (store_begin(c, err) < 0)
             goto out;
-        if (hs_demo_finish(c, &o, err) < 0 ||
-            hs_event_insert(c, oid, 0, "demo_closed", dept, NULL, err) < 0) {
+        if (hotline_db_demo_finish(c, &o, err) < 0 ||
+            hotline_db_event_insert(c, oid, 0, "demo_closed", dept, NULL, err) < 0) {
             store_rollback(c);
             goto out;
         }

@@ -40,7 +40,7 @@ static int notify_caller(struct hotline *h, struct store_conn *c, struct arena *
         if (rc < 0)
             return -1;
     }
-    return hs_event_insert(c, r->o.id, 0, "notice", 0, kind, err);
+    return hotline_db_event_insert(c, r->o.id, 0, "notice", 0, kind, err);
 }
 
 typedef int (*mutate_fn)(struct hotline *h, struct store_conn *c, struct arena *a,
@@ -62,7 +62,7 @@ static int transition(struct hotline *h, int64_t actor, const char *ip, const ch
     int found = 0, rc = -1;
     if (store_begin(c, err) < 0)
         goto out;
-    if (hs_order_get(c, a, 1, 0, number, &r, &found, err) < 0)
+    if (hotline_db_order_get(c, a, 1, 0, number, &r, &found, err) < 0)
         goto fail;
     if (!found) {
         err_set(err, 404, "hotline.not_found", "no such order");
@@ -79,7 +79,7 @@ static int transition(struct hotline *h, int64_t actor, const char *ip, const ch
     if (fn(h, c, a, &r, arg, err) < 0)
         goto fail;
     int64_t changed = 0;
-    if (hs_order_update(c, &r.o, old, ext, &changed, err) < 0)
+    if (hotline_db_order_update(c, &r.o, old, ext, &changed, err) < 0)
         goto fail;
     if (changed == 0) {
         err_set(err, 409, "hotline.bad_state", "the order changed meanwhile");
@@ -88,7 +88,7 @@ static int transition(struct hotline *h, int64_t actor, const char *ip, const ch
     char object[64];
     snprintf(object, sizeof(object), "hotline_order:%s", r.o.number);
     struct audit_event ev = {actor, action, object, "ok", ip, r.o.status};
-    if (hs_event_insert(c, r.o.id, actor, event, r.o.department_id, note, err) < 0 ||
+    if (hotline_db_event_insert(c, r.o.id, actor, event, r.o.department_id, note, err) < 0 ||
         audit_record(c, &ev, err) < 0)
         goto fail;
     hotline_index_order(h, a, &r.o);
@@ -117,7 +117,7 @@ int hotline_check_category(struct hotline *h, const char *cat, struct err *err)
         return -1;
     if (cat == NULL || *cat == '\0')
         return err_set(err, 400, "hotline.category_required", "choose a category");
-    if (hs_category_exists(c, cat, &found, err) < 0)
+    if (hotline_db_category_exists(c, cat, &found, err) < 0)
         return -1;
     return found ? 0 : err_set(err, 400, "hotline.bad_category", "no such category");
 }
@@ -166,8 +166,8 @@ static int do_dispatch(struct hotline *h, struct store_conn *c, struct arena *a,
         return -1;
     /* The agent's confirmation or correction of the suggestion: stored for training and
      * for the measure of how often suggestions are right. */
-    if (hs_correction_insert(c, r->o.id, r->o.suggested_category, r->o.suggested_department,
-                             x->category, x->dept, x->actor, err) < 0)
+    if (hotline_db_correction_insert(c, r->o.id, r->o.suggested_category, r->o.suggested_department,
+                                     x->category, x->dept, x->actor, err) < 0)
         return -1;
     return notify_caller(h, c, a, r, "hotline.notice.dispatched", err);
 }
@@ -313,7 +313,7 @@ static int do_extend(struct hotline *h, struct store_conn *c, struct arena *a,
 {
     (void)h, (void)a, (void)arg;
     int64_t hours = 0;
-    if (hs_pending_extension(c, r->o.id, &hours, err) < 0)
+    if (hotline_db_pending_extension(c, r->o.id, &hours, err) < 0)
         return -1;
     if (hours <= 0)
         return err_set(err, 409, "hotline.no_extension", "no extension was requested");
@@ -336,7 +336,7 @@ static int do_merge(struct hotline *h, struct store_conn *c, struct arena *a, st
     r->o.merged_into = into->o.id;
     r->o.closed_at = r->o.updated_at;
     r->o.deadline_at = 0;
-    if (hs_event_insert(c, into->o.id, 0, "merged_in", 0, r->o.number, err) < 0 ||
+    if (hotline_db_event_insert(c, into->o.id, 0, "merged_in", 0, r->o.number, err) < 0 ||
         notify_caller(h, c, a, r, "hotline.notice.merged", err) < 0 ||
         notify_caller(h, c, a, into, "hotline.notice.merged", err) < 0)
         return -1;
@@ -352,7 +352,8 @@ int hotline_merge(struct hotline *h, int64_t actor, const char *ip, const char *
     struct arena *a = arena_new(0);
     struct hotline_row target;
     int found = 0;
-    if (c == NULL || a == NULL || hs_order_get(c, a, 1, 0, into, &target, &found, err) < 0) {
+    if (c == NULL || a == NULL ||
+        hotline_db_order_get(c, a, 1, 0, into, &target, &found, err) < 0) {
         arena_free(a);
         return -1;
     }
@@ -393,7 +394,7 @@ int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalate
     for (int esc = 0; esc <= 1; esc++) {
         struct hotline_row *rows = NULL;
         size_t n = 0;
-        if (hs_due(c, a, now_ms, esc, &rows, &n, err) < 0)
+        if (hotline_db_due(c, a, now_ms, esc, &rows, &n, err) < 0)
             goto out;
         for (size_t i = 0; i < n; i++) {
             struct hotline_order *o = &rows[i].o;
@@ -403,9 +404,10 @@ int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalate
             size_t nh = 0;
             if (store_begin(c, err) < 0)
                 goto out;
-            if (hs_order_marks(c, o->id, esc ? now_ms : now_ms, esc ? now_ms : 0, err) < 0 ||
-                hs_event_insert(c, o->id, 0, esc ? "escalated" : "reminded", o->department_id, NULL,
-                                err) < 0 ||
+            if (hotline_db_order_marks(c, o->id, esc ? now_ms : now_ms, esc ? now_ms : 0, err) <
+                    0 ||
+                hotline_db_event_insert(c, o->id, 0, esc ? "escalated" : "reminded",
+                                        o->department_id, NULL, err) < 0 ||
                 identity_department_holders(h->id, o->department_id, esc ? ROLE_HEAD : ROLE_CLERK,
                                             heads, 16, &nh, err) < 0) {
                 store_rollback(c);

@@ -30,73 +30,76 @@ struct hotline_row {
 };
 
 /* ---- hotline_store.c: all SQL -------------------------------------------------------- */
-int hs_seq_next(struct store_conn *c, const char *key, int64_t *n, struct err *err);
-int hs_order_insert(struct store_conn *c, const struct hotline_order *o,
-                    const unsigned char *phone_enc, size_t phone_enc_len, const char *phone_hash,
-                    int64_t api_key_id, struct err *err);
+int hotline_db_seq_next(struct store_conn *c, const char *key, int64_t *n, struct err *err);
+int hotline_db_order_insert(struct store_conn *c, const struct hotline_order *o,
+                            const unsigned char *phone_enc, size_t phone_enc_len,
+                            const char *phone_hash, int64_t api_key_id, struct err *err);
 /* by: 0 id, 1 number, 2 token. *found 0/1. */
-int hs_order_get(struct store_conn *c, struct arena *a, int by, int64_t id, const char *key,
-                 struct hotline_row *out, int *found, struct err *err);
-int hs_order_list(struct store_conn *c, struct arena *a, const struct hotline_filter *f,
-                  struct hotline_row **out, size_t *n, struct err *err);
+int hotline_db_order_get(struct store_conn *c, struct arena *a, int by, int64_t id, const char *key,
+                         struct hotline_row *out, int *found, struct err *err);
+int hotline_db_order_list(struct store_conn *c, struct arena *a, const struct hotline_filter *f,
+                          struct hotline_row **out, size_t *n, struct err *err);
 /* Orders with this phone hash (status lookup). */
 /* Failed look-ups by number and phone (hotline_order_lookup's throttle): the failures of
  * `key` in the window that started after `since` (0 if none), and recording one more (a
  * window older than `since` starts again at 1; older rows of any key are purged). */
-int hs_lookup_failures(struct store_conn *c, const char *key, int64_t since, int64_t *failures,
-                       struct err *err);
-int hs_lookup_failure_add(struct store_conn *c, const char *key, int64_t now, int64_t since,
-                          struct err *err);
-int hs_order_by_phone(struct store_conn *c, const char *number, const char *phone_hash, int64_t *id,
-                      int *found, struct err *err);
+int hotline_db_lookup_failures(struct store_conn *c, const char *key, int64_t since,
+                               int64_t *failures, struct err *err);
+int hotline_db_lookup_failure_add(struct store_conn *c, const char *key, int64_t now, int64_t since,
+                                  struct err *err);
+int hotline_db_order_by_phone(struct store_conn *c, const char *number, const char *phone_hash,
+                              int64_t *id, int *found, struct err *err);
 /* Write the workflow columns of an order (status, category, department, reply, rating,
  * merged_into, the times, extension) guarded by the expected old status. *changed 0/1. */
-int hs_order_update(struct store_conn *c, const struct hotline_order *o, const char *old_status,
-                    int64_t extension_hours, int64_t *changed, struct err *err);
-int hs_order_marks(struct store_conn *c, int64_t id, int64_t reminded_at, int64_t escalated_at,
-                   struct err *err);
-int hs_event_insert(struct store_conn *c, int64_t order_id, int64_t actor, const char *kind,
-                    int64_t dept, const char *note, struct err *err);
-int hs_events(struct store_conn *c, int64_t order_id, json_t *arr, struct err *err);
-int hs_correction_insert(struct store_conn *c, int64_t order_id, const char *scat, int64_t sdept,
-                         const char *cat, int64_t dept, int64_t actor, struct err *err);
-int hs_pending_extension(struct store_conn *c, int64_t order_id, int64_t *hours, struct err *err);
-int hs_category_put(struct store_conn *c, const char *code, const char *zh, const char *bo,
-                    const char *en, struct err *err);
-int hs_category_exists(struct store_conn *c, const char *code, int *found, struct err *err);
-int hs_categories(struct store_conn *c, const char *lang, json_t *arr, struct err *err);
-int hs_route_put(struct store_conn *c, const char *cat, int64_t prefix, int64_t dept,
-                 struct err *err);
-int hs_route_find(struct store_conn *c, const char *cat, int64_t division, int64_t *dept,
-                  struct err *err);
-int hs_limit(struct store_conn *c, const char *urgency, int *amount, char unit[16],
-             struct err *err);
+int hotline_db_order_update(struct store_conn *c, const struct hotline_order *o,
+                            const char *old_status, int64_t extension_hours, int64_t *changed,
+                            struct err *err);
+int hotline_db_order_marks(struct store_conn *c, int64_t id, int64_t reminded_at,
+                           int64_t escalated_at, struct err *err);
+int hotline_db_event_insert(struct store_conn *c, int64_t order_id, int64_t actor, const char *kind,
+                            int64_t dept, const char *note, struct err *err);
+int hotline_db_events(struct store_conn *c, int64_t order_id, json_t *arr, struct err *err);
+int hotline_db_correction_insert(struct store_conn *c, int64_t order_id, const char *scat,
+                                 int64_t sdept, const char *cat, int64_t dept, int64_t actor,
+                                 struct err *err);
+int hotline_db_pending_extension(struct store_conn *c, int64_t order_id, int64_t *hours,
+                                 struct err *err);
+int hotline_db_category_put(struct store_conn *c, const char *code, const char *zh, const char *bo,
+                            const char *en, struct err *err);
+int hotline_db_category_exists(struct store_conn *c, const char *code, int *found, struct err *err);
+int hotline_db_categories(struct store_conn *c, const char *lang, json_t *arr, struct err *err);
+int hotline_db_route_put(struct store_conn *c, const char *cat, int64_t prefix, int64_t dept,
+                         struct err *err);
+int hotline_db_route_find(struct store_conn *c, const char *cat, int64_t division, int64_t *dept,
+                          struct err *err);
+int hotline_db_limit(struct store_conn *c, const char *urgency, int *amount, char unit[16],
+                     struct err *err);
 /* The accounts holding `role` ("head") in a department. */
 /* Training examples: text, category, department. Called per row. */
-typedef int (*hs_example_fn)(void *ctx, int64_t id, const char *text, const char *cat,
-                             int64_t dept);
-int hs_examples(struct store_conn *c, hs_example_fn fn, void *ctx, struct err *err);
+typedef int (*hotline_db_example_fn)(void *ctx, int64_t id, const char *text, const char *cat,
+                                     int64_t dept);
+int hotline_db_examples(struct store_conn *c, hotline_db_example_fn fn, void *ctx, struct err *err);
 /* Orders due for a reminder (deadline within `before_ms` of now, not reminded) or an
  * escalation (overdue, not escalated). */
-int hs_due(struct store_conn *c, struct arena *a, int64_t now, int escalation,
-           struct hotline_row **out, size_t *n, struct err *err);
+int hotline_db_due(struct store_conn *c, struct arena *a, int64_t now, int escalation,
+                   struct hotline_row **out, size_t *n, struct err *err);
 /* Dashboard rows of orders created in a range: created_at, category, division, status,
  * dispatched_at, replied_at, closed_at, deadline_at, rating, department. */
-typedef void (*hs_stat_fn)(void *ctx, int64_t created, const char *cat, int64_t division,
-                           const char *status, int64_t dispatched, int64_t replied, int64_t closed,
-                           int64_t deadline, int rating);
-int hs_stats(struct store_conn *c, int64_t from, int64_t to, hs_stat_fn fn, void *ctx,
-             struct err *err);
+typedef void (*hotline_db_stat_fn)(void *ctx, int64_t created, const char *cat, int64_t division,
+                                   const char *status, int64_t dispatched, int64_t replied,
+                                   int64_t closed, int64_t deadline, int rating);
+int hotline_db_stats(struct store_conn *c, int64_t from, int64_t to, hotline_db_stat_fn fn,
+                     void *ctx, struct err *err);
 
 /* Knowledge base. */
-int hs_kb_upsert(struct store_conn *c, int64_t id, const char *lang, const char *title,
-                 const char *body, const char *category, int64_t source_order, int64_t actor,
-                 int64_t now, struct err *err);
-int hs_kb_get(struct store_conn *c, int64_t id, json_t **out, struct err *err);
-int hs_kb_list(struct store_conn *c, int limit, json_t *arr, struct err *err);
+int hotline_db_kb_upsert(struct store_conn *c, int64_t id, const char *lang, const char *title,
+                         const char *body, const char *category, int64_t source_order,
+                         int64_t actor, int64_t now, struct err *err);
+int hotline_db_kb_get(struct store_conn *c, int64_t id, json_t **out, struct err *err);
+int hotline_db_kb_list(struct store_conn *c, int limit, json_t *arr, struct err *err);
 
 /* Demo: write an order's whole handling at once (times given). */
-int hs_demo_finish(struct store_conn *c, const struct hotline_order *o, struct err *err);
+int hotline_db_demo_finish(struct store_conn *c, const struct hotline_order *o, struct err *err);
 
 /* Shared by hotline.c, hotline_flow.c and hotline_admin.c. */
 const char *hotline_open_phone(struct hotline *h, struct arena *a, const struct hotline_row *r);

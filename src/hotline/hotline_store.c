@@ -35,7 +35,7 @@ static const char SQL_SEQ[] = "INSERT INTO hotline_seq (k, n) VALUES (?, 1) ON C
                               "UPDATE SET n = hotline_seq.n + 1 "
                               "RETURNING n";
 
-int hs_seq_next(struct store_conn *c, const char *key, int64_t *n, struct err *err)
+int hotline_db_seq_next(struct store_conn *c, const char *key, int64_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SEQ, err);
     if (st == NULL)
@@ -56,9 +56,9 @@ static const char SQL_INSERT[] =
     "?, "
     "?, ?)";
 
-int hs_order_insert(struct store_conn *c, const struct hotline_order *o,
-                    const unsigned char *phone_enc, size_t phone_enc_len, const char *phone_hash,
-                    int64_t api_key_id, struct err *err)
+int hotline_db_order_insert(struct store_conn *c, const struct hotline_order *o,
+                            const unsigned char *phone_enc, size_t phone_enc_len,
+                            const char *phone_hash, int64_t api_key_id, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_INSERT, err);
     if (st == NULL)
@@ -145,8 +145,8 @@ static const char SQL_BY_ID[] = "SELECT " COLS " FROM hotline_orders WHERE id = 
 static const char SQL_BY_NUMBER[] = "SELECT " COLS " FROM hotline_orders WHERE number = ?";
 static const char SQL_BY_TOKEN[] = "SELECT " COLS " FROM hotline_orders WHERE token = ?";
 
-int hs_order_get(struct store_conn *c, struct arena *a, int by, int64_t id, const char *key,
-                 struct hotline_row *out, int *found, struct err *err)
+int hotline_db_order_get(struct store_conn *c, struct arena *a, int by, int64_t id, const char *key,
+                         struct hotline_row *out, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c,
                                           by == 0   ? SQL_BY_ID
@@ -176,8 +176,8 @@ static const char SQL_LIST[] =
     "AND (CAST(? AS TEXT) IS NULL OR number = ?) "
     "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?";
 
-int hs_order_list(struct store_conn *c, struct arena *a, const struct hotline_filter *f,
-                  struct hotline_row **out, size_t *n, struct err *err)
+int hotline_db_order_list(struct store_conn *c, struct arena *a, const struct hotline_filter *f,
+                          struct hotline_row **out, size_t *n, struct err *err)
 {
     int limit = f->limit > 0 && f->limit <= 1000 ? f->limit : 100;
     *out = arena_alloc(a, sizeof(**out) * (size_t)limit);
@@ -212,8 +212,8 @@ static const char SQL_BY_PHONE[] =
 static const char SQL_LOOKUP_FAILURES[] =
     "SELECT failures FROM hotline_lookup_failures WHERE key = ? AND window_start >= ?";
 
-int hs_lookup_failures(struct store_conn *c, const char *key, int64_t since, int64_t *failures,
-                       struct err *err)
+int hotline_db_lookup_failures(struct store_conn *c, const char *key, int64_t since,
+                               int64_t *failures, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LOOKUP_FAILURES, err);
     if (st == NULL)
@@ -236,8 +236,8 @@ static const char SQL_LOOKUP_FAILURE_ADD[] =
 static const char SQL_LOOKUP_FAILURE_PURGE[] =
     "DELETE FROM hotline_lookup_failures WHERE window_start < ?";
 
-int hs_lookup_failure_add(struct store_conn *c, const char *key, int64_t now, int64_t since,
-                          struct err *err)
+int hotline_db_lookup_failure_add(struct store_conn *c, const char *key, int64_t now, int64_t since,
+                                  struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LOOKUP_FAILURE_ADD, err);
     if (st == NULL)
@@ -257,8 +257,8 @@ int hs_lookup_failure_add(struct store_conn *c, const char *key, int64_t now, in
     return rc < 0 ? -1 : 0;
 }
 
-int hs_order_by_phone(struct store_conn *c, const char *number, const char *phone_hash, int64_t *id,
-                      int *found, struct err *err)
+int hotline_db_order_by_phone(struct store_conn *c, const char *number, const char *phone_hash,
+                              int64_t *id, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_BY_PHONE, err);
     if (st == NULL)
@@ -278,8 +278,9 @@ static const char SQL_UPDATE[] =
     "merged_into = ?, dispatched_at = ?, accepted_at = ?, replied_at = ?, closed_at = ?, "
     "deadline_at = ?, extension_hours = ?, updated_at = ? WHERE id = ? AND status = ?";
 
-int hs_order_update(struct store_conn *c, const struct hotline_order *o, const char *old_status,
-                    int64_t extension_hours, int64_t *changed, struct err *err)
+int hotline_db_order_update(struct store_conn *c, const struct hotline_order *o,
+                            const char *old_status, int64_t extension_hours, int64_t *changed,
+                            struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_UPDATE, err);
     if (st == NULL)
@@ -305,8 +306,8 @@ int hs_order_update(struct store_conn *c, const struct hotline_order *o, const c
 static const char SQL_MARKS[] =
     "UPDATE hotline_orders SET reminded_at = ?, escalated_at = ? WHERE id = ?";
 
-int hs_order_marks(struct store_conn *c, int64_t id, int64_t reminded_at, int64_t escalated_at,
-                   struct err *err)
+int hotline_db_order_marks(struct store_conn *c, int64_t id, int64_t reminded_at,
+                           int64_t escalated_at, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_MARKS, err);
     if (st == NULL)
@@ -321,8 +322,8 @@ static const char SQL_EVENT[] =
     "INSERT INTO hotline_events (id, order_id, at, actor_id, kind, department_id, note) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
 
-int hs_event_insert(struct store_conn *c, int64_t order_id, int64_t actor, const char *kind,
-                    int64_t dept, const char *note, struct err *err)
+int hotline_db_event_insert(struct store_conn *c, int64_t order_id, int64_t actor, const char *kind,
+                            int64_t dept, const char *note, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EVENT, err);
     if (st == NULL)
@@ -341,7 +342,7 @@ static const char SQL_EVENTS[] =
     "SELECT at, kind, actor_id, department_id, note FROM hotline_events WHERE order_id = ? "
     "ORDER BY at, id";
 
-int hs_events(struct store_conn *c, int64_t order_id, json_t *arr, struct err *err)
+int hotline_db_events(struct store_conn *c, int64_t order_id, json_t *arr, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EVENTS, err);
     if (st == NULL)
@@ -365,8 +366,9 @@ static const char SQL_CORRECTION[] =
     "INSERT INTO hotline_corrections (id, order_id, suggested_category, suggested_department, "
     "category, department_id, actor_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
-int hs_correction_insert(struct store_conn *c, int64_t order_id, const char *scat, int64_t sdept,
-                         const char *cat, int64_t dept, int64_t actor, struct err *err)
+int hotline_db_correction_insert(struct store_conn *c, int64_t order_id, const char *scat,
+                                 int64_t sdept, const char *cat, int64_t dept, int64_t actor,
+                                 struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CORRECTION, err);
     if (st == NULL)
@@ -388,7 +390,8 @@ static const char SQL_EXT[] =
     "SELECT kind, note FROM hotline_events WHERE order_id = ? AND kind IN "
     "('extension_requested', 'extension_approved') ORDER BY at DESC, id DESC LIMIT 1";
 
-int hs_pending_extension(struct store_conn *c, int64_t order_id, int64_t *hours, struct err *err)
+int hotline_db_pending_extension(struct store_conn *c, int64_t order_id, int64_t *hours,
+                                 struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EXT, err);
     if (st == NULL)
@@ -411,8 +414,8 @@ static const char SQL_CAT_PUT[] =
     "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, "
     "name_bo = excluded.name_bo, name_en = excluded.name_en, active = 1";
 
-int hs_category_put(struct store_conn *c, const char *code, const char *zh, const char *bo,
-                    const char *en, struct err *err)
+int hotline_db_category_put(struct store_conn *c, const char *code, const char *zh, const char *bo,
+                            const char *en, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CAT_PUT, err);
     if (st == NULL)
@@ -428,7 +431,7 @@ int hs_category_put(struct store_conn *c, const char *code, const char *zh, cons
 static const char SQL_CAT_EXISTS[] =
     "SELECT 1 FROM hotline_categories WHERE code = ? AND active = 1";
 
-int hs_category_exists(struct store_conn *c, const char *code, int *found, struct err *err)
+int hotline_db_category_exists(struct store_conn *c, const char *code, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CAT_EXISTS, err);
     if (st == NULL)
@@ -443,7 +446,7 @@ int hs_category_exists(struct store_conn *c, const char *code, int *found, struc
 static const char SQL_CATS[] =
     "SELECT code, name_zh, name_bo, name_en FROM hotline_categories WHERE active = 1 ORDER BY code";
 
-int hs_categories(struct store_conn *c, const char *lang, json_t *arr, struct err *err)
+int hotline_db_categories(struct store_conn *c, const char *lang, json_t *arr, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CATS, err);
     if (st == NULL)
@@ -466,8 +469,8 @@ static const char SQL_ROUTE_PUT[] =
     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (category, division_prefix) DO UPDATE SET "
     "department_id = excluded.department_id";
 
-int hs_route_put(struct store_conn *c, const char *cat, int64_t prefix, int64_t dept,
-                 struct err *err)
+int hotline_db_route_put(struct store_conn *c, const char *cat, int64_t prefix, int64_t dept,
+                         struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ROUTE_PUT, err);
     if (st == NULL)
@@ -483,12 +486,13 @@ int hs_route_put(struct store_conn *c, const char *cat, int64_t prefix, int64_t 
 static const char SQL_ROUTES[] =
     "SELECT division_prefix, department_id FROM hotline_routes WHERE category = ?";
 
-int hs_route_find(struct store_conn *c, const char *cat, int64_t division, int64_t *dept,
-                  struct err *err);
+int hotline_db_route_find(struct store_conn *c, const char *cat, int64_t division, int64_t *dept,
+                          struct err *err);
 
 static const char SQL_LIMIT[] = "SELECT amount, unit FROM hotline_limits WHERE urgency = ?";
 
-int hs_limit(struct store_conn *c, const char *urgency, int *amount, char unit[16], struct err *err)
+int hotline_db_limit(struct store_conn *c, const char *urgency, int *amount, char unit[16],
+                     struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LIMIT, err);
     if (st == NULL)
@@ -509,7 +513,7 @@ static const char SQL_EXAMPLES[] =
     "SELECT id, description, category, department_id FROM hotline_orders WHERE category IS NOT "
     "NULL AND department_id IS NOT NULL AND status IN ('replied', 'closed') ORDER BY id";
 
-int hs_examples(struct store_conn *c, hs_example_fn fn, void *ctx, struct err *err)
+int hotline_db_examples(struct store_conn *c, hotline_db_example_fn fn, void *ctx, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EXAMPLES, err);
     if (st == NULL)
@@ -532,8 +536,8 @@ static const char SQL_DUE_ESCALATE[] =
     "SELECT " COLS " FROM hotline_orders WHERE status IN ('dispatched', 'accepted') AND "
     "deadline_at > 0 AND escalated_at = 0 AND deadline_at < ? ORDER BY deadline_at LIMIT 500";
 
-int hs_due(struct store_conn *c, struct arena *a, int64_t now, int escalation,
-           struct hotline_row **out, size_t *n, struct err *err)
+int hotline_db_due(struct store_conn *c, struct arena *a, int64_t now, int escalation,
+                   struct hotline_row **out, size_t *n, struct err *err)
 {
     *out = arena_alloc(a, sizeof(**out) * 500);
     *n = 0;
@@ -553,8 +557,8 @@ static const char SQL_STATS[] =
     "deadline_at, rating FROM hotline_orders WHERE created_at >= ? AND created_at < ? AND "
     "status <> 'merged'";
 
-int hs_stats(struct store_conn *c, int64_t from, int64_t to, hs_stat_fn fn, void *ctx,
-             struct err *err)
+int hotline_db_stats(struct store_conn *c, int64_t from, int64_t to, hotline_db_stat_fn fn,
+                     void *ctx, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_STATS, err);
     if (st == NULL)
@@ -572,8 +576,8 @@ int hs_stats(struct store_conn *c, int64_t from, int64_t to, hs_stat_fn fn, void
     return rc < 0 ? -1 : 0;
 }
 
-int hs_route_find(struct store_conn *c, const char *cat, int64_t division, int64_t *dept,
-                  struct err *err)
+int hotline_db_route_find(struct store_conn *c, const char *cat, int64_t division, int64_t *dept,
+                          struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ROUTES, err);
     if (st == NULL)
@@ -605,7 +609,7 @@ static const char SQL_DEMO_FINISH[] =
     "created_at = ?, dispatched_at = ?, accepted_at = ?, replied_at = ?, closed_at = ?, "
     "deadline_at = ?, updated_at = ? WHERE id = ?";
 
-int hs_demo_finish(struct store_conn *c, const struct hotline_order *o, struct err *err)
+int hotline_db_demo_finish(struct store_conn *c, const struct hotline_order *o, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DEMO_FINISH, err);
     if (st == NULL)
@@ -637,9 +641,9 @@ static const char SQL_KB_LIST[] = "SELECT id, lang, title, category, updated_at 
                                   "ORDER BY updated_at DESC, id DESC "
                                   "LIMIT ?";
 
-int hs_kb_upsert(struct store_conn *c, int64_t id, const char *lang, const char *title,
-                 const char *body, const char *category, int64_t source_order, int64_t actor,
-                 int64_t now, struct err *err)
+int hotline_db_kb_upsert(struct store_conn *c, int64_t id, const char *lang, const char *title,
+                         const char *body, const char *category, int64_t source_order,
+                         int64_t actor, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_KB_UPSERT, err);
     if (st == NULL)
@@ -656,7 +660,7 @@ int hs_kb_upsert(struct store_conn *c, int64_t id, const char *lang, const char 
     return store_run(st, NULL, err);
 }
 
-int hs_kb_get(struct store_conn *c, int64_t id, json_t **out, struct err *err)
+int hotline_db_kb_get(struct store_conn *c, int64_t id, json_t **out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_KB_GET, err);
     if (st == NULL)
@@ -675,7 +679,7 @@ int hs_kb_get(struct store_conn *c, int64_t id, json_t **out, struct err *err)
     return rc < 0 ? -1 : 0;
 }
 
-int hs_kb_list(struct store_conn *c, int limit, json_t *arr, struct err *err)
+int hotline_db_kb_list(struct store_conn *c, int limit, json_t *arr, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_KB_LIST, err);
     if (st == NULL)

@@ -190,7 +190,7 @@ int identity_subject_load(struct identity *id, int64_t account_id, int aal,
     int found = 0, rc = -1;
     if (c == NULL || a == NULL)
         goto out;
-    if (ids_account_get(c, a, account_id, &r, &found, err) < 0)
+    if (identity_db_account_get(c, a, account_id, &r, &found, err) < 0)
         goto out;
     if (!found || strcmp(r.status, "active") != 0) {
         rc = 0; /* an account gone or disabled is anonymous */
@@ -199,7 +199,7 @@ int identity_subject_load(struct identity *id, int64_t account_id, int aal,
     out->account_id = account_id;
     out->kind = r.kind;
     out->aal = aal;
-    rc = r.kind == IDENTITY_STAFF ? ids_grants_of(c, account_id, out, err) : 0;
+    rc = r.kind == IDENTITY_STAFF ? identity_db_grants_of(c, account_id, out, err) : 0;
 out:
     arena_free(a);
     return rc;
@@ -232,7 +232,7 @@ int identity_department_create(struct identity *id, int64_t actor, const char *i
     struct audit_event ev = {actor, "identity.department_create", object, "ok", ip, NULL};
     if (store_begin(c, err) < 0)
         return -1;
-    if (ids_department_insert(c, &d, err) < 0) {
+    if (identity_db_department_insert(c, &d, err) < 0) {
         store_rollback(c);
         if (strcmp(err->code, "store.conflict") == 0)
             return err_set(err, 409, "identity.department_exists",
@@ -253,7 +253,7 @@ int identity_department_list(struct identity *id, struct arena *a, struct identi
                              size_t *n, struct err *err)
 {
     struct store_conn *c = store_conn(id->store, err);
-    return c == NULL ? -1 : ids_department_list(c, a, out, n, err);
+    return c == NULL ? -1 : identity_db_department_list(c, a, out, n, err);
 }
 
 int identity_department_find(struct identity *id, struct arena *a, const char *code,
@@ -261,7 +261,7 @@ int identity_department_find(struct identity *id, struct arena *a, const char *c
 {
     struct store_conn *c = store_conn(id->store, err);
     int found = 0;
-    if (c == NULL || ids_department_by_code(c, a, code, out, &found, err) < 0)
+    if (c == NULL || identity_db_department_by_code(c, a, code, out, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "identity.department_not_found", "no department has the code %s",
@@ -274,7 +274,7 @@ int identity_department_get(struct identity *id, struct arena *a, int64_t dept_i
 {
     struct store_conn *c = store_conn(id->store, err);
     int found = 0;
-    if (c == NULL || ids_department_by_id(c, a, dept_id, out, &found, err) < 0)
+    if (c == NULL || identity_db_department_by_id(c, a, dept_id, out, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "identity.department_not_found", "no department %lld",
@@ -287,7 +287,7 @@ int identity_account_find_username(struct identity *id, const char *username, in
 {
     struct store_conn *c = store_conn(id->store, err);
     int found = 0;
-    if (c == NULL || ids_account_by_username(c, username, account_id, &found, err) < 0)
+    if (c == NULL || identity_db_account_by_username(c, username, account_id, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "identity.not_found", "no account has the username %s", username);
@@ -311,8 +311,9 @@ int identity_grant(struct identity *id, int64_t actor, const char *ip, int64_t a
     int found = 0;
     if (store_begin(c, err) < 0)
         return -1;
-    if (ids_grant_exists(c, account_id, dept_id, name, &found, err) < 0 ||
-        (!found && ids_grant_insert(c, id_next(), account_id, dept_id, name, actor, err) < 0)) {
+    if (identity_db_grant_exists(c, account_id, dept_id, name, &found, err) < 0 ||
+        (!found &&
+         identity_db_grant_insert(c, id_next(), account_id, dept_id, name, actor, err) < 0)) {
         store_rollback(c);
         return -1;
     }
@@ -339,7 +340,7 @@ int identity_revoke(struct identity *id, int64_t actor, const char *ip, int64_t 
     int64_t changed = 0;
     if (store_begin(c, err) < 0)
         return -1;
-    if (ids_grant_revoke(c, account_id, dept_id, name, &changed, err) < 0) {
+    if (identity_db_grant_revoke(c, account_id, dept_id, name, &changed, err) < 0) {
         store_rollback(c);
         return -1;
     }
@@ -354,7 +355,7 @@ int identity_revoke(struct identity *id, int64_t actor, const char *ip, int64_t 
 int identity_department_exists(struct identity *id, int64_t dept_id, int *found, struct err *err)
 {
     struct store_conn *c = store_conn(id->store, err);
-    return c == NULL ? -1 : ids_department_exists(c, dept_id, found, err);
+    return c == NULL ? -1 : identity_db_department_exists(c, dept_id, found, err);
 }
 
 int identity_department_holders(struct identity *id, int64_t dept_id, int role, int64_t *ids,
@@ -365,7 +366,7 @@ int identity_department_holders(struct identity *id, int64_t dept_id, int role, 
     if (name == NULL)
         return err_set(err, 400, "identity.role_unknown", "unknown role");
     struct store_conn *c = store_conn(id->store, err);
-    return c == NULL ? -1 : ids_department_holders(c, dept_id, name, ids, max, n, err);
+    return c == NULL ? -1 : identity_db_department_holders(c, dept_id, name, ids, max, n, err);
 }
 
 int identity_citizens_page(struct identity *id, int64_t after, int limit, identity_citizen_fn fn,
@@ -373,5 +374,5 @@ int identity_citizens_page(struct identity *id, int64_t after, int limit, identi
 {
     struct store_conn *c = store_conn(id->store, err);
     *n = 0;
-    return c == NULL ? -1 : ids_citizens_page(c, after, limit, fn, ctx, last, n, err);
+    return c == NULL ? -1 : identity_db_citizens_page(c, after, limit, fn, ctx, last, n, err);
 }

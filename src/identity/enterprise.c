@@ -105,7 +105,7 @@ static int member_view(struct store_conn *c, struct arena *a, int64_t account_id
                        int64_t enterprise_id, struct identity_enterprise *out, struct err *err)
 {
     int found = 0;
-    if (ids_enterprise_get(c, a, enterprise_id, account_id, out, &found, err) < 0)
+    if (identity_db_enterprise_get(c, a, enterprise_id, account_id, out, &found, err) < 0)
         return -1;
     if (!found || out->role == 0)
         return err_set(err, 404, "identity.enterprise_not_found", "no enterprise has this id");
@@ -140,7 +140,7 @@ int identity_account_find_id_number(struct identity *id, const char *id_number, 
         err_set(err, 500, "identity.crypto", "cannot hash the ID number");
         goto out;
     }
-    if (ids_account_by_id_hash(c, hash, account_id, &found, err) < 0)
+    if (identity_db_account_by_id_hash(c, hash, account_id, &found, err) < 0)
         goto out;
     rc = found ? 0 : err_set(err, 404, "identity.not_found", "no account has this ID number");
 out:
@@ -200,7 +200,7 @@ int identity_enterprise_register(struct identity *id, int64_t account_id,
     if (uscc[0]) {
         int found = 0;
         int64_t other;
-        if (ids_enterprise_by_uscc(c, uscc, &other, &found, err) < 0)
+        if (identity_db_enterprise_by_uscc(c, uscc, &other, &found, err) < 0)
             goto out;
         if (found)
             field_error(fe, "uscc", "identity.uscc_taken",
@@ -233,8 +233,8 @@ int identity_enterprise_register(struct identity *id, int64_t account_id,
                              ip,         identity_enterprise_role_name(role)};
     if (store_begin(c, err) < 0)
         goto out;
-    if (ids_enterprise_insert(c, &ent, uscc_division(uscc), err) < 0 ||
-        ids_enterprise_member_insert(c, ent.id, account_id, role, err) < 0 ||
+    if (identity_db_enterprise_insert(c, &ent, uscc_division(uscc), err) < 0 ||
+        identity_db_enterprise_member_insert(c, ent.id, account_id, role, err) < 0 ||
         audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         /* Registered by someone else between our check and our insert. */
@@ -262,7 +262,7 @@ int identity_enterprises_of(struct identity *id, struct arena *a, int64_t accoun
     struct store_conn *c = store_conn(id->store, err);
     if (c == NULL)
         return -1;
-    return ids_enterprises_of(c, a, account_id, out, n, err);
+    return identity_db_enterprises_of(c, a, account_id, out, n, err);
 }
 
 int identity_enterprise_get(struct identity *id, struct arena *a, int64_t account_id,
@@ -285,7 +285,7 @@ int identity_enterprise_members(struct identity *id, struct arena *a, int64_t ac
     struct enterprise_member_row *rows;
     size_t count;
     if (c == NULL || member_view(c, a, account_id, enterprise_id, &ent, err) < 0 ||
-        ids_enterprise_members(c, a, enterprise_id, MEMBERS_MAX, &rows, &count, err) < 0)
+        identity_db_enterprise_members(c, a, enterprise_id, MEMBERS_MAX, &rows, &count, err) < 0)
         return -1;
     struct identity_enterprise_member *list = arena_alloc(a, (count ? count : 1) * sizeof(*list));
     if (list == NULL)
@@ -342,7 +342,7 @@ int identity_enterprise_agent_add(struct identity *id, int64_t actor, int64_t en
         rc = 1;
         goto out;
     }
-    if (ids_enterprise_get(c, a, enterprise_id, agent, &theirs, &found, err) < 0)
+    if (identity_db_enterprise_get(c, a, enterprise_id, agent, &theirs, &found, err) < 0)
         goto out;
     if (found && theirs.role != 0) {
         field_error(fe, "id_number", "identity.agent_already",
@@ -354,7 +354,7 @@ int identity_enterprise_agent_add(struct identity *id, int64_t actor, int64_t en
     struct audit_event ev = {actor, "identity.agent_add", object, "ok", ip, detail};
     if (store_begin(c, err) < 0)
         goto out;
-    if (ids_enterprise_member_insert(c, enterprise_id, agent, ENTERPRISE_AGENT, err) < 0 ||
+    if (identity_db_enterprise_member_insert(c, enterprise_id, agent, ENTERPRISE_AGENT, err) < 0 ||
         audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         if (strcmp(err->code, "store.conflict") == 0) {
@@ -385,7 +385,7 @@ int identity_enterprise_agent_remove(struct identity *id, int64_t actor, int64_t
     if (c == NULL || manager_view(c, a, actor, enterprise_id, "identity.agent_remove", object, ip,
                                   &ent, err) < 0)
         goto out;
-    if (ids_enterprise_get(c, a, enterprise_id, agent_account_id, &theirs, &found, err) < 0)
+    if (identity_db_enterprise_get(c, a, enterprise_id, agent_account_id, &theirs, &found, err) < 0)
         goto out;
     if (!found || theirs.role == 0) {
         err_set(err, 404, "identity.member_not_found", "this person does not act for it");
@@ -399,8 +399,8 @@ int identity_enterprise_agent_remove(struct identity *id, int64_t actor, int64_t
     struct audit_event ev = {actor, "identity.agent_remove", object, "ok", ip, detail};
     if (store_begin(c, err) < 0)
         goto out;
-    if (ids_enterprise_member_delete(c, enterprise_id, agent_account_id, ENTERPRISE_AGENT, &changed,
-                                     err) < 0 ||
+    if (identity_db_enterprise_member_delete(c, enterprise_id, agent_account_id, ENTERPRISE_AGENT,
+                                             &changed, err) < 0 ||
         (changed && audit_record(c, &ev, err) < 0)) {
         store_rollback(c);
         goto out;

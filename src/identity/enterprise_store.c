@@ -57,8 +57,8 @@ static int read_enterprise(struct store_stmt *st, struct arena *a, struct identi
     return e->uscc && e->name && e->legal_rep ? 0 : -1;
 }
 
-int ids_enterprise_insert(struct store_conn *c, const struct identity_enterprise *e,
-                          int64_t division_code, struct err *err)
+int identity_db_enterprise_insert(struct store_conn *c, const struct identity_enterprise *e,
+                                  int64_t division_code, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ENT_INSERT, err);
     if (st == NULL)
@@ -74,8 +74,8 @@ int ids_enterprise_insert(struct store_conn *c, const struct identity_enterprise
     return rc < 0 ? -1 : 0;
 }
 
-int ids_enterprise_by_uscc(struct store_conn *c, const char *uscc, int64_t *id, int *found,
-                           struct err *err)
+int identity_db_enterprise_by_uscc(struct store_conn *c, const char *uscc, int64_t *id, int *found,
+                                   struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ENT_BY_USCC, err);
     if (st == NULL)
@@ -89,9 +89,9 @@ int ids_enterprise_by_uscc(struct store_conn *c, const char *uscc, int64_t *id, 
     return rc < 0 ? -1 : 0;
 }
 
-int ids_enterprise_get(struct store_conn *c, struct arena *a, int64_t enterprise_id,
-                       int64_t account_id, struct identity_enterprise *out, int *found,
-                       struct err *err)
+int identity_db_enterprise_get(struct store_conn *c, struct arena *a, int64_t enterprise_id,
+                               int64_t account_id, struct identity_enterprise *out, int *found,
+                               struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ENT_GET, err);
     if (st == NULL)
@@ -106,8 +106,8 @@ int ids_enterprise_get(struct store_conn *c, struct arena *a, int64_t enterprise
     return rc < 0 ? -1 : 0;
 }
 
-int ids_enterprises_of(struct store_conn *c, struct arena *a, int64_t account_id,
-                       struct identity_enterprise **out, size_t *n, struct err *err)
+int identity_db_enterprises_of(struct store_conn *c, struct arena *a, int64_t account_id,
+                               struct identity_enterprise **out, size_t *n, struct err *err)
 {
     *out = NULL;
     *n = 0;
@@ -138,8 +138,8 @@ oom:
     return err_set(err, 500, "identity.oom", "out of memory");
 }
 
-int ids_enterprise_member_insert(struct store_conn *c, int64_t enterprise_id, int64_t account_id,
-                                 int role, struct err *err)
+int identity_db_enterprise_member_insert(struct store_conn *c, int64_t enterprise_id,
+                                         int64_t account_id, int role, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_MEMBER_INSERT, err);
     if (st == NULL)
@@ -153,8 +153,9 @@ int ids_enterprise_member_insert(struct store_conn *c, int64_t enterprise_id, in
     return rc < 0 ? -1 : 0;
 }
 
-int ids_enterprise_member_delete(struct store_conn *c, int64_t enterprise_id, int64_t account_id,
-                                 int role, int *changed, struct err *err)
+int identity_db_enterprise_member_delete(struct store_conn *c, int64_t enterprise_id,
+                                         int64_t account_id, int role, int *changed,
+                                         struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_MEMBER_DELETE, err);
     if (st == NULL)
@@ -168,8 +169,9 @@ int ids_enterprise_member_delete(struct store_conn *c, int64_t enterprise_id, in
     return rc < 0 ? -1 : 0;
 }
 
-int ids_enterprise_members(struct store_conn *c, struct arena *a, int64_t enterprise_id, size_t max,
-                           struct enterprise_member_row **out, size_t *n, struct err *err)
+int identity_db_enterprise_members(struct store_conn *c, struct arena *a, int64_t enterprise_id,
+                                   size_t max, struct enterprise_member_row **out, size_t *n,
+                                   struct err *err)
 {
     *out = NULL;
     *n = 0;

@@ -207,7 +207,7 @@ static int account_read(struct identity *id, struct arena *a, int64_t account_id
     struct store_conn *c = store_conn(id->store, err);
     struct account_row r;
     int found = 0;
-    if (c == NULL || ids_account_get(c, a, account_id, &r, &found, err) < 0)
+    if (c == NULL || identity_db_account_get(c, a, account_id, &r, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "identity.not_found", "no account has this id");
@@ -249,7 +249,7 @@ int identity_account_private(struct identity *id, struct arena *a, int64_t accou
     struct store_conn *c = store_conn(id->store, err);
     struct account_row r;
     int found = 0;
-    if (c == NULL || ids_account_get(c, a, account_id, &r, &found, err) < 0)
+    if (c == NULL || identity_db_account_get(c, a, account_id, &r, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "identity.not_found", "no account has this id");
@@ -376,7 +376,7 @@ int identity_register_citizen(struct identity *id, const struct identity_registr
     int64_t other;
     if (idnum[0]) {
         if (lookup_hash(id, idnum, id_hash) < 0 ||
-            ids_account_by_id_hash(c, id_hash, &other, &found, err) < 0)
+            identity_db_account_by_id_hash(c, id_hash, &other, &found, err) < 0)
             return -1;
         if (found) {
             /* The answer tells whether an ID number is registered: from one address only
@@ -435,7 +435,8 @@ int identity_register_citizen(struct identity *id, const struct identity_registr
     char object[48];
     snprintf(object, sizeof(object), "account:%lld", (long long)r.id);
     struct audit_event ev = {r.id, "identity.register", object, "ok", ip, "citizen"};
-    if (ids_account_insert(c, &r, id_hash, phone_hash, err) < 0 || audit_record(c, &ev, err) < 0) {
+    if (identity_db_account_insert(c, &r, id_hash, phone_hash, err) < 0 ||
+        audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         if (strcmp(err->code, "store.conflict") == 0) {
             /* Registered by a concurrent request since we looked: the same answer. */
@@ -477,17 +478,17 @@ static int gate_enter(struct store_conn *c, struct gate *g, int64_t now, int *re
                       struct err *err)
 {
     int64_t blocked_until = 0;
-    if (ids_throttle_hit(c, g->key, now, WINDOW_MS, &g->count, &blocked_until, err) < 0)
+    if (identity_db_throttle_hit(c, g->key, now, WINDOW_MS, &g->count, &blocked_until, err) < 0)
         return -1;
     g->entered = 1;
     if (blocked_until <= now && (g->count <= g->limit || blocked_until != 0))
         return 0;
     if (blocked_until <= now) {
         blocked_until = now + g->base_ms;
-        if (ids_throttle_block(c, g->key, blocked_until, err) < 0)
+        if (identity_db_throttle_block(c, g->key, blocked_until, err) < 0)
             return -1;
     }
-    if (ids_throttle_undo(c, g->key, err) < 0)
+    if (identity_db_throttle_undo(c, g->key, err) < 0)
         return -1;
     g->entered = 0;
     int s = (int)((blocked_until - now + 999) / 1000);
@@ -501,7 +502,7 @@ static int gate_failed(struct store_conn *c, const struct gate *g, int64_t now, 
 {
     if (!g->entered || g->count < g->limit)
         return 0;
-    return ids_throttle_block(c, g->key, now + pause_for(g), err);
+    return identity_db_throttle_block(c, g->key, now + pause_for(g), err);
 }
 
 /* After a success: the attempt does not count against shared keys; a pair starts over. */
@@ -509,7 +510,8 @@ static int gate_passed(struct store_conn *c, const struct gate *g, int reset, st
 {
     if (!g->entered)
         return 0;
-    return reset ? ids_throttle_clear(c, g->key, err) : ids_throttle_undo(c, g->key, err);
+    return reset ? identity_db_throttle_clear(c, g->key, err)
+                 : identity_db_throttle_undo(c, g->key, err);
 }
 
 /* Which account a login name means: an ID number, a mobile number or a staff username.
@@ -523,7 +525,7 @@ static int resolve_login(struct identity *id, struct store_conn *c, const char *
     if (idcode_citizen_normalize(login, norm, 0, &e) == 0) {
         int rc = lookup_hash(id, norm, hash) < 0
                      ? -1
-                     : ids_account_by_id_hash(c, hash, account_id, found, err);
+                     : identity_db_account_by_id_hash(c, hash, account_id, found, err);
         crypto_wipe(norm, sizeof(norm));
         return rc;
     }
@@ -531,9 +533,9 @@ static int resolve_login(struct identity *id, struct store_conn *c, const char *
     if (phone_normalize(login, PHONE_MOBILE, phone) > 0) {
         if (lookup_hash(id, phone, hash) < 0)
             return err_set(err, 500, "identity.crypto", "cannot hash");
-        return ids_account_by_phone_hash(c, hash, account_id, found, err);
+        return identity_db_account_by_phone_hash(c, hash, account_id, found, err);
     }
-    return ids_account_by_username(c, login, account_id, found, err);
+    return identity_db_account_by_username(c, login, account_id, found, err);
 }
 
 int identity_login(struct identity *id, const char *login, const char *password, const char *ip,
@@ -584,7 +586,7 @@ int identity_login(struct identity *id, const char *login, const char *password,
         return err_set(err, 500, "identity.oom", "out of memory");
     struct account_row r;
     int have = 0;
-    if (found && ids_account_get(c, a, aid, &r, &have, err) < 0) {
+    if (found && identity_db_account_get(c, a, aid, &r, &have, err) < 0) {
         arena_free(a);
         return -1;
     }
@@ -608,7 +610,7 @@ int identity_login(struct identity *id, const char *login, const char *password,
     if (crypto_password_needs_rehash(id->ph, r.password_hash)) {
         char fresh[CRYPTO_PASSWORD_HASH_SIZE];
         if (crypto_password_hash(id->ph, password, strlen(password), fresh, sizeof(fresh)) == 0)
-            ids_account_set_password(c, aid, fresh, err);
+            identity_db_account_set_password(c, aid, fresh, err);
         crypto_wipe(fresh, sizeof(fresh));
     }
     *account_id = aid;
@@ -678,7 +680,7 @@ int identity_login_second_factor(struct identity *id, int64_t account_id, const 
     struct account_row r;
     int found = 0, rc = -1;
     unsigned char secret[CRYPTO_TOTP_SECRET_LEN];
-    if (ids_account_get(c, a, account_id, &r, &found, err) < 0)
+    if (identity_db_account_get(c, a, account_id, &r, &found, err) < 0)
         goto out;
     const char *how = "totp";
     if (found && code != NULL && strlen(code) == CRYPTO_TOTP_DIGITS &&
@@ -686,7 +688,7 @@ int identity_login_second_factor(struct identity *id, int64_t account_id, const 
         int64_t step;
         if (crypto_totp_verify(secret, sizeof(secret), CRYPTO_TOTP_DIGITS, code, now / 1000, 1,
                                &step) == 0 &&
-            ids_account_advance_totp_step(c, account_id, step, ok, err) < 0)
+            identity_db_account_advance_totp_step(c, account_id, step, ok, err) < 0)
             goto out;
     } else if (found && code != NULL) {
         /* Not a 6-digit code: try it as a recovery code (spent on use). */
@@ -696,7 +698,7 @@ int identity_login_second_factor(struct identity *id, int64_t account_id, const 
         if (crypto_recovery_code_hash(crypto_keyring_subkey(id->kr, CRYPTO_SUBKEY_RECOVERY), code,
                                       h) == 0 &&
             crypto_hex_encode(h, sizeof(h), hex, sizeof(hex)) > 0 &&
-            ids_recovery_use(c, account_id, hex, ok, err) < 0)
+            identity_db_recovery_use(c, account_id, hex, ok, err) < 0)
             goto out;
     }
     if (*ok) {
@@ -782,8 +784,9 @@ int identity_totp_enable(struct identity *id, struct arena *a, int64_t account_i
     struct audit_event ev = {account_id, "identity.totp_enable", object, "ok", ip, NULL};
     if (store_begin(c, err) < 0)
         goto out;
-    if (ids_account_set_totp(c, account_id, sealed, sealed_len, step, err) < 0 ||
-        ids_recovery_replace(c, account_id, (const char(*)[65])hashes, RECOVERY_CODES, err) < 0 ||
+    if (identity_db_account_set_totp(c, account_id, sealed, sealed_len, step, err) < 0 ||
+        identity_db_recovery_replace(c, account_id, (const char(*)[65])hashes, RECOVERY_CODES,
+                                     err) < 0 ||
         audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         goto out;
@@ -830,7 +833,7 @@ int identity_totp_install(struct identity *id, int64_t actor, int64_t account_id
     struct audit_event ev = {actor, "identity.totp_install", object, "ok", NULL, NULL};
     if (store_begin(c, err) < 0)
         goto out;
-    if (ids_account_set_totp(c, account_id, sealed, sealed_len, 0, err) < 0 ||
+    if (identity_db_account_set_totp(c, account_id, sealed, sealed_len, 0, err) < 0 ||
         audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         goto out;
@@ -868,8 +871,9 @@ int identity_totp_disable(struct identity *id, int64_t account_id, const char *c
     struct audit_event ev = {account_id, "identity.totp_disable", object, "ok", ip, NULL};
     if (c == NULL || store_begin(c, err) < 0)
         goto out;
-    if (ids_account_set_totp(c, account_id, NULL, 0, 0, err) < 0 ||
-        ids_recovery_replace(c, account_id, NULL, 0, err) < 0 || audit_record(c, &ev, err) < 0) {
+    if (identity_db_account_set_totp(c, account_id, NULL, 0, 0, err) < 0 ||
+        identity_db_recovery_replace(c, account_id, NULL, 0, err) < 0 ||
+        audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         goto out;
     }
@@ -893,7 +897,7 @@ int identity_password_change(struct identity *id, int64_t account_id, const char
     int rc = -1, found = 0;
     struct account_row r;
     char fresh[CRYPTO_PASSWORD_HASH_SIZE];
-    if (ids_account_get(c, a, account_id, &r, &found, err) < 0)
+    if (identity_db_account_get(c, a, account_id, &r, &found, err) < 0)
         goto out;
     if (!found) {
         err_set(err, 404, "identity.not_found", "no account has this id");
@@ -918,7 +922,8 @@ int identity_password_change(struct identity *id, int64_t account_id, const char
     }
     if (store_begin(c, err) < 0)
         goto out;
-    if (ids_account_set_password(c, account_id, fresh, err) < 0 || audit_record(c, &ev, err) < 0) {
+    if (identity_db_account_set_password(c, account_id, fresh, err) < 0 ||
+        audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         goto out;
     }
@@ -983,7 +988,7 @@ int identity_staff_create(struct identity *id, int64_t actor, const char *ip, co
     int rc = -1;
     if (store_begin(c, err) < 0)
         goto out;
-    if (ids_account_insert(c, &r, NULL, NULL, err) < 0 || audit_record(c, &ev, err) < 0) {
+    if (identity_db_account_insert(c, &r, NULL, NULL, err) < 0 || audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         if (strcmp(err->code, "store.conflict") == 0)
             err_set(err, 409, "identity.username_taken", "the username %s is taken", username);

@@ -29,11 +29,11 @@ struct web_server;
 struct identity;
 
 struct identity_options {
-    int fast_passwords;        /* tests only: cheap argon2id parameters */
-    int max_failures;          /* failed logins before a pause (default 5) */
-    int pause_s;               /* first pause (default 60 s), doubling, capped at 15 min */
-    int ip_max_failures;       /* failures from one address per window (default 50) */
-    const char *totp_issuer;   /* shown in authenticator apps (default "onewindow") */
+    int fast_passwords;      /* tests only: cheap argon2id parameters */
+    int max_failures;        /* failed logins before a pause (default 5) */
+    int pause_s;             /* first pause (default 60 s), doubling, capped at 15 min */
+    int ip_max_failures;     /* failures from one address per window (default 50) */
+    const char *totp_issuer; /* shown in authenticator apps (default "onewindow") */
 };
 
 /* Open the module: a password-hashing gate sized to the cores, the keyring borrowed. */
@@ -46,14 +46,14 @@ enum identity_kind { IDENTITY_CITIZEN = 1, IDENTITY_STAFF = 2 };
 
 struct identity_account {
     int64_t id;
-    int kind;                      /* enum identity_kind */
-    const char *username;          /* staff login name; NULL for citizens */
+    int kind;             /* enum identity_kind */
+    const char *username; /* staff login name; NULL for citizens */
     const char *name;
-    const char *id_number_masked;  /* NULL if none */
-    const char *phone_masked;      /* NULL if none */
+    const char *id_number_masked; /* NULL if none */
+    const char *phone_masked;     /* NULL if none */
     int totp_enabled;
     const char *lang;
-    const char *status;            /* "active", "disabled" */
+    const char *status; /* "active", "disabled" */
     int64_t created_at;
 };
 
@@ -94,15 +94,15 @@ struct identity_registration {
  * stored); -1 with err on a system failure. An ID number already registered is a field
  * error (identity.id_taken). */
 int identity_register_citizen(struct identity *id, const struct identity_registration *in,
-                              const char *ip, int64_t *account_id,
-                              struct identity_field_errors *fe, struct err *err);
+                              const char *ip, int64_t *account_id, struct identity_field_errors *fe,
+                              struct err *err);
 
 enum identity_login_result {
-    IDENTITY_LOGIN_OK = 0,        /* password right, no second factor needed */
-    IDENTITY_LOGIN_NEED_TOTP = 1, /* password right; a TOTP code (or recovery code) next */
-    IDENTITY_LOGIN_ENROL_TOTP = 2,/* staff without TOTP: must set it up before going on */
-    IDENTITY_LOGIN_BAD = 3,       /* wrong login or password (never says which) */
-    IDENTITY_LOGIN_PAUSED = 4,    /* too many failures: retry after *retry_after_s */
+    IDENTITY_LOGIN_OK = 0,         /* password right, no second factor needed */
+    IDENTITY_LOGIN_NEED_TOTP = 1,  /* password right; a TOTP code (or recovery code) next */
+    IDENTITY_LOGIN_ENROL_TOTP = 2, /* staff without TOTP: must set it up before going on */
+    IDENTITY_LOGIN_BAD = 3,        /* wrong login or password (never says which) */
+    IDENTITY_LOGIN_PAUSED = 4,     /* too many failures: retry after *retry_after_s */
 };
 
 /* Check a login name (ID number, phone or staff username) and password. Failures count
@@ -129,8 +129,8 @@ int identity_totp_enable(struct identity *id, struct arena *a, int64_t account_i
 int identity_totp_install(struct identity *id, int64_t actor, int64_t account_id,
                           const char *secret_b32, struct err *err);
 /* Remove TOTP (citizens only: staff must keep it); requires a current code. 1 if wrong. */
-int identity_totp_disable(struct identity *id, int64_t account_id, const char *code,
-                          const char *ip, struct err *err);
+int identity_totp_disable(struct identity *id, int64_t account_id, const char *code, const char *ip,
+                          struct err *err);
 
 /* Change the password (the old one is checked); ends every other session is the
  * caller's job (web_sessions_end_all). 1 with field errors. */
@@ -150,13 +150,13 @@ void identity_sessions_ended(struct identity *id, int64_t account_id, const char
 /* ---- departments, staff, roles --------------------------------------------------------- */
 
 enum identity_role {
-    ROLE_CLERK = 0,      /* 窗口受理 */
-    ROLE_REVIEWER,       /* 审核 */
-    ROLE_HEAD,           /* 部门负责人 */
-    ROLE_HOTLINE_AGENT,  /* 12345 话务员 */
-    ROLE_AUDITOR,        /* 审计管理员 */
-    ROLE_ADMIN,          /* 系统管理员 */
-    ROLE_SUPERVISOR,     /* 效能督查: read-only over the grant's division subtree */
+    ROLE_CLERK = 0,     /* 窗口受理 */
+    ROLE_REVIEWER,      /* 审核 */
+    ROLE_HEAD,          /* 部门负责人 */
+    ROLE_HOTLINE_AGENT, /* 12345 话务员 */
+    ROLE_AUDITOR,       /* 审计管理员 */
+    ROLE_ADMIN,         /* 系统管理员 */
+    ROLE_SUPERVISOR,    /* 效能督查: read-only over the grant's division subtree */
     ROLE_COUNT
 };
 /* "clerk", "reviewer", "head", "hotline_agent", "auditor", "admin", "supervisor" */
@@ -172,12 +172,11 @@ struct identity_department {
 
 /* Administration calls take the actor (0: the system, e.g. the CLI) and the source
  * address for the audit record (NULL when there is none). */
-int identity_department_create(struct identity *id, int64_t actor, const char *ip,
-                               const char *code, const char *name_zh, const char *name_bo,
-                               const char *name_en, int64_t division_code, int64_t *dept_id,
-                               struct err *err);
-int identity_department_list(struct identity *id, struct arena *a,
-                             struct identity_department **out, size_t *n, struct err *err);
+int identity_department_create(struct identity *id, int64_t actor, const char *ip, const char *code,
+                               const char *name_zh, const char *name_bo, const char *name_en,
+                               int64_t division_code, int64_t *dept_id, struct err *err);
+int identity_department_list(struct identity *id, struct arena *a, struct identity_department **out,
+                             size_t *n, struct err *err);
 int identity_department_find(struct identity *id, struct arena *a, const char *code,
                              struct identity_department *out, struct err *err);
 /* The same by id (404 identity.not_found). */
@@ -186,11 +185,11 @@ int identity_department_get(struct identity *id, struct arena *a, int64_t dept_i
 
 /* Create a staff account with a first password (the person must set up TOTP at first
  * login). */
-int identity_staff_create(struct identity *id, int64_t actor, const char *ip,
-                          const char *username, const char *name, const char *password,
-                          int64_t *account_id, struct err *err);
-int identity_account_find_username(struct identity *id, const char *username,
-                                   int64_t *account_id, struct err *err);
+int identity_staff_create(struct identity *id, int64_t actor, const char *ip, const char *username,
+                          const char *name, const char *password, int64_t *account_id,
+                          struct err *err);
+int identity_account_find_username(struct identity *id, const char *username, int64_t *account_id,
+                                   struct err *err);
 
 int identity_grant(struct identity *id, int64_t actor, const char *ip, int64_t account_id,
                    int64_t dept_id, int role, struct err *err);

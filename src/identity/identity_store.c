@@ -95,8 +95,8 @@ static const unsigned char *dup_blob(struct store_stmt *st, int col, struct aren
     return copy;
 }
 
-int ids_account_insert(struct store_conn *c, const struct account_row *r, const char *id_hash,
-                       const char *phone_hash, struct err *err)
+int identity_db_account_insert(struct store_conn *c, const struct account_row *r,
+                               const char *id_hash, const char *phone_hash, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ACCOUNT_INSERT, err);
     if (st == NULL)
@@ -118,8 +118,8 @@ int ids_account_insert(struct store_conn *c, const struct account_row *r, const 
     return store_run(st, NULL, err);
 }
 
-int ids_account_get(struct store_conn *c, struct arena *a, int64_t id, struct account_row *out,
-                    int *found, struct err *err)
+int identity_db_account_get(struct store_conn *c, struct arena *a, int64_t id,
+                            struct account_row *out, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ACCOUNT_GET, err);
     if (st == NULL)
@@ -164,14 +164,14 @@ static int find_id(struct store_conn *c, const char *sql, const char *key, int64
     return rc < 0 ? -1 : 0;
 }
 
-int ids_account_by_id_hash(struct store_conn *c, const char *hash, int64_t *id, int *found,
-                           struct err *err)
+int identity_db_account_by_id_hash(struct store_conn *c, const char *hash, int64_t *id, int *found,
+                                   struct err *err)
 {
     return find_id(c, SQL_ACCOUNT_BY_ID_HASH, hash, id, found, err);
 }
 
-int ids_account_by_phone_hash(struct store_conn *c, const char *hash, int64_t *id, int *found,
-                              struct err *err)
+int identity_db_account_by_phone_hash(struct store_conn *c, const char *hash, int64_t *id,
+                                      int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ACCOUNT_BY_PHONE_HASH, err);
     if (st == NULL)
@@ -186,13 +186,14 @@ int ids_account_by_phone_hash(struct store_conn *c, const char *hash, int64_t *i
     return rc < 0 ? -1 : 0;
 }
 
-int ids_account_by_username(struct store_conn *c, const char *username, int64_t *id, int *found,
-                            struct err *err)
+int identity_db_account_by_username(struct store_conn *c, const char *username, int64_t *id,
+                                    int *found, struct err *err)
 {
     return find_id(c, SQL_ACCOUNT_BY_USERNAME, username, id, found, err);
 }
 
-int ids_account_set_password(struct store_conn *c, int64_t id, const char *hash, struct err *err)
+int identity_db_account_set_password(struct store_conn *c, int64_t id, const char *hash,
+                                     struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ACCOUNT_SET_PASSWORD, err);
     if (st == NULL)
@@ -203,8 +204,8 @@ int ids_account_set_password(struct store_conn *c, int64_t id, const char *hash,
     return store_run(st, NULL, err);
 }
 
-int ids_account_set_totp(struct store_conn *c, int64_t id, const unsigned char *enc, size_t n,
-                         int64_t last_step, struct err *err)
+int identity_db_account_set_totp(struct store_conn *c, int64_t id, const unsigned char *enc,
+                                 size_t n, int64_t last_step, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ACCOUNT_SET_TOTP, err);
     if (st == NULL)
@@ -219,8 +220,8 @@ int ids_account_set_totp(struct store_conn *c, int64_t id, const unsigned char *
     return store_run(st, NULL, err);
 }
 
-int ids_account_advance_totp_step(struct store_conn *c, int64_t id, int64_t step, int *accepted,
-                                  struct err *err)
+int identity_db_account_advance_totp_step(struct store_conn *c, int64_t id, int64_t step,
+                                          int *accepted, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ACCOUNT_ADVANCE_STEP, err);
     if (st == NULL)
@@ -234,8 +235,8 @@ int ids_account_advance_totp_step(struct store_conn *c, int64_t id, int64_t step
     return rc < 0 ? -1 : 0;
 }
 
-int ids_recovery_replace(struct store_conn *c, int64_t account_id, const char (*hashes)[65],
-                         size_t n, struct err *err)
+int identity_db_recovery_replace(struct store_conn *c, int64_t account_id, const char (*hashes)[65],
+                                 size_t n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RECOVERY_DELETE, err);
     if (st == NULL)
@@ -254,8 +255,8 @@ int ids_recovery_replace(struct store_conn *c, int64_t account_id, const char (*
     return 0;
 }
 
-int ids_recovery_use(struct store_conn *c, int64_t account_id, const char *hash, int *used,
-                     struct err *err)
+int identity_db_recovery_use(struct store_conn *c, int64_t account_id, const char *hash, int *used,
+                             struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RECOVERY_USE, err);
     if (st == NULL)
@@ -269,7 +270,7 @@ int ids_recovery_use(struct store_conn *c, int64_t account_id, const char *hash,
     return rc < 0 ? -1 : 0;
 }
 
-int ids_throttle_clear(struct store_conn *c, const char *key, struct err *err)
+int identity_db_throttle_clear(struct store_conn *c, const char *key, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_THROTTLE_CLEAR, err);
     if (st == NULL)
@@ -278,8 +279,8 @@ int ids_throttle_clear(struct store_conn *c, const char *key, struct err *err)
     return store_run(st, NULL, err);
 }
 
-int ids_throttle_hit(struct store_conn *c, const char *key, int64_t now, int64_t window_ms,
-                     int *count, int64_t *blocked_until, struct err *err)
+int identity_db_throttle_hit(struct store_conn *c, const char *key, int64_t now, int64_t window_ms,
+                             int *count, int64_t *blocked_until, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_THROTTLE_HIT, err);
     if (st == NULL)
@@ -297,7 +298,7 @@ int ids_throttle_hit(struct store_conn *c, const char *key, int64_t now, int64_t
     return rc == STORE_ROW ? 0 : (rc < 0 ? -1 : err_set(err, 500, "identity.store", "no row"));
 }
 
-int ids_throttle_undo(struct store_conn *c, const char *key, struct err *err)
+int identity_db_throttle_undo(struct store_conn *c, const char *key, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_THROTTLE_UNDO, err);
     if (st == NULL)
@@ -306,7 +307,8 @@ int ids_throttle_undo(struct store_conn *c, const char *key, struct err *err)
     return store_run(st, NULL, err);
 }
 
-int ids_throttle_block(struct store_conn *c, const char *key, int64_t until, struct err *err)
+int identity_db_throttle_block(struct store_conn *c, const char *key, int64_t until,
+                               struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_THROTTLE_BLOCK, err);
     if (st == NULL)
@@ -317,8 +319,8 @@ int ids_throttle_block(struct store_conn *c, const char *key, int64_t until, str
     return store_run(st, NULL, err);
 }
 
-int ids_department_insert(struct store_conn *c, const struct identity_department *d,
-                          struct err *err)
+int identity_db_department_insert(struct store_conn *c, const struct identity_department *d,
+                                  struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DEPT_INSERT, err);
     if (st == NULL)
@@ -343,8 +345,8 @@ static void read_dept(struct store_stmt *st, struct arena *a, struct identity_de
     d->division_code = store_col_int64(st, 5);
 }
 
-int ids_department_list(struct store_conn *c, struct arena *a, struct identity_department **out,
-                        size_t *n, struct err *err)
+int identity_db_department_list(struct store_conn *c, struct arena *a,
+                                struct identity_department **out, size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DEPT_LIST, err);
     if (st == NULL)
@@ -374,8 +376,8 @@ int ids_department_list(struct store_conn *c, struct arena *a, struct identity_d
     return 0;
 }
 
-int ids_department_by_code(struct store_conn *c, struct arena *a, const char *code,
-                           struct identity_department *out, int *found, struct err *err)
+int identity_db_department_by_code(struct store_conn *c, struct arena *a, const char *code,
+                                   struct identity_department *out, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DEPT_BY_CODE, err);
     if (st == NULL)
@@ -389,8 +391,8 @@ int ids_department_by_code(struct store_conn *c, struct arena *a, const char *co
     return rc < 0 ? -1 : 0;
 }
 
-int ids_grant_insert(struct store_conn *c, int64_t grant_id, int64_t account_id, int64_t dept_id,
-                     const char *role, int64_t actor, struct err *err)
+int identity_db_grant_insert(struct store_conn *c, int64_t grant_id, int64_t account_id,
+                             int64_t dept_id, const char *role, int64_t actor, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GRANT_INSERT, err);
     if (st == NULL)
@@ -405,8 +407,8 @@ int ids_grant_insert(struct store_conn *c, int64_t grant_id, int64_t account_id,
     return store_run(st, NULL, err);
 }
 
-int ids_grant_revoke(struct store_conn *c, int64_t account_id, int64_t dept_id, const char *role,
-                     int64_t *changed, struct err *err)
+int identity_db_grant_revoke(struct store_conn *c, int64_t account_id, int64_t dept_id,
+                             const char *role, int64_t *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GRANT_REVOKE, err);
     if (st == NULL)
@@ -421,8 +423,8 @@ int ids_grant_revoke(struct store_conn *c, int64_t account_id, int64_t dept_id, 
     return rc < 0 ? -1 : 0;
 }
 
-int ids_grant_exists(struct store_conn *c, int64_t account_id, int64_t dept_id, const char *role,
-                     int *found, struct err *err)
+int identity_db_grant_exists(struct store_conn *c, int64_t account_id, int64_t dept_id,
+                             const char *role, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GRANT_EXISTS, err);
     if (st == NULL)
@@ -436,8 +438,8 @@ int ids_grant_exists(struct store_conn *c, int64_t account_id, int64_t dept_id, 
     return rc < 0 ? -1 : 0;
 }
 
-int ids_grants_of(struct store_conn *c, int64_t account_id, struct authz_subject *subj,
-                  struct err *err)
+int identity_db_grants_of(struct store_conn *c, int64_t account_id, struct authz_subject *subj,
+                          struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GRANTS_OF, err);
     if (st == NULL)
@@ -460,7 +462,8 @@ int ids_grants_of(struct store_conn *c, int64_t account_id, struct authz_subject
 
 static const char SQL_DEPT_EXISTS[] = "SELECT 1 FROM departments WHERE id = ?";
 
-int ids_department_exists(struct store_conn *c, int64_t dept_id, int *found, struct err *err)
+int identity_db_department_exists(struct store_conn *c, int64_t dept_id, int *found,
+                                  struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DEPT_EXISTS, err);
     if (st == NULL)
@@ -475,8 +478,8 @@ int ids_department_exists(struct store_conn *c, int64_t dept_id, int *found, str
 static const char SQL_DEPT_HOLDERS[] = "SELECT account_id FROM role_grants WHERE department_id = ? "
                                        "AND role = ? AND revoked_at IS NULL ORDER BY account_id";
 
-int ids_department_holders(struct store_conn *c, int64_t dept_id, const char *role, int64_t *ids,
-                           size_t max, size_t *n, struct err *err)
+int identity_db_department_holders(struct store_conn *c, int64_t dept_id, const char *role,
+                                   int64_t *ids, size_t max, size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DEPT_HOLDERS, err);
     if (st == NULL)
@@ -492,8 +495,8 @@ int ids_department_holders(struct store_conn *c, int64_t dept_id, const char *ro
     return rc < 0 ? -1 : 0;
 }
 
-int ids_department_by_id(struct store_conn *c, struct arena *a, int64_t dept_id,
-                         struct identity_department *out, int *found, struct err *err)
+int identity_db_department_by_id(struct store_conn *c, struct arena *a, int64_t dept_id,
+                                 struct identity_department *out, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DEPT_BY_ID, err);
     if (st == NULL)
@@ -512,8 +515,9 @@ static const char SQL_CITIZENS[] =
     "SELECT id, lang FROM accounts WHERE kind = 'citizen' AND id_number_enc IS NOT NULL AND "
     "status = 'active' AND id > ? ORDER BY id LIMIT ?";
 
-int ids_citizens_page(struct store_conn *c, int64_t after, int limit, identity_citizen_fn fn,
-                      void *ctx, int64_t *last, size_t *n, struct err *err)
+int identity_db_citizens_page(struct store_conn *c, int64_t after, int limit,
+                              identity_citizen_fn fn, void *ctx, int64_t *last, size_t *n,
+                              struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CITIZENS, err);
     if (st == NULL)

@@ -132,9 +132,9 @@ int notices_publish(struct notices *n, const struct authz_subject *subj, const c
     struct tell t = {n, in, nid};
     if (store_begin(c, err) < 0)
         return -1;
-    if (nos_insert(c, nid, division, in, subj->account_id, now, err) < 0 ||
-        audit_record(c, &ev, err) < 0 || nos_subscribers(c, in->topic, tell_one, &t, err) < 0 ||
-        store_commit(c, err) < 0) {
+    if (notices_db_insert(c, nid, division, in, subj->account_id, now, err) < 0 ||
+        audit_record(c, &ev, err) < 0 ||
+        notices_db_subscribers(c, in->topic, tell_one, &t, err) < 0 || store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;
     }
@@ -167,7 +167,7 @@ int notices_list(struct notices *n, struct arena *a, const char *topic, int64_t 
     if (rows == NULL || c == NULL)
         return rows == NULL ? err_set(err, 500, "notices.oom", "out of memory") : -1;
     *out = rows;
-    if (nos_list(c, a, topic, division, before, limit, 0, rows, count, err) < 0)
+    if (notices_db_list(c, a, topic, division, before, limit, 0, rows, count, err) < 0)
         return -1;
     dept_names(n, a, rows, *count);
     return 0;
@@ -177,7 +177,7 @@ int notices_get(struct notices *n, struct arena *a, int64_t id, struct notice *o
 {
     struct store_conn *c = store_conn(n->store, err);
     size_t count = 0;
-    if (c == NULL || nos_list(c, a, NULL, 0, 0, 1, id, out, &count, err) < 0)
+    if (c == NULL || notices_db_list(c, a, NULL, 0, 0, 1, id, out, &count, err) < 0)
         return -1;
     if (count != 1)
         return err_set(err, 404, "notices.not_found", "no such notice");
@@ -248,7 +248,7 @@ int notices_subscribe(struct notices *n, int64_t account_id, const char *topic, 
     if (!notices_topic_valid(topic))
         return err_set(err, 400, "notices.bad_topic", "no such topic");
     struct store_conn *c = store_conn(n->store, err);
-    return c == NULL ? -1 : nos_subscribe(c, account_id, topic, on, time_now_ms(), err);
+    return c == NULL ? -1 : notices_db_subscribe(c, account_id, topic, on, time_now_ms(), err);
 }
 
 int notices_subscribed(struct notices *n, int64_t account_id, int out[NOTICES_NTOPICS],
@@ -258,7 +258,7 @@ int notices_subscribed(struct notices *n, int64_t account_id, int out[NOTICES_NT
     if (c == NULL)
         return -1;
     for (int i = 0; i < NOTICES_NTOPICS; i++)
-        if (nos_subscribed(c, account_id, notices_topics[i], &out[i], err) < 0)
+        if (notices_db_subscribed(c, account_id, notices_topics[i], &out[i], err) < 0)
             return -1;
     return 0;
 }

@@ -33,8 +33,8 @@ static void bind_opt(struct store_stmt *st, int i, const char *s)
         store_bind_null(st, i);
 }
 
-int nos_insert(struct store_conn *c, int64_t id, int64_t division_code, const struct notice_in *in,
-               int64_t author, int64_t now, struct err *err)
+int notices_db_insert(struct store_conn *c, int64_t id, int64_t division_code,
+                      const struct notice_in *in, int64_t author, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_INSERT, err);
     if (st == NULL)
@@ -60,9 +60,9 @@ static const char *dup(struct arena *a, struct store_stmt *st, int col)
     return s ? arena_strdup(a, s) : NULL;
 }
 
-int nos_list(struct store_conn *c, struct arena *a, const char *topic, int64_t division,
-             int64_t before, int limit, int64_t only_id, struct notice *out, size_t *count,
-             struct err *err)
+int notices_db_list(struct store_conn *c, struct arena *a, const char *topic, int64_t division,
+                    int64_t before, int limit, int64_t only_id, struct notice *out, size_t *count,
+                    struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LIST, err);
     if (st == NULL)
@@ -94,8 +94,8 @@ int nos_list(struct store_conn *c, struct arena *a, const char *topic, int64_t d
     return rc < 0 ? -1 : 0;
 }
 
-int nos_subscribers(struct store_conn *c, const char *topic, nos_account_fn fn, void *ctx,
-                    struct err *err)
+int notices_db_subscribers(struct store_conn *c, const char *topic, notices_db_account_fn fn,
+                           void *ctx, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SUBSCRIBERS, err);
     if (st == NULL)
@@ -116,8 +116,8 @@ int nos_subscribers(struct store_conn *c, const char *topic, nos_account_fn fn, 
     return 0;
 }
 
-int nos_subscribe(struct store_conn *c, int64_t account_id, const char *topic, int on, int64_t now,
-                  struct err *err)
+int notices_db_subscribe(struct store_conn *c, int64_t account_id, const char *topic, int on,
+                         int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_UNSUB, err);
     if (st == NULL)
@@ -136,8 +136,8 @@ int nos_subscribe(struct store_conn *c, int64_t account_id, const char *topic, i
     return store_run(st, NULL, err);
 }
 
-int nos_subscribed(struct store_conn *c, int64_t account_id, const char *topic, int *on,
-                   struct err *err)
+int notices_db_subscribed(struct store_conn *c, int64_t account_id, const char *topic, int *on,
+                          struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_IS_SUB, err);
     if (st == NULL)

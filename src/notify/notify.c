@@ -39,7 +39,7 @@ static int sandbox_deliver(void *ctx, struct store_conn *c, int64_t outbox_id, c
     if (address == NULL || strlen(address) >= sizeof(masked))
         return err_set(err, 400, "notify.bad_phone", "the sandbox carrier got no valid number");
     idcode_mask(address, 3, 4, masked);
-    return nts_sandbox_insert(c, outbox_id, masked, lang, text, time_now_ms(), err);
+    return notify_db_sandbox_insert(c, outbox_id, masked, lang, text, time_now_ms(), err);
 }
 
 int notify_open(struct store *st, struct crypto_keyring *kr, struct notify **out, struct err *err)
@@ -168,9 +168,9 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
         goto out;
     if (chosen[0])
         lang = chosen; /* the account chose the language of its channels */
-    if (nts_message_insert(c, id, m, lang, params, phone[0] ? sealed : NULL, sealed_len, now, err) <
-            0 ||
-        (phone[0] && nts_outbox_insert(c, id_next(), id, "sms", now, err) < 0) ||
+    if (notify_db_message_insert(c, id, m, lang, params, phone[0] ? sealed : NULL, sealed_len, now,
+                                 err) < 0 ||
+        (phone[0] && notify_db_outbox_insert(c, id_next(), id, "sms", now, err) < 0) ||
         (m->account_id > 0 &&
          notify_route_account(n, c, id, m->account_id, m->kind, phone[0] != 0, now, err) < 0))
         goto out;
@@ -273,8 +273,8 @@ int notify_inbox(struct notify *n, struct arena *a, const struct notify_reader *
             continue;
         if (s == 0 && r->account_id <= 0)
             continue;
-        if (nts_inbox(c, a, s == 0 ? r->account_id : 0, s == 0 ? 0 : r->depts[s - 1], before, limit,
-                      rows + total, &got, err) < 0)
+        if (notify_db_inbox(c, a, s == 0 ? r->account_id : 0, s == 0 ? 0 : r->depts[s - 1], before,
+                            limit, rows + total, &got, err) < 0)
             return -1;
         total += got;
     }
@@ -317,14 +317,14 @@ int notify_unread(struct notify *n, const struct notify_reader *r, int64_t *coun
         return -1;
     int64_t k = 0;
     if (r->account_id > 0) {
-        if (nts_unread(c, r->account_id, 0, &k, err) < 0)
+        if (notify_db_unread(c, r->account_id, 0, &k, err) < 0)
             return -1;
         *count += k;
     }
     for (size_t i = 0; i < r->ndepts && i < 32; i++) {
         if (r->depts[i] <= 0 || dept_seen(r, i))
             continue;
-        if (nts_unread(c, 0, r->depts[i], &k, err) < 0)
+        if (notify_db_unread(c, 0, r->depts[i], &k, err) < 0)
             return -1;
         *count += k;
     }
@@ -347,11 +347,11 @@ int notify_mark_read(struct notify *n, const struct notify_reader *r, int64_t me
     struct store_conn *c = store_conn(n->store, err);
     int64_t acc = 0, dept = 0;
     int found = 0;
-    if (c == NULL || nts_message_owner(c, message_id, &acc, &dept, &found, err) < 0)
+    if (c == NULL || notify_db_message_owner(c, message_id, &acc, &dept, &found, err) < 0)
         return -1;
     if (!found || !may_read(r, acc, dept))
         return err_set(err, 404, "notify.not_found", "no such message");
-    return nts_mark_read(c, message_id, time_now_ms(), err);
+    return notify_db_mark_read(c, message_id, time_now_ms(), err);
 }
 
 int notify_mark_all_read(struct notify *n, const struct notify_reader *r, int64_t *changed,
@@ -361,12 +361,12 @@ int notify_mark_all_read(struct notify *n, const struct notify_reader *r, int64_
     int64_t total = 0, k = 0, now = time_now_ms();
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
-    if (r->account_id > 0 && nts_mark_all_read(c, r->account_id, 0, now, &k, err) < 0)
+    if (r->account_id > 0 && notify_db_mark_all_read(c, r->account_id, 0, now, &k, err) < 0)
         goto fail;
     total += k;
     for (size_t i = 0; i < r->ndepts && i < 32; i++) {
         k = 0;
-        if (r->depts[i] > 0 && nts_mark_all_read(c, 0, r->depts[i], now, &k, err) < 0)
+        if (r->depts[i] > 0 && notify_db_mark_all_read(c, 0, r->depts[i], now, &k, err) < 0)
             goto fail;
         total += k;
     }
@@ -384,7 +384,7 @@ int notify_outbox_counts(struct notify *n, int64_t *pending, int64_t *sent, int6
                          struct err *err)
 {
     struct store_conn *c = store_conn(n->store, err);
-    return c == NULL ? -1 : nts_outbox_counts(c, pending, sent, failed, err);
+    return c == NULL ? -1 : notify_db_outbox_counts(c, pending, sent, failed, err);
 }
 
 /* ---- delivery --------------------------------------------------------------------------- */
@@ -435,10 +435,11 @@ static int record_failure_in(struct store_conn *c, const struct notify_due *d, c
     int changed = 0;
     /* from sending: back to pending first (the claim counted the attempt) */
     if (strcmp(from, "sending") == 0 &&
-        nts_outbox_finish(c, d->outbox_id, "sending", "pending", code, now, &changed, err) < 0)
+        notify_db_outbox_finish(c, d->outbox_id, "sending", "pending", code, now, &changed, err) <
+            0)
         return -1;
-    if (nts_outbox_retry(c, d->outbox_id, attempts, now + backoff_ms(attempts),
-                         give_up ? "failed" : "pending", code, err) < 0)
+    if (notify_db_outbox_retry(c, d->outbox_id, attempts, now + backoff_ms(attempts),
+                               give_up ? "failed" : "pending", code, err) < 0)
         return -1;
     log_kv(LOG_WARN, "notification not delivered", "channel", d->channel, "code", code, "outcome",
            give_up ? "failed" : "retry", LOG_END);
@@ -498,7 +499,7 @@ static int deliver_external_batch(struct notify *n, struct store_conn *c, struct
         if (store_begin(c, err) < 0)
             return -1;
         for (size_t i = 0; i < k; i++)
-            if (nts_outbox_claim(c, b[i]->outbox_id, now, &claimed[i], err) < 0) {
+            if (notify_db_outbox_claim(c, b[i]->outbox_id, now, &claimed[i], err) < 0) {
                 store_rollback(c);
                 return -1;
             }
@@ -530,8 +531,8 @@ static int deliver_external_batch(struct notify *n, struct store_conn *c, struct
                 continue;
             int changed = 0;
             int rc = out[i].code[0] == '\0'
-                         ? nts_outbox_finish(c, b[i]->outbox_id, "sending", "sent", NULL, now,
-                                             &changed, err)
+                         ? notify_db_outbox_finish(c, b[i]->outbox_id, "sending", "sent", NULL, now,
+                                                   &changed, err)
                          : record_failure_in(c, b[i], "sending", &out[i], now, pass, err);
             if (rc < 0) {
                 store_rollback(c);
@@ -588,7 +589,7 @@ static int deliver_local_batch(struct notify *n, struct store_conn *c, struct ar
         int sent = ch->send ? ch->send(ch->ctx, c, &e, &derr)
                             : ch->deliver(ch->ctx, c, d->outbox_id, address, d->lang, text, &derr);
         crypto_wipe(address, sizeof(address));
-        if (sent < 0 || nts_outbox_sent(c, d->outbox_id, now, &changed, err) < 0)
+        if (sent < 0 || notify_db_outbox_sent(c, d->outbox_id, now, &changed, err) < 0)
             goto undo;
         done += changed;
     }
@@ -637,7 +638,7 @@ static int deliver_one(struct notify *n, struct store_conn *c, struct arena *a,
     int sent = ch->send ? ch->send(ch->ctx, c, &e, &derr)
                         : ch->deliver(ch->ctx, c, d->outbox_id, address, d->lang, text, &derr);
     crypto_wipe(address, sizeof(address));
-    if (sent == 0 && nts_outbox_sent(c, d->outbox_id, now, &changed, err) == 0) {
+    if (sent == 0 && notify_db_outbox_sent(c, d->outbox_id, now, &changed, err) == 0) {
         if (!changed) { /* someone else finished it meanwhile: keep theirs */
             store_rollback(c);
             return 0;
@@ -662,7 +663,7 @@ static int lease_of_dead_process(struct notify *n, struct store_conn *c, const c
 {
     char holder[128], host[64];
     *taken = 0;
-    if (nts_lease_holder(c, LEASE_NAME, holder, sizeof(holder), err) < 0)
+    if (notify_db_lease_holder(c, LEASE_NAME, holder, sizeof(holder), err) < 0)
         return -1;
     const char *colon = strchr(holder, ':');
     size_t hl = colon ? (size_t)(colon - holder) : 0;
@@ -675,7 +676,8 @@ static int lease_of_dead_process(struct notify *n, struct store_conn *c, const c
     (void)n;
     if (store_begin(c, err) < 0)
         return -1;
-    if (nts_lease_steal(c, LEASE_NAME, holder, me, now_ms + NOTIFY_LEASE_MS, taken, err) < 0 ||
+    if (notify_db_lease_steal(c, LEASE_NAME, holder, me, now_ms + NOTIFY_LEASE_MS, taken, err) <
+            0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;
@@ -700,7 +702,8 @@ int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int
     int taken = 0;
     if (store_begin(c, err) < 0)
         return -1;
-    if (nts_lease_take(c, LEASE_NAME, holder, now_ms, now_ms + NOTIFY_LEASE_MS, &taken, err) < 0 ||
+    if (notify_db_lease_take(c, LEASE_NAME, holder, now_ms, now_ms + NOTIFY_LEASE_MS, &taken, err) <
+            0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;
@@ -722,12 +725,12 @@ int notify_deliver_due(struct notify *n, const char *holder, int64_t now_ms, int
     err_clear(&terr);
     notify_templates_reload(n, 0, &terr); /* an administrator's edit on another node */
     int64_t orphans = 0;
-    if (nts_interrupted(c, now_ms, &orphans, err) < 0)
+    if (notify_db_interrupted(c, now_ms, &orphans, err) < 0)
         goto out;
     if (orphans > 0)
         log_kv(LOG_WARN, "notifications interrupted by a crash dead-lettered", "code",
                "notify.interrupted", LOG_END);
-    if (nts_due(c, a, now_ms, max, due, &count, err) < 0)
+    if (notify_db_due(c, a, now_ms, max, due, &count, err) < 0)
         goto out;
     /* Rows for local connectors (the sandbox) go in one transaction: their records and
      * status changes commit together with one fsync. If any of them fails, that

@@ -166,7 +166,7 @@ int notify_cli(struct notify *n, int argc, char **argv, struct err *err)
         /* one pass: let the server's job (or the next pass) take the lease at once */
         struct store_conn *c = rc == 0 ? store_conn(n->store, err) : NULL;
         if (c != NULL && pass.leased)
-            nts_lease_release(c, "notify.delivery", n->holder, err);
+            notify_db_lease_release(c, "notify.delivery", n->holder, err);
         if (rc == 0)
             printf("leased\t%d\ndelivered\t%d\nretried\t%d\nfailed\t%d\n", pass.leased,
                    pass.delivered, pass.retried, pass.failed);
@@ -176,7 +176,7 @@ int notify_cli(struct notify *n, int argc, char **argv, struct err *err)
         struct store_conn *c = store_conn(n->store, err);
         rc = limit < 1 || limit > 1000
                  ? err_set(err, 2, "notify.usage", "N is a number from 1 to 1000")
-                 : (c == NULL ? -1 : nts_sandbox_list(c, limit, print_sandbox, NULL, err));
+                 : (c == NULL ? -1 : notify_db_sandbox_list(c, limit, print_sandbox, NULL, err));
     } else if (strcmp(sub, "send-many") == 0) {
         rc = cmd_send_many(n, argc, argv, err);
     } else if (strcmp(sub, "email") == 0) {

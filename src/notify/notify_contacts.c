@@ -85,7 +85,7 @@ static int outbox_to(struct notify *n, struct store_conn *c, int64_t message_id,
     snprintf(ad, sizeof(ad), "notify_outbox.address:%lld", (long long)id);
     if (notify_seal(n, ad, address, sealed, sizeof(sealed), &len, err) < 0)
         return -1;
-    return nts_outbox_insert_addr(c, id, message_id, channel, sealed, len, at, now, err);
+    return notify_db_outbox_insert_addr(c, id, message_id, channel, sealed, len, at, now, err);
 }
 
 int notify_contact_set(struct notify *n, int64_t account_id, const char *channel,
@@ -125,9 +125,9 @@ int notify_contact_set(struct notify *n, int64_t account_id, const char *channel
         .account_id = 0, .lang = lang ? i18n_lang(lang) : "zh", .kind = "notify.verify.code"};
     int rc = -1;
     if (pj != NULL && store_begin(c, err) == 0) {
-        if (ntc_contact_put(c, account_id, channel, sealed, len, masked, hash, now + CODE_TTL_MS,
-                            now, err) == 0 &&
-            nts_message_insert(c, message_id, &m, m.lang, pj, NULL, 0, now, err) == 0 &&
+        if (notify_db_contact_put(c, account_id, channel, sealed, len, masked, hash,
+                                  now + CODE_TTL_MS, now, err) == 0 &&
+            notify_db_message_insert(c, message_id, &m, m.lang, pj, NULL, 0, now, err) == 0 &&
             outbox_to(n, c, message_id, channel, norm, now, now, err) == 0 &&
             store_commit(c, err) == 0)
             rc = 0;
@@ -150,9 +150,9 @@ int notify_contact_verify(struct notify *n, int64_t account_id, const char *chan
     if (!channel_ok(channel))
         return err_set(err, 400, "notify.bad_channel", "the channel is email or sms");
     struct store_conn *c = store_conn(n->store, err);
-    struct ntc_code k;
+    struct notify_db_code k;
     int64_t now = time_now_ms();
-    if (c == NULL || ntc_code_get(c, account_id, channel, &k, err) < 0)
+    if (c == NULL || notify_db_code_get(c, account_id, channel, &k, err) < 0)
         return -1;
     if (!k.found || k.hash[0] == '\0' || k.expires_at < now || k.tries >= CODE_TRIES)
         return err_set(err, 400, "notify.bad_code", "the code is wrong or has expired");
@@ -160,7 +160,7 @@ int notify_contact_verify(struct notify *n, int64_t account_id, const char *chan
     int good = code != NULL && strlen(code) == 6 &&
                code_hash(n, account_id, channel, code, hash) == 0 &&
                crypto_equal(hash, k.hash, strlen(hash)) && strlen(k.hash) == strlen(hash);
-    if (ntc_code_result(c, account_id, channel, good, now, err) < 0)
+    if (notify_db_code_result(c, account_id, channel, good, now, err) < 0)
         return -1;
     return good ? 0 : err_set(err, 400, "notify.bad_code", "the code is wrong or has expired");
 }
@@ -169,7 +169,7 @@ int notify_contacts(struct notify *n, int64_t account_id, struct notify_contact 
                     size_t *count, struct err *err)
 {
     struct store_conn *c = store_conn(n->store, err);
-    return c == NULL ? -1 : ntc_contacts(c, account_id, out, count, err);
+    return c == NULL ? -1 : notify_db_contacts(c, account_id, out, count, err);
 }
 
 int notify_prefs_set(struct notify *n, int64_t account_id, const char *lang, int quiet_from,
@@ -181,8 +181,8 @@ int notify_prefs_set(struct notify *n, int64_t account_id, const char *lang, int
         return err_set(err, 400, "notify.bad_hours", "quiet hours are 0 to 23");
     struct store_conn *c = store_conn(n->store, err);
     return c == NULL ? -1
-                     : ntc_prefs_put(c, account_id, lang && *lang ? lang : NULL, quiet_from,
-                                     quiet_to, time_now_ms(), err);
+                     : notify_db_prefs_put(c, account_id, lang && *lang ? lang : NULL, quiet_from,
+                                           quiet_to, time_now_ms(), err);
 }
 
 int notify_optout_set(struct notify *n, int64_t account_id, const char *group, const char *channel,
@@ -196,7 +196,7 @@ int notify_optout_set(struct notify *n, int64_t account_id, const char *group, c
     if (essential(group))
         return err_set(err, 400, "notify.essential", "essential messages cannot be turned off");
     struct store_conn *c = store_conn(n->store, err);
-    return c == NULL ? -1 : ntc_optout(c, account_id, group, channel, off, err);
+    return c == NULL ? -1 : notify_db_optout(c, account_id, group, channel, off, err);
 }
 
 const char *const notify_optional_groups[] = {"notices", "remind", "benefit", NULL};
@@ -206,9 +206,9 @@ int notify_prefs_get(struct notify *n, int64_t account_id, struct notify_prefs_v
 {
     static const char *const chans[2] = {"email", "sms"};
     struct store_conn *c = store_conn(n->store, err);
-    struct ntc_prefs p;
+    struct notify_db_prefs p;
     memset(out, 0, sizeof(*out));
-    if (c == NULL || ntc_prefs_get(c, account_id, &p, err) < 0)
+    if (c == NULL || notify_db_prefs_get(c, account_id, &p, err) < 0)
         return -1;
     if (p.found) {
         snprintf(out->lang, sizeof(out->lang), "%s", p.lang);
@@ -217,17 +217,17 @@ int notify_prefs_get(struct notify *n, int64_t account_id, struct notify_prefs_v
     }
     for (int g = 0; g < 3; g++)
         for (int k = 0; k < 2; k++)
-            if (ntc_optout_get(c, account_id, notify_optional_groups[g], chans[k], &out->off[g][k],
-                               err) < 0)
+            if (notify_db_optout_get(c, account_id, notify_optional_groups[g], chans[k],
+                                     &out->off[g][k], err) < 0)
                 return -1;
     return 0;
 }
 
 int notify_account_lang(struct store_conn *c, int64_t account_id, char out[8], struct err *err)
 {
-    struct ntc_prefs p;
+    struct notify_db_prefs p;
     out[0] = '\0';
-    if (ntc_prefs_get(c, account_id, &p, err) < 0)
+    if (notify_db_prefs_get(c, account_id, &p, err) < 0)
         return -1;
     if (p.found && p.lang[0])
         snprintf(out, 8, "%s", p.lang);
@@ -256,20 +256,22 @@ int notify_route_account(struct notify *n, struct store_conn *c, int64_t message
                          int64_t account_id, const char *kind, int has_phone, int64_t now,
                          struct err *err)
 {
-    struct ntc_route r[2];
+    struct notify_db_route r[2];
     size_t count = 0;
-    struct ntc_prefs p;
+    struct notify_db_prefs p;
     char group[32];
     size_t gl = strcspn(kind, ".");
     snprintf(group, sizeof(group), "%.*s", (int)(gl < 31 ? gl : 31), kind);
-    if (ntc_routes(c, account_id, r, &count, err) < 0 || ntc_prefs_get(c, account_id, &p, err) < 0)
+    if (notify_db_routes(c, account_id, r, &count, err) < 0 ||
+        notify_db_prefs_get(c, account_id, &p, err) < 0)
         return -1;
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {
         if (strcmp(r[i].channel, "sms") == 0 && has_phone)
             continue;
         int off = 0;
-        if (!essential(group) && ntc_optout_get(c, account_id, group, r[i].channel, &off, err) < 0)
+        if (!essential(group) &&
+            notify_db_optout_get(c, account_id, group, r[i].channel, &off, err) < 0)
             return -1;
         if (off)
             continue;
@@ -324,13 +326,13 @@ int notify_receipt(struct notify *n, const char *body, size_t len, const char *s
     struct store_conn *c = store_conn(n->store, err);
     int changed = 0, found = 0;
     char now_status[16] = "";
-    if (c == NULL ||
-        nts_outbox_finish(c, oid, "sent", status,
-                          strcmp(status, "failed") == 0 ? (code ? code : "notify.bounced") : NULL,
-                          time_now_ms(), &changed, err) < 0)
+    if (c == NULL || notify_db_outbox_finish(
+                         c, oid, "sent", status,
+                         strcmp(status, "failed") == 0 ? (code ? code : "notify.bounced") : NULL,
+                         time_now_ms(), &changed, err) < 0)
         goto out;
     if (!changed) {
-        if (nts_outbox_status(c, oid, now_status, &found, err) < 0)
+        if (notify_db_outbox_status(c, oid, now_status, &found, err) < 0)
             goto out;
         if (!found) {
             err_set(err, 404, "notify.not_found", "no such message");
@@ -360,7 +362,7 @@ int notify_ops(struct notify *n, struct arena *a, const char *status, int64_t be
     if (rows == NULL || c == NULL)
         return rows == NULL ? err_set(err, 500, "notify.oom", "out of memory") : -1;
     *out = rows;
-    return nts_ops(c, a, status && *status ? status : NULL, before, limit, rows, count, err);
+    return notify_db_ops(c, a, status && *status ? status : NULL, before, limit, rows, count, err);
 }
 
 int notify_resend(struct notify *n, int64_t actor, const char *ip, int64_t outbox_id,
@@ -373,7 +375,7 @@ int notify_resend(struct notify *n, int64_t actor, const char *ip, int64_t outbo
     struct audit_event ev = {actor, "notify.resend", object, "ok", ip, NULL};
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
-    if (nts_resend(c, outbox_id, time_now_ms(), &changed, err) < 0 ||
+    if (notify_db_resend(c, outbox_id, time_now_ms(), &changed, err) < 0 ||
         (changed && audit_record(c, &ev, err) < 0)) {
         store_rollback(c);
         return -1;

@@ -44,9 +44,9 @@ static struct store_stmt *key2(struct store_conn *c, const char *sql, int64_t ac
     return st;
 }
 
-int ntc_contact_put(struct store_conn *c, int64_t account_id, const char *channel,
-                    const unsigned char *sealed, size_t len, const char *masked,
-                    const char *code_hash, int64_t code_expires, int64_t now, struct err *err)
+int notify_db_contact_put(struct store_conn *c, int64_t account_id, const char *channel,
+                          const unsigned char *sealed, size_t len, const char *masked,
+                          const char *code_hash, int64_t code_expires, int64_t now, struct err *err)
 {
     struct store_stmt *st = key2(c, SQL_DEL, account_id, channel, err);
     if (st == NULL || store_run(st, NULL, err) < 0)
@@ -62,8 +62,8 @@ int ntc_contact_put(struct store_conn *c, int64_t account_id, const char *channe
     return store_run(st, NULL, err);
 }
 
-int ntc_code_get(struct store_conn *c, int64_t account_id, const char *channel,
-                 struct ntc_code *out, struct err *err)
+int notify_db_code_get(struct store_conn *c, int64_t account_id, const char *channel,
+                       struct notify_db_code *out, struct err *err)
 {
     struct store_stmt *st = key2(c, SQL_CODE, account_id, channel, err);
     if (st == NULL)
@@ -81,8 +81,8 @@ int ntc_code_get(struct store_conn *c, int64_t account_id, const char *channel,
     return rc < 0 ? -1 : 0;
 }
 
-int ntc_code_result(struct store_conn *c, int64_t account_id, const char *channel, int good,
-                    int64_t now, struct err *err)
+int notify_db_code_result(struct store_conn *c, int64_t account_id, const char *channel, int good,
+                          int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, good ? SQL_GOOD : SQL_BAD, err);
     if (st == NULL)
@@ -95,8 +95,8 @@ int ntc_code_result(struct store_conn *c, int64_t account_id, const char *channe
     return store_run(st, NULL, err);
 }
 
-int ntc_contacts(struct store_conn *c, int64_t account_id, struct notify_contact out[2],
-                 size_t *count, struct err *err)
+int notify_db_contacts(struct store_conn *c, int64_t account_id, struct notify_contact out[2],
+                       size_t *count, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LIST, err);
     if (st == NULL)
@@ -114,8 +114,8 @@ int ntc_contacts(struct store_conn *c, int64_t account_id, struct notify_contact
     return rc < 0 ? -1 : 0;
 }
 
-int ntc_routes(struct store_conn *c, int64_t account_id, struct ntc_route out[2], size_t *count,
-               struct err *err)
+int notify_db_routes(struct store_conn *c, int64_t account_id, struct notify_db_route out[2],
+                     size_t *count, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ROUTES, err);
     if (st == NULL)
@@ -124,7 +124,7 @@ int ntc_routes(struct store_conn *c, int64_t account_id, struct ntc_route out[2]
     int rc;
     *count = 0;
     while ((rc = store_step(st, err)) == STORE_ROW && *count < 2) {
-        struct ntc_route *r = &out[*count];
+        struct notify_db_route *r = &out[*count];
         size_t len = 0;
         const void *p = store_col_blob(st, 1, &len);
         if (p == NULL || len > sizeof(r->address_enc))
@@ -138,7 +138,8 @@ int ntc_routes(struct store_conn *c, int64_t account_id, struct ntc_route out[2]
     return rc < 0 ? -1 : 0;
 }
 
-int ntc_prefs_get(struct store_conn *c, int64_t account_id, struct ntc_prefs *out, struct err *err)
+int notify_db_prefs_get(struct store_conn *c, int64_t account_id, struct notify_db_prefs *out,
+                        struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_PREFS, err);
     if (st == NULL)
@@ -157,8 +158,8 @@ int ntc_prefs_get(struct store_conn *c, int64_t account_id, struct ntc_prefs *ou
     return rc < 0 ? -1 : 0;
 }
 
-int ntc_prefs_put(struct store_conn *c, int64_t account_id, const char *lang, int quiet_from,
-                  int quiet_to, int64_t now, struct err *err)
+int notify_db_prefs_put(struct store_conn *c, int64_t account_id, const char *lang, int quiet_from,
+                        int quiet_to, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_PREFS_DEL, err);
     if (st == NULL)
@@ -189,8 +190,8 @@ static struct store_stmt *key3(struct store_conn *c, const char *sql, int64_t ac
     return st;
 }
 
-int ntc_optout(struct store_conn *c, int64_t account_id, const char *group, const char *channel,
-               int off, struct err *err)
+int notify_db_optout(struct store_conn *c, int64_t account_id, const char *group,
+                     const char *channel, int off, struct err *err)
 {
     struct store_stmt *st = key3(c, SQL_OPT_DEL, account_id, group, channel, err);
     if (st == NULL || store_run(st, NULL, err) < 0)
@@ -201,8 +202,8 @@ int ntc_optout(struct store_conn *c, int64_t account_id, const char *group, cons
     return st == NULL ? -1 : store_run(st, NULL, err);
 }
 
-int ntc_optout_get(struct store_conn *c, int64_t account_id, const char *group, const char *channel,
-                   int *off, struct err *err)
+int notify_db_optout_get(struct store_conn *c, int64_t account_id, const char *group,
+                         const char *channel, int *off, struct err *err)
 {
     struct store_stmt *st = key3(c, SQL_OPT_GET, account_id, group, channel, err);
     if (st == NULL)

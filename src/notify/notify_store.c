@@ -50,9 +50,9 @@ static const char SQL_SANDBOX[] =
     "VALUES (?, ?, ?, ?, ?)";
 static const char SQL_COUNTS[] = "SELECT status, COUNT(*) FROM notify_outbox GROUP BY status";
 
-int nts_message_insert(struct store_conn *c, int64_t id, const struct notify_msg *m,
-                       const char *lang, const char *params, const unsigned char *phone_enc,
-                       size_t phone_len, int64_t now, struct err *err)
+int notify_db_message_insert(struct store_conn *c, int64_t id, const struct notify_msg *m,
+                             const char *lang, const char *params, const unsigned char *phone_enc,
+                             size_t phone_len, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_MSG_INSERT, err);
     if (st == NULL)
@@ -75,8 +75,8 @@ int nts_message_insert(struct store_conn *c, int64_t id, const struct notify_msg
     return store_run(st, NULL, err);
 }
 
-int nts_outbox_insert(struct store_conn *c, int64_t id, int64_t message_id, const char *channel,
-                      int64_t now, struct err *err)
+int notify_db_outbox_insert(struct store_conn *c, int64_t id, int64_t message_id,
+                            const char *channel, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_OUTBOX_INSERT, err);
     if (st == NULL)
@@ -95,8 +95,9 @@ static const char *dup(struct arena *a, struct store_stmt *st, int col)
     return s ? arena_strdup(a, s) : NULL;
 }
 
-int nts_inbox(struct store_conn *c, struct arena *a, int64_t account_id, int64_t department_id,
-              int64_t before, int limit, struct notify_row *out, size_t *n, struct err *err)
+int notify_db_inbox(struct store_conn *c, struct arena *a, int64_t account_id,
+                    int64_t department_id, int64_t before, int limit, struct notify_row *out,
+                    size_t *n, struct err *err)
 {
     struct store_stmt *st =
         store_prepare(c, department_id ? SQL_INBOX_DEPT : SQL_INBOX_ACCOUNT, err);
@@ -136,15 +137,15 @@ static int count1(struct store_conn *c, const char *sql, int64_t key, int64_t *c
     return rc < 0 ? -1 : 0;
 }
 
-int nts_unread(struct store_conn *c, int64_t account_id, int64_t department_id, int64_t *count,
-               struct err *err)
+int notify_db_unread(struct store_conn *c, int64_t account_id, int64_t department_id,
+                     int64_t *count, struct err *err)
 {
     return department_id ? count1(c, SQL_UNREAD_DEPT, department_id, count, err)
                          : count1(c, SQL_UNREAD_ACCOUNT, account_id, count, err);
 }
 
-int nts_message_owner(struct store_conn *c, int64_t id, int64_t *account_id, int64_t *department_id,
-                      int *found, struct err *err)
+int notify_db_message_owner(struct store_conn *c, int64_t id, int64_t *account_id,
+                            int64_t *department_id, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_OWNER, err);
     if (st == NULL)
@@ -160,7 +161,7 @@ int nts_message_owner(struct store_conn *c, int64_t id, int64_t *account_id, int
     return rc < 0 ? -1 : 0;
 }
 
-int nts_mark_read(struct store_conn *c, int64_t id, int64_t now, struct err *err)
+int notify_db_mark_read(struct store_conn *c, int64_t id, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_MARK_READ, err);
     if (st == NULL)
@@ -170,8 +171,8 @@ int nts_mark_read(struct store_conn *c, int64_t id, int64_t now, struct err *err
     return store_run(st, NULL, err);
 }
 
-int nts_mark_all_read(struct store_conn *c, int64_t account_id, int64_t department_id, int64_t now,
-                      int64_t *changed, struct err *err)
+int notify_db_mark_all_read(struct store_conn *c, int64_t account_id, int64_t department_id,
+                            int64_t now, int64_t *changed, struct err *err)
 {
     struct store_stmt *st =
         store_prepare(c, department_id ? SQL_MARK_ALL_DEPT : SQL_MARK_ALL_ACCOUNT, err);
@@ -182,8 +183,8 @@ int nts_mark_all_read(struct store_conn *c, int64_t account_id, int64_t departme
     return store_run(st, changed, err);
 }
 
-int nts_lease_take(struct store_conn *c, const char *name, const char *holder, int64_t now,
-                   int64_t until, int *taken, struct err *err)
+int notify_db_lease_take(struct store_conn *c, const char *name, const char *holder, int64_t now,
+                         int64_t until, int *taken, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LEASE, err);
     if (st == NULL)
@@ -211,8 +212,8 @@ static const unsigned char *blob(struct arena *a, struct store_stmt *st, int col
     return copy;
 }
 
-int nts_due(struct store_conn *c, struct arena *a, int64_t now, int max, struct notify_due *out,
-            size_t *n, struct err *err)
+int notify_db_due(struct store_conn *c, struct arena *a, int64_t now, int max,
+                  struct notify_due *out, size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DUE, err);
     if (st == NULL)
@@ -237,7 +238,8 @@ int nts_due(struct store_conn *c, struct arena *a, int64_t now, int max, struct 
     return rc < 0 ? -1 : 0;
 }
 
-int nts_outbox_sent(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err)
+int notify_db_outbox_sent(struct store_conn *c, int64_t id, int64_t now, int *changed,
+                          struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SENT, err);
     if (st == NULL)
@@ -251,8 +253,8 @@ int nts_outbox_sent(struct store_conn *c, int64_t id, int64_t now, int *changed,
     return 0;
 }
 
-int nts_outbox_retry(struct store_conn *c, int64_t id, int attempts, int64_t next,
-                     const char *status, const char *error, struct err *err)
+int notify_db_outbox_retry(struct store_conn *c, int64_t id, int attempts, int64_t next,
+                           const char *status, const char *error, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RETRY, err);
     if (st == NULL)
@@ -265,8 +267,8 @@ int nts_outbox_retry(struct store_conn *c, int64_t id, int attempts, int64_t nex
     return store_run(st, NULL, err);
 }
 
-int nts_sandbox_insert(struct store_conn *c, int64_t outbox_id, const char *phone_masked,
-                       const char *lang, const char *body, int64_t now, struct err *err)
+int notify_db_sandbox_insert(struct store_conn *c, int64_t outbox_id, const char *phone_masked,
+                             const char *lang, const char *body, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SANDBOX, err);
     if (st == NULL)
@@ -279,8 +281,8 @@ int nts_sandbox_insert(struct store_conn *c, int64_t outbox_id, const char *phon
     return store_run(st, NULL, err);
 }
 
-int nts_outbox_counts(struct store_conn *c, int64_t *pending, int64_t *sent, int64_t *failed,
-                      struct err *err)
+int notify_db_outbox_counts(struct store_conn *c, int64_t *pending, int64_t *sent, int64_t *failed,
+                            struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_COUNTS, err);
     if (st == NULL)
@@ -305,7 +307,8 @@ static const char SQL_SANDBOX_LIST[] =
     "SELECT outbox_id, phone_masked, lang, body, delivered_at FROM notify_sandbox_sms "
     "ORDER BY delivered_at DESC, outbox_id DESC LIMIT ?";
 
-int nts_sandbox_list(struct store_conn *c, int limit, nts_sandbox_fn fn, void *ctx, struct err *err)
+int notify_db_sandbox_list(struct store_conn *c, int limit, notify_db_sandbox_fn fn, void *ctx,
+                           struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SANDBOX_LIST, err);
     if (st == NULL)
@@ -337,9 +340,9 @@ static const char SQL_INTERRUPTED[] =
     "WHERE status = 'sending'";
 static const char SQL_STATUS[] = "SELECT status FROM notify_outbox WHERE id = ?";
 
-int nts_outbox_insert_addr(struct store_conn *c, int64_t id, int64_t message_id,
-                           const char *channel, const unsigned char *addr, size_t addr_len,
-                           int64_t at, int64_t now, struct err *err)
+int notify_db_outbox_insert_addr(struct store_conn *c, int64_t id, int64_t message_id,
+                                 const char *channel, const unsigned char *addr, size_t addr_len,
+                                 int64_t at, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_OUTBOX_INSERT_ADDR, err);
     if (st == NULL)
@@ -353,7 +356,8 @@ int nts_outbox_insert_addr(struct store_conn *c, int64_t id, int64_t message_id,
     return store_run(st, NULL, err);
 }
 
-int nts_outbox_claim(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err)
+int notify_db_outbox_claim(struct store_conn *c, int64_t id, int64_t now, int *changed,
+                           struct err *err)
 {
     (void)now;
     struct store_stmt *st = store_prepare(c, SQL_CLAIM, err);
@@ -367,8 +371,8 @@ int nts_outbox_claim(struct store_conn *c, int64_t id, int64_t now, int *changed
     return 0;
 }
 
-int nts_outbox_finish(struct store_conn *c, int64_t id, const char *from, const char *to,
-                      const char *error, int64_t now, int *changed, struct err *err)
+int notify_db_outbox_finish(struct store_conn *c, int64_t id, const char *from, const char *to,
+                            const char *error, int64_t now, int *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_FINISH, err);
     if (st == NULL)
@@ -392,15 +396,15 @@ int nts_outbox_finish(struct store_conn *c, int64_t id, const char *from, const 
     return 0;
 }
 
-int nts_interrupted(struct store_conn *c, int64_t now, int64_t *changed, struct err *err)
+int notify_db_interrupted(struct store_conn *c, int64_t now, int64_t *changed, struct err *err)
 {
     (void)now;
     struct store_stmt *st = store_prepare(c, SQL_INTERRUPTED, err);
     return st == NULL ? -1 : store_run(st, changed, err);
 }
 
-int nts_outbox_status(struct store_conn *c, int64_t id, char status[16], int *found,
-                      struct err *err)
+int notify_db_outbox_status(struct store_conn *c, int64_t id, char status[16], int *found,
+                            struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_STATUS, err);
     if (st == NULL)
@@ -417,7 +421,8 @@ int nts_outbox_status(struct store_conn *c, int64_t id, char status[16], int *fo
 static const char SQL_LEASE_RELEASE[] =
     "UPDATE notify_leases SET expires_at = 0 WHERE name = ? AND holder = ?";
 
-int nts_lease_release(struct store_conn *c, const char *name, const char *holder, struct err *err)
+int notify_db_lease_release(struct store_conn *c, const char *name, const char *holder,
+                            struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LEASE_RELEASE, err);
     if (st == NULL)
@@ -438,8 +443,8 @@ static const char SQL_RESEND[] =
     "UPDATE notify_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, "
     "last_error = 'notify.resent' WHERE id = ? AND status = 'failed'";
 
-int nts_ops(struct store_conn *c, struct arena *a, const char *status, int64_t before, int limit,
-            struct notify_op *out, size_t *n, struct err *err)
+int notify_db_ops(struct store_conn *c, struct arena *a, const char *status, int64_t before,
+                  int limit, struct notify_op *out, size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_OPS, err);
     if (st == NULL)
@@ -467,7 +472,7 @@ int nts_ops(struct store_conn *c, struct arena *a, const char *status, int64_t b
     return rc < 0 ? -1 : 0;
 }
 
-int nts_resend(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err)
+int notify_db_resend(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RESEND, err);
     if (st == NULL)
@@ -485,8 +490,8 @@ static const char SQL_LEASE_HOLDER[] = "SELECT holder FROM notify_leases WHERE n
 static const char SQL_LEASE_STEAL[] =
     "UPDATE notify_leases SET holder = ?, expires_at = ? WHERE name = ? AND holder = ?";
 
-int nts_lease_holder(struct store_conn *c, const char *name, char *out, size_t size,
-                     struct err *err)
+int notify_db_lease_holder(struct store_conn *c, const char *name, char *out, size_t size,
+                           struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LEASE_HOLDER, err);
     if (st == NULL)
@@ -500,8 +505,8 @@ int nts_lease_holder(struct store_conn *c, const char *name, char *out, size_t s
     return rc < 0 ? -1 : 0;
 }
 
-int nts_lease_steal(struct store_conn *c, const char *name, const char *from, const char *holder,
-                    int64_t until, int *taken, struct err *err)
+int notify_db_lease_steal(struct store_conn *c, const char *name, const char *from,
+                          const char *holder, int64_t until, int *taken, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LEASE_STEAL, err);
     if (st == NULL)
@@ -528,7 +533,7 @@ static const char SQL_TPL_MAX[] =
 static const char SQL_TPL_INSERT[] = "INSERT INTO notify_templates (kind, lang, version, body, "
                                      "author, created_at) VALUES (?, ?, ?, ?, ?, ?)";
 
-int nts_templates_stamp(struct store_conn *c, int64_t *stamp, struct err *err)
+int notify_db_templates_stamp(struct store_conn *c, int64_t *stamp, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_TPL_STAMP, err);
     if (st == NULL)
@@ -539,7 +544,8 @@ int nts_templates_stamp(struct store_conn *c, int64_t *stamp, struct err *err)
     return rc < 0 ? -1 : 0;
 }
 
-int nts_templates_newest(struct store_conn *c, nts_template_fn fn, void *ctx, struct err *err)
+int notify_db_templates_newest(struct store_conn *c, notify_db_template_fn fn, void *ctx,
+                               struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_TPL_NEWEST, err);
     if (st == NULL)
@@ -552,8 +558,8 @@ int nts_templates_newest(struct store_conn *c, nts_template_fn fn, void *ctx, st
     return rc < 0 ? -1 : 0;
 }
 
-int nts_template_max(struct store_conn *c, const char *kind, const char *lang, int *version,
-                     struct err *err)
+int notify_db_template_max(struct store_conn *c, const char *kind, const char *lang, int *version,
+                           struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_TPL_MAX, err);
     if (st == NULL)
@@ -566,8 +572,8 @@ int nts_template_max(struct store_conn *c, const char *kind, const char *lang, i
     return rc < 0 ? -1 : 0;
 }
 
-int nts_template_insert(struct store_conn *c, const char *kind, const char *lang, int version,
-                        const char *body, int64_t author, int64_t now, struct err *err)
+int notify_db_template_insert(struct store_conn *c, const char *kind, const char *lang, int version,
+                              const char *body, int64_t author, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_TPL_INSERT, err);
     if (st == NULL)

@@ -154,7 +154,7 @@ int notify_templates_reload(struct notify *n, int force, struct err *err)
 {
     struct store_conn *c = store_conn(n->store, err);
     int64_t stamp = 0;
-    if (c == NULL || nts_templates_stamp(c, &stamp, err) < 0)
+    if (c == NULL || notify_db_templates_stamp(c, &stamp, err) < 0)
         return -1;
     if (!force && stamp == tpl.stamp)
         return 0;
@@ -162,7 +162,7 @@ int notify_templates_reload(struct notify *n, int force, struct err *err)
     for (size_t i = 0; i < tpl.n; i++)
         free(tpl.t[i].body);
     tpl.n = 0;
-    int rc = nts_templates_newest(c, put, NULL, err);
+    int rc = notify_db_templates_newest(c, put, NULL, err);
     tpl.stamp = rc == 0 ? stamp : -1;
     pthread_rwlock_unlock(&tpl.lock);
     return rc;
@@ -183,13 +183,13 @@ int notify_template_save(struct notify *n, int64_t actor, const char *ip, const 
     snprintf(object, sizeof(object), "notify_template:%s:%s", kind, lang);
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
-    if (nts_template_max(c, kind, lang, &v, err) < 0)
+    if (notify_db_template_max(c, kind, lang, &v, err) < 0)
         goto fail;
     v++;
     char detail[24];
     snprintf(detail, sizeof(detail), "version %d", v);
     struct audit_event ev = {actor, "notify.template", object, "ok", ip, detail};
-    if (nts_template_insert(c, kind, lang, v, body, actor, time_now_ms(), err) < 0 ||
+    if (notify_db_template_insert(c, kind, lang, v, body, actor, time_now_ms(), err) < 0 ||
         audit_record(c, &ev, err) < 0 || store_commit(c, err) < 0)
         goto fail;
     if (version)

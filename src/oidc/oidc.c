@@ -324,7 +324,8 @@ void oidc_audit(struct oidc *o, int64_t actor, const char *action, const char *o
     }
     return;
 fail:
-    log_kv(LOG_ERROR, "audit record lost", "action", action, "detail", err.msg, (const char *)LOG_END);
+    log_kv(LOG_ERROR, "audit record lost", "action", action, "detail", err.msg,
+           (const char *)LOG_END);
 }
 
 int oidc_purge_expired(struct oidc *o, int64_t *removed, struct err *err)

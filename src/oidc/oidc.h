@@ -154,8 +154,8 @@ int oidc_purge_expired(struct oidc *o, int64_t *removed, struct err *err);
 /* Revoke every grant of an account (its refresh tokens stop working, its access tokens
  * fail at userinfo): when the person logs out everywhere or changes the password.
  * `reason` is recorded ("logout_all", "password_change"). Audited. */
-int oidc_revoke_account(struct store *s, int64_t account_id, const char *reason,
-                        const char *ip, struct err *err);
+int oidc_revoke_account(struct store *s, int64_t account_id, const char *reason, const char *ip,
+                        struct err *err);
 
 /* A bearer access token presented to another module's API (the data exchange): who
  * presents it and what it may do. Strings live in the arena given. */

@@ -384,7 +384,7 @@ int oidc_store_grant_insert(struct store_conn *c, const struct oidc_grant_row *g
 int oidc_store_grant_revoke(struct store_conn *c, int64_t grant_id, int64_t now_ms,
                             const char *reason, int *changed, struct err *err);
 int oidc_store_grants_revoke_account(struct store_conn *c, int64_t account_id, int64_t now_ms,
-                                      const char *reason, int64_t *revoked, struct err *err);
+                                     const char *reason, int64_t *revoked, struct err *err);
 int oidc_store_grants_revoke_client(struct store_conn *c, const char *client_id, int64_t now_ms,
                                     struct err *err);
 /* For userinfo: the grant's account and whether it is live (not revoked, not expired,

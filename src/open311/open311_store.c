@@ -133,10 +133,10 @@ int open311_keys_list(struct store *st, json_t *arr, struct err *err)
         return -1;
     int rc;
     while ((rc = store_step(s, err)) == STORE_ROW)
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:I, s:b}", "id", store_col_text(s, 0), "name",
-                           store_col_text(s, 1), "created_at", (json_int_t)store_col_int64(s, 2),
-                           "revoked", store_col_int64(s, 3) != 0));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:b}", "id", store_col_text(s, 0),
+                                             "name", store_col_text(s, 1), "created_at",
+                                             (json_int_t)store_col_int64(s, 2), "revoked",
+                                             store_col_int64(s, 3) != 0));
     store_reset(s);
     return rc < 0 ? -1 : 0;
 }

@@ -242,7 +242,7 @@ static int refresh_cache(struct opendata *od, struct err *err)
     struct arena *a = arena_new(0);
     struct identity_department *depts = NULL;
     size_t nd = 0;
-    if (c == NULL || a == NULL || ods_list(c, arr, err) < 0)
+    if (c == NULL || a == NULL || opendata_db_list(c, arr, err) < 0)
         goto fail;
     if (od->id != NULL && identity_department_list(od->id, a, &depts, &nd, err) < 0)
         goto fail;
@@ -320,8 +320,8 @@ int opendata_get(struct opendata *od, const char *slug, int all, json_t **out, s
         return err_set(err, 404, "opendata.not_found", "no dataset %s", slug ? slug : "");
     int64_t dl = 0, api = 0;
     struct store_conn *c = store_conn(od->store, err);
-    if (c == NULL ||
-        ods_counters(c, json_integer_value(json_object_get(hit, "id")), &dl, &api, err) < 0) {
+    if (c == NULL || opendata_db_counters(c, json_integer_value(json_object_get(hit, "id")), &dl,
+                                          &api, err) < 0) {
         json_decref(hit);
         return -1;
     }
@@ -340,7 +340,7 @@ int opendata_csv(struct opendata *od, const char *slug, char **csv, size_t *len,
         return -1;
     const char *s = json_string_value(json_object_get(d, "slug"));
     struct store_conn *c = store_conn(od->store, err);
-    int rc = c == NULL || ods_csv(c, s, csv, len, &found, err) < 0 ? -1 : 0;
+    int rc = c == NULL || opendata_db_csv(c, s, csv, len, &found, err) < 0 ? -1 : 0;
     json_decref(d);
     if (rc == 0 && !found)
         return err_set(err, 404, "opendata.not_found", "the dataset has no data yet");
@@ -350,7 +350,7 @@ int opendata_csv(struct opendata *od, const char *slug, char **csv, size_t *len,
 int opendata_count(struct opendata *od, const char *slug, int download, struct err *err)
 {
     struct store_conn *c = store_conn(od->store, err);
-    return c == NULL ? -1 : ods_count(c, slug, download, err);
+    return c == NULL ? -1 : opendata_db_count(c, slug, download, err);
 }
 
 /* ---- storing -------------------------------------------------------------------------- */
@@ -474,7 +474,7 @@ static int store_dataset(struct opendata *od, struct od_row *row, int64_t depart
     int found = 0, vf = 0;
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
-    if (ods_find(c, row->slug, &id, &owner, &found, err) < 0)
+    if (opendata_db_find(c, row->slug, &id, &owner, &found, err) < 0)
         goto fail;
     if (found && owner != department_id) {
         err_set(err, 409, "opendata.slug_taken", "another publisher has the name %s", row->slug);
@@ -488,8 +488,8 @@ static int store_dataset(struct opendata *od, struct od_row *row, int64_t depart
     row->id = found ? id : id_next();
     row->department_id = department_id;
     int64_t now = time_now_ms();
-    if (ods_put(c, row, found, now, err) < 0 ||
-        (csv != NULL && ods_resource_put(c, row->id, csv, len, rows, cols, now, err) < 0) ||
+    if (opendata_db_put(c, row, found, now, err) < 0 ||
+        (csv != NULL && opendata_db_resource_put(c, row->id, csv, len, rows, cols, now, err) < 0) ||
         store_meta_get_int64(c, META_VERSION, &v, &vf, err) < 0 ||
         store_meta_set_int64(c, META_VERSION, v + 1, err) < 0 || store_commit(c, err) < 0)
         goto fail;
@@ -607,7 +607,7 @@ int opendata_key_create(struct opendata *od, const char *name, int64_t quota, ch
         goto out;
     }
     struct store_conn *c = store_conn(od->store, err);
-    rc = c == NULL ? -1 : ods_key_insert(c, hex, name, quota, time_now_ms(), err);
+    rc = c == NULL ? -1 : opendata_db_key_insert(c, hex, name, quota, time_now_ms(), err);
 out:
     crypto_wipe(raw, sizeof(raw));
     return rc;
@@ -620,7 +620,7 @@ int opendata_key_use(struct opendata *od, const char *key, struct err *err)
     if (key == NULL || strlen(key) > 200 || key_hash(key, hex) < 0)
         return err_set(err, 403, "opendata.bad_key", "unknown API key");
     struct store_conn *c = store_conn(od->store, err);
-    int rc = c == NULL ? -1 : ods_key_use(c, hex, time_now_ms() / 86400000, &exists, err);
+    int rc = c == NULL ? -1 : opendata_db_key_use(c, hex, time_now_ms() / 86400000, &exists, err);
     if (rc < 0)
         return -1;
     if (!exists)

@@ -51,22 +51,24 @@ struct od_row {
 };
 
 /* Store (opendata_store.c). Lists append dataset objects to `arr`. */
-int ods_list(struct store_conn *c, json_t *arr, struct err *err);
-int ods_find(struct store_conn *c, const char *slug, int64_t *id, int64_t *department_id,
-             int *found, struct err *err);
-int ods_put(struct store_conn *c, const struct od_row *r, int exists, int64_t now, struct err *err);
-int ods_resource_put(struct store_conn *c, int64_t id, const char *csv, size_t len, size_t rows,
-                     size_t cols, int64_t now, struct err *err);
-int ods_counters(struct store_conn *c, int64_t id, int64_t *downloads, int64_t *api_calls,
-                 struct err *err);
-int ods_csv(struct store_conn *c, const char *slug, char **csv, size_t *len, int *found,
-            struct err *err);
-int ods_count(struct store_conn *c, const char *slug, int download, struct err *err);
-int ods_key_insert(struct store_conn *c, const char *hash, const char *name, int64_t quota,
-                   int64_t now, struct err *err);
+int opendata_db_list(struct store_conn *c, json_t *arr, struct err *err);
+int opendata_db_find(struct store_conn *c, const char *slug, int64_t *id, int64_t *department_id,
+                     int *found, struct err *err);
+int opendata_db_put(struct store_conn *c, const struct od_row *r, int exists, int64_t now,
+                    struct err *err);
+int opendata_db_resource_put(struct store_conn *c, int64_t id, const char *csv, size_t len,
+                             size_t rows, size_t cols, int64_t now, struct err *err);
+int opendata_db_counters(struct store_conn *c, int64_t id, int64_t *downloads, int64_t *api_calls,
+                         struct err *err);
+int opendata_db_csv(struct store_conn *c, const char *slug, char **csv, size_t *len, int *found,
+                    struct err *err);
+int opendata_db_count(struct store_conn *c, const char *slug, int download, struct err *err);
+int opendata_db_key_insert(struct store_conn *c, const char *hash, const char *name, int64_t quota,
+                           int64_t now, struct err *err);
 /* 1 when the call is allowed and counted, 0 over quota, -1 err; *exists says whether the key
  * is known. */
-int ods_key_use(struct store_conn *c, const char *hash, int64_t day, int *exists, struct err *err);
+int opendata_db_key_use(struct store_conn *c, const char *hash, int64_t day, int *exists,
+                        struct err *err);
 
 /* Store a department's dataset without a subject (demo data, trusted callers): as
  * opendata_put after its authorization check. */

@@ -52,7 +52,7 @@ static json_t *text_or_null(struct store_stmt *st, int col)
     return s != NULL ? json_string(s) : json_null();
 }
 
-int ods_list(struct store_conn *c, json_t *arr, struct err *err)
+int opendata_db_list(struct store_conn *c, json_t *arr, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LIST, err);
     if (st == NULL)
@@ -84,8 +84,8 @@ int ods_list(struct store_conn *c, json_t *arr, struct err *err)
     return rc < 0 ? -1 : 0;
 }
 
-int ods_find(struct store_conn *c, const char *slug, int64_t *id, int64_t *department_id,
-             int *found, struct err *err)
+int opendata_db_find(struct store_conn *c, const char *slug, int64_t *id, int64_t *department_id,
+                     int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_FIND, err);
     if (st == NULL)
@@ -101,7 +101,8 @@ int ods_find(struct store_conn *c, const char *slug, int64_t *id, int64_t *depar
     return rc < 0 ? -1 : 0;
 }
 
-int ods_put(struct store_conn *c, const struct od_row *r, int exists, int64_t now, struct err *err)
+int opendata_db_put(struct store_conn *c, const struct od_row *r, int exists, int64_t now,
+                    struct err *err)
 {
     struct store_stmt *st = store_prepare(c, exists ? SQL_UPDATE : SQL_INSERT, err);
     if (st == NULL)
@@ -130,8 +131,8 @@ int ods_put(struct store_conn *c, const struct od_row *r, int exists, int64_t no
     return store_run(st, NULL, err);
 }
 
-int ods_resource_put(struct store_conn *c, int64_t id, const char *csv, size_t len, size_t rows,
-                     size_t cols, int64_t now, struct err *err)
+int opendata_db_resource_put(struct store_conn *c, int64_t id, const char *csv, size_t len,
+                             size_t rows, size_t cols, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RES_PUT, err);
     if (st == NULL)
@@ -144,8 +145,8 @@ int ods_resource_put(struct store_conn *c, int64_t id, const char *csv, size_t l
     return store_run(st, NULL, err);
 }
 
-int ods_counters(struct store_conn *c, int64_t id, int64_t *downloads, int64_t *api_calls,
-                 struct err *err)
+int opendata_db_counters(struct store_conn *c, int64_t id, int64_t *downloads, int64_t *api_calls,
+                         struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_COUNTERS, err);
     if (st == NULL)
@@ -158,8 +159,8 @@ int ods_counters(struct store_conn *c, int64_t id, int64_t *downloads, int64_t *
     return rc < 0 ? -1 : 0;
 }
 
-int ods_csv(struct store_conn *c, const char *slug, char **csv, size_t *len, int *found,
-            struct err *err)
+int opendata_db_csv(struct store_conn *c, const char *slug, char **csv, size_t *len, int *found,
+                    struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CSV, err);
     if (st == NULL)
@@ -177,7 +178,7 @@ int ods_csv(struct store_conn *c, const char *slug, char **csv, size_t *len, int
     return rc < 0 ? -1 : 0;
 }
 
-int ods_count(struct store_conn *c, const char *slug, int download, struct err *err)
+int opendata_db_count(struct store_conn *c, const char *slug, int download, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, download ? SQL_COUNT_DL : SQL_COUNT_API, err);
     if (st == NULL)
@@ -186,8 +187,8 @@ int ods_count(struct store_conn *c, const char *slug, int download, struct err *
     return store_run(st, NULL, err);
 }
 
-int ods_key_insert(struct store_conn *c, const char *hash, const char *name, int64_t quota,
-                   int64_t now, struct err *err)
+int opendata_db_key_insert(struct store_conn *c, const char *hash, const char *name, int64_t quota,
+                           int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_KEY_INSERT, err);
     if (st == NULL)
@@ -199,7 +200,8 @@ int ods_key_insert(struct store_conn *c, const char *hash, const char *name, int
     return store_run(st, NULL, err);
 }
 
-int ods_key_use(struct store_conn *c, const char *hash, int64_t day, int *exists, struct err *err)
+int opendata_db_key_use(struct store_conn *c, const char *hash, int64_t day, int *exists,
+                        struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_KEY_USE, err);
     if (st == NULL)

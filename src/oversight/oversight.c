@@ -166,7 +166,7 @@ static int is_open_state(const char *s)
 
 int oversight_record(struct store_conn *c, const struct oversight_event *e, struct err *err)
 {
-    struct ovs_sums d;
+    struct oversight_db_sums d;
     memset(&d, 0, sizeof(d));
     const char *a = e->action;
     int completed = 0;
@@ -187,12 +187,12 @@ int oversight_record(struct store_conn *c, const struct oversight_event *e, stru
     }
     int day = oversight_day_of(e->at);
     int changed = d.received || d.accepted || d.returned || d.rejected || d.completed;
-    if (changed && ovs_daily_add(c, day, e, &d, err) < 0)
+    if (changed && oversight_db_daily_add(c, day, e, &d, err) < 0)
         return -1;
-    if (completed && ovs_days_add(c, day, e, e->used_days, err) < 0)
+    if (completed && oversight_db_days_add(c, day, e, e->used_days, err) < 0)
         return -1;
-    return is_open_state(e->to_state) ? ovs_open_put(c, e, err)
-                                      : ovs_open_delete(c, e->application_id, err);
+    return is_open_state(e->to_state) ? oversight_db_open_put(c, e, err)
+                                      : oversight_db_open_delete(c, e->application_id, err);
 }
 
 /* ---- KPIs ---------------------------------------------------------------------------------- */
@@ -289,11 +289,12 @@ int oversight_kpi(struct oversight *o, int64_t division, int64_t dept, int from,
         return -1;
     int64_t lo, hi;
     oversight_subtree(division, &lo, &hi);
-    struct ovs_sums s;
+    struct oversight_db_sums s;
     json_t *hist = json_array();
-    if (ovs_sums(c, lo, hi, dept ? dept : 0, dept ? dept : INT64_MAX, from, to, &s, err) < 0 ||
-        ovs_days_hist(c, lo, hi, dept ? dept : 0, dept ? dept : INT64_MAX, from, to, hist, err) <
-            0) {
+    if (oversight_db_sums(c, lo, hi, dept ? dept : 0, dept ? dept : INT64_MAX, from, to, &s, err) <
+            0 ||
+        oversight_db_days_hist(c, lo, hi, dept ? dept : 0, dept ? dept : INT64_MAX, from, to, hist,
+                               err) < 0) {
         json_decref(hist);
         return -1;
     }
@@ -321,7 +322,7 @@ int oversight_kpi_by(struct oversight *o, int64_t division, int from, int to, co
     oversight_subtree(division, &lo, &hi);
     int b = strcmp(by, "department") == 0 ? 0 : strcmp(by, "division") == 0 ? 1 : 2;
     json_t *rows = json_array();
-    if (ovs_sums_by(c, lo, hi, from, to, b, rows, err) < 0) {
+    if (oversight_db_sums_by(c, lo, hi, from, to, b, rows, err) < 0) {
         json_decref(rows);
         return -1;
     }
@@ -341,8 +342,8 @@ int oversight_trend(struct oversight *o, int64_t division, int from, int to, jso
     int64_t lo, hi;
     oversight_subtree(division, &lo, &hi);
     json_t *per = json_array(), *w = json_array(), *h = json_array();
-    if (ovs_per_day(c, lo, hi, from, to, per, err) < 0 ||
-        ovs_days_hist(c, lo, hi, 0, INT64_MAX, from, to, h, err) < 0) {
+    if (oversight_db_per_day(c, lo, hi, from, to, per, err) < 0 ||
+        oversight_db_days_hist(c, lo, hi, 0, INT64_MAX, from, to, h, err) < 0) {
         json_decref(per);
         json_decref(w);
         json_decref(h);
@@ -385,7 +386,7 @@ int oversight_queue(struct oversight *o, int64_t division, int64_t now_ms, json_
     int64_t lo, hi;
     oversight_subtree(division, &lo, &hi);
     json_t *rows = json_array();
-    if (ovs_queue(c, lo, hi, now_ms, OVERSIGHT_SOON_MS, rows, err) < 0) {
+    if (oversight_db_queue(c, lo, hi, now_ms, OVERSIGHT_SOON_MS, rows, err) < 0) {
         json_decref(rows);
         return -1;
     }
@@ -412,8 +413,8 @@ int oversight_cases(struct oversight *o, int64_t division, int64_t dept, const c
     oversight_subtree(division, &lo, &hi);
     int m = mark == NULL ? 0 : strcmp(mark, "soon") == 0 ? 1 : strcmp(mark, "overdue") == 0 ? 2 : 0;
     json_t *rows = json_array();
-    if (ovs_cases(c, lo, hi, dept ? dept : 0, dept ? dept : INT64_MAX, m, now_ms, OVERSIGHT_SOON_MS,
-                  rows, err) < 0) {
+    if (oversight_db_cases(c, lo, hi, dept ? dept : 0, dept ? dept : INT64_MAX, m, now_ms,
+                           OVERSIGHT_SOON_MS, rows, err) < 0) {
         json_decref(rows);
         return -1;
     }
@@ -426,7 +427,8 @@ int oversight_cases(struct oversight *o, int64_t division, int64_t dept, const c
 }
 
 /* May `subj` see the case (a supervisor over its division, or its department)? */
-static int may_see(const struct authz_subject *subj, const struct ovs_case *k, int *supervisor)
+static int may_see(const struct authz_subject *subj, const struct oversight_db_case *k,
+                   int *supervisor)
 {
     struct authz_object obj = {0, k->department_id, k->division_code};
     *supervisor = authz_allowed(subj, "oversight.view", &obj);
@@ -437,14 +439,14 @@ int oversight_case(struct oversight *o, const struct authz_subject *subj, const 
                    int64_t now_ms, json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(o->store, err);
-    struct ovs_case k;
+    struct oversight_db_case k;
     int found = 0, sup = 0;
-    if (c == NULL || ovs_case_get(c, number ? number : "", &k, &found, err) < 0)
+    if (c == NULL || oversight_db_case_get(c, number ? number : "", &k, &found, err) < 0)
         return -1;
     if (!found || !may_see(subj, &k, &sup))
         return err_set(err, 404, "oversight.not_found", "no open case with this number here");
     json_t *notes = json_array();
-    if (ovs_notes_of_app(c, k.application_id, notes, err) < 0) {
+    if (oversight_db_notes_of_app(c, k.application_id, notes, err) < 0) {
         json_decref(notes);
         return -1;
     }
@@ -499,9 +501,9 @@ int oversight_note_add(struct oversight *o, const struct authz_subject *subj, co
                        int64_t *note_id, struct err *err)
 {
     struct store_conn *c = store_conn(o->store, err);
-    struct ovs_case k;
+    struct oversight_db_case k;
     int found = 0, sup = 0;
-    if (c == NULL || ovs_case_get(c, number ? number : "", &k, &found, err) < 0)
+    if (c == NULL || oversight_db_case_get(c, number ? number : "", &k, &found, err) < 0)
         return -1;
     if (!found || !may_see(subj, &k, &sup))
         return err_set(err, 404, "oversight.not_found", "no open case with this number here");
@@ -517,13 +519,13 @@ int oversight_note_add(struct oversight *o, const struct authz_subject *subj, co
     if (json_array_size(problems) > 0)
         return 1;
     int64_t now = time_now_ms();
-    struct ovs_note n = {.id = id_next(),
-                         .application_id = k.application_id,
-                         .department_id = k.department_id,
-                         .division_code = k.division_code,
-                         .author_id = subj->account_id,
-                         .deadline_at = now + nd * 86400000LL,
-                         .created_at = now};
+    struct oversight_db_note n = {.id = id_next(),
+                                  .application_id = k.application_id,
+                                  .department_id = k.department_id,
+                                  .division_code = k.division_code,
+                                  .author_id = subj->account_id,
+                                  .deadline_at = now + nd * 86400000LL,
+                                  .created_at = now};
     snprintf(n.number, sizeof(n.number), "%s", k.number);
     char detail[64];
     snprintf(detail, sizeof(detail), "days=%ld", nd);
@@ -532,7 +534,7 @@ int oversight_note_add(struct oversight *o, const struct authz_subject *subj, co
     struct audit_event ev = {subj->account_id, "oversight.note", object, "ok", ip, detail};
     if (store_begin(c, err) < 0)
         return -1;
-    if (ovs_note_insert(c, &n, body, err) < 0 || audit_record(c, &ev, err) < 0 ||
+    if (oversight_db_note_insert(c, &n, body, err) < 0 || audit_record(c, &ev, err) < 0 ||
         tell(o, k.department_id, "oversight.notice.note", k.number, err) < 0) {
         store_rollback(c);
         return -1;
@@ -548,9 +550,9 @@ int oversight_note_answer(struct oversight *o, const struct authz_subject *subj,
                           const char *answer, const char *ip, json_t *problems, struct err *err)
 {
     struct store_conn *c = store_conn(o->store, err);
-    struct ovs_note n;
+    struct oversight_db_note n;
     int found = 0, answered = 0, changed = 0;
-    if (c == NULL || ovs_note_get(c, note_id, &n, &answered, &found, err) < 0)
+    if (c == NULL || oversight_db_note_get(c, note_id, &n, &answered, &found, err) < 0)
         return -1;
     struct authz_object obj = {0, n.department_id, n.division_code};
     if (!found || !authz_allowed(subj, "oversight.answer", &obj))
@@ -565,7 +567,8 @@ int oversight_note_answer(struct oversight *o, const struct authz_subject *subj,
     struct audit_event ev = {subj->account_id, "oversight.answer", object, "ok", ip, NULL};
     if (store_begin(c, err) < 0)
         return -1;
-    if (ovs_note_answer(c, note_id, answer, subj->account_id, time_now_ms(), &changed, err) < 0 ||
+    if (oversight_db_note_answer(c, note_id, answer, subj->account_id, time_now_ms(), &changed,
+                                 err) < 0 ||
         (changed && audit_record(c, &ev, err) < 0)) {
         store_rollback(c);
         return -1;
@@ -591,7 +594,7 @@ int oversight_notes_mine(struct oversight *o, const struct authz_subject *subj, 
         struct authz_object obj = {0, subj->grants[g].department_id, 0};
         if (dup || !authz_allowed(subj, "oversight.answer", &obj))
             continue;
-        if (ovs_notes_of_dept(c, subj->grants[g].department_id, rows, err) < 0) {
+        if (oversight_db_notes_of_dept(c, subj->grants[g].department_id, rows, err) < 0) {
             json_decref(rows);
             return -1;
         }
@@ -625,13 +628,13 @@ int oversight_escalate(struct oversight *o, int64_t now_ms, int *n, struct err *
     struct store_conn *c = store_conn(o->store, err);
     if (c == NULL)
         return -1;
-    struct ovs_note *due = malloc(500 * sizeof(*due));
+    struct oversight_db_note *due = malloc(500 * sizeof(*due));
     size_t nd = 0;
     int rc = -1;
     *n = 0;
     if (due == NULL)
         return err_set(err, 500, "oversight.oom", "out of memory");
-    if (ovs_notes_due(c, now_ms, due, 500, &nd, err) < 0)
+    if (oversight_db_notes_due(c, now_ms, due, 500, &nd, err) < 0)
         goto out;
     for (size_t i = 0; i < nd; i++) {
         int64_t from = due[i].escalated_to ? due[i].escalated_to : due[i].division_code;
@@ -647,8 +650,8 @@ int oversight_escalate(struct oversight *o, int64_t now_ms, int *n, struct err *
         struct audit_event ev = {0, "oversight.escalate", object, "ok", NULL, detail};
         if (store_begin(c, err) < 0)
             goto out;
-        if (ovs_note_escalate(c, due[i].id, due[i].level + 1, to, now_ms + length, now_ms, err) <
-                0 ||
+        if (oversight_db_note_escalate(c, due[i].id, due[i].level + 1, to, now_ms + length, now_ms,
+                                       err) < 0 ||
             audit_record(c, &ev, err) < 0 ||
             tell(o, due[i].department_id, "oversight.notice.escalated", due[i].number, err) < 0) {
             store_rollback(c);
@@ -678,7 +681,7 @@ int oversight_digest(struct oversight *o, int64_t now_ms, int *n, struct err *er
     {
         char key[24];
         snprintf(key, sizeof(key), "%lld",
-                 (long long)ovs_json_id(json_object_get(r, "department_id")));
+                 (long long)oversight_db_json_id(json_object_get(r, "department_id")));
         json_t *p = json_object_get(per, key);
         if (p == NULL) {
             p = json_pack("{s:i, s:i}", "overdue", 0, "due_soon", 0);

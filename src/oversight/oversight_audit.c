@@ -119,7 +119,7 @@ static int h_audit(struct web_req *req, struct web_resp *resp)
             r, "when",
             json_string(l10n_datetime(req->arena, req->lang,
                                       json_integer_value(json_object_get(r, "at")))));
-        int64_t actor = ovs_json_id(json_object_get(r, "actor_id"));
+        int64_t actor = oversight_db_json_id(json_object_get(r, "actor_id"));
         struct identity_account acc;
         const char *who = actor == 0 ? web_t(req, "oversight.audit.system") : NULL;
         if (who == NULL && identity_account_summary(o->id, req->arena, actor, &acc, &err) == 0 &&
@@ -177,7 +177,8 @@ static int h_export(struct web_req *req, struct web_resp *resp)
     json_t *rows = json_array(), *cp = NULL;
     struct audit_report rep;
     if (c == NULL || (f.actor_id >= 0 && audit_search(c, &f, rows, &err) < 0) ||
-        audit_checkpoint_latest(c, &cp, &err) < 0 || audit_verify(o->store, o->kr, &rep, &err) < 0) {
+        audit_checkpoint_latest(c, &cp, &err) < 0 ||
+        audit_verify(o->store, o->kr, &rep, &err) < 0) {
         json_decref(rows);
         json_decref(cp);
         return web_fail_err(resp, &err);

@@ -249,7 +249,8 @@ static json_t *tile_map(struct web_req *req, struct oversight *o, int64_t divisi
             json_array_append_new(
                 tiles,
                 json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:b}", "x", col * 44, "y", y, "fill",
-                          fill, "title_lang", text_lang(req, name), "title", arena_printf(req->arena, "%s: %s", name, val), "code",
+                          fill, "title_lang", text_lang(req, name), "title",
+                          arena_printf(req->arena, "%s: %s", name, val), "code",
                           arena_printf(req->arena, "%06lld", (long long)cs[i].code / 1000000),
                           "is_label", 0));
             json_array_append_new(

@@ -136,7 +136,7 @@ static json_t *localise(struct web_req *req, json_t *problems)
 
 static void decorate_case(struct web_req *req, struct oversight *o, json_t *r, const json_t *names)
 {
-    int64_t dept = ovs_json_id(json_object_get(r, "department_id"));
+    int64_t dept = oversight_db_json_id(json_object_get(r, "department_id"));
     int64_t div = json_integer_value(json_object_get(r, "division_code"));
     const char *code = json_string_value(json_object_get(r, "item_code"));
     const char *item = json_string_value(json_object_get(names, code ? code : ""));
@@ -168,7 +168,7 @@ void ovh_queue_rows(struct web_req *req, struct oversight *o, json_t *rows)
     json_t *r;
     json_array_foreach(rows, i, r)
     {
-        int64_t dept = ovs_json_id(json_object_get(r, "department_id"));
+        int64_t dept = oversight_db_json_id(json_object_get(r, "department_id"));
         int64_t div = json_integer_value(json_object_get(r, "division_code"));
         json_object_set_new(r, "department", json_string(ovh_dept_name(req, o, dept)));
         json_object_set_new(r, "division", json_string(ovh_division_name(req, o, div)));
@@ -369,8 +369,9 @@ static int notes_page(struct web_req *req, struct web_resp *resp, const struct a
     {
         json_object_set_new(
             n, "department",
-            json_string(ovh_dept_name(req, o, ovs_json_id(json_object_get(n, "department_id")))));
-        if (fe != NULL && ovs_json_id(json_object_get(n, "id")) == with_error)
+            json_string(
+                ovh_dept_name(req, o, oversight_db_json_id(json_object_get(n, "department_id")))));
+        if (fe != NULL && oversight_db_json_id(json_object_get(n, "id")) == with_error)
             json_object_set(n, "field_errors", fe);
     }
     json_decref(fe);

@@ -39,18 +39,18 @@ void oversight_add_rates(json_t *k);
 int64_t oversight_day_start_ms(int day);
 
 /* Sums of oversight_daily over a selection. */
-struct ovs_sums {
+struct oversight_db_sums {
     int64_t received, online, accepted, returned, rejected, completed, on_time, days_sum;
 };
 
 /* One open case (oversight_open) in `a`-less form: strings copied into the fixed fields. */
-struct ovs_case {
+struct oversight_db_case {
     int64_t application_id, department_id, division_code, due_at, submitted_at;
     char number[32], item_code[48], state[16];
     int limit_days;
 };
 
-struct ovs_note {
+struct oversight_db_note {
     int64_t id, application_id, department_id, division_code, author_id, deadline_at, created_at,
         answered_at, escalated_to, escalated_at;
     int level;
@@ -58,50 +58,51 @@ struct ovs_note {
 };
 
 /* An id from JSON (a decimal string, or an integer). */
-int64_t ovs_json_id(const json_t *v);
+int64_t oversight_db_json_id(const json_t *v);
 
-int ovs_open_put(struct store_conn *c, const struct oversight_event *e, struct err *err);
-int ovs_open_delete(struct store_conn *c, int64_t application_id, struct err *err);
-int ovs_daily_add(struct store_conn *c, int day, const struct oversight_event *e,
-                  const struct ovs_sums *d, struct err *err);
-int ovs_days_add(struct store_conn *c, int day, const struct oversight_event *e, int days,
-                 struct err *err);
+int oversight_db_open_put(struct store_conn *c, const struct oversight_event *e, struct err *err);
+int oversight_db_open_delete(struct store_conn *c, int64_t application_id, struct err *err);
+int oversight_db_daily_add(struct store_conn *c, int day, const struct oversight_event *e,
+                           const struct oversight_db_sums *d, struct err *err);
+int oversight_db_days_add(struct store_conn *c, int day, const struct oversight_event *e, int days,
+                          struct err *err);
 
 /* Sums over [lo, hi] divisions, [dlo, dhi] departments, [from, to] days. */
-int ovs_sums(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi, int from,
-             int to, struct ovs_sums *out, struct err *err);
+int oversight_db_sums(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi,
+                      int from, int to, struct oversight_db_sums *out, struct err *err);
 /* Grouped sums: by 0 department, 1 division, 2 item; rows {key (string), sums...}. */
-int ovs_sums_by(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, int by,
-                json_t *rows, struct err *err);
+int oversight_db_sums_by(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, int by,
+                         json_t *rows, struct err *err);
 /* Days histogram [{days, n}] and per-day received/completed [{day, received, completed}]. */
-int ovs_days_hist(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi, int from,
-                  int to, json_t *rows, struct err *err);
-int ovs_per_day(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, json_t *rows,
-                struct err *err);
+int oversight_db_days_hist(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi,
+                           int from, int to, json_t *rows, struct err *err);
+int oversight_db_per_day(struct store_conn *c, int64_t lo, int64_t hi, int from, int to,
+                         json_t *rows, struct err *err);
 
-int ovs_queue(struct store_conn *c, int64_t lo, int64_t hi, int64_t now, int64_t soon, json_t *rows,
-              struct err *err);
+int oversight_db_queue(struct store_conn *c, int64_t lo, int64_t hi, int64_t now, int64_t soon,
+                       json_t *rows, struct err *err);
 /* mark: 0 all, 1 soon, 2 overdue. */
-int ovs_cases(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi, int mark,
-              int64_t now, int64_t soon, json_t *rows, struct err *err);
+int oversight_db_cases(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi,
+                       int mark, int64_t now, int64_t soon, json_t *rows, struct err *err);
 /* *found 0 when the number is not open. */
-int ovs_case_get(struct store_conn *c, const char *number, struct ovs_case *out, int *found,
-                 struct err *err);
+int oversight_db_case_get(struct store_conn *c, const char *number, struct oversight_db_case *out,
+                          int *found, struct err *err);
 
-int ovs_note_insert(struct store_conn *c, const struct ovs_note *n, const char *body,
-                    struct err *err);
-int ovs_note_get(struct store_conn *c, int64_t id, struct ovs_note *out, int *answered, int *found,
-                 struct err *err);
+int oversight_db_note_insert(struct store_conn *c, const struct oversight_db_note *n,
+                             const char *body, struct err *err);
+int oversight_db_note_get(struct store_conn *c, int64_t id, struct oversight_db_note *out,
+                          int *answered, int *found, struct err *err);
 /* 1 when answered now, 0 when it already was. */
-int ovs_note_answer(struct store_conn *c, int64_t id, const char *answer, int64_t by, int64_t at,
-                    int *changed, struct err *err);
+int oversight_db_note_answer(struct store_conn *c, int64_t id, const char *answer, int64_t by,
+                             int64_t at, int *changed, struct err *err);
 /* Notes of one application, or of one department (dept != 0), as JSON rows. */
-int ovs_notes_of_app(struct store_conn *c, int64_t application_id, json_t *rows, struct err *err);
-int ovs_notes_of_dept(struct store_conn *c, int64_t dept, json_t *rows, struct err *err);
+int oversight_db_notes_of_app(struct store_conn *c, int64_t application_id, json_t *rows,
+                              struct err *err);
+int oversight_db_notes_of_dept(struct store_conn *c, int64_t dept, json_t *rows, struct err *err);
 /* Unanswered notes past their deadline (at most 500). */
-int ovs_notes_due(struct store_conn *c, int64_t now, struct ovs_note *out, size_t max, size_t *n,
-                  struct err *err);
-int ovs_note_escalate(struct store_conn *c, int64_t id, int level, int64_t to, int64_t deadline,
-                      int64_t at, struct err *err);
+int oversight_db_notes_due(struct store_conn *c, int64_t now, struct oversight_db_note *out,
+                           size_t max, size_t *n, struct err *err);
+int oversight_db_note_escalate(struct store_conn *c, int64_t id, int level, int64_t to,
+                               int64_t deadline, int64_t at, struct err *err);
 
 #endif

@@ -109,7 +109,7 @@ static json_t *ids_as_text(json_t *row, const char *const *keys)
 
 static const char *const ID_KEYS[] = {"id", "department_id", "author_id", "actor_id", NULL};
 
-int64_t ovs_json_id(const json_t *v)
+int64_t oversight_db_json_id(const json_t *v)
 {
     if (json_is_integer(v))
         return json_integer_value(v);
@@ -128,7 +128,7 @@ static int step_done(struct store_stmt *st, struct err *err)
     return rc < 0 ? -1 : 0;
 }
 
-int ovs_open_put(struct store_conn *c, const struct oversight_event *e, struct err *err)
+int oversight_db_open_put(struct store_conn *c, const struct oversight_event *e, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_OPEN_PUT, err);
     if (st == NULL)
@@ -146,7 +146,7 @@ int ovs_open_put(struct store_conn *c, const struct oversight_event *e, struct e
     return step_done(st, err);
 }
 
-int ovs_open_delete(struct store_conn *c, int64_t application_id, struct err *err)
+int oversight_db_open_delete(struct store_conn *c, int64_t application_id, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_OPEN_DELETE, err);
     if (st == NULL)
@@ -163,8 +163,8 @@ static void bind_key(struct store_stmt *st, int day, const struct oversight_even
     store_bind_text(st, 4, e->item_code, -1);
 }
 
-int ovs_daily_add(struct store_conn *c, int day, const struct oversight_event *e,
-                  const struct ovs_sums *d, struct err *err)
+int oversight_db_daily_add(struct store_conn *c, int day, const struct oversight_event *e,
+                           const struct oversight_db_sums *d, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DAILY_ADD, err);
     if (st == NULL)
@@ -177,8 +177,8 @@ int ovs_daily_add(struct store_conn *c, int day, const struct oversight_event *e
     return step_done(st, err);
 }
 
-int ovs_days_add(struct store_conn *c, int day, const struct oversight_event *e, int days,
-                 struct err *err)
+int oversight_db_days_add(struct store_conn *c, int day, const struct oversight_event *e, int days,
+                          struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DAYS_ADD, err);
     if (st == NULL)
@@ -199,7 +199,7 @@ static void bind_sel(struct store_stmt *st, int first, int64_t lo, int64_t hi, i
     store_bind_int64(st, first + 5, to);
 }
 
-static void read_sums(struct store_stmt *st, int col, struct ovs_sums *s)
+static void read_sums(struct store_stmt *st, int col, struct oversight_db_sums *s)
 {
     s->received = store_col_int64(st, col);
     s->online = store_col_int64(st, col + 1);
@@ -211,8 +211,8 @@ static void read_sums(struct store_stmt *st, int col, struct ovs_sums *s)
     s->days_sum = store_col_int64(st, col + 7);
 }
 
-int ovs_sums(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi, int from,
-             int to, struct ovs_sums *out, struct err *err)
+int oversight_db_sums(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi,
+                      int from, int to, struct oversight_db_sums *out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SUMS, err);
     if (st == NULL)
@@ -226,8 +226,8 @@ int ovs_sums(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t 
     return rc < 0 ? -1 : 0;
 }
 
-int ovs_sums_by(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, int by,
-                json_t *rows, struct err *err)
+int oversight_db_sums_by(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, int by,
+                         json_t *rows, struct err *err)
 {
     const char *sql = by == 0 ? SQL_SUMS_DEPT : by == 1 ? SQL_SUMS_DIV : SQL_SUMS_ITEM;
     struct store_stmt *st = store_prepare(c, sql, err);
@@ -236,7 +236,7 @@ int ovs_sums_by(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, 
     bind_sel(st, 1, lo, hi, 0, INT64_MAX, from, to);
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
-        struct ovs_sums s;
+        struct oversight_db_sums s;
         read_sums(st, 1, &s);
         add_row(rows,
                 json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "key",
@@ -250,8 +250,8 @@ int ovs_sums_by(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, 
     return rc < 0 ? -1 : 0;
 }
 
-int ovs_days_hist(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi, int from,
-                  int to, json_t *rows, struct err *err)
+int oversight_db_days_hist(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi,
+                           int from, int to, json_t *rows, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DAYS_HIST, err);
     if (st == NULL)
@@ -266,8 +266,8 @@ int ovs_days_hist(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int
     return rc < 0 ? -1 : 0;
 }
 
-int ovs_per_day(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, json_t *rows,
-                struct err *err)
+int oversight_db_per_day(struct store_conn *c, int64_t lo, int64_t hi, int from, int to,
+                         json_t *rows, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_PER_DAY, err);
     if (st == NULL)
@@ -283,8 +283,8 @@ int ovs_per_day(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, 
     return rc < 0 ? -1 : 0;
 }
 
-int ovs_queue(struct store_conn *c, int64_t lo, int64_t hi, int64_t now, int64_t soon, json_t *rows,
-              struct err *err)
+int oversight_db_queue(struct store_conn *c, int64_t lo, int64_t hi, int64_t now, int64_t soon,
+                       json_t *rows, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_QUEUE, err);
     if (st == NULL)
@@ -306,7 +306,7 @@ int ovs_queue(struct store_conn *c, int64_t lo, int64_t hi, int64_t now, int64_t
     return rc < 0 ? -1 : 0;
 }
 
-static void read_case(struct store_stmt *st, struct ovs_case *k)
+static void read_case(struct store_stmt *st, struct oversight_db_case *k)
 {
     memset(k, 0, sizeof(*k));
     k->application_id = store_col_int64(st, 0);
@@ -320,8 +320,8 @@ static void read_case(struct store_stmt *st, struct ovs_case *k)
     k->submitted_at = store_col_int64(st, 8);
 }
 
-int ovs_cases(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi, int mark,
-              int64_t now, int64_t soon, json_t *rows, struct err *err)
+int oversight_db_cases(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi,
+                       int mark, int64_t now, int64_t soon, json_t *rows, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CASES, err);
     if (st == NULL)
@@ -336,7 +336,7 @@ int ovs_cases(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t
     store_bind_int64(st, 6, to);
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
-        struct ovs_case k;
+        struct oversight_db_case k;
         read_case(st, &k);
         add_row(rows,
                 json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I}", "number", k.number, "item_code",
@@ -348,8 +348,8 @@ int ovs_cases(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t
     return rc < 0 ? -1 : 0;
 }
 
-int ovs_case_get(struct store_conn *c, const char *number, struct ovs_case *out, int *found,
-                 struct err *err)
+int oversight_db_case_get(struct store_conn *c, const char *number, struct oversight_db_case *out,
+                          int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CASE_GET, err);
     if (st == NULL)
@@ -363,8 +363,8 @@ int ovs_case_get(struct store_conn *c, const char *number, struct ovs_case *out,
     return rc < 0 ? -1 : 0;
 }
 
-int ovs_note_insert(struct store_conn *c, const struct ovs_note *n, const char *body,
-                    struct err *err)
+int oversight_db_note_insert(struct store_conn *c, const struct oversight_db_note *n,
+                             const char *body, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_NOTE_INSERT, err);
     if (st == NULL)
@@ -381,7 +381,7 @@ int ovs_note_insert(struct store_conn *c, const struct ovs_note *n, const char *
     return step_done(st, err);
 }
 
-static void read_note(struct store_stmt *st, struct ovs_note *n)
+static void read_note(struct store_stmt *st, struct oversight_db_note *n)
 {
     memset(n, 0, sizeof(*n));
     n->id = store_col_int64(st, 0);
@@ -398,8 +398,8 @@ static void read_note(struct store_stmt *st, struct ovs_note *n)
     n->level = (int)store_col_int64(st, 11);
 }
 
-int ovs_note_get(struct store_conn *c, int64_t id, struct ovs_note *out, int *answered, int *found,
-                 struct err *err)
+int oversight_db_note_get(struct store_conn *c, int64_t id, struct oversight_db_note *out,
+                          int *answered, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_NOTE_GET, err);
     if (st == NULL)
@@ -415,8 +415,8 @@ int ovs_note_get(struct store_conn *c, int64_t id, struct ovs_note *out, int *an
     return rc < 0 ? -1 : 0;
 }
 
-int ovs_note_answer(struct store_conn *c, int64_t id, const char *answer, int64_t by, int64_t at,
-                    int *changed, struct err *err)
+int oversight_db_note_answer(struct store_conn *c, int64_t id, const char *answer, int64_t by,
+                             int64_t at, int *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_NOTE_ANSWER, err);
     if (st == NULL)
@@ -435,7 +435,7 @@ static int notes_json(struct store_stmt *st, json_t *rows, struct err *err)
 {
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
-        struct ovs_note n;
+        struct oversight_db_note n;
         read_note(st, &n);
         add_row(rows, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s, s:s?}",
                                 "id", (json_int_t)n.id, "number", n.number, "department_id",
@@ -450,7 +450,8 @@ static int notes_json(struct store_stmt *st, json_t *rows, struct err *err)
     return rc < 0 ? -1 : 0;
 }
 
-int ovs_notes_of_app(struct store_conn *c, int64_t application_id, json_t *rows, struct err *err)
+int oversight_db_notes_of_app(struct store_conn *c, int64_t application_id, json_t *rows,
+                              struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_NOTES_APP, err);
     if (st == NULL)
@@ -459,7 +460,7 @@ int ovs_notes_of_app(struct store_conn *c, int64_t application_id, json_t *rows,
     return notes_json(st, rows, err);
 }
 
-int ovs_notes_of_dept(struct store_conn *c, int64_t dept, json_t *rows, struct err *err)
+int oversight_db_notes_of_dept(struct store_conn *c, int64_t dept, json_t *rows, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_NOTES_DEPT, err);
     if (st == NULL)
@@ -468,8 +469,8 @@ int ovs_notes_of_dept(struct store_conn *c, int64_t dept, json_t *rows, struct e
     return notes_json(st, rows, err);
 }
 
-int ovs_notes_due(struct store_conn *c, int64_t now, struct ovs_note *out, size_t max, size_t *n,
-                  struct err *err)
+int oversight_db_notes_due(struct store_conn *c, int64_t now, struct oversight_db_note *out,
+                           size_t max, size_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_NOTES_DUE, err);
     if (st == NULL)
@@ -483,8 +484,8 @@ int ovs_notes_due(struct store_conn *c, int64_t now, struct ovs_note *out, size_
     return rc < 0 ? -1 : 0;
 }
 
-int ovs_note_escalate(struct store_conn *c, int64_t id, int level, int64_t to, int64_t deadline,
-                      int64_t at, struct err *err)
+int oversight_db_note_escalate(struct store_conn *c, int64_t id, int level, int64_t to,
+                               int64_t deadline, int64_t at, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_NOTE_ESCALATE, err);
     if (st == NULL)
@@ -496,6 +497,3 @@ int ovs_note_escalate(struct store_conn *c, int64_t id, int level, int64_t to, i
     store_bind_int64(st, 5, id);
     return step_done(st, err);
 }
-
-
-

@@ -151,8 +151,8 @@ int pay_on_submitted(struct pay *p, const struct apply_decided *d, struct err *e
              due && strcmp(due, "acceptance") == 0 ? due : "submission");
     o.created_at = time_now_ms();
     o.expires_at = o.created_at + PAY_ORDER_TTL_MS;
-    if (pys_order_insert(c, &o, err) < 0 ||
-        pys_event(c, o.id, o.created_at, "created", fen, d->applicant_account, NULL, err) < 0 ||
+    if (pay_db_order_insert(c, &o, err) < 0 ||
+        pay_db_event(c, o.id, o.created_at, "created", fen, d->applicant_account, NULL, err) < 0 ||
         audit(c, d->applicant_account, "pay.order_create", o.code, "ok", NULL, d->number, err) < 0)
         goto out;
     rc = 0;
@@ -208,8 +208,8 @@ static int issue_receipt(struct pay *p, struct store_conn *c, struct pay_order *
                                 fin.id,           data,     o->code,  0};
     if (data == NULL || p->certs == NULL || certs_issue(p->certs, &r, 1, idf, &e) < 0)
         goto soft;
-    if (pys_order_receipt(c, o->id, idf, err) < 0 ||
-        pys_event(c, o->id, now, "receipt", o->paid_fen, 0, idf, err) < 0)
+    if (pay_db_order_receipt(c, o->id, idf, err) < 0 ||
+        pay_db_event(c, o->id, now, "receipt", o->paid_fen, 0, idf, err) < 0)
         goto out;
     snprintf(o->receipt, sizeof(o->receipt), "%s", idf);
     rc = 0;
@@ -220,7 +220,7 @@ soft:
         goto out;
     }
     log_kv(LOG_WARN, "pay: no receipt", "order", o->code, "code", e.code, LOG_END);
-    rc = pys_event(c, o->id, now, "receipt_failed", 0, 0, e.code, err);
+    rc = pay_db_event(c, o->id, now, "receipt_failed", 0, 0, e.code, err);
 out:
     json_decref(data);
     json_decref(item);
@@ -238,14 +238,14 @@ static int mark_paid(struct pay *p, struct store_conn *c, struct pay_order *o, c
 {
     int64_t now = time_now_ms();
     int changed = 0;
-    if (pys_order_paid(c, o->id, channel, gateway, txn, ref, amount, now, &changed, err) < 0)
+    if (pay_db_order_paid(c, o->id, channel, gateway, txn, ref, amount, now, &changed, err) < 0)
         return -1;
     if (!changed)
         return 1;
     snprintf(o->state, sizeof(o->state), "%s", PAY_PAID);
     o->paid_fen = amount;
     o->paid_at = now;
-    if (pys_event(c, o->id, now, "paid", amount, actor, channel, err) < 0 ||
+    if (pay_db_event(c, o->id, now, "paid", amount, actor, channel, err) < 0 ||
         issue_receipt(p, c, o, now, err) < 0 ||
         audit(c, actor, "pay.paid", o->code, "ok", ip, channel, err) < 0)
         return -1;
@@ -265,11 +265,11 @@ static int take_exception(struct pay *p, struct store_conn *c, const struct pay_
     int inserted = 0;
     int64_t now = time_now_ms();
     const char *status = gw->refund(p, txn, amount, ref, &e) == 0 ? "refunded" : "flagged";
-    if (pys_exception(c, o->id, gw->name, txn, amount, kind, status, now, &inserted, err) < 0)
+    if (pay_db_exception(c, o->id, gw->name, txn, amount, kind, status, now, &inserted, err) < 0)
         return -1;
     if (!inserted)
         return 0;
-    if (pys_event(c, o->id, now, kind, amount, 0, status, err) < 0 ||
+    if (pay_db_event(c, o->id, now, kind, amount, 0, status, err) < 0 ||
         audit(c, 0, "pay.exception", o->code, status, ip, kind, err) < 0)
         return -1;
     if (strcmp(status, "refunded") == 0)
@@ -286,14 +286,14 @@ int pay_take_gateway_payment(struct pay *p, const struct pay_gateway *gw, const 
     int found = 0, taken = 1;
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
-    if (pys_order_get(c, order, &o, &found, err) < 0)
+    if (pay_db_order_get(c, order, &o, &found, err) < 0)
         goto fail;
     if (!found) {
         err_set(err, 404, "pay.unknown_order", "no order has this code");
         goto fail;
     }
-    if (notify_id != NULL && pys_notice_take(c, gw->name, notify_id, o.id, txn, amount, "taken",
-                                             time_now_ms(), &taken, err) < 0)
+    if (notify_id != NULL && pay_db_notice_take(c, gw->name, notify_id, o.id, txn, amount, "taken",
+                                                time_now_ms(), &taken, err) < 0)
         goto fail;
     if (taken) {
         int rc = 1;
@@ -304,7 +304,7 @@ int pay_take_gateway_payment(struct pay *p, const struct pay_gateway *gw, const 
         /* Not payable (any more): the same transaction again changes nothing; other money
          * is an exception. */
         if (rc == 1 &&
-            (pys_order_get(c, order, &o, &found, err) < 0 ||
+            (pay_db_order_get(c, order, &o, &found, err) < 0 ||
              (strcmp(o.txn, txn) != 0 && take_exception(p, c, &o, gw, txn, amount, ip, err) < 0)))
             goto fail;
     }
@@ -334,7 +334,7 @@ int pay_notice_receive(struct pay *p, const char *gateway, const char *body, siz
         goto refuse;
     }
     struct store_conn *c = store_conn(p->store, err);
-    if (c == NULL || pys_order_get(c, n->order, &o, &found, err) < 0)
+    if (c == NULL || pay_db_order_get(c, n->order, &o, &found, err) < 0)
         goto out;
     if (!found) {
         err_set(err, 404, "pay.unknown_order", "no order has this code");
@@ -348,10 +348,10 @@ int pay_notice_receive(struct pay *p, const char *gateway, const char *body, siz
         /* The gateway holds money we did not ask for: flagged for a person, never lost. */
         int ins = 0;
         struct err e;
-        if (pys_exception(c, o.id, gw->name, n->txn, n->amount_fen,
-                          strcmp(n->currency, o.currency) != 0 ? "currency_mismatch"
-                                                               : "amount_mismatch",
-                          "flagged", time_now_ms(), &ins, &e) < 0)
+        if (pay_db_exception(c, o.id, gw->name, n->txn, n->amount_fen,
+                             strcmp(n->currency, o.currency) != 0 ? "currency_mismatch"
+                                                                  : "amount_mismatch",
+                             "flagged", time_now_ms(), &ins, &e) < 0)
             log_kv(LOG_ERROR, "pay: exception not recorded", "code", e.code, LOG_END);
         if (strcmp(n->currency, o.currency) != 0)
             err_set(err, 409, "pay.currency_mismatch", "the currency is not the order's");
@@ -377,7 +377,7 @@ static int load(struct pay *p, struct store_conn *c, const char *code, struct pa
     (void)p;
     if (code == NULL || strlen(code) > 40)
         return err_set(err, 404, "pay.not_found", "no such order");
-    if (pys_order_get(c, code, o, &found, err) < 0)
+    if (pay_db_order_get(c, code, o, &found, err) < 0)
         return -1;
     return found ? 0 : err_set(err, 404, "pay.not_found", "no such order");
 }
@@ -413,8 +413,8 @@ int pay_checkout(struct pay *p, const struct authz_subject *subj, const char *co
         return -1;
     int changed = 0;
     if (gw->create(p, o.code, o.amount_fen, url, err) < 0 ||
-        pys_order_state(c, o.id, PAY_CREATED, PAY_PAYING, now, &changed, err) < 0 ||
-        pys_event(c, o.id, now, "checkout", o.amount_fen, subj->account_id, gw->name, err) < 0 ||
+        pay_db_order_state(c, o.id, PAY_CREATED, PAY_PAYING, now, &changed, err) < 0 ||
+        pay_db_event(c, o.id, now, "checkout", o.amount_fen, subj->account_id, gw->name, err) < 0 ||
         audit(c, subj->account_id, "pay.checkout", o.code, "ok", ip, gw->name, err) < 0) {
         store_rollback(c);
         return -1;
@@ -484,15 +484,15 @@ int pay_refund(struct pay *p, const struct authz_subject *subj, const char *code
     if (store_begin(c, err) < 0)
         return -1;
     /* The ledger first (the UPDATE re-checks the sum under the lock), then the gateway. */
-    if (pys_order_refunded(c, o.id, amount, o.paid_fen, now, &changed, err) < 0)
+    if (pay_db_order_refunded(c, o.id, amount, o.paid_fen, now, &changed, err) < 0)
         goto fail;
     if (!changed) {
         err_set(err, 409, "pay.over_refund", "more than was paid and not yet refunded");
         goto fail;
     }
     if ((gw != NULL && gw->refund(p, o.txn, amount, ref, err) < 0) ||
-        pys_refund_insert(c, o.id, amount, reason, actor, ref, now, err) < 0 ||
-        pys_event(c, o.id, now, "refund", amount, actor, reason, err) < 0 ||
+        pay_db_refund_insert(c, o.id, amount, reason, actor, ref, now, err) < 0 ||
+        pay_db_event(c, o.id, now, "refund", amount, actor, reason, err) < 0 ||
         audit(c, actor, "pay.refund", o.code, "ok", ip, NULL, err) < 0)
         goto fail;
     if (store_commit(c, err) < 0)
@@ -512,7 +512,7 @@ int pay_close_expired(struct pay *p, int64_t now_ms, int *closed, struct err *er
     json_t *codes = json_array();
     int rc = -1;
     *closed = 0;
-    if (c == NULL || codes == NULL || pys_orders_expired(c, now_ms, 100, codes, err) < 0)
+    if (c == NULL || codes == NULL || pay_db_orders_expired(c, now_ms, 100, codes, err) < 0)
         goto out;
     size_t i;
     json_t *v;
@@ -535,9 +535,9 @@ int pay_close_expired(struct pay *p, int64_t now_ms, int *closed, struct err *er
         int changed = 0;
         if (store_begin(c, err) < 0)
             goto out;
-        if (pys_order_state(c, o.id, o.state, PAY_CLOSED, now_ms, &changed, err) < 0 ||
+        if (pay_db_order_state(c, o.id, o.state, PAY_CLOSED, now_ms, &changed, err) < 0 ||
             (changed && (gw->close(p, code, err) < 0 ||
-                         pys_event(c, o.id, now_ms, "closed", 0, 0, NULL, err) < 0 ||
+                         pay_db_event(c, o.id, now_ms, "closed", 0, 0, NULL, err) < 0 ||
                          audit(c, 0, "pay.close", code, "ok", NULL, "timeout", err) < 0))) {
             store_rollback(c);
             goto out;

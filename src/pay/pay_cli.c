@@ -74,7 +74,7 @@ static int sandbox(struct pay *p, int argc, char **argv, struct err *err)
     if (argc >= 1 && strcmp(argv[0], "notices") == 0) {
         struct store_conn *c = store_conn(p->store, err);
         json_t *list = json_array();
-        if (c == NULL || list == NULL || pys_sb_outbox_list(c, list, err) < 0) {
+        if (c == NULL || list == NULL || pay_db_sb_outbox_list(c, list, err) < 0) {
             json_decref(list);
             return -1;
         }
@@ -88,7 +88,7 @@ static int sandbox(struct pay *p, int argc, char **argv, struct err *err)
         struct pay_order o;
         int found = 0;
         char txn[64];
-        if (c == NULL || pys_order_get(c, argv[1], &o, &found, err) < 0)
+        if (c == NULL || pay_db_order_get(c, argv[1], &o, &found, err) < 0)
             return -1;
         if (!found)
             return err_set(err, 404, "pay.not_found", "no such order");
@@ -110,7 +110,7 @@ int pay_cli(struct pay *p, int argc, char **argv, struct err *err)
         struct store_conn *c = store_conn(p->store, err);
         json_t *list = json_array();
         if (c == NULL || list == NULL ||
-            pys_orders_list(c, argc >= 2 ? argv[1] : NULL, 1000, list, err) < 0) {
+            pay_db_orders_list(c, argc >= 2 ? argv[1] : NULL, 1000, list, err) < 0) {
             json_decref(list);
             return -1;
         }

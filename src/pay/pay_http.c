@@ -156,7 +156,7 @@ void pay_workbench_marks(struct pay *p, struct web_req *req, json_t *rows)
         struct pay_order o;
         int found = 0;
         if (number == NULL || strlen(number) > 40 ||
-            pys_order_of_application(c, number, &o, &found, &e) < 0 || !found)
+            pay_db_order_of_application(c, number, &o, &found, &e) < 0 || !found)
             continue;
         json_object_set_new(row, "payment_state", json_string(o.state));
         json_object_set_new(row, "payment_label", json_string(label(req, "pay.states", o.state)));
@@ -363,7 +363,7 @@ static int finance_page(struct web_req *req, struct web_resp *resp, json_t *resu
     struct err e;
     struct store_conn *c = store_conn(p->store, &e);
     if (c == NULL || orders == NULL || pay_reconciliations(p, &runs, &e) < 0 ||
-        pys_orders_list(c, NULL, 50, orders, &e) < 0) {
+        pay_db_orders_list(c, NULL, 50, orders, &e) < 0) {
         json_decref(orders);
         json_decref(result);
         return web_fail_err(resp, &e);

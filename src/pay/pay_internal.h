@@ -60,7 +60,7 @@ struct pay {
     struct crypto_keyring *kr;
     struct identity *id;
     struct notify *notify;
-    struct certs *certs; /* issues the fiscal receipts (NULL: none, in unit tests) */
+    struct certs *certs;            /* issues the fiscal receipts (NULL: none, in unit tests) */
     struct crypto_key *sandbox_key; /* the sandbox gateway's SM2 key pair */
     pthread_t thread;
     int running, stop;
@@ -128,80 +128,81 @@ void pay_fen_text(int64_t fen, char *out, size_t n);
 void pay_day_of(int64_t ms, char out[11]);
 
 /* ---- pay_store.c -------------------------------------------------------------------- */
-int pys_order_insert(struct store_conn *c, const struct pay_order *o, struct err *err);
-int pys_order_get(struct store_conn *c, const char *code, struct pay_order *o, int *found,
-                  struct err *err);
-int pys_order_of_application(struct store_conn *c, const char *number, struct pay_order *o,
-                             int *found, struct err *err);
+int pay_db_order_insert(struct store_conn *c, const struct pay_order *o, struct err *err);
+int pay_db_order_get(struct store_conn *c, const char *code, struct pay_order *o, int *found,
+                     struct err *err);
+int pay_db_order_of_application(struct store_conn *c, const char *number, struct pay_order *o,
+                                int *found, struct err *err);
 /* UPDATE ... WHERE state = from: *changed 0 when another took it first. */
-int pys_order_state(struct store_conn *c, int64_t id, const char *from, const char *to, int64_t now,
-                    int *changed, struct err *err);
-int pys_order_paid(struct store_conn *c, int64_t id, const char *channel, const char *gateway,
-                   const char *txn, const char *counter_ref, int64_t amount, int64_t now,
-                   int *changed, struct err *err);
-int pys_order_receipt(struct store_conn *c, int64_t id, const char *receipt, struct err *err);
-int pys_order_refunded(struct store_conn *c, int64_t id, int64_t amount, int64_t paid_fen,
+int pay_db_order_state(struct store_conn *c, int64_t id, const char *from, const char *to,
                        int64_t now, int *changed, struct err *err);
-int pys_event(struct store_conn *c, int64_t order_id, int64_t at, const char *kind, int64_t amount,
-              int64_t actor, const char *note, struct err *err);
-int pys_events(struct store_conn *c, int64_t order_id, json_t *out, struct err *err);
-int pys_notice_take(struct store_conn *c, const char *gateway, const char *notify_id,
-                    int64_t order_id, const char *txn, int64_t amount, const char *outcome,
-                    int64_t now, int *taken, struct err *err);
-int pys_exception(struct store_conn *c, int64_t order_id, const char *gateway, const char *txn,
-                  int64_t amount, const char *kind, const char *status, int64_t now, int *inserted,
-                  struct err *err);
-int pys_refund_insert(struct store_conn *c, int64_t order_id, int64_t amount, const char *reason,
-                      int64_t actor, const char *ref, int64_t now, struct err *err);
-int pys_orders_list(struct store_conn *c, const char *state, int limit, json_t *out,
-                    struct err *err);
+int pay_db_order_paid(struct store_conn *c, int64_t id, const char *channel, const char *gateway,
+                      const char *txn, const char *counter_ref, int64_t amount, int64_t now,
+                      int *changed, struct err *err);
+int pay_db_order_receipt(struct store_conn *c, int64_t id, const char *receipt, struct err *err);
+int pay_db_order_refunded(struct store_conn *c, int64_t id, int64_t amount, int64_t paid_fen,
+                          int64_t now, int *changed, struct err *err);
+int pay_db_event(struct store_conn *c, int64_t order_id, int64_t at, const char *kind,
+                 int64_t amount, int64_t actor, const char *note, struct err *err);
+int pay_db_events(struct store_conn *c, int64_t order_id, json_t *out, struct err *err);
+int pay_db_notice_take(struct store_conn *c, const char *gateway, const char *notify_id,
+                       int64_t order_id, const char *txn, int64_t amount, const char *outcome,
+                       int64_t now, int *taken, struct err *err);
+int pay_db_exception(struct store_conn *c, int64_t order_id, const char *gateway, const char *txn,
+                     int64_t amount, const char *kind, const char *status, int64_t now,
+                     int *inserted, struct err *err);
+int pay_db_refund_insert(struct store_conn *c, int64_t order_id, int64_t amount, const char *reason,
+                         int64_t actor, const char *ref, int64_t now, struct err *err);
+int pay_db_orders_list(struct store_conn *c, const char *state, int limit, json_t *out,
+                       struct err *err);
 /* Orders whose time ran out: codes into out (JSON array of strings). */
-int pys_orders_expired(struct store_conn *c, int64_t now, int limit, json_t *out, struct err *err);
+int pay_db_orders_expired(struct store_conn *c, int64_t now, int limit, json_t *out,
+                          struct err *err);
 /* Orders left paying (codes). */
-int pys_orders_paying(struct store_conn *c, json_t *out, struct err *err);
+int pay_db_orders_paying(struct store_conn *c, json_t *out, struct err *err);
 /* Our ledger of a day: txn -> {order, amount_fen} for orders paid through `gateway` in
  * [from, to), and exceptions' transactions. Calls row() for each. */
-int pys_ledger(struct store_conn *c, const char *gateway, int64_t from, int64_t to,
-               void (*row)(void *ctx, const char *txn, const char *order, int64_t amount),
-               void *ctx, struct err *err);
-int pys_recon_put(struct store_conn *c, const char *day, const char *gateway, int64_t matched,
-                  int64_t ours, int64_t theirs, int64_t mism, const char *detail, int64_t now,
-                  struct err *err);
-int pys_recon_list(struct store_conn *c, json_t *out, struct err *err);
+int pay_db_ledger(struct store_conn *c, const char *gateway, int64_t from, int64_t to,
+                  void (*row)(void *ctx, const char *txn, const char *order, int64_t amount),
+                  void *ctx, struct err *err);
+int pay_db_recon_put(struct store_conn *c, const char *day, const char *gateway, int64_t matched,
+                     int64_t ours, int64_t theirs, int64_t mism, const char *detail, int64_t now,
+                     struct err *err);
+int pay_db_recon_list(struct store_conn *c, json_t *out, struct err *err);
 
 /* The sandbox gateway's books. */
-int pys_sb_txn_insert(struct store_conn *c, const char *txn, const char *order, int64_t amount,
-                      const char *currency, int64_t now, struct err *err);
+int pay_db_sb_txn_insert(struct store_conn *c, const char *txn, const char *order, int64_t amount,
+                         const char *currency, int64_t now, struct err *err);
 struct pay_sb_txn {
     char txn[64], order[32], currency[8], state[16];
     int64_t amount_fen, refunded_fen, paid_at;
 };
-int pys_sb_txn_get(struct store_conn *c, const char *txn, struct pay_sb_txn *t, int *found,
-                   struct err *err);
-int pys_sb_txn_of_order(struct store_conn *c, const char *order, struct pay_sb_txn *t, int *found,
-                        struct err *err);
-int pys_sb_txn_set(struct store_conn *c, const char *txn, const char *from, const char *to,
-                   int64_t paid_at, const char *day, int *changed, struct err *err);
-int pys_sb_txn_refund(struct store_conn *c, const char *txn, int64_t amount, int *changed,
+int pay_db_sb_txn_get(struct store_conn *c, const char *txn, struct pay_sb_txn *t, int *found,
                       struct err *err);
-int pys_sb_outbox_add(struct store_conn *c, const char *txn, const char *body, int64_t now,
-                      struct err *err);
+int pay_db_sb_txn_of_order(struct store_conn *c, const char *order, struct pay_sb_txn *t,
+                           int *found, struct err *err);
+int pay_db_sb_txn_set(struct store_conn *c, const char *txn, const char *from, const char *to,
+                      int64_t paid_at, const char *day, int *changed, struct err *err);
+int pay_db_sb_txn_refund(struct store_conn *c, const char *txn, int64_t amount, int *changed,
+                         struct err *err);
+int pay_db_sb_outbox_add(struct store_conn *c, const char *txn, const char *body, int64_t now,
+                         struct err *err);
 struct pay_sb_out {
     int64_t id;
     int attempts;
     char body[PAY_NOTICE_MAX];
 };
-int pys_sb_outbox_due(struct store_conn *c, int64_t now, int max, struct pay_sb_out *rows, int *n,
-                      struct err *err);
-int pys_sb_outbox_done(struct store_conn *c, int64_t id, const char *status, int attempts,
-                       int64_t next_at, const char *error, struct err *err);
-int pys_sb_outbox_lose(struct store_conn *c, const char *txn, struct err *err);
-int pys_sb_outbox_list(struct store_conn *c, json_t *out, struct err *err);
-int pys_sb_statement(struct store_conn *c, const char *day,
-                     void (*row)(void *ctx, const char *txn, const char *order, int64_t amount,
-                                 const char *currency, const char *state, int64_t paid_at),
-                     void *ctx, struct err *err);
-int pys_lease_take(struct store_conn *c, const char *holder, int64_t now, int64_t until, int *taken,
-                   struct err *err);
+int pay_db_sb_outbox_due(struct store_conn *c, int64_t now, int max, struct pay_sb_out *rows,
+                         int *n, struct err *err);
+int pay_db_sb_outbox_done(struct store_conn *c, int64_t id, const char *status, int attempts,
+                          int64_t next_at, const char *error, struct err *err);
+int pay_db_sb_outbox_lose(struct store_conn *c, const char *txn, struct err *err);
+int pay_db_sb_outbox_list(struct store_conn *c, json_t *out, struct err *err);
+int pay_db_sb_statement(struct store_conn *c, const char *day,
+                        void (*row)(void *ctx, const char *txn, const char *order, int64_t amount,
+                                    const char *currency, const char *state, int64_t paid_at),
+                        void *ctx, struct err *err);
+int pay_db_lease_take(struct store_conn *c, const char *holder, int64_t now, int64_t until,
+                      int *taken, struct err *err);
 
 #endif

@@ -116,7 +116,7 @@ static int sweep_paying(struct pay *p, const struct pay_gateway *gw, struct err 
     struct store_conn *c = store_conn(p->store, err);
     json_t *codes = json_array();
     int rc = -1;
-    if (c == NULL || codes == NULL || pys_orders_paying(c, codes, err) < 0)
+    if (c == NULL || codes == NULL || pay_db_orders_paying(c, codes, err) < 0)
         goto out;
     size_t i;
     json_t *v;
@@ -181,7 +181,7 @@ int pay_reconcile(struct pay *p, const char *gateway, const char *day, json_t **
     struct store_conn *c = store_conn(p->store, err);
     if (c == NULL || sweep_paying(p, gw, err) < 0 || gw->statement(p, day, &csv, &len, err) < 0 ||
         read_statement(csv, len, &theirs, err) < 0 ||
-        pys_ledger(c, gw->name, from, from + 86400000LL, ours_row, &ours, err) < 0)
+        pay_db_ledger(c, gw->name, from, from + 86400000LL, ours_row, &ours, err) < 0)
         goto out;
     if (ours.failed || theirs.failed || (diffs = json_array()) == NULL) {
         err_set(err, 500, "pay.oom", "out of memory");
@@ -211,8 +211,8 @@ int pay_reconcile(struct pay *p, const char *gateway, const char *day, json_t **
         }
     }
     char *detail = json_dumps(diffs, JSON_COMPACT);
-    if (detail == NULL || pys_recon_put(c, day, gw->name, matched, ours_only, theirs_only, mism,
-                                        detail, time_now_ms(), err) < 0) {
+    if (detail == NULL || pay_db_recon_put(c, day, gw->name, matched, ours_only, theirs_only, mism,
+                                           detail, time_now_ms(), err) < 0) {
         free(detail);
         goto out;
     }
@@ -234,7 +234,7 @@ int pay_reconciliations(struct pay *p, json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(p->store, err);
     json_t *list = json_array();
-    if (c == NULL || list == NULL || pys_recon_list(c, list, err) < 0) {
+    if (c == NULL || list == NULL || pay_db_recon_list(c, list, err) < 0) {
         json_decref(list);
         return -1;
     }

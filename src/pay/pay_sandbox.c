@@ -55,7 +55,7 @@ static int sb_create(struct pay *p, const char *order_code, int64_t amount_fen, 
     struct store_conn *c = store_conn(p->store, err);
     snprintf(txn, sizeof(txn), "SB%lld", (long long)id_next());
     if (c == NULL ||
-        pys_sb_txn_insert(c, txn, order_code, amount_fen, "CNY", time_now_ms(), err) < 0)
+        pay_db_sb_txn_insert(c, txn, order_code, amount_fen, "CNY", time_now_ms(), err) < 0)
         return -1;
     snprintf(url, 512, "/pay/sandbox/checkout/%s", txn);
     return 0;
@@ -67,7 +67,7 @@ static int sb_query(struct pay *p, const char *order_code, struct pay_gw_status 
     struct pay_sb_txn t;
     struct store_conn *c = store_conn(p->store, err);
     memset(out, 0, sizeof(*out));
-    if (c == NULL || pys_sb_txn_of_order(c, order_code, &t, &out->found, err) < 0)
+    if (c == NULL || pay_db_sb_txn_of_order(c, order_code, &t, &out->found, err) < 0)
         return -1;
     if (out->found) {
         out->paid = strcmp(t.state, "paid") == 0;
@@ -91,7 +91,7 @@ static int sb_refund(struct pay *p, const char *txn, int64_t amount_fen, char re
 {
     int changed = 0;
     struct store_conn *c = store_conn(p->store, err);
-    if (c == NULL || pys_sb_txn_refund(c, txn, amount_fen, &changed, err) < 0)
+    if (c == NULL || pay_db_sb_txn_refund(c, txn, amount_fen, &changed, err) < 0)
         return -1;
     if (!changed)
         return err_set(err, 409, "pay.gateway_refused", "the gateway refused the refund");
@@ -121,7 +121,7 @@ static int sb_statement(struct pay *p, const char *day, char **csv, size_t *len,
     buf_init(&b, (size_t)256 << 20);
     if (buf_puts(&b, "txn,order,amount_fen,currency,status,paid_at\n") < 0)
         x.failed = 1;
-    if (c == NULL || pys_sb_statement(c, day, csv_row, &x, err) < 0) {
+    if (c == NULL || pay_db_sb_statement(c, day, csv_row, &x, err) < 0) {
         buf_free(&b);
         return -1;
     }
@@ -174,13 +174,13 @@ static int deliver_one(struct pay *p, int64_t id, int attempts, const char *body
         return -1;
     attempts++;
     if (rc == 0)
-        return pys_sb_outbox_done(c, id, "acked", attempts, now, NULL, err);
+        return pay_db_sb_outbox_done(c, id, "acked", attempts, now, NULL, err);
     /* A 4xx is our final answer: a bank stops too. Anything else is tried again later. */
     if (e.status >= 400 && e.status < 500)
-        return pys_sb_outbox_done(c, id, "refused", attempts, now, e.code, err);
+        return pay_db_sb_outbox_done(c, id, "refused", attempts, now, e.code, err);
     int64_t wait = SB_BACKOFF_MS << (attempts < 20 ? attempts - 1 : 20);
-    return pys_sb_outbox_done(c, id, attempts >= SB_ATTEMPTS ? "failed" : "pending", attempts,
-                              now + wait, e.code, err);
+    return pay_db_sb_outbox_done(c, id, attempts >= SB_ATTEMPTS ? "failed" : "pending", attempts,
+                                 now + wait, e.code, err);
 }
 
 static int paid_and_queued(struct pay *p, const char *txn, char order_code[32], int64_t *out_id,
@@ -194,13 +194,13 @@ static int paid_and_queued(struct pay *p, const char *txn, char order_code[32], 
     if (c == NULL || txn == NULL || strlen(txn) >= 64 || store_begin(c, err) < 0)
         return c == NULL ? -1 : err_set(err, 404, "pay.unknown_txn", "no such transaction");
     pay_day_of(now, day);
-    if (pys_sb_txn_get(c, txn, &t, &found, err) < 0)
+    if (pay_db_sb_txn_get(c, txn, &t, &found, err) < 0)
         goto fail;
     if (!found) {
         err_set(err, 404, "pay.unknown_txn", "no such transaction");
         goto fail;
     }
-    if (pys_sb_txn_set(c, txn, "pending", "paid", now, day, &changed, err) < 0)
+    if (pay_db_sb_txn_set(c, txn, "pending", "paid", now, day, &changed, err) < 0)
         goto fail;
     if (!changed) {
         err_set(err, 409, "pay.bad_state", "this transaction is no longer open");
@@ -211,7 +211,7 @@ static int paid_and_queued(struct pay *p, const char *txn, char order_code[32], 
         goto fail;
     }
     *out_id = id_next();
-    if (pys_sb_outbox_add(c, txn, body, now, err) < 0)
+    if (pay_db_sb_outbox_add(c, txn, body, now, err) < 0)
         goto fail;
     snprintf(order_code, 32, "%s", t.order);
     return store_commit(c, err);
@@ -241,9 +241,10 @@ int pay_sandbox_cancel(struct pay *p, const char *txn, char order_code[32], stru
     int found = 0, changed = 0;
     if (c == NULL)
         return -1;
-    if (txn == NULL || strlen(txn) >= 64 || pys_sb_txn_get(c, txn, &t, &found, err) < 0 || !found)
+    if (txn == NULL || strlen(txn) >= 64 || pay_db_sb_txn_get(c, txn, &t, &found, err) < 0 ||
+        !found)
         return err_set(err, 404, "pay.unknown_txn", "no such transaction");
-    if (pys_sb_txn_set(c, txn, "pending", "cancelled", 0, NULL, &changed, err) < 0)
+    if (pay_db_sb_txn_set(c, txn, "pending", "cancelled", 0, NULL, &changed, err) < 0)
         return -1;
     if (!changed)
         return err_set(err, 409, "pay.bad_state", "this transaction is no longer open");
@@ -258,7 +259,8 @@ int pay_sandbox_txn(struct pay *p, const char *txn, json_t **out, struct err *er
     int found = 0;
     if (c == NULL)
         return -1;
-    if (txn == NULL || strlen(txn) >= 64 || pys_sb_txn_get(c, txn, &t, &found, err) < 0 || !found)
+    if (txn == NULL || strlen(txn) >= 64 || pay_db_sb_txn_get(c, txn, &t, &found, err) < 0 ||
+        !found)
         return err_set(err, 404, "pay.unknown_txn", "no such transaction");
     *out = json_pack("{s:s, s:s, s:I, s:s, s:s}", "txn", t.txn, "order", t.order, "amount_fen",
                      (json_int_t)t.amount_fen, "currency", t.currency, "state", t.state);
@@ -275,16 +277,16 @@ int pay_sandbox_deliver(struct pay *p, const char *holder, int64_t now_ms, int *
     if (c == NULL || rows == NULL)
         goto out;
     /* Look before taking the lease: an idle pass writes nothing. */
-    if (pys_sb_outbox_due(c, now_ms, SB_BATCH, rows, &n, err) < 0)
+    if (pay_db_sb_outbox_due(c, now_ms, SB_BATCH, rows, &n, err) < 0)
         goto out;
     if (n == 0) {
         rc = 0;
         goto out;
     }
-    if (pys_lease_take(c, holder, now_ms, now_ms + SB_LEASE_MS, &taken, err) < 0)
+    if (pay_db_lease_take(c, holder, now_ms, now_ms + SB_LEASE_MS, &taken, err) < 0)
         goto out;
     n = 0;
-    if (taken && pys_sb_outbox_due(c, now_ms, SB_BATCH, rows, &n, err) < 0)
+    if (taken && pay_db_sb_outbox_due(c, now_ms, SB_BATCH, rows, &n, err) < 0)
         goto out;
     for (int i = 0; i < n; i++) {
         if (deliver_one(p, rows[i].id, rows[i].attempts, rows[i].body, now_ms, err) < 0)
@@ -292,7 +294,7 @@ int pay_sandbox_deliver(struct pay *p, const char *holder, int64_t now_ms, int *
         (*delivered)++;
     }
     /* Let the lease go so that the next caller (the worker, a checkout) delivers at once. */
-    if (taken && pys_lease_take(c, holder, now_ms, 0, &taken, err) < 0)
+    if (taken && pay_db_lease_take(c, holder, now_ms, 0, &taken, err) < 0)
         goto out;
     rc = 0;
 out:
@@ -307,11 +309,11 @@ int pay_sandbox_pay_now(struct pay *p, const char *order_code, int64_t amount_fe
     char code[32], body[PAY_NOTICE_MAX];
     int64_t id;
     snprintf(txn, 64, "SB%lld", (long long)id_next());
-    if (c == NULL || pys_sb_txn_insert(c, txn, order_code, amount_fen, currency ? currency : "CNY",
-                                       time_now_ms(), err) < 0)
+    if (c == NULL || pay_db_sb_txn_insert(c, txn, order_code, amount_fen,
+                                          currency ? currency : "CNY", time_now_ms(), err) < 0)
         return -1;
     if (paid_and_queued(p, txn, code, &id, body, sizeof(body), err) < 0)
         return -1;
     /* A notification lost on the way: only a query (reconciliation) finds this payment. */
-    return lose_notice ? pys_sb_outbox_lose(c, txn, err) : 0;
+    return lose_notice ? pay_db_sb_outbox_lose(c, txn, err) : 0;
 }

@@ -111,7 +111,7 @@ static void bind_opt(struct store_stmt *st, int i, const char *s)
         store_bind_null(st, i);
 }
 
-int pys_order_insert(struct store_conn *c, const struct pay_order *o, struct err *err)
+int pay_db_order_insert(struct store_conn *c, const struct pay_order *o, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ORDER_INSERT, err);
     if (st == NULL)
@@ -162,8 +162,8 @@ static int order_row(struct store_stmt *st, struct pay_order *o, int *found, str
     return rc < 0 ? -1 : 0;
 }
 
-int pys_order_get(struct store_conn *c, const char *code, struct pay_order *o, int *found,
-                  struct err *err)
+int pay_db_order_get(struct store_conn *c, const char *code, struct pay_order *o, int *found,
+                     struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ORDER_GET, err);
     if (st == NULL)
@@ -172,8 +172,8 @@ int pys_order_get(struct store_conn *c, const char *code, struct pay_order *o, i
     return order_row(st, o, found, err);
 }
 
-int pys_order_of_application(struct store_conn *c, const char *number, struct pay_order *o,
-                             int *found, struct err *err)
+int pay_db_order_of_application(struct store_conn *c, const char *number, struct pay_order *o,
+                                int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ORDER_OF_APP, err);
     if (st == NULL)
@@ -192,8 +192,8 @@ static int run_changed(struct store_stmt *st, int *changed, struct err *err)
     return 0;
 }
 
-int pys_order_state(struct store_conn *c, int64_t id, const char *from, const char *to, int64_t now,
-                    int *changed, struct err *err)
+int pay_db_order_state(struct store_conn *c, int64_t id, const char *from, const char *to,
+                       int64_t now, int *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ORDER_STATE, err);
     if (st == NULL)
@@ -205,9 +205,9 @@ int pys_order_state(struct store_conn *c, int64_t id, const char *from, const ch
     return run_changed(st, changed, err);
 }
 
-int pys_order_paid(struct store_conn *c, int64_t id, const char *channel, const char *gateway,
-                   const char *txn, const char *counter_ref, int64_t amount, int64_t now,
-                   int *changed, struct err *err)
+int pay_db_order_paid(struct store_conn *c, int64_t id, const char *channel, const char *gateway,
+                      const char *txn, const char *counter_ref, int64_t amount, int64_t now,
+                      int *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ORDER_PAID, err);
     if (st == NULL)
@@ -223,7 +223,7 @@ int pys_order_paid(struct store_conn *c, int64_t id, const char *channel, const 
     return run_changed(st, changed, err);
 }
 
-int pys_order_receipt(struct store_conn *c, int64_t id, const char *receipt, struct err *err)
+int pay_db_order_receipt(struct store_conn *c, int64_t id, const char *receipt, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ORDER_RECEIPT, err);
     if (st == NULL)
@@ -233,8 +233,8 @@ int pys_order_receipt(struct store_conn *c, int64_t id, const char *receipt, str
     return store_run(st, NULL, err);
 }
 
-int pys_order_refunded(struct store_conn *c, int64_t id, int64_t amount, int64_t paid_fen,
-                       int64_t now, int *changed, struct err *err)
+int pay_db_order_refunded(struct store_conn *c, int64_t id, int64_t amount, int64_t paid_fen,
+                          int64_t now, int *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ORDER_REFUNDED, err);
     if (st == NULL)
@@ -248,8 +248,8 @@ int pys_order_refunded(struct store_conn *c, int64_t id, int64_t amount, int64_t
     return run_changed(st, changed, err);
 }
 
-int pys_event(struct store_conn *c, int64_t order_id, int64_t at, const char *kind, int64_t amount,
-              int64_t actor, const char *note, struct err *err)
+int pay_db_event(struct store_conn *c, int64_t order_id, int64_t at, const char *kind,
+                 int64_t amount, int64_t actor, const char *note, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EVENT, err);
     if (st == NULL)
@@ -264,7 +264,7 @@ int pys_event(struct store_conn *c, int64_t order_id, int64_t at, const char *ki
     return store_run(st, NULL, err);
 }
 
-int pys_events(struct store_conn *c, int64_t order_id, json_t *out, struct err *err)
+int pay_db_events(struct store_conn *c, int64_t order_id, json_t *out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EVENTS, err);
     if (st == NULL)
@@ -282,9 +282,9 @@ int pys_events(struct store_conn *c, int64_t order_id, json_t *out, struct err *
     return rc < 0 ? -1 : 0;
 }
 
-int pys_notice_take(struct store_conn *c, const char *gateway, const char *notify_id,
-                    int64_t order_id, const char *txn, int64_t amount, const char *outcome,
-                    int64_t now, int *taken, struct err *err)
+int pay_db_notice_take(struct store_conn *c, const char *gateway, const char *notify_id,
+                       int64_t order_id, const char *txn, int64_t amount, const char *outcome,
+                       int64_t now, int *taken, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_NOTICE_TAKE, err);
     if (st == NULL)
@@ -299,9 +299,9 @@ int pys_notice_take(struct store_conn *c, const char *gateway, const char *notif
     return run_changed(st, taken, err);
 }
 
-int pys_exception(struct store_conn *c, int64_t order_id, const char *gateway, const char *txn,
-                  int64_t amount, const char *kind, const char *status, int64_t now, int *inserted,
-                  struct err *err)
+int pay_db_exception(struct store_conn *c, int64_t order_id, const char *gateway, const char *txn,
+                     int64_t amount, const char *kind, const char *status, int64_t now,
+                     int *inserted, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EXCEPTION, err);
     if (st == NULL)
@@ -317,8 +317,8 @@ int pys_exception(struct store_conn *c, int64_t order_id, const char *gateway, c
     return run_changed(st, inserted, err);
 }
 
-int pys_refund_insert(struct store_conn *c, int64_t order_id, int64_t amount, const char *reason,
-                      int64_t actor, const char *ref, int64_t now, struct err *err)
+int pay_db_refund_insert(struct store_conn *c, int64_t order_id, int64_t amount, const char *reason,
+                         int64_t actor, const char *ref, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_REFUND, err);
     if (st == NULL)
@@ -333,8 +333,8 @@ int pys_refund_insert(struct store_conn *c, int64_t order_id, int64_t amount, co
     return store_run(st, NULL, err);
 }
 
-int pys_orders_list(struct store_conn *c, const char *state, int limit, json_t *out,
-                    struct err *err)
+int pay_db_orders_list(struct store_conn *c, const char *state, int limit, json_t *out,
+                       struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LIST, err);
     if (st == NULL)
@@ -366,7 +366,8 @@ static int codes(struct store_stmt *st, json_t *out, struct err *err)
     return rc < 0 ? -1 : 0;
 }
 
-int pys_orders_expired(struct store_conn *c, int64_t now, int limit, json_t *out, struct err *err)
+int pay_db_orders_expired(struct store_conn *c, int64_t now, int limit, json_t *out,
+                          struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_EXPIRED, err);
     if (st == NULL)
@@ -376,15 +377,15 @@ int pys_orders_expired(struct store_conn *c, int64_t now, int limit, json_t *out
     return codes(st, out, err);
 }
 
-int pys_orders_paying(struct store_conn *c, json_t *out, struct err *err)
+int pay_db_orders_paying(struct store_conn *c, json_t *out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_PAYING, err);
     return st == NULL ? -1 : codes(st, out, err);
 }
 
-int pys_ledger(struct store_conn *c, const char *gateway, int64_t from, int64_t to,
-               void (*row)(void *ctx, const char *txn, const char *order, int64_t amount),
-               void *ctx, struct err *err)
+int pay_db_ledger(struct store_conn *c, const char *gateway, int64_t from, int64_t to,
+                  void (*row)(void *ctx, const char *txn, const char *order, int64_t amount),
+                  void *ctx, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LEDGER, err);
     if (st == NULL)
@@ -401,9 +402,9 @@ int pys_ledger(struct store_conn *c, const char *gateway, int64_t from, int64_t 
     return rc < 0 ? -1 : 0;
 }
 
-int pys_recon_put(struct store_conn *c, const char *day, const char *gateway, int64_t matched,
-                  int64_t ours, int64_t theirs, int64_t mism, const char *detail, int64_t now,
-                  struct err *err)
+int pay_db_recon_put(struct store_conn *c, const char *day, const char *gateway, int64_t matched,
+                     int64_t ours, int64_t theirs, int64_t mism, const char *detail, int64_t now,
+                     struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RECON_DEL, err);
     if (st == NULL)
@@ -422,7 +423,7 @@ int pys_recon_put(struct store_conn *c, const char *day, const char *gateway, in
     return store_run(st, NULL, err);
 }
 
-int pys_recon_list(struct store_conn *c, json_t *out, struct err *err)
+int pay_db_recon_list(struct store_conn *c, json_t *out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RECON_LIST, err);
     if (st == NULL)
@@ -446,8 +447,8 @@ int pys_recon_list(struct store_conn *c, json_t *out, struct err *err)
 
 /* ---- the sandbox gateway's books ------------------------------------------------------- */
 
-int pys_sb_txn_insert(struct store_conn *c, const char *txn, const char *order, int64_t amount,
-                      const char *currency, int64_t now, struct err *err)
+int pay_db_sb_txn_insert(struct store_conn *c, const char *txn, const char *order, int64_t amount,
+                         const char *currency, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_INSERT, err);
     if (st == NULL)
@@ -477,8 +478,8 @@ static int sb_row(struct store_stmt *st, struct pay_sb_txn *t, int *found, struc
     return rc < 0 ? -1 : 0;
 }
 
-int pys_sb_txn_get(struct store_conn *c, const char *txn, struct pay_sb_txn *t, int *found,
-                   struct err *err)
+int pay_db_sb_txn_get(struct store_conn *c, const char *txn, struct pay_sb_txn *t, int *found,
+                      struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_GET, err);
     if (st == NULL)
@@ -487,8 +488,8 @@ int pys_sb_txn_get(struct store_conn *c, const char *txn, struct pay_sb_txn *t, 
     return sb_row(st, t, found, err);
 }
 
-int pys_sb_txn_of_order(struct store_conn *c, const char *order, struct pay_sb_txn *t, int *found,
-                        struct err *err)
+int pay_db_sb_txn_of_order(struct store_conn *c, const char *order, struct pay_sb_txn *t,
+                           int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_OF_ORDER, err);
     if (st == NULL)
@@ -497,8 +498,8 @@ int pys_sb_txn_of_order(struct store_conn *c, const char *order, struct pay_sb_t
     return sb_row(st, t, found, err);
 }
 
-int pys_sb_txn_set(struct store_conn *c, const char *txn, const char *from, const char *to,
-                   int64_t paid_at, const char *day, int *changed, struct err *err)
+int pay_db_sb_txn_set(struct store_conn *c, const char *txn, const char *from, const char *to,
+                      int64_t paid_at, const char *day, int *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_SET, err);
     if (st == NULL)
@@ -514,8 +515,8 @@ int pys_sb_txn_set(struct store_conn *c, const char *txn, const char *from, cons
     return run_changed(st, changed, err);
 }
 
-int pys_sb_txn_refund(struct store_conn *c, const char *txn, int64_t amount, int *changed,
-                      struct err *err)
+int pay_db_sb_txn_refund(struct store_conn *c, const char *txn, int64_t amount, int *changed,
+                         struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_REFUND, err);
     if (st == NULL)
@@ -526,8 +527,8 @@ int pys_sb_txn_refund(struct store_conn *c, const char *txn, int64_t amount, int
     return run_changed(st, changed, err);
 }
 
-int pys_sb_outbox_add(struct store_conn *c, const char *txn, const char *body, int64_t now,
-                      struct err *err)
+int pay_db_sb_outbox_add(struct store_conn *c, const char *txn, const char *body, int64_t now,
+                         struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_OUT_ADD, err);
     if (st == NULL)
@@ -539,8 +540,8 @@ int pys_sb_outbox_add(struct store_conn *c, const char *txn, const char *body, i
     return store_run(st, NULL, err);
 }
 
-int pys_sb_outbox_due(struct store_conn *c, int64_t now, int max, struct pay_sb_out *rows, int *n,
-                      struct err *err)
+int pay_db_sb_outbox_due(struct store_conn *c, int64_t now, int max, struct pay_sb_out *rows,
+                         int *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_OUT_DUE, err);
     if (st == NULL)
@@ -559,8 +560,8 @@ int pys_sb_outbox_due(struct store_conn *c, int64_t now, int max, struct pay_sb_
     return rc < 0 ? -1 : 0;
 }
 
-int pys_sb_outbox_done(struct store_conn *c, int64_t id, const char *status, int attempts,
-                       int64_t next_at, const char *error, struct err *err)
+int pay_db_sb_outbox_done(struct store_conn *c, int64_t id, const char *status, int attempts,
+                          int64_t next_at, const char *error, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_OUT_DONE, err);
     if (st == NULL)
@@ -573,7 +574,7 @@ int pys_sb_outbox_done(struct store_conn *c, int64_t id, const char *status, int
     return store_run(st, NULL, err);
 }
 
-int pys_sb_outbox_lose(struct store_conn *c, const char *txn, struct err *err)
+int pay_db_sb_outbox_lose(struct store_conn *c, const char *txn, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_OUT_LOSE, err);
     if (st == NULL)
@@ -582,7 +583,7 @@ int pys_sb_outbox_lose(struct store_conn *c, const char *txn, struct err *err)
     return store_run(st, NULL, err);
 }
 
-int pys_sb_outbox_list(struct store_conn *c, json_t *out, struct err *err)
+int pay_db_sb_outbox_list(struct store_conn *c, json_t *out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_OUT_LIST, err);
     if (st == NULL)
@@ -599,10 +600,10 @@ int pys_sb_outbox_list(struct store_conn *c, json_t *out, struct err *err)
     return rc < 0 ? -1 : 0;
 }
 
-int pys_sb_statement(struct store_conn *c, const char *day,
-                     void (*row)(void *ctx, const char *txn, const char *order, int64_t amount,
-                                 const char *currency, const char *state, int64_t paid_at),
-                     void *ctx, struct err *err)
+int pay_db_sb_statement(struct store_conn *c, const char *day,
+                        void (*row)(void *ctx, const char *txn, const char *order, int64_t amount,
+                                    const char *currency, const char *state, int64_t paid_at),
+                        void *ctx, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SB_STATEMENT, err);
     if (st == NULL)
@@ -616,8 +617,8 @@ int pys_sb_statement(struct store_conn *c, const char *day,
     return rc < 0 ? -1 : 0;
 }
 
-int pys_lease_take(struct store_conn *c, const char *holder, int64_t now, int64_t until, int *taken,
-                   struct err *err)
+int pay_db_lease_take(struct store_conn *c, const char *holder, int64_t now, int64_t until,
+                      int *taken, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LEASE, err);
     if (st == NULL)

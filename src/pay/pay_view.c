@@ -18,7 +18,7 @@ int pay_order_code_of(struct pay *p, const char *application_number, char code[3
         return -1;
     if (application_number == NULL || strlen(application_number) > 40)
         return err_set(err, 404, "pay.not_found", "no such order");
-    if (pys_order_of_application(c, application_number, &o, &found, err) < 0)
+    if (pay_db_order_of_application(c, application_number, &o, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "pay.not_found", "no such order");
@@ -37,7 +37,7 @@ int pay_order_view(struct pay *p, const struct authz_subject *subj, const char *
         return -1;
     if (code == NULL || strlen(code) > 40)
         return err_set(err, 404, "pay.not_found", "no such order");
-    if (pys_order_get(c, code, &o, &found, err) < 0)
+    if (pay_db_order_get(c, code, &o, &found, err) < 0)
         return -1;
     struct authz_object self = {o.payer, 0, 0}, dept = {o.payer, o.department_id, 0};
     int payer = authz_allowed(subj, "pay.pay", &self);
@@ -55,7 +55,7 @@ int pay_order_view(struct pay *p, const struct authz_subject *subj, const char *
     int refundable_state =
         strcmp(o.state, PAY_PAID) == 0 || strcmp(o.state, PAY_PARTLY_REFUNDED) == 0;
     json_t *events = json_array();
-    if (events == NULL || pys_events(c, o.id, events, err) < 0) {
+    if (events == NULL || pay_db_events(c, o.id, events, err) < 0) {
         json_decref(events);
         return -1;
     }

@@ -173,8 +173,9 @@ static int describe(struct policy *p, struct store_conn *c, const char *lang, js
         int64_t cid = json_integer_value(json_object_get(hit, "id")), pid = 0;
         int number = 0;
         json_t *doc = NULL, *codes = NULL;
-        if (ps_clause_where(c, cid, &pid, &number, err) < 0 || ps_get(c, pid, &doc, err) < 0 ||
-            ps_clause_codes(c, cid, &codes, err) < 0) {
+        if (policy_db_clause_where(c, cid, &pid, &number, err) < 0 ||
+            policy_db_get(c, pid, &doc, err) < 0 ||
+            policy_db_clause_codes(c, cid, &codes, err) < 0) {
             json_decref(doc);
             json_decref(a);
             /* A document whose clause is gone (an index out of step): not an answer. */
@@ -356,7 +357,8 @@ static char *passage_text(struct policy *p, struct store_conn *c, const json_t *
     } else if (strcmp(kind, POLICY_KIND_CLAUSE) == 0) {
         struct err err;
         char *stored = NULL;
-        if (ps_clause_body(c, json_integer_value(json_object_get(hit, "id")), &stored, &err) == 0 &&
+        if (policy_db_clause_body(c, json_integer_value(json_object_get(hit, "id")), &stored,
+                                  &err) == 0 &&
             stored != NULL)
             buf_puts(&b, stored);
         free(stored);

@@ -191,7 +191,8 @@ static int write_clauses(struct policy *p, struct store_conn *c, int64_t pid, co
         const char *label = json_string_value(json_object_get(cl, "label"));
         const char *text = json_string_value(json_object_get(cl, "text"));
         const char *lang = json_string_value(json_object_get(cl, "lang"));
-        if (ps_clause_insert(c, cid, pid, number, label, lang ? lang : "zh", text, err) < 0 ||
+        if (policy_db_clause_insert(c, cid, pid, number, label, lang ? lang : "zh", text, err) <
+                0 ||
             index_clause(p, cid, d, number, label, text, err) < 0)
             return -1;
         char key[16];
@@ -202,7 +203,7 @@ static int write_clauses(struct policy *p, struct store_conn *c, int64_t pid, co
         {
             const char *s = json_string_value(code);
             if (s != NULL && *s != '\0' && strlen(s) <= 48 &&
-                ps_clause_service_insert(c, cid, s, err) < 0)
+                policy_db_clause_service_insert(c, cid, s, err) < 0)
                 return -1;
         }
     }
@@ -221,23 +222,23 @@ static int import_one(struct policy *p, struct store_conn *c, int64_t actor, con
         err_set(err, 500, "policy.oom", "out of memory");
         goto out;
     }
-    struct ps_doc row = {json_string_value(json_object_get(d, "key")),
-                         json_string_value(json_object_get(d, "number")),
-                         title,
-                         issuer,
-                         summary,
-                         json_string_value(json_object_get(d, "issued_on")),
-                         json_string_value(json_object_get(d, "effective_on")),
-                         json_string_value(json_object_get(d, "expires_on")),
-                         json_string_value(json_object_get(d, "status")),
-                         json_string_value(json_object_get(d, "source"))};
+    struct policy_db_doc row = {json_string_value(json_object_get(d, "key")),
+                                json_string_value(json_object_get(d, "number")),
+                                title,
+                                issuer,
+                                summary,
+                                json_string_value(json_object_get(d, "issued_on")),
+                                json_string_value(json_object_get(d, "effective_on")),
+                                json_string_value(json_object_get(d, "expires_on")),
+                                json_string_value(json_object_get(d, "status")),
+                                json_string_value(json_object_get(d, "source"))};
     int64_t pid = 0, now = time_now_ms();
     if (store_begin(c, err) < 0)
         goto out;
-    if (ps_doc_find(c, row.key, &pid, err) < 0)
+    if (policy_db_doc_find(c, row.key, &pid, err) < 0)
         goto rollback;
     if (pid != 0) {
-        if (ps_clause_ids(c, pid, &old, err) < 0)
+        if (policy_db_clause_ids(c, pid, &old, err) < 0)
             goto rollback;
         size_t i;
         json_t *v;
@@ -246,11 +247,12 @@ static int import_one(struct policy *p, struct store_conn *c, int64_t actor, con
             if (search_delete(p->search, POLICY_KIND_CLAUSE, json_integer_value(v), err) < 0)
                 goto rollback;
         }
-        if (ps_clauses_delete(c, pid, err) < 0 || ps_doc_update(c, pid, &row, now, err) < 0)
+        if (policy_db_clauses_delete(c, pid, err) < 0 ||
+            policy_db_doc_update(c, pid, &row, now, err) < 0)
             goto rollback;
     } else {
         pid = id_next();
-        if (ps_doc_insert(c, pid, &row, actor, now, err) < 0)
+        if (policy_db_doc_insert(c, pid, &row, actor, now, err) < 0)
             goto rollback;
     }
     char object[160], detail[64];
@@ -320,15 +322,15 @@ int policy_load_demo(struct policy *p, int *n, struct err *err)
 int policy_list(struct policy *p, json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(p->store, err);
-    return c == NULL ? -1 : ps_list(c, out, err);
+    return c == NULL ? -1 : policy_db_list(c, out, err);
 }
 
 int policy_get(struct policy *p, int64_t id, json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(p->store, err);
     json_t *d = NULL, *cl = NULL, *in = NULL;
-    if (c == NULL || ps_get(c, id, &d, err) < 0 || ps_clauses(c, id, &cl, err) < 0 ||
-        ps_interpretations(c, id, &in, err) < 0) {
+    if (c == NULL || policy_db_get(c, id, &d, err) < 0 || policy_db_clauses(c, id, &cl, err) < 0 ||
+        policy_db_interpretations(c, id, &in, err) < 0) {
         json_decref(d);
         json_decref(cl);
         return -1;
@@ -351,7 +353,7 @@ int policy_interpret(struct policy *p, int64_t actor, const char *ip, int64_t po
                        "an interpretation needs a language, a title and a text");
     struct store_conn *c = store_conn(p->store, err);
     json_t *d = NULL;
-    if (c == NULL || ps_get(c, policy_id, &d, err) < 0)
+    if (c == NULL || policy_db_get(c, policy_id, &d, err) < 0)
         return -1;
     json_decref(d);
     int64_t id = id_next();
@@ -360,8 +362,8 @@ int policy_interpret(struct policy *p, int64_t actor, const char *ip, int64_t po
     struct audit_event ev = {actor, "policy.interpret", object, "ok", ip, lang};
     if (store_begin(c, err) < 0)
         return -1;
-    if (ps_interpretation_insert(c, id, policy_id, lang, title, body, actor, time_now_ms(), err) <
-            0 ||
+    if (policy_db_interpretation_insert(c, id, policy_id, lang, title, body, actor, time_now_ms(),
+                                        err) < 0 ||
         audit_record(c, &ev, err) < 0 || store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;
@@ -375,11 +377,11 @@ int policy_clause_where(struct policy *p, int64_t clause_id, int64_t *policy_id,
                         struct err *err)
 {
     struct store_conn *c = store_conn(p->store, err);
-    return c == NULL ? -1 : ps_clause_where(c, clause_id, policy_id, number, err);
+    return c == NULL ? -1 : policy_db_clause_where(c, clause_id, policy_id, number, err);
 }
 
 int policy_for_service(struct policy *p, const char *code, json_t **out, struct err *err)
 {
     struct store_conn *c = store_conn(p->store, err);
-    return c == NULL ? -1 : ps_for_service(c, code, out, err);
+    return c == NULL ? -1 : policy_db_for_service(c, code, out, err);
 }

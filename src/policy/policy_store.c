@@ -82,7 +82,7 @@ static int run_id(struct store_conn *c, const char *sql, int64_t id, struct err 
     return store_run(st, NULL, err);
 }
 
-int ps_doc_find(struct store_conn *c, const char *key, int64_t *id, struct err *err)
+int policy_db_doc_find(struct store_conn *c, const char *key, int64_t *id, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DOC_FIND, err);
     if (st == NULL)
@@ -96,8 +96,8 @@ int ps_doc_find(struct store_conn *c, const char *key, int64_t *id, struct err *
     return rc < 0 ? -1 : 0;
 }
 
-int ps_doc_insert(struct store_conn *c, int64_t id, const struct ps_doc *d, int64_t actor,
-                  int64_t now, struct err *err)
+int policy_db_doc_insert(struct store_conn *c, int64_t id, const struct policy_db_doc *d,
+                         int64_t actor, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DOC_INSERT, err);
     if (st == NULL)
@@ -119,8 +119,8 @@ int ps_doc_insert(struct store_conn *c, int64_t id, const struct ps_doc *d, int6
     return store_run(st, NULL, err);
 }
 
-int ps_doc_update(struct store_conn *c, int64_t id, const struct ps_doc *d, int64_t now,
-                  struct err *err)
+int policy_db_doc_update(struct store_conn *c, int64_t id, const struct policy_db_doc *d,
+                         int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DOC_UPDATE, err);
     if (st == NULL)
@@ -139,7 +139,7 @@ int ps_doc_update(struct store_conn *c, int64_t id, const struct ps_doc *d, int6
     return store_run(st, NULL, err);
 }
 
-int ps_clause_ids(struct store_conn *c, int64_t policy_id, json_t **ids, struct err *err)
+int policy_db_clause_ids(struct store_conn *c, int64_t policy_id, json_t **ids, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CLAUSE_IDS, err);
     if (st == NULL)
@@ -158,15 +158,15 @@ int ps_clause_ids(struct store_conn *c, int64_t policy_id, json_t **ids, struct 
     return 0;
 }
 
-int ps_clauses_delete(struct store_conn *c, int64_t policy_id, struct err *err)
+int policy_db_clauses_delete(struct store_conn *c, int64_t policy_id, struct err *err)
 {
     if (run_id(c, SQL_LINKS_DELETE, policy_id, err) < 0)
         return -1;
     return run_id(c, SQL_CLAUSES_DELETE, policy_id, err);
 }
 
-int ps_clause_insert(struct store_conn *c, int64_t id, int64_t policy_id, int number,
-                     const char *label, const char *lang, const char *body, struct err *err)
+int policy_db_clause_insert(struct store_conn *c, int64_t id, int64_t policy_id, int number,
+                            const char *label, const char *lang, const char *body, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CLAUSE_INSERT, err);
     if (st == NULL)
@@ -180,8 +180,8 @@ int ps_clause_insert(struct store_conn *c, int64_t id, int64_t policy_id, int nu
     return store_run(st, NULL, err);
 }
 
-int ps_clause_service_insert(struct store_conn *c, int64_t clause_id, const char *code,
-                             struct err *err)
+int policy_db_clause_service_insert(struct store_conn *c, int64_t clause_id, const char *code,
+                                    struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LINK_INSERT, err);
     if (st == NULL)
@@ -210,7 +210,7 @@ static json_t *doc_row(struct store_stmt *st)
     return o;
 }
 
-int ps_list(struct store_conn *c, json_t **out, struct err *err)
+int policy_db_list(struct store_conn *c, json_t **out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LIST, err);
     if (st == NULL)
@@ -228,7 +228,7 @@ int ps_list(struct store_conn *c, json_t **out, struct err *err)
     return 0;
 }
 
-int ps_get(struct store_conn *c, int64_t id, json_t **out, struct err *err)
+int policy_db_get(struct store_conn *c, int64_t id, json_t **out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_GET, err);
     if (st == NULL)
@@ -246,7 +246,7 @@ int ps_get(struct store_conn *c, int64_t id, json_t **out, struct err *err)
     return 0;
 }
 
-int ps_clauses(struct store_conn *c, int64_t policy_id, json_t **out, struct err *err)
+int policy_db_clauses(struct store_conn *c, int64_t policy_id, json_t **out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_CLAUSES, err);
     if (st == NULL)
@@ -289,7 +289,8 @@ fail:
     return -1;
 }
 
-int ps_interpretations(struct store_conn *c, int64_t policy_id, json_t **out, struct err *err)
+int policy_db_interpretations(struct store_conn *c, int64_t policy_id, json_t **out,
+                              struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_INTERPS, err);
     if (st == NULL)
@@ -312,9 +313,9 @@ int ps_interpretations(struct store_conn *c, int64_t policy_id, json_t **out, st
     return 0;
 }
 
-int ps_interpretation_insert(struct store_conn *c, int64_t id, int64_t policy_id, const char *lang,
-                             const char *title, const char *body, int64_t actor, int64_t now,
-                             struct err *err)
+int policy_db_interpretation_insert(struct store_conn *c, int64_t id, int64_t policy_id,
+                                    const char *lang, const char *title, const char *body,
+                                    int64_t actor, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_INTERP_INSERT, err);
     if (st == NULL)
@@ -329,8 +330,8 @@ int ps_interpretation_insert(struct store_conn *c, int64_t id, int64_t policy_id
     return store_run(st, NULL, err);
 }
 
-int ps_clause_where(struct store_conn *c, int64_t clause_id, int64_t *policy_id, int *number,
-                    struct err *err)
+int policy_db_clause_where(struct store_conn *c, int64_t clause_id, int64_t *policy_id, int *number,
+                           struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_WHERE, err);
     if (st == NULL)
@@ -350,7 +351,7 @@ int ps_clause_where(struct store_conn *c, int64_t clause_id, int64_t *policy_id,
     return 0;
 }
 
-int ps_for_service(struct store_conn *c, const char *code, json_t **out, struct err *err)
+int policy_db_for_service(struct store_conn *c, const char *code, json_t **out, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_FOR_SERVICE, err);
     if (st == NULL)
@@ -373,7 +374,7 @@ int ps_for_service(struct store_conn *c, const char *code, json_t **out, struct 
     return 0;
 }
 
-int ps_clause_codes(struct store_conn *c, int64_t clause_id, json_t **out, struct err *err)
+int policy_db_clause_codes(struct store_conn *c, int64_t clause_id, json_t **out, struct err *err)
 {
     static const char sql[] =
         "SELECT item_code FROM policy_clause_services WHERE clause_id = ? ORDER BY item_code";
@@ -394,7 +395,7 @@ int ps_clause_codes(struct store_conn *c, int64_t clause_id, json_t **out, struc
     return 0;
 }
 
-int ps_clause_body(struct store_conn *c, int64_t clause_id, char **body, struct err *err)
+int policy_db_clause_body(struct store_conn *c, int64_t clause_id, char **body, struct err *err)
 {
     static const char sql[] = "SELECT body FROM policy_clauses WHERE id = ?";
     struct store_stmt *st = store_prepare(c, sql, err);

@@ -41,7 +41,7 @@ static int send_once(struct job *j, const char *kind, const struct remind_item *
         .account_id = r->account, .lang = r->lang, .kind = kind, .params = params, .link = link};
     if (store_begin(j->c, err) < 0)
         return -1;
-    if (rmd_mark(j->c, kind, object, j->now, &fresh, err) < 0 ||
+    if (remind_db_mark(j->c, kind, object, j->now, &fresh, err) < 0 ||
         (fresh && notify_send(j->nf, &m, err) < 0) || store_commit(j->c, err) < 0) {
         store_rollback(j->c);
         return -1;

@@ -7,7 +7,7 @@
 struct store_conn;
 
 /* 1 when newly marked, 0 when it was sent before. */
-int rmd_mark(struct store_conn *c, const char *kind, const char *object, int64_t now, int *fresh,
-             struct err *err);
+int remind_db_mark(struct store_conn *c, const char *kind, const char *object, int64_t now,
+                   int *fresh, struct err *err);
 
 #endif

@@ -9,8 +9,8 @@
 static const char SQL_SEEN[] = "SELECT 1 FROM remind_sent WHERE kind = ? AND object = ?";
 static const char SQL_MARK[] = "INSERT INTO remind_sent (kind, object, sent_at) VALUES (?, ?, ?)";
 
-int rmd_mark(struct store_conn *c, const char *kind, const char *object, int64_t now, int *fresh,
-             struct err *err)
+int remind_db_mark(struct store_conn *c, const char *kind, const char *object, int64_t now,
+                   int *fresh, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SEEN, err);
     if (st == NULL)

@@ -218,7 +218,7 @@ int review_rate(struct review *r, const struct authz_subject *subj,
         return -1;
     struct review_last last;
     int64_t now = time_now_ms(), id = id_next(), deadline = 0;
-    if (rvs_last(c, in->application_id, &last, err) < 0)
+    if (review_db_last(c, in->application_id, &last, err) < 0)
         goto fail;
     if (last.found && last.level >= REVIEW_BASIC) {
         err_set(err, 409, "review.already_rated", "this application is rated");
@@ -234,9 +234,9 @@ int review_rate(struct review *r, const struct authz_subject *subj,
     if (is_bad && task_deadline(r, c, now, &deadline, err) < 0)
         goto fail;
     const char *comment = in->comment && *in->comment ? in->comment : NULL;
-    if (rvs_rating_insert(c, id, in->application_id, rnd, in->level, in->channel, comment,
-                          t.applicant, staff ? subj->account_id : 0, t.department, t.item, now,
-                          err) < 0) {
+    if (review_db_rating_insert(c, id, in->application_id, rnd, in->level, in->channel, comment,
+                                t.applicant, staff ? subj->account_id : 0, t.department, t.item,
+                                now, err) < 0) {
         if (strcmp(err->code, "store.conflict") == 0)
             err_set(err, 409, "review.already_rated", "this round is rated already");
         goto fail;
@@ -268,8 +268,8 @@ int review_rate(struct review *r, const struct authz_subject *subj,
                                      .kind = "review.notice.bad_rating",
                                      .params = params,
                                      .link = "/workbench/rectifications"};
-        nrc = rvs_task_insert(c, task, id, in->application_id, t.department, t.applicant, t.item,
-                              deadline, now, err) < 0 ||
+        nrc = review_db_task_insert(c, task, id, in->application_id, t.department, t.applicant,
+                                    t.item, deadline, now, err) < 0 ||
                       notify_send(r->notify, &to_dept, err) < 0
                   ? -1
                   : 0;
@@ -279,7 +279,7 @@ int review_rate(struct review *r, const struct authz_subject *subj,
             audit_in(c, subj->account_id, "review.task_open", tobj, in->ip, object, err, &failed);
     }
     json_decref(params);
-    if (nrc < 0 || failed || rvs_count_add(c, t.department, t.item, in->level, err) < 0 ||
+    if (nrc < 0 || failed || review_db_count_add(c, t.department, t.item, in->level, err) < 0 ||
         bump_version(c, err) < 0 || store_commit(c, err) < 0)
         goto fail;
     if (rating_id != NULL)
@@ -302,7 +302,7 @@ int review_respond(struct review *r, const struct authz_subject *subj, int64_t t
         return -1;
     struct review_task_row task;
     int found = 0;
-    if (rvs_task_get(c, task_id, &task, &found, err) < 0)
+    if (review_db_task_get(c, task_id, &task, &found, err) < 0)
         return -1;
     struct authz_object obj = {0, task.department_id, 0};
     if (!found || !authz_allowed(subj, "review.respond", &obj))
@@ -328,7 +328,7 @@ int review_respond(struct review *r, const struct authz_subject *subj, int64_t t
     snprintf(link, sizeof(link), "/reviews/%lld", (long long)task.application_id);
     if (store_begin(c, err) < 0)
         return -1;
-    if (rvs_task_respond(c, task_id, response, subj->account_id, now, &changed, err) < 0)
+    if (review_db_task_respond(c, task_id, response, subj->account_id, now, &changed, err) < 0)
         goto fail;
     if (!changed) {
         err_set(err, 409, "review.already_responded", "this task has been answered");
@@ -342,7 +342,7 @@ int review_respond(struct review *r, const struct authz_subject *subj, int64_t t
                            .link = link};
     int nrc = failed ? -1 : task.applicant_account != 0 ? notify_send(r->notify, &m, err) : 0;
     json_decref(params);
-    if (nrc < 0 || rvs_count_add(c, task.department_id, task.item_code, 0, err) < 0 ||
+    if (nrc < 0 || review_db_count_add(c, task.department_id, task.item_code, 0, err) < 0 ||
         bump_version(c, err) < 0 || store_commit(c, err) < 0)
         goto fail;
     return 0;
@@ -366,8 +366,8 @@ int review_history(struct review *r, const struct authz_subject *subj, int64_t a
     struct store_conn *c = store_conn(r->store, err);
     struct review_last last;
     json_t *ratings = json_array();
-    if (c == NULL || rvs_last(c, application_id, &last, err) < 0 ||
-        rvs_history(c, application_id, ratings, err) < 0) {
+    if (c == NULL || review_db_last(c, application_id, &last, err) < 0 ||
+        review_db_history(c, application_id, ratings, err) < 0) {
         json_decref(ratings);
         return -1;
     }
@@ -409,7 +409,7 @@ int review_tasks(struct review *r, const struct authz_subject *subj, const char 
         if (has_dept(seen, nseen, d) || !authz_allowed(subj, "review.respond", &obj))
             continue;
         seen[nseen++] = d;
-        if (rvs_tasks(c, d, status, now_ms, arr, err) < 0) {
+        if (review_db_tasks(c, d, status, now_ms, arr, err) < 0) {
             json_decref(arr);
             return -1;
         }
@@ -491,7 +491,7 @@ int review_stats(struct review *r, json_t **out, struct err *err)
     row_for(ti, tl, "scope", "all");
     total = json_incref(json_array_get(tl, 0));
     struct stats_ctx sc[2] = {{di, depts, total, "department_id"}, {ii, items, NULL, "item_code"}};
-    int rc = rvs_counts(c, on_count, sc, err);
+    int rc = review_db_counts(c, on_count, sc, err);
     rates(depts);
     rates(items);
     rates(tl);
@@ -516,7 +516,7 @@ int review_is_rated(struct review *r, int64_t application_id, int *rated, struct
     struct store_conn *c = store_conn(r->store, err);
     struct review_last last;
     *rated = 0;
-    if (c == NULL || rvs_last(c, application_id, &last, err) < 0)
+    if (c == NULL || review_db_last(c, application_id, &last, err) < 0)
         return -1;
     *rated = last.found;
     return 0;

@@ -32,30 +32,30 @@ struct review_task_row {
     char item_code[48];
 };
 
-int rvs_last(struct store_conn *c, int64_t application_id, struct review_last *out,
-             struct err *err);
-int rvs_rating_insert(struct store_conn *c, int64_t id, int64_t application_id, int round,
-                      int level, const char *channel, const char *comment, int64_t rater,
-                      int64_t recorded_by, int64_t department_id, const char *item_code,
-                      int64_t now, struct err *err);
-int rvs_task_insert(struct store_conn *c, int64_t id, int64_t rating_id, int64_t application_id,
-                    int64_t department_id, int64_t applicant, const char *item_code,
-                    int64_t deadline, int64_t now, struct err *err);
-int rvs_task_get(struct store_conn *c, int64_t id, struct review_task_row *out, int *found,
-                 struct err *err);
-int rvs_task_respond(struct store_conn *c, int64_t id, const char *response, int64_t by,
-                     int64_t now, int *changed, struct err *err);
+int review_db_last(struct store_conn *c, int64_t application_id, struct review_last *out,
+                   struct err *err);
+int review_db_rating_insert(struct store_conn *c, int64_t id, int64_t application_id, int round,
+                            int level, const char *channel, const char *comment, int64_t rater,
+                            int64_t recorded_by, int64_t department_id, const char *item_code,
+                            int64_t now, struct err *err);
+int review_db_task_insert(struct store_conn *c, int64_t id, int64_t rating_id,
+                          int64_t application_id, int64_t department_id, int64_t applicant,
+                          const char *item_code, int64_t deadline, int64_t now, struct err *err);
+int review_db_task_get(struct store_conn *c, int64_t id, struct review_task_row *out, int *found,
+                       struct err *err);
+int review_db_task_respond(struct store_conn *c, int64_t id, const char *response, int64_t by,
+                           int64_t now, int *changed, struct err *err);
 /* Ratings of an application, oldest round first, appended to `arr`. */
-int rvs_history(struct store_conn *c, int64_t application_id, json_t *arr, struct err *err);
+int review_db_history(struct store_conn *c, int64_t application_id, json_t *arr, struct err *err);
 /* Tasks of a department appended to `arr` (status NULL: all). */
-int rvs_tasks(struct store_conn *c, int64_t department_id, const char *status, int64_t now,
-              json_t *arr, struct err *err);
+int review_db_tasks(struct store_conn *c, int64_t department_id, const char *status, int64_t now,
+                    json_t *arr, struct err *err);
 /* The statistics' running totals: one more rating of `level` (1..5) for the department and
  * the item, or (level 0) one more bad rating rectified. Joins the caller's transaction. */
-int rvs_count_add(struct store_conn *c, int64_t department_id, const char *item_code, int level,
-                  struct err *err);
+int review_db_count_add(struct store_conn *c, int64_t department_id, const char *item_code,
+                        int level, struct err *err);
 /* Every total: by_item 0 for a department (key: its id in decimal), 1 for an item. */
-typedef void (*rvs_count_fn)(void *ctx, int by_item, const char *key, int level, int64_t n);
-int rvs_counts(struct store_conn *c, rvs_count_fn fn, void *ctx, struct err *err);
+typedef void (*review_db_count_fn)(void *ctx, int by_item, const char *key, int level, int64_t n);
+int review_db_counts(struct store_conn *c, review_db_count_fn fn, void *ctx, struct err *err);
 
 #endif

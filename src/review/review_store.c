@@ -40,7 +40,8 @@ static const char SQL_COUNT_ADD[] =
 static const char SQL_COUNTS[] =
     "SELECT scope, key, level, n FROM review_counts ORDER BY scope, key, level";
 
-int rvs_last(struct store_conn *c, int64_t application_id, struct review_last *out, struct err *err)
+int review_db_last(struct store_conn *c, int64_t application_id, struct review_last *out,
+                   struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_LAST, err);
     if (st == NULL)
@@ -61,10 +62,10 @@ int rvs_last(struct store_conn *c, int64_t application_id, struct review_last *o
     return rc < 0 ? -1 : 0;
 }
 
-int rvs_rating_insert(struct store_conn *c, int64_t id, int64_t application_id, int round,
-                      int level, const char *channel, const char *comment, int64_t rater,
-                      int64_t recorded_by, int64_t department_id, const char *item_code,
-                      int64_t now, struct err *err)
+int review_db_rating_insert(struct store_conn *c, int64_t id, int64_t application_id, int round,
+                            int level, const char *channel, const char *comment, int64_t rater,
+                            int64_t recorded_by, int64_t department_id, const char *item_code,
+                            int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_RATING_INSERT, err);
     if (st == NULL)
@@ -86,9 +87,9 @@ int rvs_rating_insert(struct store_conn *c, int64_t id, int64_t application_id, 
     return store_run(st, NULL, err);
 }
 
-int rvs_task_insert(struct store_conn *c, int64_t id, int64_t rating_id, int64_t application_id,
-                    int64_t department_id, int64_t applicant, const char *item_code,
-                    int64_t deadline, int64_t now, struct err *err)
+int review_db_task_insert(struct store_conn *c, int64_t id, int64_t rating_id,
+                          int64_t application_id, int64_t department_id, int64_t applicant,
+                          const char *item_code, int64_t deadline, int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_TASK_INSERT, err);
     if (st == NULL)
@@ -104,8 +105,8 @@ int rvs_task_insert(struct store_conn *c, int64_t id, int64_t rating_id, int64_t
     return store_run(st, NULL, err);
 }
 
-int rvs_task_get(struct store_conn *c, int64_t id, struct review_task_row *out, int *found,
-                 struct err *err)
+int review_db_task_get(struct store_conn *c, int64_t id, struct review_task_row *out, int *found,
+                       struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_TASK_GET, err);
     if (st == NULL)
@@ -125,8 +126,8 @@ int rvs_task_get(struct store_conn *c, int64_t id, struct review_task_row *out, 
     return rc < 0 ? -1 : 0;
 }
 
-int rvs_task_respond(struct store_conn *c, int64_t id, const char *response, int64_t by,
-                     int64_t now, int *changed, struct err *err)
+int review_db_task_respond(struct store_conn *c, int64_t id, const char *response, int64_t by,
+                           int64_t now, int *changed, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_TASK_RESPOND, err);
     if (st == NULL)
@@ -150,7 +151,7 @@ static json_t *id_json(int64_t id)
     return json_string(s);
 }
 
-int rvs_history(struct store_conn *c, int64_t application_id, json_t *arr, struct err *err)
+int review_db_history(struct store_conn *c, int64_t application_id, json_t *arr, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_HISTORY, err);
     if (st == NULL)
@@ -181,8 +182,8 @@ int rvs_history(struct store_conn *c, int64_t application_id, json_t *arr, struc
     return rc < 0 ? -1 : 0;
 }
 
-int rvs_tasks(struct store_conn *c, int64_t department_id, const char *status, int64_t now,
-              json_t *arr, struct err *err)
+int review_db_tasks(struct store_conn *c, int64_t department_id, const char *status, int64_t now,
+                    json_t *arr, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_TASKS, err);
     if (st == NULL)
@@ -215,8 +216,8 @@ int rvs_tasks(struct store_conn *c, int64_t department_id, const char *status, i
     return rc < 0 ? -1 : 0;
 }
 
-int rvs_count_add(struct store_conn *c, int64_t department_id, const char *item_code, int level,
-                  struct err *err)
+int review_db_count_add(struct store_conn *c, int64_t department_id, const char *item_code,
+                        int level, struct err *err)
 {
     char dept[24];
     snprintf(dept, sizeof(dept), "%lld", (long long)department_id);
@@ -234,7 +235,7 @@ int rvs_count_add(struct store_conn *c, int64_t department_id, const char *item_
     return 0;
 }
 
-int rvs_counts(struct store_conn *c, rvs_count_fn fn, void *ctx, struct err *err)
+int review_db_counts(struct store_conn *c, review_db_count_fn fn, void *ctx, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_COUNTS, err);
     if (st == NULL)

@@ -117,7 +117,7 @@ static int load_root_key(struct store_conn *c, struct crypto_keyring *kr, struct
                          struct seals_root_row *row, struct err *err)
 {
     int found = 0;
-    if (sst_root_platform(c, row, &found, err) < 0)
+    if (seals_db_root_platform(c, row, &found, err) < 0)
         return -1;
     if (!found || row->private_sealed == NULL)
         return err_set(err, 500, "seals.no_root",
@@ -138,7 +138,7 @@ int seals_root_ensure(struct store *st, struct crypto_keyring *kr, struct err *e
         return -1;
     struct seals_root_row row;
     int found = 0;
-    if (sst_root_platform(c, &row, &found, err) < 0)
+    if (seals_db_root_platform(c, &row, &found, err) < 0)
         return -1;
     if (found) {
         seals_root_row_free(&row);
@@ -162,8 +162,8 @@ int seals_root_ensure(struct store *st, struct crypto_keyring *kr, struct err *e
     struct audit_event ev = {0, "seals.root_create", "trust_root:platform", "ok", NULL, fp};
     if (store_begin(c, err) < 0)
         goto out;
-    if (sst_root_insert(c, id, "platform", ROOT_NAME, der, der_len, fp, sealed, sealed_len, 0,
-                        err) < 0 ||
+    if (seals_db_root_insert(c, id, "platform", ROOT_NAME, der, der_len, fp, sealed, sealed_len, 0,
+                             err) < 0 ||
         audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         goto out;
@@ -185,7 +185,7 @@ int seals_root_der(struct store *st, unsigned char **der, size_t *len, struct er
         return -1;
     struct seals_root_row row;
     int found = 0;
-    if (sst_root_platform(c, &row, &found, err) < 0)
+    if (seals_db_root_platform(c, &row, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "seals.no_root", "the platform has no trust root yet");
@@ -254,7 +254,7 @@ int seals_trust_add(struct store *st, int64_t actor, const char *name, const cha
     struct audit_event ev = {actor, "seals.trust_add", obj, "ok", NULL, fp};
     if (store_begin(c, err) < 0)
         goto out;
-    if (sst_root_insert(c, id, "trusted", name, der, (size_t)n, fp, NULL, 0, actor, err) < 0 ||
+    if (seals_db_root_insert(c, id, "trusted", name, der, (size_t)n, fp, NULL, 0, actor, err) < 0 ||
         audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         if (strcmp(err->code, "store.conflict") == 0)
@@ -274,13 +274,13 @@ out:
 int seals_trust_list(struct store *st, json_t **list, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
-    return c == NULL ? -1 : sst_roots_json(c, list, err);
+    return c == NULL ? -1 : seals_db_roots_json(c, list, err);
 }
 
 int seals_trust_count(struct store *st, int64_t *n, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
-    return c == NULL ? -1 : sst_roots_count(c, n, err);
+    return c == NULL ? -1 : seals_db_roots_count(c, n, err);
 }
 
 /* ---- making a seal --------------------------------------------------------------------- */
@@ -415,7 +415,7 @@ int seals_make(struct store *st, struct crypto_keyring *kr, int64_t actor,
     struct audit_event ev = {actor, "seals.make", obj, "ok", NULL, detail};
     if (store_begin(c, err) < 0)
         goto out;
-    if (sst_seal_insert(c, &row, actor, now, err) < 0 || audit_record(c, &ev, err) < 0) {
+    if (seals_db_seal_insert(c, &row, actor, now, err) < 0 || audit_record(c, &ev, err) < 0) {
         store_rollback(c);
         goto out;
     }
@@ -453,7 +453,7 @@ int seals_set_status(struct store *st, int64_t actor, int64_t seal_id, const cha
     int found = 0;
     if (store_begin(c, err) < 0)
         return -1;
-    if (sst_seal_get(c, seal_id, NULL, &row, &found, err) < 0)
+    if (seals_db_seal_get(c, seal_id, NULL, &row, &found, err) < 0)
         goto fail;
     if (!found) {
         err_set(err, 404, "seals.not_found", "no seal has the id %lld", (long long)seal_id);
@@ -468,7 +468,7 @@ int seals_set_status(struct store *st, int64_t actor, int64_t seal_id, const cha
     char obj[64];
     snprintf(obj, sizeof(obj), "seal:%lld", (long long)seal_id);
     struct audit_event ev = {actor, "seals.status", obj, "ok", NULL, status};
-    if (sst_seal_status(c, seal_id, status, time_now_ms(), NULL, err) < 0 ||
+    if (seals_db_seal_status(c, seal_id, status, time_now_ms(), NULL, err) < 0 ||
         audit_record(c, &ev, err) < 0)
         goto fail;
     return store_commit(c, err);
@@ -480,7 +480,7 @@ fail:
 int seals_list(struct store *st, int64_t department_id, json_t **list, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
-    return c == NULL ? -1 : sst_seals_json(c, department_id, list, err);
+    return c == NULL ? -1 : seals_db_seals_json(c, department_id, list, err);
 }
 
 int seals_find_active(struct store *st, int64_t department_id, const char *type, int64_t now_ms,
@@ -488,7 +488,8 @@ int seals_find_active(struct store *st, int64_t department_id, const char *type,
 {
     struct store_conn *c = store_conn(st, err);
     int found = 0;
-    if (c == NULL || sst_seal_find_active(c, department_id, type, now_ms, seal_id, &found, err) < 0)
+    if (c == NULL ||
+        seals_db_seal_find_active(c, department_id, type, now_ms, seal_id, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 409, "seals.no_seal", "the department has no active %s seal valid now",
@@ -502,7 +503,7 @@ static int seal_blob(struct store *st, int64_t seal_id, int which, unsigned char
     struct store_conn *c = store_conn(st, err);
     struct seals_row row;
     int found = 0;
-    if (c == NULL || sst_seal_get(c, seal_id, NULL, &row, &found, err) < 0)
+    if (c == NULL || seals_db_seal_get(c, seal_id, NULL, &row, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "seals.not_found", "no seal has the id %lld", (long long)seal_id);
@@ -551,7 +552,7 @@ int seals_sign(struct store *st, struct crypto_keyring *kr, int64_t actor, int64
     OW_SES_SIGNATURE *s = NULL;
     OW_SESEAL *seal = NULL;
     unsigned char *tbs = NULL, *out = NULL;
-    if (sst_seal_get(c, seal_id, NULL, &row, &found, err) < 0)
+    if (seals_db_seal_get(c, seal_id, NULL, &row, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "seals.not_found", "no seal has the id %lld", (long long)seal_id);
@@ -610,7 +611,7 @@ int seals_sign(struct store *st, struct crypto_keyring *kr, int64_t actor, int64
     struct audit_event ev = {actor, "seals.use", obj, "ok", NULL, detail};
     if (!in_tx && store_begin(c, err) < 0)
         goto fail_sig;
-    if (sst_seal_use_insert(c, seal_id, actor, hex, property, now, err) < 0 ||
+    if (seals_db_seal_use_insert(c, seal_id, actor, hex, property, now, err) < 0 ||
         audit_record(c, &ev, err) < 0) {
         if (!in_tx)
             store_rollback(c);
@@ -671,7 +672,7 @@ static int chain_to_root(struct store *st, X509 *x, char *name, size_t name_size
     struct store_conn *c = store_conn(st, err);
     struct seals_root_row *rows = NULL;
     size_t n = 0;
-    if (c == NULL || sst_roots_all(c, &rows, &n, err) < 0) {
+    if (c == NULL || seals_db_roots_all(c, &rows, &n, err) < 0) {
         *internal = 1;
         return -1;
     }
@@ -832,7 +833,7 @@ int seals_verify(struct store *st, const unsigned char *sig, size_t sig_len,
         struct store_conn *c = store_conn(st, err);
         struct seals_row row;
         int found = 0;
-        if (c == NULL || sst_seal_get(c, 0, r->es_id, &row, &found, err) < 0) {
+        if (c == NULL || seals_db_seal_get(c, 0, r->es_id, &row, &found, err) < 0) {
             rc = -1;
             goto out;
         }
@@ -876,7 +877,7 @@ int seals_sign_raw(struct store *st, struct crypto_keyring *kr, int64_t seal_id,
     struct seals_row row;
     int found = 0, rc = -1;
     struct crypto_key *k = NULL;
-    if (c == NULL || sst_seal_get(c, seal_id, NULL, &row, &found, err) < 0)
+    if (c == NULL || seals_db_seal_get(c, seal_id, NULL, &row, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "seals.not_found", "no seal has the id %lld", (long long)seal_id);
@@ -904,7 +905,7 @@ int seals_info(struct store *st, int64_t seal_id, const char *es_id, json_t **in
     struct store_conn *c = store_conn(st, err);
     struct seals_row row;
     int found = 0;
-    if (c == NULL || sst_seal_get(c, seal_id, es_id, &row, &found, err) < 0)
+    if (c == NULL || seals_db_seal_get(c, seal_id, es_id, &row, &found, err) < 0)
         return -1;
     if (!found)
         return err_set(err, 404, "seals.not_found", "no such seal");
@@ -921,7 +922,7 @@ int seals_is_revoked(struct store *st, const char *es_id, struct err *err)
     struct store_conn *c = store_conn(st, err);
     struct seals_row row;
     int found = 0;
-    if (c == NULL || sst_seal_get(c, 0, es_id, &row, &found, err) < 0)
+    if (c == NULL || seals_db_seal_get(c, 0, es_id, &row, &found, err) < 0)
         return -1;
     int revoked = found && strcmp(row.status, "revoked") == 0;
     seals_row_free(&row);

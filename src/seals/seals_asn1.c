@@ -14,6 +14,8 @@
 
 #include "crypto/crypto.h"
 
+/* OpenSSL's ASN.1 template macros, laid out as OpenSSL writes them. */
+// clang-format off
 ASN1_SEQUENCE(OW_SES_HEADER) = {
     ASN1_SIMPLE(OW_SES_HEADER, id, ASN1_IA5STRING),
     ASN1_SIMPLE(OW_SES_HEADER, version, ASN1_INTEGER),
@@ -72,6 +74,7 @@ ASN1_SEQUENCE(OW_SES_SIGNATURE) = {
     ASN1_SIMPLE(OW_SES_SIGNATURE, signature, ASN1_BIT_STRING),
 } ASN1_SEQUENCE_END(OW_SES_SIGNATURE)
 IMPLEMENT_ASN1_FUNCTIONS(OW_SES_SIGNATURE)
+// clang-format on
 
 int seals_bits_set(ASN1_BIT_STRING *b, const unsigned char *p, size_t n)
 {
@@ -112,8 +115,7 @@ int seals_x509_signed_by(X509 *cert, X509 *issuer)
     if (pk == NULL)
         return -1;
     ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
-    if (id == NULL ||
-        ASN1_OCTET_STRING_set(id, (const unsigned char *)SEALS_SM2_ID, 16) != 1) {
+    if (id == NULL || ASN1_OCTET_STRING_set(id, (const unsigned char *)SEALS_SM2_ID, 16) != 1) {
         ASN1_OCTET_STRING_free(id);
         return -1;
     }

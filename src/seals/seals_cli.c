@@ -58,7 +58,7 @@ int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
         int64_t dept = 0, id = 0;
         char name[200];
         int found = 0;
-        if (sst_department(c, argv[1], &dept, name, &found, err) < 0)
+        if (seals_db_department(c, argv[1], &dept, name, &found, err) < 0)
             return -1;
         if (!found) {
             err_set(err, 2, "seals.no_department", "no department has the code %s", argv[1]);
@@ -68,8 +68,8 @@ int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
         if (days < 1 || days > 36500 || !seals_type_valid(argv[2]))
             return usage(err);
         int64_t now = time_now_ms();
-        struct seals_make_req r = {dept, argv[2], argv[3], name, now - 60000,
-                                   now + days * 86400000LL, NULL, 0};
+        struct seals_make_req r = {
+            dept, argv[2], argv[3], name, now - 60000, now + days * 86400000LL, NULL, 0};
         unsigned char *png = NULL;
         if (argc == 6) {
             FILE *f = fopen(argv[5], "rb");
@@ -93,7 +93,7 @@ int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
         if (argc == 2) {
             char name[200];
             int found = 0;
-            if (sst_department(c, argv[1], &dept, name, &found, err) < 0)
+            if (seals_db_department(c, argv[1], &dept, name, &found, err) < 0)
                 return -1;
             if (!found) {
                 err_set(err, 2, "seals.no_department", "no department has the code %s", argv[1]);
@@ -107,7 +107,8 @@ int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
         json_t *v;
         json_array_foreach(list, i, v)
         {
-            printf("%lld\t%s\t%s\t%s\t%s\n", (long long)json_integer_value(json_object_get(v, "id")),
+            printf("%lld\t%s\t%s\t%s\t%s\n",
+                   (long long)json_integer_value(json_object_get(v, "id")),
                    json_string_value(json_object_get(v, "es_id")),
                    json_string_value(json_object_get(v, "type")),
                    json_string_value(json_object_get(v, "status")),

@@ -33,7 +33,7 @@ typedef struct {
     ASN1_INTEGER *type;
     ASN1_UTF8STRING *name;
     ASN1_INTEGER *cert_list_type;
-    STACK_OF(ASN1_OCTET_STRING) *cert_list;
+    STACK_OF(ASN1_OCTET_STRING) * cert_list;
     ASN1_GENERALIZEDTIME *create_date;
     ASN1_GENERALIZEDTIME *valid_start;
     ASN1_GENERALIZEDTIME *valid_end;
@@ -118,43 +118,54 @@ struct seals_root_row {
     int64_t id;
     char kind[16];
     char name[128];
-    unsigned char *cert_der; size_t cert_len;           /* malloc */
-    unsigned char *private_sealed; size_t private_len;  /* malloc, NULL for trusted */
+    unsigned char *cert_der;
+    size_t cert_len; /* malloc */
+    unsigned char *private_sealed;
+    size_t private_len; /* malloc, NULL for trusted */
 };
 void seals_root_row_free(struct seals_root_row *r);
 /* The platform root (found = 0 if none). */
-int sst_root_platform(struct store_conn *c, struct seals_root_row *r, int *found, struct err *err);
+int seals_db_root_platform(struct store_conn *c, struct seals_root_row *r, int *found,
+                           struct err *err);
 /* Every root (platform and trusted): *rows from malloc, each freed with seals_root_row_free. */
-int sst_roots_all(struct store_conn *c, struct seals_root_row **rows, size_t *n, struct err *err);
-int sst_root_insert(struct store_conn *c, int64_t id, const char *kind, const char *name,
-                    const unsigned char *der, size_t der_len, const char *fp,
-                    const unsigned char *priv, size_t priv_len, int64_t actor, struct err *err);
-int sst_roots_json(struct store_conn *c, json_t **list, struct err *err);
-int sst_roots_count(struct store_conn *c, int64_t *n, struct err *err);
+int seals_db_roots_all(struct store_conn *c, struct seals_root_row **rows, size_t *n,
+                       struct err *err);
+int seals_db_root_insert(struct store_conn *c, int64_t id, const char *kind, const char *name,
+                         const unsigned char *der, size_t der_len, const char *fp,
+                         const unsigned char *priv, size_t priv_len, int64_t actor,
+                         struct err *err);
+int seals_db_roots_json(struct store_conn *c, json_t **list, struct err *err);
+int seals_db_roots_count(struct store_conn *c, int64_t *n, struct err *err);
 
 struct seals_row {
     int64_t id, department_id, valid_from, valid_to;
     char es_id[SEALS_ESID_SIZE], type[24], name[200], status[16];
-    unsigned char *picture; size_t picture_len;
-    unsigned char *cert_der; size_t cert_len;
-    unsigned char *eseal; size_t eseal_len;
-    unsigned char *private_sealed; size_t private_len;
+    unsigned char *picture;
+    size_t picture_len;
+    unsigned char *cert_der;
+    size_t cert_len;
+    unsigned char *eseal;
+    size_t eseal_len;
+    unsigned char *private_sealed;
+    size_t private_len;
 };
 void seals_row_free(struct seals_row *r);
-int sst_seal_insert(struct store_conn *c, const struct seals_row *r, int64_t actor, int64_t now,
-                    struct err *err);
+int seals_db_seal_insert(struct store_conn *c, const struct seals_row *r, int64_t actor,
+                         int64_t now, struct err *err);
 /* By id (es_id NULL) or by es_id. found = 0 if none. */
-int sst_seal_get(struct store_conn *c, int64_t id, const char *es_id, struct seals_row *r,
-                 int *found, struct err *err);
-int sst_seal_status(struct store_conn *c, int64_t id, const char *status, int64_t now,
-                    int64_t *changes, struct err *err);
-int sst_seals_json(struct store_conn *c, int64_t department_id, json_t **list, struct err *err);
-int sst_seal_find_active(struct store_conn *c, int64_t department_id, const char *type,
-                         int64_t now, int64_t *id, int *found, struct err *err);
-int sst_seal_use_insert(struct store_conn *c, int64_t seal_id, int64_t actor,
-                        const char *hash_hex, const char *purpose, int64_t at, struct err *err);
+int seals_db_seal_get(struct store_conn *c, int64_t id, const char *es_id, struct seals_row *r,
+                      int *found, struct err *err);
+int seals_db_seal_status(struct store_conn *c, int64_t id, const char *status, int64_t now,
+                         int64_t *changes, struct err *err);
+int seals_db_seals_json(struct store_conn *c, int64_t department_id, json_t **list,
+                        struct err *err);
+int seals_db_seal_find_active(struct store_conn *c, int64_t department_id, const char *type,
+                              int64_t now, int64_t *id, int *found, struct err *err);
+int seals_db_seal_use_insert(struct store_conn *c, int64_t seal_id, int64_t actor,
+                             const char *hash_hex, const char *purpose, int64_t at,
+                             struct err *err);
 
-int sst_department(struct store_conn *c, const char *code, int64_t *id, char name[200],
-                   int *found, struct err *err);
+int seals_db_department(struct store_conn *c, const char *code, int64_t *id, char name[200],
+                        int *found, struct err *err);
 
 #endif

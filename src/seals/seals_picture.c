@@ -47,8 +47,6 @@ static void star(cairo_t *cr, double cx, double cy, double r)
     cairo_fill(cr);
 }
 
-
-
 /* Draw a seal of radius r centred at (cx, cy) on any cairo context (PNG or PDF). */
 void seals_draw(cairo_t *cr, const char *rim, const char *label, double cx, double cy, double r)
 {

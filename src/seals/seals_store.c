@@ -23,7 +23,8 @@ static const char SQL_SEAL_INSERT[] =
     "picture_png, cert_der, eseal, private_sealed, created_at, created_by, status_at) "
     "VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 #define SEAL_COLS                                                                                  \
-    "SELECT id, es_id, department_id, seal_type, name, status, valid_from, valid_to, picture_png, " \
+    "SELECT id, es_id, department_id, seal_type, name, status, valid_from, valid_to, "             \
+    "picture_png, "                                                                                \
     "cert_der, eseal, private_sealed FROM seals "
 static const char SQL_SEAL_BY_ID[] = SEAL_COLS "WHERE id = ?";
 static const char SQL_SEAL_BY_ESID[] = SEAL_COLS "WHERE es_id = ?";
@@ -83,7 +84,8 @@ static int read_root(struct store_stmt *st, struct seals_root_row *r)
     return r->cert_der == NULL ? -1 : 0;
 }
 
-int sst_root_platform(struct store_conn *c, struct seals_root_row *r, int *found, struct err *err)
+int seals_db_root_platform(struct store_conn *c, struct seals_root_row *r, int *found,
+                           struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ROOT_PLATFORM, err);
     if (st == NULL)
@@ -101,7 +103,8 @@ int sst_root_platform(struct store_conn *c, struct seals_root_row *r, int *found
     return rc < 0 ? -1 : 0;
 }
 
-int sst_roots_all(struct store_conn *c, struct seals_root_row **rows, size_t *n, struct err *err)
+int seals_db_roots_all(struct store_conn *c, struct seals_root_row **rows, size_t *n,
+                       struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ROOTS_ALL, err);
     if (st == NULL)
@@ -138,9 +141,9 @@ int sst_roots_all(struct store_conn *c, struct seals_root_row **rows, size_t *n,
     return 0;
 }
 
-int sst_root_insert(struct store_conn *c, int64_t id, const char *kind, const char *name,
-                    const unsigned char *der, size_t der_len, const char *fp,
-                    const unsigned char *priv, size_t priv_len, int64_t actor, struct err *err)
+int seals_db_root_insert(struct store_conn *c, int64_t id, const char *kind, const char *name,
+                         const unsigned char *der, size_t der_len, const char *fp,
+                         const unsigned char *priv, size_t priv_len, int64_t actor, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ROOT_INSERT, err);
     if (st == NULL)
@@ -159,7 +162,7 @@ int sst_root_insert(struct store_conn *c, int64_t id, const char *kind, const ch
     return store_run(st, NULL, err);
 }
 
-int sst_roots_json(struct store_conn *c, json_t **list, struct err *err)
+int seals_db_roots_json(struct store_conn *c, json_t **list, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ROOTS_JSON, err);
     if (st == NULL)
@@ -167,11 +170,11 @@ int sst_roots_json(struct store_conn *c, json_t **list, struct err *err)
     json_t *a = json_array();
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW)
-        json_array_append_new(
-            a, json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)store_col_int64(st, 0),
-                         "kind", store_col_text(st, 1), "name", store_col_text(st, 2),
-                         "fingerprint", store_col_text(st, 3), "created_at",
-                         (json_int_t)store_col_int64(st, 4)));
+        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:I}", "id",
+                                           (json_int_t)store_col_int64(st, 0), "kind",
+                                           store_col_text(st, 1), "name", store_col_text(st, 2),
+                                           "fingerprint", store_col_text(st, 3), "created_at",
+                                           (json_int_t)store_col_int64(st, 4)));
     store_reset(st);
     if (rc < 0) {
         json_decref(a);
@@ -192,8 +195,8 @@ void seals_row_free(struct seals_row *r)
     memset(r, 0, sizeof(*r));
 }
 
-int sst_seal_insert(struct store_conn *c, const struct seals_row *r, int64_t actor, int64_t now,
-                    struct err *err)
+int seals_db_seal_insert(struct store_conn *c, const struct seals_row *r, int64_t actor,
+                         int64_t now, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SEAL_INSERT, err);
     if (st == NULL)
@@ -215,8 +218,8 @@ int sst_seal_insert(struct store_conn *c, const struct seals_row *r, int64_t act
     return store_run(st, NULL, err);
 }
 
-int sst_seal_get(struct store_conn *c, int64_t id, const char *es_id, struct seals_row *r,
-                 int *found, struct err *err)
+int seals_db_seal_get(struct store_conn *c, int64_t id, const char *es_id, struct seals_row *r,
+                      int *found, struct err *err)
 {
     struct store_stmt *st =
         store_prepare(c, es_id != NULL ? SQL_SEAL_BY_ESID : SQL_SEAL_BY_ID, err);
@@ -253,8 +256,8 @@ int sst_seal_get(struct store_conn *c, int64_t id, const char *es_id, struct sea
     return rc < 0 ? -1 : 0;
 }
 
-int sst_seal_status(struct store_conn *c, int64_t id, const char *status, int64_t now,
-                    int64_t *changes, struct err *err)
+int seals_db_seal_status(struct store_conn *c, int64_t id, const char *status, int64_t now,
+                         int64_t *changes, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SEAL_STATUS, err);
     if (st == NULL)
@@ -265,7 +268,7 @@ int sst_seal_status(struct store_conn *c, int64_t id, const char *status, int64_
     return store_run(st, changes, err);
 }
 
-int sst_seals_json(struct store_conn *c, int64_t department_id, json_t **list, struct err *err)
+int seals_db_seals_json(struct store_conn *c, int64_t department_id, json_t **list, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, department_id ? SQL_SEALS_DEPT : SQL_SEALS_ALL, err);
     if (st == NULL)
@@ -291,8 +294,8 @@ int sst_seals_json(struct store_conn *c, int64_t department_id, json_t **list, s
     return 0;
 }
 
-int sst_seal_find_active(struct store_conn *c, int64_t department_id, const char *type,
-                         int64_t now, int64_t *id, int *found, struct err *err)
+int seals_db_seal_find_active(struct store_conn *c, int64_t department_id, const char *type,
+                              int64_t now, int64_t *id, int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SEAL_ACTIVE, err);
     if (st == NULL)
@@ -311,8 +314,8 @@ int sst_seal_find_active(struct store_conn *c, int64_t department_id, const char
     return rc < 0 ? -1 : 0;
 }
 
-int sst_seal_use_insert(struct store_conn *c, int64_t seal_id, int64_t actor,
-                        const char *hash_hex, const char *purpose, int64_t at, struct err *err)
+int seals_db_seal_use_insert(struct store_conn *c, int64_t seal_id, int64_t actor,
+                             const char *hash_hex, const char *purpose, int64_t at, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_USE_INSERT, err);
     if (st == NULL)
@@ -328,8 +331,8 @@ int sst_seal_use_insert(struct store_conn *c, int64_t seal_id, int64_t actor,
 
 static const char SQL_DEPT_BY_CODE[] = "SELECT id, name_zh FROM departments WHERE code = ?";
 
-int sst_department(struct store_conn *c, const char *code, int64_t *id, char name[200],
-                   int *found, struct err *err)
+int seals_db_department(struct store_conn *c, const char *code, int64_t *id, char name[200],
+                        int *found, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_DEPT_BY_CODE, err);
     if (st == NULL)
@@ -348,7 +351,7 @@ int sst_department(struct store_conn *c, const char *code, int64_t *id, char nam
 
 static const char SQL_ROOTS_COUNT[] = "SELECT COUNT(*) FROM trust_roots";
 
-int sst_roots_count(struct store_conn *c, int64_t *n, struct err *err)
+int seals_db_roots_count(struct store_conn *c, int64_t *n, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_ROOTS_COUNT, err);
     if (st == NULL)

@@ -155,9 +155,10 @@ static int h_search(struct web_req *req, struct web_resp *resp)
     /* The count of a search, only when there was one (as the page). `norm` lived in `r`,
      * released above: ask the model. */
     if (json_is_true(json_object_get(model, "searched")))
-        json_object_set_new(model, "summary",
-                            json_string(arena_printf(req->arena, "%s: %lld",
-                                                     web_t(req, "search.total"), (long long)total)));
+        json_object_set_new(
+            model, "summary",
+            json_string(arena_printf(req->arena, "%s: %lld", web_t(req, "search.total"),
+                                     (long long)total)));
     return web_page(resp, model, "search/results", 200);
 }
 

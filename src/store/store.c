@@ -498,8 +498,7 @@ int64_t store_latest_migration(void)
 
 #define BACKEND_DIRECTIVE "-- @backend"
 
-int store_migration_filter(const char *sql, enum store_kind kind, char **out,
-                           struct err *err)
+int store_migration_filter(const char *sql, enum store_kind kind, char **out, struct err *err)
 {
     size_t n = strlen(sql);
     char *o = malloc(n + 1);

@@ -39,14 +39,14 @@ enum store_kind { STORE_SQLITE = 1, STORE_POSTGRES = 2 };
 enum { STORE_DONE = 0, STORE_ROW = 1 };
 
 struct store_options {
-    int busy_timeout_ms; /* SQLite: wait this long for a lock (default 5000) */
-    int sync_normal;     /* SQLite: synchronous=NORMAL instead of FULL (0, default):
-                          * faster, but the last commits may be lost on power loss */
-    int group_commit;    /* SQLite: group commit. Transactions commit without their own
-                          * fsync (synchronous=NORMAL); store_commit then returns only
-                          * after an fdatasync of the WAL that began after the commit,
-                          * shared by every thread that committed meanwhile. As durable as
-                          * FULL, with one fsync for many commits. */
+    int busy_timeout_ms;  /* SQLite: wait this long for a lock (default 5000) */
+    int sync_normal;      /* SQLite: synchronous=NORMAL instead of FULL (0, default):
+                           * faster, but the last commits may be lost on power loss */
+    int group_commit;     /* SQLite: group commit. Transactions commit without their own
+                           * fsync (synchronous=NORMAL); store_commit then returns only
+                           * after an fdatasync of the WAL that began after the commit,
+                           * shared by every thread that committed meanwhile. As durable as
+                           * FULL, with one fsync for many commits. */
     const char *data_dir; /* where relative sqlite: paths are resolved; NULL = cwd */
 };
 
@@ -118,8 +118,7 @@ void store_stats(const struct store *s, uint64_t *steps, uint64_t *micros);
  * the SQL for `kind`: lines of other backends become empty lines, so line numbers stay.
  * A file without directives comes out unchanged. 0, or -1 with err "store.bad_migration"
  * for an unknown backend name. */
-int store_migration_filter(const char *sql, enum store_kind kind, char **out,
-                           struct err *err);
+int store_migration_filter(const char *sql, enum store_kind kind, char **out, struct err *err);
 int store_migrate(struct store *s, int *applied, struct err *err);
 /* Operations (store_ops.c). A consistent copy of the SQLite database file src_path into
  * the new file dst_path while others write to it (the online backup API); whether the

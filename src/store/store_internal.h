@@ -19,8 +19,7 @@ struct store_backend {
     int (*connect)(struct store *s, struct store_conn **out, struct err *err);
     void (*disconnect)(struct store_conn *c);
     int (*exec)(struct store_conn *c, const char *sql, struct err *err);
-    int (*prepare)(struct store_conn *c, const char *sql, struct store_stmt **out,
-                   struct err *err);
+    int (*prepare)(struct store_conn *c, const char *sql, struct store_stmt **out, struct err *err);
     void (*finalize)(struct store_stmt *st);
     int (*bind_int64)(struct store_stmt *st, int idx, int64_t v);
     int (*bind_text)(struct store_stmt *st, int idx, const char *s, size_t len);
@@ -51,7 +50,7 @@ extern const struct store_backend store_pg_backend;
 
 struct store_stmt {
     struct store_conn *conn;
-    const char *sql; /* the cache key: the caller's static SQL text */
+    const char *sql;                /* the cache key: the caller's static SQL text */
     struct store_stmt *next_cached; /* chain within a cache slot */
 };
 
@@ -69,7 +68,7 @@ struct store {
     char *url_redacted; /* password masked */
     char *sqlite_path;  /* SQLite: the file path */
     struct store_options opt;
-    pthread_key_t key;  /* this thread's connection */
+    pthread_key_t key;    /* this thread's connection */
     pthread_mutex_t lock; /* guards `open` */
     struct store_conn *open;
     /* SQLite has one writer at a time. Threads of this process queue for it on a mutex
@@ -86,7 +85,7 @@ struct store {
     uint64_t sync_durable;   /* commits known to be on disk */
     int sync_running;        /* a thread is in fdatasync */
     int wal_fd;              /* our own descriptor of the -wal file, -1 until needed */
-    uint64_t stat_steps; /* updated atomically */
+    uint64_t stat_steps;     /* updated atomically */
     uint64_t stat_us;
 };
 

@@ -32,6 +32,6 @@ int translate_cli(int argc, char **argv, FILE *out, struct err *err);
  * loaded (i18n_dir) once, at registration: call after i18n_init. `id` and `st` are
  * borrowed for the server's life. */
 int translate_http_register(struct web_server *srv, struct identity *id, struct store *st,
-                       struct err *err);
+                            struct err *err);
 
 #endif

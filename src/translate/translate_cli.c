@@ -155,7 +155,8 @@ static int cmd_coverage(const char *only, const char *dir, FILE *out, struct err
         if (only != NULL && strcmp(only, lang) != 0)
             continue;
         any = 1;
-        if (translate_entries_of(&s, lang, a, &es, err) < 0 || translate_coverage(&es, a, &rows, &n) < 0)
+        if (translate_entries_of(&s, lang, a, &es, err) < 0 ||
+            translate_coverage(&es, a, &rows, &n) < 0)
             goto out;
         print_table(out, lang, rows, n);
         reviewed += rows[n - 1].translated - rows[n - 1].unreviewed;

@@ -105,9 +105,10 @@ static json_t *options(struct web_req *req)
                *state = web_query(req, "state");
     for (int i = 1; i < I18N_NLANGS; i++)
         json_array_append_new(
-            langs, json_pack("{s:s, s:s, s:b}", "code", i18n_langs[i], "label",
-                             web_t(req, arena_printf(req->arena, "translate.langs.%s", i18n_langs[i])),
-                             "selected", language ? strcmp(language, i18n_langs[i]) == 0 : i == 1));
+            langs,
+            json_pack("{s:s, s:s, s:b}", "code", i18n_langs[i], "label",
+                      web_t(req, arena_printf(req->arena, "translate.langs.%s", i18n_langs[i])),
+                      "selected", language ? strcmp(language, i18n_langs[i]) == 0 : i == 1));
     for (size_t i = 0; i + 1 < ctx.nrows[0]; i++)
         json_array_append_new(
             modules, json_pack("{s:s, s:b}", "code", ctx.rows[0][i].module, "selected",
@@ -125,7 +126,8 @@ static int h_coverage(struct web_req *req, struct web_resp *resp)
     if (require_admin(req, resp) < 0)
         return -1;
     if (!ctx.loaded)
-        return web_fail(resp, 503, "translate.unavailable", "the catalogs could not be read at start");
+        return web_fail(resp, 503, "translate.unavailable",
+                        "the catalogs could not be read at start");
     const char *language = web_query(req, "language"), *module = web_query(req, "module"),
                *state_s = web_query(req, "state");
     int li = language == NULL || strcmp(language, "bo") == 0 ? 0
@@ -164,10 +166,10 @@ static int h_coverage(struct web_req *req, struct web_resp *resp)
         const struct translate_count *all = &ctx.rows[l][ctx.nrows[l] - 1];
         reviewed += all->translated - all->unreviewed;
         const char *code = i18n_langs[l + 1];
-        json_array_append_new(tables,
-                              json_pack("{s:s, s:s, s:o, s:o}", "language", code, "language_name",
-                                        web_t(req, arena_printf(req->arena, "translate.langs.%s", code)),
-                                        "rows", rows, "all", count_json(all)));
+        json_array_append_new(
+            tables, json_pack("{s:s, s:s, s:o, s:o}", "language", code, "language_name",
+                              web_t(req, arena_printf(req->arena, "translate.langs.%s", code)),
+                              "rows", rows, "all", count_json(all)));
     }
     size_t skip = (size_t)(page - 1) * PAGE_SIZE, shown = 0;
     for (size_t i = 0; i < es->n && shown < PAGE_SIZE; i++) {
@@ -178,11 +180,12 @@ static int h_coverage(struct web_req *req, struct web_resp *resp)
             skip--;
             continue;
         }
-        const char *st = e->state == TRANSLATE_TRANSLATED ? "unreviewed" : translate_state_name(e->state);
-        json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*, s:s*}", "key", e->key, "module",
-                              e->module, "state", st, "state_label",
-                              web_t(req, arena_printf(req->arena, "translate.states.%s", st)), "source",
-                              e->source, "text", e->text && *e->text ? e->text : NULL, "en", e->en);
+        const char *st =
+            e->state == TRANSLATE_TRANSLATED ? "unreviewed" : translate_state_name(e->state);
+        json_t *s = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s*, s:s*}", "key", e->key, "module", e->module, "state",
+            st, "state_label", web_t(req, arena_printf(req->arena, "translate.states.%s", st)),
+            "source", e->source, "text", e->text && *e->text ? e->text : NULL, "en", e->en);
         json_array_append_new(strings, s);
         shown++;
     }
@@ -209,7 +212,7 @@ static int h_coverage(struct web_req *req, struct web_resp *resp)
 }
 
 int translate_http_register(struct web_server *srv, struct identity *id, struct store *st,
-                       struct err *err)
+                            struct err *err)
 {
     translate_set_free(&ctx.set); /* a server registered again (tests) */
     arena_free(ctx.a);

@@ -267,7 +267,8 @@ static int put_json_string(struct buf *b, const char *s)
     return rc | buf_putc(b, '"');
 }
 
-int translate_json_set(const char *text, size_t len, const char *key, const char *value, struct buf *out)
+int translate_json_set(const char *text, size_t len, const char *key, const char *value,
+                       struct buf *out)
 {
     struct jscan s = {text, text + len, 0};
     const char *from = NULL, *to = NULL;
@@ -471,8 +472,8 @@ static const char *po_lang(const char *language)
     return i18n_lang(code);
 }
 
-static int write_all(struct translate_set *s, struct translate_lang *l, int review_changed, FILE *out,
-                     struct err *err)
+static int write_all(struct translate_set *s, struct translate_lang *l, int review_changed,
+                     FILE *out, struct err *err)
 {
     char path[4096];
     int files = 0;
@@ -491,7 +492,8 @@ static int write_all(struct translate_set *s, struct translate_lang *l, int revi
         buf_init(&b, FILE_OUT_MAX);
         snprintf(path, sizeof(path), "%s/status", s->dir);
         if (mkdir(path, 0777) < 0 && errno != EEXIST)
-            return err_set(err, 1, "translate.write", "cannot create %s: %s", path, strerror(errno));
+            return err_set(err, 1, "translate.write", "cannot create %s: %s", path,
+                           strerror(errno));
         snprintf(path, sizeof(path), "%s/status/%s.json", s->dir, l->code);
         int rc = dump_canonical(l->status, JSON_SORT_KEYS, &b) < 0
                      ? err_set(err, 1, "translate.oom", "out of memory")
@@ -504,8 +506,8 @@ static int write_all(struct translate_set *s, struct translate_lang *l, int revi
     return files;
 }
 
-int translate_import(struct translate_set *s, const struct translate_po *po, const char *po_name, FILE *out,
-                FILE *problems, struct err *err)
+int translate_import(struct translate_set *s, const struct translate_po *po, const char *po_name,
+                     FILE *out, FILE *problems, struct err *err)
 {
     const char *lang = po_lang(po->language);
     if (lang == NULL || strcmp(lang, "zh") == 0)
@@ -517,7 +519,8 @@ int translate_import(struct translate_set *s, const struct translate_po *po, con
         return err_set(err, 1, "translate.charset", "%s: the file must be UTF-8 (Content-Type: %s)",
                        po_name, po->content_type);
     if (s->dir == NULL)
-        return err_set(err, 1, "translate.no_dir", "an import writes the catalog files of a checkout");
+        return err_set(err, 1, "translate.no_dir",
+                       "an import writes the catalog files of a checkout");
     struct arena *a = arena_new(0);
     struct translate_entries es;
     struct import im = {translate_set_lang(s, lang), po, po_name, problems, 0};

@@ -1,7 +1,8 @@
 /*
- * translate_internal.h - what the files of src/translate/ share: the catalogs as files (translate_set.c),
- * the state of every string in a language and the coverage counts (translate_set.c), the PO
- * writer and reader (translate_po.c), the import and the in-place JSON edit (translate_import.c).
+ * translate_internal.h - what the files of src/translate/ share: the catalogs as files
+ * (translate_set.c), the state of every string in a language and the coverage counts
+ * (translate_set.c), the PO writer and reader (translate_po.c), the import and the in-place JSON
+ * edit (translate_import.c).
  */
 #ifndef ONEWINDOW_TRANSLATE_INTERNAL_H
 #define ONEWINDOW_TRANSLATE_INTERNAL_H
@@ -83,16 +84,16 @@ struct translate_entries {
     struct translate_entry *e;
     size_t n;
 };
-int translate_entries_of(struct translate_set *s, const char *lang, struct arena *a, struct translate_entries *out,
-                    struct err *err);
+int translate_entries_of(struct translate_set *s, const char *lang, struct arena *a,
+                         struct translate_entries *out, struct err *err);
 
 struct translate_count {
     const char *module; /* NULL for the total row */
     int total, translated, missing, copied, unreviewed;
 };
 /* One row per module in order of appearance, then the total row (module NULL); in `a`. */
-int translate_coverage(const struct translate_entries *es, struct arena *a, struct translate_count **rows,
-                  size_t *n);
+int translate_coverage(const struct translate_entries *es, struct arena *a,
+                       struct translate_count **rows, size_t *n);
 const char *translate_state_name(enum translate_state st); /* "translated", "missing", "copied" */
 
 /* Does `s` hold a letter of the Tibetan block (U+0F00..U+0FFF)? */
@@ -104,7 +105,8 @@ int translate_placeholders_match(const char *source, const char *text, char *why
 /* ---- gettext PO files -------------------------------------------------------------------- */
 
 /* Write `es` as a PO file (header, then one entry per string) to `f`. */
-int translate_po_write(FILE *f, const struct translate_entries *es, const char *version, struct err *err);
+int translate_po_write(FILE *f, const struct translate_entries *es, const char *version,
+                       struct err *err);
 
 struct translate_po_entry {
     const char *ctxt; /* NULL when the entry has no msgctxt */
@@ -123,20 +125,20 @@ struct translate_po {
 /* Parse PO text (`name` for messages). Strings are unescaped and checked to be UTF-8; the
  * result lives in `a`. 0, or -1 with err naming the line. */
 int translate_po_parse(const char *text, size_t len, const char *name, struct arena *a,
-                  struct translate_po *po, struct err *err);
+                       struct translate_po *po, struct err *err);
 
 /* ---- import ------------------------------------------------------------------------------ */
 
 /* Read `po` into the catalogs of `s` (loaded from a directory) and write the changed files
  * and the status file. Every refused entry is printed to `problems` with its line; then
  * nothing is written and the result is -1 with err. A summary goes to `out` on success. */
-int translate_import(struct translate_set *s, const struct translate_po *po, const char *po_name, FILE *out,
-                FILE *problems, struct err *err);
+int translate_import(struct translate_set *s, const struct translate_po *po, const char *po_name,
+                     FILE *out, FILE *problems, struct err *err);
 
 /* JSON text `text` (`len` bytes) with the string at dotted `key` replaced by `value`,
  * everything else byte for byte as it was, appended to `out`. 0; 1 when the file has no
  * string at `key`; -1 when the text is not JSON or out of memory. */
 int translate_json_set(const char *text, size_t len, const char *key, const char *value,
-                  struct buf *out);
+                       struct buf *out);
 
 #endif

@@ -152,7 +152,8 @@ static void put_header(FILE *f, const struct translate_entries *es, const char *
             version, now, now, name, lang, plural_forms(lang));
 }
 
-int translate_po_write(FILE *f, const struct translate_entries *es, const char *version, struct err *err)
+int translate_po_write(FILE *f, const struct translate_entries *es, const char *version,
+                       struct err *err)
 {
     put_header(f, es, version);
     for (size_t i = 0; i < es->n; i++) {
@@ -443,7 +444,7 @@ static int parse_line(struct parser *p, const char *s, const char *end)
 }
 
 int translate_po_parse(const char *text, size_t len, const char *name, struct arena *a,
-                  struct translate_po *po, struct err *err)
+                       struct translate_po *po, struct err *err)
 {
     memset(po, 0, sizeof(*po));
     if (len > PO_MAX)

@@ -1,9 +1,9 @@
 /*
  * translate_set.c - the catalogs as files, and the state of every string in a language.
  *
- * A string's state (docs/internals/translate.md): a copy of the zh or en text is a missing translation,
- * never a translation. The status file of each language (web/i18n/status/LANG.json) lists
- * the strings that are rightly the same (with the reason) and the strings a native speaker
+ * A string's state (docs/internals/translate.md): a copy of the zh or en text is a missing
+ * translation, never a translation. The status file of each language (web/i18n/status/LANG.json)
+ * lists the strings that are rightly the same (with the reason) and the strings a native speaker
  * reviewed, with the source and text reviewed: a review lapses by itself when either
  * changes. The same list is what tests/unit/i18n_test.c allows.
  */
@@ -35,8 +35,9 @@ static int add_file(const char *name, const char *data, size_t len, void *p)
     json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL || !json_is_object(j)) {
         json_decref(j);
-        return err_set(ac->err, 1, "translate.invalid", "%s/%s.json: not a JSON object (line %d: %s)",
-                       l->code, name, je.line, je.text);
+        return err_set(ac->err, 1, "translate.invalid",
+                       "%s/%s.json: not a JSON object (line %d: %s)", l->code, name, je.line,
+                       je.text);
     }
     struct translate_file *nf = realloc(l->files, (l->nfiles + 1) * sizeof(*nf));
     if (nf == NULL) {
@@ -170,7 +171,9 @@ int translate_has_tibetan(const char *s)
 
 const char *translate_state_name(enum translate_state st)
 {
-    return st == TRANSLATE_TRANSLATED ? "translated" : st == TRANSLATE_MISSING ? "missing" : "copied";
+    return st == TRANSLATE_TRANSLATED ? "translated"
+           : st == TRANSLATE_MISSING  ? "missing"
+                                      : "copied";
 }
 
 const char *translate_string_at(json_t *o, const char *key)
@@ -261,11 +264,11 @@ static void classify(struct translate_entry *e, const char *lang, json_t *review
                   strcmp(rt, e->text) == 0;
 }
 
-int translate_entries_of(struct translate_set *s, const char *lang, struct arena *a, struct translate_entries *out,
-                    struct err *err)
+int translate_entries_of(struct translate_set *s, const char *lang, struct arena *a,
+                         struct translate_entries *out, struct err *err)
 {
     struct translate_lang *zh = translate_set_lang(s, "zh"), *l = translate_set_lang(s, lang),
-                     *en = translate_set_lang(s, "en");
+                          *en = translate_set_lang(s, "en");
     memset(out, 0, sizeof(*out));
     if (l == NULL || l == zh)
         return err_set(err, 2, "translate.bad_lang",
@@ -303,8 +306,8 @@ static void count(struct translate_count *c, const struct translate_entry *e)
     c->unreviewed += e->state == TRANSLATE_TRANSLATED && !e->reviewed;
 }
 
-int translate_coverage(const struct translate_entries *es, struct arena *a, struct translate_count **rows,
-                  size_t *n)
+int translate_coverage(const struct translate_entries *es, struct arena *a,
+                       struct translate_count **rows, size_t *n)
 {
     struct translate_count *r = NULL, all = {NULL, 0, 0, 0, 0, 0};
     size_t nr = 0, cap = 0;

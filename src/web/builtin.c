@@ -40,8 +40,7 @@ static int h_readyz(struct web_req *req, struct web_resp *resp)
     struct store_conn *c = store_conn(s->store, &err);
     int64_t version = 0;
     if (c == NULL || store_schema_version(c, &version, &err) < 0)
-        return web_fail(resp, 503, "store.not_ready", "the database does not answer: %s",
-                        err.msg);
+        return web_fail(resp, 503, "store.not_ready", "the database does not answer: %s", err.msg);
     int64_t want = store_latest_migration();
     if (version != want)
         return web_fail(resp, 503, "store.schema_mismatch",
@@ -123,8 +122,7 @@ static int h_metrics(struct web_req *req, struct web_resp *resp)
         }
         buf_puts(&b, "onewindow_http_request_duration_seconds_sum{");
         metric_labels(&b, s, i);
-        buf_printf(&b, "} %.6f\n",
-                   __atomic_load_n(&m->lat_sum_us, __ATOMIC_RELAXED) / 1e6);
+        buf_printf(&b, "} %.6f\n", __atomic_load_n(&m->lat_sum_us, __ATOMIC_RELAXED) / 1e6);
         buf_puts(&b, "onewindow_http_request_duration_seconds_count{");
         metric_labels(&b, s, i);
         buf_printf(&b, "} %llu\n", (unsigned long long)cum);
@@ -183,7 +181,7 @@ static int h_metrics(struct web_req *req, struct web_resp *resp)
 struct static_asset {
     const char *name; /* path under web/static/ */
     const struct embed_file *file;
-    char etag[20];    /* the quoted ETag */
+    char etag[20]; /* the quoted ETag */
     /* [gzip][fingerprinted] */
     struct MHD_Response *resp[2][2];
     unsigned char *gz;
@@ -194,10 +192,14 @@ static const char *content_type_for(const char *name)
     static const struct {
         const char *ext, *type;
     } types[] = {
-        {".css", "text/css; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
-        {".svg", "image/svg+xml"},             {".png", "image/png"},
-        {".ico", "image/x-icon"},              {".txt", "text/plain; charset=utf-8"},
-        {".json", "application/json"},         {".woff2", "font/woff2"},
+        {".css", "text/css; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".json", "application/json"},
+        {".woff2", "font/woff2"},
     };
     const char *dot = strrchr(name, '.');
     for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)

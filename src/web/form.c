@@ -46,8 +46,8 @@ static char *decode(struct arena *a, const char *s, size_t n, int plus_is_space)
     return out;
 }
 
-int web_form_parse(struct arena *a, const char *s, size_t n, size_t max_fields,
-                   struct web_kv **out, size_t *count)
+int web_form_parse(struct arena *a, const char *s, size_t n, size_t max_fields, struct web_kv **out,
+                   size_t *count)
 {
     size_t pairs = 0;
     for (size_t i = 0; i < n; i++)

@@ -23,8 +23,8 @@ struct web_kv {
 
 /* Parse `n` bytes of `s` into *out (an arena array of *count pairs, in input order;
  * duplicates kept). Returns 0, or -1 if malformed or more than max_fields pairs. */
-int web_form_parse(struct arena *a, const char *s, size_t n, size_t max_fields,
-                   struct web_kv **out, size_t *count);
+int web_form_parse(struct arena *a, const char *s, size_t n, size_t max_fields, struct web_kv **out,
+                   size_t *count);
 
 /* The first value for `name`, or NULL. */
 const char *web_kv_get(const struct web_kv *kv, size_t count, const char *name);

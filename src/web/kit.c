@@ -35,8 +35,8 @@ const char *web_login_url(struct web_req *req)
     /* A GET comes back to the same address, query included (a draft, a filter); after
      * any other method the page of the same path is the best place to land, since the
      * form has to be sent again anyway. */
-    const char *here = r->raw_uri != NULL && strcmp(req->method, "GET") == 0 ? r->raw_uri
-                                                                              : req->path;
+    const char *here =
+        r->raw_uri != NULL && strcmp(req->method, "GET") == 0 ? r->raw_uri : req->path;
     /* The login and registration pages themselves are no place to come back to. */
     if (web_local_path(here) == NULL || strncmp(here, "/login", 6) == 0 ||
         strncmp(here, "/register", 9) == 0 || strcmp(here, "/") == 0)
@@ -50,8 +50,7 @@ const char *web_login_url(struct web_req *req)
     return url != NULL ? url : "/login";
 }
 
-const struct web_session *web_need_session(struct web_req *req, struct web_resp *resp,
-                                           int min_aal)
+const struct web_session *web_need_session(struct web_req *req, struct web_resp *resp, int min_aal)
 {
     const struct web_session *ss = web_session(req);
     if (ss == NULL || ss->aal < (min_aal > 1 ? min_aal : 1)) {
@@ -107,8 +106,8 @@ static int bounded_int(struct web_resp *resp, const char *where, const char *nam
     int64_t v;
     if (parse_int(value, &v) < 0 || v < min || v > max)
         return web_fail(resp, 400, "http.bad_number",
-                        "the %s value '%s' must be a whole number from %lld to %lld", where,
-                        name, (long long)min, (long long)max);
+                        "the %s value '%s' must be a whole number from %lld to %lld", where, name,
+                        (long long)min, (long long)max);
     *out = v;
     return 0;
 }

@@ -16,8 +16,8 @@
 #include "web/i18n.h"
 #include "web/tmpl.h"
 
-#define HTML_MAX (4u << 20)  /* a rendered page larger than this is a bug: 500 */
-#define GZIP_MIN 1400 /* a body this small fits one TCP segment: gzip saves no round trip */
+#define HTML_MAX (4u << 20) /* a rendered page larger than this is a bug: 500 */
+#define GZIP_MIN 1400       /* a body this small fits one TCP segment: gzip saves no round trip */
 
 const int64_t web_lat_bounds_us[WEB_LAT_BUCKETS] = {
     100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 500000, 2000000,
@@ -86,10 +86,9 @@ static json_t *page_globals(struct request *r)
                                                lang_native_name(code), "url", url ? url : "/",
                                                "current", strcmp(code, r->req.lang) == 0));
     }
-    json_t *g = json_pack("{s:O, s:s, s:s, s:o, s:s, s:s}", "t", i18n_catalog(r->req.lang),
-                          "lang", r->req.lang, "html_lang", html_lang(r->req.lang), "langs",
-                          langs, "css", s->css_url ? s->css_url : "/static/site.css",
-                          "request_id", r->req.id);
+    json_t *g = json_pack("{s:O, s:s, s:s, s:o, s:s, s:s}", "t", i18n_catalog(r->req.lang), "lang",
+                          r->req.lang, "html_lang", html_lang(r->req.lang), "langs", langs, "css",
+                          s->css_url ? s->css_url : "/static/site.css", "request_id", r->req.id);
     /* Tibetan pages load the Tibetan web font; zh and en pages never download it (their
      * language switcher's one Tibetan word is drawn by whatever font the device has). */
     if (g != NULL && strcmp(r->req.lang, "bo") == 0 && s->tibetan_css_url != NULL &&
@@ -106,8 +105,8 @@ static json_t *page_globals(struct request *r)
      * catalog's done.* messages only (an unknown value shows nothing, so the address
      * cannot put text on the page). */
     const char *done = g ? web_query(&r->req, "done") : NULL;
-    if (done != NULL && strlen(done) <= 40 && strspn(done, "abcdefghijklmnopqrstuvwxyz_") ==
-                                                   strlen(done) && done[0] != '\0') {
+    if (done != NULL && strlen(done) <= 40 &&
+        strspn(done, "abcdefghijklmnopqrstuvwxyz_") == strlen(done) && done[0] != '\0') {
         char key[64];
         snprintf(key, sizeof(key), "done.%s", done);
         const char *msg = web_t_or_null(&r->req, key);
@@ -267,8 +266,7 @@ static enum MHD_Result send_body(struct request *r, int status, const char *type
         free(z);
         z = NULL;
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL) {
         free(body);
         return MHD_NO;
@@ -422,8 +420,8 @@ enum MHD_Result web_respond(struct request *r)
     size_t len;
     char *html = render_html(r, resp->view, resp->model, &len, &err);
     if (html == NULL) {
-        log_kv(LOG_ERROR, "render failed", "id", r->req.id, "view", resp->view, "detail",
-               err.msg, LOG_END);
+        log_kv(LOG_ERROR, "render failed", "id", r->req.id, "view", resp->view, "detail", err.msg,
+               LOG_END);
         return web_respond_error(r, 500, "http.internal", "the page could not be rendered");
     }
     return send_body(r, resp->status, "text/html; charset=utf-8", html, len, 1);
@@ -447,9 +445,9 @@ enum MHD_Result web_respond_error(struct request *r, int status, const char *cod
     /* A code without a sentence in the catalog: people get the status's plain sentence
      * in their language, never the English detail or the code (the log and the problem
      * document keep both). */
-    if (message == NULL && !(r->req.path ? r->req.want_json
-                                          : (r->raw_uri != NULL &&
-                                             strncmp(r->raw_uri, "/api/", 5) == 0))) {
+    if (message == NULL &&
+        !(r->req.path ? r->req.want_json
+                      : (r->raw_uri != NULL && strncmp(r->raw_uri, "/api/", 5) == 0))) {
         char dkey[64];
         snprintf(dkey, sizeof(dkey), "errors.detail.%d", status);
         message = web_t_or_null(&r->req, dkey);
@@ -476,9 +474,9 @@ enum MHD_Result web_respond_error(struct request *r, int status, const char *cod
     r->resp.model = NULL;
     r->resp.max_age = 0;
     if (api) {
-        json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", "about:blank", "title",
-                              reason, "status", status, "detail", message, "code", code,
-                              "request_id", r->req.id);
+        json_t *p =
+            json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", "about:blank", "title", reason,
+                      "status", status, "detail", message, "code", code, "request_id", r->req.id);
         if (p != NULL && r->req.path != NULL)
             json_object_set_new(p, "instance", json_string(r->req.path));
         char *json = p ? json_dumps(p, JSON_COMPACT) : NULL;

@@ -23,10 +23,10 @@ struct route {
 
 struct node {
     enum seg_kind kind;
-    char *text;        /* literal text, or parameter name */
+    char *text; /* literal text, or parameter name */
     struct node **kids;
     size_t nkids;
-    int *ends;         /* route indexes ending here */
+    int *ends; /* route indexes ending here */
     size_t nends;
 };
 
@@ -226,8 +226,8 @@ static int match_node(const struct router *r, const struct node *n, const char *
             size_t o = 0;
             for (size_t i = 0; i < n->nends; i++) {
                 const char *meth = r->routes[n->ends[i]].method;
-                int w = snprintf(m->allow + o, sizeof(m->allow) - o, "%s%s%s", o ? ", " : "",
-                                 meth, strcmp(meth, "GET") == 0 ? ", HEAD" : "");
+                int w = snprintf(m->allow + o, sizeof(m->allow) - o, "%s%s%s", o ? ", " : "", meth,
+                                 strcmp(meth, "GET") == 0 ? ", HEAD" : "");
                 if (w < 0 || (size_t)w >= sizeof(m->allow) - o)
                     break;
                 o += (size_t)w;

@@ -29,8 +29,8 @@ struct router_param {
 };
 
 struct router_match {
-    void *handler;     /* what was registered */
-    int route_index;   /* 0..router_count()-1, for per-route metrics */
+    void *handler;   /* what was registered */
+    int route_index; /* 0..router_count()-1, for per-route metrics */
     const char *pattern;
     size_t nparams;
     struct router_param params[ROUTER_MAX_PARAMS];

@@ -341,9 +341,8 @@ static enum MHD_Result dispatch(struct web_server *s, struct request *r)
     if (r->body != NULL && boundary != NULL) {
         struct web_kv *kv;
         struct web_file *files;
-        if (web_multipart_parse(r->req.arena, r->body, r->body_len, boundary,
-                                WEB_FORM_MAX_FIELDS, &kv, &r->req.nform, &files,
-                                &r->req.nfiles) < 0)
+        if (web_multipart_parse(r->req.arena, r->body, r->body_len, boundary, WEB_FORM_MAX_FIELDS,
+                                &kv, &r->req.nform, &files, &r->req.nfiles) < 0)
             return web_respond_error(r, 400, "http.bad_form",
                                      "the submitted form is malformed (bad multipart body or "
                                      "too many fields)");

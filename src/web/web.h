@@ -30,22 +30,22 @@ struct web_cache_entry;
 struct web_fallbacks;
 
 struct web_config {
-    const char *host;           /* listen address, e.g. "127.0.0.1" */
-    int port;                   /* 1..65535; 0 = any free port (tests) */
-    int threads;                /* pool threads; 0 = one per core */
-    size_t max_header_bytes;    /* request line + headers; more gives 431 */
-    size_t max_body_bytes;      /* non-upload request bodies; more gives 413 */
-    size_t max_upload_bytes;    /* multipart uploads; more gives 413 */
-    int idle_timeout_s;         /* close connections idle this long */
-    int head_timeout_s;         /* a request head must be complete this long after it began */
+    const char *host;            /* listen address, e.g. "127.0.0.1" */
+    int port;                    /* 1..65535; 0 = any free port (tests) */
+    int threads;                 /* pool threads; 0 = one per core */
+    size_t max_header_bytes;     /* request line + headers; more gives 431 */
+    size_t max_body_bytes;       /* non-upload request bodies; more gives 413 */
+    size_t max_upload_bytes;     /* multipart uploads; more gives 413 */
+    int idle_timeout_s;          /* close connections idle this long */
+    int head_timeout_s;          /* a request head must be complete this long after it began */
     const char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For is believed */
-    int max_connections;        /* in total */
-    int per_ip_connections;     /* from one address (slow-client defence) */
-    int log_requests;           /* one log line per request */
-    int drain_timeout_s;        /* on shutdown, wait this long for in-flight requests */
-    int session_idle_s;         /* a session unused this long ends */
-    int session_absolute_s;     /* a session ends this long after login, used or not */
-    int secure_cookies;         /* add Secure to cookies (behind TLS) */
+    int max_connections;         /* in total */
+    int per_ip_connections;      /* from one address (slow-client defence) */
+    int log_requests;            /* one log line per request */
+    int drain_timeout_s;         /* on shutdown, wait this long for in-flight requests */
+    int session_idle_s;          /* a session unused this long ends */
+    int session_absolute_s;      /* a session ends this long after login, used or not */
+    int secure_cookies;          /* add Secure to cookies (behind TLS) */
 };
 
 struct web_req {
@@ -55,17 +55,17 @@ struct web_req {
     const char *path;           /* percent-decoded, valid UTF-8 */
     const struct web_kv *query; /* decoded query parameters */
     size_t nquery;
-    const char *lang;           /* "zh", "bo" or "en" */
-    int want_json;              /* render the model as JSON */
-    const struct web_kv *form;  /* fields of a urlencoded body (POST forms) */
+    const char *lang;          /* "zh", "bo" or "en" */
+    int want_json;             /* render the model as JSON */
+    const struct web_kv *form; /* fields of a urlencoded body (POST forms) */
     size_t nform;
     const struct web_file *files; /* files of a multipart/form-data body (upload routes) */
     size_t nfiles;
-    const char *body;           /* request body (NUL-terminated), or NULL */
+    const char *body; /* request body (NUL-terminated), or NULL */
     size_t body_len;
-    const char *id;             /* request id (16 hex digits) */
-    void *ctx;                  /* the pointer given to web_route */
-    struct router_match match;  /* path parameters */
+    const char *id;            /* request id (16 hex digits) */
+    void *ctx;                 /* the pointer given to web_route */
+    struct router_match match; /* path parameters */
     /* The zh texts web_t gave for messages missing in `lang`, so that the page marks them
      * lang="zh" (server-owned; a copy of the request shares it). */
     struct web_fallbacks *fallbacks;
@@ -74,21 +74,21 @@ struct web_req {
 #define WEB_MAX_EXTRA_HEADERS 8
 
 struct web_resp {
-    int status;                 /* default 200 */
-    const char *view;           /* template name, e.g. "divisions/show" */
-    json_t *model;              /* owned: released after rendering */
+    int status;       /* default 200 */
+    const char *view; /* template name, e.g. "divisions/show" */
+    json_t *model;    /* owned: released after rendering */
     /* A raw body instead of a model (static files, metrics); not freed. */
     const char *content_type;
     const char *body;
     size_t body_len;
-    const char *etag;           /* quoted strong ETag of a raw body, or NULL */
-    int max_age;                /* Cache-Control max-age for public caching; 0 = no-store */
+    const char *etag; /* quoted strong ETag of a raw body, or NULL */
+    int max_age;      /* Cache-Control max-age for public caching; 0 = no-store */
     int immutable;
     struct {
         const char *name, *value;
     } headers[WEB_MAX_EXTRA_HEADERS];
     int nheaders;
-    struct err err;             /* set by web_fail */
+    struct err err; /* set by web_fail */
     /* Set by web_cache_hit or by a handler that wants its response cached. */
     const char *cache_key;
     int64_t cache_version;
@@ -153,12 +153,12 @@ const char *web_client_ip(const struct web_req *req);
  * database, so any node can serve any request. */
 struct web_session {
     int64_t account_id;
-    int aal;              /* 0: second factor pending; 1: password; 2: two factors */
-    int64_t created_at;   /* ms; the login time */
+    int aal;            /* 0: second factor pending; 1: password; 2: two factors */
+    int64_t created_at; /* ms; the login time */
     int64_t last_seen_at;
     int64_t expires_at;
-    char csrf[48];        /* the token forms of this session must carry */
-    char token_hash[72];  /* hex SM3 of the cookie's token: the row's key */
+    char csrf[48];       /* the token forms of this session must carry */
+    char token_hash[72]; /* hex SM3 of the cookie's token: the row's key */
 };
 
 /* This request's session, loaded once from the cookie, or NULL (anonymous, unknown,
@@ -194,8 +194,8 @@ const char *web_form_value(const struct web_req *req, const char *name);
 int web_redirect(struct web_req *req, struct web_resp *resp, const char *location);
 /* Add a Set-Cookie header: Path=/, SameSite=Lax, HttpOnly unless `script_visible`;
  * max_age < 0 deletes the cookie. The value must be cookie-safe (base64url, digits). */
-int web_set_cookie(struct web_req *req, struct web_resp *resp, const char *name,
-                   const char *value, int max_age, int script_visible);
+int web_set_cookie(struct web_req *req, struct web_resp *resp, const char *name, const char *value,
+                   int max_age, int script_visible);
 
 /* Fill resp->err for an error response and return -1: `return web_fail(resp, 404,
  * "divisions.not_found", "no division has the code %s", code);`. The message shown to
@@ -218,8 +218,7 @@ const char *web_login_url(struct web_req *req);
 /* The session of someone logged in with at least `min_aal` (1: password; 2: two
  * factors), or NULL after web_fail(401 identity.login_required): the handler returns -1,
  * and dispatch answers a page with a 303 to web_login_url (JSON gets the 401 problem). */
-const struct web_session *web_need_session(struct web_req *req, struct web_resp *resp,
-                                           int min_aal);
+const struct web_session *web_need_session(struct web_req *req, struct web_resp *resp, int min_aal);
 /* web_fail with a module's error: its status (500 unless 4xx/5xx), code and message. */
 int web_fail_err(struct web_resp *resp, const struct err *e);
 /* Hand over a page: the model (owned from here; NULL fails with 500), view and status.

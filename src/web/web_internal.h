@@ -82,7 +82,7 @@ struct request {
     size_t body_len;
     size_t body_cap;
     int body_too_large;
-    size_t body_limit;          /* max_body_bytes, or max_upload_bytes for multipart */
+    size_t body_limit; /* max_body_bytes, or max_upload_bytes for multipart */
     int64_t start_us;
     int metric_index;
     int status;
@@ -92,7 +92,7 @@ struct request {
     int session_loaded;
     struct web_session session; /* valid when has_session */
     int has_session;
-    const char *csrf;           /* the anonymous CSRF token, once chosen */
+    const char *csrf; /* the anonymous CSRF token, once chosen */
     char ip[64];
     struct web_fallbacks fallbacks;
 };

@@ -36,8 +36,10 @@ static const char *check(const char *field_json, const char *value, json_t **cle
     static char code[64];
     const char *res = NULL;
     if (n > 0) {
-        snprintf(code, sizeof(code), "%s", json_string_value(json_object_get(json_array_get(problems, 0), "code")));
-        assert_string_equal(json_string_value(json_object_get(json_array_get(problems, 0), "key")), "k");
+        snprintf(code, sizeof(code), "%s",
+                 json_string_value(json_object_get(json_array_get(problems, 0), "code")));
+        assert_string_equal(json_string_value(json_object_get(json_array_get(problems, 0), "key")),
+                            "k");
         res = code;
     }
     if (clean_out != NULL)
@@ -55,7 +57,8 @@ static const char *check(const char *field_json, const char *value, json_t **cle
 static void test_text(void **state)
 {
     (void)state;
-    const char *f = "{\"key\":\"k\",\"type\":\"text\",\"required\":true,\"min_len\":2,\"max_len\":4}";
+    const char *f =
+        "{\"key\":\"k\",\"type\":\"text\",\"required\":true,\"min_len\":2,\"max_len\":4}";
     BAD(f, NULL, "apply.err.required");
     BAD(f, "   ", "apply.err.required");
     BAD(f, "扎", "apply.err.too_short");
@@ -70,7 +73,7 @@ static void test_text(void **state)
     const char *p = "{\"key\":\"k\",\"type\":\"text\",\"pattern\":\"[A-Z]{2}[0-9]+\"}";
     OK(p, "XZ12");
     BAD(p, "XZ12a", "apply.err.pattern"); /* anchored */
-    OK(p, ""); /* optional and empty */
+    OK(p, "");                            /* optional and empty */
     OK("{\"key\":\"k\",\"type\":\"textarea\"}", "a\nb");
 }
 
@@ -115,7 +118,9 @@ static void test_number_date_select_checkbox(void **state)
     BAD(d, "2031-01-01", "apply.err.date_max");
     BAD(d, "2026-02-30", "apply.err.date");
     BAD(d, "26-1-1", "apply.err.date");
-    const char *s = "{\"key\":\"k\",\"type\":\"select\",\"required\":true,\"options\":[{\"value\":\"m\",\"label\":{\"zh\":\"男\"}},{\"value\":\"f\",\"label\":{\"zh\":\"女\"}}]}";
+    const char *s =
+        "{\"key\":\"k\",\"type\":\"select\",\"required\":true,\"options\":[{\"value\":\"m\","
+        "\"label\":{\"zh\":\"男\"}},{\"value\":\"f\",\"label\":{\"zh\":\"女\"}}]}";
     OK(s, "f");
     BAD(s, "x", "apply.err.option");
     BAD(s, "", "apply.err.required");
@@ -170,7 +175,8 @@ static void test_every_problem_at_once(void **state)
     json_t *values = json_pack("{s:s, s:s}", "b", "123", "c", "x");
     json_t *clean = json_object(), *problems = json_array();
     assert_int_equal(apply_form_validate(item, values, 20261126, clean, problems), 3);
-    const char *want[][2] = {{"a", "apply.err.required"}, {"b", "identity.phone_invalid"}, {"c", "apply.err.date"}};
+    const char *want[][2] = {
+        {"a", "apply.err.required"}, {"b", "identity.phone_invalid"}, {"c", "apply.err.date"}};
     for (int i = 0; i < 3; i++) {
         json_t *p = json_array_get(problems, (size_t)i);
         assert_string_equal(json_string_value(json_object_get(p, "key")), want[i][0]);
@@ -194,8 +200,10 @@ static void test_state_machine(void **state)
     assert_int_equal(apply_next_state(APPLY_APPROVED, APPLY_ACT_DELIVER, -1), APPLY_DELIVERED);
     assert_int_equal(apply_next_state(APPLY_DELIVERED, APPLY_ACT_CLOSE, -1), APPLY_CLOSED);
     /* A resubmission returns where the case was returned from. */
-    assert_int_equal(apply_next_state(APPLY_RETURNED, APPLY_ACT_RESUBMIT, APPLY_SUBMITTED), APPLY_SUBMITTED);
-    assert_int_equal(apply_next_state(APPLY_RETURNED, APPLY_ACT_RESUBMIT, APPLY_UNDER_REVIEW), APPLY_UNDER_REVIEW);
+    assert_int_equal(apply_next_state(APPLY_RETURNED, APPLY_ACT_RESUBMIT, APPLY_SUBMITTED),
+                     APPLY_SUBMITTED);
+    assert_int_equal(apply_next_state(APPLY_RETURNED, APPLY_ACT_RESUBMIT, APPLY_UNDER_REVIEW),
+                     APPLY_UNDER_REVIEW);
     assert_int_equal(apply_next_state(APPLY_RETURNED, APPLY_ACT_RESUBMIT, -1), APPLY_SUBMITTED);
     /* Withdrawal only before a decision. */
     assert_int_equal(apply_next_state(APPLY_UNDER_REVIEW, APPLY_ACT_WITHDRAW, -1), APPLY_WITHDRAWN);
@@ -255,7 +263,8 @@ static void test_clock_pause_and_carry_over(void **state)
                          "2026-10-05", "2026-10-06", "2026-10-07"};
     for (int i = 0; i < 7; i++)
         days[i] = (struct calendar_day){D(hol[i]), CALENDAR_HOLIDAY, "国庆节", "national", "test"};
-    days[7] = (struct calendar_day){D("2026-10-10"), CALENDAR_WORKDAY, "国庆节调休", "national", "test"};
+    days[7] =
+        (struct calendar_day){D("2026-10-10"), CALENDAR_WORKDAY, "国庆节调休", "national", "test"};
     struct calendar *cal;
     struct err err;
     assert_int_equal(calendar_from_days(days, 8, "national", &cal, &err), 0);
@@ -273,7 +282,8 @@ static void test_clock_pause_and_carry_over(void **state)
     assert_int_equal(c.used_days, 2);
     assert_int_equal(c.started_ms, 0);
     assert_int_equal(c.deadline_ms, 0);
-    assert_int_equal(apply_clock_mark(cal, &c, at("2026-10-20", 12)), APPLY_MARK_NONE); /* paused: never red */
+    assert_int_equal(apply_clock_mark(cal, &c, at("2026-10-20", 12)),
+                     APPLY_MARK_NONE); /* paused: never red */
     double paused = apply_clock_fraction(cal, &c, at("2026-10-05", 12));
     assert_true(paused > 0.39 && paused < 0.41); /* 2 of 5, whatever the date */
 
@@ -307,13 +317,15 @@ static void test_multipart(void **state)
     assert_null(web_multipart_boundary(a, "application/x-www-form-urlencoded; boundary=x"));
     static const char body[] =
         "----XyZ\r\nContent-Disposition: form-data; name=\"f_name\"\r\n\r\n扎西\r\n"
-        "----XyZ\r\nContent-Disposition: form-data; name=\"m_id\"; filename=\"C:\\\\scans\\\\id.pdf\"\r\n"
+        "----XyZ\r\nContent-Disposition: form-data; name=\"m_id\"; "
+        "filename=\"C:\\\\scans\\\\id.pdf\"\r\n"
         "Content-Type: application/pdf\r\n\r\n%PDF-1\r\n--not-the-end\r\n"
         "----XyZ--\r\n";
     struct web_kv *kv;
     struct web_file *files;
     size_t nkv, nf;
-    assert_int_equal(web_multipart_parse(a, body, sizeof(body) - 1, b, 16, &kv, &nkv, &files, &nf), 0);
+    assert_int_equal(web_multipart_parse(a, body, sizeof(body) - 1, b, 16, &kv, &nkv, &files, &nf),
+                     0);
     assert_int_equal(nkv, 1);
     assert_string_equal(kv[0].name, "f_name");
     assert_string_equal(kv[0].value, "扎西");
@@ -325,15 +337,21 @@ static void test_multipart(void **state)
     assert_memory_equal(files[0].data, "%PDF-1\r\n--not-the-end", files[0].len);
     /* No closing delimiter, a nameless part, a non-UTF-8 field: malformed. */
     static const char open[] = "----XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx";
-    assert_int_equal(web_multipart_parse(a, open, sizeof(open) - 1, b, 16, &kv, &nkv, &files, &nf), -1);
+    assert_int_equal(web_multipart_parse(a, open, sizeof(open) - 1, b, 16, &kv, &nkv, &files, &nf),
+                     -1);
     static const char noname[] = "----XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n----XyZ--";
-    assert_int_equal(web_multipart_parse(a, noname, sizeof(noname) - 1, b, 16, &kv, &nkv, &files, &nf), -1);
-    static const char latin[] = "----XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\xe9\r\n----XyZ--";
-    assert_int_equal(web_multipart_parse(a, latin, sizeof(latin) - 1, b, 16, &kv, &nkv, &files, &nf), -1);
+    assert_int_equal(
+        web_multipart_parse(a, noname, sizeof(noname) - 1, b, 16, &kv, &nkv, &files, &nf), -1);
+    static const char latin[] =
+        "----XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\xe9\r\n----XyZ--";
+    assert_int_equal(
+        web_multipart_parse(a, latin, sizeof(latin) - 1, b, 16, &kv, &nkv, &files, &nf), -1);
     /* Too many fields. */
-    static const char two[] = "----XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
-                              "----XyZ\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n2\r\n----XyZ--";
-    assert_int_equal(web_multipart_parse(a, two, sizeof(two) - 1, b, 1, &kv, &nkv, &files, &nf), -1);
+    static const char two[] =
+        "----XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
+        "----XyZ\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n2\r\n----XyZ--";
+    assert_int_equal(web_multipart_parse(a, two, sizeof(two) - 1, b, 1, &kv, &nkv, &files, &nf),
+                     -1);
     assert_int_equal(web_multipart_parse(a, two, sizeof(two) - 1, b, 2, &kv, &nkv, &files, &nf), 0);
     arena_free(a);
 }

@@ -55,7 +55,8 @@ static void test_ids_unique_ordered(void **state)
 
 static void test_csv(void **state)
 {
-    const char *text = "\xef\xbb\xbf" "a,b,c\r\n1,\"x,y\",\"he said \"\"hi\"\"\"\n\n"
+    const char *text = "\xef\xbb\xbf"
+                       "a,b,c\r\n1,\"x,y\",\"he said \"\"hi\"\"\"\n\n"
                        "\"multi\nline\",,藏\nlast,row,noeol";
     struct csv c;
     const char *f[CSV_MAX_FIELDS];

@@ -20,7 +20,7 @@
 
 struct fixture {
     struct fx_db db;
-    struct store *s; /* db.s */
+    struct store *s;      /* db.s */
     struct calendar *cal; /* national + xizang */
 };
 

@@ -41,7 +41,6 @@ static const char SQL_DEPTS[] =
     "(13, 'cg-rs', 'a', 540102000000, 0), (14, 'cg-sj', 'a', 540102000000, 0), "
     "(15, 'cg-wj', 'a', 540102000000, 0)";
 
-
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));

@@ -64,9 +64,9 @@ static void test_precedence(void **state)
     int rest;
     err_clear(&err);
     assert_int_equal(config_load(&cfg, 5, argv, &rest, &err), 0);
-    assert_int_equal(rest, 4);          /* "extra" is not an option */
-    assert_int_equal(cfg.threads, 7);   /* flag beats environment beats file */
-    assert_int_equal(cfg.port, 9000);   /* from the file */
+    assert_int_equal(rest, 4);        /* "extra" is not an option */
+    assert_int_equal(cfg.threads, 7); /* flag beats environment beats file */
+    assert_int_equal(cfg.port, 9000); /* from the file */
     assert_string_equal(cfg.host, "0.0.0.0");
     assert_string_equal(cfg.data, "/d");
     assert_string_equal(cfg.db, "sqlite:/d/onewindow.db");

@@ -66,14 +66,14 @@ static void test_utf8(void **state)
     assert_true(utf8_valid("", 0));
     assert_true(utf8_valid("abc", 3));
     assert_true(utf8_valid("བོད་", strlen("བོད་")));
-    assert_true(utf8_valid("\xf0\x9f\x98\x80", 4));    /* U+1F600 */
-    assert_false(utf8_valid("\xc0\x80", 2));           /* overlong NUL */
-    assert_false(utf8_valid("\xe0\x80\x80", 3));       /* overlong */
-    assert_false(utf8_valid("\xed\xa0\x80", 3));       /* surrogate */
-    assert_false(utf8_valid("\xf4\x90\x80\x80", 4));   /* > U+10FFFF */
-    assert_false(utf8_valid("\xe8\x97", 2));           /* truncated */
-    assert_false(utf8_valid("a\0b", 3));               /* NUL */
-    assert_false(utf8_valid("\x80", 1));               /* lone continuation */
+    assert_true(utf8_valid("\xf0\x9f\x98\x80", 4));  /* U+1F600 */
+    assert_false(utf8_valid("\xc0\x80", 2));         /* overlong NUL */
+    assert_false(utf8_valid("\xe0\x80\x80", 3));     /* overlong */
+    assert_false(utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+    assert_false(utf8_valid("\xe8\x97", 2));         /* truncated */
+    assert_false(utf8_valid("a\0b", 3));             /* NUL */
+    assert_false(utf8_valid("\x80", 1));             /* lone continuation */
 }
 
 static void test_buf_html_and_max(void **state)

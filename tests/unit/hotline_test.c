@@ -23,7 +23,6 @@
 #include "identity/identity.h"
 #include "store/store.h"
 
-
 struct fixture {
     struct fx_db db;
     struct store *s;           /* db.s */
@@ -215,8 +214,10 @@ static void test_intake(void **state)
     assert_string_equal(o.lang, "bo");
     assert_int_equal(hotline_order_get(fx->h, a, number, &o, 0, &err), 0);
     assert_null(o.phone);
-    assert_int_equal(hotline_order_lookup(fx->h, a, number, "13911112222", "127.0.0.1", &o, &err), 0);
-    assert_int_equal(hotline_order_lookup(fx->h, a, number, "13911112223", "127.0.0.1", &o, &err), -1);
+    assert_int_equal(hotline_order_lookup(fx->h, a, number, "13911112222", "127.0.0.1", &o, &err),
+                     0);
+    assert_int_equal(hotline_order_lookup(fx->h, a, number, "13911112223", "127.0.0.1", &o, &err),
+                     -1);
     assert_int_equal(err.status, 404);
     /* A second order the same day in the same county: the next sequence number. */
     const char *second;

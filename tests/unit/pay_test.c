@@ -162,7 +162,7 @@ static int64_t order_new(struct fixture *f, const char *code, int64_t fen)
     snprintf(o.due, sizeof(o.due), "submission");
     o.created_at = time_now_ms();
     o.expires_at = o.created_at + PAY_ORDER_TTL_MS;
-    assert_int_equal(pys_order_insert(store_conn(f->s, &e), &o, &e), 0);
+    assert_int_equal(pay_db_order_insert(store_conn(f->s, &e), &o, &e), 0);
     return o.id;
 }
 
@@ -171,7 +171,7 @@ static struct pay_order get(struct fixture *f, const char *code)
     struct pay_order o;
     struct err e;
     int found = 0;
-    assert_int_equal(pys_order_get(store_conn(f->s, &e), code, &o, &found, &e), 0);
+    assert_int_equal(pay_db_order_get(store_conn(f->s, &e), code, &o, &found, &e), 0);
     assert_true(found);
     return o;
 }
@@ -201,7 +201,7 @@ static void test_state_machine(void **state)
     /* The second payment was refunded at the bank. */
     struct pay_sb_txn t;
     int found = 0;
-    assert_int_equal(pys_sb_txn_get(store_conn(f->s, &e), b, &t, &found, &e), 0);
+    assert_int_equal(pay_db_sb_txn_get(store_conn(f->s, &e), b, &t, &found, &e), 0);
     assert_int_equal(t.refunded_fen, 12000);
     /* Refunds: never past what was paid. */
     err_clear(&e);
@@ -218,7 +218,7 @@ static void test_state_machine(void **state)
     err_clear(&e);
     assert_int_equal(pay_refund(f->p, NULL, o.code, 1, "again", NULL, &e), -1);
     assert_string_equal(e.code, "pay.bad_state");
-    assert_int_equal(pys_sb_txn_get(store_conn(f->s, &e), a, &t, &found, &e), 0);
+    assert_int_equal(pay_db_sb_txn_get(store_conn(f->s, &e), a, &t, &found, &e), 0);
     assert_int_equal(t.refunded_fen, 12000);
 }
 
@@ -239,7 +239,7 @@ static void test_timeout_and_late_payment(void **state)
     assert_int_equal(o.paid_fen, 0);
     struct pay_sb_txn t;
     int found = 0;
-    assert_int_equal(pys_sb_txn_get(store_conn(f->s, &e), txn, &t, &found, &e), 0);
+    assert_int_equal(pay_db_sb_txn_get(store_conn(f->s, &e), txn, &t, &found, &e), 0);
     assert_int_equal(t.refunded_fen, 500);
 }
 

@@ -22,7 +22,6 @@
 #include "store/store.h"
 #include "web/i18n.h"
 
-
 #define DEPT_A 101
 #define DEPT_B 102
 #define CITIZEN 5001

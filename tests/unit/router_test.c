@@ -107,8 +107,8 @@ static void test_bad_patterns(void **state)
     assert_int_equal(router_add(r, "GET", "/a/{x:*}/b", &h1), -1);
     assert_int_equal(router_add(r, "GET", "/a/b{x}", &h1), -1);
     assert_int_equal(router_add(r, "GET", "/a/{x}", &h1), 0);
-    assert_int_equal(router_add(r, "GET", "/a/{x}", &h2), -1);  /* duplicate */
-    assert_int_equal(router_add(r, "GET", "/a/{y}", &h2), -1);  /* conflicting name */
+    assert_int_equal(router_add(r, "GET", "/a/{x}", &h2), -1); /* duplicate */
+    assert_int_equal(router_add(r, "GET", "/a/{y}", &h2), -1); /* conflicting name */
     assert_int_equal(router_add(r, "POST", "/a/{x}", &h2), 1);
     assert_int_equal(router_count(r), 2);
     router_free(r);

@@ -20,7 +20,6 @@
 #include "seals/seals_internal.h"
 #include "store/store.h"
 
-
 struct fixture {
     struct fx_db db;
     struct store *s;           /* db.s */
@@ -63,8 +62,8 @@ static int64_t make_seal(struct fixture *fx)
 {
     struct err err;
     int64_t now = time_now_ms(), id = 0;
-    struct seals_make_req r = {fx->dept, SEALS_TYPE_CERT, "证照专用章", "拉萨市城关区民政局",
-                               now - 60000, now + 86400000LL, NULL, 0};
+    struct seals_make_req r = {fx->dept,    SEALS_TYPE_CERT,  "证照专用章", "拉萨市城关区民政局",
+                               now - 60000, now + 86400000LL, NULL,         0};
     assert_int_equal(seals_make(fx->s, fx->kr, 0, &r, &id, &err), 0);
     return id;
 }
@@ -123,7 +122,10 @@ static void test_sign_verify_and_tamper(void **state)
     assert_int_equal(m, (int)n);
     assert_memory_equal(again, sig, n);
     assert_int_equal(ASN1_INTEGER_get(s->to_sign->version), 4);
-    assert_int_equal(s->to_sign->eseal->info->header->version ? ASN1_INTEGER_get(s->to_sign->eseal->info->header->version) : 0, 4);
+    assert_int_equal(s->to_sign->eseal->info->header->version
+                         ? ASN1_INTEGER_get(s->to_sign->eseal->info->header->version)
+                         : 0,
+                     4);
     OPENSSL_free(again);
     OW_SES_SIGNATURE_free(s);
 
@@ -165,13 +167,15 @@ static void test_status(void **state)
     size_t n = 0, oldn = 0;
     hash_of("x", h);
     assert_int_equal(seals_sign(fx->s, fx->kr, 7, seal, h, "x", 0, &old, &oldn, &err), 0);
-    assert_int_equal(seals_find_active(fx->s, fx->dept, SEALS_TYPE_CERT, time_now_ms(), &found, &err), 0);
+    assert_int_equal(
+        seals_find_active(fx->s, fx->dept, SEALS_TYPE_CERT, time_now_ms(), &found, &err), 0);
     assert_true(found == seal);
 
     assert_int_equal(seals_set_status(fx->s, 1, seal, "suspended", &err), 0);
     assert_int_equal(seals_sign(fx->s, fx->kr, 7, seal, h, "x", 0, &sig, &n, &err), -1);
     assert_string_equal(err.code, "seals.suspended");
-    assert_int_equal(seals_find_active(fx->s, fx->dept, SEALS_TYPE_CERT, time_now_ms(), &found, &err), -1);
+    assert_int_equal(
+        seals_find_active(fx->s, fx->dept, SEALS_TYPE_CERT, time_now_ms(), &found, &err), -1);
     assert_string_equal(err.code, "seals.no_seal");
     assert_int_equal(check(fx, old, oldn, h), SEALS_OK); /* suspension does not void the past */
 
@@ -210,7 +214,8 @@ static void test_picture(void **state)
     unsigned char *png = NULL;
     size_t n = 0;
     struct err err;
-    assert_int_equal(seals_render_picture("拉萨市城关区民政局", "证照专用章", 300, &png, &n, &err), 0);
+    assert_int_equal(seals_render_picture("拉萨市城关区民政局", "证照专用章", 300, &png, &n, &err),
+                     0);
     assert_true(n > 1000);
     assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);
     free(png);

@@ -348,9 +348,8 @@ static void test_migration_filter(void **state)
     assert_string_equal(err.code, "store.bad_migration");
     assert_null(out);
     /* A section that is never closed runs to the end of the file. */
-    assert_int_equal(store_migration_filter("-- @backend postgresql\nP;\n", STORE_SQLITE, &out,
-                                            &err),
-                     0);
+    assert_int_equal(
+        store_migration_filter("-- @backend postgresql\nP;\n", STORE_SQLITE, &out, &err), 0);
     assert_string_equal(out, "\n\n");
     free(out);
 }

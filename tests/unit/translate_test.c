@@ -1,6 +1,6 @@
 /*
- * translate_test.c - the translators' tools (src/translate/): placeholder checks, the PO reader on what
- * gettext and editors write (continuations, escapes, flags, obsolete entries, CRLF, a byte
+ * translate_test.c - the translators' tools (src/translate/): placeholder checks, the PO reader on
+ * what gettext and editors write (continuations, escapes, flags, obsolete entries, CRLF, a byte
  * order mark) and its errors with line numbers, the in-place JSON edit (every string of every
  * catalog file set to itself gives the same bytes back; a change touches only its value),
  * and the states and coverage counts of a small catalog set.
@@ -20,13 +20,14 @@
 static void test_placeholders(void **state)
 {
     char why[256];
-    assert_true(translate_placeholders_match("您的申请 {{number}}（{{item}}）", "{{item}} {{number}}",
-                                        why, sizeof(why)));
+    assert_true(translate_placeholders_match("您的申请 {{number}}（{{item}}）",
+                                             "{{item}} {{number}}", why, sizeof(why)));
     assert_true(translate_placeholders_match("无", "མེད།", why, sizeof(why)));
     assert_true(translate_placeholders_match("{{ number }}", "{{number}}", why, sizeof(why)));
     assert_false(translate_placeholders_match("{{number}} {{item}}", "{{item}}", why, sizeof(why)));
     assert_string_equal(why, "drops {{number}}");
-    assert_false(translate_placeholders_match("{{number}}", "{{number}} {{name}}", why, sizeof(why)));
+    assert_false(
+        translate_placeholders_match("{{number}}", "{{number}} {{name}}", why, sizeof(why)));
     assert_string_equal(why, "invents {{name}}");
     assert_false(translate_placeholders_match("{{number}}", "{{numbr}}", why, sizeof(why)));
     assert_string_equal(why, "drops {{number}}, invents {{numbr}}");
@@ -169,7 +170,8 @@ static int strings_of(json_t *o, char *path, size_t len, const struct embed_file
         } else if (json_is_string(v) && strchr(k, '.') == NULL) {
             struct buf b;
             buf_init(&b, 1 << 22);
-            int rc = translate_json_set((const char *)f->data, f->len, path, json_string_value(v), &b);
+            int rc =
+                translate_json_set((const char *)f->data, f->len, path, json_string_value(v), &b);
             if (rc != 0 || b.len != f->len || memcmp(b.data, f->data, f->len) != 0)
                 fail_msg("%s: %s set to itself changes the file (rc %d)", f->path, path, rc);
             buf_free(&b);
