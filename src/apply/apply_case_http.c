@@ -47,22 +47,7 @@ static const char *done_of(int action)
  * Chinese: rows carry the Chinese name they were filed under. */
 static json_t *item_names(struct web_req *req, struct apply *ap)
 {
-    json_t *items = NULL, *names = NULL;
-    struct err e;
-    if (strcmp(req->lang, "zh") == 0 || catalog_list(ap->store, NULL, &items, &e) < 0)
-        return NULL;
-    names = json_object();
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it)
-    {
-        const char *code = json_string_value(json_object_get(it, "code"));
-        if (code != NULL)
-            json_object_set_new(names, code,
-                                json_string(catalog_text(json_object_get(it, "name"), req->lang)));
-    }
-    json_decref(items);
-    return names;
+    return strcmp(req->lang, "zh") == 0 ? NULL : catalog_item_names(ap->store, req->lang);
 }
 
 static void label_rows(struct web_req *req, json_t *rows)

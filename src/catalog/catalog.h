@@ -130,6 +130,9 @@ int catalog_list(struct store *st, const struct catalog_filter *f, json_t **item
 /* The codes of the departments that serve `division` (12 digits): those whose own division is
  * it or one of its ancestors, as identity has them (a new array) - the filter's handled_in. */
 int catalog_departments_in(struct catalog *cat, int64_t division, json_t **codes, struct err *err);
+/* The published services' names in `lang`: {code: name} (new reference; empty when the
+ * catalog cannot be read, and a page then shows the code). */
+json_t *catalog_item_names(struct store *st, const char *lang);
 /* All bundles, in code order (new reference). */
 int catalog_bundles(struct store *st, json_t **bundles, struct err *err);
 

@@ -90,3 +90,22 @@ int catalog_list(struct store *st, const struct catalog_filter *f, json_t **item
     *items = l.out;
     return 0;
 }
+
+json_t *catalog_item_names(struct store *st, const char *lang)
+{
+    json_t *items = NULL, *names = json_object();
+    struct err err;
+    if (catalog_list(st, NULL, &items, &err) == 0) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(items, i, it)
+        {
+            const char *code = json_string_value(json_object_get(it, "code"));
+            if (code != NULL)
+                json_object_set_new(names, code,
+                                    json_string(catalog_text(json_object_get(it, "name"), lang)));
+        }
+    }
+    json_decref(items);
+    return names;
+}

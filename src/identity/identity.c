@@ -265,6 +265,28 @@ int identity_account_private(struct identity *id, struct arena *a, int64_t accou
 static int gate_enter(struct store_conn *c, struct gate *g, int64_t now, int *retry_s,
                       struct err *err);
 
+/* An answer that tells something about a registered person (the number is taken, the name
+ * does not match): from one address only TAKEN_ANSWERS_PER_WINDOW times per window (gate
+ * `kind`:address), then the form pauses instead. 0, or -1 with err. */
+static int answer_gated(struct store_conn *c, const char *ip, const char *kind,
+                        struct identity_field_errors *fe, const char *field, const char *code,
+                        const char *msg, struct err *err)
+{
+    char rkey[96];
+    int retry = 0;
+    snprintf(rkey, sizeof(rkey), "%s:%s", kind, ip ? ip : "-");
+    struct gate g = {rkey, TAKEN_ANSWERS_PER_WINDOW, WINDOW_MS, 0, 0};
+    int refused = gate_enter(c, &g, time_now_ms(), &retry, err);
+    if (refused < 0)
+        return -1;
+    if (refused)
+        field_error(fe, "id_number", "identity.register_paused",
+                    "too many registrations from this address: try again later");
+    else
+        field_error(fe, field, code, msg);
+    return 0;
+}
+
 static size_t utf8_chars(const char *s)
 {
     size_t n = 0;
@@ -323,20 +345,8 @@ static int check_person(struct identity *id, struct store_conn *c, const char *n
         return -1;
     if (r != 1)
         return 0;
-    char rkey[96];
-    int retry = 0;
-    snprintf(rkey, sizeof(rkey), "m:%s", ip ? ip : "-");
-    struct gate g = {rkey, TAKEN_ANSWERS_PER_WINDOW, WINDOW_MS, 0, 0};
-    int refused = gate_enter(c, &g, time_now_ms(), &retry, err);
-    if (refused < 0)
-        return -1;
-    if (refused)
-        field_error(fe, "id_number", "identity.register_paused",
-                    "too many registrations from this address: try again later");
-    else
-        field_error(fe, "name", "identity.name_mismatch",
-                    "the name and ID number do not match the population register");
-    return 0;
+    return answer_gated(c, ip, "m", fe, "name", "identity.name_mismatch",
+                        "the name and ID number do not match the population register", err);
 }
 
 int identity_register_citizen(struct identity *id, const struct identity_registration *in,
@@ -382,19 +392,10 @@ int identity_register_citizen(struct identity *id, const struct identity_registr
             /* The answer tells whether an ID number is registered: from one address only
              * TAKEN_ANSWERS_PER_WINDOW times per window, so the form is no enumeration
              * oracle. */
-            char rkey[96];
-            int retry = 0;
-            snprintf(rkey, sizeof(rkey), "r:%s", ip ? ip : "-");
-            struct gate g = {rkey, TAKEN_ANSWERS_PER_WINDOW, WINDOW_MS, 0, 0};
-            int refused = gate_enter(c, &g, time_now_ms(), &retry, err);
-            if (refused < 0)
+            if (answer_gated(c, ip, "r", fe, "id_number", "identity.id_taken",
+                             "an account with this ID number exists: log in, or recover it",
+                             err) < 0)
                 return -1;
-            if (refused)
-                field_error(fe, "id_number", "identity.register_paused",
-                            "too many registrations from this address: try again later");
-            else
-                field_error(fe, "id_number", "identity.id_taken",
-                            "an account with this ID number exists: log in, or recover it");
         }
     }
     if (fe->n == 0 && check_person(id, c, name, idnum, ip, fe, err) < 0)

@@ -99,21 +99,7 @@ const char *ovh_division_name(struct web_req *req, struct oversight *o, int64_t 
 
 json_t *ovh_item_names(struct oversight *o, const char *lang)
 {
-    json_t *items = NULL, *names = json_object();
-    struct err err;
-    if (catalog_list(o->store, NULL, &items, &err) == 0) {
-        size_t i;
-        json_t *it;
-        json_array_foreach(items, i, it)
-        {
-            const char *code = json_string_value(json_object_get(it, "code"));
-            if (code != NULL)
-                json_object_set_new(names, code,
-                                    json_string(catalog_text(json_object_get(it, "name"), lang)));
-        }
-    }
-    json_decref(items);
-    return names;
+    return catalog_item_names(o->store, lang);
 }
 
 /* Localise [{field, code}] in place and return {field: message}. */

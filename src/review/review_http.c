@@ -31,21 +31,7 @@
  * catalog cannot be read, and a page then shows the code). */
 static json_t *item_names(struct review *r, const char *lang)
 {
-    json_t *items = NULL, *names = json_object();
-    struct err err;
-    if (catalog_list(r->store, NULL, &items, &err) == 0) {
-        size_t i;
-        json_t *it;
-        json_array_foreach(items, i, it)
-        {
-            const char *code = json_string_value(json_object_get(it, "code"));
-            if (code != NULL)
-                json_object_set_new(names, code,
-                                    json_string(catalog_text(json_object_get(it, "name"), lang)));
-        }
-    }
-    json_decref(items);
-    return names;
+    return catalog_item_names(r->store, lang);
 }
 
 /* Give a row with item_code its item_name (the code when the catalog has no such item). */

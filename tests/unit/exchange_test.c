@@ -5,6 +5,8 @@
  * register checks. */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +17,10 @@
 #include "exchange/exchange_internal.h"
 #include "store/store.h"
 
-static const unsigned char MASTER[CRYPTO_KEY_LEN] = {4, 2, 4, 2};
 static const char *const ZX = "540102199001011233"; /* the demo citizen */
 
 struct fixture {
-    char dir[32];
+    struct fx_db db;
     struct store *s;
     struct crypto_keyring *kr;
     struct exchange *x;
@@ -29,16 +30,13 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct err err;
-    char url[64];
     int added = 0, records = 0;
     err_clear(&err);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/ow-exchange-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (fx_db_open(&f->db, "exchange", 0) < 0)
         return -1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
-    if (store_open(url, NULL, &f->s, &err) < 0 || store_migrate(f->s, NULL, &err) < 0 ||
-        crypto_keyring_from_master(MASTER, &f->kr) < 0 ||
-        exchange_open(f->s, f->kr, &f->x, &err) < 0 ||
+    f->s = f->db.s;
+    f->kr = f->db.kr;
+    if (exchange_open(f->s, f->kr, &f->x, &err) < 0 ||
         exchange_resources_ensure(f->s, &added, &err) < 0 ||
         exchange_load_demo(f->x, &records, &err) < 0 || added != 4 || records < 5) {
         fprintf(stderr, "setup: %s (%d resources, %d records)\n", err.msg, added, records);
@@ -51,12 +49,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[64];
     exchange_close(f->x);
-    store_close(f->s);
-    crypto_keyring_close(f->kr);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_db_close(&f->db);
     free(f);
     return rc == 0 ? 0 : -1;
 }

@@ -5,6 +5,8 @@
  * the chosen language; SMS quiet hours; signed receipts; essential kinds stay on. */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +21,8 @@
 
 int notify_mail_header_encode(struct buf *b, const char *text);
 
-static const unsigned char MASTER[CRYPTO_KEY_LEN] = {9, 8, 7, 6};
-
 struct fixture {
-    char dir[32];
+    struct fx_db db;
     struct store *s;
     struct crypto_keyring *kr;
     struct notify *n;
@@ -32,15 +32,12 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct err err;
-    char url[64];
     err_clear(&err);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/ow-msg-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (fx_db_open(&f->db, "messaging", 0) < 0)
         return -1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
-    if (store_open(url, NULL, &f->s, &err) < 0 || store_migrate(f->s, NULL, &err) < 0 ||
-        crypto_keyring_from_master(MASTER, &f->kr) < 0 ||
-        notify_open(f->s, f->kr, &f->n, &err) < 0) {
+    f->s = f->db.s;
+    f->kr = f->db.kr;
+    if (notify_open(f->s, f->kr, &f->n, &err) < 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -51,12 +48,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[64];
     notify_close(f->n);
-    store_close(f->s);
-    crypto_keyring_close(f->kr);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_db_close(&f->db);
     free(f);
     return rc == 0 ? 0 : -1;
 }

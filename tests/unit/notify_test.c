@@ -3,6 +3,8 @@
  * lease between two holders, the sandbox carrier, retries with backoff and giving up. */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +17,8 @@
 #include "store/store.h"
 #include "web/i18n.h"
 
-static const unsigned char MASTER[CRYPTO_KEY_LEN] = {7, 7, 7, 1, 2, 3};
-
 struct fixture {
-    char dir[32];
+    struct fx_db db;
     struct store *s;
     struct crypto_keyring *kr;
     struct notify *n;
@@ -28,15 +28,12 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct err err;
-    char url[64];
     err_clear(&err);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/ow-notify-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (fx_db_open(&f->db, "notify", 0) < 0)
         return -1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
-    if (store_open(url, NULL, &f->s, &err) < 0 || store_migrate(f->s, NULL, &err) < 0 ||
-        crypto_keyring_from_master(MASTER, &f->kr) < 0 ||
-        notify_open(f->s, f->kr, &f->n, &err) < 0) {
+    f->s = f->db.s;
+    f->kr = f->db.kr;
+    if (notify_open(f->s, f->kr, &f->n, &err) < 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -47,12 +44,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[64];
     notify_close(f->n);
-    store_close(f->s);
-    crypto_keyring_close(f->kr);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_db_close(&f->db);
     free(f);
     return rc == 0 ? 0 : -1;
 }

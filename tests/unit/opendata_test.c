@@ -5,6 +5,8 @@
  * API keys with a daily quota. */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 #include "store/store.h"
 
 struct fixture {
-    char dir[64];
+    struct fx_db db;
     struct store *s;
     struct opendata *od;
 };
@@ -25,14 +27,11 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct err err;
-    char url[96];
     err_clear(&err);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/ow-opendata-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (fx_db_open(&f->db, "opendata", 0) < 0)
         return -1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
-    if (store_open(url, NULL, &f->s, &err) < 0 || store_migrate(f->s, NULL, &err) < 0 ||
-        opendata_open(f->s, NULL, &f->od, &err) < 0) {
+    f->s = f->db.s;
+    if (opendata_open(f->s, NULL, &f->od, &err) < 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -43,14 +42,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[96];
     opendata_close(f->od);
-    store_close(f->s);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    int rc = fx_db_close(&f->db);
     free(f);
-    return 0;
+    return rc;
 }
 
 static int check(const char *csv, size_t *rows, size_t *cols, size_t *line, const char **code)

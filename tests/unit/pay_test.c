@@ -5,6 +5,8 @@
  * refuse the money). */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +18,8 @@
 #include "pay/pay_internal.h"
 #include "store/store.h"
 
-static const unsigned char MASTER[CRYPTO_KEY_LEN] = {1, 2, 3, 4};
-
 struct fixture {
-    char dir[32];
+    struct fx_db db;
     struct store *s;
     struct crypto_keyring *kr;
     struct identity *id;
@@ -30,16 +30,13 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct err err;
-    char url[64];
     struct identity_options io = {.fast_passwords = 1};
     err_clear(&err);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/ow-pay-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (fx_db_open(&f->db, "pay", 0) < 0)
         return -1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
-    if (store_open(url, NULL, &f->s, &err) < 0 || store_migrate(f->s, NULL, &err) < 0 ||
-        crypto_keyring_from_master(MASTER, &f->kr) < 0 ||
-        identity_open(f->s, f->kr, &io, &f->id, &err) < 0 ||
+    f->s = f->db.s;
+    f->kr = f->db.kr;
+    if (identity_open(f->s, f->kr, &io, &f->id, &err) < 0 ||
         pay_open(f->s, f->kr, f->id, NULL, NULL, &f->p, &err) < 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
@@ -51,13 +48,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[64];
     pay_close(f->p);
     identity_close(f->id);
-    store_close(f->s);
-    crypto_keyring_close(f->kr);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_db_close(&f->db);
     free(f);
     return rc == 0 ? 0 : -1;
 }

@@ -5,6 +5,8 @@
  * sources for the Done-when question in zh, bo and en. */
 #include "test.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,23 +93,20 @@ static const char SQL_DEPTS[] =
     "(15, 'cg-wj', 'a', 540102000000, 0)";
 
 struct fixture {
-    struct store *st;
+    struct fx_db db;
+    struct store *st; /* db.s */
     struct search *se;
     struct policy *p;
-    char dir[64];
 };
 
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct err err;
-    char url[128];
-    snprintf(f->dir, sizeof(f->dir), "/tmp/ow-policy-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (fx_db_open(&f->db, "policy", 0) < 0)
         return -1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
-    if (store_open(url, NULL, &f->st, &err) < 0 || store_migrate(f->st, NULL, &err) < 0 ||
-        search_open(f->st, &f->se, &err) < 0 || policy_open(f->st, f->se, &f->p, &err) < 0) {
+    f->st = f->db.s;
+    if (search_open(f->st, &f->se, &err) < 0 || policy_open(f->st, f->se, &f->p, &err) < 0) {
         fprintf(stderr, "policy_test: %s\n", err.msg);
         return -1;
     }
@@ -118,15 +117,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[128];
     policy_close(f->p);
     search_close(f->se);
-    store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    int rc = fx_db_close(&f->db);
     free(f);
-    return 0;
+    return rc;
 }
 
 static json_t *one_policy(const char *status, const char *issued)
