@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory build/gen/embed.c >/dev/null
 mkdir -p build-fuzz/obj
-PKGS="libmicrohttpd jansson sqlite3 libpq inih libcrypto zlib libargon2 liboath libqrencode icu-uc icu-i18n pangocairo"
+# The same libraries as the Makefile's PKGS (one list, so that a new one reaches the fuzzers).
+PKGS="$(sed -n 's/^PKGS *:= *//p' Makefile)"
 COMMON="-std=c11 -D_GNU_SOURCE -g -O1 -fno-sanitize-recover=all -Isrc $(pkg-config --cflags $PKGS)"
 # The library is compiled once (coverage instrumentation without libFuzzer's main), two files
 # at a time, and every target links the same objects: a fresh clone builds in about a sixth

@@ -815,7 +815,7 @@ int apply_db_briefs(struct store_conn *c, struct arena *a, int decided, int64_t 
         store_bind_int64(st, k++, since);
     store_bind_int64(st, k++, after);
     store_bind_int64(st, k, (int64_t)max);
-    int rc;
+    int rc = STORE_DONE;
     *n = 0;
     while (*n < max && (rc = store_step(st, err)) == STORE_ROW) {
         struct apply_brief *b = &out[(*n)++];

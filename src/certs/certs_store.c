@@ -301,7 +301,7 @@ int certs_db_expiring(struct store_conn *c, int64_t from, int64_t until, int64_t
     store_bind_int64(st, 2, until);
     store_bind_int64(st, 3, after);
     store_bind_int64(st, 4, (int64_t)max);
-    int rc;
+    int rc = STORE_DONE;
     *n = 0;
     while (*n < max && (rc = store_step(st, err)) == STORE_ROW) {
         struct certs_brief *b = &out[(*n)++];
