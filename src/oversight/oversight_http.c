@@ -102,24 +102,6 @@ json_t *ovh_item_names(struct oversight *o, const char *lang)
     return catalog_item_names(o->store, lang);
 }
 
-/* Localise [{field, code}] in place and return {field: message}. */
-static json_t *localise(struct web_req *req, json_t *problems)
-{
-    json_t *map = json_object();
-    size_t i;
-    json_t *p;
-    json_array_foreach(problems, i, p)
-    {
-        const char *code = json_string_value(json_object_get(p, "code"));
-        const char *msg = web_t(req, arena_printf(req->arena, "errors.%s", code));
-        json_object_set_new(p, "message", json_string(msg));
-        const char *field = json_string_value(json_object_get(p, "field"));
-        if (json_object_get(map, field) == NULL)
-            json_object_set_new(map, field, json_string(msg));
-    }
-    return map;
-}
-
 static void decorate_case(struct web_req *req, struct oversight *o, json_t *r, const json_t *names)
 {
     int64_t dept = oversight_db_json_id(json_object_get(r, "department_id"));
@@ -282,7 +264,7 @@ static int case_page(struct web_req *req, struct web_resp *resp, const struct au
     json_object_set_new(k, "days", json_string(days ? days : "5"));
     json_object_set_new(k, "max_days", json_integer(OVERSIGHT_NOTE_DAYS));
     if (problems != NULL) {
-        json_object_set_new(k, "field_errors", localise(req, problems));
+        json_object_set_new(k, "field_errors", web_localise_problems(req, problems));
         json_object_set_new(k, "errors", problems);
         json_object_set_new(k, "has_errors", json_true());
     }
@@ -318,7 +300,7 @@ static int h_note(struct web_req *req, struct web_resp *resp)
     }
     if (rc == 1) {
         if (req->want_json) {
-            json_decref(localise(req, problems));
+            json_decref(web_localise_problems(req, problems));
             return web_page(
                 resp, json_pack("{s:s, s:o}", "code", "oversight.invalid", "errors", problems),
                 NULL, 422);
@@ -348,7 +330,7 @@ static int notes_page(struct web_req *req, struct web_resp *resp, const struct a
         return web_fail_err(resp, &err);
     }
     decorate_notes(req, notes, now);
-    json_t *fe = problems ? localise(req, problems) : NULL;
+    json_t *fe = problems ? web_localise_problems(req, problems) : NULL;
     size_t i;
     json_t *n;
     json_array_foreach(notes, i, n)
@@ -400,7 +382,7 @@ static int h_answer(struct web_req *req, struct web_resp *resp)
     }
     if (rc == 1) {
         if (req->want_json) {
-            json_decref(localise(req, problems));
+            json_decref(web_localise_problems(req, problems));
             return web_page(
                 resp, json_pack("{s:s, s:o}", "code", "oversight.invalid", "errors", problems),
                 NULL, 422);

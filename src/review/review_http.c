@@ -42,24 +42,6 @@ static void name_item(json_t *row, const json_t *names)
     json_object_set_new(row, "item_name", json_string(name && *name ? name : code ? code : ""));
 }
 
-/* Localise [{field, code}] in place (message) and return {field: message}. */
-static json_t *localise(struct web_req *req, json_t *problems)
-{
-    json_t *map = json_object();
-    size_t i;
-    json_t *p;
-    json_array_foreach(problems, i, p)
-    {
-        const char *code = json_string_value(json_object_get(p, "code"));
-        const char *msg = web_t(req, arena_printf(req->arena, "errors.%s", code));
-        json_object_set_new(p, "message", json_string(msg));
-        const char *field = json_string_value(json_object_get(p, "field"));
-        if (json_object_get(map, field) == NULL)
-            json_object_set_new(map, field, json_string(msg));
-    }
-    return map;
-}
-
 static json_t *levels_json(struct web_req *req, int checked)
 {
     json_t *a = json_array();
@@ -138,7 +120,7 @@ static int history_page(struct web_req *req, struct web_resp *resp,
                         json_string(arena_printf(req->arena, "/reviews/%lld", (long long)app)));
     json_object_set_new(h, "max_len", json_integer(REVIEW_TEXT_MAX));
     if (problems != NULL && json_array_size(problems) > 0) {
-        json_object_set_new(h, "field_errors", localise(req, problems));
+        json_object_set_new(h, "field_errors", web_localise_problems(req, problems));
         json_object_set_new(h, "errors", problems);
         json_object_set_new(h, "has_errors", json_true());
     } else {
@@ -220,7 +202,7 @@ static int tasks_page(struct web_req *req, struct web_resp *resp, const struct a
     }
     size_t i;
     json_t *t;
-    json_t *field_errors = problems ? localise(req, problems) : NULL;
+    json_t *field_errors = problems ? web_localise_problems(req, problems) : NULL;
     json_t *names = item_names(r, req->lang);
     json_array_foreach(tasks, i, t)
     {

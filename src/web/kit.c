@@ -123,3 +123,20 @@ int web_query_int(struct web_req *req, struct web_resp *resp, const char *name, 
 {
     return bounded_int(resp, "query", name, web_query(req, name), min, max, dflt, out);
 }
+
+json_t *web_localise_problems(struct web_req *req, json_t *problems)
+{
+    json_t *map = json_object();
+    size_t i;
+    json_t *p;
+    json_array_foreach(problems, i, p)
+    {
+        const char *code = json_string_value(json_object_get(p, "code"));
+        const char *msg = web_t(req, arena_printf(req->arena, "errors.%s", code));
+        json_object_set_new(p, "message", json_string(msg));
+        const char *field = json_string_value(json_object_get(p, "field"));
+        if (json_object_get(map, field) == NULL)
+            json_object_set_new(map, field, json_string(msg));
+    }
+    return map;
+}

@@ -221,6 +221,9 @@ const char *web_login_url(struct web_req *req);
 const struct web_session *web_need_session(struct web_req *req, struct web_resp *resp, int min_aal);
 /* web_fail with a module's error: its status (500 unless 4xx/5xx), code and message. */
 int web_fail_err(struct web_resp *resp, const struct err *e);
+/* Field problems [{field, code}] of a form: each gets its localised message (the catalog's
+ * errors.<code>) in place, and the result is {field: first message} (new reference). */
+json_t *web_localise_problems(struct web_req *req, json_t *problems);
 /* Hand over a page: the model (owned from here; NULL fails with 500), view and status.
  * Returns 0, or -1 when the model is NULL. */
 int web_page(struct web_resp *resp, json_t *model, const char *view, int status);
