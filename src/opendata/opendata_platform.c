@@ -340,6 +340,27 @@ static void week_of(int64_t ms, char out[16])
     snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
+static int strcmp_ptr(const void *a, const void *b);
+
+/* The keys of a JSON object in byte order (malloc'd array of nk borrowed strings), or NULL
+ * when out of memory. */
+static const char **sorted_keys(json_t *obj, size_t nk)
+{
+    const char **keys = calloc(nk ? nk : 1, sizeof(*keys));
+    const char *key;
+    json_t *v;
+    size_t k = 0;
+    if (keys == NULL)
+        return NULL;
+    json_object_foreach(obj, key, v)
+    {
+        if (k < nk)
+            keys[k++] = key;
+    }
+    qsort(keys, k, sizeof(*keys), strcmp_ptr);
+    return keys;
+}
+
 static int strcmp_ptr(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -376,16 +397,9 @@ static int build_hotline(struct opendata *od, struct buf *b, struct err *err)
     buf_puts(b, "week,category,county_code,orders\r\n");
     /* In key order: weeks ascending, then category and county. */
     size_t nk = json_object_size(counts), k = 0;
-    const char **keys = calloc(nk ? nk : 1, sizeof(*keys));
-    const char *key;
-    json_t *v;
+    const char **keys = sorted_keys(counts, nk);
     if (keys == NULL)
         goto out;
-    json_object_foreach(counts, key, v)
-    {
-        keys[k++] = key;
-    }
-    qsort(keys, nk, sizeof(*keys), strcmp_ptr);
     char first[16] = "", last[16] = "";
     for (k = 0; k < nk; k++) {
         char w[16], cat[64], county[24];
@@ -463,16 +477,9 @@ static int build_service_stats(struct opendata *od, struct buf *b, struct err *e
         goto out;
     buf_puts(b, "month,department,item_code,received,completed,on_time,online_share\r\n");
     size_t nk = json_object_size(counts), k = 0;
-    const char **keys = calloc(nk ? nk : 1, sizeof(*keys));
-    const char *key;
-    json_t *v;
+    const char **keys = sorted_keys(counts, nk);
     if (keys == NULL)
         goto out;
-    json_object_foreach(counts, key, v)
-    {
-        keys[k++] = key;
-    }
-    qsort(keys, nk, sizeof(*keys), strcmp_ptr);
     char first[16] = "", last[16] = "";
     for (k = 0; k < nk; k++) {
         char month[16], item[64];
