@@ -45,6 +45,7 @@ fi
 # `bench/run.sh messaging`: only issue 16's section (bench/messaging.sh).
 if [[ ${1:-} == messaging ]]; then
     exec bench/messaging.sh
+fi
 # `bench/run.sh exchange`: only the data exchange section (bench/exchange.sh).
 if [[ ${1:-} == exchange ]]; then
     exec bench/exchange.sh
