@@ -12,6 +12,12 @@ want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(all)
 wants() { for w in "${want[@]}"; do [ "$w" = all ] || [ "$w" = "$1" ] && return 0; done; return 1; }
 
+# Test files run this many at a time (each has its own server, port and database; the
+# files wait on fsync and on their servers more than they compute). TEST_JOBS=1: one by one.
+JOBS=${TEST_JOBS:-2}
+# Demo templates (tests/lib/db.mjs) of earlier builds.
+find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'ow-demo-template-*' -mmin +240 -exec rm -rf {} + 2>/dev/null
+
 passed=0
 failed=0
 summary=()
@@ -66,12 +72,12 @@ if wants api; then
   if [ -x build-asan/onewindow ] && wants asan; then
     suite "API tests on SQLite (server under ASan+UBSan)" env -u ONEWINDOW_TEST_PG_URL \
       ONEWINDOW_BIN="$PWD/build-asan/onewindow" ASAN_OPTIONS=detect_leaks=1 \
-      LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" node --test tests/api/
+      LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" node --test --test-concurrency="$JOBS" tests/api/
   else
-    suite "API tests on SQLite" env -u ONEWINDOW_TEST_PG_URL node --test tests/api/
+    suite "API tests on SQLite" env -u ONEWINDOW_TEST_PG_URL node --test --test-concurrency="$JOBS" tests/api/
   fi
   if [ -n "${ONEWINDOW_TEST_PG_URL:-}" ]; then
-    suite "API tests on PostgreSQL" node --test tests/api/
+    suite "API tests on PostgreSQL" node --test --test-concurrency="$JOBS" tests/api/
   fi
 fi
 # The cluster (issue 17): HAProxy, two nodes, a PostgreSQL primary and its streaming replica,

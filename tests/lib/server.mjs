@@ -2,8 +2,9 @@
 //
 // Each call gets its own data directory and a free port (the server binds port 0 and
 // logs the one it got). The database is SQLite in that directory, or, when
-// ONEWINDOW_TEST_PG_URL is set (tests/run.sh does this for the PostgreSQL pass), the
-// throwaway PostgreSQL that tests/run.sh started. stop() sends SIGTERM and waits: the
+// ONEWINDOW_TEST_PG_URL is set (tests/run.sh does this for the PostgreSQL pass), a fresh
+// database of its own on the throwaway PostgreSQL that tests/run.sh started (dropped by
+// stop()), so that test files can run side by side. stop() sends SIGTERM and waits: the
 // server must drain and exit 0.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,14 +29,34 @@ export function run(args, { env = {}, timeout } = {}) {
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+// A fresh database on the test PostgreSQL: its name (ow_srv_<pid>_<n>).
+let pgDatabases = 0;
+function createPgDatabase() {
+  const name = `ow_srv_${process.pid}_${++pgDatabases}`;
+  const r = spawnSync('psql', [process.env.ONEWINDOW_TEST_PG_URL, '-XAtq', '-v', 'ON_ERROR_STOP=1',
+    '-c', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot create a PostgreSQL database (psql needed): ${r.stderr}`);
+  return name;
+}
+function pgDatabaseUrl(name) {
+  const u = new URL(process.env.ONEWINDOW_TEST_PG_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+function dropPgDatabase(name) {
+  spawnSync('psql', [process.env.ONEWINDOW_TEST_PG_URL, '-XAtq', '-c',
+    `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { encoding: 'utf8' });
+}
+
 // Options: args (extra serve flags), env, sqlite (force SQLite even in the PostgreSQL
 // pass), init (run `init` first), and data/db to serve an existing data directory and
 // database instead of fresh ones (a directory passed in is the caller's: stop() leaves it).
 export async function startServer({ args = [], env = {}, sqlite = false, init = true, data: dataDir, db: dbUrl } = {}) {
   const ownData = dataDir === undefined;
   const data = ownData ? mkdtempSync(join(tmpdir(), 'ow-test-')) : dataDir;
-  const db = dbUrl ?? (!sqlite && process.env.ONEWINDOW_TEST_PG_URL
-    ? process.env.ONEWINDOW_TEST_PG_URL : `sqlite:${data}/onewindow.db`);
+  const pgName = dbUrl === undefined && !sqlite && process.env.ONEWINDOW_TEST_PG_URL
+    ? createPgDatabase() : undefined;
+  const db = dbUrl ?? (pgName ? pgDatabaseUrl(pgName) : `sqlite:${data}/onewindow.db`);
   const common = ['--data', data, '--db', db];
   if (init) {
     const r = run(['init', ...common], { env });
@@ -71,6 +92,7 @@ export async function startServer({ args = [], env = {}, sqlite = false, init = 
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const r = await exited;
       if (!keepData && ownData) rmSync(data, { recursive: true, force: true });
+      if (!keepData && pgName) dropPgDatabase(pgName);
       return r;
     },
     async kill() {
