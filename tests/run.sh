@@ -84,7 +84,7 @@ fi
 # all on 127.0.0.1 and started and stopped by the test itself (about a minute).
 wants cluster && suite "cluster test (HAProxy, two nodes, PostgreSQL primary + replica)" \
   node --test tests/cluster/
-wants browser && suite "browser tests (chromium)" env -u ONEWINDOW_TEST_PG_URL node --test --test-concurrency=1 tests/browser/
+wants browser && suite "browser tests (chromium)" env -u ONEWINDOW_TEST_PG_URL node --test --test-concurrency="$JOBS" tests/browser/
 
 echo
 echo "=== summary"
