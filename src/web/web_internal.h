@@ -131,6 +131,11 @@ int web_session_db_insert(struct store_conn *c, const struct web_session *ss, co
 int web_session_db_delete(struct store_conn *c, const char *hash, struct err *err);
 int web_session_db_delete_account(struct store_conn *c, int64_t account_id, struct err *err);
 
+/* respond.c: an RFC 9457 problem document (with instance when not NULL) as compact JSON,
+ * malloc'd (the caller frees it), or NULL when out of memory. */
+char *web_problem_json(int status, const char *title, const char *detail, const char *code,
+                       const char *request_id, const char *instance);
+
 /* cache.c */
 void web_cache_store(struct request *r, int status, const char *content_type, const char *body,
                      size_t len, const char *gz, size_t gzlen);
