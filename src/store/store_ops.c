@@ -21,20 +21,20 @@ int store_sqlite_copy(const char *src_path, const char *dst_path, struct err *er
     sqlite3_backup *b = NULL;
     int rc = -1;
     if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        err_set(err, 1, "backup.open", "cannot open the database %s: %s", src_path,
+        err_set(err, 500, "backup.open", "cannot open the database %s: %s", src_path,
                 src ? sqlite3_errmsg(src) : "out of memory");
         goto fail;
     }
     sqlite3_busy_timeout(src, 5000);
     if (sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        err_set(err, 1, "backup.open", "cannot create %s: %s", dst_path,
+        err_set(err, 500, "backup.open", "cannot create %s: %s", dst_path,
                 dst ? sqlite3_errmsg(dst) : "out of memory");
         goto fail;
     }
     b = sqlite3_backup_init(dst, "main", src, "main");
     if (b == NULL) {
-        err_set(err, 1, "backup.copy", "cannot start the copy: %s", sqlite3_errmsg(dst));
+        err_set(err, 500, "backup.copy", "cannot start the copy: %s", sqlite3_errmsg(dst));
         goto fail;
     }
     int step;
@@ -44,14 +44,14 @@ int store_sqlite_copy(const char *src_path, const char *dst_path, struct err *er
         if (step != SQLITE_OK)
             usleep(10 * 1000);
     if (step != SQLITE_DONE) {
-        err_set(err, 1, "backup.copy", "the copy failed: %s", sqlite3_errstr(step));
+        err_set(err, 500, "backup.copy", "the copy failed: %s", sqlite3_errstr(step));
         goto fail;
     }
     sqlite3_backup_finish(b);
     b = NULL;
     /* The copy is a self-contained file: no WAL beside it. */
     if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
-        err_set(err, 1, "backup.copy", "cannot finish the copy: %s", sqlite3_errmsg(dst));
+        err_set(err, 500, "backup.copy", "cannot finish the copy: %s", sqlite3_errmsg(dst));
         goto fail;
     }
     rc = 0;
