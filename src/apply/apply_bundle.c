@@ -15,19 +15,6 @@
 #include "catalog/catalog.h"
 #include "store/store.h"
 
-static int has_key(const json_t *list, const char *key)
-{
-    size_t i;
-    json_t *x;
-    json_array_foreach(list, i, x)
-    {
-        const char *k = json_string_value(json_object_get(x, "key"));
-        if (k != NULL && key != NULL && strcmp(k, key) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* A submission already made with this idempotency key: 1 and *bundle_id set, 0 if none. */
 static int bundle_replay(struct store_conn *c, struct arena *a, const struct apply_request *rq,
                          const char *idem, const char *first_code, int64_t *bundle_id,
@@ -63,7 +50,6 @@ static int item_request(struct apply *ap, struct arena *a, const struct apply_re
     json_t *item = NULL;
     if (catalog_item_published(ap->store, code, &item, err) < 0)
         return -1;
-    const json_t *mats = json_object_get(item, "materials");
     struct apply_upload *up = arena_alloc(a, (rq->nfiles + 1) * sizeof(*up));
     struct apply_cert_choice *cc = arena_alloc(a, (rq->ncerts + 1) * sizeof(*cc));
     /* And the held files of its materials. */
@@ -74,13 +60,13 @@ static int item_request(struct apply *ap, struct arena *a, const struct apply_re
     }
     size_t nu = 0, ncc = 0, nh = 0;
     for (size_t k = 0; k < rq->nfiles; k++)
-        if (has_key(mats, rq->files[k].material_key))
+        if (apply_find_material(item, rq->files[k].material_key))
             up[nu++] = rq->files[k];
     for (size_t k = 0; k < rq->ncerts; k++)
-        if (has_key(mats, rq->certs[k].material_key))
+        if (apply_find_material(item, rq->certs[k].material_key))
             cc[ncc++] = rq->certs[k];
     for (size_t k = 0; k < nheld; k++)
-        if (has_key(mats, held[k].material_key))
+        if (apply_find_material(item, held[k].material_key))
             hs[nh++] = held[k];
     json_decref(item);
     out->files = up;

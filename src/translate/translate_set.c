@@ -17,6 +17,7 @@
 
 #include "base/arena.h"
 #include "base/embed.h"
+#include "web/i18n.h"
 
 #define KEY_MAX 512 /* a dotted key longer than this is not a message */
 
@@ -178,19 +179,7 @@ const char *translate_state_name(enum translate_state st)
 
 const char *translate_string_at(json_t *o, const char *key)
 {
-    char part[KEY_MAX];
-    const char *p = key;
-    while (o != NULL && *p != '\0') {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (n >= sizeof(part))
-            return NULL;
-        memcpy(part, p, n);
-        part[n] = '\0';
-        o = json_object_get(o, part);
-        p += n + (dot != NULL);
-    }
-    return json_string_value(o);
+    return json_string_value(i18n_at(o, key));
 }
 
 struct walk {
