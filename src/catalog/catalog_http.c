@@ -117,60 +117,48 @@ static json_t *summary_json(struct web_req *req, const json_t *it)
     return j;
 }
 
-static int h_index(struct web_req *req, struct web_resp *resp)
+/* The index's filters from the query (empty ones as absent), checked. */
+struct index_filters {
+    const char *dept, *event, *audience, *division, *q;
+    int64_t div;
+};
+
+static const char *query_or_null(struct web_req *req, const char *name)
 {
-    const char *dept = web_query(req, "dept"), *event = web_query(req, "event"),
-               *audience = web_query(req, "audience"), *division = web_query(req, "division"),
-               *q = web_query(req, "q");
-    if (q != NULL && *q == '\0')
-        q = NULL;
-    if (dept != NULL && *dept == '\0')
-        dept = NULL;
-    if (event != NULL && *event == '\0')
-        event = NULL;
-    if (audience != NULL && *audience == '\0')
-        audience = NULL;
-    if (division != NULL && *division == '\0')
-        division = NULL;
-    if (dept != NULL && !valid_chars(dept, "abcdefghijklmnopqrstuvwxyz0123456789-_.", 64))
+    const char *v = web_query(req, name);
+    return v != NULL && *v == '\0' ? NULL : v;
+}
+
+static int index_filters(struct web_req *req, struct web_resp *resp, struct index_filters *x)
+{
+    x->dept = query_or_null(req, "dept");
+    x->event = query_or_null(req, "event");
+    x->audience = query_or_null(req, "audience");
+    x->division = query_or_null(req, "division");
+    x->q = query_or_null(req, "q");
+    x->div = 0;
+    if (x->dept != NULL && !valid_chars(x->dept, "abcdefghijklmnopqrstuvwxyz0123456789-_.", 64))
         return web_fail(resp, 400, "catalog.bad_filter", "not a department code");
-    if (event != NULL && catalog_life_event_find(event) == NULL)
+    if (x->event != NULL && catalog_life_event_find(x->event) == NULL)
         return web_fail(resp, 400, "catalog.bad_filter", "not a life event");
-    if (audience != NULL && strcmp(audience, "person") != 0 && strcmp(audience, "enterprise") != 0)
+    if (x->audience != NULL && strcmp(x->audience, "person") != 0 &&
+        strcmp(x->audience, "enterprise") != 0)
         return web_fail(resp, 400, "catalog.bad_filter", "the audience is person or enterprise");
-    int64_t div = 0;
     struct err err;
     err_clear(&err);
-    if (division != NULL && divisions_parse_code(division, &div, &err) < 0)
+    if (x->division != NULL && divisions_parse_code(x->division, &x->div, &err) < 0)
         return web_fail_err(resp, &err);
-    int64_t version = catalog_version(cat_of(req)->st);
-    const char *key = arena_printf(req->arena, "catalog:index:%s:%lld:%s:%s", dept ? dept : "",
-                                   (long long)div, event ? event : "", audience ? audience : "");
-    /* A text query is not cached: its answers are as many as the texts people type. */
-    if (q == NULL && version >= 0 && web_cache_hit(req, resp, key, version))
-        return 0;
+    return 0;
+}
 
-    json_t *handled_in = NULL;
-    if (div != 0 && catalog_departments_in(cat_of(req), div, &handled_in, &err) < 0)
-        return web_fail_err(resp, &err);
-    struct catalog_filter f = {dept, event, audience, handled_in};
-    json_t *items, *found = NULL, *found_bundles = NULL;
-    int listed = catalog_list(cat_of(req)->st, &f, &items, &err);
-    json_decref(handled_in);
-    if (listed < 0)
-        return web_fail_err(resp, &err);
-    if (q != NULL &&
-        (catalog_find(cat_of(req), CATALOG_KIND_ITEM, q, 100, &found, &err) < 0 ||
-         catalog_find(cat_of(req), CATALOG_KIND_BUNDLE, q, 100, &found_bundles, &err) < 0)) {
-        json_decref(items);
-        json_decref(found);
-        return web_fail_err(resp, &err);
-    }
+/* The items' summaries: in the search's order (best first) when there was a text query,
+ * else by name as the reader's language sorts. */
+static json_t *index_items(struct web_req *req, const json_t *items, const json_t *found)
+{
     json_t *list = json_array();
     size_t i;
     json_t *it;
     if (found != NULL) {
-        /* In the search's order (best first), those the other filters keep. */
         size_t k;
         json_t *code;
         json_array_foreach(found, k, code)
@@ -183,13 +171,14 @@ static int h_index(struct web_req *req, struct web_resp *resp)
         }
     } else {
         json_array_foreach(items, i, it) json_array_append_new(list, summary_json(req, it));
-        l10n_sort(req->lang, list, "name.text"); /* by name, as the reader's language sorts */
+        l10n_sort(req->lang, list, "name.text");
     }
-    json_decref(items);
-    json_decref(found);
+    return list;
+}
 
-    /* The ways in: life events for people and for enterprises, departments, divisions. */
-    json_t *ev_person = json_array(), *ev_ent = json_array();
+/* The life events for people and for enterprises, the current one marked. */
+static void index_events(struct web_req *req, const char *event, json_t *ev_person, json_t *ev_ent)
+{
     for (size_t k = 0; k < catalog_life_event_count; k++) {
         const struct catalog_life_event *e = &catalog_life_events[k];
         json_array_append_new(strcmp(e->audience, "person") == 0 ? ev_person : ev_ent,
@@ -198,23 +187,22 @@ static int h_index(struct web_req *req, struct web_resp *resp)
                                         arena_printf(req->arena, "/services?event=%s", e->code),
                                         "current", event != NULL && strcmp(event, e->code) == 0));
     }
+}
+
+/* The departments (sorted by name) and the divisions they are in, the chosen ones marked. */
+static int index_places(struct web_req *req, const struct index_filters *x, json_t *dlist,
+                        json_t *divs, struct err *err)
+{
     struct identity_department *depts = NULL;
     size_t ndepts = 0;
-    json_t *dlist = json_array(), *divs = json_array();
-    struct store_conn *c = store_conn(cat_of(req)->st, &err);
+    struct store_conn *c = store_conn(cat_of(req)->st, err);
     if (c == NULL ||
-        identity_department_list(cat_of(req)->id, req->arena, &depts, &ndepts, &err) < 0) {
-        json_decref(list);
-        json_decref(ev_person);
-        json_decref(ev_ent);
-        json_decref(dlist);
-        json_decref(divs);
-        return web_fail_err(resp, &err);
-    }
+        identity_department_list(cat_of(req)->id, req->arena, &depts, &ndepts, err) < 0)
+        return -1;
     for (size_t k = 0; k < ndepts; k++) {
         json_t *dj = dept_json(req, depts[k].code);
         json_object_set_new(dj, "selected",
-                            json_boolean(dept != NULL && strcmp(dept, depts[k].code) == 0));
+                            json_boolean(x->dept != NULL && strcmp(x->dept, depts[k].code) == 0));
         json_array_append_new(dlist, dj);
         int seen = 0;
         for (size_t m = 0; m < k; m++)
@@ -226,13 +214,22 @@ static int h_index(struct web_req *req, struct web_resp *resp)
             json_array_append_new(
                 divs, json_pack("{s:s, s:s, s:b}", "code",
                                 arena_printf(req->arena, "%012lld", (long long)d.code), "name",
-                                divisions_name(&d, req->lang), "selected", d.code == div));
+                                divisions_name(&d, req->lang), "selected", d.code == x->div));
     }
     l10n_sort(req->lang, dlist, "name");
+    return 0;
+}
+
+/* The bundles (一件事), only those a text query found when there was one. */
+static json_t *index_bundles(struct web_req *req, const json_t *found_bundles)
+{
+    struct err err;
     json_t *bundles;
     if (catalog_bundles(cat_of(req)->st, &bundles, &err) < 0)
         bundles = json_array();
     json_t *blist = json_array();
+    size_t i;
+    json_t *it;
     json_array_foreach(bundles, i, it)
     {
         const char *bcode = json_string_value(json_object_get(it, "code"));
@@ -244,6 +241,58 @@ static int h_index(struct web_req *req, struct web_resp *resp)
                                         arena_printf(req->arena, "/services/bundles/%s", bcode)));
     }
     json_decref(bundles);
+    return blist;
+}
+
+static int h_index(struct web_req *req, struct web_resp *resp)
+{
+    struct index_filters x;
+    if (index_filters(req, resp, &x) < 0)
+        return -1;
+    struct err err;
+    err_clear(&err);
+    int64_t version = catalog_version(cat_of(req)->st);
+    const char *key =
+        arena_printf(req->arena, "catalog:index:%s:%lld:%s:%s", x.dept ? x.dept : "",
+                     (long long)x.div, x.event ? x.event : "", x.audience ? x.audience : "");
+    /* A text query is not cached: its answers are as many as the texts people type. */
+    if (x.q == NULL && version >= 0 && web_cache_hit(req, resp, key, version))
+        return 0;
+
+    json_t *handled_in = NULL;
+    if (x.div != 0 && catalog_departments_in(cat_of(req), x.div, &handled_in, &err) < 0)
+        return web_fail_err(resp, &err);
+    struct catalog_filter f = {x.dept, x.event, x.audience, handled_in};
+    json_t *items, *found = NULL, *found_bundles = NULL;
+    int listed = catalog_list(cat_of(req)->st, &f, &items, &err);
+    json_decref(handled_in);
+    if (listed < 0)
+        return web_fail_err(resp, &err);
+    if (x.q != NULL &&
+        (catalog_find(cat_of(req), CATALOG_KIND_ITEM, x.q, 100, &found, &err) < 0 ||
+         catalog_find(cat_of(req), CATALOG_KIND_BUNDLE, x.q, 100, &found_bundles, &err) < 0)) {
+        json_decref(items);
+        json_decref(found);
+        return web_fail_err(resp, &err);
+    }
+    json_t *list = index_items(req, items, found);
+    json_decref(items);
+    json_decref(found);
+
+    /* The ways in: life events for people and for enterprises, departments, divisions. */
+    json_t *ev_person = json_array(), *ev_ent = json_array();
+    index_events(req, x.event, ev_person, ev_ent);
+    json_t *dlist = json_array(), *divs = json_array();
+    if (index_places(req, &x, dlist, divs, &err) < 0) {
+        json_decref(list);
+        json_decref(ev_person);
+        json_decref(ev_ent);
+        json_decref(dlist);
+        json_decref(divs);
+        json_decref(found_bundles);
+        return web_fail_err(resp, &err);
+    }
+    json_t *blist = index_bundles(req, found_bundles);
     json_decref(found_bundles);
     size_t n = json_array_size(list);
     json_t *m = json_pack("{s:s, s:o, s:I, s:b, s:o, s:o, s:o, s:o, s:o}", "title",
@@ -251,14 +300,15 @@ static int h_index(struct web_req *req, struct web_resp *resp)
                           "has_items", n > 0, "events_person", ev_person, "events_enterprise",
                           ev_ent, "departments", dlist, "divisions", divs, "bundles", blist);
     json_object_set_new(m, "filters",
-                        json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "dept", dept, "event", event,
-                                  "audience", audience, "division", division, "q", q));
+                        json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "dept", x.dept, "event",
+                                  x.event, "audience", x.audience, "division", x.division, "q",
+                                  x.q));
     json_object_set_new(m, "has_bundles", json_boolean(json_array_size(blist) > 0));
     json_object_set_new(m, "audience_person",
-                        json_boolean(audience && strcmp(audience, "person") == 0));
+                        json_boolean(x.audience && strcmp(x.audience, "person") == 0));
     json_object_set_new(m, "audience_enterprise",
-                        json_boolean(audience && strcmp(audience, "enterprise") == 0));
-    resp->max_age = q == NULL ? 60 : 0;
+                        json_boolean(x.audience && strcmp(x.audience, "enterprise") == 0));
+    resp->max_age = x.q == NULL ? 60 : 0;
     return web_page(resp, m, "catalog/index", 200);
 }
 
