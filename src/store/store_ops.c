@@ -72,14 +72,11 @@ int store_has_tables(struct store *s, int *has, struct err *err)
                           ? "SELECT count(*) FROM information_schema.tables WHERE "
                             "table_schema = 'public'"
                           : "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
-    struct store_stmt *st = store_prepare(c, sql, err);
-    if (st == NULL)
+    int64_t n = 0;
+    if (store_scalar_int64(c, sql, &n, err) != 1)
         return -1;
-    int rc = store_step(st, err);
-    if (rc == STORE_ROW)
-        *has = store_col_int64(st, 0) > 0;
-    store_reset(st);
-    return rc == STORE_ROW ? 0 : -1;
+    *has = n > 0;
+    return 0;
 }
 
 int store_clock_ms(struct store *s, int64_t *ms, struct err *err)
@@ -90,12 +87,5 @@ int store_clock_ms(struct store *s, int64_t *ms, struct err *err)
     const char *sql = strcmp(store_kind_name(s), "postgresql") == 0
                           ? "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)"
                           : "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
-    struct store_stmt *st = store_prepare(c, sql, err);
-    if (st == NULL)
-        return -1;
-    int rc = store_step(st, err);
-    if (rc == STORE_ROW)
-        *ms = store_col_int64(st, 0);
-    store_reset(st);
-    return rc == STORE_ROW ? 0 : -1;
+    return store_scalar_int64(c, sql, ms, err) == 1 ? 0 : -1;
 }
