@@ -14,56 +14,6 @@
 #include "base/utf8.h"
 #include "catalog/catalog_internal.h"
 
-const struct catalog_life_event catalog_life_events[] = {
-    {"birth", "person"},
-    {"school", "person"},
-    {"work", "person"},
-    {"marriage", "person"},
-    {"housing", "person"},
-    {"travel", "person"},
-    {"retirement", "person"},
-    {"health", "person"},
-    {"social_aid", "person"},
-    {"disability", "person"},
-    {"military", "person"},
-    {"death", "person"},
-    {"start_business", "enterprise"},
-    {"operate", "enterprise"},
-    {"construction", "enterprise"},
-    {"close_business", "enterprise"},
-};
-const size_t catalog_life_event_count =
-    sizeof(catalog_life_events) / sizeof(catalog_life_events[0]);
-
-const struct catalog_life_event *catalog_life_event_find(const char *code)
-{
-    for (size_t i = 0; code != NULL && i < catalog_life_event_count; i++)
-        if (strcmp(catalog_life_events[i].code, code) == 0)
-            return &catalog_life_events[i];
-    return NULL;
-}
-
-const char *catalog_text_lang(const json_t *localised, const char *lang)
-{
-    if (!json_is_object(localised) || lang == NULL || strcmp(lang, "zh") == 0)
-        return "zh";
-    /* A Tibetan text that is a copy of another language's, or not Tibetan, is missing. */
-    if (strcmp(lang, "bo") == 0)
-        return catalog_bo_usable(localised) ? "bo" : "zh";
-    const char *s = json_string_value(json_object_get(localised, lang));
-    return s != NULL && *s != '\0' ? lang : "zh";
-}
-
-const char *catalog_text(const json_t *localised, const char *lang)
-{
-    const char *s = NULL;
-    if (json_is_object(localised))
-        s = json_string_value(json_object_get(localised, catalog_text_lang(localised, lang)));
-    else if (json_is_string(localised))
-        s = json_string_value(localised);
-    return s != NULL ? s : "";
-}
-
 /* ---- problem collection ------------------------------------------------------------------ */
 
 struct chk {
