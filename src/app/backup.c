@@ -48,22 +48,22 @@ static int copy_file(const char *from, const char *to, mode_t mode, struct err *
     int in = open(from, O_RDONLY | O_CLOEXEC);
     int out = -1, rc = -1;
     if (in < 0) {
-        err_set(err, 1, "backup.read", "cannot read %s: %s", from, strerror(errno));
+        err_set(err, 500, "backup.read", "cannot read %s: %s", from, strerror(errno));
         goto fail;
     }
     out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (out < 0) {
-        err_set(err, 1, "backup.write", "cannot create %s: %s", to, strerror(errno));
+        err_set(err, 500, "backup.write", "cannot create %s: %s", to, strerror(errno));
         goto fail;
     }
     ssize_t n;
     while ((n = read(in, buf, sizeof(buf))) > 0)
         if (write(out, buf, (size_t)n) != n) {
-            err_set(err, 1, "backup.write", "cannot write %s: %s", to, strerror(errno));
+            err_set(err, 500, "backup.write", "cannot write %s: %s", to, strerror(errno));
             goto fail;
         }
     if (n < 0 || fchmod(out, mode) < 0 || fsync(out) < 0) {
-        err_set(err, 1, "backup.write", "cannot copy %s: %s", from, strerror(errno));
+        err_set(err, 500, "backup.write", "cannot copy %s: %s", from, strerror(errno));
         goto fail;
     }
     rc = 0;
@@ -71,7 +71,7 @@ fail:
     if (in >= 0)
         close(in);
     if (out >= 0 && close(out) < 0 && rc == 0)
-        rc = err_set(err, 1, "backup.write", "cannot write %s: %s", to, strerror(errno));
+        rc = err_set(err, 500, "backup.write", "cannot write %s: %s", to, strerror(errno));
     return rc;
 }
 
@@ -79,10 +79,10 @@ fail:
 static int copy_keys(const char *from, const char *to, struct err *err)
 {
     if (mkdir(to, 0700) < 0 && errno != EEXIST)
-        return err_set(err, 1, "backup.write", "cannot create %s: %s", to, strerror(errno));
+        return err_set(err, 500, "backup.write", "cannot create %s: %s", to, strerror(errno));
     DIR *d = opendir(from);
     if (d == NULL)
-        return err_set(err, 1, "backup.keys",
+        return err_set(err, 500, "backup.keys",
                        "cannot read the key directory %s: %s (is --data right?)", from,
                        strerror(errno));
     int rc = 0;
@@ -107,17 +107,17 @@ static int run(char *const argv[], struct err *err)
     pid_t pid;
     int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
     if (rc != 0)
-        return err_set(err, 1, "backup.tool",
+        return err_set(err, 500, "backup.tool",
                        "cannot run %s: %s (install the PostgreSQL "
                        "client tools)",
                        argv[0], strerror(rc));
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
-            return err_set(err, 1, "backup.tool", "waiting for %s: %s", argv[0], strerror(errno));
+            return err_set(err, 500, "backup.tool", "waiting for %s: %s", argv[0], strerror(errno));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return err_set(err, 1, "backup.tool", "%s failed (exit %d): see its message above", argv[0],
-                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        return err_set(err, 500, "backup.tool", "%s failed (exit %d): see its message above",
+                       argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return 0;
 }
 
@@ -133,7 +133,7 @@ int app_backup(const struct config *cfg, const char *dest, FILE *out, struct err
     int64_t t0 = time_mono_us();
     umask(077); /* the dump and the MANIFEST too (pg_dump creates with the umask) */
     if (mkdir(dest, 0700) < 0)
-        return err_set(err, 1, "backup.dest",
+        return err_set(err, 500, "backup.dest",
                        errno == EEXIST ? "%s already exists: give a new directory"
                                        : "cannot create %s: %s",
                        dest, strerror(errno));
@@ -161,11 +161,11 @@ int app_backup(const struct config *cfg, const char *dest, FILE *out, struct err
     snprintf(manifest, sizeof(manifest), "%s/MANIFEST", dest);
     FILE *m = fopen(manifest, "w");
     if (m == NULL)
-        return err_set(err, 1, "backup.write", "cannot write %s: %s", manifest, strerror(errno));
+        return err_set(err, 500, "backup.write", "cannot write %s: %s", manifest, strerror(errno));
     fprintf(m, "onewindow backup\nbackend=%s\ncreated_ms=%lld\ndatabase=%s\ndatabase_bytes=%lld\n",
             kind, (long long)time_now_ms(), strrchr(path, '/') + 1, (long long)file_size(path));
     if (fclose(m) != 0)
-        return err_set(err, 1, "backup.write", "cannot write %s", manifest);
+        return err_set(err, 500, "backup.write", "cannot write %s", manifest);
     fprintf(out, "backup of the %s database and keys in %s: %lld bytes, %.2f s\n", kind, dest,
             (long long)file_size(path), (double)(time_mono_us() - t0) / 1e6);
     return 0;
@@ -178,7 +178,7 @@ static const char *backup_kind(const char *src, struct err *err)
     snprintf(manifest, sizeof(manifest), "%s/MANIFEST", src);
     FILE *m = fopen(manifest, "r");
     if (m == NULL) {
-        err_set(err, 1, "restore.not_backup", "%s is not a onewindow backup (no MANIFEST)", src);
+        err_set(err, 500, "restore.not_backup", "%s is not a onewindow backup (no MANIFEST)", src);
         return NULL;
     }
     const char *kind = NULL;
@@ -189,7 +189,7 @@ static const char *backup_kind(const char *src, struct err *err)
             kind = "postgresql";
     fclose(m);
     if (kind == NULL)
-        err_set(err, 1, "restore.not_backup", "%s/MANIFEST names no backend", src);
+        err_set(err, 500, "restore.not_backup", "%s/MANIFEST names no backend", src);
     return kind;
 }
 
@@ -215,16 +215,16 @@ int app_restore(const struct config *cfg, const char *src, FILE *out, struct err
     if (kind == NULL)
         return -1;
     if ((strcmp(kind, "sqlite") == 0) != is_sqlite(cfg))
-        return err_set(err, 1, "restore.backend",
+        return err_set(err, 500, "restore.backend",
                        "the backup is of a %s database, but --db names another kind", kind);
     snprintf(target, sizeof(target), "%s/keys/master.key", cfg->data);
     if (stat(target, &st) == 0)
-        return err_set(err, 1, "restore.live",
+        return err_set(err, 500, "restore.live",
                        "%s already has a key file: restore refuses to overwrite a live data "
                        "directory (give an empty --data)",
                        cfg->data);
     if (is_sqlite(cfg) && stat(cfg->db + 7, &st) == 0)
-        return err_set(err, 1, "restore.live",
+        return err_set(err, 500, "restore.live",
                        "%s already exists: restore refuses to overwrite a live database",
                        cfg->db + 7);
     if (!is_sqlite(cfg)) {
@@ -232,12 +232,13 @@ int app_restore(const struct config *cfg, const char *src, FILE *out, struct err
         if (live < 0)
             return -1;
         if (live)
-            return err_set(err, 1, "restore.live",
+            return err_set(err, 500, "restore.live",
                            "the PostgreSQL database already has tables: restore refuses to "
                            "overwrite a live database (create an empty one)");
     }
     if (mkdir(cfg->data, 0700) < 0 && errno != EEXIST)
-        return err_set(err, 1, "restore.write", "cannot create %s: %s", cfg->data, strerror(errno));
+        return err_set(err, 500, "restore.write", "cannot create %s: %s", cfg->data,
+                       strerror(errno));
     char skeys[PATH_CAP + 8], dkeys[PATH_CAP + 8];
     snprintf(skeys, sizeof(skeys), "%s/keys", src);
     snprintf(dkeys, sizeof(dkeys), "%s/keys", cfg->data);

@@ -39,7 +39,7 @@ static char *read_file(const char *path, struct err *err)
     char *buf = NULL;
     size_t n = 0;
     if (f == NULL) {
-        err_set(err, 2, "app.bad_file", "cannot read %s", path);
+        err_usage(err, "app.bad_file", "cannot read %s", path);
         return NULL;
     }
     buf = malloc(65537);
@@ -49,7 +49,7 @@ static char *read_file(const char *path, struct err *err)
     }
     fclose(f);
     if (buf == NULL)
-        err_set(err, 1, "app.oom", "out of memory");
+        err_set(err, 500, "app.oom", "out of memory");
     return buf;
 }
 
@@ -79,7 +79,7 @@ static int client_add(struct app *app, int argc, char **argv, struct err *err)
             spec.auth_method = v;
         else if (k == 4 && strncmp(argv[i], "jwks", k) == 0 && jwks == NULL) {
             if ((jwks = read_file(v, err)) == NULL)
-                return err->status == 2 ? 2 : 1;
+                return err_exit_code(err);
             spec.jwks_json = jwks;
         } else
             goto usage;
@@ -90,7 +90,7 @@ static int client_add(struct app *app, int argc, char **argv, struct err *err)
     if (r == 1) {
         for (size_t i = 0; i < fe.n; i++)
             fprintf(stderr, "onewindow: %s: %s\n", fe.e[i].field, fe.e[i].msg);
-        err_set(err, 2, "oidc.client_invalid", "the client was not registered");
+        err_usage(err, "oidc.client_invalid", "the client was not registered");
         rc = 2;
     } else if (r == 0) {
         printf("client_id=%s\n", id);
@@ -106,7 +106,7 @@ static int client_add(struct app *app, int argc, char **argv, struct err *err)
 usage:
     free(jwks);
     usage(stderr);
-    err_set(err, 2, "app.usage", "client add takes NAME and key=value words");
+    err_usage(err, "app.usage", "client add takes NAME and key=value words");
     return 2;
 }
 
@@ -135,7 +135,7 @@ int app_client_command(struct app *app, int argc, char **argv, struct err *err)
     usage(cmd[0] == 'h' ? stdout : stderr);
     if (strcmp(cmd, "help") == 0)
         return 0;
-    err_set(err, 2, "app.usage", "unknown client command: try `onewindow client help`");
+    err_usage(err, "app.usage", "unknown client command: try `onewindow client help`");
     return 2;
 }
 
@@ -153,6 +153,6 @@ int app_oidc_command(struct app *app, int argc, char **argv, struct err *err)
         return 0;
     }
     usage(stderr);
-    err_set(err, 2, "app.usage", "usage: onewindow oidc rotate-keys [PUBLISH_DELAY_SECONDS]");
+    err_usage(err, "app.usage", "usage: onewindow oidc rotate-keys [PUBLISH_DELAY_SECONDS]");
     return 2;
 }

@@ -118,8 +118,8 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
     switch (o->type) {
     case OPT_STR:
         if (strlen(value) >= CONFIG_STR)
-            return err_set(err, 2, "config.bad_value", "%s: the value of --%s is too long", where,
-                           o->flag);
+            return err_usage(err, "config.bad_value", "%s: the value of --%s is too long", where,
+                             o->flag);
         if (o->choices != NULL) {
             int ok = 0;
             char list[256] = "";
@@ -129,8 +129,8 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
                          c == o->choices ? "" : ", ", *c);
             }
             if (!ok)
-                return err_set(err, 2, "config.bad_value", "%s: --%s must be one of %s, not \"%s\"",
-                               where, o->flag, list, value);
+                return err_usage(err, "config.bad_value", "%s: --%s must be one of %s, not \"%s\"",
+                                 where, o->flag, list, value);
         }
         strcpy(field, value);
         return 0;
@@ -144,9 +144,9 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
                  strcasecmp(value, "no") == 0 || strcasecmp(value, "off") == 0)
             v = 0;
         else
-            return err_set(err, 2, "config.bad_value",
-                           "%s: --%s must be true or false (1/0, yes/no), not \"%s\"", where,
-                           o->flag, value);
+            return err_usage(err, "config.bad_value",
+                             "%s: --%s must be true or false (1/0, yes/no), not \"%s\"", where,
+                             o->flag, value);
         *(int *)field = v;
         return 0;
     }
@@ -166,10 +166,10 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
         }
         if (errno != 0 || end == value || *end != '\0' || v > LONG_MAX / mult ||
             v * mult < o->min || v * mult > o->max)
-            return err_set(err, 2, "config.bad_value",
-                           "%s: --%s must be a whole number%s between %ld and %ld, not \"%s\"",
-                           where, o->flag, o->type == OPT_SIZE ? " of bytes (K, M, G allowed)" : "",
-                           o->min, o->max, value);
+            return err_usage(
+                err, "config.bad_value",
+                "%s: --%s must be a whole number%s between %ld and %ld, not \"%s\"", where, o->flag,
+                o->type == OPT_SIZE ? " of bytes (K, M, G allowed)" : "", o->min, o->max, value);
         if (o->type == OPT_SIZE)
             *(long *)field = v * mult;
         else
@@ -204,7 +204,7 @@ static int on_ini_value(void *user, const char *section, const char *name, const
             return !st->failed;
         }
     }
-    err_set(st->err, 2, "config.unknown_key", "[%s] %s is not a known option", section, name);
+    err_usage(st->err, "config.unknown_key", "[%s] %s is not a known option", section, name);
     st->failed = 1;
     return 0;
 }
@@ -227,9 +227,9 @@ static int split_listen(struct config *cfg, struct err *err)
     errno = 0;
     long p = strtol(port, &end, 10);
     if (*port == '\0' || *end != '\0' || errno != 0 || p < 0 || p > 65535)
-        return err_set(err, 2, "config.bad_value",
-                       "--listen must be HOST:PORT with a port from 0 to 65535, not \"%s\"",
-                       cfg->listen);
+        return err_usage(err, "config.bad_value",
+                         "--listen must be HOST:PORT with a port from 0 to 65535, not \"%s\"",
+                         cfg->listen);
     memcpy(cfg->host, cfg->listen, hlen);
     cfg->host[hlen] = '\0';
     if (hlen == 0)
@@ -260,14 +260,14 @@ int config_load(struct config *cfg, int argc, char **argv, int *rest, struct err
             char msg[sizeof(err->msg)], code[sizeof(err->code)];
             snprintf(msg, sizeof(msg), "%s", err->msg);
             snprintf(code, sizeof(code), "%s", err->code);
-            return err_set(err, 2, code, "config file %s line %d: %s", file, rc, msg);
+            return err_usage(err, code, "config file %s line %d: %s", file, rc, msg);
         }
         if (rc == -1)
-            return err_set(err, 2, "config.unreadable", "cannot read the config file %s: %s", file,
-                           strerror(errno));
+            return err_usage(err, "config.unreadable", "cannot read the config file %s: %s", file,
+                             strerror(errno));
         if (rc != 0)
-            return err_set(err, 2, "config.syntax", "config file %s line %d is not valid INI", file,
-                           rc);
+            return err_usage(err, "config.syntax", "config file %s line %d is not valid INI", file,
+                             rc);
     }
 
     for (size_t i = 0; i < NOPTS; i++) {
@@ -294,8 +294,8 @@ int config_load(struct config *cfg, int argc, char **argv, int *rest, struct err
         size_t n = eq ? (size_t)(eq - name) : strlen(name);
         const struct opt *o = find_flag(name, n);
         if (o == NULL)
-            return err_set(err, 2, "config.unknown_flag",
-                           "unknown option --%.*s (see `onewindow help`)", (int)n, name);
+            return err_usage(err, "config.unknown_flag",
+                             "unknown option --%.*s (see `onewindow help`)", (int)n, name);
         const char *value;
         if (eq != NULL)
             value = eq + 1;
@@ -304,19 +304,19 @@ int config_load(struct config *cfg, int argc, char **argv, int *rest, struct err
         else if (i + 1 < argc)
             value = argv[++i];
         else
-            return err_set(err, 2, "config.missing_value", "option --%s needs a value", o->flag);
+            return err_usage(err, "config.missing_value", "option --%s needs a value", o->flag);
         if (set_opt(cfg, o, value, "command line", err) < 0)
             return -1;
     }
     *rest = i;
 
     if (cfg->data[0] == '\0')
-        return err_set(err, 2, "config.bad_value", "--data must not be empty");
+        return err_usage(err, "config.bad_value", "--data must not be empty");
     if (cfg->db[0] == '\0') {
         int n = snprintf(cfg->db, sizeof(cfg->db), "sqlite:%.*s/onewindow.db",
                          (int)(CONFIG_STR - 32), cfg->data);
         if (n < 0 || (size_t)n >= sizeof(cfg->db) || strlen(cfg->data) > CONFIG_STR - 32)
-            return err_set(err, 2, "config.bad_value", "--data is too long");
+            return err_usage(err, "config.bad_value", "--data is too long");
     }
     return split_listen(cfg, err);
 }

@@ -120,7 +120,7 @@ static int demo_certs(struct app *app, int64_t citizen_id, const struct identity
         return -1;
     struct arena *a = arena_new(0);
     if (a == NULL)
-        return err_set(err, 1, "app.oom", "out of memory");
+        return err_set(err, 500, "app.oom", "out of memory");
     int64_t now = time_now_ms(), ga_id = 0;
     for (size_t i = 0; i < sizeof(issuers) / sizeof(issuers[0]); i++) {
         struct identity_department d;
@@ -192,7 +192,7 @@ int app_load_demo(struct app *app, struct err *err)
     int inserted = 0, depts = 0, people = 0, rc = -1;
     struct arena *a = arena_new(0);
     if (a == NULL)
-        return err_set(err, 1, "app.oom", "out of memory");
+        return err_set(err, 500, "app.oom", "out of memory");
     if (divisions_load_reference(app->store, &inserted, err) < 0)
         goto out;
     for (size_t i = 0; i < sizeof(departments) / sizeof(departments[0]); i++) {
@@ -235,7 +235,7 @@ int app_load_demo(struct app *app, struct err *err)
     if (r == 0)
         people++;
     else if (fe.n != 1 || strcmp(fe.e[0].code, "identity.id_taken") != 0) {
-        err_set(err, 1, "app.demo", "the demo citizen is invalid: %s", fe.e[0].msg);
+        err_set(err, 500, "app.demo", "the demo citizen is invalid: %s", fe.e[0].msg);
         goto out;
     }
     /* 免申即享's demo (src/benefits): 次仁, 84, of Chengguan, who reads Tibetan; `onewindow
@@ -260,7 +260,7 @@ int app_load_demo(struct app *app, struct err *err)
     if (r < 0)
         goto out;
     if (r == 1 && (fe.n != 1 || strcmp(fe.e[0].code, "identity.uscc_taken") != 0)) {
-        err_set(err, 1, "app.demo", "the demo enterprise is invalid: %s", fe.e[0].msg);
+        err_set(err, 500, "app.demo", "the demo enterprise is invalid: %s", fe.e[0].msg);
         goto out;
     }
     if (demo_certs(app, citizen_id, &citizen, err) < 0)

@@ -5,7 +5,8 @@
  *
  * Exit status: 0 success, 1 a runtime failure (database unreachable, port in use...),
  * 2 a usage error (unknown command or option, bad value). Every failure prints one
- * sentence on stderr that names the problem.
+ * sentence on stderr that names the problem. The exit status comes from err_exit_code
+ * (err_usage marks a usage error); err.status stays an HTTP status on these paths too.
  */
 #include <errno.h>
 #include <signal.h>
@@ -60,7 +61,7 @@
 static int fail(const struct err *err)
 {
     fprintf(stderr, "onewindow: %s\n", err->msg);
-    return err->status == 2 ? 2 : 1;
+    return err_exit_code(err);
 }
 
 /* ---- the command table ----------------------------------------------------------------
@@ -96,12 +97,12 @@ static int check_schema(struct store *s, struct err *err)
     if (c == NULL)
         return -1;
     if (store_schema_version(c, &v, err) < 0) {
-        return err_set(err, 1, "store.not_initialised",
+        return err_set(err, 500, "store.not_initialised",
                        "the database %s is not initialised: run `onewindow init` first",
                        store_url_redacted(s));
     }
     if (v != store_latest_migration())
-        return err_set(err, 1, "store.schema_mismatch",
+        return err_set(err, 500, "store.schema_mismatch",
                        "the database schema is at version %lld but this binary needs %lld: run "
                        "`onewindow migrate`",
                        (long long)v, (long long)store_latest_migration());
@@ -309,12 +310,12 @@ static int cfg_backup_restore(const struct config *cfg, int n, char **w, int bac
                               struct err *err)
 {
     if (n != 1) {
-        err_set(err, 2, "app.usage", "usage: onewindow %s %s [--data DIR] [--db URL]",
-                backup ? "backup" : "restore", backup ? "DEST" : "SRC");
+        err_usage(err, "app.usage", "usage: onewindow %s %s [--data DIR] [--db URL]",
+                  backup ? "backup" : "restore", backup ? "DEST" : "SRC");
         return 2;
     }
     int rc = backup ? app_backup(cfg, w[0], stdout, err) : app_restore(cfg, w[0], stdout, err);
-    return rc < 0 ? (err->status == 2 ? 2 : 1) : 0;
+    return rc < 0 ? err_exit_code(err) : 0;
 }
 
 static int cfg_backup(const struct config *cfg, int n, char **w, struct err *err)
@@ -331,7 +332,7 @@ static int cfg_doctor(const struct config *cfg, int n, char **w, struct err *err
 {
     (void)w;
     if (n != 0) {
-        err_set(err, 2, "app.usage", "usage: onewindow doctor [--data DIR] [--db URL]");
+        err_usage(err, "app.usage", "usage: onewindow doctor [--data DIR] [--db URL]");
         return 2;
     }
     err->msg[0] = '\0'; /* doctor prints its own findings */

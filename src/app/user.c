@@ -30,10 +30,10 @@ static int find_grant_args(struct app *app, struct arena *a, char **argv, int64_
 {
     *role = identity_role_parse(argv[3]);
     if (*role < 0) {
-        err_set(err, 2, "identity.role_unknown",
-                "unknown role \"%s\": use clerk, reviewer, head, hotline_agent, auditor or "
-                "admin",
-                argv[3]);
+        err_usage(err, "identity.role_unknown",
+                  "unknown role \"%s\": use clerk, reviewer, head, hotline_agent, auditor or "
+                  "admin",
+                  argv[3]);
         return -1;
     }
     if (identity_account_find_username(app->id, argv[1], account, err) < 0 ||
@@ -47,7 +47,7 @@ int app_user_command(struct app *app, int argc, char **argv, struct err *err)
     struct arena *a = arena_new(0);
     int rc = 2;
     if (a == NULL) {
-        err_set(err, 1, "app.oom", "out of memory");
+        err_set(err, 500, "app.oom", "out of memory");
         return 1;
     }
     const char *cmd = argc > 0 ? argv[0] : "help";
@@ -74,15 +74,15 @@ int app_user_command(struct app *app, int argc, char **argv, struct err *err)
         char pw[CRYPTO_PASSWORD_MAX + 1];
         unsigned char raw[15];
         if (given != NULL && strlen(given) > CRYPTO_PASSWORD_MAX) {
-            err_set(err, 2, "identity.password_long",
-                    "ONEWINDOW_NEW_PASSWORD is longer than %d bytes", CRYPTO_PASSWORD_MAX);
+            err_usage(err, "identity.password_long",
+                      "ONEWINDOW_NEW_PASSWORD is longer than %d bytes", CRYPTO_PASSWORD_MAX);
             rc = 2;
             goto out;
         } else if (given != NULL) {
             snprintf(pw, sizeof(pw), "%s", given);
         } else if (crypto_random(raw, sizeof(raw)) < 0 ||
                    crypto_b64url_encode(raw + 3, 12, pw + 3, sizeof(pw) - 3) < 0) {
-            err_set(err, 1, "app.random", "no randomness available");
+            err_set(err, 500, "app.random", "no randomness available");
             rc = 1;
             goto out;
         } else {
@@ -102,7 +102,7 @@ int app_user_command(struct app *app, int argc, char **argv, struct err *err)
         struct identity_department d;
         int role;
         if (find_grant_args(app, a, argv, &account, &d, &role, err) < 0) {
-            rc = err->status == 2 ? 2 : 1;
+            rc = err_exit_code(err);
             goto out;
         }
         int r = strcmp(cmd, "grant") == 0
@@ -117,7 +117,7 @@ int app_user_command(struct app *app, int argc, char **argv, struct err *err)
         rc = 0;
     } else {
         usage(stderr);
-        err_set(err, 2, "app.usage", "unknown or incomplete user command");
+        err_usage(err, "app.usage", "unknown or incomplete user command");
         rc = 2;
     }
 out:

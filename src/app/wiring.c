@@ -47,9 +47,9 @@ static int ensure_data_dir(const char *dir, struct err *err)
         struct stat st;
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
             return 0;
-        return err_set(err, 1, "config.bad_data_dir", "the data path %s is not a directory", dir);
+        return err_set(err, 500, "config.bad_data_dir", "the data path %s is not a directory", dir);
     }
-    return err_set(err, 1, "config.bad_data_dir", "cannot create the data directory %s: %s", dir,
+    return err_set(err, 500, "config.bad_data_dir", "cannot create the data directory %s: %s", dir,
                    strerror(errno));
 }
 
@@ -403,14 +403,14 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
                                 .group_commit = strcmp(cfg->sync, "group") == 0};
     if (store_open(cfg->db, &opt, &app->store, err) < 0) {
         if (strcmp(err->code, "store.bad_url") == 0)
-            err->status = 2; /* a usage error, like any other bad option value */
+            err->usage = 1; /* a usage error, like any other bad option value */
         return -1;
     }
     char keyfile[CONFIG_STR + 32];
     struct stat st;
     snprintf(keyfile, sizeof(keyfile), "%s/keys/master.key", cfg->data);
     if (!may_create_keys && stat(keyfile, &st) != 0) {
-        err_set(err, 1, "app.not_initialised",
+        err_set(err, 500, "app.not_initialised",
                 "the data directory %s is not initialised (it has no keys/master.key): "
                 "run `onewindow init` first, or restore the key file from its backup",
                 cfg->data);
@@ -427,9 +427,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     struct notify_config nc = {cfg->smtp_url, cfg->mail_from, cfg->sms_url, cfg->receipt_secret,
                                cfg->smtp_ca};
     if (notify_configure(app->notify, &nc, err) < 0) {
-        int status = err->status;
-        app_close(app);
-        err->status = status == 2 ? 2 : 1;
+        app_close(app); /* a bad --smtp-url or --mail-from stays a usage error */
         return -1;
     }
     if (notices_open(app->store, app->notify, app->id, &app->notices, err) < 0 ||
@@ -485,7 +483,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     return 0;
 fail:
-    err->status = 1;
+    err->usage = 0; /* failing to open is a runtime failure (exit 1) */
     app_close(app);
     return -1;
 }
@@ -539,7 +537,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         oversight_http_register(srv, app->oversight) < 0 ||
         exchange_http_register(srv, app->exchange, app->oidc, app->id) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
-        return err_set(err, 1, "app.routes", "a module failed to register its routes");
+        return err_set(err, 500, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
      * those who may do its action somewhere (identity_menu_add). */
     static const struct {
@@ -572,7 +570,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     };
     for (size_t i = 0; i < sizeof(menu) / sizeof(menu[0]); i++)
         if (identity_menu_add(app->id, menu[i].href, menu[i].label, menu[i].action) < 0)
-            return err_set(err, 1, "app.routes", "the account menu is full");
+            return err_set(err, 500, "app.routes", "the account menu is full");
     /* A catalog published before it was searchable (or under an older document format)
      * is indexed once; a failure only leaves search without it, so the server still starts. */
     int rebuilt = 0;

@@ -1,7 +1,8 @@
 /*
- * apply.c - applications: submit (pre-check, number, one transaction), drafts, 补正,
- * the staff transitions with their clock, views and lists, bundles (一件事). The SQL is
- * in apply_store.c, the pure rules in apply_rules.c, the pages in apply_http.c.
+ * apply.c - applications: submit (pre-check, number, one transaction), drafts, 补正. The
+ * staff transitions are in apply_act.c, views and lists in apply_view.c, bundles (一件事) in
+ * apply_bundle.c; the SQL is in apply_store.c, the pure rules in apply_rules.c, the pages in
+ * apply_http.c.
  */
 #include "apply/apply_internal.h"
 

@@ -138,19 +138,6 @@ static json_t *held_json(struct arena *a, const char *lang, const struct app_hel
     return list;
 }
 
-static const json_t *material_of(const json_t *item, const char *key)
-{
-    size_t i;
-    json_t *m;
-    json_array_foreach(json_object_get(item, "materials"), i, m)
-    {
-        const char *k = json_string_value(json_object_get(m, "key"));
-        if (k != NULL && key != NULL && strcmp(k, key) == 0)
-            return m;
-    }
-    return NULL;
-}
-
 /* Would check_materials accept this upload for material m? (Size, content, accept list.) */
 static const char *acceptable(const json_t *m, const struct apply_upload *u)
 {
@@ -253,14 +240,14 @@ int apply_hold(struct apply *ap, const struct apply_request *rq, const json_t *i
         goto rollback;
     for (size_t i = 0; i < rq->nfiles && i < APPLY_MAX_FILES; i++) {
         const struct apply_upload *u = &rq->files[i];
-        const json_t *m = material_of(item, u->material_key);
+        const json_t *m = apply_find_material(item, u->material_key);
         const char *type = m != NULL ? acceptable(m, u) : NULL;
         if (type == NULL)
             continue; /* not held: the pre-check says what is wrong with it */
         int first = 1;
         for (size_t k = 0; k < i; k++)
             if (strcmp(rq->files[k].material_key, u->material_key) == 0 &&
-                material_of(item, rq->files[k].material_key) != NULL &&
+                apply_find_material(item, rq->files[k].material_key) != NULL &&
                 acceptable(m, &rq->files[k]) != NULL)
                 first = 0;
         /* The first new file of a material replaces what was held for it. */

@@ -134,6 +134,13 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
                            const struct prepared *p, const struct apply_request *rq, int64_t now,
                            const char *idem, char number[32], struct err *err);
 
+/* apply_view.c: whether `s` may see application `r` (as its applicant or filer, sets
+ * *as_applicant; or as staff with case.view in its department); the short form of a row for
+ * lists, queues and bundles (strings in `a`; the JSON is the caller's). */
+int apply_visible(const struct authz_subject *s, const struct app_row *r, int *as_applicant);
+json_t *apply_row_json(struct arena *a, const char *lang, const struct calendar *cal,
+                       const struct app_row *r, int64_t now);
+
 /* apply_held.c */
 /* Seal `len` bytes under the PII key bound to `ad` into a malloc'd buffer (caller frees). */
 int apply_seal(struct apply *ap, const char *ad, const void *data, size_t len, unsigned char **out,

@@ -212,6 +212,69 @@ static int checked(const char *v)
            strcmp(v, "yes") == 0;
 }
 
+/* Text: within its length (in characters) and pattern; kept in NFC. */
+static void validate_text(const json_t *f, const char *type, const char *key, const char *v,
+                          json_t *clean, json_t *problems)
+{
+    size_t chars = utf8_chars(v);
+    json_t *mn = json_object_get(f, "min_len"), *mx = json_object_get(f, "max_len");
+    long long max =
+        json_is_integer(mx) ? json_integer_value(mx) : (strcmp(type, "text") == 0 ? 200 : 4000);
+    if (json_is_integer(mn) && (long long)chars < json_integer_value(mn))
+        problem(problems, key, "apply.err.too_short",
+                json_pack("{s:I}", "min", json_integer_value(mn)));
+    else if ((long long)chars > max)
+        problem(problems, key, "apply.err.too_long", json_pack("{s:I}", "max", max));
+    else if (json_is_string(json_object_get(f, "pattern")) &&
+             !pattern_ok(json_string_value(json_object_get(f, "pattern")), v))
+        problem(problems, key, "apply.err.pattern", NULL);
+    else {
+        /* Kept in NFC, as every name and text people type (base/utf8.h). */
+        char *nfc = utf8_nfc(v, strlen(v));
+        json_object_set_new(clean, key, json_string(nfc ? nfc : v));
+        free(nfc);
+    }
+}
+
+/* A whole number within the field's min and max. */
+static void validate_number(const json_t *f, const char *key, const char *v, json_t *clean,
+                            json_t *problems)
+{
+    long long x;
+    json_t *mn = json_object_get(f, "min"), *mx = json_object_get(f, "max");
+    if (parse_int(v, &x) < 0)
+        problem(problems, key, "apply.err.number", NULL);
+    else if (json_is_integer(mn) && x < json_integer_value(mn))
+        problem(problems, key, "apply.err.number_min",
+                json_pack("{s:I}", "min", json_integer_value(mn)));
+    else if (json_is_integer(mx) && x > json_integer_value(mx))
+        problem(problems, key, "apply.err.number_max",
+                json_pack("{s:I}", "max", json_integer_value(mx)));
+    else
+        json_object_set_new(clean, key, json_integer(x));
+}
+
+/* A date YYYY-MM-DD within the field's bounds (dates or "today"). */
+static void validate_date(const json_t *f, const char *key, const char *v, int today, json_t *clean,
+                          json_t *problems)
+{
+    struct err e;
+    int32_t d;
+    char buf[11];
+    int32_t lo = date_bound(json_object_get(f, "min"), today);
+    int32_t hi = date_bound(json_object_get(f, "max"), today);
+    if (calendar_parse_date(v, &d, &e) < 0)
+        problem(problems, key, "apply.err.date", NULL);
+    else if (lo >= 0 && d < lo)
+        problem(problems, key, "apply.err.date_min",
+                json_pack("{s:s}", "min", calendar_format_date(lo, buf)));
+    else if (hi >= 0 && d > hi)
+        problem(problems, key, "apply.err.date_max",
+                json_pack("{s:s}", "max", calendar_format_date(hi, buf)));
+    else
+        json_object_set_new(clean, key, json_string(v));
+}
+
 static void validate_field(const json_t *f, const char *key, const char *raw, int today,
                            json_t *clean, json_t *problems)
 {
@@ -247,53 +310,11 @@ static void validate_field(const json_t *f, const char *key, const char *raw, in
         goto out;
     }
     if (strcmp(type, "text") == 0 || strcmp(type, "textarea") == 0) {
-        size_t chars = utf8_chars(v);
-        json_t *mn = json_object_get(f, "min_len"), *mx = json_object_get(f, "max_len");
-        long long max =
-            json_is_integer(mx) ? json_integer_value(mx) : (strcmp(type, "text") == 0 ? 200 : 4000);
-        if (json_is_integer(mn) && (long long)chars < json_integer_value(mn))
-            problem(problems, key, "apply.err.too_short",
-                    json_pack("{s:I}", "min", json_integer_value(mn)));
-        else if ((long long)chars > max)
-            problem(problems, key, "apply.err.too_long", json_pack("{s:I}", "max", max));
-        else if (json_is_string(json_object_get(f, "pattern")) &&
-                 !pattern_ok(json_string_value(json_object_get(f, "pattern")), v))
-            problem(problems, key, "apply.err.pattern", NULL);
-        else {
-            /* Kept in NFC, as every name and text people type (base/utf8.h). */
-            char *nfc = utf8_nfc(v, strlen(v));
-            json_object_set_new(clean, key, json_string(nfc ? nfc : v));
-            free(nfc);
-        }
+        validate_text(f, type, key, v, clean, problems);
     } else if (strcmp(type, "number") == 0) {
-        long long x;
-        json_t *mn = json_object_get(f, "min"), *mx = json_object_get(f, "max");
-        if (parse_int(v, &x) < 0)
-            problem(problems, key, "apply.err.number", NULL);
-        else if (json_is_integer(mn) && x < json_integer_value(mn))
-            problem(problems, key, "apply.err.number_min",
-                    json_pack("{s:I}", "min", json_integer_value(mn)));
-        else if (json_is_integer(mx) && x > json_integer_value(mx))
-            problem(problems, key, "apply.err.number_max",
-                    json_pack("{s:I}", "max", json_integer_value(mx)));
-        else
-            json_object_set_new(clean, key, json_integer(x));
+        validate_number(f, key, v, clean, problems);
     } else if (strcmp(type, "date") == 0) {
-        struct err e;
-        int32_t d;
-        char buf[11];
-        int32_t lo = date_bound(json_object_get(f, "min"), today);
-        int32_t hi = date_bound(json_object_get(f, "max"), today);
-        if (calendar_parse_date(v, &d, &e) < 0)
-            problem(problems, key, "apply.err.date", NULL);
-        else if (lo >= 0 && d < lo)
-            problem(problems, key, "apply.err.date_min",
-                    json_pack("{s:s}", "min", calendar_format_date(lo, buf)));
-        else if (hi >= 0 && d > hi)
-            problem(problems, key, "apply.err.date_max",
-                    json_pack("{s:s}", "max", calendar_format_date(hi, buf)));
-        else
-            json_object_set_new(clean, key, json_string(v));
+        validate_date(f, key, v, today, clean, problems);
     } else if (strcmp(type, "select") == 0) {
         if (!option_ok(json_object_get(f, "options"), v))
             problem(problems, key, "apply.err.option", NULL);

@@ -1,8 +1,8 @@
 /*
  * apply_view.c - what people see of applications: one application with its form,
  * materials, timeline and clock; a person's list; the staff queue sorted by due date
- * with the yellow/red marks; material downloads; bundles (一件事). Authorization on every
- * object: applicant or filer (application.view), staff with case.view in the department.
+ * with the yellow/red marks; material downloads (bundles are in apply_bundle.c). Authorization on
+ * every object: applicant or filer (application.view), staff with case.view in the department.
  */
 #include "apply/apply_internal.h"
 
@@ -23,7 +23,7 @@
 #include "l10n/l10n.h"
 #include "store/store.h"
 
-static int visible(const struct authz_subject *s, const struct app_row *r, int *as_applicant)
+int apply_visible(const struct authz_subject *s, const struct app_row *r, int *as_applicant)
 {
     struct authz_object own = {r->applicant_account, 0, 0}, filer = {r->filed_by, 0, 0};
     struct authz_object dept = {0, r->department_id, r->division_code};
@@ -37,9 +37,8 @@ static const char *mark_name(int mark)
     return mark == APPLY_MARK_RED ? "red" : mark == APPLY_MARK_YELLOW ? "yellow" : "";
 }
 
-/* The short form of a row for lists and queues. */
-static json_t *row_json(struct arena *a, const char *lang, const struct calendar *cal,
-                        const struct app_row *r, int64_t now)
+json_t *apply_row_json(struct arena *a, const char *lang, const struct calendar *cal,
+                       const struct app_row *r, int64_t now)
 {
     struct apply_clock clk = {r->limit_days, r->used_days, r->clock_started_at, r->deadline_at};
     int mark = cal ? apply_clock_mark(cal, &clk, now) : 0;
@@ -138,56 +137,41 @@ static json_t *allowed_actions(const struct authz_subject *s, const struct app_r
     return list;
 }
 
-int apply_view(struct apply *ap, const struct authz_subject *subj, const char *number,
-               const char *lang, json_t **out, struct err *err)
+/* The scalar facts of one application: its row, item, department, clock and ids. */
+static json_t *view_head(struct apply *ap, struct arena *a, const struct calendar *cal,
+                         const struct app_row *r, const json_t *item, const char *lang,
+                         int as_applicant, int64_t now)
 {
-    struct store_conn *c = store_conn(ap->store, err);
-    if (c == NULL)
-        return -1;
-    const struct calendar *cal = apply_calendar(ap, err);
-    if (cal == NULL)
-        return -1;
-    struct arena *a = arena_new(0);
-    if (a == NULL)
-        return err_set(err, 500, "apply.oom", "out of memory");
-    struct app_row r;
-    int found = 0, rc = -1, as_applicant = 0;
-    json_t *item = NULL, *doc = NULL;
-    if (apply_db_get_number(c, a, number, &r, &found, err) < 0)
-        goto out;
-    if (!found || r.number == NULL || !visible(subj, &r, &as_applicant)) {
-        err_set(err, 404, "apply.not_found", "no application has this number");
-        goto out;
-    }
-    if (catalog_item_version(ap->store, r.item_code, r.item_version, &item, err) < 0)
-        goto out;
-    int64_t now = time_now_ms();
-    json_t *m = row_json(a, lang, cal, &r, now);
-    struct apply_clock clk = {r.limit_days, r.used_days, r.clock_started_at, r.deadline_at};
+    json_t *m = apply_row_json(a, lang, cal, r, now);
+    struct apply_clock clk = {r->limit_days, r->used_days, r->clock_started_at, r->deadline_at};
     const char *dcode;
     json_object_set_new(m, "item_name",
                         json_string(catalog_text(json_object_get(item, "name"), lang)));
     json_object_set_new(m, "department",
-                        json_string(dept_name(ap, a, r.department_id, lang, &dcode)));
+                        json_string(dept_name(ap, a, r->department_id, lang, &dcode)));
     json_object_set_new(m, "department_code", json_string(dcode));
     json_object_set_new(m, "division",
-                        json_string(arena_printf(a, "%012lld", (long long)r.division_code)));
-    json_object_set_new(m, "limit_days", json_integer(r.limit_days));
-    json_object_set_new(m, "used_days", json_integer(r.used_days));
-    json_object_set_new(m, "clock_running", json_boolean(r.clock_started_at != 0));
+                        json_string(arena_printf(a, "%012lld", (long long)r->division_code)));
+    json_object_set_new(m, "limit_days", json_integer(r->limit_days));
+    json_object_set_new(m, "used_days", json_integer(r->used_days));
+    json_object_set_new(m, "clock_running", json_boolean(r->clock_started_at != 0));
     json_object_set_new(m, "percent_used",
                         json_integer((json_int_t)(apply_clock_fraction(cal, &clk, now) * 100)));
-    json_object_set_new(m, "decided_at", json_string(l10n_datetime(a, lang, r.decided_at)));
-    json_object_set_new(m, "id", json_string(arena_printf(a, "%lld", (long long)r.id)));
-    if (r.cert_id != NULL)
-        json_object_set_new(m, "cert_id", json_string(r.cert_id));
-    if (r.enterprise_id != 0)
+    json_object_set_new(m, "decided_at", json_string(l10n_datetime(a, lang, r->decided_at)));
+    json_object_set_new(m, "id", json_string(arena_printf(a, "%lld", (long long)r->id)));
+    if (r->cert_id != NULL)
+        json_object_set_new(m, "cert_id", json_string(r->cert_id));
+    if (r->enterprise_id != 0)
         json_object_set_new(m, "enterprise_id",
-                            json_string(arena_printf(a, "%lld", (long long)r.enterprise_id)));
+                            json_string(arena_printf(a, "%lld", (long long)r->enterprise_id)));
     json_object_set_new(m, "is_applicant", json_boolean(as_applicant));
-    /* The form, in the item's field order. */
-    doc = apply_open_form(ap, &r);
-    json_t *values = json_object_get(doc, "values");
+    return m;
+}
+
+/* The form, in the item's field order. */
+static json_t *view_fields(struct store_conn *c, struct arena *a, const json_t *item,
+                           const json_t *values, const char *lang)
+{
     json_t *fields = json_array();
     size_t i;
     json_t *f;
@@ -214,12 +198,14 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
         }
         json_array_append_new(fields, fj);
     }
-    json_object_set_new(m, "fields", fields);
-    /* The raw values only to the applicant (for the completion form). */
-    if (as_applicant && values != NULL)
-        json_object_set(m, "values", values);
-    /* Who applied, masked: the ID number (staff may see it in full on purpose, through
-     * apply_reveal_ids), and for a walk-in person the mobile and language we tell them in. */
+    return fields;
+}
+
+/* Who applied, masked: the ID number (staff may see it in full on purpose, through
+ * apply_reveal_ids), and for a walk-in person the mobile and language we tell them in. */
+static void view_applicant(struct arena *a, json_t *m, const json_t *doc, const struct app_row *r,
+                           const struct authz_subject *subj)
+{
     json_t *who = json_object_get(doc, "applicant");
     const char *idn = json_string_value(json_object_get(who, "id_number"));
     const char *phone = json_string_value(json_object_get(who, "phone"));
@@ -230,24 +216,29 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
             json_object_set_new(m, "applicant_id", json_string(masked));
         }
     }
-    if (r.on_behalf && phone != NULL) {
+    if (r->on_behalf && phone != NULL) {
         char *masked = arena_alloc(a, strlen(phone) + 1);
         if (masked != NULL) {
             idcode_mask(phone, 3, 4, masked);
             json_object_set_new(m, "applicant_phone", json_string(masked));
         }
     }
-    if (r.on_behalf)
-        json_object_set_new(m, "applicant_lang", json_string(r.lang));
-    struct authz_object dept = {0, r.department_id, r.division_code};
+    if (r->on_behalf)
+        json_object_set_new(m, "applicant_lang", json_string(r->lang));
+    struct authz_object dept = {0, r->department_id, r->division_code};
     json_object_set_new(
         m, "can_reveal",
         json_boolean(subj->kind == IDENTITY_STAFF && authz_allowed(subj, "case.view", &dept)));
-    /* Materials. */
+}
+
+/* The materials: m.files. */
+static int view_files(struct store_conn *c, struct arena *a, json_t *m, const struct app_row *r,
+                      const json_t *item, const char *lang, int as_applicant, struct err *err)
+{
     struct app_file *files = NULL;
     size_t nf = 0;
-    if (apply_db_files(c, a, r.id, &files, &nf, err) < 0)
-        goto fail_m;
+    if (apply_db_files(c, a, r->id, &files, &nf, err) < 0)
+        return -1;
     json_t *fl = json_array();
     for (size_t k = 0; k < nf; k++) {
         json_t *fj = json_pack(
@@ -256,7 +247,7 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
             "material", label_of(item, "material", files[k].material_key, lang), "filename",
             files[k].filename, "content_type", files[k].content_type, "size",
             (json_int_t)files[k].size, "at", l10n_datetime(a, lang, files[k].created_at), "url",
-            arena_printf(a, "/applications/%s/files/%lld", r.number, (long long)files[k].id));
+            arena_printf(a, "/applications/%s/files/%lld", r->number, (long long)files[k].id));
         /* The SM3 is for staff checking integrity; people see name, size and time. */
         if (!as_applicant && files[k].sm3 != NULL && *files[k].sm3 != '\0')
             json_object_set_new(fj, "sm3", json_string(files[k].sm3));
@@ -267,36 +258,48 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
         json_array_append_new(fl, fj);
     }
     json_object_set_new(m, "files", fl);
-    /* The timeline. */
+    return 0;
+}
+
+/* An event's problems [{kind, key, label}] from their stored JSON. */
+static json_t *event_problems(const json_t *item, const char *stored, const char *lang)
+{
+    json_t *plist = json_array();
+    if (stored == NULL)
+        return plist;
+    json_t *ps = json_loads(stored, 0, NULL);
+    size_t pi;
+    json_t *p;
+    json_array_foreach(ps, pi, p)
+    {
+        const char *kind = json_string_value(json_object_get(p, "kind"));
+        const char *key = json_string_value(json_object_get(p, "key"));
+        if (kind && key)
+            json_array_append_new(plist, json_pack("{s:s, s:s, s:s}", "kind", kind, "key", key,
+                                                   "label", label_of(item, kind, key, lang)));
+    }
+    json_decref(ps);
+    return plist;
+}
+
+/* The timeline: m.timeline, and for a returned application what the last return asked. */
+static int view_timeline(struct store_conn *c, struct arena *a, json_t *m, const struct app_row *r,
+                         const json_t *item, const char *lang, struct err *err)
+{
     struct app_event *ev = NULL;
     size_t ne = 0;
-    if (apply_db_events(c, a, r.id, &ev, &ne, err) < 0)
-        goto fail_m;
+    if (apply_db_events(c, a, r->id, &ev, &ne, err) < 0)
+        return -1;
     json_t *tl = json_array(), *last_problems = NULL;
     const char *last_note = NULL;
     for (size_t k = 0; k < ne; k++) {
         json_t *ej =
             json_pack("{s:s, s:s, s:s, s:s, s:b}", "at", l10n_datetime(a, lang, ev[k].at), "action",
                       ev[k].action, "from", ev[k].from, "to", ev[k].to, "by_applicant",
-                      ev[k].actor == r.applicant_account || ev[k].actor == r.filed_by);
+                      ev[k].actor == r->applicant_account || ev[k].actor == r->filed_by);
         if (ev[k].note != NULL)
             json_object_set_new(ej, "note", json_string(ev[k].note));
-        json_t *plist = json_array();
-        if (ev[k].problems != NULL) {
-            json_t *ps = json_loads(ev[k].problems, 0, NULL);
-            size_t pi;
-            json_t *p;
-            json_array_foreach(ps, pi, p)
-            {
-                const char *kind = json_string_value(json_object_get(p, "kind"));
-                const char *key = json_string_value(json_object_get(p, "key"));
-                if (kind && key)
-                    json_array_append_new(plist,
-                                          json_pack("{s:s, s:s, s:s}", "kind", kind, "key", key,
-                                                    "label", label_of(item, kind, key, lang)));
-            }
-            json_decref(ps);
-        }
+        json_t *plist = event_problems(item, ev[k].problems, lang);
         if (strcmp(ev[k].action, "return") == 0) {
             json_decref(last_problems);
             last_problems = json_incref(plist);
@@ -306,21 +309,57 @@ int apply_view(struct apply *ap, const struct authz_subject *subj, const char *n
         json_array_append_new(tl, ej);
     }
     json_object_set_new(m, "timeline", tl);
-    if (strcmp(r.state, "returned") == 0) {
+    if (strcmp(r->state, "returned") == 0) {
         json_object_set_new(m, "return_problems", last_problems ? last_problems : json_array());
         if (last_note != NULL)
             json_object_set_new(m, "return_note", json_string(last_note));
     } else {
         json_decref(last_problems);
     }
+    return 0;
+}
+
+int apply_view(struct apply *ap, const struct authz_subject *subj, const char *number,
+               const char *lang, json_t **out, struct err *err)
+{
+    struct store_conn *c = store_conn(ap->store, err);
+    if (c == NULL)
+        return -1;
+    const struct calendar *cal = apply_calendar(ap, err);
+    if (cal == NULL)
+        return -1;
+    struct arena *a = arena_new(0);
+    if (a == NULL)
+        return err_set(err, 500, "apply.oom", "out of memory");
+    struct app_row r;
+    int found = 0, rc = -1, as_applicant = 0;
+    json_t *item = NULL, *doc = NULL;
+    if (apply_db_get_number(c, a, number, &r, &found, err) < 0)
+        goto out;
+    if (!found || r.number == NULL || !apply_visible(subj, &r, &as_applicant)) {
+        err_set(err, 404, "apply.not_found", "no application has this number");
+        goto out;
+    }
+    if (catalog_item_version(ap->store, r.item_code, r.item_version, &item, err) < 0)
+        goto out;
+    json_t *m = view_head(ap, a, cal, &r, item, lang, as_applicant, time_now_ms());
+    doc = apply_open_form(ap, &r);
+    json_t *values = json_object_get(doc, "values");
+    json_object_set_new(m, "fields", view_fields(c, a, item, values, lang));
+    /* The raw values only to the applicant (for the completion form). */
+    if (as_applicant && values != NULL)
+        json_object_set(m, "values", values);
+    view_applicant(a, m, doc, &r, subj);
+    if (view_files(c, a, m, &r, item, lang, as_applicant, err) < 0 ||
+        view_timeline(c, a, m, &r, item, lang, err) < 0) {
+        json_decref(m);
+        goto out;
+    }
     json_object_set_new(m, "actions", allowed_actions(subj, &r, as_applicant));
     /* The item's fields and materials, for the return form and the completion form. */
     json_object_set(m, "item", item);
     *out = m;
     rc = 0;
-    goto out;
-fail_m:
-    json_decref(m);
 out:
     json_decref(doc);
     json_decref(item);
@@ -344,7 +383,7 @@ int apply_file_get(struct apply *ap, struct arena *out, const struct authz_subje
     int found = 0, rc = -1, as_applicant = 0;
     if (apply_db_get_number(c, a, number, &r, &found, err) < 0)
         goto out;
-    if (!found || r.number == NULL || !visible(subj, &r, &as_applicant)) {
+    if (!found || r.number == NULL || !apply_visible(subj, &r, &as_applicant)) {
         err_set(err, 404, "apply.not_found", "no application has this number");
         goto out;
     }
@@ -416,7 +455,7 @@ int apply_list_mine(struct apply *ap, const struct authz_subject *subj, const ch
         if (best < 0)
             break;
         used[best] = 1;
-        json_array_append_new(list, row_json(a, lang, cal, &rows[best], now));
+        json_array_append_new(list, apply_row_json(a, lang, cal, &rows[best], now));
         shown++;
     }
     free(used);
@@ -509,104 +548,10 @@ int apply_queue(struct apply *ap, const struct authz_subject *subj, const char *
         if (best < 0)
             break;
         used[best] = 1;
-        json_array_append_new(list, row_json(a, lang, cal, &all[best], now));
+        json_array_append_new(list, apply_row_json(a, lang, cal, &all[best], now));
     }
     free(used);
     *out = list;
-    rc = 0;
-out:
-    arena_free(a);
-    return rc;
-}
-
-/* ---- bundles (一件事) --------------------------------------------------------------------- */
-
-int apply_bundle_form(struct apply *ap, const char *bundle_code, json_t **form, struct err *err)
-{
-    json_t *bundle = NULL;
-    if (catalog_bundle_get(ap->store, bundle_code, &bundle, err) < 0)
-        return -1;
-    json_t *fields = json_array(), *materials = json_array(), *items = json_array();
-    json_t *seen = json_object(), *seen_m = json_object();
-    size_t i;
-    json_t *code;
-    int rc = 0;
-    json_array_foreach(json_object_get(bundle, "items"), i, code)
-    {
-        json_t *item = NULL;
-        if (catalog_item_published(ap->store, json_string_value(code), &item, err) < 0) {
-            rc = -1;
-            break;
-        }
-        json_array_append(items, item);
-        size_t k;
-        json_t *f;
-        json_array_foreach(json_object_get(json_object_get(item, "form"), "fields"), k, f)
-        {
-            const char *key = json_string_value(json_object_get(f, "key"));
-            if (key == NULL || json_object_get(seen, key) != NULL)
-                continue;
-            json_object_set_new(seen, key, json_true());
-            json_array_append(fields, f);
-        }
-        json_array_foreach(json_object_get(item, "materials"), k, f)
-        {
-            const char *key = json_string_value(json_object_get(f, "key"));
-            if (key == NULL || json_object_get(seen_m, key) != NULL)
-                continue;
-            json_object_set_new(seen_m, key, json_true());
-            json_array_append(materials, f);
-        }
-        json_decref(item);
-    }
-    json_decref(seen);
-    json_decref(seen_m);
-    if (rc < 0) {
-        json_decref(fields);
-        json_decref(materials);
-        json_decref(items);
-        json_decref(bundle);
-        return -1;
-    }
-    /* The shape of an item, so the same form code renders it. */
-    *form = json_pack("{s:O, s:O, s:{s:o}, s:o, s:o}", "code", json_object_get(bundle, "code"),
-                      "name", json_object_get(bundle, "name"), "form", "fields", fields,
-                      "materials", materials, "items", items);
-    json_decref(bundle);
-    return 0;
-}
-
-int apply_bundle_view(struct apply *ap, const struct authz_subject *subj, int64_t bundle_id,
-                      const char *lang, json_t **out, struct err *err)
-{
-    struct store_conn *c = store_conn(ap->store, err);
-    if (c == NULL)
-        return -1;
-    const struct calendar *cal = apply_calendar(ap, err);
-    struct arena *a = arena_new(0);
-    if (a == NULL)
-        return err_set(err, 500, "apply.oom", "out of memory");
-    struct app_row *rows = NULL;
-    size_t n = 0;
-    int rc = -1, as_applicant = 0, done = 0;
-    if (bundle_id == 0 || apply_db_bundle(c, a, bundle_id, &rows, &n, err) < 0)
-        goto out;
-    json_t *list = json_array();
-    int64_t now = time_now_ms();
-    for (size_t i = 0; i < n; i++) {
-        if (!visible(subj, &rows[i], &as_applicant))
-            continue;
-        int s = apply_state_parse(rows[i].state);
-        done += s == APPLY_APPROVED || s == APPLY_DELIVERED || s == APPLY_CLOSED;
-        json_array_append_new(list, row_json(a, lang, cal, &rows[i], now));
-    }
-    if (json_array_size(list) == 0) {
-        json_decref(list);
-        err_set(err, 404, "apply.not_found", "no such bundle");
-        goto out;
-    }
-    *out = json_pack("{s:s, s:o, s:i, s:i}", "id", arena_printf(a, "%lld", (long long)bundle_id),
-                     "applications", list, "done", done, "total", (int)json_array_size(list));
     rc = 0;
 out:
     arena_free(a);

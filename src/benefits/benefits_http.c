@@ -103,7 +103,7 @@ int benefits_cli(struct benefits *b, int argc, char **argv, struct err *err)
             char *end = NULL;
             long v = strtol(argv[2], &end, 10);
             if (*end != '\0' || v < 19000101 || v > 29991231)
-                return err_set(err, 2, "benefits.usage", "DATE is YYYYMMDD"), 2;
+                return err_usage(err, "benefits.usage", "DATE is YYYYMMDD"), 2;
             today = (int)v;
         }
         struct benefits_run run;
@@ -114,7 +114,6 @@ int benefits_cli(struct benefits *b, int argc, char **argv, struct err *err)
                (long long)run.eligible, (long long)run.offered);
         return 0;
     }
-    err_set(err, 2, "benefits.usage",
-            "usage: onewindow benefits run [CODE|all [YYYYMMDD]] | rules");
+    err_usage(err, "benefits.usage", "usage: onewindow benefits run [CODE|all [YYYYMMDD]] | rules");
     return 2;
 }

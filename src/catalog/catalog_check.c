@@ -14,56 +14,6 @@
 #include "base/utf8.h"
 #include "catalog/catalog_internal.h"
 
-const struct catalog_life_event catalog_life_events[] = {
-    {"birth", "person"},
-    {"school", "person"},
-    {"work", "person"},
-    {"marriage", "person"},
-    {"housing", "person"},
-    {"travel", "person"},
-    {"retirement", "person"},
-    {"health", "person"},
-    {"social_aid", "person"},
-    {"disability", "person"},
-    {"military", "person"},
-    {"death", "person"},
-    {"start_business", "enterprise"},
-    {"operate", "enterprise"},
-    {"construction", "enterprise"},
-    {"close_business", "enterprise"},
-};
-const size_t catalog_life_event_count =
-    sizeof(catalog_life_events) / sizeof(catalog_life_events[0]);
-
-const struct catalog_life_event *catalog_life_event_find(const char *code)
-{
-    for (size_t i = 0; code != NULL && i < catalog_life_event_count; i++)
-        if (strcmp(catalog_life_events[i].code, code) == 0)
-            return &catalog_life_events[i];
-    return NULL;
-}
-
-const char *catalog_text_lang(const json_t *localised, const char *lang)
-{
-    if (!json_is_object(localised) || lang == NULL || strcmp(lang, "zh") == 0)
-        return "zh";
-    /* A Tibetan text that is a copy of another language's, or not Tibetan, is missing. */
-    if (strcmp(lang, "bo") == 0)
-        return catalog_bo_usable(localised) ? "bo" : "zh";
-    const char *s = json_string_value(json_object_get(localised, lang));
-    return s != NULL && *s != '\0' ? lang : "zh";
-}
-
-const char *catalog_text(const json_t *localised, const char *lang)
-{
-    const char *s = NULL;
-    if (json_is_object(localised))
-        s = json_string_value(json_object_get(localised, catalog_text_lang(localised, lang)));
-    else if (json_is_string(localised))
-        s = json_string_value(localised);
-    return s != NULL ? s : "";
-}
-
 /* ---- problem collection ------------------------------------------------------------------ */
 
 struct chk {
@@ -451,49 +401,11 @@ static int is_date_bound(const char *s)
     return 1;
 }
 
-static void check_field(struct chk *k, const json_t *fields, size_t i, const json_t *f)
+/* A text field's pattern: a POSIX extended regular expression of at most 200 characters. */
+static void check_pattern(struct chk *k, const json_t *f, const char *p, const char *type,
+                          int text_like)
 {
-    char p[512], q[512];
-    idx(p, sizeof p, "$.form.fields", i);
-    if (!json_is_object(f)) {
-        problem(k, p, "catalog.check.type", "must be an object");
-        return;
-    }
-    unknown_keys(k, f, p, FIELD_KEYS);
-    const json_t *key = need(k, f, "key", p, JSON_STRING, "a string");
-    if (key != NULL) {
-        const char *s = json_string_value(key);
-        if (!matches(s, KEY_CODE, 1, 40) || !(s[0] >= 'a' && s[0] <= 'z'))
-            problem(
-                k, sub(q, sizeof q, p, "key"), "catalog.check.key",
-                "must start with a lowercase letter; lowercase letters, digits or _ (at most 40)");
-        for (size_t j = 0; j < i; j++)
-            if (json_equal(key, json_object_get(json_array_get(fields, j), "key")))
-                problem(k, sub(q, sizeof q, p, "key"), "catalog.check.duplicate",
-                        "the key \"%s\" is used twice", s);
-    }
-    enum_value(k, f, "type", p, FIELD_TYPES);
-    const char *type = json_string_value(json_object_get(f, "type"));
-    if (!in_list(type, FIELD_TYPES))
-        type = NULL; /* reported above; no rule that depends on the type applies */
-    localised(k, f, "label", p, 1);
-    localised(k, f, "help", p, 0);
-    const json_t *req = json_object_get(f, "required");
-    if (req != NULL && !json_is_boolean(req))
-        problem(k, sub(q, sizeof q, p, "required"), "catalog.check.type", "must be true or false");
-
-#define IS(t) (type != NULL && strcmp(type, t) == 0)
-    int text_like = IS("text") || IS("textarea");
-    int has_min_len, has_max_len;
-    int64_t min_len = int_in(k, f, "min_len", p, 0, 100000, 0, &has_min_len);
-    int64_t max_len = int_in(k, f, "max_len", p, 1, 100000, 0, &has_max_len);
-    if ((has_min_len || has_max_len) && !text_like && type != NULL)
-        problem(k, sub(q, sizeof q, p, "max_len"), "catalog.check.not_for_type",
-                "min_len and max_len apply to text and textarea fields only");
-    if (has_min_len && has_max_len && min_len > max_len)
-        problem(k, sub(q, sizeof q, p, "min_len"), "catalog.check.min_max",
-                "min_len is greater than max_len");
-
+    char q[512];
     const json_t *pat = json_object_get(f, "pattern");
     if (pat != NULL && !json_is_null(pat)) {
         sub(q, sizeof q, p, "pattern");
@@ -512,9 +424,14 @@ static void check_field(struct chk *k, const json_t *fields, size_t i, const jso
                 regfree(&re);
         }
     }
+}
 
+/* A select field's options: a non-empty list of {value, label}, values unique. */
+static void check_options(struct chk *k, const json_t *f, const char *p, const char *type)
+{
+    char q[512];
     const json_t *opts = json_object_get(f, "options");
-    int is_select = IS("select");
+    int is_select = type != NULL && strcmp(type, "select") == 0;
     sub(q, sizeof q, p, "options");
     if (opts == NULL || json_is_null(opts)) {
         if (is_select)
@@ -550,18 +467,15 @@ static void check_field(struct chk *k, const json_t *fields, size_t i, const jso
             localised(k, o, "label", r, 1);
         }
     }
+}
 
-    const json_t *pre = json_object_get(f, "prefill");
-    if (pre != NULL && !json_is_null(pre) &&
-        (!json_is_string(pre) || (!in_list(json_string_value(pre), PREFILLS) &&
-                                  !in_list(json_string_value(pre), REGISTER_PREFILLS))))
-        problem(k, sub(q, sizeof q, p, "prefill"), "catalog.check.prefill",
-                "must be null or one of profile.name, profile.id_number, profile.phone, "
-                "enterprise.name, enterprise.uscc, register.population.FIELD, "
-                "register.population.male.FIELD or register.population.female.FIELD");
-
+/* min and max: integers of a number field, dates (or "today") of a date field. */
+static void check_bounds(struct chk *k, const json_t *f, const char *p, const char *type)
+{
+    char q[512];
     const json_t *mn = json_object_get(f, "min"), *mx = json_object_get(f, "max");
-    int is_number = IS("number"), is_date = IS("date");
+    int is_number = type != NULL && strcmp(type, "number") == 0;
+    int is_date = type != NULL && strcmp(type, "date") == 0;
     const json_t *bounds[2] = {mn, mx};
     const char *names[2] = {"min", "max"};
     for (int b = 0; b < 2; b++) {
@@ -590,6 +504,63 @@ static void check_field(struct chk *k, const json_t *fields, size_t i, const jso
         problem(k, sub(q, sizeof q, p, "min"), "catalog.check.min_max", "min is after max");
 }
 
+static void check_field(struct chk *k, const json_t *fields, size_t i, const json_t *f)
+{
+    char p[512], q[512];
+    idx(p, sizeof p, "$.form.fields", i);
+    if (!json_is_object(f)) {
+        problem(k, p, "catalog.check.type", "must be an object");
+        return;
+    }
+    unknown_keys(k, f, p, FIELD_KEYS);
+    const json_t *key = need(k, f, "key", p, JSON_STRING, "a string");
+    if (key != NULL) {
+        const char *s = json_string_value(key);
+        if (!matches(s, KEY_CODE, 1, 40) || !(s[0] >= 'a' && s[0] <= 'z'))
+            problem(
+                k, sub(q, sizeof q, p, "key"), "catalog.check.key",
+                "must start with a lowercase letter; lowercase letters, digits or _ (at most 40)");
+        for (size_t j = 0; j < i; j++)
+            if (json_equal(key, json_object_get(json_array_get(fields, j), "key")))
+                problem(k, sub(q, sizeof q, p, "key"), "catalog.check.duplicate",
+                        "the key \"%s\" is used twice", s);
+    }
+    enum_value(k, f, "type", p, FIELD_TYPES);
+    const char *type = json_string_value(json_object_get(f, "type"));
+    if (!in_list(type, FIELD_TYPES))
+        type = NULL; /* reported above; no rule that depends on the type applies */
+    localised(k, f, "label", p, 1);
+    localised(k, f, "help", p, 0);
+    const json_t *req = json_object_get(f, "required");
+    if (req != NULL && !json_is_boolean(req))
+        problem(k, sub(q, sizeof q, p, "required"), "catalog.check.type", "must be true or false");
+
+    int text_like = type != NULL && (strcmp(type, "text") == 0 || strcmp(type, "textarea") == 0);
+    int has_min_len, has_max_len;
+    int64_t min_len = int_in(k, f, "min_len", p, 0, 100000, 0, &has_min_len);
+    int64_t max_len = int_in(k, f, "max_len", p, 1, 100000, 0, &has_max_len);
+    if ((has_min_len || has_max_len) && !text_like && type != NULL)
+        problem(k, sub(q, sizeof q, p, "max_len"), "catalog.check.not_for_type",
+                "min_len and max_len apply to text and textarea fields only");
+    if (has_min_len && has_max_len && min_len > max_len)
+        problem(k, sub(q, sizeof q, p, "min_len"), "catalog.check.min_max",
+                "min_len is greater than max_len");
+
+    check_pattern(k, f, p, type, text_like);
+    check_options(k, f, p, type);
+
+    const json_t *pre = json_object_get(f, "prefill");
+    if (pre != NULL && !json_is_null(pre) &&
+        (!json_is_string(pre) || (!in_list(json_string_value(pre), PREFILLS) &&
+                                  !in_list(json_string_value(pre), REGISTER_PREFILLS))))
+        problem(k, sub(q, sizeof q, p, "prefill"), "catalog.check.prefill",
+                "must be null or one of profile.name, profile.id_number, profile.phone, "
+                "enterprise.name, enterprise.uscc, register.population.FIELD, "
+                "register.population.male.FIELD or register.population.female.FIELD");
+
+    check_bounds(k, f, p, type);
+}
+
 static void check_form(struct chk *k, const json_t *item)
 {
     static const char *const FORM_KEYS[] = {"fields", NULL};
@@ -608,10 +579,113 @@ static void check_form(struct chk *k, const json_t *item)
     json_array_foreach((json_t *)fields, i, f) check_field(k, fields, i, f);
 }
 
+/* Each life event the item lists belongs to an audience the item lists. */
+static void check_life_events(struct chk *k, const json_t *aud, const json_t *le)
+{
+    char p[512];
+    size_t i;
+    const json_t *v;
+    json_array_foreach((json_t *)le, i, v)
+    {
+        const struct catalog_life_event *e = catalog_life_event_find(json_string_value(v));
+        int ok = 0;
+        size_t j;
+        const json_t *a;
+        json_array_foreach((json_t *)aud, j, a) if (e != NULL && json_is_string(a) &&
+                                                    strcmp(json_string_value(a), e->audience) == 0)
+            ok = 1;
+        if (e != NULL && !ok)
+            problem(k, idx(p, sizeof p, "$.life_events", i), "catalog.check.life_event_audience",
+                    "the life event \"%s\" is for the audience \"%s\", which the item does not "
+                    "list",
+                    e->code, e->audience);
+    }
+}
+
+static void check_fee(struct chk *k, const json_t *item)
+{
+    /* The fee (src/pay): integer fen; who pays (the applicant, or the enterprise it
+     * applies for); when it is due (at submission, or after acceptance); whether the
+     * department may waive it. */
+    static const char *const FEE_KEYS[] = {"fen", "basis", "payer", "due", "waivable", NULL};
+    static const char *const FEE_PAYERS[] = {"applicant", "enterprise", NULL};
+    static const char *const FEE_DUE[] = {"submission", "acceptance", NULL};
+    const json_t *fee = need(k, item, "fee", "$", JSON_OBJECT, "an object {fen, basis}");
+    if (fee != NULL) {
+        unknown_keys(k, fee, "$.fee", FEE_KEYS);
+        int present;
+        int64_t fen = int_in(k, fee, "fen", "$.fee", 0, 100000000, 1, &present);
+        localised(k, fee, "basis", "$.fee", present && fen > 0);
+        if (json_object_get(fee, "payer") != NULL)
+            enum_value(k, fee, "payer", "$.fee", FEE_PAYERS);
+        if (json_object_get(fee, "due") != NULL)
+            enum_value(k, fee, "due", "$.fee", FEE_DUE);
+        const json_t *w = json_object_get(fee, "waivable");
+        if (w != NULL && !json_is_boolean(w))
+            problem(k, "$.fee.waivable", "catalog.check.enum", "waivable must be true or false");
+    }
+}
+
+/* The legal and the promised time limit in working days; the promise within the law. */
+static void check_time_limit(struct chk *k, const json_t *item)
+{
+    static const char *const TL_KEYS[] = {"legal_days", "promised_days", NULL};
+    const json_t *tl =
+        need(k, item, "time_limit", "$", JSON_OBJECT, "an object {legal_days, promised_days}");
+    if (tl != NULL) {
+        unknown_keys(k, tl, "$.time_limit", TL_KEYS);
+        int hl, hp;
+        int64_t legal = int_in(k, tl, "legal_days", "$.time_limit", 0, 10000, 1, &hl);
+        int64_t promised = int_in(k, tl, "promised_days", "$.time_limit", 0, 10000, 1, &hp);
+        if (hl && hp && promised > legal)
+            problem(k, "$.time_limit.promised_days", "catalog.check.promised_over_legal",
+                    "the promised time limit (%lld) exceeds the legal one (%lld)",
+                    (long long)promised, (long long)legal);
+    }
+}
+
+/* Where to call and go: a telephone number and an address. */
+static void check_contact(struct chk *k, const json_t *item)
+{
+    static const char *const CONTACT_KEYS[] = {"phone", "address", NULL};
+    const json_t *contact =
+        need(k, item, "contact", "$", JSON_OBJECT, "an object {phone, address}");
+    if (contact != NULL) {
+        unknown_keys(k, contact, "$.contact", CONTACT_KEYS);
+        const json_t *ph = need(k, contact, "phone", "$.contact", JSON_STRING, "a string");
+        if (ph != NULL && !matches(json_string_value(ph), "0123456789-+ ", 3, 30))
+            problem(k, "$.contact.phone", "catalog.check.phone", "not a telephone number");
+        localised(k, contact, "address", "$.contact", 1);
+    }
+}
+
+/* The service windows: each {name, address, hours}, localised. */
+static void check_windows(struct chk *k, const json_t *item)
+{
+    char p[512];
+    static const char *const WINDOW_KEYS[] = {"name", "address", "hours", NULL};
+    const json_t *wins = need(k, item, "windows", "$", JSON_ARRAY, "an array");
+    if (wins != NULL) {
+        size_t i;
+        const json_t *w;
+        json_array_foreach((json_t *)wins, i, w)
+        {
+            idx(p, sizeof p, "$.windows", i);
+            if (!json_is_object(w)) {
+                problem(k, p, "catalog.check.type", "must be an object {name, address, hours}");
+                continue;
+            }
+            unknown_keys(k, w, p, WINDOW_KEYS);
+            localised(k, w, "name", p, 1);
+            localised(k, w, "address", p, 1);
+            localised(k, w, "hours", p, 1);
+        }
+    }
+}
+
 int catalog_item_check_draft(const json_t *item, json_t *problems)
 {
     struct chk k = {problems, 0};
-    char p[512];
     if (!json_is_object(item)) {
         problem(&k, "$", "catalog.check.type", "an item must be a JSON object");
         return 1;
@@ -625,26 +699,8 @@ int catalog_item_check_draft(const json_t *item, json_t *problems)
     enum_value(&k, item, "type", "$", TYPES);
     const json_t *aud = string_set(&k, item, "audience", "$", AUDIENCES, NULL, 1);
     const json_t *le = string_set(&k, item, "life_events", "$", NULL, valid_life_event, 0);
-    if (aud != NULL && le != NULL) {
-        size_t i;
-        const json_t *v;
-        json_array_foreach((json_t *)le, i, v)
-        {
-            const struct catalog_life_event *e = catalog_life_event_find(json_string_value(v));
-            int ok = 0;
-            size_t j;
-            const json_t *a;
-            json_array_foreach((json_t *)aud, j,
-                               a) if (e != NULL && json_is_string(a) &&
-                                      strcmp(json_string_value(a), e->audience) == 0) ok = 1;
-            if (e != NULL && !ok)
-                problem(&k, idx(p, sizeof p, "$.life_events", i),
-                        "catalog.check.life_event_audience",
-                        "the life event \"%s\" is for the audience \"%s\", which the item does not "
-                        "list",
-                        e->code, e->audience);
-        }
-    }
+    if (aud != NULL && le != NULL)
+        check_life_events(&k, aud, le);
     const json_t *dept = need(&k, item, "department", "$", JSON_STRING, "a string");
     if (dept != NULL && !valid_dept(json_string_value(dept)))
         problem(&k, "$.department", "catalog.check.department", "not a department code");
@@ -654,39 +710,8 @@ int catalog_item_check_draft(const json_t *item, json_t *problems)
     localised(&k, item, "conditions", "$", 1);
     check_materials(&k, item);
 
-    /* The fee (src/pay): integer fen; who pays (the applicant, or the enterprise it
-     * applies for); when it is due (at submission, or after acceptance); whether the
-     * department may waive it. */
-    static const char *const FEE_KEYS[] = {"fen", "basis", "payer", "due", "waivable", NULL};
-    static const char *const FEE_PAYERS[] = {"applicant", "enterprise", NULL};
-    static const char *const FEE_DUE[] = {"submission", "acceptance", NULL};
-    const json_t *fee = need(&k, item, "fee", "$", JSON_OBJECT, "an object {fen, basis}");
-    if (fee != NULL) {
-        unknown_keys(&k, fee, "$.fee", FEE_KEYS);
-        int present;
-        int64_t fen = int_in(&k, fee, "fen", "$.fee", 0, 100000000, 1, &present);
-        localised(&k, fee, "basis", "$.fee", present && fen > 0);
-        if (json_object_get(fee, "payer") != NULL)
-            enum_value(&k, fee, "payer", "$.fee", FEE_PAYERS);
-        if (json_object_get(fee, "due") != NULL)
-            enum_value(&k, fee, "due", "$.fee", FEE_DUE);
-        const json_t *w = json_object_get(fee, "waivable");
-        if (w != NULL && !json_is_boolean(w))
-            problem(&k, "$.fee.waivable", "catalog.check.enum", "waivable must be true or false");
-    }
-    static const char *const TL_KEYS[] = {"legal_days", "promised_days", NULL};
-    const json_t *tl =
-        need(&k, item, "time_limit", "$", JSON_OBJECT, "an object {legal_days, promised_days}");
-    if (tl != NULL) {
-        unknown_keys(&k, tl, "$.time_limit", TL_KEYS);
-        int hl, hp;
-        int64_t legal = int_in(&k, tl, "legal_days", "$.time_limit", 0, 10000, 1, &hl);
-        int64_t promised = int_in(&k, tl, "promised_days", "$.time_limit", 0, 10000, 1, &hp);
-        if (hl && hp && promised > legal)
-            problem(&k, "$.time_limit.promised_days", "catalog.check.promised_over_legal",
-                    "the promised time limit (%lld) exceeds the legal one (%lld)",
-                    (long long)promised, (long long)legal);
-    }
+    check_fee(&k, item);
+    check_time_limit(&k, item);
     const json_t *steps = need(&k, item, "steps", "$", JSON_ARRAY, "an array");
     if (steps != NULL) {
         if (json_array_size(steps) == 0)
@@ -711,34 +736,8 @@ int catalog_item_check_draft(const json_t *item, json_t *problems)
     enum_value(&k, item, "online_depth", "$", DEPTHS);
     need(&k, item, "region_wide", "$", JSON_TRUE, "true or false");
     need(&k, item, "cross_province", "$", JSON_TRUE, "true or false");
-    static const char *const CONTACT_KEYS[] = {"phone", "address", NULL};
-    const json_t *contact =
-        need(&k, item, "contact", "$", JSON_OBJECT, "an object {phone, address}");
-    if (contact != NULL) {
-        unknown_keys(&k, contact, "$.contact", CONTACT_KEYS);
-        const json_t *ph = need(&k, contact, "phone", "$.contact", JSON_STRING, "a string");
-        if (ph != NULL && !matches(json_string_value(ph), "0123456789-+ ", 3, 30))
-            problem(&k, "$.contact.phone", "catalog.check.phone", "not a telephone number");
-        localised(&k, contact, "address", "$.contact", 1);
-    }
-    static const char *const WINDOW_KEYS[] = {"name", "address", "hours", NULL};
-    const json_t *wins = need(&k, item, "windows", "$", JSON_ARRAY, "an array");
-    if (wins != NULL) {
-        size_t i;
-        const json_t *w;
-        json_array_foreach((json_t *)wins, i, w)
-        {
-            idx(p, sizeof p, "$.windows", i);
-            if (!json_is_object(w)) {
-                problem(&k, p, "catalog.check.type", "must be an object {name, address, hours}");
-                continue;
-            }
-            unknown_keys(&k, w, p, WINDOW_KEYS);
-            localised(&k, w, "name", p, 1);
-            localised(&k, w, "address", p, 1);
-            localised(&k, w, "hours", p, 1);
-        }
-    }
+    check_contact(&k, item);
+    check_windows(&k, item);
     if (json_object_get(item, "issues_cert_type") == NULL)
         problem(&k, "$.issues_cert_type", "catalog.check.required",
                 "issues_cert_type is required (null when none is issued)");

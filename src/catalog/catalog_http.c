@@ -12,15 +12,15 @@
  *   GET  /admin/catalog/{code}            versions with what changed; publish, retire
  *   POST /admin/catalog/{code}/publish    publish the draft version `version`
  *   POST /admin/catalog/{code}/retire     retire the item
- * Public pages come from the response cache keyed by catalog_version. Administration asks
- * authz_allowed(subject, "catalog.admin") (platform administrators with two factors).
+ * Public pages come from the response cache keyed by catalog_version. The administration
+ * pages are in catalog_admin_http.c: they ask authz_allowed(subject, "catalog.admin")
+ * (platform administrators with two factors).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "audit/audit.h"
 #include "base/lang.h"
 #include "base/arena.h"
 #include "catalog/catalog_internal.h"
@@ -36,22 +36,18 @@ static struct catalog *cat_of(const struct web_req *req)
     return req->ctx;
 }
 
-/* The label of `prefix` + "." + `code` (catalog.events.birth ...). */
-static const char *T(struct web_req *req, const char *prefix, const char *code)
+const char *catalog_web_label(struct web_req *req, const char *prefix, const char *code)
 {
     return web_t(req, arena_printf(req->arena, "%s.%s", prefix, code ? code : ""));
 }
 
-/* A translated label for key, or `fallback` when the catalogs have none. */
-static const char *T_or(struct web_req *req, const char *key, const char *fallback)
+const char *catalog_web_t_or(struct web_req *req, const char *key, const char *fallback)
 {
     const char *s = web_t(req, key);
     return s == NULL || strcmp(s, key) == 0 ? fallback : s;
 }
 
-/* A localised text in the reader's language, with the language it is in: zh (marked so on
- * the page) when the reader's is missing, or for bo a copy of another language's. */
-static json_t *loc_json(struct web_req *req, const json_t *loc)
+json_t *catalog_web_text(struct web_req *req, const json_t *loc)
 {
     return json_pack("{s:s, s:s}", "text", catalog_text(loc, req->lang), "lang",
                      catalog_text_lang(loc, req->lang));
@@ -103,9 +99,9 @@ static json_t *summary_json(struct web_req *req, const json_t *it)
     const char *depth = json_string_value(json_object_get(it, "online_depth"));
     json_t *j = json_pack(
         "{s:s, s:o, s:s, s:s, s:o, s:s, s:I, s:b, s:b}", "code", code, "name",
-        loc_json(req, json_object_get(it, "name")), "url",
+        catalog_web_text(req, json_object_get(it, "name")), "url",
         arena_printf(req->arena, "/services/%s", code), "depth_label",
-        T(req, "catalog.depth", depth), "department",
+        catalog_web_label(req, "catalog.depth", depth), "department",
         dept_json(req, json_string_value(json_object_get(it, "department"))), "fee",
         fen == 0
             ? web_t(req, "catalog.fee_free")
@@ -117,60 +113,48 @@ static json_t *summary_json(struct web_req *req, const json_t *it)
     return j;
 }
 
-static int h_index(struct web_req *req, struct web_resp *resp)
+/* The index's filters from the query (empty ones as absent), checked. */
+struct index_filters {
+    const char *dept, *event, *audience, *division, *q;
+    int64_t div;
+};
+
+static const char *query_or_null(struct web_req *req, const char *name)
 {
-    const char *dept = web_query(req, "dept"), *event = web_query(req, "event"),
-               *audience = web_query(req, "audience"), *division = web_query(req, "division"),
-               *q = web_query(req, "q");
-    if (q != NULL && *q == '\0')
-        q = NULL;
-    if (dept != NULL && *dept == '\0')
-        dept = NULL;
-    if (event != NULL && *event == '\0')
-        event = NULL;
-    if (audience != NULL && *audience == '\0')
-        audience = NULL;
-    if (division != NULL && *division == '\0')
-        division = NULL;
-    if (dept != NULL && !valid_chars(dept, "abcdefghijklmnopqrstuvwxyz0123456789-_.", 64))
+    const char *v = web_query(req, name);
+    return v != NULL && *v == '\0' ? NULL : v;
+}
+
+static int index_filters(struct web_req *req, struct web_resp *resp, struct index_filters *x)
+{
+    x->dept = query_or_null(req, "dept");
+    x->event = query_or_null(req, "event");
+    x->audience = query_or_null(req, "audience");
+    x->division = query_or_null(req, "division");
+    x->q = query_or_null(req, "q");
+    x->div = 0;
+    if (x->dept != NULL && !valid_chars(x->dept, "abcdefghijklmnopqrstuvwxyz0123456789-_.", 64))
         return web_fail(resp, 400, "catalog.bad_filter", "not a department code");
-    if (event != NULL && catalog_life_event_find(event) == NULL)
+    if (x->event != NULL && catalog_life_event_find(x->event) == NULL)
         return web_fail(resp, 400, "catalog.bad_filter", "not a life event");
-    if (audience != NULL && strcmp(audience, "person") != 0 && strcmp(audience, "enterprise") != 0)
+    if (x->audience != NULL && strcmp(x->audience, "person") != 0 &&
+        strcmp(x->audience, "enterprise") != 0)
         return web_fail(resp, 400, "catalog.bad_filter", "the audience is person or enterprise");
-    int64_t div = 0;
     struct err err;
     err_clear(&err);
-    if (division != NULL && divisions_parse_code(division, &div, &err) < 0)
+    if (x->division != NULL && divisions_parse_code(x->division, &x->div, &err) < 0)
         return web_fail_err(resp, &err);
-    int64_t version = catalog_version(cat_of(req)->st);
-    const char *key = arena_printf(req->arena, "catalog:index:%s:%lld:%s:%s", dept ? dept : "",
-                                   (long long)div, event ? event : "", audience ? audience : "");
-    /* A text query is not cached: its answers are as many as the texts people type. */
-    if (q == NULL && version >= 0 && web_cache_hit(req, resp, key, version))
-        return 0;
+    return 0;
+}
 
-    json_t *handled_in = NULL;
-    if (div != 0 && catalog_departments_in(cat_of(req), div, &handled_in, &err) < 0)
-        return web_fail_err(resp, &err);
-    struct catalog_filter f = {dept, event, audience, handled_in};
-    json_t *items, *found = NULL, *found_bundles = NULL;
-    int listed = catalog_list(cat_of(req)->st, &f, &items, &err);
-    json_decref(handled_in);
-    if (listed < 0)
-        return web_fail_err(resp, &err);
-    if (q != NULL &&
-        (catalog_find(cat_of(req), CATALOG_KIND_ITEM, q, 100, &found, &err) < 0 ||
-         catalog_find(cat_of(req), CATALOG_KIND_BUNDLE, q, 100, &found_bundles, &err) < 0)) {
-        json_decref(items);
-        json_decref(found);
-        return web_fail_err(resp, &err);
-    }
+/* The items' summaries: in the search's order (best first) when there was a text query,
+ * else by name as the reader's language sorts. */
+static json_t *index_items(struct web_req *req, const json_t *items, const json_t *found)
+{
     json_t *list = json_array();
     size_t i;
     json_t *it;
     if (found != NULL) {
-        /* In the search's order (best first), those the other filters keep. */
         size_t k;
         json_t *code;
         json_array_foreach(found, k, code)
@@ -183,38 +167,38 @@ static int h_index(struct web_req *req, struct web_resp *resp)
         }
     } else {
         json_array_foreach(items, i, it) json_array_append_new(list, summary_json(req, it));
-        l10n_sort(req->lang, list, "name.text"); /* by name, as the reader's language sorts */
+        l10n_sort(req->lang, list, "name.text");
     }
-    json_decref(items);
-    json_decref(found);
+    return list;
+}
 
-    /* The ways in: life events for people and for enterprises, departments, divisions. */
-    json_t *ev_person = json_array(), *ev_ent = json_array();
+/* The life events for people and for enterprises, the current one marked. */
+static void index_events(struct web_req *req, const char *event, json_t *ev_person, json_t *ev_ent)
+{
     for (size_t k = 0; k < catalog_life_event_count; k++) {
         const struct catalog_life_event *e = &catalog_life_events[k];
         json_array_append_new(strcmp(e->audience, "person") == 0 ? ev_person : ev_ent,
                               json_pack("{s:s, s:s, s:s, s:b}", "code", e->code, "label",
-                                        T(req, "catalog.events", e->code), "url",
+                                        catalog_web_label(req, "catalog.events", e->code), "url",
                                         arena_printf(req->arena, "/services?event=%s", e->code),
                                         "current", event != NULL && strcmp(event, e->code) == 0));
     }
+}
+
+/* The departments (sorted by name) and the divisions they are in, the chosen ones marked. */
+static int index_places(struct web_req *req, const struct index_filters *x, json_t *dlist,
+                        json_t *divs, struct err *err)
+{
     struct identity_department *depts = NULL;
     size_t ndepts = 0;
-    json_t *dlist = json_array(), *divs = json_array();
-    struct store_conn *c = store_conn(cat_of(req)->st, &err);
+    struct store_conn *c = store_conn(cat_of(req)->st, err);
     if (c == NULL ||
-        identity_department_list(cat_of(req)->id, req->arena, &depts, &ndepts, &err) < 0) {
-        json_decref(list);
-        json_decref(ev_person);
-        json_decref(ev_ent);
-        json_decref(dlist);
-        json_decref(divs);
-        return web_fail_err(resp, &err);
-    }
+        identity_department_list(cat_of(req)->id, req->arena, &depts, &ndepts, err) < 0)
+        return -1;
     for (size_t k = 0; k < ndepts; k++) {
         json_t *dj = dept_json(req, depts[k].code);
         json_object_set_new(dj, "selected",
-                            json_boolean(dept != NULL && strcmp(dept, depts[k].code) == 0));
+                            json_boolean(x->dept != NULL && strcmp(x->dept, depts[k].code) == 0));
         json_array_append_new(dlist, dj);
         int seen = 0;
         for (size_t m = 0; m < k; m++)
@@ -226,13 +210,22 @@ static int h_index(struct web_req *req, struct web_resp *resp)
             json_array_append_new(
                 divs, json_pack("{s:s, s:s, s:b}", "code",
                                 arena_printf(req->arena, "%012lld", (long long)d.code), "name",
-                                divisions_name(&d, req->lang), "selected", d.code == div));
+                                divisions_name(&d, req->lang), "selected", d.code == x->div));
     }
     l10n_sort(req->lang, dlist, "name");
+    return 0;
+}
+
+/* The bundles (一件事), only those a text query found when there was one. */
+static json_t *index_bundles(struct web_req *req, const json_t *found_bundles)
+{
+    struct err err;
     json_t *bundles;
     if (catalog_bundles(cat_of(req)->st, &bundles, &err) < 0)
         bundles = json_array();
     json_t *blist = json_array();
+    size_t i;
+    json_t *it;
     json_array_foreach(bundles, i, it)
     {
         const char *bcode = json_string_value(json_object_get(it, "code"));
@@ -240,10 +233,62 @@ static int h_index(struct web_req *req, struct web_resp *resp)
             continue;
         json_array_append_new(blist,
                               json_pack("{s:s, s:o, s:s}", "code", bcode, "name",
-                                        loc_json(req, json_object_get(it, "name")), "url",
+                                        catalog_web_text(req, json_object_get(it, "name")), "url",
                                         arena_printf(req->arena, "/services/bundles/%s", bcode)));
     }
     json_decref(bundles);
+    return blist;
+}
+
+static int h_index(struct web_req *req, struct web_resp *resp)
+{
+    struct index_filters x;
+    if (index_filters(req, resp, &x) < 0)
+        return -1;
+    struct err err;
+    err_clear(&err);
+    int64_t version = catalog_version(cat_of(req)->st);
+    const char *key =
+        arena_printf(req->arena, "catalog:index:%s:%lld:%s:%s", x.dept ? x.dept : "",
+                     (long long)x.div, x.event ? x.event : "", x.audience ? x.audience : "");
+    /* A text query is not cached: its answers are as many as the texts people type. */
+    if (x.q == NULL && version >= 0 && web_cache_hit(req, resp, key, version))
+        return 0;
+
+    json_t *handled_in = NULL;
+    if (x.div != 0 && catalog_departments_in(cat_of(req), x.div, &handled_in, &err) < 0)
+        return web_fail_err(resp, &err);
+    struct catalog_filter f = {x.dept, x.event, x.audience, handled_in};
+    json_t *items, *found = NULL, *found_bundles = NULL;
+    int listed = catalog_list(cat_of(req)->st, &f, &items, &err);
+    json_decref(handled_in);
+    if (listed < 0)
+        return web_fail_err(resp, &err);
+    if (x.q != NULL &&
+        (catalog_find(cat_of(req), CATALOG_KIND_ITEM, x.q, 100, &found, &err) < 0 ||
+         catalog_find(cat_of(req), CATALOG_KIND_BUNDLE, x.q, 100, &found_bundles, &err) < 0)) {
+        json_decref(items);
+        json_decref(found);
+        return web_fail_err(resp, &err);
+    }
+    json_t *list = index_items(req, items, found);
+    json_decref(items);
+    json_decref(found);
+
+    /* The ways in: life events for people and for enterprises, departments, divisions. */
+    json_t *ev_person = json_array(), *ev_ent = json_array();
+    index_events(req, x.event, ev_person, ev_ent);
+    json_t *dlist = json_array(), *divs = json_array();
+    if (index_places(req, &x, dlist, divs, &err) < 0) {
+        json_decref(list);
+        json_decref(ev_person);
+        json_decref(ev_ent);
+        json_decref(dlist);
+        json_decref(divs);
+        json_decref(found_bundles);
+        return web_fail_err(resp, &err);
+    }
+    json_t *blist = index_bundles(req, found_bundles);
     json_decref(found_bundles);
     size_t n = json_array_size(list);
     json_t *m = json_pack("{s:s, s:o, s:I, s:b, s:o, s:o, s:o, s:o, s:o}", "title",
@@ -251,14 +296,15 @@ static int h_index(struct web_req *req, struct web_resp *resp)
                           "has_items", n > 0, "events_person", ev_person, "events_enterprise",
                           ev_ent, "departments", dlist, "divisions", divs, "bundles", blist);
     json_object_set_new(m, "filters",
-                        json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "dept", dept, "event", event,
-                                  "audience", audience, "division", division, "q", q));
+                        json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "dept", x.dept, "event",
+                                  x.event, "audience", x.audience, "division", x.division, "q",
+                                  x.q));
     json_object_set_new(m, "has_bundles", json_boolean(json_array_size(blist) > 0));
     json_object_set_new(m, "audience_person",
-                        json_boolean(audience && strcmp(audience, "person") == 0));
+                        json_boolean(x.audience && strcmp(x.audience, "person") == 0));
     json_object_set_new(m, "audience_enterprise",
-                        json_boolean(audience && strcmp(audience, "enterprise") == 0));
-    resp->max_age = q == NULL ? 60 : 0;
+                        json_boolean(x.audience && strcmp(x.audience, "enterprise") == 0));
+    resp->max_age = x.q == NULL ? 60 : 0;
     return web_page(resp, m, "catalog/index", 200);
 }
 
@@ -269,7 +315,7 @@ static json_t *loc_list(struct web_req *req, const json_t *a)
     json_t *out = json_array();
     size_t i;
     const json_t *v;
-    json_array_foreach((json_t *)a, i, v) json_array_append_new(out, loc_json(req, v));
+    json_array_foreach((json_t *)a, i, v) json_array_append_new(out, catalog_web_text(req, v));
     return out;
 }
 
@@ -281,10 +327,11 @@ static json_t *guide_model(struct web_req *req, json_t *item)
     json_object_set_new(m, "title",
                         json_string(catalog_text(json_object_get(item, "name"), req->lang)));
     json_object_set_new(m, "code", json_string(code));
-    json_object_set_new(m, "name", loc_json(req, json_object_get(item, "name")));
+    json_object_set_new(m, "name", catalog_web_text(req, json_object_get(item, "name")));
     json_object_set_new(
         m, "type_label",
-        json_string(T(req, "catalog.types", json_string_value(json_object_get(item, "type")))));
+        json_string(catalog_web_label(req, "catalog.types",
+                                      json_string_value(json_object_get(item, "type")))));
     json_object_set_new(m, "department",
                         dept_json(req, json_string_value(json_object_get(item, "department"))));
     json_t *hb = json_array();
@@ -294,35 +341,39 @@ static json_t *guide_model(struct web_req *req, json_t *item)
         json_array_append_new(hb, dept_json(req, json_string_value(v)));
     json_object_set_new(m, "handled_by", hb);
     json_t *aud = json_array(), *levels = json_array(), *events = json_array();
-    json_array_foreach(json_object_get(item, "audience"), i, v)
-        json_array_append_new(aud, json_string(T(req, "catalog.audience", json_string_value(v))));
-    json_array_foreach(json_object_get(item, "levels"), i, v)
-        json_array_append_new(levels, json_string(T(req, "catalog.levels", json_string_value(v))));
+    json_array_foreach(json_object_get(item, "audience"), i, v) json_array_append_new(
+        aud, json_string(catalog_web_label(req, "catalog.audience", json_string_value(v))));
+    json_array_foreach(json_object_get(item, "levels"), i, v) json_array_append_new(
+        levels, json_string(catalog_web_label(req, "catalog.levels", json_string_value(v))));
     json_array_foreach(json_object_get(item, "life_events"), i, v) json_array_append_new(
-        events, json_pack("{s:s, s:s}", "label", T(req, "catalog.events", json_string_value(v)),
-                          "url", arena_printf(a, "/services?event=%s", json_string_value(v))));
+        events, json_pack("{s:s, s:s}", "label",
+                          catalog_web_label(req, "catalog.events", json_string_value(v)), "url",
+                          arena_printf(a, "/services?event=%s", json_string_value(v))));
     json_object_set_new(m, "audience", aud);
     json_object_set_new(m, "levels", levels);
     json_object_set_new(m, "life_events", events);
-    json_object_set_new(m, "legal_basis", loc_json(req, json_object_get(item, "legal_basis")));
-    json_object_set_new(m, "conditions", loc_json(req, json_object_get(item, "conditions")));
+    json_object_set_new(m, "legal_basis",
+                        catalog_web_text(req, json_object_get(item, "legal_basis")));
+    json_object_set_new(m, "conditions",
+                        catalog_web_text(req, json_object_get(item, "conditions")));
     json_t *mats = json_array();
     json_array_foreach(json_object_get(item, "materials"), i, v)
     {
         const char *ct = json_string_value(json_object_get(v, "cert_type"));
         json_t *mj = json_pack(
             "{s:i, s:o, s:s, s:s, s:I}", "n", (int)i + 1, "name",
-            loc_json(req, json_object_get(v, "name")), "required",
+            catalog_web_text(req, json_object_get(v, "name")), "required",
             web_t(req, json_is_true(json_object_get(v, "required")) ? "catalog.required"
                                                                     : "catalog.optional"),
-            "form", T(req, "catalog.forms", json_string_value(json_object_get(v, "form"))), "count",
-            (json_int_t)json_integer_value(json_object_get(v, "count")));
+            "form",
+            catalog_web_label(req, "catalog.forms", json_string_value(json_object_get(v, "form"))),
+            "count", (json_int_t)json_integer_value(json_object_get(v, "count")));
         if (ct != NULL)
-            json_object_set_new(
-                mj, "cert",
-                json_string(T_or(req, arena_printf(a, "catalog.cert_types.%s", ct), ct)));
+            json_object_set_new(mj, "cert",
+                                json_string(catalog_web_t_or(
+                                    req, arena_printf(a, "catalog.cert_types.%s", ct), ct)));
         if (json_object_get(v, "note") != NULL)
-            json_object_set_new(mj, "note", loc_json(req, json_object_get(v, "note")));
+            json_object_set_new(mj, "note", catalog_web_text(req, json_object_get(v, "note")));
         json_array_append_new(mats, mj);
     }
     json_object_set_new(m, "materials", mats);
@@ -333,7 +384,7 @@ static json_t *guide_model(struct web_req *req, json_t *item)
         json_string(fen == 0 ? web_t(req, "catalog.fee_free")
                              : arena_printf(a, "%s %s", yuan(a, fen), web_t(req, "catalog.yuan"))));
     if (json_object_get(fee, "basis") != NULL)
-        json_object_set_new(m, "fee_basis", loc_json(req, json_object_get(fee, "basis")));
+        json_object_set_new(m, "fee_basis", catalog_web_text(req, json_object_get(fee, "basis")));
     json_t *tl = json_object_get(item, "time_limit");
     json_object_set_new(m, "legal_days",
                         json_integer(json_integer_value(json_object_get(tl, "legal_days"))));
@@ -343,8 +394,9 @@ static json_t *guide_model(struct web_req *req, json_t *item)
         m, "on_the_spot",
         json_boolean(json_integer_value(json_object_get(tl, "promised_days")) == 0));
     json_object_set_new(m, "steps", loc_list(req, json_object_get(item, "steps")));
-    json_object_set_new(m, "depth_label",
-                        json_string(T(req, "catalog.depth",
+    json_object_set_new(
+        m, "depth_label",
+        json_string(catalog_web_label(req, "catalog.depth",
                                       json_string_value(json_object_get(item, "online_depth")))));
     json_object_set_new(
         m, "region_wide",
@@ -357,18 +409,20 @@ static json_t *guide_model(struct web_req *req, json_t *item)
     json_t *contact = json_object_get(item, "contact");
     json_object_set_new(m, "phone",
                         json_string(json_string_value(json_object_get(contact, "phone"))));
-    json_object_set_new(m, "contact_address", loc_json(req, json_object_get(contact, "address")));
+    json_object_set_new(m, "contact_address",
+                        catalog_web_text(req, json_object_get(contact, "address")));
     json_t *wins = json_array();
     json_array_foreach(json_object_get(item, "windows"), i, v) json_array_append_new(
-        wins, json_pack("{s:o, s:o, s:o}", "name", loc_json(req, json_object_get(v, "name")),
-                        "address", loc_json(req, json_object_get(v, "address")), "hours",
-                        loc_json(req, json_object_get(v, "hours"))));
+        wins,
+        json_pack("{s:o, s:o, s:o}", "name", catalog_web_text(req, json_object_get(v, "name")),
+                  "address", catalog_web_text(req, json_object_get(v, "address")), "hours",
+                  catalog_web_text(req, json_object_get(v, "hours"))));
     json_object_set_new(m, "windows", wins);
     const char *issues = json_string_value(json_object_get(item, "issues_cert_type"));
     if (issues != NULL)
-        json_object_set_new(
-            m, "issues",
-            json_string(T_or(req, arena_printf(a, "catalog.cert_types.%s", issues), issues)));
+        json_object_set_new(m, "issues",
+                            json_string(catalog_web_t_or(
+                                req, arena_printf(a, "catalog.cert_types.%s", issues), issues)));
     json_object_set_new(m, "field_count",
                         json_integer((json_int_t)json_array_size(
                             json_object_get(json_object_get(item, "form"), "fields"))));
@@ -431,324 +485,24 @@ static int h_bundle(struct web_req *req, struct web_resp *resp)
         json_array_append_new(
             items,
             json_pack("{s:s, s:o, s:s, s:o, s:I}", "code", json_string_value(v), "name",
-                      loc_json(req, json_object_get(it, "name")), "url",
+                      catalog_web_text(req, json_object_get(it, "name")), "url",
                       arena_printf(req->arena, "/services/%s", json_string_value(v)), "department",
                       dept_json(req, json_string_value(json_object_get(it, "department"))),
                       "promised_days", (json_int_t)p));
         json_decref(it);
     }
     const char *event = json_string_value(json_object_get(b, "life_event"));
-    json_t *m = json_pack(
-        "{s:s, s:s, s:o, s:s, s:s, s:o, s:I, s:s, s:O}", "title",
-        catalog_text(json_object_get(b, "name"), req->lang), "code", code, "name",
-        loc_json(req, json_object_get(b, "name")), "event_label", T(req, "catalog.events", event),
-        "event_url", arena_printf(req->arena, "/services?event=%s", event), "items", items,
-        "promised_days", (json_int_t)total_promised, "apply_url",
-        arena_printf(req->arena, "/services/bundles/%s/apply", code), "bundle", b);
+    json_t *m =
+        json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:I, s:s, s:O}", "title",
+                  catalog_text(json_object_get(b, "name"), req->lang), "code", code, "name",
+                  catalog_web_text(req, json_object_get(b, "name")), "event_label",
+                  catalog_web_label(req, "catalog.events", event), "event_url",
+                  arena_printf(req->arena, "/services?event=%s", event), "items", items,
+                  "promised_days", (json_int_t)total_promised, "apply_url",
+                  arena_printf(req->arena, "/services/bundles/%s/apply", code), "bundle", b);
     json_decref(b);
     resp->max_age = 60;
     return web_page(resp, m, "catalog/bundle", 200);
-}
-
-/* ---- administration ------------------------------------------------------------------------- */
-
-/* The administrator behind the request: 0 with *actor, or -1 with the response failed (401
- * to the login and back, 403 audited as a refusal). */
-static int require_admin(struct web_req *req, struct web_resp *resp, int64_t *actor)
-{
-    struct authz_subject subj;
-    struct authz_object obj = {0, 0, 0};
-    struct err err;
-    err_clear(&err);
-    if (identity_web_subject(cat_of(req)->id, req, resp, &subj) < 0)
-        return -1;
-    if (!authz_allowed(&subj, "catalog.admin", &obj)) {
-        struct store_conn *c = store_conn(cat_of(req)->st, &err);
-        struct audit_event ev = {subj.account_id, "catalog.admin",    req->path,
-                                 "denied",        web_client_ip(req), NULL};
-        if (c != NULL)
-            audit_record(c, &ev, &err);
-        return web_fail(resp, 403, "catalog.forbidden",
-                        "only platform administrators (with two factors) edit the catalog");
-    }
-    *actor = subj.account_id;
-    return 0;
-}
-
-static int h_admin_list(struct web_req *req, struct web_resp *resp)
-{
-    int64_t actor;
-    if (require_admin(req, resp, &actor) < 0)
-        return -1;
-    json_t *items;
-    struct err err;
-    err_clear(&err);
-    if (catalog_admin_list(cat_of(req)->st, &items, &err) < 0)
-        return web_fail_err(resp, &err);
-    size_t i;
-    json_t *v;
-    json_array_foreach(items, i, v)
-    {
-        const char *code = json_string_value(json_object_get(v, "code"));
-        json_object_set_new(v, "url",
-                            json_string(arena_printf(req->arena, "/admin/catalog/%s", code)));
-        json_object_set_new(v, "name_shown", loc_json(req, json_object_get(v, "name")));
-        json_object_set_new(v, "status_label",
-                            json_string(T(req, "catalog.status",
-                                          json_string_value(json_object_get(v, "latest_status")))));
-        json_object_set_new(
-            v, "updated",
-            json_string(l10n_datetime(req->arena, req->lang,
-                                      json_integer_value(json_object_get(v, "updated_at")))));
-    }
-    return web_page(resp,
-                    json_pack("{s:s, s:o, s:s}", "title", web_t(req, "catalog.admin.title"),
-                              "items", items, "csrf", web_csrf_token(req, resp)),
-                    "catalog/admin", 200);
-}
-
-static json_t *localise_problems(struct web_req *req, json_t *problems)
-{
-    size_t i;
-    json_t *p;
-    json_array_foreach(problems, i, p)
-    {
-        const char *code = json_string_value(json_object_get(p, "code"));
-        json_object_set_new(
-            p, "text",
-            json_string(T_or(req, code, json_string_value(json_object_get(p, "message")))));
-    }
-    return problems;
-}
-
-/* The editor. `item` (may be NULL) is the document as parsed: the Tibetan texts it still
- * lacks for publication are listed under the problems (a draft may be saved without them). */
-static json_t *editor_model(struct web_req *req, struct web_resp *resp, const char *text,
-                            json_t *problems, const json_t *item)
-{
-    json_t *missing = json_array();
-    if (item != NULL)
-        catalog_item_check_bo(item, missing);
-    json_t *m = json_pack(
-        "{s:s, s:s, s:s, s:o, s:b, s:o, s:b}", "title", web_t(req, "catalog.admin.new_title"),
-        "doc", text, "csrf", web_csrf_token(req, resp), "problems",
-        problems ? localise_problems(req, problems) : json_array(), "has_problems",
-        problems != NULL && json_array_size(problems) > 0, "publish_problems",
-        localise_problems(req, missing), "has_publish_problems", json_array_size(missing) > 0);
-    return m;
-}
-
-static int h_admin_new(struct web_req *req, struct web_resp *resp)
-{
-    int64_t actor;
-    if (require_admin(req, resp, &actor) < 0)
-        return -1;
-    const char *from = web_query(req, "from");
-    char *text = NULL;
-    json_t *item = NULL;
-    if (from != NULL && *from != '\0') {
-        struct err err;
-        err_clear(&err);
-        if (catalog_item_latest(cat_of(req)->st, from, &item, &err) < 0)
-            return web_fail_err(resp, &err);
-        json_object_del(item, "version");
-        json_object_del(item, "status");
-        text = json_dumps(item, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    }
-    json_t *m = editor_model(req, resp, text ? text : "{\n  \"code\": \"\"\n}", NULL, item);
-    json_decref(item);
-    free(text);
-    return web_page(resp, m, "catalog/edit", 200);
-}
-
-static int h_admin_save(struct web_req *req, struct web_resp *resp)
-{
-    int64_t actor;
-    if (require_admin(req, resp, &actor) < 0)
-        return -1;
-    const char *text = web_form_value(req, "doc");
-    const char *ctype = web_header(req, "Content-Type");
-    if (text == NULL && ctype != NULL && strncmp(ctype, "application/json", 16) == 0)
-        text = req->body;
-    if (text == NULL)
-        text = "";
-    json_error_t je;
-    json_t *problems = json_array();
-    json_t *item = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-    int version = 0;
-    struct err err;
-    err_clear(&err);
-    if (item == NULL) {
-        json_array_append_new(
-            problems, json_pack("{s:s, s:s, s:s}", "path",
-                                arena_printf(req->arena, "line %d, column %d", je.line, je.column),
-                                "code", "catalog.check.json", "message", je.text));
-    } else {
-        int r = catalog_draft_save(cat_of(req), actor, web_client_ip(req), item, &version, problems,
-                                   &err);
-        if (r < 0) {
-            json_decref(item);
-            json_decref(problems);
-            return web_fail_err(resp, &err);
-        }
-    }
-    if (json_array_size(problems) > 0) {
-        json_t *m = editor_model(req, resp, text, problems, item);
-        json_decref(item);
-        /* For JSON clients the model reads as an RFC 9457 problem with the list. */
-        json_object_set_new(m, "type", json_string("about:blank"));
-        json_object_set_new(m, "status", json_integer(422));
-        json_object_set_new(m, "code", json_string("catalog.invalid"));
-        json_object_set_new(m, "detail", json_string(web_t(req, "errors.catalog.invalid")));
-        return web_page(resp, m, "catalog/edit", 422);
-    }
-    const char *code = arena_strdup(req->arena, json_string_value(json_object_get(item, "code")));
-    const char *loc = arena_printf(req->arena, "/admin/catalog/%s", code);
-    json_decref(item);
-    json_decref(problems);
-    if (req->want_json) {
-        return web_page(resp,
-                        json_pack("{s:s, s:i, s:s, s:s}", "code", code ? code : "", "version",
-                                  version, "status", "draft", "url", loc),
-                        NULL, 201);
-    }
-    return web_redirect(req, resp, loc);
-}
-
-/* The page of one item: its versions with what changed, and for each draft the Tibetan
- * texts it lacks; `refused` (may be NULL; owned from here) lists why a publication was just
- * refused. NULL with resp failed. */
-static json_t *item_admin_model(struct web_req *req, struct web_resp *resp, const char *code,
-                                json_t *refused)
-{
-    json_t *versions, *latest;
-    struct err err;
-    err_clear(&err);
-    if (catalog_history(cat_of(req)->st, code, &versions, &err) < 0) {
-        json_decref(refused);
-        web_fail_err(resp, &err);
-        return NULL;
-    }
-    if (catalog_item_latest(cat_of(req)->st, code, &latest, &err) < 0) {
-        json_decref(versions);
-        json_decref(refused);
-        web_fail_err(resp, &err);
-        return NULL;
-    }
-    int published = 0;
-    size_t i;
-    json_t *v;
-    json_array_foreach(versions, i, v)
-    {
-        const char *status = json_string_value(json_object_get(v, "status"));
-        json_t *missing = json_object_get(v, "publish_problems");
-        json_object_set_new(v, "status_label", json_string(T(req, "catalog.status", status)));
-        json_object_set_new(v, "is_draft", json_boolean(strcmp(status, "draft") == 0));
-        json_object_set_new(
-            v, "created",
-            json_string(l10n_datetime(req->arena, req->lang,
-                                      json_integer_value(json_object_get(v, "created_at")))));
-        json_object_set_new(
-            v, "published",
-            json_string(l10n_datetime(req->arena, req->lang,
-                                      json_integer_value(json_object_get(v, "published_at")))));
-        json_object_set_new(v, "has_changes",
-                            json_boolean(json_array_size(json_object_get(v, "changes")) > 0));
-        localise_problems(req, missing);
-        json_object_set_new(v, "has_publish_problems", json_boolean(json_array_size(missing) > 0));
-        if (strcmp(status, "published") == 0)
-            published = 1;
-    }
-    json_t *m = json_pack(
-        "{s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:b, s:s}", "title",
-        arena_printf(req->arena, "%s · %s", code, web_t(req, "catalog.admin.title")), "code", code,
-        "versions", versions, "name", loc_json(req, json_object_get(latest, "name")), "publish_url",
-        arena_printf(req->arena, "/admin/catalog/%s/publish", code), "retire_url",
-        arena_printf(req->arena, "/admin/catalog/%s/retire", code), "edit_url",
-        arena_printf(req->arena, "/admin/catalog/new?from=%s", code), "published", published,
-        "csrf", web_csrf_token(req, resp));
-    json_decref(latest);
-    if (m == NULL) {
-        json_decref(refused);
-        web_fail(resp, 500, "catalog.oom", "out of memory");
-        return NULL;
-    }
-    json_object_set_new(m, "public_url",
-                        json_string(arena_printf(req->arena, "/services/%s", code)));
-    /* The page names the item by item_code: a refusal's problem document takes "code". */
-    json_object_set_new(m, "item_code", json_string(code));
-    json_object_set_new(m, "has_refused", json_boolean(json_array_size(refused) > 0));
-    json_object_set_new(m, "refused",
-                        refused != NULL ? localise_problems(req, refused) : json_array());
-    return m;
-}
-
-static int h_admin_show(struct web_req *req, struct web_resp *resp)
-{
-    int64_t actor;
-    if (require_admin(req, resp, &actor) < 0)
-        return -1;
-    json_t *m = item_admin_model(req, resp, web_param(req, "code"), NULL);
-    return m == NULL ? -1 : web_page(resp, m, "catalog/item_admin", 200);
-}
-
-static int h_admin_publish(struct web_req *req, struct web_resp *resp)
-{
-    int64_t actor;
-    if (require_admin(req, resp, &actor) < 0)
-        return -1;
-    const char *code = web_param(req, "code");
-    int64_t version;
-    if (web_form_int(req, resp, "version", 1, 1000000, 0, &version) < 0)
-        return -1;
-    if (version == 0)
-        return web_fail(resp, 400, "catalog.bad_version", "the version is a positive whole number");
-    struct err err;
-    err_clear(&err);
-    json_t *problems = json_array();
-    if (catalog_publish(cat_of(req), actor, web_client_ip(req), code, (int)version, problems,
-                        &err) < 0) {
-        if (strcmp(err.code, "catalog.not_publishable") != 0) {
-            json_decref(problems);
-            return web_fail_err(resp, &err);
-        }
-        /* The item's page again with every reason; for JSON clients an RFC 9457 problem
-         * with the list. */
-        json_t *m = item_admin_model(req, resp, code, problems);
-        if (m == NULL)
-            return -1;
-        json_object_set_new(m, "type", json_string("about:blank"));
-        json_object_set_new(m, "status", json_integer(422));
-        json_object_set_new(m, "code", json_string("catalog.not_publishable"));
-        json_object_set_new(m, "detail", json_string(web_t(req, "errors.catalog.not_publishable")));
-        json_object_set(m, "problems", json_object_get(m, "refused"));
-        return web_page(resp, m, "catalog/item_admin", 422);
-    }
-    json_decref(problems);
-    if (req->want_json)
-        return web_page(resp,
-                        json_pack("{s:s, s:i, s:s}", "code", code, "version", (int)version,
-                                  "status", "published"),
-                        NULL, 200);
-    return web_redirect(req, resp,
-                        arena_printf(req->arena, "/admin/catalog/%s?done=catalog_published", code));
-}
-
-static int h_admin_retire(struct web_req *req, struct web_resp *resp)
-{
-    int64_t actor;
-    if (require_admin(req, resp, &actor) < 0)
-        return -1;
-    const char *code = web_param(req, "code");
-    struct err err;
-    err_clear(&err);
-    if (catalog_retire(cat_of(req), actor, web_client_ip(req), code, &err) < 0)
-        return web_fail_err(resp, &err);
-    if (req->want_json)
-        return web_page(resp, json_pack("{s:s, s:s}", "code", code, "status", "retired"), NULL,
-                        200);
-    return web_redirect(req, resp,
-                        arena_printf(req->arena, "/admin/catalog/%s?done=catalog_retired", code));
 }
 
 int catalog_http_register(struct web_server *srv, struct catalog *cat)
@@ -759,12 +513,7 @@ int catalog_http_register(struct web_server *srv, struct catalog *cat)
         web_route(srv, "GET", "/api/v1/services", h_index, cat) < 0 ||
         web_route(srv, "GET", "/api/v1/services/bundles/{code}", h_bundle, cat) < 0 ||
         web_route(srv, "GET", "/api/v1/services/{code}", h_guide, cat) < 0 ||
-        web_route(srv, "GET", "/admin/catalog", h_admin_list, cat) < 0 ||
-        web_route(srv, "GET", "/admin/catalog/new", h_admin_new, cat) < 0 ||
-        web_route(srv, "POST", "/admin/catalog/new", h_admin_save, cat) < 0 ||
-        web_route(srv, "GET", "/admin/catalog/{code}", h_admin_show, cat) < 0 ||
-        web_route(srv, "POST", "/admin/catalog/{code}/publish", h_admin_publish, cat) < 0 ||
-        web_route(srv, "POST", "/admin/catalog/{code}/retire", h_admin_retire, cat) < 0)
+        catalog_admin_routes(srv, cat) < 0)
         return -1;
     return 0;
 }

@@ -93,4 +93,17 @@ int catalog_digest(const json_t *doc, char out[72]);
 /* The derived columns of a checked item (pointers into item). */
 void catalog_cols_of(const json_t *item, struct catalog_cols *cols);
 
+/* The web pages (catalog_http.c, catalog_admin_http.c). Strings live in req->arena. */
+struct web_req;
+struct web_server;
+/* The label of `prefix` + "." + `code` (catalog.events.birth ...). */
+const char *catalog_web_label(struct web_req *req, const char *prefix, const char *code);
+/* A translated label for key, or `fallback` when the catalogs have none. */
+const char *catalog_web_t_or(struct web_req *req, const char *key, const char *fallback);
+/* A localised text in the reader's language, with the language it is in: zh (marked so on
+ * the page) when the reader's is missing, or for bo a copy of another language's. */
+json_t *catalog_web_text(struct web_req *req, const json_t *loc);
+/* The administration routes (catalog_admin_http.c). */
+int catalog_admin_routes(struct web_server *srv, struct catalog *cat);
+
 #endif

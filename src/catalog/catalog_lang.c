@@ -16,7 +16,7 @@
  *
  * At run time a bo text that does not count is shown as missing: catalog_text gives the zh
  * text and catalog_text_lang says "zh", so pages mark it lang="zh" (an old published version
- * written before this rule).
+ * written before this rule). Both are at the end of this file.
  */
 #include <stdio.h>
 #include <string.h>
@@ -163,4 +163,27 @@ int catalog_bundle_check_bo(const json_t *bundle, json_t *problems)
     if (json_is_object(bundle))
         need_bo(&k, json_object_get(bundle, "name"), "$.name");
     return k.n;
+}
+
+/* ---- a text in the reader's language ------------------------------------------------------ */
+
+const char *catalog_text_lang(const json_t *localised, const char *lang)
+{
+    if (!json_is_object(localised) || lang == NULL || strcmp(lang, "zh") == 0)
+        return "zh";
+    /* A Tibetan text that is a copy of another language's, or not Tibetan, is missing. */
+    if (strcmp(lang, "bo") == 0)
+        return catalog_bo_usable(localised) ? "bo" : "zh";
+    const char *s = json_string_value(json_object_get(localised, lang));
+    return s != NULL && *s != '\0' ? lang : "zh";
+}
+
+const char *catalog_text(const json_t *localised, const char *lang)
+{
+    const char *s = NULL;
+    if (json_is_object(localised))
+        s = json_string_value(json_object_get(localised, catalog_text_lang(localised, lang)));
+    else if (json_is_string(localised))
+        s = json_string_value(localised);
+    return s != NULL ? s : "";
 }

@@ -1,7 +1,8 @@
 /*
  * catalog_list.c - browsing the published catalog: the summaries behind /services, filtered
  * by department, life event, audience and division (docs/internals/catalog.md, "Public
- * pages"). Reads the published documents and filters in memory.
+ * pages"). Reads the published documents and filters in memory. The life events people
+ * browse by (and items list) are at the end.
  */
 #include <string.h>
 
@@ -108,4 +109,35 @@ json_t *catalog_item_names(struct store *st, const char *lang)
     }
     json_decref(items);
     return names;
+}
+
+/* ---- life events (the browse filter and the items' life_events) -------------------------- */
+
+const struct catalog_life_event catalog_life_events[] = {
+    {"birth", "person"},
+    {"school", "person"},
+    {"work", "person"},
+    {"marriage", "person"},
+    {"housing", "person"},
+    {"travel", "person"},
+    {"retirement", "person"},
+    {"health", "person"},
+    {"social_aid", "person"},
+    {"disability", "person"},
+    {"military", "person"},
+    {"death", "person"},
+    {"start_business", "enterprise"},
+    {"operate", "enterprise"},
+    {"construction", "enterprise"},
+    {"close_business", "enterprise"},
+};
+const size_t catalog_life_event_count =
+    sizeof(catalog_life_events) / sizeof(catalog_life_events[0]);
+
+const struct catalog_life_event *catalog_life_event_find(const char *code)
+{
+    for (size_t i = 0; code != NULL && i < catalog_life_event_count; i++)
+        if (strcmp(catalog_life_events[i].code, code) == 0)
+            return &catalog_life_events[i];
+    return NULL;
 }

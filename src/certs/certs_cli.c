@@ -26,9 +26,9 @@
 
 static int usage(struct err *err)
 {
-    err_set(err, 2, "certs.usage",
-            "usage: onewindow cert types | issue TYPE HOLDER_ID_NUMBER DEPT DATA_JSON | "
-            "verify FILE | export IDENTIFIER | revoke IDENTIFIER");
+    err_usage(err, "certs.usage",
+              "usage: onewindow cert types | issue TYPE HOLDER_ID_NUMBER DEPT DATA_JSON | "
+              "verify FILE | export IDENTIFIER | revoke IDENTIFIER");
     return 2;
 }
 
@@ -42,7 +42,7 @@ static int holder_account(struct certs *cs, const char *idn, int64_t *id, char n
         return err_set(err, 500, "certs.oom", "out of memory");
     int rc = identity_account_find_id_number(cs->id, idn, id, err);
     if (rc < 0 && strcmp(err->code, "identity.not_found") == 0)
-        rc = err_set(err, 2, "certs.no_holder", "no account is registered with that ID number");
+        rc = err_usage(err, "certs.no_holder", "no account is registered with that ID number");
     else if (rc == 0 && (rc = identity_account_summary(cs->id, a, *id, &acc, err)) == 0)
         snprintf(name, 128, "%s", acc.name ? acc.name : "");
     arena_free(a);
@@ -53,14 +53,14 @@ static int read_file(const char *path, char **out, struct err *err)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (f == NULL)
-        return err_set(err, 1, "certs.file", "cannot open %s", path);
+        return err_set(err, 500, "certs.file", "cannot open %s", path);
     size_t cap = 1 << 20;
     char *buf = malloc(cap + 1);
     size_t n = buf ? fread(buf, 1, cap, f) : 0;
     if (f != stdin)
         fclose(f);
     if (buf == NULL)
-        return err_set(err, 1, "certs.oom", "out of memory");
+        return err_set(err, 500, "certs.oom", "out of memory");
     buf[n] = '\0';
     *out = buf;
     return 0;
@@ -84,21 +84,21 @@ int certs_cli(struct certs *cs, int argc, char **argv, struct err *err)
         int64_t holder = 0;
         struct err e2;
         if (idcode_citizen_normalize(argv[2], idn, 0, &e2) < 0) {
-            err_set(err, 2, "certs.bad_id", "the holder's ID number is not valid");
+            err_usage(err, "certs.bad_id", "the holder's ID number is not valid");
             return 2;
         }
         if (holder_account(cs, idn, &holder, name, err) < 0)
-            return err->status == 2 ? 2 : -1;
+            return err->usage ? 2 : -1;
         json_t *dept = NULL;
         struct store_conn *c = store_conn(st, err);
         if (c == NULL || certs_department(cs, 0, argv[3], &dept, err) < 0)
-            return err->status == 404 ? (err->status = 2, 2) : -1;
+            return err->status == 404 ? (err->usage = 1, 2) : -1; /* no such department */
         json_error_t je;
         json_t *data = json_loads(argv[4], 0, &je);
         if (!json_is_object(data)) {
             json_decref(data);
             json_decref(dept);
-            err_set(err, 2, "certs.bad_data", "DATA_JSON must be a JSON object: %s", je.text);
+            err_usage(err, "certs.bad_data", "DATA_JSON must be a JSON object: %s", je.text);
             return 2;
         }
         const char *dname = json_string_value(json_object_get(data, "holder_name"));
@@ -127,7 +127,7 @@ int certs_cli(struct certs *cs, int argc, char **argv, struct err *err)
         int rc = certs_verify(cs, text, &res, err);
         free(text);
         if (rc < 0)
-            return err->status == 400 ? (err->status = 1, -1) : -1;
+            return -1;
         char *out = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS);
         printf("%s\n", out ? out : "{}");
         free(out);

@@ -18,10 +18,10 @@
 
 static int usage(struct err *err)
 {
-    err_set(err, 2, "exchange.usage",
-            "usage: onewindow exchange resources | resource-put FILE | grants [CLIENT_ID] | "
-            "approve ID [fields=a,b] [days=N] [rate=N] | reject ID | revoke ID | "
-            "sandbox-put RESOURCE KEY TEXT");
+    err_usage(err, "exchange.usage",
+              "usage: onewindow exchange resources | resource-put FILE | grants [CLIENT_ID] | "
+              "approve ID [fields=a,b] [days=N] [rate=N] | reject ID | revoke ID | "
+              "sandbox-put RESOURCE KEY TEXT");
     return 2;
 }
 
@@ -106,7 +106,7 @@ static int resource_put(struct exchange *x, const char *path, struct err *err)
     json_error_t je;
     json_t *doc = json_load_file(path, 0, &je);
     if (doc == NULL) {
-        err_set(err, 2, "exchange.bad_resource", "%s: %s (line %d)", path, je.text, je.line);
+        err_usage(err, "exchange.bad_resource", "%s: %s (line %d)", path, je.text, je.line);
         return 2;
     }
     int rc = exchange_resource_put(x, 0, doc, err);

@@ -34,6 +34,6 @@ int hotline_cli(struct hotline *h, int argc, char **argv, struct err *err)
         printf("%d reminder(s), %d escalation(s)\n", reminded, escalated);
         return 0;
     }
-    err_set(err, 2, "hotline.usage", "usage: onewindow hotline train|evaluate|tick");
+    err_usage(err, "hotline.usage", "usage: onewindow hotline train|evaluate|tick");
     return 2;
 }

@@ -139,27 +139,9 @@ static const char *fill(struct arena *a, const char *tmpl, const char *place)
     return arena_printf(a, "%.*s%s%s", (int)(at - tmpl), tmpl, place, at + 2);
 }
 
-int hotline_load_demo(struct hotline *h, int n, int *ncat, int *norders, struct err *err)
+/* Knowledge-base articles (once: the demo orders' marker covers both). */
+static int demo_kb(struct hotline *h, struct err *err)
 {
-    *ncat = *norders = 0;
-    struct arena *a = arena_new(0);
-    if (a == NULL)
-        return err_set(err, 500, "hotline.oom", "out of memory");
-    int rc = -1;
-    size_t ncats = sizeof(categories) / sizeof(categories[0]);
-    for (size_t i = 0; i < ncats; i++) {
-        if (hotline_category_put(h, 0, categories[i].code, categories[i].zh, categories[i].bo,
-                                 categories[i].en, err) < 0)
-            goto out;
-        (*ncat)++;
-    }
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        struct identity_department d;
-        if (identity_department_find(h->id, a, routes[i].dept, &d, err) < 0 ||
-            hotline_route_put(h, 0, routes[i].cat, routes[i].prefix, d.id, err) < 0)
-            goto out;
-    }
-    /* Knowledge-base articles (once: the demo orders' marker below covers both). */
     static const struct {
         const char *lang, *cat, *title, *body;
     } kb[] = {
@@ -187,13 +169,109 @@ int hotline_load_demo(struct hotline *h, int n, int *ncat, int *norders, struct 
         int64_t done = 0;
         int seen = 0;
         if (kc == NULL || store_meta_get_int64(kc, "hotline_demo_orders", &done, &seen, err) < 0)
-            goto out;
+            return -1;
         if (seen)
             break;
         if (hotline_kb_put(h, 0, 0, kb[i].lang, kb[i].title, kb[i].body, kb[i].cat, 0, NULL, err) <
             0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Orders over the last 8 weeks, ~10% in Tibetan, noise complaints rising in the last
+ * week (a hot spot). Each goes through the real intake (validation, sealing, numbering,
+ * timeline, audit); its handling is then written in one step with times in the past. */
+static int demo_order(struct hotline *h, struct arena *a, struct store_conn *c, int i, int64_t now,
+                      struct err *err)
+{
+    size_t ncats = sizeof(categories) / sizeof(categories[0]);
+    int64_t day = 24LL * 3600 * 1000;
+    size_t k = rnd((uint32_t)ncats);
+    int64_t age = (int64_t)rnd(56) * day + (int64_t)rnd((uint32_t)day);
+    if (i % 9 == 0) {
+        k = 7; /* noise */
+        age = (int64_t)rnd(6) * day + (int64_t)rnd((uint32_t)day);
+    }
+    size_t p = rnd(sizeof(places) / sizeof(places[0]));
+    int tibetan = rnd(10) == 0;
+    const char *text = tibetan ? bo_text[k] : fill(a, zh_text[k][rnd(5)], places[p].name);
+    char division[16], phone[16];
+    snprintf(division, sizeof(division), "%012lld", places[p].code);
+    snprintf(phone, sizeof(phone), "139%08u", rnd(100000000));
+    struct hotline_intake in = {"phone",
+                                NULL,
+                                division,
+                                places[p].name,
+                                NULL,
+                                NULL,
+                                text,
+                                NULL,
+                                phone,
+                                rnd(8) == 0 ? "urgent" : "normal",
+                                tibetan ? "bo" : "zh",
+                                0,
+                                0,
+                                0};
+    struct hotline_field_errors fe;
+    int64_t oid, dept = 0;
+    const char *number;
+    int r = hotline_order_create(h, a, &in, "demo", &oid, &number, &fe, err);
+    if (r != 0) {
+        if (r == 1)
+            err_set(err, 500, "hotline.demo", "a demo order is invalid: %s", fe.e[0].msg);
+        return -1;
+    }
+    if (hotline_route(h, categories[k].code, places[p].code, &dept, err) < 0)
+        return -1;
+    static const int levels[10] = {1, 2, 3, 3, 4, 4, 4, 5, 5, 5};
+    struct hotline_order o;
+    memset(&o, 0, sizeof(o));
+    o.id = oid;
+    o.status = HOTLINE_CLOSED;
+    o.category = categories[k].code;
+    o.department_id = dept;
+    o.reply = "已核实并处理，感谢您的反映。";
+    o.rating = levels[rnd(10)];
+    o.created_at = now - age;
+    o.dispatched_at = o.created_at + (int64_t)rnd(4 * 3600) * 1000;
+    o.deadline_at = o.dispatched_at + 7 * day;
+    o.accepted_at = o.dispatched_at + (int64_t)rnd(3600 * 8) * 1000;
+    o.replied_at = o.accepted_at + (int64_t)rnd(8) * day + (int64_t)rnd((uint32_t)day);
+    o.closed_at = o.replied_at + day;
+    o.updated_at = o.closed_at;
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (hotline_db_demo_finish(c, &o, err) < 0 ||
+        hotline_db_event_insert(c, oid, 0, "demo_closed", dept, NULL, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return store_commit(c, err) < 0 ? -1 : 0;
+}
+
+int hotline_load_demo(struct hotline *h, int n, int *ncat, int *norders, struct err *err)
+{
+    *ncat = *norders = 0;
+    struct arena *a = arena_new(0);
+    if (a == NULL)
+        return err_set(err, 500, "hotline.oom", "out of memory");
+    int rc = -1;
+    size_t ncats = sizeof(categories) / sizeof(categories[0]);
+    for (size_t i = 0; i < ncats; i++) {
+        if (hotline_category_put(h, 0, categories[i].code, categories[i].zh, categories[i].bo,
+                                 categories[i].en, err) < 0)
+            goto out;
+        (*ncat)++;
+    }
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        struct identity_department d;
+        if (identity_department_find(h->id, a, routes[i].dept, &d, err) < 0 ||
+            hotline_route_put(h, 0, routes[i].cat, routes[i].prefix, d.id, err) < 0)
             goto out;
     }
+    if (demo_kb(h, err) < 0)
+        goto out;
     struct store_conn *c = store_conn(h->store, err);
     int64_t have = 0;
     int found = 0;
@@ -203,72 +281,9 @@ int hotline_load_demo(struct hotline *h, int n, int *ncat, int *norders, struct 
         rc = 0;
         goto out;
     }
-    /* Orders over the last 8 weeks, ~10% in Tibetan, noise complaints rising in the last
-     * week (a hot spot). Each goes through the real intake (validation, sealing, numbering,
-     * timeline, audit); its handling is then written in one step with times in the past. */
-    int64_t now = time_now_ms(), day = 24LL * 3600 * 1000;
+    int64_t now = time_now_ms();
     for (int i = 0; i < n; i++) {
-        size_t k = rnd((uint32_t)ncats);
-        int64_t age = (int64_t)rnd(56) * day + (int64_t)rnd((uint32_t)day);
-        if (i % 9 == 0) {
-            k = 7; /* noise */
-            age = (int64_t)rnd(6) * day + (int64_t)rnd((uint32_t)day);
-        }
-        size_t p = rnd(sizeof(places) / sizeof(places[0]));
-        int tibetan = rnd(10) == 0;
-        const char *text = tibetan ? bo_text[k] : fill(a, zh_text[k][rnd(5)], places[p].name);
-        char division[16], phone[16];
-        snprintf(division, sizeof(division), "%012lld", places[p].code);
-        snprintf(phone, sizeof(phone), "139%08u", rnd(100000000));
-        struct hotline_intake in = {"phone",
-                                    NULL,
-                                    division,
-                                    places[p].name,
-                                    NULL,
-                                    NULL,
-                                    text,
-                                    NULL,
-                                    phone,
-                                    rnd(8) == 0 ? "urgent" : "normal",
-                                    tibetan ? "bo" : "zh",
-                                    0,
-                                    0,
-                                    0};
-        struct hotline_field_errors fe;
-        int64_t oid, dept = 0;
-        const char *number;
-        int r = hotline_order_create(h, a, &in, "demo", &oid, &number, &fe, err);
-        if (r != 0) {
-            if (r == 1)
-                err_set(err, 500, "hotline.demo", "a demo order is invalid: %s", fe.e[0].msg);
-            goto out;
-        }
-        if (hotline_route(h, categories[k].code, places[p].code, &dept, err) < 0)
-            goto out;
-        static const int levels[10] = {1, 2, 3, 3, 4, 4, 4, 5, 5, 5};
-        struct hotline_order o;
-        memset(&o, 0, sizeof(o));
-        o.id = oid;
-        o.status = HOTLINE_CLOSED;
-        o.category = categories[k].code;
-        o.department_id = dept;
-        o.reply = "已核实并处理，感谢您的反映。";
-        o.rating = levels[rnd(10)];
-        o.created_at = now - age;
-        o.dispatched_at = o.created_at + (int64_t)rnd(4 * 3600) * 1000;
-        o.deadline_at = o.dispatched_at + 7 * day;
-        o.accepted_at = o.dispatched_at + (int64_t)rnd(3600 * 8) * 1000;
-        o.replied_at = o.accepted_at + (int64_t)rnd(8) * day + (int64_t)rnd((uint32_t)day);
-        o.closed_at = o.replied_at + day;
-        o.updated_at = o.closed_at;
-        if (store_begin(c, err) < 0)
-            goto out;
-        if (hotline_db_demo_finish(c, &o, err) < 0 ||
-            hotline_db_event_insert(c, oid, 0, "demo_closed", dept, NULL, err) < 0) {
-            store_rollback(c);
-            goto out;
-        }
-        if (store_commit(c, err) < 0)
+        if (demo_order(h, a, c, i, now, err) < 0)
             goto out;
         (*norders)++;
     }

@@ -42,7 +42,7 @@ int identity_bootstrap_admin(struct identity *id, char password[IDENTITY_BOOTSTR
     struct identity_department d;
     int rc = -1;
     if (a == NULL) {
-        err_set(err, 1, "identity.oom", "out of memory");
+        err_set(err, 500, "identity.oom", "out of memory");
         goto out;
     }
     if (identity_department_find(id, a, "platform", &d, &e) == 0) {
@@ -54,7 +54,7 @@ int identity_bootstrap_admin(struct identity *id, char password[IDENTITY_BOOTSTR
         goto out;
     }
     if (random_password(password) < 0) {
-        err_set(err, 1, "identity.random", "no randomness available");
+        err_set(err, 500, "identity.random", "no randomness available");
         goto out;
     }
     if (identity_staff_create(id, 0, NULL, "admin", "平台管理员", password, &admin_id, err) < 0 ||

@@ -369,8 +369,8 @@ int notify_configure(struct notify *n, const struct notify_config *cfg, struct e
     curl_ready = 1;
     if (cfg->smtp_url && *cfg->smtp_url) {
         if (strncmp(cfg->smtp_url, "smtp://", 7) != 0 && strncmp(cfg->smtp_url, "smtps://", 8))
-            return err_set(err, 2, "notify.bad_smtp_url",
-                           "--smtp-url must start with smtp:// or smtps://");
+            return err_usage(err, "notify.bad_smtp_url",
+                             "--smtp-url must start with smtp:// or smtps://");
         struct mail_ctx *m = calloc(1, sizeof(*m));
         if (m == NULL)
             return err_set(err, 500, "notify.oom", "out of memory");
@@ -381,7 +381,7 @@ int notify_configure(struct notify *n, const struct notify_config *cfg, struct e
                                                    : "noreply@onewindow.localhost");
         if (!notify_email_valid(m->from)) {
             free(m);
-            return err_set(err, 2, "notify.bad_mail_from", "--mail-from is not an e-mail address");
+            return err_usage(err, "notify.bad_mail_from", "--mail-from is not an e-mail address");
         }
         if (n->email_ctx != NULL && ((struct mail_ctx *)n->email_ctx)->curl != NULL)
             curl_easy_cleanup(((struct mail_ctx *)n->email_ctx)->curl);
@@ -397,11 +397,11 @@ int notify_configure(struct notify *n, const struct notify_config *cfg, struct e
         snprintf(n->receipt_secret, sizeof(n->receipt_secret), "%s", cfg->receipt_secret);
     if (cfg->sms_url && *cfg->sms_url) {
         if (strncmp(cfg->sms_url, "http://", 7) != 0 && strncmp(cfg->sms_url, "https://", 8))
-            return err_set(err, 2, "notify.bad_sms_url",
-                           "--sms-url must start with http:// or https://");
+            return err_usage(err, "notify.bad_sms_url",
+                             "--sms-url must start with http:// or https://");
         if (n->receipt_secret[0] == '\0')
-            return err_set(err, 2, "notify.no_secret",
-                           "--sms-url needs --receipt-secret (requests and receipts are signed)");
+            return err_usage(err, "notify.no_secret",
+                             "--sms-url needs --receipt-secret (requests and receipts are signed)");
         struct carrier_ctx *k = calloc(1, sizeof(*k));
         if (k == NULL)
             return err_set(err, 500, "notify.oom", "out of memory");

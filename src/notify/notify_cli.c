@@ -13,10 +13,10 @@
 
 static int usage(struct err *err)
 {
-    return err_set(err, 2, "notify.usage",
-                   "usage: onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | "
-                   "deliver | sandbox [N] | email ADDRESS KIND [PARAMS_JSON] | channels | "
-                   "send-many N ACCOUNT KIND [PARAMS_JSON [ADDRESS]]");
+    return err_usage(err, "notify.usage",
+                     "usage: onewindow notify send ACCOUNT KIND [PARAMS_JSON [PHONE]] | outbox | "
+                     "deliver | sandbox [N] | email ADDRESS KIND [PARAMS_JSON] | channels | "
+                     "send-many N ACCOUNT KIND [PARAMS_JSON [ADDRESS]]");
 }
 
 static void print_sandbox(void *ctx, int64_t outbox_id, const char *phone_masked, const char *lang,
@@ -34,13 +34,13 @@ static int cmd_send(struct notify *n, int argc, char **argv, struct err *err)
     char *end = NULL;
     long long account = strtoll(argv[1], &end, 10);
     if (*argv[1] == '\0' || *end != '\0' || account < 0)
-        return err_set(err, 2, "notify.usage", "ACCOUNT is an account id (0: none)");
+        return err_usage(err, "notify.usage", "ACCOUNT is an account id (0: none)");
     json_t *params = NULL;
     if (argc >= 4) {
         params = json_loads(argv[3], 0, NULL);
         if (!json_is_object(params)) {
             json_decref(params);
-            return err_set(err, 2, "notify.usage", "PARAMS_JSON must be a JSON object");
+            return err_usage(err, "notify.usage", "PARAMS_JSON must be a JSON object");
         }
     }
     struct notify_msg m = {.account_id = account,
@@ -59,7 +59,7 @@ static int cmd_send(struct notify *n, int argc, char **argv, struct err *err)
     }
     json_decref(params);
     if (rc < 0)
-        return err->status == 400 ? (err->status = 2, -1) : -1;
+        return err->usage = err->status == 400, -1; /* a bad kind or parameter: usage */
     printf("%lld\n", (long long)id);
     return 0;
 }
@@ -82,12 +82,12 @@ static int cmd_send_many(struct notify *n, int argc, char **argv, struct err *er
     const char *address = argc == 6 ? argv[5] : NULL;
     int email = address != NULL && strchr(address, '@') != NULL;
     if (count < 1 || count > 10000000 || account < 0 || (account == 0 && address == NULL))
-        return err_set(err, 2, "notify.usage",
-                       "N is 1..10000000, ACCOUNT an account id (0: only the ADDRESS)");
+        return err_usage(err, "notify.usage",
+                         "N is 1..10000000, ACCOUNT an account id (0: only the ADDRESS)");
     json_t *params = argc >= 5 ? json_loads(argv[4], 0, NULL) : json_object();
     if (!json_is_object(params)) {
         json_decref(params);
-        return err_set(err, 2, "notify.usage", "PARAMS_JSON must be a JSON object");
+        return err_usage(err, "notify.usage", "PARAMS_JSON must be a JSON object");
     }
     struct notify_msg m = {.account_id = account,
                            .lang = "zh",
@@ -120,13 +120,13 @@ static int cmd_email(struct notify *n, int argc, char **argv, struct err *err)
     if (argc < 3 || argc > 4)
         return usage(err);
     if (!notify_email_valid(argv[1]))
-        return err_set(err, 2, "notify.usage", "ADDRESS is not an e-mail address");
+        return err_usage(err, "notify.usage", "ADDRESS is not an e-mail address");
     if (n->email_ctx == NULL)
-        return err_set(err, 1, "notify.smtp_off", "no mail relay is configured (--smtp-url)");
+        return err_set(err, 500, "notify.smtp_off", "no mail relay is configured (--smtp-url)");
     json_t *params = argc == 4 ? json_loads(argv[3], 0, NULL) : json_object();
     if (!json_is_object(params)) {
         json_decref(params);
-        return err_set(err, 2, "notify.usage", "PARAMS_JSON must be a JSON object");
+        return err_usage(err, "notify.usage", "PARAMS_JSON must be a JSON object");
     }
     int rc = i18n_init(err);
     struct arena *a = arena_new(0);
@@ -175,7 +175,7 @@ int notify_cli(struct notify *n, int argc, char **argv, struct err *err)
         int limit = argc == 2 ? atoi(argv[1]) : 20;
         struct store_conn *c = store_conn(n->store, err);
         rc = limit < 1 || limit > 1000
-                 ? err_set(err, 2, "notify.usage", "N is a number from 1 to 1000")
+                 ? err_usage(err, "notify.usage", "N is a number from 1 to 1000")
                  : (c == NULL ? -1 : notify_db_sandbox_list(c, limit, print_sandbox, NULL, err));
     } else if (strcmp(sub, "send-many") == 0) {
         rc = cmd_send_many(n, argc, argv, err);
@@ -187,6 +187,6 @@ int notify_cli(struct notify *n, int argc, char **argv, struct err *err)
         return usage(err), 2;
     }
     if (rc < 0)
-        return err->status == 2 ? 2 : 1;
+        return err_exit_code(err);
     return 0;
 }

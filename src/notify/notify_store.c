@@ -238,10 +238,11 @@ int notify_db_due(struct store_conn *c, struct arena *a, int64_t now, int max,
     return rc < 0 ? -1 : 0;
 }
 
-int notify_db_outbox_sent(struct store_conn *c, int64_t id, int64_t now, int *changed,
-                          struct err *err)
+/* An outbox row's state change at `now` (SQL_SENT, SQL_RESEND): *changed when it applied. */
+static int outbox_mark(struct store_conn *c, const char *sql, int64_t id, int64_t now, int *changed,
+                       struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_SENT, err);
+    struct store_stmt *st = store_prepare(c, sql, err);
     if (st == NULL)
         return -1;
     int64_t ch = 0;
@@ -251,6 +252,12 @@ int notify_db_outbox_sent(struct store_conn *c, int64_t id, int64_t now, int *ch
         return -1;
     *changed = ch == 1;
     return 0;
+}
+
+int notify_db_outbox_sent(struct store_conn *c, int64_t id, int64_t now, int *changed,
+                          struct err *err)
+{
+    return outbox_mark(c, SQL_SENT, id, now, changed, err);
 }
 
 int notify_db_outbox_retry(struct store_conn *c, int64_t id, int attempts, int64_t next,
@@ -474,16 +481,7 @@ int notify_db_ops(struct store_conn *c, struct arena *a, const char *status, int
 
 int notify_db_resend(struct store_conn *c, int64_t id, int64_t now, int *changed, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_RESEND, err);
-    if (st == NULL)
-        return -1;
-    int64_t ch = 0;
-    store_bind_int64(st, 1, now);
-    store_bind_int64(st, 2, id);
-    if (store_run(st, &ch, err) < 0)
-        return -1;
-    *changed = ch == 1;
-    return 0;
+    return outbox_mark(c, SQL_RESEND, id, now, changed, err);
 }
 
 static const char SQL_LEASE_HOLDER[] = "SELECT holder FROM notify_leases WHERE name = ?";

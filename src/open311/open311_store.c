@@ -174,7 +174,7 @@ int open311_cli(struct store *st, int argc, char **argv, struct err *err)
         json_decref(arr);
         return 0;
     }
-    err_set(err, 2, "open311.usage",
-            "usage: onewindow open311 key create NAME | key revoke ID | key list");
+    err_usage(err, "open311.usage",
+              "usage: onewindow open311 key create NAME | key revoke ID | key list");
     return 2;
 }

@@ -54,7 +54,7 @@ int opendata_cli(struct opendata *od, int argc, char **argv, struct err *err)
         char *end = NULL;
         long long quota = strtoll(argv[2], &end, 10);
         if (end == argv[2] || *end || quota <= 0)
-            return err_set(err, 2, "opendata.bad_quota", "QUOTA must be a positive number");
+            return err_usage(err, "opendata.bad_quota", "QUOTA must be a positive number");
         if (opendata_key_create(od, argv[1], quota, key, err) < 0)
             return -1;
         printf("API key for %s (%lld calls a day; shown once): %s\n", argv[1], quota, key);
@@ -65,14 +65,14 @@ int opendata_cli(struct opendata *od, int argc, char **argv, struct err *err)
         char *end = NULL;
         long n = strtol(argv[1], &end, 10);
         if (end == argv[1] || *end || n <= 0 || n > 100000)
-            return err_set(err, 2, "opendata.bad_count", "N must be 1..100000");
+            return err_usage(err, "opendata.bad_count", "N must be 1..100000");
         if (bench_fill(od, n, err) < 0)
             return -1;
         printf("open data: %ld synthetic dataset(s) added\n", n);
         return 0;
     }
-    return err_set(err, 2, "opendata.usage",
-                   "usage: onewindow opendata refresh | key NAME QUOTA | bench-fill N");
+    return err_usage(err, "opendata.usage",
+                     "usage: onewindow opendata refresh | key NAME QUOTA | bench-fill N");
 }
 
 /* Marriage registrations of Chengguan by month: counts only. */

@@ -380,6 +380,19 @@ static int h_show(struct web_req *req, struct web_resp *resp)
 
 /* ---- downloads ------------------------------------------------------------------------ */
 
+/* A dataset file as a download named after its slug, counted. */
+static int send_download(struct web_req *req, struct web_resp *resp, const char *slug,
+                         const char *ext, const char *ctype, struct buf *b)
+{
+    struct od_http *h = req->ctx;
+    struct err err;
+    err_clear(&err);
+    opendata_count(h->od, slug, 1, &err);
+    web_resp_header(resp, "Content-Disposition",
+                    arena_printf(req->arena, "attachment; filename=\"%s.%s\"", slug, ext));
+    return odh_raw(req, resp, ctype, b);
+}
+
 static int h_csv(struct web_req *req, struct web_resp *resp)
 {
     struct od_http *h = req->ctx;
@@ -392,12 +405,13 @@ static int h_csv(struct web_req *req, struct web_resp *resp)
         return web_fail_err(resp, &err);
     struct buf b;
     buf_init(&b, OPENDATA_CSV_MAX + 16);
-    buf_append(&b, csv, len);
+    int rc = buf_append(&b, csv, len);
     free(csv);
-    opendata_count(h->od, slug, 1, &err);
-    web_resp_header(resp, "Content-Disposition",
-                    arena_printf(req->arena, "attachment; filename=\"%s.csv\"", slug));
-    return odh_raw(req, resp, "text/csv; charset=utf-8", &b);
+    if (rc < 0) {
+        buf_free(&b);
+        return web_fail(resp, 500, "opendata.oom", "out of memory");
+    }
+    return send_download(req, resp, slug, "csv", "text/csv; charset=utf-8", &b);
 }
 
 /* The CSV as JSON objects keyed by the header, rows [offset, offset + limit). */
@@ -461,10 +475,7 @@ static int h_json(struct web_req *req, struct web_resp *resp)
         buf_free(&b);
         return web_fail(resp, 500, "opendata.oom", "out of memory");
     }
-    opendata_count(h->od, slug, 1, &err);
-    web_resp_header(resp, "Content-Disposition",
-                    arena_printf(req->arena, "attachment; filename=\"%s.json\"", slug));
-    return odh_raw(req, resp, "application/json; charset=utf-8", &b);
+    return send_download(req, resp, slug, "json", "application/json; charset=utf-8", &b);
 }
 
 static int h_rows(struct web_req *req, struct web_resp *resp)

@@ -52,14 +52,14 @@ static int kpi(struct oversight *o, int argc, char **argv, struct err *err)
             to_s = argv[i + 1];
     }
     if (argc % 2 == 0) {
-        err_set(err, 2, "oversight.usage", "kpi takes --division CODE --from DATE --to DATE");
+        err_usage(err, "oversight.usage", "kpi takes --division CODE --from DATE --to DATE");
         return 2;
     }
     int64_t div;
     int from, to;
     if (oversight_division_arg(division, &div, err) < 0 ||
         oversight_period(from_s, to_s, time_now_ms(), &from, &to, err) < 0) {
-        err->status = 2;
+        err->usage = 1;
         return 2;
     }
     json_t *k = NULL;
@@ -73,7 +73,7 @@ static int kpi(struct oversight *o, int argc, char **argv, struct err *err)
     char *s = json_dumps(k, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(k);
     if (s == NULL)
-        return err_set(err, 1, "oversight.oom", "out of memory");
+        return err_set(err, 500, "oversight.oom", "out of memory");
     printf("%s\n", s);
     free(s);
     return 0;
@@ -96,6 +96,6 @@ int oversight_cli(struct oversight *o, int argc, char **argv, struct err *err)
         printf("%d department(s) sent the digest\n", n);
         return 0;
     }
-    err_set(err, 2, "oversight.usage", "usage: onewindow oversight escalate | digest");
+    err_usage(err, "oversight.usage", "usage: onewindow oversight escalate | digest");
     return 2;
 }

@@ -127,12 +127,12 @@ int remind_cli(struct store *st, struct notify *nf, const struct remind_sources 
                char **argv, struct err *err)
 {
     if (argc < 1 || argc > 2 || strcmp(argv[0], "run") != 0)
-        return err_set(err, 2, "remind.usage", "usage: onewindow remind run [YYYY-MM-DD]"), 2;
+        return err_usage(err, "remind.usage", "usage: onewindow remind run [YYYY-MM-DD]"), 2;
     int64_t now = time_now_ms();
     if (argc == 2) {
         int32_t day;
         if (calendar_parse_date(argv[1], &day, err) < 0)
-            return err->status = 2, 2;
+            return err->usage = 1, 2;
         now = calendar_day_start_ms(day) + 12 * 3600000LL;
     }
     struct remind_run r;

@@ -23,10 +23,10 @@
 
 static int usage(struct err *err)
 {
-    return err_set(err, 2, "seals.usage",
-                   "usage: onewindow seal make DEPT TYPE NAME [DAYS [PNG]] | list [DEPT] | "
-                   "suspend ID | activate ID | revoke ID | cert ID | root | trust NAME FILE "
-                   "(TYPE: official, certificate, contract, finance)") < 0
+    return err_usage(err, "seals.usage",
+                     "usage: onewindow seal make DEPT TYPE NAME [DAYS [PNG]] | list [DEPT] | "
+                     "suspend ID | activate ID | revoke ID | cert ID | root | trust NAME FILE "
+                     "(TYPE: official, certificate, contract, finance)") < 0
                ? 2
                : 2;
 }
@@ -35,12 +35,12 @@ static int read_file(const char *path, char **out, struct err *err)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
-        return err_set(err, 1, "seals.file", "cannot open %s", path);
+        return err_set(err, 500, "seals.file", "cannot open %s", path);
     char *buf = malloc(65537);
     size_t n = buf ? fread(buf, 1, 65536, f) : 0;
     fclose(f);
     if (buf == NULL)
-        return err_set(err, 1, "seals.oom", "out of memory");
+        return err_set(err, 500, "seals.oom", "out of memory");
     buf[n] = '\0';
     *out = buf;
     return 0;
@@ -61,7 +61,7 @@ int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
         if (seals_db_department(c, argv[1], &dept, name, &found, err) < 0)
             return -1;
         if (!found) {
-            err_set(err, 2, "seals.no_department", "no department has the code %s", argv[1]);
+            err_usage(err, "seals.no_department", "no department has the code %s", argv[1]);
             return 2;
         }
         long days = argc >= 5 ? strtol(argv[4], NULL, 10) : 1825;
@@ -74,7 +74,7 @@ int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
         if (argc == 6) {
             FILE *f = fopen(argv[5], "rb");
             if (f == NULL)
-                return err_set(err, 1, "seals.file", "cannot open %s", argv[5]);
+                return err_set(err, 500, "seals.file", "cannot open %s", argv[5]);
             png = malloc(512 * 1024 + 1);
             size_t n = png ? fread(png, 1, 512 * 1024 + 1, f) : 0;
             fclose(f);
@@ -96,7 +96,7 @@ int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
             if (seals_db_department(c, argv[1], &dept, name, &found, err) < 0)
                 return -1;
             if (!found) {
-                err_set(err, 2, "seals.no_department", "no department has the code %s", argv[1]);
+                err_usage(err, "seals.no_department", "no department has the code %s", argv[1]);
                 return 2;
             }
         }
@@ -141,7 +141,7 @@ int seals_cli(struct store *st, struct crypto_keyring *kr, int argc, char **argv
         free(der);
         if (x == NULL || PEM_write_X509(stdout, x) != 1) {
             X509_free(x);
-            return err_set(err, 1, "seals.crypto", "the certificate is unreadable");
+            return err_set(err, 500, "seals.crypto", "the certificate is unreadable");
         }
         X509_free(x);
         return 0;

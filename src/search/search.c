@@ -389,8 +389,10 @@ int search_run(struct search *s, const struct search_query *q, json_t **result, 
     tsq[0] = '\0';
     for (int k = 0; k < t->n; k++) {
         char *g = search_bigrams(t->term[k]);
-        if (g == NULL)
-            continue;
+        if (g == NULL) { /* a query without one of its terms would answer another question */
+            err_set(err, 500, "search.error", "out of memory");
+            goto out;
+        }
         char *save = NULL, *last = NULL, *before = NULL;
         for (char *tok = strtok_r(g, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
             if (last != NULL && qw + strlen(last) + 4 < MCAP)

@@ -30,7 +30,8 @@ int search_utf8_next(const char *s, uint32_t *cp);
 uint32_t search_fold(uint32_t cp);
 /* A letter, mark, number or private-use character (the bigram index's word characters). */
 int search_is_word(uint32_t cp);
-/* The bigram tokens of a text (see docs/internals/search.md), as a malloc'd string. */
+/* The bigram tokens of a text (see docs/internals/search.md), as a malloc'd string; NULL
+ * when out of memory (never a partial list). */
 char *search_bigrams(const char *text);
 
 /* A query split into terms. */

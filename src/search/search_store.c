@@ -238,14 +238,7 @@ int search_store_kind_ids(struct store_conn *c, const char *kind, int64_t **ids,
 
 int search_store_count(struct store_conn *c, int64_t *n, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_COUNT, err);
-    if (st == NULL)
-        return -1;
-    int rc = store_step(st, err);
-    if (rc == STORE_ROW)
-        *n = store_col_int64(st, 0);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
+    return store_scalar_int64(c, SQL_COUNT, n, err) < 0 ? -1 : 0;
 }
 
 /* ---- querying ------------------------------------------------------------------------- */

@@ -174,7 +174,10 @@ char *search_bigrams(const char *text)
         if (have_prev) {
             int n = word ? snprintf(tok, sizeof(tok), "b%xx%x ", prev, cp)
                          : snprintf(tok, sizeof(tok), "b%xx ", prev);
-            buf_append(&b, tok, (size_t)n);
+            if (buf_append(&b, tok, (size_t)n) < 0) {
+                buf_free(&b);
+                return NULL; /* never a partial list: the document would be half indexed */
+            }
         }
         if (l == 0)
             break;

@@ -559,16 +559,21 @@ static const char SQL_HAS_VERSION[] = "SELECT 1 FROM schema_migrations WHERE ver
 static const char SQL_RECORD_VERSION[] =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)";
 
-int store_schema_version(struct store_conn *c, int64_t *version, struct err *err)
+int store_scalar_int64(struct store_conn *c, const char *sql, int64_t *out, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_MAX_VERSION, err);
+    struct store_stmt *st = store_prepare(c, sql, err);
     if (st == NULL)
         return -1;
     int rc = store_step(st, err);
     if (rc == STORE_ROW)
-        *version = store_col_int64(st, 0);
+        *out = store_col_int64(st, 0);
     store_reset(st);
-    return rc < 0 ? -1 : 0;
+    return rc < 0 ? -1 : rc == STORE_ROW;
+}
+
+int store_schema_version(struct store_conn *c, int64_t *version, struct err *err)
+{
+    return store_scalar_int64(c, SQL_MAX_VERSION, version, err) < 0 ? -1 : 0;
 }
 
 /* Apply one migration in its own transaction, unless another process applied it

@@ -94,6 +94,10 @@ const char *store_col_text(struct store_stmt *st, int col);
 const void *store_col_blob(struct store_stmt *st, int col, size_t *n);
 /* Rows changed by the last completed INSERT/UPDATE/DELETE of this statement. */
 int64_t store_changes(struct store_stmt *st);
+/* The first column of the first row of a statement without parameters (a count, a
+ * maximum, a clock): 1 and *out set, 0 when there is no row (*out untouched), or -1 with
+ * err. The statement is reset. */
+int store_scalar_int64(struct store_conn *c, const char *sql, int64_t *out, struct err *err);
 /* Run a statement that returns no rows (INSERT, UPDATE, DELETE) to completion and reset
  * it; *changes (may be NULL) gets the rows it changed. 0, or -1 with err. */
 int store_run(struct store_stmt *st, int64_t *changes, struct err *err);

@@ -21,20 +21,20 @@ int store_sqlite_copy(const char *src_path, const char *dst_path, struct err *er
     sqlite3_backup *b = NULL;
     int rc = -1;
     if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        err_set(err, 1, "backup.open", "cannot open the database %s: %s", src_path,
+        err_set(err, 500, "backup.open", "cannot open the database %s: %s", src_path,
                 src ? sqlite3_errmsg(src) : "out of memory");
         goto fail;
     }
     sqlite3_busy_timeout(src, 5000);
     if (sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        err_set(err, 1, "backup.open", "cannot create %s: %s", dst_path,
+        err_set(err, 500, "backup.open", "cannot create %s: %s", dst_path,
                 dst ? sqlite3_errmsg(dst) : "out of memory");
         goto fail;
     }
     b = sqlite3_backup_init(dst, "main", src, "main");
     if (b == NULL) {
-        err_set(err, 1, "backup.copy", "cannot start the copy: %s", sqlite3_errmsg(dst));
+        err_set(err, 500, "backup.copy", "cannot start the copy: %s", sqlite3_errmsg(dst));
         goto fail;
     }
     int step;
@@ -44,14 +44,14 @@ int store_sqlite_copy(const char *src_path, const char *dst_path, struct err *er
         if (step != SQLITE_OK)
             usleep(10 * 1000);
     if (step != SQLITE_DONE) {
-        err_set(err, 1, "backup.copy", "the copy failed: %s", sqlite3_errstr(step));
+        err_set(err, 500, "backup.copy", "the copy failed: %s", sqlite3_errstr(step));
         goto fail;
     }
     sqlite3_backup_finish(b);
     b = NULL;
     /* The copy is a self-contained file: no WAL beside it. */
     if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
-        err_set(err, 1, "backup.copy", "cannot finish the copy: %s", sqlite3_errmsg(dst));
+        err_set(err, 500, "backup.copy", "cannot finish the copy: %s", sqlite3_errmsg(dst));
         goto fail;
     }
     rc = 0;
@@ -72,14 +72,11 @@ int store_has_tables(struct store *s, int *has, struct err *err)
                           ? "SELECT count(*) FROM information_schema.tables WHERE "
                             "table_schema = 'public'"
                           : "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
-    struct store_stmt *st = store_prepare(c, sql, err);
-    if (st == NULL)
+    int64_t n = 0;
+    if (store_scalar_int64(c, sql, &n, err) != 1)
         return -1;
-    int rc = store_step(st, err);
-    if (rc == STORE_ROW)
-        *has = store_col_int64(st, 0) > 0;
-    store_reset(st);
-    return rc == STORE_ROW ? 0 : -1;
+    *has = n > 0;
+    return 0;
 }
 
 int store_clock_ms(struct store *s, int64_t *ms, struct err *err)
@@ -90,12 +87,5 @@ int store_clock_ms(struct store *s, int64_t *ms, struct err *err)
     const char *sql = strcmp(store_kind_name(s), "postgresql") == 0
                           ? "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)"
                           : "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
-    struct store_stmt *st = store_prepare(c, sql, err);
-    if (st == NULL)
-        return -1;
-    int rc = store_step(st, err);
-    if (rc == STORE_ROW)
-        *ms = store_col_int64(st, 0);
-    store_reset(st);
-    return rc == STORE_ROW ? 0 : -1;
+    return store_scalar_int64(c, sql, ms, err) == 1 ? 0 : -1;
 }

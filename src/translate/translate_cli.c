@@ -25,9 +25,9 @@
 
 static int usage(struct err *err)
 {
-    err_set(err, 2, "translate.usage",
-            "usage: i18n export LANG [FILE] | import FILE | coverage [LANG], each with an "
-            "optional --i18n-dir DIR");
+    err_usage(err, "translate.usage",
+              "usage: i18n export LANG [FILE] | import FILE | coverage [LANG], each with an "
+              "optional --i18n-dir DIR");
     return 2;
 }
 
@@ -45,22 +45,22 @@ static int cmd_export(const char *lang, const char *path, const char *dir, FILE 
         return 1;
     }
     if (translate_entries_of(&s, lang, a, &es, err) < 0) {
-        status = err->status == 2 ? 2 : 1;
+        status = err_exit_code(err);
         goto out;
     }
     if (path != NULL) {
         snprintf(tmp, sizeof(tmp), "%s.tmp", path);
         if ((f = fopen(tmp, "w")) == NULL) {
-            err_set(err, 1, "translate.write", "cannot write %s: %s", tmp, strerror(errno));
+            err_set(err, 500, "translate.write", "cannot write %s: %s", tmp, strerror(errno));
             goto out;
         }
     }
     int rc = translate_po_write(f ? f : out, &es, ONEWINDOW_VERSION, err);
     if (f != NULL) {
         if (fclose(f) != 0 && rc == 0)
-            rc = err_set(err, 1, "translate.write", "cannot write %s", tmp);
+            rc = err_set(err, 500, "translate.write", "cannot write %s", tmp);
         if (rc == 0 && rename(tmp, path) != 0)
-            rc = err_set(err, 1, "translate.write", "cannot write %s: %s", path, strerror(errno));
+            rc = err_set(err, 500, "translate.write", "cannot write %s: %s", path, strerror(errno));
         if (rc < 0)
             remove(tmp);
     }
@@ -90,7 +90,7 @@ static int cmd_import(const char *path, const char *dir, FILE *out, struct err *
     char zh[4096];
     snprintf(zh, sizeof(zh), "%s/zh", dir);
     if (stat(zh, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        err_set(err, 1, "translate.no_checkout",
+        err_set(err, 500, "translate.no_checkout",
                 "%s is not a catalog directory (no zh/ in it): run the import in a checkout, or "
                 "give --i18n-dir DIR",
                 dir);
@@ -100,7 +100,7 @@ static int cmd_import(const char *path, const char *dir, FILE *out, struct err *
     char *text = NULL;
     size_t len = 0;
     if (f == NULL) {
-        err_set(err, 1, "translate.no_file", "cannot open %s: %s", path, strerror(errno));
+        err_set(err, 500, "translate.no_file", "cannot open %s: %s", path, strerror(errno));
         return 1;
     }
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= PO_FILE_MAX &&
@@ -109,7 +109,7 @@ static int cmd_import(const char *path, const char *dir, FILE *out, struct err *
     fclose(f);
     if (text == NULL || len != (size_t)st.st_size) {
         free(text);
-        err_set(err, 1, "translate.no_file", "cannot read %s (a file of at most %u bytes)", path,
+        err_set(err, 500, "translate.no_file", "cannot read %s (a file of at most %u bytes)", path,
                 PO_FILE_MAX);
         return 1;
     }
@@ -162,7 +162,7 @@ static int cmd_coverage(const char *only, const char *dir, FILE *out, struct err
         reviewed += rows[n - 1].translated - rows[n - 1].unreviewed;
     }
     if (!any) {
-        err_set(err, 2, "translate.bad_lang", "the language is bo or en (zh is the source)");
+        err_usage(err, "translate.bad_lang", "the language is bo or en (zh is the source)");
         status = 2;
         goto out;
     }

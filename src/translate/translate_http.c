@@ -229,6 +229,6 @@ int translate_http_register(struct web_server *srv, struct identity *id, struct 
     }
     if (web_route(srv, "GET", "/admin/i18n", h_coverage, NULL) < 0 ||
         web_route(srv, "GET", "/api/v1/admin/i18n", h_coverage, NULL) < 0)
-        return err_set(err, 1, "translate.routes", "cannot register the i18n routes");
+        return err_set(err, 500, "translate.routes", "cannot register the i18n routes");
     return 0;
 }

@@ -376,7 +376,7 @@ static int write_file(const char *path, const char *data, size_t len, struct err
         ok = 0;
     if (!ok || rename(tmp, path) != 0) {
         remove(tmp);
-        return err_set(err, 1, "translate.write", "cannot write %s: %s", path, strerror(errno));
+        return err_set(err, 500, "translate.write", "cannot write %s: %s", path, strerror(errno));
     }
     return 0;
 }
@@ -412,8 +412,8 @@ static int set_string(struct translate_lang *l, const struct translate_entry *e,
         buf_init(&b, FILE_OUT_MAX);
         if (translate_json_set(f->text ? f->text : "", f->len, e->key, text, &b) != 0) {
             buf_free(&b);
-            return err_set(err, 1, "translate.edit", "%s/%s.json: cannot set %s", l->code, f->name,
-                           e->key);
+            return err_set(err, 500, "translate.edit", "%s/%s.json: cannot set %s", l->code,
+                           f->name, e->key);
         }
         take_text(f, &b);
         done = 1;
@@ -427,12 +427,12 @@ static int set_string(struct translate_lang *l, const struct translate_entry *e,
     if (f == NULL) {
         struct translate_file *nf = realloc(l->files, (l->nfiles + 1) * sizeof(*nf));
         if (nf == NULL)
-            return err_set(err, 1, "translate.oom", "out of memory");
+            return err_set(err, 500, "translate.oom", "out of memory");
         l->files = nf;
         f = &l->files[l->nfiles++];
         memset(f, 0, sizeof(*f));
         if ((f->name = strdup(e->module)) == NULL || (f->json = json_object()) == NULL)
-            return err_set(err, 1, "translate.oom", "out of memory");
+            return err_set(err, 500, "translate.oom", "out of memory");
     }
     /* Down the dotted path, creating the objects on the way. */
     json_t *o = f->json;
@@ -444,7 +444,7 @@ static int set_string(struct translate_lang *l, const struct translate_entry *e,
         if (!json_is_object(child)) {
             child = json_object();
             if (child == NULL || json_object_set_new(o, part, child) < 0)
-                return err_set(err, 1, "translate.oom", "out of memory");
+                return err_set(err, 500, "translate.oom", "out of memory");
         }
         o = child;
     }
@@ -452,7 +452,7 @@ static int set_string(struct translate_lang *l, const struct translate_entry *e,
     buf_init(&b, FILE_OUT_MAX);
     if (json_object_set_new(o, p, json_string(text)) < 0 || dump_canonical(f->json, 0, &b) < 0) {
         buf_free(&b);
-        return err_set(err, 1, "translate.oom", "out of memory");
+        return err_set(err, 500, "translate.oom", "out of memory");
     }
     take_text(f, &b);
     return 0;
@@ -492,11 +492,11 @@ static int write_all(struct translate_set *s, struct translate_lang *l, int revi
         buf_init(&b, FILE_OUT_MAX);
         snprintf(path, sizeof(path), "%s/status", s->dir);
         if (mkdir(path, 0777) < 0 && errno != EEXIST)
-            return err_set(err, 1, "translate.write", "cannot create %s: %s", path,
+            return err_set(err, 500, "translate.write", "cannot create %s: %s", path,
                            strerror(errno));
         snprintf(path, sizeof(path), "%s/status/%s.json", s->dir, l->code);
         int rc = dump_canonical(l->status, JSON_SORT_KEYS, &b) < 0
-                     ? err_set(err, 1, "translate.oom", "out of memory")
+                     ? err_set(err, 500, "translate.oom", "out of memory")
                      : write_file(path, b.data, b.len, err);
         buf_free(&b);
         if (rc < 0)
@@ -511,15 +511,15 @@ int translate_import(struct translate_set *s, const struct translate_po *po, con
 {
     const char *lang = po_lang(po->language);
     if (lang == NULL || strcmp(lang, "zh") == 0)
-        return err_set(err, 1, "translate.bad_lang",
+        return err_set(err, 500, "translate.bad_lang",
                        "%s: the header's Language is \"%s\": it must be bo or en (zh is the "
                        "source)",
                        po_name, po->language ? po->language : "");
     if (po->content_type != NULL && strcasestr(po->content_type, "charset=utf-8") == NULL)
-        return err_set(err, 1, "translate.charset", "%s: the file must be UTF-8 (Content-Type: %s)",
-                       po_name, po->content_type);
+        return err_set(err, 500, "translate.charset",
+                       "%s: the file must be UTF-8 (Content-Type: %s)", po_name, po->content_type);
     if (s->dir == NULL)
-        return err_set(err, 1, "translate.no_dir",
+        return err_set(err, 500, "translate.no_dir",
                        "an import writes the catalog files of a checkout");
     struct arena *a = arena_new(0);
     struct translate_entries es;
@@ -529,13 +529,13 @@ int translate_import(struct translate_set *s, const struct translate_po *po, con
         goto out;
     const struct translate_po_entry **by_entry = arena_zalloc(a, (es.n + 1) * sizeof(*by_entry));
     if (by_entry == NULL) {
-        err_set(err, 1, "translate.oom", "out of memory");
+        err_set(err, 500, "translate.oom", "out of memory");
         goto out;
     }
     match_entries(&im, &es, by_entry);
     if (im.refused > 0) {
-        err_set(err, 1, "translate.refused", "%s: %d entr%s refused: nothing was written", po_name,
-                im.refused, im.refused == 1 ? "y" : "ies");
+        err_set(err, 500, "translate.refused", "%s: %d entr%s refused: nothing was written",
+                po_name, im.refused, im.refused == 1 ? "y" : "ies");
         goto out;
     }
     int changed = 0, reviewed = 0, withdrawn = 0, empty = 0;
@@ -559,7 +559,7 @@ int translate_import(struct translate_set *s, const struct translate_po *po, con
                           po->translator ? po->translator : "", "date",
                           po->revision_date ? po->revision_date : "");
             if (r == NULL || json_object_set_new(im.l->reviewed, e->key, r) < 0) {
-                err_set(err, 1, "translate.oom", "out of memory");
+                err_set(err, 500, "translate.oom", "out of memory");
                 goto out;
             }
             reviewed++;

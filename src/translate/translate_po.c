@@ -181,7 +181,7 @@ int translate_po_write(FILE *f, const struct translate_entries *es, const char *
         fputc('\n', f);
     }
     if (fflush(f) != 0 || ferror(f))
-        return err_set(err, 1, "translate.write", "cannot write the PO file");
+        return err_set(err, 500, "translate.write", "cannot write the PO file");
     return 0;
 }
 
@@ -203,7 +203,7 @@ struct parser {
 
 static int perr(struct parser *p, const char *what)
 {
-    return err_set(p->err, 1, "translate.po_syntax", "%s:%d: %s", p->name, p->line, what);
+    return err_set(p->err, 500, "translate.po_syntax", "%s:%d: %s", p->name, p->line, what);
 }
 
 /* Unescape the quoted string at s (just after the opening quote) onto b; the rest of the
@@ -448,7 +448,8 @@ int translate_po_parse(const char *text, size_t len, const char *name, struct ar
 {
     memset(po, 0, sizeof(*po));
     if (len > PO_MAX)
-        return err_set(err, 1, "translate.po_too_large", "%s: larger than %u bytes", name, PO_MAX);
+        return err_set(err, 500, "translate.po_too_large", "%s: larger than %u bytes", name,
+                       PO_MAX);
     struct parser p = {.name = name, .a = a, .err = err, .po = po};
     buf_init(&p.ctxt, STRING_MAX);
     buf_init(&p.id, STRING_MAX);
@@ -469,7 +470,7 @@ int translate_po_parse(const char *text, size_t len, const char *name, struct ar
     if (rc == 0)
         rc = finish(&p);
     if (rc == 0 && !p.header_seen)
-        rc = err_set(err, 1, "translate.po_header", "%s: no PO header (msgid \"\")", name);
+        rc = err_set(err, 500, "translate.po_header", "%s: no PO header (msgid \"\")", name);
     buf_free(&p.ctxt);
     buf_free(&p.id);
     buf_free(&p.str);

@@ -17,6 +17,7 @@
 
 #include "base/arena.h"
 #include "base/embed.h"
+#include "web/i18n.h"
 
 #define KEY_MAX 512 /* a dotted key longer than this is not a message */
 
@@ -35,14 +36,14 @@ static int add_file(const char *name, const char *data, size_t len, void *p)
     json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL || !json_is_object(j)) {
         json_decref(j);
-        return err_set(ac->err, 1, "translate.invalid",
+        return err_set(ac->err, 500, "translate.invalid",
                        "%s/%s.json: not a JSON object (line %d: %s)", l->code, name, je.line,
                        je.text);
     }
     struct translate_file *nf = realloc(l->files, (l->nfiles + 1) * sizeof(*nf));
     if (nf == NULL) {
         json_decref(j);
-        return err_set(ac->err, 1, "translate.oom", "out of memory");
+        return err_set(ac->err, 500, "translate.oom", "out of memory");
     }
     l->files = nf;
     struct translate_file *f = &l->files[l->nfiles];
@@ -53,14 +54,14 @@ static int add_file(const char *name, const char *data, size_t len, void *p)
     f->len = len;
     l->nfiles++;
     if (f->name == NULL || f->text == NULL)
-        return err_set(ac->err, 1, "translate.oom", "out of memory");
+        return err_set(ac->err, 500, "translate.oom", "out of memory");
     memcpy(f->text, data, len);
     f->text[len] = '\0';
     /* A copy: the merge shares the objects it adds, and later files would merge into them. */
     json_t *copy = json_deep_copy(j);
     int rc = copy == NULL ? -1 : json_object_update_recursive(l->merged, copy);
     json_decref(copy);
-    return rc < 0 ? err_set(ac->err, 1, "translate.oom", "out of memory") : 0;
+    return rc < 0 ? err_set(ac->err, 500, "translate.oom", "out of memory") : 0;
 }
 
 /* The status file of `lang`, or an empty one when there is none. */
@@ -84,7 +85,7 @@ static json_t *load_status(const char *dir, const char *lang, struct err *err)
     }
     if (j == NULL || !json_is_object(j)) {
         json_decref(j);
-        err_set(err, 1, "translate.invalid", "%s: not a JSON object (line %d: %s)", path, je.line,
+        err_set(err, 500, "translate.invalid", "%s: not a JSON object (line %d: %s)", path, je.line,
                 je.text);
         return NULL;
     }
@@ -107,7 +108,7 @@ int translate_set_load(struct translate_set *s, const char *dir, struct err *err
 {
     memset(s, 0, sizeof(*s));
     if (dir != NULL && (s->dir = strdup(dir)) == NULL)
-        return err_set(err, 1, "translate.oom", "out of memory");
+        return err_set(err, 500, "translate.oom", "out of memory");
     for (int i = 0; i < I18N_NLANGS; i++) {
         struct translate_lang *l = &s->lang[i];
         struct add_ctx ac = {l, err};
@@ -116,7 +117,7 @@ int translate_set_load(struct translate_set *s, const char *dir, struct err *err
             i18n_each_file(dir, l->code, add_file, &ac, err) != 0)
             goto fail;
         if (l->nfiles == 0) {
-            err_set(err, 1, "translate.missing", "no catalog files for %s in %s", l->code,
+            err_set(err, 500, "translate.missing", "no catalog files for %s in %s", l->code,
                     dir ? dir : "the binary");
             goto fail;
         }
@@ -124,7 +125,7 @@ int translate_set_load(struct translate_set *s, const char *dir, struct err *err
             goto fail;
         if ((l->same = member_object(l->status, "same")) == NULL ||
             (l->reviewed = member_object(l->status, "reviewed")) == NULL) {
-            err_set(err, 1, "translate.oom", "out of memory");
+            err_set(err, 500, "translate.oom", "out of memory");
             goto fail;
         }
     }
@@ -178,19 +179,7 @@ const char *translate_state_name(enum translate_state st)
 
 const char *translate_string_at(json_t *o, const char *key)
 {
-    char part[KEY_MAX];
-    const char *p = key;
-    while (o != NULL && *p != '\0') {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (n >= sizeof(part))
-            return NULL;
-        memcpy(part, p, n);
-        part[n] = '\0';
-        o = json_object_get(o, part);
-        p += n + (dot != NULL);
-    }
-    return json_string_value(o);
+    return json_string_value(i18n_at(o, key));
 }
 
 struct walk {
@@ -271,8 +260,8 @@ int translate_entries_of(struct translate_set *s, const char *lang, struct arena
                           *en = translate_set_lang(s, "en");
     memset(out, 0, sizeof(*out));
     if (l == NULL || l == zh)
-        return err_set(err, 2, "translate.bad_lang",
-                       "the language is bo or en (zh is the source the others translate)");
+        return err_usage(err, "translate.bad_lang",
+                         "the language is bo or en (zh is the source the others translate)");
     struct walk w = {a, json_object(), NULL, 0, 0};
     char path[KEY_MAX];
     int rc = w.index == NULL ? -1 : 0;
@@ -282,7 +271,7 @@ int translate_entries_of(struct translate_set *s, const char *lang, struct arena
     }
     json_decref(w.index);
     if (rc < 0)
-        return err_set(err, 1, "translate.oom", "out of memory");
+        return err_set(err, 500, "translate.oom", "out of memory");
     for (size_t i = 0; i < w.n; i++) {
         struct translate_entry *e = &w.e[i];
         e->text = translate_string_at(l->merged, e->key);

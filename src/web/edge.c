@@ -289,12 +289,18 @@ void web_edge_notify(void *cls, struct MHD_Connection *conn, void **socket_conte
     *socket_context = NULL;
 }
 
-/* A request line was read (armed already for the first request of a connection). */
-void web_edge_head_begin(struct web_edge *e, struct MHD_Connection *conn)
+/* The connection's own state (set when it was accepted), or NULL. */
+static struct edge_conn *edge_conn_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct edge_conn *c = ci ? ci->socket_context : NULL;
+    return ci ? ci->socket_context : NULL;
+}
+
+/* A request line was read (armed already for the first request of a connection). */
+void web_edge_head_begin(struct web_edge *e, struct MHD_Connection *conn)
+{
+    struct edge_conn *c = edge_conn_of(conn);
     if (e == NULL || c == NULL)
         return;
     pthread_mutex_lock(&e->mu);
@@ -307,9 +313,7 @@ void web_edge_head_begin(struct web_edge *e, struct MHD_Connection *conn)
 
 void web_edge_head_done(struct web_edge *e, struct MHD_Connection *conn)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct edge_conn *c = ci ? ci->socket_context : NULL;
+    struct edge_conn *c = edge_conn_of(conn);
     if (e == NULL || c == NULL)
         return;
     pthread_mutex_lock(&e->mu);

@@ -7,17 +7,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/utf8.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "crypto/crypto.h"
 
 /* Decode into a fresh arena string; plus_is_space for form data. */
 static char *decode(struct arena *a, const char *s, size_t n, int plus_is_space)
@@ -29,10 +19,11 @@ static char *decode(struct arena *a, const char *s, size_t n, int plus_is_space)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '%') {
-            int hi, lo;
-            if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
+            unsigned char byte;
+            size_t got;
+            if (n - i < 3 || crypto_hex_decode(s + i + 1, 2, &byte, 1, &got) < 0)
                 return NULL;
-            out[o++] = (char)(hi * 16 + lo);
+            out[o++] = (char)byte;
             i += 2;
         } else if (c == '+' && plus_is_space) {
             out[o++] = ' ';

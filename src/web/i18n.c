@@ -423,10 +423,9 @@ json_t *i18n_catalog(const char *lang)
     return catalogs[i < 0 ? 0 : i];
 }
 
-static json_t *find(const char *lang, const char *key)
+json_t *i18n_at(json_t *node, const char *key)
 {
-    json_t *node = i18n_catalog(lang);
-    char part[128];
+    char part[I18N_KEY_PART_MAX];
     const char *p = key;
     while (node != NULL && *p) {
         const char *dot = strchr(p, '.');
@@ -441,6 +440,11 @@ static json_t *find(const char *lang, const char *key)
             p++;
     }
     return node;
+}
+
+static json_t *find(const char *lang, const char *key)
+{
+    return i18n_at(i18n_catalog(lang), key);
 }
 
 const char *i18n_get(const char *lang, const char *key)

@@ -46,6 +46,10 @@ const char *i18n_negotiate(const char *explicit_choice, const char *cookie,
 
 /* The merged catalog of a language (borrowed; lives until i18n_free). */
 json_t *i18n_catalog(const char *lang);
+/* The value at dotted `key` ("errors.status.404") in the catalog-shaped object `node`
+ * (borrowed), or NULL; a part of the key longer than I18N_KEY_PART_MAX - 1 finds nothing. */
+#define I18N_KEY_PART_MAX 512
+json_t *i18n_at(json_t *node, const char *key);
 /* The message for a dotted key, or NULL. */
 const char *i18n_get(const char *lang, const char *key);
 /* The same, and *fell_back (may be NULL) = 1 when `lang` has no such message and the

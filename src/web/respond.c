@@ -427,6 +427,22 @@ enum MHD_Result web_respond(struct request *r)
     return send_body(r, resp->status, "text/html; charset=utf-8", html, len, 1);
 }
 
+char *web_problem_json(int status, const char *title, const char *detail, const char *code,
+                       const char *request_id, const char *instance)
+{
+    json_t *p =
+        json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", "about:blank", "title", title, "status",
+                  status, "detail", detail, "code", code, "request_id", request_id);
+    if (p != NULL && instance != NULL &&
+        json_object_set_new(p, "instance", json_string(instance)) < 0) {
+        json_decref(p);
+        return NULL;
+    }
+    char *json = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    return json;
+}
+
 /* The fixed last resort when even the error page cannot be built. */
 static enum MHD_Result send_plain(struct request *r, int status, const char *text)
 {
@@ -474,13 +490,7 @@ enum MHD_Result web_respond_error(struct request *r, int status, const char *cod
     r->resp.model = NULL;
     r->resp.max_age = 0;
     if (api) {
-        json_t *p =
-            json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", "about:blank", "title", reason,
-                      "status", status, "detail", message, "code", code, "request_id", r->req.id);
-        if (p != NULL && r->req.path != NULL)
-            json_object_set_new(p, "instance", json_string(r->req.path));
-        char *json = p ? json_dumps(p, JSON_COMPACT) : NULL;
-        json_decref(p);
+        char *json = web_problem_json(status, reason, message, code, r->req.id, r->req.path);
         if (json == NULL)
             return send_plain(r, status, reason);
         return send_body(r, status, "application/problem+json", json, strlen(json), 0);

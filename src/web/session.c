@@ -28,16 +28,6 @@
 #define TOKEN_BYTES 32
 #define TOUCH_INTERVAL_MS 60000
 
-static const char SQL_GET[] =
-    "SELECT account_id, aal, csrf, created_at, last_seen_at, expires_at FROM web_sessions "
-    "WHERE token_hash = ?";
-static const char SQL_TOUCH[] = "UPDATE web_sessions SET last_seen_at = ? WHERE token_hash = ?";
-static const char SQL_INSERT[] =
-    "INSERT INTO web_sessions (token_hash, account_id, aal, csrf, created_at, last_seen_at, "
-    "expires_at, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_DELETE[] = "DELETE FROM web_sessions WHERE token_hash = ?";
-static const char SQL_DELETE_ACCOUNT[] = "DELETE FROM web_sessions WHERE account_id = ?";
-
 static struct request *request_of(struct web_req *req)
 {
     return (struct request *)req;
@@ -95,57 +85,24 @@ const struct web_session *web_session(struct web_req *req)
     struct web_session *ss = &r->session;
     struct err err;
     struct store_conn *c = store_conn(req->server->store, &err);
-    struct store_stmt *st;
     if (c == NULL || token_hash(token, ss->token_hash) < 0 ||
-        (st = store_prepare(c, SQL_GET, &err)) == NULL)
-        return NULL;
-    store_bind_text(st, 1, ss->token_hash, -1);
-    int found = store_step(st, &err) == STORE_ROW;
-    if (found) {
-        ss->account_id = store_col_int64(st, 0);
-        ss->aal = (int)store_col_int64(st, 1);
-        snprintf(ss->csrf, sizeof(ss->csrf), "%s", store_col_text(st, 2));
-        ss->created_at = store_col_int64(st, 3);
-        ss->last_seen_at = store_col_int64(st, 4);
-        ss->expires_at = store_col_int64(st, 5);
-    }
-    store_reset(st);
-    if (!found)
+        web_session_db_get(c, ss->token_hash, ss, &err) != 1)
         return NULL;
     int64_t now = time_now_ms();
-    const char *sql = NULL;
-    if (now >= ss->expires_at ||
-        now >= ss->last_seen_at + (int64_t)req->server->cfg.session_idle_s * 1000)
-        sql = SQL_DELETE;
-    else if (now - ss->last_seen_at >= TOUCH_INTERVAL_MS)
-        sql = SQL_TOUCH;
-    if (sql != NULL && (st = store_prepare(c, sql, &err)) != NULL) {
-        if (sql == SQL_TOUCH) {
-            store_bind_int64(st, 1, now);
-            store_bind_text(st, 2, ss->token_hash, -1);
-            ss->last_seen_at = now;
-        } else {
-            store_bind_text(st, 1, ss->token_hash, -1);
-        }
-        if (store_step(st, &err) < 0)
+    int expired = now >= ss->expires_at ||
+                  now >= ss->last_seen_at + (int64_t)req->server->cfg.session_idle_s * 1000;
+    if (expired) {
+        if (web_session_db_delete(c, ss->token_hash, &err) < 0)
             log_kv(LOG_WARN, "session update failed", "detail", err.msg, LOG_END);
-        store_reset(st);
-    }
-    if (sql == SQL_DELETE)
         return NULL;
+    }
+    if (now - ss->last_seen_at >= TOUCH_INTERVAL_MS) {
+        if (web_session_db_touch(c, ss->token_hash, now, &err) < 0)
+            log_kv(LOG_WARN, "session update failed", "detail", err.msg, LOG_END);
+        ss->last_seen_at = now;
+    }
     r->has_session = 1;
     return ss;
-}
-
-static int delete_session(struct store_conn *c, const char *hash, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_DELETE, err);
-    if (st == NULL)
-        return -1;
-    store_bind_text(st, 1, hash, -1);
-    int rc = store_step(st, err);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
 }
 
 int web_session_start(struct web_req *req, struct web_resp *resp, int64_t account_id, int aal,
@@ -157,7 +114,7 @@ int web_session_start(struct web_req *req, struct web_resp *resp, int64_t accoun
     if (c == NULL)
         return -1;
     const struct web_session *old = web_session(req);
-    if (old != NULL && delete_session(c, old->token_hash, err) < 0)
+    if (old != NULL && web_session_db_delete(c, old->token_hash, err) < 0)
         return -1;
 
     char token[CRYPTO_B64URL_LEN(TOKEN_BYTES) + 1];
@@ -169,24 +126,11 @@ int web_session_start(struct web_req *req, struct web_resp *resp, int64_t accoun
     ss->aal = aal;
     ss->created_at = ss->last_seen_at = now;
     ss->expires_at = now + (int64_t)s->cfg.session_absolute_s * 1000;
-    struct store_stmt *st = store_prepare(c, SQL_INSERT, err);
-    if (st == NULL)
-        return -1;
-    store_bind_text(st, 1, ss->token_hash, -1);
-    store_bind_int64(st, 2, account_id);
-    store_bind_int64(st, 3, aal);
-    store_bind_text(st, 4, ss->csrf, -1);
-    store_bind_int64(st, 5, now);
-    store_bind_int64(st, 6, now);
-    store_bind_int64(st, 7, ss->expires_at);
-    store_bind_text(st, 8, web_client_ip(req), -1);
-    int rc = store_step(st, err);
-    store_reset(st);
-    if (rc < 0)
+    if (web_session_db_insert(c, ss, web_client_ip(req), err) < 0)
         return -1;
     r->has_session = 1;
     r->session_loaded = 1;
-    rc = cookie(r, resp, SESSION_COOKIE, token, s->cfg.session_absolute_s);
+    int rc = cookie(r, resp, SESSION_COOKIE, token, s->cfg.session_absolute_s);
     crypto_wipe(token, sizeof(token));
     return rc < 0 ? err_set(err, 500, "http.internal", "too many response headers") : 0;
 }
@@ -197,7 +141,7 @@ int web_session_end(struct web_req *req, struct web_resp *resp, struct err *err)
     const struct web_session *ss = web_session(req);
     if (ss != NULL) {
         struct store_conn *c = store_conn(req->server->store, err);
-        if (c == NULL || delete_session(c, ss->token_hash, err) < 0)
+        if (c == NULL || web_session_db_delete(c, ss->token_hash, err) < 0)
             return -1;
     }
     r->has_session = 0;
@@ -206,13 +150,7 @@ int web_session_end(struct web_req *req, struct web_resp *resp, struct err *err)
 
 int web_sessions_end_all(struct store_conn *c, int64_t account_id, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_DELETE_ACCOUNT, err);
-    if (st == NULL)
-        return -1;
-    store_bind_int64(st, 1, account_id);
-    int rc = store_step(st, err);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
+    return web_session_db_delete_account(c, account_id, err);
 }
 
 const char *web_csrf_token(struct web_req *req, struct web_resp *resp)

@@ -121,6 +121,21 @@ const char *web_t_or_null(const struct web_req *req, const char *key);
 /* session.c: the CSRF check of unsafe requests (0 ok, -1 refuse). */
 int web_csrf_check(struct request *r);
 
+/* session_store.c: the web_sessions rows, keyed by the token's hash. get returns 1 and fills
+ * `ss` (all but token_hash) when found, 0 when not, -1 on a store error; the others 0 or -1. */
+int web_session_db_get(struct store_conn *c, const char *hash, struct web_session *ss,
+                       struct err *err);
+int web_session_db_touch(struct store_conn *c, const char *hash, int64_t now, struct err *err);
+int web_session_db_insert(struct store_conn *c, const struct web_session *ss, const char *ip,
+                          struct err *err);
+int web_session_db_delete(struct store_conn *c, const char *hash, struct err *err);
+int web_session_db_delete_account(struct store_conn *c, int64_t account_id, struct err *err);
+
+/* respond.c: an RFC 9457 problem document (with instance when not NULL) as compact JSON,
+ * malloc'd (the caller frees it), or NULL when out of memory. */
+char *web_problem_json(int status, const char *title, const char *detail, const char *code,
+                       const char *request_id, const char *instance);
+
 /* cache.c */
 void web_cache_store(struct request *r, int status, const char *content_type, const char *body,
                      size_t len, const char *gz, size_t gzlen);

@@ -1,4 +1,4 @@
-/* base_test.c - ids, CSV reader, logfmt escaping, NFC normalisation. */
+/* base_test.c - ids, CSV reader, logfmt escaping, NFC normalisation, errors and exit codes. */
 #include "test.h"
 
 #include <pthread.h>
@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/arena.h"
 #include "base/csv.h"
+#include "base/err.h"
 #include "base/id.h"
 #include "base/log.h"
 #include "base/utf8.h"
@@ -118,6 +119,30 @@ static void test_nfc(void **state)
     arena_free(a);
 }
 
+/* err.status is an HTTP status everywhere; the exit status is mapped at the CLI edge. */
+static void test_err_exit_codes(void **state)
+{
+    (void)state;
+    struct err e;
+    err_clear(&e);
+    assert_int_equal(err_usage(&e, "app.usage", "usage: onewindow %s", "x"), -1);
+    assert_int_equal(e.status, 400);
+    assert_string_equal(e.code, "app.usage");
+    assert_string_equal(e.msg, "usage: onewindow x");
+    assert_int_equal(err_exit_code(&e), 2);
+    /* A domain's 400 (a bad document) is a runtime failure of the command, not usage. */
+    err_set(&e, 400, "catalog.invalid", "bad item");
+    assert_int_equal(e.status, 400);
+    assert_int_equal(err_exit_code(&e), 1);
+    err_set(&e, 500, "backup.write", "cannot write");
+    assert_int_equal(err_exit_code(&e), 1);
+    err_usage(&e, "app.usage", "again");
+    err_clear(&e);
+    assert_int_equal(e.status, 0);
+    assert_int_equal(err_exit_code(&e), 1);
+    assert_int_equal(err_usage(NULL, "a.b", "no error to fill"), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_nfc),
         cmocka_unit_test(test_logfmt_escaping),
+        cmocka_unit_test(test_err_exit_codes),
     };
     return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }

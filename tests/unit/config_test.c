@@ -83,7 +83,9 @@ static void test_bad_values(void **state)
     struct err err;
     char *a1[] = {"--threads", "abc"};
     assert_int_equal(load(&cfg, &err, 2, a1), -1);
-    assert_int_equal(err.status, 2);
+    /* A usage error: HTTP's 400 in err.status, the command exits with 2. */
+    assert_int_equal(err.status, 400);
+    assert_int_equal(err_exit_code(&err), 2);
     assert_non_null(strstr(err.msg, "threads"));
     assert_non_null(strstr(err.msg, "abc"));
     char *a2[] = {"--listen", "127.0.0.1:99999"};
