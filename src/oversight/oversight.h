@@ -91,10 +91,15 @@ int oversight_kpi_by(struct oversight *o, int64_t division, int from, int to, co
 #define OVERSIGHT_FIGURE_MAX 200
 int oversight_figure_cases(struct oversight *o, int64_t division, int64_t dept, const char *figure,
                            int from, int to, json_t **out, struct err *err);
-/* Received and completed per ISO-like week (Monday start): [{week (YYYYMMDD of Monday),
- * received, completed}]; the distribution of working days used: [{days, n}]. */
+/* Received and completed per week (Monday start) of the period: [{week (YYYYMMDD of its
+ * Monday), received, completed}], weeks with figures only. */
 int oversight_trend(struct oversight *o, int64_t division, int from, int to, json_t **weeks,
-                    json_t **days, struct err *err);
+                    struct err *err);
+/* What the dashboard shows, read once: the KPIs (as oversight_kpi), the same by department
+ * and by division (as oversight_kpi_by; NULL to skip) and the distribution of working days
+ * used [{days, n}] (NULL to skip). */
+int oversight_figures(struct oversight *o, int64_t division, int64_t dept, int from, int to,
+                      json_t **kpi, json_t **depts, json_t **divs, json_t **days, struct err *err);
 
 /* Due soon (yellow): due within this long (and not yet overdue). */
 #define OVERSIGHT_SOON_MS (3LL * 24 * 3600 * 1000)

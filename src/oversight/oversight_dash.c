@@ -378,14 +378,13 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
                          &err) < 0)
         return web_fail_err(resp, &err);
     json_t *k = NULL, *depts = NULL, *divs = NULL, *weeks = NULL, *days = NULL;
-    if (oversight_kpi(o, division, 0, from, to, &k, &err) < 0 ||
-        oversight_kpi_by(o, division, from, to, "department", &depts, &err) < 0 ||
-        oversight_kpi_by(o, division, from, to, "division", &divs, &err) < 0 ||
-        oversight_trend(o, division, from, to, &weeks, &days, &err) < 0) {
+    if (oversight_figures(o, division, 0, from, to, &k, &depts, &divs, &days, &err) < 0)
+        return web_fail_err(resp, &err);
+    if (oversight_trend(o, division, from, to, &weeks, &err) < 0) {
         json_decref(k);
         json_decref(depts);
         json_decref(divs);
-        json_decref(weeks);
+        json_decref(days);
         return web_fail_err(resp, &err);
     }
     /* The ranking of divisions one level below the chosen one (counties of a prefecture,

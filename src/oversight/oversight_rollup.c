@@ -281,8 +281,65 @@ static void selection(int64_t division, int64_t dept, struct oversight_sel *sel)
     sel->dhi = dept ? dept : INT64_MAX;
 }
 
-int oversight_kpi(struct oversight *o, int64_t division, int64_t dept, int from, int to,
-                  json_t **out, struct err *err)
+static json_t *total_of(const struct groups *gs)
+{
+    struct oversight_db_sums total;
+    memset(&total, 0, sizeof(total));
+    for (size_t i = 0; i < gs->cap; i++)
+        if (gs->g[i].used)
+            sums_add(&total, &gs->g[i].s);
+    return sums_json(&total);
+}
+
+/* The groups folded on the department (by_dept) or the division: [{key, ...figures}],
+ * largest received first, then by key. NULL when out of memory. */
+static json_t *rows_by(const struct groups *gs, int by_dept)
+{
+    struct groups keyed = {calloc(gs->cap, sizeof(struct group)), gs->cap, 0, 0};
+    for (size_t i = 0; keyed.g != NULL && i < gs->cap; i++)
+        if (gs->g[i].used)
+            group_add(&keyed, by_dept ? gs->g[i].dept : 0, by_dept ? 0 : gs->g[i].div, &gs->g[i].s);
+    if (keyed.g == NULL || keyed.oom) {
+        free(keyed.g);
+        return NULL;
+    }
+    json_t *rows = json_array();
+    for (size_t i = 0; i < keyed.cap; i++) {
+        if (!keyed.g[i].used)
+            continue;
+        json_t *r = sums_json(&keyed.g[i].s);
+        int64_t key = by_dept ? keyed.g[i].dept : keyed.g[i].div;
+        json_object_set_new(r, "key", json_sprintf("%lld", (long long)key));
+        json_array_append_new(rows, r);
+    }
+    free(keyed.g);
+    size_t n = json_array_size(rows);
+    for (size_t i = 1; i < n; i++) /* insertion sort: hundreds of rows at most */
+        for (size_t j = i; j > 0; j--) {
+            json_t *x = json_array_get(rows, j - 1), *y = json_array_get(rows, j);
+            int64_t rx = json_integer_value(json_object_get(x, "received"));
+            int64_t ry = json_integer_value(json_object_get(y, "received"));
+            if (rx > ry || (rx == ry && strcmp(json_string_value(json_object_get(x, "key")),
+                                               json_string_value(json_object_get(y, "key"))) <= 0))
+                break;
+            json_incref(x);
+            json_array_set(rows, j - 1, y);
+            json_array_set_new(rows, j, x);
+        }
+    return rows;
+}
+
+static json_t *hist_rows(const int64_t *n)
+{
+    json_t *h = json_array();
+    for (int d = 0; d < HIST_MAX; d++)
+        if (n[d] > 0)
+            json_array_append_new(h, json_pack("{s:i, s:I}", "days", d, "n", (json_int_t)n[d]));
+    return h;
+}
+
+int oversight_figures(struct oversight *o, int64_t division, int64_t dept, int from, int to,
+                      json_t **kpi, json_t **depts, json_t **divs, json_t **days, struct err *err)
 {
     struct store_conn *c = store_conn(o->store, err);
     if (c == NULL)
@@ -293,77 +350,51 @@ int oversight_kpi(struct oversight *o, int64_t division, int64_t dept, int from,
     int64_t *hist = malloc(HIST_MAX * sizeof(*hist));
     if (hist == NULL)
         return err_set(err, 500, "oversight.oom", "out of memory");
-    if (read_groups(c, &sel, from, to, &gs, err) < 0) {
+    if (read_groups(c, &sel, from, to, &gs, err) < 0 ||
+        read_hist(c, &sel, from, to, hist, err) < 0) {
+        free(gs.g);
         free(hist);
         return -1;
     }
-    struct oversight_db_sums total;
-    memset(&total, 0, sizeof(total));
-    for (size_t i = 0; i < gs.cap; i++)
-        if (gs.g[i].used)
-            sums_add(&total, &gs.g[i].s);
+    json_t *k = total_of(&gs);
+    json_t *a = depts ? rows_by(&gs, 1) : NULL, *b = divs ? rows_by(&gs, 0) : NULL;
     free(gs.g);
-    if (read_hist(c, &sel, from, to, hist, err) < 0) {
+    if ((depts && a == NULL) || (divs && b == NULL)) {
+        json_decref(k);
+        json_decref(a);
+        json_decref(b);
         free(hist);
-        return -1;
+        return err_set(err, 500, "oversight.oom", "out of memory");
     }
-    json_t *k = sums_json(&total);
     int p90 = p90_of(hist);
-    free(hist);
     json_object_set_new(k, "p90_days", p90 >= 0 ? json_integer(p90) : json_null());
-    *out = k;
+    if (days != NULL)
+        *days = hist_rows(hist);
+    free(hist);
+    *kpi = k;
+    if (depts)
+        *depts = a;
+    if (divs)
+        *divs = b;
     return 0;
+}
+
+int oversight_kpi(struct oversight *o, int64_t division, int64_t dept, int from, int to,
+                  json_t **out, struct err *err)
+{
+    return oversight_figures(o, division, dept, from, to, out, NULL, NULL, NULL, err);
 }
 
 int oversight_kpi_by(struct oversight *o, int64_t division, int from, int to, const char *by,
                      json_t **out, struct err *err)
 {
-    struct store_conn *c = store_conn(o->store, err);
-    if (c == NULL)
-        return -1;
-    struct oversight_sel sel;
-    selection(division, 0, &sel);
-    struct groups gs, keyed = {0};
-    if (read_groups(c, &sel, from, to, &gs, err) < 0)
-        return -1;
-    /* Fold the (department, division) groups on one of the two keys. */
+    json_t *k = NULL, *a = NULL, *b = NULL;
     int by_dept = strcmp(by, "department") == 0;
-    keyed.cap = gs.cap;
-    keyed.g = calloc(keyed.cap, sizeof(struct group));
-    for (size_t i = 0; keyed.g != NULL && i < gs.cap; i++)
-        if (gs.g[i].used)
-            group_add(&keyed, by_dept ? gs.g[i].dept : 0, by_dept ? 0 : gs.g[i].div, &gs.g[i].s);
-    free(gs.g);
-    if (keyed.g == NULL || keyed.oom) {
-        free(keyed.g);
-        return err_set(err, 500, "oversight.oom", "out of memory");
-    }
-    json_t *rows = json_array();
-    for (size_t i = 0; i < keyed.cap; i++) {
-        if (!keyed.g[i].used)
-            continue;
-        json_t *r = sums_json(&keyed.g[i].s);
-        json_object_set_new(
-            r, "key",
-            json_sprintf("%lld", (long long)(by_dept ? keyed.g[i].dept : keyed.g[i].div)));
-        json_array_append_new(rows, r);
-    }
-    free(keyed.g);
-    /* Largest received first, then by key (the order of the tables and charts). */
-    size_t n = json_array_size(rows);
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0; j--) {
-            json_t *a = json_array_get(rows, j - 1), *b = json_array_get(rows, j);
-            int64_t ra = json_integer_value(json_object_get(a, "received"));
-            int64_t rb = json_integer_value(json_object_get(b, "received"));
-            if (ra > rb || (ra == rb && strcmp(json_string_value(json_object_get(a, "key")),
-                                               json_string_value(json_object_get(b, "key"))) <= 0))
-                break;
-            json_incref(a);
-            json_array_set(rows, j - 1, b);
-            json_array_set_new(rows, j, a);
-        }
-    *out = rows;
+    if (oversight_figures(o, division, 0, from, to, &k, by_dept ? &a : NULL, by_dept ? NULL : &b,
+                          NULL, err) < 0)
+        return -1;
+    json_decref(k);
+    *out = by_dept ? a : b;
     return 0;
 }
 
@@ -385,7 +416,7 @@ static void into_weeks(json_t *rows, int w0, int64_t (*w)[3], int nw)
 }
 
 int oversight_trend(struct oversight *o, int64_t division, int from, int to, json_t **weeks,
-                    json_t **days, struct err *err)
+                    struct err *err)
 {
     struct store_conn *c = store_conn(o->store, err);
     if (c == NULL)
@@ -408,30 +439,22 @@ int oversight_trend(struct oversight *o, int64_t division, int from, int to, jso
         rc = oversight_db_weeks(c, 0, from, to, &sel, rows, err) < 0;
     int nw = (int)((oversight_day_number(wl) - oversight_day_number(w0)) / 7 + 1);
     int64_t(*w)[3] = rc ? NULL : calloc((size_t)nw, sizeof(*w));
-    int64_t *hist = rc ? NULL : malloc(HIST_MAX * sizeof(*hist));
-    if (rc || w == NULL || hist == NULL || read_hist(c, &sel, from, to, hist, err) < 0) {
+    if (rc || w == NULL) {
         if (!rc)
             err_set(err, 500, "oversight.oom", "out of memory");
         json_decref(rows);
-        free(w);
-        free(hist);
         return -1;
     }
     into_weeks(rows, w0, w, nw);
     json_decref(rows);
-    json_t *wk = json_array(), *h = json_array();
+    json_t *wk = json_array();
     for (int i = 0, d = w0; i < nw; i++, d = oversight_day_add(d, 7))
         if (w[i][2])
             json_array_append_new(wk,
                                   json_pack("{s:i, s:I, s:I}", "week", d, "received",
                                             (json_int_t)w[i][0], "completed", (json_int_t)w[i][1]));
-    for (int d = 0; d < HIST_MAX; d++)
-        if (hist[d] > 0)
-            json_array_append_new(h, json_pack("{s:i, s:I}", "days", d, "n", (json_int_t)hist[d]));
     free(w);
-    free(hist);
     *weeks = wk;
-    *days = h;
     return 0;
 }
 

@@ -51,15 +51,17 @@ static const char SQL_WEEKLY_ADD[] =
 #define GSUMS                                                                                      \
     "SUM(received), SUM(online), SUM(accepted), SUM(returned), SUM(rejected), SUM(completed), "    \
     "SUM(on_time), SUM(days_sum), SUM(ratings), SUM(satisfied), SUM(bad), SUM(rectified)"
+/* The daily tables are read for a few days only (the edges of a period): "+division_code"
+ * keeps SQLite on the day's key rather than the division index (a region's every day). */
 #define GWHERE(k)                                                                                  \
-    " WHERE " k " BETWEEN ? AND ? AND division_code BETWEEN ? AND ? AND department_id "            \
+    " WHERE " k " BETWEEN ? AND ? AND +division_code BETWEEN ? AND ? AND department_id "           \
     "BETWEEN ? AND ? GROUP BY department_id, division_code"
 static const char SQL_GROUPS_DAILY[] =
     "SELECT department_id, division_code, " GSUMS " FROM oversight_daily" GWHERE("day");
 static const char SQL_GROUPS_ROLLUP[] =
     "SELECT department_id, division_code, " GSUMS " FROM oversight_rollup" GWHERE("period");
 #define HWHERE(k)                                                                                  \
-    " WHERE " k " BETWEEN ? AND ? AND division_code BETWEEN ? AND ? AND department_id "            \
+    " WHERE " k " BETWEEN ? AND ? AND +division_code BETWEEN ? AND ? AND department_id "           \
     "BETWEEN ? AND ? GROUP BY days"
 static const char SQL_HIST_DAILY[] = "SELECT days, SUM(n) FROM oversight_days" HWHERE("day");
 static const char SQL_HIST_ROLLUP[] =
@@ -69,7 +71,7 @@ static const char SQL_WEEKS[] =
     "AND division_code BETWEEN ? AND ? GROUP BY week";
 static const char SQL_PER_DAY[] =
     "SELECT day, SUM(received), SUM(completed) FROM oversight_daily WHERE day BETWEEN ? AND ? "
-    "AND division_code BETWEEN ? AND ? GROUP BY day";
+    "AND +division_code BETWEEN ? AND ? GROUP BY day";
 
 static const char SQL_FACT_RECEIVED[] =
     "INSERT INTO oversight_facts (application_id, number, item_code, department_id, "
