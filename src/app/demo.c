@@ -6,9 +6,11 @@
  * Loading twice changes nothing.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
+#include "apply/apply.h"
 #include "base/arena.h"
 #include "base/id.h"
 #include "catalog/catalog.h"
@@ -20,6 +22,7 @@
 #include "certs/certs.h"
 #include "crypto/crypto.h"
 #include "opendata/opendata.h"
+#include "oversight/oversight.h"
 #include "portal/portal.h"
 #include "seals/seals.h"
 #include "store/store.h"
@@ -167,6 +170,56 @@ static int demo_certs(struct app *app, int64_t citizen_id, const struct identity
     return 0;
 }
 
+/* 效能督查's demo (issue 15): the demo citizen's marriage registration at Chengguan civil
+ * affairs, waiting for acceptance and two days past its due time, so that the regional
+ * supervisor sees an overdue case on the dashboard at first start. Once (idempotency key). */
+static int demo_overdue(struct app *app, int64_t citizen_id, struct err *err)
+{
+    static const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    struct authz_subject subj;
+    if (identity_subject_load(app->id, citizen_id, 1, &subj, err) < 0)
+        return -1;
+    int64_t now = time_now_ms();
+    char date[16];
+    int day = oversight_day_of(now + 30LL * 86400000);
+    snprintf(date, sizeof(date), "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
+    json_t *values =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "male_name", "扎西多吉", "male_id",
+                  "540102199001011233", "female_name", "卓玛", "female_id", "540102199202030027",
+                  "appointment_date", date, "phone", "13800000001", "declaration", "on");
+    const struct apply_upload files[] = {
+        {"id_card", "id_card.pdf", pdf, sizeof(pdf) - 1},
+        {"household_register", "household_register.pdf", pdf, sizeof(pdf) - 1},
+    };
+    struct apply_request rq = {.subj = &subj,
+                               .item_code = "XZ-MZ-001",
+                               .values = values,
+                               .division_code = 540102000000LL,
+                               .idem_key = "demo-oversight-overdue",
+                               .lang = "zh",
+                               .files = files,
+                               .nfiles = 2,
+                               .form_key = "item:XZ-MZ-001",
+                               .session_key = "demo"};
+    char number[32] = "";
+    json_t *problems = json_array();
+    int rc = apply_submit(app->apply, &rq, number, problems, err);
+    if (rc == 1) {
+        char *p = json_dumps(problems, JSON_COMPACT);
+        err_set(err, 1, "app.demo", "the demo overdue case is invalid: %s", p ? p : "?");
+        free(p);
+        rc = -1;
+    }
+    json_decref(problems);
+    json_decref(values);
+    int64_t due = now - 2LL * 86400000;
+    if (rc < 0 || apply_demo_due(app->apply, number, due, err) < 0 ||
+        oversight_demo_due(app->oversight, number, due, err) < 0)
+        return -1;
+    printf("demo: %s at Chengguan civil affairs is overdue (for the supervisors)\n", number);
+    return 0;
+}
+
 int app_demo_totp(FILE *out)
 {
     unsigned char secret[CRYPTO_TOTP_SECRET_LEN];
@@ -280,7 +333,7 @@ int app_load_demo(struct app *app, struct err *err)
         policy_index_guides(app->policy, &guides, err) < 0)
         goto out;
     printf("demo: %d policies, %d guide passages for Q&A\n", policies, guides);
-    if (portal_mark_demo(app->store, err) < 0)
+    if (portal_mark_demo(app->store, err) < 0 || demo_overdue(app, citizen_id, err) < 0)
         goto out;
     if (opendata_load_demo(app->opendata, err) < 0)
         goto out;

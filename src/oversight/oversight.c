@@ -172,6 +172,12 @@ int oversight_week_of(int day)
     return civil_of(dn - ((dn + 3) % 7)); /* 1970-01-01 was a Thursday */
 }
 
+int oversight_demo_due(struct oversight *o, const char *number, int64_t due_at, struct err *err)
+{
+    struct store_conn *c = store_conn(o->store, err);
+    return c == NULL ? -1 : oversight_db_open_due(c, number, due_at, err);
+}
+
 /* ---- queues ---------------------------------------------------------------------------- */
 
 int oversight_queue(struct oversight *o, int64_t division, int64_t now_ms, json_t **out,

@@ -66,6 +66,9 @@ int oversight_record(struct store_conn *c, const struct oversight_event *e, stru
 int oversight_record_rating(struct store_conn *c, const struct oversight_rating *r,
                             struct err *err);
 
+/* Demo data only: an open case's due time moved to due_at (with apply_demo_due). */
+int oversight_demo_due(struct oversight *o, const char *number, int64_t due_at, struct err *err);
+
 /* The day (YYYYMMDD) of `ms` in Asia/Shanghai (the region's statistics day). */
 int oversight_day_of(int64_t ms);
 /* "YYYY-MM-DD" to YYYYMMDD, checking the calendar; -1 when not a date. */

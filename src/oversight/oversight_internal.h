@@ -95,6 +95,8 @@ struct oversight_db_note {
 int64_t oversight_db_json_id(const json_t *v);
 
 int oversight_db_open_put(struct store_conn *c, const struct oversight_event *e, struct err *err);
+int oversight_db_open_due(struct store_conn *c, const char *number, int64_t due_at,
+                          struct err *err);
 int oversight_db_open_delete(struct store_conn *c, int64_t application_id, struct err *err);
 /* Add a transition's deltas to the day, its month, its block (and its week: received and
  * completed); a completed case's working days to the three histograms. */

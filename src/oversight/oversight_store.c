@@ -17,6 +17,7 @@ static const char SQL_OPEN_PUT[] =
     "division_code, state, due_at, limit_days, submitted_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (application_id) DO UPDATE SET "
     "state = excluded.state, due_at = excluded.due_at, updated_at = excluded.updated_at";
+static const char SQL_OPEN_DUE[] = "UPDATE oversight_open SET due_at = ? WHERE number = ?";
 static const char SQL_OPEN_DELETE[] = "DELETE FROM oversight_open WHERE application_id = ?";
 static const char SQL_QUEUE[] = "SELECT department_id, division_code, COUNT(*), "
                                 "SUM(CASE WHEN due_at > 0 AND due_at < ? THEN 1 ELSE 0 END), "
@@ -104,6 +105,16 @@ int oversight_db_open_put(struct store_conn *c, const struct oversight_event *e,
     store_bind_int64(st, 8, e->limit_days);
     store_bind_int64(st, 9, e->submitted_at);
     store_bind_int64(st, 10, e->at);
+    return step_done(st, err);
+}
+
+int oversight_db_open_due(struct store_conn *c, const char *number, int64_t due_at, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_OPEN_DUE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, due_at);
+    store_bind_text(st, 2, number, -1);
     return step_done(st, err);
 }
 
