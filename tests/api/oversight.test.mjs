@@ -172,6 +172,13 @@ test('an unanswered note past its deadline is escalated one level up', async () 
   assert.equal(d.status, 0, d.stderr);
   const [[n]] = sql(`SELECT COUNT(*) FROM notify_messages WHERE kind = 'oversight.notice.digest'`);
   assert.ok(Number(n) >= 1);
+  // once a day per department, kept in the database: a second run (a restart, another node)
+  // sends nothing more
+  const again = db.cli(['oversight', 'digest']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /^0 department/);
+  assert.equal(sql(`SELECT COUNT(*) FROM notify_messages WHERE kind = 'oversight.notice.digest'`)[0][0], n);
+  assert.equal(sql('SELECT COUNT(*) FROM oversight_digest_sent')[0][0], n);
 });
 
 // The figures, computed here from the cases' own rows.
@@ -222,6 +229,51 @@ test('the KPIs on the dashboard and from `onewindow kpi` equal those computed fr
   assert.equal(csv.status, 200);
   assert.match(csv.headers['content-type'], /text\/csv/);
   assert.ok(csv.text.includes('"拉萨市城关区民政局","6","2","50.0%"'), csv.text);
+});
+
+test('each figure drills down to the cases behind it; satisfaction counts the period\'s ratings', async () => {
+  const period = (from, to) => `division=${CHENGGUAN}&from=${from}&to=${to}`;
+  const cg = `/api/v1/oversight/figures?${period(today, today)}&figure=`;
+  const got = async (f, c = supervisor) => {
+    const r = await c.get(cg + f);
+    assert.equal(r.status, 200, r.text);
+    return r.body.cases.map((x) => x.number).sort();
+  };
+  const f = (await supervisor.get(`/api/v1/dashboard?${period(today, today)}`)).body.figures;
+  const received = await got('received');
+  assert.equal(received.length, f.received);
+  assert.deepEqual(received, sql(`SELECT number FROM applications WHERE division_code = ${CHENGGUAN} AND number IS NOT NULL`).map((r) => r[0]).sort());
+  assert.equal((await got('online')).length, f.online);
+  assert.deepEqual(await got('completed'), [cases.on_time, cases.late].sort());
+  assert.deepEqual(await got('on_time'), [cases.on_time]);
+  assert.deepEqual(await got('late'), [cases.late]);
+  assert.deepEqual(await got('returned'), [cases.returned]);
+  assert.deepEqual(await got('received', lhasaSupervisor), received);
+  // another period has none of them
+  const y = await supervisor.get(`/api/v1/oversight/figures?${period(inDays(-1), inDays(-1))}&figure=received`);
+  assert.deepEqual(y.body.cases, []);
+  // bad input and scope
+  assert.equal((await supervisor.get(`${cg}nonsense`)).body.code, 'oversight.bad_figure');
+  assert.equal((await supervisor.get(`/api/v1/oversight/figures?division=${CHENGGUAN}&figure=received&from=2026-02-30`)).body.code, 'oversight.bad_from');
+  assert.equal((await lhasaSupervisor.get('/api/v1/oversight/figures?division=540000000000&figure=received')).status, 403);
+  assert.equal((await clerk.get(`${cg}received`)).status, 403);
+  // the page links every figure to its cases
+  const html = await supervisor.get(`/dashboard?${period(today, today)}`, { json: false });
+  for (const fig of ['received', 'completed', 'on_time', 'late', 'online', 'returned'])
+    assert.ok(html.text.includes(`figure=${fig}"`), fig);
+  const page = await supervisor.get(`/oversight/figures?${period(today, today)}&figure=late`, { json: false });
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes(cases.late) && page.text.includes(T.zh.oversight.figures.names.late));
+  // satisfaction (好差评) of the period: a good and a bad rating today, none the day before
+  const idOf = (number) => sql(`SELECT id FROM applications WHERE number = '${number}'`)[0][0];
+  assert.equal((await citizen.post(`/api/v1/reviews/${idOf(cases.on_time)}`, { level: '5' })).status, 201);
+  assert.equal((await citizen.post(`/api/v1/reviews/${idOf(cases.late)}`, { level: '1', comment: '太慢了' })).status, 201);
+  const now = (await supervisor.get(`/api/v1/dashboard?${period(today, today)}`)).body.figures;
+  assert.deepEqual([now.ratings, now.satisfied, now.bad_ratings, now.satisfaction_rate], [2, 1, 1, 50]);
+  const before = (await supervisor.get(`/api/v1/dashboard?${period(inDays(-1), inDays(-1))}`)).body.figures;
+  assert.deepEqual([before.ratings, before.satisfaction_rate], [0, null]);
+  const k = JSON.parse(db.cli(['kpi', '--division', '540102', '--from', today, '--to', today]).stdout);
+  assert.equal(k.satisfaction_rate, 50);
 });
 
 test('scopes and bad input: county supervisors, clerks and citizens see nothing beyond their own', async () => {
