@@ -108,6 +108,9 @@ static const struct {
     {"clerk.ga", "普布", "ls-ga", ROLE_CLERK},
     {"supervisor.xz", "次旦", "xz-dc", ROLE_SUPERVISOR},
     {"supervisor.lhasa", "普布", "ls-dc", ROLE_SUPERVISOR},
+    /* 三权分立: grants roles (src/oversight/oversight_roles.c); catalog.xz manages accounts,
+     * auditor.xz reads the audit log. */
+    {"security.xz", "旺堆", "platform", ROLE_SECURITY_ADMIN},
 };
 
 /* Certificate types, a certificate seal for the departments that issue them, and the demo

@@ -567,6 +567,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/workbench/supervision", "menu.supervision", "oversight.answer"},
         {"/oversight", "menu.oversight", "oversight.view"},
         {"/dashboard", "menu.dashboard", "oversight.view"},
+        {"/admin/roles", "menu.roles", "identity.role_admin"},
         {"/hotline", "menu.hotline_desk", "hotline.desk"},
         {"/hotline/department", "menu.hotline_department", "hotline.department"},
         {"/hotline/dashboard", "menu.hotline_dashboard", "hotline.supervise"},

@@ -595,6 +595,10 @@ static int h_admin_staff(struct web_req *req, struct web_resp *resp)
     const char *dept = web_form_value(req, "department");
     if (role < 0)
         err_set(&err, 400, "identity.role_unknown", "choose a role");
+    else if (role == ROLE_AUDITOR || role == ROLE_SECURITY_ADMIN) /* 三权分立 */
+        err_set(&err, 403, "identity.role_reserved",
+                "the auditor's and the security administrator's roles are granted by the "
+                "security administrator");
     else if (identity_department_find(id, req->arena, dept ? dept : "", &d, &err) == 0 &&
              identity_staff_create(id, subj.account_id, web_client_ip(req),
                                    web_form_value(req, "username"), web_form_value(req, "name"),

@@ -486,5 +486,7 @@ int oversight_http_register(struct web_server *srv, struct oversight *o)
         if (web_route(srv, routes[i].method, routes[i].path, routes[i].h, o) < 0 ||
             web_route(srv, routes[i].method, routes[i].api, routes[i].h, o) < 0)
             return -1;
-    return oversight_dash_register(srv, o) < 0 ? -1 : oversight_audit_register(srv, o);
+    return oversight_dash_register(srv, o) < 0 || oversight_audit_register(srv, o) < 0
+               ? -1
+               : oversight_roles_register(srv, o);
 }

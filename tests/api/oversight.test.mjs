@@ -350,3 +350,45 @@ test("the auditor's desk: finds the supervisor's note, the chain verifies, expor
   // bad dates are a 400
   assert.equal((await auditor.get('/api/v1/admin/audit?from=2026-02-30')).status, 400);
 });
+
+test('separation of duties: the security administrator alone manages role grants', async () => {
+  const security = await login('security.xz');
+  const grant = { username: 'clerk.water', department: 'ls-dc', role: 'supervisor' };
+  // the system administrator and the auditor cannot grant, revoke or even list roles
+  for (const c of [admin, auditor, supervisor, clerk]) {
+    assert.equal((await c.get('/api/v1/admin/roles?username=clerk.water')).status, 403);
+    const r = await c.post('/api/v1/admin/roles/grant', grant);
+    assert.equal(r.status, 403, r.text);
+    assert.equal((await c.post('/api/v1/admin/roles/revoke', { ...grant, role: 'clerk', department: 'ls-zj' })).status, 403);
+  }
+  // the system administrator creates accounts, but not the auditor's nor the security
+  // administrator's roles
+  for (const role of ['auditor', 'security_admin']) {
+    const r = await admin.post('/admin/staff', { username: `sod.${role.replace('_', '')}`, name: '越权', password: 'First-Pass-2026', department: 'platform', role });
+    assert.equal(r.status, 403, r.text);
+    assert.equal(r.body.error.code, 'identity.role_reserved');
+  }
+  assert.deepEqual(sql("SELECT username FROM accounts WHERE username LIKE 'sod.%'"), []);
+  // the security administrator grants and revokes, each audited
+  const g = await security.post('/api/v1/admin/roles/grant', grant);
+  assert.equal(g.status, 200, g.text);
+  const mine = await security.get('/api/v1/admin/roles?username=clerk.water');
+  assert.ok(mine.body.grants.some((x) => x.department === 'ls-dc' && x.role === 'supervisor'), mine.text);
+  const water = await login('clerk.water');
+  assert.equal((await water.get('/api/v1/oversight?division=540100000000')).status, 200);
+  assert.equal((await security.post('/api/v1/admin/roles/revoke', grant)).status, 200);
+  assert.equal((await (await login('clerk.water')).get('/api/v1/oversight')).status, 403);
+  assert.equal((await security.post('/api/v1/admin/roles/grant', { ...grant, role: 'boss' })).body.code, 'identity.role_unknown');
+  assert.equal((await security.post('/api/v1/admin/roles/grant', { ...grant, username: 'nobody.here' })).status, 404);
+  const [[granted, revoked]] = sql(`SELECT SUM(CASE WHEN action = 'identity.role_grant' THEN 1 ELSE 0 END), SUM(CASE WHEN action = 'identity.role_revoke' THEN 1 ELSE 0 END) FROM audit_events WHERE actor_id = (SELECT id FROM accounts WHERE username = 'security.xz')`);
+  assert.deepEqual([Number(granted), Number(revoked)], [1, 1]);
+  // ... and can neither manage accounts (nor their passwords) nor read the audit log
+  assert.equal((await security.get('/admin', { json: false })).status, 403);
+  assert.equal((await security.post('/admin/staff', { username: 'sod.x', name: 'x', password: 'First-Pass-2026', department: 'platform', role: 'clerk' })).status, 403);
+  assert.equal((await security.get('/api/v1/admin/audit')).status, 403);
+  assert.equal((await security.get('/admin/audit/export')).status, 403);
+  // the HTML desk in Tibetan
+  const page = await security.get('/admin/roles?username=clerk.water&lang=bo', { json: false });
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes(catalog('bo').oversight.roles.title));
+});

@@ -161,6 +161,21 @@ static void test_scope(void **state)
     assert_false(authz_allowed(&auditor, "identity.department_admin", NULL));
     assert_string_equal(identity_role_name(ROLE_SUPERVISOR), "supervisor");
     assert_int_equal(identity_role_parse("supervisor"), ROLE_SUPERVISOR);
+    /* 三权分立: the security administrator alone grants roles; it neither manages accounts
+     * nor reads the audit log; the administrator manages accounts but grants no role */
+    struct authz_subject security = staff(ROLE_SECURITY_ADMIN, 1, DIVISIONS_ROOT, 2);
+    assert_true(authz_allowed(&security, "identity.role_admin", NULL));
+    assert_false(authz_allowed(&security, "identity.department_admin", NULL));
+    assert_false(authz_allowed(&security, "identity.staff_admin", &chengguan));
+    assert_false(authz_allowed(&security, "audit.read", NULL));
+    assert_false(authz_allowed(&admin, "identity.role_admin", NULL));
+    assert_false(authz_allowed(&admin, "identity.grant", &chengguan));
+    assert_true(authz_allowed(&admin, "identity.department_admin", NULL));
+    assert_false(authz_allowed(&auditor, "identity.role_admin", NULL));
+    struct authz_subject half_sec = staff(ROLE_SECURITY_ADMIN, 1, DIVISIONS_ROOT, 1);
+    assert_false(authz_allowed(&half_sec, "identity.role_admin", NULL));
+    assert_string_equal(identity_role_name(ROLE_SECURITY_ADMIN), "security_admin");
+    assert_int_equal(identity_role_parse("security_admin"), ROLE_SECURITY_ADMIN);
 }
 
 int main(void)
