@@ -5,16 +5,20 @@
 # measured in the same run (`onewindow kpi` on an empty period: the command's start-up; the
 # static stylesheet over HTTP). The aggregates are generated with SQL at the shape 1,000,000
 # applications a year give (BENCH_OVERSIGHT_APPS): one row per day, department, division and
-# item in oversight_daily and oversight_days, and the open cases in oversight_open (10 %).
-# The generated rows are the aggregates' rows, not cases: this measures the read side the
-# issue's targets are about; the write side is one upsert per transition in apply's own
-# transaction (bench/apply.sh measures those transactions). Reports; never fails the build.
+# item in oversight_daily and oversight_days, their roll-ups (months, 7-day blocks, weeks:
+# 0023_oversight_rollup.sql), and the open cases in oversight_open (10 %); beside them the
+# case tables at the issue's scale (BENCH_OVERSIGHT_APPS application rows,
+# BENCH_OVERSIGHT_ORDERS 12345 order rows, one oversight_facts row per application), which
+# the dashboard and kpi never read. This measures the read side the issue's targets are
+# about; the write side is a few upserts per transition in apply's own transaction
+# (bench/apply.sh measures those transactions). Reports; never fails the build.
 set -uo pipefail
 # BENCH_OVERSIGHT_KEEP=1 keeps the generated database (its path is printed) for profiling.
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 BIN=${ONEWINDOW_BIN:-$ROOT/build/onewindow}
 APPS=${BENCH_OVERSIGHT_APPS:-1000000}
+ORDERS=${BENCH_OVERSIGHT_ORDERS:-1000000}
 N=${BENCH_OVERSIGHT_REQUESTS:-20}
 [[ -x $BIN ]] || { echo "bench: $BIN not found" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "bench: sqlite3 not found" >&2; exit 1; }
@@ -55,6 +59,28 @@ INSERT INTO oversight_open (application_id, number, item_code, department_id, di
   SELECT n, 'B' || n, c.item_code, c.department_id, c.division_code, 'accepted',
          (strftime('%s', 'now') + (n % 20 - 5) * 86400) * 1000, 10, 0, 0
   FROM s JOIN combos c ON c.rowid = n % 888 + 1;
+-- The case tables at the issue's scale, which the dashboard and kpi must never read: the
+-- applications (one per received case, spread over the year and the combinations), as
+-- many 12345 orders, and oversight's per-case facts (the drill-down's rows).
+WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $APPS)
+INSERT INTO applications (id, number, item_code, item_version, item_name, applicant_account,
+  filed_by, applicant_name, department_id, division_code, state, lang, form_enc, limit_days,
+  used_days, created_at, submitted_at, updated_at)
+  SELECT 1000000000000 + n, 'BA' || n, c.item_code, 1, 'bench', 0, 0, 'bench', c.department_id,
+         c.division_code, 'approved', 'zh', X'00', 10, 6, 0, 0, 0
+  FROM s JOIN combos c ON c.rowid = n % 888 + 1;
+WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $ORDERS)
+INSERT INTO hotline_orders (id, number, token, channel, status, urgency, division_code, address,
+  description, lang, created_at, updated_at)
+  SELECT 1000000000000 + n, 'BH' || n, 'BT' || n, 'phone', 'closed', 'normal',
+         (SELECT code FROM counties LIMIT 1 OFFSET n % 74), 'bench', 'bench', 'zh', 0, 0
+  FROM s;
+WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $APPS)
+INSERT INTO oversight_facts (application_id, number, item_code, department_id, division_code,
+  received_day, online, completed_day, on_time, used_days)
+  SELECT 1000000000000 + n, 'BA' || n, c.item_code, c.department_id, c.division_code, d.day,
+         n % 10 < 7, d.day, n % 10 < 9, 6
+  FROM s JOIN combos c ON c.rowid = n % 888 + 1 JOIN days d ON d.rowid = n % 365 + 1;
 -- The roll-ups, as the transitions would have kept them (0023_oversight_rollup.sql).
 INSERT INTO oversight_rollup (period, department_id, division_code, item_code, received, online,
   accepted, returned, rejected, completed, on_time, days_sum)
@@ -76,7 +102,7 @@ COMMIT;
 ANALYZE;
 SQL
 T1=$(date +%s.%N)
-ROWS=$(sqlite3 "$DB" "SELECT (SELECT COUNT(*) FROM oversight_daily), (SELECT COUNT(*) FROM oversight_days), (SELECT COUNT(*) FROM oversight_open), (SELECT SUM(received) FROM oversight_daily)")
+ROWS=$(sqlite3 "$DB" "SELECT (SELECT COUNT(*) FROM oversight_daily), (SELECT COUNT(*) FROM oversight_days), (SELECT COUNT(*) FROM oversight_open), (SELECT SUM(received) FROM oversight_daily), (SELECT COUNT(*) FROM applications), (SELECT COUNT(*) FROM hotline_orders)")
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
 best() { # best of 3 runs of a command, in ms
     local b=999999 t0 t1 v
@@ -100,7 +126,7 @@ for ((i = 0; i < 100; i++)); do
 done
 [[ -n $PORT ]] || { echo "bench: the server did not start" >&2; exit 1; }
 LAT=$(node bench/oversight_bench.mjs "http://127.0.0.1:$PORT" "$N" "$YEAR")
-echo "oversight: generated $(cut -d'|' -f1 <<<"$ROWS") daily rows, $(cut -d'|' -f2 <<<"$ROWS") day-distribution rows, $(cut -d'|' -f3 <<<"$ROWS") open cases ($(cut -d'|' -f4 <<<"$ROWS") applications a year) in $(ms "$T0" "$T1") ms"
+echo "oversight: generated $(cut -d'|' -f1 <<<"$ROWS") daily rows, $(cut -d'|' -f2 <<<"$ROWS") day-distribution rows, $(cut -d'|' -f3 <<<"$ROWS") open cases ($(cut -d'|' -f4 <<<"$ROWS") applications a year), beside $(cut -d'|' -f5 <<<"$ROWS") application and $(cut -d'|' -f6 <<<"$ROWS") 12345 order rows, in $(ms "$T0" "$T1") ms"
 echo "  onewindow kpi, region, one year: ${KPI_MS} ms (start-up baseline, empty period: ${BASE_MS} ms; ratio $(awk -v a="$KPI_MS" -v b="$BASE_MS" 'BEGIN { printf "%.1f", a / (b ? b : 1) }')); target 1000 ms"
 echo "  onewindow kpi, region, $YEAR-01-04 to $YEAR-12-26 (days at both edges): ${EDGE_MS} ms"
 sed 's/^/  /' <<<"$LAT"

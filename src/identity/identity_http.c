@@ -525,6 +525,8 @@ static int admin_page(struct web_req *req, struct web_resp *resp, json_t *extra,
     json_object_set_new(m, "departments", departments_json(req, id));
     json_t *roles = json_array();
     for (int r = 0; r < ROLE_COUNT; r++) {
+        if (r == ROLE_AUDITOR || r == ROLE_SECURITY_ADMIN) /* 三权分立: not the admin's to give */
+            continue;
         char key[64];
         snprintf(key, sizeof(key), "identity.roles.%s", identity_role_name(r));
         json_array_append_new(

@@ -89,7 +89,7 @@ int oversight_kpi_by(struct oversight *o, int64_t division, int from, int to, co
 /* The cases behind a figure ("received", "online", "returned" (the last time in the
  * period), "completed", "on_time", "late") of a subtree (and one department when dept !=
  * 0) in [from, to]: [{number, item_code, department_id, division_code, received_day,
- * online, returned_day, completed_day, on_time, used_days}] by number, at most
+ * online, returned_day, completed_day, on_time, used_days}] by division, day and number, at most
  * OVERSIGHT_FIGURE_MAX; 400 oversight.bad_figure. */
 #define OVERSIGHT_FIGURE_MAX 200
 int oversight_figure_cases(struct oversight *o, int64_t division, int64_t dept, const char *figure,

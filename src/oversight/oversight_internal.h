@@ -120,7 +120,8 @@ int oversight_db_weeks(struct store_conn *c, int weekly, int from, int to,
  * time). */
 int oversight_db_fact(struct store_conn *c, const struct oversight_event *e, int what, int day,
                       int flag, struct err *err);
-/* The cases behind a figure (OVERSIGHT_FIG_*) in [from, to], by number, at most limit. */
+/* The cases behind a figure (oversight_figure_index) in [from, to], by division, day and
+ * number, at most limit. */
 int oversight_db_facts(struct store_conn *c, int figure, const struct oversight_sel *s, int from,
                        int to, int limit, json_t *rows, struct err *err);
 /* Record the digest of (dept, day); *fresh 0 when it was sent already. */
