@@ -73,15 +73,19 @@ WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $ORDERS
 INSERT INTO hotline_orders (id, number, token, channel, status, urgency, division_code, address,
   description, lang, created_at, updated_at)
   SELECT 1000000000000 + n, 'BH' || n, 'BT' || n, 'phone', 'closed', 'normal',
-         (SELECT code FROM counties LIMIT 1 OFFSET n % 74), 'bench', 'bench', 'zh', 0, 0
-  FROM s;
+         k.code, 'bench', 'bench', 'zh', 0, 0
+  FROM s JOIN counties k ON k.rowid = n % 74 + 1;
 WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $APPS)
 INSERT INTO oversight_facts (application_id, number, item_code, department_id, division_code,
   received_day, online, completed_day, on_time, used_days)
   SELECT 1000000000000 + n, 'BA' || n, c.item_code, c.department_id, c.division_code, d.day,
          n % 10 < 7, d.day, n % 10 < 9, 6
   FROM s JOIN combos c ON c.rowid = n % 888 + 1 JOIN days d ON d.rowid = n % 365 + 1;
--- The roll-ups, as the transitions would have kept them (0023_oversight_rollup.sql).
+-- The roll-ups, as the transitions would have kept them (0023_oversight_rollup.sql), of
+-- every daily row (the demo's too).
+DELETE FROM oversight_rollup;
+DELETE FROM oversight_rollup_days;
+DELETE FROM oversight_weekly;
 INSERT INTO oversight_rollup (period, department_id, division_code, item_code, received, online,
   accepted, returned, rejected, completed, on_time, days_sum)
   SELECT p, department_id, division_code, item_code, SUM(received), SUM(online), SUM(accepted),
