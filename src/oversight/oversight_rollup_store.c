@@ -85,7 +85,7 @@ static const char SQL_FACT_COMPLETED[] = "UPDATE oversight_facts SET completed_d
 /* The cases behind a figure: the figure's day column and its condition, in the order of
  * that column's index (division, day; number within a day), so LIMIT stops early. */
 #define FACTS_SEL                                                                                  \
-    "SELECT number, item_code, department_id, division_code, received_day, online, "              \
+    "SELECT number, item_code, department_id, division_code, received_day, online, "               \
     "returned_day, completed_day, on_time, used_days FROM oversight_facts WHERE division_code "    \
     "BETWEEN ? AND ? AND department_id BETWEEN ? AND ? AND "
 #define FACTS_BY(col) " ORDER BY division_code, " col ", number LIMIT ?"
