@@ -173,22 +173,25 @@ static int demo_certs(struct app *app, int64_t citizen_id, const struct identity
     return 0;
 }
 
-/* 效能督查's demo (issue 15): the demo citizen's marriage registration at Chengguan civil
- * affairs, waiting for acceptance and two days past its due time, so that the regional
+/* 效能督查's demo (issue 15): a marriage registration the Chengguan clerk filed at the
+ * window for a walk-in couple (帮办代办; no platform account, so no citizen's list or inbox
+ * changes), waiting for acceptance and two days past its due time, so that the regional
  * supervisor sees an overdue case on the dashboard at first start. Once (idempotency key). */
-static int demo_overdue(struct app *app, int64_t citizen_id, struct err *err)
+static int demo_overdue(struct app *app, struct err *err)
 {
     static const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
     struct authz_subject subj;
-    if (identity_subject_load(app->id, citizen_id, 1, &subj, err) < 0)
+    int64_t clerk = 0;
+    if (identity_account_find_username(app->id, "clerk.chengguan", &clerk, err) < 0 ||
+        identity_subject_load(app->id, clerk, 2, &subj, err) < 0)
         return -1;
     int64_t now = time_now_ms();
     char date[16];
     int day = oversight_day_of(now + 30LL * 86400000);
     snprintf(date, sizeof(date), "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
     json_t *values =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "male_name", "扎西多吉", "male_id",
-                  "540102199001011233", "female_name", "卓玛", "female_id", "540102199202030027",
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "male_name", "次仁多吉", "male_id",
+                  "540102198808080032", "female_name", "卓玛", "female_id", "540102199202030027",
                   "appointment_date", date, "phone", "13800000001", "declaration", "on");
     const struct apply_upload files[] = {
         {"id_card", "id_card.pdf", pdf, sizeof(pdf) - 1},
@@ -198,6 +201,9 @@ static int demo_overdue(struct app *app, int64_t citizen_id, struct err *err)
                                .item_code = "XZ-MZ-001",
                                .values = values,
                                .division_code = 540102000000LL,
+                               .walkin_id_number = "540102198808080032",
+                               .walkin_name = "次仁多吉",
+                               .walkin_lang = "zh",
                                .idem_key = "demo-oversight-overdue",
                                .lang = "zh",
                                .files = files,
@@ -336,7 +342,7 @@ int app_load_demo(struct app *app, struct err *err)
         policy_index_guides(app->policy, &guides, err) < 0)
         goto out;
     printf("demo: %d policies, %d guide passages for Q&A\n", policies, guides);
-    if (portal_mark_demo(app->store, err) < 0 || demo_overdue(app, citizen_id, err) < 0)
+    if (portal_mark_demo(app->store, err) < 0 || demo_overdue(app, err) < 0)
         goto out;
     if (opendata_load_demo(app->opendata, err) < 0)
         goto out;
