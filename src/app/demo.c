@@ -6,9 +6,11 @@
  * Loading twice changes nothing.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
+#include "apply/apply.h"
 #include "base/arena.h"
 #include "base/id.h"
 #include "catalog/catalog.h"
@@ -20,6 +22,7 @@
 #include "certs/certs.h"
 #include "crypto/crypto.h"
 #include "opendata/opendata.h"
+#include "oversight/oversight.h"
 #include "portal/portal.h"
 #include "seals/seals.h"
 #include "store/store.h"
@@ -105,6 +108,9 @@ static const struct {
     {"clerk.ga", "普布", "ls-ga", ROLE_CLERK},
     {"supervisor.xz", "次旦", "xz-dc", ROLE_SUPERVISOR},
     {"supervisor.lhasa", "普布", "ls-dc", ROLE_SUPERVISOR},
+    /* 三权分立: grants roles (src/oversight/oversight_roles.c); catalog.xz manages accounts,
+     * auditor.xz reads the audit log. */
+    {"security.xz", "旺堆", "platform", ROLE_SECURITY_ADMIN},
 };
 
 /* Certificate types, a certificate seal for the departments that issue them, and the demo
@@ -164,6 +170,62 @@ static int demo_certs(struct app *app, int64_t citizen_id, const struct identity
     json_decref(have);
     printf("demo: %d certificate type(s), %d seal(s) made, %d certificate(s) issued\n", types,
            seals, issued);
+    return 0;
+}
+
+/* 效能督查's demo (issue 15): a marriage registration the Chengguan clerk filed at the
+ * window for a walk-in couple (帮办代办; no platform account, so no citizen's list or inbox
+ * changes), waiting for acceptance and two days past its due time, so that the regional
+ * supervisor sees an overdue case on the dashboard at first start. Once (idempotency key). */
+static int demo_overdue(struct app *app, struct err *err)
+{
+    static const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    struct authz_subject subj;
+    int64_t clerk = 0;
+    if (identity_account_find_username(app->id, "clerk.chengguan", &clerk, err) < 0 ||
+        identity_subject_load(app->id, clerk, 2, &subj, err) < 0)
+        return -1;
+    int64_t now = time_now_ms();
+    char date[16];
+    int day = oversight_day_of(now + 30LL * 86400000);
+    snprintf(date, sizeof(date), "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
+    json_t *values =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "male_name", "次仁多吉", "male_id",
+                  "540102198808080032", "female_name", "卓玛", "female_id", "540102199202030027",
+                  "appointment_date", date, "phone", "13800000001", "declaration", "on");
+    const struct apply_upload files[] = {
+        {"id_card", "id_card.pdf", pdf, sizeof(pdf) - 1},
+        {"household_register", "household_register.pdf", pdf, sizeof(pdf) - 1},
+    };
+    struct apply_request rq = {.subj = &subj,
+                               .item_code = "XZ-MZ-001",
+                               .values = values,
+                               .division_code = 540102000000LL,
+                               .walkin_id_number = "540102198808080032",
+                               .walkin_name = "次仁多吉",
+                               .walkin_lang = "zh",
+                               .idem_key = "demo-oversight-overdue",
+                               .lang = "zh",
+                               .files = files,
+                               .nfiles = 2,
+                               .form_key = "item:XZ-MZ-001",
+                               .session_key = "demo"};
+    char number[32] = "";
+    json_t *problems = json_array();
+    int rc = apply_submit(app->apply, &rq, number, problems, err);
+    if (rc == 1) {
+        char *p = json_dumps(problems, JSON_COMPACT);
+        err_set(err, 1, "app.demo", "the demo overdue case is invalid: %s", p ? p : "?");
+        free(p);
+        rc = -1;
+    }
+    json_decref(problems);
+    json_decref(values);
+    int64_t due = now - 2LL * 86400000;
+    if (rc < 0 || apply_demo_due(app->apply, number, due, err) < 0 ||
+        oversight_demo_due(app->oversight, number, due, err) < 0)
+        return -1;
+    printf("demo: %s at Chengguan civil affairs is overdue (for the supervisors)\n", number);
     return 0;
 }
 
@@ -280,7 +342,7 @@ int app_load_demo(struct app *app, struct err *err)
         policy_index_guides(app->policy, &guides, err) < 0)
         goto out;
     printf("demo: %d policies, %d guide passages for Q&A\n", policies, guides);
-    if (portal_mark_demo(app->store, err) < 0)
+    if (portal_mark_demo(app->store, err) < 0 || demo_overdue(app, err) < 0)
         goto out;
     if (opendata_load_demo(app->opendata, err) < 0)
         goto out;

@@ -319,10 +319,23 @@ static int oversight_event_hook(void *ctx, struct store_conn *c, const struct ap
     return oversight_record(c, &oe, err);
 }
 
-/* review -> oversight: the satisfaction rate from review's running totals. */
-static int oversight_ratings(void *ctx, json_t **out, struct err *err)
+/* review -> oversight: each rating (and answered bad rating) folds into the day's
+ * satisfaction figures, in the rating's transaction; the department gives the division. */
+static int oversight_rating_hook(void *ctx, struct store_conn *c, int64_t department_id,
+                                 const char *item_code, int level, int64_t at, struct err *err)
 {
-    return review_stats(((struct app *)ctx)->review, out, err);
+    struct app *app = ctx;
+    struct arena *a = arena_new(0);
+    struct identity_department d;
+    if (a == NULL)
+        return err_set(err, 500, "oversight.oom", "out of memory");
+    int rc = identity_department_get(app->id, a, department_id, &d, err);
+    if (rc == 0) {
+        struct oversight_rating r = {department_id, d.division_code, item_code, level, at};
+        rc = oversight_record_rating(c, &r, err);
+    }
+    arena_free(a);
+    return rc;
 }
 
 /* remind <- apply, review, certs (module contract §8): the applications and certificates a
@@ -459,7 +472,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
     if (oversight_open(app->store, app->id, app->notify, app->kr, &app->oversight, err) < 0)
         goto fail;
     apply_on_event(app->apply, oversight_event_hook, app);
-    oversight_set_ratings(app->oversight, oversight_ratings, app);
+    review_on_count(app->review, oversight_rating_hook, app);
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
         search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||
         search_register_kind(app->search, "kb", "hotline.kind.kb", "/hotline/kb/", err) < 0)
@@ -552,6 +565,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/workbench/supervision", "menu.supervision", "oversight.answer"},
         {"/oversight", "menu.oversight", "oversight.view"},
         {"/dashboard", "menu.dashboard", "oversight.view"},
+        {"/admin/roles", "menu.roles", "identity.role_admin"},
         {"/hotline", "menu.hotline_desk", "hotline.desk"},
         {"/hotline/department", "menu.hotline_department", "hotline.department"},
         {"/hotline/dashboard", "menu.hotline_dashboard", "hotline.supervise"},

@@ -319,6 +319,9 @@ int apply_resubmit(struct apply *ap, const char *number, const struct apply_requ
 int apply_act(struct apply *ap, const struct authz_subject *subj, const char *number, int action,
               const char *note, const json_t *problems, const char *ip, struct err *err);
 
+/* Demo data only: move a case's due time (and deadline) to due_at (src/app/demo.c). */
+int apply_demo_due(struct apply *ap, const char *number, int64_t due_at, struct err *err);
+
 /* Would apply_act succeed? The same checks (visibility, role, state, reason, 补正 items)
  * and nothing changed: the first step of a destructive action's confirmation. 0 or -1. */
 int apply_act_check(struct apply *ap, const struct authz_subject *subj, const char *number,

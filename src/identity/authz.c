@@ -21,7 +21,8 @@
 #include "store/store.h"
 
 static const char *const role_names[ROLE_COUNT] = {
-    "clerk", "reviewer", "head", "hotline_agent", "auditor", "admin", "supervisor",
+    "clerk",   "reviewer", "head",       "hotline_agent",
+    "auditor", "admin",    "supervisor", "security_admin",
 };
 
 const char *identity_role_name(int role)
@@ -61,7 +62,11 @@ static const struct rule rules[] = {
     {"account.update", SCOPE_SELF, 0},
     {"identity.department_admin", SCOPE_PLATFORM, R(ROLE_ADMIN)},
     {"identity.staff_admin", SCOPE_DEPARTMENT, R(ROLE_ADMIN)},
-    {"identity.grant", SCOPE_DEPARTMENT, R(ROLE_ADMIN)},
+    /* 三权分立 (等保 level 3): the system administrator manages accounts and departments,
+     * the security administrator alone manages role grants, the auditor reads the audit
+     * log; none of them can do another's part. */
+    {"identity.grant", SCOPE_DEPARTMENT, R(ROLE_SECURITY_ADMIN)},
+    {"identity.role_admin", SCOPE_PLATFORM, R(ROLE_SECURITY_ADMIN)},
     {"audit.read", SCOPE_PLATFORM, R(ROLE_AUDITOR)},
     /* A provider department decides on requests for its data resources (src/exchange). */
     {"exchange.grant", SCOPE_DEPARTMENT, R(ROLE_REVIEWER) | R(ROLE_HEAD)},

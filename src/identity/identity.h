@@ -157,9 +157,11 @@ enum identity_role {
     ROLE_AUDITOR,       /* 审计管理员 */
     ROLE_ADMIN,         /* 系统管理员 */
     ROLE_SUPERVISOR,    /* 效能督查: read-only over the grant's division subtree */
+    ROLE_SECURITY_ADMIN, /* 安全管理员: grants and revokes roles (三权分立 with admin, auditor) */
     ROLE_COUNT
 };
-/* "clerk", "reviewer", "head", "hotline_agent", "auditor", "admin", "supervisor" */
+/* "clerk", "reviewer", "head", "hotline_agent", "auditor", "admin", "supervisor",
+ * "security_admin" */
 const char *identity_role_name(int role);
 int identity_role_parse(const char *s);
 

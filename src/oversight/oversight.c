@@ -93,12 +93,6 @@ int oversight_jobs_start(struct oversight *o, int tick_s, struct err *err)
     return 0;
 }
 
-void oversight_set_ratings(struct oversight *o, oversight_ratings_fn fn, void *ctx)
-{
-    o->ratings = fn;
-    o->ratings_ctx = ctx;
-}
-
 /* ---- days and divisions ----------------------------------------------------------------- */
 
 /* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
@@ -156,223 +150,32 @@ void oversight_subtree(int64_t division, int64_t *lo, int64_t *hi)
     *hi = division + w - 1;
 }
 
-/* ---- events -------------------------------------------------------------------------------- */
-
-static int is_open_state(const char *s)
+int64_t oversight_day_number(int day)
 {
-    return strcmp(s, "submitted") == 0 || strcmp(s, "accepted") == 0 ||
-           strcmp(s, "under_review") == 0;
+    return days_of_civil(day / 10000, day / 100 % 100, day % 100);
 }
 
-int oversight_record(struct store_conn *c, const struct oversight_event *e, struct err *err)
+int oversight_day_add(int day, int n)
 {
-    struct oversight_db_sums d;
-    memset(&d, 0, sizeof(d));
-    const char *a = e->action;
-    int completed = 0;
-    if (strcmp(a, "submitted") == 0 || strcmp(a, "filed_for") == 0) {
-        d.received = 1;
-        d.online = !e->on_behalf; /* 全程网办: no counter step */
-    } else if (strcmp(a, "accept") == 0) {
-        d.accepted = 1;
-    } else if (strcmp(a, "return") == 0) {
-        d.returned = 1;
-    } else if (strcmp(a, "reject") == 0) {
-        d.rejected = 1;
-    } else if (strcmp(a, "approve") == 0 || strcmp(a, "deny") == 0) {
-        completed = 1;
-        d.completed = 1;
-        d.on_time = e->used_days <= e->limit_days;
-        d.days_sum = e->used_days;
-    }
-    int day = oversight_day_of(e->at);
-    int changed = d.received || d.accepted || d.returned || d.rejected || d.completed;
-    if (changed && oversight_db_daily_add(c, day, e, &d, err) < 0)
-        return -1;
-    if (completed && oversight_db_days_add(c, day, e, e->used_days, err) < 0)
-        return -1;
-    return is_open_state(e->to_state) ? oversight_db_open_put(c, e, err)
-                                      : oversight_db_open_delete(c, e->application_id, err);
+    return civil_of(days_of_civil(day / 10000, day / 100 % 100, day % 100) + n);
 }
 
-/* ---- KPIs ---------------------------------------------------------------------------------- */
-
-static json_t *rate(int64_t num, int64_t den)
+int oversight_block_of(int day)
 {
-    if (den <= 0)
-        return json_null();
-    return json_real((double)(num * 1000 / den) / 10.0 +
-                     ((num * 1000 % den) * 2 >= den ? 0.1 : 0.0));
+    int d = day % 100;
+    return day / 100 * 10 + (d >= 29 ? 4 : (d - 1) / 7);
 }
 
-/* The smallest d with at least 90% of the cases at d days or fewer ("nearest rank"). */
-static int p90_of(const json_t *hist)
+int oversight_week_of(int day)
 {
-    int64_t total = 0, seen = 0;
-    size_t i;
-    json_t *h;
-    json_array_foreach(hist, i, h) total += json_integer_value(json_object_get(h, "n"));
-    if (total == 0)
-        return -1;
-    int64_t rank = (total * 9 + 9) / 10;
-    json_array_foreach(hist, i, h)
-    {
-        seen += json_integer_value(json_object_get(h, "n"));
-        if (seen >= rank)
-            return (int)json_integer_value(json_object_get(h, "days"));
-    }
-    return -1;
+    int64_t dn = days_of_civil(day / 10000, day / 100 % 100, day % 100);
+    return civil_of(dn - ((dn + 3) % 7)); /* 1970-01-01 was a Thursday */
 }
 
-void oversight_add_rates(json_t *k)
-{
-    int64_t rec = json_integer_value(json_object_get(k, "received"));
-    int64_t comp = json_integer_value(json_object_get(k, "completed"));
-    int64_t acc = json_integer_value(json_object_get(k, "accepted"));
-    json_object_set_new(k, "on_time_rate",
-                        rate(json_integer_value(json_object_get(k, "on_time")), comp));
-    json_object_set_new(k, "online_rate",
-                        rate(json_integer_value(json_object_get(k, "online")), rec));
-    json_object_set_new(k, "return_rate",
-                        rate(json_integer_value(json_object_get(k, "returned")), acc + comp));
-    int64_t ds = json_integer_value(json_object_get(k, "days_sum"));
-    json_object_set_new(k, "avg_days",
-                        comp > 0 ? json_real((double)(ds * 10 / comp) / 10.0) : json_null());
-}
-
-/* Satisfaction (好差评) of the departments whose division lies in the subtree: ratings
- * 5+4+3 over all, from review's running totals (all ratings to date: review keeps no
- * per-day figures). */
-static void add_satisfaction(struct oversight *o, json_t *k, int64_t division, int64_t dept)
-{
-    json_t *stats = NULL;
-    struct err e;
-    int64_t good = 0, total = 0, bad = 0, rectified = 0;
-    struct identity_department *ds = NULL;
-    size_t nd = 0;
-    struct arena *a = arena_new(0);
-    if (o->ratings != NULL && a != NULL && o->ratings(o->ratings_ctx, &stats, &e) == 0 &&
-        identity_department_list(o->id, a, &ds, &nd, &e) == 0) {
-        size_t i;
-        json_t *row;
-        json_array_foreach(json_object_get(stats, "departments"), i, row)
-        {
-            int64_t id = strtoll(json_string_value(json_object_get(row, "department_id"))
-                                     ? json_string_value(json_object_get(row, "department_id"))
-                                     : "0",
-                                 NULL, 10);
-            int in = 0;
-            for (size_t j = 0; j < nd && !in; j++)
-                in = ds[j].id == id && (dept == 0 || dept == id) &&
-                     divisions_contains(division, ds[j].division_code);
-            if (!in)
-                continue;
-            good += json_integer_value(json_object_get(row, "satisfied"));
-            total += json_integer_value(json_object_get(row, "total"));
-            bad += json_integer_value(json_object_get(row, "bad"));
-            rectified += json_integer_value(json_object_get(row, "rectified"));
-        }
-    }
-    json_decref(stats);
-    arena_free(a);
-    json_object_set_new(k, "ratings", json_integer(total));
-    json_object_set_new(k, "satisfaction_rate", rate(good, total));
-    json_object_set_new(k, "bad_ratings", json_integer(bad));
-    json_object_set_new(k, "bad_rectified", json_integer(rectified));
-}
-
-int oversight_kpi(struct oversight *o, int64_t division, int64_t dept, int from, int to,
-                  json_t **out, struct err *err)
+int oversight_demo_due(struct oversight *o, const char *number, int64_t due_at, struct err *err)
 {
     struct store_conn *c = store_conn(o->store, err);
-    if (c == NULL)
-        return -1;
-    int64_t lo, hi;
-    oversight_subtree(division, &lo, &hi);
-    struct oversight_db_sums s;
-    json_t *hist = json_array();
-    if (oversight_db_sums(c, lo, hi, dept ? dept : 0, dept ? dept : INT64_MAX, from, to, &s, err) <
-            0 ||
-        oversight_db_days_hist(c, lo, hi, dept ? dept : 0, dept ? dept : INT64_MAX, from, to, hist,
-                               err) < 0) {
-        json_decref(hist);
-        return -1;
-    }
-    json_t *k = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "received",
-                          (json_int_t)s.received, "online", (json_int_t)s.online, "accepted",
-                          (json_int_t)s.accepted, "returned", (json_int_t)s.returned, "rejected",
-                          (json_int_t)s.rejected, "completed", (json_int_t)s.completed, "on_time",
-                          (json_int_t)s.on_time, "days_sum", (json_int_t)s.days_sum);
-    oversight_add_rates(k);
-    int p90 = p90_of(hist);
-    json_object_set_new(k, "p90_days", p90 >= 0 ? json_integer(p90) : json_null());
-    json_decref(hist);
-    add_satisfaction(o, k, division, dept);
-    *out = k;
-    return 0;
-}
-
-int oversight_kpi_by(struct oversight *o, int64_t division, int from, int to, const char *by,
-                     json_t **out, struct err *err)
-{
-    struct store_conn *c = store_conn(o->store, err);
-    if (c == NULL)
-        return -1;
-    int64_t lo, hi;
-    oversight_subtree(division, &lo, &hi);
-    int b = strcmp(by, "department") == 0 ? 0 : strcmp(by, "division") == 0 ? 1 : 2;
-    json_t *rows = json_array();
-    if (oversight_db_sums_by(c, lo, hi, from, to, b, rows, err) < 0) {
-        json_decref(rows);
-        return -1;
-    }
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r) oversight_add_rates(r);
-    *out = rows;
-    return 0;
-}
-
-int oversight_trend(struct oversight *o, int64_t division, int from, int to, json_t **weeks,
-                    json_t **days, struct err *err)
-{
-    struct store_conn *c = store_conn(o->store, err);
-    if (c == NULL)
-        return -1;
-    int64_t lo, hi;
-    oversight_subtree(division, &lo, &hi);
-    json_t *per = json_array(), *w = json_array(), *h = json_array();
-    if (oversight_db_per_day(c, lo, hi, from, to, per, err) < 0 ||
-        oversight_db_days_hist(c, lo, hi, 0, INT64_MAX, from, to, h, err) < 0) {
-        json_decref(per);
-        json_decref(w);
-        json_decref(h);
-        return -1;
-    }
-    size_t i;
-    json_t *r;
-    json_array_foreach(per, i, r)
-    {
-        int day = (int)json_integer_value(json_object_get(r, "day"));
-        int64_t dn = days_of_civil(day / 10000, day / 100 % 100, day % 100);
-        int64_t monday = dn - ((dn + 3) % 7); /* 1970-01-01 was a Thursday */
-        int key = civil_of(monday);
-        json_t *last = json_array_get(w, json_array_size(w) - 1);
-        if (last == NULL || json_integer_value(json_object_get(last, "week")) != key) {
-            last = json_pack("{s:i, s:i, s:i}", "week", key, "received", 0, "completed", 0);
-            json_array_append_new(w, last);
-        }
-        json_object_set_new(last, "received",
-                            json_integer(json_integer_value(json_object_get(last, "received")) +
-                                         json_integer_value(json_object_get(r, "received"))));
-        json_object_set_new(last, "completed",
-                            json_integer(json_integer_value(json_object_get(last, "completed")) +
-                                         json_integer_value(json_object_get(r, "completed"))));
-    }
-    json_decref(per);
-    *weeks = w;
-    *days = h;
-    return 0;
+    return c == NULL ? -1 : oversight_db_open_due(c, number, due_at, err);
 }
 
 /* ---- queues ---------------------------------------------------------------------------- */
@@ -694,7 +497,8 @@ int oversight_digest(struct oversight *o, int64_t now_ms, int *n, struct err *er
                             json_integer(json_integer_value(json_object_get(p, "due_soon")) +
                                          json_integer_value(json_object_get(r, "due_soon"))));
     }
-    int rc = 0;
+    int rc = 0, today = oversight_day_of(now_ms);
+    struct store_conn *c = store_conn(o->store, err);
     const char *key;
     json_t *p;
     json_object_foreach(per, key, p)
@@ -703,13 +507,24 @@ int oversight_digest(struct oversight *o, int64_t now_ms, int *n, struct err *er
                 json_integer_value(json_object_get(p, "due_soon")) ==
             0)
             continue;
-        struct notify_msg m = {
-            0, NULL, "zh", "oversight.notice.digest", p, "/workbench", strtoll(key, NULL, 10)};
-        if (o->notify != NULL && notify_send(o->notify, &m, err) < 0) {
+        /* Once a day per department, across restarts and nodes: the "sent" row and the
+         * message commit together, and a second sender finds the row. */
+        int64_t dept = strtoll(key, NULL, 10);
+        struct notify_msg m = {0, NULL, "zh", "oversight.notice.digest", p, "/workbench", dept};
+        int fresh = 0;
+        if (o->notify == NULL)
+            continue;
+        if (c == NULL || store_begin(c, err) < 0) {
             rc = -1;
             break;
         }
-        (*n)++;
+        if (oversight_db_digest_mark(c, dept, today, now_ms, &fresh, err) < 0 ||
+            (fresh && notify_send(o->notify, &m, err) < 0) || store_commit(c, err) < 0) {
+            store_rollback(c);
+            rc = -1;
+            break;
+        }
+        *n += fresh;
     }
     json_decref(per);
     json_decref(rows);

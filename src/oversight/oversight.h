@@ -45,19 +45,29 @@ struct oversight_event {
     int64_t due_at, submitted_at, at;
 };
 
-/* Review's figures for the satisfaction rate ({departments: [{department_id, total,
- * satisfied, bad, rectified}]}, review_stats' shape; new reference). Set by wiring. */
-typedef int (*oversight_ratings_fn)(void *ctx, json_t **out, struct err *err);
+/* What review hands over for each rating (level 1..5) or answered rectification (level
+ * 0), inside its transaction (set by wiring, which finds the department's division). */
+struct oversight_rating {
+    int64_t department_id, division_code;
+    const char *item_code;
+    int level;
+    int64_t at;
+};
 
 /* Open the module; everything is borrowed. `notify` may be NULL (no digests). */
 int oversight_open(struct store *s, struct identity *id, struct notify *n,
                    struct crypto_keyring *kr, struct oversight **out, struct err *err);
 void oversight_close(struct oversight *o);
-void oversight_set_ratings(struct oversight *o, oversight_ratings_fn fn, void *ctx);
 
 /* Fold one transition into the open-case index and the day's aggregates, on `c` inside
  * the caller's transaction. */
 int oversight_record(struct store_conn *c, const struct oversight_event *e, struct err *err);
+/* Fold one rating (or an answered bad rating) into the day's satisfaction figures. */
+int oversight_record_rating(struct store_conn *c, const struct oversight_rating *r,
+                            struct err *err);
+
+/* Demo data only: an open case's due time moved to due_at (with apply_demo_due). */
+int oversight_demo_due(struct oversight *o, const char *number, int64_t due_at, struct err *err);
 
 /* The day (YYYYMMDD) of `ms` in Asia/Shanghai (the region's statistics day). */
 int oversight_day_of(int64_t ms);
@@ -72,14 +82,27 @@ void oversight_subtree(int64_t division, int64_t *lo, int64_t *hi);
  * satisfaction_rate, ratings} (rates in percent with one decimal, null without a base). */
 int oversight_kpi(struct oversight *o, int64_t division, int64_t dept, int from, int to,
                   json_t **out, struct err *err);
-/* The same figures grouped: by "department", "division" (the subtree's child divisions)
- * or "item": [{key, ...figures}], largest received first. */
+/* The same figures grouped: by "department" or "division" (the cases' own divisions):
+ * [{key, ...figures}], largest received first. */
 int oversight_kpi_by(struct oversight *o, int64_t division, int from, int to, const char *by,
                      json_t **out, struct err *err);
-/* Received and completed per ISO-like week (Monday start): [{week (YYYYMMDD of Monday),
- * received, completed}]; the distribution of working days used: [{days, n}]. */
+/* The cases behind a figure ("received", "online", "returned" (the last time in the
+ * period), "completed", "on_time", "late") of a subtree (and one department when dept !=
+ * 0) in [from, to]: [{number, item_code, department_id, division_code, received_day,
+ * online, returned_day, completed_day, on_time, used_days}] by division, day and number, at most
+ * OVERSIGHT_FIGURE_MAX; 400 oversight.bad_figure. */
+#define OVERSIGHT_FIGURE_MAX 200
+int oversight_figure_cases(struct oversight *o, int64_t division, int64_t dept, const char *figure,
+                           int from, int to, json_t **out, struct err *err);
+/* Received and completed per week (Monday start) of the period: [{week (YYYYMMDD of its
+ * Monday), received, completed}], weeks with figures only. */
 int oversight_trend(struct oversight *o, int64_t division, int from, int to, json_t **weeks,
-                    json_t **days, struct err *err);
+                    struct err *err);
+/* What the dashboard shows, read once: the KPIs (as oversight_kpi), the same by department
+ * and by division (as oversight_kpi_by; NULL to skip) and the distribution of working days
+ * used [{days, n}] (NULL to skip). */
+int oversight_figures(struct oversight *o, int64_t division, int64_t dept, int from, int to,
+                      json_t **kpi, json_t **depts, json_t **divs, json_t **days, struct err *err);
 
 /* Due soon (yellow): due within this long (and not yet overdue). */
 #define OVERSIGHT_SOON_MS (3LL * 24 * 3600 * 1000)

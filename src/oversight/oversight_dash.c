@@ -342,18 +342,53 @@ static int csv_out(struct web_req *req, struct web_resp *resp, const char *table
     return web_fail(resp, 400, "oversight.bad_table", "no such table");
 }
 
-static json_t *kpi_cards(struct web_req *req, json_t *k)
+/* The figure whose cases stand behind a KPI (drill-down), NULL for none (satisfaction:
+ * ratings are counted per day, not per case). */
+static const char *const kpi_figures[] = {"received", "completed", "on_time",   "online",
+                                          "returned", "completed", "completed", NULL};
+
+static json_t *kpi_cards(struct web_req *req, json_t *k, const char *base)
 {
     json_t *cards = json_array();
-    for (size_t i = 0; i < NKPI; i++)
-        json_array_append_new(
-            cards,
-            json_pack("{s:s, s:s, s:s, s:s}", "key", kpi_keys[i], "label",
-                      web_t(req, arena_printf(req->arena, "oversight.kpi.%s", kpi_keys[i])),
-                      "value_text", fmt_value(req, kpi_keys[i], json_object_get(k, kpi_keys[i])),
-                      "formula",
-                      web_t(req, arena_printf(req->arena, "oversight.formula.%s", kpi_keys[i]))));
+    for (size_t i = 0; i < NKPI; i++) {
+        json_t *card = json_pack(
+            "{s:s, s:s, s:s, s:s}", "key", kpi_keys[i], "label",
+            web_t(req, arena_printf(req->arena, "oversight.kpi.%s", kpi_keys[i])), "value_text",
+            fmt_value(req, kpi_keys[i], json_object_get(k, kpi_keys[i])), "formula",
+            web_t(req, arena_printf(req->arena, "oversight.formula.%s", kpi_keys[i])));
+        if (kpi_figures[i] != NULL)
+            json_object_set_new(
+                card, "cases_url",
+                json_string(arena_printf(req->arena, "%s%s", base, kpi_figures[i])));
+        if (strcmp(kpi_keys[i], "on_time_rate") == 0)
+            json_object_set_new(card, "late_url",
+                                json_string(arena_printf(req->arena, "%slate", base)));
+        json_array_append_new(cards, card);
+    }
     return cards;
+}
+
+/* Drill-down links of a ranked row: its received and completed cases. */
+static void row_links(struct web_req *req, json_t *rows, const char *period, int64_t division,
+                      int by_dept)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        const char *key = json_string_value(json_object_get(r, "key"));
+        const char *b =
+            by_dept
+                ? arena_printf(req->arena,
+                               "/oversight/figures?%s&division=%012lld&department=%s&figure=",
+                               period, (long long)division, key)
+                : arena_printf(req->arena, "/oversight/figures?%s&division=%012lld&figure=", period,
+                               strtoll(key, NULL, 10));
+        json_object_set_new(r, "received_url",
+                            json_string(arena_printf(req->arena, "%sreceived", b)));
+        json_object_set_new(r, "completed_url",
+                            json_string(arena_printf(req->arena, "%scompleted", b)));
+    }
 }
 
 static int h_dashboard(struct web_req *req, struct web_resp *resp)
@@ -378,14 +413,13 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
                          &err) < 0)
         return web_fail_err(resp, &err);
     json_t *k = NULL, *depts = NULL, *divs = NULL, *weeks = NULL, *days = NULL;
-    if (oversight_kpi(o, division, 0, from, to, &k, &err) < 0 ||
-        oversight_kpi_by(o, division, from, to, "department", &depts, &err) < 0 ||
-        oversight_kpi_by(o, division, from, to, "division", &divs, &err) < 0 ||
-        oversight_trend(o, division, from, to, &weeks, &days, &err) < 0) {
+    if (oversight_figures(o, division, 0, from, to, &k, &depts, &divs, &days, &err) < 0)
+        return web_fail_err(resp, &err);
+    if (oversight_trend(o, division, from, to, &weeks, &err) < 0) {
         json_decref(k);
         json_decref(depts);
         json_decref(divs);
-        json_decref(weeks);
+        json_decref(days);
         return web_fail_err(resp, &err);
     }
     /* The ranking of divisions one level below the chosen one (counties of a prefecture,
@@ -403,6 +437,13 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
     json_decref(rolled);
     fill_names(req, o, depts, 0);
     fill_names(req, o, ranked, 1);
+    const char *period =
+        arena_printf(req->arena, "from=%04d-%02d-%02d&to=%04d-%02d-%02d", from / 10000,
+                     from / 100 % 100, from % 100, to / 10000, to / 100 % 100, to % 100);
+    row_links(req, depts, period, division, 1);
+    row_links(req, ranked, period, division, 0);
+    const char *cases_base = arena_printf(
+        req->arena, "/oversight/figures?%s&division=%012lld&figure=", period, (long long)division);
     int h_dept = 0, h_div = 0, h_weeks = 0, h_days = 0, h_map = 0;
     json_t *map_table = json_array();
     json_t *m = json_pack(
@@ -413,8 +454,8 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
         arena_printf(req->arena, "%04d-%02d-%02d", from / 10000, from / 100 % 100, from % 100),
         "to", arena_printf(req->arena, "%04d-%02d-%02d", to / 10000, to / 100 % 100, to % 100),
         "kpi", kpi, "kpi_label", web_t(req, arena_printf(req->arena, "oversight.kpi.%s", kpi)),
-        "kpis", kpi_cards(req, k), "figures", k, "departments", depts, "divisions", ranked, "weeks",
-        weeks, "days", days);
+        "kpis", kpi_cards(req, k, cases_base), "figures", k, "departments", depts, "divisions",
+        ranked, "weeks", weeks, "days", days);
     json_object_set_new(m, "dept_bars", hbars(req, depts, "received", &h_dept));
     json_object_set_new(m, "div_bars", hbars(req, ranked, "received", &h_div));
     json_object_set_new(m, "week_bars", vbars(weeks, "received", "completed", &h_weeks));

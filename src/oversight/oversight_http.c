@@ -5,6 +5,8 @@
  *                                         division of the supervisor's subtree
  *   GET  /oversight/cases                 the open cases behind a count (?department=,
  *                                         ?mark=overdue|soon, ?division=)
+ *   GET  /oversight/figures               the cases behind a figure of the dashboard
+ *                                         (?figure=, ?from=, ?to=, ?division=, ?department=)
  *   GET  /oversight/cases/{number}        one case: its clock and supervision notes
  *   POST /oversight/cases/{number}/notes  a supervision note (督办): body, days
  *   GET  /workbench/supervision           notes addressed to the reader's departments
@@ -216,6 +218,74 @@ static int h_cases(struct web_req *req, struct web_resp *resp)
     return web_page(resp, m, "oversight/cases", 200);
 }
 
+/* GET /oversight/figures?figure=&from=&to=&division=&department=: the cases behind a
+ * figure of the dashboard (its drill-down), from oversight's per-case facts. */
+static int h_figures(struct web_req *req, struct web_resp *resp)
+{
+    struct oversight *o = req->ctx;
+    struct authz_subject subj;
+    int64_t division, dept = 0;
+    if (ovh_supervisor(req, resp, o, &subj, &division) < 0 ||
+        web_query_int(req, resp, "department", 0, INT64_MAX, 0, &dept) < 0)
+        return -1;
+    const char *figure = web_query(req, "figure");
+    struct err err;
+    err_clear(&err);
+    int from, to;
+    if (oversight_figure_index(figure) < 0)
+        return web_fail(resp, 400, "oversight.bad_figure", "no such figure");
+    if (oversight_period(web_query(req, "from"), web_query(req, "to"), time_now_ms(), &from, &to,
+                         &err) < 0)
+        return web_fail_err(resp, &err);
+    json_t *rows = NULL;
+    if (oversight_figure_cases(o, division, dept, figure, from, to, &rows, &err) < 0)
+        return web_fail_err(resp, &err);
+    json_t *names = ovh_item_names(o, req->lang);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        const char *code = json_string_value(json_object_get(r, "item_code"));
+        const char *item = json_string_value(json_object_get(names, code ? code : ""));
+        int rd = (int)json_integer_value(json_object_get(r, "received_day"));
+        int cd = (int)json_integer_value(json_object_get(r, "completed_day"));
+        json_object_set_new(r, "item_name", json_string(item && *item ? item : code ? code : ""));
+        json_object_set_new(
+            r, "department",
+            json_string(
+                ovh_dept_name(req, o, oversight_db_json_id(json_object_get(r, "department_id")))));
+        json_object_set_new(r, "division",
+                            json_string(ovh_division_name(
+                                req, o, json_integer_value(json_object_get(r, "division_code")))));
+        json_object_set_new(r, "received",
+                            json_string(rd ? arena_printf(req->arena, "%04d-%02d-%02d", rd / 10000,
+                                                          rd / 100 % 100, rd % 100)
+                                           : ""));
+        json_object_set_new(r, "completed",
+                            json_string(cd ? arena_printf(req->arena, "%04d-%02d-%02d", cd / 10000,
+                                                          cd / 100 % 100, cd % 100)
+                                           : ""));
+        json_object_set_new(r, "is_completed", json_boolean(cd != 0));
+    }
+    json_decref(names);
+    const char *period =
+        arena_printf(req->arena, "%04d-%02d-%02d – %04d-%02d-%02d", from / 10000, from / 100 % 100,
+                     from % 100, to / 10000, to / 100 % 100, to % 100);
+    json_t *m = json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:b, s:I, s:b, s:s}", "title",
+        web_t(req, arena_printf(req->arena, "oversight.figures.names.%s", figure)), "division_name",
+        ovh_division_name(req, o, division), "period", period, "figure", figure, "cases", rows,
+        "has_cases", json_array_size(rows) > 0, "max", (json_int_t)OVERSIGHT_FIGURE_MAX, "full",
+        json_array_size(rows) >= OVERSIGHT_FIGURE_MAX, "back_url",
+        arena_printf(req->arena,
+                     "/dashboard?division=%012lld&from=%04d-%02d-%02d&to=%04d-%02d-%02d",
+                     (long long)division, from / 10000, from / 100 % 100, from % 100, to / 10000,
+                     to / 100 % 100, to % 100));
+    if (dept != 0)
+        json_object_set_new(m, "department", json_string(ovh_dept_name(req, o, dept)));
+    return web_page(resp, m, "oversight/figures", 200);
+}
+
 static void decorate_notes(struct web_req *req, json_t *notes, int64_t now)
 {
     size_t i;
@@ -403,6 +473,7 @@ int oversight_http_register(struct web_server *srv, struct oversight *o)
     } routes[] = {
         {"GET", "/oversight", "/api/v1/oversight", h_queue},
         {"GET", "/oversight/cases", "/api/v1/oversight/cases", h_cases},
+        {"GET", "/oversight/figures", "/api/v1/oversight/figures", h_figures},
         {"GET", "/oversight/cases/{number}", "/api/v1/oversight/cases/{number}", h_case},
         {"POST", "/oversight/cases/{number}/notes", "/api/v1/oversight/cases/{number}/notes",
          h_note},
@@ -415,5 +486,7 @@ int oversight_http_register(struct web_server *srv, struct oversight *o)
         if (web_route(srv, routes[i].method, routes[i].path, routes[i].h, o) < 0 ||
             web_route(srv, routes[i].method, routes[i].api, routes[i].h, o) < 0)
             return -1;
-    return oversight_dash_register(srv, o) < 0 ? -1 : oversight_audit_register(srv, o);
+    return oversight_dash_register(srv, o) < 0 || oversight_audit_register(srv, o) < 0
+               ? -1
+               : oversight_roles_register(srv, o);
 }

@@ -24,5 +24,6 @@ void ovh_queue_rows(struct web_req *req, struct oversight *o, json_t *rows);
 
 int oversight_dash_register(struct web_server *srv, struct oversight *o);
 int oversight_audit_register(struct web_server *srv, struct oversight *o);
+int oversight_roles_register(struct web_server *srv, struct oversight *o);
 
 #endif

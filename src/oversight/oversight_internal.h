@@ -14,8 +14,6 @@ struct oversight {
     struct identity *id;
     struct notify *notify;
     struct crypto_keyring *kr;
-    oversight_ratings_fn ratings;
-    void *ratings_ctx;
     /* The job (oversight_jobs_start): escalation every tick, the digest once a day. */
     pthread_t job;
     pthread_mutex_t job_lock;
@@ -38,10 +36,46 @@ void oversight_add_rates(json_t *k);
 /* The first millisecond of day YYYYMMDD in Asia/Shanghai. */
 int64_t oversight_day_start_ms(int day);
 
-/* Sums of oversight_daily over a selection. */
+/* Sums of oversight_daily (and its roll-ups) over a selection. */
 struct oversight_db_sums {
     int64_t received, online, accepted, returned, rejected, completed, on_time, days_sum;
+    int64_t ratings, satisfied, bad, rectified; /* 好差评: all, 5-3, 1-2, bad ones answered */
 };
+#define OVERSIGHT_NSUMS 12
+
+/* The key of a figure's row besides its day. */
+struct oversight_key {
+    int64_t department_id, division_code;
+    const char *item_code;
+};
+
+/* A period as runs of one grain each (oversight_runs): days (YYYYMMDD), 7-day blocks of a
+ * month (YYYYMM * 10 + b: b 0 days 1-7, 1 8-14, 2 15-21, 3 22-28, 4 29 to the end) or
+ * months (YYYYMM); [lo, hi] keys of that grain, every key between them inside the period. */
+enum { OVERSIGHT_DAY, OVERSIGHT_BLOCK, OVERSIGHT_MONTH };
+struct oversight_run {
+    int grain, lo, hi;
+};
+#define OVERSIGHT_MAX_RUNS 8
+/* [from, to] as the fewest runs, whole months first, then whole blocks, then days (at most
+ * 12 days: 6 on each side). Returns the number of runs. */
+int oversight_runs(int from, int to, struct oversight_run *out);
+/* The block (YYYYMM * 10 + b) and the Monday (YYYYMMDD) of a day. */
+int oversight_block_of(int day);
+int oversight_week_of(int day);
+/* A day plus n days (n may be negative); days since 1970-01-01 of a day. */
+int oversight_day_add(int day, int n);
+int64_t oversight_day_number(int day);
+/* The index of a figure with cases behind it (received, online, returned, completed,
+ * on_time, late), -1 for another name. */
+int oversight_figure_index(const char *figure);
+
+/* A selection: divisions [lo, hi] and departments [dlo, dhi]. */
+struct oversight_sel {
+    int64_t lo, hi, dlo, dhi;
+};
+typedef void (*oversight_group_fn)(void *ctx, int64_t dept, int64_t division,
+                                   const struct oversight_db_sums *d);
 
 /* One open case (oversight_open) in `a`-less form: strings copied into the fixed fields. */
 struct oversight_db_case {
@@ -61,23 +95,38 @@ struct oversight_db_note {
 int64_t oversight_db_json_id(const json_t *v);
 
 int oversight_db_open_put(struct store_conn *c, const struct oversight_event *e, struct err *err);
-int oversight_db_open_delete(struct store_conn *c, int64_t application_id, struct err *err);
-int oversight_db_daily_add(struct store_conn *c, int day, const struct oversight_event *e,
-                           const struct oversight_db_sums *d, struct err *err);
-int oversight_db_days_add(struct store_conn *c, int day, const struct oversight_event *e, int days,
+int oversight_db_open_due(struct store_conn *c, const char *number, int64_t due_at,
                           struct err *err);
-
-/* Sums over [lo, hi] divisions, [dlo, dhi] departments, [from, to] days. */
-int oversight_db_sums(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi,
-                      int from, int to, struct oversight_db_sums *out, struct err *err);
-/* Grouped sums: by 0 department, 1 division, 2 item; rows {key (string), sums...}. */
-int oversight_db_sums_by(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, int by,
-                         json_t *rows, struct err *err);
-/* Days histogram [{days, n}] and per-day received/completed [{day, received, completed}]. */
-int oversight_db_days_hist(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi,
-                           int from, int to, json_t *rows, struct err *err);
-int oversight_db_per_day(struct store_conn *c, int64_t lo, int64_t hi, int from, int to,
-                         json_t *rows, struct err *err);
+int oversight_db_open_delete(struct store_conn *c, int64_t application_id, struct err *err);
+/* Add a transition's deltas to the day, its month, its block (and its week: received and
+ * completed); a completed case's working days to the three histograms. */
+int oversight_db_fold(struct store_conn *c, int day, const struct oversight_key *k,
+                      const struct oversight_db_sums *d, struct err *err);
+int oversight_db_fold_days(struct store_conn *c, int day, const struct oversight_key *k, int days,
+                           struct err *err);
+/* Sums of one run grouped by (department, division), handed to fn row by row. */
+int oversight_db_groups(struct store_conn *c, const struct oversight_run *r,
+                        const struct oversight_sel *s, oversight_group_fn fn, void *ctx,
+                        struct err *err);
+/* Working days used by the completed cases of one run, added to n[days] (n[max - 1] holds
+ * every larger value). */
+int oversight_db_hist(struct store_conn *c, const struct oversight_run *r,
+                      const struct oversight_sel *s, int64_t *n, int max, struct err *err);
+/* Received and completed per week (weekly 1, keys are Mondays) or per day (0) of [from, to]
+ * in the selection's divisions: rows {day, received, completed}. */
+int oversight_db_weeks(struct store_conn *c, int weekly, int from, int to,
+                       const struct oversight_sel *s, json_t *rows, struct err *err);
+/* The per-case facts: what 0 received (flag: online), 1 returned, 2 completed (flag: on
+ * time). */
+int oversight_db_fact(struct store_conn *c, const struct oversight_event *e, int what, int day,
+                      int flag, struct err *err);
+/* The cases behind a figure (oversight_figure_index) in [from, to], by division, day and
+ * number, at most limit. */
+int oversight_db_facts(struct store_conn *c, int figure, const struct oversight_sel *s, int from,
+                       int to, int limit, json_t *rows, struct err *err);
+/* Record the digest of (dept, day); *fresh 0 when it was sent already. */
+int oversight_db_digest_mark(struct store_conn *c, int64_t dept, int day, int64_t now, int *fresh,
+                             struct err *err);
 
 int oversight_db_queue(struct store_conn *c, int64_t lo, int64_t hi, int64_t now, int64_t soon,
                        json_t *rows, struct err *err);

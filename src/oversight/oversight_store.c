@@ -17,46 +17,8 @@ static const char SQL_OPEN_PUT[] =
     "division_code, state, due_at, limit_days, submitted_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (application_id) DO UPDATE SET "
     "state = excluded.state, due_at = excluded.due_at, updated_at = excluded.updated_at";
+static const char SQL_OPEN_DUE[] = "UPDATE oversight_open SET due_at = ? WHERE number = ?";
 static const char SQL_OPEN_DELETE[] = "DELETE FROM oversight_open WHERE application_id = ?";
-static const char SQL_DAILY_ADD[] =
-    "INSERT INTO oversight_daily (day, department_id, division_code, item_code, received, "
-    "online, accepted, returned, rejected, completed, on_time, days_sum) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (day, department_id, division_code, item_code) DO UPDATE SET "
-    "received = oversight_daily.received + excluded.received, "
-    "online = oversight_daily.online + excluded.online, "
-    "accepted = oversight_daily.accepted + excluded.accepted, "
-    "returned = oversight_daily.returned + excluded.returned, "
-    "rejected = oversight_daily.rejected + excluded.rejected, "
-    "completed = oversight_daily.completed + excluded.completed, "
-    "on_time = oversight_daily.on_time + excluded.on_time, "
-    "days_sum = oversight_daily.days_sum + excluded.days_sum";
-static const char SQL_DAYS_ADD[] =
-    "INSERT INTO oversight_days (day, department_id, division_code, item_code, days, n) "
-    "VALUES (?, ?, ?, ?, ?, 1) "
-    "ON CONFLICT (day, department_id, division_code, item_code, days) DO UPDATE SET "
-    "n = oversight_days.n + 1";
-#define SUMS                                                                                       \
-    "COALESCE(SUM(received), 0), COALESCE(SUM(online), 0), COALESCE(SUM(accepted), 0), "           \
-    "COALESCE(SUM(returned), 0), COALESCE(SUM(rejected), 0), COALESCE(SUM(completed), 0), "        \
-    "COALESCE(SUM(on_time), 0), COALESCE(SUM(days_sum), 0)"
-#define WHERE_SEL                                                                                  \
-    " WHERE division_code BETWEEN ? AND ? AND department_id BETWEEN ? AND ? "                      \
-    "AND day BETWEEN ? AND ?"
-static const char SQL_SUMS[] = "SELECT " SUMS " FROM oversight_daily" WHERE_SEL;
-static const char SQL_SUMS_DEPT[] =
-    "SELECT CAST(department_id AS TEXT), " SUMS " FROM oversight_daily" WHERE_SEL
-    " GROUP BY department_id ORDER BY 2 DESC, 1";
-static const char SQL_SUMS_DIV[] =
-    "SELECT CAST(division_code AS TEXT), " SUMS " FROM oversight_daily" WHERE_SEL
-    " GROUP BY division_code ORDER BY 2 DESC, 1";
-static const char SQL_SUMS_ITEM[] = "SELECT item_code, " SUMS " FROM oversight_daily" WHERE_SEL
-                                    " GROUP BY item_code ORDER BY 2 DESC, 1";
-static const char SQL_DAYS_HIST[] =
-    "SELECT days, SUM(n) FROM oversight_days" WHERE_SEL " GROUP BY days ORDER BY days";
-static const char SQL_PER_DAY[] =
-    "SELECT day, SUM(received), SUM(completed) FROM oversight_daily" WHERE_SEL
-    " GROUP BY day ORDER BY day";
 static const char SQL_QUEUE[] = "SELECT department_id, division_code, COUNT(*), "
                                 "SUM(CASE WHEN due_at > 0 AND due_at < ? THEN 1 ELSE 0 END), "
                                 "SUM(CASE WHEN due_at >= ? AND due_at < ? THEN 1 ELSE 0 END) "
@@ -146,6 +108,16 @@ int oversight_db_open_put(struct store_conn *c, const struct oversight_event *e,
     return step_done(st, err);
 }
 
+int oversight_db_open_due(struct store_conn *c, const char *number, int64_t due_at, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_OPEN_DUE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, due_at);
+    store_bind_text(st, 2, number, -1);
+    return step_done(st, err);
+}
+
 int oversight_db_open_delete(struct store_conn *c, int64_t application_id, struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_OPEN_DELETE, err);
@@ -153,134 +125,6 @@ int oversight_db_open_delete(struct store_conn *c, int64_t application_id, struc
         return -1;
     store_bind_int64(st, 1, application_id);
     return step_done(st, err);
-}
-
-static void bind_key(struct store_stmt *st, int day, const struct oversight_event *e)
-{
-    store_bind_int64(st, 1, day);
-    store_bind_int64(st, 2, e->department_id);
-    store_bind_int64(st, 3, e->division_code);
-    store_bind_text(st, 4, e->item_code, -1);
-}
-
-int oversight_db_daily_add(struct store_conn *c, int day, const struct oversight_event *e,
-                           const struct oversight_db_sums *d, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_DAILY_ADD, err);
-    if (st == NULL)
-        return -1;
-    bind_key(st, day, e);
-    const int64_t v[8] = {d->received, d->online,    d->accepted, d->returned,
-                          d->rejected, d->completed, d->on_time,  d->days_sum};
-    for (int i = 0; i < 8; i++)
-        store_bind_int64(st, 5 + i, v[i]);
-    return step_done(st, err);
-}
-
-int oversight_db_days_add(struct store_conn *c, int day, const struct oversight_event *e, int days,
-                          struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_DAYS_ADD, err);
-    if (st == NULL)
-        return -1;
-    bind_key(st, day, e);
-    store_bind_int64(st, 5, days);
-    return step_done(st, err);
-}
-
-static void bind_sel(struct store_stmt *st, int first, int64_t lo, int64_t hi, int64_t dlo,
-                     int64_t dhi, int from, int to)
-{
-    store_bind_int64(st, first, lo);
-    store_bind_int64(st, first + 1, hi);
-    store_bind_int64(st, first + 2, dlo);
-    store_bind_int64(st, first + 3, dhi);
-    store_bind_int64(st, first + 4, from);
-    store_bind_int64(st, first + 5, to);
-}
-
-static void read_sums(struct store_stmt *st, int col, struct oversight_db_sums *s)
-{
-    s->received = store_col_int64(st, col);
-    s->online = store_col_int64(st, col + 1);
-    s->accepted = store_col_int64(st, col + 2);
-    s->returned = store_col_int64(st, col + 3);
-    s->rejected = store_col_int64(st, col + 4);
-    s->completed = store_col_int64(st, col + 5);
-    s->on_time = store_col_int64(st, col + 6);
-    s->days_sum = store_col_int64(st, col + 7);
-}
-
-int oversight_db_sums(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi,
-                      int from, int to, struct oversight_db_sums *out, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_SUMS, err);
-    if (st == NULL)
-        return -1;
-    memset(out, 0, sizeof(*out));
-    bind_sel(st, 1, lo, hi, dlo, dhi, from, to);
-    int rc = store_step(st, err);
-    if (rc == STORE_ROW)
-        read_sums(st, 0, out);
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
-int oversight_db_sums_by(struct store_conn *c, int64_t lo, int64_t hi, int from, int to, int by,
-                         json_t *rows, struct err *err)
-{
-    const char *sql = by == 0 ? SQL_SUMS_DEPT : by == 1 ? SQL_SUMS_DIV : SQL_SUMS_ITEM;
-    struct store_stmt *st = store_prepare(c, sql, err);
-    if (st == NULL)
-        return -1;
-    bind_sel(st, 1, lo, hi, 0, INT64_MAX, from, to);
-    int rc;
-    while ((rc = store_step(st, err)) == STORE_ROW) {
-        struct oversight_db_sums s;
-        read_sums(st, 1, &s);
-        add_row(rows,
-                json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "key",
-                          store_col_text(st, 0), "received", (json_int_t)s.received, "online",
-                          (json_int_t)s.online, "accepted", (json_int_t)s.accepted, "returned",
-                          (json_int_t)s.returned, "rejected", (json_int_t)s.rejected, "completed",
-                          (json_int_t)s.completed, "on_time", (json_int_t)s.on_time, "days_sum",
-                          (json_int_t)s.days_sum));
-    }
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
-int oversight_db_days_hist(struct store_conn *c, int64_t lo, int64_t hi, int64_t dlo, int64_t dhi,
-                           int from, int to, json_t *rows, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_DAYS_HIST, err);
-    if (st == NULL)
-        return -1;
-    bind_sel(st, 1, lo, hi, dlo, dhi, from, to);
-    int rc;
-    while ((rc = store_step(st, err)) == STORE_ROW)
-        json_array_append_new(rows,
-                              json_pack("{s:I, s:I}", "days", (json_int_t)store_col_int64(st, 0),
-                                        "n", (json_int_t)store_col_int64(st, 1)));
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
-int oversight_db_per_day(struct store_conn *c, int64_t lo, int64_t hi, int from, int to,
-                         json_t *rows, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_PER_DAY, err);
-    if (st == NULL)
-        return -1;
-    bind_sel(st, 1, lo, hi, 0, INT64_MAX, from, to);
-    int rc;
-    while ((rc = store_step(st, err)) == STORE_ROW)
-        json_array_append_new(rows, json_pack("{s:I, s:I, s:I}", "day",
-                                              (json_int_t)store_col_int64(st, 0), "received",
-                                              (json_int_t)store_col_int64(st, 1), "completed",
-                                              (json_int_t)store_col_int64(st, 2)));
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
 }
 
 int oversight_db_queue(struct store_conn *c, int64_t lo, int64_t hi, int64_t now, int64_t soon,

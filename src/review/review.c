@@ -177,6 +177,21 @@ static void audit_in(struct store_conn *c, int64_t actor, const char *action, co
         *failed = 1;
 }
 
+void review_on_count(struct review *r, review_count_fn fn, void *ctx)
+{
+    r->on_count = fn;
+    r->on_count_ctx = ctx;
+}
+
+/* The running totals, and the hook (oversight's figures per day) in the same transaction. */
+static int count_add(struct review *r, struct store_conn *c, int64_t dept, const char *item,
+                     int level, int64_t now, struct err *err)
+{
+    if (review_db_count_add(c, dept, item, level, err) < 0)
+        return -1;
+    return r->on_count != NULL ? r->on_count(r->on_count_ctx, c, dept, item, level, now, err) : 0;
+}
+
 /* ---- rating ----------------------------------------------------------------------------- */
 
 int review_rate(struct review *r, const struct authz_subject *subj,
@@ -279,7 +294,7 @@ int review_rate(struct review *r, const struct authz_subject *subj,
             audit_in(c, subj->account_id, "review.task_open", tobj, in->ip, object, err, &failed);
     }
     json_decref(params);
-    if (nrc < 0 || failed || review_db_count_add(c, t.department, t.item, in->level, err) < 0 ||
+    if (nrc < 0 || failed || count_add(r, c, t.department, t.item, in->level, now, err) < 0 ||
         bump_version(c, err) < 0 || store_commit(c, err) < 0)
         goto fail;
     if (rating_id != NULL)
@@ -342,7 +357,7 @@ int review_respond(struct review *r, const struct authz_subject *subj, int64_t t
                            .link = link};
     int nrc = failed ? -1 : task.applicant_account != 0 ? notify_send(r->notify, &m, err) : 0;
     json_decref(params);
-    if (nrc < 0 || review_db_count_add(c, task.department_id, task.item_code, 0, err) < 0 ||
+    if (nrc < 0 || count_add(r, c, task.department_id, task.item_code, 0, now, err) < 0 ||
         bump_version(c, err) < 0 || store_commit(c, err) < 0)
         goto fail;
     return 0;

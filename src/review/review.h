@@ -27,6 +27,7 @@
 
 struct arena;
 struct store;
+struct store_conn;
 struct notify;
 struct identity;
 struct authz_subject;
@@ -115,6 +116,11 @@ int review_tasks(struct review *r, const struct authz_subject *subj, const char 
  * satisfied, satisfaction_rate (percent with one decimal, null when no rating), bad,
  * rectified}], items: [same with item_code], total: {...}} (new reference). */
 int review_stats(struct review *r, json_t **out, struct err *err);
+/* Called inside the transaction of every rating (level 1..5) and every answered bad rating
+ * (level 0), after the running totals: oversight's figures per day (set by wiring). */
+typedef int (*review_count_fn)(void *ctx, struct store_conn *c, int64_t department_id,
+                               const char *item_code, int level, int64_t at, struct err *err);
+void review_on_count(struct review *r, review_count_fn fn, void *ctx);
 /* Changes whenever a rating or response is stored (the statistics cache's version). */
 int64_t review_version(struct review *r);
 

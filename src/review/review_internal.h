@@ -14,8 +14,10 @@ struct review {
     struct notify *notify;
     struct identity *id;
     struct review_target_fn target;
-    pthread_mutex_t lock; /* guards cal */
-    struct calendar *cal; /* working days for task deadlines, reloaded on a version change */
+    pthread_mutex_t lock;     /* guards cal */
+    struct calendar *cal;     /* working days for task deadlines, reloaded on a version change */
+    review_count_fn on_count; /* set by wiring: oversight's satisfaction per day */
+    void *on_count_ctx;
 };
 
 struct review_last {

@@ -66,12 +66,14 @@ function makeOverdue(number, daysAgo = 2) {
   sql(`UPDATE oversight_open SET due_at = ${due} WHERE number = '${number}'`);
 }
 
+let demoOverdue; // the demo's overdue case at Chengguan (src/app/demo.c)
 let citizen, clerk, reviewer, supervisor, lhasaSupervisor, auditor, admin, otherClerk;
 const cases = {};
 
 before(async () => {
   db = await demoServer('oversight');
   srv = db.srv;
+  demoOverdue = sql(`SELECT number FROM oversight_open WHERE division_code = ${CHENGGUAN}`)[0][0];
   citizen = await login(DEMO_CITIZEN_ID, false);
   [clerk, reviewer, supervisor, lhasaSupervisor, auditor, admin, otherClerk] = await Promise.all(
     ['clerk.chengguan', 'reviewer.chengguan', 'supervisor.xz', 'supervisor.lhasa', 'auditor.xz', 'catalog.xz', 'clerk.lhasa'].map((n) => login(n)));
@@ -99,14 +101,15 @@ test('the regional supervisor sees the Chengguan queue with its overdue case and
   assert.equal(q.body.division, '540000000000');
   const row = q.body.rows.find((r) => String(r.division_code) === CHENGGUAN);
   assert.ok(row, q.text);
-  // open: the overdue one (submitted) and the accepted one; the returned one waits for the applicant
-  assert.equal(row.open, 2);
-  assert.equal(row.overdue, 1);
+  // open: the demo's overdue case (src/app/demo.c), the overdue one (submitted) and the
+  // accepted one; the returned one waits for the applicant
+  assert.equal(row.open, 3);
+  assert.equal(row.overdue, 2);
   assert.equal(row.department, '拉萨市城关区民政局');
   const list = await supervisor.get(row.url_overdue.replace('/oversight', '/api/v1/oversight'));
   assert.equal(list.status, 200, list.text);
-  assert.deepEqual(list.body.cases.map((c) => c.number), [cases.overdue]);
-  assert.equal(list.body.cases[0].mark, 'overdue');
+  assert.deepEqual(list.body.cases.map((c) => c.number).sort(), [demoOverdue, cases.overdue].sort());
+  assert.ok(list.body.cases.every((c) => c.mark === 'overdue'));
   const one = await supervisor.get(`/api/v1/oversight/cases/${cases.overdue}`);
   assert.equal(one.status, 200, one.text);
   assert.equal(one.body.can_note, true);
@@ -169,6 +172,13 @@ test('an unanswered note past its deadline is escalated one level up', async () 
   assert.equal(d.status, 0, d.stderr);
   const [[n]] = sql(`SELECT COUNT(*) FROM notify_messages WHERE kind = 'oversight.notice.digest'`);
   assert.ok(Number(n) >= 1);
+  // once a day per department, kept in the database: a second run (a restart, another node)
+  // sends nothing more
+  const again = db.cli(['oversight', 'digest']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /^0 department/);
+  assert.equal(sql(`SELECT COUNT(*) FROM notify_messages WHERE kind = 'oversight.notice.digest'`)[0][0], n);
+  assert.equal(sql('SELECT COUNT(*) FROM oversight_digest_sent')[0][0], n);
 });
 
 // The figures, computed here from the cases' own rows.
@@ -186,7 +196,7 @@ function expected(lo, hi) {
 
 test('the KPIs on the dashboard and from `onewindow kpi` equal those computed from the cases', async () => {
   const want = expected(540102000000, 540102999999);
-  assert.equal(want.received, 5);
+  assert.equal(want.received, 6); // the test's five and the demo's overdue case
   assert.equal(want.completed, 2);
   assert.equal(want.on_time_rate, 50); // one on time, one late
   for (const [who, div] of [[supervisor, CHENGGUAN], [lhasaSupervisor, CHENGGUAN]]) {
@@ -218,7 +228,52 @@ test('the KPIs on the dashboard and from `onewindow kpi` equal those computed fr
   const csv = await supervisor.get(`/dashboard?division=${CHENGGUAN}&from=${today}&to=${today}&format=csv&table=departments`, { json: false });
   assert.equal(csv.status, 200);
   assert.match(csv.headers['content-type'], /text\/csv/);
-  assert.ok(csv.text.includes('"拉萨市城关区民政局","5","2","50.0%"'), csv.text);
+  assert.ok(csv.text.includes('"拉萨市城关区民政局","6","2","50.0%"'), csv.text);
+});
+
+test('each figure drills down to the cases behind it; satisfaction counts the period\'s ratings', async () => {
+  const period = (from, to) => `division=${CHENGGUAN}&from=${from}&to=${to}`;
+  const cg = `/api/v1/oversight/figures?${period(today, today)}&figure=`;
+  const got = async (f, c = supervisor) => {
+    const r = await c.get(cg + f);
+    assert.equal(r.status, 200, r.text);
+    return r.body.cases.map((x) => x.number).sort();
+  };
+  const f = (await supervisor.get(`/api/v1/dashboard?${period(today, today)}`)).body.figures;
+  const received = await got('received');
+  assert.equal(received.length, f.received);
+  assert.deepEqual(received, sql(`SELECT number FROM applications WHERE division_code = ${CHENGGUAN} AND number IS NOT NULL`).map((r) => r[0]).sort());
+  assert.equal((await got('online')).length, f.online);
+  assert.deepEqual(await got('completed'), [cases.on_time, cases.late].sort());
+  assert.deepEqual(await got('on_time'), [cases.on_time]);
+  assert.deepEqual(await got('late'), [cases.late]);
+  assert.deepEqual(await got('returned'), [cases.returned]);
+  assert.deepEqual(await got('received', lhasaSupervisor), received);
+  // another period has none of them
+  const y = await supervisor.get(`/api/v1/oversight/figures?${period(inDays(-1), inDays(-1))}&figure=received`);
+  assert.deepEqual(y.body.cases, []);
+  // bad input and scope
+  assert.equal((await supervisor.get(`${cg}nonsense`)).body.code, 'oversight.bad_figure');
+  assert.equal((await supervisor.get(`/api/v1/oversight/figures?division=${CHENGGUAN}&figure=received&from=2026-02-30`)).body.code, 'oversight.bad_from');
+  assert.equal((await lhasaSupervisor.get('/api/v1/oversight/figures?division=540000000000&figure=received')).status, 403);
+  assert.equal((await clerk.get(`${cg}received`)).status, 403);
+  // the page links every figure to its cases
+  const html = await supervisor.get(`/dashboard?${period(today, today)}`, { json: false });
+  for (const fig of ['received', 'completed', 'on_time', 'late', 'online', 'returned'])
+    assert.ok(html.text.includes(`figure=${fig}"`), fig);
+  const page = await supervisor.get(`/oversight/figures?${period(today, today)}&figure=late`, { json: false });
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes(cases.late) && page.text.includes(T.zh.oversight.figures.names.late));
+  // satisfaction (好差评) of the period: a good and a bad rating today, none the day before
+  const idOf = (number) => sql(`SELECT id FROM applications WHERE number = '${number}'`)[0][0];
+  assert.equal((await citizen.post(`/api/v1/reviews/${idOf(cases.on_time)}`, { level: '5' })).status, 201);
+  assert.equal((await citizen.post(`/api/v1/reviews/${idOf(cases.late)}`, { level: '1', comment: '太慢了' })).status, 201);
+  const now = (await supervisor.get(`/api/v1/dashboard?${period(today, today)}`)).body.figures;
+  assert.deepEqual([now.ratings, now.satisfied, now.bad_ratings, now.satisfaction_rate], [2, 1, 1, 50]);
+  const before = (await supervisor.get(`/api/v1/dashboard?${period(inDays(-1), inDays(-1))}`)).body.figures;
+  assert.deepEqual([before.ratings, before.satisfaction_rate], [0, null]);
+  const k = JSON.parse(db.cli(['kpi', '--division', '540102', '--from', today, '--to', today]).stdout);
+  assert.equal(k.satisfaction_rate, 50);
 });
 
 test('scopes and bad input: county supervisors, clerks and citizens see nothing beyond their own', async () => {
@@ -294,4 +349,46 @@ test("the auditor's desk: finds the supervisor's note, the chain verifies, expor
   assert.equal((await clerk.get('/api/v1/admin/audit')).status, 403);
   // bad dates are a 400
   assert.equal((await auditor.get('/api/v1/admin/audit?from=2026-02-30')).status, 400);
+});
+
+test('separation of duties: the security administrator alone manages role grants', async () => {
+  const security = await login('security.xz');
+  const grant = { username: 'clerk.water', department: 'ls-dc', role: 'supervisor' };
+  // the system administrator and the auditor cannot grant, revoke or even list roles
+  for (const c of [admin, auditor, supervisor, clerk]) {
+    assert.equal((await c.get('/api/v1/admin/roles?username=clerk.water')).status, 403);
+    const r = await c.post('/api/v1/admin/roles/grant', grant);
+    assert.equal(r.status, 403, r.text);
+    assert.equal((await c.post('/api/v1/admin/roles/revoke', { ...grant, role: 'clerk', department: 'ls-zj' })).status, 403);
+  }
+  // the system administrator creates accounts, but not the auditor's nor the security
+  // administrator's roles
+  for (const role of ['auditor', 'security_admin']) {
+    const r = await admin.post('/admin/staff', { username: `sod.${role.replace('_', '')}`, name: '越权', password: 'First-Pass-2026', department: 'platform', role });
+    assert.equal(r.status, 403, r.text);
+    assert.equal(r.body.error.code, 'identity.role_reserved');
+  }
+  assert.deepEqual(sql("SELECT username FROM accounts WHERE username LIKE 'sod.%'"), []);
+  // the security administrator grants and revokes, each audited
+  const g = await security.post('/api/v1/admin/roles/grant', grant);
+  assert.equal(g.status, 200, g.text);
+  const mine = await security.get('/api/v1/admin/roles?username=clerk.water');
+  assert.ok(mine.body.grants.some((x) => x.department === 'ls-dc' && x.role === 'supervisor'), mine.text);
+  const water = await login('clerk.water');
+  assert.equal((await water.get('/api/v1/oversight?division=540100000000')).status, 200);
+  assert.equal((await security.post('/api/v1/admin/roles/revoke', grant)).status, 200);
+  assert.equal((await (await login('clerk.water')).get('/api/v1/oversight')).status, 403);
+  assert.equal((await security.post('/api/v1/admin/roles/grant', { ...grant, role: 'boss' })).body.code, 'identity.role_unknown');
+  assert.equal((await security.post('/api/v1/admin/roles/grant', { ...grant, username: 'nobody.here' })).status, 404);
+  const [[granted, revoked]] = sql(`SELECT SUM(CASE WHEN action = 'identity.role_grant' THEN 1 ELSE 0 END), SUM(CASE WHEN action = 'identity.role_revoke' THEN 1 ELSE 0 END) FROM audit_events WHERE actor_id = (SELECT id FROM accounts WHERE username = 'security.xz')`);
+  assert.deepEqual([Number(granted), Number(revoked)], [1, 1]);
+  // ... and can neither manage accounts (nor their passwords) nor read the audit log
+  assert.equal((await security.get('/admin', { json: false })).status, 403);
+  assert.equal((await security.post('/admin/staff', { username: 'sod.x', name: 'x', password: 'First-Pass-2026', department: 'platform', role: 'clerk' })).status, 403);
+  assert.equal((await security.get('/api/v1/admin/audit')).status, 403);
+  assert.equal((await security.get('/admin/audit/export')).status, 403);
+  // the HTML desk in Tibetan
+  const page = await security.get('/admin/roles?username=clerk.water&lang=bo', { json: false });
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes(catalog('bo').oversight.roles.title));
 });

@@ -39,6 +39,7 @@ const ROLES = [
   { who: 'auditor.xz', staff: true },
   { who: 'supervisor.xz', staff: true },
   { who: 'supervisor.lhasa', staff: true },
+  { who: 'security.xz', staff: true },
 ];
 const MAX_PAGES = 90;       // per role
 const PER_SHAPE = 2;        // instances of one address shape

@@ -109,6 +109,16 @@ for (const lang of ['zh', 'bo']) {
       await assertNoAxeViolations(sup, `${lang} dashboard`);
       if (lang === 'bo') for (const f of await renderedFonts(sup, 'main h1')) assert.match(f.familyName, TIBETAN_FONT);
       await sup.screenshot({ path: join(SHOTS, `oversight-${lang}-dashboard.png`), fullPage: true });
+      // the received figure drills down to its cases: as many rows, the overdue case among them
+      await sup.locator('td.kpi-value[data-kpi="received"] a').click();
+      await sup.waitForLoadState('load');
+      assert.equal(await sup.locator('main h1').innerText(), L.oversight.figures.names.received);
+      assert.equal(String(await sup.locator('main table tbody tr').count()), want.received);
+      assert.ok((await sup.locator('main table').innerText()).includes(overdue[lang]));
+      await assertNoAxeViolations(sup, `${lang} cases behind a figure`);
+      await sup.screenshot({ path: join(SHOTS, `oversight-${lang}-figures.png`), fullPage: true });
+      await sup.getByRole('link', { name: L.oversight.figures.back }).click();
+      await sup.waitForLoadState('load');
       // the Chengguan row's overdue count leads to the case
       const row = sup.locator('table.queue tbody tr').filter({ hasText: lang === 'zh' ? '拉萨市城关区民政局' : 'ཁྲིན་ཀོན་ཆུས་དམངས་སྲིད་ཅུས།' });
       await row.locator('a.overdue-count').click();

@@ -29,6 +29,69 @@ static void test_days(void **state)
     assert_int_equal(oversight_parse_day(NULL), -1);
 }
 
+/* Does a key of `grain` cover day d? */
+static int covers(int grain, int key, int d)
+{
+    if (grain == OVERSIGHT_DAY)
+        return key == d;
+    if (grain == OVERSIGHT_MONTH)
+        return key == d / 100;
+    return key == oversight_block_of(d);
+}
+
+/* A period as runs of months, 7-day blocks and days: every day of [from, to] lies in exactly
+ * one key of one run and no day outside does; at most 12 single days; whole months first. */
+static void check_runs(int from, int to, int max_days)
+{
+    struct oversight_run r[OVERSIGHT_MAX_RUNS];
+    int n = oversight_runs(from, to, r), days = 0;
+    assert_true(n >= 1 && n <= 5);
+    for (int i = 0; i < n; i++) {
+        assert_true(r[i].lo <= r[i].hi);
+        if (i > 0)
+            assert_int_not_equal(r[i].grain, r[i - 1].grain);
+        if (r[i].grain == OVERSIGHT_DAY)
+            days += (int)(oversight_day_number(r[i].hi) - oversight_day_number(r[i].lo)) + 1;
+    }
+    assert_true(days <= max_days);
+    for (int d = oversight_day_add(from, -40); d <= oversight_day_add(to, 40);
+         d = oversight_day_add(d, 1)) {
+        int hits = 0;
+        for (int i = 0; i < n; i++) {
+            /* keys between lo and hi: every key of that grain in the range */
+            int key = r[i].grain == OVERSIGHT_DAY     ? d
+                      : r[i].grain == OVERSIGHT_MONTH ? d / 100
+                                                      : oversight_block_of(d);
+            hits += key >= r[i].lo && key <= r[i].hi && covers(r[i].grain, key, d);
+        }
+        assert_int_equal(hits, d >= from && d <= to ? 1 : 0);
+    }
+}
+
+static void test_runs(void **state)
+{
+    (void)state;
+    struct oversight_run r[OVERSIGHT_MAX_RUNS];
+    /* a whole year: one run of twelve months */
+    assert_int_equal(oversight_runs(20260101, 20261231, r), 1);
+    assert_true(r[0].grain == OVERSIGHT_MONTH && r[0].lo == 202601 && r[0].hi == 202612);
+    /* 1 January to 7 December: eleven months and the first block of December */
+    assert_int_equal(oversight_runs(20260101, 20261207, r), 2);
+    assert_true(r[1].grain == OVERSIGHT_BLOCK && r[1].lo == 2026120 && r[1].hi == 2026120);
+    /* one day */
+    assert_int_equal(oversight_runs(20260315, 20260315, r), 1);
+    assert_true(r[0].grain == OVERSIGHT_DAY && r[0].lo == 20260315);
+    assert_int_equal(oversight_block_of(20260228), 2026023);
+    assert_int_equal(oversight_block_of(20260331), 2026034);
+    assert_int_equal(oversight_week_of(20261207), 20261207); /* a Monday */
+    assert_int_equal(oversight_week_of(20261213), 20261207);
+    assert_int_equal(oversight_week_of(20260101), 20251229);
+    /* every start and end over two years, across a leap February and a year's end */
+    for (int from = 20231225; from <= 20240310; from = oversight_day_add(from, 3))
+        for (int to = from; to <= 20250305; to = oversight_day_add(to, 11))
+            check_runs(from, to, 12);
+}
+
 static void test_subtrees(void **state)
 {
     (void)state;
@@ -98,12 +161,28 @@ static void test_scope(void **state)
     assert_false(authz_allowed(&auditor, "identity.department_admin", NULL));
     assert_string_equal(identity_role_name(ROLE_SUPERVISOR), "supervisor");
     assert_int_equal(identity_role_parse("supervisor"), ROLE_SUPERVISOR);
+    /* 三权分立: the security administrator alone grants roles; it neither manages accounts
+     * nor reads the audit log; the administrator manages accounts but grants no role */
+    struct authz_subject security = staff(ROLE_SECURITY_ADMIN, 1, DIVISIONS_ROOT, 2);
+    assert_true(authz_allowed(&security, "identity.role_admin", NULL));
+    assert_false(authz_allowed(&security, "identity.department_admin", NULL));
+    assert_false(authz_allowed(&security, "identity.staff_admin", &chengguan));
+    assert_false(authz_allowed(&security, "audit.read", NULL));
+    assert_false(authz_allowed(&admin, "identity.role_admin", NULL));
+    assert_false(authz_allowed(&admin, "identity.grant", &chengguan));
+    assert_true(authz_allowed(&admin, "identity.department_admin", NULL));
+    assert_false(authz_allowed(&auditor, "identity.role_admin", NULL));
+    struct authz_subject half_sec = staff(ROLE_SECURITY_ADMIN, 1, DIVISIONS_ROOT, 1);
+    assert_false(authz_allowed(&half_sec, "identity.role_admin", NULL));
+    assert_string_equal(identity_role_name(ROLE_SECURITY_ADMIN), "security_admin");
+    assert_int_equal(identity_role_parse("security_admin"), ROLE_SECURITY_ADMIN);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_days),
+        cmocka_unit_test(test_runs),
         cmocka_unit_test(test_subtrees),
         cmocka_unit_test(test_scope),
     };
