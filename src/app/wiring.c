@@ -26,6 +26,7 @@
 #include "notify/notify.h"
 #include "remind/remind.h"
 #include "review/review.h"
+#include "agent/agent.h"
 #include "oidc/oidc.h"
 #include "pay/pay.h"
 #include "open311/open311.h"
@@ -183,7 +184,51 @@ static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows
                                         json_object_get(u, "purpose")));
     }
     json_decref(uses);
-    return 0;
+    /* ... and what an agent did for them with their consent (issue 13 item 8). */
+    json_t *acts = json_array();
+    int rc = agent_acts_of_citizen(((struct app *)ctx)->agent, account_id, limit, acts, err);
+    size_t j;
+    json_t *act;
+    json_array_foreach(acts, j, act)
+    {
+        json_object_set_new(act, "kind", json_string("agent"));
+        json_array_append(rows, act);
+    }
+    json_decref(acts);
+    return rc;
+}
+
+/* 帮办代办 with consent: apply asks agent whether a session acts for a citizen, and
+ * records the act inside the submitting transaction. */
+static int acting_resolve(void *ctx, struct web_req *req, const struct authz_subject *s,
+                          const char *item_code, int64_t *citizen, int64_t *consent,
+                          struct err *err)
+{
+    const struct web_session *ss = web_session(req);
+    if (ss == NULL || s->kind != IDENTITY_CITIZEN)
+        return 0;
+    struct agent_acting act;
+    int rc = agent_acting(((struct app *)ctx)->agent, req->arena, ss->token_hash, s->account_id,
+                          item_code, &act, web_client_ip(req), err);
+    *citizen = act.citizen_id;
+    *consent = act.consent_id;
+    return rc;
+}
+
+static int acting_filed(void *ctx, int64_t consent, int64_t agent, const char *item_code,
+                        const char *number, struct err *err)
+{
+    return agent_act_record(((struct app *)ctx)->agent, consent, agent, "apply.file_for", item_code,
+                            number, err);
+}
+
+static int agent_item_known(void *ctx, const char *code)
+{
+    json_t *item = NULL;
+    struct err e;
+    int ok = catalog_item_published(((struct app *)ctx)->store, code, &item, &e) == 0;
+    json_decref(item);
+    return ok;
 }
 
 /* The hotline indexes its orders in search and tells callers through notify (contracts
@@ -458,6 +503,11 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
                                 pay_marks_hook,
                                 register_record_hook};
     apply_set_hooks(app->apply, &hooks);
+    if (agent_open(app->store, app->id, &app->agent, err) < 0)
+        goto fail;
+    agent_set_item_check(app->agent, agent_item_known, app);
+    struct apply_acting_hooks acting = {app, acting_resolve, acting_filed};
+    apply_set_acting(app->apply, &acting);
     if (oversight_open(app->store, app->id, app->notify, app->kr, &app->oversight, err) < 0)
         goto fail;
     apply_on_event(app->apply, oversight_event_hook, app);
@@ -502,6 +552,7 @@ void app_close(struct app *app)
     hotline_close(app->hotline);
     oversight_close(app->oversight);
     exchange_close(app->exchange);
+    agent_close(app->agent);
     review_close(app->review);
     pay_close(app->pay);
     apply_close(app->apply);
@@ -538,6 +589,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         policy_http_register(srv, app->policy, app->id) < 0 ||
         oversight_http_register(srv, app->oversight) < 0 ||
         exchange_http_register(srv, app->exchange, app->oidc, app->id) < 0 ||
+        agent_http_register(srv, app->agent) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 1, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
@@ -548,6 +600,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/applications", "menu.applications", NULL},
         {"/certificates", "menu.certificates", NULL},
         {"/account/data-use", "menu.data_use", NULL},
+        {"/account/agents", "menu.agents", NULL},
         {"/workbench", "menu.workbench", "case.view"},
         {"/workbench/rectifications", "menu.rectifications", "review.respond"},
         {"/finance/payments", "menu.finance_payments", "pay.finance"},

@@ -120,6 +120,19 @@ int apply_open(struct store *st, struct crypto_keyring *kr, struct identity *id,
                struct notify *notify, struct apply **out, struct err *err);
 void apply_close(struct apply *ap);
 void apply_set_hooks(struct apply *ap, const struct apply_hooks *h);
+/* 帮办代办 with consent (src/agent through wiring): `resolve` says whether the request's
+ * session acts for a citizen for `item_code` (0: no; 1 with *citizen and *consent; -1 with
+ * err, a 403 when the consent does not allow it now); `filed` runs inside the transaction
+ * that files `number` in the citizen's name and records the act (-1 aborts it, e.g. the
+ * consent was revoked meanwhile). Set once at start-up. */
+struct apply_acting_hooks {
+    void *ctx;
+    int (*resolve)(void *ctx, struct web_req *req, const struct authz_subject *s,
+                   const char *item_code, int64_t *citizen, int64_t *consent, struct err *err);
+    int (*filed)(void *ctx, int64_t consent, int64_t agent, const char *item_code,
+                 const char *number, struct err *err);
+};
+void apply_set_acting(struct apply *ap, const struct apply_acting_hooks *h);
 /* For statistics (open data's monthly service statistics): the facts of each application
  * submitted in [from_ms, to_ms), one call of `fn` each, oldest first. No personal data
  * crosses: department, item, times, and whether staff filed it for a walk-in applicant
@@ -242,6 +255,8 @@ struct apply_request {
     const char *walkin_name;
     const char *walkin_phone; /* their mobile (optional): receipt and changes by SMS */
     const char *walkin_lang;  /* their language, zh|bo|en (NULL: `lang`) */
+    int64_t acting_for;       /* an agent acting for this citizen with consent (0: not) */
+    int64_t acting_consent;   /* ... under this consent */
     const char *idem_key;     /* idempotency key (form field / header), may be NULL */
     const char *lang;         /* the applicant's language */
     int64_t draft_id;         /* a draft being submitted or saved, or 0 */

@@ -385,6 +385,12 @@ static int h_data_use(struct web_req *req, struct web_resp *resp)
             o, "when",
             json_string(l10n_datetime(req->arena, req->lang,
                                       json_integer_value(json_object_get(o, "at")))));
+        const char *kind = json_string_value(json_object_get(o, "kind"));
+        if (kind != NULL) /* another kind of use than a certificate's (an agent's act) */
+            json_object_set_new(
+                o, "kind_label",
+                json_string(web_t(req, arena_printf(req->arena, "exchange.data_use.kinds.%s",
+                                                    kind))));
     }
     json_object_set_new(m, "has_other", json_boolean(json_array_size(other) > 0));
     json_object_set_new(m, "other", other);
