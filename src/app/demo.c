@@ -116,8 +116,7 @@ static int demo_agent_consent(struct app *app, const char *from, const char *to,
     struct agent_consent *list = NULL;
     size_t n = 0;
     int rc = -1;
-    if (a == NULL ||
-        identity_account_find_id_number(app->id, from, &from_id, err) < 0 ||
+    if (a == NULL || identity_account_find_id_number(app->id, from, &from_id, err) < 0 ||
         agent_consents_list(app->agent, a, from_id, 0, &list, &n, err) < 0)
         goto out;
     rc = 0;

@@ -222,6 +222,20 @@ static int acting_filed(void *ctx, int64_t consent, int64_t agent, const char *i
                             number, err);
 }
 
+/* ... and src/oidc whether a login at a department system is an agent's for a citizen. */
+static int acting_oidc(void *ctx, struct web_req *req, int64_t account, int64_t *citizen,
+                       struct err *err)
+{
+    const struct web_session *ss = web_session(req);
+    struct agent_acting act;
+    if (ss == NULL)
+        return 0;
+    int rc = agent_acting(((struct app *)ctx)->agent, req->arena, ss->token_hash, account, NULL,
+                          &act, web_client_ip(req), err);
+    *citizen = act.citizen_id;
+    return rc;
+}
+
 static int agent_item_known(void *ctx, const char *code)
 {
     json_t *item = NULL;
@@ -569,6 +583,10 @@ void app_close(struct app *app)
 
 int app_register_routes(struct web_server *srv, struct app *app, struct err *err)
 {
+    if (app->oidc != NULL) {
+        struct oidc_acting oa = {app, acting_oidc};
+        oidc_set_acting(app->oidc, &oa);
+    }
     struct portal_hooks ph = {app, NULL, portal_applications, portal_messages};
     portal_set_hooks(app->portal, &ph);
     if (portal_http_register(srv, app->portal) < 0 ||

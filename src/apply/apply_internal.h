@@ -21,7 +21,7 @@ struct apply {
     struct notify *notify;
     struct apply_hooks hooks;
     struct apply_acting_hooks acting; /* set once at start-up */
-    apply_event_fn on_event; /* apply_on_event */
+    apply_event_fn on_event;          /* apply_on_event */
     void *on_event_ctx;
     pthread_mutex_t lock;
     struct calendar *cal;                        /* the newest calendar */

@@ -389,8 +389,8 @@ static int h_data_use(struct web_req *req, struct web_resp *resp)
         if (kind != NULL) /* another kind of use than a certificate's (an agent's act) */
             json_object_set_new(
                 o, "kind_label",
-                json_string(web_t(req, arena_printf(req->arena, "exchange.data_use.kinds.%s",
-                                                    kind))));
+                json_string(
+                    web_t(req, arena_printf(req->arena, "exchange.data_use.kinds.%s", kind))));
     }
     json_object_set_new(m, "has_other", json_boolean(json_array_size(other) > 0));
     json_object_set_new(m, "other", other);

@@ -1,7 +1,8 @@
 // tests/api/agent.test.mjs - 帮办代办 with consent over HTTP (issue 13 item 8): a citizen
 // gives a family member a consent for one service and a time; the agent switches to acting
 // for them and files in their name (the case, the audit record and the act name both; the
-// citizen sees it on /account/data-use); the refusals (no consent, another service, expiry,
+// citizen sees it on /account/data-use; a department system's tokens carry the RFC 8693
+// `act` claim, checked with openid-client and jose); the refusals (no consent, another service, expiry,
 // revocation - each checked on the next request, not only at the switch); nobody reads or
 // revokes another's consents; the demo consent.
 //
@@ -11,7 +12,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { catalog } from '../lib/server.mjs';
-import { Client, login as loginAs, DEMO_CITIZEN_ID } from '../lib/client.mjs';
+import * as oidc from 'openid-client';
+import * as jose from 'jose';
+import { Client, login as loginAs, DEMO_CITIZEN_ID, hiddenFields, csrfOf } from '../lib/client.mjs';
 import { demoServer } from '../lib/db.mjs';
 import { idNumbers, phones } from '../lib/ids.mjs';
 
@@ -221,4 +224,64 @@ test('a citizen cannot read or revoke another\'s consents', async () => {
   assert.equal((await agent.c.submit(`/api/v1/account/agents/${g.body.id}/revoke`, {})).status, 404);
   // Anonymous: the login.
   assert.equal((await new Client(srv).get('/api/v1/account/agents')).status, 401);
+});
+
+test('a department system logs the agent in as the citizen: sub is the citizen, act names the agent (RFC 8693)', async () => {
+  const CB = 'http://127.0.0.1:9/pension/cb';
+  const add = db.cli(['client', 'add', '养老保险系统', `redirect=${CB}`, 'scopes=openid profile',
+    'grants=authorization_code refresh_token']);
+  assert.equal(add.status, 0, add.stderr);
+  const id = /^client_id=(\S+)$/m.exec(add.stdout)[1];
+  const secret = /^client_secret=(\S+)$/m.exec(add.stdout)[1];
+  const config = await oidc.discovery(new URL(srv.url), id, undefined, oidc.ClientSecretBasic(secret),
+    { execute: [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks] });
+  const citizen = await newCitizen('卓嘎');
+  const agent = await newCitizen('扎西');
+  const g = await grant(citizen, { agent: agent.phone, scope: '*', days: '3' });
+  assert.equal(g.status, 201, g.text);
+
+  // The system's sub for each of them on their own (pairwise: the same for the same person).
+  async function login(who) {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const params = { redirect_uri: CB, scope: 'openid profile', state: oidc.randomState(), nonce: oidc.randomNonce(),
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+    const url = oidc.buildAuthorizationUrl(config, params);
+    const page = await who.c.get(url.pathname + url.search, { json: false });
+    assert.equal(page.status, 200, page.text.slice(0, 300));
+    const back = await who.c.request('POST', '/oauth2/consent', { json: false,
+      form: { ...hiddenFields(page.text), _csrf: csrfOf(page.text), decision: 'allow' } });
+    assert.equal(back.status, 303, back.text);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(back.location), {
+      pkceCodeVerifier: verifier, expectedState: params.state, expectedNonce: params.nonce, idTokenExpected: true });
+    return { tokens, page: page.text };
+  }
+  const own = await login(citizen);
+  const agentOwn = await login(agent);
+  assert.equal(own.tokens.claims().act, undefined, 'nobody acts in a person\'s own login');
+
+  assert.equal((await act(agent, g.body.id)).status, 200);
+  const acting = await login(agent);
+  assert.match(acting.page, /卓嘎/, 'the consent page names the citizen');
+  const claims = acting.tokens.claims();
+  assert.equal(claims.sub, own.tokens.claims().sub, 'sub is the citizen');
+  assert.deepEqual(claims.act, { sub: agentOwn.tokens.claims().sub }, 'act names the agent');
+  const at = await jose.jwtVerify(acting.tokens.access_token, jose.createRemoteJWKSet(new URL(`${srv.url}/oauth2/jwks`)),
+    { issuer: srv.url, audience: id });
+  assert.equal(at.payload.sub, claims.sub);
+  assert.deepEqual(at.payload.act, claims.act);
+  assert.equal(acting.tokens.refresh_token, undefined, 'no refresh token for an agent\'s login');
+  const info = await oidc.fetchUserInfo(config, acting.tokens.access_token, claims.sub);
+  assert.equal(info.name, '卓嘎');
+  const [[actor, detail]] = sql(`SELECT actor_id, detail FROM audit_events WHERE action = 'oidc.code' ORDER BY id DESC LIMIT 1`);
+  assert.equal(actor, agent.accountId);
+  assert.match(detail, new RegExp(`on_behalf=account:${citizen.accountId}`));
+
+  // Revoked: the next login at the system is refused.
+  assert.equal((await citizen.c.submit(`/api/v1/account/agents/${g.body.id}/revoke`, {})).status, 200);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: CB, scope: 'openid', state: 's', nonce: 'n',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const refused = await agent.c.get(url.pathname + url.search, { json: false });
+  assert.equal(refused.status, 403);
+  assert.ok(refused.text.includes(ZH.errors.agent.consent_revoked));
 });

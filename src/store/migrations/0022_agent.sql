@@ -42,3 +42,7 @@ CREATE TABLE agent_acts (
     at          BIGINT NOT NULL
 );
 CREATE INDEX agent_acts_citizen ON agent_acts (citizen_id, id);
+
+-- An agent's login at a department system (src/oidc): the authorization code remembers
+-- the agent acting for the account, for the RFC 8693 `act` claim of the tokens.
+ALTER TABLE oidc_codes ADD COLUMN act_account BIGINT;
