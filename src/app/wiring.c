@@ -166,6 +166,50 @@ out:
     return rc;
 }
 
+/* ... and staff revealing their full ID number on one of their applications: which
+ * department, who, for which application and why. */
+static int data_use_reveals(void *ctx, int64_t account_id, int limit, json_t *rows, struct err *err)
+{
+    struct app *app = ctx;
+    json_t *list = json_array();
+    struct arena *a = arena_new(0);
+    int rc = a == NULL ? err_set(err, 500, "app.oom", "out of memory")
+                       : apply_reveals_of(app->apply, account_id, limit, list, err);
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r)
+    {
+        if (rc < 0)
+            break;
+        struct identity_department d;
+        struct identity_account staff;
+        struct err e;
+        memset(&d, 0, sizeof(d));
+        if (identity_department_get(
+                app->id, a, json_integer_value(json_object_get(r, "department_id")), &d, &e) < 0)
+            d.name_zh = d.name_bo = d.name_en = "-";
+        const char *who = identity_account_summary(
+                              app->id, a, json_integer_value(json_object_get(r, "staff_account")),
+                              &staff, &e) == 0
+                              ? staff.name
+                              : "-";
+        const char *purpose = json_string_value(json_object_get(r, "purpose"));
+        json_array_append_new(
+            rows,
+            json_pack(
+                "{s:O, s:s, s:{s:s, s:s, s:s}, s:s, s:O, s:s, s:s, s:s}", "at",
+                json_object_get(r, "at"), "consumer", arena_printf(a, "%s · %s", d.name_zh, who),
+                "consumer_names", "zh", arena_printf(a, "%s · %s", d.name_zh, who), "bo",
+                arena_printf(a, "%s · %s", d.name_bo ? d.name_bo : d.name_zh, who), "en",
+                arena_printf(a, "%s · %s", d.name_en ? d.name_en : d.name_zh, who), "what", "",
+                "case_number", json_object_get(r, "case_number"), "purpose", purpose, "purpose_key",
+                arena_printf(a, "apply.reveal.purposes.%s", purpose), "kind", "reveal"));
+    }
+    json_decref(list);
+    arena_free(a);
+    return rc;
+}
+
 /* "Who used my data" lists the certificate uses the person authorised (issue 13 item 5). */
 static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows, struct err *err)
 {
@@ -195,7 +239,7 @@ static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows
         json_array_append(rows, act);
     }
     json_decref(acts);
-    return rc;
+    return rc < 0 ? -1 : data_use_reveals(ctx, account_id, limit, rows, err);
 }
 
 /* 帮办代办 with consent: apply asks agent whether a session acts for a citizen, and

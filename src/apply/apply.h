@@ -339,6 +339,10 @@ int apply_act(struct apply *ap, const struct authz_subject *subj, const char *nu
 int apply_act_check(struct apply *ap, const struct authz_subject *subj, const char *number,
                     int action, const char *note, const json_t *problems, struct err *err);
 
+/* The reveals of `applicant`'s applications, newest first, at most `limit`, appended to
+ * `rows` as {at (ms), case_number, staff_account, department_id, purpose}: for their "who
+ * used my data" page (issue 13 item 5). Recorded since migration 0022. */
+int apply_reveals_of(struct apply *ap, int64_t applicant, int limit, json_t *rows, struct err *err);
 /* Staff who may see a case ask for its full ID numbers on purpose ("verify_identity",
  * "check_materials", "issue_document"): the applicant's ({key: "_applicant", id_number})
  * and every id_number field's ({key, label, id_number}), as a new reference in *out, after

@@ -194,6 +194,11 @@ int apply_db_files(struct store_conn *c, struct arena *a, int64_t app_id, struct
 int apply_db_file_content(struct store_conn *c, struct arena *a, int64_t app_id, int64_t file_id,
                           struct app_file *f, const unsigned char **enc, size_t *len, int *found,
                           struct err *err);
+/* apply_reveal_store.c: staff reveals of full ID numbers, by applicant. */
+int apply_db_reveal_insert(struct store_conn *c, const struct app_row *r, int64_t staff,
+                           const char *purpose, int64_t now, struct err *err);
+int apply_db_reveals(struct store_conn *c, int64_t applicant, int limit, json_t *rows,
+                     struct err *err);
 int apply_db_event_insert(struct store_conn *c, int64_t app_id, int64_t at, int64_t actor,
                           const char *action, const char *from, const char *to, const char *note,
                           const char *problems, struct err *err);

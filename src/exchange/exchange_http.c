@@ -386,6 +386,12 @@ static int h_data_use(struct web_req *req, struct web_resp *resp)
             json_string(l10n_datetime(req->arena, req->lang,
                                       json_integer_value(json_object_get(o, "at")))));
         const char *kind = json_string_value(json_object_get(o, "kind"));
+        const char *pkey = json_string_value(json_object_get(o, "purpose_key"));
+        json_t *names = json_object_get(json_object_get(o, "consumer_names"), req->lang);
+        if (json_is_string(names)) /* the department's name in the page's language */
+            json_object_set(o, "consumer", names);
+        if (pkey != NULL)
+            json_object_set_new(o, "purpose_label", json_string(web_t(req, pkey)));
         if (kind != NULL) /* another kind of use than a certificate's (an agent's act) */
             json_object_set_new(
                 o, "kind_label",

@@ -46,3 +46,18 @@ CREATE INDEX agent_acts_citizen ON agent_acts (citizen_id, id);
 -- An agent's login at a department system (src/oidc): the authorization code remembers
 -- the agent acting for the account, for the RFC 8693 `act` claim of the tokens.
 ALTER TABLE oidc_codes ADD COLUMN act_account BIGINT;
+
+-- Staff revealing the full ID numbers of an application (apply_reveal_ids, audited as
+-- apply.reveal_id), by applicant, for the applicant's "who used my data" page (issue 13
+-- item 5): written in the reveal's transaction, read newest first by (applicant, id).
+CREATE TABLE application_reveals (
+    id                BIGINT PRIMARY KEY,
+    application_id    BIGINT NOT NULL,
+    case_number       TEXT NOT NULL,
+    applicant_account BIGINT NOT NULL,
+    staff_account     BIGINT NOT NULL,
+    department_id     BIGINT NOT NULL,
+    purpose           TEXT NOT NULL,
+    at                BIGINT NOT NULL
+);
+CREATE INDEX application_reveals_applicant ON application_reveals (applicant_account, id);
