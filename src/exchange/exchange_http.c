@@ -46,6 +46,8 @@ static int h_resources(struct web_req *req, struct web_resp *resp)
     json_array_foreach(all, i, r)
     {
         const char *sharing = json_string_value(json_object_get(r, "sharing"));
+        /* The department's internal address and credentials are not for the public. */
+        json_object_del(r, "endpoint");
         json_object_set_new(r, "title", json_string(loc(json_object_get(r, "name"), req->lang)));
         json_object_set_new(
             r, "sharing_label",

@@ -437,6 +437,104 @@ test('the marriage application: fields pre-filled from the register with consent
 
 // ---- a department's REST API behind the same interface -------------------------------------
 
+test('a REST provider that requires OAuth2 client credentials: a bearer token, cached until expiry, renewed after a 401', async () => {
+  const { createServer } = await import('node:http');
+  const { writeFileSync, chmodSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const SECRET = 'dept-secret-许可/+&';
+  let issued = 0;
+  let valid = new Set();
+  const seen = [];
+  const dept = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      if (req.url === '/token') {
+        // RFC 6749 §2.3.1 and §4.4: Basic with form-encoded id and secret, grant_type.
+        const basic = Buffer.from((req.headers.authorization || '').replace(/^Basic /, ''), 'base64').toString();
+        const [id, secret] = basic.split(':').map(decodeURIComponent);
+        const form = new URLSearchParams(body);
+        if (req.method !== 'POST' || id !== 'onewindow' || secret !== SECRET || form.get('grant_type') !== 'client_credentials') {
+          res.statusCode = 401;
+          res.end('{"error":"invalid_client"}');
+          return;
+        }
+        seen.push(form.get('scope'));
+        const token = `tok-${++issued}`;
+        valid.add(token);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }));
+        return;
+      }
+      const token = (req.headers.authorization || '').replace(/^Bearer /, '');
+      if (!valid.has(token)) {
+        res.statusCode = 401;
+        res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
+        res.end();
+        return;
+      }
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ name: '扎西多吉', id_number: DEMO_CITIZEN_ID, insured: true, employer: '某单位', months_paid: 12 }));
+    });
+  });
+  await new Promise((r) => dept.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${dept.address().port}`;
+  try {
+    const secretFile = join(env.data, 'si-dept.secret');
+    writeFileSync(secretFile, `${SECRET}\n`);
+    chmodSync(secretFile, 0o600);
+    const wrongFile = join(env.data, 'si-wrong.secret');
+    writeFileSync(wrongFile, 'not-the-secret');
+    const c = new Client(srv);
+    const si = (await c.get('/api/v1/exchange/resources')).body.resources.find((r) => r.code === 'social_insurance');
+    const sys = await system('社保待遇核查系统');
+    const variants = {
+      si_auth: { token_url: `${base}/token`, client_id: 'onewindow', client_secret_file: secretFile, scope: 'insured' },
+      si_noauth: null,
+      si_wrongsecret: { token_url: `${base}/token`, client_id: 'onewindow', client_secret_file: wrongFile },
+    };
+    for (const [code, auth] of Object.entries(variants)) {
+      const doc = { ...si, code, endpoint: { url: `${base}/api`, timeout_ms: 2000, complete: true, ...(auth ? { auth } : {}) } };
+      for (const k of ['title', 'sharing_label', 'open_label', 'frequency_label', 'basis']) delete doc[k];
+      doc.fields = doc.fields.map(({ name, type, sensitivity, label }) => ({ name, type, sensitivity, label }));
+      const file = join(env.data, `${code}.json`);
+      writeFileSync(file, JSON.stringify(doc));
+      cli(['resource-put', file]);
+      const g = await requestGrant(sys, { resource: code, fields: 'name,insured', purpose: 'benefit_check', legal_basis: '社会保险法' });
+      cli(['approve', String(g.body.id)]);
+    }
+    // The catalog page never shows the department's address or credentials.
+    const pub = (await c.get('/api/v1/exchange/resources')).body.resources.find((r) => r.code === 'si_auth');
+    assert.equal(pub.endpoint, undefined);
+    const params = { id_number: DEMO_CITIZEN_ID, purpose: 'benefit_check', case: 'RS-10' };
+    const first = await read(sys, 'si_auth', params);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(first.body.record, { name: '扎西多吉', insured: true });
+    assert.deepEqual([issued, seen], [1, ['insured']]);
+    // Cached until expiry: the next reads ask for no new token.
+    assert.equal((await read(sys, 'si_auth', params)).status, 200);
+    assert.equal((await read(sys, 'si_auth', params)).status, 200);
+    assert.equal(issued, 1, 'the token is cached');
+    // The department revokes its tokens: one 401, a new token, the read succeeds.
+    valid = new Set();
+    const renewed = await read(sys, 'si_auth', params);
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
+    assert.equal(issued, 2);
+    // Without the token the department refuses: a clear 502, nothing partial.
+    const none = await read(sys, 'si_noauth', params);
+    assert.equal(none.status, 502);
+    assert.equal(none.body.code, 'exchange.provider_failed');
+    assert.equal(none.body.record, undefined);
+    // A wrong secret: the token endpoint refuses, 502, and the secret is in no log line.
+    const wrong = await read(sys, 'si_wrongsecret', params);
+    assert.equal(wrong.status, 502);
+    assert.equal(wrong.body.code, 'exchange.provider_failed');
+    assert.ok(!srv.log().includes(SECRET) && !srv.log().includes('tok-1'), 'no secret or token in the log');
+  } finally {
+    await new Promise((r) => dept.close(r));
+  }
+});
+
 test('a REST provider (libcurl): a record, a timeout (504) and garbage (502), nothing partial', async () => {
   const { createServer } = await import('node:http');
   const { writeFileSync } = await import('node:fs');
