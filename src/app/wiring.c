@@ -137,6 +137,41 @@ static void pay_marks_hook(void *ctx, struct web_req *req, json_t *rows)
     pay_workbench_marks(app->pay, req, rows);
 }
 
+/* The same in two steps (apply's 免提交 at submission): the register's answer before the
+ * write transaction, the log inside it. */
+static int register_fetch_hook(void *ctx, int64_t holder, const char *resource, json_t **record,
+                               struct err *err)
+{
+    struct app *app = ctx;
+    struct arena *a = arena_new(0);
+    const char *idn = NULL, *phone = NULL;
+    int rc = -1;
+    *record = NULL;
+    if (a == NULL)
+        return err_set(err, 500, "app.oom", "out of memory");
+    if (identity_account_private(app->id, a, holder, &idn, &phone, err) == 0)
+        rc = idn == NULL ? 1 : exchange_record_fetch(app->exchange, resource, idn, record, err);
+    arena_free(a);
+    return rc;
+}
+
+static int register_log_hook(void *ctx, int64_t holder, const char *resource, const char *purpose,
+                             const char *case_number, const char *outcome, struct err *err)
+{
+    struct app *app = ctx;
+    struct arena *a = arena_new(0);
+    const char *idn = NULL, *phone = NULL;
+    int rc = -1;
+    if (a == NULL)
+        return err_set(err, 500, "app.oom", "out of memory");
+    if (identity_account_private(app->id, a, holder, &idn, &phone, err) == 0)
+        rc = idn == NULL ? 0
+                         : exchange_record_log(app->exchange, holder, resource, idn, purpose,
+                                               case_number, outcome, 1, err);
+    arena_free(a);
+    return rc;
+}
+
 /* apply <-> exchange (issue 13 item 6): a person's record in a base register, for 免填 and
  * 免提交, read with their ID number (never typed by anyone) and logged for them to see. */
 static int register_record_hook(void *ctx, int64_t holder, const char *resource,
@@ -559,7 +594,9 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
                                 pay_submitted_hook,
                                 pay_box_hook,
                                 pay_marks_hook,
-                                register_record_hook};
+                                register_record_hook,
+                                register_fetch_hook,
+                                register_log_hook};
     apply_set_hooks(app->apply, &hooks);
     if (agent_open(app->store, app->id, &app->agent, err) < 0)
         goto fail;

@@ -415,6 +415,7 @@ void apply_prepared_free(struct prepared *p)
 {
     json_decref(p->item);
     json_decref(p->clean);
+    json_decref(p->registers);
 }
 
 /* {material key: 1} for the held uploads, merged into `existing` (new reference). */
@@ -617,7 +618,7 @@ int apply_submit(struct apply *ap, const struct apply_request *rq, char number_o
         rc = np > 0 ? 1 : -1;
         goto out;
     }
-    if (store_begin(c, err) < 0)
+    if (apply_fetch_registers(ap, &p, rq, err) < 0 || store_begin(c, err) < 0)
         goto out;
     if (apply_insert_submitted(ap, c, a, &p, rq, now, idem, number_out, err) < 0 ||
         apply_held_consume(c, rq, held, nheld, rq->draft_id, err) < 0) {

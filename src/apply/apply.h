@@ -91,6 +91,15 @@ struct apply_hooks {
     int (*register_record)(void *ctx, int64_t holder_account, const char *resource,
                            const char *purpose, const char *case_number, int in_tx, json_t **record,
                            struct err *err);
+    /* The same in two steps for 免提交 at submission, so that a slow register never holds
+     * the write transaction: `register_fetch` asks the register before the transaction
+     * (writes nothing; 0, 1 no record, -1), `register_log` logs the read inside it with the
+     * application's number. NULL: register_record inside the transaction, as before. */
+    int (*register_fetch)(void *ctx, int64_t holder_account, const char *resource, json_t **record,
+                          struct err *err);
+    int (*register_log)(void *ctx, int64_t holder_account, const char *resource,
+                        const char *purpose, const char *case_number, const char *outcome,
+                        struct err *err);
 };
 
 /* Every transition, inside its transaction, for modules that keep figures from them

@@ -134,6 +134,10 @@ static int bundle_run(struct apply *ap, const char *bundle_code, const struct ap
         rc = dry_run ? nproblems : 1;
         goto out;
     }
+    /* The registers first: never while holding the write transaction. */
+    for (size_t i = 0; i < nitems; i++)
+        if (apply_fetch_registers(ap, &ps[i], &rqs[i], err) < 0)
+            goto out;
     if (store_begin(c, err) < 0)
         goto out;
     for (size_t i = 0; i < nitems; i++) {

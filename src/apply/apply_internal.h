@@ -123,8 +123,14 @@ struct prepared {
     json_t *clean;
     const struct app_held *held;
     size_t nheld;
+    json_t *registers; /* 免提交: {material key: record} fetched before the transaction */
 };
 void apply_prepared_free(struct prepared *p);
+/* apply_materials.c: the register records the submission will store (免提交), asked for
+ * before the write transaction (a slow register must not hold it) into p->registers. 0;
+ * -1 with err (422 apply.register_no_record, or the register's 504 / 502): nothing stored. */
+int apply_fetch_registers(struct apply *ap, struct prepared *p, const struct apply_request *rq,
+                          struct err *err);
 /* Load the item, find the department and the applicant, validate every field and material
  * (held uploads count as their materials' files). The problem count, or -1. */
 int apply_prepare(struct apply *ap, struct arena *a, const struct apply_request *rq,

@@ -590,3 +590,65 @@ test('a REST provider (libcurl): a record, a timeout (504) and garbage (502), no
     await new Promise((r) => dept.close(r));
   }
 });
+
+test('免提交 asks the register before the write transaction: a slow register holds no lock, another submission commits meanwhile', async () => {
+  const { createServer } = await import('node:http');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const pending = [];
+  const dept = createServer((req, res) => { pending.push({ req, res }); });
+  await new Promise((r) => dept.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${dept.address().port}`;
+  const pub = (await new Client(srv).get('/api/v1/exchange/resources')).body.resources.find((r) => r.code === 'population');
+  const doc = { ...pub };
+  for (const k of ['title', 'sharing_label', 'open_label', 'frequency_label', 'basis']) delete doc[k];
+  doc.fields = doc.fields.map(({ name, type, sensitivity, label }) => ({ name, type, sensitivity, label }));
+  const put = (d) => {
+    const file = join(env.data, 'population-slow.json');
+    writeFileSync(file, JSON.stringify(d));
+    cli(['resource-put', file]);
+  };
+  const ITEM = 'XZ-MZ-001';
+  // The other citizen registers first (registration asks the population register too).
+  const b = new Client(srv, { uploadPage: '/api/v1/services/XZ-GA-005/apply' });
+  const bid = idNumbers({ seed: 606 })();
+  const reg = await b.submit('/register', { name: '米玛', id_number: bid, phone: phones('133')(), password: 'pw-slow-register', password_again: 'pw-slow-register' }, '/register');
+  assert.equal(reg.status, 303, reg.text);
+  put({ ...doc, endpoint: { url: `${base}/pop`, timeout_ms: 15000, complete: false } });
+  try {
+    // The demo citizen files the marriage application without uploads: the household
+    // register comes from the (now slow) population register.
+    const a = await login(srv, DEMO_CITIZEN_ID, { client: new Client(srv, { uploadPage: `/api/v1/services/${ITEM}/apply` }) });
+    const idCard = (await a.get(`/api/v1/services/${ITEM}/apply`)).body.materials.find((m) => m.key === 'id_card').certs[0];
+    const d = new Date(Date.now() + 12 * 86400000).toISOString().slice(0, 10);
+    let aDone = false;
+    const slow = a.upload(`/api/v1/services/${ITEM}/apply`, {
+      _division: '540102000000', _action: 'submit', _idem: `slow-${Date.now()}`,
+      f_male_name: '扎西多吉', f_male_id: DEMO_CITIZEN_ID, f_female_name: '卓玛', f_female_id: FIANCEE,
+      f_appointment_date: d, f_phone: '13800000001', f_declaration: 'on', cert_id_card: idCard.identifier,
+    }, []).then((r) => { aDone = true; return r; });
+    for (let i = 0; i < 200 && pending.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(pending.length, 1, 'the register was asked');
+    // Meanwhile another citizen's application in the same county commits.
+    const other = await b.upload('/api/v1/services/XZ-GA-005/apply', {
+      _division: '540102000000', _action: 'submit', f_applicant_name: '米玛', f_applicant_id: bid,
+      f_phone: '13300000001', f_purpose: '出国留学',
+    }, [{ name: 'm_id_card', filename: 'id.pdf', type: 'application/pdf', data: Buffer.from('%PDF-1.4\n% test\n') }]);
+    assert.equal(other.status, 201, other.text);
+    assert.equal(aDone, false, 'the other submission committed while the register was still answering');
+    // The register answers: the marriage application is filed with the fetched record.
+    const { res } = pending[0];
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ name: '扎西多吉', id_number: DEMO_CITIZEN_ID, household_address: '西藏自治区拉萨市城关区八廓街道' }));
+    const r = await slow;
+    assert.equal(r.status, 201, r.text);
+    const files = (await a.get(`/api/v1/applications/${r.body.number}`)).body.files;
+    assert.ok(files.some((f) => f.material_key === 'household_register' && f.from_register), JSON.stringify(files));
+    const use = (await a.get('/api/v1/account/data-use')).body.reads;
+    assert.ok(use.some((x) => x.purpose === 'material' && x.case_number === r.body.number && x.outcome === 'ok'));
+  } finally {
+    for (const { res } of pending) if (!res.writableEnded) res.end('{}');
+    put(doc);
+    await new Promise((r) => dept.close(r));
+  }
+});
