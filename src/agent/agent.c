@@ -155,7 +155,7 @@ static int audit_both(struct store_conn *c, int64_t actor, const char *action,
                       const struct agent_consent *k, const char *outcome, const char *ip,
                       const char *extra, struct err *err)
 {
-    char object[48], detail[160];
+    char object[48], detail[224];
     snprintf(object, sizeof(object), "consent:%lld", (long long)k->id);
     snprintf(detail, sizeof(detail), "on_behalf=account:%lld agent=account:%lld consent=%lld%s%s",
              (long long)k->citizen_id, (long long)k->agent_id, (long long)k->id, extra ? " " : "",
@@ -345,7 +345,9 @@ int agent_act_start(struct agent *ag, const char *session_hash, int64_t agent_id
     }
     if (store_begin(c, err) < 0)
         goto out;
-    if (agent_db_acting_put(c, session_hash, agent_id, consent_id, time_now_ms(), err) < 0 ||
+    /* Marks older than the longest session (7 days, the configuration's bound) go too. */
+    if (agent_db_acting_purge(c, time_now_ms() - 8 * DAY_MS, err) < 0 ||
+        agent_db_acting_put(c, session_hash, agent_id, consent_id, time_now_ms(), err) < 0 ||
         audit_both(c, agent_id, "agent.act_start", &k, "ok", ip, NULL, err) < 0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
@@ -381,10 +383,14 @@ int agent_act_stop(struct agent *ag, const char *session_hash, int64_t agent_id,
     return 0;
 }
 
-int agent_acting(struct agent *ag, struct arena *a, const char *session_hash, int64_t agent_id,
-                 const char *item, struct agent_acting *out, const char *ip, struct err *err)
+/* The acting state of a session: 0 not acting; 1 allowed; -1 with err (the verdict's 403,
+ * with the consent in *k when *refused, for the caller's audit record). */
+static int acting_state(struct agent *ag, struct arena *a, const char *session_hash,
+                        int64_t agent_id, const char *item, struct agent_acting *out,
+                        struct agent_consent *k, int *refused, struct err *err)
 {
     memset(out, 0, sizeof(*out));
+    *refused = 0;
     struct store_conn *c = store_conn(ag->store, err);
     int64_t consent_id = 0;
     int found = 0;
@@ -394,25 +400,48 @@ int agent_acting(struct agent *ag, struct arena *a, const char *session_hash, in
         return -1;
     if (!found)
         return 0;
-    struct agent_consent k;
-    if (agent_db_consent_get(c, a, consent_id, &k, &found, err) < 0)
+    if (agent_db_consent_get(c, a, consent_id, k, &found, err) < 0)
         return -1;
     if (!found)
         return agent_verdict_err(AGENT_REVOKED, err);
-    enum agent_verdict v = agent_consent_check(&k, item, time_now_ms());
+    enum agent_verdict v = agent_consent_check(k, item, time_now_ms());
     if (v != AGENT_OK) {
-        struct err e;
-        audit_both(c, agent_id, "agent.act_refused", &k, "denied", ip, item ? "item" : NULL, &e);
+        *refused = 1;
         return agent_verdict_err(v, err);
     }
     struct identity_account acc;
-    if (identity_account_summary(ag->id, a, k.citizen_id, &acc, err) < 0)
+    if (identity_account_summary(ag->id, a, k->citizen_id, &acc, err) < 0)
         return -1;
-    out->consent_id = k.id;
-    out->citizen_id = k.citizen_id;
+    out->consent_id = k->id;
+    out->citizen_id = k->citizen_id;
     out->citizen_name = acc.name;
-    out->scope = k.scope;
+    out->scope = k->scope;
     return 1;
+}
+
+int agent_acting_peek(struct agent *ag, struct arena *a, const char *session_hash, int64_t agent_id,
+                      struct agent_acting *out, struct err *err)
+{
+    struct agent_consent k;
+    int refused;
+    return acting_state(ag, a, session_hash, agent_id, NULL, out, &k, &refused, err);
+}
+
+int agent_acting(struct agent *ag, struct arena *a, const char *session_hash, int64_t agent_id,
+                 const char *item, struct agent_acting *out, const char *ip, struct err *err)
+{
+    struct agent_consent k;
+    int refused = 0;
+    int rc = acting_state(ag, a, session_hash, agent_id, item, out, &k, &refused, err);
+    if (rc < 0 && refused) {
+        struct err e;
+        struct store_conn *c = store_conn(ag->store, &e);
+        char extra[64];
+        snprintf(extra, sizeof(extra), "item=%.47s", item ? item : "");
+        if (c != NULL)
+            audit_both(c, agent_id, "agent.act_refused", &k, "denied", ip, item ? extra : NULL, &e);
+    }
+    return rc;
 }
 
 int agent_act_record(struct agent *ag, int64_t consent_id, int64_t agent_id, const char *action,

@@ -109,6 +109,11 @@ struct agent_acting {
  * naming both). */
 int agent_acting(struct agent *ag, struct arena *a, const char *session_hash, int64_t agent_id,
                  const char *item, struct agent_acting *out, const char *ip, struct err *err);
+/* The same for showing the state (the banner, the page), writing nothing: 0 not acting, 1
+ * acting and allowed, -1 with err (403 with the refusal's code while still marked acting
+ * on a consent that ended). */
+int agent_acting_peek(struct agent *ag, struct arena *a, const char *session_hash, int64_t agent_id,
+                      struct agent_acting *out, struct err *err);
 /* Inside the transaction that files `number` for the citizen: checks the consent once
  * more (a revocation that committed meanwhile wins) and records the act. */
 int agent_act_record(struct agent *ag, int64_t consent_id, int64_t agent_id, const char *action,

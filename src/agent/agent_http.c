@@ -97,8 +97,7 @@ static int agents_page(struct web_req *req, struct web_resp *resp, int64_t accou
     struct agent_acting act;
     struct err e;
     err_clear(&e);
-    int acting =
-        agent_acting(ag, req->arena, session_hash, account_id, NULL, &act, web_client_ip(req), &e);
+    int acting = agent_acting_peek(ag, req->arena, session_hash, account_id, &act, &e);
     if (acting == 1)
         json_object_set_new(m, "acting",
                             json_pack("{s:s, s:s, s:s}", "consent_id", id_str(req, act.consent_id),
@@ -230,8 +229,7 @@ static void page_hook(struct web_req *req, json_t *globals, void *ctx)
         return;
     struct agent_acting act;
     struct err e;
-    if (agent_acting(ctx, req->arena, ss->token_hash, ss->account_id, NULL, &act,
-                     web_client_ip(req), &e) == 1)
+    if (agent_acting_peek(ctx, req->arena, ss->token_hash, ss->account_id, &act, &e) == 1)
         json_object_set_new(globals, "acting", json_pack("{s:s}", "name", act.citizen_name));
 }
 

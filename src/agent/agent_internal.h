@@ -29,6 +29,8 @@ int agent_db_acting_get(struct store_conn *c, const char *session_hash, int64_t 
                         int64_t *consent_id, int *found, struct err *err);
 int agent_db_acting_delete(struct store_conn *c, const char *session_hash, int64_t *changes,
                            struct err *err);
+/* Marks older than `before` (ms): their sessions have ended whatever the configuration. */
+int agent_db_acting_purge(struct store_conn *c, int64_t before, struct err *err);
 int agent_db_act_insert(struct store_conn *c, int64_t consent_id, int64_t citizen_id,
                         int64_t agent_id, const char *action, const char *item_code,
                         const char *number, int64_t now, struct err *err);

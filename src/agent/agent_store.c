@@ -29,6 +29,7 @@ static const char SQL_ACTING_INSERT[] =
     "INSERT INTO agent_acting (session_hash, agent_id, consent_id, started_at) VALUES (?, ?, ?, ?)";
 static const char SQL_ACTING_GET[] =
     "SELECT consent_id FROM agent_acting WHERE session_hash = ? AND agent_id = ?";
+static const char SQL_ACTING_PURGE[] = "DELETE FROM agent_acting WHERE started_at < ?";
 static const char SQL_ACT_INSERT[] =
     "INSERT INTO agent_acts (id, consent_id, citizen_id, agent_id, action, item_code, "
     "case_number, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
@@ -162,6 +163,16 @@ int agent_db_acting_delete(struct store_conn *c, const char *session_hash, int64
         return -1;
     store_bind_text(st, 1, session_hash, -1);
     return store_run(st, changes, err) < 0 ? -1 : 0;
+}
+
+int agent_db_acting_purge(struct store_conn *c, int64_t before, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_ACTING_PURGE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, before);
+    int64_t n;
+    return store_run(st, &n, err) < 0 ? -1 : 0;
 }
 
 int agent_db_act_insert(struct store_conn *c, int64_t consent_id, int64_t citizen_id,
