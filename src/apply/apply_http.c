@@ -249,11 +249,30 @@ out:
 
 /* ---- bundles ----------------------------------------------------------------------------- */
 
+/* A bundle (一件事) is not filed while acting for someone (its items would be the agent's
+ * own): 403 agent.bundle_not_supported, or the consent's own refusal. */
+static int not_while_acting(struct web_req *req, struct web_resp *resp, struct apply *ap,
+                            const struct authz_subject *s)
+{
+    int64_t citizen = 0, consent = 0;
+    struct err e;
+    err_clear(&e);
+    if (ap->acting.resolve == NULL)
+        return 0;
+    int r = ap->acting.resolve(ap->acting.ctx, req, s, NULL, &citizen, &consent, &e);
+    if (r < 0)
+        return web_fail_err(resp, &e);
+    if (r == 1)
+        return web_fail(resp, 403, "agent.bundle_not_supported",
+                        "a bundle cannot be filed while acting for someone");
+    return 0;
+}
+
 static int h_bundle_form(struct web_req *req, struct web_resp *resp)
 {
     struct apply *ap = req->ctx;
     struct authz_subject s;
-    if (identity_web_subject(ap->id, req, resp, &s) < 0)
+    if (identity_web_subject(ap->id, req, resp, &s) < 0 || not_while_acting(req, resp, ap, &s) < 0)
         return -1;
     json_t *form = NULL;
     struct err e;
@@ -273,7 +292,7 @@ static int h_bundle_post(struct web_req *req, struct web_resp *resp)
 {
     struct apply *ap = req->ctx;
     struct authz_subject s;
-    if (identity_web_subject(ap->id, req, resp, &s) < 0)
+    if (identity_web_subject(ap->id, req, resp, &s) < 0 || not_while_acting(req, resp, ap, &s) < 0)
         return -1;
     const char *code = web_param(req, "code");
     json_t *form = NULL, *held = NULL;

@@ -146,10 +146,17 @@ test('an agent acts with consent: filed in the citizen\'s name, both on the case
   assert.ok(!(theirs.body.other || []).some((o) => o.case_number === number));
   assert.equal((await agent.c.get(`/api/v1/applications/${number}`)).status, 200);
 
+  // A bundle (一件事) is not filed while acting: its items would be the agent's own.
+  const bundle = await agent.c.get('/api/v1/services/bundles/BUNDLE-NEWBORN/apply');
+  assert.equal(bundle.status, 403, bundle.text);
+  assert.equal(bundle.body.code, 'agent.bundle_not_supported');
+  assert.equal(bundle.body.detail, ZH.errors.agent.bundle_not_supported);
+
   // Stopping: the next filing is the agent's own again.
   assert.equal((await agent.c.submit('/api/v1/account/acting/stop', {})).status, 200);
   const own = await agent.c.get(`/api/v1/services/${ITEM}/apply`);
   assert.equal(own.body.fields.find((f) => f.key === 'applicant_name').value, '多吉');
+  assert.equal((await agent.c.get('/api/v1/services/bundles/BUNDLE-NEWBORN/apply')).status, 200);
 });
 
 test('refused with a localised 403: without consent, another service, expired, revoked (each on the next request)', async () => {
