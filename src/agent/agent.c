@@ -157,9 +157,10 @@ static int audit_both(struct store_conn *c, int64_t actor, const char *action,
 {
     char object[48], detail[224];
     snprintf(object, sizeof(object), "consent:%lld", (long long)k->id);
-    snprintf(detail, sizeof(detail), "on_behalf=account:%lld agent=account:%lld consent=%lld%s%s",
-             (long long)k->citizen_id, (long long)k->agent_id, (long long)k->id, extra ? " " : "",
-             extra ? extra : "");
+    snprintf(detail, sizeof(detail), "on_behalf=account:%lld agent=%s:%lld consent=%lld%s%s",
+             (long long)k->citizen_id, k->department_id ? "department" : "account",
+             (long long)(k->department_id ? k->department_id : k->agent_id), (long long)k->id,
+             extra ? " " : "", extra ? extra : "");
     struct audit_event ev = {actor, action, object, outcome, ip, detail};
     return audit_record(c, &ev, err);
 }
@@ -207,8 +208,13 @@ int agent_consent_grant(struct agent *ag, int64_t citizen_id, const struct agent
     size_t before = json_array_size(problems);
     int64_t agent_id = 0;
     struct err e;
+    struct identity_department desk;
+    memset(&desk, 0, sizeof(desk));
     if (g->agent_login == NULL || *g->agent_login == '\0')
         problem(problems, "agent", "agent.agent_required");
+    else if (identity_account_find_citizen(ag->id, g->agent_login, &agent_id, &e) < 0 &&
+             identity_department_find(ag->id, a, g->agent_login, &desk, &e) == 0)
+        agent_id = 0; /* a department's 帮办 desk: any of its clerks */
     else if (identity_account_find_citizen(ag->id, g->agent_login, &agent_id, &e) < 0 ||
              identity_account_summary(ag->id, a, agent_id, &other, &e) < 0 ||
              other.kind != IDENTITY_CITIZEN || strcmp(other.status, "active") != 0)
@@ -231,6 +237,7 @@ int agent_consent_grant(struct agent *ag, int64_t citizen_id, const struct agent
     struct agent_consent k = {.id = id_next(),
                               .citizen_id = citizen_id,
                               .agent_id = agent_id,
+                              .department_id = desk.id,
                               .scope = scope,
                               .valid_from = now,
                               .valid_until = now + days * DAY_MS,
@@ -298,20 +305,64 @@ static void name_consent(struct agent *ag, struct arena *a, struct agent_consent
     struct err e;
     if (identity_account_summary(ag->id, a, k->citizen_id, &acc, &e) == 0)
         k->citizen_name = acc.name;
-    if (identity_account_get(ag->id, a, k->agent_id, &acc, &e) == 0) {
+    struct identity_department d;
+    if (k->department_id != 0 && identity_department_get(ag->id, a, k->department_id, &d, &e) == 0)
+        k->agent_name = k->department_name = d.name_zh;
+    else if (identity_account_get(ag->id, a, k->agent_id, &acc, &e) == 0) {
         k->agent_name = acc.name;
         k->agent_masked = acc.id_number_masked;
     }
+}
+
+/* The departments whose 帮办 desk `account` serves (as a clerk), at most `max`. */
+static size_t desks_of(struct agent *ag, int64_t account, int64_t *out, size_t max)
+{
+    struct authz_subject subj;
+    struct err e;
+    size_t n = 0;
+    if (identity_subject_load(ag->id, account, 2, &subj, &e) < 0 || subj.kind != IDENTITY_STAFF)
+        return 0;
+    for (size_t g = 0; g < subj.ngrants && n < max; g++)
+        if (subj.grants[g].role == ROLE_CLERK)
+            out[n++] = subj.grants[g].department_id;
+    return n;
+}
+
+/* Whether consent `k` names `account` as its agent: the account itself, or a clerk of the
+ * department whose desk it names (checked again at every use: a clerk moved elsewhere
+ * stops acting). */
+static int consent_names(struct agent *ag, const struct agent_consent *k, int64_t account)
+{
+    if (k->department_id == 0)
+        return k->agent_id == account;
+    int64_t desks[AUTHZ_MAX_GRANTS];
+    size_t n = desks_of(ag, account, desks, AUTHZ_MAX_GRANTS);
+    for (size_t i = 0; i < n; i++)
+        if (desks[i] == k->department_id)
+            return 1;
+    return 0;
 }
 
 int agent_consents_list(struct agent *ag, struct arena *a, int64_t account_id, int as_agent,
                         struct agent_consent **out, size_t *n, struct err *err)
 {
     struct store_conn *c = store_conn(ag->store, err);
-    if (c == NULL || agent_db_consents(c, a, account_id, as_agent, LIST_MAX, out, n, err) < 0)
+    struct agent_consent *list = arena_alloc(a, sizeof(*list) * LIST_MAX);
+    *out = list;
+    *n = 0;
+    if (c == NULL || list == NULL)
+        return c == NULL ? -1 : err_set(err, 500, "agent.oom", "out of memory");
+    if (agent_db_consents(c, a, account_id, as_agent ? 1 : 0, LIST_MAX, list, n, err) < 0)
         return -1;
+    if (as_agent) { /* and those of the desks this clerk serves */
+        int64_t desks[AUTHZ_MAX_GRANTS];
+        size_t nd = desks_of(ag, account_id, desks, AUTHZ_MAX_GRANTS);
+        for (size_t i = 0; i < nd; i++)
+            if (agent_db_consents(c, a, desks[i], 2, LIST_MAX, list, n, err) < 0)
+                return -1;
+    }
     for (size_t i = 0; i < *n; i++)
-        name_consent(ag, a, &(*out)[i]);
+        name_consent(ag, a, &list[i]);
     return 0;
 }
 
@@ -331,7 +382,7 @@ int agent_act_start(struct agent *ag, const char *session_hash, int64_t agent_id
     }
     if (agent_db_consent_get(c, a, consent_id, &k, &found, err) < 0)
         goto out;
-    if (!found || k.agent_id != agent_id) {
+    if (!found || !consent_names(ag, &k, agent_id)) {
         /* Nobody acts without a consent naming them; whose consents exist is not said. */
         err_set(err, 403, "agent.no_consent", "no consent to act for this person");
         goto out;
@@ -402,8 +453,8 @@ static int acting_state(struct agent *ag, struct arena *a, const char *session_h
         return 0;
     if (agent_db_consent_get(c, a, consent_id, k, &found, err) < 0)
         return -1;
-    if (!found)
-        return agent_verdict_err(AGENT_REVOKED, err);
+    if (!found || !consent_names(ag, k, agent_id))
+        return agent_verdict_err(found ? AGENT_OK : AGENT_REVOKED, err);
     enum agent_verdict v = agent_consent_check(k, item, time_now_ms());
     if (v != AGENT_OK) {
         *refused = 1;
@@ -459,7 +510,7 @@ int agent_act_record(struct agent *ag, int64_t consent_id, int64_t agent_id, con
     if (agent_db_consent_get(c, a, consent_id, &k, &found, err) < 0)
         goto out;
     int64_t now = time_now_ms();
-    if (!found || k.agent_id != agent_id) {
+    if (!found || !consent_names(ag, &k, agent_id)) {
         agent_verdict_err(AGENT_REVOKED, err);
         goto out;
     }

@@ -37,7 +37,9 @@ void agent_close(struct agent *ag);
 
 struct agent_consent {
     int64_t id;
-    int64_t citizen_id, agent_id;
+    int64_t citizen_id, agent_id; /* agent_id 0 for a department's desk */
+    int64_t department_id;        /* the 帮办 desk: any clerk of it acts; 0 for an account */
+    const char *department_name;  /* its name in zh (lists), or NULL */
     const char *citizen_name, *agent_name; /* names of the accounts */
     const char *agent_masked;              /* the agent's masked ID number (NULL if none) */
     const char *scope;                     /* "*" or codes separated by spaces */
@@ -63,12 +65,12 @@ int agent_scope_normalise(const char *in, char *out, size_t size);
 /* The error of a verdict (403 with its code), returns -1. */
 int agent_verdict_err(enum agent_verdict v, struct err *err);
 
-/* The citizen `citizen_id` lets the account with this ID number or mobile (`agent_login`)
- * act for them, for `scope` (see agent_scope_normalise; each code must be a published
- * item: `item_known`) for `days` (1..AGENT_MAX_DAYS) from now. 0 and the id; 1 with
- * field errors in `problems` ([{key, code}]: agent.agent_unknown, agent.agent_self,
- * agent.scope_invalid, agent.days_invalid); -1 with err (403 agent.citizens_only for a
- * staff account). Audited (agent.consent_grant). */
+/* The citizen `citizen_id` lets the account with this ID number or mobile (`agent_login`),
+ * or the 帮办 desk of the department with this code (any of its clerks), act for them, for `scope`
+ * (see agent_scope_normalise; each code must be a published item: `item_known`) for `days`
+ * (1..AGENT_MAX_DAYS) from now. 0 and the id; 1 with field errors in `problems` ([{key, code}]:
+ * agent.agent_unknown, agent.agent_self, agent.scope_invalid, agent.days_invalid); -1 with err (403
+ * agent.citizens_only for a staff account). Audited (agent.consent_grant). */
 struct agent_grant {
     const char *agent_login;
     const char *scope;
@@ -83,7 +85,8 @@ int agent_consent_grant(struct agent *ag, int64_t citizen_id, const struct agent
  * (agent.consent_revoke). */
 int agent_consent_revoke(struct agent *ag, int64_t citizen_id, int64_t consent_id, const char *ip,
                          struct err *err);
-/* The consents `account_id` gave (as_agent 0) or was given (1), newest first. */
+/* The consents `account_id` gave (as_agent 0) or was given (1: as the account, or as a
+ * clerk of a department's desk), newest first. */
 int agent_consents_list(struct agent *ag, struct arena *a, int64_t account_id, int as_agent,
                         struct agent_consent **out, size_t *n, struct err *err);
 

@@ -124,14 +124,31 @@ static int agents_page(struct web_req *req, struct web_resp *resp, int64_t accou
         json_object_set_new(m, "has_errors", json_boolean(json_array_size(problems) > 0));
     }
     json_object_set_new(m, "field_errors", fe);
+    /* Staff (a 帮办 desk's clerks) act on consents; only citizens give them. */
+    struct identity_account me;
+    json_object_set_new(
+        m, "can_grant",
+        json_boolean(identity_account_summary(ag->id, req->arena, account_id, &me, &e) == 0 &&
+                     me.kind == IDENTITY_CITIZEN));
     json_object_set_new(m, "values",
                         values ? values : json_pack("{s:s, s:s}", "days", "30", "scope", "*"));
     return web_page(resp, m, "agent/agents", status);
 }
 
+/* The session of a citizen, or of staff after the second factor (a 帮办 desk's clerk). */
 static const struct web_session *citizen_session(struct web_req *req, struct web_resp *resp)
 {
-    return web_need_session(req, resp, 1);
+    const struct web_session *ss = web_need_session(req, resp, 1);
+    struct agent *ag = req->ctx;
+    struct identity_account acc;
+    struct err e;
+    if (ss != NULL && ss->aal < 2 &&
+        (identity_account_summary(ag->id, req->arena, ss->account_id, &acc, &e) < 0 ||
+         acc.kind != IDENTITY_CITIZEN)) {
+        web_fail(resp, 401, "identity.login_required", "staff need both factors");
+        return NULL;
+    }
+    return ss;
 }
 
 static int h_page(struct web_req *req, struct web_resp *resp)

@@ -19,9 +19,10 @@ int agent_db_consent_get(struct store_conn *c, struct arena *a, int64_t id,
                          struct agent_consent *out, int *found, struct err *err);
 int agent_db_consent_revoke(struct store_conn *c, int64_t id, int64_t now, int *changed,
                             struct err *err);
-/* At most `max` consents by citizen (as_agent 0) or agent (1), newest first. */
-int agent_db_consents(struct store_conn *c, struct arena *a, int64_t account_id, int as_agent,
-                      size_t max, struct agent_consent **out, size_t *n, struct err *err);
+/* At most `max` consents by citizen (by 0), agent account (1) or department desk (2),
+ * newest first, appended at out[*n] (an array of `max`). */
+int agent_db_consents(struct store_conn *c, struct arena *a, int64_t id, int by, size_t max,
+                      struct agent_consent *out, size_t *n, struct err *err);
 int agent_db_acting_put(struct store_conn *c, const char *session_hash, int64_t agent_id,
                         int64_t consent_id, int64_t now, struct err *err);
 /* The consent a session acts on; *found 0 when it does not act (or acts for another agent). */

@@ -12,10 +12,11 @@
 #include "store/store.h"
 
 #define CONSENT_COLS                                                                               \
-    "id, citizen_id, agent_id, scope, valid_from, valid_until, created_at, revoked_at"
+    "id, citizen_id, agent_id, scope, valid_from, valid_until, created_at, revoked_at, "           \
+    "department_id"
 
 static const char SQL_CONSENT_INSERT[] =
-    "INSERT INTO agent_consents (" CONSENT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, NULL)";
+    "INSERT INTO agent_consents (" CONSENT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)";
 static const char SQL_CONSENT_GET[] = "SELECT " CONSENT_COLS " FROM agent_consents WHERE id = ?";
 static const char SQL_CONSENT_REVOKE[] =
     "UPDATE agent_consents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
@@ -24,6 +25,9 @@ static const char SQL_BY_CITIZEN[] =
     "ORDER BY id DESC LIMIT ?";
 static const char SQL_BY_AGENT[] = "SELECT " CONSENT_COLS " FROM agent_consents WHERE agent_id = ? "
                                    "ORDER BY id DESC LIMIT ?";
+static const char SQL_BY_DEPARTMENT[] =
+    "SELECT " CONSENT_COLS " FROM agent_consents WHERE department_id = ? "
+    "ORDER BY id DESC LIMIT ?";
 static const char SQL_ACTING_DELETE[] = "DELETE FROM agent_acting WHERE session_hash = ?";
 static const char SQL_ACTING_INSERT[] =
     "INSERT INTO agent_acting (session_hash, agent_id, consent_id, started_at) VALUES (?, ?, ?, ?)";
@@ -47,6 +51,7 @@ static int read_consent(struct store_stmt *st, struct arena *a, struct agent_con
     k->valid_until = store_col_int64(st, 5);
     k->created_at = store_col_int64(st, 6);
     k->revoked_at = store_col_is_null(st, 7) ? 0 : store_col_int64(st, 7);
+    k->department_id = store_col_is_null(st, 8) ? 0 : store_col_int64(st, 8);
     return k->scope != NULL ? 0 : -1;
 }
 
@@ -62,6 +67,8 @@ int agent_db_consent_insert(struct store_conn *c, const struct agent_consent *k,
     store_bind_int64(st, 5, k->valid_from);
     store_bind_int64(st, 6, k->valid_until);
     store_bind_int64(st, 7, k->created_at);
+    if (k->department_id != 0)
+        store_bind_int64(st, 8, k->department_id);
     int rc = store_step(st, err);
     store_reset(st);
     return rc < 0 ? -1 : 0;
@@ -96,29 +103,27 @@ int agent_db_consent_revoke(struct store_conn *c, int64_t id, int64_t now, int *
     return rc < 0 ? -1 : 0;
 }
 
-int agent_db_consents(struct store_conn *c, struct arena *a, int64_t account_id, int as_agent,
-                      size_t max, struct agent_consent **out, size_t *n, struct err *err)
+int agent_db_consents(struct store_conn *c, struct arena *a, int64_t id, int by, size_t max,
+                      struct agent_consent *out, size_t *n, struct err *err)
 {
-    *out = NULL;
-    *n = 0;
-    struct store_stmt *st = store_prepare(c, as_agent ? SQL_BY_AGENT : SQL_BY_CITIZEN, err);
+    struct store_stmt *st = store_prepare(c,
+                                          by == 0   ? SQL_BY_CITIZEN
+                                          : by == 1 ? SQL_BY_AGENT
+                                                    : SQL_BY_DEPARTMENT,
+                                          err);
     if (st == NULL)
         return -1;
-    struct agent_consent *list = arena_alloc(a, sizeof(*list) * (max ? max : 1));
-    if (list == NULL)
-        return err_set(err, 500, "agent.oom", "out of memory");
-    store_bind_int64(st, 1, account_id);
-    store_bind_int64(st, 2, (int64_t)max);
-    int rc;
-    while ((rc = store_step(st, err)) == STORE_ROW && *n < max) {
-        if (read_consent(st, a, &list[*n]) < 0) {
+    store_bind_int64(st, 1, id);
+    store_bind_int64(st, 2, (int64_t)(max - *n));
+    int rc = 0;
+    while (*n < max && (rc = store_step(st, err)) == STORE_ROW) {
+        if (read_consent(st, a, &out[*n]) < 0) {
             rc = err_set(err, 500, "agent.oom", "out of memory");
             break;
         }
         (*n)++;
     }
     store_reset(st);
-    *out = list;
     return rc < 0 ? -1 : 0;
 }
 

@@ -284,7 +284,8 @@ static int acting_resolve(void *ctx, struct web_req *req, const struct authz_sub
                           struct err *err)
 {
     const struct web_session *ss = web_session(req);
-    if (ss == NULL || s->kind != IDENTITY_CITIZEN)
+    /* Citizens (a family member) and clerks of a 帮办 desk, staff with both factors only. */
+    if (ss == NULL || (s->kind == IDENTITY_STAFF && s->aal < 2))
         return 0;
     struct agent_acting act;
     int rc = agent_acting(((struct app *)ctx)->agent, req->arena, ss->token_hash, s->account_id,
@@ -701,6 +702,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/account/data-use", "menu.data_use", NULL},
         {"/account/agents", "menu.agents", NULL},
         {"/workbench", "menu.workbench", "case.view"},
+        {"/account/agents", "menu.agents", "case.file_for"}, /* the 帮办 desk's clerks */
         {"/workbench/rectifications", "menu.rectifications", "review.respond"},
         {"/finance/payments", "menu.finance_payments", "pay.finance"},
         {"/workbench/supervision", "menu.supervision", "oversight.answer"},

@@ -302,11 +302,11 @@ static int resolve_applicant(struct apply *ap, struct arena *a, const struct app
             out->lang = lang;
         return 0;
     }
+    if (rq->acting_for != 0) /* a family member, or a clerk of a 帮办 desk, with consent */
+        return acting_applicant(ap, a, rq, out, err);
     if (s->kind != IDENTITY_CITIZEN)
         return err_set(err, 403, "apply.forbidden",
                        "staff apply only on behalf of a walk-in person");
-    if (rq->acting_for != 0)
-        return acting_applicant(ap, a, rq, out, err);
     out->account = s->account_id;
     struct identity_account acc;
     const char *idn = NULL, *phone = NULL;

@@ -216,6 +216,42 @@ test('refused with a localised 403: without consent, another service, expired, r
   assert.equal(sql(`SELECT count(*) FROM applications WHERE filed_by = ${agent.accountId}`)[0][0], '0', 'nothing was filed');
 });
 
+test('a department\'s 帮办 desk: any of its clerks acts with the consent, another department\'s cannot', async () => {
+  const citizen = await newCitizen('普布卓玛');
+  const g = await grant(citizen, { agent: 'cg-mz', scope: ITEM, days: '2' });
+  assert.equal(g.status, 201, g.text);
+  const given = (await citizen.c.get('/api/v1/account/agents')).body.given[0];
+  assert.equal(given.agent_name, '拉萨市城关区民政局');
+  const clerk = await loginAs(srv, 'clerk.chengguan', { staff: true, client: client() });
+  const page = await clerk.get('/api/v1/account/agents');
+  assert.equal(page.status, 200, page.text);
+  assert.equal(page.body.can_grant, false, 'staff give no consents');
+  assert.ok(page.body.to_me.some((k) => k.id === g.body.id && k.citizen_name === '普布卓玛'));
+  const menu = await clerk.get('/workbench', { json: false });
+  assert.match(menu.text, /href="\/account\/agents"/, 'the desk finds the page in its menu');
+  // Another department's clerk: no consent.
+  const other = await loginAs(srv, 'clerk.lhasa', { staff: true, client: client() });
+  const refused = await other.submit('/api/v1/account/acting', { consent: g.body.id });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.code, 'agent.no_consent');
+  // The desk's clerk acts and files in the citizen's name.
+  assert.equal((await clerk.submit('/api/v1/account/acting', { consent: g.body.id })).status, 200);
+  const form = await clerk.get(`/api/v1/services/${ITEM}/apply`);
+  assert.equal(form.status, 200, form.text);
+  assert.equal(form.body.fields.find((f) => f.key === 'applicant_name').value, '普布卓玛');
+  const r = await clerk.upload(`/api/v1/services/${ITEM}/apply`, { _division: '540102000000', f_applicant_name: '普布卓玛',
+    f_applicant_id: citizen.id, f_phone: '13800000009', f_purpose: '出国留学' },
+  [{ name: 'm_id_card', filename: 'id.pdf', type: 'application/pdf', data: PDF }], { page: '/api/v1/account' });
+  assert.equal(r.status, 201, r.text);
+  const clerkId = (await clerk.get('/api/v1/account')).body.account.id;
+  assert.deepEqual(sql(`SELECT applicant_account, filed_by, on_behalf FROM applications WHERE number = '${r.body.number}'`),
+    [[citizen.accountId, clerkId, '1']]);
+  const [[detail]] = sql(`SELECT detail FROM audit_events WHERE action = 'agent.act_start' AND actor_id = ${clerkId} ORDER BY id DESC LIMIT 1`);
+  assert.match(detail, new RegExp(`on_behalf=account:${citizen.accountId} agent=department:\\d+ consent=${g.body.id}`));
+  const use = await citizen.c.get('/api/v1/account/data-use');
+  assert.ok(use.body.other.some((o) => o.case_number === r.body.number && o.kind === 'agent'), use.text);
+});
+
 test('a citizen cannot read or revoke another\'s consents', async () => {
   const citizen = await newCitizen('达瓦');
   const agent = await newCitizen('次旦');

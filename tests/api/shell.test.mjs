@@ -33,7 +33,7 @@ test('each role sees its own menu in the header, on every page', async () => {
   }
   const clerk = await login(env.srv, 'clerk.chengguan', { staff: true });
   assert.deepEqual(menuOf((await clerk.get('/', html)).text),
-    ['/workbench', '/workbench/supervision', '/hotline/department', '/messages', '/account']);
+    ['/workbench', '/account/agents', '/workbench/supervision', '/hotline/department', '/messages', '/account']);
   const head = await login(env.srv, 'head.chengguan', { staff: true });
   assert.deepEqual(menuOf((await head.get('/', html)).text),
     ['/workbench', '/workbench/rectifications', '/workbench/supervision', '/hotline/department', '/data/admin', '/exchange/grants', '/messages', '/account']);

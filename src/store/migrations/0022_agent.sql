@@ -3,6 +3,8 @@
 -- scoped to service items and a time window; which sessions act for whom now; and what
 -- was done while acting, for the citizen's "who used my data" page.
 
+-- The agent is an account (agent_id; department_id NULL) or a department's 帮办 desk
+-- (department_id; agent_id 0): any clerk of that department may act.
 -- scope: "*" (every service) or service item codes separated by single spaces.
 -- revoked_at is set once (by the citizen); a consent is never deleted, so the audit
 -- records and the acts below keep naming it.
@@ -10,6 +12,7 @@ CREATE TABLE agent_consents (
     id          BIGINT PRIMARY KEY,
     citizen_id  BIGINT NOT NULL,
     agent_id    BIGINT NOT NULL,
+    department_id BIGINT,
     scope       TEXT NOT NULL,
     valid_from  BIGINT NOT NULL,
     valid_until BIGINT NOT NULL,
@@ -18,6 +21,7 @@ CREATE TABLE agent_consents (
 );
 CREATE INDEX agent_consents_citizen ON agent_consents (citizen_id, id);
 CREATE INDEX agent_consents_agent ON agent_consents (agent_id, id);
+CREATE INDEX agent_consents_department ON agent_consents (department_id, id);
 
 -- The session attribute "acting for": keyed by the session's token hash (as
 -- web_sessions), so it ends with the session; the consent is checked again on every
