@@ -271,6 +271,9 @@ static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows
     json_array_foreach(acts, j, act)
     {
         json_object_set_new(act, "kind", json_string("agent"));
+        json_t *names = rating_item_names(ctx, json_string_value(json_object_get(act, "what")));
+        if (names != NULL) /* the service by name, in the page's language */
+            json_object_set_new(act, "what_names", names);
         json_array_append(rows, act);
     }
     json_decref(acts);

@@ -392,6 +392,9 @@ static int h_data_use(struct web_req *req, struct web_resp *resp)
         json_t *names = json_object_get(json_object_get(o, "consumer_names"), req->lang);
         if (json_is_string(names)) /* the department's name in the page's language */
             json_object_set(o, "consumer", names);
+        json_t *what = json_object_get(json_object_get(o, "what_names"), req->lang);
+        if (json_is_string(what) && json_string_length(what) > 0)
+            json_object_set(o, "what", what);
         if (pkey != NULL)
             json_object_set_new(o, "purpose_label", json_string(web_t(req, pkey)));
         if (kind != NULL) /* another kind of use than a certificate's (an agent's act) */

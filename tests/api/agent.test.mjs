@@ -141,6 +141,7 @@ test('an agent acts with consent: filed in the citizen\'s name, both on the case
   assert.ok(row, use.text);
   assert.equal(row.consumer, '多吉');
   assert.equal(row.kind_label, ZH.exchange.data_use.kinds.agent);
+  assert.equal(row.what, '无犯罪记录证明开具', 'the service by name');
   // The agent's own data-use page does not list it; the agent sees the case as its filer.
   const theirs = await agent.c.get('/api/v1/account/data-use');
   assert.ok(!(theirs.body.other || []).some((o) => o.case_number === number));
