@@ -28,6 +28,7 @@ struct pay;
 struct opendata;
 struct oversight;
 struct exchange;
+struct agent;
 struct web_server;
 
 struct app {
@@ -53,6 +54,7 @@ struct app {
     struct opendata *opendata;
     struct oversight *oversight;
     struct exchange *exchange;
+    struct agent *agent; /* 帮办代办 with consent (src/agent) */
 };
 
 /* Open the store, the data directory's keyring and the modules. Only `init` may create

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "agent/agent.h"
 #include "apply/apply.h"
 #include "base/arena.h"
 #include "base/id.h"
@@ -113,6 +114,34 @@ static const struct {
     {"security.xz", "旺堆", "platform", ROLE_SECURITY_ADMIN},
 };
 
+/* A consent from the citizen with ID number `from` to the one with `to`, once. */
+static int demo_agent_consent(struct app *app, const char *from, const char *to, struct err *err)
+{
+    int64_t from_id;
+    struct arena *a = arena_new(0);
+    struct agent_consent *list = NULL;
+    size_t n = 0;
+    int rc = -1;
+    if (a == NULL || identity_account_find_id_number(app->id, from, &from_id, err) < 0 ||
+        agent_consents_list(app->agent, a, from_id, 0, &list, &n, err) < 0)
+        goto out;
+    rc = 0;
+    if (n == 0) {
+        json_t *problems = json_array();
+        int64_t id;
+        struct agent_grant g = {to, "XZ-RS-003", "365"};
+        rc = agent_consent_grant(app->agent, from_id, &g, "demo", &id, problems, err);
+        if (rc == 1)
+            rc = err_set(err, 500, "app.demo", "the demo consent is invalid");
+        else if (rc == 0)
+            printf("demo: a consent for an agent (帮办代办)\n");
+        json_decref(problems);
+    }
+out:
+    arena_free(a);
+    return rc;
+}
+
 /* Certificate types, a certificate seal for the departments that issue them, and the demo
  * citizen's resident ID card as an e-certificate (so that 免提交 can be shown). */
 static int demo_certs(struct app *app, int64_t citizen_id, const struct identity_registration *cz,
@@ -215,7 +244,7 @@ static int demo_overdue(struct app *app, struct err *err)
     int rc = apply_submit(app->apply, &rq, number, problems, err);
     if (rc == 1) {
         char *p = json_dumps(problems, JSON_COMPACT);
-        err_set(err, 1, "app.demo", "the demo overdue case is invalid: %s", p ? p : "?");
+        err_set(err, 500, "app.demo", "the demo overdue case is invalid: %s", p ? p : "?");
         free(p);
         rc = -1;
     }
@@ -329,6 +358,9 @@ int app_load_demo(struct app *app, struct err *err)
         goto out;
     int items_created = 0, items_updated = 0;
     if (catalog_load_demo(app->catalog, &items_created, &items_updated, err) < 0)
+        goto out;
+    /* 帮办代办 (issue 13 item 8): 次仁, 84, lets 扎西多吉 file his pension claim for him. */
+    if (demo_agent_consent(app, elder.id_number, citizen.id_number, err) < 0)
         goto out;
     /* The hotline: categories, routing rules and closed orders to train the classifier. */
     int hl_categories = 0, hl_orders = 0;

@@ -26,6 +26,7 @@
 #include "notify/notify.h"
 #include "remind/remind.h"
 #include "review/review.h"
+#include "agent/agent.h"
 #include "oidc/oidc.h"
 #include "pay/pay.h"
 #include "open311/open311.h"
@@ -136,6 +137,41 @@ static void pay_marks_hook(void *ctx, struct web_req *req, json_t *rows)
     pay_workbench_marks(app->pay, req, rows);
 }
 
+/* The same in two steps (apply's 免提交 at submission): the register's answer before the
+ * write transaction, the log inside it. */
+static int register_fetch_hook(void *ctx, int64_t holder, const char *resource, json_t **record,
+                               struct err *err)
+{
+    struct app *app = ctx;
+    struct arena *a = arena_new(0);
+    const char *idn = NULL, *phone = NULL;
+    int rc = -1;
+    *record = NULL;
+    if (a == NULL)
+        return err_set(err, 500, "app.oom", "out of memory");
+    if (identity_account_private(app->id, a, holder, &idn, &phone, err) == 0)
+        rc = idn == NULL ? 1 : exchange_record_fetch(app->exchange, resource, idn, record, err);
+    arena_free(a);
+    return rc;
+}
+
+static int register_log_hook(void *ctx, int64_t holder, const char *resource, const char *purpose,
+                             const char *case_number, const char *outcome, struct err *err)
+{
+    struct app *app = ctx;
+    struct arena *a = arena_new(0);
+    const char *idn = NULL, *phone = NULL;
+    int rc = -1;
+    if (a == NULL)
+        return err_set(err, 500, "app.oom", "out of memory");
+    if (identity_account_private(app->id, a, holder, &idn, &phone, err) == 0)
+        rc = idn == NULL ? 0
+                         : exchange_record_log(app->exchange, holder, resource, idn, purpose,
+                                               case_number, outcome, 1, err);
+    arena_free(a);
+    return rc;
+}
+
 /* apply <-> exchange (issue 13 item 6): a person's record in a base register, for 免填 and
  * 免提交, read with their ID number (never typed by anyone) and logged for them to see. */
 static int register_record_hook(void *ctx, int64_t holder, const char *resource,
@@ -165,6 +201,50 @@ out:
     return rc;
 }
 
+/* ... and staff revealing their full ID number on one of their applications: which
+ * department, who, for which application and why. */
+static int data_use_reveals(void *ctx, int64_t account_id, int limit, json_t *rows, struct err *err)
+{
+    struct app *app = ctx;
+    json_t *list = json_array();
+    struct arena *a = arena_new(0);
+    int rc = a == NULL ? err_set(err, 500, "app.oom", "out of memory")
+                       : apply_reveals_of(app->apply, account_id, limit, list, err);
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r)
+    {
+        if (rc < 0)
+            break;
+        struct identity_department d;
+        struct identity_account staff;
+        struct err e;
+        memset(&d, 0, sizeof(d));
+        if (identity_department_get(
+                app->id, a, json_integer_value(json_object_get(r, "department_id")), &d, &e) < 0)
+            d.name_zh = d.name_bo = d.name_en = "-";
+        const char *who = identity_account_summary(
+                              app->id, a, json_integer_value(json_object_get(r, "staff_account")),
+                              &staff, &e) == 0
+                              ? staff.name
+                              : "-";
+        const char *purpose = json_string_value(json_object_get(r, "purpose"));
+        json_array_append_new(
+            rows,
+            json_pack(
+                "{s:O, s:s, s:{s:s, s:s, s:s}, s:s, s:O, s:s, s:s, s:s}", "at",
+                json_object_get(r, "at"), "consumer", arena_printf(a, "%s · %s", d.name_zh, who),
+                "consumer_names", "zh", arena_printf(a, "%s · %s", d.name_zh, who), "bo",
+                arena_printf(a, "%s · %s", d.name_bo ? d.name_bo : d.name_zh, who), "en",
+                arena_printf(a, "%s · %s", d.name_en ? d.name_en : d.name_zh, who), "what", "",
+                "case_number", json_object_get(r, "case_number"), "purpose", purpose, "purpose_key",
+                arena_printf(a, "apply.reveal.purposes.%s", purpose), "kind", "reveal"));
+    }
+    json_decref(list);
+    arena_free(a);
+    return rc;
+}
+
 /* "Who used my data" lists the certificate uses the person authorised (issue 13 item 5). */
 static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows, struct err *err)
 {
@@ -183,7 +263,69 @@ static int data_use_certs(void *ctx, int64_t account_id, int limit, json_t *rows
                                         json_object_get(u, "purpose")));
     }
     json_decref(uses);
-    return 0;
+    /* ... and what an agent did for them with their consent (issue 13 item 8). */
+    json_t *acts = json_array();
+    int rc = agent_acts_of_citizen(((struct app *)ctx)->agent, account_id, limit, acts, err);
+    size_t j;
+    json_t *act;
+    json_array_foreach(acts, j, act)
+    {
+        json_object_set_new(act, "kind", json_string("agent"));
+        json_t *names = rating_item_names(ctx, json_string_value(json_object_get(act, "what")));
+        if (names != NULL) /* the service by name, in the page's language */
+            json_object_set_new(act, "what_names", names);
+        json_array_append(rows, act);
+    }
+    json_decref(acts);
+    return rc < 0 ? -1 : data_use_reveals(ctx, account_id, limit, rows, err);
+}
+
+/* 帮办代办 with consent: apply asks agent whether a session acts for a citizen, and
+ * records the act inside the submitting transaction. */
+static int acting_resolve(void *ctx, struct web_req *req, const struct authz_subject *s,
+                          const char *item_code, int64_t *citizen, int64_t *consent,
+                          struct err *err)
+{
+    const struct web_session *ss = web_session(req);
+    /* Citizens (a family member) and clerks of a 帮办 desk, staff with both factors only. */
+    if (ss == NULL || (s->kind == IDENTITY_STAFF && s->aal < 2))
+        return 0;
+    struct agent_acting act;
+    int rc = agent_acting(((struct app *)ctx)->agent, req->arena, ss->token_hash, s->account_id,
+                          item_code, &act, web_client_ip(req), err);
+    *citizen = act.citizen_id;
+    *consent = act.consent_id;
+    return rc;
+}
+
+static int acting_filed(void *ctx, int64_t consent, int64_t agent, const char *item_code,
+                        const char *number, struct err *err)
+{
+    return agent_act_record(((struct app *)ctx)->agent, consent, agent, "apply.file_for", item_code,
+                            number, err);
+}
+
+/* ... and src/oidc whether a login at a department system is an agent's for a citizen. */
+static int acting_oidc(void *ctx, struct web_req *req, int64_t account, int64_t *citizen,
+                       struct err *err)
+{
+    const struct web_session *ss = web_session(req);
+    struct agent_acting act;
+    if (ss == NULL)
+        return 0;
+    int rc = agent_acting(((struct app *)ctx)->agent, req->arena, ss->token_hash, account, NULL,
+                          &act, web_client_ip(req), err);
+    *citizen = act.citizen_id;
+    return rc;
+}
+
+static int agent_item_known(void *ctx, const char *code)
+{
+    json_t *item = NULL;
+    struct err e;
+    int ok = catalog_item_published(((struct app *)ctx)->store, code, &item, &e) == 0;
+    json_decref(item);
+    return ok;
 }
 
 /* The hotline indexes its orders in search and tells callers through notify (contracts
@@ -467,8 +609,15 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
                                 pay_submitted_hook,
                                 pay_box_hook,
                                 pay_marks_hook,
-                                register_record_hook};
+                                register_record_hook,
+                                register_fetch_hook,
+                                register_log_hook};
     apply_set_hooks(app->apply, &hooks);
+    if (agent_open(app->store, app->id, &app->agent, err) < 0)
+        goto fail;
+    agent_set_item_check(app->agent, agent_item_known, app);
+    struct apply_acting_hooks acting = {app, acting_resolve, acting_filed};
+    apply_set_acting(app->apply, &acting);
     if (oversight_open(app->store, app->id, app->notify, app->kr, &app->oversight, err) < 0)
         goto fail;
     apply_on_event(app->apply, oversight_event_hook, app);
@@ -513,6 +662,7 @@ void app_close(struct app *app)
     hotline_close(app->hotline);
     oversight_close(app->oversight);
     exchange_close(app->exchange);
+    agent_close(app->agent);
     review_close(app->review);
     pay_close(app->pay);
     apply_close(app->apply);
@@ -529,6 +679,10 @@ void app_close(struct app *app)
 
 int app_register_routes(struct web_server *srv, struct app *app, struct err *err)
 {
+    if (app->oidc != NULL) {
+        struct oidc_acting oa = {app, acting_oidc};
+        oidc_set_acting(app->oidc, &oa);
+    }
     struct portal_hooks ph = {app, NULL, portal_applications, portal_messages};
     portal_set_hooks(app->portal, &ph);
     if (portal_http_register(srv, app->portal) < 0 ||
@@ -549,6 +703,7 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         policy_http_register(srv, app->policy, app->id) < 0 ||
         oversight_http_register(srv, app->oversight) < 0 ||
         exchange_http_register(srv, app->exchange, app->oidc, app->id) < 0 ||
+        agent_http_register(srv, app->agent) < 0 ||
         translate_http_register(srv, app->id, app->store, err) < 0)
         return err_set(err, 500, "app.routes", "a module failed to register its routes");
     /* The account menu in every page's header, in this order; each staff entry shows to
@@ -559,7 +714,9 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
         {"/applications", "menu.applications", NULL},
         {"/certificates", "menu.certificates", NULL},
         {"/account/data-use", "menu.data_use", NULL},
+        {"/account/agents", "menu.agents", NULL},
         {"/workbench", "menu.workbench", "case.view"},
+        {"/account/agents", "menu.agents", "case.file_for"}, /* the 帮办 desk's clerks */
         {"/workbench/rectifications", "menu.rectifications", "review.respond"},
         {"/finance/payments", "menu.finance_payments", "pay.finance"},
         {"/workbench/supervision", "menu.supervision", "oversight.answer"},

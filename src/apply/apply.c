@@ -57,6 +57,11 @@ void apply_set_hooks(struct apply *ap, const struct apply_hooks *h)
     ap->hooks = *h;
 }
 
+void apply_set_acting(struct apply *ap, const struct apply_acting_hooks *h)
+{
+    ap->acting = *h;
+}
+
 void apply_on_event(struct apply *ap, apply_event_fn fn, void *ctx)
 {
     ap->on_event = fn;
@@ -216,6 +221,29 @@ const json_t *apply_find_field(const json_t *item, const char *key)
     return NULL;
 }
 
+/* 帮办代办 with consent: an agent files in the name of the citizen they act for (the
+ * consent was checked by the caller, and is checked again in the submitting transaction
+ * by the `filed` hook). The case keeps both: applicant = the citizen, filed_by = the
+ * agent, on_behalf set; an enterprise cannot be chosen while acting. */
+static int acting_applicant(struct apply *ap, struct arena *a, const struct apply_request *rq,
+                            struct applicant *out, struct err *err)
+{
+    if (rq->enterprise_id != 0)
+        return err_set(err, 403, "agent.out_of_scope",
+                       "an agent acts for the person, not for their enterprise");
+    struct identity_account acc;
+    const char *idn = NULL, *phone = NULL;
+    if (identity_account_summary(ap->id, a, rq->acting_for, &acc, err) < 0 ||
+        identity_account_private(ap->id, a, rq->acting_for, &idn, &phone, err) < 0)
+        return -1;
+    out->account = rq->acting_for;
+    out->name = acc.name;
+    out->id_number = idn;
+    out->lang = acc.lang;
+    out->on_behalf = 1;
+    return 0;
+}
+
 /* Who applies: a person for themself, an agent for their enterprise, or a clerk for a
  * walk-in person (with their mobile and language). Problems with the walk-in person's
  * details go into `problems`. */
@@ -275,6 +303,8 @@ static int resolve_applicant(struct apply *ap, struct arena *a, const struct app
             out->lang = lang;
         return 0;
     }
+    if (rq->acting_for != 0) /* a family member, or a clerk of a 帮办 desk, with consent */
+        return acting_applicant(ap, a, rq, out, err);
     if (s->kind != IDENTITY_CITIZEN)
         return err_set(err, 403, "apply.forbidden",
                        "staff apply only on behalf of a walk-in person");
@@ -386,6 +416,7 @@ void apply_prepared_free(struct prepared *p)
 {
     json_decref(p->item);
     json_decref(p->clean);
+    json_decref(p->registers);
 }
 
 /* {material key: 1} for the held uploads, merged into `existing` (new reference). */
@@ -457,6 +488,17 @@ static json_t *form_doc(const struct prepared *p, const json_t *values_for_draft
     return doc;
 }
 
+/* The audit detail of a submission: the item, and while acting both parties (the actor is
+ * the agent; on_behalf names the citizen). */
+static const char *audit_detail(struct arena *a, const struct apply_request *rq, const char *item)
+{
+    if (rq->acting_for == 0)
+        return item;
+    const char *d = arena_printf(a, "%s on_behalf=account:%lld consent=%lld", item,
+                                 (long long)rq->acting_for, (long long)rq->acting_consent);
+    return d ? d : item;
+}
+
 int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena *a,
                            const struct prepared *p, const struct apply_request *rq, int64_t now,
                            const char *idem, char number[32], struct err *err)
@@ -513,8 +555,13 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
                               MATERIALS_CERTS | MATERIALS_REGISTERS, err) < 0 ||
         apply_notify_applicant(ap, a, &r, "submitted", NULL, err) < 0 ||
         apply_audit(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit",
-                    number, rq->ip, r.item_code, err) < 0)
+                    number, rq->ip, audit_detail(a, rq, r.item_code), err) < 0)
         return -1;
+    if (rq->acting_for != 0 &&
+        (ap->acting.filed == NULL ||
+         ap->acting.filed(ap->acting.ctx, rq->acting_consent, rq->subj->account_id, r.item_code,
+                          number, err) < 0))
+        return ap->acting.filed == NULL ? err_set(err, 403, "agent.no_consent", "no consent") : -1;
     /* The fee order (src/pay), in this transaction: no application without its order. */
     if (ap->hooks.on_submitted != NULL) {
         struct apply_decided d;
@@ -572,7 +619,7 @@ int apply_submit(struct apply *ap, const struct apply_request *rq, char number_o
         rc = np > 0 ? 1 : -1;
         goto out;
     }
-    if (store_begin(c, err) < 0)
+    if (apply_fetch_registers(ap, &p, rq, err) < 0 || store_begin(c, err) < 0)
         goto out;
     if (apply_insert_submitted(ap, c, a, &p, rq, now, idem, number_out, err) < 0 ||
         apply_held_consume(c, rq, held, nheld, rq->draft_id, err) < 0) {

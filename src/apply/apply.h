@@ -91,6 +91,15 @@ struct apply_hooks {
     int (*register_record)(void *ctx, int64_t holder_account, const char *resource,
                            const char *purpose, const char *case_number, int in_tx, json_t **record,
                            struct err *err);
+    /* The same in two steps for 免提交 at submission, so that a slow register never holds
+     * the write transaction: `register_fetch` asks the register before the transaction
+     * (writes nothing; 0, 1 no record, -1), `register_log` logs the read inside it with the
+     * application's number. NULL: register_record inside the transaction, as before. */
+    int (*register_fetch)(void *ctx, int64_t holder_account, const char *resource, json_t **record,
+                          struct err *err);
+    int (*register_log)(void *ctx, int64_t holder_account, const char *resource,
+                        const char *purpose, const char *case_number, const char *outcome,
+                        struct err *err);
 };
 
 /* Every transition, inside its transaction, for modules that keep figures from them
@@ -120,6 +129,19 @@ int apply_open(struct store *st, struct crypto_keyring *kr, struct identity *id,
                struct notify *notify, struct apply **out, struct err *err);
 void apply_close(struct apply *ap);
 void apply_set_hooks(struct apply *ap, const struct apply_hooks *h);
+/* 帮办代办 with consent (src/agent through wiring): `resolve` says whether the request's
+ * session acts for a citizen for `item_code` (0: no; 1 with *citizen and *consent; -1 with
+ * err, a 403 when the consent does not allow it now); `filed` runs inside the transaction
+ * that files `number` in the citizen's name and records the act (-1 aborts it, e.g. the
+ * consent was revoked meanwhile). Set once at start-up. */
+struct apply_acting_hooks {
+    void *ctx;
+    int (*resolve)(void *ctx, struct web_req *req, const struct authz_subject *s,
+                   const char *item_code, int64_t *citizen, int64_t *consent, struct err *err);
+    int (*filed)(void *ctx, int64_t consent, int64_t agent, const char *item_code,
+                 const char *number, struct err *err);
+};
+void apply_set_acting(struct apply *ap, const struct apply_acting_hooks *h);
 /* For statistics (open data's monthly service statistics): the facts of each application
  * submitted in [from_ms, to_ms), one call of `fn` each, oldest first. No personal data
  * crosses: department, item, times, and whether staff filed it for a walk-in applicant
@@ -242,6 +264,8 @@ struct apply_request {
     const char *walkin_name;
     const char *walkin_phone; /* their mobile (optional): receipt and changes by SMS */
     const char *walkin_lang;  /* their language, zh|bo|en (NULL: `lang`) */
+    int64_t acting_for;       /* an agent acting for this citizen with consent (0: not) */
+    int64_t acting_consent;   /* ... under this consent */
     const char *idem_key;     /* idempotency key (form field / header), may be NULL */
     const char *lang;         /* the applicant's language */
     int64_t draft_id;         /* a draft being submitted or saved, or 0 */
@@ -327,6 +351,10 @@ int apply_demo_due(struct apply *ap, const char *number, int64_t due_at, struct 
 int apply_act_check(struct apply *ap, const struct authz_subject *subj, const char *number,
                     int action, const char *note, const json_t *problems, struct err *err);
 
+/* The reveals of `applicant`'s applications, newest first, at most `limit`, appended to
+ * `rows` as {at (ms), case_number, staff_account, department_id, purpose}: for their "who
+ * used my data" page (issue 13 item 5). Recorded since migration 0022. */
+int apply_reveals_of(struct apply *ap, int64_t applicant, int limit, json_t *rows, struct err *err);
 /* Staff who may see a case ask for its full ID numbers on purpose ("verify_identity",
  * "check_materials", "issue_document"): the applicant's ({key: "_applicant", id_number})
  * and every id_number field's ({key, label, id_number}), as a new reference in *out, after

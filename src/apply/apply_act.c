@@ -236,6 +236,12 @@ int apply_reveal_purpose_ok(const char *purpose)
     return 0;
 }
 
+int apply_reveals_of(struct apply *ap, int64_t applicant, int limit, json_t *rows, struct err *err)
+{
+    struct store_conn *c = store_conn(ap->store, err);
+    return c == NULL ? -1 : apply_db_reveals(c, applicant, limit, rows, err);
+}
+
 int apply_reveal_ids(struct apply *ap, const struct authz_subject *subj, const char *number,
                      const char *purpose, const char *lang, const char *ip, json_t **out,
                      struct err *err)
@@ -291,7 +297,10 @@ int apply_reveal_ids(struct apply *ap, const struct authz_subject *subj, const c
     snprintf(detail, sizeof(detail), "purpose=%s", purpose);
     if (store_begin(c, err) < 0)
         goto out;
-    if (apply_audit(c, subj->account_id, "apply.reveal_id", r.number, ip, detail, err) < 0) {
+    /* ... and for the applicant's "who used my data" page (issue 13 item 5). */
+    if (apply_audit(c, subj->account_id, "apply.reveal_id", r.number, ip, detail, err) < 0 ||
+        (r.applicant_account != 0 &&
+         apply_db_reveal_insert(c, &r, subj->account_id, purpose, time_now_ms(), err) < 0)) {
         store_rollback(c);
         goto out;
     }

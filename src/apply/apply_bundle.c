@@ -176,6 +176,10 @@ static int bundle_run(struct apply *ap, const char *bundle_code, const struct ap
         rc = dry_run ? nproblems : 1;
         goto out;
     }
+    /* The registers first: never while holding the write transaction. */
+    for (size_t i = 0; i < nitems; i++)
+        if (apply_fetch_registers(ap, &ps[i], &rqs[i], err) < 0)
+            goto out;
     if (bundle_insert(ap, c, a, ps, rqs, nitems, rq, held, nheld, now, err) < 0)
         goto out;
     *bundle_id = bid;

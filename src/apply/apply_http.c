@@ -49,6 +49,26 @@ static const char *default_division(struct web_req *req, struct apply *ap,
     return NULL;
 }
 
+/* Whether this session acts for a citizen (帮办代办) for `code`: 0 with *citizen 0 when it
+ * does not, or with the citizen and consent; -1 with the response failed (the consent
+ * does not allow it now: 403). Checked on every request, form and submission alike. */
+static int acting_of(struct web_req *req, struct web_resp *resp, struct apply *ap,
+                     const struct authz_subject *s, const char *code, int64_t *citizen,
+                     int64_t *consent)
+{
+    *citizen = *consent = 0;
+    if (ap->acting.resolve == NULL)
+        return 0;
+    struct err e;
+    err_clear(&e);
+    int r = ap->acting.resolve(ap->acting.ctx, req, s, code, citizen, consent, &e);
+    if (r < 0)
+        return web_fail_err(resp, &e);
+    if (r == 0)
+        *citizen = *consent = 0;
+    return 0;
+}
+
 static int h_form(struct web_req *req, struct web_resp *resp)
 {
     struct apply *ap = req->ctx;
@@ -82,9 +102,15 @@ static int h_form(struct web_req *req, struct web_resp *resp)
             ent = strtoll(json_string_value(json_object_get(d, "enterprise_id")), NULL, 10);
         json_decref(d);
     }
+    /* Acting for a citizen: their county and their registers' values, never the agent's. */
+    int64_t citizen = 0, consent = 0;
+    if (acting_of(req, resp, ap, &s, web_param(req, "code"), &citizen, &consent) < 0)
+        goto out;
+    struct authz_subject cs = {.account_id = citizen, .kind = IDENTITY_CITIZEN, .aal = s.aal};
+    const struct authz_subject *who = citizen != 0 ? &cs : &s;
     if (division == NULL)
-        division = default_division(req, ap, &s);
-    apply_http_prefill(req, ap, &s, item, ent, values);
+        division = default_division(req, ap, who);
+    apply_http_prefill(req, ap, who, item, ent, values);
     struct apply_form_state st = {values, division, ent, draft, NULL, held, NULL, 200};
     rc = apply_http_form_page(req, resp, &s, item, 0, &st);
 out:
@@ -144,7 +170,8 @@ static int h_post(struct web_req *req, struct web_resp *resp)
                                .form_key = arena_printf(req->arena, "item:%s", code),
                                .ip = web_client_ip(req)};
     walkin_of(req, &rq);
-    if (apply_http_collect(req, resp, &rq) < 0)
+    if (acting_of(req, resp, ap, &s, code, &rq.acting_for, &rq.acting_consent) < 0 ||
+        apply_http_collect(req, resp, &rq) < 0)
         goto out;
     problems = json_array();
     struct apply_form_state st = {values, division, ent, draft, problems, NULL, NULL, 422};
@@ -222,11 +249,30 @@ out:
 
 /* ---- bundles ----------------------------------------------------------------------------- */
 
+/* A bundle (一件事) is not filed while acting for someone (its items would be the agent's
+ * own): 403 agent.bundle_not_supported, or the consent's own refusal. */
+static int not_while_acting(struct web_req *req, struct web_resp *resp, struct apply *ap,
+                            const struct authz_subject *s)
+{
+    int64_t citizen = 0, consent = 0;
+    struct err e;
+    err_clear(&e);
+    if (ap->acting.resolve == NULL)
+        return 0;
+    int r = ap->acting.resolve(ap->acting.ctx, req, s, NULL, &citizen, &consent, &e);
+    if (r < 0)
+        return web_fail_err(resp, &e);
+    if (r == 1)
+        return web_fail(resp, 403, "agent.bundle_not_supported",
+                        "a bundle cannot be filed while acting for someone");
+    return 0;
+}
+
 static int h_bundle_form(struct web_req *req, struct web_resp *resp)
 {
     struct apply *ap = req->ctx;
     struct authz_subject s;
-    if (identity_web_subject(ap->id, req, resp, &s) < 0)
+    if (identity_web_subject(ap->id, req, resp, &s) < 0 || not_while_acting(req, resp, ap, &s) < 0)
         return -1;
     json_t *form = NULL;
     struct err e;
@@ -246,7 +292,7 @@ static int h_bundle_post(struct web_req *req, struct web_resp *resp)
 {
     struct apply *ap = req->ctx;
     struct authz_subject s;
-    if (identity_web_subject(ap->id, req, resp, &s) < 0)
+    if (identity_web_subject(ap->id, req, resp, &s) < 0 || not_while_acting(req, resp, ap, &s) < 0)
         return -1;
     const char *code = web_param(req, "code");
     json_t *form = NULL, *held = NULL;

@@ -20,7 +20,8 @@ struct apply {
     struct identity *id;
     struct notify *notify;
     struct apply_hooks hooks;
-    apply_event_fn on_event; /* apply_on_event */
+    struct apply_acting_hooks acting; /* set once at start-up */
+    apply_event_fn on_event;          /* apply_on_event */
     void *on_event_ctx;
     pthread_mutex_t lock;
     struct calendar *cal;                        /* the newest calendar */
@@ -122,8 +123,14 @@ struct prepared {
     json_t *clean;
     const struct app_held *held;
     size_t nheld;
+    json_t *registers; /* 免提交: {material key: record} fetched before the transaction */
 };
 void apply_prepared_free(struct prepared *p);
+/* apply_materials.c: the register records the submission will store (免提交), asked for
+ * before the write transaction (a slow register must not hold it) into p->registers. 0;
+ * -1 with err (422 apply.register_no_record, or the register's 504 / 502): nothing stored. */
+int apply_fetch_registers(struct apply *ap, struct prepared *p, const struct apply_request *rq,
+                          struct err *err);
 /* Load the item, find the department and the applicant, validate every field and material
  * (held uploads count as their materials' files). The problem count, or -1. */
 int apply_prepare(struct apply *ap, struct arena *a, const struct apply_request *rq,
@@ -200,6 +207,11 @@ int apply_db_files(struct store_conn *c, struct arena *a, int64_t app_id, struct
 int apply_db_file_content(struct store_conn *c, struct arena *a, int64_t app_id, int64_t file_id,
                           struct app_file *f, const unsigned char **enc, size_t *len, int *found,
                           struct err *err);
+/* apply_reveal_store.c: staff reveals of full ID numbers, by applicant. */
+int apply_db_reveal_insert(struct store_conn *c, const struct app_row *r, int64_t staff,
+                           const char *purpose, int64_t now, struct err *err);
+int apply_db_reveals(struct store_conn *c, int64_t applicant, int limit, json_t *rows,
+                     struct err *err);
 int apply_db_event_insert(struct store_conn *c, int64_t app_id, int64_t at, int64_t actor,
                           const char *action, const char *from, const char *to, const char *note,
                           const char *problems, struct err *err);

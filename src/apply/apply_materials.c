@@ -117,6 +117,48 @@ static int uploaded(const struct apply_request *rq, size_t before, const char *k
     return 0;
 }
 
+static int chosen_cert(const struct apply_request *rq, const char *key);
+
+int apply_fetch_registers(struct apply *ap, struct prepared *p, const struct apply_request *rq,
+                          struct err *err)
+{
+    size_t i;
+    json_t *m;
+    if (ap->hooks.register_fetch == NULL || ap->hooks.register_log == NULL)
+        return 0;
+    json_array_foreach(json_object_get(p->item, "materials"), i, m)
+    {
+        const char *key = json_string_value(json_object_get(m, "key"));
+        const char *reg = json_string_value(json_object_get(m, "register"));
+        int held = 0;
+        for (size_t k = 0; k < p->nheld; k++)
+            held |= strcmp(p->held[k].material_key, key ? key : "") == 0;
+        if (key == NULL || reg == NULL || !register_applies(rq) || p->who.account == 0 ||
+            uploaded(rq, rq->nfiles, key) || held || chosen_cert(rq, key))
+            continue;
+        json_t *rec = NULL;
+        int r = ap->hooks.register_fetch(ap->hooks.ctx, p->who.account, reg, &rec, err);
+        if (r != 0) {
+            /* The attempt is logged for the person (no case number yet: the service's code,
+             * as for a pre-fill); the submission stops before anything is stored. */
+            struct err e;
+            const char *code = json_string_value(json_object_get(p->item, "code"));
+            ap->hooks.register_log(ap->hooks.ctx, p->who.account, reg, "material", code,
+                                   r == 1 ? "no_record" : "failed", &e);
+            if (r == 1)
+                return err_set(err, 422, "apply.register_no_record",
+                               "the register holds no record of the applicant for %s", key);
+            return -1;
+        }
+        if (p->registers == NULL && (p->registers = json_object()) == NULL) {
+            json_decref(rec);
+            return err_set(err, 500, "apply.oom", "out of memory");
+        }
+        json_object_set_new(p->registers, key, rec);
+    }
+    return 0;
+}
+
 /* One material file, sealed and bound to its new row. */
 static int insert_file(struct apply *ap, struct store_conn *c, int64_t app_id, const char *key,
                        const char *filename, const char *sm3, const unsigned char *data, size_t len,
@@ -176,11 +218,20 @@ static int store_register_materials(struct apply *ap, struct store_conn *c,
             !register_applies(rq) || p->who.account == 0 || uploaded(rq, rq->nfiles, key) || held ||
             chosen_cert(rq, key))
             continue;
-        json_t *rec = NULL;
-        int r = ap->hooks.register_record(ap->hooks.ctx, p->who.account, reg, "material", number, 1,
+        json_t *rec = json_incref(json_object_get(p->registers, key));
+        int r = 0;
+        if (rec != NULL) /* fetched before the transaction: only the log is written here */
+            r = ap->hooks.register_log(ap->hooks.ctx, p->who.account, reg, "material", number, "ok",
+                                       err) < 0
+                    ? -1
+                    : 0;
+        else
+            r = ap->hooks.register_record(ap->hooks.ctx, p->who.account, reg, "material", number, 1,
                                           &rec, err);
-        if (r < 0)
+        if (r < 0) {
+            json_decref(rec);
             return -1;
+        }
         if (r == 1)
             return err_set(err, 422, "apply.register_no_record",
                            "the register holds no record of the applicant for %s", key);

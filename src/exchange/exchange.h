@@ -138,6 +138,16 @@ int exchange_read(struct exchange *x, const struct exchange_call *c, json_t **ou
 int exchange_record_for(struct exchange *x, int64_t actor, const char *resource, const char *key,
                         const char *purpose, const char *case_number, int in_tx, json_t **record,
                         struct err *err);
+/* The same in two steps, so that a caller's write transaction never waits for a provider
+ * (apply's 免提交): the provider's answer first, outside any transaction and writing
+ * nothing (0 with *record, 1 no record, -1 with err: 504 / 502); then, inside the caller's
+ * transaction once the case number is known, the log row with `outcome` ("ok",
+ * "no_record", "failed"). */
+int exchange_record_fetch(struct exchange *x, const char *resource, const char *key,
+                          json_t **record, struct err *err);
+int exchange_record_log(struct exchange *x, int64_t actor, const char *resource, const char *key,
+                        const char *purpose, const char *case_number, const char *outcome,
+                        int in_tx, struct err *err);
 
 /* ---- trusted identity (issue 13 item 7) ------------------------------------------------ */
 

@@ -46,6 +46,8 @@ static int h_resources(struct web_req *req, struct web_resp *resp)
     json_array_foreach(all, i, r)
     {
         const char *sharing = json_string_value(json_object_get(r, "sharing"));
+        /* The department's internal address and credentials are not for the public. */
+        json_object_del(r, "endpoint");
         json_object_set_new(r, "title", json_string(loc(json_object_get(r, "name"), req->lang)));
         json_object_set_new(
             r, "sharing_label",
@@ -385,6 +387,21 @@ static int h_data_use(struct web_req *req, struct web_resp *resp)
             o, "when",
             json_string(l10n_datetime(req->arena, req->lang,
                                       json_integer_value(json_object_get(o, "at")))));
+        const char *kind = json_string_value(json_object_get(o, "kind"));
+        const char *pkey = json_string_value(json_object_get(o, "purpose_key"));
+        json_t *names = json_object_get(json_object_get(o, "consumer_names"), req->lang);
+        if (json_is_string(names)) /* the department's name in the page's language */
+            json_object_set(o, "consumer", names);
+        json_t *what = json_object_get(json_object_get(o, "what_names"), req->lang);
+        if (json_is_string(what) && json_string_length(what) > 0)
+            json_object_set(o, "what", what);
+        if (pkey != NULL)
+            json_object_set_new(o, "purpose_label", json_string(web_t(req, pkey)));
+        if (kind != NULL) /* another kind of use than a certificate's (an agent's act) */
+            json_object_set_new(
+                o, "kind_label",
+                json_string(
+                    web_t(req, arena_printf(req->arena, "exchange.data_use.kinds.%s", kind))));
     }
     json_object_set_new(m, "has_other", json_boolean(json_array_size(other) > 0));
     json_object_set_new(m, "other", other);

@@ -277,6 +277,75 @@ out:
     return rc;
 }
 
+/* The platform read's log row: every field of the resource, the legal basis, `outcome`
+ * ("ok", "no_record", "failed"). */
+static int log_platform_read(struct exchange *x, struct arena *a, const json_t *res, int64_t actor,
+                             const char *resource, const char *hash, const char *purpose,
+                             const char *case_number, const char *outcome, int in_tx,
+                             struct err *err)
+{
+    const char *fields = "";
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(res, "fields"), i, f)
+    {
+        fields = arena_printf(a, "%s%s%s", fields, *fields ? "," : "",
+                              json_string_value(json_object_get(f, "name")));
+    }
+    const char *client = arena_printf(a, "platform:%lld", (long long)actor);
+    struct exchange_read_row row = {
+        id_next(),   time_now_ms(),
+        hash,        client,
+        "platform",  resource,
+        fields,      purpose,
+        case_number, json_string_value(json_object_get(json_object_get(res, "legal_basis"), "zh")),
+        outcome};
+    if (fields == NULL || client == NULL)
+        return err_set(err, 500, "exchange.oom", "out of memory");
+    return log_read(x, a, &row, NULL, NULL, in_tx, err);
+}
+
+int exchange_record_fetch(struct exchange *x, const char *resource, const char *key,
+                          json_t **record, struct err *err)
+{
+    json_t *res = NULL;
+    char canon[IDCODE_LEN + 1];
+    int rc = -1;
+    *record = NULL;
+    if (exchange_resource(x, resource, &res, err) == 0 &&
+        key_normalize(res, key, canon, err) == 0) {
+        struct exchange_connector conn = exchange_connector_for(x, res);
+        rc = conn.fetch(conn.ctx, resource, canon, record, err);
+    }
+    json_decref(res);
+    return rc;
+}
+
+int exchange_record_log(struct exchange *x, int64_t actor, const char *resource, const char *key,
+                        const char *purpose, const char *case_number, const char *outcome,
+                        int in_tx, struct err *err)
+{
+    struct arena *a = arena_new(0);
+    json_t *res = NULL;
+    char canon[IDCODE_LEN + 1], hash[65];
+    int rc = -1;
+    if (a == NULL)
+        return err_set(err, 500, "exchange.oom", "out of memory");
+    if (!purpose_ok(purpose) || !case_ok(case_number)) {
+        err_set(err, 400, "exchange.bad_purpose", "a purpose code and a case number are needed");
+        goto out;
+    }
+    if (exchange_resource(x, resource, &res, err) < 0 || key_normalize(res, key, canon, err) < 0 ||
+        exchange_subject_hash(x, canon, hash, err) < 0)
+        goto out;
+    rc = log_platform_read(x, a, res, actor, resource, hash, purpose, case_number, outcome, in_tx,
+                           err);
+out:
+    json_decref(res);
+    arena_free(a);
+    return rc;
+}
+
 int exchange_record_for(struct exchange *x, int64_t actor, const char *resource, const char *key,
                         const char *purpose, const char *case_number, int in_tx, json_t **record,
                         struct err *err)
@@ -297,31 +366,12 @@ int exchange_record_for(struct exchange *x, int64_t actor, const char *resource,
         goto out;
     struct exchange_connector conn = exchange_connector_for(x, res);
     int fr = conn.fetch(conn.ctx, resource, canon, &rec, err);
-    const char *fields = "";
-    size_t i;
-    json_t *f;
-    json_array_foreach(json_object_get(res, "fields"), i, f)
-    {
-        fields = arena_printf(a, "%s%s%s", fields, *fields ? "," : "",
-                              json_string_value(json_object_get(f, "name")));
-    }
-    const char *client = arena_printf(a, "platform:%lld", (long long)actor);
-    struct exchange_read_row row = {
-        id_next(),
-        time_now_ms(),
-        hash,
-        client,
-        "platform",
-        resource,
-        fields,
-        purpose,
-        case_number,
-        json_string_value(json_object_get(json_object_get(res, "legal_basis"), "zh")),
-        fr == 0   ? "ok"
-        : fr == 1 ? "no_record"
-                  : "failed"};
     struct err e2 = *err;
-    if (fields == NULL || client == NULL || log_read(x, a, &row, NULL, NULL, in_tx, err) < 0)
+    if (log_platform_read(x, a, res, actor, resource, hash, purpose, case_number,
+                          fr == 0   ? "ok"
+                          : fr == 1 ? "no_record"
+                                    : "failed",
+                          in_tx, err) < 0)
         goto out;
     if (fr < 0) {
         *err = e2;

@@ -1004,3 +1004,24 @@ out:
     crypto_wipe(pwhash, sizeof(pwhash));
     return rc;
 }
+
+int identity_account_find_citizen(struct identity *id, const char *login, int64_t *account_id,
+                                  struct err *err)
+{
+    struct store_conn *c = store_conn(id->store, err);
+    int found = 0;
+    *account_id = 0;
+    if (c == NULL || login == NULL)
+        return c == NULL ? -1 : err_set(err, 404, "identity.not_found", "no such account");
+    char norm[IDCODE_LEN + 1], phone[PHONE_MAX];
+    struct err e;
+    if (idcode_citizen_normalize(login, norm, 0, &e) != 0 &&
+        phone_normalize(login, PHONE_MOBILE, phone) <= 0)
+        return err_set(err, 404, "identity.not_found", "no such account");
+    crypto_wipe(norm, sizeof(norm));
+    if (resolve_login(id, c, login, account_id, &found, err) < 0)
+        return -1;
+    if (!found)
+        return err_set(err, 404, "identity.not_found", "no such account");
+    return 0;
+}

@@ -320,6 +320,11 @@ int identity_citizens_page(struct identity *id, int64_t after, int limit, identi
 int identity_account_find_id_number(struct identity *id, const char *id_number, int64_t *account_id,
                                     struct err *err);
 
+/* The citizen account with this ID number or mobile number (as login finds it; a staff
+ * username is not looked up): 404 identity.not_found if none. */
+int identity_account_find_citizen(struct identity *id, const char *login, int64_t *account_id,
+                                  struct err *err);
+
 struct identity_enterprise {
     int64_t id;
     const char *uscc; /* canonical, upper case */

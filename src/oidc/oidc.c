@@ -186,6 +186,11 @@ int64_t oidc_now(const struct oidc *o)
     return o->clock_ms();
 }
 
+void oidc_set_acting(struct oidc *o, const struct oidc_acting *a)
+{
+    o->acting = *a;
+}
+
 void oidc_set_account_check(struct oidc *o, oidc_account_check_fn fn, void *ctx)
 {
     o->account_ok = fn;

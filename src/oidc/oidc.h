@@ -181,4 +181,20 @@ int oidc_bearer_verify(struct oidc *o, struct arena *a, const char *token, const
  */
 int oidc_http_register(struct web_server *srv, struct oidc *o, struct identity *id);
 
+/* 帮办代办 (issue 13 item 8, src/agent through wiring): whether the session of the
+ * logged-in `account` acts for a citizen now. 0: no; 1 with *citizen; -1 with err (a 403
+ * when the consent no longer allows it). While acting, a login at a department system is
+ * the citizen's (sub) with the agent in the RFC 8693 `act` claim of the ID and access
+ * tokens ({"sub": the agent's pairwise sub}); the consent screen is always shown and not
+ * remembered (the agent decides for this login only), no refresh token is issued (the
+ * consent is checked again at the next login, not bypassed by a refresh), and the audit
+ * record's actor is the agent. Set once at start-up. */
+struct web_req;
+struct oidc_acting {
+    void *ctx;
+    int (*resolve)(void *ctx, struct web_req *req, int64_t account, int64_t *citizen,
+                   struct err *err);
+};
+void oidc_set_acting(struct oidc *o, const struct oidc_acting *a);
+
 #endif

@@ -223,9 +223,17 @@ int oidc_code_issue(struct oidc *o, const struct oidc_authz *az, int64_t account
         .aal = aal,
         .created_at = now,
         .expires_at = now + OIDC_CODE_TTL_S * 1000LL,
+        .act_account = az->act_account,
     };
-    struct audit_event ev = {account_id, "oidc.code", object,
-                             "ok",       ip,          arena_printf(a, "scopes=%s", az->scope)};
+    /* While acting, the actor is the agent and the record names the citizen too. */
+    struct audit_event ev = {az->act_account ? az->act_account : account_id,
+                             "oidc.code",
+                             object,
+                             "ok",
+                             ip,
+                             az->act_account ? arena_printf(a, "scopes=%s on_behalf=account:%lld",
+                                                            az->scope, (long long)account_id)
+                                             : arena_printf(a, "scopes=%s", az->scope)};
     if (oidc_store_code_insert(c, hash, &row, err) < 0 || audit_record(c, &ev, err) < 0 ||
         store_commit(c, err) < 0)
         goto fail;
@@ -250,10 +258,11 @@ struct tok {
     const struct oidc_token_request *in;
     struct oidc_client cl;
     int64_t now;
-    int64_t actor;      /* the account the tokens are about, for the audit record */
-    const char *action; /* the audit action: "oidc.token" unless a reuse was caught */
-    struct {            /* what to sign once the transaction has committed */
-        int person;     /* tokens about a person (else the client's own) */
+    int64_t actor;           /* the account the tokens are about, for the audit record */
+    const char *action;      /* the audit action: "oidc.token" unless a reuse was caught */
+    struct {                 /* what to sign once the transaction has committed */
+        int person;          /* tokens about a person (else the client's own) */
+        int64_t act_account; /* an agent acting for the person (RFC 8693 act), or 0 */
         struct oidc_grant_row grant;
         const char *scope, *nonce;
         char refresh[OIDC_REFRESH_SIZE]; /* "" when none */
@@ -305,15 +314,23 @@ static int mint(struct tok *t, json_t **out, struct err *err)
     char *at = NULL, *idt = NULL;
     json_t *body = NULL;
     int rc = -1;
+    char act[OIDC_SUB_SIZE];
+    const char *act_sub = NULL;
     if (t->issue.person && oidc_pairwise_sub(t->o, cid, g->account_id, sub) < 0)
         goto out;
+    if (t->issue.person && t->issue.act_account != 0) {
+        if (oidc_pairwise_sub(t->o, cid, t->issue.act_account, act) < 0)
+            goto out;
+        act_sub = act;
+    }
     /* A system's own token (client credentials) is about the client: sub = client_id. */
     at = oidc_access_token_mint(t->o, t->snap, t->now, cid, t->issue.person ? sub : cid, scope,
-                                t->issue.person ? g->id : 0);
+                                t->issue.person ? g->id : 0, act_sub);
     if (at == NULL)
         goto out;
     if (t->issue.person && oidc_word_in(scope, "openid")) {
-        struct oidc_id_token_claims ic = {cid, sub, g->auth_time, (int)g->aal, t->issue.nonce};
+        struct oidc_id_token_claims ic = {cid,    sub, g->auth_time, (int)g->aal, t->issue.nonce,
+                                          act_sub};
         if ((idt = oidc_id_token_mint(t->o, t->snap, t->now, &ic)) == NULL)
             goto out;
     }
@@ -392,7 +409,9 @@ static int grant_code(struct tok *t, struct err *err)
         .scope = row.scope,
     };
     int64_t refresh_expires = 0;
-    if (oidc_word_in(t->cl.info.grant_types, "refresh_token")) {
+    t->issue.act_account = row.act_account;
+    /* An agent's login gets no refresh token: the consent is checked at each login. */
+    if (row.act_account == 0 && oidc_word_in(t->cl.info.grant_types, "refresh_token")) {
         refresh_expires = t->now + (int64_t)t->o->opt.refresh_idle_s * 1000;
         if (refresh_expires > g.expires_at)
             refresh_expires = g.expires_at;
@@ -492,7 +511,13 @@ static int audit_in(struct tok *t, const char *outcome, const char *detail, stru
 {
     char object[OIDC_CLIENT_ID_SIZE + 40];
     snprintf(object, sizeof(object), "client:%.60s", t->cl.info.client_id);
-    struct audit_event ev = {t->actor, t->action, object, outcome, t->in->ip, detail};
+    int64_t actor = t->actor;
+    if (t->issue.act_account != 0) { /* an agent's login: the actor, naming the citizen */
+        actor = t->issue.act_account;
+        detail = arena_printf(t->a, "%s%son_behalf=account:%lld", detail ? detail : "",
+                              detail ? " " : "", (long long)t->actor);
+    }
+    struct audit_event ev = {actor, t->action, object, outcome, t->in->ip, detail};
     return audit_record(t->c, &ev, err);
 }
 

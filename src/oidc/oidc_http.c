@@ -278,14 +278,37 @@ static int consent_page(struct web_req *req, struct web_resp *resp, const struct
     return web_page(resp, m, "oidc/consent", 200);
 }
 
+/* 帮办代办: the session's agent acting for a citizen (oidc_set_acting). 0 with *account
+ * the citizen's, az->act_account the agent's and `acct` the citizen's; 0 unchanged when
+ * not acting; -1 with the response failed (403: the consent no longer allows it). */
+static int acting_login(struct web_req *req, struct web_resp *resp, struct oidc *o,
+                        struct oidc_authz *az, int64_t *account, struct identity_account *acct)
+{
+    int64_t citizen = 0;
+    struct err err;
+    err_clear(&err);
+    if (o->acting.resolve == NULL || *account == 0)
+        return 0;
+    int r = o->acting.resolve(o->acting.ctx, req, *account, &citizen, &err);
+    if (r < 0)
+        return web_fail_err(resp, &err);
+    if (r == 0 || citizen == 0)
+        return 0;
+    if (identity_account_summary(o->identity, req->arena, citizen, acct, &err) < 0)
+        return web_fail_err(resp, &err);
+    az->act_account = *account;
+    *account = citizen;
+    return 0;
+}
+
 static int issue_and_redirect(struct web_req *req, struct web_resp *resp, struct oidc *o,
                               const struct oidc_authz *az, const struct web_session *ss,
-                              int save_consent)
+                              int64_t account, int save_consent)
 {
     char code[OIDC_TOKEN_SIZE];
     struct err err;
     err_clear(&err);
-    if (oidc_code_issue(o, az, ss->account_id, ss->created_at, ss->aal, save_consent,
+    if (oidc_code_issue(o, az, account, ss->created_at, ss->aal, save_consent && !az->act_account,
                         web_client_ip(req), code, &err) < 0)
         return redirect_error(req, resp, o, az->redirect_uri, &err, az->state);
     const char *params[] = {"code", arena_strdup(req->arena, code), "state", az->state,
@@ -345,19 +368,25 @@ static int authorize(struct web_req *req, struct web_resp *resp, int from_form)
         }
         return login_redirect(req, resp, authorize_url(req, o, &az, now));
     }
+    if (acting_login(req, resp, o, &az, &account, &acct) < 0)
+        return -1;
     int covered = 0;
     struct err err;
     err_clear(&err);
     if (oidc_consent_covers(o, account, az.client.info.client_id, az.scope, &covered, &err) < 0)
         return redirect_error(req, resp, o, az.redirect_uri, &err, az.state);
-    if (az.prompt_consent || !covered) {
+    if (az.act_account != 0 && az.prompt_none) {
+        err_set(&err, 400, "oidc.consent_required", "an agent agrees at each login");
+        return redirect_error(req, resp, o, az.redirect_uri, &err, az.state);
+    }
+    if (az.prompt_consent || !covered || az.act_account != 0) {
         if (az.prompt_none) {
             err_set(&err, 400, "oidc.consent_required", "the person has not agreed yet");
             return redirect_error(req, resp, o, az.redirect_uri, &err, az.state);
         }
         return consent_page(req, resp, &az, &acct);
     }
-    return issue_and_redirect(req, resp, o, &az, ss, 0);
+    return issue_and_redirect(req, resp, o, &az, ss, account, 0);
 }
 
 static int h_authorize_get(struct web_req *req, struct web_resp *resp)
@@ -382,17 +411,22 @@ static int h_consent(struct web_req *req, struct web_resp *resp)
     int64_t account = logged_in(req, o->identity, &ss, &acct);
     if (account == 0)
         return login_redirect(req, resp, authorize_url(req, o, &az, 0));
+    if (acting_login(req, resp, o, &az, &account, &acct) < 0)
+        return -1;
     const char *decision = web_form_value(req, "decision");
     if (decision == NULL || strcmp(decision, "allow") != 0) {
         char object[OIDC_CLIENT_ID_SIZE + 8];
         snprintf(object, sizeof(object), "client:%s", az.client.info.client_id);
-        oidc_audit(o, account, "oidc.consent", object, "denied", web_client_ip(req),
-                   arena_printf(req->arena, "scopes=%s", az.scope));
+        oidc_audit(o, az.act_account ? az.act_account : account, "oidc.consent", object, "denied",
+                   web_client_ip(req),
+                   az.act_account ? arena_printf(req->arena, "scopes=%s on_behalf=account:%lld",
+                                                 az.scope, (long long)account)
+                                  : arena_printf(req->arena, "scopes=%s", az.scope));
         struct err err;
         err_set(&err, 400, "oidc.access_denied", "the person did not agree");
         return redirect_error(req, resp, o, az.redirect_uri, &err, az.state);
     }
-    return issue_and_redirect(req, resp, o, &az, ss, 1);
+    return issue_and_redirect(req, resp, o, &az, ss, account, 1);
 }
 
 /* ---- token, revocation -------------------------------------------------------------------- */

@@ -91,6 +91,7 @@ struct oidc {
     int64_t next_purge_ms;  /* atomic */
     oidc_account_check_fn account_ok;
     void *account_ctx;
+    struct oidc_acting acting;  /* set once at start-up (oidc_set_acting) */
     struct identity *identity;  /* for the pages: names, personal data, authorization */
     struct oidc_vcache *vcache; /* access tokens already verified (oidc_tokens.c) */
     int64_t (*clock_ms)(void);  /* time_now_ms; tests move time */
@@ -187,14 +188,15 @@ struct oidc_id_token_claims {
     const char *sub;
     int64_t auth_time_ms;
     int aal;
-    const char *nonce; /* NULL: none */
+    const char *nonce;   /* NULL: none */
+    const char *act_sub; /* RFC 8693 act: the agent's sub, or NULL */
 };
 /* Sign an ID token / access token at `now`; the string is malloc'd (free). */
 char *oidc_id_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t now_ms,
                          const struct oidc_id_token_claims *c);
 char *oidc_access_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t now_ms,
                              const char *client_id, const char *sub, const char *scope,
-                             int64_t grant_id);
+                             int64_t grant_id, const char *act_sub);
 
 /* A verified access token, as userinfo and revocation see it. */
 struct oidc_access {
@@ -262,8 +264,9 @@ struct oidc_authz {
     const char *scope; /* normalised */
     const char *code_challenge;
     int prompt_none, prompt_login, prompt_consent;
-    int64_t max_age;    /* seconds; -1: none */
-    int64_t login_mark; /* ms of a verified mark; 0: none */
+    int64_t max_age;     /* seconds; -1: none */
+    int64_t login_mark;  /* ms of a verified mark; 0: none */
+    int64_t act_account; /* an agent acting for the account (RFC 8693 act), or 0 */
 };
 
 /* Validate an authorization request (OIDC Core §3.1.2.2). On -1, *redirectable tells
@@ -365,6 +368,7 @@ int oidc_store_consent_put(struct store_conn *c, int64_t account_id, const char 
 struct oidc_code_row {
     const char *client_id, *redirect_uri, *scope, *nonce, *code_challenge;
     int64_t account_id, auth_time, aal, created_at, expires_at, used_at, grant_id;
+    int64_t act_account; /* the agent acting for account_id, or 0 */
 };
 int oidc_store_code_insert(struct store_conn *c, const char *hash, const struct oidc_code_row *r,
                            struct err *err);

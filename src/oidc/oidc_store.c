@@ -54,11 +54,11 @@ static const char SQL_CONSENT_PUT[] =
 
 static const char SQL_CODE_INSERT[] =
     "INSERT INTO oidc_codes (code_hash, client_id, account_id, redirect_uri, scope, nonce, "
-    "code_challenge, auth_time, aal, created_at, expires_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "code_challenge, auth_time, aal, created_at, expires_at, act_account) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_CODE_GET[] =
     "SELECT client_id, account_id, redirect_uri, scope, nonce, code_challenge, auth_time, aal, "
-    "created_at, expires_at, used_at, grant_id FROM oidc_codes WHERE code_hash = ?";
+    "created_at, expires_at, used_at, grant_id, act_account FROM oidc_codes WHERE code_hash = ?";
 static const char SQL_CODE_CLAIM[] =
     "UPDATE oidc_codes SET used_at = ?, grant_id = ? WHERE code_hash = ? AND used_at IS NULL";
 
@@ -370,6 +370,8 @@ int oidc_store_code_insert(struct store_conn *c, const char *hash, const struct 
     store_bind_int64(st, 9, r->aal);
     store_bind_int64(st, 10, r->created_at);
     store_bind_int64(st, 11, r->expires_at);
+    if (r->act_account != 0)
+        store_bind_int64(st, 12, r->act_account);
     return store_run(st, NULL, err);
 }
 
@@ -395,6 +397,7 @@ int oidc_store_code_get(struct store_conn *c, struct arena *a, const char *hash,
         out->expires_at = store_col_int64(st, 9);
         out->used_at = store_col_int64(st, 10);
         out->grant_id = store_col_int64(st, 11);
+        out->act_account = store_col_is_null(st, 12) ? 0 : store_col_int64(st, 12);
         if (bad)
             return oom(st, err);
     }

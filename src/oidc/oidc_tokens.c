@@ -158,12 +158,17 @@ char *oidc_id_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t n
         json_decref(p);
         p = NULL;
     }
+    if (p != NULL && c->act_sub != NULL &&
+        json_object_set_new(p, "act", json_pack("{s:s}", "sub", c->act_sub)) < 0) {
+        json_decref(p);
+        p = NULL;
+    }
     return sign(snap, now_ms, p);
 }
 
 char *oidc_access_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t now_ms,
                              const char *client_id, const char *sub, const char *scope,
-                             int64_t grant_id)
+                             int64_t grant_id, const char *act_sub)
 {
     (void)o;
     unsigned char raw[16];
@@ -183,6 +188,12 @@ char *oidc_access_token_mint(struct oidc *o, const struct oidc_snap *snap, int64
             json_decref(p);
             p = NULL;
         }
+    }
+    /* RFC 8693 §4.1: the party acting for sub (帮办代办). */
+    if (p != NULL && act_sub != NULL &&
+        json_object_set_new(p, "act", json_pack("{s:s}", "sub", act_sub)) < 0) {
+        json_decref(p);
+        p = NULL;
     }
     return sign(snap, now_ms, p);
 }

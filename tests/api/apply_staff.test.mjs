@@ -155,6 +155,16 @@ test('the full ID number, on purpose: audited, shown in that response only, refu
   assert.equal(own.status, 404);
   assert.equal(audits().length, 1, 'refusals reveal nothing and record no look');
   assert.equal((await citizen.get(page)).body.can_reveal, false);
+  // The applicant sees the look on "who used my data" (issue 13 item 5): which department,
+  // who, which application and why; in Tibetan with the department's Tibetan name.
+  const use = await citizen.get('/api/v1/account/data-use');
+  assert.deepEqual(use.body.other.filter((o) => o.case_number === n).map((o) => [o.consumer, o.kind_label, o.purpose_label]),
+    [['拉萨市城关区民政局 · 格桑', ZH.exchange.data_use.kinds.reveal, ZH.apply.reveal.purposes.verify_identity]]);
+  const bo = await citizen.get('/api/v1/account/data-use?lang=bo');
+  assert.equal(bo.body.other.find((o) => o.case_number === n).consumer, 'ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་དམངས་སྲིད་ཅུས། · 格桑');
+  // Nobody else's page lists it.
+  const other = await login('540102194203152015');
+  assert.ok(!(await other.get('/api/v1/account/data-use')).body.other.some((o) => o.case_number === n));
 });
 
 test('a walk-in person filed for at the counter gets the receipt and every change by SMS, in their language', async () => {

@@ -437,6 +437,104 @@ test('the marriage application: fields pre-filled from the register with consent
 
 // ---- a department's REST API behind the same interface -------------------------------------
 
+test('a REST provider that requires OAuth2 client credentials: a bearer token, cached until expiry, renewed after a 401', async () => {
+  const { createServer } = await import('node:http');
+  const { writeFileSync, chmodSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const SECRET = 'dept-secret-许可/+&';
+  let issued = 0;
+  let valid = new Set();
+  const seen = [];
+  const dept = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      if (req.url === '/token') {
+        // RFC 6749 §2.3.1 and §4.4: Basic with form-encoded id and secret, grant_type.
+        const basic = Buffer.from((req.headers.authorization || '').replace(/^Basic /, ''), 'base64').toString();
+        const [id, secret] = basic.split(':').map(decodeURIComponent);
+        const form = new URLSearchParams(body);
+        if (req.method !== 'POST' || id !== 'onewindow' || secret !== SECRET || form.get('grant_type') !== 'client_credentials') {
+          res.statusCode = 401;
+          res.end('{"error":"invalid_client"}');
+          return;
+        }
+        seen.push(form.get('scope'));
+        const token = `tok-${++issued}`;
+        valid.add(token);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }));
+        return;
+      }
+      const token = (req.headers.authorization || '').replace(/^Bearer /, '');
+      if (!valid.has(token)) {
+        res.statusCode = 401;
+        res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
+        res.end();
+        return;
+      }
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ name: '扎西多吉', id_number: DEMO_CITIZEN_ID, insured: true, employer: '某单位', months_paid: 12 }));
+    });
+  });
+  await new Promise((r) => dept.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${dept.address().port}`;
+  try {
+    const secretFile = join(env.data, 'si-dept.secret');
+    writeFileSync(secretFile, `${SECRET}\n`);
+    chmodSync(secretFile, 0o600);
+    const wrongFile = join(env.data, 'si-wrong.secret');
+    writeFileSync(wrongFile, 'not-the-secret');
+    const c = new Client(srv);
+    const si = (await c.get('/api/v1/exchange/resources')).body.resources.find((r) => r.code === 'social_insurance');
+    const sys = await system('社保待遇核查系统');
+    const variants = {
+      si_auth: { token_url: `${base}/token`, client_id: 'onewindow', client_secret_file: secretFile, scope: 'insured' },
+      si_noauth: null,
+      si_wrongsecret: { token_url: `${base}/token`, client_id: 'onewindow', client_secret_file: wrongFile },
+    };
+    for (const [code, auth] of Object.entries(variants)) {
+      const doc = { ...si, code, endpoint: { url: `${base}/api`, timeout_ms: 2000, complete: true, ...(auth ? { auth } : {}) } };
+      for (const k of ['title', 'sharing_label', 'open_label', 'frequency_label', 'basis']) delete doc[k];
+      doc.fields = doc.fields.map(({ name, type, sensitivity, label }) => ({ name, type, sensitivity, label }));
+      const file = join(env.data, `${code}.json`);
+      writeFileSync(file, JSON.stringify(doc));
+      cli(['resource-put', file]);
+      const g = await requestGrant(sys, { resource: code, fields: 'name,insured', purpose: 'benefit_check', legal_basis: '社会保险法' });
+      cli(['approve', String(g.body.id)]);
+    }
+    // The catalog page never shows the department's address or credentials.
+    const pub = (await c.get('/api/v1/exchange/resources')).body.resources.find((r) => r.code === 'si_auth');
+    assert.equal(pub.endpoint, undefined);
+    const params = { id_number: DEMO_CITIZEN_ID, purpose: 'benefit_check', case: 'RS-10' };
+    const first = await read(sys, 'si_auth', params);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(first.body.record, { name: '扎西多吉', insured: true });
+    assert.deepEqual([issued, seen], [1, ['insured']]);
+    // Cached until expiry: the next reads ask for no new token.
+    assert.equal((await read(sys, 'si_auth', params)).status, 200);
+    assert.equal((await read(sys, 'si_auth', params)).status, 200);
+    assert.equal(issued, 1, 'the token is cached');
+    // The department revokes its tokens: one 401, a new token, the read succeeds.
+    valid = new Set();
+    const renewed = await read(sys, 'si_auth', params);
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
+    assert.equal(issued, 2);
+    // Without the token the department refuses: a clear 502, nothing partial.
+    const none = await read(sys, 'si_noauth', params);
+    assert.equal(none.status, 502);
+    assert.equal(none.body.code, 'exchange.provider_failed');
+    assert.equal(none.body.record, undefined);
+    // A wrong secret: the token endpoint refuses, 502, and the secret is in no log line.
+    const wrong = await read(sys, 'si_wrongsecret', params);
+    assert.equal(wrong.status, 502);
+    assert.equal(wrong.body.code, 'exchange.provider_failed');
+    assert.ok(!srv.log().includes(SECRET) && !srv.log().includes('tok-1'), 'no secret or token in the log');
+  } finally {
+    await new Promise((r) => dept.close(r));
+  }
+});
+
 test('a REST provider (libcurl): a record, a timeout (504) and garbage (502), nothing partial', async () => {
   const { createServer } = await import('node:http');
   const { writeFileSync } = await import('node:fs');
@@ -489,6 +587,68 @@ test('a REST provider (libcurl): a record, a timeout (504) and garbage (502), no
     assert.equal(bad.body.record, undefined);
   } finally {
     for (const res of pending) res.end('{}');
+    await new Promise((r) => dept.close(r));
+  }
+});
+
+test('免提交 asks the register before the write transaction: a slow register holds no lock, another submission commits meanwhile', async () => {
+  const { createServer } = await import('node:http');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const pending = [];
+  const dept = createServer((req, res) => { pending.push({ req, res }); });
+  await new Promise((r) => dept.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${dept.address().port}`;
+  const pub = (await new Client(srv).get('/api/v1/exchange/resources')).body.resources.find((r) => r.code === 'population');
+  const doc = { ...pub };
+  for (const k of ['title', 'sharing_label', 'open_label', 'frequency_label', 'basis']) delete doc[k];
+  doc.fields = doc.fields.map(({ name, type, sensitivity, label }) => ({ name, type, sensitivity, label }));
+  const put = (d) => {
+    const file = join(env.data, 'population-slow.json');
+    writeFileSync(file, JSON.stringify(d));
+    cli(['resource-put', file]);
+  };
+  const ITEM = 'XZ-MZ-001';
+  // The other citizen registers first (registration asks the population register too).
+  const b = new Client(srv, { uploadPage: '/api/v1/services/XZ-GA-005/apply' });
+  const bid = idNumbers({ seed: 606 })();
+  const reg = await b.submit('/register', { name: '米玛', id_number: bid, phone: phones('133')(), password: 'pw-slow-register', password_again: 'pw-slow-register' }, '/register');
+  assert.equal(reg.status, 303, reg.text);
+  put({ ...doc, endpoint: { url: `${base}/pop`, timeout_ms: 15000, complete: false } });
+  try {
+    // The demo citizen files the marriage application without uploads: the household
+    // register comes from the (now slow) population register.
+    const a = await login(srv, DEMO_CITIZEN_ID, { client: new Client(srv, { uploadPage: `/api/v1/services/${ITEM}/apply` }) });
+    const idCard = (await a.get(`/api/v1/services/${ITEM}/apply`)).body.materials.find((m) => m.key === 'id_card').certs[0];
+    const d = new Date(Date.now() + 12 * 86400000).toISOString().slice(0, 10);
+    let aDone = false;
+    const slow = a.upload(`/api/v1/services/${ITEM}/apply`, {
+      _division: '540102000000', _action: 'submit', _idem: `slow-${Date.now()}`,
+      f_male_name: '扎西多吉', f_male_id: DEMO_CITIZEN_ID, f_female_name: '卓玛', f_female_id: FIANCEE,
+      f_appointment_date: d, f_phone: '13800000001', f_declaration: 'on', cert_id_card: idCard.identifier,
+    }, []).then((r) => { aDone = true; return r; });
+    for (let i = 0; i < 200 && pending.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(pending.length, 1, 'the register was asked');
+    // Meanwhile another citizen's application in the same county commits.
+    const other = await b.upload('/api/v1/services/XZ-GA-005/apply', {
+      _division: '540102000000', _action: 'submit', f_applicant_name: '米玛', f_applicant_id: bid,
+      f_phone: '13300000001', f_purpose: '出国留学',
+    }, [{ name: 'm_id_card', filename: 'id.pdf', type: 'application/pdf', data: Buffer.from('%PDF-1.4\n% test\n') }]);
+    assert.equal(other.status, 201, other.text);
+    assert.equal(aDone, false, 'the other submission committed while the register was still answering');
+    // The register answers: the marriage application is filed with the fetched record.
+    const { res } = pending[0];
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ name: '扎西多吉', id_number: DEMO_CITIZEN_ID, household_address: '西藏自治区拉萨市城关区八廓街道' }));
+    const r = await slow;
+    assert.equal(r.status, 201, r.text);
+    const files = (await a.get(`/api/v1/applications/${r.body.number}`)).body.files;
+    assert.ok(files.some((f) => f.material_key === 'household_register' && f.from_register), JSON.stringify(files));
+    const use = (await a.get('/api/v1/account/data-use')).body.reads;
+    assert.ok(use.some((x) => x.purpose === 'material' && x.case_number === r.body.number && x.outcome === 'ok'));
+  } finally {
+    for (const { res } of pending) if (!res.writableEnded) res.end('{}');
+    put(doc);
     await new Promise((r) => dept.close(r));
   }
 });

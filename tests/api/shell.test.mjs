@@ -29,11 +29,11 @@ test('each role sees its own menu in the header, on every page', async () => {
   const citizen = await login(env.srv, DEMO_CITIZEN_ID);
   for (const path of ['/', '/services', '/divisions']) {
     const m = menuOf((await citizen.get(path, html)).text);
-    assert.deepEqual(m, ['/applications', '/certificates', '/account/data-use', '/messages', '/account'], path);
+    assert.deepEqual(m, ['/applications', '/certificates', '/account/data-use', '/account/agents', '/messages', '/account'], path);
   }
   const clerk = await login(env.srv, 'clerk.chengguan', { staff: true });
   assert.deepEqual(menuOf((await clerk.get('/', html)).text),
-    ['/workbench', '/workbench/supervision', '/hotline/department', '/messages', '/account']);
+    ['/workbench', '/account/agents', '/workbench/supervision', '/hotline/department', '/messages', '/account']);
   const head = await login(env.srv, 'head.chengguan', { staff: true });
   assert.deepEqual(menuOf((await head.get('/', html)).text),
     ['/workbench', '/workbench/rectifications', '/workbench/supervision', '/hotline/department', '/data/admin', '/exchange/grants', '/messages', '/account']);
