@@ -13,6 +13,7 @@
 struct store_conn;
 
 #define APPLY_MAX_RETIRED 64
+#define APPLY_ITEM_SLOTS 64
 
 struct apply {
     struct store *store;
@@ -26,6 +27,14 @@ struct apply {
     struct calendar *cal;                        /* the newest calendar */
     struct calendar *retired[APPLY_MAX_RETIRED]; /* older ones, freed at close */
     int nretired;
+    /* Published items as submissions read them, by code, for one catalog_version (issue
+     * 19: parsing the 6 kB document was a fifth of a submission's CPU). Under `lock`;
+     * the JSON is shared read-only (jansson's reference count is atomic). */
+    struct apply_item_slot {
+        char code[48];
+        int64_t catalog_version;
+        json_t *item;
+    } items[APPLY_ITEM_SLOTS];
 };
 
 struct app_row {
