@@ -47,8 +47,7 @@ void apply_close(struct apply *ap)
     calendar_free(ap->cal);
     for (int i = 0; i < ap->nretired; i++)
         calendar_free(ap->retired[i]);
-    for (int i = 0; i < APPLY_ITEM_SLOTS; i++)
-        json_decref(ap->items[i].item);
+    apply_items_free(ap);
     pthread_mutex_destroy(&ap->lock);
     free(ap);
 }
@@ -411,38 +410,6 @@ static json_t *with_held(const json_t *existing, const struct app_held *held, si
     return have;
 }
 
-/* The published item `code` (a new reference to a shared, read-only object): from the cache
- * while the catalog's version (bumped by every publication, change and withdrawal) is the
- * one it was read at, else read and cached. */
-static int published_item(struct apply *ap, const char *code, json_t **item, struct err *err)
-{
-    int64_t v = catalog_version(ap->store);
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (const unsigned char *q = (const unsigned char *)code; *q; q++)
-        h = (h ^ *q) * 1099511628211ull;
-    struct apply_item_slot *e = &ap->items[h % APPLY_ITEM_SLOTS];
-    *item = NULL;
-    if (v >= 0) {
-        pthread_mutex_lock(&ap->lock);
-        if (e->item != NULL && e->catalog_version == v && strcmp(e->code, code) == 0)
-            *item = json_incref(e->item);
-        pthread_mutex_unlock(&ap->lock);
-        if (*item != NULL)
-            return 0;
-    }
-    if (catalog_item_published(ap->store, code, item, err) < 0)
-        return -1;
-    if (v >= 0 && strlen(code) < sizeof(e->code)) {
-        pthread_mutex_lock(&ap->lock);
-        json_decref(e->item);
-        snprintf(e->code, sizeof(e->code), "%s", code);
-        e->catalog_version = v;
-        e->item = json_incref(*item);
-        pthread_mutex_unlock(&ap->lock);
-    }
-    return 0;
-}
-
 int apply_prepare(struct apply *ap, struct arena *a, const struct apply_request *rq,
                   const struct app_held *held, size_t nheld, int64_t now, struct prepared *p,
                   json_t *problems, struct err *err)
@@ -450,7 +417,7 @@ int apply_prepare(struct apply *ap, struct arena *a, const struct apply_request 
     memset(p, 0, sizeof(*p));
     p->held = held;
     p->nheld = nheld;
-    if (rq->item_code == NULL || published_item(ap, rq->item_code, &p->item, err) < 0)
+    if (rq->item_code == NULL || apply_published_item(ap, rq->item_code, &p->item, err) < 0)
         return rq->item_code == NULL ? err_set(err, 404, "catalog.not_found", "no item") : -1;
     int64_t division = rq->division_code;
     if (!divisions_contains(DIVISIONS_ROOT, division))

@@ -86,6 +86,11 @@ const json_t *apply_find_material(const json_t *item, const char *key);
 const json_t *apply_find_field(const json_t *item, const char *key);
 /* Tell the applicant (inbox, and SMS for a walk-in person with a mobile) that the
  * application is now `state`; inside the caller's transaction. */
+/* The published item `code` through the cache in struct apply (apply_items.c): a new
+ * reference to a shared object that nobody may modify. apply_items_free at close. */
+int apply_published_item(struct apply *ap, const char *code, json_t **item, struct err *err);
+void apply_items_free(struct apply *ap);
+
 int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_row *r,
                            const char *state, const char *note, struct err *err);
 /* Hand the transition just recorded to the apply_on_event hook (inside the transaction). */
