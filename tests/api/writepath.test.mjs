@@ -103,9 +103,9 @@ const fields = () => ({
 });
 const bumpCatalog = () => d.sql("UPDATE platform_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'catalog_version'");
 
-// The HTTP handler reads the item afresh for the form's values; the rules a submission is
-// checked against come from the cache: a rule changed behind the server's back (another
-// node: the document and the catalog's version, in one transaction) applies at once.
+// The handler and the submission take the item from the cache: a rule changed behind the
+// server's back (another node: the document and the catalog's version, in one transaction)
+// applies at once. (Without the version's bump the old rule would still hold: the cache.)
 test('a submission follows the catalog version: a rule changed elsewhere applies to the next one', async () => {
   const citizen = await login(d.srv, DEMO_CITIZEN_ID, { client: new Client(d.srv, { uploadPage: `/api/v1/services/${ITEM}/apply` }) });
   const ok = await citizen.upload(`/api/v1/services/${ITEM}/apply`, fields(), files());
