@@ -6,7 +6,8 @@
  *       (application row, sealed form data, three materials with their SM3, timeline row,
  *       inbox and outbox rows, audit record) by the demo citizen for XZ-MZ-001, THREADS
  *       at once; "group" opens the store with group commit (SQLite). Prints
- *       submits_per_s=N.
+ *       submits_per_s=N and cpu_us_per_submit=N (this process's user + system CPU time per
+ *       submission: the steadier figure on a shared machine, issue 19).
  *   apply_bench DATA DB_URL generate N
  *       N applications spread over the demo departments, states, due dates and 100,000
  *       applicants (batches of 5,000 rows per transaction), for the query figures.
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "apply/apply_internal.h"
 #include "base/arena.h"
@@ -241,6 +243,8 @@ int main(int argc, char **argv)
         submitter(NULL);
         total = 0;
         pthread_t t[64];
+        struct rusage ru0, ru1;
+        getrusage(RUSAGE_SELF, &ru0);
         int64_t start = time_mono_us();
         deadline_us = start + (int64_t)secs * 1000000;
         for (int i = 0; i < threads; i++)
@@ -248,8 +252,13 @@ int main(int argc, char **argv)
         for (int i = 0; i < threads; i++)
             pthread_join(t[i], NULL);
         double elapsed = (time_mono_us() - start) / 1e6;
-        printf("submits_per_s=%.0f\nsubmit_failures=%llu\n", total / elapsed,
-               (unsigned long long)failures);
+        getrusage(RUSAGE_SELF, &ru1);
+        double cpu = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) * 1e6 +
+                     (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) +
+                     (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e6 +
+                     (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
+        printf("submits_per_s=%.0f\nsubmit_failures=%llu\ncpu_us_per_submit=%.0f\n",
+               total / elapsed, (unsigned long long)failures, total > 0 ? cpu / total : 0);
     } else if (strcmp(argv[3], "generate") == 0) {
         rc = generate(atol(argv[4]), &err);
     } else if (strcmp(argv[3], "query") == 0) {

@@ -48,6 +48,7 @@ void apply_close(struct apply *ap)
     calendar_free(ap->cal);
     for (int i = 0; i < ap->nretired; i++)
         calendar_free(ap->retired[i]);
+    apply_items_free(ap);
     pthread_mutex_destroy(&ap->lock);
     free(ap);
 }
@@ -344,8 +345,12 @@ static const char *walkin_phone(struct apply *ap, struct arena *a, const struct 
     return copy;
 }
 
-int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_row *r,
-                           const char *state, const char *note, struct err *err)
+/* apply_notify_applicant with the item when the caller has it (the submission parsed it
+ * already: reading and parsing its 6 kB document again inside the transaction was a third
+ * of a submission's CPU, issue 19); NULL reads it. */
+static int notify_applicant(struct apply *ap, struct arena *a, const struct app_row *r,
+                            const char *state, const char *note, const json_t *known,
+                            struct err *err)
 {
     if (ap->notify == NULL)
         return 0;
@@ -360,8 +365,11 @@ int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_r
      * an SMS the language it is sent in (notify_render picks). */
     json_t *it = NULL, *item = NULL;
     struct err e;
-    if (catalog_item_version(ap->store, r->item_code, r->item_version, &it, &e) == 0 &&
-        json_is_object(json_object_get(it, "name")))
+    if (known != NULL)
+        it = json_incref((json_t *)known);
+    else if (catalog_item_version(ap->store, r->item_code, r->item_version, &it, &e) < 0)
+        it = NULL;
+    if (json_is_object(json_object_get(it, "name")))
         item = json_deep_copy(json_object_get(it, "name"));
     json_decref(it);
     /* Where it is handled (the place its number carries), named in every language too. */
@@ -389,6 +397,12 @@ int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_r
     int rc = notify_send(ap->notify, &m, err);
     json_decref(params);
     return rc;
+}
+
+int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_row *r,
+                           const char *state, const char *note, struct err *err)
+{
+    return notify_applicant(ap, a, r, state, note, NULL, err);
 }
 
 int apply_audit(struct store_conn *c, int64_t actor, const char *action, const char *number,
@@ -435,8 +449,7 @@ int apply_prepare(struct apply *ap, struct arena *a, const struct apply_request 
     memset(p, 0, sizeof(*p));
     p->held = held;
     p->nheld = nheld;
-    if (rq->item_code == NULL ||
-        catalog_item_published(ap->store, rq->item_code, &p->item, err) < 0)
+    if (rq->item_code == NULL || apply_published_item(ap, rq->item_code, &p->item, err) < 0)
         return rq->item_code == NULL ? err_set(err, 404, "catalog.not_found", "no item") : -1;
     int64_t division = rq->division_code;
     if (!divisions_contains(DIVISIONS_ROOT, division))
@@ -553,7 +566,7 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
     if (apply_emit(ap, c, &r, r.on_behalf ? "filed_for" : "submitted", "draft", now, err) < 0 ||
         apply_store_materials(ap, c, a, p, rq, r.id, number, now,
                               MATERIALS_CERTS | MATERIALS_REGISTERS, err) < 0 ||
-        apply_notify_applicant(ap, a, &r, "submitted", NULL, err) < 0 ||
+        notify_applicant(ap, a, &r, "submitted", NULL, p->item, err) < 0 ||
         apply_audit(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit",
                     number, rq->ip, audit_detail(a, rq, r.item_code), err) < 0)
         return -1;

@@ -149,7 +149,10 @@ static int h_post(struct web_req *req, struct web_resp *resp)
     err_clear(&e);
     int64_t ent = 0, draft = 0;
     int rc = -1;
-    if (catalog_item_published(ap->store, code, &item, &e) < 0) {
+    /* shared and read-only (apply_items.c): everything below takes it const */
+    if (code == NULL || apply_published_item(ap, code, &item, &e) < 0) {
+        if (code == NULL)
+            err_set(&e, 404, "catalog.not_found", "no such service item");
         rc = web_fail_err(resp, &e);
         goto out;
     }

@@ -13,6 +13,7 @@
 struct store_conn;
 
 #define APPLY_MAX_RETIRED 64
+#define APPLY_ITEM_SLOTS 64
 
 struct apply {
     struct store *store;
@@ -27,6 +28,14 @@ struct apply {
     struct calendar *cal;                        /* the newest calendar */
     struct calendar *retired[APPLY_MAX_RETIRED]; /* older ones, freed at close */
     int nretired;
+    /* Published items as submissions read them, by code, for one catalog_version (issue
+     * 19: parsing the 6 kB document was a fifth of a submission's CPU). Under `lock`;
+     * the JSON is shared read-only (jansson's reference count is atomic). */
+    struct apply_item_slot {
+        char code[48];
+        int64_t catalog_version;
+        json_t *item;
+    } items[APPLY_ITEM_SLOTS];
 };
 
 struct app_row {
@@ -78,6 +87,11 @@ const json_t *apply_find_material(const json_t *item, const char *key);
 const json_t *apply_find_field(const json_t *item, const char *key);
 /* Tell the applicant (inbox, and SMS for a walk-in person with a mobile) that the
  * application is now `state`; inside the caller's transaction. */
+/* The published item `code` through the cache in struct apply (apply_items.c): a new
+ * reference to a shared object that nobody may modify. apply_items_free at close. */
+int apply_published_item(struct apply *ap, const char *code, json_t **item, struct err *err);
+void apply_items_free(struct apply *ap);
+
 int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_row *r,
                            const char *state, const char *note, struct err *err);
 /* Hand the transition just recorded to the apply_on_event hook (inside the transaction). */

@@ -475,6 +475,13 @@ out:
     return rc;
 }
 
+static uint64_t revocations;
+
+uint64_t certs_generation(void)
+{
+    return __atomic_load_n(&revocations, __ATOMIC_ACQUIRE);
+}
+
 int certs_revoke(struct store *st, int64_t actor, const char *identifier, struct err *err)
 {
     struct store_conn *c = store_conn(st, err);
@@ -492,7 +499,10 @@ int certs_revoke(struct store *st, int64_t actor, const char *identifier, struct
     }
     if (audit_record(c, &ev, err) < 0)
         goto fail;
-    return store_commit(c, err);
+    if (store_commit(c, err) < 0)
+        return -1;
+    __atomic_add_fetch(&revocations, 1, __ATOMIC_ACQ_REL);
+    return 0;
 fail:
     store_rollback(c);
     return -1;
@@ -802,6 +812,7 @@ int certs_open(struct store *st, struct crypto_keyring *kr, struct identity *id,
     cs->st = st;
     cs->kr = kr;
     cs->id = id;
+    cs->result_ttl_ms = CERTS_RESULT_TTL_MS;
     pthread_mutex_init(&cs->vcache_lock, NULL);
     *out = cs;
     return 0;
@@ -813,6 +824,7 @@ void certs_close(struct certs *cs)
         return;
     pthread_mutex_destroy(&cs->vcache_lock);
     free(cs->vcache);
+    certs_rcache_free(cs);
     free(cs);
 }
 

@@ -14,6 +14,16 @@ struct seals_report;
 
 /* The verification cache (certs_verify.c): bounded, direct-mapped, one per handle. */
 struct certs_vcache_slot;
+/* The result cache (certs_verify.c): an identifier's last result, for CERTS_RESULT_TTL_MS. */
+struct certs_rcache_slot;
+void certs_rcache_free(struct certs *cs);
+
+/* How long a verification result by identifier is served from memory: the bound on how
+ * late another node reports a revocation (a revocation on this node clears it at once,
+ * certs_generation). */
+#define CERTS_RESULT_TTL_MS 500
+/* Bumped by every certificate revocation in this process. */
+uint64_t certs_generation(void);
 
 struct certs {
     struct store *st;
@@ -21,6 +31,8 @@ struct certs {
     struct identity *id; /* NULL in unit tests that need no accounts or names */
     pthread_mutex_t vcache_lock;
     struct certs_vcache_slot *vcache; /* allocated on first use */
+    struct certs_rcache_slot *rcache; /* allocated on first use, under vcache_lock */
+    int result_ttl_ms;                /* CERTS_RESULT_TTL_MS; 0 turns the result cache off */
 };
 
 /* A department as JSON {id, code, zh, bo, en, division} through identity (404

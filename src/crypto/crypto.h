@@ -323,6 +323,10 @@ int crypto_key_from_public_hex(enum crypto_key_type type, const char *hex, struc
 int crypto_key_from_private_hex(enum crypto_key_type type, const char *hex, struct crypto_key **out,
                                 struct err *err);
 void crypto_key_free(struct crypto_key *key);
+/* A second handle on the same key (the EVP_PKEY's reference count is raised): for caches
+ * that hand a key to threads while they may drop their own. Each handle is freed with
+ * crypto_key_free. NULL on allocation failure. */
+struct crypto_key *crypto_key_share(const struct crypto_key *key);
 
 enum crypto_key_type crypto_key_type(const struct crypto_key *key);
 /* 1 if the key holds its private half. */

@@ -73,7 +73,8 @@ static int sm4_ctr(const unsigned char key[16], const unsigned char iv[16], cons
         goto out;
     if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
         goto out;
-    if (EVP_EncryptInit_ex2(ctx, EVP_sm4_ctr(), key, iv, NULL) != 1)
+    if (crypto_cipher_sm4_ctr() == NULL ||
+        EVP_EncryptInit_ex2(ctx, crypto_cipher_sm4_ctr(), key, iv, NULL) != 1)
         goto out;
     if (EVP_EncryptUpdate(ctx, out, &len, in, (int)n) != 1)
         goto out;

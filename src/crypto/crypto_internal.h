@@ -39,4 +39,13 @@ EVP_PKEY *crypto_pkey_from_point(enum crypto_key_type type,
  * EVP_MAC_final); the caller frees it with EVP_MAC_CTX_free. NULL on failure. */
 EVP_MAC_CTX *crypto_hmac_sm3_new(const void *key, size_t keylen);
 
+/* Algorithms fetched once per process (OpenSSL 3 otherwise repeats an implicit fetch, a
+ * locked lookup in the provider store, on every EVP_sm3()/EVP_sm4_ctr() use and every
+ * EVP_MAC_fetch: issue 19 measured it as the larger part of a verification's CPU). Never
+ * NULL after the first call unless the provider lacks the algorithm; never freed. */
+const EVP_MD *crypto_md_sm3(void);
+const EVP_MD *crypto_md_sha256(void);
+const EVP_CIPHER *crypto_cipher_sm4_ctr(void);
+EVP_MAC *crypto_mac_hmac(void);
+
 #endif

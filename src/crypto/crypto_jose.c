@@ -63,7 +63,8 @@ int crypto_jwk_thumbprint(const struct crypto_key *key, char out[CRYPTO_THUMBPRI
                  x, y);
     if (n < 0 || (size_t)n >= sizeof(json))
         return -1;
-    if (EVP_Digest(json, (size_t)n, digest, &dlen, EVP_sha256(), NULL) != 1 ||
+    if (crypto_md_sha256() == NULL ||
+        EVP_Digest(json, (size_t)n, digest, &dlen, crypto_md_sha256(), NULL) != 1 ||
         dlen != sizeof(digest))
         return -1;
     if (crypto_b64url_encode(digest, sizeof(digest), out, CRYPTO_THUMBPRINT_LEN + 1) !=

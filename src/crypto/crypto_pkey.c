@@ -94,6 +94,19 @@ fail:
     return NULL;
 }
 
+struct crypto_key *crypto_key_share(const struct crypto_key *key)
+{
+    struct crypto_key *k = key ? malloc(sizeof(*k)) : NULL;
+    if (k == NULL)
+        return NULL;
+    if (EVP_PKEY_up_ref(key->pkey) != 1) {
+        free(k);
+        return NULL;
+    }
+    memcpy(k, key, sizeof(*k));
+    return k;
+}
+
 void crypto_key_free(struct crypto_key *key)
 {
     if (key == NULL)

@@ -11,6 +11,7 @@
  */
 #include "crypto/crypto_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,43 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sm3, *md_sha256;
+static EVP_CIPHER *cipher_sm4_ctr;
+static EVP_MAC *mac_hmac;
+
+static void fetch_all(void)
+{
+    md_sm3 = EVP_MD_fetch(NULL, "SM3", NULL);
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    cipher_sm4_ctr = EVP_CIPHER_fetch(NULL, "SM4-CTR", NULL);
+    mac_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+const EVP_MD *crypto_md_sm3(void)
+{
+    pthread_once(&fetch_once, fetch_all);
+    return md_sm3;
+}
+
+const EVP_MD *crypto_md_sha256(void)
+{
+    pthread_once(&fetch_once, fetch_all);
+    return md_sha256;
+}
+
+const EVP_CIPHER *crypto_cipher_sm4_ctr(void)
+{
+    pthread_once(&fetch_once, fetch_all);
+    return cipher_sm4_ctr;
+}
+
+EVP_MAC *crypto_mac_hmac(void)
+{
+    pthread_once(&fetch_once, fetch_all);
+    return mac_hmac;
+}
+
 struct crypto_sm3 {
     EVP_MD_CTX *md;
 };
@@ -28,7 +66,8 @@ struct crypto_sm3 {
 int crypto_sm3(const void *data, size_t n, unsigned char out[CRYPTO_SM3_LEN])
 {
     unsigned int len = 0;
-    if (EVP_Digest(data, n, out, &len, EVP_sm3(), NULL) != 1 || len != CRYPTO_SM3_LEN)
+    const EVP_MD *md = crypto_md_sm3();
+    if (md == NULL || EVP_Digest(data, n, out, &len, md, NULL) != 1 || len != CRYPTO_SM3_LEN)
         return -1;
     return 0;
 }
@@ -40,7 +79,7 @@ struct crypto_sm3 *crypto_sm3_new(void)
         goto fail;
     if ((h->md = EVP_MD_CTX_new()) == NULL)
         goto fail;
-    if (EVP_DigestInit_ex(h->md, EVP_sm3(), NULL) != 1)
+    if (crypto_md_sm3() == NULL || EVP_DigestInit_ex(h->md, crypto_md_sm3(), NULL) != 1)
         goto fail;
     return h;
 fail:
@@ -71,12 +110,12 @@ void crypto_sm3_free(struct crypto_sm3 *h)
 
 EVP_MAC_CTX *crypto_hmac_sm3_new(const void *key, size_t keylen)
 {
-    EVP_MAC *mac = NULL;
+    EVP_MAC *mac = crypto_mac_hmac();
     EVP_MAC_CTX *ctx = NULL;
     OSSL_PARAM params[2];
     char digest[] = "SM3";
 
-    if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+    if (mac == NULL)
         goto fail;
     if ((ctx = EVP_MAC_CTX_new(mac)) == NULL)
         goto fail;
@@ -84,11 +123,9 @@ EVP_MAC_CTX *crypto_hmac_sm3_new(const void *key, size_t keylen)
     params[1] = OSSL_PARAM_construct_end();
     if (EVP_MAC_init(ctx, key, keylen, params) != 1)
         goto fail;
-    EVP_MAC_free(mac); /* the context keeps its own reference */
     return ctx;
 fail:
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
     return NULL;
 }
 

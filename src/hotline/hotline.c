@@ -337,6 +337,13 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
                          const char *ip, int64_t *order_id, const char **number,
                          struct hotline_field_errors *fe, struct err *err)
 {
+    return hotline_order_create_ex(h, a, in, ip, order_id, number, NULL, fe, err);
+}
+
+int hotline_order_create_ex(struct hotline *h, struct arena *a, const struct hotline_intake *in,
+                            const char *ip, int64_t *order_id, const char **number,
+                            const char **token, struct hotline_field_errors *fe, struct err *err)
+{
     memset(fe, 0, sizeof(*fe));
     struct store_conn *c = store_conn(h->store, err);
     if (c == NULL)
@@ -429,6 +436,8 @@ int hotline_order_create(struct hotline *h, struct arena *a, const struct hotlin
         return -1;
     *order_id = o.id;
     *number = o.number;
+    if (token != NULL)
+        *token = o.token;
     return 0;
 fail:
     store_rollback(c);

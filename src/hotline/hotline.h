@@ -123,6 +123,11 @@ struct hotline_order {
 int hotline_order_create(struct hotline *h, struct arena *a, const struct hotline_intake *in,
                          const char *ip, int64_t *order_id, const char **number,
                          struct hotline_field_errors *fe, struct err *err);
+/* hotline_order_create, also giving the order's access token (arena; token may be NULL):
+ * the Open311 answer carries it without reading the order back (issue 19). */
+int hotline_order_create_ex(struct hotline *h, struct arena *a, const struct hotline_intake *in,
+                            const char *ip, int64_t *order_id, const char **number,
+                            const char **token, struct hotline_field_errors *fe, struct err *err);
 /* Read by number or id (404 hotline.not_found). `with_phone` decrypts the phone. */
 int hotline_order_get(struct hotline *h, struct arena *a, const char *number,
                       struct hotline_order *out, int with_phone, struct err *err);

@@ -495,9 +495,9 @@ static int h_requests_post(struct web_req *req, struct web_resp *resp, int xml)
     in.api_key_id = key_id;
     struct hotline_field_errors fe;
     int64_t id;
-    const char *number;
-    int rc =
-        hotline_order_create(o->h, req->arena, &in, web_client_ip(req), &id, &number, &fe, &err);
+    const char *number, *token = "";
+    int rc = hotline_order_create_ex(o->h, req->arena, &in, web_client_ip(req), &id, &number,
+                                     &token, &fe, &err);
     if (rc < 0)
         return send_error(req, resp, xml, err.status >= 500 ? 503 : 400,
                           "the request was not stored");
@@ -522,10 +522,6 @@ static int h_requests_post(struct web_req *req, struct web_resp *resp, int xml)
         return send_errors(req, resp, xml, 400, errors);
     }
     json_decref(errors);
-    struct hotline_order ord;
-    const char *token = "";
-    if (hotline_order_by_id(o->h, req->arena, id, &ord, 0, &err) == 0)
-        token = ord.token;
     return send_doc(req, resp, xml, "service_requests",
                     json_pack("[{s:s, s:s, s:s, s:n}]", "service_request_id", number, "token",
                               token, "service_notice", web_t(req, "open311.notice"), "account_id"),

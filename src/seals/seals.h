@@ -118,6 +118,10 @@ int seals_sign_raw(struct store *st, struct crypto_keyring *kr, int64_t seal_id,
 int seals_info(struct store *st, int64_t seal_id, const char *es_id, json_t **info,
                struct err *err);
 
+/* Bumped whenever this process changes a seal's status or the trust list: caches of
+ * verification results (certs) compare it to drop what a revocation made stale. */
+uint64_t seals_generation(void);
+
 /* ---- verification (验章) -------------------------------------------------------------- */
 
 enum seals_check {

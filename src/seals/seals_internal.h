@@ -165,6 +165,18 @@ int seals_db_seal_use_insert(struct store_conn *c, int64_t seal_id, int64_t acto
                              const char *hash_hex, const char *purpose, int64_t at,
                              struct err *err);
 
+/* ---- the key cache (seals_keycache.c) ----
+ * Decoded seal keys by (keyring, seal id, the sealed key's bytes): the bytes are the key's
+ * version, so a seal whose stored key changed is a miss, never the old key. get returns a
+ * new handle sharing the cached key (crypto_key_share; the caller frees it) or NULL; put
+ * keeps a share of `k`; drop forgets a seal (its status changed). Thread-safe, bounded. */
+struct crypto_key *seals_key_cache_get(const struct crypto_keyring *kr, int64_t seal_id,
+                                       const unsigned char *sealed, size_t n);
+void seals_key_cache_put(const struct crypto_keyring *kr, int64_t seal_id,
+                         const unsigned char *sealed, size_t n, const struct crypto_key *k);
+void seals_key_cache_drop(int64_t seal_id);
+void seals_bump_generation(void);
+
 int seals_db_department(struct store_conn *c, const char *code, int64_t *id, char name[200],
                         int *found, struct err *err);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/arena.h"
@@ -204,6 +205,7 @@ static void test_issue_verify_tamper(void **state)
 {
     struct fixture *fx = *state;
     char id[CERTS_ID_SIZE];
+    fx->cs->result_ttl_ms = 0; /* every verification reads the register (the cache: below) */
     issue(fx, id);
     assert_true(certs_identifier_valid(id));
     expect(verify(fx, id), "valid", NULL);
@@ -237,6 +239,57 @@ static void test_issue_verify_tamper(void **state)
     struct err err;
     assert_int_equal(certs_revoke(fx->s, 1, id, &err), 0);
     expect(verify(fx, id), "revoked", NULL);
+}
+
+/* The result cache (issue 19): a result by identifier is served from memory for at most
+ * CERTS_RESULT_TTL_MS (what another node, or an edit behind the platform's back, waits);
+ * a revocation through this process shows on the next request. */
+/* Poll (20 ms, capped at 3 s) until a verification of `id` says `status`: the time it
+ * took in us, after checking that the first answer was still the cached, other one. */
+static int64_t until_status(struct fixture *fx, const char *id, const char *status)
+{
+    int64_t t0 = time_mono_us();
+    int polls = 0;
+    while (time_mono_us() - t0 < 3000000) {
+        json_t *r = verify(fx, id);
+        int same = strcmp(json_string_value(json_object_get(r, "status")), status) == 0;
+        json_decref(r);
+        if (same)
+            break;
+        polls++;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(polls > 0);
+    return time_mono_us() - t0;
+}
+
+static void test_result_cache(void **state)
+{
+    struct fixture *fx = *state;
+    char id[CERTS_ID_SIZE], id2[CERTS_ID_SIZE];
+    issue(fx, id);
+    expect(verify(fx, id), "valid", NULL);
+
+    /* an edit in the database that this process did not make: served from the cache at
+     * first (that is the cache), reported within the TTL; and the edit undone, likewise */
+    flip_blob(fx, SQL_GET_BLOB_DOC, SQL_SET_BLOB_DOC, id, 40, NULL, 0, 0);
+    assert_true(until_status(fx, id, "forged") < 1000000);
+    flip_blob(fx, SQL_GET_BLOB_DOC, SQL_SET_BLOB_DOC, id, 40, NULL, 0, 0);
+    assert_true(until_status(fx, id, "valid") < 1000000);
+    fx->cs->result_ttl_ms = 60000; /* from here on only an invalidation can change a result */
+    expect(verify(fx, id), "valid", NULL);
+
+    /* a certificate revoked through this process: the next request says so */
+    struct err err;
+    assert_int_equal(certs_revoke(fx->s, 1, id, &err), 0);
+    expect(verify(fx, id), "revoked", NULL);
+
+    /* the seal revoked through this process: every certificate it sealed, at once */
+    issue(fx, id2);
+    expect(verify(fx, id2), "valid", NULL);
+    assert_int_equal(seals_set_status(fx->s, 1, fx->seal, "revoked", &err), 0);
+    expect(verify(fx, id2), "revoked", "seal_status");
 }
 
 static void test_qr(void **state)
@@ -496,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_mod37_36),
         cmocka_unit_test(test_identifier),
         cmocka_unit_test_setup_teardown(test_issue_verify_tamper, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_result_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_qr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_refusals, setup, teardown),

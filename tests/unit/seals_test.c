@@ -157,6 +157,55 @@ static void test_sign_verify_and_tamper(void **state)
     free(sig);
 }
 
+/* The key cache (issue 19): a second signature uses the cached key (and verifies); the
+ * stored key's bytes are its version, so a changed stored key is never answered with the
+ * old one; the entry is shared safely (the caller's handle outlives a drop). */
+static void test_key_cache(void **state)
+{
+    struct fixture *fx = *state;
+    struct err err;
+    assert_int_equal(seals_root_ensure(fx->s, fx->kr, &err), 1);
+    int64_t seal = make_seal(fx);
+    unsigned char h[32], *sig = NULL;
+    size_t n = 0;
+    hash_of("receipt", h);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(seals_sign(fx->s, fx->kr, 7, seal, h, "r", 0, &sig, &n, &err), 0);
+        assert_int_equal(check(fx, sig, n, h), SEALS_OK);
+        free(sig);
+    }
+    struct store_conn *c = store_conn(fx->s, &err);
+    struct seals_row row;
+    int found = 0;
+    assert_int_equal(seals_db_seal_get(c, seal, NULL, &row, &found, &err), 0);
+    assert_true(found);
+    struct crypto_key *k = seals_key_cache_get(fx->kr, seal, row.private_sealed, row.private_len);
+    assert_non_null(k); /* cached by the signatures above */
+    row.private_sealed[row.private_len - 1] ^= 1;
+    assert_null(seals_key_cache_get(fx->kr, seal, row.private_sealed, row.private_len));
+    row.private_sealed[row.private_len - 1] ^= 1;
+
+    /* a changed stored key: the AEAD open fails, not a signature with the cached key */
+    row.private_sealed[row.private_len - 1] ^= 1;
+    struct store_stmt *st =
+        store_prepare(c, "UPDATE seals SET private_sealed = ? WHERE id = ?", &err);
+    store_bind_blob(st, 1, row.private_sealed, row.private_len);
+    store_bind_int64(st, 2, seal);
+    assert_int_equal(store_run(st, NULL, &err), 0);
+    assert_int_equal(seals_sign(fx->s, fx->kr, 7, seal, h, "r", 0, &sig, &n, &err), -1);
+    assert_string_equal(err.code, "seals.key");
+    seals_row_free(&row);
+
+    /* a status change drops the entry; the handle given out stays usable */
+    seals_key_cache_put(fx->kr, seal, (const unsigned char *)"v", 1, k);
+    assert_int_equal(seals_set_status(fx->s, 1, seal, "suspended", &err), 0);
+    assert_null(seals_key_cache_get(fx->kr, seal, (const unsigned char *)"v", 1));
+    unsigned char raw[CRYPTO_SM2_SIG_MAX];
+    size_t rl = 0;
+    assert_int_equal(crypto_sm2_sign(k, "m", 1, raw, sizeof(raw), &rl), 0);
+    crypto_key_free(k);
+}
+
 static void test_status(void **state)
 {
     struct fixture *fx = *state;
@@ -228,6 +277,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_root_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sign_verify_and_tamper, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test(test_picture),
