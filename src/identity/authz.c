@@ -30,6 +30,11 @@ const char *identity_role_name(int role)
     return role >= 0 && role < ROLE_COUNT ? role_names[role] : NULL;
 }
 
+int identity_role_reserved(int role)
+{
+    return role == ROLE_ADMIN || role == ROLE_AUDITOR || role == ROLE_SECURITY_ADMIN;
+}
+
 int identity_role_parse(const char *s)
 {
     for (int i = 0; s != NULL && i < ROLE_COUNT; i++)

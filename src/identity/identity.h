@@ -163,6 +163,10 @@ enum identity_role {
 /* "clerk", "reviewer", "head", "hotline_agent", "auditor", "admin", "supervisor",
  * "security_admin" */
 const char *identity_role_name(int role);
+/* 1 for the administrators' roles (system administrator, auditor, security administrator):
+ * 三权分立 has only the security administrator grant them (src/oversight/oversight_roles.c),
+ * never the system administrator's account forms. */
+int identity_role_reserved(int role);
 int identity_role_parse(const char *s);
 
 struct identity_department {

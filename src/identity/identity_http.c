@@ -525,7 +525,7 @@ static int admin_page(struct web_req *req, struct web_resp *resp, json_t *extra,
     json_object_set_new(m, "departments", departments_json(req, id));
     json_t *roles = json_array();
     for (int r = 0; r < ROLE_COUNT; r++) {
-        if (r == ROLE_AUDITOR || r == ROLE_SECURITY_ADMIN) /* 三权分立: not the admin's to give */
+        if (identity_role_reserved(r)) /* 三权分立: not the system administrator's to give */
             continue;
         char key[64];
         snprintf(key, sizeof(key), "identity.roles.%s", identity_role_name(r));
@@ -597,9 +597,9 @@ static int h_admin_staff(struct web_req *req, struct web_resp *resp)
     const char *dept = web_form_value(req, "department");
     if (role < 0)
         err_set(&err, 400, "identity.role_unknown", "choose a role");
-    else if (role == ROLE_AUDITOR || role == ROLE_SECURITY_ADMIN) /* 三权分立 */
+    else if (identity_role_reserved(role)) /* 三权分立 */
         err_set(&err, 403, "identity.role_reserved",
-                "the auditor's and the security administrator's roles are granted by the "
+                "the administrators' roles (system, audit, security) are granted by the "
                 "security administrator");
     else if (identity_department_find(id, req->arena, dept ? dept : "", &d, &err) == 0 &&
              identity_staff_create(id, subj.account_id, web_client_ip(req),

@@ -873,8 +873,8 @@ test('the first administrator: one-time password from init, TOTP enrolment at fi
   const page = await c.get('/admin');
   assert.equal(page.status, 200);
   assert.ok(page.body.departments.some((d) => d.code === 'platform' && d.division_code === '540000000000'));
-  // the auditor's and the security administrator's roles are the security administrator's to give
-  assert.deepEqual(page.body.roles.map((x) => x.code), ['clerk', 'reviewer', 'head', 'hotline_agent', 'admin', 'supervisor']);
+  // the administrators' roles (system, audit, security) are the security administrator's to give
+  assert.deepEqual(page.body.roles.map((x) => x.code), ['clerk', 'reviewer', 'head', 'hotline_agent', 'supervisor']);
   admin = { client: c, secret, codes: en.body.codes, accountId: me.body.account.id };
   // The one-time password is not enough any more: the second factor is now required.
   const again = await new Client().login('admin', adminPassword);
@@ -936,8 +936,18 @@ test('admin: create a department and a staff member through the forms', async ()
   // A reviewer of a county bureau is not an administrator.
   assert.equal((await s.get('/admin')).status, 403);
   // Nor is an administrator of a county department: admin pages are platform-wide.
+  // The system administrator cannot make another one (三权分立): the security administrator
+  // grants the role to an account the system administrator made.
   const countyAdmin = `${NEW_STAFF}x`;
-  assert.equal((await c.submit('/admin/staff', { username: countyAdmin, name: '县管理员', password: 'First-Pass-2026', department: DEPT, role: 'admin' }, { page: '/admin' })).status, 303);
+  const refused = await c.submit('/admin/staff', { username: countyAdmin, name: '县管理员', password: 'First-Pass-2026', department: DEPT, role: 'admin' }, { page: '/admin' });
+  assert.equal(refused.status, 403, refused.text);
+  assert.equal(refused.body.error.code, 'identity.role_reserved');
+  assert.deepEqual(sql(`SELECT username FROM accounts WHERE username = '${countyAdmin}'`), [], 'no half-made account');
+  assert.equal((await c.submit('/admin/staff', { username: countyAdmin, name: '县管理员', password: 'First-Pass-2026', department: DEPT, role: 'clerk' }, { page: '/admin' })).status, 303);
+  const security = new Client();
+  await loginWithTotp(security, 'security.xz', DEMO_PASSWORD, DEMO_TOTP);
+  const granted = await security.submit('/api/v1/admin/roles/grant', { username: countyAdmin, department: DEPT, role: 'admin' }, { page: '/api/v1/admin/roles' });
+  assert.equal(granted.status, 200, granted.text);
   const ca = new Client();
   assert.equal((await ca.login(countyAdmin, 'First-Pass-2026')).status, 303);
   const caSecret = (await ca.get('/account/totp')).body.secret;

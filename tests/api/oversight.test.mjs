@@ -361,9 +361,9 @@ test('separation of duties: the security administrator alone manages role grants
     assert.equal(r.status, 403, r.text);
     assert.equal((await c.post('/api/v1/admin/roles/revoke', { ...grant, role: 'clerk', department: 'ls-zj' })).status, 403);
   }
-  // the system administrator creates accounts, but not the auditor's nor the security
-  // administrator's roles
-  for (const role of ['auditor', 'security_admin']) {
+  // the system administrator creates accounts, but not with an administrator's role (not
+  // even another system administrator)
+  for (const role of ['auditor', 'security_admin', 'admin']) {
     const r = await admin.post('/admin/staff', { username: `sod.${role.replace('_', '')}`, name: '越权', password: 'First-Pass-2026', department: 'platform', role });
     assert.equal(r.status, 403, r.text);
     assert.equal(r.body.error.code, 'identity.role_reserved');
