@@ -16,6 +16,7 @@
 
 #include "base/arena.h"
 #include "base/id.h"
+#include "catalog/catalog.h"
 #include "identity/identity.h"
 #include "l10n/l10n.h"
 #include "web/web.h"
@@ -37,7 +38,29 @@ static const char *state_of(const struct agent_consent *k, int64_t now)
     }
 }
 
-static json_t *consent_json(struct web_req *req, const struct agent_consent *k, int64_t now)
+/* The services of a scope ("XZ-MZ-001 XZ-RS-003") by name in the page's language, in the
+ * scope's order; a code the catalog does not name (no longer published) stays a code. */
+static const char *scope_names(struct web_req *req, const char *scope, json_t *names)
+{
+    const char *sep = strcmp(req->lang, "zh") == 0   ? "、"
+                      : strcmp(req->lang, "bo") == 0 ? "། "
+                                                     : ", ";
+    const char *out = "";
+    for (const char *p = scope; *p != '\0';) {
+        size_t n = strcspn(p, " ");
+        if (n > 0) {
+            const char *code = arena_strndup(req->arena, p, n);
+            const char *name = json_string_value(json_object_get(names, code));
+            out = arena_printf(req->arena, "%s%s%s", out, *out ? sep : "", name ? name : code);
+        }
+        p += n;
+        p += strspn(p, " ");
+    }
+    return out;
+}
+
+static json_t *consent_json(struct web_req *req, const struct agent_consent *k, int64_t now,
+                            json_t *names)
 {
     const char *state = state_of(k, now);
     char key[48];
@@ -48,7 +71,7 @@ static json_t *consent_json(struct web_req *req, const struct agent_consent *k, 
         "citizen_id", id_str(req, k->citizen_id), "citizen_name",
         k->citizen_name ? k->citizen_name : "-", "agent_id", id_str(req, k->agent_id), "agent_name",
         k->agent_name ? k->agent_name : "-", "scope", k->scope, "scope_label",
-        all ? web_t(req, "agent.scope_all") : k->scope, "until",
+        all ? web_t(req, "agent.scope_all") : scope_names(req, k->scope, names), "until",
         l10n_datetime(req->arena, req->lang, k->valid_until), "all_services", all, "state", state,
         "state_label", web_t(req, key), "active", strcmp(state, "active") == 0);
     if (j != NULL && k->agent_masked != NULL)
@@ -68,8 +91,10 @@ static json_t *list_json(struct web_req *req, struct agent *ag, int64_t account_
     json_t *arr = json_array();
     if (agent_consents_list(ag, req->arena, account_id, as_agent, &list, &n, err) < 0)
         *failed = 1;
+    json_t *names = n > 0 ? catalog_item_names(ag->store, req->lang) : NULL;
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, consent_json(req, &list[i], now));
+        json_array_append_new(arr, consent_json(req, &list[i], now, names));
+    json_decref(names);
     return arr;
 }
 

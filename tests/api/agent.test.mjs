@@ -72,6 +72,9 @@ test('the demo consent: 次仁 lets 扎西多吉 file his pension claim', async 
   assert.equal(mine.body.given.length, 1);
   assert.equal(mine.body.given[0].agent_name, '扎西多吉');
   assert.equal(mine.body.given[0].scope, 'XZ-RS-003');
+  assert.equal(mine.body.given[0].scope_label, '城乡居民养老保险待遇申领', 'the service by name');
+  const bo = await elder.get('/api/v1/account/agents?lang=bo');
+  assert.equal(bo.body.given[0].scope_label, 'གྲོང་ཁྱེར་དང་གྲོང་གསེབ་ཀྱི་སྡོད་དམངས་རྒས་གསོ་འགན་ལེན་ཐོབ་དངུལ་ཞུ་ལེན།');
   assert.equal(mine.body.given[0].state, 'active');
   assert.match(mine.body.given[0].agent_id_number, /^5401\*+1233$/, 'the agent\'s ID number is masked');
   const agent = await loginAs(srv, DEMO_CITIZEN_ID, { client: client() });

@@ -20,6 +20,7 @@ const SHOTS = process.env.OW_SHOTS || join(tmpdir(), 'ow-shots');
 const T = { zh: catalog('zh'), bo: catalog('bo') };
 const VIEW = { zh: { width: 1280, height: 900 }, bo: { width: 390, height: 844 } };
 const ITEM = 'XZ-GA-005';
+const ITEM_NAME = '无犯罪记录证明开具'; // as the consent lists show it
 const PASSWORD = 'agent-browser-2026';
 const newIdNumber = idNumbers({ birth: '19870203', seed: (process.pid * 17) % 900 });
 const newPhone = phones('134');
@@ -87,7 +88,7 @@ test('the citizen grants (zh), the agent acts and files (bo), the citizen sees i
     await c.waitForURL(`${srv.url}/account/agents?done=agent_granted`);
     assert.equal(await c.locator('.flash').innerText(), zh.done.agent_granted);
     const given = await c.locator('#consents-given').innerText();
-    assert.ok(given.includes(people.agent.name) && given.includes(ITEM) && given.includes(zh.agent.states.active), given);
+    assert.ok(given.includes(people.agent.name) && given.includes(ITEM_NAME) && given.includes(zh.agent.states.active), given);
     await look(c, 'zh-citizen-granted');
 
     // The agent, in Tibetan on a phone: act for her.
