@@ -53,6 +53,41 @@ static json_t *grants_of(struct web_req *req, struct oversight *o, const char *u
     return rows;
 }
 
+/* Who holds the administrators' roles (identity_role_reserved) at the platform department,
+ * where they are granted: the first thing a security administrator checks. */
+static json_t *administrators(struct web_req *req, struct oversight *o, struct err *err)
+{
+    struct identity_department platform;
+    if (identity_department_find(o->id, req->arena, "platform", &platform, err) < 0)
+        return NULL;
+    json_t *rows = json_array();
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        if (!identity_role_reserved(r))
+            continue;
+        int64_t ids[64];
+        size_t n = 0;
+        if (identity_department_holders(o->id, platform.id, r, ids, 64, &n, err) < 0) {
+            json_decref(rows);
+            return NULL;
+        }
+        for (size_t i = 0; i < n && i < 64; i++) {
+            struct identity_account acc;
+            struct err e;
+            err_clear(&e);
+            if (identity_account_get(o->id, req->arena, ids[i], &acc, &e) < 0)
+                continue;
+            json_array_append_new(rows,
+                                  json_pack("{s:s, s:s, s:s, s:s}", "username",
+                                            acc.username ? acc.username : "-", "name",
+                                            acc.name ? acc.name : "-", "role",
+                                            identity_role_name(r), "role_name",
+                                            web_t(req, arena_printf(req->arena, "identity.roles.%s",
+                                                                    identity_role_name(r)))));
+        }
+    }
+    return rows;
+}
+
 static int roles_page(struct web_req *req, struct web_resp *resp, const char *username,
                       struct err *failed)
 {
@@ -72,6 +107,12 @@ static int roles_page(struct web_req *req, struct web_resp *resp, const char *us
         json_object_set_new(m, "looked_up", json_boolean(g != NULL));
         json_object_set_new(m, "unknown", json_boolean(g == NULL));
     }
+    json_t *admins = administrators(req, o, &err);
+    if (admins == NULL) {
+        json_decref(m);
+        return web_fail_err(resp, &err);
+    }
+    json_object_set_new(m, "administrators", admins);
     struct identity_department *ds = NULL;
     size_t nd = 0;
     json_t *depts = json_array(), *roles = json_array();

@@ -369,6 +369,13 @@ test('separation of duties: the security administrator alone manages role grants
     assert.equal(r.body.error.code, 'identity.role_reserved');
   }
   assert.deepEqual(sql("SELECT username FROM accounts WHERE username LIKE 'sod.%'"), []);
+  // the desk opens on who holds the administrators' roles
+  const desk = await security.get('/api/v1/admin/roles');
+  assert.equal(desk.status, 200, desk.text);
+  const holders = desk.body.administrators.map((x) => [x.username, x.role]);
+  for (const h of [['admin', 'admin'], ['auditor.xz', 'auditor'], ['security.xz', 'security_admin']])
+    assert.ok(holders.some((x) => x[0] === h[0] && x[1] === h[1]), `${h}: ${desk.text}`);
+  assert.ok(!holders.some((x) => x[0] === 'clerk.water'), 'only the administrators\' roles');
   // the security administrator grants and revokes, each audited
   const g = await security.post('/api/v1/admin/roles/grant', grant);
   assert.equal(g.status, 200, g.text);
