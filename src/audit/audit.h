@@ -68,11 +68,13 @@ struct audit_report {
     int64_t entries;         /* chained entries checked */
     int64_t checkpoints;     /* checkpoints checked */
     int64_t problems;        /* problems found (only the first is described) */
-    int64_t first_seq;       /* first entry expected (1, or the purge anchor's seq + 1) */
-    int64_t head_seq;        /* last entry checked */
+    int64_t first_seq;       /* sub-chain 0's first entry expected (1, or anchor + 1) */
+    int64_t head_seq;        /* the sum of the sub-chains' last entries checked */
     enum audit_problem kind; /* AUDIT_OK, or the first problem in sequence order */
     int64_t seq;             /* the entry (or checkpoint) it concerns */
-    char message[256];       /* one sentence on it */
+    char message[256];       /* one sentence on it (names the sub-chain if not 0) */
+    int64_t slot;            /* the sub-chain of `seq` */
+    int64_t slots;           /* sub-chains walked */
 };
 
 /* "ok", "altered", "missing", "relinked", "checkpoint", "unchained". */
