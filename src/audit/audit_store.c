@@ -543,17 +543,25 @@ int audit_search(struct store_conn *c, const struct audit_filter *f, json_t *row
     store_bind_text(st, 7, outcome, -1);
     store_bind_int64(st, 8, f->limit);
     int rc;
-    while ((rc = store_step(st, err)) == STORE_ROW)
-        json_array_append_new(
-            rows,
-            json_pack("{s:I, s:I, s:I, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "seq",
-                      (json_int_t)store_col_int64(st, 0), "at", (json_int_t)store_col_int64(st, 1),
-                      "actor_id", (json_int_t)store_col_int64(st, 2), "action",
-                      store_col_text(st, 3), "object", store_col_text(st, 4), "outcome",
-                      store_col_text(st, 5), "source_ip", store_col_text(st, 6), "detail",
-                      store_col_text(st, 7), "hash", store_col_text(st, 8), "prev_hash",
-                      store_col_text(st, 9), "id", (json_int_t)store_col_int64(st, 10), "slot",
-                      (json_int_t)store_col_int64(st, 11)));
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        json_t *row = json_pack(
+            "{s:I, s:I, s:I, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "seq",
+            (json_int_t)store_col_int64(st, 0), "at", (json_int_t)store_col_int64(st, 1),
+            "actor_id", (json_int_t)store_col_int64(st, 2), "action", store_col_text(st, 3),
+            "object", store_col_text(st, 4), "outcome", store_col_text(st, 5), "source_ip",
+            store_col_text(st, 6), "detail", store_col_text(st, 7), "hash", store_col_text(st, 8),
+            "prev_hash", store_col_text(st, 9), "id", (json_int_t)store_col_int64(st, 10), "slot",
+            (json_int_t)store_col_int64(st, 11));
+        /* How the desk names it: "seq" in sub-chain 0, "slot:seq" in the others. */
+        int64_t slot = store_col_int64(st, 11), seq = store_col_int64(st, 0);
+        char entry[48];
+        if (slot == 0)
+            snprintf(entry, sizeof(entry), "%" PRId64, seq);
+        else
+            snprintf(entry, sizeof(entry), "%" PRId64 ":%" PRId64, slot, seq);
+        json_object_set_new(row, "entry", json_string(entry));
+        json_array_append_new(rows, row);
+    }
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
