@@ -4,10 +4,11 @@
  * outcome). Records are written in the same transaction as the change they describe;
  * security events that change nothing (a failed login) are written on their own.
  *
- * The records form a tamper-evident chain: each row carries a gap-free
- * sequence number and SM3(previous hash || the row), signed checkpoints vouch for the head,
- * and audit_verify reports the first altered, missing or re-linked entry. Format,
- * concurrency and limits: docs/internals/audit.md.
+ * The records form tamper-evident sub-chains (one per writer slot: SQLite has only slot 0,
+ * PostgreSQL writers use 1-16 so that they do not serialise): each row carries a gap-free
+ * sequence number within its slot and SM3(previous hash || the row), signed checkpoints
+ * vouch for every slot's head at once, and audit_verify reports the first altered, missing
+ * or re-linked entry. Format, concurrency and limits: docs/internals/audit.md.
  */
 #ifndef ONEWINDOW_AUDIT_AUDIT_H
 #define ONEWINDOW_AUDIT_AUDIT_H
@@ -34,8 +35,9 @@ struct audit_event {
 };
 
 /* Append one record to the chain. Never contains secrets: callers pass codes, not values.
- * Inside the caller's transaction if there is one (then, on PostgreSQL, it holds the
- * chain lock until commit: audited transactions are serialised). In autocommit mode the
+ * Inside the caller's transaction if there is one (then, on PostgreSQL, it holds its slot's
+ * lock until commit: audited transactions of one slot are serialised, other slots' are
+ * not). In autocommit mode the
  * record gets a transaction of its own (PostgreSQL) or retries a lost race for the next
  * sequence number (SQLite). Never fails a caller's transaction with a conflict. */
 int audit_record(struct store_conn *c, const struct audit_event *ev, struct err *err);
@@ -68,11 +70,13 @@ struct audit_report {
     int64_t entries;         /* chained entries checked */
     int64_t checkpoints;     /* checkpoints checked */
     int64_t problems;        /* problems found (only the first is described) */
-    int64_t first_seq;       /* first entry expected (1, or the purge anchor's seq + 1) */
-    int64_t head_seq;        /* last entry checked */
+    int64_t first_seq;       /* sub-chain 0's first entry expected (1, or anchor + 1) */
+    int64_t head_seq;        /* the sum of the sub-chains' last entries checked */
     enum audit_problem kind; /* AUDIT_OK, or the first problem in sequence order */
     int64_t seq;             /* the entry (or checkpoint) it concerns */
-    char message[256];       /* one sentence on it */
+    char message[256];       /* one sentence on it (names the sub-chain if not 0) */
+    int64_t slot;            /* the sub-chain of `seq` */
+    int64_t slots;           /* sub-chains walked */
 };
 
 /* "ok", "altered", "missing", "relinked", "checkpoint", "unchained". */
@@ -84,16 +88,17 @@ const char *audit_problem_name(enum audit_problem kind);
  * rows chained by this call. */
 int audit_chain_backfill(struct store *s, int64_t *chained, struct err *err);
 
-/* Sign the current head (seq, hash) with the platform's SM2 audit key, creating that key
- * on first use (stored sealed in audit_keys). Its own transaction. *seq (may be NULL):
- * the entry signed, 0 for an empty chain (nothing is written). Signing the head again is
- * a no-op. */
+/* Sign every sub-chain's head (slot, seq, hash) at once with the platform's SM2 audit key,
+ * creating that key on first use (stored sealed in audit_keys). Its own transaction. *seq
+ * (may be NULL): the entries covered (the sum of the heads' seqs; with one sub-chain, its
+ * head), 0 for an empty chain (nothing is written). Signing the same heads again is a
+ * no-op. */
 int audit_checkpoint(struct store *s, struct crypto_keyring *kr, int64_t *seq, struct err *err);
 
-/* Walk the chain in sequence order recomputing every hash and link, check every
- * checkpoint's signature (with keys that must open under `kr`) and that its hash is the
- * chain's. Returns 0 when the check ran (intact or not: see r->kind), -1 with err when it
- * could not (database error). */
+/* Walk every sub-chain in sequence order recomputing every hash and link, check every
+ * checkpoint's signature (with keys that must open under `kr`) and that each head it names
+ * is that sub-chain's entry. Returns 0 when the check ran (intact or not: see r->kind), -1 with err
+ * when it could not (database error). */
 int audit_verify(struct store *s, struct crypto_keyring *kr, struct audit_report *r,
                  struct err *err);
 
@@ -113,9 +118,9 @@ int audit_cli(struct store *s, struct crypto_keyring *kr, int argc, char **argv,
 /* ---- reading the log (audit_store.c: the auditor's desk) ---------------------------------- */
 
 /* Records of the chain matching every given field (actor 0, empty texts and 0 times match
- * anything; texts match as substrings), newest first or, with `ascending`, oldest first, at
- * most `limit`: appended to `rows` as {seq, at, actor_id, action, object, outcome, source_ip,
- * detail, hash, prev_hash, id}. */
+ * anything; texts match as substrings), newest first or, with `ascending`, oldest first (by
+ * id), at most `limit`: appended to `rows` as {seq, at, actor_id, action, object, outcome,
+ * source_ip, detail, hash, prev_hash, id, slot, entry ("seq", or "slot:seq" outside slot 0)}. */
 struct audit_filter {
     int64_t actor_id, from_ms, to_ms;
     const char *action, *object, *outcome;
@@ -123,7 +128,8 @@ struct audit_filter {
     int ascending;
 };
 int audit_search(struct store_conn *c, const struct audit_filter *f, json_t *rows, struct err *err);
-/* The newest signed checkpoint {seq, hash, at}, or JSON null when there is none. */
+/* The newest signed checkpoint {seq (entries covered), hash (merged: SM3 of its heads), at,
+ * slots}, or JSON null when there is none. */
 int audit_checkpoint_latest(struct store_conn *c, json_t **out, struct err *err);
 
 #endif

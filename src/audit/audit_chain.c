@@ -22,49 +22,7 @@
 #define AUDIT_KEY_ID_HEX 33 /* 16 bytes of SM3(public hex), hex, NUL */
 #define AUDIT_SEALED_MAX 4096
 
-static const char SQL_BACKFILL_DONE[] =
-    "SELECT value FROM platform_meta WHERE key = 'audit.chain_backfilled'";
-static const char SQL_BACKFILL_MARK[] =
-    "INSERT INTO platform_meta (key, value, updated_at) VALUES ('audit.chain_backfilled', ?, ?) "
-    "ON CONFLICT (key) DO NOTHING";
-static const char SQL_UNCHAINED_NEXT[] =
-    "SELECT id, at, actor_id, action, object, outcome, source_ip, detail FROM audit_events "
-    "WHERE seq IS NULL AND id > ? ORDER BY id LIMIT 1";
-static const char SQL_CHAIN_ROW[] =
-    "UPDATE audit_events SET seq = ?, prev_hash = ?, hash = ? WHERE id = ?";
-static const char SQL_UNCHAINED_COUNT[] =
-    "SELECT COUNT(*), MIN(id) FROM audit_events WHERE seq IS NULL";
-static const char SQL_KEY_NEWEST[] = "SELECT key_id, private_sealed FROM audit_keys "
-                                     "ORDER BY created_at DESC, key_id DESC LIMIT 1";
-static const char SQL_KEY_INSERT[] = "INSERT INTO audit_keys (key_id, public_hex, private_sealed, "
-                                     "created_at) VALUES (?, ?, ?, ?)";
-static const char SQL_KEYS_ALL[] = "SELECT key_id, private_sealed, public_hex FROM audit_keys";
-static const char SQL_CP_INSERT[] =
-    "INSERT INTO audit_checkpoints (seq, hash, at, anchor, signature, key_id) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING";
-static const char SQL_CP_DELETE[] = "DELETE FROM audit_checkpoints WHERE seq = ?";
-static const char SQL_CP_ALL[] = "SELECT seq, hash, at, anchor, signature, key_id "
-                                 "FROM audit_checkpoints ORDER BY seq";
-static const char SQL_CP_NEWEST[] = "SELECT seq FROM audit_checkpoints ORDER BY seq DESC LIMIT 1";
-static const char SQL_ENTRIES[] =
-    "SELECT seq, id, at, actor_id, action, object, outcome, source_ip, detail, prev_hash, hash "
-    "FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 1000";
-static const char SQL_FIRST_YOUNG[] =
-    "SELECT seq FROM audit_events WHERE seq IS NOT NULL AND at >= ? ORDER BY seq LIMIT 1";
-static const char SQL_ENTRY_HASH[] = "SELECT hash FROM audit_events WHERE seq = ?";
-static const char SQL_PURGE[] = "DELETE FROM audit_events WHERE seq <= ?";
-
 /* ---- helpers --------------------------------------------------------------------- */
-
-/* Run a statement to completion, ignoring rows. */
-static int run(struct store_stmt *st, struct err *err)
-{
-    int rc;
-    while ((rc = store_step(st, err)) == STORE_ROW)
-        ;
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
 
 static void sealed_ad(char *ad, size_t size, const char *key_id)
 {
@@ -112,14 +70,7 @@ static int key_create(struct store_conn *c, const struct crypto_keyring *kr,
     if (crypto_aead_seal(crypto_keyring_aead(kr, CRYPTO_AEAD_SECRETS), ad, strlen(ad), pem, pem_len,
                          sealed, pem_len + CRYPTO_AEAD_OVERHEAD, &sealed_len) < 0)
         goto oom;
-    struct store_stmt *st = store_prepare(c, SQL_KEY_INSERT, err);
-    if (st == NULL)
-        goto fail;
-    store_bind_text(st, 1, key_id, -1);
-    store_bind_text(st, 2, pub, -1);
-    store_bind_blob(st, 3, sealed, sealed_len);
-    store_bind_int64(st, 4, time_now_ms());
-    if (run(st, err) < 0)
+    if (audit_db_key_insert(c, key_id, pub, sealed, sealed_len, time_now_ms(), err) < 0)
         goto fail;
     crypto_free_secret(pem, pem_len);
     free(sealed);
@@ -134,28 +85,34 @@ fail:
     return -1;
 }
 
-/* The newest signing key, created on first use. Under the chain lock. */
+struct newest_key {
+    const struct crypto_keyring *kr;
+    struct crypto_key **out;
+    char *key_id;
+    int found, rc;
+    struct err *err;
+};
+
+static int take_newest(void *ctx, const char *key_id, const void *sealed, size_t n, const char *pub)
+{
+    struct newest_key *k = ctx;
+    (void)pub;
+    k->found = 1;
+    snprintf(k->key_id, AUDIT_KEY_ID_HEX, "%s", key_id ? key_id : "");
+    k->rc = key_unseal(k->kr, k->key_id, sealed, n, k->out, k->err);
+    return 1;
+}
+
+/* The newest signing key, created on first use. Under the maintenance lock (slot 0). */
 static int key_for_signing(struct store_conn *c, const struct crypto_keyring *kr,
                            struct crypto_key **out, char key_id[AUDIT_KEY_ID_HEX], struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_KEY_NEWEST, err);
-    if (st == NULL)
+    struct newest_key k = {kr, out, key_id, 0, 0, err};
+    if (audit_db_key_newest(c, take_newest, &k, err) < 0)
         return -1;
-    int rc = store_step(st, err);
-    if (rc < 0) {
-        store_reset(st);
-        return -1;
-    }
-    if (rc == STORE_DONE) {
-        store_reset(st);
+    if (!k.found)
         return key_create(c, kr, out, key_id, err);
-    }
-    size_t n = 0;
-    const void *sealed = store_col_blob(st, 1, &n);
-    snprintf(key_id, AUDIT_KEY_ID_HEX, "%s", store_col_text(st, 0) ? store_col_text(st, 0) : "");
-    rc = key_unseal(kr, key_id, sealed, n, out, err);
-    store_reset(st);
-    if (rc < 0)
+    if (k.rc < 0)
         return err_set(err, 500, "audit.key_unusable",
                        "the audit signing key %s does not open with this installation's master "
                        "key",
@@ -163,9 +120,9 @@ static int key_for_signing(struct store_conn *c, const struct crypto_keyring *kr
     return 0;
 }
 
-/* What a checkpoint signs. */
-static int cp_message(char *buf, size_t size, int64_t seq, const char *hash, int64_t at,
-                      int64_t anchor)
+/* What a legacy (slot 0, before 0024) checkpoint signed. */
+static int cp_message_v1(char *buf, size_t size, int64_t seq, const char *hash, int64_t at,
+                         int64_t anchor)
 {
     int n = snprintf(buf, size,
                      "onewindow.audit.checkpoint.v1\n%" PRId64 "\n%s\n%" PRId64 "\n%" PRId64 "\n",
@@ -173,39 +130,61 @@ static int cp_message(char *buf, size_t size, int64_t seq, const char *hash, int
     return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
-/* Sign (seq, hash) and store it. An anchor replaces a plain checkpoint at the same seq. */
-static int cp_write(struct store_conn *c, const struct crypto_keyring *kr, int64_t seq,
-                    const char *hash, int64_t anchor, struct err *err)
+/* What a merged checkpoint signs: every sub-chain head it names. */
+static int cp_message(char *buf, size_t size, const struct audit_db_cp *cp)
+{
+    int n = snprintf(
+        buf, size, "onewindow.audit.checkpoint.v2\n%" PRId64 "\n%" PRId64 "\n%" PRId64 "\n%s\n%s",
+        cp->at, cp->anchor, cp->entries, cp->hash ? cp->hash : "", cp->heads ? cp->heads : "");
+    return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/* hex(SM3(heads)) and the sum of their seqs; -1 if heads are malformed. */
+static int heads_digest(const char *heads, char hash[AUDIT_HASH_HEX], int64_t *entries)
+{
+    unsigned char md[CRYPTO_SM3_LEN];
+    *entries = 0;
+    for (const char *p = heads; p && *p;) {
+        long long sl = 0, sq = 0;
+        int used = 0;
+        char h[AUDIT_HASH_HEX];
+        if (sscanf(p, "%lld %lld %64[0-9a-f]%n", &sl, &sq, h, &used) != 3 || p[used] != '\n')
+            return -1;
+        *entries += sq;
+        p += used + 1;
+    }
+    if (heads == NULL || crypto_sm3(heads, strlen(heads), md) < 0 ||
+        crypto_hex_encode(md, sizeof(md), hash, AUDIT_HASH_HEX) < 0)
+        return -1;
+    return 0;
+}
+
+#define AUDIT_HEADS_MAX 4096
+#define AUDIT_MSG_MAX (AUDIT_HEADS_MAX + 256)
+
+/* Sign `heads` (anchor: the last entries a purge deletes) and store the checkpoint. */
+static int cp_write(struct store_conn *c, const struct crypto_keyring *kr, const char *heads,
+                    int64_t anchor, struct err *err)
 {
     struct crypto_key *key = NULL;
-    char key_id[AUDIT_KEY_ID_HEX], msg[256];
+    char key_id[AUDIT_KEY_ID_HEX], hash[AUDIT_HASH_HEX], msg[AUDIT_MSG_MAX];
     unsigned char sig[CRYPTO_SM2_SIG_MAX];
-    size_t sig_len = 0;
-    int64_t at = time_now_ms();
-    struct store_stmt *st;
-    int n = cp_message(msg, sizeof(msg), seq, hash, at, anchor);
-    if (n < 0 || key_for_signing(c, kr, &key, key_id, err) < 0)
+    struct audit_db_cp cp = {.id = id_next(), .anchor = anchor, .hash = hash, .heads = heads};
+    cp.at = id_time_ms(cp.id);
+    int n;
+    if (heads_digest(heads, hash, &cp.entries) < 0 || (n = cp_message(msg, sizeof(msg), &cp)) < 0) {
+        err_set(err, 500, "audit.error", "could not describe an audit checkpoint");
         goto fail;
-    if (crypto_sm2_sign(key, msg, (size_t)n, sig, sizeof(sig), &sig_len) < 0) {
+    }
+    if (key_for_signing(c, kr, &key, key_id, err) < 0)
+        goto fail;
+    if (crypto_sm2_sign(key, msg, (size_t)n, sig, sizeof(sig), &cp.sig_len) < 0) {
         err_set(err, 500, "audit.error", "could not sign an audit checkpoint");
         goto fail;
     }
-    if (anchor) {
-        if ((st = store_prepare(c, SQL_CP_DELETE, err)) == NULL)
-            goto fail;
-        store_bind_int64(st, 1, seq);
-        if (run(st, err) < 0)
-            goto fail;
-    }
-    if ((st = store_prepare(c, SQL_CP_INSERT, err)) == NULL)
-        goto fail;
-    store_bind_int64(st, 1, seq);
-    store_bind_text(st, 2, hash, -1);
-    store_bind_int64(st, 3, at);
-    store_bind_int64(st, 4, anchor);
-    store_bind_blob(st, 5, sig, sig_len);
-    store_bind_text(st, 6, key_id, -1);
-    if (run(st, err) < 0)
+    cp.sig = sig;
+    cp.key_id = key_id;
+    if (audit_db_checkpoint_insert(c, &cp, err) < 0)
         goto fail;
     crypto_key_free(key);
     return 0;
@@ -221,6 +200,7 @@ int audit_chain_backfill(struct store *s, int64_t *chained, struct err *err)
     struct arena *a = NULL;
     int64_t count = 0, head = 0, last_id = INT64_MIN;
     char prev[AUDIT_HASH_HEX], hash[AUDIT_HASH_HEX];
+    int done = 0, found = 0;
     struct store_conn *c = store_conn(s, err);
     if (c == NULL)
         return -1;
@@ -228,68 +208,32 @@ int audit_chain_backfill(struct store *s, int64_t *chained, struct err *err)
         return err_set(err, 500, "audit.oom", "out of memory");
     if (store_begin(c, err) < 0)
         goto out_free;
-    struct store_stmt *st;
-    if (audit_chain_lock(c, NULL, err) < 0 ||
-        (st = store_prepare(c, SQL_BACKFILL_DONE, err)) == NULL)
+    if (audit_db_lock(c, 0, NULL, err) < 0 || audit_db_backfill_done(c, &done, err) < 0)
         goto fail;
-    int rc = store_step(st, err);
-    store_reset(st);
-    if (rc < 0)
-        goto fail;
-    if (rc == STORE_ROW)
+    if (done)
         goto commit;
-    if (audit_chain_head(c, &head, prev, err) < 0)
+    if (audit_chain_head(c, 0, &head, prev, err) < 0)
         goto fail;
     for (;;) {
-        if ((st = store_prepare(c, SQL_UNCHAINED_NEXT, err)) == NULL)
-            goto fail;
-        store_bind_int64(st, 1, last_id);
-        if ((rc = store_step(st, err)) != STORE_ROW) {
-            store_reset(st);
-            if (rc < 0)
-                goto fail;
-            break;
-        }
+        struct audit_entry e = {0};
         arena_reset(a);
-        struct audit_entry e = {.seq = head + 1,
-                                .id = store_col_int64(st, 0),
-                                .at = store_col_int64(st, 1),
-                                .actor_id = store_col_int64(st, 2)};
-        const char **f[] = {&e.action, &e.object, &e.outcome, &e.source_ip, &e.detail};
-        for (int i = 0; i < 5; i++) {
-            const char *v = store_col_text(st, 3 + i);
-            *f[i] = v ? arena_strdup(a, v) : NULL;
-            if (v && *f[i] == NULL) {
-                store_reset(st);
-                err_set(err, 500, "audit.oom", "out of memory");
-                goto fail;
-            }
-        }
-        store_reset(st);
+        if (audit_db_unchained_next(c, last_id, a, &e, &found, err) < 0)
+            goto fail;
+        if (!found)
+            break;
+        e.seq = head + 1;
         if (audit_entry_hash(prev, &e, hash) < 0) {
             err_set(err, 500, "audit.error", "could not hash an audit record");
             goto fail;
         }
-        if ((st = store_prepare(c, SQL_CHAIN_ROW, err)) == NULL)
-            goto fail;
-        store_bind_int64(st, 1, e.seq);
-        store_bind_text(st, 2, prev, -1);
-        store_bind_text(st, 3, hash, -1);
-        store_bind_int64(st, 4, e.id);
-        if (run(st, err) < 0)
+        if (audit_db_chain_row(c, &e, prev, hash, err) < 0)
             goto fail;
         memcpy(prev, hash, sizeof(prev));
         head = e.seq;
         last_id = e.id;
         count++;
     }
-    char value[32];
-    snprintf(value, sizeof(value), "%" PRId64, count);
-    if ((st = store_prepare(c, SQL_BACKFILL_MARK, err)) == NULL)
-        goto fail;
-    store_bind_text(st, 1, value, -1);
-    store_bind_int64(st, 2, time_now_ms());
-    if (run(st, err) < 0)
+    if (audit_db_backfill_mark(c, count, err) < 0)
         goto fail;
 commit:
     if (store_commit(c, err) < 0)
@@ -307,21 +251,55 @@ out_free:
 
 /* ---- checkpoints ----------------------------------------------------------------- */
 
+/* "slot seq hash\n" for every non-empty sub-chain; *entries the sum of their seqs. */
+static int heads_now(struct store_conn *c, char *out, size_t size, int64_t *entries,
+                     struct err *err)
+{
+    size_t o = 0;
+    *entries = 0;
+    out[0] = '\0';
+    for (int64_t slot = 0; slot <= AUDIT_SLOTS; slot++) {
+        int64_t seq = 0;
+        char hash[AUDIT_HASH_HEX];
+        if (audit_chain_head(c, slot, &seq, hash, err) < 0)
+            return -1;
+        if (seq == 0)
+            continue;
+        int n = snprintf(out + o, size - o, "%" PRId64 " %" PRId64 " %s\n", slot, seq, hash);
+        if (n < 0 || (size_t)n >= size - o)
+            return err_set(err, 500, "audit.error", "too many audit sub-chains");
+        o += (size_t)n;
+        *entries += seq;
+    }
+    return 0;
+}
+
+static int take_heads(void *ctx, const struct audit_db_cp *cp)
+{
+    snprintf(ctx, AUDIT_HEADS_MAX, "%s", cp->heads ? cp->heads : "");
+    return 1;
+}
+
 int audit_checkpoint(struct store *s, struct crypto_keyring *kr, int64_t *seq, struct err *err)
 {
-    int64_t head = 0;
-    char hash[AUDIT_HASH_HEX];
+    int64_t entries = 0;
+    char heads[AUDIT_HEADS_MAX], newest[AUDIT_HEADS_MAX] = "";
     struct store_conn *c = store_conn(s, err);
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
-    if (audit_chain_lock(c, NULL, err) < 0 || audit_chain_head(c, &head, hash, err) < 0)
+    /* The heads are read without the writers' locks: each is a committed entry, and a
+     * checkpoint vouches for exactly those. The slot-0 lock orders checkpoints, purges
+     * and the first key's creation. */
+    if (audit_db_lock(c, 0, NULL, err) < 0 ||
+        heads_now(c, heads, sizeof(heads), &entries, err) < 0 ||
+        audit_db_checkpoints_merged(c, 1, take_heads, newest, err) < 0)
         goto fail;
-    if (head > 0 && cp_write(c, kr, head, hash, 0, err) < 0)
+    if (entries > 0 && strcmp(heads, newest) != 0 && cp_write(c, kr, heads, 0, err) < 0)
         goto fail;
     if (store_commit(c, err) < 0)
         return -1;
     if (seq)
-        *seq = head;
+        *seq = entries;
     return 0;
 fail:
     store_rollback(c);
@@ -335,9 +313,21 @@ struct vkey {
     struct crypto_key *key; /* NULL: does not open under this keyring */
 };
 
+/* One sub-chain head a checkpoint vouches for. */
 struct vcp {
-    int64_t seq, at, anchor;
+    int64_t slot, seq, anchor;
     char hash[AUDIT_HASH_HEX];
+};
+
+struct vstate {
+    const struct crypto_keyring *kr;
+    struct vkey keys[AUDIT_KEYS_MAX];
+    size_t nkeys;
+    struct vcp *cps;
+    size_t ncp, cap;
+    int64_t *slots;
+    size_t nslots, slots_cap;
+    struct audit_report *r;
 };
 
 const char *audit_problem_name(enum audit_problem kind)
@@ -347,20 +337,25 @@ const char *audit_problem_name(enum audit_problem kind)
     return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }
 
-/* Count a problem; describe it if it is the first in sequence order. */
-static void note(struct audit_report *r, int64_t seq, enum audit_problem kind, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void note(struct audit_report *r, int64_t seq, enum audit_problem kind, const char *fmt, ...)
+/* Count a problem; describe it if it is the first in (slot, seq) order. A problem in a
+ * sub-chain other than 0 says which. */
+static void note(struct audit_report *r, int64_t slot, int64_t seq, enum audit_problem kind,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void note(struct audit_report *r, int64_t slot, int64_t seq, enum audit_problem kind,
+                 const char *fmt, ...)
 {
     r->problems++;
-    if (r->kind != AUDIT_OK && seq >= r->seq)
+    if (r->kind != AUDIT_OK && (slot > r->slot || (slot == r->slot && seq >= r->seq)))
         return;
     r->kind = kind;
+    r->slot = slot;
     r->seq = seq;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->message, sizeof(r->message), fmt, ap);
+    int n = vsnprintf(r->message, sizeof(r->message), fmt, ap);
     va_end(ap);
+    if (slot != 0 && n > 0 && (size_t)n < sizeof(r->message))
+        snprintf(r->message + n, sizeof(r->message) - (size_t)n, " (sub-chain %" PRId64 ")", slot);
 }
 
 static void copy_hash(char dst[AUDIT_HASH_HEX], const char *src)
@@ -368,273 +363,335 @@ static void copy_hash(char dst[AUDIT_HASH_HEX], const char *src)
     snprintf(dst, AUDIT_HASH_HEX, "%s", src ? src : "");
 }
 
-static int load_keys(struct store_conn *c, const struct crypto_keyring *kr, struct vkey *keys,
-                     size_t *nkeys, struct err *err)
+static int add_key(void *ctx, const char *key_id, const void *sealed, size_t n, const char *pub)
 {
-    struct store_stmt *st = store_prepare(c, SQL_KEYS_ALL, err);
-    if (st == NULL)
-        return -1;
-    int rc;
-    *nkeys = 0;
-    while ((rc = store_step(st, err)) == STORE_ROW && *nkeys < AUDIT_KEYS_MAX) {
-        struct vkey *k = &keys[(*nkeys)++];
-        size_t n = 0;
-        const void *sealed = store_col_blob(st, 1, &n);
-        const char *pub = store_col_text(st, 2);
-        char mine[CRYPTO_PUBLIC_HEX_SIZE];
-        struct err ignored;
-        const char *id = store_col_text(st, 0);
-        snprintf(k->id, sizeof(k->id), "%s", id ? id : "");
+    struct vstate *v = ctx;
+    if (v->nkeys >= AUDIT_KEYS_MAX)
+        return 1;
+    struct vkey *k = &v->keys[v->nkeys++];
+    char mine[CRYPTO_PUBLIC_HEX_SIZE];
+    struct err ignored;
+    snprintf(k->id, sizeof(k->id), "%s", key_id ? key_id : "");
+    k->key = NULL;
+    /* A key is trusted only if it opens under our master key and its stored public half is
+     * its own: a key planted in the table by someone without the master key cannot vouch
+     * for anything. */
+    if (key_unseal(v->kr, k->id, sealed, n, &k->key, &ignored) == 0 &&
+        (crypto_key_public_hex(k->key, mine) < 0 || pub == NULL || strcmp(mine, pub) != 0)) {
+        crypto_key_free(k->key);
         k->key = NULL;
-        /* A key is trusted only if it opens under our master key and its stored public
-         * half is its own: a key planted in the table by someone without the master key
-         * cannot vouch for anything. */
-        if (key_unseal(kr, k->id, sealed, n, &k->key, &ignored) == 0 &&
-            (crypto_key_public_hex(k->key, mine) < 0 || pub == NULL || strcmp(mine, pub) != 0)) {
-            crypto_key_free(k->key);
-            k->key = NULL;
-        }
     }
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
-/* Load every checkpoint, checking its signature; *out is the caller's (free). */
-static int load_checkpoints(struct store_conn *c, const struct vkey *keys, size_t nkeys,
-                            struct audit_report *r, struct vcp **out, size_t *ncp, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_CP_ALL, err);
-    struct vcp *cps = NULL;
-    size_t cap = 0, n = 0;
-    int rc;
-    if (st == NULL)
-        return -1;
-    while ((rc = store_step(st, err)) == STORE_ROW) {
-        if (n == cap) {
-            size_t ncap = cap ? 2 * cap : 64;
-            struct vcp *p = realloc(cps, ncap * sizeof(*cps));
-            if (p == NULL) {
-                rc = err_set(err, 500, "audit.oom", "out of memory");
-                break;
-            }
-            cps = p;
-            cap = ncap;
-        }
-        struct vcp *cp = &cps[n++];
-        cp->seq = store_col_int64(st, 0);
-        copy_hash(cp->hash, store_col_text(st, 1));
-        cp->at = store_col_int64(st, 2);
-        cp->anchor = store_col_int64(st, 3);
-        size_t sig_len = 0;
-        const unsigned char *sig = store_col_blob(st, 4, &sig_len);
-        const char *key_id = store_col_text(st, 5);
-        const struct crypto_key *key = NULL;
-        for (size_t i = 0; i < nkeys && key_id; i++)
-            if (strcmp(keys[i].id, key_id) == 0)
-                key = keys[i].key;
-        char msg[256];
-        int len = cp_message(msg, sizeof(msg), cp->seq, cp->hash, cp->at, cp->anchor);
-        if (key == NULL)
-            note(r, cp->seq, AUDIT_CHECKPOINT,
-                 "checkpoint %" PRId64 " names a signing key that is unknown or not this "
-                 "installation's",
-                 cp->seq);
-        else if (len < 0 || sig == NULL || crypto_sm2_verify(key, msg, (size_t)len, sig, sig_len))
-            note(r, cp->seq, AUDIT_CHECKPOINT, "checkpoint %" PRId64 " has an invalid signature",
-                 cp->seq);
-    }
-    store_reset(st);
-    if (rc < 0) {
-        free(cps);
-        return -1;
-    }
-    *out = cps;
-    *ncp = n;
-    r->checkpoints = (int64_t)n;
     return 0;
 }
 
-/* Walk entries (from, to] in sequence order; `prev` is the hash entry `from` must have. */
-static int walk(struct store_conn *c, int64_t from, int64_t to, const char *prev_in,
-                const struct vcp *cps, size_t ncp, struct audit_report *r, struct err *err)
+static const struct crypto_key *key_named(const struct vstate *v, const char *key_id)
 {
-    char prev[AUDIT_HASH_HEX], hash[AUDIT_HASH_HEX];
-    int64_t expected = from + 1, after = from;
-    size_t k = 0;
-    copy_hash(prev, prev_in);
-    while (k < ncp && cps[k].seq <= from)
-        k++;
-    for (;;) {
-        struct store_stmt *st = store_prepare(c, SQL_ENTRIES, err);
-        if (st == NULL)
+    for (size_t i = 0; i < v->nkeys && key_id; i++)
+        if (strcmp(v->keys[i].id, key_id) == 0)
+            return v->keys[i].key;
+    return NULL;
+}
+
+static int add_vcp(struct vstate *v, int64_t slot, int64_t seq, const char *hash, int64_t anchor)
+{
+    if (v->ncp == v->cap) {
+        size_t ncap = v->cap ? 2 * v->cap : 64;
+        struct vcp *p = realloc(v->cps, ncap * sizeof(*p));
+        if (p == NULL)
             return -1;
-        store_bind_int64(st, 1, after);
-        store_bind_int64(st, 2, to);
-        int rc, rows = 0;
-        while ((rc = store_step(st, err)) == STORE_ROW) {
-            rows++;
-            struct audit_entry e = {.seq = store_col_int64(st, 0),
-                                    .id = store_col_int64(st, 1),
-                                    .at = store_col_int64(st, 2),
-                                    .actor_id = store_col_int64(st, 3),
-                                    .action = store_col_text(st, 4),
-                                    .object = store_col_text(st, 5),
-                                    .outcome = store_col_text(st, 6),
-                                    .source_ip = store_col_text(st, 7),
-                                    .detail = store_col_text(st, 8)};
-            const char *stored_prev = store_col_text(st, 9), *stored = store_col_text(st, 10);
-            r->entries++;
-            if (e.seq != expected)
-                note(r, expected, AUDIT_MISSING, "entries %" PRId64 " to %" PRId64 " are missing",
-                     expected, e.seq - 1);
-            else if (stored_prev == NULL || strcmp(stored_prev, prev) != 0)
-                note(r, e.seq, AUDIT_RELINKED, "its prev_hash is not the hash of entry %" PRId64,
-                     e.seq - 1);
-            if (audit_entry_hash(stored_prev, &e, hash) < 0 || stored == NULL ||
-                strcmp(hash, stored) != 0)
-                note(r, e.seq, AUDIT_ALTERED, "its content does not match its hash");
-            for (; k < ncp && cps[k].seq <= e.seq; k++)
-                if (cps[k].seq == e.seq && (stored == NULL || strcmp(cps[k].hash, stored) != 0))
-                    note(r, e.seq, AUDIT_CHECKPOINT,
-                         "checkpoint %" PRId64 " vouches for another hash: the chain was "
-                         "rewritten",
-                         e.seq);
-            copy_hash(prev, stored);
-            expected = e.seq + 1;
-            after = e.seq;
-            r->head_seq = e.seq;
-        }
-        store_reset(st);
-        if (rc < 0)
-            return -1;
-        if (rows < AUDIT_PAGE)
-            break;
+        v->cps = p;
+        v->cap = ncap;
     }
-    if (expected <= to)
-        note(r, expected, AUDIT_MISSING, "entries %" PRId64 " to %" PRId64 " are missing", expected,
-             to);
+    struct vcp *cp = &v->cps[v->ncp++];
+    cp->slot = slot;
+    cp->seq = seq;
+    cp->anchor = anchor;
+    copy_hash(cp->hash, hash);
+    return 0;
+}
+
+static int add_slot(void *ctx, int64_t slot)
+{
+    struct vstate *v = ctx;
+    for (size_t i = 0; i < v->nslots; i++)
+        if (v->slots[i] == slot)
+            return 0;
+    if (v->nslots == v->slots_cap) {
+        size_t ncap = v->slots_cap ? 2 * v->slots_cap : 32;
+        int64_t *p = realloc(v->slots, ncap * sizeof(*p));
+        if (p == NULL)
+            return -1;
+        v->slots = p;
+        v->slots_cap = ncap;
+    }
+    v->slots[v->nslots++] = slot;
+    return 0;
+}
+
+/* A legacy checkpoint: slot 0, signed with the v1 message. */
+static int load_legacy(void *ctx, const struct audit_db_cp *cp)
+{
+    struct vstate *v = ctx;
+    char msg[256], hash[AUDIT_HASH_HEX];
+    copy_hash(hash, cp->hash);
+    const struct crypto_key *key = key_named(v, cp->key_id);
+    int len = cp_message_v1(msg, sizeof(msg), cp->seq, hash, cp->at, cp->anchor);
+    v->r->checkpoints++;
+    if (key == NULL)
+        note(v->r, 0, cp->seq, AUDIT_CHECKPOINT,
+             "checkpoint %" PRId64 " names a signing key that is unknown or not this "
+             "installation's",
+             cp->seq);
+    else if (len < 0 || cp->sig == NULL ||
+             crypto_sm2_verify(key, msg, (size_t)len, cp->sig, cp->sig_len))
+        note(v->r, 0, cp->seq, AUDIT_CHECKPOINT, "checkpoint %" PRId64 " has an invalid signature",
+             cp->seq);
+    return add_vcp(v, 0, cp->seq, hash, cp->anchor) < 0 || add_slot(v, 0) < 0 ? -1 : 0;
+}
+
+/* A merged checkpoint: its signature, its digest, then every head it names. A problem
+ * with the checkpoint itself is reported at its first head. */
+static int load_merged(void *ctx, const struct audit_db_cp *cp)
+{
+    struct vstate *v = ctx;
+    char msg[AUDIT_MSG_MAX], digest[AUDIT_HASH_HEX], hash[AUDIT_HASH_HEX];
+    int64_t entries = 0, slot = 0, seq = 0;
+    const char *heads = cp->heads ? cp->heads : "";
+    long long sl = 0, sq = 0;
+    if (sscanf(heads, "%lld %lld", &sl, &sq) == 2) {
+        slot = sl;
+        seq = sq;
+    }
+    const struct crypto_key *key = key_named(v, cp->key_id);
+    int len = cp_message(msg, sizeof(msg), cp);
+    v->r->checkpoints++;
+    if (key == NULL)
+        note(v->r, slot, seq, AUDIT_CHECKPOINT,
+             "checkpoint %" PRId64 " names a signing key that is unknown or not this "
+             "installation's",
+             seq);
+    else if (len < 0 || cp->sig == NULL ||
+             crypto_sm2_verify(key, msg, (size_t)len, cp->sig, cp->sig_len))
+        note(v->r, slot, seq, AUDIT_CHECKPOINT, "checkpoint %" PRId64 " has an invalid signature",
+             seq);
+    else if (heads_digest(heads, digest, &entries) < 0 || cp->hash == NULL ||
+             strcmp(digest, cp->hash) != 0 || entries != cp->entries)
+        note(v->r, slot, seq, AUDIT_CHECKPOINT,
+             "checkpoint %" PRId64 " does not match the heads it names", seq);
+    for (const char *p = heads; *p;) {
+        int used = 0;
+        if (sscanf(p, "%lld %lld %64[0-9a-f]%n", &sl, &sq, hash, &used) != 3 || p[used] != '\n')
+            break;
+        if (add_vcp(v, sl, sq, hash, cp->anchor) < 0 || add_slot(v, sl) < 0)
+            return -1;
+        p += used + 1;
+    }
+    return 0;
+}
+
+static int vcp_order(const void *a, const void *b)
+{
+    const struct vcp *x = a, *y = b;
+    if (x->slot != y->slot)
+        return x->slot < y->slot ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int int64_order(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The state of one sub-chain's walk. */
+struct walk {
+    struct audit_report *r;
+    int64_t slot, expected, after;
+    char prev[AUDIT_HASH_HEX];
+    const struct vcp *cps; /* this slot's checkpoints, by seq */
+    size_t ncp, k;
+};
+
+static int walk_entry(void *ctx, const struct audit_entry *e, const char *stored_prev,
+                      const char *stored)
+{
+    struct walk *w = ctx;
+    struct audit_report *r = w->r;
+    char hash[AUDIT_HASH_HEX];
+    r->entries++;
+    if (e->seq != w->expected)
+        note(r, w->slot, w->expected, AUDIT_MISSING,
+             "entries %" PRId64 " to %" PRId64 " are missing", w->expected, e->seq - 1);
+    else if (stored_prev == NULL || strcmp(stored_prev, w->prev) != 0)
+        note(r, w->slot, e->seq, AUDIT_RELINKED, "its prev_hash is not the hash of entry %" PRId64,
+             e->seq - 1);
+    if (audit_entry_hash(stored_prev, e, hash) < 0 || stored == NULL || strcmp(hash, stored) != 0)
+        note(r, w->slot, e->seq, AUDIT_ALTERED, "its content does not match its hash");
+    for (; w->k < w->ncp && w->cps[w->k].seq <= e->seq; w->k++)
+        if (w->cps[w->k].seq == e->seq && (stored == NULL || strcmp(w->cps[w->k].hash, stored)))
+            note(r, w->slot, e->seq, AUDIT_CHECKPOINT,
+                 "checkpoint %" PRId64 " vouches for another hash: the chain was rewritten",
+                 e->seq);
+    copy_hash(w->prev, stored);
+    w->expected = e->seq + 1;
+    w->after = e->seq;
+    return 0;
+}
+
+/* Walk one sub-chain from its newest anchor to its head or its newest checkpoint,
+ * whichever is further (a checkpoint beyond the head: a truncated tail). */
+static int walk_slot(struct store_conn *c, int64_t slot, const struct vcp *cps, size_t ncp,
+                     struct audit_report *r, struct err *err)
+{
+    struct walk w = {.r = r, .slot = slot, .cps = cps, .ncp = ncp};
+    int64_t head = 0, anchor = 0;
+    char head_hash[AUDIT_HASH_HEX];
+    int found = 0, rows = 0;
+    copy_hash(w.prev, AUDIT_GENESIS);
+    for (size_t i = 0; i < ncp; i++)
+        if (cps[i].anchor && cps[i].seq >= anchor) {
+            anchor = cps[i].seq;
+            copy_hash(w.prev, cps[i].hash);
+        }
+    if (audit_db_head(c, slot, &found, &head, head_hash, err) < 0)
+        return -1;
+    int64_t to = found ? head : anchor;
+    if (ncp > 0 && cps[ncp - 1].seq > to)
+        to = cps[ncp - 1].seq;
+    w.expected = anchor + 1;
+    w.after = anchor;
+    while (w.k < ncp && cps[w.k].seq <= anchor)
+        w.k++;
+    if (slot == 0)
+        r->first_seq = anchor + 1;
+    do {
+        if (audit_db_entries(c, slot, w.after, to, walk_entry, &w, &rows, err) < 0)
+            return -1;
+    } while (rows == AUDIT_DB_PAGE);
+    if (w.expected <= to)
+        note(r, slot, w.expected, AUDIT_MISSING, "entries %" PRId64 " to %" PRId64 " are missing",
+             w.expected, to);
+    r->head_seq += w.after;
+    r->slots++;
     return 0;
 }
 
 int audit_verify(struct store *s, struct crypto_keyring *kr, struct audit_report *r,
                  struct err *err)
 {
-    struct vkey keys[AUDIT_KEYS_MAX];
-    size_t nkeys = 0, ncp = 0;
-    struct vcp *cps = NULL;
-    int64_t head = 0, anchor = 0;
-    char head_hash[AUDIT_HASH_HEX], anchor_hash[AUDIT_HASH_HEX] = AUDIT_GENESIS;
+    struct vstate v = {.kr = kr, .r = r};
+    int64_t unchained = 0, first_id = 0;
     int rc = -1;
     memset(r, 0, sizeof(*r));
+    r->first_seq = 1;
     struct store_conn *c = store_conn(s, err);
     if (c == NULL)
         return -1;
-    /* Checkpoints before the head: every checkpoint read then vouches for an entry at or
+    /* Checkpoints before the heads: every checkpoint read then vouches for an entry at or
      * below the head read after it, so a checkpoint beyond it means a truncated tail. */
-    if (load_keys(c, kr, keys, &nkeys, err) < 0 ||
-        load_checkpoints(c, keys, nkeys, r, &cps, &ncp, err) < 0 ||
-        audit_chain_head(c, &head, head_hash, err) < 0)
+    if (audit_db_keys(c, add_key, &v, err) < 0 ||
+        audit_db_checkpoints_legacy(c, load_legacy, &v, err) < 0 ||
+        audit_db_checkpoints_merged(c, 0, load_merged, &v, err) < 0 ||
+        audit_db_slots(c, add_slot, &v, err) < 0)
         goto out;
-    for (size_t i = 0; i < ncp; i++)
-        if (cps[i].anchor) {
-            anchor = cps[i].seq;
-            copy_hash(anchor_hash, cps[i].hash);
-        }
-    int64_t to = head;
-    for (size_t i = 0; i < ncp; i++)
-        if (cps[i].seq > to)
-            to = cps[i].seq;
-    r->first_seq = anchor + 1;
-    r->head_seq = anchor;
-    if (walk(c, anchor, to, anchor_hash, cps, ncp, r, err) < 0)
-        goto out;
-    struct store_stmt *st = store_prepare(c, SQL_UNCHAINED_COUNT, err);
-    if (st == NULL)
-        goto out;
-    int step = store_step(st, err);
-    int64_t unchained = step == STORE_ROW ? store_col_int64(st, 0) : 0;
-    int64_t first_id = step == STORE_ROW ? store_col_int64(st, 1) : 0;
-    store_reset(st);
-    if (step < 0)
+    if (v.ncp > 0)
+        qsort(v.cps, v.ncp, sizeof(*v.cps), vcp_order);
+    if (v.nslots > 0)
+        qsort(v.slots, v.nslots, sizeof(*v.slots), int64_order);
+    for (size_t i = 0, k = 0; i < v.nslots; i++) {
+        size_t from = k;
+        while (k < v.ncp && v.cps[k].slot == v.slots[i])
+            k++;
+        if (walk_slot(c, v.slots[i], v.cps + from, k - from, r, err) < 0)
+            goto out;
+    }
+    if (audit_db_unchained_count(c, &unchained, &first_id, err) < 0)
         goto out;
     if (unchained > 0 && r->kind == AUDIT_OK)
-        note(r, 0, AUDIT_UNCHAINED,
+        note(r, 0, 0, AUDIT_UNCHAINED,
              "%" PRId64 " row(s) have no sequence number (first id %" PRId64 ")", unchained,
              first_id);
     else if (unchained > 0)
         r->problems++;
     rc = 0;
 out:
-    for (size_t i = 0; i < nkeys; i++)
-        crypto_key_free(keys[i].key);
-    free(cps);
+    for (size_t i = 0; i < v.nkeys; i++)
+        crypto_key_free(v.keys[i].key);
+    free(v.cps);
+    free(v.slots);
     return rc;
 }
 
 /* ---- retention ------------------------------------------------------------------- */
 
-/* The seq of the first row of `st` (bound by the caller), or `none`. */
-static int first_seq(struct store_stmt *st, int64_t none, int64_t *out, struct err *err)
-{
-    int rc = store_step(st, err);
-    *out = rc == STORE_ROW ? store_col_int64(st, 0) : none;
-    store_reset(st);
-    return rc < 0 ? -1 : 0;
-}
-
+/* Per slot: delete through `last`, older than the retention and below the slot's newest
+ * checkpoint, so that the head itself and a signed entry always remain. The anchor names
+ * every slot's last deleted entry and is written before the deletes. */
 int audit_purge_at(struct store *s, struct crypto_keyring *kr, int64_t retention_ms, int64_t now_ms,
                    int64_t *purged, struct err *err)
 {
-    int64_t head = 0, newest_cp = 0, young = 0, deleted = 0;
-    char hash[AUDIT_HASH_HEX];
-    struct store_stmt *st;
+    struct audit_report scratch;
+    struct vstate v = {.kr = kr, .r = &scratch};
+    int64_t deleted = 0, lasts[AUDIT_SLOTS + 1] = {0};
+    char heads[AUDIT_HEADS_MAX] = "";
+    size_t o = 0;
     if (retention_ms == 0)
         retention_ms = AUDIT_RETENTION_MIN_MS;
     if (retention_ms < AUDIT_RETENTION_MIN_MS)
         return err_set(err, 400, "audit.retention_too_short",
                        "audit records must be kept at least 185 days");
+    memset(&scratch, 0, sizeof(scratch));
     struct store_conn *c = store_conn(s, err);
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
-    if (audit_chain_lock(c, NULL, err) < 0 || audit_chain_head(c, &head, hash, err) < 0 ||
-        (st = store_prepare(c, SQL_CP_NEWEST, err)) == NULL ||
-        first_seq(st, 0, &newest_cp, err) < 0 ||
-        (st = store_prepare(c, SQL_FIRST_YOUNG, err)) == NULL)
+    if (audit_db_lock(c, 0, NULL, err) < 0 ||
+        audit_db_checkpoints_legacy(c, load_legacy, &v, err) < 0 ||
+        audit_db_checkpoints_merged(c, 0, load_merged, &v, err) < 0)
         goto fail;
-    store_bind_int64(st, 1, now_ms - retention_ms);
-    if (first_seq(st, head + 1, &young, err) < 0)
-        goto fail;
-    /* Delete through `last`: older than the retention, and below a checkpoint so that
-     * the head itself and a signed entry always remain. */
-    int64_t last = young - 1 < newest_cp - 1 ? young - 1 : newest_cp - 1;
-    if (last >= 1) {
-        if ((st = store_prepare(c, SQL_ENTRY_HASH, err)) == NULL)
+    for (int64_t slot = 0; slot <= AUDIT_SLOTS; slot++) {
+        int64_t head = 0, newest_cp = 0, young = 0;
+        int found = 0;
+        char hash[AUDIT_HASH_HEX];
+        for (size_t i = 0; i < v.ncp; i++)
+            if (v.cps[i].slot == slot && v.cps[i].seq > newest_cp)
+                newest_cp = v.cps[i].seq;
+        if (audit_chain_head(c, slot, &head, hash, err) < 0 ||
+            audit_db_first_young(c, slot, now_ms - retention_ms, head + 1, &young, err) < 0)
             goto fail;
-        store_bind_int64(st, 1, last);
-        int rc = store_step(st, err);
-        if (rc == STORE_ROW)
-            copy_hash(hash, store_col_text(st, 0));
-        store_reset(st);
-        if (rc < 0)
+        int64_t last = young - 1 < newest_cp - 1 ? young - 1 : newest_cp - 1;
+        if (last < 1 || audit_db_entry_hash(c, slot, last, &found, hash, err) < 0)
+            continue;
+        if (!found) /* already purged through here (or missing) */
+            continue;
+        int n = snprintf(heads + o, sizeof(heads) - o, "%" PRId64 " %" PRId64 " %s\n", slot, last,
+                         hash);
+        if (n < 0 || (size_t)n >= sizeof(heads) - o) {
+            err_set(err, 500, "audit.error", "too many audit sub-chains");
             goto fail;
-        if (rc == STORE_DONE) /* already purged through here (or missing) */
-            goto commit;
-        if (cp_write(c, kr, last, hash, 1, err) < 0 ||
-            (st = store_prepare(c, SQL_PURGE, err)) == NULL)
-            goto fail;
-        store_bind_int64(st, 1, last);
-        if (run(st, err) < 0)
-            goto fail;
-        deleted = store_changes(st);
+        }
+        o += (size_t)n;
+        lasts[slot] = last;
     }
-commit:
+    if (o > 0 && cp_write(c, kr, heads, 1, err) < 0)
+        goto fail;
+    for (int64_t slot = 0; slot <= AUDIT_SLOTS; slot++) {
+        int64_t n = 0;
+        if (lasts[slot] > 0 && audit_db_purge(c, slot, lasts[slot], &n, err) < 0)
+            goto fail;
+        deleted += n;
+    }
     if (store_commit(c, err) < 0)
-        return -1;
+        goto out;
+    free(v.cps);
+    free(v.slots);
     if (purged)
         *purged = deleted;
     return 0;
 fail:
     store_rollback(c);
+out:
+    free(v.cps);
+    free(v.slots);
     return -1;
 }
 

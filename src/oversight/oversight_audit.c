@@ -85,13 +85,14 @@ static int filter_of(struct web_req *req, struct web_resp *resp, struct oversigh
 
 static json_t *report_json(struct web_req *req, const struct audit_report *r)
 {
-    return json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "ok", r->kind == AUDIT_OK, "state",
-                     audit_problem_name(r->kind), "state_label",
+    return json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "ok",
+                     r->kind == AUDIT_OK, "state", audit_problem_name(r->kind), "state_label",
                      web_t(req, arena_printf(req->arena, "oversight.audit.states.%s",
                                              audit_problem_name(r->kind))),
                      "entries", (json_int_t)r->entries, "checkpoints", (json_int_t)r->checkpoints,
                      "head_seq", (json_int_t)r->head_seq, "problem_seq", (json_int_t)r->seq,
-                     "message", r->message);
+                     "problem_slot", (json_int_t)r->slot, "slots", (json_int_t)r->slots, "message",
+                     r->message);
 }
 
 static int h_audit(struct web_req *req, struct web_resp *resp)

@@ -76,6 +76,7 @@ static int setup(void **state)
         fprintf(stderr, "audit_test: %s\n", err.msg);
         goto fail;
     }
+    audit_use_slot(0); /* single-threaded tests write sub-chain 0 on both backends */
     *state = fx;
     return 0;
 fail:
@@ -255,9 +256,14 @@ static void test_chain_intact(void **state)
         assert_int_equal(w[i].failures, 0);
     }
     assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_events"), 100);
-    assert_int_equal(scalar(fx, "SELECT COUNT(DISTINCT seq) FROM audit_events"), 100);
-    assert_int_equal(scalar(fx, "SELECT MIN(seq) FROM audit_events"), 1);
-    assert_int_equal(scalar(fx, "SELECT MAX(seq) FROM audit_events"), 100);
+    /* Every sub-chain gap-free from 1. PostgreSQL: each thread has a slot of its own
+     * (round robin), SQLite writes slot 0 only. */
+    assert_int_equal(scalar(fx,
+                            "SELECT COUNT(*) FROM (SELECT slot, MIN(seq) AS lo, MAX(seq) AS hi, "
+                            "COUNT(DISTINCT seq) AS n FROM audit_events GROUP BY slot) g "
+                            "WHERE lo <> 1 OR hi <> n"),
+                     0);
+    assert_int_equal(scalar(fx, "SELECT COUNT(DISTINCT slot) FROM audit_events"), use_pg ? 5 : 1);
     assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_events WHERE detail = 'rolled back'"),
                      0);
     assert_intact(fx, 100, 0);
@@ -265,10 +271,10 @@ static void test_chain_intact(void **state)
     verify(fx, &r);
     assert_int_equal(r.first_seq, 1);
     assert_int_equal(r.head_seq, 100);
-    /* Entry 1 links to the genesis hash. */
+    /* Entry 1 of every sub-chain links to the genesis hash. */
     assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_events WHERE seq = 1 AND prev_hash = "
                                 "'" AUDIT_GENESIS "'"),
-                     1);
+                     use_pg ? 5 : 1);
 }
 
 /* The hash is fixed by the format (docs/internals/audit.md): a known answer. */
@@ -380,20 +386,20 @@ static void test_checkpoints(void **state)
     checkpoint(fx, 5);
     assert_intact(fx, 5, 1);
     checkpoint(fx, 5); /* the head again: no new row */
-    assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_checkpoints"), 1);
+    assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_merged_checkpoints"), 1);
     record_n(fx, 3);
     checkpoint(fx, 8);
     assert_intact(fx, 8, 2);
     assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_keys"), 1);
-    assert_int_equal(scalar(fx, "SELECT COUNT(DISTINCT key_id) FROM audit_checkpoints"), 1);
+    assert_int_equal(scalar(fx, "SELECT COUNT(DISTINCT key_id) FROM audit_merged_checkpoints"), 1);
 
     /* Another checkpoint's (valid) signature on checkpoint 5. */
-    exec(fx, "UPDATE audit_checkpoints SET at = at + 1 WHERE seq = 5");
+    exec(fx, "UPDATE audit_merged_checkpoints SET at = at + 1 WHERE entries = 5");
     assert_broken(fx, AUDIT_CHECKPOINT, 5, 1);
-    exec(fx, "UPDATE audit_checkpoints SET at = at - 1 WHERE seq = 5");
+    exec(fx, "UPDATE audit_merged_checkpoints SET at = at - 1 WHERE entries = 5");
     assert_intact(fx, 8, 2);
-    exec(fx, "UPDATE audit_checkpoints SET signature = (SELECT signature FROM audit_checkpoints "
-             "WHERE seq = 8) WHERE seq = 5");
+    exec(fx, "UPDATE audit_merged_checkpoints SET signature = (SELECT signature FROM "
+             "audit_merged_checkpoints WHERE entries = 8) WHERE entries = 5");
     assert_broken(fx, AUDIT_CHECKPOINT, 5, 1);
 }
 
@@ -464,6 +470,243 @@ static void test_planted_key(void **state)
     assert_broken(fx, AUDIT_CHECKPOINT, 3, 1);
 }
 
+/* ---- sub-chains ------------------------------------------------------------------- */
+
+/* n entries in sub-chain `slot` (then back to slot 0). */
+static void record_slot(struct fixture *fx, int64_t slot, int n)
+{
+    audit_use_slot(slot);
+    record_n(fx, n);
+    audit_use_slot(0);
+}
+
+/* Three interleaved sub-chains: each is its own gap-free chain, a checkpoint signs all
+ * three heads, and every kind of damage inside one sub-chain is reported there. */
+static void test_slots(void **state)
+{
+    struct fixture *fx = *state;
+    struct audit_report r;
+    record_slot(fx, 0, 3);
+    record_slot(fx, 2, 4);
+    record_slot(fx, 1, 2);
+    record_slot(fx, 2, 2);
+    assert_intact(fx, 11, 0);
+    assert_int_equal(scalar(fx, "SELECT MAX(seq) FROM audit_events WHERE slot = 2"), 6);
+    assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_events WHERE seq = 1 AND prev_hash = "
+                                "'" AUDIT_GENESIS "'"),
+                     3);
+    checkpoint(fx, 11); /* 3 + 2 + 6 */
+    checkpoint(fx, 11); /* same heads: no new checkpoint */
+    assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_merged_checkpoints"), 1);
+    verify(fx, &r);
+    assert_int_equal(r.slots, 3);
+    assert_int_equal(r.head_seq, 11);
+
+    /* An edit in sub-chain 2. */
+    exec(fx, "UPDATE audit_events SET detail = 'edited' WHERE slot = 2 AND seq = 3");
+    verify(fx, &r);
+    assert_string_equal(audit_problem_name(r.kind), "altered");
+    assert_int_equal(r.slot, 2);
+    assert_int_equal(r.seq, 3);
+    assert_string_equal(r.message, "its content does not match its hash (sub-chain 2)");
+    exec(fx, "UPDATE audit_events SET detail = 'detail' WHERE slot = 2 AND seq = 3");
+    assert_intact(fx, 11, 1);
+
+    /* Two entries of sub-chain 2 swapped (re-ordered). */
+    exec(fx, "UPDATE audit_events SET seq = -1 WHERE slot = 2 AND seq = 4");
+    exec(fx, "UPDATE audit_events SET seq = 4 WHERE slot = 2 AND seq = 5");
+    exec(fx, "UPDATE audit_events SET seq = 5 WHERE slot = 2 AND seq = -1");
+    verify(fx, &r);
+    assert_string_equal(audit_problem_name(r.kind), "relinked");
+    assert_int_equal(r.slot, 2);
+    assert_int_equal(r.seq, 4);
+    exec(fx, "UPDATE audit_events SET seq = -1 WHERE slot = 2 AND seq = 4");
+    exec(fx, "UPDATE audit_events SET seq = 4 WHERE slot = 2 AND seq = 5");
+    exec(fx, "UPDATE audit_events SET seq = 5 WHERE slot = 2 AND seq = -1");
+    assert_intact(fx, 11, 1);
+
+    /* An entry moved from sub-chain 1 to the end of sub-chain 2. */
+    exec(fx, "UPDATE audit_events SET slot = 2, seq = 7 WHERE slot = 1 AND seq = 2");
+    verify(fx, &r);
+    assert_int_equal(r.slot, 1);
+    assert_string_equal(audit_problem_name(r.kind), "missing");
+    assert_true(r.problems >= 2); /* and relinked or altered in sub-chain 2 */
+    exec(fx, "UPDATE audit_events SET slot = 1, seq = 2 WHERE slot = 2 AND seq = 7");
+    assert_intact(fx, 11, 1);
+
+    /* A deletion inside sub-chain 1. */
+    exec(fx, "DELETE FROM audit_events WHERE slot = 1 AND seq = 1");
+    verify(fx, &r);
+    assert_string_equal(audit_problem_name(r.kind), "missing");
+    assert_int_equal(r.slot, 1);
+    assert_int_equal(r.seq, 1);
+}
+
+/* Deleting a sub-chain's tail (or all of it) after a checkpoint shows as missing entries;
+ * after the checkpoint the head is what it vouches for. */
+static void test_slot_tail(void **state)
+{
+    struct fixture *fx = *state;
+    struct audit_report r;
+    record_slot(fx, 0, 2);
+    record_slot(fx, 3, 5);
+    record_slot(fx, 4, 2);
+    checkpoint(fx, 9);
+    record_slot(fx, 3, 2); /* not yet vouched for */
+    exec(fx, "DELETE FROM audit_events WHERE slot = 3 AND seq >= 4");
+    verify(fx, &r);
+    assert_string_equal(audit_problem_name(r.kind), "missing");
+    assert_int_equal(r.slot, 3);
+    assert_int_equal(r.seq, 4);
+    assert_string_equal(r.message, "entries 4 to 5 are missing (sub-chain 3)");
+    /* The whole of sub-chain 4 gone. */
+    exec(fx, "DELETE FROM audit_events WHERE slot = 4");
+    verify(fx, &r);
+    assert_int_equal(r.problems, 2);
+    assert_int_equal(r.slot, 3);
+    /* Rewriting the checkpoint's heads to hide it breaks its signature. */
+    exec(fx, "UPDATE audit_merged_checkpoints SET heads = replace(heads, ' 5 ', ' 3 ')");
+    verify(fx, &r);
+    assert_string_equal(audit_problem_name(r.kind), "checkpoint");
+}
+
+/* Retention per sub-chain: one anchor names the last deleted entry of each. */
+static void test_slot_purge(void **state)
+{
+    struct fixture *fx = *state;
+    struct err err;
+    struct audit_report r;
+    int64_t purged = -1, now = time_now_ms();
+    record_slot(fx, 0, 4);
+    record_slot(fx, 5, 6);
+    checkpoint(fx, 10);
+    record_slot(fx, 5, 1);
+    assert_int_equal(audit_purge_at(fx->s, fx->kr, 0, now + 186 * DAY_MS, &purged, &err), 0);
+    assert_int_equal(purged, 3 + 5);
+    assert_int_equal(scalar(fx, "SELECT MIN(seq) FROM audit_events WHERE slot = 5"), 6);
+    assert_int_equal(scalar(fx, "SELECT entries FROM audit_merged_checkpoints WHERE anchor = 1"),
+                     3 + 5);
+    verify(fx, &r);
+    assert_int_equal(r.kind, AUDIT_OK);
+    assert_int_equal(r.entries, 1 + 2);
+    assert_int_equal(r.first_seq, 4);
+    record_slot(fx, 5, 1); /* goes on after the anchor */
+    assert_intact(fx, 4, 2);
+    assert_int_equal(scalar(fx, "SELECT MAX(seq) FROM audit_events WHERE slot = 5"), 8);
+}
+
+/* A checkpoint written before 0024 (audit_checkpoints, the v1 message over slot 0's head)
+ * still vouches for the chain, and a false one is still reported. */
+static void test_legacy_checkpoint(void **state)
+{
+    struct fixture *fx = *state;
+    struct err err;
+    record_n(fx, 4);
+    checkpoint(fx, 4); /* creates the signing key */
+    exec(fx, "DELETE FROM audit_merged_checkpoints");
+    /* Sign as the old code did, with the installation's key. */
+    struct store_stmt *st =
+        store_prepare(conn(fx), "SELECT key_id, private_sealed FROM audit_keys", &err);
+    assert_non_null(st);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    char key_id[64], ad[128];
+    snprintf(key_id, sizeof(key_id), "%s", store_col_text(st, 0));
+    size_t n = 0, len = 0;
+    const void *sealed = store_col_blob(st, 1, &n);
+    unsigned char pem[4096];
+    snprintf(ad, sizeof(ad), "audit_keys.private_sealed:%s", key_id);
+    assert_int_equal(crypto_aead_open(crypto_keyring_aead(fx->kr, CRYPTO_AEAD_SECRETS), ad,
+                                      strlen(ad), sealed, n, pem, sizeof(pem), &len),
+                     0);
+    store_reset(st);
+    struct crypto_key *key = NULL;
+    assert_int_equal(crypto_key_from_pem(CRYPTO_KEY_SM2, (const char *)pem, len, &key, &err), 0);
+    char hash[AUDIT_HASH_HEX], msg[256];
+    st = store_prepare(conn(fx), "SELECT hash FROM audit_events WHERE seq = 4", &err);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    snprintf(hash, sizeof(hash), "%s", store_col_text(st, 0));
+    store_reset(st);
+    int m = snprintf(msg, sizeof(msg), "onewindow.audit.checkpoint.v1\n4\n%s\n1234\n0\n", hash);
+    unsigned char sig[CRYPTO_SM2_SIG_MAX];
+    size_t sig_len = 0;
+    assert_int_equal(crypto_sm2_sign(key, msg, (size_t)m, sig, sizeof(sig), &sig_len), 0);
+    crypto_key_free(key);
+    st = store_prepare(conn(fx),
+                       "INSERT INTO audit_checkpoints (seq, hash, at, anchor, signature, key_id) "
+                       "VALUES (4, ?, 1234, 0, ?, ?)",
+                       &err);
+    store_bind_text(st, 1, hash, -1);
+    store_bind_blob(st, 2, sig, sig_len);
+    store_bind_text(st, 3, key_id, -1);
+    assert_int_equal(store_step(st, &err), STORE_DONE);
+    store_reset(st);
+    assert_intact(fx, 4, 1);
+    /* The desk falls back to it while there is no merged checkpoint. */
+    json_t *cp = NULL;
+    assert_int_equal(audit_checkpoint_latest(conn(fx), &cp, &err), 0);
+    assert_int_equal(json_integer_value(json_object_get(cp, "seq")), 4);
+    json_decref(cp);
+    /* A truncated tail below it is caught by it. */
+    exec(fx, "DELETE FROM audit_events WHERE seq = 4");
+    assert_broken(fx, AUDIT_MISSING, 4, 1);
+    exec(fx, "UPDATE audit_checkpoints SET at = 1235");
+    assert_broken(fx, AUDIT_CHECKPOINT, 4, 2); /* its signature, and the missing entry */
+}
+
+/* PostgreSQL: a transaction holding sub-chain 1 open does not hold up one on sub-chain 2
+ * (with one global lock the second would wait for the first's commit). */
+struct holder {
+    struct store *s;
+    int64_t slot;
+    volatile int recorded, other_done, failures;
+};
+
+static void *hold_open(void *arg)
+{
+    struct holder *h = arg;
+    struct err err;
+    struct store_conn *c = store_conn(h->s, &err);
+    audit_use_slot(h->slot);
+    if (c == NULL || store_begin(c, &err) < 0) {
+        h->failures++;
+        h->recorded = 1;
+        return NULL;
+    }
+    record(c, 1, "held open");
+    __atomic_store_n(&h->recorded, 1, __ATOMIC_SEQ_CST);
+    /* Wait (capped at 10 s) for the other writer to commit first. */
+    for (int i = 0; i < 1000 && !__atomic_load_n(&h->other_done, __ATOMIC_SEQ_CST); i++)
+        usleep(10000);
+    if (store_commit(c, &err) < 0)
+        h->failures++;
+    return NULL;
+}
+
+static void test_slots_parallel(void **state)
+{
+    struct fixture *fx = *state;
+    struct err err;
+    if (!use_pg)
+        skip(); /* SQLite has one writer at a time by design */
+    struct holder h = {.s = fx->s, .slot = 1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, hold_open, &h), 0);
+    while (!__atomic_load_n(&h.recorded, __ATOMIC_SEQ_CST))
+        usleep(1000);
+    struct store_conn *c = conn(fx);
+    audit_use_slot(2);
+    assert_int_equal(store_begin(c, &err), 0);
+    record(c, 2, "not held up");
+    assert_int_equal(store_commit(c, &err), 0);
+    audit_use_slot(0);
+    /* The first transaction is still open: we committed before it. */
+    assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_events WHERE detail = 'held open'"), 0);
+    __atomic_store_n(&h.other_done, 1, __ATOMIC_SEQ_CST);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(h.failures, 0);
+    assert_intact(fx, 2, 0);
+}
+
 /* ---- backfill and retention ------------------------------------------------------- */
 
 static void test_backfill(void **state)
@@ -515,7 +758,8 @@ static void test_purge(void **state)
     assert_int_equal(audit_purge_at(fx->s, fx->kr, 0, now + 186 * DAY_MS, &purged, &err), 0);
     assert_int_equal(purged, 9);
     assert_int_equal(scalar(fx, "SELECT MIN(seq) FROM audit_events"), 10);
-    assert_int_equal(scalar(fx, "SELECT seq FROM audit_checkpoints WHERE anchor = 1"), 9);
+    assert_int_equal(scalar(fx, "SELECT entries FROM audit_merged_checkpoints WHERE anchor = 1"),
+                     9);
     struct audit_report r;
     verify(fx, &r);
     assert_int_equal(r.kind, AUDIT_OK);
@@ -533,7 +777,7 @@ static void test_purge(void **state)
                      0);
     assert_int_equal(purged, 0);
     /* Removing the anchor exposes the purge as missing entries. */
-    exec(fx, "DELETE FROM audit_checkpoints WHERE anchor = 1");
+    exec(fx, "DELETE FROM audit_merged_checkpoints WHERE anchor = 1");
     assert_broken(fx, AUDIT_MISSING, 1, 1);
     verify(fx, &r);
     assert_string_equal(r.message, "entries 1 to 9 are missing");
@@ -576,6 +820,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rewritten_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_planted_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slot_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slot_purge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_legacy_checkpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slots_parallel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backfill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
