@@ -530,5 +530,5 @@ int search_db_pending_del(struct store_conn *c, int64_t seq, struct err *err)
 
 int search_db_pending_count(struct store_conn *c, int64_t *n, struct err *err)
 {
-    return store_scalar_int64(c, SQL_PENDING_COUNT, n, err);
+    return store_scalar_int64(c, SQL_PENDING_COUNT, n, err) < 0 ? -1 : 0;
 }
