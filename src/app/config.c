@@ -88,6 +88,11 @@ static const struct opt opts[] = {
      "serve the interface strings from DIR/{zh,bo,en}/NAME.json instead of the built-in ones (to "
      "see what `onewindow i18n import` wrote without a rebuild: --i18n-dir web/i18n)",
      NULL},
+    {"search-delay", "ONEWINDOW_SEARCH_DELAY", "server", "search_delay", OPT_INT,
+     OFF(search_delay_ms), 0, 3600000, "0",
+     "milliseconds the search indexing job waits after a write before indexing (a window that "
+     "batches bursts; searches find a new order after it)",
+     NULL},
     {"node-id", "ONEWINDOW_NODE_ID", "server", "node_id", OPT_INT, OFF(node_id), 0, 1023, "0",
      "this node's number in a cluster (0..1023): keeps generated ids unique", NULL},
     {"smtp-url", "ONEWINDOW_SMTP_URL", "mail", "smtp_url", OPT_STR, OFF(smtp_url), 0, 0, "",

@@ -49,6 +49,7 @@ struct config {
     char smtp_ca[CONFIG_STR];        /* CA bundle to verify the relay's certificate ("" = system) */
     char sms_url[CONFIG_STR];        /* SMS carrier gateway (HTTP); "" = the sandbox carrier */
     char receipt_secret[CONFIG_STR]; /* signs carrier and bounce receipts (HMAC-SM3) */
+    int search_delay_ms;             /* the search indexing job's wait after a write */
 };
 
 /* Fill `cfg` from defaults, the config file (--config / ONEWINDOW_CONFIG), the

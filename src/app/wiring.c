@@ -340,6 +340,33 @@ static int hotline_index(void *ctx, const struct hotline_doc *d, struct err *err
     return search_put(app->search, &sd, err);
 }
 
+/* Orders are indexed after commit (docs/internals/search.md, "Indexing after commit"): the
+ * intake queues them, search's job builds each document from the order as committed. */
+static int hotline_index_later(void *ctx, const char *kind, int64_t id, struct err *err)
+{
+    return search_enqueue(((struct app *)ctx)->search, kind, id, err);
+}
+
+static void hotline_indexed(void *ctx)
+{
+    search_kick(((struct app *)ctx)->search);
+}
+
+static int hotline_order_loader(void *ctx, struct arena *a, const char *kind, int64_t id,
+                                struct search_doc *sd, struct err *err)
+{
+    (void)kind;
+    struct hotline_doc d;
+    int found = hotline_order_doc(((struct app *)ctx)->hotline, a, id, &d, err);
+    if (found == 1) {
+        struct search_doc x = {
+            d.kind,          d.id,  d.lang,          d.title,      d.body, d.dept_id,
+            d.division_code, d.tag, d.updated_at_ms, d.visibility, NULL,   NULL};
+        *sd = x;
+    }
+    return found;
+}
+
 static int hotline_notify(void *ctx, int64_t account_id, const char *phone, const char *lang,
                           const char *kind, const json_t *params, const char *link, struct err *err)
 {
@@ -626,7 +653,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||
         search_register_kind(app->search, "kb", "hotline.kind.kb", "/hotline/kb/", err) < 0)
         goto fail;
-    struct hotline_hooks hh = {app, hotline_index, hotline_notify, hotline_search};
+    struct hotline_hooks hh = {app, hotline_index, hotline_notify, hotline_search, NULL, NULL};
     hotline_set_hooks(app->hotline, &hh);
     if (open311_open(app->hotline, app->id, &app->open311, err) < 0)
         goto fail;
@@ -652,6 +679,7 @@ fail:
 
 void app_close(struct app *app)
 {
+    search_job_stop(app->search); /* its loaders use the modules closed below */
     portal_close(app->portal);
     open311_close(app->open311);
     calendar_cache_close(app->calendar);
@@ -761,6 +789,15 @@ int app_register_routes(struct web_server *srv, struct app *app, struct err *err
     if (policy_index_guides(app->policy, &guides, &ie) < 0)
         log_kv(LOG_WARN, "the service guides could not be indexed for Q&A", "code", ie.code,
                "detail", ie.msg, LOG_END);
+    /* Search indexes the hotline's orders after commit, from a queue drained now (what a
+     * crash left), after each write and every second. Commands without the server index
+     * inside their transaction (no job would drain the queue). */
+    struct hotline_hooks hh = {
+        app, hotline_index, hotline_notify, hotline_search, hotline_index_later, hotline_indexed};
+    if (search_set_loader(app->search, "order", hotline_order_loader, app, err) < 0 ||
+        search_job_start(app->search, 1000, app->cfg ? app->cfg->search_delay_ms : 0, err) < 0)
+        return -1;
+    hotline_set_hooks(app->hotline, &hh);
     /* The hotline's classifier (trained now, retrained hourly) and deadline job. */
     if (hotline_jobs_start(app->hotline, 60, 3600, err) < 0)
         return -1;

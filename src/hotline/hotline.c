@@ -36,6 +36,11 @@ int hotline_open(struct store *st, struct crypto_keyring *kr, struct identity *i
     pthread_rwlock_init(&h->model_lock, NULL);
     pthread_mutex_init(&h->job_lock, NULL);
     pthread_cond_init(&h->job_wake, NULL);
+    pthread_mutex_init(&h->cat_lock, NULL);
+    if ((h->known_cats = json_object()) == NULL) {
+        hotline_close(h);
+        return err_set(err, 500, "hotline.oom", "out of memory");
+    }
     *out = h;
     return 0;
 }
@@ -55,6 +60,8 @@ void hotline_close(struct hotline *h)
     pthread_rwlock_destroy(&h->model_lock);
     pthread_mutex_destroy(&h->job_lock);
     pthread_cond_destroy(&h->job_wake);
+    pthread_mutex_destroy(&h->cat_lock);
+    json_decref(h->known_cats);
     free(h);
 }
 
@@ -252,11 +259,10 @@ static const char *category_name(struct hotline *h, struct arena *a, const char 
     return name ? name : "";
 }
 
-void hotline_index_order(struct hotline *h, struct arena *a, const struct hotline_order *o)
+static void order_doc(struct hotline *h, struct arena *a, const struct hotline_order *o,
+                      struct hotline_doc *d)
 {
-    if (h->hooks.index == NULL)
-        return;
-    struct hotline_doc d = {
+    struct hotline_doc x = {
         "order",
         o->id,
         o->lang,
@@ -267,16 +273,70 @@ void hotline_index_order(struct hotline *h, struct arena *a, const struct hotlin
         o->division_code,
         o->updated_at,
         1};
+    *d = x;
+}
+
+int hotline_index_order(struct hotline *h, struct arena *a, const struct hotline_order *o,
+                        struct err *err)
+{
+    if (h->hooks.index_later != NULL)
+        return h->hooks.index_later(h->hooks.ctx, "order", o->id, err);
+    if (h->hooks.index == NULL)
+        return 0;
+    struct hotline_doc d;
+    order_doc(h, a, o, &d);
     struct err e;
     if (h->hooks.index(h->hooks.ctx, &d, &e) < 0)
         log_kv(LOG_WARN, "hotline: an order could not be indexed", "detail", e.msg, LOG_END);
+    return 0;
+}
+
+void hotline_indexed(struct hotline *h)
+{
+    if (h->hooks.indexed != NULL)
+        h->hooks.indexed(h->hooks.ctx);
+}
+
+int hotline_order_doc(struct hotline *h, struct arena *a, int64_t id, struct hotline_doc *d,
+                      struct err *err)
+{
+    struct store_conn *c = store_conn(h->store, err);
+    struct hotline_row r;
+    int found = 0;
+    if (c == NULL || hotline_db_order_get(c, a, 0, id, NULL, &r, &found, err) < 0)
+        return -1;
+    if (!found)
+        return 0;
+    order_doc(h, a, &r.o, d);
+    return 1;
+}
+
+int hotline_category_known(struct hotline *h, const char *code, int *found, struct err *err)
+{
+    *found = 0;
+    if (code == NULL || *code == '\0')
+        return 0;
+    pthread_mutex_lock(&h->cat_lock);
+    *found = json_object_get(h->known_cats, code) != NULL;
+    pthread_mutex_unlock(&h->cat_lock);
+    if (*found)
+        return 0;
+    struct store_conn *c = store_conn(h->store, err);
+    if (c == NULL || hotline_db_category_exists(c, code, found, err) < 0)
+        return -1;
+    if (*found) {
+        pthread_mutex_lock(&h->cat_lock);
+        json_object_set_new(h->known_cats, code, json_true());
+        pthread_mutex_unlock(&h->cat_lock);
+    }
+    return 0;
 }
 
 /* Every field error of an intake at once (一次性告知): 0 with the normalised phone and the
  * division code, fe filled when something is wrong; -1 on a store failure. */
-static int intake_check(struct store_conn *c, struct arena *a, const struct hotline_intake *in,
-                        char phone[PHONE_MAX], int64_t *division_out,
-                        struct hotline_field_errors *fe, struct err *err)
+static int intake_check(struct hotline *h, struct store_conn *c, struct arena *a,
+                        const struct hotline_intake *in, char phone[PHONE_MAX],
+                        int64_t *division_out, struct hotline_field_errors *fe, struct err *err)
 {
     int64_t division = 0;
     phone[0] = '\0';
@@ -287,7 +347,7 @@ static int intake_check(struct store_conn *c, struct arena *a, const struct hotl
         fe_add(fe, "urgency", "hotline.bad_urgency", "urgency is urgent, normal or low");
     if (in->category != NULL && *in->category) {
         int found = 0;
-        if (hotline_db_category_exists(c, in->category, &found, err) < 0)
+        if (hotline_category_known(h, in->category, &found, err) < 0)
             return -1;
         if (!found)
             fe_add(fe, "category", "hotline.bad_category", "no such category");
@@ -352,7 +412,7 @@ int hotline_order_create_ex(struct hotline *h, struct arena *a, const struct hot
     int64_t division = 0;
     const char *urgency = in->urgency && *in->urgency ? in->urgency : "normal";
     int has_lat = in->lat && *in->lat, has_lon = in->lon && *in->lon;
-    if (intake_check(c, a, in, phone, &division, fe, err) < 0)
+    if (intake_check(h, c, a, in, phone, &division, fe, err) < 0)
         return -1;
     if (fe->n > 0)
         return 1;
@@ -429,11 +489,11 @@ int hotline_order_create_ex(struct hotline *h, struct arena *a, const struct hot
     if (hotline_db_order_insert(c, &o, sealed, sealed_len, hash[0] ? hash : NULL, in->api_key_id,
                                 err) < 0 ||
         hotline_db_event_insert(c, o.id, ev.actor_id, "created", 0, o.channel, err) < 0 ||
-        audit_record(c, &ev, err) < 0)
+        audit_record(c, &ev, err) < 0 || hotline_index_order(h, a, &o, err) < 0)
         goto fail;
-    hotline_index_order(h, a, &o);
     if (store_commit(c, err) < 0)
         return -1;
+    hotline_indexed(h);
     *order_id = o.id;
     *number = o.number;
     if (token != NULL)

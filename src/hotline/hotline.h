@@ -51,6 +51,12 @@ struct hotline_hooks {
      * result object {total, hits: [{id, title, snippet: [{text, hit}]...}]}. */
     int (*search)(void *ctx, const char *kind, const char *q, int include_staff, int limit,
                   json_t **result, struct err *err);
+    /* Queue an order for indexing after commit (joins the caller's transaction), and wake
+     * the indexing job once the transaction committed. When index_later is NULL an order
+     * is indexed by `index` inside its transaction. The indexing job builds the document
+     * with hotline_order_doc. */
+    int (*index_later)(void *ctx, const char *kind, int64_t id, struct err *err);
+    void (*indexed)(void *ctx);
 };
 
 int hotline_open(struct store *st, struct crypto_keyring *kr, struct identity *id,
@@ -204,6 +210,13 @@ int hotline_tick(struct hotline *h, int64_t now_ms, int *reminded, int *escalate
 /* ---- categories, routing ------------------------------------------------------------- */
 int hotline_category_put(struct hotline *h, int64_t actor, const char *code, const char *zh,
                          const char *bo, const char *en, struct err *err);
+/* Whether `code` is an active category: 0 with *found. Categories are only ever added or
+ * renamed, so known codes are remembered (no read per intake once a code was seen). */
+int hotline_category_known(struct hotline *h, const char *code, int *found, struct err *err);
+/* The search document of order `id` as stored now (strings in the arena): 1, 0 when there
+ * is no such order, -1 with err. Uses the calling thread's connection (and transaction). */
+int hotline_order_doc(struct hotline *h, struct arena *a, int64_t id, struct hotline_doc *d,
+                      struct err *err);
 /* JSON array of {code, name, name_zh, name_bo, name_en} (name in lang). */
 int hotline_categories(struct hotline *h, const char *lang, json_t **out, struct err *err);
 int hotline_route_put(struct hotline *h, int64_t actor, const char *category,

@@ -89,10 +89,11 @@ static int transition(struct hotline *h, int64_t actor, const char *ip, const ch
     snprintf(object, sizeof(object), "hotline_order:%s", r.o.number);
     struct audit_event ev = {actor, action, object, "ok", ip, r.o.status};
     if (hotline_db_event_insert(c, r.o.id, actor, event, r.o.department_id, note, err) < 0 ||
-        audit_record(c, &ev, err) < 0)
+        audit_record(c, &ev, err) < 0 || hotline_index_order(h, a, &r.o, err) < 0)
         goto fail;
-    hotline_index_order(h, a, &r.o);
     rc = store_commit(c, err);
+    if (rc == 0)
+        hotline_indexed(h);
     goto out;
 fail:
     store_rollback(c);

@@ -20,6 +20,9 @@ struct hotline {
     int job_started, job_stop, tick_s, retrain_s;
     pthread_mutex_t job_lock;
     pthread_cond_t job_wake;
+    /* Category codes seen active (hotline_category_known). */
+    pthread_mutex_t cat_lock;
+    json_t *known_cats;
 };
 
 /* A stored order row with the sealed phone still sealed. */
@@ -105,7 +108,12 @@ int hotline_db_demo_finish(struct store_conn *c, const struct hotline_order *o, 
 const char *hotline_open_phone(struct hotline *h, struct arena *a, const struct hotline_row *r);
 int hotline_one_of(const char *s, const char *list);
 size_t hotline_chars(const char *s);
-void hotline_index_order(struct hotline *h, struct arena *a, const struct hotline_order *o);
+/* Index an order (or queue it for indexing after commit): inside the caller's transaction;
+ * -1 only when queueing failed (the transaction must then roll back). */
+int hotline_index_order(struct hotline *h, struct arena *a, const struct hotline_order *o,
+                        struct err *err);
+/* After the commit of a transaction that called hotline_index_order. */
+void hotline_indexed(struct hotline *h);
 int hotline_check_text(const char *s, size_t min, size_t max, const char *code, struct err *err);
 int hotline_check_category(struct hotline *h, const char *cat, struct err *err);
 

@@ -464,9 +464,13 @@ static int h_requests_post(struct web_req *req, struct web_resp *resp, int xml)
     const char *addr_id = web_form_value(req, "address_id");
     const char *division = web_form_value(req, "attribute[division]");
     const char *urgency = web_form_value(req, "attribute[urgency]");
+    int known = 0;
     if (code == NULL || *code == '\0')
         add_error(errors, "service_code is required");
-    else if (!service_exists(req, code))
+    else if (hotline_category_known(o->h, code, &known, &err) < 0) {
+        json_decref(errors);
+        return send_error(req, resp, xml, 503, "the service is unavailable");
+    } else if (!known)
         add_error(errors, "service_code is unknown");
     int has_latlon = lat && *lat && lon && *lon;
     if (!has_latlon && !(addr && *addr) && !(addr_id && *addr_id))

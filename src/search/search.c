@@ -18,6 +18,8 @@ int search_open(struct store *st, struct search **out, struct err *err)
         return err_set(err, 500, "search.error", "out of memory");
     }
     s->st = st;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
     *out = s;
     return 0;
 }
@@ -26,6 +28,9 @@ void search_close(struct search *s)
 {
     if (s == NULL)
         return;
+    search_job_stop(s);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->wake);
     json_decref(s->kinds);
     free(s);
 }

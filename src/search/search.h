@@ -88,6 +88,35 @@ int search_delete_ref(struct search *s, const char *kind, const char *ref, struc
  * (may be NULL) gets how many. Joins the caller's transaction. */
 int search_delete_kind(struct search *s, const char *kind, int64_t *deleted, struct err *err);
 
+/* ---- indexing after commit -------------------------------------------------------------
+ * The index is derived state: a module whose writes are frequent (the hotline's orders)
+ * does not index inside its transaction but calls search_enqueue there (one small row);
+ * the indexing job builds each queued object's document with the kind's loader, from the
+ * object as committed, and indexes it in a batch of its own. The job drains the queue at
+ * start (nothing is lost to a crash), when kicked (search_kick, after the writer's commit)
+ * and every interval. Design: docs/internals/search.md, "Indexing after commit". */
+struct arena;
+/* Fill *d (strings in the arena) with the current document of (kind, id): 1, or 0 when
+ * the object is gone (its document is deleted), or -1 with err. Runs inside the job's
+ * transaction, on the job thread's connection. */
+typedef int (*search_loader_fn)(void *ctx, struct arena *a, const char *kind, int64_t id,
+                                struct search_doc *d, struct err *err);
+int search_set_loader(struct search *s, const char *kind, search_loader_fn fn, void *ctx,
+                      struct err *err);
+/* Queue (kind, id) for indexing. Joins the caller's transaction. */
+int search_enqueue(struct search *s, const char *kind, int64_t id, struct err *err);
+/* Wake the job (after the enqueuing transaction committed). Safe when the job is not running. */
+void search_kick(struct search *s);
+/* Index up to `max` queued objects in one transaction; *done how many rows were taken (0:
+ * the queue is empty). */
+int search_drain(struct search *s, int max, int *done, struct err *err);
+/* Objects still queued. */
+int search_pending(struct search *s, int64_t *n, struct err *err);
+/* Start the job: it drains the queue now and then whenever kicked (after delay_ms: a
+ * window that batches a burst) or every interval_ms. search_close stops it. */
+int search_job_start(struct search *s, int interval_ms, int delay_ms, struct err *err);
+void search_job_stop(struct search *s);
+
 struct search_query {
     const char *kind;         /* NULL/"" = all kinds */
     const char *q;            /* the user's text, anything at all */

@@ -3,6 +3,7 @@
 #ifndef ONEWINDOW_SEARCH_INTERNAL_H
 #define ONEWINDOW_SEARCH_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,9 +15,23 @@ struct store_conn;
 /* PostgreSQL matches at most this many terms (one LIKE each); the rest are dropped. */
 #define SEARCH_PG_TERMS 4
 
+#define SEARCH_MAX_LOADERS 16
+
 struct search {
     struct store *st;
     json_t *kinds; /* [{kind, label_key}] */
+    /* Indexing after commit (search_job.c): the kinds whose documents are built by a
+     * loader, and the job thread. */
+    struct {
+        char kind[SEARCH_MAX_KIND + 1];
+        search_loader_fn fn;
+        void *ctx;
+    } loaders[SEARCH_MAX_LOADERS];
+    int nloaders;
+    pthread_t job;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int running, stop, kicked, delay_ms, interval_ms;
 };
 
 /* ---- text (search_text.c) ------------------------------------------------------------ */
@@ -96,5 +111,20 @@ int search_store_query(struct store_conn *c, const struct search_match *m,
                        const struct search_filter *f, int64_t *total, search_row_fn fn, void *ctx,
                        struct err *err);
 int search_store_count(struct store_conn *c, int64_t *n, struct err *err);
+
+/* The queue of objects to index after commit (migration 0025). */
+struct arena;
+struct search_pending_row {
+    int64_t seq, id;
+    const char *kind;
+};
+int search_db_pending_add(struct store_conn *c, int64_t seq, const char *kind, int64_t id,
+                          struct err *err);
+int search_db_drain_lock(struct store_conn *c, struct err *err);
+/* The oldest `max` rows (in the arena). */
+int search_db_pending_batch(struct store_conn *c, struct arena *a, int max,
+                            struct search_pending_row **rows, int *n, struct err *err);
+int search_db_pending_del(struct store_conn *c, int64_t seq, struct err *err);
+int search_db_pending_count(struct store_conn *c, int64_t *n, struct err *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/arena.h"
 #include "store/store.h"
 
 /* ---- writing -------------------------------------------------------------------------- */
@@ -458,4 +459,76 @@ int search_store_query(struct store_conn *c, const struct search_match *m,
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;
+}
+
+/* ---- indexing after commit (migration 0025) -------------------------------------------- */
+
+static const char SQL_PENDING_ADD[] =
+    "INSERT INTO search_pending (seq, kind, doc_id) VALUES (?, ?, ?)";
+static const char SQL_PENDING_BATCH[] =
+    "SELECT seq, kind, doc_id FROM search_pending ORDER BY seq LIMIT ?";
+static const char SQL_PENDING_DEL[] = "DELETE FROM search_pending WHERE seq = ?";
+static const char SQL_PENDING_COUNT[] = "SELECT COUNT(*) FROM search_pending";
+/* One indexing pass at a time across nodes (PostgreSQL; SQLite has one writer anyway), so
+ * that an older state of an object never overwrites a newer one. */
+static const char SQL_DRAIN_LOCK_PG[] = "SELECT pg_advisory_xact_lock(4242191)";
+
+int search_db_pending_add(struct store_conn *c, int64_t seq, const char *kind, int64_t id,
+                          struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_PENDING_ADD, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, seq);
+    store_bind_text(st, 2, kind, -1);
+    store_bind_int64(st, 3, id);
+    return store_run(st, NULL, err);
+}
+
+int search_db_drain_lock(struct store_conn *c, struct err *err)
+{
+    if (store_kind(store_conn_store(c)) != STORE_POSTGRES)
+        return 0;
+    return store_exec(c, SQL_DRAIN_LOCK_PG, err);
+}
+
+int search_db_pending_batch(struct store_conn *c, struct arena *a, int max,
+                            struct search_pending_row **rows, int *n, struct err *err)
+{
+    *n = 0;
+    *rows = arena_alloc(a, sizeof(**rows) * (size_t)max);
+    struct store_stmt *st = *rows ? store_prepare(c, SQL_PENDING_BATCH, err) : NULL;
+    if (*rows == NULL)
+        return err_set(err, 500, "search.error", "out of memory");
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, max);
+    int rc = STORE_DONE;
+    while (*n < max && (rc = store_step(st, err)) == STORE_ROW) {
+        struct search_pending_row *r = &(*rows)[*n];
+        r->seq = store_col_int64(st, 0);
+        r->kind = arena_strdup(a, store_col_text(st, 1));
+        r->id = store_col_int64(st, 2);
+        if (r->kind == NULL) {
+            store_reset(st);
+            return err_set(err, 500, "search.error", "out of memory");
+        }
+        (*n)++;
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int search_db_pending_del(struct store_conn *c, int64_t seq, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_PENDING_DEL, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, seq);
+    return store_run(st, NULL, err);
+}
+
+int search_db_pending_count(struct store_conn *c, int64_t *n, struct err *err)
+{
+    return store_scalar_int64(c, SQL_PENDING_COUNT, n, err) < 0 ? -1 : 0;
 }

@@ -10,6 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoServer, Client, staff } from '../lib/hotline.mjs';
 import { catalog } from '../lib/server.mjs';
+import { poll } from '../lib/poll.mjs';
 
 const ZH = catalog('zh'), BO = catalog('bo');
 let server, agent, water, chengguan;
@@ -92,8 +93,9 @@ test('dispatch, department isolation, accept and reply; the caller sees it and r
   // The caller (no account, a phone) is told through notify: an inbox row and an SMS outbox row.
   const notes = server.sql(`SELECT m.kind, o.channel FROM notify_messages m JOIN notify_outbox o ON o.message_id = m.id WHERE m.params LIKE '%${number}%' ORDER BY o.channel`);
   assert.deepEqual(notes.filter((n) => n[0] === 'hotline.notice.dispatched').map((n) => n[1]), ['sms']);
-  // The order is indexed for staff search only.
-  const docs = server.sql(`SELECT kind, visibility, title FROM search_docs WHERE title LIKE '${number}%'`);
+  // The order is indexed for staff search only (after commit: polled).
+  const indexed = () => server.sql(`SELECT kind, visibility, title FROM search_docs WHERE title LIKE '${number}%'`);
+  const docs = await poll(() => indexed().some((d) => d[2] === `${number} 供水`) && indexed()) || indexed();
   assert.deepEqual(docs, [['order', '1', `${number} 供水`]], 'titled by the category\'s name, not its code');
   // Another department: 404 for the order, nothing in its queue, 403 for actions it cannot see.
   assert.equal((await chengguan.get(`/hotline/orders/${number}`)).status, 404);

@@ -1,7 +1,8 @@
 /*
  * search_test.c - the search module (src/search): query normalisation, Chinese queries of
  * two and of three or more characters, Tibetan syllables (NFC), English, filters, ranking,
- * updates and deletions, paging, and a list of nasty inputs that must never fail.
+ * updates and deletions, paging, a list of nasty inputs that must never fail, and indexing
+ * after commit (the queue, its drain and the job).
  *
  * Every test runs on a fresh SQLite database, and again on PostgreSQL (a schema of its own
  * per test, dropped afterwards) when ONEWINDOW_TEST_PG_URL is set.
@@ -634,6 +635,114 @@ static void test_nasty(void **state)
     assert_string_equal(find(fx, "100%", buf, sizeof(buf)), "");
 }
 
+/* ---- indexing after commit ------------------------------------------------------------- */
+
+/* The owning module's objects as the loader sees them: title NULL = gone, "" = refused by
+ * search (an empty title), fail = the loader fails. */
+static struct {
+    const char *title[4];
+    int fail;
+} objects;
+
+static int loader(void *ctx, struct arena *a, const char *kind, int64_t id, struct search_doc *d,
+                  struct err *err)
+{
+    (void)ctx;
+    (void)a;
+    if (objects.fail)
+        return err_set(err, 503, "test.down", "the owner is unavailable");
+    if (id < 0 || id > 3 || objects.title[id] == NULL)
+        return 0;
+    struct search_doc x = {kind, id, "zh", objects.title[id], "", 0, 0, "", 1, 1, NULL, NULL};
+    *d = x;
+    return 1;
+}
+
+static int64_t queued(struct fixture *fx)
+{
+    struct err err;
+    int64_t n = -1;
+    assert_int_equal(search_pending(fx->se, &n, &err), 0);
+    return n;
+}
+
+static void enqueue_tx(struct fixture *fx, int64_t id, int commit)
+{
+    struct err err;
+    struct store_conn *c = store_conn(fx->s, &err);
+    assert_int_equal(store_begin(c, &err), 0);
+    assert_int_equal(search_enqueue(fx->se, "order", id, &err), 0);
+    if (commit)
+        assert_int_equal(store_commit(c, &err), 0);
+    else
+        store_rollback(c);
+}
+
+static void test_queue(void **state)
+{
+    struct fixture *fx = *state;
+    char buf[64];
+    struct err err;
+    int done = -1;
+    memset(&objects, 0, sizeof(objects));
+    assert_int_equal(search_set_loader(fx->se, "order", loader, NULL, &err), 0);
+    /* Queued in the writer's transaction: a rollback queues nothing. */
+    enqueue_tx(fx, 1, 0);
+    assert_int_equal(queued(fx), 0);
+    objects.title[1] = "排队的工单";
+    enqueue_tx(fx, 1, 1);
+    assert_int_equal(queued(fx), 1);
+    assert_string_equal(find(fx, "排队", buf, sizeof(buf)), ""); /* not yet indexed */
+    /* A failing owner leaves the queue as it was. */
+    objects.fail = 1;
+    assert_int_equal(search_drain(fx->se, 0, &done, &err), -1);
+    assert_int_equal(queued(fx), 1);
+    objects.fail = 0;
+    assert_int_equal(search_drain(fx->se, 0, &done, &err), 0);
+    assert_int_equal(done, 1);
+    assert_int_equal(queued(fx), 0);
+    assert_string_equal(find(fx, "排队", buf, sizeof(buf)), "1");
+    /* Written twice before the job ran: the current state is indexed. */
+    objects.title[1] = "改过的工单";
+    enqueue_tx(fx, 1, 1);
+    enqueue_tx(fx, 1, 1);
+    assert_int_equal(search_drain(fx->se, 0, &done, &err), 0);
+    assert_int_equal(done, 2);
+    assert_string_equal(find(fx, "排队", buf, sizeof(buf)), "");
+    assert_string_equal(find(fx, "改过", buf, sizeof(buf)), "1");
+    /* Gone: removed. Refused by search or of a kind without a loader: dropped (logged). */
+    objects.title[1] = NULL;
+    objects.title[2] = "";
+    enqueue_tx(fx, 1, 1);
+    enqueue_tx(fx, 2, 1);
+    struct store_conn *c = store_conn(fx->s, &err);
+    assert_int_equal(store_begin(c, &err), 0);
+    assert_int_equal(search_enqueue(fx->se, "nobody", 3, &err), 0);
+    assert_int_equal(store_commit(c, &err), 0);
+    assert_int_equal(search_drain(fx->se, 1, &done, &err), 0); /* batches of one */
+    assert_int_equal(done, 1);
+    assert_int_equal(queued(fx), 2);
+    assert_int_equal(search_drain(fx->se, 0, &done, &err), 0);
+    assert_int_equal(queued(fx), 0);
+    assert_string_equal(find(fx, "改过", buf, sizeof(buf)), "");
+    assert_int_equal(search_drain(fx->se, 0, &done, &err), 0);
+    assert_int_equal(done, 0);
+    /* The job: what is queued before it starts, and what a kick announces. */
+    objects.title[3] = "启动时的工单";
+    enqueue_tx(fx, 3, 1);
+    assert_int_equal(search_job_start(fx->se, 60000, 0, &err), 0);
+    for (int i = 0; i < 500 && queued(fx) > 0; i++)
+        usleep(10000);
+    assert_string_equal(find(fx, "启动时", buf, sizeof(buf)), "3");
+    objects.title[2] = "踢醒的工单";
+    enqueue_tx(fx, 2, 1);
+    search_kick(fx->se);
+    for (int i = 0; i < 500 && queued(fx) > 0; i++)
+        usleep(10000);
+    assert_string_equal(find(fx, "踢醒", buf, sizeof(buf)), "2");
+    search_job_stop(fx->se);
+}
+
 int main(void)
 {
     const struct CMUnitTest common[] = {
@@ -652,6 +761,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ref_titles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nasty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_and_short, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue, setup, teardown),
     };
     int failed = 0;
     failed += cmocka_run_group_tests_name("search", common, NULL, NULL);
