@@ -292,7 +292,7 @@ test('the journey: returned (补正) → completed → accepted → reviewed →
   const kinds = sql(`SELECT kind FROM notify_messages WHERE link = '/applications/${number}' ORDER BY id`).map((x) => x[0]);
   assert.deepEqual(kinds, ['apply.notice.submitted', 'apply.notice.returned', 'apply.notice.resubmitted',
     'apply.notice.accepted', 'apply.notice.under_review', 'apply.notice.approved']);
-  const audit = sql(`SELECT action FROM audit_events WHERE object = 'application:${number}' AND action LIKE 'apply.%' AND action <> 'apply.file_read' ORDER BY seq`).map((x) => x[0]);
+  const audit = sql(`SELECT action FROM audit_events WHERE object = 'application:${number}' AND action LIKE 'apply.%' AND action <> 'apply.file_read' ORDER BY id`).map((x) => x[0]);
   assert.deepEqual(audit, ['apply.submit', 'apply.return', 'apply.resubmit', 'apply.accept', 'apply.review', 'apply.approve']);
 });
 

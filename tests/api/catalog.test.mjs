@@ -344,7 +344,7 @@ test('an administrator edits a draft (every problem at once), publishes it and r
 test('every catalog change is in the audit trail', async () => {
   const r = run(['audit', 'verify', ...common], { timeout: 30000 });
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  const q = "SELECT action, object, outcome FROM audit_events WHERE action LIKE 'catalog.%' ORDER BY seq";
+  const q = "SELECT action, object, outcome FROM audit_events WHERE action LIKE 'catalog.%' ORDER BY id";
   const out = db.sql(q).map((row) => row.join('|')).join('\n');
   assert.match(out, /catalog\.draft\|catalog_item:XZ-GA-002\|ok/);
   assert.match(out, /catalog\.publish\|catalog_item:XZ-GA-002\|ok/);

@@ -361,7 +361,7 @@ test('done when: the demo benefit reaches an eligible person (80+, Chengguan) wh
   assert.equal(noWhy.status, 400);
   const appeal = await elder.submit(`/api/v1/benefits/${g.id}/decide`, { action: 'appeal', note: 'ཟླ་རེའི་གྲངས་འབོར་ནོར་འདུག' }, { page: '/api/v1/benefits' });
   assert.equal(appeal.status, 200);
-  assert.deepEqual(sql(`SELECT action FROM audit_events WHERE object = 'benefit:${g.id}' ORDER BY seq`).map((r) => r[0]),
+  assert.deepEqual(sql(`SELECT action FROM audit_events WHERE object = 'benefit:${g.id}' ORDER BY id`).map((r) => r[0]),
     ['benefit.offer', 'benefit.decide', 'benefit.decide']);
   const html = await elder.get('/benefits', { json: false });
   assert.equal(html.status, 200);
