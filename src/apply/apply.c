@@ -37,6 +37,7 @@ int apply_open(struct store *st, struct crypto_keyring *kr, struct identity *id,
     ap->id = id;
     ap->notify = notify;
     pthread_mutex_init(&ap->lock, NULL);
+    pthread_mutex_init(&ap->numbers_lock, NULL);
     *out = ap;
     return 0;
 }
@@ -50,6 +51,7 @@ void apply_close(struct apply *ap)
         calendar_free(ap->retired[i]);
     apply_items_free(ap);
     pthread_mutex_destroy(&ap->lock);
+    pthread_mutex_destroy(&ap->numbers_lock);
     free(ap);
 }
 
@@ -414,14 +416,38 @@ int apply_audit(struct store_conn *c, int64_t actor, const char *action, const c
     return audit_record(c, &ev, err);
 }
 
-/* The number: YYYYMMDD, the county-level division (6 digits), a daily sequence. */
-static int make_number(struct store_conn *c, int64_t now, int64_t division, char out[32],
-                       struct err *err)
+int apply_number_take(struct apply *ap, struct store_conn *c, int64_t now, int64_t division,
+                      char out[32], struct err *err)
 {
-    int day = today_ymd(now), seq;
+    int day = today_ymd(now), seq = 0;
     int county = (int)(division / 1000000);
-    if (apply_db_seq_next(c, day, county, &seq, err) < 0)
-        return -1;
+    pthread_mutex_lock(&ap->numbers_lock);
+    struct apply_number_block *b = NULL, *oldest = &ap->numbers[0];
+    for (int i = 0; i < APPLY_NUMBER_SLOTS && b == NULL; i++) {
+        struct apply_number_block *e = &ap->numbers[i];
+        if (e->day == day && e->county == county)
+            b = e;
+        else if (e->day < oldest->day)
+            oldest = e;
+    }
+    if (b == NULL) {
+        b = oldest;
+        *b = (struct apply_number_block){day, county, 1, 0};
+    }
+    if (b->next > b->end) {
+        int last = 0;
+        if (apply_db_seq_reserve(c, day, county, APPLY_NUMBER_BLOCK, &last, err) < 0) {
+            pthread_mutex_unlock(&ap->numbers_lock);
+            return -1;
+        }
+        b->next = last - APPLY_NUMBER_BLOCK + 1;
+        b->end = last;
+    }
+    seq = b->next++;
+    pthread_mutex_unlock(&ap->numbers_lock);
+    if (seq > 999999)
+        return err_set(err, 503, "apply.numbers_exhausted",
+                       "the day's application numbers of this county are used up");
     snprintf(out, 32, "%08d%06d%06d", day, county, seq);
     return 0;
 }
@@ -514,7 +540,7 @@ static const char *audit_detail(struct arena *a, const struct apply_request *rq,
 
 int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena *a,
                            const struct prepared *p, const struct apply_request *rq, int64_t now,
-                           const char *idem, char number[32], struct err *err)
+                           const char *idem, const char *number, struct err *err)
 {
     const struct calendar *cal = apply_calendar(ap, err);
     if (cal == NULL)
@@ -522,7 +548,7 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
     struct app_row r;
     memset(&r, 0, sizeof(r));
     r.id = id_next();
-    r.number = NULL; /* numbered last: the daily counter row is locked until commit */
+    r.number = number;
     r.item_code = json_string_value(json_object_get(p->item, "code"));
     r.item_version = (int)json_integer_value(json_object_get(p->item, "version"));
     r.item_name = json_text(json_object_get(p->item, "name"), "zh");
@@ -556,13 +582,6 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
         return -1;
     if (rq->draft_id != 0 && apply_db_delete_draft(c, rq->draft_id, rq->subj->account_id, err) < 0)
         return -1;
-    /* The number last, so that concurrent submissions in the same county wait for the
-     * counter row (and, on PostgreSQL, the audit chain) only for the tail of the
-     * transaction. */
-    if (make_number(c, now, rq->division_code, number, err) < 0 ||
-        apply_db_set_number(c, r.id, number, err) < 0)
-        return -1;
-    r.number = number;
     if (apply_emit(ap, c, &r, r.on_behalf ? "filed_for" : "submitted", "draft", now, err) < 0 ||
         apply_store_materials(ap, c, a, p, rq, r.id, number, now,
                               MATERIALS_CERTS | MATERIALS_REGISTERS, err) < 0 ||
@@ -632,7 +651,9 @@ int apply_submit(struct apply *ap, const struct apply_request *rq, char number_o
         rc = np > 0 ? 1 : -1;
         goto out;
     }
-    if (apply_fetch_registers(ap, &p, rq, err) < 0 || store_begin(c, err) < 0)
+    if (apply_fetch_registers(ap, &p, rq, err) < 0 ||
+        apply_number_take(ap, c, now, rq->division_code, number_out, err) < 0 ||
+        store_begin(c, err) < 0)
         goto out;
     if (apply_insert_submitted(ap, c, a, &p, rq, now, idem, number_out, err) < 0 ||
         apply_held_consume(c, rq, held, nheld, rq->draft_id, err) < 0) {

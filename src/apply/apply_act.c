@@ -79,6 +79,70 @@ static int run_decided_hook(struct apply *ap, struct arena *a, struct app_row *r
     return rc;
 }
 
+/* The checks of a return for completion (补正): it lists what is missing or wrong, each
+ * problem naming a field or material of the item's version; the list as JSON text in *text
+ * (arena), NULL when only the note says it. */
+static int return_problems(struct apply *ap, struct arena *a, const struct app_row *r,
+                           const char *note, const json_t *problems, char **text, struct err *err)
+{
+    if ((problems == NULL || json_array_size(problems) == 0) && note == NULL)
+        return err_set(err, 422, "apply.return_empty",
+                       "a return for completion lists what is missing or wrong");
+    json_t *item = NULL;
+    if (catalog_item_version(ap->store, r->item_code, r->item_version, &item, err) < 0)
+        return -1;
+    int bad = problems != NULL && validate_return_problems(item, problems) < 0;
+    json_decref(item);
+    if (bad)
+        return err_set(err, 422, "apply.return_bad", "a listed problem names no field or material");
+    *text = NULL;
+    if (problems != NULL && json_array_size(problems) > 0) {
+        char *t = json_dumps(problems, JSON_COMPACT);
+        *text = t ? arena_strdup(a, t) : NULL;
+        free(t);
+        if (*text == NULL)
+            return err_set(err, 500, "apply.oom", "out of memory");
+    }
+    return 0;
+}
+
+/* The transition on the row: the state, and the legal time limit's clock (accepting starts
+ * it afresh; a return pauses it and remembers the state to resume; a decision or a withdrawal
+ * stops it). */
+static int act_apply_to_row(const struct calendar *cal, struct app_row *r, int action, int from,
+                            int to, int64_t now, struct err *err)
+{
+    struct apply_clock clk = {r->limit_days, r->used_days, r->clock_started_at, r->deadline_at};
+    switch (action) {
+    case APPLY_ACT_ACCEPT:
+        clk.used_days = 0;
+        if (apply_clock_run(cal, &clk, now, err) < 0)
+            return -1;
+        break;
+    case APPLY_ACT_RETURN:
+        apply_clock_pause(cal, &clk, now);
+        r->resume_state = apply_state_name(from);
+        break;
+    case APPLY_ACT_APPROVE:
+    case APPLY_ACT_DENY:
+    case APPLY_ACT_REJECT:
+    case APPLY_ACT_WITHDRAW:
+        apply_clock_pause(cal, &clk, now);
+        break;
+    default:
+        break;
+    }
+    r->state = apply_state_name(to);
+    r->used_days = clk.used_days;
+    r->clock_started_at = clk.started_ms;
+    r->deadline_at = clk.deadline_ms;
+    r->due_at = clk.deadline_ms;
+    r->updated_at = now;
+    if (action == APPLY_ACT_APPROVE || action == APPLY_ACT_DENY || action == APPLY_ACT_REJECT)
+        r->decided_at = now;
+    return 0;
+}
+
 /* A transition, or with `dry_run` only its checks (who, state, reason, 补正 items), in a
  * transaction that is then rolled back. */
 static int act_run(struct apply *ap, const struct authz_subject *subj, const char *number,
@@ -96,7 +160,6 @@ static int act_run(struct apply *ap, const struct authz_subject *subj, const cha
     struct arena *a = arena_new(0);
     if (a == NULL)
         return err_set(err, 500, "apply.oom", "out of memory");
-    json_t *item = NULL;
     int rc = -1, found = 0;
     struct app_row r;
     if (note != NULL && *note == '\0')
@@ -136,57 +199,16 @@ static int act_run(struct apply *ap, const struct authz_subject *subj, const cha
         goto rollback;
     }
     char *problems_text = NULL;
-    if (action == APPLY_ACT_RETURN) {
-        if (catalog_item_version(ap->store, r.item_code, r.item_version, &item, err) < 0)
-            goto rollback;
-        if ((problems == NULL || json_array_size(problems) == 0) && note == NULL) {
-            err_set(err, 422, "apply.return_empty",
-                    "a return for completion lists what is missing or wrong");
-            goto rollback;
-        }
-        if (problems != NULL && validate_return_problems(item, problems) < 0) {
-            err_set(err, 422, "apply.return_bad", "a listed problem names no field or material");
-            goto rollback;
-        }
-        if (problems != NULL && json_array_size(problems) > 0) {
-            char *t = json_dumps(problems, JSON_COMPACT);
-            problems_text = t ? arena_strdup(a, t) : NULL;
-            free(t);
-        }
-    }
+    if (action == APPLY_ACT_RETURN &&
+        return_problems(ap, a, &r, note, problems, &problems_text, err) < 0)
+        goto rollback;
     if (dry_run) {
         rc = 0;
         goto rollback;
     }
     int64_t now = time_now_ms();
-    struct apply_clock clk = {r.limit_days, r.used_days, r.clock_started_at, r.deadline_at};
-    switch (action) {
-    case APPLY_ACT_ACCEPT:
-        clk.used_days = 0;
-        if (apply_clock_run(cal, &clk, now, err) < 0)
-            goto rollback;
-        break;
-    case APPLY_ACT_RETURN:
-        apply_clock_pause(cal, &clk, now);
-        r.resume_state = apply_state_name(from);
-        break;
-    case APPLY_ACT_APPROVE:
-    case APPLY_ACT_DENY:
-    case APPLY_ACT_REJECT:
-    case APPLY_ACT_WITHDRAW:
-        apply_clock_pause(cal, &clk, now);
-        break;
-    default:
-        break;
-    }
-    r.state = apply_state_name(to);
-    r.used_days = clk.used_days;
-    r.clock_started_at = clk.started_ms;
-    r.deadline_at = clk.deadline_ms;
-    r.due_at = clk.deadline_ms;
-    r.updated_at = now;
-    if (action == APPLY_ACT_APPROVE || action == APPLY_ACT_DENY || action == APPLY_ACT_REJECT)
-        r.decided_at = now;
+    if (act_apply_to_row(cal, &r, action, from, to, now, err) < 0)
+        goto rollback;
     if (run_decided_hook(ap, a, &r, action == APPLY_ACT_APPROVE, now, err) < 0)
         goto rollback;
     char audit_action[48];
@@ -205,7 +227,6 @@ static int act_run(struct apply *ap, const struct authz_subject *subj, const cha
 rollback:
     store_rollback(c);
 out:
-    json_decref(item);
     arena_free(a);
     return rc;
 }

@@ -104,12 +104,17 @@ static int bundle_insert(struct apply *ap, struct store_conn *c, struct arena *a
                          const struct apply_request *rq, const struct app_held *held, size_t nheld,
                          int64_t now, struct err *err)
 {
+    char(*numbers)[32] = arena_alloc(a, nitems * 32);
+    if (numbers == NULL)
+        return err_set(err, 500, "apply.oom", "out of memory");
+    for (size_t i = 0; i < nitems; i++)
+        if (apply_number_take(ap, c, now, rqs[i].division_code, numbers[i], err) < 0)
+            return -1;
     if (store_begin(c, err) < 0)
         return -1;
     for (size_t i = 0; i < nitems; i++) {
-        char number[32];
-        if (apply_insert_submitted(ap, c, a, &ps[i], &rqs[i], now, rqs[i].idem_key, number, err) <
-            0) {
+        if (apply_insert_submitted(ap, c, a, &ps[i], &rqs[i], now, rqs[i].idem_key, numbers[i],
+                                   err) < 0) {
             store_rollback(c);
             return -1;
         }

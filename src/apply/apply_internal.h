@@ -14,6 +14,9 @@ struct store_conn;
 
 #define APPLY_MAX_RETIRED 64
 #define APPLY_ITEM_SLOTS 64
+/* Application numbers are handed out from blocks reserved by this process (issue 19): */
+#define APPLY_NUMBER_SLOTS 32 /* (day, county) blocks kept at once */
+#define APPLY_NUMBER_BLOCK 32 /* numbers reserved by one commit */
 
 struct apply {
     struct store *store;
@@ -36,6 +39,13 @@ struct apply {
         int64_t catalog_version;
         json_t *item;
     } items[APPLY_ITEM_SLOTS];
+    /* Number blocks by (day, county): numbers next..end are this process's to give. Under
+     * `numbers_lock` (never taken inside a transaction, so never while holding the store's
+     * write lock: see apply_number_take). */
+    pthread_mutex_t numbers_lock;
+    struct apply_number_block {
+        int day, county, next, end;
+    } numbers[APPLY_NUMBER_SLOTS];
 };
 
 struct app_row {
@@ -150,10 +160,18 @@ int apply_fetch_registers(struct apply *ap, struct prepared *p, const struct app
 int apply_prepare(struct apply *ap, struct arena *a, const struct apply_request *rq,
                   const struct app_held *held, size_t nheld, int64_t now, struct prepared *p,
                   json_t *problems, struct err *err);
-/* Inside the caller's transaction: one submitted application, its number in `number`. */
+/* The next application number (YYYYMMDD, the county-level division's 6 digits, a 6-digit
+ * daily sequence) for a submission in `division`. Call it outside any transaction: when the
+ * process's block for the day and county is used up it commits the reservation of the next
+ * one. Numbers are unique across processes and restarts, not gap-free: a rolled-back
+ * submission or a restart leaves the rest of a block unused. */
+int apply_number_take(struct apply *ap, struct store_conn *c, int64_t now, int64_t division,
+                      char out[32], struct err *err);
+/* Inside the caller's transaction: one submitted application, numbered `number` (taken
+ * before the transaction with apply_number_take). */
 int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena *a,
                            const struct prepared *p, const struct apply_request *rq, int64_t now,
-                           const char *idem, char number[32], struct err *err);
+                           const char *idem, const char *number, struct err *err);
 
 /* apply_view.c: whether `s` may see application `r` (as its applicant or filer, sets
  * *as_applicant; or as staff with case.view in its department); the short form of a row for
@@ -187,9 +205,10 @@ int apply_held_consume(struct store_conn *c, const struct apply_request *rq,
  * `max`, in arena `a`. */
 int apply_db_briefs(struct store_conn *c, struct arena *a, int decided, int64_t since,
                     int64_t after, size_t max, struct apply_brief *out, size_t *n, struct err *err);
-int apply_db_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err);
+/* Reserves n numbers of (day, county) in one statement: *last is the last of them. */
+int apply_db_seq_reserve(struct store_conn *c, int day, int county, int n, int *last,
+                         struct err *err);
 int apply_db_insert(struct store_conn *c, const struct app_row *r, struct err *err);
-int apply_db_set_number(struct store_conn *c, int64_t id, const char *number, struct err *err);
 int apply_db_delete_draft(struct store_conn *c, int64_t id, int64_t filed_by, struct err *err);
 int apply_db_update_draft(struct store_conn *c, const struct app_row *r, struct err *err);
 int apply_db_update_state(struct store_conn *c, const struct app_row *r, struct err *err);

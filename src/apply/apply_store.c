@@ -14,12 +14,12 @@
     "deadline_at, due_at, cert_id, created_at, submitted_at, decided_at, updated_at"
 
 static const char SQL_SEQ[] =
-    "INSERT INTO application_seq (day, county, next) VALUES (?, ?, 1) "
-    "ON CONFLICT (day, county) DO UPDATE SET next = application_seq.next + 1 RETURNING next";
+    "INSERT INTO application_seq (day, county, next) VALUES (?, ?, ?) "
+    "ON CONFLICT (day, county) DO UPDATE SET next = application_seq.next + excluded.next "
+    "RETURNING next";
 static const char SQL_INSERT[] =
     "INSERT INTO applications (" COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_SET_NUMBER[] = "UPDATE applications SET number = ? WHERE id = ?";
 static const char SQL_DELETE_DRAFT[] =
     "DELETE FROM applications WHERE id = ? AND filed_by = ? AND state = 'draft'";
 static const char SQL_UPDATE_DRAFT[] =
@@ -118,16 +118,18 @@ static void bind_text_or_null(struct store_stmt *st, int i, const char *s)
         store_bind_text(st, i, s, -1);
 }
 
-int apply_db_seq_next(struct store_conn *c, int day, int county, int *seq, struct err *err)
+int apply_db_seq_reserve(struct store_conn *c, int day, int county, int n, int *last,
+                         struct err *err)
 {
     struct store_stmt *st = store_prepare(c, SQL_SEQ, err);
     if (st == NULL)
         return -1;
     store_bind_int64(st, 1, day);
     store_bind_int64(st, 2, county);
+    store_bind_int64(st, 3, n);
     int rc = store_step(st, err);
     if (rc == STORE_ROW)
-        *seq = (int)store_col_int64(st, 0);
+        *last = (int)store_col_int64(st, 0);
     store_reset(st);
     if (rc == STORE_DONE)
         return err_set(err, 500, "store.error", "the sequence returned no row");
@@ -167,16 +169,6 @@ int apply_db_insert(struct store_conn *c, const struct app_row *r, struct err *e
     store_bind_int64(st, 26, r->submitted_at);
     store_bind_int64(st, 27, r->decided_at);
     store_bind_int64(st, 28, r->updated_at);
-    return store_run(st, NULL, err);
-}
-
-int apply_db_set_number(struct store_conn *c, int64_t id, const char *number, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_SET_NUMBER, err);
-    if (st == NULL)
-        return -1;
-    store_bind_text(st, 1, number, -1);
-    store_bind_int64(st, 2, id);
     return store_run(st, NULL, err);
 }
 

@@ -335,6 +335,51 @@ static int certs_uses(struct certs *cs, struct store_conn *c, int64_t cert_id, j
     return 0;
 }
 
+/* The type's fields taken from the form values (by form key, else by key): a new object, or
+ * NULL with err set when a required one is missing. */
+static json_t *type_data(const json_t *type, const json_t *values, struct err *err)
+{
+    json_t *data = json_object();
+    if (data == NULL) {
+        err_set(err, 500, "certs.oom", "out of memory");
+        return NULL;
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(type, "fields"), i, f)
+    {
+        json_t *v = json_object_get(values, str(f, "form_key"));
+        if (v == NULL)
+            v = json_object_get(values, str(f, "key"));
+        if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 400) {
+            json_object_set(data, str(f, "key"), v);
+        } else if (json_is_integer(v) || json_is_boolean(v)) {
+            json_object_set(data, str(f, "key"), v);
+        } else if (json_is_true(json_object_get(f, "required"))) {
+            err_set(err, 400, "certs.bad_data",
+                    "the certificate's field %s (form key %s) is missing", str(f, "key"),
+                    str(f, "form_key"));
+            json_decref(data);
+            return NULL;
+        }
+    }
+    return data;
+}
+
+/* The row's personal columns encrypted at rest: the holder's name and ID number, the document. */
+static int seal_row(struct crypto_keyring *kr, struct certs_row *row, const char *name,
+                    const char *idn, const char *doc_text, struct err *err)
+{
+    if (seal_value(kr, "holder_name", row->id, name, strlen(name), &row->holder_name,
+                   &row->holder_name_len) < 0 ||
+        seal_value(kr, "holder_id", row->id, idn, strlen(idn), &row->holder_id,
+                   &row->holder_id_len) < 0 ||
+        seal_value(kr, "document", row->id, doc_text, strlen(doc_text), &row->document,
+                   &row->document_len) < 0)
+        return err_set(err, 500, "certs.crypto", "the certificate could not be encrypted");
+    return 0;
+}
+
 int certs_issue(struct certs *cs, const struct certs_issue_req *r, int in_tx,
                 char identifier[CERTS_ID_SIZE], struct err *err)
 {
@@ -367,26 +412,9 @@ int certs_issue(struct certs *cs, const struct certs_issue_req *r, int in_tx,
                        r->type_code ? r->type_code : "");
     if (certs_department(cs, r->department_id, NULL, &dept, err) < 0)
         goto out;
-    /* the type's fields from the form values */
-    data = json_object();
-    size_t i;
-    json_t *f;
-    json_array_foreach(json_object_get(type, "fields"), i, f)
-    {
-        json_t *v = json_object_get(r->data, str(f, "form_key"));
-        if (v == NULL)
-            v = json_object_get(r->data, str(f, "key"));
-        if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 400) {
-            json_object_set(data, str(f, "key"), v);
-        } else if (json_is_integer(v) || json_is_boolean(v)) {
-            json_object_set(data, str(f, "key"), v);
-        } else if (json_is_true(json_object_get(f, "required"))) {
-            err_set(err, 400, "certs.bad_data",
-                    "the certificate's field %s (form key %s) is missing", str(f, "key"),
-                    str(f, "form_key"));
-            goto out;
-        }
-    }
+    data = type_data(type, r->data, err);
+    if (data == NULL)
+        goto out;
     int64_t seal_id = 0, now = time_now_ms();
     if (seals_find_active(st, r->department_id, SEALS_TYPE_CERT, now, &seal_id, err) < 0)
         goto out;
@@ -423,15 +451,8 @@ int certs_issue(struct certs *cs, const struct certs_issue_req *r, int in_tx,
     char masked[IDCODE_LEN + 1];
     idcode_mask(idn, 4, 4, masked);
     snprintf(row.holder_masked, sizeof(row.holder_masked), "%s", masked);
-    if (seal_value(kr, "holder_name", row.id, r->holder_name, strlen(r->holder_name),
-                   &row.holder_name, &row.holder_name_len) < 0 ||
-        seal_value(kr, "holder_id", row.id, idn, strlen(idn), &row.holder_id, &row.holder_id_len) <
-            0 ||
-        seal_value(kr, "document", row.id, doc_text, strlen(doc_text), &row.document,
-                   &row.document_len) < 0) {
-        err_set(err, 500, "certs.crypto", "the certificate could not be encrypted");
+    if (seal_row(kr, &row, r->holder_name, idn, doc_text, err) < 0)
         goto out;
-    }
     json_t *sinfo = NULL;
     if (seals_info(st, seal_id, NULL, &sinfo, err) < 0)
         goto out;
@@ -588,6 +609,79 @@ int certs_view(struct certs *cs, int64_t viewer, const int64_t *department_ids, 
     return certs_view_ex(cs, viewer, department_ids, n, identifier, 0, out, err);
 }
 
+/* The type's fields of a document for a view, ID-like ones masked unless `full`. */
+static json_t *view_fields(const json_t *type, const json_t *data, int full)
+{
+    json_t *fields = json_array();
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(type, "fields"), i, f)
+    {
+        json_t *v = json_object_get(data, str(f, "key"));
+        if (v == NULL)
+            continue;
+        char buf[64] = "";
+        const char *val = json_is_string(v) ? json_string_value(v) : "";
+        if (json_is_integer(v)) {
+            snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+            val = buf;
+        }
+        char masked[420];
+        if (json_is_true(json_object_get(f, "masked")) && !full) {
+            idcode_mask(val, 4, 4, masked);
+            val = masked;
+        }
+        json_array_append_new(fields, json_pack("{s:s, s:O, s:s}", "key", str(f, "key"), "label",
+                                                json_object_get(f, "label"), "value", val));
+    }
+    return fields;
+}
+
+/* The parts an independent checker needs, added to a view: the document and the SES
+ * signature (base64url), the signed part and the bare signature (hex), the seal's public key
+ * and its ES id. A part that cannot be made is an empty string. */
+static void add_checker_parts(json_t *out, const struct certs_row *row, const char *doc_text)
+{
+    unsigned char *tbs = NULL, *sig = NULL, *cert = NULL;
+    size_t tbs_len = 0, sig_len = 0, cert_len = 0;
+    char *tbs_hex = NULL, *sig_hex = NULL, *doc64 = NULL, *ses64 = NULL;
+    struct seals_report rep;
+    struct err e2;
+    unsigned char hash[32];
+    crypto_sm3(doc_text, strlen(doc_text), hash);
+    seals_verify(NULL, row->signature, row->signature_len, hash, &rep, &e2);
+    if (seals_signature_parts(row->signature, row->signature_len, &tbs, &tbs_len, &sig, &sig_len,
+                              &cert, &cert_len, &e2) == 0) {
+        tbs_hex = malloc(2 * tbs_len + 1);
+        sig_hex = malloc(2 * sig_len + 1);
+        if (tbs_hex && sig_hex) {
+            crypto_hex_encode(tbs, tbs_len, tbs_hex, 2 * tbs_len + 1);
+            crypto_hex_encode(sig, sig_len, sig_hex, 2 * sig_len + 1);
+        }
+    }
+    size_t dl = strlen(doc_text);
+    doc64 = malloc(CRYPTO_B64URL_LEN(dl) + 1);
+    ses64 = malloc(CRYPTO_B64URL_LEN(row->signature_len) + 1);
+    if (doc64)
+        crypto_b64url_encode(doc_text, dl, doc64, CRYPTO_B64URL_LEN(dl) + 1);
+    if (ses64)
+        crypto_b64url_encode(row->signature, row->signature_len, ses64,
+                             CRYPTO_B64URL_LEN(row->signature_len) + 1);
+    json_object_set_new(out, "document", json_string(doc64 ? doc64 : ""));
+    json_object_set_new(out, "ses_signature", json_string(ses64 ? ses64 : ""));
+    json_object_set_new(out, "to_sign", json_string(tbs_hex && sig_hex ? tbs_hex : ""));
+    json_object_set_new(out, "signature", json_string(tbs_hex && sig_hex ? sig_hex : ""));
+    json_object_set_new(out, "public_key", json_string(rep.public_hex));
+    json_object_set_new(out, "seal_es_id", json_string(rep.es_id));
+    free(tbs);
+    free(sig);
+    free(cert);
+    free(tbs_hex);
+    free(sig_hex);
+    free(doc64);
+    free(ses64);
+}
+
 /* Personal data in a view: masked (the page, the JSON twin, a department under an
  * authorised use), or in full when `reveal` and the viewer is the holder: the holder's
  * own document (the PDF), where a marriage certificate must show both ID numbers. */
@@ -617,31 +711,10 @@ int certs_view_ex(struct certs *cs, int64_t viewer, const int64_t *department_id
         err_set(err, 500, "certs.damaged", "the stored certificate does not open");
         goto out;
     }
-    json_t *doc = json_loads(doc_text, 0, NULL), *type = NULL, *uses = NULL, *fields = json_array();
+    json_t *doc = json_loads(doc_text, 0, NULL), *type = NULL, *uses = NULL;
     struct err e2;
     certs_type_get(st, row.type_code, &type, &e2);
-    json_t *data = json_object_get(doc, "data");
-    size_t i;
-    json_t *f;
-    json_array_foreach(json_object_get(type, "fields"), i, f)
-    {
-        json_t *v = json_object_get(data, str(f, "key"));
-        if (v == NULL)
-            continue;
-        char buf[64] = "";
-        const char *val = json_is_string(v) ? json_string_value(v) : "";
-        if (json_is_integer(v)) {
-            snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-            val = buf;
-        }
-        char masked[420];
-        if (json_is_true(json_object_get(f, "masked")) && !full) {
-            idcode_mask(val, 4, 4, masked);
-            val = masked;
-        }
-        json_array_append_new(fields, json_pack("{s:s, s:O, s:s}", "key", str(f, "key"), "label",
-                                                json_object_get(f, "label"), "value", val));
-    }
+    json_t *fields = view_fields(type, json_object_get(doc, "data"), full);
     if (is_holder && certs_uses(cs, c, row.id, &uses, err) < 0) {
         certs_free_text(doc_text);
         json_decref(doc);
@@ -653,38 +726,13 @@ int certs_view_ex(struct certs *cs, int64_t viewer, const int64_t *department_id
     char mname[128], mid[IDCODE_LEN + 1];
     certs_mask_name(str(holder, "name"), mname, sizeof(mname));
     idcode_mask(str(holder, "id_number"), 4, 4, mid);
-    /* the parts an independent checker needs */
-    unsigned char *tbs = NULL, *sig = NULL, *cert = NULL;
-    size_t tbs_len = 0, sig_len = 0, cert_len = 0;
-    char *tbs_hex = NULL, *sig_hex = NULL, *doc64 = NULL, *ses64 = NULL;
-    struct seals_report rep;
-    unsigned char hash[32];
-    crypto_sm3(doc_text, strlen(doc_text), hash);
-    seals_verify(NULL, row.signature, row.signature_len, hash, &rep, &e2);
-    if (seals_signature_parts(row.signature, row.signature_len, &tbs, &tbs_len, &sig, &sig_len,
-                              &cert, &cert_len, &e2) == 0) {
-        tbs_hex = malloc(2 * tbs_len + 1);
-        sig_hex = malloc(2 * sig_len + 1);
-        if (tbs_hex && sig_hex) {
-            crypto_hex_encode(tbs, tbs_len, tbs_hex, 2 * tbs_len + 1);
-            crypto_hex_encode(sig, sig_len, sig_hex, 2 * sig_len + 1);
-        }
-    }
-    size_t dl = strlen(doc_text);
-    doc64 = malloc(CRYPTO_B64URL_LEN(dl) + 1);
-    ses64 = malloc(CRYPTO_B64URL_LEN(row.signature_len) + 1);
-    if (doc64)
-        crypto_b64url_encode(doc_text, dl, doc64, CRYPTO_B64URL_LEN(dl) + 1);
-    if (ses64)
-        crypto_b64url_encode(row.signature, row.signature_len, ses64,
-                             CRYPTO_B64URL_LEN(row.signature_len) + 1);
     /* The issuer as the signed document names it: the department's code and its Chinese
      * name at issuance. Pages add its names in every language from identity
      * (certs_http.c); certs keeps out of identity's tables. */
     const json_t *issuer = json_object_get(doc, "issuer");
     *out = json_pack(
         "{s:s, s:s, s:O, s:s, s:I, s:I, s:s, s:o, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:s, "
-        "s:s, s:s, s:s, s:s, s:I, s:b}",
+        "s:I, s:b}",
         "identifier", row.identifier, "type", row.type_code, "name",
         type ? json_object_get(type, "name") : json_null(), "status",
         certs_effective_status(&row, time_now_ms()), "issued_at", (json_int_t)row.issued_at,
@@ -692,22 +740,12 @@ int certs_view_ex(struct certs *cs, int64_t viewer, const int64_t *department_id
         "holder", "name", is_holder ? str(holder, "name") : mname, "id_number",
         full ? str(holder, "id_number") : mid, "issuer", "code", str(issuer, "department"), "zh",
         str(issuer, "name"), "issuer_code", str(issuer, "code"), "qr", row.qr_payload, "data_hash",
-        row.data_hash, "document", doc64 ? doc64 : "", "ses_signature", ses64 ? ses64 : "",
-        "to_sign", tbs_hex ? tbs_hex : "", "signature", sig_hex ? sig_hex : "", "seal_id",
-        (json_int_t)row.seal_id, "holder_view", is_holder);
+        row.data_hash, "seal_id", (json_int_t)row.seal_id, "holder_view", is_holder);
     if (*out != NULL) {
-        json_object_set_new(*out, "public_key", json_string(rep.public_hex));
-        json_object_set_new(*out, "seal_es_id", json_string(rep.es_id));
+        add_checker_parts(*out, &row, doc_text);
         if (uses)
             json_object_set(*out, "uses", uses);
     }
-    free(tbs);
-    free(sig);
-    free(cert);
-    free(tbs_hex);
-    free(sig_hex);
-    free(doc64);
-    free(ses64);
     json_decref(uses);
     json_decref(type);
     json_decref(doc);

@@ -325,6 +325,55 @@ static int sign_bits(const struct crypto_key *k, const unsigned char *msg, size_
     return seals_bits_set(out, sig, sig_len);
 }
 
+/* The SESeal (GM/T 0031): the seal's information, its certificate and picture, signed by the
+ * maker (the platform root). Its DER in *out (OPENSSL_free) and its length; <= 0 on failure. */
+static int eseal_encode(const struct seals_row *row, const struct seals_make_req *r,
+                        const unsigned char *cert_der, size_t cert_len, struct crypto_key *rootk,
+                        const struct seals_root_row *root, int64_t now, unsigned char **out)
+{
+    OW_SESEAL *seal = NULL;
+    unsigned char *info_der = NULL;
+    int len = -1;
+    if ((seal = OW_SESEAL_new()) == NULL)
+        goto out;
+    OW_SES_SEALINFO *info = seal->info;
+    ASN1_OCTET_STRING *cl = ASN1_OCTET_STRING_new();
+    if (ia5(&info->header->id, "ES") < 0 || ASN1_INTEGER_set(info->header->version, 4) != 1 ||
+        ia5(&info->header->vid, "onewindow") < 0 || ia5(&info->es_id, row->es_id) < 0 ||
+        ASN1_INTEGER_set(info->property->type, type_number(r->type)) != 1 ||
+        ASN1_STRING_set(info->property->name, r->name, -1) != 1 ||
+        ASN1_INTEGER_set(info->property->cert_list_type, 1) != 1 || cl == NULL ||
+        ASN1_OCTET_STRING_set(cl, cert_der, (int)cert_len) != 1 ||
+        !sk_ASN1_OCTET_STRING_push(info->property->cert_list, cl)) {
+        ASN1_OCTET_STRING_free(cl);
+        goto out;
+    }
+    ASN1_GENERALIZEDTIME_free(info->property->create_date);
+    ASN1_GENERALIZEDTIME_free(info->property->valid_start);
+    ASN1_GENERALIZEDTIME_free(info->property->valid_end);
+    info->property->create_date = gtime(now);
+    info->property->valid_start = gtime(r->valid_from_ms);
+    info->property->valid_end = gtime(r->valid_to_ms);
+    if (!info->property->create_date || !info->property->valid_start ||
+        !info->property->valid_end || ia5(&info->picture->type, "PNG") < 0 ||
+        ASN1_OCTET_STRING_set(info->picture->data, row->picture, (int)row->picture_len) != 1 ||
+        ASN1_INTEGER_set(info->picture->width, 40) != 1 ||
+        ASN1_INTEGER_set(info->picture->height, 40) != 1)
+        goto out;
+    int info_len = i2d_OW_SES_SEALINFO(info, &info_der);
+    ASN1_OBJECT_free(seal->sign_alg);
+    seal->sign_alg = OBJ_txt2obj(SEALS_OID_SM2_SM3, 1);
+    if (info_len <= 0 || seal->sign_alg == NULL ||
+        ASN1_OCTET_STRING_set(seal->cert, root->cert_der, (int)root->cert_len) != 1 ||
+        sign_bits(rootk, info_der, (size_t)info_len, seal->signed_value) < 0)
+        goto out;
+    len = i2d_OW_SESEAL(seal, out);
+out:
+    OPENSSL_free(info_der);
+    OW_SESEAL_free(seal);
+    return len;
+}
+
 int seals_make(struct store *st, struct crypto_keyring *kr, int64_t actor,
                const struct seals_make_req *r, int64_t *seal_id, struct err *err)
 {
@@ -341,10 +390,9 @@ int seals_make(struct store *st, struct crypto_keyring *kr, int64_t actor,
     struct seals_root_row root;
     struct crypto_key *rootk = NULL, *k = NULL;
     X509 *rootx = NULL;
-    OW_SESEAL *seal = NULL;
     struct seals_row row;
     memset(&row, 0, sizeof(row));
-    unsigned char *info_der = NULL, *cert_der = NULL, *eseal_der = NULL;
+    unsigned char *cert_der = NULL, *eseal_der = NULL;
     int rc = -1;
     if (load_root_key(c, kr, &rootk, &root, err) < 0)
         return -1;
@@ -379,41 +427,7 @@ int seals_make(struct store *st, struct crypto_keyring *kr, int64_t actor,
     if (seal_private(kr, k, ad, &row.private_sealed, &row.private_len) < 0)
         goto crypto_fail;
 
-    /* SESeal: the seal's information signed by the maker (the platform root). */
-    if ((seal = OW_SESEAL_new()) == NULL)
-        goto crypto_fail;
-    OW_SES_SEALINFO *info = seal->info;
-    ASN1_OCTET_STRING *cl = ASN1_OCTET_STRING_new();
-    if (ia5(&info->header->id, "ES") < 0 || ASN1_INTEGER_set(info->header->version, 4) != 1 ||
-        ia5(&info->header->vid, "onewindow") < 0 || ia5(&info->es_id, row.es_id) < 0 ||
-        ASN1_INTEGER_set(info->property->type, type_number(r->type)) != 1 ||
-        ASN1_STRING_set(info->property->name, r->name, -1) != 1 ||
-        ASN1_INTEGER_set(info->property->cert_list_type, 1) != 1 || cl == NULL ||
-        ASN1_OCTET_STRING_set(cl, cert_der, (int)cert_len) != 1 ||
-        !sk_ASN1_OCTET_STRING_push(info->property->cert_list, cl)) {
-        ASN1_OCTET_STRING_free(cl);
-        goto crypto_fail;
-    }
-    ASN1_GENERALIZEDTIME_free(info->property->create_date);
-    ASN1_GENERALIZEDTIME_free(info->property->valid_start);
-    ASN1_GENERALIZEDTIME_free(info->property->valid_end);
-    info->property->create_date = gtime(now);
-    info->property->valid_start = gtime(r->valid_from_ms);
-    info->property->valid_end = gtime(r->valid_to_ms);
-    if (!info->property->create_date || !info->property->valid_start ||
-        !info->property->valid_end || ia5(&info->picture->type, "PNG") < 0 ||
-        ASN1_OCTET_STRING_set(info->picture->data, row.picture, (int)row.picture_len) != 1 ||
-        ASN1_INTEGER_set(info->picture->width, 40) != 1 ||
-        ASN1_INTEGER_set(info->picture->height, 40) != 1)
-        goto crypto_fail;
-    int info_len = i2d_OW_SES_SEALINFO(info, &info_der);
-    ASN1_OBJECT_free(seal->sign_alg);
-    seal->sign_alg = OBJ_txt2obj(SEALS_OID_SM2_SM3, 1);
-    if (info_len <= 0 || seal->sign_alg == NULL ||
-        ASN1_OCTET_STRING_set(seal->cert, root.cert_der, (int)root.cert_len) != 1 ||
-        sign_bits(rootk, info_der, (size_t)info_len, seal->signed_value) < 0)
-        goto crypto_fail;
-    int eseal_len = i2d_OW_SESEAL(seal, &eseal_der);
+    int eseal_len = eseal_encode(&row, r, cert_der, cert_len, rootk, &root, now, &eseal_der);
     if (eseal_len <= 0)
         goto crypto_fail;
     row.cert_der = malloc(cert_len);
@@ -444,10 +458,8 @@ int seals_make(struct store *st, struct crypto_keyring *kr, int64_t actor,
 crypto_fail:
     err_set(err, 500, "seals.crypto", "the seal could not be made");
 out:
-    OPENSSL_free(info_der);
     OPENSSL_free(cert_der);
     OPENSSL_free(eseal_der);
-    OW_SESEAL_free(seal);
     X509_free(rootx);
     crypto_key_free(k);
     crypto_key_free(rootk);

@@ -1,15 +1,21 @@
 /*
  * apply_test.c - the pure parts of applications: validation of every field type, the
  * state machine, content sniffing, the working-day clock with its 补正 pause and
- * carry-over across a holiday, and the multipart/form-data parser uploads come through.
+ * carry-over across a holiday, the multipart/form-data parser uploads come through, and
+ * application numbers from per-process blocks (unique across processes, a fresh sequence
+ * per day and county).
  */
 #include "test.h"
 
 #include <string.h>
 
 #include "apply/apply.h"
+#include "apply/apply_internal.h"
 #include "base/arena.h"
 #include "calendar/calendar.h"
+#include "fixture.h"
+#include "identity/identity.h"
+#include "store/store.h"
 #include "web/form.h"
 
 static json_t *item_with(const char *fields_json)
@@ -356,6 +362,62 @@ static void test_multipart(void **state)
     arena_free(a);
 }
 
+/* Two handles on one database stand for two processes (nodes): numbers taken in turn from
+ * both never repeat, each is YYYYMMDD + county + 6-digit sequence, a block is reserved by one
+ * commit of APPLY_NUMBER_BLOCK, and another county or day starts its own sequence at 1. */
+static void test_numbers(void **state)
+{
+    struct fx_db db;
+    assert_int_equal(fx_db_open(&db, "applynum", 0), 0);
+    struct err err;
+    struct identity *id = NULL;
+    struct apply *a1 = NULL, *a2 = NULL;
+    assert_int_equal(identity_open(db.s, db.kr, NULL, &id, &err), 0);
+    assert_int_equal(apply_open(db.s, db.kr, id, NULL, &a1, &err), 0);
+    assert_int_equal(apply_open(db.s, db.kr, id, NULL, &a2, &err), 0);
+    struct store_conn *c = store_conn(db.s, &err);
+    assert_non_null(c);
+    int64_t day1 = 1796601600000LL; /* 2026-12-07 08:00 in Lhasa (UTC+8) */
+    int64_t chengguan = 540102000000LL, nyingchi = 540402000000LL;
+    enum { N = 3 * APPLY_NUMBER_BLOCK };
+    static char seen[2 * N][32];
+    int n = 0;
+    for (int i = 0; i < N; i++) {
+        struct apply *ap = (i / 5) % 2 ? a2 : a1; /* runs of five from each */
+        char num[32];
+        assert_int_equal(apply_number_take(ap, c, day1, chengguan, num, &err), 0);
+        assert_int_equal((int)strlen(num), 20);
+        assert_memory_equal(num, "20261207540102", 14);
+        for (int j = 0; j < n; j++)
+            assert_string_not_equal(seen[j], num);
+        snprintf(seen[n++], 32, "%s", num);
+    }
+    /* The first number a handle gives starts a block: a1 got 1, a2 got the next block. */
+    assert_string_equal(seen[0], "20261207540102000001");
+    char expect[32];
+    snprintf(expect, sizeof(expect), "20261207540102%06d", APPLY_NUMBER_BLOCK + 1);
+    assert_string_equal(seen[5], expect);
+    /* The database holds the last reserved number: at most two blocks per handle so far. */
+    int64_t last = 0;
+    assert_int_equal(store_scalar_int64(c,
+                                        "SELECT next FROM application_seq WHERE day = 20261207 "
+                                        "AND county = 540102",
+                                        &last, &err),
+                     1);
+    ;
+    assert_true(last >= N && last <= N + 2 * APPLY_NUMBER_BLOCK);
+    /* Another county, another day: their own sequences. */
+    char num[32];
+    assert_int_equal(apply_number_take(a1, c, day1, nyingchi, num, &err), 0);
+    assert_string_equal(num, "20261207540402000001");
+    assert_int_equal(apply_number_take(a2, c, day1 + 86400000LL, chengguan, num, &err), 0);
+    assert_string_equal(num, "20261208540102000001");
+    apply_close(a1);
+    apply_close(a2);
+    identity_close(id);
+    assert_int_equal(fx_db_close(&db), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_clock_pause_and_carry_over),
         cmocka_unit_test(test_multipart),
+        cmocka_unit_test(test_numbers),
     };
     return cmocka_run_group_tests_name("apply", tests, NULL, NULL);
 }
