@@ -89,7 +89,7 @@ static const struct opt opts[] = {
      "see what `onewindow i18n import` wrote without a rebuild: --i18n-dir web/i18n)",
      NULL},
     {"search-delay", "ONEWINDOW_SEARCH_DELAY", "server", "search_delay", OPT_INT,
-     OFF(search_delay_ms), 0, 3600000, "0",
+     OFF(search_delay_ms), 0, 3600000, "100",
      "milliseconds the search indexing job waits after a write before indexing (a window that "
      "batches bursts; searches find a new order after it)",
      NULL},
