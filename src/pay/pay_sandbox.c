@@ -48,13 +48,25 @@ static int sb_verify(struct pay *p, const struct pay_notice *n)
                : -1;
 }
 
+/* A checkout's transaction id: it is the capability in the checkout's link (confirm, cancel,
+ * no login, like a bank's page), so it is 128 random bits, not a guessable counter. */
+static int sb_txn_new(char txn[64], struct err *err)
+{
+    unsigned char r[16];
+    char hex[33];
+    if (crypto_random(r, sizeof(r)) < 0)
+        return err_set(err, 500, "pay.random", "no random numbers");
+    crypto_hex_encode(r, sizeof(r), hex, sizeof(hex));
+    snprintf(txn, 64, "SB%s", hex);
+    return 0;
+}
+
 static int sb_create(struct pay *p, const char *order_code, int64_t amount_fen, char url[512],
                      struct err *err)
 {
     char txn[64];
     struct store_conn *c = store_conn(p->store, err);
-    snprintf(txn, sizeof(txn), "SB%lld", (long long)id_next());
-    if (c == NULL ||
+    if (c == NULL || sb_txn_new(txn, err) < 0 ||
         pay_db_sb_txn_insert(c, txn, order_code, amount_fen, "CNY", time_now_ms(), err) < 0)
         return -1;
     snprintf(url, 512, "/pay/sandbox/checkout/%s", txn);
@@ -308,9 +320,9 @@ int pay_sandbox_pay_now(struct pay *p, const char *order_code, int64_t amount_fe
     struct store_conn *c = store_conn(p->store, err);
     char code[32], body[PAY_NOTICE_MAX];
     int64_t id;
-    snprintf(txn, 64, "SB%lld", (long long)id_next());
-    if (c == NULL || pay_db_sb_txn_insert(c, txn, order_code, amount_fen,
-                                          currency ? currency : "CNY", time_now_ms(), err) < 0)
+    if (c == NULL || sb_txn_new(txn, err) < 0 ||
+        pay_db_sb_txn_insert(c, txn, order_code, amount_fen, currency ? currency : "CNY",
+                             time_now_ms(), err) < 0)
         return -1;
     if (paid_and_queued(p, txn, code, &id, body, sizeof(body), err) < 0)
         return -1;

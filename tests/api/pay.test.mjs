@@ -117,7 +117,10 @@ test('someone else cannot see or pay the order (404, codes cannot be probed)', a
 
 test('the return URL claims success without a notification: the order stays unpaid', async () => {
   const txn = await checkout(citizen, main.code);
-  assert.ok(txn);
+  // The id in the checkout's link is its capability (confirm, cancel without a login): 128
+  // random bits, not a counter one could guess from another checkout's.
+  assert.match(txn, /^SB[0-9a-f]{32}$/);
+  assert.notEqual(await checkout(citizen, main.code), txn);
   const ret = await citizen.get(`/pay/orders/${main.code}/return?status=paid&success=1&lang=zh`, { json: false });
   assert.equal(ret.status, 200);
   assert.match(ret.text, /正在等待银行确认/);
