@@ -73,8 +73,14 @@ WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $ORDERS
 INSERT INTO hotline_orders (id, number, token, channel, status, urgency, division_code, address,
   description, lang, created_at, updated_at)
   SELECT 1000000000000 + n, 'BH' || n, 'BT' || n, 'phone', 'closed', 'normal',
-         k.code, 'bench', 'bench', 'zh', 0, 0
+         k.code, 'bench', 'bench', 'zh', (strftime('%s', 'now') - (n % 365) * 86400) * 1000, 0
   FROM s JOIN counties k ON k.rowid = n % 74 + 1;
+-- The hotline's daily figures, as its transactions would have kept them (0027).
+DELETE FROM hotline_daily;
+INSERT INTO hotline_daily (day, county, received)
+  SELECT (created_at + 28800000) / 86400000, (division_code / 1000000) * 1000000, COUNT(*)
+  FROM hotline_orders WHERE status <> 'merged'
+  GROUP BY (created_at + 28800000) / 86400000, (division_code / 1000000) * 1000000;
 WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $APPS)
 INSERT INTO oversight_facts (application_id, number, item_code, department_id, division_code,
   received_day, online, completed_day, on_time, used_days)

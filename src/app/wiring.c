@@ -367,6 +367,13 @@ static int hotline_order_loader(void *ctx, struct arena *a, const char *kind, in
     return found;
 }
 
+/* The dashboard's 12345 figures (oversight reads no hotline table). */
+static int oversight_hotline_figures(void *ctx, int64_t lo, int64_t hi, int from, int to,
+                                     json_t **out, struct err *err)
+{
+    return hotline_kpi(((struct app *)ctx)->hotline, lo, hi, from, to, out, err);
+}
+
 static int hotline_notify(void *ctx, int64_t account_id, const char *phone, const char *lang,
                           const char *kind, const json_t *params, const char *link, struct err *err)
 {
@@ -649,6 +656,7 @@ int app_open(const struct config *cfg, struct app *app, int may_create_keys, str
         goto fail;
     apply_on_event(app->apply, oversight_event_hook, app);
     review_on_count(app->review, oversight_rating_hook, app);
+    oversight_set_hotline(app->oversight, oversight_hotline_figures, app);
     if (hotline_open(app->store, app->kr, app->id, &app->hotline, err) < 0 ||
         search_register_kind(app->search, "order", "hotline.kind.order", NULL, err) < 0 ||
         search_register_kind(app->search, "kb", "hotline.kind.kb", "/hotline/kb/", err) < 0)

@@ -489,7 +489,8 @@ int hotline_order_create_ex(struct hotline *h, struct arena *a, const struct hot
     if (hotline_db_order_insert(c, &o, sealed, sealed_len, hash[0] ? hash : NULL, in->api_key_id,
                                 err) < 0 ||
         hotline_db_event_insert(c, o.id, ev.actor_id, "created", 0, o.channel, err) < 0 ||
-        audit_record(c, &ev, err) < 0 || hotline_index_order(h, a, &o, err) < 0)
+        hotline_daily_change(c, NULL, &o, err) < 0 || audit_record(c, &ev, err) < 0 ||
+        hotline_index_order(h, a, &o, err) < 0)
         goto fail;
     if (store_commit(c, err) < 0)
         return -1;

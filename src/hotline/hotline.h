@@ -274,6 +274,15 @@ int hotline_kb_from_order(struct hotline *h, int64_t actor, const char *number, 
 int hotline_stats(struct hotline *h, const char *lang, int64_t from_ms, int64_t to_ms, json_t **out,
                   struct err *err);
 
+/* The 12345 figures for the leaders' dashboard (issue 15): orders created on the days
+ * [from, to] (YYYYMMDD) in the counties whose 12-digit codes are in [lo, hi] (a division's
+ * subtree), from the daily roll-up, never scanning the orders. JSON {received, dispatched,
+ * replied, rated, response_hours (created -> dispatched), resolution_hours (created ->
+ * replied), reply_on_time_rate (replied by the deadline, %), satisfaction_rate (4 or 5
+ * stars, %)}; an average or rate without a base is null. Merged orders count nowhere. */
+int hotline_kpi(struct hotline *h, int64_t lo, int64_t hi, int from, int to, json_t **out,
+                struct err *err);
+
 /* ---- demo ----------------------------------------------------------------------------- */
 /* Categories, routing rules and `n` closed demo orders (zh, some bo) for training. */
 int hotline_load_demo(struct hotline *h, int n, int *categories, int *orders, struct err *err);

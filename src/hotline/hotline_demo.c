@@ -225,9 +225,12 @@ static int demo_order(struct hotline *h, struct arena *a, struct store_conn *c, 
     if (hotline_route(h, categories[k].code, places[p].code, &dept, err) < 0)
         return -1;
     static const int levels[10] = {1, 2, 3, 3, 4, 4, 4, 5, 5, 5};
-    struct hotline_order o;
+    struct hotline_order before, o;
+    if (hotline_order_by_id(h, a, oid, &before, 0, err) < 0)
+        return -1;
     memset(&o, 0, sizeof(o));
     o.id = oid;
+    o.division_code = before.division_code;
     o.status = HOTLINE_CLOSED;
     o.category = categories[k].code;
     o.department_id = dept;
@@ -242,7 +245,7 @@ static int demo_order(struct hotline *h, struct arena *a, struct store_conn *c, 
     o.updated_at = o.closed_at;
     if (store_begin(c, err) < 0)
         return -1;
-    if (hotline_db_demo_finish(c, &o, err) < 0 ||
+    if (hotline_db_demo_finish(c, &o, err) < 0 || hotline_daily_change(c, &before, &o, err) < 0 ||
         hotline_db_event_insert(c, oid, 0, "demo_closed", dept, NULL, err) < 0) {
         store_rollback(c);
         return -1;

@@ -74,6 +74,8 @@ static int transition(struct hotline *h, int64_t actor, const char *ip, const ch
         goto fail;
     }
     const char *old = arena_strdup(a, r.o.status);
+    struct hotline_order before = r.o;
+    before.status = old;
     int64_t ext = 0;
     r.o.updated_at = time_now_ms();
     if (fn(h, c, a, &r, arg, err) < 0)
@@ -89,7 +91,8 @@ static int transition(struct hotline *h, int64_t actor, const char *ip, const ch
     snprintf(object, sizeof(object), "hotline_order:%s", r.o.number);
     struct audit_event ev = {actor, action, object, "ok", ip, r.o.status};
     if (hotline_db_event_insert(c, r.o.id, actor, event, r.o.department_id, note, err) < 0 ||
-        audit_record(c, &ev, err) < 0 || hotline_index_order(h, a, &r.o, err) < 0)
+        hotline_daily_change(c, &before, &r.o, err) < 0 || audit_record(c, &ev, err) < 0 ||
+        hotline_index_order(h, a, &r.o, err) < 0)
         goto fail;
     rc = store_commit(c, err);
     if (rc == 0)

@@ -32,7 +32,30 @@ struct hotline_row {
     size_t phone_enc_len;
 };
 
+/* ---- hotline_daily.c: the figures per day and county (migration 0027) ----------------- */
+enum {
+    HD_RECEIVED,
+    HD_DISPATCHED,
+    HD_RESPONSE_MS,
+    HD_REPLIED,
+    HD_RESOLUTION_MS,
+    HD_REPLIED_LATE,
+    HD_RATED,
+    HD_SATISFIED,
+    HOTLINE_DAILY_N
+};
+/* Inside the transaction that writes the order: add its contribution `after` less
+ * `before` (either may be NULL: a new order, a deleted one). */
+int hotline_daily_change(struct store_conn *c, const struct hotline_order *before,
+                         const struct hotline_order *after, struct err *err);
+
 /* ---- hotline_store.c: all SQL -------------------------------------------------------- */
+/* Add the deltas d (HD_* order) to the row of (day, county). */
+int hotline_db_daily_add(struct store_conn *c, int32_t day, int64_t county,
+                         const int64_t d[HOTLINE_DAILY_N], struct err *err);
+/* Sums over days [d0, d1] and counties [lo, hi] (HD_* order; zeros without rows). */
+int hotline_db_daily_sum(struct store_conn *c, int64_t lo, int64_t hi, int32_t d0, int32_t d1,
+                         int64_t s[HOTLINE_DAILY_N], struct err *err);
 int hotline_db_seq_next(struct store_conn *c, const char *key, int64_t *n, struct err *err);
 int hotline_db_order_insert(struct store_conn *c, const struct hotline_order *o,
                             const unsigned char *phone_enc, size_t phone_enc_len,

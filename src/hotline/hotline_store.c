@@ -696,3 +696,51 @@ int hotline_db_kb_list(struct store_conn *c, int limit, json_t *arr, struct err 
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
+
+static const char SQL_DAILY_ADD[] =
+    "INSERT INTO hotline_daily (day, county, received, dispatched, response_ms, replied, "
+    "resolution_ms, replied_late, rated, satisfied) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (day, county) DO UPDATE SET received = hotline_daily.received + "
+    "excluded.received, dispatched = hotline_daily.dispatched + excluded.dispatched, "
+    "response_ms = hotline_daily.response_ms + excluded.response_ms, replied = "
+    "hotline_daily.replied + excluded.replied, resolution_ms = hotline_daily.resolution_ms + "
+    "excluded.resolution_ms, replied_late = hotline_daily.replied_late + excluded.replied_late, "
+    "rated = hotline_daily.rated + excluded.rated, satisfied = hotline_daily.satisfied + "
+    "excluded.satisfied";
+static const char SQL_DAILY_SUM[] =
+    "SELECT COALESCE(SUM(received), 0), COALESCE(SUM(dispatched), 0), "
+    "COALESCE(SUM(response_ms), 0), COALESCE(SUM(replied), 0), COALESCE(SUM(resolution_ms), 0), "
+    "COALESCE(SUM(replied_late), 0), COALESCE(SUM(rated), 0), COALESCE(SUM(satisfied), 0) "
+    "FROM hotline_daily WHERE day BETWEEN ? AND ? AND county BETWEEN ? AND ?";
+
+int hotline_db_daily_add(struct store_conn *c, int32_t day, int64_t county,
+                         const int64_t d[HOTLINE_DAILY_N], struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_DAILY_ADD, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, day);
+    store_bind_int64(st, 2, county);
+    for (int i = 0; i < HOTLINE_DAILY_N; i++)
+        store_bind_int64(st, 3 + i, d[i]);
+    return store_run(st, NULL, err);
+}
+
+int hotline_db_daily_sum(struct store_conn *c, int64_t lo, int64_t hi, int32_t d0, int32_t d1,
+                         int64_t s[HOTLINE_DAILY_N], struct err *err)
+{
+    memset(s, 0, sizeof(int64_t) * HOTLINE_DAILY_N);
+    struct store_stmt *st = store_prepare(c, SQL_DAILY_SUM, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, d0);
+    store_bind_int64(st, 2, d1);
+    store_bind_int64(st, 3, lo);
+    store_bind_int64(st, 4, hi);
+    int rc = store_step(st, err);
+    if (rc == STORE_ROW)
+        for (int i = 0; i < HOTLINE_DAILY_N; i++)
+            s[i] = store_col_int64(st, i);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}

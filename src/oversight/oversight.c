@@ -20,6 +20,12 @@
 #include "notify/notify.h"
 #include "store/store.h"
 
+void oversight_set_hotline(struct oversight *o, oversight_hotline_fn fn, void *ctx)
+{
+    o->hotline = fn;
+    o->hotline_ctx = ctx;
+}
+
 int oversight_open(struct store *s, struct identity *id, struct notify *n,
                    struct crypto_keyring *kr, struct oversight **out, struct err *err)
 {

@@ -73,6 +73,13 @@ int oversight_demo_due(struct oversight *o, const char *number, int64_t due_at, 
 int oversight_day_of(int64_t ms);
 /* "YYYY-MM-DD" to YYYYMMDD, checking the calendar; -1 when not a date. */
 int oversight_parse_day(const char *s);
+/* The 12345 hotline's figures for the dashboard (set once by wiring: oversight reads no
+ * hotline table): counties with codes in [lo, hi], orders created on the days [from, to]
+ * (YYYYMMDD); *out a new JSON object as hotline_kpi gives it. */
+typedef int (*oversight_hotline_fn)(void *ctx, int64_t lo, int64_t hi, int from, int to,
+                                    json_t **out, struct err *err);
+void oversight_set_hotline(struct oversight *o, oversight_hotline_fn fn, void *ctx);
+
 /* The codes [lo, hi] of a division's subtree (code itself included). */
 void oversight_subtree(int64_t division, int64_t *lo, int64_t *hi);
 

@@ -288,6 +288,7 @@ static int csv_out(struct web_req *req, struct web_resp *resp, const char *table
         {"map", "map_table", {"code", "prefecture", "county", "value"}},
         {"kpi", "kpis", {"key", "label", "value_text", "formula"}},
         {"queue", "queue", {"department", "division", "open", "due_soon", "overdue"}},
+        {"hotline", "hotline_kpis", {"key", "label", "value_text", "formula"}},
     };
     for (size_t s = 0; s < sizeof(specs) / sizeof(specs[0]); s++) {
         if (strcmp(specs[s].table, table) != 0)
@@ -366,6 +367,33 @@ static json_t *kpi_cards(struct web_req *req, json_t *k, const char *base)
         json_array_append_new(cards, card);
     }
     return cards;
+}
+
+/* The 12345 figures of the subtree and period as rows {key, label, value_text, formula}
+ * (the raw figures stay in the JSON twin's `hotline`); NULL when wiring set no source. */
+static int hotline_cards(struct web_req *req, struct oversight *o, int64_t division, int from,
+                         int to, json_t **raw, json_t **cards, struct err *err)
+{
+    static const char *const keys[] = {"received",         "dispatched",       "replied",
+                                       "response_hours",   "resolution_hours", "reply_on_time_rate",
+                                       "satisfaction_rate"};
+    *raw = *cards = NULL;
+    if (o->hotline == NULL)
+        return 0;
+    int64_t lo, hi;
+    oversight_subtree(division, &lo, &hi);
+    if (o->hotline(o->hotline_ctx, lo, hi, from, to, raw, err) < 0)
+        return -1;
+    *cards = json_array();
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        json_array_append_new(
+            *cards,
+            json_pack(
+                "{s:s, s:s, s:s, s:s}", "key", keys[i], "label",
+                web_t(req, arena_printf(req->arena, "oversight.hotline.%s", keys[i])), "value_text",
+                fmt_value(req, keys[i], json_object_get(*raw, keys[i])), "formula",
+                web_t(req, arena_printf(req->arena, "oversight.hotline_formula.%s", keys[i]))));
+    return 0;
 }
 
 /* Drill-down links of a ranked row: its received and completed cases. */
@@ -497,6 +525,16 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
     ovh_queue_rows(req, o, queue);
     json_object_set_new(m, "queue", queue);
     json_object_set_new(m, "has_queue", json_boolean(json_array_size(queue) > 0));
+    json_t *hl = NULL, *hl_cards = NULL;
+    if (hotline_cards(req, o, division, from, to, &hl, &hl_cards, &err) < 0) {
+        json_decref(m);
+        return web_fail_err(resp, &err);
+    }
+    if (hl != NULL) {
+        json_object_set_new(m, "hotline", hl);
+        json_object_set_new(m, "hotline_kpis", hl_cards);
+    }
+    json_object_set_new(m, "has_hotline", json_boolean(hl != NULL));
     const char *format = web_query(req, "format");
     if (format != NULL && strcmp(format, "csv") == 0) {
         const char *table = web_query(req, "table");

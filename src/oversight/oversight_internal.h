@@ -19,6 +19,8 @@ struct oversight {
     pthread_mutex_t job_lock;
     pthread_cond_t job_wake;
     int job_started, job_stop, tick_s, digest_day;
+    oversight_hotline_fn hotline; /* the 12345 figures (NULL: not shown) */
+    void *hotline_ctx;
 };
 
 /* The period [from, to] (YYYYMMDD) from "YYYY-MM-DD" texts (NULL or empty: 1 January of

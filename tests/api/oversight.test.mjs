@@ -399,3 +399,59 @@ test('separation of duties: the security administrator alone manages role grants
   assert.equal(page.status, 200);
   assert.ok(page.text.includes(catalog('bo').oversight.roles.title));
 });
+
+test('the 12345 figures on the dashboard equal those computed from the orders; a new order counts at once', async () => {
+  const from = inDays(-60);
+  const lhasaDate = (ms) => new Date(Number(ms) + 8 * 3600e3).toISOString().slice(0, 10);
+  // What the dashboard should say, from the orders' own rows (merged orders count nowhere).
+  const expected = (prefix) => {
+    const k = { received: 0, dispatched: 0, replied: 0, rated: 0, resp: 0, reso: 0, late: 0, sat: 0 };
+    for (const [c, div, st, d, r, dl, rt] of sql('SELECT created_at, division_code, status, dispatched_at, replied_at, deadline_at, rating FROM hotline_orders')) {
+      const day = lhasaDate(c);
+      if (st === 'merged' || day < from || day > today || !String(div).padStart(12, '0').startsWith(prefix)) continue;
+      k.received++;
+      if (Number(d) > 0) { k.dispatched++; k.resp += Number(d) - Number(c); }
+      if (Number(r) > 0) { k.replied++; k.reso += Number(r) - Number(c); if (Number(dl) > 0 && Number(r) > Number(dl)) k.late++; }
+      if (Number(rt) >= 1) { k.rated++; if (Number(rt) >= 4) k.sat++; }
+    }
+    return k;
+  };
+  const near = (got, want, what) => (want === null ? assert.equal(got, null, what)
+    : assert.ok(Math.abs(got - want) < 1e-6 * Math.max(1, Math.abs(want)), `${what}: ${got} != ${want}`));
+  const check = async (division, prefix) => {
+    const r = await supervisor.get(`/api/v1/dashboard?division=${division}&from=${from}&to=${today}`);
+    assert.equal(r.status, 200, r.text);
+    const h = r.body.hotline, k = expected(prefix);
+    assert.equal(h.received, k.received, `received in ${division}`);
+    assert.equal(h.dispatched, k.dispatched);
+    assert.equal(h.replied, k.replied);
+    assert.equal(h.rated, k.rated);
+    near(h.response_hours, k.dispatched ? k.resp / k.dispatched / 3.6e6 : null, 'response hours');
+    near(h.resolution_hours, k.replied ? k.reso / k.replied / 3.6e6 : null, 'resolution hours');
+    near(h.reply_on_time_rate, k.replied ? (100 * (k.replied - k.late)) / k.replied : null, 'on time');
+    near(h.satisfaction_rate, k.rated ? (100 * k.sat) / k.rated : null, 'satisfaction');
+    return h;
+  };
+  const region = await check('540000000000', '54');
+  assert.ok(region.received >= 2000 && region.replied > 0 && region.rated > 0, 'the demo orders are counted');
+  await check('540100000000', '5401');
+  const before = await check(CHENGGUAN, '540102');
+  // a report made now counts for today at once (the roll-up is written with the order)
+  const anon = new Client();
+  const r = await anon.submit('/hotline/submit', {
+    description: '小区路灯坏了一个月，晚上很不安全。', division: '540102005000', address: '扎细街道', phone: '13922224444', channel: 'web',
+  }, { page: '/hotline/submit' });
+  assert.equal(r.status, 201, r.text);
+  const after = await check(CHENGGUAN, '540102');
+  assert.equal(after.received, before.received + 1);
+  // the page shows the section with its formulas; the CSV twin has a row per figure
+  const html = await supervisor.get(`/dashboard?division=${CHENGGUAN}&from=${from}&to=${today}`, { json: false });
+  assert.match(html.text, new RegExp(T.zh.oversight.hotline.title));
+  assert.match(html.text, new RegExp(`data-hotline="received">${after.received}<`));
+  assert.ok(html.text.includes(T.zh.oversight.hotline_formula.resolution_hours));
+  const csv = await supervisor.get(`/dashboard?division=${CHENGGUAN}&from=${from}&to=${today}&format=csv&table=hotline`, { json: false });
+  assert.equal(csv.status, 200);
+  assert.equal(csv.text.trim().split('\r\n').length, 8);
+  // a county supervisor sees only their county's figures
+  assert.equal((await lhasaSupervisor.get(`/api/v1/dashboard?division=540000000000&from=${from}&to=${today}`)).status, 403);
+});
