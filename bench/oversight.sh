@@ -75,7 +75,7 @@ INSERT INTO hotline_orders (id, number, token, channel, status, urgency, divisio
   SELECT 1000000000000 + n, 'BH' || n, 'BT' || n, 'phone', 'closed', 'normal',
          k.code, 'bench', 'bench', 'zh', (strftime('%s', 'now') - (n % 365) * 86400) * 1000, 0
   FROM s JOIN counties k ON k.rowid = n % 74 + 1;
--- The hotline's daily figures, as its transactions would have kept them (0027).
+-- The hotline's daily figures, as its transactions would have kept them (0026).
 DELETE FROM hotline_daily;
 INSERT INTO hotline_daily (day, county, received)
   SELECT (created_at + 28800000) / 86400000, (division_code / 1000000) * 1000000, COUNT(*)

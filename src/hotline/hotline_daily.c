@@ -1,5 +1,5 @@
 /*
- * hotline_daily.c - the 12345 figures per day and county (migration 0027, hotline_daily),
+ * hotline_daily.c - the 12345 figures per day and county (migration 0026, hotline_daily),
  * kept in the transactions that create and change orders, so that the leaders' dashboard
  * reads a year of a region's orders without scanning them (issue 15). An order's
  * contribution to the row of the day it was created and its county: received; dispatched

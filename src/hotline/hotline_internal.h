@@ -32,7 +32,7 @@ struct hotline_row {
     size_t phone_enc_len;
 };
 
-/* ---- hotline_daily.c: the figures per day and county (migration 0027) ----------------- */
+/* ---- hotline_daily.c: the figures per day and county (migration 0026) ----------------- */
 enum {
     HD_RECEIVED,
     HD_DISPATCHED,

@@ -1,4 +1,4 @@
--- 0027_hotline_daily.sql - the 12345 hotline's figures per day and county (issue 15: the
+-- 0026_hotline_daily.sql - the 12345 hotline's figures per day and county (issue 15: the
 -- leaders' dashboard shows 12345 orders, response and resolution times without scanning the
 -- orders). One row per (day the orders were created, county); the hotline adds each order's
 -- contribution in the transaction that creates or changes it (src/hotline/hotline_daily.c):
