@@ -106,6 +106,11 @@ for (const lang of ['zh', 'bo']) {
       for (const [k, v] of Object.entries(want))
         assert.equal(await sup.locator(`td.kpi-value[data-kpi="${k}"]`).innerText(), v, k);
       assert.ok((await sup.locator('svg.chart').count()) >= 4);
+      // the 12345 section: today's orders in Chengguan, from the hotline's own rows
+      const start = Date.parse(`${today}T00:00:00+08:00`);
+      const orders = server.sql(`SELECT COUNT(*) FROM hotline_orders WHERE status <> 'merged' AND division_code BETWEEN 540102000000 AND 540102999999 AND created_at >= ${start}`)[0][0];
+      await sup.getByRole('heading', { name: L.oversight.hotline.title }).waitFor();
+      assert.equal(await sup.locator('td.kpi-value[data-hotline="received"]').innerText(), String(Number(orders)));
       await assertNoAxeViolations(sup, `${lang} dashboard`);
       if (lang === 'bo') for (const f of await renderedFonts(sup, 'main h1')) assert.match(f.familyName, TIBETAN_FONT);
       await sup.screenshot({ path: join(SHOTS, `oversight-${lang}-dashboard.png`), fullPage: true });
