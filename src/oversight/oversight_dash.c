@@ -419,6 +419,26 @@ static void row_links(struct web_req *req, json_t *rows, const char *period, int
     }
 }
 
+/* The map's figure choices (the chosen one selected) and the base of the CSV links. */
+static void add_choices(struct web_req *req, json_t *m, int64_t division, const char *kpi)
+{
+    json_t *choices = json_array();
+    for (size_t i = 0; i < NKPI; i++)
+        json_array_append_new(
+            choices,
+            json_pack("{s:s, s:s, s:b}", "key", kpi_keys[i], "label",
+                      web_t(req, arena_printf(req->arena, "oversight.kpi.%s", kpi_keys[i])),
+                      "selected", strcmp(kpi, kpi_keys[i]) == 0));
+    json_object_set_new(m, "kpi_choices", choices);
+    json_object_set_new(
+        m, "csv_base",
+        json_string(arena_printf(req->arena,
+                                 "/dashboard?division=%012lld&from=%s&to=%s&kpi=%s"
+                                 "&format=csv&table=",
+                                 (long long)division, json_string_value(json_object_get(m, "from")),
+                                 json_string_value(json_object_get(m, "to")), kpi)));
+}
+
 static int h_dashboard(struct web_req *req, struct web_resp *resp)
 {
     struct oversight *o = req->ctx;
@@ -501,21 +521,7 @@ static int h_dashboard(struct web_req *req, struct web_resp *resp)
     json_object_set_new(m, "has_divisions", json_boolean(json_array_size(ranked) > 0));
     json_object_set_new(m, "has_weeks", json_boolean(json_array_size(weeks) > 0));
     json_object_set_new(m, "has_days", json_boolean(json_array_size(days) > 0));
-    json_t *choices = json_array();
-    for (size_t i = 0; i < NKPI; i++)
-        json_array_append_new(
-            choices,
-            json_pack("{s:s, s:s, s:b}", "key", kpi_keys[i], "label",
-                      web_t(req, arena_printf(req->arena, "oversight.kpi.%s", kpi_keys[i])),
-                      "selected", strcmp(kpi, kpi_keys[i]) == 0));
-    json_object_set_new(m, "kpi_choices", choices);
-    json_object_set_new(
-        m, "csv_base",
-        json_string(arena_printf(req->arena,
-                                 "/dashboard?division=%012lld&from=%s&to=%s&kpi=%s"
-                                 "&format=csv&table=",
-                                 (long long)division, json_string_value(json_object_get(m, "from")),
-                                 json_string_value(json_object_get(m, "to")), kpi)));
+    add_choices(req, m, division, kpi);
     /* The open cases now (not the period): drill down from here to the cases. */
     json_t *queue = NULL;
     if (oversight_queue(o, division, time_now_ms(), &queue, &err) < 0) {
