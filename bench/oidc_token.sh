@@ -10,6 +10,8 @@
 # socket directory). Then the raw durable commit rate (bench/commit_rate.c, 8 writers) on the
 # same file system or database, and each rate as a fraction of it (issue 19 target >= 0.5).
 # BENCH_OIDC_DB: a postgresql:// URL to run on PostgreSQL (default: SQLite in a temp dir).
+# BENCH_PERF=1: record the server with `perf record -g` during the exchange (kept in
+# bench/results/tokens-NAME.perf.data for `perf report -i`).
 # Results: key=value lines, also in bench/results/tokens.txt. Reports, never fails.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -87,7 +89,11 @@ run() {
     # duration is only a cap: the script marks the end and wrk is stopped with SIGINT.
     wrk -t1 -c"$CONNS" -d600s --latency -s bench/oidc_token.lua "http://127.0.0.1:$port" -- \
         "$d/codes" "$basic" http://127.0.0.1:9/cb "$d/done" >"$d/wrk" 2>&1 &
-    local wpid=$!
+    local wpid=$! ppid=
+    if [[ -n ${BENCH_PERF:-} ]]; then
+        perf record -q -g -p "$PID" -o "$ROOT/bench/results/tokens-$name.perf.data" 2>/dev/null &
+        ppid=$!
+    fi
     for _ in $(seq 6000); do
         [[ -e $d/done ]] && break
         kill -0 "$wpid" 2>/dev/null || break
@@ -95,6 +101,7 @@ run() {
     done
     kill -INT "$wpid" 2>/dev/null
     wait "$wpid"
+    [[ -n $ppid ]] && kill -INT "$ppid" 2>/dev/null && wait "$ppid"
     c1=$(ticks "$PID")
     p1=$(pgticks)
     local ok
