@@ -1014,6 +1014,46 @@ static void test_exchange_rows(void **state)
     arena_free(a);
 }
 
+/* The claims are written as text unless a value needs escaping (then jansson writes
+ * them): both give the same claims, a nonce with quotes, a backslash and Tibetan
+ * letters included. */
+static void test_claims_text(void **state)
+{
+    struct fixture *fx = *state;
+    struct arena *a = arena_new(0);
+    static const char *const nonces[] = {"n-0S6_WzA2Mj", "a\"b\\c བོད་ 藏\n"};
+    static const char *const id_keys[] = {"iss", "sub", "aud", "exp",   "iat", "auth_time",
+                                          "acr", "amr", "azp", "nonce", NULL};
+    static const char *const at_keys[] = {"iss", "sub",       "aud",   "exp", "iat",
+                                          "jti", "client_id", "scope", "gid", NULL};
+    for (size_t i = 0; i < 2; i++) {
+        char code[OIDC_TOKEN_SIZE];
+        get_code(fx, "openid profile", nonces[i], 2, code);
+        json_t *out = exchange(fx, a, code);
+        json_t *id = claims(fx, str(out, "id_token")), *at = claims(fx, str(out, "access_token"));
+        assert_string_equal(str(id, "nonce"), nonces[i]);
+        assert_string_equal(str(id, "iss"), ISSUER);
+        assert_string_equal(str(id, "acr"), "aal2");
+        assert_int_equal(json_array_size(json_object_get(id, "amr")), 2);
+        assert_string_equal(str(at, "scope"), "openid profile");
+        assert_string_equal(str(at, "client_id"), fx->client_id);
+        assert_int_equal(json_integer_value(json_object_get(id, "exp")) -
+                             json_integer_value(json_object_get(id, "iat")),
+                         OIDC_ID_TOKEN_TTL_S);
+        size_t n = 0;
+        for (; id_keys[n] != NULL; n++)
+            assert_non_null(json_object_get(id, id_keys[n]));
+        assert_int_equal(json_object_size(id), n);
+        for (n = 0; at_keys[n] != NULL; n++)
+            assert_non_null(json_object_get(at, at_keys[n]));
+        assert_int_equal(json_object_size(at), n);
+        json_decref(id);
+        json_decref(at);
+        json_decref(out);
+    }
+    arena_free(a);
+}
+
 static void test_client_secret(void **state)
 {
     struct fixture *fx = *state;
@@ -1309,6 +1349,7 @@ int main(void)
         cmocka_unit_test_setup(test_refresh_rotation, reset_clock),
         cmocka_unit_test_setup(test_private_key_jwt, reset_clock),
         cmocka_unit_test_setup(test_exchange_rows, reset_clock),
+        cmocka_unit_test_setup(test_claims_text, reset_clock),
         cmocka_unit_test_setup(test_client_secret, reset_clock),
         cmocka_unit_test_setup(test_forged_tokens, reset_clock),
         cmocka_unit_test_setup(test_revoke, reset_clock),
