@@ -9,7 +9,9 @@
 # /proc/PID/stat (on PostgreSQL also the database server's, when the URL names a scripts/pg-test.sh
 # socket directory). Then the raw durable commit rate (bench/commit_rate.c, 8 writers) on the
 # same file system or database, and each rate as a fraction of it (issue 19 target >= 0.5).
-# BENCH_OIDC_DB: a postgresql:// URL to run on PostgreSQL (default: SQLite in a temp dir).
+# BENCH_OIDC_DB: a postgresql:// URL to run on PostgreSQL (default: SQLite in a temp dir);
+# BENCH_BASELINE_DB another database of the same server for the baseline binary.
+# BENCH_SERVER_THREADS: the server's --threads (default: one per connection).
 # BENCH_PERF=1: record the server with `perf record -g` during the exchange (kept in
 # bench/results/tokens-NAME.perf.data for `perf report -i`).
 # Results: key=value lines, also in bench/results/tokens.txt. Reports, never fails.
@@ -21,6 +23,9 @@ BIN=${ONEWINDOW_BIN:-$ROOT/$BUILD_DIR/onewindow}
 BASE_BIN=${BENCH_BASELINE_BIN:-}
 CODES=${BENCH_OIDC_CODES:-3000}
 CONNS=${BENCH_OIDC_CONNS:-8}
+# Server threads: each blocks in its handler until its commit is durable, so with one per
+# core only 2 exchanges would be in flight against the baseline's 8 writers.
+THREADS=${BENCH_SERVER_THREADS:-$CONNS}
 SECS=${BENCH_SECONDS:-5}
 PGURL=${BENCH_OIDC_DB:-}
 CR=$ROOT/$BUILD_DIR/bench/commit_rate
@@ -57,15 +62,19 @@ kv loadavg_before "$(cut -d' ' -f1-3 /proc/loadavg)"
 kv backend "$([[ -n $PGURL ]] && echo postgresql || echo sqlite)"
 kv codes "$CODES"
 kv connections "$CONNS"
+kv server_threads "$THREADS"
 
 # run NAME BIN: one server, its codes, the exchange; figures under NAME_*.
 run() {
-    local name=$1 bin=$2 d=$WORK/$1 port=
+    local name=$1 bin=$2 d=$WORK/$1 port= url=$PGURL
     mkdir -p "$d"
     local O=(--data "$d")
-    [[ -n $PGURL ]] && O+=(--db "$PGURL")
+    # An older binary refuses a schema newer than its own: the baseline may use its own
+    # database (BENCH_BASELINE_DB, same server).
+    [[ $name == before && -n ${BENCH_BASELINE_DB:-} ]] && url=$BENCH_BASELINE_DB
+    [[ -n $url ]] && O+=(--db "$url")
     "$bin" init "${O[@]}" >"$d/init.log" 2>&1 || { echo "bench/tokens: $name: init failed" >&2; return 1; }
-    "$bin" serve "${O[@]}" --listen 127.0.0.1:0 --log-requests 0 </dev/null >/dev/null 2>"$d/log" &
+    "$bin" serve "${O[@]}" --listen 127.0.0.1:0 --log-requests 0 --threads "$THREADS" </dev/null >/dev/null 2>"$d/log" &
     PID=$!
     for _ in $(seq 100); do
         port=$(sed -n 's/.*msg=listening.* port=\([0-9][0-9]*\).*/\1/p' "$d/log" | head -n1)
