@@ -480,42 +480,16 @@ static const char *endpoint_url(struct web_req *req, struct oidc *o, const char 
     return iss ? arena_printf(req->arena, "%s%s", iss, path) : NULL;
 }
 
-/* The token response (RFC 6749 §5.1) written as text: the tokens are base64url and the
- * scope is scope-tokens, so nothing needs escaping, and jansson's dump of two long
- * strings costs more than the rest of the answer. A member that would need escaping
- * sends the model through the usual JSON path instead. */
+/* The token response as text (oidc_token_answer), or through the JSON path. */
 static int token_body(struct web_req *req, struct web_resp *resp, json_t *out)
 {
-    static const char *const names[] = {"access_token", "token_type", "scope", "id_token",
-                                        "refresh_token"};
-    const char *v[5];
-    size_t len = 64;
-    int plain = 1;
-    for (size_t i = 0; i < 5; i++) {
-        v[i] = json_string_value(json_object_get(out, names[i]));
-        for (const unsigned char *p = (const unsigned char *)(v[i] ? v[i] : ""); *p && plain; p++)
-            plain = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
-        len += (v[i] ? strlen(v[i]) : 0) + strlen(names[i]) + 6;
-    }
-    json_t *exp = json_object_get(out, "expires_in");
-    char *body =
-        plain && v[0] && v[1] && v[2] && json_is_integer(exp) ? arena_alloc(req->arena, len) : NULL;
+    size_t len = 0;
+    char *body = oidc_token_answer(req->arena, out, &len);
     if (body == NULL)
         return web_page(resp, out, NULL, 200);
-    int n = snprintf(body, len,
-                     "{\"access_token\":\"%s\",\"token_type\":\"%s\",\"expires_in\":%lld,"
-                     "\"scope\":\"%s\"",
-                     v[0], v[1], (long long)json_integer_value(exp), v[2]);
-    for (size_t i = 3; i < 5 && n > 0 && (size_t)n < len; i++)
-        if (v[i] != NULL)
-            n += snprintf(body + n, len - (size_t)n, ",\"%s\":\"%s\"", names[i], v[i]);
-    if (n < 0 || (size_t)n + 2 > len)
-        return web_page(resp, out, NULL, 200);
-    body[n++] = '}';
-    body[n] = '\0';
     json_decref(out);
     resp->body = body;
-    resp->body_len = (size_t)n;
+    resp->body_len = len;
     resp->content_type = "application/json";
     return 0;
 }

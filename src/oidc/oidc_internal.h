@@ -197,6 +197,9 @@ char *oidc_id_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t n
 char *oidc_access_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t now_ms,
                              const char *client_id, const char *sub, const char *scope,
                              int64_t grant_id, const char *act_sub);
+/* The token endpoint's answer (the object oidc_token made) as JSON text in `a`, written
+ * without jansson; NULL when a member would need escaping. */
+char *oidc_token_answer(struct arena *a, const json_t *out, size_t *len);
 
 /* A verified access token, as userinfo and revocation see it. */
 struct oidc_access {

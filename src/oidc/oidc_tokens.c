@@ -318,6 +318,41 @@ char *oidc_access_token_mint(struct oidc *o, const struct oidc_snap *snap, int64
     return access_token_json(snap, now_ms, &ac);
 }
 
+/* The token response (RFC 6749 §5.1) written as text: the tokens are base64url and the
+ * scope is scope-tokens, so nothing needs escaping, and jansson's dump of two long
+ * strings costs more than the rest of the answer. NULL when a member would need escaping
+ * (the caller then sends the model through the usual JSON path). */
+char *oidc_token_answer(struct arena *a, const json_t *out, size_t *len)
+{
+    static const char *const names[] = {"access_token", "token_type", "scope", "id_token",
+                                        "refresh_token"};
+    const char *v[5];
+    size_t size = 64;
+    int ok = 1;
+    for (size_t i = 0; i < 5; i++) {
+        v[i] = json_string_value(json_object_get(out, names[i]));
+        ok = ok && (v[i] == NULL || plain(v[i]));
+        size += (v[i] ? strlen(v[i]) : 0) + strlen(names[i]) + 6;
+    }
+    json_t *exp = json_object_get(out, "expires_in");
+    char *body = ok && v[0] && v[1] && v[2] && json_is_integer(exp) ? arena_alloc(a, size) : NULL;
+    if (body == NULL)
+        return NULL;
+    int n = snprintf(body, size,
+                     "{\"access_token\":\"%s\",\"token_type\":\"%s\",\"expires_in\":%lld,"
+                     "\"scope\":\"%s\"",
+                     v[0], v[1], (long long)json_integer_value(exp), v[2]);
+    for (size_t i = 3; i < 5 && n > 0 && (size_t)n < size; i++)
+        if (v[i] != NULL)
+            n += snprintf(body + n, size - (size_t)n, ",\"%s\":\"%s\"", names[i], v[i]);
+    if (n < 0 || (size_t)n + 2 > size)
+        return NULL;
+    body[n++] = '}';
+    body[n] = '\0';
+    *len = (size_t)n;
+    return body;
+}
+
 static const char *claim_str(json_t *payload, const char *name)
 {
     return json_string_value(json_object_get(payload, name));

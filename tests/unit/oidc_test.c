@@ -1047,10 +1047,24 @@ static void test_claims_text(void **state)
         for (n = 0; at_keys[n] != NULL; n++)
             assert_non_null(json_object_get(at, at_keys[n]));
         assert_int_equal(json_object_size(at), n);
+        /* The endpoint's answer written as text parses to the same object. */
+        size_t len = 0;
+        const char *text = oidc_token_answer(a, out, &len);
+        assert_non_null(text);
+        assert_int_equal(strlen(text), len);
+        json_t *back = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+        assert_true(json_equal(back, out));
+        json_decref(back);
         json_decref(id);
         json_decref(at);
         json_decref(out);
     }
+    /* A member that would need escaping: the caller takes the JSON path. */
+    json_t *odd = json_pack("{s:s, s:s, s:i, s:s}", "access_token", "a.b.c", "token_type", "Bearer",
+                            "expires_in", 600, "scope", "openid \"x\"");
+    size_t len = 0;
+    assert_null(oidc_token_answer(a, odd, &len));
+    json_decref(odd);
     arena_free(a);
 }
 
