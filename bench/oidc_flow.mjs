@@ -5,9 +5,11 @@
 //     grant and refresh token written before the answer), CONC requests at once;
 // and prints an access token for the userinfo load test. Output: key=value lines.
 // With SERVER_PID, also the server's CPU time per request of each phase.
+// With OIDC_CODES_FILE=PATH, only mints the codes and writes "CODE VERIFIER" lines to PATH
+// for bench/oidc_token.lua (wrk drives the exchange: bench/oidc_token.sh).
 //   node bench/oidc_flow.mjs BASE_URL CLIENT_ID CLIENT_SECRET CODES CONC [SERVER_PID]
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const [base, clientId, secret, nArg, concArg, pidArg] = process.argv.slice(2);
 const TICK_US = 1e6 / 100; // USER_HZ
@@ -112,6 +114,12 @@ await getCode(); // consent once
 const c0 = cpuTicks();
 const [codes, tAuth] = await pool(N, CONC, () => getCode());
 const c1 = cpuTicks();
+if (process.env.OIDC_CODES_FILE) {
+  writeFileSync(process.env.OIDC_CODES_FILE, codes.map((c) => `${c.code} ${c.verifier}\n`).join(''));
+  console.log(`authorize_per_s=${Math.round(N / tAuth)}`);
+  if (pidArg) console.log(`authorize_cpu_us=${Math.round((c1 - c0) * TICK_US / N)}`);
+  process.exit(0);
+}
 const [tokens, tTok] = await pool(N, CONC, (i) => exchange(codes[i]));
 const c2 = cpuTicks();
 console.log(`authorize_per_s=${Math.round(N / tAuth)}`);

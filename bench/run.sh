@@ -54,6 +54,8 @@ fi
 if [[ ${1:-} == certs ]]; then
     exec bench/certs.sh
 fi
+# `bench/run.sh tokens`: only the OIDC token exchange (bench/oidc_token.sh, issue 19).
+[[ ${1:-} == tokens ]] && exec "$ROOT/bench/oidc_token.sh"
 # `bench/run.sh cluster`: only the cluster section (bench/cluster.sh: HAProxy, two nodes, a
 # PostgreSQL primary and replica; backup time and size).
 if [[ ${1:-} == cluster ]]; then

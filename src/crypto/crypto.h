@@ -391,6 +391,10 @@ int crypto_key_from_jwk(const json_t *jwk, struct crypto_key **out, struct err *
  * {"alg":"ES256","typ":"JWT","kid":KID}; the signature is the raw 64-byte R || S
  * (RFC 7518 §3.4), not DER. *token is from malloc; the caller frees it (free). */
 int crypto_jws_sign(const struct crypto_key *key, const json_t *payload, char **token);
+/* The same with the payload given as the JSON text of an object (not parsed or checked
+ * here: the caller builds it), for signers that write their claims without jansson. */
+int crypto_jws_sign_text(const struct crypto_key *key, const char *payload, size_t len,
+                         char **token);
 
 /*
  * Verify a compact JWS signed with ES256 by one of `keys`, chosen by the header's kid,

@@ -220,36 +220,50 @@ static int put_b64(char *out, size_t size, size_t *o, const void *data, size_t n
     return 0;
 }
 
-int crypto_jws_sign(const struct crypto_key *key, const json_t *payload, char **token)
+/* The protected header's JSON text: by hand when the kid needs no escaping (thumbprints
+ * are base64url), else through jansson. Returns its length, or -1. */
+static int jws_header(const struct crypto_key *key, char *buf, size_t size, char **heap)
 {
-    json_t *header = NULL;
-    char *h = NULL, *p = NULL, *t = NULL;
+    int plain = 1;
+    *heap = NULL;
+    for (const unsigned char *k = (const unsigned char *)key->kid; *k && plain; k++)
+        plain = *k >= 0x20 && *k < 0x7f && *k != '"' && *k != '\\';
+    if (plain) {
+        int n = snprintf(buf, size, "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", key->kid);
+        if (n > 0 && (size_t)n < size)
+            return n;
+    }
+    json_t *header = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "JWT", "kid", key->kid);
+    *heap = header ? json_dumps(header, JSON_COMPACT) : NULL;
+    json_decref(header);
+    return *heap ? (int)strlen(*heap) : -1;
+}
+
+int crypto_jws_sign_text(const struct crypto_key *key, const char *payload, size_t plen,
+                         char **token)
+{
+    char hbuf[160], *hheap = NULL, *t = NULL;
     unsigned char sig[ES256_SIG_LEN];
-    size_t hlen, plen, size, o = 0;
+    size_t size, o = 0;
     int rc = -1;
 
     *token = NULL;
-    if (key->type != CRYPTO_KEY_ES256 || !key->has_private || !json_is_object(payload))
+    if (key->type != CRYPTO_KEY_ES256 || !key->has_private || payload == NULL || plen == 0 ||
+        payload[0] != '{')
         goto out;
-    header = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "JWT", "kid", key->kid);
-    if (header == NULL)
+    int hn = jws_header(key, hbuf, sizeof(hbuf), &hheap);
+    const char *h = hheap ? hheap : hbuf;
+    if (hn < 0 || (size_t)hn > CRYPTO_JWS_MAX || plen > CRYPTO_JWS_MAX)
         goto out;
-    if ((h = json_dumps(header, JSON_COMPACT)) == NULL ||
-        (p = json_dumps(payload, JSON_COMPACT)) == NULL)
-        goto out;
-    hlen = strlen(h);
-    plen = strlen(p);
-    if (hlen > CRYPTO_JWS_MAX || plen > CRYPTO_JWS_MAX)
-        goto out;
-    size = CRYPTO_B64URL_LEN(hlen) + CRYPTO_B64URL_LEN(plen) + CRYPTO_B64URL_LEN(64) + 3;
+    size = CRYPTO_B64URL_LEN((size_t)hn) + CRYPTO_B64URL_LEN(plen) + CRYPTO_B64URL_LEN(64) + 3;
     if (size > CRYPTO_JWS_MAX + 1) /* our own verifier would refuse it */
         goto out;
     if ((t = malloc(size)) == NULL)
         goto out;
-    if (put_b64(t, size, &o, h, hlen) != 0)
+    if (put_b64(t, size, &o, h, (size_t)hn) != 0)
         goto out;
     t[o++] = '.';
-    if (put_b64(t, size, &o, p, plen) != 0)
+    if (put_b64(t, size, &o, payload, plen) != 0)
         goto out;
     if (es256_sign(key, t, o, sig) != 0)
         goto out;
@@ -261,9 +275,18 @@ int crypto_jws_sign(const struct crypto_key *key, const json_t *payload, char **
     rc = 0;
 out:
     free(t);
-    free(h);
+    free(hheap);
+    return rc;
+}
+
+int crypto_jws_sign(const struct crypto_key *key, const json_t *payload, char **token)
+{
+    *token = NULL;
+    if (!json_is_object(payload))
+        return -1;
+    char *p = json_dumps(payload, JSON_COMPACT);
+    int rc = p ? crypto_jws_sign_text(key, p, strlen(p), token) : -1;
     free(p);
-    json_decref(header);
     return rc;
 }
 

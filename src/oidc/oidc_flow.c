@@ -279,30 +279,31 @@ static int account_allowed(struct tok *t, int64_t account_id, struct err *err)
     return ok ? 0 : oauth_error(err, 400, "oidc.invalid_grant", "the account may no longer log in");
 }
 
-/* Record what to issue for a grant: the refresh token (stored now, inside the
- * transaction, when refresh_expires > 0) and what the JWTs will say. The JWTs are signed
- * by mint() after the commit: signing takes longer than the rest of the exchange, and
- * must not be done while the database's write lock is held. */
-static int stage(struct tok *t, const struct oidc_grant_row *g, const char *scope,
-                 const char *nonce, int64_t refresh_expires, struct err *err)
+/* A new refresh token of grant `gid` in t->issue.refresh, and its hash. */
+static int refresh_new(struct tok *t, int64_t gid, char hash[OIDC_HASH_SIZE], struct err *err)
 {
-    char hash[OIDC_HASH_SIZE], secret[OIDC_TOKEN_SIZE];
+    char secret[OIDC_TOKEN_SIZE];
+    int rc = oidc_random_token(secret);
+    if (rc == 0)
+        snprintf(t->issue.refresh, sizeof(t->issue.refresh), "%lld.%s", (long long)gid, secret);
+    crypto_wipe(secret, sizeof(secret));
+    if (rc < 0 || oidc_token_hash(t->issue.refresh, hash) < 0)
+        return err_set(err, 500, "oidc.random", "no randomness available");
+    return 0;
+}
+
+/* Record what the JWTs will say (the refresh token, if any, is in t->issue.refresh and
+ * stored with the grant). They are signed by mint() after the commit: signing takes
+ * longer than the rest of the exchange, and must not be done while the database's write
+ * lock is held. */
+static void stage(struct tok *t, const struct oidc_grant_row *g, const char *scope,
+                  const char *nonce)
+{
     t->issue.grant = *g;
+    t->issue.grant.refresh_hash = NULL;
     t->issue.scope = scope;
     t->issue.nonce = nonce;
     t->issue.person = 1;
-    if (refresh_expires > 0) {
-        int rc = oidc_random_token(secret);
-        if (rc == 0)
-            snprintf(t->issue.refresh, sizeof(t->issue.refresh), "%lld.%s", (long long)g->id,
-                     secret);
-        crypto_wipe(secret, sizeof(secret));
-        if (rc < 0 || oidc_token_hash(t->issue.refresh, hash) < 0)
-            return err_set(err, 500, "oidc.random", "no randomness available");
-        if (oidc_store_refresh_insert(t->c, g->id, hash, t->now, refresh_expires, err) < 0)
-            return -1;
-    }
-    return 0;
 }
 
 /* Sign the staged tokens and build the token response (RFC 6749 §5.1). */
@@ -352,42 +353,53 @@ out:
     return rc;
 }
 
+/* The code was not spent: unknown, another client's, or spent before (a replay: whoever
+ * holds the code now may be an attacker, so what the first exchange issued is revoked:
+ * RFC 6749 §4.1.2, RFC 9700 §4.2.4). Another client's request does not touch it. */
+static int code_refused(struct tok *t, const char *hash, struct err *err)
+{
+    struct oidc_code_row row;
+    int found = 0;
+    if (oidc_store_code_get(t->c, t->a, hash, &row, &found, err) < 0)
+        return -1;
+    if (!found)
+        return oauth_error(err, 400, "oidc.invalid_grant", "the code is not valid");
+    t->actor = row.account_id;
+    if (strcmp(row.client_id, t->cl.info.client_id) != 0)
+        return oauth_error(err, 400, "oidc.invalid_grant", "the code was issued to another client");
+    if (row.used_at == 0) /* not reached: the spend would have taken it */
+        return oauth_error(err, 400, "oidc.invalid_grant", "the code is not valid");
+    t->action = "oidc.code_reuse";
+    if (row.grant_id != 0 &&
+        oidc_store_grant_revoke(t->c, row.grant_id, t->now, "code_reuse", NULL, err) < 0)
+        return -1;
+    return oauth_error(err, 400, "oidc.invalid_grant",
+                       "the code was already used; the tokens issued for it are revoked");
+}
+
 static int grant_code(struct tok *t, struct err *err)
 {
     const struct oidc_token_request *in = t->in;
-    char hash[OIDC_HASH_SIZE];
+    char hash[OIDC_HASH_SIZE], refresh_hash[OIDC_HASH_SIZE];
     struct oidc_code_row row;
-    int found = 0, claimed = 0;
+    int spent = 0;
     if (in->code == NULL || in->redirect_uri == NULL || in->code_verifier == NULL)
         return oauth_error(err, 400, "oidc.invalid_request",
                            "code, redirect_uri and code_verifier are required");
     if (!oidc_pkce_verifier_valid(in->code_verifier))
         return oauth_error(err, 400, "oidc.invalid_request",
                            "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]");
-    if (strlen(in->code) != OIDC_TOKEN_SIZE - 1 || oidc_token_hash(in->code, hash) < 0 ||
-        oidc_store_code_get(t->c, t->a, hash, &row, &found, err) < 0) {
-        if (err->status >= 500)
-            return -1;
-        found = 0;
-    }
-    if (!found)
+    if (strlen(in->code) != OIDC_TOKEN_SIZE - 1 || oidc_token_hash(in->code, hash) < 0)
         return oauth_error(err, 400, "oidc.invalid_grant", "the code is not valid");
-    t->actor = row.account_id;
-    if (strcmp(row.client_id, t->cl.info.client_id) != 0)
-        return oauth_error(err, 400, "oidc.invalid_grant", "the code was issued to another client");
+    /* One statement spends the code and reads it: a wrong verifier or redirect URI
+     * spends it too (no guessing the verifier). */
     int64_t grant_id = id_next();
-    if (oidc_store_code_claim(t->c, hash, t->now, grant_id, &claimed, err) < 0)
+    if (oidc_store_code_spend(t->c, t->a, hash, t->cl.info.client_id, t->now, grant_id, &row,
+                              &spent, err) < 0)
         return -1;
-    if (!claimed) {
-        /* A replay: whoever holds the code now may be an attacker, so what the first
-         * exchange issued is revoked (RFC 6749 §4.1.2, RFC 9700 §4.2.4). */
-        t->action = "oidc.code_reuse";
-        if (row.grant_id != 0 &&
-            oidc_store_grant_revoke(t->c, row.grant_id, t->now, "code_reuse", NULL, err) < 0)
-            return -1;
-        return oauth_error(err, 400, "oidc.invalid_grant",
-                           "the code was already used; the tokens issued for it are revoked");
-    }
+    if (!spent)
+        return code_refused(t, hash, err);
+    t->actor = row.account_id;
     if (row.expires_at <= t->now)
         return oauth_error(err, 400, "oidc.invalid_grant", "the code has expired");
     if (strcmp(row.redirect_uri, in->redirect_uri) != 0)
@@ -408,23 +420,28 @@ static int grant_code(struct tok *t, struct err *err)
         .client_id = t->cl.info.client_id,
         .scope = row.scope,
     };
-    int64_t refresh_expires = 0;
     t->issue.act_account = row.act_account;
-    /* An agent's login gets no refresh token: the consent is checked at each login. */
+    /* An agent's login gets no refresh token: the consent is checked at each login. The
+     * refresh token lives in the grant's row: one insert. */
     if (row.act_account == 0 && oidc_word_in(t->cl.info.grant_types, "refresh_token")) {
-        refresh_expires = t->now + (int64_t)t->o->opt.refresh_idle_s * 1000;
-        if (refresh_expires > g.expires_at)
-            refresh_expires = g.expires_at;
+        g.refresh_expires_at = t->now + (int64_t)t->o->opt.refresh_idle_s * 1000;
+        if (g.refresh_expires_at > g.expires_at)
+            g.refresh_expires_at = g.expires_at;
+        g.refresh_issued_at = t->now;
+        if (refresh_new(t, grant_id, refresh_hash, err) < 0)
+            return -1;
+        g.refresh_hash = refresh_hash;
     }
     if (oidc_store_grant_insert(t->c, &g, err) < 0)
         return -1;
-    return stage(t, &g, row.scope, row.nonce, refresh_expires, err);
+    stage(t, &g, row.scope, row.nonce);
+    return 0;
 }
 
 static int grant_refresh(struct tok *t, struct err *err)
 {
     const struct oidc_token_request *in = t->in;
-    char hash[OIDC_HASH_SIZE];
+    char hash[OIDC_HASH_SIZE], next_hash[OIDC_HASH_SIZE];
     struct oidc_refresh_row row;
     int found = 0, claimed = 0;
     if (in->refresh_token == NULL)
@@ -450,7 +467,13 @@ static int grant_refresh(struct tok *t, struct err *err)
             return oauth_error(err, 400, "oidc.invalid_scope",
                                "a refresh may only narrow the granted scope");
     }
-    if (oidc_store_refresh_claim(t->c, gid, hash, t->now, &claimed, err) < 0)
+    /* The successor is made first: spending the token puts it in the grant's row. */
+    int64_t refresh_expires = t->now + (int64_t)t->o->opt.refresh_idle_s * 1000;
+    if (refresh_expires > row.grant.expires_at)
+        refresh_expires = row.grant.expires_at;
+    if (row.used_at == 0 && (refresh_new(t, gid, next_hash, err) < 0 ||
+                             oidc_store_refresh_rotate(t->c, &row, hash, next_hash, t->now,
+                                                       refresh_expires, &claimed, err) < 0))
         return -1;
     if (!claimed) {
         /* A spent token again: one of the two users of this family is a thief, and we
@@ -467,10 +490,8 @@ static int grant_refresh(struct tok *t, struct err *err)
         return oauth_error(err, 400, "oidc.invalid_grant", "the refresh token has expired");
     if (account_allowed(t, row.grant.account_id, err) < 0)
         return -1;
-    int64_t refresh_expires = t->now + (int64_t)t->o->opt.refresh_idle_s * 1000;
-    if (refresh_expires > row.grant.expires_at)
-        refresh_expires = row.grant.expires_at;
-    return stage(t, &row.grant, scope, NULL, refresh_expires, err);
+    stage(t, &row.grant, scope, NULL);
+    return 0;
 }
 
 static int grant_client_credentials(struct tok *t, struct err *err)

@@ -480,6 +480,20 @@ static const char *endpoint_url(struct web_req *req, struct oidc *o, const char 
     return iss ? arena_printf(req->arena, "%s%s", iss, path) : NULL;
 }
 
+/* The token response as text (oidc_token_answer), or through the JSON path. */
+static int token_body(struct web_req *req, struct web_resp *resp, json_t *out)
+{
+    size_t len = 0;
+    char *body = oidc_token_answer(req->arena, out, &len);
+    if (body == NULL)
+        return web_page(resp, out, NULL, 200);
+    json_decref(out);
+    resp->body = body;
+    resp->body_len = len;
+    resp->content_type = "application/json";
+    return 0;
+}
+
 static int h_token(struct web_req *req, struct web_resp *resp)
 {
     struct oidc *o = req->ctx;
@@ -506,7 +520,7 @@ static int h_token(struct web_req *req, struct web_resp *resp)
     in.ip = web_client_ip(req);
     if (oidc_token(o, req->arena, &in, &out, &err) < 0)
         return auth_failed(resp, &err, basic);
-    return web_page(resp, out, NULL, 200);
+    return token_body(req, resp, out);
 }
 
 static int h_revoke(struct web_req *req, struct web_resp *resp)

@@ -197,6 +197,9 @@ char *oidc_id_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t n
 char *oidc_access_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t now_ms,
                              const char *client_id, const char *sub, const char *scope,
                              int64_t grant_id, const char *act_sub);
+/* The token endpoint's answer (the object oidc_token made) as JSON text in `a`, written
+ * without jansson; NULL when a member would need escaping. */
+char *oidc_token_answer(struct arena *a, const json_t *out, size_t *len);
 
 /* A verified access token, as userinfo and revocation see it. */
 struct oidc_access {
@@ -374,14 +377,21 @@ int oidc_store_code_insert(struct store_conn *c, const char *hash, const struct 
                            struct err *err);
 int oidc_store_code_get(struct store_conn *c, struct arena *a, const char *hash,
                         struct oidc_code_row *out, int *found, struct err *err);
-/* Spend an unused code, recording the grant it creates: *claimed 1, or 0 if it was
- * already spent (the atomic arbiter between two concurrent exchanges). */
-int oidc_store_code_claim(struct store_conn *c, const char *hash, int64_t now_ms, int64_t grant_id,
-                          int *claimed, struct err *err);
+/* Spend an unused code of `client_id`, recording the grant it creates, and read it back
+ * in the same statement (UPDATE ... RETURNING): *spent 1 and `out` filled, or 0 when
+ * there is no unused code of this client with that hash (unknown, another client's, or
+ * already spent: oidc_store_code_get tells which). The atomic arbiter between two
+ * concurrent exchanges. */
+int oidc_store_code_spend(struct store_conn *c, struct arena *a, const char *hash,
+                          const char *client_id, int64_t now_ms, int64_t grant_id,
+                          struct oidc_code_row *out, int *spent, struct err *err);
 
 struct oidc_grant_row {
     int64_t id, account_id, auth_time, aal, created_at, expires_at, revoked_at;
     const char *client_id, *scope;
+    /* The current refresh token's hash (NULL: none), issue and expiry times. */
+    const char *refresh_hash;
+    int64_t refresh_issued_at, refresh_expires_at;
 };
 int oidc_store_grant_insert(struct store_conn *c, const struct oidc_grant_row *g, struct err *err);
 /* Revoke a grant unless it already is; *changed says whether it was live. */
@@ -397,17 +407,20 @@ int oidc_store_grant_status(struct store_conn *c, int64_t grant_id, int64_t now_
                             int64_t *account_id, int *live, struct err *err);
 
 struct oidc_refresh_row {
-    int64_t expires_at, used_at;
+    int64_t issued_at, expires_at, used_at; /* used_at 0: the grant's current token */
     struct oidc_grant_row grant;
 };
-/* Refresh tokens are keyed by (grant, hash of the whole token). */
-int oidc_store_refresh_insert(struct store_conn *c, int64_t grant_id, const char *hash,
-                              int64_t now_ms, int64_t expires_at, struct err *err);
+/* A refresh token "<grant id>.<secret>" by the hash of the whole string: the grant's
+ * current token (in the grant's row), or a spent one (oidc_refresh_tokens). */
 int oidc_store_refresh_get(struct store_conn *c, struct arena *a, int64_t grant_id,
                            const char *hash, struct oidc_refresh_row *out, int *found,
                            struct err *err);
-int oidc_store_refresh_claim(struct store_conn *c, int64_t grant_id, const char *hash,
-                             int64_t now_ms, int *claimed, struct err *err);
+/* Spend the grant's current token `hash` and make `next_hash` its successor: *claimed 1,
+ * or 0 if `hash` is no longer current (spent by a concurrent request: the arbiter). The
+ * spent token is kept for reuse detection. */
+int oidc_store_refresh_rotate(struct store_conn *c, const struct oidc_refresh_row *spent,
+                              const char *hash, const char *next_hash, int64_t now_ms,
+                              int64_t next_expires, int *claimed, struct err *err);
 
 /* Record an assertion's jti; *fresh 0 if it was seen before (a replay). */
 int oidc_store_jti_insert(struct store_conn *c, const char *client_id, const char *jti,

@@ -59,12 +59,17 @@ static const char SQL_CODE_INSERT[] =
 static const char SQL_CODE_GET[] =
     "SELECT client_id, account_id, redirect_uri, scope, nonce, code_challenge, auth_time, aal, "
     "created_at, expires_at, used_at, grant_id, act_account FROM oidc_codes WHERE code_hash = ?";
-static const char SQL_CODE_CLAIM[] =
-    "UPDATE oidc_codes SET used_at = ?, grant_id = ? WHERE code_hash = ? AND used_at IS NULL";
+/* The exchange's one statement on the code: spend it and read it back (RETURNING). */
+static const char SQL_CODE_SPEND[] =
+    "UPDATE oidc_codes SET used_at = ?, grant_id = ? "
+    "WHERE code_hash = ? AND client_id = ? AND used_at IS NULL "
+    "RETURNING account_id, redirect_uri, scope, nonce, code_challenge, auth_time, aal, "
+    "created_at, expires_at, act_account";
 
 static const char SQL_GRANT_INSERT[] =
     "INSERT INTO oidc_grants (id, client_id, account_id, scope, auth_time, aal, created_at, "
-    "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "expires_at, refresh_hash, refresh_issued_at, refresh_expires_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_GRANT_REVOKE[] =
     "UPDATE oidc_grants SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL";
 static const char SQL_GRANTS_REVOKE_ACCOUNT[] =
@@ -77,15 +82,20 @@ static const char SQL_GRANT_STATUS[] =
     "SELECT g.account_id, g.revoked_at, g.expires_at, c.removed_at FROM oidc_grants g "
     "JOIN oidc_clients c ON c.client_id = g.client_id WHERE g.id = ?";
 
-static const char SQL_REFRESH_INSERT[] =
-    "INSERT INTO oidc_refresh_tokens (grant_id, token_hash, created_at, expires_at) "
-    "VALUES (?, ?, ?, ?)";
-static const char SQL_REFRESH_GET[] =
-    "SELECT r.expires_at, r.used_at, g.id, g.client_id, g.account_id, g.scope, g.auth_time, "
-    "g.aal, g.created_at, g.expires_at, g.revoked_at FROM oidc_refresh_tokens r "
-    "JOIN oidc_grants g ON g.id = r.grant_id WHERE r.grant_id = ? AND r.token_hash = ?";
-static const char SQL_REFRESH_CLAIM[] = "UPDATE oidc_refresh_tokens SET used_at = ? "
-                                        "WHERE grant_id = ? AND token_hash = ? AND used_at IS NULL";
+/* A grant's current refresh token is in its row (migration 0027); oidc_refresh_tokens
+ * keeps the spent ones, for reuse detection. */
+static const char SQL_REFRESH_GRANT[] =
+    "SELECT id, client_id, account_id, scope, auth_time, aal, created_at, expires_at, "
+    "revoked_at, refresh_hash, refresh_issued_at, refresh_expires_at FROM oidc_grants WHERE id = ?";
+static const char SQL_REFRESH_SPENT_GET[] =
+    "SELECT created_at, expires_at, used_at FROM oidc_refresh_tokens "
+    "WHERE grant_id = ? AND token_hash = ?";
+static const char SQL_REFRESH_ROTATE[] =
+    "UPDATE oidc_grants SET refresh_hash = ?, refresh_issued_at = ?, refresh_expires_at = ? "
+    "WHERE id = ? AND refresh_hash = ?";
+static const char SQL_REFRESH_SPENT_INSERT[] =
+    "INSERT INTO oidc_refresh_tokens (grant_id, token_hash, created_at, expires_at, used_at) "
+    "VALUES (?, ?, ?, ?, ?)";
 
 static const char SQL_JTI_INSERT[] =
     "INSERT INTO oidc_assertion_jtis (client_id, jti, expires_at) VALUES (?, ?, ?) "
@@ -405,19 +415,38 @@ int oidc_store_code_get(struct store_conn *c, struct arena *a, const char *hash,
     return rc < 0 ? -1 : 0;
 }
 
-int oidc_store_code_claim(struct store_conn *c, const char *hash, int64_t now_ms, int64_t grant_id,
-                          int *claimed, struct err *err)
+int oidc_store_code_spend(struct store_conn *c, struct arena *a, const char *hash,
+                          const char *client_id, int64_t now_ms, int64_t grant_id,
+                          struct oidc_code_row *out, int *spent, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_CODE_CLAIM, err);
+    struct store_stmt *st = store_prepare(c, SQL_CODE_SPEND, err);
     if (st == NULL)
         return -1;
     store_bind_int64(st, 1, now_ms);
     store_bind_int64(st, 2, grant_id);
     store_bind_text(st, 3, hash, -1);
-    int64_t n = 0;
-    int rc = store_run(st, &n, err);
-    *claimed = n == 1;
-    return rc;
+    store_bind_text(st, 4, client_id, -1);
+    int rc = store_step(st, err), bad = 0;
+    *spent = rc == STORE_ROW;
+    if (rc == STORE_ROW) {
+        out->client_id = client_id;
+        out->account_id = store_col_int64(st, 0);
+        out->redirect_uri = dup_text(st, 1, a, &bad);
+        out->scope = dup_text(st, 2, a, &bad);
+        out->nonce = dup_text(st, 3, a, &bad);
+        out->code_challenge = dup_text(st, 4, a, &bad);
+        out->auth_time = store_col_int64(st, 5);
+        out->aal = store_col_int64(st, 6);
+        out->created_at = store_col_int64(st, 7);
+        out->expires_at = store_col_int64(st, 8);
+        out->used_at = now_ms;
+        out->grant_id = grant_id;
+        out->act_account = store_col_is_null(st, 9) ? 0 : store_col_int64(st, 9);
+        if (bad)
+            return oom(st, err);
+    }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
 }
 
 /* ---- grants -------------------------------------------------------------------------- */
@@ -435,6 +464,15 @@ int oidc_store_grant_insert(struct store_conn *c, const struct oidc_grant_row *g
     store_bind_int64(st, 6, g->aal);
     store_bind_int64(st, 7, g->created_at);
     store_bind_int64(st, 8, g->expires_at);
+    if (g->refresh_hash != NULL) {
+        store_bind_text(st, 9, g->refresh_hash, -1);
+        store_bind_int64(st, 10, g->refresh_issued_at);
+        store_bind_int64(st, 11, g->refresh_expires_at);
+    } else {
+        store_bind_null(st, 9);
+        store_bind_null(st, 10);
+        store_bind_null(st, 11);
+    }
     return store_run(st, NULL, err);
 }
 
@@ -501,62 +539,87 @@ int oidc_store_grant_status(struct store_conn *c, int64_t grant_id, int64_t now_
 
 /* ---- refresh tokens ------------------------------------------------------------------ */
 
-int oidc_store_refresh_insert(struct store_conn *c, int64_t grant_id, const char *hash,
-                              int64_t now_ms, int64_t expires_at, struct err *err)
-{
-    struct store_stmt *st = store_prepare(c, SQL_REFRESH_INSERT, err);
-    if (st == NULL)
-        return -1;
-    store_bind_int64(st, 1, grant_id);
-    store_bind_text(st, 2, hash, -1);
-    store_bind_int64(st, 3, now_ms);
-    store_bind_int64(st, 4, expires_at);
-    return store_run(st, NULL, err);
-}
-
 int oidc_store_refresh_get(struct store_conn *c, struct arena *a, int64_t grant_id,
                            const char *hash, struct oidc_refresh_row *out, int *found,
                            struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_REFRESH_GET, err);
+    struct store_stmt *st = store_prepare(c, SQL_REFRESH_GRANT, err);
     if (st == NULL)
         return -1;
     store_bind_int64(st, 1, grant_id);
-    store_bind_text(st, 2, hash, -1);
-    int rc = store_step(st, err), bad = 0;
-    *found = rc == STORE_ROW;
+    int rc = store_step(st, err), bad = 0, current = 0;
+    *found = 0;
     if (rc == STORE_ROW) {
-        out->expires_at = store_col_int64(st, 0);
-        out->used_at = store_col_int64(st, 1);
-        out->grant.id = store_col_int64(st, 2);
-        out->grant.client_id = dup_text(st, 3, a, &bad);
-        out->grant.account_id = store_col_int64(st, 4);
-        out->grant.scope = dup_text(st, 5, a, &bad);
-        out->grant.auth_time = store_col_int64(st, 6);
-        out->grant.aal = store_col_int64(st, 7);
-        out->grant.created_at = store_col_int64(st, 8);
-        out->grant.expires_at = store_col_int64(st, 9);
-        out->grant.revoked_at = store_col_int64(st, 10);
+        out->grant.id = store_col_int64(st, 0);
+        out->grant.client_id = dup_text(st, 1, a, &bad);
+        out->grant.account_id = store_col_int64(st, 2);
+        out->grant.scope = dup_text(st, 3, a, &bad);
+        out->grant.auth_time = store_col_int64(st, 4);
+        out->grant.aal = store_col_int64(st, 5);
+        out->grant.created_at = store_col_int64(st, 6);
+        out->grant.expires_at = store_col_int64(st, 7);
+        out->grant.revoked_at = store_col_int64(st, 8);
+        const char *cur = store_col_is_null(st, 9) ? NULL : store_col_text(st, 9);
+        current = cur != NULL && strlen(cur) == OIDC_HASH_SIZE - 1 &&
+                  crypto_equal(cur, hash, OIDC_HASH_SIZE - 1);
+        out->grant.refresh_hash = current ? dup_text(st, 9, a, &bad) : NULL;
+        out->grant.refresh_issued_at = store_col_int64(st, 10);
+        out->grant.refresh_expires_at = store_col_int64(st, 11);
+        out->issued_at = out->grant.refresh_issued_at;
+        out->expires_at = out->grant.refresh_expires_at;
+        out->used_at = 0;
         if (bad)
             return oom(st, err);
+    }
+    store_reset(st);
+    if (rc != STORE_ROW)
+        return rc < 0 ? -1 : 0;
+    if (current) {
+        *found = 1;
+        return 0;
+    }
+    /* Not the current token: a spent one of this grant, or nothing. */
+    if ((st = store_prepare(c, SQL_REFRESH_SPENT_GET, err)) == NULL)
+        return -1;
+    store_bind_int64(st, 1, grant_id);
+    store_bind_text(st, 2, hash, -1);
+    rc = store_step(st, err);
+    if (rc == STORE_ROW) {
+        *found = 1;
+        out->issued_at = store_col_int64(st, 0);
+        out->expires_at = store_col_int64(st, 1);
+        out->used_at = store_col_int64(st, 2);
     }
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }
 
-int oidc_store_refresh_claim(struct store_conn *c, int64_t grant_id, const char *hash,
-                             int64_t now_ms, int *claimed, struct err *err)
+int oidc_store_refresh_rotate(struct store_conn *c, const struct oidc_refresh_row *spent,
+                              const char *hash, const char *next_hash, int64_t now_ms,
+                              int64_t next_expires, int *claimed, struct err *err)
 {
-    struct store_stmt *st = store_prepare(c, SQL_REFRESH_CLAIM, err);
+    struct store_stmt *st = store_prepare(c, SQL_REFRESH_ROTATE, err);
     if (st == NULL)
         return -1;
-    store_bind_int64(st, 1, now_ms);
-    store_bind_int64(st, 2, grant_id);
-    store_bind_text(st, 3, hash, -1);
+    store_bind_text(st, 1, next_hash, -1);
+    store_bind_int64(st, 2, now_ms);
+    store_bind_int64(st, 3, next_expires);
+    store_bind_int64(st, 4, spent->grant.id);
+    store_bind_text(st, 5, hash, -1);
     int64_t n = 0;
-    int rc = store_run(st, &n, err);
+    if (store_run(st, &n, err) < 0)
+        return -1;
     *claimed = n == 1;
-    return rc;
+    if (!*claimed)
+        return 0;
+    if ((st = store_prepare(c, SQL_REFRESH_SPENT_INSERT, err)) == NULL)
+        return -1;
+    store_bind_int64(st, 1, spent->grant.id);
+    store_bind_text(st, 2, hash, -1);
+    store_bind_int64(st, 3, spent->issued_at);
+    store_bind_int64(st, 4, spent->expires_at);
+    store_bind_int64(st, 5, now_ms);
+    return store_run(st, NULL, err);
 }
 
 /* ---- client assertions ----------------------------------------------------------------- */

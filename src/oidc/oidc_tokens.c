@@ -13,6 +13,7 @@
 #include "oidc/oidc_internal.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,11 @@ static void vcache_put(struct oidc_vcache *v, const char *token, const struct oi
 
 /* ---- tokens -------------------------------------------------------------------------------- */
 
+struct access_claims {
+    const char *client_id, *sub, *scope, *jti, *act_sub;
+    int64_t grant_id;
+};
+
 static char *sign(const struct oidc_snap *snap, int64_t now_ms, json_t *payload)
 {
     char *token = NULL;
@@ -141,10 +147,68 @@ static char *sign(const struct oidc_snap *snap, int64_t now_ms, json_t *payload)
     return token;
 }
 
-char *oidc_id_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t now_ms,
-                         const struct oidc_id_token_claims *c)
+/* ---- claims written by hand ---------------------------------------------------------------
+ * jansson's object building and dumping cost more than the rest of a token but its
+ * signature: the claims are written as text. Only strings of printable ASCII without '"'
+ * or '\\' take this path (issuer URLs, pairwise subjects, client ids, scopes, ids); a
+ * token with anything else (a nonce of other characters) is built with jansson. */
+
+struct claims {
+    char buf[4096];
+    size_t n;
+    int ok;
+};
+
+static void c_put(struct claims *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void c_put(struct claims *c, const char *fmt, ...)
 {
-    (void)o;
+    if (!c->ok)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(c->buf + c->n, sizeof(c->buf) - c->n, fmt, ap);
+    va_end(ap);
+    if (w < 0 || (size_t)w >= sizeof(c->buf) - c->n)
+        c->ok = 0;
+    else
+        c->n += (size_t)w;
+}
+
+static int plain(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+            return 0;
+    return 1;
+}
+
+/* ,"name":"value" (the first member without the comma). */
+static void c_str(struct claims *c, const char *name, const char *value)
+{
+    if (!plain(value))
+        c->ok = 0;
+    else
+        c_put(c, "%s\"%s\":\"%s\"", c->n > 1 ? "," : "", name, value);
+}
+
+static void c_int(struct claims *c, const char *name, int64_t v)
+{
+    c_put(c, ",\"%s\":%lld", name, (long long)v);
+}
+
+static char *sign_text(const struct oidc_snap *snap, int64_t now_ms, struct claims *c)
+{
+    char *token = NULL;
+    const struct crypto_key *key = oidc_signing_key(snap, now_ms);
+    c_put(c, "}");
+    if (!c->ok || key == NULL || crypto_jws_sign_text(key, c->buf, c->n, &token) < 0)
+        return NULL;
+    return token;
+}
+
+static char *id_token_json(const struct oidc_snap *snap, int64_t now_ms,
+                           const struct oidc_id_token_claims *c)
+{
     int64_t now = now_ms / 1000;
     /* amr values from RFC 8176; acr names the assurance level (docs/internals/oidc.md). */
     json_t *amr = c->aal >= 2 ? json_pack("[s, s]", "pwd", "otp") : json_pack("[s]", "pwd");
@@ -166,16 +230,12 @@ char *oidc_id_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t n
     return sign(snap, now_ms, p);
 }
 
-char *oidc_access_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t now_ms,
-                             const char *client_id, const char *sub, const char *scope,
-                             int64_t grant_id, const char *act_sub)
+static char *access_token_json(const struct oidc_snap *snap, int64_t now_ms,
+                               const struct access_claims *c)
 {
-    (void)o;
-    unsigned char raw[16];
-    char jti[CRYPTO_B64URL_LEN(16) + 1];
-    if (crypto_random(raw, sizeof(raw)) < 0 ||
-        crypto_b64url_encode(raw, sizeof(raw), jti, sizeof(jti)) < 0)
-        return NULL;
+    const char *sub = c->sub, *client_id = c->client_id, *scope = c->scope, *jti = c->jti;
+    const char *act_sub = c->act_sub;
+    int64_t grant_id = c->grant_id;
     int64_t now = now_ms / 1000;
     json_t *p =
         json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "iss", snap->issuer, "sub", sub,
@@ -196,6 +256,101 @@ char *oidc_access_token_mint(struct oidc *o, const struct oidc_snap *snap, int64
         p = NULL;
     }
     return sign(snap, now_ms, p);
+}
+
+char *oidc_id_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t now_ms,
+                         const struct oidc_id_token_claims *c)
+{
+    (void)o;
+    int64_t now = now_ms / 1000;
+    struct claims t = {.buf = "{", .n = 1, .ok = 1};
+    c_str(&t, "iss", snap->issuer);
+    c_str(&t, "sub", c->sub);
+    c_str(&t, "aud", c->client_id);
+    c_int(&t, "exp", now + OIDC_ID_TOKEN_TTL_S);
+    c_int(&t, "iat", now);
+    c_int(&t, "auth_time", c->auth_time_ms / 1000);
+    /* amr values from RFC 8176; acr names the assurance level (docs/internals/oidc.md). */
+    c_put(&t, c->aal >= 2 ? ",\"acr\":\"aal2\",\"amr\":[\"pwd\",\"otp\"]"
+                          : ",\"acr\":\"aal1\",\"amr\":[\"pwd\"]");
+    c_str(&t, "azp", c->client_id);
+    if (c->nonce != NULL)
+        c_str(&t, "nonce", c->nonce);
+    if (c->act_sub != NULL && plain(c->act_sub))
+        c_put(&t, ",\"act\":{\"sub\":\"%s\"}", c->act_sub);
+    else if (c->act_sub != NULL)
+        t.ok = 0;
+    if (t.ok)
+        return sign_text(snap, now_ms, &t);
+    return id_token_json(snap, now_ms, c);
+}
+
+char *oidc_access_token_mint(struct oidc *o, const struct oidc_snap *snap, int64_t now_ms,
+                             const char *client_id, const char *sub, const char *scope,
+                             int64_t grant_id, const char *act_sub)
+{
+    (void)o;
+    unsigned char raw[16];
+    char jti[CRYPTO_B64URL_LEN(16) + 1];
+    if (crypto_random(raw, sizeof(raw)) < 0 ||
+        crypto_b64url_encode(raw, sizeof(raw), jti, sizeof(jti)) < 0)
+        return NULL;
+    int64_t now = now_ms / 1000;
+    struct access_claims ac = {client_id, sub, scope, jti, act_sub, grant_id};
+    struct claims t = {.buf = "{", .n = 1, .ok = 1};
+    c_str(&t, "iss", snap->issuer);
+    c_str(&t, "sub", sub);
+    c_str(&t, "aud", client_id);
+    c_int(&t, "exp", now + OIDC_ACCESS_TTL_S);
+    c_int(&t, "iat", now);
+    c_str(&t, "jti", jti);
+    c_str(&t, "client_id", client_id);
+    c_str(&t, "scope", scope);
+    if (grant_id != 0)
+        c_put(&t, ",\"gid\":\"%lld\"", (long long)grant_id);
+    /* RFC 8693 §4.1: the party acting for sub (帮办代办). */
+    if (act_sub != NULL && plain(act_sub))
+        c_put(&t, ",\"act\":{\"sub\":\"%s\"}", act_sub);
+    else if (act_sub != NULL)
+        t.ok = 0;
+    if (t.ok)
+        return sign_text(snap, now_ms, &t);
+    return access_token_json(snap, now_ms, &ac);
+}
+
+/* The token response (RFC 6749 §5.1) written as text: the tokens are base64url and the
+ * scope is scope-tokens, so nothing needs escaping, and jansson's dump of two long
+ * strings costs more than the rest of the answer. NULL when a member would need escaping
+ * (the caller then sends the model through the usual JSON path). */
+char *oidc_token_answer(struct arena *a, const json_t *out, size_t *len)
+{
+    static const char *const names[] = {"access_token", "token_type", "scope", "id_token",
+                                        "refresh_token"};
+    const char *v[5];
+    size_t size = 64;
+    int ok = 1;
+    for (size_t i = 0; i < 5; i++) {
+        v[i] = json_string_value(json_object_get(out, names[i]));
+        ok = ok && (v[i] == NULL || plain(v[i]));
+        size += (v[i] ? strlen(v[i]) : 0) + strlen(names[i]) + 6;
+    }
+    json_t *exp = json_object_get(out, "expires_in");
+    char *body = ok && v[0] && v[1] && v[2] && json_is_integer(exp) ? arena_alloc(a, size) : NULL;
+    if (body == NULL)
+        return NULL;
+    int n = snprintf(body, size,
+                     "{\"access_token\":\"%s\",\"token_type\":\"%s\",\"expires_in\":%lld,"
+                     "\"scope\":\"%s\"",
+                     v[0], v[1], (long long)json_integer_value(exp), v[2]);
+    for (size_t i = 3; i < 5 && n > 0 && (size_t)n < size; i++)
+        if (v[i] != NULL)
+            n += snprintf(body + n, size - (size_t)n, ",\"%s\":\"%s\"", names[i], v[i]);
+    if (n < 0 || (size_t)n + 2 > size)
+        return NULL;
+    body[n++] = '}';
+    body[n] = '\0';
+    *len = (size_t)n;
+    return body;
 }
 
 static const char *claim_str(json_t *payload, const char *name)

@@ -303,6 +303,37 @@ test('a code is single-use: a replay is refused and revokes what it issued', { s
   await assert.rejects(client.refreshTokenGrant(s.configA, tokens.refresh_token), (e) => e.error === 'invalid_grant');
 });
 
+// Issue 19: the code is spent and read in one UPDATE ... RETURNING, and the answer is
+// written as text. Another system's request leaves the code alone; of requests at once,
+// exactly one gets tokens, and the others, being replays, revoke them.
+test('a code exchanged by several requests at once gives tokens once, then revokes them', { skip }, async () => {
+  const req = await authRequest(s.configA, CB_A, 'openid', { prompt: 'none' });
+  const { away } = await s.browser.walk(req.url);
+  const form = { grant_type: 'authorization_code', code: away.searchParams.get('code'),
+    redirect_uri: CB_A, code_verifier: req.verifier };
+  const other = await tokenRequest(s.b.id, s.b.secret, { ...form, redirect_uri: CB_B });
+  assert.equal(other.status, 400);
+  assert.match((await other.json()).error_description, /another client/);
+  const answers = await Promise.all(Array.from({ length: 6 }, () => tokenRequest(s.a.id, s.a.secret, form)));
+  const ok = answers.filter((r) => r.status === 200);
+  assert.equal(ok.length, 1, `statuses: ${answers.map((r) => r.status)}`);
+  assert.match(ok[0].headers.get('content-type'), /^application\/json/);
+  assert.equal(ok[0].headers.get('cache-control'), 'no-store');
+  const body = JSON.parse(await ok[0].text());
+  assert.deepEqual(Object.keys(body).sort(),
+    ['access_token', 'expires_in', 'id_token', 'refresh_token', 'scope', 'token_type']);
+  assert.equal(body.token_type, 'Bearer');
+  assert.equal(body.expires_in, 600);
+  assert.equal(body.scope, 'openid');
+  for (const r of answers.filter((x) => x.status !== 200)) {
+    assert.equal(r.status, 400);
+    assert.equal((await r.json()).error, 'invalid_grant');
+  }
+  assert.equal((await userinfoStatus(body.access_token)).status, 401);
+  const refresh = await tokenRequest(s.a.id, s.a.secret, { grant_type: 'refresh_token', refresh_token: body.refresh_token });
+  assert.equal(refresh.status, 400);
+});
+
 test('PKCE: S256 is required, plain is refused, a wrong verifier gets nothing', { skip }, async () => {
   const base = { client_id: s.a.id, redirect_uri: CB_A, response_type: 'code', scope: 'openid', state: 'st-1' };
   for (const extra of [{}, { code_challenge: 'abc', code_challenge_method: 'plain' },

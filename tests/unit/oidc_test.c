@@ -938,6 +938,136 @@ static void test_private_key_jwt(void **state)
     arena_free(a);
 }
 
+/* The count that `sql` (one parameter: a grant id) selects. */
+static int64_t rows_of(struct fixture *fx, const char *sql, int64_t gid)
+{
+    struct err err;
+    struct store_conn *c = store_conn(fx->s, &err);
+    struct store_stmt *st = c ? store_prepare(c, sql, &err) : NULL;
+    int64_t n = -1;
+    if (st == NULL)
+        fail_msg("rows_of: %s", err.msg);
+    store_bind_int64(st, 1, gid);
+    if (store_step(st, &err) == STORE_ROW)
+        n = store_col_int64(st, 0);
+    store_reset(st);
+    return n;
+}
+
+/* The exchange's rows (issue 19): the code is spent and read in one statement, and the
+ * grant carries its refresh token (one row written), while oidc_refresh_tokens keeps the
+ * spent tokens only. Another client's exchange does not spend the code, a guessed token
+ * of a real grant is refused without ending it, a spent one ends it. */
+static void test_exchange_rows(void **state)
+{
+    struct fixture *fx = *state;
+    struct arena *a = arena_new(0);
+    struct oidc_client_auth auth = basic(fx, NULL);
+    char code[OIDC_TOKEN_SIZE], jti[32];
+    json_t *out = NULL, *bad = NULL, *next = NULL;
+    struct err err;
+    static const char grant_rows[] =
+        "SELECT COUNT(*) FROM oidc_grants WHERE id = ? AND refresh_hash IS NOT NULL";
+    static const char spent_rows[] =
+        "SELECT COUNT(*) FROM oidc_refresh_tokens WHERE grant_id = ? AND used_at IS NOT NULL";
+    static const char all_rows[] = "SELECT COUNT(*) FROM oidc_refresh_tokens WHERE grant_id = ?";
+
+    get_code(fx, "openid", NULL, 1, code);
+    snprintf(jti, sizeof(jti), "jti-%lld", (long long)id_next());
+    char *t = assertion(fx, fx->jwt_client_id, ISSUER, 60, jti);
+    struct oidc_client_auth other = jwt_auth(fx->jwt_client_id, t);
+    assert_int_equal(
+        token(fx, a, "authorization_code", code, VERIFIER, NULL, NULL, &other, &bad, &err), -1);
+    assert_error(&err, 400, "oidc.invalid_grant");
+    assert_non_null(strstr(err.msg, "another client"));
+    free(t);
+    out = exchange(fx, a, code); /* still unspent */
+
+    const char *rt = str(out, "refresh_token");
+    int64_t gid = oidc_refresh_grant(rt);
+    assert_true(gid > 0);
+    assert_int_equal(rows_of(fx, grant_rows, gid), 1);
+    assert_int_equal(rows_of(fx, all_rows, gid), 0);
+
+    /* The grant's id with a secret it never had: refused, and the grant lives on. */
+    char guess[OIDC_REFRESH_SIZE];
+    snprintf(guess, sizeof(guess), "%lld.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+             (long long)gid);
+    assert_int_equal(token(fx, a, "refresh_token", NULL, NULL, guess, NULL, &auth, &bad, &err), -1);
+    assert_error(&err, 400, "oidc.invalid_grant");
+    assert_int_equal(access_ok(fx, str(out, "access_token")), 0);
+
+    /* A refresh: the spent token moves to oidc_refresh_tokens, its successor is current. */
+    assert_int_equal(token(fx, a, "refresh_token", NULL, NULL, rt, NULL, &auth, &next, &err), 0);
+    assert_int_equal(rows_of(fx, grant_rows, gid), 1);
+    assert_int_equal(rows_of(fx, spent_rows, gid), 1);
+    assert_int_equal(oidc_refresh_grant(str(next, "refresh_token")), gid);
+    /* The spent one again ends the family, the successor included. */
+    assert_int_equal(token(fx, a, "refresh_token", NULL, NULL, rt, NULL, &auth, &bad, &err), -1);
+    assert_error(&err, 400, "oidc.invalid_grant");
+    assert_int_equal(access_ok(fx, str(next, "access_token")), -1);
+    assert_int_equal(token(fx, a, "refresh_token", NULL, NULL, str(next, "refresh_token"), NULL,
+                           &auth, &bad, &err),
+                     -1);
+    json_decref(out);
+    json_decref(next);
+    arena_free(a);
+}
+
+/* The claims are written as text unless a value needs escaping (then jansson writes
+ * them): both give the same claims, a nonce with quotes, a backslash and Tibetan
+ * letters included. */
+static void test_claims_text(void **state)
+{
+    struct fixture *fx = *state;
+    struct arena *a = arena_new(0);
+    static const char *const nonces[] = {"n-0S6_WzA2Mj", "a\"b\\c བོད་ 藏\n"};
+    static const char *const id_keys[] = {"iss", "sub", "aud", "exp",   "iat", "auth_time",
+                                          "acr", "amr", "azp", "nonce", NULL};
+    static const char *const at_keys[] = {"iss", "sub",       "aud",   "exp", "iat",
+                                          "jti", "client_id", "scope", "gid", NULL};
+    for (size_t i = 0; i < 2; i++) {
+        char code[OIDC_TOKEN_SIZE];
+        get_code(fx, "openid profile", nonces[i], 2, code);
+        json_t *out = exchange(fx, a, code);
+        json_t *id = claims(fx, str(out, "id_token")), *at = claims(fx, str(out, "access_token"));
+        assert_string_equal(str(id, "nonce"), nonces[i]);
+        assert_string_equal(str(id, "iss"), ISSUER);
+        assert_string_equal(str(id, "acr"), "aal2");
+        assert_int_equal(json_array_size(json_object_get(id, "amr")), 2);
+        assert_string_equal(str(at, "scope"), "openid profile");
+        assert_string_equal(str(at, "client_id"), fx->client_id);
+        assert_int_equal(json_integer_value(json_object_get(id, "exp")) -
+                             json_integer_value(json_object_get(id, "iat")),
+                         OIDC_ID_TOKEN_TTL_S);
+        size_t n = 0;
+        for (; id_keys[n] != NULL; n++)
+            assert_non_null(json_object_get(id, id_keys[n]));
+        assert_int_equal(json_object_size(id), n);
+        for (n = 0; at_keys[n] != NULL; n++)
+            assert_non_null(json_object_get(at, at_keys[n]));
+        assert_int_equal(json_object_size(at), n);
+        /* The endpoint's answer written as text parses to the same object. */
+        size_t len = 0;
+        const char *text = oidc_token_answer(a, out, &len);
+        assert_non_null(text);
+        assert_int_equal(strlen(text), len);
+        json_t *back = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+        assert_true(json_equal(back, out));
+        json_decref(back);
+        json_decref(id);
+        json_decref(at);
+        json_decref(out);
+    }
+    /* A member that would need escaping: the caller takes the JSON path. */
+    json_t *odd = json_pack("{s:s, s:s, s:i, s:s}", "access_token", "a.b.c", "token_type", "Bearer",
+                            "expires_in", 600, "scope", "openid \"x\"");
+    size_t len = 0;
+    assert_null(oidc_token_answer(a, odd, &len));
+    json_decref(odd);
+    arena_free(a);
+}
+
 static void test_client_secret(void **state)
 {
     struct fixture *fx = *state;
@@ -1232,6 +1362,8 @@ int main(void)
         cmocka_unit_test_setup(test_code_expired_and_mismatches, reset_clock),
         cmocka_unit_test_setup(test_refresh_rotation, reset_clock),
         cmocka_unit_test_setup(test_private_key_jwt, reset_clock),
+        cmocka_unit_test_setup(test_exchange_rows, reset_clock),
+        cmocka_unit_test_setup(test_claims_text, reset_clock),
         cmocka_unit_test_setup(test_client_secret, reset_clock),
         cmocka_unit_test_setup(test_forged_tokens, reset_clock),
         cmocka_unit_test_setup(test_revoke, reset_clock),
