@@ -159,19 +159,20 @@ int audit_record(struct store_conn *c, const struct audit_event *ev, struct err 
                             .source_ip = ev->source_ip,
                             .detail = ev->detail};
     struct err local;
-    int own = 0, autocommit = 0;
+    int own = 0;
     int64_t slot = audit_slot(c);
     if (err == NULL)
         err = &local;
-    if (audit_db_lock(c, slot, &autocommit, err) < 0)
-        return -1;
-    if (autocommit) {
+    /* PostgreSQL in autocommit mode: the slot's lock would end with its statement, so the
+     * record gets a transaction of its own (the client library knows the mode: no round
+     * trip). */
+    if (store_kind(store_conn_store(c)) == STORE_POSTGRES && !store_in_transaction(c)) {
         if (store_begin(c, err) < 0)
             return -1;
         own = 1;
-        if (audit_db_lock(c, slot, NULL, err) < 0)
-            goto fail;
     }
+    if (audit_db_lock(c, slot, err) < 0)
+        goto fail;
     for (int attempt = 1;; attempt++) {
         if (append(c, slot, &e, err) == 0)
             break;

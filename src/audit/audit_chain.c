@@ -208,7 +208,7 @@ int audit_chain_backfill(struct store *s, int64_t *chained, struct err *err)
         return err_set(err, 500, "audit.oom", "out of memory");
     if (store_begin(c, err) < 0)
         goto out_free;
-    if (audit_db_lock(c, 0, NULL, err) < 0 || audit_db_backfill_done(c, &done, err) < 0)
+    if (audit_db_lock(c, 0, err) < 0 || audit_db_backfill_done(c, &done, err) < 0)
         goto fail;
     if (done)
         goto commit;
@@ -290,8 +290,7 @@ int audit_checkpoint(struct store *s, struct crypto_keyring *kr, int64_t *seq, s
     /* The heads are read without the writers' locks: each is a committed entry, and a
      * checkpoint vouches for exactly those. The slot-0 lock orders checkpoints, purges
      * and the first key's creation. */
-    if (audit_db_lock(c, 0, NULL, err) < 0 ||
-        heads_now(c, heads, sizeof(heads), &entries, err) < 0 ||
+    if (audit_db_lock(c, 0, err) < 0 || heads_now(c, heads, sizeof(heads), &entries, err) < 0 ||
         audit_db_checkpoints_merged(c, 1, take_heads, newest, err) < 0)
         goto fail;
     if (entries > 0 && strcmp(heads, newest) != 0 && cp_write(c, kr, heads, 0, err) < 0)
@@ -644,8 +643,7 @@ int audit_purge_at(struct store *s, struct crypto_keyring *kr, int64_t retention
     struct store_conn *c = store_conn(s, err);
     if (c == NULL || store_begin(c, err) < 0)
         return -1;
-    if (audit_db_lock(c, 0, NULL, err) < 0 ||
-        audit_db_checkpoints_legacy(c, load_legacy, &v, err) < 0 ||
+    if (audit_db_lock(c, 0, err) < 0 || audit_db_checkpoints_legacy(c, load_legacy, &v, err) < 0 ||
         audit_db_checkpoints_merged(c, 0, load_merged, &v, err) < 0)
         goto fail;
     for (int64_t slot = 0; slot <= AUDIT_SLOTS; slot++) {

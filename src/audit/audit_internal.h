@@ -35,10 +35,10 @@ int64_t audit_slot(struct store_conn *c);
 void audit_use_slot(int64_t slot);
 
 /* PostgreSQL: take the transaction-level lock of `slot` (pg_advisory_xact_lock(4242101,
- * slot)); *autocommit (may be NULL) is set to 1 if the connection is not in a transaction,
- * i.e. the lock has already been released again. SQLite: nothing (writers are serialised
- * by BEGIN IMMEDIATE); *autocommit is 0. */
-int audit_db_lock(struct store_conn *c, int64_t slot, int *autocommit, struct err *err);
+ * slot)) until the caller's transaction ends (call it inside one: in autocommit mode the
+ * lock would end with its statement). SQLite: nothing (writers are serialised by BEGIN
+ * IMMEDIATE). */
+int audit_db_lock(struct store_conn *c, int64_t slot, struct err *err);
 
 /* The head of `slot`: its highest entry, or else its newest purge anchor, or else
  * (0, AUDIT_GENESIS). */

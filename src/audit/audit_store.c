@@ -27,9 +27,7 @@ static const char SQL_LIST[] =
 /* The slot's lock, and a mark that lasts as long as the transaction holding it: the mark
  * still being there at the next statement means a transaction block (BEGIN), its absence
  * autocommit mode, where the lock has already gone with its one-statement transaction. */
-static const char SQL_LOCK[] = "SELECT pg_advisory_xact_lock(4242101, CAST(? AS INTEGER)), "
-                               "set_config('onewindow.audit_lock', 'held', true)";
-static const char SQL_LOCK_HELD[] = "SELECT current_setting('onewindow.audit_lock', true)";
+static const char SQL_LOCK[] = "SELECT pg_advisory_xact_lock(4242101, CAST(? AS INTEGER))";
 static const char SQL_HEAD[] = "SELECT seq, hash FROM audit_events WHERE slot = ? AND seq IS NOT "
                                "NULL ORDER BY seq DESC LIMIT 1";
 static const char SQL_LEGACY_ANCHOR[] =
@@ -79,10 +77,8 @@ static const char SQL_PURGE[] = "DELETE FROM audit_events WHERE slot = ? AND seq
 
 /* ---- appending ------------------------------------------------------------------------ */
 
-int audit_db_lock(struct store_conn *c, int64_t slot, int *autocommit, struct err *err)
+int audit_db_lock(struct store_conn *c, int64_t slot, struct err *err)
 {
-    if (autocommit)
-        *autocommit = 0;
     if (store_kind(store_conn_store(c)) != STORE_POSTGRES)
         return 0;
     struct store_stmt *st = store_prepare(c, SQL_LOCK, err);
@@ -90,14 +86,6 @@ int audit_db_lock(struct store_conn *c, int64_t slot, int *autocommit, struct er
         return -1;
     store_bind_int64(st, 1, slot);
     int rc = store_step(st, err);
-    store_reset(st);
-    if (rc < 0 || autocommit == NULL)
-        return rc < 0 ? -1 : 0;
-    if ((st = store_prepare(c, SQL_LOCK_HELD, err)) == NULL)
-        return -1;
-    rc = store_step(st, err);
-    const char *mark = rc == STORE_ROW ? store_col_text(st, 0) : NULL;
-    *autocommit = mark == NULL || strcmp(mark, "held") != 0;
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }

@@ -293,6 +293,11 @@ int store_begin(struct store_conn *c, struct err *err)
     return 0;
 }
 
+int store_in_transaction(struct store_conn *c)
+{
+    return c->store->be->in_transaction(c);
+}
+
 int store_commit(struct store_conn *c, struct err *err)
 {
     if (c->store->be->exec(c, "COMMIT", err) < 0) {

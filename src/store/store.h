@@ -74,6 +74,9 @@ int store_exec(struct store_conn *c, const char *sql, struct err *err);
  * so a transaction never fails half-way for lock upgrades. store_rollback never fails
  * from the caller's point of view. */
 int store_begin(struct store_conn *c, struct err *err);
+/* 1 inside a transaction (store_begin, not yet committed or rolled back), 0 in autocommit
+ * mode. Asks the client library, not the server. */
+int store_in_transaction(struct store_conn *c);
 int store_commit(struct store_conn *c, struct err *err);
 void store_rollback(struct store_conn *c);
 

@@ -35,6 +35,9 @@ struct store_backend {
     void (*reset)(struct store_stmt *st);
     /* SQL that begins a write transaction ("BEGIN IMMEDIATE" / "BEGIN"). */
     const char *begin_sql;
+    /* Whether the connection is inside a transaction, from the client library's own state
+     * (no round trip). */
+    int (*in_transaction)(struct store_conn *c);
     /* Optional: make a committed transaction durable before store_commit returns
      * (SQLite group commit). NULL when COMMIT already is. */
     int (*durable)(struct store_conn *c, struct err *err);

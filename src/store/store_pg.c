@@ -613,6 +613,12 @@ static int64_t pg_changes(struct store_stmt *b)
     return ((struct pg_stmt *)b)->changes;
 }
 
+/* libpq's state after the last ReadyForQuery: INTRANS or INERROR inside a transaction block. */
+static int pg_in_transaction(struct store_conn *base)
+{
+    return PQtransactionStatus(((struct pg_conn *)base)->pg) != PQTRANS_IDLE;
+}
+
 const struct store_backend store_pg_backend = {
     .name = "postgresql",
     .connect = pg_connect,
@@ -633,6 +639,7 @@ const struct store_backend store_pg_backend = {
     .changes = pg_changes,
     .reset = pg_reset,
     .begin_sql = "BEGIN",
+    .in_transaction = pg_in_transaction,
     /* Two nodes starting at once: the second waits here, then finds the version applied. */
     .migrate_lock_sql = "SELECT pg_advisory_xact_lock(4242001)",
 };

@@ -306,6 +306,11 @@ static void sq_reset(struct store_stmt *b)
     sqlite3_clear_bindings(st->st);
 }
 
+static int sq_in_transaction(struct store_conn *base)
+{
+    return !sqlite3_get_autocommit(((struct sqlite_conn *)base)->db);
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .connect = sq_connect,
@@ -327,5 +332,6 @@ const struct store_backend store_sqlite_backend = {
     .reset = sq_reset,
     .durable = sqlite_durable,
     .begin_sql = "BEGIN IMMEDIATE",
+    .in_transaction = sq_in_transaction,
     .migrate_lock_sql = NULL,
 };

@@ -580,7 +580,9 @@ static void test_transactions(void **state)
     struct err err;
     struct store_stmt *st;
 
+    assert_int_equal(store_in_transaction(c), 0);
     assert_int_equal(store_begin(c, &err), 0);
+    assert_int_equal(store_in_transaction(c), 1);
     insert_value(c, 40, 1, "rolled back");
     /* First prepared inside the transaction: must outlive its rollback in the cache. */
     assert_non_null(st = store_prepare(c, SQL_VAL_IDS_IN_TX, &err));
@@ -588,6 +590,7 @@ static void test_transactions(void **state)
     assert_int_equal(store_step(st, &err), STORE_ROW);
     store_reset(st);
     store_rollback(c);
+    assert_int_equal(store_in_transaction(c), 0);
     assert_int_equal(count_ids(c, 40, 41), 0);
     assert_non_null(st = store_prepare(c, SQL_VAL_IDS_IN_TX, &err));
     store_bind_int64(st, 1, 40);
@@ -598,7 +601,9 @@ static void test_transactions(void **state)
     assert_int_equal(store_begin(c, &err), 0);
     insert_value(c, 41, 1, "kept");
     insert_value(c, 42, 1, "kept");
+    assert_int_equal(store_in_transaction(c), 1);
     assert_int_equal(store_commit(c, &err), 0);
+    assert_int_equal(store_in_transaction(c), 0);
     assert_int_equal(count_ids(c, 40, 43), 2);
 }
 
