@@ -236,8 +236,7 @@ static int acting_applicant(struct apply *ap, struct arena *a, const struct appl
                        "an agent acts for the person, not for their enterprise");
     struct identity_account acc;
     const char *idn = NULL, *phone = NULL;
-    if (identity_account_summary(ap->id, a, rq->acting_for, &acc, err) < 0 ||
-        identity_account_private(ap->id, a, rq->acting_for, &idn, &phone, err) < 0)
+    if (identity_account_with_private(ap->id, a, rq->acting_for, &acc, &idn, &phone, err) < 0)
         return -1;
     out->account = rq->acting_for;
     out->name = acc.name;
@@ -314,8 +313,7 @@ static int resolve_applicant(struct apply *ap, struct arena *a, const struct app
     out->account = s->account_id;
     struct identity_account acc;
     const char *idn = NULL, *phone = NULL;
-    if (identity_account_summary(ap->id, a, s->account_id, &acc, err) < 0 ||
-        identity_account_private(ap->id, a, s->account_id, &idn, &phone, err) < 0)
+    if (identity_account_with_private(ap->id, a, s->account_id, &acc, &idn, &phone, err) < 0)
         return -1;
     out->name = acc.name;
     out->id_number = idn;
@@ -347,22 +345,21 @@ static const char *walkin_phone(struct apply *ap, struct arena *a, const struct 
     return copy;
 }
 
-/* apply_notify_applicant with the item when the caller has it (the submission parsed it
- * already: reading and parsing its 6 kB document again inside the transaction was a third
- * of a submission's CPU, issue 19); NULL reads it. */
-static int notify_applicant(struct apply *ap, struct arena *a, const struct app_row *r,
-                            const char *state, const char *note, const json_t *known,
-                            struct err *err)
+/* The parameters of an applicant's notice about `r` (new reference), and the walk-in
+ * applicant's phone into *phone; NULL when nobody is to be told. `known`: the item when the
+ * caller has it (the submission parsed it already: reading and parsing its 6 kB document
+ * again inside the transaction was a third of a submission's CPU, issue 19); NULL reads it. */
+static json_t *notice_params(struct apply *ap, struct arena *a, const struct app_row *r,
+                             const char *note, const json_t *known, const char **phone)
 {
+    *phone = NULL;
     if (ap->notify == NULL)
-        return 0;
+        return NULL;
     /* A walk-in person filed for at the counter hears by SMS (and in their inbox when they
      * have an account); everyone else in their inbox. */
-    const char *phone = walkin_phone(ap, a, r);
-    if (r->applicant_account == 0 && phone == NULL)
-        return 0;
-    char kind[64];
-    snprintf(kind, sizeof(kind), "apply.notice.%s", state);
+    *phone = walkin_phone(ap, a, r);
+    if (r->applicant_account == 0 && *phone == NULL)
+        return NULL;
     /* The service's names in every language the catalog has: the inbox shows the reader's,
      * an SMS the language it is sent in (notify_render picks). */
     json_t *it = NULL, *item = NULL;
@@ -378,8 +375,10 @@ static int notify_applicant(struct apply *ap, struct arena *a, const struct app_
     struct store_conn *c = store_conn(ap->store, &e);
     json_t *place = json_object();
     static const char *const langs[] = {"zh", "bo", "en"};
-    for (size_t i = 0; c != NULL && place != NULL && i < sizeof(langs) / sizeof(langs[0]); i++) {
-        const char *name = divisions_place_name(c, a, r->division_code, langs[i], NULL);
+    struct division dv;
+    int have_place = c != NULL && divisions_get(c, a, r->division_code, &dv, &e) == 0;
+    for (size_t i = 0; have_place && place != NULL && i < sizeof(langs) / sizeof(langs[0]); i++) {
+        const char *name = divisions_name(&dv, langs[i]);
         if (name != NULL)
             json_object_set_new(place, langs[i], json_string(name));
     }
@@ -388,7 +387,17 @@ static int notify_applicant(struct apply *ap, struct arena *a, const struct app_
                                place ? place : json_string(""));
     if (note != NULL && params != NULL)
         json_object_set_new(params, "note", json_string(note));
-    char link[64];
+    return params;
+}
+
+/* Send the notice `params` (notice_params) about `r` in state `state`; nothing when NULL. */
+static int notice_send(struct apply *ap, const struct app_row *r, const char *state,
+                       const json_t *params, const char *phone, struct err *err)
+{
+    if (params == NULL)
+        return 0;
+    char kind[64], link[64];
+    snprintf(kind, sizeof(kind), "apply.notice.%s", state);
     snprintf(link, sizeof(link), "/applications/%s", r->number ? r->number : "");
     struct notify_msg m = {.account_id = r->applicant_account,
                            .phone = phone,
@@ -396,15 +405,17 @@ static int notify_applicant(struct apply *ap, struct arena *a, const struct app_
                            .kind = kind,
                            .params = params,
                            .link = link};
-    int rc = notify_send(ap->notify, &m, err);
-    json_decref(params);
-    return rc;
+    return notify_send(ap->notify, &m, err);
 }
 
 int apply_notify_applicant(struct apply *ap, struct arena *a, const struct app_row *r,
                            const char *state, const char *note, struct err *err)
 {
-    return notify_applicant(ap, a, r, state, note, NULL, err);
+    const char *phone = NULL;
+    json_t *params = notice_params(ap, a, r, note, NULL, &phone);
+    int rc = notice_send(ap, r, state, params, phone, err);
+    json_decref(params);
+    return rc;
 }
 
 int apply_audit(struct store_conn *c, int64_t actor, const char *action, const char *number,
@@ -454,6 +465,7 @@ int apply_number_take(struct apply *ap, struct store_conn *c, int64_t now, int64
 
 void apply_prepared_free(struct prepared *p)
 {
+    json_decref(p->notice);
     json_decref(p->item);
     json_decref(p->clean);
     json_decref(p->registers);
@@ -538,54 +550,67 @@ static const char *audit_detail(struct arena *a, const struct apply_request *rq,
     return d ? d : item;
 }
 
-int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena *a,
-                           const struct prepared *p, const struct apply_request *rq, int64_t now,
-                           const char *idem, const char *number, struct err *err)
+int apply_ready(struct apply *ap, struct arena *a, struct prepared *p,
+                const struct apply_request *rq, int64_t now, const char *idem, const char *number,
+                struct err *err)
 {
     const struct calendar *cal = apply_calendar(ap, err);
     if (cal == NULL)
         return -1;
-    struct app_row r;
-    memset(&r, 0, sizeof(r));
-    r.id = id_next();
-    r.number = number;
-    r.item_code = json_string_value(json_object_get(p->item, "code"));
-    r.item_version = (int)json_integer_value(json_object_get(p->item, "version"));
-    r.item_name = json_text(json_object_get(p->item, "name"), "zh");
-    r.bundle_id = rq->bundle_id;
-    r.applicant_account = p->who.account;
-    r.enterprise_id = p->who.enterprise_id;
-    r.filed_by = rq->subj->account_id;
-    r.on_behalf = p->who.on_behalf;
-    r.applicant_name = p->who.name ? p->who.name : "";
-    r.department_id = p->dept.id;
-    r.division_code = rq->division_code;
-    r.state = "submitted";
-    r.lang = p->who.lang ? p->who.lang : rq->lang ? rq->lang : "zh";
-    r.idem_key = idem;
-    r.limit_days = (int)json_integer_value(
-        json_object_get(json_object_get(p->item, "time_limit"), "promised_days"));
-    if (r.limit_days <= 0)
-        r.limit_days = (int)json_integer_value(
-            json_object_get(json_object_get(p->item, "time_limit"), "legal_days"));
-    if (calendar_deadline_ms(cal, now, ACCEPT_DAYS, &r.due_at, err) < 0)
+    struct app_row *r = &p->row;
+    memset(r, 0, sizeof(*r));
+    r->id = id_next();
+    r->number = number;
+    r->item_code = json_string_value(json_object_get(p->item, "code"));
+    r->item_version = (int)json_integer_value(json_object_get(p->item, "version"));
+    r->item_name = json_text(json_object_get(p->item, "name"), "zh");
+    r->bundle_id = rq->bundle_id;
+    r->applicant_account = p->who.account;
+    r->enterprise_id = p->who.enterprise_id;
+    r->filed_by = rq->subj->account_id;
+    r->on_behalf = p->who.on_behalf;
+    r->applicant_name = p->who.name ? p->who.name : "";
+    r->department_id = p->dept.id;
+    r->division_code = rq->division_code;
+    r->state = "submitted";
+    r->lang = p->who.lang ? p->who.lang : rq->lang ? rq->lang : "zh";
+    r->idem_key = idem;
+    const json_t *limit = json_object_get(p->item, "time_limit");
+    r->limit_days = (int)json_integer_value(json_object_get(limit, "promised_days"));
+    if (r->limit_days <= 0)
+        r->limit_days = (int)json_integer_value(json_object_get(limit, "legal_days"));
+    if (calendar_deadline_ms(cal, now, ACCEPT_DAYS, &r->due_at, err) < 0)
         return -1;
-    r.created_at = r.submitted_at = r.updated_at = now;
+    r->created_at = r->submitted_at = r->updated_at = now;
     json_t *doc = form_doc(p, NULL);
-    int rc = seal_form(ap, a, r.id, doc, &r.form_enc, &r.form_len, err);
+    int rc = seal_form(ap, a, r->id, doc, &r->form_enc, &r->form_len, err);
     json_decref(doc);
-    if (rc < 0 || apply_db_insert(c, &r, err) < 0 ||
-        apply_store_materials(ap, c, a, p, rq, r.id, NULL, now, MATERIALS_UPLOADS, err) < 0 ||
+    if (rc < 0)
+        return -1;
+    json_decref(p->notice);
+    p->notice = notice_params(ap, a, r, NULL, p->item, &p->notice_phone);
+    return 0;
+}
+
+int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena *a,
+                           const struct prepared *p, const struct apply_request *rq, int64_t now,
+                           struct err *err)
+{
+    const struct app_row *rp = &p->row, r = p->row;
+    const char *number = r.number;
+    if (apply_db_insert(c, rp, err) < 0 ||
+        apply_store_materials(ap, c, a, p, rq, r.id, NULL, now, MATERIALS_UPLOADS | MATERIALS_NEW,
+                              err) < 0 ||
         apply_db_event_insert(c, r.id, now, rq->subj->account_id,
                               r.on_behalf ? "filed_for" : "submitted", "draft", "submitted", NULL,
                               NULL, err) < 0)
         return -1;
     if (rq->draft_id != 0 && apply_db_delete_draft(c, rq->draft_id, rq->subj->account_id, err) < 0)
         return -1;
-    if (apply_emit(ap, c, &r, r.on_behalf ? "filed_for" : "submitted", "draft", now, err) < 0 ||
+    if (apply_emit(ap, c, rp, r.on_behalf ? "filed_for" : "submitted", "draft", now, err) < 0 ||
         apply_store_materials(ap, c, a, p, rq, r.id, number, now,
-                              MATERIALS_CERTS | MATERIALS_REGISTERS, err) < 0 ||
-        notify_applicant(ap, a, &r, "submitted", NULL, p->item, err) < 0 ||
+                              MATERIALS_CERTS | MATERIALS_REGISTERS | MATERIALS_NEW, err) < 0 ||
+        notice_send(ap, rp, "submitted", p->notice, p->notice_phone, err) < 0 ||
         apply_audit(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit",
                     number, rq->ip, audit_detail(a, rq, r.item_code), err) < 0)
         return -1;
@@ -653,9 +678,9 @@ int apply_submit(struct apply *ap, const struct apply_request *rq, char number_o
     }
     if (apply_fetch_registers(ap, &p, rq, err) < 0 ||
         apply_number_take(ap, c, now, rq->division_code, number_out, err) < 0 ||
-        store_begin(c, err) < 0)
+        apply_ready(ap, a, &p, rq, now, idem, number_out, err) < 0 || store_begin(c, err) < 0)
         goto out;
-    if (apply_insert_submitted(ap, c, a, &p, rq, now, idem, number_out, err) < 0 ||
+    if (apply_insert_submitted(ap, c, a, &p, rq, now, err) < 0 ||
         apply_held_consume(c, rq, held, nheld, rq->draft_id, err) < 0) {
         store_rollback(c);
         if (idem != NULL && strcmp(err->code, "store.conflict") == 0) {

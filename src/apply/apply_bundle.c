@@ -100,7 +100,7 @@ static int merge_problems(struct arena *a, json_t *seen, const json_t *mine, jso
 
 /* Inside one transaction: every prepared item, then the held files used up. */
 static int bundle_insert(struct apply *ap, struct store_conn *c, struct arena *a,
-                         const struct prepared *ps, const struct apply_request *rqs, size_t nitems,
+                         struct prepared *ps, const struct apply_request *rqs, size_t nitems,
                          const struct apply_request *rq, const struct app_held *held, size_t nheld,
                          int64_t now, struct err *err)
 {
@@ -108,13 +108,13 @@ static int bundle_insert(struct apply *ap, struct store_conn *c, struct arena *a
     if (numbers == NULL)
         return err_set(err, 500, "apply.oom", "out of memory");
     for (size_t i = 0; i < nitems; i++)
-        if (apply_number_take(ap, c, now, rqs[i].division_code, numbers[i], err) < 0)
+        if (apply_number_take(ap, c, now, rqs[i].division_code, numbers[i], err) < 0 ||
+            apply_ready(ap, a, &ps[i], &rqs[i], now, rqs[i].idem_key, numbers[i], err) < 0)
             return -1;
     if (store_begin(c, err) < 0)
         return -1;
     for (size_t i = 0; i < nitems; i++) {
-        if (apply_insert_submitted(ap, c, a, &ps[i], &rqs[i], now, rqs[i].idem_key, numbers[i],
-                                   err) < 0) {
+        if (apply_insert_submitted(ap, c, a, &ps[i], &rqs[i], now, err) < 0) {
             store_rollback(c);
             return -1;
         }

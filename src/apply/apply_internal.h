@@ -131,8 +131,10 @@ void apply_check_materials(struct apply *ap, const json_t *item, const struct ap
  * held files of materials not uploaded again and (part MATERIALS_CERTS) the e-certificate
  * uses of application `app_id`; a material given again replaces its earlier files. Part
  * MATERIALS_REGISTERS (first submission): the materials a register holds that were neither
- * uploaded nor covered by a certificate, fetched through the register_record hook. */
-enum { MATERIALS_UPLOADS = 1, MATERIALS_CERTS = 2, MATERIALS_REGISTERS = 4 };
+ * uploaded nor covered by a certificate, fetched through the register_record hook.
+ * MATERIALS_NEW: the application row was inserted in this transaction, so no earlier file
+ * needs replacing (no DELETE before the uploads and register records). */
+enum { MATERIALS_UPLOADS = 1, MATERIALS_CERTS = 2, MATERIALS_REGISTERS = 4, MATERIALS_NEW = 8 };
 struct prepared;
 int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *a,
                           const struct prepared *p, const struct apply_request *rq, int64_t app_id,
@@ -148,6 +150,11 @@ struct prepared {
     const struct app_held *held;
     size_t nheld;
     json_t *registers; /* 免提交: {material key: record} fetched before the transaction */
+    /* apply_ready, before the write transaction: the application row with its sealed form,
+     * and the "submitted" notice's parameters (NULL when nobody is to be told). */
+    struct app_row row;
+    json_t *notice;
+    const char *notice_phone;
 };
 void apply_prepared_free(struct prepared *p);
 /* apply_materials.c: the register records the submission will store (免提交), asked for
@@ -167,11 +174,17 @@ int apply_prepare(struct apply *ap, struct arena *a, const struct apply_request 
  * submission or a restart leaves the rest of a block unused. */
 int apply_number_take(struct apply *ap, struct store_conn *c, int64_t now, int64_t division,
                       char out[32], struct err *err);
-/* Inside the caller's transaction: one submitted application, numbered `number` (taken
- * before the transaction with apply_number_take). */
+/* Before the write transaction: everything of a submission that needs no lock - the row
+ * (numbered `number`, taken with apply_number_take; its due date from the calendar), the
+ * form sealed, the receipt notice rendered - into p->row and p->notice. SQLite has one
+ * writer at a time, so what is done here shortens everyone's wait (issue 19). */
+int apply_ready(struct apply *ap, struct arena *a, struct prepared *p,
+                const struct apply_request *rq, int64_t now, const char *idem, const char *number,
+                struct err *err);
+/* Inside the caller's transaction: the application apply_ready built. */
 int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena *a,
                            const struct prepared *p, const struct apply_request *rq, int64_t now,
-                           const char *idem, const char *number, struct err *err);
+                           struct err *err);
 
 /* apply_view.c: whether `s` may see application `r` (as its applicant or filer, sets
  * *as_applicant; or as staff with case.view in its department); the short form of a row for

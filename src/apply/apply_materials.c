@@ -202,7 +202,7 @@ static int chosen_cert(const struct apply_request *rq, const char *key)
  * covered by a certificate anyway is not fetched. */
 static int store_register_materials(struct apply *ap, struct store_conn *c,
                                     const struct prepared *p, const struct apply_request *rq,
-                                    int64_t app_id, const char *number, int64_t now,
+                                    int64_t app_id, const char *number, int64_t now, int fresh,
                                     struct err *err)
 {
     size_t i;
@@ -249,7 +249,7 @@ static int store_register_materials(struct apply *ap, struct store_conn *c,
         for (int k = 0; k < CRYPTO_SM3_LEN; k++)
             snprintf(hex + 2 * k, 3, "%02x", h[k]);
         int rc = apply_seal(ap, ad, text, len, &enc, &got, err) < 0 ||
-                         apply_db_files_delete_key(c, app_id, key, err) < 0 ||
+                         (!fresh && apply_db_files_delete_key(c, app_id, key, err) < 0) ||
                          apply_db_file_insert(c, fid, app_id, key, name, APPLY_REGISTER_RECORD_TYPE,
                                               (int64_t)len, hex, enc, got, NULL, now, err) < 0
                      ? -1
@@ -267,7 +267,9 @@ int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *
                           const struct prepared *p, const struct apply_request *rq, int64_t app_id,
                           const char *number, int64_t now, int part, struct err *err)
 {
-    for (size_t i = 0; (part & MATERIALS_UPLOADS) && i < rq->nfiles; i++)
+    /* A new application holds no files yet: nothing to replace (3 statements fewer). */
+    int fresh = (part & MATERIALS_NEW) != 0;
+    for (size_t i = 0; (part & MATERIALS_UPLOADS) && !fresh && i < rq->nfiles; i++)
         if (!uploaded(rq, i, rq->files[i].material_key) &&
             apply_db_files_delete_key(c, app_id, rq->files[i].material_key, err) < 0)
             return -1;
@@ -287,7 +289,7 @@ int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *
             first &= strcmp(p->held[k].material_key, h->material_key) != 0;
         unsigned char *data = NULL;
         size_t len = 0;
-        if ((first && apply_db_files_delete_key(c, app_id, h->material_key, err) < 0) ||
+        if ((first && !fresh && apply_db_files_delete_key(c, app_id, h->material_key, err) < 0) ||
             apply_held_open(ap, c, a, rq->subj->account_id, h->id, &data, &len, err) < 0)
             return -1;
         int rc =
@@ -312,7 +314,7 @@ int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *
     }
     /* At the first submission only: a completion (补正) keeps what the case already holds. */
     if ((part & MATERIALS_REGISTERS) && number != NULL &&
-        store_register_materials(ap, c, p, rq, app_id, number, now, err) < 0)
+        store_register_materials(ap, c, p, rq, app_id, number, now, fresh, err) < 0)
         return -1;
     return 0;
 }

@@ -201,6 +201,19 @@ int identity_account_summary(struct identity *id, struct arena *a, int64_t accou
     return account_read(id, a, account_id, out, 0, err);
 }
 
+static void account_summary_fill(struct identity_account *out, const struct account_row *r)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = r->id;
+    out->kind = r->kind;
+    out->username = r->username;
+    out->name = r->name;
+    out->totp_enabled = r->totp_enc != NULL;
+    out->lang = r->lang;
+    out->status = r->status;
+    out->created_at = r->created_at;
+}
+
 static int account_read(struct identity *id, struct arena *a, int64_t account_id,
                         struct identity_account *out, int with_pii, struct err *err)
 {
@@ -211,15 +224,7 @@ static int account_read(struct identity *id, struct arena *a, int64_t account_id
         return -1;
     if (!found)
         return err_set(err, 404, "identity.not_found", "no account has this id");
-    memset(out, 0, sizeof(*out));
-    out->id = r.id;
-    out->kind = r.kind;
-    out->username = r.username;
-    out->name = r.name;
-    out->totp_enabled = r.totp_enc != NULL;
-    out->lang = r.lang;
-    out->status = r.status;
-    out->created_at = r.created_at;
+    account_summary_fill(out, &r);
     if (!with_pii)
         return 0;
     const char *idn =
@@ -246,6 +251,13 @@ static int account_read(struct identity *id, struct arena *a, int64_t account_id
 int identity_account_private(struct identity *id, struct arena *a, int64_t account_id,
                              const char **id_number, const char **phone, struct err *err)
 {
+    return identity_account_with_private(id, a, account_id, NULL, id_number, phone, err);
+}
+
+int identity_account_with_private(struct identity *id, struct arena *a, int64_t account_id,
+                                  struct identity_account *summary, const char **id_number,
+                                  const char **phone, struct err *err)
+{
     struct store_conn *c = store_conn(id->store, err);
     struct account_row r;
     int found = 0;
@@ -253,6 +265,8 @@ int identity_account_private(struct identity *id, struct arena *a, int64_t accou
         return -1;
     if (!found)
         return err_set(err, 404, "identity.not_found", "no account has this id");
+    if (summary != NULL)
+        account_summary_fill(summary, &r);
     if (id_number != NULL)
         *id_number = open_sealed(id, a, CRYPTO_AEAD_PII, "id_number", r.id, r.id_enc, r.id_enc_len);
     if (phone != NULL)

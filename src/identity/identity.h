@@ -68,6 +68,11 @@ int identity_account_summary(struct identity *id, struct arena *a, int64_t accou
  * the matching scope; the account's own profile page). NULL when absent. */
 int identity_account_private(struct identity *id, struct arena *a, int64_t account_id,
                              const char **id_number, const char **phone, struct err *err);
+/* Both in one read: the summary (as identity_account_summary) and the decrypted ID number
+ * and phone (as identity_account_private). `summary` may be NULL. */
+int identity_account_with_private(struct identity *id, struct arena *a, int64_t account_id,
+                                  struct identity_account *summary, const char **id_number,
+                                  const char **phone, struct err *err);
 
 /* Field errors of a form, all at once (一次性告知). `field` is the form field's name,
  * `code` a stable i18n key (identity.id_check ...), `msg` the English sentence. */

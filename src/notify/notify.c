@@ -3,6 +3,7 @@
  * with its lease, backoff and the sandbox SMS carrier. No HTTP here.
  */
 #include "notify/notify_internal.h"
+#include "notify/notify_contacts_store.h"
 
 #include <ctype.h>
 #include <signal.h>
@@ -162,17 +163,18 @@ int notify_send_id(struct notify *n, const struct notify_msg *m, int64_t *messag
             goto out;
         }
     }
+    /* The account's choices (its channels' language, quiet hours), read once. */
     struct store_conn *c = store_conn(n->store, err);
-    char chosen[8] = "";
-    if (c == NULL || (m->account_id > 0 && notify_account_lang(c, m->account_id, chosen, err) < 0))
+    struct notify_db_prefs prefs = {0};
+    if (c == NULL || (m->account_id > 0 && notify_db_prefs_get(c, m->account_id, &prefs, err) < 0))
         goto out;
-    if (chosen[0])
-        lang = chosen; /* the account chose the language of its channels */
+    if (prefs.found && prefs.lang[0])
+        lang = prefs.lang; /* the account chose the language of its channels */
     if (notify_db_message_insert(c, id, m, lang, params, phone[0] ? sealed : NULL, sealed_len, now,
                                  err) < 0 ||
         (phone[0] && notify_db_outbox_insert(c, id_next(), id, "sms", now, err) < 0) ||
-        (m->account_id > 0 &&
-         notify_route_account(n, c, id, m->account_id, m->kind, phone[0] != 0, now, err) < 0))
+        (m->account_id > 0 && notify_route_account(n, c, id, m->account_id, m->kind, phone[0] != 0,
+                                                   &prefs, now, err) < 0))
         goto out;
     if (message_id != NULL)
         *message_id = id;

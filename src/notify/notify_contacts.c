@@ -223,17 +223,6 @@ int notify_prefs_get(struct notify *n, int64_t account_id, struct notify_prefs_v
     return 0;
 }
 
-int notify_account_lang(struct store_conn *c, int64_t account_id, char out[8], struct err *err)
-{
-    struct notify_db_prefs p;
-    out[0] = '\0';
-    if (notify_db_prefs_get(c, account_id, &p, err) < 0)
-        return -1;
-    if (p.found && p.lang[0])
-        snprintf(out, 8, "%s", p.lang);
-    return 0;
-}
-
 /* The first moment at or after `now` outside the quiet hours [from, to) (local time). */
 static int64_t after_quiet(int64_t now, int from, int to)
 {
@@ -253,17 +242,16 @@ static int64_t after_quiet(int64_t now, int from, int to)
 }
 
 int notify_route_account(struct notify *n, struct store_conn *c, int64_t message_id,
-                         int64_t account_id, const char *kind, int has_phone, int64_t now,
-                         struct err *err)
+                         int64_t account_id, const char *kind, int has_phone,
+                         const struct notify_db_prefs *prefs, int64_t now, struct err *err)
 {
     struct notify_db_route r[2];
     size_t count = 0;
-    struct notify_db_prefs p;
+    const struct notify_db_prefs p = *prefs;
     char group[32];
     size_t gl = strcspn(kind, ".");
     snprintf(group, sizeof(group), "%.*s", (int)(gl < 31 ? gl : 31), kind);
-    if (notify_db_routes(c, account_id, r, &count, err) < 0 ||
-        notify_db_prefs_get(c, account_id, &p, err) < 0)
+    if (notify_db_routes(c, account_id, r, &count, err) < 0)
         return -1;
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {

@@ -80,11 +80,10 @@ int notify_mail_header_encode(struct buf *b, const char *text);
 /* The routing of an account's message to its verified contacts (notify_contacts.c): one
  * outbox row per channel the account has verified and not turned off (sms skipped when the
  * message already has a phone of its own); SMS in quiet hours wait for their end. */
+struct notify_db_prefs;
 int notify_route_account(struct notify *n, struct store_conn *c, int64_t message_id,
-                         int64_t account_id, const char *kind, int has_phone, int64_t now,
-                         struct err *err);
-/* The language the account chose for its channels, "" when none. */
-int notify_account_lang(struct store_conn *c, int64_t account_id, char out[8], struct err *err);
+                         int64_t account_id, const char *kind, int has_phone,
+                         const struct notify_db_prefs *prefs, int64_t now, struct err *err);
 /* Seal `address` for an outbox row / a contact (AD: the row's identity). */
 int notify_seal(struct notify *n, const char *ad, const char *address, unsigned char *out,
                 size_t size, size_t *len, struct err *err);
