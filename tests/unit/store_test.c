@@ -407,6 +407,118 @@ static void test_migrate_failure(void **state)
     scratch_close(fx, s);
 }
 
+/* Migration 0028 (SQLite: the rowid as the key of the tables a submission writes) on a
+ * database that holds rows: every row keeps its values, the children still refer to their
+ * parents (a child without a parent is refused), and on SQLite no table keeps a separate
+ * key B-tree. Migrations up to 0027 are applied by hand, as an older build would have. */
+static void scalar_is(struct store_conn *c, const char *sql, int64_t want)
+{
+    struct err err;
+    int64_t got = -1;
+    if (store_scalar_int64(c, sql, &got, &err) < 0)
+        fail_msg("%s: %s %s", sql, err.code, err.msg);
+    if (got != want)
+        fail_msg("%s: %lld, want %lld", sql, (long long)got, (long long)want);
+}
+
+static void test_migrate_rowid_keys(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *s;
+    struct err err;
+    char url[1200];
+    int applied = -1;
+    scratch_open(fx, &s, url, sizeof(url));
+    struct store_conn *c = store_conn(s, &err);
+    assert_non_null(c);
+    exec_ok(c, "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL,"
+               " applied_at BIGINT NOT NULL)");
+    const char *prefix = "src/store/migrations/";
+    for (size_t i = embed_first(prefix);
+         i < embed_count && strncmp(embed_files[i].path, prefix, strlen(prefix)) == 0; i++) {
+        const char *name = embed_files[i].path + strlen(prefix);
+        int v = atoi(name);
+        if (v >= 28)
+            continue;
+        char *sql = NULL, rec[200];
+        assert_int_equal(
+            store_migration_filter((const char *)embed_files[i].data, fx->kind, &sql, &err), 0);
+        exec_ok(c, sql);
+        free(sql);
+        snprintf(rec, sizeof(rec), "INSERT INTO schema_migrations VALUES (%d, '%s', 0)", v, name);
+        exec_ok(c, rec);
+    }
+    exec_ok(c, "INSERT INTO divisions (code, parent_code, level, name_zh) VALUES "
+               "(540000000000, NULL, 1, '西藏自治区')");
+    exec_ok(c, "INSERT INTO departments (id, code, name_zh, division_code, created_at) VALUES "
+               "(7, 'd', '部门', 540000000000, 0)");
+    exec_ok(c, "INSERT INTO applications (id, number, item_code, item_version, item_name, "
+               "applicant_account, filed_by, applicant_name, department_id, division_code, state, "
+               "lang, form_enc, limit_days, created_at, updated_at) VALUES "
+               "(388313723296452608, 'N1', 'X', 1, '事项', 5, 5, '名', 7, 540000000000, "
+               "'submitted', 'bo', 'sealed', 20, 1, 2)");
+    exec_ok(c, "INSERT INTO application_files (id, application_id, material_key, filename, "
+               "content_type, size, sm3, created_at) VALUES (11, 388313723296452608, 'k', 'f.pdf',"
+               " 'application/pdf', 3, 'h', 1)");
+    exec_ok(c, "INSERT INTO application_events (id, application_id, at, actor, action, "
+               "from_state, to_state) VALUES (12, 388313723296452608, 1, 5, 'submitted', 'draft',"
+               " 'submitted')");
+    exec_ok(c, "INSERT INTO notify_messages (id, account_id, lang, kind, params, created_at) "
+               "VALUES (13, 5, 'bo', 'k.k', '{}', 1)");
+    exec_ok(c, "INSERT INTO notify_outbox (id, message_id, channel, status, next_attempt_at, "
+               "created_at, carrier_ref) VALUES (14, 13, 'sms', 'queued', 1, 1, 'ref')");
+    exec_ok(c, "INSERT INTO audit_events (id, at, action, outcome, slot, seq, prev_hash, hash) "
+               "VALUES (15, 1, 'a', 'ok', 3, 1, '00', 'ff')");
+    if (store_migrate(s, &applied, &err) < 0)
+        fail_msg("%s %s", err.code, err.msg);
+    assert_true(applied >= 1);
+    scalar_is(c,
+              "SELECT COUNT(*) FROM applications WHERE id = 388313723296452608 AND number = "
+              "'N1' AND lang = 'bo' AND limit_days = 20 AND updated_at = 2",
+              1);
+    scalar_is(c, "SELECT COUNT(*) FROM application_files WHERE id = 11 AND size = 3", 1);
+    scalar_is(c, "SELECT COUNT(*) FROM application_events WHERE id = 12", 1);
+    scalar_is(c,
+              "SELECT COUNT(*) FROM notify_outbox o JOIN notify_messages m ON m.id = "
+              "o.message_id WHERE o.id = 14 AND o.carrier_ref = 'ref' AND m.kind = 'k.k'",
+              1);
+    scalar_is(c, "SELECT COUNT(*) FROM audit_events WHERE id = 15 AND slot = 3 AND hash = 'ff'", 1);
+    /* The foreign keys still hold. */
+    static const char *const orphans[] = {
+        "INSERT INTO application_files (id, application_id, material_key, filename, "
+        "content_type, size, sm3, created_at) VALUES (21, 999, 'k', 'f', 't', 1, 'h', 1)",
+        "INSERT INTO application_events (id, application_id, at, actor, action, from_state, "
+        "to_state) VALUES (22, 999, 1, 5, 'a', 'b', 'c')",
+        "INSERT INTO notify_outbox (id, message_id, channel, status, next_attempt_at, "
+        "created_at) VALUES (23, 999, 'sms', 'queued', 1, 1)"};
+    for (size_t i = 0; i < sizeof(orphans) / sizeof(orphans[0]); i++) {
+        err_clear(&err);
+        if (store_exec(c, orphans[i], &err) == 0)
+            fail_msg("an orphan was accepted: %s", orphans[i]);
+    }
+    if (fx->kind == STORE_SQLITE) {
+        static const char *const tables[] = {"applications",       "application_files",
+                                             "application_events", "notify_messages",
+                                             "notify_outbox",      "audit_events"};
+        for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+            char sql[200];
+            snprintf(sql, sizeof(sql),
+                     "SELECT COUNT(*) FROM pragma_index_list('%s') WHERE origin = 'pk'", tables[i]);
+            scalar_is(c, sql, 0);
+        }
+        scalar_is(c,
+                  "SELECT COUNT(*) FROM pragma_foreign_key_list('application_files') WHERE "
+                  "\"table\" = 'applications'",
+                  1);
+        scalar_is(c,
+                  "SELECT COUNT(*) FROM pragma_foreign_key_list('notify_outbox') WHERE "
+                  "\"table\" = 'notify_messages'",
+                  1);
+        scalar_is(c, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_0028'", 0);
+    }
+    scratch_close(fx, s);
+}
+
 static void test_round_trip(void **state)
 {
     struct fixture *fx = *state;
@@ -868,6 +980,7 @@ int main(void)
     const struct CMUnitTest backend[] = {
         cmocka_unit_test(test_migrate),
         cmocka_unit_test(test_migrate_failure),
+        cmocka_unit_test(test_migrate_rowid_keys),
         cmocka_unit_test_setup(test_round_trip, clear_values),
         cmocka_unit_test(test_placeholder_in_literal),
         cmocka_unit_test(test_bind_rules),
