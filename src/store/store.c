@@ -99,6 +99,8 @@ static char *redact_url(const char *url)
     return redact_query(r);
 }
 
+static int conn_new(struct store *s, struct store_conn **out, struct err *err);
+
 static void conn_destroy(struct store_conn *c)
 {
     for (int i = 0; i < STORE_STMT_CACHE; i++) {
@@ -215,6 +217,8 @@ void store_close(struct store *s)
             conn_destroy(c);
             c = next;
         }
+        if (s->writer != NULL)
+            conn_destroy(s->writer);
         pthread_key_delete(s->key);
         pthread_mutex_destroy(&s->lock);
         pthread_mutex_destroy(&s->write_lock);
@@ -249,10 +253,8 @@ struct store_conn *store_conn(struct store *s, struct err *err)
     struct store_conn *c = pthread_getspecific(s->key);
     if (c != NULL)
         return c;
-    if (s->be->connect(s, &c, err) < 0)
+    if (conn_new(s, &c, err) < 0)
         return NULL;
-    c->store = s;
-    memset(c->cache, 0, sizeof(c->cache));
     pthread_mutex_lock(&s->lock);
     c->next_open = s->open;
     s->open = c;
@@ -266,17 +268,39 @@ struct store *store_conn_store(struct store_conn *c)
     return c->store;
 }
 
+/* The connection a call on `c` runs on: the writer inside a SQLite transaction. */
+static struct store_conn *active(struct store_conn *c)
+{
+    return c->redirect != NULL ? c->redirect : c;
+}
+
+/* The store this thread holds the writer of (SQLite), for store_step's misuse check. */
+static __thread const struct store *tl_writing;
+
 int store_exec(struct store_conn *c, const char *sql, struct err *err)
 {
+    c = active(c);
     return c->store->be->exec(c, sql, err);
 }
 
 static void write_unlock(struct store_conn *c)
 {
+    c->redirect = NULL;
     if (c->holds_write_lock) {
         c->holds_write_lock = 0;
+        tl_writing = NULL;
         pthread_mutex_unlock(&c->store->write_lock);
     }
+}
+
+static int conn_new(struct store *s, struct store_conn **out, struct err *err)
+{
+    if (s->be->connect(s, out, err) < 0)
+        return -1;
+    (*out)->store = s;
+    memset((*out)->cache, 0, sizeof((*out)->cache));
+    (*out)->redirect = NULL;
+    return 0;
 }
 
 int store_begin(struct store_conn *c, struct err *err)
@@ -285,8 +309,15 @@ int store_begin(struct store_conn *c, struct err *err)
     if (s->kind == STORE_SQLITE && !c->holds_write_lock) {
         pthread_mutex_lock(&s->write_lock);
         c->holds_write_lock = 1;
+        tl_writing = s;
+        if (s->writer == NULL && conn_new(s, &s->writer, err) < 0) {
+            s->writer = NULL;
+            write_unlock(c);
+            return -1;
+        }
+        c->redirect = s->writer;
     }
-    if (s->be->exec(c, s->be->begin_sql, err) < 0) {
+    if (s->be->exec(active(c), s->be->begin_sql, err) < 0) {
         write_unlock(c);
         return -1;
     }
@@ -295,26 +326,28 @@ int store_begin(struct store_conn *c, struct err *err)
 
 int store_in_transaction(struct store_conn *c)
 {
+    c = active(c);
     return c->store->be->in_transaction(c);
 }
 
 int store_commit(struct store_conn *c, struct err *err)
 {
-    if (c->store->be->exec(c, "COMMIT", err) < 0) {
+    struct store_conn *w = active(c);
+    if (c->store->be->exec(w, "COMMIT", err) < 0) {
         store_rollback(c);
         return -1;
     }
     write_unlock(c);
     /* Durable before we return: the caller acknowledges right after. */
     if (c->store->be->durable != NULL && c->store->opt.group_commit)
-        return c->store->be->durable(c, err);
+        return c->store->be->durable(w, err);
     return 0;
 }
 
 void store_rollback(struct store_conn *c)
 {
     struct err ignored;
-    c->store->be->exec(c, "ROLLBACK", &ignored);
+    c->store->be->exec(active(c), "ROLLBACK", &ignored);
     write_unlock(c);
 }
 
@@ -326,6 +359,7 @@ static size_t cache_slot(const char *sql)
 
 struct store_stmt *store_prepare(struct store_conn *c, const char *sql, struct err *err)
 {
+    c = active(c);
     size_t slot = cache_slot(sql);
     for (struct store_stmt *st = c->cache[slot]; st != NULL; st = st->next_cached) {
         if (st->sql == sql) {
@@ -368,6 +402,13 @@ int store_bind_null(struct store_stmt *st, int idx)
 int store_step(struct store_stmt *st, struct err *err)
 {
     struct store *s = st->conn->store;
+    /* A statement of the writer outside its transaction would race the thread that holds
+     * it; one prepared before store_begin would run outside the transaction. */
+    if (s->kind == STORE_SQLITE &&
+        ((st->conn == s->writer && tl_writing != s) || st->conn->redirect != NULL))
+        return store_fail(err, "store.error",
+                          "a statement was used outside the transaction it belongs to: %.60s",
+                          st->sql);
     int64_t t0 = time_mono_us();
     int rc = s->be->step(st, err);
     __atomic_add_fetch(&s->stat_steps, 1, __ATOMIC_RELAXED);

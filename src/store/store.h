@@ -9,6 +9,10 @@
  * Threads: a `struct store` is shared by the whole process; each thread uses its own
  * connection, obtained with store_conn() (created on first use, closed when the thread
  * ends or the store is closed). A connection and its statements must not cross threads.
+ * On SQLite a transaction (store_begin to commit or rollback) runs on the process's one
+ * writer connection, held by one thread at a time: between those calls everything done
+ * through the thread's connection goes to it. So a statement must be prepared and used
+ * on the same side of a transaction's edges; store_step refuses one carried across.
  *
  * Statements: store_prepare() returns a cached prepared statement, reset and with no
  * bindings. The SQL must be a string with static storage (a literal in a *_store.c file):

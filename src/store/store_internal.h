@@ -62,6 +62,9 @@ struct store_conn {
     struct store_conn *next_open; /* registry of the store's open connections */
     struct store_stmt *cache[STORE_STMT_CACHE];
     int holds_write_lock; /* this connection owns store->write_lock (SQLite) */
+    /* SQLite, between store_begin and commit/rollback: the store's writer connection, which
+     * every call on this connection goes to (store.c, active()). NULL otherwise. */
+    struct store_conn *redirect;
 };
 
 struct store {
@@ -79,6 +82,12 @@ struct store {
      * sleeps 1, 2, 5... ms between retries and so caps commits far below the fsync rate.
      * Other processes still meet the busy timeout. */
     pthread_mutex_t write_lock;
+    /* SQLite: the one connection every write transaction of this process runs on, used by
+     * whichever thread holds write_lock (created on first use). A connection's page cache
+     * is thrown away whenever another connection has written since it last read, so with
+     * a writer per thread each transaction re-read every page it touched; the writer's
+     * cache stays warm because nobody else in the process writes (issue 19). */
+    struct store_conn *writer;
     /* Group commit (SQLite, opt.group_commit): commits are numbered as they complete;
      * one thread at a time fdatasyncs the WAL and marks every commit numbered before it
      * started as durable; the others wait on sync_cond. Guarded by sync_lock. */

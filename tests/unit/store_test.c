@@ -685,6 +685,49 @@ static void test_conflict(void **state)
     assert_int_equal(count_ids(c, 10, 12), 2);
 }
 
+/* SQLite: every write transaction of the process runs on one writer connection (its page
+ * cache stays warm). Inside a transaction the thread's calls go to it and see its writes;
+ * outside, the thread's own connection sees what it committed. A statement carried across
+ * the transaction's edge is refused instead of running outside it. */
+static void test_writer_connection(void **state)
+{
+    struct fixture *fx = *state;
+    struct store_conn *c = conn_of(fx);
+    struct err err;
+    struct store_stmt *st, *inside;
+    if (fx->kind != STORE_SQLITE)
+        skip();
+    assert_int_equal(store_begin(c, &err), 0);
+    insert_value(c, 70, 1, "in the transaction");
+    assert_int_equal(count_ids(c, 70, 71), 1);
+    assert_non_null(inside = store_prepare(c, SQL_VAL_IDS_IN_TX, &err));
+    assert_int_equal(store_commit(c, &err), 0);
+    assert_int_equal(count_ids(c, 70, 71), 1);
+    /* Prepared inside, stepped after the commit: it belongs to the writer. */
+    store_bind_int64(inside, 1, 70);
+    err_clear(&err);
+    assert_int_equal(store_step(inside, &err), -1);
+    assert_non_null(strstr(err.msg, "outside the transaction"));
+    store_reset(inside);
+    /* Prepared outside, stepped inside: it would not see the transaction. */
+    assert_non_null(st = store_prepare(c, SQL_VAL_COUNT, &err));
+    assert_int_equal(store_begin(c, &err), 0);
+    store_bind_int64(st, 1, 70);
+    store_bind_int64(st, 2, 71);
+    err_clear(&err);
+    assert_int_equal(store_step(st, &err), -1);
+    assert_non_null(strstr(err.msg, "outside the transaction"));
+    store_reset(st);
+    store_rollback(c);
+    /* After the transaction the same statements work where they belong. */
+    assert_non_null(st = store_prepare(c, SQL_VAL_COUNT, &err));
+    store_bind_int64(st, 1, 70);
+    store_bind_int64(st, 2, 71);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    assert_int_equal(store_col_int64(st, 0), 1);
+    store_reset(st);
+}
+
 static void test_transactions(void **state)
 {
     struct fixture *fx = *state;
@@ -986,6 +1029,7 @@ int main(void)
         cmocka_unit_test(test_bind_rules),
         cmocka_unit_test_setup(test_conflict, clear_values),
         cmocka_unit_test_setup(test_transactions, clear_values),
+        cmocka_unit_test_setup(test_writer_connection, clear_values),
         cmocka_unit_test_setup(test_commit_after_error, clear_values),
         cmocka_unit_test_setup(test_changes, clear_values),
         cmocka_unit_test_setup(test_stmt_cache, clear_values),
