@@ -497,15 +497,27 @@ static void test_migrate_rowid_keys(void **state)
             fail_msg("an orphan was accepted: %s", orphans[i]);
     }
     if (fx->kind == STORE_SQLITE) {
-        static const char *const tables[] = {"applications",       "application_files",
-                                             "application_events", "notify_messages",
-                                             "notify_outbox",      "audit_events"};
+        static const char *const tables[] = {"applications", "application_files", "notify_messages",
+                                             "notify_outbox", "audit_events"};
         for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
             char sql[200];
             snprintf(sql, sizeof(sql),
                      "SELECT COUNT(*) FROM pragma_index_list('%s') WHERE origin = 'pk'", tables[i]);
             scalar_is(c, sql, 0);
         }
+        /* The timeline: one B-tree keyed (application, id), no other index. */
+        scalar_is(c,
+                  "SELECT COUNT(*) FROM sqlite_master WHERE name = 'application_events' AND sql "
+                  "LIKE '%WITHOUT ROWID%'",
+                  1);
+        scalar_is(c,
+                  "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                  "'application_events' AND sql IS NOT NULL",
+                  0);
+        scalar_is(c,
+                  "SELECT COUNT(*) FROM pragma_foreign_key_list('application_events') WHERE "
+                  "\"table\" = 'applications'",
+                  1);
         scalar_is(c,
                   "SELECT COUNT(*) FROM pragma_foreign_key_list('application_files') WHERE "
                   "\"table\" = 'applications'",

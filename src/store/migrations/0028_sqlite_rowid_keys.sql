@@ -3,6 +3,7 @@
 -- in SQLite but a second B-tree (an automatic unique index), one more page in every durable
 -- commit that inserts a row: a submission inserts into all five. `INTEGER PRIMARY KEY` is the
 -- rowid itself. Same columns, same values, same indexes; 0027 did this for oidc_grants.
+-- The timeline (application_events) goes further: one B-tree, see below.
 -- PostgreSQL has no such difference: nothing changes there.
 --
 -- SQLite cannot change a key in place, so each table is rebuilt. A parent and its children
@@ -70,8 +71,10 @@ SELECT id, application_id, material_key, filename, content_type, size, sm3, cont
     cert_identifier, created_at
 FROM application_files ORDER BY id;
 
+-- The timeline is only ever read whole, per application: its rows are kept in one B-tree
+-- ordered by (application, id) - WITHOUT ROWID, no separate index (the rows are small).
 CREATE TABLE application_events_0028 (
-    id             INTEGER PRIMARY KEY,
+    id             BIGINT NOT NULL,
     application_id BIGINT NOT NULL REFERENCES applications_0028(id),
     at             BIGINT NOT NULL,
     actor          BIGINT NOT NULL,
@@ -79,8 +82,9 @@ CREATE TABLE application_events_0028 (
     from_state     TEXT NOT NULL,
     to_state       TEXT NOT NULL,
     note           TEXT,
-    problems       TEXT
-);
+    problems       TEXT,
+    PRIMARY KEY (application_id, id)
+) WITHOUT ROWID;
 INSERT INTO application_events_0028 (id, application_id, at, actor, action, from_state,
     to_state, note, problems)
 SELECT id, application_id, at, actor, action, from_state, to_state, note, problems
@@ -99,7 +103,6 @@ CREATE INDEX applications_bundle ON applications (bundle_id) WHERE bundle_id <> 
 CREATE UNIQUE INDEX applications_idem ON applications (filed_by, idem_key)
     WHERE idem_key IS NOT NULL;
 CREATE INDEX application_files_app ON application_files (application_id, material_key);
-CREATE INDEX application_events_app ON application_events (application_id, at);
 
 CREATE TABLE notify_messages_0028 (
     id            INTEGER PRIMARY KEY,
