@@ -465,6 +465,9 @@ int apply_number_take(struct apply *ap, struct store_conn *c, int64_t now, int64
 
 void apply_prepared_free(struct prepared *p)
 {
+    for (size_t i = 0; p->sealed != NULL && i < p->nsealed; i++)
+        free(p->sealed[i].enc);
+    p->sealed = NULL;
     json_decref(p->notice);
     json_decref(p->item);
     json_decref(p->clean);
@@ -589,7 +592,7 @@ int apply_ready(struct apply *ap, struct arena *a, struct prepared *p,
         return -1;
     json_decref(p->notice);
     p->notice = notice_params(ap, a, r, NULL, p->item, &p->notice_phone);
-    return 0;
+    return p->sealed == NULL ? apply_seal_uploads(ap, a, p, rq, err) : 0;
 }
 
 int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena *a,

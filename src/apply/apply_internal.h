@@ -127,6 +127,11 @@ struct applicant {
  * (`existing`: material key -> count of files already there, held or on record). */
 void apply_check_materials(struct apply *ap, const json_t *item, const struct apply_request *rq,
                            const json_t *existing, json_t *problems);
+/* Seal every upload of `rq` into p->sealed (before the write transaction). 0, or -1 with
+ * err. apply_store_materials then stores them without sealing inside the lock. */
+struct prepared;
+int apply_seal_uploads(struct apply *ap, struct arena *a, struct prepared *p,
+                       const struct apply_request *rq, struct err *err);
 /* Inside the caller's transaction: store the uploads (sealed, SM3 of the plaintext), the
  * held files of materials not uploaded again and (part MATERIALS_CERTS) the e-certificate
  * uses of application `app_id`; a material given again replaces its earlier files. Part
@@ -135,7 +140,6 @@ void apply_check_materials(struct apply *ap, const json_t *item, const struct ap
  * MATERIALS_NEW: the application row was inserted in this transaction, so no earlier file
  * needs replacing (no DELETE before the uploads and register records). */
 enum { MATERIALS_UPLOADS = 1, MATERIALS_CERTS = 2, MATERIALS_REGISTERS = 4, MATERIALS_NEW = 8 };
-struct prepared;
 int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *a,
                           const struct prepared *p, const struct apply_request *rq, int64_t app_id,
                           const char *number, int64_t now, int part, struct err *err);
@@ -155,6 +159,17 @@ struct prepared {
     struct app_row row;
     json_t *notice;
     const char *notice_phone;
+    struct sealed_upload *sealed; /* one per rq->files[i], sealed by apply_ready; or NULL */
+    size_t nsealed;
+};
+/* An upload sealed before the transaction (apply_seal_uploads): its row's id, ciphertext
+ * (malloc'd; apply_prepared_free frees it), SM3 of the plaintext (hex) and sniffed type. */
+struct sealed_upload {
+    int64_t id;
+    unsigned char *enc;
+    size_t len;
+    char sm3[65];
+    const char *content_type;
 };
 void apply_prepared_free(struct prepared *p);
 /* apply_materials.c: the register records the submission will store (免提交), asked for

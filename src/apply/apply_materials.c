@@ -186,6 +186,33 @@ static int insert_file(struct apply *ap, struct store_conn *c, int64_t app_id, c
     return rc;
 }
 
+int apply_seal_uploads(struct apply *ap, struct arena *a, struct prepared *p,
+                       const struct apply_request *rq, struct err *err)
+{
+    if (rq->nfiles == 0)
+        return 0;
+    struct sealed_upload *s = arena_alloc(a, rq->nfiles * sizeof(*s));
+    if (s == NULL)
+        return err_set(err, 500, "apply.oom", "out of memory");
+    memset(s, 0, rq->nfiles * sizeof(*s));
+    p->sealed = s; /* apply_prepared_free frees what is sealed so far, whatever happens */
+    p->nsealed = rq->nfiles;
+    for (size_t i = 0; i < rq->nfiles; i++) {
+        const struct apply_upload *u = &rq->files[i];
+        char ad[64];
+        unsigned char h[CRYPTO_SM3_LEN];
+        s[i].id = id_next();
+        snprintf(ad, sizeof(ad), "application_files.content_enc:%lld", (long long)s[i].id);
+        if (apply_seal(ap, ad, u->data, u->len, &s[i].enc, &s[i].len, err) < 0)
+            return -1;
+        crypto_sm3(u->data, u->len, h);
+        for (int k = 0; k < CRYPTO_SM3_LEN; k++)
+            snprintf(s[i].sm3 + 2 * k, 3, "%02x", h[k]);
+        s[i].content_type = apply_sniff(u->data, u->len);
+    }
+    return 0;
+}
+
 static int chosen_cert(const struct apply_request *rq, const char *key)
 {
     for (size_t k = 0; k < rq->ncerts; k++)
@@ -275,8 +302,13 @@ int apply_store_materials(struct apply *ap, struct store_conn *c, struct arena *
             return -1;
     for (size_t i = 0; (part & MATERIALS_UPLOADS) && i < rq->nfiles; i++) {
         const struct apply_upload *u = &rq->files[i];
-        if (insert_file(ap, c, app_id, u->material_key, u->filename, NULL, u->data, u->len, now,
-                        err) < 0)
+        const struct sealed_upload *sd = p->sealed != NULL ? &p->sealed[i] : NULL;
+        if (sd != NULL ? apply_db_file_insert(c, sd->id, app_id, u->material_key,
+                                              u->filename && *u->filename ? u->filename : "file",
+                                              sd->content_type, (int64_t)u->len, sd->sm3, sd->enc,
+                                              sd->len, NULL, now, err) < 0
+                       : insert_file(ap, c, app_id, u->material_key, u->filename, NULL, u->data,
+                                     u->len, now, err) < 0)
             return -1;
     }
     /* Held files of materials not uploaded again: sealed anew for the application. */

@@ -9,7 +9,7 @@
 // ONEWINDOW_TEST_PG_URL is set), after `init` and `demo`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { catalog } from '../lib/server.mjs';
 import { Client, login as loginAs, DEMO_CITIZEN_ID } from '../lib/client.mjs';
 import { demoServer } from '../lib/db.mjs';
@@ -224,7 +224,11 @@ test('refusals: another citizen, the wrong department, the wrong division, the w
   clerkLhasa = await login('clerk.lhasa', { staff: true });
   reviewerLhasa = await login('reviewer.lhasa', { staff: true });
   const staffView = await clerk.get(`/api/v1/applications/${number}`);
-  assert.match(staffView.body.files[0].sm3, /^[0-9a-f]{64}$/, 'staff see the SM3');
+  // Staff see each file's SM3: the digest of exactly what was uploaded.
+  const uploaded = { id_card: PDF, household_register: JPEG, photo: PNG };
+  assert.equal(staffView.body.files.length, 3);
+  for (const f of staffView.body.files)
+    assert.equal(f.sm3, createHash('sm3').update(uploaded[f.material_key]).digest('hex'), f.material_key);
   assert.match((await clerk.get(`/applications/${number}`, { json: false })).text, /SM3 <code>[0-9a-f]{64}<\/code>/);
   const q = await clerk.get('/api/v1/workbench');
   assert.equal(q.status, 200, q.text);
