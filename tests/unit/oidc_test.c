@@ -22,6 +22,8 @@
 #include "base/arena.h"
 #include "base/id.h"
 #include "crypto/crypto.h"
+#include "identity/idcodes.h"
+#include "identity/identity.h"
 #include "oidc/oidc_internal.h"
 #include "store/store.h"
 
@@ -1344,6 +1346,36 @@ static void test_purge(void **state)
     arena_free(a);
 }
 
+/* The token exchange's account check (identity_account_active, the hook oidc_http.c
+ * wires): a registered account is active; disabled or unknown, it is not. */
+static void test_account_active(void **state)
+{
+    struct fixture *fx = *state;
+    struct identity *id = NULL;
+    struct err err;
+    err_clear(&err);
+    assert_int_equal(
+        identity_open(fx->s, fx->kr, &(struct identity_options){.fast_passwords = 1}, &id, &err),
+        0);
+    char id17[] = "54010219900101777", idn[24], sql[128];
+    snprintf(idn, sizeof(idn), "%s%c", id17, idcode_citizen_check(id17));
+    struct identity_registration in = {
+        "卓玛", idn, "13900007777", "Secret-passw0rd", "Secret-passw0rd", "bo"};
+    struct identity_field_errors fe;
+    memset(&fe, 0, sizeof(fe));
+    int64_t account = 0;
+    assert_int_equal(identity_register_citizen(id, &in, "127.0.0.1", &account, &fe, &err), 0);
+    assert_int_equal(identity_account_active(id, account, &err), 1);
+    assert_int_equal(identity_account_active(id, account + 1, &err), 0);
+    struct store_conn *c = store_conn(fx->s, &err);
+    assert_non_null(c);
+    snprintf(sql, sizeof(sql), "UPDATE accounts SET status = 'disabled' WHERE id = %lld",
+             (long long)account);
+    assert_int_equal(store_exec(c, sql, &err), 0);
+    assert_int_equal(identity_account_active(id, account, &err), 0);
+    identity_close(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -1372,6 +1404,7 @@ int main(void)
         cmocka_unit_test_setup(test_key_rotation, reset_clock),
         cmocka_unit_test_setup(test_audit, reset_clock),
         cmocka_unit_test_setup(test_purge, reset_clock),
+        cmocka_unit_test_setup(test_account_active, reset_clock),
     };
     int failed = 0;
     failed += cmocka_run_group_tests_name("oidc", pure, NULL, NULL);
