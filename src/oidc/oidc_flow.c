@@ -260,6 +260,7 @@ struct tok {
     int64_t now;
     int64_t actor;           /* the account the tokens are about, for the audit record */
     const char *action;      /* the audit action: "oidc.token" unless a reuse was caught */
+    int stale_client;        /* a cached client spent no code: ask again without the cache */
     struct {                 /* what to sign once the transaction has committed */
         int person;          /* tokens about a person (else the client's own) */
         int64_t act_account; /* an agent acting for the person (RFC 8693 act), or 0 */
@@ -397,6 +398,10 @@ static int grant_code(struct tok *t, struct err *err)
     if (oidc_store_code_spend(t->c, t->a, hash, t->cl.info.client_id, t->now, grant_id, &row,
                               &spent, err) < 0)
         return -1;
+    if (!spent && t->cl.cached) { /* perhaps removed since it was cached: read it */
+        t->stale_client = 1;
+        return -1;
+    }
     if (!spent)
         return code_refused(t, hash, err);
     t->actor = row.account_id;
@@ -571,9 +576,14 @@ int oidc_token(struct oidc *o, struct arena *a, const struct oidc_token_request 
                     "grant types are authorization_code, refresh_token and client_credentials");
         goto out;
     }
+    /* The code exchange may take its client from the cache (its spend checks the client is
+     * still registered); the other grants read it. */
+    struct oidc_client_auth auth = in->auth;
+    auth.cache_ok = strcmp(gt, "authorization_code") == 0;
+again:
     if ((t.c = store_conn(o->store, err)) == NULL || store_begin(t.c, err) < 0)
         goto out;
-    if (oidc_client_authenticate(o, t.snap, t.c, a, &in->auth, &t.cl, &claimed, err) < 0) {
+    if (oidc_client_authenticate(o, t.snap, t.c, a, &auth, &t.cl, &claimed, err) < 0) {
         store_rollback(t.c);
         if (err->status < 500) {
             char object[OIDC_CLIENT_ID_SIZE + 40], detail[160];
@@ -587,6 +597,14 @@ int oidc_token(struct oidc *o, struct arena *a, const struct oidc_token_request 
         oauth_error(err, 400, "oidc.unauthorized_client", "this client may not use %s", gt);
     } else if (strcmp(gt, "authorization_code") == 0) {
         rc = grant_code(&t, err);
+        if (t.stale_client) { /* nothing was written: once more, reading the client */
+            store_rollback(t.c);
+            oidc_client_forget(o, t.cl.info.client_id);
+            t.stale_client = 0;
+            auth.cache_ok = 0;
+            err_clear(err);
+            goto again;
+        }
     } else if (strcmp(gt, "refresh_token") == 0) {
         rc = grant_refresh(&t, err);
     } else {

@@ -59,10 +59,13 @@ static const char SQL_CODE_INSERT[] =
 static const char SQL_CODE_GET[] =
     "SELECT client_id, account_id, redirect_uri, scope, nonce, code_challenge, auth_time, aal, "
     "created_at, expires_at, used_at, grant_id, act_account FROM oidc_codes WHERE code_hash = ?";
-/* The exchange's one statement on the code: spend it and read it back (RETURNING). */
+/* The exchange's one statement on the code: spend it and read it back (RETURNING). Only
+ * while its client is registered: the exchange may have taken the client from the
+ * process's cache (oidc_clients.c) instead of reading it in this transaction. */
 static const char SQL_CODE_SPEND[] =
     "UPDATE oidc_codes SET used_at = ?, grant_id = ? "
-    "WHERE code_hash = ? AND client_id = ? AND used_at IS NULL "
+    "WHERE code_hash = ? AND client_id = ? AND used_at IS NULL AND EXISTS "
+    "(SELECT 1 FROM oidc_clients WHERE client_id = ? AND removed_at IS NULL) "
     "RETURNING account_id, redirect_uri, scope, nonce, code_challenge, auth_time, aal, "
     "created_at, expires_at, act_account";
 
@@ -426,6 +429,7 @@ int oidc_store_code_spend(struct store_conn *c, struct arena *a, const char *has
     store_bind_int64(st, 2, grant_id);
     store_bind_text(st, 3, hash, -1);
     store_bind_text(st, 4, client_id, -1);
+    store_bind_text(st, 5, client_id, -1);
     int rc = store_step(st, err), bad = 0;
     *spent = rc == STORE_ROW;
     if (rc == STORE_ROW) {

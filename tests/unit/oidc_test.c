@@ -1346,6 +1346,54 @@ static void test_purge(void **state)
     arena_free(a);
 }
 
+static uint64_t steps_now(struct fixture *fx)
+{
+    uint64_t steps = 0, micros = 0;
+    store_stats(fx->s, &steps, &micros);
+    return steps;
+}
+
+/* The code exchange takes its client from the cache after the first time (one statement
+ * less), and a client removed after it was cached gets no tokens. */
+static void test_client_cache(void **state)
+{
+    struct fixture *fx = *state;
+    struct arena *a = arena_new(0);
+    char saved_id[OIDC_CLIENT_ID_SIZE], saved_secret[OIDC_SECRET_SIZE];
+    memcpy(saved_id, fx->client_id, sizeof(saved_id));
+    memcpy(saved_secret, fx->secret, sizeof(saved_secret));
+    const char *redirects[] = {RP_CB};
+    struct oidc_client_spec spec = {.name = "Cached",
+                                    .redirect_uris = redirects,
+                                    .nredirect_uris = 1,
+                                    .scopes = "openid",
+                                    .grant_types = "authorization_code refresh_token"};
+    struct oidc_field_errors fe;
+    struct err err;
+    assert_int_equal(
+        oidc_client_add(fx->s, fx->kr, 0, NULL, &spec, fx->client_id, fx->secret, &fe, &err), 0);
+    char c1[OIDC_TOKEN_SIZE], c2[OIDC_TOKEN_SIZE], c3[OIDC_TOKEN_SIZE];
+    get_code(fx, "openid", NULL, 1, c1);
+    get_code(fx, "openid", NULL, 1, c2);
+    get_code(fx, "openid", NULL, 1, c3);
+    uint64_t s0 = steps_now(fx);
+    json_decref(exchange(fx, a, c1)); /* reads the client and caches it */
+    uint64_t s1 = steps_now(fx);
+    json_decref(exchange(fx, a, c2)); /* from the cache */
+    uint64_t s2 = steps_now(fx);
+    assert_true(s2 - s1 < s1 - s0);
+    assert_int_equal(oidc_client_remove(fx->s, 0, "127.0.0.1", fx->client_id, &err), 0);
+    struct oidc_client_auth auth = basic(fx, NULL);
+    json_t *out = NULL;
+    assert_int_equal(
+        token(fx, a, "authorization_code", c3, VERIFIER, NULL, NULL, &auth, &out, &err), -1);
+    assert_error(&err, 401, "oidc.invalid_client");
+    assert_null(out);
+    memcpy(fx->client_id, saved_id, sizeof(saved_id));
+    memcpy(fx->secret, saved_secret, sizeof(saved_secret));
+    arena_free(a);
+}
+
 /* The token exchange's account check (identity_account_active, the hook oidc_http.c
  * wires): a registered account is active; disabled or unknown, it is not. */
 static void test_account_active(void **state)
@@ -1405,6 +1453,7 @@ int main(void)
         cmocka_unit_test_setup(test_audit, reset_clock),
         cmocka_unit_test_setup(test_purge, reset_clock),
         cmocka_unit_test_setup(test_account_active, reset_clock),
+        cmocka_unit_test_setup(test_client_cache, reset_clock),
     };
     int failed = 0;
     failed += cmocka_run_group_tests_name("oidc", pure, NULL, NULL);
