@@ -147,6 +147,8 @@ int oidc_pkce_verifier_valid(const char *v);
 int oidc_pkce_challenge_valid(const char *c);
 /* 0 if BASE64URL(SHA-256(verifier)) equals the challenge (constant time), else -1. */
 int oidc_pkce_check(const char *verifier, const char *challenge);
+/* The S256 challenge of a verifier (43 characters and NUL), or -1 for an invalid one. */
+int oidc_pkce_challenge(const char *verifier, char out[44]);
 /* Is `word` one of the space-separated words of `list`? */
 int oidc_word_in(const char *list, const char *word);
 /* Split, deduplicate and sort a scope string (RFC 6749 §3.3 scope-tokens) into `a`.
@@ -408,6 +410,17 @@ struct oidc_grant_row {
     int64_t refresh_issued_at, refresh_expires_at;
 };
 int oidc_store_grant_insert(struct store_conn *c, const struct oidc_grant_row *g, struct err *err);
+/* PostgreSQL: the same spend and, in the same statement, the grant `g` (its id, client,
+ * times and refresh token; account, scope, auth_time and aal come from the code) when the
+ * code has not expired at g->created_at, was issued for `redirect_uri` and its challenge is
+ * `challenge`; an agent's code (act_account) gets no refresh token. *granted 1 when the
+ * grant was inserted. One round trip instead of two. */
+int oidc_store_code_spend_grant(struct store_conn *c, struct arena *a, const char *hash,
+                                const struct oidc_grant_row *g, const char *redirect_uri,
+                                const char *challenge, struct oidc_code_row *out, int *spent,
+                                int *granted, struct err *err);
+/* Delete a grant inserted by the statement above for an exchange then refused. */
+int oidc_store_grant_delete(struct store_conn *c, int64_t grant_id, struct err *err);
 /* Revoke a grant unless it already is; *changed says whether it was live. */
 int oidc_store_grant_revoke(struct store_conn *c, int64_t grant_id, int64_t now_ms,
                             const char *reason, int *changed, struct err *err);

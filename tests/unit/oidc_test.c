@@ -750,12 +750,19 @@ static void test_code_expired_and_mismatches(void **state)
     out = exchange(fx, a, code);
     json_decref(out);
 
-    /* A disabled account gets no tokens. */
+    /* A disabled account gets no tokens, and no grant is left behind (on PostgreSQL the
+     * statement that spends the code has inserted it: the refusal deletes it). */
     get_code(fx, "openid", NULL, 1, code);
     account_active = 0;
+    int64_t grants0 = 0, grants1 = -1;
+    struct store_conn *c = store_conn(fx->s, &err);
+    assert_non_null(c);
+    assert_int_equal(store_scalar_int64(c, "SELECT count(*) FROM oidc_grants", &grants0, &err), 1);
     assert_int_equal(
         token(fx, a, "authorization_code", code, VERIFIER, NULL, NULL, &auth, &out, &err), -1);
     assert_error(&err, 400, "oidc.invalid_grant");
+    assert_int_equal(store_scalar_int64(c, "SELECT count(*) FROM oidc_grants", &grants1, &err), 1);
+    assert_int_equal(grants1, grants0);
     arena_free(a);
 }
 
