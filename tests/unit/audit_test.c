@@ -707,6 +707,40 @@ static void test_slots_parallel(void **state)
     assert_intact(fx, 2, 0);
 }
 
+/* ---- the remembered head ---------------------------------------------------------- */
+
+static void *record_other_thread(void *arg)
+{
+    struct fixture *fx = arg;
+    audit_use_slot(0);
+    record(conn(fx), 40, "another writer");
+    return NULL;
+}
+
+/* A writer remembers the entry it appended last and appends after it without reading the
+ * head, only while it still is the head: not after its own rolled-back entry, nor after
+ * another writer appended to the slot. */
+static void test_remembered_head(void **state)
+{
+    struct fixture *fx = *state;
+    struct err err;
+    record_n(fx, 2);
+    struct store_conn *c = conn(fx);
+    assert_int_equal(store_begin(c, &err), 0);
+    record(c, 3, "rolled back");
+    store_rollback(c);
+    record(conn(fx), 3, "after a rollback");
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, record_other_thread, fx), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    record(conn(fx), 5, "after another writer");
+    record(conn(fx), 6, "after itself");
+    assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_events WHERE detail = 'rolled back'"),
+                     0);
+    assert_int_equal(scalar(fx, "SELECT MAX(seq) FROM audit_events"), 6);
+    assert_intact(fx, 6, 0);
+}
+
 /* ---- backfill and retention ------------------------------------------------------- */
 
 static void test_backfill(void **state)
@@ -825,6 +859,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slot_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_legacy_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slots_parallel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remembered_head, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backfill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
