@@ -622,7 +622,7 @@ again:
         oauth_error(err, 400, "oidc.unauthorized_client", "this client may not use %s", gt);
     } else if (strcmp(gt, "authorization_code") == 0) {
         rc = grant_code(&t, err);
-        if (t.stale_client) { /* nothing was written: once more, reading the client */
+        if (t.stale_client) { /* undo (an assertion's jti too) and ask again, reading it */
             store_rollback(t.c);
             oidc_client_forget(o, t.cl.info.client_id);
             t.stale_client = 0;
