@@ -75,6 +75,11 @@ int audit_db_anchor(struct store_conn *c, int64_t slot, int *found, int64_t *seq
                     char hash[AUDIT_HASH_HEX], struct err *err);
 int audit_db_insert(struct store_conn *c, int64_t slot, const struct audit_entry *e,
                     const char *prev_hash, const char *hash, struct err *err);
+/* Insert e (seq e->seq) only if (e->seq - 1, prev_hash) is the slot's head: *inserted 1,
+ * else 0 and nothing written. On PostgreSQL it also takes the slot's lock when it inserts
+ * (when it does not, the caller must lock: audit_db_lock). */
+int audit_db_insert_after(struct store_conn *c, int64_t slot, const struct audit_entry *e,
+                          const char *prev_hash, const char *hash, int *inserted, struct err *err);
 
 int audit_db_backfill_done(struct store_conn *c, int *done, struct err *err);
 int audit_db_backfill_mark(struct store_conn *c, int64_t count, struct err *err);

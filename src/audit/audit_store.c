@@ -21,6 +21,21 @@
 static const char SQL_INSERT[] =
     "INSERT INTO audit_events (id, at, actor_id, action, object, outcome, source_ip, detail, "
     "slot, seq, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/* The same insert, only if (seq - 1, prev_hash) is still the slot's head: the writer's
+ * memory of the head it wrote last, checked in the statement that appends after it. On
+ * PostgreSQL the statement also takes the slot's lock (held to commit, as SQL_LOCK's) and
+ * does nothing on a conflict: its snapshot may predate the lock, so an entry committed
+ * by the lock's previous holder can be missed by the check, never by the unique index;
+ * then the caller locks (again) and reads the head. */
+#define SQL_INSERT_AFTER_BODY                                                                      \
+    "INSERT INTO audit_events (id, at, actor_id, action, object, outcome, source_ip, detail, "     \
+    "slot, seq, prev_hash, hash) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "                       \
+    "WHERE EXISTS (SELECT 1 FROM audit_events WHERE slot = ? AND seq = ? AND hash = ?) "           \
+    "AND NOT EXISTS (SELECT 1 FROM audit_events WHERE slot = ? AND seq > ?)"
+static const char SQL_INSERT_AFTER[] = SQL_INSERT_AFTER_BODY;
+static const char SQL_INSERT_AFTER_LOCKED[] =
+    SQL_INSERT_AFTER_BODY " AND CAST(pg_advisory_xact_lock(4242101, CAST(? AS INTEGER)) AS TEXT) "
+                          "= '' ON CONFLICT DO NOTHING";
 static const char SQL_LIST[] =
     "SELECT id, at, actor_id, action, object, outcome, source_ip, detail FROM audit_events "
     "WHERE (? = 0 OR actor_id = ?) AND (? = '' OR action LIKE ?) ORDER BY id DESC LIMIT ?";
@@ -145,16 +160,16 @@ int audit_db_anchor(struct store_conn *c, int64_t slot, int *found, int64_t *seq
     return read_seq_hash(st, found, seq, hash, err);
 }
 
-int audit_db_insert(struct store_conn *c, int64_t slot, const struct audit_entry *e,
-                    const char *prev_hash, const char *hash, struct err *err)
+/* Bind SQL_INSERT's 12 parameters (SQL_INSERT_AFTER's first 12). */
+static void bind_entry(struct store_stmt *st, int64_t slot, const struct audit_entry *e,
+                       const char *prev_hash, const char *hash)
 {
-    struct store_stmt *st = store_prepare(c, SQL_INSERT, err);
-    if (st == NULL)
-        return -1;
     store_bind_int64(st, 1, e->id);
     store_bind_int64(st, 2, e->at);
     if (e->actor_id != 0)
         store_bind_int64(st, 3, e->actor_id);
+    else
+        store_bind_null(st, 3);
     store_bind_text(st, 4, e->action, -1);
     store_bind_text(st, 5, e->object, -1);
     store_bind_text(st, 6, e->outcome, -1);
@@ -164,7 +179,37 @@ int audit_db_insert(struct store_conn *c, int64_t slot, const struct audit_entry
     store_bind_int64(st, 10, e->seq);
     store_bind_text(st, 11, prev_hash, -1);
     store_bind_text(st, 12, hash, -1);
+}
+
+int audit_db_insert(struct store_conn *c, int64_t slot, const struct audit_entry *e,
+                    const char *prev_hash, const char *hash, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_INSERT, err);
+    if (st == NULL)
+        return -1;
+    bind_entry(st, slot, e, prev_hash, hash);
     return store_run(st, NULL, err);
+}
+
+int audit_db_insert_after(struct store_conn *c, int64_t slot, const struct audit_entry *e,
+                          const char *prev_hash, const char *hash, int *inserted, struct err *err)
+{
+    int pg = store_kind(store_conn_store(c)) == STORE_POSTGRES;
+    struct store_stmt *st = store_prepare(c, pg ? SQL_INSERT_AFTER_LOCKED : SQL_INSERT_AFTER, err);
+    if (st == NULL)
+        return -1;
+    bind_entry(st, slot, e, prev_hash, hash);
+    store_bind_int64(st, 13, slot);
+    store_bind_int64(st, 14, e->seq - 1);
+    store_bind_text(st, 15, prev_hash, -1);
+    store_bind_int64(st, 16, slot);
+    store_bind_int64(st, 17, e->seq - 1);
+    if (pg)
+        store_bind_int64(st, 18, slot);
+    int64_t n = 0;
+    int rc = store_run(st, &n, err);
+    *inserted = rc == 0 && n == 1;
+    return rc;
 }
 
 static const char *dup_col(struct store_stmt *st, int col, struct arena *a)

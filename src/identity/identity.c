@@ -201,6 +201,15 @@ int identity_account_summary(struct identity *id, struct arena *a, int64_t accou
     return account_read(id, a, account_id, out, 0, err);
 }
 
+int identity_account_active(struct identity *id, int64_t account_id, struct err *err)
+{
+    struct store_conn *c = store_conn(id->store, err);
+    int active = 0;
+    if (c == NULL || identity_db_account_active(c, account_id, &active, err) < 0)
+        return -1;
+    return active;
+}
+
 static void account_summary_fill(struct identity_account *out, const struct account_row *r)
 {
     memset(out, 0, sizeof(*out));

@@ -64,6 +64,9 @@ int identity_account_get(struct identity *id, struct arena *a, int64_t account_i
  * paths that need only the name, language, kind and status (layout, OIDC userinfo). */
 int identity_account_summary(struct identity *id, struct arena *a, int64_t account_id,
                              struct identity_account *out, struct err *err);
+/* 1 when the account exists and is active, 0 when not (absent or disabled), -1 with err
+ * on a system failure. One column read: for hot paths such as the OIDC token exchange. */
+int identity_account_active(struct identity *id, int64_t account_id, struct err *err);
 /* Decrypted personal data for a purpose the caller has authorised (OIDC userinfo with
  * the matching scope; the account's own profile page). NULL when absent. */
 int identity_account_private(struct identity *id, struct arena *a, int64_t account_id,

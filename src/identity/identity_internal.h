@@ -58,6 +58,8 @@ int identity_db_account_insert(struct store_conn *c, const struct account_row *r
                                const char *id_hash, const char *phone_hash, struct err *err);
 int identity_db_account_get(struct store_conn *c, struct arena *a, int64_t id,
                             struct account_row *out, int *found, struct err *err);
+/* *active = 1 when the account exists and its status is "active". */
+int identity_db_account_active(struct store_conn *c, int64_t id, int *active, struct err *err);
 int identity_db_account_by_id_hash(struct store_conn *c, const char *hash, int64_t *id, int *found,
                                    struct err *err);
 int identity_db_account_by_phone_hash(struct store_conn *c, const char *hash, int64_t *id,

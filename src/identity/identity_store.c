@@ -15,6 +15,8 @@ static const char SQL_ACCOUNT_INSERT[] =
 static const char SQL_ACCOUNT_GET[] =
     "SELECT id, kind, username, name, id_number_enc, phone_enc, password_hash, totp_secret_enc, "
     "totp_last_step, lang, status, created_at FROM accounts WHERE id = ?";
+/* Only the status: the token exchange's check, no personal data read (issue 19). */
+static const char SQL_ACCOUNT_STATUS[] = "SELECT status FROM accounts WHERE id = ?";
 static const char SQL_ACCOUNT_BY_ID_HASH[] = "SELECT id FROM accounts WHERE id_number_hash = ?";
 /* Two rows at most: a phone shared by several accounts (a family's) logs none of them in
  * (they use their ID numbers), rather than the oldest by surprise. */
@@ -145,6 +147,19 @@ int identity_db_account_get(struct store_conn *c, struct arena *a, int64_t id,
         if (out->name == NULL || out->password_hash == NULL)
             rc = err_set(err, 500, "identity.oom", "out of memory");
     }
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int identity_db_account_active(struct store_conn *c, int64_t id, int *active, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_ACCOUNT_STATUS, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, id);
+    int rc = store_step(st, err);
+    const char *status = rc == STORE_ROW ? store_col_text(st, 0) : NULL;
+    *active = status != NULL && strcmp(status, "active") == 0;
     store_reset(st);
     return rc < 0 ? -1 : 0;
 }

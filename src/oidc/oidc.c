@@ -276,7 +276,7 @@ int oidc_open(struct store *s, struct crypto_keyring *kr, const char *issuer,
     o->clock_ms = time_now_ms;
     pthread_mutex_init(&o->lock, NULL);
     pthread_mutex_init(&o->build_lock, NULL);
-    if ((o->vcache = oidc_vcache_new()) == NULL) {
+    if ((o->vcache = oidc_vcache_new()) == NULL || (o->ccache = oidc_ccache_new()) == NULL) {
         err_set(err, 500, "oidc.oom", "out of memory");
         goto fail;
     }
@@ -304,6 +304,7 @@ void oidc_close(struct oidc *o)
         return;
     oidc_snap_put(o->snap);
     oidc_vcache_free(o->vcache);
+    oidc_ccache_free(o->ccache);
     crypto_wipe(o->pairwise_key, sizeof(o->pairwise_key));
     crypto_wipe(o->secret_key, sizeof(o->secret_key));
     crypto_wipe(o->mark_key, sizeof(o->mark_key));

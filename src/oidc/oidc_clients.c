@@ -15,8 +15,11 @@
  */
 #include "oidc/oidc_internal.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -359,19 +362,144 @@ static int client_from_row(struct arena *a, const struct oidc_client_row *r,
     return 0;
 }
 
-int oidc_client_load(struct store_conn *c, struct arena *a, const char *client_id,
-                     struct oidc_client *out, int *found, struct err *err)
+/* ---- the cache of client rows (the code exchange) ----------------------------------------- */
+
+#define CCACHE_SLOTS 256 /* direct-mapped by the id's hash: a collision replaces */
+
+struct ccache_entry {
+    struct oidc_client_row row; /* its strings follow in the same allocation */
+    char text[];
+};
+
+struct oidc_ccache {
+    pthread_mutex_t lock;
+    struct ccache_entry *slot[CCACHE_SLOTS];
+};
+
+struct oidc_ccache *oidc_ccache_new(void)
+{
+    struct oidc_ccache *cc = calloc(1, sizeof(*cc));
+    if (cc != NULL)
+        pthread_mutex_init(&cc->lock, NULL);
+    return cc;
+}
+
+void oidc_ccache_free(struct oidc_ccache *cc)
+{
+    if (cc == NULL)
+        return;
+    for (size_t i = 0; i < CCACHE_SLOTS; i++)
+        free(cc->slot[i]);
+    pthread_mutex_destroy(&cc->lock);
+    free(cc);
+}
+
+static size_t ccache_slot(const char *id)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return (size_t)(h % CCACHE_SLOTS);
+}
+
+#define CCACHE_FIELDS(r)                                                                           \
+    {                                                                                              \
+        &(r)->client_id, &(r)->name, &(r)->auth_method, &(r)->secret_hash, &(r)->jwks,             \
+            &(r)->redirect_uris, &(r)->post_logout_uris, &(r)->scopes, &(r)->grant_types           \
+    }
+
+/* 1 and the row (strings copied into `a`) when the cache holds client `id`. */
+static int ccache_get(struct oidc_ccache *cc, struct arena *a, const char *id,
+                      struct oidc_client_row *out)
+{
+    size_t i = ccache_slot(id);
+    int hit = 0;
+    pthread_mutex_lock(&cc->lock);
+    const struct ccache_entry *e = cc->slot[i];
+    if (e != NULL && strcmp(e->row.client_id, id) == 0) {
+        *out = e->row;
+        const char **f[] = CCACHE_FIELDS(out);
+        hit = 1;
+        for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++)
+            if (*f[k] != NULL && (*f[k] = arena_strdup(a, *f[k])) == NULL)
+                hit = 0;
+    }
+    pthread_mutex_unlock(&cc->lock);
+    return hit;
+}
+
+static void ccache_put(struct oidc_ccache *cc, const struct oidc_client_row *row)
+{
+    struct oidc_client_row r = *row;
+    const char **f[] = CCACHE_FIELDS(&r);
+    size_t n = sizeof(f) / sizeof(f[0]), len = 0;
+    for (size_t k = 0; k < n; k++)
+        len += *f[k] ? strlen(*f[k]) + 1 : 0;
+    struct ccache_entry *e = malloc(sizeof(*e) + len);
+    if (e == NULL)
+        return;
+    char *p = e->text;
+    for (size_t k = 0; k < n; k++) {
+        if (*f[k] == NULL)
+            continue;
+        size_t l = strlen(*f[k]) + 1;
+        memcpy(p, *f[k], l);
+        *f[k] = p;
+        p += l;
+    }
+    e->row = r;
+    size_t i = ccache_slot(r.client_id);
+    pthread_mutex_lock(&cc->lock);
+    struct ccache_entry *old = cc->slot[i];
+    cc->slot[i] = e;
+    pthread_mutex_unlock(&cc->lock);
+    free(old);
+}
+
+void oidc_client_forget(struct oidc *o, const char *client_id)
+{
+    if (o->ccache == NULL || client_id == NULL)
+        return;
+    size_t i = ccache_slot(client_id);
+    struct ccache_entry *old = NULL;
+    pthread_mutex_lock(&o->ccache->lock);
+    if (o->ccache->slot[i] != NULL && strcmp(o->ccache->slot[i]->row.client_id, client_id) == 0) {
+        old = o->ccache->slot[i];
+        o->ccache->slot[i] = NULL;
+    }
+    pthread_mutex_unlock(&o->ccache->lock);
+    free(old);
+}
+
+/* oidc_client_load, through the cache when `cc` is not NULL (out->cached says a hit). */
+static int client_load_cached(struct oidc_ccache *cc, struct store_conn *c, struct arena *a,
+                              const char *client_id, struct oidc_client *out, int *found,
+                              struct err *err)
 {
     struct oidc_client_row row;
+    int hit = 0;
     *found = 0;
     /* Our ids are 32 hex digits; anything longer cannot be registered. */
     if (client_id == NULL || strlen(client_id) >= OIDC_CLIENT_ID_SIZE + 32)
         return 0;
-    if (oidc_store_client_get(c, a, client_id, &row, found, err) < 0)
+    if (cc != NULL)
+        hit = ccache_get(cc, a, client_id, &row);
+    if (!hit && oidc_store_client_get(c, a, client_id, &row, found, err) < 0)
         return -1;
+    if (hit)
+        *found = 1;
     if (*found && client_from_row(a, &row, out) < 0)
         return err_set(err, 500, "oidc.bad_client", "the stored client %s is damaged", client_id);
+    if (*found && cc != NULL && !hit)
+        ccache_put(cc, &row);
+    out->cached = hit;
     return 0;
+}
+
+int oidc_client_load(struct store_conn *c, struct arena *a, const char *client_id,
+                     struct oidc_client *out, int *found, struct err *err)
+{
+    return client_load_cached(NULL, c, a, client_id, out, found, err);
 }
 
 int oidc_client_list(struct store *s, struct arena *a, struct oidc_client_info **out, size_t *n,
@@ -565,7 +693,7 @@ int oidc_client_authenticate(struct oidc *o, const struct oidc_snap *snap, struc
     }
     if (id == NULL)
         return invalid_client(err, "the client is not identified");
-    if (oidc_client_load(c, a, id, out, &found, err) < 0)
+    if (client_load_cached(in->cache_ok ? o->ccache : NULL, c, a, id, out, &found, err) < 0)
         return -1;
     if (!found)
         return invalid_client(err, "client authentication failed");

@@ -260,6 +260,7 @@ struct tok {
     int64_t now;
     int64_t actor;           /* the account the tokens are about, for the audit record */
     const char *action;      /* the audit action: "oidc.token" unless a reuse was caught */
+    int stale_client;        /* a cached client spent no code: ask again without the cache */
     struct {                 /* what to sign once the transaction has committed */
         int person;          /* tokens about a person (else the client's own) */
         int64_t act_account; /* an agent acting for the person (RFC 8693 act), or 0 */
@@ -377,12 +378,24 @@ static int code_refused(struct tok *t, const char *hash, struct err *err)
                        "the code was already used; the tokens issued for it are revoked");
 }
 
+/* A refusal after the PostgreSQL statement inserted the grant: the grant goes, the code
+ * stays spent (the refusal commits). */
+static int code_grant_refused(struct tok *t, int granted, int64_t grant_id, int status,
+                              const char *code, const char *msg, struct err *err)
+{
+    if (granted && oidc_store_grant_delete(t->c, grant_id, err) < 0)
+        return -1;
+    if (status == 0) /* the account check failed with err set */
+        return -1;
+    return oauth_error(err, status, code, "%s", msg);
+}
+
 static int grant_code(struct tok *t, struct err *err)
 {
     const struct oidc_token_request *in = t->in;
-    char hash[OIDC_HASH_SIZE], refresh_hash[OIDC_HASH_SIZE];
+    char hash[OIDC_HASH_SIZE], refresh_hash[OIDC_HASH_SIZE], challenge[44];
     struct oidc_code_row row;
-    int spent = 0;
+    int spent = 0, granted = 0;
     if (in->code == NULL || in->redirect_uri == NULL || in->code_verifier == NULL)
         return oauth_error(err, 400, "oidc.invalid_request",
                            "code, redirect_uri and code_verifier are required");
@@ -391,48 +404,65 @@ static int grant_code(struct tok *t, struct err *err)
                            "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]");
     if (strlen(in->code) != OIDC_TOKEN_SIZE - 1 || oidc_token_hash(in->code, hash) < 0)
         return oauth_error(err, 400, "oidc.invalid_grant", "the code is not valid");
-    /* One statement spends the code and reads it: a wrong verifier or redirect URI
-     * spends it too (no guessing the verifier). */
-    int64_t grant_id = id_next();
-    if (oidc_store_code_spend(t->c, t->a, hash, t->cl.info.client_id, t->now, grant_id, &row,
-                              &spent, err) < 0)
-        return -1;
-    if (!spent)
-        return code_refused(t, hash, err);
-    t->actor = row.account_id;
-    if (row.expires_at <= t->now)
-        return oauth_error(err, 400, "oidc.invalid_grant", "the code has expired");
-    if (strcmp(row.redirect_uri, in->redirect_uri) != 0)
-        return oauth_error(err, 400, "oidc.invalid_grant",
-                           "redirect_uri differs from the authorization request's");
-    if (oidc_pkce_check(in->code_verifier, row.code_challenge) < 0)
-        return oauth_error(err, 400, "oidc.invalid_grant",
-                           "code_verifier does not match the code_challenge");
-    if (account_allowed(t, row.account_id, err) < 0)
-        return -1;
+    /* The grant as far as it is known before the code is read: the refresh token lives in
+     * its row (an agent's login gets none: dropped below once the code says so). */
     struct oidc_grant_row g = {
-        .id = grant_id,
-        .account_id = row.account_id,
-        .auth_time = row.auth_time,
-        .aal = row.aal,
+        .id = id_next(),
         .created_at = t->now,
         .expires_at = t->now + (int64_t)t->o->opt.refresh_absolute_s * 1000,
         .client_id = t->cl.info.client_id,
-        .scope = row.scope,
     };
-    t->issue.act_account = row.act_account;
-    /* An agent's login gets no refresh token: the consent is checked at each login. The
-     * refresh token lives in the grant's row: one insert. */
-    if (row.act_account == 0 && oidc_word_in(t->cl.info.grant_types, "refresh_token")) {
+    if (oidc_word_in(t->cl.info.grant_types, "refresh_token")) {
         g.refresh_expires_at = t->now + (int64_t)t->o->opt.refresh_idle_s * 1000;
         if (g.refresh_expires_at > g.expires_at)
             g.refresh_expires_at = g.expires_at;
         g.refresh_issued_at = t->now;
-        if (refresh_new(t, grant_id, refresh_hash, err) < 0)
+        if (refresh_new(t, g.id, refresh_hash, err) < 0)
             return -1;
         g.refresh_hash = refresh_hash;
     }
-    if (oidc_store_grant_insert(t->c, &g, err) < 0)
+    /* One statement spends the code and reads it: a wrong verifier or redirect URI
+     * spends it too (no guessing the verifier). On PostgreSQL the same statement inserts
+     * the grant when the checks below will pass (one round trip less). */
+    int pg = store_kind(store_conn_store(t->c)) == STORE_POSTGRES;
+    if (pg && oidc_pkce_challenge(in->code_verifier, challenge) < 0)
+        return oauth_error(err, 400, "oidc.invalid_request", "code_verifier is not valid");
+    if ((pg ? oidc_store_code_spend_grant(t->c, t->a, hash, &g, in->redirect_uri, challenge, &row,
+                                          &spent, &granted, err)
+            : oidc_store_code_spend(t->c, t->a, hash, t->cl.info.client_id, t->now, g.id, &row,
+                                    &spent, err)) < 0)
+        return -1;
+    if (!spent && t->cl.cached) { /* perhaps removed since it was cached: read it */
+        t->stale_client = 1;
+        return -1;
+    }
+    if (!spent)
+        return code_refused(t, hash, err);
+    t->actor = row.account_id;
+    if (row.expires_at <= t->now)
+        return code_grant_refused(t, granted, g.id, 400, "oidc.invalid_grant",
+                                  "the code has expired", err);
+    if (strcmp(row.redirect_uri, in->redirect_uri) != 0)
+        return code_grant_refused(t, granted, g.id, 400, "oidc.invalid_grant",
+                                  "redirect_uri differs from the authorization request's", err);
+    if (oidc_pkce_check(in->code_verifier, row.code_challenge) < 0)
+        return code_grant_refused(t, granted, g.id, 400, "oidc.invalid_grant",
+                                  "code_verifier does not match the code_challenge", err);
+    if (account_allowed(t, row.account_id, err) < 0)
+        return code_grant_refused(t, granted, g.id, 0, NULL, NULL, err);
+    if (pg && !granted) /* not reached: the statement's checks are the ones above */
+        return err_set(err, 500, "oidc.grant", "the grant was not stored");
+    g.account_id = row.account_id;
+    g.auth_time = row.auth_time;
+    g.aal = row.aal;
+    g.scope = row.scope;
+    t->issue.act_account = row.act_account;
+    if (row.act_account != 0) {
+        g.refresh_hash = NULL;
+        g.refresh_issued_at = g.refresh_expires_at = 0;
+        crypto_wipe(t->issue.refresh, sizeof(t->issue.refresh));
+    }
+    if (!pg && oidc_store_grant_insert(t->c, &g, err) < 0)
         return -1;
     stage(t, &g, row.scope, row.nonce);
     return 0;
@@ -571,9 +601,14 @@ int oidc_token(struct oidc *o, struct arena *a, const struct oidc_token_request 
                     "grant types are authorization_code, refresh_token and client_credentials");
         goto out;
     }
+    /* The code exchange may take its client from the cache (its spend checks the client is
+     * still registered); the other grants read it. */
+    struct oidc_client_auth auth = in->auth;
+    auth.cache_ok = strcmp(gt, "authorization_code") == 0;
+again:
     if ((t.c = store_conn(o->store, err)) == NULL || store_begin(t.c, err) < 0)
         goto out;
-    if (oidc_client_authenticate(o, t.snap, t.c, a, &in->auth, &t.cl, &claimed, err) < 0) {
+    if (oidc_client_authenticate(o, t.snap, t.c, a, &auth, &t.cl, &claimed, err) < 0) {
         store_rollback(t.c);
         if (err->status < 500) {
             char object[OIDC_CLIENT_ID_SIZE + 40], detail[160];
@@ -587,6 +622,14 @@ int oidc_token(struct oidc *o, struct arena *a, const struct oidc_token_request 
         oauth_error(err, 400, "oidc.unauthorized_client", "this client may not use %s", gt);
     } else if (strcmp(gt, "authorization_code") == 0) {
         rc = grant_code(&t, err);
+        if (t.stale_client) { /* undo (an assertion's jti too) and ask again, reading it */
+            store_rollback(t.c);
+            oidc_client_forget(o, t.cl.info.client_id);
+            t.stale_client = 0;
+            auth.cache_ok = 0;
+            err_clear(err);
+            goto again;
+        }
     } else if (strcmp(gt, "refresh_token") == 0) {
         rc = grant_refresh(&t, err);
     } else {

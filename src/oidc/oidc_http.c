@@ -750,24 +750,12 @@ static int h_logout_post(struct web_req *req, struct web_resp *resp)
 
 /* ---- wiring --------------------------------------------------------------------------------- */
 
-/* The identity hook for the token endpoint: may this account still use its grants? */
+/* The identity hook for the token endpoint: may this account still use its grants?
+ * 1 yes, 0 no (absent or disabled), -1 with err. */
 static int account_check(void *ctx, int64_t account_id, struct err *err)
 {
-    struct identity *id = ctx;
-    struct identity_account acct;
-    struct arena *a = arena_new(16384);
-    if (a == NULL)
-        return err_set(err, 500, "oidc.oom", "out of memory");
-    struct err e;
-    err_clear(&e);
-    int rc = identity_account_summary(id, a, account_id, &acct, &e);
-    int ok = rc == 0 && acct.status != NULL && strcmp(acct.status, "active") == 0;
-    arena_free(a);
-    if (rc < 0 && e.status >= 500) {
-        *err = e;
-        return -1;
-    }
-    return ok;
+    /* The status only (one column): no account row, no personal data. */
+    return identity_account_active(ctx, account_id, err);
 }
 
 int oidc_http_register(struct web_server *srv, struct oidc *o, struct identity *id)

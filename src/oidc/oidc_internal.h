@@ -94,6 +94,7 @@ struct oidc {
     struct oidc_acting acting;  /* set once at start-up (oidc_set_acting) */
     struct identity *identity;  /* for the pages: names, personal data, authorization */
     struct oidc_vcache *vcache; /* access tokens already verified (oidc_tokens.c) */
+    struct oidc_ccache *ccache; /* client rows for the code exchange (oidc_clients.c) */
     int64_t (*clock_ms)(void);  /* time_now_ms; tests move time */
 };
 
@@ -146,6 +147,8 @@ int oidc_pkce_verifier_valid(const char *v);
 int oidc_pkce_challenge_valid(const char *c);
 /* 0 if BASE64URL(SHA-256(verifier)) equals the challenge (constant time), else -1. */
 int oidc_pkce_check(const char *verifier, const char *challenge);
+/* The S256 challenge of a verifier (43 characters and NUL), or -1 for an invalid one. */
+int oidc_pkce_challenge(const char *verifier, char out[44]);
 /* Is `word` one of the space-separated words of `list`? */
 int oidc_word_in(const char *list, const char *word);
 /* Split, deduplicate and sort a scope string (RFC 6749 §3.3 scope-tokens) into `a`.
@@ -222,7 +225,19 @@ struct oidc_client {
     struct oidc_client_info info;
     const char *secret_hash; /* client_secret_basic */
     const char *jwks;        /* private_key_jwt */
+    int cached;              /* from o->ccache: not read in this transaction, so its
+                                removal is checked by the statement that uses it */
 };
+
+/* The cache of client rows (the code exchange reads one per request). A client's row never
+ * changes after registration except removed_at, so a cached row is the stored one unless
+ * the client was removed since: the code exchange's spend checks that in the same
+ * statement (oidc_store_code_spend) and asks again without the cache when it spends
+ * nothing. Bounded; created with the handle. */
+struct oidc_ccache *oidc_ccache_new(void);
+void oidc_ccache_free(struct oidc_ccache *cc);
+/* Drop a client from the cache (it spent nothing: perhaps removed). */
+void oidc_client_forget(struct oidc *o, const char *client_id);
 
 int oidc_client_load(struct store_conn *c, struct arena *a, const char *client_id,
                      struct oidc_client *out, int *found, struct err *err);
@@ -240,6 +255,7 @@ struct oidc_client_auth {
     const char *assertion_type;
     const char *assertion;
     const char *endpoint; /* the URL called, an accepted assertion audience */
+    int cache_ok;         /* the client may come from o->ccache (the code exchange) */
 };
 /* Authenticate the client of a token or revocation request, inside the caller's
  * transaction on `c` (a client assertion's jti is recorded there). err: 401
@@ -380,8 +396,8 @@ int oidc_store_code_get(struct store_conn *c, struct arena *a, const char *hash,
 /* Spend an unused code of `client_id`, recording the grant it creates, and read it back
  * in the same statement (UPDATE ... RETURNING): *spent 1 and `out` filled, or 0 when
  * there is no unused code of this client with that hash (unknown, another client's, or
- * already spent: oidc_store_code_get tells which). The atomic arbiter between two
- * concurrent exchanges. */
+ * already spent: oidc_store_code_get tells which) or the client was removed. The atomic
+ * arbiter between two concurrent exchanges. */
 int oidc_store_code_spend(struct store_conn *c, struct arena *a, const char *hash,
                           const char *client_id, int64_t now_ms, int64_t grant_id,
                           struct oidc_code_row *out, int *spent, struct err *err);
@@ -394,6 +410,17 @@ struct oidc_grant_row {
     int64_t refresh_issued_at, refresh_expires_at;
 };
 int oidc_store_grant_insert(struct store_conn *c, const struct oidc_grant_row *g, struct err *err);
+/* PostgreSQL: the same spend and, in the same statement, the grant `g` (its id, client,
+ * times and refresh token; account, scope, auth_time and aal come from the code) when the
+ * code has not expired at g->created_at, was issued for `redirect_uri` and its challenge is
+ * `challenge`; an agent's code (act_account) gets no refresh token. *granted 1 when the
+ * grant was inserted. One round trip instead of two. */
+int oidc_store_code_spend_grant(struct store_conn *c, struct arena *a, const char *hash,
+                                const struct oidc_grant_row *g, const char *redirect_uri,
+                                const char *challenge, struct oidc_code_row *out, int *spent,
+                                int *granted, struct err *err);
+/* Delete a grant inserted by the statement above for an exchange then refused. */
+int oidc_store_grant_delete(struct store_conn *c, int64_t grant_id, struct err *err);
 /* Revoke a grant unless it already is; *changed says whether it was live. */
 int oidc_store_grant_revoke(struct store_conn *c, int64_t grant_id, int64_t now_ms,
                             const char *reason, int *changed, struct err *err);

@@ -87,6 +87,15 @@ static int sha256(const void *data, size_t n, unsigned char out[32])
     return EVP_Digest(data, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32 ? 0 : -1;
 }
 
+int oidc_pkce_challenge(const char *verifier, char out[44])
+{
+    unsigned char h[32];
+    if (!oidc_pkce_verifier_valid(verifier) || sha256(verifier, strlen(verifier), h) < 0 ||
+        crypto_b64url_encode(h, sizeof(h), out, 44) != 43)
+        return -1;
+    return 0;
+}
+
 int oidc_pkce_check(const char *verifier, const char *challenge)
 {
     unsigned char h[32];

@@ -59,12 +59,35 @@ static const char SQL_CODE_INSERT[] =
 static const char SQL_CODE_GET[] =
     "SELECT client_id, account_id, redirect_uri, scope, nonce, code_challenge, auth_time, aal, "
     "created_at, expires_at, used_at, grant_id, act_account FROM oidc_codes WHERE code_hash = ?";
-/* The exchange's one statement on the code: spend it and read it back (RETURNING). */
+/* The exchange's one statement on the code: spend it and read it back (RETURNING). Only
+ * while its client is registered: the exchange may have taken the client from the
+ * process's cache (oidc_clients.c) instead of reading it in this transaction. */
 static const char SQL_CODE_SPEND[] =
     "UPDATE oidc_codes SET used_at = ?, grant_id = ? "
-    "WHERE code_hash = ? AND client_id = ? AND used_at IS NULL "
+    "WHERE code_hash = ? AND client_id = ? AND used_at IS NULL AND EXISTS "
+    "(SELECT 1 FROM oidc_clients WHERE client_id = ? AND removed_at IS NULL) "
     "RETURNING account_id, redirect_uri, scope, nonce, code_challenge, auth_time, aal, "
     "created_at, expires_at, act_account";
+
+/* PostgreSQL: the spend and the grant in one statement (a data-modifying WITH). The
+ * grant's checks are the exchange's (oidc_flow.c grant_code), which runs them again on
+ * the returned row and deletes the grant if one fails. */
+static const char SQL_CODE_SPEND_GRANT[] =
+    "WITH spent AS (UPDATE oidc_codes SET used_at = ?, grant_id = ? "
+    "WHERE code_hash = ? AND client_id = ? AND used_at IS NULL AND EXISTS "
+    "(SELECT 1 FROM oidc_clients WHERE client_id = ? AND removed_at IS NULL) "
+    "RETURNING account_id, redirect_uri, scope, nonce, code_challenge, auth_time, aal, "
+    "created_at, expires_at, act_account), "
+    "g AS (INSERT INTO oidc_grants (id, client_id, account_id, scope, auth_time, aal, "
+    "created_at, expires_at, refresh_hash, refresh_issued_at, refresh_expires_at) "
+    "SELECT ?, ?, account_id, scope, auth_time, aal, ?, ?, "
+    "CASE WHEN COALESCE(act_account, 0) = 0 THEN CAST(? AS TEXT) END, "
+    "CASE WHEN COALESCE(act_account, 0) = 0 THEN CAST(? AS BIGINT) END, "
+    "CASE WHEN COALESCE(act_account, 0) = 0 THEN CAST(? AS BIGINT) END "
+    "FROM spent WHERE expires_at > ? AND redirect_uri = ? AND code_challenge = ? RETURNING id) "
+    "SELECT account_id, redirect_uri, scope, nonce, code_challenge, auth_time, aal, "
+    "created_at, expires_at, act_account, (SELECT count(*) FROM g) FROM spent";
+static const char SQL_GRANT_DELETE[] = "DELETE FROM oidc_grants WHERE id = ?";
 
 static const char SQL_GRANT_INSERT[] =
     "INSERT INTO oidc_grants (id, client_id, account_id, scope, auth_time, aal, created_at, "
@@ -415,6 +438,27 @@ int oidc_store_code_get(struct store_conn *c, struct arena *a, const char *hash,
     return rc < 0 ? -1 : 0;
 }
 
+/* The code row of SQL_CODE_SPEND's and SQL_CODE_SPEND_GRANT's RETURNING (columns 0-9). */
+static int code_spent_row(struct store_stmt *st, struct arena *a, const char *client_id,
+                          int64_t now_ms, int64_t grant_id, struct oidc_code_row *out)
+{
+    int bad = 0;
+    out->client_id = client_id;
+    out->account_id = store_col_int64(st, 0);
+    out->redirect_uri = dup_text(st, 1, a, &bad);
+    out->scope = dup_text(st, 2, a, &bad);
+    out->nonce = dup_text(st, 3, a, &bad);
+    out->code_challenge = dup_text(st, 4, a, &bad);
+    out->auth_time = store_col_int64(st, 5);
+    out->aal = store_col_int64(st, 6);
+    out->created_at = store_col_int64(st, 7);
+    out->expires_at = store_col_int64(st, 8);
+    out->used_at = now_ms;
+    out->grant_id = grant_id;
+    out->act_account = store_col_is_null(st, 9) ? 0 : store_col_int64(st, 9);
+    return bad ? -1 : 0;
+}
+
 int oidc_store_code_spend(struct store_conn *c, struct arena *a, const char *hash,
                           const char *client_id, int64_t now_ms, int64_t grant_id,
                           struct oidc_code_row *out, int *spent, struct err *err)
@@ -426,27 +470,61 @@ int oidc_store_code_spend(struct store_conn *c, struct arena *a, const char *has
     store_bind_int64(st, 2, grant_id);
     store_bind_text(st, 3, hash, -1);
     store_bind_text(st, 4, client_id, -1);
-    int rc = store_step(st, err), bad = 0;
+    store_bind_text(st, 5, client_id, -1);
+    int rc = store_step(st, err);
     *spent = rc == STORE_ROW;
-    if (rc == STORE_ROW) {
-        out->client_id = client_id;
-        out->account_id = store_col_int64(st, 0);
-        out->redirect_uri = dup_text(st, 1, a, &bad);
-        out->scope = dup_text(st, 2, a, &bad);
-        out->nonce = dup_text(st, 3, a, &bad);
-        out->code_challenge = dup_text(st, 4, a, &bad);
-        out->auth_time = store_col_int64(st, 5);
-        out->aal = store_col_int64(st, 6);
-        out->created_at = store_col_int64(st, 7);
-        out->expires_at = store_col_int64(st, 8);
-        out->used_at = now_ms;
-        out->grant_id = grant_id;
-        out->act_account = store_col_is_null(st, 9) ? 0 : store_col_int64(st, 9);
-        if (bad)
-            return oom(st, err);
-    }
+    if (rc == STORE_ROW && code_spent_row(st, a, client_id, now_ms, grant_id, out) < 0)
+        return oom(st, err);
     store_reset(st);
     return rc < 0 ? -1 : 0;
+}
+
+int oidc_store_code_spend_grant(struct store_conn *c, struct arena *a, const char *hash,
+                                const struct oidc_grant_row *g, const char *redirect_uri,
+                                const char *challenge, struct oidc_code_row *out, int *spent,
+                                int *granted, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_CODE_SPEND_GRANT, err);
+    if (st == NULL)
+        return -1;
+    int i = 1;
+    store_bind_int64(st, i++, g->created_at);
+    store_bind_int64(st, i++, g->id);
+    store_bind_text(st, i++, hash, -1);
+    store_bind_text(st, i++, g->client_id, -1);
+    store_bind_text(st, i++, g->client_id, -1);
+    store_bind_int64(st, i++, g->id);
+    store_bind_text(st, i++, g->client_id, -1);
+    store_bind_int64(st, i++, g->created_at);
+    store_bind_int64(st, i++, g->expires_at);
+    if (g->refresh_hash != NULL) {
+        store_bind_text(st, i++, g->refresh_hash, -1);
+        store_bind_int64(st, i++, g->refresh_issued_at);
+        store_bind_int64(st, i++, g->refresh_expires_at);
+    } else {
+        store_bind_null(st, i++);
+        store_bind_null(st, i++);
+        store_bind_null(st, i++);
+    }
+    store_bind_int64(st, i++, g->created_at);
+    store_bind_text(st, i++, redirect_uri, -1);
+    store_bind_text(st, i, challenge, -1);
+    int rc = store_step(st, err);
+    *spent = rc == STORE_ROW;
+    *granted = rc == STORE_ROW && store_col_int64(st, 10) > 0;
+    if (rc == STORE_ROW && code_spent_row(st, a, g->client_id, g->created_at, g->id, out) < 0)
+        return oom(st, err);
+    store_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int oidc_store_grant_delete(struct store_conn *c, int64_t grant_id, struct err *err)
+{
+    struct store_stmt *st = store_prepare(c, SQL_GRANT_DELETE, err);
+    if (st == NULL)
+        return -1;
+    store_bind_int64(st, 1, grant_id);
+    return store_run(st, NULL, err);
 }
 
 /* ---- grants -------------------------------------------------------------------------- */

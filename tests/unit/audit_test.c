@@ -707,6 +707,93 @@ static void test_slots_parallel(void **state)
     assert_intact(fx, 2, 0);
 }
 
+/* ---- the remembered head ---------------------------------------------------------- */
+
+static void *record_other_thread(void *arg)
+{
+    struct fixture *fx = arg;
+    audit_use_slot(0);
+    record(conn(fx), 40, "another writer");
+    return NULL;
+}
+
+/* A writer remembers the entry it appended last and appends after it without reading the
+ * head, only while it still is the head: not after its own rolled-back entry, nor after
+ * another writer appended to the slot. */
+static void test_remembered_head(void **state)
+{
+    struct fixture *fx = *state;
+    struct err err;
+    record_n(fx, 2);
+    struct store_conn *c = conn(fx);
+    assert_int_equal(store_begin(c, &err), 0);
+    record(c, 3, "rolled back");
+    store_rollback(c);
+    record(conn(fx), 3, "after a rollback");
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, record_other_thread, fx), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    record(conn(fx), 5, "after another writer");
+    record(conn(fx), 6, "after itself");
+    assert_int_equal(scalar(fx, "SELECT COUNT(*) FROM audit_events WHERE detail = 'rolled back'"),
+                     0);
+    assert_int_equal(scalar(fx, "SELECT MAX(seq) FROM audit_events"), 6);
+    assert_intact(fx, 6, 0);
+}
+
+struct slot_writer {
+    struct fixture *fx;
+    volatile int started, failures;
+};
+
+static void *record_slot1_tx(void *arg)
+{
+    struct slot_writer *w = arg;
+    struct err err;
+    struct store_conn *c = conn(w->fx);
+    audit_use_slot(1);
+    __atomic_store_n(&w->started, 1, __ATOMIC_SEQ_CST);
+    struct audit_event ev = {.actor_id = 7, .action = "test.waits", .object = "x", .outcome = "ok"};
+    if (store_begin(c, &err) < 0 || audit_record(c, &ev, &err) < 0 || store_commit(c, &err) < 0) {
+        store_rollback(c);
+        w->failures++;
+    }
+    return NULL;
+}
+
+/* PostgreSQL: the one statement that appends after the remembered head holds the slot's
+ * lock to commit, like the head read's path: another writer of the slot waits for it
+ * (rather than reading a head that is about to change and failing on the unique index). */
+static void test_remembered_head_locks(void **state)
+{
+    struct fixture *fx = *state;
+    struct err err;
+    if (!use_pg)
+        skip();
+    audit_use_slot(1);
+    record_n(fx, 1); /* remembered */
+    struct store_conn *c = conn(fx);
+    assert_int_equal(store_begin(c, &err), 0);
+    record(c, 2, "remembered, open");
+    struct slot_writer w = {.fx = fx};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, record_slot1_tx, &w), 0);
+    /* Wait (capped at 10 s) until the other writer waits for a lock. */
+    int waiting = 0;
+    for (int i = 0; i < 1000 && !waiting; i++) {
+        usleep(10000);
+        waiting = __atomic_load_n(&w.started, __ATOMIC_SEQ_CST) &&
+                  scalar(fx, "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND "
+                             "locktype = 'advisory'") > 0;
+    }
+    assert_true(waiting);
+    assert_int_equal(store_commit(c, &err), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    audit_use_slot(0);
+    assert_int_equal(w.failures, 0);
+    assert_intact(fx, 3, 0);
+}
+
 /* ---- backfill and retention ------------------------------------------------------- */
 
 static void test_backfill(void **state)
@@ -825,6 +912,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slot_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_legacy_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slots_parallel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remembered_head, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remembered_head_locks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backfill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli, setup, teardown),

@@ -22,6 +22,8 @@
 #include "base/arena.h"
 #include "base/id.h"
 #include "crypto/crypto.h"
+#include "identity/idcodes.h"
+#include "identity/identity.h"
 #include "oidc/oidc_internal.h"
 #include "store/store.h"
 
@@ -748,12 +750,19 @@ static void test_code_expired_and_mismatches(void **state)
     out = exchange(fx, a, code);
     json_decref(out);
 
-    /* A disabled account gets no tokens. */
+    /* A disabled account gets no tokens, and no grant is left behind (on PostgreSQL the
+     * statement that spends the code has inserted it: the refusal deletes it). */
     get_code(fx, "openid", NULL, 1, code);
     account_active = 0;
+    int64_t grants0 = 0, grants1 = -1;
+    struct store_conn *c = store_conn(fx->s, &err);
+    assert_non_null(c);
+    assert_int_equal(store_scalar_int64(c, "SELECT count(*) FROM oidc_grants", &grants0, &err), 1);
     assert_int_equal(
         token(fx, a, "authorization_code", code, VERIFIER, NULL, NULL, &auth, &out, &err), -1);
     assert_error(&err, 400, "oidc.invalid_grant");
+    assert_int_equal(store_scalar_int64(c, "SELECT count(*) FROM oidc_grants", &grants1, &err), 1);
+    assert_int_equal(grants1, grants0);
     arena_free(a);
 }
 
@@ -1344,6 +1353,84 @@ static void test_purge(void **state)
     arena_free(a);
 }
 
+static uint64_t steps_now(struct fixture *fx)
+{
+    uint64_t steps = 0, micros = 0;
+    store_stats(fx->s, &steps, &micros);
+    return steps;
+}
+
+/* The code exchange takes its client from the cache after the first time (one statement
+ * less), and a client removed after it was cached gets no tokens. */
+static void test_client_cache(void **state)
+{
+    struct fixture *fx = *state;
+    struct arena *a = arena_new(0);
+    char saved_id[OIDC_CLIENT_ID_SIZE], saved_secret[OIDC_SECRET_SIZE];
+    memcpy(saved_id, fx->client_id, sizeof(saved_id));
+    memcpy(saved_secret, fx->secret, sizeof(saved_secret));
+    const char *redirects[] = {RP_CB};
+    struct oidc_client_spec spec = {.name = "Cached",
+                                    .redirect_uris = redirects,
+                                    .nredirect_uris = 1,
+                                    .scopes = "openid",
+                                    .grant_types = "authorization_code refresh_token"};
+    struct oidc_field_errors fe;
+    struct err err;
+    assert_int_equal(
+        oidc_client_add(fx->s, fx->kr, 0, NULL, &spec, fx->client_id, fx->secret, &fe, &err), 0);
+    char c1[OIDC_TOKEN_SIZE], c2[OIDC_TOKEN_SIZE], c3[OIDC_TOKEN_SIZE];
+    get_code(fx, "openid", NULL, 1, c1);
+    get_code(fx, "openid", NULL, 1, c2);
+    get_code(fx, "openid", NULL, 1, c3);
+    uint64_t s0 = steps_now(fx);
+    json_decref(exchange(fx, a, c1)); /* reads the client and caches it */
+    uint64_t s1 = steps_now(fx);
+    json_decref(exchange(fx, a, c2)); /* from the cache */
+    uint64_t s2 = steps_now(fx);
+    assert_true(s2 - s1 < s1 - s0);
+    assert_int_equal(oidc_client_remove(fx->s, 0, "127.0.0.1", fx->client_id, &err), 0);
+    struct oidc_client_auth auth = basic(fx, NULL);
+    json_t *out = NULL;
+    assert_int_equal(
+        token(fx, a, "authorization_code", c3, VERIFIER, NULL, NULL, &auth, &out, &err), -1);
+    assert_error(&err, 401, "oidc.invalid_client");
+    assert_null(out);
+    memcpy(fx->client_id, saved_id, sizeof(saved_id));
+    memcpy(fx->secret, saved_secret, sizeof(saved_secret));
+    arena_free(a);
+}
+
+/* The token exchange's account check (identity_account_active, the hook oidc_http.c
+ * wires): a registered account is active; disabled or unknown, it is not. */
+static void test_account_active(void **state)
+{
+    struct fixture *fx = *state;
+    struct identity *id = NULL;
+    struct err err;
+    err_clear(&err);
+    assert_int_equal(
+        identity_open(fx->s, fx->kr, &(struct identity_options){.fast_passwords = 1}, &id, &err),
+        0);
+    char id17[] = "54010219900101777", idn[24], sql[128];
+    snprintf(idn, sizeof(idn), "%s%c", id17, idcode_citizen_check(id17));
+    struct identity_registration in = {
+        "卓玛", idn, "13900007777", "Secret-passw0rd", "Secret-passw0rd", "bo"};
+    struct identity_field_errors fe;
+    memset(&fe, 0, sizeof(fe));
+    int64_t account = 0;
+    assert_int_equal(identity_register_citizen(id, &in, "127.0.0.1", &account, &fe, &err), 0);
+    assert_int_equal(identity_account_active(id, account, &err), 1);
+    assert_int_equal(identity_account_active(id, account + 1, &err), 0);
+    struct store_conn *c = store_conn(fx->s, &err);
+    assert_non_null(c);
+    snprintf(sql, sizeof(sql), "UPDATE accounts SET status = 'disabled' WHERE id = %lld",
+             (long long)account);
+    assert_int_equal(store_exec(c, sql, &err), 0);
+    assert_int_equal(identity_account_active(id, account, &err), 0);
+    identity_close(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -1372,6 +1459,8 @@ int main(void)
         cmocka_unit_test_setup(test_key_rotation, reset_clock),
         cmocka_unit_test_setup(test_audit, reset_clock),
         cmocka_unit_test_setup(test_purge, reset_clock),
+        cmocka_unit_test_setup(test_account_active, reset_clock),
+        cmocka_unit_test_setup(test_client_cache, reset_clock),
     };
     int failed = 0;
     failed += cmocka_run_group_tests_name("oidc", pure, NULL, NULL);
