@@ -123,21 +123,37 @@ int audit_chain_head(struct store_conn *c, int64_t slot, int64_t *seq, char hash
     return 0;
 }
 
-/* The entry this thread appended last: a hint of its slot's head, never trusted (the
- * insert after it checks, under the slot's lock, that it is still the head). It saves the
- * head read while a thread keeps appending to its own slot. */
-static __thread struct {
+/* The entry appended last: a hint of its slot's head, never trusted (the insert after it
+ * checks, under the slot's lock, that it is still the head). It saves the head read while
+ * appends keep coming from the same writer. On PostgreSQL that is the thread (each has its
+ * own slot); on SQLite every thread writes slot 0 and every transaction runs under the
+ * process's one write lock (store.h), so the hint is the process's, read and written only
+ * inside a transaction, by the lock's holder. */
+struct head_hint {
     const void *store;
     int64_t slot, seq;
     char hash[AUDIT_HASH_HEX];
-} last;
+};
+static __thread struct head_hint thread_hint;
+static struct head_hint sqlite_hint; /* guarded by the store's write lock */
 
-static void remember(const void *store, int64_t slot, const struct audit_entry *e, const char *hash)
+static struct head_hint *hint_of(struct store_conn *c)
 {
-    last.store = store;
-    last.slot = slot;
-    last.seq = e->seq;
-    memcpy(last.hash, hash, AUDIT_HASH_HEX);
+    if (store_kind(store_conn_store(c)) == STORE_POSTGRES)
+        return &thread_hint;
+    return store_in_transaction(c) ? &sqlite_hint : NULL;
+}
+
+static void remember(struct store_conn *c, int64_t slot, const struct audit_entry *e,
+                     const char *hash)
+{
+    struct head_hint *h = hint_of(c);
+    if (h == NULL)
+        return;
+    h->store = store_conn_store(c);
+    h->slot = slot;
+    h->seq = e->seq;
+    memcpy(h->hash, hash, AUDIT_HASH_HEX);
 }
 
 /* Append after the remembered entry if it still is the slot's head (one statement, which
@@ -145,19 +161,20 @@ static void remember(const void *store, int64_t slot, const struct audit_entry *
 static int append_after_last(struct store_conn *c, int64_t slot, struct audit_entry *e, int *done,
                              struct err *err)
 {
-    char hash[AUDIT_HASH_HEX];
-    const void *store = store_conn_store(c);
+    char hash[AUDIT_HASH_HEX], prev[AUDIT_HASH_HEX];
+    struct head_hint *h = hint_of(c);
     *done = 0;
-    if (last.store != store || last.slot != slot || last.seq <= 0)
+    if (h == NULL || h->store != store_conn_store(c) || h->slot != slot || h->seq <= 0)
         return 0;
-    e->seq = last.seq + 1;
-    last.store = NULL; /* until this insert is known */
-    if (audit_entry_hash(last.hash, e, hash) < 0)
+    e->seq = h->seq + 1;
+    memcpy(prev, h->hash, AUDIT_HASH_HEX);
+    h->store = NULL; /* until this insert is known */
+    if (audit_entry_hash(prev, e, hash) < 0)
         return err_set(err, 500, "audit.error", "could not hash an audit record");
-    if (audit_db_insert_after(c, slot, e, last.hash, hash, done, err) < 0)
+    if (audit_db_insert_after(c, slot, e, prev, hash, done, err) < 0)
         return -1;
     if (*done)
-        remember(store, slot, e, hash);
+        remember(c, slot, e, hash);
     return 0;
 }
 
@@ -173,7 +190,7 @@ static int append(struct store_conn *c, int64_t slot, struct audit_entry *e, str
         return err_set(err, 500, "audit.error", "could not hash an audit record");
     if (audit_db_insert(c, slot, e, prev, hash, err) < 0)
         return -1;
-    remember(store_conn_store(c), slot, e, hash);
+    remember(c, slot, e, hash);
     return 0;
 }
 
