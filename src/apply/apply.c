@@ -599,41 +599,41 @@ int apply_insert_submitted(struct apply *ap, struct store_conn *c, struct arena 
                            const struct prepared *p, const struct apply_request *rq, int64_t now,
                            struct err *err)
 {
-    const struct app_row *rp = &p->row, r = p->row;
-    const char *number = r.number;
-    if (apply_db_insert(c, rp, err) < 0 ||
-        apply_store_materials(ap, c, a, p, rq, r.id, NULL, now, MATERIALS_UPLOADS | MATERIALS_NEW,
+    const struct app_row *r = &p->row;
+    const char *number = r->number;
+    if (apply_db_insert(c, r, err) < 0 ||
+        apply_store_materials(ap, c, a, p, rq, r->id, NULL, now, MATERIALS_UPLOADS | MATERIALS_NEW,
                               err) < 0 ||
-        apply_db_event_insert(c, r.id, now, rq->subj->account_id,
-                              r.on_behalf ? "filed_for" : "submitted", "draft", "submitted", NULL,
+        apply_db_event_insert(c, r->id, now, rq->subj->account_id,
+                              r->on_behalf ? "filed_for" : "submitted", "draft", "submitted", NULL,
                               NULL, err) < 0)
         return -1;
     if (rq->draft_id != 0 && apply_db_delete_draft(c, rq->draft_id, rq->subj->account_id, err) < 0)
         return -1;
-    if (apply_emit(ap, c, rp, r.on_behalf ? "filed_for" : "submitted", "draft", now, err) < 0 ||
-        apply_store_materials(ap, c, a, p, rq, r.id, number, now,
+    if (apply_emit(ap, c, r, r->on_behalf ? "filed_for" : "submitted", "draft", now, err) < 0 ||
+        apply_store_materials(ap, c, a, p, rq, r->id, number, now,
                               MATERIALS_CERTS | MATERIALS_REGISTERS | MATERIALS_NEW, err) < 0 ||
-        notice_send(ap, rp, "submitted", p->notice, p->notice_phone, err) < 0 ||
-        apply_audit(c, rq->subj->account_id, r.on_behalf ? "apply.file_for" : "apply.submit",
-                    number, rq->ip, audit_detail(a, rq, r.item_code), err) < 0)
+        notice_send(ap, r, "submitted", p->notice, p->notice_phone, err) < 0 ||
+        apply_audit(c, rq->subj->account_id, r->on_behalf ? "apply.file_for" : "apply.submit",
+                    number, rq->ip, audit_detail(a, rq, r->item_code), err) < 0)
         return -1;
     if (rq->acting_for != 0 &&
         (ap->acting.filed == NULL ||
-         ap->acting.filed(ap->acting.ctx, rq->acting_consent, rq->subj->account_id, r.item_code,
+         ap->acting.filed(ap->acting.ctx, rq->acting_consent, rq->subj->account_id, r->item_code,
                           number, err) < 0))
         return ap->acting.filed == NULL ? err_set(err, 403, "agent.no_consent", "no consent") : -1;
     /* The fee order (src/pay), in this transaction: no application without its order. */
     if (ap->hooks.on_submitted != NULL) {
         struct apply_decided d;
         memset(&d, 0, sizeof(d));
-        d.application_id = r.id;
+        d.application_id = r->id;
         d.number = number;
-        d.item_code = r.item_code;
-        d.item_version = r.item_version;
-        d.applicant_account = r.applicant_account;
-        d.enterprise_id = r.enterprise_id;
-        d.department_id = r.department_id;
-        d.division_code = r.division_code;
+        d.item_code = r->item_code;
+        d.item_version = r->item_version;
+        d.applicant_account = r->applicant_account;
+        d.enterprise_id = r->enterprise_id;
+        d.department_id = r->department_id;
+        d.division_code = r->division_code;
         if (ap->hooks.on_submitted(ap->hooks.ctx, &d, err) < 0)
             return -1;
     }
